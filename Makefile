@@ -1,0 +1,92 @@
+# kcprof - find GPU kernel compile and load overhead.
+#
+#   make            build/libkcprof.so (the recorder) and build/kcprof (the CLI)
+#   make test       every CPU test, plain and under ASan/UBSan
+#   make demo       a real report from a trace recorded on an H100 (no GPU needed)
+#   make deps       install the Debian packages the build needs
+#   make bench      overhead and analyzer benchmarks (CPU)
+#   make gpu-test   GPU tests (on a machine with an NVIDIA GPU)
+#   make install PREFIX=/usr/local
+
+CUDA_HOME ?= /usr/local/cuda
+PREFIX ?= /usr/local
+CC ?= cc
+SAN ?= 0
+
+ifeq ($(SAN),1)
+BUILD ?= build/san
+OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+OPT := -O2
+endif
+
+VERSION := 0.1.0
+CPPFLAGS += -D_GNU_SOURCE -DKCPROF_VERSION='"$(VERSION)"' -I$(CUDA_HOME)/include
+CFLAGS += -std=c11 -g $(OPT) -Wall -Wextra -Werror -fPIC -fvisibility=hidden
+LDFLAGS += $(filter -fsanitize%,$(OPT))
+
+COMMON_SRC := $(wildcard common/*.c)
+PRELOAD_SRC := $(wildcard preload/*.c)
+ANALYZER_SRC := $(wildcard analyzer/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
+ANALYZER_OBJ := $(ANALYZER_SRC:%.c=$(BUILD)/%.o)
+HEADERS := $(wildcard common/*.h preload/*.h preload/*.def analyzer/*.h)
+
+LIB := $(BUILD)/libkcprof.so
+CLI := $(BUILD)/kcprof
+
+.PHONY: all test test-plain test-san demo deps bench gpu-test install clean format kernels bench-kernels
+all: $(LIB) $(CLI)
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libkccommon.a: $(COMMON_OBJ)
+	$(AR) rcs $@ $^
+
+# The recorder: no libcuda at link time (it is found at run time), only the hooked symbols
+# exported (interpose.c), initial-exec TLS for the launch path.
+$(LIB): $(PRELOAD_OBJ) $(BUILD)/libkccommon.a
+	$(CC) -shared -o $@ $(PRELOAD_OBJ) $(BUILD)/libkccommon.a $(LDFLAGS) -Wl,--no-undefined \
+		-Wl,-soname,libkcprof.so -lelf -ldl -lpthread
+
+$(CLI): $(ANALYZER_OBJ) $(BUILD)/libkccommon.a
+	$(CC) -o $@ $(ANALYZER_OBJ) $(BUILD)/libkccommon.a $(LDFLAGS) -lelf -lzstd -llz4 -lm -lpthread
+
+include tests/tests.mk
+
+test:
+	$(MAKE) test-plain
+	$(MAKE) SAN=1 test-plain
+
+# Until the recorded GPU traces land: the NVRTC churn case, recorded here against the
+# stand-in driver (NVRTC itself runs for real on the CPU).
+demo: all $(TBIN)/nvrtc_client
+	@rm -rf $(BUILD)/demo.data
+	$(CLI) record -o $(BUILD)/demo.data -- $(TBIN)/nvrtc_client 5
+	$(CLI) dump $(BUILD)/demo.data
+
+deps:
+	@missing=""; for p in gcc make libc6-dev uthash-dev libcriterion-dev libunwind-dev libxxhash-dev \
+		libelf-dev libzstd-dev liblz4-dev; do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+		(apt-get install -y $$missing || (apt-get update && apt-get install -y $$missing)); \
+	else echo "deps: all present"; fi
+	@test -f $(CUDA_HOME)/include/cuda.h || { echo "deps: no CUDA toolkit at $(CUDA_HOME) (set CUDA_HOME)"; exit 1; }
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/kcprof $(DESTDIR)$(PREFIX)/share/doc/kcprof
+	install -m 755 $(CLI) $(DESTDIR)$(PREFIX)/bin/kcprof
+	install -m 755 $(LIB) $(DESTDIR)$(PREFIX)/lib/kcprof/libkcprof.so
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/kcprof/
+
+format:
+	clang-format -i common/*.[ch] preload/*.[ch] analyzer/*.[ch] tests/*.c tests/*/*.c
+
+clean:
+	rm -rf build

@@ -1,0 +1,267 @@
+/* cmd_record.c - kcprof record: run a command with libkcprof.so preloaded. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kca.h"
+
+static const char usage[] =
+	"usage: kcprof record [-o DIR] [options] -- COMMAND [ARGS...]\n"
+	"\n"
+	"Runs COMMAND with the kcprof recorder preloaded (LD_PRELOAD) and writes one trace per\n"
+	"process to DIR: module builds and loads, NVRTC/nvJitLink/cuLink compiles, compiler\n"
+	"child processes and launch counts. Exits with COMMAND's exit status.\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output DIR    trace directory (default ./kcprof.data); traces of an earlier\n"
+	"                      run there are removed first, unless --append\n"
+	"      --append        keep earlier traces in DIR\n"
+	"      --launches=full one record per launch, not only counts per kernel\n"
+	"      --no-cupti      symbol hooks only (misses PyTorch eager and torch.compile paths)\n"
+	"      --no-images     do not store code images (no diffs between variants later)\n"
+	"      --flush-ms N    how often launch counts reach the disk (default 1000)\n"
+	"  -q, --quiet         no summary line\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"Environment (what the options set; usable with LD_PRELOAD=libkcprof.so directly):\n"
+	"  KCPROF_OUT, KCPROF_LAUNCHES=full, KCPROF_CUPTI=0, KCPROF_IMAGES=0, KCPROF_FLUSH_MS,\n"
+	"  KCPROF_MAX_IMAGE_MB, KCPROF_CUPTI_LIB, KCPROF_COMPILERS, KCPROF_LOG=info|debug,\n"
+	"  KCPROF_LIB (the recorder library this command preloads)\n"
+	"\n"
+	"Examples:\n"
+	"  kcprof record -- python serve.py --model llama\n"
+	"  kcprof record -o before.data -- python bench.py && kcprof report before.data\n";
+
+/* The recorder next to this binary (build tree), or under ../lib/kcprof (installed). */
+static int find_library(char *out, size_t cap)
+{
+	const char *env = getenv("KCPROF_LIB");
+	if (env && *env) {
+		snprintf(out, cap, "%s", env);
+		return access(out, R_OK) == 0 ? 0 : -ENOENT;
+	}
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	static const char *const rel[] = {"libkcprof.so", "../lib/kcprof/libkcprof.so", "../lib/libkcprof.so"};
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char path[PATH_MAX + 64];
+		snprintf(path, sizeof(path), "%s/%s", exe, rel[i]);
+		char *real = realpath(path, NULL);
+		if (real && access(real, R_OK) == 0) {
+			snprintf(out, cap, "%s", real);
+			free(real);
+			return 0;
+		}
+		free(real);
+	}
+	return -ENOENT;
+}
+
+static int clear_old_traces(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int removed = 0;
+	struct dirent *de;
+	size_t sl = strlen(KC_TRACE_SUFFIX);
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if (n <= sl || strcmp(de->d_name + n - sl, KC_TRACE_SUFFIX) != 0)
+			continue;
+		char path[PATH_MAX + 256];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+struct summary {
+	uint64_t processes, loads, compiles, launches, children;
+};
+
+static int count_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx)
+{
+	struct summary *s = ctx;
+	(void)t;
+	switch (r->type) {
+	case KC_REC_PROCESS:
+		if (((const struct kc_rec_process *)r)->role == KC_ROLE_COMPILER)
+			s->children++;
+		else
+			s->processes++;
+		break;
+	case KC_REC_MODULE_LOAD:
+		s->loads++;
+		break;
+	case KC_REC_COMPILE:
+		s->compiles++;
+		break;
+	case KC_REC_END:
+		s->launches += ((const struct kc_rec_end *)r)->launches;
+		break;
+	}
+	return 0;
+}
+
+static void print_summary(const char *dir)
+{
+	struct kca_trace_list l;
+	if (kca_trace_list(dir, &l) < 0)
+		return;
+	struct summary s = {0};
+	for (int i = 0; i < l.count; i++)
+		kca_trace_each(l.paths[i], count_record, &s, NULL);
+	fprintf(stderr,
+		"kcprof: %s: %llu CUDA process(es), %llu compiler child(ren); %llu module loads, %llu "
+		"compiles, %llu launches. Next: kcprof report %s\n",
+		dir, (unsigned long long)s.processes, (unsigned long long)s.children,
+		(unsigned long long)s.loads, (unsigned long long)s.compiles,
+		(unsigned long long)s.launches, dir);
+	kca_trace_list_free(&l);
+}
+
+static pid_t child_pid;
+static void forward_signal(int sig)
+{
+	if (child_pid > 0)
+		kill(child_pid, sig);
+}
+
+KCA_COMMAND(record)
+{
+	enum { OPT_APPEND = 256, OPT_LAUNCHES, OPT_NO_CUPTI, OPT_NO_IMAGES, OPT_FLUSH };
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'}, {"append", no_argument, NULL, OPT_APPEND},
+		{"launches", required_argument, NULL, OPT_LAUNCHES}, {"no-cupti", no_argument, NULL, OPT_NO_CUPTI},
+		{"no-images", no_argument, NULL, OPT_NO_IMAGES}, {"flush-ms", required_argument, NULL, OPT_FLUSH},
+		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *dir = "kcprof.data";
+	int append = 0, quiet = 0;
+	optind = 1;
+	int opt;
+	/* "+": stop at the first non-option, so COMMAND's own options stay its own. */
+	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'o':
+			dir = optarg;
+			break;
+		case OPT_APPEND:
+			append = 1;
+			break;
+		case OPT_LAUNCHES:
+			if (strcmp(optarg, "full") != 0 && strcmp(optarg, "count") != 0) {
+				fprintf(stderr, "kcprof record: --launches takes 'full' or 'count'\n");
+				return 2;
+			}
+			setenv("KCPROF_LAUNCHES", optarg, 1);
+			break;
+		case OPT_NO_CUPTI:
+			setenv("KCPROF_CUPTI", "0", 1);
+			break;
+		case OPT_NO_IMAGES:
+			setenv("KCPROF_IMAGES", "0", 1);
+			break;
+		case OPT_FLUSH:
+			setenv("KCPROF_FLUSH_MS", optarg, 1);
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			return kca_usage(usage, 0);
+		default:
+			return kca_usage(usage, 2);
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "kcprof record: no command given\n\n");
+		return kca_usage(usage, 2);
+	}
+	char lib[PATH_MAX];
+	if (find_library(lib, sizeof(lib)) < 0) {
+		fprintf(stderr, "kcprof record: cannot find libkcprof.so next to this kcprof or in "
+				"../lib/kcprof; set KCPROF_LIB\n");
+		return 1;
+	}
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		fprintf(stderr, "kcprof record: cannot create %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	char absdir[PATH_MAX];
+	if (!realpath(dir, absdir)) {
+		fprintf(stderr, "kcprof record: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	if (!append) {
+		int removed = clear_old_traces(absdir);
+		if (removed && !quiet)
+			fprintf(stderr, "kcprof: removed %d trace(s) of an earlier run from %s\n", removed, dir);
+	}
+	setenv("KCPROF_OUT", absdir, 1);
+	const char *old = getenv("LD_PRELOAD");
+	size_t n = strlen(lib) + (old ? strlen(old) : 0) + 2;
+	char *preload = kca_xmalloc(n);
+	snprintf(preload, n, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
+	setenv("LD_PRELOAD", preload, 1);
+	free(preload);
+
+	child_pid = fork();
+	if (child_pid < 0) {
+		fprintf(stderr, "kcprof record: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (child_pid == 0) {
+		execvp(argv[optind], argv + optind);
+		int e = errno;
+		fprintf(stderr, "kcprof record: %s: %s\n", argv[optind], strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	/* The terminal sends ^C to the whole group: the child gets it itself. Signals sent to
+	 * kcprof alone are passed on. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	struct sigaction sa = {.sa_handler = forward_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	int status;
+	while (waitpid(child_pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "kcprof record: waitpid: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	if (!quiet)
+		print_summary(dir);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status)) {
+		/* Die the same way, so a shell sees what it would have seen. */
+		int sig = WTERMSIG(status);
+		struct rlimit no_core = {0, 0};
+		setrlimit(RLIMIT_CORE, &no_core); /* the child's crash, not ours */
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
+	return 1;
+}

@@ -1,0 +1,94 @@
+/* kca.h - the kcprof command-line tool: shared declarations of the analyzer.
+ *
+ *   main.c         the command table and dispatch
+ *   cmd_<name>.c   one file per command: command_<name>(argc, argv)
+ *   tracedir.c     finding and reading the traces of a directory
+ *   json.c         a small streaming JSON writer
+ *
+ * Conventions: kca_ prefix; functions return 0 / negative errno; a command returns its exit
+ * status (0 ok, 1 failure or a check that failed, 2 usage). kca_die() is for the
+ * unrecoverable and names where it happened.
+ */
+#ifndef KCA_H
+#define KCA_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../common/kc_log.h"
+#include "../common/kc_trace.h"
+#include "../common/kc_trace_read.h"
+
+struct kca_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+extern const struct kca_command kca_commands[];
+
+#define KCA_COMMAND(name) int command_##name(int argc, char **argv)
+KCA_COMMAND(record);
+KCA_COMMAND(dump);
+KCA_COMMAND(report);
+KCA_COMMAND(diff);
+KCA_COMMAND(export);
+KCA_COMMAND(check);
+
+_Noreturn void kca_die_at(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define kca_die(...) kca_die_at(__FILE__, __LINE__, __VA_ARGS__)
+void *kca_xmalloc(size_t n);
+void *kca_xcalloc(size_t n, size_t size);
+void *kca_xrealloc(void *p, size_t n);
+char *kca_xstrdup(const char *s);
+
+/* A command's --help: usage text to stdout, exit 0. */
+int kca_usage(const char *text, int status);
+
+/* ---- trace directories (tracedir.c) ------------------------------------------------------- */
+
+struct kca_trace_list {
+	char **paths; /* sorted */
+	int count;
+};
+/* The *.kct files of dir (or dir itself when it is a file). 0, or -errno with a message
+ * printed. An empty directory is not an error: count is 0. */
+int kca_trace_list(const char *dir, struct kca_trace_list *out);
+void kca_trace_list_free(struct kca_trace_list *l);
+
+/* Read every record of one trace, calling fn for each valid one; problems are printed once
+ * each to stderr as warnings ("FILE: offset N: ..."). Returns the number of problems. */
+typedef int (*kca_record_fn)(struct kc_trace *t, const struct kc_rec_hdr *rec, void *ctx);
+int kca_trace_each(const char *path, kca_record_fn fn, void *ctx, struct kc_file_hdr *hdr_out);
+
+/* The image store of a trace directory: path of an image by hash ("" if absent). */
+int kca_image_path(const char *dir, uint64_t hash, char *out, size_t cap);
+
+/* ---- JSON (json.c) ------------------------------------------------------------------------ */
+
+struct kca_json {
+	FILE *f;
+	int depth;
+	int first[32];
+	int in_obj[32];
+	int pretty;
+	int text; /* key=value text instead of JSON */
+};
+void kca_json_init(struct kca_json *j, FILE *f, int pretty);
+void kca_json_init_text(struct kca_json *j, FILE *f);
+void kca_json_obj(struct kca_json *j, const char *key);   /* { ; key NULL inside an array */
+void kca_json_arr(struct kca_json *j, const char *key);   /* [ */
+void kca_json_end_obj(struct kca_json *j);
+void kca_json_end_arr(struct kca_json *j);
+void kca_json_str(struct kca_json *j, const char *key, const char *v);
+void kca_json_strn(struct kca_json *j, const char *key, const char *v, size_t n);
+void kca_json_u64(struct kca_json *j, const char *key, uint64_t v);
+void kca_json_i64(struct kca_json *j, const char *key, int64_t v);
+void kca_json_dbl(struct kca_json *j, const char *key, double v);
+void kca_json_bool(struct kca_json *j, const char *key, int v);
+void kca_json_null(struct kca_json *j, const char *key);
+void kca_json_hex(struct kca_json *j, const char *key, uint64_t v); /* "0x..." */
+void kca_json_hash(struct kca_json *j, const char *key, uint64_t h); /* 16 hex digits, null if 0 */
+void kca_json_escape(FILE *f, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,56 @@
+/* util.c - the analyzer's allocation and exit helpers. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kca.h"
+
+_Noreturn void kca_die_at(const char *file, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kc_log(KC_LOG_ERROR, NULL, "%s (%s:%d)", msg, file, line);
+	exit(1);
+}
+
+void *kca_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		kca_die("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *kca_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		kca_die("out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+void *kca_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		kca_die("out of memory (%zu bytes)", n);
+	return q;
+}
+
+char *kca_xstrdup(const char *s)
+{
+	char *p = strdup(s ? s : "");
+	if (!p)
+		kca_die("out of memory");
+	return p;
+}
+
+int kca_usage(const char *text, int status)
+{
+	fputs(text, status == 0 ? stdout : stderr);
+	return status;
+}
+

@@ -1,0 +1,488 @@
+/* hooks_launch.c - function handles and launch counting: the hot path.
+ *
+ * A launch costs a per-thread cache lookup of the function, a few relaxed atomics and,
+ * every 1024 launches of a thread, a clock read to see whether counts are due on disk.
+ * Counts are cumulative per function and written as LAUNCH_STATS records at most every
+ * KCPROF_FLUSH_MS, and at module unload, fork, CUPTI hand-over and exit. Functions are never
+ * freed, so a pointer from the cache stays valid; a handle the driver reuses for another
+ * function (after an unload) gets a new function id and bumps the cache generation.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "kcp.h"
+
+#define DOMAIN "launch"
+#define FLUSH_TICK 1024
+#define CACHE_SLOTS 16
+#define LAUNCH_BUF_SIZE (64 * 1024)
+
+uint64_t kcp_module_hash(uint64_t handle);
+
+struct kcp_shape_slot {
+	uint32_t grid[3], block[3], smem;
+	_Atomic uint64_t count;
+};
+
+struct kcp_func {
+	uint64_t handle;
+	uint32_t id;
+	uint16_t api;
+	char *name;
+	uint64_t module_handle, module_hash;
+	int written; /* FUNCTION record in the current file */
+	_Atomic uint64_t count, errors, first_ns, last_ns, attrs, other_shapes;
+	_Atomic uint32_t paths;
+	_Atomic uint32_t nshapes;
+	struct kcp_shape_slot shapes[KC_MAX_SHAPES];
+	uint64_t flushed_count; /* count at the last LAUNCH_STATS */
+	struct kcp_func *next;  /* all functions, newest first */
+	UT_hash_handle hh;      /* handle -> current function */
+};
+
+static pthread_mutex_t func_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kcp_func *func_by_handle;
+static struct kcp_func *_Atomic func_list;
+static uint32_t func_next_id = 1;
+static _Atomic uint32_t func_gen = 1;
+static _Atomic uint64_t last_flush_ns;
+static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct cache_slot {
+	uint64_t handle;
+	struct kcp_func *f;
+	uint32_t gen;
+};
+static __thread struct cache_slot fcache[CACHE_SLOTS] __attribute__((tls_model("initial-exec")));
+
+/* ---- function records --------------------------------------------------------------------- */
+
+static void write_function(struct kcp_func *f, uint16_t path)
+{
+	_Alignas(8) uint8_t mem[1024];
+	struct kc_recbuf rb;
+	struct kc_rec_function rec = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
+	rec.handle = f->handle;
+	rec.module_handle = f->module_handle;
+	rec.module_hash = f->module_hash;
+	rec.id = f->id;
+	rec.api = f->api;
+	rec.path = path;
+	rec.name = kc_rb_str(&rb, f->name ? f->name : "");
+	kcp_rec_emit(&rb, &rec, KC_REC_FUNCTION);
+	kc_rb_release(&rb);
+	f->written = 1;
+}
+
+/* Under func_lock. */
+static struct kcp_func *func_new(uint64_t handle, const char *name, uint64_t module_handle,
+				 uint64_t module_hash, unsigned api)
+{
+	struct kcp_func *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->handle = handle;
+	f->id = func_next_id++;
+	f->api = (uint16_t)api;
+	f->name = name ? strdup(name) : NULL;
+	f->module_handle = module_handle;
+	f->module_hash = module_hash;
+	struct kcp_func *old;
+	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), old);
+	if (old) {
+		HASH_DEL(func_by_handle, old);
+		atomic_fetch_add(&func_gen, 1); /* caches may hold the old one */
+	}
+	HASH_ADD(hh, func_by_handle, handle, sizeof(handle), f);
+	f->next = atomic_load(&func_list);
+	atomic_store(&func_list, f);
+	return f;
+}
+
+struct kcp_func *kcp_func_note(uint64_t handle, const char *name, uint64_t module_handle,
+			       unsigned api, uint16_t path)
+{
+	uint64_t module_hash = module_handle ? kcp_module_hash(module_handle) : 0;
+	pthread_mutex_lock(&func_lock);
+	struct kcp_func *f;
+	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), f);
+	int same = f && f->module_handle == module_handle && f->name && name && strcmp(f->name, name) == 0;
+	if (f && !f->name && f->count == 0 && name) {
+		/* First met at a launch, named now. */
+		same = 1;
+		f->name = strdup(name);
+		f->module_handle = module_handle;
+		f->module_hash = module_hash;
+		f->api = (uint16_t)api;
+		f->written = 0;
+	}
+	if (!same)
+		f = func_new(handle, name, module_handle, module_hash, api);
+	if (f && !f->written)
+		write_function(f, path);
+	pthread_mutex_unlock(&func_lock);
+	return f;
+}
+
+void kcp_func_alias(uint64_t func, uint64_t kernel, uint16_t path)
+{
+	pthread_mutex_lock(&func_lock);
+	struct kcp_func *k;
+	HASH_FIND(hh, func_by_handle, &kernel, sizeof(kernel), k);
+	char *name = k && k->name ? strdup(k->name) : NULL;
+	uint64_t mh = k ? k->module_handle : 0;
+	pthread_mutex_unlock(&func_lock);
+	kcp_func_note(func, name, mh, KC_API_KERNEL_GET_FUNCTION, path);
+	free(name);
+}
+
+/* The function of a launch: thread cache first, then the table; a handle never met gets a
+ * function of its own, named by CUPTI when it can. */
+static struct kcp_func *func_for_launch(uint64_t handle, const char *name, uint16_t path)
+{
+	struct cache_slot *c = &fcache[(handle >> 4) & (CACHE_SLOTS - 1)];
+	uint32_t gen = atomic_load_explicit(&func_gen, memory_order_acquire);
+	if (KCP_LIKELY(c->handle == handle && c->gen == gen && c->f))
+		return c->f;
+	pthread_mutex_lock(&func_lock);
+	struct kcp_func *f;
+	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), f);
+	if (!f) {
+		f = func_new(handle, name, 0, 0, KC_API_LAUNCH);
+		if (f)
+			write_function(f, path);
+	}
+	pthread_mutex_unlock(&func_lock);
+	c->handle = handle;
+	c->f = f;
+	c->gen = atomic_load_explicit(&func_gen, memory_order_acquire);
+	return f;
+}
+
+/* ---- counting ----------------------------------------------------------------------------- */
+
+static void count_shape(struct kcp_func *f, const struct kcp_launch *l)
+{
+	uint32_t n = atomic_load_explicit(&f->nshapes, memory_order_acquire);
+	for (uint32_t i = 0; i < n; i++) {
+		struct kcp_shape_slot *s = &f->shapes[i];
+		if (s->grid[0] == l->grid[0] && s->grid[1] == l->grid[1] && s->grid[2] == l->grid[2] &&
+		    s->block[0] == l->block[0] && s->block[1] == l->block[1] &&
+		    s->block[2] == l->block[2] && s->smem == l->smem) {
+			atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+			return;
+		}
+	}
+	pthread_mutex_lock(&func_lock);
+	n = atomic_load(&f->nshapes);
+	uint32_t i;
+	for (i = 0; i < n; i++) {
+		struct kcp_shape_slot *s = &f->shapes[i];
+		if (memcmp(s->grid, l->grid, sizeof(s->grid)) == 0 &&
+		    memcmp(s->block, l->block, sizeof(s->block)) == 0 && s->smem == l->smem)
+			break;
+	}
+	if (i < n) {
+		atomic_fetch_add(&f->shapes[i].count, 1);
+	} else if (n < KC_MAX_SHAPES) {
+		struct kcp_shape_slot *s = &f->shapes[n];
+		memcpy(s->grid, l->grid, sizeof(s->grid));
+		memcpy(s->block, l->block, sizeof(s->block));
+		s->smem = l->smem;
+		atomic_store(&s->count, 1);
+		atomic_store_explicit(&f->nshapes, n + 1, memory_order_release);
+	} else {
+		atomic_fetch_add(&f->other_shapes, 1);
+	}
+	pthread_mutex_unlock(&func_lock);
+}
+
+/* KCPROF_LAUNCHES=full: records go to a per-thread buffer, written when it fills, at flush
+ * checks and when the thread ends. */
+struct launch_buf {
+	size_t len;
+	struct launch_buf *next;
+	_Alignas(8) uint8_t data[LAUNCH_BUF_SIZE];
+};
+static __thread struct launch_buf *tls_lbuf __attribute__((tls_model("initial-exec")));
+static struct launch_buf *lbuf_list;
+static pthread_key_t lbuf_key;
+static pthread_once_t lbuf_once = PTHREAD_ONCE_INIT;
+
+static void lbuf_write(struct launch_buf *b)
+{
+	if (b && b->len) {
+		kcp_rec_write(b->data, b->len);
+		b->len = 0;
+	}
+}
+
+static void lbuf_thread_exit(void *p)
+{
+	pthread_mutex_lock(&flush_lock);
+	lbuf_write(p);
+	pthread_mutex_unlock(&flush_lock);
+}
+
+static void lbuf_key_init(void) { pthread_key_create(&lbuf_key, lbuf_thread_exit); }
+
+static void record_full_launch(const struct kcp_func *f, const struct kcp_launch *l, CUresult r)
+{
+	struct launch_buf *b = tls_lbuf;
+	if (KCP_UNLIKELY(!b)) {
+		pthread_once(&lbuf_once, lbuf_key_init);
+		b = calloc(1, sizeof(*b));
+		if (!b)
+			return;
+		pthread_mutex_lock(&flush_lock);
+		b->next = lbuf_list;
+		lbuf_list = b;
+		pthread_mutex_unlock(&flush_lock);
+		pthread_setspecific(lbuf_key, b);
+		tls_lbuf = b;
+	}
+	if (b->len + sizeof(struct kc_rec_launch) > sizeof(b->data)) {
+		pthread_mutex_lock(&flush_lock);
+		lbuf_write(b);
+		pthread_mutex_unlock(&flush_lock);
+	}
+	struct kc_rec_launch *rec = (void *)(b->data + b->len);
+	memset(rec, 0, sizeof(*rec));
+	rec->h.type = KC_REC_LAUNCH;
+	rec->h.tid = kcp_tid();
+	rec->h.time_ns = kcp_now_ns();
+	rec->func_id = f->id;
+	memcpy(rec->grid, l->grid, sizeof(rec->grid));
+	memcpy(rec->block, l->block, sizeof(rec->block));
+	rec->smem = l->smem;
+	rec->stream = l->stream;
+	rec->attrs = l->attrs;
+	rec->result = (int32_t)r;
+	rec->path = l->path;
+	rec->api = (uint16_t)l->api;
+	kc_rec_seal(&rec->h, sizeof(*rec));
+	b->len += sizeof(*rec);
+}
+
+void kcp_launch_note(const struct kcp_launch *l, CUresult result)
+{
+	struct kcp_func *f = func_for_launch(l->func, l->name, l->path);
+	if (KCP_UNLIKELY(!f))
+		return;
+	uint64_t now = kcp_coarse_ns();
+	if (KCP_UNLIKELY(atomic_fetch_add_explicit(&f->count, 1, memory_order_relaxed) == 0))
+		atomic_store_explicit(&f->first_ns, kcp_now_ns(), memory_order_relaxed);
+	atomic_store_explicit(&f->last_ns, now, memory_order_relaxed);
+	if (KCP_UNLIKELY(result != CUDA_SUCCESS))
+		atomic_fetch_add_explicit(&f->errors, 1, memory_order_relaxed);
+	if (KCP_UNLIKELY((atomic_load_explicit(&f->attrs, memory_order_relaxed) & l->attrs) != l->attrs))
+		atomic_fetch_or(&f->attrs, l->attrs);
+	if (KCP_UNLIKELY(!(atomic_load_explicit(&f->paths, memory_order_relaxed) & l->path)))
+		atomic_fetch_or(&f->paths, l->path);
+	count_shape(f, l);
+	atomic_fetch_add_explicit(&kcp_count_launches, 1, memory_order_relaxed);
+	if (KCP_UNLIKELY(kcp_cfg.full_launches))
+		record_full_launch(f, l, result);
+	if (KCP_UNLIKELY(++kcp_tls.launch_tick >= FLUSH_TICK)) {
+		kcp_tls.launch_tick = 0;
+		kcp_launch_flush(0);
+	}
+}
+
+uint64_t kcp_launch_attrs(const CUlaunchConfig *config)
+{
+	uint64_t bits = 0;
+	for (unsigned i = 0; config && config->attrs && i < config->numAttrs; i++) {
+		const CUlaunchAttribute *a = &config->attrs[i];
+		if (a->id >= 64 || a->id == CU_LAUNCH_ATTRIBUTE_IGNORE)
+			continue;
+		/* These two are switches: present but 0 means off. */
+		if (a->id == CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION &&
+		    !a->value.programmaticStreamSerializationAllowed)
+			continue;
+		if (a->id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE && !a->value.cooperative)
+			continue;
+		bits |= 1ull << a->id;
+	}
+	return bits;
+}
+
+/* ---- flushing ----------------------------------------------------------------------------- */
+
+static void write_stats(struct kcp_func *f)
+{
+	_Alignas(8) uint8_t mem[sizeof(struct kc_rec_launch_stats) + KC_MAX_SHAPES * sizeof(struct kc_shape)];
+	struct kc_rec_launch_stats *rec = (void *)mem;
+	memset(mem, 0, sizeof(mem));
+	rec->h.type = KC_REC_LAUNCH_STATS;
+	rec->h.tid = kcp_tid();
+	rec->h.time_ns = kcp_now_ns();
+	rec->func_id = f->id;
+	rec->path = (uint16_t)atomic_load(&f->paths);
+	rec->count = atomic_load(&f->count);
+	rec->errors = atomic_load(&f->errors);
+	rec->first_ns = atomic_load(&f->first_ns);
+	rec->last_ns = atomic_load(&f->last_ns);
+	if (rec->last_ns < rec->first_ns) /* the coarse clock lags the fine one */
+		rec->last_ns = rec->first_ns;
+	rec->attrs = atomic_load(&f->attrs);
+	rec->other_shapes = atomic_load(&f->other_shapes);
+	uint32_t n = atomic_load(&f->nshapes);
+	rec->nshapes = (uint16_t)n;
+	for (uint32_t i = 0; i < n; i++) {
+		struct kc_shape *s = &rec->shapes[i];
+		memcpy(s->grid, f->shapes[i].grid, sizeof(s->grid));
+		memcpy(s->block, f->shapes[i].block, sizeof(s->block));
+		s->smem = f->shapes[i].smem;
+		s->count = atomic_load(&f->shapes[i].count);
+	}
+	size_t size = sizeof(*rec) + n * sizeof(struct kc_shape);
+	kc_rec_seal(&rec->h, size);
+	kcp_rec_write(rec, size);
+	f->flushed_count = rec->count;
+}
+
+void kcp_launch_flush(int force)
+{
+	uint64_t now = kcp_coarse_ns();
+	if (!force && now - atomic_load_explicit(&last_flush_ns, memory_order_relaxed) < kcp_cfg.flush_ns)
+		return;
+	/* Never make a launching thread wait: whoever holds the lock is flushing already. */
+	if (force)
+		pthread_mutex_lock(&flush_lock);
+	else if (pthread_mutex_trylock(&flush_lock) != 0)
+		return;
+	atomic_store(&last_flush_ns, now);
+	for (struct kcp_func *f = atomic_load(&func_list); f; f = f->next) {
+		if (atomic_load_explicit(&f->count, memory_order_relaxed) == f->flushed_count)
+			continue;
+		if (!f->written) { /* a forked child writes its own file */
+			pthread_mutex_lock(&func_lock);
+			if (!f->written)
+				write_function(f, KC_PATH_SYMBOL);
+			pthread_mutex_unlock(&func_lock);
+		}
+		write_stats(f);
+	}
+	if (force)
+		for (struct launch_buf *b = lbuf_list; b; b = b->next)
+			lbuf_write(b);
+	else if (tls_lbuf)
+		lbuf_write(tls_lbuf);
+	pthread_mutex_unlock(&flush_lock);
+}
+
+void kcp_launch_atfork_prepare(void)
+{
+	pthread_mutex_lock(&flush_lock);
+	pthread_mutex_lock(&func_lock);
+}
+
+void kcp_launch_atfork_parent(void)
+{
+	pthread_mutex_unlock(&func_lock);
+	pthread_mutex_unlock(&flush_lock);
+}
+
+/* The child starts counting from zero, in a file of its own. */
+void kcp_launch_atfork_child(void)
+{
+	pthread_mutex_unlock(&func_lock);
+	pthread_mutex_unlock(&flush_lock);
+	for (struct kcp_func *f = atomic_load(&func_list); f; f = f->next) {
+		f->written = 0;
+		atomic_store(&f->count, 0);
+		atomic_store(&f->errors, 0);
+		atomic_store(&f->first_ns, 0);
+		atomic_store(&f->last_ns, 0);
+		atomic_store(&f->attrs, 0);
+		atomic_store(&f->paths, 0);
+		atomic_store(&f->other_shapes, 0);
+		atomic_store(&f->nshapes, 0);
+		f->flushed_count = 0;
+	}
+	for (struct launch_buf *b = lbuf_list; b; b = b->next)
+		b->len = 0; /* the parent writes these */
+}
+
+/* ---- hook bodies -------------------------------------------------------------------------- */
+
+static inline CUresult launch_common(struct kcp_launch *l, CUresult r)
+{
+	int saved = errno;
+	kcp_launch_note(l, r);
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+CUresult kcp_launch_kernel(struct kcp_call call, CUfunction f, unsigned int gridDimX,
+			   unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX,
+			   unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes,
+			   CUstream hStream, void **kernelParams, void **extra)
+{
+	__typeof__(&cuLaunchKernel) real = KCP_REAL(call, cuLaunchKernel);
+	if (KCP_UNLIKELY(!real))
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter())
+		return real(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
+			    sharedMemBytes, hStream, kernelParams, extra);
+	CUresult r = real(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
+			  sharedMemBytes, hStream, kernelParams, extra);
+	struct kcp_launch l = {.func = (uint64_t)(uintptr_t)f,
+			       .grid = {gridDimX, gridDimY, gridDimZ},
+			       .block = {blockDimX, blockDimY, blockDimZ},
+			       .smem = sharedMemBytes,
+			       .stream = (uint64_t)(uintptr_t)hStream,
+			       .api = KC_API_LAUNCH_KERNEL,
+			       .path = call.path};
+	return launch_common(&l, r);
+}
+
+CUresult kcp_launch_kernel_ex(struct kcp_call call, const CUlaunchConfig *config, CUfunction f,
+			      void **kernelParams, void **extra)
+{
+	__typeof__(&cuLaunchKernelEx) real = KCP_REAL(call, cuLaunchKernelEx);
+	if (KCP_UNLIKELY(!real))
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter() || !config)
+		return real(config, f, kernelParams, extra);
+	CUresult r = real(config, f, kernelParams, extra);
+	struct kcp_launch l = {.func = (uint64_t)(uintptr_t)f,
+			       .grid = {config->gridDimX, config->gridDimY, config->gridDimZ},
+			       .block = {config->blockDimX, config->blockDimY, config->blockDimZ},
+			       .smem = config->sharedMemBytes,
+			       .stream = (uint64_t)(uintptr_t)config->hStream,
+			       .attrs = kcp_launch_attrs(config),
+			       .api = KC_API_LAUNCH_KERNEL_EX,
+			       .path = call.path};
+	return launch_common(&l, r);
+}
+
+CUresult kcp_launch_cooperative(struct kcp_call call, CUfunction f, unsigned int gridDimX,
+				unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX,
+				unsigned int blockDimY, unsigned int blockDimZ,
+				unsigned int sharedMemBytes, CUstream hStream, void **kernelParams)
+{
+	__typeof__(&cuLaunchCooperativeKernel) real = KCP_REAL(call, cuLaunchCooperativeKernel);
+	if (KCP_UNLIKELY(!real))
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter())
+		return real(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
+			    sharedMemBytes, hStream, kernelParams);
+	CUresult r = real(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
+			  sharedMemBytes, hStream, kernelParams);
+	struct kcp_launch l = {.func = (uint64_t)(uintptr_t)f,
+			       .grid = {gridDimX, gridDimY, gridDimZ},
+			       .block = {blockDimX, blockDimY, blockDimZ},
+			       .smem = sharedMemBytes,
+			       .stream = (uint64_t)(uintptr_t)hStream,
+			       .attrs = 1ull << CU_LAUNCH_ATTRIBUTE_COOPERATIVE,
+			       .api = KC_API_LAUNCH_COOPERATIVE,
+			       .path = call.path};
+	return launch_common(&l, r);
+}

@@ -1,0 +1,258 @@
+/* kcp.h - internals of the preloaded recorder (libkcprof.so), shared by its files.
+ *
+ *   interpose.c    every exported symbol: hooks.def wrappers, dlsym, dlopen
+ *   real.c         where the real functions are found
+ *   init.c         configuration, start-up, fork and exit
+ *   recorder.c     the trace file, record writing, the image store
+ *   hooks_module.c module and library loads, function handles
+ *   hooks_launch.c launches: counting (the hot path) and flushing
+ *   hooks_compile.c NVRTC, nvJitLink and cuLink compiles
+ *   hooks_exec.c   exec and spawn: the preload travels to children
+ *   child.c        compiler children (ptxas, nvcc, cc): their command and wall time
+ *   cupti.c        CUPTI: what the symbol hooks cannot see, and yielding to profilers
+ *
+ * Conventions: kcp_ prefix; 0 / negative errno returns; kc_log() with a domain per file.
+ * A hook never changes what the program sees: it returns the real call's result, restores
+ * errno, and when kcprof cannot record it runs the real call alone.
+ */
+#ifndef KCP_H
+#define KCP_H
+
+#include <limits.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/kc_log.h"
+#include "../common/kc_record.h"
+#include "../common/kc_trace.h"
+#include "kcp_cuda.h"
+
+#define KCP_EXPORT __attribute__((visibility("default")))
+#define KCP_UNUSED __attribute__((unused))
+/* For what the loader and sanitizer runtimes call before they are set up (dlsym from
+ * ASan's own start-up): no instrumentation there, in kcprof's sanitizer builds. */
+#define KCP_NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
+/* String tests for the routers above: no libc, whose functions the sanitizer runtimes
+ * intercept and may not have set up yet when they call dlsym. */
+KCP_NO_SANITIZE static inline int kcp_streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+KCP_NO_SANITIZE static inline int kcp_contains(const char *s, const char *needle)
+{
+	for (; *s; s++) {
+		const char *a = s, *b = needle;
+		while (*a && *a == *b)
+			a++, b++;
+		if (!*b)
+			return 1;
+	}
+	return 0;
+}
+#define KCP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define KCP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- the hook list ------------------------------------------------------------------------ */
+
+enum kcp_lib { KCP_LIB_CUDA, KCP_LIB_NVRTC, KCP_LIB_NVJITLINK, KCP_LIB_CUPTI, KCP_LIB_LIBC, KCP_LIB_COUNT };
+
+#define KCP_HOOK(lib, name, ...) KCP_ID_##name,
+enum kcp_hook_id {
+#include "hooks.def"
+	KCP_ID_COUNT
+};
+#undef KCP_HOOK
+
+/* Which entry and which path a call came by; passed by value to every impl. */
+struct kcp_call {
+	uint16_t id;   /* enum kcp_hook_id */
+	uint16_t path; /* KC_PATH_SYMBOL / DLSYM / PROCADDR */
+};
+
+#define KCP_ARGS(...) __VA_ARGS__
+#define KCP_HOOK(lib, name, ret, params, args, impl) ret kcp_##impl(struct kcp_call call, KCP_ARGS params);
+#include "hooks.def"
+#undef KCP_HOOK
+
+struct kcp_hook {
+	const char *name;
+	enum kcp_lib lib;
+	void *sym_fn;      /* exported wrapper */
+	void *dlsym_fn;    /* wrapper handed out by dlsym */
+	void *procaddr_fn; /* wrapper handed out by cuGetProcAddress */
+};
+extern const struct kcp_hook kcp_hooks[KCP_ID_COUNT];
+
+/* ---- real functions (real.c) -------------------------------------------------------------- */
+
+extern _Atomic(void *) kcp_real_ptr[KCP_ID_COUNT];    /* from the library itself */
+extern _Atomic(void *) kcp_real_pa_ptr[KCP_ID_COUNT]; /* as cuGetProcAddress returned it */
+
+void *kcp_real_resolve(unsigned id, int may_load);
+static inline void *kcp_real_get(struct kcp_call call)
+{
+	void *p = NULL;
+	if (call.path == KC_PATH_PROCADDR)
+		p = atomic_load_explicit(&kcp_real_pa_ptr[call.id], memory_order_acquire);
+	if (!p)
+		p = atomic_load_explicit(&kcp_real_ptr[call.id], memory_order_acquire);
+	return KCP_LIKELY(p != NULL) ? p : kcp_real_resolve(call.id, 1);
+}
+/* The real function for this call, typed as `fn` (a declared function of the same type). */
+#define KCP_REAL(call, fn) ((__typeof__(&fn))kcp_real_get(call))
+
+void *kcp_real_dlsym(void *handle, const char *name) KCP_NO_SANITIZE;
+void *kcp_real_dlopen(const char *file, int flags);
+typedef void *(*kcp_dlopen_fn)(const char *, int);
+kcp_dlopen_fn kcp_real_dlopen_fn(void) KCP_NO_SANITIZE;
+void *kcp_real_dlsym_fn(void) KCP_NO_SANITIZE;
+/* A lookup of a hooked name that dlsym or cuGetProcAddress found: remember the real pointer
+ * and return the wrapper to hand out instead (or p itself when it must not be replaced). */
+void *kcp_substitute(int id, void *p, int path);
+int kcp_hook_find(const char *name) KCP_NO_SANITIZE;
+void kcp_note_lib_handle(enum kcp_lib lib, void *handle);
+
+/* ---- state (init.c) ----------------------------------------------------------------------- */
+
+enum kcp_state { KCP_OFF, KCP_READY, KCP_FINISHED };
+extern _Atomic int kcp_state;
+
+struct kcp_config {
+	char out_dir[PATH_MAX]; /* absolute */
+	int full_launches;      /* KCPROF_LAUNCHES=full */
+	int cupti;              /* KCPROF_CUPTI (default 1) */
+	int store_images;       /* KCPROF_IMAGES (default 1) */
+	uint64_t max_image;     /* KCPROF_MAX_IMAGE_MB, bytes */
+	uint64_t flush_ns;      /* KCPROF_FLUSH_MS */
+	char cupti_path[PATH_MAX]; /* KCPROF_CUPTI_LIB */
+};
+extern struct kcp_config kcp_cfg;
+
+/* Per-thread state. guard is the recursion guard: set while kcprof itself runs on this
+ * thread (a hook's bookkeeping, and the real call inside a hook, so that CUPTI callbacks
+ * fired by that call know the hook records it). */
+struct kcp_tls {
+	int guard;
+	uint32_t tid;
+	uint32_t launch_tick; /* launches since the last flush check */
+	struct kcp_pending_load *pending; /* a load in progress on this thread */
+};
+extern __thread struct kcp_tls kcp_tls __attribute__((tls_model("initial-exec")));
+
+static inline int kcp_enter(void)
+{
+	if (kcp_tls.guard || atomic_load_explicit(&kcp_state, memory_order_relaxed) != KCP_READY)
+		return 0;
+	kcp_tls.guard = 1;
+	return 1;
+}
+static inline void kcp_leave(void) { kcp_tls.guard = 0; }
+
+/* The process uses CUDA: start what waits for that (CUPTI). Idempotent, cheap after once. */
+void kcp_cuda_touched(void);
+uint64_t kcp_now_ns(void);
+uint64_t kcp_coarse_ns(void);
+uint32_t kcp_tid(void);
+
+/* ---- recorder (recorder.c) ---------------------------------------------------------------- */
+
+/* Write a finished record; returns 0 or -errno (counted as lost). Opens the trace first. */
+int kcp_rec_write(const void *rec, size_t size);
+/* Finish rb with fixed and write it. */
+int kcp_rec_emit(struct kc_recbuf *rb, void *fixed, uint16_t type);
+/* Store an image once, content-addressed; returns KC_MODF_STORED or 0. */
+unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned kind);
+void kcp_rec_set_feature(uint64_t feat);
+/* This process's argv from /proc, as a list in rb. */
+struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb);
+void kcp_rec_end(void);              /* END record and close (exit) */
+void kcp_rec_atfork_prepare(void);
+void kcp_rec_atfork_parent(void);
+void kcp_rec_atfork_child(void);
+extern _Atomic uint64_t kcp_count_loads, kcp_count_compiles, kcp_count_launches;
+
+/* ---- modules and functions (hooks_module.c) ----------------------------------------------- */
+
+/* A load seen by a hook or by CUPTI's API callback; CUPTI's MODULE_LOADED callback, fired
+ * inside it, adds the cubin the driver really loaded. */
+struct kcp_pending_load {
+	uint64_t loaded_hash;
+	const void *loaded_image;
+	size_t loaded_size;
+};
+
+struct kcp_load_args {
+	unsigned api;       /* KC_API_* */
+	uint16_t path;
+	const void *image;  /* image in memory, or NULL */
+	const char *file;   /* file to read, or NULL */
+	unsigned nopts;
+	const CUjit_option *opts;
+	void *const *optvals;
+};
+struct kcp_load_token {
+	uint64_t t0;
+	struct kcp_pending_load pending;
+	struct kcp_pending_load *outer;
+};
+void kcp_load_begin(struct kcp_load_token *tok);
+void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uint64_t handle,
+		  int is_library, CUresult result);
+/* CUPTI saw a module loaded: attach it to the load in progress, or record a lazy load. */
+void kcp_module_loaded(uint64_t module, const void *cubin, size_t size);
+void kcp_module_unloaded(uint64_t handle, int is_library, uint16_t path, CUresult result);
+/* "CU_JIT_<NAME>=<value>" for option i of a JIT option array. */
+void kcp_jit_option_str(char *buf, size_t cap, unsigned opt, void *const *vals, unsigned i);
+uint64_t kcp_module_hash(uint64_t handle);
+/* A function handle: its name and where it came from. */
+struct kcp_func;
+struct kcp_func *kcp_func_note(uint64_t handle, const char *name, uint64_t module_handle,
+			       unsigned api, uint16_t path);
+/* kernel -> function: the function takes the kernel's name and module. */
+void kcp_func_alias(uint64_t func, uint64_t kernel, uint16_t path);
+
+/* ---- launches (hooks_launch.c) ------------------------------------------------------------ */
+
+struct kcp_launch {
+	uint64_t func;
+	uint32_t grid[3], block[3], smem;
+	uint64_t stream;
+	uint64_t attrs;
+	unsigned api;
+	uint16_t path;
+	const char *name; /* CUPTI's symbolName, when the handle is new to kcprof */
+};
+void kcp_launch_note(const struct kcp_launch *l, CUresult result);
+uint64_t kcp_launch_attrs(const CUlaunchConfig *config);
+void kcp_launch_flush(int force);
+
+/* ---- fork: every lock of kcprof is taken before fork and released after, in both
+ * processes, in this order: launch, compile, module, recorder. */
+void kcp_launch_atfork_prepare(void);
+void kcp_launch_atfork_parent(void);
+void kcp_launch_atfork_child(void);
+void kcp_compile_atfork_prepare(void);
+void kcp_compile_atfork_parent(void);
+void kcp_compile_atfork_child(void);
+void kcp_module_atfork_prepare(void);
+void kcp_module_atfork_parent(void);
+void kcp_module_atfork_child(void);
+
+/* ---- compiler children and exec (child.c, hooks_exec.c) ----------------------------------- */
+
+int kcp_child_start(void);   /* 1 if this process is a compiler child */
+int kcp_child_pending(void); /* a compiler child whose record is still to be written */
+unsigned kcp_child_role(void); /* KC_ROLE_COMPILER or KC_ROLE_CUDA */
+void kcp_exec_capture_env(void);
+
+/* ---- CUPTI (cupti.c) ---------------------------------------------------------------------- */
+
+void kcp_cupti_start(void);
+void kcp_cupti_atexit(void);
+void kcp_cupti_atfork_child(void);
+
+#endif

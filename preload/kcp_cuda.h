@@ -1,0 +1,34 @@
+/* kcp_cuda.h - the CUDA, NVRTC, nvJitLink and CUPTI declarations the preload needs, with the
+ * symbols that cuda.h hides behind macros made visible under their exported names.
+ *
+ * cuda.h maps cuGetProcAddress to cuGetProcAddress_v2; the v1 symbol (4 arguments) is still
+ * exported by libcuda and called by binaries built against CUDA 11, so it is hooked too.
+ * The _ptsz entry points are declared by cuda.h only under per-thread-default-stream
+ * builds, where they replace the plain names; kcprof hooks both, so declares them here.
+ */
+#ifndef KCP_CUDA_H
+#define KCP_CUDA_H
+
+#define NVJITLINK_NO_INLINE /* only the versioned __nvJitLink*_13_0 symbols are exported */
+#include <cuda.h>
+#include <cupti.h>
+#include <nvJitLink.h>
+#include <nvrtc.h>
+
+#undef cuGetProcAddress
+CUresult CUDAAPI cuGetProcAddress(const char *symbol, void **pfn, int cudaVersion, cuuint64_t flags);
+
+CUresult CUDAAPI cuLaunchKernel_ptsz(CUfunction f, unsigned int gridDimX, unsigned int gridDimY,
+				     unsigned int gridDimZ, unsigned int blockDimX,
+				     unsigned int blockDimY, unsigned int blockDimZ,
+				     unsigned int sharedMemBytes, CUstream hStream,
+				     void **kernelParams, void **extra);
+CUresult CUDAAPI cuLaunchKernelEx_ptsz(const CUlaunchConfig *config, CUfunction f,
+				       void **kernelParams, void **extra);
+CUresult CUDAAPI cuLaunchCooperativeKernel_ptsz(CUfunction f, unsigned int gridDimX,
+						unsigned int gridDimY, unsigned int gridDimZ,
+						unsigned int blockDimX, unsigned int blockDimY,
+						unsigned int blockDimZ, unsigned int sharedMemBytes,
+						CUstream hStream, void **kernelParams);
+
+#endif

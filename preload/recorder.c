@@ -1,0 +1,380 @@
+/* recorder.c - the trace file of this process, and the image store.
+ *
+ * One file per process, opened at the first record: "<pid>-<comm>.kct" in the output
+ * directory, a header then records, each written whole with one write(2) under a lock, so a
+ * killed process leaves every record before its last write readable. A record that cannot
+ * be written is counted, and the count goes out as a LOST record when writing works again
+ * and in the END record. An unwritable directory gives one warning; the program runs on.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <uthash.h>
+
+#include "../common/kc_hash.h"
+#include "kcp.h"
+
+#define DOMAIN "record"
+
+static pthread_mutex_t rec_lock = PTHREAD_MUTEX_INITIALIZER;
+struct stored {
+	uint64_t hash;
+	UT_hash_handle hh;
+};
+static struct stored *stored_set;
+static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int rec_fd = -1;
+static pid_t rec_pid;        /* the process rec_fd belongs to */
+static pid_t rec_failed_pid; /* opening failed for this process: do not retry */
+static uint64_t rec_feat;
+static uint64_t lost_records, lost_bytes, lost_reported;
+
+_Atomic uint64_t kcp_count_loads, kcp_count_compiles, kcp_count_launches;
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static ssize_t read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t n = 0;
+	while (n < cap) {
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	return (ssize_t)n;
+}
+
+/* Parent pid of pid from /proc/<pid>/stat (field 4, after the parenthesised comm). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	ssize_t n = read_file(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	char *rp = strrchr(buf, ')');
+	int ppid = 0;
+	if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1)
+		return (pid_t)ppid;
+	return 0;
+}
+
+/* Environment variables that shape what gets compiled, kept in the PROCESS record. */
+static int env_of_interest(const char *kv)
+{
+	static const char *const prefixes[] = {"KCPROF_", "TRITON_", "TORCHINDUCTOR_", "TORCH_COMPILE",
+					       "CUDA_", "NVRTC_", "PTXAS_", "HOME=", "LD_PRELOAD=", NULL};
+	for (int i = 0; prefixes[i]; i++)
+		if (strncmp(kv, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb)
+{
+	size_t cap = 64 * 1024;
+	char *cmdline = malloc(cap);
+	ssize_t n = cmdline ? read_file("/proc/self/cmdline", cmdline, cap) : 0;
+	kc_rb_list_begin(rb);
+	for (ssize_t i = 0; n > 0 && i < n;) {
+		size_t len = strnlen(cmdline + i, (size_t)(n - i));
+		kc_rb_list_addn(rb, cmdline + i, len);
+		i += (ssize_t)len + 1;
+	}
+	free(cmdline);
+	return kc_rb_list_end(rb);
+}
+
+/* The PROCESS record that starts every file: built into rb, returns its size (0: failed). */
+static size_t build_process_record(struct kc_recbuf *rb_out, void *mem, size_t cap, unsigned role)
+{
+	struct kc_recbuf rb;
+	struct kc_rec_process rec = {0};
+	kc_rb_init(&rb, mem, cap, sizeof(rec));
+	rec.pid = (uint32_t)getpid();
+	rec.ppid = (uint32_t)getppid();
+	rec.role = role;
+	pid_t a = (pid_t)rec.ppid;
+	for (int i = 0; i < KC_MAX_ANCESTORS && a > 1; i++) {
+		rec.ancestors[rec.nancestors++] = (uint32_t)a;
+		a = parent_of(a);
+	}
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	rec.exe = kc_rb_strn(&rb, buf, n > 0 ? (size_t)n : 0);
+	if (getcwd(buf, sizeof(buf)))
+		rec.cwd = kc_rb_str(&rb, buf);
+	rec.argv = kcp_rb_cmdline(&rb);
+	extern char **environ;
+	kc_rb_list_begin(&rb);
+	for (char **e = environ; e && *e; e++)
+		if (env_of_interest(*e))
+			kc_rb_list_add(&rb, *e);
+	rec.env = kc_rb_list_end(&rb);
+	size_t size = kc_rb_finish(&rb, &rec, KC_REC_PROCESS, kcp_tid(), kcp_now_ns());
+	*rb_out = rb;
+	return size;
+}
+
+/* ---- the file ----------------------------------------------------------------------------- */
+
+static int open_locked(void)
+{
+	pid_t pid = getpid();
+	if (rec_fd >= 0 && rec_pid == pid)
+		return 0;
+	if (rec_failed_pid == pid)
+		return -EIO;
+	int rc = mkdir_p(kcp_cfg.out_dir);
+	int fd = -1;
+	char path[PATH_MAX + 64];
+	if (rc == 0) {
+		char comm[32];
+		snprintf(comm, sizeof(comm), "%s", program_invocation_short_name);
+		for (char *c = comm; *c; c++)
+			if (*c == '/' || *c == ' ' || *c == '.')
+				*c = '_';
+		for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+			if (attempt == 0)
+				snprintf(path, sizeof(path), "%s/%d-%s%s", kcp_cfg.out_dir, (int)pid, comm,
+					 KC_TRACE_SUFFIX);
+			else
+				snprintf(path, sizeof(path), "%s/%d-%s.%d%s", kcp_cfg.out_dir, (int)pid,
+					 comm, attempt, KC_TRACE_SUFFIX);
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+			if (fd < 0 && errno != EEXIST)
+				break;
+		}
+		if (fd < 0)
+			rc = -errno;
+	}
+	if (fd < 0) {
+		rec_failed_pid = pid;
+		kc_log(KC_LOG_WARN, DOMAIN, "cannot write traces to %s: %s; the program runs on unrecorded",
+		       kcp_cfg.out_dir, strerror(-rc));
+		return rc;
+	}
+	struct kc_file_hdr h = {0};
+	memcpy(h.magic, KC_TRACE_MAGIC, 8);
+	h.version = KC_TRACE_VERSION;
+	h.header_size = sizeof(h);
+	h.endian = KC_TRACE_ENDIAN_LITTLE;
+	h.rec_hdr_size = sizeof(struct kc_rec_hdr);
+	h.pid = (uint32_t)pid;
+	h.ppid = (uint32_t)getppid();
+	h.feat_mask = rec_feat;
+	struct timespec mono, real;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	h.start_mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
+	h.start_real_ns = (uint64_t)real.tv_sec * 1000000000ull + (uint64_t)real.tv_nsec;
+	if ((rc = write_all(fd, &h, sizeof(h))) < 0) {
+		close(fd);
+		rec_failed_pid = pid;
+		kc_log(KC_LOG_WARN, DOMAIN, "cannot write %s: %s; the program runs on unrecorded", path,
+		       strerror(-rc));
+		return rc;
+	}
+	rec_fd = fd;
+	rec_pid = pid;
+	/* A fresh file starts with who this process is. */
+	_Alignas(8) uint8_t mem[4096];
+	struct kc_recbuf rb;
+	size_t size = build_process_record(&rb, mem, sizeof(mem), kcp_child_role());
+	if (size)
+		write_all(fd, kc_rb_data(&rb), size);
+	kc_rb_release(&rb);
+	kc_log(KC_LOG_INFO, DOMAIN, "tracing to %s", path);
+	return 0;
+}
+
+static int write_locked(const void *rec, size_t size)
+{
+	int rc = open_locked();
+	if (rc < 0)
+		goto lost;
+	if (lost_records > lost_reported) {
+		struct kc_rec_lost l = {.h = {.type = KC_REC_LOST, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
+					.records = lost_records, .bytes = lost_bytes};
+		kc_rec_seal(&l.h, sizeof(l));
+		if (write_all(rec_fd, &l, sizeof(l)) == 0)
+			lost_reported = lost_records;
+	}
+	if ((rc = write_all(rec_fd, rec, size)) == 0)
+		return 0;
+lost:
+	lost_records++;
+	lost_bytes += size;
+	return rc < 0 ? rc : -EIO;
+}
+
+int kcp_rec_write(const void *rec, size_t size)
+{
+	int saved = errno;
+	pthread_mutex_lock(&rec_lock);
+	int rc = write_locked(rec, size);
+	pthread_mutex_unlock(&rec_lock);
+	errno = saved;
+	return rc;
+}
+
+int kcp_rec_emit(struct kc_recbuf *rb, void *fixed, uint16_t type)
+{
+	size_t size = kc_rb_finish(rb, fixed, type, kcp_tid(), kcp_now_ns());
+	if (size == 0) {
+		pthread_mutex_lock(&rec_lock);
+		lost_records++;
+		pthread_mutex_unlock(&rec_lock);
+		return -ENOMEM;
+	}
+	return kcp_rec_write(kc_rb_data(rb), size);
+}
+
+void kcp_rec_set_feature(uint64_t feat)
+{
+	pthread_mutex_lock(&rec_lock);
+	rec_feat |= feat;
+	pthread_mutex_unlock(&rec_lock);
+}
+
+void kcp_rec_end(void)
+{
+	pthread_mutex_lock(&rec_lock);
+	if (rec_fd >= 0 && rec_pid == getpid()) {
+		struct kc_rec_end e = {.h = {.type = KC_REC_END, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
+				       .launches = atomic_load(&kcp_count_launches),
+				       .loads = atomic_load(&kcp_count_loads),
+				       .compiles = atomic_load(&kcp_count_compiles),
+				       .lost = lost_records};
+		kc_rec_seal(&e.h, sizeof(e));
+		write_all(rec_fd, &e, sizeof(e));
+		close(rec_fd);
+		rec_fd = -1;
+	}
+	pthread_mutex_unlock(&rec_lock);
+}
+
+/* ---- fork: the child writes a file of its own ---------------------------------------------- */
+
+/* Locks are taken in the order store_lock, rec_lock (see kcp_launch_atfork_* for the
+ * function table's, taken before these), so a fork never leaves one held in the child. */
+void kcp_rec_atfork_prepare(void)
+{
+	pthread_mutex_lock(&store_lock);
+	pthread_mutex_lock(&rec_lock);
+}
+void kcp_rec_atfork_parent(void)
+{
+	pthread_mutex_unlock(&rec_lock);
+	pthread_mutex_unlock(&store_lock);
+}
+void kcp_rec_atfork_child(void)
+{
+	pthread_mutex_unlock(&rec_lock);
+	pthread_mutex_unlock(&store_lock);
+	if (rec_fd >= 0)
+		close(rec_fd);
+	rec_fd = -1;
+	rec_pid = 0;
+	lost_records = lost_bytes = lost_reported = 0;
+	atomic_store(&kcp_count_loads, 0);
+	atomic_store(&kcp_count_compiles, 0);
+	atomic_store(&kcp_count_launches, 0);
+}
+
+/* ---- image store -------------------------------------------------------------------------- */
+
+
+unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned kind)
+{
+	if (!kcp_cfg.store_images || !data || size == 0 || size > kcp_cfg.max_image)
+		return 0;
+	int saved = errno;
+	unsigned result = 0;
+	pthread_mutex_lock(&store_lock);
+	struct stored *s;
+	HASH_FIND(hh, stored_set, &hash, sizeof(hash), s);
+	if (s) {
+		result = KC_MODF_STORED;
+		goto out;
+	}
+	char dir[PATH_MAX + 16], path[PATH_MAX + 64], tmp[PATH_MAX + 96], hex[17];
+	snprintf(dir, sizeof(dir), "%s/%s", kcp_cfg.out_dir, KC_IMAGE_DIR);
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, kc_hash_hex(hash, hex), kc_image_kind_ext(kind));
+	if (access(path, F_OK) != 0) {
+		if (mkdir_p(dir) < 0)
+			goto out;
+		/* Written aside, then renamed: another process storing the same image at the same
+		 * moment cannot leave a half file under the final name. */
+		snprintf(tmp, sizeof(tmp), "%s.%d.%u.tmp", path, (int)getpid(), kcp_tid());
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0)
+			goto out;
+		int rc = write_all(fd, data, size);
+		close(fd);
+		if (rc < 0 || rename(tmp, path) < 0) {
+			unlink(tmp);
+			goto out;
+		}
+	}
+	s = malloc(sizeof(*s));
+	if (s) {
+		s->hash = hash;
+		HASH_ADD(hh, stored_set, hash, sizeof(hash), s);
+	}
+	result = KC_MODF_STORED;
+out:
+	pthread_mutex_unlock(&store_lock);
+	errno = saved;
+	return result;
+}

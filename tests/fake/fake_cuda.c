@@ -1,0 +1,526 @@
+/* fake_cuda.c - a stand-in libcuda.so.1 for CPU tests: the driver API surface kcprof hooks,
+ * behaving enough like the real one (handles, errors, errno, per-thread-stream variants,
+ * cuGetProcAddress tables) for the recorder to be tested without a GPU.
+ *
+ * It also stands in for what only CUPTI sees: every API call is announced to the stand-in
+ * CUPTI (fake_cupti.c) at entry and exit, and fake_internal_*() reach the implementation
+ * without passing any exported symbol, as cudart's private driver table does. NVRTC looks up
+ * cuGetExportTable here: it answers CUDA_ERROR_NOT_SUPPORTED, which NVRTC accepts (a NULL
+ * there crashed NVRTC: ../shared/gpu-facts.md).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NVJITLINK_NO_INLINE
+#include <cuda.h>
+#include <cupti.h>
+
+#undef cuGetProcAddress
+#define EXPORT __attribute__((visibility("default")))
+/* The driver sets errno as it likes; the stand-in sets this after every call, so tests can
+ * check that the recorder hands errno back untouched. */
+#define FAKE_ERRNO EDOM
+
+struct fake_module {
+	uint32_t magic;
+	int is_library;
+	size_t size;
+	unsigned char *image;
+};
+struct fake_function {
+	uint32_t magic;
+	struct fake_module *mod;
+	char name[128];
+	uint64_t launches;
+};
+#define MOD_MAGIC 0x6d6f6431u
+#define FN_MAGIC 0x666e6331u
+
+static uint64_t total_launches;
+static unsigned next_module_id = 1;
+
+/* ---- the stand-in CUPTI's hook -------------------------------------------------------------
+ * The stand-in CUPTI registers itself here (whichever of the two libraries loads first finds
+ * the other), so it is reached whatever scope it was opened in. */
+
+typedef void (*emit_fn)(CUpti_CallbackDomain, CUpti_CallbackId, CUpti_ApiCallbackSite, const char *,
+			const void *, const char *, CUresult *, uint64_t *);
+typedef void (*emit_module_fn)(unsigned id, const void *cubin, size_t size);
+static emit_fn emit_api;
+static emit_module_fn emit_module;
+
+EXPORT void fake_set_cupti(emit_fn api, emit_module_fn module)
+{
+	__atomic_store_n(&emit_api, api, __ATOMIC_RELEASE);
+	__atomic_store_n(&emit_module, module, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void find_cupti(void)
+{
+	void *h = dlopen("libcupti.so.13", RTLD_LAZY | RTLD_NOLOAD);
+	void (*reg)(void) = h ? (void (*)(void))dlsym(h, "fakecupti_register") : NULL;
+	if (reg)
+		reg();
+}
+
+static emit_fn emitter(void) { return __atomic_load_n(&emit_api, __ATOMIC_ACQUIRE); }
+
+#define API_ENTER(name, params, sym)                                                             \
+	uint64_t corr_ = 0;                                                                      \
+	CUresult ret_ = CUDA_SUCCESS;                                                            \
+	if (emitter())                                                                           \
+	emitter()(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_##name, CUPTI_API_ENTER,   \
+		  #name, params, sym, &ret_, &corr_)
+#define API_EXIT(name, params, sym, r)                                                           \
+	do {                                                                                     \
+		ret_ = (r);                                                                      \
+		if (emitter())                                                                   \
+			emitter()(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_##name,    \
+				  CUPTI_API_EXIT, #name, params, sym, &ret_, &corr_);            \
+		errno = FAKE_ERRNO;                                                              \
+		return ret_;                                                                     \
+	} while (0)
+
+static void module_loaded(struct fake_module *m)
+{
+	emit_module_fn fn = __atomic_load_n(&emit_module, __ATOMIC_ACQUIRE);
+	if (fn)
+		fn(__atomic_fetch_add(&next_module_id, 1, __ATOMIC_RELAXED), m->image, m->size);
+}
+
+/* ---- images ------------------------------------------------------------------------------- */
+
+static size_t image_size(const void *image)
+{
+	const unsigned char *p = image;
+	if (memcmp(p, "\177ELF", 4) == 0) {
+		/* Section headers end the files nvcc writes. */
+		uint64_t shoff;
+		uint16_t shentsize, shnum;
+		memcpy(&shoff, p + 0x28, 8);
+		memcpy(&shentsize, p + 0x3a, 2);
+		memcpy(&shnum, p + 0x3c, 2);
+		return shoff + (size_t)shentsize * shnum;
+	}
+	uint32_t magic;
+	memcpy(&magic, p, 4);
+	if (magic == 0xBA55ED50u) {
+		uint16_t hs;
+		uint64_t fs;
+		memcpy(&hs, p + 6, 2);
+		memcpy(&fs, p + 8, 8);
+		return hs + fs;
+	}
+	return strlen(image) + 1;
+}
+
+static CUresult make_module(const void *image, size_t size, int is_library, struct fake_module **out)
+{
+	if (!image || !out)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (size >= 8 && memcmp(image, "INVALID!", 8) == 0)
+		return CUDA_ERROR_INVALID_IMAGE;
+	struct fake_module *m = calloc(1, sizeof(*m));
+	m->magic = MOD_MAGIC;
+	m->is_library = is_library;
+	m->size = size;
+	m->image = malloc(size);
+	memcpy(m->image, image, size);
+	/* PTX is JIT-compiled by a real driver: take a little time, as it would. */
+	if (size > 8 && memcmp(image, "\177ELF", 4) != 0 && strstr((const char *)m->image, ".version")) {
+		struct timespec ts = {0, 2000000};
+		nanosleep(&ts, NULL);
+	}
+	module_loaded(m);
+	*out = m;
+	return CUDA_SUCCESS;
+}
+
+static CUresult load_file(const char *path, int is_library, struct fake_module **out)
+{
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	if (!f)
+		return CUDA_ERROR_FILE_NOT_FOUND;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *buf = malloc((size_t)n + 1);
+	size_t got = fread(buf, 1, (size_t)n, f);
+	buf[got] = 0;
+	fclose(f);
+	CUresult r = make_module(buf, got, is_library, out);
+	free(buf);
+	return r;
+}
+
+static CUresult get_function(struct fake_module *m, const char *name, struct fake_function **out)
+{
+	if (!m || m->magic != MOD_MAGIC || !name || !out)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (strncmp(name, "missing", 7) == 0)
+		return CUDA_ERROR_NOT_FOUND;
+	struct fake_function *f = calloc(1, sizeof(*f));
+	f->magic = FN_MAGIC;
+	f->mod = m;
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	*out = f;
+	return CUDA_SUCCESS;
+}
+
+static CUresult do_launch(CUfunction fn)
+{
+	struct fake_function *f = (struct fake_function *)fn;
+	if (!f || f->magic != FN_MAGIC)
+		return CUDA_ERROR_INVALID_HANDLE;
+	__atomic_fetch_add(&f->launches, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&total_launches, 1, __ATOMIC_RELAXED);
+	return CUDA_SUCCESS;
+}
+
+/* ---- exported driver API ------------------------------------------------------------------ */
+
+EXPORT CUresult cuInit(unsigned int flags)
+{
+	(void)flags;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuDriverGetVersion(int *v)
+{
+	if (v)
+		*v = 13000;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGetExportTable(const void **table, const CUuuid *id)
+{
+	(void)table;
+	(void)id;
+	return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+EXPORT CUresult cuModuleLoad(CUmodule *module, const char *fname)
+{
+	cuModuleLoad_params p = {module, fname};
+	API_ENTER(cuModuleLoad, &p, NULL);
+	struct fake_module *m = NULL;
+	CUresult r = load_file(fname, 0, &m);
+	if (r == CUDA_SUCCESS)
+		*module = (CUmodule)m;
+	API_EXIT(cuModuleLoad, &p, NULL, r);
+}
+
+static CUresult load_data_impl(CUmodule *module, const void *image)
+{
+	cuModuleLoadData_params p = {module, image};
+	API_ENTER(cuModuleLoadData, &p, NULL);
+	struct fake_module *m = NULL;
+	CUresult r = image ? make_module(image, image_size(image), 0, &m) : CUDA_ERROR_INVALID_VALUE;
+	if (r == CUDA_SUCCESS)
+		*module = (CUmodule)m;
+	API_EXIT(cuModuleLoadData, &p, NULL, r);
+}
+
+EXPORT CUresult cuModuleLoadData(CUmodule *module, const void *image) { return load_data_impl(module, image); }
+
+EXPORT CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int n, CUjit_option *o, void **v)
+{
+	cuModuleLoadDataEx_params p = {module, image, n, o, v};
+	API_ENTER(cuModuleLoadDataEx, &p, NULL);
+	struct fake_module *m = NULL;
+	CUresult r = image ? make_module(image, image_size(image), 0, &m) : CUDA_ERROR_INVALID_VALUE;
+	if (r == CUDA_SUCCESS)
+		*module = (CUmodule)m;
+	API_EXIT(cuModuleLoadDataEx, &p, NULL, r);
+}
+
+EXPORT CUresult cuModuleLoadFatBinary(CUmodule *module, const void *fat)
+{
+	cuModuleLoadFatBinary_params p = {module, fat};
+	API_ENTER(cuModuleLoadFatBinary, &p, NULL);
+	struct fake_module *m = NULL;
+	CUresult r = fat ? make_module(fat, image_size(fat), 0, &m) : CUDA_ERROR_INVALID_VALUE;
+	if (r == CUDA_SUCCESS)
+		*module = (CUmodule)m;
+	API_EXIT(cuModuleLoadFatBinary, &p, NULL, r);
+}
+
+EXPORT CUresult cuModuleUnload(CUmodule hmod)
+{
+	cuModuleUnload_params p = {hmod};
+	API_ENTER(cuModuleUnload, &p, NULL);
+	struct fake_module *m = (struct fake_module *)hmod;
+	CUresult r = CUDA_ERROR_INVALID_HANDLE;
+	if (m && m->magic == MOD_MAGIC) {
+		m->magic = 0; /* the handle memory is kept: addresses are not reused in tests */
+		r = CUDA_SUCCESS;
+	}
+	API_EXIT(cuModuleUnload, &p, NULL, r);
+}
+
+EXPORT CUresult cuLibraryLoadData(CUlibrary *library, const void *code, CUjit_option *jo, void **jv,
+				  unsigned int nj, CUlibraryOption *lo, void **lv, unsigned int nl)
+{
+	cuLibraryLoadData_params p = {library, code, jo, jv, nj, lo, lv, nl};
+	API_ENTER(cuLibraryLoadData, &p, NULL);
+	struct fake_module *m = NULL;
+	CUresult r = code ? make_module(code, image_size(code), 1, &m) : CUDA_ERROR_INVALID_VALUE;
+	if (r == CUDA_SUCCESS)
+		*library = (CUlibrary)m;
+	API_EXIT(cuLibraryLoadData, &p, NULL, r);
+}
+
+EXPORT CUresult cuLibraryLoadFromFile(CUlibrary *library, const char *file, CUjit_option *jo, void **jv,
+				      unsigned int nj, CUlibraryOption *lo, void **lv, unsigned int nl)
+{
+	cuLibraryLoadFromFile_params p = {library, file, jo, jv, nj, lo, lv, nl};
+	API_ENTER(cuLibraryLoadFromFile, &p, NULL);
+	struct fake_module *m = NULL;
+	CUresult r = load_file(file, 1, &m);
+	if (r == CUDA_SUCCESS)
+		*library = (CUlibrary)m;
+	API_EXIT(cuLibraryLoadFromFile, &p, NULL, r);
+}
+
+EXPORT CUresult cuLibraryUnload(CUlibrary library)
+{
+	cuLibraryUnload_params p = {library};
+	API_ENTER(cuLibraryUnload, &p, NULL);
+	struct fake_module *m = (struct fake_module *)library;
+	CUresult r = m && m->magic == MOD_MAGIC ? CUDA_SUCCESS : CUDA_ERROR_INVALID_HANDLE;
+	if (r == CUDA_SUCCESS)
+		m->magic = 0;
+	API_EXIT(cuLibraryUnload, &p, NULL, r);
+}
+
+EXPORT CUresult cuModuleGetFunction(CUfunction *hfunc, CUmodule hmod, const char *name)
+{
+	cuModuleGetFunction_params p = {hfunc, hmod, name};
+	API_ENTER(cuModuleGetFunction, &p, NULL);
+	struct fake_function *f = NULL;
+	CUresult r = get_function((struct fake_module *)hmod, name, &f);
+	if (r == CUDA_SUCCESS)
+		*hfunc = (CUfunction)f;
+	API_EXIT(cuModuleGetFunction, &p, NULL, r);
+}
+
+EXPORT CUresult cuLibraryGetKernel(CUkernel *pKernel, CUlibrary library, const char *name)
+{
+	cuLibraryGetKernel_params p = {pKernel, library, name};
+	API_ENTER(cuLibraryGetKernel, &p, NULL);
+	struct fake_function *f = NULL;
+	CUresult r = get_function((struct fake_module *)library, name, &f);
+	if (r == CUDA_SUCCESS)
+		*pKernel = (CUkernel)f;
+	API_EXIT(cuLibraryGetKernel, &p, NULL, r);
+}
+
+EXPORT CUresult cuKernelGetFunction(CUfunction *pFunc, CUkernel kernel)
+{
+	cuKernelGetFunction_params p = {pFunc, kernel};
+	API_ENTER(cuKernelGetFunction, &p, NULL);
+	struct fake_function *k = (struct fake_function *)kernel, *f = NULL;
+	CUresult r = k && k->magic == FN_MAGIC ? get_function(k->mod, k->name, &f) : CUDA_ERROR_INVALID_HANDLE;
+	if (r == CUDA_SUCCESS)
+		*pFunc = (CUfunction)f;
+	API_EXIT(cuKernelGetFunction, &p, NULL, r);
+}
+
+static const char *fn_name(CUfunction f)
+{
+	struct fake_function *ff = (struct fake_function *)f;
+	return ff && ff->magic == FN_MAGIC ? ff->name : NULL;
+}
+
+#define LAUNCH_BODY(cbid)                                                                        \
+	cbid##_params p = {f, gx, gy, gz, bx, by, bz, smem, s, kp, ex};                          \
+	API_ENTER(cbid, &p, fn_name(f));                                                         \
+	API_EXIT(cbid, &p, fn_name(f), do_launch(f))
+
+EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+			       unsigned by, unsigned bz, unsigned smem, CUstream s, void **kp, void **ex)
+{
+	LAUNCH_BODY(cuLaunchKernel);
+}
+
+EXPORT CUresult cuLaunchKernel_ptsz(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+				    unsigned by, unsigned bz, unsigned smem, CUstream s, void **kp, void **ex)
+{
+	LAUNCH_BODY(cuLaunchKernel_ptsz);
+}
+
+EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *c, CUfunction f, void **kp, void **ex)
+{
+	cuLaunchKernelEx_params p = {c, f, kp, ex};
+	API_ENTER(cuLaunchKernelEx, &p, fn_name(f));
+	API_EXIT(cuLaunchKernelEx, &p, fn_name(f), c ? do_launch(f) : CUDA_ERROR_INVALID_VALUE);
+}
+
+EXPORT CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig *c, CUfunction f, void **kp, void **ex)
+{
+	cuLaunchKernelEx_ptsz_params p = {c, f, kp, ex};
+	API_ENTER(cuLaunchKernelEx_ptsz, &p, fn_name(f));
+	API_EXIT(cuLaunchKernelEx_ptsz, &p, fn_name(f), c ? do_launch(f) : CUDA_ERROR_INVALID_VALUE);
+}
+
+EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
+					  unsigned bx, unsigned by, unsigned bz, unsigned smem,
+					  CUstream s, void **kp)
+{
+	cuLaunchCooperativeKernel_params p = {f, gx, gy, gz, bx, by, bz, smem, s, kp};
+	API_ENTER(cuLaunchCooperativeKernel, &p, fn_name(f));
+	API_EXIT(cuLaunchCooperativeKernel, &p, fn_name(f), do_launch(f));
+}
+
+/* ---- cuLink: the output is a made-up but stable image of the inputs ------------------------ */
+
+struct fake_link {
+	unsigned char out[4096];
+	size_t len;
+};
+
+EXPORT CUresult cuLinkCreate_v2(unsigned int n, CUjit_option *o, void **v, CUlinkState *state)
+{
+	(void)n;
+	(void)o;
+	(void)v;
+	struct fake_link *l = calloc(1, sizeof(*l));
+	memcpy(l->out, "FAKECUBIN:", 10);
+	l->len = 10;
+	*state = (CUlinkState)l;
+	errno = FAKE_ERRNO;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuLinkAddData_v2(CUlinkState state, CUjitInputType type, void *data, size_t size,
+				 const char *name, unsigned int n, CUjit_option *o, void **v)
+{
+	(void)type;
+	(void)name;
+	(void)n;
+	(void)o;
+	(void)v;
+	struct fake_link *l = (struct fake_link *)state;
+	for (size_t i = 0; i < size && l->len < sizeof(l->out); i++)
+		l->out[l->len++] = ((unsigned char *)data)[i] ^ 0x5a;
+	errno = FAKE_ERRNO;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuLinkAddFile_v2(CUlinkState state, CUjitInputType type, const char *path,
+				 unsigned int n, CUjit_option *o, void **v)
+{
+	(void)state;
+	(void)type;
+	(void)n;
+	(void)o;
+	(void)v;
+	return path ? CUDA_SUCCESS : CUDA_ERROR_INVALID_VALUE;
+}
+
+EXPORT CUresult cuLinkComplete(CUlinkState state, void **cubin, size_t *size)
+{
+	struct fake_link *l = (struct fake_link *)state;
+	*cubin = l->out;
+	*size = l->len;
+	errno = FAKE_ERRNO;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuLinkDestroy(CUlinkState state)
+{
+	free(state);
+	return CUDA_SUCCESS;
+}
+
+/* ---- cuGetProcAddress --------------------------------------------------------------------- */
+
+struct entry {
+	const char *name;
+	void *fn;
+	void *ptsz;
+};
+EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuuint64_t flags,
+				    CUdriverProcAddressQueryResult *status);
+EXPORT CUresult cuGetProcAddress(const char *symbol, void **pfn, int ver, cuuint64_t flags);
+
+static const struct entry entries[] = {
+	{"cuInit", (void *)cuInit, NULL},
+	{"cuDriverGetVersion", (void *)cuDriverGetVersion, NULL},
+	{"cuGetProcAddress", (void *)cuGetProcAddress_v2, NULL},
+	{"cuModuleLoad", (void *)cuModuleLoad, NULL},
+	{"cuModuleLoadData", (void *)cuModuleLoadData, NULL},
+	{"cuModuleLoadDataEx", (void *)cuModuleLoadDataEx, NULL},
+	{"cuModuleLoadFatBinary", (void *)cuModuleLoadFatBinary, NULL},
+	{"cuModuleUnload", (void *)cuModuleUnload, NULL},
+	{"cuModuleGetFunction", (void *)cuModuleGetFunction, NULL},
+	{"cuLibraryLoadData", (void *)cuLibraryLoadData, NULL},
+	{"cuLibraryLoadFromFile", (void *)cuLibraryLoadFromFile, NULL},
+	{"cuLibraryUnload", (void *)cuLibraryUnload, NULL},
+	{"cuLibraryGetKernel", (void *)cuLibraryGetKernel, NULL},
+	{"cuKernelGetFunction", (void *)cuKernelGetFunction, NULL},
+	{"cuLaunchKernel", (void *)cuLaunchKernel, (void *)cuLaunchKernel_ptsz},
+	{"cuLaunchKernelEx", (void *)cuLaunchKernelEx, (void *)cuLaunchKernelEx_ptsz},
+	{"cuLaunchCooperativeKernel", (void *)cuLaunchCooperativeKernel, NULL},
+	{"cuLinkCreate", (void *)cuLinkCreate_v2, NULL},
+	{"cuLinkAddData", (void *)cuLinkAddData_v2, NULL},
+	{"cuLinkComplete", (void *)cuLinkComplete, NULL},
+	{"cuLinkDestroy", (void *)cuLinkDestroy, NULL},
+};
+
+EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuuint64_t flags,
+				    CUdriverProcAddressQueryResult *status)
+{
+	(void)ver;
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		if (strcmp(entries[i].name, symbol) != 0)
+			continue;
+		*pfn = (flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM) && entries[i].ptsz
+			       ? entries[i].ptsz
+			       : entries[i].fn;
+		if (status)
+			*status = CU_GET_PROC_ADDRESS_SUCCESS;
+		return CUDA_SUCCESS;
+	}
+	*pfn = NULL;
+	if (status)
+		*status = CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+	return CUDA_ERROR_NOT_FOUND;
+}
+
+EXPORT CUresult cuGetProcAddress(const char *symbol, void **pfn, int ver, cuuint64_t flags)
+{
+	return cuGetProcAddress_v2(symbol, pfn, ver, flags, NULL);
+}
+
+/* ---- what only CUPTI sees, and what tests ask of the stand-in ------------------------------ */
+
+/* As cudart does: straight to the implementation, no exported symbol on the way. */
+EXPORT CUresult fake_internal_load(CUmodule *module, const void *image) { return load_data_impl(module, image); }
+
+EXPORT CUresult fake_internal_launch(CUfunction f, unsigned gx, unsigned bx)
+{
+	cuLaunchKernel_params p = {f, gx, 1, 1, bx, 1, 1, 0, NULL, NULL, NULL};
+	API_ENTER(cuLaunchKernel, &p, fn_name(f));
+	API_EXIT(cuLaunchKernel, &p, fn_name(f), do_launch(f));
+}
+
+EXPORT CUresult fake_internal_get_function(CUfunction *hfunc, CUmodule hmod, const char *name)
+{
+	cuModuleGetFunction_params p = {hfunc, hmod, name};
+	API_ENTER(cuModuleGetFunction, &p, NULL);
+	struct fake_function *f = NULL;
+	CUresult r = get_function((struct fake_module *)hmod, name, &f);
+	if (r == CUDA_SUCCESS)
+		*hfunc = (CUfunction)f;
+	API_EXIT(cuModuleGetFunction, &p, NULL, r);
+}
+
+EXPORT uint64_t fake_total_launches(void) { return __atomic_load_n(&total_launches, __ATOMIC_RELAXED); }
+EXPORT uint64_t fake_function_launches(CUfunction f) { return ((struct fake_function *)f)->launches; }

@@ -1,0 +1,78 @@
+/* kct.h - helpers of the CPU tests: run a program under the recorder, read back what it
+ * recorded as plain arrays to assert on. */
+#ifndef KCT_H
+#define KCT_H
+
+#include <stdint.h>
+
+#include "../common/kc_trace.h"
+
+#define KCT_MAX 512
+
+struct kct_load {
+	uint32_t pid;
+	unsigned api, kind;
+	uint64_t hash, loaded_hash, size, duration;
+	uint16_t path, flags;
+	int result;
+	char names[1024]; /* comma-separated */
+	char file[512];
+	char jit[512];
+};
+struct kct_func {
+	uint32_t pid, id;
+	uint16_t path, api;
+	uint64_t module_hash;
+	char name[256];
+};
+struct kct_stats {
+	uint32_t pid, func_id;
+	uint64_t count, errors, attrs, other_shapes;
+	uint16_t path, nshapes;
+	struct kc_shape shapes[KC_MAX_SHAPES];
+};
+struct kct_compile {
+	uint32_t pid;
+	unsigned tool;
+	int result;
+	uint64_t duration, input_hash, output_hash, ptx_hash;
+	char name[512];
+	char options[1024]; /* space-separated */
+	char inputs[1024];
+};
+struct kct_proc {
+	uint32_t pid, ppid;
+	unsigned role;
+	char exe[512];
+	char argv[1024];
+	uint32_t ancestors[KC_MAX_ANCESTORS];
+	unsigned nancestors;
+};
+struct kct_result {
+	int nprocs, nloads, nfuncs, nstats, ncompiles, ncupti, nunloads, nends, nlaunches, problems, files;
+	uint64_t lost;
+	struct kct_proc procs[16];
+	struct kct_load loads[KCT_MAX];
+	struct kct_func funcs[KCT_MAX];
+	struct kct_stats stats[KCT_MAX];
+	struct kct_compile compiles[KCT_MAX];
+	unsigned cupti[32];
+};
+
+const char *kct_build(void);  /* build directory (KCT_BUILD) */
+const char *kct_data(void);   /* tests/data */
+char *kct_tmpdir(void);       /* a fresh directory under <build>/tests/tmp */
+/* Run argv (NULL-terminated) with the recorder preloaded, writing to dir; env adds NAME=value
+ * entries (NULL-terminated, may be NULL). Returns the wait status. Output goes to
+ * dir/../<name>.log. */
+int kct_run(const char *dir, const char *const *env, const char *const *argv);
+/* The same without the recorder. */
+int kct_run_plain(const char *const *env, const char *const *argv);
+struct kct_result *kct_read(const char *dir);
+/* Launches of functions named name (all processes): count, and OR of paths and attrs. */
+uint64_t kct_launches(const struct kct_result *r, const char *name, uint16_t *paths, uint64_t *attrs);
+int kct_count_loads(const struct kct_result *r, unsigned api);
+int kct_distinct_hashes(const struct kct_result *r, const char *name);
+char *kct_read_file(const char *path, size_t *size);
+
+#endif

@@ -1,0 +1,57 @@
+/* cupti_client.c - a program with its own profiler, as torch.profiler: it subscribes to
+ * CUPTI in the middle of its run and must get its callbacks although kcprof held CUPTI.
+ *   3 launches (kcprof sees them through CUPTI), then the program subscribes: 4 launches
+ *   its profiler must see, then it unsubscribes: 5 launches kcprof sees again.
+ * All launches go through the internal path: only CUPTI sees them. */
+#include <dlfcn.h>
+#include <stdio.h>
+
+#include <cuda.h>
+#include <cupti.h>
+
+static unsigned long seen_by_profiler;
+
+static void CUPTIAPI profiler_cb(void *ud, CUpti_CallbackDomain d, CUpti_CallbackId id, const void *data)
+{
+	(void)ud;
+	const CUpti_CallbackData *cb = data;
+	if (d == CUPTI_CB_DOMAIN_DRIVER_API && id == CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel &&
+	    cb->callbackSite == CUPTI_API_EXIT)
+		seen_by_profiler++;
+}
+
+int main(void)
+{
+	void *h = dlopen("libcuda.so.1", RTLD_NOW);
+	CUresult (*iload)(CUmodule *, const void *);
+	CUresult (*ifunc)(CUfunction *, CUmodule, const char *);
+	CUresult (*ilaunch)(CUfunction, unsigned, unsigned);
+	*(void **)&iload = dlsym(h, "fake_internal_load");
+	*(void **)&ifunc = dlsym(h, "fake_internal_get_function");
+	*(void **)&ilaunch = dlsym(h, "fake_internal_launch");
+	static const char ptx[] = ".version 8.0\n.target sm_90\n.address_size 64\n"
+				  ".visible .entry prof_kernel()\n{\n\tret;\n}\n";
+	CUmodule m;
+	CUfunction f;
+	if (iload(&m, ptx) || ifunc(&f, m, "prof_kernel"))
+		return 2;
+	for (int i = 0; i < 3; i++)
+		ilaunch(f, 1, 32);
+	CUpti_SubscriberHandle sub;
+	CUptiResult r = cuptiSubscribe(&sub, profiler_cb, NULL);
+	if (r != CUPTI_SUCCESS) {
+		fprintf(stderr, "cupti_client: cuptiSubscribe failed: %d\n", (int)r);
+		return 3;
+	}
+	cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel);
+	for (int i = 0; i < 4; i++)
+		ilaunch(f, 1, 32);
+	cuptiUnsubscribe(sub);
+	for (int i = 0; i < 5; i++)
+		ilaunch(f, 1, 32);
+	if (seen_by_profiler != 4) {
+		fprintf(stderr, "cupti_client: profiler saw %lu launches, want 4\n", seen_by_profiler);
+		return 4;
+	}
+	return 0;
+}

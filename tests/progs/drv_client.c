@@ -1,0 +1,371 @@
+/* drv_client.c - a CUDA driver client for the recorder's tests, run against the stand-in
+ * driver. Each mode exercises one way programs reach the driver; the counts it makes are
+ * the ones the tests expect in the trace. It checks that every result and errno is what the
+ * stand-in returns, so a recorder that changed either makes it exit non-zero.
+ *
+ *   drv_client paths symbol|dlsym|procaddr|procaddr_ptds|v1
+ *   drv_client threads N K        N threads x K launches
+ *   drv_client fork               7 launches, a child with 3, then 2 more
+ *   drv_client internal           only CUPTI can see these calls
+ *   drv_client library            cuLibrary* and cuKernelGetFunction
+ *   drv_client link               cuLink* then a load of its output
+ *   drv_client loadfile PATH      cuModuleLoad of a file
+ *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
+ *   drv_client busy N             N launches (overhead benchmark)
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cuda.h>
+#undef cuGetProcAddress
+
+#define FAKE_ERRNO EDOM
+
+struct api {
+	CUresult (*load_data)(CUmodule *, const void *);
+	CUresult (*load_data_ex)(CUmodule *, const void *, unsigned, CUjit_option *, void **);
+	CUresult (*get_function)(CUfunction *, CUmodule, const char *);
+	CUresult (*launch)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+			   unsigned, CUstream, void **, void **);
+	CUresult (*launch_ex)(const CUlaunchConfig *, CUfunction, void **, void **);
+	CUresult (*unload)(CUmodule);
+};
+
+static int failures;
+#define CHECK(call, want)                                                                        \
+	do {                                                                                     \
+		errno = 0;                                                                       \
+		CUresult r_ = (call);                                                            \
+		if (r_ != (want) || errno != FAKE_ERRNO) {                                       \
+			fprintf(stderr, "drv_client: %s:%d: %s gave %d errno %d, want %d errno %d\n", \
+				__FILE__, __LINE__, #call, (int)r_, errno, (int)(want), FAKE_ERRNO); \
+			failures++;                                                              \
+		}                                                                                \
+	} while (0)
+
+static unsigned char *read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	unsigned char *buf = malloc((size_t)n + 1);
+	*size = fread(buf, 1, (size_t)n, f);
+	buf[*size] = 0;
+	fclose(f);
+	return buf;
+}
+
+static const char *data_dir(void)
+{
+	const char *d = getenv("KCT_DATA");
+	return d ? d : "tests/data";
+}
+
+static unsigned char *sample_cubin(size_t *size)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/sample.cubin", data_dir());
+	return read_file(path, size);
+}
+
+/* A PTX kernel whose constant differs per variant, as a constexpr that changes per call. */
+static char *ptx_variant(int value)
+{
+	char *buf = malloc(512);
+	snprintf(buf, 512,
+		 ".version 8.0\n.target sm_90\n.address_size 64\n\n"
+		 ".visible .entry fill_mask(.param .u64 p)\n{\n\t.reg .b32 %%r<2>;\n"
+		 "\tmov.u32 %%r1, %d;\n\tret;\n}\n",
+		 value);
+	return buf;
+}
+
+static void fill_api(struct api *a, const char *mode)
+{
+	if (strcmp(mode, "symbol") == 0) {
+		a->load_data = cuModuleLoadData;
+		a->load_data_ex = cuModuleLoadDataEx;
+		a->get_function = cuModuleGetFunction;
+		a->launch = cuLaunchKernel;
+		a->launch_ex = cuLaunchKernelEx;
+		a->unload = cuModuleUnload;
+		return;
+	}
+	if (strcmp(mode, "dlsym") == 0) {
+		/* As Triton's launcher: a handle of libcuda, then dlsym. */
+		void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+		if (!h) {
+			fprintf(stderr, "%s\n", dlerror());
+			exit(2);
+		}
+		*(void **)&a->load_data = dlsym(h, "cuModuleLoadData");
+		*(void **)&a->load_data_ex = dlsym(h, "cuModuleLoadDataEx");
+		*(void **)&a->get_function = dlsym(h, "cuModuleGetFunction");
+		*(void **)&a->launch = dlsym(h, "cuLaunchKernel");
+		*(void **)&a->launch_ex = dlsym(h, "cuLaunchKernelEx");
+		*(void **)&a->unload = dlsym(h, "cuModuleUnload");
+		return;
+	}
+	/* As the CUDA runtime: cuGetProcAddress, found by dlsym like cudart does. */
+	void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+	int v1 = strcmp(mode, "v1") == 0;
+	cuuint64_t flags = strcmp(mode, "procaddr_ptds") == 0 ? CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM
+							       : CU_GET_PROC_ADDRESS_DEFAULT;
+	CUresult (*gpa2)(const char *, void **, int, cuuint64_t, CUdriverProcAddressQueryResult *) = NULL;
+	CUresult (*gpa1)(const char *, void **, int, cuuint64_t) = NULL;
+	if (v1)
+		*(void **)&gpa1 = dlsym(h, "cuGetProcAddress");
+	else
+		*(void **)&gpa2 = dlsym(h, "cuGetProcAddress_v2");
+#define GET(field, name)                                                                         \
+	do {                                                                                     \
+		CUresult r_ = v1 ? gpa1(name, (void **)&a->field, 12000, flags)                  \
+				 : gpa2(name, (void **)&a->field, 12000, flags, NULL);           \
+		if (r_ != CUDA_SUCCESS || !a->field) {                                           \
+			fprintf(stderr, "cuGetProcAddress(%s) failed\n", name);                 \
+			exit(2);                                                                 \
+		}                                                                                \
+	} while (0)
+	GET(load_data, "cuModuleLoadData");
+	GET(load_data_ex, "cuModuleLoadDataEx");
+	GET(get_function, "cuModuleGetFunction");
+	GET(launch, "cuLaunchKernel");
+	GET(launch_ex, "cuLaunchKernelEx");
+	GET(unload, "cuModuleUnload");
+#undef GET
+}
+
+/* The scenario every path runs: the counts the tests expect.
+ *   sample.cubin loaded twice (one image, two loads), fill_mask PTX in 3 variants,
+ *   kern_add 10 launches of one shape, kern_scale 5 launches of two shapes,
+ *   fill_mask 3 launches through cuLaunchKernelEx with PDL, one failed launch. */
+static void scenario(const struct api *a)
+{
+	size_t size;
+	unsigned char *cubin = sample_cubin(&size);
+	CUmodule m1, m2, pm[3];
+	CHECK(a->load_data(&m1, cubin), CUDA_SUCCESS);
+	CUjit_option opt[] = {CU_JIT_OPTIMIZATION_LEVEL};
+	void *val[] = {(void *)(uintptr_t)3};
+	CHECK(a->load_data_ex(&m2, cubin, 1, opt, val), CUDA_SUCCESS);
+	CUfunction add, scale, fill[3];
+	CHECK(a->get_function(&add, m1, "kern_add"), CUDA_SUCCESS);
+	CHECK(a->get_function(&scale, m2, "_Z10kern_scalePffi"), CUDA_SUCCESS);
+	for (int i = 0; i < 10; i++)
+		CHECK(a->launch(add, 4, 1, 1, 128, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	for (int i = 0; i < 5; i++)
+		CHECK(a->launch(scale, i < 3 ? 8 : 16, 1, 1, 256, 1, 1, 1024, NULL, NULL, NULL), CUDA_SUCCESS);
+	for (int v = 0; v < 3; v++) {
+		char *ptx = ptx_variant(500 + v);
+		CHECK(a->load_data(&pm[v], ptx), CUDA_SUCCESS);
+		CHECK(a->get_function(&fill[v], pm[v], "fill_mask"), CUDA_SUCCESS);
+		CUlaunchAttribute attr = {.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION};
+		attr.value.programmaticStreamSerializationAllowed = 1;
+		CUlaunchConfig cfg = {.gridDimX = 1, .gridDimY = 1, .gridDimZ = 1, .blockDimX = 32,
+				      .blockDimY = 1, .blockDimZ = 1, .attrs = &attr, .numAttrs = 1};
+		CHECK(a->launch_ex(&cfg, fill[v], NULL, NULL), CUDA_SUCCESS);
+		free(ptx);
+	}
+	CHECK(a->launch(NULL, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL), CUDA_ERROR_INVALID_HANDLE);
+	CHECK(a->get_function(&add, m1, "missing_kernel"), CUDA_ERROR_NOT_FOUND);
+	CHECK(a->load_data(&m1, "INVALID! image"), CUDA_ERROR_INVALID_IMAGE);
+	for (int v = 0; v < 3; v++)
+		CHECK(a->unload(pm[v]), CUDA_SUCCESS);
+	free(cubin);
+}
+
+struct thread_arg {
+	CUfunction f;
+	int k;
+};
+static void *thread_main(void *p)
+{
+	struct thread_arg *t = p;
+	for (int i = 0; i < t->k; i++)
+		CHECK(cuLaunchKernel(t->f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	return NULL;
+}
+
+static CUfunction load_add(void)
+{
+	size_t size;
+	unsigned char *cubin = sample_cubin(&size);
+	CUmodule m;
+	CUfunction f;
+	CHECK(cuModuleLoadData(&m, cubin), CUDA_SUCCESS);
+	CHECK(cuModuleGetFunction(&f, m, "kern_add"), CUDA_SUCCESS);
+	return f;
+}
+
+static int mode_threads(int n, int k)
+{
+	CUfunction f = load_add();
+	pthread_t th[64];
+	struct thread_arg arg = {f, k};
+	for (int i = 0; i < n && i < 64; i++)
+		pthread_create(&th[i], NULL, thread_main, &arg);
+	for (int i = 0; i < n && i < 64; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
+static int mode_fork(void)
+{
+	CUfunction f = load_add();
+	for (int i = 0; i < 7; i++)
+		CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	pid_t pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < 3; i++)
+			CHECK(cuLaunchKernel(f, 2, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+		exit(failures ? 1 : 0);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	for (int i = 0; i < 2; i++)
+		CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+static int mode_internal(void)
+{
+	CUresult (*iload)(CUmodule *, const void *);
+	CUresult (*ifunc)(CUfunction *, CUmodule, const char *);
+	CUresult (*ilaunch)(CUfunction, unsigned, unsigned);
+	void *h = dlopen("libcuda.so.1", RTLD_NOW);
+	*(void **)&iload = dlsym(h, "fake_internal_load");
+	*(void **)&ifunc = dlsym(h, "fake_internal_get_function");
+	*(void **)&ilaunch = dlsym(h, "fake_internal_launch");
+	size_t size;
+	unsigned char *cubin = sample_cubin(&size);
+	CUmodule m;
+	CUfunction f;
+	CHECK(iload(&m, cubin), CUDA_SUCCESS);
+	CHECK(ifunc(&f, m, "kern_add"), CUDA_SUCCESS);
+	for (int i = 0; i < 6; i++)
+		CHECK(ilaunch(f, 2, 32), CUDA_SUCCESS);
+	/* The same calls by symbol too: counted once, not twice. */
+	for (int i = 0; i < 4; i++)
+		CHECK(cuLaunchKernel(f, 2, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	return 0;
+}
+
+static int mode_library(void)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/sample.fatbin", data_dir());
+	size_t size;
+	unsigned char *fat = read_file(path, &size);
+	CUlibrary lib, lib2;
+	CUkernel k;
+	CUfunction f;
+	CHECK(cuLibraryLoadData(&lib, fat, NULL, NULL, 0, NULL, NULL, 0), CUDA_SUCCESS);
+	CHECK(cuLibraryGetKernel(&k, lib, "kern_add"), CUDA_SUCCESS);
+	CHECK(cuKernelGetFunction(&f, k), CUDA_SUCCESS);
+	for (int i = 0; i < 4; i++)
+		CHECK(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuLibraryLoadFromFile(&lib2, path, NULL, NULL, 0, NULL, NULL, 0), CUDA_SUCCESS);
+	CHECK(cuLibraryUnload(lib2), CUDA_SUCCESS);
+	CHECK(cuModuleLoadFatBinary((CUmodule *)&lib2, fat), CUDA_SUCCESS);
+	free(fat);
+	return 0;
+}
+
+static int mode_link(void)
+{
+	CUlinkState st;
+	CHECK(cuLinkCreate(0, NULL, NULL, &st), CUDA_SUCCESS);
+	char *p1 = ptx_variant(1), *p2 = ptx_variant(2);
+	CHECK(cuLinkAddData(st, CU_JIT_INPUT_PTX, p1, strlen(p1) + 1, "a.ptx", 0, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuLinkAddData(st, CU_JIT_INPUT_PTX, p2, strlen(p2) + 1, "b.ptx", 0, NULL, NULL), CUDA_SUCCESS);
+	void *out;
+	size_t n;
+	CHECK(cuLinkComplete(st, &out, &n), CUDA_SUCCESS);
+	if (cuLinkDestroy(st) != CUDA_SUCCESS)
+		failures++;
+	free(p1);
+	free(p2);
+	return 0;
+}
+
+static int mode_loadfile(const char *path)
+{
+	CUmodule m;
+	CUfunction f;
+	CHECK(cuModuleLoad(&m, path), CUDA_SUCCESS);
+	CHECK(cuModuleGetFunction(&f, m, "kern_add"), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuModuleLoad(&m, "/nonexistent/x.cubin"), CUDA_ERROR_FILE_NOT_FOUND);
+	return 0;
+}
+
+static int mode_exec(char **argv)
+{
+	char *env[] = {"PATH=/usr/bin:/bin", "KCT_CHILD=1", NULL};
+	pid_t pid;
+	int rc = posix_spawn(&pid, argv[0], NULL, NULL, argv, env);
+	if (rc != 0) {
+		fprintf(stderr, "posix_spawn %s: %s\n", argv[0], strerror(rc));
+		return 2;
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int mode_busy(long n)
+{
+	CUfunction f = load_add();
+	for (long i = 0; i < n; i++)
+		cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: drv_client MODE ...\n");
+		return 2;
+	}
+	const char *mode = argv[1];
+	int rc = 0;
+	if (strcmp(mode, "paths") == 0 && argc > 2) {
+		struct api a;
+		fill_api(&a, argv[2]);
+		scenario(&a);
+	} else if (strcmp(mode, "threads") == 0 && argc > 3) {
+		rc = mode_threads(atoi(argv[2]), atoi(argv[3]));
+	} else if (strcmp(mode, "fork") == 0) {
+		rc = mode_fork();
+	} else if (strcmp(mode, "internal") == 0) {
+		rc = mode_internal();
+	} else if (strcmp(mode, "library") == 0) {
+		rc = mode_library();
+	} else if (strcmp(mode, "link") == 0) {
+		rc = mode_link();
+	} else if (strcmp(mode, "loadfile") == 0 && argc > 2) {
+		rc = mode_loadfile(argv[2]);
+	} else if (strcmp(mode, "exec") == 0 && argc > 2) {
+		rc = mode_exec(argv + 2);
+	} else if (strcmp(mode, "busy") == 0 && argc > 2) {
+		rc = mode_busy(atol(argv[2]));
+	} else {
+		fprintf(stderr, "drv_client: bad mode %s\n", mode);
+		return 2;
+	}
+	if (failures)
+		fprintf(stderr, "drv_client: %d check(s) failed\n", failures);
+	return failures ? 3 : rc;
+}

@@ -1,0 +1,52 @@
+/* nvrtc_client.c - a real NVRTC compile per request with a -D constant that changes, as a
+ * server that bakes a request's length into its kernel: nvrtc_client N compiles N variants
+ * (MAX_LEN = 500..500+N-1), then variant 500 once more, loads each PTX in the (stand-in)
+ * driver and launches it once. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cuda.h>
+#include <nvrtc.h>
+
+static const char *source =
+	"extern \"C\" __global__ void fill_mask(int *mask, int n)\n"
+	"{\n"
+	"  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+	"  if (i < n) mask[i] = i < MAX_LEN;\n"
+	"}\n";
+
+static int compile_and_run(int max_len)
+{
+	nvrtcProgram prog;
+	if (nvrtcCreateProgram(&prog, source, "fill_mask.cu", 0, NULL, NULL) != NVRTC_SUCCESS)
+		return 1;
+	char def[64];
+	snprintf(def, sizeof(def), "-DMAX_LEN=%d", max_len);
+	const char *opts[] = {def, "--gpu-architecture=compute_90"};
+	nvrtcResult r = nvrtcCompileProgram(prog, 2, opts);
+	if (r != NVRTC_SUCCESS) {
+		fprintf(stderr, "nvrtc: %s\n", nvrtcGetErrorString(r));
+		return 1;
+	}
+	size_t n;
+	nvrtcGetPTXSize(prog, &n);
+	char *ptx = malloc(n);
+	nvrtcGetPTX(prog, ptx);
+	nvrtcDestroyProgram(&prog);
+	CUmodule m;
+	CUfunction f;
+	if (cuModuleLoadData(&m, ptx) != CUDA_SUCCESS || cuModuleGetFunction(&f, m, "fill_mask") != CUDA_SUCCESS ||
+	    cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL, NULL, NULL) != CUDA_SUCCESS)
+		return 1;
+	free(ptx);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 4;
+	for (int i = 0; i < n; i++)
+		if (compile_and_run(500 + i))
+			return 1;
+	return compile_and_run(500);
+}

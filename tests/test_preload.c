@@ -1,0 +1,343 @@
+/* test_preload.c - the recorder against the stand-in driver: every path a program takes to
+ * the driver, threads, fork, exec, NVRTC, CUPTI, and that the program sees no difference. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cuda.h>
+
+#include "../common/kc_hash.h"
+#include "kct.h"
+
+static char bin[4096];
+static const char *prog(const char *name)
+{
+	snprintf(bin, sizeof(bin), "%s/tests/bin/%s", kct_build(), name);
+	return bin;
+}
+
+static char data_env[4200];
+static const char *const *base_env(void)
+{
+	static const char *env[4];
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	env[0] = data_env;
+	env[1] = "KCPROF_CUPTI=0";
+	env[2] = NULL;
+	return env;
+}
+
+static struct kct_result *run_paths(const char *mode)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "paths", mode, NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "drv_client paths %s exited %d (see %s.log)", mode,
+		  WEXITSTATUS(st), dir);
+	return kct_read(dir);
+}
+
+/* What the scenario in drv_client.c makes, whichever path it takes. */
+static void check_scenario(const struct kct_result *r, uint16_t path)
+{
+	cr_assert_eq(r->problems, 0);
+	cr_assert_eq(r->nprocs, 1);
+	cr_assert_eq(r->nends, 1, "the trace ends with an END record");
+	/* 2 loads of sample.cubin + 3 PTX variants + 1 failed load */
+	cr_assert_eq(r->nloads, 6, "loads: %d", r->nloads);
+	cr_assert_eq(kct_count_loads(r, KC_API_MODULE_LOAD_DATA), 5);
+	cr_assert_eq(kct_count_loads(r, KC_API_MODULE_LOAD_DATA_EX), 1);
+	size_t size;
+	char path_buf[4096];
+	snprintf(path_buf, sizeof(path_buf), "%s/sample.cubin", kct_data());
+	char *cubin = kct_read_file(path_buf, &size);
+	uint64_t cubin_hash = kc_hash64(cubin, size);
+	free(cubin);
+	int cubin_loads = 0;
+	for (int i = 0; i < r->nloads; i++) {
+		const struct kct_load *l = &r->loads[i];
+		cr_assert_eq(l->path, path, "load %d path %u", i, l->path);
+		if (l->hash == cubin_hash) {
+			cubin_loads++;
+			cr_assert_eq(l->kind, KC_IMAGE_CUBIN);
+			cr_assert_eq(l->size, size);
+			cr_assert_str_eq(l->names, "_Z10kern_scalePffi,kern_add");
+			cr_assert(l->flags & KC_MODF_STORED);
+		}
+	}
+	cr_assert_eq(cubin_loads, 2, "the same cubin loaded twice, hashed the same");
+	cr_assert_eq(kct_distinct_hashes(r, "fill_mask"), 3, "three PTX variants");
+	for (int i = 0; i < r->nloads; i++)
+		if (strstr(r->loads[i].names, "fill_mask")) {
+			cr_assert_eq(r->loads[i].kind, KC_IMAGE_PTX);
+			cr_assert_geq(r->loads[i].duration, 1000000, "the PTX JIT (2 ms in the stand-in) is timed");
+		}
+	int bad = 0;
+	for (int i = 0; i < r->nloads; i++)
+		bad += r->loads[i].result == CUDA_ERROR_INVALID_IMAGE;
+	cr_assert_eq(bad, 1, "the refused load is recorded with its error");
+	uint16_t paths;
+	uint64_t attrs;
+	cr_assert_eq(kct_launches(r, "kern_add", &paths, NULL), 10);
+	cr_assert_eq(paths, path);
+	cr_assert_eq(kct_launches(r, "_Z10kern_scalePffi", NULL, NULL), 5);
+	cr_assert_eq(kct_launches(r, "fill_mask", NULL, &attrs), 3);
+	cr_assert_eq(attrs, 1ull << 6, "PDL seen on fill_mask launches");
+	for (int i = 0; i < r->nstats; i++)
+		for (int j = 0; j < r->nfuncs; j++)
+			if (r->funcs[j].id == r->stats[i].func_id && !strcmp(r->funcs[j].name, "_Z10kern_scalePffi")) {
+				cr_assert_eq(r->stats[i].nshapes, 2);
+				cr_assert_eq(r->stats[i].shapes[0].grid[0], 8);
+				cr_assert_eq(r->stats[i].shapes[0].count, 3);
+				cr_assert_eq(r->stats[i].shapes[1].grid[0], 16);
+				cr_assert_eq(r->stats[i].shapes[1].smem, 1024);
+				cr_assert_eq(r->stats[i].shapes[1].count, 2);
+			}
+	cr_assert_eq(r->nunloads, 3);
+}
+
+Test(preload, exported_symbols) { check_scenario(run_paths("symbol"), KC_PATH_SYMBOL); }
+Test(preload, dlsym_handle) { check_scenario(run_paths("dlsym"), KC_PATH_DLSYM); }
+Test(preload, get_proc_address) { check_scenario(run_paths("procaddr"), KC_PATH_PROCADDR); }
+Test(preload, get_proc_address_v1) { check_scenario(run_paths("v1"), KC_PATH_PROCADDR); }
+
+Test(preload, get_proc_address_ptsz_kept_apart)
+{
+	struct kct_result *r = run_paths("procaddr_ptds");
+	check_scenario(r, KC_PATH_PROCADDR);
+	/* The per-thread-stream entry point was handed out and recorded: the launch stats came
+	 * through the _ptsz wrapper (the stand-in counts the same launches either way). */
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 10);
+}
+
+Test(preload, threads_count_exactly)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "threads", "8", "5000", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 40000);
+	cr_assert_eq(r->lost, 0);
+}
+
+Test(preload, fork_child_writes_its_own_trace)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "fork", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->files, 2, "parent and child each have a trace");
+	cr_assert_eq(r->nprocs, 2);
+	uint32_t parent = r->procs[0].ppid == r->procs[1].pid ? r->procs[1].pid : r->procs[0].pid;
+	uint64_t pc = 0, cc = 0;
+	for (int i = 0; i < r->nstats; i++)
+		*(r->stats[i].pid == parent ? &pc : &cc) += r->stats[i].count;
+	cr_assert_eq(pc, 9, "parent: 7 + 2 launches, got %lu", (unsigned long)pc);
+	cr_assert_eq(cc, 3, "child: its own 3 launches, got %lu", (unsigned long)cc);
+}
+
+Test(preload, full_launch_records)
+{
+	char *dir = kct_tmpdir();
+	const char *env[] = {data_env, "KCPROF_CUPTI=0", "KCPROF_LAUNCHES=full", NULL};
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *argv[] = {prog("drv_client"), "threads", "4", "300", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->nlaunches, 1200);
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 1200);
+}
+
+Test(preload, library_and_kernel_handles)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "library", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(kct_count_loads(r, KC_API_LIBRARY_LOAD_DATA), 1);
+	cr_assert_eq(kct_count_loads(r, KC_API_LIBRARY_LOAD_FROM_FILE), 1);
+	cr_assert_eq(kct_count_loads(r, KC_API_MODULE_LOAD_FAT_BINARY), 1);
+	for (int i = 0; i < r->nloads; i++) {
+		cr_assert_eq(r->loads[i].kind, KC_IMAGE_FATBIN);
+		cr_assert_str_eq(r->loads[i].names, "_Z10kern_scalePffi,kern_add");
+	}
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 4,
+		     "a function from cuKernelGetFunction carries its kernel's name");
+}
+
+Test(preload, module_load_from_file)
+{
+	char *dir = kct_tmpdir();
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/sample.cubin", kct_data());
+	const char *argv[] = {prog("drv_client"), "loadfile", path, NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->nloads, 2);
+	cr_assert_str_eq(r->loads[0].file, path);
+	cr_assert_eq(r->loads[0].kind, KC_IMAGE_CUBIN);
+	cr_assert_str_eq(r->loads[0].names, "_Z10kern_scalePffi,kern_add");
+	cr_assert_eq(r->loads[1].result, CUDA_ERROR_FILE_NOT_FOUND);
+	cr_assert(r->loads[1].flags & KC_MODF_NO_IMAGE);
+}
+
+Test(preload, culink_compile)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "link", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncompiles, 1);
+	cr_assert_eq(r->compiles[0].tool, KC_TOOL_CULINK);
+	cr_assert_neq(r->compiles[0].output_hash, 0);
+	/* two inputs, stored and named by hash */
+	cr_assert(strstr(r->compiles[0].inputs, ".ptx ") != NULL, "%s", r->compiles[0].inputs);
+}
+
+Test(preload, nvrtc_options_and_outputs)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("nvrtc_client"), "3", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nvrtc_client failed, see %s.log", dir);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncompiles, 4);
+	for (int i = 0; i < 3; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "-DMAX_LEN=%d --gpu-architecture=compute_90", 500 + i);
+		cr_assert_str_eq(r->compiles[i].options, want);
+		cr_assert_eq(r->compiles[i].tool, KC_TOOL_NVRTC);
+		cr_assert_str_eq(r->compiles[i].name, "fill_mask.cu");
+		cr_assert_eq(r->compiles[i].input_hash, r->compiles[0].input_hash, "one source");
+		cr_assert_neq(r->compiles[i].output_hash, 0);
+	}
+	cr_assert_neq(r->compiles[0].output_hash, r->compiles[1].output_hash);
+	cr_assert_eq(r->compiles[3].output_hash, r->compiles[0].output_hash,
+		     "NVRTC's PTX is byte-identical for identical source and options");
+	/* The PTX NVRTC made is the PTX the driver loaded. */
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(r->loads[i].hash, r->compiles[i].output_hash);
+	cr_assert_eq(kct_launches(r, "fill_mask", NULL, NULL), 4);
+}
+
+Test(preload, compiler_child_recorded_with_its_parent)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "exec", prog("ptxas"), "-arch=sm_90", "3", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the child's exit status passes through");
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncompiles, 1, "the child inherits the recorder through a fresh environment");
+	cr_assert_eq(r->compiles[0].tool, KC_TOOL_EXEC);
+	cr_assert_eq(r->compiles[0].result, 3, "exit status as on_exit saw it");
+	cr_assert(strstr(r->compiles[0].options, "-arch=sm_90") != NULL);
+	cr_assert_geq(r->compiles[0].duration, 15000000);
+	int found = 0;
+	for (int i = 0; i < r->nprocs; i++)
+		if (r->procs[i].role == KC_ROLE_COMPILER)
+			found = r->procs[i].nancestors >= 1;
+	cr_assert(found, "the compiler child names its ancestors");
+}
+
+Test(preload, non_cuda_process_writes_nothing)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {"/bin/true", NULL};
+	int st = kct_run(dir, NULL, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->files, 0);
+}
+
+Test(preload, unwritable_dir_warns_once_and_runs_on)
+{
+	const char *argv[] = {prog("drv_client"), "paths", "symbol", NULL};
+	const char *env[] = {data_env, "KCPROF_CUPTI=0", NULL};
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	char *tmp = kct_tmpdir();
+	char logdir[4300];
+	snprintf(logdir, sizeof(logdir), "%s/x", tmp);
+	/* a file where the directory should be */
+	FILE *f = fopen(logdir, "w");
+	fclose(f);
+	const char *sub = logdir; /* KCPROF_OUT names a file */
+	int st = kct_run(sub, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program is unaffected");
+	char logpath[4500];
+	snprintf(logpath, sizeof(logpath), "%s.log", sub);
+	size_t n;
+	char *log = kct_read_file(logpath, &n);
+	cr_assert_not_null(log);
+	char *first = strstr(log, "cannot write traces");
+	cr_assert_not_null(first, "a warning: %s", log);
+	cr_assert_null(strstr(first + 1, "cannot write traces"), "only one warning");
+}
+
+Test(preload, cupti_sees_what_passes_no_hook)
+{
+	char *dir = kct_tmpdir();
+	char cupti[4200];
+	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
+	const char *env[] = {data_env, cupti, NULL};
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *argv[] = {prog("drv_client"), "internal", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncupti, 1);
+	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED);
+	cr_assert_eq(r->nloads, 1, "the internal load is seen once");
+	cr_assert_eq(r->loads[0].path, KC_PATH_CUPTI);
+	cr_assert_str_eq(r->loads[0].names, "_Z10kern_scalePffi,kern_add");
+	cr_assert_neq(r->loads[0].loaded_hash, 0, "MODULE_LOADED gave the loaded image");
+	uint16_t paths;
+	cr_assert_eq(kct_launches(r, "kern_add", &paths, NULL), 10, "6 internal + 4 by symbol, none twice");
+	cr_assert_eq(paths, KC_PATH_CUPTI | KC_PATH_SYMBOL);
+}
+
+Test(preload, cupti_hooked_calls_counted_once)
+{
+	char *dir = kct_tmpdir();
+	char cupti[4200];
+	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
+	const char *env[] = {data_env, cupti, NULL};
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *argv[] = {prog("drv_client"), "paths", "dlsym", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	check_scenario(r, KC_PATH_DLSYM);
+}
+
+Test(preload, cupti_yields_to_the_programs_profiler)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("cupti_client"), NULL};
+	int st = kct_run(dir, NULL, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program's profiler got its events (exit %d)",
+		  WEXITSTATUS(st));
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncupti, 3);
+	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED);
+	cr_assert_eq(r->cupti[1], KC_CUPTI_YIELDED);
+	cr_assert_eq(r->cupti[2], KC_CUPTI_RESUMED);
+	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 8, "3 before and 5 after the profiler");
+}
+
+Test(preload, output_matches_a_run_without_recorder)
+{
+	/* Same exit status and output with and without the recorder. */
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "paths", "procaddr", NULL};
+	int with = kct_run(dir, base_env(), argv);
+	int without = kct_run_plain(base_env(), argv);
+	cr_assert_eq(with, without);
+}

@@ -1,0 +1,65 @@
+# tests/tests.mk - the CPU tests: a stand-in driver and CUPTI, client programs, Criterion.
+# Included by the top Makefile; BUILD is build/ or build/san/ (SAN=1).
+
+TB := $(BUILD)/tests
+TLIB := $(TB)/lib
+TBIN := $(TB)/bin
+TEST_PLAIN_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(CUDA_HOME)/include
+TEST_SRC := $(wildcard tests/test_*.c) tests/kct.c
+TEST_RUNNER := $(TB)/kcprof-tests
+# The analyzer's objects the tests call directly (everything but main).
+ANALYZER_LIB_OBJ := $(filter-out $(BUILD)/analyzer/main.o,$(ANALYZER_OBJ))
+
+$(TLIB)/libcuda.so.1: tests/fake/fake_cuda.c
+	@mkdir -p $(TLIB)
+	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -Wl,-soname,libcuda.so.1 -o $@ $< -ldl
+	ln -sf libcuda.so.1 $(TLIB)/libcuda.so
+
+$(TLIB)/libcupti.so.13: tests/fake/fake_cupti.c
+	@mkdir -p $(TLIB)
+	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -Wl,-soname,libcupti.so.13 -o $@ $< -ldl -lpthread
+	ln -sf libcupti.so.13 $(TLIB)/libcupti.so
+
+# Client programs are built without sanitizers: they stand for the user's unchanged program.
+TEST_RPATH := -Wl,-rpath,$(abspath $(TLIB)) -Wl,-rpath,$(CUDA_HOME)/lib64
+$(TBIN)/drv_client: tests/progs/drv_client.c $(TLIB)/libcuda.so.1
+	@mkdir -p $(TBIN)
+	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda $(TEST_RPATH) -ldl -lpthread
+
+$(TBIN)/nvrtc_client: tests/progs/nvrtc_client.c $(TLIB)/libcuda.so.1
+	@mkdir -p $(TBIN)
+	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc $(TEST_RPATH)
+
+$(TBIN)/cupti_client: tests/progs/cupti_client.c $(TLIB)/libcuda.so.1 $(TLIB)/libcupti.so.13
+	@mkdir -p $(TBIN)
+	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -lcupti $(TEST_RPATH) -ldl
+
+$(TBIN)/ptxas: tests/progs/fake_compiler.c
+	@mkdir -p $(TBIN)
+	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
+
+TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cupti_client $(TBIN)/ptxas
+
+$(TEST_RUNNER): $(TEST_SRC) tests/kct.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS)
+	@mkdir -p $(TB)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(TEST_SRC) $(ANALYZER_LIB_OBJ) $(BUILD)/libkccommon.a \
+		$(LDFLAGS) -lcriterion -lelf -lzstd -llz4 -lm -lpthread
+
+# Under SAN=1 the sanitized recorder is preloaded into plain programs: its runtimes go first.
+ifeq ($(SAN),1)
+SAN_PRELOAD := $(shell $(CC) -print-file-name=libasan.so):$(shell $(CC) -print-file-name=libubsan.so)
+endif
+
+test-plain: all $(TEST_PROGS) $(TEST_RUNNER)
+	@rm -rf $(TB)/tmp
+	KCT_BUILD=$(BUILD) KCT_DATA=tests/data KCT_SAN_PRELOAD=$(SAN_PRELOAD) \
+		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(TEST_RUNNER) --jobs 2 $(TEST_ARGS)
+
+# Regenerate the committed fixtures (needs nvcc).
+test-data:
+	cd tests/data && $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 kernels.cu -o sample.cubin && \
+	$(CUDA_HOME)/bin/nvcc -fatbin --no-compress -gencode arch=compute_90,code=[sm_90,compute_90] \
+		kernels.cu -o sample.fatbin && \
+	$(CUDA_HOME)/bin/nvcc -fatbin -Xfatbin -compress-all -gencode arch=compute_90,code=[sm_90,compute_90] \
+		kernels.cu -o sample_zstd.fatbin && \
+	$(CUDA_HOME)/bin/nvcc -ptx -arch=sm_90 kernels.cu -o sample.ptx
