@@ -37,7 +37,7 @@ HEADERS := $(wildcard common/*.h preload/*.h preload/*.def analyzer/*.h)
 LIB := $(BUILD)/libkcprof.so
 CLI := $(BUILD)/kcprof
 
-.PHONY: all test test-plain test-san demo deps bench gpu-test install clean format kernels bench-kernels
+.PHONY: all test test-plain demo deps bench gpu-test install clean format kernels bench-kernels test-data
 all: $(LIB) $(CLI)
 
 $(BUILD)/%.o: %.c $(HEADERS)
@@ -52,10 +52,11 @@ $(BUILD)/libkccommon.a: $(COMMON_OBJ)
 # exported (interpose.c), initial-exec TLS for the launch path.
 $(LIB): $(PRELOAD_OBJ) $(BUILD)/libkccommon.a
 	$(CC) -shared -o $@ $(PRELOAD_OBJ) $(BUILD)/libkccommon.a $(LDFLAGS) -Wl,--no-undefined \
-		-Wl,-soname,libkcprof.so -lelf -ldl -lpthread
+		-Wl,-soname,libkcprof.so -Wl,-rpath,'$$ORIGIN' -lelf -ldl -lpthread
 
 $(CLI): $(ANALYZER_OBJ) $(BUILD)/libkccommon.a
-	$(CC) -o $@ $(ANALYZER_OBJ) $(BUILD)/libkccommon.a $(LDFLAGS) -lelf -lzstd -llz4 -lm -lpthread
+	$(CC) -o $@ $(ANALYZER_OBJ) $(BUILD)/libkccommon.a $(LDFLAGS) -Wl,-rpath,'$$ORIGIN' \
+		-lelf -lzstd -llz4 -lm -lpthread
 
 include tests/tests.mk
 
@@ -90,3 +91,13 @@ format:
 
 clean:
 	rm -rf build
+
+gpu-test: all
+	tests/gpu/run.sh
+
+# What a GPU machine without these Debian packages needs next to the binaries (found there
+# through their $$ORIGIN run path): `make carry`, then send .carry/ along.
+carry: all
+	rm -rf .carry && mkdir -p .carry
+	cp $(LIB) $(CLI) .carry/
+	for l in libelf.so.1 libzstd.so.1 liblz4.so.1; do cp -L /usr/lib/x86_64-linux-gnu/$$l .carry/; done

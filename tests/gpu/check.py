@@ -1,0 +1,92 @@
+"""check.py CASE TRACE_DIR SCRIPT_OUTPUT: compares what a GPU test script says it did with what
+`kcprof dump --json` recorded. Prints PASS/FAIL lines; exit status 1 on any FAIL."""
+import collections
+import json
+import os
+import subprocess
+import sys
+
+KCPROF = os.environ.get("KCPROF", "build/kcprof")
+failed = False
+
+
+def report(ok, case, what):
+    global failed
+    failed |= not ok
+    print(("PASS" if ok else "FAIL"), case + ":", what, flush=True)
+
+
+def load(trace_dir):
+    out = subprocess.run([KCPROF, "dump", "--json", trace_dir], capture_output=True, text=True)
+    if out.stderr.strip():
+        print(out.stderr.strip(), file=sys.stderr)
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+def launches_by_name(events):
+    names = {}
+    last = {}
+    for e in events:
+        if e["type"] == "function":
+            names[(e["pid"], e["id"])] = e["name"]
+        elif e["type"] == "launch_stats":
+            last[(e["pid"], e["func_id"])] = e
+    total = collections.Counter()
+    paths = collections.defaultdict(set)
+    for key, e in last.items():
+        n = names.get(key, "?")
+        total[n] += e["count"]
+        paths[n].update(e["paths"])
+    return total, paths
+
+
+def variants(events, name):
+    return len({e["hash"] for e in events if e["type"] == "module_load" and name in e["names"]})
+
+
+def main():
+    case, trace_dir, out_path = sys.argv[1:4]
+    lines = [l for l in open(out_path).read().splitlines() if l.startswith("{")]
+    said = json.loads(lines[-1]) if lines else {}
+    ev = load(trace_dir)
+    total, paths = launches_by_name(ev)
+    loads = [e for e in ev if e["type"] == "module_load"]
+    compiles = [e for e in ev if e["type"] == "compile"]
+    cupti = [e["event"] for e in ev if e["type"] == "cupti"]
+    report(bool(ev), case, f"{len(ev)} events, {len(loads)} loads, {len(compiles)} compiles, cupti {cupti}")
+    if case == "triton_constexpr":
+        for name, want in said["expect"].items():
+            v = variants(ev, name)
+            report(v == want["variants"], case, f"{name}: {v} variants (script made {want['variants']})")
+            report(total[name] == want["launches"], case,
+                   f"{name}: {total[name]} launches (script made {want['launches']}), paths {sorted(paths[name])}")
+        ptxas = [c for c in compiles if c["tool"] == "exec" and "ptxas" in c["name"]]
+        report(len(ptxas) >= said["expect"]["fill_mask"]["variants"], case,
+               f"{len(ptxas)} ptxas children recorded")
+    elif case == "torch_eager":
+        want = said["expect"]["add_launches"]
+        hits = {n: c for n, c in total.items() if c == want}
+        report(bool(hits), case, f"a kernel launched {want} times: {list(hits)[:1]}; paths "
+               f"{sorted(paths[next(iter(hits))]) if hits else '-'}")
+    elif case == "torch_compile":
+        want = said["expect"]
+        file_loads = [l for l in loads if l["api"] == "cuModuleLoad"]
+        report(len(file_loads) >= want["shapes"], case,
+               f"{len(file_loads)} cuModuleLoad of cubin files (>= {want['shapes']} shapes), paths "
+               f"{sorted({p for l in file_loads for p in l['paths']})}")
+        triton = {n: c for n, c in total.items() if n.startswith("triton_")}
+        report(sum(triton.values()) == want["shapes"] * want["launches_per_shape"], case,
+               f"Inductor kernel launches {dict(triton)}")
+    elif case == "nvrtc":
+        nv = [c for c in compiles if c["tool"] == "nvrtc"]
+        outs = {c["output_hash"] for c in nv}
+        report(len(nv) == 6 and len(outs) == 5, case, f"{len(nv)} NVRTC compiles, {len(outs)} distinct outputs; "
+               f"options {[c['options'][0] for c in nv]}")
+        report(total["fill_mask"] == 6, case, f"fill_mask launched {total['fill_mask']} times (6 made)")
+    elif case == "profiler":
+        report(said.get("gpu_events", 0) > 0, case, f"torch.profiler saw {said.get('gpu_events')} GPU events")
+        report("yielded" in cupti and "resumed" in cupti, case, f"CUPTI events {cupti}")
+    sys.exit(1 if failed else 0)
+
+
+main()

@@ -1,0 +1,52 @@
+/* launch_bench.c - host time per cuLaunchKernel of an empty kernel on the real driver.
+ * launch_bench N: prints "ns_per_launch <x>". Run with and without the recorder preloaded,
+ * alternating (tests/gpu/run.sh), for the recorder's added cost per launch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <cuda.h>
+
+#define CK(x)                                                                                    \
+	do {                                                                                     \
+		CUresult r_ = (x);                                                               \
+		if (r_ != CUDA_SUCCESS) {                                                        \
+			fprintf(stderr, "%s failed: %d\n", #x, (int)r_);                         \
+			return 1;                                                                \
+		}                                                                                \
+	} while (0)
+
+static const char ptx[] = ".version 8.0\n.target sm_90\n.address_size 64\n"
+			  ".visible .entry empty()\n{\n\tret;\n}\n";
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 200000;
+	CUdevice dev;
+	CUcontext ctx;
+	CUmodule mod;
+	CUfunction f;
+	CK(cuInit(0));
+	CK(cuDeviceGet(&dev, 0));
+	CK(cuDevicePrimaryCtxRetain(&ctx, dev));
+	CK(cuCtxSetCurrent(ctx));
+	CK(cuModuleLoadData(&mod, ptx));
+	CK(cuModuleGetFunction(&f, mod, "empty"));
+	for (int i = 0; i < 1000; i++)
+		CK(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL));
+	CK(cuCtxSynchronize());
+	double best = 1e30;
+	for (int round = 0; round < 5; round++) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (long i = 0; i < n; i++)
+			cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL);
+		CK(cuCtxSynchronize());
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double ns = ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n;
+		if (ns < best)
+			best = ns;
+	}
+	printf("ns_per_launch %.1f\n", best);
+	return 0;
+}

@@ -1,0 +1,77 @@
+#!/bin/bash
+# tests/gpu/run.sh - `make gpu-test`: the recorder on a real GPU (Triton, PyTorch eager,
+# torch.compile, NVRTC, torch.profiler inside a recorded process) and the launch-overhead
+# benchmark. Each case is recorded with `kcprof record`, then check.py compares the trace
+# with what the script says it did. Logs, traces and a summary go to $OUT (default
+# build/gpu); the last lines printed are the summary.
+set -u
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-build/gpu}
+KCPROF=${KCPROF:-build/kcprof}
+CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
+export KCPROF
+mkdir -p "$OUT/traces" "$OUT/logs"
+SUMMARY=$OUT/summary.txt
+: >"$SUMMARY"
+say() { echo "$*" | tee -a "$SUMMARY"; }
+
+{
+	nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
+	python3 -c "import torch, triton, sys; print('python', sys.version.split()[0], 'torch', torch.__version__, 'triton', triton.__version__)"
+	ldd --version | head -1
+	ls /usr/lib/x86_64-linux-gnu/libelf.so.1 2>&1
+	python3 -c "import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))" 2>&1
+} >"$OUT/logs/env.txt" 2>&1
+say "env: $(head -2 "$OUT/logs/env.txt" | tr '\n' ' ')"
+
+export TRITON_CACHE_DIR=$PWD/$OUT/triton-cache TORCHINDUCTOR_CACHE_DIR=$PWD/$OUT/inductor-cache
+rm -rf "$TRITON_CACHE_DIR" "$TORCHINDUCTOR_CACHE_DIR"
+
+# case NAME COMMAND...: record, then check
+case_run() {
+	local name=$1
+	shift
+	local t0=$(date +%s.%N)
+	timeout 300 "$KCPROF" record -q -o "$OUT/traces/$name" -- "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err"
+	local rc=$?
+	local dt=$(echo "$(date +%s.%N) - $t0" | bc)
+	say "run  $name: exit $rc in ${dt}s"
+	[ $rc -eq 0 ] || tail -5 "$OUT/logs/$name.err" | sed 's/^/     /' | tee -a "$SUMMARY"
+	python3 tests/gpu/check.py "$name" "$OUT/traces/$name" "$OUT/logs/$name.out" 2>>"$OUT/logs/$name.err" | tee -a "$SUMMARY"
+}
+
+case_run triton_constexpr python3 tests/gpu/triton_constexpr.py
+cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_constexpr/triton-cache" 2>/dev/null
+case_run torch_eager python3 tests/gpu/torch_eager.py
+case_run torch_compile python3 tests/gpu/torch_compile.py
+case_run profiler python3 tests/gpu/profiler.py
+
+gcc -O2 -I"$CUDA_HOME/include" tests/progs/nvrtc_client.c -o "$OUT/nvrtc_client" \
+	-L"$CUDA_HOME/lib64/stubs" -lcuda -L"$CUDA_HOME/lib64" -lnvrtc -Wl,-rpath,"$CUDA_HOME/lib64" \
+	2>"$OUT/logs/build.err" || say "FAIL build nvrtc_client: $(head -3 "$OUT/logs/build.err")"
+# The same client the CPU tests run against the stand-in, here against the real driver.
+case_run nvrtc "$OUT/nvrtc_client" 5
+
+# ---- overhead: alternate with and without the recorder, best of 5 rounds each ----------
+gcc -O2 -I"$CUDA_HOME/include" tests/gpu/launch_bench.c -o "$OUT/launch_bench" -L"$CUDA_HOME/lib64/stubs" -lcuda \
+	2>>"$OUT/logs/build.err"
+LIB=$(dirname "$(readlink -f "$KCPROF")")/libkcprof.so
+for i in 1 2 3; do
+	bare=$("$OUT/launch_bench" 200000 | awk '{print $2}')
+	hooked=$(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_CUPTI=0 "$OUT/launch_bench" 200000 | awk '{print $2}')
+	cupti=$(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench "$OUT/launch_bench" 200000 | awk '{print $2}')
+	say "bench launch ns/call: bare $bare  hooked $hooked  hooked+cupti $cupti"
+done
+for i in 1 2 3; do
+	bare=$(python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1)
+	rec=$(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1)
+	say "bench triton loop: bare $bare  recorded $rec"
+done
+
+# Results worth keeping come back as one archive (the device keeps nothing).
+if [ -n "${OUT_ARCHIVE:-}" ]; then
+	tar -czf "$OUT_ARCHIVE" --exclude='triton-cache/*/*.so' --exclude='traces/torch_*/images' \
+		--exclude='traces/profiler/images' --exclude='traces/bench' -C "$OUT" traces logs summary.txt 2>/dev/null
+	say "archive: $(du -h "$OUT_ARCHIVE" | cut -f1)"
+fi
+grep -c '^FAIL' "$SUMMARY" >/dev/null && exit 1 || exit 0
