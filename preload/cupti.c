@@ -315,6 +315,7 @@ static int load_api(void)
 	void *h = open_cupti();
 	if (!h)
 		return -ENOENT;
+	kcp_note_lib_handle(KCP_LIB_CUPTI, h);
 	api.subscribe = kcp_real_dlsym(h, "cuptiSubscribe");
 	api.subscribe_v2 = kcp_real_dlsym(h, "cuptiSubscribe_v2");
 	api.unsubscribe = kcp_real_dlsym(h, "cuptiUnsubscribe");

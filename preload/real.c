@@ -89,6 +89,25 @@ static void *cuda_handle(int may_load)
 	return atomic_load(&lib_handles[KCP_LIB_CUDA]);
 }
 
+/* A library the program opened with RTLD_LOCAL (Python extensions open their dependencies so:
+ * PyTorch's libcupti, libnvrtc) is not found by RTLD_NEXT; by its soname it is. */
+static void *lib_handle_by_soname(enum kcp_lib lib)
+{
+	static const char *const sonames[KCP_LIB_COUNT][4] = {
+		[KCP_LIB_NVRTC] = {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so", NULL},
+		[KCP_LIB_NVJITLINK] = {"libnvJitLink.so.13", "libnvJitLink.so.12", "libnvJitLink.so", NULL},
+		[KCP_LIB_CUPTI] = {"libcupti.so.13", "libcupti.so.12", "libcupti.so", NULL},
+	};
+	for (int i = 0; sonames[lib][i]; i++) {
+		void *h = kcp_real_dlopen(sonames[lib][i], RTLD_LAZY | RTLD_NOLOAD);
+		if (h) {
+			kcp_note_lib_handle(lib, h);
+			return h;
+		}
+	}
+	return NULL;
+}
+
 static int is_ours(unsigned id, void *p)
 {
 	const struct kcp_hook *hk = &kcp_hooks[id];
@@ -112,7 +131,7 @@ void *kcp_real_resolve(unsigned id, int may_load)
 	} else {
 		p = kcp_real_dlsym(RTLD_NEXT, hk->name);
 		void *h = atomic_load(&lib_handles[hk->lib]);
-		if ((!p || is_ours(id, p)) && h)
+		if ((!p || is_ours(id, p)) && (h || (h = lib_handle_by_soname(hk->lib))))
 			p = kcp_real_dlsym(h, hk->name);
 	}
 	if (p && is_ours(id, p))

@@ -332,6 +332,21 @@ Test(preload, cupti_yields_to_the_programs_profiler)
 	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 8, "3 before and 5 after the profiler");
 }
 
+Test(preload, cupti_yields_to_a_profiler_opened_locally)
+{
+	/* As kineto inside libtorch_cuda, which Python opens with RTLD_LOCAL: the real
+	 * cuptiSubscribe is not in the global scope (found on the H100: torch.profiler got
+	 * CUPTI_ERROR_NOT_INITIALIZED until kcprof looked for libcupti by soname). */
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("cupti_local_client"), NULL};
+	int st = kct_run(dir, NULL, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d", WEXITSTATUS(st));
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncupti, 3);
+	cr_assert_eq(r->cupti[1], KC_CUPTI_YIELDED);
+	cr_assert_eq(r->cupti[2], KC_CUPTI_RESUMED);
+}
+
 Test(preload, output_matches_a_run_without_recorder)
 {
 	/* Same exit status and output with and without the recorder. */

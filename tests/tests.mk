@@ -30,15 +30,23 @@ $(TBIN)/nvrtc_client: tests/progs/nvrtc_client.c $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc $(TEST_RPATH)
 
-$(TBIN)/cupti_client: tests/progs/cupti_client.c $(TLIB)/libcuda.so.1 $(TLIB)/libcupti.so.13
+$(TBIN)/cupti_client: tests/progs/cupti_client.c $(TLIB)/libcuda.so.1 $(TLIB)/libcupti.so.13 $(TLIB)/libprofiler.so
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -lcupti $(TEST_RPATH) -ldl
+
+$(TBIN)/cupti_local_client: tests/progs/cupti_client.c $(TLIB)/libcuda.so.1 $(TLIB)/libprofiler.so
+	@mkdir -p $(TBIN)
+	$(CC) $(TEST_PLAIN_CFLAGS) -DPROFILER_LOCAL -o $@ $< -L$(TLIB) -lcuda $(TEST_RPATH) -ldl
+
+$(TLIB)/libprofiler.so: tests/progs/libprofiler.c $(TLIB)/libcupti.so.13
+	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -L$(TLIB) -lcupti -Wl,-rpath,$(abspath $(TLIB))
 
 $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
-TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cupti_client $(TBIN)/ptxas
+TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
+	$(TBIN)/ptxas
 
 $(TEST_RUNNER): $(TEST_SRC) tests/kct.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS)
 	@mkdir -p $(TB)

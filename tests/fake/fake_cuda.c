@@ -198,6 +198,29 @@ EXPORT CUresult cuDriverGetVersion(int *v)
 	return CUDA_SUCCESS;
 }
 
+EXPORT CUresult cuDeviceGet(CUdevice *dev, int ordinal)
+{
+	*dev = ordinal;
+	return ordinal == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
+}
+
+static int fake_context;
+EXPORT CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice dev)
+{
+	(void)dev;
+	*ctx = (CUcontext)&fake_context;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuCtxSetCurrent(CUcontext ctx) { return ctx ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT; }
+EXPORT CUresult cuCtxSynchronize(void) { return CUDA_SUCCESS; }
+
+EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n)
+{
+	*p = (CUdeviceptr)(uintptr_t)malloc(n);
+	return *p ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+}
+
 EXPORT CUresult cuGetExportTable(const void **table, const CUuuid *id)
 {
 	(void)table;

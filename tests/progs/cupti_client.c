@@ -1,5 +1,7 @@
-/* cupti_client.c - a program with its own profiler, as torch.profiler: it subscribes to
- * CUPTI in the middle of its run and must get its callbacks although kcprof held CUPTI.
+/* cupti_client.c [local] - a program with its own profiler, as torch.profiler: it subscribes
+ * to CUPTI in the middle of its run and must get its callbacks although kcprof held CUPTI.
+ * Built as cupti_local_client (PROFILER_LOCAL), the profiler is a library opened with
+ * RTLD_LOCAL (libprofiler.c) and the program itself does not link libcupti.
  *   3 launches (kcprof sees them through CUPTI), then the program subscribes: 4 launches
  *   its profiler must see, then it unsubscribes: 5 launches kcprof sees again.
  * All launches go through the internal path: only CUPTI sees them. */
@@ -20,8 +22,32 @@ static void CUPTIAPI profiler_cb(void *ud, CUpti_CallbackDomain d, CUpti_Callbac
 		seen_by_profiler++;
 }
 
+#ifndef PROFILER_LOCAL
+static CUptiResult direct_start(CUpti_SubscriberHandle *sub, CUpti_CallbackFunc cb)
+{
+	CUptiResult r = cuptiSubscribe(sub, cb, NULL);
+	if (r == CUPTI_SUCCESS)
+		cuptiEnableCallback(1, *sub, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel);
+	return r;
+}
+#endif
+
 int main(void)
 {
+	CUptiResult (*start)(CUpti_SubscriberHandle *, CUpti_CallbackFunc);
+	CUptiResult (*stop)(CUpti_SubscriberHandle);
+#ifdef PROFILER_LOCAL
+	void *p = dlopen("libprofiler.so", RTLD_NOW | RTLD_LOCAL);
+	if (!p) {
+		fprintf(stderr, "cupti_client: %s\n", dlerror());
+		return 2;
+	}
+	*(void **)&start = dlsym(p, "profiler_start");
+	*(void **)&stop = dlsym(p, "profiler_stop");
+#else
+	start = direct_start;
+	stop = cuptiUnsubscribe;
+#endif
 	void *h = dlopen("libcuda.so.1", RTLD_NOW);
 	CUresult (*iload)(CUmodule *, const void *);
 	CUresult (*ifunc)(CUfunction *, CUmodule, const char *);
@@ -38,15 +64,14 @@ int main(void)
 	for (int i = 0; i < 3; i++)
 		ilaunch(f, 1, 32);
 	CUpti_SubscriberHandle sub;
-	CUptiResult r = cuptiSubscribe(&sub, profiler_cb, NULL);
+	CUptiResult r = start(&sub, profiler_cb);
 	if (r != CUPTI_SUCCESS) {
 		fprintf(stderr, "cupti_client: cuptiSubscribe failed: %d\n", (int)r);
 		return 3;
 	}
-	cuptiEnableCallback(1, sub, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel);
 	for (int i = 0; i < 4; i++)
 		ilaunch(f, 1, 32);
-	cuptiUnsubscribe(sub);
+	stop(sub);
 	for (int i = 0; i < 5; i++)
 		ilaunch(f, 1, 32);
 	if (seen_by_profiler != 4) {

@@ -15,6 +15,9 @@ static const char *source =
 	"  if (i < n) mask[i] = i < MAX_LEN;\n"
 	"}\n";
 
+/* The kernel is given the mask buffer it writes. */
+static CUdeviceptr mask;
+
 static int compile_and_run(int max_len)
 {
 	nvrtcProgram prog;
@@ -28,16 +31,20 @@ static int compile_and_run(int max_len)
 		fprintf(stderr, "nvrtc: %s\n", nvrtcGetErrorString(r));
 		return 1;
 	}
-	size_t n;
-	nvrtcGetPTXSize(prog, &n);
-	char *ptx = malloc(n);
+	size_t size;
+	nvrtcGetPTXSize(prog, &size);
+	char *ptx = malloc(size);
 	nvrtcGetPTX(prog, ptx);
 	nvrtcDestroyProgram(&prog);
 	CUmodule m;
 	CUfunction f;
+	int elems = 128;
+	void *args[] = {&mask, &elems};
 	if (cuModuleLoadData(&m, ptx) != CUDA_SUCCESS || cuModuleGetFunction(&f, m, "fill_mask") != CUDA_SUCCESS ||
-	    cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL, NULL, NULL) != CUDA_SUCCESS)
+	    cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL, args, NULL) != CUDA_SUCCESS) {
+		fprintf(stderr, "nvrtc_client: load or launch of MAX_LEN=%d failed\n", max_len);
 		return 1;
+	}
 	free(ptx);
 	return 0;
 }
@@ -45,8 +52,18 @@ static int compile_and_run(int max_len)
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 4;
+	CUdevice dev;
+	CUcontext ctx;
+	if (cuInit(0) != CUDA_SUCCESS || cuDeviceGet(&dev, 0) != CUDA_SUCCESS ||
+	    cuDevicePrimaryCtxRetain(&ctx, dev) != CUDA_SUCCESS || cuCtxSetCurrent(ctx) != CUDA_SUCCESS) {
+		fprintf(stderr, "nvrtc_client: no CUDA context\n");
+		return 1;
+	}
+	if (cuMemAlloc(&mask, 128 * sizeof(int)) != CUDA_SUCCESS)
+		return 1;
 	for (int i = 0; i < n; i++)
 		if (compile_and_run(500 + i))
 			return 1;
-	return compile_and_run(500);
+	int rc = compile_and_run(500);
+	return rc || cuCtxSynchronize() != CUDA_SUCCESS;
 }
