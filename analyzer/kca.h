@@ -42,6 +42,9 @@ void *kca_xcalloc(size_t n, size_t size);
 void *kca_xrealloc(void *p, size_t n);
 char *kca_xstrdup(const char *s);
 
+/* Let common/kc_image.c read compressed fatbin entries (zstd, LZ4). */
+void kca_decompress_init(void);
+
 /* A command's --help: usage text to stdout, exit 0. */
 int kca_usage(const char *text, int status);
 

@@ -7,7 +7,11 @@
 
 const struct kca_command kca_commands[] = {
 	{"record", command_record, "run a command with the recorder preloaded"},
+	{"report", command_report, "which kernels were rebuilt, what it cost, what changed, the fix"},
+	{"check", command_check, "fail (exit 1) on recompilation churn: a gate for CI"},
+	{"diff", command_diff, "two variants of one kernel side by side"},
 	{"dump", command_dump, "every recorded event, one per line (text or JSON lines)"},
+	{"export", command_export, "Chrome trace-event JSON for Perfetto"},
 	{NULL, NULL, NULL},
 };
 
@@ -37,6 +41,7 @@ static int print_usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	kca_decompress_init();
 	const char *v = getenv("KCPROF_LOG");
 	if (v && strcmp(v, "debug") == 0)
 		kc_log_level = KC_LOG_DEBUG;

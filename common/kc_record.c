@@ -5,15 +5,17 @@
 #include "kc_hash.h"
 #include "kc_record.h"
 
+static int rb_reserve(struct kc_recbuf *rb, size_t more);
+
 void kc_rb_init(struct kc_recbuf *rb, void *mem, size_t cap, size_t fixed_size)
 {
 	memset(rb, 0, sizeof(*rb));
 	rb->buf = mem;
 	rb->cap = cap;
 	rb->fixed = fixed_size;
-	rb->len = fixed_size;
-	if (cap < fixed_size)
-		rb->failed = 1;
+	rb->len = 0;
+	if (rb_reserve(rb, fixed_size) == 0) /* a caller's buffer smaller than the fixed part */
+		rb->len = fixed_size;
 }
 
 static int rb_reserve(struct kc_recbuf *rb, size_t more)

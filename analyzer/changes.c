@@ -1,0 +1,615 @@
+/* changes.c - see changes.h. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "changes.h"
+#include "kca.h"
+
+const char *kca_change_kind_name(enum kca_change_kind k)
+{
+	static const char *const names[] = {
+		[KCA_CHANGE_CONSTANT] = "constant",       [KCA_CHANGE_DIVISIBILITY] = "divisibility",
+		[KCA_CHANGE_EQUALS_ONE] = "equals_one",   [KCA_CHANGE_CONFIG] = "config",
+		[KCA_CHANGE_DEFINE] = "define",           [KCA_CHANGE_OPTION] = "option",
+		[KCA_CHANGE_PTX] = "ptx",
+	};
+	return k <= KCA_CHANGE_PTX ? names[k] : "?";
+}
+
+char *kca_read_file(const char *path, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n + 65536 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536 * 2;
+			if (cap > (256u << 20)) /* no source or IR is this large: not ours to read */
+				break;
+			buf = kca_xrealloc(buf, cap);
+		}
+		size_t r = fread(buf + n, 1, 65536, f);
+		n += r;
+		if (r < 65536)
+			break;
+	}
+	fclose(f);
+	if (!buf)
+		buf = kca_xmalloc(1);
+	buf[n] = '\0';
+	if (size)
+		*size = n;
+	return buf;
+}
+
+int kca_find_source(const char *path, char *out, size_t cap)
+{
+	if (access(path, R_OK) == 0) {
+		snprintf(out, cap, "%s", path);
+		return 0;
+	}
+	for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		if (access(p + 1, R_OK) == 0) {
+			snprintf(out, cap, "%s", p + 1);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* ---- a change table: name -> value per variant ------------------------------------------ */
+
+static struct kca_change *change_get(struct kca_changes *c, enum kca_change_kind kind, const char *name,
+				     const char *where, unsigned nvar)
+{
+	for (unsigned i = 0; i < c->nchanges; i++)
+		if (c->changes[i].kind == kind && strcmp(c->changes[i].name, name) == 0)
+			return &c->changes[i];
+	c->changes = kca_xrealloc(c->changes, (c->nchanges + 1) * sizeof(*c->changes));
+	struct kca_change *ch = &c->changes[c->nchanges++];
+	memset(ch, 0, sizeof(*ch));
+	ch->kind = kind;
+	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	snprintf(ch->where, sizeof(ch->where), "%s", where ? where : "");
+	ch->values = kca_xcalloc(nvar, sizeof(char *));
+	ch->nvalues = nvar;
+	return ch;
+}
+
+static void change_set(struct kca_change *ch, unsigned v, const char *value)
+{
+	if (v < ch->nvalues && !ch->values[v])
+		ch->values[v] = kca_xstrdup(value);
+}
+
+/* Keep only entries whose values differ between variants. */
+static void keep_differing(struct kca_changes *c)
+{
+	unsigned out = 0;
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		struct kca_change *ch = &c->changes[i];
+		const char *first = NULL;
+		int differ = 0, present = 0;
+		for (unsigned v = 0; v < ch->nvalues; v++) {
+			const char *x = ch->values[v] ? ch->values[v] : "";
+			present += ch->values[v] != NULL;
+			if (!first)
+				first = x;
+			else if (strcmp(first, x) != 0)
+				differ = 1;
+		}
+		if (differ && present) {
+			c->changes[out++] = *ch;
+		} else {
+			for (unsigned v = 0; v < ch->nvalues; v++)
+				free(ch->values[v]);
+			free(ch->values);
+		}
+	}
+	c->nchanges = out;
+}
+
+/* ---- Triton: TTIR (.source) and metadata (.json) of each variant ------------------------ */
+
+struct loc {
+	int id;
+	int alias; /* -1, or the loc it names */
+	char file[PATH_MAX];
+	int line, col;
+};
+
+struct ttir {
+	struct loc *locs;
+	unsigned nlocs;
+	char def_file[PATH_MAX];
+	int def_line;
+};
+
+static struct loc *loc_find(struct ttir *t, int id)
+{
+	for (int depth = 0; depth < 8; depth++) {
+		struct loc *l = NULL;
+		for (unsigned i = 0; i < t->nlocs; i++)
+			if (t->locs[i].id == id)
+				l = &t->locs[i];
+		if (!l || l->alias < 0)
+			return l;
+		id = l->alias;
+	}
+	return NULL;
+}
+
+/* #locN = loc("file":L:C) | loc("name"(#locM)) ; "#loc" alone is id 0 */
+static void parse_locs(struct ttir *t, const char *text)
+{
+	for (const char *p = text; (p = strstr(p, "#loc")) != NULL; p++) {
+		if (p != text && p[-1] != '\n')
+			continue;
+		int id = 0;
+		const char *q = p + 4;
+		if (isdigit((unsigned char)*q))
+			id = (int)strtol(q, (char **)&q, 10);
+		if (strncmp(q, " = loc(\"", 8) != 0)
+			continue;
+		q += 8;
+		const char *end = strchr(q, '"');
+		if (!end)
+			continue;
+		struct loc l = {.id = id, .alias = -1};
+		if (end[1] == ':') {
+			snprintf(l.file, sizeof(l.file), "%.*s", (int)(end - q), q);
+			if (sscanf(end + 2, "%d:%d", &l.line, &l.col) != 2)
+				continue;
+		} else if (end[1] == '(' && strncmp(end + 2, "#loc", 4) == 0) {
+			const char *a = end + 6;
+			l.alias = isdigit((unsigned char)*a) ? (int)strtol(a, NULL, 10) : 0;
+		} else {
+			continue;
+		}
+		t->locs = kca_xrealloc(t->locs, (t->nlocs + 1) * sizeof(*t->locs));
+		t->locs[t->nlocs++] = l;
+		if (id == 0 && l.alias < 0) {
+			snprintf(t->def_file, sizeof(t->def_file), "%s", l.file);
+			t->def_line = l.line;
+		}
+	}
+}
+
+/* The identifier at line:col (0-based col) of a source file. */
+static int ident_at(const char *file, int line, int col, char *out, size_t cap)
+{
+	char path[PATH_MAX];
+	if (kca_find_source(file, path, sizeof(path)) < 0)
+		return -ENOENT;
+	size_t n;
+	char *text = kca_read_file(path, &n);
+	if (!text)
+		return -ENOENT;
+	const char *p = text;
+	for (int l = 1; l < line && p; l++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	int rc = -ENOENT;
+	if (p) {
+		const char *eol = strchr(p, '\n');
+		if (!eol)
+			eol = text + n;
+		if (col >= 0 && p + col < eol) {
+			const char *s = p + col, *e = s;
+			while (e < eol && (isalnum((unsigned char)*e) || *e == '_'))
+				e++;
+			if (e > s) {
+				snprintf(out, cap, "%.*s", (int)(e - s), s);
+				rc = 0;
+			}
+		}
+	}
+	free(text);
+	return rc;
+}
+
+/* The kernel's def at file:line, its parameter list, and which are tl.constexpr. */
+static void read_def(const char *file, int line, struct kca_changes *out, char constexprs[][64], int *nconst)
+{
+	*nconst = 0;
+	char path[PATH_MAX];
+	if (kca_find_source(file, path, sizeof(path)) < 0)
+		return;
+	char *text = kca_read_file(path, NULL);
+	if (!text)
+		return;
+	const char *p = text;
+	for (int l = 1; l < line && p; l++) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	const char *def = p ? strstr(p, "def ") : NULL;
+	const char *open = def ? strchr(def, '(') : NULL;
+	if (open && def - p < 200) {
+		int depth = 0;
+		const char *q = open, *close = NULL;
+		for (; *q; q++) {
+			depth += *q == '(' || *q == '[';
+			depth -= *q == ')' || *q == ']';
+			if (depth == 0) {
+				close = q;
+				break;
+			}
+		}
+		if (close) {
+			/* one line of text, whitespace runs folded */
+			char sig[512];
+			size_t k = 0;
+			for (const char *s = def + 4; s <= close && k + 1 < sizeof(sig); s++) {
+				char ch = isspace((unsigned char)*s) ? ' ' : *s;
+				if (ch == ' ' && k && sig[k - 1] == ' ')
+					continue;
+				sig[k++] = ch;
+			}
+			sig[k] = '\0';
+			snprintf(out->kernel_def, sizeof(out->kernel_def), "%s", sig);
+			snprintf(out->def_where, sizeof(out->def_where), "%s:%d", path, line);
+			/* parameters: split the top level of (...) on commas */
+			const char *s = open + 1;
+			while (s < close && *nconst < 16) {
+				const char *e = s;
+				int d = 0;
+				while (e < close && (d > 0 || *e != ',')) {
+					d += *e == '(' || *e == '[';
+					d -= *e == ')' || *e == ']';
+					e++;
+				}
+				const char *colon = memchr(s, ':', (size_t)(e - s));
+				const char *ce = memmem(s, (size_t)(e - s), "constexpr", 9);
+				if (colon && ce) {
+					const char *n0 = s;
+					while (n0 < colon && isspace((unsigned char)*n0))
+						n0++;
+					const char *n1 = colon;
+					while (n1 > n0 && isspace((unsigned char)n1[-1]))
+						n1--;
+					snprintf(constexprs[*nconst], 64, "%.*s", (int)(n1 - n0), n0);
+					(*nconst)++;
+				}
+				s = e + 1;
+			}
+		}
+	}
+	free(text);
+}
+
+static void triton_variant(struct kca_changes *c, const struct kca_family *f, unsigned v, unsigned nvar,
+			   char constexprs[][64], int *nconst)
+{
+	char path[PATH_MAX + 256];
+	snprintf(path, sizeof(path), "%s/%s.source", f->variants[v].triton_dir, f->name);
+	char *text = kca_read_file(path, NULL);
+	if (!text) {
+		snprintf(path, sizeof(path), "%s/%s.ttir", f->variants[v].triton_dir, f->name);
+		text = kca_read_file(path, NULL);
+	}
+	if (text) {
+		struct ttir t = {0};
+		parse_locs(&t, text);
+		if (!c->kernel_def[0] && t.def_file[0])
+			read_def(t.def_file, t.def_line, c, constexprs, nconst);
+		/* the signature: runtime args, with tt.divisibility where Triton specialised */
+		const char *fn = strstr(text, "tt.func");
+		const char *sig_end = fn ? strstr(fn, ") attributes") : NULL;
+		if (!sig_end && fn)
+			sig_end = strchr(fn, '{');
+		for (const char *a = fn; a && sig_end && (a = strchr(a, '%')) && a < sig_end; a++) {
+			const char *e = a + 1;
+			while (isalnum((unsigned char)*e) || *e == '_')
+				e++;
+			if (*e != ':')
+				continue;
+			char arg[64];
+			snprintf(arg, sizeof(arg), "%.*s", (int)(e - a - 1), a + 1);
+			const char *next = strchr(e, '%');
+			if (!next || next > sig_end)
+				next = sig_end;
+			int div = memmem(e, (size_t)(next - e), "tt.divisibility = 16", 20) != NULL;
+			int is_int = memmem(e, (size_t)(next - e), ": i32", 5) || memmem(e, (size_t)(next - e), ": i64", 5);
+			char name[160];
+			snprintf(name, sizeof(name), "%s %% 16 == 0", arg);
+			if (is_int)
+				change_set(change_get(c, KCA_CHANGE_DIVISIBILITY, name, NULL, nvar), v, div ? "yes" : "no");
+			snprintf(name, sizeof(name), "%s == 1", arg);
+			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, name, NULL, nvar), v, "no");
+			a = e;
+		}
+		/* constants: arith.constant <v> / dense<v>, keyed by where they are used */
+		for (const char *p = text; (p = strstr(p, "arith.constant ")) != NULL; p++) {
+			const char *q = p + 15;
+			if (strncmp(q, "dense<", 6) == 0)
+				q += 6;
+			char value[64];
+			int k = 0;
+			while ((isalnum((unsigned char)*q) || *q == '-' || *q == '.' || *q == '+') && k < 63)
+				value[k++] = *q++;
+			value[k] = '\0';
+			const char *eol = strchr(p, '\n');
+			const char *lp = strstr(p, "loc(#loc");
+			if (!k || !lp || (eol && lp > eol))
+				continue;
+			const char *idp = lp + 8;
+			int id = isdigit((unsigned char)*idp) ? (int)strtol(idp, NULL, 10) : 0;
+			struct loc *l = loc_find(&t, id);
+			if (!l || !l->line)
+				continue;
+			char key[160], where[PATH_MAX + 32], ident[64] = "";
+			char src[PATH_MAX];
+			if (kca_find_source(l->file, src, sizeof(src)) < 0)
+				snprintf(src, sizeof(src), "%s", l->file);
+			snprintf(where, sizeof(where), "%s:%d", src, l->line);
+			if (ident_at(l->file, l->line, l->col, ident, sizeof(ident)) == 0)
+				snprintf(key, sizeof(key), "%s", ident);
+			else
+				snprintf(key, sizeof(key), "constant at line %d col %d", l->line, l->col);
+			struct kca_change *ch = change_get(c, KCA_CHANGE_CONSTANT, key, where, nvar);
+			for (int i = 0; i < *nconst; i++)
+				ch->is_param |= strcmp(constexprs[i], key) == 0;
+			change_set(ch, v, value);
+		}
+		free(t.locs);
+		free(text);
+	}
+	/* the config: what autotune varies */
+	snprintf(path, sizeof(path), "%s/%s.json", f->variants[v].triton_dir, f->name);
+	char *json = kca_read_file(path, NULL);
+	static const char *const keys[] = {"num_warps", "num_stages", "num_ctas", "maxnreg"};
+	for (unsigned i = 0; json && i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char pat[64];
+		snprintf(pat, sizeof(pat), "\"%s\": ", keys[i]);
+		const char *p = strstr(json, pat);
+		if (!p)
+			continue;
+		p += strlen(pat);
+		char value[32];
+		int k = 0;
+		while (*p && *p != ',' && *p != '}' && k < 31)
+			value[k++] = *p++;
+		value[k] = '\0';
+		change_set(change_get(c, KCA_CHANGE_CONFIG, keys[i], NULL, nvar), v, value);
+	}
+	free(json);
+}
+
+/* Args present in some variants' signatures and gone from others were specialised to 1. */
+static void fix_equals_one(struct kca_changes *c)
+{
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		struct kca_change *ch = &c->changes[i];
+		if (ch->kind != KCA_CHANGE_EQUALS_ONE)
+			continue;
+		for (unsigned v = 0; v < ch->nvalues; v++)
+			if (!ch->values[v])
+				ch->values[v] = kca_xstrdup("yes");
+	}
+}
+
+/* ---- NVRTC and link options ----------------------------------------------------------------- */
+
+static void options_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f, unsigned v,
+			    unsigned nvar)
+{
+	const struct kca_compile *cp = &m->compiles[f->variants[v].compile];
+	for (unsigned i = 0; i < cp->noptions; i++) {
+		const char *o = cp->options[i];
+		char name[128], value[128];
+		if (strncmp(o, "-D", 2) == 0) {
+			const char *eq = strchr(o, '=');
+			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o - 2 : (long)strlen(o) - 2), o + 2);
+			snprintf(value, sizeof(value), "%s", eq ? eq + 1 : "(defined)");
+			change_set(change_get(c, KCA_CHANGE_DEFINE, name, NULL, nvar), v, value);
+		} else {
+			const char *eq = strchr(o, '=');
+			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o : (long)strlen(o)), o);
+			snprintf(value, sizeof(value), "%s", eq ? eq + 1 : "(set)");
+			change_set(change_get(c, KCA_CHANGE_OPTION, name, NULL, nvar), v, value);
+		}
+	}
+}
+
+/* ---- PTX text: numbers on lines that differ ---------------------------------------------- */
+
+static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f, unsigned v,
+			unsigned nvar, char **first_text)
+{
+	const struct kca_load *l = &m->loads[f->variants[v].first_load];
+	char path[PATH_MAX + 64];
+	if (kca_image_path(m->procs[l->proc].dir, f->variants[v].hash, path, sizeof(path)) < 0)
+		return;
+	char *text = kca_read_file(path, NULL);
+	if (!text)
+		return;
+	if (!*first_text) {
+		*first_text = text;
+		return;
+	}
+	/* Line by line against the first variant; the first few lines that differ. */
+	const char *a = *first_text, *b = text;
+	int line = 1, shown = 0;
+	while (*a && *b && shown < 3) {
+		const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+		size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+		if (la != lb || memcmp(a, b, la) != 0) {
+			char name[64];
+			snprintf(name, sizeof(name), "PTX line %d", line);
+			struct kca_change *ch = change_get(c, KCA_CHANGE_PTX, name, NULL, nvar);
+			char va[160], vb[160];
+			snprintf(va, sizeof(va), "%.*s", (int)(la < 150 ? la : 150), a);
+			snprintf(vb, sizeof(vb), "%.*s", (int)(lb < 150 ? lb : 150), b);
+			change_set(ch, 0, va);
+			change_set(ch, v, vb);
+			shown++;
+		}
+		if (!ea || !eb)
+			break;
+		a = ea + 1;
+		b = eb + 1;
+		line++;
+	}
+	free(text);
+}
+
+/* For PTX the values are whole lines: reduce them to the tokens that differ. */
+static void ptx_tokens(struct kca_changes *c)
+{
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		struct kca_change *ch = &c->changes[i];
+		if (ch->kind != KCA_CHANGE_PTX || !ch->values[0])
+			continue;
+		char *orig = ch->values[0]; /* every variant is compared with the first's line */
+		size_t first_pre = 0, first_end = strlen(orig);
+		int first_set = 0;
+		for (unsigned v = 1; v < ch->nvalues; v++) {
+			if (!ch->values[v])
+				continue;
+			const char *a = orig, *b = ch->values[v];
+			size_t pre = 0;
+			while (a[pre] && a[pre] == b[pre])
+				pre++;
+			while (pre && (isalnum((unsigned char)a[pre - 1]) || a[pre - 1] == '-'))
+				pre--;
+			size_t ea = strlen(a), eb = strlen(b);
+			while (ea > pre && eb > pre && a[ea - 1] == b[eb - 1])
+				ea--, eb--;
+			while (b[eb] && (isalnum((unsigned char)b[eb]) || b[eb] == '-'))
+				eb++;
+			while (a[ea] && (isalnum((unsigned char)a[ea]) || a[ea] == '-'))
+				ea++;
+			if (!ch->where[0]) {
+				const char *s0 = a;
+				while (*s0 == ' ' || *s0 == '\t')
+					s0++;
+				snprintf(ch->where, sizeof(ch->where), "%s", s0);
+			}
+			char *nb = kca_xmalloc(eb - pre + 1);
+			memcpy(nb, b + pre, eb - pre);
+			nb[eb - pre] = '\0';
+			free(ch->values[v]);
+			ch->values[v] = nb;
+			if (!first_set) {
+				first_pre = pre;
+				first_end = ea;
+				first_set = 1;
+			}
+		}
+		char *na = kca_xmalloc(first_end - first_pre + 1);
+		memcpy(na, orig + first_pre, first_end - first_pre);
+		na[first_end - first_pre] = '\0';
+		ch->values[0] = na;
+		free(orig);
+	}
+}
+
+void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct kca_changes *out)
+{
+	memset(out, 0, sizeof(*out));
+	unsigned nvar = f->nvariants;
+	char constexprs[16][64];
+	int nconst = 0;
+	char *first_ptx = NULL;
+	int any_triton = 0;
+	for (unsigned v = 0; v < nvar; v++) {
+		const struct kca_variant *var = &f->variants[v];
+		if (var->triton_dir) {
+			triton_variant(out, f, v, nvar, constexprs, &nconst);
+			any_triton = 1;
+		} else if (var->compile >= 0) {
+			options_variant(m, out, f, v, nvar);
+		}
+		if (var->kind == KC_IMAGE_PTX && var->compile < 0)
+			ptx_variant(m, out, f, v, nvar, &first_ptx);
+	}
+	free(first_ptx);
+	if (any_triton)
+		fix_equals_one(out);
+	keep_differing(out);
+	ptx_tokens(out);
+	/* Named parameters first, then the rest in the order found. */
+	for (unsigned i = 1; i < out->nchanges; i++)
+		for (unsigned j = i; j > 0 && out->changes[j].is_param > out->changes[j - 1].is_param; j--) {
+			struct kca_change t = out->changes[j];
+			out->changes[j] = out->changes[j - 1];
+			out->changes[j - 1] = t;
+		}
+}
+
+void kca_changes_free(struct kca_changes *c)
+{
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		for (unsigned v = 0; v < c->changes[i].nvalues; v++)
+			free(c->changes[i].values[v]);
+		free(c->changes[i].values);
+	}
+	free(c->changes);
+	memset(c, 0, sizeof(*c));
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return x < y ? -1 : x > y;
+}
+
+void kca_values_summary(const struct kca_change *c, char *buf, size_t cap)
+{
+	/* distinct values, in first-seen order */
+	const char *distinct[64];
+	unsigned nd = 0, total = 0;
+	int all_int = 1;
+	for (unsigned v = 0; v < c->nvalues; v++) {
+		const char *x = c->values[v];
+		if (!x)
+			continue;
+		total++;
+		unsigned i;
+		for (i = 0; i < nd; i++)
+			if (strcmp(distinct[i], x) == 0)
+				break;
+		if (i == nd && nd < 64)
+			distinct[nd++] = x;
+		char *end;
+		errno = 0;
+		strtoll(x, &end, 10);
+		all_int &= *x && !*end && !errno;
+	}
+	size_t n = 0;
+	if (all_int && nd >= 3) {
+		long long *vals = kca_xmalloc(nd * sizeof(long long));
+		for (unsigned i = 0; i < nd; i++)
+			vals[i] = strtoll(distinct[i], NULL, 10);
+		qsort(vals, nd, sizeof(long long), cmp_ll);
+		int consecutive = 1;
+		for (unsigned i = 1; i < nd; i++)
+			consecutive &= vals[i] == vals[i - 1] + 1;
+		n = (size_t)snprintf(buf, cap, "%u values, %lld..%lld%s", nd, vals[0], vals[nd - 1],
+				     consecutive ? "" : " (not consecutive)");
+		free(vals);
+		return;
+	}
+	for (unsigned i = 0; i < nd && n < cap; i++) {
+		int w = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", distinct[i]);
+		if (w < 0)
+			break;
+		n += (size_t)w;
+		if (i == 7 && nd > 8) {
+			snprintf(buf + n, n < cap ? cap - n : 0, ", ... (%u values)", nd);
+			break;
+		}
+	}
+	(void)total;
+}

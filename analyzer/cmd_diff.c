@@ -1,0 +1,212 @@
+/* cmd_diff.c - kcprof diff: two variants of one kernel side by side: where they came from,
+ * their options, launch shapes, and a line diff of their source or IR (Triton TTIR, NVRTC or
+ * driver PTX). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/kc_hash.h"
+#include "changes.h"
+#include "kca.h"
+#include "model.h"
+#include "report.h"
+
+static const char usage[] =
+	"usage: kcprof diff DIR KERNEL [A B]\n"
+	"\n"
+	"Shows variants A and B (1-based, in order of first load; default 1 and 2) of KERNEL in\n"
+	"the traces of DIR: hashes, sizes, loads and launches, compile options, launch shapes,\n"
+	"then a line diff of the text both were built from: Triton's TTIR (from the Triton cache\n"
+	"carried in DIR/triton-cache or named by TRITON_CACHE_DIR), NVRTC's or the driver's PTX\n"
+	"(from DIR/images). 'kcprof report' names the kernels worth a diff.\n"
+	"\n"
+	"Examples:\n"
+	"  kcprof diff kcprof.data fill_mask\n"
+	"  kcprof diff kcprof.data fill_mask 1 20\n";
+
+/* ---- a line diff (LCS), enough for IR files ----------------------------------------------- */
+
+struct lines {
+	char *text;
+	const char **line;
+	size_t n;
+};
+
+static void split(struct lines *l, char *text)
+{
+	l->text = text;
+	l->n = 0;
+	size_t cap = 256;
+	l->line = kca_xmalloc(cap * sizeof(char *));
+	for (char *p = text; p && *p;) {
+		if (l->n == cap)
+			l->line = kca_xrealloc(l->line, (cap *= 2) * sizeof(char *));
+		l->line[l->n++] = p;
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+}
+
+#define DIFF_MAX_LINES 6000
+
+static void print_diff(const struct lines *a, const struct lines *b)
+{
+	size_t n = a->n, m = b->n;
+	if (n > DIFF_MAX_LINES || m > DIFF_MAX_LINES) {
+		printf("(%zu and %zu lines: too long to diff here)\n", n, m);
+		return;
+	}
+	/* lcs[i][j] = LCS of a[i..], b[j..] */
+	uint16_t *lcs = kca_xcalloc((n + 1) * (m + 1), sizeof(uint16_t));
+#define L(i, j) lcs[(i) * (m + 1) + (j)]
+	for (size_t i = n; i-- > 0;)
+		for (size_t j = m; j-- > 0;)
+			L(i, j) = strcmp(a->line[i], b->line[j]) == 0 ? L(i + 1, j + 1) + 1
+				  : L(i + 1, j) > L(i, j + 1)			 ? L(i + 1, j)
+										 : L(i, j + 1);
+	size_t i = 0, j = 0;
+	unsigned hunks = 0;
+	while (i < n || j < m) {
+		if (i < n && j < m && strcmp(a->line[i], b->line[j]) == 0) {
+			i++, j++;
+			continue;
+		}
+		printf("@@ line %zu / %zu @@\n", i + 1, j + 1);
+		if (i > 0)
+			printf(" %s\n", a->line[i - 1]);
+		while ((i < n || j < m) && !(i < n && j < m && strcmp(a->line[i], b->line[j]) == 0)) {
+			if (j >= m || (i < n && L(i + 1, j) >= L(i, j + 1)))
+				printf("-%s\n", a->line[i++]);
+			else
+				printf("+%s\n", b->line[j++]);
+		}
+		if (++hunks >= 50) {
+			printf("(more differences not shown)\n");
+			break;
+		}
+	}
+	if (!hunks)
+		printf("(identical text)\n");
+#undef L
+	free(lcs);
+}
+
+/* The text variant v was built from, and what it is. */
+static char *variant_text(struct kca_model *m, const struct kca_family *f, unsigned v, char *what, size_t cap)
+{
+	const struct kca_variant *var = &f->variants[v];
+	char path[4200];
+	if (var->triton_dir) {
+		snprintf(path, sizeof(path), "%s/%s.source", var->triton_dir, f->name);
+		char *t = kca_read_file(path, NULL);
+		if (!t) {
+			snprintf(path, sizeof(path), "%s/%s.ttir", var->triton_dir, f->name);
+			t = kca_read_file(path, NULL);
+		}
+		if (t) {
+			snprintf(what, cap, "Triton IR %s", path);
+			return t;
+		}
+	}
+	const struct kca_load *l = &m->loads[var->first_load];
+	uint64_t ptx = var->kind == KC_IMAGE_PTX ? var->hash : 0;
+	if (var->compile >= 0 && !ptx)
+		ptx = m->compiles[var->compile].ptx_hash;
+	if (ptx && kca_image_path(m->procs[l->proc].dir, ptx, path, sizeof(path)) == 0) {
+		snprintf(what, cap, "PTX %s", path);
+		return kca_read_file(path, NULL);
+	}
+	return NULL;
+}
+
+static void describe(struct kca_model *m, const struct kca_family *f, unsigned v, char tag)
+{
+	const struct kca_variant *var = &f->variants[v];
+	const struct kca_load *l = &m->loads[var->first_load];
+	char hex[17], t1[32], t2[32];
+	printf("[%c] variant %u: %s %s, %" PRIu64 " bytes, loaded %u× (%s) by %s, %" PRIu64 " launches, built in %s\n",
+	       tag, v + 1, kc_image_kind_name(var->kind), kc_hash_hex(var->hash, hex), l->size, var->loads,
+	       kca_fmt_ns(var->load_ns, t1, sizeof(t1)), kc_api_name(l->api), var->launches,
+	       kca_fmt_ns(var->build_ns, t2, sizeof(t2)));
+	if (var->compile >= 0) {
+		const struct kca_compile *c = &m->compiles[var->compile];
+		printf("    %s %s:", kc_tool_name(c->tool), c->name);
+		for (unsigned i = 0; i < c->noptions; i++)
+			printf(" %s", c->options[i]);
+		printf("\n");
+	}
+	if (var->triton_dir)
+		printf("    Triton cache: %s\n", var->triton_dir);
+	for (unsigned i = 0; i < m->nfuncs; i++) {
+		const struct kca_func *fn = &m->funcs[i];
+		if (fn->module_hash != var->hash || strcmp(fn->name, f->name) != 0)
+			continue;
+		for (unsigned s = 0; s < fn->nshapes; s++)
+			printf("    launch grid [%u,%u,%u] block [%u,%u,%u] smem %u: %" PRIu64 "×\n", fn->shapes[s].grid[0],
+			       fn->shapes[s].grid[1], fn->shapes[s].grid[2], fn->shapes[s].block[0], fn->shapes[s].block[1],
+			       fn->shapes[s].block[2], fn->shapes[s].smem, fn->shapes[s].count);
+	}
+}
+
+KCA_COMMAND(diff)
+{
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	optind = 1;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
+		return kca_usage(usage, opt == 'h' ? 0 : 2);
+	int nargs = argc - optind;
+	if (nargs != 2 && nargs != 4)
+		return kca_usage(usage, 2);
+	char *dir = argv[optind];
+	const char *name = argv[optind + 1];
+	long a = nargs == 4 ? strtol(argv[optind + 2], NULL, 10) : 1;
+	long b = nargs == 4 ? strtol(argv[optind + 3], NULL, 10) : 2;
+	struct kca_model m;
+	if (kca_model_load(&m, &dir, 1) <= 0) {
+		kca_model_free(&m);
+		return 1;
+	}
+	kca_model_families(&m);
+	const struct kca_family *f = NULL;
+	for (unsigned i = 0; i < m.nfamilies; i++)
+		if (strcmp(m.families[i].name, name) == 0)
+			f = &m.families[i];
+	int rc = 1;
+	if (!f) {
+		fprintf(stderr, "kcprof diff: no kernel named %s in %s\n", name, dir);
+		goto out;
+	}
+	if (a < 1 || b < 1 || (unsigned long)a > f->nvariants || (unsigned long)b > f->nvariants || a == b) {
+		fprintf(stderr, "kcprof diff: %s has %u variant%s; pick two different ones in 1..%u\n", name,
+			f->nvariants, f->nvariants == 1 ? "" : "s", f->nvariants);
+		goto out;
+	}
+	printf("kcprof diff: %s, variants %ld and %ld of %u (%s)\n", name, a, b, f->nvariants, dir);
+	describe(&m, f, (unsigned)a - 1, 'A');
+	describe(&m, f, (unsigned)b - 1, 'B');
+	char wa[4300], wb[4300];
+	char *ta = variant_text(&m, f, (unsigned)a - 1, wa, sizeof(wa));
+	char *tb = variant_text(&m, f, (unsigned)b - 1, wb, sizeof(wb));
+	if (ta && tb) {
+		printf("--- [A] %s\n+++ [B] %s\n", wa, wb);
+		struct lines la, lb;
+		split(&la, ta);
+		split(&lb, tb);
+		print_diff(&la, &lb);
+		free(la.line);
+		free(lb.line);
+	} else {
+		printf("(no source or IR of both variants in the trace: only the images differ)\n");
+	}
+	free(ta);
+	free(tb);
+	rc = 0;
+out:
+	kca_model_free(&m);
+	return rc;
+}

@@ -1,0 +1,228 @@
+/* cmd_export.c - kcprof export: Chrome trace-event JSON (Perfetto, chrome://tracing): builds,
+ * loads and compiler children as slices on per-process/per-thread tracks, launch counts as
+ * counters, and each launch when recorded with --launches=full. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kca.h"
+#include "model.h"
+
+static const char usage[] =
+	"usage: kcprof export [DIR] --chrome FILE\n"
+	"\n"
+	"Writes the traces of DIR (default ./kcprof.data) as Chrome trace-event JSON, which\n"
+	"Perfetto (ui.perfetto.dev) and chrome://tracing open: module loads and compiles as\n"
+	"slices on their process and thread, compiler children as processes of their own, launch\n"
+	"counts per kernel as counters, and single launches where the trace has them.\n"
+	"\n"
+	"Examples:\n"
+	"  kcprof export kcprof.data --chrome trace.json\n";
+
+struct export_ctx {
+	struct kca_json *j;
+	uint64_t t0;
+	uint32_t pid;
+	char **names; /* func id -> name, this file */
+	uint32_t nnames;
+};
+
+static double us(uint64_t ns, uint64_t t0) { return ns >= t0 ? (double)(ns - t0) / 1e3 : 0.0; }
+
+static void slice(struct kca_json *j, const char *name, const char *cat, uint32_t pid, uint32_t tid, double ts,
+		  double dur)
+{
+	kca_json_obj(j, NULL);
+	kca_json_str(j, "name", name);
+	kca_json_str(j, "cat", cat);
+	kca_json_str(j, "ph", "X");
+	kca_json_u64(j, "pid", pid);
+	kca_json_u64(j, "tid", tid);
+	kca_json_dbl(j, "ts", ts);
+	kca_json_dbl(j, "dur", dur);
+}
+
+static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
+{
+	(void)t;
+	struct export_ctx *c = vctx;
+	struct kca_json *j = c->j;
+	char buf[512];
+	switch (r->type) {
+	case KC_REC_PROCESS: {
+		const struct kc_rec_process *p = (const void *)r;
+		const char *argv0 = kc_rec_list_next(r, p->argv, NULL);
+		snprintf(buf, sizeof(buf), "%s (pid %u)", argv0 ? argv0 : kc_rec_str(r, p->exe), p->pid);
+		kca_json_obj(j, NULL);
+		kca_json_str(j, "name", "process_name");
+		kca_json_str(j, "ph", "M");
+		kca_json_u64(j, "pid", c->pid);
+		kca_json_obj(j, "args");
+		kca_json_str(j, "name", buf);
+		kca_json_end_obj(j);
+		kca_json_end_obj(j);
+		break;
+	}
+	case KC_REC_MODULE_LOAD: {
+		const struct kc_rec_module_load *x = (const void *)r;
+		const char *first = kc_rec_list_next(r, x->names, NULL);
+		snprintf(buf, sizeof(buf), "load %s", first ? first : kc_image_kind_name(x->kind));
+		slice(j, buf, "load", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0), (double)x->duration_ns / 1e3);
+		kca_json_obj(j, "args");
+		kca_json_str(j, "api", kc_api_name(x->api));
+		kca_json_str(j, "kind", kc_image_kind_name(x->kind));
+		kca_json_hash(j, "hash", x->hash);
+		kca_json_u64(j, "size", x->size);
+		kca_json_u64(j, "kernels", x->names.count);
+		kca_json_end_obj(j);
+		kca_json_end_obj(j);
+		break;
+	}
+	case KC_REC_COMPILE: {
+		const struct kc_rec_compile *x = (const void *)r;
+		const char *n = kc_rec_str(r, x->name);
+		const char *base = strrchr(n, '/');
+		snprintf(buf, sizeof(buf), "%s %s", kc_tool_name(x->tool), base ? base + 1 : n);
+		slice(j, buf, "compile", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0), (double)x->duration_ns / 1e3);
+		kca_json_obj(j, "args");
+		size_t k = 0;
+		buf[0] = '\0';
+		for (const char *o = kc_rec_list_next(r, x->options, NULL); o && k < sizeof(buf);
+		     o = kc_rec_list_next(r, x->options, o))
+			k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%s", k ? " " : "", o);
+		kca_json_str(j, "options", buf);
+		kca_json_i64(j, "result", x->result);
+		kca_json_end_obj(j);
+		kca_json_end_obj(j);
+		break;
+	}
+	case KC_REC_FUNCTION: {
+		const struct kc_rec_function *x = (const void *)r;
+		if (x->id < (1u << 24)) {
+			if (x->id >= c->nnames) {
+				uint32_t n = x->id + 64;
+				c->names = kca_xrealloc(c->names, n * sizeof(char *));
+				memset(c->names + c->nnames, 0, (n - c->nnames) * sizeof(char *));
+				c->nnames = n;
+			}
+			free(c->names[x->id]);
+			c->names[x->id] = kca_xstrdup(kc_rec_str(r, x->name));
+		}
+		break;
+	}
+	case KC_REC_LAUNCH_STATS: {
+		const struct kc_rec_launch_stats *x = (const void *)r;
+		const char *n = x->func_id < c->nnames && c->names[x->func_id] ? c->names[x->func_id] : "?";
+		snprintf(buf, sizeof(buf), "launches %s", n);
+		kca_json_obj(j, NULL);
+		kca_json_str(j, "name", buf);
+		kca_json_str(j, "ph", "C");
+		kca_json_u64(j, "pid", c->pid);
+		kca_json_dbl(j, "ts", us(r->time_ns, c->t0));
+		kca_json_obj(j, "args");
+		kca_json_u64(j, "count", x->count);
+		kca_json_end_obj(j);
+		kca_json_end_obj(j);
+		break;
+	}
+	case KC_REC_LAUNCH: {
+		const struct kc_rec_launch *x = (const void *)r;
+		const char *n = x->func_id < c->nnames && c->names[x->func_id] ? c->names[x->func_id] : "?";
+		kca_json_obj(j, NULL);
+		kca_json_str(j, "name", n);
+		kca_json_str(j, "cat", "launch");
+		kca_json_str(j, "ph", "i");
+		kca_json_str(j, "s", "t");
+		kca_json_u64(j, "pid", c->pid);
+		kca_json_u64(j, "tid", r->tid);
+		kca_json_dbl(j, "ts", us(r->time_ns, c->t0));
+		kca_json_end_obj(j);
+		break;
+	}
+	case KC_REC_CUPTI: {
+		const struct kc_rec_cupti *x = (const void *)r;
+		snprintf(buf, sizeof(buf), "CUPTI %s", kc_cupti_event_name(x->event));
+		kca_json_obj(j, NULL);
+		kca_json_str(j, "name", buf);
+		kca_json_str(j, "ph", "i");
+		kca_json_str(j, "s", "p");
+		kca_json_u64(j, "pid", c->pid);
+		kca_json_u64(j, "tid", r->tid);
+		kca_json_dbl(j, "ts", us(r->time_ns, c->t0));
+		kca_json_end_obj(j);
+		break;
+	}
+	}
+	return 0;
+}
+
+KCA_COMMAND(export)
+{
+	static const struct option longopts[] = {
+		{"chrome", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *outpath = NULL;
+	optind = 1;
+	int opt;
+	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			outpath = optarg;
+			break;
+		case 'h':
+			return kca_usage(usage, 0);
+		default:
+			return kca_usage(usage, 2);
+		}
+	}
+	if (!outpath || argc - optind > 1)
+		return kca_usage(usage, 2);
+	const char *dir = optind < argc ? argv[optind] : "kcprof.data";
+	struct kca_trace_list l;
+	if (kca_trace_list(dir, &l) < 0)
+		return 1;
+	FILE *f = strcmp(outpath, "-") == 0 ? stdout : fopen(outpath, "w");
+	if (!f) {
+		perror(outpath);
+		kca_trace_list_free(&l);
+		return 1;
+	}
+	/* One clock for all processes: the earliest start. */
+	uint64_t t0 = UINT64_MAX;
+	for (int i = 0; i < l.count; i++) {
+		struct kc_trace t;
+		if (kc_trace_open(&t, l.paths[i]) == 0 && t.hdr.start_mono_ns < t0)
+			t0 = t.hdr.start_mono_ns;
+		kc_trace_close(&t);
+	}
+	if (t0 == UINT64_MAX)
+		t0 = 0;
+	struct kca_json j;
+	kca_json_init(&j, f, 0);
+	kca_json_obj(&j, NULL);
+	kca_json_str(&j, "displayTimeUnit", "ms");
+	kca_json_arr(&j, "traceEvents");
+	for (int i = 0; i < l.count; i++) {
+		struct kc_file_hdr hdr;
+		struct kc_trace t;
+		if (kc_trace_open(&t, l.paths[i]) < 0) {
+			kc_trace_close(&t);
+			continue;
+		}
+		hdr = t.hdr;
+		kc_trace_close(&t);
+		struct export_ctx c = {&j, t0, hdr.pid, NULL, 0};
+		kca_trace_each(l.paths[i], on_record, &c, NULL);
+		for (uint32_t k = 0; k < c.nnames; k++)
+			free(c.names[k]);
+		free(c.names);
+	}
+	kca_json_end_arr(&j);
+	kca_json_end_obj(&j);
+	fputc('\n', f);
+	int rc = ferror(f) ? 1 : 0;
+	if (f != stdout)
+		fclose(f);
+	kca_trace_list_free(&l);
+	return rc;
+}

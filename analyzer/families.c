@@ -1,0 +1,340 @@
+/* families.c - kernel families: every load of a kernel name, its variants (distinct images),
+ * the compiles that built them, the launches each served, and a verdict. */
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "changes.h"
+#include "kca.h"
+#include "model.h"
+
+const char *kca_verdict_name(enum kca_verdict v)
+{
+	static const char *const names[] = {
+		[KCA_FINE] = "fine",
+		[KCA_SPECIALIZATION_CHURN] = "specialization churn",
+		[KCA_RELOAD_CHURN] = "reload churn",
+		[KCA_AUTOTUNE_SWEEP] = "autotune sweep",
+		[KCA_FEW_VARIANTS] = "a few variants",
+	};
+	return v <= KCA_FEW_VARIANTS ? names[v] : "?";
+}
+
+const char *kca_front_end_name(enum kca_front_end fe)
+{
+	static const char *const names[] = {
+		[KCA_FE_UNKNOWN] = "unknown",   [KCA_FE_TRITON] = "Triton", [KCA_FE_INDUCTOR] = "torch.compile",
+		[KCA_FE_NVRTC] = "NVRTC",       [KCA_FE_PTX] = "PTX JIT",   [KCA_FE_LINK] = "JIT link",
+		[KCA_FE_CUDART] = "CUDA runtime",
+	};
+	return fe <= KCA_FE_CUDART ? names[fe] : "?";
+}
+
+struct name_ix {
+	const char *name;
+	unsigned ix;
+	UT_hash_handle hh;
+};
+struct variant_key {
+	struct {
+		unsigned fam;
+		uint64_t hash;
+	} k;
+	unsigned ix;
+	UT_hash_handle hh;
+};
+struct proc_image_key {
+	struct {
+		int proc;
+		unsigned fam;
+		uint64_t hash;
+	} k;
+	UT_hash_handle hh;
+};
+
+static unsigned family_of(struct kca_model *m, struct name_ix **names, const char *name, unsigned *cap)
+{
+	struct name_ix *e;
+	HASH_FIND_STR(*names, name, e);
+	if (e)
+		return e->ix;
+	if (m->nfamilies == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		m->families = kca_xrealloc(m->families, *cap * sizeof(*m->families));
+	}
+	struct kca_family *f = &m->families[m->nfamilies];
+	memset(f, 0, sizeof(*f));
+	f->name = name;
+	e = kca_xmalloc(sizeof(*e));
+	e->name = name;
+	e->ix = m->nfamilies++;
+	HASH_ADD_KEYPTR(hh, *names, e->name, strlen(e->name), e);
+	return e->ix;
+}
+
+static int variant_of(struct kca_model *m, struct variant_key **vk, unsigned fam, uint64_t hash, int create,
+		      unsigned kind, int load)
+{
+	struct variant_key key = {0}, *e;
+	key.k.fam = fam;
+	key.k.hash = hash;
+	HASH_FIND(hh, *vk, &key.k, sizeof(key.k), e);
+	if (e)
+		return (int)e->ix;
+	if (!create)
+		return -1;
+	struct kca_family *f = &m->families[fam];
+	f->variants = kca_xrealloc(f->variants, (f->nvariants + 1) * sizeof(*f->variants));
+	struct kca_variant *v = &f->variants[f->nvariants];
+	memset(v, 0, sizeof(*v));
+	v->hash = hash;
+	v->kind = kind;
+	v->first_load = load;
+	v->compile = -1;
+	e = kca_xmalloc(sizeof(*e));
+	e->k = key.k;
+	e->ix = f->nvariants++;
+	HASH_ADD(hh, *vk, k, sizeof(e->k), e);
+	return (int)e->ix;
+}
+
+/* Loads of each process in time order, for "the next load after this compile". */
+static int cmp_load_time(const void *a, const void *b, void *m)
+{
+	const struct kca_load *la = &((struct kca_model *)m)->loads[*(const unsigned *)a];
+	const struct kca_load *lb = &((struct kca_model *)m)->loads[*(const unsigned *)b];
+	if (la->proc != lb->proc)
+		return la->proc - lb->proc;
+	return la->time_ns < lb->time_ns ? -1 : la->time_ns > lb->time_ns;
+}
+
+static void attribute_compiles(struct kca_model *m)
+{
+	unsigned *order = kca_xmalloc((m->nloads + 1) * sizeof(unsigned));
+	for (unsigned i = 0; i < m->nloads; i++)
+		order[i] = i;
+	qsort_r(order, m->nloads, sizeof(unsigned), cmp_load_time, m);
+	/* per process: [start, end) in order[] */
+	unsigned *pstart = kca_xcalloc(m->nprocs + 1, sizeof(unsigned));
+	unsigned *pend = kca_xcalloc(m->nprocs + 1, sizeof(unsigned));
+	for (unsigned i = 0; i < m->nloads; i++) {
+		int p = m->loads[order[i]].proc;
+		if (pend[p] == 0)
+			pstart[p] = i;
+		pend[p] = i + 1;
+	}
+	for (unsigned c = 0; c < m->ncompiles; c++) {
+		struct kca_compile *cp = &m->compiles[c];
+		int proc = cp->proc;
+		int by_hash = cp->tool != KC_TOOL_EXEC;
+		if (!by_hash)
+			proc = m->procs[proc].parent; /* a compiler child builds for its program */
+		if (proc < 0 || pend[proc] == 0)
+			continue;
+		/* the first load at or after the compile's end: with the compile's output, for
+		 * in-process compiles; any, for a child (its output goes through files) */
+		for (unsigned i = pstart[proc]; i < pend[proc]; i++) {
+			struct kca_load *l = &m->loads[order[i]];
+			if (l->time_ns + 1000000 < cp->time_ns) /* loads end after compiles by > 0 */
+				continue;
+			if (by_hash && l->hash != cp->output_hash && l->hash != cp->ptx_hash)
+				continue;
+			if (!by_hash && l->time_ns < cp->time_ns)
+				continue;
+			cp->load = (int)order[i];
+			l->build_ns += cp->duration_ns;
+			break;
+		}
+	}
+	free(order);
+	free(pstart);
+	free(pend);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median_launches(const struct kca_family *f)
+{
+	if (!f->nvariants)
+		return 0;
+	uint64_t *v = kca_xmalloc(f->nvariants * sizeof(uint64_t));
+	for (unsigned i = 0; i < f->nvariants; i++)
+		v[i] = f->variants[i].launches;
+	qsort(v, f->nvariants, sizeof(uint64_t), cmp_u64);
+	uint64_t med = v[f->nvariants / 2];
+	free(v);
+	return med;
+}
+
+static void classify(struct kca_model *m, struct kca_family *f)
+{
+	/* Where it came from. */
+	int nvrtc = 0, link = 0, ptx = 0, lib = 0, file = 0, triton = 0;
+	for (unsigned i = 0; i < f->nvariants; i++) {
+		struct kca_variant *v = &f->variants[i];
+		const struct kca_load *l = &m->loads[v->first_load];
+		if (v->compile >= 0) {
+			unsigned tool = m->compiles[v->compile].tool;
+			nvrtc += tool == KC_TOOL_NVRTC;
+			link += tool == KC_TOOL_CULINK || tool == KC_TOOL_NVJITLINK;
+		}
+		ptx += v->kind == KC_IMAGE_PTX;
+		lib += l->api == KC_API_LIBRARY_LOAD_DATA || l->api == KC_API_LIBRARY_LOAD_FROM_FILE ||
+		       l->api == KC_API_LAZY || l->kind == KC_IMAGE_FATBIN;
+		file += l->api == KC_API_MODULE_LOAD;
+		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
+			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash);
+		triton += v->triton_dir != NULL;
+	}
+	if (nvrtc)
+		f->front_end = KCA_FE_NVRTC;
+	else if (link)
+		f->front_end = KCA_FE_LINK;
+	else if (triton)
+		f->front_end = KCA_FE_TRITON;
+	else if (strncmp(f->name, "triton_", 7) == 0 && file)
+		f->front_end = KCA_FE_INDUCTOR;
+	else if (ptx)
+		f->front_end = KCA_FE_PTX;
+	else if (lib)
+		f->front_end = KCA_FE_CUDART;
+	else if (f->nvariants && m->loads[f->variants[0].first_load].kind == KC_IMAGE_CUBIN)
+		f->front_end = KCA_FE_TRITON; /* cubins loaded from memory: Triton does so */
+
+	/* What it is doing. */
+	f->verdict = KCA_FINE;
+	if (f->nvariants >= 2) {
+		struct kca_changes ch;
+		kca_changes_compute(m, f, &ch);
+		int config_only = ch.nchanges > 0;
+		for (unsigned i = 0; i < ch.nchanges; i++)
+			config_only &= ch.changes[i].kind == KCA_CHANGE_CONFIG;
+		kca_changes_free(&ch);
+		if (config_only)
+			f->verdict = KCA_AUTOTUNE_SWEEP;
+		else if (f->nvariants >= 3 && median_launches(f) <= 8)
+			f->verdict = KCA_SPECIALIZATION_CHURN;
+		else
+			f->verdict = KCA_FEW_VARIANTS;
+	}
+	if (f->verdict == KCA_FINE && f->reloads >= 2 && f->reloads * 2 >= f->loads)
+		f->verdict = KCA_RELOAD_CHURN;
+	f->churn = f->verdict == KCA_SPECIALIZATION_CHURN || f->verdict == KCA_RELOAD_CHURN;
+}
+
+static int cmp_family(const void *a, const void *b)
+{
+	const struct kca_family *x = a, *y = b;
+	if (x->churn != y->churn)
+		return y->churn - x->churn;
+	uint64_t cx = x->build_ns + x->load_ns, cy = y->build_ns + y->load_ns;
+	if (cx != cy)
+		return cx < cy ? 1 : -1;
+	if (x->nvariants != y->nvariants)
+		return x->nvariants < y->nvariants ? 1 : -1;
+	if (x->launches != y->launches)
+		return x->launches < y->launches ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+void kca_model_families(struct kca_model *m)
+{
+	attribute_compiles(m);
+	struct name_ix *names = NULL;
+	struct variant_key *vk = NULL;
+	struct proc_image_key *seen = NULL;
+	unsigned cap = 0;
+	for (unsigned i = 0; i < m->nloads; i++) {
+		struct kca_load *l = &m->loads[i];
+		if (l->result != 0 || !l->hash)
+			continue;
+		for (unsigned n = 0; n < l->nnames; n++) {
+			unsigned fam = family_of(m, &names, l->names[n], &cap);
+			int v = variant_of(m, &vk, fam, l->hash, 1, l->kind, (int)i);
+			struct kca_family *f = &m->families[fam];
+			struct kca_variant *var = &f->variants[v];
+			var->loads++;
+			var->load_ns += l->duration_ns;
+			var->build_ns += l->build_ns;
+			if (!var->first_ns || l->time_ns < var->first_ns)
+				var->first_ns = l->time_ns;
+			f->loads++;
+			f->load_ns += l->duration_ns;
+			f->build_ns += l->build_ns;
+			if (!f->first_ns || l->time_ns < f->first_ns)
+				f->first_ns = l->time_ns;
+			if (l->time_ns > f->last_ns)
+				f->last_ns = l->time_ns;
+			struct proc_image_key key = {0}, *e;
+			key.k.proc = l->proc;
+			key.k.fam = fam;
+			key.k.hash = l->hash;
+			HASH_FIND(hh, seen, &key.k, sizeof(key.k), e);
+			if (e) {
+				f->reloads++;
+			} else {
+				e = kca_xmalloc(sizeof(*e));
+				e->k = key.k;
+				HASH_ADD(hh, seen, k, sizeof(e->k), e);
+			}
+			if (n == 0)
+				l->family_variant = v;
+		}
+	}
+	for (unsigned c = 0; c < m->ncompiles; c++) {
+		const struct kca_compile *cp = &m->compiles[c];
+		if (cp->load < 0 || cp->tool == KC_TOOL_EXEC)
+			continue;
+		const struct kca_load *l = &m->loads[cp->load];
+		for (unsigned n = 0; n < l->nnames; n++) {
+			struct name_ix *e;
+			HASH_FIND_STR(names, l->names[n], e);
+			int v = e ? variant_of(m, &vk, e->ix, l->hash, 0, 0, 0) : -1;
+			if (v >= 0 && m->families[e->ix].variants[v].compile < 0)
+				m->families[e->ix].variants[v].compile = (int)c;
+		}
+	}
+	for (unsigned i = 0; i < m->nfuncs; i++) {
+		struct kca_func *fn = &m->funcs[i];
+		if (!fn->name[0])
+			continue;
+		unsigned fam = family_of(m, &names, fn->name, &cap);
+		struct kca_family *f = &m->families[fam];
+		f->launches += fn->count;
+		f->errors += fn->errors;
+		f->attrs |= fn->attrs;
+		int v = fn->module_hash ? variant_of(m, &vk, fam, fn->module_hash, 0, 0, 0) : -1;
+		if (v >= 0) {
+			struct kca_variant *var = &f->variants[v];
+			var->launches += fn->count;
+			if (fn->last_ns > var->last_launch_ns)
+				var->last_launch_ns = fn->last_ns;
+		}
+	}
+	for (unsigned i = 0; i < m->nfamilies; i++)
+		classify(m, &m->families[i]);
+	/* Free the indexes before sorting moves the families they point into. */
+	struct name_ix *ne, *nt;
+	HASH_ITER(hh, names, ne, nt)
+	{
+		HASH_DEL(names, ne);
+		free(ne);
+	}
+	struct variant_key *ve, *vt;
+	HASH_ITER(hh, vk, ve, vt)
+	{
+		HASH_DEL(vk, ve);
+		free(ve);
+	}
+	struct proc_image_key *se, *st;
+	HASH_ITER(hh, seen, se, st)
+	{
+		HASH_DEL(seen, se);
+		free(se);
+	}
+	qsort(m->families, m->nfamilies, sizeof(*m->families), cmp_family);
+}

@@ -1,0 +1,422 @@
+/* model.c - see model.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uthash.h>
+
+#include "../common/kc_hash.h"
+#include "kca.h"
+#include "model.h"
+
+/* ---- arena -------------------------------------------------------------------------------- */
+
+struct kca_arena {
+	struct kca_arena *next;
+	size_t used, cap;
+	char data[];
+};
+
+static void *arena_alloc(struct kca_model *m, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	struct kca_arena *a = m->arena;
+	if (!a || a->used + n > a->cap) {
+		size_t cap = n > (1u << 20) ? n : (1u << 20);
+		struct kca_arena *b = kca_xmalloc(sizeof(*b) + cap);
+		b->next = a;
+		b->used = 0;
+		b->cap = cap;
+		m->arena = a = b;
+	}
+	void *p = a->data + a->used;
+	a->used += n;
+	return p;
+}
+
+const char *kca_model_strdup(struct kca_model *m, const char *s)
+{
+	size_t n = strlen(s ? s : "") + 1;
+	char *p = arena_alloc(m, n);
+	memcpy(p, s ? s : "", n);
+	return p;
+}
+
+#define GROW(arr, n, cap)                                                                        \
+	do {                                                                                     \
+		if ((n) == (cap)) {                                                              \
+			(cap) = (cap) ? (cap) * 2 : 64;                                          \
+			(arr) = kca_xrealloc((arr), (size_t)(cap) * sizeof(*(arr)));             \
+		}                                                                                \
+	} while (0)
+
+static const char **list_dup(struct kca_model *m, const struct kc_rec_hdr *r, struct kc_strlist l,
+			     unsigned *n)
+{
+	*n = l.count;
+	if (!l.count)
+		return NULL;
+	const char **v = arena_alloc(m, l.count * sizeof(char *));
+	unsigned i = 0;
+	for (const char *s = kc_rec_list_next(r, l, NULL); s && i < l.count; s = kc_rec_list_next(r, l, s))
+		v[i++] = kca_model_strdup(m, s);
+	*n = i;
+	return v;
+}
+
+static const char *list_join(struct kca_model *m, const struct kc_rec_hdr *r, struct kc_strlist l, char sep)
+{
+	if (!l.count)
+		return "";
+	char *p = arena_alloc(m, l.len + 1);
+	memcpy(p, (const char *)r + l.off, l.len);
+	for (uint32_t i = 0; i + 1 < l.len; i++)
+		if (p[i] == '\0')
+			p[i] = sep;
+	p[l.len ? l.len - 1 : 0] = '\0';
+	return p;
+}
+
+/* ---- loading ------------------------------------------------------------------------------ */
+
+struct func_key {
+	uint32_t id;
+	int index;
+	UT_hash_handle hh;
+};
+
+struct load_ctx {
+	struct kca_model *m;
+	int proc;
+	struct func_key *funcs; /* id -> index, this file */
+};
+
+static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
+{
+	(void)t;
+	struct load_ctx *c = vctx;
+	struct kca_model *m = c->m;
+	struct kca_proc *p = &m->procs[c->proc];
+	if (!p->start_ns || r->time_ns < p->start_ns)
+		p->start_ns = r->time_ns;
+	if (r->time_ns > p->end_ns)
+		p->end_ns = r->time_ns;
+	switch (r->type) {
+	case KC_REC_PROCESS: {
+		const struct kc_rec_process *x = (const void *)r;
+		p->pid = x->pid;
+		p->ppid = x->ppid;
+		p->role = x->role;
+		p->exe = kca_model_strdup(m, kc_rec_str(r, x->exe));
+		p->cwd = kca_model_strdup(m, kc_rec_str(r, x->cwd));
+		p->cmdline = list_join(m, r, x->argv, ' ');
+		p->nancestors = x->nancestors < KC_MAX_ANCESTORS ? x->nancestors : KC_MAX_ANCESTORS;
+		memcpy(p->ancestors, x->ancestors, sizeof(p->ancestors));
+		for (const char *s = kc_rec_list_next(r, x->env, NULL); s; s = kc_rec_list_next(r, x->env, s)) {
+			if (strncmp(s, "TRITON_CACHE_DIR=", 17) == 0)
+				p->triton_cache = kca_model_strdup(m, s + 17);
+			else if (strncmp(s, "HOME=", 5) == 0)
+				p->home = kca_model_strdup(m, s + 5);
+		}
+		break;
+	}
+	case KC_REC_MODULE_LOAD: {
+		const struct kc_rec_module_load *x = (const void *)r;
+		GROW(m->loads, m->nloads, m->cap_loads);
+		struct kca_load *l = &m->loads[m->nloads++];
+		memset(l, 0, sizeof(*l));
+		l->proc = c->proc;
+		l->time_ns = r->time_ns;
+		l->handle = x->handle;
+		l->hash = x->hash;
+		l->loaded_hash = x->loaded_hash;
+		l->size = x->size;
+		l->duration_ns = x->duration_ns;
+		l->api = x->api;
+		l->kind = x->kind;
+		l->result = x->result;
+		l->path = x->path;
+		l->flags = x->flags;
+		l->file = x->file.len ? kca_model_strdup(m, kc_rec_str(r, x->file)) : NULL;
+		l->names = list_dup(m, r, x->names, &l->nnames);
+		l->jit_options = list_join(m, r, x->jit_options, ' ');
+		l->family_variant = -1;
+		break;
+	}
+	case KC_REC_FUNCTION: {
+		const struct kc_rec_function *x = (const void *)r;
+		GROW(m->funcs, m->nfuncs, m->cap_funcs);
+		struct kca_func *f = &m->funcs[m->nfuncs];
+		memset(f, 0, sizeof(*f));
+		f->proc = c->proc;
+		f->id = x->id;
+		f->handle = x->handle;
+		f->module_handle = x->module_handle;
+		f->module_hash = x->module_hash;
+		f->api = x->api;
+		f->path = x->path;
+		f->name = kca_model_strdup(m, kc_rec_str(r, x->name));
+		struct func_key *k;
+		HASH_FIND(hh, c->funcs, &x->id, sizeof(x->id), k);
+		if (!k) {
+			k = kca_xmalloc(sizeof(*k));
+			k->id = x->id;
+			HASH_ADD(hh, c->funcs, id, sizeof(k->id), k);
+		}
+		k->index = (int)m->nfuncs++;
+		break;
+	}
+	case KC_REC_LAUNCH_STATS: {
+		const struct kc_rec_launch_stats *x = (const void *)r;
+		struct func_key *k;
+		HASH_FIND(hh, c->funcs, &x->func_id, sizeof(x->func_id), k);
+		if (!k)
+			break; /* its FUNCTION record was lost: counts without a name are useless */
+		struct kca_func *f = &m->funcs[k->index];
+		f->count = x->count;
+		f->errors = x->errors;
+		f->first_ns = x->first_ns;
+		f->last_ns = x->last_ns;
+		f->attrs = x->attrs;
+		f->other_shapes = x->other_shapes;
+		f->stat_paths = x->path;
+		f->nshapes = x->nshapes;
+		memcpy(f->shapes, x->shapes, x->nshapes * sizeof(struct kc_shape));
+		break;
+	}
+	case KC_REC_LAUNCH:
+		p->launches_full++;
+		break;
+	case KC_REC_COMPILE: {
+		const struct kc_rec_compile *x = (const void *)r;
+		GROW(m->compiles, m->ncompiles, m->cap_compiles);
+		struct kca_compile *o = &m->compiles[m->ncompiles++];
+		memset(o, 0, sizeof(*o));
+		o->proc = c->proc;
+		o->time_ns = r->time_ns;
+		o->duration_ns = x->duration_ns;
+		o->tool = x->tool;
+		o->result = x->result;
+		o->input_hash = x->input_hash;
+		o->output_hash = x->output_hash;
+		o->ptx_hash = x->ptx_hash;
+		o->name = kca_model_strdup(m, kc_rec_str(r, x->name));
+		o->options = list_dup(m, r, x->options, &o->noptions);
+		o->inputs = list_join(m, r, x->inputs, ' ');
+		o->load = -1;
+		break;
+	}
+	case KC_REC_CUPTI: {
+		const struct kc_rec_cupti *x = (const void *)r;
+		p->cupti_last = x->event;
+		if ((x->event == KC_CUPTI_YIELDED || x->event == KC_CUPTI_REFUSED ||
+		     x->event == KC_CUPTI_UNAVAILABLE) && !p->cupti_unseen_from_ns)
+			p->cupti_unseen_from_ns = r->time_ns;
+		break;
+	}
+	case KC_REC_LOST:
+		p->lost = ((const struct kc_rec_lost *)r)->records;
+		break;
+	case KC_REC_END:
+		p->ended = 1;
+		if (((const struct kc_rec_end *)r)->lost > p->lost)
+			p->lost = ((const struct kc_rec_end *)r)->lost;
+		break;
+	}
+	return 0;
+}
+
+static void load_file(struct kca_model *m, const char *path, unsigned dir)
+{
+	GROW(m->procs, m->nprocs, m->cap_procs);
+	int idx = (int)m->nprocs++;
+	struct kca_proc *p = &m->procs[idx];
+	memset(p, 0, sizeof(*p));
+	p->file = kca_model_strdup(m, path);
+	p->dir = m->dirs[dir];
+	p->dir_index = dir;
+	p->cupti_last = KC_CUPTI_END;
+	p->parent = -1;
+	p->exe = p->cwd = p->cmdline = "";
+	struct load_ctx c = {m, idx, NULL};
+	struct kc_file_hdr hdr = {0};
+	struct kc_trace t;
+	int rc = kc_trace_open(&t, path);
+	if (rc < 0) {
+		fprintf(stderr, "kcprof: warning: %s\n", t.err);
+		kc_trace_close(&t);
+		m->problems++;
+		m->nprocs--; /* nothing readable */
+		return;
+	}
+	hdr = t.hdr;
+	p->pid = hdr.pid;
+	p->ppid = hdr.ppid;
+	const struct kc_rec_hdr *r;
+	while ((rc = kc_trace_next(&t, &r)) != 0) {
+		if (rc < 0) {
+			fprintf(stderr, "kcprof: warning: %s\n", t.err);
+			m->problems++;
+			continue;
+		}
+		on_record(&t, r, &c);
+	}
+	p->truncated = t.truncated;
+	p->corrupt = t.corrupt > 0;
+	kc_trace_close(&t);
+	struct func_key *k, *tmp;
+	HASH_ITER(hh, c.funcs, k, tmp)
+	{
+		HASH_DEL(c.funcs, k);
+		free(k);
+	}
+}
+
+int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
+{
+	memset(m, 0, sizeof(*m));
+	m->dirs = kca_xcalloc(ndirs, sizeof(char *));
+	m->ndirs = ndirs;
+	int found = 0;
+	for (unsigned d = 0; d < ndirs; d++) {
+		m->dirs[d] = kca_xstrdup(dirs[d]);
+		struct kca_trace_list l;
+		if (kca_trace_list(dirs[d], &l) < 0)
+			return -ENOENT;
+		if (l.count == 0)
+			fprintf(stderr, "kcprof: warning: %s: no traces (*%s)\n", dirs[d], KC_TRACE_SUFFIX);
+		for (int i = 0; i < l.count; i++)
+			load_file(m, l.paths[i], d);
+		found += l.count;
+		kca_trace_list_free(&l);
+	}
+	/* Each process's nearest recorded ancestor (compiler children -> their program). */
+	for (unsigned i = 0; i < m->nprocs; i++) {
+		struct kca_proc *p = &m->procs[i];
+		for (unsigned a = 0; a < p->nancestors && p->parent < 0; a++)
+			for (unsigned j = 0; j < m->nprocs; j++)
+				if (j != i && m->procs[j].pid == p->ancestors[a] &&
+				    m->procs[j].dir_index == p->dir_index && m->procs[j].role == KC_ROLE_CUDA) {
+					p->parent = (int)j;
+					break;
+				}
+	}
+	return found;
+}
+
+void kca_model_free(struct kca_model *m)
+{
+	for (unsigned d = 0; d < m->ndirs; d++)
+		free(m->dirs[d]);
+	free(m->dirs);
+	for (unsigned i = 0; i < m->nfamilies; i++)
+		free(m->families[i].variants);
+	free(m->families);
+	free(m->procs);
+	free(m->loads);
+	free(m->compiles);
+	free(m->funcs);
+	while (m->arena) {
+		struct kca_arena *n = m->arena->next;
+		free(m->arena);
+		m->arena = n;
+	}
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- Triton's cache: which directory built a cubin ----------------------------------------- */
+
+struct cubin_dir {
+	uint64_t hash;
+	const char *dir;
+	UT_hash_handle hh;
+};
+struct cache_index {
+	const char *root;
+	struct cubin_dir *by_hash;
+	UT_hash_handle hh;
+};
+static struct cache_index *cache_indexes;
+
+static uint64_t hash_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct kc_hash_stream hs;
+	kc_hash64_begin(&hs);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		kc_hash64_add(&hs, buf, (size_t)n);
+	close(fd);
+	return kc_hash64_end(&hs);
+}
+
+static struct cache_index *index_cache(struct kca_model *m, const char *root)
+{
+	struct cache_index *ci;
+	HASH_FIND_STR(cache_indexes, root, ci);
+	if (ci)
+		return ci;
+	ci = kca_xcalloc(1, sizeof(*ci));
+	ci->root = kca_model_strdup(m, root);
+	HASH_ADD_KEYPTR(hh, cache_indexes, ci->root, strlen(ci->root), ci);
+	DIR *d = opendir(root);
+	if (!d)
+		return ci;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char sub[PATH_MAX];
+		snprintf(sub, sizeof(sub), "%s/%s", root, de->d_name);
+		DIR *s = opendir(sub);
+		if (!s)
+			continue;
+		struct dirent *fe;
+		while ((fe = readdir(s)) != NULL) {
+			size_t n = strlen(fe->d_name);
+			if (n < 7 || strcmp(fe->d_name + n - 6, ".cubin") != 0)
+				continue;
+			char path[PATH_MAX + 256];
+			snprintf(path, sizeof(path), "%s/%s", sub, fe->d_name);
+			struct cubin_dir *cd = kca_xmalloc(sizeof(*cd));
+			cd->hash = hash_file(path);
+			cd->dir = kca_model_strdup(m, sub);
+			struct cubin_dir *old;
+			HASH_FIND(hh, ci->by_hash, &cd->hash, sizeof(cd->hash), old);
+			if (old)
+				free(cd);
+			else
+				HASH_ADD(hh, ci->by_hash, hash, sizeof(cd->hash), cd);
+		}
+		closedir(s);
+	}
+	closedir(d);
+	return ci;
+}
+
+const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash)
+{
+	char roots[3][PATH_MAX];
+	int n = 0;
+	/* A trace directory can carry the cache (examples/traces do), then the process's own. */
+	snprintf(roots[n++], PATH_MAX, "%s/triton-cache", p->dir);
+	if (p->triton_cache)
+		snprintf(roots[n++], PATH_MAX, "%s", p->triton_cache);
+	else if (p->home)
+		snprintf(roots[n++], PATH_MAX, "%s/.triton/cache", p->home);
+	for (int i = 0; i < n; i++) {
+		struct cache_index *ci = index_cache(m, roots[i]);
+		struct cubin_dir *cd;
+		HASH_FIND(hh, ci->by_hash, &hash, sizeof(hash), cd);
+		if (cd)
+			return cd->dir;
+	}
+	return NULL;
+}

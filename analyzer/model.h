@@ -1,0 +1,148 @@
+/* model.h - a trace directory (or several) in memory, as the report, check, diff and export
+ * commands see it: processes, module loads, compiles, functions with their launch counts,
+ * and kernel families (one per kernel name) with their variants.
+ *
+ * Strings live in an arena owned by the model; arrays grow by doubling. A model holds no
+ * per-launch records (LAUNCH records are counted, not kept), so its size follows the number
+ * of loads and functions, not of launches.
+ */
+#ifndef KCA_MODEL_H
+#define KCA_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/kc_trace.h"
+
+struct kca_proc {
+	const char *file;  /* trace file */
+	const char *dir;   /* trace directory it came from */
+	unsigned dir_index;
+	uint32_t pid, ppid;
+	unsigned role;
+	const char *exe, *cwd, *cmdline;
+	const char *triton_cache; /* TRITON_CACHE_DIR as the process had it, or NULL */
+	const char *home;
+	uint32_t ancestors[KC_MAX_ANCESTORS];
+	unsigned nancestors;
+	uint64_t start_ns, end_ns; /* first and last record times (CLOCK_MONOTONIC) */
+	int ended;                 /* END record seen: the process exited normally */
+	int truncated, corrupt;    /* reader problems */
+	uint64_t lost;
+	uint64_t launches_full;    /* LAUNCH records seen */
+	unsigned cupti_last;       /* last KC_CUPTI_* event, or KC_CUPTI_END if none */
+	uint64_t cupti_unseen_from_ns; /* yielded/refused at this time: CUPTI-only paths unseen */
+	int parent;                /* index of the nearest recorded ancestor, -1 if none */
+};
+
+struct kca_load {
+	int proc;
+	uint64_t time_ns; /* end of the load */
+	uint64_t handle, hash, loaded_hash, size, duration_ns;
+	unsigned api, kind;
+	int result;
+	uint16_t path, flags;
+	const char *file;
+	const char **names;
+	unsigned nnames;
+	const char *jit_options; /* joined with spaces */
+	int family_variant; /* filled by kca_model_families: variant index in its family */
+	uint64_t build_ns;  /* compile time attributed to this load (children, NVRTC, link) */
+};
+
+struct kca_compile {
+	int proc;
+	uint64_t time_ns, duration_ns;
+	unsigned tool;
+	int result;
+	uint64_t input_hash, output_hash, ptx_hash;
+	const char *name;
+	const char **options;
+	unsigned noptions;
+	const char *inputs; /* joined with spaces */
+	int load; /* the load this compile is attributed to, -1 if none */
+};
+
+struct kca_func {
+	int proc;
+	uint32_t id;
+	uint64_t handle, module_handle, module_hash;
+	unsigned api;
+	uint16_t path;
+	const char *name;
+	/* from the last LAUNCH_STATS of this function */
+	uint64_t count, errors, first_ns, last_ns, attrs, other_shapes;
+	uint16_t stat_paths;
+	unsigned nshapes;
+	struct kc_shape shapes[KC_MAX_SHAPES];
+};
+
+struct kca_variant {
+	uint64_t hash;
+	unsigned kind;
+	int first_load;    /* load index */
+	unsigned loads;    /* times this image was loaded */
+	uint64_t launches; /* of functions from modules with this image */
+	uint64_t first_ns, last_launch_ns;
+	uint64_t load_ns, build_ns;
+	int compile;       /* a compile that made it (NVRTC, link), -1 if none */
+	const char *triton_dir; /* Triton cache directory of this variant, if found */
+};
+
+enum kca_verdict {
+	KCA_FINE,
+	KCA_SPECIALIZATION_CHURN, /* one name, many images, each used little */
+	KCA_RELOAD_CHURN,         /* one image loaded again and again */
+	KCA_AUTOTUNE_SWEEP,       /* a burst of variants, then one serves almost every launch */
+	KCA_FEW_VARIANTS,         /* a few variants that each serve many launches: worth a look */
+};
+
+enum kca_front_end { KCA_FE_UNKNOWN, KCA_FE_TRITON, KCA_FE_INDUCTOR, KCA_FE_NVRTC, KCA_FE_PTX, KCA_FE_LINK, KCA_FE_CUDART };
+
+struct kca_family {
+	const char *name;
+	struct kca_variant *variants;
+	unsigned nvariants;
+	unsigned loads, reloads;
+	uint64_t launches, errors;
+	uint64_t load_ns, build_ns;
+	uint64_t first_ns, last_ns;
+	uint64_t attrs;
+	unsigned procs; /* processes it was loaded in */
+	enum kca_verdict verdict;
+	enum kca_front_end front_end;
+	int churn;
+};
+
+struct kca_model {
+	char **dirs;
+	unsigned ndirs;
+	struct kca_proc *procs;
+	unsigned nprocs, cap_procs;
+	struct kca_load *loads;
+	unsigned nloads, cap_loads;
+	struct kca_compile *compiles;
+	unsigned ncompiles, cap_compiles;
+	struct kca_func *funcs;
+	unsigned nfuncs, cap_funcs;
+	struct kca_family *families;
+	unsigned nfamilies;
+	uint64_t problems; /* reader warnings */
+	struct kca_arena *arena;
+};
+
+/* Load every trace of each directory; problems are printed as warnings and counted. */
+int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs);
+/* Group loads into kernel families, attribute compiles, set verdicts. Families are sorted
+ * worst first (by build + load time, then by variants). */
+void kca_model_families(struct kca_model *m);
+void kca_model_free(struct kca_model *m);
+
+const char *kca_verdict_name(enum kca_verdict v);
+const char *kca_front_end_name(enum kca_front_end fe);
+/* A string kept as long as the model. */
+const char *kca_model_strdup(struct kca_model *m, const char *s);
+/* Triton cache directory holding a cubin of this hash, or NULL. */
+const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash);
+
+#endif

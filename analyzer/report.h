@@ -1,0 +1,16 @@
+/* report.h - pieces of the report shared by report, check and export. */
+#ifndef KCA_REPORT_H
+#define KCA_REPORT_H
+
+#include <stdio.h>
+
+#include "changes.h"
+#include "model.h"
+
+#define KCA_REPORT_SCHEMA "kcprof-report/1"
+
+const char *kca_fmt_ns(uint64_t ns, char *buf, size_t cap);
+void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char *buf, size_t cap);
+void kca_report_json(struct kca_model *m, FILE *out, unsigned top);
+
+#endif

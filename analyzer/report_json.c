@@ -1,0 +1,147 @@
+/* report_json.c - the report as JSON, schema kcprof-report/1 (docs/report-json.md). */
+#include <string.h>
+
+#include "kca.h"
+#include "report.h"
+
+static double ms(uint64_t ns) { return (double)ns / 1e6; }
+
+void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
+{
+	struct kca_json j;
+	kca_json_init(&j, out, 1);
+	kca_json_obj(&j, NULL);
+	kca_json_str(&j, "schema", KCA_REPORT_SCHEMA);
+	kca_json_arr(&j, "traces");
+	for (unsigned d = 0; d < m->ndirs; d++)
+		kca_json_str(&j, NULL, m->dirs[d]);
+	kca_json_end_arr(&j);
+	uint64_t t0 = UINT64_MAX;
+	for (unsigned i = 0; i < m->nprocs; i++)
+		if (m->procs[i].start_ns && m->procs[i].start_ns < t0)
+			t0 = m->procs[i].start_ns;
+	unsigned children = 0;
+	kca_json_arr(&j, "processes");
+	for (unsigned i = 0; i < m->nprocs; i++) {
+		const struct kca_proc *p = &m->procs[i];
+		if (p->role == KC_ROLE_COMPILER) {
+			children++;
+			continue;
+		}
+		kca_json_obj(&j, NULL);
+		kca_json_str(&j, "trace", p->file);
+		kca_json_u64(&j, "pid", p->pid);
+		kca_json_u64(&j, "ppid", p->ppid);
+		kca_json_str(&j, "cmdline", p->cmdline);
+		kca_json_bool(&j, "ended", p->ended);
+		kca_json_bool(&j, "damaged", p->truncated || p->corrupt);
+		kca_json_u64(&j, "lost_records", p->lost);
+		if (p->cupti_unseen_from_ns)
+			kca_json_dbl(&j, "cupti_unseen_from_ms", ms(p->cupti_unseen_from_ns - t0));
+		else
+			kca_json_null(&j, "cupti_unseen_from_ms");
+		kca_json_end_obj(&j);
+	}
+	kca_json_end_arr(&j);
+	uint64_t build = 0, load = 0, launches = 0;
+	unsigned churn = 0, listed = 0;
+	for (unsigned i = 0; i < m->ncompiles; i++)
+		build += m->compiles[i].duration_ns;
+	for (unsigned i = 0; i < m->nloads; i++)
+		load += m->loads[i].duration_ns;
+	for (unsigned i = 0; i < m->nfuncs; i++)
+		launches += m->funcs[i].count;
+	kca_json_arr(&j, "kernels");
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		const struct kca_family *f = &m->families[i];
+		churn += f->churn;
+		if (listed >= top || (top != UINT32_MAX && f->verdict == KCA_FINE))
+			continue;
+		listed++;
+		kca_json_obj(&j, NULL);
+		kca_json_str(&j, "name", f->name);
+		kca_json_str(&j, "front_end", kca_front_end_name(f->front_end));
+		kca_json_str(&j, "verdict", kca_verdict_name(f->verdict));
+		kca_json_bool(&j, "churn", f->churn);
+		kca_json_u64(&j, "variants", f->nvariants);
+		kca_json_u64(&j, "loads", f->loads);
+		kca_json_u64(&j, "reloads", f->reloads);
+		kca_json_u64(&j, "launches", f->launches);
+		kca_json_u64(&j, "launch_errors", f->errors);
+		kca_json_dbl(&j, "compile_ms", ms(f->build_ns));
+		kca_json_dbl(&j, "load_ms", ms(f->load_ns));
+		if (f->launches)
+			kca_json_dbl(&j, "build_load_ms_per_launch", ms(f->build_ns + f->load_ns) / (double)f->launches);
+		else
+			kca_json_null(&j, "build_load_ms_per_launch");
+		kca_json_dbl(&j, "first_seen_ms", f->first_ns >= t0 ? ms(f->first_ns - t0) : 0);
+		kca_json_dbl(&j, "last_seen_ms", f->last_ns >= t0 ? ms(f->last_ns - t0) : 0);
+		kca_json_bool(&j, "pdl", (f->attrs >> 6) & 1);
+		struct kca_changes ch;
+		kca_changes_compute(m, f, &ch);
+		kca_json_arr(&j, "changed");
+		for (unsigned c = 0; c < ch.nchanges; c++) {
+			const struct kca_change *x = &ch.changes[c];
+			char summary[512];
+			kca_values_summary(x, summary, sizeof(summary));
+			kca_json_obj(&j, NULL);
+			kca_json_str(&j, "name", x->name);
+			kca_json_str(&j, "kind", kca_change_kind_name(x->kind));
+			kca_json_bool(&j, "parameter", x->is_param);
+			kca_json_str(&j, "where", x->where);
+			kca_json_arr(&j, "values");
+			for (unsigned v = 0; v < x->nvalues; v++)
+				if (x->values[v])
+					kca_json_str(&j, NULL, x->values[v]);
+				else
+					kca_json_null(&j, NULL);
+			kca_json_end_arr(&j);
+			kca_json_str(&j, "summary", summary);
+			kca_json_end_obj(&j);
+		}
+		kca_json_end_arr(&j);
+		if (ch.kernel_def[0]) {
+			kca_json_str(&j, "kernel_def", ch.kernel_def);
+			kca_json_str(&j, "kernel_def_where", ch.def_where);
+		}
+		char fix[1024];
+		kca_fix_text(f, &ch, fix, sizeof(fix));
+		if (fix[0])
+			kca_json_str(&j, "fix", fix);
+		else
+			kca_json_null(&j, "fix");
+		kca_changes_free(&ch);
+		kca_json_arr(&j, "variant_list");
+		for (unsigned v = 0; v < f->nvariants; v++) {
+			const struct kca_variant *var = &f->variants[v];
+			kca_json_obj(&j, NULL);
+			kca_json_hash(&j, "hash", var->hash);
+			kca_json_str(&j, "kind", kc_image_kind_name(var->kind));
+			kca_json_u64(&j, "loads", var->loads);
+			kca_json_u64(&j, "launches", var->launches);
+			kca_json_dbl(&j, "compile_ms", ms(var->build_ns));
+			kca_json_dbl(&j, "load_ms", ms(var->load_ns));
+			kca_json_dbl(&j, "first_seen_ms", var->first_ns >= t0 ? ms(var->first_ns - t0) : 0);
+			if (var->triton_dir)
+				kca_json_str(&j, "triton_cache_dir", var->triton_dir);
+			kca_json_end_obj(&j);
+		}
+		kca_json_end_arr(&j);
+		kca_json_end_obj(&j);
+	}
+	kca_json_end_arr(&j);
+	kca_json_obj(&j, "totals");
+	kca_json_u64(&j, "processes", m->nprocs - children);
+	kca_json_u64(&j, "compiler_children", children);
+	kca_json_u64(&j, "kernels", m->nfamilies);
+	kca_json_u64(&j, "churn_kernels", churn);
+	kca_json_u64(&j, "compiles", m->ncompiles);
+	kca_json_dbl(&j, "compile_ms", ms(build));
+	kca_json_u64(&j, "loads", m->nloads);
+	kca_json_dbl(&j, "load_ms", ms(load));
+	kca_json_u64(&j, "launches", launches);
+	kca_json_u64(&j, "problems", m->problems);
+	kca_json_end_obj(&j);
+	kca_json_end_obj(&j);
+	fputc('\n', out);
+}

@@ -1,0 +1,102 @@
+/* test_image.c - the image readers on real nvcc output (tests/data, made by `make test-data`). */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analyzer/kca.h"
+#include "../common/kc_image.h"
+#include "kct.h"
+
+static char *fixture(const char *name, size_t *size)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", kct_data(), name);
+	char *p = kct_read_file(path, size);
+	cr_assert_not_null(p, "missing fixture %s", path);
+	return p;
+}
+
+struct names {
+	char all[1024];
+};
+static int collect(const char *name, size_t len, void *ctx)
+{
+	struct names *n = ctx;
+	size_t k = strlen(n->all);
+	snprintf(n->all + k, sizeof(n->all) - k, "%s%.*s", k ? "," : "", (int)len, name);
+	return 0;
+}
+
+Test(image, cubin_kernels_only)
+{
+	size_t n;
+	char *p = fixture("sample.cubin", &n);
+	cr_assert_eq(kc_image_detect(p, n), KC_IMAGE_CUBIN);
+	cr_assert_eq(kc_image_size(p, KC_IMAGE_CUBIN), n, "ELF extent from its headers");
+	cr_assert_eq(kc_cubin_sm(p, n), 90);
+	struct names got = {""};
+	cr_assert_eq(kc_image_kernels(p, n, KC_IMAGE_CUBIN, collect, &got), 2);
+	cr_assert_str_eq(got.all, "_Z10kern_scalePffi,kern_add", "the __device__ helper is no kernel");
+	free(p);
+}
+
+Test(image, ptx_entries)
+{
+	size_t n;
+	char *p = fixture("sample.ptx", &n);
+	cr_assert_eq(kc_image_detect(p, n), KC_IMAGE_PTX);
+	cr_assert_eq(kc_image_size(p, KC_IMAGE_PTX), strlen(p));
+	struct names got = {""};
+	cr_assert_eq(kc_image_kernels(p, n, KC_IMAGE_PTX, collect, &got), 2);
+	cr_assert_str_eq(got.all, "kern_add,_Z10kern_scalePffi");
+	free(p);
+}
+
+static int count_entry(const struct kc_fatbin_entry *e, void *ctx)
+{
+	unsigned *kinds = ctx;
+	kinds[e->kind]++;
+	cr_assert_eq(e->sm, 90);
+	return 0;
+}
+
+Test(image, fatbin_entries_and_names)
+{
+	size_t n;
+	char *p = fixture("sample.fatbin", &n);
+	cr_assert_eq(kc_image_detect(p, n), KC_IMAGE_FATBIN);
+	cr_assert_eq(kc_image_size(p, KC_IMAGE_FATBIN), n);
+	unsigned kinds[KC_IMAGE_END] = {0};
+	cr_assert_eq(kc_fatbin_walk(p, n, count_entry, kinds), 2);
+	cr_assert_eq(kinds[KC_IMAGE_CUBIN], 1);
+	cr_assert_eq(kinds[KC_IMAGE_PTX], 1);
+	struct names got = {""};
+	cr_assert_eq(kc_image_kernels(p, n, KC_IMAGE_FATBIN, collect, &got), 2, "names once, from cubin and PTX");
+	free(p);
+}
+
+Test(image, compressed_fatbin_needs_the_analyzer)
+{
+	size_t n;
+	char *p = fixture("sample_zstd.fatbin", &n);
+	kc_fatbin_decompress = NULL; /* as in the recorder */
+	struct names got = {""};
+	cr_assert_eq(kc_image_kernels(p, n, KC_IMAGE_FATBIN, collect, &got), 0);
+	kca_decompress_init();
+	cr_assert_eq(kc_image_kernels(p, n, KC_IMAGE_FATBIN, collect, &got), 2);
+	cr_assert_str_eq(got.all, "_Z10kern_scalePffi,kern_add");
+	free(p);
+}
+
+Test(image, garbage_is_not_an_image)
+{
+	char junk[4096];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 131 + 7);
+	cr_assert_eq(kc_image_detect(junk, sizeof(junk)), KC_IMAGE_UNKNOWN);
+	memcpy(junk, "\177ELF", 4);
+	cr_assert_lt(kc_image_kernels(junk, sizeof(junk), KC_IMAGE_CUBIN, collect, &(struct names){""}), 0);
+	uint32_t magic = KC_FATBIN_MAGIC;
+	memcpy(junk, &magic, 4);
+	cr_assert_lt(kc_fatbin_walk(junk, sizeof(junk), NULL, NULL), 0, "a fatbin claiming more than it holds");
+}

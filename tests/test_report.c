@@ -1,0 +1,291 @@
+/* test_report.c - the analyzer: families, verdicts and what changed, on the trace recorded on
+ * the H100 (examples/traces/triton-constexpr) and on stand-in recordings of the NVRTC and PTX
+ * churn cases; the commands' exit codes and output on clean, churning and damaged traces. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../analyzer/changes.h"
+#include "../analyzer/kca.h"
+#include "../analyzer/model.h"
+#include "kct.h"
+
+#define DEMO "examples/traces/triton-constexpr"
+
+static const struct kca_family *family(const struct kca_model *m, const char *name)
+{
+	for (unsigned i = 0; i < m->nfamilies; i++)
+		if (strcmp(m->families[i].name, name) == 0)
+			return &m->families[i];
+	return NULL;
+}
+
+static void load(struct kca_model *m, const char *dir)
+{
+	char *d = (char *)dir;
+	cr_assert_gt(kca_model_load(m, &d, 1), 0, "no traces in %s", dir);
+	kca_model_families(m);
+}
+
+Test(report, triton_constexpr_churn_named)
+{
+	struct kca_model m;
+	load(&m, DEMO);
+	cr_assert_eq(m.problems, 0);
+	const struct kca_family *f = family(&m, "fill_mask");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 20);
+	cr_assert_eq(f->loads, 20);
+	cr_assert_eq(f->launches, 20);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert(f->churn);
+	cr_assert_eq(f->front_end, KCA_FE_TRITON);
+	cr_assert_gt(f->build_ns, 100000000ull, "ptxas children are counted as its build time");
+	cr_assert_eq(&m.families[0], f, "worst first");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_geq(ch.nchanges, 1);
+	cr_assert_str_eq(ch.changes[0].name, "MAX_LEN");
+	cr_assert(ch.changes[0].is_param, "named as the tl.constexpr parameter");
+	char summary[256];
+	kca_values_summary(&ch.changes[0], summary, sizeof(summary));
+	cr_assert_str_eq(summary, "20 values, 500..519");
+	cr_assert(strstr(ch.kernel_def, "MAX_LEN: tl.constexpr"), "%s", ch.kernel_def);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
+Test(report, triton_divisibility_and_fixed)
+{
+	struct kca_model m;
+	load(&m, DEMO);
+	const struct kca_family *f = family(&m, "fill_mask_runtime");
+	cr_assert_eq(f->nvariants, 2);
+	cr_assert_eq(f->verdict, KCA_FEW_VARIANTS);
+	cr_assert(!f->churn);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_DIVISIBILITY);
+	cr_assert_str_eq(ch.changes[0].name, "max_len % 16 == 0");
+	kca_changes_free(&ch);
+	const struct kca_family *fixed = family(&m, "fill_mask_fixed");
+	cr_assert_eq(fixed->nvariants, 1);
+	cr_assert_eq(fixed->launches, 20);
+	cr_assert_eq(fixed->verdict, KCA_FINE);
+	kca_model_free(&m);
+}
+
+static char *record(const char *prog_name, const char *const *args)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[8] = {NULL};
+	char bin[4200];
+	snprintf(bin, sizeof(bin), "%s/tests/bin/%s", kct_build(), prog_name);
+	argv[0] = bin;
+	for (int i = 0; args && args[i] && i < 6; i++)
+		argv[i + 1] = args[i];
+	char data[4200];
+	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s failed", prog_name);
+	return dir;
+}
+
+Test(report, nvrtc_define_churn)
+{
+	char *dir = record("nvrtc_client", (const char *[]){"6", NULL});
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *f = family(&m, "fill_mask");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 6);
+	cr_assert_eq(f->loads, 7);
+	cr_assert_eq(f->reloads, 1, "MAX_LEN=500 came twice: the same PTX loaded again");
+	cr_assert_eq(f->front_end, KCA_FE_NVRTC);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_gt(f->build_ns, 0, "NVRTC time attributed");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_DEFINE);
+	cr_assert_str_eq(ch.changes[0].name, "MAX_LEN");
+	char summary[256];
+	kca_values_summary(&ch.changes[0], summary, sizeof(summary));
+	cr_assert_str_eq(summary, "6 values, 500..505");
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
+Test(report, ptx_constant_churn)
+{
+	char *dir = record("drv_client", (const char *[]){"paths", "symbol", NULL});
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *f = family(&m, "fill_mask");
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert_eq(f->front_end, KCA_FE_PTX);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_geq(ch.nchanges, 1);
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_PTX);
+	cr_assert_str_eq(ch.changes[0].values[0], "500");
+	cr_assert_str_eq(ch.changes[0].values[2], "502");
+	kca_changes_free(&ch);
+	/* the cubin loaded twice with two names: two families, one image each, a reload each */
+	const struct kca_family *add = family(&m, "kern_add");
+	cr_assert_eq(add->nvariants, 1);
+	cr_assert_eq(add->loads, 2);
+	cr_assert_eq(add->reloads, 1);
+	cr_assert_eq(add->launches, 10);
+	kca_model_free(&m);
+}
+
+/* ---- the commands --------------------------------------------------------------------------- */
+
+/* The CLI as a shell command. Under SAN=1 `record` preloads the sanitized recorder into plain
+ * programs, after their own libraries: the ASan runtime then comes with it, not first. */
+static const char *cli(void)
+{
+	static char buf[4400];
+	snprintf(buf, sizeof(buf), "%s%s/kcprof",
+		 getenv("KCT_SAN_PRELOAD") && *getenv("KCT_SAN_PRELOAD")
+			 ? "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 "
+			 : "",
+		 kct_build());
+	return buf;
+}
+
+static int run_cli(const char *const *args, char *out, size_t cap)
+{
+	char cmd[8192];
+	size_t n = (size_t)snprintf(cmd, sizeof(cmd), "%s", cli());
+	for (int i = 0; args[i]; i++)
+		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " '%s'", args[i]);
+	snprintf(cmd + n, sizeof(cmd) - n, " 2>&1");
+	FILE *p = popen(cmd, "r");
+	size_t got = fread(out, 1, cap - 1, p);
+	out[got] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char out[1 << 20];
+
+Test(cli, report_text_of_the_demo)
+{
+	cr_assert_eq(run_cli((const char *[]){"report", DEMO, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. fill_mask  [Triton]  specialization churn"), "%s", out);
+	cr_assert(strstr(out, "changed: MAX_LEN (tl.constexpr): 20 values, 500..519, a new one every call"), "%s", out);
+	cr_assert(strstr(out, "do_not_specialize=[\"max_len\"]"), "%s", out);
+}
+
+Test(cli, check_fails_on_churn_and_passes_clean)
+{
+	cr_assert_eq(run_cli((const char *[]){"check", DEMO, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "kcprof check: fill_mask: specialization churn (20 variants"), "%s", out);
+	cr_assert_eq(run_cli((const char *[]){"check", "--max-variants", "20", DEMO, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(run_cli((const char *[]){"check", "--max-variants", "2", DEMO, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "fill_mask: 20 variants (limit 2)"), "%s", out);
+	char *clean = record("drv_client", (const char *[]){"threads", "2", "100", NULL});
+	cr_assert_eq(run_cli((const char *[]){"check", clean, NULL}, out, sizeof(out)), 0, "%s", out);
+	cr_assert_eq(run_cli((const char *[]){"check", "--max-build-share", "2", clean, NULL}, out, sizeof(out)), 2);
+}
+
+Test(cli, report_and_export_json_parse)
+{
+	char *dir = kct_tmpdir();
+	char json[4300], chrome[4300], cmd[9000];
+	snprintf(json, sizeof(json), "%s/report.json", dir);
+	snprintf(chrome, sizeof(chrome), "%s/trace.json", dir);
+	snprintf(cmd, sizeof(cmd), "%s report --json %s > %s", cli(), DEMO, json);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import json,sys; r=json.load(open('%s')); k=r['kernels'][0];"
+		 " assert r['schema']=='kcprof-report/1';"
+		 " assert (k['name'],k['variants'],k['churn'])==('fill_mask',20,True), k;"
+		 " assert k['changed'][0]['name']=='MAX_LEN' and k['changed'][0]['values'][0]=='500', k['changed'];"
+		 " assert k['fix']\"",
+		 json);
+	cr_assert_eq(system(cmd), 0, "report --json: %s", cmd);
+	snprintf(cmd, sizeof(cmd), "%s export %s --chrome %s", cli(), DEMO, chrome);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import json; e=json.load(open('%s'))['traceEvents'];"
+		 " assert sum(1 for x in e if x.get('cat')=='load' and x['name']=='load fill_mask')==20;"
+		 " assert sum(1 for x in e if x.get('cat')=='compile' and 'ptxas' in x['name'])>=20\"",
+		 chrome);
+	cr_assert_eq(system(cmd), 0, "export: %s", cmd);
+}
+
+Test(cli, diff_shows_the_changed_constant)
+{
+	cr_assert_eq(run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "2", NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "-    %c500_i32 = arith.constant 500 : i32"), "%s", out);
+	cr_assert(strstr(out, "+    %c501_i32 = arith.constant 501 : i32"), "%s", out);
+	cr_assert_eq(run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "has 20 variants"), "%s", out);
+}
+
+/* A copy of the demo trace with damage done to it. */
+static char *damaged_copy(const char *how)
+{
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd), "cp -r %s/. %s/ && f=$(ls %s/*-python3.kct) && %s", DEMO, dir, dir, how);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	return dir;
+}
+
+Test(cli, damaged_traces_give_partial_reports)
+{
+	/* cut short, as by SIGKILL mid-write */
+	char *dir = damaged_copy("truncate -s -13 $f");
+	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "-python3.kct: offset ") && strstr(out, "truncated"), "%s", out);
+	cr_assert(strstr(out, "fill_mask  [Triton]  specialization churn"), "%s", out);
+	/* a corrupted byte in the middle */
+	dir = damaged_copy("printf '\\377\\377\\377\\377' | dd of=$f bs=1 seek=20000 conv=notrunc status=none");
+	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "warning:") && strstr(out, "skipped"), "%s", out);
+	cr_assert(strstr(out, "problem"), "%s", out);
+	/* not a trace at all */
+	dir = damaged_copy("echo hello > $f");
+	run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out));
+	cr_assert(strstr(out, "-python3.kct: offset 0: not a kcprof trace"), "%s", out);
+	/* an empty directory */
+	dir = kct_tmpdir();
+	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "no traces"), "%s", out);
+}
+
+Test(cli, record_passes_exit_status_and_signals)
+{
+	char *dir = kct_tmpdir();
+	cr_assert_eq(run_cli((const char *[]){"record", "-q", "-o", dir, "--", "sh", "-c", "exit 7", NULL}, out,
+			     sizeof(out)),
+		     7);
+	char cmd[4400];
+	snprintf(cmd, sizeof(cmd), "%s record -q -o %s -- sh -c 'kill -TERM $$'", cli(), dir);
+	int st = system(cmd);
+	cr_assert(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 128 + 15), "status %d", st);
+	cr_assert_eq(run_cli((const char *[]){"record", "-q", "-o", dir, "--", "/nonexistent/prog", NULL}, out,
+			     sizeof(out)),
+		     127);
+}
+
+Test(cli, help_for_every_command)
+{
+	const char *cmds[] = {"record", "report", "check", "diff", "dump", "export", NULL};
+	for (int i = 0; cmds[i]; i++) {
+		cr_assert_eq(run_cli((const char *[]){cmds[i], "--help", NULL}, out, sizeof(out)), 0);
+		cr_assert(strstr(out, "usage: kcprof ") && strstr(out, "Examples:"), "%s --help: %s", cmds[i], out);
+	}
+	cr_assert_eq(run_cli((const char *[]){"--help", NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(run_cli((const char *[]){"bogus", NULL}, out, sizeof(out)), 2);
+}
