@@ -310,4 +310,22 @@ unsigned kc_path_count(void);
 /* Launch attribute names by CUlaunchAttributeID; NULL past the known ones. */
 const char *kc_launch_attr_name(unsigned id);
 
+
+/* The layouts docs/trace-format.md gives: a change here is a format change. */
+_Static_assert(sizeof(struct kc_file_hdr) == 64, "trace format: kc_file_hdr");
+_Static_assert(sizeof(struct kc_rec_hdr) == 24, "trace format: kc_rec_hdr");
+_Static_assert(sizeof(struct kc_str) == 8, "trace format: kc_str");
+_Static_assert(sizeof(struct kc_strlist) == 16, "trace format: kc_strlist");
+_Static_assert(sizeof(struct kc_rec_process) == 120, "trace format: kc_rec_process");
+_Static_assert(sizeof(struct kc_rec_module_load) == 120, "trace format: kc_rec_module_load");
+_Static_assert(sizeof(struct kc_rec_module_unload) == 40, "trace format: kc_rec_module_unload");
+_Static_assert(sizeof(struct kc_rec_function) == 64, "trace format: kc_rec_function");
+_Static_assert(sizeof(struct kc_rec_compile) == 104, "trace format: kc_rec_compile");
+_Static_assert(sizeof(struct kc_shape) == 40, "trace format: kc_shape");
+_Static_assert(sizeof(struct kc_rec_launch_stats) == 80, "trace format: kc_rec_launch_stats");
+_Static_assert(sizeof(struct kc_rec_launch) == 80, "trace format: kc_rec_launch");
+_Static_assert(sizeof(struct kc_rec_cupti) == 48, "trace format: kc_rec_cupti");
+_Static_assert(sizeof(struct kc_rec_lost) == 40, "trace format: kc_rec_lost");
+_Static_assert(sizeof(struct kc_rec_end) == 56, "trace format: kc_rec_end");
+
 #endif /* KC_TRACE_H */

@@ -165,6 +165,8 @@ static struct kcp_func *func_for_launch(uint64_t handle, const char *name, uint1
 
 /* ---- counting ----------------------------------------------------------------------------- */
 
+/* The first shape's count is not kept: it is the function's count less the others', worked
+ * out at flush. Most functions launch with one shape, which then costs no atomic. */
 static void count_shape(struct kcp_func *f, const struct kcp_launch *l)
 {
 	uint32_t n = atomic_load_explicit(&f->nshapes, memory_order_acquire);
@@ -173,7 +175,8 @@ static void count_shape(struct kcp_func *f, const struct kcp_launch *l)
 		if (s->grid[0] == l->grid[0] && s->grid[1] == l->grid[1] && s->grid[2] == l->grid[2] &&
 		    s->block[0] == l->block[0] && s->block[1] == l->block[1] &&
 		    s->block[2] == l->block[2] && s->smem == l->smem) {
-			atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
+			if (i)
+				atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
 			return;
 		}
 	}
@@ -187,13 +190,14 @@ static void count_shape(struct kcp_func *f, const struct kcp_launch *l)
 			break;
 	}
 	if (i < n) {
-		atomic_fetch_add(&f->shapes[i].count, 1);
+		if (i)
+			atomic_fetch_add(&f->shapes[i].count, 1);
 	} else if (n < KC_MAX_SHAPES) {
 		struct kcp_shape_slot *s = &f->shapes[n];
 		memcpy(s->grid, l->grid, sizeof(s->grid));
 		memcpy(s->block, l->block, sizeof(s->block));
 		s->smem = l->smem;
-		atomic_store(&s->count, 1);
+		atomic_store(&s->count, n ? 1 : 0);
 		atomic_store_explicit(&f->nshapes, n + 1, memory_order_release);
 	} else {
 		atomic_fetch_add(&f->other_shapes, 1);
@@ -284,7 +288,6 @@ void kcp_launch_note(const struct kcp_launch *l, CUresult result)
 	if (KCP_UNLIKELY(!(atomic_load_explicit(&f->paths, memory_order_relaxed) & l->path)))
 		atomic_fetch_or(&f->paths, l->path);
 	count_shape(f, l);
-	atomic_fetch_add_explicit(&kcp_count_launches, 1, memory_order_relaxed);
 	if (KCP_UNLIKELY(kcp_cfg.full_launches))
 		record_full_launch(f, l, result);
 	if (KCP_UNLIKELY(++kcp_tls.launch_tick >= FLUSH_TICK)) {
@@ -333,13 +336,17 @@ static void write_stats(struct kcp_func *f)
 	rec->other_shapes = atomic_load(&f->other_shapes);
 	uint32_t n = atomic_load(&f->nshapes);
 	rec->nshapes = (uint16_t)n;
+	uint64_t rest = rec->other_shapes;
 	for (uint32_t i = 0; i < n; i++) {
 		struct kc_shape *s = &rec->shapes[i];
 		memcpy(s->grid, f->shapes[i].grid, sizeof(s->grid));
 		memcpy(s->block, f->shapes[i].block, sizeof(s->block));
 		s->smem = f->shapes[i].smem;
 		s->count = atomic_load(&f->shapes[i].count);
+		rest += i ? s->count : 0;
 	}
+	if (n) /* read after the others: never below zero though launches go on */
+		rec->shapes[0].count = rec->count > rest ? rec->count - rest : 0;
 	size_t size = sizeof(*rec) + n * sizeof(struct kc_shape);
 	kc_rec_seal(&rec->h, size);
 	kcp_rec_write(rec, size);
@@ -374,6 +381,14 @@ void kcp_launch_flush(int force)
 	else if (tls_lbuf)
 		lbuf_write(tls_lbuf);
 	pthread_mutex_unlock(&flush_lock);
+}
+
+uint64_t kcp_launch_total(void)
+{
+	uint64_t n = 0;
+	for (struct kcp_func *f = atomic_load(&func_list); f; f = f->next)
+		n += atomic_load_explicit(&f->count, memory_order_relaxed);
+	return n;
 }
 
 void kcp_launch_atfork_prepare(void)

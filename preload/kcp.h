@@ -173,7 +173,7 @@ void kcp_rec_end(void);              /* END record and close (exit) */
 void kcp_rec_atfork_prepare(void);
 void kcp_rec_atfork_parent(void);
 void kcp_rec_atfork_child(void);
-extern _Atomic uint64_t kcp_count_loads, kcp_count_compiles, kcp_count_launches;
+extern _Atomic uint64_t kcp_count_loads, kcp_count_compiles;
 
 /* ---- modules and functions (hooks_module.c) ----------------------------------------------- */
 
@@ -229,6 +229,7 @@ struct kcp_launch {
 void kcp_launch_note(const struct kcp_launch *l, CUresult result);
 uint64_t kcp_launch_attrs(const CUlaunchConfig *config);
 void kcp_launch_flush(int force);
+uint64_t kcp_launch_total(void); /* all launches counted so far */
 
 /* ---- fork: every lock of kcprof is taken before fork and released after, in both
  * processes, in this order: launch, compile, module, recorder. */

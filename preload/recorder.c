@@ -37,7 +37,7 @@ static pid_t rec_failed_pid; /* opening failed for this process: do not retry */
 static uint64_t rec_feat;
 static uint64_t lost_records, lost_bytes, lost_reported;
 
-_Atomic uint64_t kcp_count_loads, kcp_count_compiles, kcp_count_launches;
+_Atomic uint64_t kcp_count_loads, kcp_count_compiles;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -292,7 +292,7 @@ void kcp_rec_end(void)
 	pthread_mutex_lock(&rec_lock);
 	if (rec_fd >= 0 && rec_pid == getpid()) {
 		struct kc_rec_end e = {.h = {.type = KC_REC_END, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
-				       .launches = atomic_load(&kcp_count_launches),
+				       .launches = kcp_launch_total(),
 				       .loads = atomic_load(&kcp_count_loads),
 				       .compiles = atomic_load(&kcp_count_compiles),
 				       .lost = lost_records};
@@ -329,7 +329,6 @@ void kcp_rec_atfork_child(void)
 	lost_records = lost_bytes = lost_reported = 0;
 	atomic_store(&kcp_count_loads, 0);
 	atomic_store(&kcp_count_compiles, 0);
-	atomic_store(&kcp_count_launches, 0);
 }
 
 /* ---- image store -------------------------------------------------------------------------- */

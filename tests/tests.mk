@@ -71,3 +71,15 @@ test-data:
 	$(CUDA_HOME)/bin/nvcc -fatbin -Xfatbin -compress-all -gencode arch=compute_90,code=[sm_90,compute_90] \
 		kernels.cu -o sample_zstd.fatbin && \
 	$(CUDA_HOME)/bin/nvcc -ptx -arch=sm_90 kernels.cu -o sample.ptx
+
+# ---- benchmarks (make bench) -----------------------------------------------------------------
+$(TB)/bench/gen_trace: tests/bench/gen_trace.c $(BUILD)/libkccommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkccommon.a $(LDFLAGS)
+
+$(TB)/bench/harness: tests/bench/harness.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_PLAIN_CFLAGS) -O2 -o $@ $<
+
+bench: all $(TBIN)/drv_client $(TB)/bench/gen_trace $(TB)/bench/harness
+	BUILD=$(BUILD) tests/bench/run.sh
