@@ -60,6 +60,7 @@ $(CLI): $(ANALYZER_OBJ) $(BUILD)/libkccommon.a
 		-lelf -lzstd -llz4 -lm -lpthread
 
 include tests/tests.mk
+include kernels/kernels.mk
 
 test:
 	$(MAKE) test-plain
@@ -90,12 +91,13 @@ format:
 clean:
 	rm -rf build
 
-gpu-test: all
+gpu-test: all kernels
 	tests/gpu/run.sh
 
 # What a GPU machine without these Debian packages needs next to the binaries (found there
 # through their $$ORIGIN run path): `make carry`, then send .carry/ along.
-carry: all
-	rm -rf .carry && mkdir -p .carry
+carry: all kernels
+	rm -rf .carry && mkdir -p .carry/kernels
 	cp $(LIB) $(CLI) .carry/
+	cp $(KB)/kc_kernels.cubin $(KB)/libkckernels.so $(KB)/check_kernels $(KB)/chain_bench .carry/kernels/
 	for l in libelf.so.1 libzstd.so.1 liblz4.so.1; do cp -L /usr/lib/x86_64-linux-gnu/$$l .carry/; done

@@ -74,6 +74,33 @@ lb=$(python3 -c "import json,statistics;print(round(statistics.median(json.loads
 lr=$(python3 -c "import json,statistics;print(round(statistics.median(json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_rec.txt'))))")
 say "bench Triton launch loop (median of 5 processes): bare $lb/s, recorded $lr/s ($(awk "BEGIN{printf \"%+.2f\", ($lr-$lb)*100/$lb}")%)"
 
+# ---- the reference kernels: correctness, sanitizers, the PDL chain, the decode comparison ----
+if [ -x build/kernels/check_kernels ]; then
+	timeout 120 build/kernels/check_kernels >"$OUT/logs/check_kernels.txt" 2>&1
+	rc=$?
+	grep -c '^PASS' "$OUT/logs/check_kernels.txt" | xargs -I{} say "kernels: {} checks passed, exit $rc"
+	grep '^FAIL' "$OUT/logs/check_kernels.txt" | tee -a "$SUMMARY"
+	[ $rc -eq 0 ] || say "FAIL check_kernels exit $rc: $(tail -2 "$OUT/logs/check_kernels.txt" | tr '\n' ' ')"
+	for tool in memcheck racecheck; do
+		timeout 240 compute-sanitizer --tool $tool --error-exitcode 9 build/kernels/check_kernels --quick \
+			>"$OUT/logs/sanitizer_$tool.txt" 2>&1
+		rc=$?
+		say "$([ $rc -eq 0 ] && echo PASS || echo FAIL) compute-sanitizer $tool: exit $rc, $(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$OUT/logs/sanitizer_$tool.txt" | tail -1)"
+	done
+	cuobjdump -sass build/kernels/kc_kernels.cubin >"$OUT/logs/sass.txt" 2>&1
+	say "sass: $(grep -c 'LDG.E.128' "$OUT/logs/sass.txt") LDG.E.128, $(grep -c 'LDL\|STL' "$OUT/logs/sass.txt") local-memory ops"
+	# the chain under kcprof: one build per kernel for the whole run
+	case_start=$(date +%s%N)
+	timeout 120 "$KCPROF" record -q -o "$OUT/traces/kernels" -- build/kernels/chain_bench >"$OUT/logs/chain_bench.txt" 2>&1
+	say "chain_bench: exit $? in $((($(date +%s%N) - case_start) / 1000000)) ms"
+	cat "$OUT/logs/chain_bench.txt" | tee -a "$SUMMARY"
+	"$KCPROF" report "$OUT/traces/kernels" >"$OUT/logs/kernels_report.txt" 2>&1
+	"$KCPROF" check "$OUT/traces/kernels" | tee -a "$SUMMARY"
+	if [ "${SKIP_DECODE_BENCH:-0}" != 1 ]; then
+		timeout 400 python3 kernels/bench.py ${DECODE_BENCH_ARGS:-} --out "$OUT/logs/bench.json" 2>&1 | tee -a "$SUMMARY"
+	fi
+fi
+
 # Results worth keeping come back as one archive (the device keeps nothing).
 if [ -n "${OUT_ARCHIVE:-}" ]; then
 	tar -czf "$OUT_ARCHIVE" --exclude='triton-cache/*/*.so' --exclude='traces/torch_*/images' \

@@ -1,0 +1,311 @@
+"""bench.py - the paged decode kernel against PyTorch SDPA (contiguous KV) and a tuned Triton
+split-KV paged decode, on the same data, in one run: GPU time per call from CUDA-graph replay,
+GB/s over the bytes read once (K, V, q, out), and the ratio to a device-to-device copy measured
+in the same run. Small caches are replicated so repeated calls stream from DRAM, not L2.
+
+python3 kernels/bench.py [--quick] [--out FILE.json]"""
+import argparse
+import ctypes
+import json
+import math
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+import triton
+import triton.language as tl
+
+PAGE = 16
+LIB = os.environ.get("KCK_LIB", "build/kernels/libkckernels.so")
+CUBIN = os.environ.get("KCK_CUBIN", "build/kernels/kc_kernels.cubin")
+L2_BYTES = 50 << 20
+
+
+# ---- the reference kernel through its C host code ------------------------------------------
+
+class Ours:
+    def __init__(self):
+        self.lib = ctypes.CDLL(LIB)
+        self.lib.kck_py_decode.argtypes = [ctypes.c_int] * 3 + [ctypes.c_char_p] + [ctypes.c_void_p] * 8 + \
+            [ctypes.c_int] * 5 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int]
+        torch.zeros(1, device="cuda")  # the primary context exists and is current
+        rc = self.lib.kck_py_open(CUBIN.encode())
+        assert rc == 0, f"kck_py_open: {rc}"
+        self.sm = self.lib.kck_py_sm_count()
+
+    def plan(self, batch, kv_heads, max_ctx, per_sm):
+        want = max(1, min(-(-per_sm * self.sm // (batch * kv_heads)), -(-max_ctx // 64), 64))
+        chunk = -(-(-(-max_ctx // want)) // PAGE) * PAGE
+        return -(-max_ctx // chunk), chunk
+
+    def __call__(self, d, variant, splits, chunk, acc, ml, pdl=1):
+        rc = self.lib.kck_py_decode(d["bf16"], d["D"], d["G"], variant.encode(), d["q"].data_ptr(),
+                                    d["k"].data_ptr(), d["v"].data_ptr(), d["bt"].data_ptr(),
+                                    d["lens"].data_ptr(), d["out"].data_ptr(), acc.data_ptr(), ml.data_ptr(),
+                                    d["B"], d["HK"], d["bt"].shape[1], splits, chunk,
+                                    d["scale"] * 1.4426950408889634,
+                                    torch.cuda.current_stream().cuda_stream, pdl)
+        assert rc == 0, f"kck_py_decode: {rc}"
+
+
+# ---- Triton split-KV paged decode (SGLang-style), tuned below -------------------------------
+
+@triton.jit
+def _tr_stage1(Q, K, V, BT, LENS, ACC, ML, scale, bt_stride, num_splits, chunk,
+               HK: tl.constexpr, G: tl.constexpr, D: tl.constexpr, PAGE_: tl.constexpr,
+               BLOCK_N: tl.constexpr, BLOCK_H: tl.constexpr):
+    split = tl.program_id(0)
+    kvh = tl.program_id(1)
+    b = tl.program_id(2)
+    ctx = tl.load(LENS + b)
+    start = split * chunk
+    end = tl.minimum(ctx, start + chunk)
+    offs_h = tl.arange(0, BLOCK_H)
+    hmask = offs_h < G
+    offs_d = tl.arange(0, D)
+    H = HK * G
+    q = tl.load(Q + (b * H + kvh * G + offs_h)[:, None] * D + offs_d[None, :], mask=hmask[:, None], other=0.0)
+    m = tl.full([BLOCK_H], -1e30, tl.float32)
+    l = tl.zeros([BLOCK_H], tl.float32)
+    acc = tl.zeros([BLOCK_H, D], tl.float32)
+    for n0 in range(start, end, BLOCK_N):
+        offs_n = n0 + tl.arange(0, BLOCK_N)
+        nmask = offs_n < end
+        page = tl.load(BT + b * bt_stride + offs_n // PAGE_, mask=nmask, other=0)
+        off = ((page * HK + kvh) * PAGE_ + offs_n % PAGE_)[:, None] * D + offs_d[None, :]
+        k = tl.load(K + off, mask=nmask[:, None], other=0.0)
+        s = tl.dot(q, tl.trans(k)) * scale
+        s = tl.where(nmask[None, :], s, -1e30)
+        mn = tl.maximum(m, tl.max(s, 1))
+        a = tl.exp2(m - mn)
+        p = tl.exp2(s - mn[:, None])
+        l = l * a + tl.sum(p, 1)
+        v = tl.load(V + off, mask=nmask[:, None], other=0.0)
+        acc = acc * a[:, None] + tl.dot(p.to(v.dtype), v)
+        m = mn
+    ps = ((b * H + kvh * G + offs_h) * num_splits + split)
+    tl.store(ACC + ps[:, None] * D + offs_d[None, :], acc, mask=hmask[:, None] & (start < end))
+    tl.store(ML + ps * 2, m, mask=hmask & (start < end))
+    tl.store(ML + ps * 2 + 1, l, mask=hmask & (start < end))
+
+
+@triton.jit
+def _tr_stage2(ACC, ML, OUT, LENS, num_splits, chunk, D: tl.constexpr, MAXS: tl.constexpr):
+    h = tl.program_id(0)
+    b = tl.program_id(1)
+    H = tl.num_programs(0)
+    ctx = tl.load(LENS + b)
+    ns = tl.minimum(num_splits, (ctx + chunk - 1) // chunk)
+    offs_s = tl.arange(0, MAXS)
+    smask = offs_s < ns
+    base = (b * H + h) * num_splits
+    m = tl.load(ML + (base + offs_s) * 2, mask=smask, other=-1e30)
+    l = tl.load(ML + (base + offs_s) * 2 + 1, mask=smask, other=0.0)
+    mx = tl.max(m, 0)
+    w = tl.exp2(m - mx)
+    L = tl.sum(l * w, 0)
+    offs_d = tl.arange(0, D)
+    acc = tl.load(ACC + (base + offs_s)[:, None] * D + offs_d[None, :], mask=smask[:, None], other=0.0)
+    out = tl.sum(acc * w[:, None], 0) / L
+    tl.store(OUT + (b * H + h) * D + offs_d, out.to(OUT.dtype.element_ty))
+
+
+def triton_decode(d, splits, chunk, acc, ml, block_n, warps):
+    _tr_stage1[(splits, d["HK"], d["B"])](d["q"], d["k"], d["v"], d["bt"], d["lens"], acc, ml,
+                                         d["scale"] * 1.4426950408889634, d["bt"].shape[1], splits, chunk,
+                                         HK=d["HK"], G=d["G"], D=d["D"], PAGE_=PAGE, BLOCK_N=block_n,
+                                         BLOCK_H=16, num_warps=warps)
+    if splits > 1:
+        _tr_stage2[(d["HK"] * d["G"], d["B"])](acc, ml, d["tout"], d["lens"], splits, chunk, D=d["D"],
+                                              MAXS=triton.next_power_of_2(splits))
+
+
+# ---- data ---------------------------------------------------------------------------------------
+
+def make(B, ctx, HK=8, G=4, D=128, dtype=torch.float16, replicas=1):
+    """Paged KV (pages in random order) holding `replicas` independent copies of the batch, and
+    the same KV contiguous for SDPA (first replica only when the KV is large)."""
+    pages_per = -(-ctx // PAGE)
+    n_pages = B * pages_per * replicas
+    g = torch.Generator(device="cuda").manual_seed(B * 131 + ctx)
+    k = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
+    v = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
+    perm = torch.randperm(n_pages, device="cuda", generator=g).to(torch.int32)
+    reps = []
+    for r in range(replicas):
+        bt = perm[r * B * pages_per:(r + 1) * B * pages_per].view(B, pages_per).contiguous()
+        q = (torch.rand(B, HK * G, D, device="cuda", dtype=dtype, generator=g) - 0.5) * 2
+        reps.append(dict(bt=bt, q=q, out=torch.empty_like(q), tout=torch.empty_like(q)))
+    lens = torch.full((B,), ctx, device="cuda", dtype=torch.int32)
+    return dict(k=k, v=v, lens=lens, reps=reps, B=B, HK=HK, G=G, D=D, ctx=ctx,
+                bf16=int(dtype == torch.bfloat16), scale=1.0 / math.sqrt(D))
+
+
+def contiguous(d, r):
+    """Replica r's KV as [B, HK, ctx, D], for SDPA; filled a request at a time, so the largest
+    shape (34 GB of KV) needs no second copy in flight."""
+    bt = d["reps"][r]["bt"].long()
+    B, HK, D, ctx = d["B"], d["HK"], d["D"], d["ctx"]
+    out = []
+    for src in (d["k"], d["v"]):
+        dst = torch.empty(B, HK, ctx, D, device="cuda", dtype=src.dtype)
+        for b in range(B):
+            dst[b] = src[bt[b]].permute(1, 0, 2, 3).reshape(HK, -1, D)[:, :ctx]
+        out.append(dst)
+    return out[0], out[1]
+
+
+def view(d, r):
+    x = dict(d)
+    x.update(d["reps"][r])
+    return x
+
+
+def graph_time(fn_per_replica, replicas, calls=None):
+    """GPU time per call: a CUDA graph of calls cycling through the replicas (about 20 ms of
+    work, at most 200 calls), replayed; the median of 3 replays."""
+    s = torch.cuda.Stream()
+    s.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(s):
+        for r in range(replicas):
+            fn_per_replica(r)  # warm: Triton compiles outside the capture
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        fn_per_replica(0)
+        torch.cuda.synchronize()
+        est = time.perf_counter() - t0
+    torch.cuda.current_stream().wait_stream(s)
+    torch.cuda.synchronize()
+    if calls is None:
+        calls = int(min(200, max(replicas, 0.02 / max(est, 1e-6))))
+    reps = max(1, calls // replicas)
+    gph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(gph):
+        for _ in range(reps):
+            for r in range(replicas):
+                fn_per_replica(r)
+    gph.replay()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(3):
+        e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        e0.record()
+        gph.replay()
+        e1.record()
+        torch.cuda.synchronize()
+        times.append(e0.elapsed_time(e1) * 1000 / (reps * replicas))
+    del gph
+    return sorted(times)[1]
+
+
+def copy_gbps():
+    a = torch.empty(1 << 30, dtype=torch.uint8, device="cuda")
+    b = torch.empty_like(a)
+    us = graph_time(lambda r: b.copy_(a), 1, calls=20)
+    del a, b
+    return 2 * (1 << 30) / us / 1e3
+
+
+def kv_bytes(d):
+    return 2 * d["B"] * d["ctx"] * d["HK"] * d["D"] * d["k"].element_size()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--out")
+    args = ap.parse_args()
+    ours = Ours()
+    copy = copy_gbps()
+    print(f"device-to-device copy: {copy:.0f} GB/s (read + write)", flush=True)
+    results = dict(copy_gbps=copy, variants={}, shapes=[])
+
+    # 1. which variant and how many blocks a SM: measured on three shapes
+    variants = ["h0_e8_u4", "h0_e8_u2", "h0_e16_u2", "h1_e8_u4", "h2_e8_u4", "h3_e8_u4"]
+    probe = [(1, 4096), (8, 4096), (64, 512)] if not args.quick else [(8, 4096)]
+    score = {}
+    for B, ctx in probe:
+        d = make(B, ctx, replicas=max(1, -(-(4 * L2_BYTES) // (2 * B * ctx * 8 * 128 * 2))))
+        R = len(d["reps"])
+        for var in variants:
+            for per_sm in (2, 4, 8):
+                splits, chunk = ours.plan(B, 8, ctx, per_sm)
+                acc = torch.empty(R, B * 32 * splits * 128, device="cuda")
+                ml = torch.empty(R, B * 32 * splits * 2, device="cuda")
+                us = graph_time(lambda r: ours(view(d, r), var, splits, chunk, acc[r], ml[r]), R)
+                score.setdefault((var, per_sm), []).append(us)
+        del d
+    for key, ts in sorted(score.items(), key=lambda kv: sum(math.log(t) for t in kv[1])):
+        results["variants"]["%s/%d" % key] = ts
+    best_var, best_per_sm = min(score, key=lambda k: sum(math.log(t) for t in score[k]))
+    print("variant sweep (us on %s):" % probe)
+    for key, ts in sorted(score.items(), key=lambda kv: sum(math.log(t) for t in kv[1]))[:8]:
+        print("  %-10s %d blocks/SM: %s" % (key[0], key[1], "  ".join("%7.2f" % t for t in ts)))
+    print(f"chosen: {best_var}, {best_per_sm} blocks per SM", flush=True)
+
+    # 2. the table
+    shapes = [(b, c) for b in (1, 8, 64, 256) for c in (512, 4096, 32768)]
+    if args.quick:
+        shapes = [(1, 512), (8, 4096), (64, 32768)]
+    print("\n%-11s %8s | %-24s | %-24s | %-24s | %s" % ("batch x ctx", "KV MB", "ours us (GB/s, % copy)",
+                                                      "Triton paged us (%copy)", "SDPA contig us (%copy)",
+                                                      "ours vs best"))
+    for B, ctx in shapes:
+        kvb = 2 * B * ctx * 8 * 128 * 2
+        R = max(1, -(-(4 * L2_BYTES) // kvb)) if kvb < 4 * L2_BYTES else 1
+        d = make(B, ctx, replicas=R)
+        nbytes = kv_bytes(d) + 2 * d["reps"][0]["q"].numel() * 2
+        splits, chunk = ours.plan(B, 8, ctx, best_per_sm)
+        acc = torch.empty(R, B * 32 * max(splits, 64) * 128, device="cuda")
+        ml = torch.empty(R, B * 32 * max(splits, 64) * 2, device="cuda")
+        t_ours = graph_time(lambda r: ours(view(d, r), best_var, splits, chunk, acc[r], ml[r]), R)
+        # Triton: tuned over block size, warps and splits
+        t_tr, cfg_tr = 1e30, None
+        for block_n in (32, 64):
+            for warps in (4,):
+                for per_sm in (2, 4, 8):
+                    sp, ch = ours.plan(B, 8, ctx, per_sm)
+                    try:
+                        t = graph_time(lambda r: triton_decode(view(d, r), sp, ch, acc[r], ml[r], block_n, warps), R)
+                    except Exception as e:  # a config Triton cannot build
+                        print("  triton config", block_n, warps, "failed:", str(e)[:80])
+                        continue
+                    if t < t_tr:
+                        t_tr, cfg_tr = t, (block_n, warps, per_sm)
+        # correctness against SDPA on replica 0, then SDPA timing (contiguous KV)
+        kc, vc = contiguous(d, 0)
+        q0 = d["reps"][0]["q"]
+        ref = F.scaled_dot_product_attention(q0.unsqueeze(2), kc, vc, enable_gqa=True).squeeze(2)
+        ours(view(d, 0), best_var, splits, chunk, acc[0], ml[0])
+        sp, ch = ours.plan(B, 8, ctx, cfg_tr[2])
+        triton_decode(view(d, 0), sp, ch, acc[0], ml[0], cfg_tr[0], cfg_tr[1])
+        torch.cuda.synchronize()
+        err = (d["reps"][0]["out"].float() - ref.float()).norm() / ref.float().norm()
+        err_tr = (d["reps"][0]["tout"].float() - ref.float()).norm() / ref.float().norm()
+        conts = [(kc, vc)] + [contiguous(d, r) for r in range(1, R)]
+        qs = [d["reps"][r]["q"].unsqueeze(2) for r in range(R)]
+        del kc, vc
+        t_sdpa = graph_time(lambda r: F.scaled_dot_product_attention(qs[r], conts[r][0], conts[r][1],
+                                                                      enable_gqa=True), R)
+        del conts
+        gb = lambda t: nbytes / t / 1e3
+        best_other = min(t_tr, t_sdpa)
+        print("%4d x %-5d %8.0f | %7.1f (%5.0f, %3.0f%%)   | %7.1f (%3.0f%%) %-9s | %7.1f (%3.0f%%)          | %.2fx%s"
+              % (B, ctx, kvb / 1e6, t_ours, gb(t_ours), 100 * gb(t_ours) / copy, t_tr, 100 * gb(t_tr) / copy,
+                 "%d/%d/%d" % cfg_tr, t_sdpa, 100 * gb(t_sdpa) / copy, best_other / t_ours,
+                 "" if err < 2e-3 and err_tr < 2e-3 else "  ERR ours %.1e triton %.1e" % (err, err_tr)),
+              flush=True)
+        results["shapes"].append(dict(batch=B, ctx=ctx, kv_mb=kvb / 1e6, ours_us=t_ours, triton_us=t_tr,
+                                      triton_cfg=cfg_tr, sdpa_us=t_sdpa, ours_gbps=gb(t_ours),
+                                      rel_err_ours=float(err), rel_err_triton=float(err_tr), splits=splits))
+        del d, acc, ml, qs
+        torch.cuda.empty_cache()
+    results["chosen"] = dict(variant=best_var, blocks_per_sm=best_per_sm)
+    if args.out:
+        json.dump(results, open(args.out, "w"), indent=1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

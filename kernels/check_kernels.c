@@ -1,0 +1,392 @@
+/* check_kernels.c - correctness of the reference kernels against a CPU reference in double.
+ *
+ * Random inputs (never zeros), ragged context lengths including 1 and non-multiples of the
+ * page size, pages in random order, outputs poisoned (all-ones bytes: NaN in fp16 and bf16)
+ * before each run so an unwritten element fails; relative error per output row within the
+ * type's bounds; NaN never passes. `check_kernels --quick` runs small shapes only (for
+ * compute-sanitizer). Exit status 0 when every check passes. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_kernels.h"
+
+static int failures, checks;
+#define CK(x)                                                                                      \
+	do {                                                                                       \
+		CUresult r_ = (CUresult)(x);                                                       \
+		if (r_ != CUDA_SUCCESS) {                                                          \
+			const char *s_ = "?";                                                      \
+			cuGetErrorName(r_, &s_);                                                   \
+			fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, s_);            \
+			exit(2);                                                                   \
+		}                                                                                  \
+	} while (0)
+
+/* ---- numbers: xorshift, fp16, bf16, fp8-e4m3 on the host ----------------------------------- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static double uniform(double lo, double hi)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return lo + (hi - lo) * (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static uint16_t f2h(float f)
+{
+	uint32_t x;
+	memcpy(&x, &f, 4);
+	uint32_t sign = (x >> 16) & 0x8000, mant = x & 0x7fffff;
+	int exp = (int)((x >> 23) & 0xff) - 127 + 15;
+	if (exp >= 31)
+		return (uint16_t)(sign | 0x7c00);
+	if (exp <= 0) { /* subnormal: round to nearest even */
+		if (exp < -10)
+			return (uint16_t)sign;
+		mant |= 0x800000;
+		int shift = 14 - exp;
+		uint32_t h = mant >> shift, rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
+		if (rem > half || (rem == half && (h & 1)))
+			h++;
+		return (uint16_t)(sign | h);
+	}
+	uint32_t h = sign | ((uint32_t)exp << 10) | (mant >> 13);
+	uint32_t rem = mant & 0x1fff;
+	if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
+		h++;
+	return (uint16_t)h;
+}
+
+static float h2f(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff, x;
+	if (exp == 0) {
+		float f = ldexpf((float)mant, -24);
+		return sign ? -f : f;
+	}
+	if (exp == 31)
+		x = sign | 0x7f800000 | (mant << 13);
+	else
+		x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
+	float f;
+	memcpy(&f, &x, 4);
+	return f;
+}
+
+static uint16_t f2bf(float f)
+{
+	uint32_t x;
+	memcpy(&x, &f, 4);
+	x += 0x7fff + ((x >> 16) & 1);
+	return (uint16_t)(x >> 16);
+}
+
+static float bf2f(uint16_t b)
+{
+	uint32_t x = (uint32_t)b << 16;
+	float f;
+	memcpy(&f, &x, 4);
+	return f;
+}
+
+/* e4m3 (bias 7, max 448, no inf), decoded */
+static float e4m3_to_f(uint8_t v)
+{
+	int s = v >> 7, e = (v >> 3) & 0xf, m = v & 7;
+	if (e == 15 && m == 7)
+		return NAN;
+	float f = e == 0 ? ldexpf((float)m, -9) : ldexpf(1.f + (float)m / 8.f, e - 7);
+	return s ? -f : f;
+}
+
+static uint16_t enc(float f, int bf16) { return bf16 ? f2bf(f) : f2h(f); }
+static float dec(uint16_t v, int bf16) { return bf16 ? bf2f(v) : h2f(v); }
+
+/* ---- device buffers --------------------------------------------------------------------------- */
+
+static CUdeviceptr upload(const void *p, size_t n)
+{
+	CUdeviceptr d;
+	CK(cuMemAlloc(&d, n ? n : 16));
+	if (n)
+		CK(cuMemcpyHtoD(d, p, n));
+	return d;
+}
+
+static CUdeviceptr poisoned(size_t n)
+{
+	CUdeviceptr d;
+	CK(cuMemAlloc(&d, n));
+	CK(cuMemsetD8(d, 0xff, n));
+	return d;
+}
+
+/* ---- decode ------------------------------------------------------------------------------------ */
+
+struct decode_case {
+	int batch, kv_heads, group, dim, bf16;
+	const int *lens;
+	int force_splits; /* 0: the plan's */
+	const char *variant; /* NULL: the default */
+	int with_kv_write;  /* the chain: write the last token first, PDL between */
+	int pdl;
+};
+
+static void check_decode(const struct kck *k, const struct decode_case *c)
+{
+	const int B = c->batch, HK = c->kv_heads, G = c->group, D = c->dim, H = HK * G;
+	int max_len = 0, total_pages = 0;
+	for (int b = 0; b < B; b++) {
+		if (c->lens[b] > max_len)
+			max_len = c->lens[b];
+		total_pages += (c->lens[b] + KCK_PAGE - 1) / KCK_PAGE;
+	}
+	const int bt_stride = (max_len + KCK_PAGE - 1) / KCK_PAGE;
+	const int num_pages = total_pages + 3; /* a few pages nobody uses */
+	/* pages in random order */
+	int *perm = malloc(sizeof(int) * (size_t)num_pages);
+	for (int i = 0; i < num_pages; i++)
+		perm[i] = i;
+	for (int i = num_pages - 1; i > 0; i--) {
+		int j = (int)uniform(0, i + 1);
+		int t = perm[i];
+		perm[i] = perm[j];
+		perm[j] = t;
+	}
+	int32_t *bt = calloc((size_t)B * bt_stride, sizeof(int32_t));
+	for (int b = 0, next = 0; b < B; b++)
+		for (int p = 0; p < (c->lens[b] + KCK_PAGE - 1) / KCK_PAGE; p++)
+			bt[(size_t)b * bt_stride + p] = perm[next++];
+	size_t cache_elems = (size_t)num_pages * HK * KCK_PAGE * D;
+	uint16_t *kc = malloc(cache_elems * 2), *vc = malloc(cache_elems * 2), *q = malloc((size_t)B * H * D * 2);
+	for (size_t i = 0; i < cache_elems; i++) {
+		kc[i] = enc((float)uniform(-1, 1), c->bf16);
+		vc[i] = enc((float)uniform(-1, 1), c->bf16);
+	}
+	for (size_t i = 0; i < (size_t)B * H * D; i++)
+		q[i] = enc((float)uniform(-2, 2), c->bf16);
+	/* the new token of each request, written by the chain's first kernel */
+	uint16_t *kn = malloc((size_t)B * HK * D * 2), *vn = malloc((size_t)B * HK * D * 2);
+	for (size_t i = 0; i < (size_t)B * HK * D; i++) {
+		kn[i] = enc((float)uniform(-1, 1), c->bf16);
+		vn[i] = enc((float)uniform(-1, 1), c->bf16);
+	}
+	CUdeviceptr dk = upload(kc, cache_elems * 2), dv = upload(vc, cache_elems * 2), dq = upload(q, (size_t)B * H * D * 2);
+	CUdeviceptr dbt = upload(bt, (size_t)B * bt_stride * 4), dl = upload(c->lens, (size_t)B * 4);
+	CUdeviceptr dout = poisoned((size_t)B * H * D * 2);
+	int splits, chunk;
+	kck_decode_plan(k, B, HK, max_len, &splits, &chunk);
+	if (c->force_splits) {
+		splits = c->force_splits;
+		chunk = ((max_len + splits - 1) / splits + KCK_PAGE - 1) / KCK_PAGE * KCK_PAGE;
+		splits = (max_len + chunk - 1) / chunk;
+	}
+	CUdeviceptr dacc = poisoned((size_t)B * H * splits * D * 4), dml = poisoned((size_t)B * H * splits * 8);
+	struct kck_decode_params p = {(void *)dq, (void *)dk, (void *)dv, (int32_t *)dbt, (int32_t *)dl, (void *)dout,
+				      (float *)dacc, (float *)dml, B, HK, bt_stride, splits, chunk,
+				      (float)(1.0 / sqrt((double)D) * 1.4426950408889634)};
+	enum kck_dtype dt = c->bf16 ? KCK_BF16 : KCK_F16;
+	if (c->with_kv_write) {
+		CUdeviceptr dkn = upload(kn, (size_t)B * HK * D * 2), dvn = upload(vn, (size_t)B * HK * D * 2);
+		struct kck_kv_write_params w = {(void *)dkn, (void *)dvn, (void *)dk, (void *)dv, (int32_t *)dbt,
+						(int32_t *)dl, B, HK, bt_stride, D};
+		CK(kck_kv_write(k, dt, &w, NULL, c->pdl));
+		CK(kck_decode(k, dt, D, G, &p, NULL, c->pdl));
+		/* the host copy gets the same new token */
+		for (int b = 0; b < B; b++) {
+			int pos = c->lens[b] - 1;
+			int page = bt[(size_t)b * bt_stride + pos / KCK_PAGE];
+			for (int h = 0; h < HK; h++)
+				for (int d = 0; d < D; d++) {
+					size_t o = (((size_t)page * HK + h) * KCK_PAGE + pos % KCK_PAGE) * D + d;
+					kc[o] = kn[((size_t)b * HK + h) * D + d];
+					vc[o] = vn[((size_t)b * HK + h) * D + d];
+				}
+		}
+		cuMemFree(dkn);
+		cuMemFree(dvn);
+	} else if (c->variant) {
+		CK(kck_decode_variant(k, dt, D, G, c->variant, &p, NULL, c->pdl));
+	} else {
+		CK(kck_decode(k, dt, D, G, &p, NULL, c->pdl));
+	}
+	CK(cuCtxSynchronize());
+	uint16_t *out = malloc((size_t)B * H * D * 2);
+	CK(cuMemcpyDtoH(out, dout, (size_t)B * H * D * 2));
+	/* reference in double from the rounded inputs */
+	double worst = 0;
+	int nan = 0;
+	double *s = malloc(sizeof(double) * (size_t)max_len), *ref = malloc(sizeof(double) * (size_t)D);
+	for (int b = 0; b < B; b++)
+		for (int h = 0; h < H; h++) {
+			int kvh = h / G;
+			double mx = -1e300;
+			for (int t = 0; t < c->lens[b]; t++) {
+				size_t o = (((size_t)bt[(size_t)b * bt_stride + t / KCK_PAGE] * HK + kvh) * KCK_PAGE + t % KCK_PAGE) * D;
+				double dot = 0;
+				for (int d = 0; d < D; d++)
+					dot += (double)dec(q[((size_t)b * H + h) * D + d], c->bf16) * dec(kc[o + d], c->bf16);
+				s[t] = dot / sqrt((double)D);
+				if (s[t] > mx)
+					mx = s[t];
+			}
+			double sum = 0;
+			memset(ref, 0, sizeof(double) * (size_t)D);
+			for (int t = 0; t < c->lens[b]; t++) {
+				double w = exp(s[t] - mx);
+				sum += w;
+				size_t o = (((size_t)bt[(size_t)b * bt_stride + t / KCK_PAGE] * HK + kvh) * KCK_PAGE + t % KCK_PAGE) * D;
+				for (int d = 0; d < D; d++)
+					ref[d] += w * dec(vc[o + d], c->bf16);
+			}
+			double num = 0, den = 0;
+			for (int d = 0; d < D; d++) {
+				double r = ref[d] / sum, g = dec(out[((size_t)b * H + h) * D + d], c->bf16);
+				if (isnan(g))
+					nan++;
+				num += (g - r) * (g - r);
+				den += r * r;
+			}
+			double rel = sqrt(num / (den > 0 ? den : 1e-30));
+			if (rel > worst || isnan(rel))
+				worst = isnan(rel) ? INFINITY : rel;
+		}
+	double bound = c->bf16 ? 1.6e-2 : 3e-3;
+	int ok = !nan && worst <= bound;
+	checks++;
+	failures += !ok;
+	printf("%s decode %s d%d g%d batch %d kv_heads %d splits %d%s%s%s: max rel err %.2e (bound %.0e)%s\n",
+	       ok ? "PASS" : "FAIL", c->bf16 ? "bf16" : "f16", D, G, B, HK, splits, c->variant ? " variant " : "",
+	       c->variant ? c->variant : "", c->with_kv_write ? (c->pdl ? " after kv_write, PDL" : " after kv_write") : "",
+	       worst, bound, nan ? " NaN in output" : "");
+	cuMemFree(dk);
+	cuMemFree(dv);
+	cuMemFree(dq);
+	cuMemFree(dbt);
+	cuMemFree(dl);
+	cuMemFree(dout);
+	cuMemFree(dacc);
+	cuMemFree(dml);
+	free(perm);
+	free(bt);
+	free(kc);
+	free(vc);
+	free(q);
+	free(kn);
+	free(vn);
+	free(out);
+	free(s);
+	free(ref);
+}
+
+/* ---- MLA KV write ------------------------------------------------------------------------------ */
+
+static void check_mla(const struct kck *k, int tokens, int fp8, int pdl)
+{
+	const int slots_n = tokens * 3 + 5, nope_stride = KCK_MLA_NOPE + 8, rope_stride = KCK_MLA_ROPE;
+	uint16_t *nope = malloc((size_t)tokens * nope_stride * 2), *rope = malloc((size_t)tokens * rope_stride * 2);
+	for (size_t i = 0; i < (size_t)tokens * nope_stride; i++)
+		nope[i] = f2bf((float)uniform(-3, 3));
+	for (size_t i = 0; i < (size_t)tokens * rope_stride; i++)
+		rope[i] = f2bf((float)uniform(-3, 3));
+	int64_t *slots = malloc(sizeof(int64_t) * (size_t)tokens);
+	for (int t = 0; t < tokens; t++)
+		slots[t] = (int64_t)t * 3 + 1 + (t % 2); /* scattered, distinct */
+	size_t row = (size_t)KCK_MLA_ROW * (fp8 ? 1 : 2);
+	CUdeviceptr dn = upload(nope, (size_t)tokens * nope_stride * 2), dr = upload(rope, (size_t)tokens * rope_stride * 2);
+	CUdeviceptr ds = upload(slots, sizeof(int64_t) * (size_t)tokens), dbuf = poisoned(row * (size_t)slots_n);
+	float scale = 0.05f;
+	struct kck_mla_write_params p = {(void *)dn, (void *)dr, (int64_t *)ds, (void *)dbuf, tokens, nope_stride,
+					 rope_stride, 1.f / scale};
+	CK(kck_mla_write(k, fp8, &p, NULL, pdl));
+	CK(cuCtxSynchronize());
+	uint8_t *buf = malloc(row * (size_t)slots_n);
+	CK(cuMemcpyDtoH(buf, dbuf, row * (size_t)slots_n));
+	int bad = 0, touched_wrong = 0;
+	char *written = calloc((size_t)slots_n, 1);
+	for (int t = 0; t < tokens; t++) {
+		written[slots[t]] = 1;
+		for (int c = 0; c < KCK_MLA_ROW; c++) {
+			uint16_t src = c < KCK_MLA_NOPE ? nope[(size_t)t * nope_stride + c]
+						       : rope[(size_t)t * rope_stride + c - KCK_MLA_NOPE];
+			if (!fp8) {
+				uint16_t got;
+				memcpy(&got, buf + (size_t)slots[t] * row + (size_t)c * 2, 2);
+				bad += got != src;
+			} else {
+				float want = bf2f(src) / scale;
+				if (want > 448)
+					want = 448;
+				if (want < -448)
+					want = -448;
+				float got = e4m3_to_f(buf[(size_t)slots[t] * row + c]);
+				/* within half an e4m3 step (3 mantissa bits) of the exact value */
+				float tol = fabsf(want) * 0.0625f + ldexpf(1, -10);
+				bad += !(fabsf(got - want) <= tol);
+			}
+		}
+	}
+	for (int sl = 0; sl < slots_n; sl++)
+		if (!written[sl])
+			for (size_t i = 0; i < row; i++)
+				touched_wrong += buf[(size_t)sl * row + i] != 0xff;
+	int ok = !bad && !touched_wrong;
+	checks++;
+	failures += !ok;
+	printf("%s mla_write %s tokens %d%s: %d wrong values, %d bytes written outside the slots\n", ok ? "PASS" : "FAIL",
+	       fp8 ? "fp8-e4m3" : "bf16", tokens, pdl ? " PDL" : "", bad, touched_wrong);
+	cuMemFree(dn);
+	cuMemFree(dr);
+	cuMemFree(ds);
+	cuMemFree(dbuf);
+	free(nope);
+	free(rope);
+	free(slots);
+	free(buf);
+	free(written);
+}
+
+int main(int argc, char **argv)
+{
+	int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	const char *cubin = getenv("KCK_CUBIN");
+	struct kck k;
+	CK(kck_open(&k, cubin ? cubin : "build/kernels/kc_kernels.cubin"));
+	printf("device: sm_%d%d, %d SMs, PDL %s\n", k.cc_major, k.cc_minor, k.sm_count, k.pdl ? "yes" : "no");
+	static const int ragged[] = {1, 15, 16, 17, 333, 2049};
+	static const int small[] = {1, 17, 40};
+	const int *lens = quick ? small : ragged;
+	int batch = quick ? 3 : 6;
+	for (int bf = 0; bf < 2; bf++)
+		for (int d = 64; d <= 256; d *= 2)
+			for (int g = 1; g <= 4; g *= 2) {
+				struct decode_case c = {batch, 2, g, d, bf, lens, 0, NULL, 0, 1};
+				check_decode(&k, &c);
+				if (!quick) {
+					c.force_splits = 1; /* one split: the decode kernel writes out itself */
+					check_decode(&k, &c);
+				}
+			}
+	if (!quick) {
+		static const char *const variants[] = {"h0_e16_u2", "h0_e8_u2", "h1_e8_u4", "h2_e8_u4", "h3_e8_u4"};
+		for (int bf = 0; bf < 2; bf++)
+			for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+				struct decode_case c = {batch, 8, 4, 128, bf, lens, 0, variants[v], 0, 1};
+				check_decode(&k, &c);
+			}
+	}
+	for (int pdl = 0; pdl < 2; pdl++) {
+		struct decode_case c = {batch, 2, 4, 128, 0, lens, 0, NULL, 1, pdl};
+		check_decode(&k, &c);
+	}
+	static const int mla_tokens[] = {1, 7, 33, 300};
+	for (int i = 0; i < (quick ? 2 : 4); i++)
+		for (int fp8 = 0; fp8 < 2; fp8++)
+			check_mla(&k, mla_tokens[i], fp8, i % 2);
+	printf("%d of %d checks passed\n", checks - failures, checks);
+	kck_close(&k);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,146 @@
+/* kc_kernels.c - host side of the reference kernels, in plain C through the driver API: load
+ * the cubin once, look each kernel up once, launch with or without Programmatic Dependent
+ * Launch. No per-step compile: every step's values travel in the parameter blocks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kc_kernels.h"
+
+#define MAX_FUNCS 64
+
+/* Kernel handles by name, looked up once per process. */
+static struct {
+	const CUmodule *module;
+	char name[64];
+	CUfunction fn;
+} funcs[MAX_FUNCS];
+static int nfuncs;
+
+static CUfunction lookup(const struct kck *k, const char *name)
+{
+	for (int i = 0; i < nfuncs; i++)
+		if (funcs[i].module == &k->module && strcmp(funcs[i].name, name) == 0)
+			return funcs[i].fn;
+	CUfunction f = NULL;
+	if (cuModuleGetFunction(&f, k->module, name) != CUDA_SUCCESS) {
+		fprintf(stderr, "kc_kernels: no kernel %s in the cubin\n", name);
+		return NULL;
+	}
+	if (nfuncs < MAX_FUNCS) {
+		funcs[nfuncs].module = &k->module;
+		snprintf(funcs[nfuncs].name, sizeof(funcs[nfuncs].name), "%s", name);
+		funcs[nfuncs++].fn = f;
+	}
+	return f;
+}
+
+int kck_open(struct kck *k, const char *cubin_path)
+{
+	memset(k, 0, sizeof(*k));
+	CUresult r = cuInit(0);
+	if (r == CUDA_SUCCESS)
+		r = cuCtxGetDevice(&k->device);
+	if (r != CUDA_SUCCESS) /* no current context: the primary one of device 0 */
+		if ((r = cuDeviceGet(&k->device, 0)) == CUDA_SUCCESS) {
+			CUcontext ctx;
+			if ((r = cuDevicePrimaryCtxRetain(&ctx, k->device)) == CUDA_SUCCESS)
+				r = cuCtxSetCurrent(ctx);
+		}
+	if (r != CUDA_SUCCESS)
+		return (int)r;
+	cuDeviceGetAttribute(&k->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, k->device);
+	cuDeviceGetAttribute(&k->cc_major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, k->device);
+	cuDeviceGetAttribute(&k->cc_minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, k->device);
+	/* PDL needs sm_90; older GPUs run the same kernels without the attribute. */
+	k->pdl = k->cc_major >= 9;
+	if (!k->pdl)
+		fprintf(stderr, "kc_kernels: compute capability %d.%d: launching without PDL\n", k->cc_major,
+			k->cc_minor);
+	return (int)cuModuleLoad(&k->module, cubin_path ? cubin_path : "build/kernels/kc_kernels.cubin");
+}
+
+void kck_close(struct kck *k)
+{
+	if (k->module)
+		cuModuleUnload(k->module);
+	nfuncs = 0;
+	memset(k, 0, sizeof(*k));
+}
+
+static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
+		  CUstream s, void *params, int use_pdl)
+{
+	if (!f)
+		return CUDA_ERROR_NOT_FOUND;
+	CUlaunchAttribute attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+	attr.value.programmaticStreamSerializationAllowed = 1;
+	CUlaunchConfig cfg = {.gridDimX = gx, .gridDimY = gy, .gridDimZ = gz, .blockDimX = threads,
+			      .blockDimY = 1, .blockDimZ = 1, .sharedMemBytes = 0, .hStream = s,
+			      .attrs = use_pdl && k->pdl ? &attr : NULL, .numAttrs = use_pdl && k->pdl ? 1 : 0};
+	void *args[] = {params};
+	return (int)cuLaunchKernelEx(&cfg, f, args, NULL);
+}
+
+/* Blocks per SM the decode plan aims at: 4 fit by registers (128 a thread, 128 threads). */
+#define PLAN_BLOCKS_PER_SM 4
+#define MAX_SPLITS 64
+#define MIN_SPLIT_TOKENS 64
+
+void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits,
+		     int *chunk)
+{
+	int pairs = batch * num_kv_heads;
+	int want = (PLAN_BLOCKS_PER_SM * k->sm_count + pairs - 1) / pairs;
+	int most = (max_context + MIN_SPLIT_TOKENS - 1) / MIN_SPLIT_TOKENS;
+	if (want > most)
+		want = most;
+	if (want > MAX_SPLITS)
+		want = MAX_SPLITS;
+	if (want < 1)
+		want = 1;
+	int c = (max_context + want - 1) / want;
+	c = (c + KCK_PAGE - 1) / KCK_PAGE * KCK_PAGE;
+	*chunk = c;
+	*num_splits = (max_context + c - 1) / c;
+}
+
+/* The decode variant a build serves with: chosen from bench.py's measurements. */
+static const char *const variant = "h0_e8_u4";
+
+int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
+	       const struct kck_decode_params *p, CUstream s, int use_pdl)
+{
+	return kck_decode_variant(k, dt, head_dim, group, variant, p, s, use_pdl);
+}
+
+int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *var,
+		       const struct kck_decode_params *p, CUstream s, int use_pdl)
+{
+	const char *tn = dt == KCK_BF16 ? "bf16" : "f16";
+	char name[64];
+	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%s", tn, head_dim, group, var);
+	int r = launch(k, lookup(k, name), (unsigned)p->num_splits, (unsigned)p->num_kv_heads, (unsigned)p->batch,
+		       KCK_THREADS, s, (void *)p, use_pdl);
+	if (r || p->num_splits == 1)
+		return r;
+	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);
+	return launch(k, lookup(k, name), (unsigned)(p->num_kv_heads * group), (unsigned)p->batch, 1, KCK_THREADS, s,
+		      (void *)p, use_pdl);
+}
+
+int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s,
+		 int use_pdl)
+{
+	(void)dt; /* both 16-bit types move as bytes */
+	return launch(k, lookup(k, "kc_kv_write_16"), (unsigned)p->batch, 1, 1, KCK_THREADS, s, (void *)p, use_pdl);
+}
+
+int kck_mla_write(const struct kck *k, int fp8, const struct kck_mla_write_params *p, CUstream s, int use_pdl)
+{
+	unsigned blocks = (unsigned)(p->num_tokens + 3) / 4; /* 4 warps a block, a token a warp */
+	return launch(k, lookup(k, fp8 ? "kc_mla_write_fp8" : "kc_mla_write_bf16"), blocks ? blocks : 1, 1, 1, 128, s,
+		      (void *)p, use_pdl);
+}

@@ -1,0 +1,103 @@
+/* kc_kernels.h - the reference kernels' parameter blocks and host API. Shared by the device
+ * code (decode.cu, mla.cu) and the host code in plain C (kc_kernels.c, check_kernels.c,
+ * chain_bench.c), so both sides agree on every byte of a launch.
+ *
+ * Everything that changes per decode step (batch, context lengths, block tables, strides,
+ * splits) is a field here, passed at launch: one build of each kernel serves every step.
+ */
+#ifndef KC_KERNELS_H
+#define KC_KERNELS_H
+
+#include <stdint.h>
+
+#define KCK_PAGE 16         /* tokens per KV page */
+#define KCK_THREADS 128     /* threads per block of the decode and reduce kernels */
+#define KCK_MLA_NOPE 512    /* MLA row: k_nope ... */
+#define KCK_MLA_ROPE 64     /* ... then k_rope */
+#define KCK_MLA_ROW (KCK_MLA_NOPE + KCK_MLA_ROPE)
+
+/* Paged decode attention, one query token per request, GQA.
+ * q [batch][num_kv_heads * group][D], out likewise; k_cache, v_cache
+ * [num_pages][num_kv_heads][KCK_PAGE][D] (HND: a page of one head is contiguous);
+ * block_table [batch][bt_stride] page ids; context_lens [batch] (>= 1).
+ * With num_splits > 1 each split writes partial results (part_acc, part_ml) that the reduce
+ * kernel combines; with 1 the decode kernel writes out itself. */
+struct kck_decode_params {
+	const void *q;
+	const void *k_cache;
+	const void *v_cache;
+	const int32_t *block_table;
+	const int32_t *context_lens;
+	void *out;
+	float *part_acc; /* [batch][heads][num_splits][D] */
+	float *part_ml;  /* [batch][heads][num_splits][2]: running max (log2 units) and sum */
+	int32_t batch;
+	int32_t num_kv_heads;
+	int32_t bt_stride;
+	int32_t num_splits;
+	int32_t chunk;   /* tokens per split, a multiple of KCK_PAGE */
+	float scale_log2; /* softmax scale * log2(e) */
+};
+
+/* New K/V of one token per request into the paged cache, at position context_lens[b] - 1. */
+struct kck_kv_write_params {
+	const void *k_new; /* [batch][num_kv_heads][D] */
+	const void *v_new;
+	void *k_cache;
+	void *v_cache;
+	const int32_t *block_table;
+	const int32_t *context_lens;
+	int32_t batch;
+	int32_t num_kv_heads;
+	int32_t bt_stride;
+	int32_t head_dim;
+};
+
+/* MLA KV buffer write (SGLang's set_mla_kv_buffer): rows [k_nope | k_rope] of num_tokens
+ * tokens scattered to kv_buffer[slots[t]]; bf16 in, bf16 or fp8-e4m3 (times inv_scale) out. */
+struct kck_mla_write_params {
+	const void *k_nope; /* [num_tokens][nope_stride] bf16 */
+	const void *k_rope; /* [num_tokens][rope_stride] bf16 */
+	const int64_t *slots;
+	void *kv_buffer;    /* [num_slots][KCK_MLA_ROW] */
+	int32_t num_tokens;
+	int32_t nope_stride;
+	int32_t rope_stride;
+	float inv_scale;    /* fp8: stored = value * inv_scale, saturated */
+};
+
+#ifndef __CUDACC__
+#include <cuda.h>
+
+enum kck_dtype { KCK_F16, KCK_BF16 };
+
+struct kck {
+	CUmodule module;
+	CUdevice device;
+	int sm_count;
+	int cc_major, cc_minor;
+	int pdl; /* the device can do programmatic dependent launch (sm_90+) */
+};
+
+/* Load build/kernels/kc_kernels.cubin (or path). 0 or a CUresult. */
+int kck_open(struct kck *k, const char *cubin_path);
+void kck_close(struct kck *k);
+
+/* Splits and chunk for a step: enough blocks to fill the GPU, chunks of whole pages. */
+void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits,
+		     int *chunk);
+/* Launch decode (and reduce when split). p->num_splits and p->chunk as kck_decode_plan gives
+ * them (or chosen by the caller). use_pdl: launch the dependent kernel with PDL. */
+int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
+	       const struct kck_decode_params *p, CUstream s, int use_pdl);
+/* The same with a named variant ("h0_e8_u4": load hint, elements a thread, tokens in flight),
+ * for the benchmark that chose the default. */
+int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *variant,
+		       const struct kck_decode_params *p, CUstream s, int use_pdl);
+int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s,
+		 int use_pdl);
+/* fp8: store fp8-e4m3 (1 byte a value) instead of bf16. */
+int kck_mla_write(const struct kck *k, int fp8, const struct kck_mla_write_params *p, CUstream s, int use_pdl);
+#endif
+
+#endif

@@ -1,0 +1,22 @@
+/* kc_kernels_py.c - a flat C entry for bench.py (ctypes), over the host API in kc_kernels.c:
+ * one module per process, pointers and sizes as plain arguments. */
+#include "kc_kernels.h"
+
+static struct kck k;
+
+__attribute__((visibility("default"))) int kck_py_open(const char *cubin)
+{
+	return k.module ? 0 : kck_open(&k, cubin);
+}
+
+__attribute__((visibility("default"))) int kck_py_sm_count(void) { return k.sm_count; }
+
+__attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim, int group, const char *variant,
+							  void *q, void *kc, void *vc, void *bt, void *lens, void *out,
+							  void *acc, void *ml, int batch, int kv_heads, int bt_stride,
+							  int splits, int chunk, float scale_log2, void *stream, int pdl)
+{
+	struct kck_decode_params p = {q, kc, vc, bt, lens, out, acc, ml, batch, kv_heads, bt_stride, splits, chunk,
+				      scale_log2};
+	return kck_decode_variant(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, variant, &p, (CUstream)stream, pdl);
+}

@@ -1,0 +1,32 @@
+# kernels/kernels.mk - the reference CUDA kernels (sm_90 cubin) and their C host code.
+#   make kernels         build everything here (nvcc; runs on no GPU)
+#   make bench-kernels   on a GPU: the PDL chain, the MLA write and the decode comparison
+
+KB := build/kernels
+NVCC ?= $(CUDA_HOME)/bin/nvcc
+KERNEL_CU := kernels/kc_kernels.cu kernels/decode.cu kernels/mla.cu kernels/kc_kernels.h
+KHOST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I$(CUDA_HOME)/include
+KLIBS := -L$(CUDA_HOME)/lib64/stubs -lcuda -lm
+
+$(KB)/kc_kernels.cubin: $(KERNEL_CU)
+	@mkdir -p $(KB)
+	$(NVCC) -cubin -gencode=arch=compute_90,code=sm_90 -O3 -Xptxas -v -Ikernels kernels/kc_kernels.cu \
+		-o $@ 2> $(KB)/ptxas.txt || { cat $(KB)/ptxas.txt; exit 1; }
+
+$(KB)/libkckernels.so: kernels/kc_kernels.c kernels/kc_kernels_py.c kernels/kc_kernels.h
+	@mkdir -p $(KB)
+	$(CC) $(KHOST_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ kernels/kc_kernels.c kernels/kc_kernels_py.c $(KLIBS)
+
+$(KB)/check_kernels: kernels/check_kernels.c kernels/kc_kernels.c kernels/kc_kernels.h
+	@mkdir -p $(KB)
+	$(CC) $(KHOST_CFLAGS) -o $@ kernels/check_kernels.c kernels/kc_kernels.c $(KLIBS)
+
+$(KB)/chain_bench: kernels/chain_bench.c kernels/kc_kernels.c kernels/kc_kernels.h
+	@mkdir -p $(KB)
+	$(CC) $(KHOST_CFLAGS) -o $@ kernels/chain_bench.c kernels/kc_kernels.c $(KLIBS)
+
+kernels: $(KB)/kc_kernels.cubin $(KB)/libkckernels.so $(KB)/check_kernels $(KB)/chain_bench
+
+bench-kernels: kernels
+	$(KB)/chain_bench
+	python3 kernels/bench.py --out $(KB)/bench.json
