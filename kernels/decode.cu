@@ -6,12 +6,10 @@
 // launch carries no PDL attribute).
 //
 // Work split: a block handles one (request, KV head, split) and all G query heads sharing
-// that KV head, so each K/V byte is read once. Its 128 threads form groups of D/16 threads;
-// a group takes one token at a time (16 elements a thread: two 16-byte loads each of K and
-// V), keeps its own online-softmax state, and the groups merge at the end (shuffles within a
-// warp, shared memory across warps). Scores are in log2 units (scale * log2 e).
+// that KV head, so each K/V byte is read once. Scores are in log2 units (scale * log2 e).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
+#include <cuda_pipeline.h>
 #include <stdint.h>
 
 #include "kc_kernels.h"
@@ -19,20 +17,6 @@
 #define NEG_BIG (-1e30f) /* not -inf: exp2(NEG_BIG - NEG_BIG) stays finite */
 
 // ---- loads and conversions -----------------------------------------------------------------
-
-// Cache hint of the streaming K/V loads: 0 default, 1 .cs (evict first), 2 .cg (L2 only),
-// 3 .nc (read-only path). Measured in bench.py, not assumed.
-template <int HINT> __device__ __forceinline__ uint4 load16(const void *p)
-{
-	const uint4 *q = reinterpret_cast<const uint4 *>(p);
-	if (HINT == 1)
-		return __ldcs(q);
-	if (HINT == 2)
-		return __ldcg(q);
-	if (HINT == 3)
-		return __ldg(q);
-	return *q;
-}
 
 __device__ __forceinline__ void to_float(const uint4 &u, float *f, __half)
 {
@@ -60,17 +44,26 @@ __device__ __forceinline__ __half from_float(float x, __half) { return __float2h
 __device__ __forceinline__ __nv_bfloat16 from_float(float x, __nv_bfloat16) { return __float2bfloat16_rn(x); }
 
 // ---- decode ----------------------------------------------------------------------------------
+//
+// K and V stream through shared memory a page at a time (16 tokens of this KV head, K then V:
+// each contiguous in the HND layout) with cp.async, S pages in flight, so the loads in flight
+// do not depend on registers and the compute of one page overlaps the loads of the next.
+// Within a page, a group of D/EPT threads takes a token (EPT elements each, 16-byte shared
+// loads), the G heads' scores are summed across the group with shuffles, and the online
+// softmax rescales only when a page raises the running maximum.
 
-template <typename T, int D, int G, int HINT, int EPT, int U>
+template <typename T, int D, int G, int EPT, int S>
 __device__ __forceinline__ void decode(const kck_decode_params &p)
 {
-	constexpr int TPT = D / EPT;             // threads per token (EPT elements each)
+	constexpr int TPT = D / EPT;             // threads per token
 	constexpr int NG = KCK_THREADS / TPT;    // token groups per block
 	constexpr int NW = KCK_THREADS / 32;     // warps
-	constexpr int NV = EPT / 8;              // 16-byte loads per thread per token, K and V each
-	static_assert(TPT <= 32 && EPT % 8 == 0, "a token's threads must sit in one warp");
-	__shared__ float sm_acc[NW][G][D];
-	__shared__ float sm_m[NW][G], sm_l[NW][G];
+	constexpr int NV = EPT / 8;              // 16-byte shared loads per thread per token
+	constexpr int UT = KCK_PAGE / NG;        // tokens of a page per group
+	constexpr int CHUNKS = KCK_PAGE * D * (int)sizeof(T) / 16; // 16-byte pieces of a K (or V) page
+	static_assert(TPT <= 32 && EPT % 8 == 0 && KCK_PAGE % NG == 0, "layout");
+	static_assert(NW * G * D * 4 + 2 * NW * G * 4 <= S * 2 * KCK_PAGE * D * (int)sizeof(T), "merge space");
+	__shared__ __align__(16) unsigned char smem[S][2][KCK_PAGE * D * sizeof(T)];
 
 	const int b = blockIdx.z, kvh = blockIdx.y, split = blockIdx.x;
 	const int H = p.num_kv_heads * G;
@@ -84,6 +77,29 @@ __device__ __forceinline__ void decode(const kck_decode_params &p)
 	const int end = min(ctx, start + p.chunk);
 	if (start >= end)
 		return; // past this request's context: the reduce counts its own splits
+	const int first_page = start / KCK_PAGE, pages = (end - start + KCK_PAGE - 1) / KCK_PAGE;
+	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + first_page;
+	const size_t page_elems = (size_t)p.num_kv_heads * KCK_PAGE * D;
+	const unsigned char *kbase = reinterpret_cast<const unsigned char *>(
+		reinterpret_cast<const T *>(p.k_cache) + (size_t)kvh * KCK_PAGE * D);
+	const unsigned char *vbase = reinterpret_cast<const unsigned char *>(
+		reinterpret_cast<const T *>(p.v_cache) + (size_t)kvh * KCK_PAGE * D);
+
+	auto issue = [&](int i) {
+		if (i < pages) {
+			const size_t off = (size_t)bt[i] * page_elems * sizeof(T);
+			unsigned char *sk = smem[i % S][0], *sv = smem[i % S][1];
+#pragma unroll
+			for (int c = threadIdx.x; c < CHUNKS; c += KCK_THREADS) {
+				__pipeline_memcpy_async(sk + c * 16, kbase + off + c * 16, 16);
+				__pipeline_memcpy_async(sv + c * 16, vbase + off + c * 16, 16);
+			}
+		}
+		__pipeline_commit(); // an empty group past the end keeps the count regular
+	};
+#pragma unroll
+	for (int i = 0; i < S - 1; i++)
+		issue(i);
 
 	float q[G][EPT];
 	const T *qp = reinterpret_cast<const T *>(p.q) + ((size_t)b * H + (size_t)kvh * G) * D + li * EPT;
@@ -106,68 +122,79 @@ __device__ __forceinline__ void decode(const kck_decode_params &p)
 			acc[g][j] = 0.f;
 	}
 
-	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride;
-	const size_t page_stride = (size_t)p.num_kv_heads * KCK_PAGE * D;
-	const T *kb = reinterpret_cast<const T *>(p.k_cache) + (size_t)kvh * KCK_PAGE * D + li * EPT;
-	const T *vb = reinterpret_cast<const T *>(p.v_cache) + (size_t)kvh * KCK_PAGE * D + li * EPT;
-
-	// U tokens a group per step for loads in flight; every lane of a warp runs the same trip
-	// count (shuffles below), tokens past the end are masked.
-	for (int base = start; base < end; base += U * NG) {
-		uint4 kr[U][NV], vr[U][NV];
-		bool valid[U];
+	for (int i = 0; i < pages; i++) {
+		issue(i + S - 1);
+		__pipeline_wait_prior(S - 1); // page i has landed (groups complete in order)
+		__syncthreads();
+		const T *sk = reinterpret_cast<const T *>(smem[i % S][0]);
+		const T *sv = reinterpret_cast<const T *>(smem[i % S][1]);
+		const int page_tok = start + i * KCK_PAGE;
+		float s[UT][G];
 #pragma unroll
-		for (int u = 0; u < U; u++) {
-			const int tok = base + u * NG + grp;
-			valid[u] = tok < end;
-			if (valid[u]) {
-				const size_t o = (size_t)bt[tok / KCK_PAGE] * page_stride + (size_t)(tok % KCK_PAGE) * D;
-#pragma unroll
-				for (int v = 0; v < NV; v++) {
-					kr[u][v] = load16<HINT>(kb + o + 8 * v);
-					vr[u][v] = load16<HINT>(vb + o + 8 * v);
-				}
-			}
-		}
-#pragma unroll
-		for (int u = 0; u < U; u++) {
-			float kf[EPT], s[G];
+		for (int u = 0; u < UT; u++) {
+			const int t = grp + u * NG;
+			float kf[EPT];
 #pragma unroll
 			for (int v = 0; v < NV; v++)
-				to_float(kr[u][v], kf + 8 * v, T());
+				to_float(*reinterpret_cast<const uint4 *>(sk + t * D + li * EPT + 8 * v), kf + 8 * v, T());
 #pragma unroll
 			for (int g = 0; g < G; g++) {
 				float d = 0.f;
 #pragma unroll
 				for (int j = 0; j < EPT; j++)
 					d = fmaf(q[g][j], kf[j], d);
-				s[g] = valid[u] ? d : 0.f;
+				s[u][g] = d;
 			}
+		}
 #pragma unroll
-			for (int off = TPT / 2; off > 0; off >>= 1)
+		for (int off = TPT / 2; off > 0; off >>= 1)
+#pragma unroll
+			for (int u = 0; u < UT; u++)
 #pragma unroll
 				for (int g = 0; g < G; g++)
-					s[g] += __shfl_xor_sync(0xffffffffu, s[g], off);
-			if (!valid[u])
-				continue;
+					s[u][g] += __shfl_xor_sync(0xffffffffu, s[u][g], off);
+#pragma unroll
+		for (int u = 0; u < UT; u++)
+			if (page_tok + grp + u * NG >= end)
+#pragma unroll
+				for (int g = 0; g < G; g++)
+					s[u][g] = NEG_BIG;
+#pragma unroll
+		for (int g = 0; g < G; g++) {
+			float bm = s[0][g];
+#pragma unroll
+			for (int u = 1; u < UT; u++)
+				bm = fmaxf(bm, s[u][g]);
+			if (bm > m[g]) { // rare after the first pages: rescale only then
+				const float a = exp2f(m[g] - bm);
+				l[g] *= a;
+#pragma unroll
+				for (int j = 0; j < EPT; j++)
+					acc[g][j] *= a;
+				m[g] = bm;
+			}
+		}
+#pragma unroll
+		for (int u = 0; u < UT; u++) {
+			const int t = grp + u * NG;
 			float vf[EPT];
 #pragma unroll
 			for (int v = 0; v < NV; v++)
-				to_float(vr[u][v], vf + 8 * v, T());
+				to_float(*reinterpret_cast<const uint4 *>(sv + t * D + li * EPT + 8 * v), vf + 8 * v, T());
 #pragma unroll
 			for (int g = 0; g < G; g++) {
-				const float mn = fmaxf(m[g], s[g]);
-				const float a = exp2f(m[g] - mn), pr = exp2f(s[g] - mn);
-				l[g] = fmaf(l[g], a, pr);
+				const float pr = exp2f(s[u][g] - m[g]); // masked tokens: exp2(-huge) = 0
+				l[g] += pr;
 #pragma unroll
 				for (int j = 0; j < EPT; j++)
-					acc[g][j] = fmaf(acc[g][j], a, pr * vf[j]);
-				m[g] = mn;
+					acc[g][j] = fmaf(pr, vf[j], acc[g][j]);
 			}
 		}
+		__syncthreads(); // the page's buffer is refilled by a later issue()
 	}
 	// The reduce (or the next layer) may start its launch now; it waits for our results.
 	cudaTriggerProgrammaticLaunchCompletion();
+	__pipeline_wait_prior(0);
 
 	// Merge the groups of each warp: lanes li, li+TPT, ... hold the same head slice.
 #pragma unroll
@@ -185,6 +212,10 @@ __device__ __forceinline__ void decode(const kck_decode_params &p)
 			m[g] = mn;
 		}
 	}
+	// The stage buffers are free now: the warps' results go there.
+	float(*sm_acc)[G][D] = reinterpret_cast<float(*)[G][D]>(&smem[0][0][0]);
+	float(*sm_m)[G] = reinterpret_cast<float(*)[G]>(&smem[0][0][0] + NW * G * D * 4);
+	float(*sm_l)[G] = reinterpret_cast<float(*)[G]>(&smem[0][0][0] + NW * G * D * 4 + NW * G * 4);
 	if (lane < TPT) {
 #pragma unroll
 		for (int g = 0; g < G; g++) {
@@ -275,15 +306,14 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 
 // ---- the cubin's entry points: one per configuration, C names for cuModuleGetFunction ---------
 
-// Name: kc_decode_<type>_d<D>_g<G>_h<hint>_e<elements a thread>_u<tokens in flight a group>.
-// The d128 g4 variants are the ones bench.py measures against each other; the others use the
-// configuration chosen from those measurements (docs/kernels.md).
-#define KCK_DECODE(TN, T, D, G, HINT, EPT, U)                                                      \
+// Name: kc_decode_<type>_d<D>_g<G>_e<elements a thread>_s<pages in flight>. The d128 g4 variants
+// are the ones bench.py measures against each other; the others use the configuration chosen
+// from those measurements (docs/kernels.md).
+#define KCK_DECODE(TN, T, D, G, EPT, S)                                                            \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
-		kc_decode_##TN##_d##D##_g##G##_h##HINT##_e##EPT##_u##U(                            \
-			const __grid_constant__ kck_decode_params p)                               \
+		kc_decode_##TN##_d##D##_g##G##_e##EPT##_s##S(const __grid_constant__ kck_decode_params p) \
 	{                                                                                          \
-		decode<T, D, G, HINT, EPT, U>(p);                                                  \
+		decode<T, D, G, EPT, S>(p);                                                        \
 	}
 #define KCK_REDUCE(TN, T, D)                                                                       \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
@@ -291,13 +321,12 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	{                                                                                          \
 		reduce<T, D>(p);                                                                   \
 	}
-#define KCK_DEFAULTS(TN, T, D)                                                                     \
-	KCK_DECODE(TN, T, D, 1, 0, 8, 4) KCK_DECODE(TN, T, D, 2, 0, 8, 4) KCK_DECODE(TN, T, D, 4, 0, 8, 4)
+#define KCK_DEFAULTS(TN, T, D, S)                                                                  \
+	KCK_DECODE(TN, T, D, 1, 8, S) KCK_DECODE(TN, T, D, 2, 8, S) KCK_DECODE(TN, T, D, 4, 8, S)
 #define KCK_PER_TYPE(TN, T)                                                                        \
-	KCK_DEFAULTS(TN, T, 64) KCK_DEFAULTS(TN, T, 128) KCK_DEFAULTS(TN, T, 256)                 \
-	KCK_DECODE(TN, T, 128, 4, 0, 16, 2) KCK_DECODE(TN, T, 128, 4, 0, 8, 2)                    \
-	KCK_DECODE(TN, T, 128, 4, 1, 8, 4) KCK_DECODE(TN, T, 128, 4, 2, 8, 4)                     \
-	KCK_DECODE(TN, T, 128, 4, 3, 8, 4)                                                         \
+	KCK_DEFAULTS(TN, T, 64, 4) KCK_DEFAULTS(TN, T, 128, 4) KCK_DEFAULTS(TN, T, 256, 2)         \
+	KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)                           \
+	KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                          \
 	KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)

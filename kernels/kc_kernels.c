@@ -38,15 +38,17 @@ static CUfunction lookup(const struct kck *k, const char *name)
 int kck_open(struct kck *k, const char *cubin_path)
 {
 	memset(k, 0, sizeof(*k));
+	CUcontext ctx = NULL;
 	CUresult r = cuInit(0);
 	if (r == CUDA_SUCCESS)
-		r = cuCtxGetDevice(&k->device);
-	if (r != CUDA_SUCCESS) /* no current context: the primary one of device 0 */
-		if ((r = cuDeviceGet(&k->device, 0)) == CUDA_SUCCESS) {
-			CUcontext ctx;
-			if ((r = cuDevicePrimaryCtxRetain(&ctx, k->device)) == CUDA_SUCCESS)
-				r = cuCtxSetCurrent(ctx);
-		}
+		r = cuCtxGetCurrent(&ctx);
+	if (r == CUDA_SUCCESS && ctx) {
+		r = cuCtxGetDevice(&k->device); /* the caller's context (PyTorch's, say) */
+	} else if (r == CUDA_SUCCESS) { /* none current: the primary one of device 0 */
+		if ((r = cuDeviceGet(&k->device, 0)) == CUDA_SUCCESS &&
+		    (r = cuDevicePrimaryCtxRetain(&ctx, k->device)) == CUDA_SUCCESS)
+			r = cuCtxSetCurrent(ctx);
+	}
 	if (r != CUDA_SUCCESS)
 		return (int)r;
 	cuDeviceGetAttribute(&k->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, k->device);
@@ -107,13 +109,13 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 	*num_splits = (max_context + c - 1) / c;
 }
 
-/* The decode variant a build serves with: chosen from bench.py's measurements. */
-static const char *const variant = "h0_e8_u4";
-
+/* The decode variant a build serves with (elements a thread, pages in flight): chosen from
+ * bench.py's measurements (docs/kernels.md). d256 keeps two pages in flight: four would pass
+ * the 48 KB of static shared memory. */
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
 	       const struct kck_decode_params *p, CUstream s, int use_pdl)
 {
-	return kck_decode_variant(k, dt, head_dim, group, variant, p, s, use_pdl);
+	return kck_decode_variant(k, dt, head_dim, group, head_dim == 256 ? "e8_s2" : "e8_s4", p, s, use_pdl);
 }
 
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *var,

@@ -90,8 +90,8 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
  * them (or chosen by the caller). use_pdl: launch the dependent kernel with PDL. */
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
 	       const struct kck_decode_params *p, CUstream s, int use_pdl);
-/* The same with a named variant ("h0_e8_u4": load hint, elements a thread, tokens in flight),
- * for the benchmark that chose the default. */
+/* The same with a named variant ("e8_s4": elements a thread, pages in flight), for the
+ * benchmark that chose the default. */
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *variant,
 		       const struct kck_decode_params *p, CUstream s, int use_pdl);
 int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s,

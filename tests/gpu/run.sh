@@ -39,6 +39,7 @@ case_run() {
 	python3 tests/gpu/check.py "$name" "$OUT/traces/$name" "$OUT/logs/$name.out" 2>>"$OUT/logs/$name.err" | tee -a "$SUMMARY"
 }
 
+if [ "${SKIP_RECORDER:-0}" != 1 ]; then
 case_run triton_constexpr python3 tests/gpu/triton_constexpr.py
 cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_constexpr/triton-cache" 2>/dev/null
 case_run torch_eager python3 tests/gpu/torch_eager.py
@@ -73,6 +74,8 @@ done
 lb=$(python3 -c "import json,statistics;print(round(statistics.median(json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_bare.txt'))))")
 lr=$(python3 -c "import json,statistics;print(round(statistics.median(json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_rec.txt'))))")
 say "bench Triton launch loop (median of 5 processes): bare $lb/s, recorded $lr/s ($(awk "BEGIN{printf \"%+.2f\", ($lr-$lb)*100/$lb}")%)"
+
+fi # SKIP_RECORDER
 
 # ---- the reference kernels: correctness, sanitizers, the PDL chain, the decode comparison ----
 if [ -x build/kernels/check_kernels ]; then
