@@ -52,7 +52,10 @@ char *kca_read_file(const char *path, size_t *size)
 int kca_find_source(const char *path, char *out, size_t cap)
 {
 	if (access(path, R_OK) == 0) {
-		snprintf(out, cap, "%s", path);
+		/* shown relative to here when it lies below */
+		char cwd[PATH_MAX];
+		size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
+		snprintf(out, cap, "%s", n && strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path);
 		return 0;
 	}
 	for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {

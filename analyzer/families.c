@@ -336,5 +336,6 @@ void kca_model_families(struct kca_model *m)
 		HASH_DEL(seen, se);
 		free(se);
 	}
-	qsort(m->families, m->nfamilies, sizeof(*m->families), cmp_family);
+	if (m->nfamilies)
+		qsort(m->families, m->nfamilies, sizeof(*m->families), cmp_family);
 }

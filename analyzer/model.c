@@ -247,7 +247,7 @@ static void load_file(struct kca_model *m, const char *path, unsigned dir)
 	struct kc_trace t;
 	int rc = kc_trace_open(&t, path);
 	if (rc < 0) {
-		fprintf(stderr, "kcprof: warning: %s\n", t.err);
+		kc_log(KC_LOG_WARN, "warning", "%s", t.err);
 		kc_trace_close(&t);
 		m->problems++;
 		m->nprocs--; /* nothing readable */
@@ -259,7 +259,7 @@ static void load_file(struct kca_model *m, const char *path, unsigned dir)
 	const struct kc_rec_hdr *r;
 	while ((rc = kc_trace_next(&t, &r)) != 0) {
 		if (rc < 0) {
-			fprintf(stderr, "kcprof: warning: %s\n", t.err);
+			kc_log(KC_LOG_WARN, "warning", "%s", t.err);
 			m->problems++;
 			continue;
 		}
@@ -288,7 +288,7 @@ int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
 		if (kca_trace_list(dirs[d], &l) < 0)
 			return -ENOENT;
 		if (l.count == 0)
-			fprintf(stderr, "kcprof: warning: %s: no traces (*%s)\n", dirs[d], KC_TRACE_SUFFIX);
+			kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dirs[d], KC_TRACE_SUFFIX);
 		for (int i = 0; i < l.count; i++)
 			load_file(m, l.paths[i], d);
 		found += l.count;
@@ -308,8 +308,11 @@ int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
 	return found;
 }
 
+struct cache_index;
+static void free_cache_indexes(struct kca_model *m);
 void kca_model_free(struct kca_model *m)
 {
+	free_cache_indexes(m);
 	for (unsigned d = 0; d < m->ndirs; d++)
 		free(m->dirs[d]);
 	free(m->dirs);
@@ -340,7 +343,6 @@ struct cache_index {
 	struct cubin_dir *by_hash;
 	UT_hash_handle hh;
 };
-static struct cache_index *cache_indexes;
 
 static uint64_t hash_file(const char *path)
 {
@@ -360,12 +362,12 @@ static uint64_t hash_file(const char *path)
 static struct cache_index *index_cache(struct kca_model *m, const char *root)
 {
 	struct cache_index *ci;
-	HASH_FIND_STR(cache_indexes, root, ci);
+	HASH_FIND_STR(m->triton_caches, root, ci);
 	if (ci)
 		return ci;
 	ci = kca_xcalloc(1, sizeof(*ci));
 	ci->root = kca_model_strdup(m, root);
-	HASH_ADD_KEYPTR(hh, cache_indexes, ci->root, strlen(ci->root), ci);
+	HASH_ADD_KEYPTR(hh, m->triton_caches, ci->root, strlen(ci->root), ci);
 	DIR *d = opendir(root);
 	if (!d)
 		return ci;
@@ -419,4 +421,20 @@ const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uin
 			return cd->dir;
 	}
 	return NULL;
+}
+
+static void free_cache_indexes(struct kca_model *m)
+{
+	struct cache_index *ci, *ct;
+	HASH_ITER(hh, m->triton_caches, ci, ct)
+	{
+		struct cubin_dir *cd, *tmp;
+		HASH_ITER(hh, ci->by_hash, cd, tmp)
+		{
+			HASH_DEL(ci->by_hash, cd);
+			free(cd);
+		}
+		HASH_DEL(m->triton_caches, ci);
+		free(ci);
+	}
 }

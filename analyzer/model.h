@@ -129,6 +129,7 @@ struct kca_model {
 	unsigned nfamilies;
 	uint64_t problems; /* reader warnings */
 	struct kca_arena *arena;
+	struct cache_index *triton_caches; /* Triton cache directories indexed by cubin hash */
 };
 
 /* Load every trace of each directory; problems are printed as warnings and counted. */

@@ -26,7 +26,7 @@ int kca_trace_list(const char *dir, struct kca_trace_list *out)
 	struct stat st;
 	if (stat(dir, &st) < 0) {
 		int e = errno;
-		fprintf(stderr, "kcprof: %s: %s\n", dir, strerror(e));
+		kc_log(KC_LOG_ERROR, NULL, "%s: %s", dir, strerror(e));
 		return -e;
 	}
 	if (S_ISREG(st.st_mode)) {
@@ -38,7 +38,7 @@ int kca_trace_list(const char *dir, struct kca_trace_list *out)
 	DIR *d = opendir(dir);
 	if (!d) {
 		int e = errno;
-		fprintf(stderr, "kcprof: %s: %s\n", dir, strerror(e));
+		kc_log(KC_LOG_ERROR, NULL, "%s: %s", dir, strerror(e));
 		return -e;
 	}
 	struct dirent *de;
@@ -75,7 +75,7 @@ int kca_trace_each(const char *path, kca_record_fn fn, void *ctx, struct kc_file
 	int problems = 0;
 	int rc = kc_trace_open(&t, path);
 	if (rc < 0) {
-		fprintf(stderr, "kcprof: warning: %s\n", t.err);
+		kc_log(KC_LOG_WARN, "warning", "%s", t.err);
 		kc_trace_close(&t);
 		return 1;
 	}
@@ -84,7 +84,7 @@ int kca_trace_each(const char *path, kca_record_fn fn, void *ctx, struct kc_file
 	const struct kc_rec_hdr *rec;
 	while ((rc = kc_trace_next(&t, &rec)) != 0) {
 		if (rc < 0) {
-			fprintf(stderr, "kcprof: warning: %s\n", t.err);
+			kc_log(KC_LOG_WARN, "warning", "%s", t.err);
 			problems++;
 			continue;
 		}

@@ -12,6 +12,8 @@ import os
 import sys
 import time
 
+os.environ.setdefault("PYTORCH_CUDA_ALLOC_CONF", "expandable_segments:True")  # 34 GB caches, freed and reallocated
+
 import torch
 import torch.nn.functional as F
 import triton
@@ -34,6 +36,8 @@ class Ours:
         rc = self.lib.kck_py_open(CUBIN.encode())
         assert rc == 0, f"kck_py_open: {rc}"
         self.sm = self.lib.kck_py_sm_count()
+        self.lib.kck_py_decode_default.argtypes = [ctypes.c_int] * 3 + [ctypes.c_void_p] * 8 + \
+            [ctypes.c_int] * 4 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int]
 
     def plan(self, batch, kv_heads, max_ctx, per_sm):
         want = max(1, min(-(-per_sm * self.sm // (batch * kv_heads)), -(-max_ctx // 64), 64))
@@ -48,6 +52,15 @@ class Ours:
                                     d["scale"] * 1.4426950408889634,
                                     torch.cuda.current_stream().cuda_stream, pdl)
         assert rc == 0, f"kck_py_decode: {rc}"
+
+    def default(self, d, acc, ml, pdl=1):
+        """What a caller gets: the host plan's splits and variant."""
+        rc = self.lib.kck_py_decode_default(d["bf16"], d["D"], d["G"], d["q"].data_ptr(), d["k"].data_ptr(),
+                                            d["v"].data_ptr(), d["bt"].data_ptr(), d["lens"].data_ptr(),
+                                            d["out"].data_ptr(), acc.data_ptr(), ml.data_ptr(), d["B"], d["HK"],
+                                            d["bt"].shape[1], d["ctx"], d["scale"] * 1.4426950408889634,
+                                            torch.cuda.current_stream().cuda_stream, pdl)
+        assert rc == 0, f"kck_py_decode_default: {rc}"
 
 
 # ---- Triton split-KV paged decode (SGLang-style), tuned below -------------------------------
@@ -117,9 +130,8 @@ def triton_decode(d, splits, chunk, acc, ml, block_n, warps):
                                          d["scale"] * 1.4426950408889634, d["bt"].shape[1], splits, chunk,
                                          HK=d["HK"], G=d["G"], D=d["D"], PAGE_=PAGE, BLOCK_N=block_n,
                                          BLOCK_H=16, num_warps=warps)
-    if splits > 1:
-        _tr_stage2[(d["HK"] * d["G"], d["B"])](acc, ml, d["tout"], d["lens"], splits, chunk, D=d["D"],
-                                              MAXS=triton.next_power_of_2(splits))
+    _tr_stage2[(d["HK"] * d["G"], d["B"])](acc, ml, d["tout"], d["lens"], splits, chunk, D=d["D"],
+                                          MAXS=max(2, triton.next_power_of_2(splits)))
 
 
 # ---- data ---------------------------------------------------------------------------------------
@@ -223,36 +235,13 @@ def main():
     ours = Ours()
     copy = copy_gbps()
     print(f"device-to-device copy: {copy:.0f} GB/s (read + write)", flush=True)
-    results = dict(copy_gbps=copy, variants={}, shapes=[])
+    results = dict(copy_gbps=copy, shapes=[])
 
-    # 1. which variant and how many blocks a SM: measured on three shapes
-    variants = ["e8_s4", "e8_s3", "e8_s2", "e16_s4", "e16_s2"]
-    probe = [(1, 4096), (8, 4096), (64, 512)] if not args.quick else [(8, 4096)]
-    score = {}
-    for B, ctx in probe:
-        d = make(B, ctx, replicas=max(1, -(-(4 * L2_BYTES) // (2 * B * ctx * 8 * 128 * 2))))
-        R = len(d["reps"])
-        for var in variants:
-            for per_sm in (2, 4, 8):
-                splits, chunk = ours.plan(B, 8, ctx, per_sm)
-                acc = torch.empty(R, B * 32 * splits * 128, device="cuda")
-                ml = torch.empty(R, B * 32 * splits * 2, device="cuda")
-                us = graph_time(lambda r: ours(view(d, r), var, splits, chunk, acc[r], ml[r]), R)
-                score.setdefault((var, per_sm), []).append(us)
-        del d
-    for key, ts in sorted(score.items(), key=lambda kv: sum(math.log(t) for t in kv[1])):
-        results["variants"]["%s/%d" % key] = ts
-    best_var, best_per_sm = min(score, key=lambda k: sum(math.log(t) for t in score[k]))
-    print("variant sweep (us on %s):" % probe)
-    for key, ts in sorted(score.items(), key=lambda kv: sum(math.log(t) for t in kv[1]))[:8]:
-        print("  %-10s %d blocks/SM: %s" % (key[0], key[1], "  ".join("%7.2f" % t for t in ts)))
-    print(f"chosen: {best_var}, {best_per_sm} blocks per SM", flush=True)
-
-    # 2. the table
+    # the table: ours swept over its launch plans per shape, Triton over its configs
     shapes = [(b, c) for b in (1, 8, 64, 256) for c in (512, 4096, 32768)]
     if args.quick:
         shapes = [(1, 512), (8, 4096), (64, 32768)]
-    print("\n%-11s %8s | %-24s | %-24s | %-24s | %s" % ("batch x ctx", "KV MB", "ours us (GB/s, % copy)",
+    print("\n%-11s %8s | %-35s | %-24s | %-24s | %s" % ("batch x ctx", "KV MB", "ours us (GB/s, % copy), swept best",
                                                       "Triton paged us (%copy)", "SDPA contig us (%copy)",
                                                       "ours vs best"))
     for B, ctx in shapes:
@@ -260,10 +249,22 @@ def main():
         R = max(1, -(-(4 * L2_BYTES) // kvb)) if kvb < 4 * L2_BYTES else 1
         d = make(B, ctx, replicas=R)
         nbytes = kv_bytes(d) + 2 * d["reps"][0]["q"].numel() * 2
-        splits, chunk = ours.plan(B, 8, ctx, best_per_sm)
-        acc = torch.empty(R, B * 32 * max(splits, 64) * 128, device="cuda")
-        ml = torch.empty(R, B * 32 * max(splits, 64) * 2, device="cuda")
-        t_ours = graph_time(lambda r: ours(view(d, r), best_var, splits, chunk, acc[r], ml[r]), R)
+        acc = torch.empty(R, B * 32 * 64 * 128, device="cuda")
+        ml = torch.empty(R, B * 32 * 64 * 2, device="cuda")
+        # ours: the kernel's launch plan (variant, blocks a SM) swept per shape as well
+        t_ours, cfg_ours = 1e30, None
+        for var in ("e8_s3", "e8_s2", "e8_s4", "e16_s4"):
+            for per_sm in (1, 2, 4, 8):
+                sp, ch = ours.plan(B, 8, ctx, per_sm)
+                t = graph_time(lambda r: ours(view(d, r), var, sp, ch, acc[r], ml[r]), R)
+                results.setdefault("sweep", []).append(dict(batch=B, ctx=ctx, variant=var, per_sm=per_sm,
+                                                            splits=sp, us=t))
+                if t < t_ours:
+                    t_ours, cfg_ours = t, (var, per_sm)
+        t_sweep = t_ours
+        t_ours = graph_time(lambda r: ours.default(view(d, r), acc[r], ml[r]), R)
+        best_var, splits = cfg_ours[0], ours.plan(B, 8, ctx, cfg_ours[1])[0]
+        chunk = ours.plan(B, 8, ctx, cfg_ours[1])[1]
         # Triton: tuned over block size, warps and splits
         t_tr, cfg_tr = 1e30, None
         for block_n in (32, 64):
@@ -278,10 +279,11 @@ def main():
                     if t < t_tr:
                         t_tr, cfg_tr = t, (block_n, warps, per_sm)
         # correctness against SDPA on replica 0, then SDPA timing (contiguous KV)
+        torch.cuda.empty_cache()
         kc, vc = contiguous(d, 0)
         q0 = d["reps"][0]["q"]
         ref = F.scaled_dot_product_attention(q0.unsqueeze(2), kc, vc, enable_gqa=True).squeeze(2)
-        ours(view(d, 0), best_var, splits, chunk, acc[0], ml[0])
+        ours.default(view(d, 0), acc[0], ml[0])
         sp, ch = ours.plan(B, 8, ctx, cfg_tr[2])
         triton_decode(view(d, 0), sp, ch, acc[0], ml[0], cfg_tr[0], cfg_tr[1])
         torch.cuda.synchronize()
@@ -295,17 +297,18 @@ def main():
         del conts
         gb = lambda t: nbytes / t / 1e3
         best_other = min(t_tr, t_sdpa)
-        print("%4d x %-5d %8.0f | %7.1f (%5.0f, %3.0f%%)   | %7.1f (%3.0f%%) %-9s | %7.1f (%3.0f%%)          | %.2fx%s"
-              % (B, ctx, kvb / 1e6, t_ours, gb(t_ours), 100 * gb(t_ours) / copy, t_tr, 100 * gb(t_tr) / copy,
+        print("%4d x %-5d %8.0f | %7.1f (%5.0f, %3.0f%%) best %7.1f | %7.1f (%3.0f%%) %-9s | %7.1f (%3.0f%%)          | %.2fx%s"
+              % (B, ctx, kvb / 1e6, t_ours, gb(t_ours), 100 * gb(t_ours) / copy, t_sweep, t_tr, 100 * gb(t_tr) / copy,
                  "%d/%d/%d" % cfg_tr, t_sdpa, 100 * gb(t_sdpa) / copy, best_other / t_ours,
                  "" if err < 2e-3 and err_tr < 2e-3 else "  ERR ours %.1e triton %.1e" % (err, err_tr)),
               flush=True)
-        results["shapes"].append(dict(batch=B, ctx=ctx, kv_mb=kvb / 1e6, ours_us=t_ours, triton_us=t_tr,
+        results["shapes"].append(dict(batch=B, ctx=ctx, kv_mb=kvb / 1e6, ours_us=t_ours, ours_swept_us=t_sweep,
+                                      ours_swept_cfg=cfg_ours,
+                                      triton_us=t_tr,
                                       triton_cfg=cfg_tr, sdpa_us=t_sdpa, ours_gbps=gb(t_ours),
                                       rel_err_ours=float(err), rel_err_triton=float(err_tr), splits=splits))
-        del d, acc, ml, qs
+        del d, acc, ml, qs, q0, ref
         torch.cuda.empty_cache()
-    results["chosen"] = dict(variant=best_var, blocks_per_sm=best_per_sm)
     if args.out:
         json.dump(results, open(args.out, "w"), indent=1)
 

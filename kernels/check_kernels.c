@@ -371,7 +371,7 @@ int main(int argc, char **argv)
 				}
 			}
 	if (!quick) {
-		static const char *const variants[] = {"e8_s2", "e8_s3", "e16_s4", "e16_s2"};
+		static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4", "e16_s4", "e16_s2"};
 		for (int bf = 0; bf < 2; bf++)
 			for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 				struct decode_case c = {batch, 8, 4, 128, bf, lens, 0, variants[v], 0, 1};

@@ -52,6 +52,8 @@ __device__ __forceinline__ __nv_bfloat16 from_float(float x, __nv_bfloat16) { re
 // loads), the G heads' scores are summed across the group with shuffles, and the online
 // softmax rescales only when a page raises the running maximum.
 
+#define BT_BLOCK 32 /* page ids fetched at a time */
+
 template <typename T, int D, int G, int EPT, int S>
 __device__ __forceinline__ void decode(const kck_decode_params &p)
 {
@@ -72,13 +74,22 @@ __device__ __forceinline__ void decode(const kck_decode_params &p)
 
 	// Wait for whoever wrote q and the cache (the KV write of this step).
 	cudaGridDependencySynchronize();
-	const int ctx = p.context_lens[b];
+	// Page ids come from shared memory, 32 at a time, each block of them fetched by cp.async
+	// with the pages 32 earlier: a page's copy never waits on a block-table load. The first
+	// block is read beside the context length, not after it.
+	__shared__ int32_t bt_s[2][BT_BLOCK];
 	const int start = split * p.chunk;
+	const int first_page = start / KCK_PAGE;
+	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + first_page;
+	const int bt_left = p.bt_stride - first_page; // entries of the row from here
+	if (threadIdx.x < BT_BLOCK)
+		bt_s[0][threadIdx.x] = threadIdx.x < bt_left ? bt[threadIdx.x] : 0;
+	const int ctx = p.context_lens[b];
 	const int end = min(ctx, start + p.chunk);
+	__syncthreads();
 	if (start >= end)
 		return; // past this request's context: the reduce counts its own splits
-	const int first_page = start / KCK_PAGE, pages = (end - start + KCK_PAGE - 1) / KCK_PAGE;
-	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + first_page;
+	const int pages = (end - start + KCK_PAGE - 1) / KCK_PAGE;
 	const size_t page_elems = (size_t)p.num_kv_heads * KCK_PAGE * D;
 	const unsigned char *kbase = reinterpret_cast<const unsigned char *>(
 		reinterpret_cast<const T *>(p.k_cache) + (size_t)kvh * KCK_PAGE * D);
@@ -87,7 +98,12 @@ __device__ __forceinline__ void decode(const kck_decode_params &p)
 
 	auto issue = [&](int i) {
 		if (i < pages) {
-			const size_t off = (size_t)bt[i] * page_elems * sizeof(T);
+			if (i % BT_BLOCK == 0 && threadIdx.x < BT_BLOCK) { /* the next block of page ids */
+				const int n = i + BT_BLOCK + (int)threadIdx.x;
+				if (n < pages)
+					__pipeline_memcpy_async(&bt_s[(i / BT_BLOCK + 1) % 2][threadIdx.x], bt + n, 4);
+			}
+			const size_t off = (size_t)bt_s[(i / BT_BLOCK) % 2][i % BT_BLOCK] * page_elems * sizeof(T);
 			unsigned char *sk = smem[i % S][0], *sv = smem[i % S][1];
 #pragma unroll
 			for (int c = threadIdx.x; c < CHUNKS; c += KCK_THREADS) {
@@ -259,27 +275,54 @@ __device__ __forceinline__ void decode(const kck_decode_params &p)
 }
 
 // ---- reduce: the splits of each (request, head) into the output -----------------------------
+//
+// One block a (request, head). Each split's weight is worked out once, by one thread, and
+// kept in shared memory; the sums over splits then issue all their loads at once. (A first
+// version had every thread walk the splits' maxima and sums in turn: a chain of dependent
+// loads that made it as slow as the decode kernel on short contexts: Nsight Compute, H100.)
+
+#define MAX_SPLITS 64 /* kck_decode_plan never asks for more */
+
+__device__ __forceinline__ float block_reduce(float v, bool is_max, float *scratch)
+{
+#pragma unroll
+	for (int off = 16; off > 0; off >>= 1) {
+		const float o = __shfl_xor_sync(0xffffffffu, v, off);
+		v = is_max ? fmaxf(v, o) : v + o;
+	}
+	if (threadIdx.x % 32 == 0)
+		scratch[threadIdx.x / 32] = v;
+	__syncthreads();
+	v = scratch[0];
+#pragma unroll
+	for (int w = 1; w < KCK_THREADS / 32; w++)
+		v = is_max ? fmaxf(v, scratch[w]) : v + scratch[w];
+	__syncthreads();
+	return v;
+}
 
 template <typename T, int D> __device__ __forceinline__ void reduce(const kck_decode_params &p)
 {
+	__shared__ float weight[MAX_SPLITS], scratch[KCK_THREADS / 32];
 	const int h = blockIdx.x, b = blockIdx.y, H = gridDim.x;
 	cudaGridDependencySynchronize(); // the decode kernel's partial results
 	const int ctx = p.context_lens[b];
-	const int ns = min(p.num_splits, (ctx + p.chunk - 1) / p.chunk);
+	const int ns = min(min(p.num_splits, MAX_SPLITS), (ctx + p.chunk - 1) / p.chunk);
 	const size_t base = ((size_t)b * H + h) * p.num_splits;
-	const float *ml = p.part_ml + base * 2;
-	float mx = NEG_BIG;
-	for (int s = 0; s < ns; s++)
-		mx = fmaxf(mx, ml[2 * s]);
-	float L = 0.f;
-	for (int s = 0; s < ns; s++)
-		L = fmaf(ml[2 * s + 1], exp2f(ml[2 * s] - mx), L);
-	const float inv = 1.f / L;
+	const int t = threadIdx.x;
+	const float m = t < ns ? p.part_ml[(base + t) * 2] : NEG_BIG;
+	const float l = t < ns ? p.part_ml[(base + t) * 2 + 1] : 0.f;
+	const float mx = block_reduce(m, true, scratch);
+	const float w = t < ns ? exp2f(m - mx) : 0.f;
+	if (t < MAX_SPLITS)
+		weight[t] = w;
+	const float inv = 1.f / block_reduce(l * w, false, scratch); // its barrier publishes weight[]
 	cudaTriggerProgrammaticLaunchCompletion();
-	for (int d = threadIdx.x; d < D; d += KCK_THREADS) {
+	for (int d = t; d < D; d += KCK_THREADS) {
 		float A = 0.f;
+#pragma unroll 8
 		for (int s = 0; s < ns; s++)
-			A = fmaf(p.part_acc[(base + s) * D + d], exp2f(ml[2 * s] - mx), A);
+			A = fmaf(p.part_acc[(base + s) * D + d], weight[s], A);
 		reinterpret_cast<T *>(p.out)[((size_t)b * H + h) * D + d] = from_float(A * inv, T());
 	}
 }
@@ -324,9 +367,9 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 #define KCK_DEFAULTS(TN, T, D, S)                                                                  \
 	KCK_DECODE(TN, T, D, 1, 8, S) KCK_DECODE(TN, T, D, 2, 8, S) KCK_DECODE(TN, T, D, 4, 8, S)
 #define KCK_PER_TYPE(TN, T)                                                                        \
-	KCK_DEFAULTS(TN, T, 64, 4) KCK_DEFAULTS(TN, T, 128, 4) KCK_DEFAULTS(TN, T, 256, 2)         \
-	KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)                           \
-	KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                          \
+	KCK_DEFAULTS(TN, T, 64, 2) KCK_DEFAULTS(TN, T, 64, 3) KCK_DEFAULTS(TN, T, 128, 2)         \
+	KCK_DEFAULTS(TN, T, 128, 3) KCK_DEFAULTS(TN, T, 256, 2)                                    \
+	KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2) \
 	KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)

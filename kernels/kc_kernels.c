@@ -86,7 +86,9 @@ static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, u
 	return (int)cuLaunchKernelEx(&cfg, f, args, NULL);
 }
 
-/* Blocks per SM the decode plan aims at: 4 fit by registers (128 a thread, 128 threads). */
+/* The plan, from bench.py's sweep on the H100 (docs/kernels.md): with at least two
+ * (request, KV head) pairs a SM there is enough work without splitting; with fewer, split to
+ * about 4 blocks a SM, in chunks of at least 64 tokens, at most 64 splits. */
 #define PLAN_BLOCKS_PER_SM 4
 #define MAX_SPLITS 64
 #define MIN_SPLIT_TOKENS 64
@@ -95,7 +97,7 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 		     int *chunk)
 {
 	int pairs = batch * num_kv_heads;
-	int want = (PLAN_BLOCKS_PER_SM * k->sm_count + pairs - 1) / pairs;
+	int want = pairs >= 2 * k->sm_count ? 1 : (PLAN_BLOCKS_PER_SM * k->sm_count + pairs - 1) / pairs;
 	int most = (max_context + MIN_SPLIT_TOKENS - 1) / MIN_SPLIT_TOKENS;
 	if (want > most)
 		want = most;
@@ -109,19 +111,23 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 	*num_splits = (max_context + c - 1) / c;
 }
 
-/* The decode variant a build serves with (elements a thread, pages in flight): chosen from
- * bench.py's measurements (docs/kernels.md). d256 keeps two pages in flight: four would pass
- * the 48 KB of static shared memory. */
+/* The decode variant (elements a thread, pages in flight), from bench.py's sweep on the H100
+ * (docs/kernels.md): split launches (few, short blocks) do best with two pages in flight, one
+ * block a (request, head) with three. d256 stays at two: more would pass the 48 KB of static
+ * shared memory. */
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
 	       const struct kck_decode_params *p, CUstream s, int use_pdl)
 {
-	return kck_decode_variant(k, dt, head_dim, group, head_dim == 256 ? "e8_s2" : "e8_s4", p, s, use_pdl);
+	const char *variant = head_dim == 256 || p->num_splits > 1 ? "e8_s2" : "e8_s3";
+	return kck_decode_variant(k, dt, head_dim, group, variant, p, s, use_pdl);
 }
 
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *var,
 		       const struct kck_decode_params *p, CUstream s, int use_pdl)
 {
 	const char *tn = dt == KCK_BF16 ? "bf16" : "f16";
+	if (p->num_splits < 1 || p->num_splits > MAX_SPLITS || p->chunk % KCK_PAGE)
+		return CUDA_ERROR_INVALID_VALUE; /* the reduce kernel combines at most MAX_SPLITS */
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%s", tn, head_dim, group, var);
 	int r = launch(k, lookup(k, name), (unsigned)p->num_splits, (unsigned)p->num_kv_heads, (unsigned)p->batch,

@@ -20,3 +20,16 @@ __attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim,
 				      scale_log2};
 	return kck_decode_variant(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, variant, &p, (CUstream)stream, pdl);
 }
+
+/* The defaults a caller gets: kck_decode_plan's splits, kck_decode's variant. */
+__attribute__((visibility("default"))) int kck_py_decode_default(int bf16, int head_dim, int group, void *q, void *kc,
+								  void *vc, void *bt, void *lens, void *out, void *acc,
+								  void *ml, int batch, int kv_heads, int bt_stride,
+								  int max_context, float scale_log2, void *stream, int pdl)
+{
+	int splits, chunk;
+	kck_decode_plan(&k, batch, kv_heads, max_context, &splits, &chunk);
+	struct kck_decode_params p = {q, kc, vc, bt, lens, out, acc, ml, batch, kv_heads, bt_stride, splits, chunk,
+				      scale_log2};
+	return kck_decode(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, &p, (CUstream)stream, pdl);
+}

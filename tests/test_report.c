@@ -185,6 +185,15 @@ Test(cli, report_text_of_the_demo)
 	cr_assert(strstr(out, "do_not_specialize=[\"max_len\"]"), "%s", out);
 }
 
+Test(cli, report_compares_runs)
+{
+	/* two models in one process (each with its Triton cache index): before and after */
+	char *clean = record("drv_client", (const char *[]){"threads", "1", "10", NULL});
+	cr_assert_eq(run_cli((const char *[]){"report", DEMO, clean, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "comparing 2 runs"), "%s", out);
+	cr_assert(strstr(out, "fill_mask ") && strstr(out, "specialization churn") && strstr(out, "(absent)"), "%s", out);
+}
+
 Test(cli, check_fails_on_churn_and_passes_clean)
 {
 	cr_assert_eq(run_cli((const char *[]){"check", DEMO, NULL}, out, sizeof(out)), 1);

@@ -5,7 +5,7 @@ TB := $(BUILD)/tests
 TLIB := $(TB)/lib
 TBIN := $(TB)/bin
 TEST_PLAIN_CFLAGS := -std=c11 -g -O1 -Wall -Wextra -Werror -D_GNU_SOURCE -I$(CUDA_HOME)/include
-TEST_SRC := $(wildcard tests/test_*.c) tests/kct.c
+TEST_SRC := $(wildcard tests/test_*.c) tests/kct.c tests/fuzz/fuzz_one.c
 TEST_RUNNER := $(TB)/kcprof-tests
 # The analyzer's objects the tests call directly (everything but main).
 ANALYZER_LIB_OBJ := $(filter-out $(BUILD)/analyzer/main.o,$(ANALYZER_OBJ))
@@ -48,7 +48,7 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
 	$(TBIN)/ptxas
 
-$(TEST_RUNNER): $(TEST_SRC) tests/kct.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS)
+$(TEST_RUNNER): $(TEST_SRC) tests/kct.h tests/fuzz/fuzz_one.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS)
 	@mkdir -p $(TB)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(TEST_SRC) $(ANALYZER_LIB_OBJ) $(BUILD)/libkccommon.a \
 		$(LDFLAGS) -lcriterion -lelf -lzstd -llz4 -lm -lpthread
@@ -83,3 +83,16 @@ $(TB)/bench/harness: tests/bench/harness.c
 
 bench: all $(TBIN)/drv_client $(TB)/bench/gen_trace $(TB)/bench/harness
 	BUILD=$(BUILD) tests/bench/run.sh
+
+# ---- fuzzing (make fuzz FUZZ_SECONDS=300): libFuzzer over the readers and the analyzer ------
+FUZZ_SECONDS ?= 120
+FUZZ_SRC := tests/fuzz/fuzz_trace.c tests/fuzz/fuzz_one.c $(COMMON_SRC) $(filter-out analyzer/main.c,$(ANALYZER_SRC))
+build/fuzz/fuzz_trace: $(FUZZ_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang -std=c11 -g -O1 -D_GNU_SOURCE -I$(CUDA_HOME)/include -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-o $@ $(FUZZ_SRC) -lelf -lzstd -llz4 -lm -lpthread
+
+fuzz: build/fuzz/fuzz_trace
+	@mkdir -p build/fuzz/new
+	build/fuzz/fuzz_trace -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+		-artifact_prefix=tests/fuzz/corpus/crash- build/fuzz/new tests/fuzz/corpus

@@ -81,7 +81,7 @@ fi # SKIP_RECORDER
 if [ -x build/kernels/check_kernels ]; then
 	timeout 120 build/kernels/check_kernels >"$OUT/logs/check_kernels.txt" 2>&1
 	rc=$?
-	grep -c '^PASS' "$OUT/logs/check_kernels.txt" | xargs -I{} say "kernels: {} checks passed, exit $rc"
+	say "kernels: $(grep -c '^PASS' "$OUT/logs/check_kernels.txt") checks passed, exit $rc"
 	grep '^FAIL' "$OUT/logs/check_kernels.txt" | tee -a "$SUMMARY"
 	[ $rc -eq 0 ] || say "FAIL check_kernels exit $rc: $(tail -2 "$OUT/logs/check_kernels.txt" | tr '\n' ' ')"
 	for tool in memcheck racecheck; do
