@@ -79,6 +79,27 @@ Test(report, triton_divisibility_and_fixed)
 	kca_model_free(&m);
 }
 
+Test(report, nvrtc_trace_recorded_on_the_gpu)
+{
+	/* tests/progs/nvrtc_client.c against the H100's driver: a -D per request */
+	struct kca_model m;
+	load(&m, "examples/traces/nvrtc-define");
+	const struct kca_family *f = family(&m, "fill_mask");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 5);
+	cr_assert_eq(f->loads, 6);
+	cr_assert_eq(f->launches, 6);
+	cr_assert_eq(f->front_end, KCA_FE_NVRTC);
+	cr_assert(f->churn);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_str_eq(ch.changes[0].name, "MAX_LEN");
+	cr_assert_str_eq(ch.changes[0].values[4], "504");
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
 static char *record(const char *prog_name, const char *const *args)
 {
 	char *dir = kct_tmpdir();
