@@ -137,7 +137,9 @@ struct kc_strlist {
 	X(2, REFUSED, "refused")         /* another tool holds CUPTI (Nsight, a profiler) */    \
 	X(3, YIELDED, "yielded")         /* the program's profiler asked: kcprof let go */      \
 	X(4, RESUMED, "resumed")         /* the program's profiler let go: kcprof took it back */ \
-	X(5, DISABLED, "disabled")       /* KCPROF_CUPTI=0 */
+	X(5, DISABLED, "disabled")       /* KCPROF_CUPTI=0 */                                   \
+	X(6, LAUNCHES_OFF, "launches_off") /* launch callbacks off: the hooks see every launch */ \
+	X(7, LAUNCHES_ON, "launches_on") /* launch callbacks back on: launches only CUPTI sees */
 
 #define KC_ROLES(X)                                                                              \
 	X(0, CUDA, "cuda")         /* a process that touched the CUDA driver */                 \

@@ -49,6 +49,7 @@ static struct kcp_func *_Atomic func_list;
 static uint32_t func_next_id = 1;
 static _Atomic uint32_t func_gen = 1;
 static _Atomic uint64_t last_flush_ns;
+static _Atomic uint64_t hooked_launches; /* in ticks of FLUSH_TICK, see kcp_launch_note */
 static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct cache_slot {
@@ -291,6 +292,9 @@ void kcp_launch_note(const struct kcp_launch *l, CUresult result)
 	if (KCP_UNLIKELY(kcp_cfg.full_launches))
 		record_full_launch(f, l, result);
 	if (KCP_UNLIKELY(++kcp_tls.launch_tick >= FLUSH_TICK)) {
+		/* launches through hooks, counted a tick at a time (CUPTI's policy reads them) */
+		if (l->path != KC_PATH_CUPTI)
+			atomic_fetch_add_explicit(&hooked_launches, FLUSH_TICK, memory_order_relaxed);
 		kcp_tls.launch_tick = 0;
 		kcp_launch_flush(0);
 	}
@@ -381,6 +385,8 @@ void kcp_launch_flush(int force)
 	else if (tls_lbuf)
 		lbuf_write(tls_lbuf);
 	pthread_mutex_unlock(&flush_lock);
+	if (!force)
+		kcp_cupti_launch_policy(now, atomic_load_explicit(&hooked_launches, memory_order_relaxed));
 }
 
 uint64_t kcp_launch_total(void)

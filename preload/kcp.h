@@ -255,5 +255,8 @@ void kcp_exec_capture_env(void);
 void kcp_cupti_start(void);
 void kcp_cupti_atexit(void);
 void kcp_cupti_atfork_child(void);
+/* From the launch path's periodic check: switch CUPTI's launch callbacks off while the hooks
+ * see every launch (see cupti.c). */
+void kcp_cupti_launch_policy(uint64_t now, uint64_t hooked_launches);
 
 #endif

@@ -347,6 +347,38 @@ Test(preload, cupti_yields_to_a_profiler_opened_locally)
 	cr_assert_eq(r->cupti[2], KC_CUPTI_RESUMED);
 }
 
+/* CUPTI's launch callbacks cost ~0.5 us a launch: off while the hooks see every launch. */
+static struct kct_result *run_cupti_mode(const char *mode, const char *n)
+{
+	char *dir = kct_tmpdir();
+	char cupti[4200];
+	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data_env, cupti, "KCPROF_FLUSH_MS=1", NULL};
+	const char *argv[] = {prog("drv_client"), mode, n, NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return kct_read(dir);
+}
+
+Test(preload, cupti_launch_callbacks_off_when_hooks_see_all)
+{
+	struct kct_result *r = run_cupti_mode("busy", "3000000");
+	cr_assert_eq(r->ncupti, 2);
+	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED);
+	cr_assert_eq(r->cupti[1], KC_CUPTI_LAUNCHES_OFF);
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 3000000, "still every launch counted");
+}
+
+Test(preload, cupti_launch_callbacks_stay_for_unhooked_launches)
+{
+	struct kct_result *r = run_cupti_mode("mixed", "1000000");
+	cr_assert_eq(r->ncupti, 1, "subscribed only: no switch-off while CUPTI sees launches alone");
+	uint16_t paths;
+	cr_assert_eq(kct_launches(r, "kern_add", &paths, NULL), 2000000);
+	cr_assert_eq(paths, KC_PATH_SYMBOL | KC_PATH_CUPTI);
+}
+
 Test(preload, output_matches_a_run_without_recorder)
 {
 	/* Same exit status and output with and without the recorder. */

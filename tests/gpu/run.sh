@@ -58,27 +58,33 @@ gcc -O2 -I"$CUDA_HOME/include" tests/gpu/launch_bench.c -o "$OUT/launch_bench" -
 LIB=$(dirname "$(readlink -f "$KCPROF")")/libkcprof.so
 # Host time of the launch call itself (batches of 64, GPU drained between batches):
 # 7 processes of each kind, alternating; the medians and their difference.
+# KCPROF_FLUSH_MS=100: CUPTI's launch callbacks switch off (the hooks see every launch) within
+# the benchmark's first tenth of a second, as within a server's first second.
 for i in 1 2 3 4 5 6 7; do
 	"$OUT/launch_bench" >>"$OUT/logs/bench_bare.txt"
 	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_CUPTI=0 "$OUT/launch_bench" >>"$OUT/logs/bench_hooked.txt"
-	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench "$OUT/launch_bench" >>"$OUT/logs/bench_cupti.txt"
+	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 "$OUT/launch_bench" >>"$OUT/logs/bench_cupti.txt"
 done
 med() { sort -n "$1" | awk '{a[NR]=$2} END {print a[int((NR+1)/2)]}'; }
 for f in bare hooked cupti; do sed -i 's/^ns_per_launch /x /' "$OUT/logs/bench_$f.txt"; done
 b=$(med "$OUT/logs/bench_bare.txt"); h=$(med "$OUT/logs/bench_hooked.txt"); c=$(med "$OUT/logs/bench_cupti.txt")
 say "bench cuLaunchKernel host ns/call (median of 7 processes): bare $b, hooks $h (+$(awk "BEGIN{print $h-$b}")), hooks+CUPTI $c (+$(awk "BEGIN{print $c-$b}"))"
-for i in 1 2 3 4 5; do
+for i in 1 2 3 4 5 6 7 8 9; do
 	python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_bare.txt"
-	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_rec.txt"
+	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_rec.txt"
 done
-lb=$(python3 -c "import json,statistics;print(round(statistics.median(json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_bare.txt'))))")
-lr=$(python3 -c "import json,statistics;print(round(statistics.median(json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_rec.txt'))))")
-say "bench Triton launch loop (median of 5 processes): bare $lb/s, recorded $lr/s ($(awk "BEGIN{printf \"%+.2f\", ($lr-$lb)*100/$lb}")%)"
+say "bench Triton launch loop, 9 processes each, alternating: $(python3 -c "
+import json, statistics
+b = [json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_bare.txt')]
+r = [json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_rec.txt')]
+print('bare median %.0f/s, recorded median %.0f/s, recorded/bare median of pairs %.3f (pairs %s)' % (
+    statistics.median(b), statistics.median(r), statistics.median(x / y for x, y in zip(r, b)),
+    ' '.join('%.2f' % (x / y) for x, y in zip(r, b))))")"
 
 fi # SKIP_RECORDER
 
 # ---- the reference kernels: correctness, sanitizers, the PDL chain, the decode comparison ----
-if [ -x build/kernels/check_kernels ]; then
+if [ -x build/kernels/check_kernels ] && [ "${SKIP_KERNELS:-0}" != 1 ]; then
 	timeout 120 build/kernels/check_kernels >"$OUT/logs/check_kernels.txt" 2>&1
 	rc=$?
 	say "kernels: $(grep -c '^PASS' "$OUT/logs/check_kernels.txt") checks passed, exit $rc"

@@ -12,6 +12,7 @@
  *   drv_client loadfile PATH      cuModuleLoad of a file
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
  *   drv_client busy N             N launches (overhead benchmark)
+ *   drv_client mixed N            N launches by symbol and N only CUPTI sees, interleaved
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -333,6 +334,18 @@ static int mode_busy(long n)
 	return 0;
 }
 
+static int mode_mixed(long n)
+{
+	CUfunction f = load_add();
+	CUresult (*ilaunch)(CUfunction, unsigned, unsigned);
+	*(void **)&ilaunch = dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_internal_launch");
+	for (long i = 0; i < n; i++) {
+		cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL);
+		ilaunch(f, 1, 64);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -361,6 +374,8 @@ int main(int argc, char **argv)
 		rc = mode_exec(argv + 2);
 	} else if (strcmp(mode, "busy") == 0 && argc > 2) {
 		rc = mode_busy(atol(argv[2]));
+	} else if (strcmp(mode, "mixed") == 0 && argc > 2) {
+		rc = mode_mixed(atol(argv[2]));
 	} else {
 		fprintf(stderr, "drv_client: bad mode %s\n", mode);
 		return 2;
