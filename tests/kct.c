@@ -172,6 +172,8 @@ static void read_one(const char *path, struct kct_result *res)
 				o->errors = s->errors;
 				o->attrs = s->attrs;
 				o->other_shapes = s->other_shapes;
+				o->first_ns = s->first_ns;
+				o->last_ns = s->last_ns;
 				o->path = s->path;
 				o->nshapes = s->nshapes;
 				memcpy(o->shapes, s->shapes, s->nshapes * sizeof(struct kc_shape));

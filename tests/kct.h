@@ -27,7 +27,7 @@ struct kct_func {
 };
 struct kct_stats {
 	uint32_t pid, func_id;
-	uint64_t count, errors, attrs, other_shapes;
+	uint64_t count, errors, attrs, other_shapes, first_ns, last_ns;
 	uint16_t path, nshapes;
 	struct kc_shape shapes[KC_MAX_SHAPES];
 };

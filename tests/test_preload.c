@@ -121,6 +121,11 @@ Test(preload, threads_count_exactly)
 	struct kct_result *r = kct_read(dir);
 	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 40000);
 	cr_assert_eq(r->lost, 0);
+	for (int i = 0; i < r->nstats; i++) {
+		cr_assert_gt(r->stats[i].first_ns, 0);
+		cr_assert_geq(r->stats[i].last_ns, r->stats[i].first_ns, "last seen after first seen");
+		cr_assert_gt(r->stats[i].last_ns, r->stats[i].first_ns, "many launches: last seen later");
+	}
 }
 
 Test(preload, fork_child_writes_its_own_trace)
