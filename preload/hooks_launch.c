@@ -446,7 +446,7 @@ static inline CUresult launch_common(struct kcp_launch *l, CUresult r)
 	return r;
 }
 
-CUresult kcp_launch_kernel(struct kcp_call call, CUfunction f, unsigned int gridDimX,
+__attribute__((always_inline)) inline CUresult kcp_launch_kernel(struct kcp_call call, CUfunction f, unsigned int gridDimX,
 			   unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX,
 			   unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes,
 			   CUstream hStream, void **kernelParams, void **extra)
@@ -469,7 +469,7 @@ CUresult kcp_launch_kernel(struct kcp_call call, CUfunction f, unsigned int grid
 	return launch_common(&l, r);
 }
 
-CUresult kcp_launch_kernel_ex(struct kcp_call call, const CUlaunchConfig *config, CUfunction f,
+__attribute__((always_inline)) inline CUresult kcp_launch_kernel_ex(struct kcp_call call, const CUlaunchConfig *config, CUfunction f,
 			      void **kernelParams, void **extra)
 {
 	__typeof__(&cuLaunchKernelEx) real = KCP_REAL(call, cuLaunchKernelEx);
@@ -489,7 +489,7 @@ CUresult kcp_launch_kernel_ex(struct kcp_call call, const CUlaunchConfig *config
 	return launch_common(&l, r);
 }
 
-CUresult kcp_launch_cooperative(struct kcp_call call, CUfunction f, unsigned int gridDimX,
+__attribute__((always_inline)) inline CUresult kcp_launch_cooperative(struct kcp_call call, CUfunction f, unsigned int gridDimX,
 				unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX,
 				unsigned int blockDimY, unsigned int blockDimZ,
 				unsigned int sharedMemBytes, CUstream hStream, void **kernelParams)
