@@ -107,6 +107,8 @@ static void session_add_data(struct session *s, const void *data, size_t size, u
 		return;
 	if (kind == KC_IMAGE_UNKNOWN)
 		kind = kc_image_detect(data, size);
+	if (kind == KC_IMAGE_PTX) /* PTX is its text: the same hash as at a load or NVRTC's output */
+		size = strnlen(data, size);
 	uint64_t h = kc_hash64(data, size);
 	kcp_image_store(data, size, h, kind);
 	char buf[40], hex[17];

@@ -3,14 +3,18 @@
  * A launch costs a per-thread cache lookup of the function, one atomic add (the count) and a
  * shape compare, and every 1024 launches of a thread a clock read to see whether counts are
  * due on disk. Last-seen times are taken at those flushes (within KCPROF_FLUSH_MS).
- * Counts are cumulative per function and written as LAUNCH_STATS records at most every
- * KCPROF_FLUSH_MS, and at module unload, fork, CUPTI hand-over and exit. Functions are never
+ * Counts are cumulative per function and written as LAUNCH_STATS records every KCPROF_FLUSH_MS
+ * (by a flusher thread, and by launching threads when it is late), and at module unload, fork,
+ * CUPTI hand-over and exit: a process killed with SIGKILL loses at most one period of counts. Functions are never
  * freed, so a pointer from the cache stays valid; a handle the driver reuses for another
  * function (after an unload) gets a new function id and bumps the cache generation.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include <string.h>
 #include <uthash.h>
 
@@ -59,6 +63,8 @@ struct cache_slot {
 	uint32_t gen;
 };
 static __thread struct cache_slot fcache[CACHE_SLOTS] __attribute__((tls_model("initial-exec")));
+
+static void flusher_start(void);
 
 /* ---- function records --------------------------------------------------------------------- */
 
@@ -279,6 +285,8 @@ void kcp_launch_note(const struct kcp_launch *l, CUresult result)
 	struct kcp_func *f = func_for_launch(l->func, l->name, l->path);
 	if (KCP_UNLIKELY(!f))
 		return;
+	if (KCP_UNLIKELY(atomic_load_explicit(&f->count, memory_order_relaxed) == 0))
+		flusher_start(); /* a function's first launch: rare, and then once a process */
 	/* No clock read here (8 ns on the H100 host): the last-seen time is set at flush, when the
 	 * count has moved since the last one; the first launch alone reads the clock. */
 	if (KCP_UNLIKELY(atomic_fetch_add_explicit(&f->count, 1, memory_order_relaxed) == 0)) {
@@ -365,13 +373,18 @@ static void write_stats(struct kcp_func *f)
 void kcp_launch_flush(int force)
 {
 	uint64_t now = kcp_coarse_ns();
-	if (!force && now - atomic_load_explicit(&last_flush_ns, memory_order_relaxed) < kcp_cfg.flush_ns)
+	/* an eighth of slack: the coarse clock ticks in ms, and the flusher wakes just on time */
+	if (!force && now - atomic_load_explicit(&last_flush_ns, memory_order_relaxed) < kcp_cfg.flush_ns - kcp_cfg.flush_ns / 8)
 		return;
 	/* Never make a launching thread wait: whoever holds the lock is flushing already. */
 	if (force)
 		pthread_mutex_lock(&flush_lock);
 	else if (pthread_mutex_trylock(&flush_lock) != 0)
 		return;
+	if (!force && atomic_load(&kcp_state) != KCP_READY) { /* the flusher, racing the exit */
+		pthread_mutex_unlock(&flush_lock);
+		return;
+	}
 	atomic_store(&last_flush_ns, now);
 	for (struct kcp_func *f = atomic_load(&func_list); f; f = f->next) {
 		if (atomic_load_explicit(&f->count, memory_order_relaxed) == f->flushed_count)
@@ -400,6 +413,47 @@ uint64_t kcp_launch_total(void)
 	for (struct kcp_func *f = atomic_load(&func_list); f; f = f->next)
 		n += atomic_load_explicit(&f->count, memory_order_relaxed);
 	return n;
+}
+
+/* ---- the flusher: counts reach the disk on time however slowly a program launches --------- */
+
+/* A thread that wakes every KCPROF_FLUSH_MS and flushes, so that a killed process leaves its
+ * counts as of a moment ago (the launch path itself checks only every 1024 launches). It blocks
+ * every signal: the program's handlers never run on it. Started at the first launch of each
+ * process (a forked child starts its own). */
+static pid_t flusher_pid;
+
+static void *flusher(void *arg)
+{
+	(void)arg;
+	kcp_tls.guard = 1; /* nothing it calls may come back through the hooks */
+	while (atomic_load(&kcp_state) == KCP_READY) {
+		struct timespec ts = {(time_t)(kcp_cfg.flush_ns / 1000000000ull), (long)(kcp_cfg.flush_ns % 1000000000ull)};
+		nanosleep(&ts, NULL);
+		if (atomic_load(&kcp_state) == KCP_READY)
+			kcp_launch_flush(0);
+	}
+	return NULL;
+}
+
+static void flusher_start(void)
+{
+	pid_t pid = getpid();
+	if (flusher_pid == pid)
+		return;
+	flusher_pid = pid;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_t t;
+	if (pthread_create(&t, &attr, flusher, NULL) != 0)
+		kc_log(KC_LOG_INFO, DOMAIN, "no flusher thread: counts reach the disk every 1024 launches");
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void kcp_launch_atfork_prepare(void)

@@ -37,7 +37,7 @@ char *kct_tmpdir(void)
 	return t;
 }
 
-static int run(const char *dir, const char *const *env, const char *const *argv, int preload)
+static pid_t spawn(const char *dir, const char *const *env, const char *const *argv, int preload)
 {
 	char logpath[4096];
 	snprintf(logpath, sizeof(logpath), "%s.log", dir ? dir : "/tmp/kct-plain");
@@ -72,10 +72,19 @@ static int run(const char *dir, const char *const *env, const char *const *argv,
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	int status;
-	waitpid(pid, &status, 0);
+	return pid;
+}
+
+static int run(const char *dir, const char *const *env, const char *const *argv, int preload)
+{
+	pid_t pid = spawn(dir, env, argv, preload);
+	int status = -1;
+	if (pid > 0)
+		waitpid(pid, &status, 0);
 	return status;
 }
+
+pid_t kct_spawn(const char *dir, const char *const *env, const char *const *argv) { return spawn(dir, env, argv, 1); }
 
 int kct_run(const char *dir, const char *const *env, const char *const *argv) { return run(dir, env, argv, 1); }
 int kct_run_plain(const char *const *env, const char *const *argv) { return run(NULL, env, argv, 0); }

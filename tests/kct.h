@@ -4,6 +4,7 @@
 #define KCT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../common/kc_trace.h"
 
@@ -66,6 +67,8 @@ char *kct_tmpdir(void);       /* a fresh directory under <build>/tests/tmp */
  * entries (NULL-terminated, may be NULL). Returns the wait status. Output goes to
  * dir/../<name>.log. */
 int kct_run(const char *dir, const char *const *env, const char *const *argv);
+/* The same, not waiting: returns the child's pid (or -1). */
+pid_t kct_spawn(const char *dir, const char *const *env, const char *const *argv);
 /* The same without the recorder. */
 int kct_run_plain(const char *const *env, const char *const *argv);
 struct kct_result *kct_read(const char *dir);

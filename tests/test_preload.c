@@ -1,6 +1,7 @@
 /* test_preload.c - the recorder against the stand-in driver: every path a program takes to
  * the driver, threads, fork, exec, NVRTC, CUPTI, and that the program sees no difference. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -392,4 +393,121 @@ Test(preload, output_matches_a_run_without_recorder)
 	int with = kct_run(dir, base_env(), argv);
 	int without = kct_run_plain(base_env(), argv);
 	cr_assert_eq(with, without);
+}
+
+Test(preload, nvjitlink_links_recorded)
+{
+	/* The real nvJitLink links NVRTC's PTX to a cubin (no GPU needed); the stand-in driver
+	 * loads it. Each link is a compile whose output is the image the driver then loaded. */
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("nvrtc_client"), "link", "2", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nvrtc_client link failed, see %s.log", dir);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncompiles, 6, "3 NVRTC compiles and 3 links: %d", r->ncompiles);
+	int links = 0;
+	for (int i = 0; i < r->ncompiles; i++) {
+		const struct kct_compile *c = &r->compiles[i];
+		if (c->tool != KC_TOOL_NVJITLINK)
+			continue;
+		cr_assert_eq(c->result, 0);
+		cr_assert_str_eq(c->options, "-arch=sm_90");
+		char want[40], hex[17];
+		snprintf(want, sizeof(want), "%s.ptx", kc_hash_hex(r->compiles[i - 1].output_hash, hex));
+		cr_assert_str_eq(c->inputs, want, "the link's input is NVRTC's PTX: %s, want %s", c->inputs, want);
+		cr_assert_neq(c->output_hash, 0);
+		cr_assert_eq(r->loads[links].hash, c->output_hash, "the driver loaded the linked cubin");
+		cr_assert_eq(r->loads[links].kind, KC_IMAGE_CUBIN);
+		links++;
+	}
+	cr_assert_eq(links, 3);
+	cr_assert_eq(kct_launches(r, "fill_mask", NULL, NULL), 3);
+}
+
+Test(preload, killed_process_keeps_its_counts)
+{
+	/* kill -9 runs no exit handler: the flusher thread has put the counts on disk already,
+	 * although the program launches nothing after its first 5000. */
+	char *dir = kct_tmpdir();
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data_env, "KCPROF_CUPTI=0", "KCPROF_FLUSH_MS=50", NULL};
+	const char *argv[] = {prog("drv_client"), "hang", "5000", NULL};
+	pid_t pid = kct_spawn(dir, env, argv);
+	cr_assert_gt(pid, 0);
+	char logpath[4300];
+	snprintf(logpath, sizeof(logpath), "%s.log", dir);
+	int ready = 0;
+	for (int i = 0; i < 500 && !ready; i++) { /* up to 5 s under the sanitizers */
+		size_t n;
+		char *log = kct_read_file(logpath, &n);
+		ready = log && strstr(log, "sleeping");
+		free(log);
+		usleep(10000);
+	}
+	cr_assert(ready, "drv_client never got to its sleep");
+	usleep(400000); /* 8 flush periods */
+	kill(pid, SIGKILL);
+	int st;
+	waitpid(pid, &st, 0);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->files, 1);
+	cr_assert_eq(r->problems, 0, "every record whole");
+	cr_assert_eq(r->nends, 0, "no END: the process was killed");
+	cr_assert_eq(r->nloads, 1);
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5000);
+}
+
+Test(preload, missing_cupti_warns_once_and_runs_on)
+{
+	char *dir = kct_tmpdir();
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data_env, "KCPROF_CUPTI_LIB=/nonexistent/libcupti.so", NULL};
+	const char *argv[] = {prog("drv_client"), "paths", "symbol", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program is unaffected");
+	struct kct_result *r = kct_read(dir);
+	check_scenario(r, KC_PATH_SYMBOL);
+	cr_assert_eq(r->ncupti, 1);
+	cr_assert_eq(r->cupti[0], KC_CUPTI_UNAVAILABLE, "the trace says CUPTI was missing");
+	char logpath[4300];
+	snprintf(logpath, sizeof(logpath), "%s.log", dir);
+	size_t n;
+	char *log = kct_read_file(logpath, &n);
+	cr_assert_not_null(log);
+	char *first = strstr(log, "libcupti not found");
+	cr_assert_not_null(first, "a warning: %s", log);
+	cr_assert_null(strstr(first + 1, "libcupti not found"), "only one warning");
+	free(log);
+}
+
+Test(preload, cupti_13_2_keeps_both_subscribers)
+{
+	/* CUPTI 13.2 lets tools that allow it share: kcprof subscribes allowing others, the
+	 * program's profiler does too, and kcprof need not let go. */
+	char *dir = kct_tmpdir();
+	const char *env[] = {"FAKE_CUPTI_VERSION=130200", NULL};
+	const char *argv[] = {prog("cupti_client"), "multi", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the profiler got its 4 launches (exit %d)",
+		  WEXITSTATUS(st));
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncupti, 1, "subscribed, never yielded: %d events", r->ncupti);
+	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED);
+	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 12, "kcprof saw all 3 + 4 + 5");
+}
+
+Test(preload, cupti_13_2_yields_to_an_exclusive_profiler)
+{
+	/* On 13.2 a profiler that does not allow others (cuptiSubscribe) still gets CUPTI. */
+	char *dir = kct_tmpdir();
+	const char *env[] = {"FAKE_CUPTI_VERSION=130200", NULL};
+	const char *argv[] = {prog("cupti_client"), NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d", WEXITSTATUS(st));
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncupti, 3);
+	cr_assert_eq(r->cupti[1], KC_CUPTI_YIELDED);
+	cr_assert_eq(r->cupti[2], KC_CUPTI_RESUMED);
+	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 8);
 }

@@ -28,7 +28,7 @@ $(TBIN)/drv_client: tests/progs/drv_client.c $(TLIB)/libcuda.so.1
 
 $(TBIN)/nvrtc_client: tests/progs/nvrtc_client.c $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
-	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc $(TEST_RPATH)
+	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc -lnvJitLink $(TEST_RPATH)
 
 $(TBIN)/cupti_client: tests/progs/cupti_client.c $(TLIB)/libcuda.so.1 $(TLIB)/libcupti.so.13 $(TLIB)/libprofiler.so
 	@mkdir -p $(TBIN)

@@ -42,7 +42,7 @@ struct fake_function {
 #define MOD_MAGIC 0x6d6f6431u
 #define FN_MAGIC 0x666e6331u
 
-static uint64_t total_launches;
+static uint64_t total_launches, ptsz_launches;
 static unsigned next_module_id = 1;
 
 /* ---- the stand-in CUPTI's hook -------------------------------------------------------------
@@ -375,6 +375,7 @@ EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned 
 EXPORT CUresult cuLaunchKernel_ptsz(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
 				    unsigned by, unsigned bz, unsigned smem, CUstream s, void **kp, void **ex)
 {
+	__atomic_fetch_add(&ptsz_launches, 1, __ATOMIC_RELAXED);
 	LAUNCH_BODY(cuLaunchKernel_ptsz);
 }
 
@@ -545,5 +546,6 @@ EXPORT CUresult fake_internal_get_function(CUfunction *hfunc, CUmodule hmod, con
 	API_EXIT(cuModuleGetFunction, &p, NULL, r);
 }
 
+EXPORT uint64_t fake_ptsz_launches(void) { return __atomic_load_n(&ptsz_launches, __ATOMIC_RELAXED); }
 EXPORT uint64_t fake_total_launches(void) { return __atomic_load_n(&total_launches, __ATOMIC_RELAXED); }
 EXPORT uint64_t fake_function_launches(CUfunction f) { return ((struct fake_function *)f)->launches; }

@@ -4,9 +4,13 @@
  * RTLD_LOCAL (libprofiler.c) and the program itself does not link libcupti.
  *   3 launches (kcprof sees them through CUPTI), then the program subscribes: 4 launches
  *   its profiler must see, then it unsubscribes: 5 launches kcprof sees again.
- * All launches go through the internal path: only CUPTI sees them. */
+ * All launches go through the internal path: only CUPTI sees them.
+ * cupti_client multi subscribes as a CUPTI 13.2 tool that lets others stay
+ * (cuptiSubscribe_v2, allowMultipleSubscribers). */
 #include <dlfcn.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cuda.h>
 #include <cupti.h>
@@ -23,17 +27,36 @@ static void CUPTIAPI profiler_cb(void *ud, CUpti_CallbackDomain d, CUpti_Callbac
 }
 
 #ifndef PROFILER_LOCAL
+static int multi;
+
+/* CUPTI 13.2's params; the 13.0 headers end at oldSubscriberSize. */
+struct params_v132 {
+	size_t structSize;
+	const char *subscriberName;
+	char *oldSubscriberName;
+	size_t oldSubscriberSize;
+	uint8_t allowMultipleSubscribers;
+	uint8_t padding[7];
+};
+
 static CUptiResult direct_start(CUpti_SubscriberHandle *sub, CUpti_CallbackFunc cb)
 {
-	CUptiResult r = cuptiSubscribe(sub, cb, NULL);
+	struct params_v132 p = {.structSize = sizeof(p), .subscriberName = "cupti_client", .allowMultipleSubscribers = 1};
+	CUptiResult r = multi ? cuptiSubscribe_v2(sub, cb, NULL, (CUpti_SubscriberParams *)&p)
+			      : cuptiSubscribe(sub, cb, NULL);
 	if (r == CUPTI_SUCCESS)
 		cuptiEnableCallback(1, *sub, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel);
 	return r;
 }
 #endif
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
+#ifndef PROFILER_LOCAL
+	multi = argc > 1 && strcmp(argv[1], "multi") == 0;
+#endif
 	CUptiResult (*start)(CUpti_SubscriberHandle *, CUpti_CallbackFunc);
 	CUptiResult (*stop)(CUpti_SubscriberHandle);
 #ifdef PROFILER_LOCAL

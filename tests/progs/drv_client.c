@@ -13,6 +13,7 @@
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
  *   drv_client busy N             N launches (overhead benchmark)
  *   drv_client mixed N            N launches by symbol and N only CUPTI sees, interleaved
+ *   drv_client hang N             N launches, then sleeps (to be killed)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -334,6 +336,19 @@ static int mode_busy(long n)
 	return 0;
 }
 
+static int mode_hang(long n)
+{
+	CUfunction f = load_add();
+	for (long i = 0; i < n; i++)
+		cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL);
+	fprintf(stderr, "drv_client: launched, sleeping\n");
+	/* No launches from here: only the flusher thread can bring the counts to the disk. */
+	struct timespec ts = {10, 0};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	return 0;
+}
+
 static int mode_mixed(long n)
 {
 	CUfunction f = load_add();
@@ -358,6 +373,16 @@ int main(int argc, char **argv)
 		struct api a;
 		fill_api(&a, argv[2]);
 		scenario(&a);
+		if (strcmp(argv[2], "procaddr_ptds") == 0) {
+			/* the per-thread-stream entry point must be the one that ran */
+			uint64_t (*ptsz)(void);
+			*(void **)&ptsz = dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_ptsz_launches");
+			if (ptsz() != 16) {
+				fprintf(stderr, "drv_client: %lu launches reached cuLaunchKernel_ptsz, want 16\n",
+					(unsigned long)ptsz());
+				failures++;
+			}
+		}
 	} else if (strcmp(mode, "threads") == 0 && argc > 3) {
 		rc = mode_threads(atoi(argv[2]), atoi(argv[3]));
 	} else if (strcmp(mode, "fork") == 0) {
@@ -374,6 +399,8 @@ int main(int argc, char **argv)
 		rc = mode_exec(argv + 2);
 	} else if (strcmp(mode, "busy") == 0 && argc > 2) {
 		rc = mode_busy(atol(argv[2]));
+	} else if (strcmp(mode, "hang") == 0 && argc > 2) {
+		rc = mode_hang(atol(argv[2]));
 	} else if (strcmp(mode, "mixed") == 0 && argc > 2) {
 		rc = mode_mixed(atol(argv[2]));
 	} else {

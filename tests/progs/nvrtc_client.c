@@ -1,12 +1,15 @@
 /* nvrtc_client.c - a real NVRTC compile per request with a -D constant that changes, as a
  * server that bakes a request's length into its kernel: nvrtc_client N compiles N variants
  * (MAX_LEN = 500..500+N-1), then variant 500 once more, loads each PTX in the (stand-in)
- * driver and launches it once. */
+ * driver and launches it once. nvrtc_client link N does the same through nvJitLink: each PTX
+ * linked to an sm_90 cubin, and the cubin loaded. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <cuda.h>
+#include <nvJitLink.h>
 #include <nvrtc.h>
+#include <string.h>
 
 static const char *source =
 	"extern \"C\" __global__ void fill_mask(int *mask, int n)\n"
@@ -17,6 +20,26 @@ static const char *source =
 
 /* The kernel is given the mask buffer it writes. */
 static CUdeviceptr mask;
+static int use_jitlink;
+
+/* PTX to an sm_90 cubin, as a program that links device code at run time. */
+static char *link_cubin(const char *ptx, size_t size)
+{
+	nvJitLinkHandle h;
+	const char *opts[] = {"-arch=sm_90"};
+	size_t n = 0;
+	char *cubin = NULL;
+	if (nvJitLinkCreate(&h, 1, opts) != NVJITLINK_SUCCESS)
+		return NULL;
+	if (nvJitLinkAddData(h, NVJITLINK_INPUT_PTX, ptx, size, "fill_mask.ptx") == NVJITLINK_SUCCESS &&
+	    nvJitLinkComplete(h) == NVJITLINK_SUCCESS && nvJitLinkGetLinkedCubinSize(h, &n) == NVJITLINK_SUCCESS &&
+	    (cubin = malloc(n)) && nvJitLinkGetLinkedCubin(h, cubin) != NVJITLINK_SUCCESS) {
+		free(cubin);
+		cubin = NULL;
+	}
+	nvJitLinkDestroy(&h);
+	return cubin;
+}
 
 static int compile_and_run(int max_len)
 {
@@ -36,6 +59,15 @@ static int compile_and_run(int max_len)
 	char *ptx = malloc(size);
 	nvrtcGetPTX(prog, ptx);
 	nvrtcDestroyProgram(&prog);
+	if (use_jitlink) {
+		char *cubin = link_cubin(ptx, size);
+		free(ptx);
+		if (!cubin) {
+			fprintf(stderr, "nvrtc_client: nvJitLink failed\n");
+			return 1;
+		}
+		ptx = cubin;
+	}
 	CUmodule m;
 	CUfunction f;
 	int elems = 128;
@@ -51,6 +83,10 @@ static int compile_and_run(int max_len)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "link") == 0) {
+		use_jitlink = 1;
+		argv++, argc--;
+	}
 	int n = argc > 1 ? atoi(argv[1]) : 4;
 	CUdevice dev;
 	CUcontext ctx;
