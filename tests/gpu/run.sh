@@ -52,26 +52,41 @@ gcc -O2 -I"$CUDA_HOME/include" tests/progs/nvrtc_client.c -o "$OUT/nvrtc_client"
 # The same client the CPU tests run against the stand-in, here against the real driver.
 case_run nvrtc "$OUT/nvrtc_client" 5
 
-# ---- overhead: alternate with and without the recorder, best of 5 rounds each ----------
+# ---- overhead: alternate with and without the recorder ----------------------------------
+# Every benchmark process is pinned to one core (PIN), so that pairs differ by the recorder and
+# not by where the scheduler put them.
+PIN=""
+command -v taskset >/dev/null && PIN="taskset -c 3"
 gcc -O2 -I"$CUDA_HOME/include" tests/gpu/launch_bench.c -o "$OUT/launch_bench" -L"$CUDA_HOME/lib64/stubs" -lcuda \
 	2>>"$OUT/logs/build.err"
 LIB=$(dirname "$(readlink -f "$KCPROF")")/libkcprof.so
-# Host time of the launch call itself (batches of 64, GPU drained between batches):
-# 7 processes of each kind, alternating; the medians and their difference.
-# KCPROF_FLUSH_MS=100: CUPTI's launch callbacks switch off (the hooks see every launch) within
-# the benchmark's first tenth of a second, as within a server's first second.
+# 1. The stand-in driver (`make carry` brings it): the hook's own cost on this host's CPU,
+#    with nothing of the driver's ~2 us in the way.
+if [ -x build/tests/bin/drv_client ] && [ -x build/tests/bench/harness ]; then
+	N=4000000
+	out=$(KCT_DATA=tests/data LD_LIBRARY_PATH=$PWD/build/tests/lib KCPROF_CUPTI=0 $PIN build/tests/bench/harness 9 -- \
+		build/tests/bin/drv_client busy $N --vs env LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench-standin \
+		build/tests/bin/drv_client busy $N 2>&1)
+	echo "$out" >"$OUT/logs/bench_standin.txt"
+	say "bench stand-in driver, $N launches, 9 pairs pinned: $(echo "$out" | awk -v n=$N '/^A:/ {a=$3} /^B:/ {b=$3} END {printf "bare %.1f ns/launch, recorded %.1f ns/launch, recorder adds %.1f ns", a*1e9/n, b*1e9/n, (b-a)*1e9/n}')"
+fi
+# 2. The real driver: host time of the launch call itself (batches of 64, GPU drained between
+#    batches), 7 processes of each kind alternating; the medians and their difference.
+#    KCPROF_FLUSH_MS=100: CUPTI's launch callbacks switch off (the hooks see every launch)
+#    within the benchmark's first tenth of a second, as within a server's first second.
 for i in 1 2 3 4 5 6 7; do
-	"$OUT/launch_bench" >>"$OUT/logs/bench_bare.txt"
-	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_CUPTI=0 "$OUT/launch_bench" >>"$OUT/logs/bench_hooked.txt"
-	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 "$OUT/launch_bench" >>"$OUT/logs/bench_cupti.txt"
+	$PIN "$OUT/launch_bench" >>"$OUT/logs/bench_bare.txt"
+	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_CUPTI=0 $PIN "$OUT/launch_bench" >>"$OUT/logs/bench_hooked.txt"
+	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 $PIN "$OUT/launch_bench" >>"$OUT/logs/bench_cupti.txt"
 done
 med() { sort -n "$1" | awk '{a[NR]=$2} END {print a[int((NR+1)/2)]}'; }
 for f in bare hooked cupti; do sed -i 's/^ns_per_launch /x /' "$OUT/logs/bench_$f.txt"; done
 b=$(med "$OUT/logs/bench_bare.txt"); h=$(med "$OUT/logs/bench_hooked.txt"); c=$(med "$OUT/logs/bench_cupti.txt")
 say "bench cuLaunchKernel host ns/call (median of 7 processes): bare $b, hooks $h (+$(awk "BEGIN{print $h-$b}")), hooks+CUPTI $c (+$(awk "BEGIN{print $c-$b}"))"
+# 3. A Triton launch loop, 9 processes of each kind alternating, pinned.
 for i in 1 2 3 4 5 6 7 8 9; do
-	python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_bare.txt"
-	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_rec.txt"
+	$PIN python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_bare.txt"
+	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 $PIN python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_rec.txt"
 done
 say "bench Triton launch loop, 9 processes each, alternating: $(python3 -c "
 import json, statistics
@@ -79,7 +94,10 @@ b = [json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_bare.txt')]
 r = [json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_rec.txt')]
 print('bare median %.0f/s, recorded median %.0f/s, recorded/bare median of pairs %.3f (pairs %s)' % (
     statistics.median(b), statistics.median(r), statistics.median(x / y for x, y in zip(r, b)),
-    ' '.join('%.2f' % (x / y) for x, y in zip(r, b))))")"
+    ' '.join('%.3f' % (x / y) for x, y in zip(r, b))))
+added = $h - $b
+print('     the hooks add %.0f ns to a launch the loop makes every %.0f ns: %.2f%% of its throughput' % (
+    added, 1e9 / statistics.median(b), 100 * added * statistics.median(b) / 1e9))")"
 
 fi # SKIP_RECORDER
 
