@@ -174,6 +174,8 @@ static void read_one(const char *path, struct kct_result *res)
 					o = &res->stats[i];
 			if (!o && res->nstats < KCT_MAX)
 				o = &res->stats[res->nstats++];
+			if (o && o->pid == pid && o->func_id == s->func_id && s->count < o->count)
+				res->count_decreases++;
 			if (o) { /* cumulative: the last one holds the totals */
 				o->pid = pid;
 				o->func_id = s->func_id;

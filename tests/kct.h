@@ -52,6 +52,7 @@ struct kct_proc {
 struct kct_result {
 	int nprocs, nloads, nfuncs, nstats, ncompiles, ncupti, nunloads, nends, nlaunches, problems, files;
 	uint64_t lost;
+	int count_decreases; /* a function's LAUNCH_STATS count below its previous one */
 	struct kct_proc procs[16];
 	struct kct_load loads[KCT_MAX];
 	struct kct_func funcs[KCT_MAX];

@@ -129,6 +129,27 @@ Test(preload, threads_count_exactly)
 	}
 }
 
+Test(preload, counts_exact_through_thread_churn_and_flushes)
+{
+	/* Threads hold their counts; slots change hands (24 functions, 16 slots), threads end and
+	 * their blocks serve the next wave, while flushes read every thread's every millisecond:
+	 * no launch lost or counted twice, and no count ever goes back. */
+	char *dir = kct_tmpdir();
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data_env, "KCPROF_CUPTI=0", "KCPROF_FLUSH_MS=1", NULL};
+	const char *argv[] = {prog("drv_client"), "churn", "3", "6", "24000", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->problems, 0);
+	cr_assert_eq(r->nends, 1);
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 3 * 6 * 24000);
+	for (int i = 0; i < r->nstats; i++)
+		cr_assert_eq(r->stats[i].count, 3 * 6 * 24000 / 24, "function %u: %lu launches", r->stats[i].func_id,
+			     (unsigned long)r->stats[i].count);
+	cr_assert_eq(r->count_decreases, 0, "counts are cumulative");
+}
+
 Test(preload, fork_child_writes_its_own_trace)
 {
 	char *dir = kct_tmpdir();

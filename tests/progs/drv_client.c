@@ -14,6 +14,8 @@
  *   drv_client busy N             N launches (overhead benchmark)
  *   drv_client mixed N            N launches by symbol and N only CUPTI sees, interleaved
  *   drv_client hang N             N launches, then sleeps (to be killed)
+ *   drv_client churn W T K        W waves of T threads, each K launches cycling over 24
+ *                                 functions (more than a thread's cache holds)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -224,6 +226,32 @@ static int mode_threads(int n, int k)
 	return 0;
 }
 
+#define CHURN_FUNCS 24
+static CUfunction churn_funcs[CHURN_FUNCS];
+
+static void *churn_main(void *p)
+{
+	int k = *(int *)p;
+	for (int i = 0; i < k; i++)
+		CHECK(cuLaunchKernel(churn_funcs[i % CHURN_FUNCS], 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL),
+		      CUDA_SUCCESS);
+	return NULL;
+}
+
+static int mode_churn(int waves, int n, int k)
+{
+	for (int i = 0; i < CHURN_FUNCS; i++)
+		churn_funcs[i] = load_add();
+	pthread_t th[64];
+	for (int w = 0; w < waves; w++) {
+		for (int i = 0; i < n && i < 64; i++)
+			pthread_create(&th[i], NULL, churn_main, &k);
+		for (int i = 0; i < n && i < 64; i++)
+			pthread_join(th[i], NULL);
+	}
+	return 0;
+}
+
 static int mode_fork(void)
 {
 	CUfunction f = load_add();
@@ -385,6 +413,8 @@ int main(int argc, char **argv)
 		}
 	} else if (strcmp(mode, "threads") == 0 && argc > 3) {
 		rc = mode_threads(atoi(argv[2]), atoi(argv[3]));
+	} else if (strcmp(mode, "churn") == 0 && argc > 4) {
+		rc = mode_churn(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	} else if (strcmp(mode, "fork") == 0) {
 		rc = mode_fork();
 	} else if (strcmp(mode, "internal") == 0) {
