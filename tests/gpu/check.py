@@ -84,6 +84,14 @@ def main():
         report(len(nv) == 6 and len(outs) == 5, case, f"{len(nv)} NVRTC compiles, {len(outs)} distinct outputs; "
                f"options {[c['options'][0] for c in nv]}")
         report(total["fill_mask"] == 6, case, f"fill_mask launched {total['fill_mask']} times (6 made)")
+    elif case == "nvjitlink":
+        nv = [c for c in compiles if c["tool"] == "nvjitlink"]
+        outs = [c["output_hash"] for c in nv]
+        loaded = [l["hash"] for l in loads]
+        report(len(nv) == 4 and outs == loaded, case,
+               f"{len(nv)} nvJitLink links; the driver loaded the linked cubins: {outs == loaded} "
+               f"(kinds {sorted({l['kind'] for l in loads})})")
+        report(total["fill_mask"] == 4, case, f"fill_mask launched {total['fill_mask']} times (4 made)")
     elif case == "profiler":
         report(said.get("gpu_events", 0) > 0, case, f"torch.profiler saw {said.get('gpu_events')} GPU events")
         # kineto keeps its subscription to the end: kcprof yields and may never resume.

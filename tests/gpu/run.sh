@@ -47,10 +47,11 @@ case_run torch_compile python3 tests/gpu/torch_compile.py
 case_run profiler python3 tests/gpu/profiler.py
 
 gcc -O2 -I"$CUDA_HOME/include" tests/progs/nvrtc_client.c -o "$OUT/nvrtc_client" \
-	-L"$CUDA_HOME/lib64/stubs" -lcuda -L"$CUDA_HOME/lib64" -lnvrtc -Wl,-rpath,"$CUDA_HOME/lib64" \
+	-L"$CUDA_HOME/lib64/stubs" -lcuda -L"$CUDA_HOME/lib64" -lnvrtc -lnvJitLink -Wl,-rpath,"$CUDA_HOME/lib64" \
 	2>"$OUT/logs/build.err" || say "FAIL build nvrtc_client: $(head -3 "$OUT/logs/build.err")"
 # The same client the CPU tests run against the stand-in, here against the real driver.
 case_run nvrtc "$OUT/nvrtc_client" 5
+case_run nvjitlink "$OUT/nvrtc_client" link 3
 
 # ---- overhead: alternate with and without the recorder ----------------------------------
 # Every benchmark process is pinned to one core (PIN), so that pairs differ by the recorder and
