@@ -63,6 +63,17 @@ def main():
         ptxas = [c for c in compiles if c["tool"] == "exec" and "ptxas" in c["name"]]
         report(len(ptxas) >= said["expect"]["fill_mask"]["variants"], case,
                f"{len(ptxas)} ptxas children recorded")
+    elif case == "triton_autotune":
+        e = said["expect"]
+        v = variants(ev, "scale_rows")
+        report(v == e["scale_rows"]["variants"], case,
+               f"scale_rows: {v} variants (script has {e['scale_rows']['variants']} configs)")
+        report(total["scale_rows"] >= e["scale_rows"]["min_launches"], case,
+               f"scale_rows: {total['scale_rows']} launches (the script's {e['scale_rows']['min_launches']} "
+               f"and the autotuner's benchmarking)")
+        v = variants(ev, "scale_rows_fixed")
+        report(v == 1 and total["scale_rows_fixed"] == e["scale_rows_fixed"]["launches"], case,
+               f"scale_rows_fixed: {v} variant, {total['scale_rows_fixed']} launches")
     elif case == "torch_eager":
         want = said["expect"]["add_launches"]
         hits = {n: c for n, c in total.items() if c == want}

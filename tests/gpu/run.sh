@@ -42,6 +42,8 @@ case_run() {
 if [ "${SKIP_RECORDER:-0}" != 1 ]; then
 case_run triton_constexpr python3 tests/gpu/triton_constexpr.py
 cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_constexpr/triton-cache" 2>/dev/null
+case_run triton_autotune python3 tests/gpu/triton_autotune.py
+cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_autotune/triton-cache" 2>/dev/null
 case_run torch_eager python3 tests/gpu/torch_eager.py
 case_run torch_compile python3 tests/gpu/torch_compile.py
 case_run profiler python3 tests/gpu/profiler.py
