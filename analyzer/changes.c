@@ -92,6 +92,112 @@ static void change_set(struct kca_change *ch, unsigned v, const char *value)
 		ch->values[v] = kca_xstrdup(value);
 }
 
+#define PART_SEP '\x1f'
+
+/* A name used by several constants (range(0, n, BLOCK) makes 0 and BLOCK at BLOCK's place):
+ * every value kept, in order; squeeze_parts keeps the ones that differ between variants. */
+static void change_add(struct kca_change *ch, unsigned v, const char *value)
+{
+	if (v >= ch->nvalues)
+		return;
+	if (!ch->values[v]) {
+		ch->values[v] = kca_xstrdup(value);
+		return;
+	}
+	size_t n = strlen(ch->values[v]), m = strlen(value);
+	ch->values[v] = kca_xrealloc(ch->values[v], n + m + 2);
+	ch->values[v][n] = PART_SEP;
+	memcpy(ch->values[v] + n + 1, value, m + 1);
+}
+
+static unsigned count_parts(const char *s)
+{
+	unsigned n = 1;
+	for (; *s; s++)
+		n += *s == PART_SEP;
+	return n;
+}
+
+/* The i-th part of s (length in *len). */
+static const char *part_at(const char *s, unsigned i, size_t *len)
+{
+	for (; i && s; i--) {
+		s = strchr(s, PART_SEP);
+		s = s ? s + 1 : NULL;
+	}
+	if (!s)
+		return NULL;
+	const char *e = strchr(s, PART_SEP);
+	*len = e ? (size_t)(e - s) : strlen(s);
+	return s;
+}
+
+static void squeeze_parts(struct kca_changes *c)
+{
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		struct kca_change *ch = &c->changes[i];
+		unsigned nparts = 0, same_count = 1, multi = 0;
+		for (unsigned v = 0; v < ch->nvalues; v++) {
+			if (!ch->values[v])
+				continue;
+			unsigned n = count_parts(ch->values[v]);
+			multi |= n > 1;
+			same_count &= !nparts || n == nparts;
+			nparts = n;
+		}
+		if (!multi)
+			continue;
+		/* with as many values in every variant: only the positions that differ */
+		uint8_t keep[64] = {0};
+		unsigned kept = 0;
+		for (unsigned k = 0; same_count && k < nparts && k < 64; k++) {
+			const char *first = NULL;
+			size_t flen = 0;
+			for (unsigned v = 0; v < ch->nvalues && !keep[k]; v++) {
+				size_t len;
+				const char *x = ch->values[v] ? part_at(ch->values[v], k, &len) : NULL;
+				if (!x)
+					continue;
+				if (!first)
+					first = x, flen = len;
+				else if (len != flen || memcmp(first, x, len) != 0)
+					keep[k] = 1;
+			}
+			kept += keep[k];
+		}
+		for (unsigned v = 0; v < ch->nvalues; v++) {
+			char *x = ch->values[v];
+			if (!x)
+				continue;
+			char *src = kca_xstrdup(x), *o = x;
+			unsigned n = count_parts(src);
+			for (unsigned k = 0; k < n; k++) {
+				size_t len;
+				const char *part = part_at(src, k, &len);
+				if (kept && !(k < 64 && keep[k]))
+					continue;
+				/* BLOCK as the step of a range and the end of an arange: one value */
+				int seen = 0;
+				for (unsigned j = 0; j < k && !seen; j++) {
+					size_t jl;
+					const char *pj = part_at(src, j, &jl);
+					seen = (!kept || (j < 64 && keep[j])) && jl == len && memcmp(pj, part, len) == 0;
+				}
+				if (seen)
+					continue;
+				if (o != x)
+					*o++ = ',';
+				memmove(o, part, len);
+				o += len;
+				if (!kept) /* all alike: the first says it */
+					break;
+			}
+			*o = '\0';
+			free(src);
+		}
+	}
+}
+
 /* Keep only entries whose values differ between variants. */
 static void keep_differing(struct kca_changes *c)
 {
@@ -220,6 +326,40 @@ static int ident_at(const char *file, int line, int col, char *out, size_t cap)
 	return rc;
 }
 
+/* Is the def (at `def_line`, line number `line`) under a @triton.autotune? Decorators are the
+ * lines above it that start with '@', with their continuation lines (a config list spans many). */
+static void find_autotune(const char *text, const char *def_line, const char *path, int line,
+			  struct kca_changes *out)
+{
+	const char *p = def_line;
+	int depth = 0; /* brackets closed below, walking up: open ones above belong to a decorator */
+	for (int l = line - 1; l >= 1 && line - l < 200; l--) {
+		const char *end = p - 1; /* the '\n' ending line l */
+		if (end < text)
+			return;
+		const char *start = end;
+		while (start > text && start[-1] != '\n')
+			start--;
+		for (const char *q = start; q < end; q++) {
+			depth += *q == ')' || *q == ']';
+			depth -= *q == '(' || *q == '[';
+		}
+		const char *s = start;
+		while (s < end && isspace((unsigned char)*s))
+			s++;
+		if (depth <= 0 && *s != '@' && s < end && *s != '#')
+			return; /* code that is not a decorator: above the decorators */
+		if (*s == '@' && depth <= 0) {
+			depth = 0;
+			if (memmem(s, (size_t)(end - s), "autotune", 8)) {
+				snprintf(out->autotune_where, sizeof(out->autotune_where), "%s:%d", path, l);
+				return;
+			}
+		}
+		p = start;
+	}
+}
+
 /* The kernel's def at file:line, its parameter list, and which are tl.constexpr. */
 static void read_def(const char *file, int line, struct kca_changes *out, char constexprs[][64], int *nconst)
 {
@@ -262,6 +402,7 @@ static void read_def(const char *file, int line, struct kca_changes *out, char c
 			sig[k] = '\0';
 			snprintf(out->kernel_def, sizeof(out->kernel_def), "%s", sig);
 			snprintf(out->def_where, sizeof(out->def_where), "%s:%d", path, line);
+			find_autotune(text, p, path, line, out);
 			/* parameters: split the top level of (...) on commas */
 			const char *s = open + 1;
 			while (s < close && *nconst < 16) {
@@ -332,38 +473,43 @@ static void triton_variant(struct kca_changes *c, const struct kca_family *f, un
 			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, name, NULL, nvar), v, "no");
 			a = e;
 		}
-		/* constants: arith.constant <v> / dense<v>, keyed by where they are used */
-		for (const char *p = text; (p = strstr(p, "arith.constant ")) != NULL; p++) {
-			const char *q = p + 15;
-			if (strncmp(q, "dense<", 6) == 0)
-				q += 6;
-			char value[64];
-			int k = 0;
-			while ((isalnum((unsigned char)*q) || *q == '-' || *q == '.' || *q == '+') && k < 63)
-				value[k++] = *q++;
-			value[k] = '\0';
-			const char *eol = strchr(p, '\n');
-			const char *lp = strstr(p, "loc(#loc");
-			if (!k || !lp || (eol && lp > eol))
-				continue;
-			const char *idp = lp + 8;
-			int id = isdigit((unsigned char)*idp) ? (int)strtol(idp, NULL, 10) : 0;
-			struct loc *l = loc_find(&t, id);
-			if (!l || !l->line)
-				continue;
-			char key[160], where[PATH_MAX + 32], ident[64] = "";
-			char src[PATH_MAX];
-			if (kca_find_source(l->file, src, sizeof(src)) < 0)
-				snprintf(src, sizeof(src), "%s", l->file);
-			snprintf(where, sizeof(where), "%s:%d", src, l->line);
-			if (ident_at(l->file, l->line, l->col, ident, sizeof(ident)) == 0)
-				snprintf(key, sizeof(key), "%s", ident);
-			else
-				snprintf(key, sizeof(key), "constant at line %d col %d", l->line, l->col);
-			struct kca_change *ch = change_get(c, KCA_CHANGE_CONSTANT, key, where, nvar);
-			for (int i = 0; i < *nconst; i++)
-				ch->is_param |= strcmp(constexprs[i], key) == 0;
-			change_set(ch, v, value);
+		/* constants: arith.constant <v> / dense<v>, and the end of a tl.arange (a block size:
+		 * Triton gives the constants that range() takes no location), keyed by where they
+		 * are used */
+		static const char *const ops[] = {"arith.constant ", "tt.make_range {end = "};
+		for (unsigned op = 0; op < sizeof(ops) / sizeof(ops[0]); op++) {
+			for (const char *p = text; (p = strstr(p, ops[op])) != NULL; p++) {
+				const char *q = p + strlen(ops[op]);
+				if (strncmp(q, "dense<", 6) == 0)
+					q += 6;
+				char value[64];
+				int k = 0;
+				while ((isalnum((unsigned char)*q) || *q == '-' || *q == '.' || *q == '+') && k < 63)
+					value[k++] = *q++;
+				value[k] = '\0';
+				const char *eol = strchr(p, '\n');
+				const char *lp = strstr(p, "loc(#loc");
+				if (!k || !lp || (eol && lp > eol))
+					continue;
+				const char *idp = lp + 8;
+				int id = isdigit((unsigned char)*idp) ? (int)strtol(idp, NULL, 10) : 0;
+				struct loc *l = loc_find(&t, id);
+				if (!l || !l->line)
+					continue;
+				char key[160], where[PATH_MAX + 32], ident[64] = "";
+				char src[PATH_MAX];
+				if (kca_find_source(l->file, src, sizeof(src)) < 0)
+					snprintf(src, sizeof(src), "%s", l->file);
+				snprintf(where, sizeof(where), "%s:%d", src, l->line);
+				if (ident_at(l->file, l->line, l->col, ident, sizeof(ident)) == 0)
+					snprintf(key, sizeof(key), "%s", ident);
+				else
+					snprintf(key, sizeof(key), "constant at line %d col %d", l->line, l->col);
+				struct kca_change *ch = change_get(c, KCA_CHANGE_CONSTANT, key, where, nvar);
+				for (int i = 0; i < *nconst; i++)
+					ch->is_param |= strcmp(constexprs[i], key) == 0;
+				change_add(ch, v, value);
+			}
 		}
 		free(t.locs);
 		free(text);
@@ -540,6 +686,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	free(first_ptx);
 	if (any_triton)
 		fix_equals_one(out);
+	squeeze_parts(out);
 	keep_differing(out);
 	ptx_tokens(out);
 	/* Named parameters first, then the rest in the order found. */
@@ -599,8 +746,17 @@ void kca_values_summary(const struct kca_change *c, char *buf, size_t cap)
 		int consecutive = 1;
 		for (unsigned i = 1; i < nd; i++)
 			consecutive &= vals[i] == vals[i - 1] + 1;
-		n = (size_t)snprintf(buf, cap, "%u values, %lld..%lld%s", nd, vals[0], vals[nd - 1],
-				     consecutive ? "" : " (not consecutive)");
+		if (consecutive || nd > 6) {
+			n = (size_t)snprintf(buf, cap, "%u values, %lld..%lld%s", nd, vals[0], vals[nd - 1],
+					     consecutive ? "" : " (not consecutive)");
+		} else { /* a few apart (block sizes, warp counts): each one, in order */
+			for (unsigned i = 0; i < nd && n < cap; i++) {
+				int w = snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", vals[i]);
+				if (w < 0)
+					break;
+				n += (size_t)w;
+			}
+		}
 		free(vals);
 		return;
 	}

@@ -31,6 +31,7 @@ struct kca_changes {
 	unsigned nchanges;
 	char kernel_def[512]; /* "fill_mask(mask_ptr, n, MAX_LEN: tl.constexpr, ...)" */
 	char def_where[512];  /* file:line of the def */
+	char autotune_where[512]; /* file:line of a @triton.autotune on the def, "" if none */
 };
 
 void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct kca_changes *out);

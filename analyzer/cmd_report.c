@@ -121,10 +121,12 @@ void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char
 	if (f->verdict == KCA_FINE)
 		return;
 	if (f->verdict == KCA_AUTOTUNE_SWEEP) {
+		const char *at = ch->autotune_where, *base = strrchr(at, '/');
 		snprintf(buf, cap,
-			 "the autotuner built %u configs of %s: tune once offline and launch the chosen "
+			 "the autotuner%s%s%s built %u configs of %s: tune once offline and launch the chosen "
 			 "triton.Config directly on the hot path (autotune's wrapper also costs host time on "
 			 "every call)",
+			 *at ? " (@triton.autotune at " : "", *at ? (base ? base + 1 : at) : "", *at ? ")" : "",
 			 f->nvariants, f->name);
 		return;
 	}

@@ -213,8 +213,9 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		int config_only = ch.nchanges > 0;
 		for (unsigned i = 0; i < ch.nchanges; i++)
 			config_only &= ch.changes[i].kind == KCA_CHANGE_CONFIG;
+		int autotuned = ch.autotune_where[0] != 0;
 		kca_changes_free(&ch);
-		if (config_only)
+		if (config_only || autotuned)
 			f->verdict = KCA_AUTOTUNE_SWEEP;
 		else if (f->nvariants >= 3 && median_launches(f) <= 8)
 			f->verdict = KCA_SPECIALIZATION_CHURN;

@@ -11,6 +11,7 @@
 #include "../analyzer/changes.h"
 #include "../analyzer/kca.h"
 #include "../analyzer/model.h"
+#include "../analyzer/report.h"
 #include "kct.h"
 
 #define DEMO "examples/traces/triton-constexpr"
@@ -115,6 +116,70 @@ static char *record(const char *prog_name, const char *const *args)
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s failed", prog_name);
 	return dir;
+}
+
+Test(report, reload_churn)
+{
+	char *dir = record("drv_client", (const char *[]){"reload", "12", NULL});
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *f = family(&m, "kern_add");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 1, "one image");
+	cr_assert_eq(f->loads, 12);
+	cr_assert_eq(f->reloads, 11);
+	cr_assert_eq(f->launches, 12);
+	cr_assert_eq(f->verdict, KCA_RELOAD_CHURN);
+	cr_assert(f->churn);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	char fix[1024];
+	kca_fix_text(f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "loaded 12 times") && strstr(fix, "load it once"), "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
+Test(report, triton_autotune_sweep_recorded_on_the_gpu)
+{
+	/* examples/traces/triton-autotune: 4 configs built at the first call (BLOCK and num_warps
+	 * differ), beside the same kernel launched with the chosen config (one build). */
+	struct kca_model m;
+	load(&m, "examples/traces/triton-autotune");
+	cr_assert_eq(m.problems, 0);
+	const struct kca_family *f = family(&m, "scale_rows");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 4);
+	cr_assert_eq(f->verdict, KCA_AUTOTUNE_SWEEP);
+	cr_assert_not(f->churn, "a sweep once at start is not churn");
+	cr_assert_gt(f->launches, 50, "the script's 50 and the autotuner's benchmark launches");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert(strstr(ch.autotune_where, "triton_autotune.py:22"), "the decorator: %s", ch.autotune_where);
+	int block = 0, warps = 0;
+	for (unsigned i = 0; i < ch.nchanges; i++) {
+		char summary[256];
+		kca_values_summary(&ch.changes[i], summary, sizeof(summary));
+		if (strcmp(ch.changes[i].name, "BLOCK") == 0) {
+			block = 1;
+			cr_assert(ch.changes[i].is_param);
+			cr_assert_str_eq(summary, "256, 512, 1024", "range(0, n, BLOCK) and tl.arange agree: %s", summary);
+		} else if (strcmp(ch.changes[i].name, "num_warps") == 0) {
+			warps = 1;
+			cr_assert_str_eq(summary, "2, 4, 8");
+		}
+	}
+	cr_assert(block && warps, "both the constexpr and the config named (%u changes)", ch.nchanges);
+	char fix[1024];
+	kca_fix_text(f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "autotune") && strstr(fix, "4 configs"), "%s", fix);
+	kca_changes_free(&ch);
+	const struct kca_family *fixed = family(&m, "scale_rows_fixed");
+	cr_assert_not_null(fixed);
+	cr_assert_eq(fixed->nvariants, 1);
+	cr_assert_eq(fixed->launches, 50);
+	cr_assert_eq(fixed->verdict, KCA_FINE);
+	kca_model_free(&m);
 }
 
 Test(report, nvrtc_define_churn)

@@ -14,6 +14,7 @@
  *   drv_client busy N             N launches (overhead benchmark)
  *   drv_client mixed N            N launches by symbol and N only CUPTI sees, interleaved
  *   drv_client hang N             N launches, then sleeps (to be killed)
+ *   drv_client reload N           the same cubin loaded (and unloaded) N times, a launch each
  *   drv_client churn W T K        W waves of T threads, each K launches cycling over 24
  *                                 functions (more than a thread's cache holds)
  */
@@ -252,6 +253,21 @@ static int mode_churn(int waves, int n, int k)
 	return 0;
 }
 
+static int mode_reload(int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t size;
+		unsigned char *cubin = sample_cubin(&size);
+		CUmodule m;
+		CUfunction f;
+		CHECK(cuModuleLoadData(&m, cubin), CUDA_SUCCESS);
+		CHECK(cuModuleGetFunction(&f, m, "kern_add"), CUDA_SUCCESS);
+		CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+		CHECK(cuModuleUnload(m), CUDA_SUCCESS);
+	}
+	return 0;
+}
+
 static int mode_fork(void)
 {
 	CUfunction f = load_add();
@@ -413,6 +429,8 @@ int main(int argc, char **argv)
 		}
 	} else if (strcmp(mode, "threads") == 0 && argc > 3) {
 		rc = mode_threads(atoi(argv[2]), atoi(argv[3]));
+	} else if (strcmp(mode, "reload") == 0 && argc > 2) {
+		rc = mode_reload(atoi(argv[2]));
 	} else if (strcmp(mode, "churn") == 0 && argc > 4) {
 		rc = mode_churn(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	} else if (strcmp(mode, "fork") == 0) {
