@@ -100,7 +100,7 @@ gpu-test: all kernels
 
 # What a GPU machine without these Debian packages needs next to the binaries (found there
 # through their $$ORIGIN run path): `make carry`, then send .carry/ along.
-carry: all kernels $(TBIN)/drv_client $(TLIB)/libcuda.so.1 $(BUILD)/tests/bench/harness
+carry: all kernels $(TBIN)/drv_client $(TLIB)/libcuda.so.1 $(BUILD)/tests/bench/harness $(BUILD)/tests/gpu/launch_ab
 	rm -rf .carry && mkdir -p .carry/kernels
 	cp $(LIB) $(CLI) .carry/
 	cp $(KB)/kc_kernels.cubin $(KB)/libkckernels.so $(KB)/check_kernels $(KB)/chain_bench .carry/kernels/
@@ -109,3 +109,4 @@ carry: all kernels $(TBIN)/drv_client $(TLIB)/libcuda.so.1 $(BUILD)/tests/bench/
 	cp $(BUILD)/tests/bin/drv_client .carry/tests/bin/
 	cp $(BUILD)/tests/lib/libcuda.so.1 .carry/tests/lib/
 	cp $(BUILD)/tests/bench/harness .carry/tests/bench/
+	mkdir -p .carry/tests/gpu && cp $(BUILD)/tests/gpu/launch_ab .carry/tests/gpu/

@@ -77,6 +77,12 @@ $(TB)/bench/gen_trace: tests/bench/gen_trace.c $(BUILD)/libkccommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(BUILD)/libkccommon.a $(LDFLAGS)
 
+# The real-driver A/B benchmark of gpu-test (built here: the GPU machine has no libelf headers).
+$(TB)/gpu/launch_ab: tests/gpu/launch_ab.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror $(CPPFLAGS) -o $@ $< -L$(CUDA_HOME)/lib64/stubs -lcuda -lelf \
+		-Wl,-rpath,'$$ORIGIN/../..'
+
 $(TB)/bench/harness: tests/bench/harness.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_PLAIN_CFLAGS) -O2 -o $@ $<

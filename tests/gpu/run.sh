@@ -89,6 +89,14 @@ for f in bare hooked cupti; do sed -i 's/^ns_per_launch /x /' "$OUT/logs/bench_$
 pairs() { paste "$OUT/logs/bench_bare.txt" "$OUT/logs/$1" | awk '{print $4 - $2}' | sort -n |
 	awk '{a[NR]=$1} END {printf "%+.0f ns (pairs %+.0f..%+.0f)", a[int((NR+1)/2)], a[1], a[NR]}'; }
 say "bench cuLaunchKernel host time, 7 pairs of processes, median of pair differences: hooks $(pairs bench_hooked.txt), hooks+CUPTI $(pairs bench_cupti.txt); bare median $(sort -n -k2 "$OUT/logs/bench_bare.txt" | awk '{a[NR]=$2} END {print a[int((NR+1)/2)]}') ns"
+# 2b. The same in one process: the hooked symbol against the driver's own function, batch by
+#     batch (launch_ab.c; `make carry` brings it, found libelf in build/). Without the
+#     recorder both are the driver's: that difference is the method's floor.
+if [ -x build/tests/gpu/launch_ab ]; then
+	say "bench in one process, no recorder:  $($PIN build/tests/gpu/launch_ab 2>&1 | tail -1)"
+	say "bench in one process, hooks:        $(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_CUPTI=0 $PIN build/tests/gpu/launch_ab 2>&1 | tail -1)"
+	say "bench in one process, hooks+CUPTI:  $(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 $PIN build/tests/gpu/launch_ab 2>&1 | tail -1)"
+fi
 # 3. A Triton launch loop, 9 processes of each kind alternating, pinned.
 for i in 1 2 3 4 5 6 7 8 9; do
 	$PIN python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_bare.txt"
