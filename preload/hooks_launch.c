@@ -63,11 +63,21 @@ static _Atomic uint64_t last_flush_ns;
 static _Atomic uint64_t hooked_launches; /* in ticks of FLUSH_TICK, see kcp_launch_note */
 static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* A thread's view of one function: what its launches need, in one place, so that a launch
+ * reads the function itself only when something is new (a shape, an attribute, a path): after
+ * a ~3.5 us driver call the function's lines are often out of L1, and a chain of misses cost
+ * more than the rest of the hook on the H100 host. */
+#define SHAPE_UNSET 0xffffu
+#define SHAPE_OTHER 0xfffeu /* the function's shape table is full */
 struct cache_slot {
 	uint64_t handle;
-	uint32_t gen;
 	struct kcp_func *_Atomic f;
 	_Atomic uint64_t pending; /* launches of f by this thread not yet in f->count */
+	uint64_t attrs;           /* attributes already in f->attrs */
+	uint32_t gen;
+	uint16_t paths;           /* paths already in f->paths */
+	uint16_t shape_index;     /* where `shape` is in f->shapes, SHAPE_OTHER or SHAPE_UNSET */
+	uint32_t shape[7];        /* grid, block, smem of this thread's last launch of f */
 };
 
 /* A thread's function cache and the counts it holds. On the heap, listed, and never freed:
@@ -186,6 +196,9 @@ static void slot_rebind(struct thread_counts *tc, struct cache_slot *c, uint64_t
 	atomic_store_explicit(&c->f, f, memory_order_relaxed);
 	c->handle = handle;
 	c->gen = gen;
+	c->attrs = 0;
+	c->paths = 0;
+	c->shape_index = SHAPE_UNSET;
 	atomic_store_explicit(&tc->seq, seq + 2, memory_order_release);
 }
 
@@ -285,14 +298,23 @@ static struct cache_slot *slot_for_launch(uint64_t handle, const char *name, uin
 	if (!f)
 		return NULL;
 	slot_rebind(tc, c, handle, atomic_load_explicit(&func_gen, memory_order_acquire), f);
+	/* A function's first launch in this process (a fork's child starts again) reads the
+	 * clock; the last-seen time is set at flush, when the count has moved. */
+	if (!atomic_load_explicit(&f->started, memory_order_relaxed) && !atomic_exchange(&f->started, 1)) {
+		uint64_t t = kcp_now_ns();
+		atomic_store_explicit(&f->first_ns, t, memory_order_relaxed);
+		atomic_store_explicit(&f->last_ns, t, memory_order_relaxed);
+		flusher_start(); /* rare, and then once a process */
+	}
 	return c;
 }
 
 /* ---- counting ----------------------------------------------------------------------------- */
 
-/* The first shape's count is not kept: it is the function's count less the others', worked
- * out at flush. Most functions launch with one shape, which then costs no atomic. */
-static void count_shape(struct kcp_func *f, const struct kcp_launch *l)
+/* Count the launch's shape in f, and say where it is (an index, or SHAPE_OTHER). The first
+ * shape's count is not kept: it is the function's count less the others', worked out at
+ * flush. Most functions launch with one shape, which then costs no atomic. */
+static uint16_t count_shape(struct kcp_func *f, const struct kcp_launch *l)
 {
 	uint32_t n = atomic_load_explicit(&f->nshapes, memory_order_acquire);
 	for (uint32_t i = 0; i < n; i++) {
@@ -302,7 +324,7 @@ static void count_shape(struct kcp_func *f, const struct kcp_launch *l)
 		    s->block[2] == l->block[2] && s->smem == l->smem) {
 			if (i)
 				atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
-			return;
+			return (uint16_t)i;
 		}
 	}
 	pthread_mutex_lock(&func_lock);
@@ -314,6 +336,7 @@ static void count_shape(struct kcp_func *f, const struct kcp_launch *l)
 		    memcmp(s->block, l->block, sizeof(s->block)) == 0 && s->smem == l->smem)
 			break;
 	}
+	uint16_t where = (uint16_t)i;
 	if (i < n) {
 		if (i)
 			atomic_fetch_add(&f->shapes[i].count, 1);
@@ -326,8 +349,32 @@ static void count_shape(struct kcp_func *f, const struct kcp_launch *l)
 		atomic_store_explicit(&f->nshapes, n + 1, memory_order_release);
 	} else {
 		atomic_fetch_add(&f->other_shapes, 1);
+		where = SHAPE_OTHER;
 	}
 	pthread_mutex_unlock(&func_lock);
+	return where;
+}
+
+/* The slot's last shape is this launch's: count it where the slot says (nothing for the first
+ * shape); else find it in the function, and remember it. */
+static inline void count_slot_shape(struct cache_slot *c, const struct kcp_launch *l)
+{
+	if (KCP_LIKELY(c->shape[0] == l->grid[0] && c->shape[1] == l->grid[1] && c->shape[2] == l->grid[2] &&
+		       c->shape[3] == l->block[0] && c->shape[4] == l->block[1] && c->shape[5] == l->block[2] &&
+		       c->shape[6] == l->smem && c->shape_index != SHAPE_UNSET)) {
+		if (KCP_LIKELY(c->shape_index == 0))
+			return;
+		struct kcp_func *f = atomic_load_explicit(&c->f, memory_order_relaxed);
+		if (c->shape_index == SHAPE_OTHER)
+			atomic_fetch_add_explicit(&f->other_shapes, 1, memory_order_relaxed);
+		else
+			atomic_fetch_add_explicit(&f->shapes[c->shape_index].count, 1, memory_order_relaxed);
+		return;
+	}
+	c->shape_index = count_shape(atomic_load_explicit(&c->f, memory_order_relaxed), l);
+	memcpy(c->shape, l->grid, sizeof(l->grid));
+	memcpy(c->shape + 3, l->block, sizeof(l->block));
+	c->shape[6] = l->smem;
 }
 
 /* KCPROF_LAUNCHES=full: records go to a per-thread buffer, written when it fills, at flush
@@ -402,28 +449,24 @@ void kcp_launch_note(const struct kcp_launch *l, CUresult result)
 	struct cache_slot *c = slot_for_launch(l->func, l->name, l->path);
 	if (KCP_UNLIKELY(!c))
 		return;
-	struct kcp_func *f = atomic_load_explicit(&c->f, memory_order_relaxed);
-	/* its thread alone writes it: a plain increment, read by flushes */
+	/* its thread alone writes it: a plain increment, read by flushes. No clock read here
+	 * (8 ns on the H100 host): last-seen times are set at flush. */
 	atomic_store_explicit(&c->pending, atomic_load_explicit(&c->pending, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
-	/* No clock read here (8 ns on the H100 host): the last-seen time is set at flush, when the
-	 * count has moved since the last one; the first launch alone reads the clock. */
-	if (KCP_UNLIKELY(!atomic_load_explicit(&f->started, memory_order_relaxed)) &&
-	    !atomic_exchange(&f->started, 1)) {
-		uint64_t t = kcp_now_ns();
-		atomic_store_explicit(&f->first_ns, t, memory_order_relaxed);
-		atomic_store_explicit(&f->last_ns, t, memory_order_relaxed);
-		flusher_start(); /* rare, and then once a process */
-	}
 	if (KCP_UNLIKELY(result != CUDA_SUCCESS))
-		atomic_fetch_add_explicit(&f->errors, 1, memory_order_relaxed);
-	if (KCP_UNLIKELY((atomic_load_explicit(&f->attrs, memory_order_relaxed) & l->attrs) != l->attrs))
-		atomic_fetch_or(&f->attrs, l->attrs);
-	if (KCP_UNLIKELY(!(atomic_load_explicit(&f->paths, memory_order_relaxed) & l->path)))
-		atomic_fetch_or(&f->paths, l->path);
-	count_shape(f, l);
+		atomic_fetch_add_explicit(&atomic_load_explicit(&c->f, memory_order_relaxed)->errors, 1,
+					  memory_order_relaxed);
+	if (KCP_UNLIKELY((c->attrs & l->attrs) != l->attrs)) {
+		atomic_fetch_or(&atomic_load_explicit(&c->f, memory_order_relaxed)->attrs, l->attrs);
+		c->attrs |= l->attrs;
+	}
+	if (KCP_UNLIKELY(!(c->paths & l->path))) {
+		atomic_fetch_or(&atomic_load_explicit(&c->f, memory_order_relaxed)->paths, l->path);
+		c->paths |= l->path;
+	}
+	count_slot_shape(c, l);
 	if (KCP_UNLIKELY(kcp_cfg.full_launches))
-		record_full_launch(f, l, result);
+		record_full_launch(atomic_load_explicit(&c->f, memory_order_relaxed), l, result);
 	if (KCP_UNLIKELY(++kcp_tls.launch_tick >= FLUSH_TICK)) {
 		/* launches through hooks, counted a tick at a time (CUPTI's policy reads them) */
 		if (l->path != KC_PATH_CUPTI)
@@ -610,12 +653,11 @@ void kcp_launch_atfork_child(void)
 	/* The other threads are not in the child: their blocks are free, and nothing is held. */
 	for (struct thread_counts *tc = atomic_load(&tcounts_list); tc; tc = tc->next) {
 		atomic_store(&tc->seq, 0);
-		for (int i = 0; i < CACHE_SLOTS; i++) {
+		for (int i = 0; i < CACHE_SLOTS; i++) { /* this thread's too: bound again, first
+							  * launches are timed again */
 			atomic_store(&tc->slot[i].pending, 0);
-			if (tc != tcounts) {
-				atomic_store(&tc->slot[i].f, NULL);
-				tc->slot[i].handle = 0;
-			}
+			atomic_store(&tc->slot[i].f, NULL);
+			tc->slot[i].handle = 0;
 		}
 		if (tc != tcounts)
 			atomic_store(&tc->in_use, 0);

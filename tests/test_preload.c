@@ -150,6 +150,27 @@ Test(preload, counts_exact_through_thread_churn_and_flushes)
 	cr_assert_eq(r->count_decreases, 0, "counts are cumulative");
 }
 
+Test(preload, shapes_counted_per_shape_and_beyond_the_table)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "shapes", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->nstats, 1);
+	const struct kct_stats *s = &r->stats[0];
+	cr_assert_eq(s->count, 100);
+	cr_assert_eq(s->nshapes, KC_MAX_SHAPES);
+	unsigned seen = 0;
+	for (unsigned i = 0; i < s->nshapes; i++) {
+		cr_assert_eq(s->shapes[i].count, 10, "shape %u (grid %u): %lu", i, s->shapes[i].grid[0],
+			     (unsigned long)s->shapes[i].count);
+		seen |= 1u << s->shapes[i].grid[0];
+	}
+	cr_assert_eq(s->other_shapes, 20, "grids 9 and 10: 2 threads x 5 rounds each");
+	cr_assert_eq(__builtin_popcount(seen), KC_MAX_SHAPES, "each shape once in the table");
+}
+
 Test(preload, fork_child_writes_its_own_trace)
 {
 	char *dir = kct_tmpdir();

@@ -14,6 +14,7 @@
  *   drv_client busy N             N launches (overhead benchmark)
  *   drv_client mixed N            N launches by symbol and N only CUPTI sees, interleaved
  *   drv_client hang N             N launches, then sleeps (to be killed)
+ *   drv_client shapes             2 threads, each cycling 5 times over grids 1..10 (8 fit the table)
  *   drv_client reload N           the same cubin loaded (and unloaded) N times, a launch each
  *   drv_client churn W T K        W waves of T threads, each K launches cycling over 24
  *                                 functions (more than a thread's cache holds)
@@ -253,6 +254,26 @@ static int mode_churn(int waves, int n, int k)
 	return 0;
 }
 
+static void *shapes_main(void *p)
+{
+	CUfunction f = p;
+	for (int round = 0; round < 5; round++)
+		for (unsigned g = 1; g <= 10; g++)
+			CHECK(cuLaunchKernel(f, g, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	return NULL;
+}
+
+static int mode_shapes(void)
+{
+	CUfunction f = load_add();
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, shapes_main, f);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	return 0;
+}
+
 static int mode_reload(int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -429,6 +450,8 @@ int main(int argc, char **argv)
 		}
 	} else if (strcmp(mode, "threads") == 0 && argc > 3) {
 		rc = mode_threads(atoi(argv[2]), atoi(argv[3]));
+	} else if (strcmp(mode, "shapes") == 0) {
+		rc = mode_shapes();
 	} else if (strcmp(mode, "reload") == 0 && argc > 2) {
 		rc = mode_reload(atoi(argv[2]));
 	} else if (strcmp(mode, "churn") == 0 && argc > 4) {
