@@ -70,10 +70,10 @@ static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
 #define SHAPE_UNSET 0xffffu
 #define SHAPE_OTHER 0xfffeu /* the function's shape table is full */
 struct cache_slot {
-	uint64_t handle;
+	_Alignas(64) uint64_t handle; /* one cache line a slot */
 	struct kcp_func *_Atomic f;
 	_Atomic uint64_t pending; /* launches of f by this thread not yet in f->count */
-	uint64_t attrs;           /* attributes already in f->attrs */
+	uint32_t attrs;           /* attributes already in f->attrs (CUDA's ids are below 32) */
 	uint32_t gen;
 	uint16_t paths;           /* paths already in f->paths */
 	uint16_t shape_index;     /* where `shape` is in f->shapes, SHAPE_OTHER or SHAPE_UNSET */
@@ -94,6 +94,8 @@ static struct thread_counts *_Atomic tcounts_list;
 static pthread_key_t tcounts_key;
 static pthread_once_t tcounts_once = PTHREAD_ONCE_INIT;
 static _Atomic uint64_t launch_total; /* all functions, as of the last snapshot */
+
+_Static_assert(sizeof(struct cache_slot) == 64, "a launch reads one cache line of its thread's");
 
 static void flusher_start(void);
 
@@ -225,9 +227,10 @@ static struct thread_counts *tcounts_get(void)
 			break;
 	}
 	if (!tc) {
-		tc = calloc(1, sizeof(*tc));
+		tc = aligned_alloc(64, sizeof(*tc));
 		if (!tc)
 			return NULL;
+		memset(tc, 0, sizeof(*tc));
 		tc->in_use = 1;
 		tc->next = atomic_load(&tcounts_list);
 		while (!atomic_compare_exchange_weak(&tcounts_list, &tc->next, tc))
@@ -275,17 +278,28 @@ static void counts_snapshot(void)
 	}
 }
 
-/* The function of a launch and its slot in the thread's cache; a handle never met gets a
- * function of its own, named by CUPTI when it can. */
-static struct cache_slot *slot_for_launch(uint64_t handle, const char *name, uint16_t path)
+/* The slot of a launch's function in the thread's cache, if it is there. */
+static inline struct cache_slot *slot_cached(uint64_t handle)
 {
 	struct thread_counts *tc = tcounts;
-	if (KCP_UNLIKELY(!tc) && !(tc = tcounts_get()))
+	if (KCP_UNLIKELY(!tc))
 		return NULL;
 	struct cache_slot *c = &tc->slot[(handle >> 4) & (CACHE_SLOTS - 1)];
 	uint32_t gen = atomic_load_explicit(&func_gen, memory_order_acquire);
 	if (KCP_LIKELY(c->handle == handle && c->gen == gen && atomic_load_explicit(&c->f, memory_order_relaxed)))
 		return c;
+	return NULL;
+}
+
+/* Else: the function found (a handle never met gets a function of its own, named by CUPTI
+ * when it can) and the slot bound to it. May set errno: the caller keeps the program's. */
+static struct cache_slot *slot_bind(uint64_t handle, const char *name, uint16_t path)
+{
+	struct thread_counts *tc = tcounts;
+	if (!tc && !(tc = tcounts_get()))
+		return NULL;
+	struct cache_slot *c = &tc->slot[(handle >> 4) & (CACHE_SLOTS - 1)];
+	kcp_tls.full_launches = kcp_cfg.full_launches;
 	pthread_mutex_lock(&func_lock);
 	struct kcp_func *f;
 	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), f);
@@ -345,7 +359,7 @@ static uint16_t count_shape(struct kcp_func *f, const struct kcp_launch *l)
 		memcpy(s->grid, l->grid, sizeof(s->grid));
 		memcpy(s->block, l->block, sizeof(s->block));
 		s->smem = l->smem;
-		atomic_store(&s->count, n ? 1 : 0);
+		atomic_store(&s->count, n ? 1 : 0); /* the first shape's is worked out at flush */
 		atomic_store_explicit(&f->nshapes, n + 1, memory_order_release);
 	} else {
 		atomic_fetch_add(&f->other_shapes, 1);
@@ -371,7 +385,9 @@ static inline void count_slot_shape(struct cache_slot *c, const struct kcp_launc
 			atomic_fetch_add_explicit(&f->shapes[c->shape_index].count, 1, memory_order_relaxed);
 		return;
 	}
+	int saved = errno; /* count_shape may take a lock */
 	c->shape_index = count_shape(atomic_load_explicit(&c->f, memory_order_relaxed), l);
+	errno = saved;
 	memcpy(c->shape, l->grid, sizeof(l->grid));
 	memcpy(c->shape + 3, l->block, sizeof(l->block));
 	c->shape[6] = l->smem;
@@ -446,9 +462,16 @@ static void record_full_launch(const struct kcp_func *f, const struct kcp_launch
 
 void kcp_launch_note(const struct kcp_launch *l, CUresult result)
 {
-	struct cache_slot *c = slot_for_launch(l->func, l->name, l->path);
-	if (KCP_UNLIKELY(!c))
-		return;
+	/* The program's errno is kept by the slow paths below, each for itself: the common case
+	 * then makes no call into libc (__errno_location) at all. */
+	struct cache_slot *c = slot_cached(l->func);
+	if (KCP_UNLIKELY(!c)) {
+		int saved = errno;
+		c = slot_bind(l->func, l->name, l->path);
+		errno = saved;
+		if (!c)
+			return;
+	}
 	/* its thread alone writes it: a plain increment, read by flushes. No clock read here
 	 * (8 ns on the H100 host): last-seen times are set at flush. */
 	atomic_store_explicit(&c->pending, atomic_load_explicit(&c->pending, memory_order_relaxed) + 1,
@@ -458,21 +481,26 @@ void kcp_launch_note(const struct kcp_launch *l, CUresult result)
 					  memory_order_relaxed);
 	if (KCP_UNLIKELY((c->attrs & l->attrs) != l->attrs)) {
 		atomic_fetch_or(&atomic_load_explicit(&c->f, memory_order_relaxed)->attrs, l->attrs);
-		c->attrs |= l->attrs;
+		c->attrs |= (uint32_t)l->attrs;
 	}
 	if (KCP_UNLIKELY(!(c->paths & l->path))) {
 		atomic_fetch_or(&atomic_load_explicit(&c->f, memory_order_relaxed)->paths, l->path);
 		c->paths |= l->path;
 	}
 	count_slot_shape(c, l);
-	if (KCP_UNLIKELY(kcp_cfg.full_launches))
+	if (KCP_UNLIKELY(kcp_tls.full_launches)) {
+		int saved = errno;
 		record_full_launch(atomic_load_explicit(&c->f, memory_order_relaxed), l, result);
+		errno = saved;
+	}
 	if (KCP_UNLIKELY(++kcp_tls.launch_tick >= FLUSH_TICK)) {
 		/* launches through hooks, counted a tick at a time (CUPTI's policy reads them) */
 		if (l->path != KC_PATH_CUPTI)
 			atomic_fetch_add_explicit(&hooked_launches, FLUSH_TICK, memory_order_relaxed);
 		kcp_tls.launch_tick = 0;
+		int saved = errno;
 		kcp_launch_flush(0);
+		errno = saved;
 	}
 }
 
@@ -669,9 +697,7 @@ void kcp_launch_atfork_child(void)
 
 static inline CUresult launch_common(struct kcp_launch *l, CUresult r)
 {
-	int saved = errno;
-	kcp_launch_note(l, r);
-	errno = saved;
+	kcp_launch_note(l, r); /* keeps errno */
 	kcp_leave();
 	return r;
 }

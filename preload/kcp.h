@@ -139,6 +139,7 @@ struct kcp_tls {
 	int guard;
 	uint32_t tid;
 	uint32_t launch_tick; /* launches since the last flush check */
+	int full_launches;    /* KCPROF_LAUNCHES=full, copied here by the launch path's slow side */
 	struct kcp_pending_load *pending; /* a load in progress on this thread */
 };
 extern __thread struct kcp_tls kcp_tls __attribute__((tls_model("initial-exec")));
@@ -226,6 +227,7 @@ struct kcp_launch {
 	uint16_t path;
 	const char *name; /* CUPTI's symbolName, when the handle is new to kcprof */
 };
+/* Count a launch. Keeps errno (the hot path touches none; its slow paths save it). */
 void kcp_launch_note(const struct kcp_launch *l, CUresult result);
 uint64_t kcp_launch_attrs(const CUlaunchConfig *config);
 void kcp_launch_flush(int force);
