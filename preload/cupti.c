@@ -26,21 +26,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cupti_v132.h"
 #include "kcp.h"
 
 #define DOMAIN "cupti"
 
-/* CUPTI 13.2 added allowMultipleSubscribers after oldSubscriberSize; the 13.0 headers lack
- * it, and a 13.0 library rejects the larger struct (measured: structSize 33/40 -> error 1). */
-#define KCP_CUPTI_MULTI_VERSION 130200
-struct kcp_subscriber_params_v132 {
-	size_t structSize;
-	const char *subscriberName;
-	char *oldSubscriberName;
-	size_t oldSubscriberSize;
-	uint8_t allowMultipleSubscribers;
-	uint8_t padding[7];
-};
 
 static struct {
 	__typeof__(&cuptiSubscribe) subscribe;
@@ -394,7 +384,7 @@ static CUptiResult subscribe_ours(unsigned success_event)
 							.allowMultipleSubscribers = 1};
 		r = api.subscribe_v2(&ours, on_callback, NULL, (CUpti_SubscriberParams *)&p);
 		if (r == CUPTI_ERROR_INVALID_PARAMETER) { /* the struct ends at the flag */
-			p.structSize = offsetof(struct kcp_subscriber_params_v132, padding);
+			p.structSize = KCP_SUBSCRIBER_PARAMS_V132_MIN;
 			r = api.subscribe_v2(&ours, on_callback, NULL, (CUpti_SubscriberParams *)&p);
 		}
 		how = "multiple subscribers allowed";

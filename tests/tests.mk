@@ -15,7 +15,7 @@ $(TLIB)/libcuda.so.1: tests/fake/fake_cuda.c
 	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -Wl,-soname,libcuda.so.1 -o $@ $< -ldl
 	ln -sf libcuda.so.1 $(TLIB)/libcuda.so
 
-$(TLIB)/libcupti.so.13: tests/fake/fake_cupti.c
+$(TLIB)/libcupti.so.13: tests/fake/fake_cupti.c preload/cupti_v132.h
 	@mkdir -p $(TLIB)
 	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -Wl,-soname,libcupti.so.13 -o $@ $< -ldl -lpthread
 	ln -sf libcupti.so.13 $(TLIB)/libcupti.so
@@ -30,11 +30,11 @@ $(TBIN)/nvrtc_client: tests/progs/nvrtc_client.c $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc -lnvJitLink $(TEST_RPATH)
 
-$(TBIN)/cupti_client: tests/progs/cupti_client.c $(TLIB)/libcuda.so.1 $(TLIB)/libcupti.so.13 $(TLIB)/libprofiler.so
+$(TBIN)/cupti_client: tests/progs/cupti_client.c preload/cupti_v132.h $(TLIB)/libcuda.so.1 $(TLIB)/libcupti.so.13 $(TLIB)/libprofiler.so
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -lcupti $(TEST_RPATH) -ldl
 
-$(TBIN)/cupti_local_client: tests/progs/cupti_client.c $(TLIB)/libcuda.so.1 $(TLIB)/libprofiler.so
+$(TBIN)/cupti_local_client: tests/progs/cupti_client.c preload/cupti_v132.h $(TLIB)/libcuda.so.1 $(TLIB)/libprofiler.so
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -DPROFILER_LOCAL -o $@ $< -L$(TLIB) -lcuda $(TEST_RPATH) -ldl
 

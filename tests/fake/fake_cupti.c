@@ -13,20 +13,13 @@
 #include <cuda.h>
 #include <cupti.h>
 
+#include "../../preload/cupti_v132.h"
+
 #define EXPORT __attribute__((visibility("default")))
 #define MAX_CBID 1024
 
 #define MAX_SUBSCRIBERS 4
 
-/* CUPTI 13.2's params (the 13.0 headers end at oldSubscriberSize). */
-struct params_v132 {
-	size_t structSize;
-	const char *subscriberName;
-	char *oldSubscriberName;
-	size_t oldSubscriberSize;
-	uint8_t allowMultipleSubscribers;
-};
-#define PARAMS_V132_MIN (offsetof(struct params_v132, allowMultipleSubscribers) + 1)
 
 struct subscriber {
 	CUpti_CallbackFunc cb;
@@ -92,10 +85,10 @@ EXPORT CUptiResult cuptiSubscribe_v2(CUpti_SubscriberHandle *out, CUpti_Callback
 {
 	int multi = 0;
 	if (params && params->structSize != CUpti_SubscriberParams_STRUCT_SIZE) {
-		if (version() < 130200 ||
-		    (params->structSize != PARAMS_V132_MIN && params->structSize != sizeof(struct params_v132)))
+		if (version() < KCP_CUPTI_MULTI_VERSION || (params->structSize != KCP_SUBSCRIBER_PARAMS_V132_MIN &&
+							   params->structSize != sizeof(struct kcp_subscriber_params_v132)))
 			return CUPTI_ERROR_INVALID_PARAMETER;
-		multi = ((struct params_v132 *)params)->allowMultipleSubscribers != 0;
+		multi = ((struct kcp_subscriber_params_v132 *)params)->allowMultipleSubscribers != 0;
 	}
 	return subscribe(out, cb, ud, multi);
 }

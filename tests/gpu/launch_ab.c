@@ -17,19 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cuda.h>
-
-#define CK(x)                                                                                    \
-	do {                                                                                     \
-		CUresult r_ = (x);                                                               \
-		if (r_ != CUDA_SUCCESS) {                                                        \
-			fprintf(stderr, "%s failed: %d\n", #x, (int)r_);                         \
-			return 1;                                                                \
-		}                                                                                \
-	} while (0)
-
-static const char ptx[] = ".version 8.0\n.target sm_90\n.address_size 64\n"
-			  ".visible .entry empty()\n{\n\tret;\n}\n";
+#include "launch_common.h"
 
 struct found {
 	char path[4096];
@@ -104,16 +92,9 @@ static double batch(launch_fn launch, CUfunction f)
 int main(int argc, char **argv)
 {
 	long rounds = argc > 1 ? atol(argv[1]) : 4000;
-	CUdevice dev;
-	CUcontext ctx;
-	CUmodule mod;
 	CUfunction f;
-	CK(cuInit(0));
-	CK(cuDeviceGet(&dev, 0));
-	CK(cuDevicePrimaryCtxRetain(&ctx, dev));
-	CK(cuCtxSetCurrent(ctx));
-	CK(cuModuleLoadData(&mod, ptx));
-	CK(cuModuleGetFunction(&f, mod, "empty"));
+	if (load_empty_kernel(&f))
+		return 1;
 	launch_fn hooked = cuLaunchKernel, direct = (launch_fn)driver_symbol("cuLaunchKernel");
 	if (!direct) {
 		fprintf(stderr, "launch_ab: cuLaunchKernel not found in libcuda's symbol table\n");

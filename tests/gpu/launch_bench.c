@@ -5,33 +5,14 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include <cuda.h>
-
-#define CK(x)                                                                                    \
-	do {                                                                                     \
-		CUresult r_ = (x);                                                               \
-		if (r_ != CUDA_SUCCESS) {                                                        \
-			fprintf(stderr, "%s failed: %d\n", #x, (int)r_);                         \
-			return 1;                                                                \
-		}                                                                                \
-	} while (0)
-
-static const char ptx[] = ".version 8.0\n.target sm_90\n.address_size 64\n"
-			  ".visible .entry empty()\n{\n\tret;\n}\n";
+#include "launch_common.h"
 
 int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : 64 * 2000;
-	CUdevice dev;
-	CUcontext ctx;
-	CUmodule mod;
 	CUfunction f;
-	CK(cuInit(0));
-	CK(cuDeviceGet(&dev, 0));
-	CK(cuDevicePrimaryCtxRetain(&ctx, dev));
-	CK(cuCtxSetCurrent(ctx));
-	CK(cuModuleLoadData(&mod, ptx));
-	CK(cuModuleGetFunction(&f, mod, "empty"));
+	if (load_empty_kernel(&f))
+		return 1;
 	for (int i = 0; i < 1000; i++)
 		CK(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL));
 	CK(cuCtxSynchronize());

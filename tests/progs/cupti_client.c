@@ -15,6 +15,8 @@
 #include <cuda.h>
 #include <cupti.h>
 
+#include "../../preload/cupti_v132.h"
+
 static unsigned long seen_by_profiler;
 
 static void CUPTIAPI profiler_cb(void *ud, CUpti_CallbackDomain d, CUpti_CallbackId id, const void *data)
@@ -29,19 +31,10 @@ static void CUPTIAPI profiler_cb(void *ud, CUpti_CallbackDomain d, CUpti_Callbac
 #ifndef PROFILER_LOCAL
 static int multi;
 
-/* CUPTI 13.2's params; the 13.0 headers end at oldSubscriberSize. */
-struct params_v132 {
-	size_t structSize;
-	const char *subscriberName;
-	char *oldSubscriberName;
-	size_t oldSubscriberSize;
-	uint8_t allowMultipleSubscribers;
-	uint8_t padding[7];
-};
 
 static CUptiResult direct_start(CUpti_SubscriberHandle *sub, CUpti_CallbackFunc cb)
 {
-	struct params_v132 p = {.structSize = sizeof(p), .subscriberName = "cupti_client", .allowMultipleSubscribers = 1};
+	struct kcp_subscriber_params_v132 p = {.structSize = sizeof(p), .subscriberName = "cupti_client", .allowMultipleSubscribers = 1};
 	CUptiResult r = multi ? cuptiSubscribe_v2(sub, cb, NULL, (CUpti_SubscriberParams *)&p)
 			      : cuptiSubscribe(sub, cb, NULL);
 	if (r == CUPTI_SUCCESS)

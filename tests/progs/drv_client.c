@@ -205,7 +205,8 @@ static void *thread_main(void *p)
 	return NULL;
 }
 
-static CUfunction load_add(void)
+/* sample.cubin loaded, and its kern_add; the module into *mod when asked for. */
+static CUfunction load_add_module(CUmodule *mod)
 {
 	size_t size;
 	unsigned char *cubin = sample_cubin(&size);
@@ -213,8 +214,12 @@ static CUfunction load_add(void)
 	CUfunction f;
 	CHECK(cuModuleLoadData(&m, cubin), CUDA_SUCCESS);
 	CHECK(cuModuleGetFunction(&f, m, "kern_add"), CUDA_SUCCESS);
+	if (mod)
+		*mod = m;
 	return f;
 }
+
+static CUfunction load_add(void) { return load_add_module(NULL); }
 
 static int mode_threads(int n, int k)
 {
@@ -277,12 +282,8 @@ static int mode_shapes(void)
 static int mode_reload(int n)
 {
 	for (int i = 0; i < n; i++) {
-		size_t size;
-		unsigned char *cubin = sample_cubin(&size);
 		CUmodule m;
-		CUfunction f;
-		CHECK(cuModuleLoadData(&m, cubin), CUDA_SUCCESS);
-		CHECK(cuModuleGetFunction(&f, m, "kern_add"), CUDA_SUCCESS);
+		CUfunction f = load_add_module(&m);
 		CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
 		CHECK(cuModuleUnload(m), CUDA_SUCCESS);
 	}
