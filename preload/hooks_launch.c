@@ -1,16 +1,17 @@
 /* hooks_launch.c - function handles and launch counting: the hot path.
  *
- * A launch costs a per-thread cache lookup of the function, an increment of that thread's count
- * of it (no atomic read-modify-write: a locked add cost ~8 ns on the H100 host), a shape
- * compare, and every 1024 launches of a thread a clock read to see whether counts are due on
- * disk. A thread's counts reach the function's when its cache slot changes hands or the thread
+ * A launch reads one 64-byte slot of its thread's cache (launch_common, inlined into each
+ * exported hook): when the function, its last shape and the attributes and path are all known
+ * there, it costs two increments (no atomic read-modify-write, no libc call); anything new goes
+ * to kcp_launch_note. Every 1024 launches of a thread a clock read checks whether counts are due
+ * on disk. A thread's counts reach the function's when its slot changes hands or the thread
  * ends; a flush adds what every thread holds, read under a per-thread seqlock. Last-seen times
- * are taken at flushes (within KCPROF_FLUSH_MS).
- * Counts are cumulative per function and written as LAUNCH_STATS records every KCPROF_FLUSH_MS
- * (by a flusher thread, and by launching threads when it is late), and at module unload, fork,
- * CUPTI hand-over and exit: a process killed with SIGKILL loses at most one period of counts. Functions are never
- * freed, so a pointer from the cache stays valid; a handle the driver reuses for another
- * function (after an unload) gets a new function id and bumps the cache generation.
+ * are taken at flushes. Counts are cumulative per function and written as LAUNCH_STATS records
+ * every KCPROF_FLUSH_MS (by a flusher thread, and by launching threads when it is late), and at
+ * module unload, fork, CUPTI hand-over and exit: a process killed with SIGKILL loses at most one
+ * period of counts. Functions are never freed, so a pointer from a slot stays valid; a handle
+ * the driver reuses for another function (after an unload) gets a new function id and bumps
+ * the cache generation.
  */
 #include <errno.h>
 #include <pthread.h>
