@@ -28,7 +28,8 @@
 #define KC_FEATURES(X)                                                                           \
 	X(0, FULL_LAUNCHES, "full-launches") /* one LAUNCH record per launch */                  \
 	X(1, IMAGES, "images")               /* code images stored under images/ */              \
-	X(2, CUPTI, "cupti")                 /* CUPTI callbacks were asked for */
+	X(2, CUPTI, "cupti")                 /* CUPTI callbacks were asked for */                \
+	X(3, GPU_TIME, "gpu-time")           /* GPU_TIME records: kernel times from CUPTI activity */
 
 #define KC_FEAT_BIT(bit, id, str) KC_FEAT_##id = 1ull << (bit),
 enum kc_feature { KC_FEATURES(KC_FEAT_BIT) };
@@ -89,7 +90,8 @@ struct kc_strlist {
 	X(7, LAUNCH, "launch")                                                                   \
 	X(8, CUPTI, "cupti")                                                                     \
 	X(9, LOST, "lost")                                                                       \
-	X(10, END, "end")
+	X(10, END, "end")                                                                        \
+	X(11, GPU_TIME, "gpu_time")
 
 /* How a call reached kcprof. */
 #define KC_PATHS(X)                                                                              \
@@ -139,7 +141,10 @@ struct kc_strlist {
 	X(4, RESUMED, "resumed")         /* the program's profiler let go: kcprof took it back */ \
 	X(5, DISABLED, "disabled")       /* KCPROF_CUPTI=0 */                                   \
 	X(6, LAUNCHES_OFF, "launches_off") /* launch callbacks off: the hooks see every launch */ \
-	X(7, LAUNCHES_ON, "launches_on") /* launch callbacks back on: launches only CUPTI sees */
+	X(7, LAUNCHES_ON, "launches_on") /* launch callbacks back on: launches only CUPTI sees */ \
+	X(8, GPU_TIME_ON, "gpu_time_on") /* kernel timing (activity records) started */         \
+	X(9, GPU_TIME_YIELDED, "gpu_time_yielded") /* the program took CUPTI's activity buffers */ \
+	X(10, GPU_TIME_UNAVAILABLE, "gpu_time_unavailable") /* asked for, but CUPTI said no */
 
 #define KC_ROLES(X)                                                                              \
 	X(0, CUDA, "cuda")         /* a process that touched the CUDA driver */                 \
@@ -297,6 +302,22 @@ struct kc_rec_end {
 	uint64_t lost;
 };
 
+/* GPU time of the kernels of one name, from CUPTI's activity records (KCPROF_GPU_TIME=1):
+ * cumulative since the process started; the last one per name holds the totals. A kernel's
+ * gap is from the end of the previous kernel on its stream to its start; one that started
+ * before the previous ended (programmatic dependent launch) counts as overlapped instead. */
+struct kc_rec_gpu_time {
+	struct kc_rec_hdr h;
+	uint64_t count;      /* executions timed */
+	uint64_t total_ns;   /* sum of end - start */
+	uint64_t min_ns;
+	uint64_t max_ns;
+	uint64_t gap_count;  /* executions that followed another kernel on their stream */
+	uint64_t gap_ns;     /* sum of their gaps, where not overlapped */
+	uint64_t overlapped; /* of gap_count: started before the previous kernel ended */
+	struct kc_str name;  /* the kernel's name, as the driver has it (mangled) */
+};
+
 /* ---------------------------------------------------------------------------------------- */
 /* Name tables (kc_trace_names.c). Unknown values give "unknown"/"?" rather than NULL. */
 const char *kc_rec_type_name(unsigned type);
@@ -329,5 +350,6 @@ _Static_assert(sizeof(struct kc_rec_launch) == 80, "trace format: kc_rec_launch"
 _Static_assert(sizeof(struct kc_rec_cupti) == 48, "trace format: kc_rec_cupti");
 _Static_assert(sizeof(struct kc_rec_lost) == 40, "trace format: kc_rec_lost");
 _Static_assert(sizeof(struct kc_rec_end) == 56, "trace format: kc_rec_end");
+_Static_assert(sizeof(struct kc_rec_gpu_time) == 88, "trace format: kc_rec_gpu_time");
 
 #endif /* KC_TRACE_H */

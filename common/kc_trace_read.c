@@ -39,6 +39,7 @@ static const struct rec_layout layouts[KC_REC_TYPE_END] = {
 	[KC_REC_CUPTI] = {sizeof(struct kc_rec_cupti), 1, 0, {OFS(kc_rec_cupti, detail)}, {0}},
 	[KC_REC_LOST] = {sizeof(struct kc_rec_lost), 0, 0, {0}, {0}},
 	[KC_REC_END] = {sizeof(struct kc_rec_end), 0, 0, {0}, {0}},
+	[KC_REC_GPU_TIME] = {sizeof(struct kc_rec_gpu_time), 1, 0, {OFS(kc_rec_gpu_time, name)}, {0}},
 };
 
 size_t kc_rec_known_size(unsigned type)

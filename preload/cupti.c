@@ -42,6 +42,7 @@ static struct {
 
 static pthread_mutex_t cupti_lock = PTHREAD_MUTEX_INITIALIZER;
 static int loaded;                   /* api filled */
+static void *cupti_handle;           /* the libcupti in use */
 static uint32_t cupti_version;
 static CUpti_SubscriberHandle ours;  /* non-NULL while kcprof holds CUPTI */
 static CUpti_SubscriberHandle theirs; /* the program's subscription */
@@ -50,7 +51,7 @@ static _Atomic int active;           /* callbacks do work */
 static _Atomic int launch_cbs;       /* launch callbacks enabled */
 static _Atomic uint64_t cupti_only_launches;
 
-static void cupti_record(unsigned ev, int result, const char *detail)
+void kcp_cupti_record(unsigned ev, int result, const char *detail)
 {
 	_Alignas(8) uint8_t mem[512];
 	struct kc_recbuf rb;
@@ -301,13 +302,13 @@ void kcp_cupti_launch_policy(uint64_t now, uint64_t hooked_launches)
 	if (ours && atomic_load(&launch_cbs)) {
 		if (only != last_only) { /* launches without hooks exist: stay on */
 			if (probing)
-				cupti_record(KC_CUPTI_LAUNCHES_ON, 0, "launches that only CUPTI sees");
+				kcp_cupti_record(KC_CUPTI_LAUNCHES_ON, 0, "launches that only CUPTI sees");
 			probing = 0;
 			probe_at = 0;
 		} else if (hooked_launches - last_hooked >= QUIET_LAUNCHES) {
 			set_launch_callbacks(0);
 			if (!probing)
-				cupti_record(KC_CUPTI_LAUNCHES_OFF, 0, "the hooks see every launch");
+				kcp_cupti_record(KC_CUPTI_LAUNCHES_OFF, 0, "the hooks see every launch");
 			probing = 0;
 			probe_at = now + PROBE_NS;
 		}
@@ -360,6 +361,7 @@ static int load_api(void)
 	if (!h)
 		return -ENOENT;
 	kcp_note_lib_handle(KCP_LIB_CUPTI, h);
+	cupti_handle = h;
 	api.subscribe = kcp_real_dlsym(h, "cuptiSubscribe");
 	api.subscribe_v2 = kcp_real_dlsym(h, "cuptiSubscribe_v2");
 	api.unsubscribe = kcp_real_dlsym(h, "cuptiUnsubscribe");
@@ -404,7 +406,7 @@ static CUptiResult subscribe_ours(unsigned success_event)
 	atomic_store(&active, 1);
 	atomic_store(&launch_cbs, 1);
 	kcp_rec_set_feature(KC_FEAT_CUPTI);
-	cupti_record(success_event, 0, how);
+	kcp_cupti_record(success_event, 0, how);
 	return r;
 }
 
@@ -412,23 +414,25 @@ void kcp_cupti_start(void)
 {
 	pthread_mutex_lock(&cupti_lock);
 	if (load_api() < 0) {
-		cupti_record(KC_CUPTI_UNAVAILABLE, 0, "libcupti not found");
+		kcp_cupti_record(KC_CUPTI_UNAVAILABLE, 0, "libcupti not found");
 		kc_log(KC_LOG_WARN, DOMAIN,
 		       "libcupti not found (set KCPROF_CUPTI_LIB): PyTorch eager and torch.compile launches "
 		       "will be missed; symbol hooks run on");
 	} else if (theirs) {
 		yielded = 1; /* the program's profiler came first */
-		cupti_record(KC_CUPTI_YIELDED, 0, "the program holds CUPTI");
+		kcp_cupti_record(KC_CUPTI_YIELDED, 0, "the program holds CUPTI");
 	} else {
 		CUptiResult r = subscribe_ours(KC_CUPTI_SUBSCRIBED);
 		if (r == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED) {
-			cupti_record(KC_CUPTI_REFUSED, (int)r, "another tool holds CUPTI");
+			kcp_cupti_record(KC_CUPTI_REFUSED, (int)r, "another tool holds CUPTI");
 			kc_log(KC_LOG_WARN, DOMAIN,
 			       "CUPTI is held by another tool (Nsight?): only calls through the driver's "
 			       "symbols are recorded");
 		} else if (r != CUPTI_SUCCESS) {
-			cupti_record(KC_CUPTI_UNAVAILABLE, (int)r, "cuptiSubscribe failed");
+			kcp_cupti_record(KC_CUPTI_UNAVAILABLE, (int)r, "cuptiSubscribe failed");
 			kc_log(KC_LOG_WARN, DOMAIN, "cuptiSubscribe failed (%d): symbol hooks run on", (int)r);
+		} else if (kcp_cfg.gpu_time) {
+			kcp_gpu_time_start(cupti_handle); /* only where no other tool holds CUPTI */
 		}
 	}
 	pthread_mutex_unlock(&cupti_lock);
@@ -444,7 +448,7 @@ static void yield_for_program(void)
 	api.unsubscribe(ours);
 	ours = NULL;
 	yielded = 1;
-	cupti_record(KC_CUPTI_YIELDED, 0, "the program's profiler subscribed");
+	kcp_cupti_record(KC_CUPTI_YIELDED, 0, "the program's profiler subscribed");
 	kc_log(KC_LOG_INFO, DOMAIN, "yielding CUPTI to the program's profiler");
 }
 
@@ -529,6 +533,7 @@ void kcp_cupti_atexit(void) { atomic_store(&active, 0); }
 /* CUDA does not cross fork: the child's callbacks stay off. */
 void kcp_cupti_atfork_child(void)
 {
+	kcp_gpu_time_atfork_child();
 	atomic_store(&active, 0);
 	ours = NULL;
 	pthread_mutex_init(&cupti_lock, NULL);

@@ -591,6 +591,7 @@ void kcp_launch_flush(int force)
 		}
 		write_stats(f);
 	}
+	kcp_gpu_time_write();
 	if (force)
 		for (struct launch_buf *b = lbuf_list; b; b = b->next)
 			lbuf_write(b);
@@ -620,8 +621,10 @@ static void *flusher(void *arg)
 	while (atomic_load(&kcp_state) == KCP_READY) {
 		struct timespec ts = {(time_t)(kcp_cfg.flush_ns / 1000000000ull), (long)(kcp_cfg.flush_ns % 1000000000ull)};
 		nanosleep(&ts, NULL);
-		if (atomic_load(&kcp_state) == KCP_READY)
-			kcp_launch_flush(0);
+		if (atomic_load(&kcp_state) != KCP_READY)
+			break;
+		kcp_gpu_time_collect(); /* outside flush_lock: CUPTI calls back into kcprof */
+		kcp_launch_flush(0);
 	}
 	return NULL;
 }

@@ -42,6 +42,7 @@ static const struct opt options[] = {
 	{"KCPROF_MAX_IMAGE_MB", OPT_UINT, CFG(max_image), "64", 1u << 20, "largest image stored"},
 	{"KCPROF_FLUSH_MS", OPT_UINT, CFG(flush_ns), "1000", 1000000, "launch counts flush period"},
 	{"KCPROF_CUPTI_LIB", OPT_STR, CFG(cupti_path), "", 0, "libcupti to load"},
+	{"KCPROF_GPU_TIME", OPT_BOOL, CFG(gpu_time), "0", 0, "kernel GPU times and gaps (CUPTI activity)"},
 };
 
 static int parse_bool(const char *v)
@@ -180,6 +181,7 @@ __attribute__((destructor)) static void kcp_stop(void)
 	if (atomic_load(&kcp_state) != KCP_READY || kcp_child_pending())
 		return;
 	kcp_tls.guard = 1;
+	kcp_gpu_time_atexit();
 	kcp_cupti_atexit();
 	kcp_launch_flush(1);
 	kcp_rec_end();

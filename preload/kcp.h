@@ -129,6 +129,7 @@ struct kcp_config {
 	uint64_t max_image;     /* KCPROF_MAX_IMAGE_MB, bytes */
 	uint64_t flush_ns;      /* KCPROF_FLUSH_MS */
 	char cupti_path[PATH_MAX]; /* KCPROF_CUPTI_LIB */
+	int gpu_time;           /* KCPROF_GPU_TIME (default 0): kernel times from CUPTI activity */
 };
 extern struct kcp_config kcp_cfg;
 
@@ -255,10 +256,19 @@ void kcp_exec_capture_env(void);
 /* ---- CUPTI (cupti.c) ---------------------------------------------------------------------- */
 
 void kcp_cupti_start(void);
+void kcp_cupti_record(unsigned ev, int result, const char *detail); /* a CUPTI record */
 void kcp_cupti_atexit(void);
 void kcp_cupti_atfork_child(void);
 /* From the launch path's periodic check: switch CUPTI's launch callbacks off while the hooks
  * see every launch (see cupti.c). */
 void kcp_cupti_launch_policy(uint64_t now, uint64_t hooked_launches);
+
+/* ---- GPU time (gpu_time.c): kernel durations and gaps from CUPTI's activity records ------- */
+
+void kcp_gpu_time_start(void *cupti_handle); /* with libcupti loaded; under KCPROF_GPU_TIME */
+void kcp_gpu_time_collect(void);              /* completed buffers in: from the flusher thread */
+void kcp_gpu_time_write(void);                /* GPU_TIME records for what moved: at flush */
+void kcp_gpu_time_atexit(void);               /* every buffer in, before the last flush */
+void kcp_gpu_time_atfork_child(void);
 
 #endif

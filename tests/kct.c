@@ -166,6 +166,28 @@ static void read_one(const char *path, struct kct_result *res)
 				snprintf(o->name, sizeof(o->name), "%s", kc_rec_str(r, f->name));
 			}
 			break;
+		case KC_REC_GPU_TIME: {
+			const struct kc_rec_gpu_time *g = (const void *)r;
+			const char *name = kc_rec_str(r, g->name);
+			struct kct_gpu_time *o = NULL;
+			for (int i = 0; i < res->ngpu; i++)
+				if (res->gpu[i].pid == pid && strcmp(res->gpu[i].name, name) == 0)
+					o = &res->gpu[i];
+			if (!o && res->ngpu < 64)
+				o = &res->gpu[res->ngpu++];
+			if (o) { /* cumulative: the last one holds the totals */
+				o->pid = pid;
+				snprintf(o->name, sizeof(o->name), "%s", name);
+				o->count = g->count;
+				o->total_ns = g->total_ns;
+				o->min_ns = g->min_ns;
+				o->max_ns = g->max_ns;
+				o->gap_count = g->gap_count;
+				o->gap_ns = g->gap_ns;
+				o->overlapped = g->overlapped;
+			}
+			break;
+		}
 		case KC_REC_LAUNCH_STATS: {
 			const struct kc_rec_launch_stats *s = (const void *)r;
 			struct kct_stats *o = NULL;
@@ -266,6 +288,14 @@ uint64_t kct_launches(const struct kct_result *r, const char *name, uint16_t *pa
 		}
 	}
 	return total;
+}
+
+const struct kct_gpu_time *kct_gpu(const struct kct_result *r, const char *name)
+{
+	for (int i = 0; i < r->ngpu; i++)
+		if (strcmp(r->gpu[i].name, name) == 0)
+			return &r->gpu[i];
+	return NULL;
 }
 
 int kct_count_loads(const struct kct_result *r, unsigned api)

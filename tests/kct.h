@@ -41,6 +41,11 @@ struct kct_compile {
 	char options[1024]; /* space-separated */
 	char inputs[1024];
 };
+struct kct_gpu_time {
+	uint32_t pid;
+	uint64_t count, total_ns, min_ns, max_ns, gap_count, gap_ns, overlapped;
+	char name[256];
+};
 struct kct_proc {
 	uint32_t pid, ppid;
 	unsigned role;
@@ -59,6 +64,8 @@ struct kct_result {
 	struct kct_stats stats[KCT_MAX];
 	struct kct_compile compiles[KCT_MAX];
 	unsigned cupti[32];
+	int ngpu;
+	struct kct_gpu_time gpu[64]; /* the last GPU_TIME record per process and name */
 };
 
 const char *kct_build(void);  /* build directory (KCT_BUILD) */
@@ -75,6 +82,8 @@ int kct_run_plain(const char *const *env, const char *const *argv);
 struct kct_result *kct_read(const char *dir);
 /* Launches of functions named name (all processes): count, and OR of paths and attrs. */
 uint64_t kct_launches(const struct kct_result *r, const char *name, uint16_t *paths, uint64_t *attrs);
+/* The GPU times of kernels named name (NULL if none). */
+const struct kct_gpu_time *kct_gpu(const struct kct_result *r, const char *name);
 int kct_count_loads(const struct kct_result *r, unsigned api);
 int kct_distinct_hashes(const struct kct_result *r, const char *name);
 char *kct_read_file(const char *path, size_t *size);

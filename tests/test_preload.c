@@ -553,3 +553,54 @@ Test(preload, cupti_13_2_yields_to_an_exclusive_profiler)
 	cr_assert_eq(r->cupti[2], KC_CUPTI_RESUMED);
 	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 8);
 }
+
+Test(preload, gpu_time_per_kernel_with_gaps_and_pdl_overlaps)
+{
+	/* KCPROF_GPU_TIME=1: the stand-in CUPTI's kernel records (1 us a block of grid x; 2 us
+	 * after the previous kernel on the stream, or 500 ns before it ended with PDL) come back
+	 * as GPU_TIME records per kernel name. */
+	char *dir = kct_tmpdir();
+	char cupti[4200];
+	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data_env, cupti, "KCPROF_GPU_TIME=1", NULL};
+	const char *argv[] = {prog("drv_client"), "pdl", "50", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->problems, 0);
+	int on = 0;
+	for (int i = 0; i < r->ncupti; i++)
+		on |= r->cupti[i] == KC_CUPTI_GPU_TIME_ON;
+	cr_assert(on, "the trace says kernel timing started");
+	const struct kct_gpu_time *add = kct_gpu(r, "kern_add"), *scale = kct_gpu(r, "_Z10kern_scalePffi");
+	cr_assert_not_null(add);
+	cr_assert_not_null(scale);
+	cr_assert_eq(add->count, 50);
+	cr_assert_eq(add->total_ns, 50 * 3000);
+	cr_assert_eq(add->min_ns, 3000);
+	cr_assert_eq(add->max_ns, 3000);
+	cr_assert_eq(add->gap_count, 49, "the first kernel on the stream follows none");
+	cr_assert_eq(add->gap_ns, 49 * 2000);
+	cr_assert_eq(add->overlapped, 0);
+	cr_assert_eq(scale->count, 50);
+	cr_assert_eq(scale->total_ns, 50 * 2000);
+	cr_assert_eq(scale->gap_count, 50);
+	cr_assert_eq(scale->overlapped, 50, "every PDL launch started before its predecessor ended");
+	cr_assert_eq(scale->gap_ns, 0);
+}
+
+Test(preload, gpu_time_off_by_default)
+{
+	char *dir = kct_tmpdir();
+	char cupti[4200];
+	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data_env, cupti, NULL};
+	const char *argv[] = {prog("drv_client"), "pdl", "5", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ngpu, 0);
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5);
+}

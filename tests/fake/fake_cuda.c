@@ -52,13 +52,17 @@ static unsigned next_module_id = 1;
 typedef void (*emit_fn)(CUpti_CallbackDomain, CUpti_CallbackId, CUpti_ApiCallbackSite, const char *,
 			const void *, const char *, CUresult *, uint64_t *);
 typedef void (*emit_module_fn)(unsigned id, const void *cubin, size_t size);
+/* A kernel ran: the stand-in CUPTI makes an activity record of it, when asked for them. */
+typedef void (*emit_kernel_fn)(const char *name, unsigned gx, CUstream stream, int pdl);
 static emit_fn emit_api;
 static emit_module_fn emit_module;
+static emit_kernel_fn emit_kernel;
 
-EXPORT void fake_set_cupti(emit_fn api, emit_module_fn module)
+EXPORT void fake_set_cupti(emit_fn api, emit_module_fn module, emit_kernel_fn kernel)
 {
 	__atomic_store_n(&emit_api, api, __ATOMIC_RELEASE);
 	__atomic_store_n(&emit_module, module, __ATOMIC_RELEASE);
+	__atomic_store_n(&emit_kernel, kernel, __ATOMIC_RELEASE);
 }
 
 __attribute__((constructor)) static void find_cupti(void)
@@ -173,14 +177,27 @@ static CUresult get_function(struct fake_module *m, const char *name, struct fak
 	return CUDA_SUCCESS;
 }
 
-static CUresult do_launch(CUfunction fn)
+static CUresult do_launch(CUfunction fn, unsigned gx, CUstream stream, int pdl)
 {
 	struct fake_function *f = (struct fake_function *)fn;
 	if (!f || f->magic != FN_MAGIC)
 		return CUDA_ERROR_INVALID_HANDLE;
 	__atomic_fetch_add(&f->launches, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&total_launches, 1, __ATOMIC_RELAXED);
+	emit_kernel_fn k = __atomic_load_n(&emit_kernel, __ATOMIC_ACQUIRE);
+	if (k)
+		k(f->name, gx, stream, pdl);
 	return CUDA_SUCCESS;
+}
+
+/* Programmatic dependent launch asked for in a cuLaunchKernelEx config. */
+static int config_pdl(const CUlaunchConfig *c)
+{
+	for (unsigned i = 0; c && i < c->numAttrs; i++)
+		if (c->attrs[i].id == CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION &&
+		    c->attrs[i].value.programmaticStreamSerializationAllowed)
+			return 1;
+	return 0;
 }
 
 /* ---- exported driver API ------------------------------------------------------------------ */
@@ -364,7 +381,7 @@ static const char *fn_name(CUfunction f)
 #define LAUNCH_BODY(cbid)                                                                        \
 	cbid##_params p = {f, gx, gy, gz, bx, by, bz, smem, s, kp, ex};                          \
 	API_ENTER(cbid, &p, fn_name(f));                                                         \
-	API_EXIT(cbid, &p, fn_name(f), do_launch(f))
+	API_EXIT(cbid, &p, fn_name(f), do_launch(f, gx, s, 0))
 
 EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
 			       unsigned by, unsigned bz, unsigned smem, CUstream s, void **kp, void **ex)
@@ -383,14 +400,16 @@ EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *c, CUfunction f, void **k
 {
 	cuLaunchKernelEx_params p = {c, f, kp, ex};
 	API_ENTER(cuLaunchKernelEx, &p, fn_name(f));
-	API_EXIT(cuLaunchKernelEx, &p, fn_name(f), c ? do_launch(f) : CUDA_ERROR_INVALID_VALUE);
+	API_EXIT(cuLaunchKernelEx, &p, fn_name(f),
+		 c ? do_launch(f, c->gridDimX, c->hStream, config_pdl(c)) : CUDA_ERROR_INVALID_VALUE);
 }
 
 EXPORT CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig *c, CUfunction f, void **kp, void **ex)
 {
 	cuLaunchKernelEx_ptsz_params p = {c, f, kp, ex};
 	API_ENTER(cuLaunchKernelEx_ptsz, &p, fn_name(f));
-	API_EXIT(cuLaunchKernelEx_ptsz, &p, fn_name(f), c ? do_launch(f) : CUDA_ERROR_INVALID_VALUE);
+	API_EXIT(cuLaunchKernelEx_ptsz, &p, fn_name(f),
+		 c ? do_launch(f, c->gridDimX, c->hStream, config_pdl(c)) : CUDA_ERROR_INVALID_VALUE);
 }
 
 EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
@@ -399,7 +418,7 @@ EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned gx, unsigned gy
 {
 	cuLaunchCooperativeKernel_params p = {f, gx, gy, gz, bx, by, bz, smem, s, kp};
 	API_ENTER(cuLaunchCooperativeKernel, &p, fn_name(f));
-	API_EXIT(cuLaunchCooperativeKernel, &p, fn_name(f), do_launch(f));
+	API_EXIT(cuLaunchCooperativeKernel, &p, fn_name(f), do_launch(f, gx, s, 0));
 }
 
 /* ---- cuLink: the output is a made-up but stable image of the inputs ------------------------ */
@@ -532,7 +551,7 @@ EXPORT CUresult fake_internal_launch(CUfunction f, unsigned gx, unsigned bx)
 {
 	cuLaunchKernel_params p = {f, gx, 1, 1, bx, 1, 1, 0, NULL, NULL, NULL};
 	API_ENTER(cuLaunchKernel, &p, fn_name(f));
-	API_EXIT(cuLaunchKernel, &p, fn_name(f), do_launch(f));
+	API_EXIT(cuLaunchKernel, &p, fn_name(f), do_launch(f, gx, NULL, 0));
 }
 
 EXPORT CUresult fake_internal_get_function(CUfunction *hfunc, CUmodule hmod, const char *name)

@@ -173,12 +173,125 @@ static void emit_module(unsigned id, const void *cubin, size_t size)
 	}
 }
 
+/* ---- the activity API: a CONCURRENT_KERNEL record per kernel the stand-in driver "runs" ----
+ * On a made-up GPU clock, per stream: each kernel starts 2 us after the previous one on its
+ * stream ended, or 500 ns before it ended when launched with programmatic dependent launch,
+ * and runs 1 us per block of its grid's x. Records go into the program's (kcprof's) buffers,
+ * handed back when one is full and at cuptiActivityFlushAll. */
+#define GAP_NS 2000
+#define OVERLAP_NS 500
+static CUpti_BuffersCallbackRequestFunc buf_requested;
+static CUpti_BuffersCallbackCompleteFunc buf_completed;
+static int kernel_records;
+static uint8_t *buf;
+static size_t buf_size, buf_used;
+static struct {
+	CUstream stream;
+	uint64_t end;
+} clocks[16];
+
+EXPORT CUptiResult cuptiActivityRegisterCallbacks(CUpti_BuffersCallbackRequestFunc requested,
+						  CUpti_BuffersCallbackCompleteFunc completed)
+{
+	if (!requested || !completed)
+		return CUPTI_ERROR_INVALID_PARAMETER;
+	pthread_mutex_lock(&lock);
+	buf_requested = requested;
+	buf_completed = completed;
+	pthread_mutex_unlock(&lock);
+	return CUPTI_SUCCESS;
+}
+
+EXPORT CUptiResult cuptiActivityEnable(CUpti_ActivityKind kind)
+{
+	if (kind != CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL)
+		return CUPTI_ERROR_NOT_COMPATIBLE;
+	if (!buf_completed)
+		return CUPTI_ERROR_INVALID_OPERATION;
+	__atomic_store_n(&kernel_records, 1, __ATOMIC_RELEASE);
+	return CUPTI_SUCCESS;
+}
+
+EXPORT CUptiResult cuptiActivityDisable(CUpti_ActivityKind kind)
+{
+	if (kind == CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL)
+		__atomic_store_n(&kernel_records, 0, __ATOMIC_RELEASE);
+	return CUPTI_SUCCESS;
+}
+
+/* Under lock: the buffer back to its owner (called without the lock, as CUPTI does). */
+static void hand_back(void)
+{
+	uint8_t *b = buf;
+	size_t size = buf_size, used = buf_used;
+	CUpti_BuffersCallbackCompleteFunc done = buf_completed;
+	buf = NULL;
+	buf_used = 0;
+	pthread_mutex_unlock(&lock);
+	if (b)
+		done(NULL, 0, b, size, used);
+	pthread_mutex_lock(&lock);
+}
+
+EXPORT CUptiResult cuptiActivityFlushAll(uint32_t flag)
+{
+	(void)flag;
+	pthread_mutex_lock(&lock);
+	if (buf && buf_used)
+		hand_back();
+	pthread_mutex_unlock(&lock);
+	return CUPTI_SUCCESS;
+}
+
+EXPORT CUptiResult cuptiActivityGetNextRecord(uint8_t *buffer, size_t valid, CUpti_Activity **rec)
+{
+	uint8_t *next = *rec ? (uint8_t *)*rec + sizeof(CUpti_ActivityKernel10) : buffer;
+	if (next + sizeof(CUpti_ActivityKernel10) > buffer + valid)
+		return CUPTI_ERROR_MAX_LIMIT_REACHED;
+	*rec = (CUpti_Activity *)next;
+	return CUPTI_SUCCESS;
+}
+
+static void emit_kernel(const char *name, unsigned gx, CUstream stream, int pdl)
+{
+	if (!__atomic_load_n(&kernel_records, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&lock);
+	unsigned i = 0;
+	while (i < 15 && clocks[i].end && clocks[i].stream != stream)
+		i++;
+	clocks[i].stream = stream;
+	uint64_t start = !clocks[i].end ? 1000000000ull : pdl ? clocks[i].end - OVERLAP_NS : clocks[i].end + GAP_NS;
+	uint64_t end = start + 1000ull * gx;
+	clocks[i].end = end > clocks[i].end ? end : clocks[i].end;
+	if (!buf) {
+		size_t max_records;
+		buf_requested(&buf, &buf_size, &max_records);
+		buf_used = 0;
+	}
+	if (buf && buf_used + sizeof(CUpti_ActivityKernel10) <= buf_size) {
+		CUpti_ActivityKernel10 *k = (CUpti_ActivityKernel10 *)(buf + buf_used);
+		memset(k, 0, sizeof(*k));
+		k->kind = CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL;
+		k->start = start;
+		k->end = end;
+		k->streamId = i;
+		k->contextId = 1;
+		k->gridX = (int32_t)gx;
+		k->name = name;
+		buf_used += sizeof(*k);
+		if (buf_used + sizeof(*k) > buf_size)
+			hand_back();
+	}
+	pthread_mutex_unlock(&lock);
+}
+
 EXPORT void fakecupti_register(void)
 {
 	void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
-	void (*set)(void *, void *) = h ? (void (*)(void *, void *))dlsym(h, "fake_set_cupti") : NULL;
+	void (*set)(void *, void *, void *) = h ? (void (*)(void *, void *, void *))dlsym(h, "fake_set_cupti") : NULL;
 	if (set)
-		set((void *)emit, (void *)emit_module);
+		set((void *)emit, (void *)emit_module, (void *)emit_kernel);
 }
 
 __attribute__((constructor)) static void fakecupti_init(void) { fakecupti_register(); }

@@ -15,6 +15,8 @@
  *   drv_client mixed N            N launches by symbol and N only CUPTI sees, interleaved
  *   drv_client hang N             N launches, then sleeps (to be killed)
  *   drv_client shapes             2 threads, each cycling 5 times over grids 1..10 (8 fit the table)
+ *   drv_client pdl N              N pairs on one stream: kern_add (grid 3) by cuLaunchKernel, then
+ *                                 kern_scale (grid 2) by cuLaunchKernelEx with PDL
  *   drv_client reload N           the same cubin loaded (and unloaded) N times, a launch each
  *   drv_client churn W T K        W waves of T threads, each K launches cycling over 24
  *                                 functions (more than a thread's cache holds)
@@ -279,6 +281,22 @@ static int mode_shapes(void)
 	return 0;
 }
 
+static int mode_pdl(int n)
+{
+	CUmodule m;
+	CUfunction add = load_add_module(&m), scale;
+	CHECK(cuModuleGetFunction(&scale, m, "_Z10kern_scalePffi"), CUDA_SUCCESS);
+	CUlaunchAttribute pdl = {.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION,
+				 .value.programmaticStreamSerializationAllowed = 1};
+	CUlaunchConfig cfg = {.gridDimX = 2, .gridDimY = 1, .gridDimZ = 1, .blockDimX = 64, .blockDimY = 1,
+			      .blockDimZ = 1, .attrs = &pdl, .numAttrs = 1};
+	for (int i = 0; i < n; i++) {
+		CHECK(cuLaunchKernel(add, 3, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+		CHECK(cuLaunchKernelEx(&cfg, scale, NULL, NULL), CUDA_SUCCESS);
+	}
+	return 0;
+}
+
 static int mode_reload(int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -453,6 +471,8 @@ int main(int argc, char **argv)
 		rc = mode_threads(atoi(argv[2]), atoi(argv[3]));
 	} else if (strcmp(mode, "shapes") == 0) {
 		rc = mode_shapes();
+	} else if (strcmp(mode, "pdl") == 0 && argc > 2) {
+		rc = mode_pdl(atoi(argv[2]));
 	} else if (strcmp(mode, "reload") == 0 && argc > 2) {
 		rc = mode_reload(atoi(argv[2]));
 	} else if (strcmp(mode, "churn") == 0 && argc > 4) {
