@@ -604,3 +604,25 @@ Test(preload, gpu_time_off_by_default)
 	cr_assert_eq(r->ngpu, 0);
 	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5);
 }
+
+Test(preload, gpu_time_yields_to_the_programs_activity_buffers)
+{
+	/* The program registers activity buffers of its own after 3 launches: kcprof hands its
+	 * records in (3 kernels timed) and lets go; the program gets the next 4, and only those. */
+	char *dir = kct_tmpdir();
+	const char *env[] = {"KCPROF_GPU_TIME=1", NULL};
+	const char *argv[] = {prog("cupti_client"), "activity", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program got its 4 records (exit %d)", WEXITSTATUS(st));
+	struct kct_result *r = kct_read(dir);
+	int on = -1, yielded = -1;
+	for (int i = 0; i < r->ncupti; i++) {
+		on = r->cupti[i] == KC_CUPTI_GPU_TIME_ON ? i : on;
+		yielded = r->cupti[i] == KC_CUPTI_GPU_TIME_YIELDED ? i : yielded;
+	}
+	cr_assert(on >= 0 && yielded > on, "timing started, then yielded");
+	const struct kct_gpu_time *g = kct_gpu(r, "prof_kernel");
+	cr_assert_not_null(g);
+	cr_assert_eq(g->count, 3, "the kernels before the program took over");
+	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 7, "launch counts go on");
+}

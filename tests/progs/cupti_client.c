@@ -6,10 +6,14 @@
  *   its profiler must see, then it unsubscribes: 5 launches kcprof sees again.
  * All launches go through the internal path: only CUPTI sees them.
  * cupti_client multi subscribes as a CUPTI 13.2 tool that lets others stay
- * (cuptiSubscribe_v2, allowMultipleSubscribers). */
+ * (cuptiSubscribe_v2, allowMultipleSubscribers).
+ * cupti_client activity is a profiler of kernel activity records instead: after the first 3
+ * launches it registers its own buffers and must get the records of the next 4, and only
+ * those. */
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cuda.h>
@@ -30,6 +34,25 @@ static void CUPTIAPI profiler_cb(void *ud, CUpti_CallbackDomain d, CUpti_Callbac
 
 #ifndef PROFILER_LOCAL
 static int multi;
+static unsigned long kernel_records;
+
+static void CUPTIAPI activity_requested(uint8_t **buffer, size_t *size, size_t *max_records)
+{
+	*size = 64 * 1024;
+	*buffer = aligned_alloc(8, *size);
+	*max_records = 0;
+}
+
+static void CUPTIAPI activity_completed(CUcontext ctx, uint32_t stream, uint8_t *buffer, size_t size, size_t valid)
+{
+	(void)ctx;
+	(void)stream;
+	(void)size;
+	CUpti_Activity *rec = NULL;
+	while (cuptiActivityGetNextRecord(buffer, valid, &rec) == CUPTI_SUCCESS)
+		kernel_records += rec->kind == CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL;
+	free(buffer);
+}
 
 
 static CUptiResult direct_start(CUpti_SubscriberHandle *sub, CUpti_CallbackFunc cb)
@@ -79,6 +102,21 @@ int main(int argc, char **argv)
 		return 2;
 	for (int i = 0; i < 3; i++)
 		ilaunch(f, 1, 32);
+#ifndef PROFILER_LOCAL
+	if (argc > 1 && strcmp(argv[1], "activity") == 0) {
+		if (cuptiActivityRegisterCallbacks(activity_requested, activity_completed) != CUPTI_SUCCESS ||
+		    cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) != CUPTI_SUCCESS)
+			return 3;
+		for (int i = 0; i < 4; i++)
+			ilaunch(f, 1, 32);
+		cuptiActivityFlushAll(0);
+		if (kernel_records != 4) {
+			fprintf(stderr, "cupti_client: %lu kernel records, want 4\n", kernel_records);
+			return 4;
+		}
+		return 0;
+	}
+#endif
 	CUpti_SubscriberHandle sub;
 	CUptiResult r = start(&sub, profiler_cb);
 	if (r != CUPTI_SUCCESS) {
