@@ -225,6 +225,18 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 		kca_json_u64(&j, "bytes", l->bytes);
 		break;
 	}
+	case KC_REC_GPU_TIME: {
+		const struct kc_rec_gpu_time *g = (const void *)r;
+		kca_json_str(&j, "name", kc_rec_str(r, g->name));
+		kca_json_u64(&j, "count", g->count);
+		kca_json_u64(&j, "total_ns", g->total_ns);
+		kca_json_u64(&j, "min_ns", g->min_ns);
+		kca_json_u64(&j, "max_ns", g->max_ns);
+		kca_json_u64(&j, "gap_count", g->gap_count);
+		kca_json_u64(&j, "gap_ns", g->gap_ns);
+		kca_json_u64(&j, "overlapped", g->overlapped);
+		break;
+	}
 	case KC_REC_END: {
 		const struct kc_rec_end *e = (const void *)r;
 		kca_json_u64(&j, "launches", e->launches);

@@ -27,12 +27,16 @@ static const char usage[] =
 	"      --launches=full one record per launch, not only counts per kernel\n"
 	"      --no-cupti      symbol hooks only (misses PyTorch eager and torch.compile paths)\n"
 	"      --no-images     do not store code images (no diffs between variants later)\n"
+	"      --gpu-time      also time each kernel on the GPU, and the gaps between kernels\n"
+	"                      (CUPTI activity records: costs GPU timestamps; yields to the\n"
+	"                      program's own profiler)\n"
 	"      --flush-ms N    how often launch counts reach the disk (default 1000)\n"
 	"  -q, --quiet         no summary line\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"Environment (what the options set; usable with LD_PRELOAD=libkcprof.so directly):\n"
 	"  KCPROF_OUT, KCPROF_LAUNCHES=full, KCPROF_CUPTI=0, KCPROF_IMAGES=0, KCPROF_FLUSH_MS,\n"
+	"  KCPROF_GPU_TIME=1,\n"
 	"  KCPROF_MAX_IMAGE_MB, KCPROF_CUPTI_LIB, KCPROF_COMPILERS, KCPROF_LOG=info|debug,\n"
 	"  KCPROF_LIB (the recorder library this command preloads)\n"
 	"\n"
@@ -147,11 +151,12 @@ static void forward_signal(int sig)
 
 KCA_COMMAND(record)
 {
-	enum { OPT_APPEND = 256, OPT_LAUNCHES, OPT_NO_CUPTI, OPT_NO_IMAGES, OPT_FLUSH };
+	enum { OPT_APPEND = 256, OPT_LAUNCHES, OPT_NO_CUPTI, OPT_NO_IMAGES, OPT_FLUSH, OPT_GPU_TIME };
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'}, {"append", no_argument, NULL, OPT_APPEND},
 		{"launches", required_argument, NULL, OPT_LAUNCHES}, {"no-cupti", no_argument, NULL, OPT_NO_CUPTI},
 		{"no-images", no_argument, NULL, OPT_NO_IMAGES}, {"flush-ms", required_argument, NULL, OPT_FLUSH},
+		{"gpu-time", no_argument, NULL, OPT_GPU_TIME},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *dir = "kcprof.data";
 	int append = 0, quiet = 0;
@@ -181,6 +186,9 @@ KCA_COMMAND(record)
 			break;
 		case OPT_FLUSH:
 			setenv("KCPROF_FLUSH_MS", optarg, 1);
+			break;
+		case OPT_GPU_TIME:
+			setenv("KCPROF_GPU_TIME", "1", 1);
 			break;
 		case 'q':
 			quiet = 1;

@@ -267,6 +267,43 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 	}
 }
 
+/* "58× its GPU time" or "4.8% of its GPU time": what builds cost against what ran. */
+static const char *share(uint64_t part, uint64_t whole, char *buf, size_t cap)
+{
+	double r = (double)part / (double)(whole ? whole : 1);
+	if (r >= 1)
+		snprintf(buf, cap, "%.3g×", r);
+	else
+		snprintf(buf, cap, "%.2g%% of", 100 * r);
+	return buf;
+}
+
+/* What the kernel did on the GPU (kcprof record --gpu-time): its run time against what its
+ * builds cost, and the gaps before it on its stream. */
+static void print_gpu_time(const struct kca_family *f, uint64_t cost)
+{
+	if (!f->gpu_count)
+		return;
+	char t1[32], t2[32], t3[32];
+	uint64_t mean = f->gpu_ns / f->gpu_count;
+	printf("    GPU: %s a run (%s..%s, %" PRIu64 " timed)", kca_fmt_ns(mean, t1, sizeof(t1)),
+	       kca_fmt_ns(f->gpu_min_ns, t2, sizeof(t2)), kca_fmt_ns(f->gpu_max_ns, t3, sizeof(t3)), f->gpu_count);
+	char r[32];
+	if (cost && f->gpu_ns)
+		printf(": builds and loads took %s its GPU time", share(cost, f->gpu_ns, r, sizeof(r)));
+	printf("\n");
+	uint64_t apart = f->gap_count - f->overlapped;
+	if (apart)
+		printf("    gaps: %s on average from the previous kernel on its stream (%" PRIu64 " runs)",
+		       kca_fmt_ns(f->gap_ns / apart, t1, sizeof(t1)), apart);
+	else if (f->overlapped)
+		printf("    gaps: none");
+	if (f->overlapped)
+		printf("; %" PRIu64 " of %" PRIu64 " runs overlapped the previous kernel (PDL)", f->overlapped, f->gap_count);
+	if (f->gap_count)
+		printf("\n");
+}
+
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
@@ -286,6 +323,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	if (f->launches)
 		printf(" = %s per launch", kca_fmt_ns(cost / f->launches, t3, sizeof(t3)));
 	printf("\n");
+	print_gpu_time(f, cost);
 	if (f->attrs & (1ull << 6))
 		printf("    launches use PDL (programmatic dependent launch)\n");
 	struct kca_changes ch;
@@ -334,6 +372,16 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	char t1[32], t2[32];
 	printf("\nbuilds %s (%u compiles), loads %s (%u loads), launches %" PRIu64 "\n",
 	       kca_fmt_ns(build, t1, sizeof(t1)), m->ncompiles, kca_fmt_ns(load, t2, sizeof(t2)), m->nloads, launches);
+	uint64_t gpu_ns = 0, gpu_runs = 0;
+	for (unsigned i = 0; i < m->ngpu; i++) {
+		gpu_ns += m->gpu[i].total_ns;
+		gpu_runs += m->gpu[i].count;
+	}
+	if (gpu_runs) {
+		char r[32];
+		printf("GPU time %s (%" PRIu64 " kernel runs timed): builds and loads took %s it\n",
+		       kca_fmt_ns(gpu_ns, t1, sizeof(t1)), gpu_runs, share(build + load, gpu_ns, r, sizeof(r)));
+	}
 	printf("%u kernel%s, %u with recompilation churn%s\n", m->nfamilies, m->nfamilies == 1 ? "" : "s", churn,
 	       churn ? "; worst first:" : "");
 	for (unsigned i = 0; i < m->nfamilies && shown < top; i++) {

@@ -316,6 +316,23 @@ void kca_model_families(struct kca_model *m)
 				var->last_launch_ns = fn->last_ns;
 		}
 	}
+	for (unsigned i = 0; i < m->ngpu; i++) { /* GPU time by kernel name, where recorded */
+		const struct kca_gpu_time *g = &m->gpu[i];
+		struct name_ix *e;
+		HASH_FIND_STR(names, g->name, e);
+		if (!e || !g->count)
+			continue;
+		struct kca_family *f = &m->families[e->ix];
+		if (!f->gpu_count || g->min_ns < f->gpu_min_ns)
+			f->gpu_min_ns = g->min_ns;
+		if (g->max_ns > f->gpu_max_ns)
+			f->gpu_max_ns = g->max_ns;
+		f->gpu_count += g->count;
+		f->gpu_ns += g->total_ns;
+		f->gap_count += g->gap_count;
+		f->gap_ns += g->gap_ns;
+		f->overlapped += g->overlapped;
+	}
 	for (unsigned i = 0; i < m->nfamilies; i++)
 		classify(m, &m->families[i]);
 	/* Free the indexes before sorting moves the families they point into. */

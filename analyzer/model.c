@@ -89,10 +89,17 @@ struct func_key {
 	UT_hash_handle hh;
 };
 
+struct gpu_key {
+	const char *name;
+	int index;
+	UT_hash_handle hh;
+};
+
 struct load_ctx {
 	struct kca_model *m;
 	int proc;
 	struct func_key *funcs; /* id -> index, this file */
+	struct gpu_key *gpu;    /* kernel name -> GPU time index, this file */
 };
 
 static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
@@ -191,6 +198,30 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	case KC_REC_LAUNCH:
 		p->launches_full++;
 		break;
+	case KC_REC_GPU_TIME: {
+		const struct kc_rec_gpu_time *x = (const void *)r;
+		const char *name = kc_rec_str(r, x->name);
+		struct gpu_key *k;
+		HASH_FIND_STR(c->gpu, name, k);
+		if (!k) { /* cumulative: a later record of the name replaces the earlier */
+			GROW(m->gpu, m->ngpu, m->cap_gpu);
+			k = kca_xmalloc(sizeof(*k));
+			k->index = (int)m->ngpu++;
+			k->name = kca_model_strdup(m, name);
+			HASH_ADD_KEYPTR(hh, c->gpu, k->name, strlen(k->name), k);
+		}
+		struct kca_gpu_time *g = &m->gpu[k->index];
+		g->proc = c->proc;
+		g->name = k->name;
+		g->count = x->count;
+		g->total_ns = x->total_ns;
+		g->min_ns = x->min_ns;
+		g->max_ns = x->max_ns;
+		g->gap_count = x->gap_count;
+		g->gap_ns = x->gap_ns;
+		g->overlapped = x->overlapped;
+		break;
+	}
 	case KC_REC_COMPILE: {
 		const struct kc_rec_compile *x = (const void *)r;
 		GROW(m->compiles, m->ncompiles, m->cap_compiles);
@@ -242,7 +273,7 @@ static void load_file(struct kca_model *m, const char *path, unsigned dir)
 	p->cupti_last = KC_CUPTI_END;
 	p->parent = -1;
 	p->exe = p->cwd = p->cmdline = "";
-	struct load_ctx c = {m, idx, NULL};
+	struct load_ctx c = {m, idx, NULL, NULL};
 	struct kc_file_hdr hdr = {0};
 	struct kc_trace t;
 	int rc = kc_trace_open(&t, path);
@@ -273,6 +304,12 @@ static void load_file(struct kca_model *m, const char *path, unsigned dir)
 	{
 		HASH_DEL(c.funcs, k);
 		free(k);
+	}
+	struct gpu_key *g, *gt;
+	HASH_ITER(hh, c.gpu, g, gt)
+	{
+		HASH_DEL(c.gpu, g);
+		free(g);
 	}
 }
 
@@ -323,6 +360,7 @@ void kca_model_free(struct kca_model *m)
 	free(m->loads);
 	free(m->compiles);
 	free(m->funcs);
+	free(m->gpu);
 	while (m->arena) {
 		struct kca_arena *n = m->arena->next;
 		free(m->arena);

@@ -77,6 +77,13 @@ struct kca_func {
 	struct kc_shape shapes[KC_MAX_SHAPES];
 };
 
+/* GPU time of the kernels of one name in one process (the last GPU_TIME record). */
+struct kca_gpu_time {
+	int proc;
+	const char *name;
+	uint64_t count, total_ns, min_ns, max_ns, gap_count, gap_ns, overlapped;
+};
+
 struct kca_variant {
 	uint64_t hash;
 	unsigned kind;
@@ -109,6 +116,8 @@ struct kca_family {
 	uint64_t first_ns, last_ns;
 	uint64_t attrs;
 	unsigned procs; /* processes it was loaded in */
+	/* GPU time, where the trace has it (kcprof record --gpu-time), all processes */
+	uint64_t gpu_count, gpu_ns, gpu_min_ns, gpu_max_ns, gap_count, gap_ns, overlapped;
 	enum kca_verdict verdict;
 	enum kca_front_end front_end;
 	int churn;
@@ -125,6 +134,8 @@ struct kca_model {
 	unsigned ncompiles, cap_compiles;
 	struct kca_func *funcs;
 	unsigned nfuncs, cap_funcs;
+	struct kca_gpu_time *gpu;
+	unsigned ngpu, cap_gpu;
 	struct kca_family *families;
 	unsigned nfamilies;
 	uint64_t problems; /* reader warnings */

@@ -68,6 +68,21 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 		kca_json_u64(&j, "reloads", f->reloads);
 		kca_json_u64(&j, "launches", f->launches);
 		kca_json_u64(&j, "launch_errors", f->errors);
+		if (f->gpu_count) { /* kcprof record --gpu-time */
+			kca_json_obj(&j, "gpu");
+			kca_json_u64(&j, "runs", f->gpu_count);
+			kca_json_dbl(&j, "total_ms", ms(f->gpu_ns));
+			kca_json_dbl(&j, "mean_us", (double)f->gpu_ns / (double)f->gpu_count / 1e3);
+			kca_json_dbl(&j, "min_us", (double)f->gpu_min_ns / 1e3);
+			kca_json_dbl(&j, "max_us", (double)f->gpu_max_ns / 1e3);
+			kca_json_u64(&j, "gap_runs", f->gap_count - f->overlapped);
+			kca_json_dbl(&j, "gap_mean_us",
+				     f->gap_count > f->overlapped ? (double)f->gap_ns / (double)(f->gap_count - f->overlapped) / 1e3 : 0);
+			kca_json_u64(&j, "overlapped", f->overlapped);
+			kca_json_end_obj(&j);
+		} else {
+			kca_json_null(&j, "gpu");
+		}
 		kca_json_dbl(&j, "compile_ms", ms(f->build_ns));
 		kca_json_dbl(&j, "load_ms", ms(f->load_ns));
 		if (f->launches)

@@ -384,3 +384,35 @@ Test(cli, help_for_every_command)
 	cr_assert_eq(run_cli((const char *[]){"--help", NULL}, out, sizeof(out)), 0);
 	cr_assert_eq(run_cli((const char *[]){"bogus", NULL}, out, sizeof(out)), 2);
 }
+
+Test(cli, gpu_time_in_report_dump_and_json)
+{
+	/* kcprof record --gpu-time over the stand-in (kern_add 3 us, 2 us after the previous
+	 * kernel; kern_scale 2 us, launched with PDL): the report puts GPU time beside the build
+	 * cost and names the gaps and the overlaps. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13 %s record -q --gpu-time -o %s -- "
+		 "%s/tests/bin/drv_client pdl 50",
+		 kct_data(), kct_build(), cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "GPU time 250 µs (100 kernel runs timed)"), "%s", out);
+	cr_assert(strstr(out, "GPU: 3 µs a run (3 µs..3 µs, 50 timed)"), "%s", out);
+	cr_assert(strstr(out, "gaps: 2 µs on average from the previous kernel on its stream (49 runs)"), "%s", out);
+	cr_assert(strstr(out, "gaps: none; 50 of 50 runs overlapped the previous kernel (PDL)"), "%s", out);
+	cr_assert_eq(run_cli((const char *[]){"dump", "--json", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "\"type\":\"gpu_time\""), "%s", out);
+	cr_assert(strstr(out, "\"name\":\"kern_add\",\"count\":50,\"total_ns\":150000"), "%s", out);
+	char json[4300];
+	snprintf(json, sizeof(json), "%s/report.json", dir);
+	snprintf(cmd, sizeof(cmd), "%s report --json --all %s > %s", cli(), dir, json);
+	cr_assert_eq(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import json; k={k['name']:k for k in json.load(open('%s'))['kernels']};"
+		 " g=k['kern_add']['gpu']; assert (g['runs'],g['mean_us'],g['gap_runs'],g['overlapped'])==(50,3.0,49,0), g;"
+		 " g=k['_Z10kern_scalePffi']['gpu']; assert (g['runs'],g['overlapped'])==(50,50), g\"",
+		 json);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
