@@ -65,7 +65,9 @@ static void step(const struct kck *k, struct layer *l, CUstream s, int pdl)
 	}
 }
 
-static void decode_chain(const struct kck *k)
+/* only: -1 both ways with CUDA graphs too; 0 or 1 host-launched steps without or with PDL
+ * alone (for `kcprof record --gpu-time`, whose gaps are per kernel name). */
+static void decode_chain(const struct kck *k, int only)
 {
 	const int pages_per_req = CTX / KCK_PAGE, num_pages = B * pages_per_req;
 	size_t cache = (size_t)num_pages * HK * KCK_PAGE * D * 2;
@@ -106,6 +108,8 @@ static void decode_chain(const struct kck *k)
 	float host_med[2], graph_med[2];
 	for (int round = 0; round < 3; round++)
 		for (int pdl = 0; pdl < 2; pdl++) {
+			if (only >= 0 && pdl != only)
+				continue;
 			step(k, l, s, pdl); /* warm */
 			CK(cuStreamSynchronize(s));
 			for (int i = 0; i < STEPS; i++) {
@@ -118,6 +122,11 @@ static void decode_chain(const struct kck *k)
 			for (int i = 0; i < STEPS; i++)
 				CK(cuEventElapsedTime(&t[i], ev[i], ev[i + 1]));
 			host_med[pdl] = median(t, STEPS) * 1000.f;
+			if (only >= 0) {
+				printf("  round %d: host-launched %s PDL: %.1f us/step\n", round + 1, pdl ? "with" : "without",
+				       host_med[pdl]);
+				continue;
+			}
 			/* the same step as a graph */
 			CUgraph g;
 			CUgraphExec ge;
@@ -217,12 +226,19 @@ static void mla(const struct kck *k)
 	}
 }
 
-int main(void)
+/* chain_bench [pdl|nopdl]: everything, or the host-launched decode chain one way only. */
+int main(int argc, char **argv)
 {
 	const char *cubin = getenv("KCK_CUBIN");
+	int only = argc > 1 ? strcmp(argv[1], "pdl") == 0 ? 1 : strcmp(argv[1], "nopdl") == 0 ? 0 : -2 : -1;
+	if (only == -2) {
+		fprintf(stderr, "usage: chain_bench [pdl|nopdl]\n");
+		return 2;
+	}
 	struct kck k;
 	CK(kck_open(&k, cubin ? cubin : "build/kernels/kc_kernels.cubin"));
-	decode_chain(&k);
-	mla(&k);
+	decode_chain(&k, only);
+	if (only < 0)
+		mla(&k);
 	return 0;
 }

@@ -103,6 +103,19 @@ def main():
                f"{len(nv)} nvJitLink links; the driver loaded the linked cubins: {outs == loaded} "
                f"(kinds {sorted({l['kind'] for l in loads})})")
         report(total["fill_mask"] == 4, case, f"fill_mask launched {total['fill_mask']} times (4 made)")
+    elif case == "gpu_time":
+        g = {}
+        for e in ev:
+            if e["type"] == "gpu_time":
+                g[e["name"]] = e
+        fm = g.get("fill_mask")
+        report(fm is not None and fm["count"] == said["expect"]["fill_mask"]["launches"], case,
+               f"fill_mask timed {fm and fm['count']} times (script launched {said['expect']['fill_mask']['launches']}), "
+               f"mean {fm and fm['total_ns'] / max(fm['count'], 1) / 1e3:.1f} us")
+        report("gpu_time_on" in cupti, case, f"CUPTI events {cupti}")
+    elif case == "gpu_time_profiler":
+        report(said.get("gpu_events", 0) > 0, case, f"torch.profiler saw {said.get('gpu_events')} GPU events")
+        report("gpu_time_yielded" in cupti, case, f"kcprof let go of the activity records: {cupti}")
     elif case == "profiler":
         report(said.get("gpu_events", 0) > 0, case, f"torch.profiler saw {said.get('gpu_events')} GPU events")
         # kineto keeps its subscription to the end: kcprof yields and may never resume.

@@ -116,6 +116,34 @@ if added:
 
 fi # SKIP_RECORDER
 
+# ---- GPU time (record --gpu-time): kernel run times against build cost, PDL gaps ----------
+if [ "${SKIP_GPU_TIME:-0}" != 1 ]; then
+	gt_run() { # NAME COMMAND...: record with --gpu-time
+		local name=$1
+		shift
+		timeout 300 "$KCPROF" record -q --gpu-time -o "$OUT/traces/$name" -- "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err"
+		say "run  $name: exit $?"
+	}
+	export TRITON_CACHE_DIR=$PWD/$OUT/triton-cache-gt
+	rm -rf "$TRITON_CACHE_DIR"
+	gt_run gt_triton python3 tests/gpu/triton_constexpr.py
+	cp -r "$TRITON_CACHE_DIR" "$OUT/traces/gt_triton/triton-cache" 2>/dev/null
+	python3 tests/gpu/check.py gpu_time "$OUT/traces/gt_triton" "$OUT/logs/gt_triton.out" | tee -a "$SUMMARY"
+	"$KCPROF" report "$OUT/traces/gt_triton" >"$OUT/logs/gt_triton_report.txt" 2>&1
+	grep -m3 -E "^GPU time|    GPU:" "$OUT/logs/gt_triton_report.txt" | tee -a "$SUMMARY"
+	gt_run gt_profiler python3 tests/gpu/profiler.py
+	python3 tests/gpu/check.py gpu_time_profiler "$OUT/traces/gt_profiler" "$OUT/logs/gt_profiler.out" | tee -a "$SUMMARY"
+	if [ -x build/kernels/chain_bench ]; then
+		for mode in nopdl pdl; do
+			gt_run gt_chain_$mode build/kernels/chain_bench $mode
+			grep round "$OUT/logs/gt_chain_$mode.out" | tail -1 | tee -a "$SUMMARY"
+			"$KCPROF" report --all "$OUT/traces/gt_chain_$mode" >"$OUT/logs/gt_chain_${mode}_report.txt" 2>&1
+			grep -A5 -E "^ *[0-9]+\. kc_" "$OUT/logs/gt_chain_${mode}_report.txt" | grep -E "\. kc_|GPU:|gaps:" |
+				sed "s/^/     $mode: /" | tee -a "$SUMMARY"
+		done
+	fi
+fi
+
 # ---- the reference kernels: correctness, sanitizers, the PDL chain, the decode comparison ----
 if [ -x build/kernels/check_kernels ] && [ "${SKIP_KERNELS:-0}" != 1 ]; then
 	timeout 120 build/kernels/check_kernels >"$OUT/logs/check_kernels.txt" 2>&1
