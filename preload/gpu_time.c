@@ -50,6 +50,9 @@ static pthread_mutex_t times_lock = PTHREAD_MUTEX_INITIALIZER; /* the tables bel
 static struct kernel_times *times;
 static struct stream_end *streams;
 static _Atomic int collecting; /* kcprof's callbacks registered and kernel records on */
+/* Registrations in order: the program's, once made, is never replaced by kcprof's. */
+static pthread_mutex_t register_lock = PTHREAD_MUTEX_INITIALIZER;
+static int program_registered;
 
 /* ---- buffers ------------------------------------------------------------------------------ */
 
@@ -121,6 +124,13 @@ static void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t *b
 
 void kcp_gpu_time_start(void *h)
 {
+	pthread_mutex_lock(&register_lock);
+	if (program_registered) {
+		pthread_mutex_unlock(&register_lock);
+		kcp_cupti_record(KC_CUPTI_GPU_TIME_YIELDED, 0, "the program registered activity buffers first");
+		kc_log(KC_LOG_INFO, DOMAIN, "the program's profiler holds CUPTI's activity records: no kernel times");
+		return;
+	}
 	act.register_callbacks = kcp_real_dlsym(h, "cuptiActivityRegisterCallbacks");
 	act.enable = kcp_real_dlsym(h, "cuptiActivityEnable");
 	act.disable = kcp_real_dlsym(h, "cuptiActivityDisable");
@@ -132,12 +142,13 @@ void kcp_gpu_time_start(void *h)
 		if (r == CUPTI_SUCCESS)
 			r = act.enable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
 	}
+	atomic_store(&collecting, r == CUPTI_SUCCESS);
+	pthread_mutex_unlock(&register_lock);
 	if (r != CUPTI_SUCCESS) {
 		kcp_cupti_record(KC_CUPTI_GPU_TIME_UNAVAILABLE, (int)r, "CUPTI activity records refused");
 		kc_log(KC_LOG_WARN, DOMAIN, "no kernel times: CUPTI's activity API said %d", (int)r);
 		return;
 	}
-	atomic_store(&collecting, 1);
 	kcp_rec_set_feature(KC_FEAT_GPU_TIME);
 	kcp_cupti_record(KC_CUPTI_GPU_TIME_ON, 0, "kernel records (CONCURRENT_KERNEL)");
 }
@@ -177,6 +188,7 @@ void kcp_gpu_time_write(void)
 void kcp_gpu_time_atfork_child(void)
 {
 	atomic_store(&collecting, 0);
+	pthread_mutex_init(&register_lock, NULL);
 	pthread_mutex_init(&times_lock, NULL);
 	struct kernel_times *t, *tt;
 	HASH_ITER(hh, times, t, tt)
@@ -206,16 +218,23 @@ CUptiResult kcp_cupti_activity_register(struct kcp_call call, CUpti_BuffersCallb
 	__typeof__(&cuptiActivityRegisterCallbacks) real = KCP_REAL(call, cuptiActivityRegisterCallbacks);
 	if (!real)
 		return CUPTI_ERROR_NOT_INITIALIZED;
-	if (kcp_enter()) {
-		int saved = errno;
+	int entered = kcp_enter();
+	int saved = errno;
+	pthread_mutex_lock(&register_lock);
+	program_registered = 1;
+	if (entered) {
 		if (atomic_exchange(&collecting, 0)) {
 			act.flush_all(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
 			act.disable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
 			kcp_cupti_record(KC_CUPTI_GPU_TIME_YIELDED, 0, "the program registered activity buffers");
 			kc_log(KC_LOG_INFO, DOMAIN, "the program's profiler takes CUPTI's activity records: no more kernel times");
 		}
-		errno = saved;
 		kcp_leave();
 	}
-	return real(requested, completed);
+	errno = saved;
+	CUptiResult r = real(requested, completed);
+	saved = errno;
+	pthread_mutex_unlock(&register_lock);
+	errno = saved;
+	return r;
 }

@@ -626,3 +626,23 @@ Test(preload, gpu_time_yields_to_the_programs_activity_buffers)
 	cr_assert_eq(g->count, 3, "the kernels before the program took over");
 	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 7, "launch counts go on");
 }
+
+Test(preload, gpu_time_never_replaces_the_programs_activity_buffers)
+{
+	/* The program registered its activity buffers before it touched CUDA: kcprof, asked for
+	 * kernel times, must not register its own over them. */
+	char *dir = kct_tmpdir();
+	const char *env[] = {"KCPROF_GPU_TIME=1", NULL};
+	const char *argv[] = {prog("cupti_client"), "activity_first", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program got all 7 records (exit %d)", WEXITSTATUS(st));
+	struct kct_result *r = kct_read(dir);
+	int on = 0, yielded = 0;
+	for (int i = 0; i < r->ncupti; i++) {
+		on |= r->cupti[i] == KC_CUPTI_GPU_TIME_ON;
+		yielded |= r->cupti[i] == KC_CUPTI_GPU_TIME_YIELDED;
+	}
+	cr_assert(!on && yielded, "kcprof stood back from the start");
+	cr_assert_eq(r->ngpu, 0);
+	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 7);
+}

@@ -9,7 +9,7 @@
  * (cuptiSubscribe_v2, allowMultipleSubscribers).
  * cupti_client activity is a profiler of kernel activity records instead: after the first 3
  * launches it registers its own buffers and must get the records of the next 4, and only
- * those. */
+ * those. cupti_client activity_first registers them before touching CUDA: it must get all 7. */
 #include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,6 +86,10 @@ int main(int argc, char **argv)
 #else
 	start = direct_start;
 	stop = cuptiUnsubscribe;
+	int activity_first = argc > 1 && strcmp(argv[1], "activity_first") == 0;
+	if (activity_first && (cuptiActivityRegisterCallbacks(activity_requested, activity_completed) != CUPTI_SUCCESS ||
+			       cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) != CUPTI_SUCCESS))
+		return 3;
 #endif
 	void *h = dlopen("libcuda.so.1", RTLD_NOW);
 	CUresult (*iload)(CUmodule *, const void *);
@@ -103,6 +107,16 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 3; i++)
 		ilaunch(f, 1, 32);
 #ifndef PROFILER_LOCAL
+	if (activity_first) {
+		for (int i = 0; i < 4; i++)
+			ilaunch(f, 1, 32);
+		cuptiActivityFlushAll(0);
+		if (kernel_records != 7) {
+			fprintf(stderr, "cupti_client: %lu kernel records, want 7\n", kernel_records);
+			return 4;
+		}
+		return 0;
+	}
 	if (argc > 1 && strcmp(argv[1], "activity") == 0) {
 		if (cuptiActivityRegisterCallbacks(activity_requested, activity_completed) != CUPTI_SUCCESS ||
 		    cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) != CUPTI_SUCCESS)
