@@ -70,9 +70,8 @@ KCA_COMMAND(check)
 			return kca_usage(usage, 2);
 		}
 	}
-	char *dflt[] = {"kcprof.data"};
-	char **dirs = optind < argc ? argv + optind : dflt;
-	unsigned ndirs = optind < argc ? (unsigned)(argc - optind) : 1;
+	unsigned ndirs;
+	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
 	struct kca_model m;
 	int found = kca_model_load(&m, dirs, ndirs);
 	if (found <= 0) {

@@ -28,6 +28,12 @@ struct export_ctx {
 	uint32_t nnames;
 };
 
+/* The name a FUNCTION record gave this id, or "?". */
+static const char *func_name(const struct export_ctx *c, uint32_t id)
+{
+	return id < c->nnames && c->names[id] ? c->names[id] : "?";
+}
+
 static double us(uint64_t ns, uint64_t t0) { return ns >= t0 ? (double)(ns - t0) / 1e3 : 0.0; }
 
 static void slice(struct kca_json *j, const char *name, const char *cat, uint32_t pid, uint32_t tid, double ts,
@@ -113,7 +119,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	}
 	case KC_REC_LAUNCH_STATS: {
 		const struct kc_rec_launch_stats *x = (const void *)r;
-		const char *n = x->func_id < c->nnames && c->names[x->func_id] ? c->names[x->func_id] : "?";
+		const char *n = func_name(c, x->func_id);
 		snprintf(buf, sizeof(buf), "launches %s", n);
 		kca_json_obj(j, NULL);
 		kca_json_str(j, "name", buf);
@@ -128,7 +134,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	}
 	case KC_REC_LAUNCH: {
 		const struct kc_rec_launch *x = (const void *)r;
-		const char *n = x->func_id < c->nnames && c->names[x->func_id] ? c->names[x->func_id] : "?";
+		const char *n = func_name(c, x->func_id);
 		kca_json_obj(j, NULL);
 		kca_json_str(j, "name", n);
 		kca_json_str(j, "cat", "launch");

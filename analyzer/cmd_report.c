@@ -481,9 +481,8 @@ KCA_COMMAND(report)
 			return kca_usage(usage, 2);
 		}
 	}
-	char *dflt[] = {"kcprof.data"};
-	char **dirs = optind < argc ? argv + optind : dflt;
-	unsigned ndirs = optind < argc ? (unsigned)(argc - optind) : 1;
+	unsigned ndirs;
+	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
 	if (ndirs > 1 && !json) {
 		report_compare(dirs, ndirs);
 		return 0;

@@ -48,6 +48,10 @@ void kca_decompress_init(void);
 /* A command's --help: usage text to stdout, exit 0. */
 int kca_usage(const char *text, int status);
 
+/* The directories left on a command line after its options (argv + optind), or
+ * ./kcprof.data when none is given; their number into *ndirs. */
+char **kca_dir_args(int argc, char **argv, int optind, unsigned *ndirs);
+
 /* ---- trace directories (tracedir.c) ------------------------------------------------------- */
 
 struct kca_trace_list {

@@ -54,3 +54,15 @@ int kca_usage(const char *text, int status)
 	return status;
 }
 
+char **kca_dir_args(int argc, char **argv, int optind, unsigned *ndirs)
+{
+	static char dflt_dir[] = "kcprof.data";
+	static char *dflt[] = {dflt_dir};
+	if (optind < argc) {
+		*ndirs = (unsigned)(argc - optind);
+		return argv + optind;
+	}
+	*ndirs = 1;
+	return dflt;
+}
+

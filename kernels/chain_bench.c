@@ -12,16 +12,7 @@
 
 #include "kc_kernels.h"
 
-#define CK(x)                                                                                      \
-	do {                                                                                       \
-		CUresult r_ = (CUresult)(x);                                                       \
-		if (r_ != CUDA_SUCCESS) {                                                          \
-			const char *s_ = "?";                                                      \
-			cuGetErrorName(r_, &s_);                                                   \
-			fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, s_);            \
-			exit(2);                                                                   \
-		}                                                                                  \
-	} while (0)
+#define CK KCK_CHECK
 
 static int cmp(const void *a, const void *b)
 {

@@ -13,16 +13,7 @@
 #include "kc_kernels.h"
 
 static int failures, checks;
-#define CK(x)                                                                                      \
-	do {                                                                                       \
-		CUresult r_ = (CUresult)(x);                                                       \
-		if (r_ != CUDA_SUCCESS) {                                                          \
-			const char *s_ = "?";                                                      \
-			cuGetErrorName(r_, &s_);                                                   \
-			fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, s_);            \
-			exit(2);                                                                   \
-		}                                                                                  \
-	} while (0)
+#define CK KCK_CHECK
 
 /* ---- numbers: xorshift, fp16, bf16, fp8-e4m3 on the host ----------------------------------- */
 

@@ -98,6 +98,19 @@ int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_wri
 		 int use_pdl);
 /* fp8: store fp8-e4m3 (1 byte a value) instead of bf16. */
 int kck_mla_write(const struct kck *k, int fp8, const struct kck_mla_write_params *p, CUstream s, int use_pdl);
+
+/* For the test and benchmark programs (check_kernels.c, chain_bench.c): a failed driver call
+ * is named with its place, and ends the program (exit 2). Needs <stdio.h> and <stdlib.h>. */
+#define KCK_CHECK(x)                                                                               \
+	do {                                                                                       \
+		CUresult r_ = (CUresult)(x);                                                       \
+		if (r_ != CUDA_SUCCESS) {                                                          \
+			const char *s_ = "?";                                                      \
+			cuGetErrorName(r_, &s_);                                                   \
+			fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, s_);            \
+			exit(2);                                                                   \
+		}                                                                                  \
+	} while (0)
 #endif
 
 #endif
