@@ -13,10 +13,13 @@
 const char *kca_change_kind_name(enum kca_change_kind k)
 {
 	static const char *const names[] = {
-		[KCA_CHANGE_CONSTANT] = "constant",       [KCA_CHANGE_DIVISIBILITY] = "divisibility",
-		[KCA_CHANGE_EQUALS_ONE] = "equals_one",   [KCA_CHANGE_CONFIG] = "config",
-		[KCA_CHANGE_DEFINE] = "define",           [KCA_CHANGE_OPTION] = "option",
-		[KCA_CHANGE_PTX] = "ptx",
+	    [KCA_CHANGE_CONSTANT] = "constant",
+	    [KCA_CHANGE_DIVISIBILITY] = "divisibility",
+	    [KCA_CHANGE_EQUALS_ONE] = "equals_one",
+	    [KCA_CHANGE_CONFIG] = "config",
+	    [KCA_CHANGE_DEFINE] = "define",
+	    [KCA_CHANGE_OPTION] = "option",
+	    [KCA_CHANGE_PTX] = "ptx",
 	};
 	return k <= KCA_CHANGE_PTX ? names[k] : "?";
 }
@@ -31,7 +34,8 @@ char *kca_read_file(const char *path, size_t *size)
 	for (;;) {
 		if (n + 65536 + 1 > cap) {
 			cap = cap ? cap * 2 : 65536 * 2;
-			if (cap > (256u << 20)) /* no source or IR is this large: not ours to read */
+			if (cap >
+			    (256u << 20)) /* no source or IR is this large: not ours to read */
 				break;
 			buf = kca_xrealloc(buf, cap);
 		}
@@ -55,7 +59,8 @@ int kca_find_source(const char *path, char *out, size_t cap)
 		/* shown relative to here when it lies below */
 		char cwd[PATH_MAX];
 		size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
-		snprintf(out, cap, "%s", n && strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path);
+		snprintf(out, cap, "%s",
+			 n && strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path);
 		return 0;
 	}
 	for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
@@ -69,8 +74,8 @@ int kca_find_source(const char *path, char *out, size_t cap)
 
 /* ---- a change table: name -> value per variant ------------------------------------------ */
 
-static struct kca_change *change_get(struct kca_changes *c, enum kca_change_kind kind, const char *name,
-				     const char *where, unsigned nvar)
+static struct kca_change *change_get(struct kca_changes *c, enum kca_change_kind kind,
+				     const char *name, const char *where, unsigned nvar)
 {
 	for (unsigned i = 0; i < c->nchanges; i++)
 		if (c->changes[i].kind == kind && strcmp(c->changes[i].name, name) == 0)
@@ -155,7 +160,8 @@ static void squeeze_parts(struct kca_changes *c)
 			size_t flen = 0;
 			for (unsigned v = 0; v < ch->nvalues && !keep[k]; v++) {
 				size_t len;
-				const char *x = ch->values[v] ? part_at(ch->values[v], k, &len) : NULL;
+				const char *x =
+				    ch->values[v] ? part_at(ch->values[v], k, &len) : NULL;
 				if (!x)
 					continue;
 				if (!first)
@@ -176,12 +182,14 @@ static void squeeze_parts(struct kca_changes *c)
 				const char *part = part_at(src, k, &len);
 				if (kept && !(k < 64 && keep[k]))
 					continue;
-				/* BLOCK as the step of a range and the end of an arange: one value */
+				/* BLOCK as the step of a range and the end of an arange: one value
+				 */
 				int seen = 0;
 				for (unsigned j = 0; j < k && !seen; j++) {
 					size_t jl;
 					const char *pj = part_at(src, j, &jl);
-					seen = (!kept || (j < 64 && keep[j])) && jl == len && memcmp(pj, part, len) == 0;
+					seen = (!kept || (j < 64 && keep[j])) && jl == len &&
+					       memcmp(pj, part, len) == 0;
 				}
 				if (seen)
 					continue;
@@ -332,7 +340,8 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 			  struct kca_changes *out)
 {
 	const char *p = def_line;
-	int depth = 0; /* brackets closed below, walking up: open ones above belong to a decorator */
+	int depth =
+	    0; /* brackets closed below, walking up: open ones above belong to a decorator */
 	for (int l = line - 1; l >= 1 && line - l < 200; l--) {
 		const char *end = p - 1; /* the '\n' ending line l */
 		if (end < text)
@@ -352,7 +361,8 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 		if (*s == '@' && depth <= 0) {
 			depth = 0;
 			if (memmem(s, (size_t)(end - s), "autotune", 8)) {
-				snprintf(out->autotune_where, sizeof(out->autotune_where), "%s:%d", path, l);
+				snprintf(out->autotune_where, sizeof(out->autotune_where), "%s:%d",
+					 path, l);
 				return;
 			}
 		}
@@ -361,7 +371,8 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 }
 
 /* The kernel's def at file:line, its parameter list, and which are tl.constexpr. */
-static void read_def(const char *file, int line, struct kca_changes *out, char constexprs[][64], int *nconst)
+static void read_def(const char *file, int line, struct kca_changes *out, char constexprs[][64],
+		     int *nconst)
 {
 	*nconst = 0;
 	char path[PATH_MAX];
@@ -422,7 +433,8 @@ static void read_def(const char *file, int line, struct kca_changes *out, char c
 					const char *n1 = colon;
 					while (n1 > n0 && isspace((unsigned char)n1[-1]))
 						n1--;
-					snprintf(constexprs[*nconst], 64, "%.*s", (int)(n1 - n0), n0);
+					snprintf(constexprs[*nconst], 64, "%.*s", (int)(n1 - n0),
+						 n0);
 					(*nconst)++;
 				}
 				s = e + 1;
@@ -432,8 +444,8 @@ static void read_def(const char *file, int line, struct kca_changes *out, char c
 	free(text);
 }
 
-static void triton_variant(struct kca_changes *c, const struct kca_family *f, unsigned v, unsigned nvar,
-			   char constexprs[][64], int *nconst)
+static void triton_variant(struct kca_changes *c, const struct kca_family *f, unsigned v,
+			   unsigned nvar, char constexprs[][64], int *nconst)
 {
 	char path[PATH_MAX + 256];
 	snprintf(path, sizeof(path), "%s/%s.source", f->variants[v].triton_dir, f->name);
@@ -464,18 +476,20 @@ static void triton_variant(struct kca_changes *c, const struct kca_family *f, un
 			if (!next || next > sig_end)
 				next = sig_end;
 			int div = memmem(e, (size_t)(next - e), "tt.divisibility = 16", 20) != NULL;
-			int is_int = memmem(e, (size_t)(next - e), ": i32", 5) || memmem(e, (size_t)(next - e), ": i64", 5);
+			int is_int = memmem(e, (size_t)(next - e), ": i32", 5) ||
+				     memmem(e, (size_t)(next - e), ": i64", 5);
 			char name[160];
 			snprintf(name, sizeof(name), "%s %% 16 == 0", arg);
 			if (is_int)
-				change_set(change_get(c, KCA_CHANGE_DIVISIBILITY, name, NULL, nvar), v, div ? "yes" : "no");
+				change_set(change_get(c, KCA_CHANGE_DIVISIBILITY, name, NULL, nvar),
+					   v, div ? "yes" : "no");
 			snprintf(name, sizeof(name), "%s == 1", arg);
 			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, name, NULL, nvar), v, "no");
 			a = e;
 		}
-		/* constants: arith.constant <v> / dense<v>, and the end of a tl.arange (a block size:
-		 * Triton gives the constants that range() takes no location), keyed by where they
-		 * are used */
+		/* constants: arith.constant <v> / dense<v>, and the end of a tl.arange (a block
+		 * size: Triton gives the constants that range() takes no location), keyed by where
+		 * they are used */
 		static const char *const ops[] = {"arith.constant ", "tt.make_range {end = "};
 		for (unsigned op = 0; op < sizeof(ops) / sizeof(ops[0]); op++) {
 			for (const char *p = text; (p = strstr(p, ops[op])) != NULL; p++) {
@@ -484,7 +498,9 @@ static void triton_variant(struct kca_changes *c, const struct kca_family *f, un
 					q += 6;
 				char value[64];
 				int k = 0;
-				while ((isalnum((unsigned char)*q) || *q == '-' || *q == '.' || *q == '+') && k < 63)
+				while ((isalnum((unsigned char)*q) || *q == '-' || *q == '.' ||
+					*q == '+') &&
+				       k < 63)
 					value[k++] = *q++;
 				value[k] = '\0';
 				const char *eol = strchr(p, '\n');
@@ -492,7 +508,8 @@ static void triton_variant(struct kca_changes *c, const struct kca_family *f, un
 				if (!k || !lp || (eol && lp > eol))
 					continue;
 				const char *idp = lp + 8;
-				int id = isdigit((unsigned char)*idp) ? (int)strtol(idp, NULL, 10) : 0;
+				int id =
+				    isdigit((unsigned char)*idp) ? (int)strtol(idp, NULL, 10) : 0;
 				struct loc *l = loc_find(&t, id);
 				if (!l || !l->line)
 					continue;
@@ -504,8 +521,10 @@ static void triton_variant(struct kca_changes *c, const struct kca_family *f, un
 				if (ident_at(l->file, l->line, l->col, ident, sizeof(ident)) == 0)
 					snprintf(key, sizeof(key), "%s", ident);
 				else
-					snprintf(key, sizeof(key), "constant at line %d col %d", l->line, l->col);
-				struct kca_change *ch = change_get(c, KCA_CHANGE_CONSTANT, key, where, nvar);
+					snprintf(key, sizeof(key), "constant at line %d col %d",
+						 l->line, l->col);
+				struct kca_change *ch =
+				    change_get(c, KCA_CHANGE_CONSTANT, key, where, nvar);
 				for (int i = 0; i < *nconst; i++)
 					ch->is_param |= strcmp(constexprs[i], key) == 0;
 				change_add(ch, v, value);
@@ -550,8 +569,8 @@ static void fix_equals_one(struct kca_changes *c)
 
 /* ---- NVRTC and link options ----------------------------------------------------------------- */
 
-static void options_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f, unsigned v,
-			    unsigned nvar)
+static void options_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
+			    unsigned v, unsigned nvar)
 {
 	const struct kca_compile *cp = &m->compiles[f->variants[v].compile];
 	for (unsigned i = 0; i < cp->noptions; i++) {
@@ -559,12 +578,14 @@ static void options_variant(struct kca_model *m, struct kca_changes *c, const st
 		char name[128], value[128];
 		if (strncmp(o, "-D", 2) == 0) {
 			const char *eq = strchr(o, '=');
-			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o - 2 : (long)strlen(o) - 2), o + 2);
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)(eq ? eq - o - 2 : (long)strlen(o) - 2), o + 2);
 			snprintf(value, sizeof(value), "%s", eq ? eq + 1 : "(defined)");
 			change_set(change_get(c, KCA_CHANGE_DEFINE, name, NULL, nvar), v, value);
 		} else {
 			const char *eq = strchr(o, '=');
-			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o : (long)strlen(o)), o);
+			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o : (long)strlen(o)),
+				 o);
 			snprintf(value, sizeof(value), "%s", eq ? eq + 1 : "(set)");
 			change_set(change_get(c, KCA_CHANGE_OPTION, name, NULL, nvar), v, value);
 		}
@@ -573,8 +594,8 @@ static void options_variant(struct kca_model *m, struct kca_changes *c, const st
 
 /* ---- PTX text: numbers on lines that differ ---------------------------------------------- */
 
-static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f, unsigned v,
-			unsigned nvar, char **first_text)
+static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
+			unsigned v, unsigned nvar, char **first_text)
 {
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	char path[PATH_MAX + 64];
@@ -592,7 +613,8 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 	int line = 1, shown = 0;
 	while (*a && *b && shown < 3) {
 		const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
-		size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+		size_t la = ea ? (size_t)(ea - a) : strlen(a),
+		       lb = eb ? (size_t)(eb - b) : strlen(b);
 		if (la != lb || memcmp(a, b, la) != 0) {
 			char name[64];
 			snprintf(name, sizeof(name), "PTX line %d", line);
@@ -691,7 +713,8 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	ptx_tokens(out);
 	/* Named parameters first, then the rest in the order found. */
 	for (unsigned i = 1; i < out->nchanges; i++)
-		for (unsigned j = i; j > 0 && out->changes[j].is_param > out->changes[j - 1].is_param; j--) {
+		for (unsigned j = i;
+		     j > 0 && out->changes[j].is_param > out->changes[j - 1].is_param; j--) {
 			struct kca_change t = out->changes[j];
 			out->changes[j] = out->changes[j - 1];
 			out->changes[j - 1] = t;
@@ -747,11 +770,12 @@ void kca_values_summary(const struct kca_change *c, char *buf, size_t cap)
 		for (unsigned i = 1; i < nd; i++)
 			consecutive &= vals[i] == vals[i - 1] + 1;
 		if (consecutive || nd > 6) {
-			n = (size_t)snprintf(buf, cap, "%u values, %lld..%lld%s", nd, vals[0], vals[nd - 1],
-					     consecutive ? "" : " (not consecutive)");
+			n = (size_t)snprintf(buf, cap, "%u values, %lld..%lld%s", nd, vals[0],
+					     vals[nd - 1], consecutive ? "" : " (not consecutive)");
 		} else { /* a few apart (block sizes, warp counts): each one, in order */
 			for (unsigned i = 0; i < nd && n < cap; i++) {
-				int w = snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", vals[i]);
+				int w =
+				    snprintf(buf + n, cap - n, "%s%lld", i ? ", " : "", vals[i]);
 				if (w < 0)
 					break;
 				n += (size_t)w;

@@ -8,29 +8,29 @@
 #include "model.h"
 
 enum kca_change_kind {
-	KCA_CHANGE_CONSTANT,     /* a compile-time constant (Triton constexpr) */
+	KCA_CHANGE_CONSTANT,	 /* a compile-time constant (Triton constexpr) */
 	KCA_CHANGE_DIVISIBILITY, /* an int argument's % 16 specialisation */
-	KCA_CHANGE_EQUALS_ONE,   /* an int argument specialised to the constant 1 */
-	KCA_CHANGE_CONFIG,       /* num_warps, num_stages, ... (autotune configs) */
-	KCA_CHANGE_DEFINE,       /* NVRTC -DNAME=value */
-	KCA_CHANGE_OPTION,       /* other compile options */
-	KCA_CHANGE_PTX,          /* a number in PTX text */
+	KCA_CHANGE_EQUALS_ONE,	 /* an int argument specialised to the constant 1 */
+	KCA_CHANGE_CONFIG,	 /* num_warps, num_stages, ... (autotune configs) */
+	KCA_CHANGE_DEFINE,	 /* NVRTC -DNAME=value */
+	KCA_CHANGE_OPTION,	 /* other compile options */
+	KCA_CHANGE_PTX,		 /* a number in PTX text */
 };
 
 struct kca_change {
 	enum kca_change_kind kind;
-	char name[128];  /* MAX_LEN, max_len, num_warps, -DMAX_LEN, "PTX line 12" */
+	char name[128];	 /* MAX_LEN, max_len, num_warps, -DMAX_LEN, "PTX line 12" */
 	char where[512]; /* file:line of the use, when known */
-	int is_param;    /* name is a tl.constexpr parameter of the kernel */
-	char **values;   /* per variant (family order); NULL where unknown */
+	int is_param;	 /* name is a tl.constexpr parameter of the kernel */
+	char **values;	 /* per variant (family order); NULL where unknown */
 	unsigned nvalues;
 };
 
 struct kca_changes {
 	struct kca_change *changes;
 	unsigned nchanges;
-	char kernel_def[512]; /* "fill_mask(mask_ptr, n, MAX_LEN: tl.constexpr, ...)" */
-	char def_where[512];  /* file:line of the def */
+	char kernel_def[512];	  /* "fill_mask(mask_ptr, n, MAX_LEN: tl.constexpr, ...)" */
+	char def_where[512];	  /* file:line of the def */
 	char autotune_where[512]; /* file:line of a @triton.autotune on the def, "" if none */
 };
 

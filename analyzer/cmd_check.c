@@ -9,33 +9,34 @@
 #include "report.h"
 
 static const char usage[] =
-	"usage: kcprof check [DIR...] [--max-variants N] [--max-reloads N] [--max-build-share F]\n"
-	"\n"
-	"Fails (exit 1, one line per violation on stdout) when the traces in DIR (default\n"
-	"./kcprof.data) show recompilation beyond the limits. With no limits given it fails on\n"
-	"any kernel that 'kcprof report' calls churn (specialization or reload churn) and passes\n"
-	"a trace without one. Given limits replace that rule.\n"
-	"\n"
-	"Options:\n"
-	"  --max-variants N     at most N distinct images of one kernel\n"
-	"  --max-reloads N      at most N loads of an image already loaded (per process)\n"
-	"  --max-build-share F  build and load time at most F (0..1) of the recorded time\n"
-	"  -h, --help           this text\n"
-	"\n"
-	"Exit status: 0 clean, 1 a violation (or no trace), 2 usage.\n"
-	"\n"
-	"Examples:\n"
-	"  kcprof record -o ci.data -- python -m pytest tests/test_decode.py && kcprof check ci.data\n"
-	"  kcprof check --max-variants 4 --max-build-share 0.05 ci.data\n";
+    "usage: kcprof check [DIR...] [--max-variants N] [--max-reloads N] [--max-build-share F]\n"
+    "\n"
+    "Fails (exit 1, one line per violation on stdout) when the traces in DIR (default\n"
+    "./kcprof.data) show recompilation beyond the limits. With no limits given it fails on\n"
+    "any kernel that 'kcprof report' calls churn (specialization or reload churn) and passes\n"
+    "a trace without one. Given limits replace that rule.\n"
+    "\n"
+    "Options:\n"
+    "  --max-variants N     at most N distinct images of one kernel\n"
+    "  --max-reloads N      at most N loads of an image already loaded (per process)\n"
+    "  --max-build-share F  build and load time at most F (0..1) of the recorded time\n"
+    "  -h, --help           this text\n"
+    "\n"
+    "Exit status: 0 clean, 1 a violation (or no trace), 2 usage.\n"
+    "\n"
+    "Examples:\n"
+    "  kcprof record -o ci.data -- python -m pytest tests/test_decode.py && kcprof check ci.data\n"
+    "  kcprof check --max-variants 4 --max-build-share 0.05 ci.data\n";
 
 KCA_COMMAND(check)
 {
 	enum { OPT_VARIANTS = 256, OPT_RELOADS, OPT_SHARE };
-	static const struct option longopts[] = {{"max-variants", required_argument, NULL, OPT_VARIANTS},
-						 {"max-reloads", required_argument, NULL, OPT_RELOADS},
-						 {"max-build-share", required_argument, NULL, OPT_SHARE},
-						 {"help", no_argument, NULL, 'h'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"max-variants", required_argument, NULL, OPT_VARIANTS},
+	    {"max-reloads", required_argument, NULL, OPT_RELOADS},
+	    {"max-build-share", required_argument, NULL, OPT_SHARE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	long max_variants = -1, max_reloads = -1;
 	double max_share = -1;
 	optind = 1;
@@ -46,7 +47,8 @@ KCA_COMMAND(check)
 		case OPT_VARIANTS:
 			max_variants = strtol(optarg, &end, 10);
 			if (*end || max_variants < 1) {
-				fprintf(stderr, "kcprof check: --max-variants takes a count >= 1\n");
+				fprintf(stderr,
+					"kcprof check: --max-variants takes a count >= 1\n");
 				return 2;
 			}
 			break;
@@ -60,7 +62,8 @@ KCA_COMMAND(check)
 		case OPT_SHARE:
 			max_share = strtod(optarg, &end);
 			if (*end || max_share < 0 || max_share > 1) {
-				fprintf(stderr, "kcprof check: --max-build-share takes a fraction 0..1\n");
+				fprintf(stderr,
+					"kcprof check: --max-build-share takes a fraction 0..1\n");
 				return 2;
 			}
 			break;
@@ -86,18 +89,20 @@ KCA_COMMAND(check)
 	for (unsigned i = 0; i < m.nfamilies; i++) {
 		const struct kca_family *f = &m.families[i];
 		if (defaults && f->churn) {
-			printf("kcprof check: %s: %s (%u variants, %u loads, %s of builds and loads)\n", f->name,
-			       kca_verdict_name(f->verdict), f->nvariants, f->loads,
+			printf("kcprof check: %s: %s (%u variants, %u loads, %s of builds and "
+			       "loads)\n",
+			       f->name, kca_verdict_name(f->verdict), f->nvariants, f->loads,
 			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)));
 			violations++;
 		}
 		if (max_variants >= 0 && f->nvariants > (unsigned long)max_variants) {
-			printf("kcprof check: %s: %u variants (limit %ld)\n", f->name, f->nvariants, max_variants);
+			printf("kcprof check: %s: %u variants (limit %ld)\n", f->name, f->nvariants,
+			       max_variants);
 			violations++;
 		}
 		if (max_reloads >= 0 && f->reloads > (unsigned long)max_reloads) {
-			printf("kcprof check: %s: %u reloads of an identical image (limit %ld)\n", f->name, f->reloads,
-			       max_reloads);
+			printf("kcprof check: %s: %u reloads of an identical image (limit %ld)\n",
+			       f->name, f->reloads, max_reloads);
 			violations++;
 		}
 	}
@@ -108,17 +113,20 @@ KCA_COMMAND(check)
 		for (unsigned i = 0; i < m.nloads; i++)
 			cost += m.loads[i].duration_ns;
 		for (unsigned i = 0; i < m.nprocs; i++)
-			if (m.procs[i].role == KC_ROLE_CUDA && m.procs[i].end_ns > m.procs[i].start_ns)
+			if (m.procs[i].role == KC_ROLE_CUDA &&
+			    m.procs[i].end_ns > m.procs[i].start_ns)
 				wall += m.procs[i].end_ns - m.procs[i].start_ns;
 		double share = wall ? (double)cost / (double)wall : 0;
 		if (share > max_share) {
-			printf("kcprof check: builds and loads took %.1f%% of the recorded time (limit %.1f%%)\n",
+			printf("kcprof check: builds and loads took %.1f%% of the recorded time "
+			       "(limit %.1f%%)\n",
 			       share * 100, max_share * 100);
 			violations++;
 		}
 	}
 	if (!violations)
-		printf("kcprof check: ok (%u kernels, %u loads, %u compiles)\n", m.nfamilies, m.nloads, m.ncompiles);
+		printf("kcprof check: ok (%u kernels, %u loads, %u compiles)\n", m.nfamilies,
+		       m.nloads, m.ncompiles);
 	kca_model_free(&m);
 	return violations ? 1 : 0;
 }

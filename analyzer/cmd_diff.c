@@ -13,17 +13,17 @@
 #include "report.h"
 
 static const char usage[] =
-	"usage: kcprof diff DIR KERNEL [A B]\n"
-	"\n"
-	"Shows variants A and B (1-based, in order of first load; default 1 and 2) of KERNEL in\n"
-	"the traces of DIR: hashes, sizes, loads and launches, compile options, launch shapes,\n"
-	"then a line diff of the text both were built from: Triton's TTIR (from the Triton cache\n"
-	"carried in DIR/triton-cache or named by TRITON_CACHE_DIR), NVRTC's or the driver's PTX\n"
-	"(from DIR/images). 'kcprof report' names the kernels worth a diff.\n"
-	"\n"
-	"Examples:\n"
-	"  kcprof diff kcprof.data fill_mask\n"
-	"  kcprof diff kcprof.data fill_mask 1 20\n";
+    "usage: kcprof diff DIR KERNEL [A B]\n"
+    "\n"
+    "Shows variants A and B (1-based, in order of first load; default 1 and 2) of KERNEL in\n"
+    "the traces of DIR: hashes, sizes, loads and launches, compile options, launch shapes,\n"
+    "then a line diff of the text both were built from: Triton's TTIR (from the Triton cache\n"
+    "carried in DIR/triton-cache or named by TRITON_CACHE_DIR), NVRTC's or the driver's PTX\n"
+    "(from DIR/images). 'kcprof report' names the kernels worth a diff.\n"
+    "\n"
+    "Examples:\n"
+    "  kcprof diff kcprof.data fill_mask\n"
+    "  kcprof diff kcprof.data fill_mask 1 20\n";
 
 /* ---- a line diff (LCS), enough for IR files ----------------------------------------------- */
 
@@ -66,8 +66,8 @@ static void print_diff(const struct lines *a, const struct lines *b)
 	for (size_t i = n; i-- > 0;)
 		for (size_t j = m; j-- > 0;)
 			L(i, j) = strcmp(a->line[i], b->line[j]) == 0 ? L(i + 1, j + 1) + 1
-				  : L(i + 1, j) > L(i, j + 1)			 ? L(i + 1, j)
-										 : L(i, j + 1);
+				  : L(i + 1, j) > L(i, j + 1)	      ? L(i + 1, j)
+								      : L(i, j + 1);
 	size_t i = 0, j = 0;
 	unsigned hunks = 0;
 	while (i < n || j < m) {
@@ -78,7 +78,8 @@ static void print_diff(const struct lines *a, const struct lines *b)
 		printf("@@ line %zu / %zu @@\n", i + 1, j + 1);
 		if (i > 0)
 			printf(" %s\n", a->line[i - 1]);
-		while ((i < n || j < m) && !(i < n && j < m && strcmp(a->line[i], b->line[j]) == 0)) {
+		while ((i < n || j < m) &&
+		       !(i < n && j < m && strcmp(a->line[i], b->line[j]) == 0)) {
 			if (j >= m || (i < n && L(i + 1, j) >= L(i, j + 1)))
 				printf("-%s\n", a->line[i++]);
 			else
@@ -96,7 +97,8 @@ static void print_diff(const struct lines *a, const struct lines *b)
 }
 
 /* The text variant v was built from, and what it is. */
-static char *variant_text(struct kca_model *m, const struct kca_family *f, unsigned v, char *what, size_t cap)
+static char *variant_text(struct kca_model *m, const struct kca_family *f, unsigned v, char *what,
+			  size_t cap)
 {
 	const struct kca_variant *var = &f->variants[v];
 	char path[4200];
@@ -128,10 +130,11 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	const struct kca_variant *var = &f->variants[v];
 	const struct kca_load *l = &m->loads[var->first_load];
 	char hex[17], t1[32], t2[32];
-	printf("[%c] variant %u: %s %s, %" PRIu64 " bytes, loaded %u× (%s) by %s, %" PRIu64 " launches, built in %s\n",
-	       tag, v + 1, kc_image_kind_name(var->kind), kc_hash_hex(var->hash, hex), l->size, var->loads,
-	       kca_fmt_ns(var->load_ns, t1, sizeof(t1)), kc_api_name(l->api), var->launches,
-	       kca_fmt_ns(var->build_ns, t2, sizeof(t2)));
+	printf("[%c] variant %u: %s %s, %" PRIu64 " bytes, loaded %u× (%s) by %s, %" PRIu64
+	       " launches, built in %s\n",
+	       tag, v + 1, kc_image_kind_name(var->kind), kc_hash_hex(var->hash, hex), l->size,
+	       var->loads, kca_fmt_ns(var->load_ns, t1, sizeof(t1)), kc_api_name(l->api),
+	       var->launches, kca_fmt_ns(var->build_ns, t2, sizeof(t2)));
 	if (var->compile >= 0) {
 		const struct kca_compile *c = &m->compiles[var->compile];
 		printf("    %s %s:", kc_tool_name(c->tool), c->name);
@@ -146,15 +149,18 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 		if (fn->module_hash != var->hash || strcmp(fn->name, f->name) != 0)
 			continue;
 		for (unsigned s = 0; s < fn->nshapes; s++)
-			printf("    launch grid [%u,%u,%u] block [%u,%u,%u] smem %u: %" PRIu64 "×\n", fn->shapes[s].grid[0],
-			       fn->shapes[s].grid[1], fn->shapes[s].grid[2], fn->shapes[s].block[0], fn->shapes[s].block[1],
+			printf("    launch grid [%u,%u,%u] block [%u,%u,%u] smem %u: %" PRIu64
+			       "×\n",
+			       fn->shapes[s].grid[0], fn->shapes[s].grid[1], fn->shapes[s].grid[2],
+			       fn->shapes[s].block[0], fn->shapes[s].block[1],
 			       fn->shapes[s].block[2], fn->shapes[s].smem, fn->shapes[s].count);
 	}
 }
 
 KCA_COMMAND(diff)
 {
-	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	optind = 1;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1)
@@ -181,9 +187,11 @@ KCA_COMMAND(diff)
 		fprintf(stderr, "kcprof diff: no kernel named %s in %s\n", name, dir);
 		goto out;
 	}
-	if (a < 1 || b < 1 || (unsigned long)a > f->nvariants || (unsigned long)b > f->nvariants || a == b) {
-		fprintf(stderr, "kcprof diff: %s has %u variant%s; pick two different ones in 1..%u\n", name,
-			f->nvariants, f->nvariants == 1 ? "" : "s", f->nvariants);
+	if (a < 1 || b < 1 || (unsigned long)a > f->nvariants || (unsigned long)b > f->nvariants ||
+	    a == b) {
+		fprintf(stderr,
+			"kcprof diff: %s has %u variant%s; pick two different ones in 1..%u\n",
+			name, f->nvariants, f->nvariants == 1 ? "" : "s", f->nvariants);
 		goto out;
 	}
 	printf("kcprof diff: %s, variants %ld and %ld of %u (%s)\n", name, a, b, f->nvariants, dir);

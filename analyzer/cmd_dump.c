@@ -7,19 +7,19 @@
 #include "kca.h"
 
 static const char usage[] =
-	"usage: kcprof dump [DIR|FILE] [--json]\n"
-	"\n"
-	"Prints every event of every trace in DIR (default ./kcprof.data), one per line,\n"
-	"in record order per process. Problems in a trace (cut short, corrupted bytes) are\n"
-	"reported on stderr with the file and offset; the readable records are still printed.\n"
-	"\n"
-	"Options:\n"
-	"  --json     JSON lines; fields are documented in docs/trace-format.md\n"
-	"  -h, --help this text\n"
-	"\n"
-	"Examples:\n"
-	"  kcprof dump\n"
-	"  kcprof dump --json kcprof.data | jq 'select(.type==\"module_load\") | .names'\n";
+    "usage: kcprof dump [DIR|FILE] [--json]\n"
+    "\n"
+    "Prints every event of every trace in DIR (default ./kcprof.data), one per line,\n"
+    "in record order per process. Problems in a trace (cut short, corrupted bytes) are\n"
+    "reported on stderr with the file and offset; the readable records are still printed.\n"
+    "\n"
+    "Options:\n"
+    "  --json     JSON lines; fields are documented in docs/trace-format.md\n"
+    "  -h, --help this text\n"
+    "\n"
+    "Examples:\n"
+    "  kcprof dump\n"
+    "  kcprof dump --json kcprof.data | jq 'select(.type==\"module_load\") | .names'\n";
 
 struct dump_ctx {
 	int json;
@@ -35,7 +35,8 @@ static const char *func_name(struct dump_ctx *c, uint32_t id)
 	return id < c->nnames && c->names[id] ? c->names[id] : NULL;
 }
 
-static void list(struct kca_json *j, const char *key, const struct kc_rec_hdr *r, struct kc_strlist l)
+static void list(struct kca_json *j, const char *key, const struct kc_rec_hdr *r,
+		 struct kc_strlist l)
 {
 	kca_json_arr(j, key);
 	for (const char *s = kc_rec_list_next(r, l, NULL); s; s = kc_rec_list_next(r, l, s))
@@ -101,7 +102,8 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 		kca_json_str(&j, "cwd", kc_rec_str(r, p->cwd));
 		list(&j, "argv", r, p->argv);
 		list(&j, "env", r, p->env);
-		u32s(&j, "ancestors", p->ancestors, p->nancestors < KC_MAX_ANCESTORS ? (int)p->nancestors : KC_MAX_ANCESTORS);
+		u32s(&j, "ancestors", p->ancestors,
+		     p->nancestors < KC_MAX_ANCESTORS ? (int)p->nancestors : KC_MAX_ANCESTORS);
 		break;
 	}
 	case KC_REC_MODULE_LOAD: {
@@ -255,7 +257,7 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 KCA_COMMAND(dump)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	    {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	struct dump_ctx c = {0};
 	int opt;
 	optind = 1;
@@ -285,8 +287,8 @@ KCA_COMMAND(dump)
 			c.pid = t.hdr.pid;
 			c.t0 = t.hdr.start_mono_ns;
 			if (!c.json)
-				printf("# %s: pid %u ppid %u, trace version %u\n", l.paths[i], t.hdr.pid,
-				       t.hdr.ppid, t.hdr.version);
+				printf("# %s: pid %u ppid %u, trace version %u\n", l.paths[i],
+				       t.hdr.pid, t.hdr.ppid, t.hdr.version);
 		}
 		kc_trace_close(&t);
 		problems += kca_trace_each(l.paths[i], dump_record, &c, NULL);

@@ -10,15 +10,15 @@
 #include "model.h"
 
 static const char usage[] =
-	"usage: kcprof export [DIR] --chrome FILE\n"
-	"\n"
-	"Writes the traces of DIR (default ./kcprof.data) as Chrome trace-event JSON, which\n"
-	"Perfetto (ui.perfetto.dev) and chrome://tracing open: module loads and compiles as\n"
-	"slices on their process and thread, compiler children as processes of their own, launch\n"
-	"counts per kernel as counters, and single launches where the trace has them.\n"
-	"\n"
-	"Examples:\n"
-	"  kcprof export kcprof.data --chrome trace.json\n";
+    "usage: kcprof export [DIR] --chrome FILE\n"
+    "\n"
+    "Writes the traces of DIR (default ./kcprof.data) as Chrome trace-event JSON, which\n"
+    "Perfetto (ui.perfetto.dev) and chrome://tracing open: module loads and compiles as\n"
+    "slices on their process and thread, compiler children as processes of their own, launch\n"
+    "counts per kernel as counters, and single launches where the trace has them.\n"
+    "\n"
+    "Examples:\n"
+    "  kcprof export kcprof.data --chrome trace.json\n";
 
 struct export_ctx {
 	struct kca_json *j;
@@ -34,10 +34,13 @@ static const char *func_name(const struct export_ctx *c, uint32_t id)
 	return id < c->nnames && c->names[id] ? c->names[id] : "?";
 }
 
-static double us(uint64_t ns, uint64_t t0) { return ns >= t0 ? (double)(ns - t0) / 1e3 : 0.0; }
+static double us(uint64_t ns, uint64_t t0)
+{
+	return ns >= t0 ? (double)(ns - t0) / 1e3 : 0.0;
+}
 
-static void slice(struct kca_json *j, const char *name, const char *cat, uint32_t pid, uint32_t tid, double ts,
-		  double dur)
+static void slice(struct kca_json *j, const char *name, const char *cat, uint32_t pid, uint32_t tid,
+		  double ts, double dur)
 {
 	kca_json_obj(j, NULL);
 	kca_json_str(j, "name", name);
@@ -59,7 +62,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	case KC_REC_PROCESS: {
 		const struct kc_rec_process *p = (const void *)r;
 		const char *argv0 = kc_rec_list_next(r, p->argv, NULL);
-		snprintf(buf, sizeof(buf), "%s (pid %u)", argv0 ? argv0 : kc_rec_str(r, p->exe), p->pid);
+		snprintf(buf, sizeof(buf), "%s (pid %u)", argv0 ? argv0 : kc_rec_str(r, p->exe),
+			 p->pid);
 		kca_json_obj(j, NULL);
 		kca_json_str(j, "name", "process_name");
 		kca_json_str(j, "ph", "M");
@@ -74,7 +78,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		const struct kc_rec_module_load *x = (const void *)r;
 		const char *first = kc_rec_list_next(r, x->names, NULL);
 		snprintf(buf, sizeof(buf), "load %s", first ? first : kc_image_kind_name(x->kind));
-		slice(j, buf, "load", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0), (double)x->duration_ns / 1e3);
+		slice(j, buf, "load", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0),
+		      (double)x->duration_ns / 1e3);
 		kca_json_obj(j, "args");
 		kca_json_str(j, "api", kc_api_name(x->api));
 		kca_json_str(j, "kind", kc_image_kind_name(x->kind));
@@ -90,7 +95,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		const char *n = kc_rec_str(r, x->name);
 		const char *base = strrchr(n, '/');
 		snprintf(buf, sizeof(buf), "%s %s", kc_tool_name(x->tool), base ? base + 1 : n);
-		slice(j, buf, "compile", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0), (double)x->duration_ns / 1e3);
+		slice(j, buf, "compile", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0),
+		      (double)x->duration_ns / 1e3);
 		kca_json_obj(j, "args");
 		size_t k = 0;
 		buf[0] = '\0';
@@ -165,8 +171,9 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 
 KCA_COMMAND(export)
 {
-	static const struct option longopts[] = {
-		{"chrome", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {{"chrome", required_argument, NULL, 'c'},
+						 {"help", no_argument, NULL, 'h'},
+						 {NULL, 0, NULL, 0}};
 	const char *outpath = NULL;
 	optind = 1;
 	int opt;

@@ -14,35 +14,35 @@
 #include "kca.h"
 
 static const char usage[] =
-	"usage: kcprof record [-o DIR] [options] -- COMMAND [ARGS...]\n"
-	"\n"
-	"Runs COMMAND with the kcprof recorder preloaded (LD_PRELOAD) and writes one trace per\n"
-	"process to DIR: module builds and loads, NVRTC/nvJitLink/cuLink compiles, compiler\n"
-	"child processes and launch counts. Exits with COMMAND's exit status.\n"
-	"\n"
-	"Options:\n"
-	"  -o, --output DIR    trace directory (default ./kcprof.data); traces of an earlier\n"
-	"                      run there are removed first, unless --append\n"
-	"      --append        keep earlier traces in DIR\n"
-	"      --launches=full one record per launch, not only counts per kernel\n"
-	"      --no-cupti      symbol hooks only (misses PyTorch eager and torch.compile paths)\n"
-	"      --no-images     do not store code images (no diffs between variants later)\n"
-	"      --gpu-time      also time each kernel on the GPU, and the gaps between kernels\n"
-	"                      (CUPTI activity records: costs GPU timestamps; yields to the\n"
-	"                      program's own profiler)\n"
-	"      --flush-ms N    how often launch counts reach the disk (default 1000)\n"
-	"  -q, --quiet         no summary line\n"
-	"  -h, --help          this text\n"
-	"\n"
-	"Environment (what the options set; usable with LD_PRELOAD=libkcprof.so directly):\n"
-	"  KCPROF_OUT, KCPROF_LAUNCHES=full, KCPROF_CUPTI=0, KCPROF_IMAGES=0, KCPROF_FLUSH_MS,\n"
-	"  KCPROF_GPU_TIME=1,\n"
-	"  KCPROF_MAX_IMAGE_MB, KCPROF_CUPTI_LIB, KCPROF_COMPILERS, KCPROF_LOG=info|debug,\n"
-	"  KCPROF_LIB (the recorder library this command preloads)\n"
-	"\n"
-	"Examples:\n"
-	"  kcprof record -- python serve.py --model llama\n"
-	"  kcprof record -o before.data -- python bench.py && kcprof report before.data\n";
+    "usage: kcprof record [-o DIR] [options] -- COMMAND [ARGS...]\n"
+    "\n"
+    "Runs COMMAND with the kcprof recorder preloaded (LD_PRELOAD) and writes one trace per\n"
+    "process to DIR: module builds and loads, NVRTC/nvJitLink/cuLink compiles, compiler\n"
+    "child processes and launch counts. Exits with COMMAND's exit status.\n"
+    "\n"
+    "Options:\n"
+    "  -o, --output DIR    trace directory (default ./kcprof.data); traces of an earlier\n"
+    "                      run there are removed first, unless --append\n"
+    "      --append        keep earlier traces in DIR\n"
+    "      --launches=full one record per launch, not only counts per kernel\n"
+    "      --no-cupti      symbol hooks only (misses PyTorch eager and torch.compile paths)\n"
+    "      --no-images     do not store code images (no diffs between variants later)\n"
+    "      --gpu-time      also time each kernel on the GPU, and the gaps between kernels\n"
+    "                      (CUPTI activity records: costs GPU timestamps; yields to the\n"
+    "                      program's own profiler)\n"
+    "      --flush-ms N    how often launch counts reach the disk (default 1000)\n"
+    "  -q, --quiet         no summary line\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "Environment (what the options set; usable with LD_PRELOAD=libkcprof.so directly):\n"
+    "  KCPROF_OUT, KCPROF_LAUNCHES=full, KCPROF_CUPTI=0, KCPROF_IMAGES=0, KCPROF_FLUSH_MS,\n"
+    "  KCPROF_GPU_TIME=1,\n"
+    "  KCPROF_MAX_IMAGE_MB, KCPROF_CUPTI_LIB, KCPROF_COMPILERS, KCPROF_LOG=info|debug,\n"
+    "  KCPROF_LIB (the recorder library this command preloads)\n"
+    "\n"
+    "Examples:\n"
+    "  kcprof record -- python serve.py --model llama\n"
+    "  kcprof record -o before.data -- python bench.py && kcprof report before.data\n";
 
 /* The recorder next to this binary (build tree), or under ../lib/kcprof (installed). */
 static int find_library(char *out, size_t cap)
@@ -61,7 +61,8 @@ static int find_library(char *out, size_t cap)
 	if (!slash)
 		return -ENOENT;
 	*slash = '\0';
-	static const char *const rel[] = {"libkcprof.so", "../lib/kcprof/libkcprof.so", "../lib/libkcprof.so"};
+	static const char *const rel[] = {"libkcprof.so", "../lib/kcprof/libkcprof.so",
+					  "../lib/libkcprof.so"};
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		char path[PATH_MAX + 64];
 		snprintf(path, sizeof(path), "%s/%s", exe, rel[i]);
@@ -133,12 +134,13 @@ static void print_summary(const char *dir)
 	struct summary s = {0};
 	for (int i = 0; i < l.count; i++)
 		kca_trace_each(l.paths[i], count_record, &s, NULL);
-	fprintf(stderr,
-		"kcprof: %s: %llu CUDA process(es), %llu compiler child(ren); %llu module loads, %llu "
-		"compiles, %llu launches. Next: kcprof report %s\n",
-		dir, (unsigned long long)s.processes, (unsigned long long)s.children,
-		(unsigned long long)s.loads, (unsigned long long)s.compiles,
-		(unsigned long long)s.launches, dir);
+	fprintf(
+	    stderr,
+	    "kcprof: %s: %llu CUDA process(es), %llu compiler child(ren); %llu module loads, %llu "
+	    "compiles, %llu launches. Next: kcprof report %s\n",
+	    dir, (unsigned long long)s.processes, (unsigned long long)s.children,
+	    (unsigned long long)s.loads, (unsigned long long)s.compiles,
+	    (unsigned long long)s.launches, dir);
 	kca_trace_list_free(&l);
 }
 
@@ -151,13 +153,25 @@ static void forward_signal(int sig)
 
 KCA_COMMAND(record)
 {
-	enum { OPT_APPEND = 256, OPT_LAUNCHES, OPT_NO_CUPTI, OPT_NO_IMAGES, OPT_FLUSH, OPT_GPU_TIME };
+	enum {
+		OPT_APPEND = 256,
+		OPT_LAUNCHES,
+		OPT_NO_CUPTI,
+		OPT_NO_IMAGES,
+		OPT_FLUSH,
+		OPT_GPU_TIME
+	};
 	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'}, {"append", no_argument, NULL, OPT_APPEND},
-		{"launches", required_argument, NULL, OPT_LAUNCHES}, {"no-cupti", no_argument, NULL, OPT_NO_CUPTI},
-		{"no-images", no_argument, NULL, OPT_NO_IMAGES}, {"flush-ms", required_argument, NULL, OPT_FLUSH},
-		{"gpu-time", no_argument, NULL, OPT_GPU_TIME},
-		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	    {"output", required_argument, NULL, 'o'},
+	    {"append", no_argument, NULL, OPT_APPEND},
+	    {"launches", required_argument, NULL, OPT_LAUNCHES},
+	    {"no-cupti", no_argument, NULL, OPT_NO_CUPTI},
+	    {"no-images", no_argument, NULL, OPT_NO_IMAGES},
+	    {"flush-ms", required_argument, NULL, OPT_FLUSH},
+	    {"gpu-time", no_argument, NULL, OPT_GPU_TIME},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	const char *dir = "kcprof.data";
 	int append = 0, quiet = 0;
 	optind = 1;
@@ -173,7 +187,8 @@ KCA_COMMAND(record)
 			break;
 		case OPT_LAUNCHES:
 			if (strcmp(optarg, "full") != 0 && strcmp(optarg, "count") != 0) {
-				fprintf(stderr, "kcprof record: --launches takes 'full' or 'count'\n");
+				fprintf(stderr,
+					"kcprof record: --launches takes 'full' or 'count'\n");
 				return 2;
 			}
 			setenv("KCPROF_LAUNCHES", optarg, 1);
@@ -221,7 +236,8 @@ KCA_COMMAND(record)
 	if (!append) {
 		int removed = clear_old_traces(absdir);
 		if (removed && !quiet)
-			fprintf(stderr, "kcprof: removed %d trace(s) of an earlier run from %s\n", removed, dir);
+			fprintf(stderr, "kcprof: removed %d trace(s) of an earlier run from %s\n",
+				removed, dir);
 	}
 	setenv("KCPROF_OUT", absdir, 1);
 	const char *old = getenv("LD_PRELOAD");

@@ -13,25 +13,25 @@
 #include "report.h"
 
 static const char usage[] =
-	"usage: kcprof report [DIR...] [--json] [--all] [--top N]\n"
-	"\n"
-	"Reads the traces in DIR (default ./kcprof.data) and reports, worst first, each kernel\n"
-	"that was built or loaded more than once: variants (distinct images), loads, reloads\n"
-	"of an identical image, build time (NVRTC, nvJitLink, cuLink, driver PTX JIT, compiler\n"
-	"child processes) and load time against its launches, what changed between variants\n"
-	"(the tl.constexpr or -D value, Triton's int specialisation, autotune configs, PTX\n"
-	"constants), and the fix. With two or more DIRs, they are compared (before and after).\n"
-	"\n"
-	"Options:\n"
-	"  --json     machine-readable report (schema kcprof-report/1, docs/report-json.md)\n"
-	"  --all      list every kernel, fine ones too\n"
-	"  --top N    at most N kernels in detail (default 10)\n"
-	"  -h, --help this text\n"
-	"\n"
-	"Examples:\n"
-	"  kcprof report\n"
-	"  kcprof report before.data after.data\n"
-	"  kcprof report --json kcprof.data | jq '.kernels[] | select(.churn)'\n";
+    "usage: kcprof report [DIR...] [--json] [--all] [--top N]\n"
+    "\n"
+    "Reads the traces in DIR (default ./kcprof.data) and reports, worst first, each kernel\n"
+    "that was built or loaded more than once: variants (distinct images), loads, reloads\n"
+    "of an identical image, build time (NVRTC, nvJitLink, cuLink, driver PTX JIT, compiler\n"
+    "child processes) and load time against its launches, what changed between variants\n"
+    "(the tl.constexpr or -D value, Triton's int specialisation, autotune configs, PTX\n"
+    "constants), and the fix. With two or more DIRs, they are compared (before and after).\n"
+    "\n"
+    "Options:\n"
+    "  --json     machine-readable report (schema kcprof-report/1, docs/report-json.md)\n"
+    "  --all      list every kernel, fine ones too\n"
+    "  --top N    at most N kernels in detail (default 10)\n"
+    "  -h, --help this text\n"
+    "\n"
+    "Examples:\n"
+    "  kcprof report\n"
+    "  kcprof report before.data after.data\n"
+    "  kcprof report --json kcprof.data | jq '.kernels[] | select(.churn)'\n";
 
 /* ---- formatting --------------------------------------------------------------------------- */
 
@@ -50,7 +50,8 @@ const char *kca_fmt_ns(uint64_t ns, char *buf, size_t cap)
 }
 
 /* Compiler children attributed to a family's loads, counted by tool. */
-static void child_summary(const struct kca_model *m, const struct kca_family *f, char *buf, size_t cap)
+static void child_summary(const struct kca_model *m, const struct kca_family *f, char *buf,
+			  size_t cap)
 {
 	struct tool_time {
 		const char *name;
@@ -100,8 +101,8 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 				      kca_front_end_name(f->front_end), ninproc > 1 ? "s" : "",
 				      kca_fmt_ns(inproc, t, sizeof(t)));
 	for (unsigned i = 0; i < nt && n < cap; i++)
-		n += (size_t)snprintf(buf + n, cap - n, "%s%u× %s %s", n ? ", " : "", tools[i].n, tools[i].name,
-				      kca_fmt_ns(tools[i].ns, t, sizeof(t)));
+		n += (size_t)snprintf(buf + n, cap - n, "%s%u× %s %s", n ? ", " : "", tools[i].n,
+				      tools[i].name, kca_fmt_ns(tools[i].ns, t, sizeof(t)));
 }
 
 /* ---- the fix ------------------------------------------------------------------------------ */
@@ -123,46 +124,61 @@ void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char
 	if (f->verdict == KCA_AUTOTUNE_SWEEP) {
 		const char *at = ch->autotune_where, *base = strrchr(at, '/');
 		snprintf(buf, cap,
-			 "the autotuner%s%s%s built %u configs of %s: tune once offline and launch the chosen "
-			 "triton.Config directly on the hot path (autotune's wrapper also costs host time on "
+			 "the autotuner%s%s%s built %u configs of %s: tune once offline and launch "
+			 "the chosen "
+			 "triton.Config directly on the hot path (autotune's wrapper also costs "
+			 "host time on "
 			 "every call)",
-			 *at ? " (@triton.autotune at " : "", *at ? (base ? base + 1 : at) : "", *at ? ")" : "",
-			 f->nvariants, f->name);
+			 *at ? " (@triton.autotune at " : "", *at ? (base ? base + 1 : at) : "",
+			 *at ? ")" : "", f->nvariants, f->name);
 		return;
 	}
 	if (f->verdict == KCA_RELOAD_CHURN) {
 		snprintf(buf, cap,
-			 "the same image is loaded %u times%s: load it once and keep the CUmodule/CUfunction "
+			 "the same image is loaded %u times%s: load it once and keep the "
+			 "CUmodule/CUfunction "
 			 "(cache by image)%s",
-			 f->loads, f->front_end == KCA_FE_PTX ? " and JIT-compiled from PTX each time" : "",
-			 f->front_end == KCA_FE_PTX ? "; ship a cubin or fatbin for the target GPU" : "");
+			 f->loads,
+			 f->front_end == KCA_FE_PTX ? " and JIT-compiled from PTX each time" : "",
+			 f->front_end == KCA_FE_PTX ? "; ship a cubin or fatbin for the target GPU"
+						    : "");
 		return;
 	}
 	switch (f->front_end) {
 	case KCA_FE_TRITON:
 		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param) {
 			snprintf(buf, cap,
-				 "%s takes a new value %s: make it a runtime argument (drop tl.constexpr), or round "
-				 "it up to a few bucket values; keep tl.constexpr for what shapes the code (block "
+				 "%s takes a new value %s: make it a runtime argument (drop "
+				 "tl.constexpr), or round "
+				 "it up to a few bucket values; keep tl.constexpr for what shapes "
+				 "the code (block "
 				 "sizes)",
-				 c->name, f->verdict == KCA_SPECIALIZATION_CHURN ? "almost every call" : "now and then");
+				 c->name,
+				 f->verdict == KCA_SPECIALIZATION_CHURN ? "almost every call"
+									: "now and then");
 			return;
 		}
-		if ((c = first_of(ch, KCA_CHANGE_DIVISIBILITY)) || (c = first_of(ch, KCA_CHANGE_EQUALS_ONE))) {
+		if ((c = first_of(ch, KCA_CHANGE_DIVISIBILITY)) ||
+		    (c = first_of(ch, KCA_CHANGE_EQUALS_ONE))) {
 			char arg[128];
 			snprintf(arg, sizeof(arg), "%s", c->name);
 			char *sp = strchr(arg, ' ');
 			if (sp)
 				*sp = '\0';
 			snprintf(buf, cap,
-				 "Triton specialises the int argument %s on %s: add do_not_specialize=[\"%s\"] to "
+				 "Triton specialises the int argument %s on %s: add "
+				 "do_not_specialize=[\"%s\"] to "
 				 "@triton.jit so one build serves every value",
-				 arg, c->kind == KCA_CHANGE_DIVISIBILITY ? "divisibility by 16" : "being 1", arg);
+				 arg,
+				 c->kind == KCA_CHANGE_DIVISIBILITY ? "divisibility by 16"
+								    : "being 1",
+				 arg);
 			return;
 		}
 		if ((c = first_of(ch, KCA_CHANGE_CONSTANT))) {
 			snprintf(buf, cap,
-				 "a constant baked into the kernel changes between builds (%s): pass it as a runtime "
+				 "a constant baked into the kernel changes between builds (%s): "
+				 "pass it as a runtime "
 				 "argument instead of a tl.constexpr, or bucket it",
 				 c->where[0] ? c->where : c->name);
 			return;
@@ -170,8 +186,10 @@ void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char
 		break;
 	case KCA_FE_INDUCTOR:
 		snprintf(buf, cap,
-			 "torch.compile rebuilt %s for new input shapes: mark the varying dimension dynamic "
-			 "(torch._dynamo.mark_dynamic(x, dim) or torch.compile(dynamic=True)), or pad inputs to "
+			 "torch.compile rebuilt %s for new input shapes: mark the varying "
+			 "dimension dynamic "
+			 "(torch._dynamo.mark_dynamic(x, dim) or torch.compile(dynamic=True)), or "
+			 "pad inputs to "
 			 "a few sizes",
 			 f->name);
 		return;
@@ -179,16 +197,19 @@ void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char
 	case KCA_FE_LINK:
 		if ((c = first_of(ch, KCA_CHANGE_DEFINE))) {
 			snprintf(buf, cap,
-				 "-D%s changes per compile: pass %s as a kernel argument so one build serves all "
+				 "-D%s changes per compile: pass %s as a kernel argument so one "
+				 "build serves all "
 				 "values, or cache compiled modules keyed by the options",
 				 c->name, c->name);
 			return;
 		}
-		snprintf(buf, cap, "compile once and cache the module, keyed by source and options");
+		snprintf(buf, cap,
+			 "compile once and cache the module, keyed by source and options");
 		return;
 	case KCA_FE_PTX:
 		snprintf(buf, cap,
-			 "the PTX differs per load (%s): pass what changes as kernel parameters and load the "
+			 "the PTX differs per load (%s): pass what changes as kernel parameters "
+			 "and load the "
 			 "module once; ship a cubin to skip the driver's JIT",
 			 (c = first_of(ch, KCA_CHANGE_PTX)) ? c->where : "constants");
 		return;
@@ -196,7 +217,8 @@ void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char
 		break;
 	}
 	snprintf(buf, cap,
-		 "one kernel name, %u different images: see what differs with 'kcprof diff DIR %s' and make "
+		 "one kernel name, %u different images: see what differs with 'kcprof diff DIR %s' "
+		 "and make "
 		 "it a run-time argument",
 		 f->nvariants, f->name);
 }
@@ -245,25 +267,32 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 			t1 = p->end_ns;
 	}
 	char t[32];
-	printf("%u CUDA process%s, %u compiler child%s, %s recorded\n", cuda, cuda == 1 ? "" : "es", children,
-	       children == 1 ? "" : "ren", kca_fmt_ns(t1 > t0 ? t1 - t0 : 0, t, sizeof(t)));
+	printf("%u CUDA process%s, %u compiler child%s, %s recorded\n", cuda, cuda == 1 ? "" : "es",
+	       children, children == 1 ? "" : "ren",
+	       kca_fmt_ns(t1 > t0 ? t1 - t0 : 0, t, sizeof(t)));
 	for (unsigned i = 0; i < m->nprocs; i++) {
 		const struct kca_proc *p = &m->procs[i];
 		if (p->dir_index != dir || p->role == KC_ROLE_COMPILER)
 			continue;
 		printf("  pid %u: %.100s%s\n", p->pid, p->cmdline[0] ? p->cmdline : p->exe,
-		       p->ended ? "" : p->truncated || p->corrupt ? "  [trace damaged: partial]"
-								: "  [no end record: killed or still running]");
+		       p->ended			    ? ""
+		       : p->truncated || p->corrupt ? "  [trace damaged: partial]"
+						    : "  [no end record: killed or still running]");
 		if (p->cupti_unseen_from_ns) {
-			const char *why = p->cupti_last == KC_CUPTI_UNAVAILABLE ? "CUPTI unavailable"
-					  : p->cupti_last == KC_CUPTI_REFUSED	  ? "CUPTI held by another tool"
-					  : p->cupti_last == KC_CUPTI_RESUMED	  ? "CUPTI lent to the program's profiler for a while"
-										  : "CUPTI lent to the program's profiler";
-			printf("    note: %s from +%s: PyTorch eager and torch.compile launches are not all counted\n", why,
+			const char *why =
+			    p->cupti_last == KC_CUPTI_UNAVAILABLE ? "CUPTI unavailable"
+			    : p->cupti_last == KC_CUPTI_REFUSED	  ? "CUPTI held by another tool"
+			    : p->cupti_last == KC_CUPTI_RESUMED
+				? "CUPTI lent to the program's profiler for a while"
+				: "CUPTI lent to the program's profiler";
+			printf("    note: %s from +%s: PyTorch eager and torch.compile launches "
+			       "are not all counted\n",
+			       why,
 			       kca_fmt_ns(p->cupti_unseen_from_ns - p->start_ns, t, sizeof(t)));
 		}
 		if (p->lost)
-			printf("    note: %" PRIu64 " records could not be written (disk full?)\n", p->lost);
+			printf("    note: %" PRIu64 " records could not be written (disk full?)\n",
+			       p->lost);
 	}
 }
 
@@ -287,19 +316,23 @@ static void print_gpu_time(const struct kca_family *f, uint64_t cost)
 	char t1[32], t2[32], t3[32];
 	uint64_t mean = f->gpu_ns / f->gpu_count;
 	printf("    GPU: %s a run (%s..%s, %" PRIu64 " timed)", kca_fmt_ns(mean, t1, sizeof(t1)),
-	       kca_fmt_ns(f->gpu_min_ns, t2, sizeof(t2)), kca_fmt_ns(f->gpu_max_ns, t3, sizeof(t3)), f->gpu_count);
+	       kca_fmt_ns(f->gpu_min_ns, t2, sizeof(t2)), kca_fmt_ns(f->gpu_max_ns, t3, sizeof(t3)),
+	       f->gpu_count);
 	char r[32];
 	if (cost && f->gpu_ns)
-		printf(": builds and loads took %s its GPU time", share(cost, f->gpu_ns, r, sizeof(r)));
+		printf(": builds and loads took %s its GPU time",
+		       share(cost, f->gpu_ns, r, sizeof(r)));
 	printf("\n");
 	uint64_t apart = f->gap_count - f->overlapped;
 	if (apart)
-		printf("    gaps: %s on average from the previous kernel on its stream (%" PRIu64 " runs)",
+		printf("    gaps: %s on average from the previous kernel on its stream (%" PRIu64
+		       " runs)",
 		       kca_fmt_ns(f->gap_ns / apart, t1, sizeof(t1)), apart);
 	else if (f->overlapped)
 		printf("    gaps: none");
 	if (f->overlapped)
-		printf("; %" PRIu64 " of %" PRIu64 " runs overlapped the previous kernel (PDL)", f->overlapped, f->gap_count);
+		printf("; %" PRIu64 " of %" PRIu64 " runs overlapped the previous kernel (PDL)",
+		       f->overlapped, f->gap_count);
 	if (f->gap_count)
 		printf("\n");
 }
@@ -307,9 +340,10 @@ static void print_gpu_time(const struct kca_family *f, uint64_t cost)
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
-	printf("\n%2u. %s  [%s]  %s\n", rank, f->name, kca_front_end_name(f->front_end), kca_verdict_name(f->verdict));
-	printf("    %u variant%s in %u load%s", f->nvariants, f->nvariants == 1 ? "" : "s", f->loads,
-	       f->loads == 1 ? "" : "s");
+	printf("\n%2u. %s  [%s]  %s\n", rank, f->name, kca_front_end_name(f->front_end),
+	       kca_verdict_name(f->verdict));
+	printf("    %u variant%s in %u load%s", f->nvariants, f->nvariants == 1 ? "" : "s",
+	       f->loads, f->loads == 1 ? "" : "s");
 	if (f->reloads)
 		printf(" (%u of an image already loaded)", f->reloads);
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");
@@ -318,8 +352,8 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	printf("\n");
 	uint64_t cost = f->build_ns + f->load_ns;
 	child_summary(m, f, buf, sizeof(buf));
-	printf("    cost: %s building%s%s%s, %s loading", kca_fmt_ns(f->build_ns, t1, sizeof(t1)), buf[0] ? " (" : "", buf,
-	       buf[0] ? ")" : "", kca_fmt_ns(f->load_ns, t2, sizeof(t2)));
+	printf("    cost: %s building%s%s%s, %s loading", kca_fmt_ns(f->build_ns, t1, sizeof(t1)),
+	       buf[0] ? " (" : "", buf, buf[0] ? ")" : "", kca_fmt_ns(f->load_ns, t2, sizeof(t2)));
 	if (f->launches)
 		printf(" = %s per launch", kca_fmt_ns(cost / f->launches, t3, sizeof(t3)));
 	printf("\n");
@@ -331,20 +365,23 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	for (unsigned i = 0; i < ch.nchanges && i < 6; i++) {
 		const struct kca_change *c = &ch.changes[i];
 		kca_values_summary(c, buf, sizeof(buf));
-		const char *kind = c->is_param ? "tl.constexpr"
+		const char *kind = c->is_param			  ? "tl.constexpr"
 				   : c->kind == KCA_CHANGE_DEFINE ? "-D option"
 								  : kca_change_kind_name(c->kind);
 		printf("    %s %s (%s): %s", i ? "       " : "changed:", c->name, kind, buf);
-		if (c->kind == KCA_CHANGE_CONSTANT && f->nvariants >= 2 && f->launches <= f->nvariants + f->nvariants / 4)
+		if (c->kind == KCA_CHANGE_CONSTANT && f->nvariants >= 2 &&
+		    f->launches <= f->nvariants + f->nvariants / 4)
 			printf(", a new one every call");
 		printf("\n");
 		if (c->where[0])
-			printf("             %s %s\n", c->kind == KCA_CHANGE_PTX ? "in" : "at", c->where);
+			printf("             %s %s\n", c->kind == KCA_CHANGE_PTX ? "in" : "at",
+			       c->where);
 	}
 	if (ch.nchanges && ch.kernel_def[0])
 		printf("             in def %s at %s\n", ch.kernel_def, ch.def_where);
 	if (!ch.nchanges && f->nvariants >= 2)
-		printf("    changed: (no source or IR to compare: 'kcprof diff' shows the images)\n");
+		printf(
+		    "    changed: (no source or IR to compare: 'kcprof diff' shows the images)\n");
 	kca_fix_text(f, &ch, buf, sizeof(buf));
 	if (buf[0])
 		print_wrapped("fix:", buf, 4);
@@ -371,7 +408,8 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		churn += m->families[i].churn;
 	char t1[32], t2[32];
 	printf("\nbuilds %s (%u compiles), loads %s (%u loads), launches %" PRIu64 "\n",
-	       kca_fmt_ns(build, t1, sizeof(t1)), m->ncompiles, kca_fmt_ns(load, t2, sizeof(t2)), m->nloads, launches);
+	       kca_fmt_ns(build, t1, sizeof(t1)), m->ncompiles, kca_fmt_ns(load, t2, sizeof(t2)),
+	       m->nloads, launches);
 	uint64_t gpu_ns = 0, gpu_runs = 0;
 	for (unsigned i = 0; i < m->ngpu; i++) {
 		gpu_ns += m->gpu[i].total_ns;
@@ -380,10 +418,11 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	if (gpu_runs) {
 		char r[32];
 		printf("GPU time %s (%" PRIu64 " kernel runs timed): builds and loads took %s it\n",
-		       kca_fmt_ns(gpu_ns, t1, sizeof(t1)), gpu_runs, share(build + load, gpu_ns, r, sizeof(r)));
+		       kca_fmt_ns(gpu_ns, t1, sizeof(t1)), gpu_runs,
+		       share(build + load, gpu_ns, r, sizeof(r)));
 	}
-	printf("%u kernel%s, %u with recompilation churn%s\n", m->nfamilies, m->nfamilies == 1 ? "" : "s", churn,
-	       churn ? "; worst first:" : "");
+	printf("%u kernel%s, %u with recompilation churn%s\n", m->nfamilies,
+	       m->nfamilies == 1 ? "" : "s", churn, churn ? "; worst first:" : "");
 	for (unsigned i = 0; i < m->nfamilies && shown < top; i++) {
 		const struct kca_family *f = &m->families[i];
 		if (!all && f->verdict == KCA_FINE)
@@ -394,9 +433,11 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	for (unsigned i = 0; i < m->nfamilies; i++)
 		fine += m->families[i].verdict == KCA_FINE;
 	if (!all && fine)
-		printf("\n%u kernel%s built once and loaded once: fine (--all lists them)\n", fine, fine == 1 ? "" : "s");
+		printf("\n%u kernel%s built once and loaded once: fine (--all lists them)\n", fine,
+		       fine == 1 ? "" : "s");
 	if (m->problems)
-		printf("\n%" PRIu64 " problem%s reading the traces (see the warnings above): the report covers what was readable\n",
+		printf("\n%" PRIu64 " problem%s reading the traces (see the warnings above): the "
+				    "report covers what was readable\n",
 		       m->problems, m->problems == 1 ? "" : "s");
 }
 
@@ -428,7 +469,8 @@ static void report_compare(char **dirs, unsigned ndirs)
 			for (unsigned e = 0; e < ndirs; e++)
 				for (unsigned j = 0; j < ms[e].nfamilies; j++)
 					if (strcmp(ms[e].families[j].name, name) == 0)
-						interesting |= ms[e].families[j].verdict != KCA_FINE;
+						interesting |=
+						    ms[e].families[j].verdict != KCA_FINE;
 			if (seen_before || !interesting)
 				continue;
 			printf("%-40.40s", name);
@@ -440,9 +482,11 @@ static void report_compare(char **dirs, unsigned ndirs)
 				char t[32];
 				if (f)
 					printf(" | %12u %6u %12s  %-20s", f->nvariants, f->loads,
-					       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)), kca_verdict_name(f->verdict));
+					       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)),
+					       kca_verdict_name(f->verdict));
 				else
-					printf(" | %12s %6s %12s  %-20s", "-", "-", "-", "(absent)");
+					printf(" | %12s %6s %12s  %-20s", "-", "-", "-",
+					       "(absent)");
 			}
 			printf("\n");
 		}

@@ -23,4 +23,7 @@ static long decompress(const struct kc_fatbin_entry *e, void *out, size_t cap)
 	return -ENOTSUP;
 }
 
-void kca_decompress_init(void) { kc_fatbin_decompress = decompress; }
+void kca_decompress_init(void)
+{
+	kc_fatbin_decompress = decompress;
+}

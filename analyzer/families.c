@@ -11,11 +11,11 @@
 const char *kca_verdict_name(enum kca_verdict v)
 {
 	static const char *const names[] = {
-		[KCA_FINE] = "fine",
-		[KCA_SPECIALIZATION_CHURN] = "specialization churn",
-		[KCA_RELOAD_CHURN] = "reload churn",
-		[KCA_AUTOTUNE_SWEEP] = "autotune sweep",
-		[KCA_FEW_VARIANTS] = "a few variants",
+	    [KCA_FINE] = "fine",
+	    [KCA_SPECIALIZATION_CHURN] = "specialization churn",
+	    [KCA_RELOAD_CHURN] = "reload churn",
+	    [KCA_AUTOTUNE_SWEEP] = "autotune sweep",
+	    [KCA_FEW_VARIANTS] = "a few variants",
 	};
 	return v <= KCA_FEW_VARIANTS ? names[v] : "?";
 }
@@ -23,9 +23,13 @@ const char *kca_verdict_name(enum kca_verdict v)
 const char *kca_front_end_name(enum kca_front_end fe)
 {
 	static const char *const names[] = {
-		[KCA_FE_UNKNOWN] = "unknown",   [KCA_FE_TRITON] = "Triton", [KCA_FE_INDUCTOR] = "torch.compile",
-		[KCA_FE_NVRTC] = "NVRTC",       [KCA_FE_PTX] = "PTX JIT",   [KCA_FE_LINK] = "JIT link",
-		[KCA_FE_CUDART] = "CUDA runtime",
+	    [KCA_FE_UNKNOWN] = "unknown",
+	    [KCA_FE_TRITON] = "Triton",
+	    [KCA_FE_INDUCTOR] = "torch.compile",
+	    [KCA_FE_NVRTC] = "NVRTC",
+	    [KCA_FE_PTX] = "PTX JIT",
+	    [KCA_FE_LINK] = "JIT link",
+	    [KCA_FE_CUDART] = "CUDA runtime",
 	};
 	return fe <= KCA_FE_CUDART ? names[fe] : "?";
 }
@@ -52,7 +56,8 @@ struct proc_image_key {
 	UT_hash_handle hh;
 };
 
-static unsigned family_of(struct kca_model *m, struct name_ix **names, const char *name, unsigned *cap)
+static unsigned family_of(struct kca_model *m, struct name_ix **names, const char *name,
+			  unsigned *cap)
 {
 	struct name_ix *e;
 	HASH_FIND_STR(*names, name, e);
@@ -72,8 +77,8 @@ static unsigned family_of(struct kca_model *m, struct name_ix **names, const cha
 	return e->ix;
 }
 
-static int variant_of(struct kca_model *m, struct variant_key **vk, unsigned fam, uint64_t hash, int create,
-		      unsigned kind, int load)
+static int variant_of(struct kca_model *m, struct variant_key **vk, unsigned fam, uint64_t hash,
+		      int create, unsigned kind, int load)
 {
 	struct variant_key key = {0}, *e;
 	key.k.fam = fam;
@@ -135,7 +140,8 @@ static void attribute_compiles(struct kca_model *m)
 		 * in-process compiles; any, for a child (its output goes through files) */
 		for (unsigned i = pstart[proc]; i < pend[proc]; i++) {
 			struct kca_load *l = &m->loads[order[i]];
-			if (l->time_ns + 1000000 < cp->time_ns) /* loads end after compiles by > 0 */
+			if (l->time_ns + 1000000 <
+			    cp->time_ns) /* loads end after compiles by > 0 */
 				continue;
 			if (by_hash && l->hash != cp->output_hash && l->hash != cp->ptx_hash)
 				continue;
@@ -183,8 +189,9 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			link += tool == KC_TOOL_CULINK || tool == KC_TOOL_NVJITLINK;
 		}
 		ptx += v->kind == KC_IMAGE_PTX;
-		lib += l->api == KC_API_LIBRARY_LOAD_DATA || l->api == KC_API_LIBRARY_LOAD_FROM_FILE ||
-		       l->api == KC_API_LAZY || l->kind == KC_IMAGE_FATBIN;
+		lib += l->api == KC_API_LIBRARY_LOAD_DATA ||
+		       l->api == KC_API_LIBRARY_LOAD_FROM_FILE || l->api == KC_API_LAZY ||
+		       l->kind == KC_IMAGE_FATBIN;
 		file += l->api == KC_API_MODULE_LOAD;
 		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
 			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash);

@@ -57,7 +57,8 @@ static int bare(const char *s, size_t n)
 	if (n == 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (s[i] <= ' ' || s[i] == '"' || s[i] == ',' || s[i] == ']' || s[i] == '}' || s[i] == '=')
+		if (s[i] <= ' ' || s[i] == '"' || s[i] == ',' || s[i] == ']' || s[i] == '}' ||
+		    s[i] == '=')
 			return 0;
 	return 1;
 }
@@ -115,10 +116,22 @@ static void close_(struct kca_json *j, char c)
 	fputc(c, j->f);
 }
 
-void kca_json_obj(struct kca_json *j, const char *key) { open_(j, key, '{'); }
-void kca_json_arr(struct kca_json *j, const char *key) { open_(j, key, '['); }
-void kca_json_end_obj(struct kca_json *j) { close_(j, '}'); }
-void kca_json_end_arr(struct kca_json *j) { close_(j, ']'); }
+void kca_json_obj(struct kca_json *j, const char *key)
+{
+	open_(j, key, '{');
+}
+void kca_json_arr(struct kca_json *j, const char *key)
+{
+	open_(j, key, '[');
+}
+void kca_json_end_obj(struct kca_json *j)
+{
+	close_(j, '}');
+}
+void kca_json_end_arr(struct kca_json *j)
+{
+	close_(j, ']');
+}
 
 void kca_json_strn(struct kca_json *j, const char *key, const char *v, size_t n)
 {

@@ -35,7 +35,7 @@ KCA_COMMAND(export);
 KCA_COMMAND(check);
 
 _Noreturn void kca_die_at(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 #define kca_die(...) kca_die_at(__FILE__, __LINE__, __VA_ARGS__)
 void *kca_xmalloc(size_t n);
 void *kca_xcalloc(size_t n, size_t size);
@@ -83,8 +83,8 @@ struct kca_json {
 };
 void kca_json_init(struct kca_json *j, FILE *f, int pretty);
 void kca_json_init_text(struct kca_json *j, FILE *f);
-void kca_json_obj(struct kca_json *j, const char *key);   /* { ; key NULL inside an array */
-void kca_json_arr(struct kca_json *j, const char *key);   /* [ */
+void kca_json_obj(struct kca_json *j, const char *key); /* { ; key NULL inside an array */
+void kca_json_arr(struct kca_json *j, const char *key); /* [ */
 void kca_json_end_obj(struct kca_json *j);
 void kca_json_end_arr(struct kca_json *j);
 void kca_json_str(struct kca_json *j, const char *key, const char *v);
@@ -94,7 +94,7 @@ void kca_json_i64(struct kca_json *j, const char *key, int64_t v);
 void kca_json_dbl(struct kca_json *j, const char *key, double v);
 void kca_json_bool(struct kca_json *j, const char *key, int v);
 void kca_json_null(struct kca_json *j, const char *key);
-void kca_json_hex(struct kca_json *j, const char *key, uint64_t v); /* "0x..." */
+void kca_json_hex(struct kca_json *j, const char *key, uint64_t v);  /* "0x..." */
 void kca_json_hash(struct kca_json *j, const char *key, uint64_t h); /* 16 hex digits, null if 0 */
 void kca_json_escape(FILE *f, const char *s, size_t n);
 

@@ -6,22 +6,22 @@
 #include "kca.h"
 
 const struct kca_command kca_commands[] = {
-	{"record", command_record, "run a command with the recorder preloaded"},
-	{"report", command_report, "which kernels were rebuilt, what it cost, what changed, the fix"},
-	{"check", command_check, "fail (exit 1) on recompilation churn: a gate for CI"},
-	{"diff", command_diff, "two variants of one kernel side by side"},
-	{"dump", command_dump, "every recorded event, one per line (text or JSON lines)"},
-	{"export", command_export, "Chrome trace-event JSON for Perfetto"},
-	{NULL, NULL, NULL},
+    {"record", command_record, "run a command with the recorder preloaded"},
+    {"report", command_report, "which kernels were rebuilt, what it cost, what changed, the fix"},
+    {"check", command_check, "fail (exit 1) on recompilation churn: a gate for CI"},
+    {"diff", command_diff, "two variants of one kernel side by side"},
+    {"dump", command_dump, "every recorded event, one per line (text or JSON lines)"},
+    {"export", command_export, "Chrome trace-event JSON for Perfetto"},
+    {NULL, NULL, NULL},
 };
 
 static const char main_usage[] =
-	"usage: kcprof COMMAND [ARGS]\n"
-	"\n"
-	"Finds GPU kernels that are compiled and loaded again and again in a running program\n"
-	"(Triton, torch.compile, NVRTC, PTX JIT), what that costs, and what to change.\n"
-	"\n"
-	"Commands:\n";
+    "usage: kcprof COMMAND [ARGS]\n"
+    "\n"
+    "Finds GPU kernels that are compiled and loaded again and again in a running program\n"
+    "(Triton, torch.compile, NVRTC, PTX JIT), what that costs, and what to change.\n"
+    "\n"
+    "Commands:\n";
 
 static int print_usage(FILE *f)
 {

@@ -46,12 +46,12 @@ const char *kca_model_strdup(struct kca_model *m, const char *s)
 	return p;
 }
 
-#define GROW(arr, n, cap)                                                                        \
-	do {                                                                                     \
-		if ((n) == (cap)) {                                                              \
-			(cap) = (cap) ? (cap) * 2 : 64;                                          \
-			(arr) = kca_xrealloc((arr), (size_t)(cap) * sizeof(*(arr)));             \
-		}                                                                                \
+#define GROW(arr, n, cap)                                                                          \
+	do {                                                                                       \
+		if ((n) == (cap)) {                                                                \
+			(cap) = (cap) ? (cap)*2 : 64;                                              \
+			(arr) = kca_xrealloc((arr), (size_t)(cap) * sizeof(*(arr)));               \
+		}                                                                                  \
 	} while (0)
 
 static const char **list_dup(struct kca_model *m, const struct kc_rec_hdr *r, struct kc_strlist l,
@@ -62,13 +62,15 @@ static const char **list_dup(struct kca_model *m, const struct kc_rec_hdr *r, st
 		return NULL;
 	const char **v = arena_alloc(m, l.count * sizeof(char *));
 	unsigned i = 0;
-	for (const char *s = kc_rec_list_next(r, l, NULL); s && i < l.count; s = kc_rec_list_next(r, l, s))
+	for (const char *s = kc_rec_list_next(r, l, NULL); s && i < l.count;
+	     s = kc_rec_list_next(r, l, s))
 		v[i++] = kca_model_strdup(m, s);
 	*n = i;
 	return v;
 }
 
-static const char *list_join(struct kca_model *m, const struct kc_rec_hdr *r, struct kc_strlist l, char sep)
+static const char *list_join(struct kca_model *m, const struct kc_rec_hdr *r, struct kc_strlist l,
+			     char sep)
 {
 	if (!l.count)
 		return "";
@@ -99,7 +101,7 @@ struct load_ctx {
 	struct kca_model *m;
 	int proc;
 	struct func_key *funcs; /* id -> index, this file */
-	struct gpu_key *gpu;    /* kernel name -> GPU time index, this file */
+	struct gpu_key *gpu;	/* kernel name -> GPU time index, this file */
 };
 
 static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
@@ -123,7 +125,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		p->cmdline = list_join(m, r, x->argv, ' ');
 		p->nancestors = x->nancestors < KC_MAX_ANCESTORS ? x->nancestors : KC_MAX_ANCESTORS;
 		memcpy(p->ancestors, x->ancestors, sizeof(p->ancestors));
-		for (const char *s = kc_rec_list_next(r, x->env, NULL); s; s = kc_rec_list_next(r, x->env, s)) {
+		for (const char *s = kc_rec_list_next(r, x->env, NULL); s;
+		     s = kc_rec_list_next(r, x->env, s)) {
 			if (strncmp(s, "TRITON_CACHE_DIR=", 17) == 0)
 				p->triton_cache = kca_model_strdup(m, s + 17);
 			else if (strncmp(s, "HOME=", 5) == 0)
@@ -245,7 +248,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		const struct kc_rec_cupti *x = (const void *)r;
 		p->cupti_last = x->event;
 		if ((x->event == KC_CUPTI_YIELDED || x->event == KC_CUPTI_REFUSED ||
-		     x->event == KC_CUPTI_UNAVAILABLE) && !p->cupti_unseen_from_ns)
+		     x->event == KC_CUPTI_UNAVAILABLE) &&
+		    !p->cupti_unseen_from_ns)
 			p->cupti_unseen_from_ns = r->time_ns;
 		break;
 	}
@@ -325,7 +329,8 @@ int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
 		if (kca_trace_list(dirs[d], &l) < 0)
 			return -ENOENT;
 		if (l.count == 0)
-			kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dirs[d], KC_TRACE_SUFFIX);
+			kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dirs[d],
+			       KC_TRACE_SUFFIX);
 		for (int i = 0; i < l.count; i++)
 			load_file(m, l.paths[i], d);
 		found += l.count;
@@ -337,7 +342,8 @@ int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
 		for (unsigned a = 0; a < p->nancestors && p->parent < 0; a++)
 			for (unsigned j = 0; j < m->nprocs; j++)
 				if (j != i && m->procs[j].pid == p->ancestors[a] &&
-				    m->procs[j].dir_index == p->dir_index && m->procs[j].role == KC_ROLE_CUDA) {
+				    m->procs[j].dir_index == p->dir_index &&
+				    m->procs[j].role == KC_ROLE_CUDA) {
 					p->parent = (int)j;
 					break;
 				}

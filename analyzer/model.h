@@ -15,8 +15,8 @@
 #include "../common/kc_trace.h"
 
 struct kca_proc {
-	const char *file;  /* trace file */
-	const char *dir;   /* trace directory it came from */
+	const char *file; /* trace file */
+	const char *dir;  /* trace directory it came from */
 	unsigned dir_index;
 	uint32_t pid, ppid;
 	unsigned role;
@@ -26,13 +26,13 @@ struct kca_proc {
 	uint32_t ancestors[KC_MAX_ANCESTORS];
 	unsigned nancestors;
 	uint64_t start_ns, end_ns; /* first and last record times (CLOCK_MONOTONIC) */
-	int ended;                 /* END record seen: the process exited normally */
-	int truncated, corrupt;    /* reader problems */
+	int ended;		   /* END record seen: the process exited normally */
+	int truncated, corrupt;	   /* reader problems */
 	uint64_t lost;
-	uint64_t launches_full;    /* LAUNCH records seen */
-	unsigned cupti_last;       /* last KC_CUPTI_* event, or KC_CUPTI_END if none */
+	uint64_t launches_full;	       /* LAUNCH records seen */
+	unsigned cupti_last;	       /* last KC_CUPTI_* event, or KC_CUPTI_END if none */
 	uint64_t cupti_unseen_from_ns; /* yielded/refused at this time: CUPTI-only paths unseen */
-	int parent;                /* index of the nearest recorded ancestor, -1 if none */
+	int parent;		       /* index of the nearest recorded ancestor, -1 if none */
 };
 
 struct kca_load {
@@ -46,8 +46,8 @@ struct kca_load {
 	const char **names;
 	unsigned nnames;
 	const char *jit_options; /* joined with spaces */
-	int family_variant; /* filled by kca_model_families: variant index in its family */
-	uint64_t build_ns;  /* compile time attributed to this load (children, NVRTC, link) */
+	int family_variant;	 /* filled by kca_model_families: variant index in its family */
+	uint64_t build_ns;	 /* compile time attributed to this load (children, NVRTC, link) */
 };
 
 struct kca_compile {
@@ -60,7 +60,7 @@ struct kca_compile {
 	const char **options;
 	unsigned noptions;
 	const char *inputs; /* joined with spaces */
-	int load; /* the load this compile is attributed to, -1 if none */
+	int load;	    /* the load this compile is attributed to, -1 if none */
 };
 
 struct kca_func {
@@ -87,24 +87,32 @@ struct kca_gpu_time {
 struct kca_variant {
 	uint64_t hash;
 	unsigned kind;
-	int first_load;    /* load index */
-	unsigned loads;    /* times this image was loaded */
+	int first_load;	   /* load index */
+	unsigned loads;	   /* times this image was loaded */
 	uint64_t launches; /* of functions from modules with this image */
 	uint64_t first_ns, last_launch_ns;
 	uint64_t load_ns, build_ns;
-	int compile;       /* a compile that made it (NVRTC, link), -1 if none */
+	int compile;		/* a compile that made it (NVRTC, link), -1 if none */
 	const char *triton_dir; /* Triton cache directory of this variant, if found */
 };
 
 enum kca_verdict {
 	KCA_FINE,
 	KCA_SPECIALIZATION_CHURN, /* one name, many images, each used little */
-	KCA_RELOAD_CHURN,         /* one image loaded again and again */
-	KCA_AUTOTUNE_SWEEP,       /* a burst of variants, then one serves almost every launch */
-	KCA_FEW_VARIANTS,         /* a few variants that each serve many launches: worth a look */
+	KCA_RELOAD_CHURN,	  /* one image loaded again and again */
+	KCA_AUTOTUNE_SWEEP,	  /* a burst of variants, then one serves almost every launch */
+	KCA_FEW_VARIANTS,	  /* a few variants that each serve many launches: worth a look */
 };
 
-enum kca_front_end { KCA_FE_UNKNOWN, KCA_FE_TRITON, KCA_FE_INDUCTOR, KCA_FE_NVRTC, KCA_FE_PTX, KCA_FE_LINK, KCA_FE_CUDART };
+enum kca_front_end {
+	KCA_FE_UNKNOWN,
+	KCA_FE_TRITON,
+	KCA_FE_INDUCTOR,
+	KCA_FE_NVRTC,
+	KCA_FE_PTX,
+	KCA_FE_LINK,
+	KCA_FE_CUDART
+};
 
 struct kca_family {
 	const char *name;

@@ -4,7 +4,10 @@
 #include "kca.h"
 #include "report.h"
 
-static double ms(uint64_t ns) { return (double)ns / 1e6; }
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
 
 void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 {
@@ -77,7 +80,10 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 			kca_json_dbl(&j, "max_us", (double)f->gpu_max_ns / 1e3);
 			kca_json_u64(&j, "gap_runs", f->gap_count - f->overlapped);
 			kca_json_dbl(&j, "gap_mean_us",
-				     f->gap_count > f->overlapped ? (double)f->gap_ns / (double)(f->gap_count - f->overlapped) / 1e3 : 0);
+				     f->gap_count > f->overlapped
+					 ? (double)f->gap_ns /
+					       (double)(f->gap_count - f->overlapped) / 1e3
+					 : 0);
 			kca_json_u64(&j, "overlapped", f->overlapped);
 			kca_json_end_obj(&j);
 		} else {
@@ -86,7 +92,8 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 		kca_json_dbl(&j, "compile_ms", ms(f->build_ns));
 		kca_json_dbl(&j, "load_ms", ms(f->load_ns));
 		if (f->launches)
-			kca_json_dbl(&j, "build_load_ms_per_launch", ms(f->build_ns + f->load_ns) / (double)f->launches);
+			kca_json_dbl(&j, "build_load_ms_per_launch",
+				     ms(f->build_ns + f->load_ns) / (double)f->launches);
 		else
 			kca_json_null(&j, "build_load_ms_per_launch");
 		kca_json_dbl(&j, "first_seen_ms", f->first_ns >= t0 ? ms(f->first_ns - t0) : 0);
@@ -136,7 +143,8 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 			kca_json_u64(&j, "launches", var->launches);
 			kca_json_dbl(&j, "compile_ms", ms(var->build_ns));
 			kca_json_dbl(&j, "load_ms", ms(var->load_ns));
-			kca_json_dbl(&j, "first_seen_ms", var->first_ns >= t0 ? ms(var->first_ns - t0) : 0);
+			kca_json_dbl(&j, "first_seen_ms",
+				     var->first_ns >= t0 ? ms(var->first_ns - t0) : 0);
 			if (var->triton_dir)
 				kca_json_str(&j, "triton_cache_dir", var->triton_dir);
 			kca_json_end_obj(&j);

@@ -65,4 +65,3 @@ char **kca_dir_args(int argc, char **argv, int optind, unsigned *ndirs)
 	*ndirs = 1;
 	return dflt;
 }
-

@@ -7,18 +7,30 @@
 _Static_assert(sizeof(XXH3_state_t) <= sizeof(struct kc_hash_stream), "kc_hash_stream too small");
 _Static_assert(_Alignof(XXH3_state_t) <= 64, "kc_hash_stream alignment");
 
-uint64_t kc_hash64(const void *data, size_t len) { return XXH3_64bits(data, len); }
+uint64_t kc_hash64(const void *data, size_t len)
+{
+	return XXH3_64bits(data, len);
+}
 
-uint32_t kc_hash32(const void *data, size_t len, uint32_t seed) { return XXH32(data, len, seed); }
+uint32_t kc_hash32(const void *data, size_t len, uint32_t seed)
+{
+	return XXH32(data, len, seed);
+}
 
-void kc_hash64_begin(struct kc_hash_stream *s) { XXH3_64bits_reset((XXH3_state_t *)s->opaque); }
+void kc_hash64_begin(struct kc_hash_stream *s)
+{
+	XXH3_64bits_reset((XXH3_state_t *)s->opaque);
+}
 
 void kc_hash64_add(struct kc_hash_stream *s, const void *data, size_t len)
 {
 	XXH3_64bits_update((XXH3_state_t *)s->opaque, data, len);
 }
 
-uint64_t kc_hash64_end(struct kc_hash_stream *s) { return XXH3_64bits_digest((XXH3_state_t *)s->opaque); }
+uint64_t kc_hash64_end(struct kc_hash_stream *s)
+{
+	return XXH3_64bits_digest((XXH3_state_t *)s->opaque);
+}
 
 char *kc_hash_hex(uint64_t h, char buf[17])
 {

@@ -12,9 +12,24 @@
 
 kc_decompress_fn kc_fatbin_decompress;
 
-static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
+static uint16_t rd16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
 
 /* ---- kind and size ------------------------------------------------------------------------ */
 
@@ -171,7 +186,10 @@ static void sink_free(struct name_sink *s)
 }
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
-static void elf_init(void) { elf_version(EV_CURRENT); }
+static void elf_init(void)
+{
+	elf_version(EV_CURRENT);
+}
 
 /* STO_CUDA_ENTRY: nvcc marks __global__ functions in st_other. */
 #define KC_STO_CUDA_ENTRY 0x10
@@ -213,8 +231,14 @@ out:
 	return rc;
 }
 
-static int is_ident_start(int c) { return c == '_' || c == '$' || c == '%' || (unsigned)((c | 32) - 'a') < 26u; }
-static int is_ident(int c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
+static int is_ident_start(int c)
+{
+	return c == '_' || c == '$' || c == '%' || (unsigned)((c | 32) - 'a') < 26u;
+}
+static int is_ident(int c)
+{
+	return is_ident_start(c) || (c >= '0' && c <= '9');
+}
 
 static int ptx_kernels(const uint8_t *p, size_t size, struct name_sink *s)
 {
@@ -294,13 +318,13 @@ int kc_fatbin_walk(const void *image, size_t size, kc_fatbin_fn fn, void *ctx)
 			if (ehs < ENTRY_MIN || ehs > end - e || sz > end - e - ehs)
 				return count ? count : -EINVAL;
 			struct kc_fatbin_entry ent = {
-				.kind = entry_kind(rd16(p + e)),
-				.sm = rd32(p + e + 0x1c),
-				.flags = rd64(p + e + 0x28),
-				.data = p + e + ehs,
-				.size = (size_t)sz,
-				.raw_size = (size_t)sz,
-				.offset = e,
+			    .kind = entry_kind(rd16(p + e)),
+			    .sm = rd32(p + e + 0x1c),
+			    .flags = rd64(p + e + 0x28),
+			    .data = p + e + ehs,
+			    .size = (size_t)sz,
+			    .raw_size = (size_t)sz,
+			    .offset = e,
 			};
 			uint32_t csz = rd32(p + e + 0x10);
 			if (ent.flags & (KC_FATBIN_F_LZ4 | KC_FATBIN_F_ZSTD)) {
@@ -326,7 +350,8 @@ void *kc_fatbin_entry_payload(const struct kc_fatbin_entry *e, size_t *size)
 	if (!out)
 		return NULL;
 	if (e->flags & (KC_FATBIN_F_LZ4 | KC_FATBIN_F_ZSTD)) {
-		long n = kc_fatbin_decompress ? kc_fatbin_decompress(e, out, e->raw_size) : -ENOTSUP;
+		long n =
+		    kc_fatbin_decompress ? kc_fatbin_decompress(e, out, e->raw_size) : -ENOTSUP;
 		if (n < 0) {
 			free(out);
 			return NULL;
@@ -365,7 +390,8 @@ static int fatbin_entry_names(const struct kc_fatbin_entry *e, void *ctx)
 	return s->stop;
 }
 
-int kc_image_kernels(const void *image, size_t size, enum kc_image_kind kind, kc_name_fn fn, void *ctx)
+int kc_image_kernels(const void *image, size_t size, enum kc_image_kind kind, kc_name_fn fn,
+		     void *ctx)
 {
 	if (!image || size == 0)
 		return -EINVAL;

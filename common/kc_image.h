@@ -35,13 +35,13 @@ typedef int (*kc_name_fn)(const char *name, size_t len, void *ctx);
 int kc_image_kernels(const void *p, size_t size, enum kc_image_kind kind, kc_name_fn fn, void *ctx);
 
 struct kc_fatbin_entry {
-	unsigned kind;       /* KC_IMAGE_CUBIN / PTX / LTOIR / UNKNOWN */
-	unsigned sm;         /* e.g. 90 */
-	uint64_t flags;      /* KC_FATBIN_F_* */
+	unsigned kind;	     /* KC_IMAGE_CUBIN / PTX / LTOIR / UNKNOWN */
+	unsigned sm;	     /* e.g. 90 */
+	uint64_t flags;	     /* KC_FATBIN_F_* */
 	const uint8_t *data; /* payload as stored (compressed or not) */
-	size_t size;         /* stored bytes (compressed size when compressed) */
+	size_t size;	     /* stored bytes (compressed size when compressed) */
 	size_t raw_size;     /* size once decompressed */
-	size_t offset;       /* of the entry header, from the start of the image */
+	size_t offset;	     /* of the entry header, from the start of the image */
 };
 #define KC_FATBIN_F_LZ4 0x2000u
 #define KC_FATBIN_F_ZSTD 0x8000u

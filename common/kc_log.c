@@ -14,7 +14,8 @@ void kc_vlog(enum kc_log_level level, const char *domain, const char *fmt, va_li
 		return;
 	int saved_errno = errno;
 	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "kcprof: %s%s", domain ? domain : "", domain ? ": " : "");
+	int n =
+	    snprintf(buf, sizeof(buf), "kcprof: %s%s", domain ? domain : "", domain ? ": " : "");
 	if (n < 0)
 		n = 0;
 	if ((size_t)n < sizeof(buf)) {

@@ -19,7 +19,7 @@ enum kc_log_level { KC_LOG_ERROR, KC_LOG_WARN, KC_LOG_INFO, KC_LOG_DEBUG };
 extern int kc_log_level;
 
 void kc_log(enum kc_log_level level, const char *domain, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void kc_vlog(enum kc_log_level level, const char *domain, const char *fmt, va_list ap);
 
 #endif

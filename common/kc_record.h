@@ -38,7 +38,10 @@ struct kc_strlist kc_rb_list_end(struct kc_recbuf *rb);
  * type, tid and time_ns are filled in here. Returns the record size, 0 if building failed. */
 size_t kc_rb_finish(struct kc_recbuf *rb, void *fixed, uint16_t type, uint32_t tid,
 		    uint64_t time_ns);
-static inline const void *kc_rb_data(const struct kc_recbuf *rb) { return rb->buf; }
+static inline const void *kc_rb_data(const struct kc_recbuf *rb)
+{
+	return rb->buf;
+}
 void kc_rb_release(struct kc_recbuf *rb);
 
 /* Seal a record already laid out in memory (fixed-size records): size and check. */

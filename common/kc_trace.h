@@ -25,26 +25,26 @@
 #define KC_REC_MAX_SIZE (64u << 20) /* larger sizes are corruption */
 
 /* Feature bits in kc_file_hdr.feat_mask. */
-#define KC_FEATURES(X)                                                                           \
-	X(0, FULL_LAUNCHES, "full-launches") /* one LAUNCH record per launch */                  \
-	X(1, IMAGES, "images")               /* code images stored under images/ */              \
-	X(2, CUPTI, "cupti")                 /* CUPTI callbacks were asked for */                \
-	X(3, GPU_TIME, "gpu-time")           /* GPU_TIME records: kernel times from CUPTI activity */
+#define KC_FEATURES(X)                                                                             \
+	X(0, FULL_LAUNCHES, "full-launches") /* one LAUNCH record per launch */                    \
+	X(1, IMAGES, "images")		     /* code images stored under images/ */                \
+	X(2, CUPTI, "cupti")		     /* CUPTI callbacks were asked for */                  \
+	X(3, GPU_TIME, "gpu-time") /* GPU_TIME records: kernel times from CUPTI activity */
 
 #define KC_FEAT_BIT(bit, id, str) KC_FEAT_##id = 1ull << (bit),
 enum kc_feature { KC_FEATURES(KC_FEAT_BIT) };
 #undef KC_FEAT_BIT
 
 struct kc_file_hdr {
-	char magic[8];          /* KC_TRACE_MAGIC */
-	uint16_t version;       /* KC_TRACE_VERSION of the writer */
-	uint16_t header_size;   /* sizeof(struct kc_file_hdr) of the writer */
-	uint8_t endian;         /* KC_TRACE_ENDIAN_LITTLE */
-	uint8_t rec_hdr_size;   /* sizeof(struct kc_rec_hdr) */
+	char magic[8];	      /* KC_TRACE_MAGIC */
+	uint16_t version;     /* KC_TRACE_VERSION of the writer */
+	uint16_t header_size; /* sizeof(struct kc_file_hdr) of the writer */
+	uint8_t endian;	      /* KC_TRACE_ENDIAN_LITTLE */
+	uint8_t rec_hdr_size; /* sizeof(struct kc_rec_hdr) */
 	uint16_t reserved0;
 	uint32_t pid;
 	uint32_t ppid;
-	uint64_t feat_mask;     /* KC_FEAT_* */
+	uint64_t feat_mask;	/* KC_FEAT_* */
 	uint64_t start_mono_ns; /* CLOCK_MONOTONIC at open: record times are on this clock */
 	uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment */
 	uint64_t reserved[2];
@@ -80,74 +80,74 @@ struct kc_strlist {
 /* Enumerations, each an X-macro so that names printed by `kcprof dump` come from the same
  * list as the values (an enum and its name table cannot drift). */
 
-#define KC_RECORD_TYPES(X)                                                                       \
-	X(1, PROCESS, "process")                                                                 \
-	X(2, MODULE_LOAD, "module_load")                                                         \
-	X(3, MODULE_UNLOAD, "module_unload")                                                     \
-	X(4, FUNCTION, "function")                                                               \
-	X(5, COMPILE, "compile")                                                                 \
-	X(6, LAUNCH_STATS, "launch_stats")                                                       \
-	X(7, LAUNCH, "launch")                                                                   \
-	X(8, CUPTI, "cupti")                                                                     \
-	X(9, LOST, "lost")                                                                       \
-	X(10, END, "end")                                                                        \
+#define KC_RECORD_TYPES(X)                                                                         \
+	X(1, PROCESS, "process")                                                                   \
+	X(2, MODULE_LOAD, "module_load")                                                           \
+	X(3, MODULE_UNLOAD, "module_unload")                                                       \
+	X(4, FUNCTION, "function")                                                                 \
+	X(5, COMPILE, "compile")                                                                   \
+	X(6, LAUNCH_STATS, "launch_stats")                                                         \
+	X(7, LAUNCH, "launch")                                                                     \
+	X(8, CUPTI, "cupti")                                                                       \
+	X(9, LOST, "lost")                                                                         \
+	X(10, END, "end")                                                                          \
 	X(11, GPU_TIME, "gpu_time")
 
 /* How a call reached kcprof. */
-#define KC_PATHS(X)                                                                              \
-	X(0, SYMBOL, "symbol")     /* the exported driver symbol, bound by the loader */        \
-	X(1, DLSYM, "dlsym")       /* a pointer from dlsym(handle, name) */                     \
-	X(2, PROCADDR, "procaddr") /* a pointer from cuGetProcAddress[_v2] */                   \
-	X(3, CUPTI, "cupti")       /* a CUPTI callback: the call passed no hook */
+#define KC_PATHS(X)                                                                                \
+	X(0, SYMBOL, "symbol")	   /* the exported driver symbol, bound by the loader */           \
+	X(1, DLSYM, "dlsym")	   /* a pointer from dlsym(handle, name) */                        \
+	X(2, PROCADDR, "procaddr") /* a pointer from cuGetProcAddress[_v2] */                      \
+	X(3, CUPTI, "cupti")	   /* a CUPTI callback: the call passed no hook */
 
 /* The API that loaded a module, or made a function handle. */
-#define KC_APIS(X)                                                                               \
-	X(0, UNKNOWN, "unknown")                                                                 \
-	X(1, MODULE_LOAD, "cuModuleLoad")                                                        \
-	X(2, MODULE_LOAD_DATA, "cuModuleLoadData")                                               \
-	X(3, MODULE_LOAD_DATA_EX, "cuModuleLoadDataEx")                                          \
-	X(4, MODULE_LOAD_FAT_BINARY, "cuModuleLoadFatBinary")                                    \
-	X(5, LIBRARY_LOAD_DATA, "cuLibraryLoadData")                                             \
-	X(6, LIBRARY_LOAD_FROM_FILE, "cuLibraryLoadFromFile")                                    \
-	X(7, LAZY, "lazy")               /* the driver loaded a module inside another call */   \
-	X(8, MODULE_GET_FUNCTION, "cuModuleGetFunction")                                         \
-	X(9, LIBRARY_GET_KERNEL, "cuLibraryGetKernel")                                           \
-	X(10, KERNEL_GET_FUNCTION, "cuKernelGetFunction")                                        \
-	X(11, LAUNCH, "launch")          /* a function first seen at a launch */                \
-	X(12, LAUNCH_KERNEL, "cuLaunchKernel")                                                   \
-	X(13, LAUNCH_KERNEL_EX, "cuLaunchKernelEx")                                              \
+#define KC_APIS(X)                                                                                 \
+	X(0, UNKNOWN, "unknown")                                                                   \
+	X(1, MODULE_LOAD, "cuModuleLoad")                                                          \
+	X(2, MODULE_LOAD_DATA, "cuModuleLoadData")                                                 \
+	X(3, MODULE_LOAD_DATA_EX, "cuModuleLoadDataEx")                                            \
+	X(4, MODULE_LOAD_FAT_BINARY, "cuModuleLoadFatBinary")                                      \
+	X(5, LIBRARY_LOAD_DATA, "cuLibraryLoadData")                                               \
+	X(6, LIBRARY_LOAD_FROM_FILE, "cuLibraryLoadFromFile")                                      \
+	X(7, LAZY, "lazy") /* the driver loaded a module inside another call */                    \
+	X(8, MODULE_GET_FUNCTION, "cuModuleGetFunction")                                           \
+	X(9, LIBRARY_GET_KERNEL, "cuLibraryGetKernel")                                             \
+	X(10, KERNEL_GET_FUNCTION, "cuKernelGetFunction")                                          \
+	X(11, LAUNCH, "launch") /* a function first seen at a launch */                            \
+	X(12, LAUNCH_KERNEL, "cuLaunchKernel")                                                     \
+	X(13, LAUNCH_KERNEL_EX, "cuLaunchKernelEx")                                                \
 	X(14, LAUNCH_COOPERATIVE, "cuLaunchCooperativeKernel")
 
-#define KC_IMAGE_KINDS(X)                                                                        \
-	X(0, UNKNOWN, "unknown", "bin")                                                          \
-	X(1, CUBIN, "cubin", "cubin")                                                            \
-	X(2, PTX, "ptx", "ptx")                                                                  \
-	X(3, FATBIN, "fatbin", "fatbin")                                                         \
-	X(4, SOURCE, "source", "cu")   /* NVRTC program source */                               \
-	X(5, LTOIR, "ltoir", "ltoir")  /* NVVM IR for link-time optimisation */
+#define KC_IMAGE_KINDS(X)                                                                          \
+	X(0, UNKNOWN, "unknown", "bin")                                                            \
+	X(1, CUBIN, "cubin", "cubin")                                                              \
+	X(2, PTX, "ptx", "ptx")                                                                    \
+	X(3, FATBIN, "fatbin", "fatbin")                                                           \
+	X(4, SOURCE, "source", "cu")  /* NVRTC program source */                                   \
+	X(5, LTOIR, "ltoir", "ltoir") /* NVVM IR for link-time optimisation */
 
-#define KC_TOOLS(X)                                                                              \
-	X(0, UNKNOWN, "unknown")                                                                 \
-	X(1, NVRTC, "nvrtc")                                                                     \
-	X(2, NVJITLINK, "nvjitlink")                                                             \
-	X(3, CULINK, "culink")                                                                   \
+#define KC_TOOLS(X)                                                                                \
+	X(0, UNKNOWN, "unknown")                                                                   \
+	X(1, NVRTC, "nvrtc")                                                                       \
+	X(2, NVJITLINK, "nvjitlink")                                                               \
+	X(3, CULINK, "culink")                                                                     \
 	X(4, EXEC, "exec") /* a compiler child process: ptxas, nvcc, cc, ... */
 
-#define KC_CUPTI_EVENTS(X)                                                                       \
-	X(0, SUBSCRIBED, "subscribed")   /* kcprof holds CUPTI: CUPTI-only paths are seen */    \
-	X(1, UNAVAILABLE, "unavailable") /* no CUPTI library, or it failed to load */           \
-	X(2, REFUSED, "refused")         /* another tool holds CUPTI (Nsight, a profiler) */    \
-	X(3, YIELDED, "yielded")         /* the program's profiler asked: kcprof let go */      \
-	X(4, RESUMED, "resumed")         /* the program's profiler let go: kcprof took it back */ \
-	X(5, DISABLED, "disabled")       /* KCPROF_CUPTI=0 */                                   \
-	X(6, LAUNCHES_OFF, "launches_off") /* launch callbacks off: the hooks see every launch */ \
-	X(7, LAUNCHES_ON, "launches_on") /* launch callbacks back on: launches only CUPTI sees */ \
-	X(8, GPU_TIME_ON, "gpu_time_on") /* kernel timing (activity records) started */         \
+#define KC_CUPTI_EVENTS(X)                                                                         \
+	X(0, SUBSCRIBED, "subscribed")	 /* kcprof holds CUPTI: CUPTI-only paths are seen */       \
+	X(1, UNAVAILABLE, "unavailable") /* no CUPTI library, or it failed to load */              \
+	X(2, REFUSED, "refused")	 /* another tool holds CUPTI (Nsight, a profiler) */       \
+	X(3, YIELDED, "yielded")	 /* the program's profiler asked: kcprof let go */         \
+	X(4, RESUMED, "resumed")	 /* the program's profiler let go: kcprof took it back */  \
+	X(5, DISABLED, "disabled")	 /* KCPROF_CUPTI=0 */                                      \
+	X(6, LAUNCHES_OFF, "launches_off") /* launch callbacks off: the hooks see every launch */  \
+	X(7, LAUNCHES_ON, "launches_on") /* launch callbacks back on: launches only CUPTI sees */  \
+	X(8, GPU_TIME_ON, "gpu_time_on") /* kernel timing (activity records) started */            \
 	X(9, GPU_TIME_YIELDED, "gpu_time_yielded") /* the program took CUPTI's activity buffers */ \
 	X(10, GPU_TIME_UNAVAILABLE, "gpu_time_unavailable") /* asked for, but CUPTI said no */
 
-#define KC_ROLES(X)                                                                              \
-	X(0, CUDA, "cuda")         /* a process that touched the CUDA driver */                 \
+#define KC_ROLES(X)                                                                                \
+	X(0, CUDA, "cuda")	   /* a process that touched the CUDA driver */                    \
 	X(1, COMPILER, "compiler") /* a compiler child: its trace holds one EXEC compile */
 
 #define KC_ENUM_REC(v, id, ...) KC_REC_##id = v,
@@ -174,7 +174,7 @@ struct kc_rec_process {
 	struct kc_rec_hdr h;
 	uint32_t pid;
 	uint32_t ppid;
-	uint32_t role;       /* KC_ROLE_* */
+	uint32_t role;	     /* KC_ROLE_* */
 	uint32_t nancestors; /* ancestors[] filled: parent, grandparent, ... (ties children to
 				the nearest recorded ancestor) */
 	uint32_t ancestors[KC_MAX_ANCESTORS];
@@ -185,24 +185,24 @@ struct kc_rec_process {
 };
 
 /* Module flags. */
-#define KC_MODF_STORED 0x1    /* the image's bytes are in images/<hash>.<ext> */
-#define KC_MODF_NO_IMAGE 0x2  /* the image could not be read (file gone, size unknown) */
-#define KC_MODF_LIBRARY 0x4   /* handle is a CUlibrary */
+#define KC_MODF_STORED 0x1   /* the image's bytes are in images/<hash>.<ext> */
+#define KC_MODF_NO_IMAGE 0x2 /* the image could not be read (file gone, size unknown) */
+#define KC_MODF_LIBRARY 0x4  /* handle is a CUlibrary */
 
 struct kc_rec_module_load {
 	struct kc_rec_hdr h;
-	uint64_t handle;      /* CUmodule or CUlibrary, as the program saw it */
-	uint64_t hash;        /* XXH3-64 of the image bytes given to the driver; 0 if unknown */
-	uint64_t size;        /* bytes of that image */
-	uint64_t duration_ns; /* time inside the driver call (for PTX: the JIT) */
-	uint64_t loaded_hash; /* the cubin the driver loaded, where CUPTI showed it; else 0 */
-	uint32_t api;         /* KC_API_* */
-	uint32_t kind;        /* KC_IMAGE_* */
-	int32_t result;       /* CUresult */
-	uint16_t path;        /* KC_PATH_* that saw the call */
-	uint16_t flags;       /* KC_MODF_* */
-	struct kc_str file;   /* path given to cuModuleLoad / cuLibraryLoadFromFile */
-	struct kc_strlist names;       /* kernel (entry) names found in the image */
+	uint64_t handle;	 /* CUmodule or CUlibrary, as the program saw it */
+	uint64_t hash;		 /* XXH3-64 of the image bytes given to the driver; 0 if unknown */
+	uint64_t size;		 /* bytes of that image */
+	uint64_t duration_ns;	 /* time inside the driver call (for PTX: the JIT) */
+	uint64_t loaded_hash;	 /* the cubin the driver loaded, where CUPTI showed it; else 0 */
+	uint32_t api;		 /* KC_API_* */
+	uint32_t kind;		 /* KC_IMAGE_* */
+	int32_t result;		 /* CUresult */
+	uint16_t path;		 /* KC_PATH_* that saw the call */
+	uint16_t flags;		 /* KC_MODF_* */
+	struct kc_str file;	 /* path given to cuModuleLoad / cuLibraryLoadFromFile */
+	struct kc_strlist names; /* kernel (entry) names found in the image */
 	struct kc_strlist jit_options; /* "CU_JIT_<NAME>=<value>" */
 };
 
@@ -217,11 +217,11 @@ struct kc_rec_module_unload {
 /* A function handle met for the first time; later records name it by id. */
 struct kc_rec_function {
 	struct kc_rec_hdr h;
-	uint64_t handle;        /* CUfunction or CUkernel */
+	uint64_t handle;	/* CUfunction or CUkernel */
 	uint64_t module_handle; /* CUmodule / CUlibrary it came from, 0 if unknown */
-	uint64_t module_hash;   /* image hash of that module, 0 if unknown */
-	uint32_t id;            /* per-process function id, from 1 */
-	uint16_t api;           /* KC_API_* that produced the handle */
+	uint64_t module_hash;	/* image hash of that module, 0 if unknown */
+	uint32_t id;		/* per-process function id, from 1 */
+	uint16_t api;		/* KC_API_* that produced the handle */
 	uint16_t path;
 	struct kc_str name;
 };
@@ -232,8 +232,8 @@ struct kc_rec_compile {
 	uint64_t input_hash;  /* NVRTC: the source; link: 0 (inputs below) */
 	uint64_t output_hash; /* cubin when one was made, else PTX; 0 if none */
 	uint64_t ptx_hash;    /* PTX when the compile made PTX as well as a cubin, else 0 */
-	uint32_t tool;        /* KC_TOOL_* */
-	int32_t result;       /* nvrtcResult / nvJitLinkResult / CUresult; EXEC: -1 (unknown) */
+	uint32_t tool;	      /* KC_TOOL_* */
+	int32_t result;	      /* nvrtcResult / nvJitLinkResult / CUresult; EXEC: -1 (unknown) */
 	struct kc_str name;   /* NVRTC program name; EXEC: the executable */
 	struct kc_strlist options; /* compile options; EXEC: argv */
 	struct kc_strlist inputs;  /* link inputs: "<hash16>.<ext>" or a file path */
@@ -254,13 +254,13 @@ struct kc_shape {
 struct kc_rec_launch_stats {
 	struct kc_rec_hdr h;
 	uint32_t func_id;
-	uint16_t path;    /* KC_PATH_* that saw launches */
+	uint16_t path;	  /* KC_PATH_* that saw launches */
 	uint16_t nshapes; /* shapes[] entries that follow */
 	uint64_t count;
-	uint64_t errors;  /* launches the driver refused */
+	uint64_t errors; /* launches the driver refused */
 	uint64_t first_ns;
 	uint64_t last_ns;
-	uint64_t attrs;        /* bit i: CUlaunchAttributeID i was set (6 = PDL) */
+	uint64_t attrs;	       /* bit i: CUlaunchAttributeID i was set (6 = PDL) */
 	uint64_t other_shapes; /* launches whose shape did not fit in shapes[] */
 	struct kc_shape shapes[];
 };
@@ -281,8 +281,8 @@ struct kc_rec_launch {
 
 struct kc_rec_cupti {
 	struct kc_rec_hdr h;
-	uint32_t event;   /* KC_CUPTI_* */
-	int32_t result;   /* CUptiResult of the call that decided it */
+	uint32_t event;	  /* KC_CUPTI_* */
+	int32_t result;	  /* CUptiResult of the call that decided it */
 	uint32_t version; /* cuptiGetVersion(), 0 if unknown */
 	uint32_t reserved;
 	struct kc_str detail;
@@ -308,8 +308,8 @@ struct kc_rec_end {
  * before the previous ended (programmatic dependent launch) counts as overlapped instead. */
 struct kc_rec_gpu_time {
 	struct kc_rec_hdr h;
-	uint64_t count;      /* executions timed */
-	uint64_t total_ns;   /* sum of end - start */
+	uint64_t count;	   /* executions timed */
+	uint64_t total_ns; /* sum of end - start */
 	uint64_t min_ns;
 	uint64_t max_ns;
 	uint64_t gap_count;  /* executions that followed another kernel on their stream */
@@ -332,7 +332,6 @@ const char *kc_feature_name(unsigned bit_index);
 unsigned kc_path_count(void);
 /* Launch attribute names by CUlaunchAttributeID; NULL past the known ones. */
 const char *kc_launch_attr_name(unsigned id);
-
 
 /* The layouts docs/trace-format.md gives: a change here is a format change. */
 _Static_assert(sizeof(struct kc_file_hdr) == 64, "trace format: kc_file_hdr");

@@ -24,22 +24,29 @@ struct rec_layout {
 
 #define OFS(type, field) offsetof(struct type, field)
 static const struct rec_layout layouts[KC_REC_TYPE_END] = {
-	[KC_REC_PROCESS] = {sizeof(struct kc_rec_process), 2, 2,
-			    {OFS(kc_rec_process, exe), OFS(kc_rec_process, cwd)},
-			    {OFS(kc_rec_process, argv), OFS(kc_rec_process, env)}},
-	[KC_REC_MODULE_LOAD] = {sizeof(struct kc_rec_module_load), 1, 2,
-				{OFS(kc_rec_module_load, file)},
-				{OFS(kc_rec_module_load, names), OFS(kc_rec_module_load, jit_options)}},
-	[KC_REC_MODULE_UNLOAD] = {sizeof(struct kc_rec_module_unload), 0, 0, {0}, {0}},
-	[KC_REC_FUNCTION] = {sizeof(struct kc_rec_function), 1, 0, {OFS(kc_rec_function, name)}, {0}},
-	[KC_REC_COMPILE] = {sizeof(struct kc_rec_compile), 1, 2, {OFS(kc_rec_compile, name)},
-			    {OFS(kc_rec_compile, options), OFS(kc_rec_compile, inputs)}},
-	[KC_REC_LAUNCH_STATS] = {sizeof(struct kc_rec_launch_stats), 0, 0, {0}, {0}},
-	[KC_REC_LAUNCH] = {sizeof(struct kc_rec_launch), 0, 0, {0}, {0}},
-	[KC_REC_CUPTI] = {sizeof(struct kc_rec_cupti), 1, 0, {OFS(kc_rec_cupti, detail)}, {0}},
-	[KC_REC_LOST] = {sizeof(struct kc_rec_lost), 0, 0, {0}, {0}},
-	[KC_REC_END] = {sizeof(struct kc_rec_end), 0, 0, {0}, {0}},
-	[KC_REC_GPU_TIME] = {sizeof(struct kc_rec_gpu_time), 1, 0, {OFS(kc_rec_gpu_time, name)}, {0}},
+    [KC_REC_PROCESS] = {sizeof(struct kc_rec_process),
+			2,
+			2,
+			{OFS(kc_rec_process, exe), OFS(kc_rec_process, cwd)},
+			{OFS(kc_rec_process, argv), OFS(kc_rec_process, env)}},
+    [KC_REC_MODULE_LOAD] = {sizeof(struct kc_rec_module_load),
+			    1,
+			    2,
+			    {OFS(kc_rec_module_load, file)},
+			    {OFS(kc_rec_module_load, names), OFS(kc_rec_module_load, jit_options)}},
+    [KC_REC_MODULE_UNLOAD] = {sizeof(struct kc_rec_module_unload), 0, 0, {0}, {0}},
+    [KC_REC_FUNCTION] = {sizeof(struct kc_rec_function), 1, 0, {OFS(kc_rec_function, name)}, {0}},
+    [KC_REC_COMPILE] = {sizeof(struct kc_rec_compile),
+			1,
+			2,
+			{OFS(kc_rec_compile, name)},
+			{OFS(kc_rec_compile, options), OFS(kc_rec_compile, inputs)}},
+    [KC_REC_LAUNCH_STATS] = {sizeof(struct kc_rec_launch_stats), 0, 0, {0}, {0}},
+    [KC_REC_LAUNCH] = {sizeof(struct kc_rec_launch), 0, 0, {0}, {0}},
+    [KC_REC_CUPTI] = {sizeof(struct kc_rec_cupti), 1, 0, {OFS(kc_rec_cupti, detail)}, {0}},
+    [KC_REC_LOST] = {sizeof(struct kc_rec_lost), 0, 0, {0}, {0}},
+    [KC_REC_END] = {sizeof(struct kc_rec_end), 0, 0, {0}, {0}},
+    [KC_REC_GPU_TIME] = {sizeof(struct kc_rec_gpu_time), 1, 0, {OFS(kc_rec_gpu_time, name)}, {0}},
 };
 
 size_t kc_rec_known_size(unsigned type)
@@ -50,7 +57,7 @@ size_t kc_rec_known_size(unsigned type)
 /* ---- opening ------------------------------------------------------------------------- */
 
 static void set_err(struct kc_trace *t, size_t off, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void set_err(struct kc_trace *t, size_t off, const char *fmt, ...)
 {
 	int n = snprintf(t->err, sizeof(t->err), "%s: offset %zu: ", t->path ? t->path : "?", off);
@@ -75,7 +82,8 @@ static int check_header(struct kc_trace *t)
 		return -EINVAL;
 	}
 	if (h->endian != KC_TRACE_ENDIAN_LITTLE) {
-		set_err(t, 12, "written on a machine of other byte order (%u); not supported", h->endian);
+		set_err(t, 12, "written on a machine of other byte order (%u); not supported",
+			h->endian);
 		return -EINVAL;
 	}
 	if (h->version > KC_TRACE_VERSION || h->version < KC_TRACE_VERSION_MIN) {
@@ -172,7 +180,8 @@ static int header_ok(const struct kc_trace *t, size_t off, const struct kc_rec_h
 
 static int check_ok(const struct kc_rec_hdr *h)
 {
-	return kc_hash32((const uint8_t *)h + sizeof(*h), h->size - sizeof(*h), h->type) == h->check;
+	return kc_hash32((const uint8_t *)h + sizeof(*h), h->size - sizeof(*h), h->type) ==
+	       h->check;
 }
 
 static int str_ok(const struct kc_rec_hdr *r, struct kc_str s)
@@ -244,7 +253,8 @@ static const char *validate(struct kc_trace *t, const struct kc_rec_hdr *h,
  * matches. */
 static size_t resync(const struct kc_trace *t, size_t off)
 {
-	for (size_t p = off + KC_REC_ALIGN; p + sizeof(struct kc_rec_hdr) <= t->size; p += KC_REC_ALIGN) {
+	for (size_t p = off + KC_REC_ALIGN; p + sizeof(struct kc_rec_hdr) <= t->size;
+	     p += KC_REC_ALIGN) {
 		const struct kc_rec_hdr *h;
 		if (header_ok(t, p, &h) == 0 && check_ok(h))
 			return p;
@@ -265,7 +275,8 @@ int kc_trace_next(struct kc_trace *t, const struct kc_rec_hdr **rec)
 			/* Runs past the end: a killed writer, unless a whole record follows. */
 			size_t next = resync(t, off);
 			if (next >= t->size) {
-				set_err(t, off, "trace ends inside a record (%zu bytes left): truncated",
+				set_err(t, off,
+					"trace ends inside a record (%zu bytes left): truncated",
 					t->size - off);
 				t->truncated = 1;
 				t->pos = t->size;

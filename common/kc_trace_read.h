@@ -19,18 +19,18 @@ struct kc_trace {
 	char *path;
 	const uint8_t *map;
 	size_t size;
-	int mapped;             /* map is ours to unmap */
+	int mapped;		/* map is ours to unmap */
 	struct kc_file_hdr hdr; /* zero-extended copy */
-	size_t pos;             /* offset of the next record */
-	size_t last_off;        /* offset of the record last returned */
+	size_t pos;		/* offset of the next record */
+	size_t last_off;	/* offset of the record last returned */
 	/* Counters for the reader's report. */
 	uint64_t records;
 	uint64_t unknown_records;
-	uint64_t corrupt;         /* bad spots met */
-	uint64_t skipped_bytes;   /* bytes passed over to resynchronise */
-	int truncated;            /* the file ends inside a record */
-	char err[320];            /* last problem, "FILE: offset N: what" */
-	uint8_t *scratch;         /* zero-extended copies */
+	uint64_t corrupt;	/* bad spots met */
+	uint64_t skipped_bytes; /* bytes passed over to resynchronise */
+	int truncated;		/* the file ends inside a record */
+	char err[320];		/* last problem, "FILE: offset N: what" */
+	uint8_t *scratch;	/* zero-extended copies */
 	size_t scratch_cap;
 };
 

@@ -21,10 +21,16 @@ static uint64_t child_t0;
 
 static int name_is_compiler(const char *name)
 {
-	static const char *const exact[] = {"ptxas", "nvcc", "cicc", "nvlink", "fatbinary", "cudafe++",
-					    "gcc", "g++", "cc", "c++", "clang", "clang++", "tcc", NULL};
-	static const char *const prefixes[] = {"gcc-", "g++-", "clang-", "x86_64-linux-gnu-gcc",
-					       "x86_64-linux-gnu-g++", "aarch64-linux-gnu-gcc", NULL};
+	static const char *const exact[] = {"ptxas",	"nvcc",	   "cicc", "nvlink", "fatbinary",
+					    "cudafe++", "gcc",	   "g++",  "cc",     "c++",
+					    "clang",	"clang++", "tcc",  NULL};
+	static const char *const prefixes[] = {"gcc-",
+					       "g++-",
+					       "clang-",
+					       "x86_64-linux-gnu-gcc",
+					       "x86_64-linux-gnu-g++",
+					       "aarch64-linux-gnu-gcc",
+					       NULL};
 	for (int i = 0; exact[i]; i++)
 		if (strcmp(name, exact[i]) == 0)
 			return 1;
@@ -123,6 +129,12 @@ int kcp_child_start(void)
 	return 1;
 }
 
-int kcp_child_pending(void) { return is_compiler == 1; }
+int kcp_child_pending(void)
+{
+	return is_compiler == 1;
+}
 
-unsigned kcp_child_role(void) { return is_compiler ? KC_ROLE_COMPILER : KC_ROLE_CUDA; }
+unsigned kcp_child_role(void)
+{
+	return is_compiler ? KC_ROLE_COMPILER : KC_ROLE_CUDA;
+}

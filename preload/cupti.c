@@ -31,7 +31,6 @@
 
 #define DOMAIN "cupti"
 
-
 static struct {
 	__typeof__(&cuptiSubscribe) subscribe;
 	__typeof__(&cuptiSubscribe_v2) subscribe_v2;
@@ -41,14 +40,14 @@ static struct {
 } api;
 
 static pthread_mutex_t cupti_lock = PTHREAD_MUTEX_INITIALIZER;
-static int loaded;                   /* api filled */
-static void *cupti_handle;           /* the libcupti in use */
+static int loaded;	   /* api filled */
+static void *cupti_handle; /* the libcupti in use */
 static uint32_t cupti_version;
-static CUpti_SubscriberHandle ours;  /* non-NULL while kcprof holds CUPTI */
+static CUpti_SubscriberHandle ours;   /* non-NULL while kcprof holds CUPTI */
 static CUpti_SubscriberHandle theirs; /* the program's subscription */
-static int yielded;                  /* kcprof let go for the program */
-static _Atomic int active;           /* callbacks do work */
-static _Atomic int launch_cbs;       /* launch callbacks enabled */
+static int yielded;		      /* kcprof let go for the program */
+static _Atomic int active;	      /* callbacks do work */
+static _Atomic int launch_cbs;	      /* launch callbacks enabled */
 static _Atomic uint64_t cupti_only_launches;
 
 void kcp_cupti_record(unsigned ev, int result, const char *detail)
@@ -75,10 +74,15 @@ static void on_launch(CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
 	case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel:
 	case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz: {
 		const cuLaunchKernel_params *a = p;
-		l = (struct kcp_launch){(uint64_t)(uintptr_t)a->f, {a->gridDimX, a->gridDimY, a->gridDimZ},
-					{a->blockDimX, a->blockDimY, a->blockDimZ}, a->sharedMemBytes,
-					(uint64_t)(uintptr_t)a->hStream, 0, KC_API_LAUNCH_KERNEL,
-					KC_PATH_CUPTI, cb->symbolName};
+		l = (struct kcp_launch){(uint64_t)(uintptr_t)a->f,
+					{a->gridDimX, a->gridDimY, a->gridDimZ},
+					{a->blockDimX, a->blockDimY, a->blockDimZ},
+					a->sharedMemBytes,
+					(uint64_t)(uintptr_t)a->hStream,
+					0,
+					KC_API_LAUNCH_KERNEL,
+					KC_PATH_CUPTI,
+					cb->symbolName};
 		break;
 	}
 	case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx:
@@ -87,20 +91,29 @@ static void on_launch(CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
 		const CUlaunchConfig *c = a->config;
 		if (!c)
 			return;
-		l = (struct kcp_launch){(uint64_t)(uintptr_t)a->f, {c->gridDimX, c->gridDimY, c->gridDimZ},
-					{c->blockDimX, c->blockDimY, c->blockDimZ}, c->sharedMemBytes,
-					(uint64_t)(uintptr_t)c->hStream, kcp_launch_attrs(c),
-					KC_API_LAUNCH_KERNEL_EX, KC_PATH_CUPTI, cb->symbolName};
+		l = (struct kcp_launch){(uint64_t)(uintptr_t)a->f,
+					{c->gridDimX, c->gridDimY, c->gridDimZ},
+					{c->blockDimX, c->blockDimY, c->blockDimZ},
+					c->sharedMemBytes,
+					(uint64_t)(uintptr_t)c->hStream,
+					kcp_launch_attrs(c),
+					KC_API_LAUNCH_KERNEL_EX,
+					KC_PATH_CUPTI,
+					cb->symbolName};
 		break;
 	}
 	case CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel:
 	case CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel_ptsz: {
 		const cuLaunchCooperativeKernel_params *a = p;
-		l = (struct kcp_launch){(uint64_t)(uintptr_t)a->f, {a->gridDimX, a->gridDimY, a->gridDimZ},
-					{a->blockDimX, a->blockDimY, a->blockDimZ}, a->sharedMemBytes,
+		l = (struct kcp_launch){(uint64_t)(uintptr_t)a->f,
+					{a->gridDimX, a->gridDimY, a->gridDimZ},
+					{a->blockDimX, a->blockDimY, a->blockDimZ},
+					a->sharedMemBytes,
 					(uint64_t)(uintptr_t)a->hStream,
-					1ull << CU_LAUNCH_ATTRIBUTE_COOPERATIVE, KC_API_LAUNCH_COOPERATIVE,
-					KC_PATH_CUPTI, cb->symbolName};
+					1ull << CU_LAUNCH_ATTRIBUTE_COOPERATIVE,
+					KC_API_LAUNCH_COOPERATIVE,
+					KC_PATH_CUPTI,
+					cb->symbolName};
 		break;
 	}
 	default:
@@ -125,7 +138,8 @@ static void on_load(CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
 	struct kcp_load_token *tok = (void *)(uintptr_t)*cb->correlationData;
 	if (!tok)
 		return;
-	CUresult r = cb->functionReturnValue ? *(const CUresult *)cb->functionReturnValue : CUDA_SUCCESS;
+	CUresult r =
+	    cb->functionReturnValue ? *(const CUresult *)cb->functionReturnValue : CUDA_SUCCESS;
 	struct kcp_load_args a = {.path = KC_PATH_CUPTI};
 	uint64_t handle = 0;
 	int is_lib = 0;
@@ -193,50 +207,56 @@ static void on_other(CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
 {
 	if (cb->callbackSite != CUPTI_API_EXIT)
 		return;
-	CUresult r = cb->functionReturnValue ? *(const CUresult *)cb->functionReturnValue : CUDA_SUCCESS;
+	CUresult r =
+	    cb->functionReturnValue ? *(const CUresult *)cb->functionReturnValue : CUDA_SUCCESS;
 	const void *p = cb->functionParams;
 	switch (cbid) {
 	case CUPTI_DRIVER_TRACE_CBID_cuModuleUnload:
-		kcp_module_unloaded((uint64_t)(uintptr_t)((const cuModuleUnload_params *)p)->hmod, 0,
-				    KC_PATH_CUPTI, r);
+		kcp_module_unloaded((uint64_t)(uintptr_t)((const cuModuleUnload_params *)p)->hmod,
+				    0, KC_PATH_CUPTI, r);
 		break;
 	case CUPTI_DRIVER_TRACE_CBID_cuLibraryUnload:
-		kcp_module_unloaded((uint64_t)(uintptr_t)((const cuLibraryUnload_params *)p)->library, 1,
-				    KC_PATH_CUPTI, r);
+		kcp_module_unloaded(
+		    (uint64_t)(uintptr_t)((const cuLibraryUnload_params *)p)->library, 1,
+		    KC_PATH_CUPTI, r);
 		break;
 	case CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction: {
 		const cuModuleGetFunction_params *x = p;
 		if (r == CUDA_SUCCESS && x->hfunc)
-			kcp_func_note((uint64_t)(uintptr_t)*x->hfunc, x->name, (uint64_t)(uintptr_t)x->hmod,
-				      KC_API_MODULE_GET_FUNCTION, KC_PATH_CUPTI);
+			kcp_func_note((uint64_t)(uintptr_t)*x->hfunc, x->name,
+				      (uint64_t)(uintptr_t)x->hmod, KC_API_MODULE_GET_FUNCTION,
+				      KC_PATH_CUPTI);
 		break;
 	}
 	case CUPTI_DRIVER_TRACE_CBID_cuLibraryGetKernel: {
 		const cuLibraryGetKernel_params *x = p;
 		if (r == CUDA_SUCCESS && x->pKernel)
 			kcp_func_note((uint64_t)(uintptr_t)*x->pKernel, x->name,
-				      (uint64_t)(uintptr_t)x->library, KC_API_LIBRARY_GET_KERNEL, KC_PATH_CUPTI);
+				      (uint64_t)(uintptr_t)x->library, KC_API_LIBRARY_GET_KERNEL,
+				      KC_PATH_CUPTI);
 		break;
 	}
 	case CUPTI_DRIVER_TRACE_CBID_cuKernelGetFunction: {
 		const cuKernelGetFunction_params *x = p;
 		if (r == CUDA_SUCCESS && x->pFunc)
-			kcp_func_alias((uint64_t)(uintptr_t)*x->pFunc, (uint64_t)(uintptr_t)x->kernel,
-				       KC_PATH_CUPTI);
+			kcp_func_alias((uint64_t)(uintptr_t)*x->pFunc,
+				       (uint64_t)(uintptr_t)x->kernel, KC_PATH_CUPTI);
 		break;
 	}
 	}
 }
 
-#define LAUNCH_CBIDS(X)                                                                          \
-	X(cuLaunchKernel) X(cuLaunchKernel_ptsz) X(cuLaunchKernelEx) X(cuLaunchKernelEx_ptsz)   \
-	X(cuLaunchCooperativeKernel) X(cuLaunchCooperativeKernel_ptsz)
-#define LOAD_CBIDS(X)                                                                            \
-	X(cuModuleLoad) X(cuModuleLoadData) X(cuModuleLoadDataEx) X(cuModuleLoadFatBinary)      \
-	X(cuLibraryLoadData) X(cuLibraryLoadFromFile)
-#define OTHER_CBIDS(X)                                                                           \
-	X(cuModuleUnload) X(cuLibraryUnload) X(cuModuleGetFunction) X(cuLibraryGetKernel)       \
-	X(cuKernelGetFunction)
+#define LAUNCH_CBIDS(X)                                                                            \
+	X(cuLaunchKernel)                                                                          \
+	X(cuLaunchKernel_ptsz) X(cuLaunchKernelEx) X(cuLaunchKernelEx_ptsz)                        \
+	    X(cuLaunchCooperativeKernel) X(cuLaunchCooperativeKernel_ptsz)
+#define LOAD_CBIDS(X)                                                                              \
+	X(cuModuleLoad)                                                                            \
+	X(cuModuleLoadData) X(cuModuleLoadDataEx) X(cuModuleLoadFatBinary) X(cuLibraryLoadData)    \
+	    X(cuLibraryLoadFromFile)
+#define OTHER_CBIDS(X)                                                                             \
+	X(cuModuleUnload)                                                                          \
+	X(cuLibraryUnload) X(cuModuleGetFunction) X(cuLibraryGetKernel) X(cuKernelGetFunction)
 #define CBID_CASE(name) case CUPTI_DRIVER_TRACE_CBID_##name:
 #define CBID_ITEM(name) CUPTI_DRIVER_TRACE_CBID_##name,
 
@@ -296,19 +316,22 @@ void kcp_cupti_launch_policy(uint64_t now, uint64_t hooked_launches)
 {
 	static uint64_t last_hooked, last_only, probe_at;
 	static int probing;
-	if (!atomic_load_explicit(&active, memory_order_relaxed) || pthread_mutex_trylock(&cupti_lock) != 0)
+	if (!atomic_load_explicit(&active, memory_order_relaxed) ||
+	    pthread_mutex_trylock(&cupti_lock) != 0)
 		return;
 	uint64_t only = atomic_load(&cupti_only_launches);
 	if (ours && atomic_load(&launch_cbs)) {
 		if (only != last_only) { /* launches without hooks exist: stay on */
 			if (probing)
-				kcp_cupti_record(KC_CUPTI_LAUNCHES_ON, 0, "launches that only CUPTI sees");
+				kcp_cupti_record(KC_CUPTI_LAUNCHES_ON, 0,
+						 "launches that only CUPTI sees");
 			probing = 0;
 			probe_at = 0;
 		} else if (hooked_launches - last_hooked >= QUIET_LAUNCHES) {
 			set_launch_callbacks(0);
 			if (!probing)
-				kcp_cupti_record(KC_CUPTI_LAUNCHES_OFF, 0, "the hooks see every launch");
+				kcp_cupti_record(KC_CUPTI_LAUNCHES_OFF, 0,
+						 "the hooks see every launch");
 			probing = 0;
 			probe_at = now + PROBE_NS;
 		}
@@ -326,7 +349,8 @@ void kcp_cupti_launch_policy(uint64_t now, uint64_t hooked_launches)
 
 static void *open_cupti(void)
 {
-	static const char *const sonames[] = {"libcupti.so.13", "libcupti.so.12", "libcupti.so", NULL};
+	static const char *const sonames[] = {"libcupti.so.13", "libcupti.so.12", "libcupti.so",
+					      NULL};
 	void *h = NULL;
 	if (kcp_cfg.cupti_path[0])
 		return kcp_real_dlopen(kcp_cfg.cupti_path, RTLD_LAZY);
@@ -338,7 +362,8 @@ static void *open_cupti(void)
 	for (int i = 0; !h && i < 2; i++) {
 		if (!dirs[i])
 			continue;
-		static const char *const subdirs[] = {"extras/CUPTI/lib64", "lib64", "targets/x86_64-linux/lib"};
+		static const char *const subdirs[] = {"extras/CUPTI/lib64", "lib64",
+						      "targets/x86_64-linux/lib"};
 		for (int j = 0; !h && j < 3; j++) {
 			char path[PATH_MAX];
 			snprintf(path, sizeof(path), "%s/%s/libcupti.so.13", dirs[i], subdirs[j]);
@@ -382,12 +407,14 @@ static CUptiResult subscribe_ours(unsigned success_event)
 	CUptiResult r = CUPTI_ERROR_UNKNOWN;
 	const char *how = "single subscriber";
 	if (cupti_version >= KCP_CUPTI_MULTI_VERSION && api.subscribe_v2) {
-		struct kcp_subscriber_params_v132 p = {.structSize = sizeof(p), .subscriberName = "kcprof",
-							.allowMultipleSubscribers = 1};
+		struct kcp_subscriber_params_v132 p = {.structSize = sizeof(p),
+						       .subscriberName = "kcprof",
+						       .allowMultipleSubscribers = 1};
 		r = api.subscribe_v2(&ours, on_callback, NULL, (CUpti_SubscriberParams *)&p);
 		if (r == CUPTI_ERROR_INVALID_PARAMETER) { /* the struct ends at the flag */
 			p.structSize = KCP_SUBSCRIBER_PARAMS_V132_MIN;
-			r = api.subscribe_v2(&ours, on_callback, NULL, (CUpti_SubscriberParams *)&p);
+			r = api.subscribe_v2(&ours, on_callback, NULL,
+					     (CUpti_SubscriberParams *)&p);
 		}
 		how = "multiple subscribers allowed";
 	}
@@ -399,7 +426,8 @@ static CUptiResult subscribe_ours(unsigned success_event)
 		ours = NULL;
 		return r;
 	}
-	static const CUpti_CallbackId ids[] = {LAUNCH_CBIDS(CBID_ITEM) LOAD_CBIDS(CBID_ITEM) OTHER_CBIDS(CBID_ITEM)};
+	static const CUpti_CallbackId ids[] = {LAUNCH_CBIDS(CBID_ITEM) LOAD_CBIDS(CBID_ITEM)
+						   OTHER_CBIDS(CBID_ITEM)};
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
 		api.enable_callback(1, ours, CUPTI_CB_DOMAIN_DRIVER_API, ids[i]);
 	api.enable_callback(1, ours, CUPTI_CB_DOMAIN_RESOURCE, CUPTI_CBID_RESOURCE_MODULE_LOADED);
@@ -416,7 +444,8 @@ void kcp_cupti_start(void)
 	if (load_api() < 0) {
 		kcp_cupti_record(KC_CUPTI_UNAVAILABLE, 0, "libcupti not found");
 		kc_log(KC_LOG_WARN, DOMAIN,
-		       "libcupti not found (set KCPROF_CUPTI_LIB): PyTorch eager and torch.compile launches "
+		       "libcupti not found (set KCPROF_CUPTI_LIB): PyTorch eager and torch.compile "
+		       "launches "
 		       "will be missed; symbol hooks run on");
 	} else if (theirs) {
 		yielded = 1; /* the program's profiler came first */
@@ -426,11 +455,13 @@ void kcp_cupti_start(void)
 		if (r == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED) {
 			kcp_cupti_record(KC_CUPTI_REFUSED, (int)r, "another tool holds CUPTI");
 			kc_log(KC_LOG_WARN, DOMAIN,
-			       "CUPTI is held by another tool (Nsight?): only calls through the driver's "
+			       "CUPTI is held by another tool (Nsight?): only calls through the "
+			       "driver's "
 			       "symbols are recorded");
 		} else if (r != CUPTI_SUCCESS) {
 			kcp_cupti_record(KC_CUPTI_UNAVAILABLE, (int)r, "cuptiSubscribe failed");
-			kc_log(KC_LOG_WARN, DOMAIN, "cuptiSubscribe failed (%d): symbol hooks run on", (int)r);
+			kc_log(KC_LOG_WARN, DOMAIN,
+			       "cuptiSubscribe failed (%d): symbol hooks run on", (int)r);
 		} else if (kcp_cfg.gpu_time) {
 			kcp_gpu_time_start(cupti_handle); /* only where no other tool holds CUPTI */
 		}
@@ -519,7 +550,8 @@ CUptiResult kcp_cupti_unsubscribe(struct kcp_call call, CUpti_SubscriberHandle s
 	int saved = errno;
 	if (r == CUPTI_SUCCESS && subscriber && subscriber == theirs) {
 		theirs = NULL;
-		if (yielded && loaded > 0 && kcp_cfg.cupti && subscribe_ours(KC_CUPTI_RESUMED) == CUPTI_SUCCESS)
+		if (yielded && loaded > 0 && kcp_cfg.cupti &&
+		    subscribe_ours(KC_CUPTI_RESUMED) == CUPTI_SUCCESS)
 			yielded = 0;
 	}
 	pthread_mutex_unlock(&cupti_lock);
@@ -528,7 +560,10 @@ CUptiResult kcp_cupti_unsubscribe(struct kcp_call call, CUpti_SubscriberHandle s
 	return r;
 }
 
-void kcp_cupti_atexit(void) { atomic_store(&active, 0); }
+void kcp_cupti_atexit(void)
+{
+	atomic_store(&active, 0);
+}
 
 /* CUDA does not cross fork: the child's callbacks stay off. */
 void kcp_cupti_atfork_child(void)

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KCP_CUPTI_MULTI_VERSION 130200 /* cuptiGetVersion from which several subscribers may share */
+#define KCP_CUPTI_MULTI_VERSION                                                                    \
+	130200 /* cuptiGetVersion from which several subscribers may share */
 
 struct kcp_subscriber_params_v132 {
 	size_t structSize;

@@ -103,7 +103,8 @@ static void note_kernel(const CUpti_ActivityKernel10 *k)
 }
 
 /* On CUPTI's thread, or inside cuptiActivityFlushAll. Takes only times_lock. */
-static void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t *buffer, size_t size, size_t valid)
+static void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t *buffer, size_t size,
+				      size_t valid)
 {
 	(void)ctx;
 	(void)stream;
@@ -112,7 +113,8 @@ static void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t *b
 	CUpti_Activity *rec = NULL;
 	pthread_mutex_lock(&times_lock);
 	while (buffer && act.next_record(buffer, valid, &rec) == CUPTI_SUCCESS) {
-		if (rec->kind == CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL || rec->kind == CUPTI_ACTIVITY_KIND_KERNEL)
+		if (rec->kind == CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL ||
+		    rec->kind == CUPTI_ACTIVITY_KIND_KERNEL)
 			note_kernel((const CUpti_ActivityKernel10 *)rec);
 	}
 	pthread_mutex_unlock(&times_lock);
@@ -127,8 +129,10 @@ void kcp_gpu_time_start(void *h)
 	pthread_mutex_lock(&register_lock);
 	if (program_registered) {
 		pthread_mutex_unlock(&register_lock);
-		kcp_cupti_record(KC_CUPTI_GPU_TIME_YIELDED, 0, "the program registered activity buffers first");
-		kc_log(KC_LOG_INFO, DOMAIN, "the program's profiler holds CUPTI's activity records: no kernel times");
+		kcp_cupti_record(KC_CUPTI_GPU_TIME_YIELDED, 0,
+				 "the program registered activity buffers first");
+		kc_log(KC_LOG_INFO, DOMAIN,
+		       "the program's profiler holds CUPTI's activity records: no kernel times");
 		return;
 	}
 	act.register_callbacks = kcp_real_dlsym(h, "cuptiActivityRegisterCallbacks");
@@ -137,7 +141,8 @@ void kcp_gpu_time_start(void *h)
 	act.flush_all = kcp_real_dlsym(h, "cuptiActivityFlushAll");
 	act.next_record = kcp_real_dlsym(h, "cuptiActivityGetNextRecord");
 	CUptiResult r = CUPTI_ERROR_NOT_INITIALIZED;
-	if (act.register_callbacks && act.enable && act.disable && act.flush_all && act.next_record) {
+	if (act.register_callbacks && act.enable && act.disable && act.flush_all &&
+	    act.next_record) {
 		r = act.register_callbacks(buffer_requested, buffer_completed);
 		if (r == CUPTI_SUCCESS)
 			r = act.enable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
@@ -145,8 +150,10 @@ void kcp_gpu_time_start(void *h)
 	atomic_store(&collecting, r == CUPTI_SUCCESS);
 	pthread_mutex_unlock(&register_lock);
 	if (r != CUPTI_SUCCESS) {
-		kcp_cupti_record(KC_CUPTI_GPU_TIME_UNAVAILABLE, (int)r, "CUPTI activity records refused");
-		kc_log(KC_LOG_WARN, DOMAIN, "no kernel times: CUPTI's activity API said %d", (int)r);
+		kcp_cupti_record(KC_CUPTI_GPU_TIME_UNAVAILABLE, (int)r,
+				 "CUPTI activity records refused");
+		kc_log(KC_LOG_WARN, DOMAIN, "no kernel times: CUPTI's activity API said %d",
+		       (int)r);
 		return;
 	}
 	kcp_rec_set_feature(KC_FEAT_GPU_TIME);
@@ -212,10 +219,12 @@ void kcp_gpu_time_atexit(void)
 }
 
 /* The program registers activity buffers of its own: hand ours in and let go. */
-CUptiResult kcp_cupti_activity_register(struct kcp_call call, CUpti_BuffersCallbackRequestFunc requested,
+CUptiResult kcp_cupti_activity_register(struct kcp_call call,
+					CUpti_BuffersCallbackRequestFunc requested,
 					CUpti_BuffersCallbackCompleteFunc completed)
 {
-	__typeof__(&cuptiActivityRegisterCallbacks) real = KCP_REAL(call, cuptiActivityRegisterCallbacks);
+	__typeof__(&cuptiActivityRegisterCallbacks) real =
+	    KCP_REAL(call, cuptiActivityRegisterCallbacks);
 	if (!real)
 		return CUPTI_ERROR_NOT_INITIALIZED;
 	int entered = kcp_enter();
@@ -226,8 +235,11 @@ CUptiResult kcp_cupti_activity_register(struct kcp_call call, CUpti_BuffersCallb
 		if (atomic_exchange(&collecting, 0)) {
 			act.flush_all(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
 			act.disable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
-			kcp_cupti_record(KC_CUPTI_GPU_TIME_YIELDED, 0, "the program registered activity buffers");
-			kc_log(KC_LOG_INFO, DOMAIN, "the program's profiler takes CUPTI's activity records: no more kernel times");
+			kcp_cupti_record(KC_CUPTI_GPU_TIME_YIELDED, 0,
+					 "the program registered activity buffers");
+			kc_log(KC_LOG_INFO, DOMAIN,
+			       "the program's profiler takes CUPTI's activity records: no more "
+			       "kernel times");
 		}
 		kcp_leave();
 	}

@@ -107,7 +107,8 @@ static void session_add_data(struct session *s, const void *data, size_t size, u
 		return;
 	if (kind == KC_IMAGE_UNKNOWN)
 		kind = kc_image_detect(data, size);
-	if (kind == KC_IMAGE_PTX) /* PTX is its text: the same hash as at a load or NVRTC's output */
+	if (kind ==
+	    KC_IMAGE_PTX) /* PTX is its text: the same hash as at a load or NVRTC's output */
 		size = strnlen(data, size);
 	uint64_t h = kc_hash64(data, size);
 	kcp_image_store(data, size, h, kind);
@@ -213,7 +214,8 @@ nvrtcResult kcp_nvrtc_create_program(struct kcp_call call, nvrtcProgram *prog, c
 			}
 			for (int i = 0; headers && includeNames && i < numHeaders; i++)
 				if (headers[i])
-					session_add_data(s, headers[i], strlen(headers[i]), KC_IMAGE_SOURCE);
+					session_add_data(s, headers[i], strlen(headers[i]),
+							 KC_IMAGE_SOURCE);
 		}
 	}
 	errno = saved;
@@ -236,9 +238,12 @@ nvrtcResult kcp_nvrtc_compile_program(struct kcp_call call, nvrtcProgram prog, i
 	struct output cubin = {0, KC_IMAGE_CUBIN}, ptx = {0, KC_IMAGE_PTX};
 	if (r == NVRTC_SUCCESS) {
 		/* Read the outputs as the program will: these getters only copy. */
-		__typeof__(&nvrtcGetCUBINSize) cubin_size = helper_fn(KCP_LIB_NVRTC, call.id, "nvrtcGetCUBINSize");
-		__typeof__(&nvrtcGetCUBIN) get_cubin = helper_fn(KCP_LIB_NVRTC, call.id, "nvrtcGetCUBIN");
-		__typeof__(&nvrtcGetPTXSize) ptx_size = helper_fn(KCP_LIB_NVRTC, call.id, "nvrtcGetPTXSize");
+		__typeof__(&nvrtcGetCUBINSize) cubin_size =
+		    helper_fn(KCP_LIB_NVRTC, call.id, "nvrtcGetCUBINSize");
+		__typeof__(&nvrtcGetCUBIN) get_cubin =
+		    helper_fn(KCP_LIB_NVRTC, call.id, "nvrtcGetCUBIN");
+		__typeof__(&nvrtcGetPTXSize) ptx_size =
+		    helper_fn(KCP_LIB_NVRTC, call.id, "nvrtcGetPTXSize");
 		__typeof__(&nvrtcGetPTX) get_ptx = helper_fn(KCP_LIB_NVRTC, call.id, "nvrtcGetPTX");
 		size_t n = 0;
 		if (cubin_size && get_cubin && cubin_size(prog, &n) == NVRTC_SUCCESS && n) {
@@ -256,9 +261,9 @@ nvrtcResult kcp_nvrtc_compile_program(struct kcp_call call, nvrtcProgram prog, i
 		}
 	}
 	struct session *s = session_get((uintptr_t)prog);
-	write_compile(KC_TOOL_NVRTC, s && s->name ? s->name : "", (unsigned)(numOptions > 0 ? numOptions : 0),
-		      options, s ? s->inputs : NULL, s ? s->ninputs : 0, s ? s->source_hash : 0, cubin,
-		      ptx, t1 - t0, (int)r);
+	write_compile(KC_TOOL_NVRTC, s && s->name ? s->name : "",
+		      (unsigned)(numOptions > 0 ? numOptions : 0), options, s ? s->inputs : NULL,
+		      s ? s->ninputs : 0, s ? s->source_hash : 0, cubin, ptx, t1 - t0, (int)r);
 	errno = saved;
 	kcp_leave();
 	return r;
@@ -298,8 +303,8 @@ static unsigned jitlink_kind(nvJitLinkInputType t)
 	}
 }
 
-nvJitLinkResult kcp_jitlink_create(struct kcp_call call, nvJitLinkHandle *handle, uint32_t numOptions,
-				   const char *const *options)
+nvJitLinkResult kcp_jitlink_create(struct kcp_call call, nvJitLinkHandle *handle,
+				   uint32_t numOptions, const char *const *options)
 {
 	__typeof__(&__nvJitLinkCreate_13_0) real = KCP_REAL(call, __nvJitLinkCreate_13_0);
 	if (!real)
@@ -330,7 +335,8 @@ nvJitLinkResult kcp_jitlink_add_data(struct kcp_call call, nvJitLinkHandle handl
 	nvJitLinkResult r = real(handle, inputType, data, size, name);
 	int saved = errno;
 	if (r == NVJITLINK_SUCCESS)
-		session_add_data(session_get((uintptr_t)handle), data, size, jitlink_kind(inputType));
+		session_add_data(session_get((uintptr_t)handle), data, size,
+				 jitlink_kind(inputType));
 	errno = saved;
 	kcp_leave();
 	return r;
@@ -367,9 +373,9 @@ nvJitLinkResult kcp_jitlink_complete(struct kcp_call call, nvJitLinkHandle handl
 	struct output cubin = {0, KC_IMAGE_CUBIN}, none = {0, KC_IMAGE_PTX};
 	if (r == NVJITLINK_SUCCESS) {
 		__typeof__(&__nvJitLinkGetLinkedCubinSize_13_0) get_size =
-			helper_fn(KCP_LIB_NVJITLINK, call.id, "__nvJitLinkGetLinkedCubinSize_13_0");
+		    helper_fn(KCP_LIB_NVJITLINK, call.id, "__nvJitLinkGetLinkedCubinSize_13_0");
 		__typeof__(&__nvJitLinkGetLinkedCubin_13_0) get =
-			helper_fn(KCP_LIB_NVJITLINK, call.id, "__nvJitLinkGetLinkedCubin_13_0");
+		    helper_fn(KCP_LIB_NVJITLINK, call.id, "__nvJitLinkGetLinkedCubin_13_0");
 		size_t n = 0;
 		if (get_size && get && get_size(handle, &n) == NVJITLINK_SUCCESS && n) {
 			void *buf = malloc(n);
@@ -432,10 +438,12 @@ CUresult kcp_link_create(struct kcp_call call, unsigned int numOptions, CUjit_op
 	int saved = errno;
 	if (r == CUDA_SUCCESS && stateOut) {
 		struct session *s = session_new((uintptr_t)*stateOut, KC_TOOL_CULINK);
-		if (s && options && (s->options = calloc(numOptions ? numOptions : 1, sizeof(char *)))) {
+		if (s && options &&
+		    (s->options = calloc(numOptions ? numOptions : 1, sizeof(char *)))) {
 			for (unsigned i = 0; i < numOptions && i < 64; i++) {
 				char buf[96];
-				kcp_jit_option_str(buf, sizeof(buf), (unsigned)options[i], optionValues, i);
+				kcp_jit_option_str(buf, sizeof(buf), (unsigned)options[i],
+						   optionValues, i);
 				s->options[s->noptions++] = strdup(buf);
 			}
 		}
@@ -446,8 +454,8 @@ CUresult kcp_link_create(struct kcp_call call, unsigned int numOptions, CUjit_op
 }
 
 CUresult kcp_link_add_data(struct kcp_call call, CUlinkState state, CUjitInputType type, void *data,
-			   size_t size, const char *name, unsigned int numOptions, CUjit_option *options,
-			   void **optionValues)
+			   size_t size, const char *name, unsigned int numOptions,
+			   CUjit_option *options, void **optionValues)
 {
 	__typeof__(&cuLinkAddData_v2) real = KCP_REAL(call, cuLinkAddData_v2);
 	if (!real)
@@ -481,7 +489,8 @@ CUresult kcp_link_add_file(struct kcp_call call, CUlinkState state, CUjitInputTy
 	return r;
 }
 
-CUresult kcp_link_complete(struct kcp_call call, CUlinkState state, void **cubinOut, size_t *sizeOut)
+CUresult kcp_link_complete(struct kcp_call call, CUlinkState state, void **cubinOut,
+			   size_t *sizeOut)
 {
 	__typeof__(&cuLinkComplete) real = KCP_REAL(call, cuLinkComplete);
 	if (!real)
@@ -519,6 +528,15 @@ CUresult kcp_link_destroy(struct kcp_call call, CUlinkState state)
 	return r;
 }
 
-void kcp_compile_atfork_prepare(void) { pthread_mutex_lock(&session_lock); }
-void kcp_compile_atfork_parent(void) { pthread_mutex_unlock(&session_lock); }
-void kcp_compile_atfork_child(void) { pthread_mutex_unlock(&session_lock); }
+void kcp_compile_atfork_prepare(void)
+{
+	pthread_mutex_lock(&session_lock);
+}
+void kcp_compile_atfork_parent(void)
+{
+	pthread_mutex_unlock(&session_lock);
+}
+void kcp_compile_atfork_child(void)
+{
+	pthread_mutex_unlock(&session_lock);
+}

@@ -68,7 +68,8 @@ static int needs_inject(char *const envp[])
 }
 
 /* Fill out[] with envp plus what is missing; preload_buf holds a merged LD_PRELOAD. */
-static void build_env(char *const envp[], const char **out, size_t cap, char *preload_buf, size_t pcap)
+static void build_env(char *const envp[], const char **out, size_t cap, char *preload_buf,
+		      size_t pcap)
 {
 	size_t n = 0;
 	for (char *const *e = envp; *e && n + 1 < cap; e++) {
@@ -99,15 +100,15 @@ static size_t env_count(char *const envp[])
 	return n;
 }
 
-#define WITH_ENV(envp, call_with)                                                                \
-	do {                                                                                     \
-		if (!needs_inject(envp))                                                         \
-			return call_with(envp);                                                  \
-		size_t cap_ = env_count(envp) + MAX_INJECT + 1;                                  \
-		const char *env_[cap_];                                                          \
-		char preload_[PATH_MAX * 2];                                                     \
-		build_env(envp, env_, cap_, preload_, sizeof(preload_));                         \
-		return call_with((char *const *)env_);                                           \
+#define WITH_ENV(envp, call_with)                                                                  \
+	do {                                                                                       \
+		if (!needs_inject(envp))                                                           \
+			return call_with(envp);                                                    \
+		size_t cap_ = env_count(envp) + MAX_INJECT + 1;                                    \
+		const char *env_[cap_];                                                            \
+		char preload_[PATH_MAX * 2];                                                       \
+		build_env(envp, env_, cap_, preload_, sizeof(preload_));                           \
+		return call_with((char *const *)env_);                                             \
 	} while (0)
 
 int kcp_execve(struct kcp_call call, const char *pathname, char *const argv[], char *const envp[])

@@ -42,17 +42,17 @@ struct kcp_func {
 	uint16_t api;
 	char *name;
 	uint64_t module_handle, module_hash;
-	int written; /* FUNCTION record in the current file */
+	int written;		/* FUNCTION record in the current file */
 	_Atomic uint64_t count; /* launches handed over by threads (see struct thread_counts) */
 	_Atomic uint64_t errors, first_ns, last_ns, attrs, other_shapes;
-	_Atomic int started;    /* launched at least once in this process */
+	_Atomic int started; /* launched at least once in this process */
 	_Atomic uint32_t paths;
 	_Atomic uint32_t nshapes;
 	struct kcp_shape_slot shapes[KC_MAX_SHAPES];
-	uint64_t total;         /* count with every thread's share, as of the last snapshot */
+	uint64_t total;		/* count with every thread's share, as of the last snapshot */
 	uint64_t flushed_count; /* total at the last LAUNCH_STATS */
-	struct kcp_func *next;  /* all functions, newest first */
-	UT_hash_handle hh;      /* handle -> current function */
+	struct kcp_func *next;	/* all functions, newest first */
+	UT_hash_handle hh;	/* handle -> current function */
 };
 
 static pthread_mutex_t func_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -74,11 +74,11 @@ struct cache_slot {
 	_Alignas(64) uint64_t handle; /* one cache line a slot */
 	struct kcp_func *_Atomic f;
 	_Atomic uint64_t pending; /* launches of f by this thread not yet in f->count */
-	uint32_t attrs;           /* attributes already in f->attrs (CUDA's ids are below 32) */
+	uint32_t attrs;		  /* attributes already in f->attrs (CUDA's ids are below 32) */
 	uint32_t gen;
-	uint16_t paths;           /* paths already in f->paths */
-	uint16_t shape_index;     /* where `shape` is in f->shapes, SHAPE_OTHER or SHAPE_UNSET */
-	uint32_t shape[7];        /* grid, block, smem of this thread's last launch of f */
+	uint16_t paths;	      /* paths already in f->paths */
+	uint16_t shape_index; /* where `shape` is in f->shapes, SHAPE_OTHER or SHAPE_UNSET */
+	uint32_t shape[7];    /* grid, block, smem of this thread's last launch of f */
 };
 
 /* A thread's function cache and the counts it holds. On the heap, listed, and never freed:
@@ -152,7 +152,8 @@ struct kcp_func *kcp_func_note(uint64_t handle, const char *name, uint64_t modul
 	pthread_mutex_lock(&func_lock);
 	struct kcp_func *f;
 	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), f);
-	int same = f && f->module_handle == module_handle && f->name && name && strcmp(f->name, name) == 0;
+	int same =
+	    f && f->module_handle == module_handle && f->name && name && strcmp(f->name, name) == 0;
 	if (f && !f->name && !atomic_load(&f->started) && name) {
 		/* First met at a launch, named now. */
 		same = 1;
@@ -185,8 +186,8 @@ void kcp_func_alias(uint64_t func, uint64_t kernel, uint16_t path)
 /* ---- per-thread counts ------------------------------------------------------------------- */
 
 /* Hand the slot's count to its function and give the slot to f (its thread only). */
-static void slot_rebind(struct thread_counts *tc, struct cache_slot *c, uint64_t handle, uint32_t gen,
-			struct kcp_func *f)
+static void slot_rebind(struct thread_counts *tc, struct cache_slot *c, uint64_t handle,
+			uint32_t gen, struct kcp_func *f)
 {
 	uint32_t seq = atomic_load_explicit(&tc->seq, memory_order_relaxed);
 	atomic_store_explicit(&tc->seq, seq + 1, memory_order_relaxed);
@@ -216,7 +217,10 @@ static void tcounts_release(void *p)
 	atomic_store_explicit(&tc->in_use, 0, memory_order_release);
 }
 
-static void tcounts_key_init(void) { pthread_key_create(&tcounts_key, tcounts_release); }
+static void tcounts_key_init(void)
+{
+	pthread_key_create(&tcounts_key, tcounts_release);
+}
 
 static struct thread_counts *tcounts_get(void)
 {
@@ -262,9 +266,11 @@ static void counts_snapshot(void)
 			f->total = atomic_load_explicit(&f->count, memory_order_relaxed);
 		for (struct thread_counts *tc = head; tc; tc = tc->next) {
 			for (int i = 0; i < CACHE_SLOTS; i++) {
-				struct kcp_func *f = atomic_load_explicit(&tc->slot[i].f, memory_order_relaxed);
+				struct kcp_func *f =
+				    atomic_load_explicit(&tc->slot[i].f, memory_order_relaxed);
 				if (f)
-					f->total += atomic_load_explicit(&tc->slot[i].pending, memory_order_relaxed);
+					f->total += atomic_load_explicit(&tc->slot[i].pending,
+									 memory_order_relaxed);
 			}
 		}
 		atomic_thread_fence(memory_order_acquire);
@@ -287,7 +293,8 @@ static inline struct cache_slot *slot_cached(uint64_t handle)
 		return NULL;
 	struct cache_slot *c = &tc->slot[(handle >> 4) & (CACHE_SLOTS - 1)];
 	uint32_t gen = atomic_load_explicit(&func_gen, memory_order_acquire);
-	if (KCP_LIKELY(c->handle == handle && c->gen == gen && atomic_load_explicit(&c->f, memory_order_relaxed)))
+	if (KCP_LIKELY(c->handle == handle && c->gen == gen &&
+		       atomic_load_explicit(&c->f, memory_order_relaxed)))
 		return c;
 	return NULL;
 }
@@ -315,7 +322,8 @@ static struct cache_slot *slot_bind(uint64_t handle, const char *name, uint16_t 
 	slot_rebind(tc, c, handle, atomic_load_explicit(&func_gen, memory_order_acquire), f);
 	/* A function's first launch in this process (a fork's child starts again) reads the
 	 * clock; the last-seen time is set at flush, when the count has moved. */
-	if (!atomic_load_explicit(&f->started, memory_order_relaxed) && !atomic_exchange(&f->started, 1)) {
+	if (!atomic_load_explicit(&f->started, memory_order_relaxed) &&
+	    !atomic_exchange(&f->started, 1)) {
 		uint64_t t = kcp_now_ns();
 		atomic_store_explicit(&f->first_ns, t, memory_order_relaxed);
 		atomic_store_explicit(&f->last_ns, t, memory_order_relaxed);
@@ -334,9 +342,10 @@ static uint16_t count_shape(struct kcp_func *f, const struct kcp_launch *l)
 	uint32_t n = atomic_load_explicit(&f->nshapes, memory_order_acquire);
 	for (uint32_t i = 0; i < n; i++) {
 		struct kcp_shape_slot *s = &f->shapes[i];
-		if (s->grid[0] == l->grid[0] && s->grid[1] == l->grid[1] && s->grid[2] == l->grid[2] &&
-		    s->block[0] == l->block[0] && s->block[1] == l->block[1] &&
-		    s->block[2] == l->block[2] && s->smem == l->smem) {
+		if (s->grid[0] == l->grid[0] && s->grid[1] == l->grid[1] &&
+		    s->grid[2] == l->grid[2] && s->block[0] == l->block[0] &&
+		    s->block[1] == l->block[1] && s->block[2] == l->block[2] &&
+		    s->smem == l->smem) {
 			if (i)
 				atomic_fetch_add_explicit(&s->count, 1, memory_order_relaxed);
 			return (uint16_t)i;
@@ -374,8 +383,9 @@ static uint16_t count_shape(struct kcp_func *f, const struct kcp_launch *l)
  * shape); else find it in the function, and remember it. */
 static inline void count_slot_shape(struct cache_slot *c, const struct kcp_launch *l)
 {
-	if (KCP_LIKELY(c->shape[0] == l->grid[0] && c->shape[1] == l->grid[1] && c->shape[2] == l->grid[2] &&
-		       c->shape[3] == l->block[0] && c->shape[4] == l->block[1] && c->shape[5] == l->block[2] &&
+	if (KCP_LIKELY(c->shape[0] == l->grid[0] && c->shape[1] == l->grid[1] &&
+		       c->shape[2] == l->grid[2] && c->shape[3] == l->block[0] &&
+		       c->shape[4] == l->block[1] && c->shape[5] == l->block[2] &&
 		       c->shape[6] == l->smem && c->shape_index != SHAPE_UNSET)) {
 		if (KCP_LIKELY(c->shape_index == 0))
 			return;
@@ -383,7 +393,8 @@ static inline void count_slot_shape(struct cache_slot *c, const struct kcp_launc
 		if (c->shape_index == SHAPE_OTHER)
 			atomic_fetch_add_explicit(&f->other_shapes, 1, memory_order_relaxed);
 		else
-			atomic_fetch_add_explicit(&f->shapes[c->shape_index].count, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(&f->shapes[c->shape_index].count, 1,
+						  memory_order_relaxed);
 		return;
 	}
 	int saved = errno; /* count_shape may take a lock */
@@ -421,7 +432,10 @@ static void lbuf_thread_exit(void *p)
 	pthread_mutex_unlock(&flush_lock);
 }
 
-static void lbuf_key_init(void) { pthread_key_create(&lbuf_key, lbuf_thread_exit); }
+static void lbuf_key_init(void)
+{
+	pthread_key_create(&lbuf_key, lbuf_thread_exit);
+}
 
 static void record_full_launch(const struct kcp_func *f, const struct kcp_launch *l, CUresult r)
 {
@@ -475,13 +489,16 @@ void kcp_launch_note(const struct kcp_launch *l, CUresult result)
 	}
 	/* its thread alone writes it: a plain increment, read by flushes. No clock read here
 	 * (8 ns on the H100 host): last-seen times are set at flush. */
-	atomic_store_explicit(&c->pending, atomic_load_explicit(&c->pending, memory_order_relaxed) + 1,
+	atomic_store_explicit(&c->pending,
+			      atomic_load_explicit(&c->pending, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	if (KCP_UNLIKELY(result != CUDA_SUCCESS))
-		atomic_fetch_add_explicit(&atomic_load_explicit(&c->f, memory_order_relaxed)->errors, 1,
-					  memory_order_relaxed);
+		atomic_fetch_add_explicit(
+		    &atomic_load_explicit(&c->f, memory_order_relaxed)->errors, 1,
+		    memory_order_relaxed);
 	if (KCP_UNLIKELY((c->attrs & l->attrs) != l->attrs)) {
-		atomic_fetch_or(&atomic_load_explicit(&c->f, memory_order_relaxed)->attrs, l->attrs);
+		atomic_fetch_or(&atomic_load_explicit(&c->f, memory_order_relaxed)->attrs,
+				l->attrs);
 		c->attrs |= (uint32_t)l->attrs;
 	}
 	if (KCP_UNLIKELY(!(c->paths & l->path))) {
@@ -497,7 +514,8 @@ void kcp_launch_note(const struct kcp_launch *l, CUresult result)
 	if (KCP_UNLIKELY(++kcp_tls.launch_tick >= FLUSH_TICK)) {
 		/* launches through hooks, counted a tick at a time (CUPTI's policy reads them) */
 		if (l->path != KC_PATH_CUPTI)
-			atomic_fetch_add_explicit(&hooked_launches, FLUSH_TICK, memory_order_relaxed);
+			atomic_fetch_add_explicit(&hooked_launches, FLUSH_TICK,
+						  memory_order_relaxed);
 		kcp_tls.launch_tick = 0;
 		int saved = errno;
 		kcp_launch_flush(0);
@@ -527,7 +545,8 @@ uint64_t kcp_launch_attrs(const CUlaunchConfig *config)
 
 static void write_stats(struct kcp_func *f)
 {
-	_Alignas(8) uint8_t mem[sizeof(struct kc_rec_launch_stats) + KC_MAX_SHAPES * sizeof(struct kc_shape)];
+	_Alignas(8) uint8_t
+	    mem[sizeof(struct kc_rec_launch_stats) + KC_MAX_SHAPES * sizeof(struct kc_shape)];
 	struct kc_rec_launch_stats *rec = (void *)mem;
 	memset(mem, 0, sizeof(mem));
 	rec->h.type = KC_REC_LAUNCH_STATS;
@@ -538,7 +557,8 @@ static void write_stats(struct kcp_func *f)
 	rec->count = f->total;
 	rec->errors = atomic_load(&f->errors);
 	rec->first_ns = atomic_load(&f->first_ns);
-	/* Launched since the last flush (and more than the once the first launch timed): seen by now. */
+	/* Launched since the last flush (and more than the once the first launch timed): seen by
+	 * now. */
 	if (rec->count > f->flushed_count && rec->count > 1)
 		atomic_store(&f->last_ns, rec->h.time_ns);
 	rec->last_ns = atomic_load(&f->last_ns);
@@ -567,7 +587,8 @@ void kcp_launch_flush(int force)
 {
 	uint64_t now = kcp_coarse_ns();
 	/* an eighth of slack: the coarse clock ticks in ms, and the flusher wakes just on time */
-	if (!force && now - atomic_load_explicit(&last_flush_ns, memory_order_relaxed) < kcp_cfg.flush_ns - kcp_cfg.flush_ns / 8)
+	if (!force && now - atomic_load_explicit(&last_flush_ns, memory_order_relaxed) <
+			  kcp_cfg.flush_ns - kcp_cfg.flush_ns / 8)
 		return;
 	/* Never make a launching thread wait: whoever holds the lock is flushing already. */
 	if (force)
@@ -599,12 +620,16 @@ void kcp_launch_flush(int force)
 		lbuf_write(tls_lbuf);
 	pthread_mutex_unlock(&flush_lock);
 	if (!force)
-		kcp_cupti_launch_policy(now, atomic_load_explicit(&hooked_launches, memory_order_relaxed));
+		kcp_cupti_launch_policy(
+		    now, atomic_load_explicit(&hooked_launches, memory_order_relaxed));
 }
 
 /* As of the last flush: the END record follows the final one. No lock: it is read under the
  * recorder's, which a flush takes inside flush_lock. */
-uint64_t kcp_launch_total(void) { return atomic_load(&launch_total); }
+uint64_t kcp_launch_total(void)
+{
+	return atomic_load(&launch_total);
+}
 
 /* ---- the flusher: counts reach the disk on time however slowly a program launches --------- */
 
@@ -619,7 +644,8 @@ static void *flusher(void *arg)
 	(void)arg;
 	kcp_tls.guard = 1; /* nothing it calls may come back through the hooks */
 	while (atomic_load(&kcp_state) == KCP_READY) {
-		struct timespec ts = {(time_t)(kcp_cfg.flush_ns / 1000000000ull), (long)(kcp_cfg.flush_ns % 1000000000ull)};
+		struct timespec ts = {(time_t)(kcp_cfg.flush_ns / 1000000000ull),
+				      (long)(kcp_cfg.flush_ns % 1000000000ull)};
 		nanosleep(&ts, NULL);
 		if (atomic_load(&kcp_state) != KCP_READY)
 			break;
@@ -644,7 +670,8 @@ static void flusher_start(void)
 	pthread_attr_setstacksize(&attr, 64 * 1024);
 	pthread_t t;
 	if (pthread_create(&t, &attr, flusher, NULL) != 0)
-		kc_log(KC_LOG_INFO, DOMAIN, "no flusher thread: counts reach the disk every 1024 launches");
+		kc_log(KC_LOG_INFO, DOMAIN,
+		       "no flusher thread: counts reach the disk every 1024 launches");
 	pthread_attr_destroy(&attr);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
@@ -686,7 +713,7 @@ void kcp_launch_atfork_child(void)
 	for (struct thread_counts *tc = atomic_load(&tcounts_list); tc; tc = tc->next) {
 		atomic_store(&tc->seq, 0);
 		for (int i = 0; i < CACHE_SLOTS; i++) { /* this thread's too: bound again, first
-							  * launches are timed again */
+							 * launches are timed again */
 			atomic_store(&tc->slot[i].pending, 0);
 			atomic_store(&tc->slot[i].f, NULL);
 			tc->slot[i].handle = 0;
@@ -712,12 +739,14 @@ static __attribute__((noinline, cold)) void launch_note_by_value(struct kcp_laun
 static inline __attribute__((always_inline)) CUresult launch_common(struct kcp_launch l, CUresult r)
 {
 	struct cache_slot *c = slot_cached(l.func);
-	if (KCP_LIKELY(c && r == CUDA_SUCCESS && (c->attrs & l.attrs) == l.attrs && (c->paths & l.path) &&
-		       c->shape_index == 0 && c->shape[0] == l.grid[0] && c->shape[1] == l.grid[1] &&
-		       c->shape[2] == l.grid[2] && c->shape[3] == l.block[0] && c->shape[4] == l.block[1] &&
-		       c->shape[5] == l.block[2] && c->shape[6] == l.smem && !kcp_tls.full_launches &&
-		       kcp_tls.launch_tick + 1 < FLUSH_TICK)) {
-		atomic_store_explicit(&c->pending, atomic_load_explicit(&c->pending, memory_order_relaxed) + 1,
+	if (KCP_LIKELY(c && r == CUDA_SUCCESS && (c->attrs & l.attrs) == l.attrs &&
+		       (c->paths & l.path) && c->shape_index == 0 && c->shape[0] == l.grid[0] &&
+		       c->shape[1] == l.grid[1] && c->shape[2] == l.grid[2] &&
+		       c->shape[3] == l.block[0] && c->shape[4] == l.block[1] &&
+		       c->shape[5] == l.block[2] && c->shape[6] == l.smem &&
+		       !kcp_tls.full_launches && kcp_tls.launch_tick + 1 < FLUSH_TICK)) {
+		atomic_store_explicit(&c->pending,
+				      atomic_load_explicit(&c->pending, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
 		kcp_tls.launch_tick++;
 	} else {
@@ -727,10 +756,11 @@ static inline __attribute__((always_inline)) CUresult launch_common(struct kcp_l
 	return r;
 }
 
-__attribute__((always_inline)) inline CUresult kcp_launch_kernel(struct kcp_call call, CUfunction f, unsigned int gridDimX,
-			   unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX,
-			   unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes,
-			   CUstream hStream, void **kernelParams, void **extra)
+__attribute__((always_inline)) inline CUresult
+kcp_launch_kernel(struct kcp_call call, CUfunction f, unsigned int gridDimX, unsigned int gridDimY,
+		  unsigned int gridDimZ, unsigned int blockDimX, unsigned int blockDimY,
+		  unsigned int blockDimZ, unsigned int sharedMemBytes, CUstream hStream,
+		  void **kernelParams, void **extra)
 {
 	__typeof__(&cuLaunchKernel) real = KCP_REAL(call, cuLaunchKernel);
 	if (KCP_UNLIKELY(!real))
@@ -750,8 +780,9 @@ __attribute__((always_inline)) inline CUresult kcp_launch_kernel(struct kcp_call
 	return launch_common(l, r);
 }
 
-__attribute__((always_inline)) inline CUresult kcp_launch_kernel_ex(struct kcp_call call, const CUlaunchConfig *config, CUfunction f,
-			      void **kernelParams, void **extra)
+__attribute__((always_inline)) inline CUresult
+kcp_launch_kernel_ex(struct kcp_call call, const CUlaunchConfig *config, CUfunction f,
+		     void **kernelParams, void **extra)
 {
 	__typeof__(&cuLaunchKernelEx) real = KCP_REAL(call, cuLaunchKernelEx);
 	if (KCP_UNLIKELY(!real))
@@ -770,10 +801,11 @@ __attribute__((always_inline)) inline CUresult kcp_launch_kernel_ex(struct kcp_c
 	return launch_common(l, r);
 }
 
-__attribute__((always_inline)) inline CUresult kcp_launch_cooperative(struct kcp_call call, CUfunction f, unsigned int gridDimX,
-				unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX,
-				unsigned int blockDimY, unsigned int blockDimZ,
-				unsigned int sharedMemBytes, CUstream hStream, void **kernelParams)
+__attribute__((always_inline)) inline CUresult
+kcp_launch_cooperative(struct kcp_call call, CUfunction f, unsigned int gridDimX,
+		       unsigned int gridDimY, unsigned int gridDimZ, unsigned int blockDimX,
+		       unsigned int blockDimY, unsigned int blockDimZ, unsigned int sharedMemBytes,
+		       CUstream hStream, void **kernelParams)
 {
 	__typeof__(&cuLaunchCooperativeKernel) real = KCP_REAL(call, cuLaunchCooperativeKernel);
 	if (KCP_UNLIKELY(!real))

@@ -70,34 +70,43 @@ uint64_t kcp_module_hash(uint64_t handle)
 	return h;
 }
 
-void kcp_module_atfork_prepare(void) { pthread_mutex_lock(&module_lock); }
-void kcp_module_atfork_parent(void) { pthread_mutex_unlock(&module_lock); }
-void kcp_module_atfork_child(void) { pthread_mutex_unlock(&module_lock); }
+void kcp_module_atfork_prepare(void)
+{
+	pthread_mutex_lock(&module_lock);
+}
+void kcp_module_atfork_parent(void)
+{
+	pthread_mutex_unlock(&module_lock);
+}
+void kcp_module_atfork_child(void)
+{
+	pthread_mutex_unlock(&module_lock);
+}
 
 /* ---- JIT options as text ------------------------------------------------------------------ */
 
 static const char *jit_option_name(unsigned o)
 {
 	static const char *const names[] = {
-		[CU_JIT_MAX_REGISTERS] = "MAX_REGISTERS",
-		[CU_JIT_THREADS_PER_BLOCK] = "THREADS_PER_BLOCK",
-		[CU_JIT_WALL_TIME] = "WALL_TIME",
-		[CU_JIT_INFO_LOG_BUFFER] = "INFO_LOG_BUFFER",
-		[CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES] = "INFO_LOG_BUFFER_SIZE_BYTES",
-		[CU_JIT_ERROR_LOG_BUFFER] = "ERROR_LOG_BUFFER",
-		[CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES] = "ERROR_LOG_BUFFER_SIZE_BYTES",
-		[CU_JIT_OPTIMIZATION_LEVEL] = "OPTIMIZATION_LEVEL",
-		[CU_JIT_TARGET_FROM_CUCONTEXT] = "TARGET_FROM_CUCONTEXT",
-		[CU_JIT_TARGET] = "TARGET",
-		[CU_JIT_FALLBACK_STRATEGY] = "FALLBACK_STRATEGY",
-		[CU_JIT_GENERATE_DEBUG_INFO] = "GENERATE_DEBUG_INFO",
-		[CU_JIT_LOG_VERBOSE] = "LOG_VERBOSE",
-		[CU_JIT_GENERATE_LINE_INFO] = "GENERATE_LINE_INFO",
-		[CU_JIT_CACHE_MODE] = "CACHE_MODE",
-		[CU_JIT_POSITION_INDEPENDENT_CODE] = "POSITION_INDEPENDENT_CODE",
-		[CU_JIT_MIN_CTA_PER_SM] = "MIN_CTA_PER_SM",
-		[CU_JIT_MAX_THREADS_PER_BLOCK] = "MAX_THREADS_PER_BLOCK",
-		[CU_JIT_OVERRIDE_DIRECTIVE_VALUES] = "OVERRIDE_DIRECTIVE_VALUES",
+	    [CU_JIT_MAX_REGISTERS] = "MAX_REGISTERS",
+	    [CU_JIT_THREADS_PER_BLOCK] = "THREADS_PER_BLOCK",
+	    [CU_JIT_WALL_TIME] = "WALL_TIME",
+	    [CU_JIT_INFO_LOG_BUFFER] = "INFO_LOG_BUFFER",
+	    [CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES] = "INFO_LOG_BUFFER_SIZE_BYTES",
+	    [CU_JIT_ERROR_LOG_BUFFER] = "ERROR_LOG_BUFFER",
+	    [CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES] = "ERROR_LOG_BUFFER_SIZE_BYTES",
+	    [CU_JIT_OPTIMIZATION_LEVEL] = "OPTIMIZATION_LEVEL",
+	    [CU_JIT_TARGET_FROM_CUCONTEXT] = "TARGET_FROM_CUCONTEXT",
+	    [CU_JIT_TARGET] = "TARGET",
+	    [CU_JIT_FALLBACK_STRATEGY] = "FALLBACK_STRATEGY",
+	    [CU_JIT_GENERATE_DEBUG_INFO] = "GENERATE_DEBUG_INFO",
+	    [CU_JIT_LOG_VERBOSE] = "LOG_VERBOSE",
+	    [CU_JIT_GENERATE_LINE_INFO] = "GENERATE_LINE_INFO",
+	    [CU_JIT_CACHE_MODE] = "CACHE_MODE",
+	    [CU_JIT_POSITION_INDEPENDENT_CODE] = "POSITION_INDEPENDENT_CODE",
+	    [CU_JIT_MIN_CTA_PER_SM] = "MIN_CTA_PER_SM",
+	    [CU_JIT_MAX_THREADS_PER_BLOCK] = "MAX_THREADS_PER_BLOCK",
+	    [CU_JIT_OVERRIDE_DIRECTIVE_VALUES] = "OVERRIDE_DIRECTIVE_VALUES",
 	};
 	return o < sizeof(names) / sizeof(names[0]) ? names[o] : NULL;
 }
@@ -119,7 +128,8 @@ void kcp_jit_option_str(char *buf, size_t cap, unsigned opt, void *const *vals, 
 		snprintf(buf, cap, "CU_JIT_%u=%lu", opt, (unsigned long)(uintptr_t)vals[i]);
 }
 
-static void jit_options(struct kc_recbuf *rb, unsigned n, const CUjit_option *opts, void *const *vals)
+static void jit_options(struct kc_recbuf *rb, unsigned n, const CUjit_option *opts,
+			void *const *vals)
 {
 	for (unsigned i = 0; opts && i < n && i < 64; i++) {
 		char buf[96];
@@ -267,8 +277,8 @@ void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uin
 	if (im.data)
 		kc_image_kernels(im.data, im.size, im.kind, add_name, &nc);
 	if (nc.n == 0 && tok->pending.loaded_image) /* e.g. PTX: the cubin the driver made */
-		kc_image_kernels(tok->pending.loaded_image, tok->pending.loaded_size, KC_IMAGE_CUBIN,
-				 add_name, &nc);
+		kc_image_kernels(tok->pending.loaded_image, tok->pending.loaded_size,
+				 KC_IMAGE_CUBIN, add_name, &nc);
 	rec.names = kc_rb_list_end(&rb);
 	kc_rb_list_begin(&rb);
 	jit_options(&rb, a->nopts, a->opts, a->optvals);
@@ -304,9 +314,12 @@ void kcp_module_loaded(uint64_t module, const void *cubin, size_t size)
 
 void kcp_module_unloaded(uint64_t handle, int is_library, uint16_t path, CUresult result)
 {
-	struct kc_rec_module_unload rec = {.h = {.type = KC_REC_MODULE_UNLOAD, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
-					   .handle = handle, .path = path,
-					   .flags = is_library ? KC_MODF_LIBRARY : 0, .result = (int32_t)result};
+	struct kc_rec_module_unload rec = {
+	    .h = {.type = KC_REC_MODULE_UNLOAD, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
+	    .handle = handle,
+	    .path = path,
+	    .flags = is_library ? KC_MODF_LIBRARY : 0,
+	    .result = (int32_t)result};
 	kc_rec_seal(&rec.h, sizeof(rec));
 	kcp_rec_write(&rec, sizeof(rec));
 	if (result == CUDA_SUCCESS)
@@ -318,18 +331,18 @@ void kcp_module_unloaded(uint64_t handle, int is_library, uint16_t path, CUresul
 /* ---- hook bodies -------------------------------------------------------------------------- */
 
 /* Runs one load hook: the real call inside begin/end, errno kept as the driver left it. */
-#define KCP_LOAD_HOOK(real_call, handle_expr, is_lib, ...)                                        \
-	do {                                                                                     \
-		struct kcp_load_token tok;                                                       \
-		kcp_load_begin(&tok);                                                            \
-		CUresult r = real_call;                                                          \
-		int saved = errno;                                                               \
-		struct kcp_load_args a = {__VA_ARGS__};                                          \
+#define KCP_LOAD_HOOK(real_call, handle_expr, is_lib, ...)                                         \
+	do {                                                                                       \
+		struct kcp_load_token tok;                                                         \
+		kcp_load_begin(&tok);                                                              \
+		CUresult r = real_call;                                                            \
+		int saved = errno;                                                                 \
+		struct kcp_load_args a = {__VA_ARGS__};                                            \
 		kcp_load_end(&tok, &a, r == CUDA_SUCCESS ? (uint64_t)(uintptr_t)(handle_expr) : 0, \
-			     is_lib, r);                                                         \
-		errno = saved;                                                                   \
-		kcp_leave();                                                                     \
-		return r;                                                                        \
+			     is_lib, r);                                                           \
+		errno = saved;                                                                     \
+		kcp_leave();                                                                       \
+		return r;                                                                          \
 	} while (0)
 
 #define KCP_NO_REAL CUDA_ERROR_NOT_INITIALIZED
@@ -354,12 +367,13 @@ CUresult kcp_module_load_data(struct kcp_call call, CUmodule *module, const void
 	if (!kcp_enter())
 		return real(module, image);
 	kcp_cuda_touched();
-	KCP_LOAD_HOOK(real(module, image), module ? *module : NULL, 0, .api = KC_API_MODULE_LOAD_DATA,
-		      .path = call.path, .image = image);
+	KCP_LOAD_HOOK(real(module, image), module ? *module : NULL, 0,
+		      .api = KC_API_MODULE_LOAD_DATA, .path = call.path, .image = image);
 }
 
 CUresult kcp_module_load_data_ex(struct kcp_call call, CUmodule *module, const void *image,
-				 unsigned int numOptions, CUjit_option *options, void **optionValues)
+				 unsigned int numOptions, CUjit_option *options,
+				 void **optionValues)
 {
 	__typeof__(&cuModuleLoadDataEx) real = KCP_REAL(call, cuModuleLoadDataEx);
 	if (!real)
@@ -367,9 +381,10 @@ CUresult kcp_module_load_data_ex(struct kcp_call call, CUmodule *module, const v
 	if (!kcp_enter())
 		return real(module, image, numOptions, options, optionValues);
 	kcp_cuda_touched();
-	KCP_LOAD_HOOK(real(module, image, numOptions, options, optionValues), module ? *module : NULL, 0,
-		      .api = KC_API_MODULE_LOAD_DATA_EX, .path = call.path, .image = image,
-		      .nopts = numOptions, .opts = options, .optvals = optionValues);
+	KCP_LOAD_HOOK(real(module, image, numOptions, options, optionValues),
+		      module ? *module : NULL, 0, .api = KC_API_MODULE_LOAD_DATA_EX,
+		      .path = call.path, .image = image, .nopts = numOptions, .opts = options,
+		      .optvals = optionValues);
 }
 
 CUresult kcp_module_load_fat_binary(struct kcp_call call, CUmodule *module, const void *fatCubin)
@@ -393,13 +408,13 @@ CUresult kcp_library_load_data(struct kcp_call call, CUlibrary *library, const v
 	if (!real)
 		return KCP_NO_REAL;
 	if (!kcp_enter())
-		return real(library, code, jitOptions, jitOptionsValues, numJitOptions, libraryOptions,
-			    libraryOptionValues, numLibraryOptions);
+		return real(library, code, jitOptions, jitOptionsValues, numJitOptions,
+			    libraryOptions, libraryOptionValues, numLibraryOptions);
 	kcp_cuda_touched();
-	KCP_LOAD_HOOK(real(library, code, jitOptions, jitOptionsValues, numJitOptions, libraryOptions,
-			   libraryOptionValues, numLibraryOptions),
-		      library ? *library : NULL, 1, .api = KC_API_LIBRARY_LOAD_DATA, .path = call.path,
-		      .image = code, .nopts = numJitOptions, .opts = jitOptions,
+	KCP_LOAD_HOOK(real(library, code, jitOptions, jitOptionsValues, numJitOptions,
+			   libraryOptions, libraryOptionValues, numLibraryOptions),
+		      library ? *library : NULL, 1, .api = KC_API_LIBRARY_LOAD_DATA,
+		      .path = call.path, .image = code, .nopts = numJitOptions, .opts = jitOptions,
 		      .optvals = jitOptionsValues);
 }
 
@@ -418,8 +433,8 @@ CUresult kcp_library_load_from_file(struct kcp_call call, CUlibrary *library, co
 	KCP_LOAD_HOOK(real(library, fileName, jitOptions, jitOptionsValues, numJitOptions,
 			   libraryOptions, libraryOptionValues, numLibraryOptions),
 		      library ? *library : NULL, 1, .api = KC_API_LIBRARY_LOAD_FROM_FILE,
-		      .path = call.path, .file = fileName, .nopts = numJitOptions, .opts = jitOptions,
-		      .optvals = jitOptionsValues);
+		      .path = call.path, .file = fileName, .nopts = numJitOptions,
+		      .opts = jitOptions, .optvals = jitOptionsValues);
 }
 
 CUresult kcp_module_unload(struct kcp_call call, CUmodule hmod)
@@ -452,7 +467,8 @@ CUresult kcp_library_unload(struct kcp_call call, CUlibrary library)
 	return r;
 }
 
-CUresult kcp_module_get_function(struct kcp_call call, CUfunction *hfunc, CUmodule hmod, const char *name)
+CUresult kcp_module_get_function(struct kcp_call call, CUfunction *hfunc, CUmodule hmod,
+				 const char *name)
 {
 	__typeof__(&cuModuleGetFunction) real = KCP_REAL(call, cuModuleGetFunction);
 	if (!real)
@@ -469,7 +485,8 @@ CUresult kcp_module_get_function(struct kcp_call call, CUfunction *hfunc, CUmodu
 	return r;
 }
 
-CUresult kcp_library_get_kernel(struct kcp_call call, CUkernel *pKernel, CUlibrary library, const char *name)
+CUresult kcp_library_get_kernel(struct kcp_call call, CUkernel *pKernel, CUlibrary library,
+				const char *name)
 {
 	__typeof__(&cuLibraryGetKernel) real = KCP_REAL(call, cuLibraryGetKernel);
 	if (!real)

@@ -36,13 +36,14 @@ struct opt {
 };
 #define CFG(field) offsetof(struct kcp_config, field)
 static const struct opt options[] = {
-	{"KCPROF_OUT", OPT_STR, CFG(out_dir), "kcprof.data", 0, "output directory"},
-	{"KCPROF_CUPTI", OPT_BOOL, CFG(cupti), "1", 0, "use CUPTI for paths without symbols"},
-	{"KCPROF_IMAGES", OPT_BOOL, CFG(store_images), "1", 0, "store each distinct image once"},
-	{"KCPROF_MAX_IMAGE_MB", OPT_UINT, CFG(max_image), "64", 1u << 20, "largest image stored"},
-	{"KCPROF_FLUSH_MS", OPT_UINT, CFG(flush_ns), "1000", 1000000, "launch counts flush period"},
-	{"KCPROF_CUPTI_LIB", OPT_STR, CFG(cupti_path), "", 0, "libcupti to load"},
-	{"KCPROF_GPU_TIME", OPT_BOOL, CFG(gpu_time), "0", 0, "kernel GPU times and gaps (CUPTI activity)"},
+    {"KCPROF_OUT", OPT_STR, CFG(out_dir), "kcprof.data", 0, "output directory"},
+    {"KCPROF_CUPTI", OPT_BOOL, CFG(cupti), "1", 0, "use CUPTI for paths without symbols"},
+    {"KCPROF_IMAGES", OPT_BOOL, CFG(store_images), "1", 0, "store each distinct image once"},
+    {"KCPROF_MAX_IMAGE_MB", OPT_UINT, CFG(max_image), "64", 1u << 20, "largest image stored"},
+    {"KCPROF_FLUSH_MS", OPT_UINT, CFG(flush_ns), "1000", 1000000, "launch counts flush period"},
+    {"KCPROF_CUPTI_LIB", OPT_STR, CFG(cupti_path), "", 0, "libcupti to load"},
+    {"KCPROF_GPU_TIME", OPT_BOOL, CFG(gpu_time), "0", 0,
+     "kernel GPU times and gaps (CUPTI activity)"},
 };
 
 static int parse_bool(const char *v)
@@ -79,8 +80,8 @@ static void load_config(void)
 	 * the first record comes. */
 	if (kcp_cfg.out_dir[0] != '/') {
 		char cwd[PATH_MAX], joined[PATH_MAX];
-		if (getcwd(cwd, sizeof(cwd)) &&
-		    snprintf(joined, sizeof(joined), "%s/%s", cwd, kcp_cfg.out_dir) < (int)sizeof(joined))
+		if (getcwd(cwd, sizeof(cwd)) && snprintf(joined, sizeof(joined), "%s/%s", cwd,
+							 kcp_cfg.out_dir) < (int)sizeof(joined))
 			memcpy(kcp_cfg.out_dir, joined, sizeof(joined));
 	}
 	const char *lv = getenv("KCPROF_LOG");

@@ -14,18 +14,24 @@
 /* ---- hooks.def wrappers ------------------------------------------------------------------- */
 
 #define KCP_CALL(name, path) ((struct kcp_call){KCP_ID_##name, KC_PATH_##path})
-#define KCP_HOOK(lib, name, ret, params, args, impl)                                              \
-	KCP_EXPORT ret name params { return kcp_##impl(KCP_CALL(name, SYMBOL), KCP_ARGS args); }   \
-	static ret kcp_dl_##name params { return kcp_##impl(KCP_CALL(name, DLSYM), KCP_ARGS args); } \
-	static ret kcp_pa_##name params                                                          \
-	{                                                                                        \
-		return kcp_##impl(KCP_CALL(name, PROCADDR), KCP_ARGS args);                      \
+#define KCP_HOOK(lib, name, ret, params, args, impl)                                               \
+	KCP_EXPORT ret name params                                                                 \
+	{                                                                                          \
+		return kcp_##impl(KCP_CALL(name, SYMBOL), KCP_ARGS args);                          \
+	}                                                                                          \
+	static ret kcp_dl_##name params                                                            \
+	{                                                                                          \
+		return kcp_##impl(KCP_CALL(name, DLSYM), KCP_ARGS args);                           \
+	}                                                                                          \
+	static ret kcp_pa_##name params                                                            \
+	{                                                                                          \
+		return kcp_##impl(KCP_CALL(name, PROCADDR), KCP_ARGS args);                        \
 	}
 #include "hooks.def"
 #undef KCP_HOOK
 
-#define KCP_HOOK(lib, name, ...)                                                                 \
-	[KCP_ID_##name] = {#name, KCP_LIB_##lib, (void *)name, (void *)kcp_dl_##name,            \
+#define KCP_HOOK(lib, name, ...)                                                                   \
+	[KCP_ID_##name] = {#name, KCP_LIB_##lib, (void *)name, (void *)kcp_dl_##name,              \
 			   (void *)kcp_pa_##name},
 const struct kcp_hook kcp_hooks[KCP_ID_COUNT] = {
 #include "hooks.def"
@@ -82,39 +88,39 @@ void *kcp_dlopen_route(const char *file, int flags)
 }
 
 #if defined(__x86_64__)
-#define KCP_TRAMPOLINE(sym, router)                                                              \
-	__asm__(".text\n"                                                                        \
-		".globl " #sym "\n"                                                              \
-		".type " #sym ", @function\n" #sym ":\n"                                        \
-		".cfi_startproc\n"                                                               \
-		"	push %rdi\n"                                                            \
-		".cfi_adjust_cfa_offset 8\n"                                                     \
-		"	push %rsi\n"                                                            \
-		".cfi_adjust_cfa_offset 8\n"                                                     \
-		"	sub $8, %rsp\n"                                                         \
-		".cfi_adjust_cfa_offset 8\n"                                                     \
-		"	call " #router "\n"                                                     \
-		"	add $8, %rsp\n"                                                         \
-		".cfi_adjust_cfa_offset -8\n"                                                    \
-		"	pop %rsi\n"                                                             \
-		".cfi_adjust_cfa_offset -8\n"                                                    \
-		"	pop %rdi\n"                                                             \
-		".cfi_adjust_cfa_offset -8\n"                                                    \
-		"	jmp *%rax\n"                                                            \
-		".cfi_endproc\n"                                                                 \
+#define KCP_TRAMPOLINE(sym, router)                                                                \
+	__asm__(".text\n"                                                                          \
+		".globl " #sym "\n"                                                                \
+		".type " #sym ", @function\n" #sym ":\n"                                           \
+		".cfi_startproc\n"                                                                 \
+		"	push %rdi\n"                                                                     \
+		".cfi_adjust_cfa_offset 8\n"                                                       \
+		"	push %rsi\n"                                                                     \
+		".cfi_adjust_cfa_offset 8\n"                                                       \
+		"	sub $8, %rsp\n"                                                                  \
+		".cfi_adjust_cfa_offset 8\n"                                                       \
+		"	call " #router "\n"                                                        \
+		"	add $8, %rsp\n"                                                                  \
+		".cfi_adjust_cfa_offset -8\n"                                                      \
+		"	pop %rsi\n"                                                                      \
+		".cfi_adjust_cfa_offset -8\n"                                                      \
+		"	pop %rdi\n"                                                                      \
+		".cfi_adjust_cfa_offset -8\n"                                                      \
+		"	jmp *%rax\n"                                                                     \
+		".cfi_endproc\n"                                                                   \
 		".size " #sym ", .-" #sym "\n")
 #elif defined(__aarch64__)
-#define KCP_TRAMPOLINE(sym, router)                                                              \
-	__asm__(".text\n"                                                                        \
-		".globl " #sym "\n"                                                              \
-		".type " #sym ", %function\n" #sym ":\n"                                        \
-		"	stp x29, x30, [sp, #-32]!\n"                                             \
-		"	stp x0, x1, [sp, #16]\n"                                                 \
-		"	bl " #router "\n"                                                       \
-		"	mov x16, x0\n"                                                          \
-		"	ldp x0, x1, [sp, #16]\n"                                                 \
-		"	ldp x29, x30, [sp], #32\n"                                               \
-		"	br x16\n"                                                               \
+#define KCP_TRAMPOLINE(sym, router)                                                                \
+	__asm__(".text\n"                                                                          \
+		".globl " #sym "\n"                                                                \
+		".type " #sym ", %function\n" #sym ":\n"                                           \
+		"	stp x29, x30, [sp, #-32]!\n"                                                     \
+		"	stp x0, x1, [sp, #16]\n"                                                         \
+		"	bl " #router "\n"                                                          \
+		"	mov x16, x0\n"                                                                   \
+		"	ldp x0, x1, [sp, #16]\n"                                                         \
+		"	ldp x29, x30, [sp], #32\n"                                                       \
+		"	br x16\n"                                                                        \
 		".size " #sym ", .-" #sym "\n")
 #else
 #error "kcprof's dlsym/dlopen trampolines support x86-64 and aarch64"

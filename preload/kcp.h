@@ -58,7 +58,14 @@ KCP_NO_SANITIZE static inline int kcp_contains(const char *s, const char *needle
 
 /* ---- the hook list ------------------------------------------------------------------------ */
 
-enum kcp_lib { KCP_LIB_CUDA, KCP_LIB_NVRTC, KCP_LIB_NVJITLINK, KCP_LIB_CUPTI, KCP_LIB_LIBC, KCP_LIB_COUNT };
+enum kcp_lib {
+	KCP_LIB_CUDA,
+	KCP_LIB_NVRTC,
+	KCP_LIB_NVJITLINK,
+	KCP_LIB_CUPTI,
+	KCP_LIB_LIBC,
+	KCP_LIB_COUNT
+};
 
 #define KCP_HOOK(lib, name, ...) KCP_ID_##name,
 enum kcp_hook_id {
@@ -74,15 +81,16 @@ struct kcp_call {
 };
 
 #define KCP_ARGS(...) __VA_ARGS__
-#define KCP_HOOK(lib, name, ret, params, args, impl) ret kcp_##impl(struct kcp_call call, KCP_ARGS params);
+#define KCP_HOOK(lib, name, ret, params, args, impl)                                               \
+	ret kcp_##impl(struct kcp_call call, KCP_ARGS params);
 #include "hooks.def"
 #undef KCP_HOOK
 
 struct kcp_hook {
 	const char *name;
 	enum kcp_lib lib;
-	void *sym_fn;      /* exported wrapper */
-	void *dlsym_fn;    /* wrapper handed out by dlsym */
+	void *sym_fn;	   /* exported wrapper */
+	void *dlsym_fn;	   /* wrapper handed out by dlsym */
 	void *procaddr_fn; /* wrapper handed out by cuGetProcAddress */
 };
 extern const struct kcp_hook kcp_hooks[KCP_ID_COUNT];
@@ -122,14 +130,14 @@ enum kcp_state { KCP_OFF, KCP_READY, KCP_FINISHED };
 extern _Atomic int kcp_state;
 
 struct kcp_config {
-	char out_dir[PATH_MAX]; /* absolute */
-	int full_launches;      /* KCPROF_LAUNCHES=full */
-	int cupti;              /* KCPROF_CUPTI (default 1) */
-	int store_images;       /* KCPROF_IMAGES (default 1) */
-	uint64_t max_image;     /* KCPROF_MAX_IMAGE_MB, bytes */
-	uint64_t flush_ns;      /* KCPROF_FLUSH_MS */
+	char out_dir[PATH_MAX];	   /* absolute */
+	int full_launches;	   /* KCPROF_LAUNCHES=full */
+	int cupti;		   /* KCPROF_CUPTI (default 1) */
+	int store_images;	   /* KCPROF_IMAGES (default 1) */
+	uint64_t max_image;	   /* KCPROF_MAX_IMAGE_MB, bytes */
+	uint64_t flush_ns;	   /* KCPROF_FLUSH_MS */
 	char cupti_path[PATH_MAX]; /* KCPROF_CUPTI_LIB */
-	int gpu_time;           /* KCPROF_GPU_TIME (default 0): kernel times from CUPTI activity */
+	int gpu_time; /* KCPROF_GPU_TIME (default 0): kernel times from CUPTI activity */
 };
 extern struct kcp_config kcp_cfg;
 
@@ -152,7 +160,10 @@ static inline int kcp_enter(void)
 	kcp_tls.guard = 1;
 	return 1;
 }
-static inline void kcp_leave(void) { kcp_tls.guard = 0; }
+static inline void kcp_leave(void)
+{
+	kcp_tls.guard = 0;
+}
 
 /* The process uses CUDA: start what waits for that (CUPTI). Idempotent, cheap after once. */
 void kcp_cuda_touched(void);
@@ -171,7 +182,7 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 void kcp_rec_set_feature(uint64_t feat);
 /* This process's argv from /proc, as a list in rb. */
 struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb);
-void kcp_rec_end(void);              /* END record and close (exit) */
+void kcp_rec_end(void); /* END record and close (exit) */
 void kcp_rec_atfork_prepare(void);
 void kcp_rec_atfork_parent(void);
 void kcp_rec_atfork_child(void);
@@ -188,10 +199,10 @@ struct kcp_pending_load {
 };
 
 struct kcp_load_args {
-	unsigned api;       /* KC_API_* */
+	unsigned api; /* KC_API_* */
 	uint16_t path;
-	const void *image;  /* image in memory, or NULL */
-	const char *file;   /* file to read, or NULL */
+	const void *image; /* image in memory, or NULL */
+	const char *file;  /* file to read, or NULL */
 	unsigned nopts;
 	const CUjit_option *opts;
 	void *const *optvals;
@@ -248,8 +259,8 @@ void kcp_module_atfork_child(void);
 
 /* ---- compiler children and exec (child.c, hooks_exec.c) ----------------------------------- */
 
-int kcp_child_start(void);   /* 1 if this process is a compiler child */
-int kcp_child_pending(void); /* a compiler child whose record is still to be written */
+int kcp_child_start(void);     /* 1 if this process is a compiler child */
+int kcp_child_pending(void);   /* a compiler child whose record is still to be written */
 unsigned kcp_child_role(void); /* KC_ROLE_COMPILER or KC_ROLE_CUDA */
 void kcp_exec_capture_env(void);
 
@@ -266,9 +277,9 @@ void kcp_cupti_launch_policy(uint64_t now, uint64_t hooked_launches);
 /* ---- GPU time (gpu_time.c): kernel durations and gaps from CUPTI's activity records ------- */
 
 void kcp_gpu_time_start(void *cupti_handle); /* with libcupti loaded; under KCPROF_GPU_TIME */
-void kcp_gpu_time_collect(void);              /* completed buffers in: from the flusher thread */
-void kcp_gpu_time_write(void);                /* GPU_TIME records for what moved: at flush */
-void kcp_gpu_time_atexit(void);               /* every buffer in, before the last flush */
+void kcp_gpu_time_collect(void);	     /* completed buffers in: from the flusher thread */
+void kcp_gpu_time_write(void);		     /* GPU_TIME records for what moved: at flush */
+void kcp_gpu_time_atexit(void);		     /* every buffer in, before the last flush */
 void kcp_gpu_time_atfork_child(void);
 
 #endif

@@ -94,9 +94,10 @@ static void *cuda_handle(int may_load)
 static void *lib_handle_by_soname(enum kcp_lib lib)
 {
 	static const char *const sonames[KCP_LIB_COUNT][4] = {
-		[KCP_LIB_NVRTC] = {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so", NULL},
-		[KCP_LIB_NVJITLINK] = {"libnvJitLink.so.13", "libnvJitLink.so.12", "libnvJitLink.so", NULL},
-		[KCP_LIB_CUPTI] = {"libcupti.so.13", "libcupti.so.12", "libcupti.so", NULL},
+	    [KCP_LIB_NVRTC] = {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so", NULL},
+	    [KCP_LIB_NVJITLINK] = {"libnvJitLink.so.13", "libnvJitLink.so.12", "libnvJitLink.so",
+				   NULL},
+	    [KCP_LIB_CUPTI] = {"libcupti.so.13", "libcupti.so.12", "libcupti.so", NULL},
 	};
 	for (int i = 0; sonames[lib][i]; i++) {
 		void *h = kcp_real_dlopen(sonames[lib][i], RTLD_LAZY | RTLD_NOLOAD);
@@ -153,7 +154,11 @@ int kcp_hook_find(const char *name)
 {
 	/* All hooked names start with c, n, _, e or p: most lookups stop here. */
 	switch (name[0]) {
-	case 'c': case 'n': case '_': case 'e': case 'p':
+	case 'c':
+	case 'n':
+	case '_':
+	case 'e':
+	case 'p':
 		break;
 	default:
 		return -1;
@@ -181,7 +186,8 @@ void *kcp_substitute(int id, void *p, int path)
 	if (atomic_load(slot) != p) {
 		/* A second, different implementation of one name (two library copies, or a
 		 * version-specific entry point): hand it out unhooked rather than mix them. */
-		kc_log(KC_LOG_DEBUG, DOMAIN, "%s: second implementation %p left unhooked", hk->name, p);
+		kc_log(KC_LOG_DEBUG, DOMAIN, "%s: second implementation %p left unhooked", hk->name,
+		       p);
 		return p;
 	}
 	return wrapper;
@@ -241,21 +247,23 @@ CUresult kcp_get_proc_address(struct kcp_call call, const char *symbol, void **p
 	if (!real)
 		return CUDA_ERROR_NOT_INITIALIZED;
 	CUresult r = real(symbol, pfn, cudaVersion, flags, symbolStatus);
-	if (r == CUDA_SUCCESS && atomic_load_explicit(&kcp_state, memory_order_relaxed) == KCP_READY) {
+	if (r == CUDA_SUCCESS &&
+	    atomic_load_explicit(&kcp_state, memory_order_relaxed) == KCP_READY) {
 		kcp_cuda_touched();
 		procaddr_substitute(symbol, pfn, flags);
 	}
 	return r;
 }
 
-CUresult kcp_get_proc_address_v1(struct kcp_call call, const char *symbol, void **pfn, int cudaVersion,
-				 cuuint64_t flags)
+CUresult kcp_get_proc_address_v1(struct kcp_call call, const char *symbol, void **pfn,
+				 int cudaVersion, cuuint64_t flags)
 {
 	__typeof__(&cuGetProcAddress) real = KCP_REAL(call, cuGetProcAddress);
 	if (!real)
 		return CUDA_ERROR_NOT_INITIALIZED;
 	CUresult r = real(symbol, pfn, cudaVersion, flags);
-	if (r == CUDA_SUCCESS && atomic_load_explicit(&kcp_state, memory_order_relaxed) == KCP_READY) {
+	if (r == CUDA_SUCCESS &&
+	    atomic_load_explicit(&kcp_state, memory_order_relaxed) == KCP_READY) {
 		kcp_cuda_touched();
 		procaddr_substitute(symbol, pfn, flags);
 	}

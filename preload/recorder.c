@@ -32,7 +32,7 @@ static struct stored *stored_set;
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int rec_fd = -1;
-static pid_t rec_pid;        /* the process rec_fd belongs to */
+static pid_t rec_pid;	     /* the process rec_fd belongs to */
 static pid_t rec_failed_pid; /* opening failed for this process: do not retry */
 static uint64_t rec_feat;
 static uint64_t lost_records, lost_bytes, lost_reported;
@@ -112,8 +112,9 @@ static pid_t parent_of(pid_t pid)
 /* Environment variables that shape what gets compiled, kept in the PROCESS record. */
 static int env_of_interest(const char *kv)
 {
-	static const char *const prefixes[] = {"KCPROF_", "TRITON_", "TORCHINDUCTOR_", "TORCH_COMPILE",
-					       "CUDA_", "NVRTC_", "PTXAS_", "HOME=", "LD_PRELOAD=", NULL};
+	static const char *const prefixes[] = {
+	    "KCPROF_", "TRITON_", "TORCHINDUCTOR_", "TORCH_COMPILE", "CUDA_",
+	    "NVRTC_",  "PTXAS_",  "HOME=",	    "LD_PRELOAD=",   NULL};
 	for (int i = 0; prefixes[i]; i++)
 		if (strncmp(kv, prefixes[i], strlen(prefixes[i])) == 0)
 			return 1;
@@ -186,11 +187,11 @@ static int open_locked(void)
 				*c = '_';
 		for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
 			if (attempt == 0)
-				snprintf(path, sizeof(path), "%s/%d-%s%s", kcp_cfg.out_dir, (int)pid, comm,
-					 KC_TRACE_SUFFIX);
+				snprintf(path, sizeof(path), "%s/%d-%s%s", kcp_cfg.out_dir,
+					 (int)pid, comm, KC_TRACE_SUFFIX);
 			else
-				snprintf(path, sizeof(path), "%s/%d-%s.%d%s", kcp_cfg.out_dir, (int)pid,
-					 comm, attempt, KC_TRACE_SUFFIX);
+				snprintf(path, sizeof(path), "%s/%d-%s.%d%s", kcp_cfg.out_dir,
+					 (int)pid, comm, attempt, KC_TRACE_SUFFIX);
 			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
 			if (fd < 0 && errno != EEXIST)
 				break;
@@ -200,7 +201,8 @@ static int open_locked(void)
 	}
 	if (fd < 0) {
 		rec_failed_pid = pid;
-		kc_log(KC_LOG_WARN, DOMAIN, "cannot write traces to %s: %s; the program runs on unrecorded",
+		kc_log(KC_LOG_WARN, DOMAIN,
+		       "cannot write traces to %s: %s; the program runs on unrecorded",
 		       kcp_cfg.out_dir, strerror(-rc));
 		return rc;
 	}
@@ -221,8 +223,8 @@ static int open_locked(void)
 	if ((rc = write_all(fd, &h, sizeof(h))) < 0) {
 		close(fd);
 		rec_failed_pid = pid;
-		kc_log(KC_LOG_WARN, DOMAIN, "cannot write %s: %s; the program runs on unrecorded", path,
-		       strerror(-rc));
+		kc_log(KC_LOG_WARN, DOMAIN, "cannot write %s: %s; the program runs on unrecorded",
+		       path, strerror(-rc));
 		return rc;
 	}
 	rec_fd = fd;
@@ -244,8 +246,10 @@ static int write_locked(const void *rec, size_t size)
 	if (rc < 0)
 		goto lost;
 	if (lost_records > lost_reported) {
-		struct kc_rec_lost l = {.h = {.type = KC_REC_LOST, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
-					.records = lost_records, .bytes = lost_bytes};
+		struct kc_rec_lost l = {
+		    .h = {.type = KC_REC_LOST, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
+		    .records = lost_records,
+		    .bytes = lost_bytes};
 		kc_rec_seal(&l.h, sizeof(l));
 		if (write_all(rec_fd, &l, sizeof(l)) == 0)
 			lost_reported = lost_records;
@@ -291,11 +295,12 @@ void kcp_rec_end(void)
 {
 	pthread_mutex_lock(&rec_lock);
 	if (rec_fd >= 0 && rec_pid == getpid()) {
-		struct kc_rec_end e = {.h = {.type = KC_REC_END, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
-				       .launches = kcp_launch_total(),
-				       .loads = atomic_load(&kcp_count_loads),
-				       .compiles = atomic_load(&kcp_count_compiles),
-				       .lost = lost_records};
+		struct kc_rec_end e = {
+		    .h = {.type = KC_REC_END, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
+		    .launches = kcp_launch_total(),
+		    .loads = atomic_load(&kcp_count_loads),
+		    .compiles = atomic_load(&kcp_count_compiles),
+		    .lost = lost_records};
 		kc_rec_seal(&e.h, sizeof(e));
 		write_all(rec_fd, &e, sizeof(e));
 		close(rec_fd);
@@ -333,7 +338,6 @@ void kcp_rec_atfork_child(void)
 
 /* ---- image store -------------------------------------------------------------------------- */
 
-
 unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned kind)
 {
 	if (!kcp_cfg.store_images || !data || size == 0 || size > kcp_cfg.max_image)
@@ -349,7 +353,8 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 	}
 	char dir[PATH_MAX + 16], path[PATH_MAX + 64], tmp[PATH_MAX + 96], hex[17];
 	snprintf(dir, sizeof(dir), "%s/%s", kcp_cfg.out_dir, KC_IMAGE_DIR);
-	snprintf(path, sizeof(path), "%s/%s.%s", dir, kc_hash_hex(hash, hex), kc_image_kind_ext(kind));
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, kc_hash_hex(hash, hex),
+		 kc_image_kind_ext(kind));
 	if (access(path, F_OK) != 0) {
 		if (mkdir_p(dir) < 0)
 			goto out;

@@ -51,17 +51,20 @@ static pid_t spawn(const char *dir, const char *const *env, const char *const *a
 		char buf[8192];
 		if (preload) {
 			const char *san = getenv("KCT_SAN_PRELOAD");
-			snprintf(buf, sizeof(buf), "%s%s%s/libkcprof.so", san ? san : "", san ? ":" : "", kct_build());
+			snprintf(buf, sizeof(buf), "%s%s%s/libkcprof.so", san ? san : "",
+				 san ? ":" : "", kct_build());
 			char *abs = realpath(kct_build(), NULL);
 			if (abs) {
-				snprintf(buf, sizeof(buf), "%s%s%s/libkcprof.so", san ? san : "", san ? ":" : "", abs);
+				snprintf(buf, sizeof(buf), "%s%s%s/libkcprof.so", san ? san : "",
+					 san ? ":" : "", abs);
 				free(abs);
 			}
 			setenv("LD_PRELOAD", buf, 1);
 			setenv("KCPROF_OUT", dir, 1);
 			if (san) {
-				/* The sanitizer's own dlopen interceptor calls dlopen from its library, so
-				 * the program's RUNPATH no longer applies: give the stand-ins' directory. */
+				/* The sanitizer's own dlopen interceptor calls dlopen from its
+				 * library, so the program's RUNPATH no longer applies: give the
+				 * stand-ins' directory. */
 				snprintf(buf, sizeof(buf), "%s/tests/lib", kct_build());
 				setenv("LD_LIBRARY_PATH", buf, 1);
 			}
@@ -84,12 +87,22 @@ static int run(const char *dir, const char *const *env, const char *const *argv,
 	return status;
 }
 
-pid_t kct_spawn(const char *dir, const char *const *env, const char *const *argv) { return spawn(dir, env, argv, 1); }
+pid_t kct_spawn(const char *dir, const char *const *env, const char *const *argv)
+{
+	return spawn(dir, env, argv, 1);
+}
 
-int kct_run(const char *dir, const char *const *env, const char *const *argv) { return run(dir, env, argv, 1); }
-int kct_run_plain(const char *const *env, const char *const *argv) { return run(NULL, env, argv, 0); }
+int kct_run(const char *dir, const char *const *env, const char *const *argv)
+{
+	return run(dir, env, argv, 1);
+}
+int kct_run_plain(const char *const *env, const char *const *argv)
+{
+	return run(NULL, env, argv, 0);
+}
 
-static void join_list(char *out, size_t cap, const struct kc_rec_hdr *r, struct kc_strlist l, char sep)
+static void join_list(char *out, size_t cap, const struct kc_rec_hdr *r, struct kc_strlist l,
+		      char sep)
 {
 	size_t n = 0;
 	out[0] = '\0';
@@ -266,7 +279,8 @@ struct kct_result *kct_read(const char *dir)
 	return res;
 }
 
-uint64_t kct_launches(const struct kct_result *r, const char *name, uint16_t *paths, uint64_t *attrs)
+uint64_t kct_launches(const struct kct_result *r, const char *name, uint16_t *paths,
+		      uint64_t *attrs)
 {
 	uint64_t total = 0;
 	if (paths)

@@ -36,7 +36,8 @@ Test(image, cubin_kernels_only)
 	cr_assert_eq(kc_cubin_sm(p, n), 90);
 	struct names got = {""};
 	cr_assert_eq(kc_image_kernels(p, n, KC_IMAGE_CUBIN, collect, &got), 2);
-	cr_assert_str_eq(got.all, "_Z10kern_scalePffi,kern_add", "the __device__ helper is no kernel");
+	cr_assert_str_eq(got.all, "_Z10kern_scalePffi,kern_add",
+			 "the __device__ helper is no kernel");
 	free(p);
 }
 
@@ -71,7 +72,8 @@ Test(image, fatbin_entries_and_names)
 	cr_assert_eq(kinds[KC_IMAGE_CUBIN], 1);
 	cr_assert_eq(kinds[KC_IMAGE_PTX], 1);
 	struct names got = {""};
-	cr_assert_eq(kc_image_kernels(p, n, KC_IMAGE_FATBIN, collect, &got), 2, "names once, from cubin and PTX");
+	cr_assert_eq(kc_image_kernels(p, n, KC_IMAGE_FATBIN, collect, &got), 2,
+		     "names once, from cubin and PTX");
 	free(p);
 }
 
@@ -95,8 +97,10 @@ Test(image, garbage_is_not_an_image)
 		junk[i] = (char)(i * 131 + 7);
 	cr_assert_eq(kc_image_detect(junk, sizeof(junk)), KC_IMAGE_UNKNOWN);
 	memcpy(junk, "\177ELF", 4);
-	cr_assert_lt(kc_image_kernels(junk, sizeof(junk), KC_IMAGE_CUBIN, collect, &(struct names){""}), 0);
+	cr_assert_lt(
+	    kc_image_kernels(junk, sizeof(junk), KC_IMAGE_CUBIN, collect, &(struct names){""}), 0);
 	uint32_t magic = KC_FATBIN_MAGIC;
 	memcpy(junk, &magic, 4);
-	cr_assert_lt(kc_fatbin_walk(junk, sizeof(junk), NULL, NULL), 0, "a fatbin claiming more than it holds");
+	cr_assert_lt(kc_fatbin_walk(junk, sizeof(junk), NULL, NULL), 0,
+		     "a fatbin claiming more than it holds");
 }

@@ -35,8 +35,8 @@ static struct kct_result *run_paths(const char *mode)
 	char *dir = kct_tmpdir();
 	const char *argv[] = {prog("drv_client"), "paths", mode, NULL};
 	int st = kct_run(dir, base_env(), argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "drv_client paths %s exited %d (see %s.log)", mode,
-		  WEXITSTATUS(st), dir);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "drv_client paths %s exited %d (see %s.log)", mode, WEXITSTATUS(st), dir);
 	return kct_read(dir);
 }
 
@@ -73,7 +73,8 @@ static void check_scenario(const struct kct_result *r, uint16_t path)
 	for (int i = 0; i < r->nloads; i++)
 		if (strstr(r->loads[i].names, "fill_mask")) {
 			cr_assert_eq(r->loads[i].kind, KC_IMAGE_PTX);
-			cr_assert_geq(r->loads[i].duration, 1000000, "the PTX JIT (2 ms in the stand-in) is timed");
+			cr_assert_geq(r->loads[i].duration, 1000000,
+				      "the PTX JIT (2 ms in the stand-in) is timed");
 		}
 	int bad = 0;
 	for (int i = 0; i < r->nloads; i++)
@@ -88,7 +89,8 @@ static void check_scenario(const struct kct_result *r, uint16_t path)
 	cr_assert_eq(attrs, 1ull << 6, "PDL seen on fill_mask launches");
 	for (int i = 0; i < r->nstats; i++)
 		for (int j = 0; j < r->nfuncs; j++)
-			if (r->funcs[j].id == r->stats[i].func_id && !strcmp(r->funcs[j].name, "_Z10kern_scalePffi")) {
+			if (r->funcs[j].id == r->stats[i].func_id &&
+			    !strcmp(r->funcs[j].name, "_Z10kern_scalePffi")) {
 				cr_assert_eq(r->stats[i].nshapes, 2);
 				cr_assert_eq(r->stats[i].shapes[0].grid[0], 8);
 				cr_assert_eq(r->stats[i].shapes[0].count, 3);
@@ -99,10 +101,22 @@ static void check_scenario(const struct kct_result *r, uint16_t path)
 	cr_assert_eq(r->nunloads, 3);
 }
 
-Test(preload, exported_symbols) { check_scenario(run_paths("symbol"), KC_PATH_SYMBOL); }
-Test(preload, dlsym_handle) { check_scenario(run_paths("dlsym"), KC_PATH_DLSYM); }
-Test(preload, get_proc_address) { check_scenario(run_paths("procaddr"), KC_PATH_PROCADDR); }
-Test(preload, get_proc_address_v1) { check_scenario(run_paths("v1"), KC_PATH_PROCADDR); }
+Test(preload, exported_symbols)
+{
+	check_scenario(run_paths("symbol"), KC_PATH_SYMBOL);
+}
+Test(preload, dlsym_handle)
+{
+	check_scenario(run_paths("dlsym"), KC_PATH_DLSYM);
+}
+Test(preload, get_proc_address)
+{
+	check_scenario(run_paths("procaddr"), KC_PATH_PROCADDR);
+}
+Test(preload, get_proc_address_v1)
+{
+	check_scenario(run_paths("v1"), KC_PATH_PROCADDR);
+}
 
 Test(preload, get_proc_address_ptsz_kept_apart)
 {
@@ -124,8 +138,10 @@ Test(preload, threads_count_exactly)
 	cr_assert_eq(r->lost, 0);
 	for (int i = 0; i < r->nstats; i++) {
 		cr_assert_gt(r->stats[i].first_ns, 0);
-		cr_assert_geq(r->stats[i].last_ns, r->stats[i].first_ns, "last seen after first seen");
-		cr_assert_gt(r->stats[i].last_ns, r->stats[i].first_ns, "many launches: last seen later");
+		cr_assert_geq(r->stats[i].last_ns, r->stats[i].first_ns,
+			      "last seen after first seen");
+		cr_assert_gt(r->stats[i].last_ns, r->stats[i].first_ns,
+			     "many launches: last seen later");
 	}
 }
 
@@ -145,8 +161,8 @@ Test(preload, counts_exact_through_thread_churn_and_flushes)
 	cr_assert_eq(r->nends, 1);
 	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 3 * 6 * 24000);
 	for (int i = 0; i < r->nstats; i++)
-		cr_assert_eq(r->stats[i].count, 3 * 6 * 24000 / 24, "function %u: %lu launches", r->stats[i].func_id,
-			     (unsigned long)r->stats[i].count);
+		cr_assert_eq(r->stats[i].count, 3 * 6 * 24000 / 24, "function %u: %lu launches",
+			     r->stats[i].func_id, (unsigned long)r->stats[i].count);
 	cr_assert_eq(r->count_decreases, 0, "counts are cumulative");
 }
 
@@ -163,8 +179,8 @@ Test(preload, shapes_counted_per_shape_and_beyond_the_table)
 	cr_assert_eq(s->nshapes, KC_MAX_SHAPES);
 	unsigned seen = 0;
 	for (unsigned i = 0; i < s->nshapes; i++) {
-		cr_assert_eq(s->shapes[i].count, 10, "shape %u (grid %u): %lu", i, s->shapes[i].grid[0],
-			     (unsigned long)s->shapes[i].count);
+		cr_assert_eq(s->shapes[i].count, 10, "shape %u (grid %u): %lu", i,
+			     s->shapes[i].grid[0], (unsigned long)s->shapes[i].count);
 		seen |= 1u << s->shapes[i].grid[0];
 	}
 	cr_assert_eq(s->other_shapes, 20, "grids 9 and 10: 2 threads x 5 rounds each");
@@ -283,7 +299,8 @@ Test(preload, compiler_child_recorded_with_its_parent)
 	int st = kct_run(dir, base_env(), argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 3, "the child's exit status passes through");
 	struct kct_result *r = kct_read(dir);
-	cr_assert_eq(r->ncompiles, 1, "the child inherits the recorder through a fresh environment");
+	cr_assert_eq(r->ncompiles, 1,
+		     "the child inherits the recorder through a fresh environment");
 	cr_assert_eq(r->compiles[0].tool, KC_TOOL_EXEC);
 	cr_assert_eq(r->compiles[0].result, 3, "exit status as on_exit saw it");
 	cr_assert(strstr(r->compiles[0].options, "-arch=sm_90") != NULL);
@@ -347,7 +364,8 @@ Test(preload, cupti_sees_what_passes_no_hook)
 	cr_assert_str_eq(r->loads[0].names, "_Z10kern_scalePffi,kern_add");
 	cr_assert_neq(r->loads[0].loaded_hash, 0, "MODULE_LOADED gave the loaded image");
 	uint16_t paths;
-	cr_assert_eq(kct_launches(r, "kern_add", &paths, NULL), 10, "6 internal + 4 by symbol, none twice");
+	cr_assert_eq(kct_launches(r, "kern_add", &paths, NULL), 10,
+		     "6 internal + 4 by symbol, none twice");
 	cr_assert_eq(paths, KC_PATH_CUPTI | KC_PATH_SYMBOL);
 }
 
@@ -370,14 +388,15 @@ Test(preload, cupti_yields_to_the_programs_profiler)
 	char *dir = kct_tmpdir();
 	const char *argv[] = {prog("cupti_client"), NULL};
 	int st = kct_run(dir, NULL, argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program's profiler got its events (exit %d)",
-		  WEXITSTATUS(st));
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "the program's profiler got its events (exit %d)", WEXITSTATUS(st));
 	struct kct_result *r = kct_read(dir);
 	cr_assert_eq(r->ncupti, 3);
 	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED);
 	cr_assert_eq(r->cupti[1], KC_CUPTI_YIELDED);
 	cr_assert_eq(r->cupti[2], KC_CUPTI_RESUMED);
-	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 8, "3 before and 5 after the profiler");
+	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 8,
+		     "3 before and 5 after the profiler");
 }
 
 Test(preload, cupti_yields_to_a_profiler_opened_locally)
@@ -415,13 +434,15 @@ Test(preload, cupti_launch_callbacks_off_when_hooks_see_all)
 	cr_assert_eq(r->ncupti, 2);
 	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED);
 	cr_assert_eq(r->cupti[1], KC_CUPTI_LAUNCHES_OFF);
-	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 3000000, "still every launch counted");
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 3000000,
+		     "still every launch counted");
 }
 
 Test(preload, cupti_launch_callbacks_stay_for_unhooked_launches)
 {
 	struct kct_result *r = run_cupti_mode("mixed", "1000000");
-	cr_assert_eq(r->ncupti, 1, "subscribed only: no switch-off while CUPTI sees launches alone");
+	cr_assert_eq(r->ncupti, 1,
+		     "subscribed only: no switch-off while CUPTI sees launches alone");
 	uint16_t paths;
 	cr_assert_eq(kct_launches(r, "kern_add", &paths, NULL), 2000000);
 	cr_assert_eq(paths, KC_PATH_SYMBOL | KC_PATH_CUPTI);
@@ -444,7 +465,8 @@ Test(preload, nvjitlink_links_recorded)
 	char *dir = kct_tmpdir();
 	const char *argv[] = {prog("nvrtc_client"), "link", "2", NULL};
 	int st = kct_run(dir, base_env(), argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nvrtc_client link failed, see %s.log", dir);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nvrtc_client link failed, see %s.log",
+		  dir);
 	struct kct_result *r = kct_read(dir);
 	cr_assert_eq(r->ncompiles, 6, "3 NVRTC compiles and 3 links: %d", r->ncompiles);
 	int links = 0;
@@ -455,10 +477,13 @@ Test(preload, nvjitlink_links_recorded)
 		cr_assert_eq(c->result, 0);
 		cr_assert_str_eq(c->options, "-arch=sm_90");
 		char want[40], hex[17];
-		snprintf(want, sizeof(want), "%s.ptx", kc_hash_hex(r->compiles[i - 1].output_hash, hex));
-		cr_assert_str_eq(c->inputs, want, "the link's input is NVRTC's PTX: %s, want %s", c->inputs, want);
+		snprintf(want, sizeof(want), "%s.ptx",
+			 kc_hash_hex(r->compiles[i - 1].output_hash, hex));
+		cr_assert_str_eq(c->inputs, want, "the link's input is NVRTC's PTX: %s, want %s",
+				 c->inputs, want);
 		cr_assert_neq(c->output_hash, 0);
-		cr_assert_eq(r->loads[links].hash, c->output_hash, "the driver loaded the linked cubin");
+		cr_assert_eq(r->loads[links].hash, c->output_hash,
+			     "the driver loaded the linked cubin");
 		cr_assert_eq(r->loads[links].kind, KC_IMAGE_CUBIN);
 		links++;
 	}
@@ -531,8 +556,8 @@ Test(preload, cupti_13_2_keeps_both_subscribers)
 	const char *env[] = {"FAKE_CUPTI_VERSION=130200", NULL};
 	const char *argv[] = {prog("cupti_client"), "multi", NULL};
 	int st = kct_run(dir, env, argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the profiler got its 4 launches (exit %d)",
-		  WEXITSTATUS(st));
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "the profiler got its 4 launches (exit %d)", WEXITSTATUS(st));
 	struct kct_result *r = kct_read(dir);
 	cr_assert_eq(r->ncupti, 1, "subscribed, never yielded: %d events", r->ncupti);
 	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED);
@@ -573,7 +598,8 @@ Test(preload, gpu_time_per_kernel_with_gaps_and_pdl_overlaps)
 	for (int i = 0; i < r->ncupti; i++)
 		on |= r->cupti[i] == KC_CUPTI_GPU_TIME_ON;
 	cr_assert(on, "the trace says kernel timing started");
-	const struct kct_gpu_time *add = kct_gpu(r, "kern_add"), *scale = kct_gpu(r, "_Z10kern_scalePffi");
+	const struct kct_gpu_time *add = kct_gpu(r, "kern_add"),
+				  *scale = kct_gpu(r, "_Z10kern_scalePffi");
 	cr_assert_not_null(add);
 	cr_assert_not_null(scale);
 	cr_assert_eq(add->count, 50);
@@ -586,7 +612,8 @@ Test(preload, gpu_time_per_kernel_with_gaps_and_pdl_overlaps)
 	cr_assert_eq(scale->count, 50);
 	cr_assert_eq(scale->total_ns, 50 * 2000);
 	cr_assert_eq(scale->gap_count, 50);
-	cr_assert_eq(scale->overlapped, 50, "every PDL launch started before its predecessor ended");
+	cr_assert_eq(scale->overlapped, 50,
+		     "every PDL launch started before its predecessor ended");
 	cr_assert_eq(scale->gap_ns, 0);
 }
 
@@ -613,7 +640,8 @@ Test(preload, gpu_time_yields_to_the_programs_activity_buffers)
 	const char *env[] = {"KCPROF_GPU_TIME=1", NULL};
 	const char *argv[] = {prog("cupti_client"), "activity", NULL};
 	int st = kct_run(dir, env, argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program got its 4 records (exit %d)", WEXITSTATUS(st));
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program got its 4 records (exit %d)",
+		  WEXITSTATUS(st));
 	struct kct_result *r = kct_read(dir);
 	int on = -1, yielded = -1;
 	for (int i = 0; i < r->ncupti; i++) {
@@ -635,7 +663,8 @@ Test(preload, gpu_time_never_replaces_the_programs_activity_buffers)
 	const char *env[] = {"KCPROF_GPU_TIME=1", NULL};
 	const char *argv[] = {prog("cupti_client"), "activity_first", NULL};
 	int st = kct_run(dir, env, argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program got all 7 records (exit %d)", WEXITSTATUS(st));
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program got all 7 records (exit %d)",
+		  WEXITSTATUS(st));
 	struct kct_result *r = kct_read(dir);
 	int on = 0, yielded = 0;
 	for (int i = 0; i < r->ncupti; i++) {

@@ -155,7 +155,8 @@ Test(report, triton_autotune_sweep_recorded_on_the_gpu)
 	cr_assert_gt(f->launches, 50, "the script's 50 and the autotuner's benchmark launches");
 	struct kca_changes ch;
 	kca_changes_compute(&m, f, &ch);
-	cr_assert(strstr(ch.autotune_where, "triton_autotune.py:22"), "the decorator: %s", ch.autotune_where);
+	cr_assert(strstr(ch.autotune_where, "triton_autotune.py:22"), "the decorator: %s",
+		  ch.autotune_where);
 	int block = 0, warps = 0;
 	for (unsigned i = 0; i < ch.nchanges; i++) {
 		char summary[256];
@@ -163,13 +164,15 @@ Test(report, triton_autotune_sweep_recorded_on_the_gpu)
 		if (strcmp(ch.changes[i].name, "BLOCK") == 0) {
 			block = 1;
 			cr_assert(ch.changes[i].is_param);
-			cr_assert_str_eq(summary, "256, 512, 1024", "range(0, n, BLOCK) and tl.arange agree: %s", summary);
+			cr_assert_str_eq(summary, "256, 512, 1024",
+					 "range(0, n, BLOCK) and tl.arange agree: %s", summary);
 		} else if (strcmp(ch.changes[i].name, "num_warps") == 0) {
 			warps = 1;
 			cr_assert_str_eq(summary, "2, 4, 8");
 		}
 	}
-	cr_assert(block && warps, "both the constexpr and the config named (%u changes)", ch.nchanges);
+	cr_assert(block && warps, "both the constexpr and the config named (%u changes)",
+		  ch.nchanges);
 	char fix[1024];
 	kca_fix_text(f, &ch, fix, sizeof(fix));
 	cr_assert(strstr(fix, "autotune") && strstr(fix, "4 configs"), "%s", fix);
@@ -241,8 +244,8 @@ static const char *cli(void)
 	static char buf[4400];
 	snprintf(buf, sizeof(buf), "%s%s/kcprof",
 		 getenv("KCT_SAN_PRELOAD") && *getenv("KCT_SAN_PRELOAD")
-			 ? "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 "
-			 : "",
+		     ? "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 "
+		     : "",
 		 kct_build());
 	return buf;
 }
@@ -267,7 +270,10 @@ Test(cli, report_text_of_the_demo)
 {
 	cr_assert_eq(run_cli((const char *[]){"report", DEMO, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, " 1. fill_mask  [Triton]  specialization churn"), "%s", out);
-	cr_assert(strstr(out, "changed: MAX_LEN (tl.constexpr): 20 values, 500..519, a new one every call"), "%s", out);
+	cr_assert(
+	    strstr(out,
+		   "changed: MAX_LEN (tl.constexpr): 20 values, 500..519, a new one every call"),
+	    "%s", out);
 	cr_assert(strstr(out, "do_not_specialize=[\"max_len\"]"), "%s", out);
 }
 
@@ -277,19 +283,29 @@ Test(cli, report_compares_runs)
 	char *clean = record("drv_client", (const char *[]){"threads", "1", "10", NULL});
 	cr_assert_eq(run_cli((const char *[]){"report", DEMO, clean, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "comparing 2 runs"), "%s", out);
-	cr_assert(strstr(out, "fill_mask ") && strstr(out, "specialization churn") && strstr(out, "(absent)"), "%s", out);
+	cr_assert(strstr(out, "fill_mask ") && strstr(out, "specialization churn") &&
+		      strstr(out, "(absent)"),
+		  "%s", out);
 }
 
 Test(cli, check_fails_on_churn_and_passes_clean)
 {
 	cr_assert_eq(run_cli((const char *[]){"check", DEMO, NULL}, out, sizeof(out)), 1);
-	cr_assert(strstr(out, "kcprof check: fill_mask: specialization churn (20 variants"), "%s", out);
-	cr_assert_eq(run_cli((const char *[]){"check", "--max-variants", "20", DEMO, NULL}, out, sizeof(out)), 0);
-	cr_assert_eq(run_cli((const char *[]){"check", "--max-variants", "2", DEMO, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "kcprof check: fill_mask: specialization churn (20 variants"), "%s",
+		  out);
+	cr_assert_eq(run_cli((const char *[]){"check", "--max-variants", "20", DEMO, NULL}, out,
+			     sizeof(out)),
+		     0);
+	cr_assert_eq(
+	    run_cli((const char *[]){"check", "--max-variants", "2", DEMO, NULL}, out, sizeof(out)),
+	    1);
 	cr_assert(strstr(out, "fill_mask: 20 variants (limit 2)"), "%s", out);
 	char *clean = record("drv_client", (const char *[]){"threads", "2", "100", NULL});
-	cr_assert_eq(run_cli((const char *[]){"check", clean, NULL}, out, sizeof(out)), 0, "%s", out);
-	cr_assert_eq(run_cli((const char *[]){"check", "--max-build-share", "2", clean, NULL}, out, sizeof(out)), 2);
+	cr_assert_eq(run_cli((const char *[]){"check", clean, NULL}, out, sizeof(out)), 0, "%s",
+		     out);
+	cr_assert_eq(run_cli((const char *[]){"check", "--max-build-share", "2", clean, NULL}, out,
+			     sizeof(out)),
+		     2);
 }
 
 Test(cli, report_and_export_json_parse)
@@ -304,26 +320,32 @@ Test(cli, report_and_export_json_parse)
 		 "python3 -c \"import json,sys; r=json.load(open('%s')); k=r['kernels'][0];"
 		 " assert r['schema']=='kcprof-report/1';"
 		 " assert (k['name'],k['variants'],k['churn'])==('fill_mask',20,True), k;"
-		 " assert k['changed'][0]['name']=='MAX_LEN' and k['changed'][0]['values'][0]=='500', k['changed'];"
+		 " assert k['changed'][0]['name']=='MAX_LEN' and "
+		 "k['changed'][0]['values'][0]=='500', k['changed'];"
 		 " assert k['fix']\"",
 		 json);
 	cr_assert_eq(system(cmd), 0, "report --json: %s", cmd);
 	snprintf(cmd, sizeof(cmd), "%s export %s --chrome %s", cli(), DEMO, chrome);
 	cr_assert_eq(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd),
-		 "python3 -c \"import json; e=json.load(open('%s'))['traceEvents'];"
-		 " assert sum(1 for x in e if x.get('cat')=='load' and x['name']=='load fill_mask')==20;"
-		 " assert sum(1 for x in e if x.get('cat')=='compile' and 'ptxas' in x['name'])>=20\"",
-		 chrome);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "python3 -c \"import json; e=json.load(open('%s'))['traceEvents'];"
+	    " assert sum(1 for x in e if x.get('cat')=='load' and x['name']=='load fill_mask')==20;"
+	    " assert sum(1 for x in e if x.get('cat')=='compile' and 'ptxas' in x['name'])>=20\"",
+	    chrome);
 	cr_assert_eq(system(cmd), 0, "export: %s", cmd);
 }
 
 Test(cli, diff_shows_the_changed_constant)
 {
-	cr_assert_eq(run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "2", NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(
+	    run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "2", NULL}, out, sizeof(out)),
+	    0);
 	cr_assert(strstr(out, "-    %c500_i32 = arith.constant 500 : i32"), "%s", out);
 	cr_assert(strstr(out, "+    %c501_i32 = arith.constant 501 : i32"), "%s", out);
-	cr_assert_eq(run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out, sizeof(out)), 1);
+	cr_assert_eq(
+	    run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out, sizeof(out)),
+	    1);
 	cr_assert(strstr(out, "has 20 variants"), "%s", out);
 }
 
@@ -332,7 +354,8 @@ static char *damaged_copy(const char *how)
 {
 	char *dir = kct_tmpdir();
 	char cmd[9000];
-	snprintf(cmd, sizeof(cmd), "cp -r %s/. %s/ && f=$(ls %s/*-python3.kct) && %s", DEMO, dir, dir, how);
+	snprintf(cmd, sizeof(cmd), "cp -r %s/. %s/ && f=$(ls %s/*-python3.kct) && %s", DEMO, dir,
+		 dir, how);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	return dir;
 }
@@ -345,7 +368,8 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(strstr(out, "-python3.kct: offset ") && strstr(out, "truncated"), "%s", out);
 	cr_assert(strstr(out, "fill_mask  [Triton]  specialization churn"), "%s", out);
 	/* a corrupted byte in the middle */
-	dir = damaged_copy("printf '\\377\\377\\377\\377' | dd of=$f bs=1 seek=20000 conv=notrunc status=none");
+	dir = damaged_copy(
+	    "printf '\\377\\377\\377\\377' | dd of=$f bs=1 seek=20000 conv=notrunc status=none");
 	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "warning:") && strstr(out, "skipped"), "%s", out);
 	cr_assert(strstr(out, "problem"), "%s", out);
@@ -362,24 +386,29 @@ Test(cli, damaged_traces_give_partial_reports)
 Test(cli, record_passes_exit_status_and_signals)
 {
 	char *dir = kct_tmpdir();
-	cr_assert_eq(run_cli((const char *[]){"record", "-q", "-o", dir, "--", "sh", "-c", "exit 7", NULL}, out,
-			     sizeof(out)),
-		     7);
+	cr_assert_eq(
+	    run_cli((const char *[]){"record", "-q", "-o", dir, "--", "sh", "-c", "exit 7", NULL},
+		    out, sizeof(out)),
+	    7);
 	char cmd[4400];
 	snprintf(cmd, sizeof(cmd), "%s record -q -o %s -- sh -c 'kill -TERM $$'", cli(), dir);
 	int st = system(cmd);
-	cr_assert(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 128 + 15), "status %d", st);
-	cr_assert_eq(run_cli((const char *[]){"record", "-q", "-o", dir, "--", "/nonexistent/prog", NULL}, out,
-			     sizeof(out)),
-		     127);
+	cr_assert(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 128 + 15), "status %d",
+		  st);
+	cr_assert_eq(
+	    run_cli((const char *[]){"record", "-q", "-o", dir, "--", "/nonexistent/prog", NULL},
+		    out, sizeof(out)),
+	    127);
 }
 
 Test(cli, help_for_every_command)
 {
 	const char *cmds[] = {"record", "report", "check", "diff", "dump", "export", NULL};
 	for (int i = 0; cmds[i]; i++) {
-		cr_assert_eq(run_cli((const char *[]){cmds[i], "--help", NULL}, out, sizeof(out)), 0);
-		cr_assert(strstr(out, "usage: kcprof ") && strstr(out, "Examples:"), "%s --help: %s", cmds[i], out);
+		cr_assert_eq(run_cli((const char *[]){cmds[i], "--help", NULL}, out, sizeof(out)),
+			     0);
+		cr_assert(strstr(out, "usage: kcprof ") && strstr(out, "Examples:"),
+			  "%s --help: %s", cmds[i], out);
 	}
 	cr_assert_eq(run_cli((const char *[]){"--help", NULL}, out, sizeof(out)), 0);
 	cr_assert_eq(run_cli((const char *[]){"bogus", NULL}, out, sizeof(out)), 2);
@@ -393,15 +422,19 @@ Test(cli, gpu_time_in_report_dump_and_json)
 	char *dir = kct_tmpdir();
 	char cmd[9000];
 	snprintf(cmd, sizeof(cmd),
-		 "KCT_DATA=%s KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13 %s record -q --gpu-time -o %s -- "
+		 "KCT_DATA=%s KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13 %s record -q --gpu-time "
+		 "-o %s -- "
 		 "%s/tests/bin/drv_client pdl 50",
 		 kct_data(), kct_build(), cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "GPU time 250 µs (100 kernel runs timed)"), "%s", out);
 	cr_assert(strstr(out, "GPU: 3 µs a run (3 µs..3 µs, 50 timed)"), "%s", out);
-	cr_assert(strstr(out, "gaps: 2 µs on average from the previous kernel on its stream (49 runs)"), "%s", out);
-	cr_assert(strstr(out, "gaps: none; 50 of 50 runs overlapped the previous kernel (PDL)"), "%s", out);
+	cr_assert(
+	    strstr(out, "gaps: 2 µs on average from the previous kernel on its stream (49 runs)"),
+	    "%s", out);
+	cr_assert(strstr(out, "gaps: none; 50 of 50 runs overlapped the previous kernel (PDL)"),
+		  "%s", out);
 	cr_assert_eq(run_cli((const char *[]){"dump", "--json", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "\"type\":\"gpu_time\""), "%s", out);
 	cr_assert(strstr(out, "\"name\":\"kern_add\",\"count\":50,\"total_ns\":150000"), "%s", out);
@@ -409,10 +442,12 @@ Test(cli, gpu_time_in_report_dump_and_json)
 	snprintf(json, sizeof(json), "%s/report.json", dir);
 	snprintf(cmd, sizeof(cmd), "%s report --json --all %s > %s", cli(), dir, json);
 	cr_assert_eq(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd),
-		 "python3 -c \"import json; k={k['name']:k for k in json.load(open('%s'))['kernels']};"
-		 " g=k['kern_add']['gpu']; assert (g['runs'],g['mean_us'],g['gap_runs'],g['overlapped'])==(50,3.0,49,0), g;"
-		 " g=k['_Z10kern_scalePffi']['gpu']; assert (g['runs'],g['overlapped'])==(50,50), g\"",
-		 json);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "python3 -c \"import json; k={k['name']:k for k in json.load(open('%s'))['kernels']};"
+	    " g=k['kern_add']['gpu']; assert "
+	    "(g['runs'],g['mean_us'],g['gap_runs'],g['overlapped'])==(50,3.0,49,0), g;"
+	    " g=k['_Z10kern_scalePffi']['gpu']; assert (g['runs'],g['overlapped'])==(50,50), g\"",
+	    json);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }

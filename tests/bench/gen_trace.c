@@ -58,35 +58,45 @@ int main(int argc, char **argv)
 		uint32_t fid = 0;
 		for (long i = 0; i < loads; i++) {
 			unsigned k = (unsigned)(i % KERNELS);
-			uint64_t hash = k < CHURNING ? 0x1000000ull * (uint64_t)(i + 1) + k : 0xabc0000ull + k;
+			uint64_t hash =
+			    k < CHURNING ? 0x1000000ull * (uint64_t)(i + 1) + k : 0xabc0000ull + k;
 			char name[64];
 			snprintf(name, sizeof(name), "kernel_%u", k);
-			struct kc_rec_module_load ml = {.handle = 0x7000 + (uint64_t)i, .hash = hash, .size = 5000,
-							.duration_ns = 130000, .api = KC_API_MODULE_LOAD_DATA,
-							.kind = KC_IMAGE_CUBIN, .path = KC_PATH_DLSYM};
+			struct kc_rec_module_load ml = {.handle = 0x7000 + (uint64_t)i,
+							.hash = hash,
+							.size = 5000,
+							.duration_ns = 130000,
+							.api = KC_API_MODULE_LOAD_DATA,
+							.kind = KC_IMAGE_CUBIN,
+							.path = KC_PATH_DLSYM};
 			kc_rb_init(&rb, mem, sizeof(mem), sizeof(ml));
 			kc_rb_list_begin(&rb);
 			kc_rb_list_add(&rb, name);
 			ml.names = kc_rb_list_end(&rb);
 			emit(&rb, &ml, KC_REC_MODULE_LOAD, t += 1000);
-			struct kc_rec_function fn = {.handle = 0x9000 + (uint64_t)i, .module_handle = ml.handle,
-						     .module_hash = hash, .id = ++fid, .api = KC_API_MODULE_GET_FUNCTION};
+			struct kc_rec_function fn = {.handle = 0x9000 + (uint64_t)i,
+						     .module_handle = ml.handle,
+						     .module_hash = hash,
+						     .id = ++fid,
+						     .api = KC_API_MODULE_GET_FUNCTION};
 			kc_rb_init(&rb, mem, sizeof(mem), sizeof(fn));
 			fn.name = kc_rb_str(&rb, name);
 			emit(&rb, &fn, KC_REC_FUNCTION, t += 100);
 		}
 		for (long i = 0; i < launches; i++) {
-			struct kc_rec_launch l = {.h = {.type = KC_REC_LAUNCH, .tid = 1, .time_ns = t += 10},
-						  .func_id = (uint32_t)(i % fid) + 1,
-						  .grid = {64, 1, 1},
-						  .block = {128, 1, 1},
-						  .api = KC_API_LAUNCH_KERNEL_EX,
-						  .path = KC_PATH_DLSYM};
+			struct kc_rec_launch l = {
+			    .h = {.type = KC_REC_LAUNCH, .tid = 1, .time_ns = t += 10},
+			    .func_id = (uint32_t)(i % fid) + 1,
+			    .grid = {64, 1, 1},
+			    .block = {128, 1, 1},
+			    .api = KC_API_LAUNCH_KERNEL_EX,
+			    .path = KC_PATH_DLSYM};
 			kc_rec_seal(&l.h, sizeof(l));
 			fwrite(&l, sizeof(l), 1, out);
 		}
 		for (uint32_t f = 1; f <= fid; f++) {
-			_Alignas(8) uint8_t sm[sizeof(struct kc_rec_launch_stats) + sizeof(struct kc_shape)];
+			_Alignas(8) uint8_t
+			    sm[sizeof(struct kc_rec_launch_stats) + sizeof(struct kc_shape)];
 			struct kc_rec_launch_stats *s = (void *)sm;
 			memset(sm, 0, sizeof(sm));
 			s->h.type = KC_REC_LAUNCH_STATS;
@@ -98,7 +108,8 @@ int main(int argc, char **argv)
 			kc_rec_seal(&s->h, sizeof(sm));
 			fwrite(sm, sizeof(sm), 1, out);
 		}
-		struct kc_rec_end e = {.h = {.type = KC_REC_END, .time_ns = t + 1}, .launches = (uint64_t)launches};
+		struct kc_rec_end e = {.h = {.type = KC_REC_END, .time_ns = t + 1},
+				       .launches = (uint64_t)launches};
 		kc_rec_seal(&e.h, sizeof(e));
 		fwrite(&e, sizeof(e), 1, out);
 		fclose(out);

@@ -34,8 +34,8 @@ static struct run run_once(char **argv)
 		exit(1);
 	}
 	struct run r = {(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-			(double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-				ru.ru_stime.tv_usec / 1e6,
+			(double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+			    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6,
 			ru.ru_maxrss};
 	return r;
 }
@@ -80,11 +80,11 @@ int main(int argc, char **argv)
 			ratio[i] = x.wall / y.wall;
 		}
 	}
-	printf("A: wall %.4f s  cpu %.4f s  max RSS %.0f KB (median of %d)\n", median(wa, rounds), median(ca, rounds),
-	       median(ra, rounds), rounds);
+	printf("A: wall %.4f s  cpu %.4f s  max RSS %.0f KB (median of %d)\n", median(wa, rounds),
+	       median(ca, rounds), median(ra, rounds), rounds);
 	if (b) {
-		printf("B: wall %.4f s  cpu %.4f s  max RSS %.0f KB\n", median(wb, rounds), median(cb, rounds),
-		       median(rb, rounds));
+		printf("B: wall %.4f s  cpu %.4f s  max RSS %.0f KB\n", median(wb, rounds),
+		       median(cb, rounds), median(rb, rounds));
 		printf("A/B wall: %.3f (median of pairwise ratios)\n", median(ratio, rounds));
 	}
 	return 0;

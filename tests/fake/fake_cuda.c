@@ -73,22 +73,25 @@ __attribute__((constructor)) static void find_cupti(void)
 		reg();
 }
 
-static emit_fn emitter(void) { return __atomic_load_n(&emit_api, __ATOMIC_ACQUIRE); }
+static emit_fn emitter(void)
+{
+	return __atomic_load_n(&emit_api, __ATOMIC_ACQUIRE);
+}
 
-#define API_ENTER(name, params, sym)                                                             \
-	uint64_t corr_ = 0;                                                                      \
-	CUresult ret_ = CUDA_SUCCESS;                                                            \
-	if (emitter())                                                                           \
-	emitter()(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_##name, CUPTI_API_ENTER,   \
+#define API_ENTER(name, params, sym)                                                               \
+	uint64_t corr_ = 0;                                                                        \
+	CUresult ret_ = CUDA_SUCCESS;                                                              \
+	if (emitter())                                                                             \
+	emitter()(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_##name, CUPTI_API_ENTER,     \
 		  #name, params, sym, &ret_, &corr_)
-#define API_EXIT(name, params, sym, r)                                                           \
-	do {                                                                                     \
-		ret_ = (r);                                                                      \
-		if (emitter())                                                                   \
-			emitter()(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_##name,    \
-				  CUPTI_API_EXIT, #name, params, sym, &ret_, &corr_);            \
-		errno = FAKE_ERRNO;                                                              \
-		return ret_;                                                                     \
+#define API_EXIT(name, params, sym, r)                                                             \
+	do {                                                                                       \
+		ret_ = (r);                                                                        \
+		if (emitter())                                                                     \
+			emitter()(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_##name,      \
+				  CUPTI_API_EXIT, #name, params, sym, &ret_, &corr_);              \
+		errno = FAKE_ERRNO;                                                                \
+		return ret_;                                                                       \
 	} while (0)
 
 static void module_loaded(struct fake_module *m)
@@ -124,7 +127,8 @@ static size_t image_size(const void *image)
 	return strlen(image) + 1;
 }
 
-static CUresult make_module(const void *image, size_t size, int is_library, struct fake_module **out)
+static CUresult make_module(const void *image, size_t size, int is_library,
+			    struct fake_module **out)
 {
 	if (!image || !out)
 		return CUDA_ERROR_INVALID_VALUE;
@@ -137,7 +141,8 @@ static CUresult make_module(const void *image, size_t size, int is_library, stru
 	m->image = malloc(size);
 	memcpy(m->image, image, size);
 	/* PTX is JIT-compiled by a real driver: take a little time, as it would. */
-	if (size > 8 && memcmp(image, "\177ELF", 4) != 0 && strstr((const char *)m->image, ".version")) {
+	if (size > 8 && memcmp(image, "\177ELF", 4) != 0 &&
+	    strstr((const char *)m->image, ".version")) {
 		struct timespec ts = {0, 2000000};
 		nanosleep(&ts, NULL);
 	}
@@ -229,8 +234,14 @@ EXPORT CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice dev)
 	return CUDA_SUCCESS;
 }
 
-EXPORT CUresult cuCtxSetCurrent(CUcontext ctx) { return ctx ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT; }
-EXPORT CUresult cuCtxSynchronize(void) { return CUDA_SUCCESS; }
+EXPORT CUresult cuCtxSetCurrent(CUcontext ctx)
+{
+	return ctx ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+}
+EXPORT CUresult cuCtxSynchronize(void)
+{
+	return CUDA_SUCCESS;
+}
 
 EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *p, size_t n)
 {
@@ -261,20 +272,26 @@ static CUresult load_data_impl(CUmodule *module, const void *image)
 	cuModuleLoadData_params p = {module, image};
 	API_ENTER(cuModuleLoadData, &p, NULL);
 	struct fake_module *m = NULL;
-	CUresult r = image ? make_module(image, image_size(image), 0, &m) : CUDA_ERROR_INVALID_VALUE;
+	CUresult r =
+	    image ? make_module(image, image_size(image), 0, &m) : CUDA_ERROR_INVALID_VALUE;
 	if (r == CUDA_SUCCESS)
 		*module = (CUmodule)m;
 	API_EXIT(cuModuleLoadData, &p, NULL, r);
 }
 
-EXPORT CUresult cuModuleLoadData(CUmodule *module, const void *image) { return load_data_impl(module, image); }
+EXPORT CUresult cuModuleLoadData(CUmodule *module, const void *image)
+{
+	return load_data_impl(module, image);
+}
 
-EXPORT CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int n, CUjit_option *o, void **v)
+EXPORT CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int n,
+				   CUjit_option *o, void **v)
 {
 	cuModuleLoadDataEx_params p = {module, image, n, o, v};
 	API_ENTER(cuModuleLoadDataEx, &p, NULL);
 	struct fake_module *m = NULL;
-	CUresult r = image ? make_module(image, image_size(image), 0, &m) : CUDA_ERROR_INVALID_VALUE;
+	CUresult r =
+	    image ? make_module(image, image_size(image), 0, &m) : CUDA_ERROR_INVALID_VALUE;
 	if (r == CUDA_SUCCESS)
 		*module = (CUmodule)m;
 	API_EXIT(cuModuleLoadDataEx, &p, NULL, r);
@@ -316,8 +333,9 @@ EXPORT CUresult cuLibraryLoadData(CUlibrary *library, const void *code, CUjit_op
 	API_EXIT(cuLibraryLoadData, &p, NULL, r);
 }
 
-EXPORT CUresult cuLibraryLoadFromFile(CUlibrary *library, const char *file, CUjit_option *jo, void **jv,
-				      unsigned int nj, CUlibraryOption *lo, void **lv, unsigned int nl)
+EXPORT CUresult cuLibraryLoadFromFile(CUlibrary *library, const char *file, CUjit_option *jo,
+				      void **jv, unsigned int nj, CUlibraryOption *lo, void **lv,
+				      unsigned int nl)
 {
 	cuLibraryLoadFromFile_params p = {library, file, jo, jv, nj, lo, lv, nl};
 	API_ENTER(cuLibraryLoadFromFile, &p, NULL);
@@ -366,7 +384,8 @@ EXPORT CUresult cuKernelGetFunction(CUfunction *pFunc, CUkernel kernel)
 	cuKernelGetFunction_params p = {pFunc, kernel};
 	API_ENTER(cuKernelGetFunction, &p, NULL);
 	struct fake_function *k = (struct fake_function *)kernel, *f = NULL;
-	CUresult r = k && k->magic == FN_MAGIC ? get_function(k->mod, k->name, &f) : CUDA_ERROR_INVALID_HANDLE;
+	CUresult r = k && k->magic == FN_MAGIC ? get_function(k->mod, k->name, &f)
+					       : CUDA_ERROR_INVALID_HANDLE;
 	if (r == CUDA_SUCCESS)
 		*pFunc = (CUfunction)f;
 	API_EXIT(cuKernelGetFunction, &p, NULL, r);
@@ -378,19 +397,21 @@ static const char *fn_name(CUfunction f)
 	return ff && ff->magic == FN_MAGIC ? ff->name : NULL;
 }
 
-#define LAUNCH_BODY(cbid)                                                                        \
-	cbid##_params p = {f, gx, gy, gz, bx, by, bz, smem, s, kp, ex};                          \
-	API_ENTER(cbid, &p, fn_name(f));                                                         \
+#define LAUNCH_BODY(cbid)                                                                          \
+	cbid##_params p = {f, gx, gy, gz, bx, by, bz, smem, s, kp, ex};                            \
+	API_ENTER(cbid, &p, fn_name(f));                                                           \
 	API_EXIT(cbid, &p, fn_name(f), do_launch(f, gx, s, 0))
 
 EXPORT CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
-			       unsigned by, unsigned bz, unsigned smem, CUstream s, void **kp, void **ex)
+			       unsigned by, unsigned bz, unsigned smem, CUstream s, void **kp,
+			       void **ex)
 {
 	LAUNCH_BODY(cuLaunchKernel);
 }
 
-EXPORT CUresult cuLaunchKernel_ptsz(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
-				    unsigned by, unsigned bz, unsigned smem, CUstream s, void **kp, void **ex)
+EXPORT CUresult cuLaunchKernel_ptsz(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
+				    unsigned bx, unsigned by, unsigned bz, unsigned smem,
+				    CUstream s, void **kp, void **ex)
 {
 	__atomic_fetch_add(&ptsz_launches, 1, __ATOMIC_RELAXED);
 	LAUNCH_BODY(cuLaunchKernel_ptsz);
@@ -401,7 +422,8 @@ EXPORT CUresult cuLaunchKernelEx(const CUlaunchConfig *c, CUfunction f, void **k
 	cuLaunchKernelEx_params p = {c, f, kp, ex};
 	API_ENTER(cuLaunchKernelEx, &p, fn_name(f));
 	API_EXIT(cuLaunchKernelEx, &p, fn_name(f),
-		 c ? do_launch(f, c->gridDimX, c->hStream, config_pdl(c)) : CUDA_ERROR_INVALID_VALUE);
+		 c ? do_launch(f, c->gridDimX, c->hStream, config_pdl(c))
+		   : CUDA_ERROR_INVALID_VALUE);
 }
 
 EXPORT CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig *c, CUfunction f, void **kp, void **ex)
@@ -409,7 +431,8 @@ EXPORT CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig *c, CUfunction f, voi
 	cuLaunchKernelEx_ptsz_params p = {c, f, kp, ex};
 	API_ENTER(cuLaunchKernelEx_ptsz, &p, fn_name(f));
 	API_EXIT(cuLaunchKernelEx_ptsz, &p, fn_name(f),
-		 c ? do_launch(f, c->gridDimX, c->hStream, config_pdl(c)) : CUDA_ERROR_INVALID_VALUE);
+		 c ? do_launch(f, c->gridDimX, c->hStream, config_pdl(c))
+		   : CUDA_ERROR_INVALID_VALUE);
 }
 
 EXPORT CUresult cuLaunchCooperativeKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz,
@@ -494,27 +517,27 @@ EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuu
 EXPORT CUresult cuGetProcAddress(const char *symbol, void **pfn, int ver, cuuint64_t flags);
 
 static const struct entry entries[] = {
-	{"cuInit", (void *)cuInit, NULL},
-	{"cuDriverGetVersion", (void *)cuDriverGetVersion, NULL},
-	{"cuGetProcAddress", (void *)cuGetProcAddress_v2, NULL},
-	{"cuModuleLoad", (void *)cuModuleLoad, NULL},
-	{"cuModuleLoadData", (void *)cuModuleLoadData, NULL},
-	{"cuModuleLoadDataEx", (void *)cuModuleLoadDataEx, NULL},
-	{"cuModuleLoadFatBinary", (void *)cuModuleLoadFatBinary, NULL},
-	{"cuModuleUnload", (void *)cuModuleUnload, NULL},
-	{"cuModuleGetFunction", (void *)cuModuleGetFunction, NULL},
-	{"cuLibraryLoadData", (void *)cuLibraryLoadData, NULL},
-	{"cuLibraryLoadFromFile", (void *)cuLibraryLoadFromFile, NULL},
-	{"cuLibraryUnload", (void *)cuLibraryUnload, NULL},
-	{"cuLibraryGetKernel", (void *)cuLibraryGetKernel, NULL},
-	{"cuKernelGetFunction", (void *)cuKernelGetFunction, NULL},
-	{"cuLaunchKernel", (void *)cuLaunchKernel, (void *)cuLaunchKernel_ptsz},
-	{"cuLaunchKernelEx", (void *)cuLaunchKernelEx, (void *)cuLaunchKernelEx_ptsz},
-	{"cuLaunchCooperativeKernel", (void *)cuLaunchCooperativeKernel, NULL},
-	{"cuLinkCreate", (void *)cuLinkCreate_v2, NULL},
-	{"cuLinkAddData", (void *)cuLinkAddData_v2, NULL},
-	{"cuLinkComplete", (void *)cuLinkComplete, NULL},
-	{"cuLinkDestroy", (void *)cuLinkDestroy, NULL},
+    {"cuInit", (void *)cuInit, NULL},
+    {"cuDriverGetVersion", (void *)cuDriverGetVersion, NULL},
+    {"cuGetProcAddress", (void *)cuGetProcAddress_v2, NULL},
+    {"cuModuleLoad", (void *)cuModuleLoad, NULL},
+    {"cuModuleLoadData", (void *)cuModuleLoadData, NULL},
+    {"cuModuleLoadDataEx", (void *)cuModuleLoadDataEx, NULL},
+    {"cuModuleLoadFatBinary", (void *)cuModuleLoadFatBinary, NULL},
+    {"cuModuleUnload", (void *)cuModuleUnload, NULL},
+    {"cuModuleGetFunction", (void *)cuModuleGetFunction, NULL},
+    {"cuLibraryLoadData", (void *)cuLibraryLoadData, NULL},
+    {"cuLibraryLoadFromFile", (void *)cuLibraryLoadFromFile, NULL},
+    {"cuLibraryUnload", (void *)cuLibraryUnload, NULL},
+    {"cuLibraryGetKernel", (void *)cuLibraryGetKernel, NULL},
+    {"cuKernelGetFunction", (void *)cuKernelGetFunction, NULL},
+    {"cuLaunchKernel", (void *)cuLaunchKernel, (void *)cuLaunchKernel_ptsz},
+    {"cuLaunchKernelEx", (void *)cuLaunchKernelEx, (void *)cuLaunchKernelEx_ptsz},
+    {"cuLaunchCooperativeKernel", (void *)cuLaunchCooperativeKernel, NULL},
+    {"cuLinkCreate", (void *)cuLinkCreate_v2, NULL},
+    {"cuLinkAddData", (void *)cuLinkAddData_v2, NULL},
+    {"cuLinkComplete", (void *)cuLinkComplete, NULL},
+    {"cuLinkDestroy", (void *)cuLinkDestroy, NULL},
 };
 
 EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuuint64_t flags,
@@ -525,8 +548,8 @@ EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuu
 		if (strcmp(entries[i].name, symbol) != 0)
 			continue;
 		*pfn = (flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM) && entries[i].ptsz
-			       ? entries[i].ptsz
-			       : entries[i].fn;
+			   ? entries[i].ptsz
+			   : entries[i].fn;
 		if (status)
 			*status = CU_GET_PROC_ADDRESS_SUCCESS;
 		return CUDA_SUCCESS;
@@ -545,7 +568,10 @@ EXPORT CUresult cuGetProcAddress(const char *symbol, void **pfn, int ver, cuuint
 /* ---- what only CUPTI sees, and what tests ask of the stand-in ------------------------------ */
 
 /* As cudart does: straight to the implementation, no exported symbol on the way. */
-EXPORT CUresult fake_internal_load(CUmodule *module, const void *image) { return load_data_impl(module, image); }
+EXPORT CUresult fake_internal_load(CUmodule *module, const void *image)
+{
+	return load_data_impl(module, image);
+}
 
 EXPORT CUresult fake_internal_launch(CUfunction f, unsigned gx, unsigned bx)
 {
@@ -565,6 +591,15 @@ EXPORT CUresult fake_internal_get_function(CUfunction *hfunc, CUmodule hmod, con
 	API_EXIT(cuModuleGetFunction, &p, NULL, r);
 }
 
-EXPORT uint64_t fake_ptsz_launches(void) { return __atomic_load_n(&ptsz_launches, __ATOMIC_RELAXED); }
-EXPORT uint64_t fake_total_launches(void) { return __atomic_load_n(&total_launches, __ATOMIC_RELAXED); }
-EXPORT uint64_t fake_function_launches(CUfunction f) { return ((struct fake_function *)f)->launches; }
+EXPORT uint64_t fake_ptsz_launches(void)
+{
+	return __atomic_load_n(&ptsz_launches, __ATOMIC_RELAXED);
+}
+EXPORT uint64_t fake_total_launches(void)
+{
+	return __atomic_load_n(&total_launches, __ATOMIC_RELAXED);
+}
+EXPORT uint64_t fake_function_launches(CUfunction f)
+{
+	return ((struct fake_function *)f)->launches;
+}

@@ -20,7 +20,6 @@
 
 #define MAX_SUBSCRIBERS 4
 
-
 struct subscriber {
 	CUpti_CallbackFunc cb;
 	void *ud;
@@ -45,7 +44,8 @@ EXPORT CUptiResult cuptiGetVersion(uint32_t *v)
 	return CUPTI_SUCCESS;
 }
 
-static CUptiResult subscribe(CUpti_SubscriberHandle *out, CUpti_CallbackFunc cb, void *ud, int multi)
+static CUptiResult subscribe(CUpti_SubscriberHandle *out, CUpti_CallbackFunc cb, void *ud,
+			     int multi)
 {
 	if (!out)
 		return CUPTI_ERROR_INVALID_PARAMETER;
@@ -85,10 +85,12 @@ EXPORT CUptiResult cuptiSubscribe_v2(CUpti_SubscriberHandle *out, CUpti_Callback
 {
 	int multi = 0;
 	if (params && params->structSize != CUpti_SubscriberParams_STRUCT_SIZE) {
-		if (version() < KCP_CUPTI_MULTI_VERSION || (params->structSize != KCP_SUBSCRIBER_PARAMS_V132_MIN &&
-							   params->structSize != sizeof(struct kcp_subscriber_params_v132)))
+		if (version() < KCP_CUPTI_MULTI_VERSION ||
+		    (params->structSize != KCP_SUBSCRIBER_PARAMS_V132_MIN &&
+		     params->structSize != sizeof(struct kcp_subscriber_params_v132)))
 			return CUPTI_ERROR_INVALID_PARAMETER;
-		multi = ((struct kcp_subscriber_params_v132 *)params)->allowMultipleSubscribers != 0;
+		multi =
+		    ((struct kcp_subscriber_params_v132 *)params)->allowMultipleSubscribers != 0;
 	}
 	return subscribe(out, cb, ud, multi);
 }
@@ -108,8 +110,8 @@ EXPORT CUptiResult cuptiUnsubscribe(CUpti_SubscriberHandle h)
 	return CUPTI_ERROR_INVALID_PARAMETER;
 }
 
-EXPORT CUptiResult cuptiEnableCallback(uint32_t enable, CUpti_SubscriberHandle h, CUpti_CallbackDomain d,
-				       CUpti_CallbackId cbid)
+EXPORT CUptiResult cuptiEnableCallback(uint32_t enable, CUpti_SubscriberHandle h,
+				       CUpti_CallbackDomain d, CUpti_CallbackId cbid)
 {
 	struct subscriber *s = (struct subscriber *)h;
 	if (!s || d >= CUPTI_CB_DOMAIN_SIZE || cbid >= MAX_CBID)
@@ -118,7 +120,8 @@ EXPORT CUptiResult cuptiEnableCallback(uint32_t enable, CUpti_SubscriberHandle h
 	return CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiEnableDomain(uint32_t enable, CUpti_SubscriberHandle h, CUpti_CallbackDomain d)
+EXPORT CUptiResult cuptiEnableDomain(uint32_t enable, CUpti_SubscriberHandle h,
+				     CUpti_CallbackDomain d)
 {
 	struct subscriber *s = (struct subscriber *)h;
 	if (!s || d >= CUPTI_CB_DOMAIN_SIZE)
@@ -128,11 +131,12 @@ EXPORT CUptiResult cuptiEnableDomain(uint32_t enable, CUpti_SubscriberHandle h, 
 }
 
 static void emit_one(struct subscriber *s, CUpti_CallbackDomain d, CUpti_CallbackId cbid,
-		     CUpti_ApiCallbackSite site, const char *fname, const void *params, const char *sym,
-		     CUresult *ret, uint64_t *corr);
+		     CUpti_ApiCallbackSite site, const char *fname, const void *params,
+		     const char *sym, CUresult *ret, uint64_t *corr);
 
 static void emit(CUpti_CallbackDomain d, CUpti_CallbackId cbid, CUpti_ApiCallbackSite site,
-		 const char *fname, const void *params, const char *sym, CUresult *ret, uint64_t *corr)
+		 const char *fname, const void *params, const char *sym, CUresult *ret,
+		 uint64_t *corr)
 {
 	if (d >= CUPTI_CB_DOMAIN_SIZE || cbid >= MAX_CBID)
 		return;
@@ -144,17 +148,17 @@ static void emit(CUpti_CallbackDomain d, CUpti_CallbackId cbid, CUpti_ApiCallbac
 }
 
 static void emit_one(struct subscriber *s, CUpti_CallbackDomain d, CUpti_CallbackId cbid,
-		     CUpti_ApiCallbackSite site, const char *fname, const void *params, const char *sym,
-		     CUresult *ret, uint64_t *corr)
+		     CUpti_ApiCallbackSite site, const char *fname, const void *params,
+		     const char *sym, CUresult *ret, uint64_t *corr)
 {
 	CUpti_CallbackData data = {
-		.callbackSite = site,
-		.functionName = fname,
-		.functionParams = params,
-		.functionReturnValue = ret,
-		.symbolName = sym,
-		.correlationData = corr,
-		.correlationId = __atomic_add_fetch(&correlation, 1, __ATOMIC_RELAXED),
+	    .callbackSite = site,
+	    .functionName = fname,
+	    .functionParams = params,
+	    .functionReturnValue = ret,
+	    .symbolName = sym,
+	    .correlationData = corr,
+	    .correlationId = __atomic_add_fetch(&correlation, 1, __ATOMIC_RELAXED),
 	};
 	__atomic_fetch_add(&s->delivered, 1, __ATOMIC_RELAXED);
 	s->cb(s->ud, d, cbid, &data);
@@ -261,7 +265,9 @@ static void emit_kernel(const char *name, unsigned gx, CUstream stream, int pdl)
 	while (i < 15 && clocks[i].end && clocks[i].stream != stream)
 		i++;
 	clocks[i].stream = stream;
-	uint64_t start = !clocks[i].end ? 1000000000ull : pdl ? clocks[i].end - OVERLAP_NS : clocks[i].end + GAP_NS;
+	uint64_t start = !clocks[i].end ? 1000000000ull
+			 : pdl		? clocks[i].end - OVERLAP_NS
+					: clocks[i].end + GAP_NS;
 	uint64_t end = start + 1000ull * gx;
 	clocks[i].end = end > clocks[i].end ? end : clocks[i].end;
 	if (!buf) {
@@ -289,12 +295,16 @@ static void emit_kernel(const char *name, unsigned gx, CUstream stream, int pdl)
 EXPORT void fakecupti_register(void)
 {
 	void *h = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
-	void (*set)(void *, void *, void *) = h ? (void (*)(void *, void *, void *))dlsym(h, "fake_set_cupti") : NULL;
+	void (*set)(void *, void *, void *) =
+	    h ? (void (*)(void *, void *, void *))dlsym(h, "fake_set_cupti") : NULL;
 	if (set)
 		set((void *)emit, (void *)emit_module, (void *)emit_kernel);
 }
 
-__attribute__((constructor)) static void fakecupti_init(void) { fakecupti_register(); }
+__attribute__((constructor)) static void fakecupti_init(void)
+{
+	fakecupti_register();
+}
 
 EXPORT uint64_t fakecupti_delivered(CUpti_SubscriberHandle h)
 {

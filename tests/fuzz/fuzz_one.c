@@ -39,13 +39,15 @@ static void read_trace(const uint8_t *data, size_t size)
 			case KC_REC_MODULE_LOAD: {
 				const struct kc_rec_module_load *m = (const void *)r;
 				sink += strlen(kc_rec_str(r, m->file));
-				for (const char *s = kc_rec_list_next(r, m->names, NULL); s; s = kc_rec_list_next(r, m->names, s))
+				for (const char *s = kc_rec_list_next(r, m->names, NULL); s;
+				     s = kc_rec_list_next(r, m->names, s))
 					sink += strlen(s);
 				break;
 			}
 			case KC_REC_COMPILE: {
 				const struct kc_rec_compile *c = (const void *)r;
-				for (const char *s = kc_rec_list_next(r, c->options, NULL); s; s = kc_rec_list_next(r, c->options, s))
+				for (const char *s = kc_rec_list_next(r, c->options, NULL); s;
+				     s = kc_rec_list_next(r, c->options, s))
 					sink += strlen(s);
 				break;
 			}

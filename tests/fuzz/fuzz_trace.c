@@ -2,4 +2,7 @@
 #include "fuzz_one.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { return kct_fuzz_one(data, size); }
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return kct_fuzz_one(data, size);
+}

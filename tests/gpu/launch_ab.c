@@ -74,8 +74,8 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-typedef CUresult (*launch_fn)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
-			      unsigned, CUstream, void **, void **);
+typedef CUresult (*launch_fn)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,
+			      unsigned, unsigned, CUstream, void **, void **);
 
 static double batch(launch_fn launch, CUfunction f)
 {
@@ -105,7 +105,8 @@ int main(int argc, char **argv)
 		direct(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL);
 	}
 	CK(cuCtxSynchronize());
-	double *a = malloc(sizeof(double) * (size_t)rounds), *b = malloc(sizeof(double) * (size_t)rounds);
+	double *a = malloc(sizeof(double) * (size_t)rounds),
+	       *b = malloc(sizeof(double) * (size_t)rounds);
 	double *d = malloc(sizeof(double) * (size_t)rounds);
 	for (long r = 0; r < rounds; r++) {
 		if (r & 1) { /* alternate the order: neither side always goes first */
@@ -120,9 +121,10 @@ int main(int argc, char **argv)
 	qsort(a, (size_t)rounds, sizeof(double), cmp_double);
 	qsort(b, (size_t)rounds, sizeof(double), cmp_double);
 	qsort(d, (size_t)rounds, sizeof(double), cmp_double);
-	printf("symbol %.1f ns, driver %.1f ns, symbol - driver: median %+.1f ns (quartiles %+.1f..%+.1f), "
+	printf("symbol %.1f ns, driver %.1f ns, symbol - driver: median %+.1f ns (quartiles "
+	       "%+.1f..%+.1f), "
 	       "%ld pairs of 64 launches, hooked=%s\n",
-	       a[rounds / 2], b[rounds / 2], d[rounds / 2], d[rounds / 4], d[3 * rounds / 4], rounds,
-	       (void *)hooked != (void *)direct ? "yes" : "no");
+	       a[rounds / 2], b[rounds / 2], d[rounds / 2], d[rounds / 4], d[3 * rounds / 4],
+	       rounds, (void *)hooked != (void *)direct ? "yes" : "no");
 	return 0;
 }

@@ -23,7 +23,8 @@
 
 static unsigned long seen_by_profiler;
 
-static void CUPTIAPI profiler_cb(void *ud, CUpti_CallbackDomain d, CUpti_CallbackId id, const void *data)
+static void CUPTIAPI profiler_cb(void *ud, CUpti_CallbackDomain d, CUpti_CallbackId id,
+				 const void *data)
 {
 	(void)ud;
 	const CUpti_CallbackData *cb = data;
@@ -43,7 +44,8 @@ static void CUPTIAPI activity_requested(uint8_t **buffer, size_t *size, size_t *
 	*max_records = 0;
 }
 
-static void CUPTIAPI activity_completed(CUcontext ctx, uint32_t stream, uint8_t *buffer, size_t size, size_t valid)
+static void CUPTIAPI activity_completed(CUcontext ctx, uint32_t stream, uint8_t *buffer,
+					size_t size, size_t valid)
 {
 	(void)ctx;
 	(void)stream;
@@ -54,14 +56,16 @@ static void CUPTIAPI activity_completed(CUcontext ctx, uint32_t stream, uint8_t 
 	free(buffer);
 }
 
-
 static CUptiResult direct_start(CUpti_SubscriberHandle *sub, CUpti_CallbackFunc cb)
 {
-	struct kcp_subscriber_params_v132 p = {.structSize = sizeof(p), .subscriberName = "cupti_client", .allowMultipleSubscribers = 1};
+	struct kcp_subscriber_params_v132 p = {.structSize = sizeof(p),
+					       .subscriberName = "cupti_client",
+					       .allowMultipleSubscribers = 1};
 	CUptiResult r = multi ? cuptiSubscribe_v2(sub, cb, NULL, (CUpti_SubscriberParams *)&p)
 			      : cuptiSubscribe(sub, cb, NULL);
 	if (r == CUPTI_SUCCESS)
-		cuptiEnableCallback(1, *sub, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel);
+		cuptiEnableCallback(1, *sub, CUPTI_CB_DOMAIN_DRIVER_API,
+				    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel);
 	return r;
 }
 #endif
@@ -87,8 +91,10 @@ int main(int argc, char **argv)
 	start = direct_start;
 	stop = cuptiUnsubscribe;
 	int activity_first = argc > 1 && strcmp(argv[1], "activity_first") == 0;
-	if (activity_first && (cuptiActivityRegisterCallbacks(activity_requested, activity_completed) != CUPTI_SUCCESS ||
-			       cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) != CUPTI_SUCCESS))
+	if (activity_first &&
+	    (cuptiActivityRegisterCallbacks(activity_requested, activity_completed) !=
+		 CUPTI_SUCCESS ||
+	     cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) != CUPTI_SUCCESS))
 		return 3;
 #endif
 	void *h = dlopen("libcuda.so.1", RTLD_NOW);
@@ -108,16 +114,20 @@ int main(int argc, char **argv)
 		ilaunch(f, 1, 32);
 #ifndef PROFILER_LOCAL
 	int activity = argc > 1 && strcmp(argv[1], "activity") == 0;
-	if (activity && (cuptiActivityRegisterCallbacks(activity_requested, activity_completed) != CUPTI_SUCCESS ||
-			 cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) != CUPTI_SUCCESS))
+	if (activity &&
+	    (cuptiActivityRegisterCallbacks(activity_requested, activity_completed) !=
+		 CUPTI_SUCCESS ||
+	     cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) != CUPTI_SUCCESS))
 		return 3;
-	if (activity || activity_first) { /* 4 more; the profiler's buffers have them, and only them */
+	if (activity ||
+	    activity_first) { /* 4 more; the profiler's buffers have them, and only them */
 		unsigned long want = activity ? 4 : 7;
 		for (int i = 0; i < 4; i++)
 			ilaunch(f, 1, 32);
 		cuptiActivityFlushAll(0);
 		if (kernel_records != want) {
-			fprintf(stderr, "cupti_client: %lu kernel records, want %lu\n", kernel_records, want);
+			fprintf(stderr, "cupti_client: %lu kernel records, want %lu\n",
+				kernel_records, want);
 			return 4;
 		}
 		return 0;
@@ -135,7 +145,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 5; i++)
 		ilaunch(f, 1, 32);
 	if (seen_by_profiler != 4) {
-		fprintf(stderr, "cupti_client: profiler saw %lu launches, want 4\n", seen_by_profiler);
+		fprintf(stderr, "cupti_client: profiler saw %lu launches, want 4\n",
+			seen_by_profiler);
 		return 4;
 	}
 	return 0;

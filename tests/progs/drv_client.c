@@ -14,12 +14,11 @@
  *   drv_client busy N             N launches (overhead benchmark)
  *   drv_client mixed N            N launches by symbol and N only CUPTI sees, interleaved
  *   drv_client hang N             N launches, then sleeps (to be killed)
- *   drv_client shapes             2 threads, each cycling 5 times over grids 1..10 (8 fit the table)
- *   drv_client pdl N              N pairs on one stream: kern_add (grid 3) by cuLaunchKernel, then
- *                                 kern_scale (grid 2) by cuLaunchKernelEx with PDL
- *   drv_client reload N           the same cubin loaded (and unloaded) N times, a launch each
- *   drv_client churn W T K        W waves of T threads, each K launches cycling over 24
- *                                 functions (more than a thread's cache holds)
+ *   drv_client shapes             2 threads, each cycling 5 times over grids 1..10 (8 fit the
+ * table) drv_client pdl N              N pairs on one stream: kern_add (grid 3) by cuLaunchKernel,
+ * then kern_scale (grid 2) by cuLaunchKernelEx with PDL drv_client reload N           the same
+ * cubin loaded (and unloaded) N times, a launch each drv_client churn W T K        W waves of T
+ * threads, each K launches cycling over 24 functions (more than a thread's cache holds)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -48,15 +47,16 @@ struct api {
 };
 
 static int failures;
-#define CHECK(call, want)                                                                        \
-	do {                                                                                     \
-		errno = 0;                                                                       \
-		CUresult r_ = (call);                                                            \
-		if (r_ != (want) || errno != FAKE_ERRNO) {                                       \
-			fprintf(stderr, "drv_client: %s:%d: %s gave %d errno %d, want %d errno %d\n", \
-				__FILE__, __LINE__, #call, (int)r_, errno, (int)(want), FAKE_ERRNO); \
-			failures++;                                                              \
-		}                                                                                \
+#define CHECK(call, want)                                                                          \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		CUresult r_ = (call);                                                              \
+		if (r_ != (want) || errno != FAKE_ERRNO) {                                         \
+			fprintf(                                                                   \
+			    stderr, "drv_client: %s:%d: %s gave %d errno %d, want %d errno %d\n",  \
+			    __FILE__, __LINE__, #call, (int)r_, errno, (int)(want), FAKE_ERRNO);   \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static unsigned char *read_file(const char *path, size_t *size)
@@ -130,22 +130,24 @@ static void fill_api(struct api *a, const char *mode)
 	/* As the CUDA runtime: cuGetProcAddress, found by dlsym like cudart does. */
 	void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
 	int v1 = strcmp(mode, "v1") == 0;
-	cuuint64_t flags = strcmp(mode, "procaddr_ptds") == 0 ? CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM
-							       : CU_GET_PROC_ADDRESS_DEFAULT;
-	CUresult (*gpa2)(const char *, void **, int, cuuint64_t, CUdriverProcAddressQueryResult *) = NULL;
+	cuuint64_t flags = strcmp(mode, "procaddr_ptds") == 0
+			       ? CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM
+			       : CU_GET_PROC_ADDRESS_DEFAULT;
+	CUresult (*gpa2)(const char *, void **, int, cuuint64_t, CUdriverProcAddressQueryResult *) =
+	    NULL;
 	CUresult (*gpa1)(const char *, void **, int, cuuint64_t) = NULL;
 	if (v1)
 		*(void **)&gpa1 = dlsym(h, "cuGetProcAddress");
 	else
 		*(void **)&gpa2 = dlsym(h, "cuGetProcAddress_v2");
-#define GET(field, name)                                                                         \
-	do {                                                                                     \
-		CUresult r_ = v1 ? gpa1(name, (void **)&a->field, 12000, flags)                  \
-				 : gpa2(name, (void **)&a->field, 12000, flags, NULL);           \
-		if (r_ != CUDA_SUCCESS || !a->field) {                                           \
-			fprintf(stderr, "cuGetProcAddress(%s) failed\n", name);                 \
-			exit(2);                                                                 \
-		}                                                                                \
+#define GET(field, name)                                                                           \
+	do {                                                                                       \
+		CUresult r_ = v1 ? gpa1(name, (void **)&a->field, 12000, flags)                    \
+				 : gpa2(name, (void **)&a->field, 12000, flags, NULL);             \
+		if (r_ != CUDA_SUCCESS || !a->field) {                                             \
+			fprintf(stderr, "cuGetProcAddress(%s) failed\n", name);                    \
+			exit(2);                                                                   \
+		}                                                                                  \
 	} while (0)
 	GET(load_data, "cuModuleLoadData");
 	GET(load_data_ex, "cuModuleLoadDataEx");
@@ -175,15 +177,23 @@ static void scenario(const struct api *a)
 	for (int i = 0; i < 10; i++)
 		CHECK(a->launch(add, 4, 1, 1, 128, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
 	for (int i = 0; i < 5; i++)
-		CHECK(a->launch(scale, i < 3 ? 8 : 16, 1, 1, 256, 1, 1, 1024, NULL, NULL, NULL), CUDA_SUCCESS);
+		CHECK(a->launch(scale, i < 3 ? 8 : 16, 1, 1, 256, 1, 1, 1024, NULL, NULL, NULL),
+		      CUDA_SUCCESS);
 	for (int v = 0; v < 3; v++) {
 		char *ptx = ptx_variant(500 + v);
 		CHECK(a->load_data(&pm[v], ptx), CUDA_SUCCESS);
 		CHECK(a->get_function(&fill[v], pm[v], "fill_mask"), CUDA_SUCCESS);
-		CUlaunchAttribute attr = {.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION};
+		CUlaunchAttribute attr = {
+		    .id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION};
 		attr.value.programmaticStreamSerializationAllowed = 1;
-		CUlaunchConfig cfg = {.gridDimX = 1, .gridDimY = 1, .gridDimZ = 1, .blockDimX = 32,
-				      .blockDimY = 1, .blockDimZ = 1, .attrs = &attr, .numAttrs = 1};
+		CUlaunchConfig cfg = {.gridDimX = 1,
+				      .gridDimY = 1,
+				      .gridDimZ = 1,
+				      .blockDimX = 32,
+				      .blockDimY = 1,
+				      .blockDimZ = 1,
+				      .attrs = &attr,
+				      .numAttrs = 1};
 		CHECK(a->launch_ex(&cfg, fill[v], NULL, NULL), CUDA_SUCCESS);
 		free(ptx);
 	}
@@ -221,7 +231,10 @@ static CUfunction load_add_module(CUmodule *mod)
 	return f;
 }
 
-static CUfunction load_add(void) { return load_add_module(NULL); }
+static CUfunction load_add(void)
+{
+	return load_add_module(NULL);
+}
 
 static int mode_threads(int n, int k)
 {
@@ -242,7 +255,8 @@ static void *churn_main(void *p)
 {
 	int k = *(int *)p;
 	for (int i = 0; i < k; i++)
-		CHECK(cuLaunchKernel(churn_funcs[i % CHURN_FUNCS], 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL),
+		CHECK(cuLaunchKernel(churn_funcs[i % CHURN_FUNCS], 1, 1, 1, 64, 1, 1, 0, NULL, NULL,
+				     NULL),
 		      CUDA_SUCCESS);
 	return NULL;
 }
@@ -266,7 +280,8 @@ static void *shapes_main(void *p)
 	CUfunction f = p;
 	for (int round = 0; round < 5; round++)
 		for (unsigned g = 1; g <= 10; g++)
-			CHECK(cuLaunchKernel(f, g, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+			CHECK(cuLaunchKernel(f, g, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL),
+			      CUDA_SUCCESS);
 	return NULL;
 }
 
@@ -288,8 +303,14 @@ static int mode_pdl(int n)
 	CHECK(cuModuleGetFunction(&scale, m, "_Z10kern_scalePffi"), CUDA_SUCCESS);
 	CUlaunchAttribute pdl = {.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION,
 				 .value.programmaticStreamSerializationAllowed = 1};
-	CUlaunchConfig cfg = {.gridDimX = 2, .gridDimY = 1, .gridDimZ = 1, .blockDimX = 64, .blockDimY = 1,
-			      .blockDimZ = 1, .attrs = &pdl, .numAttrs = 1};
+	CUlaunchConfig cfg = {.gridDimX = 2,
+			      .gridDimY = 1,
+			      .gridDimZ = 1,
+			      .blockDimX = 64,
+			      .blockDimY = 1,
+			      .blockDimZ = 1,
+			      .attrs = &pdl,
+			      .numAttrs = 1};
 	for (int i = 0; i < n; i++) {
 		CHECK(cuLaunchKernel(add, 3, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
 		CHECK(cuLaunchKernelEx(&cfg, scale, NULL, NULL), CUDA_SUCCESS);
@@ -316,7 +337,8 @@ static int mode_fork(void)
 	pid_t pid = fork();
 	if (pid == 0) {
 		for (int i = 0; i < 3; i++)
-			CHECK(cuLaunchKernel(f, 2, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+			CHECK(cuLaunchKernel(f, 2, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL),
+			      CUDA_SUCCESS);
 		exit(failures ? 1 : 0);
 	}
 	int status;
@@ -375,8 +397,10 @@ static int mode_link(void)
 	CUlinkState st;
 	CHECK(cuLinkCreate(0, NULL, NULL, &st), CUDA_SUCCESS);
 	char *p1 = ptx_variant(1), *p2 = ptx_variant(2);
-	CHECK(cuLinkAddData(st, CU_JIT_INPUT_PTX, p1, strlen(p1) + 1, "a.ptx", 0, NULL, NULL), CUDA_SUCCESS);
-	CHECK(cuLinkAddData(st, CU_JIT_INPUT_PTX, p2, strlen(p2) + 1, "b.ptx", 0, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuLinkAddData(st, CU_JIT_INPUT_PTX, p1, strlen(p1) + 1, "a.ptx", 0, NULL, NULL),
+	      CUDA_SUCCESS);
+	CHECK(cuLinkAddData(st, CU_JIT_INPUT_PTX, p2, strlen(p2) + 1, "b.ptx", 0, NULL, NULL),
+	      CUDA_SUCCESS);
 	void *out;
 	size_t n;
 	CHECK(cuLinkComplete(st, &out, &n), CUDA_SUCCESS);
@@ -460,9 +484,12 @@ int main(int argc, char **argv)
 		if (strcmp(argv[2], "procaddr_ptds") == 0) {
 			/* the per-thread-stream entry point must be the one that ran */
 			uint64_t (*ptsz)(void);
-			*(void **)&ptsz = dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_ptsz_launches");
+			*(void **)&ptsz =
+			    dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_ptsz_launches");
 			if (ptsz() != 16) {
-				fprintf(stderr, "drv_client: %lu launches reached cuLaunchKernel_ptsz, want 16\n",
+				fprintf(stderr,
+					"drv_client: %lu launches reached cuLaunchKernel_ptsz, "
+					"want 16\n",
 					(unsigned long)ptsz());
 				failures++;
 			}

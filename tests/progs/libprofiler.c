@@ -4,11 +4,12 @@
 #include <cupti.h>
 
 __attribute__((visibility("default"))) CUptiResult profiler_start(CUpti_SubscriberHandle *sub,
-								   CUpti_CallbackFunc cb)
+								  CUpti_CallbackFunc cb)
 {
 	CUptiResult r = cuptiSubscribe(sub, cb, NULL);
 	if (r == CUPTI_SUCCESS)
-		cuptiEnableCallback(1, *sub, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel);
+		cuptiEnableCallback(1, *sub, CUPTI_CB_DOMAIN_DRIVER_API,
+				    CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel);
 	return r;
 }
 

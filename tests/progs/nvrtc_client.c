@@ -11,12 +11,11 @@
 #include <nvrtc.h>
 #include <string.h>
 
-static const char *source =
-	"extern \"C\" __global__ void fill_mask(int *mask, int n)\n"
-	"{\n"
-	"  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
-	"  if (i < n) mask[i] = i < MAX_LEN;\n"
-	"}\n";
+static const char *source = "extern \"C\" __global__ void fill_mask(int *mask, int n)\n"
+			    "{\n"
+			    "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+			    "  if (i < n) mask[i] = i < MAX_LEN;\n"
+			    "}\n";
 
 /* The kernel is given the mask buffer it writes. */
 static CUdeviceptr mask;
@@ -31,9 +30,11 @@ static char *link_cubin(const char *ptx, size_t size)
 	char *cubin = NULL;
 	if (nvJitLinkCreate(&h, 1, opts) != NVJITLINK_SUCCESS)
 		return NULL;
-	if (nvJitLinkAddData(h, NVJITLINK_INPUT_PTX, ptx, size, "fill_mask.ptx") == NVJITLINK_SUCCESS &&
-	    nvJitLinkComplete(h) == NVJITLINK_SUCCESS && nvJitLinkGetLinkedCubinSize(h, &n) == NVJITLINK_SUCCESS &&
-	    (cubin = malloc(n)) && nvJitLinkGetLinkedCubin(h, cubin) != NVJITLINK_SUCCESS) {
+	if (nvJitLinkAddData(h, NVJITLINK_INPUT_PTX, ptx, size, "fill_mask.ptx") ==
+		NVJITLINK_SUCCESS &&
+	    nvJitLinkComplete(h) == NVJITLINK_SUCCESS &&
+	    nvJitLinkGetLinkedCubinSize(h, &n) == NVJITLINK_SUCCESS && (cubin = malloc(n)) &&
+	    nvJitLinkGetLinkedCubin(h, cubin) != NVJITLINK_SUCCESS) {
 		free(cubin);
 		cubin = NULL;
 	}
@@ -72,7 +73,8 @@ static int compile_and_run(int max_len)
 	CUfunction f;
 	int elems = 128;
 	void *args[] = {&mask, &elems};
-	if (cuModuleLoadData(&m, ptx) != CUDA_SUCCESS || cuModuleGetFunction(&f, m, "fill_mask") != CUDA_SUCCESS ||
+	if (cuModuleLoadData(&m, ptx) != CUDA_SUCCESS ||
+	    cuModuleGetFunction(&f, m, "fill_mask") != CUDA_SUCCESS ||
 	    cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL, args, NULL) != CUDA_SUCCESS) {
 		fprintf(stderr, "nvrtc_client: load or launch of MAX_LEN=%d failed\n", max_len);
 		return 1;
@@ -91,7 +93,8 @@ int main(int argc, char **argv)
 	CUdevice dev;
 	CUcontext ctx;
 	if (cuInit(0) != CUDA_SUCCESS || cuDeviceGet(&dev, 0) != CUDA_SUCCESS ||
-	    cuDevicePrimaryCtxRetain(&ctx, dev) != CUDA_SUCCESS || cuCtxSetCurrent(ctx) != CUDA_SUCCESS) {
+	    cuDevicePrimaryCtxRetain(&ctx, dev) != CUDA_SUCCESS ||
+	    cuCtxSetCurrent(ctx) != CUDA_SUCCESS) {
 		fprintf(stderr, "nvrtc_client: no CUDA context\n");
 		return 1;
 	}
