@@ -42,8 +42,10 @@ const char *kca_fmt_ns(uint64_t ns, char *buf, size_t cap)
 		snprintf(buf, cap, "%.2f s", v / 1e9);
 	else if (ns >= 1000000ull)
 		snprintf(buf, cap, "%.1f ms", v / 1e6);
-	else if (ns >= 1000ull)
+	else if (ns >= 10000ull)
 		snprintf(buf, cap, "%.0f µs", v / 1e3);
+	else if (ns >= 1000ull)
+		snprintf(buf, cap, "%.1f µs", v / 1e3);
 	else
 		snprintf(buf, cap, "%" PRIu64 " ns", ns);
 	return buf;
@@ -300,7 +302,9 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 static const char *share(uint64_t part, uint64_t whole, char *buf, size_t cap)
 {
 	double r = (double)part / (double)(whole ? whole : 1);
-	if (r >= 1)
+	if (r >= 100)
+		snprintf(buf, cap, "%.0f×", r);
+	else if (r >= 1)
 		snprintf(buf, cap, "%.3g×", r);
 	else
 		snprintf(buf, cap, "%.2g%% of", 100 * r);
@@ -323,18 +327,21 @@ static void print_gpu_time(const struct kca_family *f, uint64_t cost)
 		printf(": builds and loads took %s its GPU time",
 		       share(cost, f->gpu_ns, r, sizeof(r)));
 	printf("\n");
+	/* The stream's idle time before the kernel, over every run that followed another kernel:
+	 * a run that overlapped its predecessor (PDL) waited for nothing and counts as 0, so a
+	 * chain with and without PDL compares by this one mean. */
+	if (!f->gap_count)
+		return;
 	uint64_t apart = f->gap_count - f->overlapped;
-	if (apart)
-		printf("    gaps: %s on average from the previous kernel on its stream (%" PRIu64
-		       " runs)",
-		       kca_fmt_ns(f->gap_ns / apart, t1, sizeof(t1)), apart);
+	printf("    gaps: %s idle on average before it on its stream (%" PRIu64 " runs",
+	       kca_fmt_ns(f->gap_ns / f->gap_count, t1, sizeof(t1)), f->gap_count);
+	if (f->overlapped && apart)
+		printf(": %" PRIu64 " overlapped the previous kernel (PDL), %" PRIu64
+		       " waited %s on average",
+		       f->overlapped, apart, kca_fmt_ns(f->gap_ns / apart, t2, sizeof(t2)));
 	else if (f->overlapped)
-		printf("    gaps: none");
-	if (f->overlapped)
-		printf("; %" PRIu64 " of %" PRIu64 " runs overlapped the previous kernel (PDL)",
-		       f->overlapped, f->gap_count);
-	if (f->gap_count)
-		printf("\n");
+		printf(": all overlapped the previous kernel (PDL)");
+	printf(")\n");
 }
 
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
@@ -410,10 +417,13 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	printf("\nbuilds %s (%u compiles), loads %s (%u loads), launches %" PRIu64 "\n",
 	       kca_fmt_ns(build, t1, sizeof(t1)), m->ncompiles, kca_fmt_ns(load, t2, sizeof(t2)),
 	       m->nloads, launches);
-	uint64_t gpu_ns = 0, gpu_runs = 0;
+	uint64_t gpu_ns = 0, gpu_runs = 0, gap_runs = 0, gap_ns = 0, overlapped = 0;
 	for (unsigned i = 0; i < m->ngpu; i++) {
 		gpu_ns += m->gpu[i].total_ns;
 		gpu_runs += m->gpu[i].count;
+		gap_runs += m->gpu[i].gap_count;
+		gap_ns += m->gpu[i].gap_ns;
+		overlapped += m->gpu[i].overlapped;
 	}
 	if (gpu_runs) {
 		char r[32];
@@ -421,6 +431,12 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		       kca_fmt_ns(gpu_ns, t1, sizeof(t1)), gpu_runs,
 		       share(build + load, gpu_ns, r, sizeof(r)));
 	}
+	/* What launch latency and PDL decide: how long streams sat idle between their kernels. */
+	if (gap_runs)
+		printf("streams idle between kernels %s, %s a run (%" PRIu64 " runs; %" PRIu64
+		       " overlapped their predecessor through PDL)\n",
+		       kca_fmt_ns(gap_ns, t1, sizeof(t1)),
+		       kca_fmt_ns(gap_ns / gap_runs, t2, sizeof(t2)), gap_runs, overlapped);
 	printf("%u kernel%s, %u with recompilation churn%s\n", m->nfamilies,
 	       m->nfamilies == 1 ? "" : "s", churn, churn ? "; worst first:" : "");
 	for (unsigned i = 0; i < m->nfamilies && shown < top; i++) {

@@ -30,8 +30,9 @@ const char *kca_front_end_name(enum kca_front_end fe)
 	    [KCA_FE_PTX] = "PTX JIT",
 	    [KCA_FE_LINK] = "JIT link",
 	    [KCA_FE_CUDART] = "CUDA runtime",
+	    [KCA_FE_DRIVER] = "cubin",
 	};
-	return fe <= KCA_FE_CUDART ? names[fe] : "?";
+	return fe <= KCA_FE_DRIVER ? names[fe] : "?";
 }
 
 struct name_ix {
@@ -209,8 +210,14 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		f->front_end = KCA_FE_PTX;
 	else if (lib)
 		f->front_end = KCA_FE_CUDART;
-	else if (f->nvariants && m->loads[f->variants[0].first_load].kind == KC_IMAGE_CUBIN)
-		f->front_end = KCA_FE_TRITON; /* cubins loaded from memory: Triton does so */
+	else if (f->nvariants && m->loads[f->variants[0].first_load].kind == KC_IMAGE_CUBIN) {
+		/* A cubin from memory: Triton loads its builds so, from Python; any other program
+		 * that does loads its own prebuilt cubin through the driver API. */
+		const char *exe = m->procs[m->loads[f->variants[0].first_load].proc].exe;
+		const char *base = exe ? strrchr(exe, '/') : NULL;
+		base = base ? base + 1 : exe ? exe : "";
+		f->front_end = strncmp(base, "python", 6) == 0 ? KCA_FE_TRITON : KCA_FE_DRIVER;
+	}
 
 	/* What it is doing. */
 	f->verdict = KCA_FINE;

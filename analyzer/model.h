@@ -111,7 +111,8 @@ enum kca_front_end {
 	KCA_FE_NVRTC,
 	KCA_FE_PTX,
 	KCA_FE_LINK,
-	KCA_FE_CUDART
+	KCA_FE_CUDART,
+	KCA_FE_DRIVER
 };
 
 struct kca_family {

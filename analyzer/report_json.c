@@ -78,12 +78,10 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 			kca_json_dbl(&j, "mean_us", (double)f->gpu_ns / (double)f->gpu_count / 1e3);
 			kca_json_dbl(&j, "min_us", (double)f->gpu_min_ns / 1e3);
 			kca_json_dbl(&j, "max_us", (double)f->gpu_max_ns / 1e3);
-			kca_json_u64(&j, "gap_runs", f->gap_count - f->overlapped);
-			kca_json_dbl(&j, "gap_mean_us",
-				     f->gap_count > f->overlapped
-					 ? (double)f->gap_ns /
-					       (double)(f->gap_count - f->overlapped) / 1e3
-					 : 0);
+			kca_json_u64(&j, "gap_runs", f->gap_count);
+			kca_json_dbl(&j, "idle_mean_us",
+				     f->gap_count ? (double)f->gap_ns / (double)f->gap_count / 1e3
+						  : 0);
 			kca_json_u64(&j, "overlapped", f->overlapped);
 			kca_json_end_obj(&j);
 		} else {

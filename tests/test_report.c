@@ -417,8 +417,8 @@ Test(cli, help_for_every_command)
 Test(cli, gpu_time_in_report_dump_and_json)
 {
 	/* kcprof record --gpu-time over the stand-in (kern_add 3 us, 2 us after the previous
-	 * kernel; kern_scale 2 us, launched with PDL): the report puts GPU time beside the build
-	 * cost and names the gaps and the overlaps. */
+	 * kernel; kern_scale 2 us, launched with PDL but every 10th time): the report puts GPU
+	 * time beside the build cost and names the idle gaps and the overlaps. */
 	char *dir = kct_tmpdir();
 	char cmd[9000];
 	snprintf(cmd, sizeof(cmd),
@@ -429,12 +429,24 @@ Test(cli, gpu_time_in_report_dump_and_json)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "GPU time 250 µs (100 kernel runs timed)"), "%s", out);
-	cr_assert(strstr(out, "GPU: 3 µs a run (3 µs..3 µs, 50 timed)"), "%s", out);
+	cr_assert(strstr(out, "kern_add  [cubin]  fine"),
+		  "a C program's own cubin is not Triton's: %s", out);
 	cr_assert(
-	    strstr(out, "gaps: 2 µs on average from the previous kernel on its stream (49 runs)"),
+	    strstr(
+		out,
+		"streams idle between kernels 108 µs, 1.1 µs a run (99 runs; 45 overlapped their "
+		"predecessor through PDL)"),
 	    "%s", out);
-	cr_assert(strstr(out, "gaps: none; 50 of 50 runs overlapped the previous kernel (PDL)"),
+	cr_assert(strstr(out, "GPU: 3.0 µs a run (3.0 µs..3.0 µs, 50 timed)"), "%s", out);
+	cr_assert(strstr(out, "gaps: 2.0 µs idle on average before it on its stream (49 runs)"),
 		  "%s", out);
+	/* 45 overlapped (idle 0), 5 waited 2 us: 200 ns on average */
+	cr_assert(
+	    strstr(
+		out,
+		"gaps: 200 ns idle on average before it on its stream (50 runs: 45 overlapped the "
+		"previous kernel (PDL), 5 waited 2.0 µs on average)"),
+	    "%s", out);
 	cr_assert_eq(run_cli((const char *[]){"dump", "--json", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "\"type\":\"gpu_time\""), "%s", out);
 	cr_assert(strstr(out, "\"name\":\"kern_add\",\"count\":50,\"total_ns\":150000"), "%s", out);
@@ -447,7 +459,8 @@ Test(cli, gpu_time_in_report_dump_and_json)
 	    "python3 -c \"import json; k={k['name']:k for k in json.load(open('%s'))['kernels']};"
 	    " g=k['kern_add']['gpu']; assert "
 	    "(g['runs'],g['mean_us'],g['gap_runs'],g['overlapped'])==(50,3.0,49,0), g;"
-	    " g=k['_Z10kern_scalePffi']['gpu']; assert (g['runs'],g['overlapped'])==(50,50), g\"",
+	    " g=k['_Z10kern_scalePffi']['gpu']; assert "
+	    "(g['runs'],g['gap_runs'],g['overlapped'],g['idle_mean_us'])==(50,50,45,0.2), g\"",
 	    json);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }

@@ -16,9 +16,10 @@
  *   drv_client hang N             N launches, then sleeps (to be killed)
  *   drv_client shapes             2 threads, each cycling 5 times over grids 1..10 (8 fit the
  * table) drv_client pdl N              N pairs on one stream: kern_add (grid 3) by cuLaunchKernel,
- * then kern_scale (grid 2) by cuLaunchKernelEx with PDL drv_client reload N           the same
- * cubin loaded (and unloaded) N times, a launch each drv_client churn W T K        W waves of T
- * threads, each K launches cycling over 24 functions (more than a thread's cache holds)
+ * then kern_scale (grid 2) by cuLaunchKernelEx, with PDL but every 10th (a step that waits for the
+ * host) drv_client reload N           the same cubin loaded (and unloaded) N times, a launch each
+ *   drv_client churn W T K        W waves of T threads, each K launches cycling over 24
+ *                                 functions (more than a thread's cache holds)
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -313,6 +314,7 @@ static int mode_pdl(int n)
 			      .numAttrs = 1};
 	for (int i = 0; i < n; i++) {
 		CHECK(cuLaunchKernel(add, 3, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+		cfg.numAttrs = i % 10 == 9 ? 0 : 1;
 		CHECK(cuLaunchKernelEx(&cfg, scale, NULL, NULL), CUDA_SUCCESS);
 	}
 	return 0;
