@@ -3,7 +3,7 @@ split-KV paged decode, on the same data, in one run: GPU time per call from CUDA
 GB/s over the bytes read once (K, V, q, out), and the ratio to a device-to-device copy measured
 in the same run. Small caches are replicated so repeated calls stream from DRAM, not L2.
 
-python3 kernels/bench.py [--quick] [--out FILE.json]"""
+python3 kernels/bench.py [--quick] [--shapes 1x512,8x4096] [--variants e8_s2,e8_b8] [--out FILE.json]"""
 import argparse
 import ctypes
 import json
@@ -231,6 +231,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out")
+    ap.add_argument("--shapes", help="batch x context list, e.g. 1x512,8x4096 (default: the 12 shapes)")
+    ap.add_argument("--variants", default="e8_s3,e8_s2,e8_s4,e16_s4,e8_b2,e8_b4,e8_b8,e16_b8,tc_w2,tc_w3,tc_w4",
+                    help="our kernel's variants to sweep (e<elements a thread>_<s cp.async|b bulk><depth>)")
     args = ap.parse_args()
     ours = Ours()
     copy = copy_gbps()
@@ -241,6 +244,8 @@ def main():
     shapes = [(b, c) for b in (1, 8, 64, 256) for c in (512, 4096, 32768)]
     if args.quick:
         shapes = [(1, 512), (8, 4096), (64, 32768)]
+    if args.shapes:
+        shapes = [tuple(int(x) for x in sh.split("x")) for sh in args.shapes.split(",")]
     print("\n%-11s %8s | %-35s | %-24s | %-24s | %s" % ("batch x ctx", "KV MB", "ours us (GB/s, % copy), swept best",
                                                       "Triton paged us (%copy)", "SDPA contig us (%copy)",
                                                       "ours vs best"))
@@ -253,7 +258,7 @@ def main():
         ml = torch.empty(R, B * 32 * 64 * 2, device="cuda")
         # ours: the kernel's launch plan (variant, blocks a SM) swept per shape as well
         t_ours, cfg_ours = 1e30, None
-        for var in ("e8_s3", "e8_s2", "e8_s4", "e16_s4"):
+        for var in args.variants.split(","):
             for per_sm in (1, 2, 4, 8):
                 sp, ch = ours.plan(B, 8, ctx, per_sm)
                 t = graph_time(lambda r: ours(view(d, r), var, sp, ch, acc[r], ml[r]), R)
@@ -297,8 +302,9 @@ def main():
         del conts
         gb = lambda t: nbytes / t / 1e3
         best_other = min(t_tr, t_sdpa)
-        print("%4d x %-5d %8.0f | %7.1f (%5.0f, %3.0f%%) best %7.1f | %7.1f (%3.0f%%) %-9s | %7.1f (%3.0f%%)          | %.2fx%s"
-              % (B, ctx, kvb / 1e6, t_ours, gb(t_ours), 100 * gb(t_ours) / copy, t_sweep, t_tr, 100 * gb(t_tr) / copy,
+        print("%4d x %-5d %8.0f | %7.1f (%5.0f, %3.0f%%) best %7.1f %-9s | %7.1f (%3.0f%%) %-9s | %7.1f (%3.0f%%)          | %.2fx%s"
+              % (B, ctx, kvb / 1e6, t_ours, gb(t_ours), 100 * gb(t_ours) / copy, t_sweep, "%s/%d" % cfg_ours,
+                 t_tr, 100 * gb(t_tr) / copy,
                  "%d/%d/%d" % cfg_tr, t_sdpa, 100 * gb(t_sdpa) / copy, best_other / t_ours,
                  "" if err < 2e-3 and err_tr < 2e-3 else "  ERR ours %.1e triton %.1e" % (err, err_tr)),
               flush=True)

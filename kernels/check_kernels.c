@@ -361,14 +361,21 @@ int main(int argc, char **argv)
 					check_decode(&k, &c);
 				}
 			}
-	if (!quick) {
-		static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4", "e16_s4", "e16_s2"};
-		for (int bf = 0; bf < 2; bf++)
-			for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
-				struct decode_case c = {batch, 8, 4, 128, bf, lens, 0, variants[v], 0, 1};
+	/* Each variant with the plan's splits and with one split (the 2049-token request then
+	 * walks 129 pages in one block: the bulk variants' page ids turn over four times). Under
+	 * the sanitizers (--quick), the bulk copies and the tensor-core warps two pages deep, each
+	 * stage refilled often, in both types. */
+	static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4", "e16_s4", "e16_s2",
+					       "e8_b2", "e8_b4", "e8_b8", "e16_b8", "tc_w2", "tc_w3", "tc_w4"};
+	for (int bf = 0; bf < 2; bf++)
+		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+			if (quick && strcmp(variants[v], "e8_b2") != 0 && strcmp(variants[v], "tc_w2") != 0)
+				continue;
+			for (int one = 0; one < 2; one++) {
+				struct decode_case c = {batch, 8, 4, 128, bf, lens, one, variants[v], 0, 1};
 				check_decode(&k, &c);
 			}
-	}
+		}
 	for (int pdl = 0; pdl < 2; pdl++) {
 		struct decode_case c = {batch, 2, 4, 128, 0, lens, 0, NULL, 1, pdl};
 		check_decode(&k, &c);

@@ -10,6 +10,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_pipeline.h>
+#include <cuda/ptx>
 #include <stdint.h>
 
 #include "kc_kernels.h"
@@ -46,31 +47,218 @@ __device__ __forceinline__ __nv_bfloat16 from_float(float x, __nv_bfloat16) { re
 // ---- decode ----------------------------------------------------------------------------------
 //
 // K and V stream through shared memory a page at a time (16 tokens of this KV head, K then V:
-// each contiguous in the HND layout) with cp.async, S pages in flight, so the loads in flight
-// do not depend on registers and the compute of one page overlaps the loads of the next.
-// Within a page, a group of D/EPT threads takes a token (EPT elements each, 16-byte shared
-// loads), the G heads' scores are summed across the group with shuffles, and the online
-// softmax rescales only when a page raises the running maximum.
+// each contiguous in the HND layout), S pages in flight, so the loads in flight do not depend
+// on registers and the compute of one page overlaps the loads of the next. Two ways to fill
+// the stages: cp.async, 16 bytes a thread (decode_async, variants e*_s*), or one bulk copy a
+// page issued by one thread and counted in by an mbarrier (decode_bulk, variants e*_b*: the
+// copy engine of sm_90, any depth). Within a page, a group of D/EPT threads takes a token
+// (EPT elements each, 16-byte shared loads), the G heads' scores are summed across the group
+// with shuffles, and the online softmax rescales only when a page raises the running maximum.
 
 #define BT_BLOCK 32 /* page ids fetched at a time */
 
-template <typename T, int D, int G, int EPT, int S>
-__device__ __forceinline__ void decode(const kck_decode_params &p)
-{
-	constexpr int TPT = D / EPT;             // threads per token
-	constexpr int NG = KCK_THREADS / TPT;    // token groups per block
-	constexpr int NW = KCK_THREADS / 32;     // warps
-	constexpr int NV = EPT / 8;              // 16-byte shared loads per thread per token
-	constexpr int UT = KCK_PAGE / NG;        // tokens of a page per group
-	constexpr int CHUNKS = KCK_PAGE * D * (int)sizeof(T) / 16; // 16-byte pieces of a K (or V) page
+template <typename T, int D, int G, int EPT> struct decode_shape {
+	static constexpr int TPT = D / EPT;          // threads per token
+	static constexpr int NG = KCK_THREADS / TPT; // token groups per block
+	static constexpr int NW = KCK_THREADS / 32;  // warps
+	static constexpr int NV = EPT / 8;           // 16-byte shared loads per thread per token
+	static constexpr int UT = KCK_PAGE / NG;     // tokens of a page per group
+	static constexpr int PAGE_BYTES = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
+	static constexpr int MERGE_BYTES = NW * G * D * 4 + 2 * NW * G * 4; // finish()'s shared space
 	static_assert(TPT <= 32 && EPT % 8 == 0 && KCK_PAGE % NG == 0, "layout");
-	static_assert(NW * G * D * 4 + 2 * NW * G * 4 <= S * 2 * KCK_PAGE * D * (int)sizeof(T), "merge space");
-	__shared__ __align__(16) unsigned char smem[S][2][KCK_PAGE * D * sizeof(T)];
+};
+
+// What a thread carries through the pages: its slice of the G query heads (scaled into log2
+// units), and the running maximum, sum and output slice of each head.
+template <int G, int EPT> struct decode_state {
+	float q[G][EPT], m[G], l[G], acc[G][EPT];
+};
+
+template <typename T, int D, int G, int EPT>
+__device__ __forceinline__ void decode_start(decode_state<G, EPT> &st, const kck_decode_params &p, int b,
+					     int kvh, int li)
+{
+	using S = decode_shape<T, D, G, EPT>;
+	const size_t H = (size_t)p.num_kv_heads * G;
+	const T *qp = reinterpret_cast<const T *>(p.q) + ((size_t)b * H + (size_t)kvh * G) * D + li * EPT;
+#pragma unroll
+	for (int g = 0; g < G; g++) {
+#pragma unroll
+		for (int v = 0; v < S::NV; v++)
+			to_float(*reinterpret_cast<const uint4 *>(qp + g * D + 8 * v), st.q[g] + 8 * v, T());
+#pragma unroll
+		for (int j = 0; j < EPT; j++)
+			st.q[g][j] *= p.scale_log2;
+		st.m[g] = NEG_BIG;
+		st.l[g] = 0.f;
+#pragma unroll
+		for (int j = 0; j < EPT; j++)
+			st.acc[g][j] = 0.f;
+	}
+}
+
+// One page in shared memory (sk, sv) into the running state; tokens at or past `end` masked.
+template <typename T, int D, int G, int EPT>
+__device__ __forceinline__ void decode_page(decode_state<G, EPT> &st, const T *sk, const T *sv, int page_tok,
+					    int end, int grp, int li)
+{
+	using S = decode_shape<T, D, G, EPT>;
+	float s[S::UT][G];
+#pragma unroll
+	for (int u = 0; u < S::UT; u++) {
+		const int t = grp + u * S::NG;
+		float kf[EPT];
+#pragma unroll
+		for (int v = 0; v < S::NV; v++)
+			to_float(*reinterpret_cast<const uint4 *>(sk + t * D + li * EPT + 8 * v), kf + 8 * v, T());
+#pragma unroll
+		for (int g = 0; g < G; g++) {
+			float d = 0.f;
+#pragma unroll
+			for (int j = 0; j < EPT; j++)
+				d = fmaf(st.q[g][j], kf[j], d);
+			s[u][g] = d;
+		}
+	}
+#pragma unroll
+	for (int off = S::TPT / 2; off > 0; off >>= 1)
+#pragma unroll
+		for (int u = 0; u < S::UT; u++)
+#pragma unroll
+			for (int g = 0; g < G; g++)
+				s[u][g] += __shfl_xor_sync(0xffffffffu, s[u][g], off);
+#pragma unroll
+	for (int u = 0; u < S::UT; u++)
+		if (page_tok + grp + u * S::NG >= end)
+#pragma unroll
+			for (int g = 0; g < G; g++)
+				s[u][g] = NEG_BIG;
+#pragma unroll
+	for (int g = 0; g < G; g++) {
+		float bm = s[0][g];
+#pragma unroll
+		for (int u = 1; u < S::UT; u++)
+			bm = fmaxf(bm, s[u][g]);
+		if (bm > st.m[g]) { // rare after the first pages: rescale only then
+			const float a = exp2f(st.m[g] - bm);
+			st.l[g] *= a;
+#pragma unroll
+			for (int j = 0; j < EPT; j++)
+				st.acc[g][j] *= a;
+			st.m[g] = bm;
+		}
+	}
+#pragma unroll
+	for (int u = 0; u < S::UT; u++) {
+		const int t = grp + u * S::NG;
+		float vf[EPT];
+#pragma unroll
+		for (int v = 0; v < S::NV; v++)
+			to_float(*reinterpret_cast<const uint4 *>(sv + t * D + li * EPT + 8 * v), vf + 8 * v, T());
+#pragma unroll
+		for (int g = 0; g < G; g++) {
+			const float pr = exp2f(s[u][g] - st.m[g]); // masked tokens: exp2(-huge) = 0
+			st.l[g] += pr;
+#pragma unroll
+			for (int j = 0; j < EPT; j++)
+				st.acc[g][j] = fmaf(pr, vf[j], st.acc[g][j]);
+		}
+	}
+}
+
+// The warps' results in `space` (per warp: acc [G][D], then max [G] and sum [G] after all
+// warps' acc) into the output, or the split's partial results; each thread finishes G*D/128.
+template <typename T, int D, int G>
+__device__ __forceinline__ void decode_merge_warps(const unsigned char *space, const kck_decode_params &p, int b,
+						   int kvh, int split)
+{
+	constexpr int NW = KCK_THREADS / 32;
+	const float(*sm_acc)[G][D] = reinterpret_cast<const float(*)[G][D]>(space);
+	const float(*sm_m)[G] = reinterpret_cast<const float(*)[G]>(space + NW * G * D * 4);
+	const float(*sm_l)[G] = reinterpret_cast<const float(*)[G]>(space + NW * G * D * 4 + NW * G * 4);
+	const size_t H = (size_t)p.num_kv_heads * G;
+	for (int idx = threadIdx.x; idx < G * D; idx += KCK_THREADS) {
+		const int g = idx / D, d = idx % D;
+		float mx = NEG_BIG;
+#pragma unroll
+		for (int w = 0; w < NW; w++)
+			mx = fmaxf(mx, sm_m[w][g]);
+		float L = 0.f, A = 0.f;
+#pragma unroll
+		for (int w = 0; w < NW; w++) {
+			const float c = exp2f(sm_m[w][g] - mx);
+			L = fmaf(sm_l[w][g], c, L);
+			A = fmaf(sm_acc[w][g][d], c, A);
+		}
+		const size_t h = (size_t)b * H + (size_t)kvh * G + g;
+		if (p.num_splits == 1) {
+			reinterpret_cast<T *>(p.out)[h * D + d] = from_float(A / L, T());
+		} else {
+			const size_t ps = h * p.num_splits + split;
+			p.part_acc[ps * D + d] = A;
+			if (d == 0) {
+				p.part_ml[ps * 2] = mx;
+				p.part_ml[ps * 2 + 1] = L;
+			}
+		}
+	}
+}
+
+// Merge the token groups and warps of the block (through `space`, S::MERGE_BYTES of shared
+// memory no copy writes any more) and write the output, or the split's partial results.
+template <typename T, int D, int G, int EPT>
+__device__ __forceinline__ void decode_finish(decode_state<G, EPT> &st, unsigned char *space,
+					      const kck_decode_params &p, int b, int kvh, int split)
+{
+	using S = decode_shape<T, D, G, EPT>;
+	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, li = threadIdx.x % S::TPT;
+	// The groups of each warp: lanes li, li+TPT, ... hold the same head slice.
+#pragma unroll
+	for (int off = S::TPT; off < 32; off <<= 1) {
+#pragma unroll
+		for (int g = 0; g < G; g++) {
+			const float mo = __shfl_xor_sync(0xffffffffu, st.m[g], off);
+			const float lo = __shfl_xor_sync(0xffffffffu, st.l[g], off);
+			const float mn = fmaxf(st.m[g], mo);
+			const float a = exp2f(st.m[g] - mn), c = exp2f(mo - mn);
+			st.l[g] = st.l[g] * a + lo * c;
+#pragma unroll
+			for (int j = 0; j < EPT; j++)
+				st.acc[g][j] = st.acc[g][j] * a + __shfl_xor_sync(0xffffffffu, st.acc[g][j], off) * c;
+			st.m[g] = mn;
+		}
+	}
+	float(*sm_acc)[G][D] = reinterpret_cast<float(*)[G][D]>(space);
+	float(*sm_m)[G] = reinterpret_cast<float(*)[G]>(space + S::NW * G * D * 4);
+	float(*sm_l)[G] = reinterpret_cast<float(*)[G]>(space + S::NW * G * D * 4 + S::NW * G * 4);
+	if (lane < S::TPT) {
+#pragma unroll
+		for (int g = 0; g < G; g++) {
+#pragma unroll
+			for (int j = 0; j < EPT; j += 4)
+				*reinterpret_cast<float4 *>(&sm_acc[warp][g][li * EPT + j]) =
+					make_float4(st.acc[g][j], st.acc[g][j + 1], st.acc[g][j + 2], st.acc[g][j + 3]);
+			if (li == 0) {
+				sm_m[warp][g] = st.m[g];
+				sm_l[warp][g] = st.l[g];
+			}
+		}
+	}
+	__syncthreads();
+	decode_merge_warps<T, D, G>(space, p, b, kvh, split);
+}
+
+// Stages filled by cp.async, 16 bytes a thread, S - 1 pages ahead of the one computed.
+template <typename T, int D, int G, int EPT, int S>
+__device__ __forceinline__ void decode_async(const kck_decode_params &p)
+{
+	using Sh = decode_shape<T, D, G, EPT>;
+	constexpr int CHUNKS = Sh::PAGE_BYTES / 16; // 16-byte pieces of a K (or V) page
+	static_assert(Sh::MERGE_BYTES <= S * 2 * Sh::PAGE_BYTES, "merge space");
+	__shared__ __align__(16) unsigned char smem[S][2][Sh::PAGE_BYTES];
 
 	const int b = blockIdx.z, kvh = blockIdx.y, split = blockIdx.x;
-	const int H = p.num_kv_heads * G;
-	const int grp = threadIdx.x / TPT, li = threadIdx.x % TPT;
-	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+	const int grp = threadIdx.x / Sh::TPT, li = threadIdx.x % Sh::TPT;
 
 	// Wait for whoever wrote q and the cache (the KV write of this step).
 	cudaGridDependencySynchronize();
@@ -117,161 +305,298 @@ __device__ __forceinline__ void decode(const kck_decode_params &p)
 	for (int i = 0; i < S - 1; i++)
 		issue(i);
 
-	float q[G][EPT];
-	const T *qp = reinterpret_cast<const T *>(p.q) + ((size_t)b * H + (size_t)kvh * G) * D + li * EPT;
-#pragma unroll
-	for (int g = 0; g < G; g++) {
-#pragma unroll
-		for (int v = 0; v < NV; v++)
-			to_float(*reinterpret_cast<const uint4 *>(qp + g * D + 8 * v), q[g] + 8 * v, T());
-#pragma unroll
-		for (int j = 0; j < EPT; j++)
-			q[g][j] *= p.scale_log2;
-	}
-	float m[G], l[G], acc[G][EPT];
-#pragma unroll
-	for (int g = 0; g < G; g++) {
-		m[g] = NEG_BIG;
-		l[g] = 0.f;
-#pragma unroll
-		for (int j = 0; j < EPT; j++)
-			acc[g][j] = 0.f;
-	}
-
+	decode_state<G, EPT> st;
+	decode_start<T, D, G, EPT>(st, p, b, kvh, li);
 	for (int i = 0; i < pages; i++) {
 		issue(i + S - 1);
 		__pipeline_wait_prior(S - 1); // page i has landed (groups complete in order)
 		__syncthreads();
-		const T *sk = reinterpret_cast<const T *>(smem[i % S][0]);
-		const T *sv = reinterpret_cast<const T *>(smem[i % S][1]);
-		const int page_tok = start + i * KCK_PAGE;
-		float s[UT][G];
-#pragma unroll
-		for (int u = 0; u < UT; u++) {
-			const int t = grp + u * NG;
-			float kf[EPT];
-#pragma unroll
-			for (int v = 0; v < NV; v++)
-				to_float(*reinterpret_cast<const uint4 *>(sk + t * D + li * EPT + 8 * v), kf + 8 * v, T());
-#pragma unroll
-			for (int g = 0; g < G; g++) {
-				float d = 0.f;
-#pragma unroll
-				for (int j = 0; j < EPT; j++)
-					d = fmaf(q[g][j], kf[j], d);
-				s[u][g] = d;
-			}
-		}
-#pragma unroll
-		for (int off = TPT / 2; off > 0; off >>= 1)
-#pragma unroll
-			for (int u = 0; u < UT; u++)
-#pragma unroll
-				for (int g = 0; g < G; g++)
-					s[u][g] += __shfl_xor_sync(0xffffffffu, s[u][g], off);
-#pragma unroll
-		for (int u = 0; u < UT; u++)
-			if (page_tok + grp + u * NG >= end)
-#pragma unroll
-				for (int g = 0; g < G; g++)
-					s[u][g] = NEG_BIG;
-#pragma unroll
-		for (int g = 0; g < G; g++) {
-			float bm = s[0][g];
-#pragma unroll
-			for (int u = 1; u < UT; u++)
-				bm = fmaxf(bm, s[u][g]);
-			if (bm > m[g]) { // rare after the first pages: rescale only then
-				const float a = exp2f(m[g] - bm);
-				l[g] *= a;
-#pragma unroll
-				for (int j = 0; j < EPT; j++)
-					acc[g][j] *= a;
-				m[g] = bm;
-			}
-		}
-#pragma unroll
-		for (int u = 0; u < UT; u++) {
-			const int t = grp + u * NG;
-			float vf[EPT];
-#pragma unroll
-			for (int v = 0; v < NV; v++)
-				to_float(*reinterpret_cast<const uint4 *>(sv + t * D + li * EPT + 8 * v), vf + 8 * v, T());
-#pragma unroll
-			for (int g = 0; g < G; g++) {
-				const float pr = exp2f(s[u][g] - m[g]); // masked tokens: exp2(-huge) = 0
-				l[g] += pr;
-#pragma unroll
-				for (int j = 0; j < EPT; j++)
-					acc[g][j] = fmaf(pr, vf[j], acc[g][j]);
-			}
-		}
+		decode_page<T, D, G, EPT>(st, reinterpret_cast<const T *>(smem[i % S][0]),
+					  reinterpret_cast<const T *>(smem[i % S][1]), start + i * KCK_PAGE, end,
+					  grp, li);
 		__syncthreads(); // the page's buffer is refilled by a later issue()
 	}
 	// The reduce (or the next layer) may start its launch now; it waits for our results.
 	cudaTriggerProgrammaticLaunchCompletion();
 	__pipeline_wait_prior(0);
+	decode_finish<T, D, G, EPT>(st, &smem[0][0][0], p, b, kvh, split);
+}
 
-	// Merge the groups of each warp: lanes li, li+TPT, ... hold the same head slice.
+// Stages filled by the copy engine: per page one bulk copy of K and one of V (contiguous in
+// the HND layout), issued by one thread of warp 0 and counted in by the stage's mbarrier;
+// S pages in flight in dynamic shared memory (S * 2 * PAGE_BYTES). Warp 0 keeps the page
+// ids in registers, a lane an id, the next 32 loaded while the current 32 are used.
+template <typename T, int D, int G, int EPT, int S>
+__device__ __forceinline__ void decode_bulk(const kck_decode_params &p)
+{
+	using Sh = decode_shape<T, D, G, EPT>;
+	static_assert(Sh::MERGE_BYTES <= S * 2 * Sh::PAGE_BYTES && Sh::PAGE_BYTES % 16 == 0, "layout");
+	extern __shared__ __align__(128) unsigned char dsmem[];
+	__shared__ __align__(8) uint64_t full[S];
+
+	const int b = blockIdx.z, kvh = blockIdx.y, split = blockIdx.x;
+	const int grp = threadIdx.x / Sh::TPT, li = threadIdx.x % Sh::TPT;
+	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+	if (threadIdx.x == 0) {
 #pragma unroll
-	for (int off = TPT; off < 32; off <<= 1) {
+		for (int s = 0; s < S; s++)
+			cuda::ptx::mbarrier_init(&full[s], 1);
+		cuda::ptx::fence_mbarrier_init(cuda::ptx::sem_release, cuda::ptx::scope_cluster);
+	}
+	cudaGridDependencySynchronize();
+	const int start = split * p.chunk;
+	const int ctx = p.context_lens[b];
+	const int end = min(ctx, start + p.chunk);
+	const int pages = start < end ? (end - start + KCK_PAGE - 1) / KCK_PAGE : 0;
+	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + start / KCK_PAGE;
+	int ids = 0, ids_next = 0;
+	if (warp == 0) {
+		ids = lane < pages ? bt[lane] : 0;
+		ids_next = BT_BLOCK + lane < pages ? bt[BT_BLOCK + lane] : 0;
+	}
+	__syncthreads(); // the barriers are initialised
+	if (pages == 0)
+		return; // past this request's context: the reduce counts its own splits
+	const size_t page_bytes_all = (size_t)p.num_kv_heads * Sh::PAGE_BYTES; // a page of every head
+	const unsigned char *kbase = reinterpret_cast<const unsigned char *>(p.k_cache) + (size_t)kvh * Sh::PAGE_BYTES;
+	const unsigned char *vbase = reinterpret_cast<const unsigned char *>(p.v_cache) + (size_t)kvh * Sh::PAGE_BYTES;
+
+	auto issue = [&](int i) { // warp 0, in step; pages in order
+		if (i >= pages)
+			return;
+		if (i % BT_BLOCK == 0 && i) {
+			ids = ids_next;
+			const int n = i + BT_BLOCK + lane;
+			ids_next = n < pages ? bt[n] : 0;
+		}
+		const int id = __shfl_sync(0xffffffffu, ids, i % BT_BLOCK);
+		if (lane == 0) {
+			const size_t off = (size_t)id * page_bytes_all;
+			unsigned char *stage = dsmem + (i % S) * 2 * Sh::PAGE_BYTES;
+			cuda::ptx::mbarrier_arrive_expect_tx(cuda::ptx::sem_release, cuda::ptx::scope_cta,
+							     cuda::ptx::space_shared, &full[i % S], 2 * Sh::PAGE_BYTES);
+			cuda::ptx::cp_async_bulk(cuda::ptx::space_cluster, cuda::ptx::space_global, stage, kbase + off,
+						 Sh::PAGE_BYTES, &full[i % S]);
+			cuda::ptx::cp_async_bulk(cuda::ptx::space_cluster, cuda::ptx::space_global,
+						 stage + Sh::PAGE_BYTES, vbase + off, Sh::PAGE_BYTES, &full[i % S]);
+		}
+	};
+	if (warp == 0) {
 #pragma unroll
-		for (int g = 0; g < G; g++) {
-			const float mo = __shfl_xor_sync(0xffffffffu, m[g], off);
-			const float lo = __shfl_xor_sync(0xffffffffu, l[g], off);
-			const float mn = fmaxf(m[g], mo);
-			const float a = exp2f(m[g] - mn), c = exp2f(mo - mn);
-			l[g] = l[g] * a + lo * c;
+		for (int i = 0; i < S; i++)
+			issue(i);
+	}
+
+	decode_state<G, EPT> st;
+	decode_start<T, D, G, EPT>(st, p, b, kvh, li);
+	for (int i = 0; i < pages; i++) {
+		while (!cuda::ptx::mbarrier_try_wait_parity(&full[i % S], (uint32_t)(i / S) & 1u))
+			;
+		const unsigned char *stage = dsmem + (i % S) * 2 * Sh::PAGE_BYTES;
+		decode_page<T, D, G, EPT>(st, reinterpret_cast<const T *>(stage),
+					  reinterpret_cast<const T *>(stage + Sh::PAGE_BYTES), start + i * KCK_PAGE,
+					  end, grp, li);
+		__syncthreads(); // every warp is done with the stage: refill it
+		if (warp == 0)
+			issue(i + S);
+	}
+	cudaTriggerProgrammaticLaunchCompletion();
+	decode_finish<T, D, G, EPT>(st, dsmem, p, b, kvh, split); // every copy issued has landed
+}
+
+// ---- decode on tensor cores: a warp a page -----------------------------------------------------
+//
+// Each warp of the block takes every fourth page of the block's chunk and runs its own pipeline:
+// S pages in flight in its own ring of shared memory, filled by cp.async (16 bytes a lane) into
+// rows swizzled by the token (16-byte piece j of token t lands at piece j ^ (t & 7)), so that
+// ldmatrix reads eight tokens' pieces from eight different bank groups. QK and PV are
+// mma.sync m16n8k16 with the query heads as the 16 rows (G of them real, the rest zero): per
+// page D/16 ldmatrix.x4 and D/8 mma for each of QK and PV, against ~250 instructions a warp for
+// the same page on CUDA cores (decode_page). The scores' accumulator fragment is PV's A
+// fragment as it stands (FlashAttention-2's register reuse). No block barrier until the end.
+
+__device__ __forceinline__ uint32_t pack2(float lo, float hi, __half)
+{
+	__half2 h = __floats2half2_rn(lo, hi);
+	return *reinterpret_cast<uint32_t *>(&h);
+}
+__device__ __forceinline__ uint32_t pack2(float lo, float hi, __nv_bfloat16)
+{
+	__nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+	return *reinterpret_cast<uint32_t *>(&h);
+}
+
+// c += A (16x16, rows 8..15 zero: a1 = a3 = 0) * B (16x8), fp32 accumulate.
+__device__ __forceinline__ void mma_16816(float c[4], uint32_t a0, uint32_t a2, uint32_t b0, uint32_t b1, __half)
+{
+	asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+		     "{%0,%1,%2,%3};"
+		     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+		     : "r"(a0), "r"(0u), "r"(a2), "r"(0u), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void mma_16816(float c[4], uint32_t a0, uint32_t a2, uint32_t b0, uint32_t b1,
+					  __nv_bfloat16)
+{
+	asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+		     "{%0,%1,%2,%3};"
+		     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+		     : "r"(a0), "r"(0u), "r"(a2), "r"(0u), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t r[4], uint32_t addr, bool trans)
+{
+	if (trans)
+		asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];"
+			     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+			     : "r"(addr));
+	else
+		asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];"
+			     : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+			     : "r"(addr));
+}
+
+template <typename T, int D, int G, int S>
+__device__ __forceinline__ void decode_mma(const kck_decode_params &p)
+{
+	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
+	constexpr int ROW = D * (int)sizeof(T);           // a token's bytes
+	constexpr int NW = KCK_THREADS / 32;
+	static_assert(G <= 8 && D % 16 == 0 && KCK_PAGE == 16 && sizeof(T) == 2, "one m16n8k16 row block");
+	static_assert(NW * G * D * 4 + 2 * NW * G * 4 <= NW * S * 2 * PB, "merge space");
+	extern __shared__ __align__(128) unsigned char dsmem[]; // [NW][S][K, V][PB]
+
+	const int b = blockIdx.z, kvh = blockIdx.y, split = blockIdx.x;
+	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+	const int row = lane / 4, cq = (lane % 4) * 2; // the fragments' row (head) and column pair
+
+	cudaGridDependencySynchronize();
+	const int start = split * p.chunk;
+	const int ctx = p.context_lens[b];
+	const int end = min(ctx, start + p.chunk);
+	const int pages = start < end ? (end - start + KCK_PAGE - 1) / KCK_PAGE : 0;
+	if (pages == 0)
+		return; // past this request's context (the whole block): the reduce counts its own splits
+	const int mine = pages > warp ? (pages - warp + NW - 1) / NW : 0; // pages warp, warp + NW, ...
+	// This warp's page ids in registers, a lane an id, the next 32 loaded while these are used.
+	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + start / KCK_PAGE + warp;
+	int ids = lane < mine ? bt[lane * NW] : 0;
+	int ids_next = 32 + lane < mine ? bt[(32 + lane) * NW] : 0;
+	const size_t page_all = (size_t)p.num_kv_heads * PB; // a page of every head
+	const unsigned char *kbase = reinterpret_cast<const unsigned char *>(p.k_cache) + (size_t)kvh * PB;
+	const unsigned char *vbase = reinterpret_cast<const unsigned char *>(p.v_cache) + (size_t)kvh * PB;
+	unsigned char *ring = dsmem + warp * S * 2 * PB;
+
+	auto issue = [&](int k) { // the warp's k-th page into stage k % S; k rises by one a call
+		if (k < mine) {
+			if (k % 32 == 0 && k) {
+				ids = ids_next;
+				const int n = k + 32 + lane;
+				ids_next = n < mine ? bt[n * NW] : 0;
+			}
+			const size_t off = (size_t)__shfl_sync(0xffffffffu, ids, k % 32) * page_all;
+			unsigned char *sk = ring + (k % S) * 2 * PB, *sv = sk + PB;
 #pragma unroll
-			for (int j = 0; j < EPT; j++)
-				acc[g][j] = acc[g][j] * a + __shfl_xor_sync(0xffffffffu, acc[g][j], off) * c;
-			m[g] = mn;
+			for (int c = lane; c < PB / 16; c += 32) {
+				const int tok = c / (ROW / 16), piece = c % (ROW / 16);
+				const int dst = tok * ROW + ((piece ^ (tok & 7)) << 4);
+				__pipeline_memcpy_async(sk + dst, kbase + off + c * 16, 16);
+				__pipeline_memcpy_async(sv + dst, vbase + off + c * 16, 16);
+			}
+		}
+		__pipeline_commit(); // an empty group past the end keeps the count regular
+	};
+#pragma unroll
+	for (int k = 0; k < S - 1; k++)
+		issue(k);
+
+	// Q as A fragments: a0 = Q[row][16j + cq, +1], a2 = Q[row][16j + 8 + cq, +1]; rows >= G zero.
+	uint32_t qa[D / 16][2];
+	{
+		const size_t H = (size_t)p.num_kv_heads * G;
+		const T *qp = reinterpret_cast<const T *>(p.q) + ((size_t)b * H + (size_t)kvh * G + (row < G ? row : 0)) * D;
+#pragma unroll
+		for (int j = 0; j < D / 16; j++) {
+			qa[j][0] = row < G ? *reinterpret_cast<const uint32_t *>(qp + 16 * j + cq) : 0u;
+			qa[j][1] = row < G ? *reinterpret_cast<const uint32_t *>(qp + 16 * j + 8 + cq) : 0u;
 		}
 	}
-	// The stage buffers are free now: the warps' results go there.
-	float(*sm_acc)[G][D] = reinterpret_cast<float(*)[G][D]>(&smem[0][0][0]);
-	float(*sm_m)[G] = reinterpret_cast<float(*)[G]>(&smem[0][0][0] + NW * G * D * 4);
-	float(*sm_l)[G] = reinterpret_cast<float(*)[G]>(&smem[0][0][0] + NW * G * D * 4 + NW * G * 4);
-	if (lane < TPT) {
+	float m = NEG_BIG, l = 0.f; // of head `row`, this lane's columns
+	float o[D / 8][4];
 #pragma unroll
-		for (int g = 0; g < G; g++) {
+	for (int n = 0; n < D / 8; n++)
+		o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+	// ldmatrix row addresses: K (not transposed) matrices (tokens 0-7 | 8-15) x (pieces 2j | 2j+1);
+	// V (transposed) matrices (tokens 0-7 | 8-15) x (pieces 2j | 2j+1) in the other order.
+	const int ktok = ((lane >> 4) << 3) + (lane & 7), kpiece = (lane >> 3) & 1;
+	const int vtok = (((lane >> 3) & 1) << 3) + (lane & 7), vpiece = lane >> 4;
+
+	for (int k = 0; k < mine; k++) {
+		issue(k + S - 1);
+		__pipeline_wait_prior(S - 1); // this warp's page k has landed
+		__syncwarp();
+		const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + (k % S) * 2 * PB), sv = sk + PB;
+		float s0[4] = {0.f, 0.f, 0.f, 0.f}, s1[4] = {0.f, 0.f, 0.f, 0.f}; // tokens 0-7, 8-15
 #pragma unroll
-			for (int j = 0; j < EPT; j += 4)
-				*reinterpret_cast<float4 *>(&sm_acc[warp][g][li * EPT + j]) =
-					make_float4(acc[g][j], acc[g][j + 1], acc[g][j + 2], acc[g][j + 3]);
-			if (li == 0) {
-				sm_m[warp][g] = m[g];
-				sm_l[warp][g] = l[g];
+		for (int j = 0; j < D / 16; j++) {
+			uint32_t r[4];
+			ldmatrix_x4(r, sk + ktok * ROW + (((2 * j + kpiece) ^ (ktok & 7)) << 4), false);
+			mma_16816(s0, qa[j][0], qa[j][1], r[0], r[1], T());
+			mma_16816(s1, qa[j][0], qa[j][1], r[2], r[3], T());
+		}
+		const int tok0 = start + (warp + k * NW) * KCK_PAGE;
+		float sc[4] = {s0[0] * p.scale_log2, s0[1] * p.scale_log2, s1[0] * p.scale_log2, s1[1] * p.scale_log2};
+#pragma unroll
+		for (int i = 0; i < 4; i++)
+			if (tok0 + (i >> 1) * 8 + cq + (i & 1) >= end)
+				sc[i] = NEG_BIG;
+		float mx = fmaxf(fmaxf(sc[0], sc[1]), fmaxf(sc[2], sc[3]));
+		mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+		mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+		if (mx > m) { // rare after the first pages: rescale only then
+			const float a = exp2f(m - mx);
+			l *= a;
+#pragma unroll
+			for (int n = 0; n < D / 8; n++) {
+				o[n][0] *= a;
+				o[n][1] *= a;
 			}
+			m = mx;
+		}
+		float pr[4];
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			pr[i] = exp2f(sc[i] - m); // masked tokens: exp2(-huge) = 0
+			l += pr[i];
+		}
+		const uint32_t pa0 = pack2(pr[0], pr[1], T()), pa2 = pack2(pr[2], pr[3], T());
+#pragma unroll
+		for (int j = 0; j < D / 16; j++) {
+			uint32_t r[4];
+			ldmatrix_x4(r, sv + vtok * ROW + (((2 * j + vpiece) ^ (vtok & 7)) << 4), true);
+			mma_16816(o[2 * j], pa0, pa2, r[0], r[1], T());
+			mma_16816(o[2 * j + 1], pa0, pa2, r[2], r[3], T());
+		}
+		__syncwarp(); // the stage is refilled by a later issue()
+	}
+	cudaTriggerProgrammaticLaunchCompletion();
+	__pipeline_wait_prior(0);
+	l += __shfl_xor_sync(0xffffffffu, l, 1);
+	l += __shfl_xor_sync(0xffffffffu, l, 2);
+	__syncthreads(); // every warp is done with its ring: it becomes the merge space
+	float(*sm_acc)[G][D] = reinterpret_cast<float(*)[G][D]>(dsmem);
+	float(*sm_m)[G] = reinterpret_cast<float(*)[G]>(dsmem + NW * G * D * 4);
+	float(*sm_l)[G] = reinterpret_cast<float(*)[G]>(dsmem + NW * G * D * 4 + NW * G * 4);
+	if (row < G) {
+#pragma unroll
+		for (int n = 0; n < D / 8; n++)
+			*reinterpret_cast<float2 *>(&sm_acc[warp][row][n * 8 + cq]) = make_float2(o[n][0], o[n][1]);
+		if (cq == 0) {
+			sm_m[warp][row] = m;
+			sm_l[warp][row] = l;
 		}
 	}
 	__syncthreads();
-	// Merge the warps; each thread finishes G*D/128 outputs.
-	for (int idx = threadIdx.x; idx < G * D; idx += KCK_THREADS) {
-		const int g = idx / D, d = idx % D;
-		float mx = NEG_BIG;
-#pragma unroll
-		for (int w = 0; w < NW; w++)
-			mx = fmaxf(mx, sm_m[w][g]);
-		float L = 0.f, A = 0.f;
-#pragma unroll
-		for (int w = 0; w < NW; w++) {
-			const float c = exp2f(sm_m[w][g] - mx);
-			L = fmaf(sm_l[w][g], c, L);
-			A = fmaf(sm_acc[w][g][d], c, A);
-		}
-		const size_t h = (size_t)b * H + (size_t)kvh * G + g;
-		if (p.num_splits == 1) {
-			reinterpret_cast<T *>(p.out)[h * D + d] = from_float(A / L, T());
-		} else {
-			const size_t ps = h * p.num_splits + split;
-			p.part_acc[ps * D + d] = A;
-			if (d == 0) {
-				p.part_ml[ps * 2] = mx;
-				p.part_ml[ps * 2 + 1] = L;
-			}
-		}
-	}
+	decode_merge_warps<T, D, G>(dsmem, p, b, kvh, split);
 }
 
 // ---- reduce: the splits of each (request, head) into the output -----------------------------
@@ -349,14 +674,23 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 
 // ---- the cubin's entry points: one per configuration, C names for cuModuleGetFunction ---------
 
-// Name: kc_decode_<type>_d<D>_g<G>_e<elements a thread>_s<pages in flight>. The d128 g4 variants
-// are the ones bench.py measures against each other; the others use the configuration chosen
-// from those measurements (docs/kernels.md).
-#define KCK_DECODE(TN, T, D, G, EPT, S)                                                            \
+// Name: kc_decode_<type>_d<D>_g<G>_e<elements a thread>_<s: cp.async, b: bulk copies><pages in
+// flight>. The d128 g4 variants are the ones bench.py measures against each other; the others use
+// the configuration chosen from those measurements (docs/kernels.md).
+#define KCK_DECODE_WAY(WAY, FN, TN, T, D, G, EPT, S)                                              \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
-		kc_decode_##TN##_d##D##_g##G##_e##EPT##_s##S(const __grid_constant__ kck_decode_params p) \
+		kc_decode_##TN##_d##D##_g##G##_e##EPT##_##WAY##S(const __grid_constant__ kck_decode_params p) \
 	{                                                                                          \
-		decode<T, D, G, EPT, S>(p);                                                        \
+		FN<T, D, G, EPT, S>(p);                                                            \
+	}
+#define KCK_DECODE(TN, T, D, G, EPT, S) KCK_DECODE_WAY(s, decode_async, TN, T, D, G, EPT, S)
+#define KCK_DECODE_BULK(TN, T, D, G, EPT, S) KCK_DECODE_WAY(b, decode_bulk, TN, T, D, G, EPT, S)
+/* Tensor cores, a warp a page: kc_decode_<type>_d<D>_g<G>_tc_w<pages in flight a warp> */
+#define KCK_DECODE_TC(TN, T, D, G, S)                                                             \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
+		kc_decode_##TN##_d##D##_g##G##_tc_w##S(const __grid_constant__ kck_decode_params p)   \
+	{                                                                                          \
+		decode_mma<T, D, G, S>(p);                                                         \
 	}
 #define KCK_REDUCE(TN, T, D)                                                                       \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
@@ -370,6 +704,9 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DEFAULTS(TN, T, 64, 2) KCK_DEFAULTS(TN, T, 64, 3) KCK_DEFAULTS(TN, T, 128, 2)         \
 	KCK_DEFAULTS(TN, T, 128, 3) KCK_DEFAULTS(TN, T, 256, 2)                                    \
 	KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2) \
+	KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                \
+	KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                \
+	KCK_DECODE_TC(TN, T, 128, 4, 2) KCK_DECODE_TC(TN, T, 128, 4, 3) KCK_DECODE_TC(TN, T, 128, 4, 4) \
 	KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)

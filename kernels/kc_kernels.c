@@ -71,7 +71,7 @@ void kck_close(struct kck *k)
 }
 
 static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
-		  CUstream s, void *params, int use_pdl)
+		  unsigned shared_bytes, CUstream s, void *params, int use_pdl)
 {
 	if (!f)
 		return CUDA_ERROR_NOT_FOUND;
@@ -80,7 +80,7 @@ static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, u
 	attr.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
 	attr.value.programmaticStreamSerializationAllowed = 1;
 	CUlaunchConfig cfg = {.gridDimX = gx, .gridDimY = gy, .gridDimZ = gz, .blockDimX = threads,
-			      .blockDimY = 1, .blockDimZ = 1, .sharedMemBytes = 0, .hStream = s,
+			      .blockDimY = 1, .blockDimZ = 1, .sharedMemBytes = shared_bytes, .hStream = s,
 			      .attrs = use_pdl && k->pdl ? &attr : NULL, .numAttrs = use_pdl && k->pdl ? 1 : 0};
 	void *args[] = {params};
 	return (int)cuLaunchKernelEx(&cfg, f, args, NULL);
@@ -130,25 +130,38 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 		return CUDA_ERROR_INVALID_VALUE; /* the reduce kernel combines at most MAX_SPLITS */
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%s", tn, head_dim, group, var);
-	int r = launch(k, lookup(k, name), (unsigned)p->num_splits, (unsigned)p->num_kv_heads, (unsigned)p->batch,
-		       KCK_THREADS, s, (void *)p, use_pdl);
+	CUfunction f = lookup(k, name);
+	/* Bulk-copy ("e8_b8": pages in flight) and tensor-core ("tc_w2": pages in flight a warp)
+	 * variants keep their stages in dynamic shared memory, a K and a V page of one head (16-bit
+	 * values) per page in flight. Past 48 KB the function must be allowed it. */
+	const char *way = strrchr(var, '_');
+	unsigned shared = 0, page_kv = 2 * KCK_PAGE * (unsigned)head_dim * 2;
+	if (f && way && (way[1] == 'b' || way[1] == 'w')) {
+		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'w' ? KCK_THREADS / 32 : 1);
+		if (shared > 48 * 1024 &&
+		    cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared) != CUDA_SUCCESS)
+			return CUDA_ERROR_INVALID_VALUE;
+	}
+	int r = launch(k, f, (unsigned)p->num_splits, (unsigned)p->num_kv_heads, (unsigned)p->batch, KCK_THREADS,
+		       shared, s, (void *)p, use_pdl);
 	if (r || p->num_splits == 1)
 		return r;
 	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);
-	return launch(k, lookup(k, name), (unsigned)(p->num_kv_heads * group), (unsigned)p->batch, 1, KCK_THREADS, s,
-		      (void *)p, use_pdl);
+	return launch(k, lookup(k, name), (unsigned)(p->num_kv_heads * group), (unsigned)p->batch, 1, KCK_THREADS, 0,
+		      s, (void *)p, use_pdl);
 }
 
 int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s,
 		 int use_pdl)
 {
 	(void)dt; /* both 16-bit types move as bytes */
-	return launch(k, lookup(k, "kc_kv_write_16"), (unsigned)p->batch, 1, 1, KCK_THREADS, s, (void *)p, use_pdl);
+	return launch(k, lookup(k, "kc_kv_write_16"), (unsigned)p->batch, 1, 1, KCK_THREADS, 0, s, (void *)p,
+		      use_pdl);
 }
 
 int kck_mla_write(const struct kck *k, int fp8, const struct kck_mla_write_params *p, CUstream s, int use_pdl)
 {
 	unsigned blocks = (unsigned)(p->num_tokens + 3) / 4; /* 4 warps a block, a token a warp */
-	return launch(k, lookup(k, fp8 ? "kc_mla_write_fp8" : "kc_mla_write_bf16"), blocks ? blocks : 1, 1, 1, 128, s,
-		      (void *)p, use_pdl);
+	return launch(k, lookup(k, fp8 ? "kc_mla_write_fp8" : "kc_mla_write_bf16"), blocks ? blocks : 1, 1, 1, 128, 0,
+		      s, (void *)p, use_pdl);
 }

@@ -12,7 +12,7 @@ ours = bench.Ours()
 d = bench.view(bench.make(B, ctx), 0)
 acc = torch.empty(B * 32 * 64 * 128, device="cuda")
 ml = torch.empty(B * 32 * 64 * 2, device="cuda")
-for var, per_sm in (("e8_s2", 2), ("e8_s4", 2)):
+for var, per_sm in (("e8_s2", 2), ("e8_b4", 2), ("tc_w2", 2), ("tc_w2", 4)):
     sp, ch = ours.plan(B, 8, ctx, per_sm)
     ours(d, var, sp, ch, acc, ml)
 sp, ch = ours.plan(B, 8, ctx, 2)
