@@ -353,7 +353,7 @@ int main(int argc, char **argv)
 	int batch = quick ? 3 : 6;
 	for (int bf = 0; bf < 2; bf++)
 		for (int d = 64; d <= 256; d *= 2)
-			for (int g = 1; g <= 4; g *= 2) {
+			for (int g = 1; g <= 8; g *= 2) {
 				struct decode_case c = {batch, 2, g, d, bf, lens, 0, NULL, 0, 1};
 				check_decode(&k, &c);
 				if (!quick) {
@@ -366,16 +366,26 @@ int main(int argc, char **argv)
 	 * the sanitizers (--quick), the bulk copies and the tensor-core warps two pages deep, each
 	 * stage refilled often, in both types. */
 	static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4", "e16_s4", "e16_s2",
-					       "e8_b2", "e8_b4", "e8_b8", "e16_b8", "tc_w2", "tc_w3", "tc_w4"};
+					       "e8_b2", "e8_b4", "e8_b8", "e16_b8", "tc_w3", "tc_w4", "tc_p2", "tc_p3"};
 	for (int bf = 0; bf < 2; bf++)
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
-			if (quick && strcmp(variants[v], "e8_b2") != 0 && strcmp(variants[v], "tc_w2") != 0)
+			if (quick && strcmp(variants[v], "e8_b2") != 0)
 				continue;
 			for (int one = 0; one < 2; one++) {
 				struct decode_case c = {batch, 8, 4, 128, bf, lens, one, variants[v], 0, 1};
 				check_decode(&k, &c);
 			}
 		}
+	/* The tensor-core kernel at every head size and group. */
+	for (int bf = 0; bf < 2; bf++)
+		for (int d = 64; d <= 256; d *= 2)
+			for (int g = 1; g <= 8; g *= 2)
+				for (int one = 0; one < 2; one++) {
+					if (quick && (one || d != 128))
+						continue;
+					struct decode_case c = {batch, 2, g, d, bf, lens, one, "tc_w2", 0, 1};
+					check_decode(&k, &c);
+				}
 	for (int pdl = 0; pdl < 2; pdl++) {
 		struct decode_case c = {batch, 2, 4, 128, 0, lens, 0, NULL, 1, pdl};
 		check_decode(&k, &c);

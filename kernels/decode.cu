@@ -415,6 +415,20 @@ __device__ __forceinline__ void decode_bulk(const kck_decode_params &p)
 // the same page on CUDA cores (decode_page). The scores' accumulator fragment is PV's A
 // fragment as it stands (FlashAttention-2's register reuse). No block barrier until the end.
 
+// 16 bytes global -> shared, bypassing L1, asking L2 to fetch the 256 bytes around it from
+// DRAM at once (pages are read whole: 4 KB contiguous per head).
+template <bool L2_HINT> __device__ __forceinline__ void copy16(void *smem_dst, const void *gmem_src)
+{
+	if (!L2_HINT) {
+		__pipeline_memcpy_async(smem_dst, gmem_src, 16);
+		return;
+	}
+	asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16;" ::"r"(
+			     (uint32_t)__cvta_generic_to_shared(smem_dst)),
+		     "l"(gmem_src)
+		     : "memory");
+}
+
 __device__ __forceinline__ uint32_t pack2(float lo, float hi, __half)
 {
 	__half2 h = __floats2half2_rn(lo, hi);
@@ -455,7 +469,7 @@ __device__ __forceinline__ void ldmatrix_x4(uint32_t r[4], uint32_t addr, bool t
 			     : "r"(addr));
 }
 
-template <typename T, int D, int G, int S>
+template <typename T, int D, int G, int S, bool L2_HINT>
 __device__ __forceinline__ void decode_mma(const kck_decode_params &p)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
@@ -469,18 +483,23 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p)
 	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 	const int row = lane / 4, cq = (lane % 4) * 2; // the fragments' row (head) and column pair
 
-	cudaGridDependencySynchronize();
+	// Context lengths and block tables are read before waiting on the kernel before this one:
+	// the step's bookkeeping is written before the step's kernels, never by them (kc_kernels.h).
+	// The wait then overlaps the dependent loads that page addresses need.
 	const int start = split * p.chunk;
 	const int ctx = p.context_lens[b];
 	const int end = min(ctx, start + p.chunk);
 	const int pages = start < end ? (end - start + KCK_PAGE - 1) / KCK_PAGE : 0;
-	if (pages == 0)
-		return; // past this request's context (the whole block): the reduce counts its own splits
 	const int mine = pages > warp ? (pages - warp + NW - 1) / NW : 0; // pages warp, warp + NW, ...
 	// This warp's page ids in registers, a lane an id, the next 32 loaded while these are used.
+	// Bounded by the row, not by the context length, so that these loads need not wait for it.
 	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + start / KCK_PAGE + warp;
-	int ids = lane < mine ? bt[lane * NW] : 0;
-	int ids_next = 32 + lane < mine ? bt[(32 + lane) * NW] : 0;
+	const int row_left = p.bt_stride - start / KCK_PAGE - warp; // entries of the row from bt on
+	int ids = lane * NW < row_left ? bt[lane * NW] : 0;
+	int ids_next = (32 + lane) * NW < row_left ? bt[(32 + lane) * NW] : 0;
+	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
+	if (pages == 0)
+		return; // past this request's context (the whole block): the reduce counts its own splits
 	const size_t page_all = (size_t)p.num_kv_heads * PB; // a page of every head
 	const unsigned char *kbase = reinterpret_cast<const unsigned char *>(p.k_cache) + (size_t)kvh * PB;
 	const unsigned char *vbase = reinterpret_cast<const unsigned char *>(p.v_cache) + (size_t)kvh * PB;
@@ -499,12 +518,14 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p)
 			for (int c = lane; c < PB / 16; c += 32) {
 				const int tok = c / (ROW / 16), piece = c % (ROW / 16);
 				const int dst = tok * ROW + ((piece ^ (tok & 7)) << 4);
-				__pipeline_memcpy_async(sk + dst, kbase + off + c * 16, 16);
-				__pipeline_memcpy_async(sv + dst, vbase + off + c * 16, 16);
+				copy16<L2_HINT>(sk + dst, kbase + off + c * 16);
+				copy16<L2_HINT>(sv + dst, vbase + off + c * 16);
 			}
 		}
 		__pipeline_commit(); // an empty group past the end keeps the count regular
 	};
+	// Where a 16-byte piece of a token's row is in a stage.
+	auto at = [](int tok, int piece) { return tok * ROW + ((piece ^ (tok & 7)) << 4); };
 #pragma unroll
 	for (int k = 0; k < S - 1; k++)
 		issue(k);
@@ -539,7 +560,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p)
 #pragma unroll
 		for (int j = 0; j < D / 16; j++) {
 			uint32_t r[4];
-			ldmatrix_x4(r, sk + ktok * ROW + (((2 * j + kpiece) ^ (ktok & 7)) << 4), false);
+			ldmatrix_x4(r, sk + at(ktok, 2 * j + kpiece), false);
 			mma_16816(s0, qa[j][0], qa[j][1], r[0], r[1], T());
 			mma_16816(s1, qa[j][0], qa[j][1], r[2], r[3], T());
 		}
@@ -572,14 +593,14 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p)
 #pragma unroll
 		for (int j = 0; j < D / 16; j++) {
 			uint32_t r[4];
-			ldmatrix_x4(r, sv + vtok * ROW + (((2 * j + vpiece) ^ (vtok & 7)) << 4), true);
+			ldmatrix_x4(r, sv + at(vtok, 2 * j + vpiece), true);
 			mma_16816(o[2 * j], pa0, pa2, r[0], r[1], T());
 			mma_16816(o[2 * j + 1], pa0, pa2, r[2], r[3], T());
 		}
 		__syncwarp(); // the stage is refilled by a later issue()
 	}
 	cudaTriggerProgrammaticLaunchCompletion();
-	__pipeline_wait_prior(0);
+	__pipeline_wait_prior(0); // empty groups only
 	l += __shfl_xor_sync(0xffffffffu, l, 1);
 	l += __shfl_xor_sync(0xffffffffu, l, 2);
 	__syncthreads(); // every warp is done with its ring: it becomes the merge space
@@ -630,8 +651,8 @@ template <typename T, int D> __device__ __forceinline__ void reduce(const kck_de
 {
 	__shared__ float weight[MAX_SPLITS], scratch[KCK_THREADS / 32];
 	const int h = blockIdx.x, b = blockIdx.y, H = gridDim.x;
-	cudaGridDependencySynchronize(); // the decode kernel's partial results
-	const int ctx = p.context_lens[b];
+	const int ctx = p.context_lens[b]; // step bookkeeping: no kernel of the step writes it
+	cudaGridDependencySynchronize();   // the decode kernel's partial results
 	const int ns = min(min(p.num_splits, MAX_SPLITS), (ctx + p.chunk - 1) / p.chunk);
 	const size_t base = ((size_t)b * H + h) * p.num_splits;
 	const int t = threadIdx.x;
@@ -685,12 +706,19 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	}
 #define KCK_DECODE(TN, T, D, G, EPT, S) KCK_DECODE_WAY(s, decode_async, TN, T, D, G, EPT, S)
 #define KCK_DECODE_BULK(TN, T, D, G, EPT, S) KCK_DECODE_WAY(b, decode_bulk, TN, T, D, G, EPT, S)
-/* Tensor cores, a warp a page: kc_decode_<type>_d<D>_g<G>_tc_w<pages in flight a warp> */
+/* Tensor cores, a warp a page: kc_decode_<type>_d<D>_g<G>_tc_<w: L2 prefetch hint, p: plain
+ * cp.async><pages in flight a warp> */
 #define KCK_DECODE_TC(TN, T, D, G, S)                                                             \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
 		kc_decode_##TN##_d##D##_g##G##_tc_w##S(const __grid_constant__ kck_decode_params p)   \
 	{                                                                                          \
-		decode_mma<T, D, G, S>(p);                                                         \
+		decode_mma<T, D, G, S, true>(p);                                                   \
+	}
+#define KCK_DECODE_TC_PLAIN(TN, T, D, G, S)                                                       \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
+		kc_decode_##TN##_d##D##_g##G##_tc_p##S(const __grid_constant__ kck_decode_params p)   \
+	{                                                                                          \
+		decode_mma<T, D, G, S, false>(p);                                                  \
 	}
 #define KCK_REDUCE(TN, T, D)                                                                       \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
@@ -698,15 +726,20 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	{                                                                                          \
 		reduce<T, D>(p);                                                                   \
 	}
-#define KCK_DEFAULTS(TN, T, D, S)                                                                  \
-	KCK_DECODE(TN, T, D, 1, 8, S) KCK_DECODE(TN, T, D, 2, 8, S) KCK_DECODE(TN, T, D, 4, 8, S)
+/* Every head size and group on tensor cores (the default, kck_decode), two and three pages in
+ * flight a warp; the d128 g4 variants that bench.py measures against them. */
+#define KCK_TC_GROUPS(TN, T, D, S)                                                                 \
+	KCK_DECODE_TC(TN, T, D, 1, S) KCK_DECODE_TC(TN, T, D, 2, S) KCK_DECODE_TC(TN, T, D, 4, S)  \
+	KCK_DECODE_TC(TN, T, D, 8, S)
 #define KCK_PER_TYPE(TN, T)                                                                        \
-	KCK_DEFAULTS(TN, T, 64, 2) KCK_DEFAULTS(TN, T, 64, 3) KCK_DEFAULTS(TN, T, 128, 2)         \
-	KCK_DEFAULTS(TN, T, 128, 3) KCK_DEFAULTS(TN, T, 256, 2)                                    \
-	KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2) \
+	KCK_TC_GROUPS(TN, T, 64, 2) KCK_TC_GROUPS(TN, T, 64, 3) KCK_TC_GROUPS(TN, T, 128, 2)      \
+	KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 256, 2)                                  \
+	KCK_DECODE_TC(TN, T, 128, 4, 4) KCK_DECODE_TC_PLAIN(TN, T, 128, 4, 2)                     \
+	KCK_DECODE_TC_PLAIN(TN, T, 128, 4, 3)                                                      \
+	KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) \
+	KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                         \
 	KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                \
 	KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                \
-	KCK_DECODE_TC(TN, T, 128, 4, 2) KCK_DECODE_TC(TN, T, 128, 4, 3) KCK_DECODE_TC(TN, T, 128, 4, 4) \
 	KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)

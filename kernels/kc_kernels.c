@@ -86,18 +86,20 @@ static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, u
 	return (int)cuLaunchKernelEx(&cfg, f, args, NULL);
 }
 
-/* The plan, from bench.py's sweep on the H100 (docs/kernels.md): with at least two
- * (request, KV head) pairs a SM there is enough work without splitting; with fewer, split to
- * about 4 blocks a SM, in chunks of at least 64 tokens, at most 64 splits. */
-#define PLAN_BLOCKS_PER_SM 4
+/* The plan, from bench.py's sweep on the H100 (docs/kernels.md): with at least a (request, KV
+ * head) pair a SM there is enough work without splitting. With fewer, split to about one block
+ * a SM where the pairs are very few (batch 1: a block's four warps then stream the split's
+ * pages together), four where there are more, in chunks of at least 128 tokens (two pages a
+ * warp), at most 64 splits. */
 #define MAX_SPLITS 64
-#define MIN_SPLIT_TOKENS 64
+#define MIN_SPLIT_TOKENS 128
 
 void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits,
 		     int *chunk)
 {
 	int pairs = batch * num_kv_heads;
-	int want = pairs >= 2 * k->sm_count ? 1 : (PLAN_BLOCKS_PER_SM * k->sm_count + pairs - 1) / pairs;
+	int per_sm = pairs < 16 ? 1 : 4;
+	int want = pairs >= k->sm_count ? 1 : (per_sm * k->sm_count + pairs - 1) / pairs;
 	int most = (max_context + MIN_SPLIT_TOKENS - 1) / MIN_SPLIT_TOKENS;
 	if (want > most)
 		want = most;
@@ -111,14 +113,13 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 	*num_splits = (max_context + c - 1) / c;
 }
 
-/* The decode variant (elements a thread, pages in flight), from bench.py's sweep on the H100
- * (docs/kernels.md): split launches (few, short blocks) do best with two pages in flight, one
- * block a (request, head) with three. d256 stays at two: more would pass the 48 KB of static
- * shared memory. */
+/* The decode variant, from bench.py's sweep on the H100 (docs/kernels.md): tensor cores, a warp
+ * a page; three pages in flight a warp where a block streams long chunks (>= 1024 tokens), two
+ * otherwise and at d256 (three would leave one block a SM). */
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
 	       const struct kck_decode_params *p, CUstream s, int use_pdl)
 {
-	const char *variant = head_dim == 256 || p->num_splits > 1 ? "e8_s2" : "e8_s3";
+	const char *variant = head_dim != 256 && p->chunk >= 1024 ? "tc_w3" : "tc_w2";
 	return kck_decode_variant(k, dt, head_dim, group, variant, p, s, use_pdl);
 }
 
@@ -131,13 +132,13 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%s", tn, head_dim, group, var);
 	CUfunction f = lookup(k, name);
-	/* Bulk-copy ("e8_b8": pages in flight) and tensor-core ("tc_w2": pages in flight a warp)
-	 * variants keep their stages in dynamic shared memory, a K and a V page of one head (16-bit
-	 * values) per page in flight. Past 48 KB the function must be allowed it. */
+	/* Bulk-copy ("e8_b8": pages in flight) and tensor-core ("tc_w2", "tc_p2": pages in flight
+	 * a warp) variants keep their stages in dynamic shared memory, a K and a V page of one head
+	 * (16-bit values) per page in flight. Past 48 KB the function must be allowed it. */
 	const char *way = strrchr(var, '_');
 	unsigned shared = 0, page_kv = 2 * KCK_PAGE * (unsigned)head_dim * 2;
-	if (f && way && (way[1] == 'b' || way[1] == 'w')) {
-		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'w' ? KCK_THREADS / 32 : 1);
+	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'p')) {
+		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32);
 		if (shared > 48 * 1024 &&
 		    cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared) != CUDA_SUCCESS)
 			return CUDA_ERROR_INVALID_VALUE;

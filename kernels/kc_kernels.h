@@ -19,7 +19,9 @@
 /* Paged decode attention, one query token per request, GQA.
  * q [batch][num_kv_heads * group][D], out likewise; k_cache, v_cache
  * [num_pages][num_kv_heads][KCK_PAGE][D] (HND: a page of one head is contiguous);
- * block_table [batch][bt_stride] page ids; context_lens [batch] (>= 1).
+ * block_table [batch][bt_stride] page ids; context_lens [batch] (>= 1). Block tables and
+ * context lengths are the step's bookkeeping, written before the step's kernels and by none of
+ * them: the kernels read them before waiting (PDL) on the kernel launched before them.
  * With num_splits > 1 each split writes partial results (part_acc, part_ml) that the reduce
  * kernel combines; with 1 the decode kernel writes out itself. */
 struct kck_decode_params {
