@@ -10,6 +10,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_pipeline.h>
+#include <cuda.h> /* CUtensorMap */
 #include <cuda/ptx>
 #include <stdint.h>
 
@@ -415,20 +416,6 @@ __device__ __forceinline__ void decode_bulk(const kck_decode_params &p)
 // the same page on CUDA cores (decode_page). The scores' accumulator fragment is PV's A
 // fragment as it stands (FlashAttention-2's register reuse). No block barrier until the end.
 
-// 16 bytes global -> shared, bypassing L1, asking L2 to fetch the 256 bytes around it from
-// DRAM at once (pages are read whole: 4 KB contiguous per head).
-template <bool L2_HINT> __device__ __forceinline__ void copy16(void *smem_dst, const void *gmem_src)
-{
-	if (!L2_HINT) {
-		__pipeline_memcpy_async(smem_dst, gmem_src, 16);
-		return;
-	}
-	asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16;" ::"r"(
-			     (uint32_t)__cvta_generic_to_shared(smem_dst)),
-		     "l"(gmem_src)
-		     : "memory");
-}
-
 __device__ __forceinline__ uint32_t pack2(float lo, float hi, __half)
 {
 	__half2 h = __floats2half2_rn(lo, hi);
@@ -469,19 +456,39 @@ __device__ __forceinline__ void ldmatrix_x4(uint32_t r[4], uint32_t addr, bool t
 			     : "r"(addr));
 }
 
-template <typename T, int D, int G, int S, bool L2_HINT>
-__device__ __forceinline__ void decode_mma(const kck_decode_params &p)
+// The two maps of decode_mma's TMA fill (kck_decode_variant encodes them): the K (V) cache as a
+// 2-D tensor of rows of D values, one row a token of a head, boxes of 16 rows x 64 values (128
+// bytes, the widest row the 128-byte swizzle takes) landing swizzled.
+struct decode_maps {
+	CUtensorMap k, v;
+};
+
+template <typename T, int D, int G, int S, bool TMA>
+__device__ __forceinline__ void decode_mma(const kck_decode_params &p, const decode_maps *maps)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
 	constexpr int ROW = D * (int)sizeof(T);           // a token's bytes
 	constexpr int NW = KCK_THREADS / 32;
 	static_assert(G <= 8 && D % 16 == 0 && KCK_PAGE == 16 && sizeof(T) == 2, "one m16n8k16 row block");
 	static_assert(NW * G * D * 4 + 2 * NW * G * 4 <= NW * S * 2 * PB, "merge space");
-	extern __shared__ __align__(128) unsigned char dsmem[]; // [NW][S][K, V][PB]
+	static_assert(!TMA || D % 64 == 0, "128-byte boxes");
+	// [NW][S][K, V][PB], 1024-byte aligned where the swizzled boxes land (the host asks 1 KB more)
+	extern __shared__ __align__(128) unsigned char dsmem_raw[];
+	unsigned char *dsmem =
+		TMA ? dsmem_raw + ((1024 - (uint32_t)__cvta_generic_to_shared(dsmem_raw) % 1024) % 1024) : dsmem_raw;
+	__shared__ __align__(8) uint64_t full[TMA ? NW : 1][S];
 
 	const int b = blockIdx.z, kvh = blockIdx.y, split = blockIdx.x;
 	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 	const int row = lane / 4, cq = (lane % 4) * 2; // the fragments' row (head) and column pair
+	if (TMA && threadIdx.x == 0) {
+#pragma unroll
+		for (int w = 0; w < NW; w++)
+#pragma unroll
+			for (int i = 0; i < S; i++)
+				cuda::ptx::mbarrier_init(&full[w][i], 1);
+		cuda::ptx::fence_mbarrier_init(cuda::ptx::sem_release, cuda::ptx::scope_cluster);
+	}
 
 	// Context lengths and block tables are read before waiting on the kernel before this one:
 	// the step's bookkeeping is written before the step's kernels, never by them (kc_kernels.h).
@@ -498,6 +505,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p)
 	int ids = lane * NW < row_left ? bt[lane * NW] : 0;
 	int ids_next = (32 + lane) * NW < row_left ? bt[(32 + lane) * NW] : 0;
 	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
+	if (TMA)
+		__syncthreads(); // the barriers are initialised
 	if (pages == 0)
 		return; // past this request's context (the whole block): the reduce counts its own splits
 	const size_t page_all = (size_t)p.num_kv_heads * PB; // a page of every head
@@ -512,22 +521,46 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p)
 				const int n = k + 32 + lane;
 				ids_next = n < mine ? bt[n * NW] : 0;
 			}
-			const size_t off = (size_t)__shfl_sync(0xffffffffu, ids, k % 32) * page_all;
+			const int id = __shfl_sync(0xffffffffu, ids, k % 32);
 			unsigned char *sk = ring + (k % S) * 2 * PB, *sv = sk + PB;
+			if (TMA) { // one lane: D/64 boxes of K and of V, counted in by the stage's barrier
+				if (lane == 0) {
+					uint64_t *bar = &full[warp][k % S];
+					cuda::ptx::mbarrier_arrive_expect_tx(cuda::ptx::sem_release, cuda::ptx::scope_cta,
+									     cuda::ptx::space_shared, bar, 2 * PB);
+					const int32_t r0 = (id * p.num_kv_heads + kvh) * KCK_PAGE;
 #pragma unroll
-			for (int c = lane; c < PB / 16; c += 32) {
-				const int tok = c / (ROW / 16), piece = c % (ROW / 16);
-				const int dst = tok * ROW + ((piece ^ (tok & 7)) << 4);
-				copy16<L2_HINT>(sk + dst, kbase + off + c * 16);
-				copy16<L2_HINT>(sv + dst, vbase + off + c * 16);
+					for (int x = 0; x < D / 64; x++) {
+						const int32_t at_k[2] = {64 * x, r0};
+						cuda::ptx::cp_async_bulk_tensor(cuda::ptx::space_cluster, cuda::ptx::space_global,
+										sk + x * (PB * 64 / D), &maps->k, at_k, bar);
+						cuda::ptx::cp_async_bulk_tensor(cuda::ptx::space_cluster, cuda::ptx::space_global,
+										sv + x * (PB * 64 / D), &maps->v, at_k, bar);
+					}
+				}
+			} else {
+				const size_t off = (size_t)id * page_all;
+#pragma unroll
+				for (int c = lane; c < PB / 16; c += 32) {
+					const int tok = c / (ROW / 16), piece = c % (ROW / 16);
+					const int dst = tok * ROW + ((piece ^ (tok & 7)) << 4);
+					__pipeline_memcpy_async(sk + dst, kbase + off + c * 16, 16);
+					__pipeline_memcpy_async(sv + dst, vbase + off + c * 16, 16);
+				}
 			}
 		}
-		__pipeline_commit(); // an empty group past the end keeps the count regular
+		if (!TMA)
+			__pipeline_commit(); // an empty group past the end keeps the count regular
 	};
-	// Where a 16-byte piece of a token's row is in a stage.
-	auto at = [](int tok, int piece) { return tok * ROW + ((piece ^ (tok & 7)) << 4); };
+	// Where the 16-byte piece `piece` of token `tok` is in a stage: cp.async rows swizzled in
+	// place; TMA boxes of 16 rows x 128 bytes, the 128-byte swizzle XORing the piece with the row.
+	auto at = [](int tok, int piece) {
+		return TMA ? (piece / 8) * (KCK_PAGE * 128) + tok * 128 + (((piece % 8) ^ (tok & 7)) << 4)
+			   : tok * ROW + ((piece ^ (tok & 7)) << 4);
+	};
+	constexpr int AHEAD = TMA ? S : S - 1; // pages issued before the first is waited for
 #pragma unroll
-	for (int k = 0; k < S - 1; k++)
+	for (int k = 0; k < AHEAD; k++)
 		issue(k);
 
 	// Q as A fragments: a0 = Q[row][16j + cq, +1], a2 = Q[row][16j + 8 + cq, +1]; rows >= G zero.
@@ -552,9 +585,14 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p)
 	const int vtok = (((lane >> 3) & 1) << 3) + (lane & 7), vpiece = lane >> 4;
 
 	for (int k = 0; k < mine; k++) {
-		issue(k + S - 1);
-		__pipeline_wait_prior(S - 1); // this warp's page k has landed
-		__syncwarp();
+		if (TMA) {
+			while (!cuda::ptx::mbarrier_try_wait_parity(&full[warp][k % S], (uint32_t)(k / S) & 1u))
+				;
+		} else {
+			issue(k + S - 1);
+			__pipeline_wait_prior(S - 1); // this warp's page k has landed
+			__syncwarp();
+		}
 		const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + (k % S) * 2 * PB), sv = sk + PB;
 		float s0[4] = {0.f, 0.f, 0.f, 0.f}, s1[4] = {0.f, 0.f, 0.f, 0.f}; // tokens 0-7, 8-15
 #pragma unroll
@@ -597,10 +635,13 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p)
 			mma_16816(o[2 * j], pa0, pa2, r[0], r[1], T());
 			mma_16816(o[2 * j + 1], pa0, pa2, r[2], r[3], T());
 		}
-		__syncwarp(); // the stage is refilled by a later issue()
+		__syncwarp(); // every lane is done with the stage: it can be refilled
+		if (TMA)
+			issue(k + S);
 	}
 	cudaTriggerProgrammaticLaunchCompletion();
-	__pipeline_wait_prior(0); // empty groups only
+	if (!TMA)
+		__pipeline_wait_prior(0); // empty groups only
 	l += __shfl_xor_sync(0xffffffffu, l, 1);
 	l += __shfl_xor_sync(0xffffffffu, l, 2);
 	__syncthreads(); // every warp is done with its ring: it becomes the merge space
@@ -706,19 +747,20 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	}
 #define KCK_DECODE(TN, T, D, G, EPT, S) KCK_DECODE_WAY(s, decode_async, TN, T, D, G, EPT, S)
 #define KCK_DECODE_BULK(TN, T, D, G, EPT, S) KCK_DECODE_WAY(b, decode_bulk, TN, T, D, G, EPT, S)
-/* Tensor cores, a warp a page: kc_decode_<type>_d<D>_g<G>_tc_<w: L2 prefetch hint, p: plain
- * cp.async><pages in flight a warp> */
+/* Tensor cores, a warp a page: kc_decode_<type>_d<D>_g<G>_tc_<w: cp.async, t: TMA><pages in
+ * flight a warp>. The TMA kernels take the two tensor maps after the parameter block. */
 #define KCK_DECODE_TC(TN, T, D, G, S)                                                             \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
 		kc_decode_##TN##_d##D##_g##G##_tc_w##S(const __grid_constant__ kck_decode_params p)   \
 	{                                                                                          \
-		decode_mma<T, D, G, S, true>(p);                                                   \
+		decode_mma<T, D, G, S, false>(p, nullptr);                                         \
 	}
-#define KCK_DECODE_TC_PLAIN(TN, T, D, G, S)                                                       \
+#define KCK_DECODE_TC_TMA(TN, T, D, G, S)                                                         \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
-		kc_decode_##TN##_d##D##_g##G##_tc_p##S(const __grid_constant__ kck_decode_params p)   \
+		kc_decode_##TN##_d##D##_g##G##_tc_t##S(const __grid_constant__ kck_decode_params p,   \
+						       const __grid_constant__ decode_maps maps)       \
 	{                                                                                          \
-		decode_mma<T, D, G, S, false>(p);                                                  \
+		decode_mma<T, D, G, S, true>(p, &maps);                                            \
 	}
 #define KCK_REDUCE(TN, T, D)                                                                       \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
@@ -734,8 +776,8 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 #define KCK_PER_TYPE(TN, T)                                                                        \
 	KCK_TC_GROUPS(TN, T, 64, 2) KCK_TC_GROUPS(TN, T, 64, 3) KCK_TC_GROUPS(TN, T, 128, 2)      \
 	KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 256, 2)                                  \
-	KCK_DECODE_TC(TN, T, 128, 4, 4) KCK_DECODE_TC_PLAIN(TN, T, 128, 4, 2)                     \
-	KCK_DECODE_TC_PLAIN(TN, T, 128, 4, 3)                                                      \
+	KCK_DECODE_TC(TN, T, 128, 4, 4) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                       \
+	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                   \
 	KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) \
 	KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                         \
 	KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                \

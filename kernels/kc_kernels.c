@@ -70,8 +70,9 @@ void kck_close(struct kck *k)
 	memset(k, 0, sizeof(*k));
 }
 
-static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
-		  unsigned shared_bytes, CUstream s, void *params, int use_pdl)
+/* args: the kernel's parameters, NULL-free; most kernels take just the parameter block. */
+static int launch_args(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
+		       unsigned shared_bytes, CUstream s, void **args, int use_pdl)
 {
 	if (!f)
 		return CUDA_ERROR_NOT_FOUND;
@@ -82,8 +83,60 @@ static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, u
 	CUlaunchConfig cfg = {.gridDimX = gx, .gridDimY = gy, .gridDimZ = gz, .blockDimX = threads,
 			      .blockDimY = 1, .blockDimZ = 1, .sharedMemBytes = shared_bytes, .hStream = s,
 			      .attrs = use_pdl && k->pdl ? &attr : NULL, .numAttrs = use_pdl && k->pdl ? 1 : 0};
-	void *args[] = {params};
 	return (int)cuLaunchKernelEx(&cfg, f, args, NULL);
+}
+
+static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
+		  unsigned shared_bytes, CUstream s, void *params, int use_pdl)
+{
+	void *args[] = {params};
+	return launch_args(k, f, gx, gy, gz, threads, shared_bytes, s, args, use_pdl);
+}
+
+/* The TMA decode's tensor maps (decode.cu, struct decode_maps): the K and the V cache as 2-D
+ * tensors of rows of head_dim 16-bit values, boxes of 16 rows x 64 values, 128-byte swizzle.
+ * The cache's size is not a parameter: the rows are bounded by what the kernel's int32 row
+ * coordinate reaches, and the kernel asks only for rows of pages in the block table. Encoded
+ * on the CPU; kept for the last caches seen, as a server's caches stay where they are. */
+struct decode_maps {
+	CUtensorMap k, v;
+};
+
+static int encode_map(CUtensorMap *m, const void *cache, enum kck_dtype dt, int head_dim)
+{
+	cuuint64_t dims[2] = {(cuuint64_t)head_dim, (cuuint64_t)INT32_MAX};
+	cuuint64_t strides[1] = {(cuuint64_t)head_dim * 2};
+	cuuint32_t box[2] = {64, KCK_PAGE}, unit[2] = {1, 1};
+	return (int)cuTensorMapEncodeTiled(m, dt == KCK_BF16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16,
+					   2, (void *)cache, dims, strides, box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE,
+					   CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+					   CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+}
+
+static int decode_maps_for(struct decode_maps *out, const struct kck_decode_params *p, enum kck_dtype dt,
+			   int head_dim)
+{
+	static struct {
+		const void *k, *v;
+		enum kck_dtype dt;
+		int head_dim;
+		struct decode_maps maps;
+	} last;
+	if (last.k != p->k_cache || last.v != p->v_cache || last.dt != dt || last.head_dim != head_dim) {
+		int r = encode_map(&last.maps.k, p->k_cache, dt, head_dim);
+		if (r == CUDA_SUCCESS)
+			r = encode_map(&last.maps.v, p->v_cache, dt, head_dim);
+		if (r != CUDA_SUCCESS) {
+			last.k = NULL;
+			return r;
+		}
+		last.k = p->k_cache;
+		last.v = p->v_cache;
+		last.dt = dt;
+		last.head_dim = head_dim;
+	}
+	*out = last.maps;
+	return CUDA_SUCCESS;
 }
 
 /* The plan, from bench.py's sweep on the H100 (docs/kernels.md): with at least a (request, KV
@@ -132,19 +185,28 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%s", tn, head_dim, group, var);
 	CUfunction f = lookup(k, name);
-	/* Bulk-copy ("e8_b8": pages in flight) and tensor-core ("tc_w2", "tc_p2": pages in flight
+	/* Bulk-copy ("e8_b8": pages in flight) and tensor-core ("tc_w2", "tc_t2": pages in flight
 	 * a warp) variants keep their stages in dynamic shared memory, a K and a V page of one head
-	 * (16-bit values) per page in flight. Past 48 KB the function must be allowed it. */
+	 * (16-bit values) per page in flight; TMA ("tc_t") 1 KB more, to align its swizzled boxes.
+	 * Past 48 KB the function must be allowed it. */
 	const char *way = strrchr(var, '_');
 	unsigned shared = 0, page_kv = 2 * KCK_PAGE * (unsigned)head_dim * 2;
-	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'p')) {
-		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32);
+	int tma = way && way[1] == 't';
+	if (f && way && (way[1] == 'b' || way[1] == 'w' || tma)) {
+		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0);
 		if (shared > 48 * 1024 &&
 		    cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared) != CUDA_SUCCESS)
 			return CUDA_ERROR_INVALID_VALUE;
 	}
-	int r = launch(k, f, (unsigned)p->num_splits, (unsigned)p->num_kv_heads, (unsigned)p->batch, KCK_THREADS,
-		       shared, s, (void *)p, use_pdl);
+	struct decode_maps maps;
+	void *args[] = {(void *)p, &maps};
+	if (tma) {
+		int r = decode_maps_for(&maps, p, dt, head_dim);
+		if (r != CUDA_SUCCESS)
+			return r;
+	}
+	int r = launch_args(k, f, (unsigned)p->num_splits, (unsigned)p->num_kv_heads, (unsigned)p->batch, KCK_THREADS,
+			    shared, s, args, use_pdl);
 	if (r || p->num_splits == 1)
 		return r;
 	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);
