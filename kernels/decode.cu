@@ -768,15 +768,15 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	{                                                                                          \
 		reduce<T, D>(p);                                                                   \
 	}
-/* Every head size and group on tensor cores (the default, kck_decode), two and three pages in
- * flight a warp; the d128 g4 variants that bench.py measures against them. */
+/* Every head size and group on tensor cores (the default, kck_decode), two to four pages in
+ * flight a warp (d256: two); the d128 g4 variants that bench.py measures against them. */
 #define KCK_TC_GROUPS(TN, T, D, S)                                                                 \
 	KCK_DECODE_TC(TN, T, D, 1, S) KCK_DECODE_TC(TN, T, D, 2, S) KCK_DECODE_TC(TN, T, D, 4, S)  \
 	KCK_DECODE_TC(TN, T, D, 8, S)
 #define KCK_PER_TYPE(TN, T)                                                                        \
-	KCK_TC_GROUPS(TN, T, 64, 2) KCK_TC_GROUPS(TN, T, 64, 3) KCK_TC_GROUPS(TN, T, 128, 2)      \
-	KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 256, 2)                                  \
-	KCK_DECODE_TC(TN, T, 128, 4, 4) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                       \
+	KCK_TC_GROUPS(TN, T, 64, 2) KCK_TC_GROUPS(TN, T, 64, 3) KCK_TC_GROUPS(TN, T, 64, 4)       \
+	KCK_TC_GROUPS(TN, T, 128, 2) KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 128, 4)    \
+	KCK_TC_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                          \
 	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                   \
 	KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) \
 	KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                         \

@@ -139,20 +139,29 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
 	return CUDA_SUCCESS;
 }
 
-/* The plan, from bench.py's sweep on the H100 (docs/kernels.md): with at least a (request, KV
- * head) pair a SM there is enough work without splitting. With fewer, split to about one block
- * a SM where the pairs are very few (batch 1: a block's four warps then stream the split's
- * pages together), four where there are more, in chunks of at least 128 tokens (two pages a
- * warp), at most 64 splits. */
+/* The plan, from bench.py's sweeps on the H100 (docs/kernels.md). Tensor-core decode, a warp a
+ * page, four warps a block:
+ * - many (request, KV head) pairs with short contexts (>= a quarter of the SMs' count, <= 4096
+ *   tokens), or pairs enough to fill every SM: one block a pair, no split, no reduce; three pages
+ *   in flight a warp (two blocks a SM), two where the pairs fill the GPU four times over (three
+ *   blocks a SM: 0.4% better there);
+ * - otherwise split each pair's context so that every SM gets one block and no more (a second
+ *   wave of blocks doubled the time: 1 x 32k with 17 splits), four pages in flight a warp (one
+ *   block a SM holds 128 KB), chunks of at least 64 tokens, at most 64 splits.
+ * d256 keeps two pages a warp (128 KB a block). */
 #define MAX_SPLITS 64
-#define MIN_SPLIT_TOKENS 128
+#define MIN_SPLIT_TOKENS 64
+
+static int one_block_a_pair(const struct kck *k, int pairs, int max_context)
+{
+	return pairs >= k->sm_count || (pairs * 4 >= k->sm_count && max_context <= 4096);
+}
 
 void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits,
 		     int *chunk)
 {
 	int pairs = batch * num_kv_heads;
-	int per_sm = pairs < 16 ? 1 : 4;
-	int want = pairs >= k->sm_count ? 1 : (per_sm * k->sm_count + pairs - 1) / pairs;
+	int want = one_block_a_pair(k, pairs, max_context) ? 1 : k->sm_count / pairs;
 	int most = (max_context + MIN_SPLIT_TOKENS - 1) / MIN_SPLIT_TOKENS;
 	if (want > most)
 		want = most;
@@ -166,13 +175,14 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 	*num_splits = (max_context + c - 1) / c;
 }
 
-/* The decode variant, from bench.py's sweep on the H100 (docs/kernels.md): tensor cores, a warp
- * a page; three pages in flight a warp where a block streams long chunks (>= 1024 tokens), two
- * otherwise and at d256 (three would leave one block a SM). */
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
 	       const struct kck_decode_params *p, CUstream s, int use_pdl)
 {
-	const char *variant = head_dim != 256 && p->chunk >= 1024 ? "tc_w3" : "tc_w2";
+	int pairs = p->batch * p->num_kv_heads;
+	const char *variant = head_dim == 256		    ? "tc_w2"
+			      : p->num_splits > 1	    ? "tc_w4"
+			      : pairs >= 4 * k->sm_count ? "tc_w2"
+							    : "tc_w3";
 	return kck_decode_variant(k, dt, head_dim, group, variant, p, s, use_pdl);
 }
 
