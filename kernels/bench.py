@@ -53,6 +53,11 @@ class Ours:
                                     torch.cuda.current_stream().cuda_stream, pdl)
         assert rc == 0, f"kck_py_decode: {rc}"
 
+    def default_plan(self, batch, kv_heads, max_ctx):
+        sp, ch = ctypes.c_int(), ctypes.c_int()
+        self.lib.kck_py_plan(batch, kv_heads, max_ctx, ctypes.byref(sp), ctypes.byref(ch))
+        return sp.value, ch.value
+
     def default(self, d, acc, ml, pdl=1):
         """What a caller gets: the host plan's splits and variant."""
         rc = self.lib.kck_py_decode_default(d["bf16"], d["D"], d["G"], d["q"].data_ptr(), d["k"].data_ptr(),
@@ -268,8 +273,7 @@ def main():
                     t_ours, cfg_ours = t, (var, per_sm)
         t_sweep = t_ours
         t_ours = graph_time(lambda r: ours.default(view(d, r), acc[r], ml[r]), R)
-        best_var, splits = cfg_ours[0], ours.plan(B, 8, ctx, cfg_ours[1])[0]
-        chunk = ours.plan(B, 8, ctx, cfg_ours[1])[1]
+        splits = ours.default_plan(B, 8, ctx)[0]  # what the default ran with
         # Triton: tuned over block size, warps and splits
         t_tr, cfg_tr = 1e30, None
         for block_n in (32, 64):
@@ -312,7 +316,8 @@ def main():
                                       ours_swept_cfg=cfg_ours,
                                       triton_us=t_tr,
                                       triton_cfg=cfg_tr, sdpa_us=t_sdpa, ours_gbps=gb(t_ours),
-                                      rel_err_ours=float(err), rel_err_triton=float(err_tr), splits=splits))
+                                      rel_err_ours=float(err), rel_err_triton=float(err_tr), splits=splits,
+                                      swept_splits=ours.plan(B, 8, ctx, cfg_ours[1])[0]))
         del d, acc, ml, qs, q0, ref
         torch.cuda.empty_cache()
     if args.out:

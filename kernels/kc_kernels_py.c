@@ -33,3 +33,10 @@ __attribute__((visibility("default"))) int kck_py_decode_default(int bf16, int h
 				      scale_log2};
 	return kck_decode(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, &p, (CUstream)stream, pdl);
 }
+
+/* The plan a caller gets (kck_decode_plan), for bench.py's table. */
+__attribute__((visibility("default"))) void kck_py_plan(int batch, int kv_heads, int max_context, int *splits,
+							 int *chunk)
+{
+	kck_decode_plan(&k, batch, kv_heads, max_context, splits, chunk);
+}
