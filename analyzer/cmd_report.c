@@ -453,7 +453,7 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		       fine == 1 ? "" : "s");
 	if (m->problems)
 		printf("\n%" PRIu64 " problem%s reading the traces (see the warnings above): the "
-				    "report covers what was readable\n",
+		       "report covers what was readable\n",
 		       m->problems, m->problems == 1 ? "" : "s");
 }
 

@@ -1,6 +1,6 @@
 /* hooks_launch.c - function handles and launch counting: the hot path.
  *
- * A launch reads one 64-byte slot of its thread's cache (launch_common, inlined into each
+ * A launch reads one 64-byte slot of its thread's cache (launch_counted, inlined into each
  * exported hook): when the function, its last shape and the attributes and path are all known
  * there, it costs two increments (no atomic read-modify-write, no libc call); anything new goes
  * to kcp_launch_note. Every 1024 launches of a thread a clock read checks whether counts are due
@@ -10,8 +10,8 @@
  * every KCPROF_FLUSH_MS (by a flusher thread, and by launching threads when it is late), and at
  * module unload, fork, CUPTI hand-over and exit: a process killed with SIGKILL loses at most one
  * period of counts. Functions are never freed, so a pointer from a slot stays valid; a handle
- * the driver reuses for another function (after an unload) gets a new function id and bumps
- * the cache generation.
+ * the driver reuses for another function (after an unload) gets a new function id, and every
+ * thread's slot of the old one is let go (func_new), so that its next launch binds the new.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -59,7 +59,6 @@ static pthread_mutex_t func_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct kcp_func *func_by_handle;
 static struct kcp_func *_Atomic func_list;
 static uint32_t func_next_id = 1;
-static _Atomic uint32_t func_gen = 1;
 static _Atomic uint64_t last_flush_ns;
 static _Atomic uint64_t hooked_launches; /* in ticks of FLUSH_TICK, see kcp_launch_note */
 static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -68,14 +67,17 @@ static pthread_mutex_t flush_lock = PTHREAD_MUTEX_INITIALIZER;
  * reads the function itself only when something is new (a shape, an attribute, a path): after
  * a ~3.5 us driver call the function's lines are often out of L1, and a chain of misses cost
  * more than the rest of the hook on the H100 host. */
+#define SLOT_FREE UINT64_MAX /* no function handle: a program may launch NULL, never this */
 #define SHAPE_UNSET 0xffffu
 #define SHAPE_OTHER 0xfffeu /* the function's shape table is full */
 struct cache_slot {
-	_Alignas(64) uint64_t handle; /* one cache line a slot */
+	/* one cache line a slot; SLOT_FREE when unbound or let go (by func_new, from any thread,
+	 * under func_lock) */
+	_Alignas(64) _Atomic uint64_t handle;
 	struct kcp_func *_Atomic f;
 	_Atomic uint64_t pending; /* launches of f by this thread not yet in f->count */
 	uint32_t attrs;		  /* attributes already in f->attrs (CUDA's ids are below 32) */
-	uint32_t gen;
+	uint32_t unused;
 	uint16_t paths;	      /* paths already in f->paths */
 	uint16_t shape_index; /* where `shape` is in f->shapes, SHAPE_OTHER or SHAPE_UNSET */
 	uint32_t shape[7];    /* grid, block, smem of this thread's last launch of f */
@@ -90,7 +92,7 @@ struct thread_counts {
 	_Atomic int in_use;
 	struct thread_counts *next;
 };
-static __thread struct thread_counts *tcounts __attribute__((tls_model("initial-exec")));
+#define tcounts (kcp_tls.counts) /* in the hooks' one line of thread-local state */
 static struct thread_counts *_Atomic tcounts_list;
 static pthread_key_t tcounts_key;
 static pthread_once_t tcounts_once = PTHREAD_ONCE_INIT;
@@ -137,7 +139,15 @@ static struct kcp_func *func_new(uint64_t handle, const char *name, uint64_t mod
 	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), old);
 	if (old) {
 		HASH_DEL(func_by_handle, old);
-		atomic_fetch_add(&func_gen, 1); /* caches may hold the old one */
+		/* Threads' slots may hold the old one: let them go, so that the next launch of the
+		 * handle binds the new. Slots are bound under func_lock too (slot_bind), so none
+		 * binds the old after this; its pending counts stay the old function's. */
+		for (struct thread_counts *tc = atomic_load(&tcounts_list); tc; tc = tc->next)
+			for (int i = 0; i < CACHE_SLOTS; i++)
+				if (atomic_load_explicit(&tc->slot[i].f, memory_order_relaxed) ==
+				    old)
+					atomic_store_explicit(&tc->slot[i].handle, SLOT_FREE,
+							      memory_order_relaxed);
 	}
 	HASH_ADD(hh, func_by_handle, handle, sizeof(handle), f);
 	f->next = atomic_load(&func_list);
@@ -187,7 +197,7 @@ void kcp_func_alias(uint64_t func, uint64_t kernel, uint16_t path)
 
 /* Hand the slot's count to its function and give the slot to f (its thread only). */
 static void slot_rebind(struct thread_counts *tc, struct cache_slot *c, uint64_t handle,
-			uint32_t gen, struct kcp_func *f)
+			struct kcp_func *f)
 {
 	uint32_t seq = atomic_load_explicit(&tc->seq, memory_order_relaxed);
 	atomic_store_explicit(&tc->seq, seq + 1, memory_order_relaxed);
@@ -198,8 +208,7 @@ static void slot_rebind(struct thread_counts *tc, struct cache_slot *c, uint64_t
 		atomic_fetch_add_explicit(&old->count, n, memory_order_relaxed);
 	atomic_store_explicit(&c->pending, 0, memory_order_relaxed);
 	atomic_store_explicit(&c->f, f, memory_order_relaxed);
-	c->handle = handle;
-	c->gen = gen;
+	atomic_store_explicit(&c->handle, handle, memory_order_relaxed);
 	c->attrs = 0;
 	c->paths = 0;
 	c->shape_index = SHAPE_UNSET;
@@ -211,7 +220,7 @@ static void tcounts_release(void *p)
 {
 	struct thread_counts *tc = p;
 	for (int i = 0; i < CACHE_SLOTS; i++)
-		slot_rebind(tc, &tc->slot[i], 0, 0, NULL);
+		slot_rebind(tc, &tc->slot[i], SLOT_FREE, NULL);
 	if (tcounts == tc)
 		tcounts = NULL;
 	atomic_store_explicit(&tc->in_use, 0, memory_order_release);
@@ -236,6 +245,8 @@ static struct thread_counts *tcounts_get(void)
 		if (!tc)
 			return NULL;
 		memset(tc, 0, sizeof(*tc));
+		for (int i = 0; i < CACHE_SLOTS; i++)
+			tc->slot[i].handle = SLOT_FREE;
 		tc->in_use = 1;
 		tc->next = atomic_load(&tcounts_list);
 		while (!atomic_compare_exchange_weak(&tcounts_list, &tc->next, tc))
@@ -292,9 +303,8 @@ static inline struct cache_slot *slot_cached(uint64_t handle)
 	if (KCP_UNLIKELY(!tc))
 		return NULL;
 	struct cache_slot *c = &tc->slot[(handle >> 4) & (CACHE_SLOTS - 1)];
-	uint32_t gen = atomic_load_explicit(&func_gen, memory_order_acquire);
-	if (KCP_LIKELY(c->handle == handle && c->gen == gen &&
-		       atomic_load_explicit(&c->f, memory_order_relaxed)))
+	/* a bound slot has a function; a free one has SLOT_FREE, which no launch has */
+	if (KCP_LIKELY(atomic_load_explicit(&c->handle, memory_order_relaxed) == handle))
 		return c;
 	return NULL;
 }
@@ -316,10 +326,11 @@ static struct cache_slot *slot_bind(uint64_t handle, const char *name, uint16_t 
 		if (f)
 			write_function(f, path);
 	}
+	if (f) /* under func_lock: func_new lets go of slots that hold a replaced function */
+		slot_rebind(tc, c, handle, f);
 	pthread_mutex_unlock(&func_lock);
 	if (!f)
 		return NULL;
-	slot_rebind(tc, c, handle, atomic_load_explicit(&func_gen, memory_order_acquire), f);
 	/* A function's first launch in this process (a fork's child starts again) reads the
 	 * clock; the last-seen time is set at flush, when the count has moved. */
 	if (!atomic_load_explicit(&f->started, memory_order_relaxed) &&
@@ -480,7 +491,11 @@ void kcp_launch_note(const struct kcp_launch *l, CUresult result)
 	/* The program's errno is kept by the slow paths below, each for itself: the common case
 	 * then makes no call into libc (__errno_location) at all. */
 	struct cache_slot *c = slot_cached(l->func);
-	if (KCP_UNLIKELY(!c)) {
+	if (KCP_UNLIKELY(
+		!c || !atomic_load_explicit(
+			  &c->f, memory_order_relaxed))) { /* a free slot
+							    * matches only a launch of the handle
+							    * SLOT_FREE, which the driver refused */
 		int saved = errno;
 		c = slot_bind(l->func, l->name, l->path);
 		errno = saved;
@@ -716,7 +731,7 @@ void kcp_launch_atfork_child(void)
 							 * launches are timed again */
 			atomic_store(&tc->slot[i].pending, 0);
 			atomic_store(&tc->slot[i].f, NULL);
-			tc->slot[i].handle = 0;
+			tc->slot[i].handle = SLOT_FREE;
 		}
 		if (tc != tcounts)
 			atomic_store(&tc->in_use, 0);
@@ -727,33 +742,45 @@ void kcp_launch_atfork_child(void)
 /* ---- hook bodies -------------------------------------------------------------------------- */
 
 /* The common launch, inlined into each exported hook: the slot is bound, the call succeeded,
- * nothing about it is new to this thread, no flush check is due. Then two increments; anything
- * else goes to kcp_launch_note. Small on purpose: after a ~3.3 us driver call the hook's code
- * and data are out of L1 on the H100 host, and every line it spans costs. */
-static __attribute__((noinline, cold)) void launch_note_by_value(struct kcp_launch l, CUresult r)
+ * nothing about it is new to this thread, no flush check is due. Then two increments, and 1;
+ * else 0, and the caller's cold side (launch_slow) builds the record for kcp_launch_note.
+ * Small on purpose: after a ~3.3 us driver call the hook's code and data are out of L1 on the
+ * H100 host, and every line it spans costs: it reads the thread's one line of state
+ * (kcp_tls) and the function's slot, and builds nothing. */
+static inline __attribute__((always_inline)) int
+launch_counted(uint64_t func, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+	       unsigned bz, unsigned smem, uint64_t attrs, uint16_t path, CUresult r)
 {
-	kcp_launch_note(&l, r); /* keeps errno */
-}
-
-/* l by value: its fields stay in registers, and the record is built only on the slow side. */
-static inline __attribute__((always_inline)) CUresult launch_common(struct kcp_launch l, CUresult r)
-{
-	struct cache_slot *c = slot_cached(l.func);
-	if (KCP_LIKELY(c && r == CUDA_SUCCESS && (c->attrs & l.attrs) == l.attrs &&
-		       (c->paths & l.path) && c->shape_index == 0 && c->shape[0] == l.grid[0] &&
-		       c->shape[1] == l.grid[1] && c->shape[2] == l.grid[2] &&
-		       c->shape[3] == l.block[0] && c->shape[4] == l.block[1] &&
-		       c->shape[5] == l.block[2] && c->shape[6] == l.smem &&
-		       !kcp_tls.full_launches && kcp_tls.launch_tick + 1 < FLUSH_TICK)) {
+	struct cache_slot *c = slot_cached(func);
+	if (KCP_LIKELY(c && r == CUDA_SUCCESS && (c->attrs & attrs) == attrs && (c->paths & path) &&
+		       c->shape_index == 0 && c->shape[0] == gx && c->shape[1] == gy &&
+		       c->shape[2] == gz && c->shape[3] == bx && c->shape[4] == by &&
+		       c->shape[5] == bz && c->shape[6] == smem && !kcp_tls.full_launches &&
+		       kcp_tls.launch_tick + 1 < FLUSH_TICK)) {
 		atomic_store_explicit(&c->pending,
 				      atomic_load_explicit(&c->pending, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
 		kcp_tls.launch_tick++;
-	} else {
-		launch_note_by_value(l, r);
+		return 1;
 	}
-	kcp_leave();
-	return r;
+	return 0;
+}
+
+/* Everything else, out of the hooks' way. */
+static __attribute__((noinline, cold)) void launch_slow(uint64_t func, const unsigned grid[3],
+							const unsigned block[3], unsigned smem,
+							uint64_t stream, uint64_t attrs,
+							unsigned api, uint16_t path, CUresult r)
+{
+	struct kcp_launch l = {.func = func,
+			       .grid = {grid[0], grid[1], grid[2]},
+			       .block = {block[0], block[1], block[2]},
+			       .smem = smem,
+			       .stream = stream,
+			       .attrs = attrs,
+			       .api = api,
+			       .path = path};
+	kcp_launch_note(&l, r); /* keeps errno */
 }
 
 __attribute__((always_inline)) inline CUresult
@@ -770,14 +797,14 @@ kcp_launch_kernel(struct kcp_call call, CUfunction f, unsigned int gridDimX, uns
 			    sharedMemBytes, hStream, kernelParams, extra);
 	CUresult r = real(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
 			  sharedMemBytes, hStream, kernelParams, extra);
-	struct kcp_launch l = {.func = (uint64_t)(uintptr_t)f,
-			       .grid = {gridDimX, gridDimY, gridDimZ},
-			       .block = {blockDimX, blockDimY, blockDimZ},
-			       .smem = sharedMemBytes,
-			       .stream = (uint64_t)(uintptr_t)hStream,
-			       .api = KC_API_LAUNCH_KERNEL,
-			       .path = call.path};
-	return launch_common(l, r);
+	if (!launch_counted((uint64_t)(uintptr_t)f, gridDimX, gridDimY, gridDimZ, blockDimX,
+			    blockDimY, blockDimZ, sharedMemBytes, 0, call.path, r))
+		launch_slow((uint64_t)(uintptr_t)f,
+			    (const unsigned[]){gridDimX, gridDimY, gridDimZ},
+			    (const unsigned[]){blockDimX, blockDimY, blockDimZ}, sharedMemBytes,
+			    (uint64_t)(uintptr_t)hStream, 0, KC_API_LAUNCH_KERNEL, call.path, r);
+	kcp_leave();
+	return r;
 }
 
 __attribute__((always_inline)) inline CUresult
@@ -790,15 +817,18 @@ kcp_launch_kernel_ex(struct kcp_call call, const CUlaunchConfig *config, CUfunct
 	if (!kcp_enter() || !config)
 		return real(config, f, kernelParams, extra);
 	CUresult r = real(config, f, kernelParams, extra);
-	struct kcp_launch l = {.func = (uint64_t)(uintptr_t)f,
-			       .grid = {config->gridDimX, config->gridDimY, config->gridDimZ},
-			       .block = {config->blockDimX, config->blockDimY, config->blockDimZ},
-			       .smem = config->sharedMemBytes,
-			       .stream = (uint64_t)(uintptr_t)config->hStream,
-			       .attrs = kcp_launch_attrs(config),
-			       .api = KC_API_LAUNCH_KERNEL_EX,
-			       .path = call.path};
-	return launch_common(l, r);
+	uint64_t attrs = kcp_launch_attrs(config);
+	if (!launch_counted((uint64_t)(uintptr_t)f, config->gridDimX, config->gridDimY,
+			    config->gridDimZ, config->blockDimX, config->blockDimY,
+			    config->blockDimZ, config->sharedMemBytes, attrs, call.path, r))
+		launch_slow(
+		    (uint64_t)(uintptr_t)f,
+		    (const unsigned[]){config->gridDimX, config->gridDimY, config->gridDimZ},
+		    (const unsigned[]){config->blockDimX, config->blockDimY, config->blockDimZ},
+		    config->sharedMemBytes, (uint64_t)(uintptr_t)config->hStream, attrs,
+		    KC_API_LAUNCH_KERNEL_EX, call.path, r);
+	kcp_leave();
+	return r;
 }
 
 __attribute__((always_inline)) inline CUresult
@@ -815,13 +845,13 @@ kcp_launch_cooperative(struct kcp_call call, CUfunction f, unsigned int gridDimX
 			    sharedMemBytes, hStream, kernelParams);
 	CUresult r = real(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ,
 			  sharedMemBytes, hStream, kernelParams);
-	struct kcp_launch l = {.func = (uint64_t)(uintptr_t)f,
-			       .grid = {gridDimX, gridDimY, gridDimZ},
-			       .block = {blockDimX, blockDimY, blockDimZ},
-			       .smem = sharedMemBytes,
-			       .stream = (uint64_t)(uintptr_t)hStream,
-			       .attrs = 1ull << CU_LAUNCH_ATTRIBUTE_COOPERATIVE,
-			       .api = KC_API_LAUNCH_COOPERATIVE,
-			       .path = call.path};
-	return launch_common(l, r);
+	const uint64_t attrs = 1ull << CU_LAUNCH_ATTRIBUTE_COOPERATIVE;
+	if (!launch_counted((uint64_t)(uintptr_t)f, gridDimX, gridDimY, gridDimZ, blockDimX,
+			    blockDimY, blockDimZ, sharedMemBytes, attrs, call.path, r))
+		launch_slow(
+		    (uint64_t)(uintptr_t)f, (const unsigned[]){gridDimX, gridDimY, gridDimZ},
+		    (const unsigned[]){blockDimX, blockDimY, blockDimZ}, sharedMemBytes,
+		    (uint64_t)(uintptr_t)hStream, attrs, KC_API_LAUNCH_COOPERATIVE, call.path, r);
+	kcp_leave();
+	return r;
 }

@@ -144,12 +144,14 @@ extern struct kcp_config kcp_cfg;
 /* Per-thread state. guard is the recursion guard: set while kcprof itself runs on this
  * thread (a hook's bookkeeping, and the real call inside a hook, so that CUPTI callbacks
  * fired by that call know the hook records it). */
+/* What a hook reads of its thread: one cache line, the launch's fast path included. */
 struct kcp_tls {
-	int guard;
+	_Alignas(64) int guard;
 	uint32_t tid;
 	uint32_t launch_tick; /* launches since the last flush check */
 	int full_launches;    /* KCPROF_LAUNCHES=full, copied here by the launch path's slow side */
 	struct kcp_pending_load *pending; /* a load in progress on this thread */
+	struct thread_counts *counts;	  /* this thread's launch counts (hooks_launch.c) */
 };
 extern __thread struct kcp_tls kcp_tls __attribute__((tls_model("initial-exec")));
 
