@@ -239,6 +239,8 @@ def main():
     ap.add_argument("--shapes", help="batch x context list, e.g. 1x512,8x4096 (default: the 12 shapes)")
     ap.add_argument("--variants", default="e8_s2,e8_b2,tc_w2,tc_w3,tc_w4,tc_t2,tc_t3,tc_t4",
                     help="our kernel's variants to sweep (e<elements a thread>_<s cp.async|b bulk><depth>)")
+    ap.add_argument("--per-sm", default="0.25,0.5,1,2,4,8",
+                    help="blocks a SM to ask of the plan, for our kernel's sweep")
     args = ap.parse_args()
     ours = Ours()
     copy = copy_gbps()
@@ -264,7 +266,7 @@ def main():
         # ours: the kernel's launch plan (variant, blocks a SM) swept per shape as well
         t_ours, cfg_ours = 1e30, None
         for var in args.variants.split(","):
-            for per_sm in (0.25, 0.5, 1, 2, 4, 8):
+            for per_sm in [float(x) for x in args.per_sm.split(",")]:
                 sp, ch = ours.plan(B, 8, ctx, per_sm)
                 t = graph_time(lambda r: ours(view(d, r), var, sp, ch, acc[r], ml[r]), R)
                 results.setdefault("sweep", []).append(dict(batch=B, ctx=ctx, variant=var, per_sm=per_sm,

@@ -13,6 +13,7 @@
 #include "../analyzer/model.h"
 #include "../analyzer/report.h"
 #include "kct.h"
+#include <inttypes.h>
 
 #define DEMO "examples/traces/triton-constexpr"
 
@@ -138,6 +139,37 @@ Test(report, reload_churn)
 	cr_assert(strstr(fix, "loaded 12 times") && strstr(fix, "load it once"), "%s", fix);
 	kca_changes_free(&ch);
 	kca_model_free(&m);
+}
+
+Test(report, pdl_chain_gpu_time_recorded_on_the_gpu)
+{
+	/* examples/traces/pdl-chain: kernels/chain_bench under record --gpu-time on the H100,
+	 * without and with PDL (32 layers x KV write, decode, reduce; 3 rounds of 301 steps). Every
+	 * kernel run timed; with PDL most start before their predecessor ends, and the streams sit
+	 * idle for less, per run and in all. */
+	uint64_t runs[2] = {0}, gaps[2] = {0}, gap_ns[2] = {0}, overlapped[2] = {0};
+	const char *dirs[2] = {"examples/traces/pdl-chain/nopdl", "examples/traces/pdl-chain/pdl"};
+	for (int i = 0; i < 2; i++) {
+		struct kca_model m;
+		load(&m, dirs[i]);
+		cr_assert_eq(m.problems, 0);
+		for (unsigned g = 0; g < m.ngpu; g++) {
+			runs[i] += m.gpu[g].count;
+			gaps[i] += m.gpu[g].gap_count;
+			gap_ns[i] += m.gpu[g].gap_ns;
+			overlapped[i] += m.gpu[g].overlapped;
+		}
+		const struct kca_family *f = family(&m, "kc_reduce_f16_d128");
+		cr_assert_not_null(f);
+		cr_assert_eq(f->gpu_count, f->launches, "every launch of the reduce timed (%" PRIu64 ")",
+			     f->launches);
+		kca_model_free(&m);
+	}
+	cr_assert_eq(runs[0], 86688);
+	cr_assert_eq(runs[1], 86688);
+	cr_assert_eq(overlapped[0], 0, "no PDL, no overlap");
+	cr_assert_gt(overlapped[1] * 10, gaps[1] * 9, "with PDL over 90%% of runs overlap");
+	cr_assert_lt(gap_ns[1] / gaps[1], gap_ns[0] / gaps[0], "less idle a run with PDL");
 }
 
 Test(report, triton_autotune_sweep_recorded_on_the_gpu)
