@@ -141,6 +141,9 @@ def triton_decode(d, splits, chunk, acc, ml, block_n, warps):
 
 # ---- data ---------------------------------------------------------------------------------------
 
+ORDERED = False  # --ordered-pages: the block table walks the cache in order (a measure, not the benchmark)
+
+
 def make(B, ctx, HK=8, G=4, D=128, dtype=torch.float16, replicas=1):
     """Paged KV (pages in random order) holding `replicas` independent copies of the batch, and
     the same KV contiguous for SDPA (first replica only when the KV is large)."""
@@ -149,7 +152,8 @@ def make(B, ctx, HK=8, G=4, D=128, dtype=torch.float16, replicas=1):
     g = torch.Generator(device="cuda").manual_seed(B * 131 + ctx)
     k = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
     v = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
-    perm = torch.randperm(n_pages, device="cuda", generator=g).to(torch.int32)
+    perm = (torch.arange(n_pages, device="cuda") if ORDERED else
+            torch.randperm(n_pages, device="cuda", generator=g)).to(torch.int32)
     reps = []
     for r in range(replicas):
         bt = perm[r * B * pages_per:(r + 1) * B * pages_per].view(B, pages_per).contiguous()
@@ -241,7 +245,11 @@ def main():
                     help="our kernel's variants to sweep (e<elements a thread>_<s cp.async|b bulk><depth>)")
     ap.add_argument("--per-sm", default="0.25,0.5,1,2,4,8",
                     help="blocks a SM to ask of the plan, for our kernel's sweep")
+    ap.add_argument("--ordered-pages", action="store_true",
+                    help="pages in order instead of random: what the random order costs")
     args = ap.parse_args()
+    global ORDERED
+    ORDERED = args.ordered_pages
     ours = Ours()
     copy = copy_gbps()
     print(f"device-to-device copy: {copy:.0f} GB/s (read + write)", flush=True)
