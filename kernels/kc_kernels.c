@@ -146,7 +146,7 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  *   in flight a warp (two blocks a SM), two where the pairs fill the GPU four times over (three
  *   blocks a SM: 0.4% better there);
  * - otherwise split each pair's context so that every SM gets one block and no more (a second
- *   wave of blocks doubled the time: 1 x 32k with 17 splits), four pages in flight a warp (one
+ *   wave of blocks cost 23%: 1 x 32k with 17 splits), four pages in flight a warp (one
  *   block a SM holds 128 KB), chunks of at least 64 tokens, at most 64 splits.
  * d256 keeps two pages a warp (128 KB a block). */
 #define MAX_SPLITS 64
