@@ -617,6 +617,29 @@ Test(preload, gpu_time_per_kernel_with_gaps_and_pdl_overlaps)
 	cr_assert_eq(scale->gap_ns, 5 * 2000, "every 10th, launched without PDL, waited 2 us");
 }
 
+Test(preload, refused_launches_counted_once_each)
+{
+	/* Refused launches of one (NULL) function with one shape, its slot bound after the first:
+	 * each counted once, as a launch and as an error. (A version that counted on the hot path
+	 * before the driver's call and took failures back got 39 launches here when the taking
+	 * back was left out.) */
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "fails", "20", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->problems, 0);
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 2);
+	uint64_t count = 0, errors = 0;
+	for (int i = 0; i < r->nstats; i++)
+		if (r->stats[i].errors) {
+			count += r->stats[i].count;
+			errors += r->stats[i].errors;
+		}
+	cr_assert_eq(errors, 20);
+	cr_assert_eq(count, 20, "each refused launch counted once (%lu)", (unsigned long)count);
+}
+
 Test(preload, gpu_time_off_by_default)
 {
 	char *dir = kct_tmpdir();

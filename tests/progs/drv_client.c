@@ -320,6 +320,17 @@ static int mode_pdl(int n)
 	return 0;
 }
 
+static int mode_fails(int n)
+{
+	CUmodule m;
+	CUfunction add = load_add_module(&m);
+	CHECK(cuLaunchKernel(add, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	for (int i = 0; i < n; i++)
+		CHECK(cuLaunchKernel(NULL, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_ERROR_INVALID_HANDLE);
+	CHECK(cuLaunchKernel(add, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	return 0;
+}
+
 static int mode_reload(int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -502,6 +513,8 @@ int main(int argc, char **argv)
 		rc = mode_shapes();
 	} else if (strcmp(mode, "pdl") == 0 && argc > 2) {
 		rc = mode_pdl(atoi(argv[2]));
+	} else if (strcmp(mode, "fails") == 0 && argc > 2) {
+		rc = mode_fails(atoi(argv[2]));
 	} else if (strcmp(mode, "reload") == 0 && argc > 2) {
 		rc = mode_reload(atoi(argv[2]));
 	} else if (strcmp(mode, "churn") == 0 && argc > 4) {
