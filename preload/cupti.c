@@ -249,13 +249,12 @@ static void on_other(CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
 #define LAUNCH_CBIDS(X)                                                                            \
 	X(cuLaunchKernel)                                                                          \
 	X(cuLaunchKernel_ptsz)                                                                     \
-	X(cuLaunchKernelEx) X(cuLaunchKernelEx_ptsz) X(cuLaunchCooperativeKernel)                  \
-	    X(cuLaunchCooperativeKernel_ptsz)
+	X(cuLaunchKernelEx)                                                                        \
+	X(cuLaunchKernelEx_ptsz) X(cuLaunchCooperativeKernel) X(cuLaunchCooperativeKernel_ptsz)
 #define LOAD_CBIDS(X)                                                                              \
 	X(cuModuleLoad)                                                                            \
 	X(cuModuleLoadData)                                                                        \
-	X(cuModuleLoadDataEx) X(cuModuleLoadFatBinary) X(cuLibraryLoadData)                        \
-	    X(cuLibraryLoadFromFile)
+	X(cuModuleLoadDataEx) X(cuModuleLoadFatBinary) X(cuLibraryLoadData) X(cuLibraryLoadFromFile)
 #define OTHER_CBIDS(X)                                                                             \
 	X(cuModuleUnload)                                                                          \
 	X(cuLibraryUnload) X(cuModuleGetFunction) X(cuLibraryGetKernel) X(cuKernelGetFunction)

@@ -77,9 +77,9 @@ struct cache_slot {
 	struct kcp_func *_Atomic f;
 	_Atomic uint64_t pending; /* launches of f by this thread not yet in f->count */
 	uint32_t attrs;		  /* attributes already in f->attrs (CUDA's ids are below 32) */
-	uint16_t paths;	      /* paths already in f->paths */
-	uint16_t shape_index; /* where `shape` is in f->shapes, SHAPE_OTHER or SHAPE_UNSET */
-	uint32_t shape[7];    /* grid, block, smem of this thread's last launch of f */
+	uint16_t paths;		  /* paths already in f->paths */
+	uint16_t shape_index;	  /* where `shape` is in f->shapes, SHAPE_OTHER or SHAPE_UNSET */
+	uint32_t shape[7];	  /* grid, block, smem of this thread's last launch of f */
 };
 
 /* A thread's function cache and the counts it holds. On the heap, listed, and never freed:

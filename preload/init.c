@@ -19,7 +19,6 @@
 
 #define DOMAIN "init"
 
-_Atomic int kcp_state = KCP_OFF;
 struct kcp_config kcp_cfg;
 __thread struct kcp_tls kcp_tls __attribute__((tls_model("initial-exec")));
 

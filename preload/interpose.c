@@ -14,16 +14,19 @@
 /* ---- hooks.def wrappers ------------------------------------------------------------------- */
 
 #define KCP_CALL(name, path) ((struct kcp_call){KCP_ID_##name, KC_PATH_##path})
+/* Each wrapper starts a cache line: a launch's hook spans as few lines as its code needs (they
+ * come back cold after each driver call). */
+#define KCP_WRAPPER __attribute__((aligned(64)))
 #define KCP_HOOK(lib, name, ret, params, args, impl)                                               \
-	KCP_EXPORT ret name params                                                                 \
+	KCP_EXPORT KCP_WRAPPER ret name params                                                     \
 	{                                                                                          \
 		return kcp_##impl(KCP_CALL(name, SYMBOL), KCP_ARGS args);                          \
 	}                                                                                          \
-	static ret kcp_dl_##name params                                                            \
+	static KCP_WRAPPER ret kcp_dl_##name params                                                \
 	{                                                                                          \
 		return kcp_##impl(KCP_CALL(name, DLSYM), KCP_ARGS args);                           \
 	}                                                                                          \
-	static ret kcp_pa_##name params                                                            \
+	static KCP_WRAPPER ret kcp_pa_##name params                                                \
 	{                                                                                          \
 		return kcp_##impl(KCP_CALL(name, PROCADDR), KCP_ARGS args);                        \
 	}

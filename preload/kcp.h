@@ -97,7 +97,14 @@ extern const struct kcp_hook kcp_hooks[KCP_ID_COUNT];
 
 /* ---- real functions (real.c) -------------------------------------------------------------- */
 
-extern _Atomic(void *) kcp_real_ptr[KCP_ID_COUNT];    /* from the library itself */
+/* The state (init.c) and the real pointers, in one table: a launch hook reads both, and the
+ * launches, first in hooks.def, have their pointers in the state's cache line. */
+struct kcp_real_table {
+	_Alignas(64) _Atomic int state;	   /* enum kcp_state */
+	_Atomic(void *) ptr[KCP_ID_COUNT]; /* from the library itself */
+};
+extern struct kcp_real_table kcp_real_table;
+#define kcp_real_ptr (kcp_real_table.ptr)
 extern _Atomic(void *) kcp_real_pa_ptr[KCP_ID_COUNT]; /* as cuGetProcAddress returned it */
 
 void *kcp_real_resolve(unsigned id, int may_load);
@@ -127,7 +134,7 @@ void kcp_note_lib_handle(enum kcp_lib lib, void *handle);
 /* ---- state (init.c) ----------------------------------------------------------------------- */
 
 enum kcp_state { KCP_OFF, KCP_READY, KCP_FINISHED };
-extern _Atomic int kcp_state;
+#define kcp_state (kcp_real_table.state)
 
 struct kcp_config {
 	char out_dir[PATH_MAX];	   /* absolute */

@@ -16,7 +16,9 @@
 
 #define DOMAIN "real"
 
-_Atomic(void *) kcp_real_ptr[KCP_ID_COUNT];
+struct kcp_real_table kcp_real_table = {.state = KCP_OFF};
+_Static_assert(KCP_ID_cuLaunchCooperativeKernel_ptsz < 7,
+	       "the launches' pointers in the state's line");
 _Atomic(void *) kcp_real_pa_ptr[KCP_ID_COUNT];
 static _Atomic(void *) lib_handles[KCP_LIB_COUNT];
 

@@ -161,8 +161,8 @@ Test(report, pdl_chain_gpu_time_recorded_on_the_gpu)
 		}
 		const struct kca_family *f = family(&m, "kc_reduce_f16_d128");
 		cr_assert_not_null(f);
-		cr_assert_eq(f->gpu_count, f->launches, "every launch of the reduce timed (%" PRIu64 ")",
-			     f->launches);
+		cr_assert_eq(f->gpu_count, f->launches,
+			     "every launch of the reduce timed (%" PRIu64 ")", f->launches);
 		kca_model_free(&m);
 	}
 	cr_assert_eq(runs[0], 86688);

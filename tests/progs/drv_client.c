@@ -326,7 +326,8 @@ static int mode_fails(int n)
 	CUfunction add = load_add_module(&m);
 	CHECK(cuLaunchKernel(add, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
 	for (int i = 0; i < n; i++)
-		CHECK(cuLaunchKernel(NULL, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_ERROR_INVALID_HANDLE);
+		CHECK(cuLaunchKernel(NULL, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL),
+		      CUDA_ERROR_INVALID_HANDLE);
 	CHECK(cuLaunchKernel(add, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
 	return 0;
 }
