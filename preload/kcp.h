@@ -97,7 +97,7 @@ extern const struct kcp_hook kcp_hooks[KCP_ID_COUNT];
 
 /* ---- real functions (real.c) -------------------------------------------------------------- */
 
-/* The state (init.c) and the real pointers, in one table: a launch hook reads both, and the
+/* The state (set by init.c) and the real pointers, in one table: a launch hook reads both, and the
  * launches, first in hooks.def, have their pointers in the state's cache line. */
 struct kcp_real_table {
 	_Alignas(64) _Atomic int state;	   /* enum kcp_state */
