@@ -74,7 +74,7 @@ test:
 demo: $(CLI)
 	$(CLI) report examples/traces/triton-constexpr
 	@echo; echo "# GPU time (kcprof record --gpu-time) of a PDL chain, without and with PDL:"
-	@for m in nopdl pdl; do $(CLI) report examples/traces/pdl-chain/$$m | sed -n '3p;6,7p'; done
+	@for m in nopdl pdl; do $(CLI) report examples/traces/pdl-chain/$$m | grep -E '^  pid|^GPU time|^streams idle'; done
 
 deps:
 	@missing=""; for p in gcc make libc6-dev uthash-dev libcriterion-dev libunwind-dev libxxhash-dev \
