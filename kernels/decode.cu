@@ -249,6 +249,17 @@ __device__ __forceinline__ void decode_finish(decode_state<G, EPT> &st, unsigned
 	decode_merge_warps<T, D, G>(space, p, b, kvh, split);
 }
 
+// The tokens [start, end) of split `split` of request b, and the pages they span (0 where the
+// split starts past the request's context).
+struct decode_span {
+	int start, end, pages;
+};
+__device__ __forceinline__ decode_span split_span(const kck_decode_params &p, int b, int split)
+{
+	const int start = split * p.chunk, end = min(p.context_lens[b], start + p.chunk);
+	return {start, end, start < end ? (end - start + KCK_PAGE - 1) / KCK_PAGE : 0};
+}
+
 // Stages filled by cp.async, 16 bytes a thread, S - 1 pages ahead of the one computed.
 template <typename T, int D, int G, int EPT, int S>
 __device__ __forceinline__ void decode_async(const kck_decode_params &p)
@@ -265,20 +276,18 @@ __device__ __forceinline__ void decode_async(const kck_decode_params &p)
 	cudaGridDependencySynchronize();
 	// Page ids come from shared memory, 32 at a time, each block of them fetched by cp.async
 	// with the pages 32 earlier: a page's copy never waits on a block-table load. The first
-	// block is read beside the context length, not after it.
+	// block is read beside the context length, not after it (bounded by the row).
 	__shared__ int32_t bt_s[2][BT_BLOCK];
-	const int start = split * p.chunk;
+	const decode_span span = split_span(p, b, split);
+	const int start = span.start, end = span.end, pages = span.pages;
 	const int first_page = start / KCK_PAGE;
 	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + first_page;
 	const int bt_left = p.bt_stride - first_page; // entries of the row from here
 	if (threadIdx.x < BT_BLOCK)
 		bt_s[0][threadIdx.x] = threadIdx.x < bt_left ? bt[threadIdx.x] : 0;
-	const int ctx = p.context_lens[b];
-	const int end = min(ctx, start + p.chunk);
 	__syncthreads();
-	if (start >= end)
+	if (pages == 0)
 		return; // past this request's context: the reduce counts its own splits
-	const int pages = (end - start + KCK_PAGE - 1) / KCK_PAGE;
 	const size_t page_elems = (size_t)p.num_kv_heads * KCK_PAGE * D;
 	const unsigned char *kbase = reinterpret_cast<const unsigned char *>(
 		reinterpret_cast<const T *>(p.k_cache) + (size_t)kvh * KCK_PAGE * D);
@@ -345,10 +354,8 @@ __device__ __forceinline__ void decode_bulk(const kck_decode_params &p)
 		cuda::ptx::fence_mbarrier_init(cuda::ptx::sem_release, cuda::ptx::scope_cluster);
 	}
 	cudaGridDependencySynchronize();
-	const int start = split * p.chunk;
-	const int ctx = p.context_lens[b];
-	const int end = min(ctx, start + p.chunk);
-	const int pages = start < end ? (end - start + KCK_PAGE - 1) / KCK_PAGE : 0;
+	const decode_span span = split_span(p, b, split);
+	const int start = span.start, end = span.end, pages = span.pages;
 	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + start / KCK_PAGE;
 	int ids = 0, ids_next = 0;
 	if (warp == 0) {
@@ -493,10 +500,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	// Context lengths and block tables are read before waiting on the kernel before this one:
 	// the step's bookkeeping is written before the step's kernels, never by them (kc_kernels.h).
 	// The wait then overlaps the dependent loads that page addresses need.
-	const int start = split * p.chunk;
-	const int ctx = p.context_lens[b];
-	const int end = min(ctx, start + p.chunk);
-	const int pages = start < end ? (end - start + KCK_PAGE - 1) / KCK_PAGE : 0;
+	const decode_span span = split_span(p, b, split);
+	const int start = span.start, end = span.end, pages = span.pages;
 	const int mine = pages > warp ? (pages - warp + NW - 1) / NW : 0; // pages warp, warp + NW, ...
 	// This warp's page ids in registers, a lane an id, the next 32 loaded while these are used.
 	// Bounded by the row, not by the context length, so that these loads need not wait for it.
