@@ -27,17 +27,22 @@ L2_BYTES = 50 << 20
 
 # ---- the reference kernel through its C host code ------------------------------------------
 
+def page_stride(d):
+    """Bytes page to page when K and V share one buffer; 0 for separate caches."""
+    return d["k"].stride(0) * d["k"].element_size() if COMBINED else 0
+
+
 class Ours:
     def __init__(self):
         self.lib = ctypes.CDLL(LIB)
         self.lib.kck_py_decode.argtypes = [ctypes.c_int] * 3 + [ctypes.c_char_p] + [ctypes.c_void_p] * 8 + \
-            [ctypes.c_int] * 5 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int]
+            [ctypes.c_int] * 5 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int, ctypes.c_longlong]
         torch.zeros(1, device="cuda")  # the primary context exists and is current
         rc = self.lib.kck_py_open(CUBIN.encode())
         assert rc == 0, f"kck_py_open: {rc}"
         self.sm = self.lib.kck_py_sm_count()
         self.lib.kck_py_decode_default.argtypes = [ctypes.c_int] * 3 + [ctypes.c_void_p] * 8 + \
-            [ctypes.c_int] * 4 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int]
+            [ctypes.c_int] * 4 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int, ctypes.c_longlong]
 
     def plan(self, batch, kv_heads, max_ctx, per_sm):
         want = max(1, min(math.ceil(per_sm * self.sm / (batch * kv_heads)), -(-max_ctx // 64), 64))
@@ -50,7 +55,7 @@ class Ours:
                                     d["lens"].data_ptr(), d["out"].data_ptr(), acc.data_ptr(), ml.data_ptr(),
                                     d["B"], d["HK"], d["bt"].shape[1], splits, chunk,
                                     d["scale"] * 1.4426950408889634,
-                                    torch.cuda.current_stream().cuda_stream, pdl)
+                                    torch.cuda.current_stream().cuda_stream, pdl, page_stride(d))
         assert rc == 0, f"kck_py_decode: {rc}"
 
     def default_plan(self, batch, kv_heads, max_ctx):
@@ -64,7 +69,7 @@ class Ours:
                                             d["v"].data_ptr(), d["bt"].data_ptr(), d["lens"].data_ptr(),
                                             d["out"].data_ptr(), acc.data_ptr(), ml.data_ptr(), d["B"], d["HK"],
                                             d["bt"].shape[1], d["ctx"], d["scale"] * 1.4426950408889634,
-                                            torch.cuda.current_stream().cuda_stream, pdl)
+                                            torch.cuda.current_stream().cuda_stream, pdl, page_stride(d))
         assert rc == 0, f"kck_py_decode_default: {rc}"
 
 
@@ -141,7 +146,8 @@ def triton_decode(d, splits, chunk, acc, ml, block_n, warps):
 
 # ---- data ---------------------------------------------------------------------------------------
 
-ORDERED = False  # --ordered-pages: the block table walks the cache in order (a measure, not the benchmark)
+COMBINED = False  # --kv-layout combined: K and V of a page side by side in one buffer
+PAGE_ORDER = "random"  # --page-order: how the block tables lay the requests' pages in the cache
 
 
 def make(B, ctx, HK=8, G=4, D=128, dtype=torch.float16, replicas=1):
@@ -150,13 +156,27 @@ def make(B, ctx, HK=8, G=4, D=128, dtype=torch.float16, replicas=1):
     pages_per = -(-ctx // PAGE)
     n_pages = B * pages_per * replicas
     g = torch.Generator(device="cuda").manual_seed(B * 131 + ctx)
-    k = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
-    v = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
-    perm = (torch.arange(n_pages, device="cuda") if ORDERED else
-            torch.randperm(n_pages, device="cuda", generator=g)).to(torch.int32)
+    if COMBINED:  # [page][K, V][head][token][D]: a page's K and V in one 64 KB run
+        kv = (torch.rand(n_pages, 2, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
+        k, v = kv[:, 0], kv[:, 1]
+    else:
+        k = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
+        v = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
+    if PAGE_ORDER == "ordered":  # the cache walked in order: what the random order costs
+        perm = torch.arange(n_pages, device="cuda")
+    elif PAGE_ORDER == "local":  # random within runs of 64 pages (2 MB of K), the runs in order
+        perm = torch.arange(n_pages, device="cuda")
+        full = n_pages // 64 * 64
+        perm[:full] = (perm[:full].view(-1, 64).gather(
+            1, torch.rand(full // 64, 64, device="cuda", generator=g).argsort(1))).view(-1)
+    else:
+        perm = torch.randperm(n_pages, device="cuda", generator=g)
+    perm = perm.to(torch.int32)
     reps = []
     for r in range(replicas):
         bt = perm[r * B * pages_per:(r + 1) * B * pages_per].view(B, pages_per).contiguous()
+        if PAGE_ORDER == "sorted":  # each request's random pages in address order
+            bt = bt.sort(1).values.contiguous()
         q = (torch.rand(B, HK * G, D, device="cuda", dtype=dtype, generator=g) - 0.5) * 2
         reps.append(dict(bt=bt, q=q, out=torch.empty_like(q), tout=torch.empty_like(q)))
     lens = torch.full((B,), ctx, device="cuda", dtype=torch.int32)
@@ -245,11 +265,18 @@ def main():
                     help="our kernel's variants to sweep (e<elements a thread>_<s cp.async|b bulk><depth>)")
     ap.add_argument("--per-sm", default="0.25,0.5,1,2,4,8",
                     help="blocks a SM to ask of the plan, for our kernel's sweep")
-    ap.add_argument("--ordered-pages", action="store_true",
-                    help="pages in order instead of random: what the random order costs")
+    ap.add_argument("--page-order", choices=("random", "sorted", "local", "ordered"), default="random",
+                    help="random (the benchmark), or measures of what the random order costs: sorted "
+                    "(each request's random pages in address order), local (random within 2 MB runs), ordered")
+    ap.add_argument("--ordered-pages", action="store_true", help="the same as --page-order ordered")
+    ap.add_argument("--kv-layout", choices=("separate", "combined"), default="separate",
+                    help="separate K and V caches (the benchmark), or K and V of a page in one buffer "
+                    "(our tensor-core kernels only: use with --no-triton)")
+    ap.add_argument("--no-triton", action="store_true", help="leave the Triton baseline out (a quicker measure)")
     args = ap.parse_args()
-    global ORDERED
-    ORDERED = args.ordered_pages
+    global PAGE_ORDER, COMBINED
+    COMBINED = args.kv_layout == "combined"
+    PAGE_ORDER = "ordered" if args.ordered_pages else args.page_order
     ours = Ours()
     copy = copy_gbps()
     print(f"device-to-device copy: {copy:.0f} GB/s (read + write)", flush=True)
@@ -286,7 +313,7 @@ def main():
         splits = ours.default_plan(B, 8, ctx)[0]  # what the default ran with
         # Triton: tuned over block size, warps and splits
         t_tr, cfg_tr = 1e30, None
-        for block_n in (32, 64):
+        for block_n in (() if args.no_triton else (32, 64)):
             for warps in (4,):
                 for per_sm in (1, 2, 4, 8):
                     sp, ch = ours.plan(B, 8, ctx, per_sm)
@@ -303,11 +330,12 @@ def main():
         q0 = d["reps"][0]["q"]
         ref = F.scaled_dot_product_attention(q0.unsqueeze(2), kc, vc, enable_gqa=True).squeeze(2)
         ours.default(view(d, 0), acc[0], ml[0])
-        sp, ch = ours.plan(B, 8, ctx, cfg_tr[2])
-        triton_decode(view(d, 0), sp, ch, acc[0], ml[0], cfg_tr[0], cfg_tr[1])
+        if cfg_tr:
+            sp, ch = ours.plan(B, 8, ctx, cfg_tr[2])
+            triton_decode(view(d, 0), sp, ch, acc[0], ml[0], cfg_tr[0], cfg_tr[1])
         torch.cuda.synchronize()
         err = (d["reps"][0]["out"].float() - ref.float()).norm() / ref.float().norm()
-        err_tr = (d["reps"][0]["tout"].float() - ref.float()).norm() / ref.float().norm()
+        err_tr = (d["reps"][0]["tout"].float() - ref.float()).norm() / ref.float().norm() if cfg_tr else 0.0
         conts = [(kc, vc)] + [contiguous(d, r) for r in range(1, R)]
         qs = [d["reps"][r]["q"].unsqueeze(2) for r in range(R)]
         del kc, vc
@@ -316,10 +344,10 @@ def main():
         del conts
         gb = lambda t: nbytes / t / 1e3
         best_other = min(t_tr, t_sdpa)
-        print("%4d x %-5d %8.0f | %7.1f (%5.0f, %3.0f%%) best %7.1f %-9s | %7.1f (%3.0f%%) %-9s | %7.1f (%3.0f%%)          | %.2fx%s"
+        tr_col = "%7.1f (%3.0f%%) %-9s" % (t_tr, 100 * gb(t_tr) / copy, "%d/%d/%d" % cfg_tr) if cfg_tr else "%-24s" % "-"
+        print("%4d x %-5d %8.0f | %7.1f (%5.0f, %3.0f%%) best %7.1f %-9s | %s | %7.1f (%3.0f%%)          | %.2fx%s"
               % (B, ctx, kvb / 1e6, t_ours, gb(t_ours), 100 * gb(t_ours) / copy, t_sweep, "%s/%g" % cfg_ours,
-                 t_tr, 100 * gb(t_tr) / copy,
-                 "%d/%d/%d" % cfg_tr, t_sdpa, 100 * gb(t_sdpa) / copy, best_other / t_ours,
+                 tr_col, t_sdpa, 100 * gb(t_sdpa) / copy, best_other / t_ours,
                  "" if err < 2e-3 and err_tr < 2e-3 else "  ERR ours %.1e triton %.1e" % (err, err_tr)),
               flush=True)
         results["shapes"].append(dict(batch=B, ctx=ctx, kv_mb=kvb / 1e6, ours_us=t_ours, ours_swept_us=t_sweep,

@@ -192,6 +192,8 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *tn = dt == KCK_BF16 ? "bf16" : "f16";
 	if (p->num_splits < 1 || p->num_splits > MAX_SPLITS || p->chunk % KCK_PAGE)
 		return CUDA_ERROR_INVALID_VALUE; /* the reduce kernel combines at most MAX_SPLITS */
+	if (p->page_stride && strncmp(var, "tc_w", 4) != 0)
+		return CUDA_ERROR_NOT_SUPPORTED; /* one cache layout in the other kernels */
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%s", tn, head_dim, group, var);
 	CUfunction f = lookup(k, name);
@@ -203,7 +205,15 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	unsigned shared = 0, page_kv = 2 * KCK_PAGE * (unsigned)head_dim * 2;
 	int tma = way && way[1] == 't';
 	if (f && way && (way[1] == 'b' || way[1] == 'w' || tma)) {
-		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0);
+		char *after;
+		shared = (unsigned)strtol(way + 2, &after, 10) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) +
+			 (tma ? 1024 : 0);
+		if (*after == 's') { /* sorted pages ("tc_w3s0"): the chunk's page ids, a power of two */
+			unsigned n2 = 1;
+			while (n2 < (unsigned)p->chunk / KCK_PAGE)
+				n2 <<= 1;
+			shared += 4 * n2;
+		}
 		if (shared > 48 * 1024 &&
 		    cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared) != CUDA_SUCCESS)
 			return CUDA_ERROR_INVALID_VALUE;
