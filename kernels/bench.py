@@ -27,22 +27,17 @@ L2_BYTES = 50 << 20
 
 # ---- the reference kernel through its C host code ------------------------------------------
 
-def page_stride(d):
-    """Bytes page to page when K and V share one buffer; 0 for separate caches."""
-    return d["k"].stride(0) * d["k"].element_size() if COMBINED else 0
-
-
 class Ours:
     def __init__(self):
         self.lib = ctypes.CDLL(LIB)
         self.lib.kck_py_decode.argtypes = [ctypes.c_int] * 3 + [ctypes.c_char_p] + [ctypes.c_void_p] * 8 + \
-            [ctypes.c_int] * 5 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int, ctypes.c_longlong]
+            [ctypes.c_int] * 5 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int]
         torch.zeros(1, device="cuda")  # the primary context exists and is current
         rc = self.lib.kck_py_open(CUBIN.encode())
         assert rc == 0, f"kck_py_open: {rc}"
         self.sm = self.lib.kck_py_sm_count()
         self.lib.kck_py_decode_default.argtypes = [ctypes.c_int] * 3 + [ctypes.c_void_p] * 8 + \
-            [ctypes.c_int] * 4 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int, ctypes.c_longlong]
+            [ctypes.c_int] * 4 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int]
 
     def plan(self, batch, kv_heads, max_ctx, per_sm):
         want = max(1, min(math.ceil(per_sm * self.sm / (batch * kv_heads)), -(-max_ctx // 64), 64))
@@ -55,7 +50,7 @@ class Ours:
                                     d["lens"].data_ptr(), d["out"].data_ptr(), acc.data_ptr(), ml.data_ptr(),
                                     d["B"], d["HK"], d["bt"].shape[1], splits, chunk,
                                     d["scale"] * 1.4426950408889634,
-                                    torch.cuda.current_stream().cuda_stream, pdl, page_stride(d))
+                                    torch.cuda.current_stream().cuda_stream, pdl)
         assert rc == 0, f"kck_py_decode: {rc}"
 
     def default_plan(self, batch, kv_heads, max_ctx):
@@ -69,7 +64,7 @@ class Ours:
                                             d["v"].data_ptr(), d["bt"].data_ptr(), d["lens"].data_ptr(),
                                             d["out"].data_ptr(), acc.data_ptr(), ml.data_ptr(), d["B"], d["HK"],
                                             d["bt"].shape[1], d["ctx"], d["scale"] * 1.4426950408889634,
-                                            torch.cuda.current_stream().cuda_stream, pdl, page_stride(d))
+                                            torch.cuda.current_stream().cuda_stream, pdl)
         assert rc == 0, f"kck_py_decode_default: {rc}"
 
 
@@ -146,7 +141,6 @@ def triton_decode(d, splits, chunk, acc, ml, block_n, warps):
 
 # ---- data ---------------------------------------------------------------------------------------
 
-COMBINED = False  # --kv-layout combined: K and V of a page side by side in one buffer
 PAGE_ORDER = "random"  # --page-order: how the block tables lay the requests' pages in the cache
 
 
@@ -156,12 +150,8 @@ def make(B, ctx, HK=8, G=4, D=128, dtype=torch.float16, replicas=1):
     pages_per = -(-ctx // PAGE)
     n_pages = B * pages_per * replicas
     g = torch.Generator(device="cuda").manual_seed(B * 131 + ctx)
-    if COMBINED:  # [page][K, V][head][token][D]: a page's K and V in one 64 KB run
-        kv = (torch.rand(n_pages, 2, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
-        k, v = kv[:, 0], kv[:, 1]
-    else:
-        k = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
-        v = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
+    k = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
+    v = (torch.rand(n_pages, HK, PAGE, D, device="cuda", dtype=dtype, generator=g) - 0.5)
     if PAGE_ORDER == "ordered":  # the cache walked in order: what the random order costs
         perm = torch.arange(n_pages, device="cuda")
     elif PAGE_ORDER == "local":  # random within runs of 64 pages (2 MB of K), the runs in order
@@ -269,13 +259,9 @@ def main():
                     help="random (the benchmark), or measures of what the random order costs: sorted "
                     "(each request's random pages in address order), local (random within 2 MB runs), ordered")
     ap.add_argument("--ordered-pages", action="store_true", help="the same as --page-order ordered")
-    ap.add_argument("--kv-layout", choices=("separate", "combined"), default="separate",
-                    help="separate K and V caches (the benchmark), or K and V of a page in one buffer "
-                    "(our tensor-core kernels only: use with --no-triton)")
     ap.add_argument("--no-triton", action="store_true", help="leave the Triton baseline out (a quicker measure)")
     args = ap.parse_args()
-    global PAGE_ORDER, COMBINED
-    COMBINED = args.kv_layout == "combined"
+    global PAGE_ORDER
     PAGE_ORDER = "ordered" if args.ordered_pages else args.page_order
     ours = Ours()
     copy = copy_gbps()

@@ -86,7 +86,7 @@ static void decode_chain(const struct kck *k, int only)
 						      (int32_t *)dl, B, HK, pages_per_req, D};
 		l[i].p = (struct kck_decode_params){(void *)q, (void *)kc, (void *)vc, (int32_t *)dbt, (int32_t *)dl,
 						    (void *)out, (float *)acc, (float *)ml, B, HK, pages_per_req, splits,
-						    chunk, (float)(1.4426950408889634 / sqrt((double)D)), 0};
+						    chunk, (float)(1.4426950408889634 / sqrt((double)D))};
 	}
 	CUstream s;
 	CK(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));

@@ -470,35 +470,7 @@ struct decode_maps {
 	CUtensorMap k, v;
 };
 
-// A touch of the page PF pages past the ring (PF > 0): one 128-byte line of its K and V into
-// L2, so that the page's address translation is under way before its copy is issued.
-__device__ __forceinline__ void prefetch_l2(const void *ptr)
-{
-	asm volatile("prefetch.global.L2 [%0];" ::"l"(ptr));
-}
-
-// Sorting (SORT): a block's page ids in address order in shared memory (after its rings), all
-// but the chunk's last (the only one that may be partial, so masking by position still holds),
-// bitonic over the next power of two, padded with INT_MAX. A measure: docs/kernels.md.
-__device__ __forceinline__ void sort_pages(int *a, int n2)
-{
-	for (int k = 2; k <= n2; k <<= 1)
-		for (int j = k >> 1; j > 0; j >>= 1) {
-			for (int i = threadIdx.x; i < n2; i += blockDim.x) {
-				const int x = i ^ j;
-				if (x > i) {
-					const int u = a[i], v = a[x];
-					if ((u > v) == ((i & k) == 0)) {
-						a[i] = v;
-						a[x] = u;
-					}
-				}
-			}
-			__syncthreads();
-		}
-}
-
-template <typename T, int D, int G, int S, bool TMA, int PF = 0, bool SORT = false>
+template <typename T, int D, int G, int S, bool TMA>
 __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const decode_maps *maps)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
@@ -535,49 +507,26 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	// Bounded by the row, not by the context length, so that these loads need not wait for it.
 	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + start / KCK_PAGE + warp;
 	const int row_left = p.bt_stride - start / KCK_PAGE - warp; // entries of the row from bt on
-	int ids = !SORT && lane * NW < row_left ? bt[lane * NW] : 0;
-	int ids_next = !SORT && (32 + lane) * NW < row_left ? bt[(32 + lane) * NW] : 0;
-	int *sorted = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB), last_id = 0;
-	if (SORT && pages > 0) {
-		const int32_t *row0 = bt - warp;
-		int n2 = 1;
-		while (n2 < pages - 1)
-			n2 <<= 1;
-		for (int i = threadIdx.x; i < n2; i += blockDim.x)
-			sorted[i] = i < pages - 1 ? row0[i] : 0x7fffffff;
-		last_id = row0[pages - 1];
-		__syncthreads();
-		sort_pages(sorted, n2);
-	}
+	int ids = lane * NW < row_left ? bt[lane * NW] : 0;
+	int ids_next = (32 + lane) * NW < row_left ? bt[(32 + lane) * NW] : 0;
 	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
 	if (TMA)
 		__syncthreads(); // the barriers are initialised
 	if (pages == 0)
 		return; // past this request's context (the whole block): the reduce counts its own splits
-	const size_t page_all = p.page_stride ? (size_t)p.page_stride : (size_t)p.num_kv_heads * PB; // page to page
+	const size_t page_all = (size_t)p.num_kv_heads * PB; // a page of every head
 	const unsigned char *kbase = reinterpret_cast<const unsigned char *>(p.k_cache) + (size_t)kvh * PB;
 	const unsigned char *vbase = reinterpret_cast<const unsigned char *>(p.v_cache) + (size_t)kvh * PB;
 	unsigned char *ring = dsmem + warp * S * 2 * PB;
 
 	auto issue = [&](int k) { // the warp's k-th page into stage k % S; k rises by one a call
 		if (k < mine) {
-			if (!SORT && k % 32 == 0 && k) {
+			if (k % 32 == 0 && k) {
 				ids = ids_next;
 				const int n = k + 32 + lane;
 				ids_next = n < mine ? bt[n * NW] : 0;
 			}
-			auto sorted_id = [&](int kk) {
-				const int pos = warp + kk * NW;
-				return pos < pages - 1 ? sorted[pos] : last_id;
-			};
-			const int id = SORT ? sorted_id(k) : __shfl_sync(0xffffffffu, ids, k % 32);
-			if (PF > 0) {
-				const int j = k + PF; // in this window of ids or the next (loaded 32 - PF pages ago)
-				const int id_ahead = SORT ? sorted_id(j < mine ? j : k)
-							  : __shfl_sync(0xffffffffu, j / 32 == k / 32 ? ids : ids_next, j % 32);
-				if (lane < 2 && j < mine)
-					prefetch_l2((lane ? vbase : kbase) + (size_t)id_ahead * page_all);
-			}
+			const int id = __shfl_sync(0xffffffffu, ids, k % 32);
 			unsigned char *sk = ring + (k % S) * 2 * PB, *sv = sk + PB;
 			if (TMA) { // one lane: D/64 boxes of K and of V, counted in by the stage's barrier
 				if (lane == 0) {
@@ -811,19 +760,6 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	{                                                                                          \
 		decode_mma<T, D, G, S, false>(p, nullptr);                                         \
 	}
-/* The same with a touch PF pages past the ring (a measure: docs/kernels.md). */
-#define KCK_DECODE_TC_PF(TN, T, D, G, S, PF)                                                      \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
-		kc_decode_##TN##_d##D##_g##G##_tc_w##S##p##PF(const __grid_constant__ kck_decode_params p) \
-	{                                                                                          \
-		decode_mma<T, D, G, S, false, PF>(p, nullptr);                                     \
-	}
-#define KCK_DECODE_TC_SORT(TN, T, D, G, S, PF)                                                    \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
-		kc_decode_##TN##_d##D##_g##G##_tc_w##S##s##PF(const __grid_constant__ kck_decode_params p) \
-	{                                                                                          \
-		decode_mma<T, D, G, S, false, PF, true>(p, nullptr);                               \
-	}
 #define KCK_DECODE_TC_TMA(TN, T, D, G, S)                                                         \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
 		kc_decode_##TN##_d##D##_g##G##_tc_t##S(const __grid_constant__ kck_decode_params p,   \
@@ -847,11 +783,6 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_TC_GROUPS(TN, T, 128, 2) KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 128, 4)    \
 	KCK_TC_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                          \
 	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                   \
-	KCK_DECODE_TC_PF(TN, T, 128, 4, 3, 4) KCK_DECODE_TC_PF(TN, T, 128, 4, 3, 8)               \
-	KCK_DECODE_TC_PF(TN, T, 128, 4, 4, 4) KCK_DECODE_TC_PF(TN, T, 128, 4, 4, 8)               \
-	KCK_DECODE_TC_PF(TN, T, 128, 4, 2, 4) KCK_DECODE_TC_PF(TN, T, 128, 4, 2, 8)               \
-	KCK_DECODE_TC_SORT(TN, T, 128, 4, 2, 0) KCK_DECODE_TC_SORT(TN, T, 128, 4, 3, 0)            \
-	KCK_DECODE_TC_SORT(TN, T, 128, 4, 4, 0) KCK_DECODE_TC_SORT(TN, T, 128, 4, 3, 4)            \
 	KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) \
 	KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                         \
 	KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                \

@@ -143,14 +143,17 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  * page, four warps a block:
  * - many (request, KV head) pairs with short contexts (>= a quarter of the SMs' count, <= 4096
  *   tokens), or pairs enough to fill every SM: one block a pair, no split, no reduce; three pages
- *   in flight a warp (two blocks a SM), two where the pairs fill the GPU four times over (three
- *   blocks a SM: 0.4% better there);
+ *   in flight a warp (two blocks a SM); where the pairs fill the GPU four times over, two
+ *   (three blocks a SM) for short contexts (256 x 512: 181.9 us against 185.8 with four) and
+ *   four (one block a SM, each longer) from 2048 tokens (256 x 4k: 1400-1404 us against
+ *   1414-1417 with two, 256 x 32k: 11143 against 11281, four runs on 2026-11-22);
  * - otherwise split each pair's context so that every SM gets one block and no more (a second
  *   wave of blocks cost 23%: 1 x 32k with 17 splits), four pages in flight a warp (one
  *   block a SM holds 128 KB), chunks of at least 64 tokens, at most 64 splits.
  * d256 keeps two pages a warp (128 KB a block). */
 #define MAX_SPLITS 64
 #define MIN_SPLIT_TOKENS 64
+#define LONG_CONTEXT 2048 /* tokens a block, from which four pages in flight a warp pay */
 
 static int one_block_a_pair(const struct kck *k, int pairs, int max_context)
 {
@@ -181,7 +184,7 @@ int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
 	int pairs = p->batch * p->num_kv_heads;
 	const char *variant = head_dim == 256		    ? "tc_w2"
 			      : p->num_splits > 1	    ? "tc_w4"
-			      : pairs >= 4 * k->sm_count ? "tc_w2"
+			      : pairs >= 4 * k->sm_count ? (p->chunk >= LONG_CONTEXT ? "tc_w4" : "tc_w2")
 							    : "tc_w3";
 	return kck_decode_variant(k, dt, head_dim, group, variant, p, s, use_pdl);
 }
@@ -192,8 +195,6 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *tn = dt == KCK_BF16 ? "bf16" : "f16";
 	if (p->num_splits < 1 || p->num_splits > MAX_SPLITS || p->chunk % KCK_PAGE)
 		return CUDA_ERROR_INVALID_VALUE; /* the reduce kernel combines at most MAX_SPLITS */
-	if (p->page_stride && strncmp(var, "tc_w", 4) != 0)
-		return CUDA_ERROR_NOT_SUPPORTED; /* one cache layout in the other kernels */
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%s", tn, head_dim, group, var);
 	CUfunction f = lookup(k, name);
@@ -205,15 +206,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	unsigned shared = 0, page_kv = 2 * KCK_PAGE * (unsigned)head_dim * 2;
 	int tma = way && way[1] == 't';
 	if (f && way && (way[1] == 'b' || way[1] == 'w' || tma)) {
-		char *after;
-		shared = (unsigned)strtol(way + 2, &after, 10) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) +
-			 (tma ? 1024 : 0);
-		if (*after == 's') { /* sorted pages ("tc_w3s0"): the chunk's page ids, a power of two */
-			unsigned n2 = 1;
-			while (n2 < (unsigned)p->chunk / KCK_PAGE)
-				n2 <<= 1;
-			shared += 4 * n2;
-		}
+		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0);
 		if (shared > 48 * 1024 &&
 		    cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared) != CUDA_SUCCESS)
 			return CUDA_ERROR_INVALID_VALUE;

@@ -39,10 +39,6 @@ struct kck_decode_params {
 	int32_t num_splits;
 	int32_t chunk;   /* tokens per split, a multiple of KCK_PAGE */
 	float scale_log2; /* softmax scale * log2(e) */
-	/* Bytes from a page to the next in each cache; 0: the caches hold pages of num_kv_heads x
-	 * KCK_PAGE x D values back to back. K and V in one buffer, [page][K, V][head][token][D]
-	 * (FlashInfer's layout), is twice that, with v_cache = k_cache + the K half. */
-	int64_t page_stride;
 };
 
 /* New K/V of one token per request into the paged cache, at position context_lens[b] - 1. */

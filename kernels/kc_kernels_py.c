@@ -14,11 +14,10 @@ __attribute__((visibility("default"))) int kck_py_sm_count(void) { return k.sm_c
 __attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim, int group, const char *variant,
 							  void *q, void *kc, void *vc, void *bt, void *lens, void *out,
 							  void *acc, void *ml, int batch, int kv_heads, int bt_stride,
-							  int splits, int chunk, float scale_log2, void *stream, int pdl,
-							  long long page_stride)
+							  int splits, int chunk, float scale_log2, void *stream, int pdl)
 {
 	struct kck_decode_params p = {q, kc, vc, bt, lens, out, acc, ml, batch, kv_heads, bt_stride, splits, chunk,
-				      scale_log2, page_stride};
+				      scale_log2};
 	return kck_decode_variant(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, variant, &p, (CUstream)stream, pdl);
 }
 
@@ -26,13 +25,12 @@ __attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim,
 __attribute__((visibility("default"))) int kck_py_decode_default(int bf16, int head_dim, int group, void *q, void *kc,
 								  void *vc, void *bt, void *lens, void *out, void *acc,
 								  void *ml, int batch, int kv_heads, int bt_stride,
-								  int max_context, float scale_log2, void *stream, int pdl,
-								  long long page_stride)
+								  int max_context, float scale_log2, void *stream, int pdl)
 {
 	int splits, chunk;
 	kck_decode_plan(&k, batch, kv_heads, max_context, &splits, &chunk);
 	struct kck_decode_params p = {q, kc, vc, bt, lens, out, acc, ml, batch, kv_heads, bt_stride, splits, chunk,
-				      scale_log2, page_stride};
+				      scale_log2};
 	return kck_decode(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, &p, (CUstream)stream, pdl);
 }
 
