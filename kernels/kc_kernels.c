@@ -145,17 +145,17 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  *   tokens), or pairs enough to fill every SM: one block a pair, no split, no reduce; three pages
  *   in flight a warp (two blocks a SM); where the pairs fill the GPU four times over, two
  *   (three blocks a SM) for short contexts (256 x 512: 181.9 us against 185.8 with four) and
- *   four (one block a SM, each longer) from 8192 tokens (256 x 32k, the best of each on three
- *   machines: 11143 us against 11281 with two, 11099 against 11130, 11094 against 11120; at
- *   256 x 4k the better of the two changed with the machine: 1400 against 1415, 1400 against
- *   1397, 1402 against 1398);
+ *   four (one block a SM, each longer) from 4096 tokens. The best of each, H100s of 2026-11-22:
+ *   256 x 32k 11143 us against 11281 with two, 11099 against 11130, 11094 against 11120; 256 x
+ *   4k 1400, 1401 and 1399 against 1414, 1414 and 1413 on one kind of machine, 1400 and 1402
+ *   against 1397 and 1398 on another (on average four wins); 256 x 2048: two 0.5% better;
  * - otherwise split each pair's context so that every SM gets one block and no more (a second
  *   wave of blocks cost 23%: 1 x 32k with 17 splits), four pages in flight a warp (one
  *   block a SM holds 128 KB), chunks of at least 64 tokens, at most 64 splits.
  * d256 keeps two pages a warp (128 KB a block). */
 #define MAX_SPLITS 64
 #define MIN_SPLIT_TOKENS 64
-#define LONG_CONTEXT 8192 /* tokens a block, from which four pages in flight a warp pay */
+#define LONG_CONTEXT 4096 /* tokens a block, from which four pages in flight a warp pay */
 
 static int one_block_a_pair(const struct kck *k, int pairs, int max_context)
 {
