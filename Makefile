@@ -92,7 +92,7 @@ install: all
 	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/kcprof/
 
 format:
-	clang-format -i common/*.[ch] preload/*.[ch] analyzer/*.[ch] tests/*.c tests/*/*.c
+	clang-format -i common/*.[ch] preload/*.[ch] analyzer/*.[ch] tests/*.c tests/*/*.c kernels/*.[ch] kernels/*.cu
 
 clean:
 	rm -rf build

@@ -77,16 +77,30 @@ static void decode_chain(const struct kck *k, int only)
 	kck_decode_plan(k, B, HK, CTX, &splits, &chunk);
 	struct layer *l = calloc(LAYERS, sizeof(*l));
 	for (int i = 0; i < LAYERS; i++) {
-		CUdeviceptr kc = alloc_random(cache), vc = alloc_random(cache), q = alloc_random((size_t)B * HK * G * D * 2);
-		CUdeviceptr kn = alloc_random((size_t)B * HK * D * 2), vn = alloc_random((size_t)B * HK * D * 2), out, acc, ml;
+		CUdeviceptr kc = alloc_random(cache), vc = alloc_random(cache),
+			    q = alloc_random((size_t)B * HK * G * D * 2);
+		CUdeviceptr kn = alloc_random((size_t)B * HK * D * 2), vn = alloc_random((size_t)B * HK * D * 2), out,
+			    acc, ml;
 		CK(cuMemAlloc(&out, (size_t)B * HK * G * D * 2));
 		CK(cuMemAlloc(&acc, (size_t)B * HK * G * splits * D * 4));
 		CK(cuMemAlloc(&ml, (size_t)B * HK * G * splits * 8));
-		l[i].w = (struct kck_kv_write_params){(void *)kn, (void *)vn, (void *)kc, (void *)vc, (int32_t *)dbt,
-						      (int32_t *)dl, B, HK, pages_per_req, D};
-		l[i].p = (struct kck_decode_params){(void *)q, (void *)kc, (void *)vc, (int32_t *)dbt, (int32_t *)dl,
-						    (void *)out, (float *)acc, (float *)ml, B, HK, pages_per_req, splits,
-						    chunk, (float)(1.4426950408889634 / sqrt((double)D))};
+		l[i].w =
+		    (struct kck_kv_write_params){(void *)kn,	(void *)vn, (void *)kc, (void *)vc,    (int32_t *)dbt,
+						 (int32_t *)dl, B,	    HK,		pages_per_req, D};
+		l[i].p = (struct kck_decode_params){(void *)q,
+						    (void *)kc,
+						    (void *)vc,
+						    (int32_t *)dbt,
+						    (int32_t *)dl,
+						    (void *)out,
+						    (float *)acc,
+						    (float *)ml,
+						    B,
+						    HK,
+						    pages_per_req,
+						    splits,
+						    chunk,
+						    (float)(1.4426950408889634 / sqrt((double)D))};
 	}
 	CUstream s;
 	CK(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));
@@ -94,7 +108,8 @@ static void decode_chain(const struct kck *k, int only)
 	CUevent ev[STEPS + 1];
 	for (int i = 0; i <= STEPS; i++)
 		CK(cuEventCreate(&ev[i], CU_EVENT_DEFAULT));
-	printf("decode step: %d layers x (KV write -> decode %d splits -> reduce), batch %d, context %d, %d/%d heads, d %d\n",
+	printf("decode step: %d layers x (KV write -> decode %d splits -> reduce), batch %d, context %d, %d/%d heads, "
+	       "d %d\n",
 	       LAYERS, splits, B, CTX, HK * G, HK, D);
 	float host_med[2], graph_med[2];
 	for (int round = 0; round < 3; round++)
@@ -114,8 +129,8 @@ static void decode_chain(const struct kck *k, int only)
 				CK(cuEventElapsedTime(&t[i], ev[i], ev[i + 1]));
 			host_med[pdl] = median(t, STEPS) * 1000.f;
 			if (only >= 0) {
-				printf("  round %d: host-launched %s PDL: %.1f us/step\n", round + 1, pdl ? "with" : "without",
-				       host_med[pdl]);
+				printf("  round %d: host-launched %s PDL: %.1f us/step\n", round + 1,
+				       pdl ? "with" : "without", host_med[pdl]);
 				continue;
 			}
 			/* the same step as a graph */
@@ -139,9 +154,11 @@ static void decode_chain(const struct kck *k, int only)
 			cuGraphExecDestroy(ge);
 			cuGraphDestroy(g);
 			if (pdl)
-				printf("  round %d: host-launched %.1f -> %.1f us/step (%+.1f%%), CUDA graph %.1f -> %.1f us/step (%+.1f%%)\n",
-				       round + 1, host_med[0], host_med[1], (host_med[1] - host_med[0]) * 100 / host_med[0],
-				       graph_med[0], graph_med[1], (graph_med[1] - graph_med[0]) * 100 / graph_med[0]);
+				printf("  round %d: host-launched %.1f -> %.1f us/step (%+.1f%%), CUDA graph %.1f -> "
+				       "%.1f us/step (%+.1f%%)\n",
+				       round + 1, host_med[0], host_med[1],
+				       (host_med[1] - host_med[0]) * 100 / host_med[0], graph_med[0], graph_med[1],
+				       (graph_med[1] - graph_med[0]) * 100 / graph_med[0]);
 		}
 }
 
@@ -150,7 +167,8 @@ static void mla(const struct kck *k)
 	printf("MLA KV write (k_nope 512 | k_rope 64, bf16 in):\n");
 	printf("  %6s | %-28s | %-28s\n", "tokens", "bf16 out: us, GB/s", "fp8-e4m3 out: us, GB/s");
 	const int maxt = 4096, slots_n = maxt * 4;
-	CUdeviceptr nope = alloc_random((size_t)maxt * KCK_MLA_NOPE * 2), rope = alloc_random((size_t)maxt * KCK_MLA_ROPE * 2);
+	CUdeviceptr nope = alloc_random((size_t)maxt * KCK_MLA_NOPE * 2),
+		    rope = alloc_random((size_t)maxt * KCK_MLA_ROPE * 2);
 	int64_t *slots = malloc(sizeof(int64_t) * maxt);
 	for (int t = 0; t < maxt; t++)
 		slots[t] = ((int64_t)t * 2654435761u) % slots_n; /* scattered */
@@ -167,8 +185,8 @@ static void mla(const struct kck *k)
 	for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
 		printf("  %6d", tokens[i]);
 		for (int fp8 = 0; fp8 < 2; fp8++) {
-			struct kck_mla_write_params p = {(void *)nope, (void *)rope, (int64_t *)ds, (void *)buf, tokens[i],
-							 KCK_MLA_NOPE, KCK_MLA_ROPE, 20.f};
+			struct kck_mla_write_params p = {(void *)nope, (void *)rope, (int64_t *)ds, (void *)buf,
+							 tokens[i],    KCK_MLA_NOPE, KCK_MLA_ROPE,  20.f};
 			enum { N = 200 };
 			CK(kck_mla_write(k, fp8, &p, s, 0));
 			/* graph of N calls: GPU time per call without host launch cost */
@@ -196,8 +214,8 @@ static void mla(const struct kck *k)
 	}
 	/* launch to launch, host-launched: latency-bound at decode batch sizes */
 	for (int pdl = 0; pdl < 2; pdl++) {
-		struct kck_mla_write_params p = {(void *)nope, (void *)rope, (int64_t *)ds, (void *)buf, 64, KCK_MLA_NOPE,
-						 KCK_MLA_ROPE, 20.f};
+		struct kck_mla_write_params p = {(void *)nope, (void *)rope, (int64_t *)ds, (void *)buf,
+						 64,	       KCK_MLA_NOPE, KCK_MLA_ROPE,  20.f};
 		enum { N = 2000 };
 		float best = 1e30f;
 		for (int round = 0; round < 3; round++) {

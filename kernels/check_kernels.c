@@ -120,9 +120,9 @@ static CUdeviceptr poisoned(size_t n)
 struct decode_case {
 	int batch, kv_heads, group, dim, bf16;
 	const int *lens;
-	int force_splits; /* 0: the plan's */
+	int force_splits;    /* 0: the plan's */
 	const char *variant; /* NULL: the default */
-	int with_kv_write;  /* the chain: write the last token first, PDL between */
+	int with_kv_write;   /* the chain: write the last token first, PDL between */
 	int pdl;
 };
 
@@ -165,7 +165,8 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		kn[i] = enc((float)uniform(-1, 1), c->bf16);
 		vn[i] = enc((float)uniform(-1, 1), c->bf16);
 	}
-	CUdeviceptr dk = upload(kc, cache_elems * 2), dv = upload(vc, cache_elems * 2), dq = upload(q, (size_t)B * H * D * 2);
+	CUdeviceptr dk = upload(kc, cache_elems * 2), dv = upload(vc, cache_elems * 2),
+		    dq = upload(q, (size_t)B * H * D * 2);
 	CUdeviceptr dbt = upload(bt, (size_t)B * bt_stride * 4), dl = upload(c->lens, (size_t)B * 4);
 	CUdeviceptr dout = poisoned((size_t)B * H * D * 2);
 	int splits, chunk;
@@ -176,14 +177,25 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		splits = (max_len + chunk - 1) / chunk;
 	}
 	CUdeviceptr dacc = poisoned((size_t)B * H * splits * D * 4), dml = poisoned((size_t)B * H * splits * 8);
-	struct kck_decode_params p = {(void *)dq, (void *)dk, (void *)dv, (int32_t *)dbt, (int32_t *)dl, (void *)dout,
-				      (float *)dacc, (float *)dml, B, HK, bt_stride, splits, chunk,
+	struct kck_decode_params p = {(void *)dq,
+				      (void *)dk,
+				      (void *)dv,
+				      (int32_t *)dbt,
+				      (int32_t *)dl,
+				      (void *)dout,
+				      (float *)dacc,
+				      (float *)dml,
+				      B,
+				      HK,
+				      bt_stride,
+				      splits,
+				      chunk,
 				      (float)(1.0 / sqrt((double)D) * 1.4426950408889634)};
 	enum kck_dtype dt = c->bf16 ? KCK_BF16 : KCK_F16;
 	if (c->with_kv_write) {
 		CUdeviceptr dkn = upload(kn, (size_t)B * HK * D * 2), dvn = upload(vn, (size_t)B * HK * D * 2);
-		struct kck_kv_write_params w = {(void *)dkn, (void *)dvn, (void *)dk, (void *)dv, (int32_t *)dbt,
-						(int32_t *)dl, B, HK, bt_stride, D};
+		struct kck_kv_write_params w = {(void *)dkn,   (void *)dvn, (void *)dk, (void *)dv, (int32_t *)dbt,
+						(int32_t *)dl, B,	    HK,		bt_stride,  D};
 		CK(kck_kv_write(k, dt, &w, NULL, c->pdl));
 		CK(kck_decode(k, dt, D, G, &p, NULL, c->pdl));
 		/* the host copy gets the same new token */
@@ -216,10 +228,13 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 			int kvh = h / G;
 			double mx = -1e300;
 			for (int t = 0; t < c->lens[b]; t++) {
-				size_t o = (((size_t)bt[(size_t)b * bt_stride + t / KCK_PAGE] * HK + kvh) * KCK_PAGE + t % KCK_PAGE) * D;
+				size_t o = (((size_t)bt[(size_t)b * bt_stride + t / KCK_PAGE] * HK + kvh) * KCK_PAGE +
+					    t % KCK_PAGE) *
+					   D;
 				double dot = 0;
 				for (int d = 0; d < D; d++)
-					dot += (double)dec(q[((size_t)b * H + h) * D + d], c->bf16) * dec(kc[o + d], c->bf16);
+					dot += (double)dec(q[((size_t)b * H + h) * D + d], c->bf16) *
+					       dec(kc[o + d], c->bf16);
 				s[t] = dot / sqrt((double)D);
 				if (s[t] > mx)
 					mx = s[t];
@@ -229,7 +244,9 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 			for (int t = 0; t < c->lens[b]; t++) {
 				double w = exp(s[t] - mx);
 				sum += w;
-				size_t o = (((size_t)bt[(size_t)b * bt_stride + t / KCK_PAGE] * HK + kvh) * KCK_PAGE + t % KCK_PAGE) * D;
+				size_t o = (((size_t)bt[(size_t)b * bt_stride + t / KCK_PAGE] * HK + kvh) * KCK_PAGE +
+					    t % KCK_PAGE) *
+					   D;
 				for (int d = 0; d < D; d++)
 					ref[d] += w * dec(vc[o + d], c->bf16);
 			}
@@ -251,8 +268,9 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	failures += !ok;
 	printf("%s decode %s d%d g%d batch %d kv_heads %d splits %d%s%s%s: max rel err %.2e (bound %.0e)%s\n",
 	       ok ? "PASS" : "FAIL", c->bf16 ? "bf16" : "f16", D, G, B, HK, splits, c->variant ? " variant " : "",
-	       c->variant ? c->variant : "", c->with_kv_write ? (c->pdl ? " after kv_write, PDL" : " after kv_write") : "",
-	       worst, bound, nan ? " NaN in output" : "");
+	       c->variant ? c->variant : "",
+	       c->with_kv_write ? (c->pdl ? " after kv_write, PDL" : " after kv_write") : "", worst, bound,
+	       nan ? " NaN in output" : "");
 	cuMemFree(dk);
 	cuMemFree(dv);
 	cuMemFree(dq);
@@ -287,11 +305,12 @@ static void check_mla(const struct kck *k, int tokens, int fp8, int pdl)
 	for (int t = 0; t < tokens; t++)
 		slots[t] = (int64_t)t * 3 + 1 + (t % 2); /* scattered, distinct */
 	size_t row = (size_t)KCK_MLA_ROW * (fp8 ? 1 : 2);
-	CUdeviceptr dn = upload(nope, (size_t)tokens * nope_stride * 2), dr = upload(rope, (size_t)tokens * rope_stride * 2);
+	CUdeviceptr dn = upload(nope, (size_t)tokens * nope_stride * 2),
+		    dr = upload(rope, (size_t)tokens * rope_stride * 2);
 	CUdeviceptr ds = upload(slots, sizeof(int64_t) * (size_t)tokens), dbuf = poisoned(row * (size_t)slots_n);
 	float scale = 0.05f;
-	struct kck_mla_write_params p = {(void *)dn, (void *)dr, (int64_t *)ds, (void *)dbuf, tokens, nope_stride,
-					 rope_stride, 1.f / scale};
+	struct kck_mla_write_params p = {(void *)dn, (void *)dr,  (int64_t *)ds, (void *)dbuf,
+					 tokens,     nope_stride, rope_stride,	 1.f / scale};
 	CK(kck_mla_write(k, fp8, &p, NULL, pdl));
 	CK(cuCtxSynchronize());
 	uint8_t *buf = malloc(row * (size_t)slots_n);
@@ -302,7 +321,7 @@ static void check_mla(const struct kck *k, int tokens, int fp8, int pdl)
 		written[slots[t]] = 1;
 		for (int c = 0; c < KCK_MLA_ROW; c++) {
 			uint16_t src = c < KCK_MLA_NOPE ? nope[(size_t)t * nope_stride + c]
-						       : rope[(size_t)t * rope_stride + c - KCK_MLA_NOPE];
+							: rope[(size_t)t * rope_stride + c - KCK_MLA_NOPE];
 			if (!fp8) {
 				uint16_t got;
 				memcpy(&got, buf + (size_t)slots[t] * row + (size_t)c * 2, 2);
@@ -327,8 +346,8 @@ static void check_mla(const struct kck *k, int tokens, int fp8, int pdl)
 	int ok = !bad && !touched_wrong;
 	checks++;
 	failures += !ok;
-	printf("%s mla_write %s tokens %d%s: %d wrong values, %d bytes written outside the slots\n", ok ? "PASS" : "FAIL",
-	       fp8 ? "fp8-e4m3" : "bf16", tokens, pdl ? " PDL" : "", bad, touched_wrong);
+	printf("%s mla_write %s tokens %d%s: %d wrong values, %d bytes written outside the slots\n",
+	       ok ? "PASS" : "FAIL", fp8 ? "fp8-e4m3" : "bf16", tokens, pdl ? " PDL" : "", bad, touched_wrong);
 	cuMemFree(dn);
 	cuMemFree(dr);
 	cuMemFree(ds);
@@ -365,8 +384,8 @@ int main(int argc, char **argv)
 	 * walks 129 pages in one block: the bulk variants' page ids turn over four times). Under
 	 * the sanitizers (--quick), the bulk copies and the tensor-core warps two pages deep, each
 	 * stage refilled often, in both types. */
-	static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4", "e16_s4", "e16_s2",
-					       "e8_b2", "e8_b4", "e8_b8", "e16_b8", "tc_w3", "tc_w4", "tc_t2", "tc_t3", "tc_t4"};
+	static const char *const variants[] = {"e8_s2", "e8_s3",  "e8_s4", "e16_s4", "e16_s2", "e8_b2", "e8_b4",
+					       "e8_b8", "e16_b8", "tc_w3", "tc_w4",  "tc_t2",  "tc_t3", "tc_t4"};
 	for (int bf = 0; bf < 2; bf++)
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 			if (quick && strcmp(variants[v], "e8_b2") != 0 && strcmp(variants[v], "tc_t2") != 0)

@@ -59,12 +59,12 @@ __device__ __forceinline__ __nv_bfloat16 from_float(float x, __nv_bfloat16) { re
 #define BT_BLOCK 32 /* page ids fetched at a time */
 
 template <typename T, int D, int G, int EPT> struct decode_shape {
-	static constexpr int TPT = D / EPT;          // threads per token
-	static constexpr int NG = KCK_THREADS / TPT; // token groups per block
-	static constexpr int NW = KCK_THREADS / 32;  // warps
-	static constexpr int NV = EPT / 8;           // 16-byte shared loads per thread per token
-	static constexpr int UT = KCK_PAGE / NG;     // tokens of a page per group
-	static constexpr int PAGE_BYTES = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
+	static constexpr int TPT = D / EPT;				    // threads per token
+	static constexpr int NG = KCK_THREADS / TPT;			    // token groups per block
+	static constexpr int NW = KCK_THREADS / 32;			    // warps
+	static constexpr int NV = EPT / 8;				    // 16-byte shared loads per thread per token
+	static constexpr int UT = KCK_PAGE / NG;			    // tokens of a page per group
+	static constexpr int PAGE_BYTES = KCK_PAGE * D * (int)sizeof(T);    // a K (or V) page of one head
 	static constexpr int MERGE_BYTES = NW * G * D * 4 + 2 * NW * G * 4; // finish()'s shared space
 	static_assert(TPT <= 32 && EPT % 8 == 0 && KCK_PAGE % NG == 0, "layout");
 };
@@ -76,8 +76,8 @@ template <int G, int EPT> struct decode_state {
 };
 
 template <typename T, int D, int G, int EPT>
-__device__ __forceinline__ void decode_start(decode_state<G, EPT> &st, const kck_decode_params &p, int b,
-					     int kvh, int li)
+__device__ __forceinline__ void decode_start(decode_state<G, EPT> &st, const kck_decode_params &p, int b, int kvh,
+					     int li)
 {
 	using S = decode_shape<T, D, G, EPT>;
 	const size_t H = (size_t)p.num_kv_heads * G;
@@ -100,8 +100,8 @@ __device__ __forceinline__ void decode_start(decode_state<G, EPT> &st, const kck
 
 // One page in shared memory (sk, sv) into the running state; tokens at or past `end` masked.
 template <typename T, int D, int G, int EPT>
-__device__ __forceinline__ void decode_page(decode_state<G, EPT> &st, const T *sk, const T *sv, int page_tok,
-					    int end, int grp, int li)
+__device__ __forceinline__ void decode_page(decode_state<G, EPT> &st, const T *sk, const T *sv, int page_tok, int end,
+					    int grp, int li)
 {
 	using S = decode_shape<T, D, G, EPT>;
 	float s[S::UT][G];
@@ -238,7 +238,7 @@ __device__ __forceinline__ void decode_finish(decode_state<G, EPT> &st, unsigned
 #pragma unroll
 			for (int j = 0; j < EPT; j += 4)
 				*reinterpret_cast<float4 *>(&sm_acc[warp][g][li * EPT + j]) =
-					make_float4(st.acc[g][j], st.acc[g][j + 1], st.acc[g][j + 2], st.acc[g][j + 3]);
+				    make_float4(st.acc[g][j], st.acc[g][j + 1], st.acc[g][j + 2], st.acc[g][j + 3]);
 			if (li == 0) {
 				sm_m[warp][g] = st.m[g];
 				sm_l[warp][g] = st.l[g];
@@ -289,10 +289,10 @@ __device__ __forceinline__ void decode_async(const kck_decode_params &p)
 	if (pages == 0)
 		return; // past this request's context: the reduce counts its own splits
 	const size_t page_elems = (size_t)p.num_kv_heads * KCK_PAGE * D;
-	const unsigned char *kbase = reinterpret_cast<const unsigned char *>(
-		reinterpret_cast<const T *>(p.k_cache) + (size_t)kvh * KCK_PAGE * D);
-	const unsigned char *vbase = reinterpret_cast<const unsigned char *>(
-		reinterpret_cast<const T *>(p.v_cache) + (size_t)kvh * KCK_PAGE * D);
+	const unsigned char *kbase = reinterpret_cast<const unsigned char *>(reinterpret_cast<const T *>(p.k_cache) +
+									     (size_t)kvh * KCK_PAGE * D);
+	const unsigned char *vbase = reinterpret_cast<const unsigned char *>(reinterpret_cast<const T *>(p.v_cache) +
+									     (size_t)kvh * KCK_PAGE * D);
 
 	auto issue = [&](int i) {
 		if (i < pages) {
@@ -322,8 +322,8 @@ __device__ __forceinline__ void decode_async(const kck_decode_params &p)
 		__pipeline_wait_prior(S - 1); // page i has landed (groups complete in order)
 		__syncthreads();
 		decode_page<T, D, G, EPT>(st, reinterpret_cast<const T *>(smem[i % S][0]),
-					  reinterpret_cast<const T *>(smem[i % S][1]), start + i * KCK_PAGE, end,
-					  grp, li);
+					  reinterpret_cast<const T *>(smem[i % S][1]), start + i * KCK_PAGE, end, grp,
+					  li);
 		__syncthreads(); // the page's buffer is refilled by a later issue()
 	}
 	// The reduce (or the next layer) may start its launch now; it waits for our results.
@@ -442,8 +442,7 @@ __device__ __forceinline__ void mma_16816(float c[4], uint32_t a0, uint32_t a2, 
 		     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
 		     : "r"(a0), "r"(0u), "r"(a2), "r"(0u), "r"(b0), "r"(b1));
 }
-__device__ __forceinline__ void mma_16816(float c[4], uint32_t a0, uint32_t a2, uint32_t b0, uint32_t b1,
-					  __nv_bfloat16)
+__device__ __forceinline__ void mma_16816(float c[4], uint32_t a0, uint32_t a2, uint32_t b0, uint32_t b1, __nv_bfloat16)
 {
 	asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
 		     "{%0,%1,%2,%3};"
@@ -474,7 +473,7 @@ template <typename T, int D, int G, int S, bool TMA>
 __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const decode_maps *maps)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
-	constexpr int ROW = D * (int)sizeof(T);           // a token's bytes
+	constexpr int ROW = D * (int)sizeof(T);		  // a token's bytes
 	constexpr int NW = KCK_THREADS / 32;
 	static_assert(G <= 8 && D % 16 == 0 && KCK_PAGE == 16 && sizeof(T) == 2, "one m16n8k16 row block");
 	static_assert(NW * G * D * 4 + 2 * NW * G * 4 <= NW * S * 2 * PB, "merge space");
@@ -482,7 +481,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	// [NW][S][K, V][PB], 1024-byte aligned where the swizzled boxes land (the host asks 1 KB more)
 	extern __shared__ __align__(128) unsigned char dsmem_raw[];
 	unsigned char *dsmem =
-		TMA ? dsmem_raw + ((1024 - (uint32_t)__cvta_generic_to_shared(dsmem_raw) % 1024) % 1024) : dsmem_raw;
+	    TMA ? dsmem_raw + ((1024 - (uint32_t)__cvta_generic_to_shared(dsmem_raw) % 1024) % 1024) : dsmem_raw;
 	__shared__ __align__(8) uint64_t full[TMA ? NW : 1][S];
 
 	const int b = blockIdx.z, kvh = blockIdx.y, split = blockIdx.x;
@@ -531,16 +530,19 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 			if (TMA) { // one lane: D/64 boxes of K and of V, counted in by the stage's barrier
 				if (lane == 0) {
 					uint64_t *bar = &full[warp][k % S];
-					cuda::ptx::mbarrier_arrive_expect_tx(cuda::ptx::sem_release, cuda::ptx::scope_cta,
+					cuda::ptx::mbarrier_arrive_expect_tx(cuda::ptx::sem_release,
+									     cuda::ptx::scope_cta,
 									     cuda::ptx::space_shared, bar, 2 * PB);
 					const int32_t r0 = (id * p.num_kv_heads + kvh) * KCK_PAGE;
 #pragma unroll
 					for (int x = 0; x < D / 64; x++) {
 						const int32_t at_k[2] = {64 * x, r0};
-						cuda::ptx::cp_async_bulk_tensor(cuda::ptx::space_cluster, cuda::ptx::space_global,
-										sk + x * (PB * 64 / D), &maps->k, at_k, bar);
-						cuda::ptx::cp_async_bulk_tensor(cuda::ptx::space_cluster, cuda::ptx::space_global,
-										sv + x * (PB * 64 / D), &maps->v, at_k, bar);
+						cuda::ptx::cp_async_bulk_tensor(
+						    cuda::ptx::space_cluster, cuda::ptx::space_global,
+						    sk + x * (PB * 64 / D), &maps->k, at_k, bar);
+						cuda::ptx::cp_async_bulk_tensor(
+						    cuda::ptx::space_cluster, cuda::ptx::space_global,
+						    sv + x * (PB * 64 / D), &maps->v, at_k, bar);
 					}
 				}
 			} else {
@@ -572,7 +574,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	uint32_t qa[D / 16][2];
 	{
 		const size_t H = (size_t)p.num_kv_heads * G;
-		const T *qp = reinterpret_cast<const T *>(p.q) + ((size_t)b * H + (size_t)kvh * G + (row < G ? row : 0)) * D;
+		const T *qp =
+		    reinterpret_cast<const T *>(p.q) + ((size_t)b * H + (size_t)kvh * G + (row < G ? row : 0)) * D;
 #pragma unroll
 		for (int j = 0; j < D / 16; j++) {
 			qa[j][0] = row < G ? *reinterpret_cast<const uint32_t *>(qp + 16 * j + cq) : 0u;
@@ -732,7 +735,8 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	for (int i = threadIdx.x; i < n; i += blockDim.x) {
 		const int h = i / chunks_per_head, c = i % chunks_per_head;
 		const size_t src = ((size_t)b * p.num_kv_heads + h) * chunks_per_head + c;
-		const size_t dst = (((size_t)page * p.num_kv_heads + h) * KCK_PAGE + pos % KCK_PAGE) * chunks_per_head + c;
+		const size_t dst =
+		    (((size_t)page * p.num_kv_heads + h) * KCK_PAGE + pos % KCK_PAGE) * chunks_per_head + c;
 		reinterpret_cast<uint4 *>(p.k_cache)[dst] = reinterpret_cast<const uint4 *>(p.k_new)[src];
 		reinterpret_cast<uint4 *>(p.v_cache)[dst] = reinterpret_cast<const uint4 *>(p.v_new)[src];
 	}
@@ -744,50 +748,50 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 // Name: kc_decode_<type>_d<D>_g<G>_e<elements a thread>_<s: cp.async, b: bulk copies><pages in
 // flight>. The d128 g4 variants are the ones bench.py measures against each other; the others use
 // the configuration chosen from those measurements (docs/kernels.md).
-#define KCK_DECODE_WAY(WAY, FN, TN, T, D, G, EPT, S)                                              \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
-		kc_decode_##TN##_d##D##_g##G##_e##EPT##_##WAY##S(const __grid_constant__ kck_decode_params p) \
-	{                                                                                          \
-		FN<T, D, G, EPT, S>(p);                                                            \
+#define KCK_DECODE_WAY(WAY, FN, TN, T, D, G, EPT, S)                                                                   \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
+	    kc_decode_##TN##_d##D##_g##G##_e##EPT##_##WAY##S(const __grid_constant__ kck_decode_params p)              \
+	{                                                                                                              \
+		FN<T, D, G, EPT, S>(p);                                                                                \
 	}
 #define KCK_DECODE(TN, T, D, G, EPT, S) KCK_DECODE_WAY(s, decode_async, TN, T, D, G, EPT, S)
 #define KCK_DECODE_BULK(TN, T, D, G, EPT, S) KCK_DECODE_WAY(b, decode_bulk, TN, T, D, G, EPT, S)
 /* Tensor cores, a warp a page: kc_decode_<type>_d<D>_g<G>_tc_<w: cp.async, t: TMA><pages in
  * flight a warp>. The TMA kernels take the two tensor maps after the parameter block. */
-#define KCK_DECODE_TC(TN, T, D, G, S)                                                             \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
-		kc_decode_##TN##_d##D##_g##G##_tc_w##S(const __grid_constant__ kck_decode_params p)   \
-	{                                                                                          \
-		decode_mma<T, D, G, S, false>(p, nullptr);                                         \
+#define KCK_DECODE_TC(TN, T, D, G, S)                                                                                  \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
+	    kc_decode_##TN##_d##D##_g##G##_tc_w##S(const __grid_constant__ kck_decode_params p)                        \
+	{                                                                                                              \
+		decode_mma<T, D, G, S, false>(p, nullptr);                                                             \
 	}
-#define KCK_DECODE_TC_TMA(TN, T, D, G, S)                                                         \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
-		kc_decode_##TN##_d##D##_g##G##_tc_t##S(const __grid_constant__ kck_decode_params p,   \
-						       const __grid_constant__ decode_maps maps)       \
-	{                                                                                          \
-		decode_mma<T, D, G, S, true>(p, &maps);                                            \
+#define KCK_DECODE_TC_TMA(TN, T, D, G, S)                                                                              \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS) kc_decode_##TN##_d##D##_g##G##_tc_t##S(              \
+	    const __grid_constant__ kck_decode_params p, const __grid_constant__ decode_maps maps)                     \
+	{                                                                                                              \
+		decode_mma<T, D, G, S, true>(p, &maps);                                                                \
 	}
-#define KCK_REDUCE(TN, T, D)                                                                       \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                 \
-		kc_reduce_##TN##_d##D(const __grid_constant__ kck_decode_params p)                 \
-	{                                                                                          \
-		reduce<T, D>(p);                                                                   \
+#define KCK_REDUCE(TN, T, D)                                                                                           \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
+	    kc_reduce_##TN##_d##D(const __grid_constant__ kck_decode_params p)                                         \
+	{                                                                                                              \
+		reduce<T, D>(p);                                                                                       \
 	}
 /* Every head size and group on tensor cores (the default, kck_decode), two to four pages in
  * flight a warp (d256: two); the d128 g4 variants that bench.py measures against them. */
-#define KCK_TC_GROUPS(TN, T, D, S)                                                                 \
-	KCK_DECODE_TC(TN, T, D, 1, S) KCK_DECODE_TC(TN, T, D, 2, S) KCK_DECODE_TC(TN, T, D, 4, S)  \
-	KCK_DECODE_TC(TN, T, D, 8, S)
-#define KCK_PER_TYPE(TN, T)                                                                        \
-	KCK_TC_GROUPS(TN, T, 64, 2) KCK_TC_GROUPS(TN, T, 64, 3) KCK_TC_GROUPS(TN, T, 64, 4)       \
-	KCK_TC_GROUPS(TN, T, 128, 2) KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 128, 4)    \
-	KCK_TC_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                          \
-	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                   \
-	KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) \
-	KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                         \
-	KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                \
-	KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                \
-	KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+#define KCK_TC_GROUPS(TN, T, D, S)                                                                                     \
+	KCK_DECODE_TC(TN, T, D, 1, S)                                                                                  \
+	KCK_DECODE_TC(TN, T, D, 2, S) KCK_DECODE_TC(TN, T, D, 4, S) KCK_DECODE_TC(TN, T, D, 8, S)
+#define KCK_PER_TYPE(TN, T)                                                                                            \
+	KCK_TC_GROUPS(TN, T, 64, 2)                                                                                    \
+	KCK_TC_GROUPS(TN, T, 64, 3)                                                                                    \
+	KCK_TC_GROUPS(TN, T, 64, 4) KCK_TC_GROUPS(TN, T, 128, 2) KCK_TC_GROUPS(TN, T, 128, 3)                          \
+	    KCK_TC_GROUPS(TN, T, 128, 4) KCK_TC_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)              \
+		KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                                \
+		    KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4)    \
+			KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                              \
+			    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                  \
+				KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)             \
+				    KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

@@ -44,7 +44,7 @@ int kck_open(struct kck *k, const char *cubin_path)
 		r = cuCtxGetCurrent(&ctx);
 	if (r == CUDA_SUCCESS && ctx) {
 		r = cuCtxGetDevice(&k->device); /* the caller's context (PyTorch's, say) */
-	} else if (r == CUDA_SUCCESS) { /* none current: the primary one of device 0 */
+	} else if (r == CUDA_SUCCESS) {		/* none current: the primary one of device 0 */
 		if ((r = cuDeviceGet(&k->device, 0)) == CUDA_SUCCESS &&
 		    (r = cuDevicePrimaryCtxRetain(&ctx, k->device)) == CUDA_SUCCESS)
 			r = cuCtxSetCurrent(ctx);
@@ -80,9 +80,16 @@ static int launch_args(const struct kck *k, CUfunction f, unsigned gx, unsigned 
 	memset(&attr, 0, sizeof(attr));
 	attr.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
 	attr.value.programmaticStreamSerializationAllowed = 1;
-	CUlaunchConfig cfg = {.gridDimX = gx, .gridDimY = gy, .gridDimZ = gz, .blockDimX = threads,
-			      .blockDimY = 1, .blockDimZ = 1, .sharedMemBytes = shared_bytes, .hStream = s,
-			      .attrs = use_pdl && k->pdl ? &attr : NULL, .numAttrs = use_pdl && k->pdl ? 1 : 0};
+	CUlaunchConfig cfg = {.gridDimX = gx,
+			      .gridDimY = gy,
+			      .gridDimZ = gz,
+			      .blockDimX = threads,
+			      .blockDimY = 1,
+			      .blockDimZ = 1,
+			      .sharedMemBytes = shared_bytes,
+			      .hStream = s,
+			      .attrs = use_pdl && k->pdl ? &attr : NULL,
+			      .numAttrs = use_pdl && k->pdl ? 1 : 0};
 	return (int)cuLaunchKernelEx(&cfg, f, args, NULL);
 }
 
@@ -107,14 +114,13 @@ static int encode_map(CUtensorMap *m, const void *cache, enum kck_dtype dt, int 
 	cuuint64_t dims[2] = {(cuuint64_t)head_dim, (cuuint64_t)INT32_MAX};
 	cuuint64_t strides[1] = {(cuuint64_t)head_dim * 2};
 	cuuint32_t box[2] = {64, KCK_PAGE}, unit[2] = {1, 1};
-	return (int)cuTensorMapEncodeTiled(m, dt == KCK_BF16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16,
-					   2, (void *)cache, dims, strides, box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE,
-					   CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
-					   CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+	return (int)cuTensorMapEncodeTiled(
+	    m, dt == KCK_BF16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, (void *)cache,
+	    dims, strides, box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+	    CU_TENSOR_MAP_L2_PROMOTION_L2_256B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
 }
 
-static int decode_maps_for(struct decode_maps *out, const struct kck_decode_params *p, enum kck_dtype dt,
-			   int head_dim)
+static int decode_maps_for(struct decode_maps *out, const struct kck_decode_params *p, enum kck_dtype dt, int head_dim)
 {
 	static struct {
 		const void *k, *v;
@@ -162,8 +168,7 @@ static int one_block_a_pair(const struct kck *k, int pairs, int max_context)
 	return pairs >= k->sm_count || (pairs * 4 >= k->sm_count && max_context <= 4096);
 }
 
-void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits,
-		     int *chunk)
+void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits, int *chunk)
 {
 	int pairs = batch * num_kv_heads;
 	int want = one_block_a_pair(k, pairs, max_context) ? 1 : k->sm_count / pairs;
@@ -180,14 +185,14 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 	*num_splits = (max_context + c - 1) / c;
 }
 
-int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
-	       const struct kck_decode_params *p, CUstream s, int use_pdl)
+int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const struct kck_decode_params *p,
+	       CUstream s, int use_pdl)
 {
 	int pairs = p->batch * p->num_kv_heads;
-	const char *variant = head_dim == 256		    ? "tc_w2"
-			      : p->num_splits > 1	    ? "tc_w4"
+	const char *variant = head_dim == 256		 ? "tc_w2"
+			      : p->num_splits > 1	 ? "tc_w4"
 			      : pairs >= 4 * k->sm_count ? (p->chunk >= LONG_CONTEXT ? "tc_w4" : "tc_w2")
-							    : "tc_w3";
+							 : "tc_w3";
 	return kck_decode_variant(k, dt, head_dim, group, variant, p, s, use_pdl);
 }
 
@@ -225,16 +230,14 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	if (r || p->num_splits == 1)
 		return r;
 	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);
-	return launch(k, lookup(k, name), (unsigned)(p->num_kv_heads * group), (unsigned)p->batch, 1, KCK_THREADS, 0,
-		      s, (void *)p, use_pdl);
+	return launch(k, lookup(k, name), (unsigned)(p->num_kv_heads * group), (unsigned)p->batch, 1, KCK_THREADS, 0, s,
+		      (void *)p, use_pdl);
 }
 
-int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s,
-		 int use_pdl)
+int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s, int use_pdl)
 {
 	(void)dt; /* both 16-bit types move as bytes */
-	return launch(k, lookup(k, "kc_kv_write_16"), (unsigned)p->batch, 1, 1, KCK_THREADS, 0, s, (void *)p,
-		      use_pdl);
+	return launch(k, lookup(k, "kc_kv_write_16"), (unsigned)p->batch, 1, 1, KCK_THREADS, 0, s, (void *)p, use_pdl);
 }
 
 int kck_mla_write(const struct kck *k, int fp8, const struct kck_mla_write_params *p, CUstream s, int use_pdl)

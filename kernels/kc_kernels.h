@@ -10,10 +10,10 @@
 
 #include <stdint.h>
 
-#define KCK_PAGE 16         /* tokens per KV page */
-#define KCK_THREADS 128     /* threads per block of the decode and reduce kernels */
-#define KCK_MLA_NOPE 512    /* MLA row: k_nope ... */
-#define KCK_MLA_ROPE 64     /* ... then k_rope */
+#define KCK_PAGE 16	 /* tokens per KV page */
+#define KCK_THREADS 128	 /* threads per block of the decode and reduce kernels */
+#define KCK_MLA_NOPE 512 /* MLA row: k_nope ... */
+#define KCK_MLA_ROPE 64	 /* ... then k_rope */
 #define KCK_MLA_ROW (KCK_MLA_NOPE + KCK_MLA_ROPE)
 
 /* Paged decode attention, one query token per request, GQA.
@@ -32,12 +32,12 @@ struct kck_decode_params {
 	const int32_t *context_lens;
 	void *out;
 	float *part_acc; /* [batch][heads][num_splits][D] */
-	float *part_ml;  /* [batch][heads][num_splits][2]: running max (log2 units) and sum */
+	float *part_ml;	 /* [batch][heads][num_splits][2]: running max (log2 units) and sum */
 	int32_t batch;
 	int32_t num_kv_heads;
 	int32_t bt_stride;
 	int32_t num_splits;
-	int32_t chunk;   /* tokens per split, a multiple of KCK_PAGE */
+	int32_t chunk;	  /* tokens per split, a multiple of KCK_PAGE */
 	float scale_log2; /* softmax scale * log2(e) */
 };
 
@@ -61,11 +61,11 @@ struct kck_mla_write_params {
 	const void *k_nope; /* [num_tokens][nope_stride] bf16 */
 	const void *k_rope; /* [num_tokens][rope_stride] bf16 */
 	const int64_t *slots;
-	void *kv_buffer;    /* [num_slots][KCK_MLA_ROW] */
+	void *kv_buffer; /* [num_slots][KCK_MLA_ROW] */
 	int32_t num_tokens;
 	int32_t nope_stride;
 	int32_t rope_stride;
-	float inv_scale;    /* fp8: stored = value * inv_scale, saturated */
+	float inv_scale; /* fp8: stored = value * inv_scale, saturated */
 };
 
 #ifndef __CUDACC__
@@ -86,32 +86,30 @@ int kck_open(struct kck *k, const char *cubin_path);
 void kck_close(struct kck *k);
 
 /* Splits and chunk for a step: enough blocks to fill the GPU, chunks of whole pages. */
-void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits,
-		     int *chunk);
+void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits, int *chunk);
 /* Launch decode (and reduce when split). p->num_splits and p->chunk as kck_decode_plan gives
  * them (or chosen by the caller). use_pdl: launch the dependent kernel with PDL. */
-int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group,
-	       const struct kck_decode_params *p, CUstream s, int use_pdl);
+int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const struct kck_decode_params *p,
+	       CUstream s, int use_pdl);
 /* The same with a named variant ("e8_s4": elements a thread, pages in flight), for the
  * benchmark that chose the default. */
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *variant,
 		       const struct kck_decode_params *p, CUstream s, int use_pdl);
-int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s,
-		 int use_pdl);
+int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s, int use_pdl);
 /* fp8: store fp8-e4m3 (1 byte a value) instead of bf16. */
 int kck_mla_write(const struct kck *k, int fp8, const struct kck_mla_write_params *p, CUstream s, int use_pdl);
 
 /* For the test and benchmark programs (check_kernels.c, chain_bench.c): a failed driver call
  * is named with its place, and ends the program (exit 2). Needs <stdio.h> and <stdlib.h>. */
-#define KCK_CHECK(x)                                                                               \
-	do {                                                                                       \
-		CUresult r_ = (CUresult)(x);                                                       \
-		if (r_ != CUDA_SUCCESS) {                                                          \
-			const char *s_ = "?";                                                      \
-			cuGetErrorName(r_, &s_);                                                   \
-			fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, s_);            \
-			exit(2);                                                                   \
-		}                                                                                  \
+#define KCK_CHECK(x)                                                                                                   \
+	do {                                                                                                           \
+		CUresult r_ = (CUresult)(x);                                                                           \
+		if (r_ != CUDA_SUCCESS) {                                                                              \
+			const char *s_ = "?";                                                                          \
+			cuGetErrorName(r_, &s_);                                                                       \
+			fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #x, s_);                                \
+			exit(2);                                                                                       \
+		}                                                                                                      \
 	} while (0)
 #endif
 

@@ -4,39 +4,37 @@
 
 static struct kck k;
 
-__attribute__((visibility("default"))) int kck_py_open(const char *cubin)
-{
-	return k.module ? 0 : kck_open(&k, cubin);
-}
+__attribute__((visibility("default"))) int kck_py_open(const char *cubin) { return k.module ? 0 : kck_open(&k, cubin); }
 
 __attribute__((visibility("default"))) int kck_py_sm_count(void) { return k.sm_count; }
 
 __attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim, int group, const char *variant,
-							  void *q, void *kc, void *vc, void *bt, void *lens, void *out,
-							  void *acc, void *ml, int batch, int kv_heads, int bt_stride,
-							  int splits, int chunk, float scale_log2, void *stream, int pdl)
+							 void *q, void *kc, void *vc, void *bt, void *lens, void *out,
+							 void *acc, void *ml, int batch, int kv_heads, int bt_stride,
+							 int splits, int chunk, float scale_log2, void *stream, int pdl)
 {
-	struct kck_decode_params p = {q, kc, vc, bt, lens, out, acc, ml, batch, kv_heads, bt_stride, splits, chunk,
-				      scale_log2};
+	struct kck_decode_params p = {q,  kc,	 vc,	   bt,	      lens,   out,   acc,
+				      ml, batch, kv_heads, bt_stride, splits, chunk, scale_log2};
 	return kck_decode_variant(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, variant, &p, (CUstream)stream, pdl);
 }
 
 /* The defaults a caller gets: kck_decode_plan's splits, kck_decode's variant. */
 __attribute__((visibility("default"))) int kck_py_decode_default(int bf16, int head_dim, int group, void *q, void *kc,
-								  void *vc, void *bt, void *lens, void *out, void *acc,
-								  void *ml, int batch, int kv_heads, int bt_stride,
-								  int max_context, float scale_log2, void *stream, int pdl)
+								 void *vc, void *bt, void *lens, void *out, void *acc,
+								 void *ml, int batch, int kv_heads, int bt_stride,
+								 int max_context, float scale_log2, void *stream,
+								 int pdl)
 {
 	int splits, chunk;
 	kck_decode_plan(&k, batch, kv_heads, max_context, &splits, &chunk);
-	struct kck_decode_params p = {q, kc, vc, bt, lens, out, acc, ml, batch, kv_heads, bt_stride, splits, chunk,
-				      scale_log2};
+	struct kck_decode_params p = {q,  kc,	 vc,	   bt,	      lens,   out,   acc,
+				      ml, batch, kv_heads, bt_stride, splits, chunk, scale_log2};
 	return kck_decode(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, &p, (CUstream)stream, pdl);
 }
 
 /* The plan a caller gets (kck_decode_plan), for bench.py's table. */
 __attribute__((visibility("default"))) void kck_py_plan(int batch, int kv_heads, int max_context, int *splits,
-							 int *chunk)
+							int *chunk)
 {
 	kck_decode_plan(&k, batch, kv_heads, max_context, splits, chunk);
 }

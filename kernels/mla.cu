@@ -17,10 +17,10 @@ template <bool FP8> __device__ __forceinline__ void mla_write(const kck_mla_writ
 	if (t < p.num_tokens) {
 		const int64_t slot = p.slots[t];
 		constexpr int NOPE = KCK_MLA_NOPE / 8, ROPE = KCK_MLA_ROPE / 8; // 16-byte chunks of bf16
-		const uint4 *nope = reinterpret_cast<const uint4 *>(
-			reinterpret_cast<const __nv_bfloat16 *>(p.k_nope) + (size_t)t * p.nope_stride);
-		const uint4 *rope = reinterpret_cast<const uint4 *>(
-			reinterpret_cast<const __nv_bfloat16 *>(p.k_rope) + (size_t)t * p.rope_stride);
+		const uint4 *nope = reinterpret_cast<const uint4 *>(reinterpret_cast<const __nv_bfloat16 *>(p.k_nope) +
+								    (size_t)t * p.nope_stride);
+		const uint4 *rope = reinterpret_cast<const uint4 *>(reinterpret_cast<const __nv_bfloat16 *>(p.k_rope) +
+								    (size_t)t * p.rope_stride);
 		for (int c = lane; c < NOPE + ROPE; c += 32) {
 			const uint4 v = c < NOPE ? __ldcs(nope + c) : __ldcs(rope + (c - NOPE));
 			if (!FP8) {
@@ -43,12 +43,14 @@ template <bool FP8> __device__ __forceinline__ void mla_write(const kck_mla_writ
 	cudaTriggerProgrammaticLaunchCompletion();
 }
 
-extern "C" __global__ void __launch_bounds__(WARPS * 32) kc_mla_write_bf16(const __grid_constant__ kck_mla_write_params p)
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+    kc_mla_write_bf16(const __grid_constant__ kck_mla_write_params p)
 {
 	mla_write<false>(p);
 }
 
-extern "C" __global__ void __launch_bounds__(WARPS * 32) kc_mla_write_fp8(const __grid_constant__ kck_mla_write_params p)
+extern "C" __global__ void __launch_bounds__(WARPS * 32)
+    kc_mla_write_fp8(const __grid_constant__ kck_mla_write_params p)
 {
 	mla_write<true>(p);
 }
