@@ -258,11 +258,10 @@ def main():
     ap.add_argument("--page-order", choices=("random", "sorted", "local", "ordered"), default="random",
                     help="random (the benchmark), or measures of what the random order costs: sorted "
                     "(each request's random pages in address order), local (random within 2 MB runs), ordered")
-    ap.add_argument("--ordered-pages", action="store_true", help="the same as --page-order ordered")
     ap.add_argument("--no-triton", action="store_true", help="leave the Triton baseline out (a quicker measure)")
     args = ap.parse_args()
     global PAGE_ORDER
-    PAGE_ORDER = "ordered" if args.ordered_pages else args.page_order
+    PAGE_ORDER = args.page_order
     ours = Ours()
     copy = copy_gbps()
     print(f"device-to-device copy: {copy:.0f} GB/s (read + write)", flush=True)
