@@ -3,7 +3,8 @@ split-KV paged decode, on the same data, in one run: GPU time per call from CUDA
 GB/s over the bytes read once (K, V, q, out), and the ratio to a device-to-device copy measured
 in the same run. Small caches are replicated so repeated calls stream from DRAM, not L2.
 
-python3 kernels/bench.py [--quick] [--shapes 1x512,8x4096] [--variants e8_s2,e8_b8] [--out FILE.json]"""
+python3 kernels/bench.py [--quick] [--shapes 1x512,8x4096] [--variants e8_s2,e8_b8] [--per-sm 0.5,1]
+                         [--page-order random|sorted|local|ordered] [--no-triton] [--out FILE.json]"""
 import argparse
 import ctypes
 import json
