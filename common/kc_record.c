@@ -109,6 +109,17 @@ struct kc_strlist kc_rb_list_end(struct kc_recbuf *rb)
 	return l;
 }
 
+void kc_file_hdr_init(struct kc_file_hdr *h, uint32_t pid)
+{
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, KC_TRACE_MAGIC, 8);
+	h->version = KC_TRACE_VERSION;
+	h->header_size = sizeof(*h);
+	h->endian = KC_TRACE_ENDIAN_LITTLE;
+	h->rec_hdr_size = sizeof(struct kc_rec_hdr);
+	h->pid = pid;
+}
+
 void kc_rec_seal(struct kc_rec_hdr *h, size_t size)
 {
 	h->size = (uint32_t)size;

@@ -206,13 +206,8 @@ static int open_locked(void)
 		       kcp_cfg.out_dir, strerror(-rc));
 		return rc;
 	}
-	struct kc_file_hdr h = {0};
-	memcpy(h.magic, KC_TRACE_MAGIC, 8);
-	h.version = KC_TRACE_VERSION;
-	h.header_size = sizeof(h);
-	h.endian = KC_TRACE_ENDIAN_LITTLE;
-	h.rec_hdr_size = sizeof(struct kc_rec_hdr);
-	h.pid = (uint32_t)pid;
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, (uint32_t)pid);
 	h.ppid = (uint32_t)getppid();
 	h.feat_mask = rec_feat;
 	struct timespec mono, real;

@@ -27,13 +27,9 @@ static void put(struct buf *b, const void *p, size_t n)
 
 static void header(struct buf *b, uint16_t version)
 {
-	struct kc_file_hdr h = {0};
-	memcpy(h.magic, KC_TRACE_MAGIC, 8);
-	h.version = version;
-	h.header_size = sizeof(h);
-	h.endian = KC_TRACE_ENDIAN_LITTLE;
-	h.rec_hdr_size = sizeof(struct kc_rec_hdr);
-	h.pid = 42;
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, 42);
+	h.version = version; /* the tests write other versions too */
 	put(b, &h, sizeof(h));
 }
 

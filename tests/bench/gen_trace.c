@@ -36,13 +36,8 @@ int main(int argc, char **argv)
 			perror(path);
 			return 1;
 		}
-		struct kc_file_hdr h = {0};
-		memcpy(h.magic, KC_TRACE_MAGIC, 8);
-		h.version = KC_TRACE_VERSION;
-		h.header_size = sizeof(h);
-		h.endian = KC_TRACE_ENDIAN_LITTLE;
-		h.rec_hdr_size = sizeof(struct kc_rec_hdr);
-		h.pid = (uint32_t)(1000 + p);
+		struct kc_file_hdr h;
+		kc_file_hdr_init(&h, (uint32_t)(1000 + p));
 		fwrite(&h, sizeof(h), 1, out);
 		_Alignas(8) uint8_t mem[1024];
 		struct kc_recbuf rb;
