@@ -4,7 +4,8 @@ GB/s over the bytes read once (K, V, q, out), and the ratio to a device-to-devic
 in the same run. Small caches are replicated so repeated calls stream from DRAM, not L2.
 
 python3 kernels/bench.py [--quick] [--shapes 1x512,8x4096] [--variants e8_s2,e8_b8] [--per-sm 0.5,1]
-                         [--page-order random|sorted|local|ordered] [--no-triton] [--out FILE.json]"""
+                         [--page-order random|sorted|local|ordered] [--no-triton] [--out FILE.json]
+                         [--ab ROUNDS [--candidates tc_w4/0.5,...]]"""
 import argparse
 import ctypes
 import json
@@ -195,9 +196,9 @@ def view(d, r):
     return x
 
 
-def graph_time(fn_per_replica, replicas, calls=None):
-    """GPU time per call: a CUDA graph of calls cycling through the replicas (about 20 ms of
-    work, at most 200 calls), replayed; the median of 3 replays."""
+def capture(fn_per_replica, replicas, calls=None):
+    """A CUDA graph of calls cycling through the replicas (about 20 ms of work, at most 200
+    calls), replayed once to warm it; returns (graph, calls in it)."""
     s = torch.cuda.Stream()
     s.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(s):
@@ -220,16 +221,44 @@ def graph_time(fn_per_replica, replicas, calls=None):
                 fn_per_replica(r)
     gph.replay()
     torch.cuda.synchronize()
-    times = []
-    for _ in range(3):
-        e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        e0.record()
-        gph.replay()
-        e1.record()
-        torch.cuda.synchronize()
-        times.append(e0.elapsed_time(e1) * 1000 / (reps * replicas))
+    return gph, reps * replicas
+
+
+def replay_us(gph, calls):
+    """GPU time per call of one replay, from events around it."""
+    e0, e1 = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    e0.record()
+    gph.replay()
+    e1.record()
+    torch.cuda.synchronize()
+    return e0.elapsed_time(e1) * 1000 / calls
+
+
+def graph_time(fn_per_replica, replicas, calls=None):
+    """GPU time per call: the median of 3 replays of capture()'s graph."""
+    gph, n = capture(fn_per_replica, replicas, calls)
+    times = sorted(replay_us(gph, n) for _ in range(3))
     del gph
-    return sorted(times)[1]
+    return times[1]
+
+
+def median(xs):
+    xs = sorted(xs)
+    return (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2
+
+
+def side_by_side(fns, replicas, rounds):
+    """Each contestant's graph captured once, then `rounds` rounds replaying one graph of each in
+    turn (the order rotated a round): the machine's drift falls on all alike. Returns each
+    contestant's time per call, a list a round, in the order given."""
+    graphs = [capture(fn, replicas) for fn in fns]
+    times = [[] for _ in fns]
+    for i in range(rounds):
+        for j in range(len(fns)):
+            k = (i + j) % len(fns)
+            times[k].append(replay_us(*graphs[k]))
+    del graphs
+    return times
 
 
 def copy_gbps():
@@ -247,6 +276,48 @@ def kv_bytes(d):
     return 2 * d["B"] * d["ctx"] * d["HK"] * d["D"] * d["k"].element_size()
 
 
+def ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results):
+    """--ab: the contestants of one shape side by side, round by round (side_by_side)."""
+    B, ctx = d["B"], d["ctx"]
+    names, fns = ["ours"], [lambda r: ours.default(view(d, r), acc[r], ml[r])]
+    for c in filter(None, args.candidates.split(",")):
+        var, per_sm = c.split("/")
+        sp, ch = ours.plan(B, 8, ctx, float(per_sm))
+        names.append(c)
+        fns.append(lambda r, var=var, sp=sp, ch=ch: ours(view(d, r), var, sp, ch, acc[r], ml[r]))
+    if cfg_tr:
+        sp, ch = ours.plan(B, 8, ctx, cfg_tr[2])
+        names.append("triton %d/%d/%d" % cfg_tr)
+        fns.append(lambda r: triton_decode(view(d, r), sp, ch, acc[r], ml[r], cfg_tr[0], cfg_tr[1]))
+    names.append("sdpa")
+    fns.append(sdpa)
+    times = side_by_side(fns, R, args.ab)
+    sdpa_t = times[-1]
+    print("%4d x %-5d %d rounds: us median (min-max), SDPA / it round by round: median (min-max)" % (B, ctx, args.ab))
+    for name, t in zip(names, times):
+        ratios = [s / x for s, x in zip(sdpa_t, t)]
+        print("    %-16s %9.1f (%.1f-%.1f) %4.0f%% copy   vs SDPA %.3fx (%.3f-%.3f)"
+              % (name, median(t), min(t), max(t), 100 * nbytes / median(t) / 1e3 / copy, median(ratios),
+                 min(ratios), max(ratios)), flush=True)
+    results["shapes"].append(dict(batch=B, ctx=ctx, rounds=args.ab, copy_pct=100 * nbytes / median(times[0]) / 1e3 / copy,
+                                  contestants={n: t for n, t in zip(names, times)},
+                                  splits=ours.default_plan(B, 8, ctx)[0]))
+
+
+def ab_summary(results):
+    """--ab: one line a shape, the default plan against each baseline, ratios taken round by round."""
+    print("\n%-12s %10s %6s | %-28s | %-28s" % ("batch x ctx", "ours us", "% copy", "SDPA / ours: median (min-max)",
+                                                 "Triton / ours"))
+    for sh in results["shapes"]:
+        c = sh["contestants"]
+        col = lambda ts: "%.3fx (%.3f-%.3f)" % (median([t / o for t, o in zip(ts, c["ours"])]),
+                                                min(t / o for t, o in zip(ts, c["ours"])),
+                                                max(t / o for t, o in zip(ts, c["ours"])))
+        tr = [v for k, v in c.items() if k.startswith("triton")]
+        print("%4d x %-6d %10.1f %5.0f%% | %-28s | %-28s" % (sh["batch"], sh["ctx"], median(c["ours"]), sh["copy_pct"],
+                                                          col(c["sdpa"]), col(tr[0]) if tr else "-"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -260,6 +331,11 @@ def main():
                     help="random (the benchmark), or measures of what the random order costs: sorted "
                     "(each request's random pages in address order), local (random within 2 MB runs), ordered")
     ap.add_argument("--no-triton", action="store_true", help="leave the Triton baseline out (a quicker measure)")
+    ap.add_argument("--ab", type=int, metavar="ROUNDS",
+                    help="instead of the sweep: ours (default plan and --candidates), Triton and SDPA captured "
+                    "once, then ROUNDS rounds replaying each in turn; medians and ratios round by round")
+    ap.add_argument("--candidates", default="",
+                    help="with --ab, plans to set beside the default: variant/blocks a SM, e.g. tc_w4/0.5,tc_t4/4")
     args = ap.parse_args()
     global PAGE_ORDER
     PAGE_ORDER = args.page_order
@@ -274,9 +350,10 @@ def main():
         shapes = [(1, 512), (8, 4096), (64, 32768)]
     if args.shapes:
         shapes = [tuple(int(x) for x in sh.split("x")) for sh in args.shapes.split(",")]
-    print("\n%-11s %8s | %-35s | %-24s | %-24s | %s" % ("batch x ctx", "KV MB", "ours us (GB/s, % copy), swept best",
-                                                      "Triton paged us (%copy)", "SDPA contig us (%copy)",
-                                                      "ours vs best"))
+    if not args.ab:
+        print("\n%-11s %8s | %-35s | %-24s | %-24s | %s" % ("batch x ctx", "KV MB", "ours us (GB/s, % copy), swept best",
+                                                          "Triton paged us (%copy)", "SDPA contig us (%copy)",
+                                                          "ours vs best"))
     for B, ctx in shapes:
         kvb = 2 * B * ctx * 8 * 128 * 2
         R = max(1, -(-(4 * L2_BYTES) // kvb)) if kvb < 4 * L2_BYTES else 1
@@ -286,7 +363,7 @@ def main():
         ml = torch.empty(R, B * 32 * 64 * 2, device="cuda")
         # ours: the kernel's launch plan (variant, blocks a SM) swept per shape as well
         t_ours, cfg_ours = 1e30, None
-        for var in args.variants.split(","):
+        for var in ([] if args.ab else args.variants.split(",")):
             for per_sm in [float(x) for x in args.per_sm.split(",")]:
                 sp, ch = ours.plan(B, 8, ctx, per_sm)
                 t = graph_time(lambda r: ours(view(d, r), var, sp, ch, acc[r], ml[r]), R)
@@ -295,7 +372,8 @@ def main():
                 if t < t_ours:
                     t_ours, cfg_ours = t, (var, per_sm)
         t_sweep = t_ours
-        t_ours = graph_time(lambda r: ours.default(view(d, r), acc[r], ml[r]), R)
+        if not args.ab:
+            t_ours = graph_time(lambda r: ours.default(view(d, r), acc[r], ml[r]), R)
         splits = ours.default_plan(B, 8, ctx)[0]  # what the default ran with
         # Triton: tuned over block size, warps and splits
         t_tr, cfg_tr = 1e30, None
@@ -325,8 +403,15 @@ def main():
         conts = [(kc, vc)] + [contiguous(d, r) for r in range(1, R)]
         qs = [d["reps"][r]["q"].unsqueeze(2) for r in range(R)]
         del kc, vc
-        t_sdpa = graph_time(lambda r: F.scaled_dot_product_attention(qs[r], conts[r][0], conts[r][1],
-                                                                      enable_gqa=True), R)
+        sdpa = lambda r: F.scaled_dot_product_attention(qs[r], conts[r][0], conts[r][1], enable_gqa=True)
+        if args.ab:
+            ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results)
+            if err >= 2e-3 or err_tr >= 2e-3:
+                print("    ERR ours %.1e triton %.1e" % (err, err_tr))
+            del conts, d, acc, ml, qs, q0, ref
+            torch.cuda.empty_cache()
+            continue
+        t_sdpa = graph_time(sdpa, R)
         del conts
         gb = lambda t: nbytes / t / 1e3
         best_other = min(t_tr, t_sdpa)
@@ -344,6 +429,8 @@ def main():
                                       swept_splits=ours.plan(B, 8, ctx, cfg_ours[1])[0]))
         del d, acc, ml, qs, q0, ref
         torch.cuda.empty_cache()
+    if args.ab:
+        ab_summary(results)
     if args.out:
         json.dump(results, open(args.out, "w"), indent=1)
 

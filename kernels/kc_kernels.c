@@ -155,6 +155,9 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  *   256 x 32k 11143 us against 11281 with two, 11099 against 11130, 11094 against 11120; 256 x
  *   4k 1400, 1401 and 1399 against 1414, 1414 and 1413 on one kind of machine, 1400 and 1402
  *   against 1397 and 1398 on another (on average four wins); 256 x 2048: two 0.5% better;
+ *   where three blocks a SM hold every pair in one wave and two do not (2 x SMs < pairs <= 3 x
+ *   SMs), two pages a warp too once blocks walk 1024 tokens or more: 36..48 x 2048 and x 4096
+ *   0.5-4.7% faster than three, side by side (bench.py --ab); shorter, it goes either way;
  * - otherwise split each pair's context so that every SM gets one block and no more (a second
  *   wave of blocks cost 23%: 1 x 32k with 17 splits), four pages in flight a warp (one
  *   block a SM holds 128 KB), chunks of at least 64 tokens, at most 64 splits.
@@ -162,6 +165,7 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
 #define MAX_SPLITS 64
 #define MIN_SPLIT_TOKENS 64
 #define LONG_CONTEXT 4096 /* tokens a block, from which four pages in flight a warp pay */
+#define MID_CONTEXT 1024  /* tokens a block, from which a second wave of blocks shows */
 
 static int one_block_a_pair(const struct kck *k, int pairs, int max_context)
 {
@@ -185,15 +189,25 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 	*num_splits = (max_context + c - 1) / c;
 }
 
+/* The kernel the plan runs, by the rules above. */
+static const char *decode_variant(const struct kck *k, int head_dim, const struct kck_decode_params *p)
+{
+	int pairs = p->batch * p->num_kv_heads, sms = k->sm_count;
+	if (head_dim == 256)
+		return "tc_w2";
+	if (p->num_splits > 1)
+		return "tc_w4";
+	if (pairs >= 4 * sms)
+		return p->chunk >= LONG_CONTEXT ? "tc_w4" : "tc_w2";
+	if (pairs > 2 * sms && pairs <= 3 * sms && p->chunk >= MID_CONTEXT)
+		return "tc_w2"; /* one wave at three blocks a SM; two waves at two */
+	return "tc_w3";
+}
+
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const struct kck_decode_params *p,
 	       CUstream s, int use_pdl)
 {
-	int pairs = p->batch * p->num_kv_heads;
-	const char *variant = head_dim == 256		 ? "tc_w2"
-			      : p->num_splits > 1	 ? "tc_w4"
-			      : pairs >= 4 * k->sm_count ? (p->chunk >= LONG_CONTEXT ? "tc_w4" : "tc_w2")
-							 : "tc_w3";
-	return kck_decode_variant(k, dt, head_dim, group, variant, p, s, use_pdl);
+	return kck_decode_variant(k, dt, head_dim, group, decode_variant(k, head_dim, p), p, s, use_pdl);
 }
 
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *var,

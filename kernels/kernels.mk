@@ -30,3 +30,4 @@ kernels: $(KB)/kc_kernels.cubin $(KB)/libkckernels.so $(KB)/check_kernels $(KB)/
 bench-kernels: kernels
 	$(KB)/chain_bench
 	python3 kernels/bench.py --out $(KB)/bench.json
+	python3 kernels/bench.py --ab 11 --out $(KB)/bench-ab.json  # the same side by side, round by round
