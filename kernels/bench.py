@@ -281,10 +281,15 @@ def ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results):
     B, ctx = d["B"], d["ctx"]
     names, fns = ["ours"], [lambda r: ours.default(view(d, r), acc[r], ml[r])]
     for c in filter(None, args.candidates.split(",")):
-        var, per_sm = c.split("/")
+        if c == "nopdl":  # the default plan launched without PDL
+            names.append(c)
+            fns.append(lambda r: ours.default(view(d, r), acc[r], ml[r], pdl=0))
+            continue
+        var, per_sm, *pdl = c.split("/")
         sp, ch = ours.plan(B, 8, ctx, float(per_sm))
         names.append(c)
-        fns.append(lambda r, var=var, sp=sp, ch=ch: ours(view(d, r), var, sp, ch, acc[r], ml[r]))
+        fns.append(lambda r, var=var, sp=sp, ch=ch, pdl=int(pdl[0]) if pdl else 1:
+                   ours(view(d, r), var, sp, ch, acc[r], ml[r], pdl))
     if cfg_tr:
         sp, ch = ours.plan(B, 8, ctx, cfg_tr[2])
         names.append("triton %d/%d/%d" % cfg_tr)
@@ -335,7 +340,8 @@ def main():
                     help="instead of the sweep: ours (default plan and --candidates), Triton and SDPA captured "
                     "once, then ROUNDS rounds replaying each in turn; medians and ratios round by round")
     ap.add_argument("--candidates", default="",
-                    help="with --ab, plans to set beside the default: variant/blocks a SM, e.g. tc_w4/0.5,tc_t4/4")
+                    help="with --ab, plans to set beside the default: variant/blocks a SM[/0 without PDL], "
+                    "e.g. tc_w4/0.5,tc_t4/4/0, or nopdl (the default plan without PDL)")
     args = ap.parse_args()
     global PAGE_ORDER
     PAGE_ORDER = args.page_order

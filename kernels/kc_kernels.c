@@ -52,6 +52,7 @@ int kck_open(struct kck *k, const char *cubin_path)
 	if (r != CUDA_SUCCESS)
 		return (int)r;
 	cuDeviceGetAttribute(&k->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, k->device);
+	cuDeviceGetAttribute(&k->smem_per_sm, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, k->device);
 	cuDeviceGetAttribute(&k->cc_major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, k->device);
 	cuDeviceGetAttribute(&k->cc_minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, k->device);
 	/* PDL needs sm_90; older GPUs run the same kernels without the attribute. */
@@ -145,27 +146,34 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
 	return CUDA_SUCCESS;
 }
 
-/* The plan, from bench.py's sweeps on the H100 (docs/kernels.md). Tensor-core decode, a warp a
- * page, four warps a block:
- * - many (request, KV head) pairs with short contexts (>= a quarter of the SMs' count, <= 4096
- *   tokens), or pairs enough to fill every SM: one block a pair, no split, no reduce; three pages
- *   in flight a warp (two blocks a SM); where the pairs fill the GPU four times over, two
- *   (three blocks a SM) for short contexts (256 x 512: 181.9 us against 185.8 with four) and
- *   four (one block a SM, each longer) from 4096 tokens. The best of each, H100s of 2026-11-22:
- *   256 x 32k 11143 us against 11281 with two, 11099 against 11130, 11094 against 11120; 256 x
- *   4k 1400, 1401 and 1399 against 1414, 1414 and 1413 on one kind of machine, 1400 and 1402
- *   against 1397 and 1398 on another (on average four wins); 256 x 2048: two 0.5% better;
- *   where three blocks a SM hold every pair in one wave and two do not (2 x SMs < pairs <= 3 x
- *   SMs), two pages a warp too once blocks walk 1024 tokens or more: 36..48 x 2048 and x 4096
- *   0.5-4.7% faster than three, side by side (bench.py --ab); shorter, it goes either way;
- * - otherwise split each pair's context so that every SM gets one block and no more (a second
- *   wave of blocks cost 23%: 1 x 32k with 17 splits), four pages in flight a warp (one
- *   block a SM holds 128 KB), chunks of at least 64 tokens, at most 64 splits.
- * d256 keeps two pages a warp (128 KB a block). */
+/* The plan, from bench.py's measurements on the H100 (docs/kernels.md). Tensor-core decode, a
+ * warp a page, four warps a block, S pages in flight a warp ("tc_wS"):
+ * - split or not: one block a (request, KV head) pair where the pairs fill every SM, or are many
+ *   (>= a quarter of the SMs' count) and contexts short (<= 4096 tokens); otherwise each pair's
+ *   context split so that every SM gets one block and no more (a second wave of blocks cost
+ *   23%: 1 x 32k with 17 splits), chunks of at least 64 tokens, at most 64 splits, S = 4 (one
+ *   block a SM holds 128 KB);
+ * - pairs filling the GPU four times over: S = 2 (three blocks a SM) under 4096 tokens (256 x
+ *   512: 181.9 us against 185.8 with four), S = 4 (one block a SM, each longer) from 4096:
+ *   H100s of 2026-11-22, 256 x 32k 11143 us against 11281 with two, 11099 against 11130, 11094
+ *   against 11120; 256 x 4k 1400, 1401 and 1399 against 1414, 1414 and 1413 on one kind of
+ *   machine, 1400 and 1402 against 1397 and 1398 on another; 256 x 2048: two 0.5% better;
+ * - 2 x SMs < pairs <= 3 x SMs, blocks of 1024 tokens or more: S = 2, all pairs in one wave at
+ *   three blocks a SM where two a SM take two waves (36..49 x 1024-4096 side by side, bench.py
+ *   --ab: three pages 1.2-5.7% slower, level at 40 and 44 x 1024; shorter, either way);
+ * - pairs <= SMs, a SM a block: the shallowest ring that keeps IN_FLIGHT bytes in flight, S = 2
+ *   under 1024 tokens (5..16 x 2048 and 4096, 8 and 12 x 512, 12 and 16 x 16k: the best or
+ *   within 1% of it at 27 of 29 shapes; at 5 x, three pages 3-4% faster than the four chosen);
+ * - otherwise S = 3 (two blocks a SM).
+ * d256: S = 2 (128 KB a block). */
 #define MAX_SPLITS 64
 #define MIN_SPLIT_TOKENS 64
 #define LONG_CONTEXT 4096 /* tokens a block, from which four pages in flight a warp pay */
 #define MID_CONTEXT 1024  /* tokens a block, from which a second wave of blocks shows */
+/* Bytes of K and V in flight that keep DRAM streaming: about 2 us of latency times 3 TB/s
+ * (H100). With a SM a block, a deeper ring than that was slower, up to 4%: 6 x 4096 best at
+ * four pages a warp, 8 and 10 x 4096 at three, 12 to 16 x 2048 and 4096 at two. */
+#define IN_FLIGHT (11u << 19) /* 5.5 MB */
 
 static int one_block_a_pair(const struct kck *k, int pairs, int max_context)
 {
@@ -201,6 +209,14 @@ static const char *decode_variant(const struct kck *k, int head_dim, const struc
 		return p->chunk >= LONG_CONTEXT ? "tc_w4" : "tc_w2";
 	if (pairs > 2 * sms && pairs <= 3 * sms && p->chunk >= MID_CONTEXT)
 		return "tc_w2"; /* one wave at three blocks a SM; two waves at two */
+	/* A SM a block: the shallowest ring that keeps enough in flight, stage = a K and a V page
+	 * for every warp of the grid. */
+	if (pairs <= sms) {
+		unsigned stage = (unsigned)pairs * (KCK_THREADS / 32) * 2 * KCK_PAGE * (unsigned)head_dim * 2;
+		if (p->chunk < MID_CONTEXT || 2 * stage >= IN_FLIGHT)
+			return "tc_w2";
+		return 3 * stage >= IN_FLIGHT ? "tc_w3" : "tc_w4";
+	}
 	return "tc_w3";
 }
 
@@ -216,22 +232,31 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *tn = dt == KCK_BF16 ? "bf16" : "f16";
 	if (p->num_splits < 1 || p->num_splits > MAX_SPLITS || p->chunk % KCK_PAGE)
 		return CUDA_ERROR_INVALID_VALUE; /* the reduce kernel combines at most MAX_SPLITS */
+	const char *colon = strchr(var, ':');
+	int var_len = colon ? (int)(colon - var) : (int)strlen(var);
 	char name[64];
-	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%s", tn, head_dim, group, var);
+	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%.*s", tn, head_dim, group, var_len, var);
 	CUfunction f = lookup(k, name);
 	/* Bulk-copy ("e8_b8": pages in flight) and tensor-core ("tc_w2", "tc_t2": pages in flight
 	 * a warp) variants keep their stages in dynamic shared memory, a K and a V page of one head
 	 * (16-bit values) per page in flight; TMA ("tc_t") 1 KB more, to align its swizzled boxes.
 	 * Past 48 KB the function must be allowed it. */
-	const char *way = strrchr(var, '_');
+	const char *way = strrchr(name, '_');
 	unsigned shared = 0, page_kv = 2 * KCK_PAGE * (unsigned)head_dim * 2;
 	int tma = way && way[1] == 't';
-	if (f && way && (way[1] == 'b' || way[1] == 'w' || tma)) {
+	if (f && way && (way[1] == 'b' || way[1] == 'w' || tma))
 		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0);
-		if (shared > 48 * 1024 &&
-		    cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared) != CUDA_SUCCESS)
-			return CUDA_ERROR_INVALID_VALUE;
-	}
+	/* No more blocks than SMs: each block asks for more than half a SM's shared memory, so
+	 * that it has a SM to itself. Otherwise a kernel launched early behind another (PDL) puts
+	 * its blocks where there is room while the other runs, two on a SM here and there, and the
+	 * SMs that hold two finish last: back to back, 2.3% at 12 x 4096 and 8% at 16 x 4096 with
+	 * three pages a warp (bench.py --ab, H100). */
+	unsigned blocks = (unsigned)(p->num_splits * p->num_kv_heads * p->batch);
+	if (shared && !colon && blocks <= (unsigned)k->sm_count && shared <= (unsigned)k->smem_per_sm / 2)
+		shared = (unsigned)k->smem_per_sm / 2 + 1024;
+	if (shared > 48 * 1024 &&
+	    cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared) != CUDA_SUCCESS)
+		return CUDA_ERROR_INVALID_VALUE;
 	struct decode_maps maps;
 	void *args[] = {(void *)p, &maps};
 	if (tma) {

@@ -77,6 +77,7 @@ struct kck {
 	CUmodule module;
 	CUdevice device;
 	int sm_count;
+	int smem_per_sm; /* bytes of shared memory a SM */
 	int cc_major, cc_minor;
 	int pdl; /* the device can do programmatic dependent launch (sm_90+) */
 };
@@ -92,7 +93,8 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const struct kck_decode_params *p,
 	       CUstream s, int use_pdl);
 /* The same with a named variant ("e8_s4": elements a thread, pages in flight), for the
- * benchmark that chose the default. */
+ * benchmark that chose the default. A grid of no more blocks than SMs gets a SM a block (see
+ * kc_kernels.c); "tc_w3:any" leaves that out, for the benchmark that measured it. */
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *variant,
 		       const struct kck_decode_params *p, CUstream s, int use_pdl);
 int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s, int use_pdl);
