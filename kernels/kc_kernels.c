@@ -151,8 +151,7 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  * - split or not: one block a (request, KV head) pair where the pairs fill every SM, or are many
  *   (>= a quarter of the SMs' count) and contexts short (<= 4096 tokens); otherwise each pair's
  *   context split so that every SM gets one block and no more (a second wave of blocks cost
- *   23%: 1 x 32k with 17 splits), chunks of at least 64 tokens, at most 64 splits, S = 4 (one
- *   block a SM holds 128 KB);
+ *   23%: 1 x 32k with 17 splits), chunks of at least 64 tokens, at most 64 splits;
  * - pairs filling the GPU four times over: S = 2 (three blocks a SM) under 4096 tokens (256 x
  *   512: 181.9 us against 185.8 with four), S = 4 (one block a SM, each longer) from 4096:
  *   H100s of 2026-11-22, 256 x 32k 11143 us against 11281 with two, 11099 against 11130, 11094
@@ -161,9 +160,11 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  * - 2 x SMs < pairs <= 3 x SMs, blocks of 1024 tokens or more: S = 2, all pairs in one wave at
  *   three blocks a SM where two a SM take two waves (36..49 x 1024-4096 side by side, bench.py
  *   --ab: three pages 1.2-5.7% slower, level at 40 and 44 x 1024; shorter, either way);
- * - pairs <= SMs, a SM a block: the shallowest ring that keeps IN_FLIGHT bytes in flight, S = 2
- *   under 1024 tokens (5..16 x 2048 and 4096, 8 and 12 x 512, 12 and 16 x 16k: the best or
- *   within 1% of it at 27 of 29 shapes; at 5 x, three pages 3-4% faster than the four chosen);
+ * - no more blocks than SMs (split grids always; pairs <= SMs unsplit), a SM a block: the
+ *   shallowest ring that keeps IN_FLIGHT bytes in flight, S = 2 under 1024 tokens (unsplit,
+ *   5..16 x 2048 and 4096, 8 and 12 x 512, 12 and 16 x 16k: the best or within 1% of it at 27 of
+ *   29 shapes; at 5 x, three pages 3-4% faster than the four chosen; split into 128 blocks, 1 x
+ *   4k to 8 x 32k, two pages 1-1.5% faster than four at all seven shapes);
  * - otherwise S = 3 (two blocks a SM).
  * d256: S = 2 (128 KB a block). */
 #define MAX_SPLITS 64
@@ -203,20 +204,19 @@ static const char *decode_variant(const struct kck *k, int head_dim, const struc
 	int pairs = p->batch * p->num_kv_heads, sms = k->sm_count;
 	if (head_dim == 256)
 		return "tc_w2";
-	if (p->num_splits > 1)
-		return "tc_w4";
-	if (pairs >= 4 * sms)
-		return p->chunk >= LONG_CONTEXT ? "tc_w4" : "tc_w2";
-	if (pairs > 2 * sms && pairs <= 3 * sms && p->chunk >= MID_CONTEXT)
-		return "tc_w2"; /* one wave at three blocks a SM; two waves at two */
-	/* A SM a block: the shallowest ring that keeps enough in flight, stage = a K and a V page
-	 * for every warp of the grid. */
-	if (pairs <= sms) {
-		unsigned stage = (unsigned)pairs * (KCK_THREADS / 32) * 2 * KCK_PAGE * (unsigned)head_dim * 2;
+	/* A SM a block (split grids always): the shallowest ring that keeps enough in flight,
+	 * stage = a K and a V page for every warp of the grid. */
+	if (pairs * p->num_splits <= sms) {
+		unsigned stage =
+		    (unsigned)(pairs * p->num_splits) * (KCK_THREADS / 32) * 2 * KCK_PAGE * (unsigned)head_dim * 2;
 		if (p->chunk < MID_CONTEXT || 2 * stage >= IN_FLIGHT)
 			return "tc_w2";
 		return 3 * stage >= IN_FLIGHT ? "tc_w3" : "tc_w4";
 	}
+	if (pairs >= 4 * sms)
+		return p->chunk >= LONG_CONTEXT ? "tc_w4" : "tc_w2";
+	if (pairs > 2 * sms && pairs <= 3 * sms && p->chunk >= MID_CONTEXT)
+		return "tc_w2"; /* one wave at three blocks a SM; two waves at two */
 	return "tc_w3";
 }
 
