@@ -252,8 +252,9 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	 * SMs that hold two finish last: back to back, 2.3% at 12 x 4096 and 8% at 16 x 4096 with
 	 * three pages a warp (bench.py --ab, H100). */
 	unsigned blocks = (unsigned)(p->num_splits * p->num_kv_heads * p->batch);
-	if (shared && !colon && blocks <= (unsigned)k->sm_count && shared <= (unsigned)k->smem_per_sm / 2)
-		shared = (unsigned)k->smem_per_sm / 2 + 1024;
+	int most_a_sm = colon ? atoi(colon + 1) : blocks <= (unsigned)k->sm_count; /* ":any" 0: no cap */
+	if (shared && most_a_sm > 0 && shared <= (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1))
+		shared = (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1) + 1024;
 	if (shared > 48 * 1024 &&
 	    cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared) != CUDA_SUCCESS)
 		return CUDA_ERROR_INVALID_VALUE;

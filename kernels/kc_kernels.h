@@ -94,7 +94,8 @@ int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, 
 	       CUstream s, int use_pdl);
 /* The same with a named variant ("e8_s4": elements a thread, pages in flight), for the
  * benchmark that chose the default. A grid of no more blocks than SMs gets a SM a block (see
- * kc_kernels.c); "tc_w3:any" leaves that out, for the benchmark that measured it. */
+ * kc_kernels.c); for the benchmark that measured it, "tc_w3:any" leaves that out and "tc_w3:2"
+ * lets at most two blocks share a SM, whatever the grid. */
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *variant,
 		       const struct kck_decode_params *p, CUstream s, int use_pdl);
 int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s, int use_pdl);
