@@ -247,6 +247,12 @@ def median(xs):
     return (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2
 
 
+def ratio_text(num, den):
+    """Round-by-round ratios of two contestants' times: median (min-max)."""
+    r = [a / b for a, b in zip(num, den)]
+    return "%.3fx (%.3f-%.3f)" % (median(r), min(r), max(r))
+
+
 def side_by_side(fns, replicas, rounds):
     """Each contestant's graph captured once, then `rounds` rounds replaying one graph of each in
     turn (the order rotated a round): the machine's drift falls on all alike. Returns each
@@ -300,10 +306,9 @@ def ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results):
     sdpa_t = times[-1]
     print("%4d x %-5d %d rounds: us median (min-max), SDPA / it round by round: median (min-max)" % (B, ctx, args.ab))
     for name, t in zip(names, times):
-        ratios = [s / x for s, x in zip(sdpa_t, t)]
-        print("    %-16s %9.1f (%.1f-%.1f) %4.0f%% copy   vs SDPA %.3fx (%.3f-%.3f)"
-              % (name, median(t), min(t), max(t), 100 * nbytes / median(t) / 1e3 / copy, median(ratios),
-                 min(ratios), max(ratios)), flush=True)
+        print("    %-16s %9.1f (%.1f-%.1f) %4.0f%% copy   vs SDPA %s"
+              % (name, median(t), min(t), max(t), 100 * nbytes / median(t) / 1e3 / copy, ratio_text(sdpa_t, t)),
+              flush=True)
     results["shapes"].append(dict(batch=B, ctx=ctx, rounds=args.ab, copy_pct=100 * nbytes / median(times[0]) / 1e3 / copy,
                                   contestants={n: t for n, t in zip(names, times)},
                                   splits=ours.default_plan(B, 8, ctx)[0]))
@@ -315,12 +320,10 @@ def ab_summary(results):
                                                  "Triton / ours"))
     for sh in results["shapes"]:
         c = sh["contestants"]
-        col = lambda ts: "%.3fx (%.3f-%.3f)" % (median([t / o for t, o in zip(ts, c["ours"])]),
-                                                min(t / o for t, o in zip(ts, c["ours"])),
-                                                max(t / o for t, o in zip(ts, c["ours"])))
         tr = [v for k, v in c.items() if k.startswith("triton")]
-        print("%4d x %-6d %10.1f %5.0f%% | %-28s | %-28s" % (sh["batch"], sh["ctx"], median(c["ours"]), sh["copy_pct"],
-                                                          col(c["sdpa"]), col(tr[0]) if tr else "-"))
+        print("%4d x %-6d %10.1f %5.0f%% | %-28s | %-28s"
+              % (sh["batch"], sh["ctx"], median(c["ours"]), sh["copy_pct"], ratio_text(c["sdpa"], c["ours"]),
+                 ratio_text(tr[0], c["ours"]) if tr else "-"))
 
 
 def main():

@@ -198,6 +198,9 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 	*num_splits = (max_context + c - 1) / c;
 }
 
+/* Bytes of a K and a V page of one head, 16-bit values: a stage of a warp's ring. */
+static unsigned page_kv_bytes(int head_dim) { return 2 * KCK_PAGE * (unsigned)head_dim * 2; }
+
 /* The kernel the plan runs, by the rules above. */
 static const char *decode_variant(const struct kck *k, int head_dim, const struct kck_decode_params *p)
 {
@@ -207,8 +210,7 @@ static const char *decode_variant(const struct kck *k, int head_dim, const struc
 	/* A SM a block (split grids always): the shallowest ring that keeps enough in flight,
 	 * stage = a K and a V page for every warp of the grid. */
 	if (pairs * p->num_splits <= sms) {
-		unsigned stage =
-		    (unsigned)(pairs * p->num_splits) * (KCK_THREADS / 32) * 2 * KCK_PAGE * (unsigned)head_dim * 2;
+		unsigned stage = (unsigned)(pairs * p->num_splits) * (KCK_THREADS / 32) * page_kv_bytes(head_dim);
 		if (p->chunk < MID_CONTEXT || 2 * stage >= IN_FLIGHT)
 			return "tc_w2";
 		return 3 * stage >= IN_FLIGHT ? "tc_w3" : "tc_w4";
@@ -242,7 +244,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	 * (16-bit values) per page in flight; TMA ("tc_t") 1 KB more, to align its swizzled boxes.
 	 * Past 48 KB the function must be allowed it. */
 	const char *way = strrchr(name, '_');
-	unsigned shared = 0, page_kv = 2 * KCK_PAGE * (unsigned)head_dim * 2;
+	unsigned shared = 0, page_kv = page_kv_bytes(head_dim);
 	int tma = way && way[1] == 't';
 	if (f && way && (way[1] == 'b' || way[1] == 'w' || tma))
 		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0);
