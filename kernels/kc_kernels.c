@@ -9,11 +9,13 @@
 
 #define MAX_FUNCS 64
 
-/* Kernel handles by name, looked up once per process. */
+/* Kernel handles by name, looked up once per process, with the dynamic shared memory each is
+ * allowed so far. */
 static struct {
 	const CUmodule *module;
 	char name[64];
 	CUfunction fn;
+	unsigned shared_allowed;
 } funcs[MAX_FUNCS];
 static int nfuncs;
 
@@ -30,9 +32,25 @@ static CUfunction lookup(const struct kck *k, const char *name)
 	if (nfuncs < MAX_FUNCS) {
 		funcs[nfuncs].module = &k->module;
 		snprintf(funcs[nfuncs].name, sizeof(funcs[nfuncs].name), "%s", name);
+		funcs[nfuncs].shared_allowed = 0;
 		funcs[nfuncs++].fn = f;
 	}
 	return f;
+}
+
+/* Let f take `bytes` of dynamic shared memory (past 48 KB a function must be allowed it): asked
+ * of the driver when a launch first needs more, not at every launch. */
+static CUresult allow_shared(CUfunction f, unsigned bytes)
+{
+	int i = 0;
+	while (i < nfuncs && funcs[i].fn != f)
+		i++;
+	if (i < nfuncs && bytes <= funcs[i].shared_allowed)
+		return CUDA_SUCCESS;
+	CUresult r = cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)bytes);
+	if (r == CUDA_SUCCESS && i < nfuncs)
+		funcs[i].shared_allowed = bytes;
+	return r;
 }
 
 int kck_open(struct kck *k, const char *cubin_path)
@@ -241,8 +259,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	CUfunction f = lookup(k, name);
 	/* Bulk-copy ("e8_b8": pages in flight) and tensor-core ("tc_w2", "tc_t2": pages in flight
 	 * a warp) variants keep their stages in dynamic shared memory, a K and a V page of one head
-	 * (16-bit values) per page in flight; TMA ("tc_t") 1 KB more, to align its swizzled boxes.
-	 * Past 48 KB the function must be allowed it. */
+	 * (16-bit values) per page in flight; TMA ("tc_t") 1 KB more, to align its swizzled boxes. */
 	const char *way = strrchr(name, '_');
 	unsigned shared = 0, page_kv = page_kv_bytes(head_dim);
 	int tma = way && way[1] == 't';
@@ -257,8 +274,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	int most_a_sm = colon ? atoi(colon + 1) : blocks <= (unsigned)k->sm_count; /* ":any" 0: no cap */
 	if (shared && most_a_sm > 0 && shared <= (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1))
 		shared = (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1) + 1024;
-	if (shared > 48 * 1024 &&
-	    cuFuncSetAttribute(f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int)shared) != CUDA_SUCCESS)
+	if (shared > 48 * 1024 && allow_shared(f, shared) != CUDA_SUCCESS)
 		return CUDA_ERROR_INVALID_VALUE;
 	struct decode_maps maps;
 	void *args[] = {(void *)p, &maps};
