@@ -182,7 +182,8 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  *   shallowest ring that keeps IN_FLIGHT bytes in flight, S = 2 under 1024 tokens (unsplit,
  *   5..16 x 2048 and 4096, 8 and 12 x 512, 12 and 16 x 16k: the best or within 1% of it at 27 of
  *   29 shapes; at 5 x, three pages 3-4% faster than the four chosen; split into 128 blocks, 1 x
- *   4k to 8 x 32k, two pages 1-1.5% faster than four at all seven shapes);
+ *   4k to 8 x 32k, two pages 0.8-1.7% faster than four at all seven shapes in two runs; 1 x 512
+ *   in 64 blocks 0.5% slower);
  * - otherwise S = 3 (two blocks a SM).
  * d256: S = 2 (128 KB a block). */
 #define MAX_SPLITS 64
