@@ -89,16 +89,26 @@ void kck_close(struct kck *k)
 	memset(k, 0, sizeof(*k));
 }
 
-/* args: the kernel's parameters, NULL-free; most kernels take just the parameter block. */
+/* args: the kernel's parameters, NULL-free; most kernels take just the parameter block.
+ * cluster_y > 1: blocks in clusters of that many along y (placed together, in one GPC). */
 static int launch_args(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
-		       unsigned shared_bytes, CUstream s, void **args, int use_pdl)
+		       unsigned shared_bytes, CUstream s, void **args, int use_pdl, unsigned cluster_y)
 {
 	if (!f)
 		return CUDA_ERROR_NOT_FOUND;
-	CUlaunchAttribute attr;
-	memset(&attr, 0, sizeof(attr));
-	attr.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
-	attr.value.programmaticStreamSerializationAllowed = 1;
+	CUlaunchAttribute attr[2];
+	unsigned n = 0;
+	memset(attr, 0, sizeof(attr));
+	if (use_pdl && k->pdl) {
+		attr[n].id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+		attr[n++].value.programmaticStreamSerializationAllowed = 1;
+	}
+	if (cluster_y > 1) {
+		attr[n].id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+		attr[n].value.clusterDim.x = 1;
+		attr[n].value.clusterDim.y = cluster_y;
+		attr[n++].value.clusterDim.z = 1;
+	}
 	CUlaunchConfig cfg = {.gridDimX = gx,
 			      .gridDimY = gy,
 			      .gridDimZ = gz,
@@ -107,8 +117,8 @@ static int launch_args(const struct kck *k, CUfunction f, unsigned gx, unsigned 
 			      .blockDimZ = 1,
 			      .sharedMemBytes = shared_bytes,
 			      .hStream = s,
-			      .attrs = use_pdl && k->pdl ? &attr : NULL,
-			      .numAttrs = use_pdl && k->pdl ? 1 : 0};
+			      .attrs = n ? attr : NULL,
+			      .numAttrs = n};
 	return (int)cuLaunchKernelEx(&cfg, f, args, NULL);
 }
 
@@ -116,7 +126,7 @@ static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, u
 		  unsigned shared_bytes, CUstream s, void *params, int use_pdl)
 {
 	void *args[] = {params};
-	return launch_args(k, f, gx, gy, gz, threads, shared_bytes, s, args, use_pdl);
+	return launch_args(k, f, gx, gy, gz, threads, shared_bytes, s, args, use_pdl, 1);
 }
 
 /* The TMA decode's tensor maps (decode.cu, struct decode_maps): the K and the V cache as 2-D
@@ -253,8 +263,9 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *tn = dt == KCK_BF16 ? "bf16" : "f16";
 	if (p->num_splits < 1 || p->num_splits > MAX_SPLITS || p->chunk % KCK_PAGE)
 		return CUDA_ERROR_INVALID_VALUE; /* the reduce kernel combines at most MAX_SPLITS */
-	const char *colon = strchr(var, ':');
-	int var_len = colon ? (int)(colon - var) : (int)strlen(var);
+	const char *colon = strchr(var, ':'), *at = strchr(var, '@');
+	int var_len = (int)strcspn(var, ":@");
+	unsigned cluster_y = at ? (unsigned)atoi(at + 1) : 1;
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%.*s", tn, head_dim, group, var_len, var);
 	CUfunction f = lookup(k, name);
@@ -285,7 +296,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 			return r;
 	}
 	int r = launch_args(k, f, (unsigned)p->num_splits, (unsigned)p->num_kv_heads, (unsigned)p->batch, KCK_THREADS,
-			    shared, s, args, use_pdl);
+			    shared, s, args, use_pdl, cluster_y);
 	if (r || p->num_splits == 1)
 		return r;
 	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);
