@@ -89,26 +89,16 @@ void kck_close(struct kck *k)
 	memset(k, 0, sizeof(*k));
 }
 
-/* args: the kernel's parameters, NULL-free; most kernels take just the parameter block.
- * cluster_y > 1: blocks in clusters of that many along y (placed together, in one GPC). */
+/* args: the kernel's parameters, NULL-free; most kernels take just the parameter block. */
 static int launch_args(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned threads,
-		       unsigned shared_bytes, CUstream s, void **args, int use_pdl, unsigned cluster_y)
+		       unsigned shared_bytes, CUstream s, void **args, int use_pdl)
 {
 	if (!f)
 		return CUDA_ERROR_NOT_FOUND;
-	CUlaunchAttribute attr[2];
-	unsigned n = 0;
-	memset(attr, 0, sizeof(attr));
-	if (use_pdl && k->pdl) {
-		attr[n].id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
-		attr[n++].value.programmaticStreamSerializationAllowed = 1;
-	}
-	if (cluster_y > 1) {
-		attr[n].id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
-		attr[n].value.clusterDim.x = 1;
-		attr[n].value.clusterDim.y = cluster_y;
-		attr[n++].value.clusterDim.z = 1;
-	}
+	CUlaunchAttribute attr;
+	memset(&attr, 0, sizeof(attr));
+	attr.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+	attr.value.programmaticStreamSerializationAllowed = 1;
 	CUlaunchConfig cfg = {.gridDimX = gx,
 			      .gridDimY = gy,
 			      .gridDimZ = gz,
@@ -117,8 +107,8 @@ static int launch_args(const struct kck *k, CUfunction f, unsigned gx, unsigned 
 			      .blockDimZ = 1,
 			      .sharedMemBytes = shared_bytes,
 			      .hStream = s,
-			      .attrs = n ? attr : NULL,
-			      .numAttrs = n};
+			      .attrs = use_pdl && k->pdl ? &attr : NULL,
+			      .numAttrs = use_pdl && k->pdl ? 1 : 0};
 	return (int)cuLaunchKernelEx(&cfg, f, args, NULL);
 }
 
@@ -126,7 +116,7 @@ static int launch(const struct kck *k, CUfunction f, unsigned gx, unsigned gy, u
 		  unsigned shared_bytes, CUstream s, void *params, int use_pdl)
 {
 	void *args[] = {params};
-	return launch_args(k, f, gx, gy, gz, threads, shared_bytes, s, args, use_pdl, 1);
+	return launch_args(k, f, gx, gy, gz, threads, shared_bytes, s, args, use_pdl);
 }
 
 /* The TMA decode's tensor maps (decode.cu, struct decode_maps): the K and the V cache as 2-D
@@ -180,14 +170,18 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  *   (>= a quarter of the SMs' count) and contexts short (<= 4096 tokens); otherwise each pair's
  *   context split so that every SM gets one block and no more (a second wave of blocks cost
  *   23%: 1 x 32k with 17 splits), chunks of at least 64 tokens, at most 64 splits;
- * - pairs filling the GPU four times over: S = 2 (three blocks a SM) under 4096 tokens (256 x
- *   512: 181.9 us against 185.8 with four), S = 4 (one block a SM, each longer) from 4096:
+ * - pairs filling the GPU four times over: S = 4 (one block a SM, each longer) from 4096 tokens:
  *   H100s of 2026-11-22, 256 x 32k 11143 us against 11281 with two, 11099 against 11130, 11094
  *   against 11120; 256 x 4k 1400, 1401 and 1399 against 1414, 1414 and 1413 on one kind of
- *   machine, 1400 and 1402 against 1397 and 1398 on another; 256 x 2048: two 0.5% better;
- * - 2 x SMs < pairs <= 3 x SMs, blocks of 1024 tokens or more: S = 2, all pairs in one wave at
- *   three blocks a SM where two a SM take two waves (36..49 x 1024-4096 side by side, bench.py
- *   --ab: three pages 1.2-5.7% slower, level at 40 and 44 x 1024; shorter, either way);
+ *   machine, 1400 and 1402 against 1397 and 1398 on another;
+ * - blocks under 1024 tokens, pairs over 3.5 x SMs: S = 2, three blocks a SM turning over
+ *   (bench.py --ab, side by side: 60..256 x 512 0.4-3% faster than three pages, 80 x 512 level;
+ *   256 x 512 181.9 us against 185.8 with four; 36..56 x 512 either way by 2-6%: S = 3 there);
+ * - 1024..4095 tokens: S = 2 where 2 x SMs < pairs <= 3 x SMs, all pairs in one wave at three
+ *   blocks a SM where two a SM take two waves (36..49 x 1024-4096: three pages 1.2-5.7% slower,
+ *   level at 40 and 44 x 1024), and where pairs >= 5 x SMs (96..256 x 1024-3072: within 0.7%
+ *   either way; 256 x 2048 two pages 0.5% better on one machine); S = 3 between (52..80 x
+ *   1024-3072: two pages 0.2-3.4% slower);
  * - no more blocks than SMs (split grids always; pairs <= SMs unsplit), a SM a block: the
  *   shallowest ring that keeps IN_FLIGHT bytes in flight, S = 2 under 1024 tokens (unsplit,
  *   5..16 x 2048 and 4096, 8 and 12 x 512, 12 and 16 x 16k: the best or within 1% of it at 27 of
@@ -244,10 +238,12 @@ static const char *decode_variant(const struct kck *k, int head_dim, const struc
 			return "tc_w2";
 		return 3 * stage >= IN_FLIGHT ? "tc_w3" : "tc_w4";
 	}
-	if (pairs >= 4 * sms)
-		return p->chunk >= LONG_CONTEXT ? "tc_w4" : "tc_w2";
-	if (pairs > 2 * sms && pairs <= 3 * sms && p->chunk >= MID_CONTEXT)
-		return "tc_w2"; /* one wave at three blocks a SM; two waves at two */
+	if (pairs >= 4 * sms && p->chunk >= LONG_CONTEXT)
+		return "tc_w4";
+	if (p->chunk < MID_CONTEXT)
+		return 2 * pairs > 7 * sms ? "tc_w2" : "tc_w3";
+	if (pairs >= 5 * sms || (pairs > 2 * sms && pairs <= 3 * sms))
+		return "tc_w2"; /* 2..3 x: one wave at three blocks a SM, two waves at two */
 	return "tc_w3";
 }
 
@@ -263,9 +259,8 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *tn = dt == KCK_BF16 ? "bf16" : "f16";
 	if (p->num_splits < 1 || p->num_splits > MAX_SPLITS || p->chunk % KCK_PAGE)
 		return CUDA_ERROR_INVALID_VALUE; /* the reduce kernel combines at most MAX_SPLITS */
-	const char *colon = strchr(var, ':'), *at = strchr(var, '@');
-	int var_len = (int)strcspn(var, ":@");
-	unsigned cluster_y = at ? (unsigned)atoi(at + 1) : 1;
+	const char *colon = strchr(var, ':');
+	int var_len = colon ? (int)(colon - var) : (int)strlen(var);
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%.*s", tn, head_dim, group, var_len, var);
 	CUfunction f = lookup(k, name);
@@ -296,7 +291,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 			return r;
 	}
 	int r = launch_args(k, f, (unsigned)p->num_splits, (unsigned)p->num_kv_heads, (unsigned)p->batch, KCK_THREADS,
-			    shared, s, args, use_pdl, cluster_y);
+			    shared, s, args, use_pdl);
 	if (r || p->num_splits == 1)
 		return r;
 	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);
