@@ -292,7 +292,7 @@ def ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results):
             fns.append(lambda r: ours.default(view(d, r), acc[r], ml[r], pdl=0))
             continue
         var, per_sm, *pdl = c.split("/")
-        sp, ch = ours.plan(B, 8, ctx, float(per_sm))
+        sp, ch = ours.default_plan(B, 8, ctx) if per_sm == "plan" else ours.plan(B, 8, ctx, float(per_sm))
         names.append(c)
         fns.append(lambda r, var=var, sp=sp, ch=ch, pdl=int(pdl[0]) if pdl else 1:
                    ours(view(d, r), var, sp, ch, acc[r], ml[r], pdl))
@@ -344,7 +344,8 @@ def main():
                     "once, then ROUNDS rounds replaying each in turn; medians and ratios round by round")
     ap.add_argument("--candidates", default="",
                     help="with --ab, plans to set beside the default: variant/blocks a SM[/0 without PDL], "
-                    "e.g. tc_w4/0.5,tc_t4/4/0, or nopdl (the default plan without PDL)")
+                    "e.g. tc_w4/0.5,tc_t4/4/0, tc_w2s/plan (the default plan's splits), or nopdl (the default "
+                    "plan without PDL)")
     args = ap.parse_args()
     global PAGE_ORDER
     PAGE_ORDER = args.page_order

@@ -100,7 +100,8 @@ static void decode_chain(const struct kck *k, int only)
 						    pages_per_req,
 						    splits,
 						    chunk,
-						    (float)(1.4426950408889634 / sqrt((double)D))};
+						    (float)(1.4426950408889634 / sqrt((double)D)),
+						    0};
 	}
 	CUstream s;
 	CK(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));

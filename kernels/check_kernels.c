@@ -190,7 +190,8 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 				      bt_stride,
 				      splits,
 				      chunk,
-				      (float)(1.0 / sqrt((double)D) * 1.4426950408889634)};
+				      (float)(1.0 / sqrt((double)D) * 1.4426950408889634),
+				      0};
 	enum kck_dtype dt = c->bf16 ? KCK_BF16 : KCK_F16;
 	if (c->with_kv_write) {
 		CUdeviceptr dkn = upload(kn, (size_t)B * HK * D * 2), dvn = upload(vn, (size_t)B * HK * D * 2);
@@ -384,27 +385,37 @@ int main(int argc, char **argv)
 	 * walks 129 pages in one block: the bulk variants' page ids turn over four times). Under
 	 * the sanitizers (--quick), the bulk copies and the tensor-core warps two pages deep, each
 	 * stage refilled often, in both types. */
-	static const char *const variants[] = {"e8_s2", "e8_s3",  "e8_s4", "e16_s4", "e16_s2", "e8_b2", "e8_b4",
-					       "e8_b8", "e16_b8", "tc_w3", "tc_w4",  "tc_t2",  "tc_t3", "tc_t4"};
+	static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4", "e16_s4", "e16_s2", "e8_b2",
+					       "e8_b4", "e8_b8", "e16_b8", "tc_w3", "tc_w4",  "tc_t2",
+					       "tc_t3", "tc_t4", "tc_w2s", "tc_w3s", "tc_w4s", "tc_t2s"};
 	for (int bf = 0; bf < 2; bf++)
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
-			if (quick && strcmp(variants[v], "e8_b2") != 0 && strcmp(variants[v], "tc_t2") != 0)
+			if (quick && strcmp(variants[v], "e8_b2") != 0 && strcmp(variants[v], "tc_t2") != 0 &&
+			    strcmp(variants[v], "tc_w2s") != 0)
 				continue;
 			for (int one = 0; one < 2; one++) {
 				struct decode_case c = {batch, 8, 4, 128, bf, lens, one, variants[v], 0, 1};
 				check_decode(&k, &c);
 			}
 		}
-	/* The tensor-core kernel at every head size and group. */
+	/* Sorted walks ("s": pages by address) in four splits too: the last split of the 2049-token
+	 * request sorts 29 of its 30 pages, the last (partial) one kept last. */
+	for (int bf = 0; bf < 2; bf++) {
+		struct decode_case c = {batch, 8, 4, 128, bf, lens, 4, "tc_w2s", 0, 1};
+		check_decode(&k, &c);
+	}
+	/* The tensor-core kernel at every head size and group, in table and in address order. */
 	for (int bf = 0; bf < 2; bf++)
 		for (int d = 64; d <= 256; d *= 2)
 			for (int g = 1; g <= 8; g *= 2)
-				for (int one = 0; one < 2; one++) {
-					if (quick && (one || d != 128))
-						continue;
-					struct decode_case c = {batch, 2, g, d, bf, lens, one, "tc_w2", 0, 1};
-					check_decode(&k, &c);
-				}
+				for (int one = 0; one < 2; one++)
+					for (int sort = 0; sort < 2; sort++) {
+						if (quick && (one || sort || d != 128))
+							continue;
+						struct decode_case c = {batch, 2, g, d, bf, lens, one, sort ? "tc_w2s" : "tc_w2",
+									0, 1};
+						check_decode(&k, &c);
+					}
 	for (int pdl = 0; pdl < 2; pdl++) {
 		struct decode_case c = {batch, 2, 4, 128, 0, lens, 0, NULL, 1, pdl};
 		check_decode(&k, &c);

@@ -189,7 +189,13 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  *   4k to 8 x 32k, two pages 0.8-1.7% faster than four at all seven shapes in two runs; 1 x 512
  *   in 64 blocks 0.5% slower);
  * - otherwise S = 3 (two blocks a SM).
- * d256: S = 2 (128 KB a block). */
+ * d256: S = 2 (128 KB a block).
+ * Where a SM holds a block, all started together, each block walks its pages in address order
+ * (bucketed; "s"): the blocks then read near one another in the cache all along, where a random
+ * block table spreads them over all of it (side by side, one run, 9 rounds: 8 x 32k 354.5 ->
+ * 351.3 us, 12 x 16k 273.3 -> 269.9, 16 x 4k 91.2 -> 89.5; where blocks come in waves,
+ * +-0.3%: not there), from 1024 tokens a block: the PDL chain's 512-token blocks were 1% slower
+ * sorted (574 against 568-570 us a step), 1 x 512 to 8 x 512 level. */
 #define MAX_SPLITS 64
 #define MIN_SPLIT_TOKENS 64
 #define LONG_CONTEXT 4096 /* tokens a block, from which four pages in flight a warp pay */
@@ -198,6 +204,8 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  * (H100). With a SM a block, a deeper ring than that was slower, up to 4%: 6 x 4096 best at
  * four pages a warp, 8 and 10 x 4096 at three, 12 to 16 x 2048 and 4096 at two. */
 #define IN_FLIGHT (11u << 19) /* 5.5 MB */
+/* Pages a block sorts at most (16 KB of shared memory; 32k tokens a split). */
+#define SORT_MAX_PAGES 2048
 
 static int one_block_a_pair(const struct kck *k, int pairs, int max_context)
 {
@@ -228,16 +236,19 @@ static unsigned page_kv_bytes(int head_dim) { return 2 * KCK_PAGE * (unsigned)he
 static const char *decode_variant(const struct kck *k, int head_dim, const struct kck_decode_params *p)
 {
 	int pairs = p->batch * p->num_kv_heads, sms = k->sm_count;
-	if (head_dim == 256)
-		return "tc_w2";
 	/* A SM a block (split grids always): the shallowest ring that keeps enough in flight,
-	 * stage = a K and a V page for every warp of the grid. */
+	 * stage = a K and a V page for every warp of the grid; the pages walked in address order
+	 * ("s"), all blocks started together. */
 	if (pairs * p->num_splits <= sms) {
 		unsigned stage = (unsigned)(pairs * p->num_splits) * (KCK_THREADS / 32) * page_kv_bytes(head_dim);
-		if (p->chunk < MID_CONTEXT || 2 * stage >= IN_FLIGHT)
-			return "tc_w2";
-		return 3 * stage >= IN_FLIGHT ? "tc_w3" : "tc_w4";
+		if (p->chunk < MID_CONTEXT)
+			return "tc_w2"; /* a short walk: sorting it costs more than it gives */
+		if (head_dim == 256 || 2 * stage >= IN_FLIGHT)
+			return "tc_w2s";
+		return 3 * stage >= IN_FLIGHT ? "tc_w3s" : "tc_w4s";
 	}
+	if (head_dim == 256)
+		return "tc_w2";
 	if (pairs >= 4 * sms && p->chunk >= LONG_CONTEXT)
 		return "tc_w4";
 	if (p->chunk < MID_CONTEXT)
@@ -261,6 +272,14 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 		return CUDA_ERROR_INVALID_VALUE; /* the reduce kernel combines at most MAX_SPLITS */
 	const char *colon = strchr(var, ':');
 	int var_len = colon ? (int)(colon - var) : (int)strlen(var);
+	/* "tc_w2s": the tc_w2 kernel walking each block's pages in address order (sort_cap) */
+	struct kck_decode_params ps = *p;
+	ps.sort_cap = 0;
+	if (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's') {
+		var_len--;
+		if (p->chunk / KCK_PAGE <= SORT_MAX_PAGES)
+			ps.sort_cap = p->chunk / KCK_PAGE - 1;
+	}
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%.*s", tn, head_dim, group, var_len, var);
 	CUfunction f = lookup(k, name);
@@ -271,7 +290,8 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	unsigned shared = 0, page_kv = page_kv_bytes(head_dim);
 	int tma = way && way[1] == 't';
 	if (f && way && (way[1] == 'b' || way[1] == 'w' || tma))
-		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0);
+		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0) +
+			 8u * (unsigned)ps.sort_cap; /* the ids as read and in order, past the rings */
 	/* No more blocks than SMs: each block asks for more than half a SM's shared memory, so
 	 * that it has a SM to itself. Otherwise a kernel launched early behind another (PDL) puts
 	 * its blocks where there is room while the other runs, two on a SM here and there, and the
@@ -284,7 +304,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	if (shared > 48 * 1024 && allow_shared(f, shared) != CUDA_SUCCESS)
 		return CUDA_ERROR_INVALID_VALUE;
 	struct decode_maps maps;
-	void *args[] = {(void *)p, &maps};
+	void *args[] = {&ps, &maps};
 	if (tma) {
 		int r = decode_maps_for(&maps, p, dt, head_dim);
 		if (r != CUDA_SUCCESS)

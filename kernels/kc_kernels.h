@@ -39,6 +39,10 @@ struct kck_decode_params {
 	int32_t num_splits;
 	int32_t chunk;	  /* tokens per split, a multiple of KCK_PAGE */
 	float scale_log2; /* softmax scale * log2(e) */
+	/* Tensor-core decode: > 0, a block whose split has at most sort_cap + 1 pages walks all
+	 * but the last (the only one that may be partial) in address order, bucketed; dynamic
+	 * shared memory 8 x sort_cap bytes more (kck_decode_variant sets it). 0: in table order. */
+	int32_t sort_cap;
 };
 
 /* New K/V of one token per request into the paged cache, at position context_lens[b] - 1. */
