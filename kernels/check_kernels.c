@@ -387,7 +387,7 @@ int main(int argc, char **argv)
 	 * stage refilled often, in both types. */
 	static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4", "e16_s4", "e16_s2", "e8_b2",
 					       "e8_b4", "e8_b8", "e16_b8", "tc_w3", "tc_w4",  "tc_t2",
-					       "tc_t3", "tc_t4", "tc_w2s", "tc_w3s", "tc_w4s"};
+					       "tc_t3", "tc_t4", "tc_w2s", "tc_w3s", "tc_w4s", "tc_t2s"};
 	for (int bf = 0; bf < 2; bf++)
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 			if (quick && strcmp(variants[v], "e8_b2") != 0 && strcmp(variants[v], "tc_t2") != 0 &&

@@ -480,15 +480,9 @@ struct decode_maps {
 struct sort_space {
 	int count[SORT_BUCKETS];
 	int most[KCK_THREADS / 32];
-	int sweep_id, start; // where the grid's walks are now: a page id, and this block's start there
 };
-// A page id that the sorted walks passed lately (any launch): a block starting later starts its
-// walk there, so that blocks that come in waves walk in step with those before them.
-__device__ int kck_sweep_id;
 __device__ __forceinline__ void sort_ids_read(const int32_t *row, int n, int *raw, sort_space &sp)
 {
-	if (threadIdx.x == 0)
-		sp.sweep_id = *reinterpret_cast<volatile int *>(&kck_sweep_id);
 	int mx = 0;
 	for (int i = threadIdx.x; i < n; i += KCK_THREADS) {
 		const int id = row[i];
@@ -542,13 +536,6 @@ __device__ __noinline__ void sort_ids_place(int n, int *order, const int *raw, s
 		order[atomicAdd(&sp.count[bucket(id)], 1)] = id;
 	}
 	__syncthreads();
-	if (threadIdx.x == 0) { // count[b] is now where bucket b + 1 starts
-		const int b0 = bucket(max(sp.sweep_id, 0));
-		sp.start = b0 ? sp.count[b0 - 1] : 0;
-		if (sp.start >= n)
-			sp.start = 0;
-	}
-	__syncthreads();
 }
 
 template <typename T, int D, int G, int S, bool TMA>
@@ -597,15 +584,11 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	// the block (it has barriers).
 	constexpr int FIRST = NW * AHEAD;
 	const int nsort = pages - 1 - FIRST;
-	const bool sorted = !TMA && nsort >= 2 && nsort <= p.sort_cap; // TMA fills every stage first
-	// The ids in order past the rings; as read, in warp 0's last stage (free until the first
-	// page is computed, the sort done by then; the host caps sort_cap at a stage's ints).
-	static_assert(S >= 2, "a free stage");
+	const bool sorted = nsort >= 2 && nsort <= p.sort_cap;
 	int *order = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB), last_id = 0;
-	int *raw = reinterpret_cast<int *>(dsmem + (S - 1) * 2 * PB);
 	__shared__ sort_space sort_sp;
 	if (sorted) {
-		sort_ids_read(bt - warp + FIRST, nsort, raw, sort_sp);
+		sort_ids_read(bt - warp + FIRST, nsort, order + p.sort_cap, sort_sp);
 		last_id = bt[pages - 1 - warp];
 	}
 	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
@@ -626,17 +609,9 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 				ids_next = n < mine ? bt[n * NW] : 0;
 			}
 			const int pos = warp + k * NW - FIRST; // in the sorted part of the walk
-			int id;
-			if (!sorted || pos < 0) {
-				id = __shfl_sync(0xffffffffu, ids, k % 32);
-			} else if (pos < nsort) {
-				const int at = pos + sort_sp.start; // from where the grid is, around
-				id = order[at < nsort ? at : at - nsort];
-				if (lane == 0 && k % 16 == 0)
-					*reinterpret_cast<volatile int *>(&kck_sweep_id) = id;
-			} else {
-				id = last_id;
-			}
+			const int id = !sorted || pos < 0 ? __shfl_sync(0xffffffffu, ids, k % 32)
+				       : pos < nsort	  ? order[pos]
+							  : last_id;
 			unsigned char *sk = ring + (k % S) * 2 * PB, *sv = sk + PB;
 			if (TMA) { // one lane: D/64 boxes of K and of V, counted in by the stage's barrier
 				if (lane == 0) {
@@ -680,7 +655,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	for (int k = 0; k < AHEAD; k++)
 		issue(k);
 	if (sorted)
-		sort_ids_place(nsort, order, raw, sort_sp);
+		sort_ids_place(nsort, order, order + p.sort_cap, sort_sp);
 
 	// Q as A fragments: a0 = Q[row][16j + cq, +1], a2 = Q[row][16j + 8 + cq, +1]; rows >= G zero.
 	uint32_t qa[D / 16][2];

@@ -204,6 +204,8 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  * (H100). With a SM a block, a deeper ring than that was slower, up to 4%: 6 x 4096 best at
  * four pages a warp, 8 and 10 x 4096 at three, 12 to 16 x 2048 and 4096 at two. */
 #define IN_FLIGHT (11u << 19) /* 5.5 MB */
+/* Pages a block sorts at most (16 KB of shared memory; 32k tokens a split). */
+#define SORT_MAX_PAGES 2048
 
 static int one_block_a_pair(const struct kck *k, int pairs, int max_context)
 {
@@ -273,10 +275,9 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	/* "tc_w2s": the tc_w2 kernel walking each block's pages in address order (sort_cap) */
 	struct kck_decode_params ps = *p;
 	ps.sort_cap = 0;
-	if (strncmp(var, "tc_w", 4) == 0 && var_len > 0 && var[var_len - 1] == 's') {
+	if (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's') {
 		var_len--;
-		/* the ids as read wait in a free stage of the ring: at most its ints */
-		if (p->chunk / KCK_PAGE - 1 <= (int)page_kv_bytes(head_dim) / 4)
+		if (p->chunk / KCK_PAGE <= SORT_MAX_PAGES)
 			ps.sort_cap = p->chunk / KCK_PAGE - 1;
 	}
 	char name[64];
@@ -290,7 +291,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	int tma = way && way[1] == 't';
 	if (f && way && (way[1] == 'b' || way[1] == 'w' || tma))
 		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0) +
-			 4u * (unsigned)ps.sort_cap; /* the ids in order, past the rings */
+			 8u * (unsigned)ps.sort_cap; /* the ids as read and in order, past the rings */
 	/* No more blocks than SMs: each block asks for more than half a SM's shared memory, so
 	 * that it has a SM to itself. Otherwise a kernel launched early behind another (PDL) puts
 	 * its blocks where there is room while the other runs, two on a SM here and there, and the

@@ -39,11 +39,9 @@ struct kck_decode_params {
 	int32_t num_splits;
 	int32_t chunk;	  /* tokens per split, a multiple of KCK_PAGE */
 	float scale_log2; /* softmax scale * log2(e) */
-	/* Tensor-core decode with cp.async (tc_w): > 0, a block whose split has at most
-	 * sort_cap + 1 pages walks all but its first few and its last (the only one that may be
-	 * partial) in address order, bucketed, starting where other blocks walk now; dynamic
-	 * shared memory 4 x sort_cap bytes more, sort_cap at most a warp's stage in ints (16 x D).
-	 * kck_decode_variant sets it ("tc_w2s"). 0: in table order. */
+	/* Tensor-core decode: > 0, a block whose split has at most sort_cap + 1 pages walks all
+	 * but the last (the only one that may be partial) in address order, bucketed; dynamic
+	 * shared memory 8 x sort_cap bytes more (kck_decode_variant sets it). 0: in table order. */
 	int32_t sort_cap;
 };
 
