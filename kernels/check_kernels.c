@@ -385,8 +385,8 @@ int main(int argc, char **argv)
 	 * walks 129 pages in one block: the bulk variants' page ids turn over four times). Under
 	 * the sanitizers (--quick), the bulk copies and the tensor-core warps two pages deep, each
 	 * stage refilled often, in both types. */
-	static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4", "e16_s4", "e16_s2", "e8_b2",
-					       "e8_b4", "e8_b8", "e16_b8", "tc_w3", "tc_w4",  "tc_t2",
+	static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4",  "e16_s4", "e16_s2", "e8_b2",
+					       "e8_b4", "e8_b8", "e16_b8", "tc_w3",  "tc_w4",  "tc_t2",
 					       "tc_t3", "tc_t4", "tc_w2s", "tc_w3s", "tc_w4s", "tc_t2s"};
 	for (int bf = 0; bf < 2; bf++)
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
@@ -412,8 +412,8 @@ int main(int argc, char **argv)
 					for (int sort = 0; sort < 2; sort++) {
 						if (quick && (one || sort || d != 128))
 							continue;
-						struct decode_case c = {batch, 2, g, d, bf, lens, one, sort ? "tc_w2s" : "tc_w2",
-									0, 1};
+						struct decode_case c = {
+						    batch, 2, g, d, bf, lens, one, sort ? "tc_w2s" : "tc_w2", 0, 1};
 						check_decode(&k, &c);
 					}
 	for (int pdl = 0; pdl < 2; pdl++) {
