@@ -40,8 +40,9 @@ struct kck_decode_params {
 	int32_t chunk;	  /* tokens per split, a multiple of KCK_PAGE */
 	float scale_log2; /* softmax scale * log2(e) */
 	/* Tensor-core decode: > 0, a block whose split has at most sort_cap + 1 pages walks all
-	 * but the last (the only one that may be partial) in address order, bucketed; dynamic
-	 * shared memory 8 x sort_cap bytes more (kck_decode_variant sets it). 0: in table order. */
+	 * but its first few and its last (the only one that may be partial) in address order,
+	 * bucketed; dynamic shared memory 8 x sort_cap bytes more (kck_decode_variant sets it
+	 * for "...s" variants). 0: in table order. */
 	int32_t sort_cap;
 };
 
@@ -99,7 +100,8 @@ int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, 
 /* The same with a named variant ("e8_s4": elements a thread, pages in flight), for the
  * benchmark that chose the default. A grid of no more blocks than SMs gets a SM a block (see
  * kc_kernels.c); for the benchmark that measured it, "tc_w3:any" leaves that out and "tc_w3:2"
- * lets at most two blocks share a SM, whatever the grid. */
+ * lets at most two blocks share a SM, whatever the grid. A tensor-core variant ending in "s"
+ * ("tc_w2s") walks each block's pages in address order (sort_cap above). */
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *variant,
 		       const struct kck_decode_params *p, CUstream s, int use_pdl);
 int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s, int use_pdl);
