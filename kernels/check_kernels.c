@@ -398,12 +398,14 @@ int main(int argc, char **argv)
 				check_decode(&k, &c);
 			}
 		}
-	/* Sorted walks ("s": pages by address) in four splits too: the last split of the 2049-token
-	 * request sorts 29 of its 30 pages, the last (partial) one kept last. */
-	for (int bf = 0; bf < 2; bf++) {
-		struct decode_case c = {batch, 8, 4, 128, bf, lens, 4, "tc_w2s", 0, 1};
-		check_decode(&k, &c);
-	}
+	/* Sorted walks ("s": pages by address) in four and sixteen splits too: the last split of
+	 * the 2049-token request sorts 29 of its 30 pages, the last (partial) one kept last; asked
+	 * for sixteen (fifteen hold pages), each full split sorts 4 of its 9. */
+	for (int bf = 0; bf < 2; bf++)
+		for (int splits = 4; splits <= 16; splits *= 4) {
+			struct decode_case c = {batch, 8, 4, 128, bf, lens, splits, "tc_w2s", 0, 1};
+			check_decode(&k, &c);
+		}
 	/* The tensor-core kernel at every head size and group, in table and in address order. */
 	for (int bf = 0; bf < 2; bf++)
 		for (int d = 64; d <= 256; d *= 2)
