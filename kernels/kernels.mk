@@ -1,6 +1,7 @@
 # kernels/kernels.mk - the reference CUDA kernels (sm_90 cubin) and their C host code.
 #   make kernels         build everything here (nvcc; runs on no GPU)
 #   make bench-kernels   on a GPU: the PDL chain, the MLA write and the decode comparison
+#   python3 kernels/gather_probe.py   on a GPU: what random chunks cost a plain read (docs/kernels.md)
 
 KB := build/kernels
 NVCC ?= $(CUDA_HOME)/bin/nvcc
