@@ -282,7 +282,7 @@ def kv_bytes(d):
     return 2 * d["B"] * d["ctx"] * d["HK"] * d["D"] * d["k"].element_size()
 
 
-def ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results):
+def ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results, ref=None):
     """--ab: the contestants of one shape side by side, round by round (side_by_side)."""
     B, ctx = d["B"], d["ctx"]
     names, fns = ["ours"], [lambda r: ours.default(view(d, r), acc[r], ml[r])]
@@ -309,6 +309,17 @@ def ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results):
         print("    %-16s %9.1f (%.1f-%.1f) %4.0f%% copy   vs SDPA %s"
               % (name, median(t), min(t), max(t), 100 * nbytes / median(t) / 1e3 / copy, ratio_text(sdpa_t, t)),
               flush=True)
+    if ref is not None:  # every plan of ours checked too, not only the default
+        out = d["reps"][0]["out"]
+        for name, fn in zip(names, fns):
+            if name == "sdpa" or name.startswith("triton"):
+                continue
+            out.fill_(float("nan"))
+            fn(0)
+            torch.cuda.synchronize()
+            err = ((out.float() - ref.float()).norm() / ref.float().norm()).item()
+            if not err < 2e-3:
+                print("    ERR %s: relative error %.1e against SDPA" % (name, err), flush=True)
     results["shapes"].append(dict(batch=B, ctx=ctx, rounds=args.ab, copy_pct=100 * nbytes / median(times[0]) / 1e3 / copy,
                                   contestants={n: t for n, t in zip(names, times)},
                                   splits=ours.default_plan(B, 8, ctx)[0]))
@@ -415,7 +426,7 @@ def main():
         del kc, vc
         sdpa = lambda r: F.scaled_dot_product_attention(qs[r], conts[r][0], conts[r][1], enable_gqa=True)
         if args.ab:
-            ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results)
+            ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results, ref)
             if err >= 2e-3 or err_tr >= 2e-3:
                 print("    ERR ours %.1e triton %.1e" % (err, err_tr))
             del conts, d, acc, ml, qs, q0, ref

@@ -169,6 +169,10 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		    dq = upload(q, (size_t)B * H * D * 2);
 	CUdeviceptr dbt = upload(bt, (size_t)B * bt_stride * 4), dl = upload(c->lens, (size_t)B * 4);
 	CUdeviceptr dout = poisoned((size_t)B * H * D * 2);
+	/* work stealing: launched twice back to back (PDL), the second reading the work area the
+	 * first left, into a second output */
+	const int steal = c->variant && strncmp(c->variant, "tc_d", 4) == 0;
+	CUdeviceptr dout2 = poisoned((size_t)B * H * D * 2);
 	int splits, chunk;
 	kck_decode_plan(k, B, HK, max_len, &splits, &chunk);
 	if (c->force_splits) {
@@ -176,7 +180,15 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		chunk = ((max_len + splits - 1) / splits + KCK_PAGE - 1) / KCK_PAGE * KCK_PAGE;
 		splits = (max_len + chunk - 1) / chunk;
 	}
-	CUdeviceptr dacc = poisoned((size_t)B * H * splits * D * 4), dml = poisoned((size_t)B * H * splits * 8);
+	/* work stealing: KCK_STEAL_SLOTS partial results a head, and one work area for every case, so
+	 * that each case also checks that the one before left it zeroed */
+	static CUdeviceptr work;
+	if (!work) {
+		CK(cuMemAlloc(&work, 16u << 20));
+		CK(cuMemsetD8(work, 0, 16u << 20));
+	}
+	const int slots = splits > KCK_STEAL_SLOTS ? splits : KCK_STEAL_SLOTS;
+	CUdeviceptr dacc = poisoned((size_t)B * H * slots * D * 4), dml = poisoned((size_t)B * H * slots * 8);
 	struct kck_decode_params p = {(void *)dq,
 				      (void *)dk,
 				      (void *)dv,
@@ -191,7 +203,8 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 				      splits,
 				      chunk,
 				      (float)(1.0 / sqrt((double)D) * 1.4426950408889634),
-				      0};
+				      0,
+				      (void *)work};
 	enum kck_dtype dt = c->bf16 ? KCK_BF16 : KCK_F16;
 	if (c->with_kv_write) {
 		CUdeviceptr dkn = upload(kn, (size_t)B * HK * D * 2), dvn = upload(vn, (size_t)B * HK * D * 2);
@@ -214,12 +227,18 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		cuMemFree(dvn);
 	} else if (c->variant) {
 		CK(kck_decode_variant(k, dt, D, G, c->variant, &p, NULL, c->pdl));
+		if (steal) { /* again at once, into a second output, started early behind the first */
+			struct kck_decode_params p2 = p;
+			p2.out = (void *)dout2;
+			CK(kck_decode_variant(k, dt, D, G, c->variant, &p2, NULL, 1));
+		}
 	} else {
 		CK(kck_decode(k, dt, D, G, &p, NULL, c->pdl));
 	}
 	CK(cuCtxSynchronize());
-	uint16_t *out = malloc((size_t)B * H * D * 2);
+	uint16_t *out = malloc((size_t)B * H * D * 2 * 2), *out2 = out + (size_t)B * H * D;
 	CK(cuMemcpyDtoH(out, dout, (size_t)B * H * D * 2));
+	CK(cuMemcpyDtoH(out2, dout2, (size_t)B * H * D * 2));
 	/* reference in double from the rounded inputs */
 	double worst = 0;
 	int nan = 0;
@@ -251,25 +270,28 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 				for (int d = 0; d < D; d++)
 					ref[d] += w * dec(vc[o + d], c->bf16);
 			}
-			double num = 0, den = 0;
-			for (int d = 0; d < D; d++) {
-				double r = ref[d] / sum, g = dec(out[((size_t)b * H + h) * D + d], c->bf16);
-				if (isnan(g))
-					nan++;
-				num += (g - r) * (g - r);
-				den += r * r;
+			for (int o = 0; o < 1 + steal; o++) {
+				const uint16_t *got = o ? out2 : out;
+				double num = 0, den = 0;
+				for (int d = 0; d < D; d++) {
+					double r = ref[d] / sum, g = dec(got[((size_t)b * H + h) * D + d], c->bf16);
+					if (isnan(g))
+						nan++;
+					num += (g - r) * (g - r);
+					den += r * r;
+				}
+				double rel = sqrt(num / (den > 0 ? den : 1e-30));
+				if (rel > worst || isnan(rel))
+					worst = isnan(rel) ? INFINITY : rel;
 			}
-			double rel = sqrt(num / (den > 0 ? den : 1e-30));
-			if (rel > worst || isnan(rel))
-				worst = isnan(rel) ? INFINITY : rel;
 		}
 	double bound = c->bf16 ? 1.6e-2 : 3e-3;
 	int ok = !nan && worst <= bound;
 	checks++;
 	failures += !ok;
-	printf("%s decode %s d%d g%d batch %d kv_heads %d splits %d%s%s%s: max rel err %.2e (bound %.0e)%s\n",
+	printf("%s decode %s d%d g%d batch %d kv_heads %d splits %d%s%s%s%s: max rel err %.2e (bound %.0e)%s\n",
 	       ok ? "PASS" : "FAIL", c->bf16 ? "bf16" : "f16", D, G, B, HK, splits, c->variant ? " variant " : "",
-	       c->variant ? c->variant : "",
+	       c->variant ? c->variant : "", steal ? " (twice, PDL)" : "",
 	       c->with_kv_write ? (c->pdl ? " after kv_write, PDL" : " after kv_write") : "", worst, bound,
 	       nan ? " NaN in output" : "");
 	cuMemFree(dk);
@@ -278,6 +300,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	cuMemFree(dbt);
 	cuMemFree(dl);
 	cuMemFree(dout);
+	cuMemFree(dout2);
 	cuMemFree(dacc);
 	cuMemFree(dml);
 	free(perm);
@@ -387,7 +410,9 @@ int main(int argc, char **argv)
 	 * stage refilled often, in both types. */
 	static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4",  "e16_s4", "e16_s2", "e8_b2",
 					       "e8_b4", "e8_b8", "e16_b8", "tc_w3",  "tc_w4",  "tc_t2",
-					       "tc_t3", "tc_t4", "tc_w2s", "tc_w3s", "tc_w4s", "tc_t2s"};
+					       "tc_t3", "tc_t4", "tc_w2s", "tc_w3s", "tc_w4s", "tc_t2s",
+					       "tc_h2", "tc_h3", "tc_h4", "tc_h6", "tc_h2s", "tc_h4s",
+					       "tc_x2s", "tc_x4s", "tc_y2s", "tc_y3s"};
 	for (int bf = 0; bf < 2; bf++)
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 			if (quick && strcmp(variants[v], "e8_b2") != 0 && strcmp(variants[v], "tc_t2") != 0 &&
@@ -406,6 +431,25 @@ int main(int argc, char **argv)
 			struct decode_case c = {batch, 8, 4, 128, bf, lens, splits, "tc_w2s", 0, 1};
 			check_decode(&k, &c);
 		}
+	/* Work stealing ("tc_d", one split): blocks done with their short requests take pages from
+	 * the long ones. Every case launches twice back to back on the one work area (each launch
+	 * must leave it ready for the next), and the cases alternate between a grid of one wave
+	 * (32 blocks) and one of several (512 blocks of up to 300 tokens), whose work areas are
+	 * laid out for different sizes. */
+	static const int steal_lens[16] = {2049, 1, 17, 333, 4000, 16, 15, 1500, 2049, 64, 900, 3001, 1, 2, 777, 4096};
+	static int many_lens[256];
+	for (int i = 0; i < 256; i++)
+		many_lens[i] = 1 + (int)uniform(0, 300);
+	static const char *const steal_variants[] = {"tc_d2", "tc_d3", "tc_d4"};
+	for (int bf = 0; bf < 2; bf++)
+		for (int v = 0; v < 3; v++)
+			for (int many = 0; many < 2; many++) {
+				if (quick && (bf || v))
+					continue;
+				struct decode_case c = {many ? 256 : 16, 8, 4, 128, bf, many ? many_lens : steal_lens,
+							1, steal_variants[v], 0, 1};
+				check_decode(&k, &c);
+			}
 	/* The tensor-core kernel at every head size and group, in table and in address order. */
 	for (int bf = 0; bf < 2; bf++)
 		for (int d = 64; d <= 256; d *= 2)

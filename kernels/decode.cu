@@ -469,17 +469,18 @@ struct decode_maps {
 	CUtensorMap k, v;
 };
 
-// A block's page ids in address order, nearly: counted into SORT_BUCKETS ranges of the largest
-// id, then placed range by range. Blocks that walk their pages so, all started together (a SM
-// a block), read near one another in the cache at every moment, which a random block table
-// otherwise spreads over all of it; reads local to a few 2 MB regions GPU-wide stream 1-2%
-// faster (kernels/gather_probe.py, docs/kernels.md). In two parts, so that the block's first
-// pages are on their way while it sorts: sort_ids_read (before the PDL wait: the ids into
-// shared memory, each warp's largest) and sort_ids_place (every thread of the block).
-#define SORT_BUCKETS 256
+// A block's page ids in address order, nearly: counted into ranges of ids (the largest id's top
+// bits: up to SORT_BUCKETS ranges, a range a few pages wide, never wider than a 2 MB region where
+// the cache is under SORT_BUCKETS regions), then placed range by range. Blocks that walk their
+// pages so, all started together (a SM a block), read near one another in the cache at every
+// moment, which a random block table otherwise spreads over all of it; reads local to a few 2 MB
+// regions GPU-wide stream 1-2% faster (kernels/gather_probe.py, docs/kernels.md). In two parts,
+// so that the block's first pages are on their way while it sorts: sort_ids_read (before the PDL
+// wait: the ids into shared memory, each warp's largest) and sort_ids_place (every thread).
+#define SORT_BUCKETS 2048
 struct sort_space {
 	int count[SORT_BUCKETS];
-	int most[KCK_THREADS / 32];
+	int most[KCK_THREADS / 32], warp_sum[KCK_THREADS / 32];
 };
 __device__ __forceinline__ void sort_ids_read(const int32_t *row, int n, int *raw, sort_space &sp)
 {
@@ -495,50 +496,56 @@ __device__ __forceinline__ void sort_ids_read(const int32_t *row, int n, int *ra
 	if (threadIdx.x % 32 == 0)
 		sp.most[threadIdx.x / 32] = mx;
 }
-__device__ __noinline__ void sort_ids_place(int n, int *order, const int *raw, sort_space &sp)
+__device__ __noinline__ void sort_ids_place(int n, int *order, const int *raw, sort_space &sp, int region_shift)
 {
+	constexpr int NW = KCK_THREADS / 32;
 	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 	__syncthreads();
 	int mx = 0;
 #pragma unroll
-	for (int w = 0; w < KCK_THREADS / 32; w++)
+	for (int w = 0; w < NW; w++)
 		mx = max(mx, sp.most[w]);
-	const float per = (float)SORT_BUCKETS / ((float)mx + 1.f);
-	auto bucket = [&](int id) { return min(__float2int_rz((float)id * per), SORT_BUCKETS - 1); };
+	int sh = region_shift; // ranges of 1 << sh ids: a 2 MB region, or more where ids reach further
+	while ((mx >> sh) >= SORT_BUCKETS)
+		sh++;
+	const int nb = (mx >> sh) + 1;
 	for (int i = threadIdx.x; i < n; i += KCK_THREADS)
-		atomicAdd(&sp.count[bucket(raw[i])], 1);
+		atomicAdd(&sp.count[raw[i] >> sh], 1);
 	__syncthreads();
-	if (warp == 0) { // exclusive scan: a lane 8 buckets
-		constexpr int E = SORT_BUCKETS / 32;
-		int c[E], sum = 0;
+	// exclusive scan of count[0, nb): a thread `per` ranges, the warps' sums through shared memory
+	const int per = (nb + KCK_THREADS - 1) / KCK_THREADS, lo = threadIdx.x * per;
+	int sum = 0;
+	for (int j = 0; j < per; j++)
+		if (lo + j < nb)
+			sum += sp.count[lo + j];
+	int incl = sum;
 #pragma unroll
-		for (int e = 0; e < E; e++) {
-			c[e] = sp.count[lane * E + e];
-			sum += c[e];
-		}
-		int incl = sum;
-#pragma unroll
-		for (int o = 1; o < 32; o <<= 1) {
-			const int up = __shfl_up_sync(0xffffffffu, incl, o);
-			if (lane >= o)
-				incl += up;
-		}
-		int at = incl - sum;
-#pragma unroll
-		for (int e = 0; e < E; e++) {
-			sp.count[lane * E + e] = at;
-			at += c[e];
-		}
+	for (int o = 1; o < 32; o <<= 1) {
+		const int up = __shfl_up_sync(0xffffffffu, incl, o);
+		if (lane >= o)
+			incl += up;
 	}
+	if (lane == 31)
+		sp.warp_sum[warp] = incl;
+	__syncthreads();
+	int at = incl - sum;
+	for (int w = 0; w < warp; w++)
+		at += sp.warp_sum[w];
+	for (int j = 0; j < per; j++)
+		if (lo + j < nb) {
+			const int c = sp.count[lo + j];
+			sp.count[lo + j] = at;
+			at += c;
+		}
 	__syncthreads();
 	for (int i = threadIdx.x; i < n; i += KCK_THREADS) {
 		const int id = raw[i];
-		order[atomicAdd(&sp.count[bucket(id)], 1)] = id;
+		order[atomicAdd(&sp.count[id >> sh], 1)] = id;
 	}
 	__syncthreads();
 }
 
-template <typename T, int D, int G, int S, bool TMA>
+template <typename T, int D, int G, int S, bool TMA, bool HEADS, bool EARLY = false>
 __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const decode_maps *maps)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
@@ -553,8 +560,12 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	    TMA ? dsmem_raw + ((1024 - (uint32_t)__cvta_generic_to_shared(dsmem_raw) % 1024) % 1024) : dsmem_raw;
 	__shared__ __align__(8) uint64_t full[TMA ? NW : 1][S];
 
-	const int b = blockIdx.z, kvh = blockIdx.y, split = blockIdx.x;
 	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+	// HEADS ("tc_h"): a warp a KV head, all four walking every page of the chunk together (the
+	// block reads four heads of a page side by side); otherwise a warp every fourth page.
+	constexpr int WS = HEADS ? 1 : NW;     // a warp's stride through the chunk's pages
+	const int woff = HEADS ? 0 : warp;     // its first page
+	const int b = blockIdx.z, kvh = HEADS ? blockIdx.y * NW + warp : blockIdx.y, split = blockIdx.x;
 	const int row = lane / 4, cq = (lane % 4) * 2; // the fragments' row (head) and column pair
 	if (TMA && threadIdx.x == 0) {
 #pragma unroll
@@ -568,30 +579,56 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	// Context lengths and block tables are read before waiting on the kernel before this one:
 	// the step's bookkeeping is written before the step's kernels, never by them (kc_kernels.h).
 	// The wait then overlaps the dependent loads that page addresses need.
+#ifdef KCK_DRIFT
+	uint64_t drift_entry;
+	asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(drift_entry));
+#endif
 	const decode_span span = split_span(p, b, split);
 	const int start = span.start, end = span.end, pages = span.pages;
-	const int mine = pages > warp ? (pages - warp + NW - 1) / NW : 0; // pages warp, warp + NW, ...
+	const int mine = pages > woff ? (pages - woff + WS - 1) / WS : 0; // pages woff, woff + WS, ...
 	// This warp's page ids in registers, a lane an id, the next 32 loaded while these are used.
 	// Bounded by the row, not by the context length, so that these loads need not wait for it.
-	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + start / KCK_PAGE + warp;
-	const int row_left = p.bt_stride - start / KCK_PAGE - warp; // entries of the row from bt on
-	int ids = lane * NW < row_left ? bt[lane * NW] : 0;
-	int ids_next = (32 + lane) * NW < row_left ? bt[(32 + lane) * NW] : 0;
+	const int32_t *bt = p.block_table + (size_t)b * p.bt_stride + start / KCK_PAGE + woff;
+	const int row_left = p.bt_stride - start / KCK_PAGE - woff; // entries of the row from bt on
+	int ids = lane * WS < row_left ? bt[lane * WS] : 0;
+	int ids_next = (32 + lane) * WS < row_left ? bt[(32 + lane) * WS] : 0;
 	constexpr int AHEAD = TMA ? S : S - 1; // pages issued before the first is waited for
 	// Sorted walk (p.sort_cap): the first AHEAD pages of each warp in table order, then all but
 	// the last page by address, from shared memory past the rings; the last, the only one that
 	// may be partial, stays last, so masking by the walk's position still holds. Uniform over
 	// the block (it has barriers).
-	constexpr int FIRST = NW * AHEAD;
+	constexpr int FIRST = WS * AHEAD;
 	const int nsort = pages - 1 - FIRST;
 	const bool sorted = nsort >= 2 && nsort <= p.sort_cap;
 	int *order = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB), last_id = 0;
 	__shared__ sort_space sort_sp;
+	int region_shift = 0; // pages of every head in 2 MB: 1 << region_shift
+	while (((size_t)p.num_kv_heads * PB << (region_shift + 1)) <= (2u << 20))
+		region_shift++;
 	if (sorted) {
-		sort_ids_read(bt - warp + FIRST, nsort, order + p.sort_cap, sort_sp);
-		last_id = bt[pages - 1 - warp];
+		sort_ids_read(bt - woff + FIRST, nsort, order + p.sort_cap, sort_sp);
+		last_id = bt[pages - 1 - woff];
+		if (EARLY)
+			sort_ids_place(nsort, order, order + p.sort_cap, sort_sp, region_shift);
 	}
 	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
+#ifdef KCK_DRIFT // diagnostic build (kernels/drift_probe.py): when each block reaches where
+	uint64_t *drift = reinterpret_cast<uint64_t *>(p.part_acc) +
+			  8 * (blockIdx.x + (size_t)gridDim.x * (blockIdx.y + (size_t)gridDim.y * blockIdx.z));
+	auto drift_mark = [&](int i) {
+		uint64_t t;
+		asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+		if (threadIdx.x == 0)
+			drift[i] = t;
+	};
+	drift_mark(0);
+	if (threadIdx.x == 0) {
+		drift[5] = drift_entry;
+		uint32_t sm;
+		asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+		drift[6] = sm;
+	}
+#endif
 	if (TMA)
 		__syncthreads(); // the barriers are initialised
 	if (pages == 0)
@@ -606,9 +643,9 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 			if (!sorted && k % 32 == 0 && k) {
 				ids = ids_next;
 				const int n = k + 32 + lane;
-				ids_next = n < mine ? bt[n * NW] : 0;
+				ids_next = n < mine ? bt[n * WS] : 0;
 			}
-			const int pos = warp + k * NW - FIRST; // in the sorted part of the walk
+			const int pos = woff + k * WS - FIRST; // in the sorted part of the walk
 			const int id = !sorted || pos < 0 ? __shfl_sync(0xffffffffu, ids, k % 32)
 				       : pos < nsort	  ? order[pos]
 							  : last_id;
@@ -654,8 +691,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 #pragma unroll
 	for (int k = 0; k < AHEAD; k++)
 		issue(k);
-	if (sorted)
-		sort_ids_place(nsort, order, order + p.sort_cap, sort_sp);
+	if (sorted && !EARLY)
+		sort_ids_place(nsort, order, order + p.sort_cap, sort_sp, region_shift);
 
 	// Q as A fragments: a0 = Q[row][16j + cq, +1], a2 = Q[row][16j + 8 + cq, +1]; rows >= G zero.
 	uint32_t qa[D / 16][2];
@@ -680,6 +717,10 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	const int vtok = (((lane >> 3) & 1) << 3) + (lane & 7), vpiece = lane >> 4;
 
 	for (int k = 0; k < mine; k++) {
+#ifdef KCK_DRIFT
+		if (k == mine / 4 || k == mine / 2 || k == 3 * mine / 4)
+			drift_mark(k == mine / 4 ? 1 : k == mine / 2 ? 2 : 3);
+#endif
 		if (TMA) {
 			while (!cuda::ptx::mbarrier_try_wait_parity(&full[warp][k % S], (uint32_t)(k / S) & 1u))
 				;
@@ -697,7 +738,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 			mma_16816(s0, qa[j][0], qa[j][1], r[0], r[1], T());
 			mma_16816(s1, qa[j][0], qa[j][1], r[2], r[3], T());
 		}
-		const int tok0 = start + (warp + k * NW) * KCK_PAGE;
+		const int tok0 = start + (woff + k * WS) * KCK_PAGE;
 		float sc[4] = {s0[0] * p.scale_log2, s0[1] * p.scale_log2, s1[0] * p.scale_log2, s1[1] * p.scale_log2};
 #pragma unroll
 		for (int i = 0; i < 4; i++)
@@ -735,10 +776,36 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 			issue(k + S);
 	}
 	cudaTriggerProgrammaticLaunchCompletion();
+#ifdef KCK_DRIFT
+	drift_mark(4);
+#endif
 	if (!TMA)
 		__pipeline_wait_prior(0); // empty groups only
 	l += __shfl_xor_sync(0xffffffffu, l, 1);
 	l += __shfl_xor_sync(0xffffffffu, l, 2);
+	if (HEADS) { // the warp's head is whole: out, or the split's partial result, from registers
+		if (row < G) {
+			const size_t h = ((size_t)b * p.num_kv_heads + kvh) * G + row;
+			if (p.num_splits == 1) {
+				const float inv = 1.f / l;
+				T *out = reinterpret_cast<T *>(p.out) + h * D + cq;
+#pragma unroll
+				for (int n = 0; n < D / 8; n++)
+					*reinterpret_cast<uint32_t *>(out + n * 8) = pack2(o[n][0] * inv, o[n][1] * inv, T());
+			} else {
+				const size_t ps = h * p.num_splits + split;
+#pragma unroll
+				for (int n = 0; n < D / 8; n++)
+					*reinterpret_cast<float2 *>(p.part_acc + ps * D + n * 8 + cq) =
+					    make_float2(o[n][0], o[n][1]);
+				if (cq == 0) {
+					p.part_ml[ps * 2] = m;
+					p.part_ml[ps * 2 + 1] = l;
+				}
+			}
+		}
+		return;
+	}
 	__syncthreads(); // every warp is done with its ring: it becomes the merge space
 	float(*sm_acc)[G][D] = reinterpret_cast<float(*)[G][D]>(dsmem);
 	float(*sm_m)[G] = reinterpret_cast<float(*)[G]>(dsmem + NW * G * D * 4);
@@ -754,6 +821,459 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	}
 	__syncthreads();
 	decode_merge_warps<T, D, G>(dsmem, p, b, kvh, split);
+}
+
+// ---- decode with work stealing: a warp a KV head, blocks that finish take pages from others ----
+//
+// A grid of no more blocks than SMs leaves each block's end to its SM's share of the memory
+// system, and the SMs' shares differ (kernels/drift_probe.py: at 64 x 4096, 128 blocks of one
+// (request, four KV heads) each, the fastest block took 333 us and the slowest 361; SMs idle
+// while the last ones finish). Here each block owns its item (a request's four heads) and claims
+// its walk's positions from the front, a few pages at a time, while blocks done with their own
+// take the back half of what another has left. Whoever holds a part of an item but not all of it
+// writes a partial result to a slot (part_acc / part_ml, KCK_STEAL_SLOTS a head); the last to
+// finish an item combines them. All through p.work (kck_decode_work_bytes, zero before the first
+// launch): touched only after the PDL wait; each owner sets its item up, and marks it with the
+// launch's number, which the grid's last block leaves for the next launch before releasing it.
+// The walk order (sorted as in decode_mma) goes to p.work for thieves.
+#define STEAL_OWNER_BATCH 16 /* pages the owner claims at a time, one claim ahead */
+#define STEAL_MIN 4	    /* fewest pages a thief takes */
+
+struct steal_item {
+	unsigned long long walk;  // low 32: positions claimed by the owner from the front; high: by thieves from the back
+	unsigned long long parts; // slots holding a partial result
+	int tickets;		  // slots handed to thieves (slot 0 is the owner's)
+	int finished;		  // positions whose results are in slots
+	int published;		  // the launch whose walk order is in the work area
+	int pad;
+};
+
+template <int D> struct steal_acc {
+	float m, l, o[D / 8][4];
+};
+
+// One page of K and V (of one head, 16 tokens, at `off` in the caches) into a stage, cp.async
+// 16 bytes a lane, rows swizzled as decode_mma's.
+template <int PB, int ROW>
+__device__ __forceinline__ void steal_copy(unsigned char *sk, const unsigned char *kbase, const unsigned char *vbase,
+					   size_t off, int lane)
+{
+#pragma unroll
+	for (int c = lane; c < PB / 16; c += 32) {
+		const int tok = c / (ROW / 16), piece = c % (ROW / 16);
+		const int dst = tok * ROW + ((piece ^ (tok & 7)) << 4);
+		__pipeline_memcpy_async(sk + dst, kbase + off + c * 16, 16);
+		__pipeline_memcpy_async(sk + PB + dst, vbase + off + c * 16, 16);
+	}
+}
+
+// A page in a stage into the warp's running state: decode_mma's loop body.
+template <typename T, int D>
+__device__ __forceinline__ void steal_page(steal_acc<D> &a, const uint32_t (&qa)[D / 16][2], uint32_t sk, uint32_t sv,
+					   int tok0, int end, float scale_log2, int lane)
+{
+	constexpr int ROW = D * (int)sizeof(T);
+	const int cq = (lane % 4) * 2;
+	const int ktok = ((lane >> 4) << 3) + (lane & 7), kpiece = (lane >> 3) & 1;
+	const int vtok = (((lane >> 3) & 1) << 3) + (lane & 7), vpiece = lane >> 4;
+	auto at = [](int tok, int piece) { return tok * ROW + ((piece ^ (tok & 7)) << 4); };
+	float s0[4] = {0.f, 0.f, 0.f, 0.f}, s1[4] = {0.f, 0.f, 0.f, 0.f};
+#pragma unroll
+	for (int j = 0; j < D / 16; j++) {
+		uint32_t r[4];
+		ldmatrix_x4(r, sk + at(ktok, 2 * j + kpiece), false);
+		mma_16816(s0, qa[j][0], qa[j][1], r[0], r[1], T());
+		mma_16816(s1, qa[j][0], qa[j][1], r[2], r[3], T());
+	}
+	float sc[4] = {s0[0] * scale_log2, s0[1] * scale_log2, s1[0] * scale_log2, s1[1] * scale_log2};
+#pragma unroll
+	for (int i = 0; i < 4; i++)
+		if (tok0 + (i >> 1) * 8 + cq + (i & 1) >= end)
+			sc[i] = NEG_BIG;
+	float mx = fmaxf(fmaxf(sc[0], sc[1]), fmaxf(sc[2], sc[3]));
+	mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+	mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+	if (mx > a.m) {
+		const float c = exp2f(a.m - mx);
+		a.l *= c;
+#pragma unroll
+		for (int n = 0; n < D / 8; n++) {
+			a.o[n][0] *= c;
+			a.o[n][1] *= c;
+		}
+		a.m = mx;
+	}
+	float pr[4];
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		pr[i] = exp2f(sc[i] - a.m);
+		a.l += pr[i];
+	}
+	const uint32_t pa0 = pack2(pr[0], pr[1], T()), pa2 = pack2(pr[2], pr[3], T());
+#pragma unroll
+	for (int j = 0; j < D / 16; j++) {
+		uint32_t r[4];
+		ldmatrix_x4(r, sv + at(vtok, 2 * j + vpiece), true);
+		mma_16816(a.o[2 * j], pa0, pa2, r[0], r[1], T());
+		mma_16816(a.o[2 * j + 1], pa0, pa2, r[2], r[3], T());
+	}
+}
+
+template <typename T, int D, int G, int S, bool THIEVES = true>
+__device__ __forceinline__ void decode_steal(const kck_decode_params &p)
+{
+	constexpr int PB = KCK_PAGE * D * (int)sizeof(T), ROW = D * (int)sizeof(T), NW = KCK_THREADS / 32;
+	constexpr int AHEAD = S - 1;
+	static_assert(G <= 8 && D % 16 == 0 && KCK_PAGE == 16 && sizeof(T) == 2, "one m16n8k16 row block");
+	extern __shared__ __align__(128) unsigned char dsmem[];
+	__shared__ sort_space sort_sp;
+	__shared__ int sh_lim, sh_fin, sh_v, sh_lo, sh_hi, sh_slot, sh_flag;
+
+	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, row = lane / 4, cq = (lane % 4) * 2;
+	const int groups = p.num_kv_heads / NW, n_items = p.batch * groups;
+	const int item = blockIdx.z * groups + blockIdx.y;
+	steal_item *items = reinterpret_cast<steal_item *>(p.work);
+	int *done = reinterpret_cast<int *>(items + KCK_STEAL_MAX_ITEMS); // past the most items: a fixed place
+	int *last_epoch = done + 1;					   // the launch before's number
+	int *orders = done + 4;						   // [n_items][sort_cap + 1]
+	const int cap = p.sort_cap + 1;
+	int *walk_ids = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB); // [cap]: ids by walk position
+	int *raw = walk_ids + cap;					    // [cap - 1]: the sort's input
+	unsigned char *ring = dsmem + warp * S * 2 * PB;
+	const size_t page_all = (size_t)p.num_kv_heads * PB, H = (size_t)p.num_kv_heads * G;
+
+	// The owner's walk order, from the block table: the first AHEAD positions in table order, the
+	// rest but the last by address (bucketed), the last (the only partial page) last.
+#ifdef KCK_DRIFT // diagnostic build (kernels/drift_probe.py): entry, wait, published, own walk half, own end, exit
+	uint64_t *drift = reinterpret_cast<uint64_t *>(p.part_acc) +
+			  8 * (blockIdx.x + (size_t)gridDim.x * (blockIdx.y + (size_t)gridDim.y * blockIdx.z));
+	auto drift_mark = [&](int i) {
+		uint64_t t;
+		asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+		if (threadIdx.x == 0)
+			drift[i] = t;
+	};
+	drift_mark(5);
+#define STEAL_MARK(i) drift_mark(i)
+#else
+#define STEAL_MARK(i)
+#endif
+	const int b0 = blockIdx.z, ctx0 = p.context_lens[b0];
+	const int pages0 = (ctx0 + KCK_PAGE - 1) / KCK_PAGE;
+	const int32_t *bt0 = p.block_table + (size_t)b0 * p.bt_stride;
+	const int nsort = pages0 - 1 - AHEAD;
+	const bool sorted = nsort >= 2;
+	int region_shift = 0;
+	while ((page_all << (region_shift + 1)) <= (2u << 20))
+		region_shift++;
+	if (sorted)
+		sort_ids_read(bt0 + AHEAD, nsort, raw, sort_sp);
+	for (int i = threadIdx.x; i < pages0; i += KCK_THREADS)
+		if (!sorted || i < AHEAD || i == pages0 - 1)
+			walk_ids[i] = bt0[i];
+	const int first_lim = min(STEAL_OWNER_BATCH, pages0);
+	if (threadIdx.x == 0) { // the owner's claims as the other warps see them (warp 0 claims)
+		sh_lim = first_lim;
+		sh_fin = first_lim >= pages0;
+	}
+	if (sorted)
+		sort_ids_place(nsort, walk_ids + AHEAD, raw, sort_sp, region_shift);
+	else
+		__syncthreads();
+	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before; the launch before is done
+	// This launch's number: an item is open to thieves once its owner has set it up and marked it
+	// published with the number (what launches before left in it is never read).
+	const int epoch = *(volatile int *)last_epoch + 1;
+	STEAL_MARK(0);
+	steal_item *mine = items + item;
+	// The owner's first batch is its own without asking (no thief sees the item before it is
+	// published); warp 0 publishes the walk order once its first pages are on their way.
+	if (threadIdx.x == 0) { // before warp 0's next claim, from the same thread
+		mine->walk = STEAL_OWNER_BATCH;
+		mine->parts = 0;
+		mine->tickets = 0;
+		mine->finished = 0;
+	}
+	auto publish = [&]() { // warp 0
+		for (int i = lane; i < pages0; i += 32)
+			orders[(size_t)item * cap + i] = walk_ids[i];
+		__threadfence();
+		__syncwarp();
+		if (lane == 0)
+			atomicExch(&mine->published, epoch);
+	};
+
+	// Walk positions [lo, ...) of item (b, group): the owner's end grows with its claims (warp 0
+	// claims, one batch ahead; the other warps read the claimed end from shared memory), a
+	// thief's is hi. ids: walk_ids at position - lo. Returns the positions walked.
+	auto walk = [&](steal_acc<D> &a, int b, int kvh, int lo, int hi, int end, steal_item *own, int pages) {
+		uint32_t qa[D / 16][2];
+		{
+			const T *qp = reinterpret_cast<const T *>(p.q) +
+				      ((size_t)b * H + (size_t)kvh * G + (row < G ? row : 0)) * D;
+#pragma unroll
+			for (int j = 0; j < D / 16; j++) {
+				qa[j][0] = row < G ? *reinterpret_cast<const uint32_t *>(qp + 16 * j + cq) : 0u;
+				qa[j][1] = row < G ? *reinterpret_cast<const uint32_t *>(qp + 16 * j + 8 + cq) : 0u;
+			}
+		}
+		const unsigned char *kbase = reinterpret_cast<const unsigned char *>(p.k_cache) + (size_t)kvh * PB;
+		const unsigned char *vbase = reinterpret_cast<const unsigned char *>(p.v_cache) + (size_t)kvh * PB;
+		int lim = own ? first_lim : hi; // warp 0's view of the owner's claims; the other warps': as last read
+		bool fin = !own || first_lim >= pages, pend_out = false;
+		unsigned long long pend = 0;
+		auto claim_to = [&](int k) { // warp 0: claims so that lim covers k, or fin
+			if (fin)
+				return;
+			if (!pend_out && k + STEAL_OWNER_BATCH >= lim) {
+				if (lane == 0)
+					pend = atomicAdd(&own->walk, (unsigned long long)STEAL_OWNER_BATCH);
+				pend_out = true;
+			}
+			if (k < lim)
+				return;
+			const unsigned long long old = __shfl_sync(0xffffffffu, pend, 0);
+			pend_out = false;
+			const int f = (int)(uint32_t)old, s = (int)(old >> 32);
+			const int nl = min(f + STEAL_OWNER_BATCH, pages - s);
+			if (nl > lim)
+				lim = nl;
+			if (nl < f + STEAL_OWNER_BATCH || lim >= pages)
+				fin = true;
+			if (!fin && k + STEAL_OWNER_BATCH >= lim) {
+				if (lane == 0)
+					pend = atomicAdd(&own->walk, (unsigned long long)STEAL_OWNER_BATCH);
+				pend_out = true;
+			}
+			if (lane == 0) {
+				*(volatile int *)&sh_lim = lim;
+				__threadfence_block();
+				*(volatile int *)&sh_fin = fin;
+			}
+		};
+		auto have = [&](int k) { // position k is this walk's
+			if (k < lim)
+				return true;
+			if (fin || warp == 0)
+				return false;
+			for (;;) {
+				const int f = *(volatile int *)&sh_fin;
+				__threadfence_block();
+				lim = *(volatile int *)&sh_lim;
+				if (k < lim)
+					return true;
+				if (f) {
+					fin = true;
+					return false;
+				}
+			}
+		};
+		auto issue = [&](int k) {
+			if (own && warp == 0)
+				claim_to(k);
+			if (have(k)) {
+				const int id = walk_ids[k - (own ? 0 : lo)];
+				steal_copy<PB, ROW>(ring + ((k - lo) % S) * 2 * PB, kbase, vbase, (size_t)id * page_all,
+						    lane);
+			}
+			__pipeline_commit();
+		};
+		a.m = NEG_BIG;
+		a.l = 0.f;
+#pragma unroll
+		for (int n = 0; n < D / 8; n++)
+			a.o[n][0] = a.o[n][1] = a.o[n][2] = a.o[n][3] = 0.f;
+#pragma unroll
+		for (int k = 0; k < AHEAD; k++)
+			issue(lo + k);
+		if (own && warp == 0) {
+			publish();
+			STEAL_MARK(1);
+		}
+		int k = lo;
+		for (;; k++) {
+			issue(k + S - 1);
+			if (!have(k))
+				break;
+			__pipeline_wait_prior(S - 1);
+			__syncwarp();
+			if (own && k == pages / 2)
+				STEAL_MARK(2);
+			const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + ((k - lo) % S) * 2 * PB);
+			steal_page<T, D>(a, qa, sk, sk + PB, k * KCK_PAGE, end, p.scale_log2, lane);
+			__syncwarp();
+		}
+		__pipeline_wait_prior(0);
+		a.l += __shfl_xor_sync(0xffffffffu, a.l, 1);
+		a.l += __shfl_xor_sync(0xffffffffu, a.l, 2);
+		return k - lo;
+	};
+	// The warp's head of item v as a partial result in `slot`; the last to finish the item
+	// combines every slot into out.
+	auto flush = [&](const steal_acc<D> &a, int v, int slot, int cnt, int pages) {
+		const int b = v / groups, kvh = (v % groups) * NW + warp;
+		const size_t h = (size_t)b * H + (size_t)kvh * G + row;
+		if (row < G) {
+			const size_t ps = h * KCK_STEAL_SLOTS + slot;
+#pragma unroll
+			for (int n = 0; n < D / 8; n++)
+				__stcg(reinterpret_cast<float2 *>(p.part_acc + ps * D + n * 8 + cq), make_float2(a.o[n][0], a.o[n][1]));
+			if (cq == 0)
+				__stcg(reinterpret_cast<float2 *>(p.part_ml + ps * 2), make_float2(a.m, a.l));
+		}
+		__syncthreads();
+		if (threadIdx.x == 0) {
+			__threadfence();
+			atomicOr(&items[v].parts, 1ull << slot);
+			__threadfence();
+			const int old = atomicAdd(&items[v].finished, cnt);
+			sh_flag = old + cnt == pages;
+		}
+		__syncthreads();
+		if (!sh_flag)
+			return;
+		__threadfence();
+		const unsigned long long parts = atomicOr(&items[v].parts, 0ull);
+		if (row < G) {
+			float M = NEG_BIG;
+			for (int s = 0; s < KCK_STEAL_SLOTS; s++)
+				if (parts >> s & 1)
+					M = fmaxf(M, __ldcg(p.part_ml + (h * KCK_STEAL_SLOTS + s) * 2));
+			float L = 0.f, A[D / 8][2];
+#pragma unroll
+			for (int n = 0; n < D / 8; n++)
+				A[n][0] = A[n][1] = 0.f;
+			for (int s = 0; s < KCK_STEAL_SLOTS; s++) {
+				if (!(parts >> s & 1))
+					continue;
+				const size_t ps = h * KCK_STEAL_SLOTS + s;
+				const float2 ml = __ldcg(reinterpret_cast<const float2 *>(p.part_ml + ps * 2));
+				const float c = exp2f(ml.x - M);
+				L = fmaf(ml.y, c, L);
+#pragma unroll
+				for (int n = 0; n < D / 8; n++) {
+					const float2 o = __ldcg(reinterpret_cast<const float2 *>(p.part_acc + ps * D + n * 8 + cq));
+					A[n][0] = fmaf(o.x, c, A[n][0]);
+					A[n][1] = fmaf(o.y, c, A[n][1]);
+				}
+			}
+			const float inv = 1.f / L;
+			T *out = reinterpret_cast<T *>(p.out) + h * D + cq;
+#pragma unroll
+			for (int n = 0; n < D / 8; n++)
+				*reinterpret_cast<uint32_t *>(out + n * 8) = pack2(A[n][0] * inv, A[n][1] * inv, T());
+		}
+	};
+
+	steal_acc<D> acc;
+	{ // the block's own item
+		const int kvh = blockIdx.y * NW + warp;
+		const int n = walk(acc, b0, kvh, 0, 0, ctx0, mine, pages0);
+		STEAL_MARK(3);
+		// The next kernel may start its blocks now: its wait holds until this grid is complete.
+		cudaTriggerProgrammaticLaunchCompletion();
+		if (n == pages0) { // all of it: out from registers
+			if (row < G) {
+				const float inv = 1.f / acc.l;
+				T *out = reinterpret_cast<T *>(p.out) + ((size_t)b0 * H + (size_t)kvh * G + row) * D + cq;
+#pragma unroll
+				for (int i = 0; i < D / 8; i++)
+					*reinterpret_cast<uint32_t *>(out + i * 8) = pack2(acc.o[i][0] * inv, acc.o[i][1] * inv, T());
+			}
+		} else {
+			flush(acc, item, 0, n, pages0);
+		}
+	}
+	for (; THIEVES;) { // then the back half of what others have left
+		__syncthreads();
+		if (threadIdx.x == 0)
+			sh_v = -1;
+		__syncthreads();
+		int best = 0, best_v = -1;
+		for (int v = threadIdx.x; v < n_items; v += KCK_THREADS) {
+			if (*(volatile int *)&items[v].published != epoch ||
+			    *(volatile int *)&items[v].tickets >= KCK_STEAL_SLOTS - 1)
+				continue;
+			const unsigned long long w = *(volatile unsigned long long *)&items[v].walk;
+			const int pv = (p.context_lens[v / groups] + KCK_PAGE - 1) / KCK_PAGE;
+			const int left = pv - (int)(uint32_t)w - (int)(w >> 32);
+			if (left > best) {
+				best = left;
+				best_v = v;
+			}
+		}
+#pragma unroll
+		for (int o = 16; o > 0; o >>= 1) {
+			const int ob = __shfl_xor_sync(0xffffffffu, best, o), ov = __shfl_xor_sync(0xffffffffu, best_v, o);
+			if (ob > best) {
+				best = ob;
+				best_v = ov;
+			}
+		}
+		if (lane == 0) {
+			sort_sp.most[warp] = best;
+			sort_sp.warp_sum[warp] = best_v;
+		}
+		__syncthreads();
+		if (threadIdx.x == 0) {
+			int bb = 0, bv = -1;
+			for (int w = 0; w < NW; w++)
+				if (sort_sp.most[w] > bb) {
+					bb = sort_sp.most[w];
+					bv = sort_sp.warp_sum[w];
+				}
+			if (bv >= 0 && bb >= 2 * STEAL_MIN) {
+				const int slot = 1 + atomicAdd(&items[bv].tickets, 1);
+				if (slot < KCK_STEAL_SLOTS) {
+					const int pv = (p.context_lens[bv / groups] + KCK_PAGE - 1) / KCK_PAGE;
+					const int take = max(STEAL_MIN, bb / 2);
+					const unsigned long long old =
+					    atomicAdd(&items[bv].walk, (unsigned long long)take << 32);
+					const int f = (int)(uint32_t)old, s = (int)(old >> 32);
+					sh_hi = pv - s;
+					sh_lo = max(f, pv - s - take);
+					sh_slot = slot;
+					sh_v = bv;
+				} else {
+					sh_v = -2; // full: look again
+				}
+			}
+		}
+		__syncthreads();
+		const int v = sh_v;
+		if (v == -1)
+			break;
+		if (v == -2 || sh_lo >= sh_hi)
+			continue;
+		const int lo = sh_lo, hi = sh_hi, slot = sh_slot;
+		const int b = v / groups, kvh = (v % groups) * NW + warp;
+		const int pv = (p.context_lens[b] + KCK_PAGE - 1) / KCK_PAGE;
+		__threadfence();
+		for (int i = threadIdx.x; i < hi - lo; i += KCK_THREADS)
+			walk_ids[i] = __ldcg(orders + (size_t)v * cap + lo + i);
+		__syncthreads();
+		const int n = walk(acc, b, kvh, lo, hi, p.context_lens[b], nullptr, pv);
+		flush(acc, v, slot, n, pv);
+	}
+	// The grid's last block leaves the launch's number for the next launch (whose wait holds
+	// until this grid is complete).
+	__syncthreads();
+	if (threadIdx.x == 0) {
+		__threadfence();
+		if (atomicAdd(done, 1) == (int)(gridDim.x * gridDim.y * gridDim.z) - 1) {
+			*done = 0;
+			*(volatile int *)last_epoch = epoch;
+			__threadfence();
+		}
+	}
+	STEAL_MARK(4);
+#ifdef KCK_DRIFT
+	if (threadIdx.x == 0) {
+		uint32_t sm;
+		asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
+		drift[6] = sm;
+	}
+#endif
 }
 
 // ---- reduce: the splits of each (request, head) into the output -----------------------------
@@ -849,13 +1369,40 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
 	    kc_decode_##TN##_d##D##_g##G##_tc_w##S(const __grid_constant__ kck_decode_params p)                        \
 	{                                                                                                              \
-		decode_mma<T, D, G, S, false>(p, nullptr);                                                             \
+		decode_mma<T, D, G, S, false, false>(p, nullptr);                                                      \
+	}
+#define KCK_DECODE_TC_H(TN, T, D, G, S)                                                                                \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
+	    kc_decode_##TN##_d##D##_g##G##_tc_h##S(const __grid_constant__ kck_decode_params p)                        \
+	{                                                                                                              \
+		decode_mma<T, D, G, S, false, true>(p, nullptr);                                                       \
+	}                                                                                                              \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
+	    kc_decode_##TN##_d##D##_g##G##_tc_y##S(const __grid_constant__ kck_decode_params p)                        \
+	{                                                                                                              \
+		decode_mma<T, D, G, S, false, true, true>(p, nullptr);                                                 \
+	}                                                                                                              \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
+	    kc_decode_##TN##_d##D##_g##G##_tc_x##S(const __grid_constant__ kck_decode_params p)                        \
+	{                                                                                                              \
+		decode_mma<T, D, G, S, false, false, true>(p, nullptr);                                                \
 	}
 #define KCK_DECODE_TC_TMA(TN, T, D, G, S)                                                                              \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS) kc_decode_##TN##_d##D##_g##G##_tc_t##S(              \
 	    const __grid_constant__ kck_decode_params p, const __grid_constant__ decode_maps maps)                     \
 	{                                                                                                              \
-		decode_mma<T, D, G, S, true>(p, &maps);                                                                \
+		decode_mma<T, D, G, S, true, false>(p, &maps);                                                                \
+	}
+#define KCK_DECODE_TC_STEAL(TN, T, D, G, S)                                                                            \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
+	    kc_decode_##TN##_d##D##_g##G##_tc_d##S(const __grid_constant__ kck_decode_params p)                        \
+	{                                                                                                              \
+		decode_steal<T, D, G, S>(p);                                                                           \
+	}                                                                                                              \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
+	    kc_decode_##TN##_d##D##_g##G##_tc_e##S(const __grid_constant__ kck_decode_params p)                        \
+	{                                                                                                              \
+		decode_steal<T, D, G, S, false>(p);                                                                    \
 	}
 #define KCK_REDUCE(TN, T, D)                                                                                           \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
@@ -873,7 +1420,9 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_TC_GROUPS(TN, T, 64, 3)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 4)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 128, 2) KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 128, 4)                         \
-	    KCK_TC_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)       \
+	    KCK_TC_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_STEAL(TN, T, 128, 4, 2) KCK_DECODE_TC_STEAL(TN, T, 128, 4, 3)         \
+		KCK_DECODE_TC_STEAL(TN, T, 128, 4, 4) KCK_DECODE_TC_H(TN, T, 128, 4, 2) KCK_DECODE_TC_H(TN, T, 128, 4, 3)         \
+		KCK_DECODE_TC_H(TN, T, 128, 4, 4) KCK_DECODE_TC_H(TN, T, 128, 4, 6) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)       \
 		KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)    \
 		    KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)  \
 			KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                      \

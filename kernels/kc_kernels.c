@@ -275,11 +275,16 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	/* "tc_w2s": the tc_w2 kernel walking each block's pages in address order (sort_cap) */
 	struct kck_decode_params ps = *p;
 	ps.sort_cap = 0;
-	if (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's') {
-		var_len--;
+	int steal = strncmp(var, "tc_d", 4) == 0 || strncmp(var, "tc_e", 4) == 0;
+	if (steal || (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's')) {
+		var_len -= !steal;
 		if (p->chunk / KCK_PAGE <= SORT_MAX_PAGES)
 			ps.sort_cap = p->chunk / KCK_PAGE - 1;
 	}
+	/* "tc_d": work stealing, one split, every page's id in its walk order (sort_cap) */
+	if (steal && (p->num_splits != 1 || !p->work || ps.sort_cap == 0 ||
+		      p->batch * (p->num_kv_heads / (KCK_THREADS / 32)) > KCK_STEAL_MAX_ITEMS))
+		return CUDA_ERROR_INVALID_VALUE;
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%.*s", tn, head_dim, group, var_len, var);
 	CUfunction f = lookup(k, name);
@@ -289,15 +294,19 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *way = strrchr(name, '_');
 	unsigned shared = 0, page_kv = page_kv_bytes(head_dim);
 	int tma = way && way[1] == 't';
-	if (f && way && (way[1] == 'b' || way[1] == 'w' || tma))
+	/* "tc_h": a warp a KV head, a block four heads of a (request, split) */
+	int heads_a_block = way && (way[1] == 'h' || way[1] == 'y' || way[1] == 'd' || way[1] == 'e') ? KCK_THREADS / 32 : 1;
+	if (p->num_kv_heads % heads_a_block)
+		return CUDA_ERROR_INVALID_VALUE;
+	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || way[1] == 'x' || way[1] == 'y' || steal || tma))
 		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0) +
-			 8u * (unsigned)ps.sort_cap; /* the ids as read and in order, past the rings */
+			 8u * (unsigned)ps.sort_cap + (steal ? 8u : 0); /* the ids as read and in order, past the rings */
 	/* No more blocks than SMs: each block asks for more than half a SM's shared memory, so
 	 * that it has a SM to itself. Otherwise a kernel launched early behind another (PDL) puts
 	 * its blocks where there is room while the other runs, two on a SM here and there, and the
 	 * SMs that hold two finish last: back to back, 2.3% at 12 x 4096 and 8% at 16 x 4096 with
 	 * three pages a warp (bench.py --ab, H100). */
-	unsigned blocks = (unsigned)(p->num_splits * p->num_kv_heads * p->batch);
+	unsigned blocks = (unsigned)(p->num_splits * p->num_kv_heads / heads_a_block * p->batch);
 	int most_a_sm = colon ? atoi(colon + 1) : blocks <= (unsigned)k->sm_count; /* ":any" 0: no cap */
 	if (shared && most_a_sm > 0 && shared <= (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1))
 		shared = (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1) + 1024;
@@ -310,13 +319,21 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 		if (r != CUDA_SUCCESS)
 			return r;
 	}
-	int r = launch_args(k, f, (unsigned)p->num_splits, (unsigned)p->num_kv_heads, (unsigned)p->batch, KCK_THREADS,
-			    shared, s, args, use_pdl);
+	int r = launch_args(k, f, (unsigned)p->num_splits, (unsigned)(p->num_kv_heads / heads_a_block),
+			    (unsigned)p->batch, KCK_THREADS, shared, s, args, use_pdl);
 	if (r || p->num_splits == 1)
 		return r;
 	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);
 	return launch(k, lookup(k, name), (unsigned)(p->num_kv_heads * group), (unsigned)p->batch, 1, KCK_THREADS, 0, s,
 		      (void *)p, use_pdl);
+}
+
+size_t kck_decode_work_bytes(int batch, int num_kv_heads, int max_context)
+{
+	size_t items = (size_t)batch * (size_t)(num_kv_heads / (KCK_THREADS / 32));
+	size_t cap = (size_t)(max_context + KCK_PAGE - 1) / KCK_PAGE;
+	/* decode.cu: the items' counters at a fixed place for any size, done, the walk orders */
+	return (size_t)KCK_STEAL_MAX_ITEMS * 32 + 16 + items * cap * 4;
 }
 
 int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s, int use_pdl)
