@@ -169,9 +169,9 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		    dq = upload(q, (size_t)B * H * D * 2);
 	CUdeviceptr dbt = upload(bt, (size_t)B * bt_stride * 4), dl = upload(c->lens, (size_t)B * 4);
 	CUdeviceptr dout = poisoned((size_t)B * H * D * 2);
-	/* work stealing: launched twice back to back (PDL), the second reading the work area the
+	/* gated walks: launched twice back to back (PDL), the second reading the work area the
 	 * first left, into a second output */
-	const int steal = c->variant && strncmp(c->variant, "tc_d", 4) == 0;
+	const int steal = c->variant && strncmp(c->variant, "tc_g", 4) == 0;
 	CUdeviceptr dout2 = poisoned((size_t)B * H * D * 2);
 	int splits, chunk;
 	kck_decode_plan(k, B, HK, max_len, &splits, &chunk);
@@ -180,15 +180,14 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		chunk = ((max_len + splits - 1) / splits + KCK_PAGE - 1) / KCK_PAGE * KCK_PAGE;
 		splits = (max_len + chunk - 1) / chunk;
 	}
-	/* work stealing: KCK_STEAL_SLOTS partial results a head, and one work area for every case, so
-	 * that each case also checks that the one before left it zeroed */
+	/* gated walks: one work area for every case, so that each case also checks that the launches
+	 * before left it ready */
 	static CUdeviceptr work;
 	if (!work) {
-		CK(cuMemAlloc(&work, 16u << 20));
-		CK(cuMemsetD8(work, 0, 16u << 20));
+		CK(cuMemAlloc(&work, KCK_WORK_BYTES));
+		CK(cuMemsetD8(work, 0, KCK_WORK_BYTES));
 	}
-	const int slots = splits > KCK_STEAL_SLOTS ? splits : KCK_STEAL_SLOTS;
-	CUdeviceptr dacc = poisoned((size_t)B * H * slots * D * 4), dml = poisoned((size_t)B * H * slots * 8);
+	CUdeviceptr dacc = poisoned((size_t)B * H * splits * D * 4), dml = poisoned((size_t)B * H * splits * 8);
 	struct kck_decode_params p = {(void *)dq,
 				      (void *)dk,
 				      (void *)dv,
@@ -408,11 +407,9 @@ int main(int argc, char **argv)
 	 * walks 129 pages in one block: the bulk variants' page ids turn over four times). Under
 	 * the sanitizers (--quick), the bulk copies and the tensor-core warps two pages deep, each
 	 * stage refilled often, in both types. */
-	static const char *const variants[] = {"e8_s2", "e8_s3", "e8_s4",  "e16_s4", "e16_s2", "e8_b2",
-					       "e8_b4", "e8_b8", "e16_b8", "tc_w3",  "tc_w4",  "tc_t2",
-					       "tc_t3", "tc_t4", "tc_w2s", "tc_w3s", "tc_w4s", "tc_t2s",
-					       "tc_h2", "tc_h3", "tc_h4", "tc_h6", "tc_h2s", "tc_h4s",
-					       "tc_x2s", "tc_x4s", "tc_y2s", "tc_y3s"};
+	static const char *const variants[] = {"e8_s2",	 "e8_s3",  "e8_s4",  "e16_s4", "e16_s2", "e8_b2", "e8_b4",
+					       "e8_b8",	 "e16_b8", "tc_w3",  "tc_w4",  "tc_t2",	 "tc_t3", "tc_t4",
+					       "tc_w2s", "tc_w3s", "tc_w4s", "tc_t2s", "tc_h2",	 "tc_h2s"};
 	for (int bf = 0; bf < 2; bf++)
 		for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
 			if (quick && strcmp(variants[v], "e8_b2") != 0 && strcmp(variants[v], "tc_t2") != 0 &&
@@ -431,25 +428,41 @@ int main(int argc, char **argv)
 			struct decode_case c = {batch, 8, 4, 128, bf, lens, splits, "tc_w2s", 0, 1};
 			check_decode(&k, &c);
 		}
-	/* Work stealing ("tc_d", one split): blocks done with their short requests take pages from
-	 * the long ones. Every case launches twice back to back on the one work area (each launch
-	 * must leave it ready for the next), and the cases alternate between a grid of one wave
-	 * (32 blocks) and one of several (512 blocks of up to 300 tokens), whose work areas are
-	 * laid out for different sizes. */
-	static const int steal_lens[16] = {2049, 1, 17, 333, 4000, 16, 15, 1500, 2049, 64, 900, 3001, 1, 2, 777, 4096};
-	static int many_lens[256];
-	for (int i = 0; i < 256; i++)
+	/* Gated walks ("tc_g", one split): ragged requests, whose walks are cut into phases of
+	 * different lengths, some shorter than their phases. Every case launches twice back to back
+	 * on the one work area (each launch must leave it ready for the next), in a grid of one
+	 * item a block (16 requests: 32 blocks) and one of four (263 requests of up to 300 tokens:
+	 * 526 items, 132 blocks on an H100, two of them with none in their last round). */
+	static const int gated_lens[16] = {2049, 1, 17, 333, 4000, 16, 15, 1500, 2049, 64, 900, 3001, 1, 2, 777, 4096};
+	static int many_lens[263];
+	for (int i = 0; i < 263; i++)
 		many_lens[i] = 1 + (int)uniform(0, 300);
-	static const char *const steal_variants[] = {"tc_d2", "tc_d3", "tc_d4"};
+	static const char *const gated_variants[] = {"tc_g2", "tc_g3", "tc_g4"};
 	for (int bf = 0; bf < 2; bf++)
 		for (int v = 0; v < 3; v++)
 			for (int many = 0; many < 2; many++) {
 				if (quick && (bf || v))
 					continue;
-				struct decode_case c = {many ? 256 : 16, 8, 4, 128, bf, many ? many_lens : steal_lens,
-							1, steal_variants[v], 0, 1};
+				struct decode_case c = {
+				    many ? 263 : 16,   8, 4, 128, bf, many ? many_lens : gated_lens, 1,
+				    gated_variants[v], 0, 1};
 				check_decode(&k, &c);
 			}
+	/* A warp a KV head, in table and in address order ("tc_h2", "tc_h2s"), and gated walks, at
+	 * every head size and group (8 KV heads: two blocks a request). */
+	for (int bf = 0; bf < 2; bf++)
+		for (int d = 64; d <= 256; d *= 2)
+			for (int g = 1; g <= 8; g *= 2)
+				for (int v = 0; v < 3; v++) {
+					if (quick && (d != 128 || bf))
+						continue;
+					const char *name = v == 0     ? "tc_h2"
+							   : v == 1   ? "tc_h2s"
+							   : d == 256 ? "tc_g2"
+								      : "tc_g3";
+					struct decode_case c = {batch, 8, g, d, bf, lens, 1, name, 0, 1};
+					check_decode(&k, &c);
+				}
 	/* The tensor-core kernel at every head size and group, in table and in address order. */
 	for (int bf = 0; bf < 2; bf++)
 		for (int d = 64; d <= 256; d *= 2)

@@ -13,6 +13,7 @@
 #include <cuda.h> /* CUtensorMap */
 #include <cuda/ptx>
 #include <stdint.h>
+#include <limits.h>
 
 #include "kc_kernels.h"
 
@@ -563,8 +564,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 	// HEADS ("tc_h"): a warp a KV head, all four walking every page of the chunk together (the
 	// block reads four heads of a page side by side); otherwise a warp every fourth page.
-	constexpr int WS = HEADS ? 1 : NW;     // a warp's stride through the chunk's pages
-	const int woff = HEADS ? 0 : warp;     // its first page
+	constexpr int WS = HEADS ? 1 : NW; // a warp's stride through the chunk's pages
+	const int woff = HEADS ? 0 : warp; // its first page
 	const int b = blockIdx.z, kvh = HEADS ? blockIdx.y * NW + warp : blockIdx.y, split = blockIdx.x;
 	const int row = lane / 4, cq = (lane % 4) * 2; // the fragments' row (head) and column pair
 	if (TMA && threadIdx.x == 0) {
@@ -612,7 +613,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 			sort_ids_place(nsort, order, order + p.sort_cap, sort_sp, region_shift);
 	}
 	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
-#ifdef KCK_DRIFT // diagnostic build (kernels/drift_probe.py): when each block reaches where
+#ifdef KCK_DRIFT			 // diagnostic build (kernels/drift_probe.py): when each block reaches where
 	uint64_t *drift = reinterpret_cast<uint64_t *>(p.part_acc) +
 			  8 * (blockIdx.x + (size_t)gridDim.x * (blockIdx.y + (size_t)gridDim.y * blockIdx.z));
 	auto drift_mark = [&](int i) {
@@ -791,7 +792,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 				T *out = reinterpret_cast<T *>(p.out) + h * D + cq;
 #pragma unroll
 				for (int n = 0; n < D / 8; n++)
-					*reinterpret_cast<uint32_t *>(out + n * 8) = pack2(o[n][0] * inv, o[n][1] * inv, T());
+					*reinterpret_cast<uint32_t *>(out + n * 8) =
+					    pack2(o[n][0] * inv, o[n][1] * inv, T());
 			} else {
 				const size_t ps = h * p.num_splits + split;
 #pragma unroll
@@ -823,39 +825,33 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	decode_merge_warps<T, D, G>(dsmem, p, b, kvh, split);
 }
 
-// ---- decode with work stealing: a warp a KV head, blocks that finish take pages from others ----
+// ---- decode in gated walks: a warp a KV head, every block's walk in step with the others' -------
 //
-// A grid of no more blocks than SMs leaves each block's end to its SM's share of the memory
-// system, and the SMs' shares differ (kernels/drift_probe.py: at 64 x 4096, 128 blocks of one
-// (request, four KV heads) each, the fastest block took 333 us and the slowest 361; SMs idle
-// while the last ones finish). Here each block owns its item (a request's four heads) and claims
-// its walk's positions from the front, a few pages at a time, while blocks done with their own
-// take the back half of what another has left. Whoever holds a part of an item but not all of it
-// writes a partial result to a slot (part_acc / part_ml, KCK_STEAL_SLOTS a head); the last to
-// finish an item combines them. All through p.work (kck_decode_work_bytes, zero before the first
-// launch): touched only after the PDL wait; each owner sets its item up, and marks it with the
-// launch's number, which the grid's last block leaves for the next launch before releasing it.
-// The walk order (sorted as in decode_mma) goes to p.work for thieves.
-#define STEAL_OWNER_BATCH 16 /* pages the owner claims at a time, one claim ahead */
-#define STEAL_MIN 4	    /* fewest pages a thief takes */
+// A random block table spreads every moment's reads over the whole cache, which costs the memory
+// system 1-2% (kernels/gather_probe.py); walks by address help only while all blocks read near
+// one another, and blocks started together drift apart: SMs' shares of the memory system differ
+// by 6-8% (kernels/drift_probe.py), so over a long walk they end up reading far apart. Here a
+// grid of no more blocks than SMs walks in step: each block owns items (a request's four KV heads,
+// a warp each, all walking the same pages) one after another, each item's pages by address; the
+// walks are cut into the same phases (the same stretch of the cache in every block), and a block
+// opens phase j only once every block has opened phase j - GATE_SLACK. Counters in p.work
+// (kck_decode_work_bytes, zeroed before the first launch), touched after the PDL wait only: two
+// sets, this launch's and the next one's, which this launch zeroes (the launch before, that used
+// them, is complete); the launch's number, which picks the set, is left by the grid's last block.
+// A gate never waits more than about 16 us, so that blocks that cannot all be resident at once
+// (a GPU shared with other work) only lose the locality, never the progress.
+#define GATE_PHASES 1024 /* most phases of a launch (two sets in p.work: KCK_WORK_BYTES) */
+#define GATE_PAGES 8	 /* pages of an item's walk a phase, for the longest */
+#define GATE_SLACK 2	 /* phases a block may run ahead of the slowest */
 
-struct steal_item {
-	unsigned long long walk;  // low 32: positions claimed by the owner from the front; high: by thieves from the back
-	unsigned long long parts; // slots holding a partial result
-	int tickets;		  // slots handed to thieves (slot 0 is the owner's)
-	int finished;		  // positions whose results are in slots
-	int published;		  // the launch whose walk order is in the work area
-	int pad;
-};
-
-template <int D> struct steal_acc {
-	float m, l, o[D / 8][4];
+struct gate_acc {
+	float m, l;
 };
 
 // One page of K and V (of one head, 16 tokens, at `off` in the caches) into a stage, cp.async
 // 16 bytes a lane, rows swizzled as decode_mma's.
 template <int PB, int ROW>
-__device__ __forceinline__ void steal_copy(unsigned char *sk, const unsigned char *kbase, const unsigned char *vbase,
+__device__ __forceinline__ void gated_copy(unsigned char *sk, const unsigned char *kbase, const unsigned char *vbase,
 					   size_t off, int lane)
 {
 #pragma unroll
@@ -867,10 +863,10 @@ __device__ __forceinline__ void steal_copy(unsigned char *sk, const unsigned cha
 	}
 }
 
-// A page in a stage into the warp's running state: decode_mma's loop body.
+// A page in a stage into the warp's running state (m, l, o): decode_mma's loop body.
 template <typename T, int D>
-__device__ __forceinline__ void steal_page(steal_acc<D> &a, const uint32_t (&qa)[D / 16][2], uint32_t sk, uint32_t sv,
-					   int tok0, int end, float scale_log2, int lane)
+__device__ __forceinline__ void gated_page(float &m, float &l, float (&o)[D / 8][4], const uint32_t (&qa)[D / 16][2],
+					   uint32_t sk, uint32_t sv, int tok0, int end, float scale_log2, int lane)
 {
 	constexpr int ROW = D * (int)sizeof(T);
 	const int cq = (lane % 4) * 2;
@@ -893,387 +889,272 @@ __device__ __forceinline__ void steal_page(steal_acc<D> &a, const uint32_t (&qa)
 	float mx = fmaxf(fmaxf(sc[0], sc[1]), fmaxf(sc[2], sc[3]));
 	mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
 	mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-	if (mx > a.m) {
-		const float c = exp2f(a.m - mx);
-		a.l *= c;
+	if (mx > m) {
+		const float c = exp2f(m - mx);
+		l *= c;
 #pragma unroll
 		for (int n = 0; n < D / 8; n++) {
-			a.o[n][0] *= c;
-			a.o[n][1] *= c;
+			o[n][0] *= c;
+			o[n][1] *= c;
 		}
-		a.m = mx;
+		m = mx;
 	}
 	float pr[4];
 #pragma unroll
 	for (int i = 0; i < 4; i++) {
-		pr[i] = exp2f(sc[i] - a.m);
-		a.l += pr[i];
+		pr[i] = exp2f(sc[i] - m);
+		l += pr[i];
 	}
 	const uint32_t pa0 = pack2(pr[0], pr[1], T()), pa2 = pack2(pr[2], pr[3], T());
 #pragma unroll
 	for (int j = 0; j < D / 16; j++) {
 		uint32_t r[4];
 		ldmatrix_x4(r, sv + at(vtok, 2 * j + vpiece), true);
-		mma_16816(a.o[2 * j], pa0, pa2, r[0], r[1], T());
-		mma_16816(a.o[2 * j + 1], pa0, pa2, r[2], r[3], T());
+		mma_16816(o[2 * j], pa0, pa2, r[0], r[1], T());
+		mma_16816(o[2 * j + 1], pa0, pa2, r[2], r[3], T());
 	}
 }
 
-template <typename T, int D, int G, int S, bool THIEVES = true>
-__device__ __forceinline__ void decode_steal(const kck_decode_params &p)
+// An item's walk order in `ids` (its pages): the first S - 1 in table order, the rest but the
+// last by address (sort_ids_*), the last (the only partial page) last. Every thread of the block.
+template <int S>
+__device__ __forceinline__ void gated_order(const int32_t *row, int pages, int *ids, int *raw, sort_space &sp,
+					    int region_shift)
+{
+	constexpr int AHEAD = S - 1;
+	const int nsort = pages - 1 - AHEAD;
+	for (int i = threadIdx.x; i < pages; i += KCK_THREADS)
+		if (nsort < 2 || i < AHEAD || i == pages - 1)
+			ids[i] = row[i];
+	if (nsort >= 2) {
+		sort_ids_read(row + AHEAD, nsort, raw, sp);
+		sort_ids_place(nsort, ids + AHEAD, raw, sp, region_shift);
+	} else {
+		__syncthreads();
+	}
+}
+
+template <typename T, int D, int G, int S> __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T), ROW = D * (int)sizeof(T), NW = KCK_THREADS / 32;
-	constexpr int AHEAD = S - 1;
 	static_assert(G <= 8 && D % 16 == 0 && KCK_PAGE == 16 && sizeof(T) == 2, "one m16n8k16 row block");
 	extern __shared__ __align__(128) unsigned char dsmem[];
 	__shared__ sort_space sort_sp;
-	__shared__ int sh_lim, sh_fin, sh_v, sh_lo, sh_hi, sh_slot, sh_flag;
+	__shared__ int sh_shown, sh_off[KCK_GATED_MAX_ROUNDS + 1], sh_ctx[KCK_GATED_MAX_ROUNDS];
 
 	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, row = lane / 4, cq = (lane % 4) * 2;
 	const int groups = p.num_kv_heads / NW, n_items = p.batch * groups;
-	const int item = blockIdx.z * groups + blockIdx.y;
-	steal_item *items = reinterpret_cast<steal_item *>(p.work);
-	int *done = reinterpret_cast<int *>(items + KCK_STEAL_MAX_ITEMS); // past the most items: a fixed place
-	int *last_epoch = done + 1;					   // the launch before's number
-	int *orders = done + 4;						   // [n_items][sort_cap + 1]
-	const int cap = p.sort_cap + 1;
-	int *walk_ids = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB); // [cap]: ids by walk position
-	int *raw = walk_ids + cap;					    // [cap - 1]: the sort's input
+	const int blocks = (int)gridDim.x, blk = (int)blockIdx.x;
+	const int rounds = (n_items + blocks - 1) / blocks; // items a block: blk, blk + blocks, ...
+	const int cap = p.sort_cap + 1;			    // pages of the longest item
+	// dynamic shared memory: the rings, every round's walk order, the sort's input, every round's q
+	int *walk_ids = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB); // [rounds][cap]
+	int *raw = walk_ids + rounds * cap;				  // [cap]
+	T *sq = reinterpret_cast<T *>(dsmem + NW * S * 2 * PB +
+				      ((rounds + 1) * cap * 4 + 15) / 16 * 16); // [rounds][NW][G][D]
 	unsigned char *ring = dsmem + warp * S * 2 * PB;
 	const size_t page_all = (size_t)p.num_kv_heads * PB, H = (size_t)p.num_kv_heads * G;
-
-	// The owner's walk order, from the block table: the first AHEAD positions in table order, the
-	// rest but the last by address (bucketed), the last (the only partial page) last.
-#ifdef KCK_DRIFT // diagnostic build (kernels/drift_probe.py): entry, wait, published, own walk half, own end, exit
-	uint64_t *drift = reinterpret_cast<uint64_t *>(p.part_acc) +
-			  8 * (blockIdx.x + (size_t)gridDim.x * (blockIdx.y + (size_t)gridDim.y * blockIdx.z));
-	auto drift_mark = [&](int i) {
-		uint64_t t;
-		asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-		if (threadIdx.x == 0)
-			drift[i] = t;
-	};
-	drift_mark(5);
-#define STEAL_MARK(i) drift_mark(i)
-#else
-#define STEAL_MARK(i)
-#endif
-	const int b0 = blockIdx.z, ctx0 = p.context_lens[b0];
-	const int pages0 = (ctx0 + KCK_PAGE - 1) / KCK_PAGE;
-	const int32_t *bt0 = p.block_table + (size_t)b0 * p.bt_stride;
-	const int nsort = pages0 - 1 - AHEAD;
-	const bool sorted = nsort >= 2;
-	int region_shift = 0;
+	int region_shift = 0; // pages of every head in 2 MB: 1 << region_shift
 	while ((page_all << (region_shift + 1)) <= (2u << 20))
 		region_shift++;
-	if (sorted)
-		sort_ids_read(bt0 + AHEAD, nsort, raw, sort_sp);
-	for (int i = threadIdx.x; i < pages0; i += KCK_THREADS)
-		if (!sorted || i < AHEAD || i == pages0 - 1)
-			walk_ids[i] = bt0[i];
-	const int first_lim = min(STEAL_OWNER_BATCH, pages0);
-	if (threadIdx.x == 0) { // the owner's claims as the other warps see them (warp 0 claims)
-		sh_lim = first_lim;
-		sh_fin = first_lim >= pages0;
-	}
-	if (sorted)
-		sort_ids_place(nsort, walk_ids + AHEAD, raw, sort_sp, region_shift);
-	else
-		__syncthreads();
-	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before; the launch before is done
-	// This launch's number: an item is open to thieves once its owner has set it up and marked it
-	// published with the number (what launches before left in it is never read).
-	const int epoch = *(volatile int *)last_epoch + 1;
-	STEAL_MARK(0);
-	steal_item *mine = items + item;
-	// The owner's first batch is its own without asking (no thief sees the item before it is
-	// published); warp 0 publishes the walk order once its first pages are on their way.
-	if (threadIdx.x == 0) { // before warp 0's next claim, from the same thread
-		mine->walk = STEAL_OWNER_BATCH;
-		mine->parts = 0;
-		mine->tickets = 0;
-		mine->finished = 0;
-	}
-	auto publish = [&]() { // warp 0
-		for (int i = lane; i < pages0; i += 32)
-			orders[(size_t)item * cap + i] = walk_ids[i];
-		__threadfence();
-		__syncwarp();
-		if (lane == 0)
-			atomicExch(&mine->published, epoch);
-	};
+	auto item_of = [&](int r) { return blk + r * blocks; };
+	auto head_of = [&](int r) { return (item_of(r) % groups) * NW + warp; }; // this warp's KV head
 
-	// Walk positions [lo, ...) of item (b, group): the owner's end grows with its claims (warp 0
-	// claims, one batch ahead; the other warps read the claimed end from shared memory), a
-	// thief's is hi. ids: walk_ids at position - lo. Returns the positions walked.
-	auto walk = [&](steal_acc<D> &a, int b, int kvh, int lo, int hi, int end, steal_item *own, int pages) {
-		uint32_t qa[D / 16][2];
-		{
-			const T *qp = reinterpret_cast<const T *>(p.q) +
-				      ((size_t)b * H + (size_t)kvh * G + (row < G ? row : 0)) * D;
-#pragma unroll
-			for (int j = 0; j < D / 16; j++) {
-				qa[j][0] = row < G ? *reinterpret_cast<const uint32_t *>(qp + 16 * j + cq) : 0u;
-				qa[j][1] = row < G ? *reinterpret_cast<const uint32_t *>(qp + 16 * j + 8 + cq) : 0u;
-			}
-		}
-		const unsigned char *kbase = reinterpret_cast<const unsigned char *>(p.k_cache) + (size_t)kvh * PB;
-		const unsigned char *vbase = reinterpret_cast<const unsigned char *>(p.v_cache) + (size_t)kvh * PB;
-		int lim = own ? first_lim : hi; // warp 0's view of the owner's claims; the other warps': as last read
-		bool fin = !own || first_lim >= pages, pend_out = false;
-		unsigned long long pend = 0;
-		auto claim_to = [&](int k) { // warp 0: claims so that lim covers k, or fin
-			if (fin)
-				return;
-			if (!pend_out && k + STEAL_OWNER_BATCH >= lim) {
-				if (lane == 0)
-					pend = atomicAdd(&own->walk, (unsigned long long)STEAL_OWNER_BATCH);
-				pend_out = true;
-			}
-			if (k < lim)
-				return;
-			const unsigned long long old = __shfl_sync(0xffffffffu, pend, 0);
-			pend_out = false;
-			const int f = (int)(uint32_t)old, s = (int)(old >> 32);
-			const int nl = min(f + STEAL_OWNER_BATCH, pages - s);
-			if (nl > lim)
-				lim = nl;
-			if (nl < f + STEAL_OWNER_BATCH || lim >= pages)
-				fin = true;
-			if (!fin && k + STEAL_OWNER_BATCH >= lim) {
-				if (lane == 0)
-					pend = atomicAdd(&own->walk, (unsigned long long)STEAL_OWNER_BATCH);
-				pend_out = true;
+	// Every round's walk order and place in the block's walk, from the block tables and context
+	// lengths (step bookkeeping: before the wait). One walk of `total` positions, item after item.
+	// All rounds' loads at once: the lengths, then every page id, then the sorts in shared memory.
+	if (threadIdx.x < rounds)
+		sh_ctx[threadIdx.x] =
+		    item_of(threadIdx.x) < n_items ? p.context_lens[item_of(threadIdx.x) / groups] : 0;
+	__syncthreads();
+	if (threadIdx.x == 0) {
+		sh_off[0] = 0;
+		for (int r = 0; r < rounds; r++)
+			sh_off[r + 1] = sh_off[r] + (sh_ctx[r] + KCK_PAGE - 1) / KCK_PAGE;
+	}
+	__syncthreads();
+	for (int r = 0; r < rounds; r++) {
+		const int pages = sh_off[r + 1] - sh_off[r];
+		const int32_t *row = p.block_table + (size_t)(item_of(r) / groups) * p.bt_stride;
+		for (int i = threadIdx.x; i < pages; i += KCK_THREADS)
+			walk_ids[r * cap + i] = row[i];
+	}
+	__syncthreads();
+	for (int r = 0; r < rounds; r++) {
+		const int pages = sh_off[r + 1] - sh_off[r];
+		if (pages)
+			gated_order<S>(walk_ids + r * cap, pages, walk_ids + r * cap, raw, sort_sp, region_shift);
+	}
+	const int total = sh_off[rounds];
+	const int per_item = max(1, min(GATE_PHASES / rounds, cap / GATE_PAGES)); // phases a round
+	const int phases = rounds * per_item;
+	// Warp 0 opens the phases (phase g: positions [start(g), start(g + 1)) of the walk, round g /
+	// per_item) and publishes how far the walk may go; the other warps follow what it publishes.
+	// shown: how far, as 2 x limit + 1 once it is the walk's end (shared-memory atomics, relaxed:
+	// it says only when, each warp's pages are its own). The first GATE_SLACK phases are open
+	// from the start (no gate before them).
+	auto start = [&](int g) {
+		const int r = g / per_item, j = g % per_item, pages = sh_off[r + 1] - sh_off[r];
+		return sh_off[r] + (int)(((long long)j * pages + per_item - 1) / per_item);
+	};
+	const int open0 = min(GATE_SLACK, phases);
+	int next_phase = open0, ahead = 0; // ahead: lane 0 of warp 0, the next gate's counter
+	bool fin = open0 >= phases;
+	int lim = fin ? total : start(open0);
+	if (threadIdx.x == 0)
+		sh_shown = 2 * lim + fin;
+	__syncthreads();
+	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before; the launch before is complete
+	// The next kernel may place its blocks as this one's leave (all of this grid's have started
+	// once every one has said so); its wait holds until this grid is complete.
+	cudaTriggerProgrammaticLaunchCompletion();
+	int *done = reinterpret_cast<int *>(p.work), *last_epoch = done + 1, *sets = done + 4;
+	const int last = *(volatile int *)last_epoch; // the launch before's number: waited for at first use
+	auto gate = [&](int g) -> int * { return sets + ((last + 1) & 1) * GATE_PHASES + g; }; // this launch's
+	auto open_to = [&](int k) { // warp 0: phases opened until position k is in, or all are
+		while (!fin && k >= lim) {
+			const int g = next_phase;
+			if (g >= GATE_SLACK) {
+				int seen = __shfl_sync(0xffffffffu, ahead, 0);
+				for (int polls = 0; seen < blocks && polls < 64; polls++) {
+					__nanosleep(256);
+					if (lane == 0)
+						ahead = *(volatile int *)gate(g - GATE_SLACK);
+					seen = __shfl_sync(0xffffffffu, ahead, 0);
+				}
 			}
 			if (lane == 0) {
-				*(volatile int *)&sh_lim = lim;
-				__threadfence_block();
-				*(volatile int *)&sh_fin = fin;
+				atomicAdd(gate(g), 1);
+				ahead = *(volatile int *)gate(max(0, g + 1 - GATE_SLACK));
 			}
-		};
-		auto have = [&](int k) { // position k is this walk's
+			next_phase++;
+			fin = next_phase >= phases;
+			lim = fin ? total : start(next_phase);
+			if (lane == 0)
+				atomicExch(&sh_shown, 2 * lim + fin);
+		}
+	};
+	auto have = [&](int k) { // position k may be walked (false: the walk is over)
+		if (k < lim)
+			return true;
+		if (fin || warp == 0)
+			return false;
+		for (;;) {
+			const int s = atomicOr(&sh_shown, 0);
+			lim = s / 2;
 			if (k < lim)
 				return true;
-			if (fin || warp == 0)
+			if (s & 1) {
+				fin = true;
 				return false;
-			for (;;) {
-				const int f = *(volatile int *)&sh_fin;
-				__threadfence_block();
-				lim = *(volatile int *)&sh_lim;
-				if (k < lim)
-					return true;
-				if (f) {
-					fin = true;
-					return false;
-				}
 			}
-		};
-		auto issue = [&](int k) {
-			if (own && warp == 0)
-				claim_to(k);
-			if (have(k)) {
-				const int id = walk_ids[k - (own ? 0 : lo)];
-				steal_copy<PB, ROW>(ring + ((k - lo) % S) * 2 * PB, kbase, vbase, (size_t)id * page_all,
-						    lane);
-			}
-			__pipeline_commit();
-		};
-		a.m = NEG_BIG;
-		a.l = 0.f;
-#pragma unroll
-		for (int n = 0; n < D / 8; n++)
-			a.o[n][0] = a.o[n][1] = a.o[n][2] = a.o[n][3] = 0.f;
-#pragma unroll
-		for (int k = 0; k < AHEAD; k++)
-			issue(lo + k);
-		if (own && warp == 0) {
-			publish();
-			STEAL_MARK(1);
 		}
-		int k = lo;
-		for (;; k++) {
-			issue(k + S - 1);
-			if (!have(k))
-				break;
-			__pipeline_wait_prior(S - 1);
-			__syncwarp();
-			if (own && k == pages / 2)
-				STEAL_MARK(2);
-			const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + ((k - lo) % S) * 2 * PB);
-			steal_page<T, D>(a, qa, sk, sk + PB, k * KCK_PAGE, end, p.scale_log2, lane);
-			__syncwarp();
-		}
-		__pipeline_wait_prior(0);
-		a.l += __shfl_xor_sync(0xffffffffu, a.l, 1);
-		a.l += __shfl_xor_sync(0xffffffffu, a.l, 2);
-		return k - lo;
 	};
-	// The warp's head of item v as a partial result in `slot`; the last to finish the item
-	// combines every slot into out.
-	auto flush = [&](const steal_acc<D> &a, int v, int slot, int cnt, int pages) {
-		const int b = v / groups, kvh = (v % groups) * NW + warp;
-		const size_t h = (size_t)b * H + (size_t)kvh * G + row;
-		if (row < G) {
-			const size_t ps = h * KCK_STEAL_SLOTS + slot;
-#pragma unroll
-			for (int n = 0; n < D / 8; n++)
-				__stcg(reinterpret_cast<float2 *>(p.part_acc + ps * D + n * 8 + cq), make_float2(a.o[n][0], a.o[n][1]));
-			if (cq == 0)
-				__stcg(reinterpret_cast<float2 *>(p.part_ml + ps * 2), make_float2(a.m, a.l));
+	int r_issue = 0;	  // the round of the position issued last
+	auto issue = [&](int k) { // position k of the walk into stage k % S
+		if (warp == 0)
+			open_to(k);
+		if (k < total && have(k)) {
+			while (k >= sh_off[r_issue + 1])
+				r_issue++;
+			const size_t off = (size_t)walk_ids[r_issue * cap + k - sh_off[r_issue]] * page_all;
+			const size_t head = (size_t)head_of(r_issue) * PB;
+			gated_copy<PB, ROW>(ring + (k % S) * 2 * PB,
+					    reinterpret_cast<const unsigned char *>(p.k_cache) + head,
+					    reinterpret_cast<const unsigned char *>(p.v_cache) + head, off, lane);
 		}
-		__syncthreads();
-		if (threadIdx.x == 0) {
-			__threadfence();
-			atomicOr(&items[v].parts, 1ull << slot);
-			__threadfence();
-			const int old = atomicAdd(&items[v].finished, cnt);
-			sh_flag = old + cnt == pages;
-		}
-		__syncthreads();
-		if (!sh_flag)
-			return;
-		__threadfence();
-		const unsigned long long parts = atomicOr(&items[v].parts, 0ull);
-		if (row < G) {
-			float M = NEG_BIG;
-			for (int s = 0; s < KCK_STEAL_SLOTS; s++)
-				if (parts >> s & 1)
-					M = fmaxf(M, __ldcg(p.part_ml + (h * KCK_STEAL_SLOTS + s) * 2));
-			float L = 0.f, A[D / 8][2];
-#pragma unroll
-			for (int n = 0; n < D / 8; n++)
-				A[n][0] = A[n][1] = 0.f;
-			for (int s = 0; s < KCK_STEAL_SLOTS; s++) {
-				if (!(parts >> s & 1))
-					continue;
-				const size_t ps = h * KCK_STEAL_SLOTS + s;
-				const float2 ml = __ldcg(reinterpret_cast<const float2 *>(p.part_ml + ps * 2));
-				const float c = exp2f(ml.x - M);
-				L = fmaf(ml.y, c, L);
-#pragma unroll
-				for (int n = 0; n < D / 8; n++) {
-					const float2 o = __ldcg(reinterpret_cast<const float2 *>(p.part_acc + ps * D + n * 8 + cq));
-					A[n][0] = fmaf(o.x, c, A[n][0]);
-					A[n][1] = fmaf(o.y, c, A[n][1]);
-				}
-			}
-			const float inv = 1.f / L;
-			T *out = reinterpret_cast<T *>(p.out) + h * D + cq;
-#pragma unroll
-			for (int n = 0; n < D / 8; n++)
-				*reinterpret_cast<uint32_t *>(out + n * 8) = pack2(A[n][0] * inv, A[n][1] * inv, T());
-		}
+		__pipeline_commit();
 	};
 
-	steal_acc<D> acc;
-	{ // the block's own item
-		const int kvh = blockIdx.y * NW + warp;
-		const int n = walk(acc, b0, kvh, 0, 0, ctx0, mine, pages0);
-		STEAL_MARK(3);
-		// The next kernel may start its blocks now: its wait holds until this grid is complete.
-		cudaTriggerProgrammaticLaunchCompletion();
-		if (n == pages0) { // all of it: out from registers
+	// The walk, item after item, the pipeline running on across items.
+	{ // the next launch's counters: the launch before's, which is complete
+		int *next = sets + (last & 1) * GATE_PHASES;
+		for (int i = blk * KCK_THREADS + threadIdx.x; i < GATE_PHASES; i += blocks * KCK_THREADS)
+			next[i] = 0;
+	}
+	if (warp == 0) {
+		for (int g = lane; g < open0; g += 32)
+			atomicAdd(gate(g), 1);
+		if (lane == 0 && open0 < phases)
+			ahead = *(volatile int *)gate(max(0, open0 - GATE_SLACK));
+	}
+	// Each warp's q of every round into shared memory (G rows of D: 16 bytes a lane at a time).
+	for (int r = 0; r < rounds; r++)
+		if (sh_ctx[r]) {
+			const T *qp = reinterpret_cast<const T *>(p.q) +
+				      ((size_t)(item_of(r) / groups) * H + (size_t)head_of(r) * G) * D;
+			for (int i = lane * 8; i < G * D; i += 32 * 8)
+				*reinterpret_cast<uint4 *>(sq + ((size_t)r * NW + warp) * G * D + i) =
+				    *reinterpret_cast<const uint4 *>(qp + i);
+		}
+	__syncwarp();
+	// Then the first pages. (Issued before the counters and q above, the walks were 1.2% slower
+	// at 64 x 32768 and 256 x 4096, side by side: the gates' phases began out of step.)
+#pragma unroll
+	for (int k = 0; k < S - 1; k++)
+		issue(k);
+	int r = 0; // the round computed
+	while (r < rounds && sh_off[r + 1] == sh_off[r])
+		r++;
+	uint32_t qa[D / 16][2];
+	auto load_q = [&]() {
+		const T *q = sq + ((size_t)r * NW + warp) * G * D + (row < G ? row : 0) * D;
+#pragma unroll
+		for (int j = 0; j < D / 16; j++) {
+			qa[j][0] = row < G ? *reinterpret_cast<const uint32_t *>(q + 16 * j + cq) : 0u;
+			qa[j][1] = row < G ? *reinterpret_cast<const uint32_t *>(q + 16 * j + 8 + cq) : 0u;
+		}
+	};
+	if (r < rounds)
+		load_q();
+	float m = NEG_BIG, l = 0.f, o[D / 8][4];
+#pragma unroll
+	for (int n = 0; n < D / 8; n++)
+		o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+	for (int k = 0; k < total && have(k); k++) {
+		issue(k + S - 1);
+		__pipeline_wait_prior(S - 1);
+		__syncwarp();
+		const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + (k % S) * 2 * PB);
+		gated_page<T, D>(m, l, o, qa, sk, sk + PB, (k - sh_off[r]) * KCK_PAGE, sh_ctx[r], p.scale_log2, lane);
+		__syncwarp();
+		if (k + 1 == sh_off[r + 1]) { // the item's last page: its heads out, the next item's q in
+			l += __shfl_xor_sync(0xffffffffu, l, 1);
+			l += __shfl_xor_sync(0xffffffffu, l, 2);
 			if (row < G) {
-				const float inv = 1.f / acc.l;
-				T *out = reinterpret_cast<T *>(p.out) + ((size_t)b0 * H + (size_t)kvh * G + row) * D + cq;
+				const float inv = 1.f / l;
+				T *out = reinterpret_cast<T *>(p.out) +
+					 ((size_t)(item_of(r) / groups) * H + (size_t)head_of(r) * G + row) * D + cq;
 #pragma unroll
-				for (int i = 0; i < D / 8; i++)
-					*reinterpret_cast<uint32_t *>(out + i * 8) = pack2(acc.o[i][0] * inv, acc.o[i][1] * inv, T());
+				for (int n = 0; n < D / 8; n++)
+					*reinterpret_cast<uint32_t *>(out + n * 8) =
+					    pack2(o[n][0] * inv, o[n][1] * inv, T());
 			}
-		} else {
-			flush(acc, item, 0, n, pages0);
+			do
+				r++;
+			while (r < rounds && sh_off[r + 1] == sh_off[r]);
+			if (r < rounds)
+				load_q();
+			m = NEG_BIG;
+			l = 0.f;
+#pragma unroll
+			for (int n = 0; n < D / 8; n++)
+				o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
 		}
 	}
-	for (; THIEVES;) { // then the back half of what others have left
-		__syncthreads();
-		if (threadIdx.x == 0)
-			sh_v = -1;
-		__syncthreads();
-		int best = 0, best_v = -1;
-		for (int v = threadIdx.x; v < n_items; v += KCK_THREADS) {
-			if (*(volatile int *)&items[v].published != epoch ||
-			    *(volatile int *)&items[v].tickets >= KCK_STEAL_SLOTS - 1)
-				continue;
-			const unsigned long long w = *(volatile unsigned long long *)&items[v].walk;
-			const int pv = (p.context_lens[v / groups] + KCK_PAGE - 1) / KCK_PAGE;
-			const int left = pv - (int)(uint32_t)w - (int)(w >> 32);
-			if (left > best) {
-				best = left;
-				best_v = v;
-			}
-		}
-#pragma unroll
-		for (int o = 16; o > 0; o >>= 1) {
-			const int ob = __shfl_xor_sync(0xffffffffu, best, o), ov = __shfl_xor_sync(0xffffffffu, best_v, o);
-			if (ob > best) {
-				best = ob;
-				best_v = ov;
-			}
-		}
-		if (lane == 0) {
-			sort_sp.most[warp] = best;
-			sort_sp.warp_sum[warp] = best_v;
-		}
-		__syncthreads();
-		if (threadIdx.x == 0) {
-			int bb = 0, bv = -1;
-			for (int w = 0; w < NW; w++)
-				if (sort_sp.most[w] > bb) {
-					bb = sort_sp.most[w];
-					bv = sort_sp.warp_sum[w];
-				}
-			if (bv >= 0 && bb >= 2 * STEAL_MIN) {
-				const int slot = 1 + atomicAdd(&items[bv].tickets, 1);
-				if (slot < KCK_STEAL_SLOTS) {
-					const int pv = (p.context_lens[bv / groups] + KCK_PAGE - 1) / KCK_PAGE;
-					const int take = max(STEAL_MIN, bb / 2);
-					const unsigned long long old =
-					    atomicAdd(&items[bv].walk, (unsigned long long)take << 32);
-					const int f = (int)(uint32_t)old, s = (int)(old >> 32);
-					sh_hi = pv - s;
-					sh_lo = max(f, pv - s - take);
-					sh_slot = slot;
-					sh_v = bv;
-				} else {
-					sh_v = -2; // full: look again
-				}
-			}
-		}
-		__syncthreads();
-		const int v = sh_v;
-		if (v == -1)
-			break;
-		if (v == -2 || sh_lo >= sh_hi)
-			continue;
-		const int lo = sh_lo, hi = sh_hi, slot = sh_slot;
-		const int b = v / groups, kvh = (v % groups) * NW + warp;
-		const int pv = (p.context_lens[b] + KCK_PAGE - 1) / KCK_PAGE;
-		__threadfence();
-		for (int i = threadIdx.x; i < hi - lo; i += KCK_THREADS)
-			walk_ids[i] = __ldcg(orders + (size_t)v * cap + lo + i);
-		__syncthreads();
-		const int n = walk(acc, b, kvh, lo, hi, p.context_lens[b], nullptr, pv);
-		flush(acc, v, slot, n, pv);
-	}
-	// The grid's last block leaves the launch's number for the next launch (whose wait holds
-	// until this grid is complete).
+	if (warp == 0)
+		open_to(INT_MAX); // phases past the last page (rounds without an item)
+	__pipeline_wait_prior(0);
+	// The grid's last block leaves the launch's number for the next launch.
 	__syncthreads();
 	if (threadIdx.x == 0) {
 		__threadfence();
-		if (atomicAdd(done, 1) == (int)(gridDim.x * gridDim.y * gridDim.z) - 1) {
+		if (atomicAdd(done, 1) == blocks - 1) {
 			*done = 0;
-			*(volatile int *)last_epoch = epoch;
+			*(volatile int *)last_epoch = last + 1;
 			__threadfence();
 		}
 	}
-	STEAL_MARK(4);
-#ifdef KCK_DRIFT
-	if (threadIdx.x == 0) {
-		uint32_t sm;
-		asm volatile("mov.u32 %0, %%smid;" : "=r"(sm));
-		drift[6] = sm;
-	}
-#endif
 }
 
 // ---- reduce: the splits of each (request, head) into the output -----------------------------
@@ -1391,19 +1272,15 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS) kc_decode_##TN##_d##D##_g##G##_tc_t##S(              \
 	    const __grid_constant__ kck_decode_params p, const __grid_constant__ decode_maps maps)                     \
 	{                                                                                                              \
-		decode_mma<T, D, G, S, true, false>(p, &maps);                                                                \
+		decode_mma<T, D, G, S, true, false>(p, &maps);                                                         \
 	}
-#define KCK_DECODE_TC_STEAL(TN, T, D, G, S)                                                                            \
+#define KCK_DECODE_TC_GATED(TN, T, D, G, S)                                                                            \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
-	    kc_decode_##TN##_d##D##_g##G##_tc_d##S(const __grid_constant__ kck_decode_params p)                        \
+	    kc_decode_##TN##_d##D##_g##G##_tc_g##S(const __grid_constant__ kck_decode_params p)                        \
 	{                                                                                                              \
-		decode_steal<T, D, G, S>(p);                                                                           \
-	}                                                                                                              \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
-	    kc_decode_##TN##_d##D##_g##G##_tc_e##S(const __grid_constant__ kck_decode_params p)                        \
-	{                                                                                                              \
-		decode_steal<T, D, G, S, false>(p);                                                                    \
+		decode_gated<T, D, G, S>(p);                                                                           \
 	}
+
 #define KCK_REDUCE(TN, T, D)                                                                                           \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
 	    kc_reduce_##TN##_d##D(const __grid_constant__ kck_decode_params p)                                         \
@@ -1415,19 +1292,28 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 #define KCK_TC_GROUPS(TN, T, D, S)                                                                                     \
 	KCK_DECODE_TC(TN, T, D, 1, S)                                                                                  \
 	KCK_DECODE_TC(TN, T, D, 2, S) KCK_DECODE_TC(TN, T, D, 4, S) KCK_DECODE_TC(TN, T, D, 8, S)
+/* A warp a KV head (tc_h) and gated walks (tc_g), every head size and group. */
+#define KCK_HEADS_GROUPS(TN, T, D, S)                                                                                  \
+	KCK_DECODE_TC_H(TN, T, D, 1, 2)                                                                                \
+	KCK_DECODE_TC_H(TN, T, D, 2, 2)                                                                                \
+	KCK_DECODE_TC_H(TN, T, D, 4, 2) KCK_DECODE_TC_H(TN, T, D, 8, 2) KCK_DECODE_TC_GATED(TN, T, D, 1, S)            \
+	    KCK_DECODE_TC_GATED(TN, T, D, 2, S) KCK_DECODE_TC_GATED(TN, T, D, 4, S)                                    \
+		KCK_DECODE_TC_GATED(TN, T, D, 8, S)
 #define KCK_PER_TYPE(TN, T)                                                                                            \
 	KCK_TC_GROUPS(TN, T, 64, 2)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 3)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 4)                                                                                    \
-	KCK_TC_GROUPS(TN, T, 128, 2) KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 128, 4)                         \
-	    KCK_TC_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_STEAL(TN, T, 128, 4, 2) KCK_DECODE_TC_STEAL(TN, T, 128, 4, 3)         \
-		KCK_DECODE_TC_STEAL(TN, T, 128, 4, 4) KCK_DECODE_TC_H(TN, T, 128, 4, 2) KCK_DECODE_TC_H(TN, T, 128, 4, 3)         \
-		KCK_DECODE_TC_H(TN, T, 128, 4, 4) KCK_DECODE_TC_H(TN, T, 128, 4, 6) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)       \
-		KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)    \
-		    KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)  \
-			KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                      \
-			    KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                 \
-				KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+	KCK_TC_GROUPS(TN, T, 128, 2)                                                                                   \
+	KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 128, 4) KCK_TC_GROUPS(TN, T, 256, 2)                         \
+	    KCK_HEADS_GROUPS(TN, T, 64, 3) KCK_HEADS_GROUPS(TN, T, 128, 3) KCK_HEADS_GROUPS(TN, T, 256, 2)             \
+		KCK_DECODE_TC_GATED(TN, T, 128, 4, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 4)                            \
+		    KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                            \
+			KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2)                            \
+			    KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4)                            \
+				KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                      \
+				    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)          \
+					KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)     \
+					    KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

@@ -1,10 +1,10 @@
 """drift_probe.py - diagnostic: when the blocks of one decode launch reach the marks of their walk
-(a cubin built with -DKCK_DRIFT: thread 0 of each block stamps %globaltimer into the split
-workspace). Two launches back to back (PDL), the second recorded.
-decode_mma ("tc_w", "tc_h"): after the wait, 25/50/75% of the walk, end of walk, -, entry.
-decode_steal ("tc_d", "tc_e"): after the wait, published, half the own walk, own walk's end,
-exit, entry.
+(a cubin built with -DKCK_DRIFT: thread 0 of each block of decode_mma, "tc_w"/"tc_h", stamps
+%globaltimer into the split workspace): after the PDL wait, 25/50/75% of the walk, the walk's end,
+and the block's entry; two launches back to back (PDL), the second recorded. What it found
+(docs/kernels.md): in a grid of a block a SM, blocks take 6-8% longer on some SMs than on others.
 
+nvcc -cubin -arch=sm_90 -O3 -DKCK_DRIFT -Ikernels kernels/kc_kernels.cu -o build/kernels/drift.cubin
 KCK_CUBIN=build/kernels/drift.cubin PYTHONPATH=kernels python3 kernels/drift_probe.py 64x4096:tc_h2s"""
 import sys
 

@@ -71,6 +71,7 @@ int kck_open(struct kck *k, const char *cubin_path)
 		return (int)r;
 	cuDeviceGetAttribute(&k->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, k->device);
 	cuDeviceGetAttribute(&k->smem_per_sm, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_MULTIPROCESSOR, k->device);
+	cuDeviceGetAttribute(&k->smem_per_block, CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, k->device);
 	cuDeviceGetAttribute(&k->cc_major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, k->device);
 	cuDeviceGetAttribute(&k->cc_minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, k->device);
 	/* PDL needs sm_90; older GPUs run the same kernels without the attribute. */
@@ -195,11 +196,22 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  * block table spreads them over all of it (side by side, one run, 9 rounds: 8 x 32k 354.5 ->
  * 351.3 us, 12 x 16k 273.3 -> 269.9, 16 x 4k 91.2 -> 89.5; where blocks come in waves,
  * +-0.3%: not there), from 1024 tokens a block: the PDL chain's 512-token blocks were 1% slower
- * sorted (574 against 568-570 us a step), 1 x 512 to 8 x 512 level. */
+ * sorted (574 against 568-570 us a step), 1 x 512 to 8 x 512 level.
+ * Unsplit, where a request's four KV heads a block fill 15/16 of the SMs or more in one round
+ * (64 requests of 8 KV heads: 128 blocks), a warp a head, all four walking the same pages:
+ * - 1024..8191 tokens: sorted ("tc_h2s"): 64 x 4096 349.6-352.2 us against 354.2-358.1 with
+ *   three blocks a SM in two waves (tc_w3), SDPA / ours 0.995-1.005 against 0.987-0.991, in
+ *   eleven runs on as many machines;
+ * - 8192 tokens and more, given the work area (p->work): gated walks ("tc_g3", decode.cu): the
+ *   blocks' walks held within two phases of one another, 64 x 8192 0.4-1.7% and 64 x 16k-32k
+ *   1.0-2.0% faster than tc_w3 in seven runs, 0.2% slower at 64 x 32k in one.
+ * Gated walks over several rounds (256 x 4096, 256 x 32k) went either way by machine (-0.7% to
+ * +0.5%): not taken. */
 #define MAX_SPLITS 64
 #define MIN_SPLIT_TOKENS 64
-#define LONG_CONTEXT 4096 /* tokens a block, from which four pages in flight a warp pay */
-#define MID_CONTEXT 1024  /* tokens a block, from which a second wave of blocks shows */
+#define LONG_CONTEXT 4096  /* tokens a block, from which four pages in flight a warp pay */
+#define MID_CONTEXT 1024   /* tokens a block, from which a second wave of blocks shows */
+#define GATED_CONTEXT 8192 /* tokens a request, from which gated walks pay in one round */
 /* Bytes of K and V in flight that keep DRAM streaming: about 2 us of latency times 3 TB/s
  * (H100). With a SM a block, a deeper ring than that was slower, up to 4%: 6 x 4096 best at
  * four pages a warp, 8 and 10 x 4096 at three, 12 to 16 x 2048 and 4096 at two. */
@@ -232,10 +244,31 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 /* Bytes of a K and a V page of one head, 16-bit values: a stage of a warp's ring. */
 static unsigned page_kv_bytes(int head_dim) { return 2 * KCK_PAGE * (unsigned)head_dim * 2; }
 
+/* Dynamic shared memory of the gated walk (decode.cu, decode_gated): S stages of a K and a V
+ * page a warp, every round's walk order and the sort's input, every round's q. */
+static unsigned gated_shared(int s, int head_dim, int group, int rounds, int chunk)
+{
+	unsigned cap = (unsigned)(chunk / KCK_PAGE);
+	return (unsigned)s * page_kv_bytes(head_dim) * (KCK_THREADS / 32) +
+	       (4u * (unsigned)(rounds + 1) * cap + 15) / 16 * 16 +
+	       2u * (unsigned)(rounds * KCK_THREADS / 32 * group * head_dim);
+}
+
 /* The kernel the plan runs, by the rules above. */
-static const char *decode_variant(const struct kck *k, int head_dim, const struct kck_decode_params *p)
+static const char *decode_variant(const struct kck *k, int head_dim, int group, const struct kck_decode_params *p)
 {
 	int pairs = p->batch * p->num_kv_heads, sms = k->sm_count;
+	/* A request's four KV heads a block, a warp each (tc_h, tc_g), where those blocks fill
+	 * the SMs (15/16 of them or more) in one round or several. */
+	int items = p->num_kv_heads % 4 ? 0 : pairs / 4, rounds = (items + sms - 1) / sms;
+	if (p->num_splits == 1 && items && 16 * ((items + rounds - 1) / rounds) >= 15 * sms) {
+		int s = head_dim == 256 ? 2 : 3;
+		if (p->work && rounds == 1 && p->chunk >= GATED_CONTEXT && p->chunk / KCK_PAGE <= SORT_MAX_PAGES &&
+		    gated_shared(s, head_dim, group, rounds, p->chunk) + 9 * 1024 <= (unsigned)k->smem_per_block)
+			return head_dim == 256 ? "tc_g2" : "tc_g3";
+		if (rounds == 1 && p->chunk >= MID_CONTEXT && p->chunk < GATED_CONTEXT)
+			return "tc_h2s";
+	}
 	/* A SM a block (split grids always): the shallowest ring that keeps enough in flight,
 	 * stage = a K and a V page for every warp of the grid; the pages walked in address order
 	 * ("s"), all blocks started together. */
@@ -261,7 +294,7 @@ static const char *decode_variant(const struct kck *k, int head_dim, const struc
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const struct kck_decode_params *p,
 	       CUstream s, int use_pdl)
 {
-	return kck_decode_variant(k, dt, head_dim, group, decode_variant(k, head_dim, p), p, s, use_pdl);
+	return kck_decode_variant(k, dt, head_dim, group, decode_variant(k, head_dim, group, p), p, s, use_pdl);
 }
 
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *var,
@@ -275,15 +308,17 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	/* "tc_w2s": the tc_w2 kernel walking each block's pages in address order (sort_cap) */
 	struct kck_decode_params ps = *p;
 	ps.sort_cap = 0;
-	int steal = strncmp(var, "tc_d", 4) == 0 || strncmp(var, "tc_e", 4) == 0;
-	if (steal || (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's')) {
-		var_len -= !steal;
+	/* "tc_g2": gated walks (decode.cu, decode_gated): one split, a block four KV heads of a
+	 * request at a time, every page id of an item in its walk order (sort_cap), p->work */
+	int gated = strncmp(var, "tc_g", 4) == 0;
+	if (gated || (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's')) {
+		var_len -= !gated;
 		if (p->chunk / KCK_PAGE <= SORT_MAX_PAGES)
 			ps.sort_cap = p->chunk / KCK_PAGE - 1;
 	}
-	/* "tc_d": work stealing, one split, every page's id in its walk order (sort_cap) */
-	if (steal && (p->num_splits != 1 || !p->work || ps.sort_cap == 0 ||
-		      p->batch * (p->num_kv_heads / (KCK_THREADS / 32)) > KCK_STEAL_MAX_ITEMS))
+	int items = p->batch * (p->num_kv_heads / (KCK_THREADS / 32));
+	int rounds = (items + k->sm_count - 1) / k->sm_count; /* items a block */
+	if (gated && (p->num_splits != 1 || !p->work || ps.sort_cap == 0 || rounds > KCK_GATED_MAX_ROUNDS))
 		return CUDA_ERROR_INVALID_VALUE;
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%.*s", tn, head_dim, group, var_len, var);
@@ -295,18 +330,20 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	unsigned shared = 0, page_kv = page_kv_bytes(head_dim);
 	int tma = way && way[1] == 't';
 	/* "tc_h": a warp a KV head, a block four heads of a (request, split) */
-	int heads_a_block = way && (way[1] == 'h' || way[1] == 'y' || way[1] == 'd' || way[1] == 'e') ? KCK_THREADS / 32 : 1;
+	int heads_a_block = way && (way[1] == 'h' || gated) ? KCK_THREADS / 32 : 1;
 	if (p->num_kv_heads % heads_a_block)
 		return CUDA_ERROR_INVALID_VALUE;
-	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || way[1] == 'x' || way[1] == 'y' || steal || tma))
+	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || gated || tma))
 		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0) +
-			 8u * (unsigned)ps.sort_cap + (steal ? 8u : 0); /* the ids as read and in order, past the rings */
+			 /* the ids as read and in order past the rings; gated: every item's order, and q */
+			 (gated ? gated_shared(0, head_dim, group, rounds, p->chunk) : 8u * (unsigned)ps.sort_cap);
 	/* No more blocks than SMs: each block asks for more than half a SM's shared memory, so
 	 * that it has a SM to itself. Otherwise a kernel launched early behind another (PDL) puts
 	 * its blocks where there is room while the other runs, two on a SM here and there, and the
 	 * SMs that hold two finish last: back to back, 2.3% at 12 x 4096 and 8% at 16 x 4096 with
 	 * three pages a warp (bench.py --ab, H100). */
-	unsigned blocks = (unsigned)(p->num_splits * p->num_kv_heads / heads_a_block * p->batch);
+	unsigned blocks = gated ? (unsigned)((items + rounds - 1) / rounds)
+				: (unsigned)(p->num_splits * p->num_kv_heads / heads_a_block * p->batch);
 	int most_a_sm = colon ? atoi(colon + 1) : blocks <= (unsigned)k->sm_count; /* ":any" 0: no cap */
 	if (shared && most_a_sm > 0 && shared <= (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1))
 		shared = (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1) + 1024;
@@ -319,21 +356,14 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 		if (r != CUDA_SUCCESS)
 			return r;
 	}
-	int r = launch_args(k, f, (unsigned)p->num_splits, (unsigned)(p->num_kv_heads / heads_a_block),
-			    (unsigned)p->batch, KCK_THREADS, shared, s, args, use_pdl);
+	int r = gated ? launch_args(k, f, blocks, 1, 1, KCK_THREADS, shared, s, args, use_pdl)
+		      : launch_args(k, f, (unsigned)p->num_splits, (unsigned)(p->num_kv_heads / heads_a_block),
+				    (unsigned)p->batch, KCK_THREADS, shared, s, args, use_pdl);
 	if (r || p->num_splits == 1)
 		return r;
 	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);
 	return launch(k, lookup(k, name), (unsigned)(p->num_kv_heads * group), (unsigned)p->batch, 1, KCK_THREADS, 0, s,
 		      (void *)p, use_pdl);
-}
-
-size_t kck_decode_work_bytes(int batch, int num_kv_heads, int max_context)
-{
-	size_t items = (size_t)batch * (size_t)(num_kv_heads / (KCK_THREADS / 32));
-	size_t cap = (size_t)(max_context + KCK_PAGE - 1) / KCK_PAGE;
-	/* decode.cu: the items' counters at a fixed place for any size, done, the walk orders */
-	return (size_t)KCK_STEAL_MAX_ITEMS * 32 + 16 + items * cap * 4;
 }
 
 int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s, int use_pdl)

@@ -44,13 +44,13 @@ struct kck_decode_params {
 	 * bucketed; dynamic shared memory 8 x sort_cap bytes more (kck_decode_variant sets it
 	 * for "...s" variants). 0: in table order. */
 	int32_t sort_cap;
-	/* Work-stealing decode ("tc_d"): kck_decode_work_bytes() of device memory, zeroed before
-	 * the first launch; each launch leaves it ready for the next. part_acc / part_ml then hold
-	 * KCK_STEAL_SLOTS partial results a head: [batch][heads][KCK_STEAL_SLOTS][D] and [..][2]. */
+	/* Gated walks ("tc_g", kck_decode's choice where they pay): KCK_WORK_BYTES of device
+	 * memory, zeroed before the first launch, for every launch on one stream (each leaves it
+	 * ready for the next). NULL: the plan does without them. */
 	void *work;
 };
-#define KCK_STEAL_SLOTS 16
-#define KCK_STEAL_MAX_ITEMS 4096 /* batch x num_kv_heads / 4 */
+#define KCK_WORK_BYTES 8208    /* decode.cu, decode_gated: done, the launch's number, 2 x 1024 counters */
+#define KCK_GATED_MAX_ROUNDS 8 /* items (a request's four KV heads) a block of the gated walk takes at most */
 
 /* New K/V of one token per request into the paged cache, at position context_lens[b] - 1. */
 struct kck_kv_write_params {
@@ -88,7 +88,8 @@ struct kck {
 	CUmodule module;
 	CUdevice device;
 	int sm_count;
-	int smem_per_sm; /* bytes of shared memory a SM */
+	int smem_per_sm;    /* bytes of shared memory a SM */
+	int smem_per_block; /* bytes of shared memory a block may ask for (opt-in) */
 	int cc_major, cc_minor;
 	int pdl; /* the device can do programmatic dependent launch (sm_90+) */
 };
@@ -110,8 +111,6 @@ int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, 
  * ("tc_w2s") walks each block's pages in address order (sort_cap above). */
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *variant,
 		       const struct kck_decode_params *p, CUstream s, int use_pdl);
-/* Bytes of p->work the work-stealing decode ("tc_d") needs at most for these sizes. */
-size_t kck_decode_work_bytes(int batch, int num_kv_heads, int max_context);
 int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s, int use_pdl);
 /* fp8: store fp8-e4m3 (1 byte a value) instead of bf16. */
 int kck_mla_write(const struct kck *k, int fp8, const struct kck_mla_write_params *p, CUstream s, int use_pdl);

@@ -3,13 +3,12 @@
 #include "kc_kernels.h"
 
 static struct kck k;
-static CUdeviceptr work; /* the work-stealing decode's: one, zeroed, for every launch here */
-#define WORK_BYTES (64u << 20)
+static CUdeviceptr work; /* the gated decode's: one, zeroed, for every launch here */
 
 static void *work_area(void)
 {
-	if (!work && cuMemAlloc(&work, WORK_BYTES) == CUDA_SUCCESS)
-		cuMemsetD8(work, 0, WORK_BYTES);
+	if (!work && cuMemAlloc(&work, KCK_WORK_BYTES) == CUDA_SUCCESS)
+		cuMemsetD8(work, 0, KCK_WORK_BYTES);
 	return (void *)work;
 }
 
@@ -23,7 +22,7 @@ __attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim,
 							 int splits, int chunk, float scale_log2, void *stream, int pdl)
 {
 	struct kck_decode_params p = {q,     kc,       vc,	  bt,	  lens,	 out,	     acc, ml,
-				      batch, kv_heads, bt_stride, splits, chunk, scale_log2, 0, work_area()};
+				      batch, kv_heads, bt_stride, splits, chunk, scale_log2, 0,	  work_area()};
 	return kck_decode_variant(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, variant, &p, (CUstream)stream, pdl);
 }
 
@@ -37,7 +36,7 @@ __attribute__((visibility("default"))) int kck_py_decode_default(int bf16, int h
 	int splits, chunk;
 	kck_decode_plan(&k, batch, kv_heads, max_context, &splits, &chunk);
 	struct kck_decode_params p = {q,     kc,       vc,	  bt,	  lens,	 out,	     acc, ml,
-				      batch, kv_heads, bt_stride, splits, chunk, scale_log2, 0, work_area()};
+				      batch, kv_heads, bt_stride, splits, chunk, scale_log2, 0,	  work_area()};
 	return kck_decode(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, &p, (CUstream)stream, pdl);
 }
 
