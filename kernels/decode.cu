@@ -478,11 +478,12 @@ struct decode_maps {
 // regions GPU-wide stream 1-2% faster (kernels/gather_probe.py, docs/kernels.md). In two parts,
 // so that the block's first pages are on their way while it sorts: sort_ids_read (before the PDL
 // wait: the ids into shared memory, each warp's largest) and sort_ids_place (every thread).
-#define SORT_BUCKETS 2048
-struct sort_space {
+#define SORT_BUCKETS KCK_SORT_BUCKETS
+struct sort_space { // KCK_SORT_SPACE_BYTES
 	int count[SORT_BUCKETS];
 	int most[KCK_THREADS / 32], warp_sum[KCK_THREADS / 32];
 };
+static_assert(sizeof(sort_space) == KCK_SORT_SPACE_BYTES, "the host's size of it");
 __device__ __forceinline__ void sort_ids_read(const int32_t *row, int n, int *raw, sort_space &sp)
 {
 	int mx = 0;
@@ -546,7 +547,7 @@ __device__ __noinline__ void sort_ids_place(int n, int *order, const int *raw, s
 	__syncthreads();
 }
 
-template <typename T, int D, int G, int S, bool TMA, bool HEADS, bool EARLY = false>
+template <typename T, int D, int G, int S, bool TMA, bool HEADS>
 __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const decode_maps *maps)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
@@ -602,15 +603,15 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	const int nsort = pages - 1 - FIRST;
 	const bool sorted = nsort >= 2 && nsort <= p.sort_cap;
 	int *order = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB), last_id = 0;
-	__shared__ sort_space sort_sp;
+	// The sort's counters past the ids, in dynamic shared memory: only sorted walks ask for them
+	// (as static shared memory, 8 KB in every tc kernel, the PDL chain's steps were 1.7% slower).
+	sort_space &sort_sp = *reinterpret_cast<sort_space *>(order + 2 * p.sort_cap);
 	int region_shift = 0; // pages of every head in 2 MB: 1 << region_shift
 	while (((size_t)p.num_kv_heads * PB << (region_shift + 1)) <= (2u << 20))
 		region_shift++;
 	if (sorted) {
 		sort_ids_read(bt - woff + FIRST, nsort, order + p.sort_cap, sort_sp);
 		last_id = bt[pages - 1 - woff];
-		if (EARLY)
-			sort_ids_place(nsort, order, order + p.sort_cap, sort_sp, region_shift);
 	}
 	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
 #ifdef KCK_DRIFT			 // diagnostic build (kernels/drift_probe.py): when each block reaches where
@@ -692,7 +693,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 #pragma unroll
 	for (int k = 0; k < AHEAD; k++)
 		issue(k);
-	if (sorted && !EARLY)
+	if (sorted)
 		sort_ids_place(nsort, order, order + p.sort_cap, sort_sp, region_shift);
 
 	// Q as A fragments: a0 = Q[row][16j + cq, +1], a2 = Q[row][16j + 8 + cq, +1]; rows >= G zero.
@@ -1257,16 +1258,6 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	    kc_decode_##TN##_d##D##_g##G##_tc_h##S(const __grid_constant__ kck_decode_params p)                        \
 	{                                                                                                              \
 		decode_mma<T, D, G, S, false, true>(p, nullptr);                                                       \
-	}                                                                                                              \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
-	    kc_decode_##TN##_d##D##_g##G##_tc_y##S(const __grid_constant__ kck_decode_params p)                        \
-	{                                                                                                              \
-		decode_mma<T, D, G, S, false, true, true>(p, nullptr);                                                 \
-	}                                                                                                              \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
-	    kc_decode_##TN##_d##D##_g##G##_tc_x##S(const __grid_constant__ kck_decode_params p)                        \
-	{                                                                                                              \
-		decode_mma<T, D, G, S, false, false, true>(p, nullptr);                                                \
 	}
 #define KCK_DECODE_TC_TMA(TN, T, D, G, S)                                                                              \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS) kc_decode_##TN##_d##D##_g##G##_tc_t##S(              \
@@ -1296,24 +1287,25 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 #define KCK_HEADS_GROUPS(TN, T, D, S)                                                                                  \
 	KCK_DECODE_TC_H(TN, T, D, 1, 2)                                                                                \
 	KCK_DECODE_TC_H(TN, T, D, 2, 2)                                                                                \
-	KCK_DECODE_TC_H(TN, T, D, 4, 2) KCK_DECODE_TC_H(TN, T, D, 8, 2) KCK_DECODE_TC_GATED(TN, T, D, 1, S)            \
-	    KCK_DECODE_TC_GATED(TN, T, D, 2, S) KCK_DECODE_TC_GATED(TN, T, D, 4, S)                                    \
-		KCK_DECODE_TC_GATED(TN, T, D, 8, S)
+	KCK_DECODE_TC_H(TN, T, D, 4, 2)                                                                                \
+	KCK_DECODE_TC_H(TN, T, D, 8, 2) KCK_DECODE_TC_GATED(TN, T, D, 1, S) KCK_DECODE_TC_GATED(TN, T, D, 2, S)        \
+	    KCK_DECODE_TC_GATED(TN, T, D, 4, S) KCK_DECODE_TC_GATED(TN, T, D, 8, S)
 #define KCK_PER_TYPE(TN, T)                                                                                            \
 	KCK_TC_GROUPS(TN, T, 64, 2)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 3)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 4)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 128, 2)                                                                                   \
-	KCK_TC_GROUPS(TN, T, 128, 3) KCK_TC_GROUPS(TN, T, 128, 4) KCK_TC_GROUPS(TN, T, 256, 2)                         \
-	    KCK_HEADS_GROUPS(TN, T, 64, 3) KCK_HEADS_GROUPS(TN, T, 128, 3) KCK_HEADS_GROUPS(TN, T, 256, 2)             \
-		KCK_DECODE_TC_GATED(TN, T, 128, 4, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 4)                            \
-		    KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                            \
-			KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2)                            \
-			    KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4)                            \
-				KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                      \
-				    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)          \
-					KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)     \
-					    KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+	KCK_TC_GROUPS(TN, T, 128, 3)                                                                                   \
+	KCK_TC_GROUPS(TN, T, 128, 4) KCK_TC_GROUPS(TN, T, 256, 2) KCK_HEADS_GROUPS(TN, T, 64, 3)                       \
+	    KCK_HEADS_GROUPS(TN, T, 128, 3) KCK_HEADS_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)      \
+		KCK_DECODE_TC_GATED(TN, T, 128, 4, 4) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                              \
+		    KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                            \
+			KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)                                \
+			    KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4)                           \
+				KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2)                  \
+				    KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) KCK_DECODE_BULK(TN, T, 128, 4, 8, 8)          \
+					KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64)                    \
+					    KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

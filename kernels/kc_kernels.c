@@ -336,7 +336,9 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || gated || tma))
 		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0) +
 			 /* the ids as read and in order past the rings; gated: every item's order, and q */
-			 (gated ? gated_shared(0, head_dim, group, rounds, p->chunk) : 8u * (unsigned)ps.sort_cap);
+			 (gated		? gated_shared(0, head_dim, group, rounds, p->chunk)
+			  : ps.sort_cap ? 8u * (unsigned)ps.sort_cap + KCK_SORT_SPACE_BYTES
+					: 0u);
 	/* No more blocks than SMs: each block asks for more than half a SM's shared memory, so
 	 * that it has a SM to itself. Otherwise a kernel launched early behind another (PDL) puts
 	 * its blocks where there is room while the other runs, two on a SM here and there, and the

@@ -49,7 +49,9 @@ struct kck_decode_params {
 	 * ready for the next). NULL: the plan does without them. */
 	void *work;
 };
-#define KCK_WORK_BYTES 8208    /* decode.cu, decode_gated: done, the launch's number, 2 x 1024 counters */
+#define KCK_WORK_BYTES 8208   /* decode.cu, decode_gated: done, the launch's number, 2 x 1024 counters */
+#define KCK_SORT_BUCKETS 2048 /* address ranges of a sorted walk (decode.cu, sort_space) */
+#define KCK_SORT_SPACE_BYTES (4 * (KCK_SORT_BUCKETS + 2 * KCK_THREADS / 32))
 #define KCK_GATED_MAX_ROUNDS 8 /* items (a request's four KV heads) a block of the gated walk takes at most */
 
 /* New K/V of one token per request into the paged cache, at position context_lens[b] - 1. */
