@@ -4,7 +4,7 @@
 and the block's entry; two launches back to back (PDL), the second recorded. What it found
 (docs/kernels.md): in a grid of a block a SM, blocks take 6-8% longer on some SMs than on others.
 
-nvcc -cubin -arch=sm_90 -O3 -DKCK_DRIFT -Ikernels kernels/kc_kernels.cu -o build/kernels/drift.cubin
+make drift-probe (builds build/kernels/drift.cubin), or
 KCK_CUBIN=build/kernels/drift.cubin PYTHONPATH=kernels python3 kernels/drift_probe.py 64x4096:tc_h2s"""
 import sys
 

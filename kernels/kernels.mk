@@ -2,6 +2,7 @@
 #   make kernels         build everything here (nvcc; runs on no GPU)
 #   make bench-kernels   on a GPU: the PDL chain, the MLA write and the decode comparison
 #   python3 kernels/gather_probe.py   on a GPU: what random chunks cost a plain read (docs/kernels.md)
+#   make drift-probe     on a GPU: when each block of a decode launch reaches the marks of its walk
 
 KB := build/kernels
 NVCC ?= $(CUDA_HOME)/bin/nvcc
@@ -27,6 +28,14 @@ $(KB)/chain_bench: kernels/chain_bench.c kernels/kc_kernels.c kernels/kc_kernels
 	$(CC) $(KHOST_CFLAGS) -o $@ kernels/chain_bench.c kernels/kc_kernels.c $(KLIBS)
 
 kernels: $(KB)/kc_kernels.cubin $(KB)/libkckernels.so $(KB)/check_kernels $(KB)/chain_bench
+
+# The same cubin with the blocks' timestamps (decode.cu, KCK_DRIFT), for kernels/drift_probe.py.
+$(KB)/drift.cubin: $(KERNEL_CU)
+	@mkdir -p $(KB)
+	$(NVCC) -cubin -gencode=arch=compute_90,code=sm_90 -O3 -DKCK_DRIFT -Ikernels kernels/kc_kernels.cu -o $@
+
+drift-probe: $(KB)/drift.cubin $(KB)/libkckernels.so
+	KCK_CUBIN=$(KB)/drift.cubin PYTHONPATH=kernels python3 kernels/drift_probe.py 64x4096:tc_h2s 64x32768:tc_h2s
 
 bench-kernels: kernels
 	$(KB)/chain_bench
