@@ -470,6 +470,84 @@ struct decode_maps {
 	CUtensorMap k, v;
 };
 
+// One page of K and V (of one head, 16 tokens, at `off` in the caches) into a stage (K, then V
+// PB bytes on): cp.async 16 bytes a lane, each token's row swizzled in place (16-byte piece j
+// of token t at j ^ (t & 7)), so that ldmatrix reads eight tokens from eight bank groups.
+template <int PB, int ROW>
+__device__ __forceinline__ void copy_page_async(unsigned char *sk, const unsigned char *kbase,
+						const unsigned char *vbase, size_t off, int lane)
+{
+#pragma unroll
+	for (int c = lane; c < PB / 16; c += 32) {
+		const int tok = c / (ROW / 16), piece = c % (ROW / 16);
+		const int dst = tok * ROW + ((piece ^ (tok & 7)) << 4);
+		__pipeline_memcpy_async(sk + dst, kbase + off + c * 16, 16);
+		__pipeline_memcpy_async(sk + PB + dst, vbase + off + c * 16, 16);
+	}
+}
+
+// A page in a stage (K at sk, V at sv) into the warp's running state: m and l of head `row`
+// (this lane's columns), o the output fragments. Tokens at or past `end` masked (tok0: the
+// page's first). QK and PV as m16n8k16 MMAs, the scores' accumulator fragment PV's A fragment;
+// the online softmax (log2 units) rescales only when the page raises the running maximum.
+template <typename T, int D, bool TMA>
+__device__ __forceinline__ void attend_page(float &m, float &l, float (&o)[D / 8][4], const uint32_t (&qa)[D / 16][2],
+					    uint32_t sk, uint32_t sv, int tok0, int end, float scale_log2, int lane)
+{
+	constexpr int ROW = D * (int)sizeof(T);
+	const int cq = (lane % 4) * 2;
+	// ldmatrix row addresses: K (not transposed) matrices (tokens 0-7 | 8-15) x (pieces 2j | 2j+1);
+	// V (transposed) matrices (tokens 0-7 | 8-15) x (pieces 2j | 2j+1) in the other order.
+	const int ktok = ((lane >> 4) << 3) + (lane & 7), kpiece = (lane >> 3) & 1;
+	const int vtok = (((lane >> 3) & 1) << 3) + (lane & 7), vpiece = lane >> 4;
+	// Where the 16-byte piece `piece` of token `tok` is in a stage: cp.async rows swizzled in
+	// place; TMA boxes of 16 rows x 128 bytes, the 128-byte swizzle XORing the piece with the row.
+	auto at = [](int tok, int piece) {
+		return TMA ? (piece / 8) * (KCK_PAGE * 128) + tok * 128 + (((piece % 8) ^ (tok & 7)) << 4)
+			   : tok * ROW + ((piece ^ (tok & 7)) << 4);
+	};
+	float s0[4] = {0.f, 0.f, 0.f, 0.f}, s1[4] = {0.f, 0.f, 0.f, 0.f}; // tokens 0-7, 8-15
+#pragma unroll
+	for (int j = 0; j < D / 16; j++) {
+		uint32_t r[4];
+		ldmatrix_x4(r, sk + at(ktok, 2 * j + kpiece), false);
+		mma_16816(s0, qa[j][0], qa[j][1], r[0], r[1], T());
+		mma_16816(s1, qa[j][0], qa[j][1], r[2], r[3], T());
+	}
+	float sc[4] = {s0[0] * scale_log2, s0[1] * scale_log2, s1[0] * scale_log2, s1[1] * scale_log2};
+#pragma unroll
+	for (int i = 0; i < 4; i++)
+		if (tok0 + (i >> 1) * 8 + cq + (i & 1) >= end)
+			sc[i] = NEG_BIG;
+	float mx = fmaxf(fmaxf(sc[0], sc[1]), fmaxf(sc[2], sc[3]));
+	mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+	mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+	if (mx > m) { // rare after the first pages: rescale only then
+		const float a = exp2f(m - mx);
+		l *= a;
+#pragma unroll
+		for (int n = 0; n < D / 8; n++) {
+			o[n][0] *= a;
+			o[n][1] *= a;
+		}
+		m = mx;
+	}
+	float pr[4];
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		pr[i] = exp2f(sc[i] - m); // masked tokens: exp2(-huge) = 0
+		l += pr[i];
+	}
+	const uint32_t pa0 = pack2(pr[0], pr[1], T()), pa2 = pack2(pr[2], pr[3], T());
+#pragma unroll
+	for (int j = 0; j < D / 16; j++) {
+		uint32_t r[4];
+		ldmatrix_x4(r, sv + at(vtok, 2 * j + vpiece), true);
+		mma_16816(o[2 * j], pa0, pa2, r[0], r[1], T());
+		mma_16816(o[2 * j + 1], pa0, pa2, r[2], r[3], T());
+	}
+}
+
 // A block's page ids in address order, nearly: counted into ranges of ids (the largest id's top
 // bits: up to SORT_BUCKETS ranges, a range a few pages wide, never wider than a 2 MB region where
 // the cache is under SORT_BUCKETS regions), then placed range by range. Blocks that walk their
@@ -671,24 +749,11 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 					}
 				}
 			} else {
-				const size_t off = (size_t)id * page_all;
-#pragma unroll
-				for (int c = lane; c < PB / 16; c += 32) {
-					const int tok = c / (ROW / 16), piece = c % (ROW / 16);
-					const int dst = tok * ROW + ((piece ^ (tok & 7)) << 4);
-					__pipeline_memcpy_async(sk + dst, kbase + off + c * 16, 16);
-					__pipeline_memcpy_async(sv + dst, vbase + off + c * 16, 16);
-				}
+				copy_page_async<PB, ROW>(sk, kbase, vbase, (size_t)id * page_all, lane);
 			}
 		}
 		if (!TMA)
 			__pipeline_commit(); // an empty group past the end keeps the count regular
-	};
-	// Where the 16-byte piece `piece` of token `tok` is in a stage: cp.async rows swizzled in
-	// place; TMA boxes of 16 rows x 128 bytes, the 128-byte swizzle XORing the piece with the row.
-	auto at = [](int tok, int piece) {
-		return TMA ? (piece / 8) * (KCK_PAGE * 128) + tok * 128 + (((piece % 8) ^ (tok & 7)) << 4)
-			   : tok * ROW + ((piece ^ (tok & 7)) << 4);
 	};
 #pragma unroll
 	for (int k = 0; k < AHEAD; k++)
@@ -713,10 +778,6 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 #pragma unroll
 	for (int n = 0; n < D / 8; n++)
 		o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
-	// ldmatrix row addresses: K (not transposed) matrices (tokens 0-7 | 8-15) x (pieces 2j | 2j+1);
-	// V (transposed) matrices (tokens 0-7 | 8-15) x (pieces 2j | 2j+1) in the other order.
-	const int ktok = ((lane >> 4) << 3) + (lane & 7), kpiece = (lane >> 3) & 1;
-	const int vtok = (((lane >> 3) & 1) << 3) + (lane & 7), vpiece = lane >> 4;
 
 	for (int k = 0; k < mine; k++) {
 #ifdef KCK_DRIFT
@@ -731,48 +792,9 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 			__pipeline_wait_prior(S - 1); // this warp's page k has landed
 			__syncwarp();
 		}
-		const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + (k % S) * 2 * PB), sv = sk + PB;
-		float s0[4] = {0.f, 0.f, 0.f, 0.f}, s1[4] = {0.f, 0.f, 0.f, 0.f}; // tokens 0-7, 8-15
-#pragma unroll
-		for (int j = 0; j < D / 16; j++) {
-			uint32_t r[4];
-			ldmatrix_x4(r, sk + at(ktok, 2 * j + kpiece), false);
-			mma_16816(s0, qa[j][0], qa[j][1], r[0], r[1], T());
-			mma_16816(s1, qa[j][0], qa[j][1], r[2], r[3], T());
-		}
-		const int tok0 = start + (woff + k * WS) * KCK_PAGE;
-		float sc[4] = {s0[0] * p.scale_log2, s0[1] * p.scale_log2, s1[0] * p.scale_log2, s1[1] * p.scale_log2};
-#pragma unroll
-		for (int i = 0; i < 4; i++)
-			if (tok0 + (i >> 1) * 8 + cq + (i & 1) >= end)
-				sc[i] = NEG_BIG;
-		float mx = fmaxf(fmaxf(sc[0], sc[1]), fmaxf(sc[2], sc[3]));
-		mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-		mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-		if (mx > m) { // rare after the first pages: rescale only then
-			const float a = exp2f(m - mx);
-			l *= a;
-#pragma unroll
-			for (int n = 0; n < D / 8; n++) {
-				o[n][0] *= a;
-				o[n][1] *= a;
-			}
-			m = mx;
-		}
-		float pr[4];
-#pragma unroll
-		for (int i = 0; i < 4; i++) {
-			pr[i] = exp2f(sc[i] - m); // masked tokens: exp2(-huge) = 0
-			l += pr[i];
-		}
-		const uint32_t pa0 = pack2(pr[0], pr[1], T()), pa2 = pack2(pr[2], pr[3], T());
-#pragma unroll
-		for (int j = 0; j < D / 16; j++) {
-			uint32_t r[4];
-			ldmatrix_x4(r, sv + at(vtok, 2 * j + vpiece), true);
-			mma_16816(o[2 * j], pa0, pa2, r[0], r[1], T());
-			mma_16816(o[2 * j + 1], pa0, pa2, r[2], r[3], T());
-		}
+		const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + (k % S) * 2 * PB);
+		attend_page<T, D, TMA>(m, l, o, qa, sk, sk + PB, start + (woff + k * WS) * KCK_PAGE, end, p.scale_log2,
+				       lane);
 		__syncwarp(); // every lane is done with the stage: it can be refilled
 		if (TMA)
 			issue(k + S);
@@ -844,77 +866,6 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 #define GATE_PHASES 1024 /* most phases of a launch (two sets in p.work: KCK_WORK_BYTES) */
 #define GATE_PAGES 8	 /* pages of an item's walk a phase, for the longest */
 #define GATE_SLACK 2	 /* phases a block may run ahead of the slowest */
-
-struct gate_acc {
-	float m, l;
-};
-
-// One page of K and V (of one head, 16 tokens, at `off` in the caches) into a stage, cp.async
-// 16 bytes a lane, rows swizzled as decode_mma's.
-template <int PB, int ROW>
-__device__ __forceinline__ void gated_copy(unsigned char *sk, const unsigned char *kbase, const unsigned char *vbase,
-					   size_t off, int lane)
-{
-#pragma unroll
-	for (int c = lane; c < PB / 16; c += 32) {
-		const int tok = c / (ROW / 16), piece = c % (ROW / 16);
-		const int dst = tok * ROW + ((piece ^ (tok & 7)) << 4);
-		__pipeline_memcpy_async(sk + dst, kbase + off + c * 16, 16);
-		__pipeline_memcpy_async(sk + PB + dst, vbase + off + c * 16, 16);
-	}
-}
-
-// A page in a stage into the warp's running state (m, l, o): decode_mma's loop body.
-template <typename T, int D>
-__device__ __forceinline__ void gated_page(float &m, float &l, float (&o)[D / 8][4], const uint32_t (&qa)[D / 16][2],
-					   uint32_t sk, uint32_t sv, int tok0, int end, float scale_log2, int lane)
-{
-	constexpr int ROW = D * (int)sizeof(T);
-	const int cq = (lane % 4) * 2;
-	const int ktok = ((lane >> 4) << 3) + (lane & 7), kpiece = (lane >> 3) & 1;
-	const int vtok = (((lane >> 3) & 1) << 3) + (lane & 7), vpiece = lane >> 4;
-	auto at = [](int tok, int piece) { return tok * ROW + ((piece ^ (tok & 7)) << 4); };
-	float s0[4] = {0.f, 0.f, 0.f, 0.f}, s1[4] = {0.f, 0.f, 0.f, 0.f};
-#pragma unroll
-	for (int j = 0; j < D / 16; j++) {
-		uint32_t r[4];
-		ldmatrix_x4(r, sk + at(ktok, 2 * j + kpiece), false);
-		mma_16816(s0, qa[j][0], qa[j][1], r[0], r[1], T());
-		mma_16816(s1, qa[j][0], qa[j][1], r[2], r[3], T());
-	}
-	float sc[4] = {s0[0] * scale_log2, s0[1] * scale_log2, s1[0] * scale_log2, s1[1] * scale_log2};
-#pragma unroll
-	for (int i = 0; i < 4; i++)
-		if (tok0 + (i >> 1) * 8 + cq + (i & 1) >= end)
-			sc[i] = NEG_BIG;
-	float mx = fmaxf(fmaxf(sc[0], sc[1]), fmaxf(sc[2], sc[3]));
-	mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-	mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-	if (mx > m) {
-		const float c = exp2f(m - mx);
-		l *= c;
-#pragma unroll
-		for (int n = 0; n < D / 8; n++) {
-			o[n][0] *= c;
-			o[n][1] *= c;
-		}
-		m = mx;
-	}
-	float pr[4];
-#pragma unroll
-	for (int i = 0; i < 4; i++) {
-		pr[i] = exp2f(sc[i] - m);
-		l += pr[i];
-	}
-	const uint32_t pa0 = pack2(pr[0], pr[1], T()), pa2 = pack2(pr[2], pr[3], T());
-#pragma unroll
-	for (int j = 0; j < D / 16; j++) {
-		uint32_t r[4];
-		ldmatrix_x4(r, sv + at(vtok, 2 * j + vpiece), true);
-		mma_16816(o[2 * j], pa0, pa2, r[0], r[1], T());
-		mma_16816(o[2 * j + 1], pa0, pa2, r[2], r[3], T());
-	}
-}
 
 // An item's walk order in `ids` (its pages): the first S - 1 in table order, the rest but the
 // last by address (sort_ids_*), the last (the only partial page) last. Every thread of the block.
@@ -1060,9 +1011,9 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 				r_issue++;
 			const size_t off = (size_t)walk_ids[r_issue * cap + k - sh_off[r_issue]] * page_all;
 			const size_t head = (size_t)head_of(r_issue) * PB;
-			gated_copy<PB, ROW>(ring + (k % S) * 2 * PB,
-					    reinterpret_cast<const unsigned char *>(p.k_cache) + head,
-					    reinterpret_cast<const unsigned char *>(p.v_cache) + head, off, lane);
+			copy_page_async<PB, ROW>(ring + (k % S) * 2 * PB,
+						 reinterpret_cast<const unsigned char *>(p.k_cache) + head,
+						 reinterpret_cast<const unsigned char *>(p.v_cache) + head, off, lane);
 		}
 		__pipeline_commit();
 	};
@@ -1117,7 +1068,8 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 		__pipeline_wait_prior(S - 1);
 		__syncwarp();
 		const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + (k % S) * 2 * PB);
-		gated_page<T, D>(m, l, o, qa, sk, sk + PB, (k - sh_off[r]) * KCK_PAGE, sh_ctx[r], p.scale_log2, lane);
+		attend_page<T, D, false>(m, l, o, qa, sk, sk + PB, (k - sh_off[r]) * KCK_PAGE, sh_ctx[r], p.scale_log2,
+					 lane);
 		__syncwarp();
 		if (k + 1 == sh_off[r + 1]) { // the item's last page: its heads out, the next item's q in
 			l += __shfl_xor_sync(0xffffffffu, l, 1);
@@ -1288,16 +1240,18 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DECODE_TC_H(TN, T, D, 1, 2)                                                                                \
 	KCK_DECODE_TC_H(TN, T, D, 2, 2)                                                                                \
 	KCK_DECODE_TC_H(TN, T, D, 4, 2)                                                                                \
-	KCK_DECODE_TC_H(TN, T, D, 8, 2) KCK_DECODE_TC_GATED(TN, T, D, 1, S) KCK_DECODE_TC_GATED(TN, T, D, 2, S)        \
-	    KCK_DECODE_TC_GATED(TN, T, D, 4, S) KCK_DECODE_TC_GATED(TN, T, D, 8, S)
+	KCK_DECODE_TC_H(TN, T, D, 8, 2)                                                                                \
+	KCK_DECODE_TC_GATED(TN, T, D, 1, S) KCK_DECODE_TC_GATED(TN, T, D, 2, S) KCK_DECODE_TC_GATED(TN, T, D, 4, S)    \
+	    KCK_DECODE_TC_GATED(TN, T, D, 8, S)
 #define KCK_PER_TYPE(TN, T)                                                                                            \
 	KCK_TC_GROUPS(TN, T, 64, 2)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 3)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 4)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 128, 2)                                                                                   \
 	KCK_TC_GROUPS(TN, T, 128, 3)                                                                                   \
-	KCK_TC_GROUPS(TN, T, 128, 4) KCK_TC_GROUPS(TN, T, 256, 2) KCK_HEADS_GROUPS(TN, T, 64, 3)                       \
-	    KCK_HEADS_GROUPS(TN, T, 128, 3) KCK_HEADS_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)      \
+	KCK_TC_GROUPS(TN, T, 128, 4)                                                                                   \
+	KCK_TC_GROUPS(TN, T, 256, 2) KCK_HEADS_GROUPS(TN, T, 64, 3) KCK_HEADS_GROUPS(TN, T, 128, 3)                    \
+	    KCK_HEADS_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)                                      \
 		KCK_DECODE_TC_GATED(TN, T, 128, 4, 4) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                              \
 		    KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                            \
 			KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)                                \
