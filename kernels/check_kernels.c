@@ -171,7 +171,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	CUdeviceptr dout = poisoned((size_t)B * H * D * 2);
 	/* gated walks: launched twice back to back (PDL), the second reading the work area the
 	 * first left, into a second output */
-	const int steal = c->variant && strncmp(c->variant, "tc_g", 4) == 0;
+	const int twice = c->variant && strncmp(c->variant, "tc_g", 4) == 0;
 	CUdeviceptr dout2 = poisoned((size_t)B * H * D * 2);
 	int splits, chunk;
 	kck_decode_plan(k, B, HK, max_len, &splits, &chunk);
@@ -226,7 +226,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		cuMemFree(dvn);
 	} else if (c->variant) {
 		CK(kck_decode_variant(k, dt, D, G, c->variant, &p, NULL, c->pdl));
-		if (steal) { /* again at once, into a second output, started early behind the first */
+		if (twice) { /* again at once, into a second output, started early behind the first */
 			struct kck_decode_params p2 = p;
 			p2.out = (void *)dout2;
 			CK(kck_decode_variant(k, dt, D, G, c->variant, &p2, NULL, 1));
@@ -269,7 +269,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 				for (int d = 0; d < D; d++)
 					ref[d] += w * dec(vc[o + d], c->bf16);
 			}
-			for (int o = 0; o < 1 + steal; o++) {
+			for (int o = 0; o < 1 + twice; o++) {
 				const uint16_t *got = o ? out2 : out;
 				double num = 0, den = 0;
 				for (int d = 0; d < D; d++) {
@@ -290,7 +290,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	failures += !ok;
 	printf("%s decode %s d%d g%d batch %d kv_heads %d splits %d%s%s%s%s: max rel err %.2e (bound %.0e)%s\n",
 	       ok ? "PASS" : "FAIL", c->bf16 ? "bf16" : "f16", D, G, B, HK, splits, c->variant ? " variant " : "",
-	       c->variant ? c->variant : "", steal ? " (twice, PDL)" : "",
+	       c->variant ? c->variant : "", twice ? " (twice, PDL)" : "",
 	       c->with_kv_write ? (c->pdl ? " after kv_write, PDL" : " after kv_write") : "", worst, bound,
 	       nan ? " NaN in output" : "");
 	cuMemFree(dk);

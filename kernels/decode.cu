@@ -858,7 +858,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 // a warp each, all walking the same pages) one after another, each item's pages by address; the
 // walks are cut into the same phases (the same stretch of the cache in every block), and a block
 // opens phase j only once every block has opened phase j - GATE_SLACK. Counters in p.work
-// (kck_decode_work_bytes, zeroed before the first launch), touched after the PDL wait only: two
+// (KCK_WORK_BYTES, zeroed before the first launch), touched after the PDL wait only: two
 // sets, this launch's and the next one's, which this launch zeroes (the launch before, that used
 // them, is complete); the launch's number, which picks the set, is left by the grid's last block.
 // A gate never waits more than about 16 us, so that blocks that cannot all be resident at once
@@ -1241,8 +1241,8 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DECODE_TC_H(TN, T, D, 2, 2)                                                                                \
 	KCK_DECODE_TC_H(TN, T, D, 4, 2)                                                                                \
 	KCK_DECODE_TC_H(TN, T, D, 8, 2)                                                                                \
-	KCK_DECODE_TC_GATED(TN, T, D, 1, S) KCK_DECODE_TC_GATED(TN, T, D, 2, S) KCK_DECODE_TC_GATED(TN, T, D, 4, S)    \
-	    KCK_DECODE_TC_GATED(TN, T, D, 8, S)
+	KCK_DECODE_TC_GATED(TN, T, D, 1, S)                                                                            \
+	KCK_DECODE_TC_GATED(TN, T, D, 2, S) KCK_DECODE_TC_GATED(TN, T, D, 4, S) KCK_DECODE_TC_GATED(TN, T, D, 8, S)
 #define KCK_PER_TYPE(TN, T)                                                                                            \
 	KCK_TC_GROUPS(TN, T, 64, 2)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 3)                                                                                    \
@@ -1250,16 +1250,16 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_TC_GROUPS(TN, T, 128, 2)                                                                                   \
 	KCK_TC_GROUPS(TN, T, 128, 3)                                                                                   \
 	KCK_TC_GROUPS(TN, T, 128, 4)                                                                                   \
-	KCK_TC_GROUPS(TN, T, 256, 2) KCK_HEADS_GROUPS(TN, T, 64, 3) KCK_HEADS_GROUPS(TN, T, 128, 3)                    \
-	    KCK_HEADS_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)                                      \
-		KCK_DECODE_TC_GATED(TN, T, 128, 4, 4) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                              \
-		    KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                            \
-			KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)                                \
-			    KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4)                           \
-				KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2)                  \
-				    KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) KCK_DECODE_BULK(TN, T, 128, 4, 8, 8)          \
-					KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64)                    \
-					    KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+	KCK_TC_GROUPS(TN, T, 256, 2)                                                                                   \
+	KCK_HEADS_GROUPS(TN, T, 64, 3) KCK_HEADS_GROUPS(TN, T, 128, 3) KCK_HEADS_GROUPS(TN, T, 256, 2)                 \
+	    KCK_DECODE_TC_GATED(TN, T, 128, 4, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 4)                                \
+		KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                                \
+		    KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2)                                \
+			KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4)                                \
+			    KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                          \
+				KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)              \
+				    KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)         \
+					KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)
