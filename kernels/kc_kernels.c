@@ -197,14 +197,15 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
  * 351.3 us, 12 x 16k 273.3 -> 269.9, 16 x 4k 91.2 -> 89.5; where blocks come in waves,
  * +-0.3%: not there), from 1024 tokens a block: the PDL chain's 512-token blocks were 1% slower
  * sorted (574 against 568-570 us a step), 1 x 512 to 8 x 512 level.
- * Unsplit, where a request's four KV heads a block fill 15/16 of the SMs or more in one round
+ * Unsplit, where a request's four KV heads a block fill 15/16 of the SMs or more in one wave
  * (64 requests of 8 KV heads: 128 blocks), a warp a head, all four walking the same pages:
- * - 1024..8191 tokens: sorted ("tc_h2s"): 64 x 4096 349.6-352.2 us against 354.2-358.1 with
+ * - from 1024 tokens, sorted ("tc_h2s"): 64 x 4096 349.6-352.2 us against 354.2-358.1 with
  *   three blocks a SM in two waves (tc_w3), SDPA / ours 0.995-1.005 against 0.987-0.991, in
- *   eleven runs on as many machines;
+ *   eleven runs on as many machines; 64 x 8192 700.5-702.6 against 703.6-710.0 in seven, 64 x
+ *   32k level;
  * - 8192 tokens and more, given the work area (p->work): gated walks ("tc_g3", decode.cu): the
  *   blocks' walks held within two phases of one another, 64 x 8192 0.4-1.7% and 64 x 16k-32k
- *   1.0-2.0% faster than tc_w3 in seven runs, 0.2% slower at 64 x 32k in one.
+ *   1.0-2.0% faster than tc_w3 on five machines, 0.2-0.4% slower on three (docs/kernels.md).
  * Gated walks over several rounds (256 x 4096, 256 x 32k) went either way by machine (-0.7% to
  * +0.5%): not taken. */
 #define MAX_SPLITS 64
@@ -259,15 +260,14 @@ static const char *decode_variant(const struct kck *k, int head_dim, int group, 
 {
 	int pairs = p->batch * p->num_kv_heads, sms = k->sm_count;
 	/* A request's four KV heads a block, a warp each (tc_h, tc_g), where those blocks fill
-	 * the SMs (15/16 of them or more) in one round or several. */
-	int items = p->num_kv_heads % 4 ? 0 : pairs / 4, rounds = (items + sms - 1) / sms;
-	if (p->num_splits == 1 && items && 16 * ((items + rounds - 1) / rounds) >= 15 * sms) {
+	 * the SMs in one wave (15/16 of them or more). */
+	int items = p->num_kv_heads % 4 ? 0 : pairs / 4;
+	if (p->num_splits == 1 && items <= sms && 16 * items >= 15 * sms && p->chunk >= MID_CONTEXT) {
 		int s = head_dim == 256 ? 2 : 3;
-		if (p->work && rounds == 1 && p->chunk >= GATED_CONTEXT && p->chunk / KCK_PAGE <= SORT_MAX_PAGES &&
-		    gated_shared(s, head_dim, group, rounds, p->chunk) + 9 * 1024 <= (unsigned)k->smem_per_block)
+		if (p->work && p->chunk >= GATED_CONTEXT && p->chunk / KCK_PAGE <= SORT_MAX_PAGES &&
+		    gated_shared(s, head_dim, group, 1, p->chunk) + 9 * 1024 <= (unsigned)k->smem_per_block)
 			return head_dim == 256 ? "tc_g2" : "tc_g3";
-		if (rounds == 1 && p->chunk >= MID_CONTEXT && p->chunk < GATED_CONTEXT)
-			return "tc_h2s";
+		return "tc_h2s";
 	}
 	/* A SM a block (split grids always): the shallowest ring that keeps enough in flight,
 	 * stage = a K and a V page for every warp of the grid; the pages walked in address order
