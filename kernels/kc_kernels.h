@@ -100,8 +100,17 @@ struct kck {
 int kck_open(struct kck *k, const char *cubin_path);
 void kck_close(struct kck *k);
 
-/* Splits and chunk for a step: enough blocks to fill the GPU, chunks of whole pages. */
+/* Splits and chunk for a step: enough blocks to fill the GPU, chunks of whole pages
+ * (kc_plan.c, as the two below). */
 void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits, int *chunk);
+/* The decode kernel kck_decode launches for p (splits and chunk set): "tc_w2", "tc_h2s", ... */
+const char *kck_decode_choice(const struct kck *k, int head_dim, int group, const struct kck_decode_params *p);
+/* Dynamic shared memory of a gated walk of `rounds` items a block, `stages` pages a warp. */
+unsigned kck_gated_shared(int stages, int head_dim, int group, int rounds, int chunk);
+#define KCK_MAX_SPLITS 64	/* the reduce kernel combines at most this many */
+#define KCK_SORT_MAX_PAGES 2048 /* pages a block sorts at most (16 KB of shared memory) */
+/* Bytes of a K and a V page of one head, 16-bit values: a stage of a warp's ring. */
+static inline unsigned kck_page_kv_bytes(int head_dim) { return 2 * KCK_PAGE * (unsigned)head_dim * 2; }
 /* Launch decode (and reduce when split). p->num_splits and p->chunk as kck_decode_plan gives
  * them (or chosen by the caller). use_pdl: launch the dependent kernel with PDL. */
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const struct kck_decode_params *p,

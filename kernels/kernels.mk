@@ -15,17 +15,19 @@ $(KB)/kc_kernels.cubin: $(KERNEL_CU)
 	$(NVCC) -cubin -gencode=arch=compute_90,code=sm_90 -O3 -Xptxas -v -Ikernels kernels/kc_kernels.cu \
 		-o $@ 2> $(KB)/ptxas.txt || { cat $(KB)/ptxas.txt; exit 1; }
 
-$(KB)/libkckernels.so: kernels/kc_kernels.c kernels/kc_kernels_py.c kernels/kc_kernels.h
-	@mkdir -p $(KB)
-	$(CC) $(KHOST_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ kernels/kc_kernels.c kernels/kc_kernels_py.c $(KLIBS)
+KHOST_SRC := kernels/kc_kernels.c kernels/kc_plan.c
 
-$(KB)/check_kernels: kernels/check_kernels.c kernels/kc_kernels.c kernels/kc_kernels.h
+$(KB)/libkckernels.so: $(KHOST_SRC) kernels/kc_kernels_py.c kernels/kc_kernels.h
 	@mkdir -p $(KB)
-	$(CC) $(KHOST_CFLAGS) -o $@ kernels/check_kernels.c kernels/kc_kernels.c $(KLIBS)
+	$(CC) $(KHOST_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $(KHOST_SRC) kernels/kc_kernels_py.c $(KLIBS)
 
-$(KB)/chain_bench: kernels/chain_bench.c kernels/kc_kernels.c kernels/kc_kernels.h
+$(KB)/check_kernels: kernels/check_kernels.c $(KHOST_SRC) kernels/kc_kernels.h
 	@mkdir -p $(KB)
-	$(CC) $(KHOST_CFLAGS) -o $@ kernels/chain_bench.c kernels/kc_kernels.c $(KLIBS)
+	$(CC) $(KHOST_CFLAGS) -o $@ kernels/check_kernels.c $(KHOST_SRC) $(KLIBS)
+
+$(KB)/chain_bench: kernels/chain_bench.c $(KHOST_SRC) kernels/kc_kernels.h
+	@mkdir -p $(KB)
+	$(CC) $(KHOST_CFLAGS) -o $@ kernels/chain_bench.c $(KHOST_SRC) $(KLIBS)
 
 kernels: $(KB)/kc_kernels.cubin $(KB)/libkckernels.so $(KB)/check_kernels $(KB)/chain_bench
 

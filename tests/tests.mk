@@ -48,9 +48,11 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
 	$(TBIN)/ptxas
 
-$(TEST_RUNNER): $(TEST_SRC) tests/kct.h tests/fuzz/fuzz_one.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS)
+# The reference kernels' launch plan (no driver calls) is tested here too.
+$(TEST_RUNNER): $(TEST_SRC) tests/kct.h tests/fuzz/fuzz_one.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS) \
+		kernels/kc_plan.c kernels/kc_kernels.h
 	@mkdir -p $(TB)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(TEST_SRC) $(ANALYZER_LIB_OBJ) $(BUILD)/libkccommon.a \
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(TEST_SRC) kernels/kc_plan.c $(ANALYZER_LIB_OBJ) $(BUILD)/libkccommon.a \
 		$(LDFLAGS) -lcriterion -lelf -lzstd -llz4 -lm -lpthread
 
 # Under SAN=1 the sanitized recorder is preloaded into plain programs: its runtimes go first.

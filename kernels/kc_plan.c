@@ -1,0 +1,124 @@
+/* kc_plan.c - the decode's launch plan: how many splits and which kernel, from the sizes and the
+ * GPU's resources. No driver calls, so that the CPU tests check the rules (tests/test_kernel_plan.c);
+ * kc_kernels.c launches what it chooses. */
+#include "kc_kernels.h"
+
+/* The plan, from bench.py's measurements on the H100 (docs/kernels.md). Tensor-core decode, a
+ * warp a page, four warps a block, S pages in flight a warp ("tc_wS"):
+ * - split or not: one block a (request, KV head) pair where the pairs fill every SM, or are many
+ *   (>= a quarter of the SMs' count) and contexts short (<= 4096 tokens); otherwise each pair's
+ *   context split so that every SM gets one block and no more (a second wave of blocks cost
+ *   23%: 1 x 32k with 17 splits), chunks of at least 64 tokens, at most 64 splits;
+ * - pairs filling the GPU four times over: S = 4 (one block a SM, each longer) from 4096 tokens:
+ *   H100s of 2026-11-22, 256 x 32k 11143 us against 11281 with two, 11099 against 11130, 11094
+ *   against 11120; 256 x 4k 1400, 1401 and 1399 against 1414, 1414 and 1413 on one kind of
+ *   machine, 1400 and 1402 against 1397 and 1398 on another;
+ * - blocks under 1024 tokens, pairs over 3.5 x SMs: S = 2, three blocks a SM turning over
+ *   (bench.py --ab, side by side: 60..256 x 512 0.4-3% faster than three pages, 80 x 512 level;
+ *   256 x 512 181.9 us against 185.8 with four; 36..56 x 512 either way by 2-6%: S = 3 there);
+ * - 1024..4095 tokens: S = 2 where 2 x SMs < pairs <= 3 x SMs, all pairs in one wave at three
+ *   blocks a SM where two a SM take two waves (36..49 x 1024-4096: three pages 1.2-5.7% slower,
+ *   level at 40 and 44 x 1024), and where pairs >= 5 x SMs (96..256 x 1024-3072: within 0.7%
+ *   either way; 256 x 2048 two pages 0.5% better on one machine); S = 3 between (52..80 x
+ *   1024-3072: two pages 0.2-3.4% slower);
+ * - no more blocks than SMs (split grids always; pairs <= SMs unsplit), a SM a block: the
+ *   shallowest ring that keeps IN_FLIGHT bytes in flight, S = 2 under 1024 tokens (unsplit,
+ *   5..16 x 2048 and 4096, 8 and 12 x 512, 12 and 16 x 16k: the best or within 1% of it at 27 of
+ *   29 shapes; at 5 x, three pages 3-4% faster than the four chosen; split into 128 blocks, 1 x
+ *   4k to 8 x 32k, two pages 0.8-1.7% faster than four at all seven shapes in two runs; 1 x 512
+ *   in 64 blocks 0.5% slower);
+ * - otherwise S = 3 (two blocks a SM).
+ * d256: S = 2 (128 KB a block).
+ * Where a SM holds a block, all started together, each block walks its pages in address order
+ * (bucketed; "s"): the blocks then read near one another in the cache all along, where a random
+ * block table spreads them over all of it (side by side, one run, 9 rounds: 8 x 32k 354.5 ->
+ * 351.3 us, 12 x 16k 273.3 -> 269.9, 16 x 4k 91.2 -> 89.5; where blocks come in waves,
+ * +-0.3%: not there), from 1024 tokens a block: the PDL chain's 512-token blocks were 1% slower
+ * sorted (574 against 568-570 us a step), 1 x 512 to 8 x 512 level.
+ * Unsplit, where a request's four KV heads a block fill 15/16 of the SMs or more in one wave
+ * (64 requests of 8 KV heads: 128 blocks), a warp a head, all four walking the same pages:
+ * - from 1024 tokens, sorted ("tc_h2s"): 64 x 4096 349.6-352.2 us against 354.2-358.1 with
+ *   three blocks a SM in two waves (tc_w3), SDPA / ours 0.995-1.005 against 0.987-0.991, in
+ *   eleven runs on as many machines; 64 x 8192 700.5-702.6 against 703.6-710.0 in seven, 64 x
+ *   32k level;
+ * - 8192 tokens and more, given the work area (p->work): gated walks ("tc_g3", decode.cu): the
+ *   blocks' walks held within two phases of one another, 64 x 8192 0.4-1.7% and 64 x 16k-32k
+ *   1.0-2.0% faster than tc_w3 on five machines, 0.2-0.4% slower on three (docs/kernels.md).
+ * Gated walks over several rounds (256 x 4096, 256 x 32k) went either way by machine (-0.7% to
+ * +0.5%): not taken. */
+#define MIN_SPLIT_TOKENS 64
+#define LONG_CONTEXT 4096  /* tokens a block, from which four pages in flight a warp pay */
+#define MID_CONTEXT 1024   /* tokens a block, from which a second wave of blocks shows */
+#define GATED_CONTEXT 8192 /* tokens a request, from which gated walks pay in one round */
+/* Bytes of K and V in flight that keep DRAM streaming: about 2 us of latency times 3 TB/s
+ * (H100). With a SM a block, a deeper ring than that was slower, up to 4%: 6 x 4096 best at
+ * four pages a warp, 8 and 10 x 4096 at three, 12 to 16 x 2048 and 4096 at two. */
+#define IN_FLIGHT (11u << 19) /* 5.5 MB */
+
+static int one_block_a_pair(const struct kck *k, int pairs, int max_context)
+{
+	return pairs >= k->sm_count || (pairs * 4 >= k->sm_count && max_context <= 4096);
+}
+
+void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits, int *chunk)
+{
+	int pairs = batch * num_kv_heads;
+	int want = one_block_a_pair(k, pairs, max_context) ? 1 : k->sm_count / pairs;
+	int most = (max_context + MIN_SPLIT_TOKENS - 1) / MIN_SPLIT_TOKENS;
+	if (want > most)
+		want = most;
+	if (want > KCK_MAX_SPLITS)
+		want = KCK_MAX_SPLITS;
+	if (want < 1)
+		want = 1;
+	int c = (max_context + want - 1) / want;
+	c = (c + KCK_PAGE - 1) / KCK_PAGE * KCK_PAGE;
+	*chunk = c;
+	*num_splits = (max_context + c - 1) / c;
+}
+
+/* Dynamic shared memory of the gated walk (decode.cu, decode_gated): S stages of a K and a V
+ * page a warp, every round's walk order and the sort's input, every round's q. */
+unsigned kck_gated_shared(int s, int head_dim, int group, int rounds, int chunk)
+{
+	unsigned cap = (unsigned)(chunk / KCK_PAGE);
+	return (unsigned)s * kck_page_kv_bytes(head_dim) * (KCK_THREADS / 32) +
+	       (4u * (unsigned)(rounds + 1) * cap + 15) / 16 * 16 +
+	       2u * (unsigned)(rounds * KCK_THREADS / 32 * group * head_dim);
+}
+
+/* The kernel the plan runs, by the rules above. */
+const char *kck_decode_choice(const struct kck *k, int head_dim, int group, const struct kck_decode_params *p)
+{
+	int pairs = p->batch * p->num_kv_heads, sms = k->sm_count;
+	/* A request's four KV heads a block, a warp each (tc_h, tc_g), where those blocks fill
+	 * the SMs in one wave (15/16 of them or more). */
+	int items = p->num_kv_heads % 4 ? 0 : pairs / 4;
+	if (p->num_splits == 1 && items <= sms && 16 * items >= 15 * sms && p->chunk >= MID_CONTEXT) {
+		int s = head_dim == 256 ? 2 : 3;
+		if (p->work && p->chunk >= GATED_CONTEXT && p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES &&
+		    kck_gated_shared(s, head_dim, group, 1, p->chunk) + 9 * 1024 <= (unsigned)k->smem_per_block)
+			return head_dim == 256 ? "tc_g2" : "tc_g3";
+		return "tc_h2s";
+	}
+	/* A SM a block (split grids always): the shallowest ring that keeps enough in flight,
+	 * stage = a K and a V page for every warp of the grid; the pages walked in address order
+	 * ("s"), all blocks started together. */
+	if (pairs * p->num_splits <= sms) {
+		unsigned stage = (unsigned)(pairs * p->num_splits) * (KCK_THREADS / 32) * kck_page_kv_bytes(head_dim);
+		if (p->chunk < MID_CONTEXT)
+			return "tc_w2"; /* a short walk: sorting it costs more than it gives */
+		if (head_dim == 256 || 2 * stage >= IN_FLIGHT)
+			return "tc_w2s";
+		return 3 * stage >= IN_FLIGHT ? "tc_w3s" : "tc_w4s";
+	}
+	if (head_dim == 256)
+		return "tc_w2";
+	if (pairs >= 4 * sms && p->chunk >= LONG_CONTEXT)
+		return "tc_w4";
+	if (p->chunk < MID_CONTEXT)
+		return 2 * pairs > 7 * sms ? "tc_w2" : "tc_w3";
+	if (pairs >= 5 * sms || (pairs > 2 * sms && pairs <= 3 * sms))
+		return "tc_w2"; /* 2..3 x: one wave at three blocks a SM, two waves at two */
+	return "tc_w3";
+}

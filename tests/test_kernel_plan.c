@@ -1,0 +1,98 @@
+/* test_kernel_plan.c - the reference decode's launch plan (kernels/kc_plan.c): the splits and the
+ * kernel it picks for the benchmark's shapes on an H100 (132 SMs, 228 KB of shared memory a SM),
+ * as docs/kernels.md reports them measured, and where its rules turn (work area, head count,
+ * SM count, shared memory). No GPU: the plan reads only the sizes and struct kck. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "../kernels/kc_kernels.h"
+
+static struct kck h100(void)
+{
+	struct kck k;
+	memset(&k, 0, sizeof(k));
+	k.sm_count = 132;
+	k.smem_per_sm = 233472;
+	k.smem_per_block = 232448;
+	k.cc_major = 9;
+	return k;
+}
+
+static int work_area; /* the plan only asks whether there is one */
+
+/* The plan for batch x context (8 KV heads unless said, d128 g4): its kernel, and its splits. */
+static const char *choice(const struct kck *k, int batch, int heads, int ctx, int head_dim,
+			  int with_work, int *splits)
+{
+	struct kck_decode_params p;
+	memset(&p, 0, sizeof(p));
+	p.batch = batch;
+	p.num_kv_heads = heads;
+	kck_decode_plan(k, batch, heads, ctx, &p.num_splits, &p.chunk);
+	p.work = with_work ? &work_area : NULL;
+	if (splits)
+		*splits = p.num_splits;
+	return kck_decode_choice(k, head_dim, 4, &p);
+}
+
+Test(kernel_plan, benchmark_shapes_as_measured)
+{
+	struct kck k = h100();
+	static const struct {
+		int batch, ctx, splits;
+		const char *kernel;
+	} want[] = {
+	    {1, 512, 8, "tc_w2"},   {1, 4096, 16, "tc_w2"},  {1, 32768, 16, "tc_w2s"},
+	    {8, 512, 1, "tc_w2"},   {8, 4096, 1, "tc_w3s"},  {8, 32768, 2, "tc_w2s"},
+	    {64, 512, 1, "tc_w2"},  {64, 4096, 1, "tc_h2s"}, {64, 32768, 1, "tc_g3"},
+	    {256, 512, 1, "tc_w2"}, {256, 4096, 1, "tc_w4"}, {256, 32768, 1, "tc_w4"},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int splits = 0;
+		const char *got = choice(&k, want[i].batch, 8, want[i].ctx, 128, 1, &splits);
+		cr_expect_eq(splits, want[i].splits, "%d x %d: %d splits, want %d", want[i].batch,
+			     want[i].ctx, splits, want[i].splits);
+		cr_expect_str_eq(got, want[i].kernel, "%d x %d: %s, want %s", want[i].batch,
+				 want[i].ctx, got, want[i].kernel);
+	}
+}
+
+Test(kernel_plan, gated_walks_only_with_a_work_area_and_from_8192_tokens)
+{
+	struct kck k = h100();
+	cr_expect_str_eq(choice(&k, 64, 8, 32768, 128, 1, NULL), "tc_g3");
+	cr_expect_str_eq(choice(&k, 64, 8, 32768, 128, 0, NULL), "tc_h2s",
+			 "no work area: a warp a head, sorted");
+	cr_expect_str_eq(choice(&k, 64, 8, 8192, 128, 1, NULL), "tc_g3");
+	cr_expect_str_eq(choice(&k, 64, 8, 8176, 128, 1, NULL), "tc_h2s",
+			 "a page under 8192 (chunks are whole pages)");
+	cr_expect_str_eq(choice(&k, 64, 8, 32768, 256, 1, NULL), "tc_g2", "d256: two pages a warp");
+	/* the gated walk's shared memory must fit a block */
+	k.smem_per_block = 100 * 1024;
+	cr_expect_str_eq(choice(&k, 64, 8, 32768, 128, 1, NULL), "tc_h2s");
+}
+
+Test(kernel_plan, a_warp_a_head_only_where_its_blocks_fill_one_wave)
+{
+	struct kck k = h100();
+	cr_expect_str_eq(choice(&k, 62, 8, 4096, 128, 1, NULL), "tc_h2s",
+			 "124 blocks on 132 SMs: 15/16 and more");
+	cr_expect_str_neq(choice(&k, 60, 8, 4096, 128, 1, NULL), "tc_h2s", "120 blocks: too few");
+	cr_expect_str_neq(choice(&k, 68, 8, 4096, 128, 1, NULL), "tc_h2s",
+			  "136 blocks: a second wave");
+	cr_expect_str_neq(choice(&k, 64, 8, 512, 128, 1, NULL), "tc_h2s", "under 1024 tokens");
+	/* KV heads not in fours: a warp a page, whatever the batch */
+	cr_expect_eq(strncmp(choice(&k, 86, 6, 4096, 128, 1, NULL), "tc_w", 4), 0);
+	/* a GPU of half the SMs: 64 x 4096 is two waves of such blocks there */
+	k.sm_count = 66;
+	cr_expect_str_eq(choice(&k, 64, 8, 4096, 128, 1, NULL), "tc_w4");
+}
+
+Test(kernel_plan, gated_shared_memory_counts_every_part)
+{
+	/* three stages of 8 KB for four warps, four rounds of 257-int orders (the ids and the
+	 * sort's input, 16-byte aligned), four rounds of four warps' q (4 x 128 16-bit values) */
+	unsigned want = 3 * 8192 * 4 + (4 * 5 * 256 + 15) / 16 * 16 + 2 * 4 * 4 * 4 * 128;
+	cr_expect_eq(kck_gated_shared(3, 128, 4, 4, 4096), want);
+	cr_expect_eq(kck_page_kv_bytes(128), 8192u);
+}
