@@ -886,9 +886,15 @@ __device__ __forceinline__ void gated_order(const int32_t *row, int pages, int *
 	}
 }
 
-template <typename T, int D, int G, int S> __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
+// MERGED ("tc_m"): every round's walk in one, phase by phase: phase j is each round's stretch j
+// in turn (round 0's, then round 1's, ...), every round's stretch j being the same part of the
+// cache (its pages sorted), so that the grid goes over the cache once, not once a round; each
+// warp keeps the running state of the rounds it is not walking in shared memory.
+template <typename T, int D, int G, int S, bool MERGED>
+__device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T), ROW = D * (int)sizeof(T), NW = KCK_THREADS / 32;
+	constexpr int STATE = D / 4 + 2; // a lane's saved running state: o's rows 0-7, m, l
 	static_assert(G <= 8 && D % 16 == 0 && KCK_PAGE == 16 && sizeof(T) == 2, "one m16n8k16 row block");
 	extern __shared__ __align__(128) unsigned char dsmem[];
 	__shared__ sort_space sort_sp;
@@ -899,11 +905,13 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 	const int blocks = (int)gridDim.x, blk = (int)blockIdx.x;
 	const int rounds = (n_items + blocks - 1) / blocks; // items a block: blk, blk + blocks, ...
 	const int cap = p.sort_cap + 1;			    // pages of the longest item
-	// dynamic shared memory: the rings, every round's walk order, the sort's input, every round's q
+	// dynamic shared memory: the rings, every round's walk order, the sort's input, every round's
+	// q, (MERGED) every round's running state
 	int *walk_ids = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB); // [rounds][cap]
 	int *raw = walk_ids + rounds * cap;				  // [cap]
 	T *sq = reinterpret_cast<T *>(dsmem + NW * S * 2 * PB +
-				      ((rounds + 1) * cap * 4 + 15) / 16 * 16); // [rounds][NW][G][D]
+				      ((rounds + 1) * cap * 4 + 15) / 16 * 16);	    // [rounds][NW][G][D]
+	float *saved = reinterpret_cast<float *>(sq + (size_t)rounds * NW * G * D); // [rounds][NW][STATE][4G]
 	unsigned char *ring = dsmem + warp * S * 2 * PB;
 	const size_t page_all = (size_t)p.num_kv_heads * PB, H = (size_t)p.num_kv_heads * G;
 	int region_shift = 0; // pages of every head in 2 MB: 1 << region_shift
@@ -913,8 +921,8 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 	auto head_of = [&](int r) { return (item_of(r) % groups) * NW + warp; }; // this warp's KV head
 
 	// Every round's walk order and place in the block's walk, from the block tables and context
-	// lengths (step bookkeeping: before the wait). One walk of `total` positions, item after item.
-	// All rounds' loads at once: the lengths, then every page id, then the sorts in shared memory.
+	// lengths (step bookkeeping: before the wait). All rounds' loads at once: the lengths, then
+	// every page id, then the sorts in shared memory.
 	if (threadIdx.x < rounds)
 		sh_ctx[threadIdx.x] =
 		    item_of(threadIdx.x) < n_items ? p.context_lens[item_of(threadIdx.x) / groups] : 0;
@@ -938,17 +946,47 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 			gated_order<S>(walk_ids + r * cap, pages, walk_ids + r * cap, raw, sort_sp, region_shift);
 	}
 	const int total = sh_off[rounds];
-	const int per_item = max(1, min(GATE_PHASES / rounds, cap / GATE_PAGES)); // phases a round
-	const int phases = rounds * per_item;
-	// Warp 0 opens the phases (phase g: positions [start(g), start(g + 1)) of the walk, round g /
-	// per_item) and publishes how far the walk may go; the other warps follow what it publishes.
-	// shown: how far, as 2 x limit + 1 once it is the walk's end (shared-memory atomics, relaxed:
-	// it says only when, each warp's pages are its own). The first GATE_SLACK phases are open
-	// from the start (no gate before them).
-	auto start = [&](int g) {
-		const int r = g / per_item, j = g % per_item, pages = sh_off[r + 1] - sh_off[r];
-		return sh_off[r] + (int)(((long long)j * pages + per_item - 1) / per_item);
+	const int per_item = max(1, min(GATE_PHASES / rounds, cap / GATE_PAGES)); // stretches of a round
+	const int phases = MERGED ? per_item : rounds * per_item;
+	auto pages_of = [&](int r) { return sh_off[r + 1] - sh_off[r]; };
+	auto rstart = [&](int r, int j) { // where round r's stretch j begins in its walk order
+		return (int)(((long long)j * pages_of(r) + per_item - 1) / per_item);
 	};
+	// The walk, stretch after stretch: positions [begin, end) are round r's pages [first, first +
+	// end - begin) of its order. Round after round (a round's stretches in turn), or MERGED phase
+	// after phase (every round's stretch j in turn). end = INT_MAX: past the walk.
+	struct stretch {
+		int j, r, begin, end, first;
+	};
+	auto next_stretch = [&](stretch &c) {
+		do {
+			c.begin = c.end;
+			if (MERGED ? ++c.r == rounds : ++c.j == per_item) {
+				c.r = MERGED ? 0 : c.r + 1;
+				c.j = MERGED ? c.j + 1 : 0;
+			}
+			if (MERGED ? c.j >= per_item : c.r >= rounds) {
+				c.end = INT_MAX;
+				return;
+			}
+			c.first = rstart(c.r, c.j);
+			c.end = c.begin + rstart(c.r, c.j + 1) - c.first;
+		} while (c.end == c.begin);
+	};
+	const stretch before_walk = {MERGED ? -1 : per_item - 1, MERGED ? rounds - 1 : -1, 0, 0, 0};
+	// Phase g: walk positions [start(g), start(g + 1)).
+	auto start = [&](int g) {
+		if (!MERGED)
+			return sh_off[g / per_item] + rstart(g / per_item, g % per_item);
+		int at = 0;
+		for (int r = 0; r < rounds; r++)
+			at += rstart(r, g);
+		return at;
+	};
+	// Warp 0 opens the phases and publishes how far the walk may go; the other warps follow what
+	// it publishes. shown: how far, as 2 x limit + 1 once it is the walk's end (shared-memory
+	// atomics, relaxed: it says only when, each warp's pages are its own). The first GATE_SLACK
+	// phases are open from the start (no gate before them).
 	const int open0 = min(GATE_SLACK, phases);
 	int next_phase = open0, ahead = 0; // ahead: lane 0 of warp 0, the next gate's counter
 	bool fin = open0 >= phases;
@@ -1002,15 +1040,16 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 			}
 		}
 	};
-	int r_issue = 0;	  // the round of the position issued last
-	auto issue = [&](int k) { // position k of the walk into stage k % S
+	stretch at_issue = before_walk; // the stretch of the position issued last
+	auto issue = [&](int k) {	// position k of the walk into stage k % S
 		if (warp == 0)
 			open_to(k);
 		if (k < total && have(k)) {
-			while (k >= sh_off[r_issue + 1])
-				r_issue++;
-			const size_t off = (size_t)walk_ids[r_issue * cap + k - sh_off[r_issue]] * page_all;
-			const size_t head = (size_t)head_of(r_issue) * PB;
+			while (k >= at_issue.end)
+				next_stretch(at_issue);
+			const int r = at_issue.r;
+			const size_t off = (size_t)walk_ids[r * cap + at_issue.first + k - at_issue.begin] * page_all;
+			const size_t head = (size_t)head_of(r) * PB;
 			copy_page_async<PB, ROW>(ring + (k % S) * 2 * PB,
 						 reinterpret_cast<const unsigned char *>(p.k_cache) + head,
 						 reinterpret_cast<const unsigned char *>(p.v_cache) + head, off, lane);
@@ -1018,7 +1057,7 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 		__pipeline_commit();
 	};
 
-	// The walk, item after item, the pipeline running on across items.
+	// The walk, the pipeline running on across stretches.
 	{ // the next launch's counters: the launch before's, which is complete
 		int *next = sets + (last & 1) * GATE_PHASES;
 		for (int i = blk * KCK_THREADS + threadIdx.x; i < GATE_PHASES; i += blocks * KCK_THREADS)
@@ -1045,55 +1084,92 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 #pragma unroll
 	for (int k = 0; k < S - 1; k++)
 		issue(k);
-	int r = 0; // the round computed
-	while (r < rounds && sh_off[r + 1] == sh_off[r])
-		r++;
+	stretch at = before_walk; // the stretch computed
+	next_stretch(at);
 	uint32_t qa[D / 16][2];
+	float m = NEG_BIG, l = 0.f, o[D / 8][4];
 	auto load_q = [&]() {
-		const T *q = sq + ((size_t)r * NW + warp) * G * D + (row < G ? row : 0) * D;
+		const T *q = sq + ((size_t)at.r * NW + warp) * G * D + (row < G ? row : 0) * D;
 #pragma unroll
 		for (int j = 0; j < D / 16; j++) {
 			qa[j][0] = row < G ? *reinterpret_cast<const uint32_t *>(q + 16 * j + cq) : 0u;
 			qa[j][1] = row < G ? *reinterpret_cast<const uint32_t *>(q + 16 * j + 8 + cq) : 0u;
 		}
 	};
-	if (r < rounds)
-		load_q();
-	float m = NEG_BIG, l = 0.f, o[D / 8][4];
+	auto fresh = [&]() {
+		m = NEG_BIG;
+		l = 0.f;
 #pragma unroll
-	for (int n = 0; n < D / 8; n++)
-		o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+		for (int n = 0; n < D / 8; n++)
+			o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+	};
+	// MERGED: a round's running state in and out of shared memory between its stretches (the
+	// lanes of rows 0..G-1; o's rows 8-15 stay zero, no head has them)
+	auto state_of = [&](int r) { return saved + ((size_t)r * NW + warp) * STATE * 4 * G + lane; };
+	auto save = [&](int r) {
+		if (row < G) {
+			float *s = state_of(r);
+#pragma unroll
+			for (int n = 0; n < D / 8; n++) {
+				s[(2 * n) * 4 * G] = o[n][0];
+				s[(2 * n + 1) * 4 * G] = o[n][1];
+			}
+			s[(D / 4) * 4 * G] = m;
+			s[(D / 4 + 1) * 4 * G] = l;
+		}
+	};
+	auto restore = [&](int r) {
+		if (row < G) {
+			const float *s = state_of(r);
+#pragma unroll
+			for (int n = 0; n < D / 8; n++) {
+				o[n][0] = s[(2 * n) * 4 * G];
+				o[n][1] = s[(2 * n + 1) * 4 * G];
+			}
+			m = s[(D / 4) * 4 * G];
+			l = s[(D / 4 + 1) * 4 * G];
+		}
+	};
+	if (at.end != INT_MAX)
+		load_q();
+	fresh();
 	for (int k = 0; k < total && have(k); k++) {
 		issue(k + S - 1);
 		__pipeline_wait_prior(S - 1);
 		__syncwarp();
 		const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + (k % S) * 2 * PB);
-		attend_page<T, D, false>(m, l, o, qa, sk, sk + PB, (k - sh_off[r]) * KCK_PAGE, sh_ctx[r], p.scale_log2,
-					 lane);
+		attend_page<T, D, false>(m, l, o, qa, sk, sk + PB, (at.first + k - at.begin) * KCK_PAGE, sh_ctx[at.r],
+					 p.scale_log2, lane);
 		__syncwarp();
-		if (k + 1 == sh_off[r + 1]) { // the item's last page: its heads out, the next item's q in
+		if (k + 1 < at.end)
+			continue;
+		// the stretch's last page
+		const int was = at.r;
+		const bool item_done = at.first + (at.end - at.begin) == pages_of(was);
+		if (item_done) { // its heads out
 			l += __shfl_xor_sync(0xffffffffu, l, 1);
 			l += __shfl_xor_sync(0xffffffffu, l, 2);
 			if (row < G) {
 				const float inv = 1.f / l;
 				T *out = reinterpret_cast<T *>(p.out) +
-					 ((size_t)(item_of(r) / groups) * H + (size_t)head_of(r) * G + row) * D + cq;
+					 ((size_t)(item_of(was) / groups) * H + (size_t)head_of(was) * G + row) * D +
+					 cq;
 #pragma unroll
 				for (int n = 0; n < D / 8; n++)
 					*reinterpret_cast<uint32_t *>(out + n * 8) =
 					    pack2(o[n][0] * inv, o[n][1] * inv, T());
 			}
-			do
-				r++;
-			while (r < rounds && sh_off[r + 1] == sh_off[r]);
-			if (r < rounds)
-				load_q();
-			m = NEG_BIG;
-			l = 0.f;
-#pragma unroll
-			for (int n = 0; n < D / 8; n++)
-				o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
 		}
+		next_stretch(at);
+		if (at.end == INT_MAX || (!item_done && at.r == was))
+			continue;
+		if (MERGED && !item_done)
+			save(was);
+		load_q();
+		if (MERGED && at.first > 0)
+			restore(at.r);
+		else
+			fresh();
 	}
 	if (warp == 0)
 		open_to(INT_MAX); // phases past the last page (rounds without an item)
@@ -1221,7 +1297,13 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
 	    kc_decode_##TN##_d##D##_g##G##_tc_g##S(const __grid_constant__ kck_decode_params p)                        \
 	{                                                                                                              \
-		decode_gated<T, D, G, S>(p);                                                                           \
+		decode_gated<T, D, G, S, false>(p);                                                                    \
+	}
+#define KCK_DECODE_TC_MERGED(TN, T, D, G, S)                                                                           \
+	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
+	    kc_decode_##TN##_d##D##_g##G##_tc_m##S(const __grid_constant__ kck_decode_params p)                        \
+	{                                                                                                              \
+		decode_gated<T, D, G, S, true>(p);                                                                     \
 	}
 
 #define KCK_REDUCE(TN, T, D)                                                                                           \
@@ -1251,15 +1333,17 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_TC_GROUPS(TN, T, 128, 3)                                                                                   \
 	KCK_TC_GROUPS(TN, T, 128, 4)                                                                                   \
 	KCK_TC_GROUPS(TN, T, 256, 2)                                                                                   \
-	KCK_HEADS_GROUPS(TN, T, 64, 3) KCK_HEADS_GROUPS(TN, T, 128, 3) KCK_HEADS_GROUPS(TN, T, 256, 2)                 \
-	    KCK_DECODE_TC_GATED(TN, T, 128, 4, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 4)                                \
-		KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                                \
-		    KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2)                                \
-			KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4)                                \
-			    KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                          \
-				KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)              \
-				    KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)         \
-					KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+	KCK_HEADS_GROUPS(TN, T, 64, 3)                                                                                 \
+	KCK_HEADS_GROUPS(TN, T, 128, 3) KCK_HEADS_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)          \
+	    KCK_DECODE_TC_GATED(TN, T, 128, 4, 4) KCK_DECODE_TC_MERGED(TN, T, 128, 4, 2)                               \
+		KCK_DECODE_TC_MERGED(TN, T, 128, 4, 3) KCK_DECODE_TC_MERGED(TN, T, 128, 4, 4)                          \
+		    KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                            \
+			KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2)                            \
+			    KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4)                            \
+				KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                      \
+				    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)          \
+					KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)     \
+					    KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

@@ -78,13 +78,14 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 }
 
 /* Dynamic shared memory of the gated walk (decode.cu, decode_gated): S stages of a K and a V
- * page a warp, every round's walk order and the sort's input, every round's q. */
-unsigned kck_gated_shared(int s, int head_dim, int group, int rounds, int chunk)
+ * page a warp, every round's walk order and the sort's input, every round's q; merged walks
+ * every round's running state too (a lane of each head's four: D / 4 + 2 floats). */
+unsigned kck_gated_shared(int s, int head_dim, int group, int rounds, int chunk, int merged)
 {
-	unsigned cap = (unsigned)(chunk / KCK_PAGE);
+	unsigned cap = (unsigned)(chunk / KCK_PAGE), warps = (unsigned)(rounds * KCK_THREADS / 32);
 	return (unsigned)s * kck_page_kv_bytes(head_dim) * (KCK_THREADS / 32) +
-	       (4u * (unsigned)(rounds + 1) * cap + 15) / 16 * 16 +
-	       2u * (unsigned)(rounds * KCK_THREADS / 32 * group * head_dim);
+	       (4u * (unsigned)(rounds + 1) * cap + 15) / 16 * 16 + 2u * warps * (unsigned)(group * head_dim) +
+	       (merged ? 4u * warps * 4u * (unsigned)group * (unsigned)(head_dim / 4 + 2) : 0u);
 }
 
 /* The kernel the plan runs, by the rules above. */
@@ -97,7 +98,7 @@ const char *kck_decode_choice(const struct kck *k, int head_dim, int group, cons
 	if (p->num_splits == 1 && items <= sms && 16 * items >= 15 * sms && p->chunk >= MID_CONTEXT) {
 		int s = head_dim == 256 ? 2 : 3;
 		if (p->work && p->chunk >= GATED_CONTEXT && p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES &&
-		    kck_gated_shared(s, head_dim, group, 1, p->chunk) + 9 * 1024 <= (unsigned)k->smem_per_block)
+		    kck_gated_shared(s, head_dim, group, 1, p->chunk, 0) + 9 * 1024 <= (unsigned)k->smem_per_block)
 			return head_dim == 256 ? "tc_g2" : "tc_g3";
 		return "tc_h2s";
 	}

@@ -93,6 +93,8 @@ Test(kernel_plan, gated_shared_memory_counts_every_part)
 	/* three stages of 8 KB for four warps, four rounds of 257-int orders (the ids and the
 	 * sort's input, 16-byte aligned), four rounds of four warps' q (4 x 128 16-bit values) */
 	unsigned want = 3 * 8192 * 4 + (4 * 5 * 256 + 15) / 16 * 16 + 2 * 4 * 4 * 4 * 128;
-	cr_expect_eq(kck_gated_shared(3, 128, 4, 4, 4096), want);
+	cr_expect_eq(kck_gated_shared(3, 128, 4, 4, 4096, 0), want);
+	/* merged walks: every round's running state a warp, 16 lanes of 34 floats */
+	cr_expect_eq(kck_gated_shared(3, 128, 4, 4, 4096, 1), want + 4 * 4 * 16 * 34 * 4);
 	cr_expect_eq(kck_page_kv_bytes(128), 8192u);
 }
