@@ -171,7 +171,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	CUdeviceptr dout = poisoned((size_t)B * H * D * 2);
 	/* gated walks: launched twice back to back (PDL), the second reading the work area the
 	 * first left, into a second output */
-	const int twice = c->variant && (strncmp(c->variant, "tc_g", 4) == 0 || strncmp(c->variant, "tc_m", 4) == 0);
+	const int twice = c->variant && strncmp(c->variant, "tc_g", 4) == 0;
 	CUdeviceptr dout2 = poisoned((size_t)B * H * D * 2);
 	int splits, chunk;
 	kck_decode_plan(k, B, HK, max_len, &splits, &chunk);
@@ -428,23 +428,23 @@ int main(int argc, char **argv)
 			struct decode_case c = {batch, 8, 4, 128, bf, lens, splits, "tc_w2s", 0, 1};
 			check_decode(&k, &c);
 		}
-	/* Gated walks ("tc_g", one split; "tc_m", the rounds merged): ragged requests, whose walks
-	 * are cut into phases of different lengths, some shorter than their phases. Every case
-	 * launches twice back to back on the one work area (each launch must leave it ready for the
-	 * next), in a grid of one item a block (16 requests: 32 blocks) and of four (263 requests of
-	 * up to 300 tokens: 526 items, 132 blocks on an H100, two of them with none in their last
-	 * round; 270 of up to 2000 tokens, rounds of several phases, merged walks and tc_g3). */
+	/* Gated walks ("tc_g", one split): ragged requests, whose walks are cut into phases of
+	 * different lengths, some shorter than their phases. Every case launches twice back to back
+	 * on the one work area (each launch must leave it ready for the next), in a grid of one item
+	 * a block (16 requests: 32 blocks) and of four (263 requests of up to 300 tokens: 526 items,
+	 * 132 blocks on an H100, two of them with none in their last round; 270 of up to 2000
+	 * tokens, rounds of many phases, the default tc_g4). */
 	static const int gated_lens[16] = {2049, 1, 17, 333, 4000, 16, 15, 1500, 2049, 64, 900, 3001, 1, 2, 777, 4096};
 	static int many_lens[263], long_lens[270];
 	for (int i = 0; i < 263; i++)
 		many_lens[i] = 1 + (int)uniform(0, 300);
 	for (int i = 0; i < 270; i++)
 		long_lens[i] = 1 + (int)uniform(0, 2000);
-	static const char *const gated_variants[] = {"tc_g2", "tc_g3", "tc_g4", "tc_m2", "tc_m3", "tc_m4"};
+	static const char *const gated_variants[] = {"tc_g2", "tc_g3", "tc_g4"};
 	for (int bf = 0; bf < 2; bf++)
-		for (int v = 0; v < 6; v++)
+		for (int v = 0; v < 3; v++)
 			for (int many = 0; many < 3; many++) {
-				if ((quick && (bf || (v != 0 && v != 4))) || (many == 2 && v != 1 && v < 3))
+				if ((quick && (bf || v != 2)) || (many == 2 && v != 2))
 					continue;
 				const int n = many == 2 ? 270 : many ? 263 : 16;
 				const int *ls = many == 2 ? long_lens : many ? many_lens : gated_lens;
@@ -462,7 +462,7 @@ int main(int argc, char **argv)
 					const char *name = v == 0     ? "tc_h2"
 							   : v == 1   ? "tc_h2s"
 							   : d == 256 ? "tc_g2"
-								      : "tc_g3";
+								      : "tc_g4";
 					struct decode_case c = {batch, 8, g, d, bf, lens, 1, name, 0, 1};
 					check_decode(&k, &c);
 				}

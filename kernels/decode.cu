@@ -886,15 +886,9 @@ __device__ __forceinline__ void gated_order(const int32_t *row, int pages, int *
 	}
 }
 
-// MERGED ("tc_m"): every round's walk in one, phase by phase: phase j is each round's stretch j
-// in turn (round 0's, then round 1's, ...), every round's stretch j being the same part of the
-// cache (its pages sorted), so that the grid goes over the cache once, not once a round; each
-// warp keeps the running state of the rounds it is not walking in shared memory.
-template <typename T, int D, int G, int S, bool MERGED>
-__device__ __forceinline__ void decode_gated(const kck_decode_params &p)
+template <typename T, int D, int G, int S> __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T), ROW = D * (int)sizeof(T), NW = KCK_THREADS / 32;
-	constexpr int STATE = D / 4 + 2; // a lane's saved running state: o's rows 0-7, m, l
 	static_assert(G <= 8 && D % 16 == 0 && KCK_PAGE == 16 && sizeof(T) == 2, "one m16n8k16 row block");
 	extern __shared__ __align__(128) unsigned char dsmem[];
 	__shared__ sort_space sort_sp;
@@ -905,13 +899,11 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 	const int blocks = (int)gridDim.x, blk = (int)blockIdx.x;
 	const int rounds = (n_items + blocks - 1) / blocks; // items a block: blk, blk + blocks, ...
 	const int cap = p.sort_cap + 1;			    // pages of the longest item
-	// dynamic shared memory: the rings, every round's walk order, the sort's input, every round's
-	// q, (MERGED) every round's running state
+	// dynamic shared memory: the rings, every round's walk order, the sort's input, every round's q
 	int *walk_ids = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB); // [rounds][cap]
 	int *raw = walk_ids + rounds * cap;				  // [cap]
 	T *sq = reinterpret_cast<T *>(dsmem + NW * S * 2 * PB +
-				      ((rounds + 1) * cap * 4 + 15) / 16 * 16);	    // [rounds][NW][G][D]
-	float *saved = reinterpret_cast<float *>(sq + (size_t)rounds * NW * G * D); // [rounds][NW][STATE][4G]
+				      ((rounds + 1) * cap * 4 + 15) / 16 * 16); // [rounds][NW][G][D]
 	unsigned char *ring = dsmem + warp * S * 2 * PB;
 	const size_t page_all = (size_t)p.num_kv_heads * PB, H = (size_t)p.num_kv_heads * G;
 	int region_shift = 0; // pages of every head in 2 MB: 1 << region_shift
@@ -946,26 +938,27 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 			gated_order<S>(walk_ids + r * cap, pages, walk_ids + r * cap, raw, sort_sp, region_shift);
 	}
 	const int total = sh_off[rounds];
-	const int per_item = max(1, min(GATE_PHASES / rounds, cap / GATE_PAGES)); // stretches of a round
-	const int phases = MERGED ? per_item : rounds * per_item;
+	const int per_item = max(1, min(GATE_PHASES / rounds, cap / GATE_PAGES)); // phases a round
+	const int phases = rounds * per_item;
 	auto pages_of = [&](int r) { return sh_off[r + 1] - sh_off[r]; };
-	auto rstart = [&](int r, int j) { // where round r's stretch j begins in its walk order
+	auto rstart = [&](int r, int j) { // where round r's phase j begins in its walk order
 		return (int)(((long long)j * pages_of(r) + per_item - 1) / per_item);
 	};
-	// The walk, stretch after stretch: positions [begin, end) are round r's pages [first, first +
-	// end - begin) of its order. Round after round (a round's stretches in turn), or MERGED phase
-	// after phase (every round's stretch j in turn). end = INT_MAX: past the walk.
+	// Phase g: walk positions [start(g), start(g + 1)).
+	auto start = [&](int g) { return sh_off[g / per_item] + rstart(g / per_item, g % per_item); };
+	// The walk, a stretch (a phase of a round) after another: positions [begin, end) are round r's
+	// pages [first, first + end - begin) of its order, phase j of it; end = INT_MAX past the walk.
 	struct stretch {
 		int j, r, begin, end, first;
 	};
 	auto next_stretch = [&](stretch &c) {
 		do {
 			c.begin = c.end;
-			if (MERGED ? ++c.r == rounds : ++c.j == per_item) {
-				c.r = MERGED ? 0 : c.r + 1;
-				c.j = MERGED ? c.j + 1 : 0;
+			if (++c.j == per_item) {
+				c.j = 0;
+				c.r++;
 			}
-			if (MERGED ? c.j >= per_item : c.r >= rounds) {
+			if (c.r >= rounds) {
 				c.end = INT_MAX;
 				return;
 			}
@@ -973,16 +966,7 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 			c.end = c.begin + rstart(c.r, c.j + 1) - c.first;
 		} while (c.end == c.begin);
 	};
-	const stretch before_walk = {MERGED ? -1 : per_item - 1, MERGED ? rounds - 1 : -1, 0, 0, 0};
-	// Phase g: walk positions [start(g), start(g + 1)).
-	auto start = [&](int g) {
-		if (!MERGED)
-			return sh_off[g / per_item] + rstart(g / per_item, g % per_item);
-		int at = 0;
-		for (int r = 0; r < rounds; r++)
-			at += rstart(r, g);
-		return at;
-	};
+	const stretch before_walk = {per_item - 1, -1, 0, 0, 0};
 	// Warp 0 opens the phases and publishes how far the walk may go; the other warps follow what
 	// it publishes. shown: how far, as 2 x limit + 1 once it is the walk's end (shared-memory
 	// atomics, relaxed: it says only when, each warp's pages are its own). The first GATE_SLACK
@@ -1103,33 +1087,6 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 		for (int n = 0; n < D / 8; n++)
 			o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
 	};
-	// MERGED: a round's running state in and out of shared memory between its stretches (the
-	// lanes of rows 0..G-1; o's rows 8-15 stay zero, no head has them)
-	auto state_of = [&](int r) { return saved + ((size_t)r * NW + warp) * STATE * 4 * G + lane; };
-	auto save = [&](int r) {
-		if (row < G) {
-			float *s = state_of(r);
-#pragma unroll
-			for (int n = 0; n < D / 8; n++) {
-				s[(2 * n) * 4 * G] = o[n][0];
-				s[(2 * n + 1) * 4 * G] = o[n][1];
-			}
-			s[(D / 4) * 4 * G] = m;
-			s[(D / 4 + 1) * 4 * G] = l;
-		}
-	};
-	auto restore = [&](int r) {
-		if (row < G) {
-			const float *s = state_of(r);
-#pragma unroll
-			for (int n = 0; n < D / 8; n++) {
-				o[n][0] = s[(2 * n) * 4 * G];
-				o[n][1] = s[(2 * n + 1) * 4 * G];
-			}
-			m = s[(D / 4) * 4 * G];
-			l = s[(D / 4 + 1) * 4 * G];
-		}
-	};
 	if (at.end != INT_MAX)
 		load_q();
 	fresh();
@@ -1161,15 +1118,10 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 			}
 		}
 		next_stretch(at);
-		if (at.end == INT_MAX || (!item_done && at.r == was))
-			continue;
-		if (MERGED && !item_done)
-			save(was);
-		load_q();
-		if (MERGED && at.first > 0)
-			restore(at.r);
-		else
+		if (item_done && at.end != INT_MAX) { // the next item's q in
+			load_q();
 			fresh();
+		}
 	}
 	if (warp == 0)
 		open_to(INT_MAX); // phases past the last page (rounds without an item)
@@ -1297,13 +1249,7 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
 	    kc_decode_##TN##_d##D##_g##G##_tc_g##S(const __grid_constant__ kck_decode_params p)                        \
 	{                                                                                                              \
-		decode_gated<T, D, G, S, false>(p);                                                                    \
-	}
-#define KCK_DECODE_TC_MERGED(TN, T, D, G, S)                                                                           \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
-	    kc_decode_##TN##_d##D##_g##G##_tc_m##S(const __grid_constant__ kck_decode_params p)                        \
-	{                                                                                                              \
-		decode_gated<T, D, G, S, true>(p);                                                                     \
+		decode_gated<T, D, G, S>(p);                                                                           \
 	}
 
 #define KCK_REDUCE(TN, T, D)                                                                                           \
@@ -1333,17 +1279,16 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_TC_GROUPS(TN, T, 128, 3)                                                                                   \
 	KCK_TC_GROUPS(TN, T, 128, 4)                                                                                   \
 	KCK_TC_GROUPS(TN, T, 256, 2)                                                                                   \
-	KCK_HEADS_GROUPS(TN, T, 64, 3)                                                                                 \
-	KCK_HEADS_GROUPS(TN, T, 128, 3) KCK_HEADS_GROUPS(TN, T, 256, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)          \
-	    KCK_DECODE_TC_GATED(TN, T, 128, 4, 4) KCK_DECODE_TC_MERGED(TN, T, 128, 4, 2)                               \
-		KCK_DECODE_TC_MERGED(TN, T, 128, 4, 3) KCK_DECODE_TC_MERGED(TN, T, 128, 4, 4)                          \
-		    KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                            \
-			KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2)                            \
-			    KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4)                            \
-				KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)                      \
-				    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)          \
-					KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)     \
-					    KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+	KCK_HEADS_GROUPS(TN, T, 64, 4)                                                                                 \
+	KCK_HEADS_GROUPS(TN, T, 128, 4)                                                                                \
+	KCK_HEADS_GROUPS(TN, T, 256, 2)                                                                                \
+	KCK_DECODE_TC_GATED(TN, T, 128, 4, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 3)                                    \
+	    KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                                    \
+		KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)    \
+		    KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)  \
+			KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                      \
+			    KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                 \
+				KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

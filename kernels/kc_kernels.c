@@ -184,8 +184,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	ps.sort_cap = 0;
 	/* "tc_g2": gated walks (decode.cu, decode_gated): one split, a block four KV heads of a
 	 * request at a time, every page id of an item in its walk order (sort_cap), p->work */
-	int merged = strncmp(var, "tc_m", 4) == 0; /* "tc_m3": the rounds' walks merged, phase by phase */
-	int gated = merged || strncmp(var, "tc_g", 4) == 0;
+	int gated = strncmp(var, "tc_g", 4) == 0;
 	if (gated || (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's')) {
 		var_len -= !gated;
 		if (p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES)
@@ -211,7 +210,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || gated || tma))
 		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0) +
 			 /* the ids as read and in order past the rings; gated: every item's order, and q */
-			 (gated		? kck_gated_shared(0, head_dim, group, rounds, p->chunk, merged)
+			 (gated		? kck_gated_shared(0, head_dim, group, rounds, p->chunk)
 			  : ps.sort_cap ? 8u * (unsigned)ps.sort_cap + KCK_SORT_SPACE_BYTES
 					: 0u);
 	/* No more blocks than SMs: each block asks for more than half a SM's shared memory, so

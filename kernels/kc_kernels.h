@@ -106,7 +106,7 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 /* The decode kernel kck_decode launches for p (splits and chunk set): "tc_w2", "tc_h2s", ... */
 const char *kck_decode_choice(const struct kck *k, int head_dim, int group, const struct kck_decode_params *p);
 /* Dynamic shared memory of a gated walk of `rounds` items a block, `stages` pages a warp. */
-unsigned kck_gated_shared(int stages, int head_dim, int group, int rounds, int chunk, int merged);
+unsigned kck_gated_shared(int stages, int head_dim, int group, int rounds, int chunk);
 #define KCK_MAX_SPLITS 64	/* the reduce kernel combines at most this many */
 #define KCK_SORT_MAX_PAGES 2048 /* pages a block sorts at most (16 KB of shared memory) */
 /* Bytes of a K and a V page of one head, 16-bit values: a stage of a warp's ring. */

@@ -47,9 +47,10 @@
  * Gated walks over several rounds (256 x 4096, 256 x 32k) went either way by machine (-0.7% to
  * +0.5%): not taken. */
 #define MIN_SPLIT_TOKENS 64
-#define LONG_CONTEXT 4096  /* tokens a block, from which four pages in flight a warp pay */
-#define MID_CONTEXT 1024   /* tokens a block, from which a second wave of blocks shows */
-#define GATED_CONTEXT 8192 /* tokens a request, from which gated walks pay in one round */
+#define LONG_CONTEXT 4096	   /* tokens a block, from which four pages in flight a warp pay */
+#define MID_CONTEXT 1024	   /* tokens a block, from which a second wave of blocks shows */
+#define GATED_CONTEXT 8192	   /* tokens a request, from which gated walks pay in one round */
+#define GATED_ROUNDS_CONTEXT 16384 /* and over several rounds */
 /* Bytes of K and V in flight that keep DRAM streaming: about 2 us of latency times 3 TB/s
  * (H100). With a SM a block, a deeper ring than that was slower, up to 4%: 6 x 4096 best at
  * four pages a warp, 8 and 10 x 4096 at three, 12 to 16 x 2048 and 4096 at two. */
@@ -78,29 +79,32 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 }
 
 /* Dynamic shared memory of the gated walk (decode.cu, decode_gated): S stages of a K and a V
- * page a warp, every round's walk order and the sort's input, every round's q; merged walks
- * every round's running state too (a lane of each head's four: D / 4 + 2 floats). */
-unsigned kck_gated_shared(int s, int head_dim, int group, int rounds, int chunk, int merged)
+ * page a warp, every round's walk order and the sort's input, every round's q. */
+unsigned kck_gated_shared(int s, int head_dim, int group, int rounds, int chunk)
 {
-	unsigned cap = (unsigned)(chunk / KCK_PAGE), warps = (unsigned)(rounds * KCK_THREADS / 32);
+	unsigned cap = (unsigned)(chunk / KCK_PAGE);
 	return (unsigned)s * kck_page_kv_bytes(head_dim) * (KCK_THREADS / 32) +
-	       (4u * (unsigned)(rounds + 1) * cap + 15) / 16 * 16 + 2u * warps * (unsigned)(group * head_dim) +
-	       (merged ? 4u * warps * 4u * (unsigned)group * (unsigned)(head_dim / 4 + 2) : 0u);
+	       (4u * (unsigned)(rounds + 1) * cap + 15) / 16 * 16 +
+	       2u * (unsigned)(rounds * KCK_THREADS / 32 * group * head_dim);
 }
 
 /* The kernel the plan runs, by the rules above. */
 const char *kck_decode_choice(const struct kck *k, int head_dim, int group, const struct kck_decode_params *p)
 {
 	int pairs = p->batch * p->num_kv_heads, sms = k->sm_count;
-	/* A request's four KV heads a block, a warp each (tc_h, tc_g), where those blocks fill
-	 * the SMs in one wave (15/16 of them or more). */
+	/* A request's four KV heads a block, a warp each (tc_h, tc_g), where those blocks fill the
+	 * SMs (15/16 of them or more): in one wave, or gated over several rounds of items a block. */
 	int items = p->num_kv_heads % 4 ? 0 : pairs / 4;
-	if (p->num_splits == 1 && items <= sms && 16 * items >= 15 * sms && p->chunk >= MID_CONTEXT) {
-		int s = head_dim == 256 ? 2 : 3;
-		if (p->work && p->chunk >= GATED_CONTEXT && p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES &&
-		    kck_gated_shared(s, head_dim, group, 1, p->chunk, 0) + 9 * 1024 <= (unsigned)k->smem_per_block)
-			return head_dim == 256 ? "tc_g2" : "tc_g3";
-		return "tc_h2s";
+	if (p->num_splits == 1 && items && p->chunk >= MID_CONTEXT) {
+		int rounds = (items + sms - 1) / sms, blocks = (items + rounds - 1) / rounds;
+		int s = head_dim == 256 ? 2 : 4;
+		if (16 * blocks >= 15 * sms && p->work &&
+		    p->chunk >= (rounds == 1 ? GATED_CONTEXT : GATED_ROUNDS_CONTEXT) &&
+		    rounds <= KCK_GATED_MAX_ROUNDS && p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES &&
+		    kck_gated_shared(s, head_dim, group, rounds, p->chunk) + 9 * 1024 <= (unsigned)k->smem_per_block)
+			return head_dim == 256 ? "tc_g2" : "tc_g4";
+		if (rounds == 1 && 16 * blocks >= 15 * sms)
+			return "tc_h2s";
 	}
 	/* A SM a block (split grids always): the shallowest ring that keeps enough in flight,
 	 * stage = a K and a V page for every warp of the grid; the pages walked in address order

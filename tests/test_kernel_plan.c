@@ -44,8 +44,8 @@ Test(kernel_plan, benchmark_shapes_as_measured)
 	} want[] = {
 	    {1, 512, 8, "tc_w2"},   {1, 4096, 16, "tc_w2"},  {1, 32768, 16, "tc_w2s"},
 	    {8, 512, 1, "tc_w2"},   {8, 4096, 1, "tc_w3s"},  {8, 32768, 2, "tc_w2s"},
-	    {64, 512, 1, "tc_w2"},  {64, 4096, 1, "tc_h2s"}, {64, 32768, 1, "tc_g3"},
-	    {256, 512, 1, "tc_w2"}, {256, 4096, 1, "tc_w4"}, {256, 32768, 1, "tc_w4"},
+	    {64, 512, 1, "tc_w2"},  {64, 4096, 1, "tc_h2s"}, {64, 32768, 1, "tc_g4"},
+	    {256, 512, 1, "tc_w2"}, {256, 4096, 1, "tc_w4"}, {256, 32768, 1, "tc_g4"},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		int splits = 0;
@@ -57,16 +57,28 @@ Test(kernel_plan, benchmark_shapes_as_measured)
 	}
 }
 
-Test(kernel_plan, gated_walks_only_with_a_work_area_and_from_8192_tokens)
+Test(kernel_plan, gated_walks_with_a_work_area_from_8192_tokens_in_one_round_16384_in_several)
 {
 	struct kck k = h100();
-	cr_expect_str_eq(choice(&k, 64, 8, 32768, 128, 1, NULL), "tc_g3");
+	cr_expect_str_eq(choice(&k, 64, 8, 32768, 128, 1, NULL), "tc_g4");
 	cr_expect_str_eq(choice(&k, 64, 8, 32768, 128, 0, NULL), "tc_h2s",
 			 "no work area: a warp a head, sorted");
-	cr_expect_str_eq(choice(&k, 64, 8, 8192, 128, 1, NULL), "tc_g3");
+	cr_expect_str_eq(choice(&k, 64, 8, 8192, 128, 1, NULL), "tc_g4");
 	cr_expect_str_eq(choice(&k, 64, 8, 8176, 128, 1, NULL), "tc_h2s",
 			 "a page under 8192 (chunks are whole pages)");
 	cr_expect_str_eq(choice(&k, 64, 8, 32768, 256, 1, NULL), "tc_g2", "d256: two pages a warp");
+	/* several rounds of items a block (128 blocks of two or four items) from 16384 tokens */
+	cr_expect_str_eq(choice(&k, 128, 8, 16384, 128, 1, NULL), "tc_g4");
+	cr_expect_str_eq(choice(&k, 256, 8, 16384, 128, 1, NULL), "tc_g4");
+	cr_expect_str_eq(choice(&k, 256, 8, 16368, 128, 1, NULL), "tc_w4", "a page under 16384");
+	cr_expect_str_eq(choice(&k, 256, 8, 8192, 128, 1, NULL), "tc_w4");
+	cr_expect_str_eq(choice(&k, 256, 8, 32768, 128, 0, NULL), "tc_w4", "no work area");
+	cr_expect_str_neq(choice(&k, 100, 8, 32768, 128, 1, NULL), "tc_g4",
+			  "200 items: two rounds of 100 blocks, under 15/16 of the SMs");
+	/* eight rounds of 2048-page walks do not fit a block's shared memory; 9 x 32 KB of
+	 * orders and 32 KB of q past the rings */
+	cr_expect_str_eq(choice(&k, 512, 8, 4096 * 5, 128, 1, NULL), "tc_g4");
+	cr_expect_str_neq(choice(&k, 512, 8, 32768, 128, 1, NULL), "tc_g4");
 	/* the gated walk's shared memory must fit a block */
 	k.smem_per_block = 100 * 1024;
 	cr_expect_str_eq(choice(&k, 64, 8, 32768, 128, 1, NULL), "tc_h2s");
@@ -93,8 +105,6 @@ Test(kernel_plan, gated_shared_memory_counts_every_part)
 	/* three stages of 8 KB for four warps, four rounds of 257-int orders (the ids and the
 	 * sort's input, 16-byte aligned), four rounds of four warps' q (4 x 128 16-bit values) */
 	unsigned want = 3 * 8192 * 4 + (4 * 5 * 256 + 15) / 16 * 16 + 2 * 4 * 4 * 4 * 128;
-	cr_expect_eq(kck_gated_shared(3, 128, 4, 4, 4096, 0), want);
-	/* merged walks: every round's running state a warp, 16 lanes of 34 floats */
-	cr_expect_eq(kck_gated_shared(3, 128, 4, 4, 4096, 1), want + 4 * 4 * 16 * 34 * 4);
+	cr_expect_eq(kck_gated_shared(3, 128, 4, 4, 4096), want);
 	cr_expect_eq(kck_page_kv_bytes(128), 8192u);
 }
