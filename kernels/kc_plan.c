@@ -41,11 +41,15 @@
  *   three blocks a SM in two waves (tc_w3), SDPA / ours 0.995-1.005 against 0.987-0.991, in
  *   eleven runs on as many machines; 64 x 8192 700.5-702.6 against 703.6-710.0 in seven, 64 x
  *   32k level;
- * - 8192 tokens and more, given the work area (p->work): gated walks ("tc_g3", decode.cu): the
- *   blocks' walks held within two phases of one another, 64 x 8192 0.4-1.7% and 64 x 16k-32k
- *   1.0-2.0% faster than tc_w3 on five machines, 0.2-0.4% slower on three (docs/kernels.md).
- * Gated walks over several rounds (256 x 4096, 256 x 32k) went either way by machine (-0.7% to
- * +0.5%): not taken. */
+ * - 8192 tokens and more, given the work area (p->work): gated walks ("tc_g4", decode.cu): the
+ *   blocks' walks held within two phases of one another, four pages in flight a warp: 64 x 32k
+ *   SDPA / ours 0.998-1.001 on three machines (2766-2771 us against 2801-2807 for tc_h2s and
+ *   the fifth session's gated walk), 64 x 8192 level with tc_h2s (docs/kernels.md).
+ * Gated walks over several rounds of items a block, where the grid of ceil(items / rounds)
+ * blocks fills 15/16 of the SMs, from 16384 tokens: 256 x 32k 1.001-1.003 on four machines,
+ * tc_w4 0.998-1.000 on three of them, 256 x 16k 1.002 against 1.000, 128 x 16k 1.005 against
+ * 0.986; at 4096 tokens (256 x, 512 x) they went either way by machine (0.987-0.997 against
+ * tc_w4's 0.993-0.995): not taken there. */
 #define MIN_SPLIT_TOKENS 64
 #define LONG_CONTEXT 4096	   /* tokens a block, from which four pages in flight a warp pay */
 #define MID_CONTEXT 1024	   /* tokens a block, from which a second wave of blocks shows */
