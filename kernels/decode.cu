@@ -625,6 +625,40 @@ __device__ __noinline__ void sort_ids_place(int n, int *order, const int *raw, s
 	__syncthreads();
 }
 
+// Pages of every head (page_all bytes each) in a 2 MB region: 1 << the result. The sorted walks'
+// ranges of page ids.
+__device__ __forceinline__ int region_shift_of(size_t page_all)
+{
+	int sh = 0;
+	while ((page_all << (sh + 1)) <= (2u << 20))
+		sh++;
+	return sh;
+}
+
+// A warp's q as MMA A fragments from its heads' rows (q_rows: G rows of D, global or shared
+// memory): a0 = Q[row][16j + cq, +1], a2 = Q[row][16j + 8 + cq, +1]; rows >= G zero.
+template <typename T, int D, int G>
+__device__ __forceinline__ void load_q_fragments(uint32_t (&qa)[D / 16][2], const T *q_rows, int row, int cq)
+{
+	const T *q = q_rows + (row < G ? row : 0) * D;
+#pragma unroll
+	for (int j = 0; j < D / 16; j++) {
+		qa[j][0] = row < G ? *reinterpret_cast<const uint32_t *>(q + 16 * j + cq) : 0u;
+		qa[j][1] = row < G ? *reinterpret_cast<const uint32_t *>(q + 16 * j + 8 + cq) : 0u;
+	}
+}
+
+// A warp's whole head out (lanes of rows < G): o over its lanes' summed l, this lane's columns
+// of the head's row at out_row.
+template <typename T, int D>
+__device__ __forceinline__ void store_head(T *out_row, const float (&o)[D / 8][4], float l, int cq)
+{
+	const float inv = 1.f / l;
+#pragma unroll
+	for (int n = 0; n < D / 8; n++)
+		*reinterpret_cast<uint32_t *>(out_row + n * 8 + cq) = pack2(o[n][0] * inv, o[n][1] * inv, T());
+}
+
 template <typename T, int D, int G, int S, bool TMA, bool HEADS>
 __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const decode_maps *maps)
 {
@@ -684,9 +718,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	// The sort's counters past the ids, in dynamic shared memory: only sorted walks ask for them
 	// (as static shared memory, 8 KB in every tc kernel, the PDL chain's steps were 1.7% slower).
 	sort_space &sort_sp = *reinterpret_cast<sort_space *>(order + 2 * p.sort_cap);
-	int region_shift = 0; // pages of every head in 2 MB: 1 << region_shift
-	while (((size_t)p.num_kv_heads * PB << (region_shift + 1)) <= (2u << 20))
-		region_shift++;
+	const int region_shift = region_shift_of((size_t)p.num_kv_heads * PB);
 	if (sorted) {
 		sort_ids_read(bt - woff + FIRST, nsort, order + p.sort_cap, sort_sp);
 		last_id = bt[pages - 1 - woff];
@@ -761,18 +793,9 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	if (sorted)
 		sort_ids_place(nsort, order, order + p.sort_cap, sort_sp, region_shift);
 
-	// Q as A fragments: a0 = Q[row][16j + cq, +1], a2 = Q[row][16j + 8 + cq, +1]; rows >= G zero.
 	uint32_t qa[D / 16][2];
-	{
-		const size_t H = (size_t)p.num_kv_heads * G;
-		const T *qp =
-		    reinterpret_cast<const T *>(p.q) + ((size_t)b * H + (size_t)kvh * G + (row < G ? row : 0)) * D;
-#pragma unroll
-		for (int j = 0; j < D / 16; j++) {
-			qa[j][0] = row < G ? *reinterpret_cast<const uint32_t *>(qp + 16 * j + cq) : 0u;
-			qa[j][1] = row < G ? *reinterpret_cast<const uint32_t *>(qp + 16 * j + 8 + cq) : 0u;
-		}
-	}
+	load_q_fragments<T, D, G>(qa, reinterpret_cast<const T *>(p.q) + ((size_t)b * p.num_kv_heads + kvh) * G * D,
+				  row, cq);
 	float m = NEG_BIG, l = 0.f; // of head `row`, this lane's columns
 	float o[D / 8][4];
 #pragma unroll
@@ -811,12 +834,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 		if (row < G) {
 			const size_t h = ((size_t)b * p.num_kv_heads + kvh) * G + row;
 			if (p.num_splits == 1) {
-				const float inv = 1.f / l;
-				T *out = reinterpret_cast<T *>(p.out) + h * D + cq;
-#pragma unroll
-				for (int n = 0; n < D / 8; n++)
-					*reinterpret_cast<uint32_t *>(out + n * 8) =
-					    pack2(o[n][0] * inv, o[n][1] * inv, T());
+				store_head<T, D>(reinterpret_cast<T *>(p.out) + h * D, o, l, cq);
 			} else {
 				const size_t ps = h * p.num_splits + split;
 #pragma unroll
@@ -906,9 +924,7 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 				      ((rounds + 1) * cap * 4 + 15) / 16 * 16); // [rounds][NW][G][D]
 	unsigned char *ring = dsmem + warp * S * 2 * PB;
 	const size_t page_all = (size_t)p.num_kv_heads * PB, H = (size_t)p.num_kv_heads * G;
-	int region_shift = 0; // pages of every head in 2 MB: 1 << region_shift
-	while ((page_all << (region_shift + 1)) <= (2u << 20))
-		region_shift++;
+	const int region_shift = region_shift_of(page_all);
 	auto item_of = [&](int r) { return blk + r * blocks; };
 	auto head_of = [&](int r) { return (item_of(r) % groups) * NW + warp; }; // this warp's KV head
 
@@ -1072,14 +1088,7 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 	next_stretch(at);
 	uint32_t qa[D / 16][2];
 	float m = NEG_BIG, l = 0.f, o[D / 8][4];
-	auto load_q = [&]() {
-		const T *q = sq + ((size_t)at.r * NW + warp) * G * D + (row < G ? row : 0) * D;
-#pragma unroll
-		for (int j = 0; j < D / 16; j++) {
-			qa[j][0] = row < G ? *reinterpret_cast<const uint32_t *>(q + 16 * j + cq) : 0u;
-			qa[j][1] = row < G ? *reinterpret_cast<const uint32_t *>(q + 16 * j + 8 + cq) : 0u;
-		}
-	};
+	auto load_q = [&]() { load_q_fragments<T, D, G>(qa, sq + ((size_t)at.r * NW + warp) * G * D, row, cq); };
 	auto fresh = [&]() {
 		m = NEG_BIG;
 		l = 0.f;
@@ -1106,16 +1115,11 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 		if (item_done) { // its heads out
 			l += __shfl_xor_sync(0xffffffffu, l, 1);
 			l += __shfl_xor_sync(0xffffffffu, l, 2);
-			if (row < G) {
-				const float inv = 1.f / l;
-				T *out = reinterpret_cast<T *>(p.out) +
-					 ((size_t)(item_of(was) / groups) * H + (size_t)head_of(was) * G + row) * D +
-					 cq;
-#pragma unroll
-				for (int n = 0; n < D / 8; n++)
-					*reinterpret_cast<uint32_t *>(out + n * 8) =
-					    pack2(o[n][0] * inv, o[n][1] * inv, T());
-			}
+			if (row < G)
+				store_head<T, D>(
+				    reinterpret_cast<T *>(p.out) +
+					((size_t)(item_of(was) / groups) * H + (size_t)head_of(was) * G + row) * D,
+				    o, l, cq);
 		}
 		next_stretch(at);
 		if (item_done && at.end != INT_MAX) { // the next item's q in
@@ -1282,13 +1286,13 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_HEADS_GROUPS(TN, T, 64, 4)                                                                                 \
 	KCK_HEADS_GROUPS(TN, T, 128, 4)                                                                                \
 	KCK_HEADS_GROUPS(TN, T, 256, 2)                                                                                \
-	KCK_DECODE_TC_GATED(TN, T, 128, 4, 2) KCK_DECODE_TC_GATED(TN, T, 128, 4, 3)                                    \
-	    KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                                    \
-		KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)    \
-		    KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)  \
-			KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                      \
-			    KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                 \
-				KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+	KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)                                                                          \
+	KCK_DECODE_TC_GATED(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)  \
+	    KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)        \
+		KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)      \
+		    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                          \
+			KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                     \
+			    KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)
