@@ -102,8 +102,7 @@ static void decode_chain(const struct kck *k, int only)
 						    chunk,
 						    (float)(1.4426950408889634 / sqrt((double)D)),
 						    0,
-						    NULL,
-						    0};
+						    NULL};
 	}
 	CUstream s;
 	CK(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));

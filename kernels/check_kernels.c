@@ -203,8 +203,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 				      chunk,
 				      (float)(1.0 / sqrt((double)D) * 1.4426950408889634),
 				      0,
-				      (void *)work,
-				      0};
+				      (void *)work};
 	enum kck_dtype dt = c->bf16 ? KCK_BF16 : KCK_F16;
 	if (c->with_kv_write) {
 		CUdeviceptr dkn = upload(kn, (size_t)B * HK * D * 2), dvn = upload(vn, (size_t)B * HK * D * 2);

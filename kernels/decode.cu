@@ -659,12 +659,7 @@ __device__ __forceinline__ void store_head(T *out_row, const float (&o)[D / 8][4
 		*reinterpret_cast<uint32_t *>(out_row + n * 8 + cq) = pack2(o[n][0] * inv, o[n][1] * inv, T());
 }
 
-// SWEPT ("tc_wSr", a sorted walk that starts where the grid is): with blocks in waves, each
-// starts its walk by address at the point of the cache the grid's other blocks are at, so that
-// blocks started at different times still read near one another: the grid's pages done so far
-// (p.work[2], each block adds its own at its end) over what the resident blocks walk in a
-// block's time say where that is.
-template <typename T, int D, int G, int S, bool TMA, bool HEADS, bool SWEPT = false>
+template <typename T, int D, int G, int S, bool TMA, bool HEADS>
 __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const decode_maps *maps)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
@@ -720,7 +715,6 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	const int nsort = pages - 1 - FIRST;
 	const bool sorted = nsort >= 2 && nsort <= p.sort_cap;
 	int *order = reinterpret_cast<int *>(dsmem + NW * S * 2 * PB), last_id = 0;
-	int rot = 0; // SWEPT: where in its sorted part the walk starts (set once sorted)
 	// The sort's counters past the ids, in dynamic shared memory: only sorted walks ask for them
 	// (as static shared memory, 8 KB in every tc kernel, the PDL chain's steps were 1.7% slower).
 	sort_space &sort_sp = *reinterpret_cast<sort_space *>(order + 2 * p.sort_cap);
@@ -764,9 +758,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 				ids_next = n < mine ? bt[n * WS] : 0;
 			}
 			const int pos = woff + k * WS - FIRST; // in the sorted part of the walk
-			const int rpos = pos + rot >= nsort ? pos + rot - nsort : pos + rot;
 			const int id = !sorted || pos < 0 ? __shfl_sync(0xffffffffu, ids, k % 32)
-				       : pos < nsort	  ? order[SWEPT ? rpos : pos]
+				       : pos < nsort	  ? order[pos]
 							  : last_id;
 			unsigned char *sk = ring + (k % S) * 2 * PB, *sv = sk + PB;
 			if (TMA) { // one lane: D/64 boxes of K and of V, counted in by the stage's barrier
@@ -797,18 +790,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 #pragma unroll
 	for (int k = 0; k < AHEAD; k++)
 		issue(k);
-	if (sorted) {
+	if (sorted)
 		sort_ids_place(nsort, order, order + p.sort_cap, sort_sp, region_shift);
-		if (SWEPT && p.work) {
-			if (threadIdx.x == 0) {
-				const unsigned done = *(volatile unsigned *)(reinterpret_cast<unsigned *>(p.work) + 2);
-				const unsigned per = (unsigned)max(1, p.resident) * (unsigned)(p.chunk / KCK_PAGE);
-				sort_sp.most[0] = (int)((unsigned long long)(done % per) * (unsigned)nsort / per);
-			}
-			__syncthreads();
-			rot = sort_sp.most[0];
-		}
-	}
 
 	uint32_t qa[D / 16][2];
 	load_q_fragments<T, D, G>(qa, reinterpret_cast<const T *>(p.q) + ((size_t)b * p.num_kv_heads + kvh) * G * D,
@@ -840,8 +823,6 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 			issue(k + S);
 	}
 	cudaTriggerProgrammaticLaunchCompletion();
-	if (SWEPT && p.work && lane == 0)
-		atomicAdd(reinterpret_cast<unsigned *>(p.work) + 2, (unsigned)mine);
 #ifdef KCK_DRIFT
 	drift_mark(4);
 #endif
@@ -1256,12 +1237,6 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	{                                                                                                              \
 		decode_mma<T, D, G, S, false, false>(p, nullptr);                                                      \
 	}
-#define KCK_DECODE_TC_SWEPT(TN, T, D, G, S)                                                                            \
-	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
-	    kc_decode_##TN##_d##D##_g##G##_tc_w##S##r(const __grid_constant__ kck_decode_params p)                     \
-	{                                                                                                              \
-		decode_mma<T, D, G, S, false, false, true>(p, nullptr);                                                \
-	}
 #define KCK_DECODE_TC_H(TN, T, D, G, S)                                                                                \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
 	    kc_decode_##TN##_d##D##_g##G##_tc_h##S(const __grid_constant__ kck_decode_params p)                        \
@@ -1312,17 +1287,12 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_HEADS_GROUPS(TN, T, 128, 4)                                                                                \
 	KCK_HEADS_GROUPS(TN, T, 256, 2)                                                                                \
 	KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)                                                                          \
-	KCK_DECODE_TC_SWEPT(TN, T, 128, 4, 2)                                                                          \
-	KCK_DECODE_TC_SWEPT(TN, T, 128, 4, 3)                                                                          \
-	KCK_DECODE_TC_SWEPT(TN, T, 128, 4, 4)                                                                          \
-	KCK_DECODE_TC_GATED(TN, T, 128, 4, 3)                                                                          \
-	KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                                                                            \
-	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2)        \
-	    KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4)           \
-		KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2)                                  \
-		    KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) KCK_DECODE_BULK(TN, T, 128, 4, 8, 8)                          \
-			KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128)             \
-			    KCK_REDUCE(TN, T, 256)
+	KCK_DECODE_TC_GATED(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)  \
+	    KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)        \
+		KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)      \
+		    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                          \
+			KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                     \
+			    KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

@@ -185,10 +185,8 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	/* "tc_g2": gated walks (decode.cu, decode_gated): one split, a block four KV heads of a
 	 * request at a time, every page id of an item in its walk order (sort_cap), p->work */
 	int gated = strncmp(var, "tc_g", 4) == 0;
-	/* "tc_w4r": sorted, each block starting where the grid is (decode.cu, SWEPT) */
-	int swept = strncmp(var, "tc_w", 4) == 0 && var_len > 0 && var[var_len - 1] == 'r';
-	if (gated || swept || (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's')) {
-		var_len -= !gated && !swept;
+	if (gated || (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's')) {
+		var_len -= !gated;
 		if (p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES)
 			ps.sort_cap = p->chunk / KCK_PAGE - 1;
 	}
@@ -227,13 +225,6 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 		shared = (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1) + 1024;
 	if (shared > 48 * 1024 && allow_shared(f, shared) != CUDA_SUCCESS)
 		return CUDA_ERROR_INVALID_VALUE;
-	if (swept) {
-		int per_sm = 0;
-		if (!f || cuOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, f, KCK_THREADS, shared) != CUDA_SUCCESS)
-			return CUDA_ERROR_INVALID_VALUE;
-		unsigned most = (unsigned)per_sm * (unsigned)k->sm_count;
-		ps.resident = (int32_t)(blocks < most ? blocks : most);
-	}
 	struct decode_maps maps;
 	void *args[] = {&ps, &maps};
 	if (tma) {

@@ -48,11 +48,8 @@ struct kck_decode_params {
 	 * memory, zeroed before the first launch, for every launch on one stream (each leaves it
 	 * ready for the next). NULL: the plan does without them. */
 	void *work;
-	/* Swept walks ("tc_wSr", kck_decode_variant sets it): blocks of the launch resident at
-	 * once. */
-	int32_t resident;
 };
-#define KCK_WORK_BYTES 8208   /* decode.cu: done, the launch's number, the sweep's pages, -, 2 x 1024 counters */
+#define KCK_WORK_BYTES 8208   /* decode.cu, decode_gated: done, the launch's number, 2 x 1024 counters */
 #define KCK_SORT_BUCKETS 2048 /* address ranges of a sorted walk (decode.cu, sort_space) */
 #define KCK_SORT_SPACE_BYTES (4 * (KCK_SORT_BUCKETS + 2 * KCK_THREADS / 32))
 #define KCK_GATED_MAX_ROUNDS 8 /* items (a request's four KV heads) a block of the gated walk takes at most */
