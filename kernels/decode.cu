@@ -969,16 +969,17 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 	};
 	auto next_stretch = [&](stretch &c) {
 		do {
+			c.first += c.end - c.begin; // a round's next stretch begins where this one ended
 			c.begin = c.end;
 			if (++c.j == per_item) {
 				c.j = 0;
 				c.r++;
+				c.first = 0;
 			}
 			if (c.r >= rounds) {
 				c.end = INT_MAX;
 				return;
 			}
-			c.first = rstart(c.r, c.j);
 			c.end = c.begin + rstart(c.r, c.j + 1) - c.first;
 		} while (c.end == c.begin);
 	};
@@ -1287,12 +1288,13 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_HEADS_GROUPS(TN, T, 128, 4)                                                                                \
 	KCK_HEADS_GROUPS(TN, T, 256, 2)                                                                                \
 	KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)                                                                          \
-	KCK_DECODE_TC_GATED(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)  \
-	    KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3)        \
-		KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)      \
-		    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                          \
-			KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                     \
-			    KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+	KCK_DECODE_TC_GATED(TN, T, 128, 4, 3)                                                                          \
+	KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)    \
+	    KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4)            \
+		KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) \
+		    KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) KCK_DECODE_BULK(TN, T, 128, 4, 8, 8)                          \
+			KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128)             \
+			    KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

@@ -101,13 +101,12 @@ const char *kck_decode_choice(const struct kck *k, int head_dim, int group, cons
 	int items = p->num_kv_heads % 4 ? 0 : pairs / 4;
 	if (p->num_splits == 1 && items && p->chunk >= MID_CONTEXT) {
 		int rounds = (items + sms - 1) / sms, blocks = (items + rounds - 1) / rounds;
-		int s = head_dim == 256 ? 2 : 4;
-		if (16 * blocks >= 15 * sms && p->work &&
-		    p->chunk >= (rounds == 1 ? GATED_CONTEXT : GATED_ROUNDS_CONTEXT) &&
+		int s = head_dim == 256 ? 2 : 4, fills = 16 * blocks >= 15 * sms;
+		if (fills && p->work && p->chunk >= (rounds == 1 ? GATED_CONTEXT : GATED_ROUNDS_CONTEXT) &&
 		    rounds <= KCK_GATED_MAX_ROUNDS && p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES &&
 		    kck_gated_shared(s, head_dim, group, rounds, p->chunk) + 9 * 1024 <= (unsigned)k->smem_per_block)
 			return head_dim == 256 ? "tc_g2" : "tc_g4";
-		if (rounds == 1 && 16 * blocks >= 15 * sms)
+		if (fills && rounds == 1)
 			return "tc_h2s";
 	}
 	/* A SM a block (split grids always): the shallowest ring that keeps enough in flight,
