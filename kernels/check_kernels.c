@@ -451,18 +451,17 @@ int main(int argc, char **argv)
 				struct decode_case c = {n, 8, 4, 128, bf, ls, 1, gated_variants[v], 0, 1};
 				check_decode(&k, &c);
 			}
-	/* A warp a KV head, in table and in address order ("tc_h2", "tc_h2s"), and gated walks, at
-	 * every head size and group (8 KV heads: two blocks a request). */
+	/* A warp a KV head, in table and in address order, four heads a block ("tc_h2", "tc_h2s": 8
+	 * KV heads, two blocks a request) and eight ("tc_r2", "tc_r2s": d64 and d128, a block a
+	 * request), and gated walks, at every head size and group. */
+	static const char *const heads_variants[] = {"tc_h2", "tc_h2s", "tc_g4", "tc_r2", "tc_r2s"};
 	for (int bf = 0; bf < 2; bf++)
 		for (int d = 64; d <= 256; d *= 2)
 			for (int g = 1; g <= 8; g *= 2)
-				for (int v = 0; v < 3; v++) {
-					if (quick && (d != 128 || bf))
+				for (int v = 0; v < 5; v++) {
+					if ((quick && (d != 128 || bf)) || (d == 256 && v > 2))
 						continue;
-					const char *name = v == 0     ? "tc_h2"
-							   : v == 1   ? "tc_h2s"
-							   : d == 256 ? "tc_g2"
-								      : "tc_g4";
+					const char *name = d == 256 && v == 2 ? "tc_g2" : heads_variants[v];
 					struct decode_case c = {batch, 8, g, d, bf, lens, 1, name, 0, 1};
 					check_decode(&k, &c);
 				}

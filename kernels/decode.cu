@@ -559,26 +559,29 @@ __device__ __forceinline__ void attend_page(float &m, float &l, float (&o)[D / 8
 #define SORT_BUCKETS KCK_SORT_BUCKETS
 struct sort_space { // KCK_SORT_SPACE_BYTES
 	int count[SORT_BUCKETS];
-	int most[KCK_THREADS / 32], warp_sum[KCK_THREADS / 32];
+	int most[KCK_MAX_WARPS], warp_sum[KCK_MAX_WARPS];
 };
 static_assert(sizeof(sort_space) == KCK_SORT_SPACE_BYTES, "the host's size of it");
+template <int THREADS>
 __device__ __forceinline__ void sort_ids_read(const int32_t *row, int n, int *raw, sort_space &sp)
 {
 	int mx = 0;
-	for (int i = threadIdx.x; i < n; i += KCK_THREADS) {
+	for (int i = threadIdx.x; i < n; i += THREADS) {
 		const int id = row[i];
 		raw[i] = id;
 		mx = max(mx, id);
 	}
-	for (int i = threadIdx.x; i < SORT_BUCKETS; i += KCK_THREADS)
+	for (int i = threadIdx.x; i < SORT_BUCKETS; i += THREADS)
 		sp.count[i] = 0;
 	mx = __reduce_max_sync(0xffffffffu, mx);
 	if (threadIdx.x % 32 == 0)
 		sp.most[threadIdx.x / 32] = mx;
 }
+template <int THREADS>
 __device__ __noinline__ void sort_ids_place(int n, int *order, const int *raw, sort_space &sp, int region_shift)
 {
-	constexpr int NW = KCK_THREADS / 32;
+	constexpr int NW = THREADS / 32;
+	static_assert(NW <= KCK_MAX_WARPS, "sort_space");
 	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
 	__syncthreads();
 	int mx = 0;
@@ -589,11 +592,11 @@ __device__ __noinline__ void sort_ids_place(int n, int *order, const int *raw, s
 	while ((mx >> sh) >= SORT_BUCKETS)
 		sh++;
 	const int nb = (mx >> sh) + 1;
-	for (int i = threadIdx.x; i < n; i += KCK_THREADS)
+	for (int i = threadIdx.x; i < n; i += THREADS)
 		atomicAdd(&sp.count[raw[i] >> sh], 1);
 	__syncthreads();
 	// exclusive scan of count[0, nb): a thread `per` ranges, the warps' sums through shared memory
-	const int per = (nb + KCK_THREADS - 1) / KCK_THREADS, lo = threadIdx.x * per;
+	const int per = (nb + THREADS - 1) / THREADS, lo = threadIdx.x * per;
 	int sum = 0;
 	for (int j = 0; j < per; j++)
 		if (lo + j < nb)
@@ -618,7 +621,7 @@ __device__ __noinline__ void sort_ids_place(int n, int *order, const int *raw, s
 			at += c;
 		}
 	__syncthreads();
-	for (int i = threadIdx.x; i < n; i += KCK_THREADS) {
+	for (int i = threadIdx.x; i < n; i += THREADS) {
 		const int id = raw[i];
 		order[atomicAdd(&sp.count[id >> sh], 1)] = id;
 	}
@@ -659,12 +662,13 @@ __device__ __forceinline__ void store_head(T *out_row, const float (&o)[D / 8][4
 		*reinterpret_cast<uint32_t *>(out_row + n * 8 + cq) = pack2(o[n][0] * inv, o[n][1] * inv, T());
 }
 
-template <typename T, int D, int G, int S, bool TMA, bool HEADS>
+template <typename T, int D, int G, int S, bool TMA, bool HEADS, int NWARPS = KCK_THREADS / 32>
 __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const decode_maps *maps)
 {
 	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
 	constexpr int ROW = D * (int)sizeof(T);		  // a token's bytes
-	constexpr int NW = KCK_THREADS / 32;
+	constexpr int NW = NWARPS;
+	static_assert(HEADS || NW == KCK_THREADS / 32, "the warps' merge (decode_merge_warps) takes four");
 	static_assert(G <= 8 && D % 16 == 0 && KCK_PAGE == 16 && sizeof(T) == 2, "one m16n8k16 row block");
 	static_assert(NW * G * D * 4 + 2 * NW * G * 4 <= NW * S * 2 * PB, "merge space");
 	static_assert(!TMA || D % 64 == 0, "128-byte boxes");
@@ -675,8 +679,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	__shared__ __align__(8) uint64_t full[TMA ? NW : 1][S];
 
 	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
-	// HEADS ("tc_h"): a warp a KV head, all four walking every page of the chunk together (the
-	// block reads four heads of a page side by side); otherwise a warp every fourth page.
+	// HEADS ("tc_h", "tc_r"): a warp a KV head, all NW walking every page of the chunk together
+	// (the block reads NW heads of a page side by side); otherwise a warp every fourth page.
 	constexpr int WS = HEADS ? 1 : NW; // a warp's stride through the chunk's pages
 	const int woff = HEADS ? 0 : warp; // its first page
 	const int b = blockIdx.z, kvh = HEADS ? blockIdx.y * NW + warp : blockIdx.y, split = blockIdx.x;
@@ -720,7 +724,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	sort_space &sort_sp = *reinterpret_cast<sort_space *>(order + 2 * p.sort_cap);
 	const int region_shift = region_shift_of((size_t)p.num_kv_heads * PB);
 	if (sorted) {
-		sort_ids_read(bt - woff + FIRST, nsort, order + p.sort_cap, sort_sp);
+		sort_ids_read<NW * 32>(bt - woff + FIRST, nsort, order + p.sort_cap, sort_sp);
 		last_id = bt[pages - 1 - woff];
 	}
 	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
@@ -791,7 +795,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	for (int k = 0; k < AHEAD; k++)
 		issue(k);
 	if (sorted)
-		sort_ids_place(nsort, order, order + p.sort_cap, sort_sp, region_shift);
+		sort_ids_place<NW * 32>(nsort, order, order + p.sort_cap, sort_sp, region_shift);
 
 	uint32_t qa[D / 16][2];
 	load_q_fragments<T, D, G>(qa, reinterpret_cast<const T *>(p.q) + ((size_t)b * p.num_kv_heads + kvh) * G * D,
@@ -897,8 +901,8 @@ __device__ __forceinline__ void gated_order(const int32_t *row, int pages, int *
 		if (nsort < 2 || i < AHEAD || i == pages - 1)
 			ids[i] = row[i];
 	if (nsort >= 2) {
-		sort_ids_read(row + AHEAD, nsort, raw, sp);
-		sort_ids_place(nsort, ids + AHEAD, raw, sp, region_shift);
+		sort_ids_read<KCK_THREADS>(row + AHEAD, nsort, raw, sp);
+		sort_ids_place<KCK_THREADS>(nsort, ids + AHEAD, raw, sp, region_shift);
 	} else {
 		__syncthreads();
 	}
@@ -1244,6 +1248,13 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	{                                                                                                              \
 		decode_mma<T, D, G, S, false, true>(p, nullptr);                                                       \
 	}
+/* A warp a KV head, eight heads a block ("tc_r": a request's eight KV heads, KCK_MAX_WARPS warps). */
+#define KCK_DECODE_TC_R(TN, T, D, G, S)                                                                                \
+	extern "C" __global__ void __launch_bounds__(KCK_MAX_WARPS * 32)                                               \
+	    kc_decode_##TN##_d##D##_g##G##_tc_r##S(const __grid_constant__ kck_decode_params p)                        \
+	{                                                                                                              \
+		decode_mma<T, D, G, S, false, true, KCK_MAX_WARPS>(p, nullptr);                                        \
+	}
 #define KCK_DECODE_TC_TMA(TN, T, D, G, S)                                                                              \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS) kc_decode_##TN##_d##D##_g##G##_tc_t##S(              \
 	    const __grid_constant__ kck_decode_params p, const __grid_constant__ decode_maps maps)                     \
@@ -1276,7 +1287,12 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DECODE_TC_H(TN, T, D, 8, 2)                                                                                \
 	KCK_DECODE_TC_GATED(TN, T, D, 1, S)                                                                            \
 	KCK_DECODE_TC_GATED(TN, T, D, 2, S) KCK_DECODE_TC_GATED(TN, T, D, 4, S) KCK_DECODE_TC_GATED(TN, T, D, 8, S)
+#define KCK_REQUEST_GROUPS(TN, T, D)                                                                                   \
+	KCK_DECODE_TC_R(TN, T, D, 1, 2)                                                                                \
+	KCK_DECODE_TC_R(TN, T, D, 2, 2) KCK_DECODE_TC_R(TN, T, D, 4, 2) KCK_DECODE_TC_R(TN, T, D, 8, 2)
 #define KCK_PER_TYPE(TN, T)                                                                                            \
+	KCK_REQUEST_GROUPS(TN, T, 64)                                                                                  \
+	KCK_REQUEST_GROUPS(TN, T, 128)                                                                                 \
 	KCK_TC_GROUPS(TN, T, 64, 2)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 3)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 4)                                                                                    \
@@ -1289,9 +1305,10 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_HEADS_GROUPS(TN, T, 256, 2)                                                                                \
 	KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)                                                                          \
 	KCK_DECODE_TC_GATED(TN, T, 128, 4, 3)                                                                          \
-	KCK_DECODE_TC_TMA(TN, T, 128, 4, 2) KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)    \
-	    KCK_DECODE(TN, T, 128, 4, 8, 2) KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4)            \
-		KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) \
+	KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                                                                            \
+	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2)        \
+	    KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4)           \
+		KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2)                                  \
 		    KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) KCK_DECODE_BULK(TN, T, 128, 4, 8, 8)                          \
 			KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128)             \
 			    KCK_REDUCE(TN, T, 256)

@@ -203,12 +203,15 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *way = strrchr(name, '_');
 	unsigned shared = 0, page_kv = kck_page_kv_bytes(head_dim);
 	int tma = way && way[1] == 't';
-	/* "tc_h": a warp a KV head, a block four heads of a (request, split) */
-	int heads_a_block = way && (way[1] == 'h' || gated) ? KCK_THREADS / 32 : 1;
+	/* "tc_h": a warp a KV head, a block four heads of a (request, split); "tc_r" eight */
+	int heads_a_block = way && (way[1] == 'h' || gated) ? KCK_THREADS / 32
+			    : way && way[1] == 'r'	    ? KCK_MAX_WARPS
+							    : 1;
+	unsigned threads = way && way[1] == 'r' ? 32 * KCK_MAX_WARPS : KCK_THREADS;
 	if (p->num_kv_heads % heads_a_block)
 		return CUDA_ERROR_INVALID_VALUE;
-	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || gated || tma))
-		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : KCK_THREADS / 32) + (tma ? 1024 : 0) +
+	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || way[1] == 'r' || gated || tma))
+		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : threads / 32) + (tma ? 1024 : 0) +
 			 /* the ids as read and in order past the rings; gated: every item's order, and q */
 			 (gated		? kck_gated_shared(0, head_dim, group, rounds, p->chunk)
 			  : ps.sort_cap ? 8u * (unsigned)ps.sort_cap + KCK_SORT_SPACE_BYTES
@@ -234,7 +237,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	}
 	int r = gated ? launch_args(k, f, blocks, 1, 1, KCK_THREADS, shared, s, args, use_pdl)
 		      : launch_args(k, f, (unsigned)p->num_splits, (unsigned)(p->num_kv_heads / heads_a_block),
-				    (unsigned)p->batch, KCK_THREADS, shared, s, args, use_pdl);
+				    (unsigned)p->batch, threads, shared, s, args, use_pdl);
 	if (r || p->num_splits == 1)
 		return r;
 	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);

@@ -12,6 +12,7 @@
 
 #define KCK_PAGE 16	 /* tokens per KV page */
 #define KCK_THREADS 128	 /* threads per block of the decode and reduce kernels */
+#define KCK_MAX_WARPS 8	 /* warps of the largest decode block: a warp a KV head, eight heads ("tc_r") */
 #define KCK_MLA_NOPE 512 /* MLA row: k_nope ... */
 #define KCK_MLA_ROPE 64	 /* ... then k_rope */
 #define KCK_MLA_ROW (KCK_MLA_NOPE + KCK_MLA_ROPE)
@@ -51,7 +52,7 @@ struct kck_decode_params {
 };
 #define KCK_WORK_BYTES 8208   /* decode.cu, decode_gated: done, the launch's number, 2 x 1024 counters */
 #define KCK_SORT_BUCKETS 2048 /* address ranges of a sorted walk (decode.cu, sort_space) */
-#define KCK_SORT_SPACE_BYTES (4 * (KCK_SORT_BUCKETS + 2 * KCK_THREADS / 32))
+#define KCK_SORT_SPACE_BYTES (4 * (KCK_SORT_BUCKETS + 2 * KCK_MAX_WARPS))
 #define KCK_GATED_MAX_ROUNDS 8 /* items (a request's four KV heads) a block of the gated walk takes at most */
 
 /* New K/V of one token per request into the paged cache, at position context_lens[b] - 1. */

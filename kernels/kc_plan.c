@@ -49,7 +49,14 @@
  * blocks fills 15/16 of the SMs, from 16384 tokens: 256 x 32k 1.001-1.003 on four machines,
  * tc_w4 0.998-1.000 on three of them, 256 x 16k 1.002 against 1.000, 128 x 16k 1.005 against
  * 0.986; at 4096 tokens (256 x, 512 x) they went either way by machine (0.987-0.997 against
- * tc_w4's 0.993-0.995): not taken there. */
+ * tc_w4's 0.993-0.995): not taken there.
+ * Unsplit, a request's eight KV heads a block (tc_r2s: eight warps, a warp a head, all walking
+ * the same pages, each block's by address; the 32 KB of a page's eight heads read together),
+ * where those blocks are 15/16 of the SMs or more, up to 4096 tokens, d128 (side by side, one
+ * run, SDPA / ours against the plan of before): 128 x 512 1.022 against 0.996, 256 x 512 1.001
+ * against 0.992, 384 x 512 1.000 against 0.990, 512 x 512 0.990 against 0.986, 256 x 1024
+ * 0.998 against 0.990, 256 x 2048 0.997 against 0.994, 128 x 4096 0.998 against 0.995,
+ * 256 x 4096 0.996 against 0.994; 64 x 512 (64 blocks) 0.982 against 1.014: not there. */
 #define MIN_SPLIT_TOKENS 64
 #define LONG_CONTEXT 4096	   /* tokens a block, from which four pages in flight a warp pay */
 #define MID_CONTEXT 1024	   /* tokens a block, from which a second wave of blocks shows */
@@ -109,6 +116,11 @@ const char *kck_decode_choice(const struct kck *k, int head_dim, int group, cons
 		if (fills && rounds == 1)
 			return "tc_h2s";
 	}
+	/* A request's eight KV heads a block, a warp each, sorted (tc_r2s), where those blocks are
+	 * 15/16 of the SMs or more, up to 4096 tokens (d128: two pages a warp, 128 KB a block). */
+	int requests = p->num_kv_heads % KCK_MAX_WARPS ? 0 : pairs / KCK_MAX_WARPS;
+	if (p->num_splits == 1 && head_dim == 128 && 16 * requests >= 15 * sms && p->chunk <= LONG_CONTEXT)
+		return "tc_r2s";
 	/* A SM a block (split grids always): the shallowest ring that keeps enough in flight,
 	 * stage = a K and a V page for every warp of the grid; the pages walked in address order
 	 * ("s"), all blocks started together. */

@@ -42,10 +42,10 @@ Test(kernel_plan, benchmark_shapes_as_measured)
 		int batch, ctx, splits;
 		const char *kernel;
 	} want[] = {
-	    {1, 512, 8, "tc_w2"},   {1, 4096, 16, "tc_w2"},  {1, 32768, 16, "tc_w2s"},
-	    {8, 512, 1, "tc_w2"},   {8, 4096, 1, "tc_w3s"},  {8, 32768, 2, "tc_w2s"},
-	    {64, 512, 1, "tc_w2"},  {64, 4096, 1, "tc_h2s"}, {64, 32768, 1, "tc_g4"},
-	    {256, 512, 1, "tc_w2"}, {256, 4096, 1, "tc_w4"}, {256, 32768, 1, "tc_g4"},
+	    {1, 512, 8, "tc_w2"},    {1, 4096, 16, "tc_w2"},   {1, 32768, 16, "tc_w2s"},
+	    {8, 512, 1, "tc_w2"},    {8, 4096, 1, "tc_w3s"},   {8, 32768, 2, "tc_w2s"},
+	    {64, 512, 1, "tc_w2"},   {64, 4096, 1, "tc_h2s"},  {64, 32768, 1, "tc_g4"},
+	    {256, 512, 1, "tc_r2s"}, {256, 4096, 1, "tc_r2s"}, {256, 32768, 1, "tc_g4"},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		int splits = 0;
@@ -73,6 +73,8 @@ Test(kernel_plan, gated_walks_with_a_work_area_from_8192_tokens_in_one_round_163
 	cr_expect_str_eq(choice(&k, 256, 8, 16368, 128, 1, NULL), "tc_w4", "a page under 16384");
 	cr_expect_str_eq(choice(&k, 256, 8, 8192, 128, 1, NULL), "tc_w4");
 	cr_expect_str_eq(choice(&k, 256, 8, 32768, 128, 0, NULL), "tc_w4", "no work area");
+	cr_expect_str_eq(choice(&k, 256, 8, 4096, 128, 1, NULL), "tc_r2s",
+			 "4096 tokens: eight heads a block");
 	cr_expect_str_neq(choice(&k, 100, 8, 32768, 128, 1, NULL), "tc_g4",
 			  "200 items: two rounds of 100 blocks, under 15/16 of the SMs");
 	/* eight rounds of 2048-page walks do not fit a block's shared memory; 9 x 32 KB of
@@ -95,9 +97,27 @@ Test(kernel_plan, a_warp_a_head_only_where_its_blocks_fill_one_wave)
 	cr_expect_str_neq(choice(&k, 64, 8, 512, 128, 1, NULL), "tc_h2s", "under 1024 tokens");
 	/* KV heads not in fours: a warp a page, whatever the batch */
 	cr_expect_eq(strncmp(choice(&k, 86, 6, 4096, 128, 1, NULL), "tc_w", 4), 0);
-	/* a GPU of half the SMs: 64 x 4096 is two waves of such blocks there */
+	/* a GPU of half the SMs: 64 x 4096 is two waves of such blocks there, and one of blocks of
+	 * a request's eight heads */
 	k.sm_count = 66;
-	cr_expect_str_eq(choice(&k, 64, 8, 4096, 128, 1, NULL), "tc_w4");
+	cr_expect_str_eq(choice(&k, 64, 8, 4096, 128, 1, NULL), "tc_r2s");
+}
+
+Test(kernel_plan, eight_heads_a_block_where_requests_fill_the_sms_up_to_4096_tokens)
+{
+	struct kck k = h100();
+	cr_expect_str_eq(choice(&k, 124, 8, 512, 128, 1, NULL), "tc_r2s",
+			 "124 blocks: 15/16 of 132");
+	cr_expect_str_eq(choice(&k, 512, 8, 2048, 128, 1, NULL), "tc_r2s");
+	cr_expect_str_neq(choice(&k, 120, 8, 512, 128, 1, NULL), "tc_r2s", "120 blocks: too few");
+	cr_expect_str_neq(choice(&k, 64, 8, 512, 128, 1, NULL), "tc_r2s");
+	cr_expect_str_neq(choice(&k, 256, 8, 4112, 128, 0, NULL), "tc_r2s", "past 4096 tokens");
+	cr_expect_str_neq(choice(&k, 256, 8, 512, 64, 1, NULL), "tc_r2s", "d64: not measured");
+	cr_expect_str_neq(choice(&k, 256, 8, 512, 256, 1, NULL), "tc_r2s", "d256: does not fit");
+	cr_expect_str_neq(choice(&k, 512, 4, 512, 128, 1, NULL), "tc_r2s",
+			  "four KV heads: no eight");
+	/* a block a request's eight heads: 16 heads make two blocks a request */
+	cr_expect_str_eq(choice(&k, 62, 16, 512, 128, 1, NULL), "tc_r2s");
 }
 
 Test(kernel_plan, gated_shared_memory_counts_every_part)
