@@ -190,8 +190,8 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 		if (p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES)
 			ps.sort_cap = p->chunk / KCK_PAGE - 1;
 	}
-	int items = p->batch * (p->num_kv_heads / (KCK_THREADS / 32));
-	int rounds = (items + k->sm_count - 1) / k->sm_count; /* items a block */
+	int rounds; /* gated: items a block */
+	const int gated_blocks = kck_gated_grid(k, p->batch, p->num_kv_heads, &rounds);
 	if (gated && (p->num_splits != 1 || !p->work || ps.sort_cap == 0 || rounds > KCK_GATED_MAX_ROUNDS))
 		return CUDA_ERROR_INVALID_VALUE;
 	char name[64];
@@ -203,14 +203,14 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *way = strrchr(name, '_');
 	unsigned shared = 0, page_kv = kck_page_kv_bytes(head_dim);
 	int tma = way && way[1] == 't';
-	/* "tc_h": a warp a KV head, a block four heads of a (request, split); "tc_r" eight */
-	int heads_a_block = way && (way[1] == 'h' || gated) ? KCK_THREADS / 32
-			    : way && way[1] == 'r'	    ? KCK_MAX_WARPS
-							    : 1;
-	unsigned threads = way && way[1] == 'r' ? 32 * KCK_MAX_WARPS : KCK_THREADS;
+	/* "tc_h": a warp a KV head, a block four heads of a (request, split); "tc_r" eight, as many
+	 * warps */
+	const int eight = way && way[1] == 'r';
+	int heads_a_block = eight ? KCK_MAX_WARPS : way && (way[1] == 'h' || gated) ? KCK_THREADS / 32 : 1;
+	unsigned threads = eight ? 32 * KCK_MAX_WARPS : KCK_THREADS;
 	if (p->num_kv_heads % heads_a_block)
 		return CUDA_ERROR_INVALID_VALUE;
-	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || way[1] == 'r' || gated || tma))
+	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || eight || gated || tma))
 		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : threads / 32) + (tma ? 1024 : 0) +
 			 /* the ids as read and in order past the rings; gated: every item's order, and q */
 			 (gated		? kck_gated_shared(0, head_dim, group, rounds, p->chunk)
@@ -221,8 +221,8 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	 * its blocks where there is room while the other runs, two on a SM here and there, and the
 	 * SMs that hold two finish last: back to back, 2.3% at 12 x 4096 and 8% at 16 x 4096 with
 	 * three pages a warp (bench.py --ab, H100). */
-	unsigned blocks = gated ? (unsigned)((items + rounds - 1) / rounds)
-				: (unsigned)(p->num_splits * p->num_kv_heads / heads_a_block * p->batch);
+	unsigned blocks =
+	    gated ? (unsigned)gated_blocks : (unsigned)(p->num_splits * p->num_kv_heads / heads_a_block * p->batch);
 	int most_a_sm = colon ? atoi(colon + 1) : blocks <= (unsigned)k->sm_count; /* ":any" 0: no cap */
 	if (shared && most_a_sm > 0 && shared <= (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1))
 		shared = (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1) + 1024;

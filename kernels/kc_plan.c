@@ -99,15 +99,22 @@ unsigned kck_gated_shared(int s, int head_dim, int group, int rounds, int chunk)
 	       2u * (unsigned)(rounds * KCK_THREADS / 32 * group * head_dim);
 }
 
+int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int *rounds)
+{
+	int items = batch * (num_kv_heads / (KCK_THREADS / 32));
+	*rounds = items > 0 ? (items + k->sm_count - 1) / k->sm_count : 0;
+	return items > 0 ? (items + *rounds - 1) / *rounds : 0;
+}
+
 /* The kernel the plan runs, by the rules above. */
 const char *kck_decode_choice(const struct kck *k, int head_dim, int group, const struct kck_decode_params *p)
 {
 	int pairs = p->batch * p->num_kv_heads, sms = k->sm_count;
 	/* A request's four KV heads a block, a warp each (tc_h, tc_g), where those blocks fill the
 	 * SMs (15/16 of them or more): in one wave, or gated over several rounds of items a block. */
-	int items = p->num_kv_heads % 4 ? 0 : pairs / 4;
-	if (p->num_splits == 1 && items && p->chunk >= MID_CONTEXT) {
-		int rounds = (items + sms - 1) / sms, blocks = (items + rounds - 1) / rounds;
+	int rounds = 0;
+	int blocks = p->num_kv_heads % (KCK_THREADS / 32) ? 0 : kck_gated_grid(k, p->batch, p->num_kv_heads, &rounds);
+	if (p->num_splits == 1 && blocks && p->chunk >= MID_CONTEXT) {
 		int s = head_dim == 256 ? 2 : 4, fills = 16 * blocks >= 15 * sms;
 		if (fills && p->work && p->chunk >= (rounds == 1 ? GATED_CONTEXT : GATED_ROUNDS_CONTEXT) &&
 		    rounds <= KCK_GATED_MAX_ROUNDS && p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES &&

@@ -120,6 +120,21 @@ Test(kernel_plan, eight_heads_a_block_where_requests_fill_the_sms_up_to_4096_tok
 	cr_expect_str_eq(choice(&k, 62, 16, 512, 128, 1, NULL), "tc_r2s");
 }
 
+Test(kernel_plan, gated_grid_is_rounds_of_no_more_blocks_than_sms)
+{
+	struct kck k = h100();
+	int rounds = -1;
+	cr_expect_eq(kck_gated_grid(&k, 64, 8, &rounds), 128, "64 x 8 heads: 128 items, one round");
+	cr_expect_eq(rounds, 1);
+	cr_expect_eq(kck_gated_grid(&k, 256, 8, &rounds), 128, "512 items: four rounds of 128");
+	cr_expect_eq(rounds, 4);
+	cr_expect_eq(kck_gated_grid(&k, 263, 8, &rounds), 132,
+		     "526 items: four rounds, 132 blocks");
+	cr_expect_eq(rounds, 4);
+	cr_expect_eq(kck_gated_grid(&k, 4, 2, &rounds), 0, "fewer than four KV heads: no items");
+	cr_expect_eq(rounds, 0);
+}
+
 Test(kernel_plan, gated_shared_memory_counts_every_part)
 {
 	/* three stages of 8 KB for four warps, four rounds of 257-int orders (the ids and the
