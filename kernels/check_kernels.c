@@ -171,7 +171,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	CUdeviceptr dout = poisoned((size_t)B * H * D * 2);
 	/* gated walks: launched twice back to back (PDL), the second reading the work area the
 	 * first left, into a second output */
-	const int twice = c->variant && strncmp(c->variant, "tc_g", 4) == 0;
+	const int twice = c->variant && (strncmp(c->variant, "tc_g", 4) == 0 || strncmp(c->variant, "tc_rg", 5) == 0);
 	CUdeviceptr dout2 = poisoned((size_t)B * H * D * 2);
 	int splits, chunk;
 	kck_decode_plan(k, B, HK, max_len, &splits, &chunk);
@@ -433,18 +433,19 @@ int main(int argc, char **argv)
 	 * on the one work area (each launch must leave it ready for the next), in a grid of one item
 	 * a block (16 requests: 32 blocks) and of four (263 requests of up to 300 tokens: 526 items,
 	 * 132 blocks on an H100, two of them with none in their last round; 270 of up to 2000
-	 * tokens, rounds of many phases, the default tc_g4). */
+	 * tokens, rounds of many phases, the default tc_g4); eight heads an item ("tc_rg2": 263
+	 * items, two rounds of 132 blocks) too. */
 	static const int gated_lens[16] = {2049, 1, 17, 333, 4000, 16, 15, 1500, 2049, 64, 900, 3001, 1, 2, 777, 4096};
 	static int many_lens[263], long_lens[270];
 	for (int i = 0; i < 263; i++)
 		many_lens[i] = 1 + (int)uniform(0, 300);
 	for (int i = 0; i < 270; i++)
 		long_lens[i] = 1 + (int)uniform(0, 2000);
-	static const char *const gated_variants[] = {"tc_g2", "tc_g3", "tc_g4"};
+	static const char *const gated_variants[] = {"tc_g2", "tc_g3", "tc_g4", "tc_rg2"};
 	for (int bf = 0; bf < 2; bf++)
-		for (int v = 0; v < 3; v++)
+		for (int v = 0; v < 4; v++)
 			for (int many = 0; many < 3; many++) {
-				if ((quick && (bf || v != 2)) || (many == 2 && v != 2))
+				if ((quick && (bf || v < 2)) || (many == 2 && v < 2))
 					continue;
 				const int n = many == 2 ? 270 : many ? 263 : 16;
 				const int *ls = many == 2 ? long_lens : many ? many_lens : gated_lens;
@@ -453,13 +454,13 @@ int main(int argc, char **argv)
 			}
 	/* A warp a KV head, in table and in address order, four heads a block ("tc_h2", "tc_h2s": 8
 	 * KV heads, two blocks a request) and eight ("tc_r2", "tc_r2s": d64 and d128, a block a
-	 * request), and gated walks, at every head size and group. */
-	static const char *const heads_variants[] = {"tc_h2", "tc_h2s", "tc_g4", "tc_r2", "tc_r2s"};
+	 * request), and gated walks, at every head size and group (of eight heads, "tc_rg2": d128). */
+	static const char *const heads_variants[] = {"tc_h2", "tc_h2s", "tc_g4", "tc_r2", "tc_r2s", "tc_rg2"};
 	for (int bf = 0; bf < 2; bf++)
 		for (int d = 64; d <= 256; d *= 2)
 			for (int g = 1; g <= 8; g *= 2)
-				for (int v = 0; v < 5; v++) {
-					if ((quick && (d != 128 || bf)) || (d == 256 && v > 2))
+				for (int v = 0; v < 6; v++) {
+					if ((quick && (d != 128 || bf)) || (d == 256 && v > 2) || (d != 128 && v == 5))
 						continue;
 					const char *name = d == 256 && v == 2 ? "tc_g2" : heads_variants[v];
 					struct decode_case c = {batch, 8, g, d, bf, lens, 1, name, 0, 1};

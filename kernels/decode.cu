@@ -877,40 +877,48 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 // one another, and blocks started together drift apart: SMs' shares of the memory system differ
 // by 6-8% (kernels/drift_probe.py), so over a long walk they end up reading far apart. Here a
 // grid of no more blocks than SMs walks in step: each block owns items (a request's four KV heads,
-// a warp each, all walking the same pages) one after another, each item's pages by address; the
-// walks are cut into the same phases (the same stretch of the cache in every block), and a block
-// opens phase j only once every block has opened phase j - GATE_SLACK. Counters in p.work
+// or all eight, a warp each, all walking the same pages) one after another, each item's pages by
+// address; the walks are cut into the same phases (the same stretch of the cache in every block),
+// and a block opens phase j only once every block has opened phase j - GATE_SLACK. Counters in p.work
 // (KCK_WORK_BYTES, zeroed before the first launch), touched after the PDL wait only: two
 // sets, this launch's and the next one's, which this launch zeroes (the launch before, that used
 // them, is complete); the launch's number, which picks the set, is left by the grid's last block.
 // A gate never waits more than about 16 us, so that blocks that cannot all be resident at once
 // (a GPU shared with other work) only lose the locality, never the progress.
 #define GATE_PHASES 1024 /* most phases of a launch (two sets in p.work: KCK_WORK_BYTES) */
-#define GATE_PAGES 8	 /* pages of an item's walk a phase, for the longest */
-#define GATE_SLACK 2	 /* phases a block may run ahead of the slowest */
+/* Pages of an item's walk a phase, for the longest: 8 where an item is four KV heads (phases of
+ * 4 were 0.6-1.5% slower), 4 where it is a request's eight (32 KB a page of all of them; 8 and 16
+ * were 0.3-0.7% slower at 128 x 4096 to 256 x 32768, 2 and 3 level or up to 0.2% slower). */
+#define GATE_PAGES 8
+#define GATE_PAGES_EIGHT 4
+#define GATE_SLACK 2 /* phases a block may run ahead of the slowest */
 
 // An item's walk order in `ids` (its pages): the first S - 1 in table order, the rest but the
 // last by address (sort_ids_*), the last (the only partial page) last. Every thread of the block.
-template <int S>
+template <int S, int THREADS>
 __device__ __forceinline__ void gated_order(const int32_t *row, int pages, int *ids, int *raw, sort_space &sp,
 					    int region_shift)
 {
 	constexpr int AHEAD = S - 1;
 	const int nsort = pages - 1 - AHEAD;
-	for (int i = threadIdx.x; i < pages; i += KCK_THREADS)
+	for (int i = threadIdx.x; i < pages; i += THREADS)
 		if (nsort < 2 || i < AHEAD || i == pages - 1)
 			ids[i] = row[i];
 	if (nsort >= 2) {
-		sort_ids_read<KCK_THREADS>(row + AHEAD, nsort, raw, sp);
-		sort_ids_place<KCK_THREADS>(nsort, ids + AHEAD, raw, sp, region_shift);
+		sort_ids_read<THREADS>(row + AHEAD, nsort, raw, sp);
+		sort_ids_place<THREADS>(nsort, ids + AHEAD, raw, sp, region_shift);
 	} else {
 		__syncthreads();
 	}
 }
 
-template <typename T, int D, int G, int S> __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
+// NWARPS: the KV heads of an item, a warp each (four, or a request's eight: "tc_rg"); PHASE_PAGES:
+// GATE_PAGES for it.
+template <typename T, int D, int G, int S, int NWARPS, int PHASE_PAGES>
+__device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 {
-	constexpr int PB = KCK_PAGE * D * (int)sizeof(T), ROW = D * (int)sizeof(T), NW = KCK_THREADS / 32;
+	constexpr int PB = KCK_PAGE * D * (int)sizeof(T), ROW = D * (int)sizeof(T), NW = NWARPS, THREADS = NW * 32;
+	static_assert(NW <= KCK_MAX_WARPS, "sort_space");
 	static_assert(G <= 8 && D % 16 == 0 && KCK_PAGE == 16 && sizeof(T) == 2, "one m16n8k16 row block");
 	extern __shared__ __align__(128) unsigned char dsmem[];
 	__shared__ sort_space sort_sp;
@@ -948,17 +956,18 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 	for (int r = 0; r < rounds; r++) {
 		const int pages = sh_off[r + 1] - sh_off[r];
 		const int32_t *row = p.block_table + (size_t)(item_of(r) / groups) * p.bt_stride;
-		for (int i = threadIdx.x; i < pages; i += KCK_THREADS)
+		for (int i = threadIdx.x; i < pages; i += THREADS)
 			walk_ids[r * cap + i] = row[i];
 	}
 	__syncthreads();
 	for (int r = 0; r < rounds; r++) {
 		const int pages = sh_off[r + 1] - sh_off[r];
 		if (pages)
-			gated_order<S>(walk_ids + r * cap, pages, walk_ids + r * cap, raw, sort_sp, region_shift);
+			gated_order<S, THREADS>(walk_ids + r * cap, pages, walk_ids + r * cap, raw, sort_sp,
+						region_shift);
 	}
 	const int total = sh_off[rounds];
-	const int per_item = max(1, min(GATE_PHASES / rounds, cap / GATE_PAGES)); // phases a round
+	const int per_item = max(1, min(GATE_PHASES / rounds, cap / PHASE_PAGES)); // phases a round
 	const int phases = rounds * per_item;
 	auto pages_of = [&](int r) { return sh_off[r + 1] - sh_off[r]; };
 	auto rstart = [&](int r, int j) { // where round r's phase j begins in its walk order
@@ -1065,7 +1074,7 @@ template <typename T, int D, int G, int S> __device__ __forceinline__ void decod
 	// The walk, the pipeline running on across stretches.
 	{ // the next launch's counters: the launch before's, which is complete
 		int *next = sets + (last & 1) * GATE_PHASES;
-		for (int i = blk * KCK_THREADS + threadIdx.x; i < GATE_PHASES; i += blocks * KCK_THREADS)
+		for (int i = blk * THREADS + threadIdx.x; i < GATE_PHASES; i += blocks * THREADS)
 			next[i] = 0;
 	}
 	if (warp == 0) {
@@ -1265,7 +1274,14 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
 	    kc_decode_##TN##_d##D##_g##G##_tc_g##S(const __grid_constant__ kck_decode_params p)                        \
 	{                                                                                                              \
-		decode_gated<T, D, G, S>(p);                                                                           \
+		decode_gated<T, D, G, S, KCK_THREADS / 32, GATE_PAGES>(p);                                             \
+	}
+/* Gated walks of a request's eight KV heads a block ("tc_rg": KCK_MAX_WARPS warps). */
+#define KCK_DECODE_TC_RGATED(TN, T, D, G, S)                                                                           \
+	extern "C" __global__ void __launch_bounds__(KCK_MAX_WARPS * 32)                                               \
+	    kc_decode_##TN##_d##D##_g##G##_tc_rg##S(const __grid_constant__ kck_decode_params p)                       \
+	{                                                                                                              \
+		decode_gated<T, D, G, S, KCK_MAX_WARPS, GATE_PAGES_EIGHT>(p);                                          \
 	}
 
 #define KCK_REDUCE(TN, T, D)                                                                                           \
@@ -1290,9 +1306,15 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 #define KCK_REQUEST_GROUPS(TN, T, D)                                                                                   \
 	KCK_DECODE_TC_R(TN, T, D, 1, 2)                                                                                \
 	KCK_DECODE_TC_R(TN, T, D, 2, 2) KCK_DECODE_TC_R(TN, T, D, 4, 2) KCK_DECODE_TC_R(TN, T, D, 8, 2)
+/* Gated walks of a request's eight heads (two pages a warp: 128 KB a block), d128. */
+#define KCK_REQUEST_GATED_GROUPS(TN, T)                                                                                \
+	KCK_DECODE_TC_RGATED(TN, T, 128, 1, 2)                                                                         \
+	KCK_DECODE_TC_RGATED(TN, T, 128, 2, 2)                                                                         \
+	KCK_DECODE_TC_RGATED(TN, T, 128, 4, 2) KCK_DECODE_TC_RGATED(TN, T, 128, 8, 2)
 #define KCK_PER_TYPE(TN, T)                                                                                            \
 	KCK_REQUEST_GROUPS(TN, T, 64)                                                                                  \
 	KCK_REQUEST_GROUPS(TN, T, 128)                                                                                 \
+	KCK_REQUEST_GATED_GROUPS(TN, T)                                                                                \
 	KCK_TC_GROUPS(TN, T, 64, 2)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 3)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 4)                                                                                    \
@@ -1306,12 +1328,13 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DECODE_TC_GATED(TN, T, 128, 4, 2)                                                                          \
 	KCK_DECODE_TC_GATED(TN, T, 128, 4, 3)                                                                          \
 	KCK_DECODE_TC_TMA(TN, T, 128, 4, 2)                                                                            \
-	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3) KCK_DECODE_TC_TMA(TN, T, 128, 4, 4) KCK_DECODE(TN, T, 128, 4, 8, 2)        \
-	    KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4)           \
-		KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2)                                  \
-		    KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) KCK_DECODE_BULK(TN, T, 128, 4, 8, 8)                          \
-			KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128)             \
-			    KCK_REDUCE(TN, T, 256)
+	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                                                                            \
+	KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                                                                            \
+	KCK_DECODE(TN, T, 128, 4, 8, 2)                                                                                \
+	KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4)               \
+	    KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) \
+		KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64)       \
+		    KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

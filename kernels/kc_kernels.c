@@ -183,15 +183,23 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	struct kck_decode_params ps = *p;
 	ps.sort_cap = 0;
 	/* "tc_g2": gated walks (decode.cu, decode_gated): one split, a block four KV heads of a
-	 * request at a time, every page id of an item in its walk order (sort_cap), p->work */
-	int gated = strncmp(var, "tc_g", 4) == 0;
+	 * request at a time, every page id of an item in its walk order (sort_cap), p->work;
+	 * "tc_rg2": the same, a request's eight KV heads at a time */
+	int gated = strncmp(var, "tc_g", 4) == 0 || strncmp(var, "tc_rg", 5) == 0;
 	if (gated || (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's')) {
 		var_len -= !gated;
 		if (p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES)
 			ps.sort_cap = p->chunk / KCK_PAGE - 1;
 	}
+	/* "tc_h": a warp a KV head, a block four heads of a (request, split); "tc_r" eight, as many
+	 * warps */
+	const int eight = strncmp(var, "tc_r", 4) == 0;
+	int heads_a_block = eight ? KCK_MAX_WARPS : strncmp(var, "tc_h", 4) == 0 || gated ? KCK_THREADS / 32 : 1;
+	unsigned threads = eight ? 32 * KCK_MAX_WARPS : KCK_THREADS;
+	if (p->num_kv_heads % heads_a_block)
+		return CUDA_ERROR_INVALID_VALUE;
 	int rounds; /* gated: items a block */
-	const int gated_blocks = kck_gated_grid(k, p->batch, p->num_kv_heads, &rounds);
+	const int gated_blocks = kck_gated_grid(k, p->batch, p->num_kv_heads, heads_a_block, &rounds);
 	if (gated && (p->num_splits != 1 || !p->work || ps.sort_cap == 0 || rounds > KCK_GATED_MAX_ROUNDS))
 		return CUDA_ERROR_INVALID_VALUE;
 	char name[64];
@@ -203,19 +211,14 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *way = strrchr(name, '_');
 	unsigned shared = 0, page_kv = kck_page_kv_bytes(head_dim);
 	int tma = way && way[1] == 't';
-	/* "tc_h": a warp a KV head, a block four heads of a (request, split); "tc_r" eight, as many
-	 * warps */
-	const int eight = way && way[1] == 'r';
-	int heads_a_block = eight ? KCK_MAX_WARPS : way && (way[1] == 'h' || gated) ? KCK_THREADS / 32 : 1;
-	unsigned threads = eight ? 32 * KCK_MAX_WARPS : KCK_THREADS;
-	if (p->num_kv_heads % heads_a_block)
-		return CUDA_ERROR_INVALID_VALUE;
-	if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || eight || gated || tma))
-		shared = (unsigned)atoi(way + 2) * page_kv * (way[1] == 'b' ? 1 : threads / 32) + (tma ? 1024 : 0) +
-			 /* the ids as read and in order past the rings; gated: every item's order, and q */
-			 (gated		? kck_gated_shared(0, head_dim, group, rounds, p->chunk)
-			  : ps.sort_cap ? 8u * (unsigned)ps.sort_cap + KCK_SORT_SPACE_BYTES
-					: 0u);
+	/* pages in flight (a warp): the number after the letters ("tc_w3", "tc_rg2") */
+	const int stages = way ? atoi(way + 1 + strspn(way + 1, "bwhtrg")) : 0;
+	if (f && gated) /* the rings, every item's walk order, and q */
+		shared = kck_gated_shared(stages, heads_a_block, head_dim, group, rounds, p->chunk);
+	else if (f && way && (way[1] == 'b' || way[1] == 'w' || way[1] == 'h' || eight || tma))
+		shared = (unsigned)stages * page_kv * (way[1] == 'b' ? 1 : threads / 32) + (tma ? 1024 : 0) +
+			 /* the ids as read and in order past the rings */
+			 (ps.sort_cap ? 8u * (unsigned)ps.sort_cap + KCK_SORT_SPACE_BYTES : 0u);
 	/* No more blocks than SMs: each block asks for more than half a SM's shared memory, so
 	 * that it has a SM to itself. Otherwise a kernel launched early behind another (PDL) puts
 	 * its blocks where there is room while the other runs, two on a SM here and there, and the
@@ -235,7 +238,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 		if (r != CUDA_SUCCESS)
 			return r;
 	}
-	int r = gated ? launch_args(k, f, blocks, 1, 1, KCK_THREADS, shared, s, args, use_pdl)
+	int r = gated ? launch_args(k, f, blocks, 1, 1, threads, shared, s, args, use_pdl)
 		      : launch_args(k, f, (unsigned)p->num_splits, (unsigned)(p->num_kv_heads / heads_a_block),
 				    (unsigned)p->batch, threads, shared, s, args, use_pdl);
 	if (r || p->num_splits == 1)

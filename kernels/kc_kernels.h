@@ -53,7 +53,7 @@ struct kck_decode_params {
 #define KCK_WORK_BYTES 8208   /* decode.cu, decode_gated: done, the launch's number, 2 x 1024 counters */
 #define KCK_SORT_BUCKETS 2048 /* address ranges of a sorted walk (decode.cu, sort_space) */
 #define KCK_SORT_SPACE_BYTES (4 * (KCK_SORT_BUCKETS + 2 * KCK_MAX_WARPS))
-#define KCK_GATED_MAX_ROUNDS 8 /* items (a request's four KV heads) a block of the gated walk takes at most */
+#define KCK_GATED_MAX_ROUNDS 8 /* items (a request's four or eight KV heads) a block of a gated walk takes at most */
 
 /* New K/V of one token per request into the paged cache, at position context_lens[b] - 1. */
 struct kck_kv_write_params {
@@ -106,11 +106,13 @@ void kck_close(struct kck *k);
 void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_context, int *num_splits, int *chunk);
 /* The decode kernel kck_decode launches for p (splits and chunk set): "tc_w2", "tc_h2s", ... */
 const char *kck_decode_choice(const struct kck *k, int head_dim, int group, const struct kck_decode_params *p);
-/* Dynamic shared memory of a gated walk of `rounds` items a block, `stages` pages a warp. */
-unsigned kck_gated_shared(int stages, int head_dim, int group, int rounds, int chunk);
-/* The gated walk's grid: its items (a request's four KV heads) in rounds of no more blocks than
- * SMs. Returns the blocks; *rounds: the items a block (0 and 0 where there are no items). */
-int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int *rounds);
+/* Dynamic shared memory of a gated walk of `rounds` items a block, `stages` pages a warp, `warps`
+ * warps (KV heads an item). */
+unsigned kck_gated_shared(int stages, int warps, int head_dim, int group, int rounds, int chunk);
+/* The gated walk's grid: its items (a request's heads_an_item KV heads: four, or eight for
+ * "tc_rg") in rounds of no more blocks than SMs. Returns the blocks; *rounds: the items a block
+ * (0 and 0 where there are no items). */
+int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int heads_an_item, int *rounds);
 #define KCK_MAX_SPLITS 64	/* the reduce kernel combines at most this many */
 #define KCK_SORT_MAX_PAGES 2048 /* pages a block sorts at most (16 KB of shared memory) */
 /* Bytes of a K and a V page of one head, 16-bit values: a stage of a warp's ring. */

@@ -56,12 +56,21 @@
  * run, SDPA / ours against the plan of before): 128 x 512 1.022 against 0.996, 256 x 512 1.001
  * against 0.992, 384 x 512 1.000 against 0.990, 512 x 512 0.990 against 0.986, 256 x 1024
  * 0.998 against 0.990, 256 x 2048 0.997 against 0.994, 128 x 4096 0.998 against 0.995,
- * 256 x 4096 0.996 against 0.994; 64 x 512 (64 blocks) 0.982 against 1.014: not there. */
+ * 256 x 4096 0.996 against 0.994; 64 x 512 (64 blocks) 0.982 against 1.014: not there.
+ * Before all of these, d128, given the work area: gated walks of a request's eight KV heads
+ * (tc_rg2: a warp a head, two pages a warp, phases of four pages), where the grid of
+ * ceil(requests / rounds) blocks fills 15/16 of the SMs, from 2048 tokens (seventh session, side
+ * by side in one run against the plan of before; SDPA / ours): 256 x 4096 1.001 against
+ * 0.995-0.996 (two machines), 128 x 4096 1.001-1.004 against 0.993-0.996, 256 x 32768 1.001-1.006
+ * against 0.997-1.003 (tc_g4), 128 x 32768 1.009 against 1.008, 256 x 16384 1.002 against
+ * 1.000, 512 x 2048 1400.8 us against 1406.1 (tc_r2s), 256 x 2048 701.4 against 702.5;
+ * 256 x 1024 355.7 against 353.0: not there. */
 #define MIN_SPLIT_TOKENS 64
 #define LONG_CONTEXT 4096	   /* tokens a block, from which four pages in flight a warp pay */
 #define MID_CONTEXT 1024	   /* tokens a block, from which a second wave of blocks shows */
 #define GATED_CONTEXT 8192	   /* tokens a request, from which gated walks pay in one round */
 #define GATED_ROUNDS_CONTEXT 16384 /* and over several rounds */
+#define GATED_EIGHT_CONTEXT 2048   /* tokens a request, from which gated walks of eight heads pay */
 /* Bytes of K and V in flight that keep DRAM streaming: about 2 us of latency times 3 TB/s
  * (H100). With a SM a block, a deeper ring than that was slower, up to 4%: 6 x 4096 best at
  * four pages a warp, 8 and 10 x 4096 at three, 12 to 16 x 2048 and 4096 at two. */
@@ -91,38 +100,55 @@ void kck_decode_plan(const struct kck *k, int batch, int num_kv_heads, int max_c
 
 /* Dynamic shared memory of the gated walk (decode.cu, decode_gated): S stages of a K and a V
  * page a warp, every round's walk order and the sort's input, every round's q. */
-unsigned kck_gated_shared(int s, int head_dim, int group, int rounds, int chunk)
+unsigned kck_gated_shared(int s, int warps, int head_dim, int group, int rounds, int chunk)
 {
 	unsigned cap = (unsigned)(chunk / KCK_PAGE);
-	return (unsigned)s * kck_page_kv_bytes(head_dim) * (KCK_THREADS / 32) +
-	       (4u * (unsigned)(rounds + 1) * cap + 15) / 16 * 16 +
-	       2u * (unsigned)(rounds * KCK_THREADS / 32 * group * head_dim);
+	return (unsigned)s * kck_page_kv_bytes(head_dim) * (unsigned)warps +
+	       (4u * (unsigned)(rounds + 1) * cap + 15) / 16 * 16 + 2u * (unsigned)(rounds * warps * group * head_dim);
 }
 
-int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int *rounds)
+int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int heads_an_item, int *rounds)
 {
-	int items = batch * (num_kv_heads / (KCK_THREADS / 32));
+	int items = batch * (num_kv_heads / heads_an_item);
 	*rounds = items > 0 ? (items + k->sm_count - 1) / k->sm_count : 0;
 	return items > 0 ? (items + *rounds - 1) / *rounds : 0;
+}
+
+/* Whether a gated walk of heads_an_item heads an item, `stages` pages a warp, can run p from
+ * min_context tokens on: one split, the work area, a grid that fills 15/16 of the SMs or more in
+ * at most KCK_GATED_MAX_ROUNDS rounds (min_rounds_context from a second round), walks the sort
+ * takes, and its shared memory (and 9 KB of the kernel's own) within a block's. */
+static int gated_fits(const struct kck *k, int head_dim, int group, const struct kck_decode_params *p,
+		      int heads_an_item, int stages, int min_context, int min_rounds_context)
+{
+	int rounds;
+	if (p->num_splits != 1 || !p->work || p->num_kv_heads % heads_an_item)
+		return 0;
+	int blocks = kck_gated_grid(k, p->batch, p->num_kv_heads, heads_an_item, &rounds);
+	return blocks && 16 * blocks >= 15 * k->sm_count && rounds <= KCK_GATED_MAX_ROUNDS &&
+	       p->chunk >= (rounds == 1 ? min_context : min_rounds_context) &&
+	       p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES &&
+	       kck_gated_shared(stages, heads_an_item, head_dim, group, rounds, p->chunk) + 9 * 1024 <=
+		   (unsigned)k->smem_per_block;
 }
 
 /* The kernel the plan runs, by the rules above. */
 const char *kck_decode_choice(const struct kck *k, int head_dim, int group, const struct kck_decode_params *p)
 {
 	int pairs = p->batch * p->num_kv_heads, sms = k->sm_count;
-	/* A request's four KV heads a block, a warp each (tc_h, tc_g), where those blocks fill the
-	 * SMs (15/16 of them or more): in one wave, or gated over several rounds of items a block. */
-	int rounds = 0;
-	int blocks = p->num_kv_heads % (KCK_THREADS / 32) ? 0 : kck_gated_grid(k, p->batch, p->num_kv_heads, &rounds);
-	if (p->num_splits == 1 && blocks && p->chunk >= MID_CONTEXT) {
-		int s = head_dim == 256 ? 2 : 4, fills = 16 * blocks >= 15 * sms;
-		if (fills && p->work && p->chunk >= (rounds == 1 ? GATED_CONTEXT : GATED_ROUNDS_CONTEXT) &&
-		    rounds <= KCK_GATED_MAX_ROUNDS && p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES &&
-		    kck_gated_shared(s, head_dim, group, rounds, p->chunk) + 9 * 1024 <= (unsigned)k->smem_per_block)
-			return head_dim == 256 ? "tc_g2" : "tc_g4";
-		if (fills && rounds == 1)
-			return "tc_h2s";
-	}
+	/* Gated walks of a request's eight KV heads (tc_rg2, d128), then of four (tc_g4; d256 tc_g2). */
+	if (head_dim == 128 &&
+	    gated_fits(k, head_dim, group, p, KCK_MAX_WARPS, 2, GATED_EIGHT_CONTEXT, GATED_EIGHT_CONTEXT))
+		return "tc_rg2";
+	const int four = KCK_THREADS / 32, stages = head_dim == 256 ? 2 : 4;
+	if (gated_fits(k, head_dim, group, p, four, stages, GATED_CONTEXT, GATED_ROUNDS_CONTEXT))
+		return head_dim == 256 ? "tc_g2" : "tc_g4";
+	/* A request's four KV heads a block, a warp each, sorted (tc_h2s), where those blocks fill
+	 * the SMs (15/16 of them or more) in one wave, from 1024 tokens. */
+	int rounds = 0,
+	    blocks = p->num_kv_heads % four ? 0 : kck_gated_grid(k, p->batch, p->num_kv_heads, four, &rounds);
+	if (p->num_splits == 1 && rounds == 1 && 16 * blocks >= 15 * sms && p->chunk >= MID_CONTEXT)
+		return "tc_h2s";
 	/* A request's eight KV heads a block, a warp each, sorted (tc_r2s), where those blocks are
 	 * 15/16 of the SMs or more, up to 4096 tokens (d128: two pages a warp, 128 KB a block). */
 	int requests = p->num_kv_heads % KCK_MAX_WARPS ? 0 : pairs / KCK_MAX_WARPS;

@@ -45,7 +45,7 @@ Test(kernel_plan, benchmark_shapes_as_measured)
 	    {1, 512, 8, "tc_w2"},    {1, 4096, 16, "tc_w2"},   {1, 32768, 16, "tc_w2s"},
 	    {8, 512, 1, "tc_w2"},    {8, 4096, 1, "tc_w3s"},   {8, 32768, 2, "tc_w2s"},
 	    {64, 512, 1, "tc_w2"},   {64, 4096, 1, "tc_h2s"},  {64, 32768, 1, "tc_g4"},
-	    {256, 512, 1, "tc_r2s"}, {256, 4096, 1, "tc_r2s"}, {256, 32768, 1, "tc_g4"},
+	    {256, 512, 1, "tc_r2s"}, {256, 4096, 1, "tc_rg2"}, {256, 32768, 1, "tc_rg2"},
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		int splits = 0;
@@ -67,20 +67,19 @@ Test(kernel_plan, gated_walks_with_a_work_area_from_8192_tokens_in_one_round_163
 	cr_expect_str_eq(choice(&k, 64, 8, 8176, 128, 1, NULL), "tc_h2s",
 			 "a page under 8192 (chunks are whole pages)");
 	cr_expect_str_eq(choice(&k, 64, 8, 32768, 256, 1, NULL), "tc_g2", "d256: two pages a warp");
-	/* several rounds of items a block (128 blocks of two or four items) from 16384 tokens */
-	cr_expect_str_eq(choice(&k, 128, 8, 16384, 128, 1, NULL), "tc_g4");
-	cr_expect_str_eq(choice(&k, 256, 8, 16384, 128, 1, NULL), "tc_g4");
-	cr_expect_str_eq(choice(&k, 256, 8, 16368, 128, 1, NULL), "tc_w4", "a page under 16384");
-	cr_expect_str_eq(choice(&k, 256, 8, 8192, 128, 1, NULL), "tc_w4");
-	cr_expect_str_eq(choice(&k, 256, 8, 32768, 128, 0, NULL), "tc_w4", "no work area");
-	cr_expect_str_eq(choice(&k, 256, 8, 4096, 128, 1, NULL), "tc_r2s",
-			 "4096 tokens: eight heads a block");
-	cr_expect_str_neq(choice(&k, 100, 8, 32768, 128, 1, NULL), "tc_g4",
+	/* several rounds of items a block (128 blocks of two or four items) from 16384 tokens;
+	 * four KV heads a request, where there are no items of eight */
+	cr_expect_str_eq(choice(&k, 256, 4, 16384, 128, 1, NULL), "tc_g4");
+	cr_expect_str_eq(choice(&k, 512, 4, 16384, 128, 1, NULL), "tc_g4");
+	cr_expect_str_eq(choice(&k, 512, 4, 16368, 128, 1, NULL), "tc_w4", "a page under 16384");
+	cr_expect_str_eq(choice(&k, 512, 4, 8192, 128, 1, NULL), "tc_w4");
+	cr_expect_str_eq(choice(&k, 512, 4, 32768, 128, 0, NULL), "tc_w4", "no work area");
+	cr_expect_str_neq(choice(&k, 200, 4, 32768, 128, 1, NULL), "tc_g4",
 			  "200 items: two rounds of 100 blocks, under 15/16 of the SMs");
 	/* eight rounds of 2048-page walks do not fit a block's shared memory; 9 x 32 KB of
 	 * orders and 32 KB of q past the rings */
-	cr_expect_str_eq(choice(&k, 512, 8, 4096 * 5, 128, 1, NULL), "tc_g4");
-	cr_expect_str_neq(choice(&k, 512, 8, 32768, 128, 1, NULL), "tc_g4");
+	cr_expect_str_eq(choice(&k, 1024, 4, 4096 * 5, 128, 1, NULL), "tc_g4");
+	cr_expect_str_neq(choice(&k, 1024, 4, 32768, 128, 1, NULL), "tc_g4");
 	/* the gated walk's shared memory must fit a block */
 	k.smem_per_block = 100 * 1024;
 	cr_expect_str_eq(choice(&k, 64, 8, 32768, 128, 1, NULL), "tc_h2s");
@@ -98,9 +97,10 @@ Test(kernel_plan, a_warp_a_head_only_where_its_blocks_fill_one_wave)
 	/* KV heads not in fours: a warp a page, whatever the batch */
 	cr_expect_eq(strncmp(choice(&k, 86, 6, 4096, 128, 1, NULL), "tc_w", 4), 0);
 	/* a GPU of half the SMs: 64 x 4096 is two waves of such blocks there, and one of blocks of
-	 * a request's eight heads */
+	 * a request's eight heads (gated given the work area) */
 	k.sm_count = 66;
-	cr_expect_str_eq(choice(&k, 64, 8, 4096, 128, 1, NULL), "tc_r2s");
+	cr_expect_str_eq(choice(&k, 64, 8, 4096, 128, 0, NULL), "tc_r2s");
+	cr_expect_str_eq(choice(&k, 64, 8, 4096, 128, 1, NULL), "tc_rg2");
 }
 
 Test(kernel_plan, eight_heads_a_block_where_requests_fill_the_sms_up_to_4096_tokens)
@@ -108,7 +108,9 @@ Test(kernel_plan, eight_heads_a_block_where_requests_fill_the_sms_up_to_4096_tok
 	struct kck k = h100();
 	cr_expect_str_eq(choice(&k, 124, 8, 512, 128, 1, NULL), "tc_r2s",
 			 "124 blocks: 15/16 of 132");
-	cr_expect_str_eq(choice(&k, 512, 8, 2048, 128, 1, NULL), "tc_r2s");
+	cr_expect_str_eq(choice(&k, 512, 8, 2048, 128, 0, NULL), "tc_r2s",
+			 "no work area: not gated");
+	cr_expect_str_eq(choice(&k, 512, 8, 2032, 128, 1, NULL), "tc_r2s");
 	cr_expect_str_neq(choice(&k, 120, 8, 512, 128, 1, NULL), "tc_r2s", "120 blocks: too few");
 	cr_expect_str_neq(choice(&k, 64, 8, 512, 128, 1, NULL), "tc_r2s");
 	cr_expect_str_neq(choice(&k, 256, 8, 4112, 128, 0, NULL), "tc_r2s", "past 4096 tokens");
@@ -120,19 +122,49 @@ Test(kernel_plan, eight_heads_a_block_where_requests_fill_the_sms_up_to_4096_tok
 	cr_expect_str_eq(choice(&k, 62, 16, 512, 128, 1, NULL), "tc_r2s");
 }
 
+Test(kernel_plan, gated_walks_of_eight_heads_from_2048_tokens_where_their_grid_fills_the_sms)
+{
+	struct kck k = h100();
+	cr_expect_str_eq(choice(&k, 256, 8, 2048, 128, 1, NULL), "tc_rg2",
+			 "two rounds of 128 blocks");
+	cr_expect_str_eq(choice(&k, 256, 8, 2032, 128, 1, NULL), "tc_r2s", "a page under 2048");
+	cr_expect_str_eq(choice(&k, 132, 8, 8192, 128, 1, NULL), "tc_rg2", "one round");
+	cr_expect_str_eq(choice(&k, 128, 16, 4096, 128, 1, NULL), "tc_rg2",
+			 "16 heads: two items a request");
+	cr_expect_str_eq(choice(&k, 256, 8, 4096, 128, 0, NULL), "tc_r2s", "no work area");
+	cr_expect_str_eq(choice(&k, 256, 8, 32768, 128, 0, NULL), "tc_w4", "no work area");
+	cr_expect_str_neq(choice(&k, 100, 8, 32768, 128, 1, NULL), "tc_rg2", "100 blocks: too few");
+	cr_expect_str_neq(choice(&k, 200, 8, 4096, 128, 1, NULL), "tc_rg2",
+			  "two rounds of 100 blocks: too few");
+	cr_expect_str_neq(choice(&k, 256, 8, 4096, 64, 1, NULL), "tc_rg2", "d128 only");
+	cr_expect_str_neq(choice(&k, 256, 4, 4096, 128, 1, NULL), "tc_rg2",
+			  "four KV heads: no eight");
+	/* eight rounds: 128 KB of rings and 64 KB of q, with 9 x 2 KB of orders of 512-page walks
+	 * (8192 tokens) in a block's shared memory, not with 9 x 4 KB (16384) */
+	cr_expect_str_eq(choice(&k, 1024, 8, 8192, 128, 1, NULL), "tc_rg2");
+	cr_expect_str_neq(choice(&k, 1024, 8, 16384, 128, 1, NULL), "tc_rg2", "does not fit");
+	cr_expect_str_neq(choice(&k, 2048, 8, 4096, 128, 1, NULL), "tc_rg2", "16 rounds");
+}
+
 Test(kernel_plan, gated_grid_is_rounds_of_no_more_blocks_than_sms)
 {
 	struct kck k = h100();
 	int rounds = -1;
-	cr_expect_eq(kck_gated_grid(&k, 64, 8, &rounds), 128, "64 x 8 heads: 128 items, one round");
+	cr_expect_eq(kck_gated_grid(&k, 64, 8, 4, &rounds), 128,
+		     "64 x 8 heads: 128 items, one round");
 	cr_expect_eq(rounds, 1);
-	cr_expect_eq(kck_gated_grid(&k, 256, 8, &rounds), 128, "512 items: four rounds of 128");
+	cr_expect_eq(kck_gated_grid(&k, 256, 8, 4, &rounds), 128, "512 items: four rounds of 128");
 	cr_expect_eq(rounds, 4);
-	cr_expect_eq(kck_gated_grid(&k, 263, 8, &rounds), 132,
+	cr_expect_eq(kck_gated_grid(&k, 263, 8, 4, &rounds), 132,
 		     "526 items: four rounds, 132 blocks");
 	cr_expect_eq(rounds, 4);
-	cr_expect_eq(kck_gated_grid(&k, 4, 2, &rounds), 0, "fewer than four KV heads: no items");
+	cr_expect_eq(kck_gated_grid(&k, 4, 2, 4, &rounds), 0, "fewer than four KV heads: no items");
 	cr_expect_eq(rounds, 0);
+	/* a request's eight heads an item ("tc_rg") */
+	cr_expect_eq(kck_gated_grid(&k, 256, 8, 8, &rounds), 128, "256 items: two rounds of 128");
+	cr_expect_eq(rounds, 2);
+	cr_expect_eq(kck_gated_grid(&k, 100, 16, 8, &rounds), 100, "200 items: two rounds of 100");
+	cr_expect_eq(rounds, 2);
 }
 
 Test(kernel_plan, gated_shared_memory_counts_every_part)
@@ -140,6 +172,9 @@ Test(kernel_plan, gated_shared_memory_counts_every_part)
 	/* three stages of 8 KB for four warps, four rounds of 257-int orders (the ids and the
 	 * sort's input, 16-byte aligned), four rounds of four warps' q (4 x 128 16-bit values) */
 	unsigned want = 3 * 8192 * 4 + (4 * 5 * 256 + 15) / 16 * 16 + 2 * 4 * 4 * 4 * 128;
-	cr_expect_eq(kck_gated_shared(3, 128, 4, 4, 4096), want);
+	cr_expect_eq(kck_gated_shared(3, 4, 128, 4, 4, 4096), want);
+	/* eight warps, two rounds: twice the rings, twice the q a round */
+	want = 3 * 8192 * 8 + (4 * 3 * 256 + 15) / 16 * 16 + 2 * 2 * 8 * 4 * 128;
+	cr_expect_eq(kck_gated_shared(3, 8, 128, 4, 2, 4096), want);
 	cr_expect_eq(kck_page_kv_bytes(128), 8192u);
 }
