@@ -452,15 +452,6 @@ int main(int argc, char **argv)
 				struct decode_case c = {n, 8, 4, 128, bf, ls, 1, gated_variants[v], 0, 1};
 				check_decode(&k, &c);
 			}
-	/* Gated walks of splits (items of a split's pages, joined by the reduce): the 16 ragged
-	 * requests in 4 and 16 splits (some empty), four heads an item and eight. */
-	for (int v = 2; v < 4; v++)
-		for (int splits = 4; splits <= 16; splits *= 4) {
-			if (quick && splits == 16)
-				continue;
-			struct decode_case c = {16, 8, 4, 128, 0, gated_lens, splits, gated_variants[v], 0, 1};
-			check_decode(&k, &c);
-		}
 	/* A warp a KV head, in table and in address order, four heads a block ("tc_h2", "tc_h2s": 8
 	 * KV heads, two blocks a request) and eight ("tc_r2", "tc_r2s": d64 and d128, a block a
 	 * request), and gated walks, at every head size and group (of eight heads, "tc_rg2": d128). */

@@ -651,21 +651,6 @@ __device__ __forceinline__ void load_q_fragments(uint32_t (&qa)[D / 16][2], cons
 	}
 }
 
-// A split's partial result of a head from a warp's fragments (lanes of rows < G): the unscaled
-// output, the running max and sum, at [h][split] (ps: h * num_splits + split) for the reduce.
-template <int D>
-__device__ __forceinline__ void store_partial(const kck_decode_params &p, size_t ps, const float (&o)[D / 8][4],
-					      float m, float l, int cq)
-{
-#pragma unroll
-	for (int n = 0; n < D / 8; n++)
-		*reinterpret_cast<float2 *>(p.part_acc + ps * D + n * 8 + cq) = make_float2(o[n][0], o[n][1]);
-	if (cq == 0) {
-		p.part_ml[ps * 2] = m;
-		p.part_ml[ps * 2 + 1] = l;
-	}
-}
-
 // A warp's whole head out (lanes of rows < G): o over its lanes' summed l, this lane's columns
 // of the head's row at out_row.
 template <typename T, int D>
@@ -852,10 +837,19 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 	if (HEADS) { // the warp's head is whole: out, or the split's partial result, from registers
 		if (row < G) {
 			const size_t h = ((size_t)b * p.num_kv_heads + kvh) * G + row;
-			if (p.num_splits == 1)
+			if (p.num_splits == 1) {
 				store_head<T, D>(reinterpret_cast<T *>(p.out) + h * D, o, l, cq);
-			else
-				store_partial<D>(p, h * p.num_splits + split, o, m, l, cq);
+			} else {
+				const size_t ps = h * p.num_splits + split;
+#pragma unroll
+				for (int n = 0; n < D / 8; n++)
+					*reinterpret_cast<float2 *>(p.part_acc + ps * D + n * 8 + cq) =
+					    make_float2(o[n][0], o[n][1]);
+				if (cq == 0) {
+					p.part_ml[ps * 2] = m;
+					p.part_ml[ps * 2 + 1] = l;
+				}
+			}
 		}
 		return;
 	}
@@ -931,8 +925,7 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 	__shared__ int sh_shown, sh_off[KCK_GATED_MAX_ROUNDS + 1], sh_ctx[KCK_GATED_MAX_ROUNDS];
 
 	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, row = lane / 4, cq = (lane % 4) * 2;
-	// items: (request, split, four or eight heads), a split's pages a walk (the reduce joins them)
-	const int groups = p.num_kv_heads / NW, splits = p.num_splits, n_items = p.batch * splits * groups;
+	const int groups = p.num_kv_heads / NW, n_items = p.batch * groups;
 	const int blocks = (int)gridDim.x, blk = (int)blockIdx.x;
 	const int rounds = (n_items + blocks - 1) / blocks; // items a block: blk, blk + blocks, ...
 	const int cap = p.sort_cap + 1;			    // pages of the longest item
@@ -946,17 +939,13 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 	const int region_shift = region_shift_of(page_all);
 	auto item_of = [&](int r) { return blk + r * blocks; };
 	auto head_of = [&](int r) { return (item_of(r) % groups) * NW + warp; }; // this warp's KV head
-	auto request_of = [&](int r) { return item_of(r) / (groups * splits); };
-	auto split_of = [&](int r) { return item_of(r) / groups % splits; };
 
 	// Every round's walk order and place in the block's walk, from the block tables and context
 	// lengths (step bookkeeping: before the wait). All rounds' loads at once: the lengths, then
 	// every page id, then the sorts in shared memory.
-	if (threadIdx.x < rounds) { // the tokens of each round's split
-		const int r = threadIdx.x, begin = split_of(r) * p.chunk;
-		sh_ctx[r] =
-		    item_of(r) < n_items ? max(0, min(p.context_lens[request_of(r)], begin + p.chunk) - begin) : 0;
-	}
+	if (threadIdx.x < rounds)
+		sh_ctx[threadIdx.x] =
+		    item_of(threadIdx.x) < n_items ? p.context_lens[item_of(threadIdx.x) / groups] : 0;
 	__syncthreads();
 	if (threadIdx.x == 0) {
 		sh_off[0] = 0;
@@ -966,8 +955,7 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 	__syncthreads();
 	for (int r = 0; r < rounds; r++) {
 		const int pages = sh_off[r + 1] - sh_off[r];
-		const int32_t *row =
-		    p.block_table + (size_t)request_of(r) * p.bt_stride + split_of(r) * (p.chunk / KCK_PAGE);
+		const int32_t *row = p.block_table + (size_t)(item_of(r) / groups) * p.bt_stride;
 		for (int i = threadIdx.x; i < pages; i += THREADS)
 			walk_ids[r * cap + i] = row[i];
 	}
@@ -1098,8 +1086,8 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 	// Each warp's q of every round into shared memory (G rows of D: 16 bytes a lane at a time).
 	for (int r = 0; r < rounds; r++)
 		if (sh_ctx[r]) {
-			const T *qp =
-			    reinterpret_cast<const T *>(p.q) + ((size_t)request_of(r) * H + (size_t)head_of(r) * G) * D;
+			const T *qp = reinterpret_cast<const T *>(p.q) +
+				      ((size_t)(item_of(r) / groups) * H + (size_t)head_of(r) * G) * D;
 			for (int i = lane * 8; i < G * D; i += 32 * 8)
 				*reinterpret_cast<uint4 *>(sq + ((size_t)r * NW + warp) * G * D + i) =
 				    *reinterpret_cast<const uint4 *>(qp + i);
@@ -1138,14 +1126,14 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 		// the stretch's last page
 		const int was = at.r;
 		const bool item_done = at.first + (at.end - at.begin) == pages_of(was);
-		if (item_done) { // its heads out, or the split's partial results
+		if (item_done) { // its heads out
 			l += __shfl_xor_sync(0xffffffffu, l, 1);
 			l += __shfl_xor_sync(0xffffffffu, l, 2);
-			const size_t h = (size_t)request_of(was) * H + (size_t)head_of(was) * G + row;
-			if (row < G && splits == 1)
-				store_head<T, D>(reinterpret_cast<T *>(p.out) + h * D, o, l, cq);
-			else if (row < G)
-				store_partial<D>(p, h * splits + split_of(was), o, m, l, cq);
+			if (row < G)
+				store_head<T, D>(
+				    reinterpret_cast<T *>(p.out) +
+					((size_t)(item_of(was) / groups) * H + (size_t)head_of(was) * G + row) * D,
+				    o, l, cq);
 		}
 		next_stretch(at);
 		if (item_done && at.end != INT_MAX) { // the next item's q in
@@ -1343,9 +1331,8 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                                                                            \
 	KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                                                                            \
 	KCK_DECODE(TN, T, 128, 4, 8, 2)                                                                                \
-	KCK_DECODE(TN, T, 128, 4, 8, 3)                                                                                \
-	KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)              \
-	    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                                  \
+	KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4)               \
+	    KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) \
 		KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64)       \
 		    KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 

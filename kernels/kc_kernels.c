@@ -183,8 +183,8 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	struct kck_decode_params ps = *p;
 	ps.sort_cap = 0;
 	/* "tc_g2": gated walks (decode.cu, decode_gated): one split, a block four KV heads of a
-	 * request (of a split, where split) at a time, every page id of an item in its walk order
-	 * (sort_cap), p->work; "tc_rg2": the same, a request's eight KV heads at a time */
+	 * request at a time, every page id of an item in its walk order (sort_cap), p->work;
+	 * "tc_rg2": the same, a request's eight KV heads at a time */
 	int gated = strncmp(var, "tc_g", 4) == 0 || strncmp(var, "tc_rg", 5) == 0;
 	if (gated || (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's')) {
 		var_len -= !gated;
@@ -199,8 +199,8 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	if (p->num_kv_heads % heads_a_block)
 		return CUDA_ERROR_INVALID_VALUE;
 	int rounds; /* gated: items a block */
-	const int gated_blocks = kck_gated_grid(k, p->batch * p->num_splits, p->num_kv_heads, heads_a_block, &rounds);
-	if (gated && (!p->work || ps.sort_cap == 0 || rounds > KCK_GATED_MAX_ROUNDS))
+	const int gated_blocks = kck_gated_grid(k, p->batch, p->num_kv_heads, heads_a_block, &rounds);
+	if (gated && (p->num_splits != 1 || !p->work || ps.sort_cap == 0 || rounds > KCK_GATED_MAX_ROUNDS))
 		return CUDA_ERROR_INVALID_VALUE;
 	char name[64];
 	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%.*s", tn, head_dim, group, var_len, var);

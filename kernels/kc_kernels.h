@@ -110,9 +110,9 @@ const char *kck_decode_choice(const struct kck *k, int head_dim, int group, cons
  * warps (KV heads an item). */
 unsigned kck_gated_shared(int stages, int warps, int head_dim, int group, int rounds, int chunk);
 /* The gated walk's grid: its items (a request's heads_an_item KV heads: four, or eight for
- * "tc_rg"; of each split where split: walks = batch x splits) in rounds of no more blocks than
- * SMs. Returns the blocks; *rounds: the items a block (0 and 0 where there are no items). */
-int kck_gated_grid(const struct kck *k, int walks, int num_kv_heads, int heads_an_item, int *rounds);
+ * "tc_rg") in rounds of no more blocks than SMs. Returns the blocks; *rounds: the items a block
+ * (0 and 0 where there are no items). */
+int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int heads_an_item, int *rounds);
 #define KCK_MAX_SPLITS 64	/* the reduce kernel combines at most this many */
 #define KCK_SORT_MAX_PAGES 2048 /* pages a block sorts at most (16 KB of shared memory) */
 /* Bytes of a K and a V page of one head, 16-bit values: a stage of a warp's ring. */

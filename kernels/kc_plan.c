@@ -107,9 +107,9 @@ unsigned kck_gated_shared(int s, int warps, int head_dim, int group, int rounds,
 	       (4u * (unsigned)(rounds + 1) * cap + 15) / 16 * 16 + 2u * (unsigned)(rounds * warps * group * head_dim);
 }
 
-int kck_gated_grid(const struct kck *k, int walks, int num_kv_heads, int heads_an_item, int *rounds)
+int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int heads_an_item, int *rounds)
 {
-	int items = walks * (num_kv_heads / heads_an_item);
+	int items = batch * (num_kv_heads / heads_an_item);
 	*rounds = items > 0 ? (items + k->sm_count - 1) / k->sm_count : 0;
 	return items > 0 ? (items + *rounds - 1) / *rounds : 0;
 }
