@@ -454,6 +454,11 @@ int main(int argc, char **argv)
 				struct decode_case c = {n, 8, 4, 128, bf, ls, 1, gated_variants[v], 0, 1};
 				check_decode(&k, &c);
 			}
+	/* Sixteen KV heads: items of four and of eight heads, four and two a request. */
+	for (int v = 2; v < 4; v++) {
+		struct decode_case c = {16, 16, 4, 128, 0, gated_lens, 1, gated_variants[v], 0, 1};
+		check_decode(&k, &c);
+	}
 	/* A warp a KV head, in table and in address order, four heads a block ("tc_h2", "tc_h2s": 8
 	 * KV heads, two blocks a request) and eight ("tc_r2", "tc_r2s": d64 and d128, a block a
 	 * request), and gated walks, at every head size and group (of eight heads, "tc_rg2": d128). */
