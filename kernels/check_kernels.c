@@ -171,7 +171,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	CUdeviceptr dout = poisoned((size_t)B * H * D * 2);
 	/* gated walks: launched twice back to back (PDL), the second reading the work area the
 	 * first left, into a second output */
-	const int twice = c->variant && (strncmp(c->variant, "tc_g", 4) == 0 || strncmp(c->variant, "tc_rg", 5) == 0);
+	const int twice = c->variant && kck_variant_gated(c->variant);
 	CUdeviceptr dout2 = poisoned((size_t)B * H * D * 2);
 	int splits, chunk;
 	kck_decode_plan(k, B, HK, max_len, &splits, &chunk);

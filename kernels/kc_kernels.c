@@ -185,7 +185,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	/* "tc_g2": gated walks (decode.cu, decode_gated): one split, a block four KV heads of a
 	 * request at a time, every page id of an item in its walk order (sort_cap), p->work;
 	 * "tc_rg2": the same, a request's eight KV heads at a time */
-	int gated = strncmp(var, "tc_g", 4) == 0 || strncmp(var, "tc_rg", 5) == 0;
+	int gated = kck_variant_gated(var);
 	if (gated || (strncmp(var, "tc_", 3) == 0 && var_len > 0 && var[var_len - 1] == 's')) {
 		var_len -= !gated;
 		if (p->chunk / KCK_PAGE <= KCK_SORT_MAX_PAGES)

@@ -113,6 +113,9 @@ unsigned kck_gated_shared(int stages, int warps, int head_dim, int group, int ro
  * "tc_rg") in rounds of no more blocks than SMs. Returns the blocks; *rounds: the items a block
  * (0 and 0 where there are no items). */
 int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int heads_an_item, int *rounds);
+/* Whether a variant is a gated walk ("tc_g4", "tc_rg2"): one split, p->work, launched on a grid
+ * of kck_gated_grid's blocks. */
+int kck_variant_gated(const char *variant);
 #define KCK_MAX_SPLITS 64	/* the reduce kernel combines at most this many */
 #define KCK_SORT_MAX_PAGES 2048 /* pages a block sorts at most (16 KB of shared memory) */
 /* Bytes of a K and a V page of one head, 16-bit values: a stage of a warp's ring. */

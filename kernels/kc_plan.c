@@ -1,6 +1,8 @@
 /* kc_plan.c - the decode's launch plan: how many splits and which kernel, from the sizes and the
  * GPU's resources. No driver calls, so that the CPU tests check the rules (tests/test_kernel_plan.c);
  * kc_kernels.c launches what it chooses. */
+#include <string.h>
+
 #include "kc_kernels.h"
 
 /* The plan, from bench.py's measurements on the H100 (docs/kernels.md). Tensor-core decode, a
@@ -112,6 +114,11 @@ int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int heads_a
 	int items = batch * (num_kv_heads / heads_an_item);
 	*rounds = items > 0 ? (items + k->sm_count - 1) / k->sm_count : 0;
 	return items > 0 ? (items + *rounds - 1) / *rounds : 0;
+}
+
+int kck_variant_gated(const char *variant)
+{
+	return strncmp(variant, "tc_g", 4) == 0 || strncmp(variant, "tc_rg", 5) == 0;
 }
 
 /* Whether a gated walk of heads_an_item heads an item, `stages` pages a warp, can run p from

@@ -146,6 +146,15 @@ Test(kernel_plan, gated_walks_of_eight_heads_from_2048_tokens_where_their_grid_f
 	cr_expect_str_neq(choice(&k, 2048, 8, 4096, 128, 1, NULL), "tc_rg2", "16 rounds");
 }
 
+Test(kernel_plan, gated_variants_are_named_tc_g_and_tc_rg)
+{
+	cr_expect(kck_variant_gated("tc_g4"));
+	cr_expect(kck_variant_gated("tc_rg2"));
+	cr_expect(!kck_variant_gated("tc_r2s"), "eight heads a block, not gated");
+	cr_expect(!kck_variant_gated("tc_h2s"));
+	cr_expect(!kck_variant_gated("tc_w4"));
+}
+
 Test(kernel_plan, gated_grid_is_rounds_of_no_more_blocks_than_sms)
 {
 	struct kck k = h100();
