@@ -102,7 +102,8 @@ static void decode_chain(const struct kck *k, int only)
 						    chunk,
 						    (float)(1.4426950408889634 / sqrt((double)D)),
 						    0,
-						    NULL};
+						    NULL,
+						    0};
 	}
 	CUstream s;
 	CK(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));

@@ -203,7 +203,8 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 				      chunk,
 				      (float)(1.0 / sqrt((double)D) * 1.4426950408889634),
 				      0,
-				      (void *)work};
+				      (void *)work,
+				      0};
 	enum kck_dtype dt = c->bf16 ? KCK_BF16 : KCK_F16;
 	if (c->with_kv_write) {
 		CUdeviceptr dkn = upload(kn, (size_t)B * HK * D * 2), dvn = upload(vn, (size_t)B * HK * D * 2);
@@ -426,6 +427,18 @@ int main(int argc, char **argv)
 	for (int bf = 0; bf < 2; bf++)
 		for (int splits = 4; splits <= 16; splits *= 4) {
 			struct decode_case c = {batch, 8, 4, 128, bf, lens, splits, "tc_w2s", 0, 1};
+			check_decode(&k, &c);
+		}
+	/* Blocks that let the next kernel start early (splits of 4096 tokens and more, and every
+	 * unsplit walk: kck_decode_releases_early): the reduce launched behind them (PDL) still
+	 * reads every split's results; in two splits (chunks of 4112 tokens) and in one. */
+	static const int early_lens[4] = {8200, 1, 4500, 4096};
+	static const char *const early_variants[] = {"tc_w2s", "tc_w3", "tc_h2s", "tc_r2s"};
+	for (int v = 0; v < 4; v++)
+		for (int splits = 2; splits >= 1; splits--) {
+			if (quick && (v || splits == 1))
+				continue;
+			struct decode_case c = {4, 8, 4, 128, 0, early_lens, splits, early_variants[v], 0, 1};
 			check_decode(&k, &c);
 		}
 	/* Gated walks ("tc_g", one split): ragged requests, whose walks are cut into phases of

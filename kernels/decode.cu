@@ -728,7 +728,9 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 		last_id = bt[pages - 1 - woff];
 	}
 	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
-#ifdef KCK_DRIFT			 // diagnostic build (kernels/drift_probe.py): when each block reaches where
+	if (p.release_early)		 // the next kernel may place its blocks as these leave
+		cudaTriggerProgrammaticLaunchCompletion();
+#ifdef KCK_DRIFT // diagnostic build (kernels/drift_probe.py): when each block reaches where
 	uint64_t *drift = reinterpret_cast<uint64_t *>(p.part_acc) +
 			  8 * (blockIdx.x + (size_t)gridDim.x * (blockIdx.y + (size_t)gridDim.y * blockIdx.z));
 	auto drift_mark = [&](int i) {
@@ -826,7 +828,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 		if (TMA)
 			issue(k + S);
 	}
-	cudaTriggerProgrammaticLaunchCompletion();
+	if (!p.release_early)
+		cudaTriggerProgrammaticLaunchCompletion();
 #ifdef KCK_DRIFT
 	drift_mark(4);
 #endif
@@ -1331,8 +1334,9 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DECODE_TC_TMA(TN, T, 128, 4, 3)                                                                            \
 	KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                                                                            \
 	KCK_DECODE(TN, T, 128, 4, 8, 2)                                                                                \
-	KCK_DECODE(TN, T, 128, 4, 8, 3) KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4)               \
-	    KCK_DECODE(TN, T, 128, 4, 16, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) \
+	KCK_DECODE(TN, T, 128, 4, 8, 3)                                                                                \
+	KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)              \
+	    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                                  \
 		KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64)       \
 		    KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 

@@ -182,6 +182,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	/* "tc_w2s": the tc_w2 kernel walking each block's pages in address order (sort_cap) */
 	struct kck_decode_params ps = *p;
 	ps.sort_cap = 0;
+	ps.release_early = kck_decode_releases_early(p);
 	/* "tc_g2": gated walks (decode.cu, decode_gated): one split, a block four KV heads of a
 	 * request at a time, every page id of an item in its walk order (sort_cap), p->work;
 	 * "tc_rg2": the same, a request's eight KV heads at a time */

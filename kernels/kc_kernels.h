@@ -49,6 +49,10 @@ struct kck_decode_params {
 	 * memory, zeroed before the first launch, for every launch on one stream (each leaves it
 	 * ready for the next). NULL: the plan does without them. */
 	void *work;
+	/* Tensor-core decode (tc_w, tc_h, tc_r): nonzero, each block lets the kernel launched
+	 * after it (PDL) start as soon as its own wait is over, not once its walk is done
+	 * (kck_decode_variant sets it by kck_decode_releases_early). */
+	int32_t release_early;
 };
 #define KCK_WORK_BYTES 8208   /* decode.cu, decode_gated: done, the launch's number, 2 x 1024 counters */
 #define KCK_SORT_BUCKETS 2048 /* address ranges of a sorted walk (decode.cu, sort_space) */
@@ -116,6 +120,8 @@ int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int heads_a
 /* Whether a variant is a gated walk ("tc_g4", "tc_rg2"): one split, p->work, launched on a grid
  * of kck_gated_grid's blocks. */
 int kck_variant_gated(const char *variant);
+/* Whether the tensor-core decode of p lets the next kernel start early (release_early). */
+int kck_decode_releases_early(const struct kck_decode_params *p);
 #define KCK_MAX_SPLITS 64	/* the reduce kernel combines at most this many */
 #define KCK_SORT_MAX_PAGES 2048 /* pages a block sorts at most (16 KB of shared memory) */
 /* Bytes of a K and a V page of one head, 16-bit values: a stage of a warp's ring. */

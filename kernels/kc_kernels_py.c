@@ -21,8 +21,8 @@ __attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim,
 							 void *acc, void *ml, int batch, int kv_heads, int bt_stride,
 							 int splits, int chunk, float scale_log2, void *stream, int pdl)
 {
-	struct kck_decode_params p = {q,     kc,       vc,	  bt,	  lens,	 out,	     acc, ml,
-				      batch, kv_heads, bt_stride, splits, chunk, scale_log2, 0,	  work_area()};
+	struct kck_decode_params p = {q,	kc,	   vc,	   bt,	  lens,	      out, acc,		ml, batch,
+				      kv_heads, bt_stride, splits, chunk, scale_log2, 0,   work_area(), 0};
 	return kck_decode_variant(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, variant, &p, (CUstream)stream, pdl);
 }
 
@@ -35,8 +35,8 @@ __attribute__((visibility("default"))) int kck_py_decode_default(int bf16, int h
 {
 	int splits, chunk;
 	kck_decode_plan(&k, batch, kv_heads, max_context, &splits, &chunk);
-	struct kck_decode_params p = {q,     kc,       vc,	  bt,	  lens,	 out,	     acc, ml,
-				      batch, kv_heads, bt_stride, splits, chunk, scale_log2, 0,	  work_area()};
+	struct kck_decode_params p = {q,	kc,	   vc,	   bt,	  lens,	      out, acc,		ml, batch,
+				      kv_heads, bt_stride, splits, chunk, scale_log2, 0,   work_area(), 0};
 	return kck_decode(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, &p, (CUstream)stream, pdl);
 }
 

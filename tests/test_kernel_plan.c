@@ -155,6 +155,27 @@ Test(kernel_plan, gated_variants_are_named_tc_g_and_tc_rg)
 	cr_expect(!kck_variant_gated("tc_w4"));
 }
 
+Test(kernel_plan, decode_releases_the_next_kernel_early_unsplit_or_from_4096_tokens_a_split)
+{
+	struct kck k = h100();
+	static const struct {
+		int batch, ctx, early;
+	} want[] = {
+	    {8, 4096, 1}, {8, 32768, 1}, {256, 512, 1}, {64, 512, 1}, {2, 32768, 1},
+	    {1, 512, 0},  {1, 4096, 0},	 {1, 32768, 0}, {2, 4096, 0},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct kck_decode_params p;
+		memset(&p, 0, sizeof(p));
+		p.batch = want[i].batch;
+		p.num_kv_heads = 8;
+		kck_decode_plan(&k, p.batch, 8, want[i].ctx, &p.num_splits, &p.chunk);
+		cr_expect_eq(kck_decode_releases_early(&p), want[i].early,
+			     "%d x %d (%d splits of %d): %d", want[i].batch, want[i].ctx,
+			     p.num_splits, p.chunk, want[i].early);
+	}
+}
+
 Test(kernel_plan, gated_grid_is_rounds_of_no_more_blocks_than_sms)
 {
 	struct kck k = h100();
