@@ -16,6 +16,7 @@ __attribute__((visibility("default"))) int kck_py_open(const char *cubin) { retu
 
 __attribute__((visibility("default"))) int kck_py_sm_count(void) { return k.sm_count; }
 
+/* variant NULL: the plan's (kck_decode). */
 __attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim, int group, const char *variant,
 							 void *q, void *kc, void *vc, void *bt, void *lens, void *out,
 							 void *acc, void *ml, int batch, int kv_heads, int bt_stride,
@@ -23,7 +24,9 @@ __attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim,
 {
 	struct kck_decode_params p = {q,	kc,	   vc,	   bt,	  lens,	      out, acc,		ml, batch,
 				      kv_heads, bt_stride, splits, chunk, scale_log2, 0,   work_area(), 0};
-	return kck_decode_variant(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, variant, &p, (CUstream)stream, pdl);
+	enum kck_dtype dt = bf16 ? KCK_BF16 : KCK_F16;
+	return variant ? kck_decode_variant(&k, dt, head_dim, group, variant, &p, (CUstream)stream, pdl)
+		       : kck_decode(&k, dt, head_dim, group, &p, (CUstream)stream, pdl);
 }
 
 /* The defaults a caller gets: kck_decode_plan's splits, kck_decode's variant. */
@@ -35,9 +38,8 @@ __attribute__((visibility("default"))) int kck_py_decode_default(int bf16, int h
 {
 	int splits, chunk;
 	kck_decode_plan(&k, batch, kv_heads, max_context, &splits, &chunk);
-	struct kck_decode_params p = {q,	kc,	   vc,	   bt,	  lens,	      out, acc,		ml, batch,
-				      kv_heads, bt_stride, splits, chunk, scale_log2, 0,   work_area(), 0};
-	return kck_decode(&k, bf16 ? KCK_BF16 : KCK_F16, head_dim, group, &p, (CUstream)stream, pdl);
+	return kck_py_decode(bf16, head_dim, group, NULL, q, kc, vc, bt, lens, out, acc, ml, batch, kv_heads, bt_stride,
+			     splits, chunk, scale_log2, stream, pdl);
 }
 
 /* The plan a caller gets (kck_decode_plan), for bench.py's table. */
