@@ -168,7 +168,8 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const struct kck_decode_params *p,
 	       CUstream s, int use_pdl)
 {
-	return kck_decode_variant(k, dt, head_dim, group, kck_decode_choice(k, head_dim, group, p), p, s, use_pdl);
+	const char *var = kck_decode_choice(k, head_dim, group, p);
+	return kck_decode_variant(k, dt, head_dim, group, var, p, s, use_pdl && kck_decode_launch_pdl(k, var, p));
 }
 
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *var,

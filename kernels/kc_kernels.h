@@ -120,6 +120,10 @@ int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int heads_a
 /* Whether a variant is a gated walk ("tc_g4", "tc_rg2"): one split, p->work, launched on a grid
  * of kck_gated_grid's blocks. */
 int kck_variant_gated(const char *variant);
+/* Whether kck_decode launches the plan's kernel for p (variant: kck_decode_choice's) with PDL,
+ * given a caller that asks for it: not where the next grid's blocks, placed early, crowd one
+ * half of the SMs (kc_plan.c). */
+int kck_decode_launch_pdl(const struct kck *k, const char *variant, const struct kck_decode_params *p);
 /* Whether the tensor-core decode of p lets the next kernel start early (release_early). */
 int kck_decode_releases_early(const struct kck_decode_params *p);
 #define KCK_MAX_SPLITS 64	/* the reduce kernel combines at most this many */
@@ -127,7 +131,7 @@ int kck_decode_releases_early(const struct kck_decode_params *p);
 /* Bytes of a K and a V page of one head, 16-bit values: a stage of a warp's ring. */
 static inline unsigned kck_page_kv_bytes(int head_dim) { return 2 * KCK_PAGE * (unsigned)head_dim * 2; }
 /* Launch decode (and reduce when split). p->num_splits and p->chunk as kck_decode_plan gives
- * them (or chosen by the caller). use_pdl: launch the dependent kernel with PDL. */
+ * them (or chosen by the caller). use_pdl: launch with PDL (where kck_decode_launch_pdl says so). */
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const struct kck_decode_params *p,
 	       CUstream s, int use_pdl);
 /* The same with a named variant ("e8_s4": elements a thread, pages in flight), for the

@@ -130,6 +130,29 @@ int kck_decode_releases_early(const struct kck_decode_params *p)
 	return p->num_splits == 1 || p->chunk >= LONG_CONTEXT;
 }
 
+/* kck_decode launches the plan's kernel with PDL except where its grid is a request's four KV
+ * heads a block (tc_h), one wave that leaves SMs idle, and walks of 4096 tokens or more. The
+ * H100's SMs fall into two halves of 66 whose blocks share the memory bandwidth of their half:
+ * a half that holds more blocks walks slower (64 x 4096 without PDL: 66 blocks on one half,
+ * walks of 345 us, 62 on the other, 335; kernels/drift_probe.py). Launched early, the next
+ * grid's blocks take the idle SMs first and then the SMs in the order they free, so that the
+ * half that finished first fills up: the halves swap between 66 and 58 blocks launch after
+ * launch (62 x 4096), where a launch onto an idle GPU spreads them (63 and 61). Side by side
+ * (eighth session, SDPA / ours, with PDL against without): 62 x 4096 0.996 against 1.011, 64 x
+ * 4096 0.998 against 1.003-1.004 (two runs; the same on four machines of the seventh session),
+ * 64 x 6144 0.995 against 1.002; where no SM is idle PDL gains (66 x 4096 1.001 against 0.997),
+ * and at shorter walks too (64 x 1024 1.024 against 1.017, 64 x 2048 level). The gated walks
+ * (tc_g4 at 64 x 8192 and on) hold their blocks in step, so that they end together: level or
+ * better with PDL there. */
+int kck_decode_launch_pdl(const struct kck *k, const char *variant, const struct kck_decode_params *p)
+{
+	int rounds;
+	if (strncmp(variant, "tc_h", 4) || p->num_splits != 1 || p->chunk < LONG_CONTEXT ||
+	    p->num_kv_heads % (KCK_THREADS / 32))
+		return 1;
+	return !(kck_gated_grid(k, p->batch, p->num_kv_heads, KCK_THREADS / 32, &rounds) < k->sm_count && rounds == 1);
+}
+
 int kck_variant_gated(const char *variant)
 {
 	return strncmp(variant, "tc_g", 4) == 0 || strncmp(variant, "tc_rg", 5) == 0;

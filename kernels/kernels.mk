@@ -36,8 +36,12 @@ $(KB)/drift.cubin: $(KERNEL_CU)
 	@mkdir -p $(KB)
 	$(NVCC) -cubin -gencode=arch=compute_90,code=sm_90 -O3 -DKCK_DRIFT -Ikernels kernels/kc_kernels.cu -o $@
 
-drift-probe: $(KB)/drift.cubin $(KB)/libkckernels.so
-	KCK_CUBIN=$(KB)/drift.cubin PYTHONPATH=kernels python3 kernels/drift_probe.py 64x4096:tc_h2s 64x32768:tc_h2s
+$(KB)/sm_groups.cubin: kernels/sm_groups.cu
+	@mkdir -p $(KB)
+	$(NVCC) -cubin -gencode=arch=compute_90,code=sm_90 -O3 kernels/sm_groups.cu -o $@
+
+drift-probe: $(KB)/drift.cubin $(KB)/sm_groups.cubin $(KB)/libkckernels.so
+	KCK_CUBIN=$(KB)/drift.cubin PYTHONPATH=kernels python3 kernels/drift_probe.py 62x4096:tc_h2s 64x4096:tc_h2s
 
 bench-kernels: kernels
 	$(KB)/chain_bench

@@ -176,6 +176,40 @@ Test(kernel_plan, decode_releases_the_next_kernel_early_unsplit_or_from_4096_tok
 	}
 }
 
+Test(kernel_plan, pdl_except_a_warp_a_head_in_one_wave_leaving_sms_idle_from_4096_tokens)
+{
+	struct kck k = h100();
+	static const struct {
+		int batch, ctx, work, pdl;
+	} want[] = {
+	    {64, 4096, 1, 0}, {62, 4096, 1, 0},	 {64, 6144, 1, 0},  {64, 8192, 0, 0}, /* tc_h2s */
+	    {66, 4096, 1, 1},					    /* 132 blocks: no SM idle */
+	    {64, 2048, 1, 1}, {64, 1024, 1, 1},			    /* shorter walks */
+	    {64, 8192, 1, 1}, {64, 32768, 1, 1}, {256, 4096, 1, 1}, /* gated walks */
+	    {8, 4096, 1, 1},  {1, 32768, 1, 1},	 {256, 512, 1, 1},  {8, 512, 1, 1},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct kck_decode_params p;
+		memset(&p, 0, sizeof(p));
+		p.batch = want[i].batch;
+		p.num_kv_heads = 8;
+		p.work = want[i].work ? &work_area : NULL;
+		kck_decode_plan(&k, p.batch, 8, want[i].ctx, &p.num_splits, &p.chunk);
+		const char *var = kck_decode_choice(&k, 128, 4, &p);
+		cr_expect_eq(kck_decode_launch_pdl(&k, var, &p), want[i].pdl,
+			     "%d x %d (%s): PDL %d", want[i].batch, want[i].ctx, var, want[i].pdl);
+	}
+	/* the same grids on a GPU of 128 SMs: none idle */
+	k.sm_count = 128;
+	struct kck_decode_params p;
+	memset(&p, 0, sizeof(p));
+	p.batch = 64;
+	p.num_kv_heads = 8;
+	p.num_splits = 1;
+	p.chunk = 4096;
+	cr_expect(kck_decode_launch_pdl(&k, "tc_h2s", &p), "128 blocks on 128 SMs");
+}
+
 Test(kernel_plan, gated_grid_is_rounds_of_no_more_blocks_than_sms)
 {
 	struct kck k = h100();
