@@ -386,6 +386,7 @@ static void check_mla(const struct kck *k, int tokens, int fp8, int pdl)
 int main(int argc, char **argv)
 {
 	int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* a line a check: a run stopped by a time limit keeps what it did */
 	const char *cubin = getenv("KCK_CUBIN");
 	struct kck k;
 	CK(kck_open(&k, cubin ? cubin : "build/kernels/kc_kernels.cubin"));
