@@ -33,26 +33,26 @@ class Ours:
     def __init__(self):
         self.lib = ctypes.CDLL(LIB)
         self.lib.kck_py_decode.argtypes = [ctypes.c_int] * 3 + [ctypes.c_char_p] + [ctypes.c_void_p] * 8 + \
-            [ctypes.c_int] * 5 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int]
+            [ctypes.c_int] * 5 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
         torch.zeros(1, device="cuda")  # the primary context exists and is current
         rc = self.lib.kck_py_open(CUBIN.encode())
         assert rc == 0, f"kck_py_open: {rc}"
         self.sm = self.lib.kck_py_sm_count()
         self.lib.kck_py_decode_default.argtypes = [ctypes.c_int] * 3 + [ctypes.c_void_p] * 8 + \
-            [ctypes.c_int] * 4 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int]
+            [ctypes.c_int] * 4 + [ctypes.c_float, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
 
     def plan(self, batch, kv_heads, max_ctx, per_sm):
         want = max(1, min(math.ceil(per_sm * self.sm / (batch * kv_heads)), -(-max_ctx // 64), 64))
         chunk = -(-(-(-max_ctx // want)) // PAGE) * PAGE
         return -(-max_ctx // chunk), chunk
 
-    def __call__(self, d, variant, splits, chunk, acc, ml, pdl=1):
+    def __call__(self, d, variant, splits, chunk, acc, ml, pdl=1, prefetch=1):
         rc = self.lib.kck_py_decode(d["bf16"], d["D"], d["G"], variant.encode(), d["q"].data_ptr(),
                                     d["k"].data_ptr(), d["v"].data_ptr(), d["bt"].data_ptr(),
                                     d["lens"].data_ptr(), d["out"].data_ptr(), acc.data_ptr(), ml.data_ptr(),
                                     d["B"], d["HK"], d["bt"].shape[1], splits, chunk,
                                     d["scale"] * 1.4426950408889634,
-                                    torch.cuda.current_stream().cuda_stream, pdl)
+                                    torch.cuda.current_stream().cuda_stream, pdl, prefetch)
         assert rc == 0, f"kck_py_decode: {rc}"
 
     def default_plan(self, batch, kv_heads, max_ctx):
@@ -60,13 +60,14 @@ class Ours:
         self.lib.kck_py_plan(batch, kv_heads, max_ctx, ctypes.byref(sp), ctypes.byref(ch))
         return sp.value, ch.value
 
-    def default(self, d, acc, ml, pdl=1):
-        """What a caller gets: the host plan's splits and variant."""
+    def default(self, d, acc, ml, pdl=1, prefetch=1):
+        """What a caller gets: the host plan's splits and variant. prefetch: the K/V pages but each
+        request's last may be read before the PDL wait (kv_prefetch): what runs before writes none."""
         rc = self.lib.kck_py_decode_default(d["bf16"], d["D"], d["G"], d["q"].data_ptr(), d["k"].data_ptr(),
                                             d["v"].data_ptr(), d["bt"].data_ptr(), d["lens"].data_ptr(),
                                             d["out"].data_ptr(), acc.data_ptr(), ml.data_ptr(), d["B"], d["HK"],
                                             d["bt"].shape[1], d["ctx"], d["scale"] * 1.4426950408889634,
-                                            torch.cuda.current_stream().cuda_stream, pdl)
+                                            torch.cuda.current_stream().cuda_stream, pdl, prefetch)
         assert rc == 0, f"kck_py_decode_default: {rc}"
 
 
@@ -291,11 +292,15 @@ def ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results, re
             names.append(c)
             fns.append(lambda r: ours.default(view(d, r), acc[r], ml[r], pdl=0))
             continue
+        if c == "noprefetch":  # the default plan reading every K/V page after the PDL wait
+            names.append(c)
+            fns.append(lambda r: ours.default(view(d, r), acc[r], ml[r], prefetch=0))
+            continue
         var, per_sm, *pdl = c.split("/")
         sp, ch = ours.default_plan(B, 8, ctx) if per_sm == "plan" else ours.plan(B, 8, ctx, float(per_sm))
         names.append(c)
-        fns.append(lambda r, var=var, sp=sp, ch=ch, pdl=int(pdl[0]) if pdl else 1:
-                   ours(view(d, r), var, sp, ch, acc[r], ml[r], pdl))
+        fns.append(lambda r, var=var, sp=sp, ch=ch, pdl=int(pdl[0]) if pdl else 1,
+                   pf=int(pdl[1]) if len(pdl) > 1 else 1: ours(view(d, r), var, sp, ch, acc[r], ml[r], pdl, pf))
     if cfg_tr:
         sp, ch = ours.plan(B, 8, ctx, cfg_tr[2])
         names.append("triton %d/%d/%d" % cfg_tr)
@@ -354,9 +359,10 @@ def main():
                     help="instead of the sweep: ours (default plan and --candidates), Triton and SDPA captured "
                     "once, then ROUNDS rounds replaying each in turn; medians and ratios round by round")
     ap.add_argument("--candidates", default="",
-                    help="with --ab, plans to set beside the default: variant/blocks a SM[/0 without PDL], "
-                    "e.g. tc_w4/0.5,tc_t4/4/0, tc_w2s/plan (the default plan's splits), or nopdl (the default "
-                    "plan without PDL)")
+                    help="with --ab, plans to set beside the default: variant/blocks a SM[/0 without PDL"
+                    "[/0 no K/V read before the PDL wait]], e.g. tc_w4/0.5,tc_t4/4/0, tc_w2s/plan/1/0, "
+                    "tc_w2s/plan (the default plan's splits), nopdl (the default plan without PDL), or "
+                    "noprefetch (the default plan reading all of K and V after its wait)")
     args = ap.parse_args()
     global PAGE_ORDER
     PAGE_ORDER = args.page_order

@@ -61,6 +61,10 @@ static void step(const struct kck *k, struct layer *l, CUstream s, int pdl)
 static void decode_chain(const struct kck *k, int only)
 {
 	const int pages_per_req = CTX / KCK_PAGE, num_pages = B * pages_per_req;
+	/* kv_prefetch: the KV write before adds each request's last token, nothing else of the
+	 * cache (KCK_KV_PREFETCH=0: every read of it after the decode's wait, to compare) */
+	const char *pf = getenv("KCK_KV_PREFETCH");
+	const int prefetch = pf ? atoi(pf) : 1;
 	size_t cache = (size_t)num_pages * HK * KCK_PAGE * D * 2;
 	int32_t *bt = malloc(sizeof(int32_t) * B * pages_per_req);
 	for (int i = 0; i < B * pages_per_req; i++)
@@ -103,7 +107,8 @@ static void decode_chain(const struct kck *k, int only)
 						    (float)(1.4426950408889634 / sqrt((double)D)),
 						    0,
 						    NULL,
-						    0};
+						    0,
+						    prefetch};
 	}
 	CUstream s;
 	CK(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));
@@ -112,8 +117,8 @@ static void decode_chain(const struct kck *k, int only)
 	for (int i = 0; i <= STEPS; i++)
 		CK(cuEventCreate(&ev[i], CU_EVENT_DEFAULT));
 	printf("decode step: %d layers x (KV write -> decode %d splits -> reduce), batch %d, context %d, %d/%d heads, "
-	       "d %d\n",
-	       LAYERS, splits, B, CTX, HK * G, HK, D);
+	       "d %d%s\n",
+	       LAYERS, splits, B, CTX, HK * G, HK, D, prefetch ? "" : ", K/V read after the wait (KCK_KV_PREFETCH=0)");
 	float host_med[2], graph_med[2];
 	for (int round = 0; round < 3; round++)
 		for (int pdl = 0; pdl < 2; pdl++) {

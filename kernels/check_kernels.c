@@ -204,6 +204,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 				      (float)(1.0 / sqrt((double)D) * 1.4426950408889634),
 				      0,
 				      (void *)work,
+				      0,
 				      0};
 	enum kck_dtype dt = c->bf16 ? KCK_BF16 : KCK_F16;
 	if (c->with_kv_write) {
@@ -211,7 +212,11 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		struct kck_kv_write_params w = {(void *)dkn,   (void *)dvn, (void *)dk, (void *)dv, (int32_t *)dbt,
 						(int32_t *)dl, B,	    HK,		bt_stride,  D};
 		CK(kck_kv_write(k, dt, &w, NULL, c->pdl));
-		CK(kck_decode(k, dt, D, G, &p, NULL, c->pdl));
+		p.kv_prefetch = 1; /* the write adds each request's last token: the rest may be read before the wait */
+		if (c->variant)
+			CK(kck_decode_variant(k, dt, D, G, c->variant, &p, NULL, c->pdl));
+		else
+			CK(kck_decode(k, dt, D, G, &p, NULL, c->pdl));
 		/* the host copy gets the same new token */
 		for (int b = 0; b < B; b++) {
 			int pos = c->lens[b] - 1;
@@ -230,6 +235,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		if (twice) { /* again at once, into a second output, started early behind the first */
 			struct kck_decode_params p2 = p;
 			p2.out = (void *)dout2;
+			p2.kv_prefetch = 1; /* the first writes no K or V */
 			CK(kck_decode_variant(k, dt, D, G, c->variant, &p2, NULL, 1));
 		}
 	} else {
@@ -292,8 +298,9 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	printf("%s decode %s d%d g%d batch %d kv_heads %d splits %d%s%s%s%s: max rel err %.2e (bound %.0e)%s\n",
 	       ok ? "PASS" : "FAIL", c->bf16 ? "bf16" : "f16", D, G, B, HK, splits, c->variant ? " variant " : "",
 	       c->variant ? c->variant : "", twice ? " (twice, PDL)" : "",
-	       c->with_kv_write ? (c->pdl ? " after kv_write, PDL" : " after kv_write") : "", worst, bound,
-	       nan ? " NaN in output" : "");
+	       c->with_kv_write ? (c->pdl ? " after kv_write, PDL, K/V prefetched" : " after kv_write, K/V prefetched")
+				: "",
+	       worst, bound, nan ? " NaN in output" : "");
 	cuMemFree(dk);
 	cuMemFree(dv);
 	cuMemFree(dq);
@@ -503,6 +510,25 @@ int main(int argc, char **argv)
 		struct decode_case c = {batch, 2, 4, 128, 0, lens, 0, NULL, 1, pdl};
 		check_decode(&k, &c);
 	}
+	/* The chain where the decode copies its first pages before its wait (kv_prefetch, unsplit
+	 * grids of more blocks than half the SMs: kck_decode_prefetches): each request's last page,
+	 * where the KV write puts its new token, is never among them. 12 requests (96 blocks, the
+	 * plan's sorted walk; TMA), 72 (tc_r2s: a block a request; tc_h2s: 144 blocks), one split. */
+	static int chain_lens[72];
+	for (int i = 0; i < 72; i++)
+		chain_lens[i] = ragged[i % 6] - (i / 6) % 2 * (i % 6 == 5 ? 1000 : 0); /* 2049 and 1049 */
+	static const struct {
+		int batch;
+		const char *variant;
+	} prefetch_cases[] = {{12, NULL}, {12, "tc_t2"}, {72, "tc_r2s"}, {72, "tc_h2s"}};
+	for (int i = 0; i < 4; i++)
+		for (int pdl = 1; pdl >= 0; pdl--) {
+			if (quick && (pdl == 0 || i == 3))
+				continue;
+			struct decode_case c = {prefetch_cases[i].batch,   8, 4,  128, 0, chain_lens, 1,
+						prefetch_cases[i].variant, 1, pdl};
+			check_decode(&k, &c);
+		}
 	static const int mla_tokens[] = {1, 7, 33, 300};
 	for (int i = 0; i < (quick ? 2 : 4); i++)
 		for (int fp8 = 0; fp8 < 2; fp8++)

@@ -727,9 +727,22 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 		sort_ids_read<NW * 32>(bt - woff + FIRST, nsort, order + p.sort_cap, sort_sp);
 		last_id = bt[pages - 1 - woff];
 	}
-	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
-	if (p.release_early)		 // the next kernel may place its blocks as these leave
-		cudaTriggerProgrammaticLaunchCompletion();
+	// p.kv_prefetch: the kernels before wrote none of the pages read here but each request's
+	// last (kc_kernels.h), so the first AHEAD pages of each warp are copied before the wait,
+	// while the kernel before finishes, unless the request's last page is among them. (Not in
+	// the diagnostic build, whose stamps go where the kernel before may still read.)
+#ifdef KCK_DRIFT
+	const bool kv_early = false;
+#else
+	const bool kv_early = p.kv_prefetch && (end < p.context_lens[b] || pages > FIRST);
+#endif
+	auto wait_for_kernel_before = [&]() {
+		cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
+		if (p.release_early)		 // the next kernel may place its blocks as these leave
+			cudaTriggerProgrammaticLaunchCompletion();
+	};
+	if (!kv_early)
+		wait_for_kernel_before();
 #ifdef KCK_DRIFT // diagnostic build (kernels/drift_probe.py): when each block reaches where
 	uint64_t *drift = reinterpret_cast<uint64_t *>(p.part_acc) +
 			  8 * (blockIdx.x + (size_t)gridDim.x * (blockIdx.y + (size_t)gridDim.y * blockIdx.z));
@@ -798,6 +811,8 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 		issue(k);
 	if (sorted)
 		sort_ids_place<NW * 32>(nsort, order, order + p.sort_cap, sort_sp, region_shift);
+	if (kv_early)
+		wait_for_kernel_before(); // q, and the pages past these
 
 	uint32_t qa[D / 16][2];
 	load_q_fragments<T, D, G>(qa, reinterpret_cast<const T *>(p.q) + ((size_t)b * p.num_kv_heads + kvh) * G * D,

@@ -228,6 +228,7 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	 * three pages a warp (bench.py --ab, H100). */
 	unsigned blocks =
 	    gated ? (unsigned)gated_blocks : (unsigned)(p->num_splits * p->num_kv_heads / heads_a_block * p->batch);
+	ps.kv_prefetch = p->kv_prefetch && kck_decode_prefetches(k, p->num_splits, (int)blocks);
 	int most_a_sm = colon ? atoi(colon + 1) : blocks <= (unsigned)k->sm_count; /* ":any" 0: no cap */
 	if (shared && most_a_sm > 0 && shared <= (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1))
 		shared = (unsigned)k->smem_per_sm / (unsigned)(most_a_sm + 1) + 1024;

@@ -53,6 +53,12 @@ struct kck_decode_params {
 	 * after it (PDL) start as soon as its own wait is over, not once its walk is done
 	 * (kck_decode_variant sets it by kck_decode_releases_early). */
 	int32_t release_early;
+	/* Tensor-core decode (tc_w, tc_h, tc_r, tc_t): nonzero is the caller's word that the
+	 * kernels this launch waits on (PDL) write none of the K and V pages it reads but each
+	 * request's last, as in a decode step whose KV write adds one token a request: each warp
+	 * then starts copying its first pages before its wait, while the kernel before finishes
+	 * (where kck_decode_prefetches says it pays). 0: every read of the cache after the wait. */
+	int32_t kv_prefetch;
 };
 #define KCK_WORK_BYTES 8208   /* decode.cu, decode_gated: done, the launch's number, 2 x 1024 counters */
 #define KCK_SORT_BUCKETS 2048 /* address ranges of a sorted walk (decode.cu, sort_space) */
@@ -117,6 +123,9 @@ unsigned kck_gated_shared(int stages, int warps, int head_dim, int group, int ro
  * "tc_rg") in rounds of no more blocks than SMs. Returns the blocks; *rounds: the items a block
  * (0 and 0 where there are no items). */
 int kck_gated_grid(const struct kck *k, int batch, int num_kv_heads, int heads_an_item, int *rounds);
+/* Whether the tensor-core decode in num_splits splits, a grid of `blocks` blocks, takes the
+ * caller's kv_prefetch. */
+int kck_decode_prefetches(const struct kck *k, int num_splits, int blocks);
 /* Whether a variant is a gated walk ("tc_g4", "tc_rg2"): one split, p->work, launched on a grid
  * of kck_gated_grid's blocks. */
 int kck_variant_gated(const char *variant);

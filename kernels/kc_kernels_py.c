@@ -20,10 +20,12 @@ __attribute__((visibility("default"))) int kck_py_sm_count(void) { return k.sm_c
 __attribute__((visibility("default"))) int kck_py_decode(int bf16, int head_dim, int group, const char *variant,
 							 void *q, void *kc, void *vc, void *bt, void *lens, void *out,
 							 void *acc, void *ml, int batch, int kv_heads, int bt_stride,
-							 int splits, int chunk, float scale_log2, void *stream, int pdl)
+							 int splits, int chunk, float scale_log2, void *stream, int pdl,
+							 int kv_prefetch)
 {
-	struct kck_decode_params p = {q,	kc,	   vc,	   bt,	  lens,	      out, acc,		ml, batch,
-				      kv_heads, bt_stride, splits, chunk, scale_log2, 0,   work_area(), 0};
+	struct kck_decode_params p = {q,     kc,	 vc,	bt,	     lens,	out,
+				      acc,   ml,	 batch, kv_heads,    bt_stride, splits,
+				      chunk, scale_log2, 0,	work_area(), 0,		kv_prefetch};
 	enum kck_dtype dt = bf16 ? KCK_BF16 : KCK_F16;
 	return variant ? kck_decode_variant(&k, dt, head_dim, group, variant, &p, (CUstream)stream, pdl)
 		       : kck_decode(&k, dt, head_dim, group, &p, (CUstream)stream, pdl);
@@ -34,12 +36,12 @@ __attribute__((visibility("default"))) int kck_py_decode_default(int bf16, int h
 								 void *vc, void *bt, void *lens, void *out, void *acc,
 								 void *ml, int batch, int kv_heads, int bt_stride,
 								 int max_context, float scale_log2, void *stream,
-								 int pdl)
+								 int pdl, int kv_prefetch)
 {
 	int splits, chunk;
 	kck_decode_plan(&k, batch, kv_heads, max_context, &splits, &chunk);
 	return kck_py_decode(bf16, head_dim, group, NULL, q, kc, vc, bt, lens, out, acc, ml, batch, kv_heads, bt_stride,
-			     splits, chunk, scale_log2, stream, pdl);
+			     splits, chunk, scale_log2, stream, pdl, kv_prefetch);
 }
 
 /* The plan a caller gets (kck_decode_plan), for bench.py's table. */

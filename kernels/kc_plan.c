@@ -153,6 +153,23 @@ int kck_decode_launch_pdl(const struct kck *k, const char *variant, const struct
 	return !(kck_gated_grid(k, p->batch, p->num_kv_heads, KCK_THREADS / 32, &rounds) < k->sm_count && rounds == 1);
 }
 
+/* The tensor-core decode takes the caller's kv_prefetch (its first pages copied before its
+ * PDL wait, while the kernel before ends) where it is unsplit and its grid has more blocks
+ * than half the SMs. Side by side (eighth session, back to back, the same plan without it over
+ * with; two runs on two machines): 32 x 512 1.103-1.107, 16 x 512 1.065, 48 x 512 1.037, 32 x
+ * 2048 1.034, 96 x 512 1.031, 32 x 4096 1.018, 64 x 1024 1.016, 128 x 512 1.016, 16 x 4096
+ * 1.015, 128 x 1024 1.010, 256 x 512 1.009-1.010, 64 x 512 1.008-1.010, 256 x 1024 1.005, 16 x
+ * 16384 1.004; the long walks level. Grids of 64 blocks lost by it (8 x 1024 0.994, 8 x 4096
+ * 0.997, 1 x 512 0.983: the next grid's blocks take the idle SMs at once, so that their copies
+ * run beside the whole of this kernel, not in its tail), and split grids went either way (1 x
+ * 2048 1.016, 1 x 4096 1.003-1.005, 1 x 32768 0.997, 2 x 512 0.994, 2 x 4096 0.997; the PDL
+ * chain's step, 2 x 4096 behind the KV write, 1.3-1.8 us slower): the kernel before a split
+ * decode is a reduce or a KV write, short and latency-bound, which the copies slow. */
+int kck_decode_prefetches(const struct kck *k, int num_splits, int blocks)
+{
+	return num_splits == 1 && 2 * blocks > k->sm_count;
+}
+
 int kck_variant_gated(const char *variant)
 {
 	return strncmp(variant, "tc_g", 4) == 0 || strncmp(variant, "tc_rg", 5) == 0;

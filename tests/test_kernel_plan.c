@@ -210,6 +210,22 @@ Test(kernel_plan, pdl_except_a_warp_a_head_in_one_wave_leaving_sms_idle_from_409
 	cr_expect(kck_decode_launch_pdl(&k, "tc_h2s", &p), "128 blocks on 128 SMs");
 }
 
+Test(kernel_plan, kv_prefetch_unsplit_where_the_grid_has_more_blocks_than_half_the_sms)
+{
+	struct kck k = h100();
+	cr_expect(kck_decode_prefetches(&k, 1, 128), "16 x 512: 128 blocks");
+	cr_expect(kck_decode_prefetches(&k, 1, 67));
+	cr_expect(kck_decode_prefetches(&k, 1, 2048), "64 x 512 in waves");
+	cr_expect(!kck_decode_prefetches(&k, 1, 66), "half the SMs");
+	cr_expect(!kck_decode_prefetches(&k, 1, 64), "8 x 4096: 64 blocks");
+	cr_expect(!kck_decode_prefetches(&k, 8, 128),
+		  "2 x 4096 in 8 splits: a reduce before and after");
+	cr_expect(!kck_decode_prefetches(&k, 2, 256));
+	k.sm_count = 78;
+	cr_expect(!kck_decode_prefetches(&k, 1, 39), "half of another GPU's SMs");
+	cr_expect(kck_decode_prefetches(&k, 1, 40));
+}
+
 Test(kernel_plan, gated_grid_is_rounds_of_no_more_blocks_than_sms)
 {
 	struct kck k = h100();
