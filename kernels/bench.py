@@ -296,11 +296,11 @@ def ab_report(args, ours, d, R, acc, ml, sdpa, cfg_tr, nbytes, copy, results, re
             names.append(c)
             fns.append(lambda r: ours.default(view(d, r), acc[r], ml[r], prefetch=0))
             continue
-        var, per_sm, *pdl = c.split("/")
+        var, per_sm, *flags = c.split("/")  # flags: [pdl [prefetch]], 1 unless given
+        pdl, pf = (list(map(int, flags)) + [1, 1])[:2]
         sp, ch = ours.default_plan(B, 8, ctx) if per_sm == "plan" else ours.plan(B, 8, ctx, float(per_sm))
         names.append(c)
-        fns.append(lambda r, var=var, sp=sp, ch=ch, pdl=int(pdl[0]) if pdl else 1,
-                   pf=int(pdl[1]) if len(pdl) > 1 else 1: ours(view(d, r), var, sp, ch, acc[r], ml[r], pdl, pf))
+        fns.append(lambda r, var=var, sp=sp, ch=ch, pdl=pdl, pf=pf: ours(view(d, r), var, sp, ch, acc[r], ml[r], pdl, pf))
     if cfg_tr:
         sp, ch = ours.plan(B, 8, ctx, cfg_tr[2])
         names.append("triton %d/%d/%d" % cfg_tr)

@@ -516,7 +516,7 @@ int main(int argc, char **argv)
 	 * plan's sorted walk; TMA), 72 (tc_r2s: a block a request; tc_h2s: 144 blocks), one split. */
 	static int chain_lens[72];
 	for (int i = 0; i < 72; i++)
-		chain_lens[i] = ragged[i % 6] - (i / 6) % 2 * (i % 6 == 5 ? 1000 : 0); /* 2049 and 1049 */
+		chain_lens[i] = i % 12 == 11 ? 1049 : ragged[i % 6];
 	static const struct {
 		int batch;
 		const char *variant;

@@ -163,7 +163,7 @@ int kck_decode_launch_pdl(const struct kck *k, const char *variant, const struct
  * 0.997, 1 x 512 0.983: the next grid's blocks take the idle SMs at once, so that their copies
  * run beside the whole of this kernel, not in its tail), and split grids went either way (1 x
  * 2048 1.016, 1 x 4096 1.003-1.005, 1 x 32768 0.997, 2 x 512 0.994, 2 x 4096 0.997; the PDL
- * chain's step, 2 x 4096 behind the KV write, 1.3-1.8 us slower): the kernel before a split
+ * chain's step, 2 x 4096 behind the KV write, 0.5-1.8 us slower): the kernel before a split
  * decode is a reduce or a KV write, short and latency-bound, which the copies slow. */
 int kck_decode_prefetches(const struct kck *k, int num_splits, int blocks)
 {
