@@ -298,8 +298,9 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	printf("%s decode %s d%d g%d batch %d kv_heads %d splits %d%s%s%s%s: max rel err %.2e (bound %.0e)%s\n",
 	       ok ? "PASS" : "FAIL", c->bf16 ? "bf16" : "f16", D, G, B, HK, splits, c->variant ? " variant " : "",
 	       c->variant ? c->variant : "", twice ? " (twice, PDL)" : "",
-	       c->with_kv_write ? (c->pdl ? " after kv_write, PDL, kv_prefetch set" : " after kv_write, kv_prefetch set")
-				: "",
+	       c->with_kv_write
+		   ? (c->pdl ? " after kv_write, PDL, kv_prefetch set" : " after kv_write, kv_prefetch set")
+		   : "",
 	       worst, bound, nan ? " NaN in output" : "");
 	cuMemFree(dk);
 	cuMemFree(dv);
