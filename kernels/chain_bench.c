@@ -41,7 +41,9 @@ static CUdeviceptr alloc_random(size_t bytes)
 	return d;
 }
 
-enum { LAYERS = 32, B = 2, HK = 8, G = 4, D = 128, CTX = 4096 }; /* split 8 ways: the reduce runs */
+enum { LAYERS = 32, HK = 8, G = 4, D = 128 };
+/* requests and their context: 2 x 4096 (split 8 ways: the reduce runs), or KCK_CHAIN=BxCTX */
+static int B = 2, CTX = 4096;
 
 struct layer {
 	struct kck_kv_write_params w;
@@ -60,7 +62,7 @@ static void step(const struct kck *k, struct layer *l, CUstream s, int pdl)
  * alone (for `kcprof record --gpu-time`, whose gaps are per kernel name). */
 static void decode_chain(const struct kck *k, int only)
 {
-	const int pages_per_req = CTX / KCK_PAGE, num_pages = B * pages_per_req;
+	const int pages_per_req = (CTX + KCK_PAGE - 1) / KCK_PAGE, num_pages = B * pages_per_req;
 	/* kv_prefetch: the KV write before adds each request's last token, nothing else of the
 	 * cache (KCK_KV_PREFETCH=0: every read of it after the decode's wait, to compare) */
 	const char *pf = getenv("KCK_KV_PREFETCH");
@@ -69,14 +71,14 @@ static void decode_chain(const struct kck *k, int only)
 	int32_t *bt = malloc(sizeof(int32_t) * B * pages_per_req);
 	for (int i = 0; i < B * pages_per_req; i++)
 		bt[i] = (i * 7919) % num_pages; /* scattered pages */
-	int32_t lens[B];
+	int32_t *lens = malloc(sizeof(int32_t) * B);
 	for (int b = 0; b < B; b++)
-		lens[b] = CTX - b * 37; /* ragged */
+		lens[b] = CTX - b * 37 % (CTX / 2 + 1); /* ragged */
 	CUdeviceptr dbt, dl;
 	CK(cuMemAlloc(&dbt, sizeof(int32_t) * B * pages_per_req));
 	CK(cuMemcpyHtoD(dbt, bt, sizeof(int32_t) * B * pages_per_req));
-	CK(cuMemAlloc(&dl, sizeof(lens)));
-	CK(cuMemcpyHtoD(dl, lens, sizeof(lens)));
+	CK(cuMemAlloc(&dl, sizeof(int32_t) * B));
+	CK(cuMemcpyHtoD(dl, lens, sizeof(int32_t) * B));
 	int splits, chunk;
 	kck_decode_plan(k, B, HK, CTX, &splits, &chunk);
 	struct layer *l = calloc(LAYERS, sizeof(*l));
@@ -254,13 +256,19 @@ static void mla(const struct kck *k)
 	}
 }
 
-/* chain_bench [pdl|nopdl]: everything, or the host-launched decode chain one way only. */
+/* chain_bench [pdl|nopdl]: everything, or the host-launched decode chain one way only.
+ * KCK_CHAIN=BxCTX: another batch and context for the decode chain. */
 int main(int argc, char **argv)
 {
 	const char *cubin = getenv("KCK_CUBIN");
 	int only = argc > 1 ? strcmp(argv[1], "pdl") == 0 ? 1 : strcmp(argv[1], "nopdl") == 0 ? 0 : -2 : -1;
 	if (only == -2) {
 		fprintf(stderr, "usage: chain_bench [pdl|nopdl]\n");
+		return 2;
+	}
+	const char *shape = getenv("KCK_CHAIN");
+	if (shape && (sscanf(shape, "%dx%d", &B, &CTX) != 2 || B < 1 || CTX < 1)) {
+		fprintf(stderr, "chain_bench: KCK_CHAIN=%s: want BATCHxCONTEXT, e.g. 64x512\n", shape);
 		return 2;
 	}
 	struct kck k;
