@@ -38,7 +38,7 @@ HEADERS := $(wildcard common/*.h preload/*.h preload/*.def analyzer/*.h)
 LIB := $(BUILD)/libkcprof.so
 CLI := $(BUILD)/kcprof
 
-.PHONY: all test test-plain demo deps bench gpu-test install clean format kernels bench-kernels drift-probe test-data
+.PHONY: all test test-plain demo deps bench gpu-test install clean format kernels bench-kernels drift-probe read-probe test-data
 all: $(LIB) $(CLI)
 
 # The recorder is built with link-time optimisation: the launch hooks (hooks_launch.c) are

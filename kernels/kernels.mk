@@ -3,6 +3,8 @@
 #   make bench-kernels   on a GPU: the PDL chain, the MLA write and the decode comparison
 #   python3 kernels/gather_probe.py   on a GPU: what random chunks cost a plain read (docs/kernels.md)
 #   make drift-probe     on a GPU: when each block of a decode launch reaches the marks of its walk
+#   make read-probe      on a GPU: how fast the GPU reads 8 GB once (loads, bulk copies in order
+#                        and at random), the ceiling for the decode's GB/s
 
 KB := build/kernels
 NVCC ?= $(CUDA_HOME)/bin/nvcc
@@ -42,6 +44,13 @@ $(KB)/sm_groups.cubin: kernels/sm_groups.cu
 
 drift-probe: $(KB)/drift.cubin $(KB)/sm_groups.cubin $(KB)/libkckernels.so
 	KCK_CUBIN=$(KB)/drift.cubin PYTHONPATH=kernels python3 kernels/drift_probe.py 62x4096:tc_h2s 64x4096:tc_h2s
+
+$(KB)/read_probe: kernels/read_probe.cu
+	@mkdir -p $(KB)
+	$(NVCC) -O3 -std=c++17 -gencode=arch=compute_90,code=sm_90 kernels/read_probe.cu -o $@
+
+read-probe: $(KB)/read_probe
+	$(KB)/read_probe
 
 bench-kernels: kernels
 	$(KB)/chain_bench

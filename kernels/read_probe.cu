@@ -1,0 +1,149 @@
+// read_probe.cu - diagnostic: how fast the GPU reads 8 GB once, the ceiling the decode kernels'
+// GB/s are read against (docs/kernels.md). 16-byte loads (ld.global.cs, eight in flight a
+// thread) over the whole buffer, and bulk copies (cp.async.bulk, sm_90's copy engine) of
+// chunks of 4, 16 and 32 KB into a ring of shared memory, one thread a block issuing them: the
+// chunks in address order (chunk b, b + blocks, ...) and in one random permutation (a paged KV
+// cache read a page of one, four or eight heads at a time). Best of 7 runs each.
+//
+// make read-probe (on a GPU machine)
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include <cuda/ptx>
+#include <cuda_runtime.h>
+
+__global__ void read_loads(const uint4 *__restrict__ p, size_t n, unsigned *sink)
+{
+	unsigned acc = 0;
+	const size_t stride = (size_t)gridDim.x * blockDim.x;
+	size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+	for (; i + 7 * stride < n; i += 8 * stride) {
+		uint4 v[8];
+#pragma unroll
+		for (int u = 0; u < 8; u++)
+			v[u] = __ldcs(p + i + u * stride);
+#pragma unroll
+		for (int u = 0; u < 8; u++)
+			acc ^= v[u].x ^ v[u].y ^ v[u].z ^ v[u].w;
+	}
+	for (; i < n; i += stride) {
+		const uint4 v = __ldcs(p + i);
+		acc ^= v.x ^ v.y ^ v.z ^ v.w;
+	}
+	if (acc == 0x9e3779b9u) // never, but the loads must not be dropped
+		*sink = acc;
+}
+
+// Block b copies chunks b, b + gridDim.x, ... (their ids through `order` when given), S in
+// flight, each waited for on its stage's mbarrier and touched.
+template <int CH, int S> __global__ void read_bulk(const char *p, const uint32_t *order, size_t chunks, unsigned *sink)
+{
+	extern __shared__ __align__(128) char ring[];
+	__shared__ __align__(8) uint64_t full[S];
+	if (threadIdx.x != 0)
+		return;
+	for (int i = 0; i < S; i++)
+		cuda::ptx::mbarrier_init(&full[i], 1);
+	cuda::ptx::fence_mbarrier_init(cuda::ptx::sem_release, cuda::ptx::scope_cluster);
+	const size_t first = blockIdx.x, step = gridDim.x;
+	const size_t mine = first < chunks ? (chunks - first + step - 1) / step : 0;
+	unsigned acc = 0;
+	for (size_t k = 0; k < mine + S; k++) {
+		if (k >= S) {
+			const size_t j = k - S;
+			while (!cuda::ptx::mbarrier_try_wait_parity(&full[j % S], (uint32_t)(j / S) & 1u))
+				;
+			acc ^= *reinterpret_cast<volatile unsigned *>(ring + (j % S) * CH);
+		}
+		if (k < mine) {
+			const size_t c = order ? order[first + k * step] : first + k * step;
+			cuda::ptx::mbarrier_arrive_expect_tx(cuda::ptx::sem_release, cuda::ptx::scope_cta,
+							     cuda::ptx::space_shared, &full[k % S], CH);
+			cuda::ptx::cp_async_bulk(cuda::ptx::space_cluster, cuda::ptx::space_global, ring + (k % S) * CH,
+						 p + c * CH, CH, &full[k % S]);
+		}
+	}
+	if (acc == 0x9e3779b9u)
+		*sink = acc;
+}
+
+static const size_t BYTES = 8ull << 30;
+
+template <typename F> static void timed(const char *what, F launch)
+{
+	cudaEvent_t a, b;
+	cudaEventCreate(&a);
+	cudaEventCreate(&b);
+	float best = 1e30f;
+	for (int r = 0; r < 8; r++) { // the first run warms up, the best of the other 7 counts
+		cudaEventRecord(a);
+		launch();
+		cudaEventRecord(b);
+		cudaEventSynchronize(b);
+		float ms;
+		cudaEventElapsedTime(&ms, a, b);
+		if (r && ms < best)
+			best = ms;
+	}
+	cudaError_t e = cudaGetLastError();
+	printf("%-44s %8.1f us %6.0f GB/s%s%s\n", what, best * 1e3f, BYTES / (best * 1e6), e ? "  " : "",
+	       e ? cudaGetErrorString(e) : "");
+}
+
+template <int CH, int S> static void bulk(const char *p, unsigned *sink, int sms, int blocks_a_sm, bool random)
+{
+	const size_t chunks = BYTES / CH;
+	uint32_t *order = nullptr;
+	if (random) {
+		std::vector<uint32_t> h(chunks);
+		for (size_t i = 0; i < chunks; i++)
+			h[i] = (uint32_t)i;
+		srand(12345);
+		for (size_t i = chunks - 1; i > 0; i--) { // Fisher-Yates
+			size_t j = ((size_t)rand() << 31 ^ (size_t)rand()) % (i + 1);
+			std::swap(h[i], h[j]);
+		}
+		cudaMalloc(&order, chunks * 4);
+		cudaMemcpy(order, h.data(), chunks * 4, cudaMemcpyHostToDevice);
+	}
+	cudaFuncSetAttribute(read_bulk<CH, S>, cudaFuncAttributeMaxDynamicSharedMemorySize, CH * S);
+	char what[64];
+	snprintf(what, sizeof(what), "bulk copies of %2d KB, %s, %d a block, %d block%s a SM", CH >> 10,
+		 random ? "random" : "in order", S, blocks_a_sm, blocks_a_sm > 1 ? "s" : "");
+	timed(what, [&] { read_bulk<CH, S><<<sms * blocks_a_sm, 32, CH * S>>>(p, order, chunks, sink); });
+	cudaFree(order);
+}
+
+int main()
+{
+	char *p;
+	unsigned *sink;
+	int sms;
+	if (cudaMalloc(&p, BYTES) != cudaSuccess || cudaMalloc(&sink, 4) != cudaSuccess) {
+		fprintf(stderr, "read_probe: cannot allocate %zu bytes\n", BYTES);
+		return 1;
+	}
+	cudaMemset(p, 1, BYTES);
+	cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
+	printf("reading %zu GB once, %d SMs\n", BYTES >> 30, sms);
+	for (int blocks_a_sm : {2, 4})
+		for (int threads : {256, 512, 1024}) {
+			if (blocks_a_sm * threads > 2048)
+				continue;
+			char what[64];
+			snprintf(what, sizeof(what), "16-byte loads, %d blocks a SM x %d threads", blocks_a_sm,
+				 threads);
+			timed(what, [&] {
+				read_loads<<<sms * blocks_a_sm, threads>>>(reinterpret_cast<const uint4 *>(p),
+									   BYTES / 16, sink);
+			});
+		}
+	for (int random = 0; random < 2; random++) {
+		bulk<32 << 10, 6>(p, sink, sms, 1, random);
+		bulk<16 << 10, 6>(p, sink, sms, 2, random);
+		bulk<4 << 10, 16>(p, sink, sms, 3, random);
+	}
+	return 0;
+}
