@@ -79,6 +79,8 @@ static void decode_chain(const struct kck *k, int only)
 	CK(cuMemcpyHtoD(dbt, bt, sizeof(int32_t) * B * pages_per_req));
 	CK(cuMemAlloc(&dl, sizeof(int32_t) * B));
 	CK(cuMemcpyHtoD(dl, lens, sizeof(int32_t) * B));
+	free(bt);
+	free(lens);
 	int splits, chunk;
 	kck_decode_plan(k, B, HK, CTX, &splits, &chunk);
 	struct layer *l = calloc(LAYERS, sizeof(*l));
