@@ -4,11 +4,14 @@
 // chunks of 4, 16 and 32 KB into a ring of shared memory, one thread a block issuing them: the
 // chunks in address order (chunk b, b + blocks, ...) and in one random permutation (a paged KV
 // cache read a page of one, four or eight heads at a time). Best of 7 runs each.
+// `read_probe walks`: decode-like walks of 32 KB pages instead (walk(), below).
 //
 // make read-probe (on a GPU machine)
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <algorithm>
 #include <vector>
 
 #include <cuda/ptx>
@@ -116,7 +119,48 @@ template <int CH, int S> static void bulk(const char *p, unsigned *sink, int sms
 	cudaFree(order);
 }
 
-int main()
+// Decode-like walks: the buffer is a K pool and a V pool of 32 KB pages (a page of all eight KV
+// heads); 128 blocks (one a SM, as the decode's one-wave grids) each read 1024 pages, K then V of
+// each. The pages are dealt out one of these ways, each block walking its own in address order:
+// the pool cut into R regions of consecutive pages, each region's pages dealt at random to
+// 128 / R blocks. R = 1 is the sorted walk of a random block table; R = 128 a block reading a
+// run of its own; R in between, region-major walks (a block a region and a group of requests).
+static void walk(const char *p, unsigned *sink, int regions)
+{
+	const int grid = 128;
+	const size_t pages = BYTES / 2 / (32 << 10), per = pages / grid, groups = grid / regions;
+	std::vector<uint32_t> order(pages * 2), perm(pages);
+	srand(777 + regions);
+	for (size_t i = 0; i < pages; i++)
+		perm[i] = (uint32_t)i;
+	const size_t span = pages / regions;
+	for (int r = 0; r < regions; r++) { // shuffle within each region
+		uint32_t *x = perm.data() + r * span;
+		for (size_t i = span - 1; i > 0; i--) {
+			size_t j = ((size_t)rand() << 31 ^ (size_t)rand()) % (i + 1);
+			std::swap(x[i], x[j]);
+		}
+		for (size_t g = 0; g < groups; g++)
+			std::sort(x + g * per, x + (g + 1) * per);
+	}
+	for (size_t b = 0; b < (size_t)grid; b++)
+		for (size_t k = 0; k < per; k++) {
+			const uint32_t pg = perm[b * per + k];
+			order[b + (2 * k) * grid] = pg;				// K
+			order[b + (2 * k + 1) * grid] = (uint32_t)(pg + pages); // V
+		}
+	uint32_t *d;
+	cudaMalloc(&d, order.size() * 4);
+	cudaMemcpy(d, order.data(), order.size() * 4, cudaMemcpyHostToDevice);
+	cudaFuncSetAttribute(read_bulk<32 << 10, 6>, cudaFuncAttributeMaxDynamicSharedMemorySize, (32 << 10) * 6);
+	char what[64];
+	snprintf(what, sizeof(what), "walks of K+V pages, %3d region%s, %3zu blocks each", regions,
+		 regions > 1 ? "s" : "", groups);
+	timed(what, [&] { read_bulk<32 << 10, 6><<<grid, 32, (32 << 10) * 6>>>(p, d, order.size(), sink); });
+	cudaFree(d);
+}
+
+int main(int argc, char **argv)
 {
 	char *p;
 	unsigned *sink;
@@ -128,6 +172,15 @@ int main()
 	cudaMemset(p, 1, BYTES);
 	cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0);
 	printf("reading %zu GB once, %d SMs\n", BYTES >> 30, sms);
+	if (argc > 1 && !strcmp(argv[1], "walks")) { // the decode-like walks only, twice over
+		for (int rep = 0; rep < 2; rep++) {
+			bulk<32 << 10, 6>(p, sink, sms, 1, false);
+			bulk<32 << 10, 6>(p, sink, sms, 1, true);
+			for (int regions : {1, 2, 4, 8, 16, 32, 128})
+				walk(p, sink, regions);
+		}
+		return 0;
+	}
 	for (int blocks_a_sm : {2, 4})
 		for (int threads : {256, 512, 1024}) {
 			if (blocks_a_sm * threads > 2048)
