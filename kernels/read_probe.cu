@@ -112,7 +112,7 @@ template <int CH, int S> static void bulk(const char *p, unsigned *sink, int sms
 		cudaMemcpy(order, h.data(), chunks * 4, cudaMemcpyHostToDevice);
 	}
 	cudaFuncSetAttribute(read_bulk<CH, S>, cudaFuncAttributeMaxDynamicSharedMemorySize, CH * S);
-	char what[64];
+	char what[96];
 	snprintf(what, sizeof(what), "bulk copies of %2d KB, %s, %d a block, %d block%s a SM", CH >> 10,
 		 random ? "random" : "in order", S, blocks_a_sm, blocks_a_sm > 1 ? "s" : "");
 	timed(what, [&] { read_bulk<CH, S><<<sms * blocks_a_sm, 32, CH * S>>>(p, order, chunks, sink); });
@@ -125,15 +125,19 @@ template <int CH, int S> static void bulk(const char *p, unsigned *sink, int sms
 // the pool cut into R regions of consecutive pages, each region's pages dealt at random to
 // 128 / R blocks. R = 1 is the sorted walk of a random block table; R = 128 a block reading a
 // run of its own; R in between, region-major walks (a block a region and a group of requests).
-static void walk(const char *p, unsigned *sink, int regions)
+// regions = 0: pages dealt by address instead, block b the pages b, b + 128, ... V's pool starts
+// 4 GB + skew pages past K's (skew 0: the pools' distance a power of two, as two caches of 2^n
+// pages allocated one after the other).
+static void walk(const char *p, unsigned *sink, int regions, size_t skew = 0)
 {
 	const int grid = 128;
-	const size_t pages = BYTES / 2 / (32 << 10), per = pages / grid, groups = grid / regions;
+	const size_t pages = BYTES / 2 / (32 << 10) - 128, per = pages / grid;
+	const size_t groups = regions ? grid / regions : 1;
 	std::vector<uint32_t> order(pages * 2), perm(pages);
 	srand(777 + regions);
 	for (size_t i = 0; i < pages; i++)
 		perm[i] = (uint32_t)i;
-	const size_t span = pages / regions;
+	const size_t span = regions ? pages / regions : 0;
 	for (int r = 0; r < regions; r++) { // shuffle within each region
 		uint32_t *x = perm.data() + r * span;
 		for (size_t i = span - 1; i > 0; i--) {
@@ -145,18 +149,47 @@ static void walk(const char *p, unsigned *sink, int regions)
 	}
 	for (size_t b = 0; b < (size_t)grid; b++)
 		for (size_t k = 0; k < per; k++) {
-			const uint32_t pg = perm[b * per + k];
-			order[b + (2 * k) * grid] = pg;				// K
-			order[b + (2 * k + 1) * grid] = (uint32_t)(pg + pages); // V
+			const uint32_t pg = regions ? perm[b * per + k] : (uint32_t)(b + k * grid);
+			order[b + (2 * k) * grid] = pg;							// K
+			order[b + (2 * k + 1) * grid] = (uint32_t)(pg + BYTES / 2 / (32 << 10) + skew); // V, 4 GB on
 		}
 	uint32_t *d;
 	cudaMalloc(&d, order.size() * 4);
 	cudaMemcpy(d, order.data(), order.size() * 4, cudaMemcpyHostToDevice);
 	cudaFuncSetAttribute(read_bulk<32 << 10, 6>, cudaFuncAttributeMaxDynamicSharedMemorySize, (32 << 10) * 6);
-	char what[64];
-	snprintf(what, sizeof(what), "walks of K+V pages, %3d region%s, %3zu blocks each", regions,
-		 regions > 1 ? "s" : "", groups);
+	char what[96];
+	if (regions)
+		snprintf(what, sizeof(what), "walks of K+V pages, %3d region%s, %3zu blocks each, V +%zu", regions,
+			 regions > 1 ? "s" : "", groups, skew);
+	else
+		snprintf(what, sizeof(what), "walks of K+V pages dealt by address, V +%zu", skew);
 	timed(what, [&] { read_bulk<32 << 10, 6><<<grid, 32, (32 << 10) * 6>>>(p, d, order.size(), sink); });
+	cudaFree(d);
+}
+
+// The same pools read a KV head a block: 16 slots x 8 heads = 128 blocks, slot g taking the pages
+// g, g + 16, ... in address order and block (g, h) head h's 4 KB of each (K then V), so that the
+// eight blocks of a slot read a page's 32 KB side by side and the slots the pages side by side:
+// the whole GPU at one place, as a kernel dealing pages out by address would read them.
+template <int S> static void head_walk(const char *p, unsigned *sink, size_t skew)
+{
+	const int grid = 128, slots = 16, heads = 8;
+	const size_t pages = BYTES / 2 / (32 << 10) - 128, per = pages / slots;
+	std::vector<uint32_t> order(pages * heads * 2);
+	for (size_t g = 0; g < (size_t)slots; g++)
+		for (size_t h = 0; h < (size_t)heads; h++)
+			for (size_t k = 0; k < per; k++) {
+				const size_t b = g * heads + h, pg = g + k * slots, chunk = pg * heads + h;
+				order[b + (2 * k) * grid] = (uint32_t)chunk;
+				order[b + (2 * k + 1) * grid] = (uint32_t)(chunk + BYTES / 2 / (4 << 10) + skew);
+			}
+	uint32_t *d;
+	cudaMalloc(&d, order.size() * 4);
+	cudaMemcpy(d, order.data(), order.size() * 4, cudaMemcpyHostToDevice);
+	cudaFuncSetAttribute(read_bulk<4 << 10, S>, cudaFuncAttributeMaxDynamicSharedMemorySize, (4 << 10) * S);
+	char what[96];
+	snprintf(what, sizeof(what), "4 KB a KV head, by address, %d a block, V +%zu", S, skew);
+	timed(what, [&] { read_bulk<4 << 10, S><<<grid, 32, (4 << 10) * S>>>(p, d, order.size(), sink); });
 	cudaFree(d);
 }
 
@@ -178,6 +211,16 @@ int main(int argc, char **argv)
 			bulk<32 << 10, 6>(p, sink, sms, 1, true);
 			for (int regions : {1, 2, 4, 8, 16, 32, 128})
 				walk(p, sink, regions);
+			for (size_t skew : {0, 1, 3})
+				walk(p, sink, 0, skew);
+			for (int regions : {1, 16, 128})
+				walk(p, sink, regions, 1);
+			for (size_t skew : {0, 8})
+				head_walk<12>(p, sink, skew);
+			head_walk<48>(p, sink, 8);
+			bulk<4 << 10, 12>(p, sink, sms, 1, false);
+			bulk<4 << 10, 48>(p, sink, sms, 1, false);
+			bulk<4 << 10, 16>(p, sink, sms, 3, false);
 		}
 		return 0;
 	}
@@ -185,7 +228,7 @@ int main(int argc, char **argv)
 		for (int threads : {256, 512, 1024}) {
 			if (blocks_a_sm * threads > 2048)
 				continue;
-			char what[64];
+			char what[96];
 			snprintf(what, sizeof(what), "16-byte loads, %d blocks a SM x %d threads", blocks_a_sm,
 				 threads);
 			timed(what, [&] {
