@@ -95,28 +95,46 @@ template <typename F> static void timed(const char *what, F launch)
 	       e ? cudaGetErrorString(e) : "");
 }
 
+static void shuffle(uint32_t *x, size_t n) // Fisher-Yates
+{
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = ((size_t)rand() << 31 ^ (size_t)rand()) % (i + 1);
+		std::swap(x[i], x[j]);
+	}
+}
+
+// read_bulk over chunks of CH bytes, S in flight a block, grid blocks of one thread; block b reads
+// order[b], order[b + grid], ... (chunks b, b + grid, ... when order is empty).
+template <int CH, int S>
+static void time_bulk(const char *what, const char *p, const std::vector<uint32_t> &order, size_t chunks, int grid,
+		      unsigned *sink)
+{
+	uint32_t *d = nullptr;
+	if (!order.empty()) {
+		chunks = order.size();
+		cudaMalloc(&d, chunks * 4);
+		cudaMemcpy(d, order.data(), chunks * 4, cudaMemcpyHostToDevice);
+	}
+	cudaFuncSetAttribute(read_bulk<CH, S>, cudaFuncAttributeMaxDynamicSharedMemorySize, CH * S);
+	timed(what, [&] { read_bulk<CH, S><<<grid, 32, CH * S>>>(p, d, chunks, sink); });
+	cudaFree(d);
+}
+
 template <int CH, int S> static void bulk(const char *p, unsigned *sink, int sms, int blocks_a_sm, bool random)
 {
 	const size_t chunks = BYTES / CH;
-	uint32_t *order = nullptr;
+	std::vector<uint32_t> order;
 	if (random) {
-		std::vector<uint32_t> h(chunks);
+		order.resize(chunks);
 		for (size_t i = 0; i < chunks; i++)
-			h[i] = (uint32_t)i;
+			order[i] = (uint32_t)i;
 		srand(12345);
-		for (size_t i = chunks - 1; i > 0; i--) { // Fisher-Yates
-			size_t j = ((size_t)rand() << 31 ^ (size_t)rand()) % (i + 1);
-			std::swap(h[i], h[j]);
-		}
-		cudaMalloc(&order, chunks * 4);
-		cudaMemcpy(order, h.data(), chunks * 4, cudaMemcpyHostToDevice);
+		shuffle(order.data(), chunks);
 	}
-	cudaFuncSetAttribute(read_bulk<CH, S>, cudaFuncAttributeMaxDynamicSharedMemorySize, CH * S);
 	char what[96];
 	snprintf(what, sizeof(what), "bulk copies of %2d KB, %s, %d a block, %d block%s a SM", CH >> 10,
 		 random ? "random" : "in order", S, blocks_a_sm, blocks_a_sm > 1 ? "s" : "");
-	timed(what, [&] { read_bulk<CH, S><<<sms * blocks_a_sm, 32, CH * S>>>(p, order, chunks, sink); });
-	cudaFree(order);
+	time_bulk<CH, S>(what, p, order, chunks, sms * blocks_a_sm, sink);
 }
 
 // Decode-like walks: the buffer is a K pool and a V pool of 32 KB pages (a page of all eight KV
@@ -140,10 +158,7 @@ static void walk(const char *p, unsigned *sink, int regions, size_t skew = 0)
 	const size_t span = regions ? pages / regions : 0;
 	for (int r = 0; r < regions; r++) { // shuffle within each region
 		uint32_t *x = perm.data() + r * span;
-		for (size_t i = span - 1; i > 0; i--) {
-			size_t j = ((size_t)rand() << 31 ^ (size_t)rand()) % (i + 1);
-			std::swap(x[i], x[j]);
-		}
+		shuffle(x, span);
 		for (size_t g = 0; g < groups; g++)
 			std::sort(x + g * per, x + (g + 1) * per);
 	}
@@ -153,18 +168,13 @@ static void walk(const char *p, unsigned *sink, int regions, size_t skew = 0)
 			order[b + (2 * k) * grid] = pg;							// K
 			order[b + (2 * k + 1) * grid] = (uint32_t)(pg + BYTES / 2 / (32 << 10) + skew); // V, 4 GB on
 		}
-	uint32_t *d;
-	cudaMalloc(&d, order.size() * 4);
-	cudaMemcpy(d, order.data(), order.size() * 4, cudaMemcpyHostToDevice);
-	cudaFuncSetAttribute(read_bulk<32 << 10, 6>, cudaFuncAttributeMaxDynamicSharedMemorySize, (32 << 10) * 6);
 	char what[96];
 	if (regions)
 		snprintf(what, sizeof(what), "walks of K+V pages, %3d region%s, %3zu blocks each, V +%zu", regions,
 			 regions > 1 ? "s" : "", groups, skew);
 	else
 		snprintf(what, sizeof(what), "walks of K+V pages dealt by address, V +%zu", skew);
-	timed(what, [&] { read_bulk<32 << 10, 6><<<grid, 32, (32 << 10) * 6>>>(p, d, order.size(), sink); });
-	cudaFree(d);
+	time_bulk<32 << 10, 6>(what, p, order, 0, grid, sink);
 }
 
 // The same pools read a KV head a block: 16 slots x 8 heads = 128 blocks, slot g taking the pages
@@ -183,14 +193,9 @@ template <int S> static void head_walk(const char *p, unsigned *sink, size_t ske
 				order[b + (2 * k) * grid] = (uint32_t)chunk;
 				order[b + (2 * k + 1) * grid] = (uint32_t)(chunk + BYTES / 2 / (4 << 10) + skew);
 			}
-	uint32_t *d;
-	cudaMalloc(&d, order.size() * 4);
-	cudaMemcpy(d, order.data(), order.size() * 4, cudaMemcpyHostToDevice);
-	cudaFuncSetAttribute(read_bulk<4 << 10, S>, cudaFuncAttributeMaxDynamicSharedMemorySize, (4 << 10) * S);
 	char what[96];
 	snprintf(what, sizeof(what), "4 KB a KV head, by address, %d a block, V +%zu", S, skew);
-	timed(what, [&] { read_bulk<4 << 10, S><<<grid, 32, (4 << 10) * S>>>(p, d, order.size(), sink); });
-	cudaFree(d);
+	time_bulk<4 << 10, S>(what, p, order, 0, grid, sink);
 }
 
 int main(int argc, char **argv)
