@@ -1174,6 +1174,375 @@ __device__ __forceinline__ void decode_gated(const kck_decode_params &p)
 	}
 }
 
+// ---- decode in dealt walks: a group's pages dealt out to its blocks by address ---------------
+//
+// Blocks that read pages beside one another at each moment read 2-3% faster than blocks that
+// each walk pages of their own, which read as random chunks do (kernels/read_probe.cu walks,
+// docs/kernels.md). With a random block table only dealing the pages out by address does that.
+// Requests come in groups of DEALT_REQUESTS; a group's blocks (p.num_splits of them) take its
+// pages by rank in address order, block j the pages of rank j, j + num_splits, ..., so that at
+// each moment they read neighbouring pages. A block's warps hold the running state of all the
+// group's requests: a warp a (KV head, four requests), the four requests' G = 4 query heads as
+// the MMA's 16 rows. Each block writes a partial result for every request of its group, as a
+// split does, and the reduce joins them (p.chunk 0: every split counts). A page shared by two
+// requests (or a block table too wide for the bitmap) deals the pages in table order instead.
+#define DEALT_REQUESTS KCK_DEALT_REQUESTS
+#define DEALT_ROWS 16 /* the MMA's rows: four requests' four query heads */
+#define DEALT_MAX_PAGES KCK_DEALT_MAX_PAGES
+
+// c += A (16x16, all rows) * B (16x8), fp32 accumulate.
+__device__ __forceinline__ void mma_16816_rows(float c[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1, __half)
+{
+	asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+		     "{%0,%1,%2,%3};"
+		     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+		     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+__device__ __forceinline__ void mma_16816_rows(float c[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1,
+					       __nv_bfloat16)
+{
+	asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+		     "{%0,%1,%2,%3};"
+		     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+		     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+// attend_page over 16 rows, four requests' query heads, of which the page's request holds rows
+// [4 rr, 4 rr + 4): the other rows' scores are masked out and their m, l and o stay as they are.
+// This lane's rows: lane / 4 (c0, c1 of every fragment; m[0], l[0]) and lane / 4 + 8 (c2, c3;
+// m[1], l[1]). q: the 16 rows in shared memory (sq, rows of D, 16-byte pieces swizzled as the
+// TMA boxes of K and V are); tokens from ntok on masked (the request's last page).
+template <typename T, int D>
+__device__ __forceinline__ void attend_page_rows(float (&m)[2], float (&l)[2], float (&o)[D / 8][4], uint32_t sq,
+						 uint32_t sk, uint32_t sv, int rr, int ntok, float scale_log2, int lane)
+{
+	constexpr int ROW = D * (int)sizeof(T);
+	const int cq = (lane % 4) * 2;
+	const int ktok = ((lane >> 4) << 3) + (lane & 7), kpiece = (lane >> 3) & 1;
+	const int vtok = (((lane >> 3) & 1) << 3) + (lane & 7), vpiece = lane >> 4;
+	const int qrow = lane & 15, qpiece = lane >> 4; // A: rows 0-15, pieces 2j | 2j + 1
+	auto at = [](int tok, int piece) {		// TMA boxes of 16 rows x 128 bytes, 128-byte swizzle
+		return (piece / 8) * (KCK_PAGE * 128) + tok * 128 + (((piece % 8) ^ (tok & 7)) << 4);
+	};
+	float s0[4] = {0.f, 0.f, 0.f, 0.f}, s1[4] = {0.f, 0.f, 0.f, 0.f}; // tokens 0-7, 8-15
+#pragma unroll
+	for (int j = 0; j < D / 16; j++) {
+		uint32_t a[4], r[4];
+		ldmatrix_x4(a, sq + qrow * ROW + (((2 * j + qpiece) ^ (qrow & 7)) << 4), false);
+		ldmatrix_x4(r, sk + at(ktok, 2 * j + kpiece), false);
+		mma_16816_rows(s0, a, r[0], r[1], T());
+		mma_16816_rows(s1, a, r[2], r[3], T());
+	}
+	const bool mine[2] = {lane / 16 == rr, lane / 16 == rr - 2}; // rows lane / 4 and lane / 4 + 8
+	uint32_t pa[4];
+#pragma unroll
+	for (int h = 0; h < 2; h++) { // rows lane / 4 + 8 h
+		float sc[4] = {s0[2 * h] * scale_log2, s0[2 * h + 1] * scale_log2, s1[2 * h] * scale_log2,
+			       s1[2 * h + 1] * scale_log2};
+#pragma unroll
+		for (int i = 0; i < 4; i++)
+			if (!mine[h] || (i >> 1) * 8 + cq + (i & 1) >= ntok)
+				sc[i] = NEG_BIG;
+		float mx = fmaxf(fmaxf(sc[0], sc[1]), fmaxf(sc[2], sc[3]));
+		mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+		mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+		if (mx > m[h]) { // never for rows of other requests (NEG_BIG)
+			const float a = exp2f(m[h] - mx);
+			l[h] *= a;
+#pragma unroll
+			for (int n = 0; n < D / 8; n++) {
+				o[n][2 * h] *= a;
+				o[n][2 * h + 1] *= a;
+			}
+			m[h] = mx;
+		}
+		float pr[4];
+#pragma unroll
+		for (int i = 0; i < 4; i++) {
+			pr[i] = mine[h] ? exp2f(sc[i] - m[h]) : 0.f;
+			l[h] += pr[i];
+		}
+		pa[h] = pack2(pr[0], pr[1], T());     // a0 (h 0), a1 (h 1): tokens cq, cq + 1
+		pa[2 + h] = pack2(pr[2], pr[3], T()); // a2, a3: tokens 8 + cq, + 1
+	}
+#pragma unroll
+	for (int j = 0; j < D / 16; j++) {
+		uint32_t r[4];
+		ldmatrix_x4(r, sv + at(vtok, 2 * j + vpiece), true);
+		mma_16816_rows(o[2 * j], pa, r[0], r[1], T());
+		mma_16816_rows(o[2 * j + 1], pa, r[2], r[3], T());
+	}
+}
+
+// Sum over the block (blockDim.x threads, a multiple of 32) of v, or its maximum; every thread
+// gets it. scratch: 32 ints.
+__device__ __forceinline__ int block_sum_or_max(int v, bool is_max, int *scratch)
+{
+#pragma unroll
+	for (int off = 16; off > 0; off >>= 1) {
+		const int o = __shfl_xor_sync(0xffffffffu, v, off);
+		v = is_max ? max(v, o) : v + o;
+	}
+	__syncthreads(); // scratch free from any use before
+	if (threadIdx.x % 32 == 0)
+		scratch[threadIdx.x / 32] = v;
+	__syncthreads();
+	v = scratch[0];
+	for (int w = 1; w < (int)blockDim.x / 32; w++)
+		v = is_max ? max(v, scratch[w]) : v + scratch[w];
+	return v;
+}
+
+// HK: the KV heads (a warp each per set of four requests); S: pages of every head in flight.
+template <typename T, int D, int G, int S, int HK>
+__device__ __forceinline__ void decode_dealt(const kck_decode_params &p, const decode_maps *maps)
+{
+	constexpr int PB = KCK_PAGE * D * (int)sizeof(T); // a K (or V) page of one head
+	constexpr int ROW = D * (int)sizeof(T);
+	constexpr int SLOT = 2 * HK * PB;   // a page of every head, [head][K, V][PB]
+	constexpr int RPW = DEALT_ROWS / G; // requests a warp
+	constexpr int SETS = DEALT_REQUESTS / RPW;
+	constexpr int NW = HK * SETS;
+	static_assert(G == 4 && D % 64 == 0 && sizeof(T) == 2 && RPW * SETS == DEALT_REQUESTS, "16 rows");
+	// [S][SLOT] ring, then [NW][16 rows][D] q, then the block's page list; 1024-byte aligned
+	extern __shared__ __align__(128) unsigned char dsmem_raw[];
+	unsigned char *dsmem = dsmem_raw + ((1024 - (uint32_t)__cvta_generic_to_shared(dsmem_raw) % 1024) % 1024);
+	unsigned char *ring = dsmem, *qs = dsmem + S * SLOT;
+	int *list = reinterpret_cast<int *>(qs + NW * DEALT_ROWS * ROW);
+	__shared__ __align__(8) uint64_t full[S];
+	__shared__ int done[S], seq[S], scratch[32], req_pages[DEALT_REQUESTS], req_ctx[DEALT_REQUESTS];
+	const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+	const int kvh = warp % HK, set = warp / HK;
+	const int bpg = p.num_splits, group = blockIdx.x / bpg, j = blockIdx.x % bpg;
+	const int b0 = group * DEALT_REQUESTS, nreq = min(DEALT_REQUESTS, p.batch - b0);
+	if (threadIdx.x < DEALT_REQUESTS) {
+		const int ctx = (int)threadIdx.x < nreq ? p.context_lens[b0 + threadIdx.x] : 0;
+		req_ctx[threadIdx.x] = ctx;
+		req_pages[threadIdx.x] = (ctx + KCK_PAGE - 1) / KCK_PAGE;
+	}
+	if (threadIdx.x == 0) {
+		for (int i = 0; i < S; i++) {
+			cuda::ptx::mbarrier_init(&full[i], 1);
+			done[i] = 0;
+			seq[i] = i;
+		}
+		cuda::ptx::fence_mbarrier_init(cuda::ptx::sem_release, cuda::ptx::scope_cluster);
+	}
+	__syncthreads();
+	int first[DEALT_REQUESTS + 1]; // request r's pages are the group's entries [first[r], first[r + 1])
+	first[0] = 0;
+#pragma unroll
+	for (int r = 0; r < DEALT_REQUESTS; r++)
+		first[r + 1] = first[r] + req_pages[r];
+	const int entries = first[DEALT_REQUESTS];
+	auto entry_place = [&](int e, int &r, int &i) { // the group's entry e: page i of request r
+		r = 0;
+		i = e;
+#pragma unroll
+		for (int x = 1; x < DEALT_REQUESTS; x++)
+			if (e >= first[x]) {
+				r = x;
+				i = e - first[x];
+			}
+	};
+	auto entry = [&](int e, int &r, int &i) { // its page id
+		entry_place(e, r, i);
+		return p.block_table[(size_t)(b0 + r) * p.bt_stride + i];
+	};
+	// Rank by address: a bitmap of the group's page ids and a count of set bits a 256-id range,
+	// in the ring and q space (no copy is in flight yet); in table order where it does not fit or
+	// a page comes twice. The ids are read once, all at once, into the end of that space where
+	// they take at most half of it (read from the block table at each pass otherwise).
+	constexpr int SPACE = S * SLOT + NW * DEALT_ROWS * ROW;
+	const bool staged = entries * 4 <= SPACE / 2;
+	int *ids = reinterpret_cast<int *>(dsmem + SPACE) - entries;
+	int top = 0;
+#pragma unroll 8
+	for (int e = threadIdx.x; e < entries; e += blockDim.x) {
+		int r, i;
+		const int id = entry(e, r, i);
+		if (staged)
+			ids[e] = id;
+		top = max(top, id);
+	}
+	top = block_sum_or_max(top, true, scratch); // its barriers publish ids[]
+	auto id_at = [&](int e) {
+		int r, i;
+		return staged ? ids[e] : entry(e, r, i);
+	};
+	const int words = top / 32 + 1, ranges = (words + 7) / 8;
+	uint32_t *bits = reinterpret_cast<uint32_t *>(dsmem);
+	int *below = reinterpret_cast<int *>(bits + ranges * 8); // set bits before each range
+	bool by_address = (size_t)ranges * 9 * 4 <= (size_t)SPACE - (staged ? (size_t)entries * 4 : 0);
+	if (by_address) {
+		for (int w = threadIdx.x; w < ranges * 8; w += blockDim.x)
+			bits[w] = 0;
+		__syncthreads();
+		int twice = 0;
+		for (int e = threadIdx.x; e < entries; e += blockDim.x) {
+			const int id = id_at(e);
+			twice |= (atomicOr(&bits[id / 32], 1u << (id % 32)) >> (id % 32)) & 1;
+		}
+		by_address = !block_sum_or_max(twice, true, scratch) && !(p.sort_cap & 1); // DEBUG
+	}
+	if (by_address) { // below[]: an exclusive scan of the ranges' counts, a run of ranges a thread
+		const int per = (ranges + blockDim.x - 1) / blockDim.x, r0 = min(ranges, (int)threadIdx.x * per),
+			  r1 = min(ranges, r0 + per);
+		int mine = 0;
+		for (int x = r0; x < r1; x++) {
+			int c = 0;
+#pragma unroll
+			for (int w = 0; w < 8; w++)
+				c += __popc(bits[x * 8 + w]);
+			below[x] = c;
+			mine += c;
+		}
+		int incl = mine; // inclusive scan of `mine` over the block
+#pragma unroll
+		for (int off = 1; off < 32; off <<= 1) {
+			const int o = __shfl_up_sync(0xffffffffu, incl, off);
+			if (lane >= off)
+				incl += o;
+		}
+		__syncthreads();
+		if (lane == 31)
+			scratch[warp] = incl;
+		__syncthreads();
+		int before = incl - mine;
+		for (int w = 0; w < warp; w++)
+			before += scratch[w];
+		for (int x = r0; x < r1; x++) {
+			const int c = below[x];
+			below[x] = before;
+			before += c;
+		}
+		__syncthreads();
+	}
+	for (int e = threadIdx.x; e < entries; e += blockDim.x) {
+		int r, i;
+		const int id = staged ? ids[e] : entry(e, r, i);
+		if (staged) // r and i without the read
+			entry_place(e, r, i);
+		int rank = e;
+		if (by_address) {
+			const int w = id / 32, x = w / 8;
+			rank = below[x] + __popc(bits[w] & ((1u << (id % 32)) - 1u));
+			for (int v = x * 8; v < w; v++)
+				rank += __popc(bits[v]);
+		}
+		if (rank % bpg == j && rank / bpg < DEALT_MAX_PAGES)
+			list[rank / bpg] = id | r << 24 | (i == req_pages[r] - 1) << 27;
+	}
+	const int n =
+	    (p.sort_cap & 2) ? 0 : min(DEALT_MAX_PAGES, entries > j ? (entries - j + bpg - 1) / bpg : 0); // DEBUG
+	__syncthreads(); // the list is whole; the bitmap's space is free
+
+	cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
+	if (p.release_early)		 // the next kernel (the reduce) may place its blocks as these leave
+		cudaTriggerProgrammaticLaunchCompletion();
+	auto issue = [&](int k) { // page k (every head) into slot k % S: one thread
+		if (k >= n)
+			return;
+		const int id = list[k] & 0xffffff;
+		unsigned char *slot = ring + (k % S) * SLOT;
+		uint64_t *bar = &full[k % S];
+		cuda::ptx::mbarrier_arrive_expect_tx(cuda::ptx::sem_release, cuda::ptx::scope_cta,
+						     cuda::ptx::space_shared, bar, SLOT);
+#pragma unroll 1
+		for (int h = 0; h < HK; h++) {
+			const int32_t r0 = (id * p.num_kv_heads + h) * KCK_PAGE;
+#pragma unroll
+			for (int x = 0; x < D / 64; x++) {
+				const int32_t at[2] = {64 * x, r0};
+				unsigned char *sk = slot + h * 2 * PB;
+				cuda::ptx::cp_async_bulk_tensor(cuda::ptx::space_cluster, cuda::ptx::space_global,
+								sk + x * (PB * 64 / D), &maps->k, at, bar);
+				cuda::ptx::cp_async_bulk_tensor(cuda::ptx::space_cluster, cuda::ptx::space_global,
+								sk + PB + x * (PB * 64 / D), &maps->v, at, bar);
+			}
+		}
+	};
+	if (threadIdx.x == 0)
+		for (int k = 0; k < S; k++)
+			issue(k);
+	// this warp's 16 q rows, swizzled by the row as the K and V boxes are: request set * RPW +
+	// row / G, query head kvh * G + row % G; rows of requests past the batch zero
+	unsigned char *myq = qs + warp * DEALT_ROWS * ROW;
+	for (int c = lane; c < DEALT_ROWS * ROW / 16; c += 32) {
+		const int row = c / (ROW / 16), piece = c % (ROW / 16), b = b0 + set * RPW + row / G;
+		uint4 v = make_uint4(0, 0, 0, 0);
+		if (b < p.batch)
+			v = *reinterpret_cast<const uint4 *>(reinterpret_cast<const T *>(p.q) +
+							     ((size_t)b * p.num_kv_heads * G + kvh * G + row % G) * D +
+							     piece * 8);
+		*reinterpret_cast<uint4 *>(myq + row * ROW + ((piece ^ (row & 7)) << 4)) = v;
+	}
+	__syncwarp();
+	const uint32_t sq = (uint32_t)__cvta_generic_to_shared(myq);
+	float m[2] = {NEG_BIG, NEG_BIG}, l[2] = {0.f, 0.f};
+	float o[D / 8][4];
+#pragma unroll
+	for (int x = 0; x < D / 8; x++)
+		o[x][0] = o[x][1] = o[x][2] = o[x][3] = 0.f;
+	for (int k = 0; k < n; k++) {
+		const int e = list[k], r = (e >> 24) & 7;
+		if (!(p.sort_cap & 4)) { // DEBUG: every warp past every page
+			while (!cuda::ptx::mbarrier_try_wait_parity(&full[k % S], (uint32_t)(k / S) & 1u))
+				;
+			if (r / RPW == set) {
+				const int ntok = (e >> 27) & 1 ? req_ctx[r] - (req_pages[r] - 1) * KCK_PAGE : KCK_PAGE;
+				const uint32_t sk =
+				    (uint32_t)__cvta_generic_to_shared(ring + (k % S) * SLOT + kvh * 2 * PB);
+				attend_page_rows<T, D>(m, l, o, sq, sk, sk + PB, r % RPW, ntok, p.scale_log2, lane);
+				__syncwarp(); // every lane is done with the slot
+			}
+			if (lane == 0 && atomicAdd(&done[k % S], 1) == NW - 1) { // the last warp past the page
+				done[k % S] = 0;
+				issue(k + S);
+			}
+			continue;
+		}
+		if (r / RPW != set)
+			continue;
+		// the slot holds page k once its fill was issued (seq) and has landed: issued means the
+		// page before in the slot was consumed, so the barrier is at most one phase on
+		while (*(volatile int *)&seq[k % S] != k)
+			;
+		while (!cuda::ptx::mbarrier_try_wait_parity(&full[k % S], (uint32_t)(k / S) & 1u))
+			;
+		const int ntok = (e >> 27) & 1 ? req_ctx[r] - (req_pages[r] - 1) * KCK_PAGE : KCK_PAGE;
+		const uint32_t sk = (uint32_t)__cvta_generic_to_shared(ring + (k % S) * SLOT + kvh * 2 * PB);
+		attend_page_rows<T, D>(m, l, o, sq, sk, sk + PB, r % RPW, ntok, p.scale_log2, lane);
+		__syncwarp();
+		if (lane == 0 && atomicAdd(&done[k % S], 1) == HK - 1) { // the page's last consumer
+			done[k % S] = 0;
+			if (k + S < n)
+				*(volatile int *)&seq[k % S] = k + S;
+			issue(k + S);
+		}
+	}
+	if (!p.release_early)
+		cudaTriggerProgrammaticLaunchCompletion();
+	const int cq = (lane % 4) * 2;
+#pragma unroll
+	for (int h = 0; h < 2; h++) {
+		l[h] += __shfl_xor_sync(0xffffffffu, l[h], 1);
+		l[h] += __shfl_xor_sync(0xffffffffu, l[h], 2);
+		const int row = lane / 4 + 8 * h, b = b0 + set * RPW + row / G;
+		if (b >= p.batch)
+			continue;
+		const size_t ps = (((size_t)b * p.num_kv_heads + kvh) * G + row % G) * bpg + j;
+#pragma unroll
+		for (int x = 0; x < D / 8; x++)
+			*reinterpret_cast<float2 *>(p.part_acc + ps * D + x * 8 + cq) =
+			    make_float2(o[x][2 * h], o[x][2 * h + 1]);
+		if (cq == 0) {
+			p.part_ml[ps * 2] = m[h];
+			p.part_ml[ps * 2 + 1] = l[h];
+		}
+	}
+}
+
 // ---- reduce: the splits of each (request, head) into the output -----------------------------
 //
 // One block a (request, head). Each split's weight is worked out once, by one thread, and
@@ -1207,7 +1576,8 @@ template <typename T, int D> __device__ __forceinline__ void reduce(const kck_de
 	const int h = blockIdx.x, b = blockIdx.y, H = gridDim.x;
 	const int ctx = p.context_lens[b]; // step bookkeeping: no kernel of the step writes it
 	cudaGridDependencySynchronize();   // the decode kernel's partial results
-	const int ns = min(min(p.num_splits, MAX_SPLITS), (ctx + p.chunk - 1) / p.chunk);
+	// chunk 0: splits not by position (dealt walks), every split a part of every request
+	const int ns = min(min(p.num_splits, MAX_SPLITS), p.chunk ? (ctx + p.chunk - 1) / p.chunk : MAX_SPLITS);
 	const size_t base = ((size_t)b * H + h) * p.num_splits;
 	const int t = threadIdx.x;
 	const float m = t < ns ? p.part_ml[(base + t) * 2] : NEG_BIG;
@@ -1302,6 +1672,14 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 		decode_gated<T, D, G, S, KCK_MAX_WARPS, GATE_PAGES_EIGHT>(p);                                          \
 	}
 
+/* Dealt walks ("tc_d": a group's pages dealt out to its blocks by address), S pages of every
+ * head in flight, eight KV heads, a warp a (head, four requests). */
+#define KCK_DECODE_TC_DEALT(TN, T, D, G, S)                                                                            \
+	extern "C" __global__ void __launch_bounds__(KCK_DEALT_THREADS, 1) kc_decode_##TN##_d##D##_g##G##_tc_d##S(     \
+	    const __grid_constant__ kck_decode_params p, const __grid_constant__ decode_maps maps)                     \
+	{                                                                                                              \
+		decode_dealt<T, D, G, S, KCK_MAX_WARPS>(p, &maps);                                                     \
+	}
 #define KCK_REDUCE(TN, T, D)                                                                                           \
 	extern "C" __global__ void __launch_bounds__(KCK_THREADS)                                                      \
 	    kc_reduce_##TN##_d##D(const __grid_constant__ kck_decode_params p)                                         \
@@ -1333,6 +1711,7 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_REQUEST_GROUPS(TN, T, 64)                                                                                  \
 	KCK_REQUEST_GROUPS(TN, T, 128)                                                                                 \
 	KCK_REQUEST_GATED_GROUPS(TN, T)                                                                                \
+	KCK_DECODE_TC_DEALT(TN, T, 128, 4, 2)                                                                          \
 	KCK_TC_GROUPS(TN, T, 64, 2)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 3)                                                                                    \
 	KCK_TC_GROUPS(TN, T, 64, 4)                                                                                    \
@@ -1350,10 +1729,12 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                                                                            \
 	KCK_DECODE(TN, T, 128, 4, 8, 2)                                                                                \
 	KCK_DECODE(TN, T, 128, 4, 8, 3)                                                                                \
-	KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)              \
-	    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                                  \
-		KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64)       \
-		    KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+	KCK_DECODE(TN, T, 128, 4, 8, 4)                                                                                \
+	KCK_DECODE(TN, T, 128, 4, 16, 4)                                                                               \
+	KCK_DECODE(TN, T, 128, 4, 16, 2)                                                                               \
+	KCK_DECODE_BULK(TN, T, 128, 4, 8, 2)                                                                           \
+	KCK_DECODE_BULK(TN, T, 128, 4, 8, 4) KCK_DECODE_BULK(TN, T, 128, 4, 8, 8)                                      \
+	    KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64) KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

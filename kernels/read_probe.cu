@@ -177,6 +177,35 @@ static void walk(const char *p, unsigned *sink, int regions, size_t skew = 0)
 	time_bulk<32 << 10, 6>(what, p, order, 0, grid, sink);
 }
 
+// Pages of groups of requests dealt by address within the group: the pool's pages dealt at
+// random to G groups (a group: the requests whose running state a block can hold), each group's
+// pages sorted and dealt by rank to its 128 / G blocks (block j of a group its pages j, j + 128 /
+// G, ...), so that a group's blocks read neighbouring pages of the group at each moment.
+static void group_walk(const char *p, unsigned *sink, int groups)
+{
+	const int grid = 128, blocks = grid / groups;
+	const size_t pages = BYTES / 2 / (32 << 10) - 128, per = pages / grid, share = pages / groups;
+	std::vector<uint32_t> order(pages * 2), perm(pages);
+	for (size_t i = 0; i < pages; i++)
+		perm[i] = (uint32_t)i;
+	srand(999 + groups);
+	shuffle(perm.data(), pages);
+	for (int g = 0; g < groups; g++) {
+		uint32_t *x = perm.data() + g * share;
+		std::sort(x, x + share);
+		for (int j = 0; j < blocks; j++)
+			for (size_t k = 0; k < per; k++) {
+				const size_t b = (size_t)g * blocks + j;
+				const uint32_t pg = x[j + k * blocks];
+				order[b + (2 * k) * grid] = pg;
+				order[b + (2 * k + 1) * grid] = (uint32_t)(pg + BYTES / 2 / (32 << 10));
+			}
+	}
+	char what[96];
+	snprintf(what, sizeof(what), "walks of K+V pages, %3d groups dealt by address", groups);
+	time_bulk<32 << 10, 6>(what, p, order, 0, grid, sink);
+}
+
 // The same pools read a KV head a block: 16 slots x 8 heads = 128 blocks, slot g taking the pages
 // g, g + 16, ... in address order and block (g, h) head h's 4 KB of each (K then V), so that the
 // eight blocks of a slot read a page's 32 KB side by side and the slots the pages side by side:
@@ -220,6 +249,8 @@ int main(int argc, char **argv)
 				walk(p, sink, 0, skew);
 			for (int regions : {1, 16, 128})
 				walk(p, sink, regions, 1);
+			for (int groups : {1, 2, 4, 8, 16, 32, 64})
+				group_walk(p, sink, groups);
 			for (size_t skew : {0, 8})
 				head_walk<12>(p, sink, skew);
 			head_walk<48>(p, sink, 8);
