@@ -124,7 +124,6 @@ struct decode_case {
 	const char *variant; /* NULL: the default */
 	int with_kv_write;   /* the chain: write the last token first, PDL between */
 	int pdl;
-	int shared_prefix; /* each odd request shares the pages of the request before but its last */
 };
 
 static void check_decode(const struct kck *k, const struct decode_case *c)
@@ -155,9 +154,6 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	for (int b = 0, next = 0; b < B; b++)
 		for (int p = 0; p < (c->lens[b] + KCK_PAGE - 1) / KCK_PAGE; p++)
 			bt[(size_t)b * bt_stride + p] = perm[next++];
-	for (int b = 1; c->shared_prefix && b < B; b += 2) /* as a prefix cache shares them */
-		for (int p = 0; p < (c->lens[b] - 1) / KCK_PAGE && p < (c->lens[b - 1] - 1) / KCK_PAGE; p++)
-			bt[(size_t)b * bt_stride + p] = bt[(size_t)(b - 1) * bt_stride + p];
 	size_t cache_elems = (size_t)num_pages * HK * KCK_PAGE * D;
 	uint16_t *kc = malloc(cache_elems * 2), *vc = malloc(cache_elems * 2), *q = malloc((size_t)B * H * D * 2);
 	for (size_t i = 0; i < cache_elems; i++) {
@@ -194,10 +190,7 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 		CK(cuMemAlloc(&work, KCK_WORK_BYTES));
 		CK(cuMemsetD8(work, 0, KCK_WORK_BYTES));
 	}
-	/* dealt walks ("tc_d") choose their own splits, up to KCK_MAX_SPLITS */
-	const int part_splits = c->variant && strncmp(c->variant, "tc_d", 4) == 0 ? KCK_MAX_SPLITS : splits;
-	CUdeviceptr dacc = poisoned((size_t)B * H * part_splits * D * 4),
-		    dml = poisoned((size_t)B * H * part_splits * 8);
+	CUdeviceptr dacc = poisoned((size_t)B * H * splits * D * 4), dml = poisoned((size_t)B * H * splits * 8);
 	struct kck_decode_params p = {(void *)dq,
 				      (void *)dk,
 				      (void *)dv,
@@ -304,9 +297,9 @@ static void check_decode(const struct kck *k, const struct decode_case *c)
 	int ok = !nan && worst <= bound;
 	checks++;
 	failures += !ok;
-	printf("%s decode %s d%d g%d batch %d kv_heads %d splits %d%s%s%s%s%s: max rel err %.2e (bound %.0e)%s\n",
+	printf("%s decode %s d%d g%d batch %d kv_heads %d splits %d%s%s%s%s: max rel err %.2e (bound %.0e)%s\n",
 	       ok ? "PASS" : "FAIL", c->bf16 ? "bf16" : "f16", D, G, B, HK, splits, c->variant ? " variant " : "",
-	       c->variant ? c->variant : "", twice ? " (twice, PDL)" : "", c->shared_prefix ? " pages shared" : "",
+	       c->variant ? c->variant : "", twice ? " (twice, PDL)" : "",
 	       c->with_kv_write
 		   ? (c->pdl ? " after kv_write, PDL, kv_prefetch set" : " after kv_write, kv_prefetch set")
 		   : "",
@@ -415,7 +408,7 @@ int main(int argc, char **argv)
 	for (int bf = 0; bf < 2; bf++)
 		for (int d = 64; d <= 256; d *= 2)
 			for (int g = 1; g <= 8; g *= 2) {
-				struct decode_case c = {batch, 2, g, d, bf, lens, 0, NULL, 0, 1, 0};
+				struct decode_case c = {batch, 2, g, d, bf, lens, 0, NULL, 0, 1};
 				check_decode(&k, &c);
 				if (!quick) {
 					c.force_splits = 1; /* one split: the decode kernel writes out itself */
@@ -435,7 +428,7 @@ int main(int argc, char **argv)
 			    strcmp(variants[v], "tc_w2s") != 0)
 				continue;
 			for (int one = 0; one < 2; one++) {
-				struct decode_case c = {batch, 8, 4, 128, bf, lens, one, variants[v], 0, 1, 0};
+				struct decode_case c = {batch, 8, 4, 128, bf, lens, one, variants[v], 0, 1};
 				check_decode(&k, &c);
 			}
 		}
@@ -444,7 +437,7 @@ int main(int argc, char **argv)
 	 * for sixteen (fifteen hold pages), each full split sorts 4 of its 9. */
 	for (int bf = 0; bf < 2; bf++)
 		for (int splits = 4; splits <= 16; splits *= 4) {
-			struct decode_case c = {batch, 8, 4, 128, bf, lens, splits, "tc_w2s", 0, 1, 0};
+			struct decode_case c = {batch, 8, 4, 128, bf, lens, splits, "tc_w2s", 0, 1};
 			check_decode(&k, &c);
 		}
 	/* Blocks that let the next kernel start early (splits of 4096 tokens and more, and every
@@ -456,7 +449,7 @@ int main(int argc, char **argv)
 		for (int splits = 2; splits >= 1; splits--) {
 			if (quick && (v || splits == 1))
 				continue;
-			struct decode_case c = {4, 8, 4, 128, 0, early_lens, splits, early_variants[v], 0, 1, 0};
+			struct decode_case c = {4, 8, 4, 128, 0, early_lens, splits, early_variants[v], 0, 1};
 			check_decode(&k, &c);
 		}
 	/* Gated walks ("tc_g", one split): ragged requests, whose walks are cut into phases of
@@ -482,12 +475,12 @@ int main(int argc, char **argv)
 					continue;
 				const int n = many == 2 ? 270 : many ? 263 : 16;
 				const int *ls = many == 2 ? long_lens : many ? many_lens : gated_lens;
-				struct decode_case c = {n, 8, 4, 128, bf, ls, 1, gated_variants[v], 0, 1, 0};
+				struct decode_case c = {n, 8, 4, 128, bf, ls, 1, gated_variants[v], 0, 1};
 				check_decode(&k, &c);
 			}
 	/* Sixteen KV heads: items of four and of eight heads, four and two a request. */
 	for (int v = 2; v < 4; v++) {
-		struct decode_case c = {16, 16, 4, 128, 0, gated_lens, 1, gated_variants[v], 0, 1, 0};
+		struct decode_case c = {16, 16, 4, 128, 0, gated_lens, 1, gated_variants[v], 0, 1};
 		check_decode(&k, &c);
 	}
 	/* A warp a KV head, in table and in address order, four heads a block ("tc_h2", "tc_h2s": 8
@@ -501,7 +494,7 @@ int main(int argc, char **argv)
 					if ((quick && (d != 128 || bf)) || (d == 256 && v > 2) || (d != 128 && v == 5))
 						continue;
 					const char *name = d == 256 && v == 2 ? "tc_g2" : heads_variants[v];
-					struct decode_case c = {batch, 8, g, d, bf, lens, 1, name, 0, 1, 0};
+					struct decode_case c = {batch, 8, g, d, bf, lens, 1, name, 0, 1};
 					check_decode(&k, &c);
 				}
 	/* The tensor-core kernel at every head size and group, in table and in address order. */
@@ -513,11 +506,11 @@ int main(int argc, char **argv)
 						if (quick && (one || sort || d != 128))
 							continue;
 						struct decode_case c = {
-						    batch, 2, g, d, bf, lens, one, sort ? "tc_w2s" : "tc_w2", 0, 1, 0};
+						    batch, 2, g, d, bf, lens, one, sort ? "tc_w2s" : "tc_w2", 0, 1};
 						check_decode(&k, &c);
 					}
 	for (int pdl = 0; pdl < 2; pdl++) {
-		struct decode_case c = {batch, 2, 4, 128, 0, lens, 0, NULL, 1, pdl, 0};
+		struct decode_case c = {batch, 2, 4, 128, 0, lens, 0, NULL, 1, pdl};
 		check_decode(&k, &c);
 	}
 	/* The chain where the decode copies its first pages before its wait (kv_prefetch, unsplit
@@ -535,40 +528,10 @@ int main(int argc, char **argv)
 		for (int pdl = 1; pdl >= 0; pdl--) {
 			if (quick && (pdl == 0 || i == 3))
 				continue;
-			struct decode_case c = {prefetch_cases[i].batch,   8, 4,   128, 0, chain_lens, 1,
-						prefetch_cases[i].variant, 1, pdl, 0};
+			struct decode_case c = {prefetch_cases[i].batch,   8, 4,  128, 0, chain_lens, 1,
+						prefetch_cases[i].variant, 1, pdl};
 			check_decode(&k, &c);
 		}
-	/* Dealt walks ("tc_d2": a group of eight requests' pages dealt out by address to its
-	 * blocks, the reduce after): the ragged 16 (two groups), 13 (a group of five), both types;
-	 * 64 requests of up to 2049 tokens (eight groups of 16 blocks on an H100); pages shared
-	 * between requests (dealt in table order then); behind the KV write (PDL, 72 requests). */
-	static int dealt_lens[64];
-	for (int i = 0; i < 64; i++)
-		dealt_lens[i] = 1 + (int)uniform(0, 2049);
-	static const struct {
-		int batch;
-		const int *lens;
-		int bf16, shared_prefix, with_kv_write;
-	} dealt_cases[] = {{16, gated_lens, 0, 0, 0}, {16, gated_lens, 1, 0, 0}, {13, gated_lens, 0, 0, 0},
-			   {64, dealt_lens, 0, 0, 0}, {64, dealt_lens, 1, 0, 0}, {16, gated_lens, 0, 1, 0},
-			   {72, chain_lens, 0, 0, 1}};
-	for (size_t i = 0; i < sizeof(dealt_cases) / sizeof(dealt_cases[0]); i++) {
-		if (quick && i != 2)
-			continue;
-		struct decode_case c = {dealt_cases[i].batch,
-					8,
-					4,
-					128,
-					dealt_cases[i].bf16,
-					dealt_cases[i].lens,
-					1,
-					"tc_d2",
-					dealt_cases[i].with_kv_write,
-					1,
-					dealt_cases[i].shared_prefix};
-		check_decode(&k, &c);
-	}
 	static const int mla_tokens[] = {1, 7, 33, 300};
 	for (int i = 0; i < (quick ? 2 : 4); i++)
 		for (int fp8 = 0; fp8 < 2; fp8++)

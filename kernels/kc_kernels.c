@@ -165,51 +165,6 @@ static int decode_maps_for(struct decode_maps *out, const struct kck_decode_para
 	return CUDA_SUCCESS;
 }
 
-/* "tc_d2": dealt walks (decode.cu, decode_dealt), d128, four query heads a KV head, eight KV heads:
- * requests in groups of KCK_DEALT_REQUESTS, each group's pages dealt out by address to its
- * blocks, as many a group as the SMs allow, each writing a partial result (a split) of every
- * request of its group; the reduce joins them. The caller's splits and chunk bound the context
- * (as for any variant); its part_acc and part_ml take KCK_MAX_SPLITS splits. */
-static int decode_dealt_launch(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *var,
-			       const struct kck_decode_params *p, CUstream s, int use_pdl)
-{
-	if (head_dim != 128 || group != 4 || p->num_kv_heads != KCK_MAX_WARPS)
-		return CUDA_ERROR_INVALID_VALUE;
-	const int groups = (p->batch + KCK_DEALT_REQUESTS - 1) / KCK_DEALT_REQUESTS;
-	int blocks_a_group = groups ? k->sm_count / groups : 1;
-	blocks_a_group = blocks_a_group < 1 ? 1 : blocks_a_group > KCK_MAX_SPLITS ? KCK_MAX_SPLITS : blocks_a_group;
-	const long pages = ((long)p->num_splits * p->chunk + KCK_PAGE - 1) / KCK_PAGE; /* a request's, most */
-	if ((KCK_DEALT_REQUESTS * pages + blocks_a_group - 1) / blocks_a_group > KCK_DEALT_MAX_PAGES)
-		return CUDA_ERROR_INVALID_VALUE;
-	struct kck_decode_params ps = *p;
-	ps.num_splits = blocks_a_group;
-	ps.chunk = 0; /* splits not by position: the reduce counts every one */
-	ps.sort_cap = getenv("KCK_DEALT_DEBUG") ? atoi(getenv("KCK_DEALT_DEBUG")) : 0; /* DEBUG */
-	ps.release_early = 1;
-	ps.kv_prefetch = 0;
-	const char *tn = dt == KCK_BF16 ? "bf16" : "f16";
-	char name[64];
-	snprintf(name, sizeof(name), "kc_decode_%s_d%d_g%d_%s", tn, head_dim, group, var);
-	CUfunction f = lookup(k, name);
-	const unsigned stages = (unsigned)atoi(var + 4), warps = KCK_DEALT_THREADS / 32;
-	/* 1 KB to align, the ring of pages of every head, each warp's 16 rows of q, the page list */
-	const unsigned shared = 1024 + stages * KCK_MAX_WARPS * kck_page_kv_bytes(head_dim) +
-				warps * 16 * (unsigned)head_dim * 2 + KCK_DEALT_MAX_PAGES * 4;
-	if (!f || allow_shared(f, shared) != CUDA_SUCCESS)
-		return CUDA_ERROR_INVALID_VALUE;
-	struct decode_maps maps;
-	int r = decode_maps_for(&maps, p, dt, head_dim);
-	void *args[] = {&ps, &maps};
-	if (r == CUDA_SUCCESS)
-		r = launch_args(k, f, (unsigned)(groups * blocks_a_group), 1, 1, KCK_DEALT_THREADS, shared, s, args,
-				use_pdl);
-	if (r)
-		return r;
-	snprintf(name, sizeof(name), "kc_reduce_%s_d%d", tn, head_dim);
-	return launch(k, lookup(k, name), (unsigned)(p->num_kv_heads * group), (unsigned)p->batch, 1, KCK_THREADS, 0, s,
-		      &ps, use_pdl);
-}
-
 int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const struct kck_decode_params *p,
 	       CUstream s, int use_pdl)
 {
@@ -223,8 +178,6 @@ int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int
 	const char *tn = dt == KCK_BF16 ? "bf16" : "f16";
 	if (p->num_splits < 1 || p->num_splits > KCK_MAX_SPLITS || p->chunk % KCK_PAGE)
 		return CUDA_ERROR_INVALID_VALUE; /* the reduce kernel combines at most KCK_MAX_SPLITS */
-	if (strncmp(var, "tc_d", 4) == 0)
-		return decode_dealt_launch(k, dt, head_dim, group, var, p, s, use_pdl);
 	const char *colon = strchr(var, ':');
 	int var_len = colon ? (int)(colon - var) : (int)strlen(var);
 	/* "tc_w2s": the tc_w2 kernel walking each block's pages in address order (sort_cap) */

@@ -64,12 +64,6 @@ struct kck_decode_params {
 #define KCK_SORT_BUCKETS 2048 /* address ranges of a sorted walk (decode.cu, sort_space) */
 #define KCK_SORT_SPACE_BYTES (4 * (KCK_SORT_BUCKETS + 2 * KCK_MAX_WARPS))
 #define KCK_GATED_MAX_ROUNDS 8 /* items (a request's four or eight KV heads) a block of a gated walk takes at most */
-/* Dealt walks ("tc_d", decode.cu): requests in groups of KCK_DEALT_REQUESTS, a group's pages
- * dealt out by address to its blocks (num_splits of them, chunk 0), each block at most
- * KCK_DEALT_MAX_PAGES pages; a warp a (KV head, four requests): eight KV heads, 16 warps. */
-#define KCK_DEALT_REQUESTS 8
-#define KCK_DEALT_MAX_PAGES 2048
-#define KCK_DEALT_THREADS (KCK_MAX_WARPS * 2 * 32)
 
 /* New K/V of one token per request into the paged cache, at position context_lens[b] - 1. */
 struct kck_kv_write_params {
