@@ -120,6 +120,15 @@ static void time_bulk(const char *what, const char *p, const std::vector<uint32_
 	cudaFree(d);
 }
 
+// Block b's k-th page of the decode-like walks: its K chunk, then its V chunk (V's pool half the
+// buffer on, plus skew chunks), at the positions of read_bulk's order for block b.
+static void put_page(std::vector<uint32_t> &order, size_t grid, size_t b, size_t k, size_t chunk, size_t chunk_bytes,
+		     size_t skew)
+{
+	order[b + (2 * k) * grid] = (uint32_t)chunk;
+	order[b + (2 * k + 1) * grid] = (uint32_t)(chunk + BYTES / 2 / chunk_bytes + skew);
+}
+
 template <int CH, int S> static void bulk(const char *p, unsigned *sink, int sms, int blocks_a_sm, bool random)
 {
 	const size_t chunks = BYTES / CH;
@@ -165,8 +174,7 @@ static void walk(const char *p, unsigned *sink, int regions, size_t skew = 0)
 	for (size_t b = 0; b < (size_t)grid; b++)
 		for (size_t k = 0; k < per; k++) {
 			const uint32_t pg = regions ? perm[b * per + k] : (uint32_t)(b + k * grid);
-			order[b + (2 * k) * grid] = pg;							// K
-			order[b + (2 * k + 1) * grid] = (uint32_t)(pg + BYTES / 2 / (32 << 10) + skew); // V, 4 GB on
+			put_page(order, grid, b, k, pg, 32 << 10, skew);
 		}
 	char what[96];
 	if (regions)
@@ -197,8 +205,7 @@ static void group_walk(const char *p, unsigned *sink, int groups)
 			for (size_t k = 0; k < per; k++) {
 				const size_t b = (size_t)g * blocks + j;
 				const uint32_t pg = x[j + k * blocks];
-				order[b + (2 * k) * grid] = pg;
-				order[b + (2 * k + 1) * grid] = (uint32_t)(pg + BYTES / 2 / (32 << 10));
+				put_page(order, grid, b, k, pg, 32 << 10, 0);
 			}
 	}
 	char what[96];
@@ -219,8 +226,7 @@ template <int S> static void head_walk(const char *p, unsigned *sink, size_t ske
 		for (size_t h = 0; h < (size_t)heads; h++)
 			for (size_t k = 0; k < per; k++) {
 				const size_t b = g * heads + h, pg = g + k * slots, chunk = pg * heads + h;
-				order[b + (2 * k) * grid] = (uint32_t)chunk;
-				order[b + (2 * k + 1) * grid] = (uint32_t)(chunk + BYTES / 2 / (4 << 10) + skew);
+				put_page(order, grid, b, k, chunk, 4 << 10, skew);
 			}
 	char what[96];
 	snprintf(what, sizeof(what), "4 KB a KV head, by address, %d a block, V +%zu", S, skew);
