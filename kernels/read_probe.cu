@@ -189,7 +189,8 @@ static void walk(const char *p, unsigned *sink, int regions, size_t skew = 0)
 // random to G groups (a group: the requests whose running state a block can hold), each group's
 // pages sorted and dealt by rank to its 128 / G blocks (block j of a group its pages j, j + 128 /
 // G, ...), so that a group's blocks read neighbouring pages of the group at each moment.
-static void group_walk(const char *p, unsigned *sink, int groups)
+// S: 32 KB chunks in flight a block (six: 192 KB, as the other walks).
+template <int S = 6> static void group_walk(const char *p, unsigned *sink, int groups)
 {
 	const int grid = 128, blocks = grid / groups;
 	const size_t pages = BYTES / 2 / (32 << 10) - 128, per = pages / grid, share = pages / groups;
@@ -209,8 +210,9 @@ static void group_walk(const char *p, unsigned *sink, int groups)
 			}
 	}
 	char what[96];
-	snprintf(what, sizeof(what), "walks of K+V pages, %3d groups dealt by address", groups);
-	time_bulk<32 << 10, 6>(what, p, order, 0, grid, sink);
+	snprintf(what, sizeof(what), "walks of K+V pages, %3d groups dealt by address, %d KB in flight", groups,
+		 S * 32);
+	time_bulk<32 << 10, S>(what, p, order, 0, grid, sink);
 }
 
 // The same pools read a KV head a block: 16 slots x 8 heads = 128 blocks, slot g taking the pages
@@ -257,6 +259,10 @@ int main(int argc, char **argv)
 				walk(p, sink, regions, 1);
 			for (int groups : {1, 2, 4, 8, 16, 32, 64})
 				group_walk(p, sink, groups);
+			for (int groups : {1, 8, 64}) { // in flight: what a kernel's shared memory leaves
+				group_walk<2>(p, sink, groups);
+				group_walk<4>(p, sink, groups);
+			}
 			for (size_t skew : {0, 8})
 				head_walk<12>(p, sink, skew);
 			head_walk<48>(p, sink, 8);
