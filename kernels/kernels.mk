@@ -5,7 +5,8 @@
 #   make drift-probe     on a GPU: when each block of a decode launch reaches the marks of its walk
 #   make read-probe      on a GPU: how fast the GPU reads 8 GB once (loads, bulk copies in order
 #                        and at random), the ceiling for the decode's GB/s
-#                        (build/kernels/read_probe walks: decode-like walks of pages, by region)
+#                        (build/kernels/read_probe walks: decode-like walks of pages, by region, by group of
+#                        requests, a KV head a block)
 
 KB := build/kernels
 NVCC ?= $(CUDA_HOME)/bin/nvcc

@@ -4,7 +4,7 @@
 // chunks of 4, 16 and 32 KB into a ring of shared memory, one thread a block issuing them: the
 // chunks in address order (chunk b, b + blocks, ...) and in one random permutation (a paged KV
 // cache read a page of one, four or eight heads at a time). Best of 7 runs each.
-// `read_probe walks`: decode-like walks of 32 KB pages instead (walk(), below).
+// `read_probe walks`: decode-like walks of 32 KB pages instead (walk, group_walk, head_walk below).
 //
 // make read-probe (on a GPU machine)
 #include <cstdint>
@@ -120,6 +120,12 @@ static void time_bulk(const char *what, const char *p, const std::vector<uint32_
 	cudaFree(d);
 }
 
+// The decode-like walks: 128 blocks (one a SM, as the decode's one-wave grids) over a K pool and
+// a V pool of 32 KB pages (a page of all eight KV heads), 128 pages short of half the buffer each
+// so that V's pool may start a few pages late (skew) and every block gets as many (1023).
+static const int WALK_GRID = 128;
+static const size_t WALK_PAGES = BYTES / 2 / (32 << 10) - 128;
+
 // Block b's k-th page of the decode-like walks: its K chunk, then its V chunk (V's pool half the
 // buffer on, plus skew chunks), at the positions of read_bulk's order for block b.
 static void put_page(std::vector<uint32_t> &order, size_t grid, size_t b, size_t k, size_t chunk, size_t chunk_bytes,
@@ -146,9 +152,8 @@ template <int CH, int S> static void bulk(const char *p, unsigned *sink, int sms
 	time_bulk<CH, S>(what, p, order, chunks, sms * blocks_a_sm, sink);
 }
 
-// Decode-like walks: the buffer is a K pool and a V pool of 32 KB pages (a page of all eight KV
-// heads); 128 blocks (one a SM, as the decode's one-wave grids) each read 1024 pages, K then V of
-// each. The pages are dealt out one of these ways, each block walking its own in address order:
+// Walks by region: each block reads WALK_PAGES / WALK_GRID pages, K then V of each, dealt out one
+// of these ways, each block walking its own in address order:
 // the pool cut into R regions of consecutive pages, each region's pages dealt at random to
 // 128 / R blocks. R = 1 is the sorted walk of a random block table; R = 128 a block reading a
 // run of its own; R in between, region-major walks (a block a region and a group of requests).
@@ -157,8 +162,8 @@ template <int CH, int S> static void bulk(const char *p, unsigned *sink, int sms
 // pages allocated one after the other).
 static void walk(const char *p, unsigned *sink, int regions, size_t skew = 0)
 {
-	const int grid = 128;
-	const size_t pages = BYTES / 2 / (32 << 10) - 128, per = pages / grid;
+	const int grid = WALK_GRID;
+	const size_t pages = WALK_PAGES, per = pages / grid;
 	const size_t groups = regions ? grid / regions : 1;
 	std::vector<uint32_t> order(pages * 2), perm(pages);
 	srand(777 + regions);
@@ -192,8 +197,8 @@ static void walk(const char *p, unsigned *sink, int regions, size_t skew = 0)
 // S: 32 KB chunks in flight a block (six: 192 KB, as the other walks).
 template <int S = 6> static void group_walk(const char *p, unsigned *sink, int groups)
 {
-	const int grid = 128, blocks = grid / groups;
-	const size_t pages = BYTES / 2 / (32 << 10) - 128, per = pages / grid, share = pages / groups;
+	const int grid = WALK_GRID, blocks = grid / groups;
+	const size_t pages = WALK_PAGES, per = pages / grid, share = pages / groups;
 	std::vector<uint32_t> order(pages * 2), perm(pages);
 	for (size_t i = 0; i < pages; i++)
 		perm[i] = (uint32_t)i;
@@ -221,8 +226,8 @@ template <int S = 6> static void group_walk(const char *p, unsigned *sink, int g
 // the whole GPU at one place, as a kernel dealing pages out by address would read them.
 template <int S> static void head_walk(const char *p, unsigned *sink, size_t skew)
 {
-	const int grid = 128, slots = 16, heads = 8;
-	const size_t pages = BYTES / 2 / (32 << 10) - 128, per = pages / slots;
+	const int grid = WALK_GRID, slots = 16, heads = 8;
+	const size_t pages = WALK_PAGES, per = pages / slots;
 	std::vector<uint32_t> order(pages * heads * 2);
 	for (size_t g = 0; g < (size_t)slots; g++)
 		for (size_t h = 0; h < (size_t)heads; h++)
