@@ -254,11 +254,13 @@ __device__ __forceinline__ void decode_finish(decode_state<G, EPT> &st, unsigned
 // split starts past the request's context).
 struct decode_span {
 	int start, end, pages;
+	bool has_last; // the request's last token, the one the kernel before (a KV write) adds
 };
 __device__ __forceinline__ decode_span split_span(const kck_decode_params &p, int b, int split)
 {
-	const int start = split * p.chunk, end = min(p.context_lens[b], start + p.chunk);
-	return {start, end, start < end ? (end - start + KCK_PAGE - 1) / KCK_PAGE : 0};
+	const int ctx = p.context_lens[b];
+	const int start = split * p.chunk, end = min(ctx, start + p.chunk);
+	return {start, end, start < end ? (end - start + KCK_PAGE - 1) / KCK_PAGE : 0, end == ctx};
 }
 
 // Stages filled by cp.async, 16 bytes a thread, S - 1 pages ahead of the one computed.
@@ -734,7 +736,7 @@ __device__ __forceinline__ void decode_mma(const kck_decode_params &p, const dec
 #ifdef KCK_DRIFT
 	const bool kv_early = false;
 #else
-	const bool kv_early = p.kv_prefetch && (end < p.context_lens[b] || pages > FIRST);
+	const bool kv_early = p.kv_prefetch && (!span.has_last || pages > FIRST);
 #endif
 	auto wait_for_kernel_before = [&]() {
 		cudaGridDependencySynchronize(); // q and the cache: written by the kernel before
@@ -1308,11 +1310,14 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	{                                                                                                              \
 		reduce<T, D>(p);                                                                                       \
 	}
+// clang-format off: a configuration a line (clang-format reflows these lists each run)
 /* Every head size and group on tensor cores (the default, kck_decode), two to four pages in
  * flight a warp (d256: two); the d128 g4 variants that bench.py measures against them. */
 #define KCK_TC_GROUPS(TN, T, D, S)                                                                                     \
 	KCK_DECODE_TC(TN, T, D, 1, S)                                                                                  \
-	KCK_DECODE_TC(TN, T, D, 2, S) KCK_DECODE_TC(TN, T, D, 4, S) KCK_DECODE_TC(TN, T, D, 8, S)
+	KCK_DECODE_TC(TN, T, D, 2, S)                                                                                  \
+	KCK_DECODE_TC(TN, T, D, 4, S)                                                                                  \
+	KCK_DECODE_TC(TN, T, D, 8, S)
 /* A warp a KV head (tc_h) and gated walks (tc_g), every head size and group. */
 #define KCK_HEADS_GROUPS(TN, T, D, S)                                                                                  \
 	KCK_DECODE_TC_H(TN, T, D, 1, 2)                                                                                \
@@ -1320,15 +1325,20 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DECODE_TC_H(TN, T, D, 4, 2)                                                                                \
 	KCK_DECODE_TC_H(TN, T, D, 8, 2)                                                                                \
 	KCK_DECODE_TC_GATED(TN, T, D, 1, S)                                                                            \
-	KCK_DECODE_TC_GATED(TN, T, D, 2, S) KCK_DECODE_TC_GATED(TN, T, D, 4, S) KCK_DECODE_TC_GATED(TN, T, D, 8, S)
+	KCK_DECODE_TC_GATED(TN, T, D, 2, S)                                                                            \
+	KCK_DECODE_TC_GATED(TN, T, D, 4, S)                                                                            \
+	KCK_DECODE_TC_GATED(TN, T, D, 8, S)
 #define KCK_REQUEST_GROUPS(TN, T, D)                                                                                   \
 	KCK_DECODE_TC_R(TN, T, D, 1, 2)                                                                                \
-	KCK_DECODE_TC_R(TN, T, D, 2, 2) KCK_DECODE_TC_R(TN, T, D, 4, 2) KCK_DECODE_TC_R(TN, T, D, 8, 2)
+	KCK_DECODE_TC_R(TN, T, D, 2, 2)                                                                                \
+	KCK_DECODE_TC_R(TN, T, D, 4, 2)                                                                                \
+	KCK_DECODE_TC_R(TN, T, D, 8, 2)
 /* Gated walks of a request's eight heads (two pages a warp: 128 KB a block), d128. */
 #define KCK_REQUEST_GATED_GROUPS(TN, T)                                                                                \
 	KCK_DECODE_TC_RGATED(TN, T, 128, 1, 2)                                                                         \
 	KCK_DECODE_TC_RGATED(TN, T, 128, 2, 2)                                                                         \
-	KCK_DECODE_TC_RGATED(TN, T, 128, 4, 2) KCK_DECODE_TC_RGATED(TN, T, 128, 8, 2)
+	KCK_DECODE_TC_RGATED(TN, T, 128, 4, 2)                                                                         \
+	KCK_DECODE_TC_RGATED(TN, T, 128, 8, 2)
 #define KCK_PER_TYPE(TN, T)                                                                                            \
 	KCK_REQUEST_GROUPS(TN, T, 64)                                                                                  \
 	KCK_REQUEST_GROUPS(TN, T, 128)                                                                                 \
@@ -1350,10 +1360,17 @@ __device__ __forceinline__ void kv_write(const kck_kv_write_params &p, int elem_
 	KCK_DECODE_TC_TMA(TN, T, 128, 4, 4)                                                                            \
 	KCK_DECODE(TN, T, 128, 4, 8, 2)                                                                                \
 	KCK_DECODE(TN, T, 128, 4, 8, 3)                                                                                \
-	KCK_DECODE(TN, T, 128, 4, 8, 4) KCK_DECODE(TN, T, 128, 4, 16, 4) KCK_DECODE(TN, T, 128, 4, 16, 2)              \
-	    KCK_DECODE_BULK(TN, T, 128, 4, 8, 2) KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                                  \
-		KCK_DECODE_BULK(TN, T, 128, 4, 8, 8) KCK_DECODE_BULK(TN, T, 128, 4, 16, 8) KCK_REDUCE(TN, T, 64)       \
-		    KCK_REDUCE(TN, T, 128) KCK_REDUCE(TN, T, 256)
+	KCK_DECODE(TN, T, 128, 4, 8, 4)                                                                                \
+	KCK_DECODE(TN, T, 128, 4, 16, 4)                                                                               \
+	KCK_DECODE(TN, T, 128, 4, 16, 2)                                                                               \
+	KCK_DECODE_BULK(TN, T, 128, 4, 8, 2)                                                                           \
+	KCK_DECODE_BULK(TN, T, 128, 4, 8, 4)                                                                           \
+	KCK_DECODE_BULK(TN, T, 128, 4, 8, 8)                                                                           \
+	KCK_DECODE_BULK(TN, T, 128, 4, 16, 8)                                                                          \
+	KCK_REDUCE(TN, T, 64)                                                                                          \
+	KCK_REDUCE(TN, T, 128)                                                                                         \
+	KCK_REDUCE(TN, T, 256)
+// clang-format on
 
 KCK_PER_TYPE(f16, __half)
 KCK_PER_TYPE(bf16, __nv_bfloat16)

@@ -147,7 +147,10 @@ int kck_decode(const struct kck *k, enum kck_dtype dt, int head_dim, int group, 
  * benchmark that chose the default. A grid of no more blocks than SMs gets a SM a block (see
  * kc_kernels.c); for the benchmark that measured it, "tc_w3:any" leaves that out and "tc_w3:2"
  * lets at most two blocks share a SM, whatever the grid. A tensor-core variant ending in "s"
- * ("tc_w2s") walks each block's pages in address order (sort_cap above). */
+ * ("tc_w2s") walks each block's pages in address order (sort_cap above). Where the rules
+ * sit: those of how a variant runs (release_early, kck_decode_prefetches) apply here, to every
+ * caller; the plan's (kck_decode_choice's variant, kck_decode_launch_pdl) only in kck_decode,
+ * so that the benchmark launches a variant with or without PDL as it names it. */
 int kck_decode_variant(const struct kck *k, enum kck_dtype dt, int head_dim, int group, const char *variant,
 		       const struct kck_decode_params *p, CUstream s, int use_pdl);
 int kck_kv_write(const struct kck *k, enum kck_dtype dt, const struct kck_kv_write_params *p, CUstream s, int use_pdl);
