@@ -53,7 +53,7 @@ char *kca_read_file(const char *path, size_t *size)
 	return buf;
 }
 
-int kca_find_source(const char *path, char *out, size_t cap)
+int kca_find_source(const char *path, const char *trace_dir, char *out, size_t cap)
 {
 	if (access(path, R_OK) == 0) {
 		/* shown relative to here when it lies below */
@@ -68,6 +68,14 @@ int kca_find_source(const char *path, char *out, size_t cap)
 			snprintf(out, cap, "%s", p + 1);
 			return 0;
 		}
+	}
+	if (!trace_dir)
+		return -ENOENT;
+	/* the trace's own copy: DIR/sources/ holding the file's tail (docs/trace-format.md) */
+	for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		if ((size_t)snprintf(out, cap, "%s/sources/%s", trace_dir, p + 1) < cap &&
+		    access(out, R_OK) == 0)
+			return 0;
 	}
 	return -ENOENT;
 }
@@ -299,11 +307,67 @@ static void parse_locs(struct ttir *t, const char *text)
 	}
 }
 
+/* The trace directory of the process that loaded variant v (its sources/, triton-cache/). */
+static const char *variant_trace_dir(const struct kca_model *m, const struct kca_family *f,
+				     unsigned v)
+{
+	return m->procs[m->loads[f->variants[v].first_load].proc].dir;
+}
+
+/* Variant v's Triton IR: the cache's .source (TTIR with locations), else its .ttir. */
+static char *read_triton_ir(const struct kca_family *f, unsigned v)
+{
+	char path[PATH_MAX + 256];
+	snprintf(path, sizeof(path), "%s/%s.source", f->variants[v].triton_dir, f->name);
+	char *text = kca_read_file(path, NULL);
+	if (!text) {
+		snprintf(path, sizeof(path), "%s/%s.ttir", f->variants[v].triton_dir, f->name);
+		text = kca_read_file(path, NULL);
+	}
+	return text;
+}
+
+/* Whether a Triton family is Inductor's (torch.compile's): its def lies in a module of
+ * Inductor's code cache, DIR/xy/cxy<hash>.py, or in a source that imports torch._inductor. */
+int kca_triton_from_inductor(const struct kca_model *m, const struct kca_family *f)
+{
+	if (strncmp(f->name, "triton_", 7) != 0)
+		return 0;
+	unsigned v = 0;
+	while (v < f->nvariants && !f->variants[v].triton_dir)
+		v++;
+	if (v == f->nvariants)
+		return 0;
+	char *text = read_triton_ir(f, v);
+	if (!text)
+		return 0;
+	struct ttir t = {0};
+	parse_locs(&t, text);
+	free(t.locs);
+	free(text);
+	const char *base = strrchr(t.def_file, '/');
+	if (!base)
+		return 0;
+	size_t len = strlen(base + 1);
+	if (base - t.def_file >= 3 && base[-3] == '/' && base[1] == 'c' && len > 6 &&
+	    strcmp(base + len - 2, ".py") == 0 && strncmp(base - 2, base + 2, 2) == 0)
+		return 1; /* .../xy/cxy....py */
+	int inductor = 0;
+	char src[PATH_MAX];
+	if (kca_find_source(t.def_file, variant_trace_dir(m, f, v), src, sizeof(src)) == 0 &&
+	    (text = kca_read_file(src, NULL)) != NULL) {
+		inductor = strstr(text, "torch._inductor") != NULL;
+		free(text);
+	}
+	return inductor;
+}
+
 /* The identifier at line:col (0-based col) of a source file. */
-static int ident_at(const char *file, int line, int col, char *out, size_t cap)
+static int ident_at(const char *file, const char *trace_dir, int line, int col, char *out,
+		    size_t cap)
 {
 	char path[PATH_MAX];
-	if (kca_find_source(file, path, sizeof(path)) < 0)
+	if (kca_find_source(file, trace_dir, path, sizeof(path)) < 0)
 		return -ENOENT;
 	size_t n;
 	char *text = kca_read_file(path, &n);
@@ -324,6 +388,24 @@ static int ident_at(const char *file, int line, int col, char *out, size_t cap)
 			const char *s = p + col, *e = s;
 			while (e < eol && (isalnum((unsigned char)*e) || *e == '_'))
 				e++;
+			/* a number given a name ("xnumel = 97": Inductor bakes sizes in so): the
+			 * name */
+			if (e > s && isdigit((unsigned char)*s)) {
+				const char *n0 = p, *n1, *q;
+				while (n0 < s && isspace((unsigned char)*n0))
+					n0++;
+				for (n1 = n0; n1 < s && (isalnum((unsigned char)*n1) || *n1 == '_');
+				     n1++)
+					;
+				for (q = n1; q < s && *q == ' '; q++)
+					;
+				if (n1 > n0 && !isdigit((unsigned char)*n0) && q < s && *q == '=') {
+					for (q++; q < s && *q == ' '; q++)
+						;
+					if (q == s)
+						s = n0, e = n1;
+				}
+			}
 			if (e > s) {
 				snprintf(out, cap, "%.*s", (int)(e - s), s);
 				rc = 0;
@@ -371,12 +453,12 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 }
 
 /* The kernel's def at file:line, its parameter list, and which are tl.constexpr. */
-static void read_def(const char *file, int line, struct kca_changes *out, char constexprs[][64],
-		     int *nconst)
+static void read_def(const char *file, const char *trace_dir, int line, struct kca_changes *out,
+		     char constexprs[][64], int *nconst)
 {
 	*nconst = 0;
 	char path[PATH_MAX];
-	if (kca_find_source(file, path, sizeof(path)) < 0)
+	if (kca_find_source(file, trace_dir, path, sizeof(path)) < 0)
 		return;
 	char *text = kca_read_file(path, NULL);
 	if (!text)
@@ -444,21 +526,29 @@ static void read_def(const char *file, int line, struct kca_changes *out, char c
 	free(text);
 }
 
-static void triton_variant(struct kca_changes *c, const struct kca_family *f, unsigned v,
-			   unsigned nvar, char constexprs[][64], int *nconst)
+/* Whether %name is read in body (a NUL-terminated tail of TTIR text). */
+static int ssa_used(const char *body, const char *name)
 {
+	size_t n = strlen(name);
+	for (const char *p = body; (p = strchr(p, '%')) != NULL; p++)
+		if (strncmp(p + 1, name, n) == 0 && !isalnum((unsigned char)p[1 + n]) &&
+		    p[1 + n] != '_')
+			return 1;
+	return 0;
+}
+
+static void triton_variant(const struct kca_model *m, struct kca_changes *c,
+			   const struct kca_family *f, unsigned v, unsigned nvar,
+			   char constexprs[][64], int *nconst)
+{
+	const char *trace_dir = variant_trace_dir(m, f, v);
 	char path[PATH_MAX + 256];
-	snprintf(path, sizeof(path), "%s/%s.source", f->variants[v].triton_dir, f->name);
-	char *text = kca_read_file(path, NULL);
-	if (!text) {
-		snprintf(path, sizeof(path), "%s/%s.ttir", f->variants[v].triton_dir, f->name);
-		text = kca_read_file(path, NULL);
-	}
+	char *text = read_triton_ir(f, v);
 	if (text) {
 		struct ttir t = {0};
 		parse_locs(&t, text);
 		if (!c->kernel_def[0] && t.def_file[0])
-			read_def(t.def_file, t.def_line, c, constexprs, nconst);
+			read_def(t.def_file, trace_dir, t.def_line, c, constexprs, nconst);
 		/* the signature: runtime args, with tt.divisibility where Triton specialised */
 		const char *fn = strstr(text, "tt.func");
 		const char *sig_end = fn ? strstr(fn, ") attributes") : NULL;
@@ -476,8 +566,11 @@ static void triton_variant(struct kca_changes *c, const struct kca_family *f, un
 			if (!next || next > sig_end)
 				next = sig_end;
 			int div = memmem(e, (size_t)(next - e), "tt.divisibility = 16", 20) != NULL;
-			int is_int = memmem(e, (size_t)(next - e), ": i32", 5) ||
-				     memmem(e, (size_t)(next - e), ": i64", 5);
+			/* an argument the body never reads (Inductor's "xnumel = 97" overwrites it
+			 * with the size it baked in): how Triton specialised it changes nothing */
+			int is_int = (memmem(e, (size_t)(next - e), ": i32", 5) ||
+				      memmem(e, (size_t)(next - e), ": i64", 5)) &&
+				     ssa_used(sig_end, arg);
 			char name[160];
 			snprintf(name, sizeof(name), "%s %% 16 == 0", arg);
 			if (is_int)
@@ -515,10 +608,11 @@ static void triton_variant(struct kca_changes *c, const struct kca_family *f, un
 					continue;
 				char key[160], where[PATH_MAX + 32], ident[64] = "";
 				char src[PATH_MAX];
-				if (kca_find_source(l->file, src, sizeof(src)) < 0)
+				if (kca_find_source(l->file, trace_dir, src, sizeof(src)) < 0)
 					snprintf(src, sizeof(src), "%s", l->file);
 				snprintf(where, sizeof(where), "%s:%d", src, l->line);
-				if (ident_at(l->file, l->line, l->col, ident, sizeof(ident)) == 0)
+				if (ident_at(l->file, trace_dir, l->line, l->col, ident,
+					     sizeof(ident)) == 0)
 					snprintf(key, sizeof(key), "%s", ident);
 				else
 					snprintf(key, sizeof(key), "constant at line %d col %d",
@@ -697,7 +791,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
 		if (var->triton_dir) {
-			triton_variant(out, f, v, nvar, constexprs, &nconst);
+			triton_variant(m, out, f, v, nvar, constexprs, &nconst);
 			any_triton = 1;
 		} else if (var->compile >= 0) {
 			options_variant(m, out, f, v, nvar);

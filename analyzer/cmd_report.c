@@ -190,6 +190,21 @@ void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char
 		}
 		break;
 	case KCA_FE_INDUCTOR:
+		if ((c = first_of(ch, KCA_CHANGE_CONSTANT))) {
+			const char *how = f->verdict == KCA_SPECIALIZATION_CHURN
+					      ? "almost every call"
+					      : "now and then";
+			snprintf(buf, cap,
+				 "torch.compile baked a size of its input into the kernel (%s, a "
+				 "new value "
+				 "%s): mark the varying dimension dynamic "
+				 "(torch._dynamo.mark_dynamic(x, "
+				 "dim), or torch.compile(dynamic=True)) so that one kernel takes "
+				 "it as an "
+				 "argument, or pad inputs to a few sizes",
+				 c->name, how);
+			return;
+		}
 		snprintf(buf, cap,
 			 "torch.compile rebuilt %s for new input shapes: mark the varying "
 			 "dimension dynamic "

@@ -203,7 +203,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	else if (link)
 		f->front_end = KCA_FE_LINK;
 	else if (triton)
-		f->front_end = KCA_FE_TRITON;
+		f->front_end = kca_triton_from_inductor(m, f) ? KCA_FE_INDUCTOR : KCA_FE_TRITON;
 	else if (strncmp(f->name, "triton_", 7) == 0 && file)
 		f->front_end = KCA_FE_INDUCTOR;
 	else if (ptx)

@@ -1,6 +1,7 @@
-/* test_report.c - the analyzer: families, verdicts and what changed, on the trace recorded on
- * the H100 (examples/traces/triton-constexpr) and on stand-in recordings of the NVRTC and PTX
- * churn cases; the commands' exit codes and output on clean, churning and damaged traces. */
+/* test_report.c - the analyzer: families, verdicts and what changed, on the traces recorded on
+ * the H100 (examples/traces: Triton constexpr churn, autotune, torch.compile shapes, PDL) and on
+ * stand-in recordings of the NVRTC and PTX churn cases; the commands' exit codes and output on
+ * clean, churning and damaged traces. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,6 +215,81 @@ Test(report, triton_autotune_sweep_recorded_on_the_gpu)
 	cr_assert_eq(fixed->nvariants, 1);
 	cr_assert_eq(fixed->launches, 50);
 	cr_assert_eq(fixed->verdict, KCA_FINE);
+	kca_model_free(&m);
+}
+
+/* examples/traces/torch-compile-shapes: a layer under torch.compile(dynamic=False) fed six
+ * sequence lengths (static), and with the length marked dynamic (dynamic), recorded on the H100
+ * with the Triton cache and Inductor's generated kernel modules (sources/) in the traces. */
+#define SHAPES "examples/traces/torch-compile-shapes"
+#define INDUCTOR_KERNEL "triton_per_fused__to_copy_add_mean_mul_pow_rsqrt_silu_0"
+
+Test(report, torch_compile_shape_churn_recorded_on_the_gpu)
+{
+	struct kca_model m;
+	load(&m, SHAPES "/static");
+	cr_assert_eq(m.problems, 0);
+	const struct kca_family *f = family(&m, INDUCTOR_KERNEL);
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR, "Inductor's, though Triton built it");
+	cr_assert_eq(f->nvariants, 6, "a build per sequence length");
+	cr_assert_eq(f->launches, 30);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(&m.families[0], f, "worst first");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	/* "xnumel = 97" in each module: named after what it is assigned to, found through the
+	 * trace's sources/; the argument xnumel's divisibility (dead: overwritten) left out */
+	cr_assert_eq(ch.nchanges, 1, "only the baked-in size (%u changes, first %s)", ch.nchanges,
+		     ch.nchanges ? ch.changes[0].name : "-");
+	cr_assert_str_eq(ch.changes[0].name, "xnumel");
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_CONSTANT);
+	char summary[256];
+	kca_values_summary(&ch.changes[0], summary, sizeof(summary));
+	cr_assert_str_eq(summary, "97, 130, 211, 256, 301, 419");
+	cr_assert(strstr(ch.changes[0].where, SHAPES "/static/sources/"), "%s",
+		  ch.changes[0].where);
+	cr_assert(strstr(ch.kernel_def, "xnumel, r0_numel"), "%s", ch.kernel_def);
+	char fix[1024];
+	kca_fix_text(f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "mark_dynamic") && strstr(fix, "xnumel"), "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+
+	load(&m, SHAPES "/dynamic");
+	f = family(&m, INDUCTOR_KERNEL);
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR);
+	cr_assert_eq(f->nvariants, 1, "one build for every length");
+	cr_assert_eq(f->launches, 30);
+	cr_assert_eq(f->verdict, KCA_FINE);
+	kca_model_free(&m);
+}
+
+Test(report, torch_compile_without_its_sources)
+{
+	/* The same trace without sources/: still Inductor's (its def's module lies in Inductor's
+	 * code cache layout, xy/cxy....py), the size named by where it is used. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd), "cp -r " SHAPES "/static/. %s && rm -rf %s/sources", dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *f = family(&m, INDUCTOR_KERNEL);
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_geq(ch.nchanges, 1);
+	for (unsigned i = 0; i < ch.nchanges; i++) /* its sizes at lines 19 (set) and 26 (used) */
+		cr_assert_eq(ch.changes[i].kind, KCA_CHANGE_CONSTANT, "%s", ch.changes[i].name);
+	cr_assert(strstr(ch.changes[0].name, "line 19"), "%s", ch.changes[0].name);
+	char summary[256];
+	kca_values_summary(&ch.changes[0], summary, sizeof(summary));
+	cr_assert_str_eq(summary, "97, 130, 211, 256, 301, 419");
+	kca_changes_free(&ch);
 	kca_model_free(&m);
 }
 

@@ -89,6 +89,25 @@ def main():
         triton = {n: c for n, c in total.items() if n.startswith("triton_")}
         report(sum(triton.values()) >= want["shapes"] * want["launches_per_shape"], case,
                f"Inductor kernel launches {dict(triton)} (>= {want['shapes'] * want['launches_per_shape']})")
+    elif case in ("torch_compile_static", "torch_compile_dynamic"):
+        # the layer's one Inductor kernel: a build a sequence length, or one for all of them;
+        # then the report on the trace (its Triton cache and Inductor modules copied in)
+        want = said["expect"]
+        inductor = [n for n in total if n.startswith("triton_")]
+        v = {n: variants(ev, n) for n in inductor}
+        report(len(inductor) == 1 and v[inductor[0]] == want["builds"], case,
+               f"Inductor kernels {v} (script expects {want['builds']} build(s))")
+        n = inductor[0] if inductor else "-"
+        report(total[n] == want["lengths"] * want["calls_per_length"], case,
+               f"{n}: {total[n]} launches ({want['lengths']} lengths x {want['calls_per_length']})")
+        rep = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        if case == "torch_compile_static":
+            report("[torch.compile]  specialization churn" in rep and "xnumel (constant)" in rep
+                   and "mark_dynamic" in rep, case,
+                   "report: torch.compile churn, the baked-in size xnumel named, mark_dynamic advised")
+        else:
+            report("0 with recompilation churn" in rep, case, "report: no churn")
+        print("     step ms", said.get("step_ms"), flush=True)
     elif case == "nvrtc":
         nv = [c for c in compiles if c["tool"] == "nvrtc"]
         outs = {c["output_hash"] for c in nv}

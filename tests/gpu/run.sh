@@ -47,6 +47,21 @@ cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_autotune/triton-cache" 2>/dev/null
 case_run torch_eager python3 tests/gpu/torch_eager.py
 case_run torch_compile python3 tests/gpu/torch_compile.py
 case_run profiler python3 tests/gpu/profiler.py
+# torch.compile fed a new sequence length each step, and the fix: the caches copied into the
+# traces (triton-cache/, sources/) before check.py reads the report
+for m in static dynamic; do
+	(
+		export TRITON_CACHE_DIR=$PWD/$OUT/tc_$m TORCHINDUCTOR_CACHE_DIR=$PWD/$OUT/ic_$m
+		rm -rf "$TRITON_CACHE_DIR" "$TORCHINDUCTOR_CACHE_DIR"
+		timeout 300 "$KCPROF" record -q -o "$OUT/traces/torch_compile_$m" -- \
+			python3 tests/gpu/torch_compile_seqlen.py $m >"$OUT/logs/torch_compile_$m.out" 2>"$OUT/logs/torch_compile_$m.err"
+		say "run  torch_compile_$m: exit $?"
+		cp -r "$TRITON_CACHE_DIR" "$OUT/traces/torch_compile_$m/triton-cache"
+		cp -r "$TORCHINDUCTOR_CACHE_DIR" "$OUT/traces/torch_compile_$m/sources"
+		python3 tests/gpu/check.py torch_compile_$m "$OUT/traces/torch_compile_$m" "$OUT/logs/torch_compile_$m.out" \
+			2>>"$OUT/logs/torch_compile_$m.err" | tee -a "$SUMMARY"
+	)
+done
 
 gcc -O2 -I"$CUDA_HOME/include" tests/progs/nvrtc_client.c -o "$OUT/nvrtc_client" \
 	-L"$CUDA_HOME/lib64/stubs" -lcuda -L"$CUDA_HOME/lib64" -lnvrtc -lnvJitLink -Wl,-rpath,"$CUDA_HOME/lib64" \
