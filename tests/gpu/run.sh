@@ -11,6 +11,7 @@ KCPROF=${KCPROF:-build/kcprof}
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 export KCPROF
 mkdir -p "$OUT/traces" "$OUT/logs"
+ABS_OUT=$(cd "$OUT" && pwd) # the caches' paths, whether OUT was given relative or absolute
 SUMMARY=$OUT/summary.txt
 : >"$SUMMARY"
 say() { echo "$*" | tee -a "$SUMMARY"; }
@@ -24,7 +25,7 @@ say() { echo "$*" | tee -a "$SUMMARY"; }
 } >"$OUT/logs/env.txt" 2>&1
 say "env: $(head -2 "$OUT/logs/env.txt" | tr '\n' ' ')"
 
-export TRITON_CACHE_DIR=$PWD/$OUT/triton-cache TORCHINDUCTOR_CACHE_DIR=$PWD/$OUT/inductor-cache
+export TRITON_CACHE_DIR=$ABS_OUT/triton-cache TORCHINDUCTOR_CACHE_DIR=$ABS_OUT/inductor-cache
 rm -rf "$TRITON_CACHE_DIR" "$TORCHINDUCTOR_CACHE_DIR"
 
 # case NAME COMMAND...: record, then check
@@ -51,7 +52,7 @@ case_run profiler python3 tests/gpu/profiler.py
 # traces (triton-cache/, sources/) before check.py reads the report
 for m in static dynamic; do
 	(
-		export TRITON_CACHE_DIR=$PWD/$OUT/tc_$m TORCHINDUCTOR_CACHE_DIR=$PWD/$OUT/ic_$m
+		export TRITON_CACHE_DIR=$ABS_OUT/tc_$m TORCHINDUCTOR_CACHE_DIR=$ABS_OUT/ic_$m
 		rm -rf "$TRITON_CACHE_DIR" "$TORCHINDUCTOR_CACHE_DIR"
 		timeout 300 "$KCPROF" record -q -o "$OUT/traces/torch_compile_$m" -- \
 			python3 tests/gpu/torch_compile_seqlen.py $m >"$OUT/logs/torch_compile_$m.out" 2>"$OUT/logs/torch_compile_$m.err"
@@ -139,7 +140,7 @@ if [ "${SKIP_GPU_TIME:-0}" != 1 ]; then
 		timeout 300 "$KCPROF" record -q --gpu-time -o "$OUT/traces/$name" -- "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err"
 		say "run  $name: exit $?"
 	}
-	export TRITON_CACHE_DIR=$PWD/$OUT/triton-cache-gt
+	export TRITON_CACHE_DIR=$ABS_OUT/triton-cache-gt
 	rm -rf "$TRITON_CACHE_DIR"
 	gt_run gt_triton python3 tests/gpu/triton_constexpr.py
 	cp -r "$TRITON_CACHE_DIR" "$OUT/traces/gt_triton/triton-cache" 2>/dev/null
