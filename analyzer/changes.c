@@ -327,6 +327,21 @@ static char *read_triton_ir(const struct kca_family *f, unsigned v)
 	return text;
 }
 
+int kca_triton_def_file(const struct kca_family *f, unsigned v, char *out, size_t cap)
+{
+	char *text = f->variants[v].triton_dir ? read_triton_ir(f, v) : NULL;
+	if (!text)
+		return -ENOENT;
+	struct ttir t = {0};
+	parse_locs(&t, text);
+	free(t.locs);
+	free(text);
+	if (!t.def_file[0])
+		return -ENOENT;
+	snprintf(out, cap, "%s", t.def_file);
+	return 0;
+}
+
 /* Whether a Triton family is Inductor's (torch.compile's): its def lies in a module of
  * Inductor's code cache, DIR/xy/cxy<hash>.py, or in a source that imports torch._inductor. */
 int kca_triton_from_inductor(const struct kca_model *m, const struct kca_family *f)
@@ -338,23 +353,20 @@ int kca_triton_from_inductor(const struct kca_model *m, const struct kca_family 
 		v++;
 	if (v == f->nvariants)
 		return 0;
-	char *text = read_triton_ir(f, v);
-	if (!text)
+	char def[PATH_MAX];
+	if (kca_triton_def_file(f, v, def, sizeof(def)) < 0)
 		return 0;
-	struct ttir t = {0};
-	parse_locs(&t, text);
-	free(t.locs);
-	free(text);
-	const char *base = strrchr(t.def_file, '/');
+	const char *base = strrchr(def, '/');
 	if (!base)
 		return 0;
 	size_t len = strlen(base + 1);
-	if (base - t.def_file >= 3 && base[-3] == '/' && base[1] == 'c' && len > 6 &&
+	if (base - def >= 3 && base[-3] == '/' && base[1] == 'c' && len > 6 &&
 	    strcmp(base + len - 2, ".py") == 0 && strncmp(base - 2, base + 2, 2) == 0)
 		return 1; /* .../xy/cxy....py */
 	int inductor = 0;
 	char src[PATH_MAX];
-	if (kca_find_source(t.def_file, variant_trace_dir(m, f, v), src, sizeof(src)) == 0 &&
+	char *text;
+	if (kca_find_source(def, variant_trace_dir(m, f, v), src, sizeof(src)) == 0 &&
 	    (text = kca_read_file(src, NULL)) != NULL) {
 		inductor = strstr(text, "torch._inductor") != NULL;
 		free(text);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <uthash.h>
 
+#include "../common/kc_fs.h"
 #include "../common/kc_hash.h"
 #include "kcp.h"
 
@@ -40,40 +41,6 @@ static uint64_t lost_records, lost_bytes, lost_reported;
 _Atomic uint64_t kcp_count_loads, kcp_count_compiles;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-static int mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 static ssize_t read_file(const char *path, char *buf, size_t cap)
 {
@@ -176,7 +143,7 @@ static int open_locked(void)
 		return 0;
 	if (rec_failed_pid == pid)
 		return -EIO;
-	int rc = mkdir_p(kcp_cfg.out_dir);
+	int rc = kc_mkdir_p(kcp_cfg.out_dir);
 	int fd = -1;
 	char path[PATH_MAX + 64];
 	if (rc == 0) {
@@ -215,7 +182,7 @@ static int open_locked(void)
 	clock_gettime(CLOCK_REALTIME, &real);
 	h.start_mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
 	h.start_real_ns = (uint64_t)real.tv_sec * 1000000000ull + (uint64_t)real.tv_nsec;
-	if ((rc = write_all(fd, &h, sizeof(h))) < 0) {
+	if ((rc = kc_write_all(fd, &h, sizeof(h))) < 0) {
 		close(fd);
 		rec_failed_pid = pid;
 		kc_log(KC_LOG_WARN, DOMAIN, "cannot write %s: %s; the program runs on unrecorded",
@@ -229,7 +196,7 @@ static int open_locked(void)
 	struct kc_recbuf rb;
 	size_t size = build_process_record(&rb, mem, sizeof(mem), kcp_child_role());
 	if (size)
-		write_all(fd, kc_rb_data(&rb), size);
+		kc_write_all(fd, kc_rb_data(&rb), size);
 	kc_rb_release(&rb);
 	kc_log(KC_LOG_INFO, DOMAIN, "tracing to %s", path);
 	return 0;
@@ -246,10 +213,10 @@ static int write_locked(const void *rec, size_t size)
 		    .records = lost_records,
 		    .bytes = lost_bytes};
 		kc_rec_seal(&l.h, sizeof(l));
-		if (write_all(rec_fd, &l, sizeof(l)) == 0)
+		if (kc_write_all(rec_fd, &l, sizeof(l)) == 0)
 			lost_reported = lost_records;
 	}
-	if ((rc = write_all(rec_fd, rec, size)) == 0)
+	if ((rc = kc_write_all(rec_fd, rec, size)) == 0)
 		return 0;
 lost:
 	lost_records++;
@@ -297,7 +264,7 @@ void kcp_rec_end(void)
 		    .compiles = atomic_load(&kcp_count_compiles),
 		    .lost = lost_records};
 		kc_rec_seal(&e.h, sizeof(e));
-		write_all(rec_fd, &e, sizeof(e));
+		kc_write_all(rec_fd, &e, sizeof(e));
 		close(rec_fd);
 		rec_fd = -1;
 	}
@@ -351,7 +318,7 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 	snprintf(path, sizeof(path), "%s/%s.%s", dir, kc_hash_hex(hash, hex),
 		 kc_image_kind_ext(kind));
 	if (access(path, F_OK) != 0) {
-		if (mkdir_p(dir) < 0)
+		if (kc_mkdir_p(dir) < 0)
 			goto out;
 		/* Written aside, then renamed: another process storing the same image at the same
 		 * moment cannot leave a half file under the final name. */
@@ -359,7 +326,7 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			goto out;
-		int rc = write_all(fd, data, size);
+		int rc = kc_write_all(fd, data, size);
 		close(fd);
 		if (rc < 0 || rename(tmp, path) < 0) {
 			unlink(tmp);

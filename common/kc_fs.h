@@ -1,0 +1,16 @@
+/* kc_fs.h - small file-system helpers shared by the recorder and the analyzer: no malloc, errno
+ * of the failing call returned as a negative value (kc_log.h's convention). */
+#ifndef KC_FS_H
+#define KC_FS_H
+
+#include <stddef.h>
+
+/* mkdir -p: dir and its missing parents. 0 or -errno. */
+int kc_mkdir_p(const char *dir);
+/* All n bytes to fd, through short writes and EINTR. 0 or -errno. */
+int kc_write_all(int fd, const void *p, size_t n);
+/* src copied to dst through dst.tmp and a rename, so that dst, once there, is whole. 0 or
+ * -errno. */
+int kc_copy_file(const char *src, const char *dst);
+
+#endif
