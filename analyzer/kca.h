@@ -33,6 +33,7 @@ KCA_COMMAND(report);
 KCA_COMMAND(diff);
 KCA_COMMAND(export);
 KCA_COMMAND(check);
+KCA_COMMAND(archive);
 
 _Noreturn void kca_die_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -12,6 +12,7 @@ const struct kca_command kca_commands[] = {
     {"diff", command_diff, "two variants of one kernel side by side"},
     {"dump", command_dump, "every recorded event, one per line (text or JSON lines)"},
     {"export", command_export, "Chrome trace-event JSON for Perfetto"},
+    {"archive", command_archive, "copy into a trace what reading it elsewhere needs"},
     {NULL, NULL, NULL},
 };
 

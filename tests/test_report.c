@@ -416,6 +416,93 @@ Test(cli, check_fails_on_churn_and_passes_clean)
 		     2);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	cr_assert_not_null(fp, "%s", path);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+Test(cli, archive_makes_a_trace_readable_elsewhere)
+{
+	/* A Triton-like cache entry (IR naming a def in src/k.py, metadata, the cubin the
+	 * stand-in loads, and LLVM IR that is not wanted), loaded by drv_client with
+	 * TRITON_CACHE_DIR set; archive, then the cache and the source removed: the trace finds
+	 * both inside itself. The cubin holds two kernels, kern_add and kern_scale: one entry. */
+	char *tmp = kct_tmpdir();
+	char entry[4300], path[4500], cmd[9500], src[4300];
+	snprintf(entry, sizeof(entry), "%s/tc/ENTRY1", tmp);
+	snprintf(src, sizeof(src), "%s/src/k.py", tmp);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s %s/src && cp %s/sample.cubin %s/kern_add.cubin",
+		 entry, tmp, kct_data(), entry);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	char ir[5000];
+	snprintf(ir, sizeof(ir),
+		 "#loc = loc(\"%s\":1:0)\nmodule {\n  tt.func public @kern_add(%%n: i32 "
+		 "loc(\"n\"(#loc))) attributes {noinline = false} {\n  } loc(#loc)\n}\n",
+		 src);
+	snprintf(path, sizeof(path), "%s/kern_add.source", entry);
+	write_text(path, ir);
+	snprintf(path, sizeof(path), "%s/kern_add.json", entry);
+	write_text(path, "{\"num_warps\": 4, \"name\": \"kern_add\"}\n");
+	snprintf(path, sizeof(path), "%s/kern_add.llir", entry);
+	write_text(path, "; not wanted\n");
+	write_text(src, "def kern_add(n):\n    pass\n");
+
+	char *trace = kct_tmpdir();
+	char cubin[4400], cache_env[4400], data[4200];
+	snprintf(cubin, sizeof(cubin), "%s/kern_add.cubin", entry);
+	snprintf(cache_env, sizeof(cache_env), "TRITON_CACHE_DIR=%s/tc", tmp);
+	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
+	char bin[4200];
+	snprintf(bin, sizeof(bin), "%s/tests/bin/drv_client", kct_build());
+	const char *env[] = {data, cache_env, "KCPROF_CUPTI=0", NULL};
+	const char *argv[] = {bin, "loadfile", cubin, NULL};
+	int st = kct_run(trace, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	/* by default only kernels built more than once: kern_add has one image */
+	snprintf(cmd, sizeof(cmd),
+		 "%s archive %s | grep -q ' 0 Triton cache entries and 0 sources'", cli(), trace);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s archive --all %s | grep -q ' 1 Triton cache entry and 1 source (of 2 kernels)'",
+	    cli(), trace);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	static const char *const want[] = {"triton-cache/ENTRY1/kern_add.cubin",
+					   "triton-cache/ENTRY1/kern_add.source",
+					   "triton-cache/ENTRY1/kern_add.json", "sources/src/k.py"};
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", trace, want[i]);
+		cr_assert_eq(access(path, R_OK), 0, "%s archived", want[i]);
+	}
+	snprintf(path, sizeof(path), "%s/triton-cache/ENTRY1/kern_add.llir", trace);
+	cr_assert_neq(access(path, F_OK), 0, "LLVM IR left behind");
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/tc %s/src", tmp, tmp);
+	cr_assert_eq(system(cmd), 0);
+	struct kca_model m;
+	load(&m, trace);
+	const struct kca_family *f = family(&m, "kern_add");
+	cr_assert_not_null(f);
+	cr_assert_not_null(f->variants[0].triton_dir, "the entry found in the trace");
+	cr_assert(strstr(f->variants[0].triton_dir, "/triton-cache/ENTRY1"), "%s",
+		  f->variants[0].triton_dir);
+	char def[4300], found[4300];
+	cr_assert_eq(kca_triton_def_file(f, 0, def, sizeof(def)), 0);
+	cr_assert_str_eq(def, src, "the IR still names the recorded path");
+	cr_assert_eq(kca_find_source(def, m.procs[0].dir, found, sizeof(found)), 0);
+	cr_assert(strstr(found, "/sources/src/k.py"), "%s", found);
+	kca_model_free(&m);
+	/* again: nothing new */
+	snprintf(cmd, sizeof(cmd),
+		 "%s archive --all %s | grep -q ' 0 Triton cache entries and 0 sources'", cli(),
+		 trace);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
 Test(cli, report_and_export_json_parse)
 {
 	char *dir = kct_tmpdir();

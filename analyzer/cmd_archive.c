@@ -1,0 +1,206 @@
+/* cmd_archive.c - kcprof archive: makes a trace directory readable on another machine, as perf
+ * archive does for a perf.data. The report names Triton constexprs, configs and the sizes
+ * torch.compile baked in from the Triton cache and the kernels' Python sources, which stay
+ * behind on the recording machine; this copies the entries of the kernels the trace loaded
+ * into DIR/triton-cache/ and the source file of each one's def into DIR/sources/ (its last two
+ * path components, where kca_find_source looks: docs/trace-format.md). */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/kc_fs.h"
+#include "changes.h"
+#include "kca.h"
+#include "model.h"
+
+static const char usage[] =
+    "usage: kcprof archive [DIR] [--all]\n"
+    "\n"
+    "Copies into DIR (default ./kcprof.data) what reading it on another machine needs: the\n"
+    "Triton cache entry of each kernel the trace loaded (its IR, metadata and cubin) into\n"
+    "DIR/triton-cache/, and the Python source its IR names as the kernel's def (a Triton\n"
+    "script, or a module torch.compile generated) into DIR/sources/. Run it where the trace\n"
+    "was recorded, after the program: 'kcprof report' and 'kcprof diff' then name constexprs,\n"
+    "configs and baked-in sizes wherever DIR is read. Entries already in DIR are left as they\n"
+    "are.\n"
+    "\n"
+    "Options:\n"
+    "  --all      every Triton kernel (default: those built more than once, which report\n"
+    "             and diff discuss)\n"
+    "  -h, --help this text\n"
+    "\n"
+    "Exit status: 0; 1 when no trace was found or a file could not be copied.\n"
+    "\n"
+    "Examples:\n"
+    "  kcprof record -- python serve.py && kcprof archive && tar czf trace.tgz kcprof.data\n"
+    "  kcprof archive --all run1.data\n";
+
+/* What one archive run did. */
+struct archive_count {
+	unsigned entries, sources, failed;
+	unsigned long long bytes;
+};
+
+/* src to dst unless dst is there (archived before: the same file, by its place). 1 copied, 0
+ * there already, -1 failed (said on stderr). */
+static int copy_one(const char *src, const char *dst, struct archive_count *n)
+{
+	if (access(dst, F_OK) == 0)
+		return 0;
+	int rc = kc_copy_file(src, dst);
+	if (rc < 0) {
+		fprintf(stderr, "kcprof archive: %s -> %s: %s\n", src, dst, strerror(-rc));
+		n->failed++;
+		return -1;
+	}
+	struct stat st;
+	if (stat(dst, &st) == 0)
+		n->bytes += (unsigned long long)st.st_size;
+	return 1;
+}
+
+/* A Triton cache entry: the files report and diff read (IR, metadata with the config, the
+ * cubin by which a load finds its entry), not the LLVM IR, PTX or launcher. */
+static int entry_file_wanted(const char *name)
+{
+	static const char *const ends[] = {".source", ".ttir", ".json", ".cubin"};
+	size_t len = strlen(name);
+	for (unsigned i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t e = strlen(ends[i]);
+		if (len > e && strcmp(name + len - e, ends[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void archive_entry(const char *entry, const char *dir, struct archive_count *n)
+{
+	const char *base = strrchr(entry, '/');
+	base = base ? base + 1 : entry;
+	char dest[PATH_MAX];
+	if ((size_t)snprintf(dest, sizeof(dest), "%s/triton-cache/%s", dir, base) >= sizeof(dest))
+		return;
+	if (access(dest, F_OK) == 0)
+		return;
+	int rc = kc_mkdir_p(dest);
+	DIR *d = rc < 0 ? NULL : opendir(entry);
+	if (!d) {
+		fprintf(stderr, "kcprof archive: %s: %s\n", rc < 0 ? dest : entry,
+			strerror(rc < 0 ? -rc : errno));
+		n->failed++;
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || !entry_file_wanted(e->d_name))
+			continue;
+		char src[PATH_MAX], dst[PATH_MAX];
+		if ((size_t)snprintf(src, sizeof(src), "%s/%s", entry, e->d_name) < sizeof(src) &&
+		    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dest, e->d_name) < sizeof(dst))
+			copy_one(src, dst, n);
+	}
+	closedir(d);
+	n->entries++;
+}
+
+/* The def's source file, as DIR/sources/<parent>/<name>: kca_find_source finds it there by the
+ * tail of the path the IR gives. */
+static void archive_source(const char *path, const char *dir, struct archive_count *n)
+{
+	if (access(path, R_OK) != 0)
+		return; /* gone already: the report names constants by line */
+	const char *base = strrchr(path, '/');
+	const char *parent = base;
+	while (parent && parent > path && parent[-1] != '/')
+		parent--;
+	const char *tail = parent && parent > path ? parent : base ? base + 1 : path;
+	char dst[PATH_MAX];
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/sources/%s", dir, tail) >= sizeof(dst) ||
+	    access(dst, F_OK) == 0)
+		return;
+	char sub[PATH_MAX];
+	snprintf(sub, sizeof(sub), "%s", dst);
+	*strrchr(sub, '/') = '\0';
+	int rc = kc_mkdir_p(sub);
+	if (rc < 0) {
+		fprintf(stderr, "kcprof archive: %s: %s\n", sub, strerror(-rc));
+		n->failed++;
+		return;
+	}
+	if (copy_one(path, dst, n) > 0)
+		n->sources++;
+}
+
+/* Whether path lies under dir (an entry the trace already carries). */
+static int under(const char *path, const char *dir)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	if (!realpath(path, a) || !realpath(dir, b))
+		return 0;
+	size_t n = strlen(b);
+	return strncmp(a, b, n) == 0 && a[n] == '/';
+}
+
+KCA_COMMAND(archive)
+{
+	static const struct option longopts[] = {
+	    {"all", no_argument, NULL, 'a'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	int all = 0, opt;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'a':
+			all = 1;
+			break;
+		case 'h':
+			return kca_usage(usage, 0);
+		default:
+			return kca_usage(usage, 2);
+		}
+	}
+	if (argc - optind > 1)
+		return kca_usage(usage, 2);
+	unsigned ndirs;
+	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
+	struct kca_model m;
+	if (kca_model_load(&m, dirs, 1) <= 0) {
+		printf("kcprof archive: no traces in %s\n", dirs[0]);
+		kca_model_free(&m);
+		return 1;
+	}
+	kca_model_families(&m);
+	struct archive_count n = {0};
+	unsigned kernels = 0;
+	for (unsigned i = 0; i < m.nfamilies; i++) {
+		const struct kca_family *f = &m.families[i];
+		if (!all && f->nvariants < 2)
+			continue;
+		int any = 0;
+		for (unsigned v = 0; v < f->nvariants; v++) {
+			const char *entry = f->variants[v].triton_dir;
+			if (!entry)
+				continue;
+			any = 1;
+			if (!under(entry, dirs[0]))
+				archive_entry(entry, dirs[0], &n);
+			char def[PATH_MAX];
+			if (kca_triton_def_file(f, v, def, sizeof(def)) == 0 &&
+			    !under(def, dirs[0]))
+				archive_source(def, dirs[0], &n);
+		}
+		kernels += any;
+	}
+	printf(
+	    "kcprof archive: %u Triton cache entr%s and %u source%s (of %u kernel%s) copied into "
+	    "%s, %.1f MB%s\n",
+	    n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s", kernels,
+	    kernels == 1 ? "" : "s", dirs[0], (double)n.bytes / 1e6,
+	    n.failed ? "; some files could not be copied (above)" : "");
+	kca_model_free(&m);
+	return n.failed ? 1 : 0;
+}
