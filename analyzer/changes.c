@@ -53,6 +53,15 @@ char *kca_read_file(const char *path, size_t *size)
 	return buf;
 }
 
+/* A tail of path (its last components, longest first) under root ("" for here), into out. */
+static int find_tail(const char *path, const char *root, char *out, size_t cap)
+{
+	for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/'))
+		if ((size_t)snprintf(out, cap, "%s%s", root, p + 1) < cap && access(out, R_OK) == 0)
+			return 0;
+	return -ENOENT;
+}
+
 int kca_find_source(const char *path, const char *trace_dir, char *out, size_t cap)
 {
 	if (access(path, R_OK) == 0) {
@@ -63,21 +72,14 @@ int kca_find_source(const char *path, const char *trace_dir, char *out, size_t c
 			 n && strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path);
 		return 0;
 	}
-	for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		if (access(p + 1, R_OK) == 0) {
-			snprintf(out, cap, "%s", p + 1);
-			return 0;
-		}
-	}
+	if (find_tail(path, "", out, cap) == 0)
+		return 0;
 	if (!trace_dir)
 		return -ENOENT;
 	/* the trace's own copy: DIR/sources/ holding the file's tail (docs/trace-format.md) */
-	for (const char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		if ((size_t)snprintf(out, cap, "%s/sources/%s", trace_dir, p + 1) < cap &&
-		    access(out, R_OK) == 0)
-			return 0;
-	}
-	return -ENOENT;
+	char root[PATH_MAX];
+	snprintf(root, sizeof(root), "%s/sources/", trace_dir);
+	return find_tail(path, root, out, cap);
 }
 
 /* ---- a change table: name -> value per variant ------------------------------------------ */

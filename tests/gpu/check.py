@@ -91,7 +91,8 @@ def main():
                f"Inductor kernel launches {dict(triton)} (>= {want['shapes'] * want['launches_per_shape']})")
     elif case in ("torch_compile_static", "torch_compile_dynamic"):
         # the layer's one Inductor kernel: a build a sequence length, or one for all of them;
-        # then the report on the trace (its Triton cache and Inductor modules copied in)
+        # then the report on the trace, read from what `kcprof archive` copied into it (run.sh
+        # moves the caches away first)
         want = said["expect"]
         inductor = [n for n in total if n.startswith("triton_")]
         v = {n: variants(ev, n) for n in inductor}
