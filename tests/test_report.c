@@ -100,6 +100,44 @@ Test(report, nvrtc_trace_recorded_on_the_gpu)
 	cr_assert_str_eq(ch.changes[0].name, "MAX_LEN");
 	cr_assert_str_eq(ch.changes[0].values[4], "504");
 	kca_changes_free(&ch);
+	/* the fix beside it, in a second process: max_len an argument, one compile */
+	const struct kca_family *fixed = family(&m, "fill_mask_fixed");
+	cr_assert_not_null(fixed);
+	cr_assert_eq(fixed->nvariants, 1);
+	cr_assert_eq(fixed->launches, 6);
+	cr_assert_eq(fixed->front_end, KCA_FE_NVRTC);
+	cr_assert_eq(fixed->verdict, KCA_FINE);
+	cr_assert_eq(m.ncompiles, 7);
+	kca_model_free(&m);
+}
+
+Test(report, ptx_jit_trace_recorded_on_the_gpu)
+{
+	/* nvrtc_client ptx, then ptx-arg, against the H100's driver: PTX with max_len written
+	 * in, JIT-compiled by the driver at each load, and the fix with max_len a .param */
+	struct kca_model m;
+	load(&m, "examples/traces/ptx-jit");
+	const struct kca_family *f = family(&m, "fill_mask_ptx");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 5);
+	cr_assert_eq(f->loads, 6);
+	cr_assert_eq(f->launches, 6);
+	cr_assert_eq(f->front_end, KCA_FE_PTX);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_gt(f->load_ns, 10 * 1000000ull, "the driver's JIT is in the loads' time");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_PTX);
+	char summary[256];
+	kca_values_summary(&ch.changes[0], summary, sizeof(summary));
+	cr_assert_str_eq(summary, "5 values, 500..504");
+	kca_changes_free(&ch);
+	const struct kca_family *fixed = family(&m, "fill_mask_ptx_fixed");
+	cr_assert_not_null(fixed);
+	cr_assert_eq(fixed->nvariants, 1);
+	cr_assert_eq(fixed->launches, 6);
+	cr_assert_eq(fixed->verdict, KCA_FINE);
 	kca_model_free(&m);
 }
 
@@ -318,6 +356,55 @@ Test(report, nvrtc_define_churn)
 	kca_model_free(&m);
 }
 
+/* The value as a kernel argument (NVRTC) or a .param (PTX): one build, one load, every request
+ * launched from it, and nothing flagged. */
+static void assert_built_once(const char *mode, const char *kernel)
+{
+	char *dir = record("nvrtc_client", (const char *[]){mode, "5", NULL});
+	struct kca_model m;
+	load(&m, dir);
+	cr_assert_eq(m.nfamilies, 1, "%s: one kernel", mode);
+	const struct kca_family *f = family(&m, kernel);
+	cr_assert_not_null(f, "%s: %s", mode, kernel);
+	cr_assert_eq(f->nvariants, 1);
+	cr_assert_eq(f->loads, 1);
+	cr_assert_eq(f->launches, 6);
+	cr_assert_eq(f->verdict, KCA_FINE, "%s: verdict %d", mode, f->verdict);
+	kca_model_free(&m);
+}
+
+Test(report, nvrtc_and_ptx_fixes_build_once)
+{
+	assert_built_once("arg", "fill_mask_fixed");
+	assert_built_once("ptx-arg", "fill_mask_ptx_fixed");
+}
+
+Test(report, ptx_jit_value_per_request)
+{
+	/* A code generator's PTX with max_len written in: the driver JIT-compiles each load, and
+	 * the report finds the number on the line that differs. */
+	char *dir = record("nvrtc_client", (const char *[]){"ptx", "4", NULL});
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *f = family(&m, "fill_mask_ptx");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 4);
+	cr_assert_eq(f->loads, 5);
+	cr_assert_eq(f->reloads, 1, "max_len=500 came twice: the same PTX loaded again");
+	cr_assert_eq(f->front_end, KCA_FE_PTX);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_PTX);
+	cr_assert_str_eq(ch.changes[0].name, "PTX line 19");
+	char summary[256];
+	kca_values_summary(&ch.changes[0], summary, sizeof(summary));
+	cr_assert_str_eq(summary, "4 values, 500..503");
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
 Test(report, ptx_constant_churn)
 {
 	char *dir = record("drv_client", (const char *[]){"paths", "symbol", NULL});
@@ -383,6 +470,18 @@ Test(cli, report_text_of_the_demo)
 		   "changed: MAX_LEN (tl.constexpr): 20 values, 500..519, a new one every call"),
 	    "%s", out);
 	cr_assert(strstr(out, "do_not_specialize=[\"max_len\"]"), "%s", out);
+}
+
+Test(cli, report_says_ptx_loads_include_the_jit)
+{
+	char *dir = record("nvrtc_client", (const char *[]){"ptx", "3", NULL});
+	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. fill_mask_ptx  [PTX JIT]  specialization churn"), "%s", out);
+	cr_assert(strstr(out, " loading (the driver's PTX JIT) = "), "%s", out);
+	cr_assert(strstr(out, "changed: PTX line 19 (ptx): 3 values, 500..502"), "%s", out);
+	/* a cubin's load is a load only */
+	cr_assert_eq(run_cli((const char *[]){"report", DEMO, NULL}, out, sizeof(out)), 0);
+	cr_assert_null(strstr(out, "PTX JIT"), "%s", out);
 }
 
 Test(cli, report_compares_runs)

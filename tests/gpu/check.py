@@ -113,12 +113,36 @@ def main():
         if not ok:
             print("\n".join("     | " + l for l in rep.splitlines()[:24]), flush=True)
         print("     step ms", said.get("step_ms"), flush=True)
-    elif case == "nvrtc":
-        nv = [c for c in compiles if c["tool"] == "nvrtc"]
-        outs = {c["output_hash"] for c in nv}
-        report(len(nv) == 6 and len(outs) == 5, case, f"{len(nv)} NVRTC compiles, {len(outs)} distinct outputs; "
-               f"options {[c['options'][0] for c in nv]}")
-        report(total["fill_mask"] == 6, case, f"fill_mask launched {total['fill_mask']} times (6 made)")
+    elif case in ("nvrtc", "ptx_jit"):
+        # nvrtc_client: the bug (a value built into each request's kernel), then its fix (the
+        # value an argument) in a second process; both print each request's time
+        bug, fix = ("fill_mask", "fill_mask_fixed") if case == "nvrtc" else ("fill_mask_ptx", "fill_mask_ptx_fixed")
+        if case == "nvrtc":
+            nv = [c for c in compiles if c["tool"] == "nvrtc"]
+            per_req = [c for c in nv if c["options"][0].startswith("-DMAX_LEN=")]
+            outs = {c["output_hash"] for c in per_req}
+            report(len(per_req) == 6 and len(outs) == 5 and len(nv) == 7, case,
+                   f"{len(nv)} NVRTC compiles, {len(per_req)} with -DMAX_LEN ({len(outs)} distinct outputs); "
+                   f"options {[c['options'][0] for c in nv]}")
+        else:
+            kinds = sorted({l["kind"] for l in loads})
+            report(not compiles and kinds == ["ptx"], case, f"{len(compiles)} compiles, loads of {kinds}")
+        for name, want_loads, want_variants in ((bug, 6, 5), (fix, 1, 1)):
+            n = sum(1 for l in loads if name in l["names"])
+            v = variants(ev, name)
+            report(n == want_loads and v == want_variants and total[name] == 6, case,
+                   f"{name}: {n} loads, {v} variants, {total[name]} launches "
+                   f"(made {want_loads}, {want_variants}, 6)")
+        rep = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        front = "[NVRTC]" if case == "nvrtc" else "[PTX JIT]"
+        changed = "MAX_LEN (-D option): 5 values, 500..504" if case == "nvrtc" else "(ptx): 5 values, 500..504"
+        ok = (f" 1. {bug}  {front}  specialization churn" in rep and changed in rep
+              and "1 with recompilation churn" in rep and "(the driver's PTX JIT)" in rep)
+        report(ok, case, f"report: {bug} churn, {changed}; {fix} fine; loads include the JIT")
+        if not ok:
+            print("\n".join("     | " + l for l in rep.splitlines()[:24]), flush=True)
+        ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
+        print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
     elif case == "nvjitlink":
         nv = [c for c in compiles if c["tool"] == "nvjitlink"]
         outs = [c["output_hash"] for c in nv]

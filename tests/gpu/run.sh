@@ -69,7 +69,10 @@ gcc -O2 -I"$CUDA_HOME/include" tests/progs/nvrtc_client.c -o "$OUT/nvrtc_client"
 	-L"$CUDA_HOME/lib64/stubs" -lcuda -L"$CUDA_HOME/lib64" -lnvrtc -lnvJitLink -Wl,-rpath,"$CUDA_HOME/lib64" \
 	2>"$OUT/logs/build.err" || say "FAIL build nvrtc_client: $(head -3 "$OUT/logs/build.err")"
 # The same client the CPU tests run against the stand-in, here against the real driver.
-case_run nvrtc "$OUT/nvrtc_client" 5
+# A request's length built into its kernel, then passed as an argument: NVRTC's -D, then a
+# code generator's PTX (the driver JIT-compiles it at each load).
+case_run nvrtc sh -c '"$0" 5 && "$0" arg 5' "$OUT/nvrtc_client"
+case_run ptx_jit sh -c '"$0" ptx 5 && "$0" ptx-arg 5' "$OUT/nvrtc_client"
 case_run nvjitlink "$OUT/nvrtc_client" link 3
 
 # ---- overhead: alternate with and without the recorder ----------------------------------

@@ -1,15 +1,24 @@
-/* nvrtc_client.c - a real NVRTC compile per request with a -D constant that changes, as a
- * server that bakes a request's length into its kernel: nvrtc_client N compiles N variants
- * (MAX_LEN = 500..500+N-1), then variant 500 once more, loads each PTX in the (stand-in)
- * driver and launches it once. nvrtc_client link N does the same through nvJitLink: each PTX
- * linked to an sm_90 cubin, and the cubin loaded. */
+/* nvrtc_client.c - a server that builds a kernel at run time for each request, with the
+ * request's length baked in, beside its fix. Each request makes a mask of 128 ints where
+ * mask[i] = i < max_len, for max_len = 500..500+N-1, then 500 once more (a value seen before):
+ *
+ *   nvrtc_client N          NVRTC, -DMAX_LEN=<value> per request: a compile and a load each
+ *   nvrtc_client link N     the same, each PTX linked to an sm_90 cubin through nvJitLink
+ *   nvrtc_client arg N      the fix: max_len a kernel argument, one compile, one load
+ *   nvrtc_client ptx N      a hand-rolled PTX JIT: the value written into PTX text, which the
+ *                           driver JIT-compiles at each load
+ *   nvrtc_client ptx-arg N  its fix: max_len a .param, one load
+ *
+ * It prints each request's wall time (build, load, launch, synchronise) in ms. It runs against
+ * the tests' stand-in driver on the CPU and against the real one on the GPU machine. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include <cuda.h>
 #include <nvJitLink.h>
 #include <nvrtc.h>
-#include <string.h>
 
 static const char *source = "extern \"C\" __global__ void fill_mask(int *mask, int n)\n"
 			    "{\n"
@@ -17,9 +26,76 @@ static const char *source = "extern \"C\" __global__ void fill_mask(int *mask, i
 			    "  if (i < n) mask[i] = i < MAX_LEN;\n"
 			    "}\n";
 
+static const char *source_arg =
+    "extern \"C\" __global__ void fill_mask_fixed(int *mask, int n, int max_len)\n"
+    "{\n"
+    "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+    "  if (i < n) mask[i] = i < max_len;\n"
+    "}\n";
+
+/* The PTX a code generator writes (as nvcc -ptx writes fill_mask), max_len as an immediate. */
+static const char *ptx_template = ".version 8.0\n"
+				  ".target sm_90\n"
+				  ".address_size 64\n"
+				  "\n"
+				  ".visible .entry fill_mask_ptx(.param .u64 mask, .param .u32 n)\n"
+				  "{\n"
+				  "\t.reg .pred %%p<3>;\n"
+				  "\t.reg .b32 %%r<7>;\n"
+				  "\t.reg .b64 %%rd<5>;\n"
+				  "\tld.param.u64 %%rd1, [mask];\n"
+				  "\tld.param.u32 %%r2, [n];\n"
+				  "\tmov.u32 %%r3, %%ctaid.x;\n"
+				  "\tmov.u32 %%r4, %%ntid.x;\n"
+				  "\tmov.u32 %%r5, %%tid.x;\n"
+				  "\tmad.lo.s32 %%r1, %%r3, %%r4, %%r5;\n"
+				  "\tsetp.ge.s32 %%p1, %%r1, %%r2;\n"
+				  "\t@%%p1 bra DONE;\n"
+				  "\tcvta.to.global.u64 %%rd2, %%rd1;\n"
+				  "\tsetp.lt.s32 %%p2, %%r1, %d;\n"
+				  "\tselp.u32 %%r6, 1, 0, %%p2;\n"
+				  "\tmul.wide.s32 %%rd3, %%r1, 4;\n"
+				  "\tadd.s64 %%rd4, %%rd2, %%rd3;\n"
+				  "\tst.global.u32 [%%rd4], %%r6;\n"
+				  "DONE:\n"
+				  "\tret;\n"
+				  "}\n";
+
+/* Its fix: max_len a parameter, so that one module serves every request. */
+static const char *ptx_arg = ".version 8.0\n"
+			     ".target sm_90\n"
+			     ".address_size 64\n"
+			     "\n"
+			     ".visible .entry fill_mask_ptx_fixed(.param .u64 mask, .param .u32 n,\n"
+			     "\t.param .u32 max_len)\n"
+			     "{\n"
+			     "\t.reg .pred %p<3>;\n"
+			     "\t.reg .b32 %r<8>;\n"
+			     "\t.reg .b64 %rd<5>;\n"
+			     "\tld.param.u64 %rd1, [mask];\n"
+			     "\tld.param.u32 %r2, [n];\n"
+			     "\tld.param.u32 %r7, [max_len];\n"
+			     "\tmov.u32 %r3, %ctaid.x;\n"
+			     "\tmov.u32 %r4, %ntid.x;\n"
+			     "\tmov.u32 %r5, %tid.x;\n"
+			     "\tmad.lo.s32 %r1, %r3, %r4, %r5;\n"
+			     "\tsetp.ge.s32 %p1, %r1, %r2;\n"
+			     "\t@%p1 bra DONE;\n"
+			     "\tcvta.to.global.u64 %rd2, %rd1;\n"
+			     "\tsetp.lt.s32 %p2, %r1, %r7;\n"
+			     "\tselp.u32 %r6, 1, 0, %p2;\n"
+			     "\tmul.wide.s32 %rd3, %r1, 4;\n"
+			     "\tadd.s64 %rd4, %rd2, %rd3;\n"
+			     "\tst.global.u32 [%rd4], %r6;\n"
+			     "DONE:\n"
+			     "\tret;\n"
+			     "}\n";
+
+enum mode { MODE_DEFINE, MODE_LINK, MODE_ARG, MODE_PTX, MODE_PTX_ARG };
+
 /* The kernel is given the mask buffer it writes. */
 static CUdeviceptr mask;
-static int use_jitlink;
+static enum mode mode;
 
 /* PTX to an sm_90 cubin, as a program that links device code at run time. */
 static char *link_cubin(const char *ptx, size_t size)
@@ -42,53 +118,125 @@ static char *link_cubin(const char *ptx, size_t size)
 	return cubin;
 }
 
-static int compile_and_run(int max_len)
+/* NVRTC's PTX of src with the given options (NULL on a failed compile). */
+static char *nvrtc_ptx(const char *src, const char *name, int nopts, const char **opts,
+		       size_t *size)
 {
 	nvrtcProgram prog;
-	if (nvrtcCreateProgram(&prog, source, "fill_mask.cu", 0, NULL, NULL) != NVRTC_SUCCESS)
-		return 1;
-	char def[64];
-	snprintf(def, sizeof(def), "-DMAX_LEN=%d", max_len);
-	const char *opts[] = {def, "--gpu-architecture=compute_90"};
-	nvrtcResult r = nvrtcCompileProgram(prog, 2, opts);
-	if (r != NVRTC_SUCCESS) {
+	if (nvrtcCreateProgram(&prog, src, name, 0, NULL, NULL) != NVRTC_SUCCESS)
+		return NULL;
+	nvrtcResult r = nvrtcCompileProgram(prog, nopts, opts);
+	char *ptx = NULL;
+	if (r != NVRTC_SUCCESS)
 		fprintf(stderr, "nvrtc: %s\n", nvrtcGetErrorString(r));
-		return 1;
-	}
-	size_t size;
-	nvrtcGetPTXSize(prog, &size);
-	char *ptx = malloc(size);
-	nvrtcGetPTX(prog, ptx);
+	else if (nvrtcGetPTXSize(prog, size) == NVRTC_SUCCESS && (ptx = malloc(*size)))
+		nvrtcGetPTX(prog, ptx);
 	nvrtcDestroyProgram(&prog);
-	if (use_jitlink) {
-		char *cubin = link_cubin(ptx, size);
-		free(ptx);
-		if (!cubin) {
-			fprintf(stderr, "nvrtc_client: nvJitLink failed\n");
-			return 1;
+	return ptx;
+}
+
+/* The driver loads PTX text by JIT-compiling it; its error log says why one fails. */
+static CUresult load_ptx(CUmodule *m, const char *ptx)
+{
+	static char log[4096];
+	CUjit_option opts[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+	void *vals[] = {log, (void *)(size_t)sizeof(log)};
+	log[0] = 0;
+	CUresult r = cuModuleLoadDataEx(m, ptx, 2, opts, vals);
+	if (r != CUDA_SUCCESS && log[0])
+		fprintf(stderr, "nvrtc_client: PTX JIT: %s\n", log);
+	return r;
+}
+
+/* The kernel for max_len: built and loaded for each request, or, in the fixed modes, once. */
+static CUfunction kernel_for(int max_len)
+{
+	static CUfunction fixed;
+	if (fixed)
+		return fixed;
+	char *image = NULL, def[64];
+	size_t size = 0;
+	const char *name = "fill_mask";
+	switch (mode) {
+	case MODE_DEFINE:
+	case MODE_LINK: {
+		snprintf(def, sizeof(def), "-DMAX_LEN=%d", max_len);
+		const char *opts[] = {def, "--gpu-architecture=compute_90"};
+		image = nvrtc_ptx(source, "fill_mask.cu", 2, opts, &size);
+		if (image && mode == MODE_LINK) {
+			char *cubin = link_cubin(image, size);
+			free(image);
+			if (!(image = cubin))
+				fprintf(stderr, "nvrtc_client: nvJitLink failed\n");
 		}
-		ptx = cubin;
+		break;
 	}
+	case MODE_ARG: {
+		const char *opts[] = {"--gpu-architecture=compute_90"};
+		image = nvrtc_ptx(source_arg, "fill_mask_fixed.cu", 1, opts, &size);
+		name = "fill_mask_fixed";
+		break;
+	}
+	case MODE_PTX:
+		size = strlen(ptx_template) + 16;
+		if ((image = malloc(size)))
+			snprintf(image, size, ptx_template, max_len);
+		name = "fill_mask_ptx";
+		break;
+	case MODE_PTX_ARG:
+		image = strdup(ptx_arg);
+		name = "fill_mask_ptx_fixed";
+		break;
+	}
+	if (!image)
+		return NULL;
 	CUmodule m;
-	CUfunction f;
+	CUfunction f = NULL;
+	CUresult r = mode == MODE_LINK ? cuModuleLoadData(&m, image) : load_ptx(&m, image);
+	if (r != CUDA_SUCCESS || cuModuleGetFunction(&f, m, name) != CUDA_SUCCESS)
+		f = NULL;
+	free(image);
+	if (mode == MODE_ARG || mode == MODE_PTX_ARG)
+		fixed = f;
+	return f;
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int request(int max_len)
+{
+	double t0 = now_ms();
+	CUfunction f = kernel_for(max_len);
 	int elems = 128;
-	void *args[] = {&mask, &elems};
-	if (cuModuleLoadData(&m, ptx) != CUDA_SUCCESS ||
-	    cuModuleGetFunction(&f, m, "fill_mask") != CUDA_SUCCESS ||
-	    cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL, args, NULL) != CUDA_SUCCESS) {
-		fprintf(stderr, "nvrtc_client: load or launch of MAX_LEN=%d failed\n", max_len);
+	void *args[] = {&mask, &elems, &max_len};
+	if (!f || cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL, args, NULL) != CUDA_SUCCESS ||
+	    cuCtxSynchronize() != CUDA_SUCCESS) {
+		fprintf(stderr, "nvrtc_client: build, load or launch of max_len=%d failed\n",
+			max_len);
 		return 1;
 	}
-	free(ptx);
+	printf("request max_len=%d: %.3f ms\n", max_len, now_ms() - t0);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "link") == 0) {
-		use_jitlink = 1;
-		argv++, argc--;
-	}
+	static const struct {
+		const char *name;
+		enum mode mode;
+	} modes[] = {{"link", MODE_LINK}, {"arg", MODE_ARG}, {"ptx", MODE_PTX},
+		     {"ptx-arg", MODE_PTX_ARG}};
+	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(argv[1], modes[i].name) == 0) {
+			mode = modes[i].mode;
+			argv++, argc--;
+			break;
+		}
 	int n = argc > 1 ? atoi(argv[1]) : 4;
 	CUdevice dev;
 	CUcontext ctx;
@@ -101,8 +249,7 @@ int main(int argc, char **argv)
 	if (cuMemAlloc(&mask, 128 * sizeof(int)) != CUDA_SUCCESS)
 		return 1;
 	for (int i = 0; i < n; i++)
-		if (compile_and_run(500 + i))
+		if (request(500 + i))
 			return 1;
-	int rc = compile_and_run(500);
-	return rc || cuCtxSynchronize() != CUDA_SUCCESS;
+	return request(500);
 }
