@@ -299,16 +299,19 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 		if (p->dir_index != dir || p->role == KC_ROLE_COMPILER)
 			continue;
 		printf("  pid %u: %.100s%s\n", p->pid, p->cmdline[0] ? p->cmdline : p->exe,
-		       p->ended			    ? ""
-		       : p->truncated || p->corrupt ? "  [trace damaged: partial]"
-						    : "  [no end record: killed or still running]");
+		       p->truncated || p->corrupt ? "  [trace damaged: partial]"
+		       : p->ended		  ? ""
+						  : "  [no end record: killed or still running]");
 		if (p->cupti_unseen_from_ns) {
-			const char *why =
-			    p->cupti_last == KC_CUPTI_UNAVAILABLE ? "CUPTI unavailable"
-			    : p->cupti_last == KC_CUPTI_REFUSED	  ? "CUPTI held by another tool"
-			    : p->cupti_last == KC_CUPTI_RESUMED
-				? "CUPTI lent to the program's profiler for a while"
-				: "CUPTI lent to the program's profiler";
+			const char *why = p->cupti_last == KC_CUPTI_UNAVAILABLE
+					      ? "CUPTI unavailable (libcupti not found or refused; "
+						"KCPROF_CUPTI_LIB "
+						"names one)"
+					  : p->cupti_last == KC_CUPTI_REFUSED
+					      ? "CUPTI held by another tool"
+					  : p->cupti_last == KC_CUPTI_RESUMED
+					      ? "CUPTI lent to the program's profiler for a while"
+					      : "CUPTI lent to the program's profiler";
 			printf("    note: %s from +%s: PyTorch eager and torch.compile launches "
 			       "are not all counted\n",
 			       why,

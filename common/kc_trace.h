@@ -174,9 +174,10 @@ struct kc_rec_process {
 	struct kc_rec_hdr h;
 	uint32_t pid;
 	uint32_t ppid;
-	uint32_t role;	     /* KC_ROLE_* */
-	uint32_t nancestors; /* ancestors[] filled: parent, grandparent, ... (ties children to
-				the nearest recorded ancestor) */
+	uint32_t role; /* KC_ROLE_* */
+	/* ancestors[] filled: parent, grandparent, ... (ties children to the nearest recorded
+	 * ancestor) */
+	uint32_t nancestors;
 	uint32_t ancestors[KC_MAX_ANCESTORS];
 	struct kc_str exe;
 	struct kc_str cwd;
@@ -229,12 +230,12 @@ struct kc_rec_function {
 struct kc_rec_compile {
 	struct kc_rec_hdr h;
 	uint64_t duration_ns;
-	uint64_t input_hash;  /* NVRTC: the source; link: 0 (inputs below) */
-	uint64_t output_hash; /* cubin when one was made, else PTX; 0 if none */
-	uint64_t ptx_hash;    /* PTX when the compile made PTX as well as a cubin, else 0 */
-	uint32_t tool;	      /* KC_TOOL_* */
-	int32_t result;	      /* nvrtcResult / nvJitLinkResult / CUresult; EXEC: -1 (unknown) */
-	struct kc_str name;   /* NVRTC program name; EXEC: the executable */
+	uint64_t input_hash;	   /* NVRTC: the source; link: 0 (inputs below) */
+	uint64_t output_hash;	   /* cubin when one was made, else PTX; 0 if none */
+	uint64_t ptx_hash;	   /* PTX when the compile made PTX as well as a cubin, else 0 */
+	uint32_t tool;		   /* KC_TOOL_* */
+	int32_t result;		   /* nvrtcResult / nvJitLinkResult / CUresult; EXEC: exit status */
+	struct kc_str name;	   /* NVRTC program name; EXEC: the executable */
 	struct kc_strlist options; /* compile options; EXEC: argv */
 	struct kc_strlist inputs;  /* link inputs: "<hash16>.<ext>" or a file path */
 };

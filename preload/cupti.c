@@ -434,7 +434,6 @@ static CUptiResult subscribe_ours(unsigned success_event)
 	api.enable_callback(1, ours, CUPTI_CB_DOMAIN_RESOURCE, CUPTI_CBID_RESOURCE_MODULE_LOADED);
 	atomic_store(&active, 1);
 	atomic_store(&launch_cbs, 1);
-	kcp_rec_set_feature(KC_FEAT_CUPTI);
 	kcp_cupti_record(success_event, 0, how);
 	return r;
 }
@@ -444,7 +443,7 @@ void kcp_cupti_start(void)
 	pthread_mutex_lock(&cupti_lock);
 	if (load_api() < 0) {
 		kcp_cupti_record(KC_CUPTI_UNAVAILABLE, 0, "libcupti not found");
-		kc_log(KC_LOG_WARN, DOMAIN,
+		kc_log(KC_LOG_INFO, DOMAIN,
 		       "libcupti not found (set KCPROF_CUPTI_LIB): PyTorch eager and torch.compile "
 		       "launches "
 		       "will be missed; symbol hooks run on");
@@ -455,13 +454,13 @@ void kcp_cupti_start(void)
 		CUptiResult r = subscribe_ours(KC_CUPTI_SUBSCRIBED);
 		if (r == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED) {
 			kcp_cupti_record(KC_CUPTI_REFUSED, (int)r, "another tool holds CUPTI");
-			kc_log(KC_LOG_WARN, DOMAIN,
+			kc_log(KC_LOG_INFO, DOMAIN,
 			       "CUPTI is held by another tool (Nsight?): only calls through the "
 			       "driver's "
 			       "symbols are recorded");
 		} else if (r != CUPTI_SUCCESS) {
 			kcp_cupti_record(KC_CUPTI_UNAVAILABLE, (int)r, "cuptiSubscribe failed");
-			kc_log(KC_LOG_WARN, DOMAIN,
+			kc_log(KC_LOG_INFO, DOMAIN,
 			       "cuptiSubscribe failed (%d): symbol hooks run on", (int)r);
 		} else if (kcp_cfg.gpu_time) {
 			kcp_gpu_time_start(cupti_handle); /* only where no other tool holds CUPTI */

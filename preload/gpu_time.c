@@ -152,11 +152,10 @@ void kcp_gpu_time_start(void *h)
 	if (r != CUPTI_SUCCESS) {
 		kcp_cupti_record(KC_CUPTI_GPU_TIME_UNAVAILABLE, (int)r,
 				 "CUPTI activity records refused");
-		kc_log(KC_LOG_WARN, DOMAIN, "no kernel times: CUPTI's activity API said %d",
+		kc_log(KC_LOG_INFO, DOMAIN, "no kernel times: CUPTI's activity API said %d",
 		       (int)r);
 		return;
 	}
-	kcp_rec_set_feature(KC_FEAT_GPU_TIME);
 	kcp_cupti_record(KC_CUPTI_GPU_TIME_ON, 0, "kernel records (CONCURRENT_KERNEL)");
 }
 
@@ -191,25 +190,16 @@ void kcp_gpu_time_write(void)
 	pthread_mutex_unlock(&times_lock);
 }
 
-/* CUDA does not cross fork: the child times nothing, and starts its tables empty. */
+/* CUDA does not cross fork: the child times nothing, and starts its tables empty. They are
+ * dropped, not freed: CUPTI's buffer thread may have been inside an insert when another thread
+ * forked (times_lock is not taken around fork), so the child cannot walk them. */
 void kcp_gpu_time_atfork_child(void)
 {
 	atomic_store(&collecting, 0);
 	pthread_mutex_init(&register_lock, NULL);
 	pthread_mutex_init(&times_lock, NULL);
-	struct kernel_times *t, *tt;
-	HASH_ITER(hh, times, t, tt)
-	{
-		HASH_DEL(times, t);
-		free(t->name);
-		free(t);
-	}
-	struct stream_end *s, *st;
-	HASH_ITER(hh, streams, s, st)
-	{
-		HASH_DEL(streams, s);
-		free(s);
-	}
+	times = NULL;
+	streams = NULL;
 }
 
 void kcp_gpu_time_atexit(void)

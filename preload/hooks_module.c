@@ -248,7 +248,10 @@ void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uin
 	if (a->file) {
 		if (image_from_file(&im, a->file) < 0)
 			flags |= KC_MODF_NO_IMAGE;
-	} else if (a->image) {
+	} else if (a->image && result == CUDA_SUCCESS) {
+		/* An image in memory has no size: it is read from its own headers, which only an
+		 * image the driver accepted can be trusted for. A refused one is recorded without.
+		 */
 		image_from_memory(&im, a->image);
 	}
 	if (im.hash == 0)

@@ -122,11 +122,14 @@ static pthread_once_t cuda_once = PTHREAD_ONCE_INIT;
 
 static void cuda_first_touch(void)
 {
+	/* Reached before and after the program's calls: CUPTI's dlopen must not leave errno. */
+	int saved = errno;
 	int guard = kcp_tls.guard;
 	kcp_tls.guard = 1;
 	if (kcp_cfg.cupti)
 		kcp_cupti_start();
 	kcp_tls.guard = guard;
+	errno = saved;
 }
 
 void kcp_cuda_touched(void)

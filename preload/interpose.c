@@ -61,8 +61,13 @@ static void *dlsym_hooked(void *handle, const char *name)
 	int id = kcp_hook_find(name);
 	int saved = errno;
 	void *out = kcp_substitute(id, p, KC_PATH_DLSYM);
-	if (kcp_hooks[id].lib == KCP_LIB_CUDA)
+	if (!out) {
+		/* The name found was kcprof's own and no library has the real one (a probe for
+		 * CUDA in a process without it): fail as the lookup would have, with its error. */
+		(void)kcp_real_dlsym(RTLD_NEXT, name);
+	} else if (kcp_hooks[id].lib == KCP_LIB_CUDA) {
 		kcp_cuda_touched();
+	}
 	errno = saved;
 	return out;
 }
@@ -70,8 +75,9 @@ static void *dlsym_hooked(void *handle, const char *name)
 void *kcp_dlsym_route(void *handle, const char *name) __attribute__((used)) KCP_NO_SANITIZE;
 void *kcp_dlsym_route(void *handle, const char *name)
 {
-	(void)handle;
-	int id = name && !kcp_tls.guard ? kcp_hook_find(name) : -1;
+	/* RTLD_NEXT is how an interposer preloaded after kcprof reaches the next one: that
+	 * lookup stays the caller's, or the two would each find the other forever. */
+	int id = name && !kcp_tls.guard && handle != RTLD_NEXT ? kcp_hook_find(name) : -1;
 	if (id >= 0 && kcp_hooks[id].lib != KCP_LIB_LIBC)
 		return (void *)dlsym_hooked;
 	return (void *)kcp_real_dlsym_fn();

@@ -188,7 +188,6 @@ int kcp_rec_write(const void *rec, size_t size);
 int kcp_rec_emit(struct kc_recbuf *rb, void *fixed, uint16_t type);
 /* Store an image once, content-addressed; returns KC_MODF_STORED or 0. */
 unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned kind);
-void kcp_rec_set_feature(uint64_t feat);
 /* This process's argv from /proc, as a list in rb. */
 struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb);
 void kcp_rec_end(void); /* END record and close (exit) */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +36,30 @@ static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 static int rec_fd = -1;
 static pid_t rec_pid;	     /* the process rec_fd belongs to */
 static pid_t rec_failed_pid; /* opening failed for this process: do not retry */
-static uint64_t rec_feat;
 static uint64_t lost_records, lost_bytes, lost_reported;
 
 _Atomic uint64_t kcp_count_loads, kcp_count_compiles;
 
 /* ---- helpers ------------------------------------------------------------------------------ */
+
+/* Every write of kcprof's own, with SIGXFSZ blocked: past a file-size limit (ulimit -f) the
+ * write fails with EFBIG, where the signal would end the program; the signal it raised is
+ * taken back. One the program had pending already is left to it. */
+static int rec_write_all(int fd, const void *p, size_t n)
+{
+	sigset_t xfsz, old, pending;
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, &old);
+	int had = sigpending(&pending) == 0 && sigismember(&pending, SIGXFSZ);
+	int rc = kc_write_all(fd, p, n);
+	if (rc == -EFBIG && !had) {
+		struct timespec now = {0, 0};
+		sigtimedwait(&xfsz, NULL, &now);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
 
 static ssize_t read_file(const char *path, char *buf, size_t cap)
 {
@@ -176,13 +195,17 @@ static int open_locked(void)
 	struct kc_file_hdr h;
 	kc_file_hdr_init(&h, (uint32_t)pid);
 	h.ppid = (uint32_t)getppid();
-	h.feat_mask = rec_feat;
+	/* What the recorder was set to do (whether CUPTI then gave it, cupti records say). */
+	h.feat_mask = (kcp_cfg.full_launches ? KC_FEAT_FULL_LAUNCHES : 0) |
+		      (kcp_cfg.store_images ? KC_FEAT_IMAGES : 0) |
+		      (kcp_cfg.cupti ? KC_FEAT_CUPTI : 0) |
+		      (kcp_cfg.cupti && kcp_cfg.gpu_time ? KC_FEAT_GPU_TIME : 0);
 	struct timespec mono, real;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	h.start_mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
 	h.start_real_ns = (uint64_t)real.tv_sec * 1000000000ull + (uint64_t)real.tv_nsec;
-	if ((rc = kc_write_all(fd, &h, sizeof(h))) < 0) {
+	if ((rc = rec_write_all(fd, &h, sizeof(h))) < 0) {
 		close(fd);
 		rec_failed_pid = pid;
 		kc_log(KC_LOG_WARN, DOMAIN, "cannot write %s: %s; the program runs on unrecorded",
@@ -196,7 +219,7 @@ static int open_locked(void)
 	struct kc_recbuf rb;
 	size_t size = build_process_record(&rb, mem, sizeof(mem), kcp_child_role());
 	if (size)
-		kc_write_all(fd, kc_rb_data(&rb), size);
+		rec_write_all(fd, kc_rb_data(&rb), size);
 	kc_rb_release(&rb);
 	kc_log(KC_LOG_INFO, DOMAIN, "tracing to %s", path);
 	return 0;
@@ -213,10 +236,10 @@ static int write_locked(const void *rec, size_t size)
 		    .records = lost_records,
 		    .bytes = lost_bytes};
 		kc_rec_seal(&l.h, sizeof(l));
-		if (kc_write_all(rec_fd, &l, sizeof(l)) == 0)
+		if (rec_write_all(rec_fd, &l, sizeof(l)) == 0)
 			lost_reported = lost_records;
 	}
-	if ((rc = kc_write_all(rec_fd, rec, size)) == 0)
+	if ((rc = rec_write_all(rec_fd, rec, size)) == 0)
 		return 0;
 lost:
 	lost_records++;
@@ -246,13 +269,6 @@ int kcp_rec_emit(struct kc_recbuf *rb, void *fixed, uint16_t type)
 	return kcp_rec_write(kc_rb_data(rb), size);
 }
 
-void kcp_rec_set_feature(uint64_t feat)
-{
-	pthread_mutex_lock(&rec_lock);
-	rec_feat |= feat;
-	pthread_mutex_unlock(&rec_lock);
-}
-
 void kcp_rec_end(void)
 {
 	pthread_mutex_lock(&rec_lock);
@@ -264,7 +280,7 @@ void kcp_rec_end(void)
 		    .compiles = atomic_load(&kcp_count_compiles),
 		    .lost = lost_records};
 		kc_rec_seal(&e.h, sizeof(e));
-		kc_write_all(rec_fd, &e, sizeof(e));
+		rec_write_all(rec_fd, &e, sizeof(e));
 		close(rec_fd);
 		rec_fd = -1;
 	}
@@ -326,7 +342,7 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 		int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			goto out;
-		int rc = kc_write_all(fd, data, size);
+		int rc = rec_write_all(fd, data, size);
 		close(fd);
 		if (rc < 0 || rename(tmp, path) < 0) {
 			unlink(tmp);

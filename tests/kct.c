@@ -37,7 +37,8 @@ char *kct_tmpdir(void)
 	return t;
 }
 
-static pid_t spawn(const char *dir, const char *const *env, const char *const *argv, int preload)
+static pid_t spawn(const char *dir, const char *const *env, const char *const *argv, int preload,
+		   const char *before, const char *after)
 {
 	char logpath[4096];
 	snprintf(logpath, sizeof(logpath), "%s.log", dir ? dir : "/tmp/kct-plain");
@@ -51,13 +52,14 @@ static pid_t spawn(const char *dir, const char *const *env, const char *const *a
 		char buf[8192];
 		if (preload) {
 			const char *san = getenv("KCT_SAN_PRELOAD");
-			snprintf(buf, sizeof(buf), "%s%s%s/libkcprof.so", san ? san : "",
-				 san ? ":" : "", kct_build());
 			char *abs = realpath(kct_build(), NULL);
-			if (abs) {
-				snprintf(buf, sizeof(buf), "%s%s%s/libkcprof.so", san ? san : "",
-					 san ? ":" : "", abs);
-				free(abs);
+			snprintf(buf, sizeof(buf), "%s%s%s%s%s/libkcprof.so", san ? san : "",
+				 san ? ":" : "", before ? before : "", before ? ":" : "",
+				 abs ? abs : kct_build());
+			free(abs);
+			if (after) {
+				size_t n = strlen(buf);
+				snprintf(buf + n, sizeof(buf) - n, ":%s", after);
 			}
 			setenv("LD_PRELOAD", buf, 1);
 			setenv("KCPROF_OUT", dir, 1);
@@ -78,9 +80,10 @@ static pid_t spawn(const char *dir, const char *const *env, const char *const *a
 	return pid;
 }
 
-static int run(const char *dir, const char *const *env, const char *const *argv, int preload)
+static int run(const char *dir, const char *const *env, const char *const *argv, int preload,
+	       const char *before, const char *after)
 {
-	pid_t pid = spawn(dir, env, argv, preload);
+	pid_t pid = spawn(dir, env, argv, preload, before, after);
 	int status = -1;
 	if (pid > 0)
 		waitpid(pid, &status, 0);
@@ -89,16 +92,21 @@ static int run(const char *dir, const char *const *env, const char *const *argv,
 
 pid_t kct_spawn(const char *dir, const char *const *env, const char *const *argv)
 {
-	return spawn(dir, env, argv, 1);
+	return spawn(dir, env, argv, 1, NULL, NULL);
 }
 
 int kct_run(const char *dir, const char *const *env, const char *const *argv)
 {
-	return run(dir, env, argv, 1);
+	return run(dir, env, argv, 1, NULL, NULL);
+}
+int kct_run_beside(const char *dir, const char *const *env, const char *const *argv,
+		   const char *before, const char *after)
+{
+	return run(dir, env, argv, 1, before, after);
 }
 int kct_run_plain(const char *const *env, const char *const *argv)
 {
-	return run(NULL, env, argv, 0);
+	return run(NULL, env, argv, 0, NULL, NULL);
 }
 
 static void join_list(char *out, size_t cap, const struct kc_rec_hdr *r, struct kc_strlist l,
@@ -124,6 +132,7 @@ static void read_one(const char *path, struct kct_result *res)
 	}
 	res->files++;
 	uint32_t pid = t.hdr.pid;
+	res->feat_mask |= t.hdr.feat_mask;
 	const struct kc_rec_hdr *r;
 	int rc;
 	while ((rc = kc_trace_next(&t, &r)) != 0) {
@@ -345,8 +354,10 @@ char *kct_read_file(const char *path, size_t *size)
 	long n = ftell(f);
 	fseek(f, 0, SEEK_SET);
 	char *buf = malloc((size_t)n + 1);
-	*size = fread(buf, 1, (size_t)n, f);
-	buf[*size] = 0;
+	size_t got = fread(buf, 1, (size_t)n, f);
+	buf[got] = 0;
+	if (size)
+		*size = got;
 	fclose(f);
 	return buf;
 }

@@ -57,6 +57,7 @@ struct kct_proc {
 struct kct_result {
 	int nprocs, nloads, nfuncs, nstats, ncompiles, ncupti, nunloads, nends, nlaunches, problems, files;
 	uint64_t lost;
+	uint64_t feat_mask; /* the files' headers' feature bits, or'ed */
 	int count_decreases; /* a function's LAUNCH_STATS count below its previous one */
 	struct kct_proc procs[16];
 	struct kct_load loads[KCT_MAX];
@@ -75,6 +76,9 @@ char *kct_tmpdir(void);       /* a fresh directory under <build>/tests/tmp */
  * entries (NULL-terminated, may be NULL). Returns the wait status. Output goes to
  * dir/../<name>.log. */
 int kct_run(const char *dir, const char *const *env, const char *const *argv);
+/* The same with other libraries preloaded before and after kcprof's (either may be NULL). */
+int kct_run_beside(const char *dir, const char *const *env, const char *const *argv,
+		   const char *before, const char *after);
 /* The same, not waiting: returns the child's pid (or -1). */
 pid_t kct_spawn(const char *dir, const char *const *env, const char *const *argv);
 /* The same without the recorder. */

@@ -1,8 +1,10 @@
 /* test_preload.c - the recorder against the stand-in driver: every path a program takes to
  * the driver, threads, fork, exec, NVRTC, CUPTI, and that the program sees no difference. */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -322,6 +324,140 @@ Test(preload, non_cuda_process_writes_nothing)
 	cr_assert_eq(r->files, 0);
 }
 
+Test(preload, probe_for_cuda_without_cuda_gets_null_and_writes_nothing)
+{
+	/* dlsym(RTLD_DEFAULT, "cuModuleLoad") finds kcprof's own export; with no driver in
+	 * the process the answer must be NULL with dlsym's error, no CUPTI and no trace. */
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("cuda_probe"), NULL};
+	const char *env[] = {"KCPROF_CUPTI=1", "KCPROF_CUPTI_LIB=/nonexistent/libcupti.so.13",
+			     "LD_LIBRARY_PATH=/nonexistent", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the probe found cuModuleLoad");
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->files, 0, "a process that never had CUDA wrote a trace");
+	char logpath[4200];
+	snprintf(logpath, sizeof(logpath), "%s.log", dir);
+	char *log = kct_read_file(logpath, NULL);
+	/* dlerror as without kcprof, up to the object it names (kcprof's, here) */
+	cr_assert(log && strstr(log, "undefined symbol: cuModuleLoad\n"), "%s",
+		  log ? log : "(no log)");
+	cr_assert_null(strstr(log, "kcprof: "), "kcprof wrote to the program's stderr: %s", log);
+	free(log);
+}
+
+Test(preload, refused_image_is_recorded_unread)
+{
+	/* An ELF header whose section table lies 16 TB out: the driver refuses it, and the
+	 * recorder must not follow the header into memory that is not there. */
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "badimage", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "drv_client badimage: status %d (%s.log)",
+		  st, dir);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->nloads, 1);
+	cr_assert_eq(r->loads[0].result, CUDA_ERROR_INVALID_IMAGE);
+	cr_assert(r->loads[0].flags & KC_MODF_NO_IMAGE);
+	cr_assert_eq(r->loads[0].hash, 0);
+}
+
+Test(preload, errno_kept_where_the_driver_leaves_it)
+{
+	/* The stand-in driver leaves errno alone: kcprof's first-touch work (subscribing to
+	 * CUPTI, whose stand-in sets errno as the real one does) must not show in the program's
+	 * errno, before or after the real call, by symbol, dlsym or cuGetProcAddress. */
+	char cupti[4200];
+	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
+	const char *env[] = {data_env, "FAKE_KEEP_ERRNO=1", "KCPROF_CUPTI=1", cupti, NULL};
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	static const char *const modes[] = {"symbol", "procaddr", "dlsym"};
+	for (int i = 0; i < 3; i++) {
+		char *dir = kct_tmpdir();
+		const char *argv[] = {prog("drv_client"), "paths", modes[i], NULL};
+		int st = kct_run(dir, env, argv);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+			  "paths %s: errno changed, status %d (see %s.log)", modes[i], st, dir);
+		cr_assert_eq(kct_read(dir)->nloads, 6);
+	}
+}
+
+/* drv_client under kcprof and libchain, another interposer of the driver that finds the next
+ * one with dlsym(RTLD_NEXT) as it loads; the number of calls it passed on. */
+static int run_with_chain(int chain_first)
+{
+	char *dir = kct_tmpdir();
+	char chain[4200], out[4300], lib[4200];
+	snprintf(chain, sizeof(chain), "%s/chain.txt", dir);
+	snprintf(out, sizeof(out), "CHAIN_OUT=%s", chain);
+	char *build = realpath(kct_build(), NULL);
+	snprintf(lib, sizeof(lib), "%s/tests/lib/libchain.so", build);
+	free(build);
+	const char *env[] = {data_env, "KCPROF_CUPTI=0", out, NULL};
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *argv[] = {prog("drv_client"), "paths", "symbol", NULL};
+	int st = kct_run_beside(dir, env, argv, chain_first ? lib : NULL, chain_first ? NULL : lib);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d (exit 86: a loop; see %s.log)",
+		  st, dir);
+	check_scenario(kct_read(dir), KC_PATH_SYMBOL);
+	char *passed = kct_read_file(chain, NULL);
+	cr_assert_not_null(passed);
+	int n = atoi(passed);
+	free(passed);
+	return n;
+}
+
+Test(preload, interposers_beside_kcprof_keep_their_chain)
+{
+	/* libchain after kcprof: its lookups from its own place find the driver (answered from
+	 * kcprof's, they found libchain itself and the two called each other without end);
+	 * kcprof calls the driver's own functions, so libchain sees no call. Before kcprof:
+	 * the program's calls go libchain -> kcprof -> driver, all recorded. */
+	cr_assert_eq(run_with_chain(0), 0);
+	cr_assert_eq(run_with_chain(1), 6 + 16,
+		     "every cuModuleGetFunction (6) and cuLaunchKernel (16) of the scenario");
+}
+
+Test(preload, file_size_limit_leaves_the_program_alone)
+{
+	/* Under ulimit -f a write past the limit raises SIGXFSZ, which ends a program by
+	 * default: kcprof's writes must fail quietly instead (records counted as lost). */
+	char *dir = kct_tmpdir();
+	char script[4400];
+	snprintf(script, sizeof(script), "ulimit -f 2; exec %s paths symbol", prog("drv_client"));
+	const char *argv[] = {"/bin/sh", "-c", script, NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st,
+		  WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : "exited");
+	/* the trace holds what fitted under the limit, and no image was left half-written */
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->files, 1);
+	cr_assert_gt(r->nloads, 0);
+	char images[4200];
+	snprintf(images, sizeof(images), "%s/images", dir);
+	DIR *d = opendir(images);
+	for (struct dirent *de; d && (de = readdir(d));)
+		cr_assert_null(strstr(de->d_name, ".tmp"), "left behind: %s", de->d_name);
+	if (d)
+		closedir(d);
+}
+
+Test(preload, header_says_what_the_recorder_was_set_to_do)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "paths", "symbol", NULL};
+	int st = kct_run(dir, base_env(), argv); /* CUPTI off, images stored */
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cr_assert_eq(kct_read(dir)->feat_mask, KC_FEAT_IMAGES);
+	dir = kct_tmpdir();
+	const char *env[] = {data_env, "KCPROF_IMAGES=0", "KCPROF_LAUNCHES=full",
+			     "KCPROF_GPU_TIME=1", NULL};
+	st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	cr_assert_eq(kct_read(dir)->feat_mask,
+		     KC_FEAT_FULL_LAUNCHES | KC_FEAT_CUPTI | KC_FEAT_GPU_TIME);
+}
+
 Test(preload, unwritable_dir_warns_once_and_runs_on)
 {
 	const char *argv[] = {prog("drv_client"), "paths", "symbol", NULL};
@@ -525,11 +661,14 @@ Test(preload, killed_process_keeps_its_counts)
 	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5000);
 }
 
-Test(preload, missing_cupti_warns_once_and_runs_on)
+/* The trace and the report say CUPTI was missing; the program's stderr says it only when
+ * asked (KCPROF_LOG=info), and then once. */
+static char *missing_cupti_log(const char *log_level)
 {
 	char *dir = kct_tmpdir();
 	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
-	const char *env[] = {data_env, "KCPROF_CUPTI_LIB=/nonexistent/libcupti.so", NULL};
+	const char *env[] = {data_env, "KCPROF_CUPTI_LIB=/nonexistent/libcupti.so", log_level,
+			     NULL};
 	const char *argv[] = {prog("drv_client"), "paths", "symbol", NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the program is unaffected");
@@ -539,12 +678,20 @@ Test(preload, missing_cupti_warns_once_and_runs_on)
 	cr_assert_eq(r->cupti[0], KC_CUPTI_UNAVAILABLE, "the trace says CUPTI was missing");
 	char logpath[4300];
 	snprintf(logpath, sizeof(logpath), "%s.log", dir);
-	size_t n;
-	char *log = kct_read_file(logpath, &n);
+	char *log = kct_read_file(logpath, NULL);
 	cr_assert_not_null(log);
+	return log;
+}
+
+Test(preload, missing_cupti_noted_in_the_trace_and_runs_on)
+{
+	char *log = missing_cupti_log(NULL);
+	cr_assert_null(strstr(log, "kcprof"), "kcprof wrote to the program's stderr: %s", log);
+	free(log);
+	log = missing_cupti_log("KCPROF_LOG=info");
 	char *first = strstr(log, "libcupti not found");
-	cr_assert_not_null(first, "a warning: %s", log);
-	cr_assert_null(strstr(first + 1, "libcupti not found"), "only one warning");
+	cr_assert_not_null(first, "a note: %s", log);
+	cr_assert_null(strstr(first + 1, "libcupti not found"), "only one note");
 	free(log);
 }
 

@@ -41,12 +41,21 @@ $(TBIN)/cupti_local_client: tests/progs/cupti_client.c preload/cupti_v132.h $(TL
 $(TLIB)/libprofiler.so: tests/progs/libprofiler.c $(TLIB)/libcupti.so.13
 	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -L$(TLIB) -lcupti -Wl,-rpath,$(abspath $(TLIB))
 
+# Another interposer, preloaded after kcprof; a program that only asks whether CUDA is there.
+$(TLIB)/libchain.so: tests/progs/libchain.c
+	@mkdir -p $(TLIB)
+	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+$(TBIN)/cuda_probe: tests/progs/cuda_probe.c
+	@mkdir -p $(TBIN)
+	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -ldl
+
 $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
 TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
-	$(TBIN)/ptxas
+	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe
 
 # The reference kernels' launch plan (no driver calls) is tested here too.
 $(TEST_RUNNER): $(TEST_SRC) tests/kct.h tests/fuzz/fuzz_one.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS) \

@@ -24,8 +24,15 @@
 #undef cuGetProcAddress
 #define EXPORT __attribute__((visibility("default")))
 /* The driver sets errno as it likes; the stand-in sets this after every call, so tests can
- * check that the recorder hands errno back untouched. */
+ * check that the recorder hands errno back untouched. With FAKE_KEEP_ERRNO set it leaves
+ * errno alone, as a driver may, so that a recorder's own errno would show. */
 #define FAKE_ERRNO EDOM
+static int keep_errno;
+#define SET_ERRNO()                                                                                \
+	do {                                                                                       \
+		if (!keep_errno)                                                                   \
+			errno = FAKE_ERRNO;                                                        \
+	} while (0)
 
 struct fake_module {
 	uint32_t magic;
@@ -67,6 +74,7 @@ EXPORT void fake_set_cupti(emit_fn api, emit_module_fn module, emit_kernel_fn ke
 
 __attribute__((constructor)) static void find_cupti(void)
 {
+	keep_errno = getenv("FAKE_KEEP_ERRNO") != NULL;
 	void *h = dlopen("libcupti.so.13", RTLD_LAZY | RTLD_NOLOAD);
 	void (*reg)(void) = h ? (void (*)(void))dlsym(h, "fakecupti_register") : NULL;
 	if (reg)
@@ -90,7 +98,7 @@ static emit_fn emitter(void)
 		if (emitter())                                                                     \
 			emitter()(CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_##name,      \
 				  CUPTI_API_EXIT, #name, params, sym, &ret_, &corr_);              \
-		errno = FAKE_ERRNO;                                                                \
+		SET_ERRNO();                                                                       \
 		return ret_;                                                                       \
 	} while (0)
 
@@ -107,13 +115,15 @@ static size_t image_size(const void *image)
 {
 	const unsigned char *p = image;
 	if (memcmp(p, "\177ELF", 4) == 0) {
-		/* Section headers end the files nvcc writes. */
+		/* Section headers end the files nvcc writes. An ELF claiming more than 256 MB is
+		 * refused (0) before anything past its header is read, as the driver would. */
 		uint64_t shoff;
 		uint16_t shentsize, shnum;
 		memcpy(&shoff, p + 0x28, 8);
 		memcpy(&shentsize, p + 0x3a, 2);
 		memcpy(&shnum, p + 0x3c, 2);
-		return shoff + (size_t)shentsize * shnum;
+		uint64_t end = shoff + (uint64_t)shentsize * shnum;
+		return end > (256u << 20) ? 0 : end;
 	}
 	uint32_t magic;
 	memcpy(&magic, p, 4);
@@ -132,7 +142,7 @@ static CUresult make_module(const void *image, size_t size, int is_library,
 {
 	if (!image || !out)
 		return CUDA_ERROR_INVALID_VALUE;
-	if (size >= 8 && memcmp(image, "INVALID!", 8) == 0)
+	if (size == 0 || (size >= 8 && memcmp(image, "INVALID!", 8) == 0))
 		return CUDA_ERROR_INVALID_IMAGE;
 	struct fake_module *m = calloc(1, sizeof(*m));
 	m->magic = MOD_MAGIC;
@@ -460,7 +470,7 @@ EXPORT CUresult cuLinkCreate_v2(unsigned int n, CUjit_option *o, void **v, CUlin
 	memcpy(l->out, "FAKECUBIN:", 10);
 	l->len = 10;
 	*state = (CUlinkState)l;
-	errno = FAKE_ERRNO;
+	SET_ERRNO();
 	return CUDA_SUCCESS;
 }
 
@@ -475,7 +485,7 @@ EXPORT CUresult cuLinkAddData_v2(CUlinkState state, CUjitInputType type, void *d
 	struct fake_link *l = (struct fake_link *)state;
 	for (size_t i = 0; i < size && l->len < sizeof(l->out); i++)
 		l->out[l->len++] = ((unsigned char *)data)[i] ^ 0x5a;
-	errno = FAKE_ERRNO;
+	SET_ERRNO();
 	return CUDA_SUCCESS;
 }
 
@@ -495,7 +505,7 @@ EXPORT CUresult cuLinkComplete(CUlinkState state, void **cubin, size_t *size)
 	struct fake_link *l = (struct fake_link *)state;
 	*cubin = l->out;
 	*size = l->len;
-	errno = FAKE_ERRNO;
+	SET_ERRNO();
 	return CUDA_SUCCESS;
 }
 
@@ -552,11 +562,13 @@ EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuu
 			   : entries[i].fn;
 		if (status)
 			*status = CU_GET_PROC_ADDRESS_SUCCESS;
+		SET_ERRNO();
 		return CUDA_SUCCESS;
 	}
 	*pfn = NULL;
 	if (status)
 		*status = CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;
+	SET_ERRNO();
 	return CUDA_ERROR_NOT_FOUND;
 }
 

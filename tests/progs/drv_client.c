@@ -20,6 +20,10 @@
  * host) drv_client reload N           the same cubin loaded (and unloaded) N times, a launch each
  *   drv_client churn W T K        W waves of T threads, each K launches cycling over 24
  *                                 functions (more than a thread's cache holds)
+ *   drv_client badimage           a load of an ELF header whose section table lies 16 TB out,
+ *                                 which the driver refuses
+ *
+ * With FAKE_KEEP_ERRNO set the stand-in leaves errno alone, and every call must too.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -48,14 +52,15 @@ struct api {
 };
 
 static int failures;
+static int want_errno = FAKE_ERRNO; /* 0 under FAKE_KEEP_ERRNO */
 #define CHECK(call, want)                                                                          \
 	do {                                                                                       \
 		errno = 0;                                                                         \
 		CUresult r_ = (call);                                                              \
-		if (r_ != (want) || errno != FAKE_ERRNO) {                                         \
+		if (r_ != (want) || errno != want_errno) {                                         \
 			fprintf(                                                                   \
 			    stderr, "drv_client: %s:%d: %s gave %d errno %d, want %d errno %d\n",  \
-			    __FILE__, __LINE__, #call, (int)r_, errno, (int)(want), FAKE_ERRNO);   \
+			    __FILE__, __LINE__, #call, (int)r_, errno, (int)(want), want_errno);   \
 			failures++;                                                                \
 		}                                                                                  \
 	} while (0)
@@ -143,8 +148,14 @@ static void fill_api(struct api *a, const char *mode)
 		*(void **)&gpa2 = dlsym(h, "cuGetProcAddress_v2");
 #define GET(field, name)                                                                           \
 	do {                                                                                       \
+		errno = 0;                                                                         \
 		CUresult r_ = v1 ? gpa1(name, (void **)&a->field, 12000, flags)                    \
 				 : gpa2(name, (void **)&a->field, 12000, flags, NULL);             \
+		if (errno != want_errno) {                                                         \
+			fprintf(stderr, "cuGetProcAddress(%s): errno %d, want %d\n", name, errno,  \
+				want_errno);                                                       \
+			failures++;                                                                \
+		}                                                                                  \
 		if (r_ != CUDA_SUCCESS || !a->field) {                                             \
 			fprintf(stderr, "cuGetProcAddress(%s) failed\n", name);                    \
 			exit(2);                                                                   \
@@ -320,6 +331,20 @@ static int mode_pdl(int n)
 	return 0;
 }
 
+static int mode_badimage(void)
+{
+	unsigned char elf[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
+	uint64_t shoff = 1ull << 44;
+	uint16_t machine = 190, shentsize = 64, shnum = 12;
+	memcpy(elf + 0x12, &machine, 2);
+	memcpy(elf + 0x28, &shoff, 8);
+	memcpy(elf + 0x3a, &shentsize, 2);
+	memcpy(elf + 0x3c, &shnum, 2);
+	CUmodule m;
+	CHECK(cuModuleLoadData(&m, elf), CUDA_ERROR_INVALID_IMAGE);
+	return 0;
+}
+
 static int mode_fails(int n)
 {
 	CUmodule m;
@@ -491,6 +516,8 @@ int main(int argc, char **argv)
 	}
 	const char *mode = argv[1];
 	int rc = 0;
+	if (getenv("FAKE_KEEP_ERRNO"))
+		want_errno = 0;
 	if (strcmp(mode, "paths") == 0 && argc > 2) {
 		struct api a;
 		fill_api(&a, argv[2]);
@@ -514,6 +541,8 @@ int main(int argc, char **argv)
 		rc = mode_shapes();
 	} else if (strcmp(mode, "pdl") == 0 && argc > 2) {
 		rc = mode_pdl(atoi(argv[2]));
+	} else if (strcmp(mode, "badimage") == 0) {
+		rc = mode_badimage();
 	} else if (strcmp(mode, "fails") == 0 && argc > 2) {
 		rc = mode_fails(atoi(argv[2]));
 	} else if (strcmp(mode, "reload") == 0 && argc > 2) {

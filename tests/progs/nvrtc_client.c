@@ -62,34 +62,35 @@ static const char *ptx_template = ".version 8.0\n"
 				  "}\n";
 
 /* Its fix: max_len a parameter, so that one module serves every request. */
-static const char *ptx_arg = ".version 8.0\n"
-			     ".target sm_90\n"
-			     ".address_size 64\n"
-			     "\n"
-			     ".visible .entry fill_mask_ptx_fixed(.param .u64 mask, .param .u32 n,\n"
-			     "\t.param .u32 max_len)\n"
-			     "{\n"
-			     "\t.reg .pred %p<3>;\n"
-			     "\t.reg .b32 %r<8>;\n"
-			     "\t.reg .b64 %rd<5>;\n"
-			     "\tld.param.u64 %rd1, [mask];\n"
-			     "\tld.param.u32 %r2, [n];\n"
-			     "\tld.param.u32 %r7, [max_len];\n"
-			     "\tmov.u32 %r3, %ctaid.x;\n"
-			     "\tmov.u32 %r4, %ntid.x;\n"
-			     "\tmov.u32 %r5, %tid.x;\n"
-			     "\tmad.lo.s32 %r1, %r3, %r4, %r5;\n"
-			     "\tsetp.ge.s32 %p1, %r1, %r2;\n"
-			     "\t@%p1 bra DONE;\n"
-			     "\tcvta.to.global.u64 %rd2, %rd1;\n"
-			     "\tsetp.lt.s32 %p2, %r1, %r7;\n"
-			     "\tselp.u32 %r6, 1, 0, %p2;\n"
-			     "\tmul.wide.s32 %rd3, %r1, 4;\n"
-			     "\tadd.s64 %rd4, %rd2, %rd3;\n"
-			     "\tst.global.u32 [%rd4], %r6;\n"
-			     "DONE:\n"
-			     "\tret;\n"
-			     "}\n";
+static const char *ptx_arg =
+    ".version 8.0\n"
+    ".target sm_90\n"
+    ".address_size 64\n"
+    "\n"
+    ".visible .entry fill_mask_ptx_fixed(.param .u64 mask, .param .u32 n,\n"
+    "\t.param .u32 max_len)\n"
+    "{\n"
+    "\t.reg .pred %p<3>;\n"
+    "\t.reg .b32 %r<8>;\n"
+    "\t.reg .b64 %rd<5>;\n"
+    "\tld.param.u64 %rd1, [mask];\n"
+    "\tld.param.u32 %r2, [n];\n"
+    "\tld.param.u32 %r7, [max_len];\n"
+    "\tmov.u32 %r3, %ctaid.x;\n"
+    "\tmov.u32 %r4, %ntid.x;\n"
+    "\tmov.u32 %r5, %tid.x;\n"
+    "\tmad.lo.s32 %r1, %r3, %r4, %r5;\n"
+    "\tsetp.ge.s32 %p1, %r1, %r2;\n"
+    "\t@%p1 bra DONE;\n"
+    "\tcvta.to.global.u64 %rd2, %rd1;\n"
+    "\tsetp.lt.s32 %p2, %r1, %r7;\n"
+    "\tselp.u32 %r6, 1, 0, %p2;\n"
+    "\tmul.wide.s32 %rd3, %r1, 4;\n"
+    "\tadd.s64 %rd4, %rd2, %rd3;\n"
+    "\tst.global.u32 [%rd4], %r6;\n"
+    "DONE:\n"
+    "\tret;\n"
+    "}\n";
 
 enum mode { MODE_DEFINE, MODE_LINK, MODE_ARG, MODE_PTX, MODE_PTX_ARG };
 
@@ -229,8 +230,8 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		enum mode mode;
-	} modes[] = {{"link", MODE_LINK}, {"arg", MODE_ARG}, {"ptx", MODE_PTX},
-		     {"ptx-arg", MODE_PTX_ARG}};
+	} modes[] = {
+	    {"link", MODE_LINK}, {"arg", MODE_ARG}, {"ptx", MODE_PTX}, {"ptx-arg", MODE_PTX_ARG}};
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(argv[1], modes[i].name) == 0) {
 			mode = modes[i].mode;
