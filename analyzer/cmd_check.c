@@ -22,7 +22,7 @@ static const char usage[] =
     "  --max-build-share F  build and load time at most F (0..1) of the recorded time\n"
     "  -h, --help           this text\n"
     "\n"
-    "Exit status: 0 clean, 1 a violation (or no trace), 2 usage.\n"
+    "Exit status: 0 clean, 1 a violation (or no readable trace), 2 usage.\n"
     "\n"
     "Examples:\n"
     "  kcprof record -o ci.data -- python -m pytest tests/test_decode.py && kcprof check ci.data\n"
@@ -101,8 +101,8 @@ KCA_COMMAND(check)
 			violations++;
 		}
 		if (max_reloads >= 0 && f->reloads > (unsigned long)max_reloads) {
-			printf("kcprof check: %s: %u reloads of an identical image (limit %ld)\n",
-			       f->name, f->reloads, max_reloads);
+			printf("kcprof check: %s: %u reload%s of an identical image (limit %ld)\n",
+			       f->name, f->reloads, KCA_PLURAL(f->reloads), max_reloads);
 			violations++;
 		}
 	}
@@ -125,8 +125,9 @@ KCA_COMMAND(check)
 		}
 	}
 	if (!violations)
-		printf("kcprof check: ok (%u kernels, %u loads, %u compiles)\n", m.nfamilies,
-		       m.nloads, m.ncompiles);
+		printf("kcprof check: ok (%u kernel%s, %u load%s, %u compile%s)\n", m.nfamilies,
+		       KCA_PLURAL(m.nfamilies), m.nloads, KCA_PLURAL(m.nloads), m.ncompiles,
+		       KCA_PLURAL(m.ncompiles));
 	kca_model_free(&m);
 	return violations ? 1 : 0;
 }

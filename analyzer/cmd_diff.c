@@ -53,6 +53,27 @@ static void split(struct lines *l, char *text)
 
 #define DIFF_MAX_LINES 6000
 
+/* Lines alike but for the files their loc("...") name: Triton IR names the source it came
+ * from, and torch.compile writes each variant's kernel to a file of its own. */
+static int same_line(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (strncmp(a, "loc(\"", 5) == 0 && strncmp(b, "loc(\"", 5) == 0) {
+			const char *ea = strchr(a + 5, '"'), *eb = strchr(b + 5, '"');
+			/* a path (with a '/'), not a name such as loc("in_ptr0") */
+			if (ea && eb && memchr(a + 5, '/', (size_t)(ea - a - 5)) &&
+			    memchr(b + 5, '/', (size_t)(eb - b - 5))) {
+				a = ea + 1;
+				b = eb + 1;
+				continue;
+			}
+		}
+		if (*a++ != *b++)
+			return 0;
+	}
+	return strcmp(a, b) == 0;
+}
+
 static void print_diff(const struct lines *a, const struct lines *b)
 {
 	size_t n = a->n, m = b->n;
@@ -65,21 +86,21 @@ static void print_diff(const struct lines *a, const struct lines *b)
 #define L(i, j) lcs[(i) * (m + 1) + (j)]
 	for (size_t i = n; i-- > 0;)
 		for (size_t j = m; j-- > 0;)
-			L(i, j) = strcmp(a->line[i], b->line[j]) == 0 ? L(i + 1, j + 1) + 1
-				  : L(i + 1, j) > L(i, j + 1)	      ? L(i + 1, j)
-								      : L(i, j + 1);
+			L(i, j) = same_line(a->line[i], b->line[j]) ? L(i + 1, j + 1) + 1
+				  : L(i + 1, j) > L(i, j + 1)	    ? L(i + 1, j)
+								    : L(i, j + 1);
 	size_t i = 0, j = 0;
-	unsigned hunks = 0;
+	unsigned hunks = 0, paths_only = 0;
 	while (i < n || j < m) {
-		if (i < n && j < m && strcmp(a->line[i], b->line[j]) == 0) {
+		if (i < n && j < m && same_line(a->line[i], b->line[j])) {
+			paths_only += strcmp(a->line[i], b->line[j]) != 0;
 			i++, j++;
 			continue;
 		}
 		printf("@@ line %zu / %zu @@\n", i + 1, j + 1);
 		if (i > 0)
 			printf(" %s\n", a->line[i - 1]);
-		while ((i < n || j < m) &&
-		       !(i < n && j < m && strcmp(a->line[i], b->line[j]) == 0)) {
+		while ((i < n || j < m) && !(i < n && j < m && same_line(a->line[i], b->line[j]))) {
 			if (j >= m || (i < n && L(i + 1, j) >= L(i, j + 1)))
 				printf("-%s\n", a->line[i++]);
 			else
@@ -92,6 +113,9 @@ static void print_diff(const struct lines *a, const struct lines *b)
 	}
 	if (!hunks)
 		printf("(identical text)\n");
+	if (paths_only)
+		printf("(%u line%s alike but for the file their loc() names: not shown)\n",
+		       paths_only, paths_only == 1 ? "" : "s");
 #undef L
 	free(lcs);
 }
@@ -131,10 +155,11 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	const struct kca_load *l = &m->loads[var->first_load];
 	char hex[17], t1[32], t2[32];
 	printf("[%c] variant %u: %s %s, %" PRIu64 " bytes, loaded %u× (%s) by %s, %" PRIu64
-	       " launches, built in %s\n",
+	       " launch%s, built in %s\n",
 	       tag, v + 1, kc_image_kind_name(var->kind), kc_hash_hex(var->hash, hex), l->size,
 	       var->loads, kca_fmt_ns(var->load_ns, t1, sizeof(t1)), kc_api_name(l->api),
-	       var->launches, kca_fmt_ns(var->build_ns, t2, sizeof(t2)));
+	       var->launches, var->launches == 1 ? "" : "es",
+	       kca_fmt_ns(var->build_ns, t2, sizeof(t2)));
 	if (var->compile >= 0) {
 		const struct kca_compile *c = &m->compiles[var->compile];
 		printf("    %s %s:", kc_tool_name(c->tool), c->name);

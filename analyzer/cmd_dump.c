@@ -17,6 +17,8 @@ static const char usage[] =
     "  --json     JSON lines; fields are documented in docs/trace-format.md\n"
     "  -h, --help this text\n"
     "\n"
+    "Exit status: 0; 1 when no trace could be read; 2 usage.\n"
+    "\n"
     "Examples:\n"
     "  kcprof dump\n"
     "  kcprof dump --json kcprof.data | jq 'select(.type==\"module_load\") | .names'\n";
@@ -28,6 +30,7 @@ struct dump_ctx {
 	/* function id -> name, for launch records */
 	char **names;
 	uint32_t nnames;
+	uint64_t records; /* read, all files */
 };
 
 static const char *func_name(struct dump_ctx *c, uint32_t id)
@@ -82,6 +85,7 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 {
 	struct dump_ctx *c = ctx;
 	struct kca_json j;
+	c->records++;
 	if (c->json)
 		kca_json_init(&j, stdout, 0);
 	else
@@ -279,7 +283,7 @@ KCA_COMMAND(dump)
 	if (kca_trace_list(dir, &l) < 0)
 		return 1;
 	if (l.count == 0)
-		fprintf(stderr, "kcprof: %s: no traces (*%s)\n", dir, KC_TRACE_SUFFIX);
+		kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dir, KC_TRACE_SUFFIX);
 	int problems = 0;
 	for (int i = 0; i < l.count; i++) {
 		struct kc_trace t;
@@ -302,5 +306,5 @@ KCA_COMMAND(dump)
 	fflush(stdout);
 	/* Problems were reported; what could be read was printed. */
 	(void)problems;
-	return 0;
+	return c.records ? 0 : 1;
 }

@@ -5,6 +5,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <uthash.h>
 
 #include "kca.h"
 #include "model.h"
@@ -17,6 +20,8 @@ static const char usage[] =
     "slices on their process and thread, compiler children as processes of their own, launch\n"
     "counts per kernel as counters, and single launches where the trace has them.\n"
     "\n"
+    "Exit status: 0; 1 when no trace could be read (FILE is not left behind); 2 usage.\n"
+    "\n"
     "Examples:\n"
     "  kcprof export kcprof.data --chrome trace.json\n";
 
@@ -26,6 +31,16 @@ struct export_ctx {
 	uint32_t pid;
 	char **names; /* func id -> name, this file */
 	uint32_t nnames;
+	uint64_t *counts;	   /* func id -> its last launch count, this file */
+	uint64_t records;	   /* read, all files */
+	struct name_total *totals; /* kernel name -> launches, this file (the counter's value) */
+};
+
+/* A counter per kernel name: the launches of every function id of that name. */
+struct name_total {
+	char *name;
+	uint64_t launches;
+	UT_hash_handle hh;
 };
 
 /* The name a FUNCTION record gave this id, or "?". */
@@ -58,6 +73,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	struct export_ctx *c = vctx;
 	struct kca_json *j = c->j;
 	char buf[512];
+	c->records++;
 	switch (r->type) {
 	case KC_REC_PROCESS: {
 		const struct kc_rec_process *p = (const void *)r;
@@ -116,6 +132,9 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 				uint32_t n = x->id + 64;
 				c->names = kca_xrealloc(c->names, n * sizeof(char *));
 				memset(c->names + c->nnames, 0, (n - c->nnames) * sizeof(char *));
+				c->counts = kca_xrealloc(c->counts, n * sizeof(uint64_t));
+				memset(c->counts + c->nnames, 0,
+				       (n - c->nnames) * sizeof(uint64_t));
 				c->nnames = n;
 			}
 			free(c->names[x->id]);
@@ -126,6 +145,22 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	case KC_REC_LAUNCH_STATS: {
 		const struct kc_rec_launch_stats *x = (const void *)r;
 		const char *n = func_name(c, x->func_id);
+		/* Each id's count is cumulative; ids of one name (a kernel loaded again) add up. */
+		struct name_total *nt;
+		HASH_FIND_STR(c->totals, n, nt);
+		if (!nt) {
+			nt = kca_xcalloc(1, sizeof(*nt));
+			nt->name = kca_xstrdup(n);
+			HASH_ADD_KEYPTR(hh, c->totals, nt->name, strlen(nt->name), nt);
+		}
+		if (x->func_id < c->nnames) {
+			nt->launches +=
+			    x->count -
+			    (x->count >= c->counts[x->func_id] ? c->counts[x->func_id] : x->count);
+			c->counts[x->func_id] = x->count;
+		} else {
+			nt->launches = x->count > nt->launches ? x->count : nt->launches;
+		}
 		snprintf(buf, sizeof(buf), "launches %s", n);
 		kca_json_obj(j, NULL);
 		kca_json_str(j, "name", buf);
@@ -133,7 +168,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		kca_json_u64(j, "pid", c->pid);
 		kca_json_dbl(j, "ts", us(r->time_ns, c->t0));
 		kca_json_obj(j, "args");
-		kca_json_u64(j, "count", x->count);
+		kca_json_u64(j, "count", nt->launches);
 		kca_json_end_obj(j);
 		kca_json_end_obj(j);
 		break;
@@ -211,6 +246,7 @@ KCA_COMMAND(export)
 	if (t0 == UINT64_MAX)
 		t0 = 0;
 	struct kca_json j;
+	uint64_t records = 0;
 	kca_json_init(&j, f, 0);
 	kca_json_obj(&j, NULL);
 	kca_json_str(&j, "displayTimeUnit", "ms");
@@ -224,11 +260,20 @@ KCA_COMMAND(export)
 		}
 		hdr = t.hdr;
 		kc_trace_close(&t);
-		struct export_ctx c = {&j, t0, hdr.pid, NULL, 0};
+		struct export_ctx c = {.j = &j, .t0 = t0, .pid = hdr.pid};
 		kca_trace_each(l.paths[i], on_record, &c, NULL);
+		records += c.records;
 		for (uint32_t k = 0; k < c.nnames; k++)
 			free(c.names[k]);
 		free(c.names);
+		free(c.counts);
+		struct name_total *nt, *tmp;
+		HASH_ITER(hh, c.totals, nt, tmp)
+		{
+			HASH_DEL(c.totals, nt);
+			free(nt->name);
+			free(nt);
+		}
 	}
 	kca_json_end_arr(&j);
 	kca_json_end_obj(&j);
@@ -236,6 +281,12 @@ KCA_COMMAND(export)
 	int rc = ferror(f) ? 1 : 0;
 	if (f != stdout)
 		fclose(f);
+	if (!records) {
+		fprintf(stderr, "kcprof export: no readable trace in %s\n", dir);
+		if (f != stdout)
+			unlink(outpath);
+		rc = 1;
+	}
 	kca_trace_list_free(&l);
 	return rc;
 }

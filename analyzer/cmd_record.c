@@ -100,6 +100,7 @@ static int clear_old_traces(const char *dir)
 
 struct summary {
 	uint64_t processes, loads, compiles, launches, children;
+	uint64_t no_cupti; /* processes where CUPTI was missing or held by another tool */
 };
 
 static int count_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx)
@@ -122,6 +123,11 @@ static int count_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ct
 	case KC_REC_END:
 		s->launches += ((const struct kc_rec_end *)r)->launches;
 		break;
+	case KC_REC_CUPTI: {
+		uint32_t e = ((const struct kc_rec_cupti *)r)->event;
+		s->no_cupti += e == KC_CUPTI_UNAVAILABLE || e == KC_CUPTI_REFUSED;
+		break;
+	}
 	}
 	return 0;
 }
@@ -134,6 +140,11 @@ static void print_summary(const char *dir)
 	struct summary s = {0};
 	for (int i = 0; i < l.count; i++)
 		kca_trace_each(l.paths[i], count_record, &s, NULL);
+	kca_trace_list_free(&l);
+	if (!s.processes && !s.children) {
+		fprintf(stderr, "kcprof: %s: nothing recorded (no process used CUDA)\n", dir);
+		return;
+	}
 	fprintf(
 	    stderr,
 	    "kcprof: %s: %llu CUDA process(es), %llu compiler child(ren); %llu module loads, %llu "
@@ -141,7 +152,13 @@ static void print_summary(const char *dir)
 	    dir, (unsigned long long)s.processes, (unsigned long long)s.children,
 	    (unsigned long long)s.loads, (unsigned long long)s.compiles,
 	    (unsigned long long)s.launches, dir);
-	kca_trace_list_free(&l);
+	/* The recorder keeps off the program's stderr: what it could not do is said here. */
+	if (s.no_cupti)
+		fprintf(stderr,
+			"kcprof: CUPTI was missing or held by another tool in %llu process(es): "
+			"launches only CUPTI sees (PyTorch eager, torch.compile) were not all "
+			"counted (KCPROF_CUPTI_LIB names a libcupti)\n",
+			(unsigned long long)s.no_cupti);
 }
 
 static pid_t child_pid;
@@ -199,9 +216,17 @@ KCA_COMMAND(record)
 		case OPT_NO_IMAGES:
 			setenv("KCPROF_IMAGES", "0", 1);
 			break;
-		case OPT_FLUSH:
+		case OPT_FLUSH: {
+			char *end;
+			long ms = strtol(optarg, &end, 10);
+			if (!*optarg || *end || ms < 1) {
+				fprintf(stderr,
+					"kcprof record: --flush-ms takes milliseconds >= 1\n");
+				return 2;
+			}
 			setenv("KCPROF_FLUSH_MS", optarg, 1);
 			break;
+		}
 		case OPT_GPU_TIME:
 			setenv("KCPROF_GPU_TIME", "1", 1);
 			break;
@@ -217,6 +242,11 @@ KCA_COMMAND(record)
 	if (optind >= argc) {
 		fprintf(stderr, "kcprof record: no command given\n\n");
 		return kca_usage(usage, 2);
+	}
+	const char *cupti = getenv("KCPROF_CUPTI"), *gpu = getenv("KCPROF_GPU_TIME");
+	if (cupti && strcmp(cupti, "0") == 0 && gpu && strcmp(gpu, "1") == 0) {
+		fprintf(stderr, "kcprof record: --gpu-time needs CUPTI: drop --no-cupti\n");
+		return 2;
 	}
 	char lib[PATH_MAX];
 	if (find_library(lib, sizeof(lib)) < 0) {

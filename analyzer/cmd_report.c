@@ -1,6 +1,7 @@
 /* cmd_report.c - kcprof report: which kernels were rebuilt, how often, what it cost against
  * their launches, what changed between the builds, from where, and how to fix it. Also the
  * JSON form (schema kcprof-report/1, docs/report-json.md) and the comparison of two runs. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@ static const char usage[] =
     "child processes) and load time against its launches, what changed between variants\n"
     "(the tl.constexpr or -D value, the size torch.compile baked in, Triton's int\n"
     "specialisation, autotune configs, PTX constants), and the fix. With two or more DIRs,\n"
-    "they are compared (before and after). Traces recorded with --gpu-time add each\n"
+    "they are compared (before and after): the kernels flagged in any run, then each run's\n"
+    "totals; with --json, one report over all of them. Traces recorded with --gpu-time add each\n"
     "kernel's GPU time against its build cost, and the streams' idle time between kernels\n"
     "(a run that overlapped its predecessor, through PDL, counts 0).\n"
     "\n"
@@ -32,8 +34,10 @@ static const char usage[] =
     "Options:\n"
     "  --json     machine-readable report (schema kcprof-report/1, docs/report-json.md)\n"
     "  --all      list every kernel, fine ones too\n"
-    "  --top N    at most N kernels in detail (default 10)\n"
+    "  --top N    at most N kernels in detail (default 10); how many more were flagged is said\n"
     "  -h, --help this text\n"
+    "\n"
+    "Exit status: 0; 1 when no trace could be read (or a compared run has none); 2 usage.\n"
     "\n"
     "Examples:\n"
     "  kcprof report\n"
@@ -405,7 +409,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 		const char *kind = c->is_param			  ? "tl.constexpr"
 				   : c->kind == KCA_CHANGE_DEFINE ? "-D option"
 								  : kca_change_kind_name(c->kind);
-		printf("    %s %s (%s): %s", i ? "       " : "changed:", c->name, kind, buf);
+		printf("    %s %s (%s): %s", i ? "        " : "changed:", c->name, kind, buf);
 		if (c->kind == KCA_CHANGE_CONSTANT && f->nvariants >= 2 &&
 		    f->launches <= f->nvariants + f->nvariants / 4)
 			printf(", a new one every call");
@@ -425,61 +429,75 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	kca_changes_free(&ch);
 }
 
+/* A run's totals: the report's header lines, and the comparison's. */
+struct run_totals {
+	uint64_t build, load, launches;
+	unsigned ptx_loads, unnamed, churn;
+	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
+};
+
+static void run_totals(const struct kca_model *m, struct run_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < m->ncompiles; i++)
+		t->build += m->compiles[i].duration_ns;
+	for (unsigned i = 0; i < m->nloads; i++) {
+		t->load += m->loads[i].duration_ns;
+		t->unnamed += m->loads[i].nnames == 0;
+		t->ptx_loads += m->loads[i].kind == KC_IMAGE_PTX;
+	}
+	for (unsigned i = 0; i < m->nfuncs; i++)
+		t->launches += m->funcs[i].count;
+	for (unsigned i = 0; i < m->nfamilies; i++)
+		t->churn += m->families[i].churn;
+	for (unsigned i = 0; i < m->ngpu; i++) {
+		t->gpu_ns += m->gpu[i].total_ns;
+		t->gpu_runs += m->gpu[i].count;
+		t->gap_runs += m->gpu[i].gap_count;
+		t->gap_ns += m->gpu[i].gap_ns;
+		t->overlapped += m->gpu[i].overlapped;
+	}
+}
+
 static void report_text(struct kca_model *m, int all, unsigned top)
 {
 	for (unsigned d = 0; d < m->ndirs; d++) {
 		printf("kcprof report: %s\n", m->dirs[d]);
 		print_process_summary(m, d);
 	}
-	uint64_t build = 0, load = 0, launches = 0;
-	unsigned churn = 0, shown = 0, unnamed = 0, ptx = 0;
-	for (unsigned i = 0; i < m->ncompiles; i++)
-		build += m->compiles[i].duration_ns;
-	for (unsigned i = 0; i < m->nloads; i++) {
-		load += m->loads[i].duration_ns;
-		unnamed += m->loads[i].nnames == 0;
-		ptx += m->loads[i].kind == KC_IMAGE_PTX;
-	}
-	for (unsigned i = 0; i < m->nfuncs; i++)
-		launches += m->funcs[i].count;
-	for (unsigned i = 0; i < m->nfamilies; i++)
-		churn += m->families[i].churn;
+	struct run_totals t;
+	run_totals(m, &t);
 	char t1[32], t2[32];
 	printf("\nbuilds %s (%u compile%s), loads %s (%u load%s%s), launches %" PRIu64 "\n",
-	       kca_fmt_ns(build, t1, sizeof(t1)), m->ncompiles, m->ncompiles == 1 ? "" : "s",
-	       kca_fmt_ns(load, t2, sizeof(t2)), m->nloads, m->nloads == 1 ? "" : "s",
-	       ptx ? ", the driver's PTX JIT included" : "", launches);
-	uint64_t gpu_ns = 0, gpu_runs = 0, gap_runs = 0, gap_ns = 0, overlapped = 0;
-	for (unsigned i = 0; i < m->ngpu; i++) {
-		gpu_ns += m->gpu[i].total_ns;
-		gpu_runs += m->gpu[i].count;
-		gap_runs += m->gpu[i].gap_count;
-		gap_ns += m->gpu[i].gap_ns;
-		overlapped += m->gpu[i].overlapped;
-	}
-	if (gpu_runs) {
+	       kca_fmt_ns(t.build, t1, sizeof(t1)), m->ncompiles, m->ncompiles == 1 ? "" : "s",
+	       kca_fmt_ns(t.load, t2, sizeof(t2)), m->nloads, m->nloads == 1 ? "" : "s",
+	       t.ptx_loads ? ", the driver's PTX JIT included" : "", t.launches);
+	if (t.gpu_runs) {
 		char r[32];
 		printf("GPU time %s (%" PRIu64 " kernel runs timed): builds and loads took %s it\n",
-		       kca_fmt_ns(gpu_ns, t1, sizeof(t1)), gpu_runs,
-		       share(build + load, gpu_ns, r, sizeof(r)));
+		       kca_fmt_ns(t.gpu_ns, t1, sizeof(t1)), t.gpu_runs,
+		       share(t.build + t.load, t.gpu_ns, r, sizeof(r)));
 	}
 	/* What launch latency and PDL decide: how long streams sat idle between their kernels. */
-	if (gap_runs)
+	if (t.gap_runs)
 		printf("streams idle between kernels %s, %s a run (%" PRIu64 " runs; %" PRIu64
 		       " overlapped their predecessor through PDL)\n",
-		       kca_fmt_ns(gap_ns, t1, sizeof(t1)),
-		       kca_fmt_ns(gap_ns / gap_runs, t2, sizeof(t2)), gap_runs, overlapped);
+		       kca_fmt_ns(t.gap_ns, t1, sizeof(t1)),
+		       kca_fmt_ns(t.gap_ns / t.gap_runs, t2, sizeof(t2)), t.gap_runs, t.overlapped);
 	printf("%u kernel%s, %u with recompilation churn%s\n", m->nfamilies,
-	       m->nfamilies == 1 ? "" : "s", churn, churn ? "; worst first:" : "");
-	for (unsigned i = 0; i < m->nfamilies && shown < top; i++) {
+	       m->nfamilies == 1 ? "" : "s", t.churn, t.churn ? "; worst first:" : "");
+	unsigned shown = 0, flagged = 0, fine = 0;
+	for (unsigned i = 0; i < m->nfamilies; i++) {
 		const struct kca_family *f = &m->families[i];
-		if (!all && f->verdict == KCA_FINE)
-			continue;
-		print_family(m, f, ++shown);
+		fine += f->verdict == KCA_FINE;
+		flagged += f->verdict != KCA_FINE;
+		if ((all || f->verdict != KCA_FINE) && shown < top)
+			print_family(m, f, ++shown);
 	}
-	unsigned fine = 0;
-	for (unsigned i = 0; i < m->nfamilies; i++)
-		fine += m->families[i].verdict == KCA_FINE;
+	if (!all && flagged > shown)
+		printf(
+		    "\n%u more kernel%s flagged, not shown (--top %u; --all lists every kernel)\n",
+		    flagged - shown, flagged - shown == 1 ? "" : "s", top);
 	if (!all && fine)
 		printf("\n%u kernel%s built once and loaded once: fine (--all lists them)\n", fine,
 		       fine == 1 ? "" : "s");
@@ -491,21 +509,54 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 
 /* ---- comparison of runs -------------------------------------------------------------------- */
 
-static void report_compare(char **dirs, unsigned ndirs)
+#define COMPARE_NAME_WIDTH 40
+
+/* A kernel's name in the comparison's first column: cut names end in "...". */
+static void print_name_column(const char *name)
+{
+	if (strlen(name) > COMPARE_NAME_WIDTH)
+		printf("%.*s...", COMPARE_NAME_WIDTH - 3, name);
+	else
+		printf("%-*s", COMPARE_NAME_WIDTH, name);
+}
+
+/* One row of the runs' totals: a label, then each run's value. */
+static void print_totals_row(const char *label, char values[][64], unsigned ndirs)
+{
+	printf("%-*s", COMPARE_NAME_WIDTH, label);
+	for (unsigned d = 0; d < ndirs; d++)
+		printf(d + 1 < ndirs ? " | %-57s" : " | %s", values[d]);
+	printf("\n");
+}
+
+static int report_compare(char **dirs, unsigned ndirs)
 {
 	struct kca_model *ms = kca_xcalloc(ndirs, sizeof(*ms));
+	int rc = 0;
 	for (unsigned d = 0; d < ndirs; d++) {
-		kca_model_load(&ms[d], &dirs[d], 1);
+		if (kca_model_load(&ms[d], &dirs[d], 1) <= 0) {
+			fprintf(stderr,
+				"kcprof report: %s: no readable trace: nothing to compare\n",
+				dirs[d]);
+			rc = 1;
+		}
 		kca_model_families(&ms[d]);
+	}
+	if (rc) {
+		for (unsigned d = 0; d < ndirs; d++)
+			kca_model_free(&ms[d]);
+		free(ms);
+		return rc;
 	}
 	printf("kcprof report: comparing %u runs\n", ndirs);
 	for (unsigned d = 0; d < ndirs; d++)
 		printf("  [%c] %s\n", 'A' + d, dirs[d]);
-	printf("\n%-40s", "kernel");
+	printf("\n%-*s", COMPARE_NAME_WIDTH, "kernel");
 	for (unsigned d = 0; d < ndirs; d++)
 		printf(" | [%c] variants  loads   build+load  verdict             ", 'A' + d);
 	printf("\n");
-	/* every family of any run, in the first run's order then the others' */
+	/* every family flagged in any run, in the first run's order then the others' */
+	unsigned rows = 0;
 	for (unsigned d = 0; d < ndirs; d++) {
 		for (unsigned i = 0; i < ms[d].nfamilies; i++) {
 			const char *name = ms[d].families[i].name;
@@ -521,7 +572,8 @@ static void report_compare(char **dirs, unsigned ndirs)
 						    ms[e].families[j].verdict != KCA_FINE;
 			if (seen_before || !interesting)
 				continue;
-			printf("%-40.40s", name);
+			rows++;
+			print_name_column(name);
 			for (unsigned e = 0; e < ndirs; e++) {
 				const struct kca_family *f = NULL;
 				for (unsigned j = 0; j < ms[e].nfamilies; j++)
@@ -539,9 +591,66 @@ static void report_compare(char **dirs, unsigned ndirs)
 			printf("\n");
 		}
 	}
+	if (!rows)
+		printf("(no kernel rebuilt or reloaded in any run)\n");
+	/* the runs' totals, with their GPU time and idle gaps where they were recorded */
+	char(*v)[64] = kca_xcalloc(ndirs, sizeof(*v));
+	struct run_totals *t = kca_xcalloc(ndirs, sizeof(*t));
+	int gpu = 0, gaps = 0;
+	for (unsigned d = 0; d < ndirs; d++) {
+		run_totals(&ms[d], &t[d]);
+		gpu |= t[d].gpu_runs > 0;
+		gaps |= t[d].gap_runs > 0;
+	}
+	char a[32], b[32];
+	printf("\n");
+	for (unsigned d = 0; d < ndirs; d++)
+		snprintf(v[d], sizeof(v[d]), "%u kernel%s, %u with churn", ms[d].nfamilies,
+			 KCA_PLURAL(ms[d].nfamilies), t[d].churn);
+	print_totals_row("kernels", v, ndirs);
+	for (unsigned d = 0; d < ndirs; d++)
+		snprintf(v[d], sizeof(v[d]), "%s + %s", kca_fmt_ns(t[d].build, a, sizeof(a)),
+			 kca_fmt_ns(t[d].load, b, sizeof(b)));
+	print_totals_row("builds + loads", v, ndirs);
+	for (unsigned d = 0; d < ndirs; d++)
+		snprintf(v[d], sizeof(v[d]), "%" PRIu64, t[d].launches);
+	print_totals_row("launches", v, ndirs);
+	if (gpu) {
+		for (unsigned d = 0; d < ndirs; d++)
+			snprintf(v[d], sizeof(v[d]), "%s (%" PRIu64 " runs)",
+				 kca_fmt_ns(t[d].gpu_ns, a, sizeof(a)), t[d].gpu_runs);
+		print_totals_row("GPU time", v, ndirs);
+	}
+	if (gaps) {
+		for (unsigned d = 0; d < ndirs; d++)
+			snprintf(v[d], sizeof(v[d]),
+				 t[d].gap_runs ? "%s a run (%" PRIu64 " of %" PRIu64 " overlapped)"
+					       : "-",
+				 kca_fmt_ns(t[d].gap_runs ? t[d].gap_ns / t[d].gap_runs : 0, a,
+					    sizeof(a)),
+				 t[d].overlapped, t[d].gap_runs);
+		print_totals_row("streams idle between kernels", v, ndirs);
+	}
+	free(t);
+	free(v);
 	for (unsigned d = 0; d < ndirs; d++)
 		kca_model_free(&ms[d]);
 	free(ms);
+	return 0;
+}
+
+/* --top's count: a whole number, 0 or more. */
+static int parse_top(const char *arg, unsigned *top)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || v < 0 || v > (long)UINT32_MAX) {
+		fprintf(stderr, "kcprof report: --top takes a count >= 0, not '%s'\n", arg);
+		return -1;
+	}
+	*top = (unsigned)v;
+	return 0;
 }
 
 KCA_COMMAND(report)
@@ -565,7 +674,8 @@ KCA_COMMAND(report)
 			top = UINT32_MAX;
 			break;
 		case 't':
-			top = (unsigned)strtoul(optarg, NULL, 10);
+			if (parse_top(optarg, &top) < 0)
+				return 2;
 			break;
 		case 'h':
 			return kca_usage(usage, 0);
@@ -575,10 +685,8 @@ KCA_COMMAND(report)
 	}
 	unsigned ndirs;
 	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
-	if (ndirs > 1 && !json) {
-		report_compare(dirs, ndirs);
-		return 0;
-	}
+	if (ndirs > 1 && !json)
+		return report_compare(dirs, ndirs);
 	struct kca_model m;
 	int found = kca_model_load(&m, dirs, ndirs);
 	if (found < 0) {

@@ -163,7 +163,7 @@ void kca_json_dbl(struct kca_json *j, const char *key, double v)
 {
 	sep(j, key);
 	if (isfinite(v))
-		fprintf(j->f, "%.6g", v);
+		fprintf(j->f, "%.15g", v);
 	else
 		fputs("null", j->f);
 }

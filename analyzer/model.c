@@ -265,7 +265,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	return 0;
 }
 
-static void load_file(struct kca_model *m, const char *path, unsigned dir)
+/* One trace file into the model: 1 when a record of it could be read, else 0. */
+static int load_file(struct kca_model *m, const char *path, unsigned dir)
 {
 	GROW(m->procs, m->nprocs, m->cap_procs);
 	int idx = (int)m->nprocs++;
@@ -286,12 +287,13 @@ static void load_file(struct kca_model *m, const char *path, unsigned dir)
 		kc_trace_close(&t);
 		m->problems++;
 		m->nprocs--; /* nothing readable */
-		return;
+		return 0;
 	}
 	hdr = t.hdr;
 	p->pid = hdr.pid;
 	p->ppid = hdr.ppid;
 	const struct kc_rec_hdr *r;
+	unsigned records = 0;
 	while ((rc = kc_trace_next(&t, &r)) != 0) {
 		if (rc < 0) {
 			kc_log(KC_LOG_WARN, "warning", "%s", t.err);
@@ -299,8 +301,18 @@ static void load_file(struct kca_model *m, const char *path, unsigned dir)
 			continue;
 		}
 		on_record(&t, r, &c);
+		records++;
 	}
 	p->truncated = t.truncated;
+	if (records == 0 && !t.truncated && !t.corrupt) {
+		/* The recorder writes the process record with the header: a file of a header
+		 * alone was cut short. */
+		kc_log(KC_LOG_WARN, "warning",
+		       "%s: offset %zu: no records after the header (cut short?)", path,
+		       sizeof(struct kc_file_hdr));
+		m->problems++;
+		p->truncated = 1;
+	}
 	p->corrupt = t.corrupt > 0;
 	kc_trace_close(&t);
 	struct func_key *k, *tmp;
@@ -315,6 +327,7 @@ static void load_file(struct kca_model *m, const char *path, unsigned dir)
 		HASH_DEL(c.gpu, g);
 		free(g);
 	}
+	return records > 0;
 }
 
 int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
@@ -332,8 +345,7 @@ int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
 			kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dirs[d],
 			       KC_TRACE_SUFFIX);
 		for (int i = 0; i < l.count; i++)
-			load_file(m, l.paths[i], d);
-		found += l.count;
+			found += load_file(m, l.paths[i], d);
 		kca_trace_list_free(&l);
 	}
 	/* Each process's nearest recorded ancestor (compiler children -> their program). */

@@ -152,7 +152,8 @@ struct kca_model {
 	struct cache_index *triton_caches; /* Triton cache directories indexed by cubin hash */
 };
 
-/* Load every trace of each directory; problems are printed as warnings and counted. */
+/* Load every trace of each directory; problems are printed as warnings and counted. Returns
+ * how many trace files had a readable record (0: none), or -ENOENT when a directory is missing. */
 int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs);
 /* Group loads into kernel families, attribute compiles, set verdicts. Families are sorted
  * worst first (by build + load time, then by variants). */

@@ -10,6 +10,8 @@
 #define KCA_REPORT_SCHEMA "kcprof-report/1"
 
 const char *kca_fmt_ns(uint64_t ns, char *buf, size_t cap);
+/* "s" after a count other than 1: "%u load%s". */
+#define KCA_PLURAL(n) ((n) == 1 ? "" : "s")
 void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char *buf, size_t cap);
 void kca_report_json(struct kca_model *m, FILE *out, unsigned top);
 

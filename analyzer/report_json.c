@@ -123,6 +123,9 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 		if (ch.kernel_def[0]) {
 			kca_json_str(&j, "kernel_def", ch.kernel_def);
 			kca_json_str(&j, "kernel_def_where", ch.def_where);
+		} else {
+			kca_json_null(&j, "kernel_def");
+			kca_json_null(&j, "kernel_def_where");
 		}
 		char fix[1024];
 		kca_fix_text(f, &ch, fix, sizeof(fix));
@@ -145,6 +148,8 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 				     var->first_ns >= t0 ? ms(var->first_ns - t0) : 0);
 			if (var->triton_dir)
 				kca_json_str(&j, "triton_cache_dir", var->triton_dir);
+			else
+				kca_json_null(&j, "triton_cache_dir");
 			kca_json_end_obj(&j);
 		}
 		kca_json_end_arr(&j);

@@ -641,6 +641,20 @@ Test(cli, diff_shows_the_changed_constant)
 	    run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out, sizeof(out)),
 	    1);
 	cr_assert(strstr(out, "has 20 variants"), "%s", out);
+	/* torch.compile writes each length's kernel to a file of its own: IR lines that differ
+	 * only in the file their loc() names are not changes */
+	cr_assert_eq(
+	    run_cli((const char *[]){"diff", "examples/traces/torch-compile-shapes/static",
+				     "triton_per_fused__to_copy_add_mean_mul_pow_rsqrt_silu_0", "1",
+				     "6", NULL},
+		    out, sizeof(out)),
+	    0);
+	cr_assert(strstr(out, "-    %xnumel_0 = arith.constant 97 : i32") &&
+		      strstr(out, "+    %xnumel_0 = arith.constant 419 : i32"),
+		  "%s", out);
+	cr_assert(strstr(out, "(42 lines alike but for the file their loc() names: not shown)"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "-#loc1 = loc("), "%s", out);
 }
 
 /* A copy of the demo trace with damage done to it. */
@@ -667,6 +681,8 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "warning:") && strstr(out, "skipped"), "%s", out);
 	cr_assert(strstr(out, "problem"), "%s", out);
+	cr_assert(strstr(out, "python3 tests/gpu/triton_constexpr.py  [trace damaged: partial]"),
+		  "damaged, though its end record survived: %s", out);
 	/* not a trace at all */
 	dir = damaged_copy("echo hello > $f");
 	run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out));
@@ -675,6 +691,84 @@ Test(cli, damaged_traces_give_partial_reports)
 	dir = kct_tmpdir();
 	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "no traces"), "%s", out);
+}
+
+Test(cli, unreadable_traces_fail_every_command)
+{
+	/* Nothing readable past the header, or not even the header: no command may report
+	 * success (a CI gate must not pass on it), and export leaves no file. */
+	static const char *const how[] = {"head -c 100 %s > %s/1-x.kct",
+					  "head -c 64 %s > %s/1-x.kct",
+					  "printf 'KCPROF\\0\\0\\11\\0' > %s/1-x.kct # %s"};
+	for (int i = 0; i < 3; i++) {
+		char *dir = kct_tmpdir(), cmd[9000], src[4300], json[4300];
+		snprintf(src, sizeof(src), "$(ls %s/*-python3.kct)", DEMO);
+		if (i < 2)
+			snprintf(cmd, sizeof(cmd), how[i], src, dir);
+		else
+			snprintf(cmd, sizeof(cmd), how[i], dir, src);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		snprintf(json, sizeof(json), "%s/out.json", dir);
+		const char *const *cmds[] = {
+		    (const char *[]){"check", dir, NULL}, (const char *[]){"report", dir, NULL},
+		    (const char *[]){"report", "--json", dir, NULL},
+		    (const char *[]){"dump", dir, NULL},
+		    (const char *[]){"export", dir, "--chrome", json, NULL}};
+		for (int c = 0; c < 5; c++)
+			cr_assert_eq(run_cli(cmds[c], out, sizeof(out)), 1, "%s %s: %s", cmds[c][0],
+				     cmd, out);
+		cr_assert_neq(access(json, F_OK), 0, "export wrote %s", json);
+		cr_assert(strstr(out, "1-x.kct: offset ") || strstr(out, "no readable trace"), "%s",
+			  out);
+	}
+}
+
+Test(cli, report_top_and_comparison)
+{
+	cr_assert_eq(
+	    run_cli((const char *[]){"report", "--top", "1", DEMO, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. fill_mask  [Triton]") && !strstr(out, " 2. "), "%s", out);
+	cr_assert(strstr(out, "1 more kernel flagged, not shown (--top 1;"), "%s", out);
+	static const char *const bad[] = {"abc", "", "1x", "-1", DEMO};
+	for (int i = 0; i < 5; i++)
+		cr_assert_eq(run_cli((const char *[]){"report", "--top", bad[i], DEMO, NULL}, out,
+				     sizeof(out)),
+			     2, "--top '%s': %s", bad[i], out);
+	/* two runs of the PDL chain: no churn in either, the idle time between kernels side by
+	 * side */
+	cr_assert_eq(run_cli((const char *[]){"report", "examples/traces/pdl-chain/nopdl",
+					      "examples/traces/pdl-chain/pdl", NULL},
+			     out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "(no kernel rebuilt or reloaded in any run)"), "%s", out);
+	cr_assert(strstr(out, "streams idle between kernels") &&
+		      strstr(out, "0 of 86687 overlapped") &&
+		      strstr(out, "80758 of 86687 overlapped"),
+		  "%s", out);
+	/* a run that is not there fails the comparison */
+	cr_assert_eq(run_cli((const char *[]){"report", DEMO, "/nonexistent/kcprof.data", NULL},
+			     out, sizeof(out)),
+		     1, "%s", out);
+	cr_assert(strstr(out, "nothing to compare"), "%s", out);
+}
+
+Test(cli, export_counts_a_kernels_launches_over_its_loads)
+{
+	/* fill_mask is loaded 20 times (a function id each): its counter is their sum, and
+	 * times keep microsecond digits */
+	char *dir = kct_tmpdir(), chrome[4300], cmd[9000];
+	snprintf(chrome, sizeof(chrome), "%s/trace.json", dir);
+	cr_assert_eq(
+	    run_cli((const char *[]){"export", DEMO, "--chrome", chrome, NULL}, out, sizeof(out)),
+	    0);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import json; e=json.load(open('%s'))['traceEvents'];"
+		 " c=[x['args']['count'] for x in e if x['name']=='launches fill_mask'];"
+		 " assert c[-1]==20 and c==sorted(c), c;"
+		 " t=[x['ts'] for x in e if x.get('cat')=='load'];"
+		 " assert any(v > 1e6 and v != round(v) for v in t), t[:5]\"",
+		 chrome);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
 Test(cli, record_passes_exit_status_and_signals)
@@ -693,6 +787,37 @@ Test(cli, record_passes_exit_status_and_signals)
 	    run_cli((const char *[]){"record", "-q", "-o", dir, "--", "/nonexistent/prog", NULL},
 		    out, sizeof(out)),
 	    127);
+}
+
+Test(cli, record_checks_its_options_and_sums_up)
+{
+	char *dir = kct_tmpdir();
+	cr_assert_eq(run_cli((const char *[]){"record", "--flush-ms", "abc", "--", "true", NULL},
+			     out, sizeof(out)),
+		     2, "%s", out);
+	cr_assert_eq(
+	    run_cli((const char *[]){"record", "--gpu-time", "--no-cupti", "--", "true", NULL}, out,
+		    sizeof(out)),
+	    2, "%s", out);
+	cr_assert(strstr(out, "--gpu-time needs CUPTI"), "%s", out);
+	cr_assert_eq(
+	    run_cli((const char *[]){"record", "-o", dir, "--", "true", NULL}, out, sizeof(out)),
+	    0);
+	cr_assert(strstr(out, "nothing recorded (no process used CUDA)") && !strstr(out, "Next:"),
+		  "%s", out);
+	/* CUPTI missing: the program's stderr is left alone, kcprof's summary says it */
+	char bin[4200];
+	snprintf(bin, sizeof(bin), "%s/tests/bin/drv_client", kct_build());
+	setenv("KCT_DATA", kct_data(), 1);
+	setenv("KCPROF_CUPTI_LIB", "/nonexistent/libcupti.so.13", 1);
+	int rc = run_cli((const char *[]){"record", "-o", dir, "--", bin, "paths", "symbol", NULL},
+			 out, sizeof(out));
+	unsetenv("KCPROF_CUPTI_LIB");
+	cr_assert_eq(rc, 0, "%s", out);
+	cr_assert(strstr(out, "1 CUDA process(es)") &&
+		      strstr(out, "CUPTI was missing or held by another tool in 1 process(es)"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "libcupti not found"), "%s", out);
 }
 
 Test(cli, help_for_every_command)
