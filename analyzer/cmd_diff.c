@@ -212,6 +212,11 @@ KCA_COMMAND(diff)
 		fprintf(stderr, "kcprof diff: no kernel named %s in %s\n", name, dir);
 		goto out;
 	}
+	if (f->nvariants == 1) {
+		fprintf(stderr, "kcprof diff: %s was built once (1 variant): nothing to compare\n",
+			name);
+		goto out;
+	}
 	if (a < 1 || b < 1 || (unsigned long)a > f->nvariants || (unsigned long)b > f->nvariants ||
 	    a == b) {
 		fprintf(stderr,

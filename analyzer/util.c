@@ -50,7 +50,21 @@ char *kca_xstrdup(const char *s)
 
 int kca_usage(const char *text, int status)
 {
-	fputs(text, status == 0 ? stdout : stderr);
+	if (status == 0) {
+		fputs(text, stdout);
+		return 0;
+	}
+	/* A usage error: the synopsis (the text's first line) and where the rest is. */
+	const char *nl = strchr(text, '\n');
+	int len = nl ? (int)(nl - text) : (int)strlen(text);
+	const char *cmd = strstr(text, "kcprof ");
+	int cmdlen = 0;
+	if (cmd && cmd < text + len) {
+		const char *end = strchr(cmd + 7, ' ');
+		cmdlen = end && end < text + len ? (int)(end - cmd) : len - (int)(cmd - text);
+	}
+	fprintf(stderr, "%.*s\n(%.*s --help for more)\n", len, text, cmdlen ? cmdlen : 6,
+		cmdlen ? cmd : "kcprof");
 	return status;
 }
 

@@ -641,6 +641,10 @@ Test(cli, diff_shows_the_changed_constant)
 	    run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out, sizeof(out)),
 	    1);
 	cr_assert(strstr(out, "has 20 variants"), "%s", out);
+	cr_assert_eq(
+	    run_cli((const char *[]){"diff", DEMO, "fill_mask_fixed", NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "fill_mask_fixed was built once (1 variant): nothing to compare"),
+		  "%s", out);
 	/* torch.compile writes each length's kernel to a file of its own: IR lines that differ
 	 * only in the file their loc() names are not changes */
 	cr_assert_eq(
@@ -822,12 +826,21 @@ Test(cli, record_checks_its_options_and_sums_up)
 
 Test(cli, help_for_every_command)
 {
-	const char *cmds[] = {"record", "report", "check", "diff", "dump", "export", NULL};
+	const char *cmds[] = {"record", "report", "check",   "diff",
+			      "dump",	"export", "archive", NULL};
 	for (int i = 0; cmds[i]; i++) {
 		cr_assert_eq(run_cli((const char *[]){cmds[i], "--help", NULL}, out, sizeof(out)),
 			     0);
 		cr_assert(strstr(out, "usage: kcprof ") && strstr(out, "Examples:"),
 			  "%s --help: %s", cmds[i], out);
+		/* a wrong option: the error, the synopsis and where the rest is, not the page */
+		cr_assert_eq(run_cli((const char *[]){cmds[i], "--bogus", NULL}, out, sizeof(out)),
+			     2);
+		char want[64];
+		snprintf(want, sizeof(want), "(kcprof %s --help for more)", cmds[i]);
+		cr_assert(strstr(out, "unrecognized option") && strstr(out, "usage: kcprof ") &&
+			      strstr(out, want) && !strstr(out, "Examples:"),
+			  "%s --bogus: %s", cmds[i], out);
 	}
 	cr_assert_eq(run_cli((const char *[]){"--help", NULL}, out, sizeof(out)), 0);
 	cr_assert_eq(run_cli((const char *[]){"bogus", NULL}, out, sizeof(out)), 2);
