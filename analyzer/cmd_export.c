@@ -43,6 +43,22 @@ struct name_total {
 	UT_hash_handle hh;
 };
 
+/* Room for function id `id` in the per-id tables; -1 for an id too large to be real. */
+static int ensure_id(struct export_ctx *c, uint32_t id)
+{
+	if (id >= (1u << 24))
+		return -1;
+	if (id >= c->nnames) {
+		uint32_t n = id + 64;
+		c->names = kca_xrealloc(c->names, n * sizeof(char *));
+		memset(c->names + c->nnames, 0, (n - c->nnames) * sizeof(char *));
+		c->counts = kca_xrealloc(c->counts, n * sizeof(uint64_t));
+		memset(c->counts + c->nnames, 0, (n - c->nnames) * sizeof(uint64_t));
+		c->nnames = n;
+	}
+	return 0;
+}
+
 /* The name a FUNCTION record gave this id, or "?". */
 static const char *func_name(const struct export_ctx *c, uint32_t id)
 {
@@ -127,16 +143,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	}
 	case KC_REC_FUNCTION: {
 		const struct kc_rec_function *x = (const void *)r;
-		if (x->id < (1u << 24)) {
-			if (x->id >= c->nnames) {
-				uint32_t n = x->id + 64;
-				c->names = kca_xrealloc(c->names, n * sizeof(char *));
-				memset(c->names + c->nnames, 0, (n - c->nnames) * sizeof(char *));
-				c->counts = kca_xrealloc(c->counts, n * sizeof(uint64_t));
-				memset(c->counts + c->nnames, 0,
-				       (n - c->nnames) * sizeof(uint64_t));
-				c->nnames = n;
-			}
+		if (ensure_id(c, x->id) == 0) {
 			free(c->names[x->id]);
 			c->names[x->id] = kca_xstrdup(kc_rec_str(r, x->name));
 		}
@@ -153,13 +160,10 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			nt->name = kca_xstrdup(n);
 			HASH_ADD_KEYPTR(hh, c->totals, nt->name, strlen(nt->name), nt);
 		}
-		if (x->func_id < c->nnames) {
-			nt->launches +=
-			    x->count -
-			    (x->count >= c->counts[x->func_id] ? c->counts[x->func_id] : x->count);
-			c->counts[x->func_id] = x->count;
-		} else {
-			nt->launches = x->count > nt->launches ? x->count : nt->launches;
+		if (ensure_id(c, x->func_id) == 0) {
+			uint64_t *prev = &c->counts[x->func_id];
+			nt->launches += x->count > *prev ? x->count - *prev : 0;
+			*prev = x->count;
 		}
 		snprintf(buf, sizeof(buf), "launches %s", n);
 		kca_json_obj(j, NULL);
