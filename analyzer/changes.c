@@ -846,33 +846,53 @@ static int cmp_ll(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A value and where it was first seen, for the summary's distinct values. */
+struct seen_value {
+	const char *s;
+	unsigned first;
+};
+
+static int cmp_seen_text(const void *a, const void *b)
+{
+	const struct seen_value *x = a, *y = b;
+	int c = strcmp(x->s, y->s);
+	return c ? c : (x->first > y->first) - (x->first < y->first);
+}
+
+static int cmp_seen_first(const void *a, const void *b)
+{
+	const struct seen_value *x = a, *y = b;
+	return (x->first > y->first) - (x->first < y->first);
+}
+
 void kca_values_summary(const struct kca_change *c, char *buf, size_t cap)
 {
-	/* distinct values, in first-seen order */
-	const char *distinct[64];
-	unsigned nd = 0, total = 0;
+	/* distinct values, in first-seen order (sorted to find them: a family may have
+	 * thousands of variants) */
+	struct seen_value *seen = kca_xmalloc((c->nvalues ? c->nvalues : 1) * sizeof(*seen));
+	unsigned nseen = 0, nd = 0;
 	int all_int = 1;
 	for (unsigned v = 0; v < c->nvalues; v++) {
 		const char *x = c->values[v];
 		if (!x)
 			continue;
-		total++;
-		unsigned i;
-		for (i = 0; i < nd; i++)
-			if (strcmp(distinct[i], x) == 0)
-				break;
-		if (i == nd && nd < 64)
-			distinct[nd++] = x;
+		seen[nseen++] = (struct seen_value){x, v};
 		char *end;
 		errno = 0;
 		strtoll(x, &end, 10);
 		all_int &= *x && !*end && !errno;
 	}
+	qsort(seen, nseen, sizeof(*seen), cmp_seen_text);
+	for (unsigned i = 0; i < nseen; i++)
+		if (nd == 0 || strcmp(seen[nd - 1].s, seen[i].s) != 0)
+			seen[nd++] = seen[i];
+	qsort(seen, nd, sizeof(*seen), cmp_seen_first);
+	buf[0] = '\0';
 	size_t n = 0;
 	if (all_int && nd >= 3) {
 		long long *vals = kca_xmalloc(nd * sizeof(long long));
 		for (unsigned i = 0; i < nd; i++)
-			vals[i] = strtoll(distinct[i], NULL, 10);
+			vals[i] = strtoll(seen[i].s, NULL, 10);
 		qsort(vals, nd, sizeof(long long), cmp_ll);
 		int consecutive = 1;
 		for (unsigned i = 1; i < nd; i++)
@@ -890,10 +910,11 @@ void kca_values_summary(const struct kca_change *c, char *buf, size_t cap)
 			}
 		}
 		free(vals);
+		free(seen);
 		return;
 	}
 	for (unsigned i = 0; i < nd && n < cap; i++) {
-		int w = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", distinct[i]);
+		int w = snprintf(buf + n, cap - n, "%s%s", i ? ", " : "", seen[i].s);
 		if (w < 0)
 			break;
 		n += (size_t)w;
@@ -902,5 +923,5 @@ void kca_values_summary(const struct kca_change *c, char *buf, size_t cap)
 			break;
 		}
 	}
-	(void)total;
+	free(seen);
 }

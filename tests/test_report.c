@@ -405,6 +405,26 @@ Test(report, ptx_jit_value_per_request)
 	kca_model_free(&m);
 }
 
+Test(report, values_summary_counts_every_distinct_value)
+{
+	/* 5000 variants, 100 distinct values, repeats and an unknown among them */
+	enum { N = 5000 };
+	char *vals[N], text[N][16];
+	for (int v = 0; v < N; v++) {
+		snprintf(text[v], sizeof(text[v]), "%d", 1000 + (v * 37) % 100);
+		vals[v] = v == 7 ? NULL : text[v];
+	}
+	struct kca_change c = {.kind = KCA_CHANGE_CONSTANT, .values = vals, .nvalues = N};
+	char summary[256];
+	kca_values_summary(&c, summary, sizeof(summary));
+	cr_assert_str_eq(summary, "100 values, 1000..1099");
+	/* words: the distinct ones in first-seen order */
+	char *words[] = {"b", "a", "b", NULL, "c"};
+	struct kca_change w = {.kind = KCA_CHANGE_OPTION, .values = words, .nvalues = 5};
+	kca_values_summary(&w, summary, sizeof(summary));
+	cr_assert_str_eq(summary, "b, a, c");
+}
+
 Test(report, ptx_constant_churn)
 {
 	char *dir = record("drv_client", (const char *[]){"paths", "symbol", NULL});
