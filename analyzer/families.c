@@ -1,5 +1,6 @@
 /* families.c - kernel families: every load of a kernel name, its variants (distinct images),
  * the compiles that built them, the launches each served, and a verdict. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -114,20 +115,77 @@ static int cmp_load_time(const void *a, const void *b, void *m)
 	return la->time_ns < lb->time_ns ? -1 : la->time_ns > lb->time_ns;
 }
 
+/* A process's loads of one image, as positions in the time order (rising). */
+struct image_loads {
+	struct {
+		int proc;
+		uint64_t hash;
+	} k;
+	unsigned *pos, n, cap;
+	UT_hash_handle hh;
+};
+
+/* The first of positions [lo, hi) of order[] whose load ends no earlier than `t`; hi if none.
+ * pos (NULL: positions themselves) maps [lo, hi) to positions in order[]. */
+static unsigned first_at_or_after(const struct kca_model *m, const unsigned *order,
+				  const unsigned *pos, unsigned lo, unsigned hi, uint64_t t)
+{
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		unsigned o = pos ? pos[mid] : mid;
+		if (m->loads[order[o]].time_ns < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The first load of `hash` in process `proc` ending at or after t: its position, or UINT_MAX. */
+static unsigned first_load_of(const struct kca_model *m, const unsigned *order,
+			      struct image_loads *by_image, int proc, uint64_t hash, uint64_t t)
+{
+	struct image_loads key, *e;
+	memset(&key.k, 0, sizeof(key.k));
+	key.k.proc = proc;
+	key.k.hash = hash;
+	HASH_FIND(hh, by_image, &key.k, sizeof(key.k), e);
+	if (!e)
+		return UINT_MAX;
+	unsigned i = first_at_or_after(m, order, e->pos, 0, e->n, t);
+	return i < e->n ? e->pos[i] : UINT_MAX;
+}
+
 static void attribute_compiles(struct kca_model *m)
 {
 	unsigned *order = kca_xmalloc((m->nloads + 1) * sizeof(unsigned));
 	for (unsigned i = 0; i < m->nloads; i++)
 		order[i] = i;
 	qsort_r(order, m->nloads, sizeof(unsigned), cmp_load_time, m);
-	/* per process: [start, end) in order[] */
+	/* per process: [start, end) in order[]; per process and image: its positions */
 	unsigned *pstart = kca_xcalloc(m->nprocs + 1, sizeof(unsigned));
 	unsigned *pend = kca_xcalloc(m->nprocs + 1, sizeof(unsigned));
+	struct image_loads *by_image = NULL, *e, *tmp;
 	for (unsigned i = 0; i < m->nloads; i++) {
-		int p = m->loads[order[i]].proc;
+		const struct kca_load *l = &m->loads[order[i]];
+		int p = l->proc;
 		if (pend[p] == 0)
 			pstart[p] = i;
 		pend[p] = i + 1;
+		struct image_loads key;
+		memset(&key.k, 0, sizeof(key.k));
+		key.k.proc = p;
+		key.k.hash = l->hash;
+		HASH_FIND(hh, by_image, &key.k, sizeof(key.k), e);
+		if (!e) {
+			e = kca_xcalloc(1, sizeof(*e));
+			e->k = key.k;
+			HASH_ADD(hh, by_image, k, sizeof(e->k), e);
+		}
+		if (e->n == e->cap)
+			e->pos = kca_xrealloc(e->pos, (e->cap = e->cap ? 2 * e->cap : 4) *
+							  sizeof(unsigned));
+		e->pos[e->n++] = i;
 	}
 	for (unsigned c = 0; c < m->ncompiles; c++) {
 		struct kca_compile *cp = &m->compiles[c];
@@ -138,20 +196,32 @@ static void attribute_compiles(struct kca_model *m)
 		if (proc < 0 || pend[proc] == 0)
 			continue;
 		/* the first load at or after the compile's end: with the compile's output, for
-		 * in-process compiles; any, for a child (its output goes through files) */
-		for (unsigned i = pstart[proc]; i < pend[proc]; i++) {
-			struct kca_load *l = &m->loads[order[i]];
-			if (l->time_ns + 1000000 <
-			    cp->time_ns) /* loads end after compiles by > 0 */
-				continue;
-			if (by_hash && l->hash != cp->output_hash && l->hash != cp->ptx_hash)
-				continue;
-			if (!by_hash && l->time_ns < cp->time_ns)
-				continue;
-			cp->load = (int)order[i];
-			l->build_ns += cp->duration_ns;
-			break;
+		 * in-process compiles (a load's end may come up to 1 ms before: the clocks of the
+		 * two records); any, for a child (its output goes through files) */
+		unsigned at;
+		if (by_hash) {
+			uint64_t t = cp->time_ns > 1000000 ? cp->time_ns - 1000000 : 0;
+			unsigned a = first_load_of(m, order, by_image, proc, cp->output_hash, t);
+			unsigned b = cp->ptx_hash ? first_load_of(m, order, by_image, proc,
+								  cp->ptx_hash, t)
+						  : UINT_MAX;
+			at = a < b ? a : b;
+		} else {
+			at = first_at_or_after(m, order, NULL, pstart[proc], pend[proc], cp->time_ns);
+			if (at >= pend[proc])
+				at = UINT_MAX;
 		}
+		if (at == UINT_MAX)
+			continue;
+		struct kca_load *l = &m->loads[order[at]];
+		cp->load = (int)order[at];
+		l->build_ns += cp->duration_ns;
+	}
+	HASH_ITER(hh, by_image, e, tmp)
+	{
+		HASH_DEL(by_image, e);
+		free(e->pos);
+		free(e);
 	}
 	free(order);
 	free(pstart);
@@ -195,7 +265,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		       l->kind == KC_IMAGE_FATBIN;
 		file += l->api == KC_API_MODULE_LOAD;
 		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
-			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash);
+			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash,
+							  l->size, f->name);
 		triton += v->triton_dir != NULL;
 	}
 	if (nvrtc)

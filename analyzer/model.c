@@ -389,14 +389,19 @@ void kca_model_free(struct kca_model *m)
 
 /* ---- Triton's cache: which directory built a cubin ----------------------------------------- */
 
-struct cubin_dir {
-	uint64_t hash;
-	const char *dir;
-	UT_hash_handle hh;
+/* The cubins of a Triton cache, by size: a trace's image is matched by size and kernel name
+ * first, and only those files are read and hashed (a cache may hold gigabytes). */
+struct cubin_file {
+	uint64_t size;
+	const char *dir;	 /* the cache entry */
+	const char *name;	 /* the file's name, "<kernel>.cubin" */
+	uint64_t hash;		 /* 0 until read */
+	struct cubin_file *next; /* same size */
+	UT_hash_handle hh;	 /* the first of a size, in cache_index.by_size */
 };
 struct cache_index {
 	const char *root;
-	struct cubin_dir *by_hash;
+	struct cubin_file *by_size;
 	UT_hash_handle hh;
 };
 
@@ -436,6 +441,7 @@ static struct cache_index *index_cache(struct kca_model *m, const char *root)
 		DIR *s = opendir(sub);
 		if (!s)
 			continue;
+		const char *dir = NULL;
 		struct dirent *fe;
 		while ((fe = readdir(s)) != NULL) {
 			size_t n = strlen(fe->d_name);
@@ -443,15 +449,23 @@ static struct cache_index *index_cache(struct kca_model *m, const char *root)
 				continue;
 			char path[PATH_MAX + 256];
 			snprintf(path, sizeof(path), "%s/%s", sub, fe->d_name);
-			struct cubin_dir *cd = kca_xmalloc(sizeof(*cd));
-			cd->hash = hash_file(path);
-			cd->dir = kca_model_strdup(m, sub);
-			struct cubin_dir *old;
-			HASH_FIND(hh, ci->by_hash, &cd->hash, sizeof(cd->hash), old);
-			if (old)
-				free(cd);
-			else
-				HASH_ADD(hh, ci->by_hash, hash, sizeof(cd->hash), cd);
+			struct stat st;
+			if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			if (!dir)
+				dir = kca_model_strdup(m, sub);
+			struct cubin_file *cf = kca_xcalloc(1, sizeof(*cf));
+			cf->size = (uint64_t)st.st_size;
+			cf->dir = dir;
+			cf->name = kca_model_strdup(m, fe->d_name);
+			struct cubin_file *head;
+			HASH_FIND(hh, ci->by_size, &cf->size, sizeof(cf->size), head);
+			if (head) {
+				cf->next = head->next;
+				head->next = cf;
+			} else {
+				HASH_ADD(hh, ci->by_size, size, sizeof(cf->size), cf);
+			}
 		}
 		closedir(s);
 	}
@@ -459,7 +473,8 @@ static struct cache_index *index_cache(struct kca_model *m, const char *root)
 	return ci;
 }
 
-const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash)
+const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash,
+			      uint64_t size, const char *kernel)
 {
 	char roots[3][PATH_MAX];
 	int n = 0;
@@ -469,12 +484,23 @@ const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uin
 		snprintf(roots[n++], PATH_MAX, "%s", p->triton_cache);
 	else if (p->home)
 		snprintf(roots[n++], PATH_MAX, "%s/.triton/cache", p->home);
+	size_t klen = strlen(kernel);
 	for (int i = 0; i < n; i++) {
 		struct cache_index *ci = index_cache(m, roots[i]);
-		struct cubin_dir *cd;
-		HASH_FIND(hh, ci->by_hash, &hash, sizeof(hash), cd);
-		if (cd)
-			return cd->dir;
+		struct cubin_file *cf;
+		HASH_FIND(hh, ci->by_size, &size, sizeof(size), cf);
+		for (; cf; cf = cf->next) {
+			/* Triton names the file after the kernel */
+			if (strncmp(cf->name, kernel, klen) != 0 || strcmp(cf->name + klen, ".cubin"))
+				continue;
+			if (!cf->hash) {
+				char path[2 * PATH_MAX];
+				snprintf(path, sizeof(path), "%s/%s", cf->dir, cf->name);
+				cf->hash = hash_file(path);
+			}
+			if (cf->hash == hash)
+				return cf->dir;
+		}
 	}
 	return NULL;
 }
@@ -484,11 +510,15 @@ static void free_cache_indexes(struct kca_model *m)
 	struct cache_index *ci, *ct;
 	HASH_ITER(hh, m->triton_caches, ci, ct)
 	{
-		struct cubin_dir *cd, *tmp;
-		HASH_ITER(hh, ci->by_hash, cd, tmp)
+		struct cubin_file *cf, *tmp;
+		HASH_ITER(hh, ci->by_size, cf, tmp)
 		{
-			HASH_DEL(ci->by_hash, cd);
-			free(cd);
+			HASH_DEL(ci->by_size, cf);
+			while (cf) {
+				struct cubin_file *next = cf->next;
+				free(cf);
+				cf = next;
+			}
 		}
 		HASH_DEL(m->triton_caches, ci);
 		free(ci);

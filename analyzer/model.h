@@ -165,6 +165,7 @@ const char *kca_front_end_name(enum kca_front_end fe);
 /* A string kept as long as the model. */
 const char *kca_model_strdup(struct kca_model *m, const char *s);
 /* Triton cache directory holding a cubin of this hash, or NULL. */
-const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash);
+const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash,
+			      uint64_t size, const char *kernel);
 
 #endif
