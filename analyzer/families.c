@@ -202,12 +202,13 @@ static void attribute_compiles(struct kca_model *m)
 		if (by_hash) {
 			uint64_t t = cp->time_ns > 1000000 ? cp->time_ns - 1000000 : 0;
 			unsigned a = first_load_of(m, order, by_image, proc, cp->output_hash, t);
-			unsigned b = cp->ptx_hash ? first_load_of(m, order, by_image, proc,
-								  cp->ptx_hash, t)
-						  : UINT_MAX;
+			unsigned b = cp->ptx_hash
+					 ? first_load_of(m, order, by_image, proc, cp->ptx_hash, t)
+					 : UINT_MAX;
 			at = a < b ? a : b;
 		} else {
-			at = first_at_or_after(m, order, NULL, pstart[proc], pend[proc], cp->time_ns);
+			at = first_at_or_after(m, order, NULL, pstart[proc], pend[proc],
+					       cp->time_ns);
 			if (at >= pend[proc])
 				at = UINT_MAX;
 		}
@@ -265,8 +266,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		       l->kind == KC_IMAGE_FATBIN;
 		file += l->api == KC_API_MODULE_LOAD;
 		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
-			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash,
-							  l->size, f->name);
+			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash, l->size);
 		triton += v->triton_dir != NULL;
 	}
 	if (nvrtc)

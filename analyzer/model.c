@@ -389,8 +389,8 @@ void kca_model_free(struct kca_model *m)
 
 /* ---- Triton's cache: which directory built a cubin ----------------------------------------- */
 
-/* The cubins of a Triton cache, by size: a trace's image is matched by size and kernel name
- * first, and only those files are read and hashed (a cache may hold gigabytes). */
+/* The cubins of a Triton cache, by size: a trace's image is matched by size first, and only
+ * files of its size are read and hashed (a cache may hold gigabytes). */
 struct cubin_file {
 	uint64_t size;
 	const char *dir;	 /* the cache entry */
@@ -474,7 +474,7 @@ static struct cache_index *index_cache(struct kca_model *m, const char *root)
 }
 
 const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash,
-			      uint64_t size, const char *kernel)
+			      uint64_t size)
 {
 	char roots[3][PATH_MAX];
 	int n = 0;
@@ -484,15 +484,11 @@ const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uin
 		snprintf(roots[n++], PATH_MAX, "%s", p->triton_cache);
 	else if (p->home)
 		snprintf(roots[n++], PATH_MAX, "%s/.triton/cache", p->home);
-	size_t klen = strlen(kernel);
 	for (int i = 0; i < n; i++) {
 		struct cache_index *ci = index_cache(m, roots[i]);
 		struct cubin_file *cf;
 		HASH_FIND(hh, ci->by_size, &size, sizeof(size), cf);
 		for (; cf; cf = cf->next) {
-			/* Triton names the file after the kernel */
-			if (strncmp(cf->name, kernel, klen) != 0 || strcmp(cf->name + klen, ".cubin"))
-				continue;
 			if (!cf->hash) {
 				char path[2 * PATH_MAX];
 				snprintf(path, sizeof(path), "%s/%s", cf->dir, cf->name);

@@ -164,8 +164,8 @@ const char *kca_verdict_name(enum kca_verdict v);
 const char *kca_front_end_name(enum kca_front_end fe);
 /* A string kept as long as the model. */
 const char *kca_model_strdup(struct kca_model *m, const char *s);
-/* Triton cache directory holding a cubin of this hash, or NULL. */
+/* Triton cache directory holding a cubin of this hash and size, or NULL. */
 const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash,
-			      uint64_t size, const char *kernel);
+			      uint64_t size);
 
 #endif
