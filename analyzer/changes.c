@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <uthash.h>
 
 #include "changes.h"
 #include "kca.h"
@@ -80,6 +81,53 @@ int kca_find_source(const char *path, const char *trace_dir, char *out, size_t c
 	char root[PATH_MAX];
 	snprintf(root, sizeof(root), "%s/sources/", trace_dir);
 	return find_tail(path, root, out, cap);
+}
+
+/* ---- source files, found and read once per model ------------------------------------------- */
+
+/* A Python source a Triton IR names: where kca_find_source found it, and its text (NULL, NULL
+ * when not found). Each variant's IR names the same few files at many places. */
+struct kca_source_file {
+	char *key; /* trace_dir, '\x1f', the path as recorded */
+	char *path;
+	char *text;
+	size_t size;
+	UT_hash_handle hh;
+};
+
+static const struct kca_source_file *source_file(struct kca_model *m, const char *file,
+						 const char *trace_dir)
+{
+	size_t n = strlen(file) + (trace_dir ? strlen(trace_dir) : 0) + 2;
+	char *key = kca_xmalloc(n);
+	snprintf(key, n, "%s\x1f%s", trace_dir ? trace_dir : "", file);
+	struct kca_source_file *sf;
+	HASH_FIND_STR(m->sources, key, sf);
+	if (sf) {
+		free(key);
+		return sf;
+	}
+	sf = kca_xcalloc(1, sizeof(*sf));
+	sf->key = key;
+	char path[PATH_MAX];
+	if (kca_find_source(file, trace_dir, path, sizeof(path)) == 0 &&
+	    (sf->text = kca_read_file(path, &sf->size)) != NULL)
+		sf->path = kca_xstrdup(path);
+	HASH_ADD_KEYPTR(hh, m->sources, sf->key, strlen(sf->key), sf);
+	return sf;
+}
+
+void kca_sources_free(struct kca_model *m)
+{
+	struct kca_source_file *sf, *tmp;
+	HASH_ITER(hh, m->sources, sf, tmp)
+	{
+		HASH_DEL(m->sources, sf);
+		free(sf->key);
+		free(sf->path);
+		free(sf->text);
+		free(sf);
+	}
 }
 
 /* ---- a change table: name -> value per variant ------------------------------------------ */
@@ -346,7 +394,7 @@ int kca_triton_def_file(const struct kca_family *f, unsigned v, char *out, size_
 
 /* Whether a Triton family is Inductor's (torch.compile's): its def lies in a module of
  * Inductor's code cache, DIR/xy/cxy<hash>.py, or in a source that imports torch._inductor. */
-int kca_triton_from_inductor(const struct kca_model *m, const struct kca_family *f)
+int kca_triton_from_inductor(struct kca_model *m, const struct kca_family *f)
 {
 	if (strncmp(f->name, "triton_", 7) != 0)
 		return 0;
@@ -365,28 +413,19 @@ int kca_triton_from_inductor(const struct kca_model *m, const struct kca_family 
 	if (base - def >= 3 && base[-3] == '/' && base[1] == 'c' && len > 6 &&
 	    strcmp(base + len - 2, ".py") == 0 && strncmp(base - 2, base + 2, 2) == 0)
 		return 1; /* .../xy/cxy....py */
-	int inductor = 0;
-	char src[PATH_MAX];
-	char *text;
-	if (kca_find_source(def, variant_trace_dir(m, f, v), src, sizeof(src)) == 0 &&
-	    (text = kca_read_file(src, NULL)) != NULL) {
-		inductor = strstr(text, "torch._inductor") != NULL;
-		free(text);
-	}
-	return inductor;
+	const struct kca_source_file *sf = source_file(m, def, variant_trace_dir(m, f, v));
+	return sf->text && strstr(sf->text, "torch._inductor") != NULL;
 }
 
 /* The identifier at line:col (0-based col) of a source file. */
-static int ident_at(const char *file, const char *trace_dir, int line, int col, char *out,
-		    size_t cap)
+static int ident_at(struct kca_model *m, const char *file, const char *trace_dir, int line, int col,
+		    char *out, size_t cap)
 {
-	char path[PATH_MAX];
-	if (kca_find_source(file, trace_dir, path, sizeof(path)) < 0)
+	const struct kca_source_file *sf = source_file(m, file, trace_dir);
+	if (!sf->text)
 		return -ENOENT;
-	size_t n;
-	char *text = kca_read_file(path, &n);
-	if (!text)
-		return -ENOENT;
+	const char *text = sf->text;
+	size_t n = sf->size;
 	const char *p = text;
 	for (int l = 1; l < line && p; l++) {
 		p = strchr(p, '\n');
@@ -426,7 +465,6 @@ static int ident_at(const char *file, const char *trace_dir, int line, int col, 
 			}
 		}
 	}
-	free(text);
 	return rc;
 }
 
@@ -467,16 +505,14 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 }
 
 /* The kernel's def at file:line, its parameter list, and which are tl.constexpr. */
-static void read_def(const char *file, const char *trace_dir, int line, struct kca_changes *out,
-		     char constexprs[][64], int *nconst)
+static void read_def(struct kca_model *m, const char *file, const char *trace_dir, int line,
+		     struct kca_changes *out, char constexprs[][64], int *nconst)
 {
 	*nconst = 0;
-	char path[PATH_MAX];
-	if (kca_find_source(file, trace_dir, path, sizeof(path)) < 0)
+	const struct kca_source_file *sf = source_file(m, file, trace_dir);
+	if (!sf->text)
 		return;
-	char *text = kca_read_file(path, NULL);
-	if (!text)
-		return;
+	const char *text = sf->text, *path = sf->path;
 	const char *p = text;
 	for (int l = 1; l < line && p; l++) {
 		p = strchr(p, '\n');
@@ -537,7 +573,6 @@ static void read_def(const char *file, const char *trace_dir, int line, struct k
 			}
 		}
 	}
-	free(text);
 }
 
 /* Whether %name is read in body (a NUL-terminated tail of TTIR text). */
@@ -551,9 +586,8 @@ static int ssa_used(const char *body, const char *name)
 	return 0;
 }
 
-static void triton_variant(const struct kca_model *m, struct kca_changes *c,
-			   const struct kca_family *f, unsigned v, unsigned nvar,
-			   char constexprs[][64], int *nconst)
+static void triton_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
+			   unsigned v, unsigned nvar, char constexprs[][64], int *nconst)
 {
 	const char *trace_dir = variant_trace_dir(m, f, v);
 	char path[PATH_MAX + 256];
@@ -562,7 +596,7 @@ static void triton_variant(const struct kca_model *m, struct kca_changes *c,
 		struct ttir t = {0};
 		parse_locs(&t, text);
 		if (!c->kernel_def[0] && t.def_file[0])
-			read_def(t.def_file, trace_dir, t.def_line, c, constexprs, nconst);
+			read_def(m, t.def_file, trace_dir, t.def_line, c, constexprs, nconst);
 		/* the signature: runtime args, with tt.divisibility where Triton specialised */
 		const char *fn = strstr(text, "tt.func");
 		const char *sig_end = fn ? strstr(fn, ") attributes") : NULL;
@@ -621,11 +655,11 @@ static void triton_variant(const struct kca_model *m, struct kca_changes *c,
 				if (!l || !l->line)
 					continue;
 				char key[160], where[PATH_MAX + 32], ident[64] = "";
-				char src[PATH_MAX];
-				if (kca_find_source(l->file, trace_dir, src, sizeof(src)) < 0)
-					snprintf(src, sizeof(src), "%s", l->file);
-				snprintf(where, sizeof(where), "%s:%d", src, l->line);
-				if (ident_at(l->file, trace_dir, l->line, l->col, ident,
+				const struct kca_source_file *sf =
+				    source_file(m, l->file, trace_dir);
+				snprintf(where, sizeof(where), "%s:%d",
+					 sf->path ? sf->path : l->file, l->line);
+				if (ident_at(m, l->file, trace_dir, l->line, l->col, ident,
 					     sizeof(ident)) == 0)
 					snprintf(key, sizeof(key), "%s", ident);
 				else

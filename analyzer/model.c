@@ -10,6 +10,7 @@
 #include <uthash.h>
 
 #include "../common/kc_hash.h"
+#include "changes.h"
 #include "kca.h"
 #include "model.h"
 
@@ -368,6 +369,7 @@ static void free_cache_indexes(struct kca_model *m);
 void kca_model_free(struct kca_model *m)
 {
 	free_cache_indexes(m);
+	kca_sources_free(m);
 	for (unsigned d = 0; d < m->ndirs; d++)
 		free(m->dirs[d]);
 	free(m->dirs);

@@ -149,7 +149,8 @@ struct kca_model {
 	unsigned nfamilies;
 	uint64_t problems; /* reader warnings */
 	struct kca_arena *arena;
-	struct cache_index *triton_caches; /* Triton cache directories indexed by cubin hash */
+	struct cache_index *triton_caches; /* Triton cache directories indexed by cubin size */
+	struct kca_source_file *sources;   /* Python sources found and read (changes.c) */
 };
 
 /* Load every trace of each directory; problems are printed as warnings and counted. Returns
