@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uthash.h>
 
 #include "../common/kc_hash.h"
 #include "changes.h"
@@ -529,6 +530,19 @@ static void print_totals_row(const char *label, char values[][64], unsigned ndir
 	printf("\n");
 }
 
+/* A run's families by name, for the comparison's rows. */
+struct family_name {
+	const struct kca_family *f;
+	UT_hash_handle hh;
+};
+
+static const struct kca_family *family_named(struct family_name *index, const char *name)
+{
+	struct family_name *fn;
+	HASH_FIND_STR(index, name, fn);
+	return fn ? fn->f : NULL;
+}
+
 static int report_compare(char **dirs, unsigned ndirs)
 {
 	struct kca_model *ms = kca_xcalloc(ndirs, sizeof(*ms));
@@ -556,29 +570,30 @@ static int report_compare(char **dirs, unsigned ndirs)
 		printf(" | [%c] variants  loads   build+load  verdict             ", 'A' + d);
 	printf("\n");
 	/* every family flagged in any run, in the first run's order then the others' */
+	struct family_name **by_name = kca_xcalloc(ndirs, sizeof(*by_name));
+	for (unsigned d = 0; d < ndirs; d++)
+		for (unsigned i = 0; i < ms[d].nfamilies; i++) {
+			struct family_name *fn = kca_xmalloc(sizeof(*fn));
+			fn->f = &ms[d].families[i];
+			HASH_ADD_KEYPTR(hh, by_name[d], fn->f->name, strlen(fn->f->name), fn);
+		}
 	unsigned rows = 0;
 	for (unsigned d = 0; d < ndirs; d++) {
 		for (unsigned i = 0; i < ms[d].nfamilies; i++) {
 			const char *name = ms[d].families[i].name;
-			int seen_before = 0;
+			int seen_before = 0, interesting = 0;
 			for (unsigned e = 0; e < d && !seen_before; e++)
-				for (unsigned j = 0; j < ms[e].nfamilies && !seen_before; j++)
-					seen_before = strcmp(ms[e].families[j].name, name) == 0;
-			int interesting = 0;
-			for (unsigned e = 0; e < ndirs; e++)
-				for (unsigned j = 0; j < ms[e].nfamilies; j++)
-					if (strcmp(ms[e].families[j].name, name) == 0)
-						interesting |=
-						    ms[e].families[j].verdict != KCA_FINE;
+				seen_before = family_named(by_name[e], name) != NULL;
+			for (unsigned e = 0; e < ndirs; e++) {
+				const struct kca_family *f = family_named(by_name[e], name);
+				interesting |= f && f->verdict != KCA_FINE;
+			}
 			if (seen_before || !interesting)
 				continue;
 			rows++;
 			print_name_column(name);
 			for (unsigned e = 0; e < ndirs; e++) {
-				const struct kca_family *f = NULL;
-				for (unsigned j = 0; j < ms[e].nfamilies; j++)
-					if (strcmp(ms[e].families[j].name, name) == 0)
-						f = &ms[e].families[j];
+				const struct kca_family *f = family_named(by_name[e], name);
 				char t[32];
 				if (f)
 					printf(" | %12u %6u %12s  %-20s", f->nvariants, f->loads,
@@ -591,6 +606,15 @@ static int report_compare(char **dirs, unsigned ndirs)
 			printf("\n");
 		}
 	}
+	for (unsigned d = 0; d < ndirs; d++) {
+		struct family_name *fn, *tmp;
+		HASH_ITER(hh, by_name[d], fn, tmp)
+		{
+			HASH_DEL(by_name[d], fn);
+			free(fn);
+		}
+	}
+	free(by_name);
 	if (!rows)
 		printf("(no kernel rebuilt or reloaded in any run)\n");
 	/* the runs' totals, with their GPU time and idle gaps where they were recorded */

@@ -331,6 +331,16 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	return records > 0;
 }
 
+/* A CUDA process by its trace directory and pid. */
+struct proc_key {
+	struct {
+		unsigned dir;
+		uint32_t pid;
+	} k;
+	unsigned ix;
+	UT_hash_handle hh;
+};
+
 int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
 {
 	memset(m, 0, sizeof(*m));
@@ -349,17 +359,34 @@ int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
 			found += load_file(m, l.paths[i], d);
 		kca_trace_list_free(&l);
 	}
-	/* Each process's nearest recorded ancestor (compiler children -> their program). */
+	/* Each process's nearest recorded ancestor (compiler children -> their program), through
+	 * the CUDA processes by directory and pid (the first recorded where a pid came twice). */
+	struct proc_key *by_pid = NULL, *e, *tmp;
+	for (unsigned j = 0; j < m->nprocs; j++) {
+		if (m->procs[j].role != KC_ROLE_CUDA)
+			continue;
+		struct proc_key key = {{m->procs[j].dir_index, m->procs[j].pid}, 0, {0}};
+		HASH_FIND(hh, by_pid, &key.k, sizeof(key.k), e);
+		if (e)
+			continue;
+		e = kca_xmalloc(sizeof(*e));
+		*e = key;
+		e->ix = j;
+		HASH_ADD(hh, by_pid, k, sizeof(e->k), e);
+	}
 	for (unsigned i = 0; i < m->nprocs; i++) {
 		struct kca_proc *p = &m->procs[i];
-		for (unsigned a = 0; a < p->nancestors && p->parent < 0; a++)
-			for (unsigned j = 0; j < m->nprocs; j++)
-				if (j != i && m->procs[j].pid == p->ancestors[a] &&
-				    m->procs[j].dir_index == p->dir_index &&
-				    m->procs[j].role == KC_ROLE_CUDA) {
-					p->parent = (int)j;
-					break;
-				}
+		for (unsigned a = 0; a < p->nancestors && p->parent < 0; a++) {
+			struct proc_key key = {{p->dir_index, p->ancestors[a]}, 0, {0}};
+			HASH_FIND(hh, by_pid, &key.k, sizeof(key.k), e);
+			if (e && e->ix != i)
+				p->parent = (int)e->ix;
+		}
+	}
+	HASH_ITER(hh, by_pid, e, tmp)
+	{
+		HASH_DEL(by_pid, e);
+		free(e);
 	}
 	return found;
 }
