@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <uthash.h>
 
+#include "../common/kc_fs.h"
 #include "changes.h"
 #include "kca.h"
 
@@ -27,27 +28,25 @@ const char *kca_change_kind_name(enum kca_change_kind k)
 
 char *kca_read_file(const char *path, size_t *size)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	size_t len;
+	int fd = kc_open_regular(path, &len);
+	if (fd < 0)
 		return NULL;
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-	for (;;) {
-		if (n + 65536 + 1 > cap) {
-			cap = cap ? cap * 2 : 65536 * 2;
-			if (cap >
-			    (256u << 20)) /* no source or IR is this large: not ours to read */
-				break;
-			buf = kca_xrealloc(buf, cap);
-		}
-		size_t r = fread(buf + n, 1, 65536, f);
-		n += r;
-		if (r < 65536)
-			break;
+	if (len > (256u << 20)) { /* no source, IR or image of a kernel is this large */
+		close(fd);
+		return NULL;
 	}
-	fclose(f);
-	if (!buf)
-		buf = kca_xmalloc(1);
+	char *buf = kca_xmalloc(len + 1);
+	size_t n = 0;
+	while (n < len) {
+		ssize_t r = read(fd, buf + n, len - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
 	buf[n] = '\0';
 	if (size)
 		*size = n;

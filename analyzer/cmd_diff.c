@@ -30,8 +30,11 @@ static const char usage[] =
 struct lines {
 	char *text;
 	const char **line;
+	uint64_t *key; /* per line: a hash of what same_line compares */
 	size_t n;
 };
+
+static uint64_t line_key(const char *line);
 
 static void split(struct lines *l, char *text)
 {
@@ -49,24 +52,51 @@ static void split(struct lines *l, char *text)
 		*nl = '\0';
 		p = nl + 1;
 	}
+	l->key = kca_xmalloc((l->n + 1) * sizeof(uint64_t));
+	for (size_t i = 0; i < l->n; i++)
+		l->key[i] = line_key(l->line[i]);
 }
 
 #define DIFF_MAX_LINES 6000
+
+/* The quoted path after a loc(" at p (with a '/': a file, not a name such as loc("in_ptr0")):
+ * its closing quote, or NULL. */
+static const char *loc_path_end(const char *p)
+{
+	if (strncmp(p, "loc(\"", 5) != 0)
+		return NULL;
+	const char *e = strchr(p + 5, '"');
+	return e && memchr(p + 5, '/', (size_t)(e - p - 5)) ? e : NULL;
+}
+
+/* FNV-1a of the line with its loc() paths left out: lines alike have the same key, so the
+ * diff compares keys and reads two lines only where their keys agree. */
+static uint64_t line_key(const char *line)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = line; *p;) {
+		const char *e = loc_path_end(p);
+		if (e) {
+			p = e + 1;
+			continue;
+		}
+		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
+	}
+	return h;
+}
 
 /* Lines alike but for the files their loc("...") name: Triton IR names the source it came
  * from, and torch.compile writes each variant's kernel to a file of its own. */
 static int same_line(const char *a, const char *b)
 {
 	while (*a && *b) {
-		if (strncmp(a, "loc(\"", 5) == 0 && strncmp(b, "loc(\"", 5) == 0) {
-			const char *ea = strchr(a + 5, '"'), *eb = strchr(b + 5, '"');
-			/* a path (with a '/'), not a name such as loc("in_ptr0") */
-			if (ea && eb && memchr(a + 5, '/', (size_t)(ea - a - 5)) &&
-			    memchr(b + 5, '/', (size_t)(eb - b - 5))) {
-				a = ea + 1;
-				b = eb + 1;
-				continue;
-			}
+		const char *ea = loc_path_end(a), *eb = loc_path_end(b);
+		if (ea || eb) {
+			if (!ea || !eb)
+				return 0;
+			a = ea + 1;
+			b = eb + 1;
+			continue;
 		}
 		if (*a++ != *b++)
 			return 0;
@@ -84,15 +114,16 @@ static void print_diff(const struct lines *a, const struct lines *b)
 	/* lcs[i][j] = LCS of a[i..], b[j..] */
 	uint16_t *lcs = kca_xcalloc((n + 1) * (m + 1), sizeof(uint16_t));
 #define L(i, j) lcs[(i) * (m + 1) + (j)]
+#define SAME(i, j) (a->key[i] == b->key[j] && same_line(a->line[i], b->line[j]))
 	for (size_t i = n; i-- > 0;)
 		for (size_t j = m; j-- > 0;)
-			L(i, j) = same_line(a->line[i], b->line[j]) ? L(i + 1, j + 1) + 1
-				  : L(i + 1, j) > L(i, j + 1)	    ? L(i + 1, j)
-								    : L(i, j + 1);
+			L(i, j) = SAME(i, j)		      ? L(i + 1, j + 1) + 1
+				  : L(i + 1, j) > L(i, j + 1) ? L(i + 1, j)
+							      : L(i, j + 1);
 	size_t i = 0, j = 0;
 	unsigned hunks = 0, paths_only = 0;
 	while (i < n || j < m) {
-		if (i < n && j < m && same_line(a->line[i], b->line[j])) {
+		if (i < n && j < m && SAME(i, j)) {
 			paths_only += strcmp(a->line[i], b->line[j]) != 0;
 			i++, j++;
 			continue;
@@ -117,6 +148,7 @@ static void print_diff(const struct lines *a, const struct lines *b)
 		printf("(%u line%s alike but for the file their loc() names: not shown)\n",
 		       paths_only, paths_only == 1 ? "" : "s");
 #undef L
+#undef SAME
 	free(lcs);
 }
 
@@ -237,7 +269,9 @@ KCA_COMMAND(diff)
 		split(&lb, tb);
 		print_diff(&la, &lb);
 		free(la.line);
+		free(la.key);
 		free(lb.line);
+		free(lb.key);
 	} else {
 		printf("(no source or IR of both variants in the trace: only the images differ)\n");
 	}

@@ -20,11 +20,41 @@ void kca_json_init_text(struct kca_json *j, FILE *f)
 	j->text = 1;
 }
 
+/* The length of the well-formed UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xf0 && s[0] <= 0xf4   ? 4
+		     : s[0] >= 0xe0		    ? 3
+		     : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+						    : 0;
+	if (!len || len > n)
+		return 0;
+	for (size_t k = 1; k < len; k++)
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+	/* no overlong forms, surrogates or values past U+10FFFF */
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
+		return 0;
+	return len;
+}
+
 void kca_json_escape(FILE *f, const char *s, size_t n)
 {
 	fputc('"', f);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x80) {
+			/* JSON is UTF-8: bytes of a trace that are not become U+FFFD */
+			size_t len = utf8_len((const unsigned char *)s + i, n - i);
+			if (len) {
+				fwrite(s + i, 1, len, f);
+				i += len - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
+			continue;
+		}
 		switch (c) {
 		case '"':
 			fputs("\\\"", f);

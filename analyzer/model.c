@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <uthash.h>
 
+#include "../common/kc_fs.h"
 #include "../common/kc_hash.h"
 #include "changes.h"
 #include "kca.h"
@@ -436,7 +437,7 @@ struct cache_index {
 
 static uint64_t hash_file(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = kc_open_regular(path, NULL);
 	if (fd < 0)
 		return 0;
 	struct kc_hash_stream hs;

@@ -42,14 +42,30 @@ int kc_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+int kc_open_regular(const char *path, size_t *size)
+{
+	/* O_NONBLOCK: opening a FIFO does not wait for a writer (no effect on a regular file) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (size)
+		*size = (size_t)st.st_size;
+	return fd;
+}
+
 int kc_copy_file(const char *src, const char *dst)
 {
 	char tmp[PATH_MAX];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", dst) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	int in = open(src, O_RDONLY | O_CLOEXEC);
+	int in = kc_open_regular(src, NULL);
 	if (in < 0)
-		return -errno;
+		return in;
 	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (out < 0) {
 		int e = errno;

@@ -12,5 +12,9 @@ int kc_write_all(int fd, const void *p, size_t n);
 /* src copied to dst through dst.tmp and a rename, so that dst, once there, is whole. 0 or
  * -errno. */
 int kc_copy_file(const char *src, const char *dst);
+/* path opened for reading if it is a regular file (a FIFO or a device named where a file is
+ * expected would block or never end): the fd, its size in *size (may be NULL), or -errno
+ * (-EINVAL for what is not a regular file). */
+int kc_open_regular(const char *path, size_t *size);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "kc_hash.h"
 #include "kc_trace_read.h"
+#include "kc_fs.h"
 
 /* ---- where the strings are, per record type ------------------------------------------- */
 
@@ -120,19 +121,15 @@ int kc_trace_open(struct kc_trace *t, const char *path)
 {
 	memset(t, 0, sizeof(*t));
 	t->path = strdup(path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		set_err(t, 0, "cannot open: %s", strerror(e));
-		return -e;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	int fd = kc_open_regular(path, &t->size);
+	if (fd == -EINVAL) {
 		set_err(t, 0, "not a regular file");
-		close(fd);
 		return -EINVAL;
 	}
-	t->size = (size_t)st.st_size;
+	if (fd < 0) {
+		set_err(t, 0, "cannot open: %s", strerror(-fd));
+		return fd;
+	}
 	if (t->size == 0) {
 		close(fd);
 		set_err(t, 0, "empty file (the process may have died before its first record)");
@@ -250,13 +247,22 @@ static const char *validate(struct kc_trace *t, const struct kc_rec_hdr *h,
 }
 
 /* After a bad spot at off: the next 8-aligned offset holding a whole record whose check
- * matches. */
-static size_t resync(const struct kc_trace *t, size_t off)
+ * matches. Each candidate is hashed over the size it claims, so bytes made to look like large
+ * records at every offset would cost file size x claimed size: the bytes hashed while
+ * resynchronising are bounded by KC_RESYNC_BUDGET(file size), past which the rest of the file is
+ * given up. */
+#define KC_RESYNC_BUDGET(size) (64 * (uint64_t)(size) + (64u << 20))
+static size_t resync(struct kc_trace *t, size_t off)
 {
 	for (size_t p = off + KC_REC_ALIGN; p + sizeof(struct kc_rec_hdr) <= t->size;
 	     p += KC_REC_ALIGN) {
 		const struct kc_rec_hdr *h;
-		if (header_ok(t, p, &h) == 0 && check_ok(h))
+		if (header_ok(t, p, &h) != 0)
+			continue;
+		if (t->resync_hashed + h->size > KC_RESYNC_BUDGET(t->size))
+			break;
+		t->resync_hashed += h->size;
+		if (check_ok(h))
 			return p;
 	}
 	return t->size;

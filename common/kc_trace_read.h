@@ -28,6 +28,7 @@ struct kc_trace {
 	uint64_t unknown_records;
 	uint64_t corrupt;	/* bad spots met */
 	uint64_t skipped_bytes; /* bytes passed over to resynchronise */
+	uint64_t resync_hashed; /* bytes hashed looking for a record after a bad spot (bounded) */
 	int truncated;		/* the file ends inside a record */
 	char err[320];		/* last problem, "FILE: offset N: what" */
 	uint8_t *scratch;	/* zero-extended copies */

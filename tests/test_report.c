@@ -425,6 +425,20 @@ Test(report, values_summary_counts_every_distinct_value)
 	cr_assert_str_eq(summary, "b, a, c");
 }
 
+Test(report, json_strings_are_utf8_whatever_the_trace_holds)
+{
+	/* a trace's strings are bytes: what is not UTF-8 becomes U+FFFD; UTF-8 stays */
+	static const char in[] = "a\xff b \xc3\xa9 \xe2\x82 \xed\xa0\x80 \xf0\x9f\x98\x80\x01\"";
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+	kca_json_escape(f, in, sizeof(in) - 1);
+	fclose(f);
+	cr_assert_str_eq(out, "\"a\\ufffd b \xc3\xa9 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd "
+			      "\xf0\x9f\x98\x80\\u0001\\\"\"");
+	free(out);
+}
+
 Test(report, ptx_constant_churn)
 {
 	char *dir = record("drv_client", (const char *[]){"paths", "symbol", NULL});
@@ -715,6 +729,37 @@ Test(cli, damaged_traces_give_partial_reports)
 	dir = kct_tmpdir();
 	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "no traces"), "%s", out);
+}
+
+Test(cli, special_files_in_a_trace_neither_block_nor_run_forever)
+{
+	/* a FIFO where a trace, an IR or a cubin should be, and /dev/zero behind a symlink: each
+	 * is passed over (a FIFO's open would wait for a writer, /dev/zero never ends) */
+	char *dir =
+	    damaged_copy("e=$(ls -d $(dirname $f)/triton-cache/*/ | head -2) && set -- $e && "
+			 "rm $1/fill_mask.source && mkfifo $1/fill_mask.source && "
+			 "rm $2/*.cubin && ln -s /dev/zero $2/fill_mask.cubin && "
+			 "mkfifo $(dirname $f)/999-fifo.kct");
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd), "timeout 60 env %s report %s > %s/out.txt 2>&1", cli(), dir,
+		 dir);
+	cr_assert_eq(system(cmd), 0, "report blocked or failed: %s", cmd);
+	snprintf(cmd, sizeof(cmd), "%s/out.txt", dir);
+	char *text = kct_read_file(cmd, NULL);
+	cr_assert(text && strstr(text, "999-fifo.kct: offset 0: not a regular file") &&
+		      strstr(text, "fill_mask  [Triton]  specialization churn"),
+		  "%s", text ? text : "(none)");
+	free(text);
+	const char *cmds[] = {"diff %s fill_mask 1 2", "archive --all %s", "export %s --chrome -",
+			      "dump %s"};
+	for (int i = 0; i < 4; i++) {
+		char args[4500];
+		snprintf(args, sizeof(args), cmds[i], dir);
+		snprintf(cmd, sizeof(cmd), "timeout 60 env %s %s > /dev/null 2>&1", cli(), args);
+		int st = system(cmd);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 124 && WEXITSTATUS(st) <= 2,
+			  "%s: status %d", cmd, st);
+	}
 }
 
 Test(cli, unreadable_traces_fail_every_command)

@@ -160,6 +160,28 @@ Test(trace_read, garbage_size_resynchronises)
 	free(b.p);
 }
 
+Test(trace_read, resync_work_is_bounded)
+{
+	/* after the header, 2 MiB of headers each claiming a 1 MiB record at every 8 bytes: a
+	 * search hashing each claim in full would hash 256 GiB */
+	struct buf b = {0};
+	header(&b, KC_TRACE_VERSION);
+	module_load(&b, 1, "k");
+	struct kc_rec_hdr fake = {.type = KC_REC_PROCESS, .size = 1u << 20};
+	for (int i = 0; i < (2 << 20) / 8; i++)
+		put(&b, &fake, 8);
+	uint64_t h[8];
+	int errors;
+	struct kc_trace t;
+	int n = read_all(&b, h, 8, &errors, &t);
+	cr_assert_eq(n, 1, "the record before the damage");
+	cr_assert_geq(errors, 1);
+	cr_assert_leq(t.resync_hashed, 64 * (uint64_t)b.n + (64u << 20), "%llu bytes hashed",
+		      (unsigned long long)t.resync_hashed);
+	kc_trace_close(&t);
+	free(b.p);
+}
+
 Test(trace_read, newer_record_types_are_skipped)
 {
 	struct buf b = {0};
