@@ -862,6 +862,16 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 		}
 }
 
+const struct kca_changes *kca_family_changes(struct kca_model *m, const struct kca_family *f)
+{
+	struct kca_family *mf = &m->families[f - m->families];
+	if (!mf->changes) {
+		mf->changes = kca_xmalloc(sizeof(*mf->changes));
+		kca_changes_compute(m, mf, mf->changes);
+	}
+	return mf->changes;
+}
+
 void kca_changes_free(struct kca_changes *c)
 {
 	for (unsigned i = 0; i < c->nchanges; i++) {

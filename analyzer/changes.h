@@ -51,6 +51,9 @@ char *kca_read_file(const char *path, size_t *size);
  * trace that carries the generated sources its kernels came from; trace_dir may be NULL). The
  * found path goes to out. */
 int kca_find_source(const char *path, const char *trace_dir, char *out, size_t cap);
+/* What differs between f's variants, computed on first use and kept with the model (the
+ * verdict and the report both need it). */
+const struct kca_changes *kca_family_changes(struct kca_model *m, const struct kca_family *f);
 /* The model's sources as found and read (m->sources), freed with the model. */
 void kca_sources_free(struct kca_model *m);
 

@@ -402,10 +402,9 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	print_gpu_time(f, cost);
 	if (f->attrs & (1ull << 6))
 		printf("    launches use PDL (programmatic dependent launch)\n");
-	struct kca_changes ch;
-	kca_changes_compute(m, f, &ch);
-	for (unsigned i = 0; i < ch.nchanges && i < 6; i++) {
-		const struct kca_change *c = &ch.changes[i];
+	const struct kca_changes *ch = kca_family_changes(m, f);
+	for (unsigned i = 0; i < ch->nchanges && i < 6; i++) {
+		const struct kca_change *c = &ch->changes[i];
 		kca_values_summary(c, buf, sizeof(buf));
 		const char *kind = c->is_param			  ? "tl.constexpr"
 				   : c->kind == KCA_CHANGE_DEFINE ? "-D option"
@@ -419,15 +418,14 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 			printf("             %s %s\n", c->kind == KCA_CHANGE_PTX ? "in" : "at",
 			       c->where);
 	}
-	if (ch.nchanges && ch.kernel_def[0])
-		printf("             in def %s at %s\n", ch.kernel_def, ch.def_where);
-	if (!ch.nchanges && f->nvariants >= 2)
+	if (ch->nchanges && ch->kernel_def[0])
+		printf("             in def %s at %s\n", ch->kernel_def, ch->def_where);
+	if (!ch->nchanges && f->nvariants >= 2)
 		printf(
 		    "    changed: (no source or IR to compare: 'kcprof diff' shows the images)\n");
-	kca_fix_text(f, &ch, buf, sizeof(buf));
+	kca_fix_text(f, ch, buf, sizeof(buf));
 	if (buf[0])
 		print_wrapped("fix:", buf, 4);
-	kca_changes_free(&ch);
 }
 
 /* A run's totals: the report's header lines, and the comparison's. */

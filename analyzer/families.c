@@ -293,13 +293,11 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	/* What it is doing. */
 	f->verdict = KCA_FINE;
 	if (f->nvariants >= 2) {
-		struct kca_changes ch;
-		kca_changes_compute(m, f, &ch);
-		int config_only = ch.nchanges > 0;
-		for (unsigned i = 0; i < ch.nchanges; i++)
-			config_only &= ch.changes[i].kind == KCA_CHANGE_CONFIG;
-		int autotuned = ch.autotune_where[0] != 0;
-		kca_changes_free(&ch);
+		const struct kca_changes *ch = kca_family_changes(m, f);
+		int config_only = ch->nchanges > 0;
+		for (unsigned i = 0; i < ch->nchanges; i++)
+			config_only &= ch->changes[i].kind == KCA_CHANGE_CONFIG;
+		int autotuned = ch->autotune_where[0] != 0;
 		if (config_only || autotuned)
 			f->verdict = KCA_AUTOTUNE_SWEEP;
 		else if (f->nvariants >= 3 && median_launches(f) <= 8)

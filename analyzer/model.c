@@ -398,6 +398,11 @@ void kca_model_free(struct kca_model *m)
 {
 	free_cache_indexes(m);
 	kca_sources_free(m);
+	for (unsigned i = 0; i < m->nfamilies; i++)
+		if (m->families[i].changes) {
+			kca_changes_free(m->families[i].changes);
+			free(m->families[i].changes);
+		}
 	for (unsigned d = 0; d < m->ndirs; d++)
 		free(m->dirs[d]);
 	free(m->dirs);

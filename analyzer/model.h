@@ -130,6 +130,7 @@ struct kca_family {
 	enum kca_verdict verdict;
 	enum kca_front_end front_end;
 	int churn;
+	struct kca_changes *changes; /* what differs between variants: kca_family_changes */
 };
 
 struct kca_model {

@@ -97,11 +97,10 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 		kca_json_dbl(&j, "first_seen_ms", f->first_ns >= t0 ? ms(f->first_ns - t0) : 0);
 		kca_json_dbl(&j, "last_seen_ms", f->last_ns >= t0 ? ms(f->last_ns - t0) : 0);
 		kca_json_bool(&j, "pdl", (f->attrs >> 6) & 1);
-		struct kca_changes ch;
-		kca_changes_compute(m, f, &ch);
+		const struct kca_changes *ch = kca_family_changes(m, f);
 		kca_json_arr(&j, "changed");
-		for (unsigned c = 0; c < ch.nchanges; c++) {
-			const struct kca_change *x = &ch.changes[c];
+		for (unsigned c = 0; c < ch->nchanges; c++) {
+			const struct kca_change *x = &ch->changes[c];
 			char summary[512];
 			kca_values_summary(x, summary, sizeof(summary));
 			kca_json_obj(&j, NULL);
@@ -120,20 +119,19 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 			kca_json_end_obj(&j);
 		}
 		kca_json_end_arr(&j);
-		if (ch.kernel_def[0]) {
-			kca_json_str(&j, "kernel_def", ch.kernel_def);
-			kca_json_str(&j, "kernel_def_where", ch.def_where);
+		if (ch->kernel_def[0]) {
+			kca_json_str(&j, "kernel_def", ch->kernel_def);
+			kca_json_str(&j, "kernel_def_where", ch->def_where);
 		} else {
 			kca_json_null(&j, "kernel_def");
 			kca_json_null(&j, "kernel_def_where");
 		}
 		char fix[1024];
-		kca_fix_text(f, &ch, fix, sizeof(fix));
+		kca_fix_text(f, ch, fix, sizeof(fix));
 		if (fix[0])
 			kca_json_str(&j, "fix", fix);
 		else
 			kca_json_null(&j, "fix");
-		kca_changes_free(&ch);
 		kca_json_arr(&j, "variant_list");
 		for (unsigned v = 0; v < f->nvariants; v++) {
 			const struct kca_variant *var = &f->variants[v];
