@@ -37,15 +37,7 @@ char *kca_read_file(const char *path, size_t *size)
 		return NULL;
 	}
 	char *buf = kca_xmalloc(len + 1);
-	size_t n = 0;
-	while (n < len) {
-		ssize_t r = read(fd, buf + n, len - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	size_t n = kc_read_full(fd, buf, len);
 	close(fd);
 	buf[n] = '\0';
 	if (size)

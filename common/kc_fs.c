@@ -42,6 +42,21 @@ int kc_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+size_t kc_read_full(int fd, void *p, size_t n)
+{
+	char *c = p;
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, c + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	return got;
+}
+
 int kc_open_regular(const char *path, size_t *size)
 {
 	/* O_NONBLOCK: opening a FIFO does not wait for a writer (no effect on a regular file) */

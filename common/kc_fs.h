@@ -9,6 +9,9 @@
 int kc_mkdir_p(const char *dir);
 /* All n bytes to fd, through short writes and EINTR. 0 or -errno. */
 int kc_write_all(int fd, const void *p, size_t n);
+/* Up to n bytes from fd, through short reads and EINTR: the count read (less at the end of the
+ * file or on an error). */
+size_t kc_read_full(int fd, void *p, size_t n);
 /* src copied to dst through dst.tmp and a rename, so that dst, once there, is whole. 0 or
  * -errno. */
 int kc_copy_file(const char *src, const char *dst);

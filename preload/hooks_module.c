@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <uthash.h>
 
+#include "../common/kc_fs.h"
 #include "../common/kc_hash.h"
 #include "../common/kc_image.h"
 #include "kcp.h"
@@ -151,27 +152,15 @@ struct image {
 /* The whole file in memory when it is small enough to store, else hashed in pieces. */
 static int image_from_file(struct image *im, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a FIFO the driver read from has no writer left: opening it must not wait for one */
+	size_t size;
+	int fd = kc_open_regular(path, &size);
 	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	size_t size = (size_t)st.st_size;
+		return fd;
 	int rc = 0;
 	if (size <= kcp_cfg.max_image) {
 		uint8_t *buf = malloc(size ? size : 1);
-		size_t got = 0;
-		while (buf && got < size) {
-			ssize_t r = read(fd, buf + got, size - got);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
+		size_t got = buf ? kc_read_full(fd, buf, size) : 0;
 		if (!buf || got != size) {
 			free(buf);
 			rc = -EIO;

@@ -442,6 +442,27 @@ Test(preload, file_size_limit_leaves_the_program_alone)
 		closedir(d);
 }
 
+Test(preload, module_file_that_is_a_fifo_does_not_hang_the_program)
+{
+	/* cuModuleLoad of a FIFO: the driver reads what a writer puts in; the recorder, reading
+	 * the file after it, must not wait for a writer that has gone */
+	char *dir = kct_tmpdir(), script[9000];
+	snprintf(script, sizeof(script),
+		 "rm -f %s.fifo && mkfifo %s.fifo && (cat %s/sample.cubin > %s.fifo &) && "
+		 "exec timeout 20 %s loadfile %s.fifo",
+		 dir, dir, kct_data(), dir, prog("drv_client"), dir);
+	const char *argv[] = {"/bin/sh", "-c", script, NULL};
+	int with = kct_run(dir, base_env(), argv);
+	int without = kct_run_plain(base_env(), argv);
+	cr_assert(!WIFEXITED(with) || WEXITSTATUS(with) != 124, "the program hung under kcprof");
+	cr_assert_eq(with, without, "status %d under kcprof, %d without", with, without);
+	cr_assert(WIFEXITED(with) && WEXITSTATUS(with) == 0, "status %d", with);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->nloads, 2, "the FIFO's load and the missing file's");
+	cr_assert_eq(r->loads[0].result, CUDA_SUCCESS);
+	cr_assert(r->loads[0].flags & KC_MODF_NO_IMAGE, "a FIFO is not read for its image");
+}
+
 Test(preload, header_says_what_the_recorder_was_set_to_do)
 {
 	char *dir = kct_tmpdir();

@@ -166,11 +166,13 @@ static CUresult load_file(const char *path, int is_library, struct fake_module *
 	FILE *f = path ? fopen(path, "rb") : NULL;
 	if (!f)
 		return CUDA_ERROR_FILE_NOT_FOUND;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	unsigned char *buf = malloc((size_t)n + 1);
-	size_t got = fread(buf, 1, (size_t)n, f);
+	/* to its end, as a stream: a FIFO has no size to ask for */
+	size_t got = 0, cap = 65536;
+	unsigned char *buf = malloc(cap + 1);
+	size_t nr;
+	while ((nr = fread(buf + got, 1, cap - got, f)) > 0)
+		if ((got += nr) == cap)
+			buf = realloc(buf, (cap *= 2) + 1);
 	buf[got] = 0;
 	fclose(f);
 	CUresult r = make_module(buf, got, is_library, out);
