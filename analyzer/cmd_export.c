@@ -1,6 +1,6 @@
 /* cmd_export.c - kcprof export: Chrome trace-event JSON (Perfetto, chrome://tracing): builds,
- * loads and compiler children as slices on per-process/per-thread tracks, launch counts as
- * counters, and each launch when recorded with --launches=full. */
+ * loads and compiler children as slices on per-process/per-thread tracks, launch counts and
+ * GPU time (--gpu-time) as counters, and each launch when recorded with --launches=full. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,7 +18,8 @@ static const char usage[] =
     "Writes the traces of DIR (default ./kcprof.data) as Chrome trace-event JSON, which\n"
     "Perfetto (ui.perfetto.dev) and chrome://tracing open: module loads and compiles as\n"
     "slices on their process and thread, compiler children as processes of their own, launch\n"
-    "counts per kernel as counters, and single launches where the trace has them.\n"
+    "counts per kernel as counters, and single launches where the trace has them. Traces\n"
+    "recorded with --gpu-time add each kernel's GPU time so far as a counter ('GPU ms NAME').\n"
     "\n"
     "Exit status: 0; 1 when no trace could be read (FILE is not left behind); 2 usage.\n"
     "\n"
@@ -173,6 +174,21 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		kca_json_dbl(j, "ts", us(r->time_ns, c->t0));
 		kca_json_obj(j, "args");
 		kca_json_u64(j, "count", nt->launches);
+		kca_json_end_obj(j);
+		kca_json_end_obj(j);
+		break;
+	}
+	case KC_REC_GPU_TIME: {
+		/* cumulative per kernel name at each flush: a counter of GPU time spent so far */
+		const struct kc_rec_gpu_time *x = (const void *)r;
+		snprintf(buf, sizeof(buf), "GPU ms %s", kc_rec_str(r, x->name));
+		kca_json_obj(j, NULL);
+		kca_json_str(j, "name", buf);
+		kca_json_str(j, "ph", "C");
+		kca_json_u64(j, "pid", c->pid);
+		kca_json_dbl(j, "ts", us(r->time_ns, c->t0));
+		kca_json_obj(j, "args");
+		kca_json_dbl(j, "ms", (double)x->total_ns / 1e6);
 		kca_json_end_obj(j);
 		kca_json_end_obj(j);
 		break;

@@ -838,6 +838,18 @@ Test(cli, export_counts_a_kernels_launches_over_its_loads)
 		 " assert any(v > 1e6 and v != round(v) for v in t), t[:5]\"",
 		 chrome);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	/* --gpu-time traces: each kernel's GPU time so far, ending at the report's total */
+	cr_assert_eq(run_cli((const char *[]){"export", "examples/traces/pdl-chain/pdl", "--chrome",
+					      chrome, NULL},
+			     out, sizeof(out)),
+		     0);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import json; e=json.load(open('%s'))['traceEvents'];"
+		 " g=[x['args']['ms'] for x in e if x['name'].startswith('GPU ms ') and"
+		 " 'kc_decode' in x['name']];"
+		 " assert g and g == sorted(g) and 300 < g[-1] < 600, g[-3:]\"",
+		 chrome);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
 Test(cli, record_passes_exit_status_and_signals)
