@@ -75,16 +75,8 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 	unsigned nt = 0;
 	uint64_t inproc = 0;
 	unsigned ninproc = 0;
-	for (unsigned c = 0; c < m->ncompiles; c++) {
-		const struct kca_compile *cp = &m->compiles[c];
-		if (cp->load < 0)
-			continue;
-		const struct kca_load *l = &m->loads[cp->load];
-		int mine = 0;
-		for (unsigned n = 0; n < l->nnames; n++)
-			mine |= strcmp(l->names[n], f->name) == 0;
-		if (!mine)
-			continue;
+	for (unsigned i = 0; i < f->ncompiles; i++) {
+		const struct kca_compile *cp = &m->compiles[f->compiles[i]];
 		if (cp->tool != KC_TOOL_EXEC) {
 			inproc += cp->duration_ns;
 			ninproc++;

@@ -371,15 +371,22 @@ void kca_model_families(struct kca_model *m)
 	}
 	for (unsigned c = 0; c < m->ncompiles; c++) {
 		const struct kca_compile *cp = &m->compiles[c];
-		if (cp->load < 0 || cp->tool == KC_TOOL_EXEC)
+		if (cp->load < 0)
 			continue;
 		const struct kca_load *l = &m->loads[cp->load];
 		for (unsigned n = 0; n < l->nnames; n++) {
 			struct name_ix *e;
 			HASH_FIND_STR(names, l->names[n], e);
-			int v = e ? variant_of(m, &vk, e->ix, l->hash, 0, 0, 0) : -1;
-			if (v >= 0 && m->families[e->ix].variants[v].compile < 0)
-				m->families[e->ix].variants[v].compile = (int)c;
+			if (!e)
+				continue;
+			struct kca_family *f = &m->families[e->ix];
+			KCA_GROW(f->compiles, f->ncompiles, f->cap_compiles);
+			f->compiles[f->ncompiles++] = c;
+			if (cp->tool == KC_TOOL_EXEC) /* a child's output went through files */
+				continue;
+			int v = variant_of(m, &vk, e->ix, l->hash, 0, 0, 0);
+			if (v >= 0 && f->variants[v].compile < 0)
+				f->variants[v].compile = (int)c;
 		}
 	}
 	for (unsigned i = 0; i < m->nfuncs; i++) {

@@ -41,6 +41,14 @@ _Noreturn void kca_die_at(const char *file, int line, const char *fmt, ...)
 void *kca_xmalloc(size_t n);
 void *kca_xcalloc(size_t n, size_t size);
 void *kca_xrealloc(void *p, size_t n);
+/* Room for one more in a growing array: arr holds n of cap, doubled when full. */
+#define KCA_GROW(arr, n, cap)                                                                      \
+	do {                                                                                       \
+		if ((n) == (cap)) {                                                                \
+			(cap) = (cap) ? (cap)*2 : 16;                                              \
+			(arr) = kca_xrealloc((arr), (size_t)(cap) * sizeof(*(arr)));               \
+		}                                                                                  \
+	} while (0)
 char *kca_xstrdup(const char *s);
 
 /* Let common/kc_image.c read compressed fatbin entries (zstd, LZ4). */

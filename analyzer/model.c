@@ -48,14 +48,6 @@ const char *kca_model_strdup(struct kca_model *m, const char *s)
 	return p;
 }
 
-#define GROW(arr, n, cap)                                                                          \
-	do {                                                                                       \
-		if ((n) == (cap)) {                                                                \
-			(cap) = (cap) ? (cap)*2 : 64;                                              \
-			(arr) = kca_xrealloc((arr), (size_t)(cap) * sizeof(*(arr)));               \
-		}                                                                                  \
-	} while (0)
-
 static const char **list_dup(struct kca_model *m, const struct kc_rec_hdr *r, struct kc_strlist l,
 			     unsigned *n)
 {
@@ -138,7 +130,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	}
 	case KC_REC_MODULE_LOAD: {
 		const struct kc_rec_module_load *x = (const void *)r;
-		GROW(m->loads, m->nloads, m->cap_loads);
+		KCA_GROW(m->loads, m->nloads, m->cap_loads);
 		struct kca_load *l = &m->loads[m->nloads++];
 		memset(l, 0, sizeof(*l));
 		l->proc = c->proc;
@@ -161,7 +153,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	}
 	case KC_REC_FUNCTION: {
 		const struct kc_rec_function *x = (const void *)r;
-		GROW(m->funcs, m->nfuncs, m->cap_funcs);
+		KCA_GROW(m->funcs, m->nfuncs, m->cap_funcs);
 		struct kca_func *f = &m->funcs[m->nfuncs];
 		memset(f, 0, sizeof(*f));
 		f->proc = c->proc;
@@ -209,7 +201,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		struct gpu_key *k;
 		HASH_FIND_STR(c->gpu, name, k);
 		if (!k) { /* cumulative: a later record of the name replaces the earlier */
-			GROW(m->gpu, m->ngpu, m->cap_gpu);
+			KCA_GROW(m->gpu, m->ngpu, m->cap_gpu);
 			k = kca_xmalloc(sizeof(*k));
 			k->index = (int)m->ngpu++;
 			k->name = kca_model_strdup(m, name);
@@ -229,7 +221,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	}
 	case KC_REC_COMPILE: {
 		const struct kc_rec_compile *x = (const void *)r;
-		GROW(m->compiles, m->ncompiles, m->cap_compiles);
+		KCA_GROW(m->compiles, m->ncompiles, m->cap_compiles);
 		struct kca_compile *o = &m->compiles[m->ncompiles++];
 		memset(o, 0, sizeof(*o));
 		o->proc = c->proc;
@@ -270,7 +262,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 /* One trace file into the model: 1 when a record of it could be read, else 0. */
 static int load_file(struct kca_model *m, const char *path, unsigned dir)
 {
-	GROW(m->procs, m->nprocs, m->cap_procs);
+	KCA_GROW(m->procs, m->nprocs, m->cap_procs);
 	int idx = (int)m->nprocs++;
 	struct kca_proc *p = &m->procs[idx];
 	memset(p, 0, sizeof(*p));
@@ -398,11 +390,13 @@ void kca_model_free(struct kca_model *m)
 {
 	free_cache_indexes(m);
 	kca_sources_free(m);
-	for (unsigned i = 0; i < m->nfamilies; i++)
+	for (unsigned i = 0; i < m->nfamilies; i++) {
 		if (m->families[i].changes) {
 			kca_changes_free(m->families[i].changes);
 			free(m->families[i].changes);
 		}
+		free(m->families[i].compiles);
+	}
 	for (unsigned d = 0; d < m->ndirs; d++)
 		free(m->dirs[d]);
 	free(m->dirs);

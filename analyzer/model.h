@@ -131,6 +131,7 @@ struct kca_family {
 	enum kca_front_end front_end;
 	int churn;
 	struct kca_changes *changes; /* what differs between variants: kca_family_changes */
+	unsigned *compiles, ncompiles, cap_compiles; /* compiles attributed to its loads */
 };
 
 struct kca_model {
