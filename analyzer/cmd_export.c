@@ -84,6 +84,21 @@ static void slice(struct kca_json *j, const char *name, const char *cat, uint32_
 	kca_json_dbl(j, "dur", dur);
 }
 
+/* A counter sample: the track `name` of the process takes `value` at ts. */
+static void counter(struct kca_json *j, const char *name, uint32_t pid, double ts, const char *key,
+		    double value)
+{
+	kca_json_obj(j, NULL);
+	kca_json_str(j, "name", name);
+	kca_json_str(j, "ph", "C");
+	kca_json_u64(j, "pid", pid);
+	kca_json_dbl(j, "ts", ts);
+	kca_json_obj(j, "args");
+	kca_json_dbl(j, key, value);
+	kca_json_end_obj(j);
+	kca_json_end_obj(j);
+}
+
 static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 {
 	(void)t;
@@ -167,30 +182,14 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			*prev = x->count;
 		}
 		snprintf(buf, sizeof(buf), "launches %s", n);
-		kca_json_obj(j, NULL);
-		kca_json_str(j, "name", buf);
-		kca_json_str(j, "ph", "C");
-		kca_json_u64(j, "pid", c->pid);
-		kca_json_dbl(j, "ts", us(r->time_ns, c->t0));
-		kca_json_obj(j, "args");
-		kca_json_u64(j, "count", nt->launches);
-		kca_json_end_obj(j);
-		kca_json_end_obj(j);
+		counter(j, buf, c->pid, us(r->time_ns, c->t0), "count", (double)nt->launches);
 		break;
 	}
 	case KC_REC_GPU_TIME: {
 		/* cumulative per kernel name at each flush: a counter of GPU time spent so far */
 		const struct kc_rec_gpu_time *x = (const void *)r;
 		snprintf(buf, sizeof(buf), "GPU ms %s", kc_rec_str(r, x->name));
-		kca_json_obj(j, NULL);
-		kca_json_str(j, "name", buf);
-		kca_json_str(j, "ph", "C");
-		kca_json_u64(j, "pid", c->pid);
-		kca_json_dbl(j, "ts", us(r->time_ns, c->t0));
-		kca_json_obj(j, "args");
-		kca_json_dbl(j, "ms", (double)x->total_ns / 1e6);
-		kca_json_end_obj(j);
-		kca_json_end_obj(j);
+		counter(j, buf, c->pid, us(r->time_ns, c->t0), "ms", (double)x->total_ns / 1e6);
 		break;
 	}
 	case KC_REC_LAUNCH: {
