@@ -123,12 +123,24 @@ void kca_sources_free(struct kca_model *m)
 
 /* ---- a change table: name -> value per variant ------------------------------------------ */
 
-static struct kca_change *change_get(struct kca_changes *c, enum kca_change_kind kind,
-				     const char *name, const char *where, unsigned nvar)
+static struct kca_change *change_find(struct kca_changes *c, enum kca_change_kind kind,
+				      const char *name)
 {
 	for (unsigned i = 0; i < c->nchanges; i++)
 		if (c->changes[i].kind == kind && strcmp(c->changes[i].name, name) == 0)
 			return &c->changes[i];
+	return NULL;
+}
+
+/* The PTX lines that differ, at most this many (the report shows six changes). */
+#define KCA_MAX_PTX_LINES 32
+
+static struct kca_change *change_get(struct kca_changes *c, enum kca_change_kind kind,
+				     const char *name, const char *where, unsigned nvar)
+{
+	struct kca_change *found = change_find(c, kind, name);
+	if (found)
+		return found;
 	c->changes = kca_xrealloc(c->changes, (c->nchanges + 1) * sizeof(*c->changes));
 	struct kca_change *ch = &c->changes[c->nchanges++];
 	memset(ch, 0, sizeof(*ch));
@@ -751,6 +763,11 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 		if (la != lb || memcmp(a, b, la) != 0) {
 			char name[64];
 			snprintf(name, sizeof(name), "PTX line %d", line);
+			/* a few lines tell what changed; thousands of variants each differing on
+			 * lines of their own would make a table of lines x variants */
+			if (c->nchanges >= KCA_MAX_PTX_LINES &&
+			    !change_find(c, KCA_CHANGE_PTX, name))
+				break;
 			struct kca_change *ch = change_get(c, KCA_CHANGE_PTX, name, NULL, nvar);
 			char va[160], vb[160];
 			snprintf(va, sizeof(va), "%.*s", (int)(la < 150 ? la : 150), a);

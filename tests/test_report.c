@@ -6,10 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../analyzer/changes.h"
+#include "../common/kc_hash.h"
+#include "../common/kc_record.h"
 #include "../analyzer/kca.h"
 #include "../analyzer/model.h"
 #include "../analyzer/report.h"
@@ -437,6 +440,74 @@ Test(report, json_strings_are_utf8_whatever_the_trace_holds)
 	cr_assert_str_eq(out, "\"a\\ufffd b \xc3\xa9 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd "
 			      "\xf0\x9f\x98\x80\\u0001\\\"\"");
 	free(out);
+}
+
+/* A trace of n PTX images of one kernel, image v differing from the first on `lines` lines of
+ * its own: a directory with the trace and its images/. */
+static char *write_ptx_trace(int n, int lines)
+{
+	char *dir = kct_tmpdir(), path[4400];
+	snprintf(path, sizeof(path), "%s/images", dir);
+	mkdir(path, 0777);
+	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
+	FILE *f = fopen(path, "wb");
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, 1);
+	fwrite(&h, sizeof(h), 1, f);
+	char *text = malloc(65536);
+	for (int v = 0; v < n; v++) {
+		int k =
+		    snprintf(text, 65536, ".version 8.0\n.target sm_90\n.visible .entry k()\n{\n");
+		for (int l = 0; l < n * lines; l++) /* variant v's own lines carry v, the rest 0 */
+			k += snprintf(text + k, 65536 - (size_t)k, "\tmov.u32 %%r%d, %d;\n", l,
+				      l / lines == v ? v : 0);
+		k += snprintf(text + k, 65536 - (size_t)k, "\tret;\n}\n");
+		uint64_t hash = kc_hash64(text, (size_t)k);
+		char hex[17];
+		snprintf(path, sizeof(path), "%s/images/%s.ptx", dir, kc_hash_hex(hash, hex));
+		FILE *img = fopen(path, "wb");
+		fwrite(text, 1, (size_t)k, img);
+		fclose(img);
+		_Alignas(8) uint8_t mem[512];
+		struct kc_recbuf rb;
+		struct kc_rec_module_load rec = {0};
+		kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
+		rec.hash = hash;
+		rec.size = (uint64_t)k;
+		rec.api = KC_API_MODULE_LOAD_DATA;
+		rec.kind = KC_IMAGE_PTX;
+		rec.path = KC_PATH_SYMBOL;
+		rec.flags = KC_MODF_STORED;
+		rec.handle = (uint64_t)v + 1;
+		kc_rb_list_begin(&rb);
+		kc_rb_list_add(&rb, "k");
+		rec.names = kc_rb_list_end(&rb);
+		size_t sz = kc_rb_finish(&rb, &rec, KC_REC_MODULE_LOAD, 1, 1000 + (uint64_t)v);
+		fwrite(kc_rb_data(&rb), 1, sz, f);
+		kc_rb_release(&rb);
+	}
+	free(text);
+	fclose(f);
+	return dir;
+}
+
+Test(report, ptx_changes_are_a_few_lines_however_many_differ)
+{
+	/* 200 variants, each but the first differing from it on 3 lines of its own: 597 lines
+	 * differ in all. The table keeps the first 32 (the report shows six), not 597 x 200
+	 * values. */
+	char *dir = write_ptx_trace(200, 3);
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *f = family(&m, "k");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 200);
+	cr_assert_eq(f->front_end, KCA_FE_PTX);
+	const struct kca_changes *ch = kca_family_changes(&m, f);
+	cr_assert_eq(ch->nchanges, 32, "%u PTX lines kept", ch->nchanges);
+	cr_assert_str_eq(ch->changes[0].name, "PTX line 8", "%s", ch->changes[0].name);
+	cr_assert_str_eq(ch->changes[0].values[1], "1");
+	kca_model_free(&m);
 }
 
 Test(report, ptx_constant_churn)
