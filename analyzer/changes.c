@@ -756,6 +756,9 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 	/* Line by line against the first variant; the first few lines that differ. */
 	const char *a = *first_text, *b = text;
 	int line = 1, shown = 0;
+	unsigned rows = 0; /* PTX lines in the table so far */
+	for (unsigned i = 0; i < c->nchanges; i++)
+		rows += c->changes[i].kind == KCA_CHANGE_PTX;
 	while (*a && *b && shown < 3) {
 		const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
 		size_t la = ea ? (size_t)(ea - a) : strlen(a),
@@ -764,10 +767,12 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 			char name[64];
 			snprintf(name, sizeof(name), "PTX line %d", line);
 			/* a few lines tell what changed; thousands of variants each differing on
-			 * lines of their own would make a table of lines x variants */
-			if (c->nchanges >= KCA_MAX_PTX_LINES &&
-			    !change_find(c, KCA_CHANGE_PTX, name))
-				break;
+			 * lines of their own would make a table of lines x variants: past the
+			 * limit, only the lines already in the table get this variant's value */
+			int known = change_find(c, KCA_CHANGE_PTX, name) != NULL;
+			if (!known && rows >= KCA_MAX_PTX_LINES)
+				goto next_line;
+			rows += !known;
 			struct kca_change *ch = change_get(c, KCA_CHANGE_PTX, name, NULL, nvar);
 			char va[160], vb[160];
 			snprintf(va, sizeof(va), "%.*s", (int)(la < 150 ? la : 150), a);
@@ -776,6 +781,7 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 			change_set(ch, v, vb);
 			shown++;
 		}
+	next_line:
 		if (!ea || !eb)
 			break;
 		a = ea + 1;

@@ -24,7 +24,7 @@ void kca_json_init_text(struct kca_json *j, FILE *f)
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len = s[0] >= 0xf0 && s[0] <= 0xf4   ? 4
-		     : s[0] >= 0xe0		    ? 3
+		     : s[0] >= 0xe0 && s[0] <= 0xef ? 3
 		     : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
 						    : 0;
 	if (!len || len > n)

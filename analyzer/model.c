@@ -489,8 +489,9 @@ static struct cache_index *index_cache(struct kca_model *m, const char *root)
 			cf->name = kca_model_strdup(m, fe->d_name);
 			struct cubin_file *head;
 			HASH_FIND(hh, ci->by_size, &cf->size, sizeof(cf->size), head);
-			if (head) {
-				cf->next = head->next;
+			if (head) { /* at the end: the first in listing order is found first */
+				while (head->next)
+					head = head->next;
 				head->next = cf;
 			} else {
 				HASH_ADD(hh, ci->by_size, size, sizeof(cf->size), cf);

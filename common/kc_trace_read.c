@@ -277,9 +277,10 @@ int kc_trace_next(struct kc_trace *t, const struct kc_rec_hdr **rec)
 		const struct kc_rec_hdr *h = NULL;
 		int hs = header_ok(t, off, &h);
 		const char *why = NULL;
+		size_t next = 0; /* where reading resumes after a bad spot, once searched */
 		if (hs == 1) {
 			/* Runs past the end: a killed writer, unless a whole record follows. */
-			size_t next = resync(t, off);
+			next = resync(t, off);
 			if (next >= t->size) {
 				set_err(t, off,
 					"trace ends inside a record (%zu bytes left): truncated",
@@ -306,7 +307,8 @@ int kc_trace_next(struct kc_trace *t, const struct kc_rec_hdr **rec)
 				return 1;
 			}
 		}
-		size_t next = resync(t, off);
+		if (!next)
+			next = resync(t, off);
 		t->corrupt++;
 		t->skipped_bytes += next - off;
 		set_err(t, off, "%s; skipped %zu bytes to offset %zu", why, next - off, next);

@@ -430,21 +430,25 @@ Test(report, values_summary_counts_every_distinct_value)
 
 Test(report, json_strings_are_utf8_whatever_the_trace_holds)
 {
-	/* a trace's strings are bytes: what is not UTF-8 becomes U+FFFD; UTF-8 stays */
-	static const char in[] = "a\xff b \xc3\xa9 \xe2\x82 \xed\xa0\x80 \xf0\x9f\x98\x80\x01\"";
+	/* a trace's strings are bytes: what is not UTF-8 becomes U+FFFD (a lone byte, a cut
+	 * sequence, a surrogate, lead bytes past U+10FFFF), UTF-8 stays */
+	static const char in[] =
+	    "a\xff b \xc3\xa9 \xe2\x82 \xed\xa0\x80 \xf0\x9f\x98\x80\x01\"\xf5\x80\x80\xff\xbf\xbf";
 	char *out = NULL;
 	size_t n = 0;
 	FILE *f = open_memstream(&out, &n);
 	kca_json_escape(f, in, sizeof(in) - 1);
 	fclose(f);
 	cr_assert_str_eq(out, "\"a\\ufffd b \xc3\xa9 \\ufffd\\ufffd \\ufffd\\ufffd\\ufffd "
-			      "\xf0\x9f\x98\x80\\u0001\\\"\"");
+			      "\xf0\x9f\x98\x80\\u0001\\\""
+			      "\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
 	free(out);
 }
 
 /* A trace of n PTX images of one kernel, image v differing from the first on `lines` lines of
- * its own: a directory with the trace and its images/. */
-static char *write_ptx_trace(int n, int lines)
+ * its own, and with `shared`, on a last line carrying 1000 + v: a directory with the trace and
+ * its images/. */
+static char *write_ptx_trace(int n, int lines, int shared)
 {
 	char *dir = kct_tmpdir(), path[4400];
 	snprintf(path, sizeof(path), "%s/images", dir);
@@ -461,6 +465,9 @@ static char *write_ptx_trace(int n, int lines)
 		for (int l = 0; l < n * lines; l++) /* variant v's own lines carry v, the rest 0 */
 			k += snprintf(text + k, 65536 - (size_t)k, "\tmov.u32 %%r%d, %d;\n", l,
 				      l / lines == v ? v : 0);
+		if (shared)
+			k +=
+			    snprintf(text + k, 65536 - (size_t)k, "\tmov.u32 %%s, %d;\n", 1000 + v);
 		k += snprintf(text + k, 65536 - (size_t)k, "\tret;\n}\n");
 		uint64_t hash = kc_hash64(text, (size_t)k);
 		char hex[17];
@@ -496,7 +503,7 @@ Test(report, ptx_changes_are_a_few_lines_however_many_differ)
 	/* 200 variants, each but the first differing from it on 3 lines of its own: 597 lines
 	 * differ in all. The table keeps the first 32 (the report shows six), not 597 x 200
 	 * values. */
-	char *dir = write_ptx_trace(200, 3);
+	char *dir = write_ptx_trace(200, 3, 0);
 	struct kca_model m;
 	load(&m, dir);
 	const struct kca_family *f = family(&m, "k");
@@ -507,6 +514,20 @@ Test(report, ptx_changes_are_a_few_lines_however_many_differ)
 	cr_assert_eq(ch->nchanges, 32, "%u PTX lines kept", ch->nchanges);
 	cr_assert_str_eq(ch->changes[0].name, "PTX line 8", "%s", ch->changes[0].name);
 	cr_assert_str_eq(ch->changes[0].values[1], "1");
+	kca_model_free(&m);
+	/* 60 variants, each with a line of its own and the value on a line they share: past
+	 * the limit the shared line still gets every variant's value */
+	dir = write_ptx_trace(60, 1, 1);
+	load(&m, dir);
+	ch = kca_family_changes(&m, family(&m, "k"));
+	const struct kca_change *s = NULL;
+	for (unsigned i = 0; i < ch->nchanges; i++)
+		if (strcmp(ch->changes[i].name, "PTX line 65") == 0)
+			s = &ch->changes[i];
+	cr_assert_not_null(s, "the shared line is in the table");
+	char summary[256];
+	kca_values_summary(s, summary, sizeof(summary));
+	cr_assert_str_eq(summary, "60 values, 1000..1059");
 	kca_model_free(&m);
 }
 
