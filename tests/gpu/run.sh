@@ -117,12 +117,17 @@ if [ -x build/tests/gpu/launch_ab ]; then
 	say "bench in one process, hooks:        $(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_CUPTI=0 $PIN build/tests/gpu/launch_ab 2>&1 | tail -1)"
 	say "bench in one process, hooks+CUPTI:  $(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 $PIN build/tests/gpu/launch_ab 2>&1 | tail -1)"
 fi
-# 3. A Triton launch loop, 9 processes of each kind alternating, pinned.
+# 3. A Triton launch loop, 9 processes of each kind alternating, pinned; which of a pair runs
+#    first alternates too (the second of a pair read slower on some hosts).
+loop_bare() { $PIN python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_bare.txt"; }
+loop_rec() {
+	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 $PIN python3 tests/gpu/triton_loop.py \
+		2>/dev/null | tail -1 >>"$OUT/logs/loop_rec.txt"
+}
 for i in 1 2 3 4 5 6 7 8 9; do
-	$PIN python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_bare.txt"
-	LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 $PIN python3 tests/gpu/triton_loop.py 2>/dev/null | tail -1 >>"$OUT/logs/loop_rec.txt"
+	if [ $((i % 2)) = 1 ]; then loop_bare; loop_rec; else loop_rec; loop_bare; fi
 done
-say "bench Triton launch loop, 9 processes each, alternating: $(python3 -c "
+say "bench Triton launch loop, 9 processes each, alternating, either first by turns: $(python3 -c "
 import json, statistics
 b = [json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_bare.txt')]
 r = [json.loads(l)['launches_per_s'] for l in open('$OUT/logs/loop_rec.txt')]
