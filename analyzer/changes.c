@@ -770,18 +770,18 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 			 * lines of their own would make a table of lines x variants: past the
 			 * limit, only the lines already in the table get this variant's value */
 			int known = change_find(c, KCA_CHANGE_PTX, name) != NULL;
-			if (!known && rows >= KCA_MAX_PTX_LINES)
-				goto next_line;
-			rows += !known;
-			struct kca_change *ch = change_get(c, KCA_CHANGE_PTX, name, NULL, nvar);
-			char va[160], vb[160];
-			snprintf(va, sizeof(va), "%.*s", (int)(la < 150 ? la : 150), a);
-			snprintf(vb, sizeof(vb), "%.*s", (int)(lb < 150 ? lb : 150), b);
-			change_set(ch, 0, va);
-			change_set(ch, v, vb);
-			shown++;
+			if (known || rows < KCA_MAX_PTX_LINES) {
+				rows += !known;
+				struct kca_change *ch =
+				    change_get(c, KCA_CHANGE_PTX, name, NULL, nvar);
+				char va[160], vb[160];
+				snprintf(va, sizeof(va), "%.*s", (int)(la < 150 ? la : 150), a);
+				snprintf(vb, sizeof(vb), "%.*s", (int)(lb < 150 ? lb : 150), b);
+				change_set(ch, 0, va);
+				change_set(ch, v, vb);
+				shown++;
+			}
 		}
-	next_line:
 		if (!ea || !eb)
 			break;
 		a = ea + 1;

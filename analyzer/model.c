@@ -426,6 +426,7 @@ struct cubin_file {
 	const char *name;	 /* the file's name, "<kernel>.cubin" */
 	uint64_t hash;		 /* 0 until read */
 	struct cubin_file *next; /* same size */
+	struct cubin_file *last; /* of its size's list (kept in the first) */
 	UT_hash_handle hh;	 /* the first of a size, in cache_index.by_size */
 };
 struct cache_index {
@@ -490,10 +491,10 @@ static struct cache_index *index_cache(struct kca_model *m, const char *root)
 			struct cubin_file *head;
 			HASH_FIND(hh, ci->by_size, &cf->size, sizeof(cf->size), head);
 			if (head) { /* at the end: the first in listing order is found first */
-				while (head->next)
-					head = head->next;
-				head->next = cf;
+				head->last->next = cf;
+				head->last = cf;
 			} else {
+				cf->last = cf;
 				HASH_ADD(hh, ci->by_size, size, sizeof(cf->size), cf);
 			}
 		}
