@@ -243,6 +243,39 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 		kca_json_u64(&j, "overlapped", g->overlapped);
 		break;
 	}
+	case KC_REC_GRAPH: {
+		const struct kc_rec_graph *g = (const void *)r;
+		kca_json_str(&j, "kind", kc_graph_kind_name(g->kind));
+		kca_json_u64(&j, "id", g->id);
+		kca_json_hex(&j, "exec", g->exec);
+		kca_json_hex(&j, "graph", g->graph);
+		kca_json_u64(&j, "duration_ns", g->duration_ns);
+		kca_json_i64(&j, "result", g->result);
+		paths(&j, g->path);
+		kca_json_u64(&j, "nodes", g->nodes);
+		kca_json_arr(&j, "funcs");
+		for (unsigned i = 0; i < g->nfuncs; i++) {
+			kca_json_obj(&j, NULL);
+			kca_json_u64(&j, "func_id", g->funcs[i].func_id);
+			const char *n = func_name(c, g->funcs[i].func_id);
+			if (n)
+				kca_json_str(&j, "name", n);
+			kca_json_u64(&j, "nodes", g->funcs[i].count);
+			kca_json_end_obj(&j);
+		}
+		kca_json_end_arr(&j);
+		break;
+	}
+	case KC_REC_GRAPH_LAUNCH_STATS: {
+		const struct kc_rec_graph_launch_stats *s = (const void *)r;
+		kca_json_u64(&j, "graph_id", s->graph_id);
+		kca_json_u64(&j, "count", s->count);
+		kca_json_u64(&j, "errors", s->errors);
+		kca_json_u64(&j, "first_ns", s->first_ns);
+		kca_json_u64(&j, "last_ns", s->last_ns);
+		paths(&j, s->path);
+		break;
+	}
 	case KC_REC_END: {
 		const struct kc_rec_end *e = (const void *)r;
 		kca_json_u64(&j, "launches", e->launches);

@@ -376,6 +376,8 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	if (f->reloads)
 		printf(" (%u of an image already loaded)", f->reloads);
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");
+	if (f->graph_runs)
+		printf(" (%" PRIu64 " in CUDA graph replays)", f->graph_runs);
 	if (f->nvariants >= 2 && f->launches && f->launches <= f->nvariants + f->nvariants / 4)
 		printf(": a new build for almost every launch");
 	printf("\n");
@@ -422,7 +424,8 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 
 /* A run's totals: the report's header lines, and the comparison's. */
 struct run_totals {
-	uint64_t build, load, launches;
+	uint64_t build, load, launches, graph_runs, graph_launches, captured;
+	unsigned graphs, graphs_unseen, captures;
 	unsigned ptx_loads, unnamed, churn;
 	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
 };
@@ -437,8 +440,18 @@ static void run_totals(const struct kca_model *m, struct run_totals *t)
 		t->unnamed += m->loads[i].nnames == 0;
 		t->ptx_loads += m->loads[i].kind == KC_IMAGE_PTX;
 	}
-	for (unsigned i = 0; i < m->nfuncs; i++)
-		t->launches += m->funcs[i].count;
+	for (unsigned i = 0; i < m->nfuncs; i++) {
+		t->launches += kca_func_runs(&m->funcs[i]);
+		t->graph_runs += m->funcs[i].graph_runs;
+		t->captured +=
+		    m->funcs[i].count - (kca_func_runs(&m->funcs[i]) - m->funcs[i].graph_runs);
+	}
+	for (unsigned i = 0; i < m->nprocs; i++) {
+		t->graphs += m->procs[i].graphs;
+		t->graphs_unseen += m->procs[i].graphs_unseen;
+		t->captures += m->procs[i].captures;
+		t->graph_launches += m->procs[i].graph_launches;
+	}
 	for (unsigned i = 0; i < m->nfamilies; i++)
 		t->churn += m->families[i].churn;
 	for (unsigned i = 0; i < m->ngpu; i++) {
@@ -463,6 +476,19 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	       kca_fmt_ns(t.build, t1, sizeof(t1)), m->ncompiles, m->ncompiles == 1 ? "" : "s",
 	       kca_fmt_ns(t.load, t2, sizeof(t2)), m->nloads, m->nloads == 1 ? "" : "s",
 	       t.ptx_loads ? ", the driver's PTX JIT included" : "", t.launches);
+	if (t.graphs || t.captures) {
+		printf("CUDA graphs: %" PRIu64 " launch%s of %u graph%s ran %" PRIu64
+		       " kernels, counted as launches",
+		       t.graph_launches, t.graph_launches == 1 ? "" : "es", t.graphs,
+		       t.graphs == 1 ? "" : "s", t.graph_runs);
+		if (t.captures)
+			printf(" (the %" PRIu64 " launched into %u stream capture%s are not)",
+			       t.captured, t.captures, t.captures == 1 ? "" : "s");
+		if (t.graphs_unseen)
+			printf("; %u graph%s made where kcprof could not list the kernels",
+			       t.graphs_unseen, t.graphs_unseen == 1 ? "" : "s");
+		printf("\n");
+	}
 	if (t.gpu_runs) {
 		char r[32];
 		printf("GPU time %s (%" PRIu64 " kernel runs timed): builds and loads took %s it\n",

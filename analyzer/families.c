@@ -395,15 +395,18 @@ void kca_model_families(struct kca_model *m)
 			continue;
 		unsigned fam = family_of(m, &names, fn->name, &cap);
 		struct kca_family *f = &m->families[fam];
-		f->launches += fn->count;
+		f->launches += kca_func_runs(fn);
+		f->graph_runs += fn->graph_runs;
 		f->errors += fn->errors;
 		f->attrs |= fn->attrs;
 		int v = fn->module_hash ? variant_of(m, &vk, fam, fn->module_hash, 0, 0, 0) : -1;
 		if (v >= 0) {
 			struct kca_variant *var = &f->variants[v];
-			var->launches += fn->count;
+			var->launches += kca_func_runs(fn);
 			if (fn->last_ns > var->last_launch_ns)
 				var->last_launch_ns = fn->last_ns;
+			if (fn->graph_last_ns > var->last_launch_ns)
+				var->last_launch_ns = fn->graph_last_ns;
 		}
 	}
 	for (unsigned i = 0; i < m->ngpu; i++) { /* GPU time by kernel name, where recorded */

@@ -91,12 +91,95 @@ struct gpu_key {
 	UT_hash_handle hh;
 };
 
+/* An executable CUDA graph of this file: the functions a launch of it runs, and its launches. */
+struct graph_key {
+	uint32_t id;
+	unsigned nfuncs;
+	int *funcs;	   /* m->funcs indexes */
+	uint32_t *nodes;   /* kernel nodes of each */
+	uint64_t launches; /* from its last GRAPH_LAUNCH_STATS */
+	uint64_t last_ns;
+	UT_hash_handle hh;
+};
+
 struct load_ctx {
 	struct kca_model *m;
 	int proc;
-	struct func_key *funcs; /* id -> index, this file */
-	struct gpu_key *gpu;	/* kernel name -> GPU time index, this file */
+	struct func_key *funcs;	  /* id -> index, this file */
+	struct gpu_key *gpu;	  /* kernel name -> GPU time index, this file */
+	struct graph_key *graphs; /* graph id -> its kernels and launches, this file */
 };
+
+static struct graph_key *graph_get(struct load_ctx *c, uint32_t id)
+{
+	struct graph_key *g;
+	HASH_FIND(hh, c->graphs, &id, sizeof(id), g);
+	if (!g) {
+		g = kca_xmalloc(sizeof(*g));
+		memset(g, 0, sizeof(*g));
+		g->id = id;
+		HASH_ADD(hh, c->graphs, id, sizeof(g->id), g);
+	}
+	return g;
+}
+
+/* A GRAPH record: a capture's kernels were launched into a graph, not run; an executable
+ * graph's are run at each of its launches (counted once the file is read). */
+static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
+{
+	struct kca_model *m = c->m;
+	if (x->kind == KC_GRAPH_CAPTURE) {
+		m->procs[c->proc].captures++;
+		for (uint32_t i = 0; i < x->nfuncs; i++) {
+			struct func_key *k;
+			HASH_FIND(hh, c->funcs, &x->funcs[i].func_id, sizeof(uint32_t), k);
+			if (k)
+				m->funcs[k->index].captured += x->funcs[i].count;
+		}
+		return;
+	}
+	if (!x->id)
+		return; /* a failed instantiation */
+	struct graph_key *g = graph_get(c, x->id);
+	free(g->funcs);
+	free(g->nodes);
+	g->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*g->funcs));
+	g->nodes = kca_xmalloc((x->nfuncs + 1) * sizeof(*g->nodes));
+	g->nfuncs = 0;
+	for (uint32_t i = 0; i < x->nfuncs; i++) {
+		struct func_key *k;
+		HASH_FIND(hh, c->funcs, &x->funcs[i].func_id, sizeof(uint32_t), k);
+		if (!k)
+			continue; /* its FUNCTION record was lost */
+		g->funcs[g->nfuncs] = k->index;
+		g->nodes[g->nfuncs++] = x->funcs[i].count;
+	}
+	m->procs[c->proc].graphs++;
+	if (x->kind == KC_GRAPH_UNSEEN)
+		m->procs[c->proc].graphs_unseen++;
+}
+
+/* Once the file is read: each graph's launches, times its kernel nodes, as runs of the
+ * functions (LAUNCH_STATS and GRAPH_LAUNCH_STATS come in any order). */
+static void graphs_resolve(struct load_ctx *c)
+{
+	struct kca_model *m = c->m;
+	struct graph_key *g, *tmp;
+	HASH_ITER(hh, c->graphs, g, tmp)
+	{
+		m->procs[c->proc].graph_launches += g->launches;
+		for (unsigned i = 0; i < g->nfuncs; i++) {
+			struct kca_func *f = &m->funcs[g->funcs[i]];
+			f->graph_runs += g->launches * g->nodes[i];
+			if (g->launches && g->last_ns > f->graph_last_ns)
+				f->graph_last_ns = g->last_ns;
+		}
+		HASH_DEL(c->graphs, g);
+		free(g->funcs);
+		free(g->nodes);
+		free(g);
+	}
+}
 
 static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 {
@@ -195,6 +278,18 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	case KC_REC_LAUNCH:
 		p->launches_full++;
 		break;
+	case KC_REC_GRAPH:
+		on_graph(c, (const struct kc_rec_graph *)r);
+		break;
+	case KC_REC_GRAPH_LAUNCH_STATS: {
+		const struct kc_rec_graph_launch_stats *x = (const void *)r;
+		if (!x->graph_id)
+			break;
+		struct graph_key *g = graph_get(c, x->graph_id);
+		g->launches = x->count; /* cumulative: the last holds the total */
+		g->last_ns = x->last_ns;
+		break;
+	}
 	case KC_REC_GPU_TIME: {
 		const struct kc_rec_gpu_time *x = (const void *)r;
 		const char *name = kc_rec_str(r, x->name);
@@ -272,7 +367,7 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	p->cupti_last = KC_CUPTI_END;
 	p->parent = -1;
 	p->exe = p->cwd = p->cmdline = "";
-	struct load_ctx c = {m, idx, NULL, NULL};
+	struct load_ctx c = {m, idx, NULL, NULL, NULL};
 	struct kc_file_hdr hdr = {0};
 	struct kc_trace t;
 	int rc = kc_trace_open(&t, path);
@@ -309,6 +404,7 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	}
 	p->corrupt = t.corrupt > 0;
 	kc_trace_close(&t);
+	graphs_resolve(&c);
 	struct func_key *k, *tmp;
 	HASH_ITER(hh, c.funcs, k, tmp)
 	{

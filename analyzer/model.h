@@ -32,7 +32,11 @@ struct kca_proc {
 	uint64_t launches_full;	       /* LAUNCH records seen */
 	unsigned cupti_last;	       /* last KC_CUPTI_* event, or KC_CUPTI_END if none */
 	uint64_t cupti_unseen_from_ns; /* yielded/refused at this time: CUPTI-only paths unseen */
-	int parent;		       /* index of the nearest recorded ancestor, -1 if none */
+	/* CUDA graphs: executable graphs made (those made where no hook saw them, launched with
+	 * their kernels unknown), their launches, and captures */
+	unsigned graphs, graphs_unseen, captures;
+	uint64_t graph_launches;
+	int parent; /* index of the nearest recorded ancestor, -1 if none */
 };
 
 struct kca_load {
@@ -75,7 +79,17 @@ struct kca_func {
 	uint16_t stat_paths;
 	unsigned nshapes;
 	struct kc_shape shapes[KC_MAX_SHAPES];
+	/* CUDA graphs: launches that went into a stream capture (counted above, never run), and
+	 * runs as a kernel node of a graph launched (not counted above) */
+	uint64_t captured, graph_runs, graph_last_ns;
 };
+
+/* How often a function ran: its launches, less those captured into graphs, plus its runs in
+ * graph launches. */
+static inline uint64_t kca_func_runs(const struct kca_func *f)
+{
+	return f->count - (f->captured < f->count ? f->captured : f->count) + f->graph_runs;
+}
 
 /* GPU time of the kernels of one name in one process (the last GPU_TIME record). */
 struct kca_gpu_time {
@@ -89,7 +103,7 @@ struct kca_variant {
 	unsigned kind;
 	int first_load;	   /* load index */
 	unsigned loads;	   /* times this image was loaded */
-	uint64_t launches; /* of functions from modules with this image */
+	uint64_t launches; /* runs of functions from modules with this image (kca_func_runs) */
 	uint64_t first_ns, last_launch_ns;
 	uint64_t load_ns, build_ns;
 	int compile;		/* a compile that made it (NVRTC, link), -1 if none */
@@ -120,7 +134,8 @@ struct kca_family {
 	struct kca_variant *variants;
 	unsigned nvariants;
 	unsigned loads, reloads;
-	uint64_t launches, errors;
+	uint64_t launches, errors; /* launches: kca_func_runs of its functions */
+	uint64_t graph_runs;	   /* of those, runs in CUDA graph launches */
 	uint64_t load_ns, build_ns;
 	uint64_t first_ns, last_ns;
 	uint64_t attrs;

@@ -46,14 +46,18 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 		kca_json_end_obj(&j);
 	}
 	kca_json_end_arr(&j);
-	uint64_t build = 0, load = 0, launches = 0;
+	uint64_t build = 0, load = 0, launches = 0, graph_runs = 0, graph_launches = 0;
 	unsigned churn = 0, listed = 0;
 	for (unsigned i = 0; i < m->ncompiles; i++)
 		build += m->compiles[i].duration_ns;
 	for (unsigned i = 0; i < m->nloads; i++)
 		load += m->loads[i].duration_ns;
-	for (unsigned i = 0; i < m->nfuncs; i++)
-		launches += m->funcs[i].count;
+	for (unsigned i = 0; i < m->nfuncs; i++) {
+		launches += kca_func_runs(&m->funcs[i]);
+		graph_runs += m->funcs[i].graph_runs;
+	}
+	for (unsigned i = 0; i < m->nprocs; i++)
+		graph_launches += m->procs[i].graph_launches;
 	kca_json_arr(&j, "kernels");
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		const struct kca_family *f = &m->families[i];
@@ -70,6 +74,7 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 		kca_json_u64(&j, "loads", f->loads);
 		kca_json_u64(&j, "reloads", f->reloads);
 		kca_json_u64(&j, "launches", f->launches);
+		kca_json_u64(&j, "graph_runs", f->graph_runs);
 		kca_json_u64(&j, "launch_errors", f->errors);
 		if (f->gpu_count) { /* kcprof record --gpu-time */
 			kca_json_obj(&j, "gpu");
@@ -164,6 +169,8 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 	kca_json_u64(&j, "loads", m->nloads);
 	kca_json_dbl(&j, "load_ms", ms(load));
 	kca_json_u64(&j, "launches", launches);
+	kca_json_u64(&j, "graph_runs", graph_runs);
+	kca_json_u64(&j, "graph_launches", graph_launches);
 	kca_json_u64(&j, "problems", m->problems);
 	kca_json_end_obj(&j);
 	kca_json_end_obj(&j);

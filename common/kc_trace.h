@@ -91,7 +91,9 @@ struct kc_strlist {
 	X(8, CUPTI, "cupti")                                                                       \
 	X(9, LOST, "lost")                                                                         \
 	X(10, END, "end")                                                                          \
-	X(11, GPU_TIME, "gpu_time")
+	X(11, GPU_TIME, "gpu_time")                                                                \
+	X(12, GRAPH, "graph")                                                                      \
+	X(13, GRAPH_LAUNCH_STATS, "graph_launch_stats")
 
 /* How a call reached kcprof. */
 #define KC_PATHS(X)                                                                                \
@@ -116,7 +118,8 @@ struct kc_strlist {
 	X(11, LAUNCH, "launch") /* a function first seen at a launch */                            \
 	X(12, LAUNCH_KERNEL, "cuLaunchKernel")                                                     \
 	X(13, LAUNCH_KERNEL_EX, "cuLaunchKernelEx")                                                \
-	X(14, LAUNCH_COOPERATIVE, "cuLaunchCooperativeKernel")
+	X(14, LAUNCH_COOPERATIVE, "cuLaunchCooperativeKernel")                                     \
+	X(15, GRAPH_NODE, "graph_node") /* a function first seen in a CUDA graph's kernel node */
 
 #define KC_IMAGE_KINDS(X)                                                                          \
 	X(0, UNKNOWN, "unknown", "bin")                                                            \
@@ -146,6 +149,13 @@ struct kc_strlist {
 	X(9, GPU_TIME_YIELDED, "gpu_time_yielded") /* the program took CUPTI's activity buffers */ \
 	X(10, GPU_TIME_UNAVAILABLE, "gpu_time_unavailable") /* asked for, but CUPTI said no */
 
+/* What made a GRAPH record. */
+#define KC_GRAPH_KINDS(X)                                                                          \
+	X(0, INSTANTIATE, "instantiate") /* cuGraphInstantiate*: an executable graph */            \
+	X(1, CAPTURE, "capture")	 /* cuStreamEndCapture: launches captured, not run */      \
+	X(2, UPDATE, "update") /* cuGraphExecUpdate: the exec runs another graph's kernels */      \
+	X(3, UNSEEN, "unseen") /* launched, but its instantiation passed no hook */
+
 #define KC_ROLES(X)                                                                                \
 	X(0, CUDA, "cuda")	   /* a process that touched the CUDA driver */                    \
 	X(1, COMPILER, "compiler") /* a compiler child: its trace holds one EXEC compile */
@@ -157,6 +167,7 @@ struct kc_strlist {
 #define KC_ENUM_TOOL(v, id, ...) KC_TOOL_##id = v,
 #define KC_ENUM_CUPTI(v, id, ...) KC_CUPTI_##id = v,
 #define KC_ENUM_ROLE(v, id, ...) KC_ROLE_##id = v,
+#define KC_ENUM_GRAPH(v, id, ...) KC_GRAPH_##id = v,
 enum kc_rec_type { KC_RECORD_TYPES(KC_ENUM_REC) KC_REC_TYPE_END };
 enum kc_path { KC_PATHS(KC_ENUM_PATH) };
 enum kc_api { KC_APIS(KC_ENUM_API) KC_API_END };
@@ -164,6 +175,7 @@ enum kc_image_kind { KC_IMAGE_KINDS(KC_ENUM_IMAGE) KC_IMAGE_END };
 enum kc_tool { KC_TOOLS(KC_ENUM_TOOL) KC_TOOL_END };
 enum kc_cupti_event { KC_CUPTI_EVENTS(KC_ENUM_CUPTI) KC_CUPTI_END };
 enum kc_role { KC_ROLES(KC_ENUM_ROLE) KC_ROLE_END };
+enum kc_graph_kind { KC_GRAPH_KINDS(KC_ENUM_GRAPH) KC_GRAPH_END };
 
 /* ---------------------------------------------------------------------------------------- */
 /* Records. Fixed part first; strings follow it inside the record. */
@@ -319,6 +331,45 @@ struct kc_rec_gpu_time {
 	struct kc_str name;  /* the kernel's name, as the driver has it (mangled) */
 };
 
+/* The kernels of a CUDA graph (child graphs included): each function and how many of the
+ * graph's kernel nodes launch it. */
+struct kc_graph_func {
+	uint32_t func_id; /* a FUNCTION record's id, this process */
+	uint32_t count;	  /* kernel nodes of the graph that launch it */
+};
+
+#define KC_MAX_GRAPH_FUNCS 4096
+
+/* A CUDA graph made executable (or captured, or updated): what one launch of it runs. The
+ * launches themselves are counted in GRAPH_LAUNCH_STATS records, by id. */
+struct kc_rec_graph {
+	struct kc_rec_hdr h;
+	uint64_t exec;	      /* CUgraphExec; 0 for a capture */
+	uint64_t graph;	      /* CUgraph it was made from (a capture: the graph captured) */
+	uint64_t duration_ns; /* time inside the driver call */
+	uint32_t id;	      /* per-process graph id, from 1; 0 for a capture */
+	uint32_t kind;	      /* KC_GRAPH_* */
+	int32_t result;	      /* CUresult */
+	uint16_t path;	      /* KC_PATH_* that saw the call */
+	uint16_t reserved;
+	uint32_t nodes;	 /* nodes of every kind, child graphs' included */
+	uint32_t nfuncs; /* funcs[] entries that follow */
+	struct kc_graph_func funcs[];
+};
+
+/* Launches of one executable graph, cumulative since it was made: the last record for a graph
+ * id holds its totals. */
+struct kc_rec_graph_launch_stats {
+	struct kc_rec_hdr h;
+	uint32_t graph_id;
+	uint16_t path; /* KC_PATH_* that saw launches */
+	uint16_t reserved;
+	uint64_t count;
+	uint64_t errors; /* launches the driver refused */
+	uint64_t first_ns;
+	uint64_t last_ns;
+};
+
 /* ---------------------------------------------------------------------------------------- */
 /* Name tables (kc_trace_names.c). Unknown values give "unknown"/"?" rather than NULL. */
 const char *kc_rec_type_name(unsigned type);
@@ -328,6 +379,7 @@ const char *kc_image_kind_ext(unsigned kind);
 const char *kc_tool_name(unsigned tool);
 const char *kc_cupti_event_name(unsigned ev);
 const char *kc_role_name(unsigned role);
+const char *kc_graph_kind_name(unsigned kind);
 const char *kc_path_name(unsigned bit_index);
 const char *kc_feature_name(unsigned bit_index);
 unsigned kc_path_count(void);
@@ -351,5 +403,9 @@ _Static_assert(sizeof(struct kc_rec_cupti) == 48, "trace format: kc_rec_cupti");
 _Static_assert(sizeof(struct kc_rec_lost) == 40, "trace format: kc_rec_lost");
 _Static_assert(sizeof(struct kc_rec_end) == 56, "trace format: kc_rec_end");
 _Static_assert(sizeof(struct kc_rec_gpu_time) == 88, "trace format: kc_rec_gpu_time");
+_Static_assert(sizeof(struct kc_graph_func) == 8, "trace format: kc_graph_func");
+_Static_assert(sizeof(struct kc_rec_graph) == 72, "trace format: kc_rec_graph");
+_Static_assert(sizeof(struct kc_rec_graph_launch_stats) == 64,
+	       "trace format: kc_rec_graph_launch_stats");
 
 #endif /* KC_TRACE_H */

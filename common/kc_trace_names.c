@@ -12,6 +12,7 @@ static const char *const image_names[] = {KC_IMAGE_KINDS(KC_NAME_AT)};
 static const char *const tool_names[] = {KC_TOOLS(KC_NAME_AT)};
 static const char *const cupti_names[] = {KC_CUPTI_EVENTS(KC_NAME_AT)};
 static const char *const role_names[] = {KC_ROLES(KC_NAME_AT)};
+static const char *const graph_kind_names[] = {KC_GRAPH_KINDS(KC_NAME_AT)};
 static const char *const path_names[] = {KC_PATHS(KC_NAME_AT)};
 static const char *const feature_names[] = {KC_FEATURES(KC_NAME_AT)};
 
@@ -64,6 +65,10 @@ const char *kc_cupti_event_name(unsigned ev)
 const char *kc_role_name(unsigned role)
 {
 	return KC_LOOKUP(role_names, role, "unknown");
+}
+const char *kc_graph_kind_name(unsigned kind)
+{
+	return KC_LOOKUP(graph_kind_names, kind, "unknown");
 }
 const char *kc_path_name(unsigned bit)
 {

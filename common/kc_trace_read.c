@@ -48,6 +48,8 @@ static const struct rec_layout layouts[KC_REC_TYPE_END] = {
     [KC_REC_LOST] = {sizeof(struct kc_rec_lost), 0, 0, {0}, {0}},
     [KC_REC_END] = {sizeof(struct kc_rec_end), 0, 0, {0}, {0}},
     [KC_REC_GPU_TIME] = {sizeof(struct kc_rec_gpu_time), 1, 0, {OFS(kc_rec_gpu_time, name)}, {0}},
+    [KC_REC_GRAPH] = {sizeof(struct kc_rec_graph), 0, 0, {0}, {0}},
+    [KC_REC_GRAPH_LAUNCH_STATS] = {sizeof(struct kc_rec_graph_launch_stats), 0, 0, {0}, {0}},
 };
 
 size_t kc_rec_known_size(unsigned type)
@@ -241,6 +243,12 @@ static const char *validate(struct kc_trace *t, const struct kc_rec_hdr *h,
 		if (ls->nshapes > KC_MAX_SHAPES ||
 		    sizeof(*ls) + (size_t)ls->nshapes * sizeof(struct kc_shape) > h->size)
 			return "launch shapes outside their record";
+	}
+	if (h->type == KC_REC_GRAPH) {
+		const struct kc_rec_graph *g = (const void *)r;
+		if (g->nfuncs > KC_MAX_GRAPH_FUNCS ||
+		    sizeof(*g) + (size_t)g->nfuncs * sizeof(struct kc_graph_func) > h->size)
+			return "graph functions outside their record";
 	}
 	*out = r;
 	return NULL;

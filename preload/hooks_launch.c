@@ -100,6 +100,10 @@ static _Atomic uint64_t launch_total; /* all functions, as of the last snapshot 
 _Static_assert(sizeof(struct cache_slot) == 64, "a launch reads one cache line of its thread's");
 
 static void flusher_start(void);
+void kcp_launch_flusher_start(void)
+{
+	flusher_start();
+}
 
 /* ---- function records --------------------------------------------------------------------- */
 
@@ -190,6 +194,41 @@ void kcp_func_alias(uint64_t func, uint64_t kernel, uint16_t path)
 	pthread_mutex_unlock(&func_lock);
 	kcp_func_note(func, name, mh, KC_API_KERNEL_GET_FUNCTION, path);
 	free(name);
+}
+
+uint32_t kcp_func_id_of_node(uint64_t handle, int is_kernel, uint16_t path)
+{
+	pthread_mutex_lock(&func_lock);
+	struct kcp_func *f;
+	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), f);
+	if (f && !f->written)
+		write_function(f, path);
+	uint32_t id = f ? f->id : 0;
+	pthread_mutex_unlock(&func_lock);
+	if (id)
+		return id;
+	/* Never launched through a hook (built as a node, or launched where only CUPTI saw it):
+	 * the driver names it, and its module ties it to a load. */
+	static CUresult (*func_name)(const char **, CUfunction),
+	    (*kernel_name)(const char **, CUkernel), (*func_module)(CUmodule *, CUfunction);
+	if (!func_name) {
+		*(void **)&kernel_name = kcp_real_cuda_sym("cuKernelGetName");
+		*(void **)&func_module = kcp_real_cuda_sym("cuFuncGetModule");
+		*(void **)&func_name = kcp_real_cuda_sym("cuFuncGetName");
+	}
+	const char *name = NULL;
+	CUmodule mod = NULL;
+	if (is_kernel) {
+		if (kernel_name && kernel_name(&name, (CUkernel)(uintptr_t)handle) != CUDA_SUCCESS)
+			name = NULL;
+	} else {
+		if (func_name && func_name(&name, (CUfunction)(uintptr_t)handle) != CUDA_SUCCESS)
+			name = NULL;
+		if (func_module && func_module(&mod, (CUfunction)(uintptr_t)handle) != CUDA_SUCCESS)
+			mod = NULL;
+	}
+	f = kcp_func_note(handle, name, (uint64_t)(uintptr_t)mod, KC_API_GRAPH_NODE, path);
+	return f ? f->id : 0;
 }
 
 /* ---- per-thread counts ------------------------------------------------------------------- */
@@ -627,6 +666,7 @@ void kcp_launch_flush(int force)
 		write_stats(f);
 	}
 	kcp_gpu_time_write();
+	kcp_graph_flush();
 	if (force)
 		for (struct launch_buf *b = lbuf_list; b; b = b->next)
 			lbuf_write(b);

@@ -143,6 +143,7 @@ void kcp_cuda_touched(void)
 static void atfork_prepare(void)
 {
 	kcp_launch_atfork_prepare();
+	kcp_graph_atfork_prepare();
 	kcp_compile_atfork_prepare();
 	kcp_module_atfork_prepare();
 	kcp_rec_atfork_prepare();
@@ -152,6 +153,7 @@ static void atfork_parent(void)
 	kcp_rec_atfork_parent();
 	kcp_module_atfork_parent();
 	kcp_compile_atfork_parent();
+	kcp_graph_atfork_parent();
 	kcp_launch_atfork_parent();
 }
 static void atfork_child(void)
@@ -160,6 +162,7 @@ static void atfork_child(void)
 	kcp_rec_atfork_child();
 	kcp_module_atfork_child();
 	kcp_compile_atfork_child();
+	kcp_graph_atfork_child();
 	kcp_launch_atfork_child();
 	kcp_cupti_atfork_child();
 }

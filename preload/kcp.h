@@ -6,6 +6,7 @@
  *   recorder.c     the trace file, record writing, the image store
  *   hooks_module.c module and library loads, function handles
  *   hooks_launch.c launches: counting (the hot path) and flushing
+ *   hooks_graph.c  CUDA graphs: the kernels a replay runs, and the replays
  *   hooks_compile.c NVRTC, nvJitLink and cuLink compiles
  *   hooks_exec.c   exec and spawn: the preload travels to children
  *   child.c        compiler children (ptxas, nvcc, cc): their command and wall time
@@ -130,6 +131,7 @@ void *kcp_real_dlsym_fn(void) KCP_NO_SANITIZE;
 void *kcp_substitute(int id, void *p, int path);
 int kcp_hook_find(const char *name) KCP_NO_SANITIZE;
 void kcp_note_lib_handle(enum kcp_lib lib, void *handle);
+void *kcp_real_cuda_sym(const char *name);
 
 /* ---- state (init.c) ----------------------------------------------------------------------- */
 
@@ -235,6 +237,9 @@ struct kcp_func *kcp_func_note(uint64_t handle, const char *name, uint64_t modul
 			       unsigned api, uint16_t path);
 /* kernel -> function: the function takes the kernel's name and module. */
 void kcp_func_alias(uint64_t func, uint64_t kernel, uint16_t path);
+/* The function id of a CUDA graph's kernel node (a CUfunction, or a CUkernel when is_kernel):
+ * the one its launches have, else a new function named by the driver. 0 if none. */
+uint32_t kcp_func_id_of_node(uint64_t handle, int is_kernel, uint16_t path);
 
 /* ---- launches (hooks_launch.c) ------------------------------------------------------------ */
 
@@ -251,10 +256,18 @@ struct kcp_launch {
 void kcp_launch_note(const struct kcp_launch *l, CUresult result);
 uint64_t kcp_launch_attrs(const CUlaunchConfig *config);
 void kcp_launch_flush(int force);
-uint64_t kcp_launch_total(void); /* all launches counted so far */
+uint64_t kcp_launch_total(void);     /* all launches counted so far */
+void kcp_launch_flusher_start(void); /* once a process: counts reach the disk on time */
+
+/* ---- CUDA graphs (hooks_graph.c) ---------------------------------------------------------- */
+
+void kcp_graph_flush(void); /* GRAPH_LAUNCH_STATS for what moved: at flush, under its lock */
+void kcp_graph_atfork_prepare(void);
+void kcp_graph_atfork_parent(void);
+void kcp_graph_atfork_child(void);
 
 /* ---- fork: every lock of kcprof is taken before fork and released after, in both
- * processes, in this order: launch, compile, module, recorder. */
+ * processes, in this order: launch, graph, compile, module, recorder. */
 void kcp_launch_atfork_prepare(void);
 void kcp_launch_atfork_parent(void);
 void kcp_launch_atfork_child(void);

@@ -91,6 +91,13 @@ static void *cuda_handle(int may_load)
 	return atomic_load(&lib_handles[KCP_LIB_CUDA]);
 }
 
+/* A driver function kcprof calls for itself and does not hook (the graph walk's), or NULL. */
+void *kcp_real_cuda_sym(const char *name)
+{
+	void *h = cuda_handle(0);
+	return h ? kcp_real_dlsym(h, name) : NULL;
+}
+
 /* A library the program opened with RTLD_LOCAL (Python extensions open their dependencies so:
  * PyTorch's libcupti, libnvrtc) is not found by RTLD_NEXT; by its soname it is. */
 static void *lib_handle_by_soname(enum kcp_lib lib)
@@ -200,7 +207,7 @@ void *kcp_substitute(int id, void *p, int path)
 /* Which hook a pointer from cuGetProcAddress stands for: the same pointer as an exported
  * function first, then by name (the per-thread-stream and _v2 variants the flags and
  * version select). -1 for a function kcprof does not hook. */
-static int procaddr_match(const char *symbol, void *p, cuuint64_t flags)
+static int procaddr_match(const char *symbol, void *p, cuuint64_t flags, int version)
 {
 	if (strncmp(symbol, "cu", 2) != 0 || strncmp(symbol, "cupti", 5) == 0)
 		return -1;
@@ -225,17 +232,21 @@ static int procaddr_match(const char *symbol, void *p, cuuint64_t flags)
 		if (id >= 0)
 			return id;
 	}
+	/* From CUDA 12 on, cuda.h's cuGraphInstantiate is cuGraphInstantiateWithFlags; before, it
+	 * is CUDA 11's five-argument function, which kcprof does not hook. */
+	if (version >= 12000 && strcmp(symbol, "cuGraphInstantiate") == 0)
+		symbol = "cuGraphInstantiateWithFlags";
 	int id = kcp_hook_find(symbol);
 	return id >= 0 && kcp_hooks[id].lib == KCP_LIB_CUDA ? id : -1;
 }
 
-static void procaddr_substitute(const char *symbol, void **pfn, cuuint64_t flags)
+static void procaddr_substitute(const char *symbol, void **pfn, cuuint64_t flags, int version)
 {
 	if (!symbol || !pfn || !*pfn || kcp_tls.guard)
 		return;
 	int saved = errno;
 	kcp_tls.guard = 1;
-	int id = procaddr_match(symbol, *pfn, flags);
+	int id = procaddr_match(symbol, *pfn, flags, version);
 	if (id >= 0)
 		*pfn = kcp_substitute(id, *pfn, KC_PATH_PROCADDR);
 	kcp_tls.guard = 0;
@@ -252,7 +263,7 @@ CUresult kcp_get_proc_address(struct kcp_call call, const char *symbol, void **p
 	if (r == CUDA_SUCCESS &&
 	    atomic_load_explicit(&kcp_state, memory_order_relaxed) == KCP_READY) {
 		kcp_cuda_touched();
-		procaddr_substitute(symbol, pfn, flags);
+		procaddr_substitute(symbol, pfn, flags, cudaVersion);
 	}
 	return r;
 }
@@ -267,7 +278,7 @@ CUresult kcp_get_proc_address_v1(struct kcp_call call, const char *symbol, void 
 	if (r == CUDA_SUCCESS &&
 	    atomic_load_explicit(&kcp_state, memory_order_relaxed) == KCP_READY) {
 		kcp_cuda_touched();
-		procaddr_substitute(symbol, pfn, flags);
+		procaddr_substitute(symbol, pfn, flags, cudaVersion);
 	}
 	return r;
 }

@@ -1065,3 +1065,85 @@ Test(cli, gpu_time_in_report_dump_and_json)
 	    json);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
+
+Test(cli, cuda_graph_replays_count_as_runs)
+{
+	/* drv_client graph over the stand-in: kern_add launched 4 times, then captured (2 nodes,
+	 * with 1 of kern_scale) and replayed 100 times; a graph holding that one as a child and a
+	 * kern_scale node replayed 10 times; the first updated to the second, replayed 5 times.
+	 * The stand-in ran kern_add 234 times and kern_scale 130 (drv_client checks): the report
+	 * counts the same, the captured launches not among them, by symbols and through
+	 * cuGetProcAddress alike, and the program's results and errno are its own. */
+	const char *modes[] = {"symbol", "procaddr"};
+	for (int i = 0; i < 2; i++) {
+		char *dir = kct_tmpdir();
+		char cmd[9000];
+		snprintf(cmd, sizeof(cmd),
+			 "KCT_DATA=%s %s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client "
+			 "graph %s",
+			 kct_data(), i ? "FAKE_KEEP_ERRNO=1" : "", cli(), dir, kct_build(),
+			 modes[i]);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		cr_assert_eq(
+		    run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+		cr_assert(strstr(out, "launches 364\n"), "%s", out);
+		cr_assert(strstr(out,
+				 "CUDA graphs: 115 launches of 3 graphs ran 360 kernels, counted "
+				 "as launches (the 3 launched into 1 stream capture are not)"),
+			  "%s", out);
+		cr_assert(
+		    strstr(out, "1 variant in 1 load, 234 launches (230 in CUDA graph replays)"),
+		    "%s", out);
+		cr_assert(
+		    strstr(out, "1 variant in 1 load, 130 launches (130 in CUDA graph replays)"),
+		    "%s", out);
+		cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+		char want[200];
+		snprintf(want, sizeof(want), "kind=instantiate id=2 ");
+		cr_assert(strstr(out, want), "%s", out);
+		snprintf(want, sizeof(want),
+			 "paths=[%s] nodes=5 funcs=[{func_id=1 name=kern_add nodes=2},"
+			 "{func_id=2 name=_Z10kern_scalePffi nodes=2}]",
+			 i ? "procaddr" : "symbol");
+		cr_assert(strstr(out, want), "the child graph walked: %s in %s", want, out);
+		cr_assert(strstr(out, "kind=update id=3"), "%s", out);
+		cr_assert(strstr(out, "graph_id=1 count=100 errors=0"), "%s", out);
+		char json[4300];
+		snprintf(json, sizeof(json), "%s/report.json", dir);
+		snprintf(cmd, sizeof(cmd), "%s report --json --all %s > %s", cli(), dir, json);
+		cr_assert_eq(system(cmd), 0);
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "python3 -c \"import json; d=json.load(open('%s')); "
+		    "k={k['name']:k for k in d['kernels']}; t=d['totals'];"
+		    " assert (k['kern_add']['launches'],k['kern_add']['graph_runs'])==(234,230), k;"
+		    " assert k['kern_add']['variant_list'][0]['launches']==234, k;"
+		    " assert (t['launches'],t['graph_runs'],t['graph_launches'])==(364,360,115), "
+		    "t\"",
+		    json);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+	}
+}
+
+Test(cli, cuda_graph_made_out_of_sight_is_named)
+{
+	/* A graph instantiated where no hook sees it (as through cudart's private table), then
+	 * launched 3 times: its launches are counted, its kernels cannot be, and the report says
+	 * so rather than count them as nothing. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph unseen",
+	    kct_data(), cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out,
+			 "CUDA graphs: 118 launches of 4 graphs ran 360 kernels, counted as "
+			 "launches (the 3 launched into 1 stream capture are not); 1 graph made "
+			 "where kcprof could not list the kernels"),
+		  "%s", out);
+	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "kind=unseen id=4"), "%s", out);
+	cr_assert(strstr(out, "graph_id=4 count=3 errors=0"), "%s", out);
+}

@@ -247,6 +247,41 @@ Test(trace_read, string_outside_record_is_rejected)
 	free(b.p);
 }
 
+Test(trace_read, graph_functions_outside_their_record_are_rejected)
+{
+	/* A GRAPH record whose function count runs past its end is refused with its offset; a
+	 * whole one after it is read. */
+	struct buf b = {0};
+	header(&b, KC_TRACE_VERSION);
+	_Alignas(8) uint8_t mem[sizeof(struct kc_rec_graph) + 2 * sizeof(struct kc_graph_func)];
+	memset(mem, 0, sizeof(mem));
+	struct kc_rec_graph *g = (void *)mem;
+	g->h.type = KC_REC_GRAPH;
+	g->id = 1;
+	g->nfuncs = 3; /* room for 2 */
+	kc_rec_seal(&g->h, sizeof(mem));
+	put(&b, mem, sizeof(mem));
+	g->nfuncs = 2;
+	g->funcs[1] = (struct kc_graph_func){.func_id = 7, .count = 5};
+	kc_rec_seal(&g->h, sizeof(mem));
+	put(&b, mem, sizeof(mem));
+	struct kc_trace t;
+	cr_assert_eq(kc_trace_open_mem(&t, "x", b.p, b.n), 0);
+	const struct kc_rec_hdr *r;
+	cr_assert_eq(kc_trace_next(&t, &r), -EILSEQ);
+	cr_assert(strstr(t.err, "graph functions outside their record") &&
+		      strstr(t.err, "offset 64"),
+		  "%s", t.err);
+	cr_assert_eq(kc_trace_next(&t, &r), 1);
+	const struct kc_rec_graph *x = (const void *)r;
+	cr_assert_eq(x->nfuncs, 2);
+	cr_assert_eq(x->funcs[1].func_id, 7);
+	cr_assert_eq(x->funcs[1].count, 5);
+	cr_assert_eq(kc_trace_next(&t, &r), 0);
+	kc_trace_close(&t);
+	free(b.p);
+}
+
 Test(trace_read, versions_and_magic)
 {
 	struct buf b = {0};

@@ -194,11 +194,17 @@ static CUresult get_function(struct fake_module *m, const char *name, struct fak
 	return CUDA_SUCCESS;
 }
 
+static CUresult capture_launch(CUstream stream, struct fake_function *f, unsigned gx, int *taken);
+
 static CUresult do_launch(CUfunction fn, unsigned gx, CUstream stream, int pdl)
 {
 	struct fake_function *f = (struct fake_function *)fn;
 	if (!f || f->magic != FN_MAGIC)
 		return CUDA_ERROR_INVALID_HANDLE;
+	int captured = 0;
+	CUresult cr = capture_launch(stream, f, gx, &captured);
+	if (captured)
+		return cr; /* into the graph being captured, not run */
 	__atomic_fetch_add(&f->launches, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&total_launches, 1, __ATOMIC_RELAXED);
 	emit_kernel_fn k = __atomic_load_n(&emit_kernel, __ATOMIC_ACQUIRE);
@@ -517,6 +523,331 @@ EXPORT CUresult cuLinkDestroy(CUlinkState state)
 	return CUDA_SUCCESS;
 }
 
+/* ---- CUDA graphs: captures, kernel and child-graph nodes, executable graphs ----------------
+ * Enough of the graph API for the recorder's graph hooks: a stream being captured takes its
+ * launches as kernel nodes; an executable graph is a copy of its graph's node list (child
+ * graphs by reference, as the driver clones them), and each launch of it runs every kernel. */
+
+#define GRAPH_MAGIC 0x67726631u
+#define NODE_MAGIC 0x6e6f6431u
+#define EXEC_MAGIC 0x65786331u
+#define GRAPH_MAX_NODES 256
+
+struct fake_node {
+	uint32_t magic;
+	CUgraphNodeType type;
+	struct fake_function *fn; /* kernel node */
+	unsigned gx;
+	struct fake_graph *child; /* child graph node */
+};
+struct fake_graph {
+	uint32_t magic;
+	unsigned n;
+	struct fake_node *nodes[GRAPH_MAX_NODES];
+};
+struct fake_exec {
+	uint32_t magic;
+	unsigned n;
+	struct fake_node nodes[GRAPH_MAX_NODES];
+};
+
+static pthread_mutex_t capture_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	CUstream stream;
+	struct fake_graph *graph;
+} captures[8];
+
+static struct fake_graph *graph_alloc(void)
+{
+	struct fake_graph *g = calloc(1, sizeof(*g));
+	g->magic = GRAPH_MAGIC;
+	return g;
+}
+
+static CUresult graph_add(struct fake_graph *g, CUgraphNodeType type, struct fake_function *fn,
+			  unsigned gx, struct fake_graph *child, CUgraphNode *out)
+{
+	if (!g || g->magic != GRAPH_MAGIC)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (g->n == GRAPH_MAX_NODES)
+		return CUDA_ERROR_OUT_OF_MEMORY;
+	struct fake_node *nd = calloc(1, sizeof(*nd));
+	*nd = (struct fake_node){NODE_MAGIC, type, fn, gx, child};
+	g->nodes[g->n++] = nd;
+	if (out)
+		*out = (CUgraphNode)nd;
+	return CUDA_SUCCESS;
+}
+
+static CUresult capture_launch(CUstream stream, struct fake_function *f, unsigned gx, int *taken)
+{
+	CUresult r = CUDA_SUCCESS;
+	*taken = 0;
+	if (!stream)
+		return r;
+	pthread_mutex_lock(&capture_lock);
+	for (int i = 0; i < 8; i++)
+		if (captures[i].graph && captures[i].stream == stream) {
+			r = graph_add(captures[i].graph, CU_GRAPH_NODE_TYPE_KERNEL, f, gx, NULL,
+				      NULL);
+			*taken = 1;
+			break;
+		}
+	pthread_mutex_unlock(&capture_lock);
+	return r;
+}
+
+EXPORT CUresult cuStreamBeginCapture_v2(CUstream s, CUstreamCaptureMode mode)
+{
+	(void)mode;
+	CUresult r = CUDA_ERROR_INVALID_VALUE;
+	pthread_mutex_lock(&capture_lock);
+	for (int i = 0; s && i < 8; i++)
+		if (!captures[i].graph) {
+			captures[i].stream = s;
+			captures[i].graph = graph_alloc();
+			r = CUDA_SUCCESS;
+			break;
+		}
+	pthread_mutex_unlock(&capture_lock);
+	SET_ERRNO();
+	return r;
+}
+
+static CUresult end_capture(CUstream s, CUgraph *out)
+{
+	CUresult r = CUDA_ERROR_ILLEGAL_STATE;
+	pthread_mutex_lock(&capture_lock);
+	for (int i = 0; i < 8; i++)
+		if (captures[i].graph && captures[i].stream == s) {
+			*out = (CUgraph)captures[i].graph;
+			captures[i].graph = NULL;
+			r = CUDA_SUCCESS;
+			break;
+		}
+	pthread_mutex_unlock(&capture_lock);
+	SET_ERRNO();
+	return r;
+}
+EXPORT CUresult cuStreamEndCapture(CUstream s, CUgraph *out)
+{
+	return end_capture(s, out);
+}
+EXPORT CUresult cuStreamEndCapture_ptsz(CUstream s, CUgraph *out)
+{
+	return end_capture(s, out);
+}
+
+EXPORT CUresult cuGraphCreate(CUgraph *out, unsigned int flags)
+{
+	(void)flags;
+	*out = (CUgraph)graph_alloc();
+	SET_ERRNO();
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphAddKernelNode_v2(CUgraphNode *out, CUgraph g, const CUgraphNode *deps,
+					size_t ndeps, const CUDA_KERNEL_NODE_PARAMS *p)
+{
+	(void)deps, (void)ndeps;
+	struct fake_function *f = (struct fake_function *)p->func;
+	CUresult r = f && f->magic == FN_MAGIC
+			 ? graph_add((struct fake_graph *)g, CU_GRAPH_NODE_TYPE_KERNEL, f,
+				     p->gridDimX, NULL, out)
+			 : CUDA_ERROR_INVALID_VALUE;
+	SET_ERRNO();
+	return r;
+}
+
+EXPORT CUresult cuGraphAddChildGraphNode(CUgraphNode *out, CUgraph g, const CUgraphNode *deps,
+					 size_t ndeps, CUgraph child)
+{
+	(void)deps, (void)ndeps;
+	CUresult r = graph_add((struct fake_graph *)g, CU_GRAPH_NODE_TYPE_GRAPH, NULL, 0,
+			       (struct fake_graph *)child, out);
+	SET_ERRNO();
+	return r;
+}
+
+EXPORT CUresult cuGraphAddEmptyNode(CUgraphNode *out, CUgraph g, const CUgraphNode *deps,
+				    size_t ndeps)
+{
+	(void)deps, (void)ndeps;
+	CUresult r =
+	    graph_add((struct fake_graph *)g, CU_GRAPH_NODE_TYPE_EMPTY, NULL, 0, NULL, out);
+	SET_ERRNO();
+	return r;
+}
+
+EXPORT CUresult cuGraphGetNodes(CUgraph hg, CUgraphNode *nodes, size_t *n)
+{
+	struct fake_graph *g = (struct fake_graph *)hg;
+	if (!g || g->magic != GRAPH_MAGIC || !n)
+		return CUDA_ERROR_INVALID_HANDLE;
+	if (!nodes) {
+		*n = g->n;
+	} else {
+		size_t k = *n < g->n ? *n : g->n;
+		for (size_t i = 0; i < k; i++)
+			nodes[i] = (CUgraphNode)g->nodes[i];
+		*n = k;
+	}
+	SET_ERRNO();
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphNodeGetType(CUgraphNode hn, CUgraphNodeType *type)
+{
+	struct fake_node *nd = (struct fake_node *)hn;
+	if (!nd || nd->magic != NODE_MAGIC)
+		return CUDA_ERROR_INVALID_HANDLE;
+	*type = nd->type;
+	SET_ERRNO();
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphKernelNodeGetParams_v2(CUgraphNode hn, CUDA_KERNEL_NODE_PARAMS *p)
+{
+	struct fake_node *nd = (struct fake_node *)hn;
+	if (!nd || nd->magic != NODE_MAGIC || nd->type != CU_GRAPH_NODE_TYPE_KERNEL)
+		return CUDA_ERROR_INVALID_VALUE;
+	memset(p, 0, sizeof(*p));
+	p->func = (CUfunction)nd->fn;
+	p->gridDimX = nd->gx;
+	SET_ERRNO();
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphChildGraphNodeGetGraph(CUgraphNode hn, CUgraph *out)
+{
+	struct fake_node *nd = (struct fake_node *)hn;
+	if (!nd || nd->magic != NODE_MAGIC || nd->type != CU_GRAPH_NODE_TYPE_GRAPH)
+		return CUDA_ERROR_INVALID_VALUE;
+	*out = (CUgraph)nd->child;
+	SET_ERRNO();
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuFuncGetName(const char **name, CUfunction hfunc)
+{
+	struct fake_function *f = (struct fake_function *)hfunc;
+	if (!f || f->magic != FN_MAGIC)
+		return CUDA_ERROR_INVALID_HANDLE;
+	*name = f->name;
+	SET_ERRNO();
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuFuncGetModule(CUmodule *mod, CUfunction hfunc)
+{
+	struct fake_function *f = (struct fake_function *)hfunc;
+	if (!f || f->magic != FN_MAGIC)
+		return CUDA_ERROR_INVALID_HANDLE;
+	*mod = (CUmodule)f->mod;
+	SET_ERRNO();
+	return CUDA_SUCCESS;
+}
+
+static CUresult exec_fill(struct fake_exec *e, struct fake_graph *g)
+{
+	if (!g || g->magic != GRAPH_MAGIC)
+		return CUDA_ERROR_INVALID_HANDLE;
+	e->magic = EXEC_MAGIC;
+	e->n = g->n;
+	for (unsigned i = 0; i < g->n; i++)
+		e->nodes[i] = *g->nodes[i];
+	return CUDA_SUCCESS;
+}
+
+static CUresult instantiate(CUgraphExec *out, CUgraph g)
+{
+	struct fake_exec *e = calloc(1, sizeof(*e));
+	CUresult r = exec_fill(e, (struct fake_graph *)g);
+	if (r == CUDA_SUCCESS)
+		*out = (CUgraphExec)e;
+	else
+		free(e);
+	SET_ERRNO();
+	return r;
+}
+
+EXPORT CUresult cuGraphInstantiateWithFlags(CUgraphExec *out, CUgraph g, unsigned long long flags)
+{
+	(void)flags;
+	return instantiate(out, g);
+}
+EXPORT CUresult cuGraphInstantiateWithParams(CUgraphExec *out, CUgraph g,
+					     CUDA_GRAPH_INSTANTIATE_PARAMS *p)
+{
+	CUresult r = instantiate(out, g);
+	if (p)
+		p->result_out = r == CUDA_SUCCESS ? CUDA_GRAPH_INSTANTIATE_SUCCESS
+						  : CUDA_GRAPH_INSTANTIATE_ERROR;
+	SET_ERRNO();
+	return r;
+}
+EXPORT CUresult cuGraphInstantiateWithParams_ptsz(CUgraphExec *out, CUgraph g,
+						  CUDA_GRAPH_INSTANTIATE_PARAMS *p)
+{
+	return cuGraphInstantiateWithParams(out, g, p);
+}
+
+EXPORT CUresult cuGraphExecUpdate_v2(CUgraphExec he, CUgraph g, CUgraphExecUpdateResultInfo *info)
+{
+	struct fake_exec *e = (struct fake_exec *)he;
+	CUresult r = e && e->magic == EXEC_MAGIC ? exec_fill(e, (struct fake_graph *)g)
+						 : CUDA_ERROR_INVALID_HANDLE;
+	if (info)
+		memset(info, 0, sizeof(*info));
+	SET_ERRNO();
+	return r;
+}
+
+EXPORT CUresult cuGraphExecDestroy(CUgraphExec he)
+{
+	struct fake_exec *e = (struct fake_exec *)he;
+	if (!e || e->magic != EXEC_MAGIC) {
+		SET_ERRNO();
+		return CUDA_ERROR_INVALID_HANDLE;
+	}
+	e->magic = 0;
+	free(e);
+	SET_ERRNO();
+	return CUDA_SUCCESS;
+}
+
+static void run_nodes(const struct fake_node *nodes, unsigned n, CUstream s, int depth)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (nodes[i].type == CU_GRAPH_NODE_TYPE_KERNEL)
+			do_launch((CUfunction)nodes[i].fn, nodes[i].gx, NULL, 0);
+		else if (nodes[i].type == CU_GRAPH_NODE_TYPE_GRAPH && depth < 8)
+			for (unsigned k = 0; k < nodes[i].child->n; k++)
+				run_nodes(nodes[i].child->nodes[k], 1, s, depth + 1);
+	}
+}
+
+static CUresult graph_launch(CUgraphExec he, CUstream s)
+{
+	struct fake_exec *e = (struct fake_exec *)he;
+	CUresult r = CUDA_ERROR_INVALID_HANDLE;
+	if (e && e->magic == EXEC_MAGIC) {
+		run_nodes(e->nodes, e->n, s, 0);
+		r = CUDA_SUCCESS;
+	}
+	SET_ERRNO();
+	return r;
+}
+EXPORT CUresult cuGraphLaunch(CUgraphExec he, CUstream s)
+{
+	return graph_launch(he, s);
+}
+EXPORT CUresult cuGraphLaunch_ptsz(CUgraphExec he, CUstream s)
+{
+	__atomic_fetch_add(&ptsz_launches, 1, __ATOMIC_RELAXED);
+	return graph_launch(he, s);
+}
+
 /* ---- cuGetProcAddress --------------------------------------------------------------------- */
 
 struct entry {
@@ -550,6 +881,18 @@ static const struct entry entries[] = {
     {"cuLinkAddData", (void *)cuLinkAddData_v2, NULL},
     {"cuLinkComplete", (void *)cuLinkComplete, NULL},
     {"cuLinkDestroy", (void *)cuLinkDestroy, NULL},
+    {"cuStreamBeginCapture", (void *)cuStreamBeginCapture_v2, NULL},
+    {"cuStreamEndCapture", (void *)cuStreamEndCapture, (void *)cuStreamEndCapture_ptsz},
+    {"cuGraphCreate", (void *)cuGraphCreate, NULL},
+    {"cuGraphAddKernelNode", (void *)cuGraphAddKernelNode_v2, NULL},
+    {"cuGraphAddChildGraphNode", (void *)cuGraphAddChildGraphNode, NULL},
+    {"cuGraphInstantiate", (void *)cuGraphInstantiateWithFlags, NULL},
+    {"cuGraphInstantiateWithFlags", (void *)cuGraphInstantiateWithFlags, NULL},
+    {"cuGraphInstantiateWithParams", (void *)cuGraphInstantiateWithParams,
+     (void *)cuGraphInstantiateWithParams_ptsz},
+    {"cuGraphExecUpdate", (void *)cuGraphExecUpdate_v2, NULL},
+    {"cuGraphExecDestroy", (void *)cuGraphExecDestroy, NULL},
+    {"cuGraphLaunch", (void *)cuGraphLaunch, (void *)cuGraphLaunch_ptsz},
 };
 
 EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuuint64_t flags,
@@ -592,6 +935,11 @@ EXPORT CUresult fake_internal_launch(CUfunction f, unsigned gx, unsigned bx)
 	cuLaunchKernel_params p = {f, gx, 1, 1, bx, 1, 1, 0, NULL, NULL, NULL};
 	API_ENTER(cuLaunchKernel, &p, fn_name(f));
 	API_EXIT(cuLaunchKernel, &p, fn_name(f), do_launch(f, gx, NULL, 0));
+}
+
+EXPORT CUresult fake_internal_instantiate(CUgraphExec *out, CUgraph g)
+{
+	return instantiate(out, g);
 }
 
 EXPORT CUresult fake_internal_get_function(CUfunction *hfunc, CUmodule hmod, const char *name)

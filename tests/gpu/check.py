@@ -161,6 +161,39 @@ def main():
                f"fill_mask timed {fm and fm['count']} times (script launched {said['expect']['fill_mask']['launches']}), "
                f"mean {fm and fm['total_ns'] / max(fm['count'], 1) / 1e3:.1f} us")
         report("gpu_time_on" in cupti, case, f"CUPTI events {cupti}")
+    elif case == "cuda_graph":
+        # a Triton kernel captured once per batch size (8 variants, each launched by the host
+        # twice: warm-up and capture), then the graphs replayed; torch.compile's graph trees
+        want = said["expect"]
+        kinds = collections.Counter(e["kind"] for e in ev if e["type"] == "graph")
+        glast = {}
+        for e in ev:
+            if e["type"] == "graph_launch_stats":
+                glast[(e["pid"], e["graph_id"])] = e["count"]
+        report(kinds["capture"] >= want["graphs"] and kinds["instantiate"] >= want["graphs"]
+               and sum(glast.values()) >= want["replays"], case,
+               f"graph records {dict(kinds)}, {sum(glast.values())} graph launches "
+               f"(script: {want['graphs']} graphs, {want['replays']} replays)")
+        rep = json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
+                                        capture_output=True, text=True).stdout)
+        k = {x["name"]: x for x in rep["kernels"]}
+        sr = k.get("scale_rows", {})
+        w = want["scale_rows"]
+        report(sr.get("variants") == w["variants"] and sr.get("launches") == w["runs"]
+               and sr.get("graph_runs") == w["graph_runs"] and not sr.get("churn"), case,
+               f"scale_rows: {sr.get('variants')} variants, {sr.get('launches')} runs of which "
+               f"{sr.get('graph_runs')} in replays, verdict {sr.get('verdict')!r} (script: "
+               f"{w['variants']}, {w['runs']}, {w['graph_runs']}, no churn); host launches {total['scale_rows']}")
+        inductor = {n: x for n, x in k.items() if n.startswith("triton_")}
+        ig = {n: (x["launches"], x["graph_runs"]) for n, x in inductor.items()}
+        report(bool(inductor) and all(g > 0 for _, g in ig.values()), case,
+               f"torch.compile(mode='reduce-overhead'): Inductor kernels (runs, in replays) {ig} "
+               f"over {want['compiled_calls']} calls")
+        top = sorted(k.values(), key=lambda x: -x["graph_runs"])[:4]
+        print("     most replayed:", [(x["name"][:40], x["launches"], x["graph_runs"]) for x in top],
+              flush=True)
+        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        print("\n".join("     | " + l for l in txt.splitlines()[:16]), flush=True)
     elif case == "gpu_time_profiler":
         report(said.get("gpu_events", 0) > 0, case, f"torch.profiler saw {said.get('gpu_events')} GPU events")
         report("gpu_time_yielded" in cupti, case, f"kcprof let go of the activity records: {cupti}")

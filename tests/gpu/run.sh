@@ -48,6 +48,8 @@ cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_autotune/triton-cache" 2>/dev/null
 case_run torch_eager python3 tests/gpu/torch_eager.py
 case_run torch_compile python3 tests/gpu/torch_compile.py
 case_run profiler python3 tests/gpu/profiler.py
+case_run cuda_graph python3 tests/gpu/cuda_graph.py
+"$KCPROF" archive "$OUT/traces/cuda_graph" >/dev/null 2>&1 # the example trace reads anywhere
 # torch.compile fed a new sequence length each step, and the fix: `kcprof archive` copies what
 # the report reads into the traces, and the caches are moved away before check.py reads it
 for m in static dynamic; do

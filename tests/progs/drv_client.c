@@ -22,6 +22,14 @@
  *                                 functions (more than a thread's cache holds)
  *   drv_client badimage           a load of an ELF header whose section table lies 16 TB out,
  *                                 which the driver refuses
+ *   drv_client graph [procaddr]   CUDA graphs: 4 launches of kern_add, then a capture of 2
+ *                                 kern_add and 1 kern_scale replayed 100 times, a graph of that
+ *                                 one as a child and a kern_scale node replayed 10 times, the
+ *                                 first updated to the second and replayed 5 times: kern_add
+ *                                 runs 234 times, kern_scale 130 (procaddr: the graph calls
+ *                                 through cuGetProcAddress, per-thread stream; unseen: then
+ *                                 the first graph made again where no hook sees it, as
+ *                                 cudart's private table would, and launched 3 times)
  *
  * With FAKE_KEEP_ERRNO set the stand-in leaves errno alone, and every call must too.
  */
@@ -331,6 +339,100 @@ static int mode_pdl(int n)
 	return 0;
 }
 
+struct graph_api {
+	CUresult (*end_capture)(CUstream, CUgraph *);
+	CUresult (*instantiate)(CUgraphExec *, CUgraph, unsigned long long);
+	CUresult (*instantiate_params)(CUgraphExec *, CUgraph, CUDA_GRAPH_INSTANTIATE_PARAMS *);
+	CUresult (*update)(CUgraphExec, CUgraph, CUgraphExecUpdateResultInfo *);
+	CUresult (*launch)(CUgraphExec, CUstream);
+	CUresult (*destroy)(CUgraphExec);
+};
+
+static int mode_graph(int procaddr, int unseen)
+{
+	struct graph_api g = {cuStreamEndCapture,
+			      cuGraphInstantiateWithFlags,
+			      cuGraphInstantiateWithParams,
+			      cuGraphExecUpdate_v2,
+			      cuGraphLaunch,
+			      cuGraphExecDestroy};
+	if (procaddr) { /* as cudart built for the per-thread default stream asks */
+		CUresult (*gpa)(const char *, void **, int, cuuint64_t,
+				CUdriverProcAddressQueryResult *);
+		*(void **)&gpa = dlsym(dlopen("libcuda.so.1", RTLD_NOW), "cuGetProcAddress_v2");
+		const cuuint64_t ptds = CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM;
+		CHECK(gpa("cuStreamEndCapture", (void **)&g.end_capture, 12000, ptds, NULL),
+		      CUDA_SUCCESS);
+		CHECK(gpa("cuGraphInstantiate", (void **)&g.instantiate, 12000, ptds, NULL),
+		      CUDA_SUCCESS);
+		CHECK(gpa("cuGraphInstantiateWithParams", (void **)&g.instantiate_params, 12000,
+			  ptds, NULL),
+		      CUDA_SUCCESS);
+		CHECK(gpa("cuGraphExecUpdate", (void **)&g.update, 12000, ptds, NULL),
+		      CUDA_SUCCESS);
+		CHECK(gpa("cuGraphLaunch", (void **)&g.launch, 12000, ptds, NULL), CUDA_SUCCESS);
+		CHECK(gpa("cuGraphExecDestroy", (void **)&g.destroy, 12000, ptds, NULL),
+		      CUDA_SUCCESS);
+	}
+	CUmodule m;
+	CUfunction add = load_add_module(&m), scale;
+	CHECK(cuModuleGetFunction(&scale, m, "_Z10kern_scalePffi"), CUDA_SUCCESS);
+	CUstream s = (CUstream)(uintptr_t)0x5000; /* the stand-in takes any stream */
+	for (int i = 0; i < 4; i++)
+		CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CUgraph g1, g2;
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(scale, 8, 1, 1, 256, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(g.end_capture(s, &g1), CUDA_SUCCESS);
+	CUgraphExec e1, e2;
+	CHECK(g.instantiate(&e1, g1, 0), CUDA_SUCCESS);
+	for (int i = 0; i < 100; i++)
+		CHECK(g.launch(e1, s), CUDA_SUCCESS);
+	CHECK(cuGraphCreate(&g2, 0), CUDA_SUCCESS);
+	CUgraphNode child, node;
+	CHECK(cuGraphAddChildGraphNode(&child, g2, NULL, 0, g1), CUDA_SUCCESS);
+	CUDA_KERNEL_NODE_PARAMS kp = {.func = scale,
+				      .gridDimX = 8,
+				      .gridDimY = 1,
+				      .gridDimZ = 1,
+				      .blockDimX = 256,
+				      .blockDimY = 1,
+				      .blockDimZ = 1};
+	CHECK(cuGraphAddKernelNode(&node, g2, &child, 1, &kp), CUDA_SUCCESS);
+	CUDA_GRAPH_INSTANTIATE_PARAMS ip = {0};
+	CHECK(g.instantiate_params(&e2, g2, &ip), CUDA_SUCCESS);
+	for (int i = 0; i < 10; i++)
+		CHECK(g.launch(e2, s), CUDA_SUCCESS);
+	CUgraphExecUpdateResultInfo info;
+	CHECK(g.update(e1, g2, &info), CUDA_SUCCESS);
+	for (int i = 0; i < 5; i++)
+		CHECK(g.launch(e1, s), CUDA_SUCCESS);
+	CHECK(g.launch(NULL, s), CUDA_ERROR_INVALID_HANDLE);
+	CHECK(g.destroy(e1), CUDA_SUCCESS);
+	CHECK(g.destroy(e2), CUDA_SUCCESS);
+	uint64_t want_add = 234, want_scale = 130;
+	if (unseen) {
+		CUresult (*internal)(CUgraphExec *, CUgraph);
+		*(void **)&internal =
+		    dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_internal_instantiate");
+		CUgraphExec e3;
+		CHECK(internal(&e3, g1), CUDA_SUCCESS);
+		for (int i = 0; i < 3; i++)
+			CHECK(g.launch(e3, s), CUDA_SUCCESS);
+		want_add += 6, want_scale += 3;
+	}
+	uint64_t (*runs)(CUfunction);
+	*(void **)&runs = dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_function_launches");
+	if (runs(add) != want_add || runs(scale) != want_scale) {
+		fprintf(stderr, "drv_client: graph runs: kern_add %lu, kern_scale %lu\n",
+			(unsigned long)runs(add), (unsigned long)runs(scale));
+		failures++;
+	}
+	return 0;
+}
+
 static int mode_badimage(void)
 {
 	unsigned char elf[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
@@ -541,6 +643,9 @@ int main(int argc, char **argv)
 		rc = mode_shapes();
 	} else if (strcmp(mode, "pdl") == 0 && argc > 2) {
 		rc = mode_pdl(atoi(argv[2]));
+	} else if (strcmp(mode, "graph") == 0) {
+		rc = mode_graph(argc > 2 && strcmp(argv[2], "procaddr") == 0,
+				argc > 2 && strcmp(argv[2], "unseen") == 0);
 	} else if (strcmp(mode, "badimage") == 0) {
 		rc = mode_badimage();
 	} else if (strcmp(mode, "fails") == 0 && argc > 2) {

@@ -1,0 +1,415 @@
+/* hooks_graph.c - CUDA graphs: what a replay runs, and how often it is replayed.
+ *
+ * Inference servers run their decode steps as CUDA graphs: the kernels are launched once, into
+ * a stream being captured, and then run thousands of times by cuGraphLaunch, which no launch
+ * hook sees. So that a kernel's build cost is set against the times it really ran, each
+ * executable graph's kernels are listed when it is made (cuGraphInstantiate*, and again after
+ * cuGraphExecUpdate: a GRAPH record, each function with its count of kernel nodes, child graphs
+ * walked), and its launches are counted (GRAPH_LAUNCH_STATS at each flush, beside the
+ * functions' LAUNCH_STATS). A capture's kernels are listed too (cuStreamEndCapture): those
+ * launches went into the graph, not to the GPU, and the analyzer takes them off.
+ *
+ * A graph launch costs a mutex and a table lookup: a replay is one call for a whole step of
+ * kernels, microseconds of driver work. Not seen: graphs made through an entry point kcprof
+ * does not hook (CUDA 11's cuGraphInstantiate; launched, they are recorded as "unseen", with
+ * no kernels), node parameters changed in an executable graph (cuGraphExecKernelNodeSetParams)
+ * and device-side graph launches.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uthash.h>
+
+#include "kcp.h"
+
+#define DOMAIN "graph"
+#define WALK_MAX_DEPTH 16 /* child graphs within child graphs */
+
+struct kcp_graph {
+	uint64_t exec;
+	uint32_t id;
+	uint16_t paths;
+	uint64_t count, errors, first_ns, last_ns;
+	uint64_t flushed; /* count + errors at the last GRAPH_LAUNCH_STATS */
+	struct kcp_graph *next;
+	UT_hash_handle hh; /* exec -> live graph */
+};
+
+static pthread_mutex_t graph_lock = PTHREAD_MUTEX_INITIALIZER; /* everything below */
+static struct kcp_graph *graph_by_exec;
+static struct kcp_graph *graph_list; /* every graph of this process, newest first */
+static uint32_t graph_next_id = 1;
+
+/* The driver functions the walk calls (never hooked: kcprof's own calls). */
+static struct {
+	pthread_once_t once;
+	CUresult (*get_nodes)(CUgraph, CUgraphNode *, size_t *);
+	CUresult (*node_type)(CUgraphNode, CUgraphNodeType *);
+	CUresult (*kernel_params)(CUgraphNode, CUDA_KERNEL_NODE_PARAMS_v2 *);
+	CUresult (*child_graph)(CUgraphNode, CUgraph *);
+} drv = {.once = PTHREAD_ONCE_INIT};
+
+static void drv_resolve(void)
+{
+	*(void **)&drv.get_nodes = kcp_real_cuda_sym("cuGraphGetNodes");
+	*(void **)&drv.node_type = kcp_real_cuda_sym("cuGraphNodeGetType");
+	*(void **)&drv.kernel_params = kcp_real_cuda_sym("cuGraphKernelNodeGetParams_v2");
+	*(void **)&drv.child_graph = kcp_real_cuda_sym("cuGraphChildGraphNodeGetGraph");
+}
+
+/* ---- the walk: a graph's kernel nodes, as functions and counts ---------------------------- */
+
+struct node_fn {
+	uint64_t handle;
+	int is_kernel; /* a CUkernel (the node's func was NULL) */
+};
+
+struct walk {
+	struct node_fn *fns;
+	size_t nfns, cap;
+	uint32_t nodes;
+	int incomplete; /* a call failed or memory ran out: the list is short */
+};
+
+static void walk_graph(CUgraph g, struct walk *w, int depth)
+{
+	size_t n = 0;
+	if (depth > WALK_MAX_DEPTH || drv.get_nodes(g, NULL, &n) != CUDA_SUCCESS) {
+		w->incomplete = 1;
+		return;
+	}
+	if (!n)
+		return;
+	CUgraphNode *nodes = malloc(n * sizeof(*nodes));
+	if (!nodes || drv.get_nodes(g, nodes, &n) != CUDA_SUCCESS) {
+		free(nodes);
+		w->incomplete = 1;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		w->nodes++;
+		CUgraphNodeType type;
+		if (drv.node_type(nodes[i], &type) != CUDA_SUCCESS) {
+			w->incomplete = 1;
+			continue;
+		}
+		if (type == CU_GRAPH_NODE_TYPE_GRAPH) {
+			CUgraph child;
+			if (drv.child_graph && drv.child_graph(nodes[i], &child) == CUDA_SUCCESS)
+				walk_graph(child, w, depth + 1);
+			else
+				w->incomplete = 1;
+			continue;
+		}
+		if (type != CU_GRAPH_NODE_TYPE_KERNEL)
+			continue;
+		CUDA_KERNEL_NODE_PARAMS_v2 p;
+		memset(&p, 0, sizeof(p));
+		if (!drv.kernel_params || drv.kernel_params(nodes[i], &p) != CUDA_SUCCESS ||
+		    (!p.func && !p.kern)) {
+			w->incomplete = 1;
+			continue;
+		}
+		if (w->nfns == w->cap) {
+			size_t cap = w->cap ? 2 * w->cap : 64;
+			struct node_fn *fns = realloc(w->fns, cap * sizeof(*fns));
+			if (!fns) {
+				w->incomplete = 1;
+				continue;
+			}
+			w->fns = fns;
+			w->cap = cap;
+		}
+		w->fns[w->nfns++] = p.func ? (struct node_fn){(uint64_t)(uintptr_t)p.func, 0}
+					   : (struct node_fn){(uint64_t)(uintptr_t)p.kern, 1};
+	}
+	free(nodes);
+}
+
+static int node_fn_cmp(const void *a, const void *b)
+{
+	const struct node_fn *x = a, *y = b;
+	if (x->handle != y->handle)
+		return x->handle < y->handle ? -1 : 1;
+	return x->is_kernel - y->is_kernel;
+}
+
+/* Write a GRAPH record: the graph's kernels, each function with its count of nodes. */
+static void write_graph(unsigned kind, uint64_t exec, CUgraph g, uint32_t id, uint64_t duration,
+			CUresult result, uint16_t path)
+{
+	struct walk w = {0};
+	if (g && result == CUDA_SUCCESS) {
+		pthread_once(&drv.once, drv_resolve);
+		if (drv.get_nodes && drv.node_type)
+			walk_graph(g, &w, 0);
+		else
+			w.incomplete = 1;
+	}
+	if (w.nfns) /* qsort takes no NULL array, even empty */
+		qsort(w.fns, w.nfns, sizeof(*w.fns), node_fn_cmp);
+	size_t distinct = 0;
+	for (size_t i = 0; i < w.nfns; i++)
+		distinct += i == 0 || node_fn_cmp(&w.fns[i], &w.fns[i - 1]) != 0;
+	if (distinct > KC_MAX_GRAPH_FUNCS)
+		distinct = KC_MAX_GRAPH_FUNCS;
+	size_t size = sizeof(struct kc_rec_graph) + distinct * sizeof(struct kc_graph_func);
+	struct kc_rec_graph *rec = calloc(1, size);
+	if (!rec) {
+		free(w.fns);
+		return;
+	}
+	rec->h.type = KC_REC_GRAPH;
+	rec->h.tid = kcp_tid();
+	rec->h.time_ns = kcp_now_ns();
+	rec->exec = exec;
+	rec->graph = (uint64_t)(uintptr_t)g;
+	rec->duration_ns = duration;
+	rec->id = id;
+	rec->kind = kind;
+	rec->result = result;
+	rec->path = path;
+	rec->nodes = w.nodes;
+	for (size_t i = 0; i < w.nfns;) {
+		size_t j = i + 1;
+		while (j < w.nfns && node_fn_cmp(&w.fns[j], &w.fns[i]) == 0)
+			j++;
+		uint32_t fid = rec->nfuncs < distinct
+				   ? kcp_func_id_of_node(w.fns[i].handle, w.fns[i].is_kernel, path)
+				   : 0;
+		if (fid) {
+			rec->funcs[rec->nfuncs].func_id = fid;
+			rec->funcs[rec->nfuncs].count = (uint32_t)(j - i);
+			rec->nfuncs++;
+		}
+		i = j;
+	}
+	if (w.incomplete)
+		kc_log(KC_LOG_DEBUG, DOMAIN, "graph %p: the walk missed some nodes", (void *)g);
+	size = sizeof(*rec) + rec->nfuncs * sizeof(struct kc_graph_func);
+	kc_rec_seal(&rec->h, size);
+	kcp_rec_write(rec, size);
+	free(rec);
+	free(w.fns);
+}
+
+/* ---- executable graphs -------------------------------------------------------------------- */
+
+/* Under graph_lock: a new graph for exec, replacing the live one of that handle. */
+static struct kcp_graph *graph_new(uint64_t exec)
+{
+	struct kcp_graph *old;
+	HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), old);
+	if (old) /* updated: launches from now on are the new graph's */
+		HASH_DEL(graph_by_exec, old);
+	struct kcp_graph *gr = calloc(1, sizeof(*gr));
+	if (!gr)
+		return NULL;
+	gr->exec = exec;
+	gr->id = graph_next_id++;
+	gr->next = graph_list;
+	graph_list = gr;
+	HASH_ADD(hh, graph_by_exec, exec, sizeof(gr->exec), gr);
+	return gr;
+}
+
+/* An exec was made (or updated) from g: record what it runs. The walk and the record are
+ * made outside graph_lock (they take the function and recorder locks). */
+static void graph_made(unsigned kind, uint64_t exec, CUgraph g, uint64_t duration, CUresult r,
+		       uint16_t path)
+{
+	uint32_t id = 0;
+	if (r == CUDA_SUCCESS && exec) {
+		pthread_mutex_lock(&graph_lock);
+		struct kcp_graph *gr = graph_new(exec);
+		id = gr ? gr->id : 0;
+		pthread_mutex_unlock(&graph_lock);
+	}
+	write_graph(kind, exec, g, id, duration, r, path);
+}
+
+CUresult kcp_graph_instantiate(struct kcp_call call, CUgraphExec *phGraphExec, CUgraph hGraph,
+			       unsigned long long flags)
+{
+	__typeof__(&cuGraphInstantiateWithFlags) real = KCP_REAL(call, cuGraphInstantiateWithFlags);
+	if (!real)
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter())
+		return real(phGraphExec, hGraph, flags);
+	uint64_t t0 = kcp_now_ns();
+	CUresult r = real(phGraphExec, hGraph, flags);
+	uint64_t dt = kcp_now_ns() - t0;
+	int saved = errno;
+	graph_made(KC_GRAPH_INSTANTIATE, r == CUDA_SUCCESS ? (uint64_t)(uintptr_t)*phGraphExec : 0,
+		   hGraph, dt, r, call.path);
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+CUresult kcp_graph_instantiate_params(struct kcp_call call, CUgraphExec *phGraphExec,
+				      CUgraph hGraph, CUDA_GRAPH_INSTANTIATE_PARAMS *params)
+{
+	__typeof__(&cuGraphInstantiateWithParams_ptsz) real =
+	    KCP_REAL(call, cuGraphInstantiateWithParams_ptsz);
+	if (!real)
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter())
+		return real(phGraphExec, hGraph, params);
+	uint64_t t0 = kcp_now_ns();
+	CUresult r = real(phGraphExec, hGraph, params);
+	uint64_t dt = kcp_now_ns() - t0;
+	int saved = errno;
+	graph_made(KC_GRAPH_INSTANTIATE, r == CUDA_SUCCESS ? (uint64_t)(uintptr_t)*phGraphExec : 0,
+		   hGraph, dt, r, call.path);
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+CUresult kcp_graph_exec_update(struct kcp_call call, CUgraphExec hGraphExec, CUgraph hGraph,
+			       CUgraphExecUpdateResultInfo *resultInfo)
+{
+	__typeof__(&cuGraphExecUpdate_v2) real = KCP_REAL(call, cuGraphExecUpdate_v2);
+	if (!real)
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter())
+		return real(hGraphExec, hGraph, resultInfo);
+	uint64_t t0 = kcp_now_ns();
+	CUresult r = real(hGraphExec, hGraph, resultInfo);
+	uint64_t dt = kcp_now_ns() - t0;
+	int saved = errno;
+	/* The exec keeps its handle and runs hGraph's kernels from now on: a new graph id, so
+	 * that launches before and after count against the kernels they ran. A failed update
+	 * leaves the exec as it was. */
+	if (r == CUDA_SUCCESS)
+		graph_made(KC_GRAPH_UPDATE, (uint64_t)(uintptr_t)hGraphExec, hGraph, dt, r,
+			   call.path);
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+CUresult kcp_graph_exec_destroy(struct kcp_call call, CUgraphExec hGraphExec)
+{
+	__typeof__(&cuGraphExecDestroy) real = KCP_REAL(call, cuGraphExecDestroy);
+	if (!real)
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (kcp_enter()) {
+		/* Before the driver frees the handle, which another thread may then be given. */
+		uint64_t exec = (uint64_t)(uintptr_t)hGraphExec;
+		pthread_mutex_lock(&graph_lock);
+		struct kcp_graph *gr;
+		HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), gr);
+		if (gr) /* kept in graph_list: its launches are still to be written */
+			HASH_DEL(graph_by_exec, gr);
+		pthread_mutex_unlock(&graph_lock);
+		kcp_leave();
+	}
+	return real(hGraphExec);
+}
+
+CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream hStream)
+{
+	__typeof__(&cuGraphLaunch) real = KCP_REAL(call, cuGraphLaunch);
+	if (!real)
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter())
+		return real(hGraphExec, hStream);
+	CUresult r = real(hGraphExec, hStream);
+	int saved = errno;
+	uint64_t exec = (uint64_t)(uintptr_t)hGraphExec, now = kcp_now_ns();
+	int unseen = 0, first = 0;
+	uint32_t id = 0;
+	pthread_mutex_lock(&graph_lock);
+	struct kcp_graph *gr;
+	HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), gr);
+	if (!gr && r == CUDA_SUCCESS && (gr = graph_new(exec)) != NULL) {
+		unseen = 1; /* made where no hook saw it */
+		id = gr->id;
+	}
+	if (gr) {
+		if (!gr->count && !gr->errors)
+			gr->first_ns = now;
+		gr->last_ns = now;
+		gr->count++;
+		gr->errors += r != CUDA_SUCCESS;
+		gr->paths |= call.path;
+		first = gr->count == 1;
+	}
+	pthread_mutex_unlock(&graph_lock);
+	if (unseen)
+		write_graph(KC_GRAPH_UNSEEN, exec, NULL, id, 0, r, call.path);
+	if (first)
+		kcp_launch_flusher_start();
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+/* ---- captures ----------------------------------------------------------------------------- */
+
+CUresult kcp_stream_end_capture(struct kcp_call call, CUstream hStream, CUgraph *phGraph)
+{
+	__typeof__(&cuStreamEndCapture) real = KCP_REAL(call, cuStreamEndCapture);
+	if (!real)
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter())
+		return real(hStream, phGraph);
+	uint64_t t0 = kcp_now_ns();
+	CUresult r = real(hStream, phGraph);
+	uint64_t dt = kcp_now_ns() - t0;
+	int saved = errno;
+	/* The launches captured were counted by the launch hooks, but ran nowhere: listed, so
+	 * that the analyzer counts them as what they were. */
+	if (r == CUDA_SUCCESS && phGraph && *phGraph)
+		write_graph(KC_GRAPH_CAPTURE, 0, *phGraph, 0, dt, r, call.path);
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+/* ---- flushing and fork -------------------------------------------------------------------- */
+
+void kcp_graph_flush(void)
+{
+	pthread_mutex_lock(&graph_lock);
+	for (struct kcp_graph *gr = graph_list; gr; gr = gr->next) {
+		if (gr->count + gr->errors == gr->flushed)
+			continue;
+		struct kc_rec_graph_launch_stats rec = {0};
+		rec.h.type = KC_REC_GRAPH_LAUNCH_STATS;
+		rec.h.tid = kcp_tid();
+		rec.h.time_ns = kcp_now_ns();
+		rec.graph_id = gr->id;
+		rec.path = gr->paths;
+		rec.count = gr->count;
+		rec.errors = gr->errors;
+		rec.first_ns = gr->first_ns;
+		rec.last_ns = gr->last_ns;
+		kc_rec_seal(&rec.h, sizeof(rec));
+		kcp_rec_write(&rec, sizeof(rec));
+		gr->flushed = gr->count + gr->errors;
+	}
+	pthread_mutex_unlock(&graph_lock);
+}
+
+void kcp_graph_atfork_prepare(void)
+{
+	pthread_mutex_lock(&graph_lock);
+}
+
+void kcp_graph_atfork_parent(void)
+{
+	pthread_mutex_unlock(&graph_lock);
+}
+
+/* A forked child cannot use its parent's CUDA context: its graphs are the parent's, gone. */
+void kcp_graph_atfork_child(void)
+{
+	pthread_mutex_unlock(&graph_lock);
+	HASH_CLEAR(hh, graph_by_exec);
+	for (struct kcp_graph *gr = graph_list; gr; gr = gr->next)
+		gr->flushed = gr->count + gr->errors; /* the parent's, written by the parent */
+}
