@@ -179,6 +179,32 @@ static void graphs_resolve(struct load_ctx *c)
 		free(g->nodes);
 		free(g);
 	}
+	/* A captured node may name its kernel by another handle than the launch that put it
+	 * there (the CUDA runtime launches a CUkernel; the node holds the context's CUfunction):
+	 * captures a function's own launches cannot account for go to a function of its name
+	 * that has launches to spare. */
+	struct func_key *k, *ktmp;
+	HASH_ITER(hh, c->funcs, k, ktmp)
+	{
+		struct kca_func *f = &m->funcs[k->index];
+		if (f->captured <= f->count)
+			continue;
+		uint64_t excess = f->captured - f->count;
+		struct func_key *o, *otmp;
+		HASH_ITER(hh, c->funcs, o, otmp)
+		{
+			struct kca_func *g = &m->funcs[o->index];
+			if (!excess)
+				break;
+			if (g == f || g->captured >= g->count || strcmp(g->name, f->name) != 0)
+				continue;
+			uint64_t take =
+			    g->count - g->captured < excess ? g->count - g->captured : excess;
+			g->captured += take;
+			f->captured -= take;
+			excess -= take;
+		}
+	}
 }
 
 static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)

@@ -1147,3 +1147,24 @@ Test(cli, cuda_graph_made_out_of_sight_is_named)
 	cr_assert(strstr(out, "kind=unseen id=4"), "%s", out);
 	cr_assert(strstr(out, "graph_id=4 count=3 errors=0"), "%s", out);
 }
+
+Test(cli, cuda_graph_capture_of_a_cukernel_is_taken_off_its_launches)
+{
+	/* A CUkernel launched twice, then once into a capture whose node holds the context's
+	 * function (another handle, named by the driver), replayed 50 times: 52 runs, the
+	 * captured launch taken off the kernel's own though its node names another handle. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph kernel",
+	    kct_data(), cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "launches 52\n"), "%s", out);
+	cr_assert(strstr(out, "52 launches (50 in CUDA graph replays)"), "%s", out);
+	cr_assert(strstr(out, "(the 1 launched into 1 stream capture are not)"), "%s", out);
+	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "name=kern_add api=graph_node"),
+		  "the node's function, named by the driver: %s", out);
+}

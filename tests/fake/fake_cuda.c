@@ -45,6 +45,8 @@ struct fake_function {
 	struct fake_module *mod;
 	char name[128];
 	uint64_t launches;
+	int is_kernel;		      /* a CUkernel (cuLibraryGetKernel), launched as a function */
+	struct fake_function *ctx_fn; /* a CUkernel's function in the context (graph nodes) */
 };
 #define MOD_MAGIC 0x6d6f6431u
 #define FN_MAGIC 0x666e6331u
@@ -392,8 +394,10 @@ EXPORT CUresult cuLibraryGetKernel(CUkernel *pKernel, CUlibrary library, const c
 	API_ENTER(cuLibraryGetKernel, &p, NULL);
 	struct fake_function *f = NULL;
 	CUresult r = get_function((struct fake_module *)library, name, &f);
-	if (r == CUDA_SUCCESS)
+	if (r == CUDA_SUCCESS) {
+		f->is_kernel = 1;
 		*pKernel = (CUkernel)f;
+	}
 	API_EXIT(cuLibraryGetKernel, &p, NULL, r);
 }
 
@@ -588,8 +592,12 @@ static CUresult capture_launch(CUstream stream, struct fake_function *f, unsigne
 	pthread_mutex_lock(&capture_lock);
 	for (int i = 0; i < 8; i++)
 		if (captures[i].graph && captures[i].stream == stream) {
-			r = graph_add(captures[i].graph, CU_GRAPH_NODE_TYPE_KERNEL, f, gx, NULL,
-				      NULL);
+			/* As the driver does, a node holds a launched CUkernel's function in the
+			 * context: another handle than the one launched. */
+			if (f->is_kernel && !f->ctx_fn)
+				get_function(f->mod, f->name, &f->ctx_fn);
+			r = graph_add(captures[i].graph, CU_GRAPH_NODE_TYPE_KERNEL,
+				      f->is_kernel ? f->ctx_fn : f, gx, NULL, NULL);
 			*taken = 1;
 			break;
 		}

@@ -30,6 +30,8 @@
  *                                 through cuGetProcAddress, per-thread stream; unseen: then
  *                                 the first graph made again where no hook sees it, as
  *                                 cudart's private table would, and launched 3 times)
+ *   drv_client graph kernel       a CUkernel launched twice, then captured once (the node
+ *                                 holds the context's function) and replayed 50 times
  *
  * With FAKE_KEEP_ERRNO set the stand-in leaves errno alone, and every call must too.
  */
@@ -433,6 +435,32 @@ static int mode_graph(int procaddr, int unseen)
 	return 0;
 }
 
+static int mode_graph_kernel(void)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/sample.fatbin", data_dir());
+	size_t size;
+	unsigned char *fat = read_file(path, &size);
+	CUlibrary lib;
+	CUkernel k;
+	CHECK(cuLibraryLoadData(&lib, fat, NULL, NULL, 0, NULL, NULL, 0), CUDA_SUCCESS);
+	CHECK(cuLibraryGetKernel(&k, lib, "kern_add"), CUDA_SUCCESS);
+	CUstream s = (CUstream)(uintptr_t)0x5000;
+	for (int i = 0; i < 2; i++) /* as the CUDA runtime launches: the CUkernel itself */
+		CHECK(cuLaunchKernel((CUfunction)k, 1, 1, 1, 32, 1, 1, 0, s, NULL, NULL),
+		      CUDA_SUCCESS);
+	CUgraph g;
+	CUgraphExec e;
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel((CUfunction)k, 1, 1, 1, 32, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuStreamEndCapture(s, &g), CUDA_SUCCESS);
+	CHECK(cuGraphInstantiateWithFlags(&e, g, 0), CUDA_SUCCESS);
+	for (int i = 0; i < 50; i++)
+		CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
+	free(fat);
+	return 0;
+}
+
 static int mode_badimage(void)
 {
 	unsigned char elf[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
@@ -643,6 +671,8 @@ int main(int argc, char **argv)
 		rc = mode_shapes();
 	} else if (strcmp(mode, "pdl") == 0 && argc > 2) {
 		rc = mode_pdl(atoi(argv[2]));
+	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "kernel") == 0) {
+		rc = mode_graph_kernel();
 	} else if (strcmp(mode, "graph") == 0) {
 		rc = mode_graph(argc > 2 && strcmp(argv[2], "procaddr") == 0,
 				argc > 2 && strcmp(argv[2], "unseen") == 0);
