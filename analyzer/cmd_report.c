@@ -121,12 +121,52 @@ static const struct kca_change *first_of(const struct kca_changes *ch, enum kca_
 	return NULL;
 }
 
+/* Inductor's block sizes (XBLOCK, YBLOCK, RBLOCK, R0_BLOCK): configs its autotuning tries, not
+ * sizes of the input. */
+static int inductor_block(const char *name)
+{
+	size_t n = strlen(name);
+	return n >= 6 && n <= 8 && strcmp(name + n - 5, "BLOCK") == 0;
+}
+
+/* The first constant that is a size of the input (not an Inductor block size), else NULL. */
+static const struct kca_change *inductor_size(const struct kca_changes *ch)
+{
+	for (unsigned i = 0; i < ch->nchanges; i++)
+		if (ch->changes[i].kind == KCA_CHANGE_CONSTANT &&
+		    !inductor_block(ch->changes[i].name))
+			return &ch->changes[i];
+	return NULL;
+}
+
+static void fix_text(const struct kca_family *f, const struct kca_changes *ch, char *buf,
+		     size_t cap);
+
 void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char *buf, size_t cap)
 {
-	const struct kca_change *c;
 	buf[0] = '\0';
 	if (f->verdict == KCA_FINE)
 		return;
+	/* Built before CUDA graphs that then replayed it: what the builds cost is paid once, at
+	 * start-up, however many steps the graphs run. */
+	size_t n = 0;
+	if (f->verdict == KCA_FEW_VARIANTS && f->graph_runs && 2 * f->graph_runs >= f->launches)
+		n = (size_t)snprintf(
+		    buf, cap,
+		    "its %u builds came before CUDA graphs that replayed it %" PRIu64
+		    " times: a start-up cost, paid once a process. If start-up "
+		    "matters: ",
+		    f->nvariants, f->graph_runs);
+	if (n >= cap)
+		return;
+	fix_text(f, ch, buf + n, cap - n);
+}
+
+static void fix_text(const struct kca_family *f, const struct kca_changes *ch, char *buf,
+		     size_t cap)
+{
+	const struct kca_change *c;
+	buf[0] = '\0';
 	if (f->verdict == KCA_AUTOTUNE_SWEEP) {
 		const char *at = ch->autotune_where, *base = strrchr(at, '/');
 		snprintf(buf, cap,
@@ -152,6 +192,16 @@ void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char
 	}
 	switch (f->front_end) {
 	case KCA_FE_TRITON:
+		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param &&
+		    strcasestr(c->name, "block")) {
+			snprintf(
+			    buf, cap,
+			    "%s sizes the kernel's blocks, which must stay a tl.constexpr: round "
+			    "it to fewer bucket values (%u builds now), or one size that serves "
+			    "them all",
+			    c->name, f->nvariants);
+			return;
+		}
 		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param) {
 			snprintf(buf, cap,
 				 "%s takes a new value %s: make it a runtime argument (drop "
@@ -191,7 +241,17 @@ void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char
 		}
 		break;
 	case KCA_FE_INDUCTOR:
-		if ((c = first_of(ch, KCA_CHANGE_CONSTANT))) {
+		if (!inductor_size(ch) && (c = first_of(ch, KCA_CHANGE_CONSTANT)) &&
+		    f->verdict != KCA_SPECIALIZATION_CHURN) {
+			snprintf(
+			    buf, cap,
+			    "Inductor built %u block sizes of %s (%s) and kept the fastest at "
+			    "the first call (its pointwise autotuning): a one-time cost; "
+			    "torch._inductor.config.triton.autotune_pointwise = False builds one",
+			    f->nvariants, f->name, c->name);
+			return;
+		}
+		if ((c = inductor_size(ch)) || (c = first_of(ch, KCA_CHANGE_CONSTANT))) {
 			const char *how = f->verdict == KCA_SPECIALIZATION_CHURN
 					      ? "almost every call"
 					      : "now and then";

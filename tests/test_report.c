@@ -1168,3 +1168,39 @@ Test(cli, cuda_graph_capture_of_a_cukernel_is_taken_off_its_launches)
 	cr_assert(strstr(out, "name=kern_add api=graph_node"),
 		  "the node's function, named by the driver: %s", out);
 }
+
+Test(cli, cuda_graph_trace_recorded_on_the_gpu)
+{
+	/* examples/traces/cuda-graph: tests/gpu/cuda_graph.py under record --gpu-time on the H100.
+	 * scale_rows (BLOCK = the batch size's power of two) launched twice a batch size by the
+	 * host (a warm-up, then into a capture), then 800 graph replays: 8 builds, 808 runs, a
+	 * start-up cost and not churn; counted by host launches (16) it would be churn. Every
+	 * kernel's runs are what CUPTI timed on the GPU, independently. */
+	const char *dir = "examples/traces/cuda-graph";
+	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "launches 2382\n"), "%s", out);
+	cr_assert(strstr(out, "GPU time 11.6 ms (2382 kernel runs timed)"), "%s", out);
+	cr_assert(strstr(out, "CUDA graphs: 839 launches of 10 graphs ran 1639 kernels, counted as "
+			      "launches (the 17 launched into 10 stream captures are not)"),
+		  "%s", out);
+	cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
+	cr_assert(strstr(out,
+			 " 1. scale_rows  [Triton]  a few variants\n"
+			 "    8 variants in 8 loads, 808 launches (800 in CUDA graph replays)"),
+		  "%s", out);
+	cr_assert(strstr(out, "its 8 builds came before CUDA graphs that replayed it 800 times"),
+		  "%s", out);
+	cr_assert(strstr(out, "BLOCK sizes the kernel's blocks, which must stay a"), "%s", out);
+	cr_assert(strstr(out, "(its pointwise autotuning)"),
+		  "Inductor's XBLOCK is a config, not a baked-in size: %s", out);
+	cr_assert(!strstr(out, "mark_dynamic"), "%s", out);
+	char cmd[4400];
+	snprintf(cmd, sizeof(cmd),
+		 "%s report --json --all %s | python3 -c \"import json,sys; d=json.load(sys.stdin);"
+		 " ran=[k for k in d['kernels'] if k['launches'] or k['gpu']];"
+		 " bad=[(k['name'],k['launches'],k['gpu'] and k['gpu']['runs']) for k in ran"
+		 " if not k['gpu'] or k['launches']!=k['gpu']['runs']];"
+		 " assert len(ran)==19 and not bad, bad\"",
+		 cli(), dir);
+	cr_assert_eq(system(cmd), 0, "every kernel's runs equal CUPTI's count: %s", cmd);
+}
