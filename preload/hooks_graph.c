@@ -9,8 +9,9 @@
  * functions' LAUNCH_STATS). A capture's kernels are listed too (cuStreamEndCapture): those
  * launches went into the graph, not to the GPU, and the analyzer takes them off.
  *
- * A graph launch costs a mutex and a table lookup: a replay is one call for a whole step of
- * kernels, microseconds of driver work. Not seen: graphs made through an entry point kcprof
+ * A graph launch the thread made before costs one relaxed add (a thread caches its last graph);
+ * else a mutex and a table lookup. A replay is one call for a whole step of kernels,
+ * microseconds of driver work. Not seen: graphs made through an entry point kcprof
  * does not hook (CUDA 11's cuGraphInstantiate; launched, they are recorded as "unseen", with
  * no kernels), node parameters changed in an executable graph (cuGraphExecKernelNodeSetParams)
  * and device-side graph launches.
@@ -30,7 +31,8 @@ struct kcp_graph {
 	uint64_t exec;
 	uint32_t id;
 	uint16_t paths;
-	uint64_t count, errors, first_ns, last_ns;
+	_Atomic uint64_t count; /* the only field launches touch outside graph_lock */
+	uint64_t errors, first_ns, last_ns;
 	uint64_t flushed; /* count + errors at the last GRAPH_LAUNCH_STATS */
 	struct kcp_graph *next;
 	UT_hash_handle hh; /* exec -> live graph */
@@ -40,6 +42,15 @@ static pthread_mutex_t graph_lock = PTHREAD_MUTEX_INITIALIZER; /* everything bel
 static struct kcp_graph *graph_by_exec;
 static struct kcp_graph *graph_list; /* every graph of this process, newest first */
 static uint32_t graph_next_id = 1;
+/* Moves (under graph_lock) whenever an exec handle may come to mean another graph: a thread's
+ * cached graph is good while the generation it was cached at is the current one. Graphs are
+ * never freed, so a stale pointer is never a dangling one. */
+static _Atomic uint64_t graph_gen = 1;
+static __thread struct {
+	uint64_t exec, gen;
+	struct kcp_graph *gr;
+	uint16_t paths;
+} tls_graph __attribute__((tls_model("initial-exec")));
 
 /* The driver functions the walk calls (never hooked: kcprof's own calls). */
 static struct {
@@ -203,6 +214,7 @@ static struct kcp_graph *graph_new(uint64_t exec)
 	HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), old);
 	if (old) /* updated: launches from now on are the new graph's */
 		HASH_DEL(graph_by_exec, old);
+	atomic_fetch_add(&graph_gen, 1);
 	struct kcp_graph *gr = calloc(1, sizeof(*gr));
 	if (!gr)
 		return NULL;
@@ -302,8 +314,10 @@ CUresult kcp_graph_exec_destroy(struct kcp_call call, CUgraphExec hGraphExec)
 		pthread_mutex_lock(&graph_lock);
 		struct kcp_graph *gr;
 		HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), gr);
-		if (gr) /* kept in graph_list: its launches are still to be written */
+		if (gr) { /* kept in graph_list: its launches are still to be written */
 			HASH_DEL(graph_by_exec, gr);
+			atomic_fetch_add(&graph_gen, 1);
+		}
 		pthread_mutex_unlock(&graph_lock);
 		kcp_leave();
 	}
@@ -318,8 +332,17 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 	if (!kcp_enter())
 		return real(hGraphExec, hStream);
 	CUresult r = real(hGraphExec, hStream);
+	uint64_t exec = (uint64_t)(uintptr_t)hGraphExec;
+	/* The common case: this thread launched this graph last, by this path, and it worked.
+	 * One relaxed add, no lock, no clock (the last launch's time is taken at flush). */
+	if (KCP_LIKELY(r == CUDA_SUCCESS && tls_graph.exec == exec && tls_graph.gr &&
+		       (tls_graph.paths & call.path) &&
+		       tls_graph.gen == atomic_load_explicit(&graph_gen, memory_order_relaxed))) {
+		atomic_fetch_add_explicit(&tls_graph.gr->count, 1, memory_order_relaxed);
+		kcp_leave();
+		return r;
+	}
 	int saved = errno;
-	uint64_t exec = (uint64_t)(uintptr_t)hGraphExec, now = kcp_now_ns();
 	int unseen = 0, first = 0;
 	uint32_t id = 0;
 	pthread_mutex_lock(&graph_lock);
@@ -330,13 +353,17 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 		id = gr->id;
 	}
 	if (gr) {
-		if (!gr->count && !gr->errors)
-			gr->first_ns = now;
-		gr->last_ns = now;
-		gr->count++;
-		gr->errors += r != CUDA_SUCCESS;
+		if (!atomic_load(&gr->count) && !gr->errors)
+			gr->first_ns = gr->last_ns = kcp_now_ns();
+		if (r == CUDA_SUCCESS)
+			first = atomic_fetch_add(&gr->count, 1) == 0;
+		else
+			gr->errors++;
 		gr->paths |= call.path;
-		first = gr->count == 1;
+		tls_graph.exec = exec;
+		tls_graph.gr = gr;
+		tls_graph.paths = gr->paths;
+		tls_graph.gen = atomic_load(&graph_gen);
 	}
 	pthread_mutex_unlock(&graph_lock);
 	if (unseen)
@@ -376,21 +403,26 @@ void kcp_graph_flush(void)
 {
 	pthread_mutex_lock(&graph_lock);
 	for (struct kcp_graph *gr = graph_list; gr; gr = gr->next) {
-		if (gr->count + gr->errors == gr->flushed)
+		uint64_t count = atomic_load(&gr->count);
+		if (count + gr->errors == gr->flushed)
 			continue;
 		struct kc_rec_graph_launch_stats rec = {0};
 		rec.h.type = KC_REC_GRAPH_LAUNCH_STATS;
 		rec.h.tid = kcp_tid();
 		rec.h.time_ns = kcp_now_ns();
+		/* Launched since the last flush (and more than the once the first launch timed):
+		 * seen by now. */
+		if (count > 1)
+			gr->last_ns = rec.h.time_ns;
 		rec.graph_id = gr->id;
 		rec.path = gr->paths;
-		rec.count = gr->count;
+		rec.count = count;
 		rec.errors = gr->errors;
 		rec.first_ns = gr->first_ns;
 		rec.last_ns = gr->last_ns;
 		kc_rec_seal(&rec.h, sizeof(rec));
 		kcp_rec_write(&rec, sizeof(rec));
-		gr->flushed = gr->count + gr->errors;
+		gr->flushed = count + gr->errors;
 	}
 	pthread_mutex_unlock(&graph_lock);
 }
@@ -410,6 +442,7 @@ void kcp_graph_atfork_child(void)
 {
 	pthread_mutex_unlock(&graph_lock);
 	HASH_CLEAR(hh, graph_by_exec);
-	for (struct kcp_graph *gr = graph_list; gr; gr = gr->next)
-		gr->flushed = gr->count + gr->errors; /* the parent's, written by the parent */
+	atomic_fetch_add(&graph_gen, 1);
+	for (struct kcp_graph *gr = graph_list; gr; gr = gr->next) /* the parent's to write */
+		gr->flushed = atomic_load(&gr->count) + gr->errors;
 }

@@ -26,6 +26,11 @@ if command -v valgrind >/dev/null; then
 	rec0=$(ir env LD_PRELOAD=$LIB KCPROF_OUT=$B/rec.data $CLIENT busy 0)
 	echo "instructions per launch: bare $(( (bare - bare0) / M )), recorded $(( (rec - rec0) / M )); the recorder adds $(( ((rec - rec0) - (bare - bare0)) / M ))"
 fi
+G=1000000
+echo "== recorder: $G launches of a CUDA graph of one kernel through cuGraphLaunch (stand-in driver)"
+out=$($B/harness 9 -- $CLIENT graphbusy $G --vs env LD_PRELOAD=$LIB KCPROF_OUT=$B/rec.data $CLIENT graphbusy $G)
+echo "$out" | sed 's/^A:/bare:    /; s/^B:/recorded:/; s/^A\/B/bare\/recorded/'
+echo "$out" | awk -v n=$G '/^A:/ {a=$3} /^B:/ {b=$3} END {printf "recorder cost per graph launch (wall, side by side): %.1f ns\n", (b-a)*1e9/n}'
 echo
 echo "== analyzer: generated trace, 8 processes, 100k module loads, 1M launch records"
 rm -rf $B/big.data && mkdir -p $B/big.data

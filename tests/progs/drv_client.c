@@ -12,6 +12,7 @@
  *   drv_client loadfile PATH      cuModuleLoad of a file
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
  *   drv_client busy N             N launches (overhead benchmark)
+ *   drv_client graphbusy N        N launches of a captured graph of one kernel (the same)
  *   drv_client mixed N            N launches by symbol and N only CUPTI sees, interleaved
  *   drv_client hang N             N launches, then sleeps (to be killed)
  *   drv_client shapes             2 threads, each cycling 5 times over grids 1..10 (8 fit the
@@ -613,6 +614,21 @@ static int mode_busy(long n)
 	return 0;
 }
 
+static int mode_graph_busy(long n)
+{
+	CUfunction f = load_add();
+	CUstream s = (CUstream)(uintptr_t)0x5000;
+	CUgraph g;
+	CUgraphExec e;
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuStreamEndCapture(s, &g), CUDA_SUCCESS);
+	CHECK(cuGraphInstantiateWithFlags(&e, g, 0), CUDA_SUCCESS);
+	for (long i = 0; i < n; i++)
+		cuGraphLaunch(e, s);
+	return 0;
+}
+
 static int mode_hang(long n)
 {
 	CUfunction f = load_add();
@@ -696,6 +712,8 @@ int main(int argc, char **argv)
 		rc = mode_loadfile(argv[2]);
 	} else if (strcmp(mode, "exec") == 0 && argc > 2) {
 		rc = mode_exec(argv + 2);
+	} else if (strcmp(mode, "graphbusy") == 0 && argc > 2) {
+		rc = mode_graph_busy(atol(argv[2]));
 	} else if (strcmp(mode, "busy") == 0 && argc > 2) {
 		rc = mode_busy(atol(argv[2]));
 	} else if (strcmp(mode, "hang") == 0 && argc > 2) {
