@@ -1204,3 +1204,24 @@ Test(cli, cuda_graph_trace_recorded_on_the_gpu)
 		 cli(), dir);
 	cr_assert_eq(system(cmd), 0, "every kernel's runs equal CUPTI's count: %s", cmd);
 }
+
+Test(cli, cuda_graph_launches_from_threads_and_a_reused_handle)
+{
+	/* One graph launched once, then 20000 times by each of 4 threads (their cached graph, no
+	 * lock): every launch counted. Then destroyed and another made at (most likely) the same
+	 * handle: the main thread's cached graph is the old one, and its 7 launches must count
+	 * for the new. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graphthreads "
+	    "4 20000 > %s.out",
+	    kct_data(), cli(), dir, kct_build(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "graph_id=1 count=80001 errors=0"), "%s", out);
+	cr_assert(strstr(out, "graph_id=2 count=7 errors=0"), "%s", out);
+	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "launches 80008\n"), "%s", out);
+}

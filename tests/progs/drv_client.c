@@ -13,6 +13,9 @@
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
  *   drv_client busy N             N launches (overhead benchmark)
  *   drv_client graphbusy N        N launches of a captured graph of one kernel (the same)
+ *   drv_client graphthreads T N   a graph launched once, then N times by each of T threads;
+ *                                 destroyed, another made (likely at the same handle) and
+ *                                 launched 7 times
  *   drv_client mixed N            N launches by symbol and N only CUPTI sees, interleaved
  *   drv_client hang N             N launches, then sleeps (to be killed)
  *   drv_client shapes             2 threads, each cycling 5 times over grids 1..10 (8 fit the
@@ -629,6 +632,47 @@ static int mode_graph_busy(long n)
 	return 0;
 }
 
+struct graph_thread {
+	CUgraphExec e;
+	long n;
+};
+
+static void *graph_thread_main(void *p)
+{
+	struct graph_thread *t = p;
+	for (long i = 0; i < t->n; i++)
+		CHECK(cuGraphLaunch(t->e, (CUstream)(uintptr_t)0x5000), CUDA_SUCCESS);
+	return NULL;
+}
+
+/* T threads launch one graph N times each; then it is destroyed and another made, which the
+ * allocator is likely to give the same handle, and the main thread (whose last graph was
+ * the first) launches that one 7 times. */
+static int mode_graph_threads(int nthreads, long n)
+{
+	CUfunction f = load_add();
+	CUstream s = (CUstream)(uintptr_t)0x5000;
+	CUgraph g;
+	CUgraphExec e, e2;
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuStreamEndCapture(s, &g), CUDA_SUCCESS);
+	CHECK(cuGraphInstantiateWithFlags(&e, g, 0), CUDA_SUCCESS);
+	CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
+	pthread_t th[16];
+	struct graph_thread t = {e, n};
+	for (int i = 0; i < nthreads && i < 16; i++)
+		pthread_create(&th[i], NULL, graph_thread_main, &t);
+	for (int i = 0; i < nthreads && i < 16; i++)
+		pthread_join(th[i], NULL);
+	CHECK(cuGraphExecDestroy(e), CUDA_SUCCESS);
+	CHECK(cuGraphInstantiateWithFlags(&e2, g, 0), CUDA_SUCCESS);
+	for (int i = 0; i < 7; i++)
+		CHECK(cuGraphLaunch(e2, s), CUDA_SUCCESS);
+	printf("same handle: %d\n", e2 == e);
+	return 0;
+}
+
 static int mode_hang(long n)
 {
 	CUfunction f = load_add();
@@ -712,6 +756,8 @@ int main(int argc, char **argv)
 		rc = mode_loadfile(argv[2]);
 	} else if (strcmp(mode, "exec") == 0 && argc > 2) {
 		rc = mode_exec(argv + 2);
+	} else if (strcmp(mode, "graphthreads") == 0 && argc > 3) {
+		rc = mode_graph_threads(atoi(argv[2]), atol(argv[3]));
 	} else if (strcmp(mode, "graphbusy") == 0 && argc > 2) {
 		rc = mode_graph_busy(atol(argv[2]));
 	} else if (strcmp(mode, "busy") == 0 && argc > 2) {
