@@ -17,9 +17,11 @@ static const char usage[] =
     "\n"
     "Writes the traces of DIR (default ./kcprof.data) as Chrome trace-event JSON, which\n"
     "Perfetto (ui.perfetto.dev) and chrome://tracing open: module loads and compiles as\n"
-    "slices on their process and thread, compiler children as processes of their own, launch\n"
-    "counts per kernel as counters, and single launches where the trace has them. Traces\n"
-    "recorded with --gpu-time add each kernel's GPU time so far as a counter ('GPU ms NAME').\n"
+    "slices on their process and thread, compiler children as processes of their own, CUDA\n"
+    "graphs made as slices, launch counts per kernel as counters (the host's launches and\n"
+    "the kernel's runs in CUDA graph launches), and single launches where the trace has\n"
+    "them. Traces recorded with --gpu-time add each kernel's GPU time so far as a counter\n"
+    "('GPU ms NAME').\n"
     "\n"
     "Exit status: 0; 1 when no trace could be read (FILE is not left behind); 2 usage.\n"
     "\n"
@@ -32,17 +34,40 @@ struct export_ctx {
 	uint32_t pid;
 	char **names; /* func id -> name, this file */
 	uint32_t nnames;
-	uint64_t *counts;	   /* func id -> its last launch count, this file */
-	uint64_t records;	   /* read, all files */
-	struct name_total *totals; /* kernel name -> launches, this file (the counter's value) */
+	uint64_t *counts;	    /* func id -> its last launch count, this file */
+	uint64_t records;	    /* read, all files */
+	struct name_total *totals;  /* kernel name -> launches, this file (the counter's value) */
+	struct graph_funcs *graphs; /* graph id -> its kernels, this file */
 };
 
-/* A counter per kernel name: the launches of every function id of that name. */
+/* An executable graph's kernels (from its GRAPH record) and its launches so far. */
+struct graph_funcs {
+	uint32_t id;
+	uint32_t nfuncs;
+	struct kc_graph_func *funcs;
+	uint64_t count;
+	UT_hash_handle hh;
+};
+
+/* A counter per kernel name: the launches of every function id of that name, and its runs in
+ * CUDA graph launches. */
 struct name_total {
 	char *name;
 	uint64_t launches;
 	UT_hash_handle hh;
 };
+
+static struct name_total *name_total(struct export_ctx *c, const char *n)
+{
+	struct name_total *nt;
+	HASH_FIND_STR(c->totals, n, nt);
+	if (!nt) {
+		nt = kca_xcalloc(1, sizeof(*nt));
+		nt->name = kca_xstrdup(n);
+		HASH_ADD_KEYPTR(hh, c->totals, nt->name, strlen(nt->name), nt);
+	}
+	return nt;
+}
 
 /* Room for function id `id` in the per-id tables; -1 for an id too large to be real. */
 static int ensure_id(struct export_ctx *c, uint32_t id)
@@ -169,13 +194,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		const struct kc_rec_launch_stats *x = (const void *)r;
 		const char *n = func_name(c, x->func_id);
 		/* Each id's count is cumulative; ids of one name (a kernel loaded again) add up. */
-		struct name_total *nt;
-		HASH_FIND_STR(c->totals, n, nt);
-		if (!nt) {
-			nt = kca_xcalloc(1, sizeof(*nt));
-			nt->name = kca_xstrdup(n);
-			HASH_ADD_KEYPTR(hh, c->totals, nt->name, strlen(nt->name), nt);
-		}
+		struct name_total *nt = name_total(c, n);
 		if (ensure_id(c, x->func_id) == 0) {
 			uint64_t *prev = &c->counts[x->func_id];
 			nt->launches += x->count > *prev ? x->count - *prev : 0;
@@ -183,6 +202,51 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		}
 		snprintf(buf, sizeof(buf), "launches %s", n);
 		counter(j, buf, c->pid, us(r->time_ns, c->t0), "count", (double)nt->launches);
+		break;
+	}
+	case KC_REC_GRAPH: {
+		const struct kc_rec_graph *x = (const void *)r;
+		snprintf(buf, sizeof(buf), "graph %s", kc_graph_kind_name(x->kind));
+		slice(j, buf, "graph", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0),
+		      (double)x->duration_ns / 1e3);
+		kca_json_obj(j, "args");
+		kca_json_u64(j, "id", x->id);
+		kca_json_u64(j, "nodes", x->nodes);
+		kca_json_u64(j, "kernels", x->nfuncs);
+		kca_json_end_obj(j);
+		kca_json_end_obj(j);
+		if (!x->id || x->kind == KC_GRAPH_CAPTURE)
+			break;
+		struct graph_funcs *g;
+		HASH_FIND(hh, c->graphs, &x->id, sizeof(x->id), g);
+		if (!g) {
+			g = kca_xcalloc(1, sizeof(*g));
+			g->id = x->id;
+			HASH_ADD(hh, c->graphs, id, sizeof(g->id), g);
+		}
+		free(g->funcs);
+		g->nfuncs = x->nfuncs;
+		g->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*g->funcs));
+		memcpy(g->funcs, x->funcs, x->nfuncs * sizeof(*g->funcs));
+		break;
+	}
+	case KC_REC_GRAPH_LAUNCH_STATS: {
+		/* a graph's launches since its last record run each of its kernels once a node */
+		const struct kc_rec_graph_launch_stats *x = (const void *)r;
+		struct graph_funcs *g;
+		HASH_FIND(hh, c->graphs, &x->graph_id, sizeof(x->graph_id), g);
+		if (!g || x->count <= g->count)
+			break;
+		uint64_t delta = x->count - g->count;
+		g->count = x->count;
+		for (uint32_t i = 0; i < g->nfuncs; i++) {
+			const char *n = func_name(c, g->funcs[i].func_id);
+			struct name_total *nt = name_total(c, n);
+			nt->launches += delta * g->funcs[i].count;
+			snprintf(buf, sizeof(buf), "launches %s", n);
+			counter(j, buf, c->pid, us(r->time_ns, c->t0), "count",
+				(double)nt->launches);
+		}
 		break;
 	}
 	case KC_REC_GPU_TIME: {
@@ -292,6 +356,13 @@ KCA_COMMAND(export)
 			HASH_DEL(c.totals, nt);
 			free(nt->name);
 			free(nt);
+		}
+		struct graph_funcs *g, *gtmp;
+		HASH_ITER(hh, c.graphs, g, gtmp)
+		{
+			HASH_DEL(c.graphs, g);
+			free(g->funcs);
+			free(g);
 		}
 	}
 	kca_json_end_arr(&j);

@@ -1122,6 +1122,16 @@ Test(cli, cuda_graph_replays_count_as_runs)
 		    "t\"",
 		    json);
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		/* export: the counter adds each graph launch's runs (host launches 6 + 230) */
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "%s export %s --chrome %s && python3 -c \"import json; "
+		    "e=json.load(open('%s'))['traceEvents']; c=[x['args']['count'] for x in e if "
+		    "x.get('name')=='launches kern_add']; "
+		    "g=[x for x in e if x.get('cat')=='graph']; assert c[-1]==236 and len(g)==4, "
+		    "(c, len(g))\"",
+		    cli(), dir, json, json);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
 	}
 }
 
