@@ -101,6 +101,9 @@ static int clear_old_traces(const char *dir)
 struct summary {
 	uint64_t processes, loads, compiles, launches, children;
 	uint64_t no_cupti; /* processes where CUPTI was missing or held by another tool */
+	uint64_t graph_launches;
+	uint64_t *graph_counts; /* graph id -> its last count, the file being read */
+	uint32_t ngraph_counts;
 };
 
 static int count_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx)
@@ -123,6 +126,20 @@ static int count_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ct
 	case KC_REC_END:
 		s->launches += ((const struct kc_rec_end *)r)->launches;
 		break;
+	case KC_REC_GRAPH_LAUNCH_STATS: { /* cumulative: the last per graph id counts */
+		const struct kc_rec_graph_launch_stats *g = (const void *)r;
+		if (g->graph_id >= (1u << 24))
+			break;
+		if (g->graph_id >= s->ngraph_counts) {
+			uint32_t n = g->graph_id + 64;
+			s->graph_counts = kca_xrealloc(s->graph_counts, n * sizeof(uint64_t));
+			memset(s->graph_counts + s->ngraph_counts, 0,
+			       (n - s->ngraph_counts) * sizeof(uint64_t));
+			s->ngraph_counts = n;
+		}
+		s->graph_counts[g->graph_id] = g->count;
+		break;
+	}
 	case KC_REC_CUPTI: {
 		uint32_t e = ((const struct kc_rec_cupti *)r)->event;
 		s->no_cupti += e == KC_CUPTI_UNAVAILABLE || e == KC_CUPTI_REFUSED;
@@ -138,20 +155,29 @@ static void print_summary(const char *dir)
 	if (kca_trace_list(dir, &l) < 0)
 		return;
 	struct summary s = {0};
-	for (int i = 0; i < l.count; i++)
+	for (int i = 0; i < l.count; i++) {
 		kca_trace_each(l.paths[i], count_record, &s, NULL);
+		for (uint32_t g = 0; g < s.ngraph_counts; g++)
+			s.graph_launches += s.graph_counts[g];
+		if (s.graph_counts)
+			memset(s.graph_counts, 0, s.ngraph_counts * sizeof(uint64_t));
+	}
+	free(s.graph_counts);
 	kca_trace_list_free(&l);
 	if (!s.processes && !s.children) {
 		fprintf(stderr, "kcprof: %s: nothing recorded (no process used CUDA)\n", dir);
 		return;
 	}
-	fprintf(
-	    stderr,
-	    "kcprof: %s: %llu CUDA process(es), %llu compiler child(ren); %llu module loads, %llu "
-	    "compiles, %llu launches. Next: kcprof report %s\n",
-	    dir, (unsigned long long)s.processes, (unsigned long long)s.children,
-	    (unsigned long long)s.loads, (unsigned long long)s.compiles,
-	    (unsigned long long)s.launches, dir);
+	char graphs[64] = "";
+	if (s.graph_launches)
+		snprintf(graphs, sizeof(graphs), ", %llu CUDA graph launches",
+			 (unsigned long long)s.graph_launches);
+	fprintf(stderr,
+		"kcprof: %s: %llu CUDA process(es), %llu compiler child(ren); %llu module loads, "
+		"%llu compiles, %llu launches%s. Next: kcprof report %s\n",
+		dir, (unsigned long long)s.processes, (unsigned long long)s.children,
+		(unsigned long long)s.loads, (unsigned long long)s.compiles,
+		(unsigned long long)s.launches, graphs, dir);
 	/* The recorder keeps off the program's stderr: what it could not do is said here. */
 	if (s.no_cupti)
 		fprintf(stderr,
