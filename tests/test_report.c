@@ -1142,11 +1142,17 @@ Test(cli, cuda_graph_made_out_of_sight_is_named)
 	 * so rather than count them as nothing. */
 	char *dir = kct_tmpdir();
 	char cmd[9000];
-	snprintf(
-	    cmd, sizeof(cmd),
-	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph unseen",
-	    kct_data(), cli(), dir, kct_build());
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record --no-cupti -o %s -- %s/tests/bin/drv_client graph unseen "
+		 "2> %s.err",
+		 kct_data(), cli(), dir, kct_build(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	char errf[4300];
+	snprintf(errf, sizeof(errf), "%s.err", dir);
+	char *said = kct_read_file(errf, NULL);
+	cr_assert(said && strstr(said, "7 launches, 118 CUDA graph launches. Next: kcprof report"),
+		  "record's summary: %s", said ? said : "(none)");
+	free(said);
 	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out,
 			 "CUDA graphs: 118 launches of 4 graphs ran 360 kernels, counted as "
