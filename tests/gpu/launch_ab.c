@@ -3,7 +3,8 @@
  * alternate with batches through the driver's own function, found in libcuda's symbol table
  * (libelf), which no hook stands in front of. Prints the median host time a launch of each and
  * the median of the paired differences: process-to-process noise (~10% of ~3.5 us) cancels.
- * Without the recorder the two are the same function, and the difference is the floor. */
+ * Without the recorder the two are the same function, and the difference is the floor.
+ * `launch_ab ROUNDS graph` does the same with cuGraphLaunch of a captured graph of the kernel. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* dl_iterate_phdr */
 #endif
@@ -89,12 +90,78 @@ static double batch(launch_fn launch, CUfunction f)
 	return ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / BATCH;
 }
 
+typedef CUresult (*graph_launch_fn)(CUgraphExec, CUstream);
+
+static double graph_batch(graph_launch_fn launch, CUgraphExec e, CUstream s)
+{
+	enum { BATCH = 64 };
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < BATCH; i++)
+		launch(e, s);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cuStreamSynchronize(s);
+	return ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) / BATCH;
+}
+
+static void summarise(double *a, double *b, double *d, long rounds, const char *what, int hooked)
+{
+	qsort(a, (size_t)rounds, sizeof(double), cmp_double);
+	qsort(b, (size_t)rounds, sizeof(double), cmp_double);
+	qsort(d, (size_t)rounds, sizeof(double), cmp_double);
+	printf("symbol %.1f ns, driver %.1f ns, symbol - driver: median %+.1f ns (quartiles "
+	       "%+.1f..%+.1f), %ld pairs of 64 %s, hooked=%s\n",
+	       a[rounds / 2], b[rounds / 2], d[rounds / 2], d[rounds / 4], d[3 * rounds / 4],
+	       rounds, what, hooked ? "yes" : "no");
+}
+
+/* The same A/B with cuGraphLaunch: a graph of the empty kernel, captured on a stream. */
+static int graph_ab(CUfunction f, long rounds)
+{
+	CUstream s;
+	CUgraph g;
+	CUgraphExec e;
+	CK(cuStreamCreate(&s, CU_STREAM_NON_BLOCKING));
+	CK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL));
+	CK(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, s, NULL, NULL));
+	CK(cuStreamEndCapture(s, &g));
+	CK(cuGraphInstantiateWithFlags(&e, g, 0));
+	graph_launch_fn hooked = cuGraphLaunch,
+			direct = (graph_launch_fn)driver_symbol("cuGraphLaunch");
+	if (!direct) {
+		fprintf(stderr, "launch_ab: cuGraphLaunch not found in libcuda's symbol table\n");
+		return 1;
+	}
+	for (int i = 0; i < 2000; i++) {
+		hooked(e, s);
+		direct(e, s);
+	}
+	CK(cuStreamSynchronize(s));
+	double *a = malloc(sizeof(double) * (size_t)rounds),
+	       *b = malloc(sizeof(double) * (size_t)rounds);
+	double *d = malloc(sizeof(double) * (size_t)rounds);
+	for (long r = 0; r < rounds; r++) {
+		if (r & 1) {
+			a[r] = graph_batch(hooked, e, s);
+			b[r] = graph_batch(direct, e, s);
+		} else {
+			b[r] = graph_batch(direct, e, s);
+			a[r] = graph_batch(hooked, e, s);
+		}
+		d[r] = a[r] - b[r];
+	}
+	summarise(a, b, d, rounds, "graph launches", (void *)hooked != (void *)direct);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long rounds = argc > 1 ? atol(argv[1]) : 4000;
 	CUfunction f;
 	if (load_empty_kernel(&f))
 		return 1;
+	if (argc > 2 && strcmp(argv[2], "graph") == 0)
+		return graph_ab(f, rounds);
 	launch_fn hooked = cuLaunchKernel, direct = (launch_fn)driver_symbol("cuLaunchKernel");
 	if (!direct) {
 		fprintf(stderr, "launch_ab: cuLaunchKernel not found in libcuda's symbol table\n");
@@ -118,13 +185,6 @@ int main(int argc, char **argv)
 		}
 		d[r] = a[r] - b[r];
 	}
-	qsort(a, (size_t)rounds, sizeof(double), cmp_double);
-	qsort(b, (size_t)rounds, sizeof(double), cmp_double);
-	qsort(d, (size_t)rounds, sizeof(double), cmp_double);
-	printf("symbol %.1f ns, driver %.1f ns, symbol - driver: median %+.1f ns (quartiles "
-	       "%+.1f..%+.1f), "
-	       "%ld pairs of 64 launches, hooked=%s\n",
-	       a[rounds / 2], b[rounds / 2], d[rounds / 2], d[rounds / 4], d[3 * rounds / 4],
-	       rounds, (void *)hooked != (void *)direct ? "yes" : "no");
+	summarise(a, b, d, rounds, "launches", (void *)hooked != (void *)direct);
 	return 0;
 }

@@ -118,6 +118,8 @@ if [ -x build/tests/gpu/launch_ab ]; then
 	say "bench in one process, no recorder:  $($PIN build/tests/gpu/launch_ab 2>&1 | tail -1)"
 	say "bench in one process, hooks:        $(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_CUPTI=0 $PIN build/tests/gpu/launch_ab 2>&1 | tail -1)"
 	say "bench in one process, hooks+CUPTI:  $(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_FLUSH_MS=100 $PIN build/tests/gpu/launch_ab 2>&1 | tail -1)"
+	say "bench graph launch, no recorder:    $($PIN build/tests/gpu/launch_ab 2000 graph 2>&1 | tail -1)"
+	say "bench graph launch, hooks:          $(LD_PRELOAD=$LIB KCPROF_OUT=$OUT/traces/bench KCPROF_CUPTI=0 $PIN build/tests/gpu/launch_ab 2000 graph 2>&1 | tail -1)"
 fi
 # 3. A Triton launch loop, 9 processes of each kind alternating, pinned; which of a pair runs
 #    first alternates too (the second of a pair read slower on some hosts).
