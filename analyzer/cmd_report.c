@@ -482,55 +482,14 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 		print_wrapped("fix:", buf, 4);
 }
 
-/* A run's totals: the report's header lines, and the comparison's. */
-struct run_totals {
-	uint64_t build, load, launches, graph_runs, graph_launches, captured;
-	unsigned graphs, graphs_unseen, captures;
-	unsigned ptx_loads, unnamed, churn;
-	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
-};
-
-static void run_totals(const struct kca_model *m, struct run_totals *t)
-{
-	memset(t, 0, sizeof(*t));
-	for (unsigned i = 0; i < m->ncompiles; i++)
-		t->build += m->compiles[i].duration_ns;
-	for (unsigned i = 0; i < m->nloads; i++) {
-		t->load += m->loads[i].duration_ns;
-		t->unnamed += m->loads[i].nnames == 0;
-		t->ptx_loads += m->loads[i].kind == KC_IMAGE_PTX;
-	}
-	for (unsigned i = 0; i < m->nfuncs; i++) {
-		t->launches += kca_func_runs(&m->funcs[i]);
-		t->graph_runs += m->funcs[i].graph_runs;
-		t->captured +=
-		    m->funcs[i].count - (kca_func_runs(&m->funcs[i]) - m->funcs[i].graph_runs);
-	}
-	for (unsigned i = 0; i < m->nprocs; i++) {
-		t->graphs += m->procs[i].graphs;
-		t->graphs_unseen += m->procs[i].graphs_unseen;
-		t->captures += m->procs[i].captures;
-		t->graph_launches += m->procs[i].graph_launches;
-	}
-	for (unsigned i = 0; i < m->nfamilies; i++)
-		t->churn += m->families[i].churn;
-	for (unsigned i = 0; i < m->ngpu; i++) {
-		t->gpu_ns += m->gpu[i].total_ns;
-		t->gpu_runs += m->gpu[i].count;
-		t->gap_runs += m->gpu[i].gap_count;
-		t->gap_ns += m->gpu[i].gap_ns;
-		t->overlapped += m->gpu[i].overlapped;
-	}
-}
-
 static void report_text(struct kca_model *m, int all, unsigned top)
 {
 	for (unsigned d = 0; d < m->ndirs; d++) {
 		printf("kcprof report: %s\n", m->dirs[d]);
 		print_process_summary(m, d);
 	}
-	struct run_totals t;
-	run_totals(m, &t);
+	struct kca_totals t;
+	kca_model_totals(m, &t);
 	char t1[32], t2[32];
 	printf("\nbuilds %s (%u compile%s), loads %s (%u load%s%s), launches %" PRIu64 "\n",
 	       kca_fmt_ns(t.build, t1, sizeof(t1)), m->ncompiles, m->ncompiles == 1 ? "" : "s",
@@ -695,10 +654,10 @@ static int report_compare(char **dirs, unsigned ndirs)
 		printf("(no kernel rebuilt or reloaded in any run)\n");
 	/* the runs' totals, with their GPU time and idle gaps where they were recorded */
 	char(*v)[64] = kca_xcalloc(ndirs, sizeof(*v));
-	struct run_totals *t = kca_xcalloc(ndirs, sizeof(*t));
+	struct kca_totals *t = kca_xcalloc(ndirs, sizeof(*t));
 	int gpu = 0, gaps = 0;
 	for (unsigned d = 0; d < ndirs; d++) {
-		run_totals(&ms[d], &t[d]);
+		kca_model_totals(&ms[d], &t[d]);
 		gpu |= t[d].gpu_runs > 0;
 		gaps |= t[d].gap_runs > 0;
 	}
@@ -794,11 +753,25 @@ KCA_COMMAND(report)
 		return 1;
 	}
 	kca_model_families(&m);
+	struct kca_model *runs = NULL;
+	if (json && ndirs > 1) { /* each run on its own too, for its totals */
+		runs = kca_xcalloc(ndirs, sizeof(*runs));
+		int level = kc_log_level;
+		kc_log_level = KC_LOG_ERROR; /* its warnings were said by the merged load */
+		for (unsigned d = 0; d < ndirs; d++) {
+			kca_model_load(&runs[d], &dirs[d], 1);
+			kca_model_families(&runs[d]);
+		}
+		kc_log_level = level;
+	}
 	if (json)
-		kca_report_json(&m, stdout, all ? UINT32_MAX : top);
+		kca_report_json(&m, stdout, all ? UINT32_MAX : top, runs, runs ? ndirs : 0);
 	else
 		report_text(&m, all, top);
 	int rc = found == 0 ? 1 : 0;
+	for (unsigned d = 0; runs && d < ndirs; d++)
+		kca_model_free(&runs[d]);
+	free(runs);
 	kca_model_free(&m);
 	return rc;
 }

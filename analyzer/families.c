@@ -450,3 +450,36 @@ void kca_model_families(struct kca_model *m)
 	if (m->nfamilies)
 		qsort(m->families, m->nfamilies, sizeof(*m->families), cmp_family);
 }
+
+void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < m->ncompiles; i++)
+		t->build += m->compiles[i].duration_ns;
+	for (unsigned i = 0; i < m->nloads; i++) {
+		t->load += m->loads[i].duration_ns;
+		t->unnamed += m->loads[i].nnames == 0;
+		t->ptx_loads += m->loads[i].kind == KC_IMAGE_PTX;
+	}
+	for (unsigned i = 0; i < m->nfuncs; i++) {
+		t->launches += kca_func_runs(&m->funcs[i]);
+		t->graph_runs += m->funcs[i].graph_runs;
+		t->captured +=
+		    m->funcs[i].count - (kca_func_runs(&m->funcs[i]) - m->funcs[i].graph_runs);
+	}
+	for (unsigned i = 0; i < m->nprocs; i++) {
+		t->graphs += m->procs[i].graphs;
+		t->graphs_unseen += m->procs[i].graphs_unseen;
+		t->captures += m->procs[i].captures;
+		t->graph_launches += m->procs[i].graph_launches;
+	}
+	for (unsigned i = 0; i < m->nfamilies; i++)
+		t->churn += m->families[i].churn;
+	for (unsigned i = 0; i < m->ngpu; i++) {
+		t->gpu_ns += m->gpu[i].total_ns;
+		t->gpu_runs += m->gpu[i].count;
+		t->gap_runs += m->gpu[i].gap_count;
+		t->gap_ns += m->gpu[i].gap_ns;
+		t->overlapped += m->gpu[i].overlapped;
+	}
+}

@@ -170,6 +170,15 @@ struct kca_model {
 	struct kca_source_file *sources;   /* Python sources found and read (changes.c) */
 };
 
+/* A run's totals: the report's header lines, the comparison's rows, the JSON's. */
+struct kca_totals {
+	uint64_t build, load, launches, graph_runs, graph_launches, captured;
+	unsigned graphs, graphs_unseen, captures;
+	unsigned ptx_loads, unnamed, churn;
+	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
+};
+void kca_model_totals(const struct kca_model *m, struct kca_totals *t);
+
 /* Load every trace of each directory; problems are printed as warnings and counted. Returns
  * how many trace files had a readable record (0: none), or -ENOENT when a directory is missing. */
 int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs);

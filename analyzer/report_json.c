@@ -9,7 +9,41 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
+/* A run's totals, in the "totals" object and in each of "runs". */
+static void totals_fields(struct kca_json *j, const struct kca_model *m)
+{
+	struct kca_totals t;
+	kca_model_totals(m, &t);
+	unsigned children = 0;
+	for (unsigned i = 0; i < m->nprocs; i++)
+		children += m->procs[i].role == KC_ROLE_COMPILER;
+	kca_json_u64(j, "processes", m->nprocs - children);
+	kca_json_u64(j, "compiler_children", children);
+	kca_json_u64(j, "kernels", m->nfamilies);
+	kca_json_u64(j, "churn_kernels", t.churn);
+	kca_json_u64(j, "compiles", m->ncompiles);
+	kca_json_dbl(j, "compile_ms", ms(t.build));
+	kca_json_u64(j, "loads", m->nloads);
+	kca_json_dbl(j, "load_ms", ms(t.load));
+	kca_json_u64(j, "launches", t.launches);
+	kca_json_u64(j, "graph_runs", t.graph_runs);
+	kca_json_u64(j, "graph_launches", t.graph_launches);
+	if (t.gpu_runs) {
+		kca_json_dbl(j, "gpu_ms", ms(t.gpu_ns));
+		kca_json_u64(j, "gpu_runs", t.gpu_runs);
+		kca_json_dbl(j, "idle_ms", ms(t.gap_ns));
+		kca_json_u64(j, "overlapped", t.overlapped);
+	} else {
+		kca_json_null(j, "gpu_ms");
+		kca_json_null(j, "gpu_runs");
+		kca_json_null(j, "idle_ms");
+		kca_json_null(j, "overlapped");
+	}
+	kca_json_u64(j, "problems", m->problems);
+}
+
+void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct kca_model *runs,
+		     unsigned nruns)
 {
 	struct kca_json j;
 	kca_json_init(&j, out, 1);
@@ -46,22 +80,10 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 		kca_json_end_obj(&j);
 	}
 	kca_json_end_arr(&j);
-	uint64_t build = 0, load = 0, launches = 0, graph_runs = 0, graph_launches = 0;
-	unsigned churn = 0, listed = 0;
-	for (unsigned i = 0; i < m->ncompiles; i++)
-		build += m->compiles[i].duration_ns;
-	for (unsigned i = 0; i < m->nloads; i++)
-		load += m->loads[i].duration_ns;
-	for (unsigned i = 0; i < m->nfuncs; i++) {
-		launches += kca_func_runs(&m->funcs[i]);
-		graph_runs += m->funcs[i].graph_runs;
-	}
-	for (unsigned i = 0; i < m->nprocs; i++)
-		graph_launches += m->procs[i].graph_launches;
+	unsigned listed = 0;
 	kca_json_arr(&j, "kernels");
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		const struct kca_family *f = &m->families[i];
-		churn += f->churn;
 		if (listed >= top || (top != UINT32_MAX && f->verdict == KCA_FINE))
 			continue;
 		listed++;
@@ -160,19 +182,18 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top)
 	}
 	kca_json_end_arr(&j);
 	kca_json_obj(&j, "totals");
-	kca_json_u64(&j, "processes", m->nprocs - children);
-	kca_json_u64(&j, "compiler_children", children);
-	kca_json_u64(&j, "kernels", m->nfamilies);
-	kca_json_u64(&j, "churn_kernels", churn);
-	kca_json_u64(&j, "compiles", m->ncompiles);
-	kca_json_dbl(&j, "compile_ms", ms(build));
-	kca_json_u64(&j, "loads", m->nloads);
-	kca_json_dbl(&j, "load_ms", ms(load));
-	kca_json_u64(&j, "launches", launches);
-	kca_json_u64(&j, "graph_runs", graph_runs);
-	kca_json_u64(&j, "graph_launches", graph_launches);
-	kca_json_u64(&j, "problems", m->problems);
+	totals_fields(&j, m);
 	kca_json_end_obj(&j);
+	if (nruns > 1) { /* several runs: each one's totals, as the text comparison's rows */
+		kca_json_arr(&j, "runs");
+		for (unsigned r = 0; r < nruns; r++) {
+			kca_json_obj(&j, NULL);
+			kca_json_str(&j, "trace", runs[r].ndirs ? runs[r].dirs[0] : "");
+			totals_fields(&j, &runs[r]);
+			kca_json_end_obj(&j);
+		}
+		kca_json_end_arr(&j);
+	}
 	kca_json_end_obj(&j);
 	fputc('\n', out);
 }

@@ -57,6 +57,12 @@ static void read_trace(const uint8_t *data, size_t size)
 					sink += x->shapes[i].count;
 				break;
 			}
+			case KC_REC_GRAPH: {
+				const struct kc_rec_graph *x = (const void *)r;
+				for (unsigned i = 0; i < x->nfuncs; i++)
+					sink += x->funcs[i].func_id + x->funcs[i].count;
+				break;
+			}
 			}
 		}
 	}
@@ -95,7 +101,7 @@ static void analyze(const uint8_t *data, size_t size)
 		kca_model_families(&m);
 		FILE *devnull = fopen("/dev/null", "w");
 		if (devnull) {
-			kca_report_json(&m, devnull, UINT32_MAX);
+			kca_report_json(&m, devnull, UINT32_MAX, NULL, 0);
 			fclose(devnull);
 		}
 	}
