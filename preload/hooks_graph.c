@@ -280,6 +280,46 @@ CUresult kcp_graph_instantiate_params(struct kcp_call call, CUgraphExec *phGraph
 	return r;
 }
 
+CUresult kcp_graph_instantiate_v1(struct kcp_call call, CUgraphExec *phGraphExec, CUgraph hGraph,
+				  CUgraphNode *phErrorNode, char *logBuffer, size_t bufferSize)
+{
+	__typeof__(&cuGraphInstantiate) real = KCP_REAL(call, cuGraphInstantiate);
+	if (!real)
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter())
+		return real(phGraphExec, hGraph, phErrorNode, logBuffer, bufferSize);
+	uint64_t t0 = kcp_now_ns();
+	CUresult r = real(phGraphExec, hGraph, phErrorNode, logBuffer, bufferSize);
+	uint64_t dt = kcp_now_ns() - t0;
+	int saved = errno;
+	graph_made(KC_GRAPH_INSTANTIATE, r == CUDA_SUCCESS ? (uint64_t)(uintptr_t)*phGraphExec : 0,
+		   hGraph, dt, r, call.path);
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+CUresult kcp_graph_exec_update_v1(struct kcp_call call, CUgraphExec hGraphExec, CUgraph hGraph,
+				  CUgraphNode *hErrorNode_out,
+				  CUgraphExecUpdateResult *updateResult_out)
+{
+	__typeof__(&cuGraphExecUpdate) real = KCP_REAL(call, cuGraphExecUpdate);
+	if (!real)
+		return CUDA_ERROR_NOT_INITIALIZED;
+	if (!kcp_enter())
+		return real(hGraphExec, hGraph, hErrorNode_out, updateResult_out);
+	uint64_t t0 = kcp_now_ns();
+	CUresult r = real(hGraphExec, hGraph, hErrorNode_out, updateResult_out);
+	uint64_t dt = kcp_now_ns() - t0;
+	int saved = errno;
+	if (r == CUDA_SUCCESS)
+		graph_made(KC_GRAPH_UPDATE, (uint64_t)(uintptr_t)hGraphExec, hGraph, dt, r,
+			   call.path);
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
 CUresult kcp_graph_exec_update(struct kcp_call call, CUgraphExec hGraphExec, CUgraph hGraph,
 			       CUgraphExecUpdateResultInfo *resultInfo)
 {

@@ -31,6 +31,18 @@ CUresult CUDAAPI cuLaunchCooperativeKernel_ptsz(CUfunction f, unsigned int gridD
 						unsigned int blockDimX, unsigned int blockDimY,
 						unsigned int blockDimZ, unsigned int sharedMemBytes,
 						CUstream hStream, void **kernelParams);
+/* CUDA 11's graph functions, which cuda.h now maps to newer ones of other arguments; still
+ * exported by libcuda and handed to CUDA 11 runtimes by cuGetProcAddress. */
+#undef cuGraphInstantiate
+#undef cuGraphExecUpdate
+CUresult CUDAAPI cuGraphInstantiate(CUgraphExec *phGraphExec, CUgraph hGraph,
+				    CUgraphNode *phErrorNode, char *logBuffer, size_t bufferSize);
+CUresult CUDAAPI cuGraphInstantiate_v2(CUgraphExec *phGraphExec, CUgraph hGraph,
+				       CUgraphNode *phErrorNode, char *logBuffer,
+				       size_t bufferSize);
+CUresult CUDAAPI cuGraphExecUpdate(CUgraphExec hGraphExec, CUgraph hGraph,
+				   CUgraphNode *hErrorNode_out,
+				   CUgraphExecUpdateResult *updateResult_out);
 CUresult CUDAAPI cuGraphInstantiateWithParams_ptsz(CUgraphExec *phGraphExec, CUgraph hGraph,
 						   CUDA_GRAPH_INSTANTIATE_PARAMS *params);
 CUresult CUDAAPI cuGraphLaunch_ptsz(CUgraphExec hGraphExec, CUstream hStream);

@@ -220,6 +220,21 @@ static int procaddr_match(const char *symbol, void *p, cuuint64_t flags, int ver
 		if (r == p)
 			return id;
 	}
+	/* Names whose function changed its arguments at a CUDA version: the version asked for
+	 * picks the hook of the same arguments. The _v2 rule below would hand the newer one to
+	 * a CUDA 11 runtime, which passes the older arguments. */
+	static const struct {
+		const char *symbol;
+		int since;
+		const char *newer, *older;
+	} versioned[] = {
+	    {"cuGraphInstantiate", 12000, "cuGraphInstantiateWithFlags", "cuGraphInstantiate"},
+	    {"cuGraphExecUpdate", 12000, "cuGraphExecUpdate_v2", "cuGraphExecUpdate"},
+	};
+	for (size_t i = 0; i < sizeof(versioned) / sizeof(versioned[0]); i++)
+		if (strcmp(symbol, versioned[i].symbol) == 0)
+			return kcp_hook_find(version >= versioned[i].since ? versioned[i].newer
+									   : versioned[i].older);
 	char name[160];
 	if ((flags & CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM) &&
 	    snprintf(name, sizeof(name), "%s_ptsz", symbol) < (int)sizeof(name)) {
@@ -232,10 +247,6 @@ static int procaddr_match(const char *symbol, void *p, cuuint64_t flags, int ver
 		if (id >= 0)
 			return id;
 	}
-	/* From CUDA 12 on, cuda.h's cuGraphInstantiate is cuGraphInstantiateWithFlags; before, it
-	 * is CUDA 11's five-argument function, which kcprof does not hook. */
-	if (version >= 12000 && strcmp(symbol, "cuGraphInstantiate") == 0)
-		symbol = "cuGraphInstantiateWithFlags";
 	int id = kcp_hook_find(symbol);
 	return id >= 0 && kcp_hooks[id].lib == KCP_LIB_CUDA ? id : -1;
 }

@@ -1264,3 +1264,25 @@ Test(cli, report_json_of_several_runs_gives_each_runs_totals)
 		 cli());
 	cr_assert_eq(system(cmd), 0, "one run has no runs array: %s", cmd);
 }
+
+Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
+{
+	/* A CUDA 11 runtime asks cuGetProcAddress for cuGraphInstantiate and cuGraphExecUpdate
+	 * at version 11080 and gets their five- and four-argument functions: the hooks handed
+	 * out must take the same arguments (the update's result came back unset when the
+	 * three-argument hook stood in: drv_client checks), and the graph's runs count. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph v11",
+		 kct_data(), cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "launches 111\n"), "%s", out);
+	cr_assert(strstr(out, "CUDA graphs: 110 launches of 2 graphs ran 110 kernels, counted as "
+			      "launches (the 1 launched into 1 stream capture are not)\n"),
+		  "%s", out);
+	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "kind=instantiate id=1") && strstr(out, "kind=update id=2"), "%s",
+		  out);
+}

@@ -800,6 +800,50 @@ EXPORT CUresult cuGraphInstantiateWithParams_ptsz(CUgraphExec *out, CUgraph g,
 	return cuGraphInstantiateWithParams(out, g, p);
 }
 
+/* CUDA 11's: five-argument instantiate, four-argument update. cuGetProcAddress hands these
+ * out (their static bodies, as the real driver hands out its own) to callers asking for a
+ * version before 12000. */
+static CUresult instantiate_v1(CUgraphExec *out, CUgraph g, CUgraphNode *err, char *log, size_t n)
+{
+	if (err)
+		*err = NULL;
+	if (log && n)
+		log[0] = '\0';
+	return instantiate(out, g);
+}
+#undef cuGraphInstantiate
+#undef cuGraphExecUpdate
+EXPORT CUresult cuGraphInstantiate(CUgraphExec *out, CUgraph g, CUgraphNode *err, char *log,
+				   size_t n)
+{
+	return instantiate_v1(out, g, err, log, n);
+}
+EXPORT CUresult cuGraphInstantiate_v2(CUgraphExec *out, CUgraph g, CUgraphNode *err, char *log,
+				      size_t n)
+{
+	return instantiate_v1(out, g, err, log, n);
+}
+
+static CUresult exec_update_v1(CUgraphExec he, CUgraph g, CUgraphNode *err,
+			       CUgraphExecUpdateResult *res)
+{
+	struct fake_exec *e = (struct fake_exec *)he;
+	CUresult r = e && e->magic == EXEC_MAGIC ? exec_fill(e, (struct fake_graph *)g)
+						 : CUDA_ERROR_INVALID_HANDLE;
+	if (err)
+		*err = NULL;
+	if (res)
+		*res =
+		    r == CUDA_SUCCESS ? CU_GRAPH_EXEC_UPDATE_SUCCESS : CU_GRAPH_EXEC_UPDATE_ERROR;
+	SET_ERRNO();
+	return r;
+}
+EXPORT CUresult cuGraphExecUpdate(CUgraphExec he, CUgraph g, CUgraphNode *err,
+				  CUgraphExecUpdateResult *res)
+{
+	return exec_update_v1(he, g, err, res);
+}
+
 EXPORT CUresult cuGraphExecUpdate_v2(CUgraphExec he, CUgraph g, CUgraphExecUpdateResultInfo *info)
 {
 	struct fake_exec *e = (struct fake_exec *)he;
@@ -906,7 +950,18 @@ static const struct entry entries[] = {
 EXPORT CUresult cuGetProcAddress_v2(const char *symbol, void **pfn, int ver, cuuint64_t flags,
 				    CUdriverProcAddressQueryResult *status)
 {
-	(void)ver;
+	/* CUDA 11 callers get CUDA 11's functions under these names */
+	void *v1 = ver >= 12000				       ? NULL
+		   : strcmp(symbol, "cuGraphInstantiate") == 0 ? (void *)instantiate_v1
+		   : strcmp(symbol, "cuGraphExecUpdate") == 0  ? (void *)exec_update_v1
+							       : NULL;
+	if (v1) {
+		*pfn = v1;
+		if (status)
+			*status = CU_GET_PROC_ADDRESS_SUCCESS;
+		SET_ERRNO();
+		return CUDA_SUCCESS;
+	}
 	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
 		if (strcmp(entries[i].name, symbol) != 0)
 			continue;

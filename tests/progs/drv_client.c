@@ -34,6 +34,10 @@
  *                                 through cuGetProcAddress, per-thread stream; unseen: then
  *                                 the first graph made again where no hook sees it, as
  *                                 cudart's private table would, and launched 3 times)
+ *   drv_client graph v11          as a CUDA 11 runtime, through cuGetProcAddress at 11080: the
+ *                                 five-argument instantiate and four-argument update (their
+ *                                 out-arguments checked); kern_add launched once, captured once,
+ *                                 replayed 100 times, updated, replayed 10 more: 111 runs
  *   drv_client graph kernel       a CUkernel launched twice, then captured once (the node
  *                                 holds the context's function) and replayed 50 times
  *
@@ -465,6 +469,48 @@ static int mode_graph_kernel(void)
 	return 0;
 }
 
+static int mode_graph_v11(void)
+{
+	CUresult (*gpa)(const char *, void **, int, cuuint64_t, CUdriverProcAddressQueryResult *);
+	*(void **)&gpa = dlsym(dlopen("libcuda.so.1", RTLD_NOW), "cuGetProcAddress_v2");
+	CUresult (*instantiate)(CUgraphExec *, CUgraph, CUgraphNode *, char *, size_t);
+	CUresult (*update)(CUgraphExec, CUgraph, CUgraphNode *, CUgraphExecUpdateResult *);
+	CUresult (*launch)(CUgraphExec, CUstream);
+	CUresult (*end_capture)(CUstream, CUgraph *);
+	CHECK(gpa("cuGraphInstantiate", (void **)&instantiate, 11080, 0, NULL), CUDA_SUCCESS);
+	CHECK(gpa("cuGraphExecUpdate", (void **)&update, 11080, 0, NULL), CUDA_SUCCESS);
+	CHECK(gpa("cuGraphLaunch", (void **)&launch, 11080, 0, NULL), CUDA_SUCCESS);
+	CHECK(gpa("cuStreamEndCapture", (void **)&end_capture, 11080, 0, NULL), CUDA_SUCCESS);
+	CUfunction add = load_add();
+	CUstream s = (CUstream)(uintptr_t)0x5000;
+	CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CUgraph g;
+	CUgraphExec e;
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(end_capture(s, &g), CUDA_SUCCESS);
+	CUgraphNode err = (CUgraphNode)(uintptr_t)0x1111;
+	char log[16] = "unset";
+	CHECK(instantiate(&e, g, &err, log, sizeof(log)), CUDA_SUCCESS);
+	if (err != NULL || log[0] != '\0') {
+		fprintf(stderr, "drv_client: v1 instantiate left its out-arguments unset\n");
+		failures++;
+	}
+	for (int i = 0; i < 100; i++)
+		CHECK(launch(e, s), CUDA_SUCCESS);
+	CUgraphExecUpdateResult res = (CUgraphExecUpdateResult)0x7777;
+	err = (CUgraphNode)(uintptr_t)0x1111;
+	CHECK(update(e, g, &err, &res), CUDA_SUCCESS);
+	if (err != NULL || res != CU_GRAPH_EXEC_UPDATE_SUCCESS) {
+		fprintf(stderr, "drv_client: v1 update: result %#x, error node %p\n", (unsigned)res,
+			(void *)err);
+		failures++;
+	}
+	for (int i = 0; i < 10; i++)
+		CHECK(launch(e, s), CUDA_SUCCESS);
+	return 0;
+}
+
 static int mode_badimage(void)
 {
 	unsigned char elf[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
@@ -731,6 +777,8 @@ int main(int argc, char **argv)
 		rc = mode_shapes();
 	} else if (strcmp(mode, "pdl") == 0 && argc > 2) {
 		rc = mode_pdl(atoi(argv[2]));
+	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "v11") == 0) {
+		rc = mode_graph_v11();
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "kernel") == 0) {
 		rc = mode_graph_kernel();
 	} else if (strcmp(mode, "graph") == 0) {
