@@ -11,10 +11,10 @@
  *
  * A graph launch the thread made before costs one relaxed add (a thread caches its last graph);
  * else a mutex and a table lookup. A replay is one call for a whole step of kernels,
- * microseconds of driver work. Not seen: graphs made through an entry point kcprof
- * does not hook (CUDA 11's cuGraphInstantiate; launched, they are recorded as "unseen", with
- * no kernels), node parameters changed in an executable graph (cuGraphExecKernelNodeSetParams)
- * and device-side graph launches.
+ * microseconds of driver work. CUDA 11's cuGraphInstantiate and cuGraphExecUpdate, of other
+ * arguments, have hooks of their own. Not seen: graphs made where no hook stands (launched,
+ * they are recorded as "unseen", with no kernels), node parameters changed in an executable
+ * graph (cuGraphExecKernelNodeSetParams) and device-side graph launches.
  */
 #include <errno.h>
 #include <pthread.h>
