@@ -34,6 +34,11 @@ struct kcp_graph {
 	_Atomic uint64_t count; /* the only field launches touch outside graph_lock */
 	uint64_t errors, first_ns, last_ns;
 	uint64_t flushed; /* count + errors at the last GRAPH_LAUNCH_STATS */
+	/* Destroyed, updated or the parent's: no launch will count for it again. Freed a few
+	 * flushes after its last record, so that a launch that read its thread's cache just
+	 * before the destroy has long finished its add. */
+	int dead;
+	uint64_t free_at; /* flush number from which it may be freed; 0: not yet */
 	struct kcp_graph *next;
 	UT_hash_handle hh; /* exec -> live graph */
 };
@@ -46,11 +51,14 @@ static uint32_t graph_next_id = 1;
  * cached graph is good while the generation it was cached at is the current one. Graphs are
  * never freed, so a stale pointer is never a dangling one. */
 static _Atomic uint64_t graph_gen = 1;
-static __thread struct {
+#define GRAPH_CACHE 8 /* a thread's graphs: a server alternates one a batch size */
+static __thread struct graph_cache {
 	uint64_t exec, gen;
 	struct kcp_graph *gr;
 	uint16_t paths;
-} tls_graph __attribute__((tls_model("initial-exec")));
+} tls_graphs[GRAPH_CACHE] __attribute__((tls_model("initial-exec")));
+static uint64_t flush_no;  /* kcp_graph_flush calls, under graph_lock */
+#define GRAPH_FREE_AFTER 2 /* flushes between a dead graph's last record and its free */
 
 /* The driver functions the walk calls (never hooked: kcprof's own calls). */
 static struct {
@@ -212,8 +220,10 @@ static struct kcp_graph *graph_new(uint64_t exec)
 {
 	struct kcp_graph *old;
 	HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), old);
-	if (old) /* updated: launches from now on are the new graph's */
+	if (old) { /* updated: launches from now on are the new graph's */
 		HASH_DEL(graph_by_exec, old);
+		old->dead = 1;
+	}
 	atomic_fetch_add(&graph_gen, 1);
 	struct kcp_graph *gr = calloc(1, sizeof(*gr));
 	if (!gr)
@@ -356,6 +366,7 @@ CUresult kcp_graph_exec_destroy(struct kcp_call call, CUgraphExec hGraphExec)
 		HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), gr);
 		if (gr) { /* kept in graph_list: its launches are still to be written */
 			HASH_DEL(graph_by_exec, gr);
+			gr->dead = 1;
 			atomic_fetch_add(&graph_gen, 1);
 		}
 		pthread_mutex_unlock(&graph_lock);
@@ -373,12 +384,13 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 		return real(hGraphExec, hStream);
 	CUresult r = real(hGraphExec, hStream);
 	uint64_t exec = (uint64_t)(uintptr_t)hGraphExec;
-	/* The common case: this thread launched this graph last, by this path, and it worked.
-	 * One relaxed add, no lock, no clock (the last launch's time is taken at flush). */
-	if (KCP_LIKELY(r == CUDA_SUCCESS && tls_graph.exec == exec && tls_graph.gr &&
-		       (tls_graph.paths & call.path) &&
-		       tls_graph.gen == atomic_load_explicit(&graph_gen, memory_order_relaxed))) {
-		atomic_fetch_add_explicit(&tls_graph.gr->count, 1, memory_order_relaxed);
+	/* The common case: this thread launched this graph before (its slot of the thread's cache
+	 * still holds it), by this path, and it worked. One relaxed add, no lock, no clock (the
+	 * last launch's time is taken at flush). */
+	struct graph_cache *c = &tls_graphs[(exec >> 4) % GRAPH_CACHE];
+	if (KCP_LIKELY(r == CUDA_SUCCESS && c->exec == exec && c->gr && (c->paths & call.path) &&
+		       c->gen == atomic_load_explicit(&graph_gen, memory_order_relaxed))) {
+		atomic_fetch_add_explicit(&c->gr->count, 1, memory_order_relaxed);
 		kcp_leave();
 		return r;
 	}
@@ -400,10 +412,10 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 		else
 			gr->errors++;
 		gr->paths |= call.path;
-		tls_graph.exec = exec;
-		tls_graph.gr = gr;
-		tls_graph.paths = gr->paths;
-		tls_graph.gen = atomic_load(&graph_gen);
+		c->exec = exec;
+		c->gr = gr;
+		c->paths = gr->paths;
+		c->gen = atomic_load(&graph_gen);
 	}
 	pthread_mutex_unlock(&graph_lock);
 	if (unseen)
@@ -439,32 +451,57 @@ CUresult kcp_stream_end_capture(struct kcp_call call, CUstream hStream, CUgraph 
 
 /* ---- flushing and fork -------------------------------------------------------------------- */
 
+/* Under the launches' flush_lock (one flush at a time): the records are made under graph_lock
+ * and written after it, so that graph launches never wait for the disk. */
 void kcp_graph_flush(void)
 {
+	struct kc_rec_graph_launch_stats *recs = NULL;
+	size_t n = 0, cap = 0;
 	pthread_mutex_lock(&graph_lock);
-	for (struct kcp_graph *gr = graph_list; gr; gr = gr->next) {
+	flush_no++;
+	for (struct kcp_graph **link = &graph_list, *gr; (gr = *link) != NULL;) {
 		uint64_t count = atomic_load(&gr->count);
-		if (count + gr->errors == gr->flushed)
+		if (count + gr->errors != gr->flushed) {
+			if (n == cap) {
+				size_t nc = cap ? 2 * cap : 16;
+				void *p = realloc(recs, nc * sizeof(*recs));
+				if (!p)
+					break; /* written at the next flush */
+				recs = p;
+				cap = nc;
+			}
+			struct kc_rec_graph_launch_stats *rec = &recs[n++];
+			memset(rec, 0, sizeof(*rec));
+			rec->h.type = KC_REC_GRAPH_LAUNCH_STATS;
+			rec->h.tid = kcp_tid();
+			rec->h.time_ns = kcp_now_ns();
+			/* launched since the last flush, more than the once whose time was taken:
+			 * seen by now */
+			if (count > 1 && count + gr->errors > gr->flushed)
+				gr->last_ns = rec->h.time_ns;
+			rec->graph_id = gr->id;
+			rec->path = gr->paths;
+			rec->count = count;
+			rec->errors = gr->errors;
+			rec->first_ns = gr->first_ns;
+			rec->last_ns = gr->last_ns;
+			kc_rec_seal(&rec->h, sizeof(*rec));
+			gr->flushed = count + gr->errors;
+		}
+		if (gr->dead && !gr->free_at)
+			gr->free_at = flush_no + GRAPH_FREE_AFTER;
+		if (gr->dead && flush_no >= gr->free_at &&
+		    atomic_load(&gr->count) + gr->errors == gr->flushed) {
+			*link = gr->next;
+			free(gr);
 			continue;
-		struct kc_rec_graph_launch_stats rec = {0};
-		rec.h.type = KC_REC_GRAPH_LAUNCH_STATS;
-		rec.h.tid = kcp_tid();
-		rec.h.time_ns = kcp_now_ns();
-		/* Launched since the last flush (and more than the once the first launch timed):
-		 * seen by now. */
-		if (count > 1)
-			gr->last_ns = rec.h.time_ns;
-		rec.graph_id = gr->id;
-		rec.path = gr->paths;
-		rec.count = count;
-		rec.errors = gr->errors;
-		rec.first_ns = gr->first_ns;
-		rec.last_ns = gr->last_ns;
-		kc_rec_seal(&rec.h, sizeof(rec));
-		kcp_rec_write(&rec, sizeof(rec));
-		gr->flushed = count + gr->errors;
+		}
+		link = &gr->next;
 	}
 	pthread_mutex_unlock(&graph_lock);
+	for (size_t i = 0; i < n; i++)
+		kcp_rec_write(&recs[i], sizeof(recs[i]));
+	free(recs);
 }
 
 void kcp_graph_atfork_prepare(void)
@@ -483,6 +520,8 @@ void kcp_graph_atfork_child(void)
 	pthread_mutex_unlock(&graph_lock);
 	HASH_CLEAR(hh, graph_by_exec);
 	atomic_fetch_add(&graph_gen, 1);
-	for (struct kcp_graph *gr = graph_list; gr; gr = gr->next) /* the parent's to write */
+	for (struct kcp_graph *gr = graph_list; gr; gr = gr->next) { /* the parent's to write */
 		gr->flushed = atomic_load(&gr->count) + gr->errors;
+		gr->dead = 1;
+	}
 }
