@@ -500,11 +500,12 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		       " kernels, counted as launches",
 		       t.graph_launches, t.graph_launches == 1 ? "" : "es", t.graphs,
 		       t.graphs == 1 ? "" : "s", t.graph_runs);
-		if (t.captures)
+		if (t.captured)
 			printf(" (the %" PRIu64 " launched into %u stream capture%s are not)",
 			       t.captured, t.captures, t.captures == 1 ? "" : "s");
 		if (t.graphs_unseen)
-			printf("; %u graph%s made where kcprof could not list the kernels",
+			printf("; %u graph%s made where kcprof could not list the kernels: their "
+			       "runs are not counted",
 			       t.graphs_unseen, t.graphs_unseen == 1 ? "" : "s");
 		printf("\n");
 	}

@@ -102,13 +102,34 @@ struct graph_key {
 	UT_hash_handle hh;
 };
 
+/* A capture not yet followed by an instantiation of its graph: its launches are taken off
+ * the kernels' only once a hook saw the graph made executable, which is also when its runs
+ * come to be counted. A capture whose graph was made where no hook saw it (or never) keeps
+ * its launches as runs: one run each, not none. */
+struct capture_key {
+	uint64_t graph; /* CUgraph captured */
+	unsigned nfuncs;
+	int *funcs; /* m->funcs indexes */
+	uint32_t *nodes;
+	UT_hash_handle hh;
+};
+
 struct load_ctx {
 	struct kca_model *m;
 	int proc;
-	struct func_key *funcs;	  /* id -> index, this file */
-	struct gpu_key *gpu;	  /* kernel name -> GPU time index, this file */
-	struct graph_key *graphs; /* graph id -> its kernels and launches, this file */
+	struct func_key *funcs;	      /* id -> index, this file */
+	struct gpu_key *gpu;	      /* kernel name -> GPU time index, this file */
+	struct graph_key *graphs;     /* graph id -> its kernels and launches, this file */
+	struct capture_key *captures; /* CUgraph -> its pending capture, this file */
 };
+
+static void capture_free(struct load_ctx *c, struct capture_key *k)
+{
+	HASH_DEL(c->captures, k);
+	free(k->funcs);
+	free(k->nodes);
+	free(k);
+}
 
 static struct graph_key *graph_get(struct load_ctx *c, uint32_t id)
 {
@@ -130,13 +151,33 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 	struct kca_model *m = c->m;
 	if (x->kind == KC_GRAPH_CAPTURE) {
 		m->procs[c->proc].captures++;
+		struct capture_key *k;
+		HASH_FIND(hh, c->captures, &x->graph, sizeof(x->graph), k);
+		if (k) /* its graph's handle taken again: never made executable */
+			capture_free(c, k);
+		k = kca_xcalloc(1, sizeof(*k));
+		k->graph = x->graph;
+		k->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*k->funcs));
+		k->nodes = kca_xmalloc((x->nfuncs + 1) * sizeof(*k->nodes));
 		for (uint32_t i = 0; i < x->nfuncs; i++) {
-			struct func_key *k;
-			HASH_FIND(hh, c->funcs, &x->funcs[i].func_id, sizeof(uint32_t), k);
-			if (k)
-				m->funcs[k->index].captured += x->funcs[i].count;
+			struct func_key *f;
+			HASH_FIND(hh, c->funcs, &x->funcs[i].func_id, sizeof(uint32_t), f);
+			if (!f)
+				continue;
+			k->funcs[k->nfuncs] = f->index;
+			k->nodes[k->nfuncs++] = x->funcs[i].count;
 		}
+		HASH_ADD(hh, c->captures, graph, sizeof(k->graph), k);
 		return;
+	}
+	if (x->graph && (x->kind == KC_GRAPH_INSTANTIATE || x->kind == KC_GRAPH_UPDATE)) {
+		struct capture_key *k;
+		HASH_FIND(hh, c->captures, &x->graph, sizeof(x->graph), k);
+		if (k && x->result == 0) { /* CUDA_SUCCESS: the capture's launches run as this graph */
+			for (unsigned i = 0; i < k->nfuncs; i++)
+				m->funcs[k->funcs[i]].captured += k->nodes[i];
+			capture_free(c, k);
+		}
 	}
 	if (!x->id)
 		return; /* a failed instantiation */
@@ -159,6 +200,69 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 		m->procs[c->proc].graphs_unseen++;
 }
 
+/* A captured node may name its kernel by another handle than the launch that put it there
+ * (the CUDA runtime launches a CUkernel; the node holds the context's CUfunction, which the
+ * graph walk met first and named: api graph_node). Captures such a function's own launches
+ * cannot account for go to functions of its name and module that have launches to spare. */
+struct name_funcs {
+	const char *name;
+	int *idx;
+	unsigned n, cap;
+	UT_hash_handle hh;
+};
+
+static void move_captures(struct load_ctx *c)
+{
+	struct kca_model *m = c->m;
+	int any = 0;
+	struct func_key *k, *ktmp;
+	HASH_ITER(hh, c->funcs, k, ktmp)
+	{
+		const struct kca_func *f = &m->funcs[k->index];
+		any |= f->api == KC_API_GRAPH_NODE && f->captured > f->count;
+	}
+	if (!any)
+		return;
+	struct name_funcs *by_name = NULL, *e, *etmp;
+	HASH_ITER(hh, c->funcs, k, ktmp)
+	{
+		const struct kca_func *f = &m->funcs[k->index];
+		HASH_FIND_STR(by_name, f->name, e);
+		if (!e) {
+			e = kca_xcalloc(1, sizeof(*e));
+			e->name = f->name;
+			HASH_ADD_KEYPTR(hh, by_name, e->name, strlen(e->name), e);
+		}
+		KCA_GROW(e->idx, e->n, e->cap);
+		e->idx[e->n++] = k->index;
+	}
+	HASH_ITER(hh, c->funcs, k, ktmp)
+	{
+		struct kca_func *f = &m->funcs[k->index];
+		if (f->api != KC_API_GRAPH_NODE || f->captured <= f->count)
+			continue;
+		uint64_t excess = f->captured - f->count;
+		HASH_FIND_STR(by_name, f->name, e);
+		for (unsigned i = 0; e && i < e->n && excess; i++) {
+			struct kca_func *g = &m->funcs[e->idx[i]];
+			if (g == f || g->captured >= g->count ||
+			    (f->module_hash && g->module_hash && f->module_hash != g->module_hash))
+				continue;
+			uint64_t take =
+			    g->count - g->captured < excess ? g->count - g->captured : excess;
+			g->captured += take;
+			f->captured -= take;
+			excess -= take;
+		}
+	}
+	HASH_ITER(hh, by_name, e, etmp)
+	{
+		HASH_DEL(by_name, e);
+		free(e->idx);
+		free(e);
+	}
+}
+
 /* Once the file is read: each graph's launches, times its kernel nodes, as runs of the
  * functions (LAUNCH_STATS and GRAPH_LAUNCH_STATS come in any order). */
 static void graphs_resolve(struct load_ctx *c)
@@ -179,32 +283,10 @@ static void graphs_resolve(struct load_ctx *c)
 		free(g->nodes);
 		free(g);
 	}
-	/* A captured node may name its kernel by another handle than the launch that put it
-	 * there (the CUDA runtime launches a CUkernel; the node holds the context's CUfunction):
-	 * captures a function's own launches cannot account for go to a function of its name
-	 * that has launches to spare. */
-	struct func_key *k, *ktmp;
-	HASH_ITER(hh, c->funcs, k, ktmp)
-	{
-		struct kca_func *f = &m->funcs[k->index];
-		if (f->captured <= f->count)
-			continue;
-		uint64_t excess = f->captured - f->count;
-		struct func_key *o, *otmp;
-		HASH_ITER(hh, c->funcs, o, otmp)
-		{
-			struct kca_func *g = &m->funcs[o->index];
-			if (!excess)
-				break;
-			if (g == f || g->captured >= g->count || strcmp(g->name, f->name) != 0)
-				continue;
-			uint64_t take =
-			    g->count - g->captured < excess ? g->count - g->captured : excess;
-			g->captured += take;
-			f->captured -= take;
-			excess -= take;
-		}
-	}
+	struct capture_key *ck, *cktmp;
+	HASH_ITER(hh, c->captures, ck, cktmp) /* never made executable where a hook saw it */
+	capture_free(c, ck);
+	move_captures(c);
 }
 
 static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
@@ -393,7 +475,7 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	p->cupti_last = KC_CUPTI_END;
 	p->parent = -1;
 	p->exe = p->cwd = p->cmdline = "";
-	struct load_ctx c = {m, idx, NULL, NULL, NULL};
+	struct load_ctx c = {m, idx, NULL, NULL, NULL, NULL};
 	struct kc_file_hdr hdr = {0};
 	struct kc_trace t;
 	int rc = kc_trace_open(&t, path);

@@ -1286,3 +1286,41 @@ Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 	cr_assert(strstr(out, "kind=instantiate id=1") && strstr(out, "kind=update id=2"), "%s",
 		  out);
 }
+
+Test(cli, cuda_graph_capture_counts_only_with_its_graph_seen_made)
+{
+	/* kern_add launched once and captured once, the graph made where no hook sees it and
+	 * replayed 100 times: its replays cannot be counted, so the captured launch is kept as
+	 * a run (2, not 1: taken off, it made a kernel of 8 captured variants read 8 runs). */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph private",
+	    kct_data(), cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "1 variant in 1 load, 2 launches\n"), "%s", out);
+	cr_assert(strstr(out,
+			 "CUDA graphs: 100 launches of 1 graph ran 0 kernels, counted as "
+			 "launches; 1 graph made where kcprof could not list the kernels: their "
+			 "runs are not counted\n"),
+		  "%s", out);
+}
+
+Test(cli, cuda_graph_capture_taken_off_the_launching_module_only)
+{
+	/* kern_add of one module launched 10 times; kern_add of another (a library's CUkernel)
+	 * captured once, its node holding another handle, and replayed 50 times. The captured
+	 * launch comes off the second module's function, never the first's: 10 and 50. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph "
+		 "twomodules && %s report --json --all %s | python3 -c \"import json,sys; "
+		 "k={k['name']:k for k in json.load(sys.stdin)['kernels']}['kern_add'];"
+		 " v=sorted(x['launches'] for x in k['variant_list']);"
+		 " assert k['launches']==60 and v==[10,50], (k['launches'], v)\"",
+		 kct_data(), cli(), dir, kct_build(), cli(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}

@@ -38,6 +38,12 @@
  *                                 five-argument instantiate and four-argument update (their
  *                                 out-arguments checked); kern_add launched once, captured once,
  *                                 replayed 100 times, updated, replayed 10 more: 111 runs
+ *   drv_client graph private      kern_add launched once, captured once, the graph made where
+ *                                 no hook sees it (as through cudart's private table) and
+ *                                 replayed 100 times: 101 runs, of which kcprof can know 2
+ *   drv_client graph twomodules   kern_add of sample.cubin launched 10 times; kern_add of
+ *                                 sample.fatbin (a library: a CUkernel) captured once, its
+ *                                 node holding another handle, and replayed 50 times
  *   drv_client graph kernel       a CUkernel launched twice, then captured once (the node
  *                                 holds the context's function) and replayed 50 times
  *
@@ -511,6 +517,50 @@ static int mode_graph_v11(void)
 	return 0;
 }
 
+static int mode_graph_private(void)
+{
+	CUfunction add = load_add();
+	CUstream s = (CUstream)(uintptr_t)0x5000;
+	CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CUgraph g;
+	CUgraphExec e;
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuStreamEndCapture(s, &g), CUDA_SUCCESS);
+	CUresult (*internal)(CUgraphExec *, CUgraph);
+	*(void **)&internal = dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_internal_instantiate");
+	CHECK(internal(&e, g), CUDA_SUCCESS);
+	for (int i = 0; i < 100; i++)
+		CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
+	return 0;
+}
+
+static int mode_graph_two_modules(void)
+{
+	CUfunction add = load_add();
+	CUstream s = (CUstream)(uintptr_t)0x5000;
+	for (int i = 0; i < 10; i++)
+		CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/sample.fatbin", data_dir());
+	size_t size;
+	unsigned char *fat = read_file(path, &size);
+	CUlibrary lib;
+	CUkernel k;
+	CHECK(cuLibraryLoadData(&lib, fat, NULL, NULL, 0, NULL, NULL, 0), CUDA_SUCCESS);
+	CHECK(cuLibraryGetKernel(&k, lib, "kern_add"), CUDA_SUCCESS);
+	CUgraph g;
+	CUgraphExec e;
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel((CUfunction)k, 1, 1, 1, 32, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuStreamEndCapture(s, &g), CUDA_SUCCESS);
+	CHECK(cuGraphInstantiateWithFlags(&e, g, 0), CUDA_SUCCESS);
+	for (int i = 0; i < 50; i++)
+		CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
+	free(fat);
+	return 0;
+}
+
 static int mode_badimage(void)
 {
 	unsigned char elf[64] = {0x7f, 'E', 'L', 'F', 2, 1, 1};
@@ -777,6 +827,10 @@ int main(int argc, char **argv)
 		rc = mode_shapes();
 	} else if (strcmp(mode, "pdl") == 0 && argc > 2) {
 		rc = mode_pdl(atoi(argv[2]));
+	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "private") == 0) {
+		rc = mode_graph_private();
+	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "twomodules") == 0) {
+		rc = mode_graph_two_modules();
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "v11") == 0) {
 		rc = mode_graph_v11();
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "kernel") == 0) {
