@@ -253,6 +253,8 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 		kca_json_i64(&j, "result", g->result);
 		paths(&j, g->path);
 		kca_json_u64(&j, "nodes", g->nodes);
+		kca_json_bool(&j, "incomplete", g->flags & KC_GRAPHF_INCOMPLETE);
+		kca_json_bool(&j, "truncated", g->flags & KC_GRAPHF_TRUNCATED);
 		kca_json_arr(&j, "funcs");
 		for (unsigned i = 0; i < g->nfuncs; i++) {
 			kca_json_obj(&j, NULL);

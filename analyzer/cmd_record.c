@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <uthash.h>
+
 #include "kca.h"
 
 static const char usage[] =
@@ -98,12 +100,17 @@ static int clear_old_traces(const char *dir)
 	return removed;
 }
 
+struct graph_count {
+	uint32_t id;
+	uint64_t count;
+	UT_hash_handle hh;
+};
+
 struct summary {
 	uint64_t processes, loads, compiles, launches, children;
 	uint64_t no_cupti; /* processes where CUPTI was missing or held by another tool */
 	uint64_t graph_launches;
-	uint64_t *graph_counts; /* graph id -> its last count, the file being read */
-	uint32_t ngraph_counts;
+	struct graph_count *graph_counts; /* graph id -> its last count, the file being read */
 };
 
 static int count_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx)
@@ -128,16 +135,14 @@ static int count_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ct
 		break;
 	case KC_REC_GRAPH_LAUNCH_STATS: { /* cumulative: the last per graph id counts */
 		const struct kc_rec_graph_launch_stats *g = (const void *)r;
-		if (g->graph_id >= (1u << 24))
-			break;
-		if (g->graph_id >= s->ngraph_counts) {
-			uint32_t n = g->graph_id + 64;
-			s->graph_counts = kca_xrealloc(s->graph_counts, n * sizeof(uint64_t));
-			memset(s->graph_counts + s->ngraph_counts, 0,
-			       (n - s->ngraph_counts) * sizeof(uint64_t));
-			s->ngraph_counts = n;
+		struct graph_count *gc;
+		HASH_FIND(hh, s->graph_counts, &g->graph_id, sizeof(g->graph_id), gc);
+		if (!gc) {
+			gc = kca_xcalloc(1, sizeof(*gc));
+			gc->id = g->graph_id;
+			HASH_ADD(hh, s->graph_counts, id, sizeof(gc->id), gc);
 		}
-		s->graph_counts[g->graph_id] = g->count;
+		gc->count = g->count;
 		break;
 	}
 	case KC_REC_CUPTI: {
@@ -157,12 +162,14 @@ static void print_summary(const char *dir)
 	struct summary s = {0};
 	for (int i = 0; i < l.count; i++) {
 		kca_trace_each(l.paths[i], count_record, &s, NULL);
-		for (uint32_t g = 0; g < s.ngraph_counts; g++)
-			s.graph_launches += s.graph_counts[g];
-		if (s.graph_counts)
-			memset(s.graph_counts, 0, s.ngraph_counts * sizeof(uint64_t));
+		struct graph_count *gc, *tmp;
+		HASH_ITER(hh, s.graph_counts, gc, tmp)
+		{
+			s.graph_launches += gc->count;
+			HASH_DEL(s.graph_counts, gc);
+			free(gc);
+		}
 	}
-	free(s.graph_counts);
 	kca_trace_list_free(&l);
 	if (!s.processes && !s.children) {
 		fprintf(stderr, "kcprof: %s: nothing recorded (no process used CUDA)\n", dir);

@@ -507,6 +507,10 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 			printf("; %u graph%s made where kcprof could not list the kernels: their "
 			       "runs are not counted",
 			       t.graphs_unseen, t.graphs_unseen == 1 ? "" : "s");
+		if (t.graphs_incomplete)
+			printf("; %u graph%s with kernels kcprof could not all count (conditional "
+			       "nodes)",
+			       t.graphs_incomplete, t.graphs_incomplete == 1 ? "" : "s");
 		printf("\n");
 	}
 	if (t.gpu_runs) {

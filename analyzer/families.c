@@ -470,6 +470,7 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 	for (unsigned i = 0; i < m->nprocs; i++) {
 		t->graphs += m->procs[i].graphs;
 		t->graphs_unseen += m->procs[i].graphs_unseen;
+		t->graphs_incomplete += m->procs[i].graphs_incomplete;
 		t->captures += m->procs[i].captures;
 		t->graph_launches += m->procs[i].graph_launches;
 	}

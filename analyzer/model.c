@@ -173,7 +173,8 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 	if (x->graph && (x->kind == KC_GRAPH_INSTANTIATE || x->kind == KC_GRAPH_UPDATE)) {
 		struct capture_key *k;
 		HASH_FIND(hh, c->captures, &x->graph, sizeof(x->graph), k);
-		if (k && x->result == 0) { /* CUDA_SUCCESS: the capture's launches run as this graph */
+		if (k &&
+		    x->result == 0) { /* CUDA_SUCCESS: the capture's launches run as this graph */
 			for (unsigned i = 0; i < k->nfuncs; i++)
 				m->funcs[k->funcs[i]].captured += k->nodes[i];
 			capture_free(c, k);
@@ -198,6 +199,8 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 	m->procs[c->proc].graphs++;
 	if (x->kind == KC_GRAPH_UNSEEN)
 		m->procs[c->proc].graphs_unseen++;
+	else if (x->flags & (KC_GRAPHF_INCOMPLETE | KC_GRAPHF_TRUNCATED))
+		m->procs[c->proc].graphs_incomplete++;
 }
 
 /* A captured node may name its kernel by another handle than the launch that put it there

@@ -340,6 +340,12 @@ struct kc_graph_func {
 
 #define KC_MAX_GRAPH_FUNCS 4096
 
+/* GRAPH flags. */
+#define KC_GRAPHF_INCOMPLETE                                                                       \
+	0x1			/* nodes the walk could not read, or conditional nodes (whose      \
+				 * bodies run a number of times no walk can know) */
+#define KC_GRAPHF_TRUNCATED 0x2 /* more than KC_MAX_GRAPH_FUNCS functions: the rest left out */
+
 /* A CUDA graph made executable (or captured, or updated): what one launch of it runs. The
  * launches themselves are counted in GRAPH_LAUNCH_STATS records, by id. */
 struct kc_rec_graph {
@@ -351,9 +357,9 @@ struct kc_rec_graph {
 	uint32_t kind;	      /* KC_GRAPH_* */
 	int32_t result;	      /* CUresult */
 	uint16_t path;	      /* KC_PATH_* that saw the call */
-	uint16_t reserved;
-	uint32_t nodes;	 /* nodes of every kind, child graphs' included */
-	uint32_t nfuncs; /* funcs[] entries that follow */
+	uint16_t flags;	      /* KC_GRAPHF_* */
+	uint32_t nodes;	      /* nodes of every kind, child graphs' included */
+	uint32_t nfuncs;      /* funcs[] entries that follow */
 	struct kc_graph_func funcs[];
 };
 

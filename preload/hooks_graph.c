@@ -121,6 +121,10 @@ static void walk_graph(CUgraph g, struct walk *w, int depth)
 				w->incomplete = 1;
 			continue;
 		}
+		if (type == CU_GRAPH_NODE_TYPE_CONDITIONAL) {
+			w->incomplete = 1; /* its body runs 0..n times a launch */
+			continue;
+		}
 		if (type != CU_GRAPH_NODE_TYPE_KERNEL)
 			continue;
 		CUDA_KERNEL_NODE_PARAMS_v2 p;
@@ -171,7 +175,8 @@ static void write_graph(unsigned kind, uint64_t exec, CUgraph g, uint32_t id, ui
 	size_t distinct = 0;
 	for (size_t i = 0; i < w.nfns; i++)
 		distinct += i == 0 || node_fn_cmp(&w.fns[i], &w.fns[i - 1]) != 0;
-	if (distinct > KC_MAX_GRAPH_FUNCS)
+	int truncated = distinct > KC_MAX_GRAPH_FUNCS;
+	if (truncated)
 		distinct = KC_MAX_GRAPH_FUNCS;
 	size_t size = sizeof(struct kc_rec_graph) + distinct * sizeof(struct kc_graph_func);
 	struct kc_rec_graph *rec = calloc(1, size);
@@ -190,6 +195,7 @@ static void write_graph(unsigned kind, uint64_t exec, CUgraph g, uint32_t id, ui
 	rec->result = result;
 	rec->path = path;
 	rec->nodes = w.nodes;
+	rec->flags = truncated ? KC_GRAPHF_TRUNCATED : 0;
 	for (size_t i = 0; i < w.nfns;) {
 		size_t j = i + 1;
 		while (j < w.nfns && node_fn_cmp(&w.fns[j], &w.fns[i]) == 0)
@@ -204,8 +210,10 @@ static void write_graph(unsigned kind, uint64_t exec, CUgraph g, uint32_t id, ui
 		}
 		i = j;
 	}
-	if (w.incomplete)
+	if (w.incomplete) {
+		rec->flags |= KC_GRAPHF_INCOMPLETE;
 		kc_log(KC_LOG_DEBUG, DOMAIN, "graph %p: the walk missed some nodes", (void *)g);
+	}
 	size = sizeof(*rec) + rec->nfuncs * sizeof(struct kc_graph_func);
 	kc_rec_seal(&rec->h, size);
 	kcp_rec_write(rec, size);

@@ -196,6 +196,21 @@ void kcp_func_alias(uint64_t func, uint64_t kernel, uint16_t path)
 	free(name);
 }
 
+/* What names a function met in a graph node: resolved once, by whichever thread gets there. */
+static struct {
+	pthread_once_t once;
+	CUresult (*func_name)(const char **, CUfunction);
+	CUresult (*kernel_name)(const char **, CUkernel);
+	CUresult (*func_module)(CUmodule *, CUfunction);
+} node_drv = {.once = PTHREAD_ONCE_INIT};
+
+static void node_drv_resolve(void)
+{
+	*(void **)&node_drv.kernel_name = kcp_real_cuda_sym("cuKernelGetName");
+	*(void **)&node_drv.func_module = kcp_real_cuda_sym("cuFuncGetModule");
+	*(void **)&node_drv.func_name = kcp_real_cuda_sym("cuFuncGetName");
+}
+
 uint32_t kcp_func_id_of_node(uint64_t handle, int is_kernel, uint16_t path)
 {
 	pthread_mutex_lock(&func_lock);
@@ -209,13 +224,10 @@ uint32_t kcp_func_id_of_node(uint64_t handle, int is_kernel, uint16_t path)
 		return id;
 	/* Never launched through a hook (built as a node, or launched where only CUPTI saw it):
 	 * the driver names it, and its module ties it to a load. */
-	static CUresult (*func_name)(const char **, CUfunction),
-	    (*kernel_name)(const char **, CUkernel), (*func_module)(CUmodule *, CUfunction);
-	if (!func_name) {
-		*(void **)&kernel_name = kcp_real_cuda_sym("cuKernelGetName");
-		*(void **)&func_module = kcp_real_cuda_sym("cuFuncGetModule");
-		*(void **)&func_name = kcp_real_cuda_sym("cuFuncGetName");
-	}
+	pthread_once(&node_drv.once, node_drv_resolve);
+	__typeof__(node_drv.func_name) func_name = node_drv.func_name;
+	__typeof__(node_drv.kernel_name) kernel_name = node_drv.kernel_name;
+	__typeof__(node_drv.func_module) func_module = node_drv.func_module;
 	const char *name = NULL;
 	CUmodule mod = NULL;
 	if (is_kernel) {

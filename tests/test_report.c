@@ -1102,7 +1102,8 @@ Test(cli, cuda_graph_replays_count_as_runs)
 		snprintf(want, sizeof(want), "kind=instantiate id=2 ");
 		cr_assert(strstr(out, want), "%s", out);
 		snprintf(want, sizeof(want),
-			 "paths=[%s] nodes=5 funcs=[{func_id=1 name=kern_add nodes=2},"
+			 "paths=[%s] nodes=5 incomplete=false truncated=false funcs=[{func_id=1 "
+			 "name=kern_add nodes=2},"
 			 "{func_id=2 name=_Z10kern_scalePffi nodes=2}]",
 			 i ? "procaddr" : "symbol");
 		cr_assert(strstr(out, want), "the child graph walked: %s in %s", want, out);
@@ -1323,4 +1324,25 @@ Test(cli, cuda_graph_capture_taken_off_the_launching_module_only)
 		 " assert k['launches']==60 and v==[10,50], (k['launches'], v)\"",
 		 kct_data(), cli(), dir, kct_build(), cli(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+Test(cli, cuda_graph_with_a_conditional_node_is_named_incomplete)
+{
+	/* A conditional node's body runs a number of times no walk can know: the graph's
+	 * record says its kernels are not all listed, and the report says so. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph "
+		 "conditional",
+		 kct_data(), cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "1 variant in 1 load, 101 launches (100 in CUDA graph replays)"),
+		  "%s", out);
+	cr_assert(strstr(out, "; 1 graph with kernels kcprof could not all count (conditional "
+			      "nodes)\n"),
+		  "%s", out);
+	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "nodes=2 incomplete=true truncated=false"), "%s", out);
 }

@@ -687,6 +687,15 @@ EXPORT CUresult cuGraphAddEmptyNode(CUgraphNode *out, CUgraph g, const CUgraphNo
 	return r;
 }
 
+/* A conditional node (CUDA 12.4): the stand-in runs nothing for it. */
+EXPORT CUresult fake_add_conditional_node(CUgraph g)
+{
+	CUresult r = graph_add((struct fake_graph *)g, CU_GRAPH_NODE_TYPE_CONDITIONAL, NULL, 0,
+			       NULL, NULL);
+	SET_ERRNO();
+	return r;
+}
+
 EXPORT CUresult cuGraphGetNodes(CUgraph hg, CUgraphNode *nodes, size_t *n)
 {
 	struct fake_graph *g = (struct fake_graph *)hg;

@@ -41,6 +41,8 @@
  *   drv_client graph private      kern_add launched once, captured once, the graph made where
  *                                 no hook sees it (as through cudart's private table) and
  *                                 replayed 100 times: 101 runs, of which kcprof can know 2
+ *   drv_client graph conditional  the same graph with a conditional node, made through the
+ *                                 hooked cuGraphInstantiateWithFlags
  *   drv_client graph twomodules   kern_add of sample.cubin launched 10 times; kern_add of
  *                                 sample.fatbin (a library: a CUkernel) captured once, its
  *                                 node holding another handle, and replayed 50 times
@@ -517,7 +519,7 @@ static int mode_graph_v11(void)
 	return 0;
 }
 
-static int mode_graph_private(void)
+static int mode_graph_private(int conditional)
 {
 	CUfunction add = load_add();
 	CUstream s = (CUstream)(uintptr_t)0x5000;
@@ -527,9 +529,18 @@ static int mode_graph_private(void)
 	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
 	CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
 	CHECK(cuStreamEndCapture(s, &g), CUDA_SUCCESS);
-	CUresult (*internal)(CUgraphExec *, CUgraph);
-	*(void **)&internal = dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_internal_instantiate");
-	CHECK(internal(&e, g), CUDA_SUCCESS);
+	if (conditional) {
+		CUresult (*add_cond)(CUgraph);
+		*(void **)&add_cond =
+		    dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_add_conditional_node");
+		CHECK(add_cond(g), CUDA_SUCCESS);
+		CHECK(cuGraphInstantiateWithFlags(&e, g, 0), CUDA_SUCCESS);
+	} else {
+		CUresult (*internal)(CUgraphExec *, CUgraph);
+		*(void **)&internal =
+		    dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_internal_instantiate");
+		CHECK(internal(&e, g), CUDA_SUCCESS);
+	}
 	for (int i = 0; i < 100; i++)
 		CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
 	return 0;
@@ -828,7 +839,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "pdl") == 0 && argc > 2) {
 		rc = mode_pdl(atoi(argv[2]));
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "private") == 0) {
-		rc = mode_graph_private();
+		rc = mode_graph_private(0);
+	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "conditional") == 0) {
+		rc = mode_graph_private(1);
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "twomodules") == 0) {
 		rc = mode_graph_two_modules();
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "v11") == 0) {
