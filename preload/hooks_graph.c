@@ -9,7 +9,7 @@
  * functions' LAUNCH_STATS). A capture's kernels are listed too (cuStreamEndCapture): those
  * launches went into the graph, not to the GPU, and the analyzer takes them off.
  *
- * A graph launch the thread made before costs one relaxed add (a thread caches its last graph);
+ * A graph launch the thread made before costs one relaxed add (a thread caches 8 graphs);
  * else a mutex and a table lookup. A replay is one call for a whole step of kernels,
  * microseconds of driver work. CUDA 11's cuGraphInstantiate and cuGraphExecUpdate, of other
  * arguments, have hooks of their own. Not seen: graphs made where no hook stands (launched,
@@ -33,23 +33,22 @@ struct kcp_graph {
 	uint16_t paths;
 	_Atomic uint64_t count; /* the only field launches touch outside graph_lock */
 	uint64_t errors, first_ns, last_ns;
-	uint64_t flushed; /* count + errors at the last GRAPH_LAUNCH_STATS */
-	/* Destroyed, updated or the parent's: no launch will count for it again. Freed a few
-	 * flushes after its last record, so that a launch that read its thread's cache just
-	 * before the destroy has long finished its add. */
-	int dead;
-	uint64_t free_at; /* flush number from which it may be freed; 0: not yet */
-	struct kcp_graph *next;
-	UT_hash_handle hh; /* exec -> live graph */
+	uint64_t flushed;	       /* count + errors at the last GRAPH_LAUNCH_STATS */
+	struct kcp_graph *prev, *next; /* the live list; next: the free list */
+	UT_hash_handle hh;	       /* exec -> live graph */
 };
 
 static pthread_mutex_t graph_lock = PTHREAD_MUTEX_INITIALIZER; /* everything below */
 static struct kcp_graph *graph_by_exec;
-static struct kcp_graph *graph_list; /* every graph of this process, newest first */
+static struct kcp_graph *graph_live; /* graphs launches may still count for, newest first */
+/* Retired graphs (destroyed, updated, a parent's), for reuse: never given back to malloc, so
+ * that a launch that read its thread's cache just before the retirement adds to a count that
+ * is no graph's, or the next one's (a launch racing its graph's destroy, off by one), and
+ * never to freed memory. Memory follows the graphs alive at once. */
+static struct kcp_graph *graph_free;
 static uint32_t graph_next_id = 1;
 /* Moves (under graph_lock) whenever an exec handle may come to mean another graph: a thread's
- * cached graph is good while the generation it was cached at is the current one. Graphs are
- * never freed, so a stale pointer is never a dangling one. */
+ * cached graph is good while the generation it was cached at is the current one. */
 static _Atomic uint64_t graph_gen = 1;
 #define GRAPH_CACHE 8 /* a thread's graphs: a server alternates one a batch size */
 static __thread struct graph_cache {
@@ -57,8 +56,6 @@ static __thread struct graph_cache {
 	struct kcp_graph *gr;
 	uint16_t paths;
 } tls_graphs[GRAPH_CACHE] __attribute__((tls_model("initial-exec")));
-static uint64_t flush_no;  /* kcp_graph_flush calls, under graph_lock */
-#define GRAPH_FREE_AFTER 2 /* flushes between a dead graph's last record and its free */
 
 /* The driver functions the walk calls (never hooked: kcprof's own calls). */
 static struct {
@@ -223,24 +220,72 @@ static void write_graph(unsigned kind, uint64_t exec, CUgraph g, uint32_t id, ui
 
 /* ---- executable graphs -------------------------------------------------------------------- */
 
-/* Under graph_lock: a new graph for exec, replacing the live one of that handle. */
-static struct kcp_graph *graph_new(uint64_t exec)
+/* Under graph_lock: gr's launch stats into *rec, if they moved since its last; 1 if so. */
+static int graph_stats(struct kcp_graph *gr, struct kc_rec_graph_launch_stats *rec)
+{
+	uint64_t count = atomic_load(&gr->count);
+	if (count + gr->errors == gr->flushed)
+		return 0;
+	memset(rec, 0, sizeof(*rec));
+	rec->h.type = KC_REC_GRAPH_LAUNCH_STATS;
+	rec->h.tid = kcp_tid();
+	rec->h.time_ns = kcp_now_ns();
+	/* launched since the last record, more than the once whose time was taken: seen by now */
+	if (count > 1 && count + gr->errors > gr->flushed)
+		gr->last_ns = rec->h.time_ns;
+	rec->graph_id = gr->id;
+	rec->path = gr->paths;
+	rec->count = count;
+	rec->errors = gr->errors;
+	rec->first_ns = gr->first_ns;
+	rec->last_ns = gr->last_ns;
+	kc_rec_seal(&rec->h, sizeof(*rec));
+	gr->flushed = count + gr->errors;
+	return 1;
+}
+
+/* Under graph_lock: gr counts no more launches (its exec destroyed, or updated to another
+ * graph). Its last stats, where they moved, into *rec, for the caller to write after the
+ * lock; 1 if so. */
+static int graph_retire(struct kcp_graph *gr, struct kc_rec_graph_launch_stats *rec)
+{
+	HASH_DEL(graph_by_exec, gr);
+	if (gr->prev)
+		gr->prev->next = gr->next;
+	else
+		graph_live = gr->next;
+	if (gr->next)
+		gr->next->prev = gr->prev;
+	int moved = graph_stats(gr, rec);
+	gr->prev = NULL;
+	gr->next = graph_free;
+	graph_free = gr;
+	atomic_fetch_add(&graph_gen, 1);
+	return moved;
+}
+
+/* Under graph_lock: a new graph for exec, retiring the live one of that handle (an update:
+ * launches from now on are the new graph's; its last stats into *rec, *moved set). */
+static struct kcp_graph *graph_new(uint64_t exec, struct kc_rec_graph_launch_stats *rec, int *moved)
 {
 	struct kcp_graph *old;
 	HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), old);
-	if (old) { /* updated: launches from now on are the new graph's */
-		HASH_DEL(graph_by_exec, old);
-		old->dead = 1;
-	}
-	atomic_fetch_add(&graph_gen, 1);
-	struct kcp_graph *gr = calloc(1, sizeof(*gr));
-	if (!gr)
+	if (old)
+		*moved = graph_retire(old, rec);
+	struct kcp_graph *gr = graph_free;
+	if (gr)
+		graph_free = gr->next;
+	else if (!(gr = malloc(sizeof(*gr))))
 		return NULL;
+	memset(gr, 0, sizeof(*gr));
 	gr->exec = exec;
 	gr->id = graph_next_id++;
-	gr->next = graph_list;
-	graph_list = gr;
+	gr->next = graph_live;
+	if (graph_live)
+		graph_live->prev = gr;
+	graph_live = gr;
 	HASH_ADD(hh, graph_by_exec, exec, sizeof(gr->exec), gr);
+	atomic_fetch_add(&graph_gen, 1);
 	return gr;
 }
 
@@ -250,12 +295,16 @@ static void graph_made(unsigned kind, uint64_t exec, CUgraph g, uint64_t duratio
 		       uint16_t path)
 {
 	uint32_t id = 0;
+	struct kc_rec_graph_launch_stats last;
+	int moved = 0;
 	if (r == CUDA_SUCCESS && exec) {
 		pthread_mutex_lock(&graph_lock);
-		struct kcp_graph *gr = graph_new(exec);
+		struct kcp_graph *gr = graph_new(exec, &last, &moved);
 		id = gr ? gr->id : 0;
 		pthread_mutex_unlock(&graph_lock);
 	}
+	if (moved) /* the launches of what the exec ran before the update */
+		kcp_rec_write(&last, sizeof(last));
 	write_graph(kind, exec, g, id, duration, r, path);
 }
 
@@ -369,15 +418,16 @@ CUresult kcp_graph_exec_destroy(struct kcp_call call, CUgraphExec hGraphExec)
 	if (kcp_enter()) {
 		/* Before the driver frees the handle, which another thread may then be given. */
 		uint64_t exec = (uint64_t)(uintptr_t)hGraphExec;
+		struct kc_rec_graph_launch_stats last;
+		int moved = 0;
 		pthread_mutex_lock(&graph_lock);
 		struct kcp_graph *gr;
 		HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), gr);
-		if (gr) { /* kept in graph_list: its launches are still to be written */
-			HASH_DEL(graph_by_exec, gr);
-			gr->dead = 1;
-			atomic_fetch_add(&graph_gen, 1);
-		}
+		if (gr)
+			moved = graph_retire(gr, &last);
 		pthread_mutex_unlock(&graph_lock);
+		if (moved)
+			kcp_rec_write(&last, sizeof(last));
 		kcp_leave();
 	}
 	return real(hGraphExec);
@@ -408,7 +458,9 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 	pthread_mutex_lock(&graph_lock);
 	struct kcp_graph *gr;
 	HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), gr);
-	if (!gr && r == CUDA_SUCCESS && (gr = graph_new(exec)) != NULL) {
+	int unused = 0;
+	struct kc_rec_graph_launch_stats none;
+	if (!gr && r == CUDA_SUCCESS && (gr = graph_new(exec, &none, &unused)) != NULL) {
 		unseen = 1; /* made where no hook saw it */
 		id = gr->id;
 	}
@@ -466,45 +518,16 @@ void kcp_graph_flush(void)
 	struct kc_rec_graph_launch_stats *recs = NULL;
 	size_t n = 0, cap = 0;
 	pthread_mutex_lock(&graph_lock);
-	flush_no++;
-	for (struct kcp_graph **link = &graph_list, *gr; (gr = *link) != NULL;) {
-		uint64_t count = atomic_load(&gr->count);
-		if (count + gr->errors != gr->flushed) {
-			if (n == cap) {
-				size_t nc = cap ? 2 * cap : 16;
-				void *p = realloc(recs, nc * sizeof(*recs));
-				if (!p)
-					break; /* written at the next flush */
-				recs = p;
-				cap = nc;
-			}
-			struct kc_rec_graph_launch_stats *rec = &recs[n++];
-			memset(rec, 0, sizeof(*rec));
-			rec->h.type = KC_REC_GRAPH_LAUNCH_STATS;
-			rec->h.tid = kcp_tid();
-			rec->h.time_ns = kcp_now_ns();
-			/* launched since the last flush, more than the once whose time was taken:
-			 * seen by now */
-			if (count > 1 && count + gr->errors > gr->flushed)
-				gr->last_ns = rec->h.time_ns;
-			rec->graph_id = gr->id;
-			rec->path = gr->paths;
-			rec->count = count;
-			rec->errors = gr->errors;
-			rec->first_ns = gr->first_ns;
-			rec->last_ns = gr->last_ns;
-			kc_rec_seal(&rec->h, sizeof(*rec));
-			gr->flushed = count + gr->errors;
+	for (struct kcp_graph *gr = graph_live; gr; gr = gr->next) {
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 16;
+			void *p = realloc(recs, nc * sizeof(*recs));
+			if (!p)
+				break; /* the rest at the next flush */
+			recs = p;
+			cap = nc;
 		}
-		if (gr->dead && !gr->free_at)
-			gr->free_at = flush_no + GRAPH_FREE_AFTER;
-		if (gr->dead && flush_no >= gr->free_at &&
-		    atomic_load(&gr->count) + gr->errors == gr->flushed) {
-			*link = gr->next;
-			free(gr);
-			continue;
-		}
-		link = &gr->next;
+		n += (size_t)graph_stats(gr, &recs[n]);
 	}
 	pthread_mutex_unlock(&graph_lock);
 	for (size_t i = 0; i < n; i++)
@@ -522,14 +545,18 @@ void kcp_graph_atfork_parent(void)
 	pthread_mutex_unlock(&graph_lock);
 }
 
-/* A forked child cannot use its parent's CUDA context: its graphs are the parent's, gone. */
+/* A forked child cannot use its parent's CUDA context: its graphs are the parent's (to write),
+ * retired here unwritten. */
 void kcp_graph_atfork_child(void)
 {
 	pthread_mutex_unlock(&graph_lock);
 	HASH_CLEAR(hh, graph_by_exec);
-	atomic_fetch_add(&graph_gen, 1);
-	for (struct kcp_graph *gr = graph_list; gr; gr = gr->next) { /* the parent's to write */
-		gr->flushed = atomic_load(&gr->count) + gr->errors;
-		gr->dead = 1;
+	while (graph_live) {
+		struct kcp_graph *gr = graph_live;
+		graph_live = gr->next;
+		gr->prev = NULL;
+		gr->next = graph_free;
+		graph_free = gr;
 	}
+	atomic_fetch_add(&graph_gen, 1);
 }
