@@ -308,6 +308,23 @@ static void graph_made(unsigned kind, uint64_t exec, CUgraph g, uint64_t duratio
 	write_graph(kind, exec, g, id, duration, r, path);
 }
 
+/* After the real instantiation or update (t0 before it): record what the exec runs, the
+ * program's errno kept, and leave the hook. A failed update leaves the exec as it was, and
+ * writes nothing; a failed instantiation is recorded with its result. An update keeps the
+ * exec's handle and gets a new graph id, so that launches before and after count against the
+ * kernels they ran. */
+static void graph_call_done(unsigned kind, CUresult r, const CUgraphExec *exec, CUgraph g,
+			    uint64_t t0, uint16_t path)
+{
+	uint64_t dt = kcp_now_ns() - t0;
+	int saved = errno;
+	if (kind != KC_GRAPH_UPDATE || r == CUDA_SUCCESS)
+		graph_made(kind, r == CUDA_SUCCESS && exec ? (uint64_t)(uintptr_t)*exec : 0, g, dt,
+			   r, path);
+	errno = saved;
+	kcp_leave();
+}
+
 CUresult kcp_graph_instantiate(struct kcp_call call, CUgraphExec *phGraphExec, CUgraph hGraph,
 			       unsigned long long flags)
 {
@@ -318,12 +335,7 @@ CUresult kcp_graph_instantiate(struct kcp_call call, CUgraphExec *phGraphExec, C
 		return real(phGraphExec, hGraph, flags);
 	uint64_t t0 = kcp_now_ns();
 	CUresult r = real(phGraphExec, hGraph, flags);
-	uint64_t dt = kcp_now_ns() - t0;
-	int saved = errno;
-	graph_made(KC_GRAPH_INSTANTIATE, r == CUDA_SUCCESS ? (uint64_t)(uintptr_t)*phGraphExec : 0,
-		   hGraph, dt, r, call.path);
-	errno = saved;
-	kcp_leave();
+	graph_call_done(KC_GRAPH_INSTANTIATE, r, phGraphExec, hGraph, t0, call.path);
 	return r;
 }
 
@@ -338,12 +350,7 @@ CUresult kcp_graph_instantiate_params(struct kcp_call call, CUgraphExec *phGraph
 		return real(phGraphExec, hGraph, params);
 	uint64_t t0 = kcp_now_ns();
 	CUresult r = real(phGraphExec, hGraph, params);
-	uint64_t dt = kcp_now_ns() - t0;
-	int saved = errno;
-	graph_made(KC_GRAPH_INSTANTIATE, r == CUDA_SUCCESS ? (uint64_t)(uintptr_t)*phGraphExec : 0,
-		   hGraph, dt, r, call.path);
-	errno = saved;
-	kcp_leave();
+	graph_call_done(KC_GRAPH_INSTANTIATE, r, phGraphExec, hGraph, t0, call.path);
 	return r;
 }
 
@@ -357,12 +364,7 @@ CUresult kcp_graph_instantiate_v1(struct kcp_call call, CUgraphExec *phGraphExec
 		return real(phGraphExec, hGraph, phErrorNode, logBuffer, bufferSize);
 	uint64_t t0 = kcp_now_ns();
 	CUresult r = real(phGraphExec, hGraph, phErrorNode, logBuffer, bufferSize);
-	uint64_t dt = kcp_now_ns() - t0;
-	int saved = errno;
-	graph_made(KC_GRAPH_INSTANTIATE, r == CUDA_SUCCESS ? (uint64_t)(uintptr_t)*phGraphExec : 0,
-		   hGraph, dt, r, call.path);
-	errno = saved;
-	kcp_leave();
+	graph_call_done(KC_GRAPH_INSTANTIATE, r, phGraphExec, hGraph, t0, call.path);
 	return r;
 }
 
@@ -377,13 +379,7 @@ CUresult kcp_graph_exec_update_v1(struct kcp_call call, CUgraphExec hGraphExec, 
 		return real(hGraphExec, hGraph, hErrorNode_out, updateResult_out);
 	uint64_t t0 = kcp_now_ns();
 	CUresult r = real(hGraphExec, hGraph, hErrorNode_out, updateResult_out);
-	uint64_t dt = kcp_now_ns() - t0;
-	int saved = errno;
-	if (r == CUDA_SUCCESS)
-		graph_made(KC_GRAPH_UPDATE, (uint64_t)(uintptr_t)hGraphExec, hGraph, dt, r,
-			   call.path);
-	errno = saved;
-	kcp_leave();
+	graph_call_done(KC_GRAPH_UPDATE, r, &hGraphExec, hGraph, t0, call.path);
 	return r;
 }
 
@@ -397,16 +393,7 @@ CUresult kcp_graph_exec_update(struct kcp_call call, CUgraphExec hGraphExec, CUg
 		return real(hGraphExec, hGraph, resultInfo);
 	uint64_t t0 = kcp_now_ns();
 	CUresult r = real(hGraphExec, hGraph, resultInfo);
-	uint64_t dt = kcp_now_ns() - t0;
-	int saved = errno;
-	/* The exec keeps its handle and runs hGraph's kernels from now on: a new graph id, so
-	 * that launches before and after count against the kernels they ran. A failed update
-	 * leaves the exec as it was. */
-	if (r == CUDA_SUCCESS)
-		graph_made(KC_GRAPH_UPDATE, (uint64_t)(uintptr_t)hGraphExec, hGraph, dt, r,
-			   call.path);
-	errno = saved;
-	kcp_leave();
+	graph_call_done(KC_GRAPH_UPDATE, r, &hGraphExec, hGraph, t0, call.path);
 	return r;
 }
 
