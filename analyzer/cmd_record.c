@@ -142,7 +142,8 @@ static int count_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ct
 			gc->id = g->graph_id;
 			HASH_ADD(hh, s->graph_counts, id, sizeof(gc->id), gc);
 		}
-		gc->count = g->count;
+		if (g->count > gc->count) /* a flush's may come after a destroy's */
+			gc->count = g->count;
 		break;
 	}
 	case KC_REC_CUPTI: {

@@ -502,14 +502,14 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		       t.graphs == 1 ? "" : "s", t.graph_runs);
 		if (t.captured)
 			printf(" (the %" PRIu64 " launched into %u stream capture%s are not)",
-			       t.captured, t.captures, t.captures == 1 ? "" : "s");
+			       t.captured, t.captures_applied, t.captures_applied == 1 ? "" : "s");
 		if (t.graphs_unseen)
 			printf("; %u graph%s made where kcprof could not list the kernels: their "
 			       "runs are not counted",
 			       t.graphs_unseen, t.graphs_unseen == 1 ? "" : "s");
 		if (t.graphs_incomplete)
 			printf("; %u graph%s with kernels kcprof could not all count (conditional "
-			       "nodes)",
+			       "nodes, or nodes it could not read)",
 			       t.graphs_incomplete, t.graphs_incomplete == 1 ? "" : "s");
 		printf("\n");
 	}

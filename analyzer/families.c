@@ -472,6 +472,7 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 		t->graphs_unseen += m->procs[i].graphs_unseen;
 		t->graphs_incomplete += m->procs[i].graphs_incomplete;
 		t->captures += m->procs[i].captures;
+		t->captures_applied += m->procs[i].captures_applied;
 		t->graph_launches += m->procs[i].graph_launches;
 	}
 	for (unsigned i = 0; i < m->nfamilies; i++)

@@ -131,6 +131,15 @@ static void capture_free(struct load_ctx *c, struct capture_key *k)
 	free(k);
 }
 
+/* The capture's graph was made executable where a hook saw it: its launches come off. */
+static void capture_apply(struct load_ctx *c, struct capture_key *k)
+{
+	for (unsigned i = 0; i < k->nfuncs; i++)
+		c->m->funcs[k->funcs[i]].captured += k->nodes[i];
+	c->m->procs[c->proc].captures_applied++;
+	capture_free(c, k);
+}
+
 static struct graph_key *graph_get(struct load_ctx *c, uint32_t id)
 {
 	struct graph_key *g;
@@ -173,12 +182,8 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 	if (x->graph && (x->kind == KC_GRAPH_INSTANTIATE || x->kind == KC_GRAPH_UPDATE)) {
 		struct capture_key *k;
 		HASH_FIND(hh, c->captures, &x->graph, sizeof(x->graph), k);
-		if (k &&
-		    x->result == 0) { /* CUDA_SUCCESS: the capture's launches run as this graph */
-			for (unsigned i = 0; i < k->nfuncs; i++)
-				m->funcs[k->funcs[i]].captured += k->nodes[i];
-			capture_free(c, k);
-		}
+		if (k && x->result == 0) /* CUDA_SUCCESS: its launches run as this graph */
+			capture_apply(c, k);
 	}
 	if (!x->id)
 		return; /* a failed instantiation */
@@ -205,8 +210,9 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 
 /* A captured node may name its kernel by another handle than the launch that put it there
  * (the CUDA runtime launches a CUkernel; the node holds the context's CUfunction, which the
- * graph walk met first and named: api graph_node). Captures such a function's own launches
- * cannot account for go to functions of its name and module that have launches to spare. */
+ * graph walk met first, or cuKernelGetFunction handed out). Captures such a function's own
+ * launches cannot account for go to functions of its name and module (or of no known module)
+ * that have launches to spare. */
 struct name_funcs {
 	const char *name;
 	int *idx;
@@ -222,7 +228,7 @@ static void move_captures(struct load_ctx *c)
 	HASH_ITER(hh, c->funcs, k, ktmp)
 	{
 		const struct kca_func *f = &m->funcs[k->index];
-		any |= f->api == KC_API_GRAPH_NODE && f->captured > f->count;
+		any |= f->captured > f->count;
 	}
 	if (!any)
 		return;
@@ -242,7 +248,7 @@ static void move_captures(struct load_ctx *c)
 	HASH_ITER(hh, c->funcs, k, ktmp)
 	{
 		struct kca_func *f = &m->funcs[k->index];
-		if (f->api != KC_API_GRAPH_NODE || f->captured <= f->count)
+		if (f->captured <= f->count)
 			continue;
 		uint64_t excess = f->captured - f->count;
 		HASH_FIND_STR(by_name, f->name, e);
@@ -272,6 +278,25 @@ static void graphs_resolve(struct load_ctx *c)
 {
 	struct kca_model *m = c->m;
 	struct graph_key *g, *tmp;
+	/* A capture whose graph went into another as a child (cloned there: another handle) is
+	 * settled by its kernels: when every one of them is in a graph a hook saw made, its
+	 * launches come off. */
+	if (c->captures) {
+		unsigned char *in_graph = kca_xcalloc(m->nfuncs + 1, 1);
+		HASH_ITER(hh, c->graphs, g, tmp)
+		for (unsigned i = 0; i < g->nfuncs; i++)
+			in_graph[g->funcs[i]] = 1;
+		struct capture_key *ck, *cktmp;
+		HASH_ITER(hh, c->captures, ck, cktmp)
+		{
+			int all = ck->nfuncs > 0;
+			for (unsigned i = 0; i < ck->nfuncs; i++)
+				all &= in_graph[ck->funcs[i]];
+			if (all)
+				capture_apply(c, ck);
+		}
+		free(in_graph);
+	}
 	HASH_ITER(hh, c->graphs, g, tmp)
 	{
 		m->procs[c->proc].graph_launches += g->launches;
@@ -397,8 +422,12 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		if (!x->graph_id)
 			break;
 		struct graph_key *g = graph_get(c, x->graph_id);
-		g->launches = x->count; /* cumulative: the last holds the total */
-		g->last_ns = x->last_ns;
+		/* cumulative, and a flush's record may be written after a later one (a destroy's):
+		 * the largest holds the total */
+		if (x->count > g->launches)
+			g->launches = x->count;
+		if (x->last_ns > g->last_ns)
+			g->last_ns = x->last_ns;
 		break;
 	}
 	case KC_REC_GPU_TIME: {

@@ -35,6 +35,7 @@ struct kca_proc {
 	/* CUDA graphs: executable graphs made (those made where no hook saw them, launched with
 	 * their kernels unknown), their launches, and captures */
 	unsigned graphs, graphs_unseen, captures;
+	unsigned captures_applied;  /* of captures: their launches taken off (graph seen made) */
 	unsigned graphs_incomplete; /* kernels not all listed: conditional or unreadable nodes */
 	uint64_t graph_launches;
 	int parent; /* index of the nearest recorded ancestor, -1 if none */
@@ -174,7 +175,7 @@ struct kca_model {
 /* A run's totals: the report's header lines, the comparison's rows, the JSON's. */
 struct kca_totals {
 	uint64_t build, load, launches, graph_runs, graph_launches, captured;
-	unsigned graphs, graphs_unseen, graphs_incomplete, captures;
+	unsigned graphs, graphs_unseen, graphs_incomplete, captures, captures_applied;
 	unsigned ptx_loads, unnamed, churn;
 	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
 };

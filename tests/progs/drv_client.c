@@ -43,6 +43,8 @@
  *                                 replayed 100 times: 101 runs, of which kcprof can know 2
  *   drv_client graph conditional  the same graph with a conditional node, made through the
  *                                 hooked cuGraphInstantiateWithFlags
+ *   drv_client graph child        kern_add captured once into a graph, which goes into another
+ *                                 as a child node; that one made and replayed 100 times
  *   drv_client graph twomodules   kern_add of sample.cubin launched 10 times; kern_add of
  *                                 sample.fatbin (a library: a CUkernel) captured once, its
  *                                 node holding another handle, and replayed 50 times
@@ -546,6 +548,24 @@ static int mode_graph_private(int conditional)
 	return 0;
 }
 
+static int mode_graph_child(void)
+{
+	CUfunction add = load_add();
+	CUstream s = (CUstream)(uintptr_t)0x5000;
+	CUgraph g, parent;
+	CUgraphExec e;
+	CUgraphNode child;
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuStreamEndCapture(s, &g), CUDA_SUCCESS);
+	CHECK(cuGraphCreate(&parent, 0), CUDA_SUCCESS);
+	CHECK(cuGraphAddChildGraphNode(&child, parent, NULL, 0, g), CUDA_SUCCESS);
+	CHECK(cuGraphInstantiateWithFlags(&e, parent, 0), CUDA_SUCCESS);
+	for (int i = 0; i < 100; i++)
+		CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
+	return 0;
+}
+
 static int mode_graph_two_modules(void)
 {
 	CUfunction add = load_add();
@@ -842,6 +862,8 @@ int main(int argc, char **argv)
 		rc = mode_graph_private(0);
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "conditional") == 0) {
 		rc = mode_graph_private(1);
+	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "child") == 0) {
+		rc = mode_graph_child();
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "twomodules") == 0) {
 		rc = mode_graph_two_modules();
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "v11") == 0) {
