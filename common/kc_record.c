@@ -1,5 +1,6 @@
 /* kc_record.c - see kc_record.h. */
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "kc_hash.h"
@@ -118,6 +119,12 @@ void kc_file_hdr_init(struct kc_file_hdr *h, uint32_t pid)
 	h->endian = KC_TRACE_ENDIAN_LITTLE;
 	h->rec_hdr_size = sizeof(struct kc_rec_hdr);
 	h->pid = pid;
+}
+
+void kc_file_hdr_seal(struct kc_file_hdr *h)
+{
+	h->feat_mask |= KC_FEAT_HDR_CHECK;
+	h->hdr_check = kc_hash32(h, offsetof(struct kc_file_hdr, hdr_check), KC_HDR_CHECK_SEED);
 }
 
 void kc_rec_seal(struct kc_rec_hdr *h, size_t size)

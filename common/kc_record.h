@@ -47,6 +47,8 @@ void kc_rb_release(struct kc_recbuf *rb);
 /* A file header of this format version for process pid: magic, version, sizes, byte order;
  * the rest (ppid, features, clocks, ...) zero for the caller to fill. */
 void kc_file_hdr_init(struct kc_file_hdr *h, uint32_t pid);
+/* Once every field is set, before it is written: the header's check (KC_FEAT_HDR_CHECK). */
+void kc_file_hdr_seal(struct kc_file_hdr *h);
 
 /* Seal a record already laid out in memory (fixed-size records): size and check. */
 void kc_rec_seal(struct kc_rec_hdr *h, size_t size);

@@ -29,7 +29,8 @@
 	X(0, FULL_LAUNCHES, "full-launches") /* one LAUNCH record per launch */                    \
 	X(1, IMAGES, "images")		     /* code images stored under images/ */                \
 	X(2, CUPTI, "cupti")		     /* CUPTI callbacks were asked for */                  \
-	X(3, GPU_TIME, "gpu-time") /* GPU_TIME records: kernel times from CUPTI activity */
+	X(3, GPU_TIME, "gpu-time")	/* GPU_TIME records: kernel times from CUPTI activity */   \
+	X(4, HDR_CHECK, "header-check") /* hdr_check holds the header's XXH32 */
 
 #define KC_FEAT_BIT(bit, id, str) KC_FEAT_##id = 1ull << (bit),
 enum kc_feature { KC_FEATURES(KC_FEAT_BIT) };
@@ -47,8 +48,13 @@ struct kc_file_hdr {
 	uint64_t feat_mask;	/* KC_FEAT_* */
 	uint64_t start_mono_ns; /* CLOCK_MONOTONIC at open: record times are on this clock */
 	uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment */
-	uint64_t reserved[2];
+	/* With KC_FEAT_HDR_CHECK: XXH32 of the 48 bytes before it (magic to start_real_ns),
+	 * seeded with KC_HDR_CHECK_SEED; else 0 (writers before it) */
+	uint32_t hdr_check;
+	uint32_t reserved1;
+	uint64_t reserved2;
 };
+#define KC_HDR_CHECK_SEED 0x6b636864u
 
 /* Every record starts with this header. size counts the header and is a multiple of 8;
  * check is XXH32 of the size - 24 bytes after the header, seeded with the type. */

@@ -107,6 +107,13 @@ static int check_header(struct kc_trace *t)
 	}
 	memcpy(&t->hdr, h, hsize < sizeof(t->hdr) ? hsize : sizeof(t->hdr));
 	t->pos = hsize;
+	/* A damaged header (its pid, times, features) leaves the records readable: the first
+	 * kc_trace_next says so, as a bad spot, and reading goes on. */
+	if ((t->hdr.feat_mask & KC_FEAT_HDR_CHECK) &&
+	    hsize >= offsetof(struct kc_file_hdr, hdr_check) + sizeof(uint32_t) &&
+	    kc_hash32(h, offsetof(struct kc_file_hdr, hdr_check), KC_HDR_CHECK_SEED) !=
+		t->hdr.hdr_check)
+		t->header_damaged = 1;
 	return 0;
 }
 
@@ -278,6 +285,14 @@ static size_t resync(struct kc_trace *t, size_t off)
 
 int kc_trace_next(struct kc_trace *t, const struct kc_rec_hdr **rec)
 {
+	if (t->header_damaged == 1) {
+		t->header_damaged = 2;
+		t->corrupt++;
+		set_err(t, 0,
+			"header check mismatch (corrupted bytes): its pid, start times and "
+			"features may be wrong; the records are read on");
+		return -EILSEQ;
+	}
 	for (;;) {
 		size_t off = t->pos;
 		if (off >= t->size)

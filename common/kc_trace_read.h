@@ -30,6 +30,7 @@ struct kc_trace {
 	uint64_t skipped_bytes; /* bytes passed over to resynchronise */
 	uint64_t resync_hashed; /* bytes hashed looking for a record after a bad spot (bounded) */
 	int truncated;		/* the file ends inside a record */
+	int header_damaged;	/* its check failed: said once, by the first kc_trace_next */
 	char err[320];		/* last problem, "FILE: offset N: what" */
 	uint8_t *scratch;	/* zero-extended copies */
 	size_t scratch_cap;

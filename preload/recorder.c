@@ -197,6 +197,7 @@ static int open_locked(void)
 	clock_gettime(CLOCK_REALTIME, &real);
 	h.start_mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
 	h.start_real_ns = (uint64_t)real.tv_sec * 1000000000ull + (uint64_t)real.tv_nsec;
+	kc_file_hdr_seal(&h);
 	if ((rc = rec_write_all(fd, &h, sizeof(h))) < 0) {
 		close(fd);
 		rec_failed_pid = pid;

@@ -1423,3 +1423,22 @@ Test(cli, graph_launch_counts_take_the_largest_record)
 	cr_assert(strstr(out, "launches 24\n"), "%s", out);
 	cr_assert(strstr(out, "CUDA graphs: 21 launches of 1 graph ran 21 kernels"), "%s", out);
 }
+
+Test(cli, damaged_trace_header_is_named_and_records_kept)
+{
+	/* The recorder seals its header; a byte of the pid flipped afterwards: the report warns
+	 * with the file and offset 0, marks the trace damaged, and keeps every record. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph && "
+		 "f=$(ls %s/*.kct) && printf '\\377' | dd of=$f bs=1 seek=17 conv=notrunc "
+		 "2>/dev/null",
+		 kct_data(), cli(), dir, kct_build(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, ".kct: offset 0: header check mismatch (corrupted bytes)"), "%s",
+		  out);
+	cr_assert(strstr(out, "[trace damaged: partial]"), "%s", out);
+	cr_assert(strstr(out, "launches 364\n"), "every record read: %s", out);
+}

@@ -282,6 +282,50 @@ Test(trace_read, graph_functions_outside_their_record_are_rejected)
 	free(b.p);
 }
 
+Test(trace_read, damaged_header_is_said_and_records_read_on)
+{
+	/* A sealed header whose pid byte flipped: the first read says so, at offset 0, and the
+	 * record after it is read; unsealed (a writer before the check), the same bytes pass. */
+	for (int sealed = 0; sealed < 2; sealed++) {
+		struct buf b = {0};
+		struct kc_file_hdr h;
+		kc_file_hdr_init(&h, 42);
+		if (sealed)
+			kc_file_hdr_seal(&h);
+		h.pid ^= 0x10;
+		put(&b, &h, sizeof(h));
+		module_load(&b, 7, "k");
+		struct kc_trace t;
+		cr_assert_eq(kc_trace_open_mem(&t, "x.kct", b.p, b.n), 0, "%s", t.err);
+		const struct kc_rec_hdr *r;
+		if (sealed) {
+			cr_assert_eq(kc_trace_next(&t, &r), -EILSEQ);
+			cr_assert(strstr(t.err, "x.kct: offset 0: header check mismatch"), "%s",
+				  t.err);
+			cr_assert_eq(t.corrupt, 1);
+		}
+		cr_assert_eq(kc_trace_next(&t, &r), 1, "%s", t.err);
+		cr_assert_eq(((const struct kc_rec_module_load *)r)->hash, 7);
+		cr_assert_eq(kc_trace_next(&t, &r), 0);
+		kc_trace_close(&t);
+		free(b.p);
+	}
+	/* and a whole sealed header passes */
+	struct buf b = {0};
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, 42);
+	h.start_real_ns = 123456789;
+	kc_file_hdr_seal(&h);
+	put(&b, &h, sizeof(h));
+	struct kc_trace t;
+	cr_assert_eq(kc_trace_open_mem(&t, "y.kct", b.p, b.n), 0);
+	const struct kc_rec_hdr *r;
+	cr_assert_eq(kc_trace_next(&t, &r), 0, "%s", t.err);
+	cr_assert(t.hdr.feat_mask & KC_FEAT_HDR_CHECK);
+	kc_trace_close(&t);
+	free(b.p);
+}
+
 Test(trace_read, versions_and_magic)
 {
 	struct buf b = {0};
