@@ -34,6 +34,7 @@ struct kcp_graph {
 	_Atomic uint64_t count; /* the only field launches touch outside graph_lock */
 	uint64_t errors, first_ns, last_ns;
 	uint64_t flushed;	       /* count + errors at the last GRAPH_LAUNCH_STATS */
+	_Atomic uint64_t incarnation;  /* moves when it is retired: cache entries of it go stale */
 	struct kcp_graph *prev, *next; /* the live list; next: the free list */
 	UT_hash_handle hh;	       /* exec -> live graph */
 };
@@ -47,12 +48,12 @@ static struct kcp_graph *graph_live; /* graphs launches may still count for, new
  * never to freed memory. Memory follows the graphs alive at once. */
 static struct kcp_graph *graph_free;
 static uint32_t graph_next_id = 1;
-/* Moves (under graph_lock) whenever an exec handle may come to mean another graph: a thread's
- * cached graph is good while the generation it was cached at is the current one. */
-static _Atomic uint64_t graph_gen = 1;
-#define GRAPH_CACHE 8 /* a thread's graphs: a server alternates one a batch size */
+/* A thread's graphs, a slot per exec handle: an entry is good while its graph's incarnation
+ * is the one it was cached at (a retirement moves it). Graphs made or retired elsewhere leave
+ * the entry alone. */
+#define GRAPH_CACHE 8 /* a server alternates one graph a batch size */
 static __thread struct graph_cache {
-	uint64_t exec, gen;
+	uint64_t exec, incarnation;
 	struct kcp_graph *gr;
 	uint16_t paths;
 } tls_graphs[GRAPH_CACHE] __attribute__((tls_model("initial-exec")));
@@ -260,7 +261,7 @@ static int graph_retire(struct kcp_graph *gr, struct kc_rec_graph_launch_stats *
 	gr->prev = NULL;
 	gr->next = graph_free;
 	graph_free = gr;
-	atomic_fetch_add(&graph_gen, 1);
+	atomic_fetch_add(&gr->incarnation, 1);
 	return moved;
 }
 
@@ -273,11 +274,15 @@ static struct kcp_graph *graph_new(uint64_t exec, struct kc_rec_graph_launch_sta
 	if (old)
 		*moved = graph_retire(old, rec);
 	struct kcp_graph *gr = graph_free;
-	if (gr)
+	uint64_t incarnation = 0;
+	if (gr) {
 		graph_free = gr->next;
-	else if (!(gr = malloc(sizeof(*gr))))
+		incarnation = atomic_load(&gr->incarnation);
+	} else if (!(gr = malloc(sizeof(*gr)))) {
 		return NULL;
+	}
 	memset(gr, 0, sizeof(*gr));
+	atomic_store(&gr->incarnation, incarnation + 1);
 	gr->exec = exec;
 	gr->id = graph_next_id++;
 	gr->next = graph_live;
@@ -285,7 +290,6 @@ static struct kcp_graph *graph_new(uint64_t exec, struct kc_rec_graph_launch_sta
 		graph_live->prev = gr;
 	graph_live = gr;
 	HASH_ADD(hh, graph_by_exec, exec, sizeof(gr->exec), gr);
-	atomic_fetch_add(&graph_gen, 1);
 	return gr;
 }
 
@@ -434,7 +438,8 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 	 * last launch's time is taken at flush). */
 	struct graph_cache *c = &tls_graphs[(exec >> 4) % GRAPH_CACHE];
 	if (KCP_LIKELY(r == CUDA_SUCCESS && c->exec == exec && c->gr && (c->paths & call.path) &&
-		       c->gen == atomic_load_explicit(&graph_gen, memory_order_relaxed))) {
+		       c->incarnation ==
+			   atomic_load_explicit(&c->gr->incarnation, memory_order_relaxed))) {
 		atomic_fetch_add_explicit(&c->gr->count, 1, memory_order_relaxed);
 		kcp_leave();
 		return r;
@@ -462,7 +467,7 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 		c->exec = exec;
 		c->gr = gr;
 		c->paths = gr->paths;
-		c->gen = atomic_load(&graph_gen);
+		c->incarnation = atomic_load(&gr->incarnation);
 	}
 	pthread_mutex_unlock(&graph_lock);
 	if (unseen)
@@ -544,6 +549,6 @@ void kcp_graph_atfork_child(void)
 		gr->prev = NULL;
 		gr->next = graph_free;
 		graph_free = gr;
+		atomic_fetch_add(&gr->incarnation, 1);
 	}
-	atomic_fetch_add(&graph_gen, 1);
 }
