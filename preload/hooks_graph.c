@@ -5,9 +5,10 @@
  * hook sees. So that a kernel's build cost is set against the times it really ran, each
  * executable graph's kernels are listed when it is made (cuGraphInstantiate*, and again after
  * cuGraphExecUpdate: a GRAPH record, each function with its count of kernel nodes, child graphs
- * walked), and its launches are counted (GRAPH_LAUNCH_STATS at each flush, beside the
- * functions' LAUNCH_STATS). A capture's kernels are listed too (cuStreamEndCapture): those
- * launches went into the graph, not to the GPU, and the analyzer takes them off.
+ * walked), and its launches are counted (GRAPH_LAUNCH_STATS at each flush and when the graph
+ * is retired, beside the functions' LAUNCH_STATS). A capture's kernels are listed too
+ * (cuStreamEndCapture): those launches went into the graph, not to the GPU, and the analyzer
+ * takes them off once it sees that graph made executable.
  *
  * A graph launch the thread made before costs one relaxed add (a thread caches 8 graphs);
  * else a mutex and a table lookup. A replay is one call for a whole step of kernels,
