@@ -464,8 +464,7 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		t->launches += kca_func_runs(&m->funcs[i]);
 		t->graph_runs += m->funcs[i].graph_runs;
-		t->captured +=
-		    m->funcs[i].count - (kca_func_runs(&m->funcs[i]) - m->funcs[i].graph_runs);
+		t->captured += kca_func_captured(&m->funcs[i]);
 	}
 	for (unsigned i = 0; i < m->nprocs; i++) {
 		t->graphs += m->procs[i].graphs;

@@ -91,13 +91,18 @@ struct gpu_key {
 	UT_hash_handle hh;
 };
 
+/* A GRAPH record's kernels: the functions (m->funcs indexes) and their kernel nodes. */
+struct graph_kernels {
+	unsigned n;
+	int *funcs;
+	uint32_t *nodes;
+};
+
 /* An executable CUDA graph of this file: the functions a launch of it runs, and its launches. */
 struct graph_key {
 	uint32_t id;
-	unsigned nfuncs;
-	int *funcs;	   /* m->funcs indexes */
-	uint32_t *nodes;   /* kernel nodes of each */
-	uint64_t launches; /* from its last GRAPH_LAUNCH_STATS */
+	struct graph_kernels k;
+	uint64_t launches; /* the largest GRAPH_LAUNCH_STATS count */
 	uint64_t last_ns;
 	UT_hash_handle hh;
 };
@@ -108,9 +113,7 @@ struct graph_key {
  * its launches as runs: one run each, not none. */
 struct capture_key {
 	uint64_t graph; /* CUgraph captured */
-	unsigned nfuncs;
-	int *funcs; /* m->funcs indexes */
-	uint32_t *nodes;
+	struct graph_kernels k;
 	UT_hash_handle hh;
 };
 
@@ -123,19 +126,39 @@ struct load_ctx {
 	struct capture_key *captures; /* CUgraph -> its pending capture, this file */
 };
 
+/* The record's kernels, by this file's function ids (one whose FUNCTION record was lost is
+ * left out), in place of what k held. */
+static void graph_kernels_read(struct load_ctx *c, const struct kc_rec_graph *x,
+			       struct graph_kernels *k)
+{
+	free(k->funcs);
+	free(k->nodes);
+	k->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*k->funcs));
+	k->nodes = kca_xmalloc((x->nfuncs + 1) * sizeof(*k->nodes));
+	k->n = 0;
+	for (uint32_t i = 0; i < x->nfuncs; i++) {
+		struct func_key *f;
+		HASH_FIND(hh, c->funcs, &x->funcs[i].func_id, sizeof(uint32_t), f);
+		if (!f)
+			continue;
+		k->funcs[k->n] = f->index;
+		k->nodes[k->n++] = x->funcs[i].count;
+	}
+}
+
 static void capture_free(struct load_ctx *c, struct capture_key *k)
 {
 	HASH_DEL(c->captures, k);
-	free(k->funcs);
-	free(k->nodes);
+	free(k->k.funcs);
+	free(k->k.nodes);
 	free(k);
 }
 
 /* The capture's graph was made executable where a hook saw it: its launches come off. */
 static void capture_apply(struct load_ctx *c, struct capture_key *k)
 {
-	for (unsigned i = 0; i < k->nfuncs; i++)
-		c->m->funcs[k->funcs[i]].captured += k->nodes[i];
+	for (unsigned i = 0; i < k->k.n; i++)
+		c->m->funcs[k->k.funcs[i]].captured += k->k.nodes[i];
 	c->m->procs[c->proc].captures_applied++;
 	capture_free(c, k);
 }
@@ -145,8 +168,7 @@ static struct graph_key *graph_get(struct load_ctx *c, uint32_t id)
 	struct graph_key *g;
 	HASH_FIND(hh, c->graphs, &id, sizeof(id), g);
 	if (!g) {
-		g = kca_xmalloc(sizeof(*g));
-		memset(g, 0, sizeof(*g));
+		g = kca_xcalloc(1, sizeof(*g));
 		g->id = id;
 		HASH_ADD(hh, c->graphs, id, sizeof(g->id), g);
 	}
@@ -166,16 +188,7 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 			capture_free(c, k);
 		k = kca_xcalloc(1, sizeof(*k));
 		k->graph = x->graph;
-		k->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*k->funcs));
-		k->nodes = kca_xmalloc((x->nfuncs + 1) * sizeof(*k->nodes));
-		for (uint32_t i = 0; i < x->nfuncs; i++) {
-			struct func_key *f;
-			HASH_FIND(hh, c->funcs, &x->funcs[i].func_id, sizeof(uint32_t), f);
-			if (!f)
-				continue;
-			k->funcs[k->nfuncs] = f->index;
-			k->nodes[k->nfuncs++] = x->funcs[i].count;
-		}
+		graph_kernels_read(c, x, &k->k);
 		HASH_ADD(hh, c->captures, graph, sizeof(k->graph), k);
 		return;
 	}
@@ -187,20 +200,7 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 	}
 	if (!x->id)
 		return; /* a failed instantiation */
-	struct graph_key *g = graph_get(c, x->id);
-	free(g->funcs);
-	free(g->nodes);
-	g->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*g->funcs));
-	g->nodes = kca_xmalloc((x->nfuncs + 1) * sizeof(*g->nodes));
-	g->nfuncs = 0;
-	for (uint32_t i = 0; i < x->nfuncs; i++) {
-		struct func_key *k;
-		HASH_FIND(hh, c->funcs, &x->funcs[i].func_id, sizeof(uint32_t), k);
-		if (!k)
-			continue; /* its FUNCTION record was lost */
-		g->funcs[g->nfuncs] = k->index;
-		g->nodes[g->nfuncs++] = x->funcs[i].count;
-	}
+	graph_kernels_read(c, x, &graph_get(c, x->id)->k);
 	m->procs[c->proc].graphs++;
 	if (x->kind == KC_GRAPH_UNSEEN)
 		m->procs[c->proc].graphs_unseen++;
@@ -284,14 +284,14 @@ static void graphs_resolve(struct load_ctx *c)
 	if (c->captures) {
 		unsigned char *in_graph = kca_xcalloc(m->nfuncs + 1, 1);
 		HASH_ITER(hh, c->graphs, g, tmp)
-		for (unsigned i = 0; i < g->nfuncs; i++)
-			in_graph[g->funcs[i]] = 1;
+		for (unsigned i = 0; i < g->k.n; i++)
+			in_graph[g->k.funcs[i]] = 1;
 		struct capture_key *ck, *cktmp;
 		HASH_ITER(hh, c->captures, ck, cktmp)
 		{
-			int all = ck->nfuncs > 0;
-			for (unsigned i = 0; i < ck->nfuncs; i++)
-				all &= in_graph[ck->funcs[i]];
+			int all = ck->k.n > 0;
+			for (unsigned i = 0; i < ck->k.n; i++)
+				all &= in_graph[ck->k.funcs[i]];
 			if (all)
 				capture_apply(c, ck);
 		}
@@ -300,15 +300,15 @@ static void graphs_resolve(struct load_ctx *c)
 	HASH_ITER(hh, c->graphs, g, tmp)
 	{
 		m->procs[c->proc].graph_launches += g->launches;
-		for (unsigned i = 0; i < g->nfuncs; i++) {
-			struct kca_func *f = &m->funcs[g->funcs[i]];
-			f->graph_runs += g->launches * g->nodes[i];
+		for (unsigned i = 0; i < g->k.n; i++) {
+			struct kca_func *f = &m->funcs[g->k.funcs[i]];
+			f->graph_runs += g->launches * g->k.nodes[i];
 			if (g->launches && g->last_ns > f->graph_last_ns)
 				f->graph_last_ns = g->last_ns;
 		}
 		HASH_DEL(c->graphs, g);
-		free(g->funcs);
-		free(g->nodes);
+		free(g->k.funcs);
+		free(g->k.nodes);
 		free(g);
 	}
 	struct capture_key *ck, *cktmp;

@@ -86,11 +86,18 @@ struct kca_func {
 	uint64_t captured, graph_runs, graph_last_ns;
 };
 
+/* Its launches that went into a capture and ran only as part of the graph (at most its
+ * launches). */
+static inline uint64_t kca_func_captured(const struct kca_func *f)
+{
+	return f->captured < f->count ? f->captured : f->count;
+}
+
 /* How often a function ran: its launches, less those captured into graphs, plus its runs in
  * graph launches. */
 static inline uint64_t kca_func_runs(const struct kca_func *f)
 {
-	return f->count - (f->captured < f->count ? f->captured : f->count) + f->graph_runs;
+	return f->count - kca_func_captured(f) + f->graph_runs;
 }
 
 /* GPU time of the kernels of one name in one process (the last GPU_TIME record). */

@@ -233,7 +233,7 @@ static int graph_stats(struct kcp_graph *gr, struct kc_rec_graph_launch_stats *r
 	rec->h.tid = kcp_tid();
 	rec->h.time_ns = kcp_now_ns();
 	/* launched since the last record, more than the once whose time was taken: seen by now */
-	if (count > 1 && count + gr->errors > gr->flushed)
+	if (count > 1)
 		gr->last_ns = rec->h.time_ns;
 	rec->graph_id = gr->id;
 	rec->path = gr->paths;
@@ -266,14 +266,9 @@ static int graph_retire(struct kcp_graph *gr, struct kc_rec_graph_launch_stats *
 	return moved;
 }
 
-/* Under graph_lock: a new graph for exec, retiring the live one of that handle (an update:
- * launches from now on are the new graph's; its last stats into *rec, *moved set). */
-static struct kcp_graph *graph_new(uint64_t exec, struct kc_rec_graph_launch_stats *rec, int *moved)
+/* Under graph_lock: a new graph for exec, which has no live one. */
+static struct kcp_graph *graph_new(uint64_t exec)
 {
-	struct kcp_graph *old;
-	HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), old);
-	if (old)
-		*moved = graph_retire(old, rec);
 	struct kcp_graph *gr = graph_free;
 	uint64_t incarnation = 0;
 	if (gr) {
@@ -304,7 +299,11 @@ static void graph_made(unsigned kind, uint64_t exec, CUgraph g, uint64_t duratio
 	int moved = 0;
 	if (r == CUDA_SUCCESS && exec) {
 		pthread_mutex_lock(&graph_lock);
-		struct kcp_graph *gr = graph_new(exec, &last, &moved);
+		struct kcp_graph *old;
+		HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), old);
+		if (old) /* updated: launches from now on are the new graph's */
+			moved = graph_retire(old, &last);
+		struct kcp_graph *gr = graph_new(exec);
 		id = gr ? gr->id : 0;
 		pthread_mutex_unlock(&graph_lock);
 	}
@@ -451,9 +450,7 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 	pthread_mutex_lock(&graph_lock);
 	struct kcp_graph *gr;
 	HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), gr);
-	int unused = 0;
-	struct kc_rec_graph_launch_stats none;
-	if (!gr && r == CUDA_SUCCESS && (gr = graph_new(exec, &none, &unused)) != NULL) {
+	if (!gr && r == CUDA_SUCCESS && (gr = graph_new(exec)) != NULL) {
 		unseen = 1; /* made where no hook saw it */
 		id = gr->id;
 	}

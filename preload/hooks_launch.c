@@ -99,12 +99,6 @@ static _Atomic uint64_t launch_total; /* all functions, as of the last snapshot 
 
 _Static_assert(sizeof(struct cache_slot) == 64, "a launch reads one cache line of its thread's");
 
-static void flusher_start(void);
-void kcp_launch_flusher_start(void)
-{
-	flusher_start();
-}
-
 /* ---- function records --------------------------------------------------------------------- */
 
 static void write_function(struct kcp_func *f, uint16_t path)
@@ -225,18 +219,17 @@ uint32_t kcp_func_id_of_node(uint64_t handle, int is_kernel, uint16_t path)
 	/* Never launched through a hook (built as a node, or launched where only CUPTI saw it):
 	 * the driver names it, and its module ties it to a load. */
 	pthread_once(&node_drv.once, node_drv_resolve);
-	__typeof__(node_drv.func_name) func_name = node_drv.func_name;
-	__typeof__(node_drv.kernel_name) kernel_name = node_drv.kernel_name;
-	__typeof__(node_drv.func_module) func_module = node_drv.func_module;
 	const char *name = NULL;
 	CUmodule mod = NULL;
 	if (is_kernel) {
-		if (kernel_name && kernel_name(&name, (CUkernel)(uintptr_t)handle) != CUDA_SUCCESS)
+		if (node_drv.kernel_name &&
+		    node_drv.kernel_name(&name, (CUkernel)(uintptr_t)handle) != CUDA_SUCCESS)
 			name = NULL;
 	} else {
-		if (func_name && func_name(&name, (CUfunction)(uintptr_t)handle) != CUDA_SUCCESS)
+		CUfunction fn = (CUfunction)(uintptr_t)handle;
+		if (node_drv.func_name && node_drv.func_name(&name, fn) != CUDA_SUCCESS)
 			name = NULL;
-		if (func_module && func_module(&mod, (CUfunction)(uintptr_t)handle) != CUDA_SUCCESS)
+		if (node_drv.func_module && node_drv.func_module(&mod, fn) != CUDA_SUCCESS)
 			mod = NULL;
 	}
 	f = kcp_func_note(handle, name, (uint64_t)(uintptr_t)mod, KC_API_GRAPH_NODE, path);
@@ -388,7 +381,7 @@ static struct cache_slot *slot_bind(uint64_t handle, const char *name, uint16_t 
 		uint64_t t = kcp_now_ns();
 		atomic_store_explicit(&f->first_ns, t, memory_order_relaxed);
 		atomic_store_explicit(&f->last_ns, t, memory_order_relaxed);
-		flusher_start(); /* rare, and then once a process */
+		kcp_launch_flusher_start(); /* rare, and then once a process */
 	}
 	return c;
 }
@@ -721,7 +714,7 @@ static void *flusher(void *arg)
 	return NULL;
 }
 
-static void flusher_start(void)
+void kcp_launch_flusher_start(void)
 {
 	pid_t pid = getpid();
 	if (flusher_pid == pid)
