@@ -10,35 +10,47 @@
 
 static const char usage[] =
     "usage: kcprof check [DIR...] [--max-variants N] [--max-reloads N] [--max-build-share F]\n"
+    "                    [--since T] [--until T]\n"
     "\n"
     "Fails (exit 1, one line per violation on stdout) when the traces in DIR (default\n"
     "./kcprof.data) show recompilation beyond the limits. With no limits given it fails on\n"
     "any kernel that 'kcprof report' calls churn (specialization or reload churn) and passes\n"
     "a trace without one. Given limits replace that rule.\n"
     "\n"
+    "With --since or --until it checks a time window of the recording (T: seconds from its\n"
+    "start, or 500ms, 2m): a server past its warm-up. Then, with no limits given, any kernel\n"
+    "built or loaded in the window fails; the limits count what happened in it (new images,\n"
+    "reloads, build and load time against the window's length).\n"
+    "\n"
     "Options:\n"
-    "  --max-variants N     at most N distinct images of one kernel\n"
+    "  --max-variants N     at most N distinct images of one kernel (in a window: new ones)\n"
     "  --max-reloads N      at most N loads of an image already loaded (per process)\n"
     "  --max-build-share F  build and load time at most F (0..1) of the recorded time\n"
+    "  --since T            check only what happened T or later after the recording's start\n"
+    "  --until T            check only what happened before T after the recording's start\n"
     "  -h, --help           this text\n"
     "\n"
     "Exit status: 0 clean, 1 a violation (or no readable trace), 2 usage.\n"
     "\n"
     "Examples:\n"
     "  kcprof record -o ci.data -- python -m pytest tests/test_decode.py && kcprof check ci.data\n"
-    "  kcprof check --max-variants 4 --max-build-share 0.05 ci.data\n";
+    "  kcprof check --max-variants 4 --max-build-share 0.05 ci.data\n"
+    "  kcprof check --since 2m serve.data    # nothing built or loaded after warm-up\n";
 
 KCA_COMMAND(check)
 {
-	enum { OPT_VARIANTS = 256, OPT_RELOADS, OPT_SHARE };
+	enum { OPT_VARIANTS = 256, OPT_RELOADS, OPT_SHARE, OPT_SINCE, OPT_UNTIL };
 	static const struct option longopts[] = {
 	    {"max-variants", required_argument, NULL, OPT_VARIANTS},
 	    {"max-reloads", required_argument, NULL, OPT_RELOADS},
 	    {"max-build-share", required_argument, NULL, OPT_SHARE},
+	    {"since", required_argument, NULL, OPT_SINCE},
+	    {"until", required_argument, NULL, OPT_UNTIL},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	long max_variants = -1, max_reloads = -1;
 	double max_share = -1;
+	const char *since = NULL, *until = NULL;
 	optind = 1;
 	int opt;
 	char *end;
@@ -67,16 +79,25 @@ KCA_COMMAND(check)
 				return 2;
 			}
 			break;
+		case OPT_SINCE:
+			since = optarg;
+			break;
+		case OPT_UNTIL:
+			until = optarg;
+			break;
 		case 'h':
 			return kca_usage(usage, 0);
 		default:
 			return kca_usage(usage, 2);
 		}
 	}
+	struct kca_window window;
+	if (kca_window_options("check", since, until, &window) < 0)
+		return 2;
 	unsigned ndirs;
 	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
 	struct kca_model m;
-	int found = kca_model_load(&m, dirs, ndirs);
+	int found = kca_model_load_window(&m, dirs, ndirs, since || until ? &window : NULL);
 	if (found <= 0) {
 		printf("kcprof check: no traces in %s\n", dirs[0]);
 		kca_model_free(&m);
@@ -85,9 +106,33 @@ KCA_COMMAND(check)
 	kca_model_families(&m);
 	int defaults = max_variants < 0 && max_reloads < 0 && max_share < 0;
 	unsigned violations = 0;
-	char t[32];
+	char t[32], t2[32];
 	for (unsigned i = 0; i < m.nfamilies; i++) {
 		const struct kca_family *f = &m.families[i];
+		if (m.windowed) { /* what happened within the window */
+			if (defaults && kca_family_built_in_window(f)) {
+				printf("kcprof check: %s: %u new image%s, %u load%s in the window "
+				       "(from +%s), %s of builds and loads there%s%s\n",
+				       f->name, f->win.new_variants, KCA_PLURAL(f->win.new_variants),
+				       f->win.loads, KCA_PLURAL(f->win.loads),
+				       kca_fmt_ns(f->win.first_ns - m.origin_ns[0], t2, sizeof(t2)),
+				       kca_fmt_ns(f->win.build_ns + f->win.load_ns, t, sizeof(t)),
+				       f->churn ? "; " : "", f->churn ? kca_verdict_name(f->verdict) : "");
+				violations++;
+			}
+			if (max_variants >= 0 && f->win.new_variants > (unsigned long)max_variants) {
+				printf("kcprof check: %s: %u new variants in the window (limit %ld)\n",
+				       f->name, f->win.new_variants, max_variants);
+				violations++;
+			}
+			if (max_reloads >= 0 && f->win.reloads > (unsigned long)max_reloads) {
+				printf("kcprof check: %s: %u reload%s of an identical image in the "
+				       "window (limit %ld)\n",
+				       f->name, f->win.reloads, KCA_PLURAL(f->win.reloads), max_reloads);
+				violations++;
+			}
+			continue;
+		}
 		if (defaults && f->churn) {
 			printf("kcprof check: %s: %s (%u variants, %u loads, %s of builds and "
 			       "loads)\n",
@@ -106,28 +151,31 @@ KCA_COMMAND(check)
 			violations++;
 		}
 	}
+	struct kca_totals tot;
+	kca_model_window_totals(&m, &tot);
 	if (max_share >= 0) {
-		uint64_t cost = 0, wall = 0;
-		for (unsigned i = 0; i < m.ncompiles; i++)
-			cost += m.compiles[i].duration_ns;
-		for (unsigned i = 0; i < m.nloads; i++)
-			cost += m.loads[i].duration_ns;
-		for (unsigned i = 0; i < m.nprocs; i++)
-			if (m.procs[i].role == KC_ROLE_CUDA &&
-			    m.procs[i].end_ns > m.procs[i].start_ns)
-				wall += m.procs[i].end_ns - m.procs[i].start_ns;
+		uint64_t cost = tot.build + tot.load, wall = 0;
+		for (unsigned i = 0; i < m.nprocs; i++) { /* each process's time in the window */
+			const struct kca_proc *p = &m.procs[i];
+			uint64_t from = m.win_from_ns[p->dir_index], to = m.win_to_ns[p->dir_index];
+			uint64_t a = p->start_ns > from ? p->start_ns : from;
+			uint64_t b = p->end_ns < to ? p->end_ns : to;
+			if (p->role == KC_ROLE_CUDA && b > a)
+				wall += b - a;
+		}
 		double share = wall ? (double)cost / (double)wall : 0;
 		if (share > max_share) {
-			printf("kcprof check: builds and loads took %.1f%% of the recorded time "
+			printf("kcprof check: builds and loads took %.1f%% of the %s time "
 			       "(limit %.1f%%)\n",
-			       share * 100, max_share * 100);
+			       share * 100, m.windowed ? "window's recorded" : "recorded",
+			       max_share * 100);
 			violations++;
 		}
 	}
 	if (!violations)
-		printf("kcprof check: ok (%u kernel%s, %u load%s, %u compile%s)\n", m.nfamilies,
-		       KCA_PLURAL(m.nfamilies), m.nloads, KCA_PLURAL(m.nloads), m.ncompiles,
-		       KCA_PLURAL(m.ncompiles));
+		printf("kcprof check: ok (%u kernel%s, %u load%s, %u compile%s%s)\n", m.nfamilies,
+		       KCA_PLURAL(m.nfamilies), tot.nloads, KCA_PLURAL(tot.nloads), tot.ncompiles,
+		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "");
 	kca_model_free(&m);
 	return violations ? 1 : 0;
 }

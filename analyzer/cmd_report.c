@@ -15,7 +15,7 @@
 #include "report.h"
 
 static const char usage[] =
-    "usage: kcprof report [DIR...] [--json] [--all] [--top N]\n"
+    "usage: kcprof report [DIR...] [--json] [--all] [--top N] [--since T] [--until T]\n"
     "\n"
     "Reads the traces in DIR (default ./kcprof.data) and reports, worst first, each kernel\n"
     "that was built or loaded more than once: variants (distinct images), loads, reloads\n"
@@ -34,17 +34,28 @@ static const char usage[] =
     "'kcprof archive DIR' (which copies them into DIR/triton-cache and DIR/sources) the report\n"
     "reads the same on another machine.\n"
     "\n"
+    "With --since or --until, the report covers a time window of the recording (T: seconds\n"
+    "from its start, or 500ms, 2m, 1h): a server's builds after its warm-up. It lists every\n"
+    "kernel built or loaded in the window, with what the window's builds and loads cost and\n"
+    "its launches in the window, beside the whole run's variants, what changed between them\n"
+    "and the fix. Builds and loads count by when they ended; launches by the flushes that\n"
+    "wrote their counts (every second by default), GPU time is the whole run's.\n"
+    "\n"
     "Options:\n"
-    "  --json     machine-readable report (schema kcprof-report/1, docs/report-json.md)\n"
-    "  --all      list every kernel, fine ones too\n"
-    "  --top N    at most N kernels in detail (default 10); how many more were flagged is said\n"
-    "  -h, --help this text\n"
+    "  --json       machine-readable report (schema kcprof-report/1, docs/report-json.md)\n"
+    "  --all        list every kernel, fine ones too\n"
+    "  --top N      at most N kernels in detail (default 10); how many more were flagged is\n"
+    "               said\n"
+    "  --since T    only what happened T or later after the recording's start\n"
+    "  --until T    only what happened before T after the recording's start\n"
+    "  -h, --help   this text\n"
     "\n"
     "Exit status: 0; 1 when no trace could be read (or a compared run has none); 2 usage.\n"
     "\n"
     "Examples:\n"
     "  kcprof report\n"
     "  kcprof report before.data after.data\n"
+    "  kcprof report --since 60 serve.data     # what was built after the first minute\n"
     "  kcprof report --json kcprof.data | jq '.kernels[] | select(.churn)'\n";
 
 /* ---- formatting --------------------------------------------------------------------------- */
@@ -428,12 +439,39 @@ static void print_gpu_time(const struct kca_family *f, uint64_t cost)
 	printf(")\n");
 }
 
+/* The kernel within the report's time window: its new variants, loads and launches there, and
+ * what the window's builds and loads cost. */
+static void print_family_window(const struct kca_model *m, const struct kca_family *f)
+{
+	char t1[32], t2[32], t3[32];
+	uint64_t origin = m->origin_ns[0];
+	printf("    in the window: %u new variant%s, %u load%s", f->win.new_variants,
+	       KCA_PLURAL(f->win.new_variants), f->win.loads, KCA_PLURAL(f->win.loads));
+	if (f->win.reloads)
+		printf(" (%u of an image already loaded)", f->win.reloads);
+	printf(", %" PRIu64 " launch%s", f->win.launches, f->win.launches == 1 ? "" : "es");
+	if (f->win.loads)
+		printf(", at +%s", kca_fmt_ns(f->win.first_ns - origin, t1, sizeof(t1)));
+	if (f->win.loads > 1)
+		printf(" .. +%s", kca_fmt_ns(f->win.last_ns - origin, t1, sizeof(t1)));
+	printf("\n");
+	uint64_t cost = f->win.build_ns + f->win.load_ns;
+	printf("                   %s building, %s loading", kca_fmt_ns(f->win.build_ns, t1, sizeof(t1)),
+	       kca_fmt_ns(f->win.load_ns, t2, sizeof(t2)));
+	if (f->win.launches)
+		printf(" = %s per launch", kca_fmt_ns(cost / f->win.launches, t3, sizeof(t3)));
+	printf("\n");
+}
+
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
 	printf("\n%2u. %s  [%s]  %s\n", rank, f->name, kca_front_end_name(f->front_end),
 	       kca_verdict_name(f->verdict));
-	printf("    %u variant%s in %u load%s", f->nvariants, f->nvariants == 1 ? "" : "s",
+	if (m->windowed)
+		print_family_window(m, f);
+	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
+	       f->nvariants == 1 ? "" : "s",
 	       f->loads, f->loads == 1 ? "" : "s");
 	if (f->reloads)
 		printf(" (%u of an image already loaded)", f->reloads);
@@ -449,7 +487,8 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	int jit = 0;
 	for (unsigned v = 0; v < f->nvariants; v++)
 		jit |= f->variants[v].kind == KC_IMAGE_PTX;
-	printf("    cost: %s building%s%s%s, %s loading%s", kca_fmt_ns(f->build_ns, t1, sizeof(t1)),
+	printf("    %s: %s building%s%s%s, %s loading%s", m->windowed ? "whole run's cost" : "cost",
+	       kca_fmt_ns(f->build_ns, t1, sizeof(t1)),
 	       buf[0] ? " (" : "", buf, buf[0] ? ")" : "", kca_fmt_ns(f->load_ns, t2, sizeof(t2)),
 	       jit ? " (the driver's PTX JIT)" : "");
 	if (f->launches)
@@ -484,18 +523,84 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 		print_wrapped("fix:", buf, 4);
 }
 
+/* "window: +60.00 s to the end (+121.30 s)": where the report's time window lies in the
+ * recording of directory d. */
+static void print_window(const struct kca_model *m, unsigned d)
+{
+	uint64_t end = m->origin_ns[d];
+	for (unsigned i = 0; i < m->nprocs; i++)
+		if (m->procs[i].dir_index == d && m->procs[i].end_ns > end)
+			end = m->procs[i].end_ns;
+	char t1[32], t2[32];
+	uint64_t recorded = end - m->origin_ns[d];
+	printf("window: from +%s ", kca_fmt_ns(m->window.since_ns, t1, sizeof(t1)));
+	if (m->window.until_ns)
+		printf("to +%s", kca_fmt_ns(m->window.until_ns, t1, sizeof(t1)));
+	else
+		printf("to the end");
+	printf(", of %s recorded%s\n", kca_fmt_ns(recorded, t2, sizeof(t2)),
+	       m->window.since_ns >= recorded ? ": the window holds nothing" : "");
+}
+
+static void print_problems(const struct kca_model *m);
+
+/* With a time window: every kernel built within it, or loaded there in a way worth a look
+ * (kca_family_built_in_window: families sort those first), then what else loaded or ran in
+ * it. */
+static void report_window_kernels(struct kca_model *m, const struct kca_totals *t, int all,
+				  unsigned top)
+{
+	unsigned built = 0, prebuilt = 0, prebuilt_loads = 0, launched = 0;
+	uint64_t prebuilt_ns = 0;
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		const struct kca_family *f = &m->families[i];
+		if (kca_family_built_in_window(f)) {
+			built++;
+		} else if (f->win.loads) {
+			prebuilt++;
+			prebuilt_loads += f->win.loads;
+			prebuilt_ns += f->win.load_ns;
+		} else {
+			launched += f->win.launches > 0;
+		}
+	}
+	printf("%u kernel%s built or reloaded in the window, %u with recompilation churn%s\n",
+	       built, KCA_PLURAL(built), t->churn, built ? "; worst first:" : "");
+	unsigned shown = 0;
+	for (unsigned i = 0; i < m->nfamilies && shown < top; i++)
+		if (all || kca_family_built_in_window(&m->families[i]))
+			print_family(m, &m->families[i], ++shown);
+	if (built > shown)
+		printf("\n%u more kernel%s built or reloaded in the window, not shown (--top %u)\n",
+		       built - shown, KCA_PLURAL(built - shown), top);
+	char t1[32];
+	if (!all && prebuilt)
+		printf("\n%u prebuilt kernel%s first loaded in the window (the CUDA runtime's lazy "
+		       "loading, a program's cubin): %s in their loads (--all lists them)\n",
+		       prebuilt, KCA_PLURAL(prebuilt), kca_fmt_ns(prebuilt_ns, t1, sizeof(t1)));
+	if (!all && launched)
+		printf("\n%u kernel%s launched in the window on builds from before it (--all "
+		       "lists them)\n",
+		       launched, KCA_PLURAL(launched));
+	(void)prebuilt_loads;
+	print_problems(m);
+}
+
 static void report_text(struct kca_model *m, int all, unsigned top)
 {
 	for (unsigned d = 0; d < m->ndirs; d++) {
 		printf("kcprof report: %s\n", m->dirs[d]);
 		print_process_summary(m, d);
+		if (m->windowed)
+			print_window(m, d);
 	}
 	struct kca_totals t;
-	kca_model_totals(m, &t);
+	kca_model_window_totals(m, &t);
 	char t1[32], t2[32];
-	printf("\nbuilds %s (%u compile%s), loads %s (%u load%s%s), launches %" PRIu64 "\n",
-	       kca_fmt_ns(t.build, t1, sizeof(t1)), m->ncompiles, m->ncompiles == 1 ? "" : "s",
-	       kca_fmt_ns(t.load, t2, sizeof(t2)), m->nloads, m->nloads == 1 ? "" : "s",
+	printf("\n%sbuilds %s (%u compile%s), loads %s (%u load%s%s), launches %" PRIu64 "\n",
+	       m->windowed ? "in the window: " : "", kca_fmt_ns(t.build, t1, sizeof(t1)),
+	       t.ncompiles, t.ncompiles == 1 ? "" : "s", kca_fmt_ns(t.load, t2, sizeof(t2)),
+	       t.nloads, t.nloads == 1 ? "" : "s",
 	       t.ptx_loads ? ", the driver's PTX JIT included" : "", t.launches);
 	if (t.graphs || t.captures) {
 		printf("CUDA graphs: %" PRIu64 " launch%s of %u graph%s ran %" PRIu64
@@ -527,6 +632,10 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		       " overlapped their predecessor through PDL)\n",
 		       kca_fmt_ns(t.gap_ns, t1, sizeof(t1)),
 		       kca_fmt_ns(t.gap_ns / t.gap_runs, t2, sizeof(t2)), t.gap_runs, t.overlapped);
+	if (m->windowed) {
+		report_window_kernels(m, &t, all, top);
+		return;
+	}
 	printf("%u kernel%s, %u with recompilation churn%s\n", m->nfamilies,
 	       m->nfamilies == 1 ? "" : "s", t.churn, t.churn ? "; worst first:" : "");
 	unsigned shown = 0, flagged = 0, fine = 0;
@@ -544,6 +653,11 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	if (!all && fine)
 		printf("\n%u kernel%s built once and loaded once: fine (--all lists them)\n", fine,
 		       fine == 1 ? "" : "s");
+	print_problems(m);
+}
+
+static void print_problems(const struct kca_model *m)
+{
 	if (m->problems)
 		printf("\n%" PRIu64 " problem%s reading the traces (see the warnings above): the "
 		       "report covers what was readable\n",
@@ -585,12 +699,12 @@ static const struct kca_family *family_named(struct family_name *index, const ch
 	return fn ? fn->f : NULL;
 }
 
-static int report_compare(char **dirs, unsigned ndirs)
+static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *w)
 {
 	struct kca_model *ms = kca_xcalloc(ndirs, sizeof(*ms));
 	int rc = 0;
 	for (unsigned d = 0; d < ndirs; d++) {
-		if (kca_model_load(&ms[d], &dirs[d], 1) <= 0) {
+		if (kca_model_load_window(&ms[d], &dirs[d], 1, w) <= 0) {
 			fprintf(stderr,
 				"kcprof report: %s: no readable trace: nothing to compare\n",
 				dirs[d]);
@@ -607,6 +721,13 @@ static int report_compare(char **dirs, unsigned ndirs)
 	printf("kcprof report: comparing %u runs\n", ndirs);
 	for (unsigned d = 0; d < ndirs; d++)
 		printf("  [%c] %s\n", 'A' + d, dirs[d]);
+	if (w) {
+		char t1[32], t2[32];
+		printf("within the window from +%s to %s%s of each run: new variants, loads and "
+		       "their cost there\n",
+		       kca_fmt_ns(w->since_ns, t1, sizeof(t1)), w->until_ns ? "+" : "the end",
+		       w->until_ns ? kca_fmt_ns(w->until_ns, t2, sizeof(t2)) : "");
+	}
 	printf("\n%-*s", COMPARE_NAME_WIDTH, "kernel");
 	for (unsigned d = 0; d < ndirs; d++)
 		printf(" | [%c] variants  loads   build+load  verdict             ", 'A' + d);
@@ -628,7 +749,8 @@ static int report_compare(char **dirs, unsigned ndirs)
 				seen_before = family_named(by_name[e], name) != NULL;
 			for (unsigned e = 0; e < ndirs; e++) {
 				const struct kca_family *f = family_named(by_name[e], name);
-				interesting |= f && f->verdict != KCA_FINE;
+				interesting |=
+				    f && (w ? kca_family_built_in_window(f) : f->verdict != KCA_FINE);
 			}
 			if (seen_before || !interesting)
 				continue;
@@ -637,7 +759,13 @@ static int report_compare(char **dirs, unsigned ndirs)
 			for (unsigned e = 0; e < ndirs; e++) {
 				const struct kca_family *f = family_named(by_name[e], name);
 				char t[32];
-				if (f)
+				if (f && w)
+					printf(" | %12u %6u %12s  %-20s", f->win.new_variants,
+					       f->win.loads,
+					       kca_fmt_ns(f->win.build_ns + f->win.load_ns, t,
+							  sizeof(t)),
+					       kca_verdict_name(f->verdict));
+				else if (f)
 					printf(" | %12u %6u %12s  %-20s", f->nvariants, f->loads,
 					       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)),
 					       kca_verdict_name(f->verdict));
@@ -658,13 +786,14 @@ static int report_compare(char **dirs, unsigned ndirs)
 	}
 	free(by_name);
 	if (!rows)
-		printf("(no kernel rebuilt or reloaded in any run)\n");
+		printf(w ? "(no kernel built or loaded in the window in any run)\n"
+			 : "(no kernel rebuilt or reloaded in any run)\n");
 	/* the runs' totals, with their GPU time and idle gaps where they were recorded */
 	char(*v)[64] = kca_xcalloc(ndirs, sizeof(*v));
 	struct kca_totals *t = kca_xcalloc(ndirs, sizeof(*t));
 	int gpu = 0, gaps = 0;
 	for (unsigned d = 0; d < ndirs; d++) {
-		kca_model_totals(&ms[d], &t[d]);
+		kca_model_window_totals(&ms[d], &t[d]);
 		gpu |= t[d].gpu_runs > 0;
 		gaps |= t[d].gap_runs > 0;
 	}
@@ -721,17 +850,27 @@ static int parse_top(const char *arg, unsigned *top)
 
 KCA_COMMAND(report)
 {
+	enum { OPT_SINCE = 256, OPT_UNTIL };
 	static const struct option longopts[] = {{"json", no_argument, NULL, 'j'},
 						 {"all", no_argument, NULL, 'a'},
 						 {"top", required_argument, NULL, 't'},
+						 {"since", required_argument, NULL, OPT_SINCE},
+						 {"until", required_argument, NULL, OPT_UNTIL},
 						 {"help", no_argument, NULL, 'h'},
 						 {NULL, 0, NULL, 0}};
 	int json = 0, all = 0;
 	unsigned top = 10;
+	const char *since = NULL, *until = NULL;
 	optind = 1;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "jat:h", longopts, NULL)) != -1) {
 		switch (opt) {
+		case OPT_SINCE:
+			since = optarg;
+			break;
+		case OPT_UNTIL:
+			until = optarg;
+			break;
 		case 'j':
 			json = 1;
 			break;
@@ -749,12 +888,16 @@ KCA_COMMAND(report)
 			return kca_usage(usage, 2);
 		}
 	}
+	struct kca_window window;
+	if (kca_window_options("report", since, until, &window) < 0)
+		return 2;
+	const struct kca_window *w = since || until ? &window : NULL;
 	unsigned ndirs;
 	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
 	if (ndirs > 1 && !json)
-		return report_compare(dirs, ndirs);
+		return report_compare(dirs, ndirs, w);
 	struct kca_model m;
-	int found = kca_model_load(&m, dirs, ndirs);
+	int found = kca_model_load_window(&m, dirs, ndirs, w);
 	if (found < 0) {
 		kca_model_free(&m);
 		return 1;
@@ -766,7 +909,7 @@ KCA_COMMAND(report)
 		int level = kc_log_level;
 		kc_log_level = KC_LOG_ERROR; /* its warnings were said by the merged load */
 		for (unsigned d = 0; d < ndirs; d++) {
-			kca_model_load(&runs[d], &dirs[d], 1);
+			kca_model_load_window(&runs[d], &dirs[d], 1, w);
 			kca_model_families(&runs[d]);
 		}
 		kc_log_level = level;

@@ -325,6 +325,35 @@ static int cmp_family(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/* With a time window: the kernels built or loaded within it first, churn first among them,
+ * then by what the window's builds and loads cost. */
+int kca_family_built_in_window(const struct kca_family *f)
+{
+	if (!f->win.loads)
+		return 0;
+	if (f->verdict != KCA_FINE || f->win.build_ns || f->win.reloads)
+		return 1;
+	return f->front_end != KCA_FE_CUDART && f->front_end != KCA_FE_DRIVER;
+}
+
+static int cmp_family_window(const void *a, const void *b)
+{
+	const struct kca_family *x = a, *y = b;
+	int bx = kca_family_built_in_window(x), by = kca_family_built_in_window(y);
+	if (bx != by)
+		return by - bx;
+	if ((x->win.loads > 0) != (y->win.loads > 0))
+		return (y->win.loads > 0) - (x->win.loads > 0);
+	if (x->churn != y->churn)
+		return y->churn - x->churn;
+	uint64_t cx = x->win.build_ns + x->win.load_ns, cy = y->win.build_ns + y->win.load_ns;
+	if (cx != cy)
+		return cx < cy ? 1 : -1;
+	if (x->win.new_variants != y->win.new_variants)
+		return x->win.new_variants < y->win.new_variants ? 1 : -1;
+	return cmp_family(a, b);
+}
+
 void kca_model_families(struct kca_model *m)
 {
 	attribute_compiles(m);
@@ -344,8 +373,10 @@ void kca_model_families(struct kca_model *m)
 			var->loads++;
 			var->load_ns += l->duration_ns;
 			var->build_ns += l->build_ns;
-			if (!var->first_ns || l->time_ns < var->first_ns)
+			if (!var->first_ns || l->time_ns < var->first_ns) {
 				var->first_ns = l->time_ns;
+				var->first_in_window = l->in_window;
+			}
 			f->loads++;
 			f->load_ns += l->duration_ns;
 			f->build_ns += l->build_ns;
@@ -358,6 +389,15 @@ void kca_model_families(struct kca_model *m)
 			key.k.fam = fam;
 			key.k.hash = l->hash;
 			HASH_FIND(hh, seen, &key.k, sizeof(key.k), e);
+			if (l->in_window) {
+				f->win.loads++;
+				f->win.reloads += e != NULL;
+				f->win.load_ns += l->duration_ns;
+				if (!f->win.first_ns || l->time_ns < f->win.first_ns)
+					f->win.first_ns = l->time_ns;
+				if (l->time_ns > f->win.last_ns)
+					f->win.last_ns = l->time_ns;
+			}
 			if (e) {
 				f->reloads++;
 			} else {
@@ -382,6 +422,8 @@ void kca_model_families(struct kca_model *m)
 			struct kca_family *f = &m->families[e->ix];
 			KCA_GROW(f->compiles, f->ncompiles, f->cap_compiles);
 			f->compiles[f->ncompiles++] = c;
+			if (cp->in_window)
+				f->win.build_ns += cp->duration_ns;
 			if (cp->tool == KC_TOOL_EXEC) /* a child's output went through files */
 				continue;
 			int v = variant_of(m, &vk, e->ix, l->hash, 0, 0, 0);
@@ -396,6 +438,7 @@ void kca_model_families(struct kca_model *m)
 		unsigned fam = family_of(m, &names, fn->name, &cap);
 		struct kca_family *f = &m->families[fam];
 		f->launches += kca_func_runs(fn);
+		f->win.launches += kca_func_win_runs(fn);
 		f->graph_runs += fn->graph_runs;
 		f->errors += fn->errors;
 		f->attrs |= fn->attrs;
@@ -426,8 +469,12 @@ void kca_model_families(struct kca_model *m)
 		f->gap_ns += g->gap_ns;
 		f->overlapped += g->overlapped;
 	}
-	for (unsigned i = 0; i < m->nfamilies; i++)
-		classify(m, &m->families[i]);
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		struct kca_family *f = &m->families[i];
+		for (unsigned v = 0; v < f->nvariants; v++)
+			f->win.new_variants += f->variants[v].first_in_window;
+		classify(m, f);
+	}
 	/* Free the indexes before sorting moves the families they point into. */
 	struct name_ix *ne, *nt;
 	HASH_ITER(hh, names, ne, nt)
@@ -448,12 +495,45 @@ void kca_model_families(struct kca_model *m)
 		free(se);
 	}
 	if (m->nfamilies)
-		qsort(m->families, m->nfamilies, sizeof(*m->families), cmp_family);
+		qsort(m->families, m->nfamilies, sizeof(*m->families),
+		      m->windowed ? cmp_family_window : cmp_family);
+}
+
+void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)
+{
+	kca_model_totals(m, t);
+	if (!m->windowed)
+		return;
+	t->build = t->load = t->launches = t->graph_runs = t->captured = t->graph_launches = 0;
+	t->churn = t->ncompiles = t->nloads = t->ptx_loads = 0;
+	for (unsigned i = 0; i < m->ncompiles; i++)
+		if (m->compiles[i].in_window) {
+			t->build += m->compiles[i].duration_ns;
+			t->ncompiles++;
+		}
+	for (unsigned i = 0; i < m->nloads; i++)
+		if (m->loads[i].in_window) {
+			t->load += m->loads[i].duration_ns;
+			t->nloads++;
+			t->ptx_loads += m->loads[i].kind == KC_IMAGE_PTX;
+		}
+	for (unsigned i = 0; i < m->nfuncs; i++) {
+		const struct kca_func *f = &m->funcs[i];
+		t->launches += kca_func_win_runs(f);
+		t->graph_runs += f->win_graph_runs;
+		t->captured += f->win_captured < f->win_count ? f->win_captured : f->win_count;
+	}
+	for (unsigned i = 0; i < m->nprocs; i++)
+		t->graph_launches += m->procs[i].win_graph_launches;
+	for (unsigned i = 0; i < m->nfamilies; i++) /* churn that went on within the window */
+		t->churn += m->families[i].churn && m->families[i].win.loads;
 }
 
 void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 {
 	memset(t, 0, sizeof(*t));
+	t->ncompiles = m->ncompiles;
+	t->nloads = m->nloads;
 	for (unsigned i = 0; i < m->ncompiles; i++)
 		t->build += m->compiles[i].duration_ns;
 	for (unsigned i = 0; i < m->nloads; i++) {

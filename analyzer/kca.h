@@ -57,6 +57,10 @@ void kca_decompress_init(void);
 /* A command's --help: usage text to stdout, exit 0. */
 int kca_usage(const char *text, int status);
 
+/* A time given on the command line ("90", "90s", "1.5m", "500ms", "2h"; seconds without a
+ * unit) into *ns: 0, or -EINVAL for anything else (negative, not a number, too large). */
+int kca_parse_time(const char *arg, uint64_t *ns);
+
 /* The directories left on a command line after its options (argv + optind), or
  * ./kcprof.data when none is given; their number into *ndirs. */
 char **kca_dir_args(int argc, char **argv, int optind, unsigned *ndirs);

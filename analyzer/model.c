@@ -82,6 +82,9 @@ static const char *list_join(struct kca_model *m, const struct kc_rec_hdr *r, st
 struct func_key {
 	uint32_t id;
 	int index;
+	/* its cumulative launch count at the window's start and at its end (the last
+	 * LAUNCH_STATS written before each) */
+	uint64_t win_base, win_end;
 	UT_hash_handle hh;
 };
 
@@ -104,6 +107,8 @@ struct graph_key {
 	struct graph_kernels k;
 	uint64_t launches; /* the largest GRAPH_LAUNCH_STATS count */
 	uint64_t last_ns;
+	uint64_t win_base, win_end; /* the same, of the counts written before the window's
+				       start and before its end */
 	UT_hash_handle hh;
 };
 
@@ -114,12 +119,14 @@ struct graph_key {
 struct capture_key {
 	uint64_t graph; /* CUgraph captured */
 	struct graph_kernels k;
+	int in_window; /* captured within the model's time window */
 	UT_hash_handle hh;
 };
 
 struct load_ctx {
 	struct kca_model *m;
 	int proc;
+	uint64_t win_from, win_to; /* the window of this file's directory */
 	struct func_key *funcs;	      /* id -> index, this file */
 	struct gpu_key *gpu;	      /* kernel name -> GPU time index, this file */
 	struct graph_key *graphs;     /* graph id -> its kernels and launches, this file */
@@ -157,8 +164,12 @@ static void capture_free(struct load_ctx *c, struct capture_key *k)
 /* The capture's graph was made executable where a hook saw it: its launches come off. */
 static void capture_apply(struct load_ctx *c, struct capture_key *k)
 {
-	for (unsigned i = 0; i < k->k.n; i++)
-		c->m->funcs[k->k.funcs[i]].captured += k->k.nodes[i];
+	for (unsigned i = 0; i < k->k.n; i++) {
+		struct kca_func *f = &c->m->funcs[k->k.funcs[i]];
+		f->captured += k->k.nodes[i];
+		if (k->in_window)
+			f->win_captured += k->k.nodes[i];
+	}
 	c->m->procs[c->proc].captures_applied++;
 	capture_free(c, k);
 }
@@ -179,6 +190,7 @@ static struct graph_key *graph_get(struct load_ctx *c, uint32_t id)
  * graph's are run at each of its launches (counted once the file is read). */
 static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 {
+	uint64_t t = x->h.time_ns;
 	struct kca_model *m = c->m;
 	if (x->kind == KC_GRAPH_CAPTURE) {
 		m->procs[c->proc].captures++;
@@ -188,6 +200,7 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 			capture_free(c, k);
 		k = kca_xcalloc(1, sizeof(*k));
 		k->graph = x->graph;
+		k->in_window = t >= c->win_from && t < c->win_to;
 		graph_kernels_read(c, x, &k->k);
 		HASH_ADD(hh, c->captures, graph, sizeof(k->graph), k);
 		return;
@@ -220,15 +233,25 @@ struct name_funcs {
 	UT_hash_handle hh;
 };
 
-static void move_captures(struct load_ctx *c)
+/* The launch count and the captured count of a function: the whole run's, or the window's. */
+static uint64_t *launch_count(struct kca_func *f, int win)
+{
+	return win ? &f->win_count : &f->count;
+}
+static uint64_t *captured_count(struct kca_func *f, int win)
+{
+	return win ? &f->win_captured : &f->captured;
+}
+
+static void move_captures(struct load_ctx *c, int win)
 {
 	struct kca_model *m = c->m;
 	int any = 0;
 	struct func_key *k, *ktmp;
 	HASH_ITER(hh, c->funcs, k, ktmp)
 	{
-		const struct kca_func *f = &m->funcs[k->index];
-		any |= f->captured > f->count;
+		struct kca_func *f = &m->funcs[k->index];
+		any |= *captured_count(f, win) > *launch_count(f, win);
 	}
 	if (!any)
 		return;
@@ -248,19 +271,20 @@ static void move_captures(struct load_ctx *c)
 	HASH_ITER(hh, c->funcs, k, ktmp)
 	{
 		struct kca_func *f = &m->funcs[k->index];
-		if (f->captured <= f->count)
+		uint64_t *fcap = captured_count(f, win), fcount = *launch_count(f, win);
+		if (*fcap <= fcount)
 			continue;
-		uint64_t excess = f->captured - f->count;
+		uint64_t excess = *fcap - fcount;
 		HASH_FIND_STR(by_name, f->name, e);
 		for (unsigned i = 0; e && i < e->n && excess; i++) {
 			struct kca_func *g = &m->funcs[e->idx[i]];
-			if (g == f || g->captured >= g->count ||
+			uint64_t *gcap = captured_count(g, win), gcount = *launch_count(g, win);
+			if (g == f || *gcap >= gcount ||
 			    (f->module_hash && g->module_hash && f->module_hash != g->module_hash))
 				continue;
-			uint64_t take =
-			    g->count - g->captured < excess ? g->count - g->captured : excess;
-			g->captured += take;
-			f->captured -= take;
+			uint64_t take = gcount - *gcap < excess ? gcount - *gcap : excess;
+			*gcap += take;
+			*fcap -= take;
 			excess -= take;
 		}
 	}
@@ -299,10 +323,13 @@ static void graphs_resolve(struct load_ctx *c)
 	}
 	HASH_ITER(hh, c->graphs, g, tmp)
 	{
+		uint64_t win = g->win_end > g->win_base ? g->win_end - g->win_base : 0;
 		m->procs[c->proc].graph_launches += g->launches;
+		m->procs[c->proc].win_graph_launches += win;
 		for (unsigned i = 0; i < g->k.n; i++) {
 			struct kca_func *f = &m->funcs[g->k.funcs[i]];
 			f->graph_runs += g->launches * g->k.nodes[i];
+			f->win_graph_runs += win * g->k.nodes[i];
 			if (g->launches && g->last_ns > f->graph_last_ns)
 				f->graph_last_ns = g->last_ns;
 		}
@@ -314,7 +341,14 @@ static void graphs_resolve(struct load_ctx *c)
 	struct capture_key *ck, *cktmp;
 	HASH_ITER(hh, c->captures, ck, cktmp) /* never made executable where a hook saw it */
 	capture_free(c, ck);
-	move_captures(c);
+	struct func_key *k, *ktmp;
+	HASH_ITER(hh, c->funcs, k, ktmp) /* the launches counted within the window */
+	{
+		struct kca_func *f = &m->funcs[k->index];
+		f->win_count = k->win_end > k->win_base ? k->win_end - k->win_base : 0;
+	}
+	move_captures(c, 0);
+	move_captures(c, 1);
 }
 
 static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
@@ -323,6 +357,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	struct load_ctx *c = vctx;
 	struct kca_model *m = c->m;
 	struct kca_proc *p = &m->procs[c->proc];
+	int in_window = r->time_ns >= c->win_from && r->time_ns < c->win_to;
 	if (!p->start_ns || r->time_ns < p->start_ns)
 		p->start_ns = r->time_ns;
 	if (r->time_ns > p->end_ns)
@@ -368,6 +403,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		l->names = list_dup(m, r, x->names, &l->nnames);
 		l->jit_options = list_join(m, r, x->jit_options, ' ');
 		l->family_variant = -1;
+		l->in_window = in_window;
 		break;
 	}
 	case KC_REC_FUNCTION: {
@@ -391,6 +427,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			HASH_ADD(hh, c->funcs, id, sizeof(k->id), k);
 		}
 		k->index = (int)m->nfuncs++;
+		k->win_base = k->win_end = 0;
 		break;
 	}
 	case KC_REC_LAUNCH_STATS: {
@@ -400,6 +437,12 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		if (!k)
 			break; /* its FUNCTION record was lost: counts without a name are useless */
 		struct kca_func *f = &m->funcs[k->index];
+		/* cumulative: the window's launches are its count at the last flush before its
+		 * end less that at the last flush before its start */
+		if (r->time_ns < c->win_from)
+			k->win_base = x->count;
+		if (r->time_ns < c->win_to)
+			k->win_end = x->count;
 		f->count = x->count;
 		f->errors = x->errors;
 		f->first_ns = x->first_ns;
@@ -426,6 +469,10 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		 * the largest holds the total */
 		if (x->count > g->launches)
 			g->launches = x->count;
+		if (r->time_ns < c->win_from && x->count > g->win_base)
+			g->win_base = x->count;
+		if (r->time_ns < c->win_to && x->count > g->win_end)
+			g->win_end = x->count;
 		if (x->last_ns > g->last_ns)
 			g->last_ns = x->last_ns;
 		break;
@@ -471,6 +518,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		o->options = list_dup(m, r, x->options, &o->noptions);
 		o->inputs = list_join(m, r, x->inputs, ' ');
 		o->load = -1;
+		o->in_window = in_window;
 		break;
 	}
 	case KC_REC_CUPTI: {
@@ -507,7 +555,7 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	p->cupti_last = KC_CUPTI_END;
 	p->parent = -1;
 	p->exe = p->cwd = p->cmdline = "";
-	struct load_ctx c = {m, idx, NULL, NULL, NULL, NULL};
+	struct load_ctx c = {m, idx, m->win_from_ns[dir], m->win_to_ns[dir], NULL, NULL, NULL, NULL};
 	struct kc_file_hdr hdr = {0};
 	struct kc_trace t;
 	int rc = kc_trace_open(&t, path);
@@ -570,12 +618,47 @@ struct proc_key {
 	UT_hash_handle hh;
 };
 
+/* The recording's start: the earliest opening of a trace file of the list (0 if none has a
+ * readable header). */
+static uint64_t recording_start(const struct kca_trace_list *l)
+{
+	uint64_t start = 0;
+	for (int i = 0; i < l->count; i++) {
+		struct kc_trace t;
+		if (kc_trace_open(&t, l->paths[i]) == 0 && t.hdr.start_mono_ns &&
+		    (!start || t.hdr.start_mono_ns < start))
+			start = t.hdr.start_mono_ns;
+		kc_trace_close(&t);
+	}
+	return start;
+}
+
+int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t)
+{
+	return dir < m->ndirs && t >= m->win_from_ns[dir] && t < m->win_to_ns[dir];
+}
+
 int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
+{
+	return kca_model_load_window(m, dirs, ndirs, NULL);
+}
+
+int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
+			  const struct kca_window *w)
 {
 	memset(m, 0, sizeof(*m));
 	m->dirs = kca_xcalloc(ndirs, sizeof(char *));
 	m->ndirs = ndirs;
+	m->origin_ns = kca_xcalloc(ndirs, sizeof(uint64_t));
+	m->win_from_ns = kca_xcalloc(ndirs, sizeof(uint64_t));
+	m->win_to_ns = kca_xcalloc(ndirs, sizeof(uint64_t));
+	if (w) {
+		m->windowed = 1;
+		m->window = *w;
+	}
 	int found = 0;
+	for (unsigned d = 0; d < ndirs; d++)
+		m->win_to_ns[d] = UINT64_MAX; /* no window: the whole run */
 	for (unsigned d = 0; d < ndirs; d++) {
 		m->dirs[d] = kca_xstrdup(dirs[d]);
 		struct kca_trace_list l;
@@ -584,6 +667,12 @@ int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
 		if (l.count == 0)
 			kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dirs[d],
 			       KC_TRACE_SUFFIX);
+		m->origin_ns[d] = recording_start(&l);
+		if (w) {
+			m->win_from_ns[d] = m->origin_ns[d] + w->since_ns;
+			if (w->until_ns)
+				m->win_to_ns[d] = m->origin_ns[d] + w->until_ns;
+		}
 		for (int i = 0; i < l.count; i++)
 			found += load_file(m, l.paths[i], d);
 		kca_trace_list_free(&l);
@@ -636,6 +725,9 @@ void kca_model_free(struct kca_model *m)
 	for (unsigned d = 0; d < m->ndirs; d++)
 		free(m->dirs[d]);
 	free(m->dirs);
+	free(m->origin_ns);
+	free(m->win_from_ns);
+	free(m->win_to_ns);
 	for (unsigned i = 0; i < m->nfamilies; i++)
 		free(m->families[i].variants);
 	free(m->families);

@@ -37,7 +37,7 @@ struct kca_proc {
 	unsigned graphs, graphs_unseen, captures;
 	unsigned captures_applied;  /* of captures: their launches taken off (graph seen made) */
 	unsigned graphs_incomplete; /* kernels not all listed: conditional or unreadable nodes */
-	uint64_t graph_launches;
+	uint64_t graph_launches, win_graph_launches; /* the whole run's, the window's */
 	int parent; /* index of the nearest recorded ancestor, -1 if none */
 };
 
@@ -54,6 +54,7 @@ struct kca_load {
 	const char *jit_options; /* joined with spaces */
 	int family_variant;	 /* filled by kca_model_families: variant index in its family */
 	uint64_t build_ns;	 /* compile time attributed to this load (children, NVRTC, link) */
+	int in_window;		 /* within the model's time window (always, without one) */
 };
 
 struct kca_compile {
@@ -67,6 +68,7 @@ struct kca_compile {
 	unsigned noptions;
 	const char *inputs; /* joined with spaces */
 	int load;	    /* the load this compile is attributed to, -1 if none */
+	int in_window;	    /* within the model's time window (always, without one) */
 };
 
 struct kca_func {
@@ -84,6 +86,9 @@ struct kca_func {
 	/* CUDA graphs: launches that went into a stream capture (counted above, never run), and
 	 * runs as a kernel node of a graph launched (not counted above) */
 	uint64_t captured, graph_runs, graph_last_ns;
+	/* The same within the model's time window (kca_model_load_window): launches counted by
+	 * the flushes inside it, captures made inside it, runs of graph launches inside it. */
+	uint64_t win_count, win_captured, win_graph_runs;
 };
 
 /* Its launches that went into a capture and ran only as part of the graph (at most its
@@ -100,6 +105,13 @@ static inline uint64_t kca_func_runs(const struct kca_func *f)
 	return f->count - kca_func_captured(f) + f->graph_runs;
 }
 
+/* The same within the model's time window. */
+static inline uint64_t kca_func_win_runs(const struct kca_func *f)
+{
+	uint64_t captured = f->win_captured < f->win_count ? f->win_captured : f->win_count;
+	return f->win_count - captured + f->win_graph_runs;
+}
+
 /* GPU time of the kernels of one name in one process (the last GPU_TIME record). */
 struct kca_gpu_time {
 	int proc;
@@ -114,6 +126,7 @@ struct kca_variant {
 	unsigned loads;	   /* times this image was loaded */
 	uint64_t launches; /* runs of functions from modules with this image (kca_func_runs) */
 	uint64_t first_ns, last_launch_ns;
+	int first_in_window; /* its first load fell within the model's time window */
 	uint64_t load_ns, build_ns;
 	int compile;		/* a compile that made it (NVRTC, link), -1 if none */
 	const char *triton_dir; /* Triton cache directory of this variant, if found */
@@ -156,7 +169,27 @@ struct kca_family {
 	int churn;
 	struct kca_changes *changes; /* what differs between variants: kca_family_changes */
 	unsigned *compiles, ncompiles, cap_compiles; /* compiles attributed to its loads */
+	/* Within the model's time window: variants first loaded in it (new images: builds, or
+	 * first loads), loads and reloads in it, their time, the compiles attributed to its loads
+	 * that ended in it, and runs in it. Without a window, the whole run's. */
+	struct {
+		unsigned new_variants, loads, reloads;
+		uint64_t load_ns, build_ns, launches, first_ns, last_ns;
+	} win;
 };
+
+/* A time window of a recording (report and check --since/--until): from `since_ns` to
+ * `until_ns` (0: the end) after the recording's start, the opening of the earliest trace file
+ * of its directory. Builds and loads count by when they ended; launches by the flush that
+ * wrote their counts (every KCPROF_FLUSH_MS, 1 s by default), so a window's launch counts are
+ * as exact as that period. */
+struct kca_window {
+	uint64_t since_ns, until_ns;
+};
+/* A command's --since and --until (either NULL when not given) into *w: 0, or -1 with a
+ * usage message naming the command on stderr. */
+int kca_window_options(const char *cmd, const char *since, const char *until,
+		       struct kca_window *w);
 
 struct kca_model {
 	char **dirs;
@@ -177,23 +210,42 @@ struct kca_model {
 	struct kca_arena *arena;
 	struct cache_index *triton_caches; /* Triton cache directories indexed by cubin size */
 	struct kca_source_file *sources;   /* Python sources found and read (changes.c) */
+	/* The time window, if one was asked for (kca_model_load_window): per directory, the
+	 * recording's start and the window in CLOCK_MONOTONIC times. */
+	int windowed;
+	struct kca_window window;
+	uint64_t *origin_ns, *win_from_ns, *win_to_ns;
 };
 
 /* A run's totals: the report's header lines, the comparison's rows, the JSON's. */
 struct kca_totals {
 	uint64_t build, load, launches, graph_runs, graph_launches, captured;
 	unsigned graphs, graphs_unseen, graphs_incomplete, captures, captures_applied;
-	unsigned ptx_loads, unnamed, churn;
+	unsigned ptx_loads, unnamed, churn, ncompiles, nloads;
 	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
 };
 void kca_model_totals(const struct kca_model *m, struct kca_totals *t);
+/* The same within the model's time window: builds, loads, launches, graph launches and
+ * captures (GPU time is the whole run's). Without a window, kca_model_totals. */
+void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t);
 
 /* Load every trace of each directory; problems are printed as warnings and counted. Returns
  * how many trace files had a readable record (0: none), or -ENOENT when a directory is missing. */
 int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs);
+/* The same, counting also what falls within a time window of each directory's recording
+ * (the win fields above); w NULL: no window. */
+int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
+			  const struct kca_window *w);
+/* Whether a time of directory d's recording (CLOCK_MONOTONIC) falls within the window. */
+int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t);
 /* Group loads into kernel families, attribute compiles, set verdicts. Families are sorted
  * worst first (by build + load time, then by variants). */
 void kca_model_families(struct kca_model *m);
+/* Whether a kernel was built within the model's time window, or loaded there in a way worth
+ * a look: a new image of a compiling front end (Triton, torch.compile, NVRTC, PTX JIT, JIT
+ * link), a reload, or any load of a flagged kernel. A prebuilt kernel's first load (the CUDA
+ * runtime's lazy loading) is not. */
+int kca_family_built_in_window(const struct kca_family *f);
 void kca_model_free(struct kca_model *m);
 
 const char *kca_verdict_name(enum kca_verdict v);

@@ -9,11 +9,15 @@ static double ms(uint64_t ns)
 	return (double)ns / 1e6;
 }
 
-/* A run's totals, in the "totals" object and in each of "runs". */
-static void totals_fields(struct kca_json *j, const struct kca_model *m)
+/* A run's totals, in the "totals" object and in each of "runs"; those of its time window in
+ * "window_totals". */
+static void totals_fields(struct kca_json *j, const struct kca_model *m, int window)
 {
 	struct kca_totals t;
-	kca_model_totals(m, &t);
+	if (window)
+		kca_model_window_totals(m, &t);
+	else
+		kca_model_totals(m, &t);
 	unsigned children = 0;
 	for (unsigned i = 0; i < m->nprocs; i++)
 		children += m->procs[i].role == KC_ROLE_COMPILER;
@@ -21,9 +25,9 @@ static void totals_fields(struct kca_json *j, const struct kca_model *m)
 	kca_json_u64(j, "compiler_children", children);
 	kca_json_u64(j, "kernels", m->nfamilies);
 	kca_json_u64(j, "churn_kernels", t.churn);
-	kca_json_u64(j, "compiles", m->ncompiles);
+	kca_json_u64(j, "compiles", t.ncompiles);
 	kca_json_dbl(j, "compile_ms", ms(t.build));
-	kca_json_u64(j, "loads", m->nloads);
+	kca_json_u64(j, "loads", t.nloads);
 	kca_json_dbl(j, "load_ms", ms(t.load));
 	kca_json_u64(j, "launches", t.launches);
 	kca_json_u64(j, "graph_runs", t.graph_runs);
@@ -42,6 +46,18 @@ static void totals_fields(struct kca_json *j, const struct kca_model *m)
 	kca_json_u64(j, "problems", m->problems);
 }
 
+/* The totals of the run's time window where one was asked for (else null). */
+static void window_totals(struct kca_json *j, const struct kca_model *m)
+{
+	if (m->windowed) {
+		kca_json_obj(j, "window_totals");
+		totals_fields(j, m, 1);
+		kca_json_end_obj(j);
+	} else {
+		kca_json_null(j, "window_totals");
+	}
+}
+
 void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct kca_model *runs,
 		     unsigned nruns)
 {
@@ -53,6 +69,17 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 	for (unsigned d = 0; d < m->ndirs; d++)
 		kca_json_str(&j, NULL, m->dirs[d]);
 	kca_json_end_arr(&j);
+	if (m->windowed) {
+		kca_json_obj(&j, "window");
+		kca_json_dbl(&j, "since_ms", ms(m->window.since_ns));
+		if (m->window.until_ns)
+			kca_json_dbl(&j, "until_ms", ms(m->window.until_ns));
+		else
+			kca_json_null(&j, "until_ms");
+		kca_json_end_obj(&j);
+	} else {
+		kca_json_null(&j, "window");
+	}
 	uint64_t t0 = UINT64_MAX;
 	for (unsigned i = 0; i < m->nprocs; i++)
 		if (m->procs[i].start_ns && m->procs[i].start_ns < t0)
@@ -84,7 +111,9 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 	kca_json_arr(&j, "kernels");
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		const struct kca_family *f = &m->families[i];
-		if (listed >= top || (top != UINT32_MAX && f->verdict == KCA_FINE))
+		int listed_here =
+		    m->windowed ? kca_family_built_in_window(f) : f->verdict != KCA_FINE;
+		if (listed >= top || (top != UINT32_MAX && !listed_here))
 			continue;
 		listed++;
 		kca_json_obj(&j, NULL);
@@ -124,6 +153,18 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		kca_json_dbl(&j, "first_seen_ms", f->first_ns >= t0 ? ms(f->first_ns - t0) : 0);
 		kca_json_dbl(&j, "last_seen_ms", f->last_ns >= t0 ? ms(f->last_ns - t0) : 0);
 		kca_json_bool(&j, "pdl", (f->attrs >> 6) & 1);
+		if (m->windowed) {
+			kca_json_obj(&j, "window");
+			kca_json_u64(&j, "new_variants", f->win.new_variants);
+			kca_json_u64(&j, "loads", f->win.loads);
+			kca_json_u64(&j, "reloads", f->win.reloads);
+			kca_json_u64(&j, "launches", f->win.launches);
+			kca_json_dbl(&j, "compile_ms", ms(f->win.build_ns));
+			kca_json_dbl(&j, "load_ms", ms(f->win.load_ns));
+			kca_json_end_obj(&j);
+		} else {
+			kca_json_null(&j, "window");
+		}
 		const struct kca_changes *ch = kca_family_changes(m, f);
 		kca_json_arr(&j, "changed");
 		for (unsigned c = 0; c < ch->nchanges; c++) {
@@ -182,14 +223,16 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 	}
 	kca_json_end_arr(&j);
 	kca_json_obj(&j, "totals");
-	totals_fields(&j, m);
+	totals_fields(&j, m, 0);
 	kca_json_end_obj(&j);
+	window_totals(&j, m);
 	if (nruns > 1) { /* several runs: each one's totals, as the text comparison's rows */
 		kca_json_arr(&j, "runs");
 		for (unsigned r = 0; r < nruns; r++) {
 			kca_json_obj(&j, NULL);
 			kca_json_str(&j, "trace", runs[r].ndirs ? runs[r].dirs[0] : "");
-			totals_fields(&j, &runs[r]);
+			totals_fields(&j, &runs[r], 0);
+			window_totals(&j, &runs[r]);
 			kca_json_end_obj(&j);
 		}
 		kca_json_end_arr(&j);

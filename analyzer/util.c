@@ -1,9 +1,12 @@
 /* util.c - the analyzer's allocation and exit helpers. */
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kca.h"
+#include "model.h"
 
 _Noreturn void kca_die_at(const char *file, int line, const char *fmt, ...)
 {
@@ -78,4 +81,50 @@ char **kca_dir_args(int argc, char **argv, int optind, unsigned *ndirs)
 	}
 	*ndirs = 1;
 	return dflt;
+}
+
+int kca_parse_time(const char *arg, uint64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		double scale;
+	} units[] = {{"", 1e9}, {"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"m", 60e9}, {"min", 60e9},
+		     {"h", 3600e9}};
+	char *end;
+	errno = 0;
+	double v = strtod(arg, &end);
+	if (end == arg || errno || !isfinite(v) || v < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		double x = v * units[i].scale;
+		if (x >= 9e18) /* 285 years: past what a recording's times reach */
+			return -EINVAL;
+		*ns = (uint64_t)(x + 0.5);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int kca_window_options(const char *cmd, const char *since, const char *until,
+		       struct kca_window *w)
+{
+	memset(w, 0, sizeof(*w));
+	const char *bad = since && kca_parse_time(since, &w->since_ns) < 0   ? "since"
+			  : until && kca_parse_time(until, &w->until_ns) < 0 ? "until"
+									     : NULL;
+	if (bad) {
+		fprintf(stderr,
+			"kcprof %s: --%s takes a time from the recording's start (90, 90s, 1.5m, "
+			"500ms, 2h), not '%s'\n",
+			cmd, bad, *bad == 's' ? since : until);
+		return -1;
+	}
+	if (until && w->until_ns <= w->since_ns) {
+		fprintf(stderr, "kcprof %s: --until %s is not after --since %s\n", cmd, until,
+			since ? since : "0");
+		return -1;
+	}
+	return 0;
 }
