@@ -481,6 +481,15 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	if (f->nvariants >= 2 && f->launches && f->launches <= f->nvariants + f->nvariants / 4)
 		printf(": a new build for almost every launch");
 	printf("\n");
+	/* When: builds that go on after a server's warm-up are the ones to fix first (report
+	 * --since then shows them alone). */
+	if (!m->windowed && f->loads && f->first_ns >= m->origin_ns[0]) {
+		printf("    %s +%s", f->loads > 1 ? "loads from" : "loaded at",
+		       kca_fmt_ns(f->first_ns - m->origin_ns[0], t1, sizeof(t1)));
+		if (f->loads > 1)
+			printf(" to +%s", kca_fmt_ns(f->last_ns - m->origin_ns[0], t1, sizeof(t1)));
+		printf(" of the recording\n");
+	}
 	uint64_t cost = f->build_ns + f->load_ns;
 	child_summary(m, f, buf, sizeof(buf));
 	/* The driver JIT-compiles PTX inside the load: that is build time a load reports. */

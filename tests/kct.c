@@ -361,3 +361,31 @@ char *kct_read_file(const char *path, size_t *size)
 	fclose(f);
 	return buf;
 }
+
+/* The CLI as a shell command. Under SAN=1 `record` preloads the sanitized recorder into plain
+ * programs, after their own libraries: the ASan runtime then comes with it, not first. */
+const char *kct_cli(void)
+{
+	static char buf[4400];
+	snprintf(buf, sizeof(buf), "%s%s/kcprof",
+		 getenv("KCT_SAN_PRELOAD") && *getenv("KCT_SAN_PRELOAD")
+		     ? "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 "
+		     : "",
+		 kct_build());
+	return buf;
+}
+
+int kct_run_cli(const char *const *args, char *out, size_t cap)
+{
+	char cmd[8192];
+	size_t n = (size_t)snprintf(cmd, sizeof(cmd), "%s", kct_cli());
+	for (int i = 0; args[i]; i++)
+		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " '%s'", args[i]);
+	snprintf(cmd + n, sizeof(cmd) - n, " 2>&1");
+	FILE *p = popen(cmd, "r");
+	size_t got = fread(out, 1, cap - 1, p);
+	out[got] = '\0';
+	int st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+

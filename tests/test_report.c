@@ -558,38 +558,11 @@ Test(report, ptx_constant_churn)
 
 /* ---- the commands --------------------------------------------------------------------------- */
 
-/* The CLI as a shell command. Under SAN=1 `record` preloads the sanitized recorder into plain
- * programs, after their own libraries: the ASan runtime then comes with it, not first. */
-static const char *cli(void)
-{
-	static char buf[4400];
-	snprintf(buf, sizeof(buf), "%s%s/kcprof",
-		 getenv("KCT_SAN_PRELOAD") && *getenv("KCT_SAN_PRELOAD")
-		     ? "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 "
-		     : "",
-		 kct_build());
-	return buf;
-}
-
-static int run_cli(const char *const *args, char *out, size_t cap)
-{
-	char cmd[8192];
-	size_t n = (size_t)snprintf(cmd, sizeof(cmd), "%s", cli());
-	for (int i = 0; args[i]; i++)
-		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " '%s'", args[i]);
-	snprintf(cmd + n, sizeof(cmd) - n, " 2>&1");
-	FILE *p = popen(cmd, "r");
-	size_t got = fread(out, 1, cap - 1, p);
-	out[got] = '\0';
-	int st = pclose(p);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static char out[1 << 20];
 
 Test(cli, report_text_of_the_demo)
 {
-	cr_assert_eq(run_cli((const char *[]){"report", DEMO, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", DEMO, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, " 1. fill_mask  [Triton]  specialization churn"), "%s", out);
 	cr_assert(
 	    strstr(out,
@@ -601,12 +574,12 @@ Test(cli, report_text_of_the_demo)
 Test(cli, report_says_ptx_loads_include_the_jit)
 {
 	char *dir = record("nvrtc_client", (const char *[]){"ptx", "3", NULL});
-	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, " 1. fill_mask_ptx  [PTX JIT]  specialization churn"), "%s", out);
 	cr_assert(strstr(out, " loading (the driver's PTX JIT) = "), "%s", out);
 	cr_assert(strstr(out, "changed: PTX line 19 (ptx): 3 values, 500..502"), "%s", out);
 	/* a cubin's load is a load only */
-	cr_assert_eq(run_cli((const char *[]){"report", DEMO, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", DEMO, NULL}, out, sizeof(out)), 0);
 	cr_assert_null(strstr(out, "PTX JIT"), "%s", out);
 }
 
@@ -614,7 +587,7 @@ Test(cli, report_compares_runs)
 {
 	/* two models in one process (each with its Triton cache index): before and after */
 	char *clean = record("drv_client", (const char *[]){"threads", "1", "10", NULL});
-	cr_assert_eq(run_cli((const char *[]){"report", DEMO, clean, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", DEMO, clean, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "comparing 2 runs"), "%s", out);
 	cr_assert(strstr(out, "fill_mask ") && strstr(out, "specialization churn") &&
 		      strstr(out, "(absent)"),
@@ -623,20 +596,20 @@ Test(cli, report_compares_runs)
 
 Test(cli, check_fails_on_churn_and_passes_clean)
 {
-	cr_assert_eq(run_cli((const char *[]){"check", DEMO, NULL}, out, sizeof(out)), 1);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", DEMO, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "kcprof check: fill_mask: specialization churn (20 variants"), "%s",
 		  out);
-	cr_assert_eq(run_cli((const char *[]){"check", "--max-variants", "20", DEMO, NULL}, out,
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "20", DEMO, NULL}, out,
 			     sizeof(out)),
 		     0);
 	cr_assert_eq(
-	    run_cli((const char *[]){"check", "--max-variants", "2", DEMO, NULL}, out, sizeof(out)),
+	    kct_run_cli((const char *[]){"check", "--max-variants", "2", DEMO, NULL}, out, sizeof(out)),
 	    1);
 	cr_assert(strstr(out, "fill_mask: 20 variants (limit 2)"), "%s", out);
 	char *clean = record("drv_client", (const char *[]){"threads", "2", "100", NULL});
-	cr_assert_eq(run_cli((const char *[]){"check", clean, NULL}, out, sizeof(out)), 0, "%s",
+	cr_assert_eq(kct_run_cli((const char *[]){"check", clean, NULL}, out, sizeof(out)), 0, "%s",
 		     out);
-	cr_assert_eq(run_cli((const char *[]){"check", "--max-build-share", "2", clean, NULL}, out,
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-build-share", "2", clean, NULL}, out,
 			     sizeof(out)),
 		     2);
 }
@@ -689,12 +662,12 @@ Test(cli, archive_makes_a_trace_readable_elsewhere)
 
 	/* by default only kernels built more than once: kern_add has one image */
 	snprintf(cmd, sizeof(cmd),
-		 "%s archive %s | grep -q ' 0 Triton cache entries and 0 sources'", cli(), trace);
+		 "%s archive %s | grep -q ' 0 Triton cache entries and 0 sources'", kct_cli(), trace);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(
 	    cmd, sizeof(cmd),
 	    "%s archive --all %s | grep -q ' 1 Triton cache entry and 1 source (of 2 kernels)'",
-	    cli(), trace);
+	    kct_cli(), trace);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	static const char *const want[] = {"triton-cache/ENTRY1/kern_add.cubin",
 					   "triton-cache/ENTRY1/kern_add.source",
@@ -723,7 +696,7 @@ Test(cli, archive_makes_a_trace_readable_elsewhere)
 	kca_model_free(&m);
 	/* again: nothing new */
 	snprintf(cmd, sizeof(cmd),
-		 "%s archive --all %s | grep -q ' 0 Triton cache entries and 0 sources'", cli(),
+		 "%s archive --all %s | grep -q ' 0 Triton cache entries and 0 sources'", kct_cli(),
 		 trace);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
@@ -734,7 +707,7 @@ Test(cli, report_and_export_json_parse)
 	char json[4300], chrome[4300], cmd[9000];
 	snprintf(json, sizeof(json), "%s/report.json", dir);
 	snprintf(chrome, sizeof(chrome), "%s/trace.json", dir);
-	snprintf(cmd, sizeof(cmd), "%s report --json %s > %s", cli(), DEMO, json);
+	snprintf(cmd, sizeof(cmd), "%s report --json %s > %s", kct_cli(), DEMO, json);
 	cr_assert_eq(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd),
 		 "python3 -c \"import json,sys; r=json.load(open('%s')); k=r['kernels'][0];"
@@ -745,7 +718,7 @@ Test(cli, report_and_export_json_parse)
 		 " assert k['fix']\"",
 		 json);
 	cr_assert_eq(system(cmd), 0, "report --json: %s", cmd);
-	snprintf(cmd, sizeof(cmd), "%s export %s --chrome %s", cli(), DEMO, chrome);
+	snprintf(cmd, sizeof(cmd), "%s export %s --chrome %s", kct_cli(), DEMO, chrome);
 	cr_assert_eq(system(cmd), 0);
 	snprintf(
 	    cmd, sizeof(cmd),
@@ -759,22 +732,22 @@ Test(cli, report_and_export_json_parse)
 Test(cli, diff_shows_the_changed_constant)
 {
 	cr_assert_eq(
-	    run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "2", NULL}, out, sizeof(out)),
+	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "2", NULL}, out, sizeof(out)),
 	    0);
 	cr_assert(strstr(out, "-    %c500_i32 = arith.constant 500 : i32"), "%s", out);
 	cr_assert(strstr(out, "+    %c501_i32 = arith.constant 501 : i32"), "%s", out);
 	cr_assert_eq(
-	    run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out, sizeof(out)),
+	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out, sizeof(out)),
 	    1);
 	cr_assert(strstr(out, "has 20 variants"), "%s", out);
 	cr_assert_eq(
-	    run_cli((const char *[]){"diff", DEMO, "fill_mask_fixed", NULL}, out, sizeof(out)), 1);
+	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask_fixed", NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "fill_mask_fixed was built once (1 variant): nothing to compare"),
 		  "%s", out);
 	/* torch.compile writes each length's kernel to a file of its own: IR lines that differ
 	 * only in the file their loc() names are not changes */
 	cr_assert_eq(
-	    run_cli((const char *[]){"diff", "examples/traces/torch-compile-shapes/static",
+	    kct_run_cli((const char *[]){"diff", "examples/traces/torch-compile-shapes/static",
 				     "triton_per_fused__to_copy_add_mean_mul_pow_rsqrt_silu_0", "1",
 				     "6", NULL},
 		    out, sizeof(out)),
@@ -802,24 +775,24 @@ Test(cli, damaged_traces_give_partial_reports)
 {
 	/* cut short, as by SIGKILL mid-write */
 	char *dir = damaged_copy("truncate -s -13 $f");
-	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "-python3.kct: offset ") && strstr(out, "truncated"), "%s", out);
 	cr_assert(strstr(out, "fill_mask  [Triton]  specialization churn"), "%s", out);
 	/* a corrupted byte in the middle */
 	dir = damaged_copy(
 	    "printf '\\377\\377\\377\\377' | dd of=$f bs=1 seek=20000 conv=notrunc status=none");
-	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "warning:") && strstr(out, "skipped"), "%s", out);
 	cr_assert(strstr(out, "problem"), "%s", out);
 	cr_assert(strstr(out, "python3 tests/gpu/triton_constexpr.py  [trace damaged: partial]"),
 		  "damaged, though its end record survived: %s", out);
 	/* not a trace at all */
 	dir = damaged_copy("echo hello > $f");
-	run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out));
+	kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out));
 	cr_assert(strstr(out, "-python3.kct: offset 0: not a kcprof trace"), "%s", out);
 	/* an empty directory */
 	dir = kct_tmpdir();
-	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 1);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "no traces"), "%s", out);
 }
 
@@ -833,7 +806,7 @@ Test(cli, special_files_in_a_trace_neither_block_nor_run_forever)
 			 "rm $2/*.cubin && ln -s /dev/zero $2/fill_mask.cubin && "
 			 "mkfifo $(dirname $f)/999-fifo.kct");
 	char cmd[9000];
-	snprintf(cmd, sizeof(cmd), "timeout 60 env %s report %s > %s/out.txt 2>&1", cli(), dir,
+	snprintf(cmd, sizeof(cmd), "timeout 60 env %s report %s > %s/out.txt 2>&1", kct_cli(), dir,
 		 dir);
 	cr_assert_eq(system(cmd), 0, "report blocked or failed: %s", cmd);
 	snprintf(cmd, sizeof(cmd), "%s/out.txt", dir);
@@ -847,7 +820,7 @@ Test(cli, special_files_in_a_trace_neither_block_nor_run_forever)
 	for (int i = 0; i < 4; i++) {
 		char args[4500];
 		snprintf(args, sizeof(args), cmds[i], dir);
-		snprintf(cmd, sizeof(cmd), "timeout 60 env %s %s > /dev/null 2>&1", cli(), args);
+		snprintf(cmd, sizeof(cmd), "timeout 60 env %s %s > /dev/null 2>&1", kct_cli(), args);
 		int st = system(cmd);
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 124 && WEXITSTATUS(st) <= 2,
 			  "%s: status %d", cmd, st);
@@ -876,7 +849,7 @@ Test(cli, unreadable_traces_fail_every_command)
 		    (const char *[]){"dump", dir, NULL},
 		    (const char *[]){"export", dir, "--chrome", json, NULL}};
 		for (int c = 0; c < 5; c++)
-			cr_assert_eq(run_cli(cmds[c], out, sizeof(out)), 1, "%s %s: %s", cmds[c][0],
+			cr_assert_eq(kct_run_cli(cmds[c], out, sizeof(out)), 1, "%s %s: %s", cmds[c][0],
 				     cmd, out);
 		cr_assert_neq(access(json, F_OK), 0, "export wrote %s", json);
 		cr_assert(strstr(out, "1-x.kct: offset ") || strstr(out, "no readable trace"), "%s",
@@ -887,17 +860,17 @@ Test(cli, unreadable_traces_fail_every_command)
 Test(cli, report_top_and_comparison)
 {
 	cr_assert_eq(
-	    run_cli((const char *[]){"report", "--top", "1", DEMO, NULL}, out, sizeof(out)), 0);
+	    kct_run_cli((const char *[]){"report", "--top", "1", DEMO, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, " 1. fill_mask  [Triton]") && !strstr(out, " 2. "), "%s", out);
 	cr_assert(strstr(out, "1 more kernel flagged, not shown (--top 1;"), "%s", out);
 	static const char *const bad[] = {"abc", "", "1x", "-1", DEMO};
 	for (int i = 0; i < 5; i++)
-		cr_assert_eq(run_cli((const char *[]){"report", "--top", bad[i], DEMO, NULL}, out,
+		cr_assert_eq(kct_run_cli((const char *[]){"report", "--top", bad[i], DEMO, NULL}, out,
 				     sizeof(out)),
 			     2, "--top '%s': %s", bad[i], out);
 	/* two runs of the PDL chain: no churn in either, the idle time between kernels side by
 	 * side */
-	cr_assert_eq(run_cli((const char *[]){"report", "examples/traces/pdl-chain/nopdl",
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/pdl-chain/nopdl",
 					      "examples/traces/pdl-chain/pdl", NULL},
 			     out, sizeof(out)),
 		     0);
@@ -907,7 +880,7 @@ Test(cli, report_top_and_comparison)
 		      strstr(out, "80758 of 86687 overlapped"),
 		  "%s", out);
 	/* a run that is not there fails the comparison */
-	cr_assert_eq(run_cli((const char *[]){"report", DEMO, "/nonexistent/kcprof.data", NULL},
+	cr_assert_eq(kct_run_cli((const char *[]){"report", DEMO, "/nonexistent/kcprof.data", NULL},
 			     out, sizeof(out)),
 		     1, "%s", out);
 	cr_assert(strstr(out, "nothing to compare"), "%s", out);
@@ -920,7 +893,7 @@ Test(cli, export_counts_a_kernels_launches_over_its_loads)
 	char *dir = kct_tmpdir(), chrome[4300], cmd[9000];
 	snprintf(chrome, sizeof(chrome), "%s/trace.json", dir);
 	cr_assert_eq(
-	    run_cli((const char *[]){"export", DEMO, "--chrome", chrome, NULL}, out, sizeof(out)),
+	    kct_run_cli((const char *[]){"export", DEMO, "--chrome", chrome, NULL}, out, sizeof(out)),
 	    0);
 	snprintf(cmd, sizeof(cmd),
 		 "python3 -c \"import json; e=json.load(open('%s'))['traceEvents'];"
@@ -931,7 +904,7 @@ Test(cli, export_counts_a_kernels_launches_over_its_loads)
 		 chrome);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	/* --gpu-time traces: each kernel's GPU time so far, ending at the report's total */
-	cr_assert_eq(run_cli((const char *[]){"export", "examples/traces/pdl-chain/pdl", "--chrome",
+	cr_assert_eq(kct_run_cli((const char *[]){"export", "examples/traces/pdl-chain/pdl", "--chrome",
 					      chrome, NULL},
 			     out, sizeof(out)),
 		     0);
@@ -948,16 +921,16 @@ Test(cli, record_passes_exit_status_and_signals)
 {
 	char *dir = kct_tmpdir();
 	cr_assert_eq(
-	    run_cli((const char *[]){"record", "-q", "-o", dir, "--", "sh", "-c", "exit 7", NULL},
+	    kct_run_cli((const char *[]){"record", "-q", "-o", dir, "--", "sh", "-c", "exit 7", NULL},
 		    out, sizeof(out)),
 	    7);
 	char cmd[4400];
-	snprintf(cmd, sizeof(cmd), "%s record -q -o %s -- sh -c 'kill -TERM $$'", cli(), dir);
+	snprintf(cmd, sizeof(cmd), "%s record -q -o %s -- sh -c 'kill -TERM $$'", kct_cli(), dir);
 	int st = system(cmd);
 	cr_assert(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 128 + 15), "status %d",
 		  st);
 	cr_assert_eq(
-	    run_cli((const char *[]){"record", "-q", "-o", dir, "--", "/nonexistent/prog", NULL},
+	    kct_run_cli((const char *[]){"record", "-q", "-o", dir, "--", "/nonexistent/prog", NULL},
 		    out, sizeof(out)),
 	    127);
 }
@@ -965,16 +938,16 @@ Test(cli, record_passes_exit_status_and_signals)
 Test(cli, record_checks_its_options_and_sums_up)
 {
 	char *dir = kct_tmpdir();
-	cr_assert_eq(run_cli((const char *[]){"record", "--flush-ms", "abc", "--", "true", NULL},
+	cr_assert_eq(kct_run_cli((const char *[]){"record", "--flush-ms", "abc", "--", "true", NULL},
 			     out, sizeof(out)),
 		     2, "%s", out);
 	cr_assert_eq(
-	    run_cli((const char *[]){"record", "--gpu-time", "--no-cupti", "--", "true", NULL}, out,
+	    kct_run_cli((const char *[]){"record", "--gpu-time", "--no-cupti", "--", "true", NULL}, out,
 		    sizeof(out)),
 	    2, "%s", out);
 	cr_assert(strstr(out, "--gpu-time needs CUPTI"), "%s", out);
 	cr_assert_eq(
-	    run_cli((const char *[]){"record", "-o", dir, "--", "true", NULL}, out, sizeof(out)),
+	    kct_run_cli((const char *[]){"record", "-o", dir, "--", "true", NULL}, out, sizeof(out)),
 	    0);
 	cr_assert(strstr(out, "nothing recorded (no process used CUDA)") && !strstr(out, "Next:"),
 		  "%s", out);
@@ -983,7 +956,7 @@ Test(cli, record_checks_its_options_and_sums_up)
 	snprintf(bin, sizeof(bin), "%s/tests/bin/drv_client", kct_build());
 	setenv("KCT_DATA", kct_data(), 1);
 	setenv("KCPROF_CUPTI_LIB", "/nonexistent/libcupti.so.13", 1);
-	int rc = run_cli((const char *[]){"record", "-o", dir, "--", bin, "paths", "symbol", NULL},
+	int rc = kct_run_cli((const char *[]){"record", "-o", dir, "--", bin, "paths", "symbol", NULL},
 			 out, sizeof(out));
 	unsetenv("KCPROF_CUPTI_LIB");
 	cr_assert_eq(rc, 0, "%s", out);
@@ -998,12 +971,12 @@ Test(cli, help_for_every_command)
 	const char *cmds[] = {"record", "report", "check",   "diff",
 			      "dump",	"export", "archive", NULL};
 	for (int i = 0; cmds[i]; i++) {
-		cr_assert_eq(run_cli((const char *[]){cmds[i], "--help", NULL}, out, sizeof(out)),
+		cr_assert_eq(kct_run_cli((const char *[]){cmds[i], "--help", NULL}, out, sizeof(out)),
 			     0);
 		cr_assert(strstr(out, "usage: kcprof ") && strstr(out, "Examples:"),
 			  "%s --help: %s", cmds[i], out);
 		/* a wrong option: the error, the synopsis and where the rest is, not the page */
-		cr_assert_eq(run_cli((const char *[]){cmds[i], "--bogus", NULL}, out, sizeof(out)),
+		cr_assert_eq(kct_run_cli((const char *[]){cmds[i], "--bogus", NULL}, out, sizeof(out)),
 			     2);
 		char want[64];
 		snprintf(want, sizeof(want), "(kcprof %s --help for more)", cmds[i]);
@@ -1011,8 +984,8 @@ Test(cli, help_for_every_command)
 			      strstr(out, want) && !strstr(out, "Examples:"),
 			  "%s --bogus: %s", cmds[i], out);
 	}
-	cr_assert_eq(run_cli((const char *[]){"--help", NULL}, out, sizeof(out)), 0);
-	cr_assert_eq(run_cli((const char *[]){"bogus", NULL}, out, sizeof(out)), 2);
+	cr_assert_eq(kct_run_cli((const char *[]){"--help", NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"bogus", NULL}, out, sizeof(out)), 2);
 }
 
 Test(cli, gpu_time_in_report_dump_and_json)
@@ -1026,9 +999,9 @@ Test(cli, gpu_time_in_report_dump_and_json)
 		 "KCT_DATA=%s KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13 %s record -q --gpu-time "
 		 "-o %s -- "
 		 "%s/tests/bin/drv_client pdl 50",
-		 kct_data(), kct_build(), cli(), dir, kct_build());
+		 kct_data(), kct_build(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "GPU time 250 µs (100 kernel runs timed)"), "%s", out);
 	cr_assert(strstr(out, "kern_add  [cubin]  fine"),
 		  "a C program's own cubin is not Triton's: %s", out);
@@ -1048,12 +1021,12 @@ Test(cli, gpu_time_in_report_dump_and_json)
 		"gaps: 200 ns idle on average before it on its stream (50 runs: 45 overlapped the "
 		"previous kernel (PDL), 5 waited 2.0 µs on average)"),
 	    "%s", out);
-	cr_assert_eq(run_cli((const char *[]){"dump", "--json", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"dump", "--json", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "\"type\":\"gpu_time\""), "%s", out);
 	cr_assert(strstr(out, "\"name\":\"kern_add\",\"count\":50,\"total_ns\":150000"), "%s", out);
 	char json[4300];
 	snprintf(json, sizeof(json), "%s/report.json", dir);
-	snprintf(cmd, sizeof(cmd), "%s report --json --all %s > %s", cli(), dir, json);
+	snprintf(cmd, sizeof(cmd), "%s report --json --all %s > %s", kct_cli(), dir, json);
 	cr_assert_eq(system(cmd), 0);
 	snprintf(
 	    cmd, sizeof(cmd),
@@ -1081,11 +1054,11 @@ Test(cli, cuda_graph_replays_count_as_runs)
 		snprintf(cmd, sizeof(cmd),
 			 "KCT_DATA=%s %s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client "
 			 "graph %s",
-			 kct_data(), i ? "FAKE_KEEP_ERRNO=1" : "", cli(), dir, kct_build(),
+			 kct_data(), i ? "FAKE_KEEP_ERRNO=1" : "", kct_cli(), dir, kct_build(),
 			 modes[i]);
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
 		cr_assert_eq(
-		    run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+		    kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 		cr_assert(strstr(out, "launches 364\n"), "%s", out);
 		cr_assert(strstr(out,
 				 "CUDA graphs: 115 launches of 3 graphs ran 360 kernels, counted "
@@ -1097,7 +1070,7 @@ Test(cli, cuda_graph_replays_count_as_runs)
 		cr_assert(
 		    strstr(out, "1 variant in 1 load, 130 launches (130 in CUDA graph replays)"),
 		    "%s", out);
-		cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+		cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
 		char want[200];
 		snprintf(want, sizeof(want), "kind=instantiate id=2 ");
 		cr_assert(strstr(out, want), "%s", out);
@@ -1111,7 +1084,7 @@ Test(cli, cuda_graph_replays_count_as_runs)
 		cr_assert(strstr(out, "graph_id=1 count=100 errors=0"), "%s", out);
 		char json[4300];
 		snprintf(json, sizeof(json), "%s/report.json", dir);
-		snprintf(cmd, sizeof(cmd), "%s report --json --all %s > %s", cli(), dir, json);
+		snprintf(cmd, sizeof(cmd), "%s report --json --all %s > %s", kct_cli(), dir, json);
 		cr_assert_eq(system(cmd), 0);
 		snprintf(
 		    cmd, sizeof(cmd),
@@ -1131,7 +1104,7 @@ Test(cli, cuda_graph_replays_count_as_runs)
 		    "x.get('name')=='launches kern_add']; "
 		    "g=[x for x in e if x.get('cat')=='graph']; assert c[-1]==236 and len(g)==4, "
 		    "(c, len(g))\"",
-		    cli(), dir, json, json);
+		    kct_cli(), dir, json, json);
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
 	}
 }
@@ -1146,7 +1119,7 @@ Test(cli, cuda_graph_made_out_of_sight_is_named)
 	snprintf(cmd, sizeof(cmd),
 		 "KCT_DATA=%s %s record --no-cupti -o %s -- %s/tests/bin/drv_client graph unseen "
 		 "2> %s.err",
-		 kct_data(), cli(), dir, kct_build(), dir);
+		 kct_data(), kct_cli(), dir, kct_build(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	char errf[4300];
 	snprintf(errf, sizeof(errf), "%s.err", dir);
@@ -1154,13 +1127,13 @@ Test(cli, cuda_graph_made_out_of_sight_is_named)
 	cr_assert(said && strstr(said, "7 launches, 118 CUDA graph launches. Next: kcprof report"),
 		  "record's summary: %s", said ? said : "(none)");
 	free(said);
-	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out,
 			 "CUDA graphs: 118 launches of 4 graphs ran 360 kernels, counted as "
 			 "launches (the 3 launched into 1 stream capture are not); 1 graph made "
 			 "where kcprof could not list the kernels"),
 		  "%s", out);
-	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "kind=unseen id=4"), "%s", out);
 	cr_assert(strstr(out, "graph_id=4 count=3 errors=0"), "%s", out);
 }
@@ -1175,13 +1148,13 @@ Test(cli, cuda_graph_capture_of_a_cukernel_is_taken_off_its_launches)
 	snprintf(
 	    cmd, sizeof(cmd),
 	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph kernel",
-	    kct_data(), cli(), dir, kct_build());
+	    kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "launches 52\n"), "%s", out);
 	cr_assert(strstr(out, "52 launches (50 in CUDA graph replays)"), "%s", out);
 	cr_assert(strstr(out, "(the 1 launched into 1 stream capture are not)"), "%s", out);
-	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "name=kern_add api=graph_node"),
 		  "the node's function, named by the driver: %s", out);
 }
@@ -1194,7 +1167,7 @@ Test(cli, cuda_graph_trace_recorded_on_the_gpu)
 	 * start-up cost and not churn; counted by host launches (16) it would be churn. Every
 	 * kernel's runs are what CUPTI timed on the GPU, independently. */
 	const char *dir = "examples/traces/cuda-graph";
-	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "launches 2382\n"), "%s", out);
 	cr_assert(strstr(out, "GPU time 11.6 ms (2382 kernel runs timed)"), "%s", out);
 	cr_assert(strstr(out, "CUDA graphs: 839 launches of 10 graphs ran 1639 kernels, counted as "
@@ -1218,7 +1191,7 @@ Test(cli, cuda_graph_trace_recorded_on_the_gpu)
 		 " bad=[(k['name'],k['launches'],k['gpu'] and k['gpu']['runs']) for k in ran"
 		 " if not k['gpu'] or k['launches']!=k['gpu']['runs']];"
 		 " assert len(ran)==19 and not bad, bad\"",
-		 cli(), dir);
+		 kct_cli(), dir);
 	cr_assert_eq(system(cmd), 0, "every kernel's runs equal CUPTI's count: %s", cmd);
 }
 
@@ -1234,12 +1207,12 @@ Test(cli, cuda_graph_launches_from_threads_and_a_reused_handle)
 	    cmd, sizeof(cmd),
 	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graphthreads "
 	    "4 20000 > %s.out",
-	    kct_data(), cli(), dir, kct_build(), dir);
+	    kct_data(), kct_cli(), dir, kct_build(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "graph_id=1 count=80001 errors=0"), "%s", out);
 	cr_assert(strstr(out, "graph_id=2 count=7 errors=0"), "%s", out);
-	cr_assert_eq(run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "launches 80008\n"), "%s", out);
 }
 
@@ -1257,12 +1230,12 @@ Test(cli, report_json_of_several_runs_gives_each_runs_totals)
 		 " assert [x['overlapped'] for x in r]==[0,80758], r;"
 		 " assert [round(x['idle_ms']/x['gpu_runs']*1e6) for x in r]==[1526,753], r;"
 		 " assert t['processes']==2 and r[0]['processes']==1\"",
-		 cli());
+		 kct_cli());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(cmd, sizeof(cmd),
 		 "%s report --json examples/traces/pdl-chain/pdl | python3 -c \"import json,sys; "
 		 "d=json.load(sys.stdin); assert 'runs' not in d\"",
-		 cli());
+		 kct_cli());
 	cr_assert_eq(system(cmd), 0, "one run has no runs array: %s", cmd);
 }
 
@@ -1276,14 +1249,14 @@ Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 	char cmd[9000];
 	snprintf(cmd, sizeof(cmd),
 		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph v11",
-		 kct_data(), cli(), dir, kct_build());
+		 kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "launches 111\n"), "%s", out);
 	cr_assert(strstr(out, "CUDA graphs: 110 launches of 2 graphs ran 110 kernels, counted as "
 			      "launches (the 1 launched into 1 stream capture are not)\n"),
 		  "%s", out);
-	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "kind=instantiate id=1") && strstr(out, "kind=update id=2"), "%s",
 		  out);
 }
@@ -1298,9 +1271,9 @@ Test(cli, cuda_graph_capture_counts_only_with_its_graph_seen_made)
 	snprintf(
 	    cmd, sizeof(cmd),
 	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph private",
-	    kct_data(), cli(), dir, kct_build());
+	    kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "1 variant in 1 load, 2 launches\n"), "%s", out);
 	cr_assert(strstr(out,
 			 "CUDA graphs: 100 launches of 1 graph ran 0 kernels, counted as "
@@ -1322,7 +1295,7 @@ Test(cli, cuda_graph_capture_taken_off_the_launching_module_only)
 		 "k={k['name']:k for k in json.load(sys.stdin)['kernels']}['kern_add'];"
 		 " v=sorted(x['launches'] for x in k['variant_list']);"
 		 " assert k['launches']==60 and v==[10,50], (k['launches'], v)\"",
-		 kct_data(), cli(), dir, kct_build(), cli(), dir);
+		 kct_data(), kct_cli(), dir, kct_build(), kct_cli(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
@@ -1335,15 +1308,15 @@ Test(cli, cuda_graph_with_a_conditional_node_is_named_incomplete)
 	snprintf(cmd, sizeof(cmd),
 		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph "
 		 "conditional",
-		 kct_data(), cli(), dir, kct_build());
+		 kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "1 variant in 1 load, 101 launches (100 in CUDA graph replays)"),
 		  "%s", out);
 	cr_assert(strstr(out, "; 1 graph with kernels kcprof could not all count (conditional "
 			      "nodes, or nodes it could not read)\n"),
 		  "%s", out);
-	cr_assert_eq(run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "nodes=2 incomplete=true truncated=false"), "%s", out);
 }
 
@@ -1356,9 +1329,9 @@ Test(cli, cuda_graph_capture_used_as_a_child_graph)
 	char cmd[9000];
 	snprintf(cmd, sizeof(cmd),
 		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph child",
-		 kct_data(), cli(), dir, kct_build());
+		 kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "launches 100\n"), "%s", out);
 	cr_assert(strstr(out, "(the 1 launched into 1 stream capture are not)"), "%s", out);
 }
@@ -1419,7 +1392,7 @@ Test(cli, graph_launch_counts_take_the_largest_record)
 	 * stress of the recorder). */
 	uint64_t counts[] = {7, 21, 20};
 	char *dir = write_graph_stats_trace(counts, 3);
-	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "launches 24\n"), "%s", out);
 	cr_assert(strstr(out, "CUDA graphs: 21 launches of 1 graph ran 21 kernels"), "%s", out);
 }
@@ -1434,9 +1407,9 @@ Test(cli, damaged_trace_header_is_named_and_records_kept)
 		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph && "
 		 "f=$(ls %s/*.kct) && printf '\\377' | dd of=$f bs=1 seek=17 conv=notrunc "
 		 "2>/dev/null",
-		 kct_data(), cli(), dir, kct_build(), dir);
+		 kct_data(), kct_cli(), dir, kct_build(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, ".kct: offset 0: header check mismatch (corrupted bytes)"), "%s",
 		  out);
 	cr_assert(strstr(out, "[trace damaged: partial]"), "%s", out);

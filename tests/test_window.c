@@ -1,0 +1,391 @@
+/* test_window.c - report and check --since/--until: a time window of a recording. Exact counts
+ * on a trace written here with known times (loads, compiles, launch counts flushed at known
+ * moments, a CUDA graph's launches and a capture), and on every trace recorded on the H100 a
+ * window and the rest of the run adding up to the whole. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analyzer/kca.h"
+#include "../analyzer/model.h"
+#include "../common/kc_record.h"
+#include "kct.h"
+
+#define SEC 1000000000ull
+#define ORIGIN (1000 * SEC) /* the written trace's start (CLOCK_MONOTONIC) */
+
+Test(window, times_on_the_command_line)
+{
+	static const struct {
+		const char *arg;
+		uint64_t ns;
+	} good[] = {{"90", 90 * SEC},	   {"90s", 90 * SEC},	  {"1.5m", 90 * SEC},
+		    {"1.5min", 90 * SEC},  {"500ms", SEC / 2},	  {"250us", 250000},
+		    {"2h", 7200 * SEC},	   {"0", 0},		  {"0.000000001", 1}};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		uint64_t ns = 12345;
+		cr_assert_eq(kca_parse_time(good[i].arg, &ns), 0, "%s", good[i].arg);
+		cr_assert_eq(ns, good[i].ns, "%s: %llu", good[i].arg, (unsigned long long)ns);
+	}
+	static const char *const bad[] = {"", "-1", "abc", "1x", "5 s", "nan", "inf", "1e300",
+					  "10ss", "s"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t ns = 12345;
+		cr_assert_eq(kca_parse_time(bad[i], &ns), -EINVAL, "'%s' taken", bad[i]);
+		cr_assert_eq(ns, 12345, "'%s' wrote a value", bad[i]);
+	}
+}
+
+/* ---- a trace with known times ------------------------------------------------------------ */
+
+static FILE *trace_file;
+
+static void put(const void *rec, size_t size)
+{
+	cr_assert_eq(fwrite(rec, 1, size, trace_file), size);
+}
+
+static void put_load(double at_s, uint64_t hash, uint64_t duration_ns)
+{
+	_Alignas(8) uint8_t mem[512];
+	struct kc_recbuf rb;
+	struct kc_rec_module_load rec = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
+	rec.hash = hash;
+	rec.size = 4096;
+	rec.api = KC_API_MODULE_LOAD_DATA;
+	rec.kind = KC_IMAGE_CUBIN;
+	rec.path = KC_PATH_SYMBOL;
+	rec.handle = hash;
+	rec.duration_ns = duration_ns;
+	kc_rb_list_begin(&rb);
+	kc_rb_list_add(&rb, "k");
+	rec.names = kc_rb_list_end(&rb);
+	put(kc_rb_data(&rb), kc_rb_finish(&rb, &rec, KC_REC_MODULE_LOAD, 1,
+					  ORIGIN + (uint64_t)(at_s * SEC)));
+	kc_rb_release(&rb);
+}
+
+static void put_compile(double at_s, uint64_t output, uint64_t duration_ns)
+{
+	_Alignas(8) uint8_t mem[512];
+	struct kc_recbuf rb;
+	struct kc_rec_compile rec = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
+	rec.tool = KC_TOOL_NVRTC;
+	rec.output_hash = output;
+	rec.input_hash = 0x5eed;
+	rec.duration_ns = duration_ns;
+	rec.name = kc_rb_str(&rb, "k.cu");
+	put(kc_rb_data(&rb),
+	    kc_rb_finish(&rb, &rec, KC_REC_COMPILE, 1, ORIGIN + (uint64_t)(at_s * SEC)));
+	kc_rb_release(&rb);
+}
+
+static void put_launch_stats(double at_s, uint64_t count)
+{
+	struct kc_rec_launch_stats ls = {.func_id = 1, .count = count};
+	ls.h.type = KC_REC_LAUNCH_STATS;
+	ls.h.time_ns = ORIGIN + (uint64_t)(at_s * SEC);
+	kc_rec_seal(&ls.h, sizeof(ls));
+	put(&ls, sizeof(ls));
+}
+
+static void put_graph(double at_s, unsigned kind, uint32_t id, uint64_t graph, uint32_t nodes)
+{
+	_Alignas(8) uint8_t g[sizeof(struct kc_rec_graph) + sizeof(struct kc_graph_func)];
+	memset(g, 0, sizeof(g));
+	struct kc_rec_graph *gr = (void *)g;
+	gr->h.type = KC_REC_GRAPH;
+	gr->h.time_ns = ORIGIN + (uint64_t)(at_s * SEC);
+	gr->kind = kind;
+	gr->id = id;
+	gr->graph = graph;
+	gr->exec = id ? 0x100 + id : 0;
+	gr->nodes = nodes;
+	gr->nfuncs = 1;
+	gr->funcs[0] = (struct kc_graph_func){.func_id = 1, .count = nodes};
+	kc_rec_seal(&gr->h, sizeof(g));
+	put(g, sizeof(g));
+}
+
+static void put_graph_launches(double at_s, uint32_t id, uint64_t count)
+{
+	struct kc_rec_graph_launch_stats st = {.graph_id = id, .count = count};
+	st.h.type = KC_REC_GRAPH_LAUNCH_STATS;
+	st.h.time_ns = ORIGIN + (uint64_t)(at_s * SEC);
+	kc_rec_seal(&st.h, sizeof(st));
+	put(&st, sizeof(st));
+}
+
+/* Kernel k of a 14-second run: image A loaded at 0.5 s; B built (100 ms) and loaded at 2 s; C
+ * built (300 ms) and loaded at 12 s and again at 13 s. Its launch counts flushed at 1 s (10),
+ * 11 s (100) and 14 s (150). Graph 1 (two nodes of k) made at 11 s, launched 5 times by
+ * 11.5 s and 20 by 14 s; three launches of k captured at 12.5 s into graph 2 (three nodes),
+ * made at 12.6 s, launched 4 times by 14 s. */
+static char *write_timed_trace(void)
+{
+	char *dir = kct_tmpdir(), path[4400];
+	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
+	trace_file = fopen(path, "wb");
+	cr_assert(trace_file);
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, 1);
+	h.start_mono_ns = ORIGIN;
+	kc_file_hdr_seal(&h);
+	put(&h, sizeof(h));
+	_Alignas(8) uint8_t mem[512];
+	struct kc_recbuf rb;
+	struct kc_rec_function fn = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(fn));
+	fn.id = 1;
+	fn.handle = 0x10;
+	fn.name = kc_rb_str(&rb, "k");
+	put(kc_rb_data(&rb), kc_rb_finish(&rb, &fn, KC_REC_FUNCTION, 1, ORIGIN + SEC / 10));
+	kc_rb_release(&rb);
+	put_load(0.5, 0xA, 1000000);
+	put_launch_stats(1, 10);
+	put_compile(1.9, 0xB, 100000000);
+	put_load(2, 0xB, 2000000);
+	put_graph(11, KC_GRAPH_INSTANTIATE, 1, 0x70, 2);
+	put_launch_stats(11, 100);
+	put_graph_launches(11.5, 1, 5);
+	put_compile(11.9, 0xC, 300000000);
+	put_load(12, 0xC, 3000000);
+	put_graph(12.5, KC_GRAPH_CAPTURE, 0, 0x77, 3);
+	put_graph(12.6, KC_GRAPH_INSTANTIATE, 2, 0x77, 3);
+	put_load(13, 0xC, 4000000);
+	put_launch_stats(14, 150);
+	put_graph_launches(14, 1, 20);
+	put_graph_launches(14, 2, 4);
+	fclose(trace_file);
+	return dir;
+}
+
+static void load_window(struct kca_model *m, char *dir, double since_s, double until_s)
+{
+	struct kca_window w = {(uint64_t)(since_s * SEC), (uint64_t)(until_s * SEC)};
+	cr_assert_gt(kca_model_load_window(m, &dir, 1, &w), 0);
+	kca_model_families(m);
+	cr_assert_eq(m->nfamilies, 1);
+}
+
+Test(window, exact_counts_of_a_trace_with_known_times)
+{
+	char *dir = write_timed_trace();
+	struct kca_model m;
+	struct kca_totals t;
+
+	/* The whole run: 150 launches less the 3 captured, plus 20 × 2 + 4 × 3 graph runs. */
+	load_window(&m, dir, 0, 0);
+	const struct kca_family *f = &m.families[0];
+	cr_assert_eq(f->launches, 199);
+	cr_assert_eq(f->win.launches, 199, "a window over everything is the whole run");
+	cr_assert_eq(f->win.loads, 4);
+	cr_assert_eq(f->win.new_variants, 3);
+	cr_assert_eq(f->win.reloads, 1);
+	cr_assert_eq(f->win.build_ns, 400000000);
+	kca_model_window_totals(&m, &t);
+	cr_assert_eq(t.launches, 199);
+	cr_assert_eq(t.graph_launches, 24);
+	cr_assert_eq(t.nloads, 4);
+	cr_assert_eq(t.ncompiles, 2);
+	kca_model_free(&m);
+
+	/* From 11.8 s: C built and loaded twice (one a reload); launches 150 - 100 flushed
+	 * before, less the 3 captured at 12.5 s, plus graph 1's 20 - 5 launches × 2 and graph
+	 * 2's 4 × 3. */
+	load_window(&m, dir, 11.8, 0);
+	f = &m.families[0];
+	cr_assert_eq(f->win.new_variants, 1);
+	cr_assert_eq(f->win.loads, 2);
+	cr_assert_eq(f->win.reloads, 1);
+	cr_assert_eq(f->win.build_ns, 300000000);
+	cr_assert_eq(f->win.load_ns, 7000000);
+	cr_assert_eq(f->win.launches, 50 - 3 + 30 + 12, "%llu",
+		     (unsigned long long)f->win.launches);
+	cr_assert_eq(f->win.first_ns, ORIGIN + 12 * SEC);
+	cr_assert_eq(f->win.last_ns, ORIGIN + 13 * SEC);
+	cr_assert_eq(f->nvariants, 3, "variants are the whole run's");
+	cr_assert_eq(f->launches, 199);
+	cr_assert(kca_family_built_in_window(f));
+	kca_model_window_totals(&m, &t);
+	cr_assert_eq(t.build, 300000000);
+	cr_assert_eq(t.load, 7000000);
+	cr_assert_eq(t.graph_launches, 15 + 4);
+	cr_assert_eq(t.captured, 3);
+	kca_model_free(&m);
+
+	/* Up to 11.8 s: A and B, 100 launches flushed by 11 s, graph 1's 5 launches × 2; the
+	 * capture came later. 110 + 89 = 199: the two windows make the whole. */
+	load_window(&m, dir, 0, 11.8);
+	f = &m.families[0];
+	cr_assert_eq(f->win.new_variants, 2);
+	cr_assert_eq(f->win.loads, 2);
+	cr_assert_eq(f->win.reloads, 0);
+	cr_assert_eq(f->win.build_ns, 100000000);
+	cr_assert_eq(f->win.launches, 110, "%llu", (unsigned long long)f->win.launches);
+	kca_model_free(&m);
+
+	/* From 13.5 s: nothing built or loaded; 150 - 100 launches, less the capture's 3
+	 * (made before), plus graph 1's 15 × 2 and graph 2's 4 × 3. */
+	load_window(&m, dir, 13.5, 0);
+	f = &m.families[0];
+	cr_assert_eq(f->win.loads, 0);
+	cr_assert_eq(f->win.new_variants, 0);
+	cr_assert_not(kca_family_built_in_window(f));
+	cr_assert_eq(f->win.launches, 50 + 30 + 12, "%llu", (unsigned long long)f->win.launches);
+	kca_model_free(&m);
+	free(dir);
+}
+
+static char out[1 << 20];
+
+Test(window, report_and_check_of_a_window)
+{
+	char *dir = write_timed_trace();
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "11.8s", dir, NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "window: from +11.80 s to the end, of 14.00 s recorded\n"), "%s",
+		  out);
+	cr_assert(strstr(out, "in the window: builds 300.0 ms (1 compile), loads 7.0 ms (2 loads), "
+			      "launches 89\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "1 kernel built or reloaded in the window"), "%s", out);
+	cr_assert(strstr(out, "in the window: 1 new variant, 2 loads (1 of an image already "
+			      "loaded), 89 launches, at +12.00 s .. +13.00 s\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "whole run: 3 variants in 4 loads (1 of an image already loaded), "
+			      "199 launches"),
+		  "%s", out);
+
+	/* check: anything built in the window fails; a window after the builds passes */
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "11.8", dir, NULL}, out,
+				 sizeof(out)),
+		     1, "%s", out);
+	cr_assert(strstr(out, "kcprof check: k: 1 new image, 2 loads in the window (from +12.00 "
+			      "s), 307.0 ms of builds and loads there"),
+		  "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "13.5", dir, NULL}, out,
+				 sizeof(out)),
+		     0, "%s", out);
+	cr_assert(strstr(out, "kcprof check: ok (1 kernel, 0 loads, 0 compiles in the window)"),
+		  "%s", out);
+	/* limits count the window: one new image passes --max-variants 1, the reload fails
+	 * --max-reloads 0 */
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "11.8", "--max-variants",
+						  "1", dir, NULL},
+				 out, sizeof(out)),
+		     0, "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "11.8", "--max-reloads", "0",
+						  dir, NULL},
+				 out, sizeof(out)),
+		     1, "%s", out);
+	cr_assert(strstr(out, "k: 1 reload of an identical image in the window (limit 0)"), "%s",
+		  out);
+	/* the whole run has 3 variants: the default rule calls it churn-free ("a few variants"
+	 * with many launches each), --max-variants 2 fails it */
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "2", dir, NULL}, out,
+				 sizeof(out)),
+		     1, "%s", out);
+
+	/* JSON: the window, its totals, the kernel's window */
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd),
+		 "%s report --json --since 11.8 --until 13.5 %s | python3 -c \"import json,sys; "
+		 "d=json.load(sys.stdin); w=d['window']; assert w=={'since_ms':11800,'until_ms':13500},"
+		 " w; t=d['window_totals']; assert (t['compiles'],t['loads'],t['launches'])==(1,2,0), t;"
+		 " k=d['kernels'][0]['window']; assert k=={'new_variants':1,'loads':2,'reloads':1,"
+		 "'launches':0,'compile_ms':300.0,'load_ms':7.0}, k; assert d['totals']['launches']==199\"",
+		 kct_cli(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+
+	/* bad windows are usage errors naming the option */
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "ten", dir, NULL}, out,
+				 sizeof(out)),
+		     2);
+	cr_assert(strstr(out, "kcprof report: --since takes a time from the recording's start"),
+		  "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "5", "--until", "5s", dir,
+						  NULL},
+				 out, sizeof(out)),
+		     2);
+	cr_assert(strstr(out, "kcprof check: --until 5s is not after --since 5"), "%s", out);
+	free(dir);
+}
+
+/* ---- on the traces recorded on the H100 ------------------------------------------------- */
+
+static const char *const recorded[] = {
+    "examples/traces/cuda-graph",	     "examples/traces/nvrtc-define",
+    "examples/traces/pdl-chain/nopdl",	     "examples/traces/pdl-chain/pdl",
+    "examples/traces/ptx-jit",		     "examples/traces/torch-compile-shapes/dynamic",
+    "examples/traces/torch-compile-shapes/static", "examples/traces/triton-autotune",
+    "examples/traces/triton-constexpr"};
+
+static uint64_t family_launches(const struct kca_model *m, const char *name, int win)
+{
+	for (unsigned i = 0; i < m->nfamilies; i++)
+		if (strcmp(m->families[i].name, name) == 0)
+			return win ? m->families[i].win.launches : m->families[i].launches;
+	return 0;
+}
+
+Test(window, a_window_and_the_rest_make_the_whole_run)
+{
+	for (size_t r = 0; r < sizeof(recorded) / sizeof(recorded[0]); r++) {
+		char *dir = (char *)recorded[r];
+		struct kca_model whole;
+		cr_assert_gt(kca_model_load(&whole, &dir, 1), 0, "%s", dir);
+		kca_model_families(&whole);
+		struct kca_totals all;
+		kca_model_totals(&whole, &all);
+		uint64_t end = 0;
+		for (unsigned i = 0; i < whole.nprocs; i++)
+			if (whole.procs[i].end_ns > end)
+				end = whole.procs[i].end_ns;
+		uint64_t length = end - whole.origin_ns[0];
+		for (int cut = 1; cut <= 3; cut++) { /* at a quarter, half, three quarters */
+			uint64_t at = length * (uint64_t)cut / 4;
+			struct kca_window before = {0, at}, after = {at, 0};
+			struct kca_model a, b;
+			cr_assert_gt(kca_model_load_window(&a, &dir, 1, &before), 0);
+			cr_assert_gt(kca_model_load_window(&b, &dir, 1, &after), 0);
+			kca_model_families(&a);
+			kca_model_families(&b);
+			struct kca_totals ta, tb;
+			kca_model_window_totals(&a, &ta);
+			kca_model_window_totals(&b, &tb);
+			cr_assert_eq(ta.build + tb.build, all.build, "%s at %d/4", dir, cut);
+			cr_assert_eq(ta.load + tb.load, all.load, "%s at %d/4", dir, cut);
+			cr_assert_eq(ta.ncompiles + tb.ncompiles, all.ncompiles, "%s", dir);
+			cr_assert_eq(ta.nloads + tb.nloads, all.nloads, "%s", dir);
+			cr_assert_eq(ta.launches + tb.launches, all.launches,
+				     "%s at %d/4: %llu + %llu != %llu", dir, cut,
+				     (unsigned long long)ta.launches,
+				     (unsigned long long)tb.launches,
+				     (unsigned long long)all.launches);
+			cr_assert_eq(ta.graph_launches + tb.graph_launches, all.graph_launches,
+				     "%s", dir);
+			for (unsigned i = 0; i < whole.nfamilies; i++) {
+				const struct kca_family *f = &whole.families[i];
+				cr_assert_eq(family_launches(&a, f->name, 1) +
+						 family_launches(&b, f->name, 1),
+					     f->launches, "%s: %s", dir, f->name);
+			}
+			unsigned new_a = 0, new_b = 0, variants = 0;
+			for (unsigned i = 0; i < whole.nfamilies; i++) {
+				new_a += a.families[i].win.new_variants;
+				new_b += b.families[i].win.new_variants;
+				variants += whole.families[i].nvariants;
+			}
+			cr_assert_eq(new_a + new_b, variants, "%s: every image is new once", dir);
+			kca_model_free(&a);
+			kca_model_free(&b);
+		}
+		kca_model_free(&whole);
+	}
+}
