@@ -63,6 +63,40 @@ def main():
         ptxas = [c for c in compiles if c["tool"] == "exec" and "ptxas" in c["name"]]
         report(len(ptxas) >= said["expect"]["fill_mask"]["variants"], case,
                f"{len(ptxas)} ptxas children recorded")
+    elif case == "serve_warmup":
+        # The recording's start: each event's time less its time from its file's start.
+        origin = min(e["time_ns"] - round(e["t_ms"] * 1e6) for e in ev)
+        for name, want in said["expect"].items():
+            v = variants(ev, name)
+            report(v == want["variants"], case, f"{name}: {v} variants (script made {want['variants']})")
+            report(total[name] == want["launches"], case,
+                   f"{name}: {total[name]} launches (script made {want['launches']})")
+        # From just before serving (the warm-up's launch counts flushed by then: a flush a
+        # second, the server idle 1.5 s): only the serving-time builds, and serving's launches.
+        since = (said["serve_start_mono_ns"] - 200_000_000 - origin) / 1e9
+        out = subprocess.run([KCPROF, "report", "--json", "--since", f"{since:.3f}", trace_dir],
+                             capture_output=True, text=True)
+        rep = json.loads(out.stdout)
+        listed = {k["name"]: k["window"] for k in rep["kernels"]}
+        bug = listed.get("softcap_logits")
+        want = said["expect"]["softcap_logits"]
+        report(set(listed) == {"softcap_logits"}, case,
+               f"report --since {since:.3f}: lists {sorted(listed)} (want only softcap_logits)")
+        report(bool(bug) and bug["new_variants"] == want["serving_builds"] and bug["compile_ms"] > 0,
+               case, f"softcap_logits in the window: {bug} ({want['serving_builds']} built while serving)")
+        steps = want["launches"] - len(said["padded"])
+        report(bool(bug) and bug["launches"] == steps, case,
+               f"softcap_logits: {bug and bug['launches']} launches in the window (serving made {steps})")
+        chk = subprocess.run([KCPROF, "check", "--since", f"{since:.3f}", trace_dir],
+                             capture_output=True, text=True)
+        report(chk.returncode == 1 and "softcap_logits:" in chk.stdout
+               and "softcap_logits_fixed" not in chk.stdout and "rms_norm" not in chk.stdout, case,
+               f"check --since: exit {chk.returncode}: {chk.stdout.strip()}")
+        warm = (said["warm_end_mono_ns"] - origin) / 1e9
+        chk = subprocess.run([KCPROF, "check", "--until", f"{warm:.3f}", "--max-variants", "4",
+                              trace_dir], capture_output=True, text=True)
+        report(chk.returncode == 0, case, f"check --until {warm:.3f} (the warm-up, 4 padded sizes): "
+               f"exit {chk.returncode}: {chk.stdout.strip()}")
     elif case == "triton_autotune":
         e = said["expect"]
         v = variants(ev, "scale_rows")

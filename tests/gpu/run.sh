@@ -50,6 +50,9 @@ case_run torch_compile python3 tests/gpu/torch_compile.py
 case_run profiler python3 tests/gpu/profiler.py
 case_run cuda_graph python3 tests/gpu/cuda_graph.py
 "$KCPROF" archive "$OUT/traces/cuda_graph" >/dev/null 2>&1 # the example trace reads anywhere
+# a toy server: builds in its warm-up, and the ones its serving still makes (report --since)
+case_run serve_warmup python3 tests/gpu/serve_warmup.py
+"$KCPROF" archive "$OUT/traces/serve_warmup" >/dev/null 2>&1
 # torch.compile fed a new sequence length each step, and the fix: `kcprof archive` copies what
 # the report reads into the traces, and the caches are moved away before check.py reads it
 for m in static dynamic; do
