@@ -589,8 +589,10 @@ static int ssa_used(const char *body, const char *name)
 	return 0;
 }
 
+/* values: read the constants and the specialisation from the IR too (no record of the call's
+ * own arguments); else only the def and the config. */
 static void triton_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
-			   unsigned v, unsigned nvar, char constexprs[][64], int *nconst)
+			   unsigned v, unsigned nvar, char constexprs[][64], int *nconst, int values)
 {
 	const char *trace_dir = variant_trace_dir(m, f, v);
 	char path[PATH_MAX + 256];
@@ -600,6 +602,8 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 		parse_locs(&t, text);
 		if (!c->kernel_def[0] && t.def_file[0])
 			read_def(m, t.def_file, trace_dir, t.def_line, c, constexprs, nconst);
+		if (!values)
+			goto config;
 		/* the signature: runtime args, with tt.divisibility where Triton specialised */
 		const char *fn = strstr(text, "tt.func");
 		const char *sig_end = fn ? strstr(fn, ") attributes") : NULL;
@@ -675,6 +679,7 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 				change_add(ch, v, value);
 			}
 		}
+	config:
 		free(t.locs);
 		free(text);
 	}
@@ -697,6 +702,59 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 		change_set(change_get(c, KCA_CHANGE_CONFIG, keys[i], NULL, nvar), v, value);
 	}
 	free(json);
+}
+
+/* ---- Triton: the call's own specialisation, recorded where it was made (python.c) -------- */
+
+/* Whether every variant's first load carries Triton's arguments of its build. */
+static int have_triton_args(const struct kca_model *m, const struct kca_family *f)
+{
+	for (unsigned v = 0; v < f->nvariants; v++)
+		if (!m->loads[f->variants[v].first_load].ntriton_args)
+			return 0;
+	return f->nvariants > 0;
+}
+
+/* Variant v's tl.constexpr values and int (and pointer) specialisation, as Triton's JIT had
+ * them when it built it, named by their parameters; where: the program's line that called. */
+static void triton_args_variant(struct kca_model *m, struct kca_changes *c,
+				const struct kca_family *f, unsigned v, unsigned nvar)
+{
+	const struct kca_load *l = &m->loads[f->variants[v].first_load];
+	char where[1100] = "", func[256], site[1400] = "";
+	if (kca_user_frame(l->py_frames, l->npy_frames, m->procs[l->proc].cwd, where, sizeof(where),
+			   func, sizeof(func)) == 0)
+		snprintf(site, sizeof(site), "%s in %s", where, func);
+	for (unsigned i = 0; i < l->ntriton_args; i++) {
+		const char *a = l->triton_args[i];
+		const char *t1 = strchr(a, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (!t2)
+			continue;
+		char name[96], kind[32], label[160];
+		snprintf(name, sizeof(name), "%.*s", (int)(t1 - a), a);
+		snprintf(kind, sizeof(kind), "%.*s", (int)(t2 - t1 - 1), t1 + 1);
+		const char *value = t2 + 1;
+		if (strcmp(kind, "constexpr") == 0) {
+			struct kca_change *ch = change_get(c, KCA_CHANGE_CONSTANT, name, site, nvar);
+			ch->is_param = 1;
+			change_set(ch, v, value);
+			continue;
+		}
+		snprintf(label, sizeof(label), "%s == 1", name);
+		if (strcmp(kind, "specialized") == 0) { /* an int Triton made the constant 1 */
+			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v,
+				   strcmp(value, "1") == 0 ? "yes" : value);
+			continue;
+		}
+		int is_int = (kind[0] == 'i' || kind[0] == 'u') && isdigit((unsigned char)kind[1]);
+		if (!is_int && kind[0] != '*')
+			continue; /* floats and the rest: Triton does not specialise them */
+		if (is_int)
+			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v, "no");
+		snprintf(label, sizeof(label), "%s %% 16 == 0", name);
+		change_set(change_get(c, KCA_CHANGE_DIVISIBILITY, label, NULL, nvar), v,
+			   strcmp(value, "D") == 0 ? "yes" : "no");
+	}
 }
 
 /* Args present in some variants' signatures and gone from others were specialised to 1. */
@@ -849,12 +907,14 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	char constexprs[16][64];
 	int nconst = 0;
 	char *first_ptx = NULL;
-	int any_triton = 0;
+	int any_triton = 0, args = have_triton_args(m, f);
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
+		if (args)
+			triton_args_variant(m, out, f, v, nvar);
 		if (var->triton_dir) {
-			triton_variant(m, out, f, v, nvar, constexprs, &nconst);
-			any_triton = 1;
+			triton_variant(m, out, f, v, nvar, constexprs, &nconst, !args);
+			any_triton = !args;
 		} else if (var->compile >= 0) {
 			options_variant(m, out, f, v, nvar);
 		}

@@ -268,6 +268,14 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 		kca_json_end_arr(&j);
 		break;
 	}
+	case KC_REC_CALLSITE: {
+		const struct kc_rec_callsite *x = (const void *)r;
+		kca_json_str(&j, "for", kc_rec_type_name(x->for_type));
+		kca_json_u64(&j, "flags", x->flags);
+		list(&j, "frames", r, x->frames);
+		list(&j, "args", r, x->args);
+		break;
+	}
 	case KC_REC_GRAPH_LAUNCH_STATS: {
 		const struct kc_rec_graph_launch_stats *s = (const void *)r;
 		kca_json_u64(&j, "graph_id", s->graph_id);

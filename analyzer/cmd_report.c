@@ -463,6 +463,21 @@ static void print_family_window(const struct kca_model *m, const struct kca_fami
 	printf("\n");
 }
 
+/* "called from serve.py:62 in step (8 loads)": the program's lines its loads came from, where
+ * the trace has their Python frames. */
+static void print_call_sites(const struct kca_model *m, const struct kca_family *f)
+{
+	struct kca_call_site s[3];
+	unsigned all = kca_family_call_sites(m, f, s, 3), n = all < 3 ? all : 3;
+	for (unsigned i = 0; i < n; i++)
+		printf("%s%s in %s (%u load%s)", i ? ", " : "    called from ", s[i].where,
+		       s[i].func, s[i].loads, KCA_PLURAL(s[i].loads));
+	if (all > n)
+		printf(", and %u more", all - n);
+	if (n)
+		printf("\n");
+}
+
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
@@ -490,6 +505,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 			printf(" to +%s", kca_fmt_ns(f->last_ns - m->origin_ns[0], t1, sizeof(t1)));
 		printf(" of the recording\n");
 	}
+	print_call_sites(m, f);
 	uint64_t cost = f->build_ns + f->load_ns;
 	child_summary(m, f, buf, sizeof(buf));
 	/* The driver JIT-compiles PTX inside the load: that is build time a load reports. */

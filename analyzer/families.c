@@ -267,7 +267,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		file += l->api == KC_API_MODULE_LOAD;
 		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
 			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash, l->size);
-		triton += v->triton_dir != NULL;
+		triton += v->triton_dir != NULL || l->ntriton_args > 0; /* built by Triton's JIT */
 	}
 	if (nvrtc)
 		f->front_end = KCA_FE_NVRTC;
@@ -563,4 +563,42 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 		t->gap_ns += m->gpu[i].gap_ns;
 		t->overlapped += m->gpu[i].overlapped;
 	}
+}
+
+unsigned kca_family_call_sites(const struct kca_model *m, const struct kca_family *f,
+			       struct kca_call_site *out, unsigned cap)
+{
+	unsigned n = 0, all = 0;
+	for (unsigned i = 0; i < m->nloads; i++) {
+		const struct kca_load *l = &m->loads[i];
+		if (!l->npy_frames || !l->in_window)
+			continue;
+		int named = 0;
+		for (unsigned k = 0; k < l->nnames && !named; k++)
+			named = strcmp(l->names[k], f->name) == 0;
+		if (!named)
+			continue;
+		struct kca_call_site s = {0};
+		kca_user_frame(l->py_frames, l->npy_frames, m->procs[l->proc].cwd, s.where,
+			       sizeof(s.where), s.func, sizeof(s.func));
+		unsigned j = 0;
+		while (j < n && (strcmp(out[j].where, s.where) || strcmp(out[j].func, s.func)))
+			j++;
+		if (j < n) {
+			out[j].loads++;
+		} else {
+			all++;
+			if (n < cap) {
+				s.loads = 1;
+				out[n++] = s;
+			}
+		}
+	}
+	for (unsigned i = 1; i < n; i++) /* most loads first */
+		for (unsigned j = i; j > 0 && out[j].loads > out[j - 1].loads; j--) {
+			struct kca_call_site t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return all;
 }

@@ -123,9 +123,18 @@ struct capture_key {
 	UT_hash_handle hh;
 };
 
+/* A CALLSITE record waiting for the load its thread writes next. */
+struct callsite_key {
+	uint32_t tid;
+	const char **frames, **args;
+	unsigned nframes, nargs;
+	UT_hash_handle hh;
+};
+
 struct load_ctx {
 	struct kca_model *m;
 	int proc;
+	struct callsite_key *callsites; /* tid -> its last CALLSITE, this file */
 	uint64_t win_from, win_to; /* the window of this file's directory */
 	struct func_key *funcs;	      /* id -> index, this file */
 	struct gpu_key *gpu;	      /* kernel name -> GPU time index, this file */
@@ -404,6 +413,16 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		l->jit_options = list_join(m, r, x->jit_options, ' ');
 		l->family_variant = -1;
 		l->in_window = in_window;
+		struct callsite_key *cs;
+		HASH_FIND(hh, c->callsites, &r->tid, sizeof(r->tid), cs);
+		if (cs) { /* this thread's call site, written just before */
+			l->py_frames = cs->frames;
+			l->npy_frames = cs->nframes;
+			l->triton_args = cs->args;
+			l->ntriton_args = cs->nargs;
+			HASH_DEL(c->callsites, cs);
+			free(cs);
+		}
 		break;
 	}
 	case KC_REC_FUNCTION: {
@@ -530,6 +549,21 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			p->cupti_unseen_from_ns = r->time_ns;
 		break;
 	}
+	case KC_REC_CALLSITE: {
+		const struct kc_rec_callsite *x = (const void *)r;
+		if (x->for_type != KC_REC_MODULE_LOAD)
+			break;
+		struct callsite_key *cs;
+		HASH_FIND(hh, c->callsites, &r->tid, sizeof(r->tid), cs);
+		if (!cs) {
+			cs = kca_xcalloc(1, sizeof(*cs));
+			cs->tid = r->tid;
+			HASH_ADD(hh, c->callsites, tid, sizeof(cs->tid), cs);
+		}
+		cs->frames = list_dup(m, r, x->frames, &cs->nframes);
+		cs->args = list_dup(m, r, x->args, &cs->nargs);
+		break;
+	}
 	case KC_REC_LOST:
 		p->lost = ((const struct kc_rec_lost *)r)->records;
 		break;
@@ -555,7 +589,8 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	p->cupti_last = KC_CUPTI_END;
 	p->parent = -1;
 	p->exe = p->cwd = p->cmdline = "";
-	struct load_ctx c = {m, idx, m->win_from_ns[dir], m->win_to_ns[dir], NULL, NULL, NULL, NULL};
+	struct load_ctx c = {m, idx, NULL, m->win_from_ns[dir], m->win_to_ns[dir], NULL, NULL, NULL,
+			     NULL};
 	struct kc_file_hdr hdr = {0};
 	struct kc_trace t;
 	int rc = kc_trace_open(&t, path);
@@ -605,6 +640,12 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 		HASH_DEL(c.gpu, g);
 		free(g);
 	}
+	struct callsite_key *cs, *cst; /* call sites whose load was never written */
+	HASH_ITER(hh, c.callsites, cs, cst)
+	{
+		HASH_DEL(c.callsites, cs);
+		free(cs);
+	}
 	return records > 0;
 }
 
@@ -631,6 +672,49 @@ static uint64_t recording_start(const struct kca_trace_list *l)
 		kc_trace_close(&t);
 	}
 	return start;
+}
+
+/* Frames of the libraries between a program and the driver. */
+static int library_frame(const char *file)
+{
+	static const char *const marks[] = {"/site-packages/", "/dist-packages/", "<frozen ",
+					    "/torchinductor_", "/lib/python3", "<string>",
+					    "<eval_with_key>"};
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strstr(file, marks[i]))
+			return 1;
+	return 0;
+}
+
+int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char *where,
+		   size_t wcap, char *func, size_t fcap)
+{
+	if (!n)
+		return -1;
+	unsigned pick = 0;
+	for (unsigned i = 0; i < n; i++) {
+		size_t len = strcspn(frames[i], "\t");
+		char file[1024];
+		snprintf(file, sizeof(file), "%.*s", (int)len, frames[i]);
+		if (!library_frame(file)) {
+			pick = i;
+			break;
+		}
+	}
+	const char *f = frames[pick];
+	size_t cl = cwd ? strlen(cwd) : 0;
+	if (cl > 1 && strncmp(f, cwd, cl) == 0 && f[cl] == '/')
+		f += cl + 1; /* the program's files, as its directory names them */
+	const char *t1 = strchr(f, '\t');
+	const char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+	if (!t1 || !t2) {
+		snprintf(where, wcap, "%s", f);
+		snprintf(func, fcap, "?");
+		return 0;
+	}
+	snprintf(where, wcap, "%.*s:%.*s", (int)(t1 - f), f, (int)(t2 - t1 - 1), t1 + 1);
+	snprintf(func, fcap, "%s", t2 + 1);
+	return 0;
 }
 
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t)

@@ -55,6 +55,10 @@ struct kca_load {
 	int family_variant;	 /* filled by kca_model_families: variant index in its family */
 	uint64_t build_ns;	 /* compile time attributed to this load (children, NVRTC, link) */
 	int in_window;		 /* within the model's time window (always, without one) */
+	/* Where it was asked for, in a Python process (CALLSITE records): frames innermost
+	 * first, "FILE\tLINE\tFUNCTION"; Triton's specialisation, "NAME\tKIND\tVALUE". */
+	const char **py_frames, **triton_args;
+	unsigned npy_frames, ntriton_args;
 };
 
 struct kca_compile {
@@ -236,6 +240,22 @@ int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs);
  * (the win fields above); w NULL: no window. */
 int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
 			  const struct kca_window *w);
+/* The program's own line among Python frames ("FILE\tLINE\tFUNCTION", innermost first): the
+ * first outside the libraries (site-packages, the standard library, Inductor's generated
+ * modules), else the innermost. "file:line" into where (relative to cwd, the process's
+ * directory, when under it; cwd may be NULL) and the function into func; 0, or -1 with no
+ * frames. */
+int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char *where,
+		   size_t wcap, char *func, size_t fcap);
+/* A program line that loads of a kernel came from (kca_user_frame of their Python frames). */
+struct kca_call_site {
+	char where[512], func[128];
+	unsigned loads;
+};
+/* The distinct call sites of f's loads (those in the time window, with one), most loads
+ * first, at most cap of them; returns how many there are in all. */
+unsigned kca_family_call_sites(const struct kca_model *m, const struct kca_family *f,
+			       struct kca_call_site *out, unsigned cap);
 /* Whether a time of directory d's recording (CLOCK_MONOTONIC) falls within the window. */
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t);
 /* Group loads into kernel families, attribute compiles, set verdicts. Families are sorted

@@ -153,6 +153,17 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		kca_json_dbl(&j, "first_seen_ms", f->first_ns >= t0 ? ms(f->first_ns - t0) : 0);
 		kca_json_dbl(&j, "last_seen_ms", f->last_ns >= t0 ? ms(f->last_ns - t0) : 0);
 		kca_json_bool(&j, "pdl", (f->attrs >> 6) & 1);
+		struct kca_call_site sites[8];
+		unsigned nsites = kca_family_call_sites(m, f, sites, 8);
+		kca_json_arr(&j, "call_sites");
+		for (unsigned s = 0; s < nsites && s < 8; s++) {
+			kca_json_obj(&j, NULL);
+			kca_json_str(&j, "where", sites[s].where);
+			kca_json_str(&j, "function", sites[s].func);
+			kca_json_u64(&j, "loads", sites[s].loads);
+			kca_json_end_obj(&j);
+		}
+		kca_json_end_arr(&j);
 		if (m->windowed) {
 			kca_json_obj(&j, "window");
 			kca_json_u64(&j, "new_variants", f->win.new_variants);

@@ -30,7 +30,8 @@
 	X(1, IMAGES, "images")		     /* code images stored under images/ */                \
 	X(2, CUPTI, "cupti")		     /* CUPTI callbacks were asked for */                  \
 	X(3, GPU_TIME, "gpu-time")	/* GPU_TIME records: kernel times from CUPTI activity */   \
-	X(4, HDR_CHECK, "header-check") /* hdr_check holds the header's XXH32 */
+	X(4, HDR_CHECK, "header-check") /* hdr_check holds the header's XXH32 */                   \
+	X(5, PYTHON, "python")		/* CALLSITE records: Python frames at loads (KCPROF_PYTHON) */
 
 #define KC_FEAT_BIT(bit, id, str) KC_FEAT_##id = 1ull << (bit),
 enum kc_feature { KC_FEATURES(KC_FEAT_BIT) };
@@ -99,7 +100,8 @@ struct kc_strlist {
 	X(10, END, "end")                                                                          \
 	X(11, GPU_TIME, "gpu_time")                                                                \
 	X(12, GRAPH, "graph")                                                                      \
-	X(13, GRAPH_LAUNCH_STATS, "graph_launch_stats")
+	X(13, GRAPH_LAUNCH_STATS, "graph_launch_stats")                                           \
+	X(14, CALLSITE, "callsite")
 
 /* How a call reached kcprof. */
 #define KC_PATHS(X)                                                                                \
@@ -381,6 +383,24 @@ struct kc_rec_graph_launch_stats {
 	uint64_t first_ns;
 	uint64_t last_ns;
 };
+
+/* Where a load (or compile) was asked for, in a Python process: written by the thread that makes
+ * the call, just before the call's own MODULE_LOAD (or COMPILE) record, which it belongs to (the
+ * next record of that type from the same tid). */
+struct kc_rec_callsite {
+	struct kc_rec_hdr h;
+	uint32_t for_type; /* KC_REC_MODULE_LOAD or KC_REC_COMPILE */
+	uint32_t flags;	   /* KC_CALLSITEF_* */
+	/* Python frames, innermost first: "FILE\tLINE\tFUNCTION" (qualified name) */
+	struct kc_strlist frames;
+	/* Triton's JIT specialisation of the call, from the frame of JITFunction.run: one
+	 * "NAME\tKIND\tVALUE" a parameter, KIND "constexpr" (a tl.constexpr parameter: VALUE its
+	 * value), "specialized" (an argument Triton made a constant: VALUE it, "1"), or the
+	 * argument's type ("i32", "*fp16": VALUE its specialisation, "D" divisible by 16, "" none) */
+	struct kc_strlist args;
+};
+#define KC_CALLSITEF_TRUNCATED 1 /* more frames than were kept (the outermost left out) */
+#define KC_CALLSITEF_ARGS_UNREAD 2 /* a Triton JIT frame whose locals could not be read */
 
 /* ---------------------------------------------------------------------------------------- */
 /* Name tables (kc_trace_names.c). Unknown values give "unknown"/"?" rather than NULL. */

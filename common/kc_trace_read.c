@@ -50,6 +50,11 @@ static const struct rec_layout layouts[KC_REC_TYPE_END] = {
     [KC_REC_GPU_TIME] = {sizeof(struct kc_rec_gpu_time), 1, 0, {OFS(kc_rec_gpu_time, name)}, {0}},
     [KC_REC_GRAPH] = {sizeof(struct kc_rec_graph), 0, 0, {0}, {0}},
     [KC_REC_GRAPH_LAUNCH_STATS] = {sizeof(struct kc_rec_graph_launch_stats), 0, 0, {0}, {0}},
+    [KC_REC_CALLSITE] = {sizeof(struct kc_rec_callsite),
+			 0,
+			 2,
+			 {0},
+			 {OFS(kc_rec_callsite, frames), OFS(kc_rec_callsite, args)}},
 };
 
 size_t kc_rec_known_size(unsigned type)

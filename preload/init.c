@@ -43,6 +43,7 @@ static const struct opt options[] = {
     {"KCPROF_CUPTI_LIB", OPT_STR, CFG(cupti_path), "", 0, "libcupti to load"},
     {"KCPROF_GPU_TIME", OPT_BOOL, CFG(gpu_time), "0", 0,
      "kernel GPU times and gaps (CUPTI activity)"},
+    {"KCPROF_PYTHON", OPT_BOOL, CFG(python), "1", 0, "Python frames where modules are loaded"},
 };
 
 static int parse_bool(const char *v)

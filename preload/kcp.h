@@ -11,6 +11,7 @@
  *   hooks_exec.c   exec and spawn: the preload travels to children
  *   child.c        compiler children (ptxas, nvcc, cc): their command and wall time
  *   cupti.c        CUPTI: what the symbol hooks cannot see, and yielding to profilers
+ *   python.c       Python call sites of loads, and Triton's specialisation of a build
  *
  * Conventions: kcp_ prefix; 0 / negative errno returns; kc_log() with a domain per file.
  * A hook never changes what the program sees: it returns the real call's result, restores
@@ -147,6 +148,7 @@ struct kcp_config {
 	uint64_t flush_ns;	   /* KCPROF_FLUSH_MS */
 	char cupti_path[PATH_MAX]; /* KCPROF_CUPTI_LIB */
 	int gpu_time; /* KCPROF_GPU_TIME (default 0): kernel times from CUPTI activity */
+	int python;   /* KCPROF_PYTHON (default 1): Python frames at loads (python.c) */
 };
 extern struct kcp_config kcp_cfg;
 
@@ -222,7 +224,9 @@ struct kcp_load_token {
 	struct kcp_pending_load pending;
 	struct kcp_pending_load *outer;
 };
-void kcp_load_begin(struct kcp_load_token *tok);
+/* may_wait_gil: the caller holds no driver lock (a hook before its real call), so the Python
+ * frames of the load may wait for the GIL (python.c). */
+void kcp_load_begin(struct kcp_load_token *tok, int may_wait_gil);
 void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uint64_t handle,
 		  int is_library, CUresult result);
 /* CUPTI saw a module loaded: attach it to the load in progress, or record a lazy load. */
@@ -277,6 +281,14 @@ void kcp_compile_atfork_child(void);
 void kcp_module_atfork_prepare(void);
 void kcp_module_atfork_parent(void);
 void kcp_module_atfork_child(void);
+
+/* ---- Python call sites (python.c) --------------------------------------------------------- */
+
+/* In a Python process, a CALLSITE record of this thread's Python frames (and, under Triton's
+ * JIT, the build's specialisation), for the record of type for_type this thread writes next.
+ * may_wait: the caller holds no lock of the driver, so it may wait for the GIL; else frames
+ * are read only where this thread holds the GIL already. Nothing outside Python. */
+void kcp_python_callsite(unsigned for_type, int may_wait);
 
 /* ---- compiler children and exec (child.c, hooks_exec.c) ----------------------------------- */
 

@@ -57,6 +57,16 @@ static void read_trace(const uint8_t *data, size_t size)
 					sink += x->shapes[i].count;
 				break;
 			}
+			case KC_REC_CALLSITE: {
+				const struct kc_rec_callsite *x = (const void *)r;
+				for (const char *s = kc_rec_list_next(r, x->frames, NULL); s;
+				     s = kc_rec_list_next(r, x->frames, s))
+					sink += strlen(s);
+				for (const char *s = kc_rec_list_next(r, x->args, NULL); s;
+				     s = kc_rec_list_next(r, x->args, s))
+					sink += strlen(s);
+				break;
+			}
 			case KC_REC_GRAPH: {
 				const struct kc_rec_graph *x = (const void *)r;
 				for (unsigned i = 0; i < x->nfuncs; i++)

@@ -1,0 +1,30 @@
+"""A Triton-like kernel built per value of its tl.constexpr, through a stand-in of Triton
+(py/site-packages/triton: JITFunction.run and a driver that loads PTX into the stand-in
+libcuda.so.1 on LD_LIBRARY_PATH): the CPU tests check the Python call site and the
+specialisation kcprof records at each load.
+
+py_loader.py STEPS: MAX_LEN 500, 501, ... (a new variant each step); n 100 (not divisible by
+16) at even steps, 64 at odd ones; each step launched twice (the second finds its variant)."""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "py", "site-packages"))
+from triton.runtime.jit import JITFunction  # noqa: E402
+
+
+def fill_mask_ptx(x_ptr, n, max_len):
+    return (".version 8.0\n.target sm_90\n.address_size 64\n.visible .entry fill_mask()\n{\n"
+            f"\tmov.u32 %r1, {max_len};\n\tret;\n}}\n").encode()
+
+
+fill_mask = JITFunction(fill_mask_ptx, ["x_ptr", "n", "MAX_LEN"], constexprs=[2])
+
+
+def serve(step):
+    n = 64 if step % 2 else 100
+    fill_mask.run(0x1000, n, 500 + step)  # the line a report names
+
+
+for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
+    serve(step)
+    serve(step)
