@@ -272,6 +272,7 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 		const struct kc_rec_callsite *x = (const void *)r;
 		kca_json_str(&j, "for", kc_rec_type_name(x->for_type));
 		kca_json_u64(&j, "flags", x->flags);
+		kca_json_u64(&j, "read_ns", x->read_ns);
 		list(&j, "frames", r, x->frames);
 		list(&j, "args", r, x->args);
 		break;

@@ -299,6 +299,7 @@ void kcp_python_callsite(unsigned for_type, int may_wait)
 	int held = py.GILState_Check();
 	if (!held && !may_wait)
 		return;
+	uint64_t t0 = kcp_now_ns();
 	int gil = held ? 0 : py.GILState_Ensure();
 	void *et, *ev, *etb;
 	py.Err_Fetch(&et, &ev, &etb);
@@ -313,6 +314,7 @@ void kcp_python_callsite(unsigned for_type, int may_wait)
 	if (flags != UINT32_MAX) { /* some frame was read */
 		rec.for_type = for_type;
 		rec.flags = flags;
+		rec.read_ns = kcp_now_ns() - t0;
 		kcp_rec_emit(&rb, &rec, KC_REC_CALLSITE);
 	}
 	kc_rb_release(&rb);

@@ -44,6 +44,35 @@ def variants(events, name):
     return len({e["hash"] for e in events if e["type"] == "module_load" and name in e["names"]})
 
 
+def line_of(path, text):
+    """The line number of the first line of a file holding text."""
+    for i, line in enumerate(open(path), 1):
+        if text in line:
+            return i
+    return -1
+
+
+def kernel_report(trace_dir, name, *options):
+    """The JSON report's entry for a kernel (every kernel listed), or {}."""
+    out = subprocess.run([KCPROF, "report", "--json", "--all", *options, trace_dir],
+                         capture_output=True, text=True)
+    return {k["name"]: k for k in json.loads(out.stdout)["kernels"]}.get(name, {})
+
+
+def check_python(case, trace_dir, kernel, script, call, param, values):
+    """Python call sites (KCPROF_PYTHON): the kernel's loads come from the script's line
+    that calls it, and its tl.constexpr param is named with its values, from Triton's JIT."""
+    k = kernel_report(trace_dir, kernel)
+    line = line_of(script, call)
+    sites = k.get("call_sites", [])
+    report(bool(sites) and sites[0]["where"] == f"{script}:{line}", case,
+           f"{kernel}: called from {sites[:2]} (the script's line {line})")
+    ch = {c["name"]: c for c in k.get("changed", [])}.get(param, {})
+    got = sorted(ch.get("values") or [], key=lambda v: (len(v or ""), v or ""))
+    report(ch.get("parameter") and got == [str(v) for v in values] and ch.get("where", "").startswith(f"{script}:{line}"),
+           case, f"{kernel}: {param} {ch.get('kind')} values {got}, where {ch.get('where')!r}")
+
+
 def main():
     case, trace_dir, out_path = sys.argv[1:4]
     lines = [l for l in open(out_path).read().splitlines() if l.startswith("{")]
@@ -54,6 +83,11 @@ def main():
     compiles = [e for e in ev if e["type"] == "compile"]
     cupti = [e["event"] for e in ev if e["type"] == "cupti"]
     report(bool(ev), case, f"{len(ev)} events, {len(loads)} loads, {len(compiles)} compiles, cupti {cupti}")
+    reads = sorted(e["read_ns"] for e in ev if e["type"] == "callsite")
+    if reads:  # what the Python frames cost the loads (not a check: a figure for the notes)
+        print(f"INFO {case}: {len(reads)} Python call sites, read in {reads[len(reads) // 2] / 1e3:.1f} us "
+              f"(median; {reads[0] / 1e3:.1f}..{reads[-1] / 1e3:.1f}), "
+              f"{max(len(e['frames']) for e in ev if e['type'] == 'callsite')} frames at most", flush=True)
     if case == "triton_constexpr":
         for name, want in said["expect"].items():
             v = variants(ev, name)
@@ -63,6 +97,8 @@ def main():
         ptxas = [c for c in compiles if c["tool"] == "exec" and "ptxas" in c["name"]]
         report(len(ptxas) >= said["expect"]["fill_mask"]["variants"], case,
                f"{len(ptxas)} ptxas children recorded")
+        check_python(case, trace_dir, "fill_mask", "tests/gpu/triton_constexpr.py",
+                     "fill_mask[grid](", "MAX_LEN", range(500, 500 + said["expect"]["fill_mask"]["variants"]))
     elif case == "serve_warmup":
         # The recording's start: each event's time less its time from its file's start.
         origin = min(e["time_ns"] - round(e["t_ms"] * 1e6) for e in ev)
@@ -97,6 +133,8 @@ def main():
                               trace_dir], capture_output=True, text=True)
         report(chk.returncode == 0, case, f"check --until {warm:.3f} (the warm-up, 4 padded sizes): "
                f"exit {chk.returncode}: {chk.stdout.strip()}")
+        check_python(case, trace_dir, "softcap_logits", "tests/gpu/serve_warmup.py",
+                     "softcap_logits[grid](", "N_REQ", range(1, 9))
     elif case == "triton_autotune":
         e = said["expect"]
         v = variants(ev, "scale_rows")

@@ -1,0 +1,142 @@
+/* test_python.c - Python call sites (preload/python.c): a real Python interpreter loads PTX
+ * into the stand-in driver from under a stand-in of Triton's JITFunction.run
+ * (tests/progs/py_loader.py), with the GIL released around the load (ctypes.CDLL, as Triton)
+ * and held (ctypes.PyDLL); the trace's frames and Triton arguments, and what the report makes
+ * of them. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "../analyzer/kca.h"
+#include "../analyzer/model.h"
+#include "kct.h"
+
+#define LOADER "tests/progs/py_loader.py"
+
+/* The line of py_loader.py that calls the kernel (marked in the file). */
+static int call_line(void)
+{
+	size_t size;
+	char *text = kct_read_file(LOADER, &size);
+	cr_assert(text);
+	char *mark = strstr(text, "# the line a report names");
+	cr_assert(mark);
+	int line = 1;
+	for (char *p = text; p < mark; p++)
+		line += *p == '\n';
+	free(text);
+	return line;
+}
+
+/* py_loader.py STEPS under the recorder (extra: one more NAME=value, or NULL). */
+static char *record_python(const char *steps, const char *extra)
+{
+	char *dir = kct_tmpdir();
+	char libs[4200];
+	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
+	const char *env[] = {libs, "KCPROF_CUPTI=0", extra, NULL};
+	const char *argv[] = {"/usr/bin/env", "python3", LOADER, steps, NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "python3 %s failed (%d): see %s.log",
+		  LOADER, st, dir);
+	return dir;
+}
+
+static void load_model(struct kca_model *m, char *dir)
+{
+	cr_assert_gt(kca_model_load(m, &dir, 1), 0, "no trace in %s", dir);
+	kca_model_families(m);
+}
+
+/* The frames and arguments of each load: MAX_LEN 500 + step, n not divisible by 16 at even
+ * steps; the program's line found among the frames. */
+static void assert_call_sites(char *dir, unsigned steps)
+{
+	struct kca_model m;
+	load_model(&m, dir);
+	unsigned loads = 0;
+	char want_where[64];
+	snprintf(want_where, sizeof(want_where), LOADER ":%d", call_line());
+	for (unsigned i = 0; i < m.nloads; i++) {
+		const struct kca_load *l = &m.loads[i];
+		if (l->nnames != 1 || strcmp(l->names[0], "fill_mask") != 0)
+			continue;
+		cr_assert_eq(l->ntriton_args, 3, "load %u: %u arguments", loads, l->ntriton_args);
+		char want[64];
+		snprintf(want, sizeof(want), "MAX_LEN\tconstexpr\t%u", 500 + loads);
+		cr_assert_str_eq(l->triton_args[2], want);
+		cr_assert_str_eq(l->triton_args[1], loads % 2 ? "n\ti32\tD" : "n\ti32\t");
+		cr_assert_str_eq(l->triton_args[0], "x_ptr\ti32\tD");
+		cr_assert_geq(l->npy_frames, 4);
+		cr_assert(strstr(l->py_frames[0], "/triton/runtime/driver.py\t"), "%s",
+			  l->py_frames[0]);
+		char where[512], func[128];
+		cr_assert_eq(kca_user_frame(l->py_frames, l->npy_frames, m.procs[l->proc].cwd,
+					    where, sizeof(where), func, sizeof(func)),
+			     0);
+		cr_assert_str_eq(where, want_where);
+		cr_assert_str_eq(func, "serve");
+		loads++;
+	}
+	cr_assert_eq(loads, steps, "%u loads of fill_mask", loads);
+	cr_assert_eq(m.nfamilies, 1);
+	cr_assert_eq(m.families[0].front_end, KCA_FE_TRITON, "Triton's JIT built it");
+	kca_model_free(&m);
+}
+
+Test(python, call_site_and_specialisation_with_the_gil_released)
+{
+	char *dir = record_python("3", NULL);
+	assert_call_sites(dir, 3);
+	free(dir);
+}
+
+Test(python, call_site_and_specialisation_with_the_gil_held)
+{
+	char *dir = record_python("2", "KCT_PYDLL=1");
+	assert_call_sites(dir, 2);
+	free(dir);
+}
+
+static char out[1 << 20];
+
+Test(python, report_names_the_line_and_the_constexpr)
+{
+	char *dir = record_python("4", NULL);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	char want[256];
+	int line = call_line();
+	snprintf(want, sizeof(want), "    called from " LOADER ":%d in serve (4 loads)\n", line);
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert(strstr(out, " 1. fill_mask  [Triton]  specialization churn\n"), "%s", out);
+	cr_assert(strstr(out, "changed: MAX_LEN (tl.constexpr): 4 values, 500..503"), "%s", out);
+	snprintf(want, sizeof(want), "             at " LOADER ":%d in serve\n", line);
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert(strstr(out, "n % 16 == 0 (divisibility): no, yes"), "%s", out);
+	/* JSON: the call sites, and dump shows the records */
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd),
+		 "%s report --json %s | python3 -c \"import json,sys; k=json.load(sys.stdin)"
+		 "['kernels'][0]; assert k['call_sites']==[{'where':'%s:%d','function':'serve',"
+		 "'loads':4}], k['call_sites']\"",
+		 kct_cli(), dir, LOADER, line);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "type=callsite ") && strstr(out, "for=module_load"), "%s", out);
+	free(dir);
+}
+
+Test(python, off_with_kcprof_python_0)
+{
+	char *dir = record_python("2", "KCPROF_PYTHON=0");
+	struct kca_model m;
+	load_model(&m, dir);
+	cr_assert_eq(m.nloads, 2);
+	for (unsigned i = 0; i < m.nloads; i++)
+		cr_assert_eq(m.loads[i].npy_frames + m.loads[i].ntriton_args, 0);
+	cr_assert_neq(m.families[0].front_end, KCA_FE_TRITON, "no JIT frames: PTX as it is");
+	kca_model_free(&m);
+	free(dir);
+}
