@@ -674,9 +674,24 @@ static uint64_t recording_start(const struct kca_trace_list *l)
 	return start;
 }
 
+/* A module torch.compile generated: Inductor names it c<hash>.py in a directory of the hash's
+ * two letters after the c (TORCHINDUCTOR_CACHE_DIR/js/cjsm2uon....py), wherever the cache is. */
+static int inductor_module(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	if (!slash || slash - file < 3 || slash[-3] != '/')
+		return 0;
+	const char *base = slash + 1;
+	size_t n = strlen(base);
+	return n > 40 && strcmp(base + n - 3, ".py") == 0 && base[0] == 'c' &&
+	       base[1] == slash[-2] && base[2] == slash[-1];
+}
+
 /* Frames of the libraries between a program and the driver. */
 static int library_frame(const char *file)
 {
+	if (inductor_module(file))
+		return 1;
 	static const char *const marks[] = {"/site-packages/", "/dist-packages/", "<frozen ",
 					    "/torchinductor_", "/lib/python3", "<string>",
 					    "<eval_with_key>"};

@@ -140,3 +140,33 @@ Test(python, off_with_kcprof_python_0)
 	kca_model_free(&m);
 	free(dir);
 }
+
+Test(python, the_programs_line_among_library_frames)
+{
+	/* torch.compile: the load comes from Inductor's generated module (its cache anywhere),
+	 * below Dynamo's and Inductor's frames; the program's line is further out */
+	const char *frames[] = {
+	    "/v/lib/python3.12/site-packages/torch/_inductor/runtime/triton_heuristics.py\t88\tload",
+	    "/root/out/gpu/ic_static/js/cjsm2uonjpo7mnv6tx5eeyaocu2yoczmmtjgpoqow3uq2pyofhyv.py\t66"
+	    "\t<module>",
+	    "<frozen importlib._bootstrap>\t241\t_call_with_frames_removed",
+	    "/usr/lib/python3.12/contextlib.py\t81\tinner",
+	    "/w/tests/gpu/torch_compile_seqlen.py\t40\tstep",
+	    "/w/tests/gpu/torch_compile_seqlen.py\t60\tmain"};
+	char where[512], func[128];
+	cr_assert_eq(kca_user_frame(frames, 6, "/w", where, sizeof(where), func, sizeof(func)), 0);
+	cr_assert_str_eq(where, "tests/gpu/torch_compile_seqlen.py:40");
+	cr_assert_str_eq(func, "step");
+	/* outside the process's directory the path stays whole; all library: the innermost */
+	cr_assert_eq(kca_user_frame(frames + 4, 1, "/elsewhere", where, sizeof(where), func,
+				    sizeof(func)),
+		     0);
+	cr_assert_str_eq(where, "/w/tests/gpu/torch_compile_seqlen.py:40");
+	cr_assert_eq(kca_user_frame(frames, 2, NULL, where, sizeof(where), func, sizeof(func)), 0);
+	cr_assert_str_eq(func, "load");
+	/* a file named like a module but in no two-letter directory of its name is the program's */
+	const char *own[] = {"/w/cjsm2uonjpo7mnv6tx5eeyaocu2yoczmmtjgpoqow3uq2pyofhyv.py\t3\tf"};
+	cr_assert_eq(kca_user_frame(own, 1, "/w", where, sizeof(where), func, sizeof(func)), 0);
+	cr_assert_str_eq(where, "cjsm2uonjpo7mnv6tx5eeyaocu2yoczmmtjgpoqow3uq2pyofhyv.py:3");
+	cr_assert_eq(kca_user_frame(frames, 0, NULL, where, sizeof(where), func, sizeof(func)), -1);
+}
