@@ -478,6 +478,30 @@ static void print_call_sites(const struct kca_model *m, const struct kca_family 
 		printf("\n");
 }
 
+/* With a time window: the values of the variants first loaded in it ("new in the window:
+ * 3, 5, 6, 7"), the ones a warm-up missed. */
+static void print_window_values(const struct kca_family *f, const struct kca_change *c)
+{
+	unsigned shown = 0;
+	for (unsigned v = 0; v < f->nvariants && v < c->nvalues; v++) {
+		if (!f->variants[v].first_in_window || !c->values[v])
+			continue;
+		int seen = 0; /* once each */
+		for (unsigned w = 0; w < v && !seen; w++)
+			seen = f->variants[w].first_in_window && c->values[w] &&
+			       strcmp(c->values[w], c->values[v]) == 0;
+		if (seen)
+			continue;
+		if (shown == 8) {
+			printf(", ...");
+			break;
+		}
+		printf("%s%s", shown++ ? ", " : "             new in the window: ", c->values[v]);
+	}
+	if (shown)
+		printf("\n");
+}
+
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
@@ -534,6 +558,8 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 		    f->launches <= f->nvariants + f->nvariants / 4)
 			printf(", a new one every call");
 		printf("\n");
+		if (m->windowed)
+			print_window_values(f, c);
 		if (c->where[0])
 			printf("             %s %s\n", c->kind == KCA_CHANGE_PTX ? "in" : "at",
 			       c->where);

@@ -18,7 +18,7 @@
 
 #include "kcp.h"
 
-#define MAX_FRAMES 64
+#define MAX_FRAMES 128
 
 /* The C API, as found in the process (PyObject * as void *). */
 static struct {

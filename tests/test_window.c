@@ -324,7 +324,7 @@ static const char *const recorded[] = {
     "examples/traces/pdl-chain/nopdl",	     "examples/traces/pdl-chain/pdl",
     "examples/traces/ptx-jit",		     "examples/traces/torch-compile-shapes/dynamic",
     "examples/traces/torch-compile-shapes/static", "examples/traces/triton-autotune",
-    "examples/traces/triton-constexpr"};
+    "examples/traces/triton-constexpr", "examples/traces/serve-warmup"};
 
 static uint64_t family_launches(const struct kca_model *m, const char *name, int win)
 {
@@ -388,4 +388,43 @@ Test(window, a_window_and_the_rest_make_the_whole_run)
 		}
 		kca_model_free(&whole);
 	}
+}
+
+Test(window, serving_builds_of_a_server_recorded_on_the_gpu)
+{
+	/* tests/gpu/serve_warmup.py on the H100: a warm-up over padded batch sizes 1, 2, 4, 8,
+	 * then serving 1-8 live requests from +10.86 s; softcap_logits' tl.constexpr N_REQ is the
+	 * live count, so serving built it for 6, 3, 5 and 7. Recorded with Python call sites. */
+	const char *dir = "examples/traces/serve-warmup";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "10.8", dir, NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "1 kernel built or reloaded in the window, 0 with recompilation "
+			      "churn"),
+		  "%s", out);
+	cr_assert(strstr(out, " 1. softcap_logits  [Triton]  a few variants\n"
+			      "    in the window: 4 new variants, 4 loads, 300 launches"),
+		  "%s", out);
+	cr_assert(strstr(out, "    changed: N_REQ (tl.constexpr): 8 values, 1..8\n"
+			      "             new in the window: 6, 3, 5, 7\n"
+			      "             at tests/gpu/serve_warmup.py:62 in step\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "    called from tests/gpu/serve_warmup.py:62 in step (4 loads)\n"),
+		  "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "10.8", dir, NULL}, out,
+				 sizeof(out)),
+		     1, "%s", out);
+	cr_assert(strstr(out, "softcap_logits: 4 new images, 4 loads in the window") &&
+		      !strstr(out, "rms_norm") && !strstr(out, "softcap_logits_fixed"),
+		  "%s", out);
+	/* the warm-up alone: four padded sizes, nothing else rebuilt */
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--until", "9.4", "--max-variants", "4",
+						  dir, NULL},
+				 out, sizeof(out)),
+		     0, "%s", out);
+	/* the whole run names the line and when the loads came */
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "    loads from +8.45 s to +11.56 s of the recording\n"
+			      "    called from tests/gpu/serve_warmup.py:62 in step (8 loads)\n"),
+		  "%s", out);
 }
