@@ -170,3 +170,23 @@ Test(python, the_programs_line_among_library_frames)
 	cr_assert_str_eq(where, "cjsm2uonjpo7mnv6tx5eeyaocu2yoczmmtjgpoqow3uq2pyofhyv.py:3");
 	cr_assert_eq(kca_user_frame(frames, 0, NULL, where, sizeof(where), func, sizeof(func)), -1);
 }
+
+Test(python, record_no_python_leaves_the_frames_out)
+{
+	for (int off = 0; off < 2; off++) {
+		char *dir = kct_tmpdir(), cmd[8192];
+		snprintf(cmd, sizeof(cmd),
+			 "LD_LIBRARY_PATH=%s/tests/lib KCPROF_CUPTI=0 %s record -q %s -o %s -- "
+			 "python3 %s 2 >%s.log 2>&1",
+			 kct_build(), kct_cli(), off ? "--no-python" : "", dir, LOADER, dir);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		struct kca_model m;
+		load_model(&m, dir);
+		unsigned frames = 0;
+		for (unsigned i = 0; i < m.nloads; i++)
+			frames += m.loads[i].npy_frames > 0;
+		cr_assert_eq(frames, off ? 0 : 2, "%s: %u loads with frames", cmd, frames);
+		kca_model_free(&m);
+		free(dir);
+	}
+}
