@@ -179,6 +179,11 @@ def main():
                   and "mark_dynamic" in rep and "/sources/" in rep)
             report(ok, case, "report: torch.compile churn, the baked-in size xnumel named (from the trace's "
                    "archived sources/), mark_dynamic advised")
+            # its loads come from the script's call of the compiled function, 53 frames out
+            # past Dynamo's, Inductor's and the generated module's
+            line = line_of("tests/gpu/torch_compile_seqlen.py", "y = f(x, w)")
+            want_site = f"called from tests/gpu/torch_compile_seqlen.py:{line} in <module>"
+            report(want_site in rep, case, f"report: {want_site!r}")
         else:
             ok = "0 with recompilation churn" in rep
             report(ok, case, "report: no churn")
