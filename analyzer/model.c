@@ -445,6 +445,9 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			k->id = x->id;
 			HASH_ADD(hh, c->funcs, id, sizeof(k->id), k);
 		}
+		else if (k->index >= 0) /* the id taken again: the window's count of the one before */
+			m->funcs[k->index].win_count =
+			    k->win_end > k->win_base ? k->win_end - k->win_base : 0;
 		k->index = (int)m->nfuncs++;
 		k->win_base = k->win_end = 0;
 		break;
@@ -659,19 +662,30 @@ struct proc_key {
 	UT_hash_handle hh;
 };
 
-/* The recording's start: the earliest opening of a trace file of the list (0 if none has a
- * readable header). */
+/* The recording's start: the earliest opening of a trace file of the list, or its first
+ * record where that came earlier (records may be stamped a little before the header); files
+ * whose header fails its check are left out. 0 if none could be read. */
 static uint64_t recording_start(const struct kca_trace_list *l)
 {
 	uint64_t start = 0;
 	for (int i = 0; i < l->count; i++) {
 		struct kc_trace t;
-		if (kc_trace_open(&t, l->paths[i]) == 0 && t.hdr.start_mono_ns &&
-		    (!start || t.hdr.start_mono_ns < start))
-			start = t.hdr.start_mono_ns;
+		const struct kc_rec_hdr *r;
+		if (kc_trace_open(&t, l->paths[i]) == 0 && !t.header_damaged) {
+			uint64_t s = t.hdr.start_mono_ns;
+			if (kc_trace_next(&t, &r) > 0 && r->time_ns && (!s || r->time_ns < s))
+				s = r->time_ns;
+			if (s && (!start || s < start))
+				start = s;
+		}
 		kc_trace_close(&t);
 	}
 	return start;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
 /* A module torch.compile generated: Inductor names it c<hash>.py in a directory of the hash's
@@ -767,10 +781,10 @@ int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
 			kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dirs[d],
 			       KC_TRACE_SUFFIX);
 		m->origin_ns[d] = recording_start(&l);
-		if (w) {
-			m->win_from_ns[d] = m->origin_ns[d] + w->since_ns;
+		if (w) { /* from the start: no lower edge, whatever came before the origin */
+			m->win_from_ns[d] = w->since_ns ? add_sat(m->origin_ns[d], w->since_ns) : 0;
 			if (w->until_ns)
-				m->win_to_ns[d] = m->origin_ns[d] + w->until_ns;
+				m->win_to_ns[d] = add_sat(m->origin_ns[d], w->until_ns);
 		}
 		for (int i = 0; i < l.count; i++)
 			found += load_file(m, l.paths[i], d);

@@ -219,9 +219,9 @@ static int add_name(const char *name, size_t len, void *ctx)
 
 /* ---- loads -------------------------------------------------------------------------------- */
 
-void kcp_load_begin(struct kcp_load_token *tok, int may_wait_gil)
+void kcp_load_begin(struct kcp_load_token *tok)
 {
-	kcp_python_callsite(KC_REC_MODULE_LOAD, may_wait_gil); /* before the clock starts */
+	kcp_python_callsite(KC_REC_MODULE_LOAD); /* before the clock starts */
 	memset(tok, 0, sizeof(*tok));
 	tok->outer = kcp_tls.pending;
 	kcp_tls.pending = &tok->pending;
@@ -299,7 +299,7 @@ void kcp_module_loaded(uint64_t module, const void *cubin, size_t size)
 	/* The driver loaded a module inside some other call (lazy loading, or a load API that
 	 * neither the hooks nor the API callbacks saw): a load of its own. */
 	struct kcp_load_token tok;
-	kcp_load_begin(&tok, 0);
+	kcp_load_begin(&tok);
 	tok.t0 = kcp_now_ns();
 	struct kcp_load_args a = {.api = KC_API_LAZY, .path = KC_PATH_CUPTI, .image = cubin};
 	kcp_load_end(&tok, &a, 0, 0, CUDA_SUCCESS);
@@ -327,7 +327,7 @@ void kcp_module_unloaded(uint64_t handle, int is_library, uint16_t path, CUresul
 #define KCP_LOAD_HOOK(real_call, handle_expr, is_lib, ...)                                         \
 	do {                                                                                       \
 		struct kcp_load_token tok;                                                         \
-		kcp_load_begin(&tok, 1);                                                           \
+		kcp_load_begin(&tok);                                                              \
 		CUresult r = real_call;                                                            \
 		int saved = errno;                                                                 \
 		struct kcp_load_args a = {__VA_ARGS__};                                            \

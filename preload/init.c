@@ -166,6 +166,7 @@ static void atfork_child(void)
 	kcp_graph_atfork_child();
 	kcp_launch_atfork_child();
 	kcp_cupti_atfork_child();
+	kcp_python_atfork_child();
 }
 
 /* ---- constructor and destructor ----------------------------------------------------------- */

@@ -224,9 +224,7 @@ struct kcp_load_token {
 	struct kcp_pending_load pending;
 	struct kcp_pending_load *outer;
 };
-/* may_wait_gil: the caller holds no driver lock (a hook before its real call), so the Python
- * frames of the load may wait for the GIL (python.c). */
-void kcp_load_begin(struct kcp_load_token *tok, int may_wait_gil);
+void kcp_load_begin(struct kcp_load_token *tok);
 void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uint64_t handle,
 		  int is_library, CUresult result);
 /* CUPTI saw a module loaded: attach it to the load in progress, or record a lazy load. */
@@ -286,9 +284,10 @@ void kcp_module_atfork_child(void);
 
 /* In a Python process, a CALLSITE record of this thread's Python frames (and, under Triton's
  * JIT, the build's specialisation), for the record of type for_type this thread writes next.
- * may_wait: the caller holds no lock of the driver, so it may wait for the GIL; else frames
- * are read only where this thread holds the GIL already. Nothing outside Python. */
-void kcp_python_callsite(unsigned for_type, int may_wait);
+ * Never waits for the GIL, and at most KCP_PY_WAIT_MS (20 ms) for a reader thread that takes
+ * it where this thread released it. Nothing outside Python. */
+void kcp_python_callsite(unsigned for_type);
+void kcp_python_atfork_child(void);
 
 /* ---- compiler children and exec (child.c, hooks_exec.c) ----------------------------------- */
 

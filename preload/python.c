@@ -3,29 +3,41 @@
  * each int argument's divisibility), read through the CPython C API the process already has.
  *
  * No libpython link and no Python code of ours: every function is found with dlsym in the
- * process, once, and any missing one turns this off. Only names, ints, floats, bools and
- * strings are read (never repr(): a CUDA tensor's synchronises the GPU). The GIL is taken only
- * where that cannot deadlock: a hook before its real call (holding no driver lock) on a thread
- * Python knows (Triton releases the GIL around cuModuleLoadData); inside the driver (CUPTI's
- * callbacks) frames are read only when this thread holds the GIL already. An exception the
- * program had set is put back as it was.
+ * process, once (a libpython loaded RTLD_LOCAL, or after CUDA's first use, stays unseen), and
+ * any missing one turns this off. Only names, ints, floats, bools and strings are read (never
+ * repr(): a CUDA tensor's synchronises the GPU), with the garbage collector held off so that no
+ * finaliser runs inside a hook.
+ *
+ * The calling thread never waits for the GIL: it may hold a lock (its own, or the driver's
+ * inside a CUPTI callback) that the GIL's holder waits for. Where it holds the GIL already it
+ * reads its own frames. Where it released the GIL (Triton does, around cuModuleLoadData), a
+ * reader thread takes the GIL and reads the caller's frames, as sys._current_frames() reads
+ * another thread's, while the caller waits at most KCP_PY_WAIT_MS: past that, the load goes on
+ * without them, and the reader drops the request. An exception the program had set is put
+ * back as it was.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kcp.h"
 
 #define MAX_FRAMES 128
+#define KCP_PY_WAIT_MS 20 /* the longest a load waits for its frames */
 
 /* The C API, as found in the process (PyObject * as void *). */
 static struct {
 	int ok;
 	int (*IsInitialized)(void);
 	int (*IsFinalizing)(void);
-	int (*GILState_Check)(void);
+	void *(*ThreadState_Current)(void); /* the current thread state, or NULL: no GIL held */
 	int (*GILState_Ensure)(void);
 	void (*GILState_Release)(int);
 	void *(*GILState_GetThisThreadState)(void);
@@ -34,6 +46,8 @@ static struct {
 	void *(*Frame_GetCode)(void *);
 	int (*Frame_GetLineNumber)(void *);
 	void *(*Frame_GetLocals)(void *); /* 3.11+; else the frame's f_locals */
+	int (*GC_Disable)(void);	  /* 3.10+ */
+	int (*GC_Enable)(void);
 	void *(*Object_GetAttrString)(void *, const char *);
 	void *(*Object_Type)(void *);
 	const char *(*Unicode_AsUTF8)(void *);
@@ -62,7 +76,6 @@ static void py_resolve(void)
 	} syms[] = {
 #define SYM(field, name, opt) {&py.field, name, opt}
 	    SYM(IsInitialized, "Py_IsInitialized", 0),
-	    SYM(GILState_Check, "PyGILState_Check", 0),
 	    SYM(GILState_Ensure, "PyGILState_Ensure", 0),
 	    SYM(GILState_Release, "PyGILState_Release", 0),
 	    SYM(GILState_GetThisThreadState, "PyGILState_GetThisThreadState", 0),
@@ -71,6 +84,8 @@ static void py_resolve(void)
 	    SYM(Frame_GetCode, "PyFrame_GetCode", 0),
 	    SYM(Frame_GetLineNumber, "PyFrame_GetLineNumber", 0),
 	    SYM(Frame_GetLocals, "PyFrame_GetLocals", 1),
+	    SYM(GC_Disable, "PyGC_Disable", 1),
+	    SYM(GC_Enable, "PyGC_Enable", 1),
 	    SYM(Object_GetAttrString, "PyObject_GetAttrString", 0),
 	    SYM(Object_Type, "PyObject_Type", 0),
 	    SYM(Unicode_AsUTF8, "PyUnicode_AsUTF8", 0),
@@ -99,9 +114,18 @@ static void py_resolve(void)
 		if (!p && !syms[i].optional)
 			return; /* not a Python process, or a Python before 3.9 */
 	}
+	/* The current thread state, without PyThreadState_Get's fatal error when there is none:
+	 * this thread holds the GIL through its own state when it is this thread's. (PyGILState_Check
+	 * cannot tell: it answers 1 for every thread once a sub-interpreter was made.) */
+	void *cur = kcp_real_dlsym(RTLD_DEFAULT, "PyThreadState_GetUnchecked"); /* 3.13 */
+	if (!cur)
+		cur = kcp_real_dlsym(RTLD_DEFAULT, "_PyThreadState_UncheckedGet");
 	void *fin = kcp_real_dlsym(RTLD_DEFAULT, "Py_IsFinalizing"); /* 3.13 */
 	if (!fin)
 		fin = kcp_real_dlsym(RTLD_DEFAULT, "_Py_IsFinalizing");
+	if (!cur)
+		return;
+	memcpy(&py.ThreadState_Current, &cur, sizeof(cur));
 	memcpy(&py.IsFinalizing, &fin, sizeof(fin));
 	py.ok = 1;
 }
@@ -112,28 +136,43 @@ static void unref(void *o)
 		py.DecRef(o);
 }
 
+/* A call's new reference, or NULL with the error it raised cleared (the C API must not be
+ * called with an error set). */
+static void *got(void *o)
+{
+	if (!o)
+		py.Err_Clear();
+	return o;
+}
+
 /* A string object's UTF-8, or NULL (the error cleared). Valid while the object lives. */
 static const char *utf8(void *o)
 {
-	if (!o)
-		return NULL;
-	const char *s = py.Unicode_AsUTF8(o);
-	if (!s)
-		py.Err_Clear();
-	return s;
+	return o ? got((void *)py.Unicode_AsUTF8(o)) : NULL;
+}
+
+/* s into buf, tabs and newlines (the record's separators) as spaces, cut at a whole UTF-8
+ * character. */
+static void copy_field(char *buf, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+	if (n >= cap) {
+		n = cap - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--; /* s[n] continues a character: cut before it */
+	}
+	for (size_t i = 0; i < n; i++)
+		buf[i] = s[i] == '\t' || s[i] == '\n' ? ' ' : s[i];
+	buf[n] = '\0';
 }
 
 /* An attribute that is a string, copied into buf; 0, or -1 if absent. */
 static int attr_str(void *o, const char *name, char *buf, size_t cap)
 {
-	void *a = py.Object_GetAttrString(o, name);
-	if (!a) {
-		py.Err_Clear();
-		return -1;
-	}
+	void *a = got(py.Object_GetAttrString(o, name));
 	const char *s = utf8(a);
 	if (s)
-		snprintf(buf, cap, "%s", s);
+		copy_field(buf, cap, s);
 	unref(a);
 	return s ? 0 : -1;
 }
@@ -162,7 +201,7 @@ static void value_str(void *v, char *buf, size_t cap)
 	} else if (t == py.unicode_type) {
 		const char *s = utf8(v);
 		if (s)
-			snprintf(buf, cap, "%s", s);
+			copy_field(buf, cap, s);
 	}
 	unref(t);
 }
@@ -179,17 +218,14 @@ static int ends_with(const char *s, const char *tail)
  * or -1 when they are not there (another Triton). */
 static int read_triton_args(void *frame, struct kc_recbuf *rb)
 {
-	void *locals = py.Frame_GetLocals ? py.Frame_GetLocals(frame)
-					  : py.Object_GetAttrString(frame, "f_locals");
-	if (!locals) {
-		py.Err_Clear();
+	void *locals = got(py.Frame_GetLocals ? py.Frame_GetLocals(frame)
+					      : py.Object_GetAttrString(frame, "f_locals"));
+	if (!locals)
 		return -1;
-	}
-	void *bound = py.Mapping_GetItemString(locals, "bound_args");
-	void *spec = py.Mapping_GetItemString(locals, "specialization");
-	void *self = py.Mapping_GetItemString(locals, "self");
-	void *constexprs = self ? py.Object_GetAttrString(self, "constexprs") : NULL;
-	py.Err_Clear();
+	void *bound = got(py.Mapping_GetItemString(locals, "bound_args"));
+	void *spec = got(py.Mapping_GetItemString(locals, "specialization"));
+	void *self = got(py.Mapping_GetItemString(locals, "self"));
+	void *constexprs = self ? got(py.Object_GetAttrString(self, "constexprs")) : NULL;
 	void *bound_type = bound ? py.Object_Type(bound) : NULL;
 	int rc = -1;
 	if (bound_type == py.dict_type && spec) {
@@ -197,18 +233,17 @@ static int read_triton_args(void *frame, struct kc_recbuf *rb)
 		void *key, *value;
 		while (py.Dict_Next(bound, &pos, &key, &value)) {
 			const char *name = utf8(key);
-			char kind[64] = "?", val[160] = "?", line[320];
+			char kind[64] = "?", val[160] = "?", field[96], line[336];
 			int is_constexpr = 0;
 			if (constexprs) {
-				void *ix = py.Long_FromLong((long)i);
+				void *ix = got(py.Long_FromLong((long)i));
 				is_constexpr = ix && py.Sequence_Contains(constexprs, ix) == 1;
 				unref(ix);
 				py.Err_Clear();
 			}
-			void *sp = py.Sequence_GetItem(spec, i);
-			void *sp_type = sp ? py.Sequence_GetItem(sp, 0) : NULL;
-			void *sp_val = sp ? py.Sequence_GetItem(sp, 1) : NULL;
-			py.Err_Clear();
+			void *sp = got(py.Sequence_GetItem(spec, i));
+			void *sp_type = sp ? got(py.Sequence_GetItem(sp, 0)) : NULL;
+			void *sp_val = sp ? got(py.Sequence_GetItem(sp, 1)) : NULL;
 			const char *st = utf8(sp_type);
 			if (is_constexpr) {
 				snprintf(kind, sizeof(kind), "constexpr");
@@ -217,14 +252,15 @@ static int read_triton_args(void *frame, struct kc_recbuf *rb)
 				snprintf(kind, sizeof(kind), "specialized");
 				value_str(sp_val, val, sizeof(val));
 			} else if (st) {
-				snprintf(kind, sizeof(kind), "%s", st);
+				copy_field(kind, sizeof(kind), st);
 				value_str(sp_val, val, sizeof(val));
 			}
 			unref(sp_val);
 			unref(sp_type);
 			unref(sp);
 			if (name) {
-				snprintf(line, sizeof(line), "%s\t%s\t%s", name, kind, val);
+				copy_field(field, sizeof(field), name);
+				snprintf(line, sizeof(line), "%s\t%s\t%s", field, kind, val);
 				kc_rb_list_add(rb, line);
 			}
 			i++;
@@ -237,17 +273,19 @@ static int read_triton_args(void *frame, struct kc_recbuf *rb)
 	unref(spec);
 	unref(bound);
 	unref(locals);
-	py.Err_Clear();
 	return rc;
 }
 
-/* The thread's frames (and Triton's arguments) into rb's two lists; the GIL held. */
-static unsigned read_frames(struct kc_recbuf *rb, struct kc_strlist *frames_out,
-			    struct kc_strlist *args_out)
+/* The frames of thread state tstate (and Triton's arguments) into rec's two lists; the GIL
+ * held by the calling thread, the program's pending exception put aside, the collector off.
+ * Returns the flags, or UINT32_MAX when no frame was read. */
+static unsigned read_frames(void *tstate, struct kc_recbuf *rb, struct kc_rec_callsite *rec)
 {
+	void *et, *ev, *etb;
+	py.Err_Fetch(&et, &ev, &etb);
+	int gc = py.GC_Disable ? py.GC_Disable() : 0; /* no finaliser runs in here */
 	unsigned flags = 0, n = 0;
-	void *tstate = py.GILState_GetThisThreadState();
-	void *frame = tstate ? py.ThreadState_GetFrame(tstate) : NULL;
+	void *frame = got(py.ThreadState_GetFrame(tstate));
 	void *jit_frame = NULL;
 	kc_rb_list_begin(rb);
 	while (frame) {
@@ -255,8 +293,8 @@ static unsigned read_frames(struct kc_recbuf *rb, struct kc_strlist *frames_out,
 			flags |= KC_CALLSITEF_TRUNCATED;
 			break;
 		}
-		void *code = py.Frame_GetCode(frame);
-		char file[512] = "?", func[256] = "?", line[1024];
+		void *code = got(py.Frame_GetCode(frame));
+		char file[4096] = "?", func[512] = "?", line[4700];
 		if (code) {
 			attr_str(code, "co_filename", file, sizeof(file));
 			if (attr_str(code, "co_qualname", func, sizeof(func)) < 0) /* 3.11+ */
@@ -267,51 +305,193 @@ static unsigned read_frames(struct kc_recbuf *rb, struct kc_strlist *frames_out,
 			 func);
 		kc_rb_list_add(rb, line);
 		n++;
+		void *back = got(py.Frame_GetBack(frame));
 		if (!jit_frame && ends_with(file, "/triton/runtime/jit.py") &&
-		    (strcmp(func, "run") == 0 || ends_with(func, ".run"))) {
-			jit_frame = frame; /* the innermost: the kernel being built */
-			frame = py.Frame_GetBack(frame);
-			continue; /* its reference kept until its locals are read */
-		}
-		void *back = py.Frame_GetBack(frame);
-		unref(frame);
+		    (strcmp(func, "run") == 0 || ends_with(func, ".run")))
+			jit_frame = frame; /* the innermost: the kernel being built; kept */
+		else
+			unref(frame);
 		frame = back;
 	}
 	unref(frame);
-	*frames_out = kc_rb_list_end(rb);
+	rec->frames = kc_rb_list_end(rb);
 	kc_rb_list_begin(rb);
 	if (jit_frame && read_triton_args(jit_frame, rb) < 0)
 		flags |= KC_CALLSITEF_ARGS_UNREAD;
-	*args_out = kc_rb_list_end(rb);
+	rec->args = kc_rb_list_end(rb);
 	unref(jit_frame);
+	if (gc)
+		py.GC_Enable();
+	py.Err_Restore(et, ev, etb);
 	return n ? flags : UINT32_MAX;
 }
 
-void kcp_python_callsite(unsigned for_type, int may_wait)
+/* ---- the reader thread: frames of a thread that released the GIL ------------------------- */
+
+enum { REQ_QUEUED, REQ_READING, REQ_DONE, REQ_DROPPED };
+
+struct py_request {
+	struct py_request *next;
+	_Atomic int refs; /* the caller's and the reader's */
+	int state;	  /* REQ_*, under req_lock */
+	void *tstate;	  /* the caller's */
+	unsigned flags;
+	struct kc_recbuf rb;
+	struct kc_rec_callsite rec;
+	_Alignas(8) uint8_t mem[16384];
+};
+
+static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t req_ready = PTHREAD_COND_INITIALIZER, req_done = PTHREAD_COND_INITIALIZER;
+static struct py_request *req_queue;
+static pid_t reader_pid; /* the process the reader thread runs in; 0: none */
+
+static void req_put(struct py_request *r)
+{
+	if (atomic_fetch_sub(&r->refs, 1) == 1) {
+		kc_rb_release(&r->rb);
+		free(r);
+	}
+}
+
+static void *reader_main(void *arg)
+{
+	(void)arg;
+	kcp_tls.guard = 1; /* kcprof's own thread: nothing it does is recorded */
+	for (;;) {
+		pthread_mutex_lock(&req_lock);
+		while (!req_queue)
+			pthread_cond_wait(&req_ready, &req_lock);
+		struct py_request *r = req_queue;
+		req_queue = r->next;
+		pthread_mutex_unlock(&req_lock);
+		/* May wait while the GIL's holder waits for what the caller holds: the caller
+		 * stops waiting first, and the request is dropped. */
+		int gil = py.GILState_Ensure();
+		pthread_mutex_lock(&req_lock);
+		int live = r->state == REQ_QUEUED; /* the caller still in its hook: its state too */
+		if (live)
+			r->state = REQ_READING;
+		pthread_mutex_unlock(&req_lock);
+		if (live)
+			r->flags = read_frames(r->tstate, &r->rb, &r->rec);
+		py.GILState_Release(gil);
+		pthread_mutex_lock(&req_lock);
+		r->state = REQ_DONE;
+		pthread_cond_broadcast(&req_done);
+		pthread_mutex_unlock(&req_lock);
+		req_put(r);
+	}
+	return NULL;
+}
+
+/* The reader thread, started once a process; 0, or -1 when it cannot be. */
+static int reader_start(void)
+{
+	pid_t pid = getpid();
+	if (__atomic_load_n(&reader_pid, __ATOMIC_ACQUIRE) == pid)
+		return 0;
+	pthread_mutex_lock(&req_lock);
+	int rc = 0;
+	if (reader_pid != pid) {
+		pthread_t t;
+		pthread_attr_t attr;
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old); /* signals stay the program's */
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024); /* read_frames keeps ~10 KB */
+		rc = pthread_create(&t, &attr, reader_main, NULL) == 0 ? 0 : -1;
+		pthread_attr_destroy(&attr);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (rc == 0)
+			__atomic_store_n(&reader_pid, pid, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&req_lock);
+	return rc;
+}
+
+/* The reader's queue and lock, as a fork leaves them in the child: started afresh there. */
+void kcp_python_atfork_child(void)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t ready = PTHREAD_COND_INITIALIZER, done = PTHREAD_COND_INITIALIZER;
+	req_lock = lock;
+	req_ready = ready;
+	req_done = done;
+	req_queue = NULL; /* the parent's requests: their memory is the parent's concern */
+	reader_pid = 0;
+}
+
+/* This thread's frames read by the reader thread, waiting KCP_PY_WAIT_MS at most: the record
+ * written by this thread, or nothing. */
+static void read_by_reader(void *tstate, unsigned for_type, uint64_t t0)
+{
+	if (reader_start() < 0)
+		return;
+	struct py_request *r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	atomic_init(&r->refs, 2);
+	r->tstate = tstate;
+	r->flags = UINT32_MAX;
+	kc_rb_init(&r->rb, r->mem, sizeof(r->mem), sizeof(r->rec));
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_nsec += KCP_PY_WAIT_MS * 1000000L;
+	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
+	deadline.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&req_lock);
+	r->next = req_queue; /* order does not matter: each caller waits for its own */
+	req_queue = r;
+	pthread_cond_signal(&req_ready);
+	while (r->state == REQ_QUEUED || r->state == REQ_READING) {
+		/* a read begun ends soon (the GIL held, nothing waited for): wait it out */
+		if (pthread_cond_timedwait(&req_done, &req_lock, &deadline) == ETIMEDOUT &&
+		    r->state == REQ_QUEUED) {
+			r->state = REQ_DROPPED;
+			break;
+		}
+	}
+	int done = r->state == REQ_DONE;
+	pthread_mutex_unlock(&req_lock);
+	if (done && r->flags != UINT32_MAX) {
+		r->rec.for_type = for_type;
+		r->rec.flags = r->flags;
+		r->rec.read_ns = kcp_now_ns() - t0;
+		kcp_rec_emit(&r->rb, &r->rec, KC_REC_CALLSITE);
+	}
+	req_put(r);
+}
+
+void kcp_python_callsite(unsigned for_type)
 {
 	if (!kcp_cfg.python)
 		return;
 	pthread_once(&py_once, py_resolve);
 	if (!py.ok || !py.IsInitialized() || (py.IsFinalizing && py.IsFinalizing()))
 		return;
-	if (!py.GILState_GetThisThreadState())
-		return; /* a thread Python never ran on: no frames, and no GIL to wait for */
-	int held = py.GILState_Check();
-	if (!held && !may_wait)
-		return;
+	void *mine = py.GILState_GetThisThreadState();
+	if (!mine)
+		return; /* a thread Python never ran on: no frames */
+	/* Held by this thread through its own state: read here. Else (released around the call,
+	 * or another interpreter's state on this thread): the reader thread. Before 3.12 the
+	 * current state is the process's, the GIL's holder, whichever thread that is. */
+	int held = py.ThreadState_Current() == mine;
 	uint64_t t0 = kcp_now_ns();
-	int gil = held ? 0 : py.GILState_Ensure();
-	void *et, *ev, *etb;
-	py.Err_Fetch(&et, &ev, &etb);
+	if (!held) {
+		read_by_reader(mine, for_type, t0);
+		return;
+	}
+	if (!py.GC_Disable)
+		return; /* before 3.10 a read could run the collector's finalisers in the hook */
 	_Alignas(8) uint8_t mem[16384];
 	struct kc_recbuf rb;
 	struct kc_rec_callsite rec = {0};
 	kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
-	unsigned flags = read_frames(&rb, &rec.frames, &rec.args);
-	py.Err_Restore(et, ev, etb);
-	if (!held)
-		py.GILState_Release(gil);
-	if (flags != UINT32_MAX) { /* some frame was read */
+	unsigned flags = read_frames(mine, &rb, &rec);
+	if (flags != UINT32_MAX) {
 		rec.for_type = for_type;
 		rec.flags = flags;
 		rec.read_ns = kcp_now_ns() - t0;

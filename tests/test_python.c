@@ -30,18 +30,23 @@ static int call_line(void)
 	return line;
 }
 
-/* py_loader.py STEPS under the recorder (extra: one more NAME=value, or NULL). */
-static char *record_python(const char *steps, const char *extra)
+/* py_loader.py STEPS [OPTION] under the recorder (extra: one more NAME=value, or NULL). */
+static char *record_python_with(const char *steps, const char *extra, const char *option)
 {
 	char *dir = kct_tmpdir();
 	char libs[4200];
 	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
 	const char *env[] = {libs, "KCPROF_CUPTI=0", extra, NULL};
-	const char *argv[] = {"/usr/bin/env", "python3", LOADER, steps, NULL};
+	const char *argv[] = {"/usr/bin/env", "python3", LOADER, steps, option, NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "python3 %s failed (%d): see %s.log",
 		  LOADER, st, dir);
 	return dir;
+}
+
+static char *record_python(const char *steps, const char *extra)
+{
+	return record_python_with(steps, extra, NULL);
 }
 
 static void load_model(struct kca_model *m, char *dir)
@@ -96,6 +101,18 @@ Test(python, call_site_and_specialisation_with_the_gil_released)
 Test(python, call_site_and_specialisation_with_the_gil_held)
 {
 	char *dir = record_python("2", "KCT_PYDLL=1");
+	assert_call_sites(dir, 2);
+	free(dir);
+}
+
+Test(python, a_sub_interpreter_in_the_process)
+{
+	/* Once a sub-interpreter exists PyGILState_Check answers 1 on every thread: a recorder
+	 * that trusted it read frames without the GIL and crashed. Released and held. */
+	char *dir = record_python_with("3", NULL, "subinterpreter");
+	assert_call_sites(dir, 3);
+	free(dir);
+	dir = record_python_with("2", "KCT_PYDLL=1", "subinterpreter");
 	assert_call_sites(dir, 2);
 	free(dir);
 }
@@ -189,4 +206,25 @@ Test(python, record_no_python_leaves_the_frames_out)
 		kca_model_free(&m);
 		free(dir);
 	}
+}
+
+Test(python, a_load_under_the_programs_own_lock_never_waits_for_the_gil)
+{
+	/* The load holds a lock of the program's with the GIL released; the GIL's holder waits
+	 * for that lock. A recorder that took the GIL in the hook would hang here for good: this
+	 * one's reader thread gives up after 20 ms and the load goes on. */
+	char *dir = kct_tmpdir(), libs[4200], lib[4200];
+	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
+	snprintf(lib, sizeof(lib), "%s/tests/lib", kct_build());
+	const char *env[] = {libs, "KCPROF_CUPTI=0", NULL};
+	const char *argv[] = {"/usr/bin/timeout", "20", "python3", "tests/progs/py_locked.py", lib,
+			      NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d (124: it hung): see %s.log",
+		  st, dir);
+	struct kca_model m;
+	load_model(&m, dir);
+	cr_assert_eq(m.nloads, 1, "the load is recorded");
+	kca_model_free(&m);
+	free(dir);
 }

@@ -46,6 +46,11 @@ $(TLIB)/libchain.so: tests/progs/libchain.c
 	@mkdir -p $(TLIB)
 	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
+# A library that loads a module under its own lock (tests/progs/py_locked.py).
+$(TLIB)/liblocked.so: tests/progs/liblocked.c
+	@mkdir -p $(TLIB)
+	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -ldl -lpthread
+
 $(TBIN)/cuda_probe: tests/progs/cuda_probe.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -ldl
@@ -55,7 +60,7 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
 TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
-	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe
+	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so
 
 # The reference kernels' launch plan (no driver calls) is tested here too.
 $(TEST_RUNNER): $(TEST_SRC) tests/kct.h tests/fuzz/fuzz_one.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS) \

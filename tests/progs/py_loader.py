@@ -3,8 +3,10 @@
 libcuda.so.1 on LD_LIBRARY_PATH): the CPU tests check the Python call site and the
 specialisation kcprof records at each load.
 
-py_loader.py STEPS: MAX_LEN 500, 501, ... (a new variant each step); n 100 (not divisible by
-16) at even steps, 64 at odd ones; each step launched twice (the second finds its variant)."""
+py_loader.py STEPS [subinterpreter]: MAX_LEN 500, 501, ... (a new variant each step); n 100
+(not divisible by 16) at even steps, 64 at odd ones; each step launched twice (the second finds
+its variant). With subinterpreter, a sub-interpreter is made first (after which
+PyGILState_Check says yes on every thread)."""
 import os
 import sys
 
@@ -24,6 +26,13 @@ def serve(step):
     n = 64 if step % 2 else 100
     fill_mask.run(0x1000, n, 500 + step)  # the line a report names
 
+
+if "subinterpreter" in sys.argv[2:]:
+    try:
+        import _xxsubinterpreters as interpreters  # 3.9-3.12
+    except ImportError:
+        import _interpreters as interpreters  # 3.13
+    interpreters.create()
 
 for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
     serve(step)
