@@ -115,7 +115,7 @@ KCA_COMMAND(check)
 				       "(from +%s), %s of builds and loads there%s%s\n",
 				       f->name, f->win.new_variants, KCA_PLURAL(f->win.new_variants),
 				       f->win.loads, KCA_PLURAL(f->win.loads),
-				       kca_fmt_ns(f->win.first_ns - m.origin_ns[0], t2, sizeof(t2)),
+				       kca_fmt_ns(f->win.first_rel_ns, t2, sizeof(t2)),
 				       kca_fmt_ns(f->win.build_ns + f->win.load_ns, t, sizeof(t)),
 				       f->churn ? "; " : "", f->churn ? kca_verdict_name(f->verdict) : "");
 				violations++;

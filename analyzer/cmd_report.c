@@ -441,19 +441,18 @@ static void print_gpu_time(const struct kca_family *f, uint64_t cost)
 
 /* The kernel within the report's time window: its new variants, loads and launches there, and
  * what the window's builds and loads cost. */
-static void print_family_window(const struct kca_model *m, const struct kca_family *f)
+static void print_family_window(const struct kca_family *f)
 {
 	char t1[32], t2[32], t3[32];
-	uint64_t origin = m->origin_ns[0];
 	printf("    in the window: %u new variant%s, %u load%s", f->win.new_variants,
 	       KCA_PLURAL(f->win.new_variants), f->win.loads, KCA_PLURAL(f->win.loads));
 	if (f->win.reloads)
 		printf(" (%u of an image already loaded)", f->win.reloads);
 	printf(", %" PRIu64 " launch%s", f->win.launches, f->win.launches == 1 ? "" : "es");
 	if (f->win.loads)
-		printf(", at +%s", kca_fmt_ns(f->win.first_ns - origin, t1, sizeof(t1)));
+		printf(", at +%s", kca_fmt_ns(f->win.first_rel_ns, t1, sizeof(t1)));
 	if (f->win.loads > 1)
-		printf(" .. +%s", kca_fmt_ns(f->win.last_ns - origin, t1, sizeof(t1)));
+		printf(" .. +%s", kca_fmt_ns(f->win.last_rel_ns, t1, sizeof(t1)));
 	printf("\n");
 	uint64_t cost = f->win.build_ns + f->win.load_ns;
 	printf("                   %s building, %s loading", kca_fmt_ns(f->win.build_ns, t1, sizeof(t1)),
@@ -508,7 +507,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	printf("\n%2u. %s  [%s]  %s\n", rank, f->name, kca_front_end_name(f->front_end),
 	       kca_verdict_name(f->verdict));
 	if (m->windowed)
-		print_family_window(m, f);
+		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
 	       f->nvariants == 1 ? "" : "s",
 	       f->loads, f->loads == 1 ? "" : "s");
@@ -653,7 +652,15 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	       t.ncompiles, t.ncompiles == 1 ? "" : "s", kca_fmt_ns(t.load, t2, sizeof(t2)),
 	       t.nloads, t.nloads == 1 ? "" : "s",
 	       t.ptx_loads ? ", the driver's PTX JIT included" : "", t.launches);
-	if (t.graphs || t.captures) {
+	if ((t.graphs || t.captures) && m->windowed) { /* graphs made when: not counted */
+		printf("CUDA graphs: %" PRIu64 " launch%s in the window ran %" PRIu64
+		       " kernels, counted as launches",
+		       t.graph_launches, t.graph_launches == 1 ? "" : "es", t.graph_runs);
+		if (t.captured)
+			printf(" (the %" PRIu64 " launched into stream captures are not)",
+			       t.captured);
+		printf("\n");
+	} else if (t.graphs || t.captures) {
 		printf("CUDA graphs: %" PRIu64 " launch%s of %u graph%s ran %" PRIu64
 		       " kernels, counted as launches",
 		       t.graph_launches, t.graph_launches == 1 ? "" : "es", t.graphs,
@@ -671,17 +678,19 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 			       t.graphs_incomplete, t.graphs_incomplete == 1 ? "" : "s");
 		printf("\n");
 	}
-	if (t.gpu_runs) {
+	if (t.gpu_runs) { /* the whole run's, in a window too (GPU time is not windowed) */
 		char r[32];
-		printf("GPU time %s (%" PRIu64 " kernel runs timed): builds and loads took %s it\n",
-		       kca_fmt_ns(t.gpu_ns, t1, sizeof(t1)), t.gpu_runs,
-		       share(t.build + t.load, t.gpu_ns, r, sizeof(r)));
+		struct kca_totals whole;
+		kca_model_totals(m, &whole);
+		printf("GPU time %s%s (%" PRIu64 " kernel runs timed): builds and loads took %s it\n",
+		       m->windowed ? "of the whole run " : "", kca_fmt_ns(t.gpu_ns, t1, sizeof(t1)),
+		       t.gpu_runs, share(whole.build + whole.load, t.gpu_ns, r, sizeof(r)));
 	}
 	/* What launch latency and PDL decide: how long streams sat idle between their kernels. */
 	if (t.gap_runs)
-		printf("streams idle between kernels %s, %s a run (%" PRIu64 " runs; %" PRIu64
+		printf("streams idle between kernels%s %s, %s a run (%" PRIu64 " runs; %" PRIu64
 		       " overlapped their predecessor through PDL)\n",
-		       kca_fmt_ns(t.gap_ns, t1, sizeof(t1)),
+		       m->windowed ? " over the whole run" : "", kca_fmt_ns(t.gap_ns, t1, sizeof(t1)),
 		       kca_fmt_ns(t.gap_ns / t.gap_runs, t2, sizeof(t2)), t.gap_runs, t.overlapped);
 	if (m->windowed) {
 		report_window_kernels(m, &t, all, top);

@@ -329,11 +329,14 @@ static int cmp_family(const void *a, const void *b)
  * then by what the window's builds and loads cost. */
 int kca_family_built_in_window(const struct kca_family *f)
 {
+	if (f->win.build_ns) /* a compile ended in it, whether or not its load did */
+		return 1;
 	if (!f->win.loads)
 		return 0;
-	if (f->verdict != KCA_FINE || f->win.build_ns || f->win.reloads)
+	if (f->verdict != KCA_FINE || f->win.reloads)
 		return 1;
-	return f->front_end != KCA_FE_CUDART && f->front_end != KCA_FE_DRIVER;
+	return f->win.new_variants && f->front_end != KCA_FE_CUDART &&
+	       f->front_end != KCA_FE_DRIVER;
 }
 
 static int cmp_family_window(const void *a, const void *b)
@@ -393,10 +396,16 @@ void kca_model_families(struct kca_model *m)
 				f->win.loads++;
 				f->win.reloads += e != NULL;
 				f->win.load_ns += l->duration_ns;
-				if (!f->win.first_ns || l->time_ns < f->win.first_ns)
+				uint64_t rel =
+				    kca_model_rel_ns(m, m->procs[l->proc].dir_index, l->time_ns);
+				if (!f->win.first_ns || l->time_ns < f->win.first_ns) {
 					f->win.first_ns = l->time_ns;
-				if (l->time_ns > f->win.last_ns)
+					f->win.first_rel_ns = rel;
+				}
+				if (l->time_ns > f->win.last_ns) {
 					f->win.last_ns = l->time_ns;
+					f->win.last_rel_ns = rel;
+				}
 			}
 			if (e) {
 				f->reloads++;

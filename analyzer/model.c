@@ -119,7 +119,11 @@ struct graph_key {
 struct capture_key {
 	uint64_t graph; /* CUgraph captured */
 	struct graph_kernels k;
-	int in_window; /* captured within the model's time window */
+	/* Which window its launches fall in: that of the flush that counted them, the first
+	 * LAUNCH_STATS of one of its kernels after it (-1 until then: then its own time's). */
+	uint64_t time_ns;
+	int in_window;
+	struct capture_key *next; /* applied, the window still open: on load_ctx.applied */
 	UT_hash_handle hh;
 };
 
@@ -140,6 +144,8 @@ struct load_ctx {
 	struct gpu_key *gpu;	      /* kernel name -> GPU time index, this file */
 	struct graph_key *graphs;     /* graph id -> its kernels and launches, this file */
 	struct capture_key *captures; /* CUgraph -> its pending capture, this file */
+	struct capture_key *applied;  /* captures applied whose window is still open */
+	unsigned unresolved;	      /* captures (pending or applied) with in_window -1 */
 };
 
 /* The record's kernels, by this file's function ids (one whose FUNCTION record was lost is
@@ -164,23 +170,65 @@ static void graph_kernels_read(struct load_ctx *c, const struct kc_rec_graph *x,
 
 static void capture_free(struct load_ctx *c, struct capture_key *k)
 {
+	c->unresolved -= k->in_window < 0;
 	HASH_DEL(c->captures, k);
 	free(k->k.funcs);
 	free(k->k.nodes);
 	free(k);
 }
 
-/* The capture's graph was made executable where a hook saw it: its launches come off. */
+/* A capture's launches come off the window's where they were counted in it. */
+static void capture_window(struct load_ctx *c, struct capture_key *k)
+{
+	for (unsigned i = 0; k->in_window == 1 && i < k->k.n; i++)
+		c->m->funcs[k->k.funcs[i]].win_captured += k->k.nodes[i];
+}
+
+/* The capture's graph was made executable where a hook saw it: its launches come off (off
+ * the window's once the flush that counted them is read). */
 static void capture_apply(struct load_ctx *c, struct capture_key *k)
 {
-	for (unsigned i = 0; i < k->k.n; i++) {
-		struct kca_func *f = &c->m->funcs[k->k.funcs[i]];
-		f->captured += k->k.nodes[i];
-		if (k->in_window)
-			f->win_captured += k->k.nodes[i];
-	}
+	for (unsigned i = 0; i < k->k.n; i++)
+		c->m->funcs[k->k.funcs[i]].captured += k->k.nodes[i];
 	c->m->procs[c->proc].captures_applied++;
-	capture_free(c, k);
+	if (k->in_window >= 0) {
+		capture_window(c, k);
+		capture_free(c, k);
+		return;
+	}
+	HASH_DEL(c->captures, k); /* kept until its window is known */
+	k->next = c->applied;
+	c->applied = k;
+}
+
+/* A LAUNCH_STATS of function fi at time t: the captures of it made before t were counted by
+ * this flush, so t's window is theirs. */
+static void captures_counted(struct load_ctx *c, int fi, uint64_t t)
+{
+	int in_window = t >= c->win_from && t < c->win_to;
+	struct capture_key *k, *tmp, **link;
+	HASH_ITER(hh, c->captures, k, tmp)
+	for (unsigned i = 0; k->in_window < 0 && k->time_ns <= t && i < k->k.n; i++)
+		if (k->k.funcs[i] == fi) {
+			k->in_window = in_window;
+			c->unresolved--;
+		}
+	for (link = &c->applied; (k = *link) != NULL;) {
+		int hit = 0;
+		for (unsigned i = 0; k->time_ns <= t && i < k->k.n && !hit; i++)
+			hit = k->k.funcs[i] == fi;
+		if (!hit) {
+			link = &k->next;
+			continue;
+		}
+		k->in_window = in_window;
+		c->unresolved--;
+		capture_window(c, k);
+		*link = k->next;
+		free(k->k.funcs);
+		free(k->k.nodes);
+		free(k);
+	}
 }
 
 static struct graph_key *graph_get(struct load_ctx *c, uint32_t id)
@@ -209,7 +257,9 @@ static void on_graph(struct load_ctx *c, const struct kc_rec_graph *x)
 			capture_free(c, k);
 		k = kca_xcalloc(1, sizeof(*k));
 		k->graph = x->graph;
-		k->in_window = t >= c->win_from && t < c->win_to;
+		k->time_ns = t;
+		k->in_window = -1;
+		c->unresolved++;
 		graph_kernels_read(c, x, &k->k);
 		HASH_ADD(hh, c->captures, graph, sizeof(k->graph), k);
 		return;
@@ -348,6 +398,14 @@ static void graphs_resolve(struct load_ctx *c)
 		free(g);
 	}
 	struct capture_key *ck, *cktmp;
+	while ((ck = c->applied) != NULL) { /* no flush after them (a killed process): their time */
+		c->applied = ck->next;
+		ck->in_window = ck->time_ns >= c->win_from && ck->time_ns < c->win_to;
+		capture_window(c, ck);
+		free(ck->k.funcs);
+		free(ck->k.nodes);
+		free(ck);
+	}
 	HASH_ITER(hh, c->captures, ck, cktmp) /* never made executable where a hook saw it */
 	capture_free(c, ck);
 	struct func_key *k, *ktmp;
@@ -465,6 +523,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			k->win_base = x->count;
 		if (r->time_ns < c->win_to)
 			k->win_end = x->count;
+		if (c->unresolved)
+			captures_counted(c, k->index, r->time_ns);
 		f->count = x->count;
 		f->errors = x->errors;
 		f->first_ns = x->first_ns;
@@ -592,8 +652,10 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	p->cupti_last = KC_CUPTI_END;
 	p->parent = -1;
 	p->exe = p->cwd = p->cmdline = "";
-	struct load_ctx c = {m, idx, NULL, m->win_from_ns[dir], m->win_to_ns[dir], NULL, NULL, NULL,
-			     NULL};
+	struct load_ctx c = {.m = m,
+			     .proc = idx,
+			     .win_from = m->win_from_ns[dir],
+			     .win_to = m->win_to_ns[dir]};
 	struct kc_file_hdr hdr = {0};
 	struct kc_trace t;
 	int rc = kc_trace_open(&t, path);
@@ -744,6 +806,12 @@ int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char 
 	snprintf(where, wcap, "%.*s:%.*s", (int)(t1 - f), f, (int)(t2 - t1 - 1), t1 + 1);
 	snprintf(func, fcap, "%s", t2 + 1);
 	return 0;
+}
+
+uint64_t kca_model_rel_ns(const struct kca_model *m, unsigned dir, uint64_t t)
+{
+	uint64_t origin = dir < m->ndirs ? m->origin_ns[dir] : 0;
+	return t > origin ? t - origin : 0;
 }
 
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t)

@@ -179,6 +179,7 @@ struct kca_family {
 	struct {
 		unsigned new_variants, loads, reloads;
 		uint64_t load_ns, build_ns, launches, first_ns, last_ns;
+		uint64_t first_rel_ns, last_rel_ns; /* the same from its recording's start */
 	} win;
 };
 
@@ -266,6 +267,8 @@ void kca_model_families(struct kca_model *m);
  * link), a reload, or any load of a flagged kernel. A prebuilt kernel's first load (the CUDA
  * runtime's lazy loading) is not. */
 int kca_family_built_in_window(const struct kca_family *f);
+/* Time t of directory d's recording from its start (0 for a time before it). */
+uint64_t kca_model_rel_ns(const struct kca_model *m, unsigned dir, uint64_t t);
 void kca_model_free(struct kca_model *m);
 
 const char *kca_verdict_name(enum kca_verdict v);
