@@ -201,6 +201,26 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	}
 	if (var->triton_dir)
 		printf("    Triton cache: %s\n", var->triton_dir);
+	/* Where its build was asked for, and Triton's arguments of it (Python call sites) */
+	char where[512], func[128];
+	if (kca_user_frame(l->py_frames, l->npy_frames, m->procs[l->proc].cwd, where,
+			   sizeof(where), func, sizeof(func)) == 0)
+		printf("    called from %s in %s\n", where, func);
+	for (unsigned i = 0; i < l->ntriton_args; i++) {
+		const char *a = l->triton_args[i];
+		const char *t1 = strchr(a, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (!t2)
+			continue;
+		printf(i ? ", " : "    Triton arguments: ");
+		if (strncmp(t1 + 1, "constexpr\t", 10) == 0)
+			printf("%.*s=%s", (int)(t1 - a), a, t2 + 1); /* MAX_LEN=500 */
+		else /* n i32:D; a float's flag is None: left out */
+			printf("%.*s %.*s%s%s", (int)(t1 - a), a, (int)(t2 - t1 - 1), t1 + 1,
+			       t2[1] && strcmp(t2 + 1, "None") ? ":" : "",
+			       strcmp(t2 + 1, "None") ? t2 + 1 : "");
+	}
+	if (l->ntriton_args)
+		printf("\n");
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *fn = &m->funcs[i];
 		if (fn->module_hash != var->hash || strcmp(fn->name, f->name) != 0)

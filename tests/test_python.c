@@ -137,7 +137,9 @@ Test(python, report_names_the_line_and_the_constexpr)
 	snprintf(cmd, sizeof(cmd),
 		 "%s report --json %s | python3 -c \"import json,sys; k=json.load(sys.stdin)"
 		 "['kernels'][0]; assert k['call_sites']==[{'where':'%s:%d','function':'serve',"
-		 "'loads':4}], k['call_sites']\"",
+		 "'loads':4}], k['call_sites']; a=[v['triton_args'] for v in k['variant_list']];"
+		 " assert [x[2]['value'] for x in a]==['500','501','502','503'] and a[0][2]['kind']=="
+		 "'constexpr' and a[0][1]=={'name':'n','kind':'i32','value':''}, a\"",
 		 kct_cli(), dir, LOADER, line);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);

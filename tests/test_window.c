@@ -450,6 +450,15 @@ Test(window, serving_builds_of_a_server_recorded_on_the_gpu)
 						  dir, NULL},
 				 out, sizeof(out)),
 		     0, "%s", out);
+	/* diff: each variant's call site and Triton's arguments of its build */
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "softcap_logits", "1", "5", NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "    called from tests/gpu/serve_warmup.py:62 in step\n"
+			      "    Triton arguments: logits_ptr *fp16:D, vocab i32:D, cap fp32, "
+			      "N_REQ=1, BLOCK=1024\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "N_REQ=6, BLOCK=1024\n"), "%s", out);
 	/* the whole run names the line and when the loads came */
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "    loads from +8.45 s to +11.56 s of the recording\n"
