@@ -42,6 +42,8 @@ static struct {
 	void (*GILState_Release)(int);
 	void *(*GILState_GetThisThreadState)(void);
 	void *(*ThreadState_GetFrame)(void *);
+	void *(*ThreadState_GetInterpreter)(void *); /* 3.9+ */
+	void *(*InterpreterState_Main)(void);
 	void *(*Frame_GetBack)(void *);
 	void *(*Frame_GetCode)(void *);
 	int (*Frame_GetLineNumber)(void *);
@@ -56,16 +58,20 @@ static struct {
 	void (*Err_Restore)(void *, void *, void *);
 	void (*Err_Clear)(void);
 	void *(*Mapping_GetItemString)(void *, const char *);
+	void *(*Dict_GetItemString)(void *, const char *); /* borrowed */
+	void *(*Object_GenericGetDict)(void *, void *);	   /* no __getattribute__ */
 	int (*Dict_Next)(void *, ssize_t *, void **, void **);
 	void *(*Sequence_GetItem)(void *, ssize_t);
 	int (*Sequence_Contains)(void *, void *);
 	void *(*Long_FromLong)(long);
 	long long (*Long_AsLongLong)(void *);
 	double (*Float_AsDouble)(void *);
-	void *long_type, *bool_type, *float_type, *unicode_type, *dict_type, *none;
+	void *long_type, *bool_type, *float_type, *unicode_type, *dict_type, *list_type,
+	    *tuple_type, *none;
 } py;
 
 static pthread_once_t py_once = PTHREAD_ONCE_INIT;
+static void req_clock_init(void);
 
 static void py_resolve(void)
 {
@@ -80,6 +86,8 @@ static void py_resolve(void)
 	    SYM(GILState_Release, "PyGILState_Release", 0),
 	    SYM(GILState_GetThisThreadState, "PyGILState_GetThisThreadState", 0),
 	    SYM(ThreadState_GetFrame, "PyThreadState_GetFrame", 0), /* 3.9+ */
+	    SYM(ThreadState_GetInterpreter, "PyThreadState_GetInterpreter", 0),
+	    SYM(InterpreterState_Main, "PyInterpreterState_Main", 0),
 	    SYM(Frame_GetBack, "PyFrame_GetBack", 0),
 	    SYM(Frame_GetCode, "PyFrame_GetCode", 0),
 	    SYM(Frame_GetLineNumber, "PyFrame_GetLineNumber", 0),
@@ -94,6 +102,8 @@ static void py_resolve(void)
 	    SYM(Err_Restore, "PyErr_Restore", 0),
 	    SYM(Err_Clear, "PyErr_Clear", 0),
 	    SYM(Mapping_GetItemString, "PyMapping_GetItemString", 0),
+	    SYM(Dict_GetItemString, "PyDict_GetItemString", 0),
+	    SYM(Object_GenericGetDict, "PyObject_GenericGetDict", 0),
 	    SYM(Dict_Next, "PyDict_Next", 0),
 	    SYM(Sequence_GetItem, "PySequence_GetItem", 0),
 	    SYM(Sequence_Contains, "PySequence_Contains", 0),
@@ -105,6 +115,8 @@ static void py_resolve(void)
 	    SYM(float_type, "PyFloat_Type", 0),
 	    SYM(unicode_type, "PyUnicode_Type", 0),
 	    SYM(dict_type, "PyDict_Type", 0),
+	    SYM(list_type, "PyList_Type", 0),
+	    SYM(tuple_type, "PyTuple_Type", 0),
 	    SYM(none, "_Py_NoneStruct", 0),
 #undef SYM
 	};
@@ -127,6 +139,7 @@ static void py_resolve(void)
 		return;
 	memcpy(&py.ThreadState_Current, &cur, sizeof(cur));
 	memcpy(&py.IsFinalizing, &fin, sizeof(fin));
+	req_clock_init();
 	py.ok = 1;
 }
 
@@ -212,10 +225,22 @@ static int ends_with(const char *s, const char *tail)
 	return n >= m && strcmp(s + n - m, tail) == 0;
 }
 
+/* Whether o is exactly of type t (no subclass: nothing of the program's runs on it). */
+static int is_type(void *o, void *t)
+{
+	if (!o)
+		return 0;
+	void *ot = py.Object_Type(o);
+	unref(ot);
+	return ot == t;
+}
+
 /* The specialisation of a call of JITFunction.run, from its frame's locals: bound_args
  * (parameter -> value, in order), specialization (per parameter: (type, flag) or
  * ("constexpr", value)) and self.constexprs (the tl.constexpr parameters' indices). Returns 0,
- * or -1 when they are not there (another Triton). */
+ * or -1 when they are not there (another Triton). No Python code runs: exact dicts, lists,
+ * tuples, ints and strings only, and self's attribute from its __dict__, so that no property
+ * or __getattr__ of the program's can let the GIL go while another thread's frames are read. */
 static int read_triton_args(void *frame, struct kc_recbuf *rb)
 {
 	void *locals = got(py.Frame_GetLocals ? py.Frame_GetLocals(frame)
@@ -225,26 +250,32 @@ static int read_triton_args(void *frame, struct kc_recbuf *rb)
 	void *bound = got(py.Mapping_GetItemString(locals, "bound_args"));
 	void *spec = got(py.Mapping_GetItemString(locals, "specialization"));
 	void *self = got(py.Mapping_GetItemString(locals, "self"));
-	void *constexprs = self ? got(py.Object_GetAttrString(self, "constexprs")) : NULL;
-	void *bound_type = bound ? py.Object_Type(bound) : NULL;
+	void *self_dict = self ? got(py.Object_GenericGetDict(self, NULL)) : NULL;
+	void *constexprs = is_type(self_dict, py.dict_type)
+			       ? py.Dict_GetItemString(self_dict, "constexprs") /* borrowed */
+			       : NULL;
+	if (!is_type(constexprs, py.list_type))
+		constexprs = NULL;
 	int rc = -1;
-	if (bound_type == py.dict_type && spec) {
+	if (is_type(bound, py.dict_type) &&
+	    (is_type(spec, py.list_type) || is_type(spec, py.tuple_type))) {
 		ssize_t pos = 0, i = 0;
 		void *key, *value;
 		while (py.Dict_Next(bound, &pos, &key, &value)) {
-			const char *name = utf8(key);
+			const char *name = is_type(key, py.unicode_type) ? utf8(key) : NULL;
 			char kind[64] = "?", val[160] = "?", field[96], line[336];
 			int is_constexpr = 0;
-			if (constexprs) {
+			if (constexprs) { /* a list of ints: compared in C */
 				void *ix = got(py.Long_FromLong((long)i));
 				is_constexpr = ix && py.Sequence_Contains(constexprs, ix) == 1;
 				unref(ix);
 				py.Err_Clear();
 			}
 			void *sp = got(py.Sequence_GetItem(spec, i));
-			void *sp_type = sp ? got(py.Sequence_GetItem(sp, 0)) : NULL;
-			void *sp_val = sp ? got(py.Sequence_GetItem(sp, 1)) : NULL;
-			const char *st = utf8(sp_type);
+			int pair = is_type(sp, py.tuple_type);
+			void *sp_type = pair ? got(py.Sequence_GetItem(sp, 0)) : NULL;
+			void *sp_val = pair ? got(py.Sequence_GetItem(sp, 1)) : NULL;
+			const char *st = is_type(sp_type, py.unicode_type) ? utf8(sp_type) : NULL;
 			if (is_constexpr) {
 				snprintf(kind, sizeof(kind), "constexpr");
 				value_str(value, val, sizeof(val));
@@ -267,8 +298,7 @@ static int read_triton_args(void *frame, struct kc_recbuf *rb)
 		}
 		rc = 0;
 	}
-	unref(bound_type);
-	unref(constexprs);
+	unref(self_dict);
 	unref(self);
 	unref(spec);
 	unref(bound);
@@ -342,7 +372,8 @@ struct py_request {
 };
 
 static pthread_mutex_t req_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t req_ready = PTHREAD_COND_INITIALIZER, req_done = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t req_ready = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t req_done; /* on CLOCK_MONOTONIC: req_clock_init() */
 static struct py_request *req_queue;
 static pid_t reader_pid; /* the process the reader thread runs in; 0: none */
 
@@ -352,6 +383,14 @@ static void req_put(struct py_request *r)
 		kc_rb_release(&r->rb);
 		free(r);
 	}
+}
+
+/* Python ends a thread that asks for the GIL while it finalises (pthread_exit inside
+ * PyGILState_Ensure): the request in hand is let go, and a later request starts a reader. */
+static void reader_exited(void *r)
+{
+	__atomic_store_n(&reader_pid, 0, __ATOMIC_RELEASE);
+	req_put(r);
 }
 
 static void *reader_main(void *arg)
@@ -364,10 +403,18 @@ static void *reader_main(void *arg)
 			pthread_cond_wait(&req_ready, &req_lock);
 		struct py_request *r = req_queue;
 		req_queue = r->next;
+		int dropped = r->state == REQ_DROPPED;
 		pthread_mutex_unlock(&req_lock);
+		if (dropped) { /* its caller went on already: no GIL taken for nothing */
+			req_put(r);
+			continue;
+		}
 		/* May wait while the GIL's holder waits for what the caller holds: the caller
 		 * stops waiting first, and the request is dropped. */
-		int gil = py.GILState_Ensure();
+		int gil;
+		pthread_cleanup_push(reader_exited, r);
+		gil = py.GILState_Ensure();
+		pthread_cleanup_pop(0);
 		pthread_mutex_lock(&req_lock);
 		int live = r->state == REQ_QUEUED; /* the caller still in its hook: its state too */
 		if (live)
@@ -377,7 +424,8 @@ static void *reader_main(void *arg)
 			r->flags = read_frames(r->tstate, &r->rb, &r->rec);
 		py.GILState_Release(gil);
 		pthread_mutex_lock(&req_lock);
-		r->state = REQ_DONE;
+		if (r->state == REQ_READING)
+			r->state = REQ_DONE;
 		pthread_cond_broadcast(&req_done);
 		pthread_mutex_unlock(&req_lock);
 		req_put(r);
@@ -412,14 +460,25 @@ static int reader_start(void)
 	return rc;
 }
 
+/* A caller's wait on the monotonic clock: a clock set back must not stretch it. */
+static void req_clock_init(void)
+{
+	pthread_condattr_t attr;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&req_done, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 /* The reader's queue and lock, as a fork leaves them in the child: started afresh there. */
 void kcp_python_atfork_child(void)
 {
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	pthread_cond_t ready = PTHREAD_COND_INITIALIZER, done = PTHREAD_COND_INITIALIZER;
+	pthread_cond_t ready = PTHREAD_COND_INITIALIZER;
 	req_lock = lock;
 	req_ready = ready;
-	req_done = done;
+	if (py.ok)
+		req_clock_init();
 	req_queue = NULL; /* the parent's requests: their memory is the parent's concern */
 	reader_pid = 0;
 }
@@ -438,24 +497,28 @@ static void read_by_reader(void *tstate, unsigned for_type, uint64_t t0)
 	r->flags = UINT32_MAX;
 	kc_rb_init(&r->rb, r->mem, sizeof(r->mem), sizeof(r->rec));
 	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &deadline); /* req_done waits on this clock */
 	deadline.tv_nsec += KCP_PY_WAIT_MS * 1000000L;
 	deadline.tv_sec += deadline.tv_nsec / 1000000000L;
 	deadline.tv_nsec %= 1000000000L;
+	int cancel;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel); /* no unwinding with the lock */
 	pthread_mutex_lock(&req_lock);
 	r->next = req_queue; /* order does not matter: each caller waits for its own */
 	req_queue = r;
 	pthread_cond_signal(&req_ready);
-	while (r->state == REQ_QUEUED || r->state == REQ_READING) {
-		/* a read begun ends soon (the GIL held, nothing waited for): wait it out */
-		if (pthread_cond_timedwait(&req_done, &req_lock, &deadline) == ETIMEDOUT &&
-		    r->state == REQ_QUEUED) {
-			r->state = REQ_DROPPED;
+	/* Bounded whatever the reader is at: a read under way may run Python code (an attribute,
+	 * a comparison) that waits for what this thread holds. Going on while it reads is safe:
+	 * this thread cannot run Python, nor end, until the reader lets the GIL go. */
+	while (r->state == REQ_QUEUED || r->state == REQ_READING)
+		if (pthread_cond_timedwait(&req_done, &req_lock, &deadline) == ETIMEDOUT) {
+			if (r->state != REQ_DONE)
+				r->state = REQ_DROPPED;
 			break;
 		}
-	}
 	int done = r->state == REQ_DONE;
 	pthread_mutex_unlock(&req_lock);
+	pthread_setcancelstate(cancel, NULL);
 	if (done && r->flags != UINT32_MAX) {
 		r->rec.for_type = for_type;
 		r->rec.flags = r->flags;
@@ -472,20 +535,28 @@ void kcp_python_callsite(unsigned for_type)
 	pthread_once(&py_once, py_resolve);
 	if (!py.ok || !py.IsInitialized() || (py.IsFinalizing && py.IsFinalizing()))
 		return;
+	if (!py.GC_Disable)
+		return; /* before 3.10 a read could run the collector's finalisers */
 	void *mine = py.GILState_GetThisThreadState();
 	if (!mine)
 		return; /* a thread Python never ran on: no frames */
+	void *main_interp = py.InterpreterState_Main();
+	void *cur = py.ThreadState_Current();
+	/* The main interpreter's threads only: a sub-interpreter's objects are its own (its own
+	 * GIL and allocator from 3.12; before, the thread's GILState state is the main one's while
+	 * it runs another's, so its frames would be the wrong ones). */
+	if (py.ThreadState_GetInterpreter(mine) != main_interp ||
+	    (cur && cur != mine && py.ThreadState_GetInterpreter(cur) != main_interp))
+		return;
 	/* Held by this thread through its own state: read here. Else (released around the call,
 	 * or another interpreter's state on this thread): the reader thread. Before 3.12 the
 	 * current state is the process's, the GIL's holder, whichever thread that is. */
-	int held = py.ThreadState_Current() == mine;
+	int held = cur == mine;
 	uint64_t t0 = kcp_now_ns();
 	if (!held) {
 		read_by_reader(mine, for_type, t0);
 		return;
 	}
-	if (!py.GC_Disable)
-		return; /* before 3.10 a read could run the collector's finalisers in the hook */
 	_Alignas(8) uint8_t mem[16384];
 	struct kc_recbuf rb;
 	struct kc_rec_callsite rec = {0};
