@@ -61,7 +61,7 @@ $(LIB): $(PRELOAD_OBJ) $(BUILD)/libkccommon.a
 
 $(CLI): $(ANALYZER_OBJ) $(BUILD)/libkccommon.a
 	$(CC) -o $@ $(ANALYZER_OBJ) $(BUILD)/libkccommon.a $(LDFLAGS) -Wl,-rpath,'$$ORIGIN' \
-		-lelf -lzstd -llz4 -lm -lpthread
+		-ldw -lelf -lzstd -llz4 -lm -lpthread
 
 include tests/tests.mk
 include kernels/kernels.mk
@@ -78,7 +78,7 @@ demo: $(CLI)
 
 deps:
 	@missing=""; for p in gcc make libc6-dev uthash-dev libcriterion-dev libxxhash-dev \
-		libelf-dev libzstd-dev liblz4-dev; do \
+		libelf-dev libdw-dev libzstd-dev liblz4-dev; do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 		(apt-get install -y $$missing || (apt-get update && apt-get install -y $$missing)); \
@@ -106,7 +106,7 @@ carry: all kernels $(TBIN)/drv_client $(TLIB)/libcuda.so.1 $(BUILD)/tests/bench/
 	rm -rf .carry && mkdir -p .carry/kernels
 	cp $(LIB) $(CLI) .carry/
 	cp $(KB)/kc_kernels.cubin $(KB)/libkckernels.so $(KB)/check_kernels $(KB)/chain_bench .carry/kernels/
-	for l in libelf.so.1 libzstd.so.1 liblz4.so.1; do cp -L /usr/lib/x86_64-linux-gnu/$$l .carry/; done
+	for l in libelf.so.1 libdw.so.1 libzstd.so.1 liblz4.so.1; do cp -L /usr/lib/x86_64-linux-gnu/$$l .carry/; done
 	mkdir -p .carry/tests/bin .carry/tests/lib .carry/tests/bench  # the stand-in benchmark
 	cp $(BUILD)/tests/bin/drv_client .carry/tests/bin/
 	cp $(BUILD)/tests/lib/libcuda.so.1 .carry/tests/lib/

@@ -204,8 +204,7 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 		printf("    Triton cache: %s\n", var->triton_dir);
 	/* Where its build was asked for, and Triton's arguments of it (Python call sites) */
 	char where[512], func[128];
-	if (kca_user_frame(l->py_frames, l->npy_frames, m->procs[l->proc].cwd, where,
-			   sizeof(where), func, sizeof(func)) == 0)
+	if (kca_load_call_site(m, l, where, sizeof(where), func, sizeof(func)) == 0)
 		printf("    called from %s in %s\n", where, func);
 	for (unsigned i = 0; i < l->ntriton_args; i++) {
 		const char *a = l->triton_args[i];

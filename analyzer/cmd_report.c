@@ -464,7 +464,7 @@ static void print_family_window(const struct kca_family *f)
 
 /* "called from serve.py:62 in step (8 loads)": the program's lines its loads came from, where
  * the trace has their Python frames. */
-static void print_call_sites(const struct kca_model *m, const struct kca_family *f)
+static void print_call_sites(struct kca_model *m, const struct kca_family *f)
 {
 	struct kca_call_site s[3];
 	unsigned all = kca_family_call_sites(m, f, s, 3), n = all < 3 ? all : 3;

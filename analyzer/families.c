@@ -574,13 +574,13 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 	}
 }
 
-unsigned kca_family_call_sites(const struct kca_model *m, const struct kca_family *f,
+unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 			       struct kca_call_site *out, unsigned cap)
 {
 	unsigned n = 0, all = 0;
 	for (unsigned i = 0; i < m->nloads; i++) {
 		const struct kca_load *l = &m->loads[i];
-		if (!l->npy_frames || !l->in_window)
+		if ((!l->npy_frames && !l->nnative_frames) || !l->in_window)
 			continue;
 		int named = 0;
 		for (unsigned k = 0; k < l->nnames && !named; k++)
@@ -588,8 +588,7 @@ unsigned kca_family_call_sites(const struct kca_model *m, const struct kca_famil
 		if (!named)
 			continue;
 		struct kca_call_site s = {0};
-		kca_user_frame(l->py_frames, l->npy_frames, m->procs[l->proc].cwd, s.where,
-			       sizeof(s.where), s.func, sizeof(s.func));
+		kca_load_call_site(m, l, s.where, sizeof(s.where), s.func, sizeof(s.func));
 		unsigned j = 0;
 		while (j < n && (strcmp(out[j].where, s.where) || strcmp(out[j].func, s.func)))
 			j++;

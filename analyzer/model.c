@@ -132,6 +132,7 @@ struct callsite_key {
 	uint32_t tid;
 	const char **frames, **args;
 	unsigned nframes, nargs;
+	int native; /* frames are return addresses (KC_CALLSITEF_NATIVE) */
 	UT_hash_handle hh;
 };
 
@@ -473,11 +474,16 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		l->in_window = in_window;
 		struct callsite_key *cs;
 		HASH_FIND(hh, c->callsites, &r->tid, sizeof(r->tid), cs);
-		if (cs) { /* this thread's call site, written just before */
+		if (cs && cs->native) { /* this thread's call site, written just before */
+			l->native_frames = cs->frames;
+			l->nnative_frames = cs->nframes;
+		} else if (cs) {
 			l->py_frames = cs->frames;
 			l->npy_frames = cs->nframes;
 			l->triton_args = cs->args;
 			l->ntriton_args = cs->nargs;
+		}
+		if (cs) {
 			HASH_DEL(c->callsites, cs);
 			free(cs);
 		}
@@ -625,6 +631,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		}
 		cs->frames = list_dup(m, r, x->frames, &cs->nframes);
 		cs->args = list_dup(m, r, x->args, &cs->nargs);
+		cs->native = (x->flags & KC_CALLSITEF_NATIVE) != 0;
 		break;
 	}
 	case KC_REC_LOST:
@@ -814,6 +821,16 @@ uint64_t kca_model_rel_ns(const struct kca_model *m, unsigned dir, uint64_t t)
 	return t > origin ? t - origin : 0;
 }
 
+int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,
+		       char *func, size_t fcap)
+{
+	const char *cwd = m->procs[l->proc].cwd;
+	if (l->npy_frames)
+		return kca_user_frame(l->py_frames, l->npy_frames, cwd, where, wcap, func, fcap);
+	return kca_native_user_frame(m, l->native_frames, l->nnative_frames, cwd, where, wcap, func,
+				     fcap);
+}
+
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t)
 {
 	return dir < m->ndirs && t >= m->win_from_ns[dir] && t < m->win_to_ns[dir];
@@ -896,6 +913,7 @@ void kca_model_free(struct kca_model *m)
 {
 	free_cache_indexes(m);
 	kca_sources_free(m);
+	kca_symbols_free(m);
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		if (m->families[i].changes) {
 			kca_changes_free(m->families[i].changes);

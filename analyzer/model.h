@@ -59,6 +59,9 @@ struct kca_load {
 	 * first, "FILE\tLINE\tFUNCTION"; Triton's specialisation, "NAME\tKIND\tVALUE". */
 	const char **py_frames, **triton_args;
 	unsigned npy_frames, ntriton_args;
+	/* In a native program: return addresses, "MODULE\t0xOFFSET\t" (kca_native_frame) */
+	const char **native_frames;
+	unsigned nnative_frames;
 };
 
 struct kca_compile {
@@ -215,6 +218,7 @@ struct kca_model {
 	struct kca_arena *arena;
 	struct cache_index *triton_caches; /* Triton cache directories indexed by cubin size */
 	struct kca_source_file *sources;   /* Python sources found and read (changes.c) */
+	struct kca_module_syms *symbols;   /* modules read for native call sites (symbols.c) */
 	/* The time window, if one was asked for (kca_model_load_window): per directory, the
 	 * recording's start and the window in CLOCK_MONOTONIC times. */
 	int windowed;
@@ -255,8 +259,21 @@ struct kca_call_site {
 };
 /* The distinct call sites of f's loads (those in the time window, with one), most loads
  * first, at most cap of them; returns how many there are in all. */
-unsigned kca_family_call_sites(const struct kca_model *m, const struct kca_family *f,
+unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 			       struct kca_call_site *out, unsigned cap);
+/* A native frame ("MODULE\t0xOFFSET\t") named: "file:line" (relative to cwd when under it)
+ * and the function, from the module's symbols and line table; "module+0xoffset" and "?" where
+ * the module cannot be read. 0, or -1 if frame is not one. Modules are read once a model. */
+int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, char *where,
+		     size_t wcap, char *func, size_t fcap);
+/* The program's own frame among native ones (the first outside CUDA's libraries, the C and
+ * C++ runtimes and the loader), named as kca_native_frame does. */
+int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
+			  const char *cwd, char *where, size_t wcap, char *func, size_t fcap);
+/* A load's call site, Python's or native: 0, or -1 when it has none. */
+int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,
+		       char *func, size_t fcap);
+void kca_symbols_free(struct kca_model *m);
 /* Whether a time of directory d's recording (CLOCK_MONOTONIC) falls within the window. */
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t);
 /* Group loads into kernel families, attribute compiles, set verdicts. Families are sorted

@@ -221,7 +221,8 @@ static int add_name(const char *name, size_t len, void *ctx)
 
 void kcp_load_begin(struct kcp_load_token *tok)
 {
-	kcp_python_callsite(KC_REC_MODULE_LOAD); /* before the clock starts */
+	if (!kcp_python_callsite(KC_REC_MODULE_LOAD)) /* before the clock starts */
+		kcp_native_callsite(KC_REC_MODULE_LOAD);
 	memset(tok, 0, sizeof(*tok));
 	tok->outer = kcp_tls.pending;
 	kcp_tls.pending = &tok->pending;

@@ -44,6 +44,8 @@ static const struct opt options[] = {
     {"KCPROF_GPU_TIME", OPT_BOOL, CFG(gpu_time), "0", 0,
      "kernel GPU times and gaps (CUPTI activity)"},
     {"KCPROF_PYTHON", OPT_BOOL, CFG(python), "1", 0, "Python frames where modules are loaded"},
+    {"KCPROF_STACKS", OPT_BOOL, CFG(stacks), "1", 0,
+     "native return addresses where modules are loaded (no Python)"},
 };
 
 static int parse_bool(const char *v)
@@ -129,6 +131,7 @@ static void cuda_first_touch(void)
 	kcp_tls.guard = 1;
 	if (kcp_cfg.cupti)
 		kcp_cupti_start();
+	kcp_stacks_warm();
 	kcp_tls.guard = guard;
 	errno = saved;
 }

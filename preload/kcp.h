@@ -12,6 +12,7 @@
  *   child.c        compiler children (ptxas, nvcc, cc): their command and wall time
  *   cupti.c        CUPTI: what the symbol hooks cannot see, and yielding to profilers
  *   python.c       Python call sites of loads, and Triton's specialisation of a build
+ *   stacks.c       native call sites of loads, where there is no Python
  *
  * Conventions: kcp_ prefix; 0 / negative errno returns; kc_log() with a domain per file.
  * A hook never changes what the program sees: it returns the real call's result, restores
@@ -149,6 +150,7 @@ struct kcp_config {
 	char cupti_path[PATH_MAX]; /* KCPROF_CUPTI_LIB */
 	int gpu_time; /* KCPROF_GPU_TIME (default 0): kernel times from CUPTI activity */
 	int python;   /* KCPROF_PYTHON (default 1): Python frames at loads (python.c) */
+	int stacks;   /* KCPROF_STACKS (default 1): native return addresses at loads (stacks.c) */
 };
 extern struct kcp_config kcp_cfg;
 
@@ -286,7 +288,13 @@ void kcp_module_atfork_child(void);
  * JIT, the build's specialisation), for the record of type for_type this thread writes next.
  * Never waits for the GIL, and at most KCP_PY_WAIT_MS (20 ms) for a reader thread that takes
  * it where this thread released it. Nothing outside Python. */
-void kcp_python_callsite(unsigned for_type);
+int kcp_python_callsite(unsigned for_type); /* 1 in a Python process (frames or not) */
+
+/* ---- native call sites (stacks.c) --------------------------------------------------------- */
+
+/* A CALLSITE record (flag native) of this thread's return addresses as module and offset. */
+void kcp_native_callsite(unsigned for_type);
+void kcp_stacks_warm(void); /* at the first CUDA use: the unwinder loaded outside any hook */
 void kcp_python_atfork_child(void);
 
 /* ---- compiler children and exec (child.c, hooks_exec.c) ----------------------------------- */

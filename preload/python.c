@@ -528,18 +528,18 @@ static void read_by_reader(void *tstate, unsigned for_type, uint64_t t0)
 	req_put(r);
 }
 
-void kcp_python_callsite(unsigned for_type)
+int kcp_python_callsite(unsigned for_type)
 {
 	if (!kcp_cfg.python)
-		return;
+		return 0;
 	pthread_once(&py_once, py_resolve);
-	if (!py.ok || !py.IsInitialized() || (py.IsFinalizing && py.IsFinalizing()))
-		return;
-	if (!py.GC_Disable)
-		return; /* before 3.10 a read could run the collector's finalisers */
+	if (!py.ok || !py.IsInitialized())
+		return 0;
+	if ((py.IsFinalizing && py.IsFinalizing()) || !py.GC_Disable)
+		return 1; /* a Python process, but no frames to be had (before 3.10, or ending) */
 	void *mine = py.GILState_GetThisThreadState();
 	if (!mine)
-		return; /* a thread Python never ran on: no frames */
+		return 1; /* a thread Python never ran on: no frames */
 	void *main_interp = py.InterpreterState_Main();
 	void *cur = py.ThreadState_Current();
 	/* The main interpreter's threads only: a sub-interpreter's objects are its own (its own
@@ -547,7 +547,7 @@ void kcp_python_callsite(unsigned for_type)
 	 * it runs another's, so its frames would be the wrong ones). */
 	if (py.ThreadState_GetInterpreter(mine) != main_interp ||
 	    (cur && cur != mine && py.ThreadState_GetInterpreter(cur) != main_interp))
-		return;
+		return 1;
 	/* Held by this thread through its own state: read here. Else (released around the call,
 	 * or another interpreter's state on this thread): the reader thread. Before 3.12 the
 	 * current state is the process's, the GIL's holder, whichever thread that is. */
@@ -555,7 +555,7 @@ void kcp_python_callsite(unsigned for_type)
 	uint64_t t0 = kcp_now_ns();
 	if (!held) {
 		read_by_reader(mine, for_type, t0);
-		return;
+		return 1;
 	}
 	_Alignas(8) uint8_t mem[16384];
 	struct kc_recbuf rb;
@@ -569,4 +569,5 @@ void kcp_python_callsite(unsigned for_type)
 		kcp_rec_emit(&rb, &rec, KC_REC_CALLSITE);
 	}
 	kc_rb_release(&rb);
+	return 1;
 }

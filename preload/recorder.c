@@ -192,7 +192,7 @@ static int open_locked(void)
 		      (kcp_cfg.store_images ? KC_FEAT_IMAGES : 0) |
 		      (kcp_cfg.cupti ? KC_FEAT_CUPTI : 0) |
 		      (kcp_cfg.cupti && kcp_cfg.gpu_time ? KC_FEAT_GPU_TIME : 0) |
-		      (kcp_cfg.python ? KC_FEAT_PYTHON : 0);
+		      (kcp_cfg.python ? KC_FEAT_PYTHON : 0) | (kcp_cfg.stacks ? KC_FEAT_STACKS : 0);
 	struct timespec mono, real;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);

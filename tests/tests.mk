@@ -67,7 +67,7 @@ $(TEST_RUNNER): $(TEST_SRC) tests/kct.h tests/fuzz/fuzz_one.h $(BUILD)/libkccomm
 		kernels/kc_plan.c kernels/kc_kernels.h
 	@mkdir -p $(TB)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(TEST_SRC) kernels/kc_plan.c $(ANALYZER_LIB_OBJ) $(BUILD)/libkccommon.a \
-		$(LDFLAGS) -lcriterion -lelf -lzstd -llz4 -lm -lpthread
+		$(LDFLAGS) -lcriterion -ldw -lelf -lzstd -llz4 -lm -lpthread
 
 # Under SAN=1 the sanitized recorder is preloaded into plain programs: its runtimes go first.
 ifeq ($(SAN),1)
@@ -112,7 +112,7 @@ FUZZ_SRC := tests/fuzz/fuzz_trace.c tests/fuzz/fuzz_one.c $(COMMON_SRC) $(filter
 build/fuzz/fuzz_trace: $(FUZZ_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -g -O1 -D_GNU_SOURCE -I$(CUDA_HOME)/include -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-o $@ $(FUZZ_SRC) -lelf -lzstd -llz4 -lm -lpthread
+		-o $@ $(FUZZ_SRC) -ldw -lelf -lzstd -llz4 -lm -lpthread
 
 fuzz: build/fuzz/fuzz_trace
 	@mkdir -p build/fuzz/new

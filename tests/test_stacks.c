@@ -1,0 +1,100 @@
+/* test_stacks.c - native call sites (preload/stacks.c, analyzer/symbols.c): a C program's loads
+ * carry its return addresses, and the report names its own line from the program's debug
+ * information; off with KCPROF_STACKS=0; a module that cannot be read keeps module+offset. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "../analyzer/kca.h"
+#include "../analyzer/model.h"
+#include "kct.h"
+
+#define CLIENT_SRC "tests/progs/nvrtc_client.c"
+
+/* The line of nvrtc_client.c that loads its PTX (the only cuModuleLoadDataEx call). */
+static int load_line(void)
+{
+	size_t size;
+	char *text = kct_read_file(CLIENT_SRC, &size);
+	cr_assert(text);
+	char *call = strstr(text, "cuModuleLoadDataEx(");
+	cr_assert(call);
+	int line = 1;
+	for (char *p = text; p < call; p++)
+		line += *p == '\n';
+	free(text);
+	return line;
+}
+
+static char *record_client(const char *extra)
+{
+	char *dir = kct_tmpdir(), bin[4200], data[4200];
+	snprintf(bin, sizeof(bin), "%s/tests/bin/nvrtc_client", kct_build());
+	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data, "KCPROF_CUPTI=0", extra, NULL};
+	const char *argv[] = {bin, "3", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nvrtc_client failed: see %s.log", dir);
+	return dir;
+}
+
+static char out[1 << 20];
+
+Test(stacks, a_c_programs_line_named_from_its_debug_information)
+{
+	char *dir = record_client(NULL);
+	struct kca_model m;
+	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
+	kca_model_families(&m);
+	char want[128];
+	snprintf(want, sizeof(want), CLIENT_SRC ":%d", load_line());
+	unsigned named = 0;
+	for (unsigned i = 0; i < m.nloads; i++) {
+		const struct kca_load *l = &m.loads[i];
+		cr_assert_eq(l->npy_frames, 0, "no Python here");
+		cr_assert_gt(l->nnative_frames, 1, "load %u: %u frames", i, l->nnative_frames);
+		cr_assert(strstr(l->native_frames[0], "nvrtc_client\t0x"), "%s",
+			  l->native_frames[0]); /* kcprof's own frames left out */
+		char where[512], func[128];
+		cr_assert_eq(kca_load_call_site(&m, l, where, sizeof(where), func, sizeof(func)), 0);
+		cr_assert_str_eq(where, want);
+		named++;
+	}
+	cr_assert_geq(named, 3, "%u loads named", named);
+	kca_model_free(&m);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "    called from " CLIENT_SRC ":%d in ", load_line());
+	cr_assert(strstr(out, want), "%s", out);
+	free(dir);
+}
+
+Test(stacks, off_with_kcprof_stacks_0)
+{
+	char *dir = record_client("KCPROF_STACKS=0");
+	struct kca_model m;
+	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
+	cr_assert_geq(m.nloads, 3);
+	for (unsigned i = 0; i < m.nloads; i++)
+		cr_assert_eq(m.loads[i].nnative_frames, 0);
+	kca_model_free(&m);
+	free(dir);
+}
+
+Test(stacks, a_module_that_cannot_be_read_keeps_its_offset)
+{
+	struct kca_model m;
+	memset(&m, 0, sizeof(m));
+	const char *frames[] = {"/usr/lib/x86_64-linux-gnu/libcuda.so.1\t0x10\t",
+				"/nonexistent/libserve.so\t0x1234\t", "not a frame"};
+	char where[512], func[128];
+	cr_assert_eq(kca_native_user_frame(&m, frames, 3, "/w", where, sizeof(where), func,
+					   sizeof(func)),
+		     0);
+	cr_assert_str_eq(where, "libserve.so+0x1234"); /* the driver's frame passed over */
+	cr_assert_str_eq(func, "?");
+	cr_assert_eq(kca_native_frame(&m, frames[2], NULL, where, sizeof(where), func, sizeof(func)),
+		     -1);
+	kca_symbols_free(&m);
+}
