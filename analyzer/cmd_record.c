@@ -31,6 +31,8 @@ static const char usage[] =
     "      --no-images     do not store code images (no diffs between variants later)\n"
     "      --no-python     no Python frames at loads (the line a kernel was called from,\n"
     "                      Triton's tl.constexpr values of each build)\n"
+    "      --no-stacks     no native return addresses at loads (the line of a C or C++\n"
+    "                      program a kernel was loaded from)\n"
     "      --gpu-time      also time each kernel on the GPU, and the gaps between kernels\n"
     "                      (CUPTI activity records: costs GPU timestamps; yields to the\n"
     "                      program's own profiler)\n"
@@ -40,7 +42,7 @@ static const char usage[] =
     "\n"
     "Environment (what the options set; usable with LD_PRELOAD=libkcprof.so directly):\n"
     "  KCPROF_OUT, KCPROF_LAUNCHES=full, KCPROF_CUPTI=0, KCPROF_IMAGES=0, KCPROF_FLUSH_MS,\n"
-    "  KCPROF_GPU_TIME=1, KCPROF_PYTHON=0,\n"
+    "  KCPROF_GPU_TIME=1, KCPROF_PYTHON=0, KCPROF_STACKS=0,\n"
     "  KCPROF_MAX_IMAGE_MB, KCPROF_CUPTI_LIB, KCPROF_COMPILERS, KCPROF_LOG=info|debug,\n"
     "  KCPROF_LIB (the recorder library this command preloads)\n"
     "\n"
@@ -213,7 +215,8 @@ KCA_COMMAND(record)
 		OPT_NO_IMAGES,
 		OPT_FLUSH,
 		OPT_GPU_TIME,
-		OPT_NO_PYTHON
+		OPT_NO_PYTHON,
+		OPT_NO_STACKS
 	};
 	static const struct option longopts[] = {
 	    {"output", required_argument, NULL, 'o'},
@@ -224,6 +227,7 @@ KCA_COMMAND(record)
 	    {"flush-ms", required_argument, NULL, OPT_FLUSH},
 	    {"gpu-time", no_argument, NULL, OPT_GPU_TIME},
 	    {"no-python", no_argument, NULL, OPT_NO_PYTHON},
+	    {"no-stacks", no_argument, NULL, OPT_NO_STACKS},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
@@ -256,6 +260,9 @@ KCA_COMMAND(record)
 			break;
 		case OPT_NO_PYTHON:
 			setenv("KCPROF_PYTHON", "0", 1);
+			break;
+		case OPT_NO_STACKS:
+			setenv("KCPROF_STACKS", "0", 1);
 			break;
 		case OPT_FLUSH: {
 			char *end;
