@@ -22,8 +22,9 @@ const char *kca_change_kind_name(enum kca_change_kind k)
 	    [KCA_CHANGE_DEFINE] = "define",
 	    [KCA_CHANGE_OPTION] = "option",
 	    [KCA_CHANGE_PTX] = "ptx",
+	    [KCA_CHANGE_TYPE] = "type",
 	};
-	return k <= KCA_CHANGE_PTX ? names[k] : "?";
+	return k <= KCA_CHANGE_TYPE ? names[k] : "?";
 }
 
 char *kca_read_file(const char *path, size_t *size)
@@ -741,17 +742,29 @@ static void triton_args_variant(struct kca_model *m, struct kca_changes *c,
 			continue;
 		}
 		snprintf(label, sizeof(label), "%s == 1", name);
-		if (strcmp(kind, "specialized") == 0) { /* an int Triton made the constant 1 */
-			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v,
-				   strcmp(value, "1") == 0 ? "yes" : value);
+		if (strcmp(kind, "specialized") == 0 && strcmp(value, "1") == 0) {
+			/* an int Triton made the constant 1 (so not divisible by 16) */
+			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v, "yes");
+			snprintf(label, sizeof(label), "%s %% 16 == 0", name);
+			change_set(change_get(c, KCA_CHANGE_DIVISIBILITY, label, NULL, nvar), v, "no");
+			continue;
+		}
+		if (strcmp(kind, "specialized") == 0) { /* None (an optional tensor), or another */
+			change_set(change_get(c, KCA_CHANGE_TYPE, name, site, nvar), v, value);
 			continue;
 		}
 		int is_int = (kind[0] == 'i' || kind[0] == 'u') && isdigit((unsigned char)kind[1]);
-		if (!is_int && kind[0] != '*')
+		int is_ptr = kind[0] == '*';
+		if (!is_int && !is_ptr)
 			continue; /* floats and the rest: Triton does not specialise them */
+		if (is_ptr) /* a tensor's dtype: a build each */
+			change_set(change_get(c, KCA_CHANGE_TYPE, name, site, nvar), v, kind);
 		if (is_int)
 			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v, "no");
-		snprintf(label, sizeof(label), "%s %% 16 == 0", name);
+		if (is_int)
+			snprintf(label, sizeof(label), "%s %% 16 == 0", name);
+		else /* a pointer's data address */
+			snprintf(label, sizeof(label), "%s 16-byte aligned", name);
 		change_set(change_get(c, KCA_CHANGE_DIVISIBILITY, label, NULL, nvar), v,
 			   strcmp(value, "D") == 0 ? "yes" : "no");
 	}

@@ -15,6 +15,7 @@ enum kca_change_kind {
 	KCA_CHANGE_DEFINE,	 /* NVRTC -DNAME=value */
 	KCA_CHANGE_OPTION,	 /* other compile options */
 	KCA_CHANGE_PTX,		 /* a number in PTX text */
+	KCA_CHANGE_TYPE,	 /* a Triton argument's type (*fp16, *bf16; None) */
 };
 
 struct kca_change {

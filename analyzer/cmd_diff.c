@@ -206,12 +206,13 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	char where[512], func[128];
 	if (kca_load_call_site(m, l, where, sizeof(where), func, sizeof(func)) == 0)
 		printf("    called from %s in %s\n", where, func);
+	unsigned shown = 0;
 	for (unsigned i = 0; i < l->ntriton_args; i++) {
 		const char *a = l->triton_args[i];
 		const char *t1 = strchr(a, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		if (!t2)
+		if (!t2 || t1 == a)
 			continue;
-		printf(i ? ", " : "    Triton arguments: ");
+		printf(shown++ ? ", " : "    Triton arguments: ");
 		if (strncmp(t1 + 1, "constexpr\t", 10) == 0)
 			printf("%.*s=%s", (int)(t1 - a), a, t2 + 1); /* MAX_LEN=500 */
 		else /* n i32:D; a float's flag is None: left out */
@@ -219,7 +220,7 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 			       t2[1] && strcmp(t2 + 1, "None") ? ":" : "",
 			       strcmp(t2 + 1, "None") ? t2 + 1 : "");
 	}
-	if (l->ntriton_args)
+	if (shown)
 		printf("\n");
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *fn = &m->funcs[i];

@@ -227,6 +227,39 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 									: "now and then");
 			return;
 		}
+		if ((c = first_of(ch, KCA_CHANGE_TYPE))) {
+			int none = 0;
+			for (unsigned v = 0; v < c->nvalues; v++)
+				none |= c->values[v] && strcmp(c->values[v], "None") == 0;
+			if (none)
+				snprintf(buf, cap,
+					 "%s is None in some calls and a tensor in others: Triton "
+					 "builds each case (expected for an optional argument); pass "
+					 "one always (an empty tensor and a flag) if one build "
+					 "should serve",
+					 c->name);
+			else
+				snprintf(buf, cap,
+					 "%s comes in more than one dtype: Triton builds a variant "
+					 "for each; convert the inputs to one dtype if one build "
+					 "should serve",
+					 c->name);
+			return;
+		}
+		if ((c = first_of(ch, KCA_CHANGE_DIVISIBILITY)) && strstr(c->name, " aligned")) {
+			char arg[128];
+			snprintf(arg, sizeof(arg), "%s", c->name);
+			char *sp = strchr(arg, ' ');
+			if (sp)
+				*sp = '\0';
+			snprintf(buf, cap,
+				 "Triton specialises pointer %s on its data's 16-byte alignment, "
+				 "which changes between calls (a tensor sliced at an odd offset): "
+				 "keep its data 16-byte aligned, or add do_not_specialize=[\"%s\"] "
+				 "to @triton.jit",
+				 arg, arg);
+			return;
+		}
 		if ((c = first_of(ch, KCA_CHANGE_DIVISIBILITY)) ||
 		    (c = first_of(ch, KCA_CHANGE_EQUALS_ONE))) {
 			char arg[128];

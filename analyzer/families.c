@@ -574,13 +574,25 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 	}
 }
 
+static int cmp_site_loads(const void *a, const void *b)
+{
+	const struct kca_call_site *x = a, *y = b;
+	if (x->loads != y->loads)
+		return x->loads < y->loads ? 1 : -1;
+	int c = strcmp(x->where, y->where); /* ties in a fixed order */
+	return c ? c : strcmp(x->func, y->func);
+}
+
 unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 			       struct kca_call_site *out, unsigned cap)
 {
-	unsigned n = 0, all = 0;
+	struct kca_call_site *all = NULL;
+	unsigned n = 0, nall = 0;
 	for (unsigned i = 0; i < m->nloads; i++) {
 		const struct kca_load *l = &m->loads[i];
-		if ((!l->npy_frames && !l->nnative_frames) || !l->in_window)
+		/* the loads the family counts: made, of a known image, in the window */
+		if ((!l->npy_frames && !l->nnative_frames) || !l->in_window || l->result != 0 ||
+		    !l->hash)
 			continue;
 		int named = 0;
 		for (unsigned k = 0; k < l->nnames && !named; k++)
@@ -590,23 +602,19 @@ unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 		struct kca_call_site s = {0};
 		kca_load_call_site(m, l, s.where, sizeof(s.where), s.func, sizeof(s.func));
 		unsigned j = 0;
-		while (j < n && (strcmp(out[j].where, s.where) || strcmp(out[j].func, s.func)))
+		while (j < n && (strcmp(all[j].where, s.where) || strcmp(all[j].func, s.func)))
 			j++;
-		if (j < n) {
-			out[j].loads++;
-		} else {
-			all++;
-			if (n < cap) {
-				s.loads = 1;
-				out[n++] = s;
-			}
+		if (j == n) {
+			KCA_GROW(all, n, nall);
+			s.loads = 0;
+			all[n++] = s;
 		}
+		all[j].loads++;
 	}
-	for (unsigned i = 1; i < n; i++) /* most loads first */
-		for (unsigned j = i; j > 0 && out[j].loads > out[j - 1].loads; j--) {
-			struct kca_call_site t = out[j];
-			out[j] = out[j - 1];
-			out[j - 1] = t;
-		}
-	return all;
+	if (n) /* most loads first */
+		qsort(all, n, sizeof(*all), cmp_site_loads);
+	for (unsigned i = 0; i < n && i < cap; i++)
+		out[i] = all[i];
+	free(all);
+	return n;
 }

@@ -776,8 +776,8 @@ static int library_frame(const char *file)
 	if (inductor_module(file))
 		return 1;
 	static const char *const marks[] = {"/site-packages/", "/dist-packages/", "<frozen ",
-					    "/torchinductor_", "/lib/python3", "<string>",
-					    "<eval_with_key>"};
+					    "/torchinductor_", "/lib/python3", "/lib64/python3",
+					    "<string>", "<eval_with_key>"};
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
 		if (strstr(file, marks[i]))
 			return 1;
@@ -789,16 +789,21 @@ int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char 
 {
 	if (!n)
 		return -1;
+	/* the first frame outside the libraries; where all are (a program installed in
+	 * site-packages), the first outside Triton and torch, whose frames every kernel shares */
 	unsigned pick = 0;
-	for (unsigned i = 0; i < n; i++) {
-		size_t len = strcspn(frames[i], "\t");
-		char file[1024];
-		snprintf(file, sizeof(file), "%.*s", (int)len, frames[i]);
-		if (!library_frame(file)) {
-			pick = i;
-			break;
+	int found = 0;
+	for (int pass = 0; pass < 2 && !found; pass++)
+		for (unsigned i = 0; i < n && !found; i++) {
+			size_t len = strcspn(frames[i], "\t");
+			char file[1024];
+			snprintf(file, sizeof(file), "%.*s", (int)len, frames[i]);
+			found = pass == 0 ? !library_frame(file)
+					  : !strstr(file, "/triton/") && !strstr(file, "/torch/") &&
+						!inductor_module(file);
+			if (found)
+				pick = i;
 		}
-	}
 	const char *f = frames[pick];
 	size_t cl = cwd ? strlen(cwd) : 0;
 	if (cl > 1 && strncmp(f, cwd, cl) == 0 && f[cl] == '/')

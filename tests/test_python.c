@@ -268,3 +268,127 @@ Test(python, a_load_under_the_programs_own_lock_never_waits_for_the_gil)
 	kca_model_free(&m);
 	free(dir);
 }
+
+/* ---- what the analyzer makes of Triton's arguments: traces written here ----------------- */
+
+#include "../common/kc_record.h"
+
+/* A trace of kernel k loaded once a variant, each load after a CALLSITE record of one frame
+ * ("/w/app.py", line lines[v], function "f") and args[v] (arguments joined by '|', fields by
+ * ','), in a process whose directory is /w. */
+static char *write_args_trace(unsigned n, const char *const *args, const int *lines)
+{
+	char *dir = kct_tmpdir(), path[4400];
+	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
+	FILE *f = fopen(path, "wb");
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, 1);
+	fwrite(&h, sizeof(h), 1, f);
+	_Alignas(8) uint8_t mem[4096];
+	struct kc_recbuf rb;
+	struct kc_rec_process p = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(p));
+	p.pid = 1;
+	p.exe = kc_rb_str(&rb, "/usr/bin/python3");
+	p.cwd = kc_rb_str(&rb, "/w");
+	size_t sz = kc_rb_finish(&rb, &p, KC_REC_PROCESS, 1, h.start_mono_ns + 1);
+	fwrite(kc_rb_data(&rb), 1, sz, f);
+	kc_rb_release(&rb);
+	for (unsigned v = 0; v < n; v++) {
+		struct kc_rec_callsite cs = {.for_type = KC_REC_MODULE_LOAD};
+		kc_rb_init(&rb, mem, sizeof(mem), sizeof(cs));
+		char frame[64], arg[256];
+		snprintf(frame, sizeof(frame), "/w/app.py\t%d\tf", lines[v]);
+		kc_rb_list_begin(&rb);
+		kc_rb_list_add(&rb, frame);
+		cs.frames = kc_rb_list_end(&rb);
+		kc_rb_list_begin(&rb);
+		for (const char *a = args[v]; *a;) {
+			size_t len = strcspn(a, "|");
+			snprintf(arg, sizeof(arg), "%.*s", (int)len, a);
+			for (char *c = arg; *c; c++)
+				*c = *c == ',' ? '\t' : *c;
+			kc_rb_list_add(&rb, arg);
+			a += len + (a[len] == '|');
+		}
+		cs.args = kc_rb_list_end(&rb);
+		sz = kc_rb_finish(&rb, &cs, KC_REC_CALLSITE, 1, h.start_mono_ns + 10 + 2 * v);
+		fwrite(kc_rb_data(&rb), 1, sz, f);
+		kc_rb_release(&rb);
+		struct kc_rec_module_load ml = {0};
+		kc_rb_init(&rb, mem, sizeof(mem), sizeof(ml));
+		ml.hash = 0x100 + v;
+		ml.size = 4096;
+		ml.api = KC_API_MODULE_LOAD_DATA;
+		ml.kind = KC_IMAGE_CUBIN;
+		ml.handle = 0x1000 + v;
+		kc_rb_list_begin(&rb);
+		kc_rb_list_add(&rb, "k");
+		ml.names = kc_rb_list_end(&rb);
+		sz = kc_rb_finish(&rb, &ml, KC_REC_MODULE_LOAD, 1, h.start_mono_ns + 11 + 2 * v);
+		fwrite(kc_rb_data(&rb), 1, sz, f);
+		kc_rb_release(&rb);
+	}
+	fclose(f);
+	return dir;
+}
+
+Test(python, what_changed_from_tritons_arguments)
+{
+	static const int lines[] = {3, 3};
+	struct {
+		const char *args[2];
+		const char *want[3]; /* in the report; NULL: no more */
+		const char *not_want;
+	} cases[] = {
+	    /* an int that is 1 in one call: specialised to the constant, nothing about 16 */
+	    {{"n,specialized,1", "n,i32,"},
+	     {"changed: n == 1 (equals_one): yes, no", "do_not_specialize=[\"n\"]", NULL},
+	     "divisibility"},
+	    /* an optional tensor: None, then a tensor */
+	    {{"bias_ptr,specialized,None", "bias_ptr,*fp16,D"},
+	     {"changed: bias_ptr (type): None, *fp16", "bias_ptr is None in some calls", NULL},
+	     "equals_one"},
+	    /* a tensor's dtype */
+	    {{"x_ptr,*fp16,D", "x_ptr,*bf16,D"},
+	     {"changed: x_ptr (type): *fp16, *bf16", "comes in more than one dtype", NULL},
+	     "no source or IR"},
+	    /* a pointer's alignment */
+	    {{"x_ptr,*fp16,D", "x_ptr,*fp16,"},
+	     {"changed: x_ptr 16-byte aligned (divisibility): yes, no",
+	      "specialises pointer x_ptr on its data's 16-byte alignment", NULL},
+	     "int argument"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *dir = write_args_trace(2, cases[i].args, lines);
+		cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)),
+			     0);
+		for (int w = 0; w < 3 && cases[i].want[w]; w++)
+			cr_assert(strstr(out, cases[i].want[w]), "case %zu: no '%s' in:\n%s", i,
+				  cases[i].want[w], out);
+		cr_assert(!strstr(out, cases[i].not_want), "case %zu: '%s' in:\n%s", i,
+			  cases[i].not_want, out);
+		cr_assert(strstr(out, "called from app.py:3 in f (2 loads)"), "%s", out);
+		free(dir);
+	}
+}
+
+Test(python, call_sites_most_loads_first_and_how_many_more)
+{
+	/* five lines: 1, 2 and 3 load once, 4 and 5 ten times each */
+	const char *args[23];
+	int lines[23];
+	unsigned n = 0;
+	for (int site = 1; site <= 5; site++)
+		for (int k = 0; k < (site <= 3 ? 1 : 10); k++) {
+			args[n] = "MAX_LEN,constexpr,7";
+			lines[n++] = site;
+		}
+	char *dir = write_args_trace(n, args, lines);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "    called from app.py:4 in f (10 loads), app.py:5 in f (10 loads), "
+			      "app.py:1 in f (1 load), and 2 more\n"),
+		  "%s", out);
+	free(dir);
+}
