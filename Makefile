@@ -106,7 +106,7 @@ carry: all kernels $(TBIN)/drv_client $(TLIB)/libcuda.so.1 $(BUILD)/tests/bench/
 	rm -rf .carry && mkdir -p .carry/kernels
 	cp $(LIB) $(CLI) .carry/
 	cp $(KB)/kc_kernels.cubin $(KB)/libkckernels.so $(KB)/check_kernels $(KB)/chain_bench .carry/kernels/
-	for l in libelf.so.1 libdw.so.1 libzstd.so.1 liblz4.so.1; do cp -L /usr/lib/x86_64-linux-gnu/$$l .carry/; done
+	for l in libelf.so.1 libdw.so.1 libbz2.so.1.0 liblzma.so.5 libzstd.so.1 liblz4.so.1; do cp -L /usr/lib/x86_64-linux-gnu/$$l .carry/; done
 	mkdir -p .carry/tests/bin .carry/tests/lib .carry/tests/bench  # the stand-in benchmark
 	cp $(BUILD)/tests/bin/drv_client .carry/tests/bin/
 	cp $(BUILD)/tests/lib/libcuda.so.1 .carry/tests/lib/

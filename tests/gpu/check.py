@@ -218,6 +218,10 @@ def main():
         report(ok, case, f"report: {bug} churn, {changed}; {fix} fine; loads include the JIT")
         if not ok:
             print("\n".join("     | " + l for l in rep.splitlines()[:24]), flush=True)
+        # native call sites: the C program's line that loads the module, from its -g build
+        line = line_of("tests/progs/nvrtc_client.c", "cuModuleLoadDataEx(")
+        site = f"called from tests/progs/nvrtc_client.c:{line} in "
+        report(site in rep, case, f"report: {site!r} (native frames, named with libdw)")
         ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
         print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
     elif case == "nvjitlink":

@@ -70,7 +70,7 @@ for m in static dynamic; do
 	)
 done
 
-gcc -O2 -I"$CUDA_HOME/include" tests/progs/nvrtc_client.c -o "$OUT/nvrtc_client" \
+gcc -O2 -g -I"$CUDA_HOME/include" tests/progs/nvrtc_client.c -o "$OUT/nvrtc_client" \
 	-L"$CUDA_HOME/lib64/stubs" -lcuda -L"$CUDA_HOME/lib64" -lnvrtc -lnvJitLink -Wl,-rpath,"$CUDA_HOME/lib64" \
 	2>"$OUT/logs/build.err" || say "FAIL build nvrtc_client: $(head -3 "$OUT/logs/build.err")"
 # The same client the CPU tests run against the stand-in, here against the real driver.
