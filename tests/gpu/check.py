@@ -83,11 +83,13 @@ def main():
     compiles = [e for e in ev if e["type"] == "compile"]
     cupti = [e["event"] for e in ev if e["type"] == "cupti"]
     report(bool(ev), case, f"{len(ev)} events, {len(loads)} loads, {len(compiles)} compiles, cupti {cupti}")
-    reads = sorted(e["read_ns"] for e in ev if e["type"] == "callsite")
-    if reads:  # what the Python frames cost the loads (not a check: a figure for the notes)
-        print(f"INFO {case}: {len(reads)} Python call sites, read in {reads[len(reads) // 2] / 1e3:.1f} us "
-              f"(median; {reads[0] / 1e3:.1f}..{reads[-1] / 1e3:.1f}), "
-              f"{max(len(e['frames']) for e in ev if e['type'] == 'callsite')} frames at most", flush=True)
+    for native, label in ((0, "Python"), (4, "native")):  # what call sites cost the loads:
+        sites = [e for e in ev if e["type"] == "callsite" and e["flags"] & 4 == native]
+        reads = sorted(e["read_ns"] for e in sites)  # not a check, a figure for the notes
+        if reads:
+            print(f"INFO {case}: {len(reads)} {label} call sites, read in {reads[len(reads) // 2] / 1e3:.1f} us "
+                  f"(median; {reads[0] / 1e3:.1f}..{reads[-1] / 1e3:.1f}), "
+                  f"{max(len(e['frames']) for e in sites)} frames at most", flush=True)
     if case == "triton_constexpr":
         for name, want in said["expect"].items():
             v = variants(ev, name)
