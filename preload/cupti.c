@@ -131,7 +131,7 @@ static void on_load(CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
 	if (cb->callbackSite == CUPTI_API_ENTER) {
 		struct kcp_load_token *tok = malloc(sizeof(*tok));
 		if (tok)
-			kcp_load_begin(tok);
+			kcp_load_begin(tok, 0); /* at the API's entry, as a hook */
 		*cb->correlationData = (uint64_t)(uintptr_t)tok;
 		return;
 	}

@@ -219,9 +219,9 @@ static int add_name(const char *name, size_t len, void *ctx)
 
 /* ---- loads -------------------------------------------------------------------------------- */
 
-void kcp_load_begin(struct kcp_load_token *tok)
+void kcp_load_begin(struct kcp_load_token *tok, int in_driver)
 {
-	if (!kcp_python_callsite(KC_REC_MODULE_LOAD)) /* before the clock starts */
+	if (!kcp_python_callsite(KC_REC_MODULE_LOAD) && !in_driver) /* before the clock starts */
 		kcp_native_callsite(KC_REC_MODULE_LOAD);
 	memset(tok, 0, sizeof(*tok));
 	tok->outer = kcp_tls.pending;
@@ -300,7 +300,7 @@ void kcp_module_loaded(uint64_t module, const void *cubin, size_t size)
 	/* The driver loaded a module inside some other call (lazy loading, or a load API that
 	 * neither the hooks nor the API callbacks saw): a load of its own. */
 	struct kcp_load_token tok;
-	kcp_load_begin(&tok);
+	kcp_load_begin(&tok, 1);
 	tok.t0 = kcp_now_ns();
 	struct kcp_load_args a = {.api = KC_API_LAZY, .path = KC_PATH_CUPTI, .image = cubin};
 	kcp_load_end(&tok, &a, 0, 0, CUDA_SUCCESS);
@@ -328,7 +328,7 @@ void kcp_module_unloaded(uint64_t handle, int is_library, uint16_t path, CUresul
 #define KCP_LOAD_HOOK(real_call, handle_expr, is_lib, ...)                                         \
 	do {                                                                                       \
 		struct kcp_load_token tok;                                                         \
-		kcp_load_begin(&tok);                                                              \
+		kcp_load_begin(&tok, 0);                                                           \
 		CUresult r = real_call;                                                            \
 		int saved = errno;                                                                 \
 		struct kcp_load_args a = {__VA_ARGS__};                                            \

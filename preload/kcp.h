@@ -226,7 +226,10 @@ struct kcp_load_token {
 	struct kcp_pending_load pending;
 	struct kcp_pending_load *outer;
 };
-void kcp_load_begin(struct kcp_load_token *tok);
+/* in_driver: called from inside the driver (CUPTI's MODULE_LOADED, a lazy load), which may
+ * hold a lock that a thread waiting for the loader's lock holds: no native stack there (the
+ * unwinder and dladdr take the loader's lock). */
+void kcp_load_begin(struct kcp_load_token *tok, int in_driver);
 void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uint64_t handle,
 		  int is_library, CUresult result);
 /* CUPTI saw a module loaded: attach it to the load in progress, or record a lazy load. */
