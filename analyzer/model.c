@@ -832,8 +832,8 @@ int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *wher
 	const char *cwd = m->procs[l->proc].cwd;
 	if (l->npy_frames)
 		return kca_user_frame(l->py_frames, l->npy_frames, cwd, where, wcap, func, fcap);
-	return kca_native_user_frame(m, l->native_frames, l->nnative_frames, cwd, where, wcap, func,
-				     fcap);
+	return kca_native_user_frame(m, l->native_frames, l->nnative_frames, cwd, l->names,
+				     l->nnames, where, wcap, func, fcap);
 }
 
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t)

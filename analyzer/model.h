@@ -266,10 +266,13 @@ unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
  * the module cannot be read. 0, or -1 if frame is not one. Modules are read once a model. */
 int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, char *where,
 		     size_t wcap, char *func, size_t fcap);
-/* The program's own frame among native ones (the first outside CUDA's libraries, the C and
- * C++ runtimes and the loader), named as kca_native_frame does. */
+/* The program's own frame among native ones, named as kca_native_frame does: the first with a
+ * source line outside CUDA's libraries, the C and C++ runtimes, the loader, and the code nvcc
+ * put in the program (the static CUDA runtime; the host stubs of kernels, which the load's
+ * kernel names name); else the first such without a line; else the innermost. */
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
-			  const char *cwd, char *where, size_t wcap, char *func, size_t fcap);
+			  const char *cwd, const char *const *kernels, unsigned nkernels,
+			  char *where, size_t wcap, char *func, size_t fcap);
 /* A load's call site, Python's or native: 0, or -1 when it has none. */
 int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,
 		       char *func, size_t fcap);

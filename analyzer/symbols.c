@@ -4,6 +4,7 @@
  * machine, stripped, moved) leaves its frames as "module+0xoffset". */
 #include <elfutils/libdwfl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,9 @@ static struct kca_module_syms *module_syms(struct kca_model *m, const char *path
 	s = kca_xcalloc(1, sizeof(*s));
 	s->path = kca_xstrdup(path);
 	HASH_ADD_KEYPTR(hh, m->symbols, s->path, strlen(s->path), s);
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return s; /* not a file to read (a FIFO would block, a device has side effects) */
 	Dwfl *d = dwfl_begin(&offline_callbacks);
 	if (!d)
 		return s;
@@ -136,20 +140,40 @@ int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, ch
 	return 0;
 }
 
+/* Code nvcc puts in the program between its launch and the driver: the CUDA runtime linked
+ * in statically, and each kernel's host stub (named as the kernel, or __device_stub__..., from
+ * a .cudafe1.stub.c). */
+static int cuda_generated(const char *func, const char *where, const char *const *kernels,
+			  unsigned nkernels)
+{
+	if (strncmp(func, "libcudart_static_", 17) == 0 || strncmp(func, "__cuda", 6) == 0 ||
+	    strstr(func, "__device_stub__") || strstr(where, ".cudafe1.stub.c"))
+		return 1;
+	for (unsigned k = 0; k < nkernels; k++)
+		if (strcmp(func, kernels[k]) == 0)
+			return 1;
+	return 0;
+}
+
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
-			  const char *cwd, char *where, size_t wcap, char *func, size_t fcap)
+			  const char *cwd, const char *const *kernels, unsigned nkernels,
+			  char *where, size_t wcap, char *func, size_t fcap)
 {
 	if (!n)
 		return -1;
-	unsigned pick = 0;
-	for (unsigned i = 0; i < n; i++) {
-		char module[PATH_MAX];
-		uint64_t offset;
-		if (parse_native(frames[i], module, sizeof(module), &offset) == 0 &&
-		    !library_module(module)) {
-			pick = i;
-			break;
+	/* the first frame of the program's own code with a source line; else without one; else
+	 * the innermost */
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < n; i++) {
+			char module[PATH_MAX];
+			uint64_t offset;
+			if (parse_native(frames[i], module, sizeof(module), &offset) < 0 ||
+			    library_module(module) ||
+			    kca_native_frame(m, frames[i], cwd, where, wcap, func, fcap) < 0 ||
+			    cuda_generated(func, where, kernels, nkernels))
+				continue;
+			if (pass == 1 || !strstr(where, "+0x"))
+				return 0;
 		}
-	}
-	return kca_native_frame(m, frames[pick], cwd, where, wcap, func, fcap);
+	return kca_native_frame(m, frames[0], cwd, where, wcap, func, fcap);
 }

@@ -173,10 +173,11 @@ static int image_from_file(struct image *im, const char *path)
 	} else {
 		struct kc_hash_stream hs;
 		kc_hash64_begin(&hs);
-		uint8_t chunk[65536];
-		ssize_t r;
+		enum { CHUNK = 65536 };
+		uint8_t *chunk = malloc(CHUNK); /* not on the stack: the loading thread's may be small */
+		ssize_t r = -1;
 		size_t total = 0;
-		while ((r = read(fd, chunk, sizeof(chunk))) > 0 || (r < 0 && errno == EINTR)) {
+		while (chunk && ((r = read(fd, chunk, CHUNK)) > 0 || (r < 0 && errno == EINTR))) {
 			if (r <= 0)
 				continue;
 			if (total == 0)
@@ -184,6 +185,9 @@ static int image_from_file(struct image *im, const char *path)
 			kc_hash64_add(&hs, chunk, (size_t)r);
 			total += (size_t)r;
 		}
+		if (!chunk)
+			rc = -ENOMEM;
+		free(chunk);
 		im->size = total;
 		im->hash = kc_hash64_end(&hs);
 	}

@@ -2,10 +2,14 @@
  * carry its return addresses, and the report names its own line from the program's debug
  * information; off with KCPROF_STACKS=0; a module that cannot be read keeps module+offset. */
 #include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "../analyzer/kca.h"
 #include "../analyzer/model.h"
@@ -89,12 +93,59 @@ Test(stacks, a_module_that_cannot_be_read_keeps_its_offset)
 	const char *frames[] = {"/usr/lib/x86_64-linux-gnu/libcuda.so.1\t0x10\t",
 				"/nonexistent/libserve.so\t0x1234\t", "not a frame"};
 	char where[512], func[128];
-	cr_assert_eq(kca_native_user_frame(&m, frames, 3, "/w", where, sizeof(where), func,
+	cr_assert_eq(kca_native_user_frame(&m, frames, 3, "/w", NULL, 0, where, sizeof(where), func,
 					   sizeof(func)),
 		     0);
 	cr_assert_str_eq(where, "libserve.so+0x1234"); /* the driver's frame passed over */
 	cr_assert_str_eq(func, "?");
 	cr_assert_eq(kca_native_frame(&m, frames[2], NULL, where, sizeof(where), func, sizeof(func)),
 		     -1);
+	kca_symbols_free(&m);
+}
+
+/* Stand-ins of what nvcc puts in a program between a launch and the driver, and of the
+ * program's own launching function; found by their addresses in this test binary. */
+__attribute__((noinline)) void libcudart_static_stand_in(void)
+{
+	__asm__ volatile("");
+}
+__attribute__((noinline)) void _Z4kernPi(void) /* a kernel's host stub: named as the kernel */
+{
+	__asm__ volatile("");
+}
+__attribute__((noinline)) void user_launch_stand_in(void)
+{
+	__asm__ volatile("");
+}
+
+/* fn's frame as the recorder writes it: a return address just inside it. */
+static void frame_of(void (*fn)(void), char *out, size_t cap)
+{
+	Dl_info info;
+	cr_assert(dladdr((void *)fn, &info) && info.dli_fname);
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	snprintf(out, cap, "%s\t0x%llx\t", exe,
+		 (unsigned long long)((uintptr_t)fn - (uintptr_t)info.dli_fbase + 1));
+}
+
+Test(stacks, the_code_nvcc_puts_in_a_program_is_passed_over)
+{
+	char f0[PATH_MAX + 64], f1[PATH_MAX + 64], f2[PATH_MAX + 64];
+	frame_of(libcudart_static_stand_in, f0, sizeof(f0));
+	frame_of(_Z4kernPi, f1, sizeof(f1));
+	frame_of(user_launch_stand_in, f2, sizeof(f2));
+	const char *frames[] = {"/usr/lib/x86_64-linux-gnu/libcuda.so.1\t0x10\t", f0, f1, f2};
+	const char *kernels[] = {"_Z4kernPi"};
+	struct kca_model m;
+	memset(&m, 0, sizeof(m));
+	char where[512], func[128];
+	cr_assert_eq(kca_native_user_frame(&m, frames, 4, NULL, kernels, 1, where, sizeof(where),
+					   func, sizeof(func)),
+		     0);
+	cr_assert_str_eq(func, "user_launch_stand_in", "where %s", where);
+	cr_assert(strstr(where, "tests/test_stacks.c:"), "%s", where);
 	kca_symbols_free(&m);
 }
