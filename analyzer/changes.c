@@ -727,14 +727,13 @@ static void triton_args_variant(struct kca_model *m, struct kca_changes *c,
 			   func, sizeof(func)) == 0)
 		snprintf(site, sizeof(site), "%s in %s", where, func);
 	for (unsigned i = 0; i < l->ntriton_args; i++) {
-		const char *a = l->triton_args[i];
-		const char *t1 = strchr(a, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		if (!t2)
+		struct kca_triton_arg ta;
+		if (kca_triton_arg(l->triton_args[i], &ta) < 0)
 			continue;
 		char name[96], kind[32], label[160];
-		snprintf(name, sizeof(name), "%.*s", (int)(t1 - a), a);
-		snprintf(kind, sizeof(kind), "%.*s", (int)(t2 - t1 - 1), t1 + 1);
-		const char *value = t2 + 1;
+		snprintf(name, sizeof(name), "%.*s", ta.name_len, ta.name);
+		snprintf(kind, sizeof(kind), "%.*s", ta.kind_len, ta.kind);
+		const char *value = ta.value;
 		if (strcmp(kind, "constexpr") == 0) {
 			struct kca_change *ch = change_get(c, KCA_CHANGE_CONSTANT, name, site, nvar);
 			ch->is_param = 1;

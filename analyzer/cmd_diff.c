@@ -208,17 +208,16 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 		printf("    called from %s in %s\n", where, func);
 	unsigned shown = 0;
 	for (unsigned i = 0; i < l->ntriton_args; i++) {
-		const char *a = l->triton_args[i];
-		const char *t1 = strchr(a, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		if (!t2 || t1 == a)
+		struct kca_triton_arg ta;
+		if (kca_triton_arg(l->triton_args[i], &ta) < 0 || !ta.name_len)
 			continue;
 		printf(shown++ ? ", " : "    Triton arguments: ");
-		if (strncmp(t1 + 1, "constexpr\t", 10) == 0)
-			printf("%.*s=%s", (int)(t1 - a), a, t2 + 1); /* MAX_LEN=500 */
+		if (strncmp(ta.kind, "constexpr\t", 10) == 0)
+			printf("%.*s=%s", ta.name_len, ta.name, ta.value); /* MAX_LEN=500 */
 		else /* n i32:D; a float's flag is None: left out */
-			printf("%.*s %.*s%s%s", (int)(t1 - a), a, (int)(t2 - t1 - 1), t1 + 1,
-			       t2[1] && strcmp(t2 + 1, "None") ? ":" : "",
-			       strcmp(t2 + 1, "None") ? t2 + 1 : "");
+			printf("%.*s %.*s%s%s", ta.name_len, ta.name, ta.kind_len, ta.kind,
+			       ta.value[0] && strcmp(ta.value, "None") ? ":" : "",
+			       strcmp(ta.value, "None") ? ta.value : "");
 	}
 	if (shown)
 		printf("\n");

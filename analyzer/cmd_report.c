@@ -246,12 +246,9 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 					 c->name);
 			return;
 		}
+		char arg[128];
 		if ((c = first_of(ch, KCA_CHANGE_DIVISIBILITY)) && strstr(c->name, " aligned")) {
-			char arg[128];
-			snprintf(arg, sizeof(arg), "%s", c->name);
-			char *sp = strchr(arg, ' ');
-			if (sp)
-				*sp = '\0';
+			snprintf(arg, sizeof(arg), "%.*s", (int)strcspn(c->name, " "), c->name);
 			snprintf(buf, cap,
 				 "Triton specialises pointer %s on its data's 16-byte alignment, "
 				 "which changes between calls (a tensor sliced at an odd offset): "
@@ -262,11 +259,8 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 		}
 		if ((c = first_of(ch, KCA_CHANGE_DIVISIBILITY)) ||
 		    (c = first_of(ch, KCA_CHANGE_EQUALS_ONE))) {
-			char arg[128];
-			snprintf(arg, sizeof(arg), "%s", c->name);
-			char *sp = strchr(arg, ' ');
-			if (sp)
-				*sp = '\0';
+			/* the argument: the change's name up to its first space */
+			snprintf(arg, sizeof(arg), "%.*s", (int)strcspn(c->name, " "), c->name);
 			snprintf(buf, cap,
 				 "Triton specialises the int argument %s on %s: add "
 				 "do_not_specialize=[\"%s\"] to "

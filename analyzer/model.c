@@ -804,10 +804,8 @@ int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char 
 			if (found)
 				pick = i;
 		}
-	const char *f = frames[pick];
-	size_t cl = cwd ? strlen(cwd) : 0;
-	if (cl > 1 && strncmp(f, cwd, cl) == 0 && f[cl] == '/')
-		f += cl + 1; /* the program's files, as its directory names them */
+	/* the program's files, as its directory names them */
+	const char *f = kca_path_under(frames[pick], cwd);
 	const char *t1 = strchr(f, '\t');
 	const char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 	if (!t1 || !t2) {
@@ -824,6 +822,27 @@ uint64_t kca_model_rel_ns(const struct kca_model *m, unsigned dir, uint64_t t)
 {
 	uint64_t origin = dir < m->ndirs ? m->origin_ns[dir] : 0;
 	return t > origin ? t - origin : 0;
+}
+
+const char *kca_path_under(const char *path, const char *dir)
+{
+	size_t n = dir ? strlen(dir) : 0;
+	if (n > 1 && strncmp(path, dir, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+int kca_triton_arg(const char *arg, struct kca_triton_arg *out)
+{
+	const char *t1 = strchr(arg, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+	if (!t2)
+		return -1;
+	out->name = arg;
+	out->name_len = (int)(t1 - arg);
+	out->kind = t1 + 1;
+	out->kind_len = (int)(t2 - t1 - 1);
+	out->value = t2 + 1;
+	return 0;
 }
 
 int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,

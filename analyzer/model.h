@@ -273,6 +273,15 @@ int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, ch
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
 			  const char *cwd, const char *const *kernels, unsigned nkernels,
 			  char *where, size_t wcap, char *func, size_t fcap);
+/* One of a load's Triton arguments, "NAME\tKIND\tVALUE", split in place (name and kind by
+ * their lengths). 0, or -1 when it is not one. */
+struct kca_triton_arg {
+	const char *name, *kind, *value;
+	int name_len, kind_len;
+};
+int kca_triton_arg(const char *arg, struct kca_triton_arg *out);
+/* path relative to dir when under it (dir NULL or "/": path as it is). */
+const char *kca_path_under(const char *path, const char *dir);
 /* A load's call site, Python's or native: 0, or -1 when it has none. */
 int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,
 		       char *func, size_t fcap);

@@ -231,15 +231,13 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 			const struct kca_load *vl = &m->loads[var->first_load];
 			kca_json_arr(&j, "triton_args");
 			for (unsigned a = 0; a < vl->ntriton_args; a++) {
-				const char *s = vl->triton_args[a];
-				const char *t1 = strchr(s, '\t');
-				const char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-				if (!t2)
+				struct kca_triton_arg ta;
+				if (kca_triton_arg(vl->triton_args[a], &ta) < 0)
 					continue;
 				kca_json_obj(&j, NULL);
-				kca_json_strn(&j, "name", s, (size_t)(t1 - s));
-				kca_json_strn(&j, "kind", t1 + 1, (size_t)(t2 - t1 - 1));
-				kca_json_str(&j, "value", t2 + 1);
+				kca_json_strn(&j, "name", ta.name, (size_t)ta.name_len);
+				kca_json_strn(&j, "kind", ta.kind, (size_t)ta.kind_len);
+				kca_json_str(&j, "value", ta.value);
 				kca_json_end_obj(&j);
 			}
 			kca_json_end_arr(&j);

@@ -101,15 +101,6 @@ static int library_module(const char *path)
 	return 0;
 }
 
-/* path relative to dir when under it */
-static const char *under(const char *path, const char *dir)
-{
-	size_t n = dir ? strlen(dir) : 0;
-	if (n > 1 && strncmp(path, dir, n) == 0 && path[n] == '/')
-		return path + n + 1;
-	return path;
-}
-
 int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, char *where,
 		     size_t wcap, char *func, size_t fcap)
 {
@@ -136,7 +127,7 @@ int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, ch
 	int lineno = 0;
 	const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
 	if (src && lineno > 0)
-		snprintf(where, wcap, "%s:%d", under(src, cwd), lineno);
+		snprintf(where, wcap, "%s:%d", kca_path_under(src, cwd), lineno);
 	return 0;
 }
 
