@@ -389,3 +389,15 @@ int kct_run_cli(const char *const *args, char *out, size_t cap)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+
+int kct_line_of(const char *path, const char *text)
+{
+	size_t size;
+	char *file = kct_read_file(path, &size);
+	char *at = file ? strstr(file, text) : NULL;
+	int line = at ? 1 : -1;
+	for (char *p = file; at && p < at; p++)
+		line += *p == '\n';
+	free(file);
+	return line;
+}

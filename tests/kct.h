@@ -91,6 +91,8 @@ const struct kct_gpu_time *kct_gpu(const struct kct_result *r, const char *name)
 int kct_count_loads(const struct kct_result *r, unsigned api);
 int kct_distinct_hashes(const struct kct_result *r, const char *name);
 char *kct_read_file(const char *path, size_t *size);
+/* The line number of the first occurrence of text in the file at path; -1 if none. */
+int kct_line_of(const char *path, const char *text);
 /* The kcprof CLI as a shell command (under SAN=1 with the sanitizer's options it needs). */
 const char *kct_cli(void);
 /* Run the CLI with args (NULL-terminated): its stdout and stderr into out, its exit status. */

@@ -27,15 +27,8 @@ static void need_python_310(void)
 /* The line of py_loader.py that calls the kernel (marked in the file). */
 static int call_line(void)
 {
-	size_t size;
-	char *text = kct_read_file(LOADER, &size);
-	cr_assert(text);
-	char *mark = strstr(text, "# the line a report names");
-	cr_assert(mark);
-	int line = 1;
-	for (char *p = text; p < mark; p++)
-		line += *p == '\n';
-	free(text);
+	int line = kct_line_of(LOADER, "# the line a report names");
+	cr_assert_gt(line, 0);
 	return line;
 }
 

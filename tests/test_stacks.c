@@ -20,15 +20,8 @@
 /* The line of nvrtc_client.c that loads its PTX (the only cuModuleLoadDataEx call). */
 static int load_line(void)
 {
-	size_t size;
-	char *text = kct_read_file(CLIENT_SRC, &size);
-	cr_assert(text);
-	char *call = strstr(text, "cuModuleLoadDataEx(");
-	cr_assert(call);
-	int line = 1;
-	for (char *p = text; p < call; p++)
-		line += *p == '\n';
-	free(text);
+	int line = kct_line_of(CLIENT_SRC, "cuModuleLoadDataEx(");
+	cr_assert_gt(line, 0);
 	return line;
 }
 
