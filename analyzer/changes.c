@@ -784,10 +784,14 @@ static void fix_equals_one(struct kca_changes *c)
 
 /* ---- NVRTC and link options ----------------------------------------------------------------- */
 
-static void options_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
-			    unsigned v, unsigned nvar)
+/* One compile's options into variant v's values (the first value of a name per variant). */
+static void options_of(struct kca_model *m, struct kca_changes *c, const struct kca_compile *cp,
+		       unsigned v, unsigned nvar)
 {
-	const struct kca_compile *cp = &m->compiles[f->variants[v].compile];
+	/* where: the program's line that asked for the build with these options */
+	char where[512] = "", func[128], site[700] = "";
+	if (kca_compile_call_site(m, cp, where, sizeof(where), func, sizeof(func)) == 0)
+		snprintf(site, sizeof(site), "%s in %s", where, func);
 	for (unsigned i = 0; i < cp->noptions; i++) {
 		const char *o = cp->options[i];
 		char name[128], value[128];
@@ -796,14 +800,31 @@ static void options_variant(struct kca_model *m, struct kca_changes *c, const st
 			snprintf(name, sizeof(name), "%.*s",
 				 (int)(eq ? eq - o - 2 : (long)strlen(o) - 2), o + 2);
 			snprintf(value, sizeof(value), "%s", eq ? eq + 1 : "(defined)");
-			change_set(change_get(c, KCA_CHANGE_DEFINE, name, NULL, nvar), v, value);
+			change_set(change_get(c, KCA_CHANGE_DEFINE, name, site, nvar), v, value);
 		} else {
 			const char *eq = strchr(o, '=');
 			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o : (long)strlen(o)),
 				 o);
 			snprintf(value, sizeof(value), "%s", eq ? eq + 1 : "(set)");
-			change_set(change_get(c, KCA_CHANGE_OPTION, name, NULL, nvar), v, value);
+			change_set(change_get(c, KCA_CHANGE_OPTION, name, site, nvar), v, value);
 		}
+	}
+}
+
+/* Variant v's options: those of the compile whose output it loaded, and of the compiles
+ * whose outputs went into that one (NVRTC's -D values before an nvJitLink). */
+static void options_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
+			    unsigned v, unsigned nvar)
+{
+	int direct = f->variants[v].compile;
+	options_of(m, c, &m->compiles[direct], v, nvar);
+	for (unsigned i = 0; i < f->ncompiles; i++) {
+		const struct kca_compile *cp = &m->compiles[f->compiles[i]];
+		for (int d = cp->via; d >= 0; d = m->compiles[d].via)
+			if (d == direct) {
+				options_of(m, c, cp, v, nvar);
+				break;
+			}
 	}
 }
 

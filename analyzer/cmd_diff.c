@@ -193,17 +193,19 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	       var->loads, kca_fmt_ns(var->load_ns, t1, sizeof(t1)), kc_api_name(l->api),
 	       var->launches, var->launches == 1 ? "" : "es",
 	       kca_fmt_ns(var->build_ns, t2, sizeof(t2)));
+	char where[512], func[128];
 	if (var->compile >= 0) {
 		const struct kca_compile *c = &m->compiles[var->compile];
 		printf("    %s %s:", kc_tool_name(c->tool), c->name);
 		for (unsigned i = 0; i < c->noptions; i++)
 			printf(" %s", c->options[i]);
 		printf("\n");
+		if (kca_compile_call_site(m, c, where, sizeof(where), func, sizeof(func)) == 0)
+			printf("    compiled from %s in %s\n", where, func);
 	}
 	if (var->triton_dir)
 		printf("    Triton cache: %s\n", var->triton_dir);
-	/* Where its build was asked for, and Triton's arguments of it (Python call sites) */
-	char where[512], func[128];
+	/* Where its load was asked for, and Triton's arguments of its build */
 	if (kca_load_call_site(m, l, where, sizeof(where), func, sizeof(func)) == 0)
 		printf("    called from %s in %s\n", where, func);
 	unsigned shown = 0;

@@ -86,13 +86,19 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 		uint64_t ns;
 	} tools[8];
 	unsigned nt = 0;
-	uint64_t inproc = 0;
-	unsigned ninproc = 0;
+	/* in the process, by tool: NVRTC, nvJitLink, cuLink (an NVRTC PTX linked: both) */
+	static const unsigned inproc_tools[] = {KC_TOOL_NVRTC, KC_TOOL_NVJITLINK, KC_TOOL_CULINK};
+	static const char *const inproc_names[] = {"NVRTC", "nvJitLink", "cuLink"};
+	uint64_t inproc[3] = {0};
+	unsigned ninproc[3] = {0};
 	for (unsigned i = 0; i < f->ncompiles; i++) {
 		const struct kca_compile *cp = &m->compiles[f->compiles[i]];
 		if (cp->tool != KC_TOOL_EXEC) {
-			inproc += cp->duration_ns;
-			ninproc++;
+			for (unsigned k = 0; k < 3; k++)
+				if (cp->tool == inproc_tools[k]) {
+					inproc[k] += cp->duration_ns;
+					ninproc[k]++;
+				}
 			continue;
 		}
 		/* as the program ran it (argv[0]: gcc, not the gcc-12 it resolves to) */
@@ -115,10 +121,12 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 	size_t n = 0;
 	char t[32];
 	buf[0] = '\0';
-	if (ninproc)
-		n += (size_t)snprintf(buf + n, cap - n, "%u %s compile%s %s", ninproc,
-				      kca_front_end_name(f->front_end), ninproc > 1 ? "s" : "",
-				      kca_fmt_ns(inproc, t, sizeof(t)));
+	for (unsigned k = 0; k < 3 && n < cap; k++)
+		if (ninproc[k])
+			n += (size_t)snprintf(buf + n, cap - n, "%s%u %s compile%s %s",
+					      n ? ", " : "", ninproc[k], inproc_names[k],
+					      KCA_PLURAL(ninproc[k]),
+					      kca_fmt_ns(inproc[k], t, sizeof(t)));
 	for (unsigned i = 0; i < nt && n < cap; i++)
 		n += (size_t)snprintf(buf + n, cap - n, "%s%u× %s %s", n ? ", " : "", tools[i].n,
 				      tools[i].name, kca_fmt_ns(tools[i].ns, t, sizeof(t)));
@@ -489,19 +497,31 @@ static void print_family_window(const struct kca_family *f)
 	printf("\n");
 }
 
-/* "called from serve.py:62 in step (8 loads)": the program's lines its loads came from, where
- * the trace has their Python frames. */
-static void print_call_sites(struct kca_model *m, const struct kca_family *f)
+static void print_sites(const char *lead, const struct kca_call_site *s, unsigned all,
+			const char *what)
 {
-	struct kca_call_site s[3];
-	unsigned all = kca_family_call_sites(m, f, s, 3), n = all < 3 ? all : 3;
+	unsigned n = all < 3 ? all : 3;
 	for (unsigned i = 0; i < n; i++)
-		printf("%s%s in %s (%u load%s)", i ? ", " : "    called from ", s[i].where,
-		       s[i].func, s[i].loads, KCA_PLURAL(s[i].loads));
+		printf("%s%s in %s (%u %s%s)", i ? ", " : lead, s[i].where, s[i].func, s[i].count,
+		       what, KCA_PLURAL(s[i].count));
 	if (all > n)
 		printf(", and %u more", all - n);
 	if (n)
 		printf("\n");
+}
+
+/* "called from serve.py:62 in step (8 loads)": the program's lines its loads came from, where
+ * the trace has their frames (Python's, or the return addresses of a native program); then,
+ * for a family of NVRTC or link builds, the lines that asked for the builds, where they are
+ * other lines ("compiled from client.c:129 in compile_ptx (5 compiles)"). */
+static void print_call_sites(struct kca_model *m, const struct kca_family *f)
+{
+	struct kca_call_site s[3], b[3];
+	unsigned all = kca_family_call_sites(m, f, s, 3);
+	print_sites("    called from ", s, all, "load");
+	unsigned ball = kca_family_compile_sites(m, f, b, 3);
+	if (ball && (!all || strcmp(b[0].where, s[0].where) || strcmp(b[0].func, s[0].func)))
+		print_sites("    compiled from ", b, ball, "compile");
 }
 
 /* With a time window: the values of the variants first loaded in it ("new in the window:

@@ -156,6 +156,101 @@ static unsigned first_load_of(const struct kca_model *m, const unsigned *order,
 	return i < e->n ? e->pos[i] : UINT_MAX;
 }
 
+/* A process's compiles that took an image as an input ("<hash>.<ext>" in their inputs). */
+struct image_users {
+	struct {
+		int proc;
+		uint64_t hash;
+	} k;
+	unsigned *compiles, n, cap; /* rising in time */
+	UT_hash_handle hh;
+};
+
+static int cmp_compile_time(const void *a, const void *b, void *m)
+{
+	const struct kca_compile *x = &((struct kca_model *)m)->compiles[*(const unsigned *)a];
+	const struct kca_compile *y = &((struct kca_model *)m)->compiles[*(const unsigned *)b];
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
+}
+
+/* The first compile of `users` that ended no earlier than t, is attributed to a load, and took
+ * the image: its index, or -1. */
+static int first_user(const struct kca_model *m, struct image_users *users, int proc,
+		      uint64_t hash, uint64_t t)
+{
+	struct image_users key, *e;
+	memset(&key.k, 0, sizeof(key.k));
+	key.k.proc = proc;
+	key.k.hash = hash;
+	HASH_FIND(hh, users, &key.k, sizeof(key.k), e);
+	for (unsigned i = 0; e && i < e->n; i++) {
+		const struct kca_compile *d = &m->compiles[e->compiles[i]];
+		if (d->time_ns >= t && d->load >= 0)
+			return (int)e->compiles[i];
+	}
+	return -1;
+}
+
+/* Compiles whose output was not loaded but went into a later compile of the same process
+ * that was (NVRTC's PTX linked by nvJitLink or cuLink into the cubin loaded): the same load's,
+ * through that compile (`via`), so that the kernel's cost and the options that made its
+ * variant (NVRTC's -D values) include them. Latest first, so chains of several resolve. */
+static void attribute_chained(struct kca_model *m)
+{
+	struct image_users *users = NULL, *e, *tmp;
+	unsigned *order = kca_xmalloc((m->ncompiles + 1) * sizeof(unsigned));
+	for (unsigned c = 0; c < m->ncompiles; c++)
+		order[c] = c;
+	qsort_r(order, m->ncompiles, sizeof(unsigned), cmp_compile_time, m);
+	for (unsigned i = 0; i < m->ncompiles; i++) {
+		const struct kca_compile *d = &m->compiles[order[i]];
+		if (d->tool == KC_TOOL_EXEC || !d->inputs)
+			continue;
+		for (const char *p = d->inputs; *p;) { /* "<16 hex>.<ext>" tokens */
+			size_t len = strcspn(p, " ");
+			char *end;
+			uint64_t h = strtoull(p, &end, 16);
+			if (len > 17 && end == p + 16 && *end == '.') {
+				struct image_users key;
+				memset(&key.k, 0, sizeof(key.k));
+				key.k.proc = d->proc;
+				key.k.hash = h;
+				HASH_FIND(hh, users, &key.k, sizeof(key.k), e);
+				if (!e) {
+					e = kca_xcalloc(1, sizeof(*e));
+					e->k = key.k;
+					HASH_ADD(hh, users, k, sizeof(e->k), e);
+				}
+				KCA_GROW(e->compiles, e->n, e->cap);
+				e->compiles[e->n++] = order[i];
+			}
+			p += len;
+			p += *p == ' ';
+		}
+	}
+	for (unsigned i = m->ncompiles; users && i-- > 0;) {
+		struct kca_compile *cp = &m->compiles[order[i]];
+		if (cp->load >= 0 || cp->tool == KC_TOOL_EXEC)
+			continue;
+		uint64_t t = cp->time_ns > 1000000 ? cp->time_ns - 1000000 : 0;
+		int d = cp->output_hash ? first_user(m, users, cp->proc, cp->output_hash, t) : -1;
+		if (d < 0 && cp->ptx_hash)
+			d = first_user(m, users, cp->proc, cp->ptx_hash, t);
+		if (d < 0)
+			continue;
+		cp->load = m->compiles[d].load;
+		cp->via = d;
+		m->loads[cp->load].build_ns += cp->duration_ns;
+	}
+	HASH_ITER(hh, users, e, tmp)
+	{
+		HASH_DEL(users, e);
+		free(e->compiles);
+		free(e);
+	}
+	free(order);
+}
+
 static void attribute_compiles(struct kca_model *m)
 {
 	unsigned *order = kca_xmalloc((m->nloads + 1) * sizeof(unsigned));
@@ -218,6 +313,7 @@ static void attribute_compiles(struct kca_model *m)
 		cp->load = (int)order[at];
 		l->build_ns += cp->duration_ns;
 	}
+	attribute_chained(m);
 	HASH_ITER(hh, by_image, e, tmp)
 	{
 		HASH_DEL(by_image, e);
@@ -433,7 +529,7 @@ void kca_model_families(struct kca_model *m)
 			f->compiles[f->ncompiles++] = c;
 			if (cp->in_window)
 				f->win.build_ns += cp->duration_ns;
-			if (cp->tool == KC_TOOL_EXEC) /* a child's output went through files */
+			if (cp->tool == KC_TOOL_EXEC || cp->via >= 0) /* its output not loaded */
 				continue;
 			int v = variant_of(m, &vk, e->ix, l->hash, 0, 0, 0);
 			if (v >= 0 && f->variants[v].compile < 0)
@@ -574,13 +670,41 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 	}
 }
 
-static int cmp_site_loads(const void *a, const void *b)
+static int cmp_site_count(const void *a, const void *b)
 {
 	const struct kca_call_site *x = a, *y = b;
-	if (x->loads != y->loads)
-		return x->loads < y->loads ? 1 : -1;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
 	int c = strcmp(x->where, y->where); /* ties in a fixed order */
 	return c ? c : strcmp(x->func, y->func);
+}
+
+/* A site counted once more in *all (n of them, room for *nall). */
+static void site_add(struct kca_call_site **all, unsigned *n, unsigned *nall,
+		     const struct kca_call_site *s)
+{
+	unsigned j = 0;
+	while (j < *n && (strcmp((*all)[j].where, s->where) || strcmp((*all)[j].func, s->func)))
+		j++;
+	if (j == *n) {
+		KCA_GROW(*all, *n, *nall);
+		(*all)[j] = *s;
+		(*all)[j].count = 0;
+		(*n)++;
+	}
+	(*all)[j].count++;
+}
+
+/* The busiest cap of the n sites into out, most first; all freed; returns n. */
+static unsigned sites_out(struct kca_call_site *all, unsigned n, struct kca_call_site *out,
+			  unsigned cap)
+{
+	if (n)
+		qsort(all, n, sizeof(*all), cmp_site_count);
+	for (unsigned i = 0; i < n && i < cap; i++)
+		out[i] = all[i];
+	free(all);
+	return n;
 }
 
 unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
@@ -601,20 +725,23 @@ unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 			continue;
 		struct kca_call_site s = {0};
 		kca_load_call_site(m, l, s.where, sizeof(s.where), s.func, sizeof(s.func));
-		unsigned j = 0;
-		while (j < n && (strcmp(all[j].where, s.where) || strcmp(all[j].func, s.func)))
-			j++;
-		if (j == n) {
-			KCA_GROW(all, n, nall);
-			s.loads = 0;
-			all[n++] = s;
-		}
-		all[j].loads++;
+		site_add(&all, &n, &nall, &s);
 	}
-	if (n) /* most loads first */
-		qsort(all, n, sizeof(*all), cmp_site_loads);
-	for (unsigned i = 0; i < n && i < cap; i++)
-		out[i] = all[i];
-	free(all);
-	return n;
+	return sites_out(all, n, out, cap);
+}
+
+unsigned kca_family_compile_sites(struct kca_model *m, const struct kca_family *f,
+				  struct kca_call_site *out, unsigned cap)
+{
+	struct kca_call_site *all = NULL;
+	unsigned n = 0, nall = 0;
+	for (unsigned i = 0; i < f->ncompiles; i++) {
+		const struct kca_compile *o = &m->compiles[f->compiles[i]];
+		if ((!o->npy_frames && !o->nnative_frames) || !o->in_window)
+			continue;
+		struct kca_call_site s = {0};
+		kca_compile_call_site(m, o, s.where, sizeof(s.where), s.func, sizeof(s.func));
+		site_add(&all, &n, &nall, &s);
+	}
+	return sites_out(all, n, out, cap);
 }

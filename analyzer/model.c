@@ -127,9 +127,10 @@ struct capture_key {
 	UT_hash_handle hh;
 };
 
-/* A CALLSITE record waiting for the load its thread writes next. */
+/* A CALLSITE record waiting for the load or compile its thread writes next. */
 struct callsite_key {
 	uint32_t tid;
+	unsigned for_type; /* KC_REC_MODULE_LOAD or KC_REC_COMPILE */
 	const char **frames, **args;
 	unsigned nframes, nargs;
 	int native; /* frames are return addresses (KC_CALLSITEF_NATIVE) */
@@ -148,6 +149,19 @@ struct load_ctx {
 	struct capture_key *applied;  /* captures applied whose window is still open */
 	unsigned unresolved;	      /* captures (pending or applied) with in_window -1 */
 };
+
+/* This thread's call site if it was written for a record of type for_type (the record it
+ * belongs to is the next one of that type the thread writes), taken off the table; NULL if
+ * none. The caller frees it (its frames live in the model). */
+static struct callsite_key *take_callsite(struct load_ctx *c, uint32_t tid, unsigned for_type)
+{
+	struct callsite_key *cs;
+	HASH_FIND(hh, c->callsites, &tid, sizeof(tid), cs);
+	if (!cs || cs->for_type != for_type)
+		return NULL;
+	HASH_DEL(c->callsites, cs);
+	return cs;
+}
 
 /* The record's kernels, by this file's function ids (one whose FUNCTION record was lost is
  * left out), in place of what k held. */
@@ -472,8 +486,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		l->jit_options = list_join(m, r, x->jit_options, ' ');
 		l->family_variant = -1;
 		l->in_window = in_window;
-		struct callsite_key *cs;
-		HASH_FIND(hh, c->callsites, &r->tid, sizeof(r->tid), cs);
+		struct callsite_key *cs = take_callsite(c, r->tid, KC_REC_MODULE_LOAD);
 		if (cs && cs->native) { /* this thread's call site, written just before */
 			l->native_frames = cs->frames;
 			l->nnative_frames = cs->nframes;
@@ -483,10 +496,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			l->triton_args = cs->args;
 			l->ntriton_args = cs->nargs;
 		}
-		if (cs) {
-			HASH_DEL(c->callsites, cs);
-			free(cs);
-		}
+		free(cs);
 		break;
 	}
 	case KC_REC_FUNCTION: {
@@ -606,7 +616,17 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		o->options = list_dup(m, r, x->options, &o->noptions);
 		o->inputs = list_join(m, r, x->inputs, ' ');
 		o->load = -1;
+		o->via = -1;
 		o->in_window = in_window;
+		struct callsite_key *cs = take_callsite(c, r->tid, KC_REC_COMPILE);
+		if (cs && cs->native) {
+			o->native_frames = cs->frames;
+			o->nnative_frames = cs->nframes;
+		} else if (cs) {
+			o->py_frames = cs->frames;
+			o->npy_frames = cs->nframes;
+		}
+		free(cs);
 		break;
 	}
 	case KC_REC_CUPTI: {
@@ -620,7 +640,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	}
 	case KC_REC_CALLSITE: {
 		const struct kc_rec_callsite *x = (const void *)r;
-		if (x->for_type != KC_REC_MODULE_LOAD)
+		if (x->for_type != KC_REC_MODULE_LOAD && x->for_type != KC_REC_COMPILE)
 			break;
 		struct callsite_key *cs;
 		HASH_FIND(hh, c->callsites, &r->tid, sizeof(r->tid), cs);
@@ -632,6 +652,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		cs->frames = list_dup(m, r, x->frames, &cs->nframes);
 		cs->args = list_dup(m, r, x->args, &cs->nargs);
 		cs->native = (x->flags & KC_CALLSITEF_NATIVE) != 0;
+		cs->for_type = x->for_type;
 		break;
 	}
 	case KC_REC_LOST:
@@ -853,6 +874,16 @@ int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *wher
 		return kca_user_frame(l->py_frames, l->npy_frames, cwd, where, wcap, func, fcap);
 	return kca_native_user_frame(m, l->native_frames, l->nnative_frames, cwd, l->names,
 				     l->nnames, where, wcap, func, fcap);
+}
+
+int kca_compile_call_site(struct kca_model *m, const struct kca_compile *o, char *where,
+			  size_t wcap, char *func, size_t fcap)
+{
+	const char *cwd = m->procs[o->proc].cwd;
+	if (o->npy_frames)
+		return kca_user_frame(o->py_frames, o->npy_frames, cwd, where, wcap, func, fcap);
+	return kca_native_user_frame(m, o->native_frames, o->nnative_frames, cwd, NULL, 0, where,
+				     wcap, func, fcap);
 }
 
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t)

@@ -75,7 +75,11 @@ struct kca_compile {
 	unsigned noptions;
 	const char *inputs; /* joined with spaces */
 	int load;	    /* the load this compile is attributed to, -1 if none */
+	int via;	    /* the compile its output went into (attributed to `load`), or -1 */
 	int in_window;	    /* within the model's time window (always, without one) */
+	/* Where it was asked for (CALLSITE records, as a load's): Python frames, or native */
+	const char **py_frames, **native_frames;
+	unsigned npy_frames, nnative_frames;
 };
 
 struct kca_func {
@@ -219,6 +223,7 @@ struct kca_model {
 	struct cache_index *triton_caches; /* Triton cache directories indexed by cubin size */
 	struct kca_source_file *sources;   /* Python sources found and read (changes.c) */
 	struct kca_module_syms *symbols;   /* modules read for native call sites (symbols.c) */
+	struct kca_native_names *native_names; /* frames named, by frame and directory */
 	/* The time window, if one was asked for (kca_model_load_window): per directory, the
 	 * recording's start and the window in CLOCK_MONOTONIC times. */
 	int windowed;
@@ -255,17 +260,29 @@ int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char 
 /* A program line that loads of a kernel came from (kca_user_frame of their Python frames). */
 struct kca_call_site {
 	char where[512], func[128];
-	unsigned loads;
+	unsigned count; /* loads, or compiles, made from it */
 };
 /* The distinct call sites of f's loads (those in the time window, with one), most loads
  * first, at most cap of them; returns how many there are in all. */
 unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 			       struct kca_call_site *out, unsigned cap);
+/* The same for the compiles attributed to f's loads (NVRTC, nvJitLink, cuLink): where the
+ * program asked for each build, which may be another function than the one that loads it. */
+unsigned kca_family_compile_sites(struct kca_model *m, const struct kca_family *f,
+				  struct kca_call_site *out, unsigned cap);
 /* A native frame ("MODULE\t0xOFFSET\t") named: "file:line" (relative to cwd when under it)
  * and the function, from the module's symbols and line table; "module+0xoffset" and "?" where
  * the module cannot be read. 0, or -1 if frame is not one. Modules are read once a model. */
 int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, char *where,
 		     size_t wcap, char *func, size_t fcap);
+/* The same, each level of inlining at it, innermost first (the inlined function at its line,
+ * then its caller at the line of the call): how many (at least 1), or -1 if frame is not one.
+ * Cached in the model. */
+struct kca_native_name {
+	char where[512], func[128];
+};
+int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
+		      const struct kca_native_name **out);
 /* The program's own frame among native ones, named as kca_native_frame does: the first with a
  * source line outside CUDA's libraries, the C and C++ runtimes, the loader, and the code nvcc
  * put in the program (the static CUDA runtime; the host stubs of kernels, which the load's
@@ -285,6 +302,9 @@ const char *kca_path_under(const char *path, const char *dir);
 /* A load's call site, Python's or native: 0, or -1 when it has none. */
 int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,
 		       char *func, size_t fcap);
+/* A compile's call site, the same way. */
+int kca_compile_call_site(struct kca_model *m, const struct kca_compile *o, char *where,
+			  size_t wcap, char *func, size_t fcap);
 void kca_symbols_free(struct kca_model *m);
 /* Whether a time of directory d's recording (CLOCK_MONOTONIC) falls within the window. */
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t);

@@ -58,6 +58,21 @@ static void window_totals(struct kca_json *j, const struct kca_model *m)
 	}
 }
 
+/* Call sites as [{where, function, <count_key>}], busiest first. */
+static void json_sites(struct kca_json *j, const char *key, const struct kca_call_site *s,
+		       unsigned n, const char *count_key)
+{
+	kca_json_arr(j, key);
+	for (unsigned i = 0; i < n; i++) {
+		kca_json_obj(j, NULL);
+		kca_json_str(j, "where", s[i].where);
+		kca_json_str(j, "function", s[i].func);
+		kca_json_u64(j, count_key, s[i].count);
+		kca_json_end_obj(j);
+	}
+	kca_json_end_arr(j);
+}
+
 void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct kca_model *runs,
 		     unsigned nruns)
 {
@@ -155,15 +170,9 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		kca_json_bool(&j, "pdl", (f->attrs >> 6) & 1);
 		struct kca_call_site sites[8];
 		unsigned nsites = kca_family_call_sites(m, f, sites, 8);
-		kca_json_arr(&j, "call_sites");
-		for (unsigned s = 0; s < nsites && s < 8; s++) {
-			kca_json_obj(&j, NULL);
-			kca_json_str(&j, "where", sites[s].where);
-			kca_json_str(&j, "function", sites[s].func);
-			kca_json_u64(&j, "loads", sites[s].loads);
-			kca_json_end_obj(&j);
-		}
-		kca_json_end_arr(&j);
+		json_sites(&j, "call_sites", sites, nsites < 8 ? nsites : 8, "loads");
+		nsites = kca_family_compile_sites(m, f, sites, 8);
+		json_sites(&j, "compile_sites", sites, nsites < 8 ? nsites : 8, "compiles");
 		if (m->windowed) {
 			kca_json_obj(&j, "window");
 			kca_json_u64(&j, "new_variants", f->win.new_variants);

@@ -1,7 +1,13 @@
 /* symbols.c - native call sites named: the function and source line at an offset of a module
- * (a program or a shared library), from its symbol table and DWARF line table through libdw's
- * offline reporting, each module read once a model. A module that cannot be read (another
- * machine, stripped, moved) leaves its frames as "module+0xoffset". */
+ * (a program or a shared library), from its symbol table and DWARF through libdw's offline
+ * reporting, each module read once a model. A return address inside code the compiler inlined
+ * names each level (the inlined function at its line, then its caller at the call's line), as
+ * addr2line -i does, so a frame of a header's inline wrapper (nvJitLink.h's nvJitLinkComplete)
+ * is passed over for the program's line that called it. C++ names are demangled, their
+ * parameter lists left out. A module that cannot be read (another machine, stripped, moved)
+ * leaves its frames as "module+0xoffset". */
+#include <dlfcn.h>
+#include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -12,6 +18,16 @@
 
 #include "kca.h"
 #include "model.h"
+
+/* A frame's names, resolved once a model: innermost (inlined) level first. */
+#define KCA_INLINE_LEVELS 8
+struct kca_native_names {
+	char *key; /* the recorded "MODULE\t0xOFFSET\t", a newline, the process's directory */
+	int rc;	     /* kca_native_frames' result */
+	unsigned n;
+	struct kca_native_name names[KCA_INLINE_LEVELS];
+	UT_hash_handle hh;
+};
 
 struct kca_module_syms {
 	char *path;
@@ -66,6 +82,61 @@ void kca_symbols_free(struct kca_model *m)
 		free(s->path);
 		free(s);
 	}
+	struct kca_native_names *n, *ntmp;
+	HASH_ITER(hh, m->native_names, n, ntmp)
+	{
+		HASH_DEL(m->native_names, n);
+		free(n->key);
+		free(n);
+	}
+}
+
+/* ---- C++ names ---------------------------------------------------------------------------- */
+
+/* The C++ runtime's demangler, found when first needed (the analyzer is C and needs it only
+ * for C++ programs' frames); NULL where there is none: names stay as they are. */
+typedef char *(*cxa_demangle_fn)(const char *, char *, size_t *, int *);
+static cxa_demangle_fn demangler(void)
+{
+	static int tried;
+	static cxa_demangle_fn fn;
+	if (!tried) {
+		tried = 1;
+		void *h = dlopen("libstdc++.so.6", RTLD_LAZY | RTLD_LOCAL);
+		void *sym = h ? dlsym(h, "__cxa_demangle") : NULL;
+		memcpy(&fn, &sym, sizeof(fn));
+	}
+	return fn;
+}
+
+/* name into out: demangled where it is a C++ name, without its parameter list and what
+ * follows it ("ns::Server::request(int) const" -> "ns::Server::request"). */
+static void function_name(const char *name, char *out, size_t cap)
+{
+	cxa_demangle_fn fn = strncmp(name, "_Z", 2) == 0 ? demangler() : NULL;
+	int status = -1;
+	char *d = fn ? fn(name, NULL, NULL, &status) : NULL;
+	const char *shown = d && status == 0 ? d : name;
+	size_t len = strlen(shown);
+	if (!d || status != 0)
+		len = strcspn(shown, "@"); /* a symbol's version: "__libc_start_main@@GLIBC_2.34" */
+	if (d && status == 0 && len && shown[len - 1] != ')') { /* "f(int) const", "f() &" */
+		const char *close = strrchr(shown, ')');
+		if (close)
+			len = (size_t)(close - shown) + 1;
+	}
+	if (d && status == 0 && len && shown[len - 1] == ')') { /* the matching '(' */
+		int depth = 0;
+		for (size_t i = len; i-- > 0;) {
+			depth += shown[i] == ')' ? 1 : shown[i] == '(' ? -1 : 0;
+			if (depth == 0) {
+				len = i;
+				break;
+			}
+		}
+	}
+	snprintf(out, cap, "%.*s", (int)len, shown);
+	free(d);
 }
 
 /* "MODULE\t0xOFFSET\t" into its parts; 0, or -1 if it is not one. */
@@ -101,11 +172,85 @@ static int library_module(const char *path)
 	return 0;
 }
 
-int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, char *where,
-		     size_t wcap, char *func, size_t fcap)
+/* A DIE's name for a frame: its linkage name (C++: qualified, demangled), else its name. */
+static void die_function_name(Dwarf_Die *die, char *out, size_t cap)
+{
+	Dwarf_Attribute mem;
+	const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &mem));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &mem));
+	if (!name)
+		name = dwarf_diename(die);
+	function_name(name ? name : "?", out, cap);
+}
+
+/* Levels of inlining at addr, innermost first, from the DWARF scopes: level 0 at the line
+ * table's line; each outer level at the call's line of the inlined one inside it. Returns how
+ * many levels were named into out (0: no DWARF scope there). */
+static unsigned inline_levels(Dwfl_Module *mod, GElf_Addr addr, const char *src0, int line0,
+			      const char *cwd, struct kca_native_name *out, unsigned cap)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+	Dwarf_Die *scopes = NULL;
+	int ns = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : -1;
+	if (ns <= 0) {
+		free(scopes);
+		return 0;
+	}
+	/* dwarf_getscopes goes from an inlined instance to its abstract definition's scopes;
+	 * the scopes the instance is in (the functions it was inlined into) are these: */
+	Dwarf_Die inner = scopes[0];
+	free(scopes);
+	scopes = NULL;
+	ns = dwarf_getscopes_die(&inner, &scopes);
+	if (ns <= 0) {
+		free(scopes);
+		return 0;
+	}
+	Dwarf_Files *files = NULL;
+	size_t nfiles = 0;
+	if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
+		files = NULL;
+	unsigned n = 0;
+	const char *src = src0;
+	int line = line0;
+	for (int i = 0; i < ns && n < cap; i++) {
+		int tag = dwarf_tag(&scopes[i]);
+		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
+			continue;
+		struct kca_native_name *o = &out[n++];
+		die_function_name(&scopes[i], o->func, sizeof(o->func));
+		if (src && line > 0)
+			snprintf(o->where, sizeof(o->where), "%s:%d", kca_path_under(src, cwd), line);
+		else
+			o->where[0] = '\0';
+		if (tag == DW_TAG_subprogram)
+			break;
+		/* the caller's level: where this one was inlined into it */
+		Dwarf_Attribute mem;
+		Dwarf_Word file = 0, cline = 0;
+		if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &mem), &file) != 0 ||
+		    dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &mem), &cline) != 0 ||
+		    !files || file >= nfiles) {
+			src = NULL;
+			line = 0;
+		} else {
+			src = dwarf_filesrc(files, file, NULL, NULL);
+			line = (int)cline;
+		}
+	}
+	free(scopes);
+	return n;
+}
+
+/* frame's levels named (uncached): see kca_native_frames. */
+static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd,
+			 struct kca_native_name *out, unsigned cap, unsigned *n)
 {
 	char module[PATH_MAX], path[PATH_MAX + 8];
 	uint64_t offset;
+	*n = 0;
 	if (parse_native(frame, module, sizeof(module), &offset) < 0)
 		return -1;
 	/* the program itself may be named as it was run: from its directory */
@@ -113,8 +258,10 @@ int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, ch
 		snprintf(path, sizeof(path), "%s/%s", cwd, module);
 	else
 		snprintf(path, sizeof(path), "%s", module);
-	snprintf(where, wcap, "%s+0x%llx", base_name(module), (unsigned long long)offset);
-	snprintf(func, fcap, "?");
+	*n = 1;
+	snprintf(out[0].where, sizeof(out[0].where), "%s+0x%llx", base_name(module),
+		 (unsigned long long)offset);
+	snprintf(out[0].func, sizeof(out[0].func), "?");
 	struct kca_module_syms *s = strcmp(module, "?") ? module_syms(m, path) : NULL;
 	if (!s || !s->mod)
 		return 0;
@@ -122,12 +269,61 @@ int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, ch
 	GElf_Addr addr = s->start + offset - (offset ? 1 : 0);
 	const char *name = dwfl_module_addrname(s->mod, addr);
 	if (name)
-		snprintf(func, fcap, "%s", name);
+		function_name(name, out[0].func, sizeof(out[0].func));
 	Dwfl_Line *line = dwfl_module_getsrc(s->mod, addr);
 	int lineno = 0;
 	const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
 	if (src && lineno > 0)
-		snprintf(where, wcap, "%s:%d", kca_path_under(src, cwd), lineno);
+		snprintf(out[0].where, sizeof(out[0].where), "%s:%d", kca_path_under(src, cwd),
+			 lineno);
+	struct kca_native_name levels[KCA_INLINE_LEVELS];
+	unsigned nl = inline_levels(s->mod, addr, src, lineno, cwd, levels, KCA_INLINE_LEVELS);
+	if (nl > 1) { /* inlined code: each level; the symbol's name is the outermost's */
+		for (unsigned i = 0; i < nl && i < cap; i++) {
+			if (!levels[i].where[0])
+				snprintf(levels[i].where, sizeof(levels[i].where), "%s",
+					 out[0].where);
+			out[i] = levels[i];
+		}
+		*n = nl < cap ? nl : cap;
+		if (name && nl <= cap)
+			function_name(name, out[nl - 1].func, sizeof(out[nl - 1].func));
+	}
+	return 0;
+}
+
+int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
+		      const struct kca_native_name **out)
+{
+	/* names depend on the process's directory (relative paths): keyed by both */
+	size_t flen = strlen(frame), clen = cwd ? strlen(cwd) : 0;
+	char *key = kca_xmalloc(flen + clen + 2);
+	memcpy(key, frame, flen);
+	key[flen] = '\n';
+	memcpy(key + flen + 1, cwd ? cwd : "", clen + 1);
+	struct kca_native_names *e;
+	HASH_FIND_STR(m->native_names, key, e);
+	if (e)
+		free(key);
+	else {
+		e = kca_xcalloc(1, sizeof(*e));
+		e->key = key;
+		e->rc = resolve_frame(m, frame, cwd, e->names, KCA_INLINE_LEVELS, &e->n);
+		HASH_ADD_KEYPTR(hh, m->native_names, e->key, strlen(e->key), e);
+	}
+	*out = e->names;
+	return e->rc < 0 ? -1 : (int)e->n;
+}
+
+int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, char *where,
+		     size_t wcap, char *func, size_t fcap)
+{
+	const struct kca_native_name *names;
+	int n = kca_native_frames(m, frame, cwd, &names);
+	if (n < 0)
+		return -1;
+	snprintf(where, wcap, "%s", names[0].where);
+	snprintf(func, fcap, "%s", names[0].func);
 	return 0;
 }
 
@@ -140,10 +336,23 @@ static int cuda_generated(const char *func, const char *where, const char *const
 	if (strncmp(func, "libcudart_static_", 17) == 0 || strncmp(func, "__cuda", 6) == 0 ||
 	    strstr(func, "__device_stub__") || strstr(where, ".cudafe1.stub.c"))
 		return 1;
-	for (unsigned k = 0; k < nkernels; k++)
-		if (strcmp(func, kernels[k]) == 0)
+	for (unsigned k = 0; k < nkernels; k++) {
+		char shown[128]; /* as frames name functions: demangled */
+		function_name(kernels[k], shown, sizeof(shown));
+		if (strcmp(func, kernels[k]) == 0 || strcmp(func, shown) == 0)
 			return 1;
+	}
 	return 0;
+}
+
+/* A line in a system's or CUDA's header: an inline wrapper (nvJitLink.h's nvJitLinkComplete,
+ * the C++ library's templates) inlined into the program, not the program's own line. */
+static int library_source(const char *where)
+{
+	return strncmp(where, "/usr/include/", 13) == 0 || strncmp(where, "/usr/local/cuda", 15) == 0 ||
+	       strncmp(where, "/opt/nvidia/", 12) == 0 || strstr(where, "/include/c++/") ||
+	       strstr(where, "/targets/x86_64-linux/include/") ||
+	       strstr(where, "/targets/sbsa-linux/include/");
 }
 
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
@@ -152,19 +361,27 @@ int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsign
 {
 	if (!n)
 		return -1;
-	/* the first frame of the program's own code with a source line; else without one; else
+	/* the first level of the program's own code with a source line; else without one; else
 	 * the innermost */
 	for (int pass = 0; pass < 2; pass++)
 		for (unsigned i = 0; i < n; i++) {
 			char module[PATH_MAX];
 			uint64_t offset;
+			const struct kca_native_name *names;
+			int nn;
 			if (parse_native(frames[i], module, sizeof(module), &offset) < 0 ||
 			    library_module(module) ||
-			    kca_native_frame(m, frames[i], cwd, where, wcap, func, fcap) < 0 ||
-			    cuda_generated(func, where, kernels, nkernels))
+			    (nn = kca_native_frames(m, frames[i], cwd, &names)) < 0)
 				continue;
-			if (pass == 1 || !strstr(where, "+0x"))
+			for (int k = 0; k < nn; k++) {
+				if (cuda_generated(names[k].func, names[k].where, kernels, nkernels) ||
+				    library_source(names[k].where) ||
+				    (pass == 0 && strstr(names[k].where, "+0x")))
+					continue;
+				snprintf(where, wcap, "%s", names[k].where);
+				snprintf(func, fcap, "%s", names[k].func);
 				return 0;
+			}
 		}
 	return kca_native_frame(m, frames[0], cwd, where, wcap, func, fcap);
 }

@@ -225,8 +225,7 @@ static int add_name(const char *name, size_t len, void *ctx)
 
 void kcp_load_begin(struct kcp_load_token *tok, int in_driver)
 {
-	if (!kcp_python_callsite(KC_REC_MODULE_LOAD) && !in_driver) /* before the clock starts */
-		kcp_native_callsite(KC_REC_MODULE_LOAD);
+	kcp_callsite(KC_REC_MODULE_LOAD, in_driver); /* before the clock starts */
 	memset(tok, 0, sizeof(*tok));
 	tok->outer = kcp_tls.pending;
 	kcp_tls.pending = &tok->pending;

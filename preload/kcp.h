@@ -297,7 +297,12 @@ int kcp_python_callsite(unsigned for_type); /* 1 in a Python process (frames or 
 
 /* A CALLSITE record (flag native) of this thread's return addresses as module and offset. */
 void kcp_native_callsite(unsigned for_type);
-void kcp_stacks_warm(void); /* at the first CUDA use: the unwinder loaded outside any hook */
+/* Loads the unwinder, once: at the first CUDA use, or at a compile (both outside the driver). */
+void kcp_stacks_warm(void);
+/* Where the call this thread is in was asked for, for its record of type for_type: Python
+ * frames in a Python process, else return addresses (not in_driver: a driver callback, where
+ * the unwinder and the loader's lock must not be taken). */
+void kcp_callsite(unsigned for_type, int in_driver);
 void kcp_python_atfork_child(void);
 
 /* ---- compiler children and exec (child.c, hooks_exec.c) ----------------------------------- */

@@ -1,4 +1,5 @@
-/* stacks.c - where a load was asked for, in a native program: the loading thread's return
+/* stacks.c - where a load or a compile was asked for: kcp_callsite takes the calling thread's
+ * Python frames in a Python process (python.c), else, in a native program, its return
  * addresses, each written as its module's path and its offset there, for the analyzer to name
  * with the module's symbols and line tables (libdw). Taken where Python frames are not (a C or
  * C++ program, an NVRTC client); the unwinder is glibc's backtrace(), which reads .eh_frame.
@@ -12,6 +13,7 @@
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <link.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,13 +24,12 @@
 #define MAX_NATIVE_FRAMES 48
 
 static int warmed;
+static pthread_once_t warm_once = PTHREAD_ONCE_INIT;
 static char exe_path[PATH_MAX]; /* the main program, from /proc/self/exe */
 static int (*find_object)(void *, struct dl_find_object *); /* _dl_find_object, or NULL */
 
-void kcp_stacks_warm(void)
+static void warm(void)
 {
-	if (!kcp_cfg.stacks)
-		return;
 	void *ip[2];
 	(void)backtrace(ip, 2);
 	ssize_t n = readlink("/proc/self/exe", exe_path, sizeof(exe_path) - 1);
@@ -36,6 +37,18 @@ void kcp_stacks_warm(void)
 	void *f = kcp_real_dlsym(RTLD_DEFAULT, "_dl_find_object");
 	memcpy(&find_object, &f, sizeof(f));
 	__atomic_store_n(&warmed, 1, __ATOMIC_RELEASE);
+}
+
+void kcp_stacks_warm(void)
+{
+	if (kcp_cfg.stacks)
+		pthread_once(&warm_once, warm);
+}
+
+void kcp_callsite(unsigned for_type, int in_driver)
+{
+	if (!kcp_python_callsite(for_type) && !in_driver)
+		kcp_native_callsite(for_type);
 }
 
 /* The module holding ip: its load address and path ("" for the main program); 0, or -1. */

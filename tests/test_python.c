@@ -385,3 +385,68 @@ Test(python, call_sites_most_loads_first_and_how_many_more)
 		  "%s", out);
 	free(dir);
 }
+
+/* NVRTC called from Python (tests/progs/py_nvrtc.py): each compile carries the Python line
+ * that asked for it, and the report names it beside the load's, and at the -D that changed. */
+Test(python, a_compile_carries_the_python_line_that_asked_for_it)
+{
+	need_python_310();
+	const char *prog = "tests/progs/py_nvrtc.py";
+	int compile_line = kct_line_of(prog, "# the compile's line"),
+	    load_line = kct_line_of(prog, "# the load's line");
+	cr_assert(compile_line > 0 && load_line > 0);
+	char *dir = kct_tmpdir(), libs[4200];
+	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
+	const char *env[] = {libs, "KCPROF_CUPTI=0", NULL};
+	const char *argv[] = {"/usr/bin/env", "python3", prog, "3", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s failed (%d): see %s.log", prog, st,
+		  dir);
+	struct kca_model m;
+	load_model(&m, dir);
+	cr_assert_eq(m.ncompiles, 3);
+	char want[128], where[512], func[128];
+	snprintf(want, sizeof(want), "%s:%d", prog, compile_line);
+	for (unsigned i = 0; i < m.ncompiles; i++) {
+		const struct kca_compile *o = &m.compiles[i];
+		cr_assert_geq(o->npy_frames, 2, "compile %u: %u frames", i, o->npy_frames);
+		cr_assert_eq(o->nnative_frames, 0);
+		cr_assert_eq(kca_compile_call_site(&m, o, where, sizeof(where), func, sizeof(func)),
+			     0);
+		cr_assert_str_eq(where, want);
+		cr_assert_str_eq(func, "compile_ptx");
+	}
+	snprintf(want, sizeof(want), "%s:%d", prog, load_line);
+	cr_assert_eq(m.nloads, 3);
+	for (unsigned i = 0; i < m.nloads; i++) {
+		cr_assert_eq(kca_load_call_site(&m, &m.loads[i], where, sizeof(where), func,
+						sizeof(func)),
+			     0, "the load's own frames, not the compile's");
+		cr_assert_str_eq(where, want);
+		cr_assert_str_eq(func, "load");
+	}
+	kca_model_free(&m);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	char line[256];
+	snprintf(line, sizeof(line), "    called from %s:%d in load (3 loads)\n", prog, load_line);
+	cr_assert(strstr(out, line), "%s", out);
+	snprintf(line, sizeof(line), "    compiled from %s:%d in compile_ptx (3 compiles)\n", prog,
+		 compile_line);
+	cr_assert(strstr(out, line), "%s", out);
+	snprintf(line, sizeof(line),
+		 "changed: MAX_LEN (-D option): 3 values, 500..502\n             at %s:%d in "
+		 "compile_ptx\n",
+		 prog, compile_line);
+	cr_assert(strstr(out, line), "%s", out);
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd),
+		 "%s report --json %s | python3 -c \"import json,sys; k=json.load(sys.stdin)"
+		 "['kernels'][0]; assert k['compile_sites']==[{'where':'%s:%d','function':"
+		 "'compile_ptx','compiles':3}], k['compile_sites']; assert k['call_sites'][0]"
+		 "['where']=='%s:%d', k; assert k['changed'][0]['where']=='%s:%d in compile_ptx'\"",
+		 kct_cli(), dir, prog, compile_line, prog, load_line, prog, compile_line);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "for=compile"), "%s", out);
+	free(dir);
+}

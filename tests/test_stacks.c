@@ -25,16 +25,21 @@ static int load_line(void)
 	return line;
 }
 
-static char *record_client(const char *extra)
+static char *record_client_mode(const char *mode, const char *extra)
 {
 	char *dir = kct_tmpdir(), bin[4200], data[4200];
 	snprintf(bin, sizeof(bin), "%s/tests/bin/nvrtc_client", kct_build());
 	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
 	const char *env[] = {data, "KCPROF_CUPTI=0", extra, NULL};
-	const char *argv[] = {bin, "3", NULL};
+	const char *argv[] = {bin, mode ? mode : "3", mode ? "3" : NULL, NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nvrtc_client failed: see %s.log", dir);
 	return dir;
+}
+
+static char *record_client(const char *extra)
+{
+	return record_client_mode(NULL, extra);
 }
 
 static char out[1 << 20];
@@ -67,6 +72,59 @@ Test(stacks, a_c_programs_line_named_from_its_debug_information)
 	free(dir);
 }
 
+/* Each compile (NVRTC, then nvJitLink linking its PTX) carries the line that asked for it,
+ * which the report names beside the load's and at the -D value that changed. */
+Test(stacks, a_compile_carries_the_line_that_asked_for_it)
+{
+	for (int link = 0; link < 2; link++) {
+		char *dir = record_client_mode(link ? "link" : NULL, NULL);
+		int nvrtc_line = kct_line_of(CLIENT_SRC, "nvrtcCompileProgram(prog"),
+		    link_line = kct_line_of(CLIENT_SRC, "nvJitLinkComplete(h)");
+		cr_assert(nvrtc_line > 0 && link_line > 0);
+		struct kca_model m;
+		cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
+		kca_model_families(&m);
+		unsigned links = 0;
+		cr_assert_geq(m.ncompiles, link ? 6u : 3u);
+		for (unsigned i = 0; i < m.ncompiles; i++) {
+			const struct kca_compile *o = &m.compiles[i];
+			links += o->tool == KC_TOOL_NVJITLINK;
+			cr_assert_gt(o->nnative_frames, 1, "compile %u: %u frames", i,
+				     o->nnative_frames);
+			char where[512], func[128], want[128];
+			cr_assert_eq(kca_compile_call_site(&m, o, where, sizeof(where), func,
+							   sizeof(func)),
+				     0);
+			snprintf(want, sizeof(want), CLIENT_SRC ":%d",
+				 o->tool == KC_TOOL_NVJITLINK ? link_line : nvrtc_line);
+			cr_assert_str_eq(where, want, "compile %u (%s)", i, kc_tool_name(o->tool));
+		}
+		cr_assert_eq(links * 2, link ? m.ncompiles : 0, "an nvJitLink after each NVRTC");
+		kca_model_free(&m);
+		cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+		char want[256];
+		if (link) /* both builds of each variant, most first, then by line */
+			snprintf(want, sizeof(want),
+				 "    compiled from " CLIENT_SRC ":%d in link_cubin (4 compiles), "
+				 CLIENT_SRC ":%d in nvrtc_ptx (4 compiles)\n",
+				 link_line, nvrtc_line);
+		else
+			snprintf(want, sizeof(want),
+				 "    compiled from " CLIENT_SRC ":%d in nvrtc_ptx (4 compiles)\n",
+				 nvrtc_line);
+		cr_assert(strstr(out, want), "%s", out);
+		/* the -D value is NVRTC's, also where nvJitLink linked its PTX */
+		snprintf(want, sizeof(want),
+			 "    changed: MAX_LEN (-D option): 3 values, 500..502\n"
+			 "             at " CLIENT_SRC ":%d in nvrtc_ptx\n",
+			 nvrtc_line);
+		cr_assert(strstr(out, want), "%s", out);
+		if (link) /* NVRTC's time is the kernel's, though its PTX was not what was loaded */
+			cr_assert(strstr(out, "building (4 NVRTC compiles "), "%s", out);
+		free(dir);
+	}
+}
+
 Test(stacks, off_with_kcprof_stacks_0)
 {
 	char *dir = record_client("KCPROF_STACKS=0");
@@ -75,6 +133,9 @@ Test(stacks, off_with_kcprof_stacks_0)
 	cr_assert_geq(m.nloads, 3);
 	for (unsigned i = 0; i < m.nloads; i++)
 		cr_assert_eq(m.loads[i].nnative_frames, 0);
+	cr_assert_geq(m.ncompiles, 3);
+	for (unsigned i = 0; i < m.ncompiles; i++)
+		cr_assert_eq(m.compiles[i].nnative_frames, 0);
 	kca_model_free(&m);
 	free(dir);
 }

@@ -1,0 +1,50 @@
+"""NVRTC from Python through ctypes, as CuPy or cuda-python do: a -D value per request, the PTX
+loaded into the stand-in libcuda.so.1 on LD_LIBRARY_PATH. The CPU tests check that each compile
+carries the Python line that asked for it, and each load its own.
+
+py_nvrtc.py STEPS: MAX_LEN 500, 501, ... (a compile and a load each step)."""
+import ctypes
+import glob
+import os
+import sys
+
+
+def find_nvrtc():
+    lib = os.path.join(os.environ.get("CUDA_HOME", "/usr/local/cuda"), "lib64")
+    for path in ["libnvrtc.so"] + sorted(glob.glob(os.path.join(lib, "libnvrtc.so*"))):
+        try:
+            return ctypes.CDLL(path)
+        except OSError:
+            pass
+    raise SystemExit("no libnvrtc")
+
+
+nvrtc = find_nvrtc()
+cuda = ctypes.CDLL("libcuda.so.1")
+cuda.cuInit(0)
+SRC = b'extern "C" __global__ void fill_mask(int *m) { m[0] = MAX_LEN; }'
+
+
+def compile_ptx(max_len):
+    prog = ctypes.c_void_p()
+    if nvrtc.nvrtcCreateProgram(ctypes.byref(prog), SRC, b"fill_mask.cu", 0, None, None):
+        raise SystemExit("nvrtcCreateProgram failed")
+    opts = (ctypes.c_char_p * 2)(b"-arch=compute_90", b"-DMAX_LEN=%d" % max_len)
+    if nvrtc.nvrtcCompileProgram(prog, 2, opts):  # the compile's line
+        raise SystemExit("nvrtcCompileProgram failed")
+    size = ctypes.c_size_t()
+    nvrtc.nvrtcGetPTXSize(prog, ctypes.byref(size))
+    ptx = ctypes.create_string_buffer(size.value)
+    nvrtc.nvrtcGetPTX(prog, ptx)
+    nvrtc.nvrtcDestroyProgram(ctypes.byref(prog))
+    return ptx.raw
+
+
+def load(image):
+    mod = ctypes.c_void_p()
+    if cuda.cuModuleLoadData(ctypes.byref(mod), ctypes.c_char_p(image)):  # the load's line
+        raise SystemExit("cuModuleLoadData failed")
+
+
+for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
+    load(compile_ptx(500 + step))
