@@ -77,7 +77,7 @@ demo: $(CLI)
 	@for m in nopdl pdl; do $(CLI) report examples/traces/pdl-chain/$$m | grep -E '^  pid|^GPU time|^streams idle'; done
 
 deps:
-	@missing=""; for p in gcc make libc6-dev uthash-dev libcriterion-dev libxxhash-dev \
+	@missing=""; for p in gcc g++ make libc6-dev uthash-dev libcriterion-dev libxxhash-dev \
 		libelf-dev libdw-dev libzstd-dev liblz4-dev; do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \

@@ -283,6 +283,10 @@ struct kca_native_name {
 };
 int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
 		      const struct kca_native_name **out);
+/* A symbol's name as frames show it: C++ names demangled, their parameter lists and
+ * qualifiers left out and template arguments shown as "<…>" ("serve::Builder<…>::compile"),
+ * a symbol's version cut ("__libc_start_main"); other names as they are. */
+void kca_function_name(const char *name, char *out, size_t cap);
 /* The program's own frame among native ones, named as kca_native_frame does: the first with a
  * source line outside CUDA's libraries, the C and C++ runtimes, the loader, and the code nvcc
  * put in the program (the static CUDA runtime; the host stubs of kernels, which the load's

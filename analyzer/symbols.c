@@ -109,9 +109,7 @@ static cxa_demangle_fn demangler(void)
 	return fn;
 }
 
-/* name into out: demangled where it is a C++ name, without its parameter list and what
- * follows it ("ns::Server::request(int) const" -> "ns::Server::request"). */
-static void function_name(const char *name, char *out, size_t cap)
+void kca_function_name(const char *name, char *out, size_t cap)
 {
 	cxa_demangle_fn fn = strncmp(name, "_Z", 2) == 0 ? demangler() : NULL;
 	int status = -1;
@@ -135,7 +133,32 @@ static void function_name(const char *name, char *out, size_t cap)
 			}
 		}
 	}
-	snprintf(out, cap, "%.*s", (int)len, shown);
+	if (!d || status != 0) {
+		snprintf(out, cap, "%.*s", (int)len, shown);
+		return;
+	}
+	/* template arguments as "<…>": "serve::Builder<…>::compile", not a line of std:: */
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 1 < cap;) {
+		if (shown[i] != '<') {
+			out[o++] = shown[i++];
+			continue;
+		}
+		if (i >= 8 && strncmp(shown + i - 8, "operator", 8) == 0) {
+			/* operator<, operator<<, operator<=>, operator<<= as they are */
+			while (i < len && o + 1 < cap && strchr("<=>", shown[i]))
+				out[o++] = shown[i++];
+			continue;
+		}
+		int depth = 0;
+		do
+			depth += shown[i] == '<' ? 1 : shown[i] == '>' ? -1 : 0;
+		while (++i < len && depth > 0);
+		const char *dots = "<…>";
+		for (size_t k = 0; dots[k] && o + 1 < cap; k++)
+			out[o++] = dots[k];
+	}
+	out[o] = '\0';
 	free(d);
 }
 
@@ -181,7 +204,7 @@ static void die_function_name(Dwarf_Die *die, char *out, size_t cap)
 		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &mem));
 	if (!name)
 		name = dwarf_diename(die);
-	function_name(name ? name : "?", out, cap);
+	kca_function_name(name ? name : "?", out, cap);
 }
 
 /* Levels of inlining at addr, innermost first, from the DWARF scopes: level 0 at the line
@@ -269,7 +292,7 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 	GElf_Addr addr = s->start + offset - (offset ? 1 : 0);
 	const char *name = dwfl_module_addrname(s->mod, addr);
 	if (name)
-		function_name(name, out[0].func, sizeof(out[0].func));
+		kca_function_name(name, out[0].func, sizeof(out[0].func));
 	Dwfl_Line *line = dwfl_module_getsrc(s->mod, addr);
 	int lineno = 0;
 	const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
@@ -287,7 +310,7 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 		}
 		*n = nl < cap ? nl : cap;
 		if (name && nl <= cap)
-			function_name(name, out[nl - 1].func, sizeof(out[nl - 1].func));
+			kca_function_name(name, out[nl - 1].func, sizeof(out[nl - 1].func));
 	}
 	return 0;
 }
@@ -338,7 +361,7 @@ static int cuda_generated(const char *func, const char *where, const char *const
 		return 1;
 	for (unsigned k = 0; k < nkernels; k++) {
 		char shown[128]; /* as frames name functions: demangled */
-		function_name(kernels[k], shown, sizeof(shown));
+		kca_function_name(kernels[k], shown, sizeof(shown));
 		if (strcmp(func, kernels[k]) == 0 || strcmp(func, shown) == 0)
 			return 1;
 	}

@@ -203,3 +203,54 @@ Test(stacks, the_code_nvcc_puts_in_a_program_is_passed_over)
 	cr_assert(strstr(where, "tests/test_stacks.c:"), "%s", where);
 	kca_symbols_free(&m);
 }
+
+/* A C++ program: the compile's frame named by its class and method, demangled, template
+ * arguments elided; the load's line inside an always-inlined helper named by the helper. */
+Test(stacks, cxx_frames_demangled_and_inlined_helpers_named)
+{
+	const char *src = "tests/progs/cxx_client.cc";
+	int load_line = kct_line_of(src, "// the load's line"),
+	    compile_line = kct_line_of(src, "// compile");
+	cr_assert(load_line > 0 && compile_line > 0);
+	char *dir = kct_tmpdir(), bin[4200], data[4200];
+	snprintf(bin, sizeof(bin), "%s/tests/bin/cxx_client", kct_build());
+	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
+	const char *argv[] = {bin, "3", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "cxx_client failed: see %s.log", dir);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	char want[256];
+	snprintf(want, sizeof(want), "    called from %s:%d in load_module (3 loads)\n", src,
+		 load_line);
+	cr_assert(strstr(out, want), "%s", out);
+	snprintf(want, sizeof(want),
+		 "    compiled from %s:%d in serve::Builder<…>::compile (3 compiles)\n", src,
+		 compile_line);
+	cr_assert(strstr(out, want), "%s", out);
+	free(dir);
+}
+
+Test(stacks, function_names_as_frames_show_them)
+{
+	static const char *const cases[][2] = {
+	    {"_ZN5serve6Server7requestEi", "serve::Server::request"},
+	    {"_ZNK5serve7BuilderISt6vectorIiSaIiEEE7compileERKS3_", "serve::Builder<…>::compile"},
+	    {"_ZN3FooltERKS_", "Foo::operator<"},
+	    {"_ZN3FoolsEi", "Foo::operator<<"},
+	    {"_ZN3FooclEv", "Foo::operator()"},
+	    {"_ZZ4mainENKUliE_clEi", "main::{lambda(int)#1}::operator()"},
+	    {"__libc_start_main@@GLIBC_2.34", "__libc_start_main"},
+	    {"request", "request"},
+	    {"_Znot_a_name", "_Znot_a_name"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char got[128];
+		kca_function_name(cases[i][0], got, sizeof(got));
+		cr_assert_str_eq(got, cases[i][1], "%s", cases[i][0]);
+	}
+	char small[8]; /* cut, never overrun */
+	kca_function_name("_ZNK5serve7BuilderISt6vectorIiSaIiEEE7compileERKS3_", small,
+			  sizeof(small));
+	cr_assert_str_eq(small, "serve::");
+}

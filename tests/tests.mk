@@ -30,6 +30,11 @@ $(TBIN)/nvrtc_client: tests/progs/nvrtc_client.c $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc -lnvJitLink $(TEST_RPATH)
 
+# A C++ client: its frames' names demangled, an inlined helper named (tests/test_stacks.c).
+$(TBIN)/cxx_client: tests/progs/cxx_client.cc $(TLIB)/libcuda.so.1
+	@mkdir -p $(TBIN)
+	$(CXX) -std=c++17 -g -O1 -Wall -Wextra -Werror -I$(CUDA_HOME)/include -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc $(TEST_RPATH)
+
 $(TBIN)/cupti_client: tests/progs/cupti_client.c preload/cupti_v132.h $(TLIB)/libcuda.so.1 $(TLIB)/libcupti.so.13 $(TLIB)/libprofiler.so
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -lcupti $(TEST_RPATH) -ldl
@@ -59,7 +64,7 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
-TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
+TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
 	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so
 
 # The reference kernels' launch plan (no driver calls) is tested here too.
