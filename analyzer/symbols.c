@@ -34,6 +34,7 @@ struct kca_module_syms {
 	Dwfl *dwfl;	  /* NULL: not readable */
 	Dwfl_Module *mod;
 	GElf_Addr start; /* where libdw placed the module: its load address's stand-in */
+	char build_id[72]; /* its GNU build-id in hex, "" if none */
 	UT_hash_handle hh;
 };
 
@@ -68,6 +69,11 @@ static struct kca_module_syms *module_syms(struct kca_model *m, const char *path
 	s->dwfl = d;
 	s->mod = mod;
 	dwfl_module_info(mod, NULL, &s->start, NULL, NULL, NULL, NULL, NULL);
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int nbits = dwfl_module_build_id(mod, &bits, &vaddr);
+	for (int i = 0; i < nbits && 2 * (size_t)i + 2 < sizeof(s->build_id); i++)
+		snprintf(s->build_id + 2 * i, 3, "%02x", bits[i]);
 	return s;
 }
 
@@ -162,8 +168,10 @@ void kca_function_name(const char *name, char *out, size_t cap)
 	free(d);
 }
 
-/* "MODULE\t0xOFFSET\t" into its parts; 0, or -1 if it is not one. */
-static int parse_native(const char *frame, char *module, size_t cap, uint64_t *offset)
+/* "MODULE\t0xOFFSET\tBUILD_ID" into its parts (*build_id: after the second tab, "" when
+ * not recorded); 0, or -1 if it is not one. */
+static int parse_native(const char *frame, char *module, size_t cap, uint64_t *offset,
+			const char **build_id)
 {
 	const char *tab = strchr(frame, '\t');
 	if (!tab || (size_t)(tab - frame) >= cap)
@@ -172,6 +180,7 @@ static int parse_native(const char *frame, char *module, size_t cap, uint64_t *o
 	module[tab - frame] = '\0';
 	char *end;
 	*offset = strtoull(tab + 1, &end, 16);
+	*build_id = *end == '\t' ? end + 1 : "";
 	return end == tab + 1 ? -1 : 0;
 }
 
@@ -273,8 +282,9 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 {
 	char module[PATH_MAX], path[PATH_MAX + 8];
 	uint64_t offset;
+	const char *build_id;
 	*n = 0;
-	if (parse_native(frame, module, sizeof(module), &offset) < 0)
+	if (parse_native(frame, module, sizeof(module), &offset, &build_id) < 0)
 		return -1;
 	/* the program itself may be named as it was run: from its directory */
 	if (module[0] != '/' && cwd && strcmp(module, "?") != 0)
@@ -288,6 +298,12 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 	struct kca_module_syms *s = strcmp(module, "?") ? module_syms(m, path) : NULL;
 	if (!s || !s->mod)
 		return 0;
+	/* the file read must be the one that ran: a rebuilt program's lines would be wrong */
+	if (build_id[0] && strcmp(build_id, s->build_id) != 0) {
+		snprintf(out[0].where, sizeof(out[0].where), "%s+0x%llx [rebuilt since the recording]",
+			 base_name(module), (unsigned long long)offset);
+		return 0;
+	}
 	/* a return address: the call is the instruction before it */
 	GElf_Addr addr = s->start + offset - (offset ? 1 : 0);
 	const char *name = dwfl_module_addrname(s->mod, addr);
@@ -390,9 +406,10 @@ int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsign
 		for (unsigned i = 0; i < n; i++) {
 			char module[PATH_MAX];
 			uint64_t offset;
+			const char *build_id;
 			const struct kca_native_name *names;
 			int nn;
-			if (parse_native(frames[i], module, sizeof(module), &offset) < 0 ||
+			if (parse_native(frames[i], module, sizeof(module), &offset, &build_id) < 0 ||
 			    library_module(module) ||
 			    (nn = kca_native_frames(m, frames[i], cwd, &names)) < 0)
 				continue;

@@ -424,7 +424,7 @@ Test(preload, file_size_limit_leaves_the_program_alone)
 	 * default: kcprof's writes must fail quietly instead (records counted as lost). */
 	char *dir = kct_tmpdir();
 	char script[4400];
-	snprintf(script, sizeof(script), "ulimit -f 2; exec %s paths symbol", prog("drv_client"));
+	snprintf(script, sizeof(script), "ulimit -f 4; exec %s paths symbol", prog("drv_client"));
 	const char *argv[] = {"/bin/sh", "-c", script, NULL};
 	int st = kct_run(dir, base_env(), argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st,

@@ -125,6 +125,43 @@ Test(stacks, a_compile_carries_the_line_that_asked_for_it)
 	}
 }
 
+/* A program rebuilt after its recording: its build-id (recorded with each frame) no longer
+ * matches, so its frames are left as offsets and said to be stale, not named with lines of
+ * the new build. */
+Test(stacks, a_program_rebuilt_since_the_recording_is_not_named)
+{
+	char *dir = kct_tmpdir(), prog[4300], cmd[9000];
+	snprintf(prog, sizeof(prog), "%s.bin", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s/tests/bin/nvrtc_client %s", kct_build(), prog);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	char data[4200];
+	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
+	const char *argv[] = {prog, "2", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "see %s.log", dir);
+	struct kca_model m;
+	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
+	cr_assert_gt(m.nloads, 0);
+	const char *frame = m.loads[0].native_frames[0], *id = strrchr(frame, '\t') + 1;
+	cr_assert_eq(strspn(id, "0123456789abcdef"), 40, "a GNU build-id: %s", frame);
+	char where[512], func[128], want[64];
+	cr_assert_eq(kca_load_call_site(&m, &m.loads[0], where, sizeof(where), func, sizeof(func)),
+		     0);
+	snprintf(want, sizeof(want), CLIENT_SRC ":%d", load_line());
+	cr_assert_str_eq(where, want);
+	kca_model_free(&m);
+	/* another program in its place */
+	snprintf(cmd, sizeof(cmd), "cp %s/tests/bin/cxx_client %s", kct_build(), prog);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "    called from ") && strstr(out, " [rebuilt since the recording] in ? "),
+		  "%s", out);
+	cr_assert(!strstr(out, CLIENT_SRC) && !strstr(out, "cxx_client.cc"), "%s", out);
+	unlink(prog);
+	free(dir);
+}
+
 Test(stacks, off_with_kcprof_stacks_0)
 {
 	char *dir = record_client("KCPROF_STACKS=0");
