@@ -390,7 +390,7 @@ struct kc_rec_graph_launch_stats {
  * next record of that type from the same tid). */
 struct kc_rec_callsite {
 	struct kc_rec_hdr h;
-	uint32_t for_type; /* KC_REC_MODULE_LOAD (the only one written so far) */
+	uint32_t for_type; /* KC_REC_MODULE_LOAD, or KC_REC_COMPILE (NVRTC, nvJitLink, cuLink) */
 	uint32_t flags;	   /* KC_CALLSITEF_* */
 	uint64_t read_ns;  /* what reading them cost the call (waiting for the GIL included) */
 	/* Python frames, innermost first: "FILE\tLINE\tFUNCTION" (qualified name) */
