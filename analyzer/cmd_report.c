@@ -641,6 +641,7 @@ static void print_window(const struct kca_model *m, unsigned d)
 }
 
 static void print_problems(const struct kca_model *m);
+static void print_unloaded_compiles(struct kca_model *m);
 
 /* With a time window: every kernel built within it, or loaded there in a way worth a look
  * (kca_family_built_in_window: families sort those first), then what else loaded or ran in
@@ -681,6 +682,7 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 		       "lists them)\n",
 		       launched, KCA_PLURAL(launched));
 	(void)prebuilt_loads;
+	print_unloaded_compiles(m);
 	print_problems(m);
 }
 
@@ -761,7 +763,39 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	if (!all && fine)
 		printf("\n%u kernel%s built once and loaded once: fine (--all lists them)\n", fine,
 		       fine == 1 ? "" : "s");
+	print_unloaded_compiles(m);
 	print_problems(m);
+}
+
+/* Builds whose output the run never loaded, by tool and program name, worst first. */
+static void print_unloaded_compiles(struct kca_model *m)
+{
+	static const char *const tools[] = {[KC_TOOL_NVRTC] = "NVRTC",
+					    [KC_TOOL_NVJITLINK] = "nvJitLink",
+					    [KC_TOOL_CULINK] = "cuLink"};
+	struct kca_compile_group *g;
+	unsigned n = kca_unloaded_compiles(m, &g);
+	if (n)
+		printf("\ncompiled but never loaded%s:\n", m->windowed ? " (in the window)" : "");
+	for (unsigned i = 0; i < n && i < 10; i++) {
+		char t[32];
+		const char *tool = g[i].tool < sizeof(tools) / sizeof(tools[0]) && tools[g[i].tool]
+				       ? tools[g[i].tool]
+				       : kc_tool_name(g[i].tool);
+		printf("  %s (%s) %u×, %s", g[i].name[0] ? g[i].name : "?", tool, g[i].count,
+		       kca_fmt_ns(g[i].ns, t, sizeof(t)));
+		if (g[i].failed)
+			printf(", %u failed", g[i].failed);
+		if (g[i].nsites)
+			printf(", compiled from %s in %s%s", g[i].site.where, g[i].site.func,
+			       g[i].nsites > 1 ? " and elsewhere" : "");
+		printf("\n");
+		if (g[i].changed[0])
+			printf("    changed: %s\n", g[i].changed);
+	}
+	if (n > 10)
+		printf("  and %u more\n", n - 10);
+	free(g);
 }
 
 static void print_problems(const struct kca_model *m)

@@ -745,3 +745,103 @@ unsigned kca_family_compile_sites(struct kca_model *m, const struct kca_family *
 	}
 	return sites_out(all, n, out, cap);
 }
+
+/* ---- compiles whose output no load took -------------------------------------------------- */
+
+static int cmp_group_ns(const void *a, const void *b)
+{
+	const struct kca_compile_group *x = a, *y = b;
+	if (x->ns != y->ns)
+		return x->ns < y->ns ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* The value of "-DNAME=" in a compile's options, or NULL. */
+static const char *define_value(const struct kca_compile *o, const char *name, size_t len)
+{
+	for (unsigned i = 0; i < o->noptions; i++)
+		if (strncmp(o->options[i], "-D", 2) == 0 &&
+		    strncmp(o->options[i] + 2, name, len) == 0 && o->options[i][2 + len] == '=')
+			return o->options[i] + 3 + len;
+	return NULL;
+}
+
+/* The first -D of the group's first compile whose value differs between its compiles:
+ * "MAX_LEN (-D option): 3 values, 500..502" into g->changed. */
+static void unloaded_define(struct kca_model *m, struct kca_compile_group *g)
+{
+	const struct kca_compile *first = &m->compiles[g->first];
+	struct kca_change ch;
+	memset(&ch, 0, sizeof(ch));
+	ch.kind = KCA_CHANGE_DEFINE;
+	ch.values = kca_xcalloc(g->count, sizeof(char *));
+	for (unsigned k = 0; k < first->noptions && !g->changed[0]; k++) {
+		const char *o = first->options[k], *eq = strchr(o, '=');
+		if (strncmp(o, "-D", 2) != 0 || !eq)
+			continue;
+		size_t len = (size_t)(eq - o - 2);
+		unsigned nv = 0, differ = 0;
+		for (unsigned i = g->first; i < m->ncompiles && nv < g->count; i++) {
+			const struct kca_compile *c = &m->compiles[i];
+			if (c->load >= 0 || c->tool != g->tool || !c->in_window ||
+			    strcmp(c->name, g->name))
+				continue;
+			const char *v = define_value(c, o + 2, len);
+			ch.values[nv++] = (char *)v;
+			differ |= !v || strcmp(v, eq + 1) != 0;
+		}
+		ch.nvalues = nv;
+		if (differ) {
+			char sum[160];
+			kca_values_summary(&ch, sum, sizeof(sum));
+			snprintf(g->changed, sizeof(g->changed), "%.*s (-D option): %s", (int)len,
+				 o + 2, sum);
+		}
+	}
+	free(ch.values);
+}
+
+unsigned kca_unloaded_compiles(struct kca_model *m, struct kca_compile_group **out)
+{
+	struct kca_compile_group *g = NULL;
+	unsigned n = 0, cap = 0;
+	for (unsigned i = 0; i < m->ncompiles; i++) {
+		const struct kca_compile *o = &m->compiles[i];
+		if (o->load >= 0 || o->tool == KC_TOOL_EXEC || !o->in_window)
+			continue;
+		unsigned j = 0;
+		while (j < n && (g[j].tool != o->tool || strcmp(g[j].name, o->name)))
+			j++;
+		if (j == n) {
+			KCA_GROW(g, n, cap);
+			memset(&g[n], 0, sizeof(g[n]));
+			g[n].tool = o->tool;
+			g[n].name = o->name;
+			g[n].first = i;
+			n++;
+		}
+		g[j].count++;
+		g[j].failed += o->result != 0;
+		g[j].ns += o->duration_ns;
+	}
+	/* where each group was asked for: its busiest call site */
+	for (unsigned j = 0; j < n; j++) {
+		struct kca_call_site *all = NULL;
+		unsigned ns = 0, nall = 0;
+		for (unsigned i = g[j].first; i < m->ncompiles; i++) {
+			const struct kca_compile *o = &m->compiles[i];
+			if (o->load >= 0 || o->tool != g[j].tool || !o->in_window ||
+			    strcmp(o->name, g[j].name) || (!o->npy_frames && !o->nnative_frames))
+				continue;
+			struct kca_call_site s = {0};
+			kca_compile_call_site(m, o, s.where, sizeof(s.where), s.func, sizeof(s.func));
+			site_add(&all, &ns, &nall, &s);
+		}
+		g[j].nsites = sites_out(all, ns, &g[j].site, 1);
+		unloaded_define(m, &g[j]);
+	}
+	if (n)
+		qsort(g, n, sizeof(*g), cmp_group_ns);
+	*out = g;
+	return n;
+}

@@ -303,6 +303,20 @@ struct kca_triton_arg {
 int kca_triton_arg(const char *arg, struct kca_triton_arg *out);
 /* path relative to dir when under it (dir NULL or "/": path as it is). */
 const char *kca_path_under(const char *path, const char *dir);
+/* In-process compiles (NVRTC, nvJitLink, cuLink; in the window, with one) whose output no
+ * load took, directly or through a later compile: time spent on builds the run never used
+ * (or used through a path kcprof did not see). Grouped by tool and program name, most time
+ * first; *out (free it) gets them, the count is returned. */
+struct kca_compile_group {
+	unsigned tool;
+	const char *name;
+	unsigned count, failed, first; /* first: index of its first compile */
+	uint64_t ns;
+	struct kca_call_site site; /* the busiest of nsites call sites (nsites 0: none) */
+	unsigned nsites;
+	char changed[256]; /* a -D whose value changed between them ("" if none) */
+};
+unsigned kca_unloaded_compiles(struct kca_model *m, struct kca_compile_group **out);
 /* A load's call site, Python's or native: 0, or -1 when it has none. */
 int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,
 		       char *func, size_t fcap);

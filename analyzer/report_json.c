@@ -1,4 +1,5 @@
 /* report_json.c - the report as JSON, schema kcprof-report/1 (docs/report-json.md). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kca.h"
@@ -256,6 +257,28 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		kca_json_end_obj(&j);
 	}
 	kca_json_end_arr(&j);
+	struct kca_compile_group *g;
+	unsigned ng = kca_unloaded_compiles(m, &g);
+	kca_json_arr(&j, "unloaded_compiles");
+	for (unsigned i = 0; i < ng; i++) {
+		kca_json_obj(&j, NULL);
+		kca_json_str(&j, "tool", kc_tool_name(g[i].tool));
+		kca_json_str(&j, "name", g[i].name);
+		kca_json_u64(&j, "compiles", g[i].count);
+		kca_json_u64(&j, "failed", g[i].failed);
+		kca_json_dbl(&j, "compile_ms", ms(g[i].ns));
+		if (g[i].nsites) {
+			kca_json_str(&j, "where", g[i].site.where);
+			kca_json_str(&j, "function", g[i].site.func);
+		} else {
+			kca_json_null(&j, "where");
+			kca_json_null(&j, "function");
+		}
+		kca_json_str(&j, "changed", g[i].changed);
+		kca_json_end_obj(&j);
+	}
+	kca_json_end_arr(&j);
+	free(g);
 	kca_json_obj(&j, "totals");
 	totals_fields(&j, m, 0);
 	kca_json_end_obj(&j);

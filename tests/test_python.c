@@ -386,6 +386,20 @@ Test(python, call_sites_most_loads_first_and_how_many_more)
 	free(dir);
 }
 
+/* tests/progs/py_nvrtc.py 3 [noload] under the recorder. */
+static char *record_py_nvrtc(const char *option)
+{
+	char *dir = kct_tmpdir(), libs[4200];
+	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
+	const char *env[] = {libs, "KCPROF_CUPTI=0", NULL};
+	const char *argv[] = {"/usr/bin/env", "python3", "tests/progs/py_nvrtc.py", "3", option,
+			      NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "py_nvrtc.py failed (%d): see %s.log", st,
+		  dir);
+	return dir;
+}
+
 /* NVRTC called from Python (tests/progs/py_nvrtc.py): each compile carries the Python line
  * that asked for it, and the report names it beside the load's, and at the -D that changed. */
 Test(python, a_compile_carries_the_python_line_that_asked_for_it)
@@ -395,13 +409,7 @@ Test(python, a_compile_carries_the_python_line_that_asked_for_it)
 	int compile_line = kct_line_of(prog, "# the compile's line"),
 	    load_line = kct_line_of(prog, "# the load's line");
 	cr_assert(compile_line > 0 && load_line > 0);
-	char *dir = kct_tmpdir(), libs[4200];
-	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
-	const char *env[] = {libs, "KCPROF_CUPTI=0", NULL};
-	const char *argv[] = {"/usr/bin/env", "python3", prog, "3", NULL};
-	int st = kct_run(dir, env, argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s failed (%d): see %s.log", prog, st,
-		  dir);
+	char *dir = record_py_nvrtc(NULL);
 	struct kca_model m;
 	load_model(&m, dir);
 	cr_assert_eq(m.ncompiles, 3);
@@ -446,7 +454,39 @@ Test(python, a_compile_carries_the_python_line_that_asked_for_it)
 		 "['where']=='%s:%d', k; assert k['changed'][0]['where']=='%s:%d in compile_ptx'\"",
 		 kct_cli(), dir, prog, compile_line, prog, load_line, prog, compile_line);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert(!strstr(out, "never loaded"), "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "for=compile"), "%s", out);
+	free(dir);
+}
+
+/* Builds no load took: listed by program, with their time, line and the -D that changed. */
+Test(python, compiles_never_loaded_are_reported)
+{
+	need_python_310();
+	const char *prog = "tests/progs/py_nvrtc.py";
+	int compile_line = kct_line_of(prog, "# the compile's line");
+	char *dir = record_py_nvrtc("noload"), want[256];
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "0 kernels, 0 with recompilation churn\n"), "%s", out);
+	snprintf(want, sizeof(want),
+		 "\ncompiled but never loaded:\n  fill_mask.cu (NVRTC) 3×, %%s, compiled from "
+		 "%s:%d in compile_ptx\n    changed: MAX_LEN (-D option): 3 values, 500..502\n",
+		 prog, compile_line);
+	char *at = strstr(out, "\ncompiled but never loaded:\n  fill_mask.cu (NVRTC) 3×, ");
+	cr_assert(at, "%s", out);
+	char ms[32] = "";
+	cr_assert_eq(sscanf(strstr(at, "3×, ") + strlen("3×, "), "%31[^,]", ms), 1);
+	char expect[512];
+	snprintf(expect, sizeof(expect), want, ms);
+	cr_assert(strstr(out, expect), "want %s in %s", expect, out);
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd),
+		 "%s report --json %s | python3 -c \"import json,sys; u=json.load(sys.stdin)"
+		 "['unloaded_compiles']; assert len(u)==1 and u[0]['compiles']==3 and u[0]['tool']=="
+		 "'nvrtc' and u[0]['where']=='%s:%d' and u[0]['changed'].startswith('MAX_LEN') and "
+		 "u[0]['compile_ms']>0, u\"",
+		 kct_cli(), dir, prog, compile_line);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	free(dir);
 }

@@ -2,7 +2,8 @@
 loaded into the stand-in libcuda.so.1 on LD_LIBRARY_PATH. The CPU tests check that each compile
 carries the Python line that asked for it, and each load its own.
 
-py_nvrtc.py STEPS: MAX_LEN 500, 501, ... (a compile and a load each step)."""
+py_nvrtc.py STEPS [noload]: MAX_LEN 500, 501, ... (a compile and a load each step; with noload,
+the compiles alone: builds the run never uses)."""
 import ctypes
 import glob
 import os
@@ -47,4 +48,6 @@ def load(image):
 
 
 for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
-    load(compile_ptx(500 + step))
+    ptx = compile_ptx(500 + step)
+    if "noload" not in sys.argv[2:]:
+        load(ptx)
