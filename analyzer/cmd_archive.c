@@ -3,7 +3,8 @@
  * torch.compile baked in from the Triton cache and the kernels' Python sources, which stay
  * behind on the recording machine; this copies the entries of the kernels the trace loaded
  * into DIR/triton-cache/ and the source file of each one's def into DIR/sources/ (its last two
- * path components, where kca_find_source looks: docs/trace-format.md). */
+ * path components, where kca_find_source looks: docs/trace-format.md), and the program's
+ * modules that native call sites name into DIR/modules/BUILD_ID/ (symbols.c reads them). */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -25,9 +26,12 @@ static const char usage[] =
     "Triton cache entries of the kernels built more than once (every Triton kernel with\n"
     "--all): their IR, metadata and cubins, into DIR/triton-cache/, and the Python source\n"
     "each one's IR names as the kernel's def (a Triton script, or a module torch.compile\n"
-    "generated) into DIR/sources/. Run it where the trace was recorded, after the program:\n"
-    "'kcprof report' and 'kcprof diff' then name constexprs, configs and baked-in sizes\n"
-    "wherever DIR is read. Entries already in DIR are left as they are.\n"
+    "generated) into DIR/sources/; and the program's own modules (executables and their\n"
+    "libraries, not CUDA's or the C runtime's; up to 256 MB each) that native call sites\n"
+    "name, into DIR/modules/BUILD_ID/, where the file is still the build that ran. Run it\n"
+    "where the trace was recorded, after the program: 'kcprof report' and 'kcprof diff'\n"
+    "then name constexprs, configs, baked-in sizes and the program's lines wherever DIR is\n"
+    "read. Entries already in DIR are left as they are.\n"
     "\n"
     "Options:\n"
     "  --all      every Triton kernel (default: those built more than once, which report\n"
@@ -42,7 +46,7 @@ static const char usage[] =
 
 /* What one archive run did. */
 struct archive_count {
-	unsigned entries, sources, failed;
+	unsigned entries, sources, modules, failed;
 	unsigned long long bytes;
 };
 
@@ -136,6 +140,43 @@ static void archive_source(const char *path, const char *dir, struct archive_cou
 		n->sources++;
 }
 
+/* The largest module copied: a program or its own library, not a framework's (a 1 GB
+ * libtorch_cuda.so stays behind, its frames named by offset elsewhere). */
+#define ARCHIVE_MODULE_MAX (256ull << 20)
+
+/* The program's modules that native call sites name (not CUDA's, the C runtime's or the
+ * loader's), each as DIR/modules/BUILD_ID/NAME, where the file is still the one that ran (the
+ * same build-id): symbols.c reads that copy wherever the module's own path is missing or
+ * rebuilt. */
+static void archive_frames(struct kca_model *m, const char *dir, const char **frames,
+			   unsigned nframes, struct archive_count *n)
+{
+	for (unsigned i = 0; i < nframes; i++) {
+		char module[PATH_MAX], dst[PATH_MAX], id[72];
+		const char *build_id;
+		struct stat st;
+		if (kca_native_frame_module(frames[i], module, sizeof(module), &build_id) < 0 ||
+		    module[0] != '/' || kca_library_module(module) ||
+		    kca_archived_module_path(dir, build_id, module, dst, sizeof(dst)) < 0 ||
+		    access(dst, F_OK) == 0 || stat(module, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    (unsigned long long)st.st_size > ARCHIVE_MODULE_MAX)
+			continue;
+		if (kca_module_build_id(m, module, id, sizeof(id)) < 0 || strcmp(id, build_id) != 0)
+			continue; /* rebuilt since: its lines would be wrong */
+		char sub[PATH_MAX];
+		snprintf(sub, sizeof(sub), "%s", dst);
+		*strrchr(sub, '/') = '\0';
+		int rc = kc_mkdir_p(sub);
+		if (rc < 0) {
+			fprintf(stderr, "kcprof archive: %s: %s\n", sub, strerror(-rc));
+			n->failed++;
+			continue;
+		}
+		if (copy_one(module, dst, n) > 0)
+			n->modules++;
+	}
+}
+
 /* Whether path lies under dir (an entry the trace already carries). */
 static int under(const char *path, const char *dir)
 {
@@ -195,12 +236,17 @@ KCA_COMMAND(archive)
 		}
 		kernels += any;
 	}
+	for (unsigned i = 0; i < m.nloads; i++)
+		archive_frames(&m, dirs[0], m.loads[i].native_frames, m.loads[i].nnative_frames, &n);
+	for (unsigned i = 0; i < m.ncompiles; i++)
+		archive_frames(&m, dirs[0], m.compiles[i].native_frames,
+			       m.compiles[i].nnative_frames, &n);
 	printf(
-	    "kcprof archive: %u Triton cache entr%s and %u source%s (of %u kernel%s) copied into "
-	    "%s, %.1f MB%s\n",
+	    "kcprof archive: %u Triton cache entr%s and %u source%s (of %u kernel%s), %u program "
+	    "module%s copied into %s, %.1f MB%s\n",
 	    n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s", kernels,
-	    kernels == 1 ? "" : "s", dirs[0], (double)n.bytes / 1e6,
-	    n.failed ? "; some files could not be copied (above)" : "");
+	    kernels == 1 ? "" : "s", n.modules, n.modules == 1 ? "" : "s", dirs[0],
+	    (double)n.bytes / 1e6, n.failed ? "; some files could not be copied (above)" : "");
 	kca_model_free(&m);
 	return n.failed ? 1 : 0;
 }

@@ -872,7 +872,8 @@ int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *wher
 	const char *cwd = m->procs[l->proc].cwd;
 	if (l->npy_frames)
 		return kca_user_frame(l->py_frames, l->npy_frames, cwd, where, wcap, func, fcap);
-	return kca_native_user_frame(m, l->native_frames, l->nnative_frames, cwd, l->names,
+	return kca_native_user_frame(m, l->native_frames, l->nnative_frames, cwd,
+				     m->procs[l->proc].dir, l->names,
 				     l->nnames, where, wcap, func, fcap);
 }
 
@@ -882,7 +883,8 @@ int kca_compile_call_site(struct kca_model *m, const struct kca_compile *o, char
 	const char *cwd = m->procs[o->proc].cwd;
 	if (o->npy_frames)
 		return kca_user_frame(o->py_frames, o->npy_frames, cwd, where, wcap, func, fcap);
-	return kca_native_user_frame(m, o->native_frames, o->nnative_frames, cwd, NULL, 0, where,
+	return kca_native_user_frame(m, o->native_frames, o->nnative_frames, cwd,
+				     m->procs[o->proc].dir, NULL, 0, where,
 				     wcap, func, fcap);
 }
 

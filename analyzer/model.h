@@ -273,8 +273,8 @@ unsigned kca_family_compile_sites(struct kca_model *m, const struct kca_family *
 /* A native frame ("MODULE\t0xOFFSET\t") named: "file:line" (relative to cwd when under it)
  * and the function, from the module's symbols and line table; "module+0xoffset" and "?" where
  * the module cannot be read. 0, or -1 if frame is not one. Modules are read once a model. */
-int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, char *where,
-		     size_t wcap, char *func, size_t fcap);
+int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd,
+		     const char *trace_dir, char *where, size_t wcap, char *func, size_t fcap);
 /* The same, each level of inlining at it, innermost first (the inlined function at its line,
  * then its caller at the line of the call): how many (at least 1), or -1 if frame is not one.
  * Cached in the model. */
@@ -282,7 +282,17 @@ struct kca_native_name {
 	char where[512], func[128];
 };
 int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
-		      const struct kca_native_name **out);
+		      const char *trace_dir, const struct kca_native_name **out);
+/* Where 'kcprof archive' keeps a copy of a module a trace's frames name:
+ * TRACE_DIR/modules/BUILD_ID/BASENAME. 0, or -1 (no build-id, or not one). */
+int kca_archived_module_path(const char *trace_dir, const char *build_id, const char *module,
+			     char *out, size_t cap);
+/* A native frame's module path and recorded build-id ("" when none): 0, or -1. */
+int kca_native_frame_module(const char *frame, char *module, size_t cap, const char **build_id);
+/* Whether a module is CUDA's, the C or C++ runtime's or the loader's (not the program's). */
+int kca_library_module(const char *path);
+/* A module file's GNU build-id in hex ("" if it has none); 0, or -1 if it cannot be read. */
+int kca_module_build_id(struct kca_model *m, const char *path, char *hex, size_t cap);
 /* A symbol's name as frames show it: C++ names demangled, their parameter lists and
  * qualifiers left out and template arguments shown as "<…>" ("serve::Builder<…>::compile"),
  * a symbol's version cut ("__libc_start_main"); other names as they are. */
@@ -292,7 +302,8 @@ void kca_function_name(const char *name, char *out, size_t cap);
  * put in the program (the static CUDA runtime; the host stubs of kernels, which the load's
  * kernel names name); else the first such without a line; else the innermost. */
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
-			  const char *cwd, const char *const *kernels, unsigned nkernels,
+			  const char *cwd, const char *trace_dir, const char *const *kernels,
+			  unsigned nkernels,
 			  char *where, size_t wcap, char *func, size_t fcap);
 /* One of a load's Triton arguments, "NAME\tKIND\tVALUE", split in place (name and kind by
  * their lengths). 0, or -1 when it is not one. */

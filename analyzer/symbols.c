@@ -97,6 +97,30 @@ void kca_symbols_free(struct kca_model *m)
 	}
 }
 
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
+int kca_archived_module_path(const char *trace_dir, const char *build_id, const char *module,
+			     char *out, size_t cap)
+{
+	if (!build_id[0] || strspn(build_id, "0123456789abcdef") != strlen(build_id))
+		return -1; /* a build-id only: never a path of the trace's choosing */
+	int n = snprintf(out, cap, "%s/modules/%s/%s", trace_dir, build_id, base_name(module));
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+int kca_module_build_id(struct kca_model *m, const char *path, char *hex, size_t cap)
+{
+	struct kca_module_syms *s = module_syms(m, path);
+	if (!s->mod)
+		return -1;
+	snprintf(hex, cap, "%s", s->build_id);
+	return 0;
+}
+
 /* ---- C++ names ---------------------------------------------------------------------------- */
 
 /* The C++ runtime's demangler, found when first needed (the analyzer is C and needs it only
@@ -184,14 +208,15 @@ static int parse_native(const char *frame, char *module, size_t cap, uint64_t *o
 	return end == tab + 1 ? -1 : 0;
 }
 
-static const char *base_name(const char *path)
+
+int kca_native_frame_module(const char *frame, char *module, size_t cap, const char **build_id)
 {
-	const char *b = strrchr(path, '/');
-	return b ? b + 1 : path;
+	uint64_t offset;
+	return parse_native(frame, module, cap, &offset, build_id);
 }
 
 /* Modules between a program and the driver: CUDA's own, the C and C++ runtimes, the loader. */
-static int library_module(const char *path)
+int kca_library_module(const char *path)
 {
 	static const char *const prefixes[] = {"libcuda",   "libnvrtc",	 "libnvJitLink", "libnvidia",
 					       "libcupti",  "libkcprof", "libc.so",	 "libc-",
@@ -278,7 +303,8 @@ static unsigned inline_levels(Dwfl_Module *mod, GElf_Addr addr, const char *src0
 
 /* frame's levels named (uncached): see kca_native_frames. */
 static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd,
-			 struct kca_native_name *out, unsigned cap, unsigned *n)
+			 const char *trace_dir, struct kca_native_name *out, unsigned cap,
+			 unsigned *n)
 {
 	char module[PATH_MAX], path[PATH_MAX + 8];
 	uint64_t offset;
@@ -296,9 +322,18 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 		 (unsigned long long)offset);
 	snprintf(out[0].func, sizeof(out[0].func), "?");
 	struct kca_module_syms *s = strcmp(module, "?") ? module_syms(m, path) : NULL;
+	/* the file read must be the one that ran (a rebuilt program's lines would be wrong):
+	 * else the copy 'kcprof archive' made of it, by its build-id */
+	if (s && build_id[0] && (!s->mod || strcmp(build_id, s->build_id) != 0) && trace_dir) {
+		char copy[PATH_MAX];
+		if (kca_archived_module_path(trace_dir, build_id, module, copy, sizeof(copy)) == 0) {
+			struct kca_module_syms *a = module_syms(m, copy);
+			if (a->mod && strcmp(build_id, a->build_id) == 0)
+				s = a;
+		}
+	}
 	if (!s || !s->mod)
 		return 0;
-	/* the file read must be the one that ran: a rebuilt program's lines would be wrong */
 	if (build_id[0] && strcmp(build_id, s->build_id) != 0) {
 		snprintf(out[0].where, sizeof(out[0].where), "%s+0x%llx [rebuilt since the recording]",
 			 base_name(module), (unsigned long long)offset);
@@ -332,14 +367,18 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 }
 
 int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
-		      const struct kca_native_name **out)
+		      const char *trace_dir, const struct kca_native_name **out)
 {
-	/* names depend on the process's directory (relative paths): keyed by both */
-	size_t flen = strlen(frame), clen = cwd ? strlen(cwd) : 0;
-	char *key = kca_xmalloc(flen + clen + 2);
+	/* names depend on the process's directory (relative paths) and the trace's (archived
+	 * modules): keyed by all three */
+	size_t flen = strlen(frame), clen = cwd ? strlen(cwd) : 0,
+	       dlen = trace_dir ? strlen(trace_dir) : 0;
+	char *key = kca_xmalloc(flen + clen + dlen + 3);
 	memcpy(key, frame, flen);
 	key[flen] = '\n';
-	memcpy(key + flen + 1, cwd ? cwd : "", clen + 1);
+	memcpy(key + flen + 1, cwd ? cwd : "", clen);
+	key[flen + 1 + clen] = '\n';
+	memcpy(key + flen + clen + 2, trace_dir ? trace_dir : "", dlen + 1);
 	struct kca_native_names *e;
 	HASH_FIND_STR(m->native_names, key, e);
 	if (e)
@@ -347,18 +386,18 @@ int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
 	else {
 		e = kca_xcalloc(1, sizeof(*e));
 		e->key = key;
-		e->rc = resolve_frame(m, frame, cwd, e->names, KCA_INLINE_LEVELS, &e->n);
+		e->rc = resolve_frame(m, frame, cwd, trace_dir, e->names, KCA_INLINE_LEVELS, &e->n);
 		HASH_ADD_KEYPTR(hh, m->native_names, e->key, strlen(e->key), e);
 	}
 	*out = e->names;
 	return e->rc < 0 ? -1 : (int)e->n;
 }
 
-int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, char *where,
-		     size_t wcap, char *func, size_t fcap)
+int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd,
+		     const char *trace_dir, char *where, size_t wcap, char *func, size_t fcap)
 {
 	const struct kca_native_name *names;
-	int n = kca_native_frames(m, frame, cwd, &names);
+	int n = kca_native_frames(m, frame, cwd, trace_dir, &names);
 	if (n < 0)
 		return -1;
 	snprintf(where, wcap, "%s", names[0].where);
@@ -395,7 +434,8 @@ static int library_source(const char *where)
 }
 
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
-			  const char *cwd, const char *const *kernels, unsigned nkernels,
+			  const char *cwd, const char *trace_dir, const char *const *kernels,
+			  unsigned nkernels,
 			  char *where, size_t wcap, char *func, size_t fcap)
 {
 	if (!n)
@@ -410,8 +450,8 @@ int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsign
 			const struct kca_native_name *names;
 			int nn;
 			if (parse_native(frames[i], module, sizeof(module), &offset, &build_id) < 0 ||
-			    library_module(module) ||
-			    (nn = kca_native_frames(m, frames[i], cwd, &names)) < 0)
+			    kca_library_module(module) ||
+			    (nn = kca_native_frames(m, frames[i], cwd, trace_dir, &names)) < 0)
 				continue;
 			for (int k = 0; k < nn; k++) {
 				if (cuda_generated(names[k].func, names[k].where, kernels, nkernels) ||
@@ -423,5 +463,5 @@ int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsign
 				return 0;
 			}
 		}
-	return kca_native_frame(m, frames[0], cwd, where, wcap, func, fcap);
+	return kca_native_frame(m, frames[0], cwd, trace_dir, where, wcap, func, fcap);
 }

@@ -151,6 +151,13 @@ Test(stacks, a_program_rebuilt_since_the_recording_is_not_named)
 	snprintf(want, sizeof(want), CLIENT_SRC ":%d", load_line());
 	cr_assert_str_eq(where, want);
 	kca_model_free(&m);
+	/* a copy of the trace archived while the program was still the build that ran */
+	char archived[4300];
+	snprintf(archived, sizeof(archived), "%s.archived", dir);
+	snprintf(cmd, sizeof(cmd), "cp -r %s %s", dir, archived);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"archive", archived, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, ", 1 program module copied"), "%s", out);
 	/* another program in its place */
 	snprintf(cmd, sizeof(cmd), "cp %s/tests/bin/cxx_client %s", kct_build(), prog);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
@@ -158,7 +165,14 @@ Test(stacks, a_program_rebuilt_since_the_recording_is_not_named)
 	cr_assert(strstr(out, "    called from ") && strstr(out, " [rebuilt since the recording] in ? "),
 		  "%s", out);
 	cr_assert(!strstr(out, CLIENT_SRC) && !strstr(out, "cxx_client.cc"), "%s", out);
+	/* the archived trace is named from its copy of the module that ran */
+	cr_assert_eq(kct_run_cli((const char *[]){"report", archived, NULL}, out, sizeof(out)), 0);
+	snprintf(want, sizeof(want), "    called from " CLIENT_SRC ":%d in ", load_line());
+	cr_assert(strstr(out, want), "%s", out);
+	/* and archiving again does not take the new program for the old */
 	unlink(prog);
+	cr_assert_eq(kct_run_cli((const char *[]){"archive", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, ", 0 program modules copied"), "%s", out);
 	free(dir);
 }
 
@@ -184,12 +198,12 @@ Test(stacks, a_module_that_cannot_be_read_keeps_its_offset)
 	const char *frames[] = {"/usr/lib/x86_64-linux-gnu/libcuda.so.1\t0x10\t",
 				"/nonexistent/libserve.so\t0x1234\t", "not a frame"};
 	char where[512], func[128];
-	cr_assert_eq(kca_native_user_frame(&m, frames, 3, "/w", NULL, 0, where, sizeof(where), func,
+	cr_assert_eq(kca_native_user_frame(&m, frames, 3, "/w", NULL, NULL, 0, where, sizeof(where), func,
 					   sizeof(func)),
 		     0);
 	cr_assert_str_eq(where, "libserve.so+0x1234"); /* the driver's frame passed over */
 	cr_assert_str_eq(func, "?");
-	cr_assert_eq(kca_native_frame(&m, frames[2], NULL, where, sizeof(where), func, sizeof(func)),
+	cr_assert_eq(kca_native_frame(&m, frames[2], NULL, NULL, where, sizeof(where), func, sizeof(func)),
 		     -1);
 	kca_symbols_free(&m);
 }
@@ -233,7 +247,7 @@ Test(stacks, the_code_nvcc_puts_in_a_program_is_passed_over)
 	struct kca_model m;
 	memset(&m, 0, sizeof(m));
 	char where[512], func[128];
-	cr_assert_eq(kca_native_user_frame(&m, frames, 4, NULL, kernels, 1, where, sizeof(where),
+	cr_assert_eq(kca_native_user_frame(&m, frames, 4, NULL, NULL, kernels, 1, where, sizeof(where),
 					   func, sizeof(func)),
 		     0);
 	cr_assert_str_eq(func, "user_launch_stand_in", "where %s", where);

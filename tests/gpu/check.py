@@ -73,6 +73,19 @@ def check_python(case, trace_dir, kernel, script, call, param, values):
            case, f"{kernel}: {param} {ch.get('kind')} values {got}, where {ch.get('where')!r}")
 
 
+def check_build_ids(case, ev):
+    """Native frames carry their module's GNU build-id, as readelf -n gives it."""
+    frames = [f for e in ev if e["type"] == "callsite" and e["flags"] & 4 for f in e["frames"]]
+    client = [f.split("\t") for f in frames if "nvrtc_client\t" in f]
+    ids = {f[2] for f in client if len(f) > 2}
+    note = subprocess.run(["readelf", "-n", client[0][0]] if client else ["true"],
+                          capture_output=True, text=True).stdout
+    want = [l.split()[-1] for l in note.splitlines() if "Build ID" in l]
+    report(len(client) > 0 and ids == set(want) and len(want) == 1, case,
+           f"native frames: {len(frames)}, the client's build-ids {sorted(ids)} (readelf: {want}); "
+           f"call sites for {sorted({e['for'] for e in ev if e['type'] == 'callsite'})}")
+
+
 def main():
     case, trace_dir, out_path = sys.argv[1:4]
     lines = [l for l in open(out_path).read().splitlines() if l.startswith("{")]
@@ -224,6 +237,13 @@ def main():
         line = line_of("tests/progs/nvrtc_client.c", "cuModuleLoadDataEx(")
         site = f"called from tests/progs/nvrtc_client.c:{line} in "
         report(site in rep, case, f"report: {site!r} (native frames, named with libdw)")
+        if case == "nvrtc":  # and the line that compiled it, where the -D value changed
+            line = line_of("tests/progs/nvrtc_client.c", "nvrtcCompileProgram(prog")
+            site = f"compiled from tests/progs/nvrtc_client.c:{line} in nvrtc_ptx"
+            at = f"at tests/progs/nvrtc_client.c:{line} in nvrtc_ptx"
+            report(site in rep and at in rep, case,
+                   f"report: {site!r}, the -D {at!r} (compile call sites, inlined levels named)")
+        check_build_ids(case, ev)
         ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
         print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
     elif case == "nvjitlink":
@@ -234,6 +254,21 @@ def main():
                f"{len(nv)} nvJitLink links; the driver loaded the linked cubins: {outs == loaded} "
                f"(kinds {sorted({l['kind'] for l in loads})})")
         report(total["fill_mask"] == 4, case, f"fill_mask launched {total['fill_mask']} times (4 made)")
+        # NVRTC's PTX linked by nvJitLink into the cubin loaded: NVRTC's time and -D values are
+        # the kernel's; each build's line named
+        rep = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        link = line_of("tests/progs/nvrtc_client.c", "nvJitLinkComplete(h)")
+        comp = line_of("tests/progs/nvrtc_client.c", "nvrtcCompileProgram(prog")
+        want = [f"compiled from tests/progs/nvrtc_client.c:{link} in link_cubin (4 compiles), "
+                f"tests/progs/nvrtc_client.c:{comp} in nvrtc_ptx (4 compiles)",
+                "building (4 NVRTC compiles ", "4 nvJitLink compiles",
+                "MAX_LEN (-D option): 3 values, 500..502"]
+        missing = [w for w in want if w not in rep]
+        report(not missing, case, f"report: NVRTC compiles counted through the link, its -D named, "
+               f"both lines named; missing {missing}")
+        if missing:
+            print("\n".join("     | " + l for l in rep.splitlines()[:24]), flush=True)
+        check_build_ids(case, ev)
     elif case == "gpu_time":
         g = {}
         for e in ev:
