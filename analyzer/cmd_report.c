@@ -40,7 +40,8 @@ static const char usage[] =
     "kernel built or loaded in the window, with what the window's builds and loads cost and\n"
     "its launches in the window, beside the whole run's variants, what changed between them\n"
     "and the fix. Builds and loads count by when they ended; launches by the flushes that\n"
-    "wrote their counts (every second by default), GPU time is the whole run's.\n"
+    "wrote their counts (every second by default), GPU time the same way (CUPTI hands\n"
+    "kernel times over in batches: they can trail the launches).\n"
     "\n"
     "Options:\n"
     "  --json       machine-readable report (schema kcprof-report/1, docs/report-json.md)\n"
@@ -444,13 +445,14 @@ static const char *share(uint64_t part, uint64_t whole, char *buf, size_t cap)
 
 /* What the kernel did on the GPU (kcprof record --gpu-time): its run time against what its
  * builds cost, and the gaps before it on its stream. */
-static void print_gpu_time(const struct kca_family *f, uint64_t cost)
+static void print_gpu_time(const struct kca_family *f, uint64_t cost, int windowed)
 {
 	if (!f->gpu_count)
 		return;
 	char t1[32], t2[32], t3[32];
 	uint64_t mean = f->gpu_ns / f->gpu_count;
-	printf("    GPU: %s a run (%s..%s, %" PRIu64 " timed)", kca_fmt_ns(mean, t1, sizeof(t1)),
+	printf("    %s: %s a run (%s..%s, %" PRIu64 " timed)", windowed ? "whole run's GPU" : "GPU",
+	       kca_fmt_ns(mean, t1, sizeof(t1)),
 	       kca_fmt_ns(f->gpu_min_ns, t2, sizeof(t2)), kca_fmt_ns(f->gpu_max_ns, t3, sizeof(t3)),
 	       f->gpu_count);
 	char r[32];
@@ -496,6 +498,16 @@ static void print_family_window(const struct kca_family *f)
 	if (f->win.launches)
 		printf(" = %s per launch", kca_fmt_ns(cost / f->win.launches, t3, sizeof(t3)));
 	printf("\n");
+	if (f->win.gpu_count) { /* --gpu-time: its runs in the window against those builds */
+		char r[32];
+		printf("                   GPU: %s a run, %" PRIu64 " timed",
+		       kca_fmt_ns(f->win.gpu_ns / f->win.gpu_count, t1, sizeof(t1)),
+		       f->win.gpu_count);
+		if (cost && f->win.gpu_ns)
+			printf(": the window's builds and loads took %s its GPU time there",
+			       share(cost, f->win.gpu_ns, r, sizeof(r)));
+		printf("\n");
+	}
 }
 
 static void print_sites(const char *lead, const struct kca_call_site *s, unsigned all,
@@ -590,7 +602,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	if (f->launches)
 		printf(" = %s per launch", kca_fmt_ns(cost / f->launches, t3, sizeof(t3)));
 	printf("\n");
-	print_gpu_time(f, cost);
+	print_gpu_time(f, cost, m->windowed);
 	if (f->attrs & (1ull << 6))
 		printf("    launches use PDL (programmatic dependent launch)\n");
 	const struct kca_changes *ch = kca_family_changes(m, f);
@@ -728,19 +740,25 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 			       t.graphs_incomplete, t.graphs_incomplete == 1 ? "" : "s");
 		printf("\n");
 	}
-	if (t.gpu_runs) { /* the whole run's, in a window too (GPU time is not windowed) */
+	if (t.gpu_runs) { /* in a window, the window's: by the flushes of the counts */
 		char r[32];
-		struct kca_totals whole;
-		kca_model_totals(m, &whole);
-		printf("GPU time %s%s (%" PRIu64 " kernel runs timed): builds and loads took %s it\n",
-		       m->windowed ? "of the whole run " : "", kca_fmt_ns(t.gpu_ns, t1, sizeof(t1)),
-		       t.gpu_runs, share(whole.build + whole.load, t.gpu_ns, r, sizeof(r)));
+		printf("GPU time %s%s (%" PRIu64 " kernel runs timed): %sbuilds and loads took %s "
+		       "it\n",
+		       m->windowed ? "in the window " : "", kca_fmt_ns(t.gpu_ns, t1, sizeof(t1)),
+		       t.gpu_runs, m->windowed ? "the window's " : "",
+		       share(t.build + t.load, t.gpu_ns, r, sizeof(r)));
+		/* CUPTI hands kernel records over in buffers, later than the launches: a window's
+		 * GPU time counts them by when they came */
+		if (m->windowed && (t.gpu_runs * 10 < t.launches * 9 || t.gpu_runs * 9 > t.launches * 10))
+			printf("  (GPU times count by when CUPTI handed them over, in batches: %" PRIu64
+			       " runs timed against %" PRIu64 " launches in the window)\n",
+			       t.gpu_runs, t.launches);
 	}
 	/* What launch latency and PDL decide: how long streams sat idle between their kernels. */
 	if (t.gap_runs)
 		printf("streams idle between kernels%s %s, %s a run (%" PRIu64 " runs; %" PRIu64
 		       " overlapped their predecessor through PDL)\n",
-		       m->windowed ? " over the whole run" : "", kca_fmt_ns(t.gap_ns, t1, sizeof(t1)),
+		       m->windowed ? " in the window" : "", kca_fmt_ns(t.gap_ns, t1, sizeof(t1)),
 		       kca_fmt_ns(t.gap_ns / t.gap_runs, t2, sizeof(t2)), t.gap_runs, t.overlapped);
 	if (m->windowed) {
 		report_window_kernels(m, &t, all, top);

@@ -573,6 +573,11 @@ void kca_model_families(struct kca_model *m)
 		f->gap_count += g->gap_count;
 		f->gap_ns += g->gap_ns;
 		f->overlapped += g->overlapped;
+		f->win.gpu_count += g->win_count;
+		f->win.gpu_ns += g->win_total_ns;
+		f->win.gap_count += g->win_gap_count;
+		f->win.gap_ns += g->win_gap_ns;
+		f->win.overlapped += g->win_overlapped;
 	}
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		struct kca_family *f = &m->families[i];
@@ -632,6 +637,14 @@ void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)
 		t->graph_launches += m->procs[i].win_graph_launches;
 	for (unsigned i = 0; i < m->nfamilies; i++) /* churn that went on within the window */
 		t->churn += m->families[i].churn && m->families[i].win.loads;
+	t->gpu_ns = t->gpu_runs = t->gap_runs = t->gap_ns = t->overlapped = 0;
+	for (unsigned i = 0; i < m->ngpu; i++) {
+		t->gpu_ns += m->gpu[i].win_total_ns;
+		t->gpu_runs += m->gpu[i].win_count;
+		t->gap_runs += m->gpu[i].win_gap_count;
+		t->gap_ns += m->gpu[i].win_gap_ns;
+		t->overlapped += m->gpu[i].win_overlapped;
+	}
 }
 
 void kca_model_totals(const struct kca_model *m, struct kca_totals *t)

@@ -88,11 +88,21 @@ struct func_key {
 	UT_hash_handle hh;
 };
 
+/* A kernel name's GPU_TIME records (cumulative), as of the window's edges. */
+struct gpu_counts {
+	uint64_t count, total_ns, gap_count, gap_ns, overlapped;
+};
 struct gpu_key {
 	const char *name;
 	int index;
+	struct gpu_counts base, end; /* the last before the window's start, and its end */
 	UT_hash_handle hh;
 };
+
+static uint64_t sub_sat(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
 
 /* A GRAPH record's kernels: the functions (m->funcs indexes) and their kernel nodes. */
 struct graph_kernels {
@@ -582,7 +592,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		HASH_FIND_STR(c->gpu, name, k);
 		if (!k) { /* cumulative: a later record of the name replaces the earlier */
 			KCA_GROW(m->gpu, m->ngpu, m->cap_gpu);
-			k = kca_xmalloc(sizeof(*k));
+			k = kca_xcalloc(1, sizeof(*k));
 			k->index = (int)m->ngpu++;
 			k->name = kca_model_strdup(m, name);
 			HASH_ADD_KEYPTR(hh, c->gpu, k->name, strlen(k->name), k);
@@ -597,6 +607,19 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		g->gap_count = x->gap_count;
 		g->gap_ns = x->gap_ns;
 		g->overlapped = x->overlapped;
+		/* within the window: what the flushes up to its end added to those before its
+		 * start (exact to a flush period, as launches) */
+		struct gpu_counts now = {x->count, x->total_ns, x->gap_count, x->gap_ns,
+					 x->overlapped};
+		if (r->time_ns < c->win_from)
+			k->base = now;
+		if (r->time_ns < c->win_to)
+			k->end = now;
+		g->win_count = sub_sat(k->end.count, k->base.count);
+		g->win_total_ns = sub_sat(k->end.total_ns, k->base.total_ns);
+		g->win_gap_count = sub_sat(k->end.gap_count, k->base.gap_count);
+		g->win_gap_ns = sub_sat(k->end.gap_ns, k->base.gap_ns);
+		g->win_overlapped = sub_sat(k->end.overlapped, k->base.overlapped);
 		break;
 	}
 	case KC_REC_COMPILE: {

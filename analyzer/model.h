@@ -128,6 +128,9 @@ struct kca_gpu_time {
 	int proc;
 	const char *name;
 	uint64_t count, total_ns, min_ns, max_ns, gap_count, gap_ns, overlapped;
+	/* within the model's time window, by the flushes that wrote the counts (the whole run's
+	 * without one; min and max stay the whole run's) */
+	uint64_t win_count, win_total_ns, win_gap_count, win_gap_ns, win_overlapped;
 };
 
 struct kca_variant {
@@ -187,6 +190,8 @@ struct kca_family {
 		unsigned new_variants, loads, reloads;
 		uint64_t load_ns, build_ns, launches, first_ns, last_ns;
 		uint64_t first_rel_ns, last_rel_ns; /* the same from its recording's start */
+		/* GPU time (--gpu-time) by the flushes in the window, as launches */
+		uint64_t gpu_count, gpu_ns, gap_count, gap_ns, overlapped;
 	} win;
 };
 

@@ -182,6 +182,13 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 			kca_json_u64(&j, "launches", f->win.launches);
 			kca_json_dbl(&j, "compile_ms", ms(f->win.build_ns));
 			kca_json_dbl(&j, "load_ms", ms(f->win.load_ns));
+			if (f->gpu_count) { /* recorded with --gpu-time */
+				kca_json_u64(&j, "gpu_runs", f->win.gpu_count);
+				kca_json_dbl(&j, "gpu_ms", ms(f->win.gpu_ns));
+			} else {
+				kca_json_null(&j, "gpu_runs");
+				kca_json_null(&j, "gpu_ms");
+			}
 			kca_json_end_obj(&j);
 		} else {
 			kca_json_null(&j, "window");

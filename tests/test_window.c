@@ -243,7 +243,98 @@ Test(window, exact_counts_of_a_trace_with_known_times)
 	free(dir);
 }
 
+static void put_gpu_time(double at_s, uint64_t count, uint64_t gaps, uint64_t overlapped)
+{
+	_Alignas(8) uint8_t mem[512];
+	struct kc_recbuf rb;
+	struct kc_rec_gpu_time rec = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
+	rec.count = count; /* cumulative, each run 1 ms, each gap 2 µs */
+	rec.total_ns = count * 1000000;
+	rec.min_ns = rec.max_ns = 1000000;
+	rec.gap_count = gaps;
+	rec.gap_ns = (gaps - overlapped) * 2000;
+	rec.overlapped = overlapped;
+	rec.name = kc_rb_str(&rb, "k");
+	put(kc_rb_data(&rb),
+	    kc_rb_finish(&rb, &rec, KC_REC_GPU_TIME, 1, ORIGIN + (uint64_t)(at_s * SEC)));
+	kc_rb_release(&rb);
+}
+
 static char out[1 << 20];
+
+/* GPU time (--gpu-time) in a window: what the flushes up to its end wrote, less what those
+ * before its start had: k's runs flushed at 1 s (10), 11 s (100) and 14 s (150). */
+Test(window, gpu_time_of_a_window_by_its_flushes)
+{
+	char *dir = kct_tmpdir(), path[4400];
+	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
+	trace_file = fopen(path, "wb");
+	cr_assert(trace_file);
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, 1);
+	h.start_mono_ns = ORIGIN;
+	kc_file_hdr_seal(&h);
+	put(&h, sizeof(h));
+	put_load(0.5, 0xA, 1000000);
+	put_gpu_time(1, 10, 9, 0);
+	put_launch_stats(1, 10);
+	put_compile(11.9, 0xC, 300000000);
+	put_load(12, 0xC, 3000000);
+	put_gpu_time(11, 100, 99, 40);
+	put_launch_stats(11, 100);
+	put_gpu_time(14, 150, 149, 60);
+	put_launch_stats(14, 150);
+	fclose(trace_file);
+
+	struct kca_model m;
+	struct kca_totals t;
+	load_window(&m, dir, 11.8, 0);
+	const struct kca_family *f = &m.families[0];
+	cr_assert_eq(f->win.gpu_count, 50);
+	cr_assert_eq(f->win.gpu_ns, 50 * 1000000ull);
+	cr_assert_eq(f->win.gap_count, 50);
+	cr_assert_eq(f->win.overlapped, 20);
+	cr_assert_eq(f->win.gap_ns, 30 * 2000ull);
+	cr_assert_eq(f->gpu_count, 150, "the whole run's stay");
+	kca_model_window_totals(&m, &t);
+	cr_assert_eq(t.gpu_runs, 50);
+	cr_assert_eq(t.gpu_ns, 50 * 1000000ull);
+	cr_assert_eq(t.gap_runs, 50);
+	kca_model_free(&m);
+	load_window(&m, dir, 0, 11.8);
+	f = &m.families[0];
+	cr_assert_eq(f->win.gpu_count, 100);
+	cr_assert_eq(f->win.overlapped, 40);
+	kca_model_free(&m);
+	load_window(&m, dir, 1.5, 10);
+	cr_assert_eq(m.families[0].win.gpu_count, 0, "no flush in it");
+	kca_model_free(&m);
+
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "11.8", dir, NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "GPU time in the window 50.0 ms (50 kernel runs timed): the "
+			      "window's builds and loads took "),
+		  "%s", out);
+	cr_assert(strstr(out, "streams idle between kernels in the window 60 µs, 1.2 µs a run (50 "
+			      "runs; 20 overlapped their predecessor through PDL)\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "                   GPU: 1.0 ms a run, 50 timed: the window's builds "
+			      "and loads took "),
+		  "%s", out);
+	cr_assert(strstr(out, "    whole run's GPU: 1.0 ms a run (1.0 ms..1.0 ms, 150 timed)"),
+		  "%s", out);
+	char cmd[8192];
+	snprintf(cmd, sizeof(cmd),
+		 "%s report --json --since 11.8 %s | python3 -c \"import json,sys; d=json.load("
+		 "sys.stdin); t=d['window_totals']; assert (t['gpu_runs'],t['gpu_ms'])==(50,50.0), t;"
+		 " k=d['kernels'][0]['window']; assert (k['gpu_runs'],k['gpu_ms'])==(50,50.0), k;"
+		 " assert d['totals']['gpu_runs']==150\"",
+		 kct_cli(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	free(dir);
+}
 
 Test(window, report_and_check_of_a_window)
 {
@@ -301,7 +392,7 @@ Test(window, report_and_check_of_a_window)
 		 "d=json.load(sys.stdin); w=d['window']; assert w=={'since_ms':11800,'until_ms':13500},"
 		 " w; t=d['window_totals']; assert (t['compiles'],t['loads'],t['launches'])==(1,2,0), t;"
 		 " k=d['kernels'][0]['window']; assert k=={'new_variants':1,'loads':2,'reloads':1,"
-		 "'launches':0,'compile_ms':300.0,'load_ms':7.0}, k; assert d['totals']['launches']==199\"",
+		 "'launches':0,'compile_ms':300.0,'load_ms':7.0,'gpu_runs':None,'gpu_ms':None}, k; assert d['totals']['launches']==199\"",
 		 kct_cli(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 
@@ -398,6 +489,11 @@ Test(window, a_window_and_the_rest_make_the_whole_run)
 				     (unsigned long long)all.launches);
 			cr_assert_eq(ta.graph_launches + tb.graph_launches, all.graph_launches,
 				     "%s", dir);
+			cr_assert_eq(ta.gpu_runs + tb.gpu_runs, all.gpu_runs, "%s", dir);
+			cr_assert_eq(ta.gpu_ns + tb.gpu_ns, all.gpu_ns, "%s", dir);
+			cr_assert_eq(ta.gap_runs + tb.gap_runs, all.gap_runs, "%s", dir);
+			cr_assert_eq(ta.gap_ns + tb.gap_ns, all.gap_ns, "%s", dir);
+			cr_assert_eq(ta.overlapped + tb.overlapped, all.overlapped, "%s", dir);
 			for (unsigned i = 0; i < whole.nfamilies; i++) {
 				const struct kca_family *f = &whole.families[i];
 				cr_assert_eq(family_launches(&a, f->name, 1) +
