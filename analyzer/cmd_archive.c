@@ -68,6 +68,21 @@ static int copy_one(const char *src, const char *dst, struct archive_count *n)
 	return 1;
 }
 
+/* src to dst as copy_one does, making dst's directory first. */
+static int copy_into_dir(const char *src, const char *dst, struct archive_count *n)
+{
+	char sub[PATH_MAX];
+	snprintf(sub, sizeof(sub), "%s", dst);
+	*strrchr(sub, '/') = '\0';
+	int rc = kc_mkdir_p(sub);
+	if (rc < 0) {
+		fprintf(stderr, "kcprof archive: %s: %s\n", sub, strerror(-rc));
+		n->failed++;
+		return -1;
+	}
+	return copy_one(src, dst, n);
+}
+
 /* A Triton cache entry: the files report and diff read (IR, metadata with the config, the
  * cubin by which a load finds its entry), not the LLVM IR, PTX or launcher. */
 static int entry_file_wanted(const char *name)
@@ -127,16 +142,7 @@ static void archive_source(const char *path, const char *dir, struct archive_cou
 	if ((size_t)snprintf(dst, sizeof(dst), "%s/sources/%s", dir, tail) >= sizeof(dst) ||
 	    access(dst, F_OK) == 0)
 		return;
-	char sub[PATH_MAX];
-	snprintf(sub, sizeof(sub), "%s", dst);
-	*strrchr(sub, '/') = '\0';
-	int rc = kc_mkdir_p(sub);
-	if (rc < 0) {
-		fprintf(stderr, "kcprof archive: %s: %s\n", sub, strerror(-rc));
-		n->failed++;
-		return;
-	}
-	if (copy_one(path, dst, n) > 0)
+	if (copy_into_dir(path, dst, n) > 0)
 		n->sources++;
 }
 
@@ -163,16 +169,7 @@ static void archive_frames(struct kca_model *m, const char *dir, const char **fr
 			continue;
 		if (kca_module_build_id(m, module, id, sizeof(id)) < 0 || strcmp(id, build_id) != 0)
 			continue; /* rebuilt since: its lines would be wrong */
-		char sub[PATH_MAX];
-		snprintf(sub, sizeof(sub), "%s", dst);
-		*strrchr(sub, '/') = '\0';
-		int rc = kc_mkdir_p(sub);
-		if (rc < 0) {
-			fprintf(stderr, "kcprof archive: %s: %s\n", sub, strerror(-rc));
-			n->failed++;
-			continue;
-		}
-		if (copy_one(module, dst, n) > 0)
+		if (copy_into_dir(module, dst, n) > 0)
 			n->modules++;
 	}
 }

@@ -120,12 +120,9 @@ static void put_graph_launches(double at_s, uint32_t id, uint64_t count)
 	put(&st, sizeof(st));
 }
 
-/* Kernel k of a 14-second run: image A loaded at 0.5 s; B built (100 ms) and loaded at 2 s; C
- * built (300 ms) and loaded at 12 s and again at 13 s. Its launch counts flushed at 1 s (10),
- * 11 s (100) and 14 s (150). Graph 1 (two nodes of k) made at 11 s, launched 5 times by
- * 11.5 s and 20 by 14 s; three launches of k captured at 12.5 s into graph 2 (three nodes),
- * made at 12.6 s, launched 4 times by 14 s. */
-static char *write_timed_trace(void)
+/* A fresh directory with one trace file, its header written, open as trace_file: its start
+ * at ORIGIN. */
+static char *begin_trace(void)
 {
 	char *dir = kct_tmpdir(), path[4400];
 	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
@@ -136,6 +133,17 @@ static char *write_timed_trace(void)
 	h.start_mono_ns = ORIGIN;
 	kc_file_hdr_seal(&h);
 	put(&h, sizeof(h));
+	return dir;
+}
+
+/* Kernel k of a 14-second run: image A loaded at 0.5 s; B built (100 ms) and loaded at 2 s; C
+ * built (300 ms) and loaded at 12 s and again at 13 s. Its launch counts flushed at 1 s (10),
+ * 11 s (100) and 14 s (150). Graph 1 (two nodes of k) made at 11 s, launched 5 times by
+ * 11.5 s and 20 by 14 s; three launches of k captured at 12.5 s into graph 2 (three nodes),
+ * made at 12.6 s, launched 4 times by 14 s. */
+static char *write_timed_trace(void)
+{
+	char *dir = begin_trace();
 	_Alignas(8) uint8_t mem[512];
 	struct kc_recbuf rb;
 	struct kc_rec_function fn = {0};
@@ -267,15 +275,7 @@ static char out[1 << 20];
  * before its start had: k's runs flushed at 1 s (10), 11 s (100) and 14 s (150). */
 Test(window, gpu_time_of_a_window_by_its_flushes)
 {
-	char *dir = kct_tmpdir(), path[4400];
-	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
-	trace_file = fopen(path, "wb");
-	cr_assert(trace_file);
-	struct kc_file_hdr h;
-	kc_file_hdr_init(&h, 1);
-	h.start_mono_ns = ORIGIN;
-	kc_file_hdr_seal(&h);
-	put(&h, sizeof(h));
+	char *dir = begin_trace();
 	put_load(0.5, 0xA, 1000000);
 	put_gpu_time(1, 10, 9, 0);
 	put_launch_stats(1, 10);
