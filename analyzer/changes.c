@@ -811,21 +811,50 @@ static void options_of(struct kca_model *m, struct kca_changes *c, const struct 
 	}
 }
 
+/* A family's compiles whose output went into another compile (NVRTC's PTX into a link), by
+ * the compile at the end of their chain. */
+struct chained {
+	int root;
+	unsigned compile;
+};
+
+static int cmp_chained(const void *a, const void *b)
+{
+	const struct chained *x = a, *y = b;
+	if (x->root != y->root)
+		return x->root < y->root ? -1 : 1;
+	return x->compile < y->compile ? -1 : x->compile > y->compile;
+}
+
+static struct chained *family_chained(const struct kca_model *m, const struct kca_family *f,
+				      unsigned *n)
+{
+	struct chained *c = kca_xmalloc((f->ncompiles + 1) * sizeof(*c));
+	*n = 0;
+	for (unsigned i = 0; i < f->ncompiles; i++)
+		if (m->compiles[f->compiles[i]].via >= 0)
+			c[(*n)++] = (struct chained){m->compiles[f->compiles[i]].root, f->compiles[i]};
+	qsort(c, *n, sizeof(*c), cmp_chained);
+	return c;
+}
+
 /* Variant v's options: those of the compile whose output it loaded, and of the compiles
  * whose outputs went into that one (NVRTC's -D values before an nvJitLink). */
 static void options_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
-			    unsigned v, unsigned nvar)
+			    unsigned v, unsigned nvar, const struct chained *chain, unsigned nchain)
 {
 	int direct = f->variants[v].compile;
 	options_of(m, c, &m->compiles[direct], v, nvar);
-	for (unsigned i = 0; i < f->ncompiles; i++) {
-		const struct kca_compile *cp = &m->compiles[f->compiles[i]];
-		for (int d = cp->via; d >= 0; d = m->compiles[d].via)
-			if (d == direct) {
-				options_of(m, c, cp, v, nvar);
-				break;
-			}
+	unsigned lo = 0, hi = nchain; /* the first of direct's chain */
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (chain[mid].root < direct)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (unsigned i = lo; i < nchain && chain[i].root == direct; i++)
+		options_of(m, c, &m->compiles[chain[i].compile], v, nvar);
 }
 
 /* ---- PTX text: numbers on lines that differ ---------------------------------------------- */
@@ -941,6 +970,8 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	int nconst = 0;
 	char *first_ptx = NULL;
 	int any_triton = 0, args = have_triton_args(m, f);
+	unsigned nchain;
+	struct chained *chain = family_chained(m, f, &nchain);
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
 		if (args)
@@ -949,12 +980,13 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			triton_variant(m, out, f, v, nvar, constexprs, &nconst, !args);
 			any_triton = !args;
 		} else if (var->compile >= 0) {
-			options_variant(m, out, f, v, nvar);
+			options_variant(m, out, f, v, nvar, chain, nchain);
 		}
 		if (var->kind == KC_IMAGE_PTX && var->compile < 0)
 			ptx_variant(m, out, f, v, nvar, &first_ptx);
 	}
 	free(first_ptx);
+	free(chain);
 	if (any_triton)
 		fix_equals_one(out);
 	squeeze_parts(out);

@@ -175,6 +175,12 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 	uint64_t ptx = var->kind == KC_IMAGE_PTX ? var->hash : 0;
 	if (var->compile >= 0 && !ptx)
 		ptx = m->compiles[var->compile].ptx_hash;
+	for (unsigned i = 0; var->compile >= 0 && !ptx && i < f->ncompiles; i++) {
+		/* a link's input: the PTX an NVRTC compile made for it */
+		const struct kca_compile *c = &m->compiles[f->compiles[i]];
+		if (c->via >= 0 && c->root == var->compile)
+			ptx = c->ptx_hash ? c->ptx_hash : c->output_hash;
+	}
 	if (ptx && kca_image_path(m->procs[l->proc].dir, ptx, path, sizeof(path)) == 0) {
 		snprintf(what, cap, "PTX %s", path);
 		return kca_read_file(path, NULL);
@@ -194,12 +200,17 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	       var->launches, var->launches == 1 ? "" : "es",
 	       kca_fmt_ns(var->build_ns, t2, sizeof(t2)));
 	char where[512], func[128];
-	if (var->compile >= 0) {
-		const struct kca_compile *c = &m->compiles[var->compile];
+	/* its builds: the compiles whose outputs went into the one it loaded (NVRTC's PTX into a
+	 * link), then that one */
+	for (unsigned i = 0; var->compile >= 0 && i <= f->ncompiles; i++) {
+		int ci = i < f->ncompiles ? (int)f->compiles[i] : var->compile;
+		const struct kca_compile *c = &m->compiles[ci];
+		if (i < f->ncompiles && (c->via < 0 || c->root != var->compile))
+			continue;
 		printf("    %s %s:", kc_tool_name(c->tool), c->name);
-		for (unsigned i = 0; i < c->noptions; i++)
-			printf(" %s", c->options[i]);
-		printf("\n");
+		for (unsigned k = 0; k < c->noptions; k++)
+			printf(" %s", c->options[k]);
+		printf("%s\n", i < f->ncompiles ? " (its output linked into the next)" : "");
 		if (kca_compile_call_site(m, c, where, sizeof(where), func, sizeof(func)) == 0)
 			printf("    compiled from %s in %s\n", where, func);
 	}

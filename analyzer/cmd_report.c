@@ -88,19 +88,20 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 		uint64_t ns;
 	} tools[8];
 	unsigned nt = 0;
-	/* in the process, by tool: NVRTC, nvJitLink, cuLink (an NVRTC PTX linked: both) */
+	/* in the process, by tool: NVRTC, nvJitLink, cuLink (an NVRTC PTX linked: both), and
+	 * any other (a newer trace's) */
 	static const unsigned inproc_tools[] = {KC_TOOL_NVRTC, KC_TOOL_NVJITLINK, KC_TOOL_CULINK};
-	static const char *const inproc_names[] = {"NVRTC", "nvJitLink", "cuLink"};
-	uint64_t inproc[3] = {0};
-	unsigned ninproc[3] = {0};
+	static const char *const inproc_names[] = {"NVRTC", "nvJitLink", "cuLink", "other"};
+	uint64_t inproc[4] = {0};
+	unsigned ninproc[4] = {0};
 	for (unsigned i = 0; i < f->ncompiles; i++) {
 		const struct kca_compile *cp = &m->compiles[f->compiles[i]];
 		if (cp->tool != KC_TOOL_EXEC) {
-			for (unsigned k = 0; k < 3; k++)
-				if (cp->tool == inproc_tools[k]) {
-					inproc[k] += cp->duration_ns;
-					ninproc[k]++;
-				}
+			unsigned k = 0;
+			while (k < 3 && cp->tool != inproc_tools[k])
+				k++;
+			inproc[k] += cp->duration_ns;
+			ninproc[k]++;
 			continue;
 		}
 		/* as the program ran it (argv[0]: gcc, not the gcc-12 it resolves to) */
@@ -123,7 +124,7 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 	size_t n = 0;
 	char t[32];
 	buf[0] = '\0';
-	for (unsigned k = 0; k < 3 && n < cap; k++)
+	for (unsigned k = 0; k < 4 && n < cap; k++)
 		if (ninproc[k])
 			n += (size_t)snprintf(buf + n, cap - n, "%s%u %s compile%s %s",
 					      n ? ", " : "", ninproc[k], inproc_names[k],

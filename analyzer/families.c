@@ -173,8 +173,9 @@ static int cmp_compile_time(const void *a, const void *b, void *m)
 	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
-/* The first compile of `users` that ended no earlier than t, is attributed to a load, and took
- * the image: its index, or -1. */
+/* The first compile of `users` that took the image, started no earlier than t (the end of
+ * the compile that made it: one clock for both), and is attributed to a load: its index, or
+ * -1. */
 static int first_user(const struct kca_model *m, struct image_users *users, int proc,
 		      uint64_t hash, uint64_t t)
 {
@@ -183,9 +184,20 @@ static int first_user(const struct kca_model *m, struct image_users *users, int 
 	key.k.proc = proc;
 	key.k.hash = hash;
 	HASH_FIND(hh, users, &key.k, sizeof(key.k), e);
-	for (unsigned i = 0; e && i < e->n; i++) {
+	if (!e)
+		return -1;
+	unsigned lo = 0, hi = e->n; /* the first that ended at or after t: none before started */
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (m->compiles[e->compiles[mid]].time_ns < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (unsigned i = lo; i < e->n; i++) {
 		const struct kca_compile *d = &m->compiles[e->compiles[i]];
-		if (d->time_ns >= t && d->load >= 0)
+		uint64_t start = d->time_ns > d->duration_ns ? d->time_ns - d->duration_ns : 0;
+		if (start >= t && d->load >= 0)
 			return (int)e->compiles[i];
 	}
 	return -1;
@@ -228,18 +240,20 @@ static void attribute_chained(struct kca_model *m)
 			p += *p == ' ';
 		}
 	}
-	for (unsigned i = m->ncompiles; users && i-- > 0;) {
+	for (unsigned i = m->ncompiles; users && i-- > 0;) { /* latest first: d's root is set */
 		struct kca_compile *cp = &m->compiles[order[i]];
 		if (cp->load >= 0 || cp->tool == KC_TOOL_EXEC)
 			continue;
-		uint64_t t = cp->time_ns > 1000000 ? cp->time_ns - 1000000 : 0;
-		int d = cp->output_hash ? first_user(m, users, cp->proc, cp->output_hash, t) : -1;
+		int d = cp->output_hash
+			    ? first_user(m, users, cp->proc, cp->output_hash, cp->time_ns)
+			    : -1;
 		if (d < 0 && cp->ptx_hash)
-			d = first_user(m, users, cp->proc, cp->ptx_hash, t);
+			d = first_user(m, users, cp->proc, cp->ptx_hash, cp->time_ns);
 		if (d < 0)
 			continue;
 		cp->load = m->compiles[d].load;
 		cp->via = d;
+		cp->root = m->compiles[d].root;
 		m->loads[cp->load].build_ns += cp->duration_ns;
 	}
 	HASH_ITER(hh, users, e, tmp)

@@ -640,6 +640,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		o->inputs = list_join(m, r, x->inputs, ' ');
 		o->load = -1;
 		o->via = -1;
+		o->root = (int)(m->ncompiles - 1);
 		o->in_window = in_window;
 		struct callsite_key *cs = take_callsite(c, r->tid, KC_REC_COMPILE);
 		if (cs && cs->native) {

@@ -76,6 +76,7 @@ struct kca_compile {
 	const char *inputs; /* joined with spaces */
 	int load;	    /* the load this compile is attributed to, -1 if none */
 	int via;	    /* the compile its output went into (attributed to `load`), or -1 */
+	int root;	    /* the end of that chain: the compile whose output was loaded (itself) */
 	int in_window;	    /* within the model's time window (always, without one) */
 	/* Where it was asked for (CALLSITE records, as a load's): Python frames, or native */
 	const char **py_frames, **native_frames;
@@ -285,6 +286,7 @@ int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd,
  * Cached in the model. */
 struct kca_native_name {
 	char where[512], func[128];
+	const char *raw; /* the function's symbol or linkage name as recorded (NULL: none) */
 };
 int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
 		      const char *trace_dir, const struct kca_native_name **out);

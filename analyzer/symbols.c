@@ -19,13 +19,12 @@
 #include "kca.h"
 #include "model.h"
 
-/* A frame's names, resolved once a model: innermost (inlined) level first. */
-#define KCA_INLINE_LEVELS 8
+/* A frame's names, resolved once a model: innermost (inlined) level first, every level. */
 struct kca_native_names {
-	char *key; /* the recorded "MODULE\t0xOFFSET\t", a newline, the process's directory */
-	int rc;	     /* kca_native_frames' result */
-	unsigned n;
-	struct kca_native_name names[KCA_INLINE_LEVELS];
+	char *key; /* the recorded frame, its process's directory and its trace's, by newlines */
+	int rc;	   /* kca_native_frames' result */
+	unsigned n, cap;
+	struct kca_native_name *names;
 	UT_hash_handle hh;
 };
 
@@ -93,6 +92,7 @@ void kca_symbols_free(struct kca_model *m)
 	{
 		HASH_DEL(m->native_names, n);
 		free(n->key);
+		free(n->names);
 		free(n);
 	}
 }
@@ -139,56 +139,79 @@ static cxa_demangle_fn demangler(void)
 	return fn;
 }
 
+/* Template arguments of s[0, len) as "<…>" into out (room for 3 * len + 1): the '<' of
+ * operator<, operator<<, operator<=> kept, and '<' '>' inside parentheses (an expression
+ * among the arguments) not counted. */
+static size_t elide_templates(const char *s, size_t len, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		if (s[i] != '<') {
+			out[o++] = s[i++];
+			continue;
+		}
+		if (i >= 8 && strncmp(s + i - 8, "operator", 8) == 0) {
+			while (i < len && strchr("<=>", s[i]))
+				out[o++] = s[i++];
+			continue;
+		}
+		int depth = 0, parens = 0;
+		do {
+			parens += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+			if (parens == 0)
+				depth += s[i] == '<' ? 1 : s[i] == '>' ? -1 : 0;
+		} while (++i < len && depth > 0);
+		memcpy(out + o, "<…>", strlen("<…>"));
+		o += strlen("<…>");
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* After the return type of a function template's name ("void ops::add<…>"): past the last
+ * space outside brackets, unless it belongs to an operator's name ("operator new"). */
+static const char *past_return_type(const char *s)
+{
+	const char *after = s;
+	int depth = 0;
+	for (const char *p = s; *p; p++) {
+		depth += strchr("(<{[", *p) ? 1 : strchr(")>}]", *p) ? -1 : 0;
+		if (*p == ' ' && depth == 0 && p[1] && !(p - s >= 8 && strncmp(p - 8, "operator", 8) == 0))
+			after = p + 1;
+	}
+	return after;
+}
+
 void kca_function_name(const char *name, char *out, size_t cap)
 {
 	cxa_demangle_fn fn = strncmp(name, "_Z", 2) == 0 ? demangler() : NULL;
 	int status = -1;
 	char *d = fn ? fn(name, NULL, NULL, &status) : NULL;
-	const char *shown = d && status == 0 ? d : name;
-	size_t len = strlen(shown);
-	if (!d || status != 0)
-		len = strcspn(shown, "@"); /* a symbol's version: "__libc_start_main@@GLIBC_2.34" */
-	if (d && status == 0 && len && shown[len - 1] != ')') { /* "f(int) const", "f() &" */
-		const char *close = strrchr(shown, ')');
-		if (close)
-			len = (size_t)(close - shown) + 1;
+	if (!d || status != 0) { /* as it is, less a symbol's version ("...@@GLIBC_2.34") */
+		snprintf(out, cap, "%.*s", (int)strcspn(name, "@"), name);
+		free(d);
+		return;
 	}
-	if (d && status == 0 && len && shown[len - 1] == ')') { /* the matching '(' */
+	size_t len = strlen(d);
+	if (len && d[len - 1] != ')') { /* "f(int) const", "f() &": the parameters' end */
+		const char *close = strrchr(d, ')');
+		if (close)
+			len = (size_t)(close - d) + 1;
+	}
+	if (len && d[len - 1] == ')') { /* the matching '(' */
 		int depth = 0;
 		for (size_t i = len; i-- > 0;) {
-			depth += shown[i] == ')' ? 1 : shown[i] == '(' ? -1 : 0;
+			depth += d[i] == ')' ? 1 : d[i] == '(' ? -1 : 0;
 			if (depth == 0) {
 				len = i;
 				break;
 			}
 		}
 	}
-	if (!d || status != 0) {
-		snprintf(out, cap, "%.*s", (int)len, shown);
-		return;
-	}
-	/* template arguments as "<…>": "serve::Builder<…>::compile", not a line of std:: */
-	size_t o = 0;
-	for (size_t i = 0; i < len && o + 1 < cap;) {
-		if (shown[i] != '<') {
-			out[o++] = shown[i++];
-			continue;
-		}
-		if (i >= 8 && strncmp(shown + i - 8, "operator", 8) == 0) {
-			/* operator<, operator<<, operator<=>, operator<<= as they are */
-			while (i < len && o + 1 < cap && strchr("<=>", shown[i]))
-				out[o++] = shown[i++];
-			continue;
-		}
-		int depth = 0;
-		do
-			depth += shown[i] == '<' ? 1 : shown[i] == '>' ? -1 : 0;
-		while (++i < len && depth > 0);
-		const char *dots = "<…>";
-		for (size_t k = 0; dots[k] && o + 1 < cap; k++)
-			out[o++] = dots[k];
-	}
-	out[o] = '\0';
+	char *short_name = kca_xmalloc(3 * len + 1);
+	elide_templates(d, len, short_name);
+	snprintf(out, cap, "%s", past_return_type(short_name));
+	free(short_name);
 	free(d);
 }
 
@@ -229,24 +252,33 @@ int kca_library_module(const char *path)
 	return 0;
 }
 
-/* A DIE's name for a frame: its linkage name (C++: qualified, demangled), else its name. */
-static void die_function_name(Dwarf_Die *die, char *out, size_t cap)
+/* A level's function: its raw name (kept in the model, for exact comparisons) and the name
+ * shown (kca_function_name). */
+static void set_function(struct kca_model *m, struct kca_native_name *o, const char *raw)
+{
+	o->raw = raw ? kca_model_strdup(m, raw) : NULL;
+	kca_function_name(raw ? raw : "?", o->func, sizeof(o->func));
+}
+
+/* A DIE's function name: its linkage name (C++: mangled, qualified), else its name. */
+static const char *die_function_name(Dwarf_Die *die)
 {
 	Dwarf_Attribute mem;
 	const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &mem));
 	if (!name)
 		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &mem));
-	if (!name)
-		name = dwarf_diename(die);
-	kca_function_name(name ? name : "?", out, cap);
+	return name ? name : dwarf_diename(die);
 }
 
-/* Levels of inlining at addr, innermost first, from the DWARF scopes: level 0 at the line
- * table's line; each outer level at the call's line of the inlined one inside it. Returns how
- * many levels were named into out (0: no DWARF scope there). */
-static unsigned inline_levels(Dwfl_Module *mod, GElf_Addr addr, const char *src0, int line0,
-			      const char *cwd, struct kca_native_name *out, unsigned cap)
+/* Levels of inlining at addr, innermost first, from the DWARF scopes, appended to e: level 0
+ * at the line table's line; each outer level at the call's line of the inlined one inside it.
+ * Returns how many were added (0: no DWARF scope there); *outermost: whether the last is the
+ * function itself (DW_TAG_subprogram). */
+static unsigned inline_levels(struct kca_model *m, Dwfl_Module *mod, GElf_Addr addr,
+			      const char *src0, int line0, const char *cwd,
+			      struct kca_native_names *e, int *outermost)
 {
+	*outermost = 0;
 	Dwarf_Addr bias;
 	Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
 	Dwarf_Die *scopes = NULL;
@@ -272,18 +304,21 @@ static unsigned inline_levels(Dwfl_Module *mod, GElf_Addr addr, const char *src0
 	unsigned n = 0;
 	const char *src = src0;
 	int line = line0;
-	for (int i = 0; i < ns && n < cap; i++) {
+	for (int i = 0; i < ns; i++) {
 		int tag = dwarf_tag(&scopes[i]);
 		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
 			continue;
-		struct kca_native_name *o = &out[n++];
-		die_function_name(&scopes[i], o->func, sizeof(o->func));
+		KCA_GROW(e->names, e->n, e->cap);
+		struct kca_native_name *o = &e->names[e->n++];
+		memset(o, 0, sizeof(*o));
+		n++;
+		set_function(m, o, die_function_name(&scopes[i]));
 		if (src && line > 0)
 			snprintf(o->where, sizeof(o->where), "%s:%d", kca_path_under(src, cwd), line);
-		else
-			o->where[0] = '\0';
-		if (tag == DW_TAG_subprogram)
+		if (tag == DW_TAG_subprogram) {
+			*outermost = 1;
 			break;
+		}
 		/* the caller's level: where this one was inlined into it */
 		Dwarf_Attribute mem;
 		Dwarf_Word file = 0, cline = 0;
@@ -301,15 +336,13 @@ static unsigned inline_levels(Dwfl_Module *mod, GElf_Addr addr, const char *src0
 	return n;
 }
 
-/* frame's levels named (uncached): see kca_native_frames. */
+/* frame's levels named (uncached) into e: see kca_native_frames. 0, or -1. */
 static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd,
-			 const char *trace_dir, struct kca_native_name *out, unsigned cap,
-			 unsigned *n)
+			 const char *trace_dir, struct kca_native_names *e)
 {
 	char module[PATH_MAX], path[PATH_MAX + 8];
 	uint64_t offset;
 	const char *build_id;
-	*n = 0;
 	if (parse_native(frame, module, sizeof(module), &offset, &build_id) < 0)
 		return -1;
 	/* the program itself may be named as it was run: from its directory */
@@ -317,10 +350,11 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 		snprintf(path, sizeof(path), "%s/%s", cwd, module);
 	else
 		snprintf(path, sizeof(path), "%s", module);
-	*n = 1;
-	snprintf(out[0].where, sizeof(out[0].where), "%s+0x%llx", base_name(module),
+	struct kca_native_name sym; /* the frame as its symbol and line table name it */
+	memset(&sym, 0, sizeof(sym));
+	snprintf(sym.where, sizeof(sym.where), "%s+0x%llx", base_name(module),
 		 (unsigned long long)offset);
-	snprintf(out[0].func, sizeof(out[0].func), "?");
+	snprintf(sym.func, sizeof(sym.func), "?");
 	struct kca_module_syms *s = strcmp(module, "?") ? module_syms(m, path) : NULL;
 	/* the file read must be the one that ran (a rebuilt program's lines would be wrong):
 	 * else the copy 'kcprof archive' made of it, by its build-id */
@@ -332,37 +366,41 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 				s = a;
 		}
 	}
-	if (!s || !s->mod)
-		return 0;
-	if (build_id[0] && strcmp(build_id, s->build_id) != 0) {
-		snprintf(out[0].where, sizeof(out[0].where), "%s+0x%llx [rebuilt since the recording]",
+	if (s && s->mod && build_id[0] && strcmp(build_id, s->build_id) != 0) {
+		snprintf(sym.where, sizeof(sym.where), "%s+0x%llx [rebuilt since the recording]",
 			 base_name(module), (unsigned long long)offset);
+		s = NULL;
+	}
+	GElf_Addr addr = 0;
+	const char *name = NULL, *src = NULL;
+	int lineno = 0;
+	if (s && s->mod) {
+		/* a return address: the call is the instruction before it */
+		addr = s->start + offset - (offset ? 1 : 0);
+		name = dwfl_module_addrname(s->mod, addr);
+		if (name)
+			set_function(m, &sym, name);
+		Dwfl_Line *line = dwfl_module_getsrc(s->mod, addr);
+		src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+		if (src && lineno > 0)
+			snprintf(sym.where, sizeof(sym.where), "%s:%d", kca_path_under(src, cwd),
+				 lineno);
+	}
+	int outermost = 0;
+	unsigned nl = s && s->mod ? inline_levels(m, s->mod, addr, src, lineno, cwd, e, &outermost)
+				  : 0;
+	if (nl <= 1) { /* not inlined: the symbol's name and line */
+		e->n = 0;
+		KCA_GROW(e->names, e->n, e->cap);
+		e->names[e->n++] = sym;
 		return 0;
 	}
-	/* a return address: the call is the instruction before it */
-	GElf_Addr addr = s->start + offset - (offset ? 1 : 0);
-	const char *name = dwfl_module_addrname(s->mod, addr);
-	if (name)
-		kca_function_name(name, out[0].func, sizeof(out[0].func));
-	Dwfl_Line *line = dwfl_module_getsrc(s->mod, addr);
-	int lineno = 0;
-	const char *src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
-	if (src && lineno > 0)
-		snprintf(out[0].where, sizeof(out[0].where), "%s:%d", kca_path_under(src, cwd),
-			 lineno);
-	struct kca_native_name levels[KCA_INLINE_LEVELS];
-	unsigned nl = inline_levels(s->mod, addr, src, lineno, cwd, levels, KCA_INLINE_LEVELS);
-	if (nl > 1) { /* inlined code: each level; the symbol's name is the outermost's */
-		for (unsigned i = 0; i < nl && i < cap; i++) {
-			if (!levels[i].where[0])
-				snprintf(levels[i].where, sizeof(levels[i].where), "%s",
-					 out[0].where);
-			out[i] = levels[i];
-		}
-		*n = nl < cap ? nl : cap;
-		if (name && nl <= cap)
-			kca_function_name(name, out[nl - 1].func, sizeof(out[nl - 1].func));
-	}
+	/* inlined code: each level; the symbol's name is the function's, the outermost */
+	for (unsigned i = 0; i < e->n; i++)
+		if (!e->names[i].where[0])
+			snprintf(e->names[i].where, sizeof(e->names[i].where), "%s", sym.where);
+	if (name && outermost)
+		set_function(m, &e->names[e->n - 1], name);
 	return 0;
 }
 
@@ -386,7 +424,7 @@ int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
 	else {
 		e = kca_xcalloc(1, sizeof(*e));
 		e->key = key;
-		e->rc = resolve_frame(m, frame, cwd, trace_dir, e->names, KCA_INLINE_LEVELS, &e->n);
+		e->rc = resolve_frame(m, frame, cwd, trace_dir, e);
 		HASH_ADD_KEYPTR(hh, m->native_names, e->key, strlen(e->key), e);
 	}
 	*out = e->names;
@@ -408,18 +446,16 @@ int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd,
 /* Code nvcc puts in the program between its launch and the driver: the CUDA runtime linked
  * in statically, and each kernel's host stub (named as the kernel, or __device_stub__..., from
  * a .cudafe1.stub.c). */
-static int cuda_generated(const char *func, const char *where, const char *const *kernels,
+static int cuda_generated(const struct kca_native_name *level, const char *const *kernels,
 			  unsigned nkernels)
 {
-	if (strncmp(func, "libcudart_static_", 17) == 0 || strncmp(func, "__cuda", 6) == 0 ||
-	    strstr(func, "__device_stub__") || strstr(where, ".cudafe1.stub.c"))
+	const char *raw = level->raw ? level->raw : level->func;
+	if (strncmp(raw, "libcudart_static_", 17) == 0 || strncmp(raw, "__cuda", 6) == 0 ||
+	    strstr(raw, "__device_stub__") || strstr(level->where, ".cudafe1.stub.c"))
 		return 1;
-	for (unsigned k = 0; k < nkernels; k++) {
-		char shown[128]; /* as frames name functions: demangled */
-		kca_function_name(kernels[k], shown, sizeof(shown));
-		if (strcmp(func, kernels[k]) == 0 || strcmp(func, shown) == 0)
+	for (unsigned k = 0; k < nkernels; k++) /* the stub has the kernel's own symbol */
+		if (strcmp(raw, kernels[k]) == 0)
 			return 1;
-	}
 	return 0;
 }
 
@@ -454,7 +490,7 @@ int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsign
 			    (nn = kca_native_frames(m, frames[i], cwd, trace_dir, &names)) < 0)
 				continue;
 			for (int k = 0; k < nn; k++) {
-				if (cuda_generated(names[k].func, names[k].where, kernels, nkernels) ||
+				if (cuda_generated(&names[k], kernels, nkernels) ||
 				    library_source(names[k].where) ||
 				    (pass == 0 && strstr(names[k].where, "+0x")))
 					continue;

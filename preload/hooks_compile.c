@@ -173,8 +173,10 @@ static void write_compile(unsigned tool, const char *name, unsigned nopt, const 
  * of the program's, outside the driver, where loading it is safe. */
 static void compile_call_site(void)
 {
+	int saved = errno; /* loading the unwinder, reading frames: the program's errno stays */
 	kcp_stacks_warm();
 	kcp_callsite(KC_REC_COMPILE, 0);
+	errno = saved;
 }
 
 /* A library function that kcprof calls but does not hook (NVRTC's getters). */

@@ -121,6 +121,19 @@ Test(stacks, a_compile_carries_the_line_that_asked_for_it)
 		cr_assert(strstr(out, want), "%s", out);
 		if (link) /* NVRTC's time is the kernel's, though its PTX was not what was loaded */
 			cr_assert(strstr(out, "building (4 NVRTC compiles "), "%s", out);
+		if (link) { /* diff: each variant's NVRTC compile, its line, and its PTX compared */
+			cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "fill_mask", "1", "2",
+								  NULL},
+						 out, sizeof(out)),
+				     0);
+			snprintf(want, sizeof(want),
+				 "    nvrtc fill_mask.cu: -DMAX_LEN=501 --gpu-architecture=compute_90 "
+				 "(its output linked into the next)\n    compiled from " CLIENT_SRC
+				 ":%d in nvrtc_ptx\n    nvjitlink nvJitLink: ",
+				 nvrtc_line);
+			cr_assert(strstr(out, want), "%s", out);
+			cr_assert(strstr(out, "+++ [B] PTX ") && strstr(out, "%r1, 501;"), "%s", out);
+		}
 		free(dir);
 	}
 }
@@ -205,7 +218,7 @@ Test(stacks, a_module_that_cannot_be_read_keeps_its_offset)
 	cr_assert_str_eq(func, "?");
 	cr_assert_eq(kca_native_frame(&m, frames[2], NULL, NULL, where, sizeof(where), func, sizeof(func)),
 		     -1);
-	kca_symbols_free(&m);
+	kca_model_free(&m); /* its names are in the model's arena */
 }
 
 /* Stand-ins of what nvcc puts in a program between a launch and the driver, and of the
@@ -252,17 +265,20 @@ Test(stacks, the_code_nvcc_puts_in_a_program_is_passed_over)
 		     0);
 	cr_assert_str_eq(func, "user_launch_stand_in", "where %s", where);
 	cr_assert(strstr(where, "tests/test_stacks.c:"), "%s", where);
-	kca_symbols_free(&m);
+	kca_model_free(&m); /* its names are in the model's arena */
 }
 
 /* A C++ program: the compile's frame named by its class and method, demangled, template
- * arguments elided; the load's line inside an always-inlined helper named by the helper. */
+ * arguments elided, under ten levels of a library header's inlined wrappers; the load's line
+ * inside an always-inlined helper named by the helper; a host function named as the kernel
+ * taken for the program's, not for the kernel's stub. */
 Test(stacks, cxx_frames_demangled_and_inlined_helpers_named)
 {
 	const char *src = "tests/progs/cxx_client.cc";
 	int load_line = kct_line_of(src, "// the load's line"),
+	    other_line = kct_line_of(src, "// the other load's line"),
 	    compile_line = kct_line_of(src, "// compile");
-	cr_assert(load_line > 0 && compile_line > 0);
+	cr_assert(load_line > 0 && other_line > 0 && compile_line > 0);
 	char *dir = kct_tmpdir(), bin[4200], data[4200];
 	snprintf(bin, sizeof(bin), "%s/tests/bin/cxx_client", kct_build());
 	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
@@ -272,8 +288,11 @@ Test(stacks, cxx_frames_demangled_and_inlined_helpers_named)
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "cxx_client failed: see %s.log", dir);
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	char want[256];
-	snprintf(want, sizeof(want), "    called from %s:%d in load_module (3 loads)\n", src,
-		 load_line);
+	/* requests 500 and 502 load through the inlined helper, 501 through the host function
+	 * named as the kernel */
+	snprintf(want, sizeof(want),
+		 "    called from %s:%d in load_module (2 loads), %s:%d in fill_mask (1 load)\n", src,
+		 load_line, src, other_line);
 	cr_assert(strstr(out, want), "%s", out);
 	snprintf(want, sizeof(want),
 		 "    compiled from %s:%d in serve::Builder<…>::compile (3 compiles)\n", src,
@@ -294,6 +313,14 @@ Test(stacks, function_names_as_frames_show_them)
 	    {"__libc_start_main@@GLIBC_2.34", "__libc_start_main"},
 	    {"request", "request"},
 	    {"_Znot_a_name", "_Znot_a_name"},
+	    /* a function template's return type left out; expressions among template
+	     * arguments; operators whose names hold a space */
+	    {"_ZN3ops3addIfEEvPT_S2_i", "ops::add<…>"},
+	    {"_ZN1AIXgtLi1ELi2EEE1fEv", "A<…>::f"},
+	    {"_ZN12_GLOBAL__N_13fooEv", "(anonymous namespace)::foo"},
+	    {"_ZNSt6vectorIiSaIiEE9push_backERKi", "std::vector<…>::push_back"},
+	    {"_ZnwmRKSt9nothrow_t", "operator new"},
+	    {"_ZN3FoocviEv", "Foo::operator int"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char got[128];
@@ -304,4 +331,51 @@ Test(stacks, function_names_as_frames_show_them)
 	kca_function_name("_ZNK5serve7BuilderISt6vectorIiSaIiEEE7compileERKS3_", small,
 			  sizeof(small));
 	cr_assert_str_eq(small, "serve::");
+}
+
+/* gen_trace DIR chain N MODE (tests/bench/gen_trace.c): NVRTC's PTX linked by nvJitLink,
+ * then loaded, N times. */
+static char *chain_trace(unsigned n, int mode)
+{
+	char *dir = kct_tmpdir(), cmd[9000];
+	snprintf(cmd, sizeof(cmd), "%s/tests/bench/gen_trace %s chain %u %d", kct_build(), dir, n,
+		 mode);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	return dir;
+}
+
+/* A compile whose output a later compile took is that compile's load's: the NVRTC compile
+ * goes with the link that started after it ended, not one that was already under way, even
+ * where one PTX is linked into two kernels in turn, 20 µs apart. */
+Test(stacks, a_compile_goes_with_the_link_that_took_its_output)
+{
+	char *dir = chain_trace(20, 2);
+	struct kca_model m;
+	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
+	kca_model_families(&m);
+	cr_assert_eq(m.nfamilies, 2);
+	for (unsigned i = 0; i < m.nfamilies; i++) {
+		const struct kca_family *f = &m.families[i];
+		unsigned nvrtc = 0, links = 0;
+		for (unsigned k = 0; k < f->ncompiles; k++) {
+			const struct kca_compile *o = &m.compiles[f->compiles[k]];
+			nvrtc += o->tool == KC_TOOL_NVRTC;
+			links += o->tool == KC_TOOL_NVJITLINK;
+			if (o->tool == KC_TOOL_NVRTC) { /* the link right after it, its own load's */
+				cr_assert_geq(o->via, 0);
+				cr_assert_eq(m.compiles[o->via].time_ns, o->time_ns + 11000);
+				cr_assert_eq(m.compiles[o->via].load, o->load);
+			}
+		}
+		cr_assert_eq(nvrtc, 10, "%s: %u NVRTC compiles", f->name, nvrtc);
+		cr_assert_eq(links, 10, "%s: %u links", f->name, links);
+	}
+	kca_model_free(&m);
+	free(dir);
+	/* a new -D each time: each variant's value, through its link */
+	dir = chain_trace(5, 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "changed: V (-D option): 5 values, 0..4\n"), "%s", out);
+	cr_assert(strstr(out, "(5 NVRTC compiles 25 µs, 5 nvJitLink compiles 15 µs)"), "%s", out);
+	free(dir);
 }

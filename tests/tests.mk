@@ -31,7 +31,7 @@ $(TBIN)/nvrtc_client: tests/progs/nvrtc_client.c $(TLIB)/libcuda.so.1
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc -lnvJitLink $(TEST_RPATH)
 
 # A C++ client: its frames' names demangled, an inlined helper named (tests/test_stacks.c).
-$(TBIN)/cxx_client: tests/progs/cxx_client.cc $(TLIB)/libcuda.so.1
+$(TBIN)/cxx_client: tests/progs/cxx_client.cc tests/progs/include/c++/kct_deep_wrap.h $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
 	$(CXX) -std=c++17 -g -O1 -Wall -Wextra -Werror -I$(CUDA_HOME)/include -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc $(TEST_RPATH)
 
@@ -64,7 +64,7 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
-TEST_PROGS := $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
+TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
 	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so
 
 # The reference kernels' launch plan (no driver calls) is tested here too.

@@ -1,8 +1,13 @@
-/* gen_trace.c - a large synthetic trace for the analyzer benchmark:
+/* gen_trace.c - synthetic traces for the analyzer benchmark and tests:
  *   gen_trace DIR PROCS LOADS LAUNCHES
  * writes PROCS process traces holding LOADS module loads and LAUNCHES full launch records in
  * all, over 1000 kernels of which 50 churn (a new variant per load) and the rest are loaded a
- * few times each, with FUNCTION and LAUNCH_STATS records as the recorder writes them. */
+ * few times each, with FUNCTION and LAUNCH_STATS records as the recorder writes them;
+ *   gen_trace DIR chain N MODE
+ * writes one process that N times compiles with NVRTC to PTX, links that PTX with nvJitLink
+ * and loads the cubin, 30 µs apart, each compile after a native call site: MODE 0 a new -D
+ * value (so new PTX and cubin) each time, 1 the same PTX and cubin each time, 2 the same PTX
+ * linked into two cubins (kernA, kernB) in turn. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +23,100 @@ static void emit(struct kc_recbuf *rb, void *fixed, uint16_t type, uint64_t t)
 	kc_rb_release(rb);
 }
 
+static void callsite(uint64_t t, unsigned offset)
+{
+	_Alignas(8) uint8_t mem[1024];
+	struct kc_recbuf rb;
+	struct kc_rec_callsite cs = {.for_type = KC_REC_COMPILE, .flags = KC_CALLSITEF_NATIVE};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(cs));
+	char line[128];
+	snprintf(line, sizeof(line), "/usr/bin/prog\t0x%x\t", offset);
+	kc_rb_list_begin(&rb);
+	kc_rb_list_add(&rb, line);
+	cs.frames = kc_rb_list_end(&rb);
+	kc_rb_list_begin(&rb);
+	cs.args = kc_rb_list_end(&rb);
+	emit(&rb, &cs, KC_REC_CALLSITE, t);
+}
+
+static void compile(uint64_t t, unsigned tool, const char *name, const char *option,
+		    const char *input, uint64_t output, uint64_t duration)
+{
+	_Alignas(8) uint8_t mem[1024];
+	struct kc_recbuf rb;
+	struct kc_rec_compile c = {.duration_ns = duration, .output_hash = output, .tool = tool};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(c));
+	c.name = kc_rb_str(&rb, name);
+	kc_rb_list_begin(&rb);
+	kc_rb_list_add(&rb, option);
+	c.options = kc_rb_list_end(&rb);
+	kc_rb_list_begin(&rb);
+	if (input)
+		kc_rb_list_add(&rb, input);
+	c.inputs = kc_rb_list_end(&rb);
+	emit(&rb, &c, KC_REC_COMPILE, t);
+}
+
+static int chain(const char *dir, long n, int mode)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/1000-chain.kct", dir);
+	if (!(out = fopen(path, "wb"))) {
+		perror(path);
+		return 1;
+	}
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, 1000);
+	fwrite(&h, sizeof(h), 1, out);
+	_Alignas(8) uint8_t mem[1024];
+	struct kc_recbuf rb;
+	struct kc_rec_process pr = {.pid = h.pid, .ppid = 1};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(pr));
+	pr.exe = kc_rb_str(&rb, "/usr/bin/prog");
+	kc_rb_list_begin(&rb);
+	kc_rb_list_add(&rb, "prog");
+	pr.argv = kc_rb_list_end(&rb);
+	emit(&rb, &pr, KC_REC_PROCESS, 1);
+	uint64_t t = 1000000000ull;
+	for (long i = 0; i < n; i++) {
+		uint64_t ptx = mode ? 0x1111222233334444ull : 0x1000000000000000ull + (uint64_t)i;
+		uint64_t cubin = mode == 2   ? 0x5555666677778888ull + (uint64_t)(i & 1)
+				 : mode == 1 ? 0x5555666677778888ull
+					     : 0x2000000000000000ull + (uint64_t)i;
+		char def[64], input[64];
+		snprintf(def, sizeof(def), "-DV=%ld", mode ? 1 : i);
+		snprintf(input, sizeof(input), "%016llx.ptx", (unsigned long long)ptx);
+		callsite(t += 1000, 0x1234);
+		compile(t += 10000, KC_TOOL_NVRTC, "k.cu", def, NULL, ptx, 5000);
+		callsite(t += 1000, 0x2234);
+		compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90", input, cubin,
+			3000);
+		struct kc_rec_module_load ml = {.handle = 0x7000 + (uint64_t)i,
+						.hash = cubin,
+						.size = 5000,
+						.duration_ns = 130000,
+						.api = KC_API_MODULE_LOAD_DATA,
+						.kind = KC_IMAGE_CUBIN,
+						.path = KC_PATH_DLSYM};
+		kc_rb_init(&rb, mem, sizeof(mem), sizeof(ml));
+		kc_rb_list_begin(&rb);
+		kc_rb_list_add(&rb, mode == 2 && (i & 1) ? "kernB" : "kernA");
+		ml.names = kc_rb_list_end(&rb);
+		emit(&rb, &ml, KC_REC_MODULE_LOAD, t += 10000);
+	}
+	struct kc_rec_end e = {.h = {.type = KC_REC_END, .time_ns = t + 1}};
+	kc_rec_seal(&e.h, sizeof(e));
+	fwrite(&e, sizeof(e), 1, out);
+	fclose(out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && strcmp(argv[2], "chain") == 0)
+		return chain(argv[1], atol(argv[3]), atoi(argv[4]));
 	if (argc != 5) {
-		fprintf(stderr, "usage: gen_trace DIR PROCS LOADS LAUNCHES\n");
+		fprintf(stderr, "usage: gen_trace DIR PROCS LOADS LAUNCHES | DIR chain N MODE\n");
 		return 2;
 	}
 	const char *dir = argv[1];

@@ -39,3 +39,11 @@ size_kb=$(du -sk $B/big.data | cut -f1)
 echo "trace size: $((size_kb / 1024)) MB"
 $B/harness 5 -- $BUILD/kcprof report $B/big.data
 $B/harness 3 -- $BUILD/kcprof report --json $B/big.data
+echo
+echo "== analyzer: NVRTC compiles linked by nvJitLink, then loaded (80k of each)"
+for mode in 1 0; do
+	rm -rf $B/chain.data && mkdir -p $B/chain.data
+	$B/gen_trace $B/chain.data chain 80000 $mode
+	[ $mode = 1 ] && echo "the same PTX and cubin each time:" || echo "a new -D value each time (80k variants):"
+	$B/harness 3 -- $BUILD/kcprof report $B/chain.data
+done

@@ -1,7 +1,8 @@
 // cxx_client.cc - a C++ server that builds a kernel with NVRTC for each request (-DMAX_LEN per
 // request) and loads it into the stand-in driver: the CPU tests check that native call sites
-// name C++ functions demangled (a class's method in a namespace, a template) and the line of an
-// inlined helper by the helper's own name.
+// name C++ functions demangled (a class's method in a namespace, a template), the line of an
+// inlined helper by the helper's own name, the program's line under ten levels of a library
+// header's inline wrappers, and a host function named as the kernel (not its launch stub).
 //
 //   cxx_client N    requests of max_len 500 .. 500+N-1
 #include <cstdio>
@@ -11,6 +12,8 @@
 
 #include <cuda.h>
 #include <nvrtc.h>
+
+#include "include/c++/kct_deep_wrap.h"
 
 namespace serve {
 
@@ -22,6 +25,17 @@ __attribute__((always_inline)) static inline CUresult load_module(CUmodule *m, c
 	return cuModuleLoadData(m, ptx); // the load's line
 }
 
+} // namespace serve
+
+// A host function with the kernel's name (fill_mask, extern "C" in the source): the program's
+// own code, not the kernel's launch stub.
+__attribute__((noinline)) CUresult fill_mask(CUmodule *m, const char *ptx)
+{
+	return cuModuleLoadData(m, ptx); // the other load's line
+}
+
+namespace serve {
+
 template <typename Options> class Builder {
       public:
 	__attribute__((noinline)) std::string compile(const Options &opts) const
@@ -32,7 +46,7 @@ template <typename Options> class Builder {
 		std::vector<const char *> argv;
 		for (const auto &o : opts)
 			argv.push_back(o.c_str());
-		nvrtcResult r = nvrtcCompileProgram(prog, (int)argv.size(), argv.data()); // compile
+		nvrtcResult r = kct_lib::compile(prog, (int)argv.size(), argv.data()); // compile
 		std::string ptx;
 		size_t size = 0;
 		if (r == NVRTC_SUCCESS && nvrtcGetPTXSize(prog, &size) == NVRTC_SUCCESS) {
@@ -52,7 +66,8 @@ class Server {
 						 "-DMAX_LEN=" + std::to_string(max_len)};
 		std::string ptx = builder_.compile(opts);
 		CUmodule m;
-		if (ptx.empty() || load_module(&m, ptx.c_str()) != CUDA_SUCCESS)
+		if (ptx.empty() || (max_len % 2 ? fill_mask(&m, ptx.c_str())
+						 : load_module(&m, ptx.c_str())) != CUDA_SUCCESS)
 			return 1;
 		std::printf("request max_len=%d\n", max_len);
 		return 0;
