@@ -28,7 +28,8 @@ static const char usage[] =
     "each one's IR names as the kernel's def (a Triton script, or a module torch.compile\n"
     "generated) into DIR/sources/; and the program's own modules (executables and their\n"
     "libraries, not CUDA's or the C runtime's; up to 256 MB each) that native call sites\n"
-    "name, into DIR/modules/BUILD_ID/, where the file is still the build that ran. Run it\n"
+    "name, into DIR/modules/BUILD_ID/, where the file is still the build that ran (frames\n"
+    "recorded with a build-id: glibc 2.35 or later). Given one trace FILE, beside it. Run it\n"
     "where the trace was recorded, after the program: 'kcprof report' and 'kcprof diff'\n"
     "then name constexprs, configs, baked-in sizes and the program's lines wherever DIR is\n"
     "read. Entries already in DIR are left as they are.\n"
@@ -68,15 +69,40 @@ static int copy_one(const char *src, const char *dst, struct archive_count *n)
 	return 1;
 }
 
-/* src to dst as copy_one does, making dst's directory first. */
-static int copy_into_dir(const char *src, const char *dst, struct archive_count *n)
+static int under(const char *path, const char *dir);
+
+/* sub made (with its parents), only inside dir: the deepest part of it already there must be
+ * dir or in it, so that a link placed in a trace directory sends nothing elsewhere. 0, -ELOOP
+ * (outside), or -errno. */
+static int mkdir_inside(const char *sub, const char *dir)
+{
+	char have[PATH_MAX], real_have[PATH_MAX], real_dir[PATH_MAX];
+	snprintf(have, sizeof(have), "%s", sub);
+	char *slash;
+	while (access(have, F_OK) != 0 && (slash = strrchr(have, '/')) && slash > have)
+		*slash = '\0';
+	if (!realpath(have, real_have) || !realpath(dir, real_dir) ||
+	    (strcmp(real_have, real_dir) != 0 && !under(have, dir)))
+		return -ELOOP;
+	int rc = kc_mkdir_p(sub);
+	return rc < 0 ? rc : under(sub, dir) ? 0 : -ELOOP;
+}
+
+static const char *mkdir_error(int rc)
+{
+	return rc == -ELOOP ? "outside the trace directory (a link?): not copied" : strerror(-rc);
+}
+
+/* src to dst as copy_one does, making dst's directory first, inside dir. */
+static int copy_into_dir(const char *src, const char *dst, const char *dir,
+			 struct archive_count *n)
 {
 	char sub[PATH_MAX];
 	snprintf(sub, sizeof(sub), "%s", dst);
 	*strrchr(sub, '/') = '\0';
-	int rc = kc_mkdir_p(sub);
+	int rc = mkdir_inside(sub, dir);
 	if (rc < 0) {
-		fprintf(stderr, "kcprof archive: %s: %s\n", sub, strerror(-rc));
+		fprintf(stderr, "kcprof archive: %s: %s\n", sub, mkdir_error(rc));
 		n->failed++;
 		return -1;
 	}
@@ -106,11 +132,11 @@ static void archive_entry(const char *entry, const char *dir, struct archive_cou
 		return;
 	if (access(dest, F_OK) == 0)
 		return;
-	int rc = kc_mkdir_p(dest);
+	int rc = mkdir_inside(dest, dir);
 	DIR *d = rc < 0 ? NULL : opendir(entry);
 	if (!d) {
 		fprintf(stderr, "kcprof archive: %s: %s\n", rc < 0 ? dest : entry,
-			strerror(rc < 0 ? -rc : errno));
+			rc < 0 ? mkdir_error(rc) : strerror(errno));
 		n->failed++;
 		return;
 	}
@@ -121,7 +147,7 @@ static void archive_entry(const char *entry, const char *dir, struct archive_cou
 		char src[PATH_MAX], dst[PATH_MAX];
 		if ((size_t)snprintf(src, sizeof(src), "%s/%s", entry, e->d_name) < sizeof(src) &&
 		    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dest, e->d_name) < sizeof(dst))
-			copy_one(src, dst, n);
+			copy_into_dir(src, dst, dir, n);
 	}
 	closedir(d);
 	n->entries++;
@@ -142,7 +168,7 @@ static void archive_source(const char *path, const char *dir, struct archive_cou
 	if ((size_t)snprintf(dst, sizeof(dst), "%s/sources/%s", dir, tail) >= sizeof(dst) ||
 	    access(dst, F_OK) == 0)
 		return;
-	if (copy_into_dir(path, dst, n) > 0)
+	if (copy_into_dir(path, dst, dir, n) > 0)
 		n->sources++;
 }
 
@@ -169,7 +195,7 @@ static void archive_frames(struct kca_model *m, const char *dir, const char **fr
 			continue;
 		if (kca_module_build_id(m, module, id, sizeof(id)) < 0 || strcmp(id, build_id) != 0)
 			continue; /* rebuilt since: its lines would be wrong */
-		if (copy_into_dir(module, dst, n) > 0)
+		if (copy_into_dir(module, dst, dir, n) > 0)
 			n->modules++;
 	}
 }
@@ -211,6 +237,15 @@ KCA_COMMAND(archive)
 		kca_model_free(&m);
 		return 1;
 	}
+	/* one trace file given: what it needs goes beside it, where report looks */
+	char out_dir[PATH_MAX];
+	struct stat st;
+	const char *slash = strrchr(dirs[0], '/');
+	if (stat(dirs[0], &st) == 0 && S_ISREG(st.st_mode))
+		snprintf(out_dir, sizeof(out_dir), "%.*s", slash ? (int)(slash - dirs[0]) + (slash == dirs[0]) : 1,
+			 slash ? dirs[0] : ".");
+	else
+		snprintf(out_dir, sizeof(out_dir), "%s", dirs[0]);
 	kca_model_families(&m);
 	struct archive_count n = {0};
 	unsigned kernels = 0;
@@ -224,25 +259,25 @@ KCA_COMMAND(archive)
 			if (!entry)
 				continue;
 			any = 1;
-			if (!under(entry, dirs[0]))
-				archive_entry(entry, dirs[0], &n);
+			if (!under(entry, out_dir))
+				archive_entry(entry, out_dir, &n);
 			char def[PATH_MAX];
 			if (kca_triton_def_file(f, v, def, sizeof(def)) == 0 &&
-			    !under(def, dirs[0]))
-				archive_source(def, dirs[0], &n);
+			    !under(def, out_dir))
+				archive_source(def, out_dir, &n);
 		}
 		kernels += any;
 	}
 	for (unsigned i = 0; i < m.nloads; i++)
-		archive_frames(&m, dirs[0], m.loads[i].native_frames, m.loads[i].nnative_frames, &n);
+		archive_frames(&m, out_dir, m.loads[i].native_frames, m.loads[i].nnative_frames, &n);
 	for (unsigned i = 0; i < m.ncompiles; i++)
-		archive_frames(&m, dirs[0], m.compiles[i].native_frames,
+		archive_frames(&m, out_dir, m.compiles[i].native_frames,
 			       m.compiles[i].nnative_frames, &n);
 	printf(
 	    "kcprof archive: %u Triton cache entr%s and %u source%s (of %u kernel%s), %u program "
 	    "module%s copied into %s, %.1f MB%s\n",
 	    n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s", kernels,
-	    kernels == 1 ? "" : "s", n.modules, n.modules == 1 ? "" : "s", dirs[0],
+	    kernels == 1 ? "" : "s", n.modules, n.modules == 1 ? "" : "s", out_dir,
 	    (double)n.bytes / 1e6, n.failed ? "; some files could not be copied (above)" : "");
 	kca_model_free(&m);
 	return n.failed ? 1 : 0;

@@ -181,7 +181,9 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 		if (c->via >= 0 && c->root == var->compile)
 			ptx = c->ptx_hash ? c->ptx_hash : c->output_hash;
 	}
-	if (ptx && kca_image_path(m->procs[l->proc].dir, ptx, path, sizeof(path)) == 0) {
+	size_t len; /* text only: a compile's output may be a cubin (NVRTC for a real arch) */
+	if (ptx && kca_image_path(m->procs[l->proc].dir, ptx, path, sizeof(path)) == 0 &&
+	    (len = strlen(path)) > 4 && strcmp(path + len - 4, ".ptx") == 0) {
 		snprintf(what, cap, "PTX %s", path);
 		return kca_read_file(path, NULL);
 	}

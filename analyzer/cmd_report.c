@@ -23,7 +23,8 @@ static const char usage[] =
     "child processes) and load time against its launches, what changed between variants\n"
     "(the tl.constexpr or -D value, the size torch.compile baked in, Triton's int\n"
     "specialisation, autotune configs, PTX constants), the program's lines that loaded it\n"
-    "and (NVRTC, nvJitLink, cuLink) that compiled it, and the fix. With two or more DIRs,\n"
+    "and (NVRTC, nvJitLink, cuLink) that compiled it, and the fix; then the compiles whose\n"
+    "output no load took ('compiled but never loaded'). With two or more DIRs,\n"
     "they are compared (before and after): the kernels flagged in any run, then each run's\n"
     "totals; with --json, one report over all of them and each run's totals. A kernel's\n"
     "launches are the times it ran: CUDA graph replays count by its nodes in the graph,\n"
@@ -741,18 +742,22 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 			       t.graphs_incomplete, t.graphs_incomplete == 1 ? "" : "s");
 		printf("\n");
 	}
-	if (t.gpu_runs) { /* in a window, the window's: by the flushes of the counts */
+	struct kca_totals whole;
+	kca_model_totals(m, &whole);
+	if (t.gpu_runs || (m->windowed && whole.gpu_runs)) { /* a window's: by the flushes */
 		char r[32];
-		printf("GPU time %s%s (%" PRIu64 " kernel runs timed): %sbuilds and loads took %s "
-		       "it\n",
-		       m->windowed ? "in the window " : "", kca_fmt_ns(t.gpu_ns, t1, sizeof(t1)),
-		       t.gpu_runs, m->windowed ? "the window's " : "",
-		       share(t.build + t.load, t.gpu_ns, r, sizeof(r)));
-		/* CUPTI hands kernel records over in buffers, later than the launches: a window's
-		 * GPU time counts them by when they came */
+		printf("GPU time %s%s (%" PRIu64 " kernel runs timed)", m->windowed ? "in the window " : "",
+		       kca_fmt_ns(t.gpu_ns, t1, sizeof(t1)), t.gpu_runs);
+		if (t.gpu_ns)
+			printf(": %sbuilds and loads took %s it", m->windowed ? "the window's " : "",
+			       share(t.build + t.load, t.gpu_ns, r, sizeof(r)));
+		printf("\n");
+		/* kernel records come from CUPTI in buffers, later than the launches, and stop where
+		 * it was handed to the program's profiler: a window counts them by when they came */
 		if (m->windowed && (t.gpu_runs * 10 < t.launches * 9 || t.gpu_runs * 9 > t.launches * 10))
-			printf("  (GPU times count by when CUPTI handed them over, in batches: %" PRIu64
-			       " runs timed against %" PRIu64 " launches in the window)\n",
+			printf("  (%" PRIu64 " runs timed against %" PRIu64 " launches in the window: "
+			       "kernel times come from CUPTI in batches, counted when they came, and "
+			       "not at all where it was handed to the program's profiler)\n",
 			       t.gpu_runs, t.launches);
 	}
 	/* What launch latency and PDL decide: how long streams sat idle between their kernels. */

@@ -173,9 +173,9 @@ static int cmp_compile_time(const void *a, const void *b, void *m)
 	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
-/* The first compile of `users` that took the image, started no earlier than t (the end of
- * the compile that made it: one clock for both), and is attributed to a load: its index, or
- * -1. */
+/* The compile that took the image next: the first of `users` that started no earlier than t
+ * (the end of the compile that made it: one clock for both). Its index if it is attributed
+ * to a load, else -1 (the output went into a build no load took: so did this one). */
 static int first_user(const struct kca_model *m, struct image_users *users, int proc,
 		      uint64_t hash, uint64_t t)
 {
@@ -194,11 +194,11 @@ static int first_user(const struct kca_model *m, struct image_users *users, int 
 		else
 			hi = mid;
 	}
-	for (unsigned i = lo; i < e->n; i++) {
+	for (unsigned i = lo; i < e->n; i++) { /* past those under way at t (other threads) */
 		const struct kca_compile *d = &m->compiles[e->compiles[i]];
 		uint64_t start = d->time_ns > d->duration_ns ? d->time_ns - d->duration_ns : 0;
-		if (start >= t && d->load >= 0)
-			return (int)e->compiles[i];
+		if (start >= t)
+			return d->load >= 0 ? (int)e->compiles[i] : -1;
 	}
 	return -1;
 }
@@ -706,39 +706,63 @@ static int cmp_site_count(const void *a, const void *b)
 	return c ? c : strcmp(x->func, y->func);
 }
 
-/* A site counted once more in *all (n of them, room for *nall). */
-static void site_add(struct kca_call_site **all, unsigned *n, unsigned *nall,
-		     const struct kca_call_site *s)
+/* Call sites being counted: by "where\tfunction". */
+struct site_entry {
+	struct kca_call_site site;
+	UT_hash_handle hh;
+	char key[];
+};
+struct site_table {
+	struct site_entry *by_key;
+	unsigned n;
+};
+
+/* A site counted once more. */
+static void site_add(struct site_table *t, const struct kca_call_site *s)
 {
-	unsigned j = 0;
-	while (j < *n && (strcmp((*all)[j].where, s->where) || strcmp((*all)[j].func, s->func)))
-		j++;
-	if (j == *n) {
-		KCA_GROW(*all, *n, *nall);
-		(*all)[j] = *s;
-		(*all)[j].count = 0;
-		(*n)++;
+	size_t len = strlen(s->where) + strlen(s->func) + 2;
+	char *key = kca_xmalloc(len);
+	snprintf(key, len, "%s\t%s", s->where, s->func);
+	struct site_entry *e;
+	HASH_FIND_STR(t->by_key, key, e);
+	if (!e) {
+		e = kca_xcalloc(1, sizeof(*e) + len);
+		memcpy(e->key, key, len);
+		e->site = *s;
+		e->site.count = 0;
+		HASH_ADD_STR(t->by_key, key, e);
+		t->n++;
 	}
-	(*all)[j].count++;
+	free(key);
+	e->site.count++;
 }
 
-/* The busiest cap of the n sites into out, most first; all freed; returns n. */
-static unsigned sites_out(struct kca_call_site *all, unsigned n, struct kca_call_site *out,
-			  unsigned cap)
+/* The busiest cap of the table's sites into out, most first; the table emptied; returns how
+ * many there were. */
+static unsigned sites_out(struct site_table *t, struct kca_call_site *out, unsigned cap)
 {
+	unsigned n = 0;
+	struct kca_call_site *all = kca_xmalloc((t->n + 1) * sizeof(*all));
+	struct site_entry *e, *tmp;
+	HASH_ITER(hh, t->by_key, e, tmp)
+	{
+		all[n++] = e->site;
+		HASH_DEL(t->by_key, e);
+		free(e);
+	}
 	if (n)
 		qsort(all, n, sizeof(*all), cmp_site_count);
 	for (unsigned i = 0; i < n && i < cap; i++)
 		out[i] = all[i];
 	free(all);
+	t->n = 0;
 	return n;
 }
 
 unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 			       struct kca_call_site *out, unsigned cap)
 {
-	struct kca_call_site *all = NULL;
-	unsigned n = 0, nall = 0;
+	struct site_table st = {0};
 	for (unsigned i = 0; i < m->nloads; i++) {
 		const struct kca_load *l = &m->loads[i];
 		/* the loads the family counts: made, of a known image, in the window */
@@ -752,25 +776,24 @@ unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 			continue;
 		struct kca_call_site s = {0};
 		kca_load_call_site(m, l, s.where, sizeof(s.where), s.func, sizeof(s.func));
-		site_add(&all, &n, &nall, &s);
+		site_add(&st, &s);
 	}
-	return sites_out(all, n, out, cap);
+	return sites_out(&st, out, cap);
 }
 
 unsigned kca_family_compile_sites(struct kca_model *m, const struct kca_family *f,
 				  struct kca_call_site *out, unsigned cap)
 {
-	struct kca_call_site *all = NULL;
-	unsigned n = 0, nall = 0;
+	struct site_table st = {0};
 	for (unsigned i = 0; i < f->ncompiles; i++) {
 		const struct kca_compile *o = &m->compiles[f->compiles[i]];
 		if ((!o->npy_frames && !o->nnative_frames) || !o->in_window)
 			continue;
 		struct kca_call_site s = {0};
 		kca_compile_call_site(m, o, s.where, sizeof(s.where), s.func, sizeof(s.func));
-		site_add(&all, &n, &nall, &s);
+		site_add(&st, &s);
 	}
-	return sites_out(all, n, out, cap);
+	return sites_out(&st, out, cap);
 }
 
 /* ---- compiles whose output no load took -------------------------------------------------- */
@@ -780,7 +803,8 @@ static int cmp_group_ns(const void *a, const void *b)
 	const struct kca_compile_group *x = a, *y = b;
 	if (x->ns != y->ns)
 		return x->ns < y->ns ? 1 : -1;
-	return strcmp(x->name, y->name);
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x->tool > y->tool) - (x->tool < y->tool);
 }
 
 /* The value of "-DNAME=" in a compile's options, or NULL. */
@@ -793,31 +817,28 @@ static const char *define_value(const struct kca_compile *o, const char *name, s
 	return NULL;
 }
 
-/* The first -D of the group's first compile whose value differs between its compiles:
- * "MAX_LEN (-D option): 3 values, 500..502" into g->changed. */
-static void unloaded_define(struct kca_model *m, struct kca_compile_group *g)
+/* The first -D of the group's first compile whose value differs between its compiles
+ * (compiles[0..n)): "MAX_LEN (-D option): 3 values, 500..502" into g->changed. */
+static void unloaded_define(struct kca_model *m, struct kca_compile_group *g,
+			    const unsigned *compiles, unsigned n)
 {
-	const struct kca_compile *first = &m->compiles[g->first];
+	const struct kca_compile *first = &m->compiles[compiles[0]];
 	struct kca_change ch;
 	memset(&ch, 0, sizeof(ch));
 	ch.kind = KCA_CHANGE_DEFINE;
-	ch.values = kca_xcalloc(g->count, sizeof(char *));
+	ch.values = kca_xcalloc(n, sizeof(char *));
+	ch.nvalues = n;
 	for (unsigned k = 0; k < first->noptions && !g->changed[0]; k++) {
 		const char *o = first->options[k], *eq = strchr(o, '=');
 		if (strncmp(o, "-D", 2) != 0 || !eq)
 			continue;
 		size_t len = (size_t)(eq - o - 2);
-		unsigned nv = 0, differ = 0;
-		for (unsigned i = g->first; i < m->ncompiles && nv < g->count; i++) {
-			const struct kca_compile *c = &m->compiles[i];
-			if (c->load >= 0 || c->tool != g->tool || !c->in_window ||
-			    strcmp(c->name, g->name))
-				continue;
-			const char *v = define_value(c, o + 2, len);
-			ch.values[nv++] = (char *)v;
+		unsigned differ = 0;
+		for (unsigned i = 0; i < n; i++) {
+			const char *v = define_value(&m->compiles[compiles[i]], o + 2, len);
+			ch.values[i] = (char *)v;
 			differ |= !v || strcmp(v, eq + 1) != 0;
 		}
-		ch.nvalues = nv;
 		if (differ) {
 			char sum[160];
 			kca_values_summary(&ch, sum, sizeof(sum));
@@ -828,18 +849,32 @@ static void unloaded_define(struct kca_model *m, struct kca_compile_group *g)
 	free(ch.values);
 }
 
+/* A group of unloaded compiles while they are collected: by tool and name. */
+struct group_key {
+	unsigned index; /* in the groups' array */
+	unsigned *compiles, n, cap;
+	UT_hash_handle hh; /* key: "<tool>\t<name>" */
+	char key[];
+};
+
 unsigned kca_unloaded_compiles(struct kca_model *m, struct kca_compile_group **out)
 {
 	struct kca_compile_group *g = NULL;
+	struct group_key *keys = NULL, *k, *tmp;
 	unsigned n = 0, cap = 0;
 	for (unsigned i = 0; i < m->ncompiles; i++) {
 		const struct kca_compile *o = &m->compiles[i];
 		if (o->load >= 0 || o->tool == KC_TOOL_EXEC || !o->in_window)
 			continue;
-		unsigned j = 0;
-		while (j < n && (g[j].tool != o->tool || strcmp(g[j].name, o->name)))
-			j++;
-		if (j == n) {
+		size_t len = strlen(o->name) + 16;
+		char *name = kca_xmalloc(len);
+		snprintf(name, len, "%u\t%s", o->tool, o->name);
+		HASH_FIND_STR(keys, name, k);
+		if (!k) {
+			k = kca_xcalloc(1, sizeof(*k) + strlen(name) + 1);
+			strcpy(k->key, name);
+			k->index = n;
+			HASH_ADD_STR(keys, key, k);
 			KCA_GROW(g, n, cap);
 			memset(&g[n], 0, sizeof(g[n]));
 			g[n].tool = o->tool;
@@ -847,25 +882,32 @@ unsigned kca_unloaded_compiles(struct kca_model *m, struct kca_compile_group **o
 			g[n].first = i;
 			n++;
 		}
-		g[j].count++;
-		g[j].failed += o->result != 0;
-		g[j].ns += o->duration_ns;
+		free(name);
+		KCA_GROW(k->compiles, k->n, k->cap);
+		k->compiles[k->n++] = i;
+		struct kca_compile_group *x = &g[k->index];
+		x->count++;
+		x->failed += o->result != 0;
+		x->ns += o->duration_ns;
 	}
-	/* where each group was asked for: its busiest call site */
-	for (unsigned j = 0; j < n; j++) {
-		struct kca_call_site *all = NULL;
-		unsigned ns = 0, nall = 0;
-		for (unsigned i = g[j].first; i < m->ncompiles; i++) {
-			const struct kca_compile *o = &m->compiles[i];
-			if (o->load >= 0 || o->tool != g[j].tool || !o->in_window ||
-			    strcmp(o->name, g[j].name) || (!o->npy_frames && !o->nnative_frames))
+	/* where each group was asked for: its busiest call site; a -D that changed */
+	HASH_ITER(hh, keys, k, tmp)
+	{
+		struct kca_compile_group *x = &g[k->index];
+		struct site_table st = {0};
+		for (unsigned i = 0; i < k->n; i++) {
+			const struct kca_compile *o = &m->compiles[k->compiles[i]];
+			if (!o->npy_frames && !o->nnative_frames)
 				continue;
 			struct kca_call_site s = {0};
 			kca_compile_call_site(m, o, s.where, sizeof(s.where), s.func, sizeof(s.func));
-			site_add(&all, &ns, &nall, &s);
+			site_add(&st, &s);
 		}
-		g[j].nsites = sites_out(all, ns, &g[j].site, 1);
-		unloaded_define(m, &g[j]);
+		x->nsites = sites_out(&st, &x->site, 1);
+		unloaded_define(m, x, k->compiles, k->n);
+		HASH_DEL(keys, k);
+		free(k->compiles);
+		free(k);
 	}
 	if (n)
 		qsort(g, n, sizeof(*g), cmp_group_ns);

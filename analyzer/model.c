@@ -611,9 +611,9 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		 * start (exact to a flush period, as launches) */
 		struct gpu_counts now = {x->count, x->total_ns, x->gap_count, x->gap_ns,
 					 x->overlapped};
-		if (r->time_ns < c->win_from)
-			k->base = now;
-		if (r->time_ns < c->win_to)
+		if (r->time_ns < c->win_from && now.count >= k->base.count)
+			k->base = now; /* the largest so far: records out of order lower nothing */
+		if (r->time_ns < c->win_to && now.count >= k->end.count)
 			k->end = now;
 		g->win_count = sub_sat(k->end.count, k->base.count);
 		g->win_total_ns = sub_sat(k->end.total_ns, k->base.total_ns);

@@ -108,7 +108,14 @@ int kca_archived_module_path(const char *trace_dir, const char *build_id, const 
 {
 	if (!build_id[0] || strspn(build_id, "0123456789abcdef") != strlen(build_id))
 		return -1; /* a build-id only: never a path of the trace's choosing */
-	int n = snprintf(out, cap, "%s/modules/%s/%s", trace_dir, build_id, base_name(module));
+	/* beside a trace file given on its own, as 'kcprof archive FILE' puts it */
+	struct stat st;
+	const char *slash = strrchr(trace_dir, '/');
+	int file = stat(trace_dir, &st) == 0 && S_ISREG(st.st_mode);
+	int n = file ? snprintf(out, cap, "%.*s/modules/%s/%s", slash ? (int)(slash - trace_dir) : 1,
+				slash ? trace_dir : ".", build_id, base_name(module))
+		     : snprintf(out, cap, "%s/modules/%s/%s", trace_dir, build_id,
+				base_name(module));
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
@@ -139,7 +146,7 @@ static cxa_demangle_fn demangler(void)
 	return fn;
 }
 
-/* Template arguments of s[0, len) as "<…>" into out (room for 3 * len + 1): the '<' of
+/* Template arguments of s[0, len) as "<…>" into out (room for 5 * len + 1): the '<' of
  * operator<, operator<<, operator<=> kept, and '<' '>' inside parentheses (an expression
  * among the arguments) not counted. */
 static size_t elide_templates(const char *s, size_t len, char *out)
@@ -175,8 +182,11 @@ static const char *past_return_type(const char *s)
 	const char *after = s;
 	int depth = 0;
 	for (const char *p = s; *p; p++) {
+		if (depth == 0 && strncmp(p, "operator", 8) == 0 &&
+		    (p == s || p[-1] == ':' || p[-1] == ' '))
+			break; /* "operator unsigned long": spaces of an operator's name */
 		depth += strchr("(<{[", *p) ? 1 : strchr(")>}]", *p) ? -1 : 0;
-		if (*p == ' ' && depth == 0 && p[1] && !(p - s >= 8 && strncmp(p - 8, "operator", 8) == 0))
+		if (*p == ' ' && depth == 0 && p[1])
 			after = p + 1;
 	}
 	return after;
@@ -208,7 +218,7 @@ void kca_function_name(const char *name, char *out, size_t cap)
 			}
 		}
 	}
-	char *short_name = kca_xmalloc(3 * len + 1);
+	char *short_name = kca_xmalloc(5 * len + 1); /* at worst each '<' becomes "<…>" */
 	elide_templates(d, len, short_name);
 	snprintf(out, cap, "%s", past_return_type(short_name));
 	free(short_name);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,18 +76,21 @@ int kc_open_regular(const char *path, size_t *size)
 
 int kc_copy_file(const char *src, const char *dst)
 {
+	/* a new file of a name no one could have placed (a link there is never followed), then
+	 * renamed over dst (which replaces a link at dst, never writes through it) */
 	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", dst) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", dst) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	int in = kc_open_regular(src, NULL);
 	if (in < 0)
 		return in;
-	int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	int out = mkostemp(tmp, O_CLOEXEC);
 	if (out < 0) {
 		int e = errno;
 		close(in);
 		return -e;
 	}
+	(void)fchmod(out, 0644);
 	char buf[1 << 16];
 	int rc = 0;
 	for (;;) {

@@ -183,9 +183,51 @@ Test(stacks, a_program_rebuilt_since_the_recording_is_not_named)
 	snprintf(want, sizeof(want), "    called from " CLIENT_SRC ":%d in ", load_line());
 	cr_assert(strstr(out, want), "%s", out);
 	/* and archiving again does not take the new program for the old */
-	unlink(prog);
 	cr_assert_eq(kct_run_cli((const char *[]){"archive", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, ", 0 program modules copied"), "%s", out);
+	unlink(prog);
+	free(dir);
+}
+
+/* archive writes only inside the trace directory: a link placed there (DIR/modules to another
+ * place) is refused, nothing made at its target; given one trace file, the copy goes beside
+ * it, where report FILE finds it. */
+Test(stacks, archive_stays_inside_the_trace_directory)
+{
+	char *dir = kct_tmpdir(), prog[4300], cmd[9000], outside[4300];
+	snprintf(prog, sizeof(prog), "%s.bin", dir);
+	snprintf(outside, sizeof(outside), "%s.outside", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s/tests/bin/nvrtc_client %s && mkdir -p %s", kct_build(),
+		 prog, outside);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	char data[4200];
+	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
+	const char *argv[] = {prog, "2", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "see %s.log", dir);
+	snprintf(cmd, sizeof(cmd), "ln -s \"$(realpath %s)\" %s/modules", outside, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"archive", dir, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "outside the trace directory (a link?): not copied") &&
+		      strstr(out, ", 0 program modules copied"),
+		  "%s", out);
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A %s)\"", outside);
+	cr_assert_eq(system(cmd), 0, "something was made outside: %s", outside);
+	/* one trace file: its modules beside it */
+	snprintf(cmd, sizeof(cmd), "rm %s/modules && ls %s/*.kct", dir, dir);
+	FILE *ls = popen(cmd, "r");
+	char file[4400] = "";
+	cr_assert(ls && fgets(file, sizeof(file), ls));
+	pclose(ls);
+	file[strcspn(file, "\n")] = '\0';
+	cr_assert_eq(kct_run_cli((const char *[]){"archive", file, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, ", 1 program module copied into "), "%s", out);
+	unlink(prog); /* gone: the copy beside the file names the lines */
+	cr_assert_eq(kct_run_cli((const char *[]){"report", file, NULL}, out, sizeof(out)), 0);
+	char want[128];
+	snprintf(want, sizeof(want), "    called from " CLIENT_SRC ":%d in ", load_line());
+	cr_assert(strstr(out, want), "%s", out);
 	free(dir);
 }
 
@@ -321,6 +363,8 @@ Test(stacks, function_names_as_frames_show_them)
 	    {"_ZNSt6vectorIiSaIiEE9push_backERKi", "std::vector<…>::push_back"},
 	    {"_ZnwmRKSt9nothrow_t", "operator new"},
 	    {"_ZN3FoocviEv", "Foo::operator int"},
+	    {"_ZN3FoocvmEv", "Foo::operator unsigned long"},
+	    {"_ZN3FoocvPKcEv", "Foo::operator char const*"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char got[128];
@@ -377,5 +421,26 @@ Test(stacks, a_compile_goes_with_the_link_that_took_its_output)
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "changed: V (-D option): 5 values, 0..4\n"), "%s", out);
 	cr_assert(strstr(out, "(5 NVRTC compiles 25 µs, 5 nvJitLink compiles 15 µs)"), "%s", out);
+	/* diff compares the NVRTC outputs behind the links where they are PTX text, not where
+	 * they are cubins (NVRTC for a real architecture) */
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s/images && printf 'x\\0a' >%s/images/1000000000000000.cubin && "
+		 "printf 'x\\0b' >%s/images/1000000000000001.cubin",
+		 dir, dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "kernA", "1", "2", NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(!strstr(out, "] PTX ") && strstr(out, "only the images differ"), "%s", out);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/images && rm *.cubin && echo 'mov.u32 %%r1, 0;' >1000000000000000.ptx && "
+		 "echo 'mov.u32 %%r1, 1;' >1000000000000001.ptx",
+		 dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "kernA", "1", "2", NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "+++ [B] PTX ") && strstr(out, "+mov.u32 %r1, 1;"), "%s", out);
 	free(dir);
 }

@@ -120,6 +120,20 @@ static void put_graph_launches(double at_s, uint32_t id, uint64_t count)
 	put(&st, sizeof(st));
 }
 
+/* Kernel k's handle, function id 1, at 0.1 s. */
+static void put_function(void)
+{
+	_Alignas(8) uint8_t mem[512];
+	struct kc_recbuf rb;
+	struct kc_rec_function fn = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(fn));
+	fn.id = 1;
+	fn.handle = 0x10;
+	fn.name = kc_rb_str(&rb, "k");
+	put(kc_rb_data(&rb), kc_rb_finish(&rb, &fn, KC_REC_FUNCTION, 1, ORIGIN + SEC / 10));
+	kc_rb_release(&rb);
+}
+
 /* A fresh directory with one trace file, its header written, open as trace_file: its start
  * at ORIGIN. */
 static char *begin_trace(void)
@@ -144,15 +158,7 @@ static char *begin_trace(void)
 static char *write_timed_trace(void)
 {
 	char *dir = begin_trace();
-	_Alignas(8) uint8_t mem[512];
-	struct kc_recbuf rb;
-	struct kc_rec_function fn = {0};
-	kc_rb_init(&rb, mem, sizeof(mem), sizeof(fn));
-	fn.id = 1;
-	fn.handle = 0x10;
-	fn.name = kc_rb_str(&rb, "k");
-	put(kc_rb_data(&rb), kc_rb_finish(&rb, &fn, KC_REC_FUNCTION, 1, ORIGIN + SEC / 10));
-	kc_rb_release(&rb);
+	put_function();
 	put_load(0.5, 0xA, 1000000);
 	put_launch_stats(1, 10);
 	put_compile(1.9, 0xB, 100000000);
@@ -276,6 +282,7 @@ static char out[1 << 20];
 Test(window, gpu_time_of_a_window_by_its_flushes)
 {
 	char *dir = begin_trace();
+	put_function();
 	put_load(0.5, 0xA, 1000000);
 	put_gpu_time(1, 10, 9, 0);
 	put_launch_stats(1, 10);
@@ -283,6 +290,7 @@ Test(window, gpu_time_of_a_window_by_its_flushes)
 	put_load(12, 0xC, 3000000);
 	put_gpu_time(11, 100, 99, 40);
 	put_launch_stats(11, 100);
+	put_launch_stats(12.5, 120); /* launches flushed with no kernel times yet */
 	put_gpu_time(14, 150, 149, 60);
 	put_launch_stats(14, 150);
 	fclose(trace_file);
@@ -331,6 +339,20 @@ Test(window, gpu_time_of_a_window_by_its_flushes)
 		 "sys.stdin); t=d['window_totals']; assert (t['gpu_runs'],t['gpu_ms'])==(50,50.0), t;"
 		 " k=d['kernels'][0]['window']; assert (k['gpu_runs'],k['gpu_ms'])==(50,50.0), k;"
 		 " assert d['totals']['gpu_runs']==150\"",
+		 kct_cli(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	/* a window with launches and no kernel times: 0, not "not recorded", and said why */
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "12", "--until", "13", dir,
+						  NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "GPU time in the window 0 ns (0 kernel runs timed)\n  (0 runs timed "
+			      "against 20 launches in the window: "),
+		  "%s", out);
+	snprintf(cmd, sizeof(cmd),
+		 "%s report --json --since 12 --until 13 %s | python3 -c \"import json,sys; t=json."
+		 "load(sys.stdin)['window_totals']; assert (t['gpu_runs'],t['gpu_ms'],t['launches'])"
+		 "==(0,0.0,20), t\"",
 		 kct_cli(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	free(dir);
