@@ -138,21 +138,28 @@ Test(stacks, a_compile_carries_the_line_that_asked_for_it)
 	}
 }
 
+/* A copy of nvrtc_client (DIR.bin, into prog) recorded into dir, 2 requests: a program that
+ * can be rebuilt or removed after its run. */
+static void record_client_copy(const char *dir, char *prog, size_t cap)
+{
+	char cmd[9000], data[4200];
+	snprintf(prog, cap, "%s.bin", dir);
+	snprintf(cmd, sizeof(cmd), "cp %s/tests/bin/nvrtc_client %s", kct_build(), prog);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
+	const char *argv[] = {prog, "2", NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "see %s.log", dir);
+}
+
 /* A program rebuilt after its recording: its build-id (recorded with each frame) no longer
  * matches, so its frames are left as offsets and said to be stale, not named with lines of
  * the new build. */
 Test(stacks, a_program_rebuilt_since_the_recording_is_not_named)
 {
 	char *dir = kct_tmpdir(), prog[4300], cmd[9000];
-	snprintf(prog, sizeof(prog), "%s.bin", dir);
-	snprintf(cmd, sizeof(cmd), "cp %s/tests/bin/nvrtc_client %s", kct_build(), prog);
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	char data[4200];
-	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
-	const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
-	const char *argv[] = {prog, "2", NULL};
-	int st = kct_run(dir, env, argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "see %s.log", dir);
+	record_client_copy(dir, prog, sizeof(prog));
 	struct kca_model m;
 	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
 	cr_assert_gt(m.nloads, 0);
@@ -195,17 +202,10 @@ Test(stacks, a_program_rebuilt_since_the_recording_is_not_named)
 Test(stacks, archive_stays_inside_the_trace_directory)
 {
 	char *dir = kct_tmpdir(), prog[4300], cmd[9000], outside[4300];
-	snprintf(prog, sizeof(prog), "%s.bin", dir);
+	record_client_copy(dir, prog, sizeof(prog));
 	snprintf(outside, sizeof(outside), "%s.outside", dir);
-	snprintf(cmd, sizeof(cmd), "cp %s/tests/bin/nvrtc_client %s && mkdir -p %s", kct_build(),
-		 prog, outside);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s", outside);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	char data[4200];
-	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
-	const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
-	const char *argv[] = {prog, "2", NULL};
-	int st = kct_run(dir, env, argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "see %s.log", dir);
 	snprintf(cmd, sizeof(cmd), "ln -s \"$(realpath %s)\" %s/modules", outside, dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	cr_assert_eq(kct_run_cli((const char *[]){"archive", dir, NULL}, out, sizeof(out)), 1);

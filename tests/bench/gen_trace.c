@@ -23,6 +23,25 @@ static void emit(struct kc_recbuf *rb, void *fixed, uint16_t type, uint64_t t)
 	kc_rb_release(rb);
 }
 
+/* A cubin of one kernel loaded by cuModuleLoadData. */
+static void module_load(uint64_t t, uint64_t handle, uint64_t hash, const char *kernel)
+{
+	_Alignas(8) uint8_t mem[1024];
+	struct kc_recbuf rb;
+	struct kc_rec_module_load ml = {.handle = handle,
+					.hash = hash,
+					.size = 5000,
+					.duration_ns = 130000,
+					.api = KC_API_MODULE_LOAD_DATA,
+					.kind = KC_IMAGE_CUBIN,
+					.path = KC_PATH_DLSYM};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(ml));
+	kc_rb_list_begin(&rb);
+	kc_rb_list_add(&rb, kernel);
+	ml.names = kc_rb_list_end(&rb);
+	emit(&rb, &ml, KC_REC_MODULE_LOAD, t);
+}
+
 static void callsite(uint64_t t, unsigned offset)
 {
 	_Alignas(8) uint8_t mem[1024];
@@ -91,18 +110,8 @@ static int chain(const char *dir, long n, int mode)
 		callsite(t += 1000, 0x2234);
 		compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90", input, cubin,
 			3000);
-		struct kc_rec_module_load ml = {.handle = 0x7000 + (uint64_t)i,
-						.hash = cubin,
-						.size = 5000,
-						.duration_ns = 130000,
-						.api = KC_API_MODULE_LOAD_DATA,
-						.kind = KC_IMAGE_CUBIN,
-						.path = KC_PATH_DLSYM};
-		kc_rb_init(&rb, mem, sizeof(mem), sizeof(ml));
-		kc_rb_list_begin(&rb);
-		kc_rb_list_add(&rb, mode == 2 && (i & 1) ? "kernB" : "kernA");
-		ml.names = kc_rb_list_end(&rb);
-		emit(&rb, &ml, KC_REC_MODULE_LOAD, t += 10000);
+		module_load(t += 10000, 0x7000 + (uint64_t)i, cubin,
+			    mode == 2 && (i & 1) ? "kernB" : "kernA");
 	}
 	struct kc_rec_end e = {.h = {.type = KC_REC_END, .time_ns = t + 1}};
 	kc_rec_seal(&e.h, sizeof(e));
@@ -152,20 +161,9 @@ int main(int argc, char **argv)
 			    k < CHURNING ? 0x1000000ull * (uint64_t)(i + 1) + k : 0xabc0000ull + k;
 			char name[64];
 			snprintf(name, sizeof(name), "kernel_%u", k);
-			struct kc_rec_module_load ml = {.handle = 0x7000 + (uint64_t)i,
-							.hash = hash,
-							.size = 5000,
-							.duration_ns = 130000,
-							.api = KC_API_MODULE_LOAD_DATA,
-							.kind = KC_IMAGE_CUBIN,
-							.path = KC_PATH_DLSYM};
-			kc_rb_init(&rb, mem, sizeof(mem), sizeof(ml));
-			kc_rb_list_begin(&rb);
-			kc_rb_list_add(&rb, name);
-			ml.names = kc_rb_list_end(&rb);
-			emit(&rb, &ml, KC_REC_MODULE_LOAD, t += 1000);
+			module_load(t += 1000, 0x7000 + (uint64_t)i, hash, name);
 			struct kc_rec_function fn = {.handle = 0x9000 + (uint64_t)i,
-						     .module_handle = ml.handle,
+						     .module_handle = 0x7000 + (uint64_t)i,
 						     .module_hash = hash,
 						     .id = ++fid,
 						     .api = KC_API_MODULE_GET_FUNCTION};
