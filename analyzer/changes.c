@@ -593,7 +593,8 @@ static int ssa_used(const char *body, const char *name)
 /* values: read the constants and the specialisation from the IR too (no record of the call's
  * own arguments); else only the def and the config. */
 static void triton_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
-			   unsigned v, unsigned nvar, char constexprs[][64], int *nconst, int values)
+			   unsigned v, unsigned nvar, char constexprs[][64], int *nconst,
+			   int values)
 {
 	const char *trace_dir = variant_trace_dir(m, f, v);
 	char path[PATH_MAX + 256];
@@ -735,7 +736,8 @@ static void triton_args_variant(struct kca_model *m, struct kca_changes *c,
 		snprintf(kind, sizeof(kind), "%.*s", ta.kind_len, ta.kind);
 		const char *value = ta.value;
 		if (strcmp(kind, "constexpr") == 0) {
-			struct kca_change *ch = change_get(c, KCA_CHANGE_CONSTANT, name, site, nvar);
+			struct kca_change *ch =
+			    change_get(c, KCA_CHANGE_CONSTANT, name, site, nvar);
 			ch->is_param = 1;
 			change_set(ch, v, value);
 			continue;
@@ -743,9 +745,11 @@ static void triton_args_variant(struct kca_model *m, struct kca_changes *c,
 		snprintf(label, sizeof(label), "%s == 1", name);
 		if (strcmp(kind, "specialized") == 0 && strcmp(value, "1") == 0) {
 			/* an int Triton made the constant 1 (so not divisible by 16) */
-			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v, "yes");
+			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v,
+				   "yes");
 			snprintf(label, sizeof(label), "%s %% 16 == 0", name);
-			change_set(change_get(c, KCA_CHANGE_DIVISIBILITY, label, NULL, nvar), v, "no");
+			change_set(change_get(c, KCA_CHANGE_DIVISIBILITY, label, NULL, nvar), v,
+				   "no");
 			continue;
 		}
 		if (strcmp(kind, "specialized") == 0) { /* None (an optional tensor), or another */
@@ -756,10 +760,11 @@ static void triton_args_variant(struct kca_model *m, struct kca_changes *c,
 		int is_ptr = kind[0] == '*';
 		if (!is_int && !is_ptr)
 			continue; /* floats and the rest: Triton does not specialise them */
-		if (is_ptr) /* a tensor's dtype: a build each */
+		if (is_ptr)	  /* a tensor's dtype: a build each */
 			change_set(change_get(c, KCA_CHANGE_TYPE, name, site, nvar), v, kind);
 		if (is_int)
-			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v, "no");
+			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v,
+				   "no");
 		if (is_int)
 			snprintf(label, sizeof(label), "%s %% 16 == 0", name);
 		else /* a pointer's data address */
@@ -833,7 +838,8 @@ static struct chained *family_chained(const struct kca_model *m, const struct kc
 	*n = 0;
 	for (unsigned i = 0; i < f->ncompiles; i++)
 		if (m->compiles[f->compiles[i]].via >= 0)
-			c[(*n)++] = (struct chained){m->compiles[f->compiles[i]].root, f->compiles[i]};
+			c[(*n)++] =
+			    (struct chained){m->compiles[f->compiles[i]].root, f->compiles[i]};
 	qsort(c, *n, sizeof(*c), cmp_chained);
 	return c;
 }

@@ -94,8 +94,7 @@ static const char *mkdir_error(int rc)
 }
 
 /* src to dst as copy_one does, making dst's directory first, inside dir. */
-static int copy_into_dir(const char *src, const char *dst, const char *dir,
-			 struct archive_count *n)
+static int copy_into_dir(const char *src, const char *dst, const char *dir, struct archive_count *n)
 {
 	char sub[PATH_MAX];
 	snprintf(sub, sizeof(sub), "%s", dst);
@@ -242,7 +241,8 @@ KCA_COMMAND(archive)
 	struct stat st;
 	const char *slash = strrchr(dirs[0], '/');
 	if (stat(dirs[0], &st) == 0 && S_ISREG(st.st_mode))
-		snprintf(out_dir, sizeof(out_dir), "%.*s", slash ? (int)(slash - dirs[0]) + (slash == dirs[0]) : 1,
+		snprintf(out_dir, sizeof(out_dir), "%.*s",
+			 slash ? (int)(slash - dirs[0]) + (slash == dirs[0]) : 1,
 			 slash ? dirs[0] : ".");
 	else
 		snprintf(out_dir, sizeof(out_dir), "%s", dirs[0]);
@@ -269,7 +269,8 @@ KCA_COMMAND(archive)
 		kernels += any;
 	}
 	for (unsigned i = 0; i < m.nloads; i++)
-		archive_frames(&m, out_dir, m.loads[i].native_frames, m.loads[i].nnative_frames, &n);
+		archive_frames(&m, out_dir, m.loads[i].native_frames, m.loads[i].nnative_frames,
+			       &n);
 	for (unsigned i = 0; i < m.ncompiles; i++)
 		archive_frames(&m, out_dir, m.compiles[i].native_frames,
 			       m.compiles[i].nnative_frames, &n);

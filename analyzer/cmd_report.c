@@ -244,12 +244,13 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 			for (unsigned v = 0; v < c->nvalues; v++)
 				none |= c->values[v] && strcmp(c->values[v], "None") == 0;
 			if (none)
-				snprintf(buf, cap,
-					 "%s is None in some calls and a tensor in others: Triton "
-					 "builds each case (expected for an optional argument); pass "
-					 "one always (an empty tensor and a flag) if one build "
-					 "should serve",
-					 c->name);
+				snprintf(
+				    buf, cap,
+				    "%s is None in some calls and a tensor in others: Triton "
+				    "builds each case (expected for an optional argument); pass "
+				    "one always (an empty tensor and a flag) if one build "
+				    "should serve",
+				    c->name);
 			else
 				snprintf(buf, cap,
 					 "%s comes in more than one dtype: Triton builds a variant "
@@ -454,9 +455,8 @@ static void print_gpu_time(const struct kca_family *f, uint64_t cost, int window
 	char t1[32], t2[32], t3[32];
 	uint64_t mean = f->gpu_ns / f->gpu_count;
 	printf("    %s: %s a run (%s..%s, %" PRIu64 " timed)", windowed ? "whole run's GPU" : "GPU",
-	       kca_fmt_ns(mean, t1, sizeof(t1)),
-	       kca_fmt_ns(f->gpu_min_ns, t2, sizeof(t2)), kca_fmt_ns(f->gpu_max_ns, t3, sizeof(t3)),
-	       f->gpu_count);
+	       kca_fmt_ns(mean, t1, sizeof(t1)), kca_fmt_ns(f->gpu_min_ns, t2, sizeof(t2)),
+	       kca_fmt_ns(f->gpu_max_ns, t3, sizeof(t3)), f->gpu_count);
 	char r[32];
 	if (cost && f->gpu_ns)
 		printf(": builds and loads took %s its GPU time",
@@ -495,7 +495,8 @@ static void print_family_window(const struct kca_family *f)
 		printf(" .. +%s", kca_fmt_ns(f->win.last_rel_ns, t1, sizeof(t1)));
 	printf("\n");
 	uint64_t cost = f->win.build_ns + f->win.load_ns;
-	printf("                   %s building, %s loading", kca_fmt_ns(f->win.build_ns, t1, sizeof(t1)),
+	printf("                   %s building, %s loading",
+	       kca_fmt_ns(f->win.build_ns, t1, sizeof(t1)),
 	       kca_fmt_ns(f->win.load_ns, t2, sizeof(t2)));
 	if (f->win.launches)
 		printf(" = %s per launch", kca_fmt_ns(cost / f->win.launches, t3, sizeof(t3)));
@@ -571,8 +572,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	if (m->windowed)
 		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
-	       f->nvariants == 1 ? "" : "s",
-	       f->loads, f->loads == 1 ? "" : "s");
+	       f->nvariants == 1 ? "" : "s", f->loads, f->loads == 1 ? "" : "s");
 	if (f->reloads)
 		printf(" (%u of an image already loaded)", f->reloads);
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");
@@ -598,9 +598,8 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	for (unsigned v = 0; v < f->nvariants; v++)
 		jit |= f->variants[v].kind == KC_IMAGE_PTX;
 	printf("    %s: %s building%s%s%s, %s loading%s", m->windowed ? "whole run's cost" : "cost",
-	       kca_fmt_ns(f->build_ns, t1, sizeof(t1)),
-	       buf[0] ? " (" : "", buf, buf[0] ? ")" : "", kca_fmt_ns(f->load_ns, t2, sizeof(t2)),
-	       jit ? " (the driver's PTX JIT)" : "");
+	       kca_fmt_ns(f->build_ns, t1, sizeof(t1)), buf[0] ? " (" : "", buf, buf[0] ? ")" : "",
+	       kca_fmt_ns(f->load_ns, t2, sizeof(t2)), jit ? " (the driver's PTX JIT)" : "");
 	if (f->launches)
 		printf(" = %s per launch", kca_fmt_ns(cost / f->launches, t3, sizeof(t3)));
 	printf("\n");
@@ -746,19 +745,24 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	kca_model_totals(m, &whole);
 	if (t.gpu_runs || (m->windowed && whole.gpu_runs)) { /* a window's: by the flushes */
 		char r[32];
-		printf("GPU time %s%s (%" PRIu64 " kernel runs timed)", m->windowed ? "in the window " : "",
-		       kca_fmt_ns(t.gpu_ns, t1, sizeof(t1)), t.gpu_runs);
+		printf("GPU time %s%s (%" PRIu64 " kernel runs timed)",
+		       m->windowed ? "in the window " : "", kca_fmt_ns(t.gpu_ns, t1, sizeof(t1)),
+		       t.gpu_runs);
 		if (t.gpu_ns)
-			printf(": %sbuilds and loads took %s it", m->windowed ? "the window's " : "",
+			printf(": %sbuilds and loads took %s it",
+			       m->windowed ? "the window's " : "",
 			       share(t.build + t.load, t.gpu_ns, r, sizeof(r)));
 		printf("\n");
-		/* kernel records come from CUPTI in buffers, later than the launches, and stop where
-		 * it was handed to the program's profiler: a window counts them by when they came */
-		if (m->windowed && (t.gpu_runs * 10 < t.launches * 9 || t.gpu_runs * 9 > t.launches * 10))
-			printf("  (%" PRIu64 " runs timed against %" PRIu64 " launches in the window: "
-			       "kernel times come from CUPTI in batches, counted when they came, and "
-			       "not at all where it was handed to the program's profiler)\n",
-			       t.gpu_runs, t.launches);
+		/* kernel records come from CUPTI in buffers, later than the launches, and stop
+		 * where it was handed to the program's profiler: a window counts them by when they
+		 * came */
+		if (m->windowed &&
+		    (t.gpu_runs * 10 < t.launches * 9 || t.gpu_runs * 9 > t.launches * 10))
+			printf(
+			    "  (%" PRIu64 " runs timed against %" PRIu64 " launches in the window: "
+			    "kernel times come from CUPTI in batches, counted when they came, and "
+			    "not at all where it was handed to the program's profiler)\n",
+			    t.gpu_runs, t.launches);
 	}
 	/* What launch latency and PDL decide: how long streams sat idle between their kernels. */
 	if (t.gap_runs)
@@ -915,8 +919,8 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 				seen_before = family_named(by_name[e], name) != NULL;
 			for (unsigned e = 0; e < ndirs; e++) {
 				const struct kca_family *f = family_named(by_name[e], name);
-				interesting |=
-				    f && (w ? kca_family_built_in_window(f) : f->verdict != KCA_FINE);
+				interesting |= f && (w ? kca_family_built_in_window(f)
+						       : f->verdict != KCA_FINE);
 			}
 			if (seen_before || !interesting)
 				continue;

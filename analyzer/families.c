@@ -176,8 +176,8 @@ static int cmp_compile_time(const void *a, const void *b, void *m)
 /* The compile that took the image next: the first of `users` that started no earlier than t
  * (the end of the compile that made it: one clock for both). Its index if it is attributed
  * to a load, else -1 (the output went into a build no load took: so did this one). */
-static int first_user(const struct kca_model *m, struct image_users *users, int proc,
-		      uint64_t hash, uint64_t t)
+static int first_user(const struct kca_model *m, struct image_users *users, int proc, uint64_t hash,
+		      uint64_t t)
 {
 	struct image_users key, *e;
 	memset(&key.k, 0, sizeof(key.k));
@@ -900,7 +900,8 @@ unsigned kca_unloaded_compiles(struct kca_model *m, struct kca_compile_group **o
 			if (!o->npy_frames && !o->nnative_frames)
 				continue;
 			struct kca_call_site s = {0};
-			kca_compile_call_site(m, o, s.where, sizeof(s.where), s.func, sizeof(s.func));
+			kca_compile_call_site(m, o, s.where, sizeof(s.where), s.func,
+					      sizeof(s.func));
 			site_add(&st, &s);
 		}
 		x->nsites = sites_out(&st, &x->site, 1);

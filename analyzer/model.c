@@ -151,13 +151,13 @@ struct load_ctx {
 	struct kca_model *m;
 	int proc;
 	struct callsite_key *callsites; /* tid -> its last CALLSITE, this file */
-	uint64_t win_from, win_to; /* the window of this file's directory */
-	struct func_key *funcs;	      /* id -> index, this file */
-	struct gpu_key *gpu;	      /* kernel name -> GPU time index, this file */
-	struct graph_key *graphs;     /* graph id -> its kernels and launches, this file */
-	struct capture_key *captures; /* CUgraph -> its pending capture, this file */
-	struct capture_key *applied;  /* captures applied whose window is still open */
-	unsigned unresolved;	      /* captures (pending or applied) with in_window -1 */
+	uint64_t win_from, win_to;	/* the window of this file's directory */
+	struct func_key *funcs;		/* id -> index, this file */
+	struct gpu_key *gpu;		/* kernel name -> GPU time index, this file */
+	struct graph_key *graphs;	/* graph id -> its kernels and launches, this file */
+	struct capture_key *captures;	/* CUgraph -> its pending capture, this file */
+	struct capture_key *applied;	/* captures applied whose window is still open */
+	unsigned unresolved;		/* captures (pending or applied) with in_window -1 */
 };
 
 /* This thread's call site if it was written for a record of type for_type (the record it
@@ -528,8 +528,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			k = kca_xmalloc(sizeof(*k));
 			k->id = x->id;
 			HASH_ADD(hh, c->funcs, id, sizeof(k->id), k);
-		}
-		else if (k->index >= 0) /* the id taken again: the window's count of the one before */
+		} else if (k->index >=
+			   0) /* the id taken again: the window's count of the one before */
 			m->funcs[k->index].win_count =
 			    k->win_end > k->win_base ? k->win_end - k->win_base : 0;
 		k->index = (int)m->nfuncs++;
@@ -704,10 +704,8 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	p->cupti_last = KC_CUPTI_END;
 	p->parent = -1;
 	p->exe = p->cwd = p->cmdline = "";
-	struct load_ctx c = {.m = m,
-			     .proc = idx,
-			     .win_from = m->win_from_ns[dir],
-			     .win_to = m->win_to_ns[dir]};
+	struct load_ctx c = {
+	    .m = m, .proc = idx, .win_from = m->win_from_ns[dir], .win_to = m->win_to_ns[dir]};
 	struct kc_file_hdr hdr = {0};
 	struct kc_trace t;
 	int rc = kc_trace_open(&t, path);
@@ -821,16 +819,16 @@ static int library_frame(const char *file)
 	if (inductor_module(file))
 		return 1;
 	static const char *const marks[] = {"/site-packages/", "/dist-packages/", "<frozen ",
-					    "/torchinductor_", "/lib/python3", "/lib64/python3",
-					    "<string>", "<eval_with_key>"};
+					    "/torchinductor_", "/lib/python3",	  "/lib64/python3",
+					    "<string>",	       "<eval_with_key>"};
 	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
 		if (strstr(file, marks[i]))
 			return 1;
 	return 0;
 }
 
-int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char *where,
-		   size_t wcap, char *func, size_t fcap)
+int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char *where, size_t wcap,
+		   char *func, size_t fcap)
 {
 	if (!n)
 		return -1;
@@ -897,8 +895,8 @@ int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *wher
 	if (l->npy_frames)
 		return kca_user_frame(l->py_frames, l->npy_frames, cwd, where, wcap, func, fcap);
 	return kca_native_user_frame(m, l->native_frames, l->nnative_frames, cwd,
-				     m->procs[l->proc].dir, l->names,
-				     l->nnames, where, wcap, func, fcap);
+				     m->procs[l->proc].dir, l->names, l->nnames, where, wcap, func,
+				     fcap);
 }
 
 int kca_compile_call_site(struct kca_model *m, const struct kca_compile *o, char *where,
@@ -908,8 +906,7 @@ int kca_compile_call_site(struct kca_model *m, const struct kca_compile *o, char
 	if (o->npy_frames)
 		return kca_user_frame(o->py_frames, o->npy_frames, cwd, where, wcap, func, fcap);
 	return kca_native_user_frame(m, o->native_frames, o->nnative_frames, cwd,
-				     m->procs[o->proc].dir, NULL, 0, where,
-				     wcap, func, fcap);
+				     m->procs[o->proc].dir, NULL, 0, where, wcap, func, fcap);
 }
 
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t)

@@ -76,8 +76,8 @@ struct kca_compile {
 	const char *inputs; /* joined with spaces */
 	int load;	    /* the load this compile is attributed to, -1 if none */
 	int via;	    /* the compile its output went into (attributed to `load`), or -1 */
-	int root;	    /* the end of that chain: the compile whose output was loaded (itself) */
-	int in_window;	    /* within the model's time window (always, without one) */
+	int root;      /* the end of that chain: the compile whose output was loaded (itself) */
+	int in_window; /* within the model's time window (always, without one) */
 	/* Where it was asked for (CALLSITE records, as a load's): Python frames, or native */
 	const char **py_frames, **native_frames;
 	unsigned npy_frames, nnative_frames;
@@ -206,8 +206,7 @@ struct kca_window {
 };
 /* A command's --since and --until (either NULL when not given) into *w: 0, or -1 with a
  * usage message naming the command on stderr. */
-int kca_window_options(const char *cmd, const char *since, const char *until,
-		       struct kca_window *w);
+int kca_window_options(const char *cmd, const char *since, const char *until, struct kca_window *w);
 
 struct kca_model {
 	char **dirs;
@@ -226,9 +225,9 @@ struct kca_model {
 	unsigned nfamilies;
 	uint64_t problems; /* reader warnings */
 	struct kca_arena *arena;
-	struct cache_index *triton_caches; /* Triton cache directories indexed by cubin size */
-	struct kca_source_file *sources;   /* Python sources found and read (changes.c) */
-	struct kca_module_syms *symbols;   /* modules read for native call sites (symbols.c) */
+	struct cache_index *triton_caches;     /* Triton cache directories indexed by cubin size */
+	struct kca_source_file *sources;       /* Python sources found and read (changes.c) */
+	struct kca_module_syms *symbols;       /* modules read for native call sites (symbols.c) */
 	struct kca_native_names *native_names; /* frames named, by frame and directory */
 	/* The time window, if one was asked for (kca_model_load_window): per directory, the
 	 * recording's start and the window in CLOCK_MONOTONIC times. */
@@ -261,8 +260,8 @@ int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
  * modules), else the innermost. "file:line" into where (relative to cwd, the process's
  * directory, when under it; cwd may be NULL) and the function into func; 0, or -1 with no
  * frames. */
-int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char *where,
-		   size_t wcap, char *func, size_t fcap);
+int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char *where, size_t wcap,
+		   char *func, size_t fcap);
 /* A program line that loads of a kernel came from (kca_user_frame of their Python frames). */
 struct kca_call_site {
 	char where[512], func[128];
@@ -279,8 +278,8 @@ unsigned kca_family_compile_sites(struct kca_model *m, const struct kca_family *
 /* A native frame ("MODULE\t0xOFFSET\t") named: "file:line" (relative to cwd when under it)
  * and the function, from the module's symbols and line table; "module+0xoffset" and "?" where
  * the module cannot be read. 0, or -1 if frame is not one. Modules are read once a model. */
-int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd,
-		     const char *trace_dir, char *where, size_t wcap, char *func, size_t fcap);
+int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, const char *trace_dir,
+		     char *where, size_t wcap, char *func, size_t fcap);
 /* The same, each level of inlining at it, innermost first (the inlined function at its line,
  * then its caller at the line of the call): how many (at least 1), or -1 if frame is not one.
  * Cached in the model. */
@@ -310,8 +309,7 @@ void kca_function_name(const char *name, char *out, size_t cap);
  * kernel names name); else the first such without a line; else the innermost. */
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
 			  const char *cwd, const char *trace_dir, const char *const *kernels,
-			  unsigned nkernels,
-			  char *where, size_t wcap, char *func, size_t fcap);
+			  unsigned nkernels, char *where, size_t wcap, char *func, size_t fcap);
 /* One of a load's Triton arguments, "NAME\tKIND\tVALUE", split in place (name and kind by
  * their lengths). 0, or -1 when it is not one. */
 struct kca_triton_arg {

@@ -30,9 +30,9 @@ struct kca_native_names {
 
 struct kca_module_syms {
 	char *path;
-	Dwfl *dwfl;	  /* NULL: not readable */
+	Dwfl *dwfl; /* NULL: not readable */
 	Dwfl_Module *mod;
-	GElf_Addr start; /* where libdw placed the module: its load address's stand-in */
+	GElf_Addr start;   /* where libdw placed the module: its load address's stand-in */
 	char build_id[72]; /* its GNU build-id in hex, "" if none */
 	UT_hash_handle hh;
 };
@@ -112,10 +112,10 @@ int kca_archived_module_path(const char *trace_dir, const char *build_id, const 
 	struct stat st;
 	const char *slash = strrchr(trace_dir, '/');
 	int file = stat(trace_dir, &st) == 0 && S_ISREG(st.st_mode);
-	int n = file ? snprintf(out, cap, "%.*s/modules/%s/%s", slash ? (int)(slash - trace_dir) : 1,
-				slash ? trace_dir : ".", build_id, base_name(module))
-		     : snprintf(out, cap, "%s/modules/%s/%s", trace_dir, build_id,
-				base_name(module));
+	int n =
+	    file ? snprintf(out, cap, "%.*s/modules/%s/%s", slash ? (int)(slash - trace_dir) : 1,
+			    slash ? trace_dir : ".", build_id, base_name(module))
+		 : snprintf(out, cap, "%s/modules/%s/%s", trace_dir, build_id, base_name(module));
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
@@ -241,7 +241,6 @@ static int parse_native(const char *frame, char *module, size_t cap, uint64_t *o
 	return end == tab + 1 ? -1 : 0;
 }
 
-
 int kca_native_frame_module(const char *frame, char *module, size_t cap, const char **build_id)
 {
 	uint64_t offset;
@@ -251,10 +250,10 @@ int kca_native_frame_module(const char *frame, char *module, size_t cap, const c
 /* Modules between a program and the driver: CUDA's own, the C and C++ runtimes, the loader. */
 int kca_library_module(const char *path)
 {
-	static const char *const prefixes[] = {"libcuda",   "libnvrtc",	 "libnvJitLink", "libnvidia",
-					       "libcupti",  "libkcprof", "libc.so",	 "libc-",
-					       "ld-linux",  "libstdc++", "libgcc_s",	 "libpthread",
-					       "libdl.",    "libcublas", "libcudnn"};
+	static const char *const prefixes[] = {
+	    "libcuda",	 "libnvrtc",   "libnvJitLink", "libnvidia", "libcupti",
+	    "libkcprof", "libc.so",    "libc-",	       "ld-linux",  "libstdc++",
+	    "libgcc_s",	 "libpthread", "libdl.",       "libcublas", "libcudnn"};
 	const char *b = base_name(path);
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
 		if (strncmp(b, prefixes[i], strlen(prefixes[i])) == 0)
@@ -324,7 +323,8 @@ static unsigned inline_levels(struct kca_model *m, Dwfl_Module *mod, GElf_Addr a
 		n++;
 		set_function(m, o, die_function_name(&scopes[i]));
 		if (src && line > 0)
-			snprintf(o->where, sizeof(o->where), "%s:%d", kca_path_under(src, cwd), line);
+			snprintf(o->where, sizeof(o->where), "%s:%d", kca_path_under(src, cwd),
+				 line);
 		if (tag == DW_TAG_subprogram) {
 			*outermost = 1;
 			break;
@@ -370,7 +370,8 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 	 * else the copy 'kcprof archive' made of it, by its build-id */
 	if (s && build_id[0] && (!s->mod || strcmp(build_id, s->build_id) != 0) && trace_dir) {
 		char copy[PATH_MAX];
-		if (kca_archived_module_path(trace_dir, build_id, module, copy, sizeof(copy)) == 0) {
+		if (kca_archived_module_path(trace_dir, build_id, module, copy, sizeof(copy)) ==
+		    0) {
 			struct kca_module_syms *a = module_syms(m, copy);
 			if (a->mod && strcmp(build_id, a->build_id) == 0)
 				s = a;
@@ -397,8 +398,8 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 				 lineno);
 	}
 	int outermost = 0;
-	unsigned nl = s && s->mod ? inline_levels(m, s->mod, addr, src, lineno, cwd, e, &outermost)
-				  : 0;
+	unsigned nl =
+	    s && s->mod ? inline_levels(m, s->mod, addr, src, lineno, cwd, e, &outermost) : 0;
 	if (nl <= 1) { /* not inlined: the symbol's name and line */
 		e->n = 0;
 		KCA_GROW(e->names, e->n, e->cap);
@@ -441,8 +442,8 @@ int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
 	return e->rc < 0 ? -1 : (int)e->n;
 }
 
-int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd,
-		     const char *trace_dir, char *where, size_t wcap, char *func, size_t fcap)
+int kca_native_frame(struct kca_model *m, const char *frame, const char *cwd, const char *trace_dir,
+		     char *where, size_t wcap, char *func, size_t fcap)
 {
 	const struct kca_native_name *names;
 	int n = kca_native_frames(m, frame, cwd, trace_dir, &names);
@@ -473,7 +474,8 @@ static int cuda_generated(const struct kca_native_name *level, const char *const
  * the C++ library's templates) inlined into the program, not the program's own line. */
 static int library_source(const char *where)
 {
-	return strncmp(where, "/usr/include/", 13) == 0 || strncmp(where, "/usr/local/cuda", 15) == 0 ||
+	return strncmp(where, "/usr/include/", 13) == 0 ||
+	       strncmp(where, "/usr/local/cuda", 15) == 0 ||
 	       strncmp(where, "/opt/nvidia/", 12) == 0 || strstr(where, "/include/c++/") ||
 	       strstr(where, "/targets/x86_64-linux/include/") ||
 	       strstr(where, "/targets/sbsa-linux/include/");
@@ -481,8 +483,7 @@ static int library_source(const char *where)
 
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
 			  const char *cwd, const char *trace_dir, const char *const *kernels,
-			  unsigned nkernels,
-			  char *where, size_t wcap, char *func, size_t fcap)
+			  unsigned nkernels, char *where, size_t wcap, char *func, size_t fcap)
 {
 	if (!n)
 		return -1;
@@ -495,7 +496,8 @@ int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsign
 			const char *build_id;
 			const struct kca_native_name *names;
 			int nn;
-			if (parse_native(frames[i], module, sizeof(module), &offset, &build_id) < 0 ||
+			if (parse_native(frames[i], module, sizeof(module), &offset, &build_id) <
+				0 ||
 			    kca_library_module(module) ||
 			    (nn = kca_native_frames(m, frames[i], cwd, trace_dir, &names)) < 0)
 				continue;

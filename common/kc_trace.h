@@ -31,7 +31,7 @@
 	X(2, CUPTI, "cupti")		     /* CUPTI callbacks were asked for */                  \
 	X(3, GPU_TIME, "gpu-time")	/* GPU_TIME records: kernel times from CUPTI activity */   \
 	X(4, HDR_CHECK, "header-check") /* hdr_check holds the header's XXH32 */                   \
-	X(5, PYTHON, "python")		/* CALLSITE records: Python frames at loads (KCPROF_PYTHON) */ \
+	X(5, PYTHON, "python") /* CALLSITE records: Python frames at loads (KCPROF_PYTHON) */      \
 	X(6, STACKS, "stacks") /* CALLSITE records: native frames at loads (KCPROF_STACKS) */
 
 #define KC_FEAT_BIT(bit, id, str) KC_FEAT_##id = 1ull << (bit),
@@ -101,7 +101,7 @@ struct kc_strlist {
 	X(10, END, "end")                                                                          \
 	X(11, GPU_TIME, "gpu_time")                                                                \
 	X(12, GRAPH, "graph")                                                                      \
-	X(13, GRAPH_LAUNCH_STATS, "graph_launch_stats")                                           \
+	X(13, GRAPH_LAUNCH_STATS, "graph_launch_stats")                                            \
 	X(14, CALLSITE, "callsite")
 
 /* How a call reached kcprof. */
@@ -398,10 +398,11 @@ struct kc_rec_callsite {
 	/* Triton's JIT specialisation of the call, from the frame of JITFunction.run: one
 	 * "NAME\tKIND\tVALUE" a parameter, KIND "constexpr" (a tl.constexpr parameter: VALUE its
 	 * value), "specialized" (an argument Triton made a constant: VALUE it, "1"), or the
-	 * argument's type ("i32", "*fp16": VALUE its specialisation, "D" divisible by 16, "" none) */
+	 * argument's type ("i32", "*fp16": VALUE its specialisation, "D" divisible by 16, "" none)
+	 */
 	struct kc_strlist args;
 };
-#define KC_CALLSITEF_TRUNCATED 1 /* more frames than were kept (the outermost left out) */
+#define KC_CALLSITEF_TRUNCATED 1   /* more frames than were kept (the outermost left out) */
 #define KC_CALLSITEF_ARGS_UNREAD 2 /* a Triton JIT frame whose locals could not be read */
 /* native frames (no Python): each "MODULE\t0xOFFSET\t", the return address's offset from the
  * module's load address, innermost first, kcprof's own left out */

@@ -174,7 +174,8 @@ static int image_from_file(struct image *im, const char *path)
 		struct kc_hash_stream hs;
 		kc_hash64_begin(&hs);
 		enum { CHUNK = 65536 };
-		uint8_t *chunk = malloc(CHUNK); /* not on the stack: the loading thread's may be small */
+		uint8_t *chunk =
+		    malloc(CHUNK); /* not on the stack: the loading thread's may be small */
 		ssize_t r = -1;
 		size_t total = 0;
 		while (chunk && ((r = read(fd, chunk, CHUNK)) > 0 || (r < 0 && errno == EINTR))) {

@@ -2,8 +2,8 @@
  * Python frames in a Python process (python.c), else, in a native program, its return
  * addresses, each written as its module's path, its offset there and the module's GNU
  * build-id, for the analyzer to name with the module's symbols and line tables (libdw), once
- * it has checked that the file it reads is the one that ran. Taken where Python frames are not (a C or
- * C++ program, an NVRTC client); the unwinder is glibc's backtrace(), which reads .eh_frame.
+ * it has checked that the file it reads is the one that ran. Taken where Python frames are not (a C
+ * or C++ program, an NVRTC client); the unwinder is glibc's backtrace(), which reads .eh_frame.
  *
  * backtrace() loads libgcc_s at its first call: that happens at the process's first CUDA use
  * (kcp_stacks_warm, outside the driver), never inside a hook. Modules are found with glibc's
@@ -193,7 +193,8 @@ void kcp_native_callsite(unsigned for_type)
 	rec.args = kc_rb_list_end(&rb);
 	if (kept) {
 		rec.for_type = for_type;
-		rec.flags = KC_CALLSITEF_NATIVE | (n > MAX_NATIVE_FRAMES ? KC_CALLSITEF_TRUNCATED : 0);
+		rec.flags =
+		    KC_CALLSITEF_NATIVE | (n > MAX_NATIVE_FRAMES ? KC_CALLSITEF_TRUNCATED : 0);
 		rec.read_ns = kcp_now_ns() - t0;
 		kcp_rec_emit(&rb, &rec, KC_REC_CALLSITE);
 	}

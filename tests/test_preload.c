@@ -472,8 +472,12 @@ Test(preload, header_says_what_the_recorder_was_set_to_do)
 	cr_assert_eq(kct_read(dir)->feat_mask,
 		     KC_FEAT_IMAGES | KC_FEAT_HDR_CHECK | KC_FEAT_PYTHON | KC_FEAT_STACKS);
 	dir = kct_tmpdir();
-	const char *env[] = {data_env,		 "KCPROF_IMAGES=0",   "KCPROF_LAUNCHES=full",
-			     "KCPROF_GPU_TIME=1", "KCPROF_PYTHON=0", "KCPROF_STACKS=0",
+	const char *env[] = {data_env,
+			     "KCPROF_IMAGES=0",
+			     "KCPROF_LAUNCHES=full",
+			     "KCPROF_GPU_TIME=1",
+			     "KCPROF_PYTHON=0",
+			     "KCPROF_STACKS=0",
 			     NULL};
 	st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);

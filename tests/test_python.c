@@ -164,13 +164,14 @@ Test(python, report_names_the_line_and_the_constexpr)
 	cr_assert(strstr(out, "n % 16 == 0 (divisibility): no, yes"), "%s", out);
 	/* JSON: the call sites, and dump shows the records */
 	char cmd[8192];
-	snprintf(cmd, sizeof(cmd),
-		 "%s report --json %s | python3 -c \"import json,sys; k=json.load(sys.stdin)"
-		 "['kernels'][0]; assert k['call_sites']==[{'where':'%s:%d','function':'serve',"
-		 "'loads':4}], k['call_sites']; a=[v['triton_args'] for v in k['variant_list']];"
-		 " assert [x[2]['value'] for x in a]==['500','501','502','503'] and a[0][2]['kind']=="
-		 "'constexpr' and a[0][1]=={'name':'n','kind':'i32','value':''}, a\"",
-		 kct_cli(), dir, LOADER, line);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json %s | python3 -c \"import json,sys; k=json.load(sys.stdin)"
+	    "['kernels'][0]; assert k['call_sites']==[{'where':'%s:%d','function':'serve',"
+	    "'loads':4}], k['call_sites']; a=[v['triton_args'] for v in k['variant_list']];"
+	    " assert [x[2]['value'] for x in a]==['500','501','502','503'] and a[0][2]['kind']=="
+	    "'constexpr' and a[0][1]=={'name':'n','kind':'i32','value':''}, a\"",
+	    kct_cli(), dir, LOADER, line);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "type=callsite ") && strstr(out, "for=module_load"), "%s", out);
@@ -195,7 +196,8 @@ Test(python, the_programs_line_among_library_frames)
 	/* torch.compile: the load comes from Inductor's generated module (its cache anywhere),
 	 * below Dynamo's and Inductor's frames; the program's line is further out */
 	const char *frames[] = {
-	    "/v/lib/python3.12/site-packages/torch/_inductor/runtime/triton_heuristics.py\t88\tload",
+	    "/v/lib/python3.12/site-packages/torch/_inductor/runtime/"
+	    "triton_heuristics.py\t88\tload",
 	    "/root/out/gpu/ic_static/js/cjsm2uonjpo7mnv6tx5eeyaocu2yoczmmtjgpoqow3uq2pyofhyv.py\t66"
 	    "\t<module>",
 	    "<frozen importlib._bootstrap>\t241\t_call_with_frames_removed",
@@ -207,9 +209,9 @@ Test(python, the_programs_line_among_library_frames)
 	cr_assert_str_eq(where, "tests/gpu/torch_compile_seqlen.py:40");
 	cr_assert_str_eq(func, "step");
 	/* outside the process's directory the path stays whole; all library: the innermost */
-	cr_assert_eq(kca_user_frame(frames + 4, 1, "/elsewhere", where, sizeof(where), func,
-				    sizeof(func)),
-		     0);
+	cr_assert_eq(
+	    kca_user_frame(frames + 4, 1, "/elsewhere", where, sizeof(where), func, sizeof(func)),
+	    0);
 	cr_assert_str_eq(where, "/w/tests/gpu/torch_compile_seqlen.py:40");
 	cr_assert_eq(kca_user_frame(frames, 2, NULL, where, sizeof(where), func, sizeof(func)), 0);
 	cr_assert_str_eq(func, "load");
@@ -250,11 +252,11 @@ Test(python, a_load_under_the_programs_own_lock_never_waits_for_the_gil)
 	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
 	snprintf(lib, sizeof(lib), "%s/tests/lib", kct_build());
 	const char *env[] = {libs, "KCPROF_CUPTI=0", NULL};
-	const char *argv[] = {"/usr/bin/timeout", "20", "python3", "tests/progs/py_locked.py", lib,
-			      NULL};
+	const char *argv[] = {"/usr/bin/timeout",	  "20", "python3",
+			      "tests/progs/py_locked.py", lib,	NULL};
 	int st = kct_run(dir, env, argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d (124: it hung): see %s.log",
-		  st, dir);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d (124: it hung): see %s.log", st,
+		  dir);
 	struct kca_model m;
 	load_model(&m, dir);
 	cr_assert_eq(m.nloads, 1, "the load is recorded");
@@ -392,8 +394,8 @@ static char *record_py_nvrtc(const char *option)
 	char *dir = kct_tmpdir(), libs[4200];
 	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
 	const char *env[] = {libs, "KCPROF_CUPTI=0", NULL};
-	const char *argv[] = {"/usr/bin/env", "python3", "tests/progs/py_nvrtc.py", "3", option,
-			      NULL};
+	const char *argv[] = {"/usr/bin/env", "python3", "tests/progs/py_nvrtc.py", "3",
+			      option,	      NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "py_nvrtc.py failed (%d): see %s.log", st,
 		  dir);
@@ -427,9 +429,9 @@ Test(python, a_compile_carries_the_python_line_that_asked_for_it)
 	snprintf(want, sizeof(want), "%s:%d", prog, load_line);
 	cr_assert_eq(m.nloads, 3);
 	for (unsigned i = 0; i < m.nloads; i++) {
-		cr_assert_eq(kca_load_call_site(&m, &m.loads[i], where, sizeof(where), func,
-						sizeof(func)),
-			     0, "the load's own frames, not the compile's");
+		cr_assert_eq(
+		    kca_load_call_site(&m, &m.loads[i], where, sizeof(where), func, sizeof(func)),
+		    0, "the load's own frames, not the compile's");
 		cr_assert_str_eq(where, want);
 		cr_assert_str_eq(func, "load");
 	}
@@ -481,12 +483,13 @@ Test(python, compiles_never_loaded_are_reported)
 	snprintf(expect, sizeof(expect), want, ms);
 	cr_assert(strstr(out, expect), "want %s in %s", expect, out);
 	char cmd[8192];
-	snprintf(cmd, sizeof(cmd),
-		 "%s report --json %s | python3 -c \"import json,sys; u=json.load(sys.stdin)"
-		 "['unloaded_compiles']; assert len(u)==1 and u[0]['compiles']==3 and u[0]['tool']=="
-		 "'nvrtc' and u[0]['where']=='%s:%d' and u[0]['changed'].startswith('MAX_LEN') and "
-		 "u[0]['compile_ms']>0, u\"",
-		 kct_cli(), dir, prog, compile_line);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json %s | python3 -c \"import json,sys; u=json.load(sys.stdin)"
+	    "['unloaded_compiles']; assert len(u)==1 and u[0]['compiles']==3 and u[0]['tool']=="
+	    "'nvrtc' and u[0]['where']=='%s:%d' and u[0]['changed'].startswith('MAX_LEN') and "
+	    "u[0]['compile_ms']>0, u\"",
+	    kct_cli(), dir, prog, compile_line);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	free(dir);
 }

@@ -60,7 +60,8 @@ Test(stacks, a_c_programs_line_named_from_its_debug_information)
 		cr_assert(strstr(l->native_frames[0], "nvrtc_client\t0x"), "%s",
 			  l->native_frames[0]); /* kcprof's own frames left out */
 		char where[512], func[128];
-		cr_assert_eq(kca_load_call_site(&m, l, where, sizeof(where), func, sizeof(func)), 0);
+		cr_assert_eq(kca_load_call_site(&m, l, where, sizeof(where), func, sizeof(func)),
+			     0);
 		cr_assert_str_eq(where, want);
 		named++;
 	}
@@ -92,21 +93,23 @@ Test(stacks, a_compile_carries_the_line_that_asked_for_it)
 			cr_assert_gt(o->nnative_frames, 1, "compile %u: %u frames", i,
 				     o->nnative_frames);
 			char where[512], func[128], want[128];
-			cr_assert_eq(kca_compile_call_site(&m, o, where, sizeof(where), func,
-							   sizeof(func)),
-				     0);
+			cr_assert_eq(
+			    kca_compile_call_site(&m, o, where, sizeof(where), func, sizeof(func)),
+			    0);
 			snprintf(want, sizeof(want), CLIENT_SRC ":%d",
 				 o->tool == KC_TOOL_NVJITLINK ? link_line : nvrtc_line);
 			cr_assert_str_eq(where, want, "compile %u (%s)", i, kc_tool_name(o->tool));
 		}
 		cr_assert_eq(links * 2, link ? m.ncompiles : 0, "an nvJitLink after each NVRTC");
 		kca_model_free(&m);
-		cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+		cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)),
+			     0);
 		char want[256];
 		if (link) /* both builds of each variant, most first, then by line */
 			snprintf(want, sizeof(want),
-				 "    compiled from " CLIENT_SRC ":%d in link_cubin (4 compiles), "
-				 CLIENT_SRC ":%d in nvrtc_ptx (4 compiles)\n",
+				 "    compiled from " CLIENT_SRC
+				 ":%d in link_cubin (4 compiles), " CLIENT_SRC
+				 ":%d in nvrtc_ptx (4 compiles)\n",
 				 link_line, nvrtc_line);
 		else
 			snprintf(want, sizeof(want),
@@ -122,17 +125,19 @@ Test(stacks, a_compile_carries_the_line_that_asked_for_it)
 		if (link) /* NVRTC's time is the kernel's, though its PTX was not what was loaded */
 			cr_assert(strstr(out, "building (4 NVRTC compiles "), "%s", out);
 		if (link) { /* diff: each variant's NVRTC compile, its line, and its PTX compared */
-			cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "fill_mask", "1", "2",
-								  NULL},
-						 out, sizeof(out)),
-				     0);
-			snprintf(want, sizeof(want),
-				 "    nvrtc fill_mask.cu: -DMAX_LEN=501 --gpu-architecture=compute_90 "
-				 "(its output linked into the next)\n    compiled from " CLIENT_SRC
-				 ":%d in nvrtc_ptx\n    nvjitlink nvJitLink: ",
-				 nvrtc_line);
+			cr_assert_eq(
+			    kct_run_cli((const char *[]){"diff", dir, "fill_mask", "1", "2", NULL},
+					out, sizeof(out)),
+			    0);
+			snprintf(
+			    want, sizeof(want),
+			    "    nvrtc fill_mask.cu: -DMAX_LEN=501 --gpu-architecture=compute_90 "
+			    "(its output linked into the next)\n    compiled from " CLIENT_SRC
+			    ":%d in nvrtc_ptx\n    nvjitlink nvJitLink: ",
+			    nvrtc_line);
 			cr_assert(strstr(out, want), "%s", out);
-			cr_assert(strstr(out, "+++ [B] PTX ") && strstr(out, "%r1, 501;"), "%s", out);
+			cr_assert(strstr(out, "+++ [B] PTX ") && strstr(out, "%r1, 501;"), "%s",
+				  out);
 		}
 		free(dir);
 	}
@@ -182,7 +187,8 @@ Test(stacks, a_program_rebuilt_since_the_recording_is_not_named)
 	snprintf(cmd, sizeof(cmd), "cp %s/tests/bin/cxx_client %s", kct_build(), prog);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
-	cr_assert(strstr(out, "    called from ") && strstr(out, " [rebuilt since the recording] in ? "),
+	cr_assert(strstr(out, "    called from ") &&
+		      strstr(out, " [rebuilt since the recording] in ? "),
 		  "%s", out);
 	cr_assert(!strstr(out, CLIENT_SRC) && !strstr(out, "cxx_client.cc"), "%s", out);
 	/* the archived trace is named from its copy of the module that ran */
@@ -253,13 +259,14 @@ Test(stacks, a_module_that_cannot_be_read_keeps_its_offset)
 	const char *frames[] = {"/usr/lib/x86_64-linux-gnu/libcuda.so.1\t0x10\t",
 				"/nonexistent/libserve.so\t0x1234\t", "not a frame"};
 	char where[512], func[128];
-	cr_assert_eq(kca_native_user_frame(&m, frames, 3, "/w", NULL, NULL, 0, where, sizeof(where), func,
-					   sizeof(func)),
+	cr_assert_eq(kca_native_user_frame(&m, frames, 3, "/w", NULL, NULL, 0, where, sizeof(where),
+					   func, sizeof(func)),
 		     0);
 	cr_assert_str_eq(where, "libserve.so+0x1234"); /* the driver's frame passed over */
 	cr_assert_str_eq(func, "?");
-	cr_assert_eq(kca_native_frame(&m, frames[2], NULL, NULL, where, sizeof(where), func, sizeof(func)),
-		     -1);
+	cr_assert_eq(
+	    kca_native_frame(&m, frames[2], NULL, NULL, where, sizeof(where), func, sizeof(func)),
+	    -1);
 	kca_model_free(&m); /* its names are in the model's arena */
 }
 
@@ -302,8 +309,8 @@ Test(stacks, the_code_nvcc_puts_in_a_program_is_passed_over)
 	struct kca_model m;
 	memset(&m, 0, sizeof(m));
 	char where[512], func[128];
-	cr_assert_eq(kca_native_user_frame(&m, frames, 4, NULL, NULL, kernels, 1, where, sizeof(where),
-					   func, sizeof(func)),
+	cr_assert_eq(kca_native_user_frame(&m, frames, 4, NULL, NULL, kernels, 1, where,
+					   sizeof(where), func, sizeof(func)),
 		     0);
 	cr_assert_str_eq(func, "user_launch_stand_in", "where %s", where);
 	cr_assert(strstr(where, "tests/test_stacks.c:"), "%s", where);
@@ -333,8 +340,8 @@ Test(stacks, cxx_frames_demangled_and_inlined_helpers_named)
 	/* requests 500 and 502 load through the inlined helper, 501 through the host function
 	 * named as the kernel */
 	snprintf(want, sizeof(want),
-		 "    called from %s:%d in load_module (2 loads), %s:%d in fill_mask (1 load)\n", src,
-		 load_line, src, other_line);
+		 "    called from %s:%d in load_module (2 loads), %s:%d in fill_mask (1 load)\n",
+		 src, load_line, src, other_line);
 	cr_assert(strstr(out, want), "%s", out);
 	snprintf(want, sizeof(want),
 		 "    compiled from %s:%d in serve::Builder<…>::compile (3 compiles)\n", src,
@@ -405,7 +412,8 @@ Test(stacks, a_compile_goes_with_the_link_that_took_its_output)
 			const struct kca_compile *o = &m.compiles[f->compiles[k]];
 			nvrtc += o->tool == KC_TOOL_NVRTC;
 			links += o->tool == KC_TOOL_NVJITLINK;
-			if (o->tool == KC_TOOL_NVRTC) { /* the link right after it, its own load's */
+			if (o->tool ==
+			    KC_TOOL_NVRTC) { /* the link right after it, its own load's */
 				cr_assert_geq(o->via, 0);
 				cr_assert_eq(m.compiles[o->via].time_ns, o->time_ns + 11000);
 				cr_assert_eq(m.compiles[o->via].load, o->load);
@@ -429,18 +437,18 @@ Test(stacks, a_compile_goes_with_the_link_that_took_its_output)
 		 "printf 'x\\0b' >%s/images/1000000000000001.cubin",
 		 dir, dir, dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "kernA", "1", "2", NULL}, out,
-				 sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", dir, "kernA", "1", "2", NULL}, out, sizeof(out)),
+	    0);
 	cr_assert(!strstr(out, "] PTX ") && strstr(out, "only the images differ"), "%s", out);
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s/images && rm *.cubin && echo 'mov.u32 %%r1, 0;' >1000000000000000.ptx && "
 		 "echo 'mov.u32 %%r1, 1;' >1000000000000001.ptx",
 		 dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "kernA", "1", "2", NULL}, out,
-				 sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", dir, "kernA", "1", "2", NULL}, out, sizeof(out)),
+	    0);
 	cr_assert(strstr(out, "+++ [B] PTX ") && strstr(out, "+mov.u32 %r1, 1;"), "%s", out);
 	free(dir);
 }

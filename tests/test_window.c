@@ -21,16 +21,16 @@ Test(window, times_on_the_command_line)
 	static const struct {
 		const char *arg;
 		uint64_t ns;
-	} good[] = {{"90", 90 * SEC},	   {"90s", 90 * SEC},	  {"1.5m", 90 * SEC},
-		    {"1.5min", 90 * SEC},  {"500ms", SEC / 2},	  {"250us", 250000},
-		    {"2h", 7200 * SEC},	   {"0", 0},		  {"0.000000001", 1}};
+	} good[] = {{"90", 90 * SEC},	  {"90s", 90 * SEC},  {"1.5m", 90 * SEC},
+		    {"1.5min", 90 * SEC}, {"500ms", SEC / 2}, {"250us", 250000},
+		    {"2h", 7200 * SEC},	  {"0", 0},	      {"0.000000001", 1}};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		uint64_t ns = 12345;
 		cr_assert_eq(kca_parse_time(good[i].arg, &ns), 0, "%s", good[i].arg);
 		cr_assert_eq(ns, good[i].ns, "%s: %llu", good[i].arg, (unsigned long long)ns);
 	}
-	static const char *const bad[] = {"", "-1", "abc", "1x", "5 s", "nan", "inf", "1e300",
-					  "10ss", "s"};
+	static const char *const bad[] = {"",	 "-1",	"abc",	 "1x",	 "5 s",
+					  "nan", "inf", "1e300", "10ss", "s"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint64_t ns = 12345;
 		cr_assert_eq(kca_parse_time(bad[i], &ns), -EINVAL, "'%s' taken", bad[i]);
@@ -63,8 +63,8 @@ static void put_load(double at_s, uint64_t hash, uint64_t duration_ns)
 	kc_rb_list_begin(&rb);
 	kc_rb_list_add(&rb, "k");
 	rec.names = kc_rb_list_end(&rb);
-	put(kc_rb_data(&rb), kc_rb_finish(&rb, &rec, KC_REC_MODULE_LOAD, 1,
-					  ORIGIN + (uint64_t)(at_s * SEC)));
+	put(kc_rb_data(&rb),
+	    kc_rb_finish(&rb, &rec, KC_REC_MODULE_LOAD, 1, ORIGIN + (uint64_t)(at_s * SEC)));
 	kc_rb_release(&rb);
 }
 
@@ -319,9 +319,9 @@ Test(window, gpu_time_of_a_window_by_its_flushes)
 	cr_assert_eq(m.families[0].win.gpu_count, 0, "no flush in it");
 	kca_model_free(&m);
 
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "11.8", dir, NULL}, out,
-				 sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--since", "11.8", dir, NULL}, out, sizeof(out)),
+	    0);
 	cr_assert(strstr(out, "GPU time in the window 50.0 ms (50 kernel runs timed): the "
 			      "window's builds and loads took "),
 		  "%s", out);
@@ -334,26 +334,28 @@ Test(window, gpu_time_of_a_window_by_its_flushes)
 	cr_assert(strstr(out, "    whole run's GPU: 1.0 ms a run (1.0 ms..1.0 ms, 150 timed)"),
 		  "%s", out);
 	char cmd[8192];
-	snprintf(cmd, sizeof(cmd),
-		 "%s report --json --since 11.8 %s | python3 -c \"import json,sys; d=json.load("
-		 "sys.stdin); t=d['window_totals']; assert (t['gpu_runs'],t['gpu_ms'])==(50,50.0), t;"
-		 " k=d['kernels'][0]['window']; assert (k['gpu_runs'],k['gpu_ms'])==(50,50.0), k;"
-		 " assert d['totals']['gpu_runs']==150\"",
-		 kct_cli(), dir);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json --since 11.8 %s | python3 -c \"import json,sys; d=json.load("
+	    "sys.stdin); t=d['window_totals']; assert (t['gpu_runs'],t['gpu_ms'])==(50,50.0), t;"
+	    " k=d['kernels'][0]['window']; assert (k['gpu_runs'],k['gpu_ms'])==(50,50.0), k;"
+	    " assert d['totals']['gpu_runs']==150\"",
+	    kct_cli(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	/* a window with launches and no kernel times: 0, not "not recorded", and said why */
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "12", "--until", "13", dir,
-						  NULL},
-				 out, sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--since", "12", "--until", "13", dir, NULL},
+			out, sizeof(out)),
+	    0);
 	cr_assert(strstr(out, "GPU time in the window 0 ns (0 kernel runs timed)\n  (0 runs timed "
 			      "against 20 launches in the window: "),
 		  "%s", out);
-	snprintf(cmd, sizeof(cmd),
-		 "%s report --json --since 12 --until 13 %s | python3 -c \"import json,sys; t=json."
-		 "load(sys.stdin)['window_totals']; assert (t['gpu_runs'],t['gpu_ms'],t['launches'])"
-		 "==(0,0.0,20), t\"",
-		 kct_cli(), dir);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json --since 12 --until 13 %s | python3 -c \"import json,sys; t=json."
+	    "load(sys.stdin)['window_totals']; assert (t['gpu_runs'],t['gpu_ms'],t['launches'])"
+	    "==(0,0.0,20), t\"",
+	    kct_cli(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	free(dir);
 }
@@ -378,21 +380,21 @@ Test(window, report_and_check_of_a_window)
 		  "%s", out);
 
 	/* check: anything built in the window fails; a window after the builds passes */
-	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "11.8", dir, NULL}, out,
-				 sizeof(out)),
-		     1, "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "--since", "11.8", dir, NULL}, out, sizeof(out)),
+	    1, "%s", out);
 	cr_assert(strstr(out, "kcprof check: k: 1 new image, 2 loads in the window (from +12.00 "
 			      "s), 307.0 ms of builds and loads there"),
 		  "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "13.5", dir, NULL}, out,
-				 sizeof(out)),
-		     0, "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "--since", "13.5", dir, NULL}, out, sizeof(out)),
+	    0, "%s", out);
 	cr_assert(strstr(out, "kcprof check: ok (1 kernel, 0 loads, 0 compiles in the window)"),
 		  "%s", out);
 	/* limits count the window: one new image passes --max-variants 1, the reload fails
 	 * --max-reloads 0 */
-	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "11.8", "--max-variants",
-						  "1", dir, NULL},
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "11.8", "--max-variants", "1",
+						  dir, NULL},
 				 out, sizeof(out)),
 		     0, "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "11.8", "--max-reloads", "0",
@@ -409,37 +411,43 @@ Test(window, report_and_check_of_a_window)
 
 	/* JSON: the window, its totals, the kernel's window */
 	char cmd[8192];
-	snprintf(cmd, sizeof(cmd),
-		 "%s report --json --since 11.8 --until 13.5 %s | python3 -c \"import json,sys; "
-		 "d=json.load(sys.stdin); w=d['window']; assert w=={'since_ms':11800,'until_ms':13500},"
-		 " w; t=d['window_totals']; assert (t['compiles'],t['loads'],t['launches'])==(1,2,0), t;"
-		 " k=d['kernels'][0]['window']; assert k=={'new_variants':1,'loads':2,'reloads':1,"
-		 "'launches':0,'compile_ms':300.0,'load_ms':7.0,'gpu_runs':None,'gpu_ms':None}, k; assert d['totals']['launches']==199\"",
-		 kct_cli(), dir);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json --since 11.8 --until 13.5 %s | python3 -c \"import json,sys; "
+	    "d=json.load(sys.stdin); w=d['window']; assert w=={'since_ms':11800,'until_ms':13500},"
+	    " w; t=d['window_totals']; assert (t['compiles'],t['loads'],t['launches'])==(1,2,0), t;"
+	    " k=d['kernels'][0]['window']; assert k=={'new_variants':1,'loads':2,'reloads':1,"
+	    "'launches':0,'compile_ms':300.0,'load_ms':7.0,'gpu_runs':None,'gpu_ms':None}, k; "
+	    "assert d['totals']['launches']==199\"",
+	    kct_cli(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 
 	/* bad windows are usage errors naming the option */
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "ten", dir, NULL}, out,
-				 sizeof(out)),
-		     2);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--since", "ten", dir, NULL}, out, sizeof(out)),
+	    2);
 	cr_assert(strstr(out, "kcprof report: --since takes a time from the recording's start"),
 		  "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "5", "--until", "5s", dir,
-						  NULL},
-				 out, sizeof(out)),
-		     2);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "--since", "5", "--until", "5s", dir, NULL}, out,
+			sizeof(out)),
+	    2);
 	cr_assert(strstr(out, "kcprof check: --until 5s is not after --since 5"), "%s", out);
 	free(dir);
 }
 
 /* ---- on the traces recorded on the H100 ------------------------------------------------- */
 
-static const char *const recorded[] = {
-    "examples/traces/cuda-graph",	     "examples/traces/nvrtc-define",
-    "examples/traces/pdl-chain/nopdl",	     "examples/traces/pdl-chain/pdl",
-    "examples/traces/ptx-jit",		     "examples/traces/torch-compile-shapes/dynamic",
-    "examples/traces/torch-compile-shapes/static", "examples/traces/triton-autotune",
-    "examples/traces/triton-constexpr", "examples/traces/serve-warmup"};
+static const char *const recorded[] = {"examples/traces/cuda-graph",
+				       "examples/traces/nvrtc-define",
+				       "examples/traces/pdl-chain/nopdl",
+				       "examples/traces/pdl-chain/pdl",
+				       "examples/traces/ptx-jit",
+				       "examples/traces/torch-compile-shapes/dynamic",
+				       "examples/traces/torch-compile-shapes/static",
+				       "examples/traces/triton-autotune",
+				       "examples/traces/triton-constexpr",
+				       "examples/traces/serve-warmup"};
 
 static uint64_t family_launches(const struct kca_model *m, const char *name, int win)
 {
@@ -542,9 +550,9 @@ Test(window, serving_builds_of_a_server_recorded_on_the_gpu)
 	 * then serving 1-8 live requests from +10.86 s; softcap_logits' tl.constexpr N_REQ is the
 	 * live count, so serving built it for 6, 3, 5 and 7. Recorded with Python call sites. */
 	const char *dir = "examples/traces/serve-warmup";
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "10.8", dir, NULL}, out,
-				 sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--since", "10.8", dir, NULL}, out, sizeof(out)),
+	    0);
 	cr_assert(strstr(out, "1 kernel built or reloaded in the window, 0 with recompilation "
 			      "churn"),
 		  "%s", out);
@@ -557,9 +565,9 @@ Test(window, serving_builds_of_a_server_recorded_on_the_gpu)
 		  "%s", out);
 	cr_assert(strstr(out, "    called from tests/gpu/serve_warmup.py:62 in step (4 loads)\n"),
 		  "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"check", "--since", "10.8", dir, NULL}, out,
-				 sizeof(out)),
-		     1, "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "--since", "10.8", dir, NULL}, out, sizeof(out)),
+	    1, "%s", out);
 	cr_assert(strstr(out, "softcap_logits: 4 new images, 4 loads in the window") &&
 		      !strstr(out, "rms_norm") && !strstr(out, "softcap_logits_fixed"),
 		  "%s", out);
@@ -569,8 +577,8 @@ Test(window, serving_builds_of_a_server_recorded_on_the_gpu)
 				 out, sizeof(out)),
 		     0, "%s", out);
 	/* diff: each variant's call site and Triton's arguments of its build */
-	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "softcap_logits", "1", "5", NULL}, out,
-				 sizeof(out)),
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "softcap_logits", "1", "5", NULL},
+				 out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "    called from tests/gpu/serve_warmup.py:62 in step\n"
 			      "    Triton arguments: logits_ptr *fp16:D, vocab i32:D, cap fp32, "

@@ -15,7 +15,8 @@
 
 #include "include/c++/kct_deep_wrap.h"
 
-namespace serve {
+namespace serve
+{
 
 static const char *source = "extern \"C\" __global__ void fill_mask(int *m) { m[0] = MAX_LEN; }";
 
@@ -34,9 +35,11 @@ __attribute__((noinline)) CUresult fill_mask(CUmodule *m, const char *ptx)
 	return cuModuleLoadData(m, ptx); // the other load's line
 }
 
-namespace serve {
+namespace serve
+{
 
-template <typename Options> class Builder {
+template <typename Options> class Builder
+{
       public:
 	__attribute__((noinline)) std::string compile(const Options &opts) const
 	{
@@ -58,7 +61,8 @@ template <typename Options> class Builder {
 	}
 };
 
-class Server {
+class Server
+{
       public:
 	__attribute__((noinline)) int request(int max_len)
 	{
@@ -67,7 +71,7 @@ class Server {
 		std::string ptx = builder_.compile(opts);
 		CUmodule m;
 		if (ptx.empty() || (max_len % 2 ? fill_mask(&m, ptx.c_str())
-						 : load_module(&m, ptx.c_str())) != CUDA_SUCCESS)
+						: load_module(&m, ptx.c_str())) != CUDA_SUCCESS)
 			return 1;
 		std::printf("request max_len=%d\n", max_len);
 		return 0;
