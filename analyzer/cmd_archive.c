@@ -206,6 +206,8 @@ static int under(const char *path, const char *dir)
 	if (!realpath(path, a) || !realpath(dir, b))
 		return 0;
 	size_t n = strlen(b);
+	if (n && b[n - 1] == '/') /* dir is the root */
+		n--;
 	return strncmp(a, b, n) == 0 && a[n] == '/';
 }
 

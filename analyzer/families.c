@@ -162,9 +162,42 @@ struct image_users {
 		int proc;
 		uint64_t hash;
 	} k;
-	unsigned *compiles, n, cap; /* rising in time */
+	unsigned *compiles, n, cap; /* rising by when they started */
+	unsigned *skip;		    /* skip[i] > i: none of [i, skip[i]) was loaded (next_loaded) */
 	UT_hash_handle hh;
 };
+
+static uint64_t compile_start(const struct kca_compile *c)
+{
+	return c->time_ns > c->duration_ns ? c->time_ns - c->duration_ns : 0;
+}
+
+static int cmp_compile_start(const void *a, const void *b, void *m)
+{
+	uint64_t x = compile_start(&((struct kca_model *)m)->compiles[*(const unsigned *)a]);
+	uint64_t y = compile_start(&((struct kca_model *)m)->compiles[*(const unsigned *)b]);
+	return x < y ? -1 : x > y;
+}
+
+/* The first of e's users from i on that made an output that a load took (directly or through
+ * later builds): its position, or e->n. Users are asked about latest first, so those from i
+ * on are settled when asked; what was passed over is remembered (skip). */
+static unsigned next_loaded(const struct kca_model *m, struct image_users *e, unsigned i)
+{
+	unsigned j = i;
+	while (j < e->n) {
+		const struct kca_compile *d = &m->compiles[e->compiles[j]];
+		if (d->load >= 0 && d->result == 0 && d->output_hash)
+			break;
+		j = e->skip[j] > j ? e->skip[j] : j + 1;
+	}
+	for (unsigned k = i; k < j;) {
+		unsigned next = e->skip[k] > k ? e->skip[k] : k + 1;
+		e->skip[k] = j;
+		k = next;
+	}
+	return j;
+}
 
 static int cmp_compile_time(const void *a, const void *b, void *m)
 {
@@ -173,9 +206,10 @@ static int cmp_compile_time(const void *a, const void *b, void *m)
 	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
-/* The compile that took the image next: the first of `users` that started no earlier than t
- * (the end of the compile that made it: one clock for both). Its index if it is attributed
- * to a load, else -1 (the output went into a build no load took: so did this one). */
+/* The compile that took the image and was loaded: the first of `users` that started no
+ * earlier than t (the end of the compile that made it: one clock for both) and made an output
+ * a load took, passing over failed builds and builds never loaded (a link retried, a PTX
+ * linked again). Its index, or -1. */
 static int first_user(const struct kca_model *m, struct image_users *users, int proc, uint64_t hash,
 		      uint64_t t)
 {
@@ -186,21 +220,16 @@ static int first_user(const struct kca_model *m, struct image_users *users, int 
 	HASH_FIND(hh, users, &key.k, sizeof(key.k), e);
 	if (!e)
 		return -1;
-	unsigned lo = 0, hi = e->n; /* the first that ended at or after t: none before started */
+	unsigned lo = 0, hi = e->n;
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
-		if (m->compiles[e->compiles[mid]].time_ns < t)
+		if (compile_start(&m->compiles[e->compiles[mid]]) < t)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (unsigned i = lo; i < e->n; i++) { /* past those under way at t (other threads) */
-		const struct kca_compile *d = &m->compiles[e->compiles[i]];
-		uint64_t start = d->time_ns > d->duration_ns ? d->time_ns - d->duration_ns : 0;
-		if (start >= t)
-			return d->load >= 0 ? (int)e->compiles[i] : -1;
-	}
-	return -1;
+	unsigned j = next_loaded(m, e, lo);
+	return j < e->n ? (int)e->compiles[j] : -1;
 }
 
 /* Compiles whose output was not loaded but went into a later compile of the same process
@@ -240,6 +269,11 @@ static void attribute_chained(struct kca_model *m)
 			p += *p == ' ';
 		}
 	}
+	HASH_ITER(hh, users, e, tmp)
+	{
+		qsort_r(e->compiles, e->n, sizeof(unsigned), cmp_compile_start, m);
+		e->skip = kca_xcalloc(e->n + 1, sizeof(unsigned));
+	}
 	for (unsigned i = m->ncompiles; users && i-- > 0;) { /* latest first: d's root is set */
 		struct kca_compile *cp = &m->compiles[order[i]];
 		if (cp->load >= 0 || cp->tool == KC_TOOL_EXEC)
@@ -260,6 +294,7 @@ static void attribute_chained(struct kca_model *m)
 	{
 		HASH_DEL(users, e);
 		free(e->compiles);
+		free(e->skip);
 		free(e);
 	}
 	free(order);

@@ -699,7 +699,7 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	struct kca_proc *p = &m->procs[idx];
 	memset(p, 0, sizeof(*p));
 	p->file = kca_model_strdup(m, path);
-	p->dir = m->dirs[dir];
+	p->dir = m->data_dirs[dir];
 	p->dir_index = dir;
 	p->cupti_last = KC_CUPTI_END;
 	p->parent = -1;
@@ -924,6 +924,7 @@ int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
 {
 	memset(m, 0, sizeof(*m));
 	m->dirs = kca_xcalloc(ndirs, sizeof(char *));
+	m->data_dirs = kca_xcalloc(ndirs, sizeof(char *));
 	m->ndirs = ndirs;
 	m->origin_ns = kca_xcalloc(ndirs, sizeof(uint64_t));
 	m->win_from_ns = kca_xcalloc(ndirs, sizeof(uint64_t));
@@ -937,6 +938,16 @@ int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
 		m->win_to_ns[d] = UINT64_MAX; /* no window: the whole run */
 	for (unsigned d = 0; d < ndirs; d++) {
 		m->dirs[d] = kca_xstrdup(dirs[d]);
+		struct stat st; /* one trace file given: its images and copies beside it */
+		const char *slash = strrchr(dirs[d], '/');
+		if (stat(dirs[d], &st) == 0 && S_ISREG(st.st_mode)) {
+			size_t len = slash ? (size_t)(slash - dirs[d]) + (slash == dirs[d]) : 1;
+			m->data_dirs[d] = kca_xmalloc(len + 1);
+			memcpy(m->data_dirs[d], slash ? dirs[d] : ".", len);
+			m->data_dirs[d][len] = '\0';
+		} else {
+			m->data_dirs[d] = kca_xstrdup(dirs[d]);
+		}
 		struct kca_trace_list l;
 		if (kca_trace_list(dirs[d], &l) < 0)
 			return -ENOENT;
@@ -1002,6 +1013,9 @@ void kca_model_free(struct kca_model *m)
 	for (unsigned d = 0; d < m->ndirs; d++)
 		free(m->dirs[d]);
 	free(m->dirs);
+	for (unsigned d = 0; m->data_dirs && d < m->ndirs; d++)
+		free(m->data_dirs[d]);
+	free(m->data_dirs);
 	free(m->origin_ns);
 	free(m->win_from_ns);
 	free(m->win_to_ns);

@@ -210,6 +210,8 @@ int kca_window_options(const char *cmd, const char *since, const char *until, st
 
 struct kca_model {
 	char **dirs;
+	char **data_dirs; /* where each one's images and archived caches are: the directory, or a
+			     trace file's own directory */
 	unsigned ndirs;
 	struct kca_proc *procs;
 	unsigned nprocs, cap_procs;
@@ -290,7 +292,8 @@ struct kca_native_name {
 int kca_native_frames(struct kca_model *m, const char *frame, const char *cwd,
 		      const char *trace_dir, const struct kca_native_name **out);
 /* Where 'kcprof archive' keeps a copy of a module a trace's frames name:
- * TRACE_DIR/modules/BUILD_ID/BASENAME. 0, or -1 (no build-id, or not one). */
+ * TRACE_DIR/modules/BUILD_ID/BASENAME (TRACE_DIR: a process's dir). 0, or -1 (no build-id,
+ * or not one). */
 int kca_archived_module_path(const char *trace_dir, const char *build_id, const char *module,
 			     char *out, size_t cap);
 /* A native frame's module path and recorded build-id ("" when none): 0, or -1. */

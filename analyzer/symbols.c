@@ -6,6 +6,7 @@
  * is passed over for the program's line that called it. C++ names are demangled, their
  * parameter lists left out. A module that cannot be read (another machine, stripped, moved)
  * leaves its frames as "module+0xoffset". */
+#include <ctype.h>
 #include <dlfcn.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
@@ -108,14 +109,7 @@ int kca_archived_module_path(const char *trace_dir, const char *build_id, const 
 {
 	if (!build_id[0] || strspn(build_id, "0123456789abcdef") != strlen(build_id))
 		return -1; /* a build-id only: never a path of the trace's choosing */
-	/* beside a trace file given on its own, as 'kcprof archive FILE' puts it */
-	struct stat st;
-	const char *slash = strrchr(trace_dir, '/');
-	int file = stat(trace_dir, &st) == 0 && S_ISREG(st.st_mode);
-	int n =
-	    file ? snprintf(out, cap, "%.*s/modules/%s/%s", slash ? (int)(slash - trace_dir) : 1,
-			    slash ? trace_dir : ".", build_id, base_name(module))
-		 : snprintf(out, cap, "%s/modules/%s/%s", trace_dir, build_id, base_name(module));
+	int n = snprintf(out, cap, "%s/modules/%s/%s", trace_dir, build_id, base_name(module));
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
@@ -183,7 +177,8 @@ static const char *past_return_type(const char *s)
 	int depth = 0;
 	for (const char *p = s; *p; p++) {
 		if (depth == 0 && strncmp(p, "operator", 8) == 0 &&
-		    (p == s || p[-1] == ':' || p[-1] == ' '))
+		    (p == s || p[-1] == ':' || p[-1] == ' ') && !isalnum((unsigned char)p[8]) &&
+		    p[8] != '_')
 			break; /* "operator unsigned long": spaces of an operator's name */
 		depth += strchr("(<{[", *p) ? 1 : strchr(")>}]", *p) ? -1 : 0;
 		if (*p == ' ' && depth == 0 && p[1])

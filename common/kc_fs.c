@@ -90,7 +90,9 @@ int kc_copy_file(const char *src, const char *dst)
 		close(in);
 		return -e;
 	}
-	(void)fchmod(out, 0644);
+	mode_t mask = umask(0); /* the mode a plain open(0666) would give */
+	umask(mask);
+	(void)fchmod(out, 0666 & ~mask);
 	char buf[1 << 16];
 	int rc = 0;
 	for (;;) {

@@ -237,6 +237,18 @@ Test(stacks, archive_stays_inside_the_trace_directory)
 	free(dir);
 }
 
+/* One trace file given: its images and archived copies are read from its directory (the
+ * Triton cache entries 'kcprof archive' copied beside the H100 recording). */
+Test(stacks, a_trace_file_reads_what_is_beside_it)
+{
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report",
+					 "examples/traces/triton-constexpr/445-python3.kct", NULL},
+			out, sizeof(out)),
+	    0);
+	cr_assert(strstr(out, "changed: MAX_LEN (tl.constexpr): 20 values, 500..519"), "%s", out);
+}
+
 Test(stacks, off_with_kcprof_stacks_0)
 {
 	char *dir = record_client("KCPROF_STACKS=0");
@@ -372,6 +384,7 @@ Test(stacks, function_names_as_frames_show_them)
 	    {"_ZN3FoocviEv", "Foo::operator int"},
 	    {"_ZN3FoocvmEv", "Foo::operator unsigned long"},
 	    {"_ZN3FoocvPKcEv", "Foo::operator char const*"},
+	    {"_Z1fIiEN2ns10operator_tEv", "f<…>"}, /* a type named operator_t: not an operator */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char got[128];
@@ -423,6 +436,16 @@ Test(stacks, a_compile_goes_with_the_link_that_took_its_output)
 		cr_assert_eq(links, 10, "%s: %u links", f->name, links);
 	}
 	kca_model_free(&m);
+	free(dir);
+	/* each link failing once, then retried: NVRTC's compile goes with the retry */
+	dir = chain_trace(4, 3);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "(4 NVRTC compiles 20 µs, 4 nvJitLink compiles 12 µs)") &&
+		      strstr(out, "changed: V (-D option): 4 values, 0..3\n") &&
+		      strstr(out,
+			     "compiled but never loaded:\n  nvJitLink (nvJitLink) 4×, 12 µs, 4 "
+			     "failed, "),
+		  "%s", out);
 	free(dir);
 	/* a new -D each time: each variant's value, through its link */
 	dir = chain_trace(5, 0);

@@ -7,7 +7,7 @@
  * writes one process that N times compiles with NVRTC to PTX, links that PTX with nvJitLink
  * and loads the cubin, 30 µs apart, each compile after a native call site: MODE 0 a new -D
  * value (so new PTX and cubin) each time, 1 the same PTX and cubin each time, 2 the same PTX
- * linked into two cubins (kernA, kernB) in turn. */
+ * linked into two cubins (kernA, kernB) in turn, 3 as 0 with each link failing once first. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +59,12 @@ static void callsite(uint64_t t, unsigned offset)
 }
 
 static void compile(uint64_t t, unsigned tool, const char *name, const char *option,
-		    const char *input, uint64_t output, uint64_t duration)
+		    const char *input, uint64_t output, uint64_t duration, int result)
 {
 	_Alignas(8) uint8_t mem[1024];
 	struct kc_recbuf rb;
-	struct kc_rec_compile c = {.duration_ns = duration, .output_hash = output, .tool = tool};
+	struct kc_rec_compile c = {
+	    .duration_ns = duration, .output_hash = output, .tool = tool, .result = result};
 	kc_rb_init(&rb, mem, sizeof(mem), sizeof(c));
 	c.name = kc_rb_str(&rb, name);
 	kc_rb_list_begin(&rb);
@@ -98,18 +99,24 @@ static int chain(const char *dir, long n, int mode)
 	emit(&rb, &pr, KC_REC_PROCESS, 1);
 	uint64_t t = 1000000000ull;
 	for (long i = 0; i < n; i++) {
-		uint64_t ptx = mode ? 0x1111222233334444ull : 0x1000000000000000ull + (uint64_t)i;
+		uint64_t ptx = mode == 1 || mode == 2 ? 0x1111222233334444ull
+						      : 0x1000000000000000ull + (uint64_t)i;
 		uint64_t cubin = mode == 2   ? 0x5555666677778888ull + (uint64_t)(i & 1)
 				 : mode == 1 ? 0x5555666677778888ull
 					     : 0x2000000000000000ull + (uint64_t)i;
 		char def[64], input[64];
-		snprintf(def, sizeof(def), "-DV=%ld", mode ? 1 : i);
+		snprintf(def, sizeof(def), "-DV=%ld", mode == 1 || mode == 2 ? 1 : i);
 		snprintf(input, sizeof(input), "%016llx.ptx", (unsigned long long)ptx);
 		callsite(t += 1000, 0x1234);
-		compile(t += 10000, KC_TOOL_NVRTC, "k.cu", def, NULL, ptx, 5000);
+		compile(t += 10000, KC_TOOL_NVRTC, "k.cu", def, NULL, ptx, 5000, 0);
+		if (mode == 3) { /* a link that fails, then its retry */
+			callsite(t += 1000, 0x2234);
+			compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90", input, 0,
+				3000, 1);
+		}
 		callsite(t += 1000, 0x2234);
 		compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90", input, cubin,
-			3000);
+			3000, 0);
 		module_load(t += 10000, 0x7000 + (uint64_t)i, cubin,
 			    mode == 2 && (i & 1) ? "kernB" : "kernA");
 	}
