@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/kc_record.h"
 #include "../common/kc_trace_read.h"
 #include "kct.h"
 
@@ -35,6 +36,23 @@ char *kct_tmpdir(void)
 	if (!mkdtemp(t))
 		abort();
 	return t;
+}
+
+FILE *kct_trace_create(const char *dir, uint64_t start_ns)
+{
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		abort();
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, 1);
+	if (start_ns) { /* as the recorder writes it: its start, the header checked */
+		h.start_mono_ns = start_ns;
+		kc_file_hdr_seal(&h);
+	}
+	fwrite(&h, sizeof(h), 1, f);
+	return f;
 }
 
 static pid_t spawn(const char *dir, const char *const *env, const char *const *argv, int preload,
@@ -388,7 +406,6 @@ int kct_run_cli(const char *const *args, char *out, size_t cap)
 	int st = pclose(p);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
-
 
 int kct_line_of(const char *path, const char *text)
 {

@@ -4,6 +4,7 @@
 #define KCT_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../common/kc_trace.h"
@@ -55,9 +56,10 @@ struct kct_proc {
 	unsigned nancestors;
 };
 struct kct_result {
-	int nprocs, nloads, nfuncs, nstats, ncompiles, ncupti, nunloads, nends, nlaunches, problems, files;
+	int nprocs, nloads, nfuncs, nstats, ncompiles, ncupti, nunloads, nends, nlaunches, problems,
+	    files;
 	uint64_t lost;
-	uint64_t feat_mask; /* the files' headers' feature bits, or'ed */
+	uint64_t feat_mask;  /* the files' headers' feature bits, or'ed */
 	int count_decreases; /* a function's LAUNCH_STATS count below its previous one */
 	struct kct_proc procs[16];
 	struct kct_load loads[KCT_MAX];
@@ -69,9 +71,12 @@ struct kct_result {
 	struct kct_gpu_time gpu[64]; /* the last GPU_TIME record per process and name */
 };
 
-const char *kct_build(void);  /* build directory (KCT_BUILD) */
-const char *kct_data(void);   /* tests/data */
-char *kct_tmpdir(void);       /* a fresh directory under <build>/tests/tmp */
+const char *kct_build(void); /* build directory (KCT_BUILD) */
+const char *kct_data(void);  /* tests/data */
+char *kct_tmpdir(void);	     /* a fresh directory under <build>/tests/tmp */
+/* dir/1-gen.kct created, its header (pid 1) written, for a test to write records after it:
+ * with start_ns, the recording's start and the header check; without (0), neither. */
+FILE *kct_trace_create(const char *dir, uint64_t start_ns);
 /* Run argv (NULL-terminated) with the recorder preloaded, writing to dir; env adds NAME=value
  * entries (NULL-terminated, may be NULL). Returns the wait status. Output goes to
  * dir/../<name>.log. */
@@ -85,7 +90,8 @@ pid_t kct_spawn(const char *dir, const char *const *env, const char *const *argv
 int kct_run_plain(const char *const *env, const char *const *argv);
 struct kct_result *kct_read(const char *dir);
 /* Launches of functions named name (all processes): count, and OR of paths and attrs. */
-uint64_t kct_launches(const struct kct_result *r, const char *name, uint16_t *paths, uint64_t *attrs);
+uint64_t kct_launches(const struct kct_result *r, const char *name, uint16_t *paths,
+		      uint64_t *attrs);
 /* The GPU times of kernels named name (NULL if none). */
 const struct kct_gpu_time *kct_gpu(const struct kct_result *r, const char *name);
 int kct_count_loads(const struct kct_result *r, unsigned api);

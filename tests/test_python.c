@@ -273,12 +273,8 @@ Test(python, a_load_under_the_programs_own_lock_never_waits_for_the_gil)
  * ','), in a process whose directory is /w. */
 static char *write_args_trace(unsigned n, const char *const *args, const int *lines)
 {
-	char *dir = kct_tmpdir(), path[4400];
-	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
-	FILE *f = fopen(path, "wb");
-	struct kc_file_hdr h;
-	kc_file_hdr_init(&h, 1);
-	fwrite(&h, sizeof(h), 1, f);
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
 	_Alignas(8) uint8_t mem[4096];
 	struct kc_recbuf rb;
 	struct kc_rec_process p = {0};
@@ -286,7 +282,7 @@ static char *write_args_trace(unsigned n, const char *const *args, const int *li
 	p.pid = 1;
 	p.exe = kc_rb_str(&rb, "/usr/bin/python3");
 	p.cwd = kc_rb_str(&rb, "/w");
-	size_t sz = kc_rb_finish(&rb, &p, KC_REC_PROCESS, 1, h.start_mono_ns + 1);
+	size_t sz = kc_rb_finish(&rb, &p, KC_REC_PROCESS, 1, 1);
 	fwrite(kc_rb_data(&rb), 1, sz, f);
 	kc_rb_release(&rb);
 	for (unsigned v = 0; v < n; v++) {
@@ -307,7 +303,7 @@ static char *write_args_trace(unsigned n, const char *const *args, const int *li
 			a += len + (a[len] == '|');
 		}
 		cs.args = kc_rb_list_end(&rb);
-		sz = kc_rb_finish(&rb, &cs, KC_REC_CALLSITE, 1, h.start_mono_ns + 10 + 2 * v);
+		sz = kc_rb_finish(&rb, &cs, KC_REC_CALLSITE, 1, 10 + 2 * v);
 		fwrite(kc_rb_data(&rb), 1, sz, f);
 		kc_rb_release(&rb);
 		struct kc_rec_module_load ml = {0};
@@ -320,7 +316,7 @@ static char *write_args_trace(unsigned n, const char *const *args, const int *li
 		kc_rb_list_begin(&rb);
 		kc_rb_list_add(&rb, "k");
 		ml.names = kc_rb_list_end(&rb);
-		sz = kc_rb_finish(&rb, &ml, KC_REC_MODULE_LOAD, 1, h.start_mono_ns + 11 + 2 * v);
+		sz = kc_rb_finish(&rb, &ml, KC_REC_MODULE_LOAD, 1, 11 + 2 * v);
 		fwrite(kc_rb_data(&rb), 1, sz, f);
 		kc_rb_release(&rb);
 	}

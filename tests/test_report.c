@@ -453,11 +453,7 @@ static char *write_ptx_trace(int n, int lines, int shared)
 	char *dir = kct_tmpdir(), path[4400];
 	snprintf(path, sizeof(path), "%s/images", dir);
 	mkdir(path, 0777);
-	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
-	FILE *f = fopen(path, "wb");
-	struct kc_file_hdr h;
-	kc_file_hdr_init(&h, 1);
-	fwrite(&h, sizeof(h), 1, f);
+	FILE *f = kct_trace_create(dir, 0);
 	char *text = malloc(65536);
 	for (int v = 0; v < n; v++) {
 		int k =
@@ -1340,12 +1336,8 @@ Test(cli, cuda_graph_capture_used_as_a_child_graph)
  * records of counts `counts` (n of them), in file order. */
 static char *write_graph_stats_trace(const uint64_t *counts, int n)
 {
-	char *dir = kct_tmpdir(), path[4400];
-	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
-	FILE *f = fopen(path, "wb");
-	struct kc_file_hdr h;
-	kc_file_hdr_init(&h, 1);
-	fwrite(&h, sizeof(h), 1, f);
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
 	_Alignas(8) uint8_t mem[512];
 	struct kc_recbuf rb;
 	struct kc_rec_function fn = {0};

@@ -138,15 +138,8 @@ static void put_function(void)
  * at ORIGIN. */
 static char *begin_trace(void)
 {
-	char *dir = kct_tmpdir(), path[4400];
-	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
-	trace_file = fopen(path, "wb");
-	cr_assert(trace_file);
-	struct kc_file_hdr h;
-	kc_file_hdr_init(&h, 1);
-	h.start_mono_ns = ORIGIN;
-	kc_file_hdr_seal(&h);
-	put(&h, sizeof(h));
+	char *dir = kct_tmpdir();
+	trace_file = kct_trace_create(dir, ORIGIN);
 	return dir;
 }
 
