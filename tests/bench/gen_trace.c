@@ -23,6 +23,33 @@ static void emit(struct kc_recbuf *rb, void *fixed, uint16_t type, uint64_t t)
 	kc_rb_release(rb);
 }
 
+/* DIR/PID-NAME.kct opened as out, its header and a PROCESS record (exe, argv) written; 0, or
+ * -1 (said). */
+static int begin_process(const char *dir, uint32_t pid, const char *name, const char *exe,
+			 const char *const *argv)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%u-%s.kct", dir, pid, name);
+	if (!(out = fopen(path, "wb"))) {
+		perror(path);
+		return -1;
+	}
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, pid);
+	fwrite(&h, sizeof(h), 1, out);
+	_Alignas(8) uint8_t mem[1024];
+	struct kc_recbuf rb;
+	struct kc_rec_process pr = {.pid = pid, .ppid = 1};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(pr));
+	pr.exe = kc_rb_str(&rb, exe);
+	kc_rb_list_begin(&rb);
+	for (unsigned i = 0; argv[i]; i++)
+		kc_rb_list_add(&rb, argv[i]);
+	pr.argv = kc_rb_list_end(&rb);
+	emit(&rb, &pr, KC_REC_PROCESS, 1);
+	return 0;
+}
+
 /* A cubin of one kernel loaded by cuModuleLoadData. */
 static void module_load(uint64_t t, uint64_t handle, uint64_t hash, const char *kernel)
 {
@@ -79,24 +106,9 @@ static void compile(uint64_t t, unsigned tool, const char *name, const char *opt
 
 static int chain(const char *dir, long n, int mode)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/1000-chain.kct", dir);
-	if (!(out = fopen(path, "wb"))) {
-		perror(path);
+	static const char *const args[] = {"prog", NULL};
+	if (begin_process(dir, 1000, "chain", "/usr/bin/prog", args) < 0)
 		return 1;
-	}
-	struct kc_file_hdr h;
-	kc_file_hdr_init(&h, 1000);
-	fwrite(&h, sizeof(h), 1, out);
-	_Alignas(8) uint8_t mem[1024];
-	struct kc_recbuf rb;
-	struct kc_rec_process pr = {.pid = h.pid, .ppid = 1};
-	kc_rb_init(&rb, mem, sizeof(mem), sizeof(pr));
-	pr.exe = kc_rb_str(&rb, "/usr/bin/prog");
-	kc_rb_list_begin(&rb);
-	kc_rb_list_add(&rb, "prog");
-	pr.argv = kc_rb_list_end(&rb);
-	emit(&rb, &pr, KC_REC_PROCESS, 1);
 	uint64_t t = 1000000000ull;
 	for (long i = 0; i < n; i++) {
 		uint64_t ptx = mode == 1 || mode == 2 ? 0x1111222233334444ull
@@ -140,26 +152,11 @@ int main(int argc, char **argv)
 	long loads = atol(argv[3]) / procs, launches = atol(argv[4]) / procs;
 	enum { KERNELS = 1000, CHURNING = 50 };
 	for (int p = 0; p < procs; p++) {
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/%d-bench.kct", dir, 1000 + p);
-		out = fopen(path, "wb");
-		if (!out) {
-			perror(path);
+		static const char *const args[] = {"python3", "serve.py", NULL};
+		if (begin_process(dir, (uint32_t)(1000 + p), "bench", "/usr/bin/python3", args) < 0)
 			return 1;
-		}
-		struct kc_file_hdr h;
-		kc_file_hdr_init(&h, (uint32_t)(1000 + p));
-		fwrite(&h, sizeof(h), 1, out);
 		_Alignas(8) uint8_t mem[1024];
 		struct kc_recbuf rb;
-		struct kc_rec_process pr = {.pid = h.pid, .ppid = 1};
-		kc_rb_init(&rb, mem, sizeof(mem), sizeof(pr));
-		pr.exe = kc_rb_str(&rb, "/usr/bin/python3");
-		kc_rb_list_begin(&rb);
-		kc_rb_list_add(&rb, "python3");
-		kc_rb_list_add(&rb, "serve.py");
-		pr.argv = kc_rb_list_end(&rb);
-		emit(&rb, &pr, KC_REC_PROCESS, 1);
 		uint64_t t = 1000;
 		uint32_t fid = 0;
 		for (long i = 0; i < loads; i++) {
