@@ -914,7 +914,6 @@ unsigned kca_unloaded_compiles(struct kca_model *m, struct kca_compile_group **o
 			memset(&g[n], 0, sizeof(g[n]));
 			g[n].tool = o->tool;
 			g[n].name = o->name;
-			g[n].first = i;
 			n++;
 		}
 		free(name);

@@ -407,7 +407,7 @@ static void graphs_resolve(struct load_ctx *c)
 	}
 	HASH_ITER(hh, c->graphs, g, tmp)
 	{
-		uint64_t win = g->win_end > g->win_base ? g->win_end - g->win_base : 0;
+		uint64_t win = sub_sat(g->win_end, g->win_base);
 		m->procs[c->proc].graph_launches += g->launches;
 		m->procs[c->proc].win_graph_launches += win;
 		for (unsigned i = 0; i < g->k.n; i++) {
@@ -437,7 +437,7 @@ static void graphs_resolve(struct load_ctx *c)
 	HASH_ITER(hh, c->funcs, k, ktmp) /* the launches counted within the window */
 	{
 		struct kca_func *f = &m->funcs[k->index];
-		f->win_count = k->win_end > k->win_base ? k->win_end - k->win_base : 0;
+		f->win_count = sub_sat(k->win_end, k->win_base);
 	}
 	move_captures(c, 0);
 	move_captures(c, 1);
@@ -530,8 +530,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			HASH_ADD(hh, c->funcs, id, sizeof(k->id), k);
 		} else if (k->index >=
 			   0) /* the id taken again: the window's count of the one before */
-			m->funcs[k->index].win_count =
-			    k->win_end > k->win_base ? k->win_end - k->win_base : 0;
+			m->funcs[k->index].win_count = sub_sat(k->win_end, k->win_base);
 		k->index = (int)m->nfuncs++;
 		k->win_base = k->win_end = 0;
 		break;

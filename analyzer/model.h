@@ -329,7 +329,7 @@ const char *kca_path_under(const char *path, const char *dir);
 struct kca_compile_group {
 	unsigned tool;
 	const char *name;
-	unsigned count, failed, first; /* first: index of its first compile */
+	unsigned count, failed;
 	uint64_t ns;
 	struct kca_call_site site; /* the busiest of nsites call sites (nsites 0: none) */
 	unsigned nsites;
