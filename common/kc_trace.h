@@ -31,8 +31,8 @@
 	X(2, CUPTI, "cupti")		     /* CUPTI callbacks were asked for */                  \
 	X(3, GPU_TIME, "gpu-time")	/* GPU_TIME records: kernel times from CUPTI activity */   \
 	X(4, HDR_CHECK, "header-check") /* hdr_check holds the header's XXH32 */                   \
-	X(5, PYTHON, "python") /* CALLSITE records: Python frames at loads (KCPROF_PYTHON) */      \
-	X(6, STACKS, "stacks") /* CALLSITE records: native frames at loads (KCPROF_STACKS) */
+	X(5, PYTHON, "python")		/* CALLSITE records: Python frames at loads, compiles */   \
+	X(6, STACKS, "stacks")		/* CALLSITE records: native frames at loads, compiles */
 
 #define KC_FEAT_BIT(bit, id, str) KC_FEAT_##id = 1ull << (bit),
 enum kc_feature { KC_FEATURES(KC_FEAT_BIT) };
@@ -404,8 +404,9 @@ struct kc_rec_callsite {
 };
 #define KC_CALLSITEF_TRUNCATED 1   /* more frames than were kept (the outermost left out) */
 #define KC_CALLSITEF_ARGS_UNREAD 2 /* a Triton JIT frame whose locals could not be read */
-/* native frames (no Python): each "MODULE\t0xOFFSET\t", the return address's offset from the
- * module's load address, innermost first, kcprof's own left out */
+/* native frames (no Python): each "MODULE\t0xOFFSET\tBUILD_ID", the return address's offset
+ * from the module's load address and the module's GNU build-id in hex ("" if not read),
+ * innermost first, kcprof's own left out */
 #define KC_CALLSITEF_NATIVE 4
 
 /* ---------------------------------------------------------------------------------------- */

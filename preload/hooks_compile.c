@@ -168,17 +168,6 @@ static void write_compile(unsigned tool, const char *name, unsigned nopt, const 
 	atomic_fetch_add(&kcp_count_compiles, 1);
 }
 
-/* Before a compile's clock starts: where the program asked for it, for its COMPILE record. The
- * unwinder may not be loaded yet (NVRTC can run before any CUDA use); this is a library call
- * of the program's, outside the driver, where loading it is safe. */
-static void compile_call_site(void)
-{
-	int saved = errno; /* loading the unwinder, reading frames: the program's errno stays */
-	kcp_stacks_warm();
-	kcp_callsite(KC_REC_COMPILE, 0);
-	errno = saved;
-}
-
 /* A library function that kcprof calls but does not hook (NVRTC's getters). */
 static void *helper_fn(enum kcp_lib lib, unsigned any_id, const char *name)
 {
@@ -242,7 +231,7 @@ nvrtcResult kcp_nvrtc_compile_program(struct kcp_call call, nvrtcProgram prog, i
 		return NVRTC_ERROR_INTERNAL_ERROR;
 	if (!kcp_enter())
 		return real(prog, numOptions, options);
-	compile_call_site();
+	kcp_callsite(KC_REC_COMPILE, 0); /* before the clock starts */
 	uint64_t t0 = kcp_now_ns();
 	nvrtcResult r = real(prog, numOptions, options);
 	uint64_t t1 = kcp_now_ns();
@@ -378,7 +367,7 @@ nvJitLinkResult kcp_jitlink_complete(struct kcp_call call, nvJitLinkHandle handl
 		return NVJITLINK_ERROR_INTERNAL;
 	if (!kcp_enter())
 		return real(handle);
-	compile_call_site();
+	kcp_callsite(KC_REC_COMPILE, 0); /* before the clock starts */
 	uint64_t t0 = kcp_now_ns();
 	nvJitLinkResult r = real(handle);
 	uint64_t t1 = kcp_now_ns();
@@ -510,7 +499,7 @@ CUresult kcp_link_complete(struct kcp_call call, CUlinkState state, void **cubin
 		return CUDA_ERROR_NOT_INITIALIZED;
 	if (!kcp_enter())
 		return real(state, cubinOut, sizeOut);
-	compile_call_site();
+	kcp_callsite(KC_REC_COMPILE, 0); /* before the clock starts */
 	uint64_t t0 = kcp_now_ns();
 	CUresult r = real(state, cubinOut, sizeOut);
 	uint64_t t1 = kcp_now_ns();

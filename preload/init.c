@@ -43,9 +43,10 @@ static const struct opt options[] = {
     {"KCPROF_CUPTI_LIB", OPT_STR, CFG(cupti_path), "", 0, "libcupti to load"},
     {"KCPROF_GPU_TIME", OPT_BOOL, CFG(gpu_time), "0", 0,
      "kernel GPU times and gaps (CUPTI activity)"},
-    {"KCPROF_PYTHON", OPT_BOOL, CFG(python), "1", 0, "Python frames where modules are loaded"},
+    {"KCPROF_PYTHON", OPT_BOOL, CFG(python), "1", 0,
+     "Python frames where modules are loaded or compiled"},
     {"KCPROF_STACKS", OPT_BOOL, CFG(stacks), "1", 0,
-     "native return addresses where modules are loaded (no Python)"},
+     "native return addresses where modules are loaded or compiled (no Python)"},
 };
 
 static int parse_bool(const char *v)

@@ -12,7 +12,7 @@
  *   child.c        compiler children (ptxas, nvcc, cc): their command and wall time
  *   cupti.c        CUPTI: what the symbol hooks cannot see, and yielding to profilers
  *   python.c       Python call sites of loads, and Triton's specialisation of a build
- *   stacks.c       native call sites of loads, where there is no Python
+ *   stacks.c       call sites of loads and compiles: native ones, where there is no Python
  *
  * Conventions: kcp_ prefix; 0 / negative errno returns; kc_log() with a domain per file.
  * A hook never changes what the program sees: it returns the real call's result, restores
@@ -149,8 +149,8 @@ struct kcp_config {
 	uint64_t flush_ns;	   /* KCPROF_FLUSH_MS */
 	char cupti_path[PATH_MAX]; /* KCPROF_CUPTI_LIB */
 	int gpu_time; /* KCPROF_GPU_TIME (default 0): kernel times from CUPTI activity */
-	int python;   /* KCPROF_PYTHON (default 1): Python frames at loads (python.c) */
-	int stacks;   /* KCPROF_STACKS (default 1): native return addresses at loads (stacks.c) */
+	int python;   /* KCPROF_PYTHON (default 1): Python frames at loads, compiles (python.c) */
+	int stacks;   /* KCPROF_STACKS (default 1): native return addresses at loads, compiles */
 };
 extern struct kcp_config kcp_cfg;
 
@@ -297,11 +297,12 @@ int kcp_python_callsite(unsigned for_type); /* 1 in a Python process (frames or 
 
 /* A CALLSITE record (flag native) of this thread's return addresses as module and offset. */
 void kcp_native_callsite(unsigned for_type);
-/* Loads the unwinder, once: at the first CUDA use, or at a compile (both outside the driver). */
+/* Loads the unwinder, once: at the first CUDA use, or the first call site outside the driver. */
 void kcp_stacks_warm(void);
 /* Where the call this thread is in was asked for, for its record of type for_type: Python
  * frames in a Python process, else return addresses (not in_driver: a driver callback, where
- * the unwinder and the loader's lock must not be taken). */
+ * the unwinder and the loader's lock must not be taken), the unwinder loaded first if need be.
+ * errno is left as it was. */
 void kcp_callsite(unsigned for_type, int in_driver);
 void kcp_python_atfork_child(void);
 

@@ -6,13 +6,15 @@
  * or C++ program, an NVRTC client); the unwinder is glibc's backtrace(), which reads .eh_frame.
  *
  * backtrace() loads libgcc_s at its first call: that happens at the process's first CUDA use
- * (kcp_stacks_warm, outside the driver), never inside a hook. Modules are found with glibc's
- * _dl_find_object (2.35+: no lock), else dladdr (the loader's lock: a load waits while another
- * thread is in dlopen). The main program is written by its real path, not the argv[0] glibc
- * names it by. Buffers are on the heap: the loading thread's stack may be small.
+ * or the first call site taken outside the driver (kcp_stacks_warm), never inside the driver.
+ * Modules are found with glibc's _dl_find_object (2.35+: no lock), else dladdr (the loader's lock:
+ * a load waits while another thread is in dlopen). The main program is written by its real path,
+ * not the argv[0] glibc names it by. Buffers are on the heap: the loading thread's stack may be
+ * small.
  */
 #include <dlfcn.h>
 #include <elf.h>
+#include <errno.h>
 #include <execinfo.h>
 #include <link.h>
 #include <pthread.h>
@@ -49,8 +51,12 @@ void kcp_stacks_warm(void)
 
 void kcp_callsite(unsigned for_type, int in_driver)
 {
-	if (!kcp_python_callsite(for_type) && !in_driver)
+	int saved = errno; /* reading frames (and loading the unwinder) leaves the program's */
+	if (!kcp_python_callsite(for_type) && !in_driver) {
+		kcp_stacks_warm(); /* outside the driver: loading the unwinder is safe here */
 		kcp_native_callsite(for_type);
+	}
+	errno = saved;
 }
 
 struct module {
@@ -123,9 +129,12 @@ static void build_id_of(const struct module *m, char *hex, size_t cap)
 	}
 }
 
-/* Modules met in one stack, each named and its build-id read once. */
+/* One stack's frames' modules, each looked up once, and the modules met, each one's build-id
+ * read once (on the heap: the loading thread's stack may be small). */
 #define STACK_MODULES 16
 struct stack_modules {
+	struct module frame[MAX_NATIVE_FRAMES];
+	unsigned char found[MAX_NATIVE_FRAMES]; /* frame[i] is known */
 	unsigned n;
 	struct {
 		uintptr_t start;
@@ -162,26 +171,29 @@ void kcp_native_callsite(unsigned for_type)
 	}
 	int n = backtrace(ip, MAX_NATIVE_FRAMES + 1);
 	int shown = n < MAX_NATIVE_FRAMES ? n : MAX_NATIVE_FRAMES;
-	struct module self = {0}, mod;
+	struct module self = {0};
 	if (module_of((void *)kcp_native_callsite, &self) < 0)
 		self.start = 0;
 	/* The program's frames start after kcprof's last one (a sanitizer's interceptor of
-	 * backtrace() may come before those). */
+	 * backtrace() may come before those). Each frame's module looked up once. */
 	int first = 0;
-	for (int i = 0; i < shown; i++)
-		if (module_of(ip[i], &mod) == 0 && mod.start == self.start)
+	for (int i = 0; i < shown; i++) {
+		sm->found[i] = module_of(ip[i], &sm->frame[i]) == 0;
+		if (sm->found[i] && sm->frame[i].start == self.start)
 			first = i + 1;
+	}
 	struct kc_recbuf rb;
 	struct kc_rec_callsite rec = {0};
 	kc_rb_init(&rb, NULL, 0, sizeof(rec)); /* grows on the heap */
 	kc_rb_list_begin(&rb);
 	unsigned kept = 0;
 	for (int i = first; i < shown; i++) {
-		if (module_of(ip[i], &mod) == 0)
+		const struct module *mod = &sm->frame[i];
+		if (sm->found[i])
 			snprintf(line, PATH_MAX + 128, "%s\t0x%llx\t%s",
-				 mod.path[0] ? mod.path : exe_path,
-				 (unsigned long long)((uintptr_t)ip[i] - mod.start),
-				 stack_build_id(sm, &mod));
+				 mod->path[0] ? mod->path : exe_path,
+				 (unsigned long long)((uintptr_t)ip[i] - mod->start),
+				 stack_build_id(sm, mod));
 		else
 			snprintf(line, PATH_MAX + 128, "?\t0x%llx\t",
 				 (unsigned long long)(uintptr_t)ip[i]);
