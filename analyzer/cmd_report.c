@@ -79,6 +79,22 @@ const char *kca_fmt_ns(uint64_t ns, char *buf, size_t cap)
 	return buf;
 }
 
+/* An in-process compiler as the report names it: NVRTC, nvJitLink, cuLink; others by their
+ * trace name. */
+static const char *tool_label(unsigned tool)
+{
+	switch (tool) {
+	case KC_TOOL_NVRTC:
+		return "NVRTC";
+	case KC_TOOL_NVJITLINK:
+		return "nvJitLink";
+	case KC_TOOL_CULINK:
+		return "cuLink";
+	default:
+		return kc_tool_name(tool);
+	}
+}
+
 /* Compiler children attributed to a family's loads, counted by tool. */
 static void child_summary(const struct kca_model *m, const struct kca_family *f, char *buf,
 			  size_t cap)
@@ -92,7 +108,6 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 	/* in the process, by tool: NVRTC, nvJitLink, cuLink (an NVRTC PTX linked: both), and
 	 * any other (a newer trace's) */
 	static const unsigned inproc_tools[] = {KC_TOOL_NVRTC, KC_TOOL_NVJITLINK, KC_TOOL_CULINK};
-	static const char *const inproc_names[] = {"NVRTC", "nvJitLink", "cuLink", "other"};
 	uint64_t inproc[4] = {0};
 	unsigned ninproc[4] = {0};
 	for (unsigned i = 0; i < f->ncompiles; i++) {
@@ -127,10 +142,10 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 	buf[0] = '\0';
 	for (unsigned k = 0; k < 4 && n < cap; k++)
 		if (ninproc[k])
-			n += (size_t)snprintf(buf + n, cap - n, "%s%u %s compile%s %s",
-					      n ? ", " : "", ninproc[k], inproc_names[k],
-					      KCA_PLURAL(ninproc[k]),
-					      kca_fmt_ns(inproc[k], t, sizeof(t)));
+			n += (size_t)snprintf(
+			    buf + n, cap - n, "%s%u %s compile%s %s", n ? ", " : "", ninproc[k],
+			    k < 3 ? tool_label(inproc_tools[k]) : "other", KCA_PLURAL(ninproc[k]),
+			    kca_fmt_ns(inproc[k], t, sizeof(t)));
 	for (unsigned i = 0; i < nt && n < cap; i++)
 		n += (size_t)snprintf(buf + n, cap - n, "%s%u× %s %s", n ? ", " : "", tools[i].n,
 				      tools[i].name, kca_fmt_ns(tools[i].ns, t, sizeof(t)));
@@ -798,20 +813,14 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 /* Builds whose output the run never loaded, by tool and program name, worst first. */
 static void print_unloaded_compiles(struct kca_model *m)
 {
-	static const char *const tools[] = {[KC_TOOL_NVRTC] = "NVRTC",
-					    [KC_TOOL_NVJITLINK] = "nvJitLink",
-					    [KC_TOOL_CULINK] = "cuLink"};
 	struct kca_compile_group *g;
 	unsigned n = kca_unloaded_compiles(m, &g);
 	if (n)
 		printf("\ncompiled but never loaded%s:\n", m->windowed ? " (in the window)" : "");
 	for (unsigned i = 0; i < n && i < 10; i++) {
 		char t[32];
-		const char *tool = g[i].tool < sizeof(tools) / sizeof(tools[0]) && tools[g[i].tool]
-				       ? tools[g[i].tool]
-				       : kc_tool_name(g[i].tool);
-		printf("  %s (%s) %u×, %s", g[i].name[0] ? g[i].name : "?", tool, g[i].count,
-		       kca_fmt_ns(g[i].ns, t, sizeof(t)));
+		printf("  %s (%s) %u×, %s", g[i].name[0] ? g[i].name : "?", tool_label(g[i].tool),
+		       g[i].count, kca_fmt_ns(g[i].ns, t, sizeof(t)));
 		if (g[i].failed)
 			printf(", %u failed", g[i].failed);
 		if (g[i].nsites)

@@ -33,8 +33,10 @@ static void totals_fields(struct kca_json *j, const struct kca_model *m, int win
 	kca_json_u64(j, "launches", t.launches);
 	kca_json_u64(j, "graph_runs", t.graph_runs);
 	kca_json_u64(j, "graph_launches", t.graph_launches);
-	struct kca_totals whole; /* GPU time recorded at all: numbers (0 in a window), else null */
-	kca_model_totals(m, &whole);
+	struct kca_totals whole =
+	    t; /* GPU time recorded at all: numbers (0 in a window), else null */
+	if (window)
+		kca_model_totals(m, &whole);
 	if (whole.gpu_runs) {
 		kca_json_dbl(j, "gpu_ms", ms(t.gpu_ns));
 		kca_json_u64(j, "gpu_runs", t.gpu_runs);
