@@ -17,6 +17,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "../common/kc_hash.h"
 #include "kca.h"
 #include "model.h"
 
@@ -72,8 +73,8 @@ static struct kca_module_syms *module_syms(struct kca_model *m, const char *path
 	const unsigned char *bits;
 	GElf_Addr vaddr;
 	int nbits = dwfl_module_build_id(mod, &bits, &vaddr);
-	for (int i = 0; i < nbits && 2 * (size_t)i + 2 < sizeof(s->build_id); i++)
-		snprintf(s->build_id + 2 * i, 3, "%02x", bits[i]);
+	if (nbits > 0)
+		kc_bytes_hex(bits, (size_t)nbits, s->build_id, sizeof(s->build_id));
 	return s;
 }
 

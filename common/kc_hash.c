@@ -40,3 +40,19 @@ char *kc_hash_hex(uint64_t h, char buf[17])
 	buf[16] = '\0';
 	return buf;
 }
+
+char *kc_bytes_hex(const void *p, size_t n, char *out, size_t cap)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *b = p;
+	if (!cap)
+		return out;
+	if (2 * n >= cap)
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+	return out;
+}

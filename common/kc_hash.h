@@ -19,5 +19,8 @@ uint64_t kc_hash64_end(struct kc_hash_stream *s);
 
 /* "%016llx" of a hash into buf (17 bytes). */
 char *kc_hash_hex(uint64_t h, char buf[17]);
+/* n bytes as lowercase hex into out (cap bytes), as a GNU build-id is written in traces and
+ * compared: "" where they do not all fit. Returns out. */
+char *kc_bytes_hex(const void *p, size_t n, char *out, size_t cap);
 
 #endif

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/kc_hash.h"
 #include "kcp.h"
 
 #define MAX_NATIVE_FRAMES 48
@@ -118,10 +119,8 @@ static void build_id_of(const struct module *m, char *hex, size_t cap)
 			if (next > e || next <= a)
 				break;
 			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-			    memcmp((const void *)name, "GNU", 4) == 0 && n->n_descsz * 2 < cap) {
-				const unsigned char *d = (const void *)desc;
-				for (unsigned b = 0; b < n->n_descsz; b++)
-					snprintf(hex + 2 * b, 3, "%02x", d[b]);
+			    memcmp((const void *)name, "GNU", 4) == 0) {
+				kc_bytes_hex((const void *)desc, n->n_descsz, hex, cap);
 				return;
 			}
 			a = next;
