@@ -70,6 +70,7 @@ static int copy_one(const char *src, const char *dst, struct archive_count *n)
 }
 
 static int under(const char *path, const char *dir);
+static int resolved_under(const char *a, const char *b);
 
 /* sub made (with its parents), only inside dir: the deepest part of it already there must be
  * dir or in it, so that a link placed in a trace directory sends nothing elsewhere. 0, -ELOOP
@@ -82,7 +83,7 @@ static int mkdir_inside(const char *sub, const char *dir)
 	while (access(have, F_OK) != 0 && (slash = strrchr(have, '/')) && slash > have)
 		*slash = '\0';
 	if (!realpath(have, real_have) || !realpath(dir, real_dir) ||
-	    (strcmp(real_have, real_dir) != 0 && !under(have, dir)))
+	    (strcmp(real_have, real_dir) != 0 && !resolved_under(real_have, real_dir)))
 		return -ELOOP;
 	int rc = kc_mkdir_p(sub);
 	return rc < 0 ? rc : under(sub, dir) ? 0 : -ELOOP;
@@ -146,7 +147,7 @@ static void archive_entry(const char *entry, const char *dir, struct archive_cou
 		char src[PATH_MAX], dst[PATH_MAX];
 		if ((size_t)snprintf(src, sizeof(src), "%s/%s", entry, e->d_name) < sizeof(src) &&
 		    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dest, e->d_name) < sizeof(dst))
-			copy_into_dir(src, dst, dir, n);
+			copy_one(src, dst, n); /* dest checked and made just above */
 	}
 	closedir(d);
 	n->entries++;
@@ -199,16 +200,20 @@ static void archive_frames(struct kca_model *m, const char *dir, const char **fr
 	}
 }
 
+/* Whether resolved path a lies under resolved directory b. */
+static int resolved_under(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+	if (n && b[n - 1] == '/') /* b is the root */
+		n--;
+	return strncmp(a, b, n) == 0 && a[n] == '/';
+}
+
 /* Whether path lies under dir (an entry the trace already carries). */
 static int under(const char *path, const char *dir)
 {
 	char a[PATH_MAX], b[PATH_MAX];
-	if (!realpath(path, a) || !realpath(dir, b))
-		return 0;
-	size_t n = strlen(b);
-	if (n && b[n - 1] == '/') /* dir is the root */
-		n--;
-	return strncmp(a, b, n) == 0 && a[n] == '/';
+	return realpath(path, a) && realpath(dir, b) && resolved_under(a, b);
 }
 
 KCA_COMMAND(archive)
