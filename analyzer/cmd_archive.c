@@ -243,16 +243,8 @@ KCA_COMMAND(archive)
 		kca_model_free(&m);
 		return 1;
 	}
-	/* one trace file given: what it needs goes beside it, where report looks */
-	char out_dir[PATH_MAX];
-	struct stat st;
-	const char *slash = strrchr(dirs[0], '/');
-	if (stat(dirs[0], &st) == 0 && S_ISREG(st.st_mode))
-		snprintf(out_dir, sizeof(out_dir), "%.*s",
-			 slash ? (int)(slash - dirs[0]) + (slash == dirs[0]) : 1,
-			 slash ? dirs[0] : ".");
-	else
-		snprintf(out_dir, sizeof(out_dir), "%s", dirs[0]);
+	/* where report looks: the directory, or one trace file's own directory */
+	const char *out_dir = m.data_dirs[0];
 	kca_model_families(&m);
 	struct archive_count n = {0};
 	unsigned kernels = 0;
