@@ -102,7 +102,18 @@ Test(report, nvrtc_trace_recorded_on_the_gpu)
 	cr_assert_eq(ch.nchanges, 1);
 	cr_assert_str_eq(ch.changes[0].name, "MAX_LEN");
 	cr_assert_str_eq(ch.changes[0].values[4], "504");
+	/* the -D's line: the compile's native call site, named from the client the trace
+	 * archived by its build-id (modules/<id>/), not from any build of it here */
+	cr_assert(strstr(ch.changes[0].where, "tests/progs/nvrtc_client.c:") != NULL, "%s",
+		  ch.changes[0].where);
 	kca_changes_free(&ch);
+	struct kca_call_site sites[4];
+	cr_assert_eq(kca_family_call_sites(&m, f, sites, 4), 1);
+	cr_assert_str_eq(sites[0].func, "load_ptx");
+	cr_assert_eq(sites[0].count, 6);
+	cr_assert_eq(kca_family_compile_sites(&m, f, sites, 4), 1);
+	cr_assert_str_eq(sites[0].func, "nvrtc_ptx");
+	cr_assert_eq(sites[0].count, 6);
 	/* the fix beside it, in a second process: max_len an argument, one compile */
 	const struct kca_family *fixed = family(&m, "fill_mask_fixed");
 	cr_assert_not_null(fixed);
@@ -141,6 +152,52 @@ Test(report, ptx_jit_trace_recorded_on_the_gpu)
 	cr_assert_eq(fixed->nvariants, 1);
 	cr_assert_eq(fixed->launches, 6);
 	cr_assert_eq(fixed->verdict, KCA_FINE);
+	struct kca_call_site site;
+	cr_assert_eq(kca_family_call_sites(&m, f, &site, 1), 1);
+	cr_assert_str_eq(site.func, "load_ptx");
+	cr_assert_eq(kca_family_compile_sites(&m, f, &site, 1), 0, "the driver's JIT: no compile");
+	kca_model_free(&m);
+}
+
+Test(report, nvjitlink_trace_recorded_on_the_gpu)
+{
+	/* nvrtc_client link 3 on the H100: NVRTC (a -D per request) to PTX, nvJitLink to a
+	 * cubin, the cubin loaded. The NVRTC compiles count for the kernel through the link. */
+	struct kca_model m;
+	load(&m, "examples/traces/nvjitlink-define");
+	const struct kca_family *f = family(&m, "fill_mask");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_LINK);
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert_eq(f->loads, 4);
+	cr_assert_eq(m.ncompiles, 8);
+	cr_assert_eq(f->ncompiles, 8, "4 links and the 4 NVRTC compiles behind them");
+	uint64_t nvrtc_ns = 0, link_ns = 0;
+	for (unsigned i = 0; i < f->ncompiles; i++) {
+		const struct kca_compile *c = &m.compiles[f->compiles[i]];
+		if (c->tool == KC_TOOL_NVRTC)
+			nvrtc_ns += c->duration_ns;
+		else
+			link_ns += c->duration_ns;
+	}
+	cr_assert_gt(nvrtc_ns, 10 * link_ns, "NVRTC is most of the build: %llu / %llu",
+		     (unsigned long long)nvrtc_ns, (unsigned long long)link_ns);
+	cr_assert_geq(f->build_ns, nvrtc_ns + link_ns);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_str_eq(ch.changes[0].name, "MAX_LEN");
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_DEFINE);
+	char summary[256];
+	kca_values_summary(&ch.changes[0], summary, sizeof(summary));
+	cr_assert_str_eq(summary, "3 values, 500..502");
+	kca_changes_free(&ch);
+	struct kca_call_site sites[4];
+	cr_assert_eq(kca_family_compile_sites(&m, f, sites, 4), 2, "the link's line and NVRTC's");
+	const char *funcs[2] = {sites[0].func, sites[1].func};
+	cr_assert((strcmp(funcs[0], "link_cubin") == 0 && strcmp(funcs[1], "nvrtc_ptx") == 0) ||
+		      (strcmp(funcs[1], "link_cubin") == 0 && strcmp(funcs[0], "nvrtc_ptx") == 0),
+		  "%s, %s", funcs[0], funcs[1]);
 	kca_model_free(&m);
 }
 
