@@ -206,12 +206,17 @@ static int cmp_compile_time(const void *a, const void *b, void *m)
 	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
+/* How many loaded users past the first a compile's own thread is looked for among. */
+#define KCA_SAME_THREAD_LOOKAHEAD 64
+
 /* The compile that took the image and was loaded: the first of `users` that started no
  * earlier than t (the end of the compile that made it: one clock for both) and made an output
  * a load took, passing over failed builds and builds never loaded (a link retried, a PTX
- * linked again). Its index, or -1. */
+ * linked again); of those, one on the compile's own thread (tid) where one comes within the
+ * next few, so that two threads building the same PTX each keep their own link. Its index,
+ * or -1. */
 static int first_user(const struct kca_model *m, struct image_users *users, int proc, uint64_t hash,
-		      uint64_t t)
+		      uint64_t t, uint32_t tid)
 {
 	struct image_users key, *e;
 	memset(&key.k, 0, sizeof(key.k));
@@ -229,7 +234,13 @@ static int first_user(const struct kca_model *m, struct image_users *users, int 
 			hi = mid;
 	}
 	unsigned j = next_loaded(m, e, lo);
-	return j < e->n ? (int)e->compiles[j] : -1;
+	if (j >= e->n)
+		return -1;
+	for (unsigned k = j, seen = 0; k < e->n && seen <= KCA_SAME_THREAD_LOOKAHEAD;
+	     k = next_loaded(m, e, k + 1), seen++)
+		if (m->compiles[e->compiles[k]].tid == tid)
+			return (int)e->compiles[k];
+	return (int)e->compiles[j];
 }
 
 /* Compiles whose output was not loaded but went into a later compile of the same process
@@ -279,10 +290,10 @@ static void attribute_chained(struct kca_model *m)
 		if (cp->load >= 0 || cp->tool == KC_TOOL_EXEC)
 			continue;
 		int d = cp->output_hash
-			    ? first_user(m, users, cp->proc, cp->output_hash, cp->time_ns)
+			    ? first_user(m, users, cp->proc, cp->output_hash, cp->time_ns, cp->tid)
 			    : -1;
 		if (d < 0 && cp->ptx_hash)
-			d = first_user(m, users, cp->proc, cp->ptx_hash, cp->time_ns);
+			d = first_user(m, users, cp->proc, cp->ptx_hash, cp->time_ns, cp->tid);
 		if (d < 0)
 			continue;
 		cp->load = m->compiles[d].load;

@@ -627,6 +627,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		struct kca_compile *o = &m->compiles[m->ncompiles++];
 		memset(o, 0, sizeof(*o));
 		o->proc = c->proc;
+		o->tid = r->tid;
 		o->time_ns = r->time_ns;
 		o->duration_ns = x->duration_ns;
 		o->tool = x->tool;

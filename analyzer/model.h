@@ -66,6 +66,7 @@ struct kca_load {
 
 struct kca_compile {
 	int proc;
+	uint32_t tid; /* the thread that asked for it */
 	uint64_t time_ns, duration_ns;
 	unsigned tool;
 	int result;

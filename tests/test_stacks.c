@@ -437,6 +437,31 @@ Test(stacks, a_compile_goes_with_the_link_that_took_its_output)
 	}
 	kca_model_free(&m);
 	free(dir);
+	/* two threads building the same PTX, each linking its own kernel, the other's link in
+	 * between: each NVRTC compile goes with its own thread's link (thread 1's 5 µs to kernA,
+	 * thread 2's 10 µs to kernB), where the first link after it would give kernB both */
+	dir = chain_trace(3, 4);
+	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
+	kca_model_families(&m);
+	cr_assert_eq(m.nfamilies, 2);
+	for (unsigned i = 0; i < m.nfamilies; i++) {
+		const struct kca_family *f = &m.families[i];
+		uint64_t nvrtc_ns = 0;
+		unsigned nvrtc = 0;
+		for (unsigned k = 0; k < f->ncompiles; k++) {
+			const struct kca_compile *o = &m.compiles[f->compiles[k]];
+			if (o->tool != KC_TOOL_NVRTC)
+				continue;
+			nvrtc++;
+			nvrtc_ns += o->duration_ns;
+			cr_assert_eq(m.compiles[o->via].tid, o->tid);
+		}
+		cr_assert_eq(nvrtc, 3, "%s: %u NVRTC compiles", f->name, nvrtc);
+		cr_assert_eq(nvrtc_ns, strcmp(f->name, "kernA") == 0 ? 15000u : 30000u, "%s: %llu",
+			     f->name, (unsigned long long)nvrtc_ns);
+	}
+	kca_model_free(&m);
+	free(dir);
 	/* each link failing once, then retried: NVRTC's compile goes with the retry */
 	dir = chain_trace(4, 3);
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);

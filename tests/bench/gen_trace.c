@@ -7,7 +7,9 @@
  * writes one process that N times compiles with NVRTC to PTX, links that PTX with nvJitLink
  * and loads the cubin, 30 µs apart, each compile after a native call site: MODE 0 a new -D
  * value (so new PTX and cubin) each time, 1 the same PTX and cubin each time, 2 the same PTX
- * linked into two cubins (kernA, kernB) in turn, 3 as 0 with each link failing once first. */
+ * linked into two cubins (kernA, kernB) in turn, 3 as 0 with each link failing once first,
+ * 4 as 2 with kernA built on one thread and kernB on another, each thread compiling the PTX
+ * itself and the other's link coming in between (kernB's link before kernA's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +17,11 @@
 #include "../../common/kc_record.h"
 
 static FILE *out;
+static uint32_t tid = 1; /* the thread the next records are written for */
 
 static void emit(struct kc_recbuf *rb, void *fixed, uint16_t type, uint64_t t)
 {
-	size_t n = kc_rb_finish(rb, fixed, type, 1, t);
+	size_t n = kc_rb_finish(rb, fixed, type, tid, t);
 	fwrite(kc_rb_data(rb), 1, n, out);
 	kc_rb_release(rb);
 }
@@ -110,7 +113,28 @@ static int chain(const char *dir, long n, int mode)
 	if (begin_process(dir, 1000, "chain", "/usr/bin/prog", args) < 0)
 		return 1;
 	uint64_t t = 1000000000ull;
-	for (long i = 0; i < n; i++) {
+	if (mode == 4) { /* two threads, each its NVRTC compile, then its link and load */
+		static const char *const kern[2] = {"kernA", "kernB"};
+		for (long i = 0; i < n; i++) {
+			const char *input = "1111222233334444.ptx";
+			for (uint32_t th = 1; th <= 2; th++) {
+				tid = th;
+				callsite(t += 1000, 0x1234);
+				compile(t += 10000, KC_TOOL_NVRTC, "k.cu", "-DV=1", NULL,
+					0x1111222233334444ull, 5000 * th, 0);
+			}
+			for (uint32_t th = 2; th >= 1; th--) {
+				uint64_t cubin = 0x5555666677778888ull + th;
+				tid = th;
+				callsite(t += 1000, 0x2234);
+				compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90",
+					input, cubin, 3000, 0);
+				module_load(t += 10000, 0x7000 + (uint64_t)(2 * i + th), cubin,
+					    kern[th - 1]);
+			}
+		}
+	}
+	for (long i = 0; mode != 4 && i < n; i++) {
 		uint64_t ptx = mode == 1 || mode == 2 ? 0x1111222233334444ull
 						      : 0x1000000000000000ull + (uint64_t)i;
 		uint64_t cubin = mode == 2   ? 0x5555666677778888ull + (uint64_t)(i & 1)
