@@ -1,14 +1,17 @@
 /* cmd_export.c - kcprof export: Chrome trace-event JSON (Perfetto, chrome://tracing): builds,
  * loads and compiler children as slices on per-process/per-thread tracks, launch counts and
  * GPU time (--gpu-time) as counters, and each launch when recorded with --launches=full. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <uthash.h>
 
+#include "../common/kc_fs.h"
 #include "kca.h"
 #include "model.h"
 
@@ -312,11 +315,22 @@ KCA_COMMAND(export)
 	struct kca_trace_list l;
 	if (kca_trace_list(dir, &l) < 0)
 		return 1;
-	FILE *f = strcmp(outpath, "-") == 0 ? stdout : fopen(outpath, "w");
-	if (!f) {
-		perror(outpath);
-		kca_trace_list_free(&l);
-		return 1;
+	/* written beside FILE and renamed over it once whole: a FILE there before is left as it
+	 * was where nothing could be exported */
+	char tmp[PATH_MAX];
+	FILE *f = stdout;
+	if (strcmp(outpath, "-") != 0) {
+		int fd = kc_create_beside(outpath, tmp, sizeof(tmp));
+		if (fd < 0 || !(f = fdopen(fd, "w"))) {
+			fprintf(stderr, "kcprof export: %s: %s\n", outpath,
+				strerror(fd < 0 ? -fd : errno));
+			if (fd >= 0) {
+				close(fd);
+				unlink(tmp);
+			}
+			kca_trace_list_free(&l);
+			return 1;
+		}
 	}
 	/* One clock for all processes: the earliest start. */
 	uint64_t t0 = UINT64_MAX;
@@ -369,13 +383,19 @@ KCA_COMMAND(export)
 	kca_json_end_obj(&j);
 	fputc('\n', f);
 	int rc = ferror(f) ? 1 : 0;
-	if (f != stdout)
-		fclose(f);
+	if (f != stdout && fclose(f) != 0)
+		rc = 1;
 	if (!records) {
 		fprintf(stderr, "kcprof export: no readable trace in %s\n", dir);
-		if (f != stdout)
-			unlink(outpath);
 		rc = 1;
+	}
+	if (f != stdout) {
+		if (rc == 0 && rename(tmp, outpath) < 0) {
+			fprintf(stderr, "kcprof export: %s: %s\n", outpath, strerror(errno));
+			rc = 1;
+		}
+		if (rc)
+			unlink(tmp);
 	}
 	kca_trace_list_free(&l);
 	return rc;

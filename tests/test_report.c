@@ -905,6 +905,16 @@ Test(cli, unreadable_traces_fail_every_command)
 			cr_assert_eq(kct_run_cli(cmds[c], out, sizeof(out)), 1, "%s %s: %s", cmds[c][0],
 				     cmd, out);
 		cr_assert_neq(access(json, F_OK), 0, "export wrote %s", json);
+		/* a file already there is the user's: left as it was, no temporary beside it */
+		snprintf(cmd, sizeof(cmd), "echo precious > %s", json);
+		cr_assert_eq(system(cmd), 0);
+		cr_assert_eq(kct_run_cli(cmds[4], out, sizeof(out)), 1);
+		char *kept = kct_read_file(json, NULL);
+		cr_assert_str_eq(kept, "precious\n");
+		free(kept);
+		snprintf(cmd, sizeof(cmd), "test $(ls %s | wc -l) -eq 2", dir);
+		cr_assert_eq(system(cmd), 0, "a temporary file left in %s", dir);
+		unlink(json);
 		cr_assert(strstr(out, "1-x.kct: offset ") || strstr(out, "no readable trace"), "%s",
 			  out);
 	}
