@@ -79,8 +79,13 @@ static void set_err(struct kc_trace *t, size_t off, const char *fmt, ...)
 
 static int check_header(struct kc_trace *t)
 {
-	if (t->size < 16 || memcmp(t->map, KC_TRACE_MAGIC, 8) != 0) {
+	if (t->size < 8 || memcmp(t->map, KC_TRACE_MAGIC, 8) != 0) {
 		set_err(t, 0, "not a kcprof trace (bad magic)");
+		return -EINVAL;
+	}
+	if (t->size < 16) { /* the magic, cut before the header's sizes */
+		set_err(t, t->size, "file shorter than its header (%zu bytes)", t->size);
+		t->truncated = 1;
 		return -EINVAL;
 	}
 	const struct kc_file_hdr *h = (const void *)t->map;
