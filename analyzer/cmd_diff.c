@@ -236,17 +236,34 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	}
 	if (shown)
 		printf("\n");
+	/* the variant's launch shapes over all its loads (a function a load), each once */
+	struct kc_shape *shapes = NULL;
+	unsigned nshapes = 0, cap = 0;
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *fn = &m->funcs[i];
 		if (fn->module_hash != var->hash || strcmp(fn->name, f->name) != 0)
 			continue;
-		for (unsigned s = 0; s < fn->nshapes; s++)
-			printf("    launch grid [%u,%u,%u] block [%u,%u,%u] smem %u: %" PRIu64
-			       "×\n",
-			       fn->shapes[s].grid[0], fn->shapes[s].grid[1], fn->shapes[s].grid[2],
-			       fn->shapes[s].block[0], fn->shapes[s].block[1],
-			       fn->shapes[s].block[2], fn->shapes[s].smem, fn->shapes[s].count);
+		for (unsigned s = 0; s < fn->nshapes; s++) {
+			const struct kc_shape *x = &fn->shapes[s];
+			unsigned k = 0;
+			while (k < nshapes &&
+			       (memcmp(shapes[k].grid, x->grid, sizeof(x->grid)) != 0 ||
+				memcmp(shapes[k].block, x->block, sizeof(x->block)) != 0 ||
+				shapes[k].smem != x->smem))
+				k++;
+			if (k == nshapes) {
+				KCA_GROW(shapes, nshapes, cap);
+				shapes[nshapes] = *x;
+				shapes[nshapes++].count = 0;
+			}
+			shapes[k].count += x->count;
+		}
 	}
+	for (unsigned s = 0; s < nshapes; s++)
+		printf("    launch grid [%u,%u,%u] block [%u,%u,%u] smem %u: %" PRIu64 "×\n",
+		       shapes[s].grid[0], shapes[s].grid[1], shapes[s].grid[2], shapes[s].block[0],
+		       shapes[s].block[1], shapes[s].block[2], shapes[s].smem, shapes[s].count);
+	free(shapes);
 }
 
 KCA_COMMAND(diff)

@@ -789,6 +789,14 @@ Test(cli, diff_shows_the_changed_constant)
 	    0);
 	cr_assert(strstr(out, "-    %c500_i32 = arith.constant 500 : i32"), "%s", out);
 	cr_assert(strstr(out, "+    %c501_i32 = arith.constant 501 : i32"), "%s", out);
+	/* a variant loaded twice (two functions): its launches' shapes once, summed */
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", "examples/traces/nvrtc-define", "fill_mask",
+						 "1", "3", NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "loaded 2× (") &&
+		      strstr(out, "launch grid [1,1,1] block [128,1,1] smem 0: 2×\n[B]"),
+		  "%s", out);
 	cr_assert_eq(
 	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out, sizeof(out)),
 	    1);
