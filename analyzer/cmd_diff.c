@@ -19,8 +19,13 @@ static const char usage[] =
     "the traces of DIR: hashes, sizes, loads and launches, compile options, the line each\n"
     "was called from and Triton's arguments of its build (in a Python process), launch shapes,\n"
     "then a line diff of the text both were built from: Triton's TTIR (from the Triton cache\n"
-    "carried in DIR/triton-cache or named by TRITON_CACHE_DIR), NVRTC's or the driver's PTX\n"
-    "(from DIR/images). 'kcprof report' names the kernels worth a diff.\n"
+    "carried in DIR/triton-cache, else the cache directory the recorded process used), NVRTC's\n"
+    "or the driver's PTX (from DIR/images). 'kcprof report' names the kernels worth a diff.\n"
+    "\n"
+    "  -h, --help   this text\n"
+    "\n"
+    "Exit status: 0; 1 when no trace could be read, KERNEL is not in it, it has one variant\n"
+    "or A or B is not one of its variants; 2 usage.\n"
     "\n"
     "Examples:\n"
     "  kcprof diff kcprof.data fill_mask\n"
@@ -279,8 +284,17 @@ KCA_COMMAND(diff)
 		return kca_usage(usage, 2);
 	char *dir = argv[optind];
 	const char *name = argv[optind + 1];
-	long a = nargs == 4 ? strtol(argv[optind + 2], NULL, 10) : 1;
-	long b = nargs == 4 ? strtol(argv[optind + 3], NULL, 10) : 2;
+	long a = 1, b = 2;
+	if (nargs == 4) { /* variant numbers: whole numbers, or a usage error */
+		char *ea, *eb;
+		a = strtol(argv[optind + 2], &ea, 10);
+		b = strtol(argv[optind + 3], &eb, 10);
+		if (ea == argv[optind + 2] || *ea || eb == argv[optind + 3] || *eb) {
+			fprintf(stderr, "kcprof diff: variants are numbers (1, 2, ...): '%s' '%s'\n",
+				argv[optind + 2], argv[optind + 3]);
+			return kca_usage(usage, 2);
+		}
+	}
 	struct kca_model m;
 	if (kca_model_load(&m, &dir, 1) <= 0) {
 		kca_model_free(&m);

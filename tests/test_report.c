@@ -802,6 +802,10 @@ Test(cli, diff_shows_the_changed_constant)
 	    1);
 	cr_assert(strstr(out, "has 20 variants"), "%s", out);
 	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "a", "2", NULL}, out, sizeof(out)),
+	    2);
+	cr_assert(strstr(out, "variants are numbers"), "%s", out);
+	cr_assert_eq(
 	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask_fixed", NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "fill_mask_fixed was built once (1 variant): nothing to compare"),
 		  "%s", out);
