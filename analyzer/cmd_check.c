@@ -151,6 +151,17 @@ KCA_COMMAND(check)
 			violations++;
 		}
 	}
+	/* a window past a recording's end checks nothing there: said, as report says it */
+	for (unsigned d = 0; m.windowed && d < m.ndirs; d++) {
+		uint64_t recorded = kca_model_recorded_ns(&m, d);
+		char t1[32], t2[32];
+		if (m.window.since_ns >= recorded)
+			fprintf(stderr,
+				"kcprof check: %s: the window (from +%s) begins after the recording's "
+				"end (%s recorded): nothing in it to check\n",
+				dirs[d], kca_fmt_ns(m.window.since_ns, t1, sizeof(t1)),
+				kca_fmt_ns(recorded, t2, sizeof(t2)));
+	}
 	struct kca_totals tot;
 	kca_model_window_totals(&m, &tot);
 	if (max_share >= 0) {

@@ -653,12 +653,8 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
  * recording of directory d. */
 static void print_window(const struct kca_model *m, unsigned d)
 {
-	uint64_t end = m->origin_ns[d];
-	for (unsigned i = 0; i < m->nprocs; i++)
-		if (m->procs[i].dir_index == d && m->procs[i].end_ns > end)
-			end = m->procs[i].end_ns;
 	char t1[32], t2[32];
-	uint64_t recorded = end - m->origin_ns[d];
+	uint64_t recorded = kca_model_recorded_ns(m, d);
 	printf("window: from +%s ", kca_fmt_ns(m->window.since_ns, t1, sizeof(t1)));
 	if (m->window.until_ns)
 		printf("to +%s", kca_fmt_ns(m->window.until_ns, t1, sizeof(t1)));

@@ -919,6 +919,15 @@ int kca_model_load(struct kca_model *m, char **dirs, unsigned ndirs)
 	return kca_model_load_window(m, dirs, ndirs, NULL);
 }
 
+uint64_t kca_model_recorded_ns(const struct kca_model *m, unsigned d)
+{
+	uint64_t end = m->origin_ns[d];
+	for (unsigned i = 0; i < m->nprocs; i++)
+		if (m->procs[i].dir_index == d && m->procs[i].end_ns > end)
+			end = m->procs[i].end_ns;
+	return end - m->origin_ns[d];
+}
+
 int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
 			  const struct kca_window *w)
 {

@@ -239,6 +239,9 @@ struct kca_model {
 	uint64_t *origin_ns, *win_from_ns, *win_to_ns;
 };
 
+/* How long directory d's recording ran: from its start (origin_ns) to its last process's end. */
+uint64_t kca_model_recorded_ns(const struct kca_model *m, unsigned d);
+
 /* A run's totals: the report's header lines, the comparison's rows, the JSON's. */
 struct kca_totals {
 	uint64_t build, load, launches, graph_runs, graph_launches, captured;
