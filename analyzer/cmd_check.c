@@ -113,22 +113,27 @@ KCA_COMMAND(check)
 			if (defaults && kca_family_built_in_window(f)) {
 				printf("kcprof check: %s: %u new image%s, %u load%s in the window "
 				       "(from +%s), %s of builds and loads there%s%s\n",
-				       f->name, f->win.new_variants, KCA_PLURAL(f->win.new_variants),
-				       f->win.loads, KCA_PLURAL(f->win.loads),
+				       f->name, f->win.new_variants,
+				       KCA_PLURAL(f->win.new_variants), f->win.loads,
+				       KCA_PLURAL(f->win.loads),
 				       kca_fmt_ns(f->win.first_rel_ns, t2, sizeof(t2)),
 				       kca_fmt_ns(f->win.build_ns + f->win.load_ns, t, sizeof(t)),
-				       f->churn ? "; " : "", f->churn ? kca_verdict_name(f->verdict) : "");
+				       f->churn ? "; " : "",
+				       f->churn ? kca_verdict_name(f->verdict) : "");
 				violations++;
 			}
-			if (max_variants >= 0 && f->win.new_variants > (unsigned long)max_variants) {
-				printf("kcprof check: %s: %u new variants in the window (limit %ld)\n",
-				       f->name, f->win.new_variants, max_variants);
+			if (max_variants >= 0 &&
+			    f->win.new_variants > (unsigned long)max_variants) {
+				printf(
+				    "kcprof check: %s: %u new variants in the window (limit %ld)\n",
+				    f->name, f->win.new_variants, max_variants);
 				violations++;
 			}
 			if (max_reloads >= 0 && f->win.reloads > (unsigned long)max_reloads) {
 				printf("kcprof check: %s: %u reload%s of an identical image in the "
 				       "window (limit %ld)\n",
-				       f->name, f->win.reloads, KCA_PLURAL(f->win.reloads), max_reloads);
+				       f->name, f->win.reloads, KCA_PLURAL(f->win.reloads),
+				       max_reloads);
 				violations++;
 			}
 			continue;
@@ -156,11 +161,12 @@ KCA_COMMAND(check)
 		uint64_t recorded = kca_model_recorded_ns(&m, d);
 		char t1[32], t2[32];
 		if (m.window.since_ns >= recorded)
-			fprintf(stderr,
-				"kcprof check: %s: the window (from +%s) begins after the recording's "
-				"end (%s recorded): nothing in it to check\n",
-				dirs[d], kca_fmt_ns(m.window.since_ns, t1, sizeof(t1)),
-				kca_fmt_ns(recorded, t2, sizeof(t2)));
+			fprintf(
+			    stderr,
+			    "kcprof check: %s: the window (from +%s) begins after the recording's "
+			    "end (%s recorded): nothing in it to check\n",
+			    dirs[d], kca_fmt_ns(m.window.since_ns, t1, sizeof(t1)),
+			    kca_fmt_ns(recorded, t2, sizeof(t2)));
 	}
 	struct kca_totals tot;
 	kca_model_window_totals(&m, &tot);

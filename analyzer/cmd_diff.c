@@ -290,7 +290,8 @@ KCA_COMMAND(diff)
 		a = strtol(argv[optind + 2], &ea, 10);
 		b = strtol(argv[optind + 3], &eb, 10);
 		if (ea == argv[optind + 2] || *ea || eb == argv[optind + 3] || *eb) {
-			fprintf(stderr, "kcprof diff: variants are numbers (1, 2, ...): '%s' '%s'\n",
+			fprintf(stderr,
+				"kcprof diff: variants are numbers (1, 2, ...): '%s' '%s'\n",
 				argv[optind + 2], argv[optind + 3]);
 			return kca_usage(usage, 2);
 		}

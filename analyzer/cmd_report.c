@@ -852,12 +852,27 @@ static void print_name_column(const char *name)
 		printf("%-*s", COMPARE_NAME_WIDTH, name);
 }
 
+#define COMPARE_CELL_WIDTH 54 /* a run's column: variants, loads, build+load, verdict */
+
+/* s in a field of width columns, right-aligned or left: columns counted as characters, not
+ * bytes (UTF-8's continuation bytes take none: "µs" is two columns), as a terminal shows them */
+static void print_field(const char *s, int width, int right)
+{
+	int cols = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		cols += (*p & 0xC0) != 0x80;
+	int pad = width > cols ? width - cols : 0;
+	printf("%*s%s%*s", right ? pad : 0, "", s, right ? 0 : pad, "");
+}
+
 /* One row of the runs' totals: a label, then each run's value. */
 static void print_totals_row(const char *label, char values[][64], unsigned ndirs)
 {
 	printf("%-*s", COMPARE_NAME_WIDTH, label);
-	for (unsigned d = 0; d < ndirs; d++)
-		printf(d + 1 < ndirs ? " | %-57s" : " | %s", values[d]);
+	for (unsigned d = 0; d < ndirs; d++) {
+		printf(" | ");
+		print_field(values[d], d + 1 < ndirs ? COMPARE_CELL_WIDTH : 0, 0);
+	}
 	printf("\n");
 }
 
@@ -934,17 +949,19 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 			for (unsigned e = 0; e < ndirs; e++) {
 				const struct kca_family *f = family_named(by_name[e], name);
 				char t[32];
-				if (f && w)
-					printf(" | %12u %6u %12s  %-20s", f->win.new_variants,
-					       f->win.loads,
-					       kca_fmt_ns(f->win.build_ns + f->win.load_ns, t,
-							  sizeof(t)),
-					       kca_verdict_name(f->verdict));
-				else if (f)
-					printf(" | %12u %6u %12s  %-20s", f->nvariants, f->loads,
-					       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)),
-					       kca_verdict_name(f->verdict));
-				else
+				if (f && w) {
+					printf(" | %12u %6u ", f->win.new_variants, f->win.loads);
+					print_field(kca_fmt_ns(f->win.build_ns + f->win.load_ns, t,
+							       sizeof(t)),
+						    12, 1);
+					printf("  %-20s", kca_verdict_name(f->verdict));
+				} else if (f) {
+					printf(" | %12u %6u ", f->nvariants, f->loads);
+					print_field(
+					    kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)), 12,
+					    1);
+					printf("  %-20s", kca_verdict_name(f->verdict));
+				} else
 					printf(" | %12s %6s %12s  %-20s", "-", "-", "-",
 					       "(absent)");
 			}

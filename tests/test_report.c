@@ -640,7 +640,8 @@ Test(cli, report_compares_runs)
 {
 	/* two models in one process (each with its Triton cache index): before and after */
 	char *clean = record("drv_client", (const char *[]){"threads", "1", "10", NULL});
-	cr_assert_eq(kct_run_cli((const char *[]){"report", DEMO, clean, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", DEMO, clean, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "comparing 2 runs"), "%s", out);
 	cr_assert(strstr(out, "fill_mask ") && strstr(out, "specialization churn") &&
 		      strstr(out, "(absent)"),
@@ -653,17 +654,17 @@ Test(cli, check_fails_on_churn_and_passes_clean)
 	cr_assert(strstr(out, "kcprof check: fill_mask: specialization churn (20 variants"), "%s",
 		  out);
 	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "20", DEMO, NULL}, out,
-			     sizeof(out)),
+				 sizeof(out)),
 		     0);
-	cr_assert_eq(
-	    kct_run_cli((const char *[]){"check", "--max-variants", "2", DEMO, NULL}, out, sizeof(out)),
-	    1);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "2", DEMO, NULL}, out,
+				 sizeof(out)),
+		     1);
 	cr_assert(strstr(out, "fill_mask: 20 variants (limit 2)"), "%s", out);
 	char *clean = record("drv_client", (const char *[]){"threads", "2", "100", NULL});
 	cr_assert_eq(kct_run_cli((const char *[]){"check", clean, NULL}, out, sizeof(out)), 0, "%s",
 		     out);
-	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-build-share", "2", clean, NULL}, out,
-			     sizeof(out)),
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-build-share", "2", clean, NULL},
+				 out, sizeof(out)),
 		     2);
 }
 
@@ -715,7 +716,8 @@ Test(cli, archive_makes_a_trace_readable_elsewhere)
 
 	/* by default only kernels built more than once: kern_add has one image */
 	snprintf(cmd, sizeof(cmd),
-		 "%s archive %s | grep -q ' 0 Triton cache entries and 0 sources'", kct_cli(), trace);
+		 "%s archive %s | grep -q ' 0 Triton cache entries and 0 sources'", kct_cli(),
+		 trace);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(
 	    cmd, sizeof(cmd),
@@ -784,38 +786,39 @@ Test(cli, report_and_export_json_parse)
 
 Test(cli, diff_shows_the_changed_constant)
 {
-	cr_assert_eq(
-	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "2", NULL}, out, sizeof(out)),
-	    0);
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "2", NULL}, out,
+				 sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "-    %c500_i32 = arith.constant 500 : i32"), "%s", out);
 	cr_assert(strstr(out, "+    %c501_i32 = arith.constant 501 : i32"), "%s", out);
 	/* a variant loaded twice (two functions): its launches' shapes once, summed */
-	cr_assert_eq(kct_run_cli((const char *[]){"diff", "examples/traces/nvrtc-define", "fill_mask",
-						 "1", "3", NULL},
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", "examples/traces/nvrtc-define",
+						  "fill_mask", "1", "3", NULL},
 				 out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "loaded 2× (") &&
 		      strstr(out, "launch grid [1,1,1] block [128,1,1] smem 0: 2×\n[B]"),
 		  "%s", out);
-	cr_assert_eq(
-	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out, sizeof(out)),
-	    1);
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "1", "99", NULL}, out,
+				 sizeof(out)),
+		     1);
 	cr_assert(strstr(out, "has 20 variants"), "%s", out);
-	cr_assert_eq(
-	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "a", "2", NULL}, out, sizeof(out)),
-	    2);
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", DEMO, "fill_mask", "a", "2", NULL}, out,
+				 sizeof(out)),
+		     2);
 	cr_assert(strstr(out, "variants are numbers"), "%s", out);
 	cr_assert_eq(
-	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask_fixed", NULL}, out, sizeof(out)), 1);
+	    kct_run_cli((const char *[]){"diff", DEMO, "fill_mask_fixed", NULL}, out, sizeof(out)),
+	    1);
 	cr_assert(strstr(out, "fill_mask_fixed was built once (1 variant): nothing to compare"),
 		  "%s", out);
 	/* torch.compile writes each length's kernel to a file of its own: IR lines that differ
 	 * only in the file their loc() names are not changes */
 	cr_assert_eq(
 	    kct_run_cli((const char *[]){"diff", "examples/traces/torch-compile-shapes/static",
-				     "triton_per_fused__to_copy_add_mean_mul_pow_rsqrt_silu_0", "1",
-				     "6", NULL},
-		    out, sizeof(out)),
+					 "triton_per_fused__to_copy_add_mean_mul_pow_rsqrt_silu_0",
+					 "1", "6", NULL},
+			out, sizeof(out)),
 	    0);
 	cr_assert(strstr(out, "-    %xnumel_0 = arith.constant 97 : i32") &&
 		      strstr(out, "+    %xnumel_0 = arith.constant 419 : i32"),
@@ -885,7 +888,8 @@ Test(cli, special_files_in_a_trace_neither_block_nor_run_forever)
 	for (int i = 0; i < 4; i++) {
 		char args[4500];
 		snprintf(args, sizeof(args), cmds[i], dir);
-		snprintf(cmd, sizeof(cmd), "timeout 60 env %s %s > /dev/null 2>&1", kct_cli(), args);
+		snprintf(cmd, sizeof(cmd), "timeout 60 env %s %s > /dev/null 2>&1", kct_cli(),
+			 args);
 		int st = system(cmd);
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) != 124 && WEXITSTATUS(st) <= 2,
 			  "%s: status %d", cmd, st);
@@ -914,8 +918,8 @@ Test(cli, unreadable_traces_fail_every_command)
 		    (const char *[]){"dump", dir, NULL},
 		    (const char *[]){"export", dir, "--chrome", json, NULL}};
 		for (int c = 0; c < 5; c++)
-			cr_assert_eq(kct_run_cli(cmds[c], out, sizeof(out)), 1, "%s %s: %s", cmds[c][0],
-				     cmd, out);
+			cr_assert_eq(kct_run_cli(cmds[c], out, sizeof(out)), 1, "%s %s: %s",
+				     cmds[c][0], cmd, out);
 		cr_assert_neq(access(json, F_OK), 0, "export wrote %s", json);
 		/* a file already there is the user's: left as it was, no temporary beside it */
 		snprintf(cmd, sizeof(cmd), "echo precious > %s", json);
@@ -940,23 +944,43 @@ Test(cli, report_top_and_comparison)
 	cr_assert(strstr(out, "1 more kernel flagged, not shown (--top 1;"), "%s", out);
 	static const char *const bad[] = {"abc", "", "1x", "-1", DEMO};
 	for (int i = 0; i < 5; i++)
-		cr_assert_eq(kct_run_cli((const char *[]){"report", "--top", bad[i], DEMO, NULL}, out,
-				     sizeof(out)),
+		cr_assert_eq(kct_run_cli((const char *[]){"report", "--top", bad[i], DEMO, NULL},
+					 out, sizeof(out)),
 			     2, "--top '%s': %s", bad[i], out);
 	/* two runs of the PDL chain: no churn in either, the idle time between kernels side by
 	 * side */
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/pdl-chain/nopdl",
-					      "examples/traces/pdl-chain/pdl", NULL},
-			     out, sizeof(out)),
+						  "examples/traces/pdl-chain/pdl", NULL},
+				 out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "(no kernel rebuilt or reloaded in any run)"), "%s", out);
 	cr_assert(strstr(out, "streams idle between kernels") &&
 		      strstr(out, "0 of 86687 overlapped") &&
 		      strstr(out, "80758 of 86687 overlapped"),
 		  "%s", out);
+	/* the runs' columns line up as shown: every row's second '|' at the same character
+	 * column, the "1.5 µs" row's too (µ is two bytes, one column) */
+	int col = -1, rows = 0;
+	for (char *line = out; line && *line;
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		int bars = 0, c = 0;
+		for (const char *p = line; *p && *p != '\n'; p++) {
+			c += ((unsigned char)*p & 0xC0) != 0x80;
+			if (*p == '|' && ++bars == 2)
+				break;
+		}
+		if (bars < 2)
+			continue;
+		rows++;
+		if (col < 0)
+			col = c;
+		cr_assert_eq(c, col, "a row's second column at %d, the header's at %d:\n%s", c, col,
+			     out);
+	}
+	cr_assert_geq(rows, 6, "%s", out);
 	/* a run that is not there fails the comparison */
 	cr_assert_eq(kct_run_cli((const char *[]){"report", DEMO, "/nonexistent/kcprof.data", NULL},
-			     out, sizeof(out)),
+				 out, sizeof(out)),
 		     1, "%s", out);
 	cr_assert(strstr(out, "nothing to compare"), "%s", out);
 }
@@ -967,9 +991,9 @@ Test(cli, export_counts_a_kernels_launches_over_its_loads)
 	 * times keep microsecond digits */
 	char *dir = kct_tmpdir(), chrome[4300], cmd[9000];
 	snprintf(chrome, sizeof(chrome), "%s/trace.json", dir);
-	cr_assert_eq(
-	    kct_run_cli((const char *[]){"export", DEMO, "--chrome", chrome, NULL}, out, sizeof(out)),
-	    0);
+	cr_assert_eq(kct_run_cli((const char *[]){"export", DEMO, "--chrome", chrome, NULL}, out,
+				 sizeof(out)),
+		     0);
 	snprintf(cmd, sizeof(cmd),
 		 "python3 -c \"import json; e=json.load(open('%s'))['traceEvents'];"
 		 " c=[x['args']['count'] for x in e if x['name']=='launches fill_mask'];"
@@ -979,9 +1003,9 @@ Test(cli, export_counts_a_kernels_launches_over_its_loads)
 		 chrome);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	/* --gpu-time traces: each kernel's GPU time so far, ending at the report's total */
-	cr_assert_eq(kct_run_cli((const char *[]){"export", "examples/traces/pdl-chain/pdl", "--chrome",
-					      chrome, NULL},
-			     out, sizeof(out)),
+	cr_assert_eq(kct_run_cli((const char *[]){"export", "examples/traces/pdl-chain/pdl",
+						  "--chrome", chrome, NULL},
+				 out, sizeof(out)),
 		     0);
 	snprintf(cmd, sizeof(cmd),
 		 "python3 -c \"import json; e=json.load(open('%s'))['traceEvents'];"
@@ -995,35 +1019,36 @@ Test(cli, export_counts_a_kernels_launches_over_its_loads)
 Test(cli, record_passes_exit_status_and_signals)
 {
 	char *dir = kct_tmpdir();
-	cr_assert_eq(
-	    kct_run_cli((const char *[]){"record", "-q", "-o", dir, "--", "sh", "-c", "exit 7", NULL},
-		    out, sizeof(out)),
-	    7);
+	cr_assert_eq(kct_run_cli((const char *[]){"record", "-q", "-o", dir, "--", "sh", "-c",
+						  "exit 7", NULL},
+				 out, sizeof(out)),
+		     7);
 	char cmd[4400];
 	snprintf(cmd, sizeof(cmd), "%s record -q -o %s -- sh -c 'kill -TERM $$'", kct_cli(), dir);
 	int st = system(cmd);
 	cr_assert(WIFSIGNALED(st) || (WIFEXITED(st) && WEXITSTATUS(st) == 128 + 15), "status %d",
 		  st);
-	cr_assert_eq(
-	    kct_run_cli((const char *[]){"record", "-q", "-o", dir, "--", "/nonexistent/prog", NULL},
-		    out, sizeof(out)),
-	    127);
+	cr_assert_eq(kct_run_cli((const char *[]){"record", "-q", "-o", dir, "--",
+						  "/nonexistent/prog", NULL},
+				 out, sizeof(out)),
+		     127);
 }
 
 Test(cli, record_checks_its_options_and_sums_up)
 {
 	char *dir = kct_tmpdir();
-	cr_assert_eq(kct_run_cli((const char *[]){"record", "--flush-ms", "abc", "--", "true", NULL},
-			     out, sizeof(out)),
-		     2, "%s", out);
 	cr_assert_eq(
-	    kct_run_cli((const char *[]){"record", "--gpu-time", "--no-cupti", "--", "true", NULL}, out,
-		    sizeof(out)),
+	    kct_run_cli((const char *[]){"record", "--flush-ms", "abc", "--", "true", NULL}, out,
+			sizeof(out)),
+	    2, "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"record", "--gpu-time", "--no-cupti", "--", "true", NULL},
+			out, sizeof(out)),
 	    2, "%s", out);
 	cr_assert(strstr(out, "--gpu-time needs CUPTI"), "%s", out);
-	cr_assert_eq(
-	    kct_run_cli((const char *[]){"record", "-o", dir, "--", "true", NULL}, out, sizeof(out)),
-	    0);
+	cr_assert_eq(kct_run_cli((const char *[]){"record", "-o", dir, "--", "true", NULL}, out,
+				 sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "nothing recorded (no process used CUDA)") && !strstr(out, "Next:"),
 		  "%s", out);
 	/* CUPTI missing: the program's stderr is left alone, kcprof's summary says it */
@@ -1031,8 +1056,9 @@ Test(cli, record_checks_its_options_and_sums_up)
 	snprintf(bin, sizeof(bin), "%s/tests/bin/drv_client", kct_build());
 	setenv("KCT_DATA", kct_data(), 1);
 	setenv("KCPROF_CUPTI_LIB", "/nonexistent/libcupti.so.13", 1);
-	int rc = kct_run_cli((const char *[]){"record", "-o", dir, "--", bin, "paths", "symbol", NULL},
-			 out, sizeof(out));
+	int rc =
+	    kct_run_cli((const char *[]){"record", "-o", dir, "--", bin, "paths", "symbol", NULL},
+			out, sizeof(out));
 	unsetenv("KCPROF_CUPTI_LIB");
 	cr_assert_eq(rc, 0, "%s", out);
 	cr_assert(strstr(out, "1 CUDA process(es)") &&
@@ -1046,13 +1072,13 @@ Test(cli, help_for_every_command)
 	const char *cmds[] = {"record", "report", "check",   "diff",
 			      "dump",	"export", "archive", NULL};
 	for (int i = 0; cmds[i]; i++) {
-		cr_assert_eq(kct_run_cli((const char *[]){cmds[i], "--help", NULL}, out, sizeof(out)),
-			     0);
+		cr_assert_eq(
+		    kct_run_cli((const char *[]){cmds[i], "--help", NULL}, out, sizeof(out)), 0);
 		cr_assert(strstr(out, "usage: kcprof ") && strstr(out, "Examples:"),
 			  "%s --help: %s", cmds[i], out);
 		/* a wrong option: the error, the synopsis and where the rest is, not the page */
-		cr_assert_eq(kct_run_cli((const char *[]){cmds[i], "--bogus", NULL}, out, sizeof(out)),
-			     2);
+		cr_assert_eq(
+		    kct_run_cli((const char *[]){cmds[i], "--bogus", NULL}, out, sizeof(out)), 2);
 		char want[64];
 		snprintf(want, sizeof(want), "(kcprof %s --help for more)", cmds[i]);
 		cr_assert(strstr(out, "unrecognized option") && strstr(out, "usage: kcprof ") &&
@@ -1076,7 +1102,8 @@ Test(cli, gpu_time_in_report_dump_and_json)
 		 "%s/tests/bin/drv_client pdl 50",
 		 kct_data(), kct_build(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "GPU time 250 µs (100 kernel runs timed)"), "%s", out);
 	cr_assert(strstr(out, "kern_add  [cubin]  fine"),
 		  "a C program's own cubin is not Triton's: %s", out);
@@ -1096,7 +1123,8 @@ Test(cli, gpu_time_in_report_dump_and_json)
 		"gaps: 200 ns idle on average before it on its stream (50 runs: 45 overlapped the "
 		"previous kernel (PDL), 5 waited 2.0 µs on average)"),
 	    "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"dump", "--json", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"dump", "--json", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "\"type\":\"gpu_time\""), "%s", out);
 	cr_assert(strstr(out, "\"name\":\"kern_add\",\"count\":50,\"total_ns\":150000"), "%s", out);
 	char json[4300];
@@ -1133,7 +1161,8 @@ Test(cli, cuda_graph_replays_count_as_runs)
 			 modes[i]);
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
 		cr_assert_eq(
-		    kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+		    kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		    0);
 		cr_assert(strstr(out, "launches 364\n"), "%s", out);
 		cr_assert(strstr(out,
 				 "CUDA graphs: 115 launches of 3 graphs ran 360 kernels, counted "
@@ -1202,7 +1231,8 @@ Test(cli, cuda_graph_made_out_of_sight_is_named)
 	cr_assert(said && strstr(said, "7 launches, 118 CUDA graph launches. Next: kcprof report"),
 		  "record's summary: %s", said ? said : "(none)");
 	free(said);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out,
 			 "CUDA graphs: 118 launches of 4 graphs ran 360 kernels, counted as "
 			 "launches (the 3 launched into 1 stream capture are not); 1 graph made "
@@ -1225,7 +1255,8 @@ Test(cli, cuda_graph_capture_of_a_cukernel_is_taken_off_its_launches)
 	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph kernel",
 	    kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "launches 52\n"), "%s", out);
 	cr_assert(strstr(out, "52 launches (50 in CUDA graph replays)"), "%s", out);
 	cr_assert(strstr(out, "(the 1 launched into 1 stream capture are not)"), "%s", out);
@@ -1326,7 +1357,8 @@ Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph v11",
 		 kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "launches 111\n"), "%s", out);
 	cr_assert(strstr(out, "CUDA graphs: 110 launches of 2 graphs ran 110 kernels, counted as "
 			      "launches (the 1 launched into 1 stream capture are not)\n"),
@@ -1348,7 +1380,8 @@ Test(cli, cuda_graph_capture_counts_only_with_its_graph_seen_made)
 	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph private",
 	    kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "1 variant in 1 load, 2 launches\n"), "%s", out);
 	cr_assert(strstr(out,
 			 "CUDA graphs: 100 launches of 1 graph ran 0 kernels, counted as "
@@ -1385,7 +1418,8 @@ Test(cli, cuda_graph_with_a_conditional_node_is_named_incomplete)
 		 "conditional",
 		 kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "1 variant in 1 load, 101 launches (100 in CUDA graph replays)"),
 		  "%s", out);
 	cr_assert(strstr(out, "; 1 graph with kernels kcprof could not all count (conditional "
@@ -1406,7 +1440,8 @@ Test(cli, cuda_graph_capture_used_as_a_child_graph)
 		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph child",
 		 kct_data(), kct_cli(), dir, kct_build());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "launches 100\n"), "%s", out);
 	cr_assert(strstr(out, "(the 1 launched into 1 stream capture are not)"), "%s", out);
 }
@@ -1463,7 +1498,8 @@ Test(cli, graph_launch_counts_take_the_largest_record)
 	 * stress of the recorder). */
 	uint64_t counts[] = {7, 21, 20};
 	char *dir = write_graph_stats_trace(counts, 3);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, "launches 24\n"), "%s", out);
 	cr_assert(strstr(out, "CUDA graphs: 21 launches of 1 graph ran 21 kernels"), "%s", out);
 }
@@ -1480,7 +1516,8 @@ Test(cli, damaged_trace_header_is_named_and_records_kept)
 		 "2>/dev/null",
 		 kct_data(), kct_cli(), dir, kct_build(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
 	cr_assert(strstr(out, ".kct: offset 0: header check mismatch (corrupted bytes)"), "%s",
 		  out);
 	cr_assert(strstr(out, "[trace damaged: partial]"), "%s", out);

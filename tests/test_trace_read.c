@@ -338,7 +338,8 @@ Test(trace_read, versions_and_magic)
 	for (size_t n = 8; n < 16; n++) {
 		cr_assert_eq(kc_trace_open_mem(&t, "cut.kct", b.p, n), -EINVAL);
 		char want[64];
-		snprintf(want, sizeof(want), "cut.kct: offset %zu: file shorter than its header", n);
+		snprintf(want, sizeof(want), "cut.kct: offset %zu: file shorter than its header",
+			 n);
 		cr_assert(strstr(t.err, want), "%s", t.err);
 		cr_assert(t.truncated);
 		kc_trace_close(&t);
