@@ -673,7 +673,7 @@ static void print_unloaded_compiles(struct kca_model *m);
 static void report_window_kernels(struct kca_model *m, const struct kca_totals *t, int all,
 				  unsigned top)
 {
-	unsigned built = 0, prebuilt = 0, prebuilt_loads = 0, launched = 0;
+	unsigned built = 0, prebuilt = 0, launched = 0;
 	uint64_t prebuilt_ns = 0;
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		const struct kca_family *f = &m->families[i];
@@ -681,8 +681,6 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 			built++;
 		} else if (f->win.loads) {
 			prebuilt++;
-			prebuilt_loads += f->win.loads;
-			prebuilt_ns += f->win.load_ns;
 		} else {
 			launched += f->win.launches > 0;
 		}
@@ -696,6 +694,13 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 	if (built > shown)
 		printf("\n%u more kernel%s built or reloaded in the window, not shown (--top %u)\n",
 		       built - shown, KCA_PLURAL(built - shown), top);
+	/* their loads' time, each load once (a module of many kernels is one load) */
+	for (unsigned i = 0; i < m->nloads; i++) {
+		const struct kca_load *l = &m->loads[i];
+		if (l->in_window && l->family >= 0 && m->families[l->family].win.loads &&
+		    !kca_family_built_in_window(&m->families[l->family]))
+			prebuilt_ns += l->duration_ns;
+	}
 	char t1[32];
 	if (!all && prebuilt)
 		printf("\n%u prebuilt kernel%s first loaded in the window (the CUDA runtime's lazy "
@@ -705,7 +710,6 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 		printf("\n%u kernel%s launched in the window on builds from before it (--all "
 		       "lists them)\n",
 		       launched, KCA_PLURAL(launched));
-	(void)prebuilt_loads;
 	print_unloaded_compiles(m);
 	print_problems(m);
 }
