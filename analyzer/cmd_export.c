@@ -21,12 +21,13 @@ static const char usage[] =
     "Writes the traces of DIR (default ./kcprof.data) as Chrome trace-event JSON, which\n"
     "Perfetto (ui.perfetto.dev) and chrome://tracing open: module loads and compiles as\n"
     "slices on their process and thread, compiler children as processes of their own, CUDA\n"
-    "graphs made as slices, launch counts per kernel as counters (the host's launches and\n"
-    "the kernel's runs in CUDA graph launches), and single launches where the trace has\n"
-    "them. Traces recorded with --gpu-time add each kernel's GPU time so far as a counter\n"
-    "('GPU ms NAME').\n"
+    "graphs made as slices, launch counts per kernel as counters (its runs, as 'kcprof\n"
+    "report' counts them: the host's launches less those into stream captures, and its runs\n"
+    "in CUDA graph launches), and single launches where the trace has them. Traces\n"
+    "recorded with --gpu-time add each kernel's GPU time so far as a counter ('GPU ms NAME').\n"
     "\n"
-    "Exit status: 0; 1 when no trace could be read (FILE is not left behind); 2 usage.\n"
+    "Exit status: 0; 1 when no trace could be read (FILE, if there before, left as it was);\n"
+    "2 usage.\n"
     "\n"
     "Examples:\n"
     "  kcprof export kcprof.data --chrome trace.json\n";
@@ -37,14 +38,17 @@ struct export_ctx {
 	uint32_t pid;
 	char **names; /* func id -> name, this file */
 	uint32_t nnames;
-	uint64_t *counts;	    /* func id -> its last launch count, this file */
-	uint64_t records;	    /* read, all files */
-	struct name_total *totals;  /* kernel name -> launches, this file (the counter's value) */
-	struct graph_funcs *graphs; /* graph id -> its kernels, this file */
+	uint64_t *counts;	      /* func id -> its last launch count, this file */
+	uint64_t records;	      /* read, all files */
+	struct name_total *totals;    /* kernel name -> launches, this file (the counter's value) */
+	struct graph_funcs *graphs;   /* graph id -> its kernels, this file */
+	struct graph_funcs *captures; /* CUgraph captured -> its kernels, not yet instantiated */
 };
 
-/* An executable graph's kernels (from its GRAPH record) and its launches so far. */
+/* An executable graph's kernels (from its GRAPH record) and its launches so far; or a
+ * capture's, by the CUgraph captured (key). */
 struct graph_funcs {
+	uint64_t key;
 	uint32_t id;
 	uint32_t nfuncs;
 	struct kc_graph_func *funcs;
@@ -57,8 +61,15 @@ struct graph_funcs {
 struct name_total {
 	char *name;
 	uint64_t launches;
+	uint64_t captured; /* launches that went into a capture later made executable: not runs */
 	UT_hash_handle hh;
 };
+
+/* The counter's value: runs, as the report counts them (captured launches left out). */
+static double name_runs(const struct name_total *nt)
+{
+	return (double)(nt->launches > nt->captured ? nt->launches - nt->captured : 0);
+}
 
 static struct name_total *name_total(struct export_ctx *c, const char *n)
 {
@@ -204,7 +215,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			*prev = x->count;
 		}
 		snprintf(buf, sizeof(buf), "launches %s", n);
-		counter(j, buf, c->pid, us(r->time_ns, c->t0), "count", (double)nt->launches);
+		counter(j, buf, c->pid, us(r->time_ns, c->t0), "count", name_runs(nt));
 		break;
 	}
 	case KC_REC_GRAPH: {
@@ -218,9 +229,40 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		kca_json_u64(j, "kernels", x->nfuncs);
 		kca_json_end_obj(j);
 		kca_json_end_obj(j);
+		struct graph_funcs *g;
+		if (x->kind == KC_GRAPH_CAPTURE && x->result == 0) {
+			/* its launches are not runs once the graph is made executable (as the
+			 * report: a graph never instantiated where a hook saw it keeps them) */
+			HASH_FIND(hh, c->captures, &x->graph, sizeof(x->graph), g);
+			if (!g) {
+				g = kca_xcalloc(1, sizeof(*g));
+				g->key = x->graph;
+				HASH_ADD(hh, c->captures, key, sizeof(g->key), g);
+			}
+			free(g->funcs);
+			g->nfuncs = x->nfuncs;
+			g->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*g->funcs));
+			memcpy(g->funcs, x->funcs, x->nfuncs * sizeof(*g->funcs));
+			break;
+		}
+		if (x->kind == KC_GRAPH_INSTANTIATE && x->result == 0) {
+			HASH_FIND(hh, c->captures, &x->graph, sizeof(x->graph), g);
+			for (uint32_t i = 0; g && i < g->nfuncs; i++) {
+				const char *n = func_name(c, g->funcs[i].func_id);
+				struct name_total *nt = name_total(c, n);
+				nt->captured += g->funcs[i].count;
+				snprintf(buf, sizeof(buf), "launches %s", n);
+				counter(j, buf, c->pid, us(r->time_ns, c->t0), "count",
+					name_runs(nt));
+			}
+			if (g) {
+				HASH_DEL(c->captures, g);
+				free(g->funcs);
+				free(g);
+			}
+		}
 		if (!x->id || x->kind == KC_GRAPH_CAPTURE)
 			break;
-		struct graph_funcs *g;
 		HASH_FIND(hh, c->graphs, &x->id, sizeof(x->id), g);
 		if (!g) {
 			g = kca_xcalloc(1, sizeof(*g));
@@ -247,8 +289,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			struct name_total *nt = name_total(c, n);
 			nt->launches += delta * g->funcs[i].count;
 			snprintf(buf, sizeof(buf), "launches %s", n);
-			counter(j, buf, c->pid, us(r->time_ns, c->t0), "count",
-				(double)nt->launches);
+			counter(j, buf, c->pid, us(r->time_ns, c->t0), "count", name_runs(nt));
 		}
 		break;
 	}
@@ -375,6 +416,12 @@ KCA_COMMAND(export)
 		HASH_ITER(hh, c.graphs, g, gtmp)
 		{
 			HASH_DEL(c.graphs, g);
+			free(g->funcs);
+			free(g);
+		}
+		HASH_ITER(hh, c.captures, g, gtmp)
+		{
+			HASH_DEL(c.captures, g);
 			free(g->funcs);
 			free(g);
 		}
