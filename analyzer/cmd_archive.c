@@ -49,7 +49,21 @@ static const char usage[] =
 struct archive_count {
 	unsigned entries, sources, modules, failed;
 	unsigned long long bytes;
+	/* what could not be found here: a program module that is gone or rebuilt since (each
+	 * once), Triton kernels whose cache entries are not where the process had them */
+	char **lost_modules;
+	unsigned nlost_modules, cap_lost_modules, lost_kernels;
 };
+
+/* A program module a frame names that cannot be copied: remembered once, for the summary. */
+static void lost_module(struct archive_count *n, const char *module)
+{
+	for (unsigned i = 0; i < n->nlost_modules; i++)
+		if (strcmp(n->lost_modules[i], module) == 0)
+			return;
+	KCA_GROW(n->lost_modules, n->nlost_modules, n->cap_lost_modules);
+	n->lost_modules[n->nlost_modules++] = kca_xstrdup(module);
+}
 
 /* src to dst unless dst is there (archived before: the same file, by its place). 1 copied, 0
  * there already, -1 failed (said on stderr). */
@@ -190,11 +204,19 @@ static void archive_frames(struct kca_model *m, const char *dir, const char **fr
 		if (kca_native_frame_module(frames[i], module, sizeof(module), &build_id) < 0 ||
 		    module[0] != '/' || kca_library_module(module) ||
 		    kca_archived_module_path(dir, build_id, module, dst, sizeof(dst)) < 0 ||
-		    access(dst, F_OK) == 0 || stat(module, &st) != 0 || !S_ISREG(st.st_mode) ||
-		    (unsigned long long)st.st_size > ARCHIVE_MODULE_MAX)
+		    access(dst, F_OK) == 0)
 			continue;
-		if (kca_module_build_id(m, module, id, sizeof(id)) < 0 || strcmp(id, build_id) != 0)
-			continue; /* rebuilt since: its lines would be wrong */
+		if (stat(module, &st) != 0 || !S_ISREG(st.st_mode)) {
+			lost_module(n, module);
+			continue;
+		}
+		if ((unsigned long long)st.st_size > ARCHIVE_MODULE_MAX)
+			continue;
+		if (kca_module_build_id(m, module, id, sizeof(id)) < 0 ||
+		    strcmp(id, build_id) != 0) {
+			lost_module(n, module); /* rebuilt since: its lines would be wrong */
+			continue;
+		}
 		if (copy_into_dir(module, dst, dir, n) > 0)
 			n->modules++;
 	}
@@ -253,6 +275,12 @@ KCA_COMMAND(archive)
 		if (!all && f->nvariants < 2)
 			continue;
 		int any = 0;
+		if (f->front_end == KCA_FE_TRITON || f->front_end == KCA_FE_INDUCTOR) {
+			unsigned found = 0; /* entries found here, or carried by the trace */
+			for (unsigned v = 0; v < f->nvariants; v++)
+				found += f->variants[v].triton_dir != NULL;
+			n.lost_kernels += found == 0;
+		}
 		for (unsigned v = 0; v < f->nvariants; v++) {
 			const char *entry = f->variants[v].triton_dir;
 			if (!entry)
@@ -279,6 +307,22 @@ KCA_COMMAND(archive)
 	    n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s", kernels,
 	    kernels == 1 ? "" : "s", n.modules, n.modules == 1 ? "" : "s", out_dir,
 	    (double)n.bytes / 1e6, n.failed ? "; some files could not be copied (above)" : "");
+	/* what the copy lacks, said: where the recording was not made here, or things moved */
+	if (n.lost_kernels)
+		fprintf(stderr,
+			"kcprof archive: %u Triton kernel%s%s: no cache entry found (not in the "
+			"trace, nor in the cache directory the process used: run archive where "
+			"it was recorded); diff and the changed constants need them\n",
+			n.lost_kernels, n.lost_kernels == 1 ? "" : "s",
+			all ? "" : " built more than once");
+	for (unsigned i = 0; i < n.nlost_modules; i++) {
+		fprintf(stderr,
+			"kcprof archive: %s: not here, or rebuilt since the recording: not copied "
+			"(its call sites stay module+offset)\n",
+			n.lost_modules[i]);
+		free(n.lost_modules[i]);
+	}
+	free(n.lost_modules);
 	kca_model_free(&m);
 	return n.failed ? 1 : 0;
 }

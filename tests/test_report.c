@@ -754,6 +754,23 @@ Test(cli, archive_makes_a_trace_readable_elsewhere)
 		 "%s archive --all %s | grep -q ' 0 Triton cache entries and 0 sources'", kct_cli(),
 		 trace);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	/* what it cannot find is said: a GPU machine's trace without its cache entries, and one
+	 * whose client binary is gone */
+	char *copy = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "cp examples/traces/triton-constexpr/*.kct %s/ && mkdir %s/nv && "
+		 "cp examples/traces/nvrtc-define/*.kct %s/nv/",
+		 copy, copy, copy);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"archive", copy, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "kcprof archive: 2 Triton kernels built more than once: no cache "
+			      "entry found"),
+		  "%s", out);
+	snprintf(path, sizeof(path), "%s/nv", copy);
+	cr_assert_eq(kct_run_cli((const char *[]){"archive", path, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "build/gpu/nvrtc_client: not here, or rebuilt since the recording: "
+			      "not copied"),
+		  "%s", out);
 }
 
 Test(cli, report_and_export_json_parse)
