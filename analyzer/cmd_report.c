@@ -593,7 +593,9 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");
 	if (f->graph_runs)
 		printf(" (%" PRIu64 " in CUDA graph replays)", f->graph_runs);
-	if (f->nvariants >= 2 && f->launches && f->launches <= f->nvariants + f->nvariants / 4)
+	if (f->nvariants >= 2 && f->launches && f->launches < f->nvariants)
+		printf(": more builds than launches");
+	else if (f->nvariants >= 2 && f->launches && f->launches <= f->nvariants + f->nvariants / 4)
 		printf(": a new build for almost every launch");
 	printf("\n");
 	/* When: builds that go on after a server's warm-up are the ones to fix first (report

@@ -66,8 +66,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (const struct kca_command *c = kca_commands; c->name; c++)
-		if (strcmp(c->name, cmd) == 0)
+		if (strcmp(c->name, cmd) == 0) {
+			/* getopt names argv[0] in its errors: "kcprof report: ...", as ours */
+			char name[64];
+			snprintf(name, sizeof(name), "kcprof %s", c->name);
+			argv[1] = name;
 			return c->fn(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "kcprof: unknown command '%s'\n\n", cmd);
 	print_usage(stderr);
 	return 2;
