@@ -261,7 +261,7 @@ KCA_COMMAND(archive)
 	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
 	struct kca_model m;
 	if (kca_model_load(&m, dirs, 1) <= 0) {
-		printf("kcprof archive: no traces in %s\n", dirs[0]);
+		fprintf(stderr, "kcprof archive: no traces in %s\n", dirs[0]);
 		kca_model_free(&m);
 		return 1;
 	}

@@ -99,7 +99,7 @@ KCA_COMMAND(check)
 	struct kca_model m;
 	int found = kca_model_load_window(&m, dirs, ndirs, since || until ? &window : NULL);
 	if (found <= 0) {
-		printf("kcprof check: no traces in %s\n", dirs[0]);
+		fprintf(stderr, "kcprof check: no traces in %s\n", dirs[0]);
 		kca_model_free(&m);
 		return 1;
 	}

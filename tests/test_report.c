@@ -790,6 +790,14 @@ Test(cli, report_and_export_json_parse)
 		 " assert k['fix']\"",
 		 json);
 	cr_assert_eq(system(cmd), 0, "report --json: %s", cmd);
+	/* a change with no line (an autotune config) has a null where, not "" */
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json examples/traces/triton-autotune | python3 -c \"import json,sys;"
+	    " c={x['name']: x['where'] for k in json.load(sys.stdin)['kernels'] for x in "
+	    "k['changed']}; assert c['num_warps'] is None and c['BLOCK'].endswith('.py:26'), c\"",
+	    kct_cli());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	snprintf(cmd, sizeof(cmd), "%s export %s --chrome %s", kct_cli(), DEMO, chrome);
 	cr_assert_eq(system(cmd), 0);
 	snprintf(
