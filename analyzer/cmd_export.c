@@ -48,8 +48,7 @@ struct export_ctx {
 /* An executable graph's kernels (from its GRAPH record) and its launches so far; or a
  * capture's, by the CUgraph captured (key). */
 struct graph_funcs {
-	uint64_t key;
-	uint32_t id;
+	uint64_t key; /* the graph id; for a capture, the CUgraph */
 	uint32_t nfuncs;
 	struct kc_graph_func *funcs;
 	uint64_t count;
@@ -69,6 +68,22 @@ struct name_total {
 static double name_runs(const struct name_total *nt)
 {
 	return (double)(nt->launches > nt->captured ? nt->launches - nt->captured : 0);
+}
+
+/* key's entry of table (made if new) given x's kernels. */
+static void graph_funcs_set(struct graph_funcs **table, uint64_t key, const struct kc_rec_graph *x)
+{
+	struct graph_funcs *g;
+	HASH_FIND(hh, *table, &key, sizeof(key), g);
+	if (!g) {
+		g = kca_xcalloc(1, sizeof(*g));
+		g->key = key;
+		HASH_ADD(hh, *table, key, sizeof(g->key), g);
+	}
+	free(g->funcs);
+	g->nfuncs = x->nfuncs;
+	g->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*g->funcs));
+	memcpy(g->funcs, x->funcs, x->nfuncs * sizeof(*g->funcs));
 }
 
 static struct name_total *name_total(struct export_ctx *c, const char *n)
@@ -233,16 +248,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		if (x->kind == KC_GRAPH_CAPTURE && x->result == 0) {
 			/* its launches are not runs once the graph is made executable (as the
 			 * report: a graph never instantiated where a hook saw it keeps them) */
-			HASH_FIND(hh, c->captures, &x->graph, sizeof(x->graph), g);
-			if (!g) {
-				g = kca_xcalloc(1, sizeof(*g));
-				g->key = x->graph;
-				HASH_ADD(hh, c->captures, key, sizeof(g->key), g);
-			}
-			free(g->funcs);
-			g->nfuncs = x->nfuncs;
-			g->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*g->funcs));
-			memcpy(g->funcs, x->funcs, x->nfuncs * sizeof(*g->funcs));
+			graph_funcs_set(&c->captures, x->graph, x);
 			break;
 		}
 		if (x->kind == KC_GRAPH_INSTANTIATE && x->result == 0) {
@@ -261,25 +267,16 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 				free(g);
 			}
 		}
-		if (!x->id || x->kind == KC_GRAPH_CAPTURE)
-			break;
-		HASH_FIND(hh, c->graphs, &x->id, sizeof(x->id), g);
-		if (!g) {
-			g = kca_xcalloc(1, sizeof(*g));
-			g->id = x->id;
-			HASH_ADD(hh, c->graphs, id, sizeof(g->id), g);
-		}
-		free(g->funcs);
-		g->nfuncs = x->nfuncs;
-		g->funcs = kca_xmalloc((x->nfuncs + 1) * sizeof(*g->funcs));
-		memcpy(g->funcs, x->funcs, x->nfuncs * sizeof(*g->funcs));
+		if (x->id && x->kind != KC_GRAPH_CAPTURE)
+			graph_funcs_set(&c->graphs, x->id, x);
 		break;
 	}
 	case KC_REC_GRAPH_LAUNCH_STATS: {
 		/* a graph's launches since its last record run each of its kernels once a node */
 		const struct kc_rec_graph_launch_stats *x = (const void *)r;
 		struct graph_funcs *g;
-		HASH_FIND(hh, c->graphs, &x->graph_id, sizeof(x->graph_id), g);
+		uint64_t key = x->graph_id;
+		HASH_FIND(hh, c->graphs, &key, sizeof(key), g);
 		if (!g || x->count <= g->count)
 			break;
 		uint64_t delta = x->count - g->count;
