@@ -160,7 +160,7 @@ KCA_COMMAND(check)
 	for (unsigned d = 0; m.windowed && d < m.ndirs; d++) {
 		uint64_t recorded = kca_model_recorded_ns(&m, d);
 		char t1[32], t2[32];
-		if (m.window.since_ns >= recorded)
+		if (m.window.since_ns && m.window.since_ns >= recorded)
 			fprintf(
 			    stderr,
 			    "kcprof check: %s: the window (from +%s) begins after the recording's "

@@ -4,14 +4,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <uthash.h>
 
-#include "../common/kc_fs.h"
 #include "kca.h"
 #include "model.h"
 
@@ -39,7 +37,6 @@ struct export_ctx {
 	char **names; /* func id -> name, this file */
 	uint32_t nnames;
 	uint64_t *counts;	      /* func id -> its last launch count, this file */
-	uint64_t records;	      /* read, all files */
 	struct name_total *totals;    /* kernel name -> launches, this file (the counter's value) */
 	struct graph_funcs *graphs;   /* graph id -> its kernels, this file */
 	struct graph_funcs *captures; /* CUgraph captured -> its kernels, not yet instantiated */
@@ -159,7 +156,6 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	struct export_ctx *c = vctx;
 	struct kca_json *j = c->j;
 	char buf[512];
-	c->records++;
 	switch (r->type) {
 	case KC_REC_PROCESS: {
 		const struct kc_rec_process *p = (const void *)r;
@@ -251,7 +247,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			graph_funcs_set(&c->captures, x->graph, x);
 			break;
 		}
-		if (x->kind == KC_GRAPH_INSTANTIATE && x->result == 0) {
+		if ((x->kind == KC_GRAPH_INSTANTIATE || x->kind == KC_GRAPH_UPDATE) &&
+		    x->result == 0 && x->graph) { /* made executable, as the model takes it */
 			HASH_FIND(hh, c->captures, &x->graph, sizeof(x->graph), g);
 			for (uint32_t i = 0; g && i < g->nfuncs; i++) {
 				const char *n = func_name(c, g->funcs[i].func_id);
@@ -353,35 +350,37 @@ KCA_COMMAND(export)
 	struct kca_trace_list l;
 	if (kca_trace_list(dir, &l) < 0)
 		return 1;
-	/* written beside FILE and renamed over it once whole: a FILE there before is left as it
-	 * was where nothing could be exported */
-	char tmp[PATH_MAX];
-	FILE *f = stdout;
-	if (strcmp(outpath, "-") != 0) {
-		int fd = kc_create_beside(outpath, tmp, sizeof(tmp));
-		if (fd < 0 || !(f = fdopen(fd, "w"))) {
-			fprintf(stderr, "kcprof export: %s: %s\n", outpath,
-				strerror(fd < 0 ? -fd : errno));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
-			kca_trace_list_free(&l);
-			return 1;
-		}
-	}
-	/* One clock for all processes: the earliest start. */
+	/* One clock for all processes: the earliest start. And whether any trace holds a
+	 * record, before FILE is opened (and emptied): a FILE there is left alone where there
+	 * is nothing to export. FILE itself is opened as given (a link, /dev/stdout, a pipe). */
 	uint64_t t0 = UINT64_MAX;
+	int any_record = 0;
 	for (int i = 0; i < l.count; i++) {
 		struct kc_trace t;
-		if (kc_trace_open(&t, l.paths[i]) == 0 && t.hdr.start_mono_ns < t0)
-			t0 = t.hdr.start_mono_ns;
+		if (kc_trace_open(&t, l.paths[i]) == 0) {
+			if (t.hdr.start_mono_ns < t0)
+				t0 = t.hdr.start_mono_ns;
+			const struct kc_rec_hdr *rec;
+			int rc;
+			while (!any_record && (rc = kc_trace_next(&t, &rec)) != 0)
+				any_record = rc == 1;
+		}
 		kc_trace_close(&t);
+	}
+	if (!any_record) {
+		fprintf(stderr, "kcprof export: no readable trace in %s\n", dir);
+		kca_trace_list_free(&l);
+		return 1;
+	}
+	FILE *f = strcmp(outpath, "-") == 0 ? stdout : fopen(outpath, "w");
+	if (!f) {
+		fprintf(stderr, "kcprof export: %s: %s\n", outpath, strerror(errno));
+		kca_trace_list_free(&l);
+		return 1;
 	}
 	if (t0 == UINT64_MAX)
 		t0 = 0;
 	struct kca_json j;
-	uint64_t records = 0;
 	kca_json_init(&j, f, 0);
 	kca_json_obj(&j, NULL);
 	kca_json_str(&j, "displayTimeUnit", "ms");
@@ -397,7 +396,6 @@ KCA_COMMAND(export)
 		kc_trace_close(&t);
 		struct export_ctx c = {.j = &j, .t0 = t0, .pid = hdr.pid};
 		kca_trace_each(l.paths[i], on_record, &c, NULL);
-		records += c.records;
 		for (uint32_t k = 0; k < c.nnames; k++)
 			free(c.names[k]);
 		free(c.names);
@@ -429,18 +427,8 @@ KCA_COMMAND(export)
 	int rc = ferror(f) ? 1 : 0;
 	if (f != stdout && fclose(f) != 0)
 		rc = 1;
-	if (!records) {
-		fprintf(stderr, "kcprof export: no readable trace in %s\n", dir);
-		rc = 1;
-	}
-	if (f != stdout) {
-		if (rc == 0 && rename(tmp, outpath) < 0) {
-			fprintf(stderr, "kcprof export: %s: %s\n", outpath, strerror(errno));
-			rc = 1;
-		}
-		if (rc)
-			unlink(tmp);
-	}
+	if (rc)
+		fprintf(stderr, "kcprof export: %s: not written whole\n", outpath);
 	kca_trace_list_free(&l);
 	return rc;
 }

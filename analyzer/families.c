@@ -209,14 +209,48 @@ static int cmp_compile_time(const void *a, const void *b, void *m)
 /* How many loaded users past the first a compile's own thread is looked for among. */
 #define KCA_SAME_THREAD_LOOKAHEAD 64
 
+/* A process's thread's compiles that made an image (by hash): the start of the latest seen,
+ * walking latest first, so the next one's after the compile at hand. */
+struct thread_output {
+	struct {
+		int proc;
+		uint32_t tid;
+		uint64_t hash;
+	} k;
+	uint64_t next_start;
+	UT_hash_handle hh;
+};
+
+/* When the next compile of cp's thread that made hash started (UINT64_MAX: none), and cp's
+ * own start recorded for those before it. Called latest first. */
+static uint64_t next_on_thread(struct thread_output **seen, const struct kca_compile *cp,
+			       uint64_t hash, uint64_t start)
+{
+	struct thread_output key, *e;
+	memset(&key.k, 0, sizeof(key.k));
+	key.k.proc = cp->proc;
+	key.k.tid = cp->tid;
+	key.k.hash = hash;
+	HASH_FIND(hh, *seen, &key.k, sizeof(key.k), e);
+	if (!e) {
+		e = kca_xcalloc(1, sizeof(*e));
+		e->k = key.k;
+		e->next_start = UINT64_MAX;
+		HASH_ADD(hh, *seen, k, sizeof(e->k), e);
+	}
+	uint64_t next = e->next_start;
+	e->next_start = start;
+	return next;
+}
+
 /* The compile that took the image and was loaded: the first of `users` that started no
  * earlier than t (the end of the compile that made it: one clock for both) and made an output
  * a load took, passing over failed builds and builds never loaded (a link retried, a PTX
  * linked again); of those, one on the compile's own thread (tid) where one comes within the
- * next few, so that two threads building the same PTX each keep their own link. Its index,
- * or -1. */
+ * next few and before that thread made the image again (`until`), so that two threads
+ * building the same PTX each keep their own link. Its index, or -1. */
 static int first_user(const struct kca_model *m, struct image_users *users, int proc, uint64_t hash,
-		      uint64_t t, uint32_t tid)
+		      uint64_t t, uint32_t tid, uint64_t until)
 {
 	struct image_users key, *e;
 	memset(&key.k, 0, sizeof(key.k));
@@ -236,7 +270,8 @@ static int first_user(const struct kca_model *m, struct image_users *users, int 
 	unsigned j = next_loaded(m, e, lo);
 	if (j >= e->n)
 		return -1;
-	for (unsigned k = j, seen = 0; k < e->n && seen <= KCA_SAME_THREAD_LOOKAHEAD;
+	for (unsigned k = j, seen = 0; k < e->n && seen <= KCA_SAME_THREAD_LOOKAHEAD &&
+				       compile_start(&m->compiles[e->compiles[k]]) < until;
 	     k = next_loaded(m, e, k + 1), seen++)
 		if (m->compiles[e->compiles[k]].tid == tid)
 			return (int)e->compiles[k];
@@ -285,15 +320,25 @@ static void attribute_chained(struct kca_model *m)
 		qsort_r(e->compiles, e->n, sizeof(unsigned), cmp_compile_start, m);
 		e->skip = kca_xcalloc(e->n + 1, sizeof(unsigned));
 	}
+	struct thread_output *made = NULL, *te, *ttmp;
 	for (unsigned i = m->ncompiles; users && i-- > 0;) { /* latest first: d's root is set */
 		struct kca_compile *cp = &m->compiles[order[i]];
-		if (cp->load >= 0 || cp->tool == KC_TOOL_EXEC)
+		if (cp->tool == KC_TOOL_EXEC)
 			continue;
-		int d = cp->output_hash
-			    ? first_user(m, users, cp->proc, cp->output_hash, cp->time_ns, cp->tid)
-			    : -1;
+		uint64_t out_until =
+		    cp->output_hash ? next_on_thread(&made, cp, cp->output_hash, compile_start(cp))
+				    : UINT64_MAX;
+		uint64_t ptx_until =
+		    cp->ptx_hash ? next_on_thread(&made, cp, cp->ptx_hash, compile_start(cp))
+				 : UINT64_MAX;
+		if (cp->load >= 0)
+			continue;
+		int d = cp->output_hash ? first_user(m, users, cp->proc, cp->output_hash,
+						     cp->time_ns, cp->tid, out_until)
+					: -1;
 		if (d < 0 && cp->ptx_hash)
-			d = first_user(m, users, cp->proc, cp->ptx_hash, cp->time_ns, cp->tid);
+			d = first_user(m, users, cp->proc, cp->ptx_hash, cp->time_ns, cp->tid,
+				       ptx_until);
 		if (d < 0)
 			continue;
 		cp->load = m->compiles[d].load;
@@ -307,6 +352,11 @@ static void attribute_chained(struct kca_model *m)
 		free(e->compiles);
 		free(e->skip);
 		free(e);
+	}
+	HASH_ITER(hh, made, te, ttmp)
+	{
+		HASH_DEL(made, te);
+		free(te);
 	}
 	free(order);
 }

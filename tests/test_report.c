@@ -1415,6 +1415,13 @@ Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 	cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "kind=instantiate id=1") && strstr(out, "kind=update id=2"), "%s",
 		  out);
+	/* export's counter ends at the report's runs */
+	snprintf(cmd, sizeof(cmd),
+		 "%s export %s --chrome %s/c.json && python3 -c \"import json;"
+		 " c=[x['args']['count'] for x in json.load(open('%s/c.json'))['traceEvents']"
+		 " if x.get('name')=='launches kern_add']; assert c[-1]==111, c[-5:]\"",
+		 kct_cli(), dir, dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
 Test(cli, cuda_graph_capture_counts_only_with_its_graph_seen_made)

@@ -462,6 +462,26 @@ Test(stacks, a_compile_goes_with_the_link_that_took_its_output)
 	}
 	kca_model_free(&m);
 	free(dir);
+	/* one thread compiling the PTX, another linking it (kernA), then the first compiling it
+	 * again and linking that itself (kernB): each compile goes with the link of its own
+	 * output, not the first with its thread's later link (5 µs to kernA, 10 µs to kernB) */
+	dir = chain_trace(3, 5);
+	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
+	kca_model_families(&m);
+	cr_assert_eq(m.nfamilies, 2);
+	for (unsigned i = 0; i < m.nfamilies; i++) {
+		const struct kca_family *f = &m.families[i];
+		uint64_t nvrtc_ns = 0;
+		for (unsigned k = 0; k < f->ncompiles; k++) {
+			const struct kca_compile *o = &m.compiles[f->compiles[k]];
+			if (o->tool == KC_TOOL_NVRTC)
+				nvrtc_ns += o->duration_ns;
+		}
+		cr_assert_eq(nvrtc_ns, strcmp(f->name, "kernA") == 0 ? 15000u : 30000u, "%s: %llu",
+			     f->name, (unsigned long long)nvrtc_ns);
+	}
+	kca_model_free(&m);
+	free(dir);
 	/* each link failing once, then retried: NVRTC's compile goes with the retry */
 	dir = chain_trace(4, 3);
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);

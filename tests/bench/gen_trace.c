@@ -9,7 +9,9 @@
  * value (so new PTX and cubin) each time, 1 the same PTX and cubin each time, 2 the same PTX
  * linked into two cubins (kernA, kernB) in turn, 3 as 0 with each link failing once first,
  * 4 as 2 with kernA built on one thread and kernB on another, each thread compiling the PTX
- * itself and the other's link coming in between (kernB's link before kernA's). */
+ * itself and the other's link coming in between (kernB's link before kernA's), 5 one thread
+ * compiling the PTX twice, handing the first to another thread that links kernA, then linking
+ * the second itself into kernB. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +136,24 @@ static int chain(const char *dir, long n, int mode)
 			}
 		}
 	}
-	for (long i = 0; mode != 4 && i < n; i++) {
+	if (mode == 5) {
+		for (long i = 0; i < n; i++)
+			for (uint32_t k = 0; k < 2;
+			     k++) { /* kernA linked on thread 2, kernB on 1 */
+				uint64_t cubin = 0x5555666677778888ull + k;
+				tid = 1;
+				callsite(t += 1000, 0x1234);
+				compile(t += 10000, KC_TOOL_NVRTC, "k.cu", "-DV=1", NULL,
+					0x1111222233334444ull, 5000 * (k + 1), 0);
+				tid = k ? 1 : 2;
+				callsite(t += 1000, 0x2234);
+				compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90",
+					"1111222233334444.ptx", cubin, 3000, 0);
+				module_load(t += 10000, 0x7000 + (uint64_t)(2 * i + k), cubin,
+					    k ? "kernB" : "kernA");
+			}
+	}
+	for (long i = 0; mode != 4 && mode != 5 && i < n; i++) {
 		uint64_t ptx = mode == 1 || mode == 2 ? 0x1111222233334444ull
 						      : 0x1000000000000000ull + (uint64_t)i;
 		uint64_t cubin = mode == 2   ? 0x5555666677778888ull + (uint64_t)(i & 1)
