@@ -651,6 +651,41 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 		print_wrapped("fix:", buf, 4);
 }
 
+/* A run's families by name (each name is one family): the comparison's rows, and which
+ * families a load's kernels belong to. */
+struct family_name {
+	const struct kca_family *f;
+	UT_hash_handle hh;
+};
+
+static struct family_name *family_index(const struct kca_model *m)
+{
+	struct family_name *index = NULL;
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		struct family_name *fn = kca_xmalloc(sizeof(*fn));
+		fn->f = &m->families[i];
+		HASH_ADD_KEYPTR(hh, index, fn->f->name, strlen(fn->f->name), fn);
+	}
+	return index;
+}
+
+static void family_index_free(struct family_name *index)
+{
+	struct family_name *fn, *tmp;
+	HASH_ITER(hh, index, fn, tmp)
+	{
+		HASH_DEL(index, fn);
+		free(fn);
+	}
+}
+
+static const struct kca_family *family_named(struct family_name *index, const char *name)
+{
+	struct family_name *fn;
+	HASH_FIND_STR(index, name, fn);
+	return fn ? fn->f : NULL;
+}
+
 /* "window: +60.00 s to the end (+121.30 s)": where the report's time window lies in the
  * recording of directory d. */
 static void print_window(const struct kca_model *m, unsigned d)
@@ -696,13 +731,20 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 	if (built > shown)
 		printf("\n%u more kernel%s built or reloaded in the window, not shown (--top %u)\n",
 		       built - shown, KCA_PLURAL(built - shown), top);
-	/* their loads' time, each load once (a module of many kernels is one load) */
-	for (unsigned i = 0; i < m->nloads; i++) {
+	/* their loads' time, each load once (a module of many kernels is one load), a load
+	 * counting where any of its kernels is one of them */
+	struct family_name *index = prebuilt ? family_index(m) : NULL;
+	for (unsigned i = 0; index && i < m->nloads; i++) {
 		const struct kca_load *l = &m->loads[i];
-		if (l->in_window && l->family >= 0 && m->families[l->family].win.loads &&
-		    !kca_family_built_in_window(&m->families[l->family]))
-			prebuilt_ns += l->duration_ns;
+		for (unsigned n = 0; l->in_window && l->result == 0 && n < l->nnames; n++) {
+			const struct kca_family *f = family_named(index, l->names[n]);
+			if (f && f->win.loads && !kca_family_built_in_window(f)) {
+				prebuilt_ns += l->duration_ns;
+				break;
+			}
+		}
 	}
+	family_index_free(index);
 	char t1[32];
 	if (!all && prebuilt)
 		printf("\n%u prebuilt kernel%s first loaded in the window (the CUDA runtime's lazy "
@@ -882,19 +924,6 @@ static void print_totals_row(const char *label, char values[][64], unsigned ndir
 	printf("\n");
 }
 
-/* A run's families by name, for the comparison's rows. */
-struct family_name {
-	const struct kca_family *f;
-	UT_hash_handle hh;
-};
-
-static const struct kca_family *family_named(struct family_name *index, const char *name)
-{
-	struct family_name *fn;
-	HASH_FIND_STR(index, name, fn);
-	return fn ? fn->f : NULL;
-}
-
 static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *w)
 {
 	struct kca_model *ms = kca_xcalloc(ndirs, sizeof(*ms));
@@ -931,11 +960,7 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 	/* every family flagged in any run, in the first run's order then the others' */
 	struct family_name **by_name = kca_xcalloc(ndirs, sizeof(*by_name));
 	for (unsigned d = 0; d < ndirs; d++)
-		for (unsigned i = 0; i < ms[d].nfamilies; i++) {
-			struct family_name *fn = kca_xmalloc(sizeof(*fn));
-			fn->f = &ms[d].families[i];
-			HASH_ADD_KEYPTR(hh, by_name[d], fn->f->name, strlen(fn->f->name), fn);
-		}
+		by_name[d] = family_index(&ms[d]);
 	unsigned rows = 0;
 	for (unsigned d = 0; d < ndirs; d++) {
 		for (unsigned i = 0; i < ms[d].nfamilies; i++) {
@@ -974,14 +999,8 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 			printf("\n");
 		}
 	}
-	for (unsigned d = 0; d < ndirs; d++) {
-		struct family_name *fn, *tmp;
-		HASH_ITER(hh, by_name[d], fn, tmp)
-		{
-			HASH_DEL(by_name[d], fn);
-			free(fn);
-		}
-	}
+	for (unsigned d = 0; d < ndirs; d++)
+		family_index_free(by_name[d]);
 	free(by_name);
 	if (!rows)
 		printf(w ? "(no kernel built or loaded in the window in any run)\n"

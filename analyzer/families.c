@@ -572,7 +572,6 @@ void kca_model_families(struct kca_model *m)
 	unsigned cap = 0;
 	for (unsigned i = 0; i < m->nloads; i++) {
 		struct kca_load *l = &m->loads[i];
-		l->family = -1;
 		if (l->result != 0 || !l->hash)
 			continue;
 		for (unsigned n = 0; n < l->nnames; n++) {
@@ -621,10 +620,8 @@ void kca_model_families(struct kca_model *m)
 				e->k = key.k;
 				HASH_ADD(hh, seen, k, sizeof(e->k), e);
 			}
-			if (n == 0) {
+			if (n == 0)
 				l->family_variant = v;
-				l->family = (int)fam;
-			}
 		}
 	}
 	for (unsigned c = 0; c < m->ncompiles; c++) {
@@ -717,20 +714,9 @@ void kca_model_families(struct kca_model *m)
 		HASH_DEL(seen, se);
 		free(se);
 	}
-	if (!m->nfamilies)
-		return;
-	for (unsigned i = 0; i < m->nfamilies; i++)
-		m->families[i].made = i;
-	qsort(m->families, m->nfamilies, sizeof(*m->families),
-	      m->windowed ? cmp_family_window : cmp_family);
-	/* the loads' families where the sort put them */
-	unsigned *moved = kca_xmalloc(m->nfamilies * sizeof(unsigned));
-	for (unsigned i = 0; i < m->nfamilies; i++)
-		moved[m->families[i].made] = i;
-	for (unsigned i = 0; i < m->nloads; i++)
-		if (m->loads[i].family >= 0)
-			m->loads[i].family = (int)moved[m->loads[i].family];
-	free(moved);
+	if (m->nfamilies)
+		qsort(m->families, m->nfamilies, sizeof(*m->families),
+		      m->windowed ? cmp_family_window : cmp_family);
 }
 
 void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)

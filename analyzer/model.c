@@ -495,7 +495,6 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		l->names = list_dup(m, r, x->names, &l->nnames);
 		l->jit_options = list_join(m, r, x->jit_options, ' ');
 		l->family_variant = -1;
-		l->family = -1;
 		l->in_window = in_window;
 		struct callsite_key *cs = take_callsite(c, r->tid, KC_REC_MODULE_LOAD);
 		if (cs && cs->native) { /* this thread's call site, written just before */

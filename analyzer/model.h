@@ -53,7 +53,6 @@ struct kca_load {
 	unsigned nnames;
 	const char *jit_options; /* joined with spaces */
 	int family_variant;	 /* filled by kca_model_families: variant index in its family */
-	int family;		 /* and the family of its first name (-1: none) */
 	uint64_t build_ns;	 /* compile time attributed to this load (children, NVRTC, link) */
 	int in_window;		 /* within the model's time window (always, without one) */
 	/* Where it was asked for, in a Python process (CALLSITE records): frames innermost
@@ -170,7 +169,6 @@ enum kca_front_end {
 
 struct kca_family {
 	const char *name;
-	unsigned made; /* its place when made, before the families were sorted */
 	struct kca_variant *variants;
 	unsigned nvariants;
 	unsigned loads, reloads;
