@@ -74,32 +74,25 @@ int kc_open_regular(const char *path, size_t *size)
 	return fd;
 }
 
-int kc_create_beside(const char *dst, char *tmp, size_t cap)
-{
-	if (snprintf(tmp, cap, "%s.tmp.XXXXXX", dst) >= (int)cap)
-		return -ENAMETOOLONG;
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	mode_t mask = umask(0);
-	umask(mask);
-	(void)fchmod(fd, 0666 & ~mask);
-	return fd;
-}
-
 int kc_copy_file(const char *src, const char *dst)
 {
 	/* a new file of a name no one could have placed (a link there is never followed), then
 	 * renamed over dst (which replaces a link at dst, never writes through it) */
 	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", dst) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
 	int in = kc_open_regular(src, NULL);
 	if (in < 0)
 		return in;
-	int out = kc_create_beside(dst, tmp, sizeof(tmp));
+	int out = mkostemp(tmp, O_CLOEXEC);
 	if (out < 0) {
+		int e = errno;
 		close(in);
-		return out;
+		return -e;
 	}
+	mode_t mask = umask(0); /* the mode a plain open(0666) would give */
+	umask(mask);
+	(void)fchmod(out, 0666 & ~mask);
 	char buf[1 << 16];
 	int rc = 0;
 	for (;;) {

@@ -12,10 +12,6 @@ int kc_write_all(int fd, const void *p, size_t n);
 /* Up to n bytes from fd, through short reads and EINTR: the count read (less at the end of the
  * file or on an error). */
 size_t kc_read_full(int fd, void *p, size_t n);
-/* A new file dst.tmp.XXXXXX (mkostemp: a link placed there is not followed) with the mode a
- * plain open(0666) would give under the umask, to be renamed over dst once whole: its fd, its
- * name in tmp (cap bytes), or -errno. */
-int kc_create_beside(const char *dst, char *tmp, size_t cap);
 /* src copied to dst through a new file dst.tmp.XXXXXX (mkostemp: a link placed there is not
  * followed) and a rename, so that dst, once there, is whole. 0 or -errno. */
 int kc_copy_file(const char *src, const char *dst);
