@@ -408,6 +408,35 @@ static char *chain_trace(unsigned n, int mode)
 	return dir;
 }
 
+/* gen_trace chain 3 MODE (4 or 5: two threads, one PTX built again and again): kernA's
+ * three NVRTC compiles took 5 µs each, kernB's 10 µs, each with a link whose output was loaded
+ * as that kernel. */
+static void nvrtc_time_by_kernel(int mode)
+{
+	char *dir = chain_trace(3, mode);
+	struct kca_model m;
+	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
+	kca_model_families(&m);
+	cr_assert_eq(m.nfamilies, 2);
+	for (unsigned i = 0; i < m.nfamilies; i++) {
+		const struct kca_family *f = &m.families[i];
+		uint64_t nvrtc_ns = 0;
+		unsigned nvrtc = 0;
+		for (unsigned k = 0; k < f->ncompiles; k++) {
+			const struct kca_compile *o = &m.compiles[f->compiles[k]];
+			if (o->tool != KC_TOOL_NVRTC)
+				continue;
+			nvrtc++;
+			nvrtc_ns += o->duration_ns;
+		}
+		cr_assert_eq(nvrtc, 3, "mode %d, %s: %u NVRTC compiles", mode, f->name, nvrtc);
+		cr_assert_eq(nvrtc_ns, strcmp(f->name, "kernA") == 0 ? 15000u : 30000u,
+			     "mode %d, %s: %llu", mode, f->name, (unsigned long long)nvrtc_ns);
+	}
+	kca_model_free(&m);
+	free(dir);
+}
+
 /* A compile whose output a later compile took is that compile's load's: the NVRTC compile
  * goes with the link that started after it ended, not one that was already under way, even
  * where one PTX is linked into two kernels in turn, 20 µs apart. */
@@ -438,50 +467,13 @@ Test(stacks, a_compile_goes_with_the_link_that_took_its_output)
 	kca_model_free(&m);
 	free(dir);
 	/* two threads building the same PTX, each linking its own kernel, the other's link in
-	 * between: each NVRTC compile goes with its own thread's link (thread 1's 5 µs to kernA,
-	 * thread 2's 10 µs to kernB), where the first link after it would give kernB both */
-	dir = chain_trace(3, 4);
-	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
-	kca_model_families(&m);
-	cr_assert_eq(m.nfamilies, 2);
-	for (unsigned i = 0; i < m.nfamilies; i++) {
-		const struct kca_family *f = &m.families[i];
-		uint64_t nvrtc_ns = 0;
-		unsigned nvrtc = 0;
-		for (unsigned k = 0; k < f->ncompiles; k++) {
-			const struct kca_compile *o = &m.compiles[f->compiles[k]];
-			if (o->tool != KC_TOOL_NVRTC)
-				continue;
-			nvrtc++;
-			nvrtc_ns += o->duration_ns;
-			cr_assert_eq(m.compiles[o->via].tid, o->tid);
-		}
-		cr_assert_eq(nvrtc, 3, "%s: %u NVRTC compiles", f->name, nvrtc);
-		cr_assert_eq(nvrtc_ns, strcmp(f->name, "kernA") == 0 ? 15000u : 30000u, "%s: %llu",
-			     f->name, (unsigned long long)nvrtc_ns);
-	}
-	kca_model_free(&m);
-	free(dir);
+	 * between: each NVRTC compile goes with its own thread's link, where the first link
+	 * after it would give kernB both */
+	nvrtc_time_by_kernel(4);
 	/* one thread compiling the PTX, another linking it (kernA), then the first compiling it
 	 * again and linking that itself (kernB): each compile goes with the link of its own
-	 * output, not the first with its thread's later link (5 µs to kernA, 10 µs to kernB) */
-	dir = chain_trace(3, 5);
-	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
-	kca_model_families(&m);
-	cr_assert_eq(m.nfamilies, 2);
-	for (unsigned i = 0; i < m.nfamilies; i++) {
-		const struct kca_family *f = &m.families[i];
-		uint64_t nvrtc_ns = 0;
-		for (unsigned k = 0; k < f->ncompiles; k++) {
-			const struct kca_compile *o = &m.compiles[f->compiles[k]];
-			if (o->tool == KC_TOOL_NVRTC)
-				nvrtc_ns += o->duration_ns;
-		}
-		cr_assert_eq(nvrtc_ns, strcmp(f->name, "kernA") == 0 ? 15000u : 30000u, "%s: %llu",
-			     f->name, (unsigned long long)nvrtc_ns);
-	}
-	kca_model_free(&m);
-	free(dir);
+	 * output, not the first with its thread's later link */
+	nvrtc_time_by_kernel(5);
 	/* each link failing once, then retried: NVRTC's compile goes with the retry */
 	dir = chain_trace(4, 3);
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
