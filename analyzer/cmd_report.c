@@ -423,7 +423,9 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 		const struct kca_proc *p = &m->procs[i];
 		if (p->dir_index != dir || p->role == KC_ROLE_COMPILER)
 			continue;
-		printf("  pid %u: %.100s%s\n", p->pid, p->cmdline[0] ? p->cmdline : p->exe,
+		const char *cmd = p->cmdline[0] ? p->cmdline : p->exe;
+		int cut = strlen(cmd) > 100; /* a long command line cut, and said to be */
+		printf("  pid %u: %.*s%s%s\n", p->pid, cut ? 97 : 100, cmd, cut ? "..." : "",
 		       p->truncated || p->corrupt ? "  [trace damaged: partial]"
 		       : p->ended		  ? ""
 						  : "  [no end record: killed or still running]");

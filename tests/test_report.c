@@ -362,6 +362,11 @@ Test(report, torch_compile_shape_churn_recorded_on_the_gpu)
 	cr_assert_eq(f->launches, 30);
 	cr_assert_eq(f->verdict, KCA_FINE);
 	kca_model_free(&m);
+	/* the compile worker's long command line is cut, and says so */
+	static char text[1 << 16];
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", SHAPES "/static", NULL}, text, sizeof(text)), 0);
+	cr_assert(strstr(text, "/site-packages/torch/_inductor/compil...\n"), "%s", text);
 }
 
 Test(report, torch_compile_without_its_sources)
