@@ -982,17 +982,13 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 			for (unsigned e = 0; e < ndirs; e++) {
 				const struct kca_family *f = family_named(by_name[e], name);
 				char t[32];
-				if (f && w) {
-					printf(" | %12u %6u ", f->win.new_variants, f->win.loads);
-					print_field(kca_fmt_ns(f->win.build_ns + f->win.load_ns, t,
-							       sizeof(t)),
-						    12, 1);
-					printf("  %-20s", kca_verdict_name(f->verdict));
-				} else if (f) {
-					printf(" | %12u %6u ", f->nvariants, f->loads);
-					print_field(
-					    kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)), 12,
-					    1);
+				if (f) { /* in a window: its new variants, loads and cost there */
+					printf(" | %12u %6u ",
+					       w ? f->win.new_variants : f->nvariants,
+					       w ? f->win.loads : f->loads);
+					uint64_t cost = w ? f->win.build_ns + f->win.load_ns
+							  : f->build_ns + f->load_ns;
+					print_field(kca_fmt_ns(cost, t, sizeof(t)), 12, 1);
 					printf("  %-20s", kca_verdict_name(f->verdict));
 				} else
 					printf(" | %12s %6s %12s  %-20s", "-", "-", "-",
