@@ -83,6 +83,14 @@ static void graph_funcs_set(struct graph_funcs **table, uint64_t key, const stru
 	memcpy(g->funcs, x->funcs, x->nfuncs * sizeof(*g->funcs));
 }
 
+/* g taken out of table and freed. */
+static void graph_funcs_free(struct graph_funcs **table, struct graph_funcs *g)
+{
+	HASH_DEL(*table, g);
+	free(g->funcs);
+	free(g);
+}
+
 static struct name_total *name_total(struct export_ctx *c, const char *n)
 {
 	struct name_total *nt;
@@ -258,11 +266,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 				counter(j, buf, c->pid, us(r->time_ns, c->t0), "count",
 					name_runs(nt));
 			}
-			if (g) {
-				HASH_DEL(c->captures, g);
-				free(g->funcs);
-				free(g);
-			}
+			if (g)
+				graph_funcs_free(&c->captures, g);
 		}
 		if (x->id && x->kind != KC_GRAPH_CAPTURE)
 			graph_funcs_set(&c->graphs, x->id, x);
@@ -410,15 +415,11 @@ KCA_COMMAND(export)
 		struct graph_funcs *g, *gtmp;
 		HASH_ITER(hh, c.graphs, g, gtmp)
 		{
-			HASH_DEL(c.graphs, g);
-			free(g->funcs);
-			free(g);
+			graph_funcs_free(&c.graphs, g);
 		}
 		HASH_ITER(hh, c.captures, g, gtmp)
 		{
-			HASH_DEL(c.captures, g);
-			free(g->funcs);
-			free(g);
+			graph_funcs_free(&c.captures, g);
 		}
 	}
 	kca_json_end_arr(&j);
