@@ -408,16 +408,23 @@ static char *chain_trace(unsigned n, int mode)
 	return dir;
 }
 
+/* The same, read into m with its kernels grouped: kernA and kernB (modes 2, 4 and 5). */
+static char *chain_model(unsigned n, int mode, struct kca_model *m)
+{
+	char *dir = chain_trace(n, mode);
+	cr_assert_gt(kca_model_load(m, &dir, 1), 0);
+	kca_model_families(m);
+	cr_assert_eq(m->nfamilies, 2);
+	return dir;
+}
+
 /* gen_trace chain 3 MODE (4 or 5: two threads, one PTX built again and again): kernA's
  * three NVRTC compiles took 5 µs each, kernB's 10 µs, each with a link whose output was loaded
  * as that kernel. */
 static void nvrtc_time_by_kernel(int mode)
 {
-	char *dir = chain_trace(3, mode);
 	struct kca_model m;
-	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
-	kca_model_families(&m);
-	cr_assert_eq(m.nfamilies, 2);
+	char *dir = chain_model(3, mode, &m);
 	for (unsigned i = 0; i < m.nfamilies; i++) {
 		const struct kca_family *f = &m.families[i];
 		uint64_t nvrtc_ns = 0;
@@ -442,11 +449,8 @@ static void nvrtc_time_by_kernel(int mode)
  * where one PTX is linked into two kernels in turn, 20 µs apart. */
 Test(stacks, a_compile_goes_with_the_link_that_took_its_output)
 {
-	char *dir = chain_trace(20, 2);
 	struct kca_model m;
-	cr_assert_gt(kca_model_load(&m, &dir, 1), 0);
-	kca_model_families(&m);
-	cr_assert_eq(m.nfamilies, 2);
+	char *dir = chain_model(20, 2, &m);
 	for (unsigned i = 0; i < m.nfamilies; i++) {
 		const struct kca_family *f = &m.families[i];
 		unsigned nvrtc = 0, links = 0;
