@@ -109,6 +109,22 @@ static void compile(uint64_t t, unsigned tool, const char *name, const char *opt
 	emit(&rb, &c, KC_REC_COMPILE, t);
 }
 
+/* A compile's call site, then NVRTC's compile of k.cu to PTX (hash ptx). */
+static void nvrtc_step(uint64_t *t, const char *def, uint64_t ptx, uint64_t duration)
+{
+	callsite(*t += 1000, 0x1234);
+	compile(*t += 10000, KC_TOOL_NVRTC, "k.cu", def, NULL, ptx, duration, 0);
+}
+
+/* A compile's call site, then nvJitLink's link of input ("<hash>.ptx") into cubin (0 and
+ * result 1: a failed link). */
+static void link_step(uint64_t *t, const char *input, uint64_t cubin, int result)
+{
+	callsite(*t += 1000, 0x2234);
+	compile(*t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90", input, cubin, 3000,
+		result);
+}
+
 static int chain(const char *dir, long n, int mode)
 {
 	static const char *const args[] = {"prog", NULL};
@@ -121,16 +137,12 @@ static int chain(const char *dir, long n, int mode)
 			const char *input = "1111222233334444.ptx";
 			for (uint32_t th = 1; th <= 2; th++) {
 				tid = th;
-				callsite(t += 1000, 0x1234);
-				compile(t += 10000, KC_TOOL_NVRTC, "k.cu", "-DV=1", NULL,
-					0x1111222233334444ull, 5000 * th, 0);
+				nvrtc_step(&t, "-DV=1", 0x1111222233334444ull, 5000 * th);
 			}
 			for (uint32_t th = 2; th >= 1; th--) {
 				uint64_t cubin = 0x5555666677778888ull + th;
 				tid = th;
-				callsite(t += 1000, 0x2234);
-				compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90",
-					input, cubin, 3000, 0);
+				link_step(&t, input, cubin, 0);
 				module_load(t += 10000, 0x7000 + (uint64_t)(2 * i + th), cubin,
 					    kern[th - 1]);
 			}
@@ -142,13 +154,9 @@ static int chain(const char *dir, long n, int mode)
 			     k++) { /* kernA linked on thread 2, kernB on 1 */
 				uint64_t cubin = 0x5555666677778888ull + k;
 				tid = 1;
-				callsite(t += 1000, 0x1234);
-				compile(t += 10000, KC_TOOL_NVRTC, "k.cu", "-DV=1", NULL,
-					0x1111222233334444ull, 5000 * (k + 1), 0);
+				nvrtc_step(&t, "-DV=1", 0x1111222233334444ull, 5000 * (k + 1));
 				tid = k ? 1 : 2;
-				callsite(t += 1000, 0x2234);
-				compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90",
-					"1111222233334444.ptx", cubin, 3000, 0);
+				link_step(&t, "1111222233334444.ptx", cubin, 0);
 				module_load(t += 10000, 0x7000 + (uint64_t)(2 * i + k), cubin,
 					    k ? "kernB" : "kernA");
 			}
@@ -162,16 +170,10 @@ static int chain(const char *dir, long n, int mode)
 		char def[64], input[64];
 		snprintf(def, sizeof(def), "-DV=%ld", mode == 1 || mode == 2 ? 1 : i);
 		snprintf(input, sizeof(input), "%016llx.ptx", (unsigned long long)ptx);
-		callsite(t += 1000, 0x1234);
-		compile(t += 10000, KC_TOOL_NVRTC, "k.cu", def, NULL, ptx, 5000, 0);
-		if (mode == 3) { /* a link that fails, then its retry */
-			callsite(t += 1000, 0x2234);
-			compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90", input, 0,
-				3000, 1);
-		}
-		callsite(t += 1000, 0x2234);
-		compile(t += 10000, KC_TOOL_NVJITLINK, "nvJitLink", "-arch=sm_90", input, cubin,
-			3000, 0);
+		nvrtc_step(&t, def, ptx, 5000);
+		if (mode == 3) /* a link that fails, then its retry */
+			link_step(&t, input, 0, 1);
+		link_step(&t, input, cubin, 0);
 		module_load(t += 10000, 0x7000 + (uint64_t)i, cubin,
 			    mode == 2 && (i & 1) ? "kernB" : "kernA");
 	}
