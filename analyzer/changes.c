@@ -55,30 +55,68 @@ static int find_tail(const char *path, const char *root, char *out, size_t cap)
 	return -ENOENT;
 }
 
-int kca_find_source(const char *path, const char *trace_dir, char *out, size_t cap)
+/* path as written, shown relative to here when it lies below */
+static void relative_to_cwd(const char *path, char *out, size_t cap)
+{
+	char cwd[PATH_MAX];
+	size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
+	snprintf(out, cap, "%s",
+		 n && strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path);
+}
+
+/* The live file: as written, then its tail under the current directory. */
+static int find_live(const char *path, char *out, size_t cap)
 {
 	if (access(path, R_OK) == 0) {
-		/* shown relative to here when it lies below */
-		char cwd[PATH_MAX];
-		size_t n = getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0;
-		snprintf(out, cap, "%s",
-			 n && strncmp(path, cwd, n) == 0 && path[n] == '/' ? path + n + 1 : path);
+		relative_to_cwd(path, out, cap);
 		return 0;
 	}
-	if (find_tail(path, "", out, cap) == 0)
-		return 0;
-	if (!trace_dir)
-		return -ENOENT;
-	/* the trace's own copy: DIR/sources/ holding the file's tail (docs/trace-format.md) */
+	return find_tail(path, "", out, cap);
+}
+
+/* Whether the file at path holds exactly text[0..size). */
+static int same_text(const char *path, const char *text, size_t size)
+{
+	size_t n;
+	char *live = kca_read_file(path, &n);
+	int same = live && n == size && memcmp(live, text, n) == 0;
+	free(live);
+	return same;
+}
+
+int kca_find_source(const char *path, const char *trace_dir, char *read_from, char *shown,
+		    size_t cap)
+{
 	char root[PATH_MAX];
-	snprintf(root, sizeof(root), "%s/sources/", trace_dir);
-	return find_tail(path, root, out, cap);
+	if (!trace_dir ||
+	    (size_t)snprintf(root, sizeof(root), "%s/sources/", trace_dir) >= sizeof(root) ||
+	    find_tail(path, root, read_from, cap) < 0) {
+		/* no copy in the trace: the live file */
+		if (find_live(path, read_from, cap) < 0)
+			return -ENOENT;
+		snprintf(shown, cap, "%s", read_from);
+		return 0;
+	}
+	/* the trace's copy is what ran; a live file is named instead only when it still holds
+	 * the same text, so that a line number shown points at the line that was compiled */
+	snprintf(shown, cap, "%s", read_from);
+	size_t size;
+	char *copy = kca_read_file(read_from, &size);
+	if (!copy)
+		return 0;
+	char live[PATH_MAX];
+	if (find_tail(path, "", live, sizeof(live)) == 0 && same_text(live, copy, size))
+		snprintf(shown, cap, "%s", live);
+	else if (access(path, R_OK) == 0 && same_text(path, copy, size))
+		relative_to_cwd(path, shown, cap);
+	free(copy);
+	return 0;
 }
 
 /* ---- source files, found and read once per model ------------------------------------------- */
 
-/* A Python source a Triton IR names: where kca_find_source found it, and its text (NULL, NULL
- * when not found). Each variant's IR names the same few files at many places. */
+/* A Python source a Triton IR names: the path to show for it (kca_find_source) and its text
+ * (NULL, NULL when not found). Each variant's IR names the same few files at many places. */
 struct kca_source_file {
 	char *key; /* trace_dir, '\x1f', the path as recorded */
 	char *path;
@@ -101,10 +139,10 @@ static const struct kca_source_file *source_file(struct kca_model *m, const char
 	}
 	sf = kca_xcalloc(1, sizeof(*sf));
 	sf->key = key;
-	char path[PATH_MAX];
-	if (kca_find_source(file, trace_dir, path, sizeof(path)) == 0 &&
-	    (sf->text = kca_read_file(path, &sf->size)) != NULL)
-		sf->path = kca_xstrdup(path);
+	char read_from[PATH_MAX], shown[PATH_MAX];
+	if (kca_find_source(file, trace_dir, read_from, shown, PATH_MAX) == 0 &&
+	    (sf->text = kca_read_file(read_from, &sf->size)) != NULL)
+		sf->path = kca_xstrdup(shown);
 	HASH_ADD_KEYPTR(hh, m->sources, sf->key, strlen(sf->key), sf);
 	return sf;
 }

@@ -47,11 +47,15 @@ const char *kca_change_kind_name(enum kca_change_kind k);
 
 /* Read a whole file (NUL-terminated); NULL if unreadable. */
 char *kca_read_file(const char *path, size_t *size);
-/* A file named in a trace that may have moved: tried as written, then its tail under the
- * current directory (a checkout at another path), then its tail under trace_dir/sources (a
- * trace that carries the generated sources its kernels came from; trace_dir may be NULL). The
- * found path goes to out. */
-int kca_find_source(const char *path, const char *trace_dir, char *out, size_t cap);
+/* A source file named in a trace, found here. Its text is read (read_from) from the trace's own
+ * copy, the tail of its recorded path under trace_dir/sources (trace_dir may be NULL), when the
+ * trace has one: that is the text that was compiled. It is shown (shown) as the live file
+ * (the tail under the current directory, a checkout at any path, then the path as recorded)
+ * when that still holds the same text, else as the copy. Without a copy, both are the live
+ * file. Paths below the current directory are relative. 0, or -ENOENT when neither exists;
+ * read_from and shown each hold cap bytes. */
+int kca_find_source(const char *path, const char *trace_dir, char *read_from, char *shown,
+		    size_t cap);
 /* What differs between f's variants, computed on first use and kept with the model (the
  * verdict and the report both need it). */
 const struct kca_changes *kca_family_changes(struct kca_model *m, const struct kca_family *f);

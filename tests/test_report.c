@@ -3,6 +3,7 @@
  * stand-in recordings of the NVRTC and PTX churn cases; the commands' exit codes and output on
  * clean, churning and damaged traces. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -681,6 +682,57 @@ static void write_text(const char *path, const char *text)
 	fclose(fp);
 }
 
+Test(cli, source_text_is_the_traces_copy_and_named_live_only_while_the_same)
+{
+	/* A trace whose sources/ holds the def's file as it was compiled; the live file at the
+	 * recorded path and a checkout's copy under the current directory are read only to
+	 * name the file, and only while they hold the same text. */
+	char tmp[4096], src[4300], trace[4300], copy[4400], cmd[9000];
+	cr_assert_not_null(realpath(kct_tmpdir(), tmp), "absolute: the test changes directory");
+	snprintf(src, sizeof(src), "%s/app/src/k.py", tmp);
+	snprintf(trace, sizeof(trace), "%s/trace", tmp);
+	snprintf(copy, sizeof(copy), "%s/sources/src/k.py", trace);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/app/src %s/sources/src %s/co/src", tmp, trace, tmp);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	const char *text = "def kern_add(n, BLOCK: tl.constexpr):\n    pass\n";
+	write_text(src, text);
+	write_text(copy, text);
+
+	char found[4300], shown[4300], cwd[4300];
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	/* the temporary directory lies below here: paths below are shown relative */
+	size_t below = strncmp(src, cwd, strlen(cwd)) == 0 ? strlen(cwd) + 1 : 0;
+	cr_assert_eq(kca_find_source(src, trace, found, shown, sizeof(found)), 0);
+	cr_assert_str_eq(found, copy, "the text comes from the trace");
+	cr_assert_str_eq(shown, src + below, "the recorded file, unchanged, is named");
+
+	/* the program's file edited since: its lines no longer match what was compiled */
+	write_text(src, "# a line added above\ndef kern_add(n, BLOCK: tl.constexpr):\n    pass\n");
+	cr_assert_eq(kca_find_source(src, trace, found, shown, sizeof(found)), 0);
+	cr_assert_str_eq(found, copy);
+	cr_assert_str_eq(shown, copy, "an edited live file is not named");
+
+	/* a checkout at another path, holding the same text, run from there: named relative */
+	char co[4400];
+	snprintf(co, sizeof(co), "%s/co/src/k.py", tmp);
+	write_text(co, text);
+	snprintf(co, sizeof(co), "%s/co", tmp);
+	cr_assert_eq(chdir(co), 0);
+	int rc = kca_find_source(src, trace, found, shown, sizeof(found));
+	cr_assert_eq(chdir(cwd), 0);
+	cr_assert_eq(rc, 0);
+	cr_assert_str_eq(found, copy);
+	cr_assert_str_eq(shown, "src/k.py", "this checkout's file, relative");
+
+	/* no copy in the trace (or no trace directory): the live file, as it is now */
+	cr_assert_eq(kca_find_source(src, NULL, found, shown, sizeof(found)), 0);
+	cr_assert_str_eq(found, src + below);
+	cr_assert_str_eq(shown, src + below);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s/app %s", tmp, trace);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kca_find_source(src, trace, found, shown, sizeof(found)), -ENOENT);
+}
+
 Test(cli, archive_makes_a_trace_readable_elsewhere)
 {
 	/* A Triton-like cache entry (IR naming a def in src/k.py, metadata, the cubin the
@@ -748,11 +800,12 @@ Test(cli, archive_makes_a_trace_readable_elsewhere)
 	cr_assert_not_null(f->variants[0].triton_dir, "the entry found in the trace");
 	cr_assert(strstr(f->variants[0].triton_dir, "/triton-cache/ENTRY1"), "%s",
 		  f->variants[0].triton_dir);
-	char def[4300], found[4300];
+	char def[4300], found[4300], shown[4300];
 	cr_assert_eq(kca_triton_def_file(f, 0, def, sizeof(def)), 0);
 	cr_assert_str_eq(def, src, "the IR still names the recorded path");
-	cr_assert_eq(kca_find_source(def, m.procs[0].dir, found, sizeof(found)), 0);
+	cr_assert_eq(kca_find_source(def, m.procs[0].dir, found, shown, sizeof(found)), 0);
 	cr_assert(strstr(found, "/sources/src/k.py"), "%s", found);
+	cr_assert_str_eq(shown, found, "the live file is gone: the copy is named");
 	kca_model_free(&m);
 	/* again: nothing new */
 	snprintf(cmd, sizeof(cmd),
