@@ -21,8 +21,10 @@ static const char usage[] =
     "slices on their process and thread, compiler children as processes of their own, CUDA\n"
     "graphs made as slices, launch counts per kernel as counters (its runs, as 'kcprof\n"
     "report' counts them: the host's launches less those into stream captures, and its runs\n"
-    "in CUDA graph launches), and single launches where the trace has them. Traces\n"
-    "recorded with --gpu-time add each kernel's GPU time so far as a counter ('GPU ms NAME').\n"
+    "in CUDA graph launches; a capture's launches come off at the flush that counted them),\n"
+    "and single launches where the trace has them. Traces recorded with --gpu-time add each\n"
+    "kernel's GPU time so far as a counter ('GPU ms NAME'). Times count from the recording's\n"
+    "start, as the report's --since and --until do.\n"
     "\n"
     "Exit status: 0; 1 when no trace could be read (FILE, if there before, left as it was);\n"
     "2 usage.\n"
@@ -32,40 +34,42 @@ static const char usage[] =
 
 struct export_ctx {
 	struct kca_json *j;
+	const struct kca_model *m;
+	int proc; /* this file's process in the model */
 	uint64_t t0;
 	uint32_t pid;
 	char **names; /* func id -> name, this file */
 	uint32_t nnames;
-	uint64_t *counts;	      /* func id -> its last launch count, this file */
-	struct name_total *totals;    /* kernel name -> launches, this file (the counter's value) */
-	struct graph_funcs *graphs;   /* graph id -> its kernels, this file */
-	struct graph_funcs *captures; /* CUgraph captured -> its kernels, not yet instantiated */
+	uint64_t *counts;	    /* func id -> its last launch count, this file */
+	struct name_series *series; /* kernel name -> its counter's steps, this file */
+	struct graph_funcs *graphs; /* graph id -> its kernels, this file */
 };
 
-/* An executable graph's kernels (from its GRAPH record) and its launches so far; or a
- * capture's, by the CUgraph captured (key). */
+/* An executable graph's kernels (from its GRAPH record) and its launches so far. */
 struct graph_funcs {
-	uint64_t key; /* the graph id; for a capture, the CUgraph */
+	uint64_t key; /* the graph id */
 	uint32_t nfuncs;
 	struct kc_graph_func *funcs;
 	uint64_t count;
 	UT_hash_handle hh;
 };
 
-/* A counter per kernel name: the launches of every function id of that name, and its runs in
- * CUDA graph launches. */
-struct name_total {
-	char *name;
-	uint64_t launches;
-	uint64_t captured; /* launches that went into a capture later made executable: not runs */
-	UT_hash_handle hh;
+/* A change of a kernel name's runs: launches counted by a flush, runs of graph launches, or
+ * launches into a capture that the model took off (capture set). */
+struct counter_step {
+	uint64_t time_ns;
+	int64_t delta;
+	int capture;
 };
 
-/* The counter's value: runs, as the report counts them (captured launches left out). */
-static double name_runs(const struct name_total *nt)
-{
-	return (double)(nt->launches > nt->captured ? nt->launches - nt->captured : 0);
-}
+/* A kernel name's launch counter: its steps, written once the file is read, when what the
+ * report takes off for captures is known. */
+struct name_series {
+	char *name;
+	struct counter_step *steps;
+	unsigned n, cap;
+	UT_hash_handle hh;
+};
 
 /* key's entry of table (made if new) given x's kernels. */
 static void graph_funcs_set(struct graph_funcs **table, uint64_t key, const struct kc_rec_graph *x)
@@ -91,16 +95,17 @@ static void graph_funcs_free(struct graph_funcs **table, struct graph_funcs *g)
 	free(g);
 }
 
-static struct name_total *name_total(struct export_ctx *c, const char *n)
+static void series_add(struct export_ctx *c, const char *n, uint64_t t, int64_t delta, int capture)
 {
-	struct name_total *nt;
-	HASH_FIND_STR(c->totals, n, nt);
-	if (!nt) {
-		nt = kca_xcalloc(1, sizeof(*nt));
-		nt->name = kca_xstrdup(n);
-		HASH_ADD_KEYPTR(hh, c->totals, nt->name, strlen(nt->name), nt);
+	struct name_series *ns;
+	HASH_FIND_STR(c->series, n, ns);
+	if (!ns) {
+		ns = kca_xcalloc(1, sizeof(*ns));
+		ns->name = kca_xstrdup(n);
+		HASH_ADD_KEYPTR(hh, c->series, ns->name, strlen(ns->name), ns);
 	}
-	return nt;
+	KCA_GROW(ns->steps, ns->n, ns->cap);
+	ns->steps[ns->n++] = (struct counter_step){t, delta, capture};
 }
 
 /* Room for function id `id` in the per-id tables; -1 for an id too large to be real. */
@@ -220,21 +225,19 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		if (ensure_id(c, x->id) == 0) {
 			free(c->names[x->id]);
 			c->names[x->id] = kca_xstrdup(kc_rec_str(r, x->name));
+			c->counts[x->id] = 0; /* the id taken again: a function counted from 0 */
 		}
 		break;
 	}
 	case KC_REC_LAUNCH_STATS: {
-		const struct kc_rec_launch_stats *x = (const void *)r;
-		const char *n = func_name(c, x->func_id);
 		/* Each id's count is cumulative; ids of one name (a kernel loaded again) add up. */
-		struct name_total *nt = name_total(c, n);
+		const struct kc_rec_launch_stats *x = (const void *)r;
 		if (ensure_id(c, x->func_id) == 0) {
 			uint64_t *prev = &c->counts[x->func_id];
-			nt->launches += x->count > *prev ? x->count - *prev : 0;
+			series_add(c, func_name(c, x->func_id), r->time_ns,
+				   x->count > *prev ? (int64_t)(x->count - *prev) : 0, 0);
 			*prev = x->count;
 		}
-		snprintf(buf, sizeof(buf), "launches %s", n);
-		counter(j, buf, c->pid, us(r->time_ns, c->t0), "count", name_runs(nt));
 		break;
 	}
 	case KC_REC_GRAPH: {
@@ -248,27 +251,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		kca_json_u64(j, "kernels", x->nfuncs);
 		kca_json_end_obj(j);
 		kca_json_end_obj(j);
-		struct graph_funcs *g;
-		if (x->kind == KC_GRAPH_CAPTURE && x->result == 0) {
-			/* its launches are not runs once the graph is made executable (as the
-			 * report: a graph never instantiated where a hook saw it keeps them) */
-			graph_funcs_set(&c->captures, x->graph, x);
-			break;
-		}
-		if ((x->kind == KC_GRAPH_INSTANTIATE || x->kind == KC_GRAPH_UPDATE) &&
-		    x->result == 0 && x->graph) { /* made executable, as the model takes it */
-			HASH_FIND(hh, c->captures, &x->graph, sizeof(x->graph), g);
-			for (uint32_t i = 0; g && i < g->nfuncs; i++) {
-				const char *n = func_name(c, g->funcs[i].func_id);
-				struct name_total *nt = name_total(c, n);
-				nt->captured += g->funcs[i].count;
-				snprintf(buf, sizeof(buf), "launches %s", n);
-				counter(j, buf, c->pid, us(r->time_ns, c->t0), "count",
-					name_runs(nt));
-			}
-			if (g)
-				graph_funcs_free(&c->captures, g);
-		}
+		/* a capture's launches: taken off where the model took them off, once read */
 		if (x->id && x->kind != KC_GRAPH_CAPTURE)
 			graph_funcs_set(&c->graphs, x->id, x);
 		break;
@@ -283,13 +266,9 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			break;
 		uint64_t delta = x->count - g->count;
 		g->count = x->count;
-		for (uint32_t i = 0; i < g->nfuncs; i++) {
-			const char *n = func_name(c, g->funcs[i].func_id);
-			struct name_total *nt = name_total(c, n);
-			nt->launches += delta * g->funcs[i].count;
-			snprintf(buf, sizeof(buf), "launches %s", n);
-			counter(j, buf, c->pid, us(r->time_ns, c->t0), "count", name_runs(nt));
-		}
+		for (uint32_t i = 0; i < g->nfuncs; i++)
+			series_add(c, func_name(c, g->funcs[i].func_id), r->time_ns,
+				   (int64_t)(delta * g->funcs[i].count), 0);
 		break;
 	}
 	case KC_REC_GPU_TIME: {
@@ -330,6 +309,63 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	return 0;
 }
 
+static int step_order(const void *a, const void *b)
+{
+	const struct counter_step *x = a, *y = b;
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? -1 : 1;
+	return y->capture - x->capture; /* a capture before a flush of its time: counted by it */
+}
+
+/* Each kernel name's launch counter, once the file is read: its runs as the report counts
+ * them at each flush. A capture the model took off comes off at the first flush from its
+ * time on (the one that counted its launches, as the report's windows take it); launches
+ * counted by a flush during the capture were not runs either, so a value later found
+ * higher than what follows it is lowered to that (the counter never dips). */
+static void write_counters(struct export_ctx *c)
+{
+	for (unsigned i = 0; c->proc >= 0 && i < c->m->ncaptures; i++) {
+		const struct kca_capture *k = &c->m->captures[i];
+		for (unsigned f = 0; k->proc == c->proc && f < k->n; f++)
+			series_add(c, c->m->funcs[k->funcs[f]].name, k->time_ns,
+				   -(int64_t)k->nodes[f], 1);
+	}
+	char buf[512];
+	struct name_series *ns, *tmp;
+	HASH_ITER(hh, c->series, ns, tmp)
+	{
+		qsort(ns->steps, ns->n, sizeof(*ns->steps), step_order);
+		/* the value after each time's steps, in place: steps[k].delta */
+		unsigned n = 0;
+		int64_t value = 0;
+		int capture_last = 0;
+		for (unsigned k = 0; k < ns->n; k++) {
+			const struct counter_step s = ns->steps[k];
+			value += s.delta;
+			capture_last = s.capture;
+			if (s.capture) /* no value of its own: its launches are counted later */
+				continue;
+			if (n && ns->steps[n - 1].time_ns == s.time_ns)
+				n--;
+			ns->steps[n++] = (struct counter_step){s.time_ns, value, 0};
+		}
+		if (capture_last) /* no flush after it (a killed process): its own time */
+			ns->steps[n++] =
+			    (struct counter_step){ns->steps[ns->n - 1].time_ns, value, 1};
+		for (unsigned k = n - (n > 0); k-- > 0;)
+			if (ns->steps[k].delta > ns->steps[k + 1].delta)
+				ns->steps[k].delta = ns->steps[k + 1].delta;
+		snprintf(buf, sizeof(buf), "launches %s", ns->name);
+		for (unsigned k = 0; k < n; k++)
+			counter(c->j, buf, c->pid, us(ns->steps[k].time_ns, c->t0), "count",
+				(double)(ns->steps[k].delta > 0 ? ns->steps[k].delta : 0));
+		HASH_DEL(c->series, ns);
+		free(ns->name);
+		free(ns->steps);
+		free(ns);
+	}
+}
+
 KCA_COMMAND(export)
 {
 	static const struct option longopts[] = {{"chrome", required_argument, NULL, 'c'},
@@ -355,41 +391,33 @@ KCA_COMMAND(export)
 	struct kca_trace_list l;
 	if (kca_trace_list(dir, &l) < 0)
 		return 1;
-	/* One clock for all processes: the earliest start. And whether any trace holds a
-	 * record, before FILE is opened (and emptied): a FILE there is left alone where there
-	 * is nothing to export. FILE itself is opened as given (a link, /dev/stdout, a pipe). */
-	uint64_t t0 = UINT64_MAX;
-	int any_record = 0;
-	for (int i = 0; i < l.count; i++) {
-		struct kc_trace t;
-		if (kc_trace_open(&t, l.paths[i]) == 0) {
-			if (t.hdr.start_mono_ns < t0)
-				t0 = t.hdr.start_mono_ns;
-			const struct kc_rec_hdr *rec;
-			int rc;
-			while (!any_record && (rc = kc_trace_next(&t, &rec)) != 0)
-				any_record = rc == 1;
-		}
-		kc_trace_close(&t);
-	}
-	if (!any_record) {
+	/* The model first: what the report takes off for captures, the recording's start (one
+	 * clock for all processes, as the report's --since and --until), and whether any trace
+	 * holds a record, before FILE is opened (and emptied): a FILE there is left alone where
+	 * there is nothing to export. FILE itself is opened as given (a link, /dev/stdout, a
+	 * pipe). */
+	struct kca_model m;
+	char *dirs[] = {(char *)dir};
+	if (kca_model_load(&m, dirs, 1) <= 0) {
 		fprintf(stderr, "kcprof export: no readable trace in %s\n", dir);
+		kca_model_free(&m);
 		kca_trace_list_free(&l);
 		return 1;
 	}
 	FILE *f = strcmp(outpath, "-") == 0 ? stdout : fopen(outpath, "w");
 	if (!f) {
 		fprintf(stderr, "kcprof export: %s: %s\n", outpath, strerror(errno));
+		kca_model_free(&m);
 		kca_trace_list_free(&l);
 		return 1;
 	}
-	if (t0 == UINT64_MAX)
-		t0 = 0;
 	struct kca_json j;
 	kca_json_init(&j, f, 0);
 	kca_json_obj(&j, NULL);
 	kca_json_str(&j, "displayTimeUnit", "ms");
 	kca_json_arr(&j, "traceEvents");
+	int log_level = kc_log_level;
+	kc_log_level = KC_LOG_ERROR; /* the model's reading said what was wrong with the files */
 	for (int i = 0; i < l.count; i++) {
 		struct kc_file_hdr hdr;
 		struct kc_trace t;
@@ -399,29 +427,25 @@ KCA_COMMAND(export)
 		}
 		hdr = t.hdr;
 		kc_trace_close(&t);
-		struct export_ctx c = {.j = &j, .t0 = t0, .pid = hdr.pid};
+		struct export_ctx c = {
+		    .j = &j, .m = &m, .proc = -1, .t0 = m.origin_ns[0], .pid = hdr.pid};
+		for (unsigned p = 0; p < m.nprocs && c.proc < 0; p++)
+			if (strcmp(m.procs[p].file, l.paths[i]) == 0)
+				c.proc = (int)p;
 		kca_trace_each(l.paths[i], on_record, &c, NULL);
+		write_counters(&c);
 		for (uint32_t k = 0; k < c.nnames; k++)
 			free(c.names[k]);
 		free(c.names);
 		free(c.counts);
-		struct name_total *nt, *tmp;
-		HASH_ITER(hh, c.totals, nt, tmp)
-		{
-			HASH_DEL(c.totals, nt);
-			free(nt->name);
-			free(nt);
-		}
 		struct graph_funcs *g, *gtmp;
 		HASH_ITER(hh, c.graphs, g, gtmp)
 		{
 			graph_funcs_free(&c.graphs, g);
 		}
-		HASH_ITER(hh, c.captures, g, gtmp)
-		{
-			graph_funcs_free(&c.captures, g);
-		}
 	}
+	kc_log_level = log_level;
+	kca_model_free(&m);
 	kca_json_end_arr(&j);
 	kca_json_end_obj(&j);
 	fputc('\n', f);

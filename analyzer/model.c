@@ -213,9 +213,17 @@ static void capture_window(struct load_ctx *c, struct capture_key *k)
  * the window's once the flush that counted them is read). */
 static void capture_apply(struct load_ctx *c, struct capture_key *k)
 {
+	struct kca_model *m = c->m;
 	for (unsigned i = 0; i < k->k.n; i++)
-		c->m->funcs[k->k.funcs[i]].captured += k->k.nodes[i];
-	c->m->procs[c->proc].captures_applied++;
+		m->funcs[k->k.funcs[i]].captured += k->k.nodes[i];
+	KCA_GROW(m->captures, m->ncaptures, m->cap_captures);
+	struct kca_capture *kept = &m->captures[m->ncaptures++];
+	int *funcs = arena_alloc(m, (k->k.n + 1) * sizeof(int));
+	uint32_t *nodes = arena_alloc(m, (k->k.n + 1) * sizeof(uint32_t));
+	memcpy(funcs, k->k.funcs, k->k.n * sizeof(int));
+	memcpy(nodes, k->k.nodes, k->k.n * sizeof(uint32_t));
+	*kept = (struct kca_capture){c->proc, k->time_ns, k->k.n, funcs, nodes};
+	m->procs[c->proc].captures_applied++;
 	if (k->in_window >= 0) {
 		capture_window(c, k);
 		capture_free(c, k);
@@ -1036,6 +1044,7 @@ void kca_model_free(struct kca_model *m)
 	free(m->compiles);
 	free(m->funcs);
 	free(m->gpu);
+	free(m->captures);
 	while (m->arena) {
 		struct kca_arena *n = m->arena->next;
 		free(m->arena);

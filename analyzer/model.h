@@ -104,6 +104,17 @@ struct kca_func {
 	uint64_t win_count, win_captured, win_graph_runs;
 };
 
+/* A stream capture whose launches were taken off its kernels' (its graph seen made
+ * executable, or every one of its kernels found in a graph so made: a child graph), as export
+ * places it: at the first flush of its kernels' counts from its time on. */
+struct kca_capture {
+	int proc;
+	uint64_t time_ns; /* when cuStreamEndCapture returned */
+	unsigned n;
+	const int *funcs;      /* m->funcs indexes */
+	const uint32_t *nodes; /* each one's kernel nodes: its launches into the capture */
+};
+
 /* Its launches that went into a capture and ran only as part of the graph (at most its
  * launches). */
 static inline uint64_t kca_func_captured(const struct kca_func *f)
@@ -224,6 +235,8 @@ struct kca_model {
 	unsigned nfuncs, cap_funcs;
 	struct kca_gpu_time *gpu;
 	unsigned ngpu, cap_gpu;
+	struct kca_capture *captures; /* those applied, in each file's order */
+	unsigned ncaptures, cap_captures;
 	struct kca_family *families;
 	unsigned nfamilies;
 	uint64_t problems; /* reader warnings */
