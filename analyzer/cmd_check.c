@@ -2,6 +2,8 @@
  * line per violation; 0 when the trace is clean. */
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "kca.h"
@@ -15,7 +17,9 @@ static const char usage[] =
     "Fails (exit 1, one line per violation on stdout) when the traces in DIR (default\n"
     "./kcprof.data) show recompilation beyond the limits. With no limits given it fails on\n"
     "any kernel that 'kcprof report' calls churn (specialization or reload churn) and passes\n"
-    "a trace without one. Given limits replace that rule.\n"
+    "a trace without one. Given limits replace that rule. Each DIR is checked as a run of its\n"
+    "own (one kernel's images in two runs are not two variants); with several, each line\n"
+    "names its DIR, and any violation fails.\n"
     "\n"
     "With --since or --until it checks a time window of the recording (T: seconds from its\n"
     "start, or 500ms, 2m): a server past its warm-up. Then, with no limits given, any kernel\n"
@@ -36,6 +40,119 @@ static const char usage[] =
     "  kcprof record -o ci.data -- python -m pytest tests/test_decode.py && kcprof check ci.data\n"
     "  kcprof check --max-variants 4 --max-build-share 0.05 ci.data\n"
     "  kcprof check --since 2m serve.data    # nothing built or loaded after warm-up\n";
+
+/* What the options ask (-1: not given). */
+struct check_limits {
+	long max_variants, max_reloads;
+	double max_share;
+};
+
+/* One run's check: its violations on stdout, each naming dir when `named`. 0 clean, 1 a
+ * violation or no readable trace. */
+static int check_dir(const char *dir, int named, const struct check_limits *lim,
+		     const struct kca_window *window)
+{
+	struct kca_model m;
+	char *dirs[] = {(char *)dir};
+	int found = kca_model_load_window(&m, dirs, 1, window);
+	if (found <= 0) {
+		fprintf(stderr, "kcprof check: no traces in %s\n", dir);
+		kca_model_free(&m);
+		return 1;
+	}
+	kca_model_families(&m);
+	/* each line names the run it is about where several are checked */
+	char pre[PATH_MAX + 32];
+	snprintf(pre, sizeof(pre), "kcprof check: %s%s", named ? dir : "", named ? ": " : "");
+	long max_variants = lim->max_variants, max_reloads = lim->max_reloads;
+	double max_share = lim->max_share;
+	int defaults = max_variants < 0 && max_reloads < 0 && max_share < 0;
+	unsigned violations = 0;
+	char t[32], t2[32];
+	for (unsigned i = 0; i < m.nfamilies; i++) {
+		const struct kca_family *f = &m.families[i];
+		if (m.windowed) { /* what happened within the window */
+			if (defaults && kca_family_built_in_window(f)) {
+				printf("%s%s: %u new image%s, %u load%s in the window "
+				       "(from +%s), %s of builds and loads there%s%s\n",
+				       pre, f->name, f->win.new_variants,
+				       KCA_PLURAL(f->win.new_variants), f->win.loads,
+				       KCA_PLURAL(f->win.loads),
+				       kca_fmt_ns(f->win.first_rel_ns, t2, sizeof(t2)),
+				       kca_fmt_ns(f->win.build_ns + f->win.load_ns, t, sizeof(t)),
+				       f->churn ? "; " : "",
+				       f->churn ? kca_verdict_name(f->verdict) : "");
+				violations++;
+			}
+			if (max_variants >= 0 &&
+			    f->win.new_variants > (unsigned long)max_variants) {
+				printf("%s%s: %u new variants in the window (limit %ld)\n", pre,
+				       f->name, f->win.new_variants, max_variants);
+				violations++;
+			}
+			if (max_reloads >= 0 && f->win.reloads > (unsigned long)max_reloads) {
+				printf("%s%s: %u reload%s of an identical image in the "
+				       "window (limit %ld)\n",
+				       pre, f->name, f->win.reloads, KCA_PLURAL(f->win.reloads),
+				       max_reloads);
+				violations++;
+			}
+			continue;
+		}
+		if (defaults && f->churn) {
+			printf("%s%s: %s (%u variants, %u loads, %s of builds and "
+			       "loads)\n",
+			       pre, f->name, kca_verdict_name(f->verdict), f->nvariants, f->loads,
+			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)));
+			violations++;
+		}
+		if (max_variants >= 0 && f->nvariants > (unsigned long)max_variants) {
+			printf("%s%s: %u variants (limit %ld)\n", pre, f->name, f->nvariants,
+			       max_variants);
+			violations++;
+		}
+		if (max_reloads >= 0 && f->reloads > (unsigned long)max_reloads) {
+			printf("%s%s: %u reload%s of an identical image (limit %ld)\n", pre,
+			       f->name, f->reloads, KCA_PLURAL(f->reloads), max_reloads);
+			violations++;
+		}
+	}
+	/* a window past a recording's end checks nothing there: said, as report says it */
+	uint64_t recorded = kca_model_recorded_ns(&m, 0);
+	if (m.windowed && m.window.since_ns && m.window.since_ns >= recorded)
+		fprintf(stderr,
+			"kcprof check: %s: the window (from +%s) begins after the recording's end "
+			"(%s recorded): nothing in it to check\n",
+			dir, kca_fmt_ns(m.window.since_ns, t, sizeof(t)),
+			kca_fmt_ns(recorded, t2, sizeof(t2)));
+	struct kca_totals tot;
+	kca_model_window_totals(&m, &tot);
+	if (max_share >= 0) {
+		uint64_t cost = tot.build + tot.load, wall = 0;
+		for (unsigned i = 0; i < m.nprocs; i++) { /* each process's time in the window */
+			const struct kca_proc *p = &m.procs[i];
+			uint64_t from = m.win_from_ns[p->dir_index], to = m.win_to_ns[p->dir_index];
+			uint64_t a = p->start_ns > from ? p->start_ns : from;
+			uint64_t b = p->end_ns < to ? p->end_ns : to;
+			if (p->role == KC_ROLE_CUDA && b > a)
+				wall += b - a;
+		}
+		double share = wall ? (double)cost / (double)wall : 0;
+		if (share > max_share) {
+			printf("%sbuilds and loads took %.1f%% of the %s time "
+			       "(limit %.1f%%)\n",
+			       pre, share * 100, m.windowed ? "window's recorded" : "recorded",
+			       max_share * 100);
+			violations++;
+		}
+	}
+	if (!violations)
+		printf("%sok (%u kernel%s, %u load%s, %u compile%s%s)\n", pre, m.nfamilies,
+		       KCA_PLURAL(m.nfamilies), tot.nloads, KCA_PLURAL(tot.nloads), tot.ncompiles,
+		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "");
+	kca_model_free(&m);
+	return violations ? 1 : 0;
+}
 
 KCA_COMMAND(check)
 {
@@ -96,103 +213,12 @@ KCA_COMMAND(check)
 		return 2;
 	unsigned ndirs;
 	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
-	struct kca_model m;
-	int found = kca_model_load_window(&m, dirs, ndirs, since || until ? &window : NULL);
-	if (found <= 0) {
-		fprintf(stderr, "kcprof check: no traces in %s\n", dirs[0]);
-		kca_model_free(&m);
-		return 1;
+	const struct check_limits lim = {max_variants, max_reloads, max_share};
+	/* each DIR its own run: a kernel's images in two runs are not one run's variants */
+	int rc = 0;
+	for (unsigned d = 0; d < ndirs; d++) {
+		int r = check_dir(dirs[d], ndirs > 1, &lim, since || until ? &window : NULL);
+		rc = r > rc ? r : rc;
 	}
-	kca_model_families(&m);
-	int defaults = max_variants < 0 && max_reloads < 0 && max_share < 0;
-	unsigned violations = 0;
-	char t[32], t2[32];
-	for (unsigned i = 0; i < m.nfamilies; i++) {
-		const struct kca_family *f = &m.families[i];
-		if (m.windowed) { /* what happened within the window */
-			if (defaults && kca_family_built_in_window(f)) {
-				printf("kcprof check: %s: %u new image%s, %u load%s in the window "
-				       "(from +%s), %s of builds and loads there%s%s\n",
-				       f->name, f->win.new_variants,
-				       KCA_PLURAL(f->win.new_variants), f->win.loads,
-				       KCA_PLURAL(f->win.loads),
-				       kca_fmt_ns(f->win.first_rel_ns, t2, sizeof(t2)),
-				       kca_fmt_ns(f->win.build_ns + f->win.load_ns, t, sizeof(t)),
-				       f->churn ? "; " : "",
-				       f->churn ? kca_verdict_name(f->verdict) : "");
-				violations++;
-			}
-			if (max_variants >= 0 &&
-			    f->win.new_variants > (unsigned long)max_variants) {
-				printf(
-				    "kcprof check: %s: %u new variants in the window (limit %ld)\n",
-				    f->name, f->win.new_variants, max_variants);
-				violations++;
-			}
-			if (max_reloads >= 0 && f->win.reloads > (unsigned long)max_reloads) {
-				printf("kcprof check: %s: %u reload%s of an identical image in the "
-				       "window (limit %ld)\n",
-				       f->name, f->win.reloads, KCA_PLURAL(f->win.reloads),
-				       max_reloads);
-				violations++;
-			}
-			continue;
-		}
-		if (defaults && f->churn) {
-			printf("kcprof check: %s: %s (%u variants, %u loads, %s of builds and "
-			       "loads)\n",
-			       f->name, kca_verdict_name(f->verdict), f->nvariants, f->loads,
-			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)));
-			violations++;
-		}
-		if (max_variants >= 0 && f->nvariants > (unsigned long)max_variants) {
-			printf("kcprof check: %s: %u variants (limit %ld)\n", f->name, f->nvariants,
-			       max_variants);
-			violations++;
-		}
-		if (max_reloads >= 0 && f->reloads > (unsigned long)max_reloads) {
-			printf("kcprof check: %s: %u reload%s of an identical image (limit %ld)\n",
-			       f->name, f->reloads, KCA_PLURAL(f->reloads), max_reloads);
-			violations++;
-		}
-	}
-	/* a window past a recording's end checks nothing there: said, as report says it */
-	for (unsigned d = 0; m.windowed && d < m.ndirs; d++) {
-		uint64_t recorded = kca_model_recorded_ns(&m, d);
-		char t1[32], t2[32];
-		if (m.window.since_ns && m.window.since_ns >= recorded)
-			fprintf(
-			    stderr,
-			    "kcprof check: %s: the window (from +%s) begins after the recording's "
-			    "end (%s recorded): nothing in it to check\n",
-			    dirs[d], kca_fmt_ns(m.window.since_ns, t1, sizeof(t1)),
-			    kca_fmt_ns(recorded, t2, sizeof(t2)));
-	}
-	struct kca_totals tot;
-	kca_model_window_totals(&m, &tot);
-	if (max_share >= 0) {
-		uint64_t cost = tot.build + tot.load, wall = 0;
-		for (unsigned i = 0; i < m.nprocs; i++) { /* each process's time in the window */
-			const struct kca_proc *p = &m.procs[i];
-			uint64_t from = m.win_from_ns[p->dir_index], to = m.win_to_ns[p->dir_index];
-			uint64_t a = p->start_ns > from ? p->start_ns : from;
-			uint64_t b = p->end_ns < to ? p->end_ns : to;
-			if (p->role == KC_ROLE_CUDA && b > a)
-				wall += b - a;
-		}
-		double share = wall ? (double)cost / (double)wall : 0;
-		if (share > max_share) {
-			printf("kcprof check: builds and loads took %.1f%% of the %s time "
-			       "(limit %.1f%%)\n",
-			       share * 100, m.windowed ? "window's recorded" : "recorded",
-			       max_share * 100);
-			violations++;
-		}
-	}
-	if (!violations)
-		printf("kcprof check: ok (%u kernel%s, %u load%s, %u compile%s%s)\n", m.nfamilies,
-		       KCA_PLURAL(m.nfamilies), tot.nloads, KCA_PLURAL(tot.nloads), tot.ncompiles,
-		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "");
-	kca_model_free(&m);
-	return violations ? 1 : 0;
+	return rc;
 }

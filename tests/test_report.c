@@ -672,6 +672,24 @@ Test(cli, check_fails_on_churn_and_passes_clean)
 	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-build-share", "2", clean, NULL},
 				 out, sizeof(out)),
 		     2);
+	/* several runs: each checked on its own and named; one kernel name in two runs is not
+	 * one kernel of 20 + 5 variants (nor of 40 loads, the same run given twice) */
+	cr_assert_eq(kct_run_cli((const char *[]){"check", clean, DEMO,
+						  "examples/traces/nvrtc-define", DEMO, NULL},
+				 out, sizeof(out)),
+		     1);
+	char want[4500];
+	snprintf(want, sizeof(want), "kcprof check: %s: ok (", clean);
+	cr_assert(strstr(out, want), "%s", out);
+	cr_assert(strstr(out,
+			 "kcprof check: " DEMO ": fill_mask: specialization churn (20 variants, "
+			 "20 loads"),
+		  "%s", out);
+	cr_assert(strstr(out, "kcprof check: examples/traces/nvrtc-define: fill_mask: "
+			      "specialization churn (5 variants"),
+		  "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", clean, clean, NULL}, out, sizeof(out)),
+		     0, "%s", out);
 }
 
 /* export's launch counters of dir, against its report: each kernel's counter, in time, never
