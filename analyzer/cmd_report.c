@@ -888,6 +888,8 @@ static void print_problems(const struct kca_model *m)
 		printf("\n%" PRIu64 " problem%s reading the traces (see the warnings above): the "
 		       "report covers what was readable\n",
 		       m->problems, m->problems == 1 ? "" : "s");
+	else if (!m->nprocs) /* no *.kct there (a directory of something else, or empty) */
+		printf("\nno trace read (see the warnings above): nothing to report\n");
 }
 
 /* ---- comparison of runs -------------------------------------------------------------------- */

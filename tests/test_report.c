@@ -992,6 +992,14 @@ Test(cli, damaged_traces_give_partial_reports)
 	dir = kct_tmpdir();
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "no traces"), "%s", out);
+	cr_assert(strstr(out, "no trace read (see the warnings above): nothing to report"),
+		  "the report ends saying so: %s", out);
+	/* a directory of other files: the same */
+	char other[4300];
+	snprintf(other, sizeof(other), "%s/notes.txt", dir);
+	write_text(other, "not a trace\n");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "nothing to report"), "%s", out);
 }
 
 Test(cli, special_files_in_a_trace_neither_block_nor_run_forever)
