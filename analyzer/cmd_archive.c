@@ -51,18 +51,25 @@ struct archive_count {
 	unsigned long long bytes;
 	/* what could not be found here: a program module that is gone or rebuilt since (each
 	 * once), Triton kernels whose cache entries are not where the process had them */
-	char **lost_modules;
-	unsigned nlost_modules, cap_lost_modules, lost_kernels;
+	char **lost_modules; /* "MODULE: why" */
+	unsigned nlost_modules, cap_lost_modules;
+	/* Triton kernels (their launcher's arguments recorded, or torch.compile's) and cubins
+	 * a Python process loaded from memory as Triton does, with nothing else known */
+	unsigned lost_kernels, lost_python_cubins;
 };
 
-/* A program module a frame names that cannot be copied: remembered once, for the summary. */
-static void lost_module(struct archive_count *n, const char *module)
+/* A program module a frame names that cannot be copied, and why: remembered once, for the
+ * summary. */
+static void lost_module(struct archive_count *n, const char *module, const char *why)
 {
+	size_t len = strlen(module);
 	for (unsigned i = 0; i < n->nlost_modules; i++)
-		if (strcmp(n->lost_modules[i], module) == 0)
+		if (strncmp(n->lost_modules[i], module, len) == 0 && n->lost_modules[i][len] == ':')
 			return;
 	KCA_GROW(n->lost_modules, n->nlost_modules, n->cap_lost_modules);
-	n->lost_modules[n->nlost_modules++] = kca_xstrdup(module);
+	char *line = kca_xmalloc(len + strlen(why) + 3);
+	sprintf(line, "%s: %s", module, why);
+	n->lost_modules[n->nlost_modules++] = line;
 }
 
 /* src to dst unless dst is there (archived before: the same file, by its place). 1 copied, 0
@@ -207,14 +214,22 @@ static void archive_frames(struct kca_model *m, const char *dir, const char **fr
 		    access(dst, F_OK) == 0)
 			continue;
 		if (stat(module, &st) != 0 || !S_ISREG(st.st_mode)) {
-			lost_module(n, module);
+			lost_module(n, module, "not here");
 			continue;
 		}
-		if ((unsigned long long)st.st_size > ARCHIVE_MODULE_MAX)
+		if ((unsigned long long)st.st_size > ARCHIVE_MODULE_MAX) {
+			char why[96];
+			snprintf(why, sizeof(why), "%.0f MB, over the %llu MB that archive copies",
+				 (double)st.st_size / (1 << 20), ARCHIVE_MODULE_MAX >> 20);
+			lost_module(n, module, why);
 			continue;
-		if (kca_module_build_id(m, module, id, sizeof(id)) < 0 ||
-		    strcmp(id, build_id) != 0) {
-			lost_module(n, module); /* rebuilt since: its lines would be wrong */
+		}
+		if (kca_module_build_id(m, module, id, sizeof(id)) < 0) {
+			lost_module(n, module, "not an ELF file it can read: its build-id unknown");
+			continue;
+		}
+		if (strcmp(id, build_id) != 0) { /* its lines would be wrong */
+			lost_module(n, module, "rebuilt since the recording (another build-id)");
 			continue;
 		}
 		if (copy_into_dir(module, dst, dir, n) > 0)
@@ -276,10 +291,15 @@ KCA_COMMAND(archive)
 			continue;
 		int any = 0;
 		if (f->front_end == KCA_FE_TRITON || f->front_end == KCA_FE_INDUCTOR) {
-			unsigned found = 0; /* entries found here, or carried by the trace */
-			for (unsigned v = 0; v < f->nvariants; v++)
+			/* entries found here, or carried by the trace; and whether anything but
+			 * a cubin loaded from Python's memory says it is Triton's */
+			unsigned found = 0, triton = f->front_end == KCA_FE_INDUCTOR;
+			for (unsigned v = 0; v < f->nvariants; v++) {
 				found += f->variants[v].triton_dir != NULL;
-			n.lost_kernels += found == 0;
+				triton |= m.loads[f->variants[v].first_load].ntriton_args > 0;
+			}
+			n.lost_kernels += !found && triton;
+			n.lost_python_cubins += !found && !triton;
 		}
 		for (unsigned v = 0; v < f->nvariants; v++) {
 			const char *entry = f->variants[v].triton_dir;
@@ -315,10 +335,16 @@ KCA_COMMAND(archive)
 			"it was recorded); diff and the changed constants need them\n",
 			n.lost_kernels, n.lost_kernels == 1 ? "" : "s",
 			all ? "" : " built more than once");
+	if (n.lost_python_cubins)
+		fprintf(stderr,
+			"kcprof archive: %u kernel%s%s that Python loaded from memory, as Triton "
+			"does: no Triton cache entry found (Triton's, from a cache not in the "
+			"trace nor where the process had it, or another JIT's)\n",
+			n.lost_python_cubins, n.lost_python_cubins == 1 ? "" : "s",
+			all ? "" : " built more than once");
 	for (unsigned i = 0; i < n.nlost_modules; i++) {
 		fprintf(stderr,
-			"kcprof archive: %s: not here, or rebuilt since the recording: not copied "
-			"(its call sites stay module+offset)\n",
+			"kcprof archive: %s: not copied (its call sites stay module+offset)\n",
 			n.lost_modules[i]);
 		free(n.lost_modules[i]);
 	}

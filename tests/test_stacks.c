@@ -195,10 +195,24 @@ Test(stacks, a_program_rebuilt_since_the_recording_is_not_named)
 	cr_assert_eq(kct_run_cli((const char *[]){"report", archived, NULL}, out, sizeof(out)), 0);
 	snprintf(want, sizeof(want), "    called from " CLIENT_SRC ":%d in ", load_line());
 	cr_assert(strstr(out, want), "%s", out);
-	/* and archiving again does not take the new program for the old */
-	cr_assert_eq(kct_run_cli((const char *[]){"archive", dir, NULL}, out, sizeof(out)), 0);
-	cr_assert(strstr(out, ", 0 program modules copied"), "%s", out);
-	unlink(prog);
+	/* and archiving again does not take the new program for the old, and says why, as it
+	 * says for a file that is no ELF, one too large to copy, and one gone */
+	static const char *const why[] = {"rebuilt since the recording (another build-id)",
+					  "not an ELF file it can read: its build-id unknown",
+					  "300 MB, over the 256 MB that archive copies",
+					  "not here"};
+	static const char *const make[] = {"true", "echo text > %s", "truncate -s 300M %s",
+					   "rm %s"};
+	for (int i = 0; i < 4; i++) {
+		snprintf(cmd, sizeof(cmd), make[i], prog);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		cr_assert_eq(kct_run_cli((const char *[]){"archive", dir, NULL}, out, sizeof(out)),
+			     0);
+		cr_assert(strstr(out, ", 0 program modules copied"), "%s", out);
+		char said[4600];
+		snprintf(said, sizeof(said), "%s: %s: not copied", prog, why[i]);
+		cr_assert(strstr(out, said), "%s in %s", said, out);
+	}
 	free(dir);
 }
 
