@@ -39,6 +39,7 @@ size_kb=$(du -sk $B/big.data | cut -f1)
 echo "trace size: $((size_kb / 1024)) MB"
 $B/harness 5 -- $BUILD/kcprof report $B/big.data
 $B/harness 3 -- $BUILD/kcprof report --json $B/big.data
+$B/harness 3 -- $BUILD/kcprof export $B/big.data --chrome $B/big.json
 echo
 echo "== analyzer: NVRTC compiles linked by nvJitLink, then loaded (80k of each)"
 for mode in 1 0; do
