@@ -1527,6 +1527,29 @@ Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
+Test(cli, cuda_graph_capture_made_executable_by_an_update_is_taken_off)
+{
+	/* A second capture never instantiated, put into an executable graph through
+	 * cuGraphExecUpdate (PyTorch re-capturing into a graph it keeps): its two launches are
+	 * not runs, the update having made it executable; the replays after run its two nodes. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph update",
+	    kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "launches 53\n"), "%s", out);
+	cr_assert(strstr(out, "CUDA graphs: 30 launches of 2 graphs ran 50 kernels, counted as "
+			      "launches (the 3 launched into 2 stream captures are not)\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "1 variant in 1 load, 53 launches (50 in CUDA graph replays)"), "%s",
+		  out);
+	assert_export_counts_as_report(dir);
+}
+
 Test(cli, cuda_graph_capture_counts_only_with_its_graph_seen_made)
 {
 	/* kern_add launched once and captured once, the graph made where no hook sees it and

@@ -38,6 +38,11 @@
  *                                 five-argument instantiate and four-argument update (their
  *                                 out-arguments checked); kern_add launched once, captured once,
  *                                 replayed 100 times, updated, replayed 10 more: 111 runs
+ *   drv_client graph update       kern_add launched 3 times, captured once, made and replayed
+ *                                 10 times; captured twice more into a second graph that is
+ *                                 never instantiated but goes into the first through
+ *                                 cuGraphExecUpdate, replayed 20 times: 53 runs (as PyTorch
+ *                                 re-captures into an executable graph it keeps)
  *   drv_client graph private      kern_add launched once, captured once, the graph made where
  *                                 no hook sees it (as through cudart's private table) and
  *                                 replayed 100 times: 101 runs, of which kcprof can know 2
@@ -521,6 +526,38 @@ static int mode_graph_v11(void)
 	return 0;
 }
 
+static int mode_graph_update(void)
+{
+	CUfunction add = load_add();
+	CUstream s = (CUstream)(uintptr_t)0x5000;
+	for (int i = 0; i < 3; i++)
+		CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CUgraph g1, g2;
+	CUgraphExec e;
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuStreamEndCapture(s, &g1), CUDA_SUCCESS);
+	CHECK(cuGraphInstantiateWithFlags(&e, g1, 0), CUDA_SUCCESS);
+	for (int i = 0; i < 10; i++)
+		CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
+	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
+	for (int i = 0; i < 2; i++)
+		CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
+	CHECK(cuStreamEndCapture(s, &g2), CUDA_SUCCESS);
+	CUgraphExecUpdateResultInfo info;
+	CHECK(cuGraphExecUpdate(e, g2, &info), CUDA_SUCCESS);
+	for (int i = 0; i < 20; i++)
+		CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
+	uint64_t (*runs)(CUfunction);
+	*(void **)&runs = dlsym(dlopen("libcuda.so.1", RTLD_NOW), "fake_function_launches");
+	if (runs(add) != 53) {
+		fprintf(stderr, "drv_client: graph update: kern_add ran %lu times, not 53\n",
+			(unsigned long)runs(add));
+		failures++;
+	}
+	return 0;
+}
+
 static int mode_graph_private(int conditional)
 {
 	CUfunction add = load_add();
@@ -866,6 +903,8 @@ int main(int argc, char **argv)
 		rc = mode_graph_child();
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "twomodules") == 0) {
 		rc = mode_graph_two_modules();
+	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "update") == 0) {
+		rc = mode_graph_update();
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "v11") == 0) {
 		rc = mode_graph_v11();
 	} else if (strcmp(mode, "graph") == 0 && argc > 2 && strcmp(argv[2], "kernel") == 0) {
