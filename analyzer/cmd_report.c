@@ -777,6 +777,11 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	       t.ncompiles, t.ncompiles == 1 ? "" : "s", kca_fmt_ns(t.load, t2, sizeof(t2)),
 	       t.nloads, t.nloads == 1 ? "" : "s",
 	       t.ptx_loads ? ", the driver's PTX JIT included" : "", t.launches);
+	if (t.unnamed)
+		printf("%u load%s (%s) of images whose kernels kcprof could not name (not stored "
+		       "in the trace, and no function taken from them): they count for no kernel\n",
+		       t.unnamed, KCA_PLURAL(t.unnamed),
+		       kca_fmt_ns(t.unnamed_load, t1, sizeof(t1)));
 	if ((t.graphs || t.captures) && m->windowed) { /* graphs made when: not counted */
 		printf("CUDA graphs: %" PRIu64 " launch%s in the window ran %" PRIu64
 		       " kernels, counted as launches",

@@ -498,7 +498,13 @@ static void classify(struct kca_model *m, struct kca_family *f)
 
 	/* What it is doing. */
 	f->verdict = KCA_FINE;
-	if (f->nvariants >= 2) {
+	/* Images the CUDA runtime loads that nothing built at run time are the program's own
+	 * libraries: two of them may carry one kernel (a template instantiated in two of
+	 * PyTorch's compilation units, each with its fatbin), which is not a rebuild. */
+	int built = f->front_end != KCA_FE_CUDART;
+	for (unsigned i = 0; i < f->nvariants && !built; i++)
+		built = f->variants[i].compile >= 0 || f->variants[i].build_ns > 0;
+	if (f->nvariants >= 2 && built) {
 		const struct kca_changes *ch = kca_family_changes(m, f);
 		int config_only = ch->nchanges > 0;
 		for (unsigned i = 0; i < ch->nchanges; i++)
@@ -719,13 +725,24 @@ void kca_model_families(struct kca_model *m)
 		      m->windowed ? cmp_family_window : cmp_family);
 }
 
+/* A load that succeeded with no kernel named (an image the recorder could not read, not
+ * stored in the trace, and no function taken from it): its time goes to no kernel. */
+static void count_unnamed(const struct kca_load *l, struct kca_totals *t)
+{
+	if (l->nnames == 0 && l->result == 0) {
+		t->unnamed++;
+		t->unnamed_load += l->duration_ns;
+	}
+}
+
 void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)
 {
 	kca_model_totals(m, t);
 	if (!m->windowed)
 		return;
 	t->build = t->load = t->launches = t->graph_runs = t->captured = t->graph_launches = 0;
-	t->churn = t->ncompiles = t->nloads = t->ptx_loads = 0;
+	t->churn = t->ncompiles = t->nloads = t->ptx_loads = t->unnamed = 0;
+	t->unnamed_load = 0;
 	for (unsigned i = 0; i < m->ncompiles; i++)
 		if (m->compiles[i].in_window) {
 			t->build += m->compiles[i].duration_ns;
@@ -736,6 +753,7 @@ void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)
 			t->load += m->loads[i].duration_ns;
 			t->nloads++;
 			t->ptx_loads += m->loads[i].kind == KC_IMAGE_PTX;
+			count_unnamed(&m->loads[i], t);
 		}
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *f = &m->funcs[i];
@@ -766,8 +784,8 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 		t->build += m->compiles[i].duration_ns;
 	for (unsigned i = 0; i < m->nloads; i++) {
 		t->load += m->loads[i].duration_ns;
-		t->unnamed += m->loads[i].nnames == 0;
 		t->ptx_loads += m->loads[i].kind == KC_IMAGE_PTX;
+		count_unnamed(&m->loads[i], t);
 	}
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		t->launches += kca_func_runs(&m->funcs[i]);

@@ -11,6 +11,7 @@
 
 #include "../common/kc_fs.h"
 #include "../common/kc_hash.h"
+#include "../common/kc_image.h"
 #include "changes.h"
 #include "kca.h"
 #include "model.h"
@@ -700,6 +701,98 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 }
 
 /* One trace file into the model: 1 when a record of it could be read, else 0. */
+/* Kernel names gathered for a load recorded without them, before they go into the arena. */
+struct name_list {
+	char **v;
+	unsigned n, cap;
+};
+
+static int name_list_add(const char *name, size_t len, void *ctx)
+{
+	struct name_list *nl = ctx;
+	for (unsigned i = 0; i < nl->n; i++)
+		if (strlen(nl->v[i]) == len && memcmp(nl->v[i], name, len) == 0)
+			return 0;
+	KCA_GROW(nl->v, nl->n, nl->cap);
+	char *copy = kca_xmalloc(len + 1);
+	memcpy(copy, name, len);
+	copy[len] = '\0';
+	nl->v[nl->n++] = copy;
+	return 0;
+}
+
+/* The list as the load's names (in the arena), and freed. */
+static void name_list_take(struct kca_model *m, struct kca_load *l, struct name_list *nl)
+{
+	if (nl->n) {
+		const char **v = arena_alloc(m, nl->n * sizeof(char *));
+		for (unsigned i = 0; i < nl->n; i++)
+			v[i] = kca_model_strdup(m, nl->v[i]);
+		l->names = v;
+		l->nnames = nl->n;
+	}
+	for (unsigned i = 0; i < nl->n; i++)
+		free(nl->v[i]);
+	free(nl->v);
+	memset(nl, 0, sizeof(*nl));
+}
+
+static int func_by_module_hash(const void *a, const void *b, void *vm)
+{
+	const struct kca_model *m = vm;
+	uint64_t x = m->funcs[*(const unsigned *)a].module_hash;
+	uint64_t y = m->funcs[*(const unsigned *)b].module_hash;
+	return x < y ? -1 : x > y;
+}
+
+/* Names for this file's loads recorded without them: the recorder reads no compressed fatbin
+ * (nvcc's default since CUDA 13), so its kernels would belong to no kernel of the report. The
+ * image the trace stored, decompressed here, names them; where none was stored, the
+ * functions the program took from that module (by its hash) do. */
+static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_load,
+			       unsigned first_func)
+{
+	unsigned *by_hash = NULL, nby = 0; /* this file's functions, by module hash */
+	for (unsigned i = first_load; i < m->nloads; i++) {
+		struct kca_load *l = &m->loads[i];
+		if (l->nnames || l->result != 0 || !l->hash)
+			continue;
+		struct name_list nl = {0};
+		char path[PATH_MAX];
+		size_t size;
+		char *image =
+		    (l->kind == KC_IMAGE_FATBIN || l->kind == KC_IMAGE_CUBIN) &&
+			    kca_image_path(m->procs[proc].dir, l->hash, path, sizeof(path)) == 0
+			? kca_read_file(path, &size)
+			: NULL;
+		if (image)
+			kc_image_kernels(image, size, l->kind, name_list_add, &nl);
+		free(image);
+		if (!nl.n && !by_hash && m->nfuncs > first_func) {
+			by_hash = kca_xmalloc((m->nfuncs - first_func) * sizeof(*by_hash));
+			for (unsigned f = first_func; f < m->nfuncs; f++)
+				by_hash[nby++] = f;
+			qsort_r(by_hash, nby, sizeof(*by_hash), func_by_module_hash, m);
+		}
+		int from_funcs = !nl.n;
+		unsigned lo = 0, hi = from_funcs ? nby : 0; /* the first of l's hash */
+		while (lo < hi) {
+			unsigned mid = lo + (hi - lo) / 2;
+			if (m->funcs[by_hash[mid]].module_hash < l->hash)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (unsigned k = lo;
+		     from_funcs && k < nby && m->funcs[by_hash[k]].module_hash == l->hash; k++)
+			if (m->funcs[by_hash[k]].name[0])
+				name_list_add(m->funcs[by_hash[k]].name,
+					      strlen(m->funcs[by_hash[k]].name), &nl);
+		name_list_take(m, l, &nl);
+	}
+	free(by_hash);
+}
+
 static int load_file(struct kca_model *m, const char *path, unsigned dir)
 {
 	KCA_GROW(m->procs, m->nprocs, m->cap_procs);
@@ -712,6 +805,7 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	p->cupti_last = KC_CUPTI_END;
 	p->parent = -1;
 	p->exe = p->cwd = p->cmdline = "";
+	unsigned first_load = m->nloads, first_func = m->nfuncs;
 	struct load_ctx c = {
 	    .m = m, .proc = idx, .win_from = m->win_from_ns[dir], .win_to = m->win_to_ns[dir]};
 	struct kc_file_hdr hdr = {0};
@@ -750,6 +844,7 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	}
 	p->corrupt = t.corrupt > 0;
 	kc_trace_close(&t);
+	name_unnamed_loads(m, idx, first_load, first_func);
 	graphs_resolve(&c);
 	struct func_key *k, *tmp;
 	HASH_ITER(hh, c.funcs, k, tmp)

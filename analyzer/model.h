@@ -259,7 +259,9 @@ uint64_t kca_model_recorded_ns(const struct kca_model *m, unsigned d);
 struct kca_totals {
 	uint64_t build, load, launches, graph_runs, graph_launches, captured;
 	unsigned graphs, graphs_unseen, graphs_incomplete, captures, captures_applied;
-	unsigned ptx_loads, unnamed, churn, ncompiles, nloads;
+	unsigned ptx_loads, churn, ncompiles, nloads;
+	unsigned unnamed;      /* loads that succeeded with no kernel named: they count for none */
+	uint64_t unnamed_load; /* their time */
 	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
 };
 void kca_model_totals(const struct kca_model *m, struct kca_totals *t);

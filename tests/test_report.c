@@ -1527,6 +1527,69 @@ Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
+Test(cli, compressed_fatbin_kernels_are_named_by_the_analyzer)
+{
+	/* nvcc compresses fatbins by default since CUDA 13, and the recorder reads none: its
+	 * load is recorded without names. The analyzer names them from the image the trace
+	 * stored (decompressed), else from the functions taken from that module; a load named
+	 * by neither is said, as its time counts for no kernel. */
+	char path[4300];
+	snprintf(path, sizeof(path), "%s/sample_zstd.fatbin", kct_data());
+	static const char *const how[] = {"KCPROF_IMAGES=1", "KCPROF_IMAGES=0", "KCPROF_IMAGES=0"};
+	static const char *const mode[] = {"loadfile", "loadfile", "loadonly"};
+	for (int i = 0; i < 3; i++) {
+		char *dir = kct_tmpdir();
+		char cmd[9000];
+		snprintf(cmd, sizeof(cmd),
+			 "KCT_DATA=%s %s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client "
+			 "%s %s",
+			 kct_data(), how[i], kct_cli(), dir, kct_build(), mode[i], path);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		cr_assert_eq(kct_run_cli((const char *[]){"dump", dir, NULL}, out, sizeof(out)), 0);
+		cr_assert(strstr(out, "kind=fatbin") && strstr(out, "names=[]"),
+			  "recorded without names: %s", out);
+		cr_assert_eq(
+		    kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		    0);
+		const char *unnamed = "1 load (";
+		if (i < 2) {
+			cr_assert(strstr(out, "kern_add  [") &&
+				      strstr(out, "    1 variant in 1 load, 1 launch\n"),
+				  "%s", out);
+			cr_assert(!strstr(out, unnamed), "%s", out);
+		} else {
+			cr_assert(strstr(out, ") of images whose kernels kcprof could not name"),
+				  "%s", out);
+			cr_assert(strstr(out, "0 kernels"), "%s", out);
+		}
+		/* the image names both of its kernels; the functions only the one taken */
+		cr_assert_eq(!!strstr(out, "_Z10kern_scalePffi  ["), i == 0, "%s", out);
+		snprintf(cmd, sizeof(cmd),
+			 "%s report --json %s | python3 -c \"import json,sys; "
+			 "assert json.load(sys.stdin)['totals']['unnamed_loads']==%d\"",
+			 kct_cli(), dir, i == 2);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+	}
+}
+
+Test(cli, one_kernel_in_two_prebuilt_libraries_is_not_a_rebuild)
+{
+	/* PyTorch's fatbins (compressed: named from the trace's stored images) carry some
+	 * kernels twice, a template instantiated in two compilation units: two images of one
+	 * name that nothing built at run time, fine, where only fill_mask is flagged. */
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", DEMO, NULL}, out, sizeof(out)),
+		     0);
+	const char *name = "_ZN2at6native13reduce_kernelILi512ELi1ENS0_8ReduceOpIlNS0_14func_"
+			   "wrapper_tIlZNS0_11sum_functorIlllEclERNS_14TensorIteratorEEUlllE_"
+			   "EEjlLi4ELi4EEEEEvT1_  [CUDA runtime]  fine\n"
+			   "    2 variants in 2 loads, 20 launches\n";
+	cr_assert(strstr(out, name), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", DEMO, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "393 kernels, 1 with recompilation churn") &&
+		      strstr(out, "391 kernels built once and loaded once: fine"),
+		  "%s", out);
+}
+
 Test(cli, cuda_graph_capture_made_executable_by_an_update_is_taken_off)
 {
 	/* A second capture never instantiated, put into an executable graph through

@@ -10,6 +10,7 @@
  *   drv_client library            cuLibrary* and cuKernelGetFunction
  *   drv_client link               cuLink* then a load of its output
  *   drv_client loadfile PATH      cuModuleLoad of a file
+ *   drv_client loadonly PATH      cuModuleLoad of a file, no function taken from it
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
  *   drv_client busy N             N launches (overhead benchmark)
  *   drv_client graphbusy N        N launches of a captured graph of one kernel (the same)
@@ -759,6 +760,13 @@ static int mode_loadfile(const char *path)
 	return 0;
 }
 
+static int mode_loadonly(const char *path)
+{
+	CUmodule m;
+	CHECK(cuModuleLoad(&m, path), CUDA_SUCCESS);
+	return 0;
+}
+
 static int mode_exec(char **argv)
 {
 	char *env[] = {"PATH=/usr/bin:/bin", "KCT_CHILD=1", NULL};
@@ -930,6 +938,8 @@ int main(int argc, char **argv)
 		rc = mode_link();
 	} else if (strcmp(mode, "loadfile") == 0 && argc > 2) {
 		rc = mode_loadfile(argv[2]);
+	} else if (strcmp(mode, "loadonly") == 0 && argc > 2) {
+		rc = mode_loadonly(argv[2]);
 	} else if (strcmp(mode, "exec") == 0 && argc > 2) {
 		rc = mode_exec(argv + 2);
 	} else if (strcmp(mode, "graphthreads") == 0 && argc > 3) {
