@@ -7,6 +7,7 @@
  * modules that native call sites name into DIR/modules/BUILD_ID/ (symbols.c reads them). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -72,26 +73,66 @@ static void lost_module(struct archive_count *n, const char *module, const char 
 	n->lost_modules[n->nlost_modules++] = line;
 }
 
-/* src to dst unless dst is there (archived before: the same file, by its place). 1 copied, 0
- * there already, -1 failed (said on stderr). */
-static int copy_one(const char *src, const char *dst, struct archive_count *n)
-{
-	if (access(dst, F_OK) == 0)
-		return 0;
-	int rc = kc_copy_file(src, dst);
-	if (rc < 0) {
-		fprintf(stderr, "kcprof archive: %s -> %s: %s\n", src, dst, strerror(-rc));
-		n->failed++;
-		return -1;
-	}
-	struct stat st;
-	if (stat(dst, &st) == 0)
-		n->bytes += (unsigned long long)st.st_size;
-	return 1;
-}
-
 static int under(const char *path, const char *dir);
 static int resolved_under(const char *a, const char *b);
+
+/* Directory sub opened, and found to be dir or inside it once open: a link swapped in after
+ * an earlier check sends nothing elsewhere. The fd, or -ELOOP (outside), or -errno. */
+static int open_dir_inside(const char *sub, const char *dir)
+{
+	int fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char link[64], real_fd[PATH_MAX], real_dir[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t len = readlink(link, real_fd, sizeof(real_fd) - 1);
+	if (len > 0)
+		real_fd[len] = '\0';
+	if (len <= 0 || !realpath(dir, real_dir) ||
+	    (strcmp(real_fd, real_dir) != 0 && !resolved_under(real_fd, real_dir))) {
+		close(fd);
+		return -ELOOP;
+	}
+	return fd;
+}
+
+static const char *mkdir_error(int rc)
+{
+	return rc == -ELOOP ? "outside the trace directory (a link?): not copied" : strerror(-rc);
+}
+
+/* src to dst, in a directory of dir already made, unless dst is there (archived before: the
+ * same file, by its place). 1 copied, 0 there already, -1 failed (said on stderr). */
+static int copy_one(const char *src, const char *dst, const char *dir, struct archive_count *n)
+{
+	char sub[PATH_MAX];
+	snprintf(sub, sizeof(sub), "%s", dst);
+	char *slash = strrchr(sub, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	const char *name = slash + 1;
+	int fd = open_dir_inside(sub, dir), rc = fd;
+	struct stat st;
+	if (fd >= 0 && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		close(fd);
+		return 0;
+	}
+	if (fd >= 0)
+		rc = kc_copy_file_at(src, fd, name);
+	if (rc < 0) {
+		fprintf(stderr, "kcprof archive: %s -> %s: %s\n", src, dst,
+			fd < 0 ? mkdir_error(rc) : strerror(-rc));
+		n->failed++;
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		n->bytes += (unsigned long long)st.st_size;
+	close(fd);
+	return 1;
+}
 
 /* sub made (with its parents), only inside dir: the deepest part of it already there must be
  * dir or in it, so that a link placed in a trace directory sends nothing elsewhere. 0, -ELOOP
@@ -110,11 +151,6 @@ static int mkdir_inside(const char *sub, const char *dir)
 	return rc < 0 ? rc : under(sub, dir) ? 0 : -ELOOP;
 }
 
-static const char *mkdir_error(int rc)
-{
-	return rc == -ELOOP ? "outside the trace directory (a link?): not copied" : strerror(-rc);
-}
-
 /* src to dst as copy_one does, making dst's directory first, inside dir. */
 static int copy_into_dir(const char *src, const char *dst, const char *dir, struct archive_count *n)
 {
@@ -127,7 +163,7 @@ static int copy_into_dir(const char *src, const char *dst, const char *dir, stru
 		n->failed++;
 		return -1;
 	}
-	return copy_one(src, dst, n);
+	return copy_one(src, dst, dir, n);
 }
 
 /* A Triton cache entry: the files report and diff read (IR, metadata with the config, the
@@ -168,7 +204,7 @@ static void archive_entry(const char *entry, const char *dir, struct archive_cou
 		char src[PATH_MAX], dst[PATH_MAX];
 		if ((size_t)snprintf(src, sizeof(src), "%s/%s", entry, e->d_name) < sizeof(src) &&
 		    (size_t)snprintf(dst, sizeof(dst), "%s/%s", dest, e->d_name) < sizeof(dst))
-			copy_one(src, dst, n); /* dest checked and made just above */
+			copy_one(src, dst, dir, n); /* dest made just above */
 	}
 	closedir(d);
 	n->entries++;

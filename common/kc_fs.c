@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -74,25 +76,36 @@ int kc_open_regular(const char *path, size_t *size)
 	return fd;
 }
 
-int kc_copy_file(const char *src, const char *dst)
+int kc_copy_file_at(const char *src, int dirfd, const char *name)
 {
-	/* a new file of a name no one could have placed (a link there is never followed), then
-	 * renamed over dst (which replaces a link at dst, never writes through it) */
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", dst) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
+	/* a new file of a name no one could have placed (O_EXCL: a link there is never
+	 * followed), then renamed over name (which replaces a link at name, never writes
+	 * through it); all relative to dirfd, so that no path is resolved again */
+	char tmp[NAME_MAX + 1];
 	int in = kc_open_regular(src, NULL);
 	if (in < 0)
 		return in;
-	int out = mkostemp(tmp, O_CLOEXEC);
-	if (out < 0) {
-		int e = errno;
-		close(in);
-		return -e;
+	int out = -1;
+	unsigned seed = (unsigned)getpid() ^ (unsigned)(uintptr_t)&tmp;
+	for (int tries = 0; out < 0 && tries < 100; tries++) {
+		seed = seed * 1103515245u + 12345u;
+		if (snprintf(tmp, sizeof(tmp), ".%.200s.tmp.%08x", name, seed) >=
+		    (int)sizeof(tmp)) {
+			close(in);
+			return -ENAMETOOLONG;
+		}
+		out =
+		    openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		if (out < 0 && errno != EEXIST) {
+			int e = errno;
+			close(in);
+			return -e;
+		}
 	}
-	mode_t mask = umask(0); /* the mode a plain open(0666) would give */
-	umask(mask);
-	(void)fchmod(out, 0666 & ~mask);
+	if (out < 0) {
+		close(in);
+		return -EEXIST;
+	}
 	char buf[1 << 16];
 	int rc = 0;
 	for (;;) {
@@ -109,9 +122,24 @@ int kc_copy_file(const char *src, const char *dst)
 	close(in);
 	if (close(out) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, dst) < 0)
+	if (rc == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
 		rc = -errno;
 	if (rc < 0)
-		unlink(tmp);
+		unlinkat(dirfd, tmp, 0);
+	return rc;
+}
+
+int kc_copy_file(const char *src, const char *dst)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(dst, '/');
+	if (snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - dst) + (slash == dst) : 1,
+		     slash ? dst : ".") >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int rc = kc_copy_file_at(src, dfd, slash ? slash + 1 : dst);
+	close(dfd);
 	return rc;
 }

@@ -2,6 +2,7 @@
  * carry its return addresses, and the report names its own line from the program's debug
  * information; off with KCPROF_STACKS=0; a module that cannot be read keeps module+offset. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/kc_fs.h"
 #include "../analyzer/kca.h"
 #include "../analyzer/model.h"
 #include "kct.h"
@@ -213,6 +215,35 @@ Test(stacks, a_program_rebuilt_since_the_recording_is_not_named)
 		snprintf(said, sizeof(said), "%s: %s: not copied", prog, why[i]);
 		cr_assert(strstr(out, said), "%s in %s", said, out);
 	}
+	free(dir);
+}
+
+/* A copy into a directory held open goes there, whatever its path names by then: archive
+ * opens and checks a trace's directory, then copies through the fd, so that a link swapped in
+ * for the directory after the check sends nothing elsewhere. And the copy never writes
+ * through a link at its name. */
+Test(stacks, a_copy_goes_into_the_directory_held_open)
+{
+	char *dir = kct_tmpdir(), cmd[9000], src[4300], d[4300], moved[4300], outside[4300];
+	snprintf(src, sizeof(src), "%s/src.txt", dir);
+	snprintf(d, sizeof(d), "%s/d", dir);
+	snprintf(moved, sizeof(moved), "%s/d.moved", dir);
+	snprintf(outside, sizeof(outside), "%s/outside", dir);
+	snprintf(cmd, sizeof(cmd), "echo payload > %s && mkdir %s %s", src, d, outside);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	int fd = open(d, O_RDONLY | O_DIRECTORY);
+	cr_assert_geq(fd, 0);
+	snprintf(cmd, sizeof(cmd), "mv %s %s && ln -s outside %s && ln -s ../outside/victim %s/b",
+		 d, moved, d, moved);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kc_copy_file_at(src, fd, "a"), 0);
+	cr_assert_eq(kc_copy_file_at(src, fd, "b"), 0);
+	close(fd);
+	snprintf(cmd, sizeof(cmd),
+		 "test \"$(cat %s/a)\" = payload && test -f %s/b && test ! -L %s/b && "
+		 "test -z \"$(ls -A %s)\" && test -z \"$(ls -A %s | grep tmp)\"",
+		 moved, moved, moved, outside, moved);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	free(dir);
 }
 
