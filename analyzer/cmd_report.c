@@ -596,7 +596,9 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");
 	if (f->graph_runs)
 		printf(" (%" PRIu64 " in CUDA graph replays)", f->graph_runs);
-	if (f->nvariants >= 2 && f->launches && f->launches < f->nvariants)
+	if (f->prebuilt_copies)
+		printf(": images of the program's libraries, none built at run time");
+	else if (f->nvariants >= 2 && f->launches && f->launches < f->nvariants)
 		printf(": more builds than launches");
 	else if (f->nvariants >= 2 && f->launches && f->launches <= f->nvariants + f->nvariants / 4)
 		printf(": a new build for almost every launch");
@@ -646,7 +648,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	}
 	if (ch->nchanges && ch->kernel_def[0])
 		printf("             in def %s at %s\n", ch->kernel_def, ch->def_where);
-	if (!ch->nchanges && f->nvariants >= 2)
+	if (!ch->nchanges && f->nvariants >= 2 && !f->prebuilt_copies)
 		printf(
 		    "    changed: (no source or IR to compare: 'kcprof diff' shows the images)\n");
 	kca_fix_text(f, ch, buf, sizeof(buf));

@@ -58,6 +58,17 @@ struct proc_image_key {
 	UT_hash_handle hh;
 };
 
+/* A process's first library or fatbin load naming a family: the variant its lazily loaded
+ * kernels belong to. */
+struct container_key {
+	struct {
+		int proc;
+		unsigned fam;
+	} k;
+	int variant;
+	UT_hash_handle hh;
+};
+
 static unsigned family_of(struct kca_model *m, struct name_ix **names, const char *name,
 			  unsigned *cap)
 {
@@ -504,6 +515,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	int built = f->front_end != KCA_FE_CUDART;
 	for (unsigned i = 0; i < f->nvariants && !built; i++)
 		built = f->variants[i].compile >= 0 || f->variants[i].build_ns > 0;
+	f->prebuilt_copies = f->nvariants >= 2 && !built;
 	if (f->nvariants >= 2 && built) {
 		const struct kca_changes *ch = kca_family_changes(m, f);
 		int config_only = ch->nchanges > 0;
@@ -575,6 +587,7 @@ void kca_model_families(struct kca_model *m)
 	struct name_ix *names = NULL;
 	struct variant_key *vk = NULL;
 	struct proc_image_key *seen = NULL;
+	struct container_key *containers = NULL;
 	unsigned cap = 0;
 	for (unsigned i = 0; i < m->nloads; i++) {
 		struct kca_load *l = &m->loads[i];
@@ -582,8 +595,34 @@ void kca_model_families(struct kca_model *m)
 			continue;
 		for (unsigned n = 0; n < l->nnames; n++) {
 			unsigned fam = family_of(m, &names, l->names[n], &cap);
-			int v = variant_of(m, &vk, fam, l->hash, 1, l->kind, (int)i);
 			struct kca_family *f = &m->families[fam];
+			struct container_key ck = {{l->proc, fam}, 0, {0}}, *c;
+			HASH_FIND(hh, containers, &ck.k, sizeof(ck.k), c);
+			if (c && l->api == KC_API_LAZY) {
+				/* the driver loading, at first use, a kernel of a library or fatbin
+				 * this process loaded before (the CUDA runtime's lazy loading): the
+				 * rest of that load, its time that load's, not an image of its own
+				 */
+				struct kca_variant *var = &f->variants[c->variant];
+				var->load_ns += l->duration_ns;
+				f->load_ns += l->duration_ns;
+				f->win.load_ns += l->in_window ? l->duration_ns : 0;
+				if (n == 0)
+					l->family_variant = c->variant;
+				continue;
+			}
+			int v = variant_of(m, &vk, fam, l->hash, 1, l->kind, (int)i);
+			if (!c &&
+			    (l->kind == KC_IMAGE_FATBIN || l->api == KC_API_LIBRARY_LOAD_DATA ||
+			     l->api == KC_API_LIBRARY_LOAD_FROM_FILE)) {
+				c = kca_xmalloc(sizeof(*c));
+				*c = ck;
+				c->variant = v;
+				HASH_ADD(hh, containers, k, sizeof(c->k), c);
+			}
+			struct proc_image_key key = {0}, *e;
+			key.k.proc = l->proc;
+			key.k.fam = fam;
 			struct kca_variant *var = &f->variants[v];
 			var->loads++;
 			var->load_ns += l->duration_ns;
@@ -599,9 +638,6 @@ void kca_model_families(struct kca_model *m)
 				f->first_ns = l->time_ns;
 			if (l->time_ns > f->last_ns)
 				f->last_ns = l->time_ns;
-			struct proc_image_key key = {0}, *e;
-			key.k.proc = l->proc;
-			key.k.fam = fam;
 			key.k.hash = l->hash;
 			HASH_FIND(hh, seen, &key.k, sizeof(key.k), e);
 			if (l->in_window) {
@@ -719,6 +755,12 @@ void kca_model_families(struct kca_model *m)
 	{
 		HASH_DEL(seen, se);
 		free(se);
+	}
+	struct container_key *ce, *ct;
+	HASH_ITER(hh, containers, ce, ct)
+	{
+		HASH_DEL(containers, ce);
+		free(ce);
 	}
 	if (m->nfamilies)
 		qsort(m->families, m->nfamilies, sizeof(*m->families),

@@ -194,6 +194,8 @@ struct kca_family {
 	enum kca_verdict verdict;
 	enum kca_front_end front_end;
 	int churn;
+	int prebuilt_copies; /* its variants: images the CUDA runtime loaded, none built at run
+				time (one kernel in two of a program's libraries) */
 	struct kca_changes *changes; /* what differs between variants: kca_family_changes */
 	unsigned *compiles, ncompiles, cap_compiles; /* compiles attributed to its loads */
 	/* Within the model's time window: variants first loaded in it (new images: builds, or

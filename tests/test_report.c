@@ -1572,22 +1572,40 @@ Test(cli, compressed_fatbin_kernels_are_named_by_the_analyzer)
 	}
 }
 
-Test(cli, one_kernel_in_two_prebuilt_libraries_is_not_a_rebuild)
+Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 {
-	/* PyTorch's fatbins (compressed: named from the trace's stored images) carry some
-	 * kernels twice, a template instantiated in two compilation units: two images of one
-	 * name that nothing built at run time, fine, where only fill_mask is flagged. */
+	/* PyTorch's fatbins (compressed: named from the functions taken from them) and the
+	 * driver's lazy load of each kernel at its first use (CUPTI's record, a cubin of its
+	 * own hash): one image loaded in two steps, not two variants. */
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", DEMO, NULL}, out, sizeof(out)),
 		     0);
 	const char *name = "_ZN2at6native13reduce_kernelILi512ELi1ENS0_8ReduceOpIlNS0_14func_"
 			   "wrapper_tIlZNS0_11sum_functorIlllEclERNS_14TensorIteratorEEUlllE_"
 			   "EEjlLi4ELi4EEEEEvT1_  [CUDA runtime]  fine\n"
-			   "    2 variants in 2 loads, 20 launches\n";
+			   "    1 variant in 1 load, 20 launches\n"
+			   "    loaded at +6.13 s of the recording\n"
+			   "    cost: 0 ns building, 38.4 ms loading";
 	cr_assert(strstr(out, name), "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"report", DEMO, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "393 kernels, 1 with recompilation churn") &&
 		      strstr(out, "391 kernels built once and loaded once: fine"),
 		  "%s", out);
+	/* one kernel in two of a program's libraries, nothing built: two images, fine */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client libtwo",
+		 kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "kern_add  [CUDA runtime]  fine\n    2 variants in 2 loads, 2 "
+			      "launches: images of the program's libraries, none built at run "
+			      "time\n"),
+		  "%s", out);
+	cr_assert(!strstr(out, "changed:") && !strstr(out, "fix:"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 0, "%s",
+		     out);
 }
 
 Test(cli, cuda_graph_capture_made_executable_by_an_update_is_taken_off)

@@ -11,6 +11,8 @@
  *   drv_client link               cuLink* then a load of its output
  *   drv_client loadfile PATH      cuModuleLoad of a file
  *   drv_client loadonly PATH      cuModuleLoad of a file, no function taken from it
+ *   drv_client libtwo             two libraries that both hold kern_add (sample.fatbin and
+ *                                 its compressed build), each's kern_add launched once
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
  *   drv_client busy N             N launches (overhead benchmark)
  *   drv_client graphbusy N        N launches of a captured graph of one kernel (the same)
@@ -760,6 +762,24 @@ static int mode_loadfile(const char *path)
 	return 0;
 }
 
+static int mode_libtwo(void)
+{
+	static const char *const files[] = {"sample.fatbin", "sample_zstd.fatbin"};
+	for (int i = 0; i < 2; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", data_dir(), files[i]);
+		size_t size;
+		unsigned char *fat = read_file(path, &size);
+		CUlibrary lib;
+		CUkernel k;
+		CHECK(cuLibraryLoadData(&lib, fat, NULL, NULL, 0, NULL, NULL, 0), CUDA_SUCCESS);
+		CHECK(cuLibraryGetKernel(&k, lib, "kern_add"), CUDA_SUCCESS);
+		CHECK(cuLaunchKernel((CUfunction)k, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL),
+		      CUDA_SUCCESS);
+	}
+	return 0;
+}
+
 static int mode_loadonly(const char *path)
 {
 	CUmodule m;
@@ -938,6 +958,8 @@ int main(int argc, char **argv)
 		rc = mode_link();
 	} else if (strcmp(mode, "loadfile") == 0 && argc > 2) {
 		rc = mode_loadfile(argv[2]);
+	} else if (strcmp(mode, "libtwo") == 0) {
+		rc = mode_libtwo();
 	} else if (strcmp(mode, "loadonly") == 0 && argc > 2) {
 		rc = mode_loadonly(argv[2]);
 	} else if (strcmp(mode, "exec") == 0 && argc > 2) {
