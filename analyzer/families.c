@@ -771,7 +771,7 @@ void kca_model_families(struct kca_model *m)
  * stored in the trace, and no function taken from it): its time goes to no kernel. */
 static void count_unnamed(const struct kca_load *l, struct kca_totals *t)
 {
-	if (l->nnames == 0 && l->result == 0) {
+	if (l->nnames == 0 && l->result == 0 && !l->no_kernels) {
 		t->unnamed++;
 		t->unnamed_load += l->duration_ns;
 	}

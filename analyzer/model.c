@@ -765,8 +765,9 @@ static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_loa
 			    kca_image_path(m->procs[proc].dir, l->hash, path, sizeof(path)) == 0
 			? kca_read_file(path, &size)
 			: NULL;
-		if (image)
-			kc_image_kernels(image, size, l->kind, name_list_add, &nl);
+		if (image) /* read, and none there: a module of data (0, not a negative errno) */
+			l->no_kernels =
+			    kc_image_kernels(image, size, l->kind, name_list_add, &nl) == 0;
 		free(image);
 		if (!nl.n && !by_hash && m->nfuncs > first_func) {
 			by_hash = kca_xmalloc((m->nfuncs - first_func) * sizeof(*by_hash));
@@ -774,7 +775,7 @@ static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_loa
 				by_hash[nby++] = f;
 			qsort_r(by_hash, nby, sizeof(*by_hash), func_by_module_hash, m);
 		}
-		int from_funcs = !nl.n;
+		int from_funcs = !nl.n && !l->no_kernels;
 		unsigned lo = 0, hi = from_funcs ? nby : 0; /* the first of l's hash */
 		while (lo < hi) {
 			unsigned mid = lo + (hi - lo) / 2;

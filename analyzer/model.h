@@ -53,6 +53,7 @@ struct kca_load {
 	unsigned nnames;
 	const char *jit_options; /* joined with spaces */
 	int family_variant;	 /* filled by kca_model_families: variant index in its family */
+	int no_kernels;		 /* its image, read, holds none: data only (cuBLAS's constants) */
 	uint64_t build_ns;	 /* compile time attributed to this load (children, NVRTC, link) */
 	int in_window;		 /* within the model's time window (always, without one) */
 	/* Where it was asked for, in a Python process (CALLSITE records): frames innermost

@@ -1570,6 +1570,19 @@ Test(cli, compressed_fatbin_kernels_are_named_by_the_analyzer)
 			 kct_cli(), dir, i == 2);
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
 	}
+	/* a module of data only (cuBLAS ships one): its stored image read, no kernel in it, is
+	 * not a load kcprof could not name */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client loadonly "
+		 "%s/data_only.fatbin",
+		 kct_data(), kct_cli(), dir, kct_build(), kct_data());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "(1 load)") && strstr(out, "0 kernels") &&
+		      !strstr(out, "could not name"),
+		  "%s", out);
 }
 
 Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)

@@ -91,6 +91,8 @@ test-data:
 		kernels.cu -o sample.fatbin && \
 	$(CUDA_HOME)/bin/nvcc -fatbin -Xfatbin -compress-all -gencode arch=compute_90,code=[sm_90,compute_90] \
 		kernels.cu -o sample_zstd.fatbin && \
+	$(CUDA_HOME)/bin/nvcc -fatbin -Xfatbin -compress-all -gencode arch=compute_90,code=[sm_90,compute_90] \
+		constants.cu -o data_only.fatbin && \
 	$(CUDA_HOME)/bin/nvcc -ptx -arch=sm_90 kernels.cu -o sample.ptx
 
 # ---- benchmarks (make bench) -----------------------------------------------------------------
