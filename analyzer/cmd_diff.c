@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../common/kc_hash.h"
+#include "../common/kc_image.h"
 #include "changes.h"
 #include "kca.h"
 #include "model.h"
@@ -20,7 +21,8 @@ static const char usage[] =
     "was called from and Triton's arguments of its build (in a Python process), launch shapes,\n"
     "then a line diff of the text both were built from: Triton's TTIR (from the Triton cache\n"
     "carried in DIR/triton-cache, else the cache directory the recorded process used), NVRTC's\n"
-    "or the driver's PTX (from DIR/images). 'kcprof report' names the kernels worth a diff.\n"
+    "or the driver's PTX, or the PTX a fatbin carries (from DIR/images, decompressed where\n"
+    "nvcc compressed it). 'kcprof report' names the kernels worth a diff.\n"
     "\n"
     "  -h, --help   this text\n"
     "\n"
@@ -158,6 +160,30 @@ static void print_diff(const struct lines *a, const struct lines *b)
 	free(lcs);
 }
 
+/* The PTX of a fatbin's newest architecture, as text (decompressed where nvcc compressed it). */
+struct fatbin_ptx {
+	unsigned sm;
+	char *text;
+};
+
+static int keep_newest_ptx(const struct kc_fatbin_entry *e, void *ctx)
+{
+	struct fatbin_ptx *p = ctx;
+	if (e->kind != KC_IMAGE_PTX || (p->text && e->sm <= p->sm))
+		return 0;
+	size_t n;
+	char *payload = kc_fatbin_entry_payload(e, &n);
+	if (!payload)
+		return 0;
+	free(p->text);
+	p->text = kca_xmalloc(n + 1);
+	memcpy(p->text, payload, n);
+	p->text[n] = '\0';
+	p->sm = e->sm;
+	free(payload);
+	return 0;
+}
+
 /* The text variant v was built from, and what it is. */
 static char *variant_text(struct kca_model *m, const struct kca_family *f, unsigned v, char *what,
 			  size_t cap)
@@ -192,7 +218,20 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 		snprintf(what, cap, "PTX %s", path);
 		return kca_read_file(path, NULL);
 	}
-	return NULL;
+	/* a fatbin (nvcc's, the CUDA runtime's): the PTX it carries */
+	size_t size;
+	char *image =
+	    var->kind == KC_IMAGE_FATBIN &&
+		    kca_image_path(m->procs[l->proc].dir, var->hash, path, sizeof(path)) == 0
+		? kca_read_file(path, &size)
+		: NULL;
+	struct fatbin_ptx ptx_entry = {0, NULL};
+	if (image)
+		kc_fatbin_walk(image, size, keep_newest_ptx, &ptx_entry);
+	free(image);
+	if (ptx_entry.text)
+		snprintf(what, cap, "the sm_%u PTX in %s", ptx_entry.sm, path);
+	return ptx_entry.text;
 }
 
 static void describe(struct kca_model *m, const struct kca_family *f, unsigned v, char tag)

@@ -1619,6 +1619,12 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 	cr_assert(!strstr(out, "changed:") && !strstr(out, "fix:"), "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 0, "%s",
 		     out);
+	/* diff reads the PTX each fatbin carries, the compressed one's decompressed: the same */
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "kern_add", NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "--- [A] the sm_90 PTX in ") &&
+		      strstr(out, "+++ [B] the sm_90 PTX in ") && strstr(out, "(identical text)"),
+		  "%s", out);
 }
 
 Test(cli, cuda_graph_capture_made_executable_by_an_update_is_taken_off)
