@@ -9,6 +9,7 @@
 #include <uthash.h>
 
 #include "../common/kc_fs.h"
+#include "../common/kc_image.h"
 #include "changes.h"
 #include "kca.h"
 
@@ -903,6 +904,41 @@ static void options_variant(struct kca_model *m, struct kca_changes *c, const st
 
 /* ---- PTX text: numbers on lines that differ ---------------------------------------------- */
 
+struct fatbin_ptx {
+	unsigned sm;
+	char *text;
+};
+
+static int keep_newest_ptx(const struct kc_fatbin_entry *e, void *ctx)
+{
+	struct fatbin_ptx *p = ctx;
+	if (e->kind != KC_IMAGE_PTX || (p->text && e->sm <= p->sm))
+		return 0;
+	size_t n;
+	char *payload = kc_fatbin_entry_payload(e, &n);
+	if (!payload)
+		return 0;
+	free(p->text);
+	p->text = kca_xmalloc(n + 1);
+	memcpy(p->text, payload, n);
+	p->text[n] = '\0';
+	p->sm = e->sm;
+	free(payload);
+	return 0;
+}
+
+char *kca_fatbin_ptx(const char *path, unsigned *sm)
+{
+	size_t size;
+	char *image = kca_read_file(path, &size);
+	struct fatbin_ptx p = {0, NULL};
+	if (image)
+		kc_fatbin_walk(image, size, keep_newest_ptx, &p);
+	free(image);
+	*sm = p.sm;
+	return p.text;
+}
+
 static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			unsigned v, unsigned nvar, char **first_text)
 {
@@ -910,7 +946,9 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 	char path[PATH_MAX + 64];
 	if (kca_image_path(m->procs[l->proc].dir, f->variants[v].hash, path, sizeof(path)) < 0)
 		return;
-	char *text = kca_read_file(path, NULL);
+	unsigned sm;
+	char *text = f->variants[v].kind == KC_IMAGE_FATBIN ? kca_fatbin_ptx(path, &sm)
+							    : kca_read_file(path, NULL);
 	if (!text)
 		return;
 	if (!*first_text) {
@@ -1026,7 +1064,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 		} else if (var->compile >= 0) {
 			options_variant(m, out, f, v, nvar, chain, nchain);
 		}
-		if (var->kind == KC_IMAGE_PTX && var->compile < 0)
+		if ((var->kind == KC_IMAGE_PTX || var->kind == KC_IMAGE_FATBIN) && var->compile < 0)
 			ptx_variant(m, out, f, v, nvar, &first_ptx);
 	}
 	free(first_ptx);

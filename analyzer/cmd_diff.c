@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "../common/kc_hash.h"
-#include "../common/kc_image.h"
 #include "changes.h"
 #include "kca.h"
 #include "model.h"
@@ -160,30 +159,6 @@ static void print_diff(const struct lines *a, const struct lines *b)
 	free(lcs);
 }
 
-/* The PTX of a fatbin's newest architecture, as text (decompressed where nvcc compressed it). */
-struct fatbin_ptx {
-	unsigned sm;
-	char *text;
-};
-
-static int keep_newest_ptx(const struct kc_fatbin_entry *e, void *ctx)
-{
-	struct fatbin_ptx *p = ctx;
-	if (e->kind != KC_IMAGE_PTX || (p->text && e->sm <= p->sm))
-		return 0;
-	size_t n;
-	char *payload = kc_fatbin_entry_payload(e, &n);
-	if (!payload)
-		return 0;
-	free(p->text);
-	p->text = kca_xmalloc(n + 1);
-	memcpy(p->text, payload, n);
-	p->text[n] = '\0';
-	p->sm = e->sm;
-	free(payload);
-	return 0;
-}
-
 /* The text variant v was built from, and what it is. */
 static char *variant_text(struct kca_model *m, const struct kca_family *f, unsigned v, char *what,
 			  size_t cap)
@@ -219,19 +194,15 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 		return kca_read_file(path, NULL);
 	}
 	/* a fatbin (nvcc's, the CUDA runtime's): the PTX it carries */
-	size_t size;
-	char *image =
+	unsigned sm;
+	char *text =
 	    var->kind == KC_IMAGE_FATBIN &&
 		    kca_image_path(m->procs[l->proc].dir, var->hash, path, sizeof(path)) == 0
-		? kca_read_file(path, &size)
+		? kca_fatbin_ptx(path, &sm)
 		: NULL;
-	struct fatbin_ptx ptx_entry = {0, NULL};
-	if (image)
-		kc_fatbin_walk(image, size, keep_newest_ptx, &ptx_entry);
-	free(image);
-	if (ptx_entry.text)
-		snprintf(what, cap, "the sm_%u PTX in %s", ptx_entry.sm, path);
-	return ptx_entry.text;
+	if (text)
+		snprintf(what, cap, "the sm_%u PTX in %s", sm, path);
+	return text;
 }
 
 static void describe(struct kca_model *m, const struct kca_family *f, unsigned v, char tag)

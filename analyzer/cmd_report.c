@@ -356,6 +356,21 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 		snprintf(buf, cap,
 			 "compile once and cache the module, keyed by source and options");
 		return;
+	case KCA_FE_COMPILER:
+		if ((c = first_of(ch, KCA_CHANGE_PTX)))
+			snprintf(
+			    buf, cap,
+			    "a value compiled into the kernel changes per build (%s): pass it as "
+			    "a kernel argument so that one build serves all values, or cache the "
+			    "built module, keyed by the compiler's options",
+			    c->where);
+		else
+			snprintf(buf, cap,
+				 "the program runs a compiler for each of %u images of %s: build "
+				 "once and cache the module, keyed by source and options (see what "
+				 "differs: 'kcprof diff DIR %s')",
+				 f->nvariants, f->name, f->name);
+		return;
 	case KCA_FE_PTX:
 		snprintf(buf, cap,
 			 "the PTX differs per load (%s): pass what changes as kernel parameters "

@@ -32,8 +32,9 @@ const char *kca_front_end_name(enum kca_front_end fe)
 	    [KCA_FE_LINK] = "JIT link",
 	    [KCA_FE_CUDART] = "CUDA runtime",
 	    [KCA_FE_DRIVER] = "cubin",
+	    [KCA_FE_COMPILER] = "compiler",
 	};
-	return fe <= KCA_FE_DRIVER ? names[fe] : "?";
+	return fe <= KCA_FE_COMPILER ? names[fe] : "?";
 }
 
 struct name_ix {
@@ -468,7 +469,7 @@ static uint64_t median_launches(const struct kca_family *f)
 static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
-	int nvrtc = 0, link = 0, ptx = 0, lib = 0, file = 0, triton = 0;
+	int nvrtc = 0, link = 0, ptx = 0, lib = 0, file = 0, triton = 0, child = 0;
 	for (unsigned i = 0; i < f->nvariants; i++) {
 		struct kca_variant *v = &f->variants[i];
 		const struct kca_load *l = &m->loads[v->first_load];
@@ -485,7 +486,17 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
 			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash, l->size);
 		triton += v->triton_dir != NULL || l->ntriton_args > 0; /* built by Triton's JIT */
+		/* a compiler child's build time, not an in-process compile's: nvcc, ptxas */
+		child += v->compile < 0 && v->build_ns > 0 && v->kind != KC_IMAGE_PTX;
 	}
+	/* A cubin from memory: Triton loads its builds so, from Python; any other program that
+	 * does loads its own prebuilt cubin through the driver API. */
+	const struct kca_load *l0 = f->nvariants ? &m->loads[f->variants[0].first_load] : NULL;
+	const char *exe = l0 ? m->procs[l0->proc].exe : NULL;
+	const char *base = exe ? strrchr(exe, '/') : NULL;
+	base = base ? base + 1 : exe ? exe : "";
+	int memory_cubin = l0 && l0->kind == KC_IMAGE_CUBIN && l0->api != KC_API_MODULE_LOAD;
+	int python = strncmp(base, "python", 6) == 0;
 	if (nvrtc)
 		f->front_end = KCA_FE_NVRTC;
 	else if (link)
@@ -494,18 +505,14 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		f->front_end = kca_triton_from_inductor(m, f) ? KCA_FE_INDUCTOR : KCA_FE_TRITON;
 	else if (strncmp(f->name, "triton_", 7) == 0 && file)
 		f->front_end = KCA_FE_INDUCTOR;
+	else if (child && !(memory_cubin && python))
+		f->front_end = KCA_FE_COMPILER;
 	else if (ptx)
 		f->front_end = KCA_FE_PTX;
 	else if (lib)
 		f->front_end = KCA_FE_CUDART;
-	else if (f->nvariants && m->loads[f->variants[0].first_load].kind == KC_IMAGE_CUBIN) {
-		/* A cubin from memory: Triton loads its builds so, from Python; any other program
-		 * that does loads its own prebuilt cubin through the driver API. */
-		const char *exe = m->procs[m->loads[f->variants[0].first_load].proc].exe;
-		const char *base = exe ? strrchr(exe, '/') : NULL;
-		base = base ? base + 1 : exe ? exe : "";
-		f->front_end = strncmp(base, "python", 6) == 0 ? KCA_FE_TRITON : KCA_FE_DRIVER;
-	}
+	else if (l0 && l0->kind == KC_IMAGE_CUBIN)
+		f->front_end = python ? KCA_FE_TRITON : KCA_FE_DRIVER;
 
 	/* What it is doing. */
 	f->verdict = KCA_FINE;

@@ -745,8 +745,9 @@ static int func_by_module_hash(const void *a, const void *b, void *vm)
 	return x < y ? -1 : x > y;
 }
 
-/* Names for this file's loads recorded without them: the recorder reads no compressed fatbin
- * (nvcc's default since CUDA 13), so its kernels would belong to no kernel of the report. The
+/* Names for this file's loads recorded without them: the recorder reads no compressed cubin
+ * (PyTorch's fatbins, built with nvcc -Xfatbin -compress-all; by default nvcc compresses only
+ * their PTX), so its kernels would belong to no kernel of the report. The
  * image the trace stored, decompressed here, names them; where none was stored, the
  * functions the program took from that module (by its hash) do. */
 static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_load,

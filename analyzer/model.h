@@ -176,7 +176,8 @@ enum kca_front_end {
 	KCA_FE_PTX,
 	KCA_FE_LINK,
 	KCA_FE_CUDART,
-	KCA_FE_DRIVER
+	KCA_FE_DRIVER,
+	KCA_FE_COMPILER /* images a compiler child (nvcc, ptxas) built for the program to load */
 };
 
 struct kca_family {

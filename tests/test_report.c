@@ -1529,8 +1529,9 @@ Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 
 Test(cli, compressed_fatbin_kernels_are_named_by_the_analyzer)
 {
-	/* nvcc compresses fatbins by default since CUDA 13, and the recorder reads none: its
-	 * load is recorded without names. The analyzer names them from the image the trace
+	/* A fatbin whose cubin is compressed (nvcc -Xfatbin -compress-all, as PyTorch's are;
+	 * nvcc's default compresses only the PTX), which the recorder does not read: its load is
+	 * recorded without names. The analyzer names them from the image the trace
 	 * stored (decompressed), else from the functions taken from that module; a load named
 	 * by neither is said, as its time counts for no kernel. */
 	char path[4300];
@@ -1583,6 +1584,31 @@ Test(cli, compressed_fatbin_kernels_are_named_by_the_analyzer)
 	cr_assert(strstr(out, "(1 load)") && strstr(out, "0 kernels") &&
 		      !strstr(out, "could not name"),
 		  "%s", out);
+}
+
+Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
+{
+	/* A program that runs a compiler for each request with a new -DSTEP and loads the
+	 * fatbin it made (the stand-in ptxas, then step_N.fatbin, its PTX compressed): churn of
+	 * images a compiler child built, the value named in the PTX each carries. */
+	char *dir = kct_tmpdir();
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client nvccstep",
+		 kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. kern_step  [compiler]  specialization churn\n"
+			      "    3 variants in 3 loads, 3 launches"),
+		  "%s", out);
+	cr_assert(strstr(out, "(3× ptxas "), "%s", out);
+	cr_assert(strstr(out, "    changed: PTX line 38 (ptx): 3 values, 1..3\n"), "%s", out);
+	cr_assert(strstr(out, "fix: a value compiled into the kernel changes per build"), "%s",
+		  out);
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "kern_step", "1", "3", NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "-add.s32 %r7, %r6, 1;\n+add.s32 %r7, %r6, 3;\n"), "%s", out);
 }
 
 Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)

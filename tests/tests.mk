@@ -93,6 +93,8 @@ test-data:
 		kernels.cu -o sample_zstd.fatbin && \
 	$(CUDA_HOME)/bin/nvcc -fatbin -Xfatbin -compress-all -gencode arch=compute_90,code=[sm_90,compute_90] \
 		constants.cu -o data_only.fatbin && \
+	for s in 1 2 3; do $(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=$$s \
+		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_$$s.fatbin || exit 1; done && \
 	$(CUDA_HOME)/bin/nvcc -ptx -arch=sm_90 kernels.cu -o sample.ptx
 
 # ---- benchmarks (make bench) -----------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Test fixture: two kernels and a device function, built into sample.cubin (sm_90),
 // sample.fatbin (sm_90 cubin + compute_90 PTX, uncompressed) and sample_zstd.fatbin
-// (the CUDA 13 default: PTX entry zstd-compressed) by `make test-data`.
+// (-Xfatbin -compress-all: cubin and PTX zstd-compressed, as PyTorch builds its fatbins; nvcc's
+// default compresses only the PTX) by `make test-data`.
 extern "C" __global__ void kern_add(float *x, float a, int n)
 {
 	int i = blockIdx.x * blockDim.x + threadIdx.x;

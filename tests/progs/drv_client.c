@@ -11,6 +11,9 @@
  *   drv_client link               cuLink* then a load of its output
  *   drv_client loadfile PATH      cuModuleLoad of a file
  *   drv_client loadonly PATH      cuModuleLoad of a file, no function taken from it
+ *   drv_client nvccstep           three times: a compiler child (the stand-in ptxas, as nvcc
+ *                                 -DSTEP=N would be), then cuModuleLoad of step_N.fatbin and
+ *                                 kern_step launched once
  *   drv_client libtwo             two libraries that both hold kern_add (sample.fatbin and
  *                                 its compressed build), each's kern_add launched once
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
@@ -762,6 +765,43 @@ static int mode_loadfile(const char *path)
 	return 0;
 }
 
+extern char **environ;
+
+/* This program's directory, where the stand-in compilers are built beside it. */
+static const char *bin_dir(void)
+{
+	static char dir[4096];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	dir[n > 0 ? n : 0] = '\0';
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	return dir;
+}
+
+static int mode_nvccstep(void)
+{
+	for (int step = 1; step <= 3; step++) {
+		char ptxas[4200], path[4096];
+		snprintf(ptxas, sizeof(ptxas), "%s/ptxas", bin_dir());
+		char *argv[] = {ptxas, "-DSTEP", NULL};
+		pid_t pid;
+		int status;
+		if (posix_spawn(&pid, ptxas, NULL, NULL, argv, environ) != 0 ||
+		    waitpid(pid, &status, 0) != pid || status != 0) {
+			fprintf(stderr, "drv_client: %s did not run\n", ptxas);
+			return 1;
+		}
+		snprintf(path, sizeof(path), "%s/step_%d.fatbin", data_dir(), step);
+		CUmodule m;
+		CUfunction f;
+		CHECK(cuModuleLoad(&m, path), CUDA_SUCCESS);
+		CHECK(cuModuleGetFunction(&f, m, "kern_step"), CUDA_SUCCESS);
+		CHECK(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	}
+	return 0;
+}
+
 static int mode_libtwo(void)
 {
 	static const char *const files[] = {"sample.fatbin", "sample_zstd.fatbin"};
@@ -958,6 +998,8 @@ int main(int argc, char **argv)
 		rc = mode_link();
 	} else if (strcmp(mode, "loadfile") == 0 && argc > 2) {
 		rc = mode_loadfile(argv[2]);
+	} else if (strcmp(mode, "nvccstep") == 0) {
+		rc = mode_nvccstep();
 	} else if (strcmp(mode, "libtwo") == 0) {
 		rc = mode_libtwo();
 	} else if (strcmp(mode, "loadonly") == 0 && argc > 2) {
