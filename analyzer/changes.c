@@ -902,6 +902,34 @@ static void options_variant(struct kca_model *m, struct kca_changes *c, const st
 		options_of(m, c, &m->compiles[chain[i].compile], v, nvar);
 }
 
+/* Variant v's -D values from the command lines of the compiler children that built it (nvcc
+ * -DMAX_LEN=500 ...): their other arguments, paths among them, tell nothing. */
+static void child_defines_variant(struct kca_model *m, struct kca_changes *c,
+				  const struct kca_family *f, unsigned v, unsigned nvar)
+{
+	for (unsigned i = 0; i < f->ncompiles; i++) {
+		const struct kca_compile *cp = &m->compiles[f->compiles[i]];
+		if (cp->tool != KC_TOOL_EXEC || cp->load < 0 ||
+		    m->loads[cp->load].hash != f->variants[v].hash)
+			continue;
+		for (unsigned k = 1; k < cp->noptions; k++) {
+			const char *o = cp->options[k];
+			if (strcmp(o, "-D") == 0 && k + 1 < cp->noptions)
+				o = cp->options[++k]; /* -D NAME=VALUE */
+			else if (strncmp(o, "-D", 2) == 0)
+				o += 2;
+			else
+				continue;
+			const char *eq = strchr(o, '=');
+			char name[128];
+			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o : (long)strlen(o)),
+				 o);
+			change_set(change_get(c, KCA_CHANGE_DEFINE, name, "", nvar), v,
+				   eq ? eq + 1 : "(defined)");
+		}
+	}
+}
+
 /* ---- PTX text: numbers on lines that differ ---------------------------------------------- */
 
 struct fatbin_ptx {
@@ -1063,6 +1091,8 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			any_triton = !args;
 		} else if (var->compile >= 0) {
 			options_variant(m, out, f, v, nvar, chain, nchain);
+		} else {
+			child_defines_variant(m, out, f, v, nvar);
 		}
 		if ((var->kind == KC_IMAGE_PTX || var->kind == KC_IMAGE_FATBIN) && var->compile < 0)
 			ptx_variant(m, out, f, v, nvar, &first_ptx);

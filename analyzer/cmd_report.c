@@ -357,7 +357,13 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 			 "compile once and cache the module, keyed by source and options");
 		return;
 	case KCA_FE_COMPILER:
-		if ((c = first_of(ch, KCA_CHANGE_PTX)))
+		if ((c = first_of(ch, KCA_CHANGE_DEFINE)))
+			snprintf(buf, cap,
+				 "-D%s changes per build: pass %s as a kernel argument so that one "
+				 "build serves all values, or cache the built module, keyed by the "
+				 "compiler's options",
+				 c->name, c->name);
+		else if ((c = first_of(ch, KCA_CHANGE_PTX)))
 			snprintf(
 			    buf, cap,
 			    "a value compiled into the kernel changes per build (%s): pass it as "

@@ -1590,7 +1590,8 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 {
 	/* A program that runs a compiler for each request with a new -DSTEP and loads the
 	 * fatbin it made (the stand-in ptxas, then step_N.fatbin, its PTX compressed): churn of
-	 * images a compiler child built, the value named in the PTX each carries. */
+	 * images a compiler child built, the -D named from the child's command line and the
+	 * value from the PTX each carries. */
 	char *dir = kct_tmpdir();
 	char cmd[9000];
 	snprintf(cmd, sizeof(cmd),
@@ -1602,9 +1603,11 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 			      "    3 variants in 3 loads, 3 launches"),
 		  "%s", out);
 	cr_assert(strstr(out, "(3× ptxas "), "%s", out);
-	cr_assert(strstr(out, "    changed: PTX line 38 (ptx): 3 values, 1..3\n"), "%s", out);
-	cr_assert(strstr(out, "fix: a value compiled into the kernel changes per build"), "%s",
-		  out);
+	cr_assert(strstr(out, "    changed: STEP (-D option): 3 values, 1..3\n"
+			      "             PTX line 38 (ptx): 3 values, 1..3\n"),
+		  "the -D from the compiler's command line, the value in the PTX: %s", out);
+	cr_assert(strstr(out, "fix: -DSTEP changes per build: pass STEP as a kernel argument"),
+		  "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "kern_step", "1", "3", NULL}, out,
 				 sizeof(out)),
 		     0);

@@ -784,7 +784,9 @@ static int mode_nvccstep(void)
 	for (int step = 1; step <= 3; step++) {
 		char ptxas[4200], path[4096];
 		snprintf(ptxas, sizeof(ptxas), "%s/ptxas", bin_dir());
-		char *argv[] = {ptxas, "-DSTEP", NULL};
+		char def[32];
+		snprintf(def, sizeof(def), "-DSTEP=%d", step);
+		char *argv[] = {ptxas, "-o", "/tmp/step.fatbin", def, NULL};
 		pid_t pid;
 		int status;
 		if (posix_spawn(&pid, ptxas, NULL, NULL, argv, environ) != 0 ||
