@@ -438,9 +438,13 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 			t1 = p->end_ns;
 	}
 	char t[32];
+	/* from the recording's start (a compiler child's run may come before the program's
+	 * first record), as the times of loads are given */
+	uint64_t recorded = m->origin_ns[dir] ? kca_model_recorded_ns(m, dir)
+			    : t1 > t0	      ? t1 - t0
+					      : 0;
 	printf("%u CUDA process%s, %u compiler child%s, %s recorded\n", cuda, cuda == 1 ? "" : "es",
-	       children, children == 1 ? "" : "ren",
-	       kca_fmt_ns(t1 > t0 ? t1 - t0 : 0, t, sizeof(t)));
+	       children, children == 1 ? "" : "ren", kca_fmt_ns(recorded, t, sizeof(t)));
 	for (unsigned i = 0; i < m->nprocs; i++) {
 		const struct kca_proc *p = &m->procs[i];
 		if (p->dir_index != dir || p->role == KC_ROLE_COMPILER)

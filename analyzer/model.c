@@ -880,8 +880,10 @@ struct proc_key {
 };
 
 /* The recording's start: the earliest opening of a trace file of the list, or its first
- * record where that came earlier (records may be stamped a little before the header); files
- * whose header fails its check are left out. 0 if none could be read. */
+ * record where that came earlier (records may be stamped a little before the header), or
+ * where a compiler child's run began (it writes its file at its exit, and the program's own
+ * file opens at its first CUDA call, which may come after the build); files whose header
+ * fails its check are left out. 0 if none could be read. */
 static uint64_t recording_start(const struct kca_trace_list *l)
 {
 	uint64_t start = 0;
@@ -890,8 +892,17 @@ static uint64_t recording_start(const struct kca_trace_list *l)
 		const struct kc_rec_hdr *r;
 		if (kc_trace_open(&t, l->paths[i]) == 0 && !t.header_damaged) {
 			uint64_t s = t.hdr.start_mono_ns;
-			if (kc_trace_next(&t, &r) > 0 && r->time_ns && (!s || r->time_ns < s))
-				s = r->time_ns;
+			for (int k = 0; k < 2 && kc_trace_next(&t, &r) > 0; k++) {
+				uint64_t at = r->time_ns;
+				if (r->type == KC_REC_COMPILE) {
+					const struct kc_rec_compile *c = (const void *)r;
+					at = c->duration_ns < at ? at - c->duration_ns : at;
+				}
+				if (at && (!s || at < s))
+					s = at;
+				if (r->type != KC_REC_PROCESS)
+					break;
+			}
 			if (s && (!start || s < start))
 				start = s;
 		}
@@ -1037,6 +1048,7 @@ int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
 			  const struct kca_window *w)
 {
 	memset(m, 0, sizeof(*m));
+	kca_decompress_init(); /* the images it reads: compressed fatbin entries */
 	m->dirs = kca_xcalloc(ndirs, sizeof(char *));
 	m->data_dirs = kca_xcalloc(ndirs, sizeof(char *));
 	m->ndirs = ndirs;

@@ -422,6 +422,48 @@ Test(report, nvrtc_define_churn)
 	kca_model_free(&m);
 }
 
+Test(report, nvcc_define_per_request)
+{
+	/* The toolkit's nvcc run for each request with -DMAX_LEN, its fatbin loaded (against the
+	 * stand-in driver): the images a compiler child built, the -D from its command line and
+	 * the value in the PTX the fatbin carries (compressed, nvcc's default); nvcc's time is
+	 * the build's, and the recording starts where the first nvcc did (the program's trace
+	 * opens at its first load, after it). */
+	char *dir = record("nvrtc_client", (const char *[]){"nvcc", "3", NULL});
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *f = family(&m, "fill_mask");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert_eq(f->loads, 4);
+	cr_assert_eq(f->front_end, KCA_FE_COMPILER);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(f->ncompiles, 4, "each nvcc run (its cicc and ptxas inside it)");
+	uint64_t built = 0;
+	for (unsigned i = 0; i < f->ncompiles; i++)
+		built += m.compiles[f->compiles[i]].duration_ns;
+	cr_assert_eq(f->build_ns, built);
+	cr_assert_geq(kca_model_recorded_ns(&m, 0), built,
+		      "recorded %" PRIu64 " ns, built %" PRIu64, kca_model_recorded_ns(&m, 0),
+		      built);
+	cr_assert_geq(f->first_ns - m.origin_ns[0], m.compiles[f->compiles[0]].duration_ns,
+		      "the first load came after the first nvcc");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 2, "%u changes, the first %s in %s", ch.nchanges,
+		     ch.nchanges ? ch.changes[0].name : "-", dir);
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_DEFINE);
+	cr_assert_str_eq(ch.changes[0].name, "MAX_LEN");
+	cr_assert_eq(ch.changes[1].kind, KCA_CHANGE_PTX);
+	char summary[256];
+	for (int i = 0; i < 2; i++) {
+		kca_values_summary(&ch.changes[i], summary, sizeof(summary));
+		cr_assert_str_eq(summary, "3 values, 500..502");
+	}
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
 /* The value as a kernel argument (NVRTC) or a .param (PTX): one build, one load, every request
  * launched from it, and nothing flagged. */
 static void assert_built_once(const char *mode, const char *kernel)
@@ -443,6 +485,7 @@ Test(report, nvrtc_and_ptx_fixes_build_once)
 {
 	assert_built_once("arg", "fill_mask_fixed");
 	assert_built_once("ptx-arg", "fill_mask_ptx_fixed");
+	assert_built_once("nvcc-arg", "fill_mask_fixed");
 }
 
 Test(report, ptx_jit_value_per_request)

@@ -8,13 +8,19 @@
  *   nvrtc_client ptx N      a hand-rolled PTX JIT: the value written into PTX text, which the
  *                           driver JIT-compiles at each load
  *   nvrtc_client ptx-arg N  its fix: max_len a .param, one load
+ *   nvrtc_client nvcc N     nvcc run for each request (-DMAX_LEN=<value>, a fatbin for sm_90),
+ *                           its output loaded with cuModuleLoad
+ *   nvrtc_client nvcc-arg N its fix: max_len a kernel argument, nvcc run once
  *
  * It prints each request's wall time (build, load, launch, synchronise) in ms. It runs against
  * the tests' stand-in driver on the CPU and against the real one on the GPU machine. */
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cuda.h>
 #include <nvJitLink.h>
@@ -92,7 +98,9 @@ static const char *ptx_arg =
     "\tret;\n"
     "}\n";
 
-enum mode { MODE_DEFINE, MODE_LINK, MODE_ARG, MODE_PTX, MODE_PTX_ARG };
+enum mode { MODE_DEFINE, MODE_LINK, MODE_ARG, MODE_PTX, MODE_PTX_ARG, MODE_NVCC, MODE_NVCC_ARG };
+
+extern char **environ;
 
 /* The kernel is given the mask buffer it writes. */
 static CUdeviceptr mask;
@@ -134,6 +142,40 @@ static char *nvrtc_ptx(const char *src, const char *name, int nopts, const char 
 		nvrtcGetPTX(prog, ptx);
 	nvrtcDestroyProgram(&prog);
 	return ptx;
+}
+
+/* src built by nvcc (CUDA_HOME's, else /usr/local/cuda's) into a fatbin for sm_90 with the
+ * given -D (NULL: none), as a program that runs the compiler would: the fatbin's path, in a
+ * directory of this process's own; NULL if nvcc failed. */
+static const char *nvcc_fatbin(const char *src, const char *def)
+{
+	static char dir[64], cu[128], fatbin[128];
+	if (!dir[0]) {
+		snprintf(dir, sizeof(dir), "/tmp/nvrtc_client.XXXXXX");
+		if (!mkdtemp(dir))
+			return NULL;
+	}
+	snprintf(cu, sizeof(cu), "%s/kernel.cu", dir);
+	snprintf(fatbin, sizeof(fatbin), "%s/kernel.fatbin", dir);
+	FILE *fp = fopen(cu, "w");
+	if (!fp)
+		return NULL;
+	fputs(src, fp);
+	fclose(fp);
+	const char *home = getenv("CUDA_HOME");
+	char nvcc[512];
+	snprintf(nvcc, sizeof(nvcc), "%s/bin/nvcc", home ? home : "/usr/local/cuda");
+	char *argv[] = {nvcc, "-fatbin", "-gencode", "arch=compute_90,code=[sm_90,compute_90]",
+			"-o", fatbin,	 cu,	     (char *)def,
+			NULL};
+	pid_t pid;
+	int status;
+	if (posix_spawn(&pid, nvcc, NULL, NULL, argv, environ) != 0 ||
+	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "nvrtc_client: %s failed\n", nvcc);
+		return NULL;
+	}
+	return fatbin;
 }
 
 /* The driver loads PTX text by JIT-compiling it; its error log says why one fails. */
@@ -188,6 +230,21 @@ static CUfunction kernel_for(int max_len)
 		image = strdup(ptx_arg);
 		name = "fill_mask_ptx_fixed";
 		break;
+	case MODE_NVCC:
+	case MODE_NVCC_ARG: {
+		snprintf(def, sizeof(def), "-DMAX_LEN=%d", max_len);
+		const char *path =
+		    mode == MODE_NVCC ? nvcc_fatbin(source, def) : nvcc_fatbin(source_arg, NULL);
+		name = mode == MODE_NVCC ? "fill_mask" : "fill_mask_fixed";
+		CUmodule m;
+		CUfunction f = NULL;
+		if (!path || cuModuleLoad(&m, path) != CUDA_SUCCESS ||
+		    cuModuleGetFunction(&f, m, name) != CUDA_SUCCESS)
+			f = NULL;
+		if (mode == MODE_NVCC_ARG)
+			fixed = f;
+		return f;
+	}
 	}
 	if (!image)
 		return NULL;
@@ -230,8 +287,8 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		enum mode mode;
-	} modes[] = {
-	    {"link", MODE_LINK}, {"arg", MODE_ARG}, {"ptx", MODE_PTX}, {"ptx-arg", MODE_PTX_ARG}};
+	} modes[] = {{"link", MODE_LINK},	{"arg", MODE_ARG},   {"ptx", MODE_PTX},
+		     {"ptx-arg", MODE_PTX_ARG}, {"nvcc", MODE_NVCC}, {"nvcc-arg", MODE_NVCC_ARG}};
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(argv[1], modes[i].name) == 0) {
 			mode = modes[i].mode;
