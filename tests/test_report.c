@@ -202,6 +202,42 @@ Test(report, nvjitlink_trace_recorded_on_the_gpu)
 	kca_model_free(&m);
 }
 
+Test(report, nvcc_trace_recorded_on_the_gpu)
+{
+	/* nvrtc_client nvcc 5, then nvcc-arg 5, on the H100: the toolkit's nvcc per request, a
+	 * fatbin loaded; then nvcc once. nvcc's runs are the kernel's build, -DMAX_LEN read from
+	 * their command lines and the value from the PTX each fatbin carries; the client's copy
+	 * in the trace names the loading line. */
+	struct kca_model m;
+	load(&m, "examples/traces/nvcc-define");
+	const struct kca_family *f = family(&m, "fill_mask");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_COMPILER);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(f->nvariants, 5);
+	cr_assert_eq(f->loads, 6);
+	cr_assert_eq(f->ncompiles, 6, "an nvcc run a request");
+	cr_assert_gt(f->build_ns, 1000000000ull, "%llu ns", (unsigned long long)f->build_ns);
+	const struct kca_changes *ch = kca_family_changes(&m, f);
+	cr_assert_eq(ch->nchanges, 2);
+	char summary[256];
+	for (int i = 0; i < 2; i++) {
+		kca_values_summary(&ch->changes[i], summary, sizeof(summary));
+		cr_assert_str_eq(summary, "5 values, 500..504", "%s", ch->changes[i].name);
+	}
+	cr_assert_str_eq(ch->changes[0].name, "MAX_LEN");
+	cr_assert_eq(ch->changes[1].kind, KCA_CHANGE_PTX);
+	struct kca_call_site site;
+	cr_assert_eq(kca_family_call_sites(&m, f, &site, 1), 1);
+	cr_assert_str_eq(site.func, "kernel_for");
+	const struct kca_family *fixed = family(&m, "fill_mask_fixed");
+	cr_assert_not_null(fixed);
+	cr_assert_eq(fixed->verdict, KCA_FINE);
+	cr_assert_eq(fixed->launches, 6);
+	cr_assert(kca_model_recorded_ns(&m, 0) > f->build_ns);
+	kca_model_free(&m);
+}
+
 static char *record(const char *prog_name, const char *const *args)
 {
 	char *dir = kct_tmpdir();

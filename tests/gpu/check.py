@@ -246,6 +246,30 @@ def main():
         check_build_ids(case, ev)
         ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
         print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
+    elif case == "nvcc":
+        # nvrtc_client nvcc: the toolkit's nvcc for each request (-DMAX_LEN), each fatbin
+        # loaded with cuModuleLoad; then the fix (max_len an argument, one nvcc run)
+        children = [c for c in compiles if c["tool"] == "exec"]
+        report(len(children) == 7, case, f"{len(children)} compiler children (nvcc 6 + 1)")
+        for name, want_loads, want_variants in (("fill_mask", 6, 5), ("fill_mask_fixed", 1, 1)):
+            n = sum(1 for l in loads if name in l["names"])
+            v = variants(ev, name)
+            report(n == want_loads and v == want_variants and total[name] == 6, case,
+                   f"{name}: {n} loads, {v} variants, {total[name]} launches "
+                   f"(made {want_loads}, {want_variants}, 6)")
+        rep = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        want = [" 1. fill_mask  [compiler]  specialization churn", "6× nvcc ",
+                "MAX_LEN (-D option): 5 values, 500..504", "(ptx): 5 values, 500..504",
+                "fix: -DMAX_LEN changes per build", "1 with recompilation churn"]
+        missing = [w for w in want if w not in rep]
+        report(not missing, case, f"report: nvcc's builds, the -D and the PTX value named; missing {missing}")
+        if missing:
+            print("\n".join("     | " + l for l in rep.splitlines()[:24]), flush=True)
+        line = line_of("tests/progs/nvrtc_client.c", "cuModuleLoad(&m, path)")
+        site = f"called from tests/progs/nvrtc_client.c:{line} in "
+        report(site in rep, case, f"report: {site!r}")
+        ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
+        print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
     elif case == "nvjitlink":
         nv = [c for c in compiles if c["tool"] == "nvjitlink"]
         outs = [c["output_hash"] for c in nv]

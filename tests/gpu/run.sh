@@ -79,7 +79,9 @@ gcc -O2 -g -I"$CUDA_HOME/include" tests/progs/nvrtc_client.c -o "$OUT/nvrtc_clie
 case_run nvrtc sh -c '"$0" 5 && "$0" arg 5' "$OUT/nvrtc_client"
 case_run ptx_jit sh -c '"$0" ptx 5 && "$0" ptx-arg 5' "$OUT/nvrtc_client"
 case_run nvjitlink "$OUT/nvrtc_client" link 3
-for c in nvrtc ptx_jit nvjitlink; do # the client itself kept, for its lines anywhere
+# nvcc run for each request (a -D), its fatbin loaded; then the fix, nvcc run once
+case_run nvcc sh -c '"$0" nvcc 5 && "$0" nvcc-arg 5' "$OUT/nvrtc_client"
+for c in nvrtc ptx_jit nvjitlink nvcc; do # the client itself kept, for its lines anywhere
 	"$KCPROF" archive "$OUT/traces/$c" >/dev/null 2>&1
 done
 
