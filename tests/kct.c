@@ -382,6 +382,12 @@ char *kct_read_file(const char *path, size_t *size)
 
 /* The CLI as a shell command. Under SAN=1 `record` preloads the sanitized recorder into plain
  * programs, after their own libraries: the ASan runtime then comes with it, not first. */
+int kct_sanitized(void)
+{
+	const char *san = getenv("KCT_SAN_PRELOAD");
+	return san && *san;
+}
+
 const char *kct_cli(void)
 {
 	static char buf[4400];

@@ -73,7 +73,10 @@ struct kct_result {
 
 const char *kct_build(void); /* build directory (KCT_BUILD) */
 const char *kct_data(void);  /* tests/data */
-char *kct_tmpdir(void);	     /* a fresh directory under <build>/tests/tmp */
+/* Whether the sanitizers' runtimes are preloaded into the programs the tests run (SAN=1):
+ * the toolkit's nvcc, and the host compiler it runs, do not work under them. */
+int kct_sanitized(void);
+char *kct_tmpdir(void); /* a fresh directory under <build>/tests/tmp */
 /* dir/1-gen.kct created, its header (pid 1) written, for a test to write records after it:
  * with start_ns, the recording's start and the header check; without (0), neither. */
 FILE *kct_trace_create(const char *dir, uint64_t start_ns);
