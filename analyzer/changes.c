@@ -968,7 +968,7 @@ char *kca_fatbin_ptx(const char *path, unsigned *sm)
 }
 
 static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
-			unsigned v, unsigned nvar, char **first_text)
+			unsigned v, unsigned nvar, char **first_text, unsigned *first_v)
 {
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	char path[PATH_MAX + 64];
@@ -981,6 +981,7 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 		return;
 	if (!*first_text) {
 		*first_text = text;
+		*first_v = v;
 		return;
 	}
 	/* Line by line against the first variant; the first few lines that differ. */
@@ -1007,7 +1008,7 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 				char va[160], vb[160];
 				snprintf(va, sizeof(va), "%.*s", (int)(la < 150 ? la : 150), a);
 				snprintf(vb, sizeof(vb), "%.*s", (int)(lb < 150 ? lb : 150), b);
-				change_set(ch, 0, va);
+				change_set(ch, *first_v, va);
 				change_set(ch, v, vb);
 				shown++;
 			}
@@ -1026,12 +1027,15 @@ static void ptx_tokens(struct kca_changes *c)
 {
 	for (unsigned i = 0; i < c->nchanges; i++) {
 		struct kca_change *ch = &c->changes[i];
-		if (ch->kind != KCA_CHANGE_PTX || !ch->values[0])
+		unsigned r = 0; /* the variant every other is compared with: the first with PTX */
+		while (r < ch->nvalues && !ch->values[r])
+			r++;
+		if (ch->kind != KCA_CHANGE_PTX || r == ch->nvalues)
 			continue;
-		char *orig = ch->values[0]; /* every variant is compared with the first's line */
+		char *orig = ch->values[r];
 		size_t first_pre = 0, first_end = strlen(orig);
 		int first_set = 0;
-		for (unsigned v = 1; v < ch->nvalues; v++) {
+		for (unsigned v = r + 1; v < ch->nvalues; v++) {
 			if (!ch->values[v])
 				continue;
 			const char *a = orig, *b = ch->values[v];
@@ -1067,7 +1071,7 @@ static void ptx_tokens(struct kca_changes *c)
 		char *na = kca_xmalloc(first_end - first_pre + 1);
 		memcpy(na, orig + first_pre, first_end - first_pre);
 		na[first_end - first_pre] = '\0';
-		ch->values[0] = na;
+		ch->values[r] = na;
 		free(orig);
 	}
 }
@@ -1078,7 +1082,8 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	unsigned nvar = f->nvariants;
 	char constexprs[16][64];
 	int nconst = 0;
-	char *first_ptx = NULL;
+	char *first_ptx = NULL; /* the first variant's PTX with text, and which variant */
+	unsigned first_ptx_v = 0;
 	int any_triton = 0, args = have_triton_args(m, f);
 	unsigned nchain;
 	struct chained *chain = family_chained(m, f, &nchain);
@@ -1095,7 +1100,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			child_defines_variant(m, out, f, v, nvar);
 		}
 		if ((var->kind == KC_IMAGE_PTX || var->kind == KC_IMAGE_FATBIN) && var->compile < 0)
-			ptx_variant(m, out, f, v, nvar, &first_ptx);
+			ptx_variant(m, out, f, v, nvar, &first_ptx, &first_ptx_v);
 	}
 	free(first_ptx);
 	free(chain);

@@ -1694,6 +1694,28 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 				 sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "-add.s32 %r7, %r6, 1;\n+add.s32 %r7, %r6, 3;\n"), "%s", out);
+	/* the first variant's fatbin without PTX (a cubin only): the PTX values are the others' */
+	char *dir2 = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client nvccstep "
+		 "step_sass.fatbin step_1.fatbin step_2.fatbin",
+		 kct_data(), kct_cli(), dir2, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	struct kca_model m;
+	load(&m, dir2);
+	const struct kca_family *f = family(&m, "kern_step");
+	cr_assert_not_null(f);
+	const struct kca_changes *ch = kca_family_changes(&m, f);
+	const struct kca_change *ptx = NULL;
+	for (unsigned i = 0; i < ch->nchanges; i++)
+		if (ch->changes[i].kind == KCA_CHANGE_PTX)
+			ptx = &ch->changes[i];
+	cr_assert_not_null(ptx);
+	cr_assert_eq(ptx->nvalues, 3);
+	cr_assert_null(ptx->values[0], "no PTX in the first: %s", ptx->values[0]);
+	cr_assert_str_eq(ptx->values[1], "1");
+	cr_assert_str_eq(ptx->values[2], "2");
+	kca_model_free(&m);
 }
 
 Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)

@@ -11,9 +11,9 @@
  *   drv_client link               cuLink* then a load of its output
  *   drv_client loadfile PATH      cuModuleLoad of a file
  *   drv_client loadonly PATH      cuModuleLoad of a file, no function taken from it
- *   drv_client nvccstep           three times: a compiler child (the stand-in ptxas, as nvcc
- *                                 -DSTEP=N would be), then cuModuleLoad of step_N.fatbin and
- *                                 kern_step launched once
+ *   drv_client nvccstep [FILE...] three times (once a FILE): a compiler child (the stand-in
+ *                                 ptxas, as nvcc -DSTEP=N would be), then cuModuleLoad of
+ *                                 step_N.fatbin (the FILE in tests/data) and kern_step launched
  *   drv_client libtwo             two libraries that both hold kern_add (sample.fatbin and
  *                                 its compressed build), each's kern_add launched once
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
@@ -779,14 +779,15 @@ static const char *bin_dir(void)
 	return dir;
 }
 
-static int mode_nvccstep(void)
+static int mode_nvccstep(int nfiles, char **files)
 {
-	for (int step = 1; step <= 3; step++) {
+	for (int step = 1; step <= (nfiles ? nfiles : 3); step++) {
 		char ptxas[4200], path[4096];
 		snprintf(ptxas, sizeof(ptxas), "%s/ptxas", bin_dir());
 		char def[32];
 		snprintf(def, sizeof(def), "-DSTEP=%d", step);
-		char *argv[] = {ptxas, "-o", "/tmp/step.fatbin", def, NULL};
+		char *argv[] = {ptxas, "-o", "kernel.fatbin", def,
+				NULL}; /* the stand-in writes none */
 		pid_t pid;
 		int status;
 		if (posix_spawn(&pid, ptxas, NULL, NULL, argv, environ) != 0 ||
@@ -794,7 +795,10 @@ static int mode_nvccstep(void)
 			fprintf(stderr, "drv_client: %s did not run\n", ptxas);
 			return 1;
 		}
-		snprintf(path, sizeof(path), "%s/step_%d.fatbin", data_dir(), step);
+		if (nfiles)
+			snprintf(path, sizeof(path), "%s/%s", data_dir(), files[step - 1]);
+		else
+			snprintf(path, sizeof(path), "%s/step_%d.fatbin", data_dir(), step);
 		CUmodule m;
 		CUfunction f;
 		CHECK(cuModuleLoad(&m, path), CUDA_SUCCESS);
@@ -818,6 +822,7 @@ static int mode_libtwo(void)
 		CHECK(cuLibraryGetKernel(&k, lib, "kern_add"), CUDA_SUCCESS);
 		CHECK(cuLaunchKernel((CUfunction)k, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL),
 		      CUDA_SUCCESS);
+		free(fat);
 	}
 	return 0;
 }
@@ -1001,7 +1006,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "loadfile") == 0 && argc > 2) {
 		rc = mode_loadfile(argv[2]);
 	} else if (strcmp(mode, "nvccstep") == 0) {
-		rc = mode_nvccstep();
+		rc = mode_nvccstep(argc - 2, argv + 2);
 	} else if (strcmp(mode, "libtwo") == 0) {
 		rc = mode_libtwo();
 	} else if (strcmp(mode, "loadonly") == 0 && argc > 2) {
