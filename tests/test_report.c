@@ -1752,6 +1752,16 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 	cr_assert(!strstr(out, "changed:") && !strstr(out, "fix:"), "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 0, "%s",
 		     out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "1", dir, NULL}, out,
+				 sizeof(out)),
+		     0, "two libraries' images are not two variants: %s", out);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json --all %s | python3 -c \"import json,sys; "
+	    "k={k['name']: k for k in json.load(sys.stdin)['kernels']}; "
+	    "assert k['kern_add']['prebuilt_copies'] and k['kern_add']['verdict']=='fine', k\"",
+	    kct_cli(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	/* diff reads the PTX each fatbin carries, the compressed one's decompressed: the same */
 	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "kern_add", NULL}, out, sizeof(out)),
 		     0);
