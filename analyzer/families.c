@@ -59,14 +59,14 @@ struct proc_image_key {
 	UT_hash_handle hh;
 };
 
-/* A process's first library or fatbin load naming a family: the variant its lazily loaded
- * kernels belong to. */
+/* A process's last library or fatbin load naming a family so far: the variant its lazily
+ * loaded kernels belong to, and the load. */
 struct container_key {
 	struct {
 		int proc;
 		unsigned fam;
 	} k;
-	int variant;
+	int variant, load;
 	UT_hash_handle hh;
 };
 
@@ -603,7 +603,7 @@ void kca_model_families(struct kca_model *m)
 		for (unsigned n = 0; n < l->nnames; n++) {
 			unsigned fam = family_of(m, &names, l->names[n], &cap);
 			struct kca_family *f = &m->families[fam];
-			struct container_key ck = {{l->proc, fam}, 0, {0}}, *c;
+			struct container_key ck = {{l->proc, fam}, 0, 0, {0}}, *c;
 			HASH_FIND(hh, containers, &ck.k, sizeof(ck.k), c);
 			if (c && l->api == KC_API_LAZY) {
 				/* the driver loading, at first use, a kernel of a library or fatbin
@@ -614,18 +614,23 @@ void kca_model_families(struct kca_model *m)
 				var->load_ns += l->duration_ns;
 				f->load_ns += l->duration_ns;
 				f->win.load_ns += l->in_window ? l->duration_ns : 0;
+				/* the library loaded before the window, its kernel there: the
+				 * window's load of it */
+				f->win.loads += l->in_window && !m->loads[c->load].in_window;
 				if (n == 0)
 					l->family_variant = c->variant;
 				continue;
 			}
 			int v = variant_of(m, &vk, fam, l->hash, 1, l->kind, (int)i);
-			if (!c &&
-			    (l->kind == KC_IMAGE_FATBIN || l->api == KC_API_LIBRARY_LOAD_DATA ||
-			     l->api == KC_API_LIBRARY_LOAD_FROM_FILE)) {
-				c = kca_xmalloc(sizeof(*c));
-				*c = ck;
-				c->variant = v;
-				HASH_ADD(hh, containers, k, sizeof(c->k), c);
+			if (l->kind == KC_IMAGE_FATBIN || l->api == KC_API_LIBRARY_LOAD_DATA ||
+			    l->api == KC_API_LIBRARY_LOAD_FROM_FILE) {
+				if (!c) {
+					c = kca_xmalloc(sizeof(*c));
+					*c = ck;
+					HASH_ADD(hh, containers, k, sizeof(c->k), c);
+				}
+				c->variant = v; /* lazy loads from here on are this one's */
+				c->load = (int)i;
 			}
 			struct proc_image_key key = {0}, *e;
 			key.k.proc = l->proc;

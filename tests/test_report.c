@@ -1916,6 +1916,54 @@ static char *write_graph_stats_trace(const uint64_t *counts, int n)
 	return dir;
 }
 
+/* A MODULE_LOAD record of one kernel, to f. */
+static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint64_t t,
+		       uint64_t duration, const char *name)
+{
+	_Alignas(8) uint8_t mem[512];
+	struct kc_recbuf rb;
+	struct kc_rec_module_load x = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(x));
+	x.handle = hash;
+	x.hash = hash;
+	x.size = 100;
+	x.duration_ns = duration;
+	x.api = api;
+	x.kind = kind;
+	kc_rb_list_begin(&rb);
+	kc_rb_list_add(&rb, name);
+	x.names = kc_rb_list_end(&rb);
+	size_t sz = kc_rb_finish(&rb, &x, KC_REC_MODULE_LOAD, 1, t);
+	fwrite(kc_rb_data(&rb), 1, sz, f);
+	kc_rb_release(&rb);
+}
+
+Test(report, a_lazy_load_belongs_to_the_library_loaded_last)
+{
+	/* Two libraries holding kernel k, each followed by the driver's lazy load of k at its
+	 * first use: each lazy load's time goes to the library loaded just before it, and
+	 * neither is an image of its own. */
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
+	write_load(f, KC_API_LIBRARY_LOAD_DATA, KC_IMAGE_FATBIN, 0xa1, 100, 10, "k");
+	write_load(f, KC_API_LAZY, KC_IMAGE_CUBIN, 0xa2, 200, 1000, "k");
+	write_load(f, KC_API_LIBRARY_LOAD_DATA, KC_IMAGE_FATBIN, 0xb1, 300, 20, "k");
+	write_load(f, KC_API_LAZY, KC_IMAGE_CUBIN, 0xb2, 400, 5000, "k");
+	fclose(f);
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *fam = family(&m, "k");
+	cr_assert_not_null(fam);
+	cr_assert_eq(fam->nvariants, 2);
+	cr_assert_eq(fam->loads, 2);
+	cr_assert_eq(fam->variants[0].hash, 0xa1);
+	cr_assert_eq(fam->variants[0].load_ns, 1010);
+	cr_assert_eq(fam->variants[1].load_ns, 5020);
+	cr_assert_eq(fam->load_ns, 6030);
+	cr_assert(fam->prebuilt_copies);
+	kca_model_free(&m);
+}
+
 Test(cli, graph_launch_counts_take_the_largest_record)
 {
 	/* A flush builds its records under the graphs' lock and writes them after: a destroy in
