@@ -750,6 +750,31 @@ static int func_by_module_hash(const void *a, const void *b, void *vm)
  * their PTX), so its kernels would belong to no kernel of the report. The
  * image the trace stored, decompressed here, names them; where none was stored, the
  * functions the program took from that module (by its hash) do. */
+/* A fatbin entry of code decoded whole: its payload decompressed, a cubin's ELF read. */
+static int entry_decoded(const struct kc_fatbin_entry *e, void *ctx)
+{
+	int *ok = ctx;
+	if (e->kind != KC_IMAGE_CUBIN && e->kind != KC_IMAGE_PTX)
+		return 0;
+	size_t n;
+	void *payload = kc_fatbin_entry_payload(e, &n);
+	if (!payload || (e->kind == KC_IMAGE_CUBIN &&
+			 kc_image_kernels(payload, n, KC_IMAGE_CUBIN, NULL, NULL) < 0))
+		*ok = 0;
+	free(payload);
+	return !*ok;
+}
+
+/* Whether every part of an image that could hold code was read: then no name found means
+ * no kernel there, not an entry that failed to decompress or parse. */
+static int image_decoded(const void *image, size_t size, unsigned kind)
+{
+	int ok = 1;
+	if (kind == KC_IMAGE_FATBIN)
+		return kc_fatbin_walk(image, size, entry_decoded, &ok) >= 0 && ok;
+	return kc_image_kernels(image, size, kind, NULL, NULL) >= 0;
+}
+
 static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_load,
 			       unsigned first_func)
 {
@@ -766,9 +791,9 @@ static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_loa
 			    kca_image_path(m->procs[proc].dir, l->hash, path, sizeof(path)) == 0
 			? kca_read_file(path, &size)
 			: NULL;
-		if (image) /* read, and none there: a module of data (0, not a negative errno) */
-			l->no_kernels =
-			    kc_image_kernels(image, size, l->kind, name_list_add, &nl) == 0;
+		int decoded = 0; /* read whole, and none there: a module of data */
+		if (image && kc_image_kernels(image, size, l->kind, name_list_add, &nl) == 0)
+			decoded = image_decoded(image, size, l->kind);
 		free(image);
 		if (!nl.n && !by_hash && m->nfuncs > first_func) {
 			by_hash = kca_xmalloc((m->nfuncs - first_func) * sizeof(*by_hash));
@@ -776,7 +801,8 @@ static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_loa
 				by_hash[nby++] = f;
 			qsort_r(by_hash, nby, sizeof(*by_hash), func_by_module_hash, m);
 		}
-		int from_funcs = !nl.n && !l->no_kernels;
+		/* a function taken from the module says it has kernels, whatever the image read */
+		int from_funcs = !nl.n;
 		unsigned lo = 0, hi = from_funcs ? nby : 0; /* the first of l's hash */
 		while (lo < hi) {
 			unsigned mid = lo + (hi - lo) / 2;
@@ -790,6 +816,7 @@ static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_loa
 			if (m->funcs[by_hash[k]].name[0])
 				name_list_add(m->funcs[by_hash[k]].name,
 					      strlen(m->funcs[by_hash[k]].name), &nl);
+		l->no_kernels = !nl.n && decoded;
 		name_list_take(m, l, &nl);
 	}
 	free(by_hash);

@@ -13,6 +13,7 @@
 
 #include "../analyzer/changes.h"
 #include "../common/kc_hash.h"
+#include "../common/kc_image.h"
 #include "../common/kc_record.h"
 #include "../analyzer/kca.h"
 #include "../analyzer/model.h"
@@ -1609,6 +1610,15 @@ Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
+/* An entry's first payload bytes zeroed (in the caller's own buffer): its zstd frame no longer
+ * decompresses. */
+static int spoil_entry(const struct kc_fatbin_entry *e, void *ctx)
+{
+	(void)ctx;
+	memset((void *)(uintptr_t)e->data, 0, e->size < 4 ? e->size : 4);
+	return 0;
+}
+
 Test(cli, compressed_fatbin_kernels_are_named_by_the_analyzer)
 {
 	/* A fatbin whose cubin is compressed (nvcc -Xfatbin -compress-all, as PyTorch's are;
@@ -1653,6 +1663,31 @@ Test(cli, compressed_fatbin_kernels_are_named_by_the_analyzer)
 			 kct_cli(), dir, i == 2);
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
 	}
+	/* an image whose entries do not decompress names nothing, but kern_add was taken from
+	 * it: named so, not taken for a module of data */
+	size_t n;
+	snprintf(path, sizeof(path), "%s/sample_zstd.fatbin", kct_data());
+	char *fat = kct_read_file(path, &n);
+	cr_assert_not_null(fat);
+	cr_assert_eq(kc_fatbin_walk(fat, n, spoil_entry, NULL), 2);
+	char *bad = kct_tmpdir(), spoiled[4400];
+	snprintf(spoiled, sizeof(spoiled), "%s/spoiled.fatbin", bad);
+	FILE *fp = fopen(spoiled, "wb");
+	cr_assert_not_null(fp);
+	cr_assert_eq(fwrite(fat, 1, n, fp), n);
+	fclose(fp);
+	free(fat);
+	char *sdir = kct_tmpdir(), scmd[9000];
+	snprintf(scmd, sizeof(scmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client loadfile %s",
+		 kct_data(), kct_cli(), sdir, kct_build(), spoiled);
+	cr_assert_eq(system(scmd), 0, "%s", scmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", sdir, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "kern_add  [") &&
+		      strstr(out, "    1 variant in 1 load, 1 launch\n") &&
+		      !strstr(out, "could not name"),
+		  "%s", out);
 	/* a module of data only (cuBLAS ships one): its stored image read, no kernel in it, is
 	 * not a load kcprof could not name */
 	char *dir = kct_tmpdir();
