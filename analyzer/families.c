@@ -466,6 +466,33 @@ static uint64_t median_launches(const struct kca_family *f)
 	return med;
 }
 
+int kca_compile_makes_gpu_code(const struct kca_compile *c)
+{
+	if (c->tool != KC_TOOL_EXEC)
+		return 1;
+	static const char *const names[] = {"nvcc", "ptxas", "cicc", "nvlink", "fatbinary"};
+	const char *n0 = c->noptions ? c->options[0] : c->name; /* as the program ran it */
+	const char *base = n0 ? strrchr(n0, '/') : NULL;
+	base = base ? base + 1 : n0 ? n0 : "";
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncmp(base, names[i], strlen(names[i])) == 0) /* ptxas-blackwell: Triton's */
+			return 1;
+	return 0;
+}
+
+/* Whether a CUDA compiler the program ran (nvcc, ptxas; not the host compiler building an
+ * extension, whose time lands on whatever load comes next) built variant v of f. */
+static int child_built(const struct kca_model *m, const struct kca_family *f, unsigned v)
+{
+	for (unsigned i = 0; i < f->ncompiles; i++) {
+		const struct kca_compile *c = &m->compiles[f->compiles[i]];
+		if (c->tool == KC_TOOL_EXEC && c->load >= 0 &&
+		    m->loads[c->load].hash == f->variants[v].hash && kca_compile_makes_gpu_code(c))
+			return 1;
+	}
+	return 0;
+}
+
 static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
@@ -486,8 +513,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
 			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash, l->size);
 		triton += v->triton_dir != NULL || l->ntriton_args > 0; /* built by Triton's JIT */
-		/* a compiler child's build time, not an in-process compile's: nvcc, ptxas */
-		child += v->compile < 0 && v->build_ns > 0 && v->kind != KC_IMAGE_PTX;
+		/* a CUDA compiler child's build, not an in-process compile's: nvcc, ptxas */
+		child += v->compile < 0 && v->kind != KC_IMAGE_PTX && child_built(m, f, i);
 	}
 	/* A cubin from memory: Triton loads its builds so, from Python; any other program that
 	 * does loads its own prebuilt cubin through the driver API. */
@@ -521,7 +548,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	 * PyTorch's compilation units, each with its fatbin), which is not a rebuild. */
 	int built = f->front_end != KCA_FE_CUDART;
 	for (unsigned i = 0; i < f->nvariants && !built; i++)
-		built = f->variants[i].compile >= 0 || f->variants[i].build_ns > 0;
+		built = f->variants[i].compile >= 0 || child_built(m, f, i);
 	f->prebuilt_copies = f->nvariants >= 2 && !built;
 	if (f->nvariants >= 2 && built) {
 		const struct kca_changes *ch = kca_family_changes(m, f);

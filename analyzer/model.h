@@ -368,6 +368,9 @@ int kca_compile_call_site(struct kca_model *m, const struct kca_compile *o, char
 void kca_symbols_free(struct kca_model *m);
 /* Whether a time of directory d's recording (CLOCK_MONOTONIC) falls within the window. */
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t);
+/* Whether a compile builds GPU code: NVRTC, nvJitLink and cuLink do; of compiler children,
+ * nvcc, ptxas, cicc, nvlink and fatbinary, not the host compiler. */
+int kca_compile_makes_gpu_code(const struct kca_compile *c);
 /* Group loads into kernel families, attribute compiles, set verdicts. Families are sorted
  * worst first (by build + load time, then by variants). */
 void kca_model_families(struct kca_model *m);

@@ -1751,6 +1751,21 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 	cr_assert_str_eq(ptx->values[1], "1");
 	cr_assert_str_eq(ptx->values[2], "2");
 	kca_model_free(&m);
+	/* the host compiler run before each load (a C++ extension built, say): its time lands
+	 * on the next load, but it builds no GPU code, so these are the program's images */
+	char *dir3 = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "cp %s/tests/bin/ptxas %s.gcc && mkdir -p %s.bin && mv %s.gcc %s.bin/gcc && "
+		 "KCT_COMPILER=%s.bin/gcc KCT_DATA=%s %s record -q --no-cupti -o %s -- "
+		 "%s/tests/bin/drv_client nvccstep step_1.fatbin step_2.fatbin",
+		 kct_build(), dir3, dir3, dir3, dir3, dir3, kct_data(), kct_cli(), dir3,
+		 kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir3, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "kern_step  [CUDA runtime]  fine\n") && strstr(out, "2× gcc ") &&
+		      !strstr(out, "-D option"),
+		  "%s", out);
 }
 
 Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)

@@ -13,7 +13,8 @@
  *   drv_client loadonly PATH      cuModuleLoad of a file, no function taken from it
  *   drv_client nvccstep [FILE...] three times (once a FILE): a compiler child (the stand-in
  *                                 ptxas, as nvcc -DSTEP=N would be), then cuModuleLoad of
- *                                 step_N.fatbin (the FILE in tests/data) and kern_step launched
+ *                                 step_N.fatbin (the FILE in tests/data) and kern_step launched;
+ *                                 KCT_COMPILER names another compiler to run
  *   drv_client libtwo             two libraries that both hold kern_add (sample.fatbin and
  *                                 its compressed build), each's kern_add launched once
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
@@ -784,6 +785,8 @@ static int mode_nvccstep(int nfiles, char **files)
 	for (int step = 1; step <= (nfiles ? nfiles : 3); step++) {
 		char ptxas[4200], path[4096];
 		snprintf(ptxas, sizeof(ptxas), "%s/ptxas", bin_dir());
+		if (getenv("KCT_COMPILER")) /* another stand-in: a host compiler */
+			snprintf(ptxas, sizeof(ptxas), "%s", getenv("KCT_COMPILER"));
 		char def[32];
 		snprintf(def, sizeof(def), "-DSTEP=%d", step);
 		char *argv[] = {ptxas, "-o", "kernel.fatbin", def,
