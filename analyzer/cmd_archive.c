@@ -73,25 +73,34 @@ static void lost_module(struct archive_count *n, const char *module, const char 
 	n->lost_modules[n->nlost_modules++] = line;
 }
 
-static int under(const char *path, const char *dir);
-static int resolved_under(const char *a, const char *b);
-
-/* Directory sub opened, and found to be dir or inside it once open: a link swapped in after
- * an earlier check sends nothing elsewhere. The fd, or -ELOOP (outside), or -errno. */
-static int open_dir_inside(const char *sub, const char *dir)
+/* Directory sub, a path below dir, opened by walking down from dir one component at a time,
+ * never through a link (and made where missing, with create): whatever sits in the trace
+ * directory, or is swapped in there meanwhile, sends nothing elsewhere. The fd, or -ELOOP (a
+ * link, or a path not below dir), or -errno. */
+static int open_dir_inside(const char *sub, const char *dir, int create)
 {
-	int fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t n = strlen(dir);
+	char rest[PATH_MAX];
+	if (strncmp(sub, dir, n) != 0 || (sub[n] != '/' && sub[n] != '\0') ||
+	    (size_t)snprintf(rest, sizeof(rest), "%s", sub + n) >= sizeof(rest))
+		return -ELOOP;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	char link[64], real_fd[PATH_MAX], real_dir[PATH_MAX];
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	ssize_t len = readlink(link, real_fd, sizeof(real_fd) - 1);
-	if (len > 0)
-		real_fd[len] = '\0';
-	if (len <= 0 || !realpath(dir, real_dir) ||
-	    (strcmp(real_fd, real_dir) != 0 && !resolved_under(real_fd, real_dir))) {
+	char *save = NULL;
+	for (char *c = strtok_r(rest, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		int e = strcmp(c, "..") == 0 ? ELOOP : 0;
+		if (!e && create && mkdirat(fd, c, 0777) < 0 && errno != EEXIST)
+			e = errno;
+		int next = e ? -1 : openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0 && !e)
+			e = errno == ENOTDIR ? ELOOP : errno;
 		close(fd);
-		return -ELOOP;
+		if (next < 0)
+			return -e;
+		fd = next;
 	}
 	return fd;
 }
@@ -112,7 +121,7 @@ static int copy_one(const char *src, const char *dst, const char *dir, struct ar
 		return -1;
 	*slash = '\0';
 	const char *name = slash + 1;
-	int fd = open_dir_inside(sub, dir), rc = fd;
+	int fd = open_dir_inside(sub, dir, 0), rc = fd;
 	struct stat st;
 	if (fd >= 0 && fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		close(fd);
@@ -134,21 +143,14 @@ static int copy_one(const char *src, const char *dst, const char *dir, struct ar
 	return 1;
 }
 
-/* sub made (with its parents), only inside dir: the deepest part of it already there must be
- * dir or in it, so that a link placed in a trace directory sends nothing elsewhere. 0, -ELOOP
- * (outside), or -errno. */
+/* sub made (with its parents), only inside dir (open_dir_inside). 0, -ELOOP, or -errno. */
 static int mkdir_inside(const char *sub, const char *dir)
 {
-	char have[PATH_MAX], real_have[PATH_MAX], real_dir[PATH_MAX];
-	snprintf(have, sizeof(have), "%s", sub);
-	char *slash;
-	while (access(have, F_OK) != 0 && (slash = strrchr(have, '/')) && slash > have)
-		*slash = '\0';
-	if (!realpath(have, real_have) || !realpath(dir, real_dir) ||
-	    (strcmp(real_have, real_dir) != 0 && !resolved_under(real_have, real_dir)))
-		return -ELOOP;
-	int rc = kc_mkdir_p(sub);
-	return rc < 0 ? rc : under(sub, dir) ? 0 : -ELOOP;
+	int fd = open_dir_inside(sub, dir, 1);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
 }
 
 /* src to dst as copy_one does, making dst's directory first, inside dir. */
