@@ -216,19 +216,40 @@ static void archive_entry(const char *entry, const char *dir, struct archive_cou
  * tail of the path the IR gives. */
 static void archive_source(const char *path, const char *dir, struct archive_count *n)
 {
-	if (access(path, R_OK) != 0)
+	size_t size;
+	char *text = kca_read_file(path, &size);
+	if (!text)
 		return; /* gone already: the report names constants by line */
-	const char *base = strrchr(path, '/');
-	const char *parent = base;
-	while (parent && parent > path && parent[-1] != '/')
-		parent--;
-	const char *tail = parent && parent > path ? parent : base ? base + 1 : path;
-	char dst[PATH_MAX];
-	if ((size_t)snprintf(dst, sizeof(dst), "%s/sources/%s", dir, tail) >= sizeof(dst) ||
-	    access(dst, F_OK) == 0)
-		return;
-	if (copy_into_dir(path, dst, dir, n) > 0)
-		n->sources++;
+	/* <parent>/<name>; where another file took that (the same name in another package), a
+	 * longer tail, which kca_find_source, trying the longest first, finds before it */
+	const char *tail = strrchr(path, '/'); /* where the tail begins: at a '/', or path */
+	if (!tail)
+		tail = path;
+	else if (tail > path)
+		for (tail--; tail > path && *tail != '/'; tail--)
+			;
+	for (;;) {
+		const char *t = *tail == '/' ? tail + 1 : tail;
+		char dst[PATH_MAX];
+		if ((size_t)snprintf(dst, sizeof(dst), "%s/sources/%s", dir, t) >= sizeof(dst))
+			break;
+		size_t have_size;
+		char *have = kca_read_file(dst, &have_size);
+		int same = have && have_size == size && memcmp(have, text, size) == 0;
+		free(have);
+		if (same)
+			break; /* archived before */
+		if (access(dst, F_OK) != 0) {
+			if (copy_into_dir(path, dst, dir, n) > 0)
+				n->sources++;
+			break;
+		}
+		if (tail == path)
+			break;
+		for (tail--; tail > path && *tail != '/'; tail--)
+			;
+	}
+	free(text);
 }
 
 /* The largest module copied: a program or its own library, not a framework's (a 1 GB

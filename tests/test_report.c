@@ -858,6 +858,59 @@ Test(cli, source_text_is_the_traces_copy_and_named_live_only_while_the_same)
 	cr_assert_eq(kca_find_source(src, trace, found, shown, sizeof(found)), -ENOENT);
 }
 
+Test(cli, archive_keeps_two_sources_of_one_name_apart)
+{
+	/* Two variants of kern_step whose defs are a/ops/k.py and b/ops/k.py (one file name in
+	 * two packages, each a Triton cache entry): archive keeps both, the second under a
+	 * longer tail, and with the live files gone each variant reads its own text. */
+	char tmp[4096], cmd[9000], path[4500], entries[2][4300], src[2][4300];
+	cr_assert_not_null(realpath(kct_tmpdir(), tmp));
+	for (int i = 0; i < 2; i++) {
+		char pkg = (char)('a' + i);
+		snprintf(entries[i], sizeof(entries[i]), "%s/tc/ENTRY_%c", tmp, pkg);
+		snprintf(src[i], sizeof(src[i]), "%s/%c/ops/k.py", tmp, pkg);
+		snprintf(cmd, sizeof(cmd),
+			 "mkdir -p %s %s/%c/ops && cp %s/step_%d.cubin %s/kern_step.cubin",
+			 entries[i], tmp, pkg, kct_data(), i + 1, entries[i]);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		char ir[5000];
+		snprintf(ir, sizeof(ir),
+			 "#loc = loc(\"%s\":1:0)\nmodule {\n  tt.func public @kern_step(%%x: i32 "
+			 "loc(\"x\"(#loc))) attributes {noinline = false} {\n  } loc(#loc)\n}\n",
+			 src[i]);
+		snprintf(path, sizeof(path), "%s/kern_step.source", entries[i]);
+		write_text(path, ir);
+		snprintf(path, sizeof(path), "%s/kern_step.json", entries[i]);
+		write_text(path, "{\"num_warps\": 4, \"name\": \"kern_step\"}\n");
+		write_text(src[i], i ? "def kern_step(x):  # package b\n" : "def kern_step(x):\n");
+	}
+	char *trace = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "TRITON_CACHE_DIR=%s/tc KCT_DATA=%s %s record -q --no-cupti -o %s -- "
+		 "%s/tests/bin/drv_client nvccstep %s/kern_step.cubin %s/kern_step.cubin && "
+		 "%s archive --all %s | grep -q ' 2 Triton cache entries and 2 sources' && "
+		 "test -f %s/sources/ops/k.py && rm -rf %s/a %s/b %s/tc",
+		 tmp, kct_data(), kct_cli(), trace, kct_build(), entries[0], entries[1], kct_cli(),
+		 trace, trace, tmp, tmp, tmp);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	struct kca_model m;
+	load(&m, trace);
+	const struct kca_family *f = family(&m, "kern_step");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 2);
+	for (unsigned v = 0; v < 2; v++) {
+		char def[4300], found[4300], shown[4300];
+		cr_assert_eq(kca_triton_def_file(f, v, def, sizeof(def)), 0, "variant %u", v);
+		cr_assert_eq(kca_find_source(def, m.procs[0].dir, found, shown, sizeof(found)), 0);
+		char *text = kct_read_file(found, NULL);
+		int b = strstr(def, "/b/ops/") != NULL;
+		cr_assert(text && (strstr(text, "package b") != NULL) == b, "%s: %s from %s", def,
+			  text ? text : "(none)", found);
+		free(text);
+	}
+	kca_model_free(&m);
+}
+
 Test(cli, archive_makes_a_trace_readable_elsewhere)
 {
 	/* A Triton-like cache entry (IR naming a def in src/k.py, metadata, the cubin the

@@ -798,7 +798,9 @@ static int mode_nvccstep(int nfiles, char **files)
 			fprintf(stderr, "drv_client: %s did not run\n", ptxas);
 			return 1;
 		}
-		if (nfiles)
+		if (nfiles && files[step - 1][0] == '/')
+			snprintf(path, sizeof(path), "%s", files[step - 1]);
+		else if (nfiles)
 			snprintf(path, sizeof(path), "%s/%s", data_dir(), files[step - 1]);
 		else
 			snprintf(path, sizeof(path), "%s/step_%d.fatbin", data_dir(), step);
