@@ -147,16 +147,26 @@ static char *nvrtc_ptx(const char *src, const char *name, int nopts, const char 
 /* src built by nvcc (CUDA_HOME's, else /usr/local/cuda's) into a fatbin for sm_90 with the
  * given -D (NULL: none), as a program that runs the compiler would: the fatbin's path, in a
  * directory of this process's own; NULL if nvcc failed. */
+static char nvcc_dir[64], nvcc_cu[128], nvcc_out[128];
+
+static void nvcc_dir_remove(void)
+{
+	unlink(nvcc_cu);
+	unlink(nvcc_out);
+	rmdir(nvcc_dir);
+}
+
 static const char *nvcc_fatbin(const char *src, const char *def)
 {
-	static char dir[64], cu[128], fatbin[128];
+	char *dir = nvcc_dir, *cu = nvcc_cu, *fatbin = nvcc_out;
 	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/nvrtc_client.XXXXXX");
+		snprintf(dir, sizeof(nvcc_dir), "/tmp/nvrtc_client.XXXXXX");
 		if (!mkdtemp(dir))
 			return NULL;
+		snprintf(cu, sizeof(nvcc_cu), "%s/kernel.cu", dir);
+		snprintf(fatbin, sizeof(nvcc_out), "%s/kernel.fatbin", dir);
+		atexit(nvcc_dir_remove);
 	}
-	snprintf(cu, sizeof(cu), "%s/kernel.cu", dir);
-	snprintf(fatbin, sizeof(fatbin), "%s/kernel.fatbin", dir);
 	FILE *fp = fopen(cu, "w");
 	if (!fp)
 		return NULL;
