@@ -19,7 +19,7 @@ static const char usage[] =
     "any kernel that 'kcprof report' calls churn (specialization or reload churn) and passes\n"
     "a trace without one. Given limits replace that rule. Each DIR is checked as a run of its\n"
     "own (one kernel's images in two runs are not two variants); with several, each line\n"
-    "names its DIR, and any violation fails.\n"
+    "names its DIR, and any violation, or any DIR without a readable trace, fails.\n"
     "\n"
     "With --since or --until it checks a time window of the recording (T: seconds from its\n"
     "start, or 500ms, 2m): a server past its warm-up. Then, with no limits given, any kernel\n"
