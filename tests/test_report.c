@@ -2067,6 +2067,79 @@ Test(report, a_lazy_load_belongs_to_the_library_loaded_last)
 	kca_model_free(&m);
 }
 
+/* A GRAPH record of kind for graph handle `graph` (id 0 for a capture) holding function 1 in
+ * `nodes` nodes, to f. */
+static void write_graph(FILE *f, unsigned kind, uint64_t graph, uint32_t id, uint32_t nodes,
+			uint64_t t)
+{
+	_Alignas(8) uint8_t g[sizeof(struct kc_rec_graph) + sizeof(struct kc_graph_func)];
+	memset(g, 0, sizeof(g));
+	struct kc_rec_graph *gr = (void *)g;
+	gr->h.type = KC_REC_GRAPH;
+	gr->h.time_ns = t;
+	gr->kind = kind;
+	gr->graph = graph;
+	gr->id = id;
+	gr->exec = id ? 0x900 + id : 0;
+	gr->nodes = nodes;
+	gr->nfuncs = 1;
+	gr->funcs[0] = (struct kc_graph_func){.func_id = 1, .count = nodes};
+	kc_rec_seal(&gr->h, sizeof(g));
+	fwrite(g, sizeof(g), 1, f);
+}
+
+static void write_launch_stats(FILE *f, uint64_t count, uint64_t t)
+{
+	struct kc_rec_launch_stats ls = {.func_id = 1, .count = count};
+	ls.h.type = KC_REC_LAUNCH_STATS;
+	ls.h.time_ns = t;
+	kc_rec_seal(&ls.h, sizeof(ls));
+	fwrite(&ls, sizeof(ls), 1, f);
+}
+
+Test(cli, export_counter_leaves_out_launches_a_flush_counted_during_a_capture)
+{
+	/* k launched 3 times, then twice into a capture; a flush in the middle of the capture
+	 * counted 4 (3 runs and 1 launch into the capture), the one after it 5; the graph is
+	 * made and replayed 10 times (2 nodes). The counter ends at 3 + 20 as the report says,
+	 * and reads 3, not 4, where the flush counted a captured launch: it never goes down. */
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
+	_Alignas(8) uint8_t mem[512];
+	struct kc_recbuf rb;
+	struct kc_rec_function fn = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(fn));
+	fn.id = 1;
+	fn.handle = 0x10;
+	fn.name = kc_rb_str(&rb, "k");
+	size_t sz = kc_rb_finish(&rb, &fn, KC_REC_FUNCTION, 1, 100);
+	fwrite(kc_rb_data(&rb), 1, sz, f);
+	kc_rb_release(&rb);
+	write_launch_stats(f, 3, 1000);
+	write_launch_stats(f, 4, 2000); /* during the capture */
+	write_graph(f, KC_GRAPH_CAPTURE, 0x77, 0, 2, 2500);
+	write_graph(f, KC_GRAPH_INSTANTIATE, 0x77, 1, 2, 2600);
+	write_launch_stats(f, 5, 3000);
+	struct kc_rec_graph_launch_stats st = {.graph_id = 1, .count = 10};
+	st.h.type = KC_REC_GRAPH_LAUNCH_STATS;
+	st.h.time_ns = 4000;
+	kc_rec_seal(&st.h, sizeof(st));
+	fwrite(&st, sizeof(st), 1, f);
+	fclose(f);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "launches 23\n"), "%s", out);
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "%s export %s --chrome %s/c.json && python3 -c \"import json;"
+		 " c=[(x['ts'], x['args']['count']) for x in json.load(open('%s/c.json'))"
+		 "['traceEvents'] if x.get('name')=='launches k']; c.sort();"
+		 " assert [v for t, v in c]==[3, 3, 3, 23], c\"",
+		 kct_cli(), dir, dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	assert_export_counts_as_report(dir);
+}
+
 Test(cli, graph_launch_counts_take_the_largest_record)
 {
 	/* A flush builds its records under the graphs' lock and writes them after: a destroy in
