@@ -239,6 +239,16 @@ Test(report, nvcc_trace_recorded_on_the_gpu)
 	kca_model_free(&m);
 }
 
+/* drv_client ARGS (a mode and its arguments) run under kcprof record into dir. */
+static void record_drv(const char *dir, const char *args)
+{
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client %s",
+		 kct_data(), kct_cli(), dir, kct_build(), args);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
 static char *record(const char *prog_name, const char *const *args)
 {
 	char *dir = kct_tmpdir();
@@ -1533,12 +1543,7 @@ Test(cli, cuda_graph_capture_of_a_cukernel_is_taken_off_its_launches)
 	 * function (another handle, named by the driver), replayed 50 times: 52 runs, the
 	 * captured launch taken off the kernel's own though its node names another handle. */
 	char *dir = kct_tmpdir();
-	char cmd[9000];
-	snprintf(
-	    cmd, sizeof(cmd),
-	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph kernel",
-	    kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv(dir, "graph kernel");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "launches 52\n"), "%s", out);
@@ -1641,10 +1646,7 @@ Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 	 * three-argument hook stood in: drv_client checks), and the graph's runs count. */
 	char *dir = kct_tmpdir();
 	char cmd[9000];
-	snprintf(cmd, sizeof(cmd),
-		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph v11",
-		 kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv(dir, "graph v11");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "launches 111\n"), "%s", out);
@@ -1764,10 +1766,7 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 	 * value from the PTX each carries. */
 	char *dir = kct_tmpdir();
 	char cmd[9000];
-	snprintf(cmd, sizeof(cmd),
-		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client nvccstep",
-		 kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv(dir, "nvccstep");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, " 1. kern_step  [compiler]  specialization churn\n"
 			      "    3 variants in 3 loads, 3 launches"),
@@ -1842,10 +1841,7 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 	/* one kernel in two of a program's libraries, nothing built: two images, fine */
 	char *dir = kct_tmpdir();
 	char cmd[9000];
-	snprintf(cmd, sizeof(cmd),
-		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client libtwo",
-		 kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv(dir, "libtwo");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "kern_add  [CUDA runtime]  fine\n    2 variants in 2 loads, 2 "
@@ -1879,12 +1875,7 @@ Test(cli, cuda_graph_capture_made_executable_by_an_update_is_taken_off)
 	 * cuGraphExecUpdate (PyTorch re-capturing into a graph it keeps): its two launches are
 	 * not runs, the update having made it executable; the replays after run its two nodes. */
 	char *dir = kct_tmpdir();
-	char cmd[9000];
-	snprintf(
-	    cmd, sizeof(cmd),
-	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph update",
-	    kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv(dir, "graph update");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "launches 53\n"), "%s", out);
@@ -1902,12 +1893,7 @@ Test(cli, cuda_graph_capture_counts_only_with_its_graph_seen_made)
 	 * replayed 100 times: its replays cannot be counted, so the captured launch is kept as
 	 * a run (2, not 1: taken off, it made a kernel of 8 captured variants read 8 runs). */
 	char *dir = kct_tmpdir();
-	char cmd[9000];
-	snprintf(
-	    cmd, sizeof(cmd),
-	    "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph private",
-	    kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv(dir, "graph private");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "1 variant in 1 load, 2 launches\n"), "%s", out);
@@ -1963,11 +1949,7 @@ Test(cli, cuda_graph_capture_used_as_a_child_graph)
 	 * driver clones it there: another handle), that one replayed 100 times: 100 runs, the
 	 * captured launch taken off by its kernels, all in a graph made where a hook saw. */
 	char *dir = kct_tmpdir();
-	char cmd[9000];
-	snprintf(cmd, sizeof(cmd),
-		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client graph child",
-		 kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv(dir, "graph child");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "launches 100\n"), "%s", out);
