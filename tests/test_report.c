@@ -1957,12 +1957,9 @@ Test(cli, cuda_graph_capture_used_as_a_child_graph)
 	assert_export_counts_as_report(dir); /* export: 101, the capture kept as a run */
 }
 
-/* A trace of one kernel launched 3 times, then a graph of it launched: graph_launch_stats
- * records of counts `counts` (n of them), in file order. */
-static char *write_graph_stats_trace(const uint64_t *counts, int n)
+/* The FUNCTION record of function 1, "k", to f. */
+static void write_function_k(FILE *f)
 {
-	char *dir = kct_tmpdir();
-	FILE *f = kct_trace_create(dir, 0);
 	_Alignas(8) uint8_t mem[512];
 	struct kc_recbuf rb;
 	struct kc_rec_function fn = {0};
@@ -1973,32 +1970,6 @@ static char *write_graph_stats_trace(const uint64_t *counts, int n)
 	size_t sz = kc_rb_finish(&rb, &fn, KC_REC_FUNCTION, 1, 100);
 	fwrite(kc_rb_data(&rb), 1, sz, f);
 	kc_rb_release(&rb);
-	struct kc_rec_launch_stats ls = {.func_id = 1, .count = 3};
-	ls.h.type = KC_REC_LAUNCH_STATS;
-	ls.h.time_ns = 200;
-	kc_rec_seal(&ls.h, sizeof(ls));
-	fwrite(&ls, sizeof(ls), 1, f);
-	_Alignas(8) uint8_t g[sizeof(struct kc_rec_graph) + sizeof(struct kc_graph_func)];
-	memset(g, 0, sizeof(g));
-	struct kc_rec_graph *gr = (void *)g;
-	gr->h.type = KC_REC_GRAPH;
-	gr->h.time_ns = 300;
-	gr->id = 1;
-	gr->exec = 0x20;
-	gr->nodes = 1;
-	gr->nfuncs = 1;
-	gr->funcs[0] = (struct kc_graph_func){.func_id = 1, .count = 1};
-	kc_rec_seal(&gr->h, sizeof(g));
-	fwrite(g, sizeof(g), 1, f);
-	for (int i = 0; i < n; i++) {
-		struct kc_rec_graph_launch_stats st = {.graph_id = 1, .count = counts[i]};
-		st.h.type = KC_REC_GRAPH_LAUNCH_STATS;
-		st.h.time_ns = 400 + (uint64_t)i;
-		kc_rec_seal(&st.h, sizeof(st));
-		fwrite(&st, sizeof(st), 1, f);
-	}
-	fclose(f);
-	return dir;
 }
 
 /* A MODULE_LOAD record of one kernel, to f. */
@@ -2021,32 +1992,6 @@ static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint
 	size_t sz = kc_rb_finish(&rb, &x, KC_REC_MODULE_LOAD, 1, t);
 	fwrite(kc_rb_data(&rb), 1, sz, f);
 	kc_rb_release(&rb);
-}
-
-Test(report, a_lazy_load_belongs_to_the_library_loaded_last)
-{
-	/* Two libraries holding kernel k, each followed by the driver's lazy load of k at its
-	 * first use: each lazy load's time goes to the library loaded just before it, and
-	 * neither is an image of its own. */
-	char *dir = kct_tmpdir();
-	FILE *f = kct_trace_create(dir, 0);
-	write_load(f, KC_API_LIBRARY_LOAD_DATA, KC_IMAGE_FATBIN, 0xa1, 100, 10, "k");
-	write_load(f, KC_API_LAZY, KC_IMAGE_CUBIN, 0xa2, 200, 1000, "k");
-	write_load(f, KC_API_LIBRARY_LOAD_DATA, KC_IMAGE_FATBIN, 0xb1, 300, 20, "k");
-	write_load(f, KC_API_LAZY, KC_IMAGE_CUBIN, 0xb2, 400, 5000, "k");
-	fclose(f);
-	struct kca_model m;
-	load(&m, dir);
-	const struct kca_family *fam = family(&m, "k");
-	cr_assert_not_null(fam);
-	cr_assert_eq(fam->nvariants, 2);
-	cr_assert_eq(fam->loads, 2);
-	cr_assert_eq(fam->variants[0].hash, 0xa1);
-	cr_assert_eq(fam->variants[0].load_ns, 1010);
-	cr_assert_eq(fam->variants[1].load_ns, 5020);
-	cr_assert_eq(fam->load_ns, 6030);
-	cr_assert(fam->prebuilt_copies);
-	kca_model_free(&m);
 }
 
 /* A GRAPH record of kind for graph handle `graph` (id 0 for a capture) holding function 1 in
@@ -2079,6 +2024,52 @@ static void write_launch_stats(FILE *f, uint64_t count, uint64_t t)
 	fwrite(&ls, sizeof(ls), 1, f);
 }
 
+/* A trace of one kernel launched 3 times, then a graph of it launched: graph_launch_stats
+ * records of counts `counts` (n of them), in file order. */
+static char *write_graph_stats_trace(const uint64_t *counts, int n)
+{
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
+	write_function_k(f);
+	write_launch_stats(f, 3, 200);
+	write_graph(f, KC_GRAPH_INSTANTIATE, 0, 1, 1, 300);
+	for (int i = 0; i < n; i++) {
+		struct kc_rec_graph_launch_stats st = {.graph_id = 1, .count = counts[i]};
+		st.h.type = KC_REC_GRAPH_LAUNCH_STATS;
+		st.h.time_ns = 400 + (uint64_t)i;
+		kc_rec_seal(&st.h, sizeof(st));
+		fwrite(&st, sizeof(st), 1, f);
+	}
+	fclose(f);
+	return dir;
+}
+
+Test(report, a_lazy_load_belongs_to_the_library_loaded_last)
+{
+	/* Two libraries holding kernel k, each followed by the driver's lazy load of k at its
+	 * first use: each lazy load's time goes to the library loaded just before it, and
+	 * neither is an image of its own. */
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
+	write_load(f, KC_API_LIBRARY_LOAD_DATA, KC_IMAGE_FATBIN, 0xa1, 100, 10, "k");
+	write_load(f, KC_API_LAZY, KC_IMAGE_CUBIN, 0xa2, 200, 1000, "k");
+	write_load(f, KC_API_LIBRARY_LOAD_DATA, KC_IMAGE_FATBIN, 0xb1, 300, 20, "k");
+	write_load(f, KC_API_LAZY, KC_IMAGE_CUBIN, 0xb2, 400, 5000, "k");
+	fclose(f);
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *fam = family(&m, "k");
+	cr_assert_not_null(fam);
+	cr_assert_eq(fam->nvariants, 2);
+	cr_assert_eq(fam->loads, 2);
+	cr_assert_eq(fam->variants[0].hash, 0xa1);
+	cr_assert_eq(fam->variants[0].load_ns, 1010);
+	cr_assert_eq(fam->variants[1].load_ns, 5020);
+	cr_assert_eq(fam->load_ns, 6030);
+	cr_assert(fam->prebuilt_copies);
+	kca_model_free(&m);
+}
+
 Test(cli, export_counter_leaves_out_launches_a_flush_counted_during_a_capture)
 {
 	/* k launched 3 times, then twice into a capture; a flush in the middle of the capture
@@ -2087,16 +2078,7 @@ Test(cli, export_counter_leaves_out_launches_a_flush_counted_during_a_capture)
 	 * and reads 3, not 4, where the flush counted a captured launch: it never goes down. */
 	char *dir = kct_tmpdir();
 	FILE *f = kct_trace_create(dir, 0);
-	_Alignas(8) uint8_t mem[512];
-	struct kc_recbuf rb;
-	struct kc_rec_function fn = {0};
-	kc_rb_init(&rb, mem, sizeof(mem), sizeof(fn));
-	fn.id = 1;
-	fn.handle = 0x10;
-	fn.name = kc_rb_str(&rb, "k");
-	size_t sz = kc_rb_finish(&rb, &fn, KC_REC_FUNCTION, 1, 100);
-	fwrite(kc_rb_data(&rb), 1, sz, f);
-	kc_rb_release(&rb);
+	write_function_k(f);
 	write_launch_stats(f, 3, 1000);
 	write_launch_stats(f, 4, 2000); /* during the capture */
 	write_graph(f, KC_GRAPH_CAPTURE, 0x77, 0, 2, 2500);
