@@ -128,6 +128,21 @@ static const char *data_dir(void)
 	return d ? d : "tests/data";
 }
 
+/* kern_add of a library loaded from tests/data's FILE (cuLibraryLoadData, as the CUDA runtime
+ * loads its fatbins), the library to *lib. */
+static CUkernel library_kern_add(const char *file, CUlibrary *lib)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", data_dir(), file);
+	size_t size;
+	unsigned char *fat = read_file(path, &size);
+	CUkernel k = NULL;
+	CHECK(cuLibraryLoadData(lib, fat, NULL, NULL, 0, NULL, NULL, 0), CUDA_SUCCESS);
+	CHECK(cuLibraryGetKernel(&k, *lib, "kern_add"), CUDA_SUCCESS);
+	free(fat);
+	return k;
+}
+
 static unsigned char *sample_cubin(size_t *size)
 {
 	char path[4096];
@@ -467,14 +482,8 @@ static int mode_graph(int procaddr, int unseen)
 
 static int mode_graph_kernel(void)
 {
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/sample.fatbin", data_dir());
-	size_t size;
-	unsigned char *fat = read_file(path, &size);
 	CUlibrary lib;
-	CUkernel k;
-	CHECK(cuLibraryLoadData(&lib, fat, NULL, NULL, 0, NULL, NULL, 0), CUDA_SUCCESS);
-	CHECK(cuLibraryGetKernel(&k, lib, "kern_add"), CUDA_SUCCESS);
+	CUkernel k = library_kern_add("sample.fatbin", &lib);
 	CUstream s = (CUstream)(uintptr_t)0x5000;
 	for (int i = 0; i < 2; i++) /* as the CUDA runtime launches: the CUkernel itself */
 		CHECK(cuLaunchKernel((CUfunction)k, 1, 1, 1, 32, 1, 1, 0, s, NULL, NULL),
@@ -487,7 +496,6 @@ static int mode_graph_kernel(void)
 	CHECK(cuGraphInstantiateWithFlags(&e, g, 0), CUDA_SUCCESS);
 	for (int i = 0; i < 50; i++)
 		CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
-	free(fat);
 	return 0;
 }
 
@@ -616,14 +624,8 @@ static int mode_graph_two_modules(void)
 	CUstream s = (CUstream)(uintptr_t)0x5000;
 	for (int i = 0; i < 10; i++)
 		CHECK(cuLaunchKernel(add, 4, 1, 1, 128, 1, 1, 0, s, NULL, NULL), CUDA_SUCCESS);
-	char path[4096];
-	snprintf(path, sizeof(path), "%s/sample.fatbin", data_dir());
-	size_t size;
-	unsigned char *fat = read_file(path, &size);
 	CUlibrary lib;
-	CUkernel k;
-	CHECK(cuLibraryLoadData(&lib, fat, NULL, NULL, 0, NULL, NULL, 0), CUDA_SUCCESS);
-	CHECK(cuLibraryGetKernel(&k, lib, "kern_add"), CUDA_SUCCESS);
+	CUkernel k = library_kern_add("sample.fatbin", &lib);
 	CUgraph g;
 	CUgraphExec e;
 	CHECK(cuStreamBeginCapture(s, CU_STREAM_CAPTURE_MODE_GLOBAL), CUDA_SUCCESS);
@@ -632,7 +634,6 @@ static int mode_graph_two_modules(void)
 	CHECK(cuGraphInstantiateWithFlags(&e, g, 0), CUDA_SUCCESS);
 	for (int i = 0; i < 50; i++)
 		CHECK(cuGraphLaunch(e, s), CUDA_SUCCESS);
-	free(fat);
 	return 0;
 }
 
@@ -817,17 +818,10 @@ static int mode_libtwo(void)
 {
 	static const char *const files[] = {"sample.fatbin", "sample_zstd.fatbin"};
 	for (int i = 0; i < 2; i++) {
-		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", data_dir(), files[i]);
-		size_t size;
-		unsigned char *fat = read_file(path, &size);
 		CUlibrary lib;
-		CUkernel k;
-		CHECK(cuLibraryLoadData(&lib, fat, NULL, NULL, 0, NULL, NULL, 0), CUDA_SUCCESS);
-		CHECK(cuLibraryGetKernel(&k, lib, "kern_add"), CUDA_SUCCESS);
+		CUkernel k = library_kern_add(files[i], &lib);
 		CHECK(cuLaunchKernel((CUfunction)k, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL),
 		      CUDA_SUCCESS);
-		free(fat);
 	}
 	return 0;
 }
