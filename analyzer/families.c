@@ -544,8 +544,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	/* What it is doing. */
 	f->verdict = KCA_FINE;
 	/* Images the CUDA runtime loads that nothing built at run time are the program's own
-	 * libraries: two of them may carry one kernel (a template instantiated in two of
-	 * PyTorch's compilation units, each with its fatbin), which is not a rebuild. */
+	 * libraries: two of them may carry one kernel (compiled into both), which is not a
+	 * rebuild. */
 	int built = f->front_end != KCA_FE_CUDART;
 	for (unsigned i = 0; i < f->nvariants && !built; i++)
 		built = f->variants[i].compile >= 0 || child_built(m, f, i);

@@ -700,7 +700,6 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	return 0;
 }
 
-/* One trace file into the model: 1 when a record of it could be read, else 0. */
 /* Kernel names gathered for a load recorded without them, before they go into the arena. */
 struct name_list {
 	char **v;
@@ -745,11 +744,6 @@ static int func_by_module_hash(const void *a, const void *b, void *vm)
 	return x < y ? -1 : x > y;
 }
 
-/* Names for this file's loads recorded without them: the recorder reads no compressed cubin
- * (PyTorch's fatbins, built with nvcc -Xfatbin -compress-all; by default nvcc compresses only
- * their PTX), so its kernels would belong to no kernel of the report. The
- * image the trace stored, decompressed here, names them; where none was stored, the
- * functions the program took from that module (by its hash) do. */
 /* A fatbin entry of code decoded whole: its payload decompressed, a cubin's ELF read. */
 static int entry_decoded(const struct kc_fatbin_entry *e, void *ctx)
 {
@@ -775,6 +769,11 @@ static int image_decoded(const void *image, size_t size, unsigned kind)
 	return kc_image_kernels(image, size, kind, NULL, NULL) >= 0;
 }
 
+/* Names for this file's loads recorded without them: the recorder reads no compressed cubin
+ * (PyTorch's fatbins, built with nvcc -Xfatbin -compress-all; by default nvcc compresses only
+ * their PTX), so its kernels would belong to no kernel of the report. The
+ * image the trace stored, decompressed here, names them; where none was stored, the
+ * functions the program took from that module (by its hash) do. */
 static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_load,
 			       unsigned first_func)
 {
@@ -822,6 +821,7 @@ static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_loa
 	free(by_hash);
 }
 
+/* One trace file into the model: 1 when a record of it could be read, else 0. */
 static int load_file(struct kca_model *m, const char *path, unsigned dir)
 {
 	KCA_GROW(m->procs, m->nprocs, m->cap_procs);
