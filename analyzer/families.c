@@ -373,6 +373,69 @@ static void attribute_chained(struct kca_model *m)
 	free(order);
 }
 
+/* path made absolute against dir (a process's working directory), into out. */
+static void path_in(const char *path, const char *dir, char *out, size_t cap)
+{
+	if (path[0] == '/' || !dir || !dir[0])
+		snprintf(out, cap, "%s", path);
+	else
+		snprintf(out, cap, "%s/%s", dir, path);
+}
+
+/* The file a compiler child wrote, from its command line (-o FILE, --output-file FILE or
+ * =FILE), absolute; 0, or -1 where it names none. */
+static int child_output(const struct kca_model *m, const struct kca_compile *cp, char *out,
+			size_t cap)
+{
+	for (unsigned i = 1; i < cp->noptions; i++) {
+		const char *o = cp->options[i], *file = NULL;
+		if ((strcmp(o, "-o") == 0 || strcmp(o, "--output-file") == 0) &&
+		    i + 1 < cp->noptions)
+			file = cp->options[i + 1];
+		else if (strncmp(o, "--output-file=", 14) == 0)
+			file = o + 14;
+		if (file) {
+			path_in(file, m->procs[cp->proc].cwd, out, cap);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* A process's loads of one file (cuModuleLoad: its path against the program's working
+ * directory), as positions in the time order (rising). */
+struct file_loads {
+	char *key; /* "<proc>:<path>" */
+	unsigned *pos, n, cap;
+	UT_hash_handle hh;
+};
+
+static void file_loads_key(int proc, const char *path, char *key, size_t cap)
+{
+	snprintf(key, cap, "%d:%s", proc, path);
+}
+
+/* The first of process proc's loads of `file` at or after position `from`; UINT_MAX if none. */
+static unsigned first_load_of_file(struct file_loads *by_file, unsigned from, int proc,
+				   const char *file)
+{
+	char key[PATH_MAX + 16];
+	struct file_loads *e;
+	file_loads_key(proc, file, key, sizeof(key));
+	HASH_FIND_STR(by_file, key, e);
+	if (!e)
+		return UINT_MAX;
+	unsigned lo = 0, hi = e->n; /* positions rise */
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (e->pos[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < e->n ? e->pos[lo] : UINT_MAX;
+}
+
 static void attribute_compiles(struct kca_model *m)
 {
 	unsigned *order = kca_xmalloc((m->nloads + 1) * sizeof(unsigned));
@@ -383,9 +446,23 @@ static void attribute_compiles(struct kca_model *m)
 	unsigned *pstart = kca_xcalloc(m->nprocs + 1, sizeof(unsigned));
 	unsigned *pend = kca_xcalloc(m->nprocs + 1, sizeof(unsigned));
 	struct image_loads *by_image = NULL, *e, *tmp;
+	struct file_loads *by_file = NULL, *fe, *ftmp;
 	for (unsigned i = 0; i < m->nloads; i++) {
 		const struct kca_load *l = &m->loads[order[i]];
 		int p = l->proc;
+		if (l->file) {
+			char path[PATH_MAX], key[PATH_MAX + 16];
+			path_in(l->file, m->procs[p].cwd, path, sizeof(path));
+			file_loads_key(p, path, key, sizeof(key));
+			HASH_FIND_STR(by_file, key, fe);
+			if (!fe) {
+				fe = kca_xcalloc(1, sizeof(*fe));
+				fe->key = kca_xstrdup(key);
+				HASH_ADD_KEYPTR(hh, by_file, fe->key, strlen(fe->key), fe);
+			}
+			KCA_GROW(fe->pos, fe->n, fe->cap);
+			fe->pos[fe->n++] = i;
+		}
 		if (pend[p] == 0)
 			pstart[p] = i;
 		pend[p] = i + 1;
@@ -426,6 +503,15 @@ static void attribute_compiles(struct kca_model *m)
 		} else {
 			at = first_at_or_after(m, order, NULL, pstart[proc], pend[proc],
 					       cp->time_ns);
+			/* the load of the file it wrote (nvcc -o kernel.fatbin, then cuModuleLoad
+			 * of it), where another load came between; else the next load (Triton's
+			 * ptxas and gcc, whose outputs it reads into memory) */
+			char out[PATH_MAX];
+			unsigned of = child_output(m, cp, out, sizeof(out)) == 0
+					  ? first_load_of_file(by_file, at, proc, out)
+					  : UINT_MAX;
+			if (of != UINT_MAX)
+				at = of;
 			if (at >= pend[proc])
 				at = UINT_MAX;
 		}
@@ -441,6 +527,13 @@ static void attribute_compiles(struct kca_model *m)
 		HASH_DEL(by_image, e);
 		free(e->pos);
 		free(e);
+	}
+	HASH_ITER(hh, by_file, fe, ftmp)
+	{
+		HASH_DEL(by_file, fe);
+		free(fe->key);
+		free(fe->pos);
+		free(fe);
 	}
 	free(order);
 	free(pstart);

@@ -1818,6 +1818,21 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 	cr_assert(strstr(out, "kern_step  [CUDA runtime]  fine\n") && strstr(out, "2× gcc ") &&
 		      !strstr(out, "-D option"),
 		  "%s", out);
+	/* another module loaded between each build and the load of the file it wrote (-o): the
+	 * build is that file's, not the next load's */
+	char *dir4 = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_LOAD_BETWEEN=1 KCT_DATA=%s %s record -q --no-cupti -o %s -- "
+		 "%s/tests/bin/drv_client nvccstep",
+		 kct_data(), kct_cli(), dir4, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir4, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, " 1. kern_step  [compiler]  specialization churn\n") &&
+		      strstr(out, "building (3× ptxas "),
+		  "%s", out);
+	const char *add = strstr(out, "kern_add  [");
+	cr_assert(add && strstr(add, "cost: 0 ns building"), "%s", out);
 }
 
 Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)

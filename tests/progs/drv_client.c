@@ -14,7 +14,9 @@
  *   drv_client nvccstep [FILE...] three times (once a FILE): a compiler child (the stand-in
  *                                 ptxas, as nvcc -DSTEP=N would be), then cuModuleLoad of
  *                                 step_N.fatbin (the FILE in tests/data) and kern_step launched;
- *                                 KCT_COMPILER names another compiler to run
+ *                                 KCT_COMPILER names another compiler to run; with
+ *                                 KCT_LOAD_BETWEEN, sample.cubin is loaded between the
+ *                                 compiler and the load of its output (-o)
  *   drv_client libtwo             two libraries that both hold kern_add (sample.fatbin and
  *                                 its compressed build), each's kern_add launched once
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
@@ -788,10 +790,15 @@ static int mode_nvccstep(int nfiles, char **files)
 		snprintf(ptxas, sizeof(ptxas), "%s/ptxas", bin_dir());
 		if (getenv("KCT_COMPILER")) /* another stand-in: a host compiler */
 			snprintf(ptxas, sizeof(ptxas), "%s", getenv("KCT_COMPILER"));
+		if (nfiles && files[step - 1][0] == '/')
+			snprintf(path, sizeof(path), "%s", files[step - 1]);
+		else if (nfiles)
+			snprintf(path, sizeof(path), "%s/%s", data_dir(), files[step - 1]);
+		else
+			snprintf(path, sizeof(path), "%s/step_%d.fatbin", data_dir(), step);
 		char def[32];
 		snprintf(def, sizeof(def), "-DSTEP=%d", step);
-		char *argv[] = {ptxas, "-o", "kernel.fatbin", def,
-				NULL}; /* the stand-in writes none */
+		char *argv[] = {ptxas, "-o", path, def, NULL}; /* the stand-in writes none */
 		pid_t pid;
 		int status;
 		if (posix_spawn(&pid, ptxas, NULL, NULL, argv, environ) != 0 ||
@@ -799,12 +806,8 @@ static int mode_nvccstep(int nfiles, char **files)
 			fprintf(stderr, "drv_client: %s did not run\n", ptxas);
 			return 1;
 		}
-		if (nfiles && files[step - 1][0] == '/')
-			snprintf(path, sizeof(path), "%s", files[step - 1]);
-		else if (nfiles)
-			snprintf(path, sizeof(path), "%s/%s", data_dir(), files[step - 1]);
-		else
-			snprintf(path, sizeof(path), "%s/step_%d.fatbin", data_dir(), step);
+		if (getenv("KCT_LOAD_BETWEEN")) /* another module loaded before the output */
+			load_add();
 		CUmodule m;
 		CUfunction f;
 		CHECK(cuModuleLoad(&m, path), CUDA_SUCCESS);
