@@ -1781,6 +1781,9 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 				 sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "-add.s32 %r7, %r6, 1;\n+add.s32 %r7, %r6, 3;\n"), "%s", out);
+	cr_assert(strstr(out, "step_1.fatbin -DSTEP=1 (") &&
+		      strstr(out, "step_3.fatbin -DSTEP=3 (") && strstr(out, "    built by: "),
+		  "each variant's compiler command line: %s", out);
 	/* the first variant's fatbin without PTX (a cubin only): the PTX values are the others' */
 	char *dir2 = kct_tmpdir();
 	snprintf(cmd, sizeof(cmd),
