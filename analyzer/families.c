@@ -639,11 +639,16 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	/* Images the CUDA runtime loads that nothing built at run time are the program's own
 	 * libraries: two of them may carry one kernel (compiled into both), which is not a
 	 * rebuild. */
-	int built = f->front_end != KCA_FE_CUDART;
-	for (unsigned i = 0; i < f->nvariants && !built; i++)
-		built = f->variants[i].compile >= 0 || child_built(m, f, i);
-	f->prebuilt_copies = f->nvariants >= 2 && !built;
-	if (f->nvariants >= 2 && built) {
+	int prebuilt = f->nvariants >= 2; /* every image a library's, none built */
+	for (unsigned i = 0; i < f->nvariants && prebuilt; i++) {
+		const struct kca_load *l = &m->loads[f->variants[i].first_load];
+		prebuilt = (l->api == KC_API_LIBRARY_LOAD_DATA ||
+			    l->api == KC_API_LIBRARY_LOAD_FROM_FILE || l->api == KC_API_LAZY ||
+			    l->kind == KC_IMAGE_FATBIN) &&
+			   f->variants[i].compile < 0 && !child_built(m, f, i);
+	}
+	f->prebuilt_copies = prebuilt;
+	if (f->nvariants >= 2 && !prebuilt) {
 		const struct kca_changes *ch = kca_family_changes(m, f);
 		int config_only = ch->nchanges > 0;
 		for (unsigned i = 0; i < ch->nchanges; i++)

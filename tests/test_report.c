@@ -1990,9 +1990,9 @@ static void write_function_k(FILE *f)
 	kc_rb_release(&rb);
 }
 
-/* A MODULE_LOAD record of one kernel, to f. */
-static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint64_t t,
-		       uint64_t duration, const char *name)
+/* A MODULE_LOAD record of the kernels names[] (NULL-terminated), to f. */
+static void write_load_of(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint64_t t,
+			  uint64_t duration, const char *const *names)
 {
 	_Alignas(8) uint8_t mem[512];
 	struct kc_recbuf rb;
@@ -2005,11 +2005,42 @@ static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint
 	x.api = api;
 	x.kind = kind;
 	kc_rb_list_begin(&rb);
-	kc_rb_list_add(&rb, name);
+	for (unsigned i = 0; names[i]; i++)
+		kc_rb_list_add(&rb, names[i]);
 	x.names = kc_rb_list_end(&rb);
 	size_t sz = kc_rb_finish(&rb, &x, KC_REC_MODULE_LOAD, 1, t);
 	fwrite(kc_rb_data(&rb), 1, sz, f);
 	kc_rb_release(&rb);
+}
+
+/* A MODULE_LOAD record of one kernel, to f. */
+static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint64_t t,
+		       uint64_t duration, const char *name)
+{
+	write_load_of(f, api, kind, hash, t, duration, (const char *const[]){name, NULL});
+}
+
+Test(cli, window_prebuilt_line_counts_a_load_of_built_and_prebuilt_kernels)
+{
+	/* In the window: kernel a built three times (its own cubins: churn), then one library
+	 * holding a and b (b's only image): the library's load is b's first load, a prebuilt
+	 * kernel's, though its first kernel, a, is one built in the window. */
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
+	write_function_k(f); /* at +100 ns: the recording's start */
+	for (uint64_t i = 0; i < 3; i++)
+		write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xc1 + i,
+			   2000000000ull + i * 1000, 500, "a");
+	write_load_of(f, KC_API_LIBRARY_LOAD_DATA, KC_IMAGE_FATBIN, 0xf1, 2000009000ull, 7000,
+		      (const char *const[]){"a", "b", NULL});
+	fclose(f);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--since", "1", dir, NULL}, out, sizeof(out)),
+	    0);
+	cr_assert(strstr(out, " 1. a  [") && strstr(out, "specialization churn"), "%s", out);
+	cr_assert(strstr(out, "1 prebuilt kernel first loaded in the window (the CUDA runtime's "
+			      "lazy loading, a program's cubin): 7.0 µs in their loads"),
+		  "%s", out);
 }
 
 /* A GRAPH record of kind for graph handle `graph` (id 0 for a capture) holding function 1 in
