@@ -639,12 +639,15 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	/* Images the CUDA runtime loads that nothing built at run time are the program's own
 	 * libraries: two of them may carry one kernel (compiled into both), which is not a
 	 * rebuild. */
-	int prebuilt = f->nvariants >= 2; /* every image a library's, none built */
+	/* every image a library the CUDA runtime loads (cuLibraryLoad*, its lazy loads, a
+	 * registered fatbin), none built: not a fatbin the program loads itself with
+	 * cuModuleLoad*, which it may have built where kcprof did not see */
+	int prebuilt = f->nvariants >= 2;
 	for (unsigned i = 0; i < f->nvariants && prebuilt; i++) {
 		const struct kca_load *l = &m->loads[f->variants[i].first_load];
 		prebuilt = (l->api == KC_API_LIBRARY_LOAD_DATA ||
 			    l->api == KC_API_LIBRARY_LOAD_FROM_FILE || l->api == KC_API_LAZY ||
-			    l->kind == KC_IMAGE_FATBIN) &&
+			    l->api == KC_API_MODULE_LOAD_FAT_BINARY) &&
 			   f->variants[i].compile < 0 && !child_built(m, f, i);
 	}
 	f->prebuilt_copies = prebuilt;

@@ -1807,7 +1807,8 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 	cr_assert_str_eq(ptx->values[2], "2");
 	kca_model_free(&m);
 	/* the host compiler run before each load (a C++ extension built, say): its time lands
-	 * on the next load, but it builds no GPU code, so these are the program's images */
+	 * on the next load, but it builds no GPU code: not [compiler], no -D of it; the
+	 * program's own fatbins, which it may have built out of sight, are still worth a look */
 	char *dir3 = kct_tmpdir();
 	snprintf(cmd, sizeof(cmd),
 		 "cp %s/tests/bin/ptxas %s.gcc && mkdir -p %s.bin && mv %s.gcc %s.bin/gcc && "
@@ -1818,8 +1819,8 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir3, NULL}, out, sizeof(out)),
 		     0);
-	cr_assert(strstr(out, "kern_step  [CUDA runtime]  fine\n") && strstr(out, "2× gcc ") &&
-		      !strstr(out, "-D option"),
+	cr_assert(strstr(out, "kern_step  [CUDA runtime]  a few variants\n") &&
+		      strstr(out, "2× gcc ") && !strstr(out, "-D option"),
 		  "%s", out);
 	/* another module loaded between each build and the load of the file it wrote (-o): the
 	 * build is that file's, not the next load's */
@@ -2018,6 +2019,25 @@ static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint
 		       uint64_t duration, const char *name)
 {
 	write_load_of(f, api, kind, hash, t, duration, (const char *const[]){name, NULL});
+}
+
+Test(cli, fatbins_built_out_of_sight_are_not_prebuilt)
+{
+	/* Three fatbins the program loads itself with cuModuleLoad after a compiler kcprof
+	 * does not record (/bin/true): not a library's images, whatever built them, so a few
+	 * variants, and check --max-variants 1 fails. */
+	char *dir = kct_tmpdir(), cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_COMPILER=/bin/true KCT_DATA=%s %s record -q --no-cupti -o %s -- "
+		 "%s/tests/bin/drv_client nvccstep",
+		 kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. kern_step  [") && !strstr(out, "none built at run time"), "%s",
+		  out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "1", dir, NULL}, out,
+				 sizeof(out)),
+		     1, "%s", out);
 }
 
 Test(cli, window_prebuilt_line_counts_a_load_of_built_and_prebuilt_kernels)
