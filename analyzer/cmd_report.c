@@ -221,12 +221,17 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 		return;
 	}
 	if (f->verdict == KCA_RELOAD_CHURN) {
-		snprintf(buf, cap,
-			 "the same image is loaded %u times%s: load it once and keep the "
-			 "CUmodule/CUfunction "
-			 "(cache by image)%s",
-			 f->loads,
+		char what[96];
+		if (f->nvariants == 1)
+			snprintf(what, sizeof(what), "the same image is loaded %u times", f->loads);
+		else
+			snprintf(what, sizeof(what),
+				 "its %u images are loaded again and again (%u of %u "
+				 "loads of an image already loaded)",
+				 f->nvariants, f->reloads, f->loads);
+		snprintf(buf, cap, "%s%s: load it once and keep the %s (cache by image)%s", what,
 			 f->front_end == KCA_FE_PTX ? " and JIT-compiled from PTX each time" : "",
+			 f->library_api ? "CUlibrary/CUkernel" : "CUmodule/CUfunction",
 			 f->front_end == KCA_FE_PTX ? "; ship a cubin or fatbin for the target GPU"
 						    : "");
 		return;

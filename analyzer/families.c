@@ -616,6 +616,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	const char *base = exe ? strrchr(exe, '/') : NULL;
 	base = base ? base + 1 : exe ? exe : "";
 	int memory_cubin = l0 && l0->kind == KC_IMAGE_CUBIN && l0->api != KC_API_MODULE_LOAD;
+	f->library_api =
+	    l0 && (l0->api == KC_API_LIBRARY_LOAD_DATA || l0->api == KC_API_LIBRARY_LOAD_FROM_FILE);
 	int python = strncmp(base, "python", 6) == 0;
 	if (nvrtc)
 		f->front_end = KCA_FE_NVRTC;

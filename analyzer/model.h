@@ -196,6 +196,7 @@ struct kca_family {
 	enum kca_verdict verdict;
 	enum kca_front_end front_end;
 	int churn;
+	int library_api;     /* its first image came through cuLibraryLoad* (CUlibrary, CUkernel) */
 	int prebuilt_copies; /* its variants: images the CUDA runtime loaded, none built at run
 				time (one kernel in two of a program's libraries) */
 	struct kca_changes *changes; /* what differs between variants: kca_family_changes */

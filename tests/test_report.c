@@ -2021,6 +2021,24 @@ static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint
 	write_load_of(f, api, kind, hash, t, duration, (const char *const[]){name, NULL});
 }
 
+Test(cli, reload_fix_names_the_handles_of_the_api_used)
+{
+	/* A library loaded three times through cuLibraryLoad*: keep the CUlibrary/CUkernel, not a
+	 * CUmodule/CUfunction it never had. */
+	char *dir = kct_tmpdir();
+	record_drv(dir, "library");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "kern_add  [CUDA runtime]  reload churn") &&
+		      strstr(out,
+			     "fix: the same image is loaded 3 times: load it once and keep the "
+			     "CUlibrary/CUkernel"),
+		  "%s", out);
+	dir = kct_tmpdir();
+	record_drv(dir, "reload 3");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "keep the CUmodule/CUfunction"), "%s", out);
+}
+
 Test(cli, fatbins_built_out_of_sight_are_not_prebuilt)
 {
 	/* Three fatbins the program loads itself with cuModuleLoad after a compiler kcprof
