@@ -209,13 +209,15 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 {
 	const struct kca_variant *var = &f->variants[v];
 	const struct kca_load *l = &m->loads[var->first_load];
-	char hex[17], t1[32], t2[32];
+	char hex[17], t1[32], t2[32], built[48] = "no build seen";
+	if (var->build_ns || var->compile >= 0)
+		snprintf(built, sizeof(built), "built in %s",
+			 kca_fmt_ns(var->build_ns, t2, sizeof(t2)));
 	printf("[%c] variant %u: %s %s, %" PRIu64 " bytes, loaded %u× (%s) by %s, %" PRIu64
-	       " launch%s, built in %s\n",
+	       " launch%s, %s\n",
 	       tag, v + 1, kc_image_kind_name(var->kind), kc_hash_hex(var->hash, hex), l->size,
 	       var->loads, kca_fmt_ns(var->load_ns, t1, sizeof(t1)), kc_api_name(l->api),
-	       var->launches, var->launches == 1 ? "" : "es",
-	       kca_fmt_ns(var->build_ns, t2, sizeof(t2)));
+	       var->launches, var->launches == 1 ? "" : "es", built);
 	char where[512], func[128];
 	/* its builds: the compiles whose outputs went into the one it loaded (NVRTC's PTX into a
 	 * link), then that one */
@@ -334,7 +336,7 @@ KCA_COMMAND(diff)
 		goto out;
 	}
 	if (f->nvariants == 1) {
-		fprintf(stderr, "kcprof diff: %s was built once (1 variant): nothing to compare\n",
+		fprintf(stderr, "kcprof diff: %s has one image (1 variant): nothing to compare\n",
 			name);
 		goto out;
 	}

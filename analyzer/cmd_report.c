@@ -626,12 +626,15 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");
 	if (f->graph_runs)
 		printf(" (%" PRIu64 " in CUDA graph replays)", f->graph_runs);
+	/* builds where kcprof saw them (a compile, a compiler child, Triton); else images, which
+	 * the program may have built where kcprof could not see */
+	const char *made = f->build_ns || f->ncompiles ? "build" : "image";
 	if (f->prebuilt_copies)
 		printf(": images of the program's libraries, none built at run time");
 	else if (f->nvariants >= 2 && f->launches && f->launches < f->nvariants)
-		printf(": more builds than launches");
+		printf(": more %ss than launches", made);
 	else if (f->nvariants >= 2 && f->launches && f->launches <= f->nvariants + f->nvariants / 4)
-		printf(": a new build for almost every launch");
+		printf(": a new %s for almost every launch", made);
 	printf("\n");
 	/* When: builds that go on after a server's warm-up are the ones to fix first (report
 	 * --since then shows them alone). */
@@ -888,8 +891,10 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		    "\n%u more kernel%s flagged, not shown (--top %u; --all lists every kernel)\n",
 		    flagged - shown, flagged - shown == 1 ? "" : "s", top);
 	if (!all && fine)
-		printf("\n%u kernel%s built once and loaded once: fine (--all lists them)\n", fine,
-		       fine == 1 ? "" : "s");
+		printf(
+		    "\n%u kernel%s neither rebuilt nor loaded again and again: fine (--all lists "
+		    "them)\n",
+		    fine, fine == 1 ? "" : "s");
 	print_unloaded_compiles(m);
 	print_problems(m);
 }
