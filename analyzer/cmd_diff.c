@@ -233,18 +233,20 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 		if (kca_compile_call_site(m, c, where, sizeof(where), func, sizeof(func)) == 0)
 			printf("    compiled from %s in %s\n", where, func);
 	}
-	/* the CUDA compiler children that built it (nvcc -DMAX_LEN=500 ...), the first of them */
+	/* the CUDA compiler children that built it (nvcc -DMAX_LEN=500 ...): each run, up to 3 */
+	unsigned runs = 0;
 	for (unsigned i = 0; var->compile < 0 && !var->triton_dir && i < f->ncompiles; i++) {
 		const struct kca_compile *c = &m->compiles[f->compiles[i]];
 		if (c->tool != KC_TOOL_EXEC || c->load < 0 || m->loads[c->load].hash != var->hash ||
-		    !kca_compile_makes_gpu_code(c))
+		    !kca_compile_makes_gpu_code(c) || runs++ >= 3)
 			continue;
 		printf("    built by:");
 		for (unsigned k = 0; k < c->noptions; k++)
 			printf(" %s", c->options[k]);
 		printf(" (%s)\n", kca_fmt_ns(c->duration_ns, t2, sizeof(t2)));
-		break;
 	}
+	if (runs > 3)
+		printf("    and %u more runs of the same build\n", runs - 3);
 	if (var->triton_dir)
 		printf("    Triton cache: %s\n", var->triton_dir);
 	/* Where its load was asked for, and Triton's arguments of its build */

@@ -237,6 +237,18 @@ Test(report, nvcc_trace_recorded_on_the_gpu)
 	cr_assert_eq(fixed->launches, 6);
 	cr_assert(kca_model_recorded_ns(&m, 0) > f->build_ns);
 	kca_model_free(&m);
+	/* diff: MAX_LEN=500 was built twice (its first request and the last), both runs shown,
+	 * as the variant's build time counts both */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", "examples/traces/nvcc-define", "fill_mask", NULL},
+			out, sizeof(out)),
+	    0);
+	const char *a = strstr(out, "[A] variant 1:"), *b = strstr(out, "[B] variant 2:");
+	cr_assert(a && b && strstr(a, "built in 1.21 s"), "%s", out);
+	unsigned runs = 0;
+	for (const char *p = strstr(a, "built by:"); p && p < b; p = strstr(p + 1, "built by:"))
+		runs += strstr(p, "-DMAX_LEN=500 (") != NULL;
+	cr_assert_eq(runs, 2, "%s", out);
 }
 
 /* drv_client ARGS (a mode and its arguments) run under kcprof record into dir. */
