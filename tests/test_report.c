@@ -23,6 +23,9 @@
 
 #define DEMO "examples/traces/triton-constexpr"
 
+/* What a command printed (kct_run_cli). */
+static char out[1 << 20];
+
 static const struct kca_family *family(const struct kca_model *m, const char *name)
 {
 	for (unsigned i = 0; i < m->nfamilies; i++)
@@ -721,8 +724,6 @@ Test(report, ptx_constant_churn)
 }
 
 /* ---- the commands --------------------------------------------------------------------------- */
-
-static char out[1 << 20];
 
 Test(cli, report_text_of_the_demo)
 {
