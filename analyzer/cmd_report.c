@@ -180,10 +180,11 @@ static const struct kca_change *inductor_size(const struct kca_changes *ch)
 	return NULL;
 }
 
-static void fix_text(const struct kca_family *f, const struct kca_changes *ch, char *buf,
-		     size_t cap);
+static void fix_text(const struct kca_model *m, const struct kca_family *f,
+		     const struct kca_changes *ch, char *buf, size_t cap);
 
-void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char *buf, size_t cap)
+void kca_fix_text(const struct kca_model *m, const struct kca_family *f,
+		  const struct kca_changes *ch, char *buf, size_t cap)
 {
 	buf[0] = '\0';
 	if (f->verdict == KCA_FINE)
@@ -200,11 +201,11 @@ void kca_fix_text(const struct kca_family *f, const struct kca_changes *ch, char
 		    f->nvariants, f->graph_runs);
 	if (n >= cap)
 		return;
-	fix_text(f, ch, buf + n, cap - n);
+	fix_text(m, f, ch, buf + n, cap - n);
 }
 
-static void fix_text(const struct kca_family *f, const struct kca_changes *ch, char *buf,
-		     size_t cap)
+static void fix_text(const struct kca_model *m, const struct kca_family *f,
+		     const struct kca_changes *ch, char *buf, size_t cap)
 {
 	const struct kca_change *c;
 	buf[0] = '\0';
@@ -236,6 +237,10 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 						    : "");
 		return;
 	}
+	/* the directory its first image's trace came from, as given: for 'kcprof diff' */
+	const char *dir =
+	    f->nvariants ? m->dirs[m->procs[m->loads[f->variants[0].first_load].proc].dir_index]
+			 : "DIR";
 	switch (f->front_end) {
 	case KCA_FE_TRITON:
 		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param &&
@@ -379,8 +384,8 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 			snprintf(buf, cap,
 				 "the program runs a compiler for each of %u images of %s: build "
 				 "once and cache the module, keyed by source and options (see what "
-				 "differs: 'kcprof diff DIR %s')",
-				 f->nvariants, f->name, f->name);
+				 "differs: 'kcprof diff %s %s')",
+				 f->nvariants, f->name, dir, f->name);
 		return;
 	case KCA_FE_PTX:
 		snprintf(buf, cap,
@@ -393,10 +398,9 @@ static void fix_text(const struct kca_family *f, const struct kca_changes *ch, c
 		break;
 	}
 	snprintf(buf, cap,
-		 "one kernel name, %u different images: see what differs with 'kcprof diff DIR %s' "
-		 "and make "
-		 "it a run-time argument",
-		 f->nvariants, f->name);
+		 "one kernel name, %u different images: see what differs with 'kcprof diff %s %s' "
+		 "and make it a run-time argument",
+		 f->nvariants, dir, f->name);
 }
 
 /* ---- text report -------------------------------------------------------------------------- */
@@ -684,7 +688,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	if (!ch->nchanges && f->nvariants >= 2 && !f->prebuilt_copies)
 		printf(
 		    "    changed: (no source or IR to compare: 'kcprof diff' shows the images)\n");
-	kca_fix_text(f, ch, buf, sizeof(buf));
+	kca_fix_text(m, f, ch, buf, sizeof(buf));
 	if (buf[0])
 		print_wrapped("fix:", buf, 4);
 }

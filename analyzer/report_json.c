@@ -232,7 +232,7 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 			kca_json_null(&j, "kernel_def_where");
 		}
 		char fix[1024];
-		kca_fix_text(f, ch, fix, sizeof(fix));
+		kca_fix_text(m, f, ch, fix, sizeof(fix));
 		if (fix[0])
 			kca_json_str(&j, "fix", fix);
 		else

@@ -297,7 +297,7 @@ Test(report, reload_churn)
 	struct kca_changes ch;
 	kca_changes_compute(&m, f, &ch);
 	char fix[1024];
-	kca_fix_text(f, &ch, fix, sizeof(fix));
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
 	cr_assert(strstr(fix, "loaded 12 times") && strstr(fix, "load it once"), "%s", fix);
 	kca_changes_free(&ch);
 	kca_model_free(&m);
@@ -368,7 +368,7 @@ Test(report, triton_autotune_sweep_recorded_on_the_gpu)
 	cr_assert(block && warps, "both the constexpr and the config named (%u changes)",
 		  ch.nchanges);
 	char fix[1024];
-	kca_fix_text(f, &ch, fix, sizeof(fix));
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
 	cr_assert(strstr(fix, "autotune") && strstr(fix, "4 configs"), "%s", fix);
 	kca_changes_free(&ch);
 	const struct kca_family *fixed = family(&m, "scale_rows_fixed");
@@ -412,7 +412,7 @@ Test(report, torch_compile_shape_churn_recorded_on_the_gpu)
 		  ch.changes[0].where);
 	cr_assert(strstr(ch.kernel_def, "xnumel, r0_numel"), "%s", ch.kernel_def);
 	char fix[1024];
-	kca_fix_text(f, &ch, fix, sizeof(fix));
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
 	cr_assert(strstr(fix, "mark_dynamic") && strstr(fix, "xnumel"), "%s", fix);
 	kca_changes_free(&ch);
 	kca_model_free(&m);
@@ -1835,6 +1835,10 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 	cr_assert(strstr(out, "kern_step  [CUDA runtime]  a few variants\n") &&
 		      strstr(out, "2× gcc ") && !strstr(out, "-D option"),
 		  "%s", out);
+	char want[4500]; /* the fix's diff command names the trace, not a placeholder */
+	snprintf(want, sizeof(want), "%s kern_step'", dir3);
+	const char *diff = strstr(out, "'kcprof diff");
+	cr_assert(diff && strstr(diff, want), "%s in %s", want, out);
 	/* another module loaded between each build and the load of the file it wrote (-o): the
 	 * build is that file's, not the next load's */
 	char *dir4 = kct_tmpdir();
