@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <uthash.h>
+
 #include "../common/kc_fs.h"
 #include "changes.h"
 #include "kca.h"
@@ -40,7 +42,9 @@ static const char usage[] =
     "             and diff discuss)\n"
     "  -h, --help this text\n"
     "\n"
-    "Exit status: 0; 1 when no trace was found or a file could not be copied.\n"
+    "Exit status: 0; 1 when no trace was found or a copy failed (a file found here that\n"
+    "could not be written into DIR). What is not found here is said on stderr, and is not\n"
+    "a failure.\n"
     "\n"
     "Examples:\n"
     "  kcprof record -- python serve.py && kcprof archive && tar czf trace.tgz kcprof.data\n"
@@ -49,6 +53,7 @@ static const char usage[] =
 /* What one archive run did. */
 struct archive_count {
 	unsigned entries, sources, modules, failed;
+	unsigned present; /* Triton cache entries the trace already carries */
 	unsigned long long bytes;
 	/* what could not be found here: a program module that is gone or rebuilt since (each
 	 * once), Triton kernels whose cache entries are not where the process had them */
@@ -57,6 +62,12 @@ struct archive_count {
 	/* Triton kernels (their launcher's arguments recorded, or torch.compile's) and cubins
 	 * a Python process loaded from memory as Triton does, with nothing else known */
 	unsigned lost_kernels, lost_python_cubins;
+};
+
+/* A Triton cache entry the trace already carries, counted once. */
+struct seen_entry {
+	char *path;
+	UT_hash_handle hh;
 };
 
 /* A program module a frame names that cannot be copied, and why: remembered once, for the
@@ -342,6 +353,7 @@ KCA_COMMAND(archive)
 	/* where report looks: the directory, or one trace file's own directory */
 	const char *out_dir = m.data_dirs[0];
 	kca_model_families(&m);
+	struct seen_entry *present = NULL, *se, *setmp;
 	struct archive_count n = {0};
 	unsigned kernels = 0;
 	for (unsigned i = 0; i < m.nfamilies; i++) {
@@ -365,8 +377,19 @@ KCA_COMMAND(archive)
 			if (!entry)
 				continue;
 			any = 1;
-			if (!under(entry, out_dir))
+			if (!under(entry, out_dir)) {
 				archive_entry(entry, out_dir, &n);
+			} else { /* each entry once: one can hold several kernels */
+				struct seen_entry *se;
+				HASH_FIND_STR(present, entry, se);
+				if (!se) {
+					se = kca_xcalloc(1, sizeof(*se));
+					se->path = kca_xstrdup(entry);
+					HASH_ADD_KEYPTR(hh, present, se->path, strlen(se->path),
+							se);
+					n.present++;
+				}
+			}
 			char def[PATH_MAX];
 			if (kca_triton_def_file(f, v, def, sizeof(def)) == 0 &&
 			    !under(def, out_dir))
@@ -380,12 +403,16 @@ KCA_COMMAND(archive)
 	for (unsigned i = 0; i < m.ncompiles; i++)
 		archive_frames(&m, out_dir, m.compiles[i].native_frames,
 			       m.compiles[i].nnative_frames, &n);
-	printf(
-	    "kcprof archive: %u Triton cache entr%s and %u source%s (of %u kernel%s), %u program "
-	    "module%s copied into %s, %.1f MB%s\n",
-	    n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s", kernels,
-	    kernels == 1 ? "" : "s", n.modules, n.modules == 1 ? "" : "s", out_dir,
-	    (double)n.bytes / 1e6, n.failed ? "; some files could not be copied (above)" : "");
+	char already[64] = ""; /* what an archive before copied */
+	if (n.present)
+		snprintf(already, sizeof(already), "; %u entr%s already in the trace", n.present,
+			 n.present == 1 ? "y" : "ies");
+	printf("kcprof archive: %u Triton cache entr%s and %u source%s (of %u kernel%s%s), %u "
+	       "program module%s copied into %s, %.1f MB%s\n",
+	       n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s",
+	       kernels, kernels == 1 ? "" : "s", already, n.modules, n.modules == 1 ? "" : "s",
+	       out_dir, (double)n.bytes / 1e6,
+	       n.failed ? "; some files could not be copied (above)" : "");
 	/* what the copy lacks, said: where the recording was not made here, or things moved */
 	if (n.lost_kernels)
 		fprintf(stderr,
@@ -408,6 +435,12 @@ KCA_COMMAND(archive)
 		free(n.lost_modules[i]);
 	}
 	free(n.lost_modules);
+	HASH_ITER(hh, present, se, setmp)
+	{
+		HASH_DEL(present, se);
+		free(se->path);
+		free(se);
+	}
 	kca_model_free(&m);
 	return n.failed ? 1 : 0;
 }
