@@ -317,11 +317,42 @@ static int step_order(const void *a, const void *b)
 	return y->capture - x->capture; /* a capture before a flush of its time: counted by it */
 }
 
-/* Each kernel name's launch counter, once the file is read: its runs as the report counts
- * them at each flush. A capture the model took off comes off at the first flush from its
- * time on (the one that counted its launches, as the report's windows take it); launches
- * counted by a flush during the capture were not runs either, so a value later found
- * higher than what follows it is lowered to that (the counter never dips). */
+/* A kernel name's launch counter, once the file is read: its runs as the report counts them
+ * at each flush. A capture the model took off comes off at the first flush from its time on
+ * (the one that counted its launches, as the report's windows take it); launches counted by
+ * a flush during the capture were not runs either, so a value later found higher than what
+ * follows it is lowered to that (the counter never dips). */
+static void write_series(struct export_ctx *c, struct name_series *ns)
+{
+	qsort(ns->steps, ns->n, sizeof(*ns->steps), step_order);
+	/* the value after each time's steps, in place: steps[k].delta */
+	unsigned n = 0;
+	int64_t value = 0;
+	int capture_last = 0;
+	for (unsigned k = 0; k < ns->n; k++) {
+		const struct counter_step s = ns->steps[k];
+		value += s.delta;
+		capture_last = s.capture;
+		if (s.capture) /* no value of its own: its launches are counted later */
+			continue;
+		if (n && ns->steps[n - 1].time_ns == s.time_ns)
+			n--;
+		ns->steps[n++] = (struct counter_step){s.time_ns, value, 0};
+	}
+	if (capture_last) /* no flush after it (a killed process): its own time */
+		ns->steps[n++] = (struct counter_step){ns->steps[ns->n - 1].time_ns, value, 1};
+	for (unsigned k = n - (n > 0); k-- > 0;)
+		if (ns->steps[k].delta > ns->steps[k + 1].delta)
+			ns->steps[k].delta = ns->steps[k + 1].delta;
+	char buf[512];
+	snprintf(buf, sizeof(buf), "launches %s", ns->name);
+	for (unsigned k = 0; k < n; k++)
+		counter(c->j, buf, c->pid, us(ns->steps[k].time_ns, c->t0), "count",
+			(double)(ns->steps[k].delta > 0 ? ns->steps[k].delta : 0));
+}
+
+/* Each kernel's counter (launches on a handle no load named, or no FUNCTION record named,
+ * are no kernel's, as in the report), the model's captures of the process among its steps. */
 static void write_counters(struct export_ctx *c)
 {
 	for (unsigned i = 0; c->proc >= 0 && i < c->m->ncaptures; i++) {
@@ -330,36 +361,12 @@ static void write_counters(struct export_ctx *c)
 			series_add(c, c->m->funcs[k->funcs[f]].name, k->time_ns,
 				   -(int64_t)k->nodes[f], 1);
 	}
-	char buf[512];
 	struct name_series *ns, *tmp;
 	HASH_ITER(hh, c->series, ns, tmp)
 	{
-		qsort(ns->steps, ns->n, sizeof(*ns->steps), step_order);
-		/* the value after each time's steps, in place: steps[k].delta */
-		unsigned n = 0;
-		int64_t value = 0;
-		int capture_last = 0;
-		for (unsigned k = 0; k < ns->n; k++) {
-			const struct counter_step s = ns->steps[k];
-			value += s.delta;
-			capture_last = s.capture;
-			if (s.capture) /* no value of its own: its launches are counted later */
-				continue;
-			if (n && ns->steps[n - 1].time_ns == s.time_ns)
-				n--;
-			ns->steps[n++] = (struct counter_step){s.time_ns, value, 0};
-		}
-		if (capture_last) /* no flush after it (a killed process): its own time */
-			ns->steps[n++] =
-			    (struct counter_step){ns->steps[ns->n - 1].time_ns, value, 1};
-		for (unsigned k = n - (n > 0); k-- > 0;)
-			if (ns->steps[k].delta > ns->steps[k + 1].delta)
-				ns->steps[k].delta = ns->steps[k + 1].delta;
-		snprintf(buf, sizeof(buf), "launches %s", ns->name);
-		for (unsigned k = 0; k < n; k++)
-			counter(c->j, buf, c->pid, us(ns->steps[k].time_ns, c->t0), "count",
-				(double)(ns->steps[k].delta > 0 ? ns->steps[k].delta : 0));
 		HASH_DEL(c->series, ns);
+		if (ns->name[0] && strcmp(ns->name, "?") != 0)
+			write_series(c, ns);
 		free(ns->name);
 		free(ns->steps);
 		free(ns);

@@ -941,6 +941,9 @@ void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)
 		}
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *f = &m->funcs[i];
+		if (!f->name[0]) /* launches refused on a handle no load named (NULL): no kernel's
+				  */
+			continue;
 		t->launches += kca_func_win_runs(f);
 		t->graph_runs += f->win_graph_runs;
 		t->captured += f->win_captured < f->win_count ? f->win_captured : f->win_count;
@@ -972,6 +975,8 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 		count_unnamed(&m->loads[i], t);
 	}
 	for (unsigned i = 0; i < m->nfuncs; i++) {
+		if (!m->funcs[i].name[0]) /* as above: the kernels' launches only */
+			continue;
 		t->launches += kca_func_runs(&m->funcs[i]);
 		t->graph_runs += m->funcs[i].graph_runs;
 		t->captured += kca_func_captured(&m->funcs[i]);

@@ -2039,6 +2039,24 @@ static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint
 	write_load_of(f, api, kind, hash, t, duration, (const char *const[]){name, NULL});
 }
 
+Test(cli, launches_refused_on_a_null_function_are_no_kernels)
+{
+	/* kern_add launched twice, then three launches on a NULL function the driver refuses:
+	 * the totals count the kernels' launches (2, as kern_add's), and export has no counter
+	 * of an empty name. */
+	char *dir = kct_tmpdir();
+	record_drv(dir, "fails 3");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "launches 2\n") && strstr(out, "1 variant in 1 load, 2 launches"),
+		  "%s", out);
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd), "%s export %s --chrome - | grep -q '\"launches \"'", kct_cli(),
+		 dir);
+	cr_assert_neq(system(cmd), 0, "a counter of no kernel: %s", cmd);
+	assert_export_counts_as_report(dir);
+}
+
 Test(cli, reload_fix_names_the_handles_of_the_api_used)
 {
 	/* A library loaded three times through cuLibraryLoad*: keep the CUlibrary/CUkernel, not a
