@@ -42,6 +42,13 @@ static const char usage[] =
     "  kcprof check --max-variants 4 --max-build-share 0.05 ci.data\n"
     "  kcprof check --since 2m serve.data    # nothing built or loaded after warm-up\n";
 
+/* How much of [a, b) lies within [from, to). */
+static uint64_t overlap_ns(uint64_t a, uint64_t b, uint64_t from, uint64_t to)
+{
+	uint64_t lo = a > from ? a : from, hi = b < to ? b : to;
+	return hi > lo ? hi - lo : 0;
+}
+
 /* What the options ask (-1: not given). */
 struct check_limits {
 	long max_variants, max_reloads;
@@ -131,15 +138,31 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	struct kca_totals tot;
 	kca_model_window_totals(&m, &tot);
 	if (max_share >= 0) {
-		uint64_t cost = tot.build + tot.load, wall = 0;
-		for (unsigned i = 0; i < m.nprocs; i++) { /* each process's time in the window */
-			const struct kca_proc *p = &m.procs[i];
-			uint64_t from = m.win_from_ns[p->dir_index], to = m.win_to_ns[p->dir_index];
-			uint64_t a = p->start_ns > from ? p->start_ns : from;
-			uint64_t b = p->end_ns < to ? p->end_ns : to;
-			if (p->role == KC_ROLE_CUDA && b > a)
-				wall += b - a;
+		/* the builds' and loads' time within the window (a build that ended in it may have
+		 * begun before), against the CUDA processes' time in it, from where the first of
+		 * their compiler children began if that came before their first record */
+		uint64_t cost = 0, wall = 0, from = m.win_from_ns[0], to = m.win_to_ns[0];
+		uint64_t *begin = kca_xcalloc(m.nprocs + 1, sizeof(uint64_t));
+		for (unsigned i = 0; i < m.nprocs; i++)
+			begin[i] = m.procs[i].start_ns;
+		for (unsigned i = 0; i < m.ncompiles; i++) {
+			const struct kca_compile *c = &m.compiles[i];
+			uint64_t t0 = c->time_ns > c->duration_ns ? c->time_ns - c->duration_ns : 0;
+			cost += overlap_ns(t0, c->time_ns, from, to);
+			int p = m.procs[c->proc].role == KC_ROLE_CUDA ? c->proc
+								      : m.procs[c->proc].parent;
+			if (p >= 0 && t0 && t0 < begin[p])
+				begin[p] = t0;
 		}
+		for (unsigned i = 0; i < m.nloads; i++) {
+			const struct kca_load *l = &m.loads[i];
+			uint64_t t0 = l->time_ns > l->duration_ns ? l->time_ns - l->duration_ns : 0;
+			cost += overlap_ns(t0, l->time_ns, from, to);
+		}
+		for (unsigned i = 0; i < m.nprocs; i++)
+			if (m.procs[i].role == KC_ROLE_CUDA)
+				wall += overlap_ns(begin[i], m.procs[i].end_ns, from, to);
+		free(begin);
 		double share = wall ? (double)cost / (double)wall : 0;
 		if (share > max_share) {
 			printf("%sbuilds and loads took %.1f%% of the %s time "

@@ -2039,6 +2039,25 @@ static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint
 	write_load_of(f, api, kind, hash, t, duration, (const char *const[]){name, NULL});
 }
 
+Test(cli, build_share_counts_the_window_s_part_of_each_build)
+{
+	/* nvcc-define: nvcc runs of 0.4-0.8 s, the program's first record after the first began.
+	 * The share counts each build's time within the window and the process's time from its
+	 * first compiler child: never over 100% (a window from +1 s read 114.9%). */
+	static const char *const since[] = {"0", "1", "2.5"};
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(
+		    kct_run_cli((const char *[]){"check", "--max-build-share", "0.01", "--since",
+						 since[i], "examples/traces/nvcc-define", NULL},
+				out, sizeof(out)),
+		    1, "%s", out);
+		const char *p = strstr(out, "builds and loads took ");
+		cr_assert_not_null(p, "%s", out);
+		double share = strtod(p + strlen("builds and loads took "), NULL);
+		cr_assert(share > 30 && share <= 100, "--since %s: %s", since[i], out);
+	}
+}
+
 Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 {
 	/* kern_add launched twice, then three launches on a NULL function the driver refuses:
