@@ -765,7 +765,7 @@ static void triton_args_variant(struct kca_model *m, struct kca_changes *c,
 	char where[1100] = "", func[256], site[1400] = "";
 	if (kca_user_frame(l->py_frames, l->npy_frames, m->procs[l->proc].cwd, where, sizeof(where),
 			   func, sizeof(func)) == 0)
-		snprintf(site, sizeof(site), "%s in %s", where, func);
+		kca_site_text(where, func, site, sizeof(site));
 	for (unsigned i = 0; i < l->ntriton_args; i++) {
 		struct kca_triton_arg ta;
 		if (kca_triton_arg(l->triton_args[i], &ta) < 0)
@@ -835,7 +835,7 @@ static void options_of(struct kca_model *m, struct kca_changes *c, const struct 
 	/* where: the program's line that asked for the build with these options */
 	char where[512] = "", func[128], site[700] = "";
 	if (kca_compile_call_site(m, cp, where, sizeof(where), func, sizeof(func)) == 0)
-		snprintf(site, sizeof(site), "%s in %s", where, func);
+		kca_site_text(where, func, site, sizeof(site));
 	for (unsigned i = 0; i < cp->noptions; i++) {
 		const char *o = cp->options[i];
 		char name[128], value[128];

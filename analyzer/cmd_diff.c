@@ -218,7 +218,7 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	       tag, v + 1, kc_image_kind_name(var->kind), kc_hash_hex(var->hash, hex), l->size,
 	       var->loads, kca_fmt_ns(var->load_ns, t1, sizeof(t1)), kc_api_name(l->api),
 	       var->launches, var->launches == 1 ? "" : "es", built);
-	char where[512], func[128];
+	char where[512], func[128], site[700];
 	/* its builds: the compiles whose outputs went into the one it loaded (NVRTC's PTX into a
 	 * link), then that one */
 	for (unsigned i = 0; var->compile >= 0 && i <= f->ncompiles; i++) {
@@ -231,7 +231,8 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 			printf(" %s", c->options[k]);
 		printf("%s\n", i < f->ncompiles ? " (its output linked into the next)" : "");
 		if (kca_compile_call_site(m, c, where, sizeof(where), func, sizeof(func)) == 0)
-			printf("    compiled from %s in %s\n", where, func);
+			printf("    compiled from %s\n",
+			       kca_site_text(where, func, site, sizeof(site)));
 	}
 	/* the CUDA compiler children that built it (nvcc -DMAX_LEN=500 ...): each run, up to 3 */
 	unsigned runs = 0;
@@ -251,7 +252,7 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 		printf("    Triton cache: %s\n", var->triton_dir);
 	/* Where its load was asked for, and Triton's arguments of its build */
 	if (kca_load_call_site(m, l, where, sizeof(where), func, sizeof(func)) == 0)
-		printf("    called from %s in %s\n", where, func);
+		printf("    called from %s\n", kca_site_text(where, func, site, sizeof(site)));
 	unsigned shown = 0;
 	for (unsigned i = 0; i < l->ntriton_args; i++) {
 		struct kca_triton_arg ta;

@@ -569,9 +569,11 @@ static void print_sites(const char *lead, const struct kca_call_site *s, unsigne
 			const char *what)
 {
 	unsigned n = all < 3 ? all : 3;
+	char site[1024];
 	for (unsigned i = 0; i < n; i++)
-		printf("%s%s in %s (%u %s%s)", i ? ", " : lead, s[i].where, s[i].func, s[i].count,
-		       what, KCA_PLURAL(s[i].count));
+		printf("%s%s (%u %s%s)", i ? ", " : lead,
+		       kca_site_text(s[i].where, s[i].func, site, sizeof(site)), s[i].count, what,
+		       KCA_PLURAL(s[i].count));
 	if (all > n)
 		printf(", and %u more", all - n);
 	if (n)
@@ -911,13 +913,14 @@ static void print_unloaded_compiles(struct kca_model *m)
 	if (n)
 		printf("\ncompiled but never loaded%s:\n", m->windowed ? " (in the window)" : "");
 	for (unsigned i = 0; i < n && i < 10; i++) {
-		char t[32];
+		char t[32], site[1024];
 		printf("  %s (%s) %u×, %s", g[i].name[0] ? g[i].name : "?", tool_label(g[i].tool),
 		       g[i].count, kca_fmt_ns(g[i].ns, t, sizeof(t)));
 		if (g[i].failed)
 			printf(", %u failed", g[i].failed);
 		if (g[i].nsites)
-			printf(", compiled from %s in %s%s", g[i].site.where, g[i].site.func,
+			printf(", compiled from %s%s",
+			       kca_site_text(g[i].site.where, g[i].site.func, site, sizeof(site)),
 			       g[i].nsites > 1 ? " and elsewhere" : "");
 		printf("\n");
 		if (g[i].changed[0])

@@ -53,6 +53,9 @@ char *kca_xstrdup(const char *s);
 
 /* Let common/kc_image.c read compressed fatbin entries (zstd, LZ4). */
 void kca_decompress_init(void);
+/* A call site as the report prints it, into buf: "file:line in func", or "file:line" (or
+ * "module+0xoffset") where the function is unknown ("?" or ""). */
+const char *kca_site_text(const char *where, const char *func, char *buf, size_t cap);
 
 /* A command's --help: usage text to stdout, exit 0. */
 int kca_usage(const char *text, int status);

@@ -128,3 +128,12 @@ int kca_window_options(const char *cmd, const char *since, const char *until,
 	}
 	return 0;
 }
+
+const char *kca_site_text(const char *where, const char *func, char *buf, size_t cap)
+{
+	if (!func || !func[0] || strcmp(func, "?") == 0)
+		snprintf(buf, cap, "%s", where);
+	else
+		snprintf(buf, cap, "%s in %s", where, func);
+	return buf;
+}
