@@ -367,7 +367,9 @@ KCA_COMMAND(diff)
 		free(lb.line);
 		free(lb.key);
 	} else {
-		printf("(no source or IR of both variants in the trace: only the images differ)\n");
+		printf("(no source, IR or PTX of both variants in the trace to compare: only the "
+		       "images "
+		       "differ)\n");
 	}
 	free(ta);
 	free(tb);

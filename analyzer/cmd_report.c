@@ -914,8 +914,12 @@ static void print_unloaded_compiles(struct kca_model *m)
 		printf("\ncompiled but never loaded%s:\n", m->windowed ? " (in the window)" : "");
 	for (unsigned i = 0; i < n && i < 10; i++) {
 		char t[32], site[1024];
-		printf("  %s (%s) %u×, %s", g[i].name[0] ? g[i].name : "?", tool_label(g[i].tool),
-		       g[i].count, kca_fmt_ns(g[i].ns, t, sizeof(t)));
+		const char *name = g[i].name[0] ? g[i].name : "?", *tool = tool_label(g[i].tool);
+		if (strcmp(name, tool) == 0) /* cuLink's builds have no name of their own */
+			printf("  %s %u×, %s", name, g[i].count, kca_fmt_ns(g[i].ns, t, sizeof(t)));
+		else
+			printf("  %s (%s) %u×, %s", name, tool, g[i].count,
+			       kca_fmt_ns(g[i].ns, t, sizeof(t)));
 		if (g[i].failed)
 			printf(", %u failed", g[i].failed);
 		if (g[i].nsites)
