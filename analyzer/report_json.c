@@ -19,12 +19,23 @@ static void totals_fields(struct kca_json *j, const struct kca_model *m, int win
 		kca_model_window_totals(m, &t);
 	else
 		kca_model_totals(m, &t);
-	unsigned children = 0;
-	for (unsigned i = 0; i < m->nprocs; i++)
-		children += m->procs[i].role == KC_ROLE_COMPILER;
-	kca_json_u64(j, "processes", m->nprocs - children);
+	/* in a window: the processes that ran in it, the kernels loaded or launched in it */
+	unsigned children = 0, procs = 0, kernels = 0;
+	for (unsigned i = 0; i < m->nprocs; i++) {
+		const struct kca_proc *p = &m->procs[i];
+		if (window && (p->start_ns >= m->win_to_ns[p->dir_index] ||
+			       p->end_ns < m->win_from_ns[p->dir_index]))
+			continue;
+		children += p->role == KC_ROLE_COMPILER;
+		procs += p->role != KC_ROLE_COMPILER;
+	}
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		const struct kca_family *f = &m->families[i];
+		kernels += !window || f->win.loads || f->win.launches || f->win.build_ns;
+	}
+	kca_json_u64(j, "processes", procs);
 	kca_json_u64(j, "compiler_children", children);
-	kca_json_u64(j, "kernels", m->nfamilies);
+	kca_json_u64(j, "kernels", kernels);
 	kca_json_u64(j, "churn_kernels", t.churn);
 	kca_json_u64(j, "compiles", t.ncompiles);
 	kca_json_dbl(j, "compile_ms", ms(t.build));

@@ -2058,6 +2058,20 @@ Test(cli, build_share_counts_the_window_s_part_of_each_build)
 	}
 }
 
+Test(cli, window_totals_count_processes_and_kernels_in_the_window)
+{
+	/* nvcc-define to +2 s: the first process and its first three nvcc runs; the second
+	 * process (from +3.3 s) and its kernel fill_mask_fixed are not in it. */
+	char cmd[4400];
+	snprintf(cmd, sizeof(cmd),
+		 "%s report --json --until 2 examples/traces/nvcc-define | python3 -c \"import "
+		 "json,sys; w=json.load(sys.stdin)['window_totals'];"
+		 " got=[w[k] for k in ('processes','compiler_children','kernels','compiles')];"
+		 " assert got==[1,3,1,3], got\"",
+		 kct_cli());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
 Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 {
 	/* kern_add launched twice, then three launches on a NULL function the driver refuses:
