@@ -813,10 +813,13 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	struct kca_totals t;
 	kca_model_window_totals(m, &t);
 	char t1[32], t2[32];
-	printf("\n%sbuilds %s (%u compile%s), loads %s (%u load%s%s), launches %" PRIu64 "\n",
+	char failed[48] = ""; /* loads the driver refused: time spent, nothing loaded */
+	if (t.failed_loads)
+		snprintf(failed, sizeof(failed), ", %u failed", t.failed_loads);
+	printf("\n%sbuilds %s (%u compile%s), loads %s (%u load%s%s%s), launches %" PRIu64 "\n",
 	       m->windowed ? "in the window: " : "", kca_fmt_ns(t.build, t1, sizeof(t1)),
 	       t.ncompiles, t.ncompiles == 1 ? "" : "s", kca_fmt_ns(t.load, t2, sizeof(t2)),
-	       t.nloads, t.nloads == 1 ? "" : "s",
+	       t.nloads, t.nloads == 1 ? "" : "s", failed,
 	       t.ptx_loads ? ", the driver's PTX JIT included" : "", t.launches);
 	if (t.unnamed)
 		printf("%u load%s (%s) of images whose kernels kcprof could not name (not stored "

@@ -913,6 +913,7 @@ void kca_model_families(struct kca_model *m)
  * stored in the trace, and no function taken from it): its time goes to no kernel. */
 static void count_unnamed(const struct kca_load *l, struct kca_totals *t)
 {
+	t->failed_loads += l->result != 0;
 	if (l->nnames == 0 && l->result == 0 && !l->no_kernels) {
 		t->unnamed++;
 		t->unnamed_load += l->duration_ns;
@@ -925,7 +926,7 @@ void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)
 	if (!m->windowed)
 		return;
 	t->build = t->load = t->launches = t->graph_runs = t->captured = t->graph_launches = 0;
-	t->churn = t->ncompiles = t->nloads = t->ptx_loads = t->unnamed = 0;
+	t->churn = t->ncompiles = t->nloads = t->ptx_loads = t->unnamed = t->failed_loads = 0;
 	t->unnamed_load = 0;
 	for (unsigned i = 0; i < m->ncompiles; i++)
 		if (m->compiles[i].in_window) {

@@ -266,6 +266,7 @@ struct kca_totals {
 	unsigned graphs, graphs_unseen, graphs_incomplete, captures, captures_applied;
 	unsigned ptx_loads, churn, ncompiles, nloads;
 	unsigned unnamed;      /* loads that succeeded with no kernel named: they count for none */
+	unsigned failed_loads; /* loads the driver refused (counted in nloads) */
 	uint64_t unnamed_load; /* their time */
 	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
 };

@@ -2072,6 +2072,15 @@ Test(cli, window_totals_count_processes_and_kernels_in_the_window)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
+Test(cli, a_load_the_driver_refused_is_said_to_have_failed)
+{
+	/* an image the driver refuses: its time counts with the loads, said to have failed */
+	char *dir = kct_tmpdir();
+	record_drv(dir, "badimage");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " (1 load, 1 failed), launches 0\n"), "%s", out);
+}
+
 Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 {
 	/* kern_add launched twice, then three launches on a NULL function the driver refuses:
