@@ -826,6 +826,35 @@ static void fix_equals_one(struct kca_changes *c)
 	}
 }
 
+/* The variant specialised on an int equal to 1 has it as a constant in its IR (n_rows: 1) and
+ * the others not: that is the equals_one line again, not a constant of its own. */
+static void drop_equals_one_constants(struct kca_changes *c)
+{
+	unsigned char *drop = kca_xcalloc(c->nchanges + 1, 1);
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		const struct kca_change *ch = &c->changes[i];
+		int one_only = ch->kind == KCA_CHANGE_CONSTANT;
+		for (unsigned v = 0; one_only && v < ch->nvalues; v++)
+			one_only = !ch->values[v] || strcmp(ch->values[v], "1") == 0;
+		char eq[160];
+		snprintf(eq, sizeof(eq), "%s == 1", ch->name);
+		drop[i] = one_only && change_find(c, KCA_CHANGE_EQUALS_ONE, eq) != NULL;
+	}
+	unsigned out = 0;
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		struct kca_change *ch = &c->changes[i];
+		if (!drop[i]) {
+			c->changes[out++] = *ch;
+			continue;
+		}
+		for (unsigned v = 0; v < ch->nvalues; v++)
+			free(ch->values[v]);
+		free(ch->values);
+	}
+	c->nchanges = out;
+	free(drop);
+}
+
 /* ---- NVRTC and link options ----------------------------------------------------------------- */
 
 /* One compile's options into variant v's values (the first value of a name per variant). */
@@ -1108,6 +1137,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	if (any_triton)
 		fix_equals_one(out);
 	squeeze_parts(out);
+	drop_equals_one_constants(out);
 	keep_differing(out);
 	ptx_tokens(out);
 	/* Named parameters first, then the rest in the order found. */

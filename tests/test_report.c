@@ -1592,6 +1592,9 @@ Test(cli, cuda_graph_trace_recorded_on_the_gpu)
 	cr_assert(strstr(out, "BLOCK sizes the kernel's blocks, which must stay a"), "%s", out);
 	cr_assert(strstr(out, "(its pointwise autotuning)"),
 		  "Inductor's XBLOCK is a config, not a baked-in size: %s", out);
+	cr_assert(
+	    strstr(out, "n_rows == 1 (equals_one): yes, no") && !strstr(out, "n_rows (constant)"),
+	    "the constant 1 of the variant specialised on it is that line, not another: %s", out);
 	cr_assert(!strstr(out, "mark_dynamic"), "%s", out);
 	char cmd[4400];
 	snprintf(cmd, sizeof(cmd),
