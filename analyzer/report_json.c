@@ -90,6 +90,34 @@ static void json_sites(struct kca_json *j, const char *key, const struct kca_cal
 	kca_json_end_arr(j);
 }
 
+/* With several runs, a kernel as each run alone has it (null where absent): the merged entry
+ * counts its images over all runs, so one built once in each reads as variants. */
+static void by_run(struct kca_json *j, const char *name, const struct kca_model *runs,
+		   unsigned nruns)
+{
+	kca_json_arr(j, "by_run");
+	for (unsigned r = 0; r < nruns; r++) {
+		const struct kca_family *f = NULL;
+		for (unsigned i = 0; !f && i < runs[r].nfamilies; i++)
+			if (strcmp(runs[r].families[i].name, name) == 0)
+				f = &runs[r].families[i];
+		if (!f) {
+			kca_json_null(j, NULL);
+			continue;
+		}
+		kca_json_obj(j, NULL);
+		kca_json_str(j, "trace", runs[r].ndirs ? runs[r].dirs[0] : "");
+		kca_json_str(j, "front_end", kca_front_end_name(f->front_end));
+		kca_json_str(j, "verdict", kca_verdict_name(f->verdict));
+		kca_json_bool(j, "churn", f->churn);
+		kca_json_u64(j, "variants", f->nvariants);
+		kca_json_u64(j, "loads", f->loads);
+		kca_json_u64(j, "launches", f->launches);
+		kca_json_end_obj(j);
+	}
+	kca_json_end_arr(j);
+}
+
 void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct kca_model *runs,
 		     unsigned nruns)
 {
@@ -281,6 +309,8 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 			kca_json_end_obj(&j);
 		}
 		kca_json_end_arr(&j);
+		if (nruns > 1)
+			by_run(&j, f->name, runs, nruns);
 		kca_json_end_obj(&j);
 	}
 	kca_json_end_arr(&j);

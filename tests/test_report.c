@@ -1655,6 +1655,25 @@ Test(cli, report_json_of_several_runs_gives_each_runs_totals)
 	cr_assert_eq(system(cmd), 0, "one run has no runs array: %s", cmd);
 }
 
+Test(cli, report_json_of_several_runs_gives_each_kernel_by_run)
+{
+	/* nvcc-define and nvrtc-define: fill_mask_fixed is built once in each run; merged, its
+	 * two images read "a few variants", and by_run says what each run alone says: fine. */
+	char cmd[4400];
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json examples/traces/nvcc-define examples/traces/nvrtc-define | "
+	    "python3 -c \"import json,sys; k={k['name']: k for k in "
+	    "json.load(sys.stdin)['kernels']};"
+	    " r=k['fill_mask_fixed']['by_run'];"
+	    " assert [x['verdict'] for x in r]==['fine','fine'], r;"
+	    " assert [x['variants'] for x in r]==[1,1], r;"
+	    " assert r[0]['trace']=='examples/traces/nvcc-define', r;"
+	    " assert [x['front_end'] for x in k['fill_mask']['by_run']]==['compiler','NVRTC']\"",
+	    kct_cli());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
 Test(cli, cuda_graph_calls_of_a_cuda_11_runtime)
 {
 	/* A CUDA 11 runtime asks cuGetProcAddress for cuGraphInstantiate and cuGraphExecUpdate
