@@ -458,7 +458,9 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 		const struct kca_proc *p = &m->procs[i];
 		if (p->dir_index != dir || p->role == KC_ROLE_COMPILER)
 			continue;
-		const char *cmd = p->cmdline[0] ? p->cmdline : p->exe;
+		char shown[512];
+		const char *cmd =
+		    kca_printable(p->cmdline[0] ? p->cmdline : p->exe, shown, sizeof(shown));
 		int cut = strlen(cmd) > 100; /* a long command line cut, and said to be */
 		printf("  pid %u: %.*s%s%s\n", p->pid, cut ? 97 : 100, cmd, cut ? "..." : "",
 		       p->truncated || p->corrupt ? "  [trace damaged: partial]"
@@ -621,8 +623,9 @@ static void print_window_values(const struct kca_family *f, const struct kca_cha
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
-	printf("\n%2u. %s  [%s]  %s\n", rank, f->name, kca_front_end_name(f->front_end),
-	       kca_verdict_name(f->verdict));
+	char name[1024];
+	printf("\n%2u. %s  [%s]  %s\n", rank, kca_printable(f->name, name, sizeof(name)),
+	       kca_front_end_name(f->front_end), kca_verdict_name(f->verdict));
 	if (m->windowed)
 		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
@@ -1150,7 +1153,6 @@ KCA_COMMAND(report)
 			break;
 		case 'a':
 			all = 1;
-			top = UINT32_MAX;
 			break;
 		case 't':
 			if (parse_top(optarg, &top) < 0)
@@ -1162,6 +1164,8 @@ KCA_COMMAND(report)
 			return kca_usage(usage, 2);
 		}
 	}
+	if (all) /* every kernel, whatever --top said before or after it (as --json) */
+		top = UINT32_MAX;
 	struct kca_window window;
 	if (kca_window_options("report", since, until, &window) < 0)
 		return 2;

@@ -56,6 +56,9 @@ void kca_decompress_init(void);
 /* A call site as the report prints it, into buf: "file:line in func", or "file:line" (or
  * "module+0xoffset") where the function is unknown ("?" or ""). */
 const char *kca_site_text(const char *where, const char *func, char *buf, size_t cap);
+/* s with control bytes (a program's argv, a kernel name from an image: anything the trace
+ * holds) written as \xNN, so that text output cannot drive the terminal; into buf. */
+const char *kca_printable(const char *s, char *buf, size_t cap);
 
 /* A command's --help: usage text to stdout, exit 0. */
 int kca_usage(const char *text, int status);

@@ -137,3 +137,16 @@ const char *kca_site_text(const char *where, const char *func, char *buf, size_t
 		snprintf(buf, cap, "%s in %s", where, func);
 	return buf;
 }
+
+const char *kca_printable(const char *s, char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 < cap; p++) {
+		if (*p < 0x20 || *p == 0x7f) /* a terminal's controls, as the trace had them */
+			n += (size_t)snprintf(buf + n, cap - n, "\\x%02x", *p);
+		else
+			buf[n++] = (char)*p;
+	}
+	buf[n] = '\0';
+	return buf;
+}

@@ -2103,6 +2103,21 @@ Test(cli, a_load_the_driver_refused_is_said_to_have_failed)
 	cr_assert(strstr(out, " (1 load, 1 failed), launches 0\n"), "%s", out);
 }
 
+Test(cli, control_bytes_of_a_trace_do_not_reach_the_terminal)
+{
+	/* a command line with a terminal's escapes (clear the screen, set the title): the report
+	 * writes them as \xNN; and --all shows every kernel whatever --top said after it */
+	char *dir = kct_tmpdir();
+	record_drv(dir, "reload 1 \"$(printf '\\033[2J\\033]0;title\\007')\"");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", "--top", "1", dir, NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "reload 1 \\x1b[2J\\x1b]0;title\\x07\n") && !strchr(out, '\x1b') &&
+		      !strchr(out, '\a'),
+		  "%s", out);
+	cr_assert(strstr(out, " 1. ") && strstr(out, " 2. "), "--all after --top: %s", out);
+}
+
 Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 {
 	/* kern_add launched twice, then three launches on a NULL function the driver refuses:
