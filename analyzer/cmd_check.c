@@ -30,7 +30,8 @@ static const char usage[] =
     "  --max-variants N     at most N distinct images of one kernel (in a window: new ones;\n"
     "                       not counting images of the program's libraries nothing built)\n"
     "  --max-reloads N      at most N loads of an image already loaded (per process)\n"
-    "  --max-build-share F  build and load time at most F (0..1) of the recorded time\n"
+    "  --max-build-share F  build and load time at most F (0..1) of the CUDA processes' time\n"
+    "                       (each from its first record, or its first compiler child's start)\n"
     "  --since T            check only what happened T or later after the recording's start\n"
     "  --until T            check only what happened before T after the recording's start\n"
     "  -h, --help           this text\n"
@@ -108,9 +109,9 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			continue;
 		}
 		if (defaults && f->churn) {
-			printf("%s%s: %s (%u variants, %u loads, %s of builds and "
-			       "loads)\n",
-			       pre, f->name, kca_verdict_name(f->verdict), f->nvariants, f->loads,
+			printf("%s%s: %s (%u variant%s, %u load%s, %s of builds and loads)\n", pre,
+			       f->name, kca_verdict_name(f->verdict), f->nvariants,
+			       KCA_PLURAL(f->nvariants), f->loads, KCA_PLURAL(f->loads),
 			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)));
 			violations++;
 		}
@@ -165,10 +166,10 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		free(begin);
 		double share = wall ? (double)cost / (double)wall : 0;
 		if (share > max_share) {
-			printf("%sbuilds and loads took %.1f%% of the %s time "
+			printf("%sbuilds and loads took %.1f%% of the CUDA processes' time%s, %s "
 			       "(limit %.1f%%)\n",
-			       pre, share * 100, m.windowed ? "window's recorded" : "recorded",
-			       max_share * 100);
+			       pre, share * 100, m.windowed ? " in the window" : "",
+			       kca_fmt_ns(wall, t, sizeof(t)), max_share * 100);
 			violations++;
 		}
 	}

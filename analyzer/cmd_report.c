@@ -195,10 +195,10 @@ void kca_fix_text(const struct kca_model *m, const struct kca_family *f,
 	if (f->verdict == KCA_FEW_VARIANTS && f->graph_runs && 2 * f->graph_runs >= f->launches)
 		n = (size_t)snprintf(
 		    buf, cap,
-		    "its %u builds came before CUDA graphs that replayed it %" PRIu64
+		    "its %u %s came before CUDA graphs that replayed it %" PRIu64
 		    " times: a start-up cost, paid once a process. If start-up "
 		    "matters: ",
-		    f->nvariants, f->graph_runs);
+		    f->nvariants, f->build_ns || f->ncompiles ? "builds" : "images", f->graph_runs);
 	if (n >= cap)
 		return;
 	fix_text(m, f, ch, buf + n, cap - n);
@@ -1088,9 +1088,16 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 		snprintf(v[d], sizeof(v[d]), "%" PRIu64, t[d].launches);
 	print_totals_row("launches", v, ndirs);
 	if (gpu) {
-		for (unsigned d = 0; d < ndirs; d++)
-			snprintf(v[d], sizeof(v[d]), "%s (%" PRIu64 " runs)",
-				 kca_fmt_ns(t[d].gpu_ns, a, sizeof(a)), t[d].gpu_runs);
+		for (unsigned d = 0; d < ndirs; d++) {
+			struct kca_totals
+			    whole; /* recorded without --gpu-time: no figure, as idle */
+			kca_model_totals(&ms[d], &whole);
+			if (whole.gpu_runs)
+				snprintf(v[d], sizeof(v[d]), "%s (%" PRIu64 " runs)",
+					 kca_fmt_ns(t[d].gpu_ns, a, sizeof(a)), t[d].gpu_runs);
+			else
+				snprintf(v[d], sizeof(v[d]), "-");
+		}
 		print_totals_row("GPU time", v, ndirs);
 	}
 	if (gaps) {

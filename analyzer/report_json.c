@@ -41,6 +41,7 @@ static void totals_fields(struct kca_json *j, const struct kca_model *m, int win
 	kca_json_dbl(j, "compile_ms", ms(t.build));
 	kca_json_u64(j, "loads", t.nloads);
 	kca_json_dbl(j, "load_ms", ms(t.load));
+	kca_json_u64(j, "failed_loads", t.failed_loads);
 	kca_json_u64(j, "unnamed_loads", t.unnamed);
 	kca_json_u64(j, "launches", t.launches);
 	kca_json_u64(j, "graph_runs", t.graph_runs);

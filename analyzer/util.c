@@ -122,8 +122,12 @@ int kca_window_options(const char *cmd, const char *since, const char *until,
 		return -1;
 	}
 	if (until && w->until_ns <= w->since_ns) {
-		fprintf(stderr, "kcprof %s: --until %s is not after --since %s\n", cmd, until,
-			since ? since : "0");
+		if (since)
+			fprintf(stderr, "kcprof %s: --until %s is not after --since %s\n", cmd,
+				until, since);
+		else /* the window would begin at the start and end there */
+			fprintf(stderr, "kcprof %s: --until %s leaves nothing: give a time after the "
+				"recording's start\n", cmd, until);
 		return -1;
 	}
 	return 0;

@@ -2101,6 +2101,25 @@ Test(cli, a_load_the_driver_refused_is_said_to_have_failed)
 	record_drv(dir, "badimage");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, " (1 load, 1 failed), launches 0\n"), "%s", out);
+	char cmd[9000];
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json %s | python3 -c \"import json,sys; "
+	    "t=json.load(sys.stdin)['totals']; assert (t['loads'],t['failed_loads'])==(1,1), t\"",
+	    kct_cli(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	/* a run without --gpu-time beside one with it: no GPU figure for it, as for idle time */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", dir, "examples/traces/pdl-chain/pdl", NULL}, out,
+			sizeof(out)),
+	    0);
+	const char *gpu = strstr(out, "GPU time");
+	cr_assert(gpu && strstr(gpu, "| -") && !strstr(out, "0 ns (0 runs)"), "%s", out);
+	/* --until alone at the start: said so, not "not after --since 0" */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--until", "0", dir, NULL}, out, sizeof(out)),
+	    2);
+	cr_assert(strstr(out, "--until 0 leaves nothing") && !strstr(out, "--since"), "%s", out);
 }
 
 Test(cli, control_bytes_of_a_trace_do_not_reach_the_terminal)
