@@ -93,7 +93,8 @@ int kca_parse_time(const char *arg, uint64_t *ns)
 	char *end;
 	errno = 0;
 	double v = strtod(arg, &end);
-	if (end == arg || errno || !isfinite(v) || v < 0)
+	/* decimal only: strtod also takes 0x10 (16 s) */
+	if (end == arg || errno || !isfinite(v) || v < 0 || strpbrk(arg, "xX"))
 		return -EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].suffix) != 0)

@@ -29,8 +29,8 @@ Test(window, times_on_the_command_line)
 		cr_assert_eq(kca_parse_time(good[i].arg, &ns), 0, "%s", good[i].arg);
 		cr_assert_eq(ns, good[i].ns, "%s: %llu", good[i].arg, (unsigned long long)ns);
 	}
-	static const char *const bad[] = {"",	 "-1",	"abc",	 "1x",	 "5 s",
-					  "nan", "inf", "1e300", "10ss", "s"};
+	static const char *const bad[] = {"",	 "-1",	  "abc",  "1x", "5 s",	"nan",
+					  "inf", "1e300", "10ss", "s",	"0x10", "0X1p3s"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint64_t ns = 12345;
 		cr_assert_eq(kca_parse_time(bad[i], &ns), -EINVAL, "'%s' taken", bad[i]);
