@@ -407,12 +407,16 @@ KCA_COMMAND(archive)
 	if (n.present)
 		snprintf(already, sizeof(already), "; %u entr%s already in the trace", n.present,
 			 n.present == 1 ? "y" : "ies");
+	char size[32]; /* a small copy in kB, not "0.0 MB" */
+	if (n.bytes && n.bytes < 100000)
+		snprintf(size, sizeof(size), "%.1f kB", (double)n.bytes / 1e3);
+	else
+		snprintf(size, sizeof(size), "%.1f MB", (double)n.bytes / 1e6);
 	printf("kcprof archive: %u Triton cache entr%s and %u source%s (of %u kernel%s%s), %u "
-	       "program module%s copied into %s, %.1f MB%s\n",
+	       "program module%s copied into %s, %s%s\n",
 	       n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s",
 	       kernels, kernels == 1 ? "" : "s", already, n.modules, n.modules == 1 ? "" : "s",
-	       out_dir, (double)n.bytes / 1e6,
-	       n.failed ? "; some files could not be copied (above)" : "");
+	       out_dir, size, n.failed ? "; some files could not be copied (above)" : "");
 	/* what the copy lacks, said: where the recording was not made here, or things moved */
 	if (n.lost_kernels)
 		fprintf(stderr,

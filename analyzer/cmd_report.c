@@ -553,7 +553,10 @@ static void print_family_window(const struct kca_family *f)
 	       kca_fmt_ns(f->win.build_ns, t1, sizeof(t1)),
 	       kca_fmt_ns(f->win.load_ns, t2, sizeof(t2)));
 	if (f->win.launches)
-		printf(" = %s per launch", kca_fmt_ns(cost / f->win.launches, t3, sizeof(t3)));
+		printf(" = %s per launch",
+		       cost && cost < f->win.launches
+			   ? "<1 ns"
+			   : kca_fmt_ns(cost / f->win.launches, t3, sizeof(t3)));
 	printf("\n");
 	if (f->win.gpu_count) { /* --gpu-time: its runs in the window against those builds */
 		char r[32];
@@ -665,7 +668,9 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	       kca_fmt_ns(f->build_ns, t1, sizeof(t1)), buf[0] ? " (" : "", buf, buf[0] ? ")" : "",
 	       kca_fmt_ns(f->load_ns, t2, sizeof(t2)), jit ? " (the driver's PTX JIT)" : "");
 	if (f->launches)
-		printf(" = %s per launch", kca_fmt_ns(cost / f->launches, t3, sizeof(t3)));
+		printf(" = %s per launch", cost && cost < f->launches
+					       ? "<1 ns"
+					       : kca_fmt_ns(cost / f->launches, t3, sizeof(t3)));
 	printf("\n");
 	print_gpu_time(f, cost, m->windowed);
 	if (f->attrs & (1ull << 6))

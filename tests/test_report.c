@@ -2137,6 +2137,17 @@ Test(cli, control_bytes_of_a_trace_do_not_reach_the_terminal)
 	cr_assert(strstr(out, " 1. ") && strstr(out, " 2. "), "--all after --top: %s", out);
 }
 
+Test(cli, a_cost_under_a_nanosecond_a_launch_is_not_zero)
+{
+	/* one load's microseconds over thousands of launches: "<1 ns per launch", not "0 ns" */
+	char *dir = kct_tmpdir();
+	record_drv(dir, "threads 4 1000");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "loading = <1 ns per launch\n") && !strstr(out, "= 0 ns per launch"),
+		  "%s", out);
+}
+
 Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 {
 	/* kern_add launched twice, then three launches on a NULL function the driver refuses:
