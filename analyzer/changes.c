@@ -938,9 +938,7 @@ static void child_defines_variant(struct kca_model *m, struct kca_changes *c,
 {
 	for (unsigned i = 0; i < f->ncompiles; i++) {
 		const struct kca_compile *cp = &m->compiles[f->compiles[i]];
-		if (cp->tool != KC_TOOL_EXEC || cp->load < 0 ||
-		    m->loads[cp->load].hash != f->variants[v].hash ||
-		    !kca_compile_makes_gpu_code(cp))
+		if (!kca_child_built(m, cp, f->variants[v].hash))
 			continue;
 		for (unsigned k = 1; k < cp->noptions; k++) {
 			const char *o = cp->options[k];

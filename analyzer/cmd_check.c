@@ -148,7 +148,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			begin[i] = m.procs[i].start_ns;
 		for (unsigned i = 0; i < m.ncompiles; i++) {
 			const struct kca_compile *c = &m.compiles[i];
-			uint64_t t0 = c->time_ns > c->duration_ns ? c->time_ns - c->duration_ns : 0;
+			uint64_t t0 = kca_compile_start(c);
 			cost += overlap_ns(t0, c->time_ns, from, to);
 			int p = m.procs[c->proc].role == KC_ROLE_CUDA ? c->proc
 								      : m.procs[c->proc].parent;

@@ -238,8 +238,7 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	unsigned runs = 0;
 	for (unsigned i = 0; var->compile < 0 && !var->triton_dir && i < f->ncompiles; i++) {
 		const struct kca_compile *c = &m->compiles[f->compiles[i]];
-		if (c->tool != KC_TOOL_EXEC || c->load < 0 || m->loads[c->load].hash != var->hash ||
-		    !kca_compile_makes_gpu_code(c) || runs++ >= 3)
+		if (!kca_child_built(m, c, var->hash) || runs++ >= 3)
 			continue;
 		printf("    built by:");
 		for (unsigned k = 0; k < c->noptions; k++)

@@ -179,15 +179,10 @@ struct image_users {
 	UT_hash_handle hh;
 };
 
-static uint64_t compile_start(const struct kca_compile *c)
-{
-	return c->time_ns > c->duration_ns ? c->time_ns - c->duration_ns : 0;
-}
-
 static int cmp_compile_start(const void *a, const void *b, void *m)
 {
-	uint64_t x = compile_start(&((struct kca_model *)m)->compiles[*(const unsigned *)a]);
-	uint64_t y = compile_start(&((struct kca_model *)m)->compiles[*(const unsigned *)b]);
+	uint64_t x = kca_compile_start(&((struct kca_model *)m)->compiles[*(const unsigned *)a]);
+	uint64_t y = kca_compile_start(&((struct kca_model *)m)->compiles[*(const unsigned *)b]);
 	return x < y ? -1 : x > y;
 }
 
@@ -274,7 +269,7 @@ static int first_user(const struct kca_model *m, struct image_users *users, int 
 	unsigned lo = 0, hi = e->n;
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
-		if (compile_start(&m->compiles[e->compiles[mid]]) < t)
+		if (kca_compile_start(&m->compiles[e->compiles[mid]]) < t)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -283,7 +278,7 @@ static int first_user(const struct kca_model *m, struct image_users *users, int 
 	if (j >= e->n)
 		return -1;
 	for (unsigned k = j, seen = 0; k < e->n && seen <= KCA_SAME_THREAD_LOOKAHEAD &&
-				       compile_start(&m->compiles[e->compiles[k]]) < until;
+				       kca_compile_start(&m->compiles[e->compiles[k]]) < until;
 	     k = next_loaded(m, e, k + 1), seen++)
 		if (m->compiles[e->compiles[k]].tid == tid)
 			return (int)e->compiles[k];
@@ -337,11 +332,11 @@ static void attribute_chained(struct kca_model *m)
 		struct kca_compile *cp = &m->compiles[order[i]];
 		if (cp->tool == KC_TOOL_EXEC)
 			continue;
-		uint64_t out_until =
-		    cp->output_hash ? next_on_thread(&made, cp, cp->output_hash, compile_start(cp))
-				    : UINT64_MAX;
+		uint64_t out_until = cp->output_hash ? next_on_thread(&made, cp, cp->output_hash,
+								      kca_compile_start(cp))
+						     : UINT64_MAX;
 		uint64_t ptx_until =
-		    cp->ptx_hash ? next_on_thread(&made, cp, cp->ptx_hash, compile_start(cp))
+		    cp->ptx_hash ? next_on_thread(&made, cp, cp->ptx_hash, kca_compile_start(cp))
 				 : UINT64_MAX;
 		if (cp->load >= 0)
 			continue;
@@ -573,16 +568,19 @@ int kca_compile_makes_gpu_code(const struct kca_compile *c)
 	return 0;
 }
 
+int kca_child_built(const struct kca_model *m, const struct kca_compile *c, uint64_t hash)
+{
+	return c->tool == KC_TOOL_EXEC && c->load >= 0 && m->loads[c->load].hash == hash &&
+	       kca_compile_makes_gpu_code(c);
+}
+
 /* Whether a CUDA compiler the program ran (nvcc, ptxas; not the host compiler building an
  * extension, whose time lands on whatever load comes next) built variant v of f. */
 static int child_built(const struct kca_model *m, const struct kca_family *f, unsigned v)
 {
-	for (unsigned i = 0; i < f->ncompiles; i++) {
-		const struct kca_compile *c = &m->compiles[f->compiles[i]];
-		if (c->tool == KC_TOOL_EXEC && c->load >= 0 &&
-		    m->loads[c->load].hash == f->variants[v].hash && kca_compile_makes_gpu_code(c))
+	for (unsigned i = 0; i < f->ncompiles; i++)
+		if (kca_child_built(m, &m->compiles[f->compiles[i]], f->variants[v].hash))
 			return 1;
-	}
 	return 0;
 }
 

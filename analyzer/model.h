@@ -373,6 +373,14 @@ int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t);
 /* Whether a compile builds GPU code: NVRTC, nvJitLink and cuLink do; of compiler children,
  * nvcc, ptxas, cicc, nvlink and fatbinary, not the host compiler. */
 int kca_compile_makes_gpu_code(const struct kca_compile *c);
+/* Whether c is a run of a CUDA compiler child (nvcc, ptxas) whose output the load of an
+ * image of `hash` took: a build of that variant. */
+int kca_child_built(const struct kca_model *m, const struct kca_compile *c, uint64_t hash);
+/* When a compile began: its end less its time. */
+static inline uint64_t kca_compile_start(const struct kca_compile *c)
+{
+	return c->time_ns > c->duration_ns ? c->time_ns - c->duration_ns : 0;
+}
 /* Group loads into kernel families, attribute compiles, set verdicts. Families are sorted
  * worst first (by build + load time, then by variants). */
 void kca_model_families(struct kca_model *m);
