@@ -857,6 +857,17 @@ static void drop_equals_one_constants(struct kca_changes *c)
 
 /* ---- NVRTC and link options ----------------------------------------------------------------- */
 
+/* A -D's NAME[=VALUE] as variant v's value of NAME ("(defined)" without a value). */
+static void define_set(struct kca_changes *c, const char *def, const char *site, unsigned v,
+		       unsigned nvar)
+{
+	const char *eq = strchr(def, '=');
+	char name[128], value[128];
+	snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - def : (long)strlen(def)), def);
+	snprintf(value, sizeof(value), "%s", eq ? eq + 1 : "(defined)");
+	change_set(change_get(c, KCA_CHANGE_DEFINE, name, site, nvar), v, value);
+}
+
 /* One compile's options into variant v's values (the first value of a name per variant). */
 static void options_of(struct kca_model *m, struct kca_changes *c, const struct kca_compile *cp,
 		       unsigned v, unsigned nvar)
@@ -869,11 +880,7 @@ static void options_of(struct kca_model *m, struct kca_changes *c, const struct 
 		const char *o = cp->options[i];
 		char name[128], value[128];
 		if (strncmp(o, "-D", 2) == 0) {
-			const char *eq = strchr(o, '=');
-			snprintf(name, sizeof(name), "%.*s",
-				 (int)(eq ? eq - o - 2 : (long)strlen(o) - 2), o + 2);
-			snprintf(value, sizeof(value), "%s", eq ? eq + 1 : "(defined)");
-			change_set(change_get(c, KCA_CHANGE_DEFINE, name, site, nvar), v, value);
+			define_set(c, o + 2, site, v, nvar);
 		} else {
 			const char *eq = strchr(o, '=');
 			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o : (long)strlen(o)),
@@ -943,17 +950,9 @@ static void child_defines_variant(struct kca_model *m, struct kca_changes *c,
 		for (unsigned k = 1; k < cp->noptions; k++) {
 			const char *o = cp->options[k];
 			if (strcmp(o, "-D") == 0 && k + 1 < cp->noptions)
-				o = cp->options[++k]; /* -D NAME=VALUE */
+				define_set(c, cp->options[++k], "", v, nvar); /* -D NAME=VALUE */
 			else if (strncmp(o, "-D", 2) == 0)
-				o += 2;
-			else
-				continue;
-			const char *eq = strchr(o, '=');
-			char name[128];
-			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o : (long)strlen(o)),
-				 o);
-			change_set(change_get(c, KCA_CHANGE_DEFINE, name, "", nvar), v,
-				   eq ? eq + 1 : "(defined)");
+				define_set(c, o + 2, "", v, nvar);
 		}
 	}
 }
