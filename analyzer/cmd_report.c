@@ -703,41 +703,6 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 		print_wrapped("fix:", buf, 4);
 }
 
-/* A run's families by name (each name is one family): the comparison's rows, and which
- * families a load's kernels belong to. */
-struct family_name {
-	const struct kca_family *f;
-	UT_hash_handle hh;
-};
-
-static struct family_name *family_index(const struct kca_model *m)
-{
-	struct family_name *index = NULL;
-	for (unsigned i = 0; i < m->nfamilies; i++) {
-		struct family_name *fn = kca_xmalloc(sizeof(*fn));
-		fn->f = &m->families[i];
-		HASH_ADD_KEYPTR(hh, index, fn->f->name, strlen(fn->f->name), fn);
-	}
-	return index;
-}
-
-static void family_index_free(struct family_name *index)
-{
-	struct family_name *fn, *tmp;
-	HASH_ITER(hh, index, fn, tmp)
-	{
-		HASH_DEL(index, fn);
-		free(fn);
-	}
-}
-
-static const struct kca_family *family_named(struct family_name *index, const char *name)
-{
-	struct family_name *fn;
-	HASH_FIND_STR(index, name, fn);
-	return fn ? fn->f : NULL;
-}
-
 /* "window: +60.00 s to the end (+121.30 s)": where the report's time window lies in the
  * recording of directory d. */
 static void print_window(const struct kca_model *m, unsigned d)
@@ -785,18 +750,18 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 		       built - shown, KCA_PLURAL(built - shown), top);
 	/* their loads' time, each load once (a module of many kernels is one load), a load
 	 * counting where any of its kernels is one of them */
-	struct family_name *index = prebuilt ? family_index(m) : NULL;
+	struct kca_family_name *index = prebuilt ? kca_family_index(m) : NULL;
 	for (unsigned i = 0; index && i < m->nloads; i++) {
 		const struct kca_load *l = &m->loads[i];
 		for (unsigned n = 0; l->in_window && l->result == 0 && n < l->nnames; n++) {
-			const struct kca_family *f = family_named(index, l->names[n]);
+			const struct kca_family *f = kca_family_named(index, l->names[n]);
 			if (f && f->win.loads && !kca_family_built_in_window(f)) {
 				prebuilt_ns += l->duration_ns;
 				break;
 			}
 		}
 	}
-	family_index_free(index);
+	kca_family_index_free(index);
 	char t1[32];
 	if (!all && prebuilt)
 		printf("\n%u prebuilt kernel%s first loaded in the window (the CUDA runtime's lazy "
@@ -1027,18 +992,18 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 		printf(" | [%c] variants  loads   build+load  verdict             ", 'A' + d);
 	printf("\n");
 	/* every family flagged in any run, in the first run's order then the others' */
-	struct family_name **by_name = kca_xcalloc(ndirs, sizeof(*by_name));
+	struct kca_family_name **by_name = kca_xcalloc(ndirs, sizeof(*by_name));
 	for (unsigned d = 0; d < ndirs; d++)
-		by_name[d] = family_index(&ms[d]);
+		by_name[d] = kca_family_index(&ms[d]);
 	unsigned rows = 0;
 	for (unsigned d = 0; d < ndirs; d++) {
 		for (unsigned i = 0; i < ms[d].nfamilies; i++) {
 			const char *name = ms[d].families[i].name;
 			int seen_before = 0, interesting = 0;
 			for (unsigned e = 0; e < d && !seen_before; e++)
-				seen_before = family_named(by_name[e], name) != NULL;
+				seen_before = kca_family_named(by_name[e], name) != NULL;
 			for (unsigned e = 0; e < ndirs; e++) {
-				const struct kca_family *f = family_named(by_name[e], name);
+				const struct kca_family *f = kca_family_named(by_name[e], name);
 				interesting |= f && (w ? kca_family_built_in_window(f)
 						       : f->verdict != KCA_FINE);
 			}
@@ -1047,7 +1012,7 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 			rows++;
 			print_name_column(name);
 			for (unsigned e = 0; e < ndirs; e++) {
-				const struct kca_family *f = family_named(by_name[e], name);
+				const struct kca_family *f = kca_family_named(by_name[e], name);
 				char t[32];
 				if (f) { /* in a window: its new variants, loads and cost there */
 					printf(" | %12u %6u ",
@@ -1065,7 +1030,7 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 		}
 	}
 	for (unsigned d = 0; d < ndirs; d++)
-		family_index_free(by_name[d]);
+		kca_family_index_free(by_name[d]);
 	free(by_name);
 	if (!rows)
 		printf(w ? "(no kernel built or loaded in the window in any run)\n"

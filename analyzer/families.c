@@ -716,6 +716,41 @@ static int cmp_family_window(const void *a, const void *b)
 	return cmp_family(a, b);
 }
 
+/* A run's families by name (each name is one family): the comparison's rows, and which
+ * families a load's kernels belong to. */
+struct kca_family_name {
+	const struct kca_family *f;
+	UT_hash_handle hh;
+};
+
+struct kca_family_name *kca_family_index(const struct kca_model *m)
+{
+	struct kca_family_name *index = NULL;
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		struct kca_family_name *fn = kca_xmalloc(sizeof(*fn));
+		fn->f = &m->families[i];
+		HASH_ADD_KEYPTR(hh, index, fn->f->name, strlen(fn->f->name), fn);
+	}
+	return index;
+}
+
+void kca_family_index_free(struct kca_family_name *index)
+{
+	struct kca_family_name *fn, *tmp;
+	HASH_ITER(hh, index, fn, tmp)
+	{
+		HASH_DEL(index, fn);
+		free(fn);
+	}
+}
+
+const struct kca_family *kca_family_named(struct kca_family_name *index, const char *name)
+{
+	struct kca_family_name *fn;
+	HASH_FIND_STR(index, name, fn);
+	return fn ? fn->f : NULL;
+}
+
 void kca_model_families(struct kca_model *m)
 {
 	attribute_compiles(m);

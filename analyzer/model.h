@@ -370,6 +370,11 @@ int kca_compile_call_site(struct kca_model *m, const struct kca_compile *o, char
 void kca_symbols_free(struct kca_model *m);
 /* Whether a time of directory d's recording (CLOCK_MONOTONIC) falls within the window. */
 int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t);
+/* A model's families by name (each name is one family). */
+struct kca_family_name;
+struct kca_family_name *kca_family_index(const struct kca_model *m);
+const struct kca_family *kca_family_named(struct kca_family_name *index, const char *name);
+void kca_family_index_free(struct kca_family_name *index);
 /* Whether a compile builds GPU code: NVRTC, nvJitLink and cuLink do; of compiler children,
  * nvcc, ptxas, cicc, nvlink and fatbinary, not the host compiler. */
 int kca_compile_makes_gpu_code(const struct kca_compile *c);

@@ -94,14 +94,11 @@ static void json_sites(struct kca_json *j, const char *key, const struct kca_cal
 /* With several runs, a kernel as each run alone has it (null where absent): the merged entry
  * counts its images over all runs, so one built once in each reads as variants. */
 static void by_run(struct kca_json *j, const char *name, const struct kca_model *runs,
-		   unsigned nruns)
+		   struct kca_family_name **index, unsigned nruns)
 {
 	kca_json_arr(j, "by_run");
 	for (unsigned r = 0; r < nruns; r++) {
-		const struct kca_family *f = NULL;
-		for (unsigned i = 0; !f && i < runs[r].nfamilies; i++)
-			if (strcmp(runs[r].families[i].name, name) == 0)
-				f = &runs[r].families[i];
+		const struct kca_family *f = kca_family_named(index[r], name);
 		if (!f) {
 			kca_json_null(j, NULL);
 			continue;
@@ -168,6 +165,10 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		kca_json_end_obj(&j);
 	}
 	kca_json_end_arr(&j);
+	/* each run's kernels by name, for by_run */
+	struct kca_family_name **run_index = kca_xcalloc(nruns + 1, sizeof(*run_index));
+	for (unsigned r = 0; nruns > 1 && r < nruns; r++)
+		run_index[r] = kca_family_index(&runs[r]);
 	unsigned listed = 0;
 	kca_json_arr(&j, "kernels");
 	for (unsigned i = 0; i < m->nfamilies; i++) {
@@ -311,10 +312,13 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		}
 		kca_json_end_arr(&j);
 		if (nruns > 1)
-			by_run(&j, f->name, runs, nruns);
+			by_run(&j, f->name, runs, run_index, nruns);
 		kca_json_end_obj(&j);
 	}
 	kca_json_end_arr(&j);
+	for (unsigned r = 0; r < nruns; r++)
+		kca_family_index_free(run_index[r]);
+	free(run_index);
 	struct kca_compile_group *g;
 	unsigned ng = kca_unloaded_compiles(m, &g);
 	kca_json_arr(&j, "unloaded_compiles");
