@@ -75,8 +75,7 @@ static int find_live(const char *path, char *out, size_t cap)
 	return find_tail(path, "", out, cap);
 }
 
-/* Whether the file at path holds exactly text[0..size). */
-static int same_text(const char *path, const char *text, size_t size)
+int kca_file_holds(const char *path, const char *text, size_t size)
 {
 	size_t n;
 	char *live = kca_read_file(path, &n);
@@ -106,9 +105,9 @@ int kca_find_source(const char *path, const char *trace_dir, char *read_from, ch
 	if (!copy)
 		return 0;
 	char live[PATH_MAX];
-	if (find_tail(path, "", live, sizeof(live)) == 0 && same_text(live, copy, size))
+	if (find_tail(path, "", live, sizeof(live)) == 0 && kca_file_holds(live, copy, size))
 		snprintf(shown, cap, "%s", live);
-	else if (access(path, R_OK) == 0 && same_text(path, copy, size))
+	else if (access(path, R_OK) == 0 && kca_file_holds(path, copy, size))
 		relative_to_cwd(path, shown, cap);
 	free(copy);
 	return 0;

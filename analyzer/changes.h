@@ -48,6 +48,8 @@ const char *kca_change_kind_name(enum kca_change_kind k);
 /* The PTX the fatbin at path carries for its newest architecture (*sm), decompressed where nvcc
  * compressed it, as a NUL-terminated string to free; NULL if it has none. */
 char *kca_fatbin_ptx(const char *path, unsigned *sm);
+/* Whether the file at path holds exactly text[0..size). */
+int kca_file_holds(const char *path, const char *text, size_t size);
 /* Read a whole file (NUL-terminated); NULL if unreadable. */
 char *kca_read_file(const char *path, size_t *size);
 /* A source file named in a trace, found here. Its text is read (read_from) from the trace's own

@@ -244,11 +244,7 @@ static void archive_source(const char *path, const char *dir, struct archive_cou
 		char dst[PATH_MAX];
 		if ((size_t)snprintf(dst, sizeof(dst), "%s/sources/%s", dir, t) >= sizeof(dst))
 			break;
-		size_t have_size;
-		char *have = kca_read_file(dst, &have_size);
-		int same = have && have_size == size && memcmp(have, text, size) == 0;
-		free(have);
-		if (same)
+		if (kca_file_holds(dst, text, size))
 			break; /* archived before */
 		if (access(dst, F_OK) != 0) {
 			if (copy_into_dir(path, dst, dir, n) > 0)
