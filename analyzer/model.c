@@ -759,14 +759,13 @@ static int entry_decoded(const struct kc_fatbin_entry *e, void *ctx)
 	return !*ok;
 }
 
-/* Whether every part of an image that could hold code was read: then no name found means
- * no kernel there, not an entry that failed to decompress or parse. */
-static int image_decoded(const void *image, size_t size, unsigned kind)
+/* Whether every entry of a fatbin that could hold code was read: then no name found means no
+ * kernel there, not an entry that failed to decompress or parse (kc_image_kernels passes
+ * over those). */
+static int fatbin_decoded(const void *image, size_t size)
 {
 	int ok = 1;
-	if (kind == KC_IMAGE_FATBIN)
-		return kc_fatbin_walk(image, size, entry_decoded, &ok) >= 0 && ok;
-	return kc_image_kernels(image, size, kind, NULL, NULL) >= 0;
+	return kc_fatbin_walk(image, size, entry_decoded, &ok) >= 0 && ok;
 }
 
 /* Names for this file's loads recorded without them: the recorder reads no compressed cubin
@@ -792,7 +791,7 @@ static void name_unnamed_loads(struct kca_model *m, int proc, unsigned first_loa
 			: NULL;
 		int decoded = 0; /* read whole, and none there: a module of data */
 		if (image && kc_image_kernels(image, size, l->kind, name_list_add, &nl) == 0)
-			decoded = image_decoded(image, size, l->kind);
+			decoded = l->kind != KC_IMAGE_FATBIN || fatbin_decoded(image, size);
 		free(image);
 		if (!nl.n && !by_hash && m->nfuncs > first_func) {
 			by_hash = kca_xmalloc((m->nfuncs - first_func) * sizeof(*by_hash));
