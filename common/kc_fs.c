@@ -128,18 +128,3 @@ int kc_copy_file_at(const char *src, int dirfd, const char *name)
 		unlinkat(dirfd, tmp, 0);
 	return rc;
 }
-
-int kc_copy_file(const char *src, const char *dst)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(dst, '/');
-	if (snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - dst) + (slash == dst) : 1,
-		     slash ? dst : ".") >= (int)sizeof(dir))
-		return -ENAMETOOLONG;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
-	int rc = kc_copy_file_at(src, dfd, slash ? slash + 1 : dst);
-	close(dfd);
-	return rc;
-}

@@ -12,12 +12,11 @@ int kc_write_all(int fd, const void *p, size_t n);
 /* Up to n bytes from fd, through short reads and EINTR: the count read (less at the end of the
  * file or on an error). */
 size_t kc_read_full(int fd, void *p, size_t n);
-/* src copied to dst through a new file of a random name beside it (created with O_EXCL: a
- * link placed there is not followed) and a rename, so that dst, once there, is whole; its
- * mode that of a plain creat() under the umask. 0 or -errno. */
-int kc_copy_file(const char *src, const char *dst);
-/* The same into the directory open at dirfd, as name (one component): nothing resolved by
- * path after the caller opened (and checked) the directory. */
+/* src copied to name (one component) in the directory open at dirfd, through a new file of a
+ * random name beside it (created with O_EXCL: a link placed there is not followed) and a
+ * rename, so that name, once there, is whole; its mode that of a plain creat() under the
+ * umask. Nothing is resolved by path after the caller opened (and checked) the directory.
+ * 0 or -errno. */
 int kc_copy_file_at(const char *src, int dirfd, const char *name);
 /* path opened for reading if it is a regular file (a FIFO or a device named where a file is
  * expected would block or never end): the fd, its size in *size (may be NULL), or -errno
