@@ -183,6 +183,19 @@ static const struct kca_change *inductor_size(const struct kca_changes *ch)
 static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		     const struct kca_changes *ch, char *buf, size_t cap);
 
+/* Whether kcprof saw f built (a compile, a compiler child, Triton): its images are builds;
+ * else images, which the program may have built where kcprof could not see. */
+static int saw_build(const struct kca_family *f)
+{
+	return f->build_ns || f->ncompiles;
+}
+
+/* cost over launches, "<1 ns" where that rounds to 0 but is not */
+static const char *per_launch(uint64_t cost, uint64_t launches, char *buf, size_t cap)
+{
+	return cost && cost < launches ? "<1 ns" : kca_fmt_ns(cost / launches, buf, cap);
+}
+
 void kca_fix_text(const struct kca_model *m, const struct kca_family *f,
 		  const struct kca_changes *ch, char *buf, size_t cap)
 {
@@ -193,12 +206,12 @@ void kca_fix_text(const struct kca_model *m, const struct kca_family *f,
 	 * start-up, however many steps the graphs run. */
 	size_t n = 0;
 	if (f->verdict == KCA_FEW_VARIANTS && f->graph_runs && 2 * f->graph_runs >= f->launches)
-		n = (size_t)snprintf(
-		    buf, cap,
-		    "its %u %s came before CUDA graphs that replayed it %" PRIu64
-		    " times: a start-up cost, paid once a process. If start-up "
-		    "matters: ",
-		    f->nvariants, f->build_ns || f->ncompiles ? "builds" : "images", f->graph_runs);
+		n = (size_t)snprintf(buf, cap,
+				     "its %u %s came before CUDA graphs that replayed it %" PRIu64
+				     " times: a start-up cost, paid once a process. If start-up "
+				     "matters: ",
+				     f->nvariants, saw_build(f) ? "builds" : "images",
+				     f->graph_runs);
 	if (n >= cap)
 		return;
 	fix_text(m, f, ch, buf + n, cap - n);
@@ -553,10 +566,7 @@ static void print_family_window(const struct kca_family *f)
 	       kca_fmt_ns(f->win.build_ns, t1, sizeof(t1)),
 	       kca_fmt_ns(f->win.load_ns, t2, sizeof(t2)));
 	if (f->win.launches)
-		printf(" = %s per launch",
-		       cost && cost < f->win.launches
-			   ? "<1 ns"
-			   : kca_fmt_ns(cost / f->win.launches, t3, sizeof(t3)));
+		printf(" = %s per launch", per_launch(cost, f->win.launches, t3, sizeof(t3)));
 	printf("\n");
 	if (f->win.gpu_count) { /* --gpu-time: its runs in the window against those builds */
 		char r[32];
@@ -638,9 +648,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");
 	if (f->graph_runs)
 		printf(" (%" PRIu64 " in CUDA graph replays)", f->graph_runs);
-	/* builds where kcprof saw them (a compile, a compiler child, Triton); else images, which
-	 * the program may have built where kcprof could not see */
-	const char *made = f->build_ns || f->ncompiles ? "build" : "image";
+	const char *made = saw_build(f) ? "build" : "image";
 	if (f->prebuilt_copies)
 		printf(": images of the program's libraries, none built at run time");
 	else if (f->nvariants >= 2 && f->launches && f->launches < f->nvariants)
@@ -668,9 +676,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	       kca_fmt_ns(f->build_ns, t1, sizeof(t1)), buf[0] ? " (" : "", buf, buf[0] ? ")" : "",
 	       kca_fmt_ns(f->load_ns, t2, sizeof(t2)), jit ? " (the driver's PTX JIT)" : "");
 	if (f->launches)
-		printf(" = %s per launch", cost && cost < f->launches
-					       ? "<1 ns"
-					       : kca_fmt_ns(cost / f->launches, t3, sizeof(t3)));
+		printf(" = %s per launch", per_launch(cost, f->launches, t3, sizeof(t3)));
 	printf("\n");
 	print_gpu_time(f, cost, m->windowed);
 	if (f->attrs & (1ull << 6))
