@@ -568,6 +568,12 @@ int kca_compile_makes_gpu_code(const struct kca_compile *c)
 	return 0;
 }
 
+/* Whether l came through cuLibraryLoadData or cuLibraryLoadFromFile. */
+static int library_load(const struct kca_load *l)
+{
+	return l->api == KC_API_LIBRARY_LOAD_DATA || l->api == KC_API_LIBRARY_LOAD_FROM_FILE;
+}
+
 int kca_child_built(const struct kca_model *m, const struct kca_compile *c, uint64_t hash)
 {
 	return c->tool == KC_TOOL_EXEC && c->load >= 0 && m->loads[c->load].hash == hash &&
@@ -597,9 +603,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			link += tool == KC_TOOL_CULINK || tool == KC_TOOL_NVJITLINK;
 		}
 		ptx += v->kind == KC_IMAGE_PTX;
-		lib += l->api == KC_API_LIBRARY_LOAD_DATA ||
-		       l->api == KC_API_LIBRARY_LOAD_FROM_FILE || l->api == KC_API_LAZY ||
-		       l->kind == KC_IMAGE_FATBIN;
+		lib += library_load(l) || l->api == KC_API_LAZY || l->kind == KC_IMAGE_FATBIN;
 		file += l->api == KC_API_MODULE_LOAD;
 		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
 			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash, l->size);
@@ -614,8 +618,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	const char *base = exe ? strrchr(exe, '/') : NULL;
 	base = base ? base + 1 : exe ? exe : "";
 	int memory_cubin = l0 && l0->kind == KC_IMAGE_CUBIN && l0->api != KC_API_MODULE_LOAD;
-	f->library_api =
-	    l0 && (l0->api == KC_API_LIBRARY_LOAD_DATA || l0->api == KC_API_LIBRARY_LOAD_FROM_FILE);
+	f->library_api = l0 && library_load(l0);
 	int python = strncmp(base, "python", 6) == 0;
 	if (nvrtc)
 		f->front_end = KCA_FE_NVRTC;
@@ -636,17 +639,14 @@ static void classify(struct kca_model *m, struct kca_family *f)
 
 	/* What it is doing. */
 	f->verdict = KCA_FINE;
-	/* Images the CUDA runtime loads that nothing built at run time are the program's own
-	 * libraries: two of them may carry one kernel (compiled into both), which is not a
-	 * rebuild. */
-	/* every image a library the CUDA runtime loads (cuLibraryLoad*, its lazy loads, a
-	 * registered fatbin), none built: not a fatbin the program loads itself with
-	 * cuModuleLoad*, which it may have built where kcprof did not see */
+	/* Images the CUDA runtime loads (cuLibraryLoad*, its lazy loads, a registered fatbin)
+	 * that nothing built at run time are the program's own libraries: two of them may carry
+	 * one kernel (compiled into both), which is not a rebuild. Not a fatbin the program
+	 * loads itself with cuModuleLoad*, which it may have built where kcprof did not see. */
 	int prebuilt = f->nvariants >= 2;
 	for (unsigned i = 0; i < f->nvariants && prebuilt; i++) {
 		const struct kca_load *l = &m->loads[f->variants[i].first_load];
-		prebuilt = (l->api == KC_API_LIBRARY_LOAD_DATA ||
-			    l->api == KC_API_LIBRARY_LOAD_FROM_FILE || l->api == KC_API_LAZY ||
+		prebuilt = (library_load(l) || l->api == KC_API_LAZY ||
 			    l->api == KC_API_MODULE_LOAD_FAT_BINARY) &&
 			   f->variants[i].compile < 0 && !child_built(m, f, i);
 	}
@@ -785,8 +785,7 @@ void kca_model_families(struct kca_model *m)
 				continue;
 			}
 			int v = variant_of(m, &vk, fam, l->hash, 1, l->kind, (int)i);
-			if (l->kind == KC_IMAGE_FATBIN || l->api == KC_API_LIBRARY_LOAD_DATA ||
-			    l->api == KC_API_LIBRARY_LOAD_FROM_FILE) {
+			if (l->kind == KC_IMAGE_FATBIN || library_load(l)) {
 				if (!c) {
 					c = kca_xmalloc(sizeof(*c));
 					*c = ck;
