@@ -59,6 +59,16 @@ def kernel_report(trace_dir, name, *options):
     return {k["name"]: k for k in json.loads(out.stdout)["kernels"]}.get(name, {})
 
 
+def check_bug_and_fix(case, ev, loads, total, bug, fix):
+    """nvrtc_client's bug (6 requests: 6 loads of 5 images, 500 twice) and its fix (1 load)."""
+    for name, want_loads, want_variants in ((bug, 6, 5), (fix, 1, 1)):
+        n = sum(1 for l in loads if name in l["names"])
+        v = variants(ev, name)
+        report(n == want_loads and v == want_variants and total[name] == 6, case,
+               f"{name}: {n} loads, {v} variants, {total[name]} launches "
+               f"(made {want_loads}, {want_variants}, 6)")
+
+
 def check_python(case, trace_dir, kernel, script, call, param, values):
     """Python call sites (KCPROF_PYTHON): the kernel's loads come from the script's line
     that calls it, and its tl.constexpr param is named with its values, from Triton's JIT."""
@@ -219,12 +229,7 @@ def main():
         else:
             kinds = sorted({l["kind"] for l in loads})
             report(not compiles and kinds == ["ptx"], case, f"{len(compiles)} compiles, loads of {kinds}")
-        for name, want_loads, want_variants in ((bug, 6, 5), (fix, 1, 1)):
-            n = sum(1 for l in loads if name in l["names"])
-            v = variants(ev, name)
-            report(n == want_loads and v == want_variants and total[name] == 6, case,
-                   f"{name}: {n} loads, {v} variants, {total[name]} launches "
-                   f"(made {want_loads}, {want_variants}, 6)")
+        check_bug_and_fix(case, ev, loads, total, bug, fix)
         rep = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
         front = "[NVRTC]" if case == "nvrtc" else "[PTX JIT]"
         changed = "MAX_LEN (-D option): 5 values, 500..504" if case == "nvrtc" else "(ptx): 5 values, 500..504"
@@ -251,12 +256,7 @@ def main():
         # loaded with cuModuleLoad; then the fix (max_len an argument, one nvcc run)
         children = [c for c in compiles if c["tool"] == "exec"]
         report(len(children) == 7, case, f"{len(children)} compiler children (nvcc 6 + 1)")
-        for name, want_loads, want_variants in (("fill_mask", 6, 5), ("fill_mask_fixed", 1, 1)):
-            n = sum(1 for l in loads if name in l["names"])
-            v = variants(ev, name)
-            report(n == want_loads and v == want_variants and total[name] == 6, case,
-                   f"{name}: {n} loads, {v} variants, {total[name]} launches "
-                   f"(made {want_loads}, {want_variants}, 6)")
+        check_bug_and_fix(case, ev, loads, total, "fill_mask", "fill_mask_fixed")
         rep = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
         want = [" 1. fill_mask  [compiler]  specialization churn", "6× nvcc ",
                 "MAX_LEN (-D option): 5 values, 500..504", "(ptx): 5 values, 500..504",
