@@ -367,8 +367,7 @@ KCA_COMMAND(diff)
 		free(lb.key);
 	} else {
 		printf("(no source, IR or PTX of both variants in the trace to compare: only the "
-		       "images "
-		       "differ)\n");
+		       "images differ)\n");
 	}
 	free(ta);
 	free(tb);
