@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "../common/kc_image.h"
 #include "changes.h"
 #include "kca.h"
 #include "model.h"
@@ -377,24 +378,16 @@ static void path_in(const char *path, const char *dir, char *out, size_t cap)
 		snprintf(out, cap, "%s/%s", dir, path);
 }
 
-/* The file a compiler child wrote, from its command line (-o FILE, --output-file FILE or
- * =FILE), absolute; 0, or -1 where it names none. */
+/* The file a compiler child wrote, from its command line, absolute; 0, or -1 where it names
+ * none. */
 static int child_output(const struct kca_model *m, const struct kca_compile *cp, char *out,
 			size_t cap)
 {
-	for (unsigned i = 1; i < cp->noptions; i++) {
-		const char *o = cp->options[i], *file = NULL;
-		if ((strcmp(o, "-o") == 0 || strcmp(o, "--output-file") == 0) &&
-		    i + 1 < cp->noptions)
-			file = cp->options[i + 1];
-		else if (strncmp(o, "--output-file=", 14) == 0)
-			file = o + 14;
-		if (file) {
-			path_in(file, m->procs[cp->proc].cwd, out, cap);
-			return 0;
-		}
-	}
-	return -1;
+	const char *file = kc_compiler_output(cp->options, cp->noptions);
+	if (!file)
+		return -1;
+	path_in(file, m->procs[cp->proc].cwd, out, cap);
+	return 0;
 }
 
 /* A process's loads of one file (cuModuleLoad: its path against the program's working
@@ -498,13 +491,18 @@ static void attribute_compiles(struct kca_model *m)
 		} else {
 			at = first_at_or_after(m, order, NULL, pstart[proc], pend[proc],
 					       cp->time_ns);
-			/* the load of the file it wrote (nvcc -o kernel.fatbin, then cuModuleLoad
-			 * of it), where another load came between; else the next load (Triton's
-			 * ptxas and gcc, whose outputs it reads into memory) */
+			/* the first load of the file it wrote (nvcc -o kernel.fatbin) after it:
+			 * by the file's hash, taken at the child's exit (read into memory or
+			 * loaded from the file), else by its path (traces from before that);
+			 * where neither is found, the next load (a host compiler's output is
+			 * no image: gcc building Triton's launcher) */
 			char out[PATH_MAX];
-			unsigned of = child_output(m, cp, out, sizeof(out)) == 0
-					  ? first_load_of_file(by_file, at, proc, out)
-					  : UINT_MAX;
+			uint64_t t = cp->time_ns > 1000000 ? cp->time_ns - 1000000 : 0;
+			unsigned of = cp->output_hash ? first_load_of(m, order, by_image, proc,
+								      cp->output_hash, t)
+						      : UINT_MAX;
+			if (of == UINT_MAX && child_output(m, cp, out, sizeof(out)) == 0)
+				of = first_load_of_file(by_file, at, proc, out);
 			if (of != UINT_MAX)
 				at = of;
 			if (at >= pend[proc])

@@ -2,6 +2,11 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "kc_hash.h"
 
 _Static_assert(sizeof(XXH3_state_t) <= sizeof(struct kc_hash_stream), "kc_hash_stream too small");
@@ -30,6 +35,36 @@ void kc_hash64_add(struct kc_hash_stream *s, const void *data, size_t len)
 uint64_t kc_hash64_end(struct kc_hash_stream *s)
 {
 	return XXH3_64bits_digest((XXH3_state_t *)s->opaque);
+}
+
+int kc_hash64_fd(int fd, uint64_t *hash, size_t *size, void *head, size_t head_cap)
+{
+	enum { CHUNK = 65536 };
+	uint8_t *chunk = malloc(CHUNK);
+	if (!chunk)
+		return -ENOMEM;
+	struct kc_hash_stream hs;
+	kc_hash64_begin(&hs);
+	size_t total = 0;
+	ssize_t r;
+	while ((r = read(fd, chunk, CHUNK)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			int err = -errno;
+			free(chunk);
+			return err;
+		}
+		if (head && total < head_cap)
+			memcpy((uint8_t *)head + total, chunk,
+			       head_cap - total < (size_t)r ? head_cap - total : (size_t)r);
+		kc_hash64_add(&hs, chunk, (size_t)r);
+		total += (size_t)r;
+	}
+	free(chunk);
+	*hash = kc_hash64_end(&hs);
+	*size = total;
+	return 0;
 }
 
 char *kc_hash_hex(uint64_t h, char buf[17])

@@ -16,6 +16,11 @@ struct kc_hash_stream {
 void kc_hash64_begin(struct kc_hash_stream *s);
 void kc_hash64_add(struct kc_hash_stream *s, const void *data, size_t len);
 uint64_t kc_hash64_end(struct kc_hash_stream *s);
+/* XXH3-64 of everything left to read from fd, read in 64 KB pieces (from the heap: a loading
+ * thread's stack may be small), through EINTR; the first head_cap bytes are also copied to head
+ * (for the caller to tell the file's kind; head may be NULL). The count read goes to *size.
+ * 0, or -errno of a failed read or allocation. */
+int kc_hash64_fd(int fd, uint64_t *hash, size_t *size, void *head, size_t head_cap);
 
 /* "%016llx" of a hash into buf (17 bytes). */
 char *kc_hash_hex(uint64_t h, char buf[17]);

@@ -127,6 +127,18 @@ size_t kc_image_size(const void *image, enum kc_image_kind kind)
 	}
 }
 
+const char *kc_compiler_output(const char *const *argv, unsigned argc)
+{
+	for (unsigned i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if ((strcmp(o, "-o") == 0 || strcmp(o, "--output-file") == 0) && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(o, "--output-file=", 14) == 0)
+			return o + 14;
+	}
+	return NULL;
+}
+
 unsigned kc_cubin_sm(const void *image, size_t size)
 {
 	const uint8_t *p = image;

@@ -59,6 +59,10 @@ extern kc_decompress_fn kc_fatbin_decompress;
 void *kc_fatbin_entry_payload(const struct kc_fatbin_entry *e, size_t *size);
 
 /* SM architecture of a cubin (90 for sm_90), 0 if unknown. */
+/* The file a CUDA compiler's command line (argv[0] the compiler) says it writes: -o FILE,
+ * --output-file FILE or --output-file=FILE, as written there (relative to the compiler's working
+ * directory); NULL where it names none. */
+const char *kc_compiler_output(const char *const *argv, unsigned argc);
 unsigned kc_cubin_sm(const void *p, size_t size);
 
 #endif

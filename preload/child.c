@@ -2,8 +2,9 @@
  *
  * Such a process inherits LD_PRELOAD but never touches CUDA. It gets one small trace: who it
  * is (argv, ancestors, so the analyzer ties it to the recorded process that started it), how
- * long it ran and how it exited, written once at exit. A compiler run by another compiler
- * (nvcc -> ptxas, gcc -> as) is part of its parent's time and writes nothing.
+ * long it ran, how it exited and the hash of the file it wrote (-o), written once at exit. A
+ * compiler run by another compiler (nvcc -> ptxas, gcc -> as) is part of its parent's time and
+ * writes nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/kc_fs.h"
+#include "../common/kc_hash.h"
 #include "kcp.h"
 
 #define DOMAIN "child"
@@ -91,6 +94,22 @@ static int ancestor_is_compiler(void)
 	return 0;
 }
 
+/* The hash of the file the compiler wrote (nvcc -o kernel.cubin), whole, as a load of it
+ * hashes it, from the file or read into memory: the analyzer finds the load by it; 0 if none.
+ */
+static uint64_t output_hash(const char *path)
+{
+	size_t size;
+	uint64_t hash = 0;
+	int fd = path[0] ? kc_open_regular(path, &size) : -1;
+	if (fd < 0)
+		return 0;
+	if (kc_hash64_fd(fd, &hash, &size, NULL, 0) < 0 || size == 0)
+		hash = 0;
+	close(fd);
+	return hash;
+}
+
 static void child_on_exit(int status, void *arg)
 {
 	(void)arg;
@@ -108,7 +127,9 @@ static void child_on_exit(int status, void *arg)
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	rec.name = kc_rb_strn(&rb, exe, n > 0 ? (size_t)n : 0);
-	rec.options = kcp_rb_cmdline(&rb);
+	char output[PATH_MAX];
+	rec.options = kcp_rb_cmdline(&rb, output, sizeof(output));
+	rec.output_hash = status == 0 ? output_hash(output) : 0;
 	kcp_rec_emit(&rb, &rec, KC_REC_COMPILE);
 	kc_rb_release(&rb);
 	atomic_fetch_add(&kcp_count_compiles, 1);

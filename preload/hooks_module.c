@@ -171,26 +171,12 @@ static int image_from_file(struct image *im, const char *path)
 			im->kind = kc_image_detect(buf, size);
 		}
 	} else {
-		struct kc_hash_stream hs;
-		kc_hash64_begin(&hs);
-		enum { CHUNK = 65536 };
-		uint8_t *chunk =
-		    malloc(CHUNK); /* not on the stack: the loading thread's may be small */
-		ssize_t r = -1;
-		size_t total = 0;
-		while (chunk && ((r = read(fd, chunk, CHUNK)) > 0 || (r < 0 && errno == EINTR))) {
-			if (r <= 0)
-				continue;
-			if (total == 0)
-				im->kind = kc_image_detect(chunk, (size_t)r);
-			kc_hash64_add(&hs, chunk, (size_t)r);
-			total += (size_t)r;
-		}
-		if (!chunk)
-			rc = -ENOMEM;
-		free(chunk);
-		im->size = total;
-		im->hash = kc_hash64_end(&hs);
+		enum { HEAD = 4096 }; /* what kc_image_detect reads of PTX */
+		uint8_t *head = malloc(HEAD);
+		rc = head ? kc_hash64_fd(fd, &im->hash, &im->size, head, HEAD) : -ENOMEM;
+		if (rc == 0)
+			im->kind = kc_image_detect(head, im->size < HEAD ? im->size : HEAD);
+		free(head);
 	}
 	close(fd);
 	return rc;

@@ -194,8 +194,9 @@ int kcp_rec_write(const void *rec, size_t size);
 int kcp_rec_emit(struct kc_recbuf *rb, void *fixed, uint16_t type);
 /* Store an image once, content-addressed; returns KC_MODF_STORED or 0. */
 unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned kind);
-/* This process's argv from /proc, as a list in rb. */
-struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb);
+/* This process's argv from /proc, as a list in rb; where output is not NULL, also the file
+ * the command line says a compiler writes (kc_compiler_output), "" if none. */
+struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb, char *output, size_t output_cap);
 void kcp_rec_end(void); /* END record and close (exit) */
 void kcp_rec_atfork_prepare(void);
 void kcp_rec_atfork_parent(void);

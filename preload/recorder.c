@@ -21,6 +21,7 @@
 
 #include "../common/kc_fs.h"
 #include "../common/kc_hash.h"
+#include "../common/kc_image.h"
 #include "kcp.h"
 
 #define DOMAIN "record"
@@ -99,17 +100,28 @@ static int env_of_interest(const char *kv)
 	return 0;
 }
 
-struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb)
+struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb, char *output, size_t output_cap)
 {
+	enum { MAX_ARGS = 4096 };
 	size_t cap = 64 * 1024;
 	char *cmdline = malloc(cap);
-	ssize_t n = cmdline ? read_file("/proc/self/cmdline", cmdline, cap) : 0;
+	const char **argv = output ? malloc(MAX_ARGS * sizeof(*argv)) : NULL;
+	unsigned argc = 0;
+	ssize_t n = cmdline ? read_file("/proc/self/cmdline", cmdline, cap - 1) : 0;
 	kc_rb_list_begin(rb);
 	for (ssize_t i = 0; n > 0 && i < n;) {
 		size_t len = strnlen(cmdline + i, (size_t)(n - i));
 		kc_rb_list_addn(rb, cmdline + i, len);
+		cmdline[i + (ssize_t)len] = '\0'; /* a cut last argument: cap - 1 leaves room */
+		if (argv && argc < MAX_ARGS)
+			argv[argc++] = cmdline + i;
 		i += (ssize_t)len + 1;
 	}
+	if (output && output_cap) {
+		const char *file = argv ? kc_compiler_output(argv, argc) : NULL;
+		snprintf(output, output_cap, "%s", file ? file : "");
+	}
+	free(argv);
 	free(cmdline);
 	return kc_rb_list_end(rb);
 }
@@ -133,7 +145,7 @@ static size_t build_process_record(struct kc_recbuf *rb_out, void *mem, size_t c
 	rec.exe = kc_rb_strn(&rb, buf, n > 0 ? (size_t)n : 0);
 	if (getcwd(buf, sizeof(buf)))
 		rec.cwd = kc_rb_str(&rb, buf);
-	rec.argv = kcp_rb_cmdline(&rb);
+	rec.argv = kcp_rb_cmdline(&rb, NULL, 0);
 	extern char **environ;
 	kc_rb_list_begin(&rb);
 	for (char **e = environ; e && *e; e++)

@@ -2,8 +2,11 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../analyzer/kca.h"
+#include "../common/kc_fs.h"
+#include "../common/kc_hash.h"
 #include "../common/kc_image.h"
 #include "kct.h"
 
@@ -103,4 +106,48 @@ Test(image, garbage_is_not_an_image)
 	memcpy(junk, &magic, 4);
 	cr_assert_lt(kc_fatbin_walk(junk, sizeof(junk), NULL, NULL), 0,
 		     "a fatbin claiming more than it holds");
+}
+
+Test(image, a_file_hashed_in_pieces_as_a_load_hashes_it_whole)
+{
+	/* a compiler child's output and a load of an image too large to store are hashed from
+	 * the file in 64 KB pieces: the hash must be the one a load from memory takes */
+	size_t size;
+	char *fat = fixture("step_1.fatbin", &size);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/big.bin", kct_tmpdir());
+	size_t big = 3 * 65536 + 123; /* several pieces and a short last one */
+	char *data = malloc(big);
+	for (size_t i = 0; i < big; i++)
+		data[i] = i < size ? fat[i] : (char)(i * 7);
+	FILE *f = fopen(path, "wb");
+	cr_assert(f && fwrite(data, 1, big, f) == big && fclose(f) == 0);
+	int fd = kc_open_regular(path, NULL);
+	cr_assert_geq(fd, 0);
+	uint64_t h = 0;
+	size_t got = 0;
+	char head[16];
+	cr_assert_eq(kc_hash64_fd(fd, &h, &got, head, sizeof(head)), 0);
+	close(fd);
+	cr_assert_eq(got, big);
+	cr_assert_eq(h, kc_hash64(data, big));
+	cr_assert_eq(memcmp(head, data, sizeof(head)), 0);
+	cr_assert_eq(kc_image_detect(head, sizeof(head)), KC_IMAGE_FATBIN);
+	free(data);
+	free(fat);
+}
+
+Test(image, the_file_a_compiler_command_line_writes)
+{
+	const char *nvcc[] = {"nvcc", "-fatbin", "-o", "k.fatbin", "k.cu"};
+	cr_assert_str_eq(kc_compiler_output(nvcc, 5), "k.fatbin");
+	const char *ptxas[] = {"ptxas", "--output-file=/t/k.cubin", "-arch=sm_90", "k.ptx"};
+	cr_assert_str_eq(kc_compiler_output(ptxas, 4), "/t/k.cubin");
+	const char *longform[] = {"ptxas", "--output-file", "k.cubin", "k.ptx"};
+	cr_assert_str_eq(kc_compiler_output(longform, 4), "k.cubin");
+	/* the compiler's own name is not an option; an -o without its file names none */
+	const char *odd[] = {"-o", "x", "-o"};
+	cr_assert_null(kc_compiler_output(odd, 3));
+	const char *none[] = {"gcc", "-c", "k.c"};
+	cr_assert_null(kc_compiler_output(none, 3));
 }

@@ -254,6 +254,27 @@ Test(preload, module_load_from_file)
 	cr_assert(r->loads[1].flags & KC_MODF_NO_IMAGE);
 }
 
+Test(preload, a_file_too_large_to_store_is_hashed_as_one_stored)
+{
+	/* KCPROF_MAX_IMAGE_MB=0: every file is hashed in pieces and not stored; its hash and
+	 * kind must be those of the whole file, as a load of it from memory takes them */
+	char *dir = kct_tmpdir();
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/sample.cubin", kct_data());
+	const char *env[] = {base_env()[0], base_env()[1], "KCPROF_MAX_IMAGE_MB=0", NULL};
+	const char *argv[] = {prog("drv_client"), "loadfile", path, NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	size_t size;
+	char *bytes = kct_read_file(path, &size);
+	cr_assert_eq(r->loads[0].kind, KC_IMAGE_CUBIN);
+	cr_assert_eq(r->loads[0].hash, kc_hash64(bytes, size));
+	cr_assert_eq(r->loads[0].size, size);
+	cr_assert_not(r->loads[0].flags & (KC_MODF_NO_IMAGE | KC_MODF_STORED));
+	free(bytes);
+}
+
 Test(preload, culink_compile)
 {
 	char *dir = kct_tmpdir();

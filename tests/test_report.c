@@ -1877,6 +1877,34 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 		  "%s", out);
 	const char *add = strstr(out, "kern_add  [");
 	cr_assert(add && strstr(add, "cost: 0 ns building"), "%s", out);
+	/* the same, its output read and loaded from memory (as Triton loads ptxas's cubin): the
+	 * load is found by the hash of the file the child wrote, taken at its exit */
+	char *dir5 = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_LOAD_MEMORY=1 KCT_LOAD_BETWEEN=1 KCT_DATA=%s %s record -q --no-cupti -o %s "
+		 "-- %s/tests/bin/drv_client nvccstep",
+		 kct_data(), kct_cli(), dir5, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	load(&m, dir5);
+	unsigned matched = 0;
+	for (unsigned c = 0; c < m.ncompiles; c++) {
+		const struct kca_compile *cp = &m.compiles[c];
+		cr_assert_eq(cp->tool, KC_TOOL_EXEC);
+		cr_assert(cp->load >= 0 && cp->output_hash != 0);
+		const struct kca_load *l = &m.loads[cp->load];
+		cr_assert(l->api == KC_API_MODULE_LOAD_DATA && l->hash == cp->output_hash,
+			  "compile %u went to a load of api %u", c, l->api);
+		matched++;
+	}
+	cr_assert_eq(matched, 3);
+	kca_model_free(&m);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir5, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, " 1. kern_step  [compiler]  specialization churn\n") &&
+		      strstr(out, "building (3× ptxas "),
+		  "%s", out);
+	add = strstr(out, "kern_add  [");
+	cr_assert(add && strstr(add, "cost: 0 ns building"), "%s", out);
 }
 
 Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)

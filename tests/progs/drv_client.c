@@ -16,7 +16,8 @@
  *                                 step_N.fatbin (the FILE in tests/data) and kern_step launched;
  *                                 KCT_COMPILER names another compiler to run; with
  *                                 KCT_LOAD_BETWEEN, sample.cubin is loaded between the
- *                                 compiler and the load of its output (-o)
+ *                                 compiler and the load of its output (-o); with
+ *                                 KCT_LOAD_MEMORY that output is read and loaded from memory
  *   drv_client libtwo             two libraries that both hold kern_add (sample.fatbin and
  *                                 its compressed build), each's kern_add launched once
  *   drv_client exec PROG ARGS     posix_spawn with an environment without LD_PRELOAD
@@ -810,7 +811,13 @@ static int mode_nvccstep(int nfiles, char **files)
 			load_add();
 		CUmodule m;
 		CUfunction f;
-		CHECK(cuModuleLoad(&m, path), CUDA_SUCCESS);
+		if (getenv("KCT_LOAD_MEMORY")) { /* read, as Triton reads ptxas's cubin */
+			size_t size;
+			unsigned char *image = read_file(path, &size);
+			CHECK(cuModuleLoadData(&m, image), CUDA_SUCCESS);
+			free(image);
+		} else
+			CHECK(cuModuleLoad(&m, path), CUDA_SUCCESS);
 		CHECK(cuModuleGetFunction(&f, m, "kern_step"), CUDA_SUCCESS);
 		CHECK(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
 	}
