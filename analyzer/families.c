@@ -34,8 +34,9 @@ const char *kca_front_end_name(enum kca_front_end fe)
 	    [KCA_FE_CUDART] = "CUDA runtime",
 	    [KCA_FE_DRIVER] = "cubin",
 	    [KCA_FE_COMPILER] = "compiler",
+	    [KCA_FE_FATBIN] = "fatbin",
 	};
-	return fe <= KCA_FE_COMPILER ? names[fe] : "?";
+	return fe <= KCA_FE_FATBIN ? names[fe] : "?";
 }
 
 struct name_ix {
@@ -591,7 +592,7 @@ static int child_built(const struct kca_model *m, const struct kca_family *f, un
 static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
-	int nvrtc = 0, link = 0, ptx = 0, lib = 0, file = 0, triton = 0, child = 0;
+	int nvrtc = 0, link = 0, ptx = 0, cudart = 0, fatbin = 0, file = 0, triton = 0, child = 0;
 	for (unsigned i = 0; i < f->nvariants; i++) {
 		struct kca_variant *v = &f->variants[i];
 		const struct kca_load *l = &m->loads[v->first_load];
@@ -601,7 +602,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			link += tool == KC_TOOL_CULINK || tool == KC_TOOL_NVJITLINK;
 		}
 		ptx += v->kind == KC_IMAGE_PTX;
-		lib += library_load(l) || l->api == KC_API_LAZY || l->kind == KC_IMAGE_FATBIN;
+		cudart += kca_load_by_cudart(m, l);
+		fatbin += l->kind == KC_IMAGE_FATBIN;
 		file += l->api == KC_API_MODULE_LOAD;
 		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
 			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash, l->size);
@@ -630,24 +632,23 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		f->front_end = KCA_FE_COMPILER;
 	else if (ptx)
 		f->front_end = KCA_FE_PTX;
-	else if (lib)
+	else if (cudart)
 		f->front_end = KCA_FE_CUDART;
+	else if (fatbin)
+		f->front_end = KCA_FE_FATBIN;
 	else if (l0 && l0->kind == KC_IMAGE_CUBIN)
 		f->front_end = python ? KCA_FE_TRITON : KCA_FE_DRIVER;
 
 	/* What it is doing. */
 	f->verdict = KCA_FINE;
-	/* Images the CUDA runtime loads (cuLibraryLoad*, its lazy loads, a registered fatbin)
-	 * that nothing built at run time are the program's own libraries: two of them may carry
-	 * one kernel (compiled into both), which is not a rebuild. Not a fatbin the program
-	 * loads itself with cuModuleLoad*, which it may have built where kcprof did not see. */
+	/* Images the CUDA runtime loads (kca_load_by_cudart) that nothing built at run time are
+	 * the program's own libraries: two of them may carry one kernel (compiled into both),
+	 * which is not a rebuild. Not an image the program loads itself, which it may have
+	 * built where kcprof did not see. */
 	int prebuilt = f->nvariants >= 2;
-	for (unsigned i = 0; i < f->nvariants && prebuilt; i++) {
-		const struct kca_load *l = &m->loads[f->variants[i].first_load];
-		prebuilt = (library_load(l) || l->api == KC_API_LAZY ||
-			    l->api == KC_API_MODULE_LOAD_FAT_BINARY) &&
+	for (unsigned i = 0; i < f->nvariants && prebuilt; i++)
+		prebuilt = kca_load_by_cudart(m, &m->loads[f->variants[i].first_load]) &&
 			   f->variants[i].compile < 0 && !child_built(m, f, i);
-	}
 	f->prebuilt_copies = prebuilt;
 	if (f->nvariants >= 2 && !prebuilt) {
 		const struct kca_changes *ch = kca_family_changes(m, f);
@@ -693,7 +694,7 @@ int kca_family_built_in_window(const struct kca_family *f)
 	if (f->verdict != KCA_FINE || f->win.reloads)
 		return 1;
 	return f->win.new_variants && f->front_end != KCA_FE_CUDART &&
-	       f->front_end != KCA_FE_DRIVER;
+	       f->front_end != KCA_FE_DRIVER && f->front_end != KCA_FE_FATBIN;
 }
 
 static int cmp_family_window(const void *a, const void *b)

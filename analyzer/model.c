@@ -1030,6 +1030,16 @@ int kca_triton_arg(const char *arg, struct kca_triton_arg *out)
 	return 0;
 }
 
+int kca_load_by_cudart(struct kca_model *m, const struct kca_load *l)
+{
+	if (l->api == KC_API_LAZY || l->api == KC_API_MODULE_LOAD_FAT_BINARY)
+		return 1;
+	if (l->api != KC_API_LIBRARY_LOAD_DATA && l->api != KC_API_LIBRARY_LOAD_FROM_FILE)
+		return 0;
+	return !kca_native_caller_is_program(m, l->native_frames, l->nnative_frames,
+					     m->procs[l->proc].cwd, m->procs[l->proc].dir);
+}
+
 int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,
 		       char *func, size_t fcap)
 {

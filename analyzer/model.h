@@ -175,9 +175,10 @@ enum kca_front_end {
 	KCA_FE_NVRTC,
 	KCA_FE_PTX,
 	KCA_FE_LINK,
-	KCA_FE_CUDART,
-	KCA_FE_DRIVER,
-	KCA_FE_COMPILER /* images a compiler child (nvcc, ptxas) built for the program to load */
+	KCA_FE_CUDART, /* images the CUDA runtime loaded: the program's linked-in kernels */
+	KCA_FE_DRIVER, /* a cubin the program loaded itself through the driver API */
+	KCA_FE_COMPILER, /* images a compiler child (nvcc, ptxas) built for the program to load */
+	KCA_FE_FATBIN	 /* a fatbin the program loaded itself through the driver API */
 };
 
 struct kca_family {
@@ -338,6 +339,12 @@ void kca_function_name(const char *name, char *out, size_t cap);
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
 			  const char *cwd, const char *trace_dir, const char *const *kernels,
 			  unsigned nkernels, char *where, size_t wcap, char *func, size_t fcap);
+/* Whether the innermost of native frames (the caller of the hooked API) is the program's own
+ * code: a source line outside CUDA's and the system's libraries and headers, and not the
+ * static CUDA runtime. 0 where that cannot be told (no line table: a stripped library's
+ * nearest symbol may be any function). */
+int kca_native_caller_is_program(struct kca_model *m, const char *const *frames, unsigned n,
+				 const char *cwd, const char *trace_dir);
 /* One of a load's Triton arguments, "NAME\tKIND\tVALUE", split in place (name and kind by
  * their lengths). 0, or -1 when it is not one. */
 struct kca_triton_arg {
@@ -362,6 +369,10 @@ struct kca_compile_group {
 };
 unsigned kca_unloaded_compiles(struct kca_model *m, struct kca_compile_group **out);
 /* A load's call site, Python's or native: 0, or -1 when it has none. */
+/* Whether the CUDA runtime made load l (the program's linked-in kernels): a lazy load, a
+ * cuModuleLoadFatBinary, or a cuLibraryLoad* that its native frames do not show the program's
+ * own code making (a Python process's have none: PyTorch's runtime). */
+int kca_load_by_cudart(struct kca_model *m, const struct kca_load *l);
 int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,
 		       char *func, size_t fcap);
 /* A compile's call site, the same way. */

@@ -477,6 +477,29 @@ static int library_source(const char *where)
 	       strstr(where, "/targets/sbsa-linux/include/");
 }
 
+int kca_native_caller_is_program(struct kca_model *m, const char *const *frames, unsigned n,
+				 const char *cwd, const char *trace_dir)
+{
+	char module[PATH_MAX];
+	uint64_t offset;
+	const char *build_id;
+	const struct kca_native_name *names;
+	int nn;
+	if (!n || parse_native(frames[0], module, sizeof(module), &offset, &build_id) < 0 ||
+	    strncmp(base_name(module), "libcudart", 9) == 0 || kca_library_module(module) ||
+	    (nn = kca_native_frames(m, frames[0], cwd, trace_dir, &names)) < 1)
+		return 0;
+	/* each level of inlining at the call: the program's line in one of them (an inline
+	 * wrapper from a header may be the innermost), the static runtime's in none */
+	int own = 0;
+	for (int k = 0; k < nn; k++) {
+		if (cuda_generated(&names[k], NULL, 0))
+			return 0;
+		own |= !library_source(names[k].where) && !strstr(names[k].where, "+0x");
+	}
+	return own;
+}
+
 int kca_native_user_frame(struct kca_model *m, const char *const *frames, unsigned n,
 			  const char *cwd, const char *trace_dir, const char *const *kernels,
 			  unsigned nkernels, char *where, size_t wcap, char *func, size_t fcap)

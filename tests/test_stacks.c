@@ -375,6 +375,28 @@ Test(stacks, the_code_nvcc_puts_in_a_program_is_passed_over)
 	kca_model_free(&m); /* its names are in the model's arena */
 }
 
+Test(stacks, whose_code_made_a_call_the_program_or_the_cuda_runtime)
+{
+	/* a cuLibraryLoadData is the CUDA runtime's unless the frame that made the call is the
+	 * program's own line: libcudart.so, the static runtime linked in, and a module without
+	 * a line table (whose nearest symbol may be any function) are not */
+	char f0[PATH_MAX + 64], f2[PATH_MAX + 64];
+	frame_of(libcudart_static_stand_in, f0, sizeof(f0));
+	frame_of(user_launch_stand_in, f2, sizeof(f2));
+	const char *shared[] = {"/usr/local/cuda/lib64/libcudart.so.13\t0x4d10\t", f2};
+	const char *stat[] = {f0, f2};
+	const char *own[] = {f2, f0};
+	const char *unreadable[] = {"/nonexistent/libserve.so\t0x1234\t", f2};
+	struct kca_model m;
+	memset(&m, 0, sizeof(m));
+	cr_assert_eq(kca_native_caller_is_program(&m, shared, 2, NULL, NULL), 0);
+	cr_assert_eq(kca_native_caller_is_program(&m, stat, 2, NULL, NULL), 0);
+	cr_assert_eq(kca_native_caller_is_program(&m, own, 2, NULL, NULL), 1);
+	cr_assert_eq(kca_native_caller_is_program(&m, unreadable, 2, NULL, NULL), 0);
+	cr_assert_eq(kca_native_caller_is_program(&m, own, 0, NULL, NULL), 0);
+	kca_model_free(&m);
+}
+
 /* A C++ program: the compile's frame named by its class and method, demangled, template
  * arguments elided, under ten levels of a library header's inlined wrappers; the load's line
  * inside an always-inlined helper named by the helper; a host function named as the kernel
