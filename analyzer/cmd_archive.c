@@ -403,16 +403,22 @@ KCA_COMMAND(archive)
 	if (n.present)
 		snprintf(already, sizeof(already), "; %u entr%s already in the trace", n.present,
 			 n.present == 1 ? "y" : "ies");
-	char size[32]; /* a small copy in kB, not "0.0 MB" */
-	if (n.bytes && n.bytes < 100000)
+	char size[32]; /* a small copy in kB, not "0.0 MB"; none, "nothing" */
+	if (!n.bytes)
+		snprintf(size, sizeof(size), "nothing");
+	else if (n.bytes < 100000)
 		snprintf(size, sizeof(size), "%.1f kB", (double)n.bytes / 1e3);
 	else
 		snprintf(size, sizeof(size), "%.1f MB", (double)n.bytes / 1e6);
-	printf("kcprof archive: %u Triton cache entr%s and %u source%s (of %u kernel%s%s), %u "
-	       "program module%s copied into %s, %s%s\n",
-	       n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s",
-	       kernels, kernels == 1 ? "" : "s", already, n.modules, n.modules == 1 ? "" : "s",
-	       out_dir, size, n.failed ? "; some files could not be copied (above)" : "");
+	char of[128] = ""; /* the kernels whose entries were found; none: said on stderr below */
+	if (kernels || already[0])
+		snprintf(of, sizeof(of), " (of %u kernel%s%s)", kernels, kernels == 1 ? "" : "s",
+			 already);
+	printf("kcprof archive: %u Triton cache entr%s and %u source%s%s, %u program module%s "
+	       "copied into %s: %s%s\n",
+	       n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s", of,
+	       n.modules, n.modules == 1 ? "" : "s", out_dir, size,
+	       n.failed ? "; some files could not be copied (above)" : "");
 	/* what the copy lacks, said: where the recording was not made here, or things moved */
 	if (n.lost_kernels)
 		fprintf(stderr,

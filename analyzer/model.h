@@ -175,8 +175,8 @@ enum kca_front_end {
 	KCA_FE_NVRTC,
 	KCA_FE_PTX,
 	KCA_FE_LINK,
-	KCA_FE_CUDART, /* images the CUDA runtime loaded: the program's linked-in kernels */
-	KCA_FE_DRIVER, /* a cubin the program loaded itself through the driver API */
+	KCA_FE_CUDART,	 /* images the CUDA runtime loaded: the program's linked-in kernels */
+	KCA_FE_DRIVER,	 /* a cubin the program loaded itself through the driver API */
 	KCA_FE_COMPILER, /* images a compiler child (nvcc, ptxas) built for the program to load */
 	KCA_FE_FATBIN	 /* a fatbin the program loaded itself through the driver API */
 };

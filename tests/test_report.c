@@ -1033,6 +1033,9 @@ Test(cli, archive_makes_a_trace_readable_elsewhere)
 	cr_assert_eq(kct_run_cli((const char *[]){"archive", "--all", sw, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "kcprof archive: 3 Triton kernels: no cache entry found"), "%s", out);
+	cr_assert(strstr(out, "kcprof archive: 0 Triton cache entries and 0 sources, ") &&
+		      strstr(out, ": nothing\n") && !strstr(out, "of 0 kernels"),
+		  "none found is said on stderr, not as 'of 0 kernels': %s", out);
 	snprintf(path, sizeof(path), "%s/nv", copy);
 	cr_assert_eq(kct_run_cli((const char *[]){"archive", path, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "build/gpu/nvrtc_client: not here: not copied (its call sites stay "
