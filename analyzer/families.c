@@ -750,6 +750,70 @@ const struct kca_family *kca_family_named(struct kca_family_name *index, const c
 	return fn ? fn->f : NULL;
 }
 
+/* Each function's module image: its own, or, for one whose module kcprof never saw loaded (a
+ * CUDA graph's kernel node holding the function the driver made at a lazy load), that of the
+ * function of its name and process with a known module taken last before it (else the last
+ * such at all): the one whose launches were captured into the graph. 0 where there is none. */
+struct proc_name_module {
+	char *key; /* "<proc>\t<name>" */
+	uint64_t module_hash;
+	UT_hash_handle hh;
+};
+
+static struct proc_name_module *proc_name_find(struct proc_name_module *known,
+					       const struct kca_func *fn, char **key_out)
+{
+	size_t len = strlen(fn->name) + 16;
+	char *key = kca_xmalloc(len);
+	snprintf(key, len, "%d\t%s", fn->proc, fn->name);
+	struct proc_name_module *e;
+	HASH_FIND_STR(known, key, e);
+	if (key_out && !e)
+		*key_out = key;
+	else
+		free(key);
+	return e;
+}
+
+static uint64_t *node_modules(const struct kca_model *m)
+{
+	uint64_t *out = kca_xcalloc(m->nfuncs + 1, sizeof(uint64_t));
+	struct proc_name_module *known = NULL, *e, *tmp;
+	int unresolved = 0;
+	for (unsigned i = 0; i < m->nfuncs; i++) { /* in record order */
+		const struct kca_func *fn = &m->funcs[i];
+		if (!fn->name[0])
+			continue;
+		if (!fn->module_hash) {
+			e = proc_name_find(known, fn, NULL);
+			out[i] = e ? e->module_hash : 0;
+			unresolved |= !out[i];
+			continue;
+		}
+		out[i] = fn->module_hash;
+		char *key = NULL;
+		e = proc_name_find(known, fn, &key);
+		if (!e) {
+			e = kca_xmalloc(sizeof(*e));
+			e->key = key;
+			HASH_ADD_KEYPTR(hh, known, e->key, strlen(e->key), e);
+		}
+		e->module_hash = fn->module_hash;
+	}
+	for (unsigned i = 0; unresolved && i < m->nfuncs; i++)
+		if (m->funcs[i].name[0] && !out[i]) {
+			e = proc_name_find(known, &m->funcs[i], NULL);
+			out[i] = e ? e->module_hash : 0;
+		}
+	HASH_ITER(hh, known, e, tmp)
+	{
+		HASH_DEL(known, e);
+		free(e->key);
+		free(e);
+	}
+	return out;
+}
+
 void kca_model_families(struct kca_model *m)
 {
 	attribute_compiles(m);
@@ -861,6 +925,7 @@ void kca_model_families(struct kca_model *m)
 				f->variants[v].compile = (int)c;
 		}
 	}
+	uint64_t *module_of = node_modules(m);
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		struct kca_func *fn = &m->funcs[i];
 		if (!fn->name[0])
@@ -872,7 +937,7 @@ void kca_model_families(struct kca_model *m)
 		f->graph_runs += fn->graph_runs;
 		f->errors += fn->errors;
 		f->attrs |= fn->attrs;
-		int v = fn->module_hash ? variant_of(m, &vk, fam, fn->module_hash, 0, 0, 0) : -1;
+		int v = module_of[i] ? variant_of(m, &vk, fam, module_of[i], 0, 0, 0) : -1;
 		if (v >= 0) {
 			struct kca_variant *var = &f->variants[v];
 			var->launches += kca_func_runs(fn);
@@ -882,6 +947,7 @@ void kca_model_families(struct kca_model *m)
 				var->last_launch_ns = fn->graph_last_ns;
 		}
 	}
+	free(module_of);
 	for (unsigned i = 0; i < m->ngpu; i++) { /* GPU time by kernel name, where recorded */
 		const struct kca_gpu_time *g = &m->gpu[i];
 		struct name_ix *e;

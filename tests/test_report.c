@@ -2062,18 +2062,26 @@ Test(cli, cuda_graph_capture_used_as_a_child_graph)
 }
 
 /* The FUNCTION record of function 1, "k", to f. */
-static void write_function_k(FILE *f)
+/* A FUNCTION record of kernel k: its id, and its module's hash (0: a module not seen). */
+static void write_function_of(FILE *f, uint32_t id, uint64_t module_hash, uint64_t t)
 {
 	_Alignas(8) uint8_t mem[512];
 	struct kc_recbuf rb;
 	struct kc_rec_function fn = {0};
 	kc_rb_init(&rb, mem, sizeof(mem), sizeof(fn));
-	fn.id = 1;
-	fn.handle = 0x10;
+	fn.id = id;
+	fn.handle = 0x10 * id;
+	fn.module_handle = module_hash ? module_hash : 0x777;
+	fn.module_hash = module_hash;
 	fn.name = kc_rb_str(&rb, "k");
-	size_t sz = kc_rb_finish(&rb, &fn, KC_REC_FUNCTION, 1, 100);
+	size_t sz = kc_rb_finish(&rb, &fn, KC_REC_FUNCTION, 1, t);
 	fwrite(kc_rb_data(&rb), 1, sz, f);
 	kc_rb_release(&rb);
+}
+
+static void write_function_k(FILE *f)
+{
+	write_function_of(f, 1, 0, 100);
 }
 
 /* A MODULE_LOAD record of the kernels names[] (NULL-terminated), to f. */
@@ -2273,8 +2281,8 @@ Test(cli, window_prebuilt_line_counts_a_load_of_built_and_prebuilt_kernels)
 
 /* A GRAPH record of kind for graph handle `graph` (id 0 for a capture) holding function 1 in
  * `nodes` nodes, to f. */
-static void write_graph(FILE *f, unsigned kind, uint64_t graph, uint32_t id, uint32_t nodes,
-			uint64_t t)
+static void write_graph_of(FILE *f, unsigned kind, uint64_t graph, uint32_t id, uint32_t nodes,
+			   uint32_t func_id, uint64_t t)
 {
 	_Alignas(8) uint8_t g[sizeof(struct kc_rec_graph) + sizeof(struct kc_graph_func)];
 	memset(g, 0, sizeof(g));
@@ -2287,18 +2295,79 @@ static void write_graph(FILE *f, unsigned kind, uint64_t graph, uint32_t id, uin
 	gr->exec = id ? 0x900 + id : 0;
 	gr->nodes = nodes;
 	gr->nfuncs = 1;
-	gr->funcs[0] = (struct kc_graph_func){.func_id = 1, .count = nodes};
+	gr->funcs[0] = (struct kc_graph_func){.func_id = func_id, .count = nodes};
 	kc_rec_seal(&gr->h, sizeof(g));
 	fwrite(g, sizeof(g), 1, f);
 }
 
-static void write_launch_stats(FILE *f, uint64_t count, uint64_t t)
+static void write_graph(FILE *f, unsigned kind, uint64_t graph, uint32_t id, uint32_t nodes,
+			uint64_t t)
 {
-	struct kc_rec_launch_stats ls = {.func_id = 1, .count = count};
+	write_graph_of(f, kind, graph, id, nodes, 1, t);
+}
+
+static void write_launch_stats_of(FILE *f, uint32_t func_id, uint64_t count, uint64_t t)
+{
+	struct kc_rec_launch_stats ls = {.func_id = func_id, .count = count};
 	ls.h.type = KC_REC_LAUNCH_STATS;
 	ls.h.time_ns = t;
 	kc_rec_seal(&ls.h, sizeof(ls));
 	fwrite(&ls, sizeof(ls), 1, f);
+}
+
+static void write_launch_stats(FILE *f, uint64_t count, uint64_t t)
+{
+	write_launch_stats_of(f, 1, count, t);
+}
+
+static void write_graph_launches(FILE *f, uint32_t graph_id, uint64_t count, uint64_t t)
+{
+	struct kc_rec_graph_launch_stats st = {.graph_id = graph_id, .count = count};
+	st.h.type = KC_REC_GRAPH_LAUNCH_STATS;
+	st.h.time_ns = t;
+	kc_rec_seal(&st.h, sizeof(st));
+	fwrite(&st, sizeof(st), 1, f);
+}
+
+Test(report, a_graph_node_of_a_module_not_seen_runs_the_variant_launched_before_it)
+{
+	/* The driver's function in a graph's kernel node, of a module kcprof never saw loaded
+	 * (a lazy load's): its runs are the variant's whose function was taken last before it,
+	 * as the graph captured that one's launches. Two images of k, a graph of each. */
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
+	write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xa1, 100, 10, "k");
+	write_function_of(f, 1, 0xa1, 110);
+	write_launch_stats_of(f, 1, 2, 120);
+	write_function_of(f, 2, 0, 150); /* the node's */
+	write_graph_of(f, KC_GRAPH_INSTANTIATE, 0x51, 1, 1, 2, 160);
+	write_graph_launches(f, 1, 10, 170);
+	write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xb1, 200, 10, "k");
+	write_function_of(f, 3, 0xb1, 210);
+	write_launch_stats_of(f, 3, 3, 220);
+	write_function_of(f, 4, 0, 250);
+	write_graph_of(f, KC_GRAPH_INSTANTIATE, 0x52, 2, 1, 4, 260);
+	write_graph_launches(f, 2, 20, 270);
+	fclose(f);
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *fam = family(&m, "k");
+	cr_assert_not_null(fam);
+	cr_assert_eq(fam->launches, 35);
+	cr_assert_eq(fam->nvariants, 2);
+	cr_assert_eq(fam->variants[0].hash, 0xa1);
+	cr_assert_eq(fam->variants[0].launches, 12);
+	cr_assert_eq(fam->variants[1].launches, 23);
+	kca_model_free(&m);
+	/* the H100's cuda-graph example: PyTorch's kernel in 800 graph replays */
+	load(&m, "examples/traces/cuda-graph");
+	for (unsigned i = 0; i < m.nfamilies; i++) {
+		uint64_t sum = 0;
+		for (unsigned v = 0; v < m.families[i].nvariants; v++)
+			sum += m.families[i].variants[v].launches;
+		cr_assert_eq(sum, m.families[i].launches, "%s", m.families[i].name);
+	}
+	kca_model_free(&m);
 }
 
 /* A trace of one kernel launched 3 times, then a graph of it launched: graph_launch_stats
