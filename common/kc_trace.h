@@ -252,7 +252,7 @@ struct kc_rec_compile {
 	struct kc_rec_hdr h;
 	uint64_t duration_ns;
 	uint64_t input_hash;	   /* NVRTC: the source; link: 0 (inputs below) */
-	uint64_t output_hash;	   /* cubin when one was made, else PTX; exec: its -o file; 0 if none */
+	uint64_t output_hash;	   /* the cubin made, else PTX; exec: its -o file; 0 if none */
 	uint64_t ptx_hash;	   /* PTX when the compile made PTX as well as a cubin, else 0 */
 	uint32_t tool;		   /* KC_TOOL_* */
 	int32_t result;		   /* nvrtcResult / nvJitLinkResult / CUresult; EXEC: exit status */
