@@ -1052,10 +1052,24 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 	}
 	char a[32], b[32];
 	printf("\n");
-	for (unsigned d = 0; d < ndirs; d++)
-		snprintf(v[d], sizeof(v[d]), "%u kernel%s, %u with churn", ms[d].nfamilies,
-			 KCA_PLURAL(ms[d].nfamilies), t[d].churn);
-	print_totals_row("kernels", v, ndirs);
+	for (unsigned d = 0; d < ndirs; d++) {
+		/* in a window, its kernels (built or reloaded there: the single report's count),
+		 * and a run that ended before it */
+		unsigned built = 0;
+		for (unsigned i = 0; w && i < ms[d].nfamilies; i++)
+			built += kca_family_built_in_window(&ms[d].families[i]);
+		uint64_t recorded = kca_model_recorded_ns(&ms[d], 0);
+		if (w && ms[d].window.since_ns >= recorded)
+			snprintf(v[d], sizeof(v[d]), "none: the run ended at +%s",
+				 kca_fmt_ns(recorded, a, sizeof(a)));
+		else if (w)
+			snprintf(v[d], sizeof(v[d]), "%u built or reloaded, %u with churn", built,
+				 t[d].churn);
+		else
+			snprintf(v[d], sizeof(v[d]), "%u kernel%s, %u with churn",
+				 ms[d].nfamilies, KCA_PLURAL(ms[d].nfamilies), t[d].churn);
+	}
+	print_totals_row(w ? "kernels in the window" : "kernels", v, ndirs);
 	for (unsigned d = 0; d < ndirs; d++)
 		snprintf(v[d], sizeof(v[d]), "%s + %s", kca_fmt_ns(t[d].build, a, sizeof(a)),
 			 kca_fmt_ns(t[d].load, b, sizeof(b)));

@@ -758,6 +758,28 @@ Test(cli, report_compares_runs)
 	cr_assert(strstr(out, "fill_mask ") && strstr(out, "specialization churn") &&
 		      strstr(out, "(absent)"),
 		  "%s", out);
+	cr_assert(strstr(out, "\nkernels                                  | "), "%s", out);
+	/* in a window, the kernels row counts the window's as each run's own report does, and
+	 * says of a run that ended before the window that it holds none */
+	const char *cg = "examples/traces/cuda-graph", *sw = "examples/traces/serve-warmup";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "7", cg, sw, NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "kernels in the window                    | 2 built or reloaded, 0 "
+			      "with churn "),
+		  "%s", out);
+	cr_assert(strstr(out, "| 3 built or reloaded, 0 with churn\n"), "%s", out);
+	char one[16384];
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "7", sw, NULL}, one,
+				 sizeof(one)),
+		     0);
+	cr_assert(strstr(one, "\n3 kernels built or reloaded in the window, 0 with recompilation "
+			      "churn"),
+		  "%s", one);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "20", cg, sw, NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "| none: the run ended at +12.47 s\n"), "%s", out);
 }
 
 Test(cli, check_fails_on_churn_and_passes_clean)
