@@ -122,6 +122,12 @@ def main():
         ptxas = [c for c in compiles if c["tool"] == "exec" and "ptxas" in c["name"]]
         report(len(ptxas) >= said["expect"]["fill_mask"]["variants"], case,
                f"{len(ptxas)} ptxas children recorded")
+        # each ptxas child hashed the cubin it wrote (-o) at its exit: Triton loads those
+        # bytes from memory, so the load is found by that hash
+        hashes = {l["hash"] for l in loads}
+        found = sum(1 for c in ptxas if c.get("output_hash") in hashes)
+        report(found == len(ptxas) and found > 0, case,
+               f"{found} of {len(ptxas)} ptxas children's output files loaded, found by hash")
         check_python(case, trace_dir, "fill_mask", "tests/gpu/triton_constexpr.py",
                      "fill_mask[grid](", "MAX_LEN", range(500, 500 + said["expect"]["fill_mask"]["variants"]))
     elif case == "serve_warmup":
@@ -256,6 +262,9 @@ def main():
         # loaded with cuModuleLoad; then the fix (max_len an argument, one nvcc run)
         children = [c for c in compiles if c["tool"] == "exec"]
         report(len(children) == 7, case, f"{len(children)} compiler children (nvcc 6 + 1)")
+        hashes = {l["hash"] for l in loads}
+        found = sum(1 for c in children if c.get("output_hash") in hashes)
+        report(found == 7, case, f"{found} of 7 nvcc runs' fatbins (-o) loaded, found by hash")
         check_bug_and_fix(case, ev, loads, total, "fill_mask", "fill_mask_fixed")
         rep = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
         want = [" 1. fill_mask  [compiler]  specialization churn", "6× nvcc ",
