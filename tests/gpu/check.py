@@ -279,6 +279,20 @@ def main():
         report(site in rep, case, f"report: {site!r}")
         ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
         print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
+    elif case in ("cudart_static", "cudart_shared"):
+        # the runtime loads the kernel (cuLibraryLoadData from libcudart, or from the runtime
+        # linked into the program): [CUDA runtime], one image, every launch counted
+        k = kernel_report(trace_dir, "cudart_scale")
+        report(k.get("front_end") == "CUDA runtime" and k.get("variants") == 1
+               and k.get("launches") == said.get("launches") and k.get("verdict") == "fine", case,
+               f"cudart_scale: [{k.get('front_end')}] {k.get('variants')} variant, "
+               f"{k.get('launches')} launches (made {said.get('launches')}), {k.get('verdict')!r}")
+        for l in loads:  # what the runtime called, and from where: figures for the notes
+            sites = [e for e in ev if e["type"] == "callsite" and e["pid"] == l["pid"]]
+            first = sites[0]["frames"][0].split("\t")[0].rsplit("/", 1)[-1] if sites else None
+            print(f"INFO {case}: load api={l['api']} kind={l['kind']} names={l['names'][:3]} "
+                  f"paths={l['paths']}, first call site frame in {first}", flush=True)
+        print(f"     call sites {k.get('call_sites')}", flush=True)
     elif case == "nvjitlink":
         nv = [c for c in compiles if c["tool"] == "nvjitlink"]
         outs = [c["output_hash"] for c in nv]

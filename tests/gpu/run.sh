@@ -81,6 +81,12 @@ case_run ptx_jit sh -c '"$0" ptx 5 && "$0" ptx-arg 5' "$OUT/nvrtc_client"
 case_run nvjitlink "$OUT/nvrtc_client" link 3
 # nvcc run for each request (a -D), its fatbin loaded; then the fix, nvcc run once
 case_run nvcc sh -c '"$0" nvcc 5 && "$0" nvcc-arg 5' "$OUT/nvrtc_client"
+# a CUDA runtime program: its kernel loaded by the runtime (linked in, then as a library)
+for v in static shared; do
+	"$CUDA_HOME/bin/nvcc" -g -O2 -arch=sm_90 -cudart $v tests/gpu/cudart_app.cu -o "$OUT/cudart_$v" \
+		2>>"$OUT/logs/build.err" || say "FAIL build cudart_$v: $(tail -3 "$OUT/logs/build.err")"
+	case_run cudart_$v "$OUT/cudart_$v" 10
+done
 for c in nvrtc ptx_jit nvjitlink nvcc; do # the client itself kept, for its lines anywhere
 	"$KCPROF" archive "$OUT/traces/$c" >/dev/null 2>&1
 done
