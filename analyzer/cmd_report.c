@@ -653,8 +653,9 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 		printf(": images of the program's libraries, none built at run time");
 	else if (f->nvariants >= 2 && f->launches && f->launches < f->nvariants)
 		printf(": more %ss than launches", made);
-	else if (f->nvariants >= 2 && f->launches && f->launches <= f->nvariants + f->nvariants / 4)
-		printf(": a new %s for almost every launch", made);
+	else if (f->nvariants >= 3 && f->launches && f->launches <= f->nvariants + f->nvariants / 4)
+		printf(": a new %s for %severy launch", made,
+		       f->launches == f->nvariants ? "" : "almost ");
 	printf("\n");
 	/* When: builds that go on after a server's warm-up are the ones to fix first (report
 	 * --since then shows them alone). */
@@ -1066,8 +1067,8 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 			snprintf(v[d], sizeof(v[d]), "%u built or reloaded, %u with churn", built,
 				 t[d].churn);
 		else
-			snprintf(v[d], sizeof(v[d]), "%u kernel%s, %u with churn",
-				 ms[d].nfamilies, KCA_PLURAL(ms[d].nfamilies), t[d].churn);
+			snprintf(v[d], sizeof(v[d]), "%u kernel%s, %u with churn", ms[d].nfamilies,
+				 KCA_PLURAL(ms[d].nfamilies), t[d].churn);
 	}
 	print_totals_row(w ? "kernels in the window" : "kernels", v, ndirs);
 	for (unsigned d = 0; d < ndirs; d++)

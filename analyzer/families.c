@@ -155,19 +155,37 @@ static unsigned first_at_or_after(const struct kca_model *m, const unsigned *ord
 	return lo;
 }
 
-/* The first load of `hash` in process `proc` ending at or after t: its position, or UINT_MAX. */
-static unsigned first_load_of(const struct kca_model *m, const unsigned *order,
-			      struct image_loads *by_image, int proc, uint64_t hash, uint64_t t)
+static struct image_loads *image_loads_of(struct image_loads *by_image, int proc, uint64_t hash)
 {
 	struct image_loads key, *e;
 	memset(&key.k, 0, sizeof(key.k));
 	key.k.proc = proc;
 	key.k.hash = hash;
 	HASH_FIND(hh, by_image, &key.k, sizeof(key.k), e);
+	return e;
+}
+
+/* The first load of `hash` in process `proc` (-1: in any) ending at or after t: its position,
+ * or UINT_MAX. */
+static unsigned first_load_of(const struct kca_model *m, const unsigned *order,
+			      struct image_loads *by_image, int proc, uint64_t hash, uint64_t t)
+{
+	struct image_loads *e = image_loads_of(by_image, proc, hash);
 	if (!e)
 		return UINT_MAX;
 	unsigned i = first_at_or_after(m, order, e->pos, 0, e->n, t);
 	return i < e->n ? e->pos[i] : UINT_MAX;
+}
+
+/* The last load of `hash` in process `proc` ending before t: its position, or UINT_MAX. */
+static unsigned last_load_before(const struct kca_model *m, const unsigned *order,
+				 struct image_loads *by_image, int proc, uint64_t hash, uint64_t t)
+{
+	struct image_loads *e = image_loads_of(by_image, proc, hash);
+	if (!e)
+		return UINT_MAX;
+	unsigned i = first_at_or_after(m, order, e->pos, 0, e->n, t);
+	return i > 0 ? e->pos[i - 1] : UINT_MAX;
 }
 
 /* A process's compiles that took an image as an input ("<hash>.<ext>" in their inputs). */
@@ -455,59 +473,70 @@ static void attribute_compiles(struct kca_model *m)
 		if (pend[p] == 0)
 			pstart[p] = i;
 		pend[p] = i + 1;
-		struct image_loads key;
-		memset(&key.k, 0, sizeof(key.k));
-		key.k.proc = p;
-		key.k.hash = l->hash;
-		HASH_FIND(hh, by_image, &key.k, sizeof(key.k), e);
-		if (!e) {
-			e = kca_xcalloc(1, sizeof(*e));
-			e->k = key.k;
-			HASH_ADD(hh, by_image, k, sizeof(e->k), e);
+		for (int any = 0; any < 2; any++) { /* its process's index, and all processes' */
+			e = image_loads_of(by_image, any ? -1 : p, l->hash);
+			if (!e) {
+				e = kca_xcalloc(1, sizeof(*e));
+				e->k.proc = any ? -1 : p;
+				e->k.hash = l->hash;
+				HASH_ADD(hh, by_image, k, sizeof(e->k), e);
+			}
+			KCA_GROW(e->pos, e->n, e->cap);
+			e->pos[e->n++] = i;
 		}
-		if (e->n == e->cap)
-			e->pos = kca_xrealloc(e->pos, (e->cap = e->cap ? 2 * e->cap : 4) *
-							  sizeof(unsigned));
-		e->pos[e->n++] = i;
 	}
 	for (unsigned c = 0; c < m->ncompiles; c++) {
 		struct kca_compile *cp = &m->compiles[c];
 		int proc = cp->proc;
-		int by_hash = cp->tool != KC_TOOL_EXEC;
-		if (!by_hash)
-			proc = m->procs[proc].parent; /* a compiler child builds for its program */
-		if (proc < 0 || pend[proc] == 0)
-			continue;
-		/* the first load at or after the compile's end: with the compile's output, for
-		 * in-process compiles (a load's end may come up to 1 ms before: the clocks of the
-		 * two records); any, for a child (its output goes through files) */
-		unsigned at;
-		if (by_hash) {
-			uint64_t t = cp->time_ns > 1000000 ? cp->time_ns - 1000000 : 0;
+		/* a load's end may come up to 1 ms before the compile's: the clocks of two records
+		 */
+		uint64_t t = cp->time_ns > 1000000 ? cp->time_ns - 1000000 : 0;
+		unsigned at = UINT_MAX;
+		if (cp->tool != KC_TOOL_EXEC) {
+			/* in-process compiles: the first load of its output after it */
+			if (pend[proc] == 0)
+				continue;
 			unsigned a = first_load_of(m, order, by_image, proc, cp->output_hash, t);
 			unsigned b = cp->ptx_hash
 					 ? first_load_of(m, order, by_image, proc, cp->ptx_hash, t)
 					 : UINT_MAX;
 			at = a < b ? a : b;
 		} else {
-			at = first_at_or_after(m, order, NULL, pstart[proc], pend[proc],
-					       cp->time_ns);
-			/* the first load of the file it wrote (nvcc -o kernel.fatbin) after it:
-			 * by the file's hash, taken at the child's exit (read into memory or
-			 * loaded from the file), else by its path (traces from before that);
-			 * where neither is found, the next load (a host compiler's output is
-			 * no image: gcc building Triton's launcher) */
-			char out[PATH_MAX];
-			uint64_t t = cp->time_ns > 1000000 ? cp->time_ns - 1000000 : 0;
-			unsigned of = cp->output_hash ? first_load_of(m, order, by_image, proc,
-								      cp->output_hash, t)
-						      : UINT_MAX;
-			if (of == UINT_MAX && child_output(m, cp, out, sizeof(out)) == 0)
-				of = first_load_of_file(by_file, at, proc, out);
-			if (of != UINT_MAX)
-				at = of;
-			if (at >= pend[proc])
-				at = UINT_MAX;
+			/* A compiler child builds for the program that ran it. Its output (nvcc -o
+			 * kernel.fatbin), by the hash taken at its exit, read into memory or loaded
+			 * from the file: its program's first load of it after it; else another
+			 * process's (Inductor's compile workers run ptxas, the server loads the
+			 * cubins); else its program's last load of it before (the same bytes built
+			 * again, and not loaded again). */
+			int parent = m->procs[proc].parent;
+			if (cp->output_hash) {
+				at = parent >= 0 ? first_load_of(m, order, by_image, parent,
+								 cp->output_hash, t)
+						 : UINT_MAX;
+				if (at == UINT_MAX)
+					at = first_load_of(m, order, by_image, -1, cp->output_hash,
+							   t);
+				if (at == UINT_MAX && parent >= 0)
+					at = last_load_before(m, order, by_image, parent,
+							      cp->output_hash, t);
+			}
+			/* No load of it: by the file's path where the child hashed nothing (traces
+			 * from before that, or a host compiler), else the program's next load (a
+			 * host compiler's output is no image: gcc building Triton's launcher; an
+			 * object nvcc made goes into a library loaded later) */
+			if (at == UINT_MAX && parent >= 0 && pend[parent]) {
+				at = first_at_or_after(m, order, NULL, pstart[parent], pend[parent],
+						       cp->time_ns);
+				char out[PATH_MAX];
+				unsigned of =
+				    !cp->output_hash && child_output(m, cp, out, sizeof(out)) == 0
+					? first_load_of_file(by_file, at, parent, out)
+					: UINT_MAX;
+				if (of != UINT_MAX)
+					at = of;
+				if (at >= pend[parent])
+					at = UINT_MAX;
+			}
 		}
 		if (at == UINT_MAX)
 			continue;
@@ -555,16 +584,8 @@ static uint64_t median_launches(const struct kca_family *f)
 
 int kca_compile_makes_gpu_code(const struct kca_compile *c)
 {
-	if (c->tool != KC_TOOL_EXEC)
-		return 1;
-	static const char *const names[] = {"nvcc", "ptxas", "cicc", "nvlink", "fatbinary"};
-	const char *n0 = c->noptions ? c->options[0] : c->name; /* as the program ran it */
-	const char *base = n0 ? strrchr(n0, '/') : NULL;
-	base = base ? base + 1 : n0 ? n0 : "";
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strncmp(base, names[i], strlen(names[i])) == 0) /* ptxas-blackwell: Triton's */
-			return 1;
-	return 0;
+	/* the program as it ran it (its argv[0]), else the executable */
+	return c->tool != KC_TOOL_EXEC || kc_gpu_compiler(c->noptions ? c->options[0] : c->name);
 }
 
 /* Whether l came through cuLibraryLoadData or cuLibraryLoadFromFile. */
@@ -752,11 +773,20 @@ const struct kca_family *kca_family_named(struct kca_family_name *index, const c
 
 /* Each function's module image: its own, or, for one whose module kcprof never saw loaded (a
  * CUDA graph's kernel node holding the function the driver made at a lazy load), that of the
- * function of its name and process with a known module taken last before it (else the last
- * such at all): the one whose launches were captured into the graph. 0 where there is none. */
+ * functions of its name in its process whose module is known, where they all have one. 0
+ * where there is none, or no one: a module seen loaded whose image could not be read, or two
+ * images of the name (which of them a graph captured, the records do not say). */
 struct proc_name_module {
 	char *key; /* "<proc>\t<name>" */
 	uint64_t module_hash;
+	int several; /* functions of the name from two module images */
+	UT_hash_handle hh;
+};
+struct proc_handle {
+	struct {
+		int proc;
+		uint64_t handle;
+	} k;
 	UT_hash_handle hh;
 };
 
@@ -779,32 +809,56 @@ static uint64_t *node_modules(const struct kca_model *m)
 {
 	uint64_t *out = kca_xcalloc(m->nfuncs + 1, sizeof(uint64_t));
 	struct proc_name_module *known = NULL, *e, *tmp;
-	int unresolved = 0;
-	for (unsigned i = 0; i < m->nfuncs; i++) { /* in record order */
+	int unknown = 0;
+	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *fn = &m->funcs[i];
+		out[i] = fn->module_hash;
 		if (!fn->name[0])
 			continue;
 		if (!fn->module_hash) {
-			e = proc_name_find(known, fn, NULL);
-			out[i] = e ? e->module_hash : 0;
-			unresolved |= !out[i];
+			unknown = 1;
 			continue;
 		}
-		out[i] = fn->module_hash;
 		char *key = NULL;
 		e = proc_name_find(known, fn, &key);
 		if (!e) {
-			e = kca_xmalloc(sizeof(*e));
+			e = kca_xcalloc(1, sizeof(*e));
 			e->key = key;
+			e->module_hash = fn->module_hash;
 			HASH_ADD_KEYPTR(hh, known, e->key, strlen(e->key), e);
 		}
-		e->module_hash = fn->module_hash;
+		e->several |= e->module_hash != fn->module_hash;
 	}
-	for (unsigned i = 0; unresolved && i < m->nfuncs; i++)
-		if (m->funcs[i].name[0] && !out[i]) {
-			e = proc_name_find(known, &m->funcs[i], NULL);
-			out[i] = e ? e->module_hash : 0;
+	struct proc_handle *loaded = NULL, *h, *htmp;
+	for (unsigned i = 0; unknown && i < m->nloads; i++) {
+		struct proc_handle key;
+		memset(&key, 0, sizeof(key));
+		key.k.proc = m->loads[i].proc;
+		key.k.handle = m->loads[i].handle;
+		HASH_FIND(hh, loaded, &key.k, sizeof(key.k), h);
+		if (!h && m->loads[i].result == 0) {
+			h = kca_xmalloc(sizeof(*h));
+			*h = key;
+			HASH_ADD(hh, loaded, k, sizeof(h->k), h);
 		}
+	}
+	for (unsigned i = 0; unknown && i < m->nfuncs; i++) {
+		const struct kca_func *fn = &m->funcs[i];
+		if (!fn->name[0] || fn->module_hash)
+			continue;
+		struct proc_handle key;
+		memset(&key, 0, sizeof(key));
+		key.k.proc = fn->proc;
+		key.k.handle = fn->module_handle;
+		HASH_FIND(hh, loaded, &key.k, sizeof(key.k), h);
+		e = h ? NULL : proc_name_find(known, fn, NULL);
+		out[i] = e && !e->several ? e->module_hash : 0;
+	}
+	HASH_ITER(hh, loaded, h, htmp)
+	{
+		HASH_DEL(loaded, h);
+		free(h);
+	}
 	HASH_ITER(hh, known, e, tmp)
 	{
 		HASH_DEL(known, e);

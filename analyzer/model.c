@@ -646,6 +646,11 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		o->ptx_hash = x->ptx_hash;
 		o->name = kca_model_strdup(m, kc_rec_str(r, x->name));
 		o->options = list_dup(m, r, x->options, &o->noptions);
+		if (o->tool == KC_TOOL_EXEC && kc_compiler_probe(o->options, o->noptions)) {
+			m->ncompiles--; /* ptxas --version: it builds nothing */
+			free(take_callsite(c, r->tid, KC_REC_COMPILE));
+			break;
+		}
 		o->inputs = list_join(m, r, x->inputs, ' ');
 		o->load = -1;
 		o->via = -1;
@@ -1032,9 +1037,10 @@ int kca_triton_arg(const char *arg, struct kca_triton_arg *out)
 
 int kca_load_by_cudart(struct kca_model *m, const struct kca_load *l)
 {
-	if (l->api == KC_API_LAZY || l->api == KC_API_MODULE_LOAD_FAT_BINARY)
+	if (l->api == KC_API_LAZY)
 		return 1;
-	if (l->api != KC_API_LIBRARY_LOAD_DATA && l->api != KC_API_LIBRARY_LOAD_FROM_FILE)
+	if (l->api != KC_API_LIBRARY_LOAD_DATA && l->api != KC_API_LIBRARY_LOAD_FROM_FILE &&
+	    l->api != KC_API_MODULE_LOAD_FAT_BINARY)
 		return 0;
 	return !kca_native_caller_is_program(m, l->native_frames, l->nnative_frames,
 					     m->procs[l->proc].cwd, m->procs[l->proc].dir);

@@ -369,8 +369,8 @@ struct kca_compile_group {
 };
 unsigned kca_unloaded_compiles(struct kca_model *m, struct kca_compile_group **out);
 /* A load's call site, Python's or native: 0, or -1 when it has none. */
-/* Whether the CUDA runtime made load l (the program's linked-in kernels): a lazy load, a
- * cuModuleLoadFatBinary, or a cuLibraryLoad* that its native frames do not show the program's
+/* Whether the CUDA runtime made load l (the program's linked-in kernels): a lazy load, or a
+ * cuLibraryLoad* or cuModuleLoadFatBinary that its native frames do not show the program's
  * own code making (a Python process's have none: PyTorch's runtime). */
 int kca_load_by_cudart(struct kca_model *m, const struct kca_load *l);
 int kca_load_call_site(struct kca_model *m, const struct kca_load *l, char *where, size_t wcap,

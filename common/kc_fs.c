@@ -62,11 +62,18 @@ size_t kc_read_full(int fd, void *p, size_t n)
 
 int kc_open_regular(const char *path, size_t *size)
 {
-	/* O_NONBLOCK: opening a FIFO does not wait for a writer (no effect on a regular file) */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* Never open what is not a regular file: opening a FIFO for reading releases a writer
+	 * blocked in its open (whose next write then fails once we close it), and opening a
+	 * device may act. Then opened without waiting (O_NONBLOCK) or taking a terminal
+	 * (O_NOCTTY), and checked again, in case the path changed in between. */
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return -EINVAL;

@@ -18,9 +18,9 @@ size_t kc_read_full(int fd, void *p, size_t n);
  * umask. Nothing is resolved by path after the caller opened (and checked) the directory.
  * 0 or -errno. */
 int kc_copy_file_at(const char *src, int dirfd, const char *name);
-/* path opened for reading if it is a regular file (a FIFO or a device named where a file is
- * expected would block or never end): the fd, its size in *size (may be NULL), or -errno
- * (-EINVAL for what is not a regular file). */
+/* path opened for reading if it is a regular file, and nothing else ever opened (a FIFO or a
+ * device named where a file is expected would block, never end, or act on being opened): the
+ * fd, its size in *size (may be NULL), or -errno (-EINVAL for what is not a regular file). */
 int kc_open_regular(const char *path, size_t *size);
 
 #endif

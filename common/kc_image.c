@@ -127,18 +127,6 @@ size_t kc_image_size(const void *image, enum kc_image_kind kind)
 	}
 }
 
-const char *kc_compiler_output(const char *const *argv, unsigned argc)
-{
-	for (unsigned i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		if ((strcmp(o, "-o") == 0 || strcmp(o, "--output-file") == 0) && i + 1 < argc)
-			return argv[i + 1];
-		if (strncmp(o, "--output-file=", 14) == 0)
-			return o + 14;
-	}
-	return NULL;
-}
-
 unsigned kc_cubin_sm(const void *image, size_t size)
 {
 	const uint8_t *p = image;
@@ -425,4 +413,59 @@ int kc_image_kernels(const void *image, size_t size, enum kc_image_kind kind, kc
 	}
 	sink_free(&s);
 	return rc < 0 ? rc : s.count;
+}
+
+/* ---- compiler command lines -------------------------------------------------------------- */
+
+const char *kc_compiler_output(const char *const *argv, unsigned argc)
+{
+	for (unsigned i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if ((strcmp(o, "-o") == 0 || strcmp(o, "--output-file") == 0) && i + 1 < argc)
+			return argv[i + 1];
+		if (strncmp(o, "--output-file=", 14) == 0)
+			return o + 14;
+		if (strncmp(o, "-o=", 3) == 0)
+			return o + 3;
+	}
+	return NULL;
+}
+
+int kc_gpu_compiler(const char *program)
+{
+	static const char *const names[] = {"nvcc", "ptxas", "cicc", "nvlink", "fatbinary"};
+	const char *base = program ? strrchr(program, '/') : NULL;
+	base = base ? base + 1 : program ? program : "";
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strncmp(base, names[i], strlen(names[i])) == 0) /* ptxas-blackwell: Triton's */
+			return 1;
+	return 0;
+}
+
+int kc_compiler_probe(const char *const *argv, unsigned argc)
+{
+	static const char *const probes[] = {"--version",
+					     "-V",
+					     "-v",
+					     "--help",
+					     "-h",
+					     "-dumpversion",
+					     "-dumpfullversion",
+					     "-dumpmachine",
+					     "--list-gpu-arch",
+					     "-arch-ls",
+					     "--list-gpu-code",
+					     "-code-ls",
+					     "-print-search-dirs",
+					     NULL};
+	if (argc < 2)
+		return 0;
+	for (unsigned i = 1; i < argc; i++) {
+		int probe = strncmp(argv[i], "-print-", 7) == 0;
+		for (unsigned k = 0; probes[k] && !probe; k++)
+			probe = strcmp(argv[i], probes[k]) == 0;
+		if (!probe)
+			return 0;
+	}
+	return 1;
 }

@@ -59,10 +59,19 @@ extern kc_decompress_fn kc_fatbin_decompress;
 void *kc_fatbin_entry_payload(const struct kc_fatbin_entry *e, size_t *size);
 
 /* SM architecture of a cubin (90 for sm_90), 0 if unknown. */
-/* The file a CUDA compiler's command line (argv[0] the compiler) says it writes: -o FILE,
- * --output-file FILE or --output-file=FILE, as written there (relative to the compiler's working
- * directory); NULL where it names none. */
-const char *kc_compiler_output(const char *const *argv, unsigned argc);
 unsigned kc_cubin_sm(const void *p, size_t size);
+
+/* ---- compiler command lines (a compiler child's argv, recorded and read) ----------------- */
+/* The file a CUDA compiler's command line (argv[0] the compiler) says it writes: -o FILE,
+ * -o=FILE, --output-file FILE or --output-file=FILE, as written there (relative to the
+ * compiler's working directory); NULL where it names none. */
+const char *kc_compiler_output(const char *const *argv, unsigned argc);
+/* Whether a program (its path or name) is a CUDA compiler that makes GPU code: nvcc, ptxas
+ * (also Triton's ptxas-blackwell), cicc, nvlink, fatbinary. Not the host compiler. */
+int kc_gpu_compiler(const char *program);
+/* Whether a compiler's command line only asks about the compiler (--version, --help,
+ * -dumpversion, --list-gpu-arch, ...: Triton and torch ask ptxas and nvcc their version) and
+ * builds nothing. */
+int kc_compiler_probe(const char *const *argv, unsigned argc);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "../common/kc_fs.h"
 #include "../common/kc_hash.h"
+#include "../common/kc_image.h"
 #include "kcp.h"
 
 #define DOMAIN "child"
@@ -94,17 +95,19 @@ static int ancestor_is_compiler(void)
 	return 0;
 }
 
-/* The hash of the file the compiler wrote (nvcc -o kernel.cubin), whole, as a load of it
- * hashes it, from the file or read into memory: the analyzer finds the load by it; 0 if none.
- */
-static uint64_t output_hash(const char *path)
+/* The hash of the file a CUDA compiler wrote (nvcc -o kernel.cubin), whole, as a load of it
+ * hashes it, from the file or read into memory: the analyzer finds the load by it. 0 if none,
+ * for a host compiler (its output is no image), or for a file larger than a GPU image would
+ * be. */
+#define OUTPUT_HASH_MAX (1ull << 30)
+static uint64_t output_hash(const char *exe, const char *path)
 {
 	size_t size;
 	uint64_t hash = 0;
-	int fd = path[0] ? kc_open_regular(path, &size) : -1;
+	int fd = path[0] && kc_gpu_compiler(exe) ? kc_open_regular(path, &size) : -1;
 	if (fd < 0)
 		return 0;
-	if (kc_hash64_fd(fd, &hash, &size, NULL, 0) < 0 || size == 0)
+	if (size > OUTPUT_HASH_MAX || kc_hash64_fd(fd, &hash, &size, NULL, 0) < 0 || size == 0)
 		hash = 0;
 	close(fd);
 	return hash;
@@ -116,20 +119,24 @@ static void child_on_exit(int status, void *arg)
 	if (!is_compiler || atomic_load(&kcp_state) != KCP_READY)
 		return;
 	kcp_tls.guard = 1;
-	uint64_t dt = kcp_now_ns() - child_t0;
+	/* exit() flushes stdio after the exit handlers: a compiler that left its output open
+	 * has its last bytes written only then, so they are written now, before the hash */
+	fflush(NULL);
 	_Alignas(8) uint8_t mem[4096];
 	struct kc_recbuf rb;
 	struct kc_rec_compile rec = {0};
 	kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
 	rec.tool = KC_TOOL_EXEC;
 	rec.result = status;
-	rec.duration_ns = dt;
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	rec.name = kc_rb_strn(&rb, exe, n > 0 ? (size_t)n : 0);
+	exe[n > 0 ? n : 0] = '\0';
+	rec.name = kc_rb_str(&rb, exe);
 	char output[PATH_MAX];
 	rec.options = kcp_rb_cmdline(&rb, output, sizeof(output));
-	rec.output_hash = status == 0 ? output_hash(output) : 0;
+	rec.output_hash = status == 0 ? output_hash(exe, output) : 0;
+	/* its time up to the record's (the hash's included): start = record time - duration */
+	rec.duration_ns = kcp_now_ns() - child_t0;
 	kcp_rec_emit(&rb, &rec, KC_REC_COMPILE);
 	kc_rb_release(&rb);
 	atomic_fetch_add(&kcp_count_compiles, 1);

@@ -150,4 +150,27 @@ Test(image, the_file_a_compiler_command_line_writes)
 	cr_assert_null(kc_compiler_output(odd, 3));
 	const char *none[] = {"gcc", "-c", "k.c"};
 	cr_assert_null(kc_compiler_output(none, 3));
+	const char *eq[] = {"nvcc", "-o=k.cubin", "-cubin", "k.cu"};
+	cr_assert_str_eq(kc_compiler_output(eq, 4), "k.cubin");
+	/* -odir is nvcc's --output-directory, not a file */
+	const char *odir[] = {"nvcc", "-odir", "build", "k.cu"};
+	cr_assert_null(kc_compiler_output(odir, 4));
+}
+
+Test(image, compilers_that_make_gpu_code_and_runs_that_build_nothing)
+{
+	cr_assert(kc_gpu_compiler("/usr/local/cuda/bin/nvcc"));
+	cr_assert(kc_gpu_compiler("/site-packages/triton/backends/nvidia/bin/ptxas-blackwell"));
+	cr_assert(kc_gpu_compiler("fatbinary"));
+	cr_assert_not(kc_gpu_compiler("/opt/gcc/bin/gcc-real"));
+	cr_assert_not(kc_gpu_compiler("/usr/bin/ptxas-wrapper.sh/cc")); /* the last component */
+	cr_assert_not(kc_gpu_compiler(NULL));
+	/* what Triton and torch run to learn the toolkit's version, in the H100 traces */
+	cr_assert(kc_compiler_probe((const char *[]){"ptxas", "--version"}, 2));
+	cr_assert(kc_compiler_probe((const char *[]){"nvcc", "--version"}, 2));
+	cr_assert(kc_compiler_probe((const char *[]){"gcc", "-print-file-name=libcuda.so"}, 2));
+	cr_assert(kc_compiler_probe((const char *[]){"nvcc", "--list-gpu-arch", "-V"}, 3));
+	cr_assert_not(kc_compiler_probe((const char *[]){"nvcc"}, 1), "no arguments: not a probe");
+	cr_assert_not(kc_compiler_probe((const char *[]){"ptxas", "--version", "k.ptx"}, 3));
+	cr_assert_not(kc_compiler_probe((const char *[]){"ptxas", "-o", "k.cubin", "k.ptx"}, 4));
 }

@@ -275,6 +275,41 @@ Test(preload, a_file_too_large_to_store_is_hashed_as_one_stored)
 	free(bytes);
 }
 
+Test(preload, a_compilers_output_is_hashed_once_all_of_it_is_written)
+{
+	/* the stand-in ptxas leaves its -o file open with 100000 bytes in stdio's buffer: exit()
+	 * writes them after the exit handlers, so the recorder flushes before it hashes */
+	char *dir = kct_tmpdir();
+	char out[4200];
+	snprintf(out, sizeof(out), "%s.cubin", dir);
+	const char *env[] = {base_env()[0], base_env()[1], "KCT_WRITE_OUTPUT=100000", NULL};
+	const char *argv[] = {prog("ptxas"), "-o", out, NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncompiles, 1);
+	size_t size;
+	char *bytes = kct_read_file(out, &size);
+	cr_assert_eq(size, 100000);
+	cr_assert_eq(r->compiles[0].output_hash, kc_hash64(bytes, size));
+	free(bytes);
+}
+
+Test(preload, a_compilers_output_that_is_a_fifo_is_never_opened)
+{
+	/* ptxas -o FIFO while a writer waits to open it: opening it to hash would let the
+	 * writer through and then break its pipe (SIGPIPE, 141); it must wait for its reader */
+	char *dir = kct_tmpdir();
+	char cmd[16384];
+	snprintf(cmd, sizeof(cmd),
+		 "D=%s; mkfifo $D/ff && { (echo hi > $D/ff; echo $? > $D/rc) & } && sleep 0.2 && "
+		 "KCT_DATA=%s %s record -q --no-cupti -o $D/t -- %s -o $D/ff; sleep 0.2; "
+		 "test ! -e $D/rc; blocked=$?; timeout 5 cat $D/ff > $D/got; wait; "
+		 "test $blocked = 0 && test \"$(cat $D/rc)\" = 0 && test \"$(cat $D/got)\" = hi",
+		 dir, kct_data(), kct_cli(), prog("ptxas"));
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
 Test(preload, culink_compile)
 {
 	char *dir = kct_tmpdir();

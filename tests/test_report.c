@@ -762,17 +762,16 @@ Test(cli, report_compares_runs)
 	/* in a window, the kernels row counts the window's as each run's own report does, and
 	 * says of a run that ended before the window that it holds none */
 	const char *cg = "examples/traces/cuda-graph", *sw = "examples/traces/serve-warmup";
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "7", cg, sw, NULL}, out,
-				 sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--since", "7", cg, sw, NULL}, out, sizeof(out)),
+	    0);
 	cr_assert(strstr(out, "kernels in the window                    | 2 built or reloaded, 0 "
 			      "with churn "),
 		  "%s", out);
 	cr_assert(strstr(out, "| 3 built or reloaded, 0 with churn\n"), "%s", out);
 	char one[16384];
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--since", "7", sw, NULL}, one,
-				 sizeof(one)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--since", "7", sw, NULL}, one, sizeof(one)), 0);
 	cr_assert(strstr(one, "\n3 kernels built or reloaded in the window, 0 with recompilation "
 			      "churn"),
 		  "%s", one);
@@ -2114,7 +2113,7 @@ static void write_load_of(FILE *f, unsigned api, unsigned kind, uint64_t hash, u
 	struct kc_recbuf rb;
 	struct kc_rec_module_load x = {0};
 	kc_rb_init(&rb, mem, sizeof(mem), sizeof(x));
-	x.handle = hash;
+	x.handle = hash ? hash : 0x777; /* no hash: write_function_of's module without one */
 	x.hash = hash;
 	x.size = 100;
 	x.duration_ns = duration;
@@ -2351,11 +2350,10 @@ static void write_graph_launches(FILE *f, uint32_t graph_id, uint64_t count, uin
 	fwrite(&st, sizeof(st), 1, f);
 }
 
-Test(report, a_graph_node_of_a_module_not_seen_runs_the_variant_launched_before_it)
+Test(report, a_graph_node_of_a_module_not_seen_runs_the_one_image_of_its_name)
 {
 	/* The driver's function in a graph's kernel node, of a module kcprof never saw loaded
-	 * (a lazy load's): its runs are the variant's whose function was taken last before it,
-	 * as the graph captured that one's launches. Two images of k, a graph of each. */
+	 * (a lazy load's): its runs are those of the one image of its name the process has. */
 	char *dir = kct_tmpdir();
 	FILE *f = kct_trace_create(dir, 0);
 	write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xa1, 100, 10, "k");
@@ -2364,6 +2362,38 @@ Test(report, a_graph_node_of_a_module_not_seen_runs_the_variant_launched_before_
 	write_function_of(f, 2, 0, 150); /* the node's */
 	write_graph_of(f, KC_GRAPH_INSTANTIATE, 0x51, 1, 1, 2, 160);
 	write_graph_launches(f, 1, 10, 170);
+	fclose(f);
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *fam = family(&m, "k");
+	cr_assert_not_null(fam);
+	cr_assert_eq(fam->launches, 12);
+	cr_assert_eq(fam->nvariants, 1);
+	cr_assert_eq(fam->variants[0].launches, 12);
+	kca_model_free(&m);
+	/* the node's module seen loaded, its image not read: not the known image's */
+	dir = kct_tmpdir();
+	f = kct_trace_create(dir, 0);
+	write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xa1, 100, 10, "k");
+	write_function_of(f, 1, 0xa1, 110);
+	write_launch_stats_of(f, 1, 2, 120);
+	write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0, 130, 10, "k");
+	write_function_of(f, 2, 0, 150);
+	write_graph_of(f, KC_GRAPH_INSTANTIATE, 0x51, 1, 1, 2, 160);
+	write_graph_launches(f, 1, 10, 170);
+	fclose(f);
+	load(&m, dir);
+	fam = family(&m, "k");
+	cr_assert_eq(fam->launches, 12);
+	cr_assert_eq(fam->variants[0].launches, 2);
+	kca_model_free(&m);
+	/* With two images of k, which one the graph captured is not known: neither gets the
+	 * replays (the kernel does) */
+	dir = kct_tmpdir();
+	f = kct_trace_create(dir, 0);
+	write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xa1, 100, 10, "k");
+	write_function_of(f, 1, 0xa1, 110);
+	write_launch_stats_of(f, 1, 2, 120);
 	write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xb1, 200, 10, "k");
 	write_function_of(f, 3, 0xb1, 210);
 	write_launch_stats_of(f, 3, 3, 220);
@@ -2371,15 +2401,12 @@ Test(report, a_graph_node_of_a_module_not_seen_runs_the_variant_launched_before_
 	write_graph_of(f, KC_GRAPH_INSTANTIATE, 0x52, 2, 1, 4, 260);
 	write_graph_launches(f, 2, 20, 270);
 	fclose(f);
-	struct kca_model m;
 	load(&m, dir);
-	const struct kca_family *fam = family(&m, "k");
-	cr_assert_not_null(fam);
-	cr_assert_eq(fam->launches, 35);
+	fam = family(&m, "k");
+	cr_assert_eq(fam->launches, 25);
 	cr_assert_eq(fam->nvariants, 2);
-	cr_assert_eq(fam->variants[0].hash, 0xa1);
-	cr_assert_eq(fam->variants[0].launches, 12);
-	cr_assert_eq(fam->variants[1].launches, 23);
+	cr_assert_eq(fam->variants[0].launches, 2);
+	cr_assert_eq(fam->variants[1].launches, 3);
 	kca_model_free(&m);
 	/* the H100's cuda-graph example: PyTorch's kernel in 800 graph replays */
 	load(&m, "examples/traces/cuda-graph");
@@ -2504,4 +2531,120 @@ Test(cli, damaged_trace_header_is_named_and_records_kept)
 		  out);
 	cr_assert(strstr(out, "[trace damaged: partial]"), "%s", out);
 	cr_assert(strstr(out, "launches 364\n"), "every record read: %s", out);
+}
+
+Test(report, a_compiler_asked_its_version_builds_nothing)
+{
+	/* Triton and torch run ptxas --version and nvcc --version once (1-43 ms each, in the
+	 * H100 traces): that is no build of the kernel loaded next */
+	struct kca_model m;
+	load(&m, "examples/traces/torch-compile-shapes/dynamic");
+	unsigned exec = 0;
+	for (unsigned c = 0; c < m.ncompiles; c++) {
+		const struct kca_compile *cp = &m.compiles[c];
+		cr_assert_not(cp->tool == KC_TOOL_EXEC &&
+				  kc_compiler_probe(cp->options, cp->noptions),
+			      "%s %s", cp->options[0], cp->noptions > 1 ? cp->options[1] : "");
+		exec += cp->tool == KC_TOOL_EXEC;
+	}
+	cr_assert_eq(exec, 2, "gcc and one ptxas build; the four --version runs are not compiles");
+	kca_model_free(&m);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--all",
+					 "examples/traces/torch-compile-shapes/dynamic", NULL},
+			out, sizeof(out)),
+	    0);
+	cr_assert(strstr(out, "cost: 397.6 ms building (1× gcc-real 376.4 ms, 1× ptxas 21.2 ms)") &&
+		      !strstr(out, "× nvcc"),
+		  "%s", out);
+}
+
+/* A trace file of process pid (its parent ppid, 0: none), role KC_ROLE_*, with its PROCESS
+ * record: for records of several processes in one recording. */
+static FILE *write_process_file(const char *dir, uint32_t pid, uint32_t ppid, unsigned role,
+				const char *exe)
+{
+	char path[4400];
+	snprintf(path, sizeof(path), "%s/%u-p.kct", dir, pid);
+	FILE *f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	struct kc_file_hdr h;
+	kc_file_hdr_init(&h, pid);
+	fwrite(&h, sizeof(h), 1, f);
+	_Alignas(8) uint8_t mem[1024];
+	struct kc_recbuf rb;
+	struct kc_rec_process p = {.pid = pid, .ppid = ppid, .role = role};
+	if (ppid) {
+		p.nancestors = 1;
+		p.ancestors[0] = ppid;
+	}
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(p));
+	p.exe = kc_rb_str(&rb, exe);
+	p.cwd = kc_rb_str(&rb, "/w");
+	size_t sz = kc_rb_finish(&rb, &p, KC_REC_PROCESS, pid, 1);
+	fwrite(kc_rb_data(&rb), 1, sz, f);
+	kc_rb_release(&rb);
+	return f;
+}
+
+/* A compiler child's COMPILE record: ptxas -o out.cubin, ending at t, output_hash hash. */
+static void write_child_compile(FILE *f, uint32_t pid, uint64_t hash, uint64_t t)
+{
+	_Alignas(8) uint8_t mem[1024];
+	struct kc_recbuf rb;
+	struct kc_rec_compile c = {
+	    .tool = KC_TOOL_EXEC, .duration_ns = 5000000, .output_hash = hash};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(c));
+	c.name = kc_rb_str(&rb, "/cuda/bin/ptxas");
+	kc_rb_list_begin(&rb);
+	kc_rb_list_add(&rb, "ptxas");
+	kc_rb_list_add(&rb, "-o");
+	kc_rb_list_add(&rb, "out.cubin");
+	c.options = kc_rb_list_end(&rb);
+	size_t sz = kc_rb_finish(&rb, &c, KC_REC_COMPILE, pid, t);
+	fwrite(kc_rb_data(&rb), 1, sz, f);
+	kc_rb_release(&rb);
+}
+
+Test(report, a_compiler_childs_output_is_found_by_its_hash)
+{
+	/* A server (pid 1) and a compile worker it started (pid 3), neither of which loads
+	 * what it built in the order built:
+	 * - ptxas (pid 2, the server's) builds image a1; b1 is loaded before a1 is;
+	 * - ptxas (pid 4, the worker's, which loads nothing) builds c1, which the server loads;
+	 * - ptxas (pid 5, the server's) builds a1 again, which is not loaded again; d1 is.
+	 * Each build goes to the load of its image, never to the next load. */
+	const uint64_t ms = 1000000;
+	char *dir = kct_tmpdir();
+	FILE *srv = write_process_file(dir, 1, 0, KC_ROLE_CUDA, "/usr/bin/python3");
+	FILE *c2 = write_process_file(dir, 2, 1, KC_ROLE_COMPILER, "/cuda/bin/ptxas");
+	FILE *wk = write_process_file(dir, 3, 1, KC_ROLE_CUDA, "/usr/bin/python3");
+	FILE *c4 = write_process_file(dir, 4, 3, KC_ROLE_COMPILER, "/cuda/bin/ptxas");
+	FILE *c5 = write_process_file(dir, 5, 1, KC_ROLE_COMPILER, "/cuda/bin/ptxas");
+	write_child_compile(c2, 2, 0xa1, 10 * ms);
+	write_load(srv, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xb1, 20 * ms, 1000, "kb");
+	write_load(srv, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xa1, 30 * ms, 1000, "ka");
+	write_child_compile(c4, 4, 0xc1, 40 * ms);
+	write_load(srv, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xc1, 50 * ms, 1000, "kc");
+	write_child_compile(c5, 5, 0xa1, 60 * ms);
+	write_load(srv, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xd1, 70 * ms, 1000, "kd");
+	fclose(srv);
+	fclose(c2);
+	fclose(wk);
+	fclose(c4);
+	fclose(c5);
+	struct kca_model m;
+	load(&m, dir);
+	cr_assert_eq(m.ncompiles, 3);
+	for (unsigned c = 0; c < m.ncompiles; c++) {
+		const struct kca_compile *cp = &m.compiles[c];
+		cr_assert(cp->load >= 0, "compile %u unattributed", c);
+		cr_assert_eq(m.loads[cp->load].hash, cp->output_hash, "compile %u went to %llx", c,
+			     (unsigned long long)m.loads[cp->load].hash);
+	}
+	cr_assert_eq(family(&m, "ka")->build_ns, 10 * ms, "built twice");
+	cr_assert_eq(family(&m, "kc")->build_ns, 5 * ms, "the worker's build");
+	cr_assert_eq(family(&m, "kb")->build_ns, 0);
+	cr_assert_eq(family(&m, "kd")->build_ns, 0);
+	kca_model_free(&m);
 }
