@@ -99,11 +99,11 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 				       f->name, f->win.new_variants, max_variants);
 				violations++;
 			}
-			if (max_reloads >= 0 && f->win.reloads > (unsigned long)max_reloads) {
-				printf("%s%s: %u reload%s of an identical image in the "
-				       "window (limit %ld)\n",
-				       pre, f->name, f->win.reloads, KCA_PLURAL(f->win.reloads),
-				       max_reloads);
+			if (max_reloads >= 0 && f->win.proc_reloads > (unsigned long)max_reloads) {
+				printf("%s%s: %u reload%s of an identical image in one process "
+				       "in the window (limit %ld)\n",
+				       pre, f->name, f->win.proc_reloads,
+				       KCA_PLURAL(f->win.proc_reloads), max_reloads);
 				violations++;
 			}
 			continue;
@@ -122,9 +122,11 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			       max_variants);
 			violations++;
 		}
-		if (max_reloads >= 0 && f->reloads > (unsigned long)max_reloads) {
-			printf("%s%s: %u reload%s of an identical image (limit %ld)\n", pre,
-			       f->name, f->reloads, KCA_PLURAL(f->reloads), max_reloads);
+		if (max_reloads >= 0 && f->proc_reloads > (unsigned long)max_reloads) {
+			printf("%s%s: %u reload%s of an identical image in one process (limit "
+			       "%ld)\n",
+			       pre, f->name, f->proc_reloads, KCA_PLURAL(f->proc_reloads),
+			       max_reloads);
 			violations++;
 		}
 	}

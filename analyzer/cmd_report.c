@@ -236,13 +236,15 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 	}
 	if (f->verdict == KCA_RELOAD_CHURN) {
 		char what[96];
+		const char *where = f->procs > 1 ? " in one process" : "";
 		if (f->nvariants == 1)
-			snprintf(what, sizeof(what), "the same image is loaded %u times", f->loads);
+			snprintf(what, sizeof(what), "the same image is loaded %u times%s",
+				 f->proc_loads, where);
 		else
 			snprintf(what, sizeof(what),
 				 "its %u images are loaded again and again (%u of %u "
-				 "loads of an image already loaded)",
-				 f->nvariants, f->reloads, f->loads);
+				 "loads of an image already loaded%s)",
+				 f->nvariants, f->proc_reloads, f->proc_loads, where);
 		snprintf(buf, cap, "%s%s: load it once and keep the %s (cache by image)%s", what,
 			 f->front_end == KCA_FE_PTX ? " and JIT-compiled from PTX each time" : "",
 			 f->library_api ? "CUlibrary/CUkernel" : "CUmodule/CUfunction",

@@ -58,6 +58,7 @@ struct proc_image_key {
 		unsigned fam;
 		uint64_t hash;
 	} k;
+	unsigned loads, reloads, win_reloads; /* hash 0: the process's loads of the family */
 	UT_hash_handle hh;
 };
 
@@ -684,7 +685,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		else
 			f->verdict = KCA_FEW_VARIANTS;
 	}
-	if (f->verdict == KCA_FINE && f->reloads >= 2 && f->reloads * 2 >= f->loads)
+	if (f->verdict == KCA_FINE && f->proc_reloads >= 2 && f->proc_reloads * 2 >= f->proc_loads)
 		f->verdict = KCA_RELOAD_CHURN;
 	f->churn = f->verdict == KCA_SPECIALIZATION_CHURN || f->verdict == KCA_RELOAD_CHURN;
 }
@@ -873,7 +874,7 @@ void kca_model_families(struct kca_model *m)
 	attribute_compiles(m);
 	struct name_ix *names = NULL;
 	struct variant_key *vk = NULL;
-	struct proc_image_key *seen = NULL;
+	struct proc_image_key *seen = NULL, *per_proc = NULL;
 	struct container_key *containers = NULL;
 	unsigned cap = 0;
 	for (unsigned i = 0; i < m->nloads; i++) {
@@ -931,6 +932,27 @@ void kca_model_families(struct kca_model *m)
 				f->last_ns = l->time_ns;
 			key.k.hash = l->hash;
 			HASH_FIND(hh, seen, &key.k, sizeof(key.k), e);
+			struct proc_image_key pkey = {0},
+					      *pe; /* its process's loads of f: hash 0 */
+			pkey.k.proc = l->proc;
+			pkey.k.fam = fam;
+			HASH_FIND(hh, per_proc, &pkey.k, sizeof(pkey.k), pe);
+			if (!pe) {
+				pe = kca_xcalloc(1, sizeof(*pe));
+				pe->k = pkey.k;
+				HASH_ADD(hh, per_proc, k, sizeof(pe->k), pe);
+				f->procs++;
+			}
+			pe->loads++;
+			pe->reloads += e != NULL;
+			pe->win_reloads += e != NULL && l->in_window;
+			if (pe->reloads > f->proc_reloads ||
+			    (pe->reloads == f->proc_reloads && pe->loads > f->proc_loads)) {
+				f->proc_reloads = pe->reloads;
+				f->proc_loads = pe->loads;
+			}
+			if (pe->win_reloads > f->win.proc_reloads)
+				f->win.proc_reloads = pe->win_reloads;
 			if (l->in_window) {
 				f->win.loads++;
 				f->win.reloads += e != NULL;
@@ -1047,6 +1069,11 @@ void kca_model_families(struct kca_model *m)
 	HASH_ITER(hh, seen, se, st)
 	{
 		HASH_DEL(seen, se);
+		free(se);
+	}
+	HASH_ITER(hh, per_proc, se, st)
+	{
+		HASH_DEL(per_proc, se);
 		free(se);
 	}
 	struct container_key *ce, *ct;

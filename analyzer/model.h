@@ -186,6 +186,9 @@ struct kca_family {
 	struct kca_variant *variants;
 	unsigned nvariants;
 	unsigned loads, reloads;
+	/* the process that loaded an image of it again most often: its loads and reloads of it
+	 * (reload churn is one process's: each of a server's ranks loading it once is not) */
+	unsigned proc_loads, proc_reloads;
 	uint64_t launches, errors; /* launches: kca_func_runs of its functions */
 	uint64_t graph_runs;	   /* of those, runs in CUDA graph launches */
 	uint64_t load_ns, build_ns;
@@ -207,6 +210,7 @@ struct kca_family {
 	 * that ended in it, and runs in it. Without a window, the whole run's. */
 	struct {
 		unsigned new_variants, loads, reloads;
+		unsigned proc_reloads; /* the most of those reloads in one process */
 		uint64_t load_ns, build_ns, launches, first_ns, last_ns;
 		uint64_t first_rel_ns, last_rel_ns; /* the same from its recording's start */
 		/* GPU time (--gpu-time) by the flushes in the window, as launches */

@@ -2258,6 +2258,38 @@ Test(cli, reload_fix_names_the_handles_of_the_api_used)
 	cr_assert(strstr(out, "keep the CUmodule/CUfunction"), "%s", out);
 }
 
+Test(cli, reloads_are_counted_per_process)
+{
+	/* Two processes (a server's ranks, say) that each load the image twice: one reload a
+	 * process, not two of one image; then each loads it three times: churn, said of one
+	 * process */
+	char cmd[9000];
+	for (int n = 2; n <= 3; n++) {
+		char *dir = kct_tmpdir();
+		snprintf(cmd, sizeof(cmd),
+			 "for i in 1 2; do KCT_DATA=%s %s record -q --append --no-cupti -o %s -- "
+			 "%s/tests/bin/drv_client reload %d || exit 1; done",
+			 kct_data(), kct_cli(), dir, kct_build(), n);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-reloads", "1", dir, NULL},
+					 out, sizeof(out)),
+			     n == 2 ? 0 : 1, "%s", out);
+		if (n == 3)
+			cr_assert(strstr(out, "kern_add: 2 reloads of an identical image in one "
+					      "process (limit 1)"),
+				  "%s", out);
+		cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)),
+			     0);
+		if (n == 2)
+			cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
+		else
+			cr_assert(strstr(out, "reload churn") &&
+				      strstr(out, "fix: the same image is loaded 3 times in one "
+						  "process"),
+				  "%s", out);
+	}
+}
+
 Test(cli, fatbins_built_out_of_sight_are_not_prebuilt)
 {
 	/* Three fatbins the program loads itself with cuModuleLoad after a compiler kcprof
