@@ -14,6 +14,7 @@
 #include <uthash.h>
 
 #include "kca.h"
+#include "report.h"
 
 static const char usage[] =
     "usage: kcprof record [-o DIR] [options] -- COMMAND [ARGS...]\n"
@@ -183,21 +184,23 @@ static void print_summary(const char *dir)
 	}
 	char graphs[64] = "";
 	if (s.graph_launches)
-		snprintf(graphs, sizeof(graphs), ", %llu CUDA graph launches",
-			 (unsigned long long)s.graph_launches);
+		snprintf(graphs, sizeof(graphs), ", %llu CUDA graph launch%s",
+			 (unsigned long long)s.graph_launches, s.graph_launches == 1 ? "" : "es");
 	fprintf(stderr,
-		"kcprof: %s: %llu CUDA process(es), %llu compiler child(ren); %llu module loads, "
-		"%llu compiles, %llu launches%s. Next: kcprof report %s\n",
-		dir, (unsigned long long)s.processes, (unsigned long long)s.children,
-		(unsigned long long)s.loads, (unsigned long long)s.compiles,
-		(unsigned long long)s.launches, graphs, dir);
+		"kcprof: %s: %llu CUDA process%s, %llu compiler child%s; %llu module load%s, "
+		"%llu compile%s, %llu launch%s%s. Next: kcprof report %s\n",
+		dir, (unsigned long long)s.processes, s.processes == 1 ? "" : "es",
+		(unsigned long long)s.children, s.children == 1 ? "" : "ren",
+		(unsigned long long)s.loads, KCA_PLURAL(s.loads), (unsigned long long)s.compiles,
+		KCA_PLURAL(s.compiles), (unsigned long long)s.launches, s.launches == 1 ? "" : "es",
+		graphs, dir);
 	/* The recorder keeps off the program's stderr: what it could not do is said here. */
 	if (s.no_cupti)
 		fprintf(stderr,
-			"kcprof: CUPTI was missing or held by another tool in %llu process(es): "
+			"kcprof: CUPTI was missing or held by another tool in %llu process%s: "
 			"launches only CUPTI sees (PyTorch eager, torch.compile) were not all "
 			"counted (KCPROF_CUPTI_LIB names a libcupti)\n",
-			(unsigned long long)s.no_cupti);
+			(unsigned long long)s.no_cupti, s.no_cupti == 1 ? "" : "es");
 }
 
 static pid_t child_pid;
@@ -307,6 +310,14 @@ KCA_COMMAND(record)
 		fprintf(stderr, "kcprof record: cannot create %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
+	/* said before the program runs, not after it ran unrecorded */
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0) {
+		fprintf(stderr, "kcprof record: %s: %s\n", dir,
+			stat(dir, &st) == 0 && !S_ISDIR(st.st_mode) ? "not a directory"
+								    : strerror(errno));
+		return 1;
+	}
 	char absdir[PATH_MAX];
 	if (!realpath(dir, absdir)) {
 		fprintf(stderr, "kcprof record: %s: %s\n", dir, strerror(errno));
@@ -315,8 +326,8 @@ KCA_COMMAND(record)
 	if (!append) {
 		int removed = clear_old_traces(absdir);
 		if (removed && !quiet)
-			fprintf(stderr, "kcprof: removed %d trace(s) of an earlier run from %s\n",
-				removed, dir);
+			fprintf(stderr, "kcprof: removed %d trace%s of an earlier run from %s\n",
+				removed, KCA_PLURAL(removed), dir);
 	}
 	setenv("KCPROF_OUT", absdir, 1);
 	const char *old = getenv("LD_PRELOAD");

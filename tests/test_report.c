@@ -1390,10 +1390,23 @@ Test(cli, record_checks_its_options_and_sums_up)
 			out, sizeof(out));
 	unsetenv("KCPROF_CUPTI_LIB");
 	cr_assert_eq(rc, 0, "%s", out);
-	cr_assert(strstr(out, "1 CUDA process(es)") &&
-		      strstr(out, "CUPTI was missing or held by another tool in 1 process(es)"),
+	cr_assert(strstr(out, "1 CUDA process, 0 compiler children; ") &&
+		      strstr(out, "CUPTI was missing or held by another tool in 1 process: "),
 		  "%s", out);
 	cr_assert_null(strstr(out, "libcupti not found"), "%s", out);
+	/* -o naming a file: said before the program runs, which then does not run */
+	char file[4300], ran[4300];
+	snprintf(file, sizeof(file), "%s/afile", dir);
+	snprintf(ran, sizeof(ran), "%s/ran", dir);
+	FILE *f = fopen(file, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	cr_assert_eq(kct_run_cli((const char *[]){"record", "-o", file, "--", "touch", ran, NULL},
+				 out, sizeof(out)),
+		     1, "%s", out);
+	cr_assert(strstr(out, "kcprof record: ") && strstr(out, "afile: not a directory"), "%s",
+		  out);
+	cr_assert_neq(access(ran, F_OK), 0, "the program ran");
 }
 
 Test(cli, help_for_every_command)
