@@ -803,6 +803,14 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	       t.ncompiles, t.ncompiles == 1 ? "" : "s", kca_fmt_ns(t.load, t2, sizeof(t2)),
 	       t.nloads, t.nloads == 1 ? "" : "s", failed,
 	       t.ptx_loads ? ", the driver's PTX JIT included" : "", t.launches);
+	if (t.unnamed_launches)
+		printf("%" PRIu64
+		       " more launch%s of functions kcprof could not name (taken where no "
+		       "hook saw them, without CUPTI): they count for no kernel\n",
+		       t.unnamed_launches, t.unnamed_launches == 1 ? "" : "es");
+	if (t.launch_errors)
+		printf("%" PRIu64 " launch%s refused by the driver (not counted as launches)\n",
+		       t.launch_errors, t.launch_errors == 1 ? "" : "es");
 	if (t.unnamed)
 		printf("%u load%s (%s) of images whose kernels kcprof could not name (not stored "
 		       "in the trace, and no function taken from them): they count for no kernel\n",

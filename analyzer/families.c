@@ -1105,7 +1105,7 @@ void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)
 		return;
 	t->build = t->load = t->launches = t->graph_runs = t->captured = t->graph_launches = 0;
 	t->churn = t->ncompiles = t->nloads = t->ptx_loads = t->unnamed = t->failed_loads = 0;
-	t->unnamed_load = 0;
+	t->unnamed_load = t->unnamed_launches = t->launch_errors = 0;
 	for (unsigned i = 0; i < m->ncompiles; i++)
 		if (m->compiles[i].in_window) {
 			t->build += m->compiles[i].duration_ns;
@@ -1120,9 +1120,10 @@ void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)
 		}
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *f = &m->funcs[i];
-		if (!f->name[0]) /* launches refused on a handle no load named (NULL): no kernel's
-				  */
+		if (!f->name[0]) { /* no kernel's (errors are counted for the whole run only) */
+			t->unnamed_launches += f->errors ? 0 : kca_func_win_runs(f);
 			continue;
+		}
 		t->launches += kca_func_win_runs(f);
 		t->graph_runs += f->win_graph_runs;
 		t->captured += f->win_captured < f->win_count ? f->win_captured : f->win_count;
@@ -1154,8 +1155,12 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 		count_unnamed(&m->loads[i], t);
 	}
 	for (unsigned i = 0; i < m->nfuncs; i++) {
-		if (!m->funcs[i].name[0]) /* as above: the kernels' launches only */
+		const struct kca_func *f = &m->funcs[i];
+		t->launch_errors += f->errors;
+		if (!f->name[0]) { /* the kernels' launches only; these said apart */
+			t->unnamed_launches += f->count > f->errors ? f->count - f->errors : 0;
 			continue;
+		}
 		t->launches += kca_func_runs(&m->funcs[i]);
 		t->graph_runs += m->funcs[i].graph_runs;
 		t->captured += kca_func_captured(&m->funcs[i]);

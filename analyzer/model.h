@@ -273,6 +273,9 @@ struct kca_totals {
 	unsigned unnamed;      /* loads that succeeded with no kernel named: they count for none */
 	unsigned failed_loads; /* loads the driver refused (counted in nloads) */
 	uint64_t unnamed_load; /* their time */
+	/* launches of functions kcprof could not name (taken where no hook saw them, without
+	 * CUPTI), which count for no kernel; launches the driver refused (a NULL function) */
+	uint64_t unnamed_launches, launch_errors;
 	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
 };
 void kca_model_totals(const struct kca_model *m, struct kca_totals *t);

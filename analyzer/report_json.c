@@ -44,6 +44,8 @@ static void totals_fields(struct kca_json *j, const struct kca_model *m, int win
 	kca_json_u64(j, "failed_loads", t.failed_loads);
 	kca_json_u64(j, "unnamed_loads", t.unnamed);
 	kca_json_u64(j, "launches", t.launches);
+	kca_json_u64(j, "unnamed_launches", t.unnamed_launches);
+	kca_json_u64(j, "launch_errors", t.launch_errors);
 	kca_json_u64(j, "graph_runs", t.graph_runs);
 	kca_json_u64(j, "graph_launches", t.graph_launches);
 	struct kca_totals whole =

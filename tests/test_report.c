@@ -2244,13 +2244,30 @@ Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 	record_drv(dir, "fails 3");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
 		     0);
-	cr_assert(strstr(out, "launches 2\n") && strstr(out, "1 variant in 1 load, 2 launches"),
+	cr_assert(strstr(out, "launches 2\n3 launches refused by the driver (not counted as "
+			      "launches)\n") &&
+		      strstr(out, "1 variant in 1 load, 2 launches"),
 		  "%s", out);
 	char cmd[9000];
 	snprintf(cmd, sizeof(cmd), "%s export %s --chrome - | grep -q '\"launches \"'", kct_cli(),
 		 dir);
 	cr_assert_neq(system(cmd), 0, "a counter of no kernel: %s", cmd);
 	assert_export_counts_as_report(dir);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "%s report --json %s | python3 -c \"import json,sys; t=json.load(sys.stdin)['totals'];"
+	    " assert (t['launches'], t['launch_errors'], t['unnamed_launches']) == (2, 3, 0), t\"",
+	    kct_cli(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	/* launches of a function taken where no hook saw it, without CUPTI to name it: said */
+	dir = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client internal",
+		 kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "launches 0\n4 more launches of functions kcprof could not name"),
+		  "%s", out);
 }
 
 Test(cli, reload_fix_names_the_handles_of_the_api_used)
