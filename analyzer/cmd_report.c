@@ -638,9 +638,15 @@ static void print_window_values(const struct kca_family *f, const struct kca_cha
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
-	char name[1024];
-	printf("\n%2u. %s  [%s]  %s\n", rank, kca_printable(f->name, name, sizeof(name)),
-	       kca_front_end_name(f->front_end), kca_verdict_name(f->verdict));
+	char name[1024], shown[1024];
+	kca_printable(f->name, name, sizeof(name));
+	/* a C++ kernel by its name ("at::native::reduce_kernel<…>"), its symbol below: what
+	 * 'kcprof diff' and JSON take */
+	kca_function_name(name, shown, sizeof(shown));
+	printf("\n%2u. %s  [%s]  %s\n", rank, shown, kca_front_end_name(f->front_end),
+	       kca_verdict_name(f->verdict));
+	if (strcmp(shown, name) != 0)
+		printf("    symbol %s\n", name);
 	if (m->windowed)
 		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
