@@ -647,6 +647,16 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	       kca_verdict_name(f->verdict));
 	if (strcmp(shown, name) != 0)
 		printf("    symbol %s\n", name);
+	int mate = kca_family_module_mate(m, (unsigned)(f - m->families));
+	if (mate >= 0) { /* its module's reloads, said at the kernel before it */
+		char other[1024];
+		kca_printable(m->families[mate].name, other, sizeof(other));
+		kca_function_name(other, name, sizeof(name));
+		printf("    in the module of %s, above: the same %u loads, %" PRIu64
+		       " launch%s of its own\n",
+		       name, f->loads, f->launches, f->launches == 1 ? "" : "es");
+		return;
+	}
 	if (m->windowed)
 		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,

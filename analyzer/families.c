@@ -705,6 +705,24 @@ static int cmp_family(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+int kca_family_module_mate(const struct kca_model *m, unsigned i)
+{
+	const struct kca_family *f = &m->families[i];
+	if (f->verdict != KCA_RELOAD_CHURN)
+		return -1;
+	for (unsigned j = 0; j < i; j++) {
+		const struct kca_family *g = &m->families[j];
+		int same = g->verdict == KCA_RELOAD_CHURN && g->nvariants == f->nvariants &&
+			   g->loads == f->loads;
+		for (unsigned v = 0; same && v < f->nvariants; v++)
+			same = g->variants[v].hash == f->variants[v].hash &&
+			       g->variants[v].loads == f->variants[v].loads;
+		if (same)
+			return (int)j;
+	}
+	return -1;
+}
+
 /* With a time window: the kernels built or loaded within it first, churn first among them,
  * then by what the window's builds and loads cost. */
 int kca_family_built_in_window(const struct kca_family *f)

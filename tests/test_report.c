@@ -1914,7 +1914,8 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 	cr_assert(strstr(out, " 1. kern_step  [compiler]  specialization churn\n") &&
 		      strstr(out, "building (3× ptxas "),
 		  "%s", out);
-	const char *add = strstr(out, "kern_add  [");
+	/* sample.cubin's kernels (the module's first in full, kern_add in a line) */
+	const char *add = strstr(out, "kern_scale  [");
 	cr_assert(add && strstr(add, "cost: 0 ns building"), "%s", out);
 	/* the same, its output read and loaded from memory (as Triton loads ptxas's cubin): the
 	 * load is found by the hash of the file the child wrote, taken at its exit */
@@ -1942,7 +1943,7 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 	cr_assert(strstr(out, " 1. kern_step  [compiler]  specialization churn\n") &&
 		      strstr(out, "building (3× ptxas "),
 		  "%s", out);
-	add = strstr(out, "kern_add  [");
+	add = strstr(out, "kern_scale  [");
 	cr_assert(add && strstr(add, "cost: 0 ns building"), "%s", out);
 }
 
@@ -2320,8 +2321,12 @@ Test(cli, reloads_are_counted_per_process)
 		else
 			cr_assert(strstr(out, "reload churn") &&
 				      strstr(out, "fix: the same image is loaded 3 times in one "
-						  "process"),
-				  "%s", out);
+						  "process") &&
+				      strstr(out,
+					     " 2. kern_scale  [cubin]  reload churn\n    symbol "
+					     "_Z10kern_scalePffi\n    in the module of kern_add, "
+					     "above: the same 6 loads, 0 launches of its own\n"),
+				  "the module's second kernel said in a line: %s", out);
 	}
 }
 
