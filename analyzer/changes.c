@@ -994,7 +994,8 @@ char *kca_fatbin_ptx(const char *path, unsigned *sm)
 }
 
 static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
-			unsigned v, unsigned nvar, char **first_text, unsigned *first_v)
+			unsigned v, unsigned nvar, char **first_text, unsigned *first_v,
+			unsigned *same)
 {
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	char path[PATH_MAX + 64];
@@ -1008,8 +1009,10 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 	if (!*first_text) {
 		*first_text = text;
 		*first_v = v;
+		++*same;
 		return;
 	}
+	*same += strcmp(*first_text, text) == 0;
 	/* Line by line against the first variant; the first few lines that differ. */
 	const char *a = *first_text, *b = text;
 	int line = 1, shown = 0;
@@ -1113,6 +1116,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	int any_triton = 0, args = have_triton_args(m, f);
 	unsigned nchain;
 	struct chained *chain = family_chained(m, f, &nchain);
+	unsigned same_ptx = 0; /* variants whose PTX is the first's */
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
 		if (args)
@@ -1126,8 +1130,9 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			child_defines_variant(m, out, f, v, nvar);
 		}
 		if ((var->kind == KC_IMAGE_PTX || var->kind == KC_IMAGE_FATBIN) && var->compile < 0)
-			ptx_variant(m, out, f, v, nvar, &first_ptx, &first_ptx_v);
+			ptx_variant(m, out, f, v, nvar, &first_ptx, &first_ptx_v, &same_ptx);
 	}
+	out->same_ptx = nvar >= 2 && same_ptx == nvar;
 	free(first_ptx);
 	free(chain);
 	if (any_triton)

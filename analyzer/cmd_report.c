@@ -252,6 +252,13 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 						    : "");
 		return;
 	}
+	if (ch->same_ptx && !ch->nchanges && !f->prebuilt_copies) {
+		snprintf(buf, cap,
+			 "the same code in %u images (their PTX is identical: compressed or not, "
+			 "other architectures beside it): load one of them, once",
+			 f->nvariants);
+		return;
+	}
 	/* the directory its first image's trace came from, as given: for 'kcprof diff' */
 	const char *dir =
 	    f->nvariants ? m->dirs[m->procs[m->loads[f->variants[0].first_load].proc].dir_index]
@@ -721,8 +728,11 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	if (ch->nchanges && ch->kernel_def[0])
 		printf("             in def %s at %s\n", ch->kernel_def, ch->def_where);
 	if (!ch->nchanges && f->nvariants >= 2 && !f->prebuilt_copies)
-		printf(
-		    "    changed: (no source or IR to compare: 'kcprof diff' shows the images)\n");
+		printf(ch->same_ptx
+			   ? "    changed: nothing in the code: the images carry the same "
+			     "PTX\n"
+			   : "    changed: (no source or IR to compare: 'kcprof diff' shows "
+			     "the images)\n");
 	kca_fix_text(m, f, ch, buf, sizeof(buf));
 	if (buf[0])
 		print_wrapped("fix:", buf, 4);

@@ -1980,6 +1980,10 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 		     0);
 	cr_assert(strstr(out, "kern_add  [fatbin]  a few variants\n    2 variants in 2 loads"),
 		  "the program's own cuLibraryLoadData: %s", out);
+	/* the same code (one image compressed): not a constant to make an argument */
+	cr_assert(strstr(out, "    changed: nothing in the code: the images carry the same PTX\n"
+			      "    fix: the same code in 2 images (their PTX is identical"),
+		  "%s", out);
 	dir = kct_tmpdir();
 	snprintf(cmd, sizeof(cmd),
 		 "KCPROF_STACKS=0 KCT_DATA=%s %s record -q --no-cupti -o %s -- "
