@@ -685,10 +685,13 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	/* When: builds that go on after a server's warm-up are the ones to fix first (report
 	 * --since then shows them alone). */
 	if (!m->windowed && f->loads && f->first_ns >= m->origin_ns[0]) {
-		printf("    %s +%s", f->loads > 1 ? "loads from" : "loaded at",
-		       kca_fmt_ns(f->first_ns - m->origin_ns[0], t1, sizeof(t1)));
-		if (f->loads > 1)
-			printf(" to +%s", kca_fmt_ns(f->last_ns - m->origin_ns[0], t1, sizeof(t1)));
+		char t4[32]; /* loads within the shown precision of one another: one time */
+		kca_fmt_ns(f->first_ns - m->origin_ns[0], t1, sizeof(t1));
+		kca_fmt_ns(f->last_ns - m->origin_ns[0], t4, sizeof(t4));
+		int one = f->loads == 1 || strcmp(t1, t4) == 0;
+		printf("    %s +%s", one ? "loaded at" : "loads from", t1);
+		if (!one)
+			printf(" to +%s", t4);
 		printf(" of the recording\n");
 	}
 	print_call_sites(m, f);
@@ -744,7 +747,10 @@ static void print_window(const struct kca_model *m, unsigned d)
 {
 	char t1[32], t2[32];
 	uint64_t recorded = kca_model_recorded_ns(m, d);
-	printf("window: from +%s ", kca_fmt_ns(m->window.since_ns, t1, sizeof(t1)));
+	if (m->window.since_ns)
+		printf("window: from +%s ", kca_fmt_ns(m->window.since_ns, t1, sizeof(t1)));
+	else
+		printf("window: from the start ");
 	if (m->window.until_ns)
 		printf("to +%s", kca_fmt_ns(m->window.until_ns, t1, sizeof(t1)));
 	else

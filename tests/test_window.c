@@ -361,6 +361,12 @@ Test(window, report_and_check_of_a_window)
 		     0);
 	cr_assert(strstr(out, "window: from +11.80 s to the end, of 14.00 s recorded\n"), "%s",
 		  out);
+	char first[16384];
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--until", "2", dir, NULL}, first,
+				 sizeof(first)),
+		     0);
+	cr_assert(strstr(first, "window: from the start to +2.00 s, of 14.00 s recorded\n"), "%s",
+		  first);
 	cr_assert(strstr(out, "in the window: builds 300.0 ms (1 compile), loads 7.0 ms (2 loads), "
 			      "launches 89\n"),
 		  "%s", out);
