@@ -488,7 +488,11 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 		       p->truncated || p->corrupt ? "  [trace damaged: partial]"
 		       : p->ended		  ? ""
 						  : "  [no end record: killed or still running]");
-		if (p->cupti_unseen_from_ns) {
+		if (p->cupti_off && p->role != KC_ROLE_COMPILER)
+			printf(
+			    "    note: recorded without CUPTI (KCPROF_CUPTI=0, record --no-cupti): "
+			    "PyTorch eager and torch.compile launches are not all counted\n");
+		else if (p->cupti_unseen_from_ns) {
 			const char *why = p->cupti_last == KC_CUPTI_UNAVAILABLE
 					      ? "CUPTI unavailable (libcupti not found or refused; "
 						"KCPROF_CUPTI_LIB "

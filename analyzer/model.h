@@ -31,6 +31,7 @@ struct kca_proc {
 	uint64_t lost;
 	uint64_t launches_full;	       /* LAUNCH records seen */
 	unsigned cupti_last;	       /* last KC_CUPTI_* event, or KC_CUPTI_END if none */
+	int cupti_off;		       /* recorded with KCPROF_CUPTI off (record --no-cupti) */
 	uint64_t cupti_unseen_from_ns; /* yielded/refused at this time: CUPTI-only paths unseen */
 	/* CUDA graphs: executable graphs made (those made where no hook saw them, launched with
 	 * their kernels unknown), their launches, and captures */

@@ -160,6 +160,7 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		kca_json_bool(&j, "ended", p->ended);
 		kca_json_bool(&j, "damaged", p->truncated || p->corrupt);
 		kca_json_u64(&j, "lost_records", p->lost);
+		kca_json_bool(&j, "cupti_off", p->cupti_off);
 		if (p->cupti_unseen_from_ns)
 			kca_json_dbl(&j, "cupti_unseen_from_ms", ms(p->cupti_unseen_from_ns - t0));
 		else

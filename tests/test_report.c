@@ -2278,6 +2278,15 @@ Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "launches 0\n4 more launches of functions kcprof could not name"),
 		  "%s", out);
+	/* and that it was recorded without CUPTI, which would have named them */
+	cr_assert(strstr(out, "    note: recorded without CUPTI (KCPROF_CUPTI=0, record "
+			      "--no-cupti)"),
+		  "%s", out);
+	snprintf(cmd, sizeof(cmd),
+		 "%s report --json %s | python3 -c \"import json,sys; "
+		 "assert json.load(sys.stdin)['processes'][0]['cupti_off'] is True\"",
+		 kct_cli(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
 Test(cli, reload_fix_names_the_handles_of_the_api_used)
