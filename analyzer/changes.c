@@ -9,6 +9,7 @@
 #include <uthash.h>
 
 #include "../common/kc_fs.h"
+#include "../common/kc_hash.h"
 #include "../common/kc_image.h"
 #include "changes.h"
 #include "kca.h"
@@ -993,9 +994,40 @@ char *kca_fatbin_ptx(const char *path, unsigned *sm)
 	return p.text;
 }
 
+/* The machine code a fatbin carries for its newest architecture: that cubin's hash,
+ * decompressed (with its SM); 0 where it has none or it does not decode. Two builds of one
+ * PTX with other ptxas options (-maxrregcount) differ here only. */
+struct fatbin_sass {
+	unsigned sm;
+	uint64_t hash;
+};
+static int keep_newest_sass(const struct kc_fatbin_entry *e, void *ctx)
+{
+	struct fatbin_sass *p = ctx;
+	if (e->kind != KC_IMAGE_CUBIN || (p->hash && e->sm <= p->sm))
+		return 0;
+	size_t n;
+	char *payload = kc_fatbin_entry_payload(e, &n);
+	p->hash = payload ? kc_hash64(payload, n) ^ e->sm : 0;
+	p->sm = e->sm;
+	free(payload);
+	return 0;
+}
+
+static uint64_t fatbin_sass_hash(const char *path)
+{
+	size_t size;
+	char *image = kca_read_file(path, &size);
+	struct fatbin_sass p = {0, 0};
+	if (image)
+		kc_fatbin_walk(image, size, keep_newest_sass, &p);
+	free(image);
+	return p.hash;
+}
+
 static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			unsigned v, unsigned nvar, char **first_text, unsigned *first_v,
-			unsigned *same)
+			unsigned *same, uint64_t *first_sass)
 {
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	char path[PATH_MAX + 64];
@@ -1006,13 +1038,16 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 							    : kca_read_file(path, NULL);
 	if (!text)
 		return;
+	/* the same code: the same PTX, and the same machine code where they carry it */
+	uint64_t sass = f->variants[v].kind == KC_IMAGE_FATBIN ? fatbin_sass_hash(path) : 0;
 	if (!*first_text) {
 		*first_text = text;
 		*first_v = v;
+		*first_sass = sass;
 		++*same;
 		return;
 	}
-	*same += strcmp(*first_text, text) == 0;
+	*same += strcmp(*first_text, text) == 0 && sass == *first_sass;
 	/* Line by line against the first variant; the first few lines that differ. */
 	const char *a = *first_text, *b = text;
 	int line = 1, shown = 0;
@@ -1116,7 +1151,8 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	int any_triton = 0, args = have_triton_args(m, f);
 	unsigned nchain;
 	struct chained *chain = family_chained(m, f, &nchain);
-	unsigned same_ptx = 0; /* variants whose PTX is the first's */
+	unsigned same_ptx = 0; /* variants whose PTX (and machine code) is the first's */
+	uint64_t first_sass = 0;
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
 		if (args)
@@ -1130,7 +1166,8 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			child_defines_variant(m, out, f, v, nvar);
 		}
 		if ((var->kind == KC_IMAGE_PTX || var->kind == KC_IMAGE_FATBIN) && var->compile < 0)
-			ptx_variant(m, out, f, v, nvar, &first_ptx, &first_ptx_v, &same_ptx);
+			ptx_variant(m, out, f, v, nvar, &first_ptx, &first_ptx_v, &same_ptx,
+				    &first_sass);
 	}
 	out->same_ptx = nvar >= 2 && same_ptx == nvar;
 	free(first_ptx);

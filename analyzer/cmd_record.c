@@ -13,6 +13,7 @@
 
 #include <uthash.h>
 
+#include "../common/kc_image.h"
 #include "kca.h"
 #include "report.h"
 
@@ -133,9 +134,20 @@ static int count_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ct
 	case KC_REC_MODULE_LOAD:
 		s->loads++;
 		break;
-	case KC_REC_COMPILE:
-		s->compiles++;
+	case KC_REC_COMPILE: { /* as the report counts them: ptxas --version builds nothing */
+		const struct kc_rec_compile *x = (const void *)r;
+		const char *argv[8];
+		unsigned argc = 0;
+		const char *o = NULL;
+		int many = 0;
+		while ((o = kc_rec_list_next(r, x->options, o)) != NULL)
+			if (argc < 8)
+				argv[argc++] = o;
+			else
+				many = 1;
+		s->compiles += x->tool != KC_TOOL_EXEC || many || !kc_compiler_probe(argv, argc);
 		break;
+	}
 	case KC_REC_END:
 		s->launches += ((const struct kc_rec_end *)r)->launches;
 		break;

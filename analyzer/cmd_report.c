@@ -649,11 +649,12 @@ static void print_window_values(const struct kca_family *f, const struct kca_cha
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
-	char name[1024], shown[1024];
+	char name[1024], shown[1024], demangled[1024];
 	kca_printable(f->name, name, sizeof(name));
 	/* a C++ kernel by its name ("at::native::reduce_kernel<…>"), its symbol below: what
-	 * 'kcprof diff' and JSON take */
-	kca_function_name(name, shown, sizeof(shown));
+	 * 'kcprof diff' and JSON take. Demangled whole (a long symbol, cut, would not be). */
+	kca_function_name(f->name, demangled, sizeof(demangled));
+	kca_printable(demangled, shown, sizeof(shown));
 	printf("\n%2u. %s  [%s]  %s\n", rank, shown, kca_front_end_name(f->front_end),
 	       kca_verdict_name(f->verdict));
 	if (strcmp(shown, name) != 0)
@@ -845,7 +846,9 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		       "hook saw them, without CUPTI): they count for no kernel\n",
 		       t.unnamed_launches, t.unnamed_launches == 1 ? "" : "es");
 	if (t.launch_errors)
-		printf("%" PRIu64 " launch%s refused by the driver (not counted as launches)\n",
+		printf("%" PRIu64
+		       " launch%s of a function no load named (NULL) refused by the driver: "
+		       "no kernel's\n",
 		       t.launch_errors, t.launch_errors == 1 ? "" : "es");
 	if (t.unnamed)
 		printf("%u load%s (%s) of images whose kernels kcprof could not name (not stored "

@@ -130,7 +130,21 @@ static int cmp_load_time(const void *a, const void *b, void *m)
 	return la->time_ns < lb->time_ns ? -1 : la->time_ns > lb->time_ns;
 }
 
-/* A process's loads of one image, as positions in the time order (rising). */
+/* Positions in order[] by their loads' times. */
+struct pos_by_time {
+	const struct kca_model *m;
+	const unsigned *order;
+};
+static int cmp_pos_time(const void *a, const void *b, void *ctx)
+{
+	const struct pos_by_time *p = ctx;
+	uint64_t x = p->m->loads[p->order[*(const unsigned *)a]].time_ns;
+	uint64_t y = p->m->loads[p->order[*(const unsigned *)b]].time_ns;
+	return x < y ? -1 : x > y;
+}
+
+/* A process's loads of one image (proc -1: all processes'), as positions in order[], their
+ * times rising. */
 struct image_loads {
 	struct {
 		int proc;
@@ -486,6 +500,11 @@ static void attribute_compiles(struct kca_model *m)
 			e->pos[e->n++] = i;
 		}
 	}
+	/* order[] runs by process, then time: the all-processes lists, by time alone */
+	struct pos_by_time pbt = {m, order};
+	HASH_ITER(hh, by_image, e, tmp)
+	if (e->k.proc == -1)
+		qsort_r(e->pos, e->n, sizeof(unsigned), cmp_pos_time, &pbt);
 	for (unsigned c = 0; c < m->ncompiles; c++) {
 		struct kca_compile *cp = &m->compiles[c];
 		int proc = cp->proc;
@@ -964,13 +983,6 @@ void kca_model_families(struct kca_model *m)
 			pe->loads++;
 			pe->reloads += e != NULL;
 			pe->win_reloads += e != NULL && l->in_window;
-			if (pe->reloads > f->proc_reloads ||
-			    (pe->reloads == f->proc_reloads && pe->loads > f->proc_loads)) {
-				f->proc_reloads = pe->reloads;
-				f->proc_loads = pe->loads;
-			}
-			if (pe->win_reloads > f->win.proc_reloads)
-				f->win.proc_reloads = pe->win_reloads;
 			if (l->in_window) {
 				f->win.loads++;
 				f->win.reloads += e != NULL;
@@ -996,6 +1008,21 @@ void kca_model_families(struct kca_model *m)
 			if (n == 0)
 				l->family_variant = v;
 		}
+	}
+	/* each family's process that loaded an image again most: of equals, the one with the
+	 * fewest loads (the most churn) */
+	struct proc_image_key *pe, *pt;
+	HASH_ITER(hh, per_proc, pe, pt)
+	{
+		struct kca_family *f = &m->families[pe->k.fam];
+		if (pe->reloads > f->proc_reloads ||
+		    (pe->reloads == f->proc_reloads &&
+		     (!f->proc_loads || pe->loads < f->proc_loads))) {
+			f->proc_reloads = pe->reloads;
+			f->proc_loads = pe->loads;
+		}
+		if (pe->win_reloads > f->win.proc_reloads)
+			f->win.proc_reloads = pe->win_reloads;
 	}
 	for (unsigned c = 0; c < m->ncompiles; c++) {
 		const struct kca_compile *cp = &m->compiles[c];
@@ -1139,7 +1166,8 @@ void kca_model_window_totals(const struct kca_model *m, struct kca_totals *t)
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *f = &m->funcs[i];
 		if (!f->name[0]) { /* no kernel's (errors are counted for the whole run only) */
-			t->unnamed_launches += f->errors ? 0 : kca_func_win_runs(f);
+			uint64_t runs = kca_func_win_runs(f);
+			t->unnamed_launches += runs > f->errors ? runs - f->errors : 0;
 			continue;
 		}
 		t->launches += kca_func_win_runs(f);
@@ -1174,9 +1202,10 @@ void kca_model_totals(const struct kca_model *m, struct kca_totals *t)
 	}
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *f = &m->funcs[i];
-		t->launch_errors += f->errors;
 		if (!f->name[0]) { /* the kernels' launches only; these said apart */
-			t->unnamed_launches += f->count > f->errors ? f->count - f->errors : 0;
+			uint64_t runs = kca_func_runs(f);
+			t->launch_errors += f->errors; /* a NULL function's: no kernel's */
+			t->unnamed_launches += runs > f->errors ? runs - f->errors : 0;
 			continue;
 		}
 		t->launches += kca_func_runs(&m->funcs[i]);

@@ -275,7 +275,8 @@ struct kca_totals {
 	unsigned failed_loads; /* loads the driver refused (counted in nloads) */
 	uint64_t unnamed_load; /* their time */
 	/* launches of functions kcprof could not name (taken where no hook saw them, without
-	 * CUPTI), which count for no kernel; launches the driver refused (a NULL function) */
+	 * CUPTI), and launches the driver refused on a function no load named (a NULL one):
+	 * neither counts for a kernel (a kernel's refused launches are its launch_errors) */
 	uint64_t unnamed_launches, launch_errors;
 	uint64_t gpu_ns, gpu_runs, gap_runs, gap_ns, overlapped;
 };

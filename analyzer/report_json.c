@@ -231,6 +231,7 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 			kca_json_u64(&j, "new_variants", f->win.new_variants);
 			kca_json_u64(&j, "loads", f->win.loads);
 			kca_json_u64(&j, "reloads", f->win.reloads);
+			kca_json_u64(&j, "process_reloads", f->win.proc_reloads);
 			kca_json_u64(&j, "launches", f->win.launches);
 			kca_json_dbl(&j, "compile_ms", ms(f->win.build_ns));
 			kca_json_dbl(&j, "load_ms", ms(f->win.load_ns));

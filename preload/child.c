@@ -104,7 +104,9 @@ static uint64_t output_hash(const char *exe, const char *path)
 {
 	size_t size;
 	uint64_t hash = 0;
-	int fd = path[0] && kc_gpu_compiler(exe) ? kc_open_regular(path, &size) : -1;
+	/* by its executable or by the name it was run as (ccache standing in for nvcc) */
+	int gpu = kc_gpu_compiler(exe) || kc_gpu_compiler(program_invocation_name);
+	int fd = path[0] && gpu ? kc_open_regular(path, &size) : -1;
 	if (fd < 0)
 		return 0;
 	if (size > OUTPUT_HASH_MAX || kc_hash64_fd(fd, &hash, &size, NULL, 0) < 0 || size == 0)

@@ -295,6 +295,27 @@ Test(preload, a_compilers_output_is_hashed_once_all_of_it_is_written)
 	free(bytes);
 }
 
+Test(preload, a_compiler_run_as_nvcc_through_another_executable_is_one)
+{
+	/* ccache standing in for nvcc: its executable is not nvcc, the name it runs as is */
+	char *dir = kct_tmpdir();
+	char cmd[16384];
+	snprintf(cmd, sizeof(cmd),
+		 "D=%s; cp %s $D.ccache && KCT_WRITE_OUTPUT=5000 KCT_DATA=%s %s record -q "
+		 "--no-cupti -o $D -- bash -c 'exec -a nvcc '$D'.ccache -o '$D'.out'",
+		 dir, prog("ptxas"), kct_data(), kct_cli());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncompiles, 1);
+	char out[4300];
+	snprintf(out, sizeof(out), "%s.out", dir);
+	size_t size;
+	char *bytes = kct_read_file(out, &size);
+	cr_assert_eq(size, 5000);
+	cr_assert_eq(r->compiles[0].output_hash, kc_hash64(bytes, size));
+	free(bytes);
+}
+
 Test(preload, a_compilers_output_that_is_a_fifo_is_never_opened)
 {
 	/* ptxas -o FIFO while a writer waits to open it: opening it to hash would let the

@@ -1984,6 +1984,22 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 	cr_assert(strstr(out, "    changed: nothing in the code: the images carry the same PTX\n"
 			      "    fix: the same code in 2 images (their PTX is identical"),
 		  "%s", out);
+	/* the same PTX built with other ptxas options (-O0): other machine code */
+	char *so = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client nvccstep "
+		 "step_1.fatbin step_1_O0.fatbin",
+		 kct_data(), kct_cli(), so, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	const char *dirs[] = {dir, so};
+	for (int k = 0; k < 2; k++) {
+		struct kca_model m;
+		load(&m, dirs[k]);
+		const struct kca_family *fam = family(&m, k ? "kern_step" : "kern_add");
+		cr_assert(fam && fam->nvariants == 2);
+		cr_assert_eq(kca_family_changes(&m, fam)->same_ptx, k == 0, "%s", dirs[k]);
+		kca_model_free(&m);
+	}
 	dir = kct_tmpdir();
 	snprintf(cmd, sizeof(cmd),
 		 "KCPROF_STACKS=0 KCT_DATA=%s %s record -q --no-cupti -o %s -- "
@@ -2254,8 +2270,8 @@ Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 	record_drv(dir, "fails 3");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
 		     0);
-	cr_assert(strstr(out, "launches 2\n3 launches refused by the driver (not counted as "
-			      "launches)\n") &&
+	cr_assert(strstr(out, "launches 2\n3 launches of a function no load named (NULL) refused "
+			      "by the driver: no kernel's\n") &&
 		      strstr(out, "1 variant in 1 load, 2 launches"),
 		  "%s", out);
 	char cmd[9000];
@@ -2706,6 +2722,13 @@ Test(report, a_compiler_childs_output_is_found_by_its_hash)
 	FILE *wk = write_process_file(dir, 3, 1, KC_ROLE_CUDA, "/usr/bin/python3");
 	FILE *c4 = write_process_file(dir, 4, 3, KC_ROLE_COMPILER, "/cuda/bin/ptxas");
 	FILE *c5 = write_process_file(dir, 5, 1, KC_ROLE_COMPILER, "/cuda/bin/ptxas");
+	/* another process loaded c1 earlier: the all-processes search goes by time, not by
+	 * process first */
+	FILE *other = write_process_file(dir, 6, 0, KC_ROLE_CUDA, "/usr/bin/python3");
+	write_load(other, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xc1, 2 * ms, 1000, "kc");
+	write_load(other, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xc1, 3 * ms, 1000, "kc");
+	write_load(other, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xc1, 90 * ms, 1000, "kc");
+	fclose(other);
 	write_child_compile(c2, 2, 0xa1, 10 * ms);
 	write_load(srv, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xb1, 20 * ms, 1000, "kb");
 	write_load(srv, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xa1, 30 * ms, 1000, "ka");
@@ -2729,6 +2752,10 @@ Test(report, a_compiler_childs_output_is_found_by_its_hash)
 	}
 	cr_assert_eq(family(&m, "ka")->build_ns, 10 * ms, "built twice");
 	cr_assert_eq(family(&m, "kc")->build_ns, 5 * ms, "the worker's build");
+	for (unsigned c = 0; c < m.ncompiles; c++)
+		if (m.compiles[c].output_hash == 0xc1)
+			cr_assert_eq(m.procs[m.loads[m.compiles[c].load].proc].pid, 1,
+				     "the server's load of c1, the first after the build");
 	cr_assert_eq(family(&m, "kb")->build_ns, 0);
 	cr_assert_eq(family(&m, "kd")->build_ns, 0);
 	kca_model_free(&m);

@@ -424,7 +424,8 @@ Test(window, report_and_check_of_a_window)
 	    "d=json.load(sys.stdin); w=d['window']; assert w=={'since_ms':11800,'until_ms':13500},"
 	    " w; t=d['window_totals']; assert (t['compiles'],t['loads'],t['launches'])==(1,2,0), t;"
 	    " k=d['kernels'][0]['window']; assert k=={'new_variants':1,'loads':2,'reloads':1,"
-	    "'launches':0,'compile_ms':300.0,'load_ms':7.0,'gpu_runs':None,'gpu_ms':None}, k; "
+	    "'process_reloads':1,'launches':0,'compile_ms':300.0,'load_ms':7.0,'gpu_runs':None,'"
+	    "gpu_ms':None}, k; "
 	    "assert d['totals']['launches']==199\"",
 	    kct_cli(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);

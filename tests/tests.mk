@@ -97,6 +97,8 @@ test-data:
 		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_$$s.fatbin || exit 1; done && \
 	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=7 -gencode arch=compute_90,code=sm_90 step.cu \
 		-o step_sass.fatbin && \
+	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -Xptxas -O0 \
+		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_O0.fatbin && \
 	for s in 1 2; do $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 -DSTEP=$$s step.cu \
 		-o step_$$s.cubin || exit 1; done && \
 	$(CUDA_HOME)/bin/nvcc -ptx -arch=sm_90 kernels.cu -o sample.ptx
