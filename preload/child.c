@@ -106,7 +106,13 @@ static uint64_t output_hash(const char *exe, const char *path)
 	uint64_t hash = 0;
 	/* by its executable or by the name it was run as (ccache standing in for nvcc) */
 	int gpu = kc_gpu_compiler(exe) || kc_gpu_compiler(program_invocation_name);
-	int fd = path[0] && gpu ? kc_open_regular(path, &size) : -1;
+	if (!path[0] || !gpu)
+		return 0;
+	/* exit() flushes stdio after the exit handlers: a compiler that left its output open
+	 * has its last bytes written only then, so they are written now, before the hash
+	 * (only here: flushing takes each stream's lock) */
+	fflush(NULL);
+	int fd = kc_open_regular(path, &size);
 	if (fd < 0)
 		return 0;
 	if (size > OUTPUT_HASH_MAX || kc_hash64_fd(fd, &hash, &size, NULL, 0) < 0 || size == 0)
@@ -121,9 +127,6 @@ static void child_on_exit(int status, void *arg)
 	if (!is_compiler || atomic_load(&kcp_state) != KCP_READY)
 		return;
 	kcp_tls.guard = 1;
-	/* exit() flushes stdio after the exit handlers: a compiler that left its output open
-	 * has its last bytes written only then, so they are written now, before the hash */
-	fflush(NULL);
 	_Alignas(8) uint8_t mem[4096];
 	struct kc_recbuf rb;
 	struct kc_rec_compile rec = {0};
