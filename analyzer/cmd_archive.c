@@ -336,13 +336,15 @@ KCA_COMMAND(archive)
 			return kca_usage(usage, 2);
 		}
 	}
-	if (argc - optind > 1)
+	if (argc - optind > 1) {
+		fprintf(stderr, "kcprof archive: one DIR at a time\n");
 		return kca_usage(usage, 2);
+	}
 	unsigned ndirs;
 	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
 	struct kca_model m;
 	if (kca_model_load(&m, dirs, 1) <= 0) {
-		fprintf(stderr, "kcprof archive: no traces in %s\n", dirs[0]);
+		fprintf(stderr, "kcprof archive: no readable trace in %s\n", dirs[0]);
 		kca_model_free(&m);
 		return 1;
 	}

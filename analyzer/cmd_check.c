@@ -65,7 +65,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	char *dirs[] = {(char *)dir};
 	int found = kca_model_load_window(&m, dirs, 1, window);
 	if (found <= 0) {
-		fprintf(stderr, "kcprof check: no traces in %s\n", dir);
+		fprintf(stderr, "kcprof check: no readable trace in %s\n", dir);
 		kca_model_free(&m);
 		return 1;
 	}

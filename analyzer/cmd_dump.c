@@ -324,14 +324,16 @@ KCA_COMMAND(dump)
 			return kca_usage(usage, 2);
 		}
 	}
-	if (argc - optind > 1)
+	if (argc - optind > 1) {
+		fprintf(stderr, "kcprof dump: one DIR or FILE at a time\n");
 		return kca_usage(usage, 2);
+	}
 	const char *dir = optind < argc ? argv[optind] : "kcprof.data";
 	struct kca_trace_list l;
 	if (kca_trace_list(dir, &l) < 0)
 		return 1;
 	if (l.count == 0)
-		kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dir, KC_TRACE_SUFFIX);
+		kca_warn_no_traces(dir);
 	int problems = 0;
 	for (int i = 0; i < l.count; i++) {
 		struct kc_trace t;

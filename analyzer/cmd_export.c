@@ -392,8 +392,11 @@ KCA_COMMAND(export)
 			return kca_usage(usage, 2);
 		}
 	}
-	if (!outpath || argc - optind > 1)
+	if (!outpath || argc - optind > 1) {
+		fprintf(stderr, "kcprof export: %s\n",
+			!outpath ? "--chrome FILE is needed (- for stdout)" : "one DIR at a time");
 		return kca_usage(usage, 2);
+	}
 	const char *dir = optind < argc ? argv[optind] : "kcprof.data";
 	struct kca_trace_list l;
 	if (kca_trace_list(dir, &l) < 0)

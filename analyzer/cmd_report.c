@@ -1227,6 +1227,13 @@ KCA_COMMAND(report)
 		kca_model_free(&m);
 		return 1;
 	}
+	if (found == 0 && !m.problems && !json) { /* nothing there: said, no zeroed report */
+		printf("kcprof report: no trace read in %s%s (see the warning above): nothing to "
+		       "report\n",
+		       dirs[0], ndirs > 1 ? " and the others" : "");
+		kca_model_free(&m);
+		return 1;
+	}
 	kca_model_families(&m);
 	struct kca_model *runs = NULL;
 	if (json && ndirs > 1) { /* each run on its own too, for its totals */

@@ -81,6 +81,9 @@ struct kca_trace_list {
  * printed. An empty directory is not an error: count is 0. */
 int kca_trace_list(const char *dir, struct kca_trace_list *out);
 void kca_trace_list_free(struct kca_trace_list *l);
+/* The warning that dir holds no trace, naming its subdirectories that do (a directory of
+ * several runs). */
+void kca_warn_no_traces(const char *dir);
 
 /* Read every record of one trace, calling fn for each valid one; problems are printed once
  * each to stderr as warnings ("FILE: offset N: ..."). Returns the number of problems. */

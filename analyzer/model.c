@@ -1125,8 +1125,7 @@ int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
 		if (kca_trace_list(dirs[d], &l) < 0)
 			return -ENOENT;
 		if (l.count == 0)
-			kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dirs[d],
-			       KC_TRACE_SUFFIX);
+			kca_warn_no_traces(dirs[d]);
 		m->origin_ns[d] = recording_start(&l);
 		if (w) { /* from the start: no lower edge, whatever came before the origin */
 			m->win_from_ns[d] = w->since_ns ? add_sat(m->origin_ns[d], w->since_ns) : 0;

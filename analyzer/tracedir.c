@@ -61,6 +61,55 @@ int kca_trace_list(const char *dir, struct kca_trace_list *out)
 	return 0;
 }
 
+void kca_warn_no_traces(const char *dir)
+{
+	/* a directory of runs (examples/traces/pdl-chain: nopdl/, pdl/): name them, sorted */
+	char **names = NULL;
+	unsigned n = 0, cap = 0;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		size_t len = strlen(dir) + strlen(de->d_name) + 2;
+		char *sub = kca_xmalloc(len);
+		snprintf(sub, len, "%s/%s", dir, de->d_name);
+		struct stat st;
+		int holds = 0;
+		DIR *sd = stat(sub, &st) == 0 && S_ISDIR(st.st_mode) ? opendir(sub) : NULL;
+		struct dirent *se;
+		while (sd && !holds && (se = readdir(sd)) != NULL)
+			holds = has_suffix(se->d_name, KC_TRACE_SUFFIX);
+		if (sd)
+			closedir(sd);
+		free(sub);
+		if (holds) {
+			KCA_GROW(names, n, cap);
+			names[n++] = kca_xstrdup(de->d_name);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (!n) {
+		kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dir, KC_TRACE_SUFFIX);
+		return;
+	}
+	qsort(names, n, sizeof(char *), cmp_str);
+	char subdirs[512] = "";
+	size_t used = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (used < sizeof(subdirs))
+			used += (size_t)snprintf(subdirs + used, sizeof(subdirs) - used, "%s%s/",
+						 i ? ", " : "", names[i]);
+		free(names[i]);
+	}
+	free(names);
+	kc_log(KC_LOG_WARN, "warning",
+	       "%s: no traces (*%s); its subdirector%s %s hold%s traces: give %s", dir,
+	       KC_TRACE_SUFFIX, n == 1 ? "y" : "ies", subdirs, n == 1 ? "s" : "",
+	       n == 1 ? "it" : "them");
+}
+
 void kca_trace_list_free(struct kca_trace_list *l)
 {
 	for (int i = 0; i < l->count; i++)

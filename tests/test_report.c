@@ -1183,8 +1183,16 @@ Test(cli, damaged_traces_give_partial_reports)
 	dir = kct_tmpdir();
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "no traces"), "%s", out);
-	cr_assert(strstr(out, "no trace read (see the warnings above): nothing to report"),
-		  "the report ends saying so: %s", out);
+	cr_assert(strstr(out, "no trace read in ") && strstr(out, "nothing to report") &&
+		      !strstr(out, "0 kernels"),
+		  "said so, without a report of zeros: %s", out);
+	/* a directory of runs: its subdirectories with traces named */
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/pdl-chain", NULL}, out,
+				 sizeof(out)),
+		     1);
+	cr_assert(strstr(out, "no traces (*.kct); its subdirectories nopdl/, pdl/ hold traces: "
+			      "give them"),
+		  "%s", out);
 	/* a directory of other files: the same */
 	char other[4300];
 	snprintf(other, sizeof(other), "%s/notes.txt", dir);
