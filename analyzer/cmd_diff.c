@@ -21,7 +21,8 @@ static const char usage[] =
     "then a line diff of the text both were built from: Triton's TTIR (from the Triton cache\n"
     "carried in DIR/triton-cache, else the cache directory the recorded process used), NVRTC's\n"
     "or the driver's PTX, or the PTX a fatbin carries (from DIR/images, decompressed where\n"
-    "nvcc compressed it). 'kcprof report' names the kernels worth a diff.\n"
+    "nvcc compressed it). 'kcprof report' names the kernels worth a diff. KERNEL is its\n"
+    "symbol, or a C++ kernel's name as the report heads it where no other kernel has it.\n"
     "\n"
     "  -h, --help   this text\n"
     "\n"
@@ -332,6 +333,30 @@ KCA_COMMAND(diff)
 	for (unsigned i = 0; i < m.nfamilies; i++)
 		if (strcmp(m.families[i].name, name) == 0)
 			f = &m.families[i];
+	/* else a C++ kernel by the name the report gives it (kern_scale, not _Z10kern_scalePffi),
+	 * where that name is one kernel's */
+	unsigned same = 0, listed = 0;
+	for (int pass = 0; !f && pass < 2; pass++)
+		for (unsigned i = 0; i < m.nfamilies; i++) {
+			char shown[1024];
+			kca_function_name(m.families[i].name, shown, sizeof(shown));
+			if (strcmp(shown, name) != 0 || strcmp(shown, m.families[i].name) == 0)
+				continue;
+			if (pass == 0)
+				same++;
+			else if (same == 1)
+				f = &m.families[i];
+			else if (++listed <= 20) /* several: their symbols, to choose from */
+				fprintf(stderr, "  %s\n", m.families[i].name);
+		}
+	if (same > 1) {
+		fprintf(stderr,
+			"kcprof diff: %u kernels in %s are named %s (%s above): give one's "
+			"symbol, as the report's 'symbol' line has it\n",
+			same, dir, name, same > 20 ? "20 of them" : "their symbols");
+		kca_model_free(&m);
+		return 1;
+	}
 	int rc = 1;
 	if (!f) {
 		fprintf(stderr, "kcprof diff: no kernel named %s in %s\n", name, dir);

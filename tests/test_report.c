@@ -2008,6 +2008,19 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 		cr_assert_eq(kca_family_changes(&m, fam)->same_ptx, k == 0, "%s", dirs[k]);
 		kca_model_free(&m);
 	}
+	/* diff takes a C++ kernel by the name the report heads it with, where it is one's */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", dir, "kern_scale", NULL}, out, sizeof(out)), 0,
+	    "%s", out);
+	cr_assert(strstr(out, "kcprof diff: kern_scale, variants 1 and 2 of 2"), "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", "examples/traces/serve-warmup",
+					 "at::native::vectorized_elementwise_kernel<…>", NULL},
+			out, sizeof(out)),
+	    1);
+	cr_assert(strstr(out, "kernels in examples/traces/serve-warmup are named "
+			      "at::native::vectorized_elementwise_kernel<…> (20 of them above)"),
+		  "%s", out);
 	dir = kct_tmpdir();
 	snprintf(cmd, sizeof(cmd),
 		 "KCPROF_STACKS=0 KCT_DATA=%s %s record -q --no-cupti -o %s -- "
