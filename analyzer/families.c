@@ -180,27 +180,25 @@ static struct image_loads *image_loads_of(struct image_loads *by_image, int proc
 	return e;
 }
 
-/* The first load of `hash` in process `proc` (-1: in any) ending at or after t: its position,
- * or UINT_MAX. */
-static unsigned first_load_of(const struct kca_model *m, const unsigned *order,
-			      struct image_loads *by_image, int proc, uint64_t hash, uint64_t t)
+/* A load of `hash` in process `proc` (-1: in any): the first ending at or after t, or (before)
+ * the last ending before it. Its position, or UINT_MAX. */
+static unsigned load_of_image(const struct kca_model *m, const unsigned *order,
+			      struct image_loads *by_image, int proc, uint64_t hash, uint64_t t,
+			      int before)
 {
 	struct image_loads *e = image_loads_of(by_image, proc, hash);
 	if (!e)
 		return UINT_MAX;
 	unsigned i = first_at_or_after(m, order, e->pos, 0, e->n, t);
+	if (before)
+		return i > 0 ? e->pos[i - 1] : UINT_MAX;
 	return i < e->n ? e->pos[i] : UINT_MAX;
 }
 
-/* The last load of `hash` in process `proc` ending before t: its position, or UINT_MAX. */
-static unsigned last_load_before(const struct kca_model *m, const unsigned *order,
-				 struct image_loads *by_image, int proc, uint64_t hash, uint64_t t)
+static unsigned first_load_of(const struct kca_model *m, const unsigned *order,
+			      struct image_loads *by_image, int proc, uint64_t hash, uint64_t t)
 {
-	struct image_loads *e = image_loads_of(by_image, proc, hash);
-	if (!e)
-		return UINT_MAX;
-	unsigned i = first_at_or_after(m, order, e->pos, 0, e->n, t);
-	return i > 0 ? e->pos[i - 1] : UINT_MAX;
+	return load_of_image(m, order, by_image, proc, hash, t, 0);
 }
 
 /* A process's compiles that took an image as an input ("<hash>.<ext>" in their inputs). */
@@ -537,8 +535,8 @@ static void attribute_compiles(struct kca_model *m)
 					at = first_load_of(m, order, by_image, -1, cp->output_hash,
 							   t);
 				if (at == UINT_MAX && parent >= 0)
-					at = last_load_before(m, order, by_image, parent,
-							      cp->output_hash, t);
+					at = load_of_image(m, order, by_image, parent,
+							   cp->output_hash, t, 1);
 			}
 			/* No load of it: by the file's path where the child hashed nothing (traces
 			 * from before that, or a host compiler), else the program's next load (a
