@@ -142,8 +142,19 @@ static const struct kca_source_file *source_file(struct kca_model *m, const char
 	sf->key = key;
 	char read_from[PATH_MAX], shown[PATH_MAX];
 	if (kca_find_source(file, trace_dir, read_from, shown, PATH_MAX) == 0 &&
-	    (sf->text = kca_read_file(read_from, &sf->size)) != NULL)
-		sf->path = kca_xstrdup(shown);
+	    (sf->text = kca_read_file(read_from, &sf->size)) != NULL) {
+		/* the program's file, where shown at its recorded path, named as its call sites
+		 * are: relative to the directory the recorded process ran in. A copy, or a
+		 * checkout found elsewhere, as found. */
+		const char *cwd = NULL;
+		for (unsigned i = 0; i < m->nprocs && !cwd; i++)
+			if (trace_dir && m->procs[i].dir && strcmp(m->procs[i].dir, trace_dir) == 0)
+				cwd = m->procs[i].cwd;
+		char here[PATH_MAX]; /* the recorded path as find_live shows it from here */
+		relative_to_cwd(file, here, sizeof(here));
+		int recorded = strcmp(shown, file) == 0 || strcmp(shown, here) == 0;
+		sf->path = kca_xstrdup(recorded ? kca_path_under(file, cwd) : shown);
+	}
 	HASH_ADD_KEYPTR(hh, m->sources, sf->key, strlen(sf->key), sf);
 	return sf;
 }

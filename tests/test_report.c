@@ -2781,3 +2781,24 @@ Test(report, a_compiler_childs_output_is_found_by_its_hash)
 	cr_assert_eq(family(&m, "kd")->build_ns, 0);
 	kca_model_free(&m);
 }
+
+Test(cli, source_lines_and_call_sites_read_alike_from_anywhere)
+{
+	/* Run from another directory: the def's file, found at its recorded path, is named
+	 * relative to the recorded process's directory, as its call sites are */
+	char *cwd = getcwd(NULL, 0), *cli = realpath(kct_build(), NULL);
+	cr_assert(cwd && cli);
+	char cmd[9000];
+	snprintf(cmd, sizeof(cmd), "cd / && %s/kcprof report %s/examples/traces/serve-warmup", cli,
+		 cwd);
+	FILE *p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	cr_assert(strstr(out, "called from tests/gpu/serve_warmup.py:62 in step") &&
+		      strstr(out, ") at tests/gpu/serve_warmup.py:38\n"),
+		  "%s", out);
+	free(cwd);
+	free(cli);
+}
