@@ -78,8 +78,21 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	int defaults = max_variants < 0 && max_reloads < 0 && max_share < 0;
 	unsigned violations = 0;
 	char t[32], t2[32];
+	/* a module reloaded again and again is one problem: its first kernel's line counts the
+	 * others (kca_family_module_mate), which get none */
+	unsigned *mates = kca_xcalloc(m.nfamilies + 1, sizeof(unsigned));
+	for (unsigned i = 0; i < m.nfamilies; i++) {
+		int j = kca_family_module_mate(&m, i);
+		if (j >= 0)
+			mates[j]++;
+	}
 	for (unsigned i = 0; i < m.nfamilies; i++) {
 		const struct kca_family *f = &m.families[i];
+		char more[64] = "";
+		if (mates[i])
+			snprintf(more, sizeof(more), " (and %u more kernel%s of its module)",
+				 mates[i], KCA_PLURAL(mates[i]));
+		int mate = !m.windowed && kca_family_module_mate(&m, i) >= 0;
 		if (m.windowed) { /* what happened within the window */
 			if (defaults && kca_family_built_in_window(f)) {
 				printf("%s%s: %u new image%s, %u load%s in the window "
@@ -108,11 +121,13 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			}
 			continue;
 		}
-		if (defaults && f->churn) {
-			printf("%s%s: %s (%u variant%s, %u load%s, %s of builds and loads)\n", pre,
-			       f->name, kca_verdict_name(f->verdict), f->nvariants,
+		if (defaults && f->churn && mate) {
+			violations++; /* said on its module's first kernel's line */
+		} else if (defaults && f->churn) {
+			printf("%s%s: %s (%u variant%s, %u load%s, %s of builds and loads)%s\n",
+			       pre, f->name, kca_verdict_name(f->verdict), f->nvariants,
 			       KCA_PLURAL(f->nvariants), f->loads, KCA_PLURAL(f->loads),
-			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)));
+			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)), more);
 			violations++;
 		}
 		/* images of the program's own libraries are not variants of a build */
@@ -123,10 +138,11 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			violations++;
 		}
 		if (max_reloads >= 0 && f->proc_reloads > (unsigned long)max_reloads) {
-			printf("%s%s: %u reload%s of an identical image in one process (limit "
-			       "%ld)\n",
-			       pre, f->name, f->proc_reloads, KCA_PLURAL(f->proc_reloads),
-			       max_reloads);
+			if (!mate)
+				printf("%s%s: %u reload%s of an identical image in one process "
+				       "(limit %ld)%s\n",
+				       pre, f->name, f->proc_reloads, KCA_PLURAL(f->proc_reloads),
+				       max_reloads, more);
 			violations++;
 		}
 	}
@@ -179,6 +195,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		printf("%sok (%u kernel%s, %u load%s, %u compile%s%s)\n", pre, m.nfamilies,
 		       KCA_PLURAL(m.nfamilies), tot.nloads, KCA_PLURAL(tot.nloads), tot.ncompiles,
 		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "");
+	free(mates);
 	kca_model_free(&m);
 	return violations ? 1 : 0;
 }
