@@ -1036,9 +1036,50 @@ static uint64_t fatbin_sass_hash(const char *path)
 	return p.hash;
 }
 
+/* Whether a PTX line is debug information only: .loc and .file (nvcc -lineinfo, -G), which
+ * say where code came from and shift every line after them. */
+static int ptx_debug_line(const char *p, size_t len)
+{
+	while (len && (*p == ' ' || *p == '\t'))
+		p++, len--;
+	return (len >= 5 && strncmp(p, ".loc", 4) == 0 && isspace((unsigned char)p[4])) ||
+	       (len >= 6 && strncmp(p, ".file", 5) == 0 && isspace((unsigned char)p[5]));
+}
+
+/* The next line of PTX code from *p (its line number in *line), debug lines passed over;
+ * its length into *len, NULL at the end. */
+static const char *ptx_code_line(const char **p, int *line, size_t *len)
+{
+	while (**p) {
+		const char *s = *p, *e = strchr(s, '\n');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		*p = e ? e + 1 : s + n;
+		++*line;
+		if (!ptx_debug_line(s, n)) {
+			*len = n;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+/* Whether two PTX texts are the same code, debug lines aside. */
+static int ptx_same_code(const char *a, const char *b)
+{
+	int la = 0, lb = 0;
+	for (;;) {
+		size_t na, nb;
+		const char *x = ptx_code_line(&a, &la, &na), *y = ptx_code_line(&b, &lb, &nb);
+		if (!x || !y)
+			return !x && !y;
+		if (na != nb || memcmp(x, y, na) != 0)
+			return 0;
+	}
+}
+
 static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			unsigned v, unsigned nvar, char **first_text, unsigned *first_v,
-			unsigned *same, uint64_t *first_sass)
+			unsigned *same, unsigned *same_sass, uint64_t *first_sass)
 {
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	char path[PATH_MAX + 64];
@@ -1056,19 +1097,23 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 		*first_v = v;
 		*first_sass = sass;
 		++*same;
+		++*same_sass;
 		return;
 	}
-	*same += strcmp(*first_text, text) == 0 && sass == *first_sass;
-	/* Line by line against the first variant; the first few lines that differ. */
-	const char *a = *first_text, *b = text;
-	int line = 1, shown = 0;
+	int same_text = ptx_same_code(*first_text, text);
+	*same += same_text;
+	*same_sass += same_text && sass == *first_sass;
+	/* Line by line against the first variant, debug lines passed over (so that -lineinfo
+	 * shifts nothing); the first few lines that differ, by the first variant's numbers. */
+	const char *pa = *first_text, *pb = text;
+	int line = 0, line_b = 0, shown = 0;
 	unsigned rows = 0; /* PTX lines in the table so far */
 	for (unsigned i = 0; i < c->nchanges; i++)
 		rows += c->changes[i].kind == KCA_CHANGE_PTX;
-	while (*a && *b && shown < 3) {
-		const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
-		size_t la = ea ? (size_t)(ea - a) : strlen(a),
-		       lb = eb ? (size_t)(eb - b) : strlen(b);
+	size_t la, lb;
+	const char *a, *b;
+	while (shown < 3 && (a = ptx_code_line(&pa, &line, &la)) != NULL &&
+	       (b = ptx_code_line(&pb, &line_b, &lb)) != NULL) {
 		if (la != lb || memcmp(a, b, la) != 0) {
 			char name[64];
 			snprintf(name, sizeof(name), "PTX line %d", line);
@@ -1088,11 +1133,6 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 				shown++;
 			}
 		}
-		if (!ea || !eb)
-			break;
-		a = ea + 1;
-		b = eb + 1;
-		line++;
 	}
 	free(text);
 }
@@ -1162,7 +1202,8 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	int any_triton = 0, args = have_triton_args(m, f);
 	unsigned nchain;
 	struct chained *chain = family_chained(m, f, &nchain);
-	unsigned same_ptx = 0; /* variants whose PTX (and machine code) is the first's */
+	unsigned same_ptx = 0, same_sass = 0; /* variants whose PTX (and machine code) is the
+						 first's */
 	uint64_t first_sass = 0;
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
@@ -1178,9 +1219,10 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 		}
 		if ((var->kind == KC_IMAGE_PTX || var->kind == KC_IMAGE_FATBIN) && var->compile < 0)
 			ptx_variant(m, out, f, v, nvar, &first_ptx, &first_ptx_v, &same_ptx,
-				    &first_sass);
+				    &same_sass, &first_sass);
 	}
 	out->same_ptx = nvar >= 2 && same_ptx == nvar;
+	out->same_code = nvar >= 2 && same_sass == nvar;
 	free(first_ptx);
 	free(chain);
 	if (any_triton)

@@ -33,10 +33,10 @@ struct kca_changes {
 	char kernel_def[512];	  /* "fill_mask(mask_ptr, n, MAX_LEN: tl.constexpr, ...)" */
 	char def_where[512];	  /* file:line of the def */
 	char autotune_where[512]; /* file:line of a @triton.autotune on the def, "" if none */
-	/* every variant is a fatbin or PTX whose PTX kcprof read, all the same text, and the
-	 * fatbins' newest machine code the same: one code in several images (compressed or
-	 * not, other architectures beside it) */
-	int same_ptx;
+	/* every variant is a fatbin or PTX whose PTX kcprof read, all the same text (debug
+	 * lines aside): same_ptx; and the fatbins' newest machine code the same too: same_code,
+	 * one code in several images (compressed or not, other architectures beside it) */
+	int same_ptx, same_code;
 };
 
 /* The file of the def of variant v's kernel, as its Triton IR names it. 0 or -ENOENT. */

@@ -222,6 +222,23 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 {
 	const struct kca_change *c;
 	buf[0] = '\0';
+	if (ch->same_ptx && !ch->nchanges && !f->prebuilt_copies) {
+		if (ch->same_code)
+			snprintf(
+			    buf, cap,
+			    "the same code in %u images (their PTX and machine code are "
+			    "identical: compressed or not, other architectures beside it): load "
+			    "one of them, once",
+			    f->nvariants);
+		else
+			snprintf(
+			    buf, cap,
+			    "the same PTX built %u ways (other ptxas options or debug line info, "
+			    "or no machine code in one: the driver JIT-compiles its PTX): build "
+			    "it one way, and load that image once",
+			    f->nvariants);
+		return;
+	}
 	if (f->verdict == KCA_AUTOTUNE_SWEEP) {
 		const char *at = ch->autotune_where, *base = strrchr(at, '/');
 		snprintf(buf, cap,
@@ -250,13 +267,6 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			 f->library_api ? "CUlibrary/CUkernel" : "CUmodule/CUfunction",
 			 f->front_end == KCA_FE_PTX ? "; ship a cubin or fatbin for the target GPU"
 						    : "");
-		return;
-	}
-	if (ch->same_ptx && !ch->nchanges && !f->prebuilt_copies) {
-		snprintf(buf, cap,
-			 "the same code in %u images (their PTX is identical: compressed or not, "
-			 "other architectures beside it): load one of them, once",
-			 f->nvariants);
 		return;
 	}
 	/* the directory its first image's trace came from, as given: for 'kcprof diff' */
@@ -736,11 +746,14 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	if (ch->nchanges && ch->kernel_def[0])
 		printf("             in def %s at %s\n", ch->kernel_def, ch->def_where);
 	if (!ch->nchanges && f->nvariants >= 2 && !f->prebuilt_copies)
-		printf(ch->same_ptx
-			   ? "    changed: nothing in the code: the images carry the same "
-			     "PTX\n"
-			   : "    changed: (no source or IR to compare: 'kcprof diff' shows "
-			     "the images)\n");
+		printf("%s", ch->same_code
+				 ? "    changed: nothing in the code: the images carry the "
+				   "same PTX and machine code\n"
+			     : ch->same_ptx
+				 ? "    changed: the same PTX (debug lines aside); the machine "
+				   "code differs\n"
+				 : "    changed: (no source or IR to compare: 'kcprof diff' "
+				   "shows the images)\n");
 	kca_fix_text(m, f, ch, buf, sizeof(buf));
 	if (buf[0])
 		print_wrapped("fix:", buf, 4);

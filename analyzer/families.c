@@ -695,7 +695,9 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		for (unsigned i = 0; i < ch->nchanges; i++)
 			config_only &= ch->changes[i].kind == KCA_CHANGE_CONFIG;
 		int autotuned = ch->autotune_where[0] != 0;
-		if (config_only || autotuned)
+		if (ch->same_code && !ch->nchanges) /* one code in several images: loaded again */
+			f->verdict = f->nvariants >= 3 ? KCA_RELOAD_CHURN : KCA_FEW_VARIANTS;
+		else if (config_only || autotuned)
 			f->verdict = KCA_AUTOTUNE_SWEEP;
 		else if (f->nvariants >= 3 && median_launches(f) <= 8)
 			f->verdict = KCA_SPECIALIZATION_CHURN;

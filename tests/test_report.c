@@ -1989,8 +1989,10 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 	cr_assert(strstr(out, "kern_add  [fatbin]  a few variants\n    2 variants in 2 loads"),
 		  "the program's own cuLibraryLoadData: %s", out);
 	/* the same code (one image compressed): not a constant to make an argument */
-	cr_assert(strstr(out, "    changed: nothing in the code: the images carry the same PTX\n"
-			      "    fix: the same code in 2 images (their PTX is identical"),
+	cr_assert(strstr(out, "    changed: nothing in the code: the images carry the same PTX "
+			      "and machine code\n"
+			      "    fix: the same code in 2 images (their PTX and machine code are "
+			      "identical"),
 		  "%s", out);
 	/* the same PTX built with other ptxas options (-O0): other machine code */
 	char *so = kct_tmpdir();
@@ -2005,7 +2007,7 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 		load(&m, dirs[k]);
 		const struct kca_family *fam = family(&m, k ? "kern_step" : "kern_add");
 		cr_assert(fam && fam->nvariants == 2);
-		cr_assert_eq(kca_family_changes(&m, fam)->same_ptx, k == 0, "%s", dirs[k]);
+		cr_assert_eq(kca_family_changes(&m, fam)->same_code, k == 0, "%s", dirs[k]);
 		kca_model_free(&m);
 	}
 	/* diff takes a C++ kernel by the name the report heads it with, where it is one's */
@@ -2803,4 +2805,38 @@ Test(cli, source_lines_and_call_sites_read_alike_from_anywhere)
 		  "%s", out);
 	free(cwd);
 	free(cli);
+}
+
+Test(cli, one_code_in_several_images_is_said_as_such)
+{
+	/* images of one source, nothing rebuilt by the program (a stand-in compiler that is
+	 * not one: no -D to name): -lineinfo (.loc lines shift the PTX: passed over), other
+	 * ptxas options, and the same code compressed and beside another architecture */
+	static const struct {
+		const char *files, *changed, *fix, *verdict;
+	} cases[] = {
+	    {"step_1.fatbin step_1_li.fatbin",
+	     "changed: the same PTX (debug lines aside); the machine code differs\n",
+	     "fix: the same PTX built 2 ways", "a few variants"},
+	    {"step_1.fatbin step_1_O0.fatbin",
+	     "changed: the same PTX (debug lines aside); the machine code differs\n",
+	     "fix: the same PTX built 2 ways", "a few variants"},
+	    {"step_1.fatbin step_1_z.fatbin step_1_80.fatbin",
+	     "changed: nothing in the code: the images carry the same PTX and machine code\n",
+	     "fix: the same code in 3 images", "reload churn"},
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *dir = kct_tmpdir(), cmd[9000], want[128];
+		snprintf(cmd, sizeof(cmd),
+			 "KCT_COMPILER=/bin/true KCT_DATA=%s %s record -q --no-cupti -o %s -- "
+			 "%s/tests/bin/drv_client nvccstep %s",
+			 kct_data(), kct_cli(), dir, kct_build(), cases[i].files);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)),
+			     0);
+		snprintf(want, sizeof(want), "kern_step  [fatbin]  %s\n", cases[i].verdict);
+		cr_assert(strstr(out, want) && strstr(out, cases[i].changed) &&
+			      strstr(out, cases[i].fix) && !strstr(out, "PTX line"),
+			  "%s: %s", cases[i].files, out);
+	}
 }

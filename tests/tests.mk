@@ -99,6 +99,12 @@ test-data:
 		-o step_sass.fatbin && \
 	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -Xptxas -O0 \
 		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_O0.fatbin && \
+	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -lineinfo \
+		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_li.fatbin && \
+	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -Xfatbin -compress-all \
+		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_z.fatbin && \
+	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -gencode arch=compute_80,code=sm_80 \
+		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_80.fatbin && \
 	for s in 1 2; do $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 -DSTEP=$$s step.cu \
 		-o step_$$s.cubin || exit 1; done && \
 	$(CUDA_HOME)/bin/nvcc -ptx -arch=sm_90 kernels.cu -o sample.ptx
