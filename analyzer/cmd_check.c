@@ -92,20 +92,19 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		if (mates[i])
 			snprintf(more, sizeof(more), " (and %u more kernel%s of its module)",
 				 mates[i], KCA_PLURAL(mates[i]));
-		int mate = !m.windowed && kca_family_module_mate(&m, i) >= 0;
+		int mate = kca_family_module_mate(&m, i) >= 0;
 		if (m.windowed) { /* what happened within the window */
-			if (defaults && kca_family_built_in_window(f)) {
+			if (defaults && kca_family_built_in_window(f) && !mate)
 				printf("%s%s: %u new image%s, %u load%s in the window "
-				       "(from +%s), %s of builds and loads there%s%s\n",
+				       "(from +%s), %s of builds and loads there%s%s%s\n",
 				       pre, f->name, f->win.new_variants,
 				       KCA_PLURAL(f->win.new_variants), f->win.loads,
 				       KCA_PLURAL(f->win.loads),
 				       kca_fmt_ns(f->win.first_rel_ns, t2, sizeof(t2)),
 				       kca_fmt_ns(f->win.build_ns + f->win.load_ns, t, sizeof(t)),
 				       f->churn ? "; " : "",
-				       f->churn ? kca_verdict_name(f->verdict) : "");
-				violations++;
-			}
+				       f->churn ? kca_verdict_name(f->verdict) : "", more);
+			violations += defaults && kca_family_built_in_window(f);
 			if (max_variants >= 0 && !f->prebuilt_copies &&
 			    f->win.new_variants > (unsigned long)max_variants) {
 				printf("%s%s: %u new variants in the window (limit %ld)\n", pre,
@@ -113,10 +112,11 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 				violations++;
 			}
 			if (max_reloads >= 0 && f->win.proc_reloads > (unsigned long)max_reloads) {
-				printf("%s%s: %u reload%s of an identical image in one process "
-				       "in the window (limit %ld)\n",
-				       pre, f->name, f->win.proc_reloads,
-				       KCA_PLURAL(f->win.proc_reloads), max_reloads);
+				if (!mate)
+					printf("%s%s: %u reload%s of an identical image in one "
+					       "process in the window (limit %ld)%s\n",
+					       pre, f->name, f->win.proc_reloads,
+					       KCA_PLURAL(f->win.proc_reloads), max_reloads, more);
 				violations++;
 			}
 			continue;
@@ -191,10 +191,16 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			violations++;
 		}
 	}
+	char damaged[96] = ""; /* what could not be read: checked as far as it goes */
+	if (m.problems)
+		snprintf(damaged, sizeof(damaged),
+			 "; %" PRIu64 " problem%s reading the traces "
+			 "(warnings above)",
+			 m.problems, m.problems == 1 ? "" : "s");
 	if (!violations)
-		printf("%sok (%u kernel%s, %u load%s, %u compile%s%s)\n", pre, m.nfamilies,
+		printf("%sok (%u kernel%s, %u load%s, %u compile%s%s%s)\n", pre, m.nfamilies,
 		       KCA_PLURAL(m.nfamilies), tot.nloads, KCA_PLURAL(tot.nloads), tot.ncompiles,
-		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "");
+		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "", damaged);
 	free(mates);
 	kca_model_free(&m);
 	return violations ? 1 : 0;

@@ -336,11 +336,22 @@ KCA_COMMAND(diff)
 	/* else a C++ kernel by the name the report gives it (kern_scale, not _Z10kern_scalePffi),
 	 * where that name is one kernel's */
 	unsigned same = 0, listed = 0;
+	char want[1024]; /* each "<...>" typed for the report's "<…>" */
+	size_t w = 0;
+	for (const char *p = name; *p && w + 8 < sizeof(want);)
+		if (strncmp(p, "<...>", 5) == 0) {
+			memcpy(want + w, "<…>", strlen("<…>"));
+			w += strlen("<…>");
+			p += 5;
+		} else {
+			want[w++] = *p++;
+		}
+	want[w] = '\0';
 	for (int pass = 0; !f && pass < 2; pass++)
 		for (unsigned i = 0; i < m.nfamilies; i++) {
 			char shown[1024];
 			kca_function_name(m.families[i].name, shown, sizeof(shown));
-			if (strcmp(shown, name) != 0 || strcmp(shown, m.families[i].name) == 0)
+			if (strcmp(shown, want) != 0 || strcmp(shown, m.families[i].name) == 0)
 				continue;
 			if (pass == 0)
 				same++;

@@ -512,10 +512,14 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 					  : p->cupti_last == KC_CUPTI_RESUMED
 					      ? "CUPTI lent to the program's profiler for a while"
 					      : "CUPTI lent to the program's profiler";
-			printf("    note: %s from +%s: PyTorch eager and torch.compile launches "
-			       "are not all counted\n",
-			       why,
-			       kca_fmt_ns(p->cupti_unseen_from_ns - p->start_ns, t, sizeof(t)));
+			char from[48] = "from the start";
+			if (p->cupti_unseen_from_ns > p->start_ns)
+				snprintf(from, sizeof(from), "from +%s",
+					 kca_fmt_ns(p->cupti_unseen_from_ns - p->start_ns, t,
+						    sizeof(t)));
+			printf("    note: %s %s: PyTorch eager and torch.compile launches are not "
+			       "all counted\n",
+			       why, from);
 		}
 		if (p->lost)
 			printf("    note: %" PRIu64 " records could not be written (disk full?)\n",
@@ -864,10 +868,10 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		       "no kernel's\n",
 		       t.launch_errors, t.launch_errors == 1 ? "" : "es");
 	if (t.unnamed)
-		printf("%u load%s (%s) of images whose kernels kcprof could not name (not stored "
-		       "in the trace, and no function taken from them): they count for no kernel\n",
-		       t.unnamed, KCA_PLURAL(t.unnamed),
-		       kca_fmt_ns(t.unnamed_load, t1, sizeof(t1)));
+		printf("%u load%s (%s) of %s whose kernels kcprof could not name (not stored "
+		       "in the trace, and no function taken from %s): they count for no kernel\n",
+		       t.unnamed, KCA_PLURAL(t.unnamed), kca_fmt_ns(t.unnamed_load, t1, sizeof(t1)),
+		       t.unnamed == 1 ? "an image" : "images", t.unnamed == 1 ? "it" : "them");
 	if ((t.graphs || t.captures) && m->windowed) { /* graphs made when: not counted */
 		printf("CUDA graphs: %" PRIu64 " launch%s in the window ran %" PRIu64
 		       " kernels, counted as launches",

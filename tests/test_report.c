@@ -1172,6 +1172,13 @@ Test(cli, damaged_traces_give_partial_reports)
 		  "damaged, though its end record survived: %s", out);
 	/* cut early: two builds made, one launch counted so far */
 	dir = damaged_copy("truncate -s 80000 $f");
+	/* check passes what it could read, and says it could not read it all */
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "99", dir, NULL}, out,
+				 sizeof(out)),
+		     0, "%s", out);
+	cr_assert(strstr(out, "kcprof check: ok (") &&
+		      strstr(out, "; 1 problem reading the traces (warnings above))"),
+		  "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "2 variants in 2 loads, 1 launch: more builds than launches\n"), "%s",
 		  out);
@@ -1787,7 +1794,7 @@ Test(cli, compressed_fatbin_kernels_are_named_by_the_analyzer)
 				  "%s", out);
 			cr_assert(!strstr(out, unnamed), "%s", out);
 		} else {
-			cr_assert(strstr(out, ") of images whose kernels kcprof could not name"),
+			cr_assert(strstr(out, ") of an image whose kernels kcprof could not name"),
 				  "%s", out);
 			cr_assert(strstr(out, "0 kernels"), "%s", out);
 		}
@@ -2023,6 +2030,13 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 	cr_assert(strstr(out, "kernels in examples/traces/serve-warmup are named "
 			      "at::native::vectorized_elementwise_kernel<…> (20 of them above)"),
 		  "%s", out);
+	/* "<...>" typed for the report's "<…>" */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", "examples/traces/serve-warmup",
+					 "at::native::vectorized_elementwise_kernel<...>", NULL},
+			out, sizeof(out)),
+	    1);
+	cr_assert(strstr(out, "(20 of them above)"), "%s", out);
 	dir = kct_tmpdir();
 	snprintf(cmd, sizeof(cmd),
 		 "KCPROF_STACKS=0 KCT_DATA=%s %s record -q --no-cupti -o %s -- "
@@ -2362,6 +2376,16 @@ Test(cli, reloads_are_counted_per_process)
 		cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-reloads", "1", dir, NULL},
 					 out, sizeof(out)),
 			     n == 2 ? 0 : 1, "%s", out);
+		if (n == 3) { /* in a window too */
+			char win[16384];
+			cr_assert_eq(
+			    kct_run_cli((const char *[]){"check", "--since", "0", dir, NULL}, win,
+					sizeof(win)),
+			    1);
+			cr_assert(strstr(win, "(and 1 more kernel of its module)\n") &&
+				      !strstr(win, "_Z10kern_scalePffi"),
+				  "%s", win);
+		}
 		if (n == 3) /* one line for the module: its other kernel counted there */
 			cr_assert(strstr(out, "kern_add: 2 reloads of an identical image in one "
 					      "process (limit 1) (and 1 more kernel of its "
