@@ -969,8 +969,8 @@ void kca_model_families(struct kca_model *m)
 				f->last_ns = l->time_ns;
 			key.k.hash = l->hash;
 			HASH_FIND(hh, seen, &key.k, sizeof(key.k), e);
-			struct proc_image_key pkey = {0},
-					      *pe; /* its process's loads of f: hash 0 */
+			/* its process's loads of f (hash 0) */
+			struct proc_image_key pkey = {0}, *pe;
 			pkey.k.proc = l->proc;
 			pkey.k.fam = fam;
 			HASH_FIND(hh, per_proc, &pkey.k, sizeof(pkey.k), pe);
