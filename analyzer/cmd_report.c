@@ -486,6 +486,12 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 					      : 0;
 	printf("%u CUDA process%s, %u compiler child%s, %s recorded\n", cuda, cuda == 1 ? "" : "es",
 	       children, children == 1 ? "" : "ren", kca_fmt_ns(recorded, t, sizeof(t)));
+	/* CUPTI off in every process (record --no-cupti): said once, not under each */
+	unsigned off = 0;
+	for (unsigned i = 0; i < m->nprocs; i++)
+		off += m->procs[i].dir_index == dir && m->procs[i].role != KC_ROLE_COMPILER &&
+		       m->procs[i].cupti_off;
+	int all_off = cuda > 1 && off == cuda;
 	for (unsigned i = 0; i < m->nprocs; i++) {
 		const struct kca_proc *p = &m->procs[i];
 		if (p->dir_index != dir || p->role == KC_ROLE_COMPILER)
@@ -498,7 +504,9 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 		       p->truncated || p->corrupt ? "  [trace damaged: partial]"
 		       : p->ended		  ? ""
 						  : "  [no end record: killed or still running]");
-		if (p->cupti_off && p->role != KC_ROLE_COMPILER)
+		if (p->cupti_off && all_off)
+			;
+		else if (p->cupti_off && p->role != KC_ROLE_COMPILER)
 			printf(
 			    "    note: recorded without CUPTI (KCPROF_CUPTI=0, record --no-cupti): "
 			    "PyTorch eager and torch.compile launches are not all counted\n");
@@ -525,6 +533,9 @@ static void print_process_summary(const struct kca_model *m, unsigned dir)
 			printf("    note: %" PRIu64 " records could not be written (disk full?)\n",
 			       p->lost);
 	}
+	if (all_off)
+		printf("  note: each recorded without CUPTI (KCPROF_CUPTI=0, record --no-cupti): "
+		       "PyTorch eager and torch.compile launches are not all counted\n");
 }
 
 /* "58× its GPU time" or "4.8% of its GPU time": what builds cost against what ran. */
