@@ -200,11 +200,11 @@ static void print_summary(const char *dir)
 			 (unsigned long long)s.graph_launches, s.graph_launches == 1 ? "" : "es");
 	fprintf(stderr,
 		"kcprof: %s: %llu CUDA process%s, %llu compiler child%s; %llu module load%s, "
-		"%llu compile%s, %llu launch%s%s. Next: kcprof report %s\n",
+		"%llu compile%s, %llu launch call%s%s. Next: kcprof report %s\n",
 		dir, (unsigned long long)s.processes, s.processes == 1 ? "" : "es",
 		(unsigned long long)s.children, s.children == 1 ? "" : "ren",
 		(unsigned long long)s.loads, KCA_PLURAL(s.loads), (unsigned long long)s.compiles,
-		KCA_PLURAL(s.compiles), (unsigned long long)s.launches, s.launches == 1 ? "" : "es",
+		KCA_PLURAL(s.compiles), (unsigned long long)s.launches, KCA_PLURAL(s.launches),
 		graphs, dir);
 	/* The recorder keeps off the program's stderr: what it could not do is said here. */
 	if (s.no_cupti)
