@@ -1063,6 +1063,42 @@ static const char *ptx_code_line(const char **p, int *line, size_t *len)
 	return NULL;
 }
 
+/* Kernel `name`'s .entry in PTX text: from its line to its closing brace, copied (to free),
+ * and the number of the line before it in *line0; NULL where the text has no such entry. A
+ * change elsewhere in its module (another kernel's) is not this kernel's. */
+static char *ptx_entry(const char *text, const char *name, int *line0)
+{
+	size_t n = strlen(name);
+	for (const char *p = strstr(text, ".entry "); p; p = strstr(p + 7, ".entry ")) {
+		const char *q = p + 7;
+		while (*q == ' ')
+			q++;
+		if (strncmp(q, name, n) != 0 || (q[n] != '(' && !isspace((unsigned char)q[n])))
+			continue;
+		const char *start = p;
+		while (start > text && start[-1] != '\n')
+			start--;
+		int depth = 0, opened = 0;
+		const char *e = q;
+		for (; *e && !(opened && depth == 0); e++) {
+			depth += *e == '{';
+			opened |= *e == '{';
+			depth -= *e == '}';
+		}
+		if (!opened || depth)
+			return NULL;
+		*line0 = 0;
+		for (const char *c = text; c < start; c++)
+			*line0 += *c == '\n';
+		size_t len = (size_t)(e - start);
+		char *copy = kca_xmalloc(len + 1);
+		memcpy(copy, start, len);
+		copy[len] = '\0';
+		return copy;
+	}
+	return NULL;
+}
+
 /* Whether two PTX texts are the same code, debug lines aside. */
 static int ptx_same_code(const char *a, const char *b)
 {
@@ -1077,10 +1113,20 @@ static int ptx_same_code(const char *a, const char *b)
 	}
 }
 
+/* The variants' PTX, each against the first variant with PTX: the first's text, and how many
+ * have the same PTX (debug lines aside), the same machine code too, the same kernel entry. */
+struct ptx_compare {
+	char *first_text;
+	unsigned first_v;
+	uint64_t first_sass;
+	unsigned same, same_sass, same_entry;
+};
+
 static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
-			unsigned v, unsigned nvar, char **first_text, unsigned *first_v,
-			unsigned *same, unsigned *same_sass, uint64_t *first_sass)
+			unsigned v, unsigned nvar, struct ptx_compare *pc)
 {
+	char **first_text = &pc->first_text;
+	unsigned *first_v = &pc->first_v;
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	char path[PATH_MAX + 64];
 	if (kca_image_path(m->procs[l->proc].dir, f->variants[v].hash, path, sizeof(path)) < 0)
@@ -1092,21 +1138,33 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 		return;
 	/* the same code: the same PTX, and the same machine code where they carry it */
 	uint64_t sass = f->variants[v].kind == KC_IMAGE_FATBIN ? fatbin_sass_hash(path) : 0;
+	int line = 0, line_b = 0, shown = 0;
 	if (!*first_text) {
 		*first_text = text;
 		*first_v = v;
-		*first_sass = sass;
-		++*same;
-		++*same_sass;
+		pc->first_sass = sass;
+		pc->same++;
+		pc->same_sass++;
+		char *e = ptx_entry(text, f->name, &line);
+		pc->same_entry += e != NULL;
+		free(e);
 		return;
 	}
 	int same_text = ptx_same_code(*first_text, text);
-	*same += same_text;
-	*same_sass += same_text && sass == *first_sass;
+	pc->same += same_text;
+	pc->same_sass += same_text && sass == pc->first_sass;
 	/* Line by line against the first variant, debug lines passed over (so that -lineinfo
-	 * shifts nothing); the first few lines that differ, by the first variant's numbers. */
-	const char *pa = *first_text, *pb = text;
-	int line = 0, line_b = 0, shown = 0;
+	 * shifts nothing); the first few lines that differ, by the first variant's numbers.
+	 * Only the kernel's own .entry where both have it. */
+	char *ea = ptx_entry(*first_text, f->name, &line),
+	     *eb = ea ? ptx_entry(text, f->name, &line_b) : NULL;
+	pc->same_entry += ea && eb && ptx_same_code(ea, eb);
+	if (!eb) {
+		free(ea);
+		ea = NULL;
+		line = line_b = 0;
+	}
+	const char *pa = ea ? ea : *first_text, *pb = eb ? eb : text;
 	unsigned rows = 0; /* PTX lines in the table so far */
 	for (unsigned i = 0; i < c->nchanges; i++)
 		rows += c->changes[i].kind == KCA_CHANGE_PTX;
@@ -1134,6 +1192,8 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 			}
 		}
 	}
+	free(ea);
+	free(eb);
 	free(text);
 }
 
@@ -1197,14 +1257,10 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	unsigned nvar = f->nvariants;
 	char constexprs[16][64];
 	int nconst = 0;
-	char *first_ptx = NULL; /* the first variant's PTX with text, and which variant */
-	unsigned first_ptx_v = 0;
 	int any_triton = 0, args = have_triton_args(m, f);
 	unsigned nchain;
 	struct chained *chain = family_chained(m, f, &nchain);
-	unsigned same_ptx = 0, same_sass = 0; /* variants whose PTX (and machine code) is the
-						 first's */
-	uint64_t first_sass = 0;
+	struct ptx_compare pc = {NULL, 0, 0, 0, 0, 0};
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
 		if (args)
@@ -1218,12 +1274,12 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			child_defines_variant(m, out, f, v, nvar);
 		}
 		if ((var->kind == KC_IMAGE_PTX || var->kind == KC_IMAGE_FATBIN) && var->compile < 0)
-			ptx_variant(m, out, f, v, nvar, &first_ptx, &first_ptx_v, &same_ptx,
-				    &same_sass, &first_sass);
+			ptx_variant(m, out, f, v, nvar, &pc);
 	}
-	out->same_ptx = nvar >= 2 && same_ptx == nvar;
-	out->same_code = nvar >= 2 && same_sass == nvar;
-	free(first_ptx);
+	out->same_ptx = nvar >= 2 && pc.same == nvar;
+	out->same_code = nvar >= 2 && pc.same_sass == nvar;
+	out->same_entry = nvar >= 2 && pc.same_entry == nvar;
+	free(pc.first_text);
 	free(chain);
 	if (any_triton)
 		fix_equals_one(out);

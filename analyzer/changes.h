@@ -37,6 +37,9 @@ struct kca_changes {
 	 * lines aside): same_ptx; and the fatbins' newest machine code the same too: same_code,
 	 * one code in several images (compressed or not, other architectures beside it) */
 	int same_ptx, same_code;
+	/* the kernel's own .entry the same in every variant's PTX (another kernel of its module
+	 * changed) */
+	int same_entry;
 };
 
 /* The file of the def of variant v's kernel, as its Triton IR names it. 0 or -ENOENT. */

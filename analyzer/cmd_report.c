@@ -222,6 +222,14 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 {
 	const struct kca_change *c;
 	buf[0] = '\0';
+	if (ch->same_entry && !ch->same_ptx && !ch->nchanges && !f->prebuilt_copies) {
+		snprintf(
+		    buf, cap,
+		    "its module was built again for another of its kernels: see the kernel "
+		    "whose PTX changed; a kernel that changes per build in a module of its own "
+		    "leaves this one built once");
+		return;
+	}
 	if (ch->same_ptx && !ch->nchanges && !f->prebuilt_copies) {
 		if (ch->same_code)
 			snprintf(
@@ -760,15 +768,16 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	}
 	if (ch->nchanges && ch->kernel_def[0])
 		printf("             in def %s at %s\n", ch->kernel_def, ch->def_where);
-	if (!ch->nchanges && f->nvariants >= 2 && !f->prebuilt_copies)
-		printf("%s", ch->same_code
-				 ? "    changed: nothing in the code: the images carry the "
-				   "same PTX and machine code\n"
-			     : ch->same_ptx
-				 ? "    changed: the same PTX (debug lines aside); the machine "
-				   "code differs\n"
-				 : "    changed: (no source or IR to compare: 'kcprof diff' "
-				   "shows the images)\n");
+	if (!ch->nchanges && f->nvariants >= 2 && !f->prebuilt_copies) {
+		const char *what =
+		    ch->same_entry && !ch->same_ptx
+			? "nothing in this kernel's PTX: another kernel of its module changed"
+		    : ch->same_code ? "nothing in the code: the images carry the same PTX and "
+				      "machine code"
+		    : ch->same_ptx  ? "the same PTX (debug lines aside); the machine code differs"
+				   : "(no source or IR to compare: 'kcprof diff' shows the images)";
+		printf("    changed: %s\n", what);
+	}
 	kca_fix_text(m, f, ch, buf, sizeof(buf));
 	if (buf[0])
 		print_wrapped("fix:", buf, 4);

@@ -2868,3 +2868,48 @@ Test(cli, one_code_in_several_images_is_said_as_such)
 			  "%s: %s", cases[i].files, out);
 	}
 }
+
+Test(cli, each_kernel_of_a_module_has_its_own_changed_ptx_line)
+{
+	/* two kernels of one module, each using STEP at a line of its own: each is shown its
+	 * own line, not the module's first difference */
+	char *dir = kct_tmpdir(), cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_COMPILER=/bin/true KCT_DATA=%s %s record -q --no-cupti -o %s -- "
+		 "%s/tests/bin/drv_client nvccstep two_1.fatbin two_2.fatbin",
+		 kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	const char *step = strstr(out, "kern_step  ["), *other = strstr(out, "kern_other  [");
+	cr_assert(step && other, "%s", out);
+	/* each kernel's entry (to the blank line after it): its own line, not the other's */
+	char blocks[2][4096];
+	const char *starts[2] = {step, other};
+	for (int k = 0; k < 2; k++) {
+		const char *end = strstr(starts[k], "\n\n");
+		size_t n = end ? (size_t)(end - starts[k]) : strlen(starts[k]);
+		snprintf(blocks[k], sizeof(blocks[k]), "%.*s", (int)n, starts[k]);
+	}
+	cr_assert(strstr(blocks[0], "(ptx): 1, 2\n             in add.s32") &&
+		      !strstr(blocks[0], "mul.f32"),
+		  "%s", out);
+	cr_assert(strstr(blocks[1], "(ptx): 0f40400000, 0f40C00000\n             in mul.f32") &&
+		      !strstr(blocks[1], "add.s32"),
+		  "%s", out);
+	/* a kernel whose own code is the same in both builds: another kernel changed */
+	dir = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_COMPILER=/bin/true KCT_DATA=%s %s record -q --no-cupti -o %s -- "
+		 "%s/tests/bin/drv_client nvccstep three_1.fatbin three_2.fatbin",
+		 kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	const char *fixed = strstr(out, "kern_fixed  [");
+	cr_assert(fixed &&
+		      strstr(fixed,
+			     "changed: nothing in this kernel's PTX: another kernel of its "
+			     "module changed\n    fix: its module was built again for another "
+			     "of its kernels") &&
+		      !strstr(fixed, "PTX line"),
+		  "%s", out);
+}

@@ -99,6 +99,11 @@ test-data:
 		-o step_sass.fatbin && \
 	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -Xptxas -O0 \
 		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_O0.fatbin && \
+	for s in 1 2; do $(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=$$s \
+		-gencode arch=compute_90,code=[sm_90,compute_90] two.cu -o two_$$s.fatbin && \
+		$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=$$s \
+		-gencode arch=compute_90,code=[sm_90,compute_90] three.cu -o three_$$s.fatbin || exit 1; \
+		done && \
 	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -lineinfo \
 		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_li.fatbin && \
 	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -Xfatbin -compress-all \
