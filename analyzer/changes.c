@@ -970,70 +970,55 @@ static void child_defines_variant(struct kca_model *m, struct kca_changes *c,
 
 /* ---- PTX text: numbers on lines that differ ---------------------------------------------- */
 
-struct fatbin_ptx {
-	unsigned sm;
-	char *text;
+/* What a fatbin carries for its newest architectures, from one read and one walk: its PTX
+ * (decompressed, NUL-terminated, to free) and that PTX's SM; the hash of its newest machine
+ * code, decompressed, with its SM (0 where it has none or it does not decode: two builds of
+ * one PTX with other ptxas options, -maxrregcount, differ there only). */
+struct fatbin_newest {
+	unsigned ptx_sm, sass_sm;
+	char *ptx;
+	uint64_t sass_hash;
 };
 
-static int keep_newest_ptx(const struct kc_fatbin_entry *e, void *ctx)
+static int keep_newest(const struct kc_fatbin_entry *e, void *ctx)
 {
-	struct fatbin_ptx *p = ctx;
-	if (e->kind != KC_IMAGE_PTX || (p->text && e->sm <= p->sm))
-		return 0;
+	struct fatbin_newest *p = ctx;
 	size_t n;
-	char *payload = kc_fatbin_entry_payload(e, &n);
-	if (!payload)
-		return 0;
-	free(p->text);
-	p->text = kca_xmalloc(n + 1);
-	memcpy(p->text, payload, n);
-	p->text[n] = '\0';
-	p->sm = e->sm;
-	free(payload);
+	char *payload;
+	if (e->kind == KC_IMAGE_PTX && !(p->ptx && e->sm <= p->ptx_sm)) {
+		if (!(payload = kc_fatbin_entry_payload(e, &n)))
+			return 0;
+		free(p->ptx);
+		p->ptx = kca_xmalloc(n + 1);
+		memcpy(p->ptx, payload, n);
+		p->ptx[n] = '\0';
+		p->ptx_sm = e->sm;
+		free(payload);
+	} else if (e->kind == KC_IMAGE_CUBIN && !(p->sass_hash && e->sm <= p->sass_sm)) {
+		payload = kc_fatbin_entry_payload(e, &n);
+		p->sass_hash = payload ? kc_hash64(payload, n) ^ e->sm : 0;
+		p->sass_sm = e->sm;
+		free(payload);
+	}
 	return 0;
+}
+
+static struct fatbin_newest fatbin_newest(const char *path)
+{
+	size_t size;
+	char *image = kca_read_file(path, &size);
+	struct fatbin_newest p = {0, 0, NULL, 0};
+	if (image)
+		kc_fatbin_walk(image, size, keep_newest, &p);
+	free(image);
+	return p;
 }
 
 char *kca_fatbin_ptx(const char *path, unsigned *sm)
 {
-	size_t size;
-	char *image = kca_read_file(path, &size);
-	struct fatbin_ptx p = {0, NULL};
-	if (image)
-		kc_fatbin_walk(image, size, keep_newest_ptx, &p);
-	free(image);
-	*sm = p.sm;
-	return p.text;
-}
-
-/* The machine code a fatbin carries for its newest architecture: that cubin's hash,
- * decompressed (with its SM); 0 where it has none or it does not decode. Two builds of one
- * PTX with other ptxas options (-maxrregcount) differ here only. */
-struct fatbin_sass {
-	unsigned sm;
-	uint64_t hash;
-};
-static int keep_newest_sass(const struct kc_fatbin_entry *e, void *ctx)
-{
-	struct fatbin_sass *p = ctx;
-	if (e->kind != KC_IMAGE_CUBIN || (p->hash && e->sm <= p->sm))
-		return 0;
-	size_t n;
-	char *payload = kc_fatbin_entry_payload(e, &n);
-	p->hash = payload ? kc_hash64(payload, n) ^ e->sm : 0;
-	p->sm = e->sm;
-	free(payload);
-	return 0;
-}
-
-static uint64_t fatbin_sass_hash(const char *path)
-{
-	size_t size;
-	char *image = kca_read_file(path, &size);
-	struct fatbin_sass p = {0, 0};
-	if (image)
-		kc_fatbin_walk(image, size, keep_newest_sass, &p);
-	free(image);
-	return p.hash;
+	struct fatbin_newest p = fatbin_newest(path);
+	*sm = p.ptx_sm;
+	return p.ptx;
 }
 
 /* Whether a PTX line is debug information only: .loc and .file (nvcc -lineinfo, -G), which
@@ -1131,13 +1116,14 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 	char path[PATH_MAX + 64];
 	if (kca_image_path(m->procs[l->proc].dir, f->variants[v].hash, path, sizeof(path)) < 0)
 		return;
-	unsigned sm;
-	char *text = f->variants[v].kind == KC_IMAGE_FATBIN ? kca_fatbin_ptx(path, &sm)
-							    : kca_read_file(path, NULL);
+	/* the same code: the same PTX, and the same machine code where they carry it */
+	struct fatbin_newest fb = {0, 0, NULL, 0};
+	if (f->variants[v].kind == KC_IMAGE_FATBIN)
+		fb = fatbin_newest(path);
+	char *text = f->variants[v].kind == KC_IMAGE_FATBIN ? fb.ptx : kca_read_file(path, NULL);
 	if (!text)
 		return;
-	/* the same code: the same PTX, and the same machine code where they carry it */
-	uint64_t sass = f->variants[v].kind == KC_IMAGE_FATBIN ? fatbin_sass_hash(path) : 0;
+	uint64_t sass = fb.sass_hash;
 	int line = 0, line_b = 0, shown = 0;
 	if (!*first_text) {
 		*first_text = text;
