@@ -81,18 +81,17 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	/* a module reloaded again and again is one problem: its first kernel's line counts the
 	 * others (kca_family_module_mate), which get none */
 	unsigned *mates = kca_xcalloc(m.nfamilies + 1, sizeof(unsigned));
-	for (unsigned i = 0; i < m.nfamilies; i++) {
-		int j = kca_family_module_mate(&m, i);
-		if (j >= 0)
-			mates[j]++;
-	}
+	int *mate_of = kca_xmalloc((m.nfamilies + 1) * sizeof(int));
+	for (unsigned i = 0; i < m.nfamilies; i++)
+		if ((mate_of[i] = kca_family_module_mate(&m, i)) >= 0)
+			mates[mate_of[i]]++;
 	for (unsigned i = 0; i < m.nfamilies; i++) {
 		const struct kca_family *f = &m.families[i];
 		char more[64] = "";
 		if (mates[i])
 			snprintf(more, sizeof(more), " (and %u more kernel%s of its module)",
 				 mates[i], KCA_PLURAL(mates[i]));
-		int mate = kca_family_module_mate(&m, i) >= 0;
+		int mate = mate_of[i] >= 0;
 		if (m.windowed) { /* what happened within the window */
 			if (defaults && kca_family_built_in_window(f) && !mate)
 				printf("%s%s: %u new image%s, %u load%s in the window "
@@ -202,6 +201,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		       KCA_PLURAL(m.nfamilies), tot.nloads, KCA_PLURAL(tot.nloads), tot.ncompiles,
 		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "", damaged);
 	free(mates);
+	free(mate_of);
 	kca_model_free(&m);
 	return violations ? 1 : 0;
 }

@@ -632,6 +632,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
 	int nvrtc = 0, link = 0, ptx = 0, cudart = 0, fatbin = 0, file = 0, triton = 0, child = 0;
+	unsigned prebuilt_images = 0; /* the runtime's, nothing built for them (below) */
 	for (unsigned i = 0; i < f->nvariants; i++) {
 		struct kca_variant *v = &f->variants[i];
 		const struct kca_load *l = &m->loads[v->first_load];
@@ -641,14 +642,17 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			link += tool == KC_TOOL_CULINK || tool == KC_TOOL_NVJITLINK;
 		}
 		ptx += v->kind == KC_IMAGE_PTX;
-		cudart += kca_load_by_cudart(m, l);
+		/* a CUDA compiler child's build, not an in-process compile's: nvcc, ptxas */
+		int by_cudart = kca_load_by_cudart(m, l);
+		int by_child = v->compile < 0 && child_built(m, f, i);
+		cudart += by_cudart;
+		prebuilt_images += by_cudart && v->compile < 0 && !by_child;
 		fatbin += l->kind == KC_IMAGE_FATBIN;
 		file += l->api == KC_API_MODULE_LOAD;
 		if (v->kind == KC_IMAGE_CUBIN && !v->triton_dir)
 			v->triton_dir = kca_triton_dir_of(m, &m->procs[l->proc], v->hash, l->size);
 		triton += v->triton_dir != NULL || l->ntriton_args > 0; /* built by Triton's JIT */
-		/* a CUDA compiler child's build, not an in-process compile's: nvcc, ptxas */
-		child += v->compile < 0 && v->kind != KC_IMAGE_PTX && child_built(m, f, i);
+		child += v->kind != KC_IMAGE_PTX && by_child;
 	}
 	/* A cubin from memory: Triton loads its builds so, from Python; any other program that
 	 * does loads its own prebuilt cubin through the driver API. */
@@ -684,10 +688,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	 * the program's own libraries: two of them may carry one kernel (compiled into both),
 	 * which is not a rebuild. Not an image the program loads itself, which it may have
 	 * built where kcprof did not see. */
-	int prebuilt = f->nvariants >= 2;
-	for (unsigned i = 0; i < f->nvariants && prebuilt; i++)
-		prebuilt = kca_load_by_cudart(m, &m->loads[f->variants[i].first_load]) &&
-			   f->variants[i].compile < 0 && !child_built(m, f, i);
+	int prebuilt = f->nvariants >= 2 && prebuilt_images == f->nvariants;
 	f->prebuilt_copies = prebuilt;
 	if (f->nvariants >= 2 && !prebuilt) {
 		const struct kca_changes *ch = kca_family_changes(m, f);
