@@ -5,7 +5,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uthash.h>
@@ -481,10 +480,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 				p->triton_cache = kca_model_strdup(m, s + 17);
 			else if (strncmp(s, "HOME=", 5) == 0)
 				p->home = kca_model_strdup(m, s + 5);
-			else if (strcmp(s, "KCPROF_CUPTI=0") == 0 ||
-				 strcasecmp(s, "KCPROF_CUPTI=no") == 0 ||
-				 strcasecmp(s, "KCPROF_CUPTI=off") == 0)
-				p->cupti_off = 1; /* as the recorder reads it (init.c) */
+			else if (strncmp(s, "KCPROF_CUPTI=", 13) == 0)
+				p->cupti_off = !kc_setting_on(s + 13);
 		}
 		break;
 	}

@@ -424,6 +424,9 @@ const char *kc_feature_name(unsigned bit_index);
 unsigned kc_path_count(void);
 /* Launch attribute names by CUlaunchAttributeID; NULL past the known ones. */
 const char *kc_launch_attr_name(unsigned id);
+/* A KCPROF_* on/off setting's value as the recorder reads it, and the analyzer reads it back
+ * from a process's recorded environment: off for 0, no, off or false (any case), else on. */
+int kc_setting_on(const char *value);
 
 /* The layouts docs/trace-format.md gives: a change here is a format change. */
 _Static_assert(sizeof(struct kc_file_hdr) == 64, "trace format: kc_file_hdr");

@@ -1,5 +1,8 @@
 /* kc_trace_names.c - names of the trace format's enumerations, generated from kc_trace.h's
  * X-macro lists so that a value and its name cannot drift apart. */
+#include <string.h>
+#include <strings.h>
+
 #include "kc_trace.h"
 
 #define KC_NAME_AT(v, id, name, ...) [v] = name,
@@ -85,4 +88,9 @@ unsigned kc_path_count(void)
 const char *kc_launch_attr_name(unsigned id)
 {
 	return id < KC_COUNT(launch_attr_names) ? launch_attr_names[id] : NULL;
+}
+int kc_setting_on(const char *v)
+{
+	return !(strcmp(v, "0") == 0 || strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0 ||
+		 strcasecmp(v, "false") == 0);
 }

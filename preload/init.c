@@ -49,12 +49,6 @@ static const struct opt options[] = {
      "native return addresses where modules are loaded or compiled (no Python)"},
 };
 
-static int parse_bool(const char *v)
-{
-	return !(strcmp(v, "0") == 0 || strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0 ||
-		 strcasecmp(v, "false") == 0);
-}
-
 static void load_config(void)
 {
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
@@ -65,7 +59,7 @@ static void load_config(void)
 		void *field = (char *)&kcp_cfg + o->offset;
 		switch (o->kind) {
 		case OPT_BOOL:
-			*(int *)field = parse_bool(v);
+			*(int *)field = kc_setting_on(v);
 			break;
 		case OPT_UINT:
 			*(uint64_t *)field = strtoull(v, NULL, 10) * o->scale;

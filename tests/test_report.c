@@ -2341,6 +2341,15 @@ Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 		 "assert json.load(sys.stdin)['processes'][0]['cupti_off'] is True\"",
 		 kct_cli(), dir);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	/* the setting read back as the recorder read it: false is off too */
+	dir = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "KCPROF_CUPTI=false KCT_DATA=%s %s record -q -o %s -- %s/tests/bin/drv_client "
+		 "reload 1",
+		 kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "    note: recorded without CUPTI"), "%s", out);
 }
 
 Test(cli, reload_fix_names_the_handles_of_the_api_used)
