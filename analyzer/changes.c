@@ -1101,7 +1101,8 @@ static int ptx_same_code(const char *a, const char *b)
 /* The variants' PTX, each against the first variant with PTX: the first's text, and how many
  * have the same PTX (debug lines aside), the same machine code too, the same kernel entry. */
 struct ptx_compare {
-	char *first_text;
+	char *first_text, *first_entry; /* the first's text, and its kernel's .entry (or NULL) */
+	int first_entry_line0;		/* the line before that entry */
 	unsigned first_v;
 	uint64_t first_sass;
 	unsigned same, same_sass, same_entry;
@@ -1110,8 +1111,6 @@ struct ptx_compare {
 static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			unsigned v, unsigned nvar, struct ptx_compare *pc)
 {
-	char **first_text = &pc->first_text;
-	unsigned *first_v = &pc->first_v;
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	char path[PATH_MAX + 64];
 	if (kca_image_path(m->procs[l->proc].dir, f->variants[v].hash, path, sizeof(path)) < 0)
@@ -1124,33 +1123,30 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 	if (!text)
 		return;
 	uint64_t sass = fb.sass_hash;
-	int line = 0, line_b = 0, shown = 0;
-	if (!*first_text) {
-		*first_text = text;
-		*first_v = v;
+	if (!pc->first_text) {
+		pc->first_text = text;
+		pc->first_v = v;
 		pc->first_sass = sass;
 		pc->same++;
 		pc->same_sass++;
-		char *e = ptx_entry(text, f->name, &line);
-		pc->same_entry += e != NULL;
-		free(e);
+		pc->first_entry = ptx_entry(text, f->name, &pc->first_entry_line0);
+		pc->same_entry += pc->first_entry != NULL;
 		return;
 	}
-	int same_text = ptx_same_code(*first_text, text);
+	int same_text = ptx_same_code(pc->first_text, text);
 	pc->same += same_text;
 	pc->same_sass += same_text && sass == pc->first_sass;
 	/* Line by line against the first variant, debug lines passed over (so that -lineinfo
 	 * shifts nothing); the first few lines that differ, by the first variant's numbers.
 	 * Only the kernel's own .entry where both have it. */
-	char *ea = ptx_entry(*first_text, f->name, &line),
-	     *eb = ea ? ptx_entry(text, f->name, &line_b) : NULL;
-	pc->same_entry += ea && eb && ptx_same_code(ea, eb);
-	if (!eb) {
-		free(ea);
-		ea = NULL;
-		line = line_b = 0;
-	}
-	const char *pa = ea ? ea : *first_text, *pb = eb ? eb : text;
+	int line = 0, line_b = 0, shown = 0;
+	char *eb = pc->first_entry ? ptx_entry(text, f->name, &line_b) : NULL;
+	pc->same_entry += eb && ptx_same_code(pc->first_entry, eb);
+	if (eb)
+		line = pc->first_entry_line0;
+	else
+		line_b = 0;
+	const char *pa = eb ? pc->first_entry : pc->first_text, *pb = eb ? eb : text;
 	unsigned rows = 0; /* PTX lines in the table so far */
 	for (unsigned i = 0; i < c->nchanges; i++)
 		rows += c->changes[i].kind == KCA_CHANGE_PTX;
@@ -1172,13 +1168,12 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 				char va[160], vb[160];
 				snprintf(va, sizeof(va), "%.*s", (int)(la < 150 ? la : 150), a);
 				snprintf(vb, sizeof(vb), "%.*s", (int)(lb < 150 ? lb : 150), b);
-				change_set(ch, *first_v, va);
+				change_set(ch, pc->first_v, va);
 				change_set(ch, v, vb);
 				shown++;
 			}
 		}
 	}
-	free(ea);
 	free(eb);
 	free(text);
 }
@@ -1246,7 +1241,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	int any_triton = 0, args = have_triton_args(m, f);
 	unsigned nchain;
 	struct chained *chain = family_chained(m, f, &nchain);
-	struct ptx_compare pc = {NULL, 0, 0, 0, 0, 0};
+	struct ptx_compare pc = {NULL, NULL, 0, 0, 0, 0, 0, 0};
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
 		if (args)
@@ -1266,6 +1261,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	out->same_code = nvar >= 2 && pc.same_sass == nvar;
 	out->same_entry = nvar >= 2 && pc.same_entry == nvar;
 	free(pc.first_text);
+	free(pc.first_entry);
 	free(chain);
 	if (any_triton)
 		fix_equals_one(out);
