@@ -679,24 +679,30 @@ static void print_window_values(const struct kca_family *f, const struct kca_cha
 		printf("\n");
 }
 
+/* A kernel's name as headings give it: demangled whole (a long symbol, cut first, would not
+ * be), then made printable. */
+static const char *kernel_shown(const char *symbol, char *buf, size_t cap)
+{
+	char demangled[1024];
+	kca_function_name(symbol, demangled, sizeof(demangled));
+	return kca_printable(demangled, buf, cap);
+}
+
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
-	char name[1024], shown[1024], demangled[1024];
+	char name[1024], shown[1024];
 	kca_printable(f->name, name, sizeof(name));
 	/* a C++ kernel by its name ("at::native::reduce_kernel<…>"), its symbol below: what
-	 * 'kcprof diff' and JSON take. Demangled whole (a long symbol, cut, would not be). */
-	kca_function_name(f->name, demangled, sizeof(demangled));
-	kca_printable(demangled, shown, sizeof(shown));
+	 * 'kcprof diff' and JSON take */
+	kernel_shown(f->name, shown, sizeof(shown));
 	printf("\n%2u. %s  [%s]  %s\n", rank, shown, kca_front_end_name(f->front_end),
 	       kca_verdict_name(f->verdict));
 	if (strcmp(shown, name) != 0)
 		printf("    symbol %s\n", name);
 	int mate = kca_family_module_mate(m, (unsigned)(f - m->families));
 	if (mate >= 0) { /* its module's reloads, said at the kernel before it */
-		char other[1024];
-		kca_printable(m->families[mate].name, other, sizeof(other));
-		kca_function_name(other, name, sizeof(name));
+		kernel_shown(m->families[mate].name, name, sizeof(name));
 		printf("    in the module of %s, above: the same %u loads, %" PRIu64
 		       " launch%s of its own\n",
 		       name, f->loads, f->launches, f->launches == 1 ? "" : "es");
