@@ -335,7 +335,6 @@ KCA_COMMAND(diff)
 			f = &m.families[i];
 	/* else a C++ kernel by the name the report gives it (kern_scale, not _Z10kern_scalePffi),
 	 * where that name is one kernel's */
-	unsigned same = 0, listed = 0;
 	char want[1024]; /* each "<...>" typed for the report's "<…>" */
 	size_t w = 0;
 	for (const char *p = name; *p && w + 8 < sizeof(want);)
@@ -347,27 +346,29 @@ KCA_COMMAND(diff)
 			want[w++] = *p++;
 		}
 	want[w] = '\0';
-	for (int pass = 0; !f && pass < 2; pass++)
-		for (unsigned i = 0; i < m.nfamilies; i++) {
-			char shown[1024];
-			kca_function_name(m.families[i].name, shown, sizeof(shown));
-			if (strcmp(shown, want) != 0 || strcmp(shown, m.families[i].name) == 0)
-				continue;
-			if (pass == 0)
-				same++;
-			else if (same == 1)
-				f = &m.families[i];
-			else if (++listed <= 20) /* several: their symbols, to choose from */
-				fprintf(stderr, "  %s\n", m.families[i].name);
+	unsigned *match = NULL, nmatch = 0, cap = 0; /* demangled once each */
+	for (unsigned i = 0; !f && i < m.nfamilies; i++) {
+		char shown[1024];
+		kca_function_name(m.families[i].name, shown, sizeof(shown));
+		if (strcmp(shown, want) == 0 && strcmp(shown, m.families[i].name) != 0) {
+			KCA_GROW(match, nmatch, cap);
+			match[nmatch++] = i;
 		}
-	if (same > 1) {
+	}
+	if (nmatch == 1)
+		f = &m.families[match[0]];
+	if (nmatch > 1) { /* several: their symbols, to choose from */
+		for (unsigned k = 0; k < nmatch && k < 20; k++)
+			fprintf(stderr, "  %s\n", m.families[match[k]].name);
 		fprintf(stderr,
 			"kcprof diff: %u kernels in %s are named %s (%s above): give one's "
 			"symbol, as the report's 'symbol' line has it\n",
-			same, dir, name, same > 20 ? "20 of them" : "their symbols");
+			nmatch, dir, name, nmatch > 20 ? "20 of them" : "their symbols");
+		free(match);
 		kca_model_free(&m);
 		return 1;
 	}
+	free(match);
 	int rc = 1;
 	if (!f) {
 		fprintf(stderr, "kcprof diff: no kernel named %s in %s\n", name, dir);
