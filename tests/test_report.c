@@ -254,14 +254,20 @@ Test(report, nvcc_trace_recorded_on_the_gpu)
 	cr_assert_eq(runs, 2, "%s", out);
 }
 
-/* drv_client ARGS (a mode and its arguments) run under kcprof record into dir. */
-static void record_drv(const char *dir, const char *args)
+/* drv_client ARGS (a mode and its arguments) run under kcprof record into dir, with env
+ * ("NAME=value ...", or "") in its environment. */
+static void record_drv_env(const char *dir, const char *env, const char *args)
 {
 	char cmd[9000];
 	snprintf(cmd, sizeof(cmd),
-		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client %s",
+		 "%s KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client %s", env,
 		 kct_data(), kct_cli(), dir, kct_build(), args);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+static void record_drv(const char *dir, const char *args)
+{
+	record_drv_env(dir, "", args);
 }
 
 static char *record(const char *prog_name, const char *const *args)
@@ -1920,11 +1926,7 @@ Test(cli, fatbins_a_compiler_child_built_per_request_are_churn)
 	/* another module loaded between each build and the load of the file it wrote (-o): the
 	 * build is that file's, not the next load's */
 	char *dir4 = kct_tmpdir();
-	snprintf(cmd, sizeof(cmd),
-		 "KCT_LOAD_BETWEEN=1 KCT_DATA=%s %s record -q --no-cupti -o %s -- "
-		 "%s/tests/bin/drv_client nvccstep",
-		 kct_data(), kct_cli(), dir4, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv_env(dir4, "KCT_LOAD_BETWEEN=1", "nvccstep");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir4, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, " 1. kern_step  [compiler]  specialization churn\n") &&
@@ -2039,11 +2041,7 @@ Test(cli, prebuilt_library_kernels_are_neither_variants_nor_rebuilds)
 	    1);
 	cr_assert(strstr(out, "(20 of them above)"), "%s", out);
 	dir = kct_tmpdir();
-	snprintf(cmd, sizeof(cmd),
-		 "KCPROF_STACKS=0 KCT_DATA=%s %s record -q --no-cupti -o %s -- "
-		 "%s/tests/bin/drv_client libtwo",
-		 kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv_env(dir, "KCPROF_STACKS=0", "libtwo");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, "kern_add  [CUDA runtime]  fine\n    2 variants in 2 loads, 2 "
@@ -2325,10 +2323,7 @@ Test(cli, launches_refused_on_a_null_function_are_no_kernels)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	/* launches of a function taken where no hook saw it, without CUPTI to name it: said */
 	dir = kct_tmpdir();
-	snprintf(cmd, sizeof(cmd),
-		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client internal",
-		 kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv(dir, "internal");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "launches 0\n4 more launches of functions kcprof could not name"),
 		  "%s", out);
@@ -2426,12 +2421,8 @@ Test(cli, fatbins_built_out_of_sight_are_not_prebuilt)
 	/* Three fatbins the program loads itself with cuModuleLoad after a compiler kcprof
 	 * does not record (/bin/true): not a library's images, whatever built them, so a few
 	 * variants, and check --max-variants 1 fails. */
-	char *dir = kct_tmpdir(), cmd[9000];
-	snprintf(cmd, sizeof(cmd),
-		 "KCT_COMPILER=/bin/true KCT_DATA=%s %s record -q --no-cupti -o %s -- "
-		 "%s/tests/bin/drv_client nvccstep",
-		 kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	char *dir = kct_tmpdir();
+	record_drv_env(dir, "KCT_COMPILER=/bin/true", "nvccstep");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, " 1. kern_step  [") && !strstr(out, "none built at run time"), "%s",
 		  out);
@@ -2863,12 +2854,9 @@ Test(cli, one_code_in_several_images_is_said_as_such)
 	     "fix: the same code in 3 images", "reload churn"},
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *dir = kct_tmpdir(), cmd[9000], want[128];
-		snprintf(cmd, sizeof(cmd),
-			 "KCT_COMPILER=/bin/true KCT_DATA=%s %s record -q --no-cupti -o %s -- "
-			 "%s/tests/bin/drv_client nvccstep %s",
-			 kct_data(), kct_cli(), dir, kct_build(), cases[i].files);
-		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		char *dir = kct_tmpdir(), args[256], want[128];
+		snprintf(args, sizeof(args), "nvccstep %s", cases[i].files);
+		record_drv_env(dir, "KCT_COMPILER=/bin/true", args);
 		cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)),
 			     0);
 		snprintf(want, sizeof(want), "kern_step  [fatbin]  %s\n", cases[i].verdict);
@@ -2882,12 +2870,8 @@ Test(cli, each_kernel_of_a_module_has_its_own_changed_ptx_line)
 {
 	/* two kernels of one module, each using STEP at a line of its own: each is shown its
 	 * own line, not the module's first difference */
-	char *dir = kct_tmpdir(), cmd[9000];
-	snprintf(cmd, sizeof(cmd),
-		 "KCT_COMPILER=/bin/true KCT_DATA=%s %s record -q --no-cupti -o %s -- "
-		 "%s/tests/bin/drv_client nvccstep two_1.fatbin two_2.fatbin",
-		 kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	char *dir = kct_tmpdir();
+	record_drv_env(dir, "KCT_COMPILER=/bin/true", "nvccstep two_1.fatbin two_2.fatbin");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	const char *step = strstr(out, "kern_step  ["), *other = strstr(out, "kern_other  [");
 	cr_assert(step && other, "%s", out);
@@ -2907,11 +2891,7 @@ Test(cli, each_kernel_of_a_module_has_its_own_changed_ptx_line)
 		  "%s", out);
 	/* a kernel whose own code is the same in both builds: another kernel changed */
 	dir = kct_tmpdir();
-	snprintf(cmd, sizeof(cmd),
-		 "KCT_COMPILER=/bin/true KCT_DATA=%s %s record -q --no-cupti -o %s -- "
-		 "%s/tests/bin/drv_client nvccstep three_1.fatbin three_2.fatbin",
-		 kct_data(), kct_cli(), dir, kct_build());
-	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	record_drv_env(dir, "KCT_COMPILER=/bin/true", "nvccstep three_1.fatbin three_2.fatbin");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	const char *fixed = strstr(out, "kern_fixed  [");
 	cr_assert(fixed &&
