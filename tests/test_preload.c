@@ -275,6 +275,18 @@ Test(preload, a_file_too_large_to_store_is_hashed_as_one_stored)
 	free(bytes);
 }
 
+/* The one compile recorded in dir hashed the file at out, of `size` bytes, whole. */
+static void assert_output_hashed(const char *dir, const char *out, size_t size)
+{
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncompiles, 1);
+	size_t got;
+	char *bytes = kct_read_file(out, &got);
+	cr_assert_eq(got, size);
+	cr_assert_eq(r->compiles[0].output_hash, kc_hash64(bytes, got));
+	free(bytes);
+}
+
 Test(preload, a_compilers_output_is_hashed_once_all_of_it_is_written)
 {
 	/* the stand-in ptxas leaves its -o file open with 100000 bytes in stdio's buffer: exit()
@@ -286,13 +298,7 @@ Test(preload, a_compilers_output_is_hashed_once_all_of_it_is_written)
 	const char *argv[] = {prog("ptxas"), "-o", out, NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	struct kct_result *r = kct_read(dir);
-	cr_assert_eq(r->ncompiles, 1);
-	size_t size;
-	char *bytes = kct_read_file(out, &size);
-	cr_assert_eq(size, 100000);
-	cr_assert_eq(r->compiles[0].output_hash, kc_hash64(bytes, size));
-	free(bytes);
+	assert_output_hashed(dir, out, 100000);
 }
 
 Test(preload, a_compiler_run_as_nvcc_through_another_executable_is_one)
@@ -305,15 +311,9 @@ Test(preload, a_compiler_run_as_nvcc_through_another_executable_is_one)
 		 "--no-cupti -o $D -- bash -c 'exec -a nvcc '$D'.ccache -o '$D'.out'",
 		 dir, prog("ptxas"), kct_data(), kct_cli());
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
-	struct kct_result *r = kct_read(dir);
-	cr_assert_eq(r->ncompiles, 1);
 	char out[4300];
 	snprintf(out, sizeof(out), "%s.out", dir);
-	size_t size;
-	char *bytes = kct_read_file(out, &size);
-	cr_assert_eq(size, 5000);
-	cr_assert_eq(r->compiles[0].output_hash, kc_hash64(bytes, size));
-	free(bytes);
+	assert_output_hashed(dir, out, 5000);
 }
 
 Test(preload, a_compilers_output_that_is_a_fifo_is_never_opened)
