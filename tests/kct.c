@@ -40,13 +40,18 @@ char *kct_tmpdir(void)
 
 FILE *kct_trace_create(const char *dir, uint64_t start_ns)
 {
+	return kct_trace_create_for(dir, 1, start_ns);
+}
+
+FILE *kct_trace_create_for(const char *dir, uint32_t pid, uint64_t start_ns)
+{
 	char path[4400];
-	snprintf(path, sizeof(path), "%s/1-gen.kct", dir);
+	snprintf(path, sizeof(path), "%s/%u-gen.kct", dir, pid);
 	FILE *f = fopen(path, "wb");
 	if (!f)
 		abort();
 	struct kc_file_hdr h;
-	kc_file_hdr_init(&h, 1);
+	kc_file_hdr_init(&h, pid);
 	if (start_ns) { /* as the recorder writes it: its start, the header checked */
 		h.start_mono_ns = start_ns;
 		kc_file_hdr_seal(&h);

@@ -80,6 +80,8 @@ char *kct_tmpdir(void); /* a fresh directory under <build>/tests/tmp */
 /* dir/1-gen.kct created, its header (pid 1) written, for a test to write records after it:
  * with start_ns, the recording's start and the header check; without (0), neither. */
 FILE *kct_trace_create(const char *dir, uint64_t start_ns);
+/* The same for process pid: dir/<pid>-gen.kct. */
+FILE *kct_trace_create_for(const char *dir, uint32_t pid, uint64_t start_ns);
 /* Run argv (NULL-terminated) with the recorder preloaded, writing to dir; env adds NAME=value
  * entries (NULL-terminated, may be NULL). Returns the wait status. Output goes to
  * dir/../<name>.log. */

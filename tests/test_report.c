@@ -2718,13 +2718,7 @@ Test(report, a_compiler_asked_its_version_builds_nothing)
 static FILE *write_process_file(const char *dir, uint32_t pid, uint32_t ppid, unsigned role,
 				const char *exe)
 {
-	char path[4400];
-	snprintf(path, sizeof(path), "%s/%u-p.kct", dir, pid);
-	FILE *f = fopen(path, "wb");
-	cr_assert_not_null(f);
-	struct kc_file_hdr h;
-	kc_file_hdr_init(&h, pid);
-	fwrite(&h, sizeof(h), 1, f);
+	FILE *f = kct_trace_create_for(dir, pid, 0);
 	_Alignas(8) uint8_t mem[1024];
 	struct kc_recbuf rb;
 	struct kc_rec_process p = {.pid = pid, .ppid = ppid, .role = role};
