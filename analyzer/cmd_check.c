@@ -19,7 +19,9 @@ static const char usage[] =
     "any kernel that 'kcprof report' calls churn (specialization or reload churn) and passes\n"
     "a trace without one. Given limits replace that rule. Each DIR is checked as a run of its\n"
     "own (one kernel's images in two runs are not two variants); with several, each line\n"
-    "names its DIR, and any violation, or any DIR without a readable trace, fails.\n"
+    "names its DIR, and any violation, or any DIR without a readable trace, fails. C++\n"
+    "kernels are named as the report's headings name them (demangled, template arguments\n"
+    "as <…>), or by their symbols where two would read alike.\n"
     "\n"
     "With --since or --until it checks a time window of the recording (T: seconds from its\n"
     "start, or 500ms, 2m): a server past its warm-up. Then, with no limits given, any kernel\n"
@@ -85,8 +87,13 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	for (unsigned i = 0; i < m.nfamilies; i++)
 		if ((mate_of[i] = kca_family_module_mate(&m, i)) >= 0)
 			mates[mate_of[i]]++;
+	/* C++ kernels by their names, as the report's headings give them */
+	struct kca_kernel_names *names = kca_kernel_names_new();
+	for (unsigned i = 0; i < m.nfamilies; i++)
+		kca_kernel_names_add(names, m.families[i].name);
 	for (unsigned i = 0; i < m.nfamilies; i++) {
 		const struct kca_family *f = &m.families[i];
+		const char *name = kca_kernel_name(names, f->name);
 		char more[64] = "";
 		if (mates[i])
 			snprintf(more, sizeof(more), " (and %u more kernel%s of its module)",
@@ -96,7 +103,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			if (defaults && kca_family_built_in_window(f) && !mate)
 				printf("%s%s: %u new image%s, %u load%s in the window "
 				       "(from +%s), %s of builds and loads there%s%s%s\n",
-				       pre, f->name, f->win.new_variants,
+				       pre, name, f->win.new_variants,
 				       KCA_PLURAL(f->win.new_variants), f->win.loads,
 				       KCA_PLURAL(f->win.loads),
 				       kca_fmt_ns(f->win.first_rel_ns, t2, sizeof(t2)),
@@ -107,14 +114,14 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			if (max_variants >= 0 && !f->prebuilt_copies &&
 			    f->win.new_variants > (unsigned long)max_variants) {
 				printf("%s%s: %u new variants in the window (limit %ld)\n", pre,
-				       f->name, f->win.new_variants, max_variants);
+				       name, f->win.new_variants, max_variants);
 				violations++;
 			}
 			if (max_reloads >= 0 && f->win.proc_reloads > (unsigned long)max_reloads) {
 				if (!mate)
 					printf("%s%s: %u reload%s of an identical image in one "
 					       "process in the window (limit %ld)%s\n",
-					       pre, f->name, f->win.proc_reloads,
+					       pre, name, f->win.proc_reloads,
 					       KCA_PLURAL(f->win.proc_reloads), max_reloads, more);
 				violations++;
 			}
@@ -124,7 +131,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			violations++; /* said on its module's first kernel's line */
 		} else if (defaults && f->churn) {
 			printf("%s%s: %s (%u variant%s, %u load%s, %s of builds and loads)%s\n",
-			       pre, f->name, kca_verdict_name(f->verdict), f->nvariants,
+			       pre, name, kca_verdict_name(f->verdict), f->nvariants,
 			       KCA_PLURAL(f->nvariants), f->loads, KCA_PLURAL(f->loads),
 			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)), more);
 			violations++;
@@ -132,7 +139,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		/* images of the program's own libraries are not variants of a build */
 		if (max_variants >= 0 && !f->prebuilt_copies &&
 		    f->nvariants > (unsigned long)max_variants) {
-			printf("%s%s: %u variants (limit %ld)\n", pre, f->name, f->nvariants,
+			printf("%s%s: %u variants (limit %ld)\n", pre, name, f->nvariants,
 			       max_variants);
 			violations++;
 		}
@@ -140,7 +147,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			if (!mate)
 				printf("%s%s: %u reload%s of an identical image in one process "
 				       "(limit %ld)%s\n",
-				       pre, f->name, f->proc_reloads, KCA_PLURAL(f->proc_reloads),
+				       pre, name, f->proc_reloads, KCA_PLURAL(f->proc_reloads),
 				       max_reloads, more);
 			violations++;
 		}
@@ -200,6 +207,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		printf("%sok (%u kernel%s, %u load%s, %u compile%s%s%s)\n", pre, m.nfamilies,
 		       KCA_PLURAL(m.nfamilies), tot.nloads, KCA_PLURAL(tot.nloads), tot.ncompiles,
 		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "", damaged);
+	kca_kernel_names_free(names);
 	free(mates);
 	free(mate_of);
 	kca_model_free(&m);

@@ -24,7 +24,9 @@ static const char usage[] =
     "in CUDA graph launches; a capture's launches come off at the flush that counted them),\n"
     "and single launches where the trace has them. Traces recorded with --gpu-time add each\n"
     "kernel's GPU time so far as a counter ('GPU ms NAME'). Times count from the recording's\n"
-    "start, as the report's --since and --until do.\n"
+    "start, as the report's --since and --until do. C++ kernels are named as the report's\n"
+    "headings name them (demangled, template arguments as <…>), or by their symbols where\n"
+    "two would read alike.\n"
     "\n"
     "Exit status: 0; 1 when no trace could be read (FILE, if there before, left as it was);\n"
     "2 usage.\n"
@@ -40,9 +42,10 @@ struct export_ctx {
 	uint32_t pid;
 	char **names; /* func id -> name, this file */
 	uint32_t nnames;
-	uint64_t *counts;	    /* func id -> its last launch count, this file */
-	struct name_series *series; /* kernel name -> its counter's steps, this file */
-	struct graph_funcs *graphs; /* graph id -> its kernels, this file */
+	uint64_t *counts;		  /* func id -> its last launch count, this file */
+	struct name_series *series;	  /* kernel name -> its counter's steps, this file */
+	struct graph_funcs *graphs;	  /* graph id -> its kernels, this file */
+	struct kca_kernel_names *kernels; /* symbol -> the name shown, all files */
 };
 
 /* An executable graph's kernels (from its GRAPH record) and its launches so far. */
@@ -127,7 +130,7 @@ static int ensure_id(struct export_ctx *c, uint32_t id)
 /* The name a FUNCTION record gave this id, or "?". */
 static const char *func_name(const struct export_ctx *c, uint32_t id)
 {
-	return id < c->nnames && c->names[id] ? c->names[id] : "?";
+	return id < c->nnames && c->names[id] ? kca_kernel_name(c->kernels, c->names[id]) : "?";
 }
 
 static double us(uint64_t ns, uint64_t t0)
@@ -188,7 +191,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	case KC_REC_MODULE_LOAD: {
 		const struct kc_rec_module_load *x = (const void *)r;
 		const char *first = kc_rec_list_next(r, x->names, NULL);
-		snprintf(buf, sizeof(buf), "load %s", first ? first : kc_image_kind_name(x->kind));
+		snprintf(buf, sizeof(buf), "load %s",
+			 first ? kca_kernel_name(c->kernels, first) : kc_image_kind_name(x->kind));
 		slice(j, buf, "load", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0),
 		      (double)x->duration_ns / 1e3);
 		kca_json_obj(j, "args");
@@ -274,7 +278,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	case KC_REC_GPU_TIME: {
 		/* cumulative per kernel name at each flush: a counter of GPU time spent so far */
 		const struct kc_rec_gpu_time *x = (const void *)r;
-		snprintf(buf, sizeof(buf), "GPU ms %s", kc_rec_str(r, x->name));
+		snprintf(buf, sizeof(buf), "GPU ms %s",
+			 kca_kernel_name(c->kernels, kc_rec_str(r, x->name)));
 		counter(j, buf, c->pid, us(r->time_ns, c->t0), "ms", (double)x->total_ns / 1e6);
 		break;
 	}
@@ -358,8 +363,8 @@ static void write_counters(struct export_ctx *c)
 	for (unsigned i = 0; c->proc >= 0 && i < c->m->ncaptures; i++) {
 		const struct kca_capture *k = &c->m->captures[i];
 		for (unsigned f = 0; k->proc == c->proc && f < k->n; f++)
-			series_add(c, c->m->funcs[k->funcs[f]].name, k->time_ns,
-				   -(int64_t)k->nodes[f], 1);
+			series_add(c, kca_kernel_name(c->kernels, c->m->funcs[k->funcs[f]].name),
+				   k->time_ns, -(int64_t)k->nodes[f], 1);
 	}
 	struct name_series *ns, *tmp;
 	HASH_ITER(hh, c->series, ns, tmp)
@@ -426,6 +431,16 @@ KCA_COMMAND(export)
 	kca_json_obj(&j, NULL);
 	kca_json_str(&j, "displayTimeUnit", "ms");
 	kca_json_arr(&j, "traceEvents");
+	/* C++ kernels by their names, as the report's headings give them (by their symbols where
+	 * two would read alike: counters are per name) */
+	struct kca_kernel_names *kernels = kca_kernel_names_new();
+	for (unsigned i = 0; i < m.nfuncs; i++)
+		kca_kernel_names_add(kernels, m.funcs[i].name);
+	for (unsigned i = 0; i < m.nloads; i++)
+		for (unsigned k = 0; k < m.loads[i].nnames; k++)
+			kca_kernel_names_add(kernels, m.loads[i].names[k]);
+	for (unsigned i = 0; i < m.ngpu; i++)
+		kca_kernel_names_add(kernels, m.gpu[i].name);
 	int log_level = kc_log_level;
 	kc_log_level = KC_LOG_ERROR; /* the model's reading said what was wrong with the files */
 	for (int i = 0; i < l.count; i++) {
@@ -437,8 +452,12 @@ KCA_COMMAND(export)
 		}
 		hdr = t.hdr;
 		kc_trace_close(&t);
-		struct export_ctx c = {
-		    .j = &j, .m = &m, .proc = -1, .t0 = m.origin_ns[0], .pid = hdr.pid};
+		struct export_ctx c = {.j = &j,
+				       .m = &m,
+				       .proc = -1,
+				       .t0 = m.origin_ns[0],
+				       .pid = hdr.pid,
+				       .kernels = kernels};
 		for (unsigned p = 0; p < m.nprocs && c.proc < 0; p++)
 			if (strcmp(m.procs[p].file, l.paths[i]) == 0)
 				c.proc = (int)p;
@@ -455,6 +474,7 @@ KCA_COMMAND(export)
 		}
 	}
 	kc_log_level = log_level;
+	kca_kernel_names_free(kernels);
 	kca_model_free(&m);
 	kca_json_end_arr(&j);
 	kca_json_end_obj(&j);

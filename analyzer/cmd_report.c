@@ -1023,27 +1023,39 @@ static void print_problems(const struct kca_model *m)
 /* ---- comparison of runs -------------------------------------------------------------------- */
 
 #define COMPARE_NAME_WIDTH 40
-
-/* A kernel's name in the comparison's first column: cut names end in "...". */
-static void print_name_column(const char *name)
-{
-	if (strlen(name) > COMPARE_NAME_WIDTH)
-		printf("%.*s...", COMPARE_NAME_WIDTH - 3, name);
-	else
-		printf("%-*s", COMPARE_NAME_WIDTH, name);
-}
-
 #define COMPARE_CELL_WIDTH 54 /* a run's column: variants, loads, build+load, verdict */
 
-/* s in a field of width columns, right-aligned or left: columns counted as characters, not
- * bytes (UTF-8's continuation bytes take none: "µs" is two columns), as a terminal shows them */
-static void print_field(const char *s, int width, int right)
+/* Characters of a UTF-8 string, as a terminal's columns (continuation bytes take none: "µs"
+ * is two columns, "<…>" three). */
+static int text_columns(const char *s)
 {
 	int cols = 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		cols += (*p & 0xC0) != 0x80;
+	return cols;
+}
+
+/* s in a field of width columns, right-aligned or left */
+static void print_field(const char *s, int width, int right)
+{
+	int cols = text_columns(s);
 	int pad = width > cols ? width - cols : 0;
 	printf("%*s%s%*s", right ? pad : 0, "", s, right ? 0 : pad, "");
+}
+
+/* A kernel's name in the comparison's first column: cut names end in "...", cut between
+ * characters. */
+static void print_name_column(const char *name)
+{
+	if (text_columns(name) <= COMPARE_NAME_WIDTH) {
+		print_field(name, COMPARE_NAME_WIDTH, 0);
+		return;
+	}
+	const unsigned char *p = (const unsigned char *)name;
+	for (int cols = 0; *p; p++) /* past COMPARE_NAME_WIDTH - 3 characters */
+		if ((*p & 0xC0) != 0x80 && cols++ == COMPARE_NAME_WIDTH - 3)
+			break;
+	printf("%.*s...", (int)(p - (const unsigned char *)name), name);
 }
 
 /* One row of the runs' totals: a label, then each run's value. */
@@ -1094,7 +1106,8 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 	struct kca_family_name **by_name = kca_xcalloc(ndirs, sizeof(*by_name));
 	for (unsigned d = 0; d < ndirs; d++)
 		by_name[d] = kca_family_index(&ms[d]);
-	unsigned rows = 0;
+	const char **rows = NULL;
+	unsigned nrows = 0, cap_rows = 0;
 	for (unsigned d = 0; d < ndirs; d++) {
 		for (unsigned i = 0; i < ms[d].nfamilies; i++) {
 			const char *name = ms[d].families[i].name;
@@ -1108,30 +1121,38 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 			}
 			if (seen_before || !interesting)
 				continue;
-			rows++;
-			print_name_column(name);
-			for (unsigned e = 0; e < ndirs; e++) {
-				const struct kca_family *f = kca_family_named(by_name[e], name);
-				char t[32];
-				if (f) { /* in a window: its new variants, loads and cost there */
-					printf(" | %12u %6u ",
-					       w ? f->win.new_variants : f->nvariants,
-					       w ? f->win.loads : f->loads);
-					uint64_t cost = w ? f->win.build_ns + f->win.load_ns
-							  : f->build_ns + f->load_ns;
-					print_field(kca_fmt_ns(cost, t, sizeof(t)), 12, 1);
-					printf("  %-20s", kca_verdict_name(f->verdict));
-				} else
-					printf(" | %12s %6s %12s  %-20s", "-", "-", "-",
-					       "(absent)");
-			}
-			printf("\n");
+			KCA_GROW(rows, nrows, cap_rows);
+			rows[nrows++] = name;
 		}
 	}
+	/* C++ kernels by their names, as the headings give them */
+	struct kca_kernel_names *names = kca_kernel_names_new();
+	for (unsigned r = 0; r < nrows; r++)
+		kca_kernel_names_add(names, rows[r]);
+	for (unsigned r = 0; r < nrows; r++) {
+		const char *name = rows[r];
+		print_name_column(kca_kernel_name(names, name));
+		for (unsigned e = 0; e < ndirs; e++) {
+			const struct kca_family *f = kca_family_named(by_name[e], name);
+			char t[32];
+			if (f) { /* in a window: its new variants, loads and cost there */
+				printf(" | %12u %6u ", w ? f->win.new_variants : f->nvariants,
+				       w ? f->win.loads : f->loads);
+				uint64_t cost =
+				    w ? f->win.build_ns + f->win.load_ns : f->build_ns + f->load_ns;
+				print_field(kca_fmt_ns(cost, t, sizeof(t)), 12, 1);
+				printf("  %-20s", kca_verdict_name(f->verdict));
+			} else
+				printf(" | %12s %6s %12s  %-20s", "-", "-", "-", "(absent)");
+		}
+		printf("\n");
+	}
+	kca_kernel_names_free(names);
+	free(rows);
 	for (unsigned d = 0; d < ndirs; d++)
 		kca_family_index_free(by_name[d]);
 	free(by_name);
-	if (!rows)
+	if (!nrows)
 		printf(w ? "(no kernel built or loaded in the window in any run)\n"
 			 : "(no kernel rebuilt or reloaded in any run)\n");
 	/* the runs' totals, with their GPU time and idle gaps where they were recorded */

@@ -183,6 +183,9 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		listed++;
 		kca_json_obj(&j, NULL);
 		kca_json_str(&j, "name", f->name);
+		char shown[1024]; /* as the text report's heading names it */
+		kca_function_name(f->name, shown, sizeof(shown));
+		kca_json_str(&j, "display_name", shown);
 		kca_json_str(&j, "front_end", kca_front_end_name(f->front_end));
 		kca_json_str(&j, "verdict", kca_verdict_name(f->verdict));
 		kca_json_bool(&j, "churn", f->churn);

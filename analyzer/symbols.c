@@ -221,6 +221,85 @@ void kca_function_name(const char *name, char *out, size_t cap)
 	free(d);
 }
 
+struct kernel_symbol { /* a symbol and the name it reads as */
+	char *symbol, *shown, *printable_symbol;
+	UT_hash_handle hh;
+};
+struct kernel_shown { /* a name shown and how many symbols read as it */
+	char *shown;
+	unsigned symbols;
+	UT_hash_handle hh;
+};
+struct kca_kernel_names {
+	struct kernel_symbol *by_symbol;
+	struct kernel_shown *by_shown;
+};
+
+struct kca_kernel_names *kca_kernel_names_new(void)
+{
+	return kca_xcalloc(1, sizeof(struct kca_kernel_names));
+}
+
+static struct kernel_symbol *kernel_names_add(struct kca_kernel_names *t, const char *symbol)
+{
+	struct kernel_symbol *e;
+	HASH_FIND_STR(t->by_symbol, symbol, e);
+	if (e)
+		return e;
+	char demangled[1024], buf[1024];
+	kca_function_name(symbol, demangled, sizeof(demangled));
+	e = kca_xcalloc(1, sizeof(*e));
+	e->symbol = kca_xstrdup(symbol);
+	e->shown = kca_xstrdup(kca_printable(demangled, buf, sizeof(buf)));
+	e->printable_symbol = kca_xstrdup(kca_printable(symbol, buf, sizeof(buf)));
+	HASH_ADD_KEYPTR(hh, t->by_symbol, e->symbol, strlen(e->symbol), e);
+	struct kernel_shown *n;
+	HASH_FIND_STR(t->by_shown, e->shown, n);
+	if (!n) {
+		n = kca_xcalloc(1, sizeof(*n));
+		n->shown = kca_xstrdup(e->shown);
+		HASH_ADD_KEYPTR(hh, t->by_shown, n->shown, strlen(n->shown), n);
+	}
+	n->symbols++;
+	return e;
+}
+
+void kca_kernel_names_add(struct kca_kernel_names *t, const char *symbol)
+{
+	kernel_names_add(t, symbol);
+}
+
+const char *kca_kernel_name(struct kca_kernel_names *t, const char *symbol)
+{
+	struct kernel_symbol *e = kernel_names_add(t, symbol);
+	struct kernel_shown *n;
+	HASH_FIND_STR(t->by_shown, e->shown, n);
+	return n && n->symbols > 1 ? e->printable_symbol : e->shown;
+}
+
+void kca_kernel_names_free(struct kca_kernel_names *t)
+{
+	if (!t)
+		return;
+	struct kernel_symbol *e, *etmp;
+	HASH_ITER(hh, t->by_symbol, e, etmp)
+	{
+		HASH_DEL(t->by_symbol, e);
+		free(e->symbol);
+		free(e->shown);
+		free(e->printable_symbol);
+		free(e);
+	}
+	struct kernel_shown *n, *ntmp;
+	HASH_ITER(hh, t->by_shown, n, ntmp)
+	{
+		HASH_DEL(t->by_shown, n);
+		free(n->shown);
+		free(n);
+	}
+	free(t);
+}
+
 /* "MODULE\t0xOFFSET\tBUILD_ID" into its parts (*build_id: after the second tab, "" when
  * not recorded); 0, or -1 if it is not one. */
 static int parse_native(const char *frame, char *module, size_t cap, uint64_t *offset,

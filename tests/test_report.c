@@ -827,7 +827,8 @@ Test(cli, check_fails_on_churn_and_passes_clean)
 
 /* export's launch counters of dir, against its report: each kernel's counter, in time, never
  * goes down (launches counted, then found captured, must not dip), and its last values, over
- * the processes, are the report's launches of the kernel. */
+ * the processes, are the report's launches of the kernel (named by its symbol, or by its name
+ * where that is one kernel's). */
 static void assert_export_counts_as_report(const char *dir)
 {
 	char *tmp = kct_tmpdir();
@@ -842,7 +843,8 @@ static void assert_export_counts_as_report(const char *dir)
 		 "  if b[1] < a[1]];"
 		 " last=collections.Counter();"
 		 " [last.update({k[1]: sorted(v)[-1][1]}) for k, v in s.items()];"
-		 " r={k['name']: k['launches'] for k in json.load(open('%s/r.json'))['kernels']};"
+		 " ks=json.load(open('%s/r.json'))['kernels'];"
+		 " r={n: k['launches'] for k in ks for n in (k['name'], k['display_name'])};"
 		 " bad=[(n, c, r.get(n)) for n, c in last.items() if r.get(n, 0) != c];"
 		 " assert s and not dips and not bad, (dips[:3], bad)\"",
 		 kct_cli(), dir, tmp, kct_cli(), dir, tmp, tmp, tmp);
@@ -2208,6 +2210,55 @@ static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint
 		       uint64_t duration, const char *name)
 {
 	write_load_of(f, api, kind, hash, t, duration, (const char *const[]){name, NULL});
+}
+
+Test(cli, cpp_kernels_go_by_their_names_and_by_symbols_where_two_read_alike)
+{
+	/* serv::scale(float*), two instantiations of serv::reduce<int>(float*) and one of a
+	 * long name, each built three times: check, the comparison of runs, export and JSON name
+	 * serv::scale as the report's heading does; the two reduce<…> read alike, so each goes by
+	 * its symbol */
+	static const char *const syms[] = {"_ZN4serv5scaleEPf", "_ZN4serv6reduceILi4EEEvPf",
+					   "_ZN4serv6reduceILi8EEEvPf",
+					   "_ZN4serv6detail23a_kernel_of_a_long_nameILi4EEEvPf"};
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
+	for (uint64_t k = 0; k < 4; k++)
+		for (uint64_t i = 0; i < 3; i++)
+			write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xc10 + 16 * k + i,
+				   1000000 + 1000 * (3 * k + i), 500, syms[k]);
+	fclose(f);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "kcprof check: serv::scale: specialization churn (3 variants") &&
+		      strstr(out, "kcprof check: _ZN4serv6reduceILi4EEEvPf: specialization") &&
+		      strstr(out, "kcprof check: _ZN4serv6reduceILi8EEEvPf: specialization") &&
+		      !strstr(out, "_ZN4serv5scaleEPf") && !strstr(out, "reduce<"),
+		  "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "\nserv::scale                              | ") &&
+		      strstr(out, "\n_ZN4serv6reduceILi4EEEvPf                | ") &&
+		      !strstr(out, "_ZN4serv5scaleEPf"),
+		  "%s", out);
+	/* 40 characters in 42 bytes: the column's width, not cut */
+	cr_assert(strstr(out, "\nserv::detail::a_kernel_of_a_long_name<…> | "), "%s", out);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s.json", dir);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"export", dir, "--chrome", path, NULL}, out, sizeof(out)),
+	    0, "%s", out);
+	char *json = kct_read_file(path, NULL);
+	cr_assert(json && strstr(json, "\"load serv::scale\"") &&
+		      strstr(json, "\"load _ZN4serv6reduceILi8EEEvPf\"") &&
+		      !strstr(json, "_ZN4serv5scaleEPf"),
+		  "%s", json);
+	free(json);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--json", dir, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "\"name\": \"_ZN4serv5scaleEPf\",\n"
+			      "      \"display_name\": \"serv::scale\",") &&
+		      strstr(out, "\"name\": \"_ZN4serv6reduceILi4EEEvPf\",\n"
+				  "      \"display_name\": \"serv::reduce<…>\","),
+		  "%s", out);
 }
 
 Test(cli, build_share_counts_the_window_s_part_of_each_build)
