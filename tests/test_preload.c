@@ -319,14 +319,19 @@ Test(preload, a_compiler_run_as_nvcc_through_another_executable_is_one)
 Test(preload, a_compilers_output_that_is_a_fifo_is_never_opened)
 {
 	/* ptxas -o FIFO while a writer waits to open it: opening it to hash would let the
-	 * writer through and then break its pipe (SIGPIPE, 141); it must wait for its reader */
+	 * writer through, and its write would then break its pipe (SIGPIPE, 141) or go to
+	 * kcprof, not to its reader. The writer is seen blocked in its open (the kernel's
+	 * wait_for_partner, or openat in /proc's syscall) before ptxas runs. */
 	char *dir = kct_tmpdir();
 	char cmd[16384];
 	snprintf(cmd, sizeof(cmd),
-		 "D=%s; mkfifo $D/ff && { (echo hi > $D/ff; echo $? > $D/rc) & } && sleep 0.2 && "
-		 "KCT_DATA=%s %s record -q --no-cupti -o $D/t -- %s -o $D/ff; sleep 0.2; "
-		 "test ! -e $D/rc; blocked=$?; timeout 5 cat $D/ff > $D/got; wait; "
-		 "test $blocked = 0 && test \"$(cat $D/rc)\" = 0 && test \"$(cat $D/got)\" = hi",
+		 "D=%s; mkfifo $D/ff && { (echo hi > $D/ff; echo $? > $D/rc) & } && W=$!; "
+		 "for i in $(seq 1000); do grep -q wait_for_partner /proc/$W/wchan && break; "
+		 "case $(cut -d' ' -f1 /proc/$W/syscall) in 257|56) break;; esac; sleep 0.01; "
+		 "done 2>/dev/null; test $i -lt 1000 || exit 3; "
+		 "KCT_DATA=%s %s record -q --no-cupti -o $D/t -- %s -o $D/ff; "
+		 "timeout 5 cat $D/ff > $D/got; wait; "
+		 "test \"$(cat $D/rc)\" = 0 && test \"$(cat $D/got)\" = hi",
 		 dir, kct_data(), kct_cli(), prog("ptxas"));
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
