@@ -1,6 +1,7 @@
 /* cmd_record.c - kcprof record: run a command with libkcprof.so preloaded. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -222,6 +223,22 @@ static void forward_signal(int sig)
 		kill(child_pid, sig);
 }
 
+/* Whether a file can be made in dir: 0, or an errno. Tried, not asked of access(), which
+ * says yes to root where nothing can be made (/proc, a directory others' rules refuse). */
+static int file_creatable(const char *dir)
+{
+	char probe[PATH_MAX];
+	if (snprintf(probe, sizeof(probe), "%s/.kcprof-probe.%ld", dir, (long)getpid()) >=
+	    (int)sizeof(probe))
+		return ENAMETOOLONG;
+	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	unlink(probe);
+	return 0;
+}
+
 KCA_COMMAND(record)
 {
 	enum {
@@ -324,10 +341,16 @@ KCA_COMMAND(record)
 	}
 	/* said before the program runs, not after it ran unrecorded */
 	struct stat st;
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || access(dir, W_OK | X_OK) < 0) {
+	int err = stat(dir, &st) < 0 ? errno : 0;
+	if (err || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "kcprof record: %s: %s\n", dir,
-			stat(dir, &st) == 0 && !S_ISDIR(st.st_mode) ? "not a directory"
-								    : strerror(errno));
+			err ? strerror(err) : "not a directory");
+		return 1;
+	}
+	err = file_creatable(dir);
+	if (err) {
+		fprintf(stderr, "kcprof record: %s: cannot make a trace file there: %s\n", dir,
+			strerror(err));
 		return 1;
 	}
 	char absdir[PATH_MAX];

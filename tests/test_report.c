@@ -1430,6 +1430,17 @@ Test(cli, record_checks_its_options_and_sums_up)
 	cr_assert(strstr(out, "kcprof record: ") && strstr(out, "afile: not a directory"), "%s",
 		  out);
 	cr_assert_neq(access(ran, F_OK), 0, "the program ran");
+	/* a directory where no file can be made, which access() passes for root: tried */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"record", "-o", "/proc", "--", "touch", ran, NULL}, out,
+			sizeof(out)),
+	    1, "%s", out);
+	cr_assert(strstr(out, "kcprof record: /proc: cannot make a trace file there: "), "%s", out);
+	cr_assert_neq(access(ran, F_OK), 0, "the program ran");
+	/* the try leaves nothing behind */
+	char ls[4400];
+	snprintf(ls, sizeof(ls), "ls -A %s | grep -q kcprof-probe", dir);
+	cr_assert_neq(system(ls), 0, "%s", ls);
 }
 
 Test(cli, help_for_every_command)
