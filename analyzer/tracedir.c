@@ -1,6 +1,7 @@
 /* tracedir.c - the traces of a directory, and reading one with its problems reported. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -61,53 +62,86 @@ int kca_trace_list(const char *dir, struct kca_trace_list *out)
 	return 0;
 }
 
-void kca_warn_no_traces(const char *dir)
+/* Whether directory path holds a trace file. */
+static int holds_traces(const char *path)
 {
-	/* a directory of runs (examples/traces/pdl-chain: nopdl/, pdl/): name them, sorted */
-	char **names = NULL;
-	unsigned n = 0, cap = 0;
-	DIR *d = opendir(dir);
+	DIR *d = opendir(path);
 	struct dirent *de;
-	while (d && (de = readdir(d)) != NULL) {
+	int holds = 0;
+	while (d && !holds && (de = readdir(d)) != NULL)
+		holds = has_suffix(de->d_name, KC_TRACE_SUFFIX);
+	if (d)
+		closedir(d);
+	return holds;
+}
+
+/* How far below a directory without traces runs are looked for, and how many directories
+ * are opened at most on the way (a mistyped "kcprof report /" must not walk the disk). */
+#define RUNS_DEPTH 3
+#define RUNS_VISITS 2000
+
+struct runs_found {
+	char **names; /* relative to the directory given, each ending in '/' */
+	unsigned n, cap, visits;
+};
+
+/* The directories below dir/rel (rel "" or ending in '/') that hold traces, depth levels
+ * down at most; not below those (a run's own subdirectories are no runs). */
+static void find_runs(const char *dir, const char *rel, int depth, struct runs_found *r)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	while (d && (de = readdir(d)) != NULL && r->visits < RUNS_VISITS) {
 		if (de->d_name[0] == '.')
 			continue;
-		size_t len = strlen(dir) + strlen(de->d_name) + 2;
-		char *sub = kca_xmalloc(len);
-		snprintf(sub, len, "%s/%s", dir, de->d_name);
+		char sub[PATH_MAX], subrel[PATH_MAX];
 		struct stat st;
-		int holds = 0;
-		DIR *sd = stat(sub, &st) == 0 && S_ISDIR(st.st_mode) ? opendir(sub) : NULL;
-		struct dirent *se;
-		while (sd && !holds && (se = readdir(sd)) != NULL)
-			holds = has_suffix(se->d_name, KC_TRACE_SUFFIX);
-		if (sd)
-			closedir(sd);
-		free(sub);
-		if (holds) {
-			KCA_GROW(names, n, cap);
-			names[n++] = kca_xstrdup(de->d_name);
+		if (snprintf(sub, sizeof(sub), "%s%s", path, de->d_name) >= (int)sizeof(sub) ||
+		    snprintf(subrel, sizeof(subrel), "%s%s/", rel, de->d_name) >=
+			(int)sizeof(subrel) ||
+		    stat(sub, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		r->visits++;
+		if (holds_traces(sub)) {
+			KCA_GROW(r->names, r->n, r->cap);
+			r->names[r->n++] = kca_xstrdup(subrel);
+		} else if (depth > 1) {
+			find_runs(dir, subrel, depth - 1, r);
 		}
 	}
 	if (d)
 		closedir(d);
-	if (!n) {
+}
+
+void kca_warn_no_traces(const char *dir)
+{
+	/* a directory of runs (examples/traces/pdl-chain: nopdl/, pdl/; examples/traces:
+	 * cuda-graph/, ..., pdl-chain/nopdl/, ...): name them, sorted */
+	struct runs_found r = {0};
+	find_runs(dir, "", RUNS_DEPTH, &r);
+	if (!r.n) {
 		kc_log(KC_LOG_WARN, "warning", "%s: no traces (*%s)", dir, KC_TRACE_SUFFIX);
 		return;
 	}
-	qsort(names, n, sizeof(char *), cmp_str);
-	char subdirs[512] = "";
+	qsort(r.names, r.n, sizeof(char *), cmp_str);
+	enum { SHOWN = 12 };
+	char subdirs[1024] = "";
 	size_t used = 0;
-	for (unsigned i = 0; i < n; i++) {
-		if (used < sizeof(subdirs))
-			used += (size_t)snprintf(subdirs + used, sizeof(subdirs) - used, "%s%s/",
-						 i ? ", " : "", names[i]);
-		free(names[i]);
+	for (unsigned i = 0; i < r.n; i++) {
+		if (i < SHOWN && used < sizeof(subdirs))
+			used += (size_t)snprintf(subdirs + used, sizeof(subdirs) - used, "%s%s",
+						 i ? ", " : "", r.names[i]);
+		free(r.names[i]);
 	}
-	free(names);
+	free(r.names);
+	if (r.n > SHOWN && used < sizeof(subdirs))
+		snprintf(subdirs + used, sizeof(subdirs) - used, " and %u more", r.n - SHOWN);
 	kc_log(KC_LOG_WARN, "warning",
 	       "%s: no traces (*%s); its subdirector%s %s hold%s traces: give %s", dir,
-	       KC_TRACE_SUFFIX, n == 1 ? "y" : "ies", subdirs, n == 1 ? "s" : "",
-	       n == 1 ? "it" : "them");
+	       KC_TRACE_SUFFIX, r.n == 1 ? "y" : "ies", subdirs, r.n == 1 ? "s" : "",
+	       r.n == 1 ? "it" : "them");
 }
 
 void kca_trace_list_free(struct kca_trace_list *l)

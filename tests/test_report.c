@@ -1208,6 +1208,27 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(strstr(out, "no traces (*.kct); its subdirectories nopdl/, pdl/ hold traces: "
 			      "give them"),
 		  "%s", out);
+	/* runs further down, named from the directory given; not below a run (its caches) */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "examples/traces", NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "its subdirectories cuda-graph/, ") &&
+		      strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
+		      strstr(out, ", torch-compile-shapes/dynamic/, ") &&
+		      strstr(out, ", triton-constexpr/ hold traces: give them") &&
+		      !strstr(out, "triton-constexpr/triton-cache"),
+		  "%s", out);
+	/* many: the first twelve, and how many more */
+	char *many = kct_tmpdir(), cmd[4600];
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && for i in 10 11 12 13 14 15 16 17 18 19 20 21 22 23; do "
+		 "mkdir -p runs/r$i && : > runs/r$i/1-x.kct || exit 1; done",
+		 many);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", many, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "its subdirectories runs/r10/, runs/r11/, ") &&
+		      strstr(out, ", runs/r21/ and 2 more hold traces: give them") &&
+		      !strstr(out, "runs/r22/"),
+		  "%s", out);
 	/* a directory of other files: the same */
 	char other[4300];
 	snprintf(other, sizeof(other), "%s/notes.txt", dir);
