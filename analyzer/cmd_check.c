@@ -81,12 +81,11 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	unsigned violations = 0;
 	char t[32], t2[32];
 	/* a module reloaded again and again is one problem: its first kernel's line counts the
-	 * others (kca_family_module_mate), which get none */
+	 * others (module_mate), which get none */
 	unsigned *mates = kca_xcalloc(m.nfamilies + 1, sizeof(unsigned));
-	int *mate_of = kca_xmalloc((m.nfamilies + 1) * sizeof(int));
 	for (unsigned i = 0; i < m.nfamilies; i++)
-		if ((mate_of[i] = kca_family_module_mate(&m, i)) >= 0)
-			mates[mate_of[i]]++;
+		if (m.families[i].module_mate >= 0)
+			mates[m.families[i].module_mate]++;
 	/* C++ kernels by their names, as the report's headings give them */
 	struct kca_kernel_names *names = kca_kernel_names_new();
 	for (unsigned i = 0; i < m.nfamilies; i++)
@@ -98,7 +97,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		if (mates[i])
 			snprintf(more, sizeof(more), " (and %u more kernel%s of its module)",
 				 mates[i], KCA_PLURAL(mates[i]));
-		int mate = mate_of[i] >= 0;
+		int mate = f->module_mate >= 0;
 		if (m.windowed) { /* what happened within the window */
 			if (defaults && kca_family_built_in_window(f) && !mate)
 				printf("%s%s: %u new image%s, %u load%s in the window "
@@ -209,7 +208,6 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "", damaged);
 	kca_kernel_names_free(names);
 	free(mates);
-	free(mate_of);
 	kca_model_free(&m);
 	return violations ? 1 : 0;
 }

@@ -688,6 +688,34 @@ static const char *kernel_shown(const char *symbol, char *buf, size_t cap)
 	return kca_printable(demangled, buf, cap);
 }
 
+/* A module reloaded again and again is one problem, said on its first kernel: the others
+ * (module_mate), loaded with it each time, named in a line with their launches, and given
+ * no entry of their own. */
+static void print_module_mates(const struct kca_model *m, const struct kca_family *f)
+{
+	unsigned n = 0;
+	for (int j = f->next_module_mate; j >= 0; j = m->families[j].next_module_mate)
+		n++;
+	if (!n)
+		return;
+	if (n == 1)
+		printf("    its module's other kernel, loaded with it each time: ");
+	else
+		printf("    its module's %u other kernels, loaded with it each time: ", n);
+	unsigned shown = 0;
+	for (int j = f->next_module_mate; j >= 0 && shown < 5;
+	     j = m->families[j].next_module_mate, shown++) {
+		const struct kca_family *g = &m->families[j];
+		char name[1024];
+		printf("%s%s (%" PRIu64 " launch%s)", shown ? ", " : "",
+		       kernel_shown(g->name, name, sizeof(name)), g->launches,
+		       g->launches == 1 ? "" : "es");
+	}
+	if (n > shown)
+		printf(" and %u more", n - shown);
+	printf("\n");
+}
+
 static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
@@ -700,14 +728,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	       kca_verdict_name(f->verdict));
 	if (strcmp(shown, name) != 0)
 		printf("    symbol %s\n", name);
-	int mate = kca_family_module_mate(m, (unsigned)(f - m->families));
-	if (mate >= 0) { /* its module's reloads, said at the kernel before it */
-		kernel_shown(m->families[mate].name, name, sizeof(name));
-		printf("    in the module of %s, above: the same %u loads, %" PRIu64
-		       " launch%s of its own\n",
-		       name, f->loads, f->launches, f->launches == 1 ? "" : "es");
-		return;
-	}
+	print_module_mates(m, f);
 	if (m->windowed)
 		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
@@ -830,13 +851,24 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 	}
 	printf("%u kernel%s built or reloaded in the window, %u with recompilation churn%s\n",
 	       built, KCA_PLURAL(built), t->churn, built ? "; worst first:" : "");
-	unsigned shown = 0;
-	for (unsigned i = 0; i < m->nfamilies && shown < top; i++)
-		if (all || kca_family_built_in_window(&m->families[i]))
-			print_family(m, &m->families[i], ++shown);
-	if (built > shown)
+	/* a module's other kernels (module_mate) are said in its first kernel's entry */
+	unsigned shown = 0, said = 0;
+	char *printed = kca_xcalloc(m->nfamilies + 1, 1);
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		const struct kca_family *f = &m->families[i];
+		int listed = kca_family_built_in_window(f);
+		if (f->module_mate >= 0) {
+			said += listed && printed[f->module_mate];
+		} else if ((all || listed) && shown < top) {
+			print_family(m, f, ++shown);
+			printed[i] = 1;
+			said += listed;
+		}
+	}
+	free(printed);
+	if (built > said)
 		printf("\n%u more kernel%s built or reloaded in the window, not shown (--top %u)\n",
-		       built - shown, KCA_PLURAL(built - shown), top);
+		       built - said, KCA_PLURAL(built - said), top);
 	/* their loads' time, each load once (a module of many kernels is one load), a load
 	 * counting where any of its kernels is one of them */
 	struct kca_family_name *index = prebuilt ? kca_family_index(m) : NULL;
@@ -959,18 +991,26 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	}
 	printf("%u kernel%s, %u with recompilation churn%s\n", m->nfamilies,
 	       m->nfamilies == 1 ? "" : "s", t.churn, t.churn ? "; worst first:" : "");
-	unsigned shown = 0, flagged = 0, fine = 0;
+	/* a module's other kernels (module_mate) are said in its first kernel's entry */
+	unsigned shown = 0, said = 0, flagged = 0, fine = 0;
+	char *printed = kca_xcalloc(m->nfamilies + 1, 1);
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		const struct kca_family *f = &m->families[i];
 		fine += f->verdict == KCA_FINE;
 		flagged += f->verdict != KCA_FINE;
-		if ((all || f->verdict != KCA_FINE) && shown < top)
+		if (f->module_mate >= 0) {
+			said += printed[f->module_mate];
+		} else if ((all || f->verdict != KCA_FINE) && shown < top) {
 			print_family(m, f, ++shown);
+			printed[i] = 1;
+			said += f->verdict != KCA_FINE;
+		}
 	}
-	if (!all && flagged > shown)
+	free(printed);
+	if (!all && flagged > said)
 		printf(
 		    "\n%u more kernel%s flagged, not shown (--top %u; --all lists every kernel)\n",
-		    flagged - shown, flagged - shown == 1 ? "" : "s", top);
+		    flagged - said, flagged - said == 1 ? "" : "s", top);
 	if (!all && fine)
 		printf(
 		    "\n%u kernel%s neither rebuilt nor loaded again and again: fine (--all lists "

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "../common/kc_hash.h"
 #include "../common/kc_image.h"
 #include "changes.h"
 #include "kca.h"
@@ -725,22 +726,61 @@ static int cmp_family(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-int kca_family_module_mate(const struct kca_model *m, unsigned i)
+/* Whether two families with reload churn have the same images, loaded as often each. */
+static int same_module_loads(const struct kca_family *f, const struct kca_family *g)
 {
-	const struct kca_family *f = &m->families[i];
-	if (f->verdict != KCA_RELOAD_CHURN)
-		return -1;
-	for (unsigned j = 0; j < i; j++) {
-		const struct kca_family *g = &m->families[j];
-		int same = g->verdict == KCA_RELOAD_CHURN && g->nvariants == f->nvariants &&
-			   g->loads == f->loads;
-		for (unsigned v = 0; same && v < f->nvariants; v++)
-			same = g->variants[v].hash == f->variants[v].hash &&
-			       g->variants[v].loads == f->variants[v].loads;
-		if (same)
-			return (int)j;
+	int same = g->verdict == KCA_RELOAD_CHURN && f->verdict == KCA_RELOAD_CHURN &&
+		   g->nvariants == f->nvariants && g->loads == f->loads;
+	for (unsigned v = 0; same && v < f->nvariants; v++)
+		same = g->variants[v].hash == f->variants[v].hash &&
+		       g->variants[v].loads == f->variants[v].loads;
+	return same;
+}
+
+struct module_loads_key { /* families by their images and loads: a hash of them */
+	uint64_t key;
+	unsigned first, last; /* the first and the last family (in order) with them */
+	UT_hash_handle hh;
+};
+
+/* Each family's module_mate, in m->families' final order: one pass, by a hash of the
+ * images and their loads (where 20k kernels of one module churn, no family compares itself
+ * with every one before it). */
+static void set_module_mates(struct kca_model *m)
+{
+	struct module_loads_key *seen = NULL, *e, *tmp;
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		struct kca_family *f = &m->families[i];
+		f->module_mate = f->next_module_mate = -1;
+		if (f->verdict != KCA_RELOAD_CHURN)
+			continue;
+		struct kc_hash_stream hs;
+		kc_hash64_begin(&hs);
+		kc_hash64_add(&hs, &f->loads, sizeof(f->loads));
+		for (unsigned v = 0; v < f->nvariants; v++) {
+			kc_hash64_add(&hs, &f->variants[v].hash, sizeof(f->variants[v].hash));
+			kc_hash64_add(&hs, &f->variants[v].loads, sizeof(f->variants[v].loads));
+		}
+		uint64_t key = kc_hash64_end(&hs);
+		HASH_FIND(hh, seen, &key, sizeof(key), e);
+		if (e) { /* the same hash of other loads, should that come, is no mate */
+			if (same_module_loads(f, &m->families[e->first])) {
+				f->module_mate = (int)e->first;
+				m->families[e->last].next_module_mate = (int)i;
+				e->last = i;
+			}
+			continue;
+		}
+		e = kca_xcalloc(1, sizeof(*e));
+		e->key = key;
+		e->first = e->last = i;
+		HASH_ADD(hh, seen, key, sizeof(e->key), e);
 	}
-	return -1;
+	HASH_ITER(hh, seen, e, tmp)
+	{
+		HASH_DEL(seen, e);
+		free(e);
+	}
 }
 
 /* With a time window: the kernels built or loaded within it first, churn first among them,
@@ -1131,6 +1171,7 @@ void kca_model_families(struct kca_model *m)
 	if (m->nfamilies)
 		qsort(m->families, m->nfamilies, sizeof(*m->families),
 		      m->windowed ? cmp_family_window : cmp_family);
+	set_module_mates(m);
 }
 
 /* A load that succeeded with no kernel named (an image the recorder could not read, not

@@ -201,6 +201,12 @@ struct kca_family {
 	enum kca_verdict verdict;
 	enum kca_front_end front_end;
 	int churn;
+	/* a kernel reloaded with another of its module: the index of the first family (in
+	 * m->families' order) whose images and loads are the same as this one's, both with
+	 * reload churn; -1 if none. The module's reloads are one problem, said once, on it. */
+	int module_mate;
+	int next_module_mate; /* the next of those mates after this one (the first after the
+				 first family), in order; -1 at the last */
 	int library_api;     /* its first image came through cuLibraryLoad* (CUlibrary, CUkernel) */
 	int prebuilt_copies; /* its variants: images the CUDA runtime loaded, none built at run
 				time (one kernel in two of a program's libraries) */
@@ -420,10 +426,6 @@ static inline uint64_t kca_compile_start(const struct kca_compile *c)
 /* Group loads into kernel families, attribute compiles, set verdicts. Families are sorted
  * worst first (by build + load time, then by variants). */
 void kca_model_families(struct kca_model *m);
-/* A kernel reloaded with another of its module: the index of the first family (in
- * m->families' order) whose images and loads are the same as family i's, both with reload
- * churn; -1 if none. The module's reloads are one problem, said once. */
-int kca_family_module_mate(const struct kca_model *m, unsigned i);
 /* Whether a kernel was built within the model's time window, or loaded there in a way worth
  * a look: a new image of a compiling front end (Triton, torch.compile, NVRTC, PTX JIT, JIT
  * link), a reload, or any load of a flagged kernel. A prebuilt kernel's first load (the CUDA

@@ -189,6 +189,10 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		kca_json_str(&j, "front_end", kca_front_end_name(f->front_end));
 		kca_json_str(&j, "verdict", kca_verdict_name(f->verdict));
 		kca_json_bool(&j, "churn", f->churn);
+		if (f->module_mate >= 0) /* its module's reloads, said on the first of it */
+			kca_json_str(&j, "reloaded_with", m->families[f->module_mate].name);
+		else
+			kca_json_null(&j, "reloaded_with");
 		kca_json_bool(&j, "prebuilt_copies", f->prebuilt_copies);
 		kca_json_u64(&j, "variants", f->nvariants);
 		kca_json_u64(&j, "loads", f->loads);
