@@ -40,7 +40,7 @@ struct export_ctx {
 	int proc; /* this file's process in the model */
 	uint64_t t0;
 	uint32_t pid;
-	char **names; /* func id -> name, this file */
+	char **names; /* func id -> its name as shown (kernels), this file */
 	uint32_t nnames;
 	uint64_t *counts;		  /* func id -> its last launch count, this file */
 	struct name_series *series;	  /* kernel name -> its counter's steps, this file */
@@ -130,7 +130,7 @@ static int ensure_id(struct export_ctx *c, uint32_t id)
 /* The name a FUNCTION record gave this id, or "?". */
 static const char *func_name(const struct export_ctx *c, uint32_t id)
 {
-	return id < c->nnames && c->names[id] ? kca_kernel_name(c->kernels, c->names[id]) : "?";
+	return id < c->nnames && c->names[id] ? c->names[id] : "?";
 }
 
 static double us(uint64_t ns, uint64_t t0)
@@ -228,7 +228,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		const struct kc_rec_function *x = (const void *)r;
 		if (ensure_id(c, x->id) == 0) {
 			free(c->names[x->id]);
-			c->names[x->id] = kca_xstrdup(kc_rec_str(r, x->name));
+			c->names[x->id] =
+			    kca_xstrdup(kca_kernel_name(c->kernels, kc_rec_str(r, x->name)));
 			c->counts[x->id] = 0; /* the id taken again: a function counted from 0 */
 		}
 		break;
