@@ -354,6 +354,38 @@ static const char *die_function_name(Dwarf_Die *die)
 	return name ? name : dwarf_diename(die);
 }
 
+/* A line table's source path: a relative one (gcc -g src/a.c names "src/a.c") is relative to
+ * the compilation's directory, not to the process's, so it is joined to comp_dir, "." and ".."
+ * taken out ("/b/../src/a.c" is "/src/a.c"). Into buf; src itself where it is absolute or no
+ * directory is known. */
+static const char *source_path(const char *src, const char *comp_dir, char *buf, size_t cap)
+{
+	if (!src || src[0] == '/' || !comp_dir || comp_dir[0] != '/')
+		return src;
+	char joined[PATH_MAX * 2];
+	if (snprintf(joined, sizeof(joined), "%s/%s", comp_dir, src) >= (int)sizeof(joined))
+		return src;
+	size_t n = 0; /* buf holds "/a/b" without a trailing '/'; n its length */
+	for (char *part = joined; *part;) {
+		size_t len = strcspn(part, "/");
+		if (len == 2 && part[0] == '.' && part[1] == '.') {
+			while (n > 0 && buf[--n] != '/')
+				;
+		} else if (len && !(len == 1 && part[0] == '.')) {
+			if (n + 1 + len + 1 > cap)
+				return src;
+			buf[n++] = '/';
+			memcpy(buf + n, part, len);
+			n += len;
+		}
+		part += len + (part[len] == '/');
+	}
+	if (n == 0)
+		buf[n++] = '/';
+	buf[n] = '\0';
+	return buf;
+}
+
 /* Levels of inlining at addr, innermost first, from the DWARF scopes, appended to e: level 0
  * at the line table's line; each outer level at the call's line of the inlined one inside it.
  * Returns how many were added (0: no DWARF scope there); *outermost: whether the last is the
@@ -385,6 +417,9 @@ static unsigned inline_levels(struct kca_model *m, Dwfl_Module *mod, GElf_Addr a
 	size_t nfiles = 0;
 	if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
 		files = NULL;
+	Dwarf_Attribute dir_attr;
+	const char *comp_dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &dir_attr));
+	char path[PATH_MAX];
 	unsigned n = 0;
 	const char *src = src0;
 	int line = line0;
@@ -413,7 +448,8 @@ static unsigned inline_levels(struct kca_model *m, Dwfl_Module *mod, GElf_Addr a
 			src = NULL;
 			line = 0;
 		} else {
-			src = dwarf_filesrc(files, file, NULL, NULL);
+			src = source_path(dwarf_filesrc(files, file, NULL, NULL), comp_dir, path,
+					  sizeof(path));
 			line = (int)cline;
 		}
 	}
@@ -459,6 +495,7 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 	}
 	GElf_Addr addr = 0;
 	const char *name = NULL, *src = NULL;
+	char src_path[PATH_MAX];
 	int lineno = 0;
 	if (s && s->mod) {
 		/* a return address: the call is the instruction before it */
@@ -468,6 +505,8 @@ static int resolve_frame(struct kca_model *m, const char *frame, const char *cwd
 			set_function(m, &sym, name);
 		Dwfl_Line *line = dwfl_module_getsrc(s->mod, addr);
 		src = line ? dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+		src = source_path(src, line ? dwfl_line_comp_dir(line) : NULL, src_path,
+				  sizeof(src_path));
 		if (src && lineno > 0)
 			snprintf(sym.where, sizeof(sym.where), "%s:%d", kca_path_under(src, cwd),
 				 lineno);

@@ -375,6 +375,52 @@ Test(stacks, the_code_nvcc_puts_in_a_program_is_passed_over)
 	kca_model_free(&m); /* its names are in the model's arena */
 }
 
+Test(stacks, a_source_path_is_the_compilation_s_not_the_process_s_directory_s)
+{
+	/* this binary was compiled from the repository's root as "tests/test_stacks.c": run from
+	 * there, the line reads so; run from elsewhere, it names the file where it is, not a
+	 * "tests/test_stacks.c" under that directory */
+	char f2[PATH_MAX + 64], root[PATH_MAX], want[PATH_MAX + 64];
+	frame_of(user_launch_stand_in, f2, sizeof(f2));
+	cr_assert_not_null(getcwd(root, sizeof(root)));
+	struct kca_model m;
+	memset(&m, 0, sizeof(m));
+	char where[512], func[128];
+	cr_assert_eq(kca_native_frame(&m, f2, root, NULL, where, sizeof(where), func, sizeof(func)),
+		     0);
+	cr_assert(strncmp(where, "tests/test_stacks.c:", 20) == 0, "%s", where);
+	cr_assert_eq(
+	    kca_native_frame(&m, f2, "/elsewhere", NULL, where, sizeof(where), func, sizeof(func)),
+	    0);
+	snprintf(want, sizeof(want), "%s/tests/test_stacks.c:", root);
+	cr_assert(strncmp(where, want, strlen(want)) == 0, "%s, not %s", where, want);
+	/* built in DIR/build as "../src/a.c": DIR/src/a.c */
+	char *rel = kct_tmpdir(), *dir = realpath(rel, NULL), cmd[9000], frame[PATH_MAX + 64];
+	free(rel);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "cd %s && mkdir src build && printf 'int twice(int x)\\n{\\n\\treturn 2 * x;\\n}\\n"
+	    "int main(void) { return twice(0); }\\n' > src/a.c && cd build && "
+	    "cc -g -O0 -o a ../src/a.c && nm a | awk '$3 == \"twice\" {print $1}' > off",
+	    dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(cmd, sizeof(cmd), "%s/build/off", dir);
+	char *off = kct_read_file(cmd, NULL);
+	cr_assert_not_null(off);
+	snprintf(frame, sizeof(frame), "%s/build/a\t0x%llx\t", dir,
+		 strtoull(off, NULL, 16) + 8); /* inside twice, at its return */
+	free(off);
+	cr_assert_eq(kca_native_frame(&m, frame, "/elsewhere", NULL, where, sizeof(where), func,
+				      sizeof(func)),
+		     0);
+	snprintf(want, sizeof(want), "%s/src/a.c:", dir);
+	cr_assert(strncmp(where, want, strlen(want)) == 0 && !strstr(where, ".."), "%s, not %s",
+		  where, want);
+	cr_assert_str_eq(func, "twice");
+	free(dir);
+	kca_model_free(&m);
+}
+
 Test(stacks, whose_code_made_a_call_the_program_or_the_cuda_runtime)
 {
 	/* a cuLibraryLoadData is the CUDA runtime's unless the frame that made the call is the
