@@ -21,7 +21,7 @@ static const char usage[] =
     "own (one kernel's images in two runs are not two variants); with several, each line\n"
     "names its DIR, and any violation, or any DIR without a readable trace, fails. C++\n"
     "kernels are named as the report's headings name them (demangled, template arguments\n"
-    "as <…>), or by their symbols where two would read alike.\n"
+    "as <…>), or by their symbols where two of the traces read alike.\n"
     "\n"
     "With --since or --until it checks a time window of the recording (T: seconds from its\n"
     "start, or 500ms, 2m): a server past its warm-up. Then, with no limits given, any kernel\n"
@@ -112,8 +112,10 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			violations += defaults && kca_family_built_in_window(f);
 			if (max_variants >= 0 && !f->prebuilt_copies &&
 			    f->win.new_variants > (unsigned long)max_variants) {
-				printf("%s%s: %u new variants in the window (limit %ld)\n", pre,
-				       name, f->win.new_variants, max_variants);
+				if (!mate)
+					printf(
+					    "%s%s: %u new variants in the window (limit %ld)%s\n",
+					    pre, name, f->win.new_variants, max_variants, more);
 				violations++;
 			}
 			if (max_reloads >= 0 && f->win.proc_reloads > (unsigned long)max_reloads) {
@@ -138,8 +140,9 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		/* images of the program's own libraries are not variants of a build */
 		if (max_variants >= 0 && !f->prebuilt_copies &&
 		    f->nvariants > (unsigned long)max_variants) {
-			printf("%s%s: %u variants (limit %ld)\n", pre, name, f->nvariants,
-			       max_variants);
+			if (!mate)
+				printf("%s%s: %u variants (limit %ld)%s\n", pre, name, f->nvariants,
+				       max_variants, more);
 			violations++;
 		}
 		if (max_reloads >= 0 && f->proc_reloads > (unsigned long)max_reloads) {

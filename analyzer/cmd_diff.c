@@ -349,7 +349,7 @@ KCA_COMMAND(diff)
 	unsigned *match = NULL, nmatch = 0, cap = 0; /* demangled once each */
 	for (unsigned i = 0; !f && i < m.nfamilies; i++) {
 		char shown[1024];
-		kca_function_name(m.families[i].name, shown, sizeof(shown));
+		kca_kernel_display_name(m.families[i].name, shown, sizeof(shown));
 		if (strcmp(shown, want) == 0 && strcmp(shown, m.families[i].name) != 0) {
 			KCA_GROW(match, nmatch, cap);
 			match[nmatch++] = i;

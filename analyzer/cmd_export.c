@@ -26,7 +26,7 @@ static const char usage[] =
     "kernel's GPU time so far as a counter ('GPU ms NAME'). Times count from the recording's\n"
     "start, as the report's --since and --until do. C++ kernels are named as the report's\n"
     "headings name them (demangled, template arguments as <…>), or by their symbols where\n"
-    "two would read alike.\n"
+    "two of the traces read alike.\n"
     "\n"
     "Exit status: 0; 1 when no trace could be read (FILE, if there before, left as it was);\n"
     "2 usage.\n"
@@ -40,7 +40,7 @@ struct export_ctx {
 	int proc; /* this file's process in the model */
 	uint64_t t0;
 	uint32_t pid;
-	char **names; /* func id -> its name as shown (kernels), this file */
+	char **names; /* func id -> its symbol, this file */
 	uint32_t nnames;
 	uint64_t *counts;		  /* func id -> its last launch count, this file */
 	struct name_series *series;	  /* kernel name -> its counter's steps, this file */
@@ -68,7 +68,7 @@ struct counter_step {
 /* A kernel name's launch counter: its steps, written once the file is read, when what the
  * report takes off for captures is known. */
 struct name_series {
-	char *name;
+	char *name; /* the kernel's symbol */
 	struct counter_step *steps;
 	unsigned n, cap;
 	UT_hash_handle hh;
@@ -152,11 +152,24 @@ static void slice(struct kca_json *j, const char *name, const char *cat, uint32_
 }
 
 /* A counter sample: the track `name` of the process takes `value` at ts. */
-static void counter(struct kca_json *j, const char *name, uint32_t pid, double ts, const char *key,
-		    double value)
+/* prefix + name, whole (a viewer keys counters by name: two names cut alike would be one
+ * track), on the heap */
+static char *name_with(const char *prefix, const char *name)
 {
+	size_t np = strlen(prefix), nn = strlen(name);
+	char *full = kca_xmalloc(np + nn + 1);
+	memcpy(full, prefix, np);
+	memcpy(full + np, name, nn + 1);
+	return full;
+}
+
+/* A counter's value on the track named prefix + name. */
+static void counter(struct kca_json *j, const char *prefix, const char *name, uint32_t pid,
+		    double ts, const char *key, double value)
+{
+	char *full = name_with(prefix, name);
 	kca_json_obj(j, NULL);
-	kca_json_str(j, "name", name);
+	kca_json_str(j, "name", full);
 	kca_json_str(j, "ph", "C");
 	kca_json_u64(j, "pid", pid);
 	kca_json_dbl(j, "ts", ts);
@@ -164,6 +177,7 @@ static void counter(struct kca_json *j, const char *name, uint32_t pid, double t
 	kca_json_dbl(j, key, value);
 	kca_json_end_obj(j);
 	kca_json_end_obj(j);
+	free(full);
 }
 
 static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
@@ -191,10 +205,11 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	case KC_REC_MODULE_LOAD: {
 		const struct kc_rec_module_load *x = (const void *)r;
 		const char *first = kc_rec_list_next(r, x->names, NULL);
-		snprintf(buf, sizeof(buf), "load %s",
-			 first ? kca_kernel_name(c->kernels, first) : kc_image_kind_name(x->kind));
-		slice(j, buf, "load", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0),
+		char *title = name_with("load ", first ? kca_kernel_name(c->kernels, first)
+						       : kc_image_kind_name(x->kind));
+		slice(j, title, "load", c->pid, r->tid, us(r->time_ns - x->duration_ns, c->t0),
 		      (double)x->duration_ns / 1e3);
+		free(title);
 		kca_json_obj(j, "args");
 		kca_json_str(j, "api", kc_api_name(x->api));
 		kca_json_str(j, "kind", kc_image_kind_name(x->kind));
@@ -228,8 +243,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		const struct kc_rec_function *x = (const void *)r;
 		if (ensure_id(c, x->id) == 0) {
 			free(c->names[x->id]);
-			c->names[x->id] =
-			    kca_xstrdup(kca_kernel_name(c->kernels, kc_rec_str(r, x->name)));
+			c->names[x->id] = kca_xstrdup(kc_rec_str(r, x->name));
 			c->counts[x->id] = 0; /* the id taken again: a function counted from 0 */
 		}
 		break;
@@ -279,16 +293,15 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	case KC_REC_GPU_TIME: {
 		/* cumulative per kernel name at each flush: a counter of GPU time spent so far */
 		const struct kc_rec_gpu_time *x = (const void *)r;
-		snprintf(buf, sizeof(buf), "GPU ms %s",
-			 kca_kernel_name(c->kernels, kc_rec_str(r, x->name)));
-		counter(j, buf, c->pid, us(r->time_ns, c->t0), "ms", (double)x->total_ns / 1e6);
+		counter(j, "GPU ms ", kca_kernel_name(c->kernels, kc_rec_str(r, x->name)), c->pid,
+			us(r->time_ns, c->t0), "ms", (double)x->total_ns / 1e6);
 		break;
 	}
 	case KC_REC_LAUNCH: {
 		const struct kc_rec_launch *x = (const void *)r;
 		const char *n = func_name(c, x->func_id);
 		kca_json_obj(j, NULL);
-		kca_json_str(j, "name", n);
+		kca_json_str(j, "name", strcmp(n, "?") ? kca_kernel_name(c->kernels, n) : n);
 		kca_json_str(j, "cat", "launch");
 		kca_json_str(j, "ph", "i");
 		kca_json_str(j, "s", "t");
@@ -350,10 +363,9 @@ static void write_series(struct export_ctx *c, struct name_series *ns)
 	for (unsigned k = n - (n > 0); k-- > 0;)
 		if (ns->steps[k].delta > ns->steps[k + 1].delta)
 			ns->steps[k].delta = ns->steps[k + 1].delta;
-	char buf[512];
-	snprintf(buf, sizeof(buf), "launches %s", ns->name);
+	const char *name = kca_kernel_name(c->kernels, ns->name);
 	for (unsigned k = 0; k < n; k++)
-		counter(c->j, buf, c->pid, us(ns->steps[k].time_ns, c->t0), "count",
+		counter(c->j, "launches ", name, c->pid, us(ns->steps[k].time_ns, c->t0), "count",
 			(double)(ns->steps[k].delta > 0 ? ns->steps[k].delta : 0));
 }
 
@@ -364,8 +376,8 @@ static void write_counters(struct export_ctx *c)
 	for (unsigned i = 0; c->proc >= 0 && i < c->m->ncaptures; i++) {
 		const struct kca_capture *k = &c->m->captures[i];
 		for (unsigned f = 0; k->proc == c->proc && f < k->n; f++)
-			series_add(c, kca_kernel_name(c->kernels, c->m->funcs[k->funcs[f]].name),
-				   k->time_ns, -(int64_t)k->nodes[f], 1);
+			series_add(c, c->m->funcs[k->funcs[f]].name, k->time_ns,
+				   -(int64_t)k->nodes[f], 1);
 	}
 	struct name_series *ns, *tmp;
 	HASH_ITER(hh, c->series, ns, tmp)

@@ -232,6 +232,8 @@ static int file_creatable(const char *dir)
 	    (int)sizeof(probe))
 		return ENAMETOOLONG;
 	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && unlink(probe) == 0) /* one a crash left */
+		fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return errno;
 	close(fd);

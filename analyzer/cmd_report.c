@@ -684,14 +684,31 @@ static void print_window_values(const struct kca_family *f, const struct kca_cha
 static const char *kernel_shown(const char *symbol, char *buf, size_t cap)
 {
 	char demangled[1024];
-	kca_function_name(symbol, demangled, sizeof(demangled));
+	kca_kernel_display_name(symbol, demangled, sizeof(demangled));
 	return kca_printable(demangled, buf, cap);
 }
 
+/* The model's kernels' names as listings give them (kca_kernel_names), where some module has
+ * more than one kernel reloaded with it (print_module_mates names them); else NULL. */
+static struct kca_kernel_names *mate_names(const struct kca_model *m)
+{
+	unsigned i = 0;
+	while (i < m->nfamilies && m->families[i].module_mate < 0)
+		i++;
+	if (i == m->nfamilies)
+		return NULL;
+	struct kca_kernel_names *names = kca_kernel_names_new();
+	for (i = 0; i < m->nfamilies; i++)
+		kca_kernel_names_add(names, m->families[i].name);
+	return names;
+}
+
 /* A module reloaded again and again is one problem, said on its first kernel: the others
- * (module_mate), loaded with it each time, named in a line with their launches, and given
- * no entry of their own. */
-static void print_module_mates(const struct kca_model *m, const struct kca_family *f)
+ * (module_mate), loaded with it each time, named in a line with their launches (in the
+ * window, with one), and given no entry of their own. By their symbols where two names read
+ * alike: what 'kcprof diff' takes. */
+static void print_module_mates(const struct kca_model *m, struct kca_kernel_names *names,
+			       const struct kca_family *f)
 {
 	unsigned n = 0;
 	for (int j = f->next_module_mate; j >= 0; j = m->families[j].next_module_mate)
@@ -706,17 +723,18 @@ static void print_module_mates(const struct kca_model *m, const struct kca_famil
 	for (int j = f->next_module_mate; j >= 0 && shown < 5;
 	     j = m->families[j].next_module_mate, shown++) {
 		const struct kca_family *g = &m->families[j];
-		char name[1024];
-		printf("%s%s (%" PRIu64 " launch%s)", shown ? ", " : "",
-		       kernel_shown(g->name, name, sizeof(name)), g->launches,
-		       g->launches == 1 ? "" : "es");
+		uint64_t launches = m->windowed ? g->win.launches : g->launches;
+		printf("%s%s (%" PRIu64 " launch%s%s)", shown ? ", " : "",
+		       kca_kernel_name(names, g->name), launches, launches == 1 ? "" : "es",
+		       m->windowed ? " in the window" : "");
 	}
 	if (n > shown)
 		printf(" and %u more", n - shown);
 	printf("\n");
 }
 
-static void print_family(struct kca_model *m, const struct kca_family *f, unsigned rank)
+static void print_family(struct kca_model *m, struct kca_kernel_names *names,
+			 const struct kca_family *f, unsigned rank)
 {
 	char t1[32], t2[32], t3[32], buf[1024];
 	char name[1024], shown[1024];
@@ -728,7 +746,7 @@ static void print_family(struct kca_model *m, const struct kca_family *f, unsign
 	       kca_verdict_name(f->verdict));
 	if (strcmp(shown, name) != 0)
 		printf("    symbol %s\n", name);
-	print_module_mates(m, f);
+	print_module_mates(m, names, f);
 	if (m->windowed)
 		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
@@ -854,18 +872,20 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 	/* a module's other kernels (module_mate) are said in its first kernel's entry */
 	unsigned shown = 0, said = 0;
 	char *printed = kca_xcalloc(m->nfamilies + 1, 1);
+	struct kca_kernel_names *names = mate_names(m);
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		const struct kca_family *f = &m->families[i];
 		int listed = kca_family_built_in_window(f);
 		if (f->module_mate >= 0) {
 			said += listed && printed[f->module_mate];
 		} else if ((all || listed) && shown < top) {
-			print_family(m, f, ++shown);
+			print_family(m, names, f, ++shown);
 			printed[i] = 1;
 			said += listed;
 		}
 	}
 	free(printed);
+	kca_kernel_names_free(names);
 	if (built > said)
 		printf("\n%u more kernel%s built or reloaded in the window, not shown (--top %u)\n",
 		       built - said, KCA_PLURAL(built - said), top);
@@ -994,6 +1014,7 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	/* a module's other kernels (module_mate) are said in its first kernel's entry */
 	unsigned shown = 0, said = 0, flagged = 0, fine = 0;
 	char *printed = kca_xcalloc(m->nfamilies + 1, 1);
+	struct kca_kernel_names *names = mate_names(m);
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		const struct kca_family *f = &m->families[i];
 		fine += f->verdict == KCA_FINE;
@@ -1001,12 +1022,13 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 		if (f->module_mate >= 0) {
 			said += printed[f->module_mate];
 		} else if ((all || f->verdict != KCA_FINE) && shown < top) {
-			print_family(m, f, ++shown);
+			print_family(m, names, f, ++shown);
 			printed[i] = 1;
 			said += f->verdict != KCA_FINE;
 		}
 	}
 	free(printed);
+	kca_kernel_names_free(names);
 	if (!all && flagged > said)
 		printf(
 		    "\n%u more kernel%s flagged, not shown (--top %u; --all lists every kernel)\n",
@@ -1083,19 +1105,29 @@ static void print_field(const char *s, int width, int right)
 	printf("%*s%s%*s", right ? pad : 0, "", s, right ? 0 : pad, "");
 }
 
-/* A kernel's name in the comparison's first column: cut names end in "...", cut between
- * characters. */
+/* Where a UTF-8 string's character number `chars` begins (its end where it has fewer). */
+static const char *past_columns(const char *s, int chars)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (int cols = 0; *p; p++)
+		if ((*p & 0xC0) != 0x80 && cols++ == chars)
+			break;
+	return (const char *)p;
+}
+
+/* A kernel's name in the comparison's first column: a longer one cut in its middle, between
+ * characters ("_ZN4serv6detail23a_ker...e_ILi4EEEvPf"), so that names that differ at their
+ * ends (template arguments) still differ. */
 static void print_name_column(const char *name)
 {
-	if (text_columns(name) <= COMPARE_NAME_WIDTH) {
+	int cols = text_columns(name);
+	if (cols <= COMPARE_NAME_WIDTH) {
 		print_field(name, COMPARE_NAME_WIDTH, 0);
 		return;
 	}
-	const unsigned char *p = (const unsigned char *)name;
-	for (int cols = 0; *p; p++) /* past COMPARE_NAME_WIDTH - 3 characters */
-		if ((*p & 0xC0) != 0x80 && cols++ == COMPARE_NAME_WIDTH - 3)
-			break;
-	printf("%.*s...", (int)(p - (const unsigned char *)name), name);
+	const int tail = 15, head = COMPARE_NAME_WIDTH - 3 - tail;
+	const char *cut = past_columns(name, head), *rest = past_columns(name, cols - tail);
+	printf("%.*s...%s", (int)(cut - name), name, rest);
 }
 
 /* One row of the runs' totals: a label, then each run's value. */
@@ -1165,10 +1197,12 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 			rows[nrows++] = name;
 		}
 	}
-	/* C++ kernels by their names, as the headings give them */
+	/* C++ kernels by their names, as the headings give them (by their symbols where two
+	 * kernels of the runs read alike) */
 	struct kca_kernel_names *names = kca_kernel_names_new();
-	for (unsigned r = 0; r < nrows; r++)
-		kca_kernel_names_add(names, rows[r]);
+	for (unsigned d = 0; d < ndirs; d++)
+		for (unsigned i = 0; i < ms[d].nfamilies; i++)
+			kca_kernel_names_add(names, ms[d].families[i].name);
 	for (unsigned r = 0; r < nrows; r++) {
 		const char *name = rows[r];
 		print_name_column(kca_kernel_name(names, name));

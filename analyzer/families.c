@@ -762,13 +762,17 @@ static void set_module_mates(struct kca_model *m)
 			kc_hash64_add(&hs, &f->variants[v].loads, sizeof(f->variants[v].loads));
 		}
 		uint64_t key = kc_hash64_end(&hs);
-		HASH_FIND(hh, seen, &key, sizeof(key), e);
-		if (e) { /* the same hash of other loads, should that come, is no mate */
-			if (same_module_loads(f, &m->families[e->first])) {
-				f->module_mate = (int)e->first;
-				m->families[e->last].next_module_mate = (int)i;
-				e->last = i;
-			}
+		/* the same hash of other images and loads, should one come, takes the next key */
+		for (;;) {
+			HASH_FIND(hh, seen, &key, sizeof(key), e);
+			if (!e || same_module_loads(f, &m->families[e->first]))
+				break;
+			key++;
+		}
+		if (e) {
+			f->module_mate = (int)e->first;
+			m->families[e->last].next_module_mate = (int)i;
+			e->last = i;
 			continue;
 		}
 		e = kca_xcalloc(1, sizeof(*e));

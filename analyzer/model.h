@@ -347,15 +347,18 @@ int kca_module_build_id(struct kca_model *m, const char *path, char *hex, size_t
  * qualifiers left out and template arguments shown as "<…>" ("serve::Builder<…>::compile"),
  * a symbol's version cut ("__libc_start_main"); other names as they are. */
 void kca_function_name(const char *name, char *out, size_t cap);
-/* Kernels' names as the report's headings give them: C++ kernels demangled
- * (kca_function_name: "at::native::reduce_kernel<…>"), other names as they are, both made
- * printable. A symbol whose name reads like another added symbol's (two instantiations of one
- * template) is shown by its symbol, so that no two kernels read alike: add every symbol a
- * listing may show before naming any. */
+/* A kernel's name as the report's headings give it: a C++ kernel demangled
+ * (kca_function_name: "at::native::reduce_kernel<…>"), another name as it is. */
+void kca_kernel_display_name(const char *symbol, char *out, size_t cap);
+/* Kernels' names as a listing shows them: kca_kernel_display_name, made printable; a symbol
+ * whose name reads like another added symbol's (two instantiations of one template) is shown
+ * by its whole symbol, so that no two kernels read alike. Add every kernel of the traces
+ * before naming any (a command names a kernel the same way whatever it lists). */
 struct kca_kernel_names;
 struct kca_kernel_names *kca_kernel_names_new(void);
 void kca_kernel_names_add(struct kca_kernel_names *t, const char *symbol);
-/* The name to show for a symbol (added here if it was not), valid until the table is freed. */
+/* The name to show for a symbol, valid until the table is freed; a symbol not added goes by its
+ * symbol (naming it changes no other's name). */
 const char *kca_kernel_name(struct kca_kernel_names *t, const char *symbol);
 void kca_kernel_names_free(struct kca_kernel_names *t);
 /* The program's own frame among native ones, named as kca_native_frame does: the first with a

@@ -178,13 +178,15 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		const struct kca_family *f = &m->families[i];
 		int listed_here =
 		    m->windowed ? kca_family_built_in_window(f) : f->verdict != KCA_FINE;
-		if (listed >= top || (top != UINT32_MAX && !listed_here))
+		/* a module's other kernels reloaded with it: named in its first kernel's entry,
+		 * and entries of their own only with --all, as in the text report */
+		if (listed >= top || (top != UINT32_MAX && (!listed_here || f->module_mate >= 0)))
 			continue;
 		listed++;
 		kca_json_obj(&j, NULL);
 		kca_json_str(&j, "name", f->name);
 		char shown[1024]; /* as the text report's heading names it */
-		kca_function_name(f->name, shown, sizeof(shown));
+		kca_kernel_display_name(f->name, shown, sizeof(shown));
 		kca_json_str(&j, "display_name", shown);
 		kca_json_str(&j, "front_end", kca_front_end_name(f->front_end));
 		kca_json_str(&j, "verdict", kca_verdict_name(f->verdict));
@@ -193,6 +195,11 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 			kca_json_str(&j, "reloaded_with", m->families[f->module_mate].name);
 		else
 			kca_json_null(&j, "reloaded_with");
+		kca_json_arr(&j, "module_mates");
+		for (int k = f->next_module_mate; f->module_mate < 0 && k >= 0;
+		     k = m->families[k].next_module_mate)
+			kca_json_str(&j, NULL, m->families[k].name);
+		kca_json_end_arr(&j);
 		kca_json_bool(&j, "prebuilt_copies", f->prebuilt_copies);
 		kca_json_u64(&j, "variants", f->nvariants);
 		kca_json_u64(&j, "loads", f->loads);

@@ -221,8 +221,17 @@ void kca_function_name(const char *name, char *out, size_t cap)
 	free(d);
 }
 
+void kca_kernel_display_name(const char *symbol, char *out, size_t cap)
+{
+	if (strncmp(symbol, "_Z", 2) == 0)
+		kca_function_name(symbol, out, cap);
+	else
+		snprintf(out, cap, "%s", symbol);
+}
+
 struct kernel_symbol { /* a symbol and the name it reads as */
 	char *symbol, *shown, *printable_symbol;
+	int added; /* by kca_kernel_names_add: else named by its symbol */
 	UT_hash_handle hh;
 };
 struct kernel_shown { /* a name shown and how many symbols read as it */
@@ -240,41 +249,58 @@ struct kca_kernel_names *kca_kernel_names_new(void)
 	return kca_xcalloc(1, sizeof(struct kca_kernel_names));
 }
 
-static struct kernel_symbol *kernel_names_add(struct kca_kernel_names *t, const char *symbol)
+/* s made printable whole (kca_printable: a control byte takes four) */
+static char *printable_copy(const char *s)
+{
+	size_t cap = 4 * strlen(s) + 6;
+	char *buf = kca_xmalloc(cap);
+	kca_printable(s, buf, cap);
+	return buf;
+}
+
+/* symbol's entry, made if new: counted among its shown name's symbols where `add`
+ * (kca_kernel_names_add); a symbol only named is left out, so that naming it changes no name
+ * given, and goes by its symbol */
+static struct kernel_symbol *kernel_names_add(struct kca_kernel_names *t, const char *symbol,
+					      int add)
 {
 	struct kernel_symbol *e;
 	HASH_FIND_STR(t->by_symbol, symbol, e);
-	if (e)
-		return e;
-	char demangled[1024], buf[1024];
-	kca_function_name(symbol, demangled, sizeof(demangled));
-	e = kca_xcalloc(1, sizeof(*e));
-	e->symbol = kca_xstrdup(symbol);
-	e->shown = kca_xstrdup(kca_printable(demangled, buf, sizeof(buf)));
-	e->printable_symbol = kca_xstrdup(kca_printable(symbol, buf, sizeof(buf)));
-	HASH_ADD_KEYPTR(hh, t->by_symbol, e->symbol, strlen(e->symbol), e);
-	struct kernel_shown *n;
-	HASH_FIND_STR(t->by_shown, e->shown, n);
-	if (!n) {
-		n = kca_xcalloc(1, sizeof(*n));
-		n->shown = kca_xstrdup(e->shown);
-		HASH_ADD_KEYPTR(hh, t->by_shown, n->shown, strlen(n->shown), n);
+	if (!e) {
+		char shown[1024];
+		kca_kernel_display_name(symbol, shown, sizeof(shown));
+		e = kca_xcalloc(1, sizeof(*e));
+		e->symbol = kca_xstrdup(symbol);
+		e->shown = printable_copy(shown);
+		e->printable_symbol = printable_copy(symbol);
+		HASH_ADD_KEYPTR(hh, t->by_symbol, e->symbol, strlen(e->symbol), e);
 	}
-	n->symbols++;
+	if (add && !e->added) {
+		e->added = 1;
+		struct kernel_shown *n;
+		HASH_FIND_STR(t->by_shown, e->shown, n);
+		if (!n) {
+			n = kca_xcalloc(1, sizeof(*n));
+			n->shown = kca_xstrdup(e->shown);
+			HASH_ADD_KEYPTR(hh, t->by_shown, n->shown, strlen(n->shown), n);
+		}
+		n->symbols++;
+	}
 	return e;
 }
 
 void kca_kernel_names_add(struct kca_kernel_names *t, const char *symbol)
 {
-	kernel_names_add(t, symbol);
+	kernel_names_add(t, symbol, 1);
 }
 
 const char *kca_kernel_name(struct kca_kernel_names *t, const char *symbol)
 {
-	struct kernel_symbol *e = kernel_names_add(t, symbol);
-	struct kernel_shown *n;
-	HASH_FIND_STR(t->by_shown, e->shown, n);
-	return n && n->symbols > 1 ? e->printable_symbol : e->shown;
+	struct kernel_symbol *e = kernel_names_add(t, symbol, 0);
+	struct kernel_shown *n = NULL;
+	if (e->added)
+		HASH_FIND_STR(t->by_shown, e->shown, n);
+	return n && n->symbols == 1 ? e->shown : e->printable_symbol;
 }
 
 void kca_kernel_names_free(struct kca_kernel_names *t)
