@@ -923,8 +923,11 @@ static uint64_t recording_start(const struct kca_trace_list *l)
 	for (int i = 0; i < l->count; i++) {
 		struct kc_trace t;
 		const struct kc_rec_hdr *r;
-		if (kc_trace_open(&t, l->paths[i]) == 0 && !t.header_damaged) {
-			uint64_t s = t.hdr.start_mono_ns;
+		/* a damaged header's start is not trusted, its first records' times are */
+		if (kc_trace_open(&t, l->paths[i]) == 0) {
+			uint64_t s = t.header_damaged ? 0 : t.hdr.start_mono_ns;
+			if (t.header_damaged) /* its notice first, then the records */
+				(void)kc_trace_next(&t, &r);
 			for (int k = 0; k < 2 && kc_trace_next(&t, &r) > 0; k++) {
 				uint64_t at = r->time_ns;
 				if (r->type == KC_REC_COMPILE) {

@@ -1239,6 +1239,22 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(strstr(out, "nothing to report"), "%s", out);
 }
 
+Test(cli, a_damaged_header_keeps_the_recording_s_times)
+{
+	/* one flipped byte of a header (its ppid): its start is not trusted, and the times count
+	 * from its first records, as from the intact file, not from 0 (+226 s) */
+	char *dir = kct_tmpdir(), cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "cp examples/traces/nvjitlink-define/*.kct %s/ && f=$(ls %s/*.kct) && "
+		 "printf '\\001' | dd of=$f bs=1 seek=20 conv=notrunc status=none",
+		 dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "header check mismatch") &&
+		      strstr(out, "loads from +330.8 ms to +424.8 ms of the recording"),
+		  "%s", out);
+}
+
 Test(cli, special_files_in_a_trace_neither_block_nor_run_forever)
 {
 	/* a FIFO where a trace, an IR or a cubin should be, and /dev/zero behind a symlink: each
