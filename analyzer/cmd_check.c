@@ -67,7 +67,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	char *dirs[] = {(char *)dir};
 	int found = kca_model_load_window(&m, dirs, 1, window);
 	if (found <= 0) {
-		fprintf(stderr, "kcprof check: no readable trace in %s\n", dir);
+		printf("kcprof check: no readable trace in %s\n", dir); /* a failure's reason */
 		kca_model_free(&m);
 		return 1;
 	}

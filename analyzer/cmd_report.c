@@ -47,9 +47,9 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  --json       machine-readable report (schema kcprof-report/1, docs/report-json.md)\n"
-    "  --all        list every kernel, fine ones too\n"
+    "  --all        list every kernel, fine ones too (compared: a row for each)\n"
     "  --top N      at most N kernels in detail (default 10); how many more were flagged is\n"
-    "               said\n"
+    "               said (compared: at most N rows)\n"
     "  --since T    only what happened T or later after the recording's start\n"
     "  --until T    only what happened before T after the recording's start\n"
     "  -h, --help   this text\n"
@@ -1141,7 +1141,8 @@ static void print_totals_row(const char *label, char values[][64], unsigned ndir
 	printf("\n");
 }
 
-static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *w)
+static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *w, int all,
+			  unsigned top)
 {
 	struct kca_model *ms = kca_xcalloc(ndirs, sizeof(*ms));
 	int rc = 0;
@@ -1188,8 +1189,8 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 				seen_before = kca_family_named(by_name[e], name) != NULL;
 			for (unsigned e = 0; e < ndirs; e++) {
 				const struct kca_family *f = kca_family_named(by_name[e], name);
-				interesting |= f && (w ? kca_family_built_in_window(f)
-						       : f->verdict != KCA_FINE);
+				interesting |= f && (all || (w ? kca_family_built_in_window(f)
+							       : f->verdict != KCA_FINE));
 			}
 			if (seen_before || !interesting)
 				continue;
@@ -1203,7 +1204,7 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 	for (unsigned d = 0; d < ndirs; d++)
 		for (unsigned i = 0; i < ms[d].nfamilies; i++)
 			kca_kernel_names_add(names, ms[d].families[i].name);
-	for (unsigned r = 0; r < nrows; r++) {
+	for (unsigned r = 0; r < nrows && r < top; r++) {
 		const char *name = rows[r];
 		print_name_column(kca_kernel_name(names, name));
 		for (unsigned e = 0; e < ndirs; e++) {
@@ -1221,6 +1222,9 @@ static int report_compare(char **dirs, unsigned ndirs, const struct kca_window *
 		}
 		printf("\n");
 	}
+	if (nrows > top)
+		printf("(%u more kernel%s, not shown: --top %u)\n", nrows - top,
+		       KCA_PLURAL(nrows - top), top);
 	kca_kernel_names_free(names);
 	free(rows);
 	for (unsigned d = 0; d < ndirs; d++)
@@ -1358,7 +1362,7 @@ KCA_COMMAND(report)
 	unsigned ndirs;
 	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
 	if (ndirs > 1 && !json)
-		return report_compare(dirs, ndirs, w);
+		return report_compare(dirs, ndirs, w, all, top);
 	struct kca_model m;
 	int found = kca_model_load_window(&m, dirs, ndirs, w);
 	if (found < 0) {
@@ -1366,20 +1370,25 @@ KCA_COMMAND(report)
 		return 1;
 	}
 	if (found == 0 && !m.problems && !json) { /* nothing there: said, no zeroed report */
-		printf("kcprof report: no trace read in %s%s (see the warning above): nothing to "
-		       "report\n",
-		       dirs[0], ndirs > 1 ? " and the others" : "");
+		fprintf(stderr,
+			"kcprof report: no trace read in %s%s (see the warning above): nothing to "
+			"report\n",
+			dirs[0], ndirs > 1 ? " and the others" : "");
 		kca_model_free(&m);
 		return 1;
 	}
 	kca_model_families(&m);
 	struct kca_model *runs = NULL;
+	int rc = found == 0 ? 1 : 0;
 	if (json && ndirs > 1) { /* each run on its own too, for its totals */
 		runs = kca_xcalloc(ndirs, sizeof(*runs));
 		int level = kc_log_level;
 		kc_log_level = KC_LOG_ERROR; /* its warnings were said by the merged load */
 		for (unsigned d = 0; d < ndirs; d++) {
-			kca_model_load_window(&runs[d], &dirs[d], 1, w);
+			if (kca_model_load_window(&runs[d], &dirs[d], 1, w) <= 0) {
+				fprintf(stderr, "kcprof report: %s: no readable trace\n", dirs[d]);
+				rc = 1; /* as the text comparison: a run without one fails */
+			}
 			kca_model_families(&runs[d]);
 		}
 		kc_log_level = level;
@@ -1388,7 +1397,6 @@ KCA_COMMAND(report)
 		kca_report_json(&m, stdout, all ? UINT32_MAX : top, runs, runs ? ndirs : 0);
 	else
 		report_text(&m, all, top);
-	int rc = found == 0 ? 1 : 0;
 	for (unsigned d = 0; runs && d < ndirs; d++)
 		kca_model_free(&runs[d]);
 	free(runs);

@@ -1239,6 +1239,38 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(strstr(out, "nothing to report"), "%s", out);
 }
 
+Test(cli, a_comparison_takes_top_and_all_and_fails_on_a_run_without_traces)
+{
+	/* --top N: at most N rows, how many more said; --all: every kernel a row */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--top", "1", "examples/traces/triton-constexpr",
+					 "examples/traces/serve-warmup", NULL},
+			out, sizeof(out)),
+	    0);
+	cr_assert(strstr(out, "\nfill_mask    ") && !strstr(out, "\nsoftcap_logits ") &&
+		      strstr(out, "(2 more kernels, not shown: --top 1)\n"),
+		  "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--all", "examples/traces/pdl-chain/nopdl",
+					 "examples/traces/pdl-chain/pdl", NULL},
+			out, sizeof(out)),
+	    0);
+	cr_assert(!strstr(out, "(no kernel rebuilt or reloaded in any run)") &&
+		      strstr(out, "  fine     "),
+		  "%s", out);
+	/* a compared run without traces fails, with --json too */
+	char *empty = kct_tmpdir();
+	for (int json = 0; json < 2; json++) {
+		cr_assert_eq(
+		    kct_run_cli((const char *[]){"report", json ? "--json" : empty,
+						 json ? empty : "examples/traces/ptx-jit",
+						 json ? "examples/traces/ptx-jit" : NULL, NULL},
+				out, sizeof(out)),
+		    1, "%s", out);
+		cr_assert(strstr(out, "no readable trace"), "%s", out);
+	}
+}
+
 Test(cli, a_damaged_header_keeps_the_recording_s_times)
 {
 	/* one flipped byte of a header (its ppid): its start is not trusted, and the times count
