@@ -14,6 +14,7 @@
 
 #include <uthash.h>
 
+#include "../common/kc_fs.h"
 #include "../common/kc_image.h"
 #include "kca.h"
 #include "report.h"
@@ -23,7 +24,8 @@ static const char usage[] =
     "\n"
     "Runs COMMAND with the kcprof recorder preloaded (LD_PRELOAD) and writes one trace per\n"
     "process to DIR: module builds and loads, NVRTC/nvJitLink/cuLink compiles, compiler\n"
-    "child processes and launch counts. Exits with COMMAND's exit status.\n"
+    "child processes and launch counts. Exits with COMMAND's exit status; 127 (126) when\n"
+    "COMMAND is not found (not runnable), before anything in DIR is touched.\n"
     "\n"
     "Options:\n"
     "  -o, --output DIR    trace directory (default ./kcprof.data); traces of an earlier\n"
@@ -87,6 +89,19 @@ static int find_library(char *out, size_t cap)
 	return -ENOENT;
 }
 
+/* Whether path is a kcprof trace: its first bytes are the magic (a "notes.kct" is not). */
+static int is_trace_file(const char *path)
+{
+	char magic[sizeof(KC_TRACE_MAGIC) - 1];
+	int fd = kc_open_regular(path, NULL);
+	if (fd < 0)
+		return 0;
+	int is = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+		 memcmp(magic, KC_TRACE_MAGIC, sizeof(magic)) == 0;
+	close(fd);
+	return is;
+}
+
 static int clear_old_traces(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -101,11 +116,40 @@ static int clear_old_traces(const char *dir)
 			continue;
 		char path[PATH_MAX + 256];
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (unlink(path) == 0)
+		if (is_trace_file(path) && unlink(path) == 0)
 			removed++;
 	}
 	closedir(d);
 	return removed;
+}
+
+/* Whether cmd can be run as execvp would find it: 0, or the errno execvp would give (a
+ * mistyped command must not cost the last run's traces). */
+static int command_runnable(const char *cmd)
+{
+	if (!*cmd)
+		return ENOENT;
+	if (strchr(cmd, '/'))
+		return access(cmd, X_OK) == 0 ? 0 : errno;
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/bin:/usr/bin";
+	int err = ENOENT;
+	for (const char *p = path;; p += strcspn(p, ":") + 1) {
+		size_t len = strcspn(p, ":");
+		char full[PATH_MAX];
+		struct stat st;
+		if (snprintf(full, sizeof(full), "%.*s%s%s", (int)len, p, len ? "/" : "", cmd) <
+			(int)sizeof(full) &&
+		    stat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (access(full, X_OK) == 0)
+				return 0;
+			err = EACCES;
+		}
+		if (!p[len])
+			break;
+	}
+	return err;
 }
 
 struct graph_count {
@@ -359,6 +403,12 @@ KCA_COMMAND(record)
 	if (!realpath(dir, absdir)) {
 		fprintf(stderr, "kcprof record: %s: %s\n", dir, strerror(errno));
 		return 1;
+	}
+	err = command_runnable(argv[optind]);
+	if (err) { /* as the shell says it; the last run's traces are left */
+		fprintf(stderr, "kcprof record: %s: %s\n", argv[optind],
+			err == ENOENT ? "command not found" : strerror(err));
+		return err == ENOENT ? 127 : 126;
 	}
 	if (!append) {
 		int removed = clear_old_traces(absdir);

@@ -1508,6 +1508,28 @@ Test(cli, record_checks_its_options_and_sums_up)
 	    1, "%s", out);
 	cr_assert(strstr(out, "kcprof record: /proc: cannot make a trace file there: "), "%s", out);
 	cr_assert_neq(access(ran, F_OK), 0, "the program ran");
+	/* a command that cannot run costs the last run nothing, and only traces are removed */
+	char keep[4300], cmd2[9000];
+	snprintf(keep, sizeof(keep), "%s/keep", dir);
+	mkdir(keep, 0777);
+	snprintf(cmd2, sizeof(cmd2),
+		 "cp examples/traces/ptx-jit/*.kct %s/ && echo notes > %s/notes.kct", keep, keep);
+	cr_assert_eq(system(cmd2), 0, "%s", cmd2);
+	cr_assert_eq(kct_run_cli((const char *[]){"record", "-o", keep, "--",
+						  "kcprof-no-such-command", NULL},
+				 out, sizeof(out)),
+		     127, "%s", out);
+	cr_assert(strstr(out, "kcprof record: kcprof-no-such-command: command not found") &&
+		      !strstr(out, "removed"),
+		  "%s", out);
+	snprintf(cmd2, sizeof(cmd2), "test $(ls %s/*.kct | wc -l) = 3", keep);
+	cr_assert_eq(system(cmd2), 0, "the traces went: %s", cmd2);
+	cr_assert_eq(kct_run_cli((const char *[]){"record", "-o", keep, "--", "true", NULL}, out,
+				 sizeof(out)),
+		     0, "%s", out);
+	cr_assert(strstr(out, "removed 2 traces of an earlier run"), "%s", out);
+	snprintf(cmd2, sizeof(cmd2), "test \"$(cat %s/notes.kct)\" = notes", keep);
+	cr_assert_eq(system(cmd2), 0, "notes.kct went: %s", cmd2);
 	/* the try leaves nothing behind */
 	char ls[4400];
 	snprintf(ls, sizeof(ls), "ls -A %s | grep -q kcprof-probe", dir);
