@@ -26,7 +26,8 @@ static const char usage[] =
     "With --since or --until it checks a time window of the recording (T: seconds from its\n"
     "start, or 500ms, 2m): a server past its warm-up. Then, with no limits given, any kernel\n"
     "built or loaded in the window fails; the limits count what happened in it (new images,\n"
-    "reloads, build and load time against the window's length).\n"
+    "reloads, build and load time against the window's length). A window that begins after\n"
+    "a recording's end fails: nothing in it was checked.\n"
     "\n"
     "Options:\n"
     "  --max-variants N     at most N distinct images of one kernel (in a window: new ones;\n"
@@ -154,14 +155,16 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			violations++;
 		}
 	}
-	/* a window past a recording's end checks nothing there: said, as report says it */
+	/* a window past a recording's end checks nothing (a server that died in its warm-up):
+	 * a failure, not a pass */
 	uint64_t recorded = kca_model_recorded_ns(&m, 0);
-	if (m.windowed && m.window.since_ns && m.window.since_ns >= recorded)
-		fprintf(stderr,
-			"kcprof check: %s: the window (from +%s) begins after the recording's end "
-			"(%s recorded): nothing in it to check\n",
-			dir, kca_fmt_ns(m.window.since_ns, t, sizeof(t)),
-			kca_fmt_ns(recorded, t2, sizeof(t2)));
+	if (m.windowed && m.window.since_ns && m.window.since_ns >= recorded) {
+		printf("%sthe window (from +%s) begins after the recording's end (%s recorded): "
+		       "nothing in it was checked\n",
+		       pre, kca_fmt_ns(m.window.since_ns, t, sizeof(t)),
+		       kca_fmt_ns(recorded, t2, sizeof(t2)));
+		violations++;
+	}
 	struct kca_totals tot;
 	kca_model_window_totals(&m, &tot);
 	if (max_share >= 0) {
