@@ -44,7 +44,7 @@ static const char usage[] =
     "\n"
     "Exit status: 0; 1 when no trace was found or a copy failed (a file found here that\n"
     "could not be written into DIR). What is not found here is said on stderr, and is not\n"
-    "a failure.\n"
+    "a failure; 2 usage.\n"
     "\n"
     "Examples:\n"
     "  kcprof record -- python serve.py && kcprof archive && tar czf trace.tgz kcprof.data\n"
@@ -59,6 +59,9 @@ struct archive_count {
 	 * once), Triton kernels whose cache entries are not where the process had them */
 	char **lost_modules; /* "MODULE: why" */
 	unsigned nlost_modules, cap_lost_modules;
+	char **tried_modules; /* each module looked at once, whatever came of it (a copy that
+				 failed is said once, not at each of its frames) */
+	unsigned ntried_modules, cap_tried_modules;
 	/* Triton kernels (their launcher's arguments recorded, or torch.compile's) and cubins
 	 * a Python process loaded from memory as Triton does, with nothing else known */
 	unsigned lost_kernels, lost_python_cubins;
@@ -263,6 +266,17 @@ static void archive_source(const char *path, const char *dir, struct archive_cou
  * libtorch_cuda.so stays behind, its frames named by offset elsewhere). */
 #define ARCHIVE_MODULE_MAX (256ull << 20)
 
+/* Whether module copy dst was looked at before; noted as looked at now. */
+static int module_tried(struct archive_count *n, const char *dst)
+{
+	for (unsigned i = 0; i < n->ntried_modules; i++)
+		if (strcmp(n->tried_modules[i], dst) == 0)
+			return 1;
+	KCA_GROW(n->tried_modules, n->ntried_modules, n->cap_tried_modules);
+	n->tried_modules[n->ntried_modules++] = kca_xstrdup(dst);
+	return 0;
+}
+
 /* The program's modules that native call sites name (not CUDA's, the C runtime's or the
  * loader's), each as DIR/modules/BUILD_ID/NAME, where the file is still the one that ran (the
  * same build-id): symbols.c reads that copy wherever the module's own path is missing or
@@ -277,7 +291,7 @@ static void archive_frames(struct kca_model *m, const char *dir, const char **fr
 		if (kca_native_frame_module(frames[i], module, sizeof(module), &build_id) < 0 ||
 		    module[0] != '/' || kca_library_module(module) ||
 		    kca_archived_module_path(dir, build_id, module, dst, sizeof(dst)) < 0 ||
-		    access(dst, F_OK) == 0)
+		    access(dst, F_OK) == 0 || module_tried(n, dst))
 			continue;
 		if (stat(module, &st) != 0 || !S_ISREG(st.st_mode)) {
 			lost_module(n, module, "not here");
@@ -443,6 +457,9 @@ KCA_COMMAND(archive)
 		free(n.lost_modules[i]);
 	}
 	free(n.lost_modules);
+	for (unsigned i = 0; i < n.ntried_modules; i++)
+		free(n.tried_modules[i]);
+	free(n.tried_modules);
 	HASH_ITER(hh, present, se, setmp)
 	{
 		HASH_DEL(present, se);

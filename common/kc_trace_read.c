@@ -79,12 +79,15 @@ static void set_err(struct kc_trace *t, size_t off, const char *fmt, ...)
 
 static int check_header(struct kc_trace *t)
 {
-	if (t->size < 8 || memcmp(t->map, KC_TRACE_MAGIC, 8) != 0) {
+	/* a file cut within its first 16 bytes (the magic, the header's size) is said as one cut
+	 * later in its header is, where what it has of the magic is right */
+	size_t have = t->size < 8 ? t->size : 8;
+	if (memcmp(t->map, KC_TRACE_MAGIC, have) != 0 || t->size == 0) {
 		set_err(t, 0, "not a kcprof trace (bad magic)");
 		return -EINVAL;
 	}
-	if (t->size < 16) { /* the magic, cut before the header's sizes */
-		set_err(t, t->size, "file shorter than its header (%zu bytes)", t->size);
+	if (t->size < 16) {
+		set_err(t, 0, "file shorter than its header (%zu < at least 16 bytes)", t->size);
 		t->truncated = 1;
 		return -EINVAL;
 	}
