@@ -1088,7 +1088,13 @@ Test(cli, report_and_export_json_parse)
 		 " assert (k['name'],k['variants'],k['churn'])==('fill_mask',20,True), k;"
 		 " assert k['changed'][0]['name']=='MAX_LEN' and "
 		 "k['changed'][0]['values'][0]=='500', k['changed'];"
-		 " assert k['fix']\"",
+		 " assert k['fix'];"
+		 /* docs/report-json.md's example is this trace's report */
+		 " d=open('docs/report-json.md').read(); t=r['totals'];"
+		 " w=['\\\"compile_ms\\\": %%.1f, \\\"load_ms\\\": %%.1f, "
+		 "\\\"build_load_ms_per_launch\\\": %%.1f' %% (k['compile_ms'], k['load_ms'],"
+		 " k['build_load_ms_per_launch']), '\\\"compiles\\\": %%d, \\\"compile_ms\\\": %%.1f' %%"
+		 " (t['compiles'], t['compile_ms'])]; assert all(x in d for x in w), w\"",
 		 json);
 	cr_assert_eq(system(cmd), 0, "report --json: %s", cmd);
 	/* a change with no line (an autotune config) has a null where, not "" */
