@@ -206,6 +206,25 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 	return text;
 }
 
+/* Why variant v has no text to compare: its image not stored (recorded with --no-images, or
+ * the directory copied without images/), or one with machine code alone. */
+static void say_why_no_text(struct kca_model *m, const struct kca_family *f, unsigned v, char tag)
+{
+	const struct kca_variant *var = &f->variants[v];
+	const struct kca_load *l = &m->loads[var->first_load];
+	char path[4200];
+	if (kca_image_path(m->procs[l->proc].dir, var->hash, path, sizeof(path)) != 0)
+		printf("    [%c] its image is not in %s/images (recorded with --no-images, or the "
+		       "directory copied without it)\n",
+		       tag, m->procs[l->proc].dir);
+	else if (var->kind == KC_IMAGE_CUBIN || var->kind == KC_IMAGE_FATBIN)
+		printf("    [%c] %s holds machine code and no PTX: nothing to show as text%s\n",
+		       tag, path,
+		       f->front_end == KCA_FE_TRITON ? " (its Triton cache entry, which 'kcprof "
+						       "archive' copies, would be)"
+						     : "");
+}
+
 static void describe(struct kca_model *m, const struct kca_family *f, unsigned v, char tag)
 {
 	const struct kca_variant *var = &f->variants[v];
@@ -405,6 +424,9 @@ KCA_COMMAND(diff)
 	} else {
 		printf("(no source, IR or PTX of both variants in the trace to compare: only the "
 		       "images differ)\n");
+		for (int k = 0; k < 2; k++) /* why, where that can be told */
+			if (!(k ? tb : ta))
+				say_why_no_text(&m, f, (unsigned)(k ? b : a) - 1, k ? 'B' : 'A');
 	}
 	free(ta);
 	free(tb);

@@ -1082,20 +1082,21 @@ Test(cli, report_and_export_json_parse)
 	snprintf(chrome, sizeof(chrome), "%s/trace.json", dir);
 	snprintf(cmd, sizeof(cmd), "%s report --json %s > %s", kct_cli(), DEMO, json);
 	cr_assert_eq(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd),
-		 "python3 -c \"import json,sys; r=json.load(open('%s')); k=r['kernels'][0];"
-		 " assert r['schema']=='kcprof-report/1';"
-		 " assert (k['name'],k['variants'],k['churn'])==('fill_mask',20,True), k;"
-		 " assert k['changed'][0]['name']=='MAX_LEN' and "
-		 "k['changed'][0]['values'][0]=='500', k['changed'];"
-		 " assert k['fix'];"
-		 /* docs/report-json.md's example is this trace's report */
-		 " d=open('docs/report-json.md').read(); t=r['totals'];"
-		 " w=['\\\"compile_ms\\\": %%.1f, \\\"load_ms\\\": %%.1f, "
-		 "\\\"build_load_ms_per_launch\\\": %%.1f' %% (k['compile_ms'], k['load_ms'],"
-		 " k['build_load_ms_per_launch']), '\\\"compiles\\\": %%d, \\\"compile_ms\\\": %%.1f' %%"
-		 " (t['compiles'], t['compile_ms'])]; assert all(x in d for x in w), w\"",
-		 json);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "python3 -c \"import json,sys; r=json.load(open('%s')); k=r['kernels'][0];"
+	    " assert r['schema']=='kcprof-report/1';"
+	    " assert (k['name'],k['variants'],k['churn'])==('fill_mask',20,True), k;"
+	    " assert k['changed'][0]['name']=='MAX_LEN' and "
+	    "k['changed'][0]['values'][0]=='500', k['changed'];"
+	    " assert k['fix'];"
+	    /* docs/report-json.md's example is this trace's report */
+	    " d=open('docs/report-json.md').read(); t=r['totals'];"
+	    " w=['\\\"compile_ms\\\": %%.1f, \\\"load_ms\\\": %%.1f, "
+	    "\\\"build_load_ms_per_launch\\\": %%.1f' %% (k['compile_ms'], k['load_ms'],"
+	    " k['build_load_ms_per_launch']), '\\\"compiles\\\": %%d, \\\"compile_ms\\\": %%.1f' %%"
+	    " (t['compiles'], t['compile_ms'])]; assert all(x in d for x in w), w\"",
+	    json);
 	cr_assert_eq(system(cmd), 0, "report --json: %s", cmd);
 	/* a change with no line (an autotune config) has a null where, not "" */
 	snprintf(
@@ -1275,6 +1276,35 @@ Test(cli, a_comparison_takes_top_and_all_and_fails_on_a_run_without_traces)
 		    1, "%s", out);
 		cr_assert(strstr(out, "no readable trace"), "%s", out);
 	}
+}
+
+Test(cli, diff_says_why_it_has_no_text_to_compare)
+{
+	/* the traces without images/ (recorded with --no-images, copied without it); Triton's
+	 * cubins without its cache: what is missing is said */
+	char *dir = kct_tmpdir(), cmd[9000];
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "mkdir %s/a %s/b && cp examples/traces/ptx-jit/*.kct %s/a/ && "
+	    "cp -r examples/traces/triton-constexpr/*.kct examples/traces/triton-constexpr/images "
+	    "%s/b/",
+	    dir, dir, dir, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	snprintf(cmd, sizeof(cmd), "%s/a", dir);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", cmd, "fill_mask_ptx", NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "only the images differ)\n    [A] its image is not in ") &&
+		      strstr(out, "/a/images (recorded with --no-images, or the directory copied "
+				  "without it)\n    [B] its image is not in "),
+		  "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s/b", dir);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", cmd, "fill_mask", NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out,
+			 "6d2b4188112bd980.cubin holds machine code and no PTX: nothing to "
+			 "show as text (its Triton cache entry, which 'kcprof archive' copies, "
+			 "would be)\n"),
+		  "%s", out);
 }
 
 Test(cli, a_damaged_header_keeps_the_recording_s_times)
