@@ -17,7 +17,9 @@ static const char usage[] =
     "Fails (exit 1, one line per violation on stdout) when the traces in DIR (default\n"
     "./kcprof.data) show recompilation beyond the limits. With no limits given it fails on\n"
     "any kernel that 'kcprof report' calls churn (specialization or reload churn) and passes\n"
-    "a trace without one. Given limits replace that rule. Each DIR is checked as a run of its\n"
+    "a trace without one. A limit takes over its part of that rule: --max-variants the\n"
+    "specialization churn, --max-reloads the reload churn, --max-build-share both (what they\n"
+    "cost); a part no limit given covers still fails. Each DIR is checked as a run of its\n"
     "own (one kernel's images in two runs are not two variants); with several, each line\n"
     "names its DIR, and any violation, or any DIR without a readable trace, fails. C++\n"
     "kernels are named as the report's headings name them (demangled, template arguments\n"
@@ -79,6 +81,11 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	long max_variants = lim->max_variants, max_reloads = lim->max_reloads;
 	double max_share = lim->max_share;
 	int defaults = max_variants < 0 && max_reloads < 0 && max_share < 0;
+	/* each limit takes over its part of the churn rule: --max-variants specialization churn,
+	 * --max-reloads reload churn, --max-build-share both (what they cost); a part none
+	 * covers stays (--max-variants 4 must not let a module loaded 12 times pass) */
+	int spec_rule = max_variants < 0 && max_share < 0;
+	int reload_rule = max_reloads < 0 && max_share < 0;
 	unsigned violations = 0;
 	char t[32], t2[32];
 	/* a module reloaded again and again is one problem: its first kernel's line counts the
@@ -129,9 +136,11 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			}
 			continue;
 		}
-		if (defaults && f->churn && mate) {
+		int churn_fails =
+		    f->churn && (f->verdict == KCA_RELOAD_CHURN ? reload_rule : spec_rule);
+		if (churn_fails && mate) {
 			violations++; /* said on its module's first kernel's line */
-		} else if (defaults && f->churn) {
+		} else if (churn_fails) {
 			printf("%s%s: %s (%u variant%s, %u load%s, %s of builds and loads)%s\n",
 			       pre, name, kca_verdict_name(f->verdict), f->nvariants,
 			       KCA_PLURAL(f->nvariants), f->loads, KCA_PLURAL(f->loads),

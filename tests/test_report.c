@@ -1307,6 +1307,37 @@ Test(cli, diff_says_why_it_has_no_text_to_compare)
 		  "%s", out);
 }
 
+Test(cli, check_limits_take_over_their_part_of_the_churn_rule)
+{
+	/* reload churn (a module loaded 12 times): --max-variants does not let it pass, a
+	 * --max-reloads above it does */
+	char *dir = kct_tmpdir(), cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client reload 12",
+		 kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "4", dir, NULL}, out,
+				 sizeof(out)),
+		     1, "%s", out);
+	cr_assert(strstr(out, "kern_add: reload churn (1 variant, 12 loads"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-reloads", "20", dir, NULL}, out,
+				 sizeof(out)),
+		     0, "%s", out);
+	/* specialization churn (20 variants): --max-reloads does not let it pass, a
+	 * --max-variants above it does, and so does a build share it stays under */
+	const char *tc = "examples/traces/triton-constexpr";
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-reloads", "5", tc, NULL}, out,
+				 sizeof(out)),
+		     1, "%s", out);
+	cr_assert(strstr(out, "fill_mask: specialization churn (20 variants"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "25", tc, NULL}, out,
+				 sizeof(out)),
+		     0, "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-build-share", "0.9", tc, NULL},
+				 out, sizeof(out)),
+		     0, "%s", out);
+}
+
 Test(cli, a_damaged_header_keeps_the_recording_s_times)
 {
 	/* one flipped byte of a header (its ppid): its start is not trusted, and the times count
