@@ -159,6 +159,7 @@ struct load_ctx {
 	struct capture_key *captures;	/* CUgraph -> its pending capture, this file */
 	struct capture_key *applied;	/* captures applied whose window is still open */
 	unsigned unresolved;		/* captures (pending or applied) with in_window -1 */
+	int saw_process;		/* its PROCESS record was read (not lost to damage) */
 };
 
 /* This thread's call site if it was written for a record of type for_type (the record it
@@ -466,6 +467,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	switch (r->type) {
 	case KC_REC_PROCESS: {
 		const struct kc_rec_process *x = (const void *)r;
+		c->saw_process = 1;
 		p->pid = x->pid;
 		p->ppid = x->ppid;
 		p->role = x->role;
@@ -641,6 +643,10 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		o->tid = r->tid;
 		o->time_ns = r->time_ns;
 		o->duration_ns = x->duration_ns;
+		/* a compiler child's file holds its run as an EXEC compile: that says its role
+		 * where its PROCESS record was lost to damage */
+		if (x->tool == KC_TOOL_EXEC && !c->saw_process)
+			p->role = KC_ROLE_COMPILER;
 		o->tool = x->tool;
 		o->result = x->result;
 		o->input_hash = x->input_hash;
@@ -868,6 +874,10 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 		records++;
 	}
 	p->truncated = t.truncated;
+	if (!c.saw_process && p->ppid) { /* its PROCESS record lost: the header's parent */
+		p->nancestors = 1;
+		p->ancestors[0] = p->ppid;
+	}
 	if (records == 0 && !t.truncated && !t.corrupt) {
 		/* The recorder writes the process record with the header: a file of a header
 		 * alone was cut short. */
@@ -915,8 +925,8 @@ struct proc_key {
 /* The recording's start: the earliest opening of a trace file of the list, or its first
  * record where that came earlier (records may be stamped a little before the header), or
  * where a compiler child's run began (it writes its file at its exit, and the program's own
- * file opens at its first CUDA call, which may come after the build); files whose header
- * fails its check are left out. 0 if none could be read. */
+ * file opens at its first CUDA call, which may come after the build); a header that fails
+ * its check gives no start, its records do. 0 if none could be read. */
 static uint64_t recording_start(const struct kca_trace_list *l)
 {
 	uint64_t start = 0;
@@ -926,9 +936,16 @@ static uint64_t recording_start(const struct kca_trace_list *l)
 		/* a damaged header's start is not trusted, its first records' times are */
 		if (kc_trace_open(&t, l->paths[i]) == 0) {
 			uint64_t s = t.header_damaged ? 0 : t.hdr.start_mono_ns;
-			if (t.header_damaged) /* its notice first, then the records */
-				(void)kc_trace_next(&t, &r);
-			for (int k = 0; k < 2 && kc_trace_next(&t, &r) > 0; k++) {
+			/* the first two records read (a damaged spot, or the damaged header's
+			 * notice, passed over: reading goes on past it) */
+			int rc;
+			for (int k = 0, spots = 0; k < 2 && (rc = kc_trace_next(&t, &r)) != 0;) {
+				if (rc < 0) {
+					if (++spots > 4)
+						break;
+					continue;
+				}
+				k++;
 				uint64_t at = r->time_ns;
 				if (r->type == KC_REC_COMPILE) {
 					const struct kc_rec_compile *c = (const void *)r;

@@ -1278,6 +1278,32 @@ Test(cli, a_comparison_takes_top_and_all_and_fails_on_a_run_without_traces)
 	}
 }
 
+Test(cli, a_compiler_child_s_lost_first_record_costs_only_itself)
+{
+	/* one ptxas child's PROCESS record damaged: it is still a compiler child of its
+	 * program (its EXEC compile says so, its header names its parent), its build still
+	 * counts, and the times keep their origin */
+	char *dir = kct_tmpdir(), cmd[9000], *intact = kct_tmpdir();
+	record_drv(dir, "nvccstep");
+	snprintf(cmd, sizeof(cmd),
+		 "cp -r %s/. %s/ && f=$(ls %s/*-ptxas.kct | head -1) && "
+		 "python3 -c \"import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); "
+		 "b[164]^=255; open(p,'wb').write(b)\" $f",
+		 dir, intact, dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	static char want[16384];
+	cr_assert_eq(kct_run_cli((const char *[]){"report", intact, NULL}, want, sizeof(want)), 0);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "1 CUDA process, 3 compiler children, ") &&
+		      strstr(out, "building (3× ptxas "),
+		  "%s", out);
+	const char *lines[] = {"    loads from ", "    cost: "};
+	for (int i = 0; i < 2; i++) {
+		const char *a = strstr(want, lines[i]), *b = strstr(out, lines[i]);
+		cr_assert(a && b && strncmp(a, b, strcspn(a, "\n")) == 0, "%s\n---\n%s", want, out);
+	}
+}
+
 Test(cli, diff_says_why_it_has_no_text_to_compare)
 {
 	/* the traces without images/ (recorded with --no-images, copied without it); Triton's
