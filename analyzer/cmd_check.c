@@ -27,9 +27,10 @@ static const char usage[] =
     "\n"
     "With --since or --until it checks a time window of the recording (T: seconds from its\n"
     "start, or 500ms, 2m): a server past its warm-up. Then, with no limits given, any kernel\n"
-    "built or loaded in the window fails; the limits count what happened in it (new images,\n"
-    "reloads, build and load time against the window's length). A window that begins after\n"
-    "a recording's end fails: nothing in it was checked.\n"
+    "built or loaded in the window fails (a limit takes over its part, as above: the\n"
+    "reloads of a kernel with reload churn, or the others); the limits count what happened\n"
+    "in it (new images, reloads, build and load time against the window's length). A window\n"
+    "that begins after a recording's end fails: nothing in it was checked.\n"
     "\n"
     "Options:\n"
     "  --max-variants N     at most N distinct images of one kernel (in a window: new ones;\n"
@@ -80,7 +81,6 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	snprintf(pre, sizeof(pre), "kcprof check: %s%s", named ? dir : "", named ? ": " : "");
 	long max_variants = lim->max_variants, max_reloads = lim->max_reloads;
 	double max_share = lim->max_share;
-	int defaults = max_variants < 0 && max_reloads < 0 && max_share < 0;
 	/* each limit takes over its part of the churn rule: --max-variants specialization churn,
 	 * --max-reloads reload churn, --max-build-share both (what they cost); a part none
 	 * covers stays (--max-variants 4 must not let a module loaded 12 times pass) */
@@ -107,7 +107,13 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 				 mates[i], KCA_PLURAL(mates[i]));
 		int mate = f->module_mate >= 0;
 		if (m.windowed) { /* what happened within the window */
-			if (defaults && kca_family_built_in_window(f) && !mate)
+			/* built or loaded in it fails, each part as outside one: a reload churn
+			 * kernel's while no limit covers reloads, another's while none covers
+			 * variants */
+			int window_fails =
+			    kca_family_built_in_window(f) &&
+			    (f->verdict == KCA_RELOAD_CHURN ? reload_rule : spec_rule);
+			if (window_fails && !mate)
 				printf("%s%s: %u new image%s, %u load%s in the window "
 				       "(from +%s), %s of builds and loads there%s%s%s\n",
 				       pre, name, f->win.new_variants,
@@ -117,7 +123,7 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 				       kca_fmt_ns(f->win.build_ns + f->win.load_ns, t, sizeof(t)),
 				       f->churn ? "; " : "",
 				       f->churn ? kca_verdict_name(f->verdict) : "", more);
-			violations += defaults && kca_family_built_in_window(f);
+			violations += window_fails;
 			if (max_variants >= 0 && !f->prebuilt_copies &&
 			    f->win.new_variants > (unsigned long)max_variants) {
 				if (!mate)

@@ -89,17 +89,17 @@ static int find_library(char *out, size_t cap)
 	return -ENOENT;
 }
 
-/* Whether path is a kcprof trace: its first bytes are the magic (a "notes.kct" is not). */
+/* Whether path is a kcprof trace: its first bytes are the magic, or as much of it as it has
+ * (a process killed as it opened its file leaves it empty or cut); a "notes.kct" is not. */
 static int is_trace_file(const char *path)
 {
 	char magic[sizeof(KC_TRACE_MAGIC) - 1];
 	int fd = kc_open_regular(path, NULL);
 	if (fd < 0)
 		return 0;
-	int is = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
-		 memcmp(magic, KC_TRACE_MAGIC, sizeof(magic)) == 0;
+	ssize_t n = read(fd, magic, sizeof(magic));
 	close(fd);
-	return is;
+	return n >= 0 && memcmp(magic, KC_TRACE_MAGIC, (size_t)n) == 0;
 }
 
 static int clear_old_traces(const char *dir)
@@ -129,16 +129,24 @@ static int command_runnable(const char *cmd)
 {
 	if (!*cmd)
 		return ENOENT;
-	if (strchr(cmd, '/'))
-		return access(cmd, X_OK) == 0 ? 0 : errno;
+	struct stat st;
+	if (strchr(cmd, '/')) {
+		if (stat(cmd, &st) < 0)
+			return errno;
+		return S_ISDIR(st.st_mode) ? EACCES : access(cmd, X_OK) == 0 ? 0 : errno;
+	}
+	char cs_path[256] = "/bin:/usr/bin"; /* execvp's search path where PATH is unset */
 	const char *path = getenv("PATH");
-	if (!path)
-		path = "/usr/local/bin:/bin:/usr/bin";
+	if (!path) {
+		size_t n = confstr(_CS_PATH, cs_path, sizeof(cs_path));
+		if (n == 0 || n > sizeof(cs_path))
+			snprintf(cs_path, sizeof(cs_path), "/bin:/usr/bin");
+		path = cs_path;
+	}
 	int err = ENOENT;
 	for (const char *p = path;; p += strcspn(p, ":") + 1) {
 		size_t len = strcspn(p, ":");
 		char full[PATH_MAX];
-		struct stat st;
 		if (snprintf(full, sizeof(full), "%.*s%s%s", (int)len, p, len ? "/" : "", cmd) <
 			(int)sizeof(full) &&
 		    stat(full, &st) == 0 && !S_ISDIR(st.st_mode)) {
@@ -381,13 +389,19 @@ KCA_COMMAND(record)
 				"../lib/kcprof; set KCPROF_LIB\n");
 		return 1;
 	}
+	int err = command_runnable(argv[optind]);
+	if (err) { /* as the shell says it, before DIR is made or its last traces removed */
+		fprintf(stderr, "kcprof record: %s: %s\n", argv[optind],
+			err == ENOENT ? "command not found" : strerror(err));
+		return err == ENOENT ? 127 : 126;
+	}
 	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
 		fprintf(stderr, "kcprof record: cannot create %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
 	/* said before the program runs, not after it ran unrecorded */
 	struct stat st;
-	int err = stat(dir, &st) < 0 ? errno : 0;
+	err = stat(dir, &st) < 0 ? errno : 0;
 	if (err || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr, "kcprof record: %s: %s\n", dir,
 			err ? strerror(err) : "not a directory");
@@ -403,12 +417,6 @@ KCA_COMMAND(record)
 	if (!realpath(dir, absdir)) {
 		fprintf(stderr, "kcprof record: %s: %s\n", dir, strerror(errno));
 		return 1;
-	}
-	err = command_runnable(argv[optind]);
-	if (err) { /* as the shell says it; the last run's traces are left */
-		fprintf(stderr, "kcprof record: %s: %s\n", argv[optind],
-			err == ENOENT ? "command not found" : strerror(err));
-		return err == ENOENT ? 127 : 126;
 	}
 	if (!append) {
 		int removed = clear_old_traces(absdir);

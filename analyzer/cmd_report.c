@@ -49,7 +49,7 @@ static const char usage[] =
     "  --json       machine-readable report (schema kcprof-report/1, docs/report-json.md)\n"
     "  --all        list every kernel, fine ones too (compared: a row for each)\n"
     "  --top N      at most N kernels in detail (default 10); how many more were flagged is\n"
-    "               said (compared: at most N rows)\n"
+    "               said (compared: at most N rows where given, else every flagged one)\n"
     "  --since T    only what happened T or later after the recording's start\n"
     "  --until T    only what happened before T after the recording's start\n"
     "  -h, --help   this text\n"
@@ -1326,6 +1326,7 @@ KCA_COMMAND(report)
 						 {NULL, 0, NULL, 0}};
 	int json = 0, all = 0;
 	unsigned top = 10;
+	int top_given = 0; /* a comparison has every flagged kernel a row unless asked */
 	const char *since = NULL, *until = NULL;
 	optind = 1;
 	int opt;
@@ -1346,6 +1347,7 @@ KCA_COMMAND(report)
 		case 't':
 			if (parse_top(optarg, &top) < 0)
 				return 2;
+			top_given = 1;
 			break;
 		case 'h':
 			return kca_usage(usage, 0);
@@ -1362,7 +1364,7 @@ KCA_COMMAND(report)
 	unsigned ndirs;
 	char **dirs = kca_dir_args(argc, argv, optind, &ndirs);
 	if (ndirs > 1 && !json)
-		return report_compare(dirs, ndirs, w, all, top);
+		return report_compare(dirs, ndirs, w, all, top_given || all ? top : UINT32_MAX);
 	struct kca_model m;
 	int found = kca_model_load_window(&m, dirs, ndirs, w);
 	if (found < 0) {

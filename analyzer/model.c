@@ -874,7 +874,7 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 		records++;
 	}
 	p->truncated = t.truncated;
-	if (!c.saw_process && p->ppid) { /* its PROCESS record lost: the header's parent */
+	if (!c.saw_process && p->ppid && !t.header_damaged) { /* PROCESS lost: the header's */
 		p->nancestors = 1;
 		p->ancestors[0] = p->ppid;
 	}

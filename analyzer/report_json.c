@@ -179,7 +179,7 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		int listed_here =
 		    m->windowed ? kca_family_built_in_window(f) : f->verdict != KCA_FINE;
 		/* a module's other kernels reloaded with it: named in its first kernel's entry,
-		 * and entries of their own only with --all, as in the text report */
+		 * taking no --top place as in the text report; entries of their own with --all */
 		if (listed >= top || (top != UINT32_MAX && (!listed_here || f->module_mate >= 0)))
 			continue;
 		listed++;

@@ -381,15 +381,16 @@ static const char *die_function_name(Dwarf_Die *die)
 }
 
 /* A line table's source path: a relative one (gcc -g src/a.c names "src/a.c") is relative to
- * the compilation's directory, not to the process's, so it is joined to comp_dir, "." and ".."
- * taken out ("/b/../src/a.c" is "/src/a.c"). Into buf; src itself where it is absolute or no
- * directory is known. */
+ * the compilation's directory, not to the process's, so it is joined to comp_dir; "." and ".."
+ * are taken out ("/b/../src/a.c" is "/src/a.c"). Into buf; src itself where it is relative and
+ * no directory is known. */
 static const char *source_path(const char *src, const char *comp_dir, char *buf, size_t cap)
 {
-	if (!src || src[0] == '/' || !comp_dir || comp_dir[0] != '/')
+	if (!src || (src[0] != '/' && (!comp_dir || comp_dir[0] != '/')))
 		return src;
-	char joined[PATH_MAX * 2];
-	if (snprintf(joined, sizeof(joined), "%s/%s", comp_dir, src) >= (int)sizeof(joined))
+	char joined[PATH_MAX * 2]; /* an absolute one has its "." and ".." taken out too */
+	if (snprintf(joined, sizeof(joined), "%s%s%s", src[0] == '/' ? "" : comp_dir,
+		     src[0] == '/' ? "" : "/", src) >= (int)sizeof(joined))
 		return src;
 	size_t n = 0; /* buf holds "/a/b" without a trailing '/'; n its length */
 	for (char *part = joined; *part;) {

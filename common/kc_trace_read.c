@@ -82,7 +82,7 @@ static int check_header(struct kc_trace *t)
 	/* a file cut within its first 16 bytes (the magic, the header's size) is said as one cut
 	 * later in its header is, where what it has of the magic is right */
 	size_t have = t->size < 8 ? t->size : 8;
-	if (memcmp(t->map, KC_TRACE_MAGIC, have) != 0 || t->size == 0) {
+	if (t->size == 0 || memcmp(t->map, KC_TRACE_MAGIC, have) != 0) {
 		set_err(t, 0, "not a kcprof trace (bad magic)");
 		return -EINVAL;
 	}

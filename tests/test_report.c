@@ -1246,6 +1246,9 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(strstr(out, "nothing to report"), "%s", out);
 }
 
+static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint64_t t,
+		       uint64_t duration, const char *name);
+
 Test(cli, a_comparison_takes_top_and_all_and_fails_on_a_run_without_traces)
 {
 	/* --top N: at most N rows, how many more said; --all: every kernel a row */
@@ -1265,6 +1268,24 @@ Test(cli, a_comparison_takes_top_and_all_and_fails_on_a_run_without_traces)
 	cr_assert(!strstr(out, "(no kernel rebuilt or reloaded in any run)") &&
 		      strstr(out, "  fine     "),
 		  "%s", out);
+	/* without --top, every flagged kernel a row (twelve here) */
+	char *many = kct_tmpdir(), name[16];
+	FILE *f = kct_trace_create(many, 0);
+	for (uint64_t k = 0; k < 12; k++)
+		for (uint64_t i = 0; i < 3; i++) {
+			snprintf(name, sizeof(name), "k%02u", (unsigned)k);
+			write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0x100 * (k + 1) + i,
+				   1000000 + 1000 * (3 * k + i), 500, name);
+		}
+	fclose(f);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", many, many, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "\nk00 ") && strstr(out, "\nk11 ") && !strstr(out, "not shown"), "%s",
+		  out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--top", "5", many, many, NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "(7 more kernels, not shown: --top 5)"), "%s", out);
 	/* a compared run without traces fails, with --json too */
 	char *empty = kct_tmpdir();
 	for (int json = 0; json < 2; json++) {
@@ -1349,6 +1370,16 @@ Test(cli, check_limits_take_over_their_part_of_the_churn_rule)
 	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-reloads", "20", dir, NULL}, out,
 				 sizeof(out)),
 		     0, "%s", out);
+	/* in a window the same */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "--since", "0", "--max-variants", "4", dir, NULL},
+			out, sizeof(out)),
+	    1, "%s", out);
+	cr_assert(strstr(out, "kern_add: 1 new image, 12 loads in the window"), "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "--since", "0", "--max-reloads", "20", dir, NULL},
+			out, sizeof(out)),
+	    0, "%s", out);
 	/* specialization churn (20 variants): --max-reloads does not let it pass, a
 	 * --max-variants above it does, and so does a build share it stays under */
 	const char *tc = "examples/traces/triton-constexpr";
@@ -1617,10 +1648,27 @@ Test(cli, record_checks_its_options_and_sums_up)
 		  "%s", out);
 	snprintf(cmd2, sizeof(cmd2), "test $(ls %s/*.kct | wc -l) = 3", keep);
 	cr_assert_eq(system(cmd2), 0, "the traces went: %s", cmd2);
+	/* a directory is no command, and with PATH unset the search is execvp's (/bin:/usr/bin:
+	 * not /usr/local/bin) */
+	cr_assert_eq(kct_run_cli((const char *[]){"record", "-o", keep, "--", "/tmp", NULL}, out,
+				 sizeof(out)),
+		     126, "%s", out);
+	snprintf(
+	    cmd2, sizeof(cmd2),
+	    "f=$(mktemp /usr/local/bin/kct-XXXXXX) && printf '#!/bin/sh\\n' > $f && chmod +x $f && "
+	    "env -u PATH %s record -o %s -- $(basename $f); rc=$?; rm -f $f; test $rc = 127",
+	    kct_cli(), keep);
+	if (access("/usr/local/bin", W_OK) == 0)
+		cr_assert_eq(system(cmd2), 0, "%s", cmd2);
+	snprintf(cmd2, sizeof(cmd2), "test $(ls %s/*.kct | wc -l) = 3", keep);
+	cr_assert_eq(system(cmd2), 0, "the traces went: %s", cmd2);
+	/* a file a process killed at its start left (empty, or cut in its magic) is removed */
+	snprintf(cmd2, sizeof(cmd2), ": > %s/1-x.kct && printf KCP > %s/2-x.kct", keep, keep);
+	cr_assert_eq(system(cmd2), 0, "%s", cmd2);
 	cr_assert_eq(kct_run_cli((const char *[]){"record", "-o", keep, "--", "true", NULL}, out,
 				 sizeof(out)),
 		     0, "%s", out);
-	cr_assert(strstr(out, "removed 2 traces of an earlier run"), "%s", out);
+	cr_assert(strstr(out, "removed 4 traces of an earlier run"), "%s", out);
 	snprintf(cmd2, sizeof(cmd2), "test \"$(cat %s/notes.kct)\" = notes", keep);
 	cr_assert_eq(system(cmd2), 0, "notes.kct went: %s", cmd2);
 	/* the try leaves nothing behind */
