@@ -1,5 +1,7 @@
 /* kc_log.c - see kc_log.h. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +31,15 @@ void kc_vlog(enum kc_log_level level, const char *domain, const char *fmt, va_li
 		n += 3;
 	}
 	buf[n++] = '\n';
+	/* A stderr whose reader went away must not kill the program with SIGPIPE for kcprof's
+	 * line (the recorder writes from inside it): the signal is blocked for the write, and
+	 * taken back if the write raised it and it was not pending before. */
+	sigset_t pipe_set, old_mask, pending;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_mask);
+	sigpending(&pending);
+	int was_pending = sigismember(&pending, SIGPIPE);
 	ssize_t off = 0;
 	while (off < n) {
 		ssize_t w = write(STDERR_FILENO, buf + off, (size_t)(n - off));
@@ -37,6 +48,11 @@ void kc_vlog(enum kc_log_level level, const char *domain, const char *fmt, va_li
 		if (w > 0)
 			off += w;
 	}
+	if (!was_pending && sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE)) {
+		static const struct timespec no_wait = {0, 0};
+		sigtimedwait(&pipe_set, NULL, &no_wait);
+	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	errno = saved_errno;
 }
 

@@ -6,6 +6,7 @@
  * here runs possibly in a vfork child, so it allocates nothing: stack only.
  */
 #include <errno.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,15 +101,28 @@ static size_t env_count(char *const envp[])
 	return n;
 }
 
+/* The environment the call gets, built in memory of its own (mmap: nothing on the caller's
+ * stack, which may be a 16 KB thread's, and no malloc, which a vfork child must not call);
+ * where that fails, the call goes on with envp as it was. Unmapped after a call that returns
+ * (an exec that succeeds takes the mapping away with the process image). */
 #define WITH_ENV(envp, call_with)                                                                  \
 	do {                                                                                       \
 		if (!needs_inject(envp))                                                           \
 			return call_with(envp);                                                    \
 		size_t cap_ = env_count(envp) + MAX_INJECT + 1;                                    \
-		const char *env_[cap_];                                                            \
-		char preload_[PATH_MAX * 2];                                                       \
-		build_env(envp, env_, cap_, preload_, sizeof(preload_));                           \
-		return call_with((char *const *)env_);                                             \
+		size_t size_ = cap_ * sizeof(char *) + PATH_MAX * 2;                               \
+		void *mem_ =                                                                       \
+		    mmap(NULL, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); \
+		if (mem_ == MAP_FAILED)                                                            \
+			return call_with(envp);                                                    \
+		const char **env_ = mem_;                                                          \
+		char *preload_ = (char *)mem_ + cap_ * sizeof(char *);                             \
+		build_env(envp, env_, cap_, preload_, PATH_MAX * 2);                               \
+		__typeof__(call_with(envp)) rc_ = call_with((char *const *)env_);                  \
+		int errno_ = errno;                                                                \
+		munmap(mem_, size_);                                                               \
+		errno = errno_;                                                                    \
+		return rc_;                                                                        \
 	} while (0)
 
 int kcp_execve(struct kcp_call call, const char *pathname, char *const argv[], char *const envp[])

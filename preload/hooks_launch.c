@@ -13,9 +13,12 @@
  * the driver reuses for another function (after an unload) gets a new function id, and every
  * thread's slot of the old one is let go (func_new), so that its next launch binds the new.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -649,12 +652,16 @@ void kcp_launch_flush(int force)
 			  kcp_cfg.flush_ns - kcp_cfg.flush_ns / 8)
 		return;
 	/* Never make a launching thread wait: whoever holds the lock is flushing already. */
+	int cancel = kcp_nocancel_begin();
 	if (force)
 		pthread_mutex_lock(&flush_lock);
-	else if (pthread_mutex_trylock(&flush_lock) != 0)
+	else if (pthread_mutex_trylock(&flush_lock) != 0) {
+		kcp_nocancel_end(cancel);
 		return;
+	}
 	if (!force && atomic_load(&kcp_state) != KCP_READY) { /* the flusher, racing the exit */
 		pthread_mutex_unlock(&flush_lock);
+		kcp_nocancel_end(cancel);
 		return;
 	}
 	atomic_store(&last_flush_ns, now);
@@ -678,6 +685,7 @@ void kcp_launch_flush(int force)
 	else if (tls_lbuf)
 		lbuf_write(tls_lbuf);
 	pthread_mutex_unlock(&flush_lock);
+	kcp_nocancel_end(cancel);
 	if (!force)
 		kcp_cupti_launch_policy(
 		    now, atomic_load_explicit(&hooked_launches, memory_order_relaxed));
@@ -698,19 +706,72 @@ uint64_t kcp_launch_total(void)
  * process (a forked child starts its own). */
 static pid_t flusher_pid;
 
+/* A /proc stat file's field `field` (1-based; 3 the state), after the command's name, which
+ * may hold spaces and parentheses; NULL where there is none. buf: the file's text. */
+static const char *stat_field(char *buf, size_t cap, const char *path, int field)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	ssize_t n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	for (int f = 2; p && f < field; f++)
+		p = strchr(p + 1, ' ');
+	return p ? p + 1 : NULL;
+}
+
+/* Whether this is the process's last live thread: num_threads counts a leader that ended
+ * (main's pthread_exit) as long as others run, so where it says two at most, each other
+ * thread's state is read (Z: ended). */
+static int last_thread(void)
+{
+	char buf[1024], path[64];
+	const char *p = stat_field(buf, sizeof(buf), "/proc/self/stat", 20);
+	if (!p || atoi(p) > 2)
+		return 0;
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return 0;
+	int others = 0;
+	struct dirent *de;
+	while (!others && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || (uint32_t)atoi(de->d_name) == kcp_tid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/stat", de->d_name);
+		const char *state = stat_field(buf, sizeof(buf), path, 3);
+		others = state && *state != 'Z' && *state != 'X';
+	}
+	closedir(d);
+	return !others;
+}
+
 static void *flusher(void *arg)
 {
 	(void)arg;
 	kcp_tls.guard = 1; /* nothing it calls may come back through the hooks */
+	/* It wakes every 100 ms at most: the program's last thread gone (main's pthread_exit),
+	 * it ends too, as that thread would have ended the process (as exit(0): the trace is
+	 * finished by the destructor); a thread of kcprof's must not keep the process alive. */
+	const uint64_t tick = kcp_cfg.flush_ns < 100000000ull ? kcp_cfg.flush_ns : 100000000ull;
+	uint64_t slept = 0;
 	while (atomic_load(&kcp_state) == KCP_READY) {
-		struct timespec ts = {(time_t)(kcp_cfg.flush_ns / 1000000000ull),
-				      (long)(kcp_cfg.flush_ns % 1000000000ull)};
+		struct timespec ts = {(time_t)(tick / 1000000000ull), (long)(tick % 1000000000ull)};
 		nanosleep(&ts, NULL);
 		if (atomic_load(&kcp_state) != KCP_READY)
 			break;
+		if (last_thread())
+			break;
+		if ((slept += tick) < kcp_cfg.flush_ns)
+			continue;
+		slept = 0;
 		kcp_gpu_time_collect(); /* outside flush_lock: CUPTI calls back into kcprof */
 		kcp_launch_flush(0);
 	}
+	kcp_tls.guard = 0; /* the destructor may run on this thread, the last */
 	return NULL;
 }
 

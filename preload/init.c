@@ -139,8 +139,16 @@ void kcp_cuda_touched(void)
 
 /* ---- fork --------------------------------------------------------------------------------- */
 
+/* A fork from a signal handler that interrupted this thread inside kcprof (guard set) must
+ * not wait for kcprof's locks, which may be this very thread's: then nothing is locked, and
+ * the child records nothing (its state as the interrupted frame left it). */
+static __thread int fork_inside_kcprof;
+
 static void atfork_prepare(void)
 {
+	fork_inside_kcprof = kcp_tls.guard;
+	if (fork_inside_kcprof)
+		return;
 	kcp_launch_atfork_prepare();
 	kcp_graph_atfork_prepare();
 	kcp_compile_atfork_prepare();
@@ -149,6 +157,8 @@ static void atfork_prepare(void)
 }
 static void atfork_parent(void)
 {
+	if (fork_inside_kcprof)
+		return;
 	kcp_rec_atfork_parent();
 	kcp_module_atfork_parent();
 	kcp_compile_atfork_parent();
@@ -158,6 +168,10 @@ static void atfork_parent(void)
 static void atfork_child(void)
 {
 	kcp_tls.tid = 0;
+	if (fork_inside_kcprof) {
+		atomic_store(&kcp_state, KCP_FINISHED);
+		return;
+	}
 	kcp_rec_atfork_child();
 	kcp_module_atfork_child();
 	kcp_compile_atfork_child();
@@ -186,6 +200,12 @@ __attribute__((destructor)) static void kcp_stop(void)
 	/* A compiler child writes its trace in its on_exit handler, which runs later. */
 	if (atomic_load(&kcp_state) != KCP_READY || kcp_child_pending())
 		return;
+	/* exit() from a signal handler that interrupted this thread inside kcprof: its locks
+	 * may be this thread's, so the trace ends as a killed process's would */
+	if (kcp_tls.guard) {
+		atomic_store(&kcp_state, KCP_FINISHED);
+		return;
+	}
 	kcp_tls.guard = 1;
 	kcp_gpu_time_atexit();
 	kcp_cupti_atexit();

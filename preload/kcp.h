@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <spawn.h>
 #include <stdatomic.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -178,6 +179,20 @@ static inline int kcp_enter(void)
 static inline void kcp_leave(void)
 {
 	kcp_tls.guard = 0;
+}
+
+/* Around kcprof's own I/O under its locks: write() and open() are cancellation points, and a
+ * thread the program cancels there would leave the lock held for every other thread. */
+static inline int kcp_nocancel_begin(void)
+{
+	int old = PTHREAD_CANCEL_ENABLE;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	return old;
+}
+static inline void kcp_nocancel_end(int old)
+{
+	int ignored;
+	pthread_setcancelstate(old, &ignored);
 }
 
 /* The process uses CUDA: start what waits for that (CUPTI). Idempotent, cheap after once. */

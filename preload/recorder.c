@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +36,10 @@ static struct stored *stored_set;
 static pthread_mutex_t store_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int rec_fd = -1;
-static pid_t rec_pid;	     /* the process rec_fd belongs to */
+static pid_t rec_pid; /* the process rec_fd belongs to */
+static dev_t rec_dev; /* the file rec_fd was opened on: the program may close the fd */
+static ino_t rec_ino; /* and open its own under the same number (rec_fd_ours) */
+static char rec_path[PATH_MAX + 64];
 static pid_t rec_failed_pid; /* opening failed for this process: do not retry */
 static uint64_t lost_records, lost_bytes, lost_reported;
 
@@ -159,11 +163,52 @@ static size_t build_process_record(struct kc_recbuf *rb_out, void *mem, size_t c
 
 /* ---- the file ----------------------------------------------------------------------------- */
 
+/* fd moved above the numbers programs use and close in bulk (3..1023), where the limit allows:
+ * the trace must not take the lowest free number a program's next open() expects. The fd
+ * kept, or the one given where it cannot move. */
+static int fd_moved_high(int fd)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur < 128)
+		return fd;
+	rlim_t top = rl.rlim_cur < 4096 ? rl.rlim_cur : 4096;
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, (int)(top - 64));
+	if (high < 0)
+		return fd;
+	close(fd);
+	return high;
+}
+
+/* Whether rec_fd is still the trace kcprof opened: a program that closes every fd and opens
+ * its own may have been given the number. */
+static int rec_fd_ours(void)
+{
+	struct stat st;
+	return fstat(rec_fd, &st) == 0 && st.st_dev == rec_dev && st.st_ino == rec_ino;
+}
+
 static int open_locked(void)
 {
 	pid_t pid = getpid();
-	if (rec_fd >= 0 && rec_pid == pid)
+	if (rec_fd >= 0 && rec_pid == pid) {
+		if (rec_fd_ours())
+			return 0;
+		/* the fd is the program's now (it closed ours): ours again, appended to,
+		 * under a number of its own; never a write into the program's file */
+		int fd = open(rec_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+		struct stat st;
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			if (fd >= 0)
+				close(fd);
+			rec_fd = -1;
+			rec_failed_pid = pid;
+			return -EIO;
+		}
+		rec_fd = fd_moved_high(fd);
+		rec_dev = st.st_dev;
+		rec_ino = st.st_ino;
 		return 0;
+	}
 	if (rec_failed_pid == pid)
 		return -EIO;
 	int rc = kc_mkdir_p(kcp_cfg.out_dir);
@@ -218,14 +263,23 @@ static int open_locked(void)
 		       path, strerror(-rc));
 		return rc;
 	}
-	rec_fd = fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		rec_failed_pid = pid;
+		return -EIO;
+	}
+	rec_fd = fd_moved_high(fd);
 	rec_pid = pid;
+	rec_dev = st.st_dev;
+	rec_ino = st.st_ino;
+	snprintf(rec_path, sizeof(rec_path), "%s", path);
 	/* A fresh file starts with who this process is. */
 	_Alignas(8) uint8_t mem[4096];
 	struct kc_recbuf rb;
 	size_t size = build_process_record(&rb, mem, sizeof(mem), kcp_child_role());
 	if (size)
-		rec_write_all(fd, kc_rb_data(&rb), size);
+		rec_write_all(rec_fd, kc_rb_data(&rb), size);
 	kc_rb_release(&rb);
 	kc_log(KC_LOG_INFO, DOMAIN, "tracing to %s", path);
 	return 0;
@@ -255,10 +309,11 @@ lost:
 
 int kcp_rec_write(const void *rec, size_t size)
 {
-	int saved = errno;
+	int saved = errno, cancel = kcp_nocancel_begin();
 	pthread_mutex_lock(&rec_lock);
 	int rc = write_locked(rec, size);
 	pthread_mutex_unlock(&rec_lock);
+	kcp_nocancel_end(cancel);
 	errno = saved;
 	return rc;
 }
@@ -277,8 +332,9 @@ int kcp_rec_emit(struct kc_recbuf *rb, void *fixed, uint16_t type)
 
 void kcp_rec_end(void)
 {
+	int cancel = kcp_nocancel_begin();
 	pthread_mutex_lock(&rec_lock);
-	if (rec_fd >= 0 && rec_pid == getpid()) {
+	if (rec_fd >= 0 && rec_pid == getpid() && open_locked() == 0) {
 		struct kc_rec_end e = {
 		    .h = {.type = KC_REC_END, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
 		    .launches = kcp_launch_total(),
@@ -291,6 +347,7 @@ void kcp_rec_end(void)
 		rec_fd = -1;
 	}
 	pthread_mutex_unlock(&rec_lock);
+	kcp_nocancel_end(cancel);
 }
 
 /* ---- fork: the child writes a file of its own ---------------------------------------------- */
@@ -311,7 +368,7 @@ void kcp_rec_atfork_child(void)
 {
 	pthread_mutex_unlock(&rec_lock);
 	pthread_mutex_unlock(&store_lock);
-	if (rec_fd >= 0)
+	if (rec_fd >= 0 && rec_fd_ours()) /* never the program's fd under our old number */
 		close(rec_fd);
 	rec_fd = -1;
 	rec_pid = 0;
@@ -326,7 +383,7 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 {
 	if (!kcp_cfg.store_images || !data || size == 0 || size > kcp_cfg.max_image)
 		return 0;
-	int saved = errno;
+	int saved = errno, cancel = kcp_nocancel_begin();
 	unsigned result = 0;
 	pthread_mutex_lock(&store_lock);
 	struct stored *s;
@@ -363,6 +420,7 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 	result = KC_MODF_STORED;
 out:
 	pthread_mutex_unlock(&store_lock);
+	kcp_nocancel_end(cancel);
 	errno = saved;
 	return result;
 }

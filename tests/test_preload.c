@@ -343,6 +343,60 @@ Test(preload, a_compilers_output_that_is_a_fifo_is_never_opened)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
+/* host_client MODE [ARG] under a time limit, with the recorder (into dir) or without: its
+ * output and exit status, as "...\nrc=N\n", into out. */
+static void run_host(const char *mode, const char *arg, int recorded, const char *dir, char *out,
+		     size_t cap)
+{
+	char env[8192] = "", cmd[16384], log[4200];
+	if (recorded) {
+		const char *san = getenv("KCT_SAN_PRELOAD");
+		char *abs = realpath(kct_build(), NULL);
+		snprintf(env, sizeof(env),
+			 "LD_PRELOAD=%s%s%s/libkcprof.so KCPROF_OUT=%s KCPROF_CUPTI=0 "
+			 "LD_LIBRARY_PATH=%s/tests/lib",
+			 san && *san ? san : "", san && *san ? ":" : "", abs, dir, abs);
+		free(abs);
+	}
+	snprintf(log, sizeof(log), "%s/%s.%s.out", dir, mode, recorded ? "recorded" : "plain");
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "KCT_DATA=%s ASAN_OPTIONS=detect_leaks=0 %s timeout -s KILL 20 %s %s %s > %s 2>&1; "
+	    "echo rc=$? >> %s",
+	    kct_data(), env, prog("host_client"), mode, arg ? arg : "", log, log);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	char *text = kct_read_file(log, NULL);
+	cr_assert_not_null(text);
+	snprintf(out, cap, "%s", text);
+	free(text);
+}
+
+Test(preload, the_host_behaves_as_without_kcprof)
+{
+	/* each of these hung, crashed or wrote into the program's file with the recorder in */
+	static const char *const modes[] = {"exit_in_handler", "cancel", "main_exits",
+					    "spawn_small", "close_fds"};
+	char *dir = kct_tmpdir();
+	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char file[4300];
+		snprintf(file, sizeof(file), "%s/%s.file", dir, modes[i]);
+		const char *arg = strcmp(modes[i], "close_fds") == 0 ? file : NULL;
+		/* a handler's exit lands anywhere in the loop: several tries */
+		int tries = strcmp(modes[i], "exit_in_handler") == 0 ? 10 : 1;
+		for (int t = 0; t < tries; t++) {
+			char plain[4096], recorded[4096];
+			run_host(modes[i], arg, 0, dir, plain, sizeof(plain));
+			run_host(modes[i], arg, 1, dir, recorded, sizeof(recorded));
+			cr_assert(strstr(plain, "rc=0\n"), "%s without kcprof: %s", modes[i],
+				  plain);
+			cr_assert_str_eq(recorded, plain, "%s, try %d", modes[i], t);
+		}
+	}
+	/* what the program did after closing every fd was still recorded, into the trace */
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL) >= 3, 1);
+}
+
 Test(preload, culink_compile)
 {
 	char *dir = kct_tmpdir();

@@ -26,6 +26,10 @@ $(TBIN)/drv_client: tests/progs/drv_client.c $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda $(TEST_RPATH) -ldl -lpthread
 
+$(TBIN)/host_client: tests/progs/host_client.c $(TLIB)/libcuda.so.1
+	@mkdir -p $(TBIN)
+	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda $(TEST_RPATH) -ldl -lpthread
+
 $(TBIN)/nvrtc_client: tests/progs/nvrtc_client.c $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc -lnvJitLink $(TEST_RPATH)
@@ -64,7 +68,7 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
-TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/nvrtc_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
+TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/host_client $(TBIN)/nvrtc_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
 	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so
 
 # The reference kernels' launch plan (no driver calls) is tested here too.
