@@ -318,7 +318,7 @@ void kcp_cupti_launch_policy(uint64_t now, uint64_t hooked_launches)
 	static uint64_t last_hooked, last_only, probe_at;
 	static int probing;
 	if (!atomic_load_explicit(&active, memory_order_relaxed) ||
-	    pthread_mutex_trylock(&cupti_lock) != 0)
+	    kcp_trylock(&cupti_lock) != 0)
 		return;
 	uint64_t only = atomic_load(&cupti_only_launches);
 	if (ours && atomic_load(&launch_cbs)) {
@@ -343,7 +343,7 @@ void kcp_cupti_launch_policy(uint64_t now, uint64_t hooked_launches)
 	}
 	last_hooked = hooked_launches;
 	last_only = only;
-	pthread_mutex_unlock(&cupti_lock);
+	kcp_unlock(&cupti_lock);
 }
 
 /* ---- subscribing -------------------------------------------------------------------------- */
@@ -440,7 +440,7 @@ static CUptiResult subscribe_ours(unsigned success_event)
 
 void kcp_cupti_start(void)
 {
-	pthread_mutex_lock(&cupti_lock);
+	kcp_lock(&cupti_lock);
 	if (load_api() < 0) {
 		kcp_cupti_record(KC_CUPTI_UNAVAILABLE, 0, "libcupti not found");
 		kc_log(KC_LOG_INFO, DOMAIN,
@@ -466,7 +466,7 @@ void kcp_cupti_start(void)
 			kcp_gpu_time_start(cupti_handle); /* only where no other tool holds CUPTI */
 		}
 	}
-	pthread_mutex_unlock(&cupti_lock);
+	kcp_unlock(&cupti_lock);
 }
 
 /* The program is about to subscribe: let go of CUPTI first. */
@@ -503,12 +503,12 @@ CUptiResult kcp_cupti_subscribe(struct kcp_call call, CUpti_SubscriberHandle *su
 		return CUPTI_ERROR_NOT_INITIALIZED;
 	if (!kcp_enter())
 		return real(subscriber, callback, userdata);
-	pthread_mutex_lock(&cupti_lock);
+	kcp_lock(&cupti_lock);
 	yield_for_program();
 	CUptiResult r = real(subscriber, callback, userdata);
 	int saved = errno;
 	after_program_subscribe(r, subscriber);
-	pthread_mutex_unlock(&cupti_lock);
+	kcp_unlock(&cupti_lock);
 	errno = saved;
 	kcp_leave();
 	return r;
@@ -523,7 +523,7 @@ CUptiResult kcp_cupti_subscribe_v2(struct kcp_call call, CUpti_SubscriberHandle 
 		return CUPTI_ERROR_NOT_INITIALIZED;
 	if (!kcp_enter())
 		return real(subscriber, callback, userdata, pParams);
-	pthread_mutex_lock(&cupti_lock);
+	kcp_lock(&cupti_lock);
 	/* With several subscribers allowed kcprof may stay; the program's call says. */
 	CUptiResult r = real(subscriber, callback, userdata, pParams);
 	if (r == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED && ours) {
@@ -532,7 +532,7 @@ CUptiResult kcp_cupti_subscribe_v2(struct kcp_call call, CUpti_SubscriberHandle 
 	}
 	int saved = errno;
 	after_program_subscribe(r, subscriber);
-	pthread_mutex_unlock(&cupti_lock);
+	kcp_unlock(&cupti_lock);
 	errno = saved;
 	kcp_leave();
 	return r;
@@ -545,7 +545,7 @@ CUptiResult kcp_cupti_unsubscribe(struct kcp_call call, CUpti_SubscriberHandle s
 		return CUPTI_ERROR_NOT_INITIALIZED;
 	if (!kcp_enter())
 		return real(subscriber);
-	pthread_mutex_lock(&cupti_lock);
+	kcp_lock(&cupti_lock);
 	CUptiResult r = real(subscriber);
 	int saved = errno;
 	if (r == CUPTI_SUCCESS && subscriber && subscriber == theirs) {
@@ -554,7 +554,7 @@ CUptiResult kcp_cupti_unsubscribe(struct kcp_call call, CUpti_SubscriberHandle s
 		    subscribe_ours(KC_CUPTI_RESUMED) == CUPTI_SUCCESS)
 			yielded = 0;
 	}
-	pthread_mutex_unlock(&cupti_lock);
+	kcp_unlock(&cupti_lock);
 	errno = saved;
 	kcp_leave();
 	return r;

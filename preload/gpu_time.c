@@ -111,13 +111,13 @@ static void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t *b
 	(void)size;
 	int saved = errno;
 	CUpti_Activity *rec = NULL;
-	pthread_mutex_lock(&times_lock);
+	kcp_lock(&times_lock);
 	while (buffer && act.next_record(buffer, valid, &rec) == CUPTI_SUCCESS) {
 		if (rec->kind == CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL ||
 		    rec->kind == CUPTI_ACTIVITY_KIND_KERNEL)
 			note_kernel((const CUpti_ActivityKernel10 *)rec);
 	}
-	pthread_mutex_unlock(&times_lock);
+	kcp_unlock(&times_lock);
 	free(buffer);
 	errno = saved;
 }
@@ -126,9 +126,9 @@ static void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t *b
 
 void kcp_gpu_time_start(void *h)
 {
-	pthread_mutex_lock(&register_lock);
+	kcp_lock(&register_lock);
 	if (program_registered) {
-		pthread_mutex_unlock(&register_lock);
+		kcp_unlock(&register_lock);
 		kcp_cupti_record(KC_CUPTI_GPU_TIME_YIELDED, 0,
 				 "the program registered activity buffers first");
 		kc_log(KC_LOG_INFO, DOMAIN,
@@ -148,7 +148,7 @@ void kcp_gpu_time_start(void *h)
 			r = act.enable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
 	}
 	atomic_store(&collecting, r == CUPTI_SUCCESS);
-	pthread_mutex_unlock(&register_lock);
+	kcp_unlock(&register_lock);
 	if (r != CUPTI_SUCCESS) {
 		kcp_cupti_record(KC_CUPTI_GPU_TIME_UNAVAILABLE, (int)r,
 				 "CUPTI activity records refused");
@@ -167,7 +167,7 @@ void kcp_gpu_time_collect(void)
 
 void kcp_gpu_time_write(void)
 {
-	pthread_mutex_lock(&times_lock);
+	kcp_lock(&times_lock);
 	for (struct kernel_times *t = times; t; t = t->hh.next) {
 		if (t->count == t->written_count)
 			continue;
@@ -187,7 +187,7 @@ void kcp_gpu_time_write(void)
 		kc_rb_release(&rb);
 		t->written_count = t->count;
 	}
-	pthread_mutex_unlock(&times_lock);
+	kcp_unlock(&times_lock);
 }
 
 /* CUDA does not cross fork: the child times nothing, and starts its tables empty. They are
@@ -219,7 +219,7 @@ CUptiResult kcp_cupti_activity_register(struct kcp_call call,
 		return CUPTI_ERROR_NOT_INITIALIZED;
 	int entered = kcp_enter();
 	int saved = errno;
-	pthread_mutex_lock(&register_lock);
+	kcp_lock(&register_lock);
 	program_registered = 1;
 	if (entered) {
 		if (atomic_exchange(&collecting, 0)) {
@@ -236,7 +236,7 @@ CUptiResult kcp_cupti_activity_register(struct kcp_call call,
 	errno = saved;
 	CUptiResult r = real(requested, completed);
 	saved = errno;
-	pthread_mutex_unlock(&register_lock);
+	kcp_unlock(&register_lock);
 	errno = saved;
 	return r;
 }

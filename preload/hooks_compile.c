@@ -54,7 +54,7 @@ static struct session *session_new(uintptr_t handle, unsigned tool)
 		return NULL;
 	s->handle = handle;
 	s->tool = tool;
-	pthread_mutex_lock(&session_lock);
+	kcp_lock(&session_lock);
 	struct session *old;
 	HASH_FIND(hh, sessions, &handle, sizeof(handle), old);
 	if (old) {
@@ -62,7 +62,7 @@ static struct session *session_new(uintptr_t handle, unsigned tool)
 		session_free(old);
 	}
 	HASH_ADD(hh, sessions, handle, sizeof(handle), s);
-	pthread_mutex_unlock(&session_lock);
+	kcp_unlock(&session_lock);
 	return s;
 }
 
@@ -70,20 +70,20 @@ static struct session *session_new(uintptr_t handle, unsigned tool)
 static struct session *session_get(uintptr_t handle)
 {
 	struct session *s;
-	pthread_mutex_lock(&session_lock);
+	kcp_lock(&session_lock);
 	HASH_FIND(hh, sessions, &handle, sizeof(handle), s);
-	pthread_mutex_unlock(&session_lock);
+	kcp_unlock(&session_lock);
 	return s;
 }
 
 static void session_drop(uintptr_t handle)
 {
 	struct session *s;
-	pthread_mutex_lock(&session_lock);
+	kcp_lock(&session_lock);
 	HASH_FIND(hh, sessions, &handle, sizeof(handle), s);
 	if (s)
 		HASH_DEL(sessions, s);
-	pthread_mutex_unlock(&session_lock);
+	kcp_unlock(&session_lock);
 	if (s)
 		session_free(s);
 }
@@ -533,13 +533,13 @@ CUresult kcp_link_destroy(struct kcp_call call, CUlinkState state)
 
 void kcp_compile_atfork_prepare(void)
 {
-	pthread_mutex_lock(&session_lock);
+	kcp_lock(&session_lock);
 }
 void kcp_compile_atfork_parent(void)
 {
-	pthread_mutex_unlock(&session_lock);
+	kcp_unlock(&session_lock);
 }
 void kcp_compile_atfork_child(void)
 {
-	pthread_mutex_unlock(&session_lock);
+	kcp_unlock(&session_lock);
 }

@@ -3,7 +3,8 @@
  * A child exec'd with the inherited environment keeps LD_PRELOAD and KCPROF_* by itself.
  * One given an explicit envp (a build system, a sandboxing launcher) gets the entries kcprof
  * needs added when they are missing: the one list below, captured at start-up. Everything
- * here runs possibly in a vfork child, so it allocates nothing: stack only.
+ * here runs possibly in a vfork child, so it takes no malloc: the new environment is built in
+ * a per-thread mapping (env_memory).
  */
 #include <errno.h>
 #include <sys/mman.h>
@@ -101,28 +102,45 @@ static size_t env_count(char *const envp[])
 	return n;
 }
 
-/* The environment the call gets, built in memory of its own (mmap: nothing on the caller's
- * stack, which may be a 16 KB thread's, and no malloc, which a vfork child must not call);
- * where that fails, the call goes on with envp as it was. Unmapped after a call that returns
- * (an exec that succeeds takes the mapping away with the process image). */
+/* Memory for the environment a call gets: this thread's, mapped once and grown, never given
+ * back (nothing on the caller's stack, which may be a 16 KB thread's; no malloc, which a vfork
+ * child must not call; and no munmap after the call: a vfork child's exec leaves the parent
+ * owning what the child mapped, so a mapping per call would leak one per exec). A vfork child
+ * runs on its parent thread's memory while that thread waits: one user at a time. NULL where
+ * it cannot be had. */
+static __thread void *env_mem;
+static __thread size_t env_mem_size;
+
+static void *env_memory(size_t size)
+{
+	if (size <= env_mem_size)
+		return env_mem;
+	int saved = errno;
+	void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	errno = saved;
+	if (mem == MAP_FAILED)
+		return NULL;
+	if (env_mem)
+		munmap(env_mem, env_mem_size);
+	env_mem = mem;
+	env_mem_size = size;
+	return mem;
+}
+
+/* The call with the environment it gets: envp and what kcprof adds (env_memory); where that
+ * memory cannot be had, envp as it was. */
 #define WITH_ENV(envp, call_with)                                                                  \
 	do {                                                                                       \
 		if (!needs_inject(envp))                                                           \
 			return call_with(envp);                                                    \
 		size_t cap_ = env_count(envp) + MAX_INJECT + 1;                                    \
-		size_t size_ = cap_ * sizeof(char *) + PATH_MAX * 2;                               \
-		void *mem_ =                                                                       \
-		    mmap(NULL, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); \
-		if (mem_ == MAP_FAILED)                                                            \
+		void *mem_ = env_memory(cap_ * sizeof(char *) + PATH_MAX * 2);                     \
+		if (!mem_)                                                                         \
 			return call_with(envp);                                                    \
 		const char **env_ = mem_;                                                          \
 		char *preload_ = (char *)mem_ + cap_ * sizeof(char *);                             \
 		build_env(envp, env_, cap_, preload_, PATH_MAX * 2);                               \
-		__typeof__(call_with(envp)) rc_ = call_with((char *const *)env_);                  \
-		int errno_ = errno;                                                                \
-		munmap(mem_, size_);                                                               \
-		errno = errno_;                                                                    \
-		return rc_;                                                                        \
+		return call_with((char *const *)env_);                                             \
 	} while (0)
 
 int kcp_execve(struct kcp_call call, const char *pathname, char *const argv[], char *const envp[])

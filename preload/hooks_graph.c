@@ -298,14 +298,14 @@ static void graph_made(unsigned kind, uint64_t exec, CUgraph g, uint64_t duratio
 	struct kc_rec_graph_launch_stats last;
 	int moved = 0;
 	if (r == CUDA_SUCCESS && exec) {
-		pthread_mutex_lock(&graph_lock);
+		kcp_lock(&graph_lock);
 		struct kcp_graph *old;
 		HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), old);
 		if (old) /* updated: launches from now on are the new graph's */
 			moved = graph_retire(old, &last);
 		struct kcp_graph *gr = graph_new(exec);
 		id = gr ? gr->id : 0;
-		pthread_mutex_unlock(&graph_lock);
+		kcp_unlock(&graph_lock);
 	}
 	if (moved) /* the launches of what the exec ran before the update */
 		kcp_rec_write(&last, sizeof(last));
@@ -411,12 +411,12 @@ CUresult kcp_graph_exec_destroy(struct kcp_call call, CUgraphExec hGraphExec)
 		uint64_t exec = (uint64_t)(uintptr_t)hGraphExec;
 		struct kc_rec_graph_launch_stats last;
 		int moved = 0;
-		pthread_mutex_lock(&graph_lock);
+		kcp_lock(&graph_lock);
 		struct kcp_graph *gr;
 		HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), gr);
 		if (gr)
 			moved = graph_retire(gr, &last);
-		pthread_mutex_unlock(&graph_lock);
+		kcp_unlock(&graph_lock);
 		if (moved)
 			kcp_rec_write(&last, sizeof(last));
 		kcp_leave();
@@ -447,7 +447,7 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 	int saved = errno;
 	int unseen = 0, first = 0;
 	uint32_t id = 0;
-	pthread_mutex_lock(&graph_lock);
+	kcp_lock(&graph_lock);
 	struct kcp_graph *gr;
 	HASH_FIND(hh, graph_by_exec, &exec, sizeof(exec), gr);
 	if (!gr && r == CUDA_SUCCESS && (gr = graph_new(exec)) != NULL) {
@@ -467,7 +467,7 @@ CUresult kcp_graph_launch(struct kcp_call call, CUgraphExec hGraphExec, CUstream
 		c->paths = gr->paths;
 		c->incarnation = atomic_load(&gr->incarnation);
 	}
-	pthread_mutex_unlock(&graph_lock);
+	kcp_unlock(&graph_lock);
 	if (unseen)
 		write_graph(KC_GRAPH_UNSEEN, exec, NULL, id, 0, r, call.path);
 	if (first)
@@ -507,7 +507,7 @@ void kcp_graph_flush(void)
 {
 	struct kc_rec_graph_launch_stats *recs = NULL;
 	size_t n = 0, cap = 0;
-	pthread_mutex_lock(&graph_lock);
+	kcp_lock(&graph_lock);
 	for (struct kcp_graph *gr = graph_live; gr; gr = gr->next) {
 		if (n == cap) {
 			size_t nc = cap ? 2 * cap : 16;
@@ -519,7 +519,7 @@ void kcp_graph_flush(void)
 		}
 		n += (size_t)graph_stats(gr, &recs[n]);
 	}
-	pthread_mutex_unlock(&graph_lock);
+	kcp_unlock(&graph_lock);
 	for (size_t i = 0; i < n; i++)
 		kcp_rec_write(&recs[i], sizeof(recs[i]));
 	free(recs);
@@ -527,19 +527,19 @@ void kcp_graph_flush(void)
 
 void kcp_graph_atfork_prepare(void)
 {
-	pthread_mutex_lock(&graph_lock);
+	kcp_lock(&graph_lock);
 }
 
 void kcp_graph_atfork_parent(void)
 {
-	pthread_mutex_unlock(&graph_lock);
+	kcp_unlock(&graph_lock);
 }
 
 /* A forked child cannot use its parent's CUDA context: its graphs are the parent's (to write),
  * retired here unwritten. */
 void kcp_graph_atfork_child(void)
 {
-	pthread_mutex_unlock(&graph_lock);
+	kcp_unlock(&graph_lock);
 	HASH_CLEAR(hh, graph_by_exec);
 	while (graph_live) {
 		struct kcp_graph *gr = graph_live;

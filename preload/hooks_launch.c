@@ -159,7 +159,7 @@ struct kcp_func *kcp_func_note(uint64_t handle, const char *name, uint64_t modul
 			       unsigned api, uint16_t path)
 {
 	uint64_t module_hash = module_handle ? kcp_module_hash(module_handle) : 0;
-	pthread_mutex_lock(&func_lock);
+	kcp_lock(&func_lock);
 	struct kcp_func *f;
 	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), f);
 	int same =
@@ -177,18 +177,18 @@ struct kcp_func *kcp_func_note(uint64_t handle, const char *name, uint64_t modul
 		f = func_new(handle, name, module_handle, module_hash, api);
 	if (f && !f->written)
 		write_function(f, path);
-	pthread_mutex_unlock(&func_lock);
+	kcp_unlock(&func_lock);
 	return f;
 }
 
 void kcp_func_alias(uint64_t func, uint64_t kernel, uint16_t path)
 {
-	pthread_mutex_lock(&func_lock);
+	kcp_lock(&func_lock);
 	struct kcp_func *k;
 	HASH_FIND(hh, func_by_handle, &kernel, sizeof(kernel), k);
 	char *name = k && k->name ? strdup(k->name) : NULL;
 	uint64_t mh = k ? k->module_handle : 0;
-	pthread_mutex_unlock(&func_lock);
+	kcp_unlock(&func_lock);
 	kcp_func_note(func, name, mh, KC_API_KERNEL_GET_FUNCTION, path);
 	free(name);
 }
@@ -210,13 +210,13 @@ static void node_drv_resolve(void)
 
 uint32_t kcp_func_id_of_node(uint64_t handle, int is_kernel, uint16_t path)
 {
-	pthread_mutex_lock(&func_lock);
+	kcp_lock(&func_lock);
 	struct kcp_func *f;
 	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), f);
 	if (f && !f->written)
 		write_function(f, path);
 	uint32_t id = f ? f->id : 0;
-	pthread_mutex_unlock(&func_lock);
+	kcp_unlock(&func_lock);
 	if (id)
 		return id;
 	/* Never launched through a hook (built as a node, or launched where only CUPTI saw it):
@@ -364,7 +364,7 @@ static struct cache_slot *slot_bind(uint64_t handle, const char *name, uint16_t 
 		return NULL;
 	struct cache_slot *c = &tc->slot[(handle >> 4) & (CACHE_SLOTS - 1)];
 	kcp_tls.full_launches = kcp_cfg.full_launches;
-	pthread_mutex_lock(&func_lock);
+	kcp_lock(&func_lock);
 	struct kcp_func *f;
 	HASH_FIND(hh, func_by_handle, &handle, sizeof(handle), f);
 	if (!f) {
@@ -374,7 +374,7 @@ static struct cache_slot *slot_bind(uint64_t handle, const char *name, uint16_t 
 	}
 	if (f) /* under func_lock: func_new lets go of slots that hold a replaced function */
 		slot_rebind(tc, c, handle, f);
-	pthread_mutex_unlock(&func_lock);
+	kcp_unlock(&func_lock);
 	if (!f)
 		return NULL;
 	/* A function's first launch in this process (a fork's child starts again) reads the
@@ -408,7 +408,7 @@ static uint16_t count_shape(struct kcp_func *f, const struct kcp_launch *l)
 			return (uint16_t)i;
 		}
 	}
-	pthread_mutex_lock(&func_lock);
+	kcp_lock(&func_lock);
 	n = atomic_load(&f->nshapes);
 	uint32_t i;
 	for (i = 0; i < n; i++) {
@@ -432,7 +432,7 @@ static uint16_t count_shape(struct kcp_func *f, const struct kcp_launch *l)
 		atomic_fetch_add(&f->other_shapes, 1);
 		where = SHAPE_OTHER;
 	}
-	pthread_mutex_unlock(&func_lock);
+	kcp_unlock(&func_lock);
 	return where;
 }
 
@@ -484,9 +484,9 @@ static void lbuf_write(struct launch_buf *b)
 
 static void lbuf_thread_exit(void *p)
 {
-	pthread_mutex_lock(&flush_lock);
+	kcp_lock(&flush_lock);
 	lbuf_write(p);
-	pthread_mutex_unlock(&flush_lock);
+	kcp_unlock(&flush_lock);
 }
 
 static void lbuf_key_init(void)
@@ -502,17 +502,17 @@ static void record_full_launch(const struct kcp_func *f, const struct kcp_launch
 		b = calloc(1, sizeof(*b));
 		if (!b)
 			return;
-		pthread_mutex_lock(&flush_lock);
+		kcp_lock(&flush_lock);
 		b->next = lbuf_list;
 		lbuf_list = b;
-		pthread_mutex_unlock(&flush_lock);
+		kcp_unlock(&flush_lock);
 		pthread_setspecific(lbuf_key, b);
 		tls_lbuf = b;
 	}
 	if (b->len + sizeof(struct kc_rec_launch) > sizeof(b->data)) {
-		pthread_mutex_lock(&flush_lock);
+		kcp_lock(&flush_lock);
 		lbuf_write(b);
-		pthread_mutex_unlock(&flush_lock);
+		kcp_unlock(&flush_lock);
 	}
 	struct kc_rec_launch *rec = (void *)(b->data + b->len);
 	memset(rec, 0, sizeof(*rec));
@@ -654,13 +654,13 @@ void kcp_launch_flush(int force)
 	/* Never make a launching thread wait: whoever holds the lock is flushing already. */
 	int cancel = kcp_nocancel_begin();
 	if (force)
-		pthread_mutex_lock(&flush_lock);
-	else if (pthread_mutex_trylock(&flush_lock) != 0) {
+		kcp_lock(&flush_lock);
+	else if (kcp_trylock(&flush_lock) != 0) {
 		kcp_nocancel_end(cancel);
 		return;
 	}
 	if (!force && atomic_load(&kcp_state) != KCP_READY) { /* the flusher, racing the exit */
-		pthread_mutex_unlock(&flush_lock);
+		kcp_unlock(&flush_lock);
 		kcp_nocancel_end(cancel);
 		return;
 	}
@@ -670,10 +670,10 @@ void kcp_launch_flush(int force)
 		if (f->total == f->flushed_count)
 			continue;
 		if (!f->written) { /* a forked child writes its own file */
-			pthread_mutex_lock(&func_lock);
+			kcp_lock(&func_lock);
 			if (!f->written)
 				write_function(f, KC_PATH_SYMBOL);
-			pthread_mutex_unlock(&func_lock);
+			kcp_unlock(&func_lock);
 		}
 		write_stats(f);
 	}
@@ -684,7 +684,7 @@ void kcp_launch_flush(int force)
 			lbuf_write(b);
 	else if (tls_lbuf)
 		lbuf_write(tls_lbuf);
-	pthread_mutex_unlock(&flush_lock);
+	kcp_unlock(&flush_lock);
 	kcp_nocancel_end(cancel);
 	if (!force)
 		kcp_cupti_launch_policy(
@@ -705,6 +705,7 @@ uint64_t kcp_launch_total(void)
  * every signal: the program's handlers never run on it. Started at the first launch of each
  * process (a forked child starts its own). */
 static pid_t flusher_pid;
+static sigset_t flusher_mask; /* the starting thread's mask, for the process's end (flusher) */
 
 /* A /proc stat file's field `field` (1-based; 3 the state), after the command's name, which
  * may hold spaces and parentheses; NULL where there is none. buf: the file's text. */
@@ -756,22 +757,28 @@ static void *flusher(void *arg)
 	/* It wakes every 100 ms at most: the program's last thread gone (main's pthread_exit),
 	 * it ends too, as that thread would have ended the process (as exit(0): the trace is
 	 * finished by the destructor); a thread of kcprof's must not keep the process alive. */
-	const uint64_t tick = kcp_cfg.flush_ns < 100000000ull ? kcp_cfg.flush_ns : 100000000ull;
 	uint64_t slept = 0;
 	while (atomic_load(&kcp_state) == KCP_READY) {
+		uint64_t left = kcp_cfg.flush_ns - slept,
+			 tick = left < 100000000ull ? left : 100000000ull;
 		struct timespec ts = {(time_t)(tick / 1000000000ull), (long)(tick % 1000000000ull)};
 		nanosleep(&ts, NULL);
 		if (atomic_load(&kcp_state) != KCP_READY)
 			break;
-		if (last_thread())
-			break;
+		if (last_thread()) {
+			/* the process ends on this thread: its exit handlers (the program's
+			 * atexit, static destructors, kcprof's own) run here, with the signals
+			 * the program's threads had unblocked, as they would have on its own */
+			kcp_tls.guard = 0;
+			pthread_sigmask(SIG_SETMASK, &flusher_mask, NULL);
+			return NULL;
+		}
 		if ((slept += tick) < kcp_cfg.flush_ns)
 			continue;
 		slept = 0;
 		kcp_gpu_time_collect(); /* outside flush_lock: CUPTI calls back into kcprof */
 		kcp_launch_flush(0);
 	}
-	kcp_tls.guard = 0; /* the destructor may run on this thread, the last */
 	return NULL;
 }
 
@@ -784,10 +791,11 @@ void kcp_launch_flusher_start(void)
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	flusher_mask = old;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
+	/* the default stack: the program's exit handlers may run on it (flusher) */
 	pthread_t t;
 	if (pthread_create(&t, &attr, flusher, NULL) != 0)
 		kc_log(KC_LOG_INFO, DOMAIN,
@@ -798,21 +806,21 @@ void kcp_launch_flusher_start(void)
 
 void kcp_launch_atfork_prepare(void)
 {
-	pthread_mutex_lock(&flush_lock);
-	pthread_mutex_lock(&func_lock);
+	kcp_lock(&flush_lock);
+	kcp_lock(&func_lock);
 }
 
 void kcp_launch_atfork_parent(void)
 {
-	pthread_mutex_unlock(&func_lock);
-	pthread_mutex_unlock(&flush_lock);
+	kcp_unlock(&func_lock);
+	kcp_unlock(&flush_lock);
 }
 
 /* The child starts counting from zero, in a file of its own. */
 void kcp_launch_atfork_child(void)
 {
-	pthread_mutex_unlock(&func_lock);
-	pthread_mutex_unlock(&flush_lock);
+	kcp_unlock(&func_lock);
+	kcp_unlock(&flush_lock);
 	for (struct kcp_func *f = atomic_load(&func_list); f; f = f->next) {
 		f->written = 0;
 		atomic_store(&f->count, 0);

@@ -35,7 +35,7 @@ static pthread_mutex_t module_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void module_put(uint64_t handle, uint64_t hash)
 {
-	pthread_mutex_lock(&module_lock);
+	kcp_lock(&module_lock);
 	struct module *m;
 	HASH_FIND(hh, modules, &handle, sizeof(handle), m);
 	if (!m && (m = malloc(sizeof(*m)))) {
@@ -44,44 +44,44 @@ static void module_put(uint64_t handle, uint64_t hash)
 	}
 	if (m)
 		m->hash = hash;
-	pthread_mutex_unlock(&module_lock);
+	kcp_unlock(&module_lock);
 }
 
 static void module_drop(uint64_t handle)
 {
-	pthread_mutex_lock(&module_lock);
+	kcp_lock(&module_lock);
 	struct module *m;
 	HASH_FIND(hh, modules, &handle, sizeof(handle), m);
 	if (m) {
 		HASH_DEL(modules, m);
 		free(m);
 	}
-	pthread_mutex_unlock(&module_lock);
+	kcp_unlock(&module_lock);
 }
 
 uint64_t kcp_module_hash(uint64_t handle)
 {
 	uint64_t h = 0;
-	pthread_mutex_lock(&module_lock);
+	kcp_lock(&module_lock);
 	struct module *m;
 	HASH_FIND(hh, modules, &handle, sizeof(handle), m);
 	if (m)
 		h = m->hash;
-	pthread_mutex_unlock(&module_lock);
+	kcp_unlock(&module_lock);
 	return h;
 }
 
 void kcp_module_atfork_prepare(void)
 {
-	pthread_mutex_lock(&module_lock);
+	kcp_lock(&module_lock);
 }
 void kcp_module_atfork_parent(void)
 {
-	pthread_mutex_unlock(&module_lock);
+	kcp_unlock(&module_lock);
 }
 void kcp_module_atfork_child(void)
 {
-	pthread_mutex_unlock(&module_lock);
+	kcp_unlock(&module_lock);
 }
 
 /* ---- JIT options as text ------------------------------------------------------------------ */

@@ -139,14 +139,14 @@ void kcp_cuda_touched(void)
 
 /* ---- fork --------------------------------------------------------------------------------- */
 
-/* A fork from a signal handler that interrupted this thread inside kcprof (guard set) must
- * not wait for kcprof's locks, which may be this very thread's: then nothing is locked, and
- * the child records nothing (its state as the interrupted frame left it). */
+/* A fork from a signal handler that interrupted this thread while it held one of kcprof's
+ * locks (kcp_lock) must not wait for kcprof's locks: then nothing is locked, and the child
+ * records nothing (its state as the interrupted frame left it). */
 static __thread int fork_inside_kcprof;
 
 static void atfork_prepare(void)
 {
-	fork_inside_kcprof = kcp_tls.guard;
+	fork_inside_kcprof = kcp_tls.locks > 0;
 	if (fork_inside_kcprof)
 		return;
 	kcp_launch_atfork_prepare();
@@ -200,9 +200,9 @@ __attribute__((destructor)) static void kcp_stop(void)
 	/* A compiler child writes its trace in its on_exit handler, which runs later. */
 	if (atomic_load(&kcp_state) != KCP_READY || kcp_child_pending())
 		return;
-	/* exit() from a signal handler that interrupted this thread inside kcprof: its locks
-	 * may be this thread's, so the trace ends as a killed process's would */
-	if (kcp_tls.guard) {
+	/* exit() from a signal handler that interrupted this thread while it held one of
+	 * kcprof's locks: the trace ends as a killed process's would */
+	if (kcp_tls.locks > 0) {
 		atomic_store(&kcp_state, KCP_FINISHED);
 		return;
 	}

@@ -161,6 +161,7 @@ extern struct kcp_config kcp_cfg;
 /* What a hook reads of its thread: one cache line, the launch's fast path included. */
 struct kcp_tls {
 	_Alignas(64) int guard;
+	int locks; /* kcprof's mutexes this thread holds or is taking (kcp_lock) */
 	uint32_t tid;
 	uint32_t launch_tick; /* launches since the last flush check */
 	int full_launches;    /* KCPROF_LAUNCHES=full, copied here by the launch path's slow side */
@@ -193,6 +194,28 @@ static inline void kcp_nocancel_end(int old)
 {
 	int ignored;
 	pthread_setcancelstate(old, &ignored);
+}
+
+/* kcprof's mutexes, counted per thread: exit() or fork() from a signal handler that
+ * interrupted this thread while it held one must not take kcprof's locks (init.c). Counted
+ * before taking and after releasing, so the count covers every moment a lock may be held. */
+static inline void kcp_lock(pthread_mutex_t *m)
+{
+	kcp_tls.locks++;
+	pthread_mutex_lock(m);
+}
+static inline int kcp_trylock(pthread_mutex_t *m)
+{
+	kcp_tls.locks++;
+	int rc = pthread_mutex_trylock(m);
+	if (rc != 0)
+		kcp_tls.locks--;
+	return rc;
+}
+static inline void kcp_unlock(pthread_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+	kcp_tls.locks--;
 }
 
 /* The process uses CUDA: start what waits for that (CUPTI). Idempotent, cheap after once. */

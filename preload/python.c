@@ -398,13 +398,13 @@ static void *reader_main(void *arg)
 	(void)arg;
 	kcp_tls.guard = 1; /* kcprof's own thread: nothing it does is recorded */
 	for (;;) {
-		pthread_mutex_lock(&req_lock);
+		kcp_lock(&req_lock);
 		while (!req_queue)
 			pthread_cond_wait(&req_ready, &req_lock);
 		struct py_request *r = req_queue;
 		req_queue = r->next;
 		int dropped = r->state == REQ_DROPPED;
-		pthread_mutex_unlock(&req_lock);
+		kcp_unlock(&req_lock);
 		if (dropped) { /* its caller went on already: no GIL taken for nothing */
 			req_put(r);
 			continue;
@@ -415,19 +415,19 @@ static void *reader_main(void *arg)
 		pthread_cleanup_push(reader_exited, r);
 		gil = py.GILState_Ensure();
 		pthread_cleanup_pop(0);
-		pthread_mutex_lock(&req_lock);
+		kcp_lock(&req_lock);
 		int live = r->state == REQ_QUEUED; /* the caller still in its hook: its state too */
 		if (live)
 			r->state = REQ_READING;
-		pthread_mutex_unlock(&req_lock);
+		kcp_unlock(&req_lock);
 		if (live)
 			r->flags = read_frames(r->tstate, &r->rb, &r->rec);
 		py.GILState_Release(gil);
-		pthread_mutex_lock(&req_lock);
+		kcp_lock(&req_lock);
 		if (r->state == REQ_READING)
 			r->state = REQ_DONE;
 		pthread_cond_broadcast(&req_done);
-		pthread_mutex_unlock(&req_lock);
+		kcp_unlock(&req_lock);
 		req_put(r);
 	}
 	return NULL;
@@ -439,7 +439,7 @@ static int reader_start(void)
 	pid_t pid = getpid();
 	if (__atomic_load_n(&reader_pid, __ATOMIC_ACQUIRE) == pid)
 		return 0;
-	pthread_mutex_lock(&req_lock);
+	kcp_lock(&req_lock);
 	int rc = 0;
 	if (reader_pid != pid) {
 		pthread_t t;
@@ -456,7 +456,7 @@ static int reader_start(void)
 		if (rc == 0)
 			__atomic_store_n(&reader_pid, pid, __ATOMIC_RELEASE);
 	}
-	pthread_mutex_unlock(&req_lock);
+	kcp_unlock(&req_lock);
 	return rc;
 }
 
@@ -503,7 +503,7 @@ static void read_by_reader(void *tstate, unsigned for_type, uint64_t t0)
 	deadline.tv_nsec %= 1000000000L;
 	int cancel;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel); /* no unwinding with the lock */
-	pthread_mutex_lock(&req_lock);
+	kcp_lock(&req_lock);
 	r->next = req_queue; /* order does not matter: each caller waits for its own */
 	req_queue = r;
 	pthread_cond_signal(&req_ready);
@@ -517,7 +517,7 @@ static void read_by_reader(void *tstate, unsigned for_type, uint64_t t0)
 			break;
 		}
 	int done = r->state == REQ_DONE;
-	pthread_mutex_unlock(&req_lock);
+	kcp_unlock(&req_lock);
 	pthread_setcancelstate(cancel, NULL);
 	if (done && r->flags != UINT32_MAX) {
 		r->rec.for_type = for_type;

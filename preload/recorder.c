@@ -310,9 +310,9 @@ lost:
 int kcp_rec_write(const void *rec, size_t size)
 {
 	int saved = errno, cancel = kcp_nocancel_begin();
-	pthread_mutex_lock(&rec_lock);
+	kcp_lock(&rec_lock);
 	int rc = write_locked(rec, size);
-	pthread_mutex_unlock(&rec_lock);
+	kcp_unlock(&rec_lock);
 	kcp_nocancel_end(cancel);
 	errno = saved;
 	return rc;
@@ -322,9 +322,9 @@ int kcp_rec_emit(struct kc_recbuf *rb, void *fixed, uint16_t type)
 {
 	size_t size = kc_rb_finish(rb, fixed, type, kcp_tid(), kcp_now_ns());
 	if (size == 0) {
-		pthread_mutex_lock(&rec_lock);
+		kcp_lock(&rec_lock);
 		lost_records++;
-		pthread_mutex_unlock(&rec_lock);
+		kcp_unlock(&rec_lock);
 		return -ENOMEM;
 	}
 	return kcp_rec_write(kc_rb_data(rb), size);
@@ -333,7 +333,7 @@ int kcp_rec_emit(struct kc_recbuf *rb, void *fixed, uint16_t type)
 void kcp_rec_end(void)
 {
 	int cancel = kcp_nocancel_begin();
-	pthread_mutex_lock(&rec_lock);
+	kcp_lock(&rec_lock);
 	if (rec_fd >= 0 && rec_pid == getpid() && open_locked() == 0) {
 		struct kc_rec_end e = {
 		    .h = {.type = KC_REC_END, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
@@ -346,7 +346,7 @@ void kcp_rec_end(void)
 		close(rec_fd);
 		rec_fd = -1;
 	}
-	pthread_mutex_unlock(&rec_lock);
+	kcp_unlock(&rec_lock);
 	kcp_nocancel_end(cancel);
 }
 
@@ -356,18 +356,18 @@ void kcp_rec_end(void)
  * function table's, taken before these), so a fork never leaves one held in the child. */
 void kcp_rec_atfork_prepare(void)
 {
-	pthread_mutex_lock(&store_lock);
-	pthread_mutex_lock(&rec_lock);
+	kcp_lock(&store_lock);
+	kcp_lock(&rec_lock);
 }
 void kcp_rec_atfork_parent(void)
 {
-	pthread_mutex_unlock(&rec_lock);
-	pthread_mutex_unlock(&store_lock);
+	kcp_unlock(&rec_lock);
+	kcp_unlock(&store_lock);
 }
 void kcp_rec_atfork_child(void)
 {
-	pthread_mutex_unlock(&rec_lock);
-	pthread_mutex_unlock(&store_lock);
+	kcp_unlock(&rec_lock);
+	kcp_unlock(&store_lock);
 	if (rec_fd >= 0 && rec_fd_ours()) /* never the program's fd under our old number */
 		close(rec_fd);
 	rec_fd = -1;
@@ -385,7 +385,7 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 		return 0;
 	int saved = errno, cancel = kcp_nocancel_begin();
 	unsigned result = 0;
-	pthread_mutex_lock(&store_lock);
+	kcp_lock(&store_lock);
 	struct stored *s;
 	HASH_FIND(hh, stored_set, &hash, sizeof(hash), s);
 	if (s) {
@@ -419,7 +419,7 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 	}
 	result = KC_MODF_STORED;
 out:
-	pthread_mutex_unlock(&store_lock);
+	kcp_unlock(&store_lock);
 	kcp_nocancel_end(cancel);
 	errno = saved;
 	return result;

@@ -374,8 +374,8 @@ static void run_host(const char *mode, const char *arg, int recorded, const char
 Test(preload, the_host_behaves_as_without_kcprof)
 {
 	/* each of these hung, crashed or wrote into the program's file with the recorder in */
-	static const char *const modes[] = {"exit_in_handler", "cancel", "main_exits",
-					    "spawn_small", "close_fds"};
+	static const char *const modes[] = {"exit_in_handler", "cancel",     "main_exits",
+					    "spawn_small",     "vfork_exec", "close_fds"};
 	char *dir = kct_tmpdir();
 	for (unsigned i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		char file[4300];

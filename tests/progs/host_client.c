@@ -3,8 +3,10 @@
  *   exit_in_handler  a timer's handler calls exit() while the program loads modules
  *   cancel           a thread loading modules is cancelled, then main loads one
  *   main_exits       main loads and launches, then pthread_exit()s: the process must end
- *   spawn_small      posix_spawn from a thread with a 16 KB stack
- *   close_fds        closes every fd above 2, opens its own file, launches, writes to it
+ *   spawn_small      posix_spawn from a thread with a 16 KB stack, an environment of its own
+ *   vfork_exec       2000 vfork + execve with an environment of its own: memory not lost
+ *   close_fds        closes every fd above 2 (up to its limit), opens its own file,
+ *                    launches, writes to it
  * Prints what it saw; the stand-in driver (tests/fake) serves the CUDA calls. */
 #include <cuda.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -54,6 +57,19 @@ static CUresult launch(CUfunction fn)
 	return cuLaunchKernel(fn, 1, 1, 1, 1, 1, 1, 0, NULL, NULL, NULL);
 }
 
+/* This process's resident memory, in KB (/proc/self/statm). */
+static long resident_kb(void)
+{
+	long pages = 0, resident = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%ld %ld", &pages, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 static void exit_now(int sig)
 {
 	(void)sig;
@@ -75,9 +91,9 @@ static void *load_forever(void *arg)
 static void *spawn_true(void *arg)
 {
 	(void)arg;
-	char *argv[] = {"/bin/true", NULL};
+	char *argv[] = {"/bin/true", NULL}, *env[] = {"PATH=/bin", NULL};
 	pid_t pid;
-	int st = -1, rc = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, environ);
+	int st = -1, rc = posix_spawn(&pid, "/bin/true", NULL, NULL, argv, env);
 	if (rc == 0)
 		waitpid(pid, &st, 0);
 	printf("spawn %d, status %d\n", rc, st);
@@ -119,10 +135,27 @@ int main(int argc, char **argv)
 		pthread_t t;
 		pthread_create(&t, &a, spawn_true, NULL);
 		pthread_join(t, NULL);
+	} else if (strcmp(mode, "vfork_exec") == 0) {
+		char *args[] = {"/bin/true", NULL}, *env[] = {"PATH=/bin", NULL};
+		long before = resident_kb();
+		for (int i = 0; i < 2000; i++) {
+			pid_t pid = vfork();
+			if (pid == 0) {
+				execve("/bin/true", args, env);
+				_exit(127);
+			}
+			waitpid(pid, NULL, 0);
+		}
+		long grew = resident_kb() - before;
+		printf("memory %s\n", grew < 2048 ? "kept" : "lost");
 	} else if (strcmp(mode, "close_fds") == 0) {
 		CUmodule m;
 		CUfunction fn = load_and_get(&m);
-		for (int fd = 3; fd < 1024; fd++)
+		struct rlimit rl;
+		long top = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536
+			       ? (long)rl.rlim_cur
+			       : 65536;
+		for (int fd = 3; fd < top; fd++)
 			close(fd);
 		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		launch(fn);
