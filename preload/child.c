@@ -7,7 +7,6 @@
  * writes nothing.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,15 +57,8 @@ static int comm_of(pid_t pid, char *buf, size_t cap, pid_t *ppid)
 {
 	char path[64], stat[512];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, stat, sizeof(stat) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	stat[n] = '\0';
-	char *l = strchr(stat, '('), *r = strrchr(stat, ')');
+	const char *fields = kcp_proc_stat(path, stat, sizeof(stat));
+	const char *l = strchr(stat, '('), *r = fields ? fields - 1 : NULL;
 	if (!l || !r || r < l)
 		return -EIO;
 	size_t len = (size_t)(r - l - 1);
@@ -75,7 +67,7 @@ static int comm_of(pid_t pid, char *buf, size_t cap, pid_t *ppid)
 	memcpy(buf, l + 1, len);
 	buf[len] = '\0';
 	int pp = 0;
-	sscanf(r + 1, " %*c %d", &pp);
+	sscanf(fields, " %*c %d", &pp);
 	*ppid = (pid_t)pp;
 	return 0;
 }

@@ -15,7 +15,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -711,16 +710,8 @@ static sigset_t flusher_mask; /* the starting thread's mask, for the process's e
  * may hold spaces and parentheses; NULL where there is none. buf: the file's text. */
 static const char *stat_field(char *buf, size_t cap, const char *path, int field)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	ssize_t n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
-	const char *p = strrchr(buf, ')');
-	for (int f = 2; p && f < field; f++)
+	const char *p = kcp_proc_stat(path, buf, cap); /* at the space before field 3 */
+	for (int f = 3; p && f < field; f++)
 		p = strchr(p + 1, ' ');
 	return p ? p + 1 : NULL;
 }

@@ -6,6 +6,7 @@
  * compiler child's one record (child.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
+#include "../common/kc_fs.h"
 #include "kcp.h"
 
 #define DOMAIN "init"
@@ -105,6 +107,18 @@ uint64_t kcp_coarse_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+const char *kcp_proc_stat(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t n = kc_read_full(fd, buf, cap - 1);
+	close(fd);
+	buf[n] = '\0';
+	const char *r = n ? strrchr(buf, ')') : NULL;
+	return r ? r + 1 : NULL;
 }
 
 uint32_t kcp_tid(void)

@@ -223,6 +223,10 @@ void kcp_cuda_touched(void);
 uint64_t kcp_now_ns(void);
 uint64_t kcp_coarse_ns(void);
 uint32_t kcp_tid(void);
+/* A /proc stat file (/proc/PID/stat, /proc/self/task/TID/stat) read into buf: where its fields
+ * after the command's name begin (" S PPID ...", field 3 on; the name, which may hold spaces
+ * and parentheses, is between the first '(' and this), or NULL where it cannot be read. */
+const char *kcp_proc_stat(const char *path, char *buf, size_t cap);
 
 /* ---- recorder (recorder.c) ---------------------------------------------------------------- */
 

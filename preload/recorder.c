@@ -81,13 +81,9 @@ static pid_t parent_of(pid_t pid)
 {
 	char path[64], buf[512];
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	ssize_t n = read_file(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	char *rp = strrchr(buf, ')');
+	const char *fields = kcp_proc_stat(path, buf, sizeof(buf));
 	int ppid = 0;
-	if (rp && sscanf(rp + 1, " %*c %d", &ppid) == 1)
+	if (fields && sscanf(fields, " %*c %d", &ppid) == 1)
 		return (pid_t)ppid;
 	return 0;
 }
