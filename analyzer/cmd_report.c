@@ -830,6 +830,31 @@ static void print_family(struct kca_model *m, struct kca_kernel_names *names,
 
 /* "window: +60.00 s to the end (+121.30 s)": where the report's time window lies in the
  * recording of directory d. */
+/* The kernels a report lists (with a window, those built or loaded in it worth a look; else
+ * those flagged; with all, every one), worst first, at most top entries. A module's other
+ * kernels (module_mate) are said in its first kernel's entry and get none. Returns how many
+ * listed kernels were said, in an entry or in their module's. */
+static unsigned print_families(struct kca_model *m, int all, unsigned top)
+{
+	unsigned shown = 0, said = 0;
+	char *printed = kca_xcalloc(m->nfamilies + 1, 1);
+	struct kca_kernel_names *names = mate_names(m);
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		const struct kca_family *f = &m->families[i];
+		int listed = m->windowed ? kca_family_built_in_window(f) : f->verdict != KCA_FINE;
+		if (f->module_mate >= 0) {
+			said += listed && printed[f->module_mate];
+		} else if ((all || listed) && shown < top) {
+			print_family(m, names, f, ++shown);
+			printed[i] = 1;
+			said += listed;
+		}
+	}
+	free(printed);
+	kca_kernel_names_free(names);
+	return said;
+}
+
 static void print_window(const struct kca_model *m, unsigned d)
 {
 	char t1[32], t2[32];
@@ -869,23 +894,7 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 	}
 	printf("%u kernel%s built or reloaded in the window, %u with recompilation churn%s\n",
 	       built, KCA_PLURAL(built), t->churn, built ? "; worst first:" : "");
-	/* a module's other kernels (module_mate) are said in its first kernel's entry */
-	unsigned shown = 0, said = 0;
-	char *printed = kca_xcalloc(m->nfamilies + 1, 1);
-	struct kca_kernel_names *names = mate_names(m);
-	for (unsigned i = 0; i < m->nfamilies; i++) {
-		const struct kca_family *f = &m->families[i];
-		int listed = kca_family_built_in_window(f);
-		if (f->module_mate >= 0) {
-			said += listed && printed[f->module_mate];
-		} else if ((all || listed) && shown < top) {
-			print_family(m, names, f, ++shown);
-			printed[i] = 1;
-			said += listed;
-		}
-	}
-	free(printed);
-	kca_kernel_names_free(names);
+	unsigned said = print_families(m, all, top);
 	if (built > said)
 		printf("\n%u more kernel%s built or reloaded in the window, not shown (--top %u)\n",
 		       built - said, KCA_PLURAL(built - said), top);
@@ -1011,24 +1020,12 @@ static void report_text(struct kca_model *m, int all, unsigned top)
 	}
 	printf("%u kernel%s, %u with recompilation churn%s\n", m->nfamilies,
 	       m->nfamilies == 1 ? "" : "s", t.churn, t.churn ? "; worst first:" : "");
-	/* a module's other kernels (module_mate) are said in its first kernel's entry */
-	unsigned shown = 0, said = 0, flagged = 0, fine = 0;
-	char *printed = kca_xcalloc(m->nfamilies + 1, 1);
-	struct kca_kernel_names *names = mate_names(m);
+	unsigned flagged = 0, fine = 0;
 	for (unsigned i = 0; i < m->nfamilies; i++) {
-		const struct kca_family *f = &m->families[i];
-		fine += f->verdict == KCA_FINE;
-		flagged += f->verdict != KCA_FINE;
-		if (f->module_mate >= 0) {
-			said += printed[f->module_mate];
-		} else if ((all || f->verdict != KCA_FINE) && shown < top) {
-			print_family(m, names, f, ++shown);
-			printed[i] = 1;
-			said += f->verdict != KCA_FINE;
-		}
+		fine += m->families[i].verdict == KCA_FINE;
+		flagged += m->families[i].verdict != KCA_FINE;
 	}
-	free(printed);
-	kca_kernel_names_free(names);
+	unsigned said = print_families(m, all, top);
 	if (!all && flagged > said)
 		printf(
 		    "\n%u more kernel%s flagged, not shown (--top %u; --all lists every kernel)\n",
