@@ -88,12 +88,6 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	int reload_rule = max_reloads < 0 && max_share < 0;
 	unsigned violations = 0;
 	char t[32], t2[32];
-	/* a module reloaded again and again is one problem: its first kernel's line counts the
-	 * others (module_mate), which get none */
-	unsigned *mates = kca_xcalloc(m.nfamilies + 1, sizeof(unsigned));
-	for (unsigned i = 0; i < m.nfamilies; i++)
-		if (m.families[i].module_mate >= 0)
-			mates[m.families[i].module_mate]++;
 	/* C++ kernels by their names, as the report's headings give them */
 	struct kca_kernel_names *names = kca_kernel_names_new();
 	for (unsigned i = 0; i < m.nfamilies; i++)
@@ -101,10 +95,13 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 	for (unsigned i = 0; i < m.nfamilies; i++) {
 		const struct kca_family *f = &m.families[i];
 		const char *name = kca_kernel_name(names, f->name);
+		/* a module reloaded again and again is one problem: its first kernel's line
+		 * counts the others (module_mate), which get none */
+		unsigned mates = kca_family_module_mates(&m, f);
 		char more[64] = "";
-		if (mates[i])
-			snprintf(more, sizeof(more), " (and %u more kernel%s of its module)",
-				 mates[i], KCA_PLURAL(mates[i]));
+		if (mates)
+			snprintf(more, sizeof(more), " (and %u more kernel%s of its module)", mates,
+				 KCA_PLURAL(mates));
 		int mate = f->module_mate >= 0;
 		if (m.windowed) { /* what happened within the window */
 			/* built or loaded in it fails, each part as outside one: a reload churn
@@ -228,7 +225,6 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		       KCA_PLURAL(m.nfamilies), tot.nloads, KCA_PLURAL(tot.nloads), tot.ncompiles,
 		       KCA_PLURAL(tot.ncompiles), m.windowed ? " in the window" : "", damaged);
 	kca_kernel_names_free(names);
-	free(mates);
 	kca_model_free(&m);
 	return violations ? 1 : 0;
 }

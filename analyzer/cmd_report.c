@@ -710,9 +710,7 @@ static struct kca_kernel_names *mate_names(const struct kca_model *m)
 static void print_module_mates(const struct kca_model *m, struct kca_kernel_names *names,
 			       const struct kca_family *f)
 {
-	unsigned n = 0;
-	for (int j = f->next_module_mate; j >= 0; j = m->families[j].next_module_mate)
-		n++;
+	unsigned n = kca_family_module_mates(m, f);
 	if (!n)
 		return;
 	if (n == 1)

@@ -787,6 +787,14 @@ static void set_module_mates(struct kca_model *m)
 	}
 }
 
+unsigned kca_family_module_mates(const struct kca_model *m, const struct kca_family *f)
+{
+	unsigned n = 0;
+	for (int j = f->next_module_mate; j >= 0; j = m->families[j].next_module_mate)
+		n++;
+	return n;
+}
+
 /* With a time window: the kernels built or loaded within it first, churn first among them,
  * then by what the window's builds and loads cost. */
 int kca_family_built_in_window(const struct kca_family *f)

@@ -429,6 +429,9 @@ static inline uint64_t kca_compile_start(const struct kca_compile *c)
 /* Group loads into kernel families, attribute compiles, set verdicts. Families are sorted
  * worst first (by build + load time, then by variants). */
 void kca_model_families(struct kca_model *m);
+/* How many other kernels of its module were reloaded with family f, f the first of them
+ * (module_mate: the chain of next_module_mate); 0 for any other. */
+unsigned kca_family_module_mates(const struct kca_model *m, const struct kca_family *f);
 /* Whether a kernel was built within the model's time window, or loaded there in a way worth
  * a look: a new image of a compiling front end (Triton, torch.compile, NVRTC, PTX JIT, JIT
  * link), a reload, or any load of a flagged kernel. A prebuilt kernel's first load (the CUDA
