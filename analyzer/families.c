@@ -402,15 +402,6 @@ static void attribute_chained(struct kca_model *m)
 	free(order);
 }
 
-/* path made absolute against dir (a process's working directory), into out. */
-static void path_in(const char *path, const char *dir, char *out, size_t cap)
-{
-	if (path[0] == '/' || !dir || !dir[0])
-		snprintf(out, cap, "%s", path);
-	else
-		snprintf(out, cap, "%s/%s", dir, path);
-}
-
 /* The file a compiler child wrote, from its command line, absolute; 0, or -1 where it names
  * none. */
 static int child_output(const struct kca_model *m, const struct kca_compile *cp, char *out,
@@ -419,7 +410,7 @@ static int child_output(const struct kca_model *m, const struct kca_compile *cp,
 	const char *file = kc_compiler_output(cp->options, cp->noptions);
 	if (!file)
 		return -1;
-	path_in(file, m->procs[cp->proc].cwd, out, cap);
+	kca_path_in(file, m->procs[cp->proc].cwd, out, cap);
 	return 0;
 }
 
@@ -473,7 +464,7 @@ static void attribute_compiles(struct kca_model *m)
 		int p = l->proc;
 		if (l->file) {
 			char path[PATH_MAX], key[PATH_MAX + 16];
-			path_in(l->file, m->procs[p].cwd, path, sizeof(path));
+			kca_path_in(l->file, m->procs[p].cwd, path, sizeof(path));
 			file_loads_key(p, path, key, sizeof(key));
 			HASH_FIND_STR(by_file, key, fe);
 			if (!fe) {

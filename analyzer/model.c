@@ -1036,6 +1036,13 @@ uint64_t kca_model_rel_ns(const struct kca_model *m, unsigned dir, uint64_t t)
 	return t > origin ? t - origin : 0;
 }
 
+int kca_path_in(const char *path, const char *dir, char *out, size_t cap)
+{
+	int n = path[0] == '/' || !dir || !dir[0] ? snprintf(out, cap, "%s", path)
+						  : snprintf(out, cap, "%s/%s", dir, path);
+	return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
 const char *kca_path_under(const char *path, const char *dir)
 {
 	size_t n = dir ? strlen(dir) : 0;

@@ -383,6 +383,9 @@ struct kca_triton_arg {
 int kca_triton_arg(const char *arg, struct kca_triton_arg *out);
 /* path relative to dir when under it (dir NULL or "/": path as it is). */
 const char *kca_path_under(const char *path, const char *dir);
+/* path made absolute against dir (a process's working directory, a compilation's), into out:
+ * path as it is where it is absolute or dir is NULL or "". 0, or -1 where out was too short. */
+int kca_path_in(const char *path, const char *dir, char *out, size_t cap);
 /* In-process compiles (NVRTC, nvJitLink, cuLink; in the window, with one) whose output no
  * load took, directly or through a later compile: time spent on builds the run never used
  * (or used through a path kcprof did not see). Grouped by tool and program name, most time

@@ -389,8 +389,7 @@ static const char *source_path(const char *src, const char *comp_dir, char *buf,
 	if (!src || (src[0] != '/' && (!comp_dir || comp_dir[0] != '/')))
 		return src;
 	char joined[PATH_MAX * 2]; /* an absolute one has its "." and ".." taken out too */
-	if (snprintf(joined, sizeof(joined), "%s%s%s", src[0] == '/' ? "" : comp_dir,
-		     src[0] == '/' ? "" : "/", src) >= (int)sizeof(joined))
+	if (kca_path_in(src, comp_dir, joined, sizeof(joined)) < 0)
 		return src;
 	size_t n = 0; /* buf holds "/a/b" without a trailing '/'; n its length */
 	for (char *part = joined; *part;) {
