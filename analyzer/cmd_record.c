@@ -135,13 +135,11 @@ static int command_runnable(const char *cmd)
 			return errno;
 		return S_ISDIR(st.st_mode) ? EACCES : access(cmd, X_OK) == 0 ? 0 : errno;
 	}
-	char cs_path[256] = "/bin:/usr/bin"; /* execvp's search path where PATH is unset */
+	char cs_path[256];
 	const char *path = getenv("PATH");
-	if (!path) {
+	if (!path) { /* execvp's search path where PATH is unset */
 		size_t n = confstr(_CS_PATH, cs_path, sizeof(cs_path));
-		if (n == 0 || n > sizeof(cs_path))
-			snprintf(cs_path, sizeof(cs_path), "/bin:/usr/bin");
-		path = cs_path;
+		path = n == 0 || n > sizeof(cs_path) ? "/bin:/usr/bin" : cs_path;
 	}
 	int err = ENOENT;
 	for (const char *p = path;; p += strcspn(p, ":") + 1) {
