@@ -59,21 +59,27 @@ static __thread struct graph_cache {
 	uint16_t paths;
 } tls_graphs[GRAPH_CACHE] __attribute__((tls_model("initial-exec")));
 
-/* The driver functions the walk calls (never hooked: kcprof's own calls). */
-static struct {
-	pthread_once_t once;
+/* The driver functions the walk calls (never hooked: kcprof's own calls): resolved once, and
+ * by a thread that comes while another resolves them, for itself (kcp_once waits for no one). */
+struct graph_driver {
 	CUresult (*get_nodes)(CUgraph, CUgraphNode *, size_t *);
 	CUresult (*node_type)(CUgraphNode, CUgraphNodeType *);
 	CUresult (*kernel_params)(CUgraphNode, CUDA_KERNEL_NODE_PARAMS_v2 *);
 	CUresult (*child_graph)(CUgraphNode, CUgraph *);
-} drv = {.once = PTHREAD_ONCE_INIT};
+};
+static struct graph_driver graph_drv;
+static struct kcp_once graph_drv_once = KCP_ONCE_INIT;
 
-static void drv_resolve(void)
+static void graph_driver_resolve(struct graph_driver *d)
 {
-	*(void **)&drv.get_nodes = kcp_real_cuda_sym("cuGraphGetNodes");
-	*(void **)&drv.node_type = kcp_real_cuda_sym("cuGraphNodeGetType");
-	*(void **)&drv.kernel_params = kcp_real_cuda_sym("cuGraphKernelNodeGetParams_v2");
-	*(void **)&drv.child_graph = kcp_real_cuda_sym("cuGraphChildGraphNodeGetGraph");
+	*(void **)&d->get_nodes = kcp_real_cuda_sym("cuGraphGetNodes");
+	*(void **)&d->node_type = kcp_real_cuda_sym("cuGraphNodeGetType");
+	*(void **)&d->kernel_params = kcp_real_cuda_sym("cuGraphKernelNodeGetParams_v2");
+	*(void **)&d->child_graph = kcp_real_cuda_sym("cuGraphChildGraphNodeGetGraph");
+}
+static void graph_drv_resolve(void)
+{
+	graph_driver_resolve(&graph_drv);
 }
 
 /* ---- the walk: a graph's kernel nodes, as functions and counts ---------------------------- */
@@ -84,6 +90,7 @@ struct node_fn {
 };
 
 struct walk {
+	const struct graph_driver *drv;
 	struct node_fn *fns;
 	size_t nfns, cap;
 	uint32_t nodes;
@@ -93,14 +100,14 @@ struct walk {
 static void walk_graph(CUgraph g, struct walk *w, int depth)
 {
 	size_t n = 0;
-	if (depth > WALK_MAX_DEPTH || drv.get_nodes(g, NULL, &n) != CUDA_SUCCESS) {
+	if (depth > WALK_MAX_DEPTH || w->drv->get_nodes(g, NULL, &n) != CUDA_SUCCESS) {
 		w->incomplete = 1;
 		return;
 	}
 	if (!n)
 		return;
 	CUgraphNode *nodes = malloc(n * sizeof(*nodes));
-	if (!nodes || drv.get_nodes(g, nodes, &n) != CUDA_SUCCESS) {
+	if (!nodes || w->drv->get_nodes(g, nodes, &n) != CUDA_SUCCESS) {
 		free(nodes);
 		w->incomplete = 1;
 		return;
@@ -108,13 +115,14 @@ static void walk_graph(CUgraph g, struct walk *w, int depth)
 	for (size_t i = 0; i < n; i++) {
 		w->nodes++;
 		CUgraphNodeType type;
-		if (drv.node_type(nodes[i], &type) != CUDA_SUCCESS) {
+		if (w->drv->node_type(nodes[i], &type) != CUDA_SUCCESS) {
 			w->incomplete = 1;
 			continue;
 		}
 		if (type == CU_GRAPH_NODE_TYPE_GRAPH) {
 			CUgraph child;
-			if (drv.child_graph && drv.child_graph(nodes[i], &child) == CUDA_SUCCESS)
+			if (w->drv->child_graph &&
+			    w->drv->child_graph(nodes[i], &child) == CUDA_SUCCESS)
 				walk_graph(child, w, depth + 1);
 			else
 				w->incomplete = 1;
@@ -128,7 +136,7 @@ static void walk_graph(CUgraph g, struct walk *w, int depth)
 			continue;
 		CUDA_KERNEL_NODE_PARAMS_v2 p;
 		memset(&p, 0, sizeof(p));
-		if (!drv.kernel_params || drv.kernel_params(nodes[i], &p) != CUDA_SUCCESS ||
+		if (!w->drv->kernel_params || w->drv->kernel_params(nodes[i], &p) != CUDA_SUCCESS ||
 		    (!p.func && !p.kern)) {
 			w->incomplete = 1;
 			continue;
@@ -163,8 +171,13 @@ static void write_graph(unsigned kind, uint64_t exec, CUgraph g, uint32_t id, ui
 {
 	struct walk w = {0};
 	if (g && result == CUDA_SUCCESS) {
-		pthread_once(&drv.once, drv_resolve);
-		if (drv.get_nodes && drv.node_type)
+		struct graph_driver mine;
+		w.drv = &graph_drv;
+		if (!kcp_once(&graph_drv_once, graph_drv_resolve)) {
+			graph_driver_resolve(&mine);
+			w.drv = &mine;
+		}
+		if (w.drv->get_nodes && w.drv->node_type)
 			walk_graph(g, &w, 0);
 		else
 			w.incomplete = 1;

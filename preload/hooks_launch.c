@@ -192,19 +192,25 @@ void kcp_func_alias(uint64_t func, uint64_t kernel, uint16_t path)
 	free(name);
 }
 
-/* What names a function met in a graph node: resolved once, by whichever thread gets there. */
-static struct {
-	pthread_once_t once;
+/* What names a function met in a graph node: resolved once, by whichever thread gets there;
+ * a thread that comes meanwhile resolves its own copy (kcp_once waits for no one). */
+struct node_driver {
 	CUresult (*func_name)(const char **, CUfunction);
 	CUresult (*kernel_name)(const char **, CUkernel);
 	CUresult (*func_module)(CUmodule *, CUfunction);
-} node_drv = {.once = PTHREAD_ONCE_INIT};
+};
+static struct node_driver node_drv;
+static struct kcp_once node_drv_once = KCP_ONCE_INIT;
 
+static void node_driver_resolve(struct node_driver *d)
+{
+	*(void **)&d->kernel_name = kcp_real_cuda_sym("cuKernelGetName");
+	*(void **)&d->func_module = kcp_real_cuda_sym("cuFuncGetModule");
+	*(void **)&d->func_name = kcp_real_cuda_sym("cuFuncGetName");
+}
 static void node_drv_resolve(void)
 {
-	*(void **)&node_drv.kernel_name = kcp_real_cuda_sym("cuKernelGetName");
-	*(void **)&node_drv.func_module = kcp_real_cuda_sym("cuFuncGetModule");
-	*(void **)&node_drv.func_name = kcp_real_cuda_sym("cuFuncGetName");
+	node_driver_resolve(&node_drv);
 }
 
 uint32_t kcp_func_id_of_node(uint64_t handle, int is_kernel, uint16_t path)
@@ -220,18 +226,20 @@ uint32_t kcp_func_id_of_node(uint64_t handle, int is_kernel, uint16_t path)
 		return id;
 	/* Never launched through a hook (built as a node, or launched where only CUPTI saw it):
 	 * the driver names it, and its module ties it to a load. */
-	pthread_once(&node_drv.once, node_drv_resolve);
+	struct node_driver mine, *d = &node_drv;
+	if (!kcp_once(&node_drv_once, node_drv_resolve))
+		node_driver_resolve(d = &mine);
 	const char *name = NULL;
 	CUmodule mod = NULL;
 	if (is_kernel) {
-		if (node_drv.kernel_name &&
-		    node_drv.kernel_name(&name, (CUkernel)(uintptr_t)handle) != CUDA_SUCCESS)
+		if (d->kernel_name &&
+		    d->kernel_name(&name, (CUkernel)(uintptr_t)handle) != CUDA_SUCCESS)
 			name = NULL;
 	} else {
 		CUfunction fn = (CUfunction)(uintptr_t)handle;
-		if (node_drv.func_name && node_drv.func_name(&name, fn) != CUDA_SUCCESS)
+		if (d->func_name && d->func_name(&name, fn) != CUDA_SUCCESS)
 			name = NULL;
-		if (node_drv.func_module && node_drv.func_module(&mod, fn) != CUDA_SUCCESS)
+		if (d->func_module && d->func_module(&mod, fn) != CUDA_SUCCESS)
 			mod = NULL;
 	}
 	f = kcp_func_note(handle, name, (uint64_t)(uintptr_t)mod, KC_API_GRAPH_NODE, path);

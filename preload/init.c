@@ -130,7 +130,24 @@ uint32_t kcp_tid(void)
 
 /* ---- CUDA first touched ------------------------------------------------------------------- */
 
-static pthread_once_t cuda_once = PTHREAD_ONCE_INIT;
+int kcp_once_run(struct kcp_once *o, void (*start)(void))
+{
+	int me = (int)getpid();
+	int s = atomic_load_explicit(&o->state, memory_order_acquire);
+	do {
+		if (s == -1)
+			return 1;
+		if (s == me)
+			return 0; /* under way on another thread of this process: not waited for */
+	} while (!atomic_compare_exchange_weak(&o->state, &s, me));
+	int cancel = kcp_nocancel_begin(); /* a thread cancelled in it would leave it begun */
+	start();
+	atomic_store_explicit(&o->state, -1, memory_order_release);
+	kcp_nocancel_end(cancel);
+	return 1;
+}
+
+static struct kcp_once cuda_once = KCP_ONCE_INIT;
 
 static void cuda_first_touch(void)
 {
@@ -148,7 +165,7 @@ static void cuda_first_touch(void)
 void kcp_cuda_touched(void)
 {
 	if (atomic_load_explicit(&kcp_state, memory_order_relaxed) == KCP_READY)
-		pthread_once(&cuda_once, cuda_first_touch);
+		(void)kcp_once(&cuda_once, cuda_first_touch);
 }
 
 /* ---- fork --------------------------------------------------------------------------------- */

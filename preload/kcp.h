@@ -218,6 +218,27 @@ static inline void kcp_unlock(pthread_mutex_t *m)
 	kcp_tls.locks--;
 }
 
+/* A start done once a process that never makes a second thread wait for it: a thread that
+ * finds it under way on another goes on without it (kcp_once_run says 0). Waiting could
+ * deadlock: the starting thread may need the loader's lock (dlopen, dlsym, backtrace's load
+ * of libgcc_s) while the waiting one holds it, in a library's constructor that looks for
+ * CUDA. state: 0 not begun, -1 done, else the pid of the process it is under way in (so a
+ * child forked meanwhile, where no thread runs it, begins it again). */
+struct kcp_once {
+	_Atomic int state;
+};
+#define KCP_ONCE_INIT                                                                              \
+	{                                                                                          \
+		0                                                                                  \
+	}
+int kcp_once_run(struct kcp_once *o, void (*start)(void));
+static inline int kcp_once(struct kcp_once *o, void (*start)(void))
+{
+	if (KCP_LIKELY(atomic_load_explicit(&o->state, memory_order_acquire) == -1))
+		return 1;
+	return kcp_once_run(o, start);
+}
+
 /* The process uses CUDA: start what waits for that (CUPTI). Idempotent, cheap after once. */
 void kcp_cuda_touched(void);
 uint64_t kcp_now_ns(void);

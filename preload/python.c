@@ -70,7 +70,7 @@ static struct {
 	    *tuple_type, *none;
 } py;
 
-static pthread_once_t py_once = PTHREAD_ONCE_INIT;
+static struct kcp_once py_once = KCP_ONCE_INIT;
 static void req_clock_init(void);
 
 static void py_resolve(void)
@@ -532,8 +532,7 @@ int kcp_python_callsite(unsigned for_type)
 {
 	if (!kcp_cfg.python)
 		return 0;
-	pthread_once(&py_once, py_resolve);
-	if (!py.ok || !py.IsInitialized())
+	if (!kcp_once(&py_once, py_resolve) || !py.ok || !py.IsInitialized())
 		return 0;
 	if ((py.IsFinalizing && py.IsFinalizing()) || !py.GC_Disable)
 		return 1; /* a Python process, but no frames to be had (before 3.10, or ending) */

@@ -29,7 +29,7 @@
 #define MAX_NATIVE_FRAMES 48
 
 static int warmed;
-static pthread_once_t warm_once = PTHREAD_ONCE_INIT;
+static struct kcp_once warm_once = KCP_ONCE_INIT;
 static char exe_path[PATH_MAX]; /* the main program, from /proc/self/exe */
 static int (*find_object)(void *, struct dl_find_object *); /* _dl_find_object, or NULL */
 
@@ -47,7 +47,7 @@ static void warm(void)
 void kcp_stacks_warm(void)
 {
 	if (kcp_cfg.stacks)
-		pthread_once(&warm_once, warm);
+		(void)kcp_once(&warm_once, warm); /* kcp_native_callsite waits for warmed */
 }
 
 void kcp_callsite(unsigned for_type, int in_driver)

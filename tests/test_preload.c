@@ -689,6 +689,28 @@ Test(preload, cupti_hooked_calls_counted_once)
 	check_scenario(r, KC_PATH_DLSYM);
 }
 
+/* kcprof's start at the first CUDA use (CUPTI, the unwinder) needs the loader's lock; a
+ * library constructor on another thread, holding that lock, that looks for CUDA must not wait
+ * for that start (it did: pthread_once, a deadlock). */
+Test(preload, a_constructor_looking_for_cuda_during_the_start_does_not_wait_for_it)
+{
+	char *dir = kct_tmpdir();
+	char cupti[4200], lib[4200];
+	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
+	snprintf(lib, sizeof(lib), "%s/tests/lib/libctorprobe.so", kct_build());
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data_env, cupti, NULL};
+	const char *argv[] = {prog("drv_client"), "ctorprobe", lib, NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d, signal %d (SIGALRM: hung)",
+		  WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->problems, 0);
+	cr_assert_eq(r->ncupti, 1);
+	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED, "the start went on once the lock was free");
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5);
+}
+
 Test(preload, cupti_yields_to_the_programs_profiler)
 {
 	char *dir = kct_tmpdir();

@@ -60,6 +60,11 @@ $(TLIB)/liblocked.so: tests/progs/liblocked.c
 	@mkdir -p $(TLIB)
 	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -ldl -lpthread
 
+# A library that looks for the driver from its constructor (drv_client ctorprobe).
+$(TLIB)/libctorprobe.so: tests/progs/libctorprobe.c
+	@mkdir -p $(TLIB)
+	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -ldl
+
 $(TBIN)/cuda_probe: tests/progs/cuda_probe.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -ldl
@@ -69,7 +74,7 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
 TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/host_client $(TBIN)/nvrtc_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
-	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so
+	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so $(TLIB)/libctorprobe.so
 
 # The reference kernels' launch plan (no driver calls) is tested here too.
 $(TEST_RUNNER): $(TEST_SRC) tests/kct.h tests/fuzz/fuzz_one.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS) \

@@ -6,10 +6,13 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cuda.h>
 #include <cupti.h>
@@ -45,11 +48,26 @@ EXPORT CUptiResult cuptiGetVersion(uint32_t *v)
 	return CUPTI_SUCCESS;
 }
 
+/* FAKE_CUPTI_SUBSCRIBE_GATE=E,W: the first subscribe writes a byte to fd E, then waits for
+ * one on fd W (drv_client ctorprobe: the test decides what happens meanwhile). */
+static void subscribe_gate(void)
+{
+	static _Atomic int passed;
+	const char *g = getenv("FAKE_CUPTI_SUBSCRIBE_GATE");
+	int entered, wait;
+	if (!g || sscanf(g, "%d,%d", &entered, &wait) != 2 || atomic_exchange(&passed, 1))
+		return;
+	char c = 1;
+	if (write(entered, &c, 1) != 1 || read(wait, &c, 1) != 1)
+		abort();
+}
+
 static CUptiResult subscribe(CUpti_SubscriberHandle *out, CUpti_CallbackFunc cb, void *ud,
 			     int multi)
 {
 	if (!out)
 		return CUPTI_ERROR_INVALID_PARAMETER;
+	subscribe_gate();
 	pthread_mutex_lock(&lock);
 	int slot = -1;
 	for (int i = 0; i < MAX_SUBSCRIBERS; i++) {

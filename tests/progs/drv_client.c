@@ -65,6 +65,10 @@
  *                                 node holding another handle, and replayed 50 times
  *   drv_client graph kernel       a CUkernel launched twice, then captured once (the node
  *                                 holds the context's function) and replayed 50 times
+ *   drv_client ctorprobe LIB      a thread opens libcuda (kcprof's first touch: CUPTI's start,
+ *                                 held in the stand-in's cuptiSubscribe) while this one
+ *                                 dlopens LIB, whose constructor looks for cuModuleLoadData; then
+ *                                 kern_add launched 5 times (a hang ends in SIGALRM)
  *
  * With FAKE_KEEP_ERRNO set the stand-in leaves errno alone, and every call must too.
  */
@@ -946,6 +950,50 @@ static int mode_mixed(long n)
 	return 0;
 }
 
+static void *open_cuda_main(void *p)
+{
+	(void)p;
+	return dlopen("libcuda.so.1", RTLD_NOW);
+}
+
+/* A library's constructor runs under the loader's lock; kcprof's first touch on another thread
+ * needs that lock (libgcc_s for backtrace, dlsym) after CUPTI's start, which the stand-in holds
+ * until the constructor has begun (FAKE_CUPTI_SUBSCRIBE_GATE, KCT_CTOR_GATE_FD). */
+static int mode_ctor_probe(const char *lib)
+{
+	alarm(20);
+	int entered[2], gate[2];
+	if (pipe(entered) != 0 || pipe(gate) != 0)
+		return 4;
+	char v[64];
+	snprintf(v, sizeof(v), "%d,%d", entered[1], gate[0]);
+	setenv("FAKE_CUPTI_SUBSCRIBE_GATE", v, 1);
+	snprintf(v, sizeof(v), "%d", gate[1]);
+	setenv("KCT_CTOR_GATE_FD", v, 1);
+	pthread_t t;
+	if (pthread_create(&t, NULL, open_cuda_main, NULL) != 0)
+		return 4;
+	char c;
+	if (read(entered[0], &c, 1) != 1)
+		return 4;
+	void *h = dlopen(lib, RTLD_NOW);
+	int (*found)(void);
+	*(void **)&found = h ? dlsym(h, "ctor_found_cuda") : NULL;
+	if (!found || !found()) {
+		fprintf(stderr, "drv_client: %s: %s\n", lib,
+			h ? "cuModuleLoadData not found" : dlerror());
+		return 5;
+	}
+	void *cuda;
+	pthread_join(t, &cuda);
+	if (!cuda)
+		return 6;
+	CUfunction f = load_add();
+	for (int i = 0; i < 5; i++)
+		CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -1030,6 +1078,8 @@ int main(int argc, char **argv)
 		rc = mode_busy(atol(argv[2]));
 	} else if (strcmp(mode, "hang") == 0 && argc > 2) {
 		rc = mode_hang(atol(argv[2]));
+	} else if (strcmp(mode, "ctorprobe") == 0 && argc > 2) {
+		rc = mode_ctor_probe(argv[2]);
 	} else if (strcmp(mode, "mixed") == 0 && argc > 2) {
 		rc = mode_mixed(atol(argv[2]));
 	} else {
