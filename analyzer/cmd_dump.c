@@ -281,6 +281,12 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 		list(&j, "args", r, x->args);
 		break;
 	}
+	case KC_REC_LOAD_CONTEXT: {
+		const struct kc_rec_load_context *x = (const void *)r;
+		kca_json_hex(&j, "context", x->context);
+		kca_json_i64(&j, "device", x->device);
+		break;
+	}
 	case KC_REC_GRAPH_LAUNCH_STATS: {
 		const struct kc_rec_graph_launch_stats *s = (const void *)r;
 		kca_json_u64(&j, "graph_id", s->graph_id);

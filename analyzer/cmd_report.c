@@ -19,12 +19,12 @@ static const char usage[] =
     "\n"
     "Reads the traces in DIR (default ./kcprof.data) and reports, worst first, each kernel\n"
     "that was built or loaded more than once: variants (distinct images), loads, reloads\n"
-    "of an identical image, build time (NVRTC, nvJitLink, cuLink, driver PTX JIT, compiler\n"
-    "child processes) and load time against its launches, what changed between variants\n"
-    "(the tl.constexpr or -D value, the size torch.compile baked in, Triton's int\n"
-    "specialisation, autotune configs, PTX constants), the program's lines that loaded it\n"
-    "and (NVRTC, nvJitLink, cuLink) that compiled it, and the fix; then the compiles whose\n"
-    "output no load took ('compiled but never loaded'). With two or more DIRs,\n"
+    "of an identical image (on the same device), build time (NVRTC, nvJitLink, cuLink,\n"
+    "driver PTX JIT, compiler child processes) and load time against its launches, what\n"
+    "changed between variants (the tl.constexpr or -D value, the size torch.compile baked\n"
+    "in, Triton's int specialisation, autotune configs, PTX constants), the program's lines\n"
+    "that loaded it and (NVRTC, nvJitLink, cuLink) that compiled it, and the fix; then the\n"
+    "compiles whose output no load took ('compiled but never loaded'). With two or more DIRs,\n"
     "they are compared (before and after): the kernels flagged in any run, then each run's\n"
     "totals; with --json, one report over all of them and each run's totals. A kernel's\n"
     "launches are the times it ran: CUDA graph replays count by its nodes in the graph,\n"
@@ -749,6 +749,8 @@ static void print_family(struct kca_model *m, struct kca_kernel_names *names,
 		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
 	       f->nvariants == 1 ? "" : "s", f->loads, f->loads == 1 ? "" : "s");
+	if (f->devices > 1)
+		printf(" on %u devices", f->devices);
 	if (f->reloads)
 		printf(" (%u of an image already loaded)", f->reloads);
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");

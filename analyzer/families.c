@@ -53,13 +53,17 @@ struct variant_key {
 	unsigned ix;
 	UT_hash_handle hh;
 };
+#define KCA_ALL_DEVICES (-2)
 struct proc_image_key {
 	struct {
 		int proc;
 		unsigned fam;
 		uint64_t hash;
+		int device; /* the image's loads are counted a device (a load's, -1 unknown) */
 	} k;
-	unsigned loads, reloads, win_reloads; /* hash 0: the process's loads of the family */
+	/* hash 0, device KCA_ALL_DEVICES: the process's loads of the family, and the devices
+	 * they went to (each one met also has a key of hash 0 and its ordinal) */
+	unsigned loads, reloads, win_reloads, devices;
 	UT_hash_handle hh;
 };
 
@@ -993,7 +997,8 @@ void kca_model_families(struct kca_model *m)
 				c->variant = v; /* lazy loads from here on are this one's */
 				c->load = (int)i;
 			}
-			struct proc_image_key key = {0}, *e;
+			struct proc_image_key key, *e;
+			memset(&key, 0, sizeof(key)); /* the key's padding is hashed */
 			key.k.proc = l->proc;
 			key.k.fam = fam;
 			struct kca_variant *var = &f->variants[v];
@@ -1012,17 +1017,31 @@ void kca_model_families(struct kca_model *m)
 			if (l->time_ns > f->last_ns)
 				f->last_ns = l->time_ns;
 			key.k.hash = l->hash;
+			key.k.device = l->device;
 			HASH_FIND(hh, seen, &key.k, sizeof(key.k), e);
 			/* its process's loads of f (hash 0) */
-			struct proc_image_key pkey = {0}, *pe;
+			struct proc_image_key pkey, *pe;
+			memset(&pkey, 0, sizeof(pkey));
 			pkey.k.proc = l->proc;
 			pkey.k.fam = fam;
+			pkey.k.device = KCA_ALL_DEVICES;
 			HASH_FIND(hh, per_proc, &pkey.k, sizeof(pkey.k), pe);
 			if (!pe) {
 				pe = kca_xcalloc(1, sizeof(*pe));
 				pe->k = pkey.k;
 				HASH_ADD(hh, per_proc, k, sizeof(pe->k), pe);
 				f->procs++;
+			}
+			if (l->device >= 0) { /* a device of its own met for the first time */
+				struct proc_image_key *de;
+				pkey.k.device = l->device;
+				HASH_FIND(hh, per_proc, &pkey.k, sizeof(pkey.k), de);
+				if (!de) {
+					de = kca_xcalloc(1, sizeof(*de));
+					de->k = pkey.k;
+					HASH_ADD(hh, per_proc, k, sizeof(de->k), de);
+					pe->devices++;
+				}
 			}
 			pe->loads++;
 			pe->reloads += e != NULL;
@@ -1059,6 +1078,10 @@ void kca_model_families(struct kca_model *m)
 	HASH_ITER(hh, per_proc, pe, pt)
 	{
 		struct kca_family *f = &m->families[pe->k.fam];
+		if (pe->k.device != KCA_ALL_DEVICES)
+			continue; /* a device's marker */
+		if (pe->devices > f->devices)
+			f->devices = pe->devices;
 		if (pe->reloads > f->proc_reloads ||
 		    (pe->reloads == f->proc_reloads &&
 		     (!f->proc_loads || pe->loads < f->proc_loads))) {

@@ -148,10 +148,18 @@ struct callsite_key {
 	UT_hash_handle hh;
 };
 
+/* A LOAD_CONTEXT record waiting for the load its thread writes next. */
+struct context_key {
+	uint32_t tid;
+	int device;
+	UT_hash_handle hh;
+};
+
 struct load_ctx {
 	struct kca_model *m;
 	int proc;
 	struct callsite_key *callsites; /* tid -> its last CALLSITE, this file */
+	struct context_key *contexts;	/* tid -> its last LOAD_CONTEXT, this file */
 	uint64_t win_from, win_to;	/* the window of this file's directory */
 	struct func_key *funcs;		/* id -> index, this file */
 	struct gpu_key *gpu;		/* kernel name -> GPU time index, this file */
@@ -509,6 +517,14 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		l->jit_options = list_join(m, r, x->jit_options, ' ');
 		l->family_variant = -1;
 		l->in_window = in_window;
+		l->device = -1;
+		struct context_key *ctx;
+		HASH_FIND(hh, c->contexts, &r->tid, sizeof(r->tid), ctx);
+		if (ctx) { /* its device, written just before by this thread */
+			l->device = ctx->device;
+			HASH_DEL(c->contexts, ctx);
+			free(ctx);
+		}
 		struct callsite_key *cs = take_callsite(c, r->tid, KC_REC_MODULE_LOAD);
 		if (cs && cs->native) { /* this thread's call site, written just before */
 			l->native_frames = cs->frames;
@@ -699,6 +715,17 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		cs->args = list_dup(m, r, x->args, &cs->nargs);
 		cs->native = (x->flags & KC_CALLSITEF_NATIVE) != 0;
 		cs->for_type = x->for_type;
+		break;
+	}
+	case KC_REC_LOAD_CONTEXT: {
+		struct context_key *ctx;
+		HASH_FIND(hh, c->contexts, &r->tid, sizeof(r->tid), ctx);
+		if (!ctx) {
+			ctx = kca_xcalloc(1, sizeof(*ctx));
+			ctx->tid = r->tid;
+			HASH_ADD(hh, c->contexts, tid, sizeof(ctx->tid), ctx);
+		}
+		ctx->device = ((const struct kc_rec_load_context *)r)->device;
 		break;
 	}
 	case KC_REC_LOST:
@@ -908,6 +935,12 @@ static int load_file(struct kca_model *m, const char *path, unsigned dir)
 	{
 		HASH_DEL(c.callsites, cs);
 		free(cs);
+	}
+	struct context_key *ctx, *ctxt; /* contexts whose load was never written */
+	HASH_ITER(hh, c.contexts, ctx, ctxt)
+	{
+		HASH_DEL(c.contexts, ctx);
+		free(ctx);
 	}
 	return records > 0;
 }

@@ -57,6 +57,7 @@ struct kca_load {
 	int no_kernels;		 /* its image, read, holds none: data only (cuBLAS's constants) */
 	uint64_t build_ns;	 /* compile time attributed to this load (children, NVRTC, link) */
 	int in_window;		 /* within the model's time window (always, without one) */
+	int device; /* the ordinal of the device it went to (LOAD_CONTEXT), -1 unknown */
 	/* Where it was asked for, in a Python process (CALLSITE records): frames innermost
 	 * first, "FILE\tLINE\tFUNCTION"; Triton's specialisation, "NAME\tKIND\tVALUE". */
 	const char **py_frames, **triton_args;
@@ -196,6 +197,9 @@ struct kca_family {
 	uint64_t first_ns, last_ns;
 	uint64_t attrs;
 	unsigned procs; /* processes it was loaded in */
+	/* the most devices one process loaded it on (LOAD_CONTEXT records): an image loaded once
+	 * a device is not loaded again */
+	unsigned devices;
 	/* GPU time, where the trace has it (kcprof record --gpu-time), all processes */
 	uint64_t gpu_count, gpu_ns, gpu_min_ns, gpu_max_ns, gap_count, gap_ns, overlapped;
 	enum kca_verdict verdict;

@@ -206,6 +206,7 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 		kca_json_u64(&j, "reloads", f->reloads);
 		kca_json_u64(&j, "process_reloads", f->proc_reloads);
 		kca_json_u64(&j, "processes", f->procs);
+		kca_json_u64(&j, "devices", f->devices);
 		kca_json_u64(&j, "launches", f->launches);
 		kca_json_u64(&j, "graph_runs", f->graph_runs);
 		kca_json_u64(&j, "launch_errors", f->errors);

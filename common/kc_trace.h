@@ -6,8 +6,9 @@
  * record. docs/trace-format.md is the specification; keep the two in step.
  *
  * Compatibility: a reader accepts KC_TRACE_VERSION_MIN..KC_TRACE_VERSION. New record types
- * and new fields appended at the end of a record do not bump the version: readers skip
- * unknown types and zero-fill fields a shorter (older) record lacks.
+ * and new fields appended at the end of a record without strings do not bump the version:
+ * readers skip unknown types and zero-fill fields a shorter (older) record lacks. (A record
+ * with strings cannot grow: its strings begin where its fixed part ends.)
  */
 #ifndef KC_TRACE_H
 #define KC_TRACE_H
@@ -102,7 +103,8 @@ struct kc_strlist {
 	X(11, GPU_TIME, "gpu_time")                                                                \
 	X(12, GRAPH, "graph")                                                                      \
 	X(13, GRAPH_LAUNCH_STATS, "graph_launch_stats")                                            \
-	X(14, CALLSITE, "callsite")
+	X(14, CALLSITE, "callsite")                                                                \
+	X(15, LOAD_CONTEXT, "load_context")
 
 /* How a call reached kcprof. */
 #define KC_PATHS(X)                                                                                \
@@ -409,6 +411,17 @@ struct kc_rec_callsite {
  * innermost first, kcprof's own left out */
 #define KC_CALLSITEF_NATIVE 4
 
+/* The CUDA context a load went into and its device: written by the thread that made the load,
+ * just before the load's own MODULE_LOAD record, which it belongs to (the next MODULE_LOAD from
+ * the same tid). Not written for a CUlibrary (it serves every context) or where no context was
+ * current. One image loaded once on each of several devices is not loaded again. */
+struct kc_rec_load_context {
+	struct kc_rec_hdr h;
+	uint64_t context; /* the CUcontext current at the load */
+	int32_t device;	  /* its device's ordinal in the process; -1 unknown */
+	uint32_t reserved;
+};
+
 /* ---------------------------------------------------------------------------------------- */
 /* Name tables (kc_trace_names.c). Unknown values give "unknown"/"?" rather than NULL. */
 const char *kc_rec_type_name(unsigned type);
@@ -447,6 +460,7 @@ _Static_assert(sizeof(struct kc_rec_end) == 56, "trace format: kc_rec_end");
 _Static_assert(sizeof(struct kc_rec_gpu_time) == 88, "trace format: kc_rec_gpu_time");
 _Static_assert(sizeof(struct kc_graph_func) == 8, "trace format: kc_graph_func");
 _Static_assert(sizeof(struct kc_rec_graph) == 72, "trace format: kc_rec_graph");
+_Static_assert(sizeof(struct kc_rec_load_context) == 40, "trace format: kc_rec_load_context");
 _Static_assert(sizeof(struct kc_rec_graph_launch_stats) == 64,
 	       "trace format: kc_rec_graph_launch_stats");
 

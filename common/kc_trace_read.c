@@ -55,6 +55,7 @@ static const struct rec_layout layouts[KC_REC_TYPE_END] = {
 			 2,
 			 {0},
 			 {OFS(kc_rec_callsite, frames), OFS(kc_rec_callsite, args)}},
+    [KC_REC_LOAD_CONTEXT] = {sizeof(struct kc_rec_load_context), 0, 0, {0}, {0}},
 };
 
 size_t kc_rec_known_size(unsigned type)

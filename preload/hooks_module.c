@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,10 +211,55 @@ static int add_name(const char *name, size_t len, void *ctx)
 
 /* ---- loads -------------------------------------------------------------------------------- */
 
+/* The context a load goes into: the thread's current one, and its device, asked of the driver
+ * (cuCtxGetCurrent, cuCtxGetDevice: never hooked). The two are found outside the driver only
+ * (dlsym takes the loader's lock); inside it, once found. */
+static _Atomic(void *) ctx_get_current, ctx_get_device;
+
+static void load_context(struct kcp_load_token *tok, int in_driver)
+{
+	tok->device = -1;
+	CUresult (*current)(CUcontext *) =
+	    atomic_load_explicit(&ctx_get_current, memory_order_acquire);
+	CUresult (*device)(CUdevice *) =
+	    atomic_load_explicit(&ctx_get_device, memory_order_acquire);
+	if (!device && !in_driver) {
+		*(void **)&current = kcp_real_cuda_sym("cuCtxGetCurrent");
+		*(void **)&device = kcp_real_cuda_sym("cuCtxGetDevice");
+		if (current && device) {
+			atomic_store_explicit(&ctx_get_current, (void *)current,
+					      memory_order_release);
+			atomic_store_explicit(&ctx_get_device, (void *)device,
+					      memory_order_release);
+		}
+	}
+	CUcontext ctx = NULL;
+	CUdevice dev;
+	int saved = errno; /* the driver's calls may set it; the program's must not see that */
+	if (current && device && current(&ctx) == CUDA_SUCCESS && ctx) {
+		tok->context = (uint64_t)(uintptr_t)ctx;
+		if (device(&dev) == CUDA_SUCCESS)
+			tok->device = dev;
+	}
+	errno = saved;
+}
+
+/* The load's context, written just before its MODULE_LOAD (the next one of this thread). */
+static void write_load_context(const struct kcp_load_token *tok)
+{
+	struct kc_rec_load_context rec = {
+	    .h = {.type = KC_REC_LOAD_CONTEXT, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
+	    .context = tok->context,
+	    .device = tok->device};
+	kc_rec_seal(&rec.h, sizeof(rec));
+	kcp_rec_write(&rec, sizeof(rec));
+}
+
 void kcp_load_begin(struct kcp_load_token *tok, int in_driver)
 {
 	kcp_callsite(KC_REC_MODULE_LOAD, in_driver); /* before the clock starts */
 	memset(tok, 0, sizeof(*tok));
+	load_context(tok, in_driver);
 	tok->outer = kcp_tls.pending;
 	kcp_tls.pending = &tok->pending;
 	tok->t0 = kcp_now_ns();
@@ -267,6 +313,8 @@ void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uin
 	kc_rb_list_begin(&rb);
 	jit_options(&rb, a->nopts, a->opts, a->optvals);
 	rec.jit_options = kc_rb_list_end(&rb);
+	if (tok->context && !is_library) /* a CUlibrary serves every context */
+		write_load_context(tok);
 	kcp_rec_emit(&rb, &rec, KC_REC_MODULE_LOAD);
 	kc_rb_release(&rb);
 	free(im.owned);

@@ -287,6 +287,8 @@ struct kcp_load_args {
 };
 struct kcp_load_token {
 	uint64_t t0;
+	uint64_t context; /* the CUcontext current at the load's start, 0 none or unknown */
+	int device;	  /* its device's ordinal, -1 unknown */
 	struct kcp_pending_load pending;
 	struct kcp_pending_load *outer;
 };

@@ -158,12 +158,16 @@ static void read_one(const char *path, struct kct_result *res)
 	res->feat_mask |= t.hdr.feat_mask;
 	const struct kc_rec_hdr *r;
 	int rc;
+	struct kc_rec_load_context ctx = {.device = -1}; /* the last one, for its thread's load */
 	while ((rc = kc_trace_next(&t, &r)) != 0) {
 		if (rc < 0) {
 			res->problems++;
 			continue;
 		}
 		switch (r->type) {
+		case KC_REC_LOAD_CONTEXT:
+			memcpy(&ctx, r, sizeof(ctx));
+			break;
 		case KC_REC_PROCESS:
 			if (res->nprocs < 16) {
 				const struct kc_rec_process *p = (const void *)r;
@@ -191,6 +195,12 @@ static void read_one(const char *path, struct kct_result *res)
 				o->path = m->path;
 				o->flags = m->flags;
 				o->result = m->result;
+				o->device = ctx.h.tid == r->tid && ctx.context ? ctx.device : -1;
+				o->context = ctx.h.tid == r->tid ? ctx.context : 0;
+				if (ctx.h.tid == r->tid) { /* taken by its load */
+					memset(&ctx, 0, sizeof(ctx));
+					ctx.device = -1;
+				}
 				join_list(o->names, sizeof(o->names), r, m->names, ',');
 				join_list(o->jit, sizeof(o->jit), r, m->jit_options, ',');
 				snprintf(o->file, sizeof(o->file), "%s", kc_rec_str(r, m->file));

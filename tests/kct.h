@@ -17,6 +17,8 @@ struct kct_load {
 	uint64_t hash, loaded_hash, size, duration;
 	uint16_t path, flags;
 	int result;
+	int device;	  /* from the LOAD_CONTEXT record before it, -1 none */
+	uint64_t context; /* the same, 0 none */
 	char names[1024]; /* comma-separated */
 	char file[512];
 	char jit[512];

@@ -254,6 +254,34 @@ Test(preload, module_load_from_file)
 	cr_assert(r->loads[1].flags & KC_MODF_NO_IMAGE);
 }
 
+/* Each load says the device it went to, from the context current at the call; a load with no
+ * context current says none. The driver's own calls leave errno as the program's left it. */
+Test(preload, each_load_says_its_context_and_device)
+{
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("drv_client"), "devices", "3", "2", NULL};
+	const char *env[] = {data_env, "KCPROF_CUPTI=0", "FAKE_KEEP_ERRNO=1", NULL};
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "drv_client devices: exit %d",
+		  WEXITSTATUS(st));
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->problems, 0);
+	cr_assert_eq(r->nloads, 6);
+	for (int i = 0; i < 6; i++) {
+		cr_assert_eq(r->loads[i].device, i / 2, "load %d on device %d", i,
+			     r->loads[i].device);
+		cr_assert_neq(r->loads[i].context, 0);
+		cr_assert_eq(r->loads[i].context == r->loads[i ^ 1].context, 1,
+			     "one context a device");
+	}
+	cr_assert_neq(r->loads[0].context, r->loads[2].context);
+
+	r = run_paths("symbol"); /* no context made current */
+	for (int i = 0; i < r->nloads; i++)
+		cr_assert_eq(r->loads[i].device, -1);
+}
+
 Test(preload, a_file_too_large_to_store_is_hashed_as_one_stored)
 {
 	/* KCPROF_MAX_IMAGE_MB=0: every file is hashed in pieces and not stored; its hash and

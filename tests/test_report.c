@@ -309,6 +309,35 @@ Test(report, reload_churn)
 	kca_model_free(&m);
 }
 
+/* One process driving several GPUs loads each kernel once a device (Triton, JAX, a model
+ * spread over devices with device_map): no reload. Loading it again on one device is. */
+Test(report, an_image_loaded_once_a_device_is_no_reload)
+{
+	char *dir = record("drv_client", (const char *[]){"devices", "4", "1", NULL});
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *f = family(&m, "kern_add");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->loads, 4);
+	cr_assert_eq(f->devices, 4);
+	cr_assert_eq(f->reloads, 0, "once on each of 4 devices: %u reloads", f->reloads);
+	cr_assert_eq(f->verdict, KCA_FINE);
+	kca_model_free(&m);
+
+	dir = record("drv_client", (const char *[]){"devices", "4", "3", NULL});
+	load(&m, dir);
+	f = family(&m, "kern_add");
+	cr_assert_eq(f->loads, 12);
+	cr_assert_eq(f->reloads, 8, "twice more on each device");
+	cr_assert_eq(f->proc_reloads, 8);
+	cr_assert_eq(f->verdict, KCA_RELOAD_CHURN);
+	char out[16384];
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "1 variant in 12 loads on 4 devices (8 of an image already loaded)"),
+		  "%s", out);
+	kca_model_free(&m);
+}
+
 Test(report, pdl_chain_gpu_time_recorded_on_the_gpu)
 {
 	/* examples/traces/pdl-chain: kernels/chain_bench under record --gpu-time on the H100,

@@ -240,23 +240,49 @@ EXPORT CUresult cuDriverGetVersion(int *v)
 	return CUDA_SUCCESS;
 }
 
+/* FAKE_DEVICES devices (8), each with its primary context; a thread's current context as the
+ * driver keeps it (none at first). */
+#define FAKE_DEVICES 8
 EXPORT CUresult cuDeviceGet(CUdevice *dev, int ordinal)
 {
 	*dev = ordinal;
-	return ordinal == 0 ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
+	return ordinal >= 0 && ordinal < FAKE_DEVICES ? CUDA_SUCCESS : CUDA_ERROR_INVALID_DEVICE;
 }
 
-static int fake_context;
+static int fake_contexts[FAKE_DEVICES];
+static __thread CUcontext fake_current;
 EXPORT CUresult cuDevicePrimaryCtxRetain(CUcontext *ctx, CUdevice dev)
 {
-	(void)dev;
-	*ctx = (CUcontext)&fake_context;
+	if (dev < 0 || dev >= FAKE_DEVICES)
+		return CUDA_ERROR_INVALID_DEVICE;
+	*ctx = (CUcontext)&fake_contexts[dev];
 	return CUDA_SUCCESS;
 }
 
 EXPORT CUresult cuCtxSetCurrent(CUcontext ctx)
 {
-	return ctx ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
+	if (!ctx)
+		return CUDA_ERROR_INVALID_CONTEXT;
+	fake_current = ctx;
+	return CUDA_SUCCESS;
+}
+
+/* These two set errno even under FAKE_KEEP_ERRNO: the recorder calls them at each load, and
+ * must hand errno back as the program left it. */
+EXPORT CUresult cuCtxGetCurrent(CUcontext *ctx)
+{
+	errno = FAKE_ERRNO;
+	*ctx = fake_current;
+	return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuCtxGetDevice(CUdevice *dev)
+{
+	errno = FAKE_ERRNO;
+	if (!fake_current)
+		return CUDA_ERROR_INVALID_CONTEXT;
+	*dev = (CUdevice)((int *)fake_current - fake_contexts);
+	return CUDA_SUCCESS;
 }
 EXPORT CUresult cuCtxSynchronize(void)
 {
@@ -690,8 +716,8 @@ EXPORT CUresult cuGraphAddEmptyNode(CUgraphNode *out, CUgraph g, const CUgraphNo
 /* A conditional node (CUDA 12.4): the stand-in runs nothing for it. */
 EXPORT CUresult fake_add_conditional_node(CUgraph g)
 {
-	CUresult r = graph_add((struct fake_graph *)g, CU_GRAPH_NODE_TYPE_CONDITIONAL, NULL, 0,
-			       NULL, NULL);
+	CUresult r =
+	    graph_add((struct fake_graph *)g, CU_GRAPH_NODE_TYPE_CONDITIONAL, NULL, 0, NULL, NULL);
 	SET_ERRNO();
 	return r;
 }

@@ -65,6 +65,9 @@
  *                                 node holding another handle, and replayed 50 times
  *   drv_client graph kernel       a CUkernel launched twice, then captured once (the node
  *                                 holds the context's function) and replayed 50 times
+ *   drv_client devices N K        on each of N devices (its primary context made current),
+ *                                 sample.cubin loaded K times and kern_add launched from each
+ *                                 load: N x K loads of one image, K a device
  *   drv_client ctorprobe LIB      a thread opens libcuda (kcprof's first touch: CUPTI's start,
  *                                 held in the stand-in's cuptiSubscribe) while this one
  *                                 dlopens LIB, whose constructor looks for cuModuleLoadData; then
@@ -950,6 +953,22 @@ static int mode_mixed(long n)
 	return 0;
 }
 
+static int mode_devices(int n, int k)
+{
+	for (int d = 0; d < n; d++) {
+		CUdevice dev;
+		CUcontext ctx;
+		if (cuDeviceGet(&dev, d) != CUDA_SUCCESS ||
+		    cuDevicePrimaryCtxRetain(&ctx, dev) != CUDA_SUCCESS ||
+		    cuCtxSetCurrent(ctx) != CUDA_SUCCESS)
+			return 4;
+		for (int i = 0; i < k; i++)
+			CHECK(cuLaunchKernel(load_add(), 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL),
+			      CUDA_SUCCESS);
+	}
+	return 0;
+}
+
 static void *open_cuda_main(void *p)
 {
 	(void)p;
@@ -1078,6 +1097,8 @@ int main(int argc, char **argv)
 		rc = mode_busy(atol(argv[2]));
 	} else if (strcmp(mode, "hang") == 0 && argc > 2) {
 		rc = mode_hang(atol(argv[2]));
+	} else if (strcmp(mode, "devices") == 0 && argc > 3) {
+		rc = mode_devices(atoi(argv[2]), atoi(argv[3]));
 	} else if (strcmp(mode, "ctorprobe") == 0 && argc > 2) {
 		rc = mode_ctor_probe(argv[2]);
 	} else if (strcmp(mode, "mixed") == 0 && argc > 2) {
