@@ -150,6 +150,20 @@ def main():
                f"fill_mask: one ptxas build a variant in its cost ({k.get('compile_ms')} ms)")
         check_python(case, trace_dir, "fill_mask", "tests/gpu/triton_constexpr.py",
                      "fill_mask[grid](", "MAX_LEN", range(500, 500 + said["expect"]["fill_mask"]["variants"]))
+    elif case == "multi_device":
+        # one Triton kernel loaded once on each device: no reload, in the report or check
+        want = said["expect"]["scale_add"]
+        rep = json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
+                                        capture_output=True, text=True).stdout)
+        k = next((k for k in rep["kernels"] if k["name"] == "scale_add"), None)
+        report(bool(k) and k["variants"] == want["variants"] and k["loads"] == said["devices"]
+               and k["devices"] == said["devices"] and k["process_reloads"] == 0
+               and k["verdict"] == "fine" and k["launches"] == want["launches"], case,
+               f"scale_add on {said['devices']} devices: " + (f"{k['variants']} variant, {k['loads']} loads "
+               f"on {k['devices']} devices, {k['process_reloads']} reloads, {k['launches']} launches, "
+               f"{k['verdict']}" if k else "not reported"))
+        chk = subprocess.run([KCPROF, "check", trace_dir], capture_output=True, text=True)
+        report(chk.returncode == 0, case, f"check: exit {chk.returncode} {chk.stdout.strip()}")
     elif case == "serve_warmup":
         # The recording's start: each event's time less its time from its file's start.
         origin = min(e["time_ns"] - round(e["t_ms"] * 1e6) for e in ev)

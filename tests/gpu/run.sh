@@ -48,6 +48,7 @@ cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_autotune/triton-cache" 2>/dev/null
 case_run torch_eager python3 tests/gpu/torch_eager.py
 case_run torch_compile python3 tests/gpu/torch_compile.py
 case_run profiler python3 tests/gpu/profiler.py
+case_run multi_device python3 tests/gpu/multi_device.py
 case_run cuda_graph python3 tests/gpu/cuda_graph.py
 "$KCPROF" archive "$OUT/traces/cuda_graph" >/dev/null 2>&1 # the example trace reads anywhere
 # a toy server: builds in its warm-up, and the ones its serving still makes (report --since)
