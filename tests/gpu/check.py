@@ -108,7 +108,7 @@ def main():
     report(bool(ev), case, f"{len(ev)} events, {len(loads)} loads, {len(compiles)} compiles, cupti {cupti}")
     # Each load into a context (not a library's, not the driver's lazy one) says its device:
     # the record just before it from the same thread.
-    last_ctx, ctx_loads, into_ctx = {}, 0, 0
+    last_ctx, ctx_loads, into_ctx, devices = {}, 0, 0, set()
     for e in ev:
         if e["type"] == "load_context":
             last_ctx[e["tid"]] = e
@@ -116,10 +116,12 @@ def main():
             c = last_ctx.pop(e["tid"], None)
             if not e["library"] and e["api"] != "lazy" and e["result"] == 0:
                 into_ctx += 1
-                ctx_loads += bool(c) and c["device"] == 0 and c["context"] != "0x0"
+                ctx_loads += bool(c) and c["device"] >= 0 and c["context"] != "0x0"
+                devices |= {c["device"]} if c else set()
     if into_ctx:
         report(ctx_loads == into_ctx, case,
-               f"{ctx_loads} of {into_ctx} loads into a context say it and device 0")
+               f"{ctx_loads} of {into_ctx} loads into a context say it and its device "
+               f"(devices {sorted(devices)})")
     for native, label in ((0, "Python"), (4, "native")):  # what call sites cost the loads:
         sites = [e for e in ev if e["type"] == "callsite" and e["flags"] & 4 == native]
         reads = sorted(e["read_ns"] for e in sites)  # not a check, a figure for the notes
