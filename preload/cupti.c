@@ -31,16 +31,17 @@
 
 #define DOMAIN "cupti"
 
-static struct {
+struct cupti_api {
 	__typeof__(&cuptiSubscribe) subscribe;
 	__typeof__(&cuptiSubscribe_v2) subscribe_v2;
 	__typeof__(&cuptiUnsubscribe) unsubscribe;
 	__typeof__(&cuptiEnableCallback) enable_callback;
 	__typeof__(&cuptiGetVersion) get_version;
-} api;
+};
+static struct cupti_api api; /* filled once (loaded), under cupti_lock */
 
 static pthread_mutex_t cupti_lock = PTHREAD_MUTEX_INITIALIZER;
-static int loaded;	   /* api filled */
+static int loaded;	   /* api filled: 1, or -1 where libcupti was not found */
 static void *cupti_handle; /* the libcupti in use */
 static uint32_t cupti_version;
 static CUpti_SubscriberHandle ours;   /* non-NULL while kcprof holds CUPTI */
@@ -317,8 +318,7 @@ void kcp_cupti_launch_policy(uint64_t now, uint64_t hooked_launches)
 {
 	static uint64_t last_hooked, last_only, probe_at;
 	static int probing;
-	if (!atomic_load_explicit(&active, memory_order_relaxed) ||
-	    kcp_trylock(&cupti_lock) != 0)
+	if (!atomic_load_explicit(&active, memory_order_relaxed) || kcp_trylock(&cupti_lock) != 0)
 		return;
 	uint64_t only = atomic_load(&cupti_only_launches);
 	if (ours && atomic_load(&launch_cbs)) {
@@ -378,27 +378,26 @@ static void *open_cupti(void)
 	return h;
 }
 
-static int load_api(void)
+/* libcupti opened and its functions found into *out: 0, or -ENOENT. Called without
+ * cupti_lock: dlopen and dlsym take the loader's lock, which a library constructor on another
+ * thread holds while it subscribes to CUPTI (and so waits for cupti_lock). */
+static int open_api(struct cupti_api *out, void **handle, uint32_t *version)
 {
-	if (loaded)
-		return loaded > 0 ? 0 : -ENOENT;
-	loaded = -1;
 	void *h = open_cupti();
 	if (!h)
 		return -ENOENT;
 	kcp_note_lib_handle(KCP_LIB_CUPTI, h);
-	cupti_handle = h;
-	api.subscribe = kcp_real_dlsym(h, "cuptiSubscribe");
-	api.subscribe_v2 = kcp_real_dlsym(h, "cuptiSubscribe_v2");
-	api.unsubscribe = kcp_real_dlsym(h, "cuptiUnsubscribe");
-	api.enable_callback = kcp_real_dlsym(h, "cuptiEnableCallback");
-	api.get_version = kcp_real_dlsym(h, "cuptiGetVersion");
+	out->subscribe = kcp_real_dlsym(h, "cuptiSubscribe");
+	out->subscribe_v2 = kcp_real_dlsym(h, "cuptiSubscribe_v2");
+	out->unsubscribe = kcp_real_dlsym(h, "cuptiUnsubscribe");
+	out->enable_callback = kcp_real_dlsym(h, "cuptiEnableCallback");
+	out->get_version = kcp_real_dlsym(h, "cuptiGetVersion");
 	(void)dlerror();
-	if (!api.subscribe || !api.unsubscribe || !api.enable_callback)
+	if (!out->subscribe || !out->unsubscribe || !out->enable_callback)
 		return -ENOENT;
-	if (api.get_version)
-		api.get_version(&cupti_version);
-	loaded = 1;
+	if (out->get_version)
+		out->get_version(version);
+	*handle = h;
 	return 0;
 }
 
@@ -440,8 +439,18 @@ static CUptiResult subscribe_ours(unsigned success_event)
 
 void kcp_cupti_start(void)
 {
+	struct cupti_api found = {0};
+	void *h = NULL;
+	uint32_t version = 0;
+	int opened = open_api(&found, &h, &version); /* before the lock: see open_api */
 	kcp_lock(&cupti_lock);
-	if (load_api() < 0) {
+	if (opened == 0) {
+		api = found;
+		cupti_handle = h;
+		cupti_version = version;
+	}
+	loaded = opened == 0 ? 1 : -1;
+	if (opened < 0) {
 		kcp_cupti_record(KC_CUPTI_UNAVAILABLE, 0, "libcupti not found");
 		kc_log(KC_LOG_INFO, DOMAIN,
 		       "libcupti not found (set KCPROF_CUPTI_LIB): PyTorch eager and torch.compile "

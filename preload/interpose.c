@@ -84,13 +84,13 @@ void *kcp_dlsym_route(void *handle, const char *name)
 }
 
 /* Opening libcuda means the process is about to use CUDA: that is all kcprof needs to know
- * of dlopen. */
+ * of dlopen. Not a probe (RTLD_NOLOAD), which opens nothing: a library asking whether CUDA is
+ * there, often from its constructor. */
 void *kcp_dlopen_route(const char *file, int flags) __attribute__((used)) KCP_NO_SANITIZE;
 void *kcp_dlopen_route(const char *file, int flags)
 {
-	(void)flags;
 	int saved = errno;
-	if (file && !kcp_tls.guard && kcp_contains(file, "libcuda.so"))
+	if (file && !(flags & RTLD_NOLOAD) && !kcp_tls.guard && kcp_contains(file, "libcuda.so"))
 		kcp_cuda_touched();
 	errno = saved;
 	return (void *)kcp_real_dlopen_fn();

@@ -498,7 +498,8 @@ Test(preload, non_cuda_process_writes_nothing)
 Test(preload, probe_for_cuda_without_cuda_gets_null_and_writes_nothing)
 {
 	/* dlsym(RTLD_DEFAULT, "cuModuleLoad") finds kcprof's own export; with no driver in
-	 * the process the answer must be NULL with dlsym's error, no CUPTI and no trace. */
+	 * the process the answer must be NULL with dlsym's error, no CUPTI and no trace; a
+	 * dlopen of libcuda with RTLD_NOLOAD opens nothing and starts nothing. */
 	char *dir = kct_tmpdir();
 	const char *argv[] = {prog("cuda_probe"), NULL};
 	const char *env[] = {"KCPROF_CUPTI=1", "KCPROF_CUPTI_LIB=/nonexistent/libcupti.so.13",
@@ -736,6 +737,28 @@ Test(preload, a_constructor_looking_for_cuda_during_the_start_does_not_wait_for_
 	cr_assert_eq(r->problems, 0);
 	cr_assert_eq(r->ncupti, 1);
 	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED, "the start went on once the lock was free");
+	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5);
+}
+
+/* The same with a profiler library's constructor subscribing to CUPTI while kcprof's start
+ * opens libcupti (that open waits for the constructor's loader lock): the program's profiler
+ * gets CUPTI, and kcprof yields to it. */
+Test(preload, a_constructor_subscribing_to_cupti_during_the_start_does_not_wait_for_it)
+{
+	char *dir = kct_tmpdir();
+	char cupti[4200], lib[4200];
+	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
+	snprintf(lib, sizeof(lib), "%s/tests/lib/libctorsubscribe.so", kct_build());
+	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
+	const char *env[] = {data_env, cupti, NULL};
+	const char *argv[] = {prog("drv_client"), "ctorsubscribe", lib, NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d, signal %d (SIGALRM: hung)",
+		  WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->problems, 0);
+	cr_assert_eq(r->ncupti, 1);
+	cr_assert_eq(r->cupti[0], KC_CUPTI_YIELDED, "the program's profiler came first");
 	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5);
 }
 

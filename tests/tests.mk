@@ -65,6 +65,10 @@ $(TLIB)/libctorprobe.so: tests/progs/libctorprobe.c
 	@mkdir -p $(TLIB)
 	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -ldl
 
+# A profiler library that subscribes to CUPTI from its constructor (drv_client ctorsubscribe).
+$(TLIB)/libctorsubscribe.so: tests/progs/libctorsubscribe.c $(TLIB)/libcupti.so.13
+	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -L$(TLIB) -lcupti -Wl,-rpath,$(abspath $(TLIB))
+
 $(TBIN)/cuda_probe: tests/progs/cuda_probe.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -ldl
@@ -74,7 +78,7 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
 TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/host_client $(TBIN)/nvrtc_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
-	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so $(TLIB)/libctorprobe.so
+	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so $(TLIB)/libctorprobe.so $(TLIB)/libctorsubscribe.so
 
 # The reference kernels' launch plan (no driver calls) is tested here too.
 $(TEST_RUNNER): $(TEST_SRC) tests/kct.h tests/fuzz/fuzz_one.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS) \

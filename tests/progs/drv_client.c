@@ -68,6 +68,9 @@
  *   drv_client devices N K        on each of N devices (its primary context made current),
  *                                 sample.cubin loaded K times and kern_add launched from each
  *                                 load: N x K loads of one image, K a device
+ *   drv_client ctorsubscribe LIB  a thread opens libcuda (kcprof's first touch: CUPTI's start)
+ *                                 once this one is in the constructor of LIB, which subscribes
+ *                                 to CUPTI; then kern_add launched 5 times
  *   drv_client ctorprobe LIB      a thread opens libcuda (kcprof's first touch: CUPTI's start,
  *                                 held in the stand-in's cuptiSubscribe) while this one
  *                                 dlopens LIB, whose constructor looks for cuModuleLoadData; then
@@ -83,6 +86,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -953,6 +957,56 @@ static int mode_mixed(long n)
 	return 0;
 }
 
+/* The thread that starts kcprof: its tid out on fds[1], then opens libcuda once told (fds[0]). */
+static void *open_cuda_when_told(void *p)
+{
+	int *fds = p;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	char c;
+	if (write(fds[1], &tid, sizeof(tid)) != sizeof(tid) || read(fds[0], &c, 1) != 1)
+		return NULL;
+	return dlopen("libcuda.so.1", RTLD_NOW);
+}
+
+/* A profiler library's constructor subscribes to CUPTI while kcprof's start, on another thread,
+ * opens libcupti: that open waits for the loader's lock, which the constructor holds; kcprof
+ * must not hold its CUPTI lock meanwhile, which the constructor's subscribe takes. */
+static int mode_ctor_subscribe(const char *lib)
+{
+	alarm(20);
+	int go[2], told[2];
+	if (pipe(go) != 0 || pipe(told) != 0)
+		return 4;
+	int fds[2] = {go[0], told[1]};
+	pthread_t t;
+	if (pthread_create(&t, NULL, open_cuda_when_told, fds) != 0)
+		return 4;
+	pid_t tid;
+	if (read(told[0], &tid, sizeof(tid)) != sizeof(tid))
+		return 4;
+	char v[32];
+	snprintf(v, sizeof(v), "%d", go[1]);
+	setenv("KCT_CTOR_GATE_FD", v, 1);
+	snprintf(v, sizeof(v), "%d", (int)tid);
+	setenv("KCT_TOUCH_TID", v, 1);
+	void *h = dlopen(lib, RTLD_NOW);
+	int (*result)(void);
+	*(void **)&result = h ? dlsym(h, "ctor_subscribe_result") : NULL;
+	if (!result || result() != 0) {
+		fprintf(stderr, "drv_client: %s: %s %d\n", lib, h ? "subscribe gave" : dlerror(),
+			result ? result() : -1);
+		return 5;
+	}
+	void *cuda;
+	pthread_join(t, &cuda);
+	if (!cuda)
+		return 6;
+	CUfunction f = load_add();
+	for (int i = 0; i < 5; i++)
+		CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	return 0;
+}
+
 static int mode_devices(int n, int k)
 {
 	for (int d = 0; d < n; d++) {
@@ -1099,6 +1153,8 @@ int main(int argc, char **argv)
 		rc = mode_hang(atol(argv[2]));
 	} else if (strcmp(mode, "devices") == 0 && argc > 3) {
 		rc = mode_devices(atoi(argv[2]), atoi(argv[3]));
+	} else if (strcmp(mode, "ctorsubscribe") == 0 && argc > 2) {
+		rc = mode_ctor_subscribe(argv[2]);
 	} else if (strcmp(mode, "ctorprobe") == 0 && argc > 2) {
 		rc = mode_ctor_probe(argv[2]);
 	} else if (strcmp(mode, "mixed") == 0 && argc > 2) {
