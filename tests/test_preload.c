@@ -718,26 +718,34 @@ Test(preload, cupti_hooked_calls_counted_once)
 	check_scenario(r, KC_PATH_DLSYM);
 }
 
-/* kcprof's start at the first CUDA use (CUPTI, the unwinder) needs the loader's lock; a
- * library constructor on another thread, holding that lock, that looks for CUDA must not wait
- * for that start (it did: pthread_once, a deadlock). */
-Test(preload, a_constructor_looking_for_cuda_during_the_start_does_not_wait_for_it)
+/* drv_client MODE with LIB (tests/lib/libLIB.so), the stand-in CUPTI for kcprof: it must end
+ * (a hang ends in SIGALRM), its kern_add launched 5 times; kcprof's one CUPTI event. */
+static uint32_t run_constructor_race(const char *mode, const char *lib_name)
 {
 	char *dir = kct_tmpdir();
 	char cupti[4200], lib[4200];
 	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
-	snprintf(lib, sizeof(lib), "%s/tests/lib/libctorprobe.so", kct_build());
+	snprintf(lib, sizeof(lib), "%s/tests/lib/lib%s.so", kct_build(), lib_name);
 	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
 	const char *env[] = {data_env, cupti, NULL};
-	const char *argv[] = {prog("drv_client"), "ctorprobe", lib, NULL};
+	const char *argv[] = {prog("drv_client"), mode, lib, NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d, signal %d (SIGALRM: hung)",
 		  WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	struct kct_result *r = kct_read(dir);
 	cr_assert_eq(r->problems, 0);
-	cr_assert_eq(r->ncupti, 1);
-	cr_assert_eq(r->cupti[0], KC_CUPTI_SUBSCRIBED, "the start went on once the lock was free");
 	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5);
+	cr_assert_eq(r->ncupti, 1);
+	return r->cupti[0];
+}
+
+/* kcprof's start at the first CUDA use (CUPTI, the unwinder) needs the loader's lock; a
+ * library constructor on another thread, holding that lock, that looks for CUDA must not wait
+ * for that start (it did: pthread_once, a deadlock). */
+Test(preload, a_constructor_looking_for_cuda_during_the_start_does_not_wait_for_it)
+{
+	cr_assert_eq(run_constructor_race("ctorprobe", "ctorprobe"), KC_CUPTI_SUBSCRIBED,
+		     "the start went on once the lock was free");
 }
 
 /* The same with a profiler library's constructor subscribing to CUPTI while kcprof's start
@@ -745,21 +753,8 @@ Test(preload, a_constructor_looking_for_cuda_during_the_start_does_not_wait_for_
  * gets CUPTI, and kcprof yields to it. */
 Test(preload, a_constructor_subscribing_to_cupti_during_the_start_does_not_wait_for_it)
 {
-	char *dir = kct_tmpdir();
-	char cupti[4200], lib[4200];
-	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
-	snprintf(lib, sizeof(lib), "%s/tests/lib/libctorsubscribe.so", kct_build());
-	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
-	const char *env[] = {data_env, cupti, NULL};
-	const char *argv[] = {prog("drv_client"), "ctorsubscribe", lib, NULL};
-	int st = kct_run(dir, env, argv);
-	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d, signal %d (SIGALRM: hung)",
-		  WIFEXITED(st) ? WEXITSTATUS(st) : -1, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-	struct kct_result *r = kct_read(dir);
-	cr_assert_eq(r->problems, 0);
-	cr_assert_eq(r->ncupti, 1);
-	cr_assert_eq(r->cupti[0], KC_CUPTI_YIELDED, "the program's profiler came first");
-	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5);
+	cr_assert_eq(run_constructor_race("ctorsubscribe", "ctorsubscribe"), KC_CUPTI_YIELDED,
+		     "the program's profiler came first");
 }
 
 Test(preload, cupti_yields_to_the_programs_profiler)

@@ -957,6 +957,28 @@ static int mode_mixed(long n)
 	return 0;
 }
 
+/* After a constructor race: LIB opened (its constructor ran), what its `answer` function says
+ * (want), the racing thread's dlopen of libcuda joined, then kern_add launched 5 times. */
+static int open_lib_then_launch(const char *lib, const char *answer, int want, pthread_t racer)
+{
+	void *h = dlopen(lib, RTLD_NOW);
+	int (*said)(void);
+	*(void **)&said = h ? dlsym(h, answer) : NULL;
+	if (!said || said() != want) {
+		fprintf(stderr, "drv_client: %s: %s %d\n", lib, h ? answer : dlerror(),
+			said ? said() : -1);
+		return 5;
+	}
+	void *cuda;
+	pthread_join(racer, &cuda);
+	if (!cuda)
+		return 6;
+	CUfunction f = load_add();
+	for (int i = 0; i < 5; i++)
+		CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
+	return 0;
+}
+
 /* The thread that starts kcprof: its tid out on fds[1], then opens libcuda once told (fds[0]). */
 static void *open_cuda_when_told(void *p)
 {
@@ -989,22 +1011,7 @@ static int mode_ctor_subscribe(const char *lib)
 	setenv("KCT_CTOR_GATE_FD", v, 1);
 	snprintf(v, sizeof(v), "%d", (int)tid);
 	setenv("KCT_TOUCH_TID", v, 1);
-	void *h = dlopen(lib, RTLD_NOW);
-	int (*result)(void);
-	*(void **)&result = h ? dlsym(h, "ctor_subscribe_result") : NULL;
-	if (!result || result() != 0) {
-		fprintf(stderr, "drv_client: %s: %s %d\n", lib, h ? "subscribe gave" : dlerror(),
-			result ? result() : -1);
-		return 5;
-	}
-	void *cuda;
-	pthread_join(t, &cuda);
-	if (!cuda)
-		return 6;
-	CUfunction f = load_add();
-	for (int i = 0; i < 5; i++)
-		CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
-	return 0;
+	return open_lib_then_launch(lib, "ctor_subscribe_result", 0 /* CUPTI_SUCCESS */, t);
 }
 
 static int mode_devices(int n, int k)
@@ -1049,22 +1056,7 @@ static int mode_ctor_probe(const char *lib)
 	char c;
 	if (read(entered[0], &c, 1) != 1)
 		return 4;
-	void *h = dlopen(lib, RTLD_NOW);
-	int (*found)(void);
-	*(void **)&found = h ? dlsym(h, "ctor_found_cuda") : NULL;
-	if (!found || !found()) {
-		fprintf(stderr, "drv_client: %s: %s\n", lib,
-			h ? "cuModuleLoadData not found" : dlerror());
-		return 5;
-	}
-	void *cuda;
-	pthread_join(t, &cuda);
-	if (!cuda)
-		return 6;
-	CUfunction f = load_add();
-	for (int i = 0; i < 5; i++)
-		CHECK(cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
-	return 0;
+	return open_lib_then_launch(lib, "ctor_found_cuda", 1, t);
 }
 
 int main(int argc, char **argv)
