@@ -284,6 +284,7 @@ static int dump_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *ctx
 	case KC_REC_LOAD_CONTEXT: {
 		const struct kc_rec_load_context *x = (const void *)r;
 		kca_json_hex(&j, "context", x->context);
+		kca_json_hex(&j, "handle", x->handle);
 		kca_json_i64(&j, "device", x->device);
 		break;
 	}

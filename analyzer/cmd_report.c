@@ -260,18 +260,27 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		return;
 	}
 	if (f->verdict == KCA_RELOAD_CHURN) {
-		char what[96];
+		char what[160];
 		const char *where = f->procs > 1 ? " in one process" : "";
-		if (f->nvariants == 1)
+		char devices[48] = "";
+		if (f->devices > 1) /* once a device is needed: the rest is the churn */
+			snprintf(devices, sizeof(devices), " on %u devices", f->devices);
+		if (f->nvariants == 1 && f->devices > 1)
+			snprintf(what, sizeof(what),
+				 "the same image is loaded %u times%s%s (%u again on a device)",
+				 f->proc_loads, devices, where, f->proc_reloads);
+		else if (f->nvariants == 1)
 			snprintf(what, sizeof(what), "the same image is loaded %u times%s",
 				 f->proc_loads, where);
 		else
 			snprintf(what, sizeof(what),
 				 "its %u images are loaded again and again (%u of %u "
-				 "loads of an image already loaded%s)",
-				 f->nvariants, f->proc_reloads, f->proc_loads, where);
-		snprintf(buf, cap, "%s%s: load it once and keep the %s (cache by image)%s", what,
+				 "loads of an image already loaded%s%s)",
+				 f->nvariants, f->proc_reloads, f->proc_loads,
+				 f->devices > 1 ? " on its device" : "", where);
+		snprintf(buf, cap, "%s%s: load it once%s and keep the %s (cache by image)%s", what,
 			 f->front_end == KCA_FE_PTX ? " and JIT-compiled from PTX each time" : "",
+			 f->devices > 1 ? " a device" : "",
 			 f->library_api ? "CUlibrary/CUkernel" : "CUmodule/CUfunction",
 			 f->front_end == KCA_FE_PTX ? "; ship a cubin or fatbin for the target GPU"
 						    : "");

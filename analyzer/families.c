@@ -60,6 +60,7 @@ struct proc_image_key {
 		unsigned fam;
 		uint64_t hash;
 		int device; /* the image's loads are counted a device (a load's, -1 unknown) */
+		int unused; /* 0: no padding in a hashed key */
 	} k;
 	/* hash 0, device KCA_ALL_DEVICES: the process's loads of the family, and the devices
 	 * they went to (each one met also has a key of hash 0 and its ordinal) */
@@ -962,10 +963,24 @@ void kca_model_families(struct kca_model *m)
 	struct proc_image_key *seen = NULL, *per_proc = NULL;
 	struct container_key *containers = NULL;
 	unsigned cap = 0;
+	/* A process's one device, where its loads name only one (-2: several, -1: none): its
+	 * loads of unknown device (made before kcprof could ask the driver) were on it. */
+	int *only_device = kca_xmalloc((m->nprocs + 1) * sizeof(int));
+	for (unsigned p = 0; p < m->nprocs; p++)
+		only_device[p] = -1;
+	for (unsigned i = 0; i < m->nloads; i++) {
+		const struct kca_load *l = &m->loads[i];
+		int *o = &only_device[l->proc];
+		if (l->device >= 0)
+			*o = *o == -1 || *o == l->device ? l->device : -2;
+	}
 	for (unsigned i = 0; i < m->nloads; i++) {
 		struct kca_load *l = &m->loads[i];
 		if (l->result != 0 || !l->hash)
 			continue;
+		int device = l->device >= 0		 ? l->device
+			     : only_device[l->proc] >= 0 ? only_device[l->proc]
+							 : -1;
 		for (unsigned n = 0; n < l->nnames; n++) {
 			unsigned fam = family_of(m, &names, l->names[n], &cap);
 			struct kca_family *f = &m->families[fam];
@@ -1017,7 +1032,7 @@ void kca_model_families(struct kca_model *m)
 			if (l->time_ns > f->last_ns)
 				f->last_ns = l->time_ns;
 			key.k.hash = l->hash;
-			key.k.device = l->device;
+			key.k.device = device;
 			HASH_FIND(hh, seen, &key.k, sizeof(key.k), e);
 			/* its process's loads of f (hash 0) */
 			struct proc_image_key pkey, *pe;
@@ -1194,6 +1209,7 @@ void kca_model_families(struct kca_model *m)
 		HASH_DEL(containers, ce);
 		free(ce);
 	}
+	free(only_device);
 	if (m->nfamilies)
 		qsort(m->families, m->nfamilies, sizeof(*m->families),
 		      m->windowed ? cmp_family_window : cmp_family);

@@ -152,6 +152,7 @@ struct callsite_key {
 struct context_key {
 	uint32_t tid;
 	int device;
+	uint64_t handle; /* the load's: one whose record was lost takes no other's context */
 	UT_hash_handle hh;
 };
 
@@ -521,7 +522,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		struct context_key *ctx;
 		HASH_FIND(hh, c->contexts, &r->tid, sizeof(r->tid), ctx);
 		if (ctx) { /* its device, written just before by this thread */
-			l->device = ctx->device;
+			if (ctx->handle == x->handle && !(x->flags & KC_MODF_LIBRARY))
+				l->device = ctx->device;
 			HASH_DEL(c->contexts, ctx);
 			free(ctx);
 		}
@@ -726,6 +728,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			HASH_ADD(hh, c->contexts, tid, sizeof(ctx->tid), ctx);
 		}
 		ctx->device = ((const struct kc_rec_load_context *)r)->device;
+		ctx->handle = ((const struct kc_rec_load_context *)r)->handle;
 		break;
 	}
 	case KC_REC_LOST:

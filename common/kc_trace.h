@@ -413,11 +413,13 @@ struct kc_rec_callsite {
 
 /* The CUDA context a load went into and its device: written by the thread that made the load,
  * just before the load's own MODULE_LOAD record, which it belongs to (the next MODULE_LOAD from
- * the same tid). Not written for a CUlibrary (it serves every context) or where no context was
- * current. One image loaded once on each of several devices is not loaded again. */
+ * the same tid, with the same handle). Not written for a CUlibrary (it serves every context)
+ * or where no context was current. One image loaded once on each of several devices is not
+ * loaded again. */
 struct kc_rec_load_context {
 	struct kc_rec_hdr h;
 	uint64_t context; /* the CUcontext current at the load */
+	uint64_t handle;  /* the load's module_load.handle (0 for a failed or lazy load) */
 	int32_t device;	  /* its device's ordinal in the process; -1 unknown */
 	uint32_t reserved;
 };
@@ -460,7 +462,7 @@ _Static_assert(sizeof(struct kc_rec_end) == 56, "trace format: kc_rec_end");
 _Static_assert(sizeof(struct kc_rec_gpu_time) == 88, "trace format: kc_rec_gpu_time");
 _Static_assert(sizeof(struct kc_graph_func) == 8, "trace format: kc_graph_func");
 _Static_assert(sizeof(struct kc_rec_graph) == 72, "trace format: kc_rec_graph");
-_Static_assert(sizeof(struct kc_rec_load_context) == 40, "trace format: kc_rec_load_context");
+_Static_assert(sizeof(struct kc_rec_load_context) == 48, "trace format: kc_rec_load_context");
 _Static_assert(sizeof(struct kc_rec_graph_launch_stats) == 64,
 	       "trace format: kc_rec_graph_launch_stats");
 

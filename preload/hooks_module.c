@@ -213,30 +213,43 @@ static int add_name(const char *name, size_t len, void *ctx)
 
 /* The context a load goes into: the thread's current one, and its device, asked of the driver
  * (cuCtxGetCurrent, cuCtxGetDevice: never hooked). The two are found outside the driver only
- * (dlsym takes the loader's lock); inside it, once found. */
+ * (dlsym takes the loader's lock), at the first CUDA use or the first load; inside it, once
+ * found. ctx_get_device is published last: seen set, ctx_get_current is too. */
 static _Atomic(void *) ctx_get_current, ctx_get_device;
+static _Atomic int ctx_lookup_failed; /* libcuda there, the two not in it */
+
+void kcp_load_context_resolve(void)
+{
+	if (atomic_load_explicit(&ctx_get_device, memory_order_acquire) ||
+	    atomic_load_explicit(&ctx_lookup_failed, memory_order_relaxed))
+		return;
+	int saved = errno;
+	void *current = kcp_real_cuda_sym("cuCtxGetCurrent");
+	void *device = kcp_real_cuda_sym("cuCtxGetDevice");
+	if (current && device) {
+		atomic_store_explicit(&ctx_get_current, current, memory_order_release);
+		atomic_store_explicit(&ctx_get_device, device, memory_order_release);
+	} else if (kcp_real_cuda_sym("cuInit")) {
+		atomic_store_explicit(&ctx_lookup_failed, 1, memory_order_relaxed);
+	}
+	errno = saved;
+}
 
 static void load_context(struct kcp_load_token *tok, int in_driver)
 {
 	tok->device = -1;
-	CUresult (*current)(CUcontext *) =
-	    atomic_load_explicit(&ctx_get_current, memory_order_acquire);
-	CUresult (*device)(CUdevice *) =
-	    atomic_load_explicit(&ctx_get_device, memory_order_acquire);
-	if (!device && !in_driver) {
-		*(void **)&current = kcp_real_cuda_sym("cuCtxGetCurrent");
-		*(void **)&device = kcp_real_cuda_sym("cuCtxGetDevice");
-		if (current && device) {
-			atomic_store_explicit(&ctx_get_current, (void *)current,
-					      memory_order_release);
-			atomic_store_explicit(&ctx_get_device, (void *)device,
-					      memory_order_release);
-		}
-	}
+	if (!in_driver)
+		kcp_load_context_resolve();
+	CUresult (*device)(CUdevice *);
+	CUresult (*current)(CUcontext *);
+	*(void **)&device = atomic_load_explicit(&ctx_get_device, memory_order_acquire);
+	*(void **)&current = atomic_load_explicit(&ctx_get_current, memory_order_relaxed);
+	if (!device)
+		return;
+	int saved = errno; /* the driver's calls may set it; the program's must not see that */
 	CUcontext ctx = NULL;
 	CUdevice dev;
-	int saved = errno; /* the driver's calls may set it; the program's must not see that */
-	if (current && device && current(&ctx) == CUDA_SUCCESS && ctx) {
+	if (current(&ctx) == CUDA_SUCCESS && ctx) {
 		tok->context = (uint64_t)(uintptr_t)ctx;
 		if (device(&dev) == CUDA_SUCCESS)
 			tok->device = dev;
@@ -244,12 +257,14 @@ static void load_context(struct kcp_load_token *tok, int in_driver)
 	errno = saved;
 }
 
-/* The load's context, written just before its MODULE_LOAD (the next one of this thread). */
-static void write_load_context(const struct kcp_load_token *tok)
+/* The load's context, written just before its MODULE_LOAD (the next one of this thread, with
+ * the same handle). */
+static void write_load_context(const struct kcp_load_token *tok, uint64_t handle)
 {
 	struct kc_rec_load_context rec = {
 	    .h = {.type = KC_REC_LOAD_CONTEXT, .tid = kcp_tid(), .time_ns = kcp_now_ns()},
 	    .context = tok->context,
+	    .handle = handle,
 	    .device = tok->device};
 	kc_rec_seal(&rec.h, sizeof(rec));
 	kcp_rec_write(&rec, sizeof(rec));
@@ -314,7 +329,7 @@ void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uin
 	jit_options(&rb, a->nopts, a->opts, a->optvals);
 	rec.jit_options = kc_rb_list_end(&rb);
 	if (tok->context && !is_library) /* a CUlibrary serves every context */
-		write_load_context(tok);
+		write_load_context(tok, handle);
 	kcp_rec_emit(&rb, &rec, KC_REC_MODULE_LOAD);
 	kc_rb_release(&rb);
 	free(im.owned);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,9 +131,12 @@ uint32_t kcp_tid(void)
 
 /* ---- CUDA first touched ------------------------------------------------------------------- */
 
+/* Forks since the process began: changed only in a child, while it has one thread. */
+static int fork_generation;
+
 int kcp_once_run(struct kcp_once *o, void (*start)(void))
 {
-	int me = (int)getpid();
+	int me = fork_generation + 1;
 	int s = atomic_load_explicit(&o->state, memory_order_acquire);
 	do {
 		if (s == -1)
@@ -158,6 +162,7 @@ static void cuda_first_touch(void)
 	if (kcp_cfg.cupti)
 		kcp_cupti_start();
 	kcp_stacks_warm();
+	kcp_load_context_resolve(); /* for loads inside the driver (lazy ones), which cannot */
 	kcp_tls.guard = guard;
 	errno = saved;
 }
@@ -199,6 +204,7 @@ static void atfork_parent(void)
 static void atfork_child(void)
 {
 	kcp_tls.tid = 0;
+	fork_generation = fork_generation == INT_MAX - 1 ? 0 : fork_generation + 1;
 	if (fork_inside_kcprof) {
 		atomic_store(&kcp_state, KCP_FINISHED);
 		return;

@@ -222,7 +222,7 @@ static inline void kcp_unlock(pthread_mutex_t *m)
  * finds it under way on another goes on without it (kcp_once_run says 0). Waiting could
  * deadlock: the starting thread may need the loader's lock (dlopen, dlsym, backtrace's load
  * of libgcc_s) while the waiting one holds it, in a library's constructor that looks for
- * CUDA. state: 0 not begun, -1 done, else the pid of the process it is under way in (so a
+ * CUDA. state: 0 not begun, -1 done, else 1 + the fork generation it is under way in (so a
  * child forked meanwhile, where no thread runs it, begins it again). */
 struct kcp_once {
 	_Atomic int state;
@@ -298,6 +298,9 @@ struct kcp_load_token {
 void kcp_load_begin(struct kcp_load_token *tok, int in_driver);
 void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uint64_t handle,
 		  int is_library, CUresult result);
+/* The driver's functions that say a load's context, looked up where libcuda is there (at the
+ * first CUDA use, and at loads outside the driver until found). */
+void kcp_load_context_resolve(void);
 /* CUPTI saw a module loaded: attach it to the load in progress, or record a lazy load. */
 void kcp_module_loaded(uint64_t module, const void *cubin, size_t size);
 void kcp_module_unloaded(uint64_t handle, int is_library, uint16_t path, CUresult result);

@@ -127,8 +127,9 @@ static void py_resolve(void)
 			return; /* not a Python process, or a Python before 3.9 */
 	}
 	/* The current thread state, without PyThreadState_Get's fatal error when there is none:
-	 * this thread holds the GIL through its own state when it is this thread's. (PyGILState_Check
-	 * cannot tell: it answers 1 for every thread once a sub-interpreter was made.) */
+	 * this thread holds the GIL through its own state when it is this thread's.
+	 * (PyGILState_Check cannot tell: it answers 1 for every thread once a sub-interpreter was
+	 * made.) */
 	void *cur = kcp_real_dlsym(RTLD_DEFAULT, "PyThreadState_GetUnchecked"); /* 3.13 */
 	if (!cur)
 		cur = kcp_real_dlsym(RTLD_DEFAULT, "_PyThreadState_UncheckedGet");
@@ -532,7 +533,13 @@ int kcp_python_callsite(unsigned for_type)
 {
 	if (!kcp_cfg.python)
 		return 0;
-	if (!kcp_once(&py_once, py_resolve) || !py.ok || !py.IsInitialized())
+	if (!kcp_once(&py_once, py_resolve)) { /* being looked up on another thread right now */
+		void *python = kcp_real_dlsym(RTLD_DEFAULT, "Py_IsInitialized");
+		if (!python)
+			(void)dlerror(); /* the program's dlerror() as it was */
+		return python != NULL; /* a Python process: no frames this time, nor native ones */
+	}
+	if (!py.ok || !py.IsInitialized())
 		return 0;
 	if ((py.IsFinalizing && py.IsFinalizing()) || !py.GC_Disable)
 		return 1; /* a Python process, but no frames to be had (before 3.10, or ending) */

@@ -195,8 +195,9 @@ static void read_one(const char *path, struct kct_result *res)
 				o->path = m->path;
 				o->flags = m->flags;
 				o->result = m->result;
-				o->device = ctx.h.tid == r->tid && ctx.context ? ctx.device : -1;
-				o->context = ctx.h.tid == r->tid ? ctx.context : 0;
+				int mine = ctx.h.tid == r->tid && ctx.handle == m->handle;
+				o->device = mine && ctx.context ? ctx.device : -1;
+				o->context = mine ? ctx.context : 0;
 				if (ctx.h.tid == r->tid) { /* taken by its load */
 					memset(&ctx, 0, sizeof(ctx));
 					ctx.device = -1;

@@ -259,7 +259,7 @@ Test(preload, module_load_from_file)
 Test(preload, each_load_says_its_context_and_device)
 {
 	char *dir = kct_tmpdir();
-	const char *argv[] = {prog("drv_client"), "devices", "3", "2", NULL};
+	const char *argv[] = {prog("drv_client"), "devices", "3", "2", "library", NULL};
 	const char *env[] = {data_env, "KCPROF_CUPTI=0", "FAKE_KEEP_ERRNO=1", NULL};
 	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
 	int st = kct_run(dir, env, argv);
@@ -267,15 +267,20 @@ Test(preload, each_load_says_its_context_and_device)
 		  WEXITSTATUS(st));
 	struct kct_result *r = kct_read(dir);
 	cr_assert_eq(r->problems, 0);
-	cr_assert_eq(r->nloads, 6);
-	for (int i = 0; i < 6; i++) {
-		cr_assert_eq(r->loads[i].device, i / 2, "load %d on device %d", i,
-			     r->loads[i].device);
-		cr_assert_neq(r->loads[i].context, 0);
-		cr_assert_eq(r->loads[i].context == r->loads[i ^ 1].context, 1,
-			     "one context a device");
+	cr_assert_eq(r->nloads, 9, "a device: two module loads and a library");
+	for (int d = 0; d < 3; d++) {
+		const struct kct_load *l = &r->loads[3 * d];
+		for (int i = 0; i < 2; i++) {
+			cr_assert_eq(l[i].device, d, "load %d on device %d", 3 * d + i,
+				     l[i].device);
+			cr_assert_neq(l[i].context, 0);
+		}
+		cr_assert_eq(l[0].context, l[1].context, "one context a device");
+		cr_assert(l[2].flags & KC_MODF_LIBRARY);
+		cr_assert_eq(l[2].device, -1, "a CUlibrary serves every context: none said");
+		cr_assert_eq(l[2].context, 0);
 	}
-	cr_assert_neq(r->loads[0].context, r->loads[2].context);
+	cr_assert_neq(r->loads[0].context, r->loads[3].context);
 
 	r = run_paths("symbol"); /* no context made current */
 	for (int i = 0; i < r->nloads; i++)

@@ -333,8 +333,11 @@ Test(report, an_image_loaded_once_a_device_is_no_reload)
 	cr_assert_eq(f->verdict, KCA_RELOAD_CHURN);
 	char out[16384];
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
-	cr_assert(strstr(out, "1 variant in 12 loads on 4 devices (8 of an image already loaded)"),
-		  "%s", out);
+	cr_assert(
+	    strstr(out, "1 variant in 12 loads on 4 devices (8 of an image already loaded)") &&
+		strstr(out, "loaded 12 times on 4 devices (8 again on a device): load it "
+			    "once a device"),
+	    "%s", out);
 	kca_model_free(&m);
 }
 
@@ -2484,6 +2487,47 @@ static void write_load(FILE *f, unsigned api, unsigned kind, uint64_t hash, uint
 		       uint64_t duration, const char *name)
 {
 	write_load_of(f, api, kind, hash, t, duration, (const char *const[]){name, NULL});
+}
+
+/* A LOAD_CONTEXT record (tid 1) saying that the load of `handle` went to `device`. */
+static void write_load_context(FILE *f, uint64_t handle, int device, uint64_t t)
+{
+	struct kc_rec_load_context x = {.h = {.type = KC_REC_LOAD_CONTEXT, .tid = 1, .time_ns = t},
+					.context = 0x1000 + (uint64_t)device,
+					.handle = handle,
+					.device = device};
+	kc_rec_seal(&x.h, sizeof(x));
+	fwrite(&x, sizeof(x), 1, f);
+}
+
+Test(report, a_load_of_unknown_device_was_on_the_process_one_and_a_lost_loads_context_is_no_others)
+{
+	/* ka: loaded before kcprof could ask the driver (no context), then twice on device 0, the
+	 * process's one device: two reloads. kb: its thread's context record is of a load whose
+	 * own record was lost (another handle): kb's device is not known, not device 5. */
+	const uint64_t ms = 1000000;
+	char *dir = kct_tmpdir();
+	FILE *f = kct_trace_create(dir, 0);
+	write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xa1, 1 * ms, 500, "ka");
+	for (uint64_t i = 2; i <= 3; i++) {
+		write_load_context(f, 0xa1, 0, i * ms);
+		write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xa1, i * ms, 500, "ka");
+	}
+	write_load_context(f, 0xdead, 5, 4 * ms);
+	write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xb1, 5 * ms, 500, "kb");
+	fclose(f);
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *ka = family(&m, "ka");
+	cr_assert_eq(ka->reloads, 2, "the first load was on device 0 too: %u", ka->reloads);
+	cr_assert_eq(ka->verdict, KCA_RELOAD_CHURN);
+	cr_assert_eq(ka->devices, 1);
+	for (unsigned i = 0; i < m.nloads; i++)
+		if (m.loads[i].hash == 0xb1)
+			cr_assert_eq(m.loads[i].device, -1, "kb took a lost load's device %d",
+				     m.loads[i].device);
+	cr_assert_eq(family(&m, "kb")->devices, 0);
+	kca_model_free(&m);
 }
 
 Test(cli, cpp_kernels_go_by_their_names_and_by_symbols_where_two_read_alike)

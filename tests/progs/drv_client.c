@@ -65,9 +65,11 @@
  *                                 node holding another handle, and replayed 50 times
  *   drv_client graph kernel       a CUkernel launched twice, then captured once (the node
  *                                 holds the context's function) and replayed 50 times
- *   drv_client devices N K        on each of N devices (its primary context made current),
+ *   drv_client devices N K [library]
+ *                                 on each of N devices (its primary context made current),
  *                                 sample.cubin loaded K times and kern_add launched from each
- *                                 load: N x K loads of one image, K a device
+ *                                 load: N x K loads of one image, K a device (library: then
+ *                                 sample.fatbin loaded as a CUlibrary on each device too)
  *   drv_client ctorsubscribe LIB  a thread opens libcuda (kcprof's first touch: CUPTI's start)
  *                                 once this one is in the constructor of LIB, which subscribes
  *                                 to CUPTI; then kern_add launched 5 times
@@ -1014,7 +1016,7 @@ static int mode_ctor_subscribe(const char *lib)
 	return open_lib_then_launch(lib, "ctor_subscribe_result", 0 /* CUPTI_SUCCESS */, t);
 }
 
-static int mode_devices(int n, int k)
+static int mode_devices(int n, int k, int library)
 {
 	for (int d = 0; d < n; d++) {
 		CUdevice dev;
@@ -1026,6 +1028,9 @@ static int mode_devices(int n, int k)
 		for (int i = 0; i < k; i++)
 			CHECK(cuLaunchKernel(load_add(), 1, 1, 1, 64, 1, 1, 0, NULL, NULL, NULL),
 			      CUDA_SUCCESS);
+		CUlibrary lib;
+		if (library)
+			library_kern_add("sample.fatbin", &lib);
 	}
 	return 0;
 }
@@ -1144,7 +1149,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "hang") == 0 && argc > 2) {
 		rc = mode_hang(atol(argv[2]));
 	} else if (strcmp(mode, "devices") == 0 && argc > 3) {
-		rc = mode_devices(atoi(argv[2]), atoi(argv[3]));
+		rc = mode_devices(atoi(argv[2]), atoi(argv[3]),
+				  argc > 4 && strcmp(argv[4], "library") == 0);
 	} else if (strcmp(mode, "ctorsubscribe") == 0 && argc > 2) {
 		rc = mode_ctor_subscribe(argv[2]);
 	} else if (strcmp(mode, "ctorprobe") == 0 && argc > 2) {

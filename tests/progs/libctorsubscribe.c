@@ -38,7 +38,7 @@ __attribute__((constructor)) static void subscribe_at_load(void)
 	char c = 1;
 	if (!fd || !tid || write(atoi(fd), &c, 1) != 1)
 		abort();
-	for (int i = 0; i < 2000 && !in_futex(tid); i++)
+	for (int i = 0; i < 5000 && !in_futex(tid); i++)
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	CUpti_SubscriberHandle sub;
 	result = cuptiSubscribe(&sub, on_callback, NULL);
