@@ -46,6 +46,8 @@ struct export_ctx {
 	struct name_series *series;	  /* kernel name -> its counter's steps, this file */
 	struct graph_funcs *graphs;	  /* graph id -> its kernels, this file */
 	struct kca_kernel_names *kernels; /* symbol -> the name shown, all files */
+	/* the last LOAD_CONTEXT read, for its thread's next load of the same handle */
+	struct kc_rec_load_context context;
 };
 
 /* An executable graph's kernels (from its GRAPH record) and its launches so far. */
@@ -216,10 +218,17 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		kca_json_hash(j, "hash", x->hash);
 		kca_json_u64(j, "size", x->size);
 		kca_json_u64(j, "kernels", x->names.count);
+		const struct kc_rec_load_context *lc = &c->context;
+		if (lc->h.type && lc->h.tid == r->tid && lc->handle == x->handle)
+			kca_json_i64(j, "device", lc->device);
+		c->context.h.type = 0;
 		kca_json_end_obj(j);
 		kca_json_end_obj(j);
 		break;
 	}
+	case KC_REC_LOAD_CONTEXT:
+		memcpy(&c->context, r, sizeof(c->context));
+		break;
 	case KC_REC_COMPILE: {
 		const struct kc_rec_compile *x = (const void *)r;
 		const char *n = kc_rec_str(r, x->name);

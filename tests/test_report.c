@@ -338,6 +338,19 @@ Test(report, an_image_loaded_once_a_device_is_no_reload)
 		strstr(out, "loaded 12 times on 4 devices (8 again on a device): load it "
 			    "once a device"),
 	    "%s", out);
+	/* export: each load's slice says its device */
+	char json[4200];
+	snprintf(json, sizeof(json), "%s/export.json", dir);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"export", dir, "--chrome", json, NULL}, out, sizeof(out)),
+	    0, "%s", out);
+	char *text = kct_read_file(json, NULL);
+	unsigned on[4] = {0};
+	for (const char *p = text; (p = strstr(p, "\"device\":")); p++)
+		on[atoi(p + 9) & 3]++;
+	cr_assert(on[0] == 3 && on[1] == 3 && on[2] == 3 && on[3] == 3,
+		  "loads a device: %u %u %u %u", on[0], on[1], on[2], on[3]);
+	free(text);
 	kca_model_free(&m);
 }
 
