@@ -145,9 +145,12 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		if (churn_fails && mate) {
 			violations++; /* said on its module's first kernel's line */
 		} else if (churn_fails) {
-			printf("%s%s: %s (%u variant%s, %u load%s, %s of builds and loads)%s\n",
+			char devices[32] = ""; /* a load a device is needed: not churn */
+			if (f->devices > 1)
+				snprintf(devices, sizeof(devices), " on %u devices", f->devices);
+			printf("%s%s: %s (%u variant%s, %u load%s%s, %s of builds and loads)%s\n",
 			       pre, name, kca_verdict_name(f->verdict), f->nvariants,
-			       KCA_PLURAL(f->nvariants), f->loads, KCA_PLURAL(f->loads),
+			       KCA_PLURAL(f->nvariants), f->loads, KCA_PLURAL(f->loads), devices,
 			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)), more);
 			violations++;
 		}

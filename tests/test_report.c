@@ -338,6 +338,9 @@ Test(report, an_image_loaded_once_a_device_is_no_reload)
 		strstr(out, "loaded 12 times on 4 devices (8 again on a device): load it "
 			    "once a device"),
 	    "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "kern_add: reload churn (1 variant, 12 loads on 4 devices, "), "%s",
+		  out);
 	/* export: each load's slice says its device */
 	char json[4200];
 	snprintf(json, sizeof(json), "%s/export.json", dir);
