@@ -758,8 +758,10 @@ static void print_family(struct kca_model *m, struct kca_kernel_names *names,
 		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
 	       f->nvariants == 1 ? "" : "s", f->loads, f->loads == 1 ? "" : "s");
+	if (f->procs > 1) /* a load a process, or a process's device, is no reload */
+		printf(" by %u processes", f->procs);
 	if (f->devices > 1)
-		printf(" on %u devices", f->devices);
+		printf(f->procs > 1 ? " (on up to %u devices each)" : " on %u devices", f->devices);
 	if (f->reloads)
 		printf(" (%u of an image already loaded)", f->reloads);
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");
