@@ -145,12 +145,11 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		if (churn_fails && mate) {
 			violations++; /* said on its module's first kernel's line */
 		} else if (churn_fails) {
-			char devices[32] = ""; /* a load a device is needed: not churn */
-			if (f->devices > 1)
-				snprintf(devices, sizeof(devices), " on %u devices", f->devices);
+			char loaders[96]; /* a load a process's device is needed: not churn */
 			printf("%s%s: %s (%u variant%s, %u load%s%s, %s of builds and loads)%s\n",
 			       pre, name, kca_verdict_name(f->verdict), f->nvariants,
-			       KCA_PLURAL(f->nvariants), f->loads, KCA_PLURAL(f->loads), devices,
+			       KCA_PLURAL(f->nvariants), f->loads, KCA_PLURAL(f->loads),
+			       kca_family_loaders(f, loaders, sizeof(loaders)),
 			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)), more);
 			violations++;
 		}

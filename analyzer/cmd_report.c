@@ -262,10 +262,10 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 	if (f->verdict == KCA_RELOAD_CHURN) {
 		char what[160];
 		const char *where = f->procs > 1 ? " in one process" : "";
-		char devices[48] = "";
-		if (f->devices > 1) /* once a device is needed: the rest is the churn */
-			snprintf(devices, sizeof(devices), " on %u devices", f->devices);
-		if (f->nvariants == 1 && f->devices > 1)
+		char devices[48] = "";	 /* the process's that loaded it again most */
+		if (f->proc_devices > 1) /* once a device is needed: the rest is the churn */
+			snprintf(devices, sizeof(devices), " on %u devices", f->proc_devices);
+		if (f->nvariants == 1 && f->proc_devices > 1)
 			snprintf(what, sizeof(what),
 				 "the same image is loaded %u times%s%s (%u again on a device)",
 				 f->proc_loads, devices, where, f->proc_reloads);
@@ -277,10 +277,10 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 "its %u images are loaded again and again (%u of %u "
 				 "loads of an image already loaded%s%s)",
 				 f->nvariants, f->proc_reloads, f->proc_loads,
-				 f->devices > 1 ? " on its device" : "", where);
+				 f->proc_devices > 1 ? " on its device" : "", where);
 		snprintf(buf, cap, "%s%s: load it once%s and keep the %s (cache by image)%s", what,
 			 f->front_end == KCA_FE_PTX ? " and JIT-compiled from PTX each time" : "",
-			 f->devices > 1 ? " a device" : "",
+			 f->proc_devices > 1 ? " a device" : "",
 			 f->library_api ? "CUlibrary/CUkernel" : "CUmodule/CUfunction",
 			 f->front_end == KCA_FE_PTX ? "; ship a cubin or fatbin for the target GPU"
 						    : "");
@@ -758,10 +758,8 @@ static void print_family(struct kca_model *m, struct kca_kernel_names *names,
 		print_family_window(f);
 	printf("    %s%u variant%s in %u load%s", m->windowed ? "whole run: " : "", f->nvariants,
 	       f->nvariants == 1 ? "" : "s", f->loads, f->loads == 1 ? "" : "s");
-	if (f->procs > 1) /* a load a process, or a process's device, is no reload */
-		printf(" by %u processes", f->procs);
-	if (f->devices > 1)
-		printf(f->procs > 1 ? " (on up to %u devices each)" : " on %u devices", f->devices);
+	char loaders[96]; /* a load a process, or a process's device, is no reload */
+	printf("%s", kca_family_loaders(f, loaders, sizeof(loaders)));
 	if (f->reloads)
 		printf(" (%u of an image already loaded)", f->reloads);
 	printf(", %" PRIu64 " launch%s", f->launches, f->launches == 1 ? "" : "es");

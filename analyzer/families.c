@@ -11,6 +11,20 @@
 #include "kca.h"
 #include "model.h"
 
+const char *kca_family_loaders(const struct kca_family *f, char *buf, size_t cap)
+{
+	if (f->procs > 1 && f->devices > 1)
+		snprintf(buf, cap, " by %u processes (on up to %u devices each)", f->procs,
+			 f->devices);
+	else if (f->procs > 1)
+		snprintf(buf, cap, " by %u processes", f->procs);
+	else if (f->devices > 1)
+		snprintf(buf, cap, " on %u devices", f->devices);
+	else
+		snprintf(buf, cap, "%s", "");
+	return buf;
+}
+
 const char *kca_verdict_name(enum kca_verdict v)
 {
 	static const char *const names[] = {
@@ -971,16 +985,17 @@ void kca_model_families(struct kca_model *m)
 	for (unsigned i = 0; i < m->nloads; i++) {
 		const struct kca_load *l = &m->loads[i];
 		int *o = &only_device[l->proc];
-		if (l->device >= 0)
+		if (l->device >= 0 && l->result == 0 && l->hash)
 			*o = *o == -1 || *o == l->device ? l->device : -2;
 	}
 	for (unsigned i = 0; i < m->nloads; i++) {
 		struct kca_load *l = &m->loads[i];
 		if (l->result != 0 || !l->hash)
 			continue;
-		int device = l->device >= 0		 ? l->device
-			     : only_device[l->proc] >= 0 ? only_device[l->proc]
-							 : -1;
+		/* a CUlibrary serves every context: never a device's */
+		int device = l->device;
+		if (device < 0 && !library_load(l) && only_device[l->proc] >= 0)
+			device = only_device[l->proc];
 		for (unsigned n = 0; n < l->nnames; n++) {
 			unsigned fam = family_of(m, &names, l->names[n], &cap);
 			struct kca_family *f = &m->families[fam];
@@ -1102,6 +1117,7 @@ void kca_model_families(struct kca_model *m)
 		     (!f->proc_loads || pe->loads < f->proc_loads))) {
 			f->proc_reloads = pe->reloads;
 			f->proc_loads = pe->loads;
+			f->proc_devices = pe->devices;
 		}
 		if (pe->win_reloads > f->win.proc_reloads)
 			f->win.proc_reloads = pe->win_reloads;

@@ -200,6 +200,7 @@ struct kca_family {
 	/* the most devices one process loaded it on (LOAD_CONTEXT records): an image loaded once
 	 * a device is not loaded again */
 	unsigned devices;
+	unsigned proc_devices; /* the devices of the process of proc_reloads */
 	/* GPU time, where the trace has it (kcprof record --gpu-time), all processes */
 	uint64_t gpu_count, gpu_ns, gpu_min_ns, gpu_max_ns, gap_count, gap_ns, overlapped;
 	enum kca_verdict verdict;
@@ -450,6 +451,9 @@ void kca_model_free(struct kca_model *m);
 
 const char *kca_verdict_name(enum kca_verdict v);
 const char *kca_front_end_name(enum kca_front_end fe);
+/* Who loaded the kernel, after its count of loads: " by 3 processes (on up to 2 devices
+ * each)", " on 4 devices" (one process), or "" (one process, one device). */
+const char *kca_family_loaders(const struct kca_family *f, char *buf, size_t cap);
 /* A string kept as long as the model. */
 const char *kca_model_strdup(struct kca_model *m, const char *s);
 /* Triton cache directory holding a cubin of this hash and size, or NULL. */

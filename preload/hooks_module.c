@@ -5,6 +5,7 @@
  * Each record carries the image's hash, kind, size, kernel names and the time spent in the
  * driver (for PTX that is the JIT), and the image itself goes to the store once.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -229,8 +230,10 @@ void kcp_load_context_resolve(void)
 	if (current && device) {
 		atomic_store_explicit(&ctx_get_current, current, memory_order_release);
 		atomic_store_explicit(&ctx_get_device, device, memory_order_release);
-	} else if (kcp_real_cuda_sym("cuInit")) {
-		atomic_store_explicit(&ctx_lookup_failed, 1, memory_order_relaxed);
+	} else {
+		if (kcp_real_cuda_sym("cuInit"))
+			atomic_store_explicit(&ctx_lookup_failed, 1, memory_order_relaxed);
+		(void)dlerror(); /* the failed lookup's, not the program's */
 	}
 	errno = saved;
 }

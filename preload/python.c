@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ static struct {
 } py;
 
 static struct kcp_once py_once = KCP_ONCE_INIT;
+static _Atomic int py_present; /* py_resolve found Py_IsInitialized (no dlsym inside the driver) */
 static void req_clock_init(void);
 
 static void py_resolve(void)
@@ -122,6 +124,8 @@ static void py_resolve(void)
 	};
 	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
 		void *p = kcp_real_dlsym(RTLD_DEFAULT, syms[i].name);
+		if (i == 0 && p)
+			atomic_store(&py_present, 1);
 		memcpy(syms[i].slot, &p, sizeof(p));
 		if (!p && !syms[i].optional)
 			return; /* not a Python process, or a Python before 3.9 */
@@ -533,12 +537,9 @@ int kcp_python_callsite(unsigned for_type)
 {
 	if (!kcp_cfg.python)
 		return 0;
-	if (!kcp_once(&py_once, py_resolve)) { /* being looked up on another thread right now */
-		void *python = kcp_real_dlsym(RTLD_DEFAULT, "Py_IsInitialized");
-		if (!python)
-			(void)dlerror(); /* the program's dlerror() as it was */
-		return python != NULL; /* a Python process: no frames this time, nor native ones */
-	}
+	if (!kcp_once(&py_once, py_resolve)) /* being looked up on another thread right now */
+		return atomic_load(
+		    &py_present); /* Python's: no frames this time, nor native ones */
 	if (!py.ok || !py.IsInitialized())
 		return 0;
 	if ((py.IsFinalizing && py.IsFinalizing()) || !py.GC_Disable)

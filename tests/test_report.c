@@ -354,6 +354,25 @@ Test(report, an_image_loaded_once_a_device_is_no_reload)
 			 "kern_add  [cubin]  fine\n    1 variant in 4 loads by 2 processes (on "
 			 "up to 2 devices each), 4 launches\n"),
 		  "%s", out);
+	/* one process on 4 devices once each, another on 1 device 6 times: the churn is the
+	 * second's, whose loads went to one device */
+	char *mixed = kct_tmpdir();
+	const char *runs[2][5] = {{bin, "devices", "4", "1", NULL},
+				  {bin, "devices", "1", "6", NULL}};
+	for (int i = 0; i < 2; i++) {
+		const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
+		int st = kct_run(mixed, env, runs[i]);
+		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	cr_assert_eq(kct_run_cli((const char *[]){"report", mixed, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "fix: the same image is loaded 6 times in one process: load it once "
+			      "and keep"),
+		  "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", mixed, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out,
+			 "kern_add: reload churn (1 variant, 10 loads by 2 processes (on up to "
+			 "4 devices each), "),
+		  "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "kern_add: reload churn (1 variant, 12 loads on 4 devices, "), "%s",
 		  out);
@@ -2578,22 +2597,6 @@ Test(cli, cpp_kernels_go_by_their_names_and_by_symbols_where_two_read_alike)
 			write_load(f, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN, 0xc10 + 16 * k + i,
 				   1000000 + 1000 * (3 * k + i), 500, syms[k]);
 	fclose(f);
-	/* two processes, each loading it once on each of 2 devices: no reload either */
-	char *two = kct_tmpdir(), bin[4200], data[4200];
-	snprintf(bin, sizeof(bin), "%s/tests/bin/drv_client", kct_build());
-	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
-	for (int i = 0; i < 2; i++) {
-		const char *argv[] = {bin, "devices", "2", "1", NULL};
-		const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
-		int st = kct_run(two, env, argv);
-		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	}
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", two, NULL}, out, sizeof(out)),
-		     0);
-	cr_assert(strstr(out,
-			 "kern_add  [cubin]  fine\n    1 variant in 4 loads by 2 processes (on "
-			 "up to 2 devices each), 4 launches\n"),
-		  "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "kcprof check: serv::scale: specialization churn (3 variants") &&
 		      strstr(out, "kcprof check: _ZN4serv6reduceILi4EEEvPf: specialization") &&
@@ -2728,22 +2731,6 @@ Test(cli, a_module_reloaded_again_and_again_is_one_entry)
 					      : "\n1 more kernel flagged, not shown (--top 1; "),
 			  "%s", out);
 	}
-	/* two processes, each loading it once on each of 2 devices: no reload either */
-	char *two = kct_tmpdir(), bin[4200], data[4200];
-	snprintf(bin, sizeof(bin), "%s/tests/bin/drv_client", kct_build());
-	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
-	for (int i = 0; i < 2; i++) {
-		const char *argv[] = {bin, "devices", "2", "1", NULL};
-		const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
-		int st = kct_run(two, env, argv);
-		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	}
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", two, NULL}, out, sizeof(out)),
-		     0);
-	cr_assert(strstr(out,
-			 "kern_add  [cubin]  fine\n    1 variant in 4 loads by 2 processes (on "
-			 "up to 2 devices each), 4 launches\n"),
-		  "%s", out);
 	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "k0: reload churn (1 variant, 3 loads, 27 µs of builds and "
 			      "loads) (and 7 more kernels of its module)\n") &&
