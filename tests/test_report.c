@@ -270,9 +270,9 @@ static void record_drv(const char *dir, const char *args)
 	record_drv_env(dir, "", args);
 }
 
-static char *record(const char *prog_name, const char *const *args)
+/* prog_name ARGS recorded into dir, which may hold other processes' traces already. */
+static void record_in(const char *dir, const char *prog_name, const char *const *args)
 {
-	char *dir = kct_tmpdir();
 	const char *argv[8] = {NULL};
 	char bin[4200];
 	snprintf(bin, sizeof(bin), "%s/tests/bin/%s", kct_build(), prog_name);
@@ -284,6 +284,12 @@ static char *record(const char *prog_name, const char *const *args)
 	const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s failed", prog_name);
+}
+
+static char *record(const char *prog_name, const char *const *args)
+{
+	char *dir = kct_tmpdir();
+	record_in(dir, prog_name, args);
 	return dir;
 }
 
@@ -339,15 +345,9 @@ Test(report, an_image_loaded_once_a_device_is_no_reload)
 			    "once a device"),
 	    "%s", out);
 	/* two processes, each loading it once on each of 2 devices: no reload either */
-	char *two = kct_tmpdir(), bin[4200], data[4200];
-	snprintf(bin, sizeof(bin), "%s/tests/bin/drv_client", kct_build());
-	snprintf(data, sizeof(data), "KCT_DATA=%s", kct_data());
-	for (int i = 0; i < 2; i++) {
-		const char *argv[] = {bin, "devices", "2", "1", NULL};
-		const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
-		int st = kct_run(two, env, argv);
-		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	}
+	char *two = kct_tmpdir();
+	for (int i = 0; i < 2; i++)
+		record_in(two, "drv_client", (const char *[]){"devices", "2", "1", NULL});
 	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", two, NULL}, out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out,
@@ -357,13 +357,8 @@ Test(report, an_image_loaded_once_a_device_is_no_reload)
 	/* one process on 4 devices once each, another on 1 device 6 times: the churn is the
 	 * second's, whose loads went to one device */
 	char *mixed = kct_tmpdir();
-	const char *runs[2][5] = {{bin, "devices", "4", "1", NULL},
-				  {bin, "devices", "1", "6", NULL}};
-	for (int i = 0; i < 2; i++) {
-		const char *env[] = {data, "KCPROF_CUPTI=0", NULL};
-		int st = kct_run(mixed, env, runs[i]);
-		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	}
+	record_in(mixed, "drv_client", (const char *[]){"devices", "4", "1", NULL});
+	record_in(mixed, "drv_client", (const char *[]){"devices", "1", "6", NULL});
 	cr_assert_eq(kct_run_cli((const char *[]){"report", mixed, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "fix: the same image is loaded 6 times in one process: load it once "
 			      "and keep"),
