@@ -213,13 +213,14 @@ static int add_name(const char *name, size_t len, void *ctx)
 /* ---- loads -------------------------------------------------------------------------------- */
 
 /* The context a load goes into: the thread's current one, and its device, asked of the driver
- * (cuCtxGetCurrent, cuCtxGetDevice: never hooked). The two are found outside the driver only
- * (dlsym takes the loader's lock), at the first CUDA use or the first load; inside it, once
- * found. ctx_get_device is published last: seen set, ctx_get_current is too. */
+ * (cuCtxGetCurrent, cuCtxGetDevice: never hooked). The two are found at a load outside the
+ * driver only (dlsym takes the loader's lock); a load inside it (a lazy one) comes after a
+ * library's load outside it, which found them. ctx_get_device is published last: seen set,
+ * ctx_get_current is too. */
 static _Atomic(void *) ctx_get_current, ctx_get_device;
 static _Atomic int ctx_lookup_failed; /* libcuda there, the two not in it */
 
-void kcp_load_context_resolve(void)
+static void load_context_resolve(void)
 {
 	if (atomic_load_explicit(&ctx_get_device, memory_order_acquire) ||
 	    atomic_load_explicit(&ctx_lookup_failed, memory_order_relaxed))
@@ -242,7 +243,7 @@ static void load_context(struct kcp_load_token *tok, int in_driver)
 {
 	tok->device = -1;
 	if (!in_driver)
-		kcp_load_context_resolve();
+		load_context_resolve();
 	CUresult (*device)(CUdevice *);
 	CUresult (*current)(CUcontext *);
 	*(void **)&device = atomic_load_explicit(&ctx_get_device, memory_order_acquire);

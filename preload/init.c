@@ -162,7 +162,6 @@ static void cuda_first_touch(void)
 	if (kcp_cfg.cupti)
 		kcp_cupti_start();
 	kcp_stacks_warm();
-	kcp_load_context_resolve(); /* for loads inside the driver (lazy ones), which cannot */
 	kcp_tls.guard = guard;
 	errno = saved;
 }

@@ -298,9 +298,6 @@ struct kcp_load_token {
 void kcp_load_begin(struct kcp_load_token *tok, int in_driver);
 void kcp_load_end(struct kcp_load_token *tok, const struct kcp_load_args *a, uint64_t handle,
 		  int is_library, CUresult result);
-/* The driver's functions that say a load's context, looked up where libcuda is there (at the
- * first CUDA use, and at loads outside the driver until found). */
-void kcp_load_context_resolve(void);
 /* CUPTI saw a module loaded: attach it to the load in progress, or record a lazy load. */
 void kcp_module_loaded(uint64_t module, const void *cubin, size_t size);
 void kcp_module_unloaded(uint64_t handle, int is_library, uint16_t path, CUresult result);
