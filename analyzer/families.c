@@ -67,7 +67,6 @@ struct variant_key {
 	unsigned ix;
 	UT_hash_handle hh;
 };
-#define KCA_ALL_DEVICES (-2)
 struct proc_image_key {
 	struct {
 		int proc;
@@ -76,11 +75,25 @@ struct proc_image_key {
 		int device; /* the image's loads are counted a device (a load's, -1 unknown) */
 		int unused; /* 0: no padding in a hashed key */
 	} k;
-	/* hash 0, device KCA_ALL_DEVICES: the process's loads of the family, and the devices
-	 * they went to (each one met also has a key of hash 0 and its ordinal) */
+	/* hash 0, device 0: the process's loads of the family, and the devices they went to */
 	unsigned loads, reloads, win_reloads, devices;
 	UT_hash_handle hh;
 };
+
+/* t's entry for key, added (zeroed) where there was none; *added says so. */
+static struct proc_image_key *proc_image_get(struct proc_image_key **t,
+					     const struct proc_image_key *key, int *added)
+{
+	struct proc_image_key *e;
+	HASH_FIND(hh, *t, &key->k, sizeof(key->k), e);
+	*added = !e;
+	if (!e) {
+		e = kca_xcalloc(1, sizeof(*e));
+		e->k = key->k;
+		HASH_ADD(hh, *t, k, sizeof(e->k), e);
+	}
+	return e;
+}
 
 /* A process's last library or fatbin load naming a family so far: the variant its lazily
  * loaded kernels belong to, and the load. */
@@ -974,7 +987,9 @@ void kca_model_families(struct kca_model *m)
 	attribute_compiles(m);
 	struct name_ix *names = NULL;
 	struct variant_key *vk = NULL;
-	struct proc_image_key *seen = NULL, *per_proc = NULL;
+	/* seen: (process, family, image, device) loaded; per_proc: (process, family); devices:
+	 * (process, family, device) */
+	struct proc_image_key *seen = NULL, *per_proc = NULL, *devices = NULL;
 	struct container_key *containers = NULL;
 	unsigned cap = 0;
 	/* A process's one device, where its loads name only one (-2: several, -1: none): its
@@ -1027,7 +1042,7 @@ void kca_model_families(struct kca_model *m)
 				c->variant = v; /* lazy loads from here on are this one's */
 				c->load = (int)i;
 			}
-			struct proc_image_key key, *e;
+			struct proc_image_key key;
 			memset(&key, 0, sizeof(key)); /* the key's padding is hashed */
 			key.k.proc = l->proc;
 			key.k.fam = fam;
@@ -1046,39 +1061,25 @@ void kca_model_families(struct kca_model *m)
 				f->first_ns = l->time_ns;
 			if (l->time_ns > f->last_ns)
 				f->last_ns = l->time_ns;
+			/* its process's loads of f (hash 0), then this image on this device */
+			int added, again;
+			struct proc_image_key *pe = proc_image_get(&per_proc, &key, &added);
+			f->procs += added;
+			if (l->device >= 0) { /* a device of its own met for the first time */
+				key.k.device = l->device;
+				proc_image_get(&devices, &key, &added);
+				pe->devices += added;
+			}
 			key.k.hash = l->hash;
 			key.k.device = device;
-			HASH_FIND(hh, seen, &key.k, sizeof(key.k), e);
-			/* its process's loads of f (hash 0) */
-			struct proc_image_key pkey, *pe;
-			memset(&pkey, 0, sizeof(pkey));
-			pkey.k.proc = l->proc;
-			pkey.k.fam = fam;
-			pkey.k.device = KCA_ALL_DEVICES;
-			HASH_FIND(hh, per_proc, &pkey.k, sizeof(pkey.k), pe);
-			if (!pe) {
-				pe = kca_xcalloc(1, sizeof(*pe));
-				pe->k = pkey.k;
-				HASH_ADD(hh, per_proc, k, sizeof(pe->k), pe);
-				f->procs++;
-			}
-			if (l->device >= 0) { /* a device of its own met for the first time */
-				struct proc_image_key *de;
-				pkey.k.device = l->device;
-				HASH_FIND(hh, per_proc, &pkey.k, sizeof(pkey.k), de);
-				if (!de) {
-					de = kca_xcalloc(1, sizeof(*de));
-					de->k = pkey.k;
-					HASH_ADD(hh, per_proc, k, sizeof(de->k), de);
-					pe->devices++;
-				}
-			}
+			proc_image_get(&seen, &key, &added);
+			again = !added;
 			pe->loads++;
-			pe->reloads += e != NULL;
-			pe->win_reloads += e != NULL && l->in_window;
+			pe->reloads += again;
+			pe->win_reloads += again && l->in_window;
 			if (l->in_window) {
 				f->win.loads++;
-				f->win.reloads += e != NULL;
+				f->win.reloads += again;
 				f->win.load_ns += l->duration_ns;
 				uint64_t rel =
 				    kca_model_rel_ns(m, m->procs[l->proc].dir_index, l->time_ns);
@@ -1091,13 +1092,7 @@ void kca_model_families(struct kca_model *m)
 					f->win.last_rel_ns = rel;
 				}
 			}
-			if (e) {
-				f->reloads++;
-			} else {
-				e = kca_xmalloc(sizeof(*e));
-				e->k = key.k;
-				HASH_ADD(hh, seen, k, sizeof(e->k), e);
-			}
+			f->reloads += again;
 			if (n == 0)
 				l->family_variant = v;
 		}
@@ -1108,8 +1103,6 @@ void kca_model_families(struct kca_model *m)
 	HASH_ITER(hh, per_proc, pe, pt)
 	{
 		struct kca_family *f = &m->families[pe->k.fam];
-		if (pe->k.device != KCA_ALL_DEVICES)
-			continue; /* a device's marker */
 		if (pe->devices > f->devices)
 			f->devices = pe->devices;
 		if (pe->reloads > f->proc_reloads ||
@@ -1217,6 +1210,11 @@ void kca_model_families(struct kca_model *m)
 	HASH_ITER(hh, per_proc, se, st)
 	{
 		HASH_DEL(per_proc, se);
+		free(se);
+	}
+	HASH_ITER(hh, devices, se, st)
+	{
+		HASH_DEL(devices, se);
 		free(se);
 	}
 	struct container_key *ce, *ct;
