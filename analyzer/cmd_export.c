@@ -218,10 +218,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		kca_json_hash(j, "hash", x->hash);
 		kca_json_u64(j, "size", x->size);
 		kca_json_u64(j, "kernels", x->names.count);
-		const struct kc_rec_load_context *lc = &c->context;
-		if (lc->h.type && lc->h.tid == r->tid && lc->handle == x->handle &&
-		    !(x->flags & KC_MODF_LIBRARY))
-			kca_json_i64(j, "device", lc->device);
+		if (kca_load_context_is(&c->context, r))
+			kca_json_i64(j, "device", c->context.device);
 		c->context.h.type = 0;
 		kca_json_end_obj(j);
 		kca_json_end_obj(j);

@@ -151,10 +151,17 @@ struct callsite_key {
 /* A LOAD_CONTEXT record waiting for the load its thread writes next. */
 struct context_key {
 	uint32_t tid;
-	int device;
-	uint64_t handle; /* the load's: one whose record was lost takes no other's context */
+	struct kc_rec_load_context rec;
 	UT_hash_handle hh;
 };
+
+int kca_load_context_is(const struct kc_rec_load_context *lc, const struct kc_rec_hdr *r)
+{
+	const struct kc_rec_module_load *x = (const void *)r;
+	/* a load whose own record was lost (another handle) leaves its context to no other */
+	return lc->h.type == KC_REC_LOAD_CONTEXT && lc->h.tid == r->tid &&
+	       lc->handle == x->handle && !(x->flags & KC_MODF_LIBRARY);
+}
 
 struct load_ctx {
 	struct kca_model *m;
@@ -522,8 +529,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		struct context_key *ctx;
 		HASH_FIND(hh, c->contexts, &r->tid, sizeof(r->tid), ctx);
 		if (ctx) { /* its device, written just before by this thread */
-			if (ctx->handle == x->handle && !(x->flags & KC_MODF_LIBRARY))
-				l->device = ctx->device;
+			if (kca_load_context_is(&ctx->rec, r))
+				l->device = ctx->rec.device;
 			HASH_DEL(c->contexts, ctx);
 			free(ctx);
 		}
@@ -727,8 +734,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			ctx->tid = r->tid;
 			HASH_ADD(hh, c->contexts, tid, sizeof(ctx->tid), ctx);
 		}
-		ctx->device = ((const struct kc_rec_load_context *)r)->device;
-		ctx->handle = ((const struct kc_rec_load_context *)r)->handle;
+		memcpy(&ctx->rec, r, sizeof(ctx->rec));
 		break;
 	}
 	case KC_REC_LOST:

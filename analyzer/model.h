@@ -449,6 +449,9 @@ int kca_family_built_in_window(const struct kca_family *f);
 uint64_t kca_model_rel_ns(const struct kca_model *m, unsigned dir, uint64_t t);
 void kca_model_free(struct kca_model *m);
 
+/* Whether lc (its thread's last LOAD_CONTEXT before r) is the context of the load whose
+ * MODULE_LOAD record is r. */
+int kca_load_context_is(const struct kc_rec_load_context *lc, const struct kc_rec_hdr *r);
 const char *kca_verdict_name(enum kca_verdict v);
 const char *kca_front_end_name(enum kca_front_end fe);
 /* Who loaded the kernel, after its count of loads: " by 3 processes (on up to 2 devices
