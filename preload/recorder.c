@@ -183,6 +183,21 @@ static int rec_fd_ours(void)
 	return fstat(rec_fd, &st) == 0 && st.st_dev == rec_dev && st.st_ino == rec_ino;
 }
 
+/* fd (open) taken as the trace: moved high, its file remembered for rec_fd_ours; 0, or -EIO
+ * with fd closed. */
+static int rec_fd_take(int fd)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	rec_fd = fd_moved_high(fd);
+	rec_dev = st.st_dev;
+	rec_ino = st.st_ino;
+	return 0;
+}
+
 static int open_locked(void)
 {
 	pid_t pid = getpid();
@@ -192,17 +207,11 @@ static int open_locked(void)
 		/* the fd is the program's now (it closed ours): ours again, appended to,
 		 * under a number of its own; never a write into the program's file */
 		int fd = open(rec_path, O_WRONLY | O_APPEND | O_CLOEXEC);
-		struct stat st;
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			if (fd >= 0)
-				close(fd);
+		if (fd < 0 || rec_fd_take(fd) < 0) {
 			rec_fd = -1;
 			rec_failed_pid = pid;
 			return -EIO;
 		}
-		rec_fd = fd_moved_high(fd);
-		rec_dev = st.st_dev;
-		rec_ino = st.st_ino;
 		return 0;
 	}
 	if (rec_failed_pid == pid)
@@ -259,16 +268,11 @@ static int open_locked(void)
 		       path, strerror(-rc));
 		return rc;
 	}
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		close(fd);
+	if (rec_fd_take(fd) < 0) {
 		rec_failed_pid = pid;
 		return -EIO;
 	}
-	rec_fd = fd_moved_high(fd);
 	rec_pid = pid;
-	rec_dev = st.st_dev;
-	rec_ino = st.st_ino;
 	snprintf(rec_path, sizeof(rec_path), "%s", path);
 	/* A fresh file starts with who this process is. */
 	_Alignas(8) uint8_t mem[4096];
