@@ -869,14 +869,37 @@ static void drop_equals_one_constants(struct kca_changes *c)
 /* ---- NVRTC and link options ----------------------------------------------------------------- */
 
 /* A -D's NAME[=VALUE] as variant v's value of NAME ("(defined)" without a value). */
-static void define_set(struct kca_changes *c, const char *def, const char *site, unsigned v,
-		       unsigned nvar)
+static struct kca_change *define_set(struct kca_changes *c, const char *def, const char *site,
+				     unsigned v, unsigned nvar)
 {
 	const char *eq = strchr(def, '=');
 	char name[128], value[128];
 	snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - def : (long)strlen(def)), def);
 	snprintf(value, sizeof(value), "%s", eq ? eq + 1 : "(defined)");
-	change_set(change_get(c, KCA_CHANGE_DEFINE, name, site, nvar), v, value);
+	struct kca_change *ch = change_get(c, KCA_CHANGE_DEFINE, name, site, nvar);
+	change_set(ch, v, value);
+	return ch;
+}
+
+/* Whether a compiler child's -D value names a file of its own command line: a whole path
+ * component, or one before its extension (-DTORCH_EXTENSION_NAME=ext beside -c /b/ext/ext.cu
+ * -o ext.cuda.o). A number is taken for a constant, whatever the paths say. */
+static int define_names_build(const struct kca_compile *cp, unsigned at, const char *def)
+{
+	const char *value = strchr(def, '=');
+	if (!value || !*++value || strspn(value, "0123456789+-.") == strlen(value))
+		return 0;
+	size_t n = strlen(value);
+	for (unsigned k = 1; k < cp->noptions; k++) {
+		const char *o = cp->options[k];
+		if (k == at || strncmp(o, "-D", 2) == 0 ||
+		    (k > 1 && strcmp(cp->options[k - 1], "-D") == 0))
+			continue;
+		for (const char *p = strstr(o, value); p; p = strstr(p + 1, value))
+			if ((p == o || p[-1] == '/') && (!p[n] || p[n] == '.' || p[n] == '/'))
+				return 1;
+	}
+	return 0;
 }
 
 /* One compile's options into variant v's values (the first value of a name per variant). */
@@ -959,11 +982,14 @@ static void child_defines_variant(struct kca_model *m, struct kca_changes *c,
 		if (!kca_child_built(m, cp, f->variants[v].hash))
 			continue;
 		for (unsigned k = 1; k < cp->noptions; k++) {
-			const char *o = cp->options[k];
+			const char *o = cp->options[k], *def = NULL;
 			if (strcmp(o, "-D") == 0 && k + 1 < cp->noptions)
-				define_set(c, cp->options[++k], "", v, nvar); /* -D NAME=VALUE */
+				def = cp->options[++k]; /* -D NAME=VALUE */
 			else if (strncmp(o, "-D", 2) == 0)
-				define_set(c, o + 2, "", v, nvar);
+				def = o + 2;
+			if (def)
+				define_set(c, def, "", v, nvar)->names_build |=
+				    define_names_build(cp, k, def);
 		}
 	}
 }
@@ -1232,6 +1258,11 @@ static void ptx_tokens(struct kca_changes *c)
 	}
 }
 
+static int change_rank(const struct kca_change *c)
+{
+	return c->is_param ? 0 : c->names_build ? 2 : 1;
+}
+
 void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct kca_changes *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -1269,10 +1300,11 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	drop_equals_one_constants(out);
 	keep_differing(out);
 	ptx_tokens(out);
-	/* Named parameters first, then the rest in the order found. */
+	/* Named parameters first, then the rest in the order found, the build's names last. */
 	for (unsigned i = 1; i < out->nchanges; i++)
 		for (unsigned j = i;
-		     j > 0 && out->changes[j].is_param > out->changes[j - 1].is_param; j--) {
+		     j > 0 && change_rank(&out->changes[j]) < change_rank(&out->changes[j - 1]);
+		     j--) {
 			struct kca_change t = out->changes[j];
 			out->changes[j] = out->changes[j - 1];
 			out->changes[j - 1] = t;

@@ -23,7 +23,12 @@ struct kca_change {
 	char name[128];	 /* MAX_LEN, max_len, num_warps, -DMAX_LEN, "PTX line 12" */
 	char where[512]; /* file:line of the use, when known */
 	int is_param;	 /* name is a tl.constexpr parameter of the kernel */
-	char **values;	 /* per variant (family order); NULL where unknown */
+	/* a compiler child's -D whose values name the build's own files (torch's
+	 * -DTORCH_EXTENSION_NAME=<extension>, the source and -o named after it): it differs because
+	 * the build is another, not why; listed last, so never the fix's subject while anything
+	 * else differs */
+	int names_build;
+	char **values; /* per variant (family order); NULL where unknown */
 	unsigned nvalues;
 };
 

@@ -154,10 +154,11 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 
 /* ---- the fix ------------------------------------------------------------------------------ */
 
+/* The first change of kind k that a fix can name: a -D naming the build is none. */
 static const struct kca_change *first_of(const struct kca_changes *ch, enum kca_change_kind k)
 {
 	for (unsigned i = 0; i < ch->nchanges; i++)
-		if (ch->changes[i].kind == k)
+		if (ch->changes[i].kind == k && !ch->changes[i].names_build)
 			return &ch->changes[i];
 	return NULL;
 }
@@ -807,6 +808,7 @@ static void print_family(struct kca_model *m, struct kca_kernel_names *names,
 		const struct kca_change *c = &ch->changes[i];
 		kca_values_summary(c, buf, sizeof(buf));
 		const char *kind = c->is_param			  ? "tl.constexpr"
+				   : c->names_build		  ? "-D option, the build's name"
 				   : c->kind == KCA_CHANGE_DEFINE ? "-D option"
 								  : kca_change_kind_name(c->kind);
 		printf("    %s %s (%s): %s", i ? "        " : "changed:", c->name, kind, buf);

@@ -1030,6 +1030,7 @@ void kca_model_families(struct kca_model *m)
 				f->win.loads += l->in_window && !m->loads[c->load].in_window;
 				if (n == 0)
 					l->family_variant = c->variant;
+				l->continues_load = 1;
 				continue;
 			}
 			int v = variant_of(m, &vk, fam, l->hash, 1, l->kind, (int)i);
@@ -1397,9 +1398,10 @@ unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 	struct site_table st = {0};
 	for (unsigned i = 0; i < m->nloads; i++) {
 		const struct kca_load *l = &m->loads[i];
-		/* the loads the family counts: made, of a known image, in the window */
+		/* the loads the family counts: made, of a known image, in the window, not the
+		 * rest of one before */
 		if ((!l->npy_frames && !l->nnative_frames) || !l->in_window || l->result != 0 ||
-		    !l->hash)
+		    !l->hash || l->continues_load)
 			continue;
 		int named = 0;
 		for (unsigned k = 0; k < l->nnames && !named; k++)

@@ -54,10 +54,13 @@ struct kca_load {
 	unsigned nnames;
 	const char *jit_options; /* joined with spaces */
 	int family_variant;	 /* filled by kca_model_families: variant index in its family */
-	int no_kernels;		 /* its image, read, holds none: data only (cuBLAS's constants) */
-	uint64_t build_ns;	 /* compile time attributed to this load (children, NVRTC, link) */
-	int in_window;		 /* within the model's time window (always, without one) */
-	int device; /* the ordinal of the device it went to (LOAD_CONTEXT), -1 unknown */
+	/* filled by kca_model_families: a lazy load, the rest of a library or fatbin its process
+	 * loaded before (the CUDA runtime's lazy loading), counted as that load */
+	int continues_load;
+	int no_kernels;	   /* its image, read, holds none: data only (cuBLAS's constants) */
+	uint64_t build_ns; /* compile time attributed to this load (children, NVRTC, link) */
+	int in_window;	   /* within the model's time window (always, without one) */
+	int device;	   /* the ordinal of the device it went to (LOAD_CONTEXT), -1 unknown */
 	/* Where it was asked for, in a Python process (CALLSITE records): frames innermost
 	 * first, "FILE\tLINE\tFUNCTION"; Triton's specialisation, "NAME\tKIND\tVALUE". */
 	const char **py_frames, **triton_args;

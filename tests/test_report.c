@@ -254,6 +254,46 @@ Test(report, nvcc_trace_recorded_on_the_gpu)
 	cr_assert_eq(runs, 2, "%s", out);
 }
 
+Test(report, torch_extension_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/torch_extension.py on the H100: torch's cpp_extension builds a library for
+	 * each request (ninja runs nvcc with -DMAX_LEN=<len> and -DTORCH_EXTENSION_NAME=<the
+	 * extension's name>, the source and the objects named after it); the runtime loads each
+	 * kernel (a library load, then its lazy module at the first launch). The cause named is
+	 * MAX_LEN: the extension's name differs as each build is another, and is listed last,
+	 * never the fix's subject; a library and its lazy module are one load, as counted at the
+	 * line that asked for them too. */
+	struct kca_model m;
+	load(&m, "examples/traces/torch-extension");
+	const struct kca_family *f = family(&m, "fill_mask");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_COMPILER);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert_eq(f->loads, 3);
+	const struct kca_changes *ch = kca_family_changes(&m, f);
+	cr_assert_eq(ch->nchanges, 2);
+	cr_assert_str_eq(ch->changes[0].name, "MAX_LEN");
+	cr_assert_not(ch->changes[0].names_build);
+	cr_assert_str_eq(ch->changes[1].name, "TORCH_EXTENSION_NAME");
+	cr_assert(ch->changes[1].names_build);
+	struct kca_call_site site;
+	cr_assert_eq(kca_family_call_sites(&m, f, &site, 1), 1);
+	cr_assert_eq(site.count, 3, "a library and its lazy module are one load: %u", site.count);
+	const struct kca_family *fixed = family(&m, "fill_mask_fixed");
+	cr_assert_not_null(fixed);
+	cr_assert_eq(fixed->verdict, KCA_FINE);
+	cr_assert_eq(fixed->loads, 1);
+	kca_model_free(&m);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "examples/traces/torch-extension", NULL}, out,
+			sizeof(out)),
+	    0);
+	cr_assert(strstr(out, "fix: -DMAX_LEN changes per build"), "%s", out);
+	cr_assert(strstr(out, "TORCH_EXTENSION_NAME (-D option, the build's name)"), "%s", out);
+	cr_assert(strstr(out, "(3 loads)"), "%s", out);
+}
+
 /* drv_client ARGS (a mode and its arguments) run under kcprof record into dir, with env
  * ("NAME=value ...", or "") in its environment. */
 static void record_drv_env(const char *dir, const char *env, const char *args)
@@ -1301,7 +1341,7 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(strstr(out, "its subdirectories cuda-graph/, ") &&
 		      strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
 		      strstr(out, ", torch-compile-shapes/dynamic/, ") &&
-		      strstr(out, ", triton-constexpr/ hold traces: give them") &&
+		      strstr(out, ", triton-autotune/ and 1 more hold traces: give them") &&
 		      !strstr(out, "triton-constexpr/triton-cache"),
 		  "%s", out);
 	/* many: the first twelve, and how many more */

@@ -315,6 +315,37 @@ def main():
         report(site in rep, case, f"report: {site!r}")
         ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
         print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
+    elif case in ("nvcc_so", "torch_extension"):
+        # nvcc builds a shared library for each request (-DMAX_LEN), as a JIT extension is
+        # built (nvrtc_client nvcc-so: the program runs nvcc; torch_extension.py: torch's
+        # cpp_extension runs ninja, which runs nvcc and the linker); the program loads it and
+        # launches through the runtime, which loads the kernel itself (a library load and
+        # its lazy module: one load of the kernel); then the fix, one library
+        if case == "nvcc_so":
+            steps, want = 6, {"fill_mask": (6, 5, 6), "fill_mask_fixed": (1, 1, 6)}
+        else:
+            steps = len(said["values"])
+            want = {k: (v["variants"], v["variants"], v["launches"]) for k, v in said["expect"].items()}
+        nvccs = [c for c in compiles if c["tool"] == "exec" and c["name"].endswith("/nvcc")]
+        report(len(nvccs) == steps + 1, case, f"{len(nvccs)} nvcc runs ({steps} + 1)")
+        for name, (nloads, nvar, nlaunch) in want.items():
+            k = kernel_report(trace_dir, name)
+            verdict = "specialization churn" if nvar > 1 else "fine"
+            report(k.get("loads") == nloads and k.get("variants") == nvar and k.get("launches") == nlaunch
+                   and k.get("verdict") == verdict and k.get("front_end") == "compiler", case,
+                   f"{name}: [{k.get('front_end')}] {k.get('variants')} variants in {k.get('loads')} loads, "
+                   f"{k.get('launches')} launches, {k.get('verdict')!r} (made {nvar}, {nloads}, {nlaunch})")
+        rep = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        vals = sorted(set(said["values"] if case == "torch_extension" else range(500, 505)))
+        want_text = [" 1. fill_mask  [compiler]  specialization churn", f"{steps}× nvcc ",
+                     f"MAX_LEN (-D option): {len(vals)} values, {vals[0]}..{vals[-1]}",
+                     "fix: -DMAX_LEN changes per build", "1 with recompilation churn"]
+        missing = [w for w in want_text if w not in rep]
+        report(not missing, case, f"report: nvcc's builds of the library, the -D named; missing {missing}")
+        print("\n".join("     | " + l for l in rep.splitlines()[:24]), flush=True)
+        ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
+        if ms:
+            print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
     elif case in ("cudart_static", "cudart_shared"):
         # the runtime loads the kernel (cuLibraryLoadData from libcudart, or from the runtime
         # linked into the program): [CUDA runtime], one image, every launch counted

@@ -50,6 +50,8 @@ case_run torch_compile python3 tests/gpu/torch_compile.py
 case_run profiler python3 tests/gpu/profiler.py
 case_run multi_device python3 tests/gpu/multi_device.py
 case_run cuda_graph python3 tests/gpu/cuda_graph.py
+# a kernel built per request as a PyTorch extension (ninja, nvcc, a library), and the fix
+case_run torch_extension python3 tests/gpu/torch_extension.py
 "$KCPROF" archive "$OUT/traces/cuda_graph" >/dev/null 2>&1 # the example trace reads anywhere
 # a toy server: builds in its warm-up, and the ones its serving still makes (report --since)
 case_run serve_warmup python3 tests/gpu/serve_warmup.py
@@ -82,13 +84,16 @@ case_run ptx_jit sh -c '"$0" ptx 5 && "$0" ptx-arg 5' "$OUT/nvrtc_client"
 case_run nvjitlink "$OUT/nvrtc_client" link 3
 # nvcc run for each request (a -D), its fatbin loaded; then the fix, nvcc run once
 case_run nvcc sh -c '"$0" nvcc 5 && "$0" nvcc-arg 5' "$OUT/nvrtc_client"
+# the same built into a shared library per request and launched through the runtime, as a JIT
+# extension is (torch's cpp_extension, FlashInfer); then the fix
+case_run nvcc_so sh -c '"$0" nvcc-so 5 && "$0" nvcc-so-arg 5' "$OUT/nvrtc_client"
 # a CUDA runtime program: its kernel loaded by the runtime (linked in, then as a library)
 for v in static shared; do
 	"$CUDA_HOME/bin/nvcc" -g -O2 -arch=sm_90 -cudart $v tests/gpu/cudart_app.cu -o "$OUT/cudart_$v" \
 		2>>"$OUT/logs/build.err" || say "FAIL build cudart_$v: $(tail -3 "$OUT/logs/build.err")"
 	case_run cudart_$v "$OUT/cudart_$v" 10
 done
-for c in nvrtc ptx_jit nvjitlink nvcc; do # the client itself kept, for its lines anywhere
+for c in nvrtc ptx_jit nvjitlink nvcc nvcc_so; do # the client itself kept, for its lines anywhere
 	"$KCPROF" archive "$OUT/traces/$c" >/dev/null 2>&1
 done
 

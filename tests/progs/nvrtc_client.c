@@ -11,10 +11,17 @@
  *   nvrtc_client nvcc N     nvcc run for each request (-DMAX_LEN=<value>, a fatbin for sm_90),
  *                           its output loaded with cuModuleLoad
  *   nvrtc_client nvcc-arg N its fix: max_len a kernel argument, nvcc run once
+ *   nvrtc_client nvcc-so N  nvcc run for each request into a shared library (-DMAX_LEN), as a
+ *                           JIT extension is built (torch's cpp_extension, FlashInfer): each
+ *                           library dlopen'ed, its kernel launched through the CUDA runtime,
+ *                           which loads it (not the program's own driver calls)
+ *   nvrtc_client nvcc-so-arg N its fix: max_len an argument, one library
  *
  * It prints each request's wall time (build, load, launch, synchronise) in ms. It runs against
  * the tests' stand-in driver on the CPU and against the real one on the GPU machine. */
+#include <dlfcn.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +105,42 @@ static const char *ptx_arg =
     "\tret;\n"
     "}\n";
 
-enum mode { MODE_DEFINE, MODE_LINK, MODE_ARG, MODE_PTX, MODE_PTX_ARG, MODE_NVCC, MODE_NVCC_ARG };
+/* A JIT extension's source: the kernel and the host function that launches it through the
+ * runtime (<<<>>>), built into a shared library. */
+static const char *source_so = "extern \"C\" __global__ void fill_mask(int *mask, int n)\n"
+			       "{\n"
+			       "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+			       "  if (i < n) mask[i] = i < MAX_LEN;\n"
+			       "}\n"
+			       "extern \"C\" int fill_mask_launch(void *mask, int n, int max_len)\n"
+			       "{\n"
+			       "  fill_mask<<<1, 128>>>((int *)mask, n);\n"
+			       "  return (int)cudaGetLastError();\n"
+			       "}\n";
+
+static const char *source_so_arg =
+    "extern \"C\" __global__ void fill_mask_fixed(int *mask, int n, int max_len)\n"
+    "{\n"
+    "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+    "  if (i < n) mask[i] = i < max_len;\n"
+    "}\n"
+    "extern \"C\" int fill_mask_launch(void *mask, int n, int max_len)\n"
+    "{\n"
+    "  fill_mask_fixed<<<1, 128>>>((int *)mask, n, max_len);\n"
+    "  return (int)cudaGetLastError();\n"
+    "}\n";
+
+enum mode {
+	MODE_DEFINE,
+	MODE_LINK,
+	MODE_ARG,
+	MODE_PTX,
+	MODE_PTX_ARG,
+	MODE_NVCC,
+	MODE_NVCC_ARG,
+	MODE_NVCC_SO,
+	MODE_NVCC_SO_ARG
+};
 
 extern char **environ;
 
@@ -144,20 +186,28 @@ static char *nvrtc_ptx(const char *src, const char *name, int nopts, const char 
 	return ptx;
 }
 
-/* src built by nvcc (CUDA_HOME's, else /usr/local/cuda's) into a fatbin for sm_90 with the
- * given -D (NULL: none), as a program that runs the compiler would: the fatbin's path, in a
- * directory of this process's own; NULL if nvcc failed. */
+/* src built by nvcc (CUDA_HOME's, else /usr/local/cuda's) with the given -D (NULL: none), as
+ * a program that runs the compiler would, into a fatbin for sm_90 or (shared) a shared library
+ * of its own name (dlopen returns the library already open for a name seen before), in a
+ * directory of this process's own: the output's path, or NULL if nvcc failed. */
 static char nvcc_dir[64], nvcc_cu[128], nvcc_out[128];
+static int nvcc_builds;
 
 static void nvcc_dir_remove(void)
 {
 	unlink(nvcc_cu);
 	unlink(nvcc_out);
+	for (int i = 0; i < nvcc_builds; i++) {
+		char so[160];
+		snprintf(so, sizeof(so), "%s/kernel.%d.so", nvcc_dir, i);
+		unlink(so);
+	}
 	rmdir(nvcc_dir);
 }
 
-static const char *nvcc_fatbin(const char *src, const char *def)
+static const char *nvcc_build(const char *src, const char *def, int shared)
 {
+	static char so[160];
 	char *dir = nvcc_dir, *cu = nvcc_cu, *fatbin = nvcc_out;
 	if (!dir[0]) {
 		snprintf(dir, sizeof(nvcc_dir), "/tmp/nvrtc_client.XXXXXX");
@@ -173,19 +223,52 @@ static const char *nvcc_fatbin(const char *src, const char *def)
 	fputs(src, fp);
 	fclose(fp);
 	const char *home = getenv("CUDA_HOME");
-	char nvcc[512];
+	char nvcc[512], rpath[560];
 	snprintf(nvcc, sizeof(nvcc), "%s/bin/nvcc", home ? home : "/usr/local/cuda");
-	char *argv[] = {nvcc, "-fatbin", "-gencode", "arch=compute_90,code=[sm_90,compute_90]",
-			"-o", fatbin,	 cu,	     (char *)def,
-			NULL};
+	snprintf(rpath, sizeof(rpath), "-rpath=%s/lib64", home ? home : "/usr/local/cuda");
+	snprintf(so, sizeof(so), "%s/kernel.%d.so", dir, nvcc_builds++);
+	const char *out = shared ? so : fatbin;
+	char *argv_fatbin[] = {
+	    nvcc, "-fatbin",   "-gencode", "arch=compute_90,code=[sm_90,compute_90]",
+	    "-o", (char *)out, cu,	   (char *)def,
+	    NULL};
+	char *argv_so[] = {nvcc,	 "-shared",
+			   "-Xcompiler", "-fPIC",
+			   "-cudart",	 "shared",
+			   "-Xlinker",	 rpath,
+			   "-gencode",	 "arch=compute_90,code=[sm_90,compute_90]",
+			   "-o",	 (char *)out,
+			   cu,		 (char *)def,
+			   NULL};
 	pid_t pid;
 	int status;
-	if (posix_spawn(&pid, nvcc, NULL, NULL, argv, environ) != 0 ||
+	if (posix_spawn(&pid, nvcc, NULL, NULL, shared ? argv_so : argv_fatbin, environ) != 0 ||
 	    waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "nvrtc_client: %s failed\n", nvcc);
 		return NULL;
 	}
-	return fatbin;
+	return out;
+}
+
+/* A JIT extension: its library opened, its launcher found (NULL on failure). */
+typedef int (*so_launcher)(void *mask, int n, int max_len);
+
+static so_launcher nvcc_so_launcher(int max_len)
+{
+	static so_launcher fixed;
+	if (fixed)
+		return fixed;
+	char def[64];
+	snprintf(def, sizeof(def), "-DMAX_LEN=%d", max_len);
+	const char *path = mode == MODE_NVCC_SO ? nvcc_build(source_so, def, 1)
+						: nvcc_build(source_so_arg, NULL, 1);
+	void *h = path ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
+	so_launcher f = h ? (so_launcher)(uintptr_t)dlsym(h, "fill_mask_launch") : NULL;
+	if (!f)
+		fprintf(stderr, "nvrtc_client: %s: %s\n", path ? path : "nvcc", dlerror());
+	if (mode == MODE_NVCC_SO_ARG)
+		fixed = f;
+	return f;
 }
 
 /* The driver loads PTX text by JIT-compiling it; its error log says why one fails. */
@@ -240,11 +323,14 @@ static CUfunction kernel_for(int max_len)
 		image = strdup(ptx_arg);
 		name = "fill_mask_ptx_fixed";
 		break;
+	case MODE_NVCC_SO:
+	case MODE_NVCC_SO_ARG:
+		return NULL; /* request() launches through the library's launcher */
 	case MODE_NVCC:
 	case MODE_NVCC_ARG: {
 		snprintf(def, sizeof(def), "-DMAX_LEN=%d", max_len);
-		const char *path =
-		    mode == MODE_NVCC ? nvcc_fatbin(source, def) : nvcc_fatbin(source_arg, NULL);
+		const char *path = mode == MODE_NVCC ? nvcc_build(source, def, 0)
+						     : nvcc_build(source_arg, NULL, 0);
 		name = mode == MODE_NVCC ? "fill_mask" : "fill_mask_fixed";
 		CUmodule m;
 		CUfunction f = NULL;
@@ -279,11 +365,17 @@ static double now_ms(void)
 static int request(int max_len)
 {
 	double t0 = now_ms();
-	CUfunction f = kernel_for(max_len);
-	int elems = 128;
-	void *args[] = {&mask, &elems, &max_len};
-	if (!f || cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL, args, NULL) != CUDA_SUCCESS ||
-	    cuCtxSynchronize() != CUDA_SUCCESS) {
+	int elems = 128, failed;
+	if (mode == MODE_NVCC_SO || mode == MODE_NVCC_SO_ARG) {
+		so_launcher launch = nvcc_so_launcher(max_len);
+		failed = !launch || launch((void *)(uintptr_t)mask, elems, max_len) != 0;
+	} else {
+		CUfunction f = kernel_for(max_len);
+		void *args[] = {&mask, &elems, &max_len};
+		failed = !f ||
+			 cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL, args, NULL) != CUDA_SUCCESS;
+	}
+	if (failed || cuCtxSynchronize() != CUDA_SUCCESS) {
 		fprintf(stderr, "nvrtc_client: build, load or launch of max_len=%d failed\n",
 			max_len);
 		return 1;
@@ -297,8 +389,10 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		enum mode mode;
-	} modes[] = {{"link", MODE_LINK},	{"arg", MODE_ARG},   {"ptx", MODE_PTX},
-		     {"ptx-arg", MODE_PTX_ARG}, {"nvcc", MODE_NVCC}, {"nvcc-arg", MODE_NVCC_ARG}};
+	} modes[] = {{"link", MODE_LINK},	{"arg", MODE_ARG},
+		     {"ptx", MODE_PTX},		{"ptx-arg", MODE_PTX_ARG},
+		     {"nvcc", MODE_NVCC},	{"nvcc-arg", MODE_NVCC_ARG},
+		     {"nvcc-so", MODE_NVCC_SO}, {"nvcc-so-arg", MODE_NVCC_SO_ARG}};
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(argv[1], modes[i].name) == 0) {
 			mode = modes[i].mode;
