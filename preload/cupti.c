@@ -392,11 +392,22 @@ static int open_api(struct cupti_api *out, void **handle, uint32_t *version)
 	out->unsubscribe = kcp_real_dlsym(h, "cuptiUnsubscribe");
 	out->enable_callback = kcp_real_dlsym(h, "cuptiEnableCallback");
 	out->get_version = kcp_real_dlsym(h, "cuptiGetVersion");
+	CUptiResult (*domains)(size_t *, CUpti_DomainTable *) =
+	    kcp_real_dlsym(h, "cuptiSupportedDomains");
 	(void)dlerror();
 	if (!out->subscribe || !out->unsubscribe || !out->enable_callback)
 		return -ENOENT;
 	if (out->get_version)
 		out->get_version(version);
+	/* CUPTI starts itself at the process's first cuptiSubscribe, which then takes the
+	 * loader's lock (measured: it waits while another thread holds that lock; later
+	 * subscribes, enables and unsubscribes never do); cuptiSupportedDomains, a query, starts
+	 * it as well: here, before cupti_lock, so that no subscribe under it waits for a
+	 * constructor that waits for cupti_lock. */
+	size_t ndomains;
+	CUpti_DomainTable table;
+	if (domains)
+		(void)domains(&ndomains, &table);
 	*handle = h;
 	return 0;
 }
@@ -443,6 +454,7 @@ void kcp_cupti_start(void)
 	void *h = NULL;
 	uint32_t version = 0;
 	int opened = open_api(&found, &h, &version); /* before the lock: see open_api */
+	int gpu_time = 0;
 	kcp_lock(&cupti_lock);
 	if (opened == 0) {
 		api = found;
@@ -471,11 +483,15 @@ void kcp_cupti_start(void)
 			kcp_cupti_record(KC_CUPTI_UNAVAILABLE, (int)r, "cuptiSubscribe failed");
 			kc_log(KC_LOG_INFO, DOMAIN,
 			       "cuptiSubscribe failed (%d): symbol hooks run on", (int)r);
-		} else if (kcp_cfg.gpu_time) {
-			kcp_gpu_time_start(cupti_handle); /* only where no other tool holds CUPTI */
+		} else {
+			gpu_time = kcp_cfg.gpu_time; /* only where no other tool holds CUPTI */
 		}
 	}
 	kcp_unlock(&cupti_lock);
+	/* After the lock: the activity API starts itself at its first registration, which takes
+	 * the loader's lock (measured; no query starts it before) */
+	if (gpu_time)
+		kcp_gpu_time_start(h);
 }
 
 /* The program is about to subscribe: let go of CUPTI first. */

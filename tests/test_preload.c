@@ -723,16 +723,18 @@ Test(preload, cupti_hooked_calls_counted_once)
 	check_scenario(r, KC_PATH_DLSYM);
 }
 
-/* drv_client MODE with LIB (tests/lib/libLIB.so), the stand-in CUPTI for kcprof: it must end
- * (a hang ends in SIGALRM), its kern_add launched 5 times; kcprof's one CUPTI event. */
-static uint32_t run_constructor_race(const char *mode, const char *lib_name)
+/* drv_client MODE with LIB (tests/lib/libLIB.so), the stand-in CUPTI for kcprof, and setting
+ * (NULL or NAME=value) in its environment: it must end (a hang ends in SIGALRM), its kern_add
+ * launched 5 times; kcprof's CUPTI events, nevents of them, the last returned. */
+static uint32_t run_constructor_race_env(const char *mode, const char *lib_name, unsigned nevents,
+					 const char *setting)
 {
 	char *dir = kct_tmpdir();
 	char cupti[4200], lib[4200];
 	snprintf(cupti, sizeof(cupti), "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13", kct_build());
 	snprintf(lib, sizeof(lib), "%s/tests/lib/lib%s.so", kct_build(), lib_name);
 	snprintf(data_env, sizeof(data_env), "KCT_DATA=%s", kct_data());
-	const char *env[] = {data_env, cupti, NULL};
+	const char *env[] = {data_env, cupti, setting, NULL};
 	const char *argv[] = {prog("drv_client"), mode, lib, NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d, signal %d (SIGALRM: hung)",
@@ -740,8 +742,13 @@ static uint32_t run_constructor_race(const char *mode, const char *lib_name)
 	struct kct_result *r = kct_read(dir);
 	cr_assert_eq(r->problems, 0);
 	cr_assert_eq(kct_launches(r, "kern_add", NULL, NULL), 5);
-	cr_assert_eq(r->ncupti, 1);
-	return r->cupti[0];
+	cr_assert_eq(r->ncupti, nevents);
+	return r->cupti[nevents - 1];
+}
+
+static uint32_t run_constructor_race(const char *mode, const char *lib_name, unsigned nevents)
+{
+	return run_constructor_race_env(mode, lib_name, nevents, NULL);
 }
 
 /* kcprof's start at the first CUDA use (CUPTI, the unwinder) needs the loader's lock; a
@@ -749,7 +756,7 @@ static uint32_t run_constructor_race(const char *mode, const char *lib_name)
  * for that start (it did: pthread_once, a deadlock). */
 Test(preload, a_constructor_looking_for_cuda_during_the_start_does_not_wait_for_it)
 {
-	cr_assert_eq(run_constructor_race("ctorprobe", "ctorprobe"), KC_CUPTI_SUBSCRIBED,
+	cr_assert_eq(run_constructor_race("ctorprobe", "ctorprobe", 1), KC_CUPTI_SUBSCRIBED,
 		     "the start went on once the lock was free");
 }
 
@@ -758,8 +765,29 @@ Test(preload, a_constructor_looking_for_cuda_during_the_start_does_not_wait_for_
  * gets CUPTI, and kcprof yields to it. */
 Test(preload, a_constructor_subscribing_to_cupti_during_the_start_does_not_wait_for_it)
 {
-	cr_assert_eq(run_constructor_race("ctorsubscribe", "ctorsubscribe"), KC_CUPTI_YIELDED,
+	cr_assert_eq(run_constructor_race("ctorsubscribe", "ctorsubscribe", 1), KC_CUPTI_YIELDED,
 		     "the program's profiler came first");
+}
+
+/* CUPTI's first subscribe starts CUPTI, which takes the loader's lock (measured on the H100);
+ * kcprof's start held its CUPTI lock around that subscribe, and a profiler library's
+ * constructor (the loader's lock held) subscribing meanwhile waited for it: a deadlock.
+ * CUPTI is started before the lock now (cuptiSupportedDomains): kcprof subscribes, then
+ * yields to the program's profiler. */
+Test(preload, a_constructor_subscribing_to_cupti_while_the_start_subscribes_does_not_wait_for_it)
+{
+	cr_assert_eq(run_constructor_race("ctorsubscribe-start", "ctorsubscribe", 2),
+		     KC_CUPTI_YIELDED, "subscribed, then yielded to the program's profiler");
+}
+
+/* The same with kernel times on: the activity API starts itself at kcprof's first
+ * registration, which takes the loader's lock too: made after kcprof's CUPTI lock is let go,
+ * the constructor's subscribe gets CUPTI, and the registration then goes on. */
+Test(preload, a_constructor_subscribing_to_cupti_while_gpu_time_starts_does_not_wait_for_it)
+{
+	cr_assert_eq(run_constructor_race_env("ctorsubscribe-start", "ctorsubscribe", 3,
+					      "KCPROF_GPU_TIME=1"),
+		     KC_CUPTI_GPU_TIME_ON, "subscribed, yielded, kernel times on");
 }
 
 Test(preload, cupti_yields_to_the_programs_profiler)

@@ -77,6 +77,8 @@
  *                                 held in the stand-in's cuptiSubscribe) while this one
  *                                 dlopens LIB, whose constructor looks for cuModuleLoadData; then
  *                                 kern_add launched 5 times (a hang ends in SIGALRM)
+ *   drv_client ctorsubscribe-start LIB  the same, LIB's constructor subscribing to CUPTI while
+ *                                 the first thread's start is inside its own first subscribe
  *
  * With FAKE_KEEP_ERRNO set the stand-in leaves errno alone, and every call must too.
  */
@@ -1035,20 +1037,27 @@ static int mode_devices(int n, int k, int library)
 	return 0;
 }
 
-static void *open_cuda_main(void *p)
+/* The thread that starts kcprof: its tid out on fd p, then libcuda opened. */
+static void *open_cuda_telling_tid(void *p)
 {
-	(void)p;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	if (write(*(int *)p, &tid, sizeof(tid)) != sizeof(tid))
+		return NULL;
 	return dlopen("libcuda.so.1", RTLD_NOW);
 }
 
-/* A library's constructor runs under the loader's lock; kcprof's first touch on another thread
- * needs that lock (libgcc_s for backtrace, dlsym) after CUPTI's start, which the stand-in holds
- * until the constructor has begun (FAKE_CUPTI_SUBSCRIBE_GATE, KCT_CTOR_GATE_FD). */
-static int mode_ctor_probe(const char *lib)
+/* A library's constructor runs under the loader's lock while kcprof's start, on another
+ * thread, is inside its first cuptiSubscribe, which the stand-in holds until the constructor
+ * has begun (FAKE_CUPTI_SUBSCRIBE_GATE, KCT_CTOR_GATE_FD; KCT_TOUCH_TID names that thread).
+ * ctorprobe: the constructor looks for CUDA (the start then needs the loader's lock: libgcc_s
+ * for backtrace, dlsym); ctorsubscribe-start: it subscribes to CUPTI, which takes kcprof's
+ * CUPTI lock, held by the start around its subscribe, while that subscribe starts CUPTI
+ * (which takes the loader's lock) unless CUPTI was started before. */
+static int mode_ctor_gated(const char *lib, const char *answer, int want)
 {
 	alarm(20);
-	int entered[2], gate[2];
-	if (pipe(entered) != 0 || pipe(gate) != 0)
+	int entered[2], gate[2], told[2];
+	if (pipe(entered) != 0 || pipe(gate) != 0 || pipe(told) != 0)
 		return 4;
 	char v[64];
 	snprintf(v, sizeof(v), "%d,%d", entered[1], gate[0]);
@@ -1056,12 +1065,16 @@ static int mode_ctor_probe(const char *lib)
 	snprintf(v, sizeof(v), "%d", gate[1]);
 	setenv("KCT_CTOR_GATE_FD", v, 1);
 	pthread_t t;
-	if (pthread_create(&t, NULL, open_cuda_main, NULL) != 0)
+	pid_t tid;
+	if (pthread_create(&t, NULL, open_cuda_telling_tid, &told[1]) != 0 ||
+	    read(told[0], &tid, sizeof(tid)) != sizeof(tid))
 		return 4;
+	snprintf(v, sizeof(v), "%d", (int)tid);
+	setenv("KCT_TOUCH_TID", v, 1);
 	char c;
 	if (read(entered[0], &c, 1) != 1)
 		return 4;
-	return open_lib_then_launch(lib, "ctor_found_cuda", 1, t);
+	return open_lib_then_launch(lib, answer, want, t);
 }
 
 int main(int argc, char **argv)
@@ -1154,7 +1167,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "ctorsubscribe") == 0 && argc > 2) {
 		rc = mode_ctor_subscribe(argv[2]);
 	} else if (strcmp(mode, "ctorprobe") == 0 && argc > 2) {
-		rc = mode_ctor_probe(argv[2]);
+		rc = mode_ctor_gated(argv[2], "ctor_found_cuda", 1);
+	} else if (strcmp(mode, "ctorsubscribe-start") == 0 && argc > 2) {
+		rc = mode_ctor_gated(argv[2], "ctor_subscribe_result", 0 /* CUPTI_SUCCESS */);
 	} else if (strcmp(mode, "mixed") == 0 && argc > 2) {
 		rc = mode_mixed(atol(argv[2]));
 	} else {
