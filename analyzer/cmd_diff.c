@@ -18,6 +18,8 @@ static const char usage[] =
     "Shows variants A and B (1-based, in order of first load; default 1 and 2) of KERNEL in\n"
     "the traces of DIR: hashes, sizes, loads and launches, compile options, the line each\n"
     "was called from and Triton's arguments of its build (in a Python process), launch shapes,\n"
+    "the arguments in which the two builds' compile options or compiler command lines differ\n"
+    "(NVRTC's -DMAX_LEN=500 against 501; nvcc's, with the paths named after each build),\n"
     "then a line diff of the text both were built from: Triton's TTIR (from the Triton cache\n"
     "carried in DIR/triton-cache, else the cache directory the recorded process used), NVRTC's\n"
     "or the driver's PTX, or the PTX a fatbin carries (from DIR/images, decompressed where\n"
@@ -317,6 +319,56 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	free(shapes);
 }
 
+/* The build of variant v whose command line or options say how it was made: its in-process
+ * compile (NVRTC, a link), else the first compiler child that built it; NULL if none. */
+static const struct kca_compile *variant_build(const struct kca_model *m,
+					       const struct kca_family *f, unsigned v)
+{
+	const struct kca_variant *var = &f->variants[v];
+	if (var->compile >= 0)
+		return &m->compiles[var->compile];
+	for (unsigned i = 0; !var->triton_dir && i < f->ncompiles; i++)
+		if (kca_child_built(m, &m->compiles[f->compiles[i]], var->hash))
+			return &m->compiles[f->compiles[i]];
+	return NULL;
+}
+
+/* The arguments in which the two variants' builds differ, each pair once: what the long
+ * command lines above come down to (-DMAX_LEN=500 against 501, and the paths named after
+ * the build). Position by position where both have as many, else those only one has. */
+static void print_build_difference(const struct kca_model *m, const struct kca_family *f,
+				   unsigned a, unsigned b)
+{
+	const struct kca_compile *x = variant_build(m, f, a), *y = variant_build(m, f, b);
+	if (!x || !y || x->tool != y->tool)
+		return;
+	unsigned differ = 0, n = x->noptions > y->noptions ? x->noptions : y->noptions;
+	if (x->noptions == y->noptions) {
+		for (unsigned k = 0; k < n; k++)
+			differ += strcmp(x->options[k], y->options[k]) != 0;
+		if (!differ)
+			return;
+		printf("the builds' %s differ in %u of %u:\n",
+		       x->tool == KC_TOOL_EXEC ? "command lines" : "options", differ, n);
+		for (unsigned k = 0; k < n; k++)
+			if (strcmp(x->options[k], y->options[k]) != 0)
+				printf("    [A] %s\n    [B] %s\n", x->options[k], y->options[k]);
+		return;
+	}
+	printf("the builds' %s differ (%u and %u of them):\n",
+	       x->tool == KC_TOOL_EXEC ? "command lines" : "options", x->noptions, y->noptions);
+	for (int side = 0; side < 2; side++) {
+		const struct kca_compile *p = side ? y : x, *q = side ? x : y;
+		for (unsigned k = 0; k < p->noptions; k++) {
+			unsigned j = 0;
+			while (j < q->noptions && strcmp(p->options[k], q->options[j]) != 0)
+				j++;
+			if (j == q->noptions)
+				printf("    [%c] only: %s\n", side ? 'B' : 'A', p->options[k]);
+		}
+	}
+}
+
 KCA_COMMAND(diff)
 {
 	static const struct option longopts[] = {{"help", no_argument, NULL, 'h'},
@@ -408,6 +460,7 @@ KCA_COMMAND(diff)
 	printf("kcprof diff: %s, variants %ld and %ld of %u (%s)\n", name, a, b, f->nvariants, dir);
 	describe(&m, f, (unsigned)a - 1, 'A');
 	describe(&m, f, (unsigned)b - 1, 'B');
+	print_build_difference(&m, f, (unsigned)a - 1, (unsigned)b - 1);
 	char wa[4300], wb[4300];
 	char *ta = variant_text(&m, f, (unsigned)a - 1, wa, sizeof(wa));
 	char *tb = variant_text(&m, f, (unsigned)b - 1, wb, sizeof(wb));

@@ -292,6 +292,24 @@ Test(report, torch_extension_trace_recorded_on_the_gpu)
 	cr_assert(strstr(out, "fix: -DMAX_LEN changes per build"), "%s", out);
 	cr_assert(strstr(out, "TORCH_EXTENSION_NAME (-D option, the build's name)"), "%s", out);
 	cr_assert(strstr(out, "(3 loads)"), "%s", out);
+	/* diff: of nvcc's 32 arguments, the -D values and the paths named after the build */
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", "examples/traces/torch-extension",
+						  "fill_mask", "1", "3", NULL},
+				 out, sizeof(out)),
+		     0);
+	const char *d = strstr(out, "the builds' command lines differ in 5 of 32:\n");
+	cr_assert(d && strstr(d, "    [A] -DMAX_LEN=500\n    [B] -DMAX_LEN=502\n") &&
+		      strstr(d, "    [A] -DTORCH_EXTENSION_NAME=fill_mask_len500\n") &&
+		      !strstr(d, "-isystem"),
+		  "%s", out);
+	/* and NVRTC's options */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", "examples/traces/nvrtc-define", "fill_mask", NULL},
+			out, sizeof(out)),
+	    0);
+	cr_assert(strstr(out, "the builds' options differ in 1 of 2:\n    [A] -DMAX_LEN=500\n"
+			      "    [B] -DMAX_LEN=501\n"),
+		  "%s", out);
 }
 
 /* drv_client ARGS (a mode and its arguments) run under kcprof record into dir, with env
