@@ -881,19 +881,33 @@ static struct kca_change *define_set(struct kca_changes *c, const char *def, con
 	return ch;
 }
 
-/* Whether a compiler child's -D value names a file of its own command line: a whole path
- * component, or one before its extension (-DTORCH_EXTENSION_NAME=ext beside -c /b/ext/ext.cu
- * -o ext.cuda.o). A number is taken for a constant, whatever the paths say. */
-static int define_names_build(const struct kca_compile *cp, unsigned at, const char *def)
+/* Whether a command-line argument is a file of the build itself: a source or what the build
+ * writes (kernel.cu, /b/ext/ext.cu, ext.cuda.o, ext.cuda.o.d, ext.so), by its extension; not a
+ * directory searched or a tool (-isystem /usr/include/python3.12, -ccbin /opt/gcc/bin/gcc). */
+static int build_file(const char *arg)
+{
+	static const char *const exts[] = {".cu",    ".cuh",	".cpp",	  ".cc", ".cxx", ".c",
+					   ".o",     ".obj",	".d",	  ".so", ".a",	 ".ptx",
+					   ".cubin", ".fatbin", ".ltoir", ".ii", ".i",	 NULL};
+	const char *base = kc_base_name(arg);
+	for (const char *dot = strchr(base, '.'); dot; dot = strchr(dot + 1, '.'))
+		for (int i = 0; exts[i]; i++)
+			if (strcmp(dot, exts[i]) == 0 ||
+			    (strncmp(dot, exts[i], strlen(exts[i])) == 0 &&
+			     dot[strlen(exts[i])] == '.'))
+				return 1;
+	return 0;
+}
+
+int kca_define_names_build(const char *const *argv, unsigned argc, unsigned at, const char *def)
 {
 	const char *value = strchr(def, '=');
 	if (!value || !*++value || strspn(value, "0123456789+-.") == strlen(value))
 		return 0;
 	size_t n = strlen(value);
-	for (unsigned k = 1; k < cp->noptions; k++) {
-		const char *o = cp->options[k];
-		if (k == at || strncmp(o, "-D", 2) == 0 ||
-		    (k > 1 && strcmp(cp->options[k - 1], "-D") == 0))
+	for (unsigned k = 1; k < argc; k++) {
+		const char *o = argv[k];
+		if (k == at || !build_file(o))
 			continue;
 		for (const char *p = strstr(o, value); p; p = strstr(p + 1, value))
 			if ((p == o || p[-1] == '/') && (!p[n] || p[n] == '.' || p[n] == '/'))
@@ -987,9 +1001,14 @@ static void child_defines_variant(struct kca_model *m, struct kca_changes *c,
 				def = cp->options[++k]; /* -D NAME=VALUE */
 			else if (strncmp(o, "-D", 2) == 0)
 				def = o + 2;
-			if (def)
-				define_set(c, def, "", v, nvar)->names_build |=
-				    define_names_build(cp, k, def);
+			if (def) { /* names the build: in every run of every variant */
+				struct kca_change *ch = define_set(c, def, "", v, nvar);
+				if (kca_define_names_build((const char *const *)cp->options,
+							   cp->noptions, k, def))
+					ch->names_build_runs++;
+				else
+					ch->other_runs++;
+			}
 		}
 	}
 }
@@ -1258,6 +1277,14 @@ static void ptx_tokens(struct kca_changes *c)
 	}
 }
 
+/* A -D names the build where its value did so in every run that set it. */
+static void settle_names_build(struct kca_changes *c)
+{
+	for (unsigned i = 0; i < c->nchanges; i++)
+		c->changes[i].names_build =
+		    c->changes[i].names_build_runs && !c->changes[i].other_runs;
+}
+
 static int change_rank(const struct kca_change *c)
 {
 	return c->is_param ? 0 : c->names_build ? 2 : 1;
@@ -1296,6 +1323,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	free(chain);
 	if (any_triton)
 		fix_equals_one(out);
+	settle_names_build(out);
 	squeeze_parts(out);
 	drop_equals_one_constants(out);
 	keep_differing(out);

@@ -28,7 +28,8 @@ struct kca_change {
 	 * the build is another, not why; listed last, so never the fix's subject while anything
 	 * else differs */
 	int names_build;
-	char **values; /* per variant (family order); NULL where unknown */
+	unsigned names_build_runs, other_runs; /* the compiler runs that set it, naming or not */
+	char **values;			       /* per variant (family order); NULL where unknown */
 	unsigned nvalues;
 };
 
@@ -53,6 +54,13 @@ int kca_triton_def_file(const struct kca_family *f, unsigned v, char *out, size_
 int kca_triton_from_inductor(struct kca_model *m, const struct kca_family *f);
 void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct kca_changes *out);
 void kca_changes_free(struct kca_changes *c);
+/* Whether the -D NAME=VALUE in def (argv[at], or the value after a separate -D there) names a
+ * file of the build on its command line argv[0..argc) (argv[0] the compiler): VALUE a whole
+ * path component of a source or an output (by its extension: .cu, .o, .so, ...), or the part
+ * before its extension (-DTORCH_EXTENSION_NAME=ext beside -c /b/ext/ext.cu -o ext.cuda.o); not
+ * of a directory searched or a tool (-isystem /x/ext/include, -ccbin /x/bin/ext). A number is
+ * taken for a constant, whatever the paths say. */
+int kca_define_names_build(const char *const *argv, unsigned argc, unsigned at, const char *def);
 /* "20 values, 500..519" and the like, into buf. */
 void kca_values_summary(const struct kca_change *c, char *buf, size_t cap);
 const char *kca_change_kind_name(enum kca_change_kind k);

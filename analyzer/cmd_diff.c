@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/kc_fs.h"
 #include "../common/kc_hash.h"
 #include "changes.h"
 #include "kca.h"
@@ -340,8 +341,9 @@ static void print_build_difference(const struct kca_model *m, const struct kca_f
 				   unsigned a, unsigned b)
 {
 	const struct kca_compile *x = variant_build(m, f, a), *y = variant_build(m, f, b);
-	if (!x || !y || x->tool != y->tool)
-		return;
+	if (!x || !y || x->tool != y->tool ||
+	    (x->tool == KC_TOOL_EXEC && strcmp(kc_base_name(x->name), kc_base_name(y->name))))
+		return; /* builds of two kinds: their arguments do not line up */
 	unsigned differ = 0, n = x->noptions > y->noptions ? x->noptions : y->noptions;
 	if (x->noptions == y->noptions) {
 		for (unsigned k = 0; k < n; k++)
@@ -355,18 +357,28 @@ static void print_build_difference(const struct kca_model *m, const struct kca_f
 				printf("    [A] %s\n    [B] %s\n", x->options[k], y->options[k]);
 		return;
 	}
-	printf("the builds' %s differ (%u and %u of them):\n",
-	       x->tool == KC_TOOL_EXEC ? "command lines" : "options", x->noptions, y->noptions);
-	for (int side = 0; side < 2; side++) {
-		const struct kca_compile *p = side ? y : x, *q = side ? x : y;
-		for (unsigned k = 0; k < p->noptions; k++) {
-			unsigned j = 0;
-			while (j < q->noptions && strcmp(p->options[k], q->options[j]) != 0)
-				j++;
-			if (j == q->noptions)
-				printf("    [%c] only: %s\n", side ? 'B' : 'A', p->options[k]);
+	for (int pass = 0; pass < 2; pass++) /* counted, then printed */
+		for (int side = 0; side < 2; side++) {
+			const struct kca_compile *p = side ? y : x, *q = side ? x : y;
+			for (unsigned k = 0; k < p->noptions; k++) {
+				unsigned j = 0;
+				while (j < q->noptions && strcmp(p->options[k], q->options[j]) != 0)
+					j++;
+				if (j < q->noptions)
+					continue;
+				if (pass)
+					printf("    [%c] only: %s\n", side ? 'B' : 'A',
+					       p->options[k]);
+				else
+					differ++;
+			}
+			if (!pass && side && !differ)
+				return; /* the same arguments, some of them twice */
+			if (!pass && side)
+				printf("the builds' %s differ (%u and %u of them):\n",
+				       x->tool == KC_TOOL_EXEC ? "command lines" : "options",
+				       x->noptions, y->noptions);
 		}
-	}
 }
 
 KCA_COMMAND(diff)

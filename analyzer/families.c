@@ -1030,7 +1030,7 @@ void kca_model_families(struct kca_model *m)
 				f->win.loads += l->in_window && !m->loads[c->load].in_window;
 				if (n == 0)
 					l->family_variant = c->variant;
-				l->continues_load = 1;
+				l->continues_load = (unsigned)c->load + 1;
 				continue;
 			}
 			int v = variant_of(m, &vk, fam, l->hash, 1, l->kind, (int)i);
@@ -1392,6 +1392,15 @@ static unsigned sites_out(struct site_table *t, struct kca_call_site *out, unsig
 	return n;
 }
 
+/* Whether load l names kernel name. */
+static int load_names(const struct kca_load *l, const char *name)
+{
+	for (unsigned k = 0; k < l->nnames; k++)
+		if (strcmp(l->names[k], name) == 0)
+			return 1;
+	return 0;
+}
+
 unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 			       struct kca_call_site *out, unsigned cap)
 {
@@ -1399,14 +1408,13 @@ unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 	for (unsigned i = 0; i < m->nloads; i++) {
 		const struct kca_load *l = &m->loads[i];
 		/* the loads the family counts: made, of a known image, in the window, not the
-		 * rest of one before */
+		 * rest of one of its loads there (a library's lazy module) */
 		if ((!l->npy_frames && !l->nnative_frames) || !l->in_window || l->result != 0 ||
-		    !l->hash || l->continues_load)
+		    !l->hash || !load_names(l, f->name))
 			continue;
-		int named = 0;
-		for (unsigned k = 0; k < l->nnames && !named; k++)
-			named = strcmp(l->names[k], f->name) == 0;
-		if (!named)
+		const struct kca_load *c =
+		    l->continues_load ? &m->loads[l->continues_load - 1] : NULL;
+		if (c && c->in_window && load_names(c, f->name))
 			continue;
 		struct kca_call_site s = {0};
 		kca_load_call_site(m, l, s.where, sizeof(s.where), s.func, sizeof(s.func));

@@ -702,7 +702,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 	}
 	case KC_REC_CUPTI: {
 		const struct kc_rec_cupti *x = (const void *)r;
-		p->cupti_last = x->event;
+		if (x->event <= KC_CUPTI_DISABLED) /* who holds CUPTI; not its launch or GPU time */
+			p->cupti_last = x->event;
 		if ((x->event == KC_CUPTI_YIELDED || x->event == KC_CUPTI_REFUSED ||
 		     x->event == KC_CUPTI_UNAVAILABLE) &&
 		    !p->cupti_unseen_from_ns)

@@ -29,9 +29,10 @@ struct kca_proc {
 	int ended;		   /* END record seen: the process exited normally */
 	int truncated, corrupt;	   /* reader problems */
 	uint64_t lost;
-	uint64_t launches_full;	       /* LAUNCH records seen */
-	unsigned cupti_last;	       /* last KC_CUPTI_* event, or KC_CUPTI_END if none */
-	int cupti_off;		       /* recorded with KCPROF_CUPTI off (record --no-cupti) */
+	uint64_t launches_full; /* LAUNCH records seen */
+	unsigned cupti_last; /* last KC_CUPTI_* event of who holds CUPTI (SUBSCRIBED to DISABLED),
+			      * or KC_CUPTI_END if none */
+	int cupti_off;	     /* recorded with KCPROF_CUPTI off (record --no-cupti) */
 	uint64_t cupti_unseen_from_ns; /* yielded/refused at this time: CUPTI-only paths unseen */
 	/* CUDA graphs: executable graphs made (those made where no hook saw them, launched with
 	 * their kernels unknown), their launches, and captures */
@@ -55,8 +56,9 @@ struct kca_load {
 	const char *jit_options; /* joined with spaces */
 	int family_variant;	 /* filled by kca_model_families: variant index in its family */
 	/* filled by kca_model_families: a lazy load, the rest of a library or fatbin its process
-	 * loaded before (the CUDA runtime's lazy loading), counted as that load */
-	int continues_load;
+	 * loaded before (the CUDA runtime's lazy loading), counted as that load: its index + 1
+	 * (0: none) */
+	unsigned continues_load;
 	int no_kernels;	   /* its image, read, holds none: data only (cuBLAS's constants) */
 	uint64_t build_ns; /* compile time attributed to this load (children, NVRTC, link) */
 	int in_window;	   /* within the model's time window (always, without one) */

@@ -11,6 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+const char *kc_base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
 int kc_mkdir_p(const char *dir)
 {
 	char tmp[PATH_MAX];

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+/* The last component of path (after its last '/'), or path. */
+const char *kc_base_name(const char *path);
 /* mkdir -p: dir and its missing parents. 0 or -errno. */
 int kc_mkdir_p(const char *dir);
 /* All n bytes to fd, through short writes and EINTR. 0 or -errno. */

@@ -126,6 +126,13 @@ static void CUPTIAPI buffer_completed(CUcontext ctx, uint32_t stream, uint8_t *b
 
 void kcp_gpu_time_start(void *h)
 {
+	/* found before register_lock: dlsym takes the loader's lock, which a library constructor
+	 * registering activity buffers of its own holds while it waits for register_lock */
+	__typeof__(act) found = {kcp_real_dlsym(h, "cuptiActivityRegisterCallbacks"),
+				 kcp_real_dlsym(h, "cuptiActivityEnable"),
+				 kcp_real_dlsym(h, "cuptiActivityDisable"),
+				 kcp_real_dlsym(h, "cuptiActivityFlushAll"),
+				 kcp_real_dlsym(h, "cuptiActivityGetNextRecord")};
 	kcp_lock(&register_lock);
 	if (program_registered) {
 		kcp_unlock(&register_lock);
@@ -135,11 +142,7 @@ void kcp_gpu_time_start(void *h)
 		       "the program's profiler holds CUPTI's activity records: no kernel times");
 		return;
 	}
-	act.register_callbacks = kcp_real_dlsym(h, "cuptiActivityRegisterCallbacks");
-	act.enable = kcp_real_dlsym(h, "cuptiActivityEnable");
-	act.disable = kcp_real_dlsym(h, "cuptiActivityDisable");
-	act.flush_all = kcp_real_dlsym(h, "cuptiActivityFlushAll");
-	act.next_record = kcp_real_dlsym(h, "cuptiActivityGetNextRecord");
+	act = found;
 	CUptiResult r = CUPTI_ERROR_NOT_INITIALIZED;
 	if (act.register_callbacks && act.enable && act.disable && act.flush_all &&
 	    act.next_record) {

@@ -254,6 +254,49 @@ Test(report, nvcc_trace_recorded_on_the_gpu)
 	cr_assert_eq(runs, 2, "%s", out);
 }
 
+Test(report, a_define_naming_the_build_is_one_of_its_files)
+{
+	/* torch's cpp_extension: -DTORCH_EXTENSION_NAME names the source and objects */
+	const char *torch[] = {"/usr/local/cuda/bin/nvcc",
+			       "-MF",
+			       "ext500.cuda.o.d",
+			       "-DTORCH_EXTENSION_NAME=ext500",
+			       "-isystem",
+			       "/t/torch/include",
+			       "-DMAX_LEN=500",
+			       "-c",
+			       "/tmp/x/ext500/ext500.cu",
+			       "-o",
+			       "ext500.cuda.o"};
+	cr_assert(kca_define_names_build(torch, 11, 3, "TORCH_EXTENSION_NAME=ext500"));
+	cr_assert_not(kca_define_names_build(torch, 11, 6, "MAX_LEN=500"), "a number");
+	/* a value that is only a directory searched or the compiler's: a constant */
+	const char *dirs[] = {"nvcc",
+			      "-DBACKEND=include",
+			      "-isystem",
+			      "/usr/local/cuda/include",
+			      "-DCC=gcc",
+			      "-ccbin",
+			      "/opt/gcc/bin/gcc",
+			      "-DPY=python3.12",
+			      "-I",
+			      "/usr/include/python3.12",
+			      "-c",
+			      "k.cu",
+			      "-o",
+			      "k.o"};
+	cr_assert_not(kca_define_names_build(dirs, 14, 1, "BACKEND=include"));
+	cr_assert_not(kca_define_names_build(dirs, 14, 4, "CC=gcc"));
+	cr_assert_not(kca_define_names_build(dirs, 14, 7, "PY=python3.12"));
+	/* -D NAME=VALUE as two arguments; a value inside a name is not the name */
+	const char *split[] = {"nvcc",	      "-D", "MOD=attn_fwd", "-o",
+			       "attn_fwd.so", "-D", "ACT=fwd",	    "/src/attn_fwd_kernel.cu"};
+	cr_assert(kca_define_names_build(split, 8, 2, "MOD=attn_fwd"));
+	cr_assert_not(kca_define_names_build(split, 8, 6, "ACT=fwd"), "fwd is part of names only");
+	cr_assert_not(kca_define_names_build(split, 8, 2, "MOD="), "no value");
+	cr_assert_not(kca_define_names_build(split, 8, 2, "MOD"), "no value");
+}
+
 Test(report, torch_extension_trace_recorded_on_the_gpu)
 {
 	/* tests/gpu/torch_extension.py on the H100: torch's cpp_extension builds a library for

@@ -1,7 +1,8 @@
 /* test_window.c - report and check --since/--until: a time window of a recording. Exact counts
  * on a trace written here with known times (loads, compiles, launch counts flushed at known
  * moments, a CUDA graph's launches and a capture), and on every trace recorded on the H100 a
- * window and the rest of the run adding up to the whole. */
+ * window and the rest of the run adding up to the whole. Also what other written traces must
+ * read as, exactly: a library and its lazy module at their call sites, who holds CUPTI. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -47,7 +48,9 @@ static void put(const void *rec, size_t size)
 	cr_assert_eq(fwrite(rec, 1, size, trace_file), size);
 }
 
-static void put_load(double at_s, uint64_t hash, uint64_t duration_ns)
+/* A load of kernel k by thread 1 through api, of an image of that kind. */
+static void put_load_as(double at_s, uint64_t hash, uint64_t duration_ns, unsigned api,
+			unsigned kind)
 {
 	_Alignas(8) uint8_t mem[512];
 	struct kc_recbuf rb;
@@ -55,8 +58,8 @@ static void put_load(double at_s, uint64_t hash, uint64_t duration_ns)
 	kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
 	rec.hash = hash;
 	rec.size = 4096;
-	rec.api = KC_API_MODULE_LOAD_DATA;
-	rec.kind = KC_IMAGE_CUBIN;
+	rec.api = api;
+	rec.kind = kind;
 	rec.path = KC_PATH_SYMBOL;
 	rec.handle = hash;
 	rec.duration_ns = duration_ns;
@@ -65,6 +68,27 @@ static void put_load(double at_s, uint64_t hash, uint64_t duration_ns)
 	rec.names = kc_rb_list_end(&rb);
 	put(kc_rb_data(&rb),
 	    kc_rb_finish(&rb, &rec, KC_REC_MODULE_LOAD, 1, ORIGIN + (uint64_t)(at_s * SEC)));
+	kc_rb_release(&rb);
+}
+
+static void put_load(double at_s, uint64_t hash, uint64_t duration_ns)
+{
+	put_load_as(at_s, hash, duration_ns, KC_API_MODULE_LOAD_DATA, KC_IMAGE_CUBIN);
+}
+
+/* Thread 1's Python frame (FILE\tLINE\tFUNCTION) at its next load. */
+static void put_callsite(double at_s, const char *frame)
+{
+	_Alignas(8) uint8_t mem[512];
+	struct kc_recbuf rb;
+	struct kc_rec_callsite rec = {0};
+	kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
+	rec.for_type = KC_REC_MODULE_LOAD;
+	kc_rb_list_begin(&rb);
+	kc_rb_list_add(&rb, frame);
+	rec.frames = kc_rb_list_end(&rb);
+	put(kc_rb_data(&rb),
+	    kc_rb_finish(&rb, &rec, KC_REC_CALLSITE, 1, ORIGIN + (uint64_t)(at_s * SEC)));
 	kc_rb_release(&rb);
 }
 
@@ -272,6 +296,61 @@ static char out[1 << 20];
 
 /* GPU time (--gpu-time) in a window: what the flushes up to its end wrote, less what those
  * before its start had: k's runs flushed at 1 s (10), 11 s (100) and 14 s (150). */
+/* The CUDA runtime loads a library at 0.5 s (serve.py:10) and the driver its kernel's module
+ * at its first launch, 5 s (serve.py:20): one load of k, at the library's line; in a window
+ * from 3 s, the window's load of it, at the launch's line. */
+Test(window, a_library_and_its_lazy_module_are_one_load_at_their_call_site)
+{
+	char *dir = begin_trace();
+	put_function();
+	put_callsite(0.5, "serve.py\t10\tstep");
+	put_load_as(0.5, 0xF, 1000000, KC_API_LIBRARY_LOAD_DATA, KC_IMAGE_FATBIN);
+	put_callsite(5, "serve.py\t20\tstep");
+	put_load_as(5, 0xC, 1000, KC_API_LAZY, KC_IMAGE_CUBIN);
+	put_launch_stats(6, 1);
+	fclose(trace_file);
+	struct kca_model m;
+	struct kca_call_site site;
+	load_window(&m, dir, 0, 0);
+	cr_assert_eq(m.families[0].loads, 1);
+	cr_assert_eq(kca_family_call_sites(&m, &m.families[0], &site, 1), 1);
+	cr_assert_eq(site.count, 1);
+	cr_assert(strstr(site.where, "serve.py:10"), "%s", site.where);
+	kca_model_free(&m);
+	load_window(&m, dir, 3, 0);
+	cr_assert_eq(m.families[0].win.loads, 1);
+	cr_assert_eq(kca_family_call_sites(&m, &m.families[0], &site, 1), 1,
+		     "the window's load of it has a line");
+	cr_assert_eq(site.count, 1);
+	cr_assert(strstr(site.where, "serve.py:20"), "%s", site.where);
+	kca_model_free(&m);
+}
+
+/* Who holds CUPTI is its last such event: a launch or GPU-time event after kcprof took CUPTI
+ * back from the program's profiler leaves it "lent for a while". */
+Test(window, cupti_lent_for_a_while_whatever_came_after)
+{
+	char *dir = begin_trace();
+	put_function();
+	static const uint32_t events[] = {KC_CUPTI_SUBSCRIBED, KC_CUPTI_YIELDED, KC_CUPTI_RESUMED,
+					  KC_CUPTI_GPU_TIME_ON, KC_CUPTI_LAUNCHES_OFF};
+	for (unsigned i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		_Alignas(8) uint8_t mem[256];
+		struct kc_recbuf rb;
+		struct kc_rec_cupti rec = {.event = events[i]};
+		kc_rb_init(&rb, mem, sizeof(mem), sizeof(rec));
+		rec.detail = kc_rb_str(&rb, "");
+		put(kc_rb_data(&rb),
+		    kc_rb_finish(&rb, &rec, KC_REC_CUPTI, 1, ORIGIN + SEC * (i + 1)));
+		kc_rb_release(&rb);
+	}
+	put_load(6, 0xA, 1000);
+	fclose(trace_file);
+	char out[8192];
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "CUPTI lent to the program's profiler for a while"), "%s", out);
+}
+
 Test(window, gpu_time_of_a_window_by_its_flushes)
 {
 	char *dir = begin_trace();

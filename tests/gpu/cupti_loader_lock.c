@@ -102,15 +102,15 @@ int main(int argc, char **argv)
 {
 	if (argc < 2)
 		return 2;
-	int before_init =
-	    (argc > 2 && strcmp(argv[2], "before-init") == 0) || getenv("BEFORE_INIT");
+	const char *env = getenv("BEFORE_INIT");
+	int before_init = (argc > 2 && strcmp(argv[2], "before-init") == 0) || (env && *env);
 	if (pipe(to_main) || pipe(to_ctor))
 		return 1;
-	char env[64];
-	snprintf(env, sizeof(env), "%d", to_main[1]);
-	setenv("HOLD_IN", env, 1);
-	snprintf(env, sizeof(env), "%d", to_ctor[0]);
-	setenv("HOLD_OUT", env, 1);
+	char fd[64];
+	snprintf(fd, sizeof(fd), "%d", to_main[1]);
+	setenv("HOLD_IN", fd, 1);
+	snprintf(fd, sizeof(fd), "%d", to_ctor[0]);
+	setenv("HOLD_OUT", fd, 1);
 	signal(SIGALRM, on_alarm);
 	CUdevice dev;
 	CUcontext ctx;

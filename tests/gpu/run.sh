@@ -104,13 +104,15 @@ CUPTI_LIB=$CUDA_HOME/extras/CUPTI/lib64
 if gcc -O1 -I"$CUDA_HOME/include" tests/gpu/cupti_loader_lock.c -o "$OUT/cupti_loader_lock" -L"$CUDA_HOME/lib64/stubs" \
 	-lcuda -lpthread -ldl -Wl,-rpath,"$CUPTI_LIB:$CUDA_HOME/lib64" 2>>"$OUT/logs/build.err" &&
 	gcc -shared -fPIC tests/gpu/libholder.c -o "$OUT/libholder.so" 2>>"$OUT/logs/build.err"; then
-	LD_LIBRARY_PATH=$CUPTI_LIB:$CUDA_HOME/lib64 "$OUT/cupti_loader_lock" "$OUT/libholder.so" control >"$OUT/logs/loader_lock.txt" 2>&1
+	LD_LIBRARY_PATH=$CUPTI_LIB:$CUDA_HOME/lib64 "$OUT/cupti_loader_lock" "$OUT/libholder.so" control >"$OUT/logs/loader_lock_control.txt" 2>&1
 	ok=$?
+	: >"$OUT/logs/loader_lock.txt"
 	for when in after before; do
-		BEFORE_INIT=$([ $when = before ] && echo 1) LD_LIBRARY_PATH=$CUPTI_LIB:$CUDA_HOME/lib64 \
+		env $([ $when = before ] && echo BEFORE_INIT=1) LD_LIBRARY_PATH=$CUPTI_LIB:$CUDA_HOME/lib64 \
 			"$OUT/cupti_loader_lock" "$OUT/libholder.so" first:cuptiSupportedDomains >>"$OUT/logs/loader_lock.txt" 2>&1
 		n=$(grep -cE "^(cuptiSubscribe|cuptiEnableCallback|cuptiUnsubscribe).* returned 0 with" "$OUT/logs/loader_lock.txt")
-		[ $ok -eq 3 ] && [ "$n" -ge $([ $when = after ] && echo 6 || echo 12) ] && r=PASS || r=FAIL
+		said=$(grep -c "^CUPTI version .*, $([ $when = before ] && echo before || echo after) cuInit" "$OUT/logs/loader_lock.txt")
+		[ $ok -eq 3 ] && [ "$said" -eq 1 ] && [ "$n" -ge $([ $when = after ] && echo 6 || echo 12) ] && r=PASS || r=FAIL
 		say "$r cupti_loader_lock: CUPTI started by cuptiSupportedDomains $when cuInit: subscribe, enable, unsubscribe never wait for the loader's lock (control dlopen waited: exit $ok)"
 	done
 	grep "WAITS" "$OUT/logs/loader_lock.txt" | sed 's/^/INFO cupti_loader_lock: /' | tee -a "$SUMMARY"

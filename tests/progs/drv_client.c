@@ -1037,15 +1037,6 @@ static int mode_devices(int n, int k, int library)
 	return 0;
 }
 
-/* The thread that starts kcprof: its tid out on fd p, then libcuda opened. */
-static void *open_cuda_telling_tid(void *p)
-{
-	pid_t tid = (pid_t)syscall(SYS_gettid);
-	if (write(*(int *)p, &tid, sizeof(tid)) != sizeof(tid))
-		return NULL;
-	return dlopen("libcuda.so.1", RTLD_NOW);
-}
-
 /* A library's constructor runs under the loader's lock while kcprof's start, on another
  * thread, is inside its first cuptiSubscribe, which the stand-in holds until the constructor
  * has begun (FAKE_CUPTI_SUBSCRIBE_GATE, KCT_CTOR_GATE_FD; KCT_TOUCH_TID names that thread).
@@ -1064,15 +1055,21 @@ static int mode_ctor_gated(const char *lib, const char *answer, int want)
 	setenv("FAKE_CUPTI_SUBSCRIBE_GATE", v, 1);
 	snprintf(v, sizeof(v), "%d", gate[1]);
 	setenv("KCT_CTOR_GATE_FD", v, 1);
+	/* the thread held back until its tid is in the environment: no setenv while kcprof's
+	 * start on it reads the environment */
+	int go[2];
+	if (pipe(go) != 0)
+		return 4;
+	int fds[2] = {go[0], told[1]};
 	pthread_t t;
 	pid_t tid;
-	if (pthread_create(&t, NULL, open_cuda_telling_tid, &told[1]) != 0 ||
+	if (pthread_create(&t, NULL, open_cuda_when_told, fds) != 0 ||
 	    read(told[0], &tid, sizeof(tid)) != sizeof(tid))
 		return 4;
 	snprintf(v, sizeof(v), "%d", (int)tid);
 	setenv("KCT_TOUCH_TID", v, 1);
-	char c;
-	if (read(entered[0], &c, 1) != 1)
+	char c = 1;
+	if (write(go[1], &c, 1) != 1 || read(entered[0], &c, 1) != 1)
 		return 4;
 	return open_lib_then_launch(lib, answer, want, t);
 }

@@ -264,8 +264,10 @@ static so_launcher nvcc_so_launcher(int max_len)
 						: nvcc_build(source_so_arg, NULL, 1);
 	void *h = path ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
 	so_launcher f = h ? (so_launcher)(uintptr_t)dlsym(h, "fill_mask_launch") : NULL;
+	const char *why = path ? dlerror() : "failed";
 	if (!f)
-		fprintf(stderr, "nvrtc_client: %s: %s\n", path ? path : "nvcc", dlerror());
+		fprintf(stderr, "nvrtc_client: %s: %s\n", path ? path : "nvcc",
+			why ? why : "no fill_mask_launch");
 	if (mode == MODE_NVCC_SO_ARG)
 		fixed = f;
 	return f;
