@@ -318,10 +318,27 @@ static void squeeze_parts(struct kca_changes *c)
 	}
 }
 
+/* The changes drop[] marks taken out, their values freed; the rest kept in order. */
+static void drop_marked(struct kca_changes *c, const unsigned char *drop)
+{
+	unsigned out = 0;
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		struct kca_change *ch = &c->changes[i];
+		if (!drop[i]) {
+			c->changes[out++] = *ch;
+			continue;
+		}
+		for (unsigned v = 0; v < ch->nvalues; v++)
+			free(ch->values[v]);
+		free(ch->values);
+	}
+	c->nchanges = out;
+}
+
 /* Keep only entries whose values differ between variants. */
 static void keep_differing(struct kca_changes *c)
 {
-	unsigned out = 0;
+	unsigned char *drop = kca_xcalloc(c->nchanges + 1, 1);
 	for (unsigned i = 0; i < c->nchanges; i++) {
 		struct kca_change *ch = &c->changes[i];
 		const char *first = NULL;
@@ -334,15 +351,26 @@ static void keep_differing(struct kca_changes *c)
 			else if (strcmp(first, x) != 0)
 				differ = 1;
 		}
-		if (differ && present) {
-			c->changes[out++] = *ch;
-		} else {
-			for (unsigned v = 0; v < ch->nvalues; v++)
-				free(ch->values[v]);
-			free(ch->values);
-		}
+		drop[i] = !(differ && present);
 	}
-	c->nchanges = out;
+	drop_marked(c, drop);
+	free(drop);
+}
+
+/* A constant of Triton's own library (tl.cdiv's in triton/language/standard.py) follows the
+ * kernel's constants that were passed to it: left out where one of the kernel's changed. */
+static void drop_library_constants(struct kca_changes *c)
+{
+	unsigned char *drop = kca_xcalloc(c->nchanges + 1, 1);
+	int own = 0;
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		const struct kca_change *ch = &c->changes[i];
+		drop[i] = ch->kind == KCA_CHANGE_CONSTANT && strstr(ch->where, "/triton/language/");
+		own |= !drop[i];
+	}
+	if (own)
+		drop_marked(c, drop);
+	free(drop);
 }
 
 /* ---- Triton: TTIR (.source) and metadata (.json) of each variant ------------------------ */
@@ -851,18 +879,7 @@ static void drop_equals_one_constants(struct kca_changes *c)
 		snprintf(eq, sizeof(eq), "%s == 1", ch->name);
 		drop[i] = one_only && change_find(c, KCA_CHANGE_EQUALS_ONE, eq) != NULL;
 	}
-	unsigned out = 0;
-	for (unsigned i = 0; i < c->nchanges; i++) {
-		struct kca_change *ch = &c->changes[i];
-		if (!drop[i]) {
-			c->changes[out++] = *ch;
-			continue;
-		}
-		for (unsigned v = 0; v < ch->nvalues; v++)
-			free(ch->values[v]);
-		free(ch->values);
-	}
-	c->nchanges = out;
+	drop_marked(c, drop);
 	free(drop);
 }
 
@@ -1327,6 +1344,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	squeeze_parts(out);
 	drop_equals_one_constants(out);
 	keep_differing(out);
+	drop_library_constants(out);
 	ptx_tokens(out);
 	/* Named parameters first, then the rest in the order found, the build's names last. */
 	for (unsigned i = 1; i < out->nchanges; i++)

@@ -163,12 +163,19 @@ static const struct kca_change *first_of(const struct kca_changes *ch, enum kca_
 	return NULL;
 }
 
-/* Inductor's block sizes (XBLOCK, YBLOCK, RBLOCK, R0_BLOCK): configs its autotuning tries, not
- * sizes of the input. */
+/* A block size of one of Inductor's templates (select_algorithm: mm, bmm, addmm, ...). */
+static int template_block(const char *name)
+{
+	return strncmp(name, "BLOCK_", 6) == 0 || strcmp(name, "GROUP_M") == 0;
+}
+
+/* Inductor's block sizes: configs its autotuning tries, not sizes of the input. A pointwise
+ * or reduction kernel's (XBLOCK, YBLOCK, RBLOCK, R0_BLOCK), or a matmul template's that
+ * max-autotune benchmarks (BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M). */
 static int inductor_block(const char *name)
 {
 	size_t n = strlen(name);
-	return n >= 6 && n <= 8 && strcmp(name + n - 5, "BLOCK") == 0;
+	return (n >= 6 && n <= 8 && strcmp(name + n - 5, "BLOCK") == 0) || template_block(name);
 }
 
 /* The first constant that is a size of the input (not an Inductor block size), else NULL. */
@@ -179,6 +186,20 @@ static const struct kca_change *inductor_size(const struct kca_changes *ch)
 		    !inductor_block(ch->changes[i].name))
 			return &ch->changes[i];
 	return NULL;
+}
+
+/* Up to three of the template block sizes that changed, "BLOCK_M, BLOCK_N, BLOCK_K", into buf;
+ * 0 if none did. */
+static int template_blocks(const struct kca_changes *ch, char *buf, size_t cap)
+{
+	int n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < ch->nchanges && n < 3; i++)
+		if (ch->changes[i].kind == KCA_CHANGE_CONSTANT &&
+		    template_block(ch->changes[i].name))
+			snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", n++ ? ", " : "",
+				 ch->changes[i].name);
+	return n;
 }
 
 static void fix_text(const struct kca_model *m, const struct kca_family *f,
@@ -369,7 +390,21 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			return;
 		}
 		break;
-	case KCA_FE_INDUCTOR:
+	case KCA_FE_INDUCTOR: {
+		char blocks[128];
+		if (!inductor_size(ch) && f->verdict != KCA_SPECIALIZATION_CHURN &&
+		    template_blocks(ch, blocks, sizeof(blocks))) {
+			snprintf(
+			    buf, cap,
+			    "Inductor's max-autotune built %u configs of its %s template (%s%s) "
+			    "and benchmarked them at the first call, keeping the fastest: a "
+			    "one-time cost, saved on the next start where Inductor's cache "
+			    "(TORCHINDUCTOR_CACHE_DIR) is kept; torch.compile's default mode "
+			    "builds none of them",
+			    f->nvariants, f->name, blocks,
+			    first_of(ch, KCA_CHANGE_CONFIG) ? ", num_warps, num_stages" : "");
+			return;
+		}
 		if (!inductor_size(ch) && (c = first_of(ch, KCA_CHANGE_CONSTANT)) &&
 		    f->verdict != KCA_SPECIALIZATION_CHURN) {
 			snprintf(
@@ -403,6 +438,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			 "a few sizes",
 			 f->name);
 		return;
+	}
 	case KCA_FE_NVRTC:
 	case KCA_FE_LINK:
 		if ((c = first_of(ch, KCA_CHANGE_DEFINE))) {

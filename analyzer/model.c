@@ -1039,26 +1039,49 @@ static int library_frame(const char *file)
 	return 0;
 }
 
+/* Frames of Python's standard library (threading, concurrent.futures, contextlib, ...). */
+static int stdlib_frame(const char *file)
+{
+	return strstr(file, "<frozen ") ||
+	       ((strstr(file, "/lib/python3") || strstr(file, "/lib64/python3")) &&
+		!strstr(file, "/site-packages/") && !strstr(file, "/dist-packages/"));
+}
+
+/* Frame i's file into file. */
+static void frame_file(const char *const *frames, unsigned i, char *file, size_t cap)
+{
+	snprintf(file, cap, "%.*s", (int)strcspn(frames[i], "\t"), frames[i]);
+}
+
 int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char *where, size_t wcap,
 		   char *func, size_t fcap)
 {
 	if (!n)
 		return -1;
 	/* the first frame outside the libraries; where all are (a program installed in
-	 * site-packages), the first outside Triton and torch, whose frames every kernel shares */
+	 * site-packages), the first outside Triton, torch and the standard library, whose frames
+	 * every kernel shares */
 	unsigned pick = 0;
 	int found = 0;
+	char file[1024];
 	for (int pass = 0; pass < 2 && !found; pass++)
 		for (unsigned i = 0; i < n && !found; i++) {
-			size_t len = strcspn(frames[i], "\t");
-			char file[1024];
-			snprintf(file, sizeof(file), "%.*s", (int)len, frames[i]);
+			frame_file(frames, i, file, sizeof(file));
 			found = pass == 0 ? !library_frame(file)
 					  : !strstr(file, "/triton/") && !strstr(file, "/torch/") &&
-						!inductor_module(file);
+						!inductor_module(file) && !stdlib_frame(file);
 			if (found)
 				pick = i;
 		}
+	/* a thread the standard library started (a pool's worker: Inductor's autotuning
+	 * compiles): the task it ran, its outermost frame outside the standard library */
+	frame_file(frames, n - 1, file, sizeof(file));
+	for (unsigned i = n; !found && stdlib_frame(file) && i-- > 0;) {
+		frame_file(frames, i, file, sizeof(file));
+		found = !stdlib_frame(file);
+		if (found)
+			pick = i;
+	}
 	/* the program's files, as its directory names them */
 	const char *f = kca_path_under(frames[pick], cwd);
 	const char *t1 = strchr(f, '\t');

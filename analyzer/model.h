@@ -310,7 +310,10 @@ int kca_model_load_window(struct kca_model *m, char **dirs, unsigned ndirs,
 			  const struct kca_window *w);
 /* The program's own line among Python frames ("FILE\tLINE\tFUNCTION", innermost first): the
  * first outside the libraries (site-packages, the standard library, Inductor's generated
- * modules), else the innermost. "file:line" into where (relative to cwd, the process's
+ * modules); else the first outside Triton, torch and the standard library (a program installed
+ * in site-packages); else, on a thread the standard library started (a pool's worker), its
+ * outermost frame outside the standard library (the task: Inductor's autotuning); else the
+ * innermost. "file:line" into where (relative to cwd, the process's
  * directory, when under it; cwd may be NULL) and the function into func; 0, or -1 with no
  * frames. */
 int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char *where, size_t wcap,

@@ -297,6 +297,46 @@ Test(report, a_define_naming_the_build_is_one_of_its_files)
 	cr_assert_not(kca_define_names_build(split, 8, 2, "MOD"), "no value");
 }
 
+Test(report, torch_max_autotune_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/torch_max_autotune.py on the H100: torch.compile(mode=
+	 * "max-autotune-no-cudagraphs") on a linear layer builds 18 configs of Inductor's
+	 * triton_mm template on a thread pool and benchmarks them at the first call. Its block
+	 * sizes are configs, not sizes of the input (no mark_dynamic advice); tl.cdiv's constant
+	 * in Triton's own library, which follows them, is left out; the loads' line is Inductor's
+	 * task on the pool, not the pool's thread.py. */
+	struct kca_model m;
+	load(&m, "examples/traces/torch-max-autotune");
+	const struct kca_family *f = family(&m, "triton_mm");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR);
+	cr_assert_neq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(f->nvariants, 18);
+	const struct kca_changes *ch = kca_family_changes(&m, f);
+	for (unsigned i = 0; i < ch->nchanges; i++)
+		cr_assert_null(strstr(ch->changes[i].where, "/triton/language/"), "%s at %s",
+			       ch->changes[i].name, ch->changes[i].where);
+	cr_assert_str_eq(ch->changes[0].name, "BLOCK_M");
+	struct kca_call_site site;
+	cr_assert_eq(kca_family_call_sites(&m, f, &site, 1), 1);
+	cr_assert(strstr(site.where, "torch/_inductor/select_algorithm.py:"), "%s", site.where);
+	cr_assert_eq(site.count, 18);
+	kca_model_free(&m);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "examples/traces/torch-max-autotune", NULL}, out,
+			sizeof(out)),
+	    0);
+	cr_assert(strstr(out,
+			 "fix: Inductor's max-autotune built 18 configs of its triton_mm "
+			 "template (BLOCK_M, BLOCK_N,\n         BLOCK_K, num_warps, num_stages)"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "mark_dynamic"), "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "examples/traces/torch-max-autotune", NULL}, out,
+			sizeof(out)),
+	    0, "a start-up cost, not churn: %s", out);
+}
+
 Test(report, torch_extension_trace_recorded_on_the_gpu)
 {
 	/* tests/gpu/torch_extension.py on the H100: torch's cpp_extension builds a library for
@@ -1402,7 +1442,7 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(strstr(out, "its subdirectories cuda-graph/, ") &&
 		      strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
 		      strstr(out, ", torch-compile-shapes/dynamic/, ") &&
-		      strstr(out, ", triton-autotune/ and 1 more hold traces: give them") &&
+		      strstr(out, ", torch-max-autotune/ and 2 more hold traces: give them") &&
 		      !strstr(out, "triton-constexpr/triton-cache"),
 		  "%s", out);
 	/* many: the first twelve, and how many more */

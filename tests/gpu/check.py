@@ -346,6 +346,18 @@ def main():
         ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
         if ms:
             print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
+    elif case == "torch_max_autotune":
+        # torch.compile(mode="max-autotune-no-cudagraphs"): Inductor builds and benchmarks its
+        # matmul template's configs at the first call; a start-up cost, read as such
+        k = kernel_report(trace_dir, "triton_mm")
+        report(k.get("variants", 0) >= 2 and k.get("verdict") != "specialization churn"
+               and "max-autotune" in (k.get("fix") or ""), case,
+               f"triton_mm: {k.get('variants')} configs, {k.get('verdict')!r}, fix {(k.get('fix') or '')[:60]!r}")
+        sites = k.get("call_sites", [])
+        report(bool(sites) and "torch/_inductor/select_algorithm.py:" in sites[0]["where"], case,
+               f"triton_mm loaded from {sites[:1]} (Inductor's task on its pool)")
+        chk = subprocess.run([KCPROF, "check", trace_dir], capture_output=True, text=True)
+        report(chk.returncode == 0, case, f"kcprof check: exit {chk.returncode} {chk.stdout.strip()[:120]}")
     elif case in ("cudart_static", "cudart_shared"):
         # the runtime loads the kernel (cuLibraryLoadData from libcudart, or from the runtime
         # linked into the program): [CUDA runtime], one image, every launch counted
