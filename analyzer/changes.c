@@ -358,15 +358,17 @@ static void keep_differing(struct kca_changes *c)
 }
 
 /* A constant of Triton's own library (tl.cdiv's in triton/language/standard.py) follows the
- * kernel's constants that were passed to it: left out where one of the kernel's changed. */
+ * kernel's constants that were passed to it: left out where one of the kernel's own constants
+ * changed too. */
 static void drop_library_constants(struct kca_changes *c)
 {
 	unsigned char *drop = kca_xcalloc(c->nchanges + 1, 1);
 	int own = 0;
 	for (unsigned i = 0; i < c->nchanges; i++) {
 		const struct kca_change *ch = &c->changes[i];
-		drop[i] = ch->kind == KCA_CHANGE_CONSTANT && strstr(ch->where, "/triton/language/");
-		own |= !drop[i];
+		int constant = ch->kind == KCA_CHANGE_CONSTANT;
+		drop[i] = constant && strstr(ch->where, "/triton/language/");
+		own |= constant && !drop[i];
 	}
 	if (own)
 		drop_marked(c, drop);

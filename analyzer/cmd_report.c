@@ -188,17 +188,44 @@ static const struct kca_change *inductor_size(const struct kca_changes *ch)
 	return NULL;
 }
 
-/* Up to three of the template block sizes that changed, "BLOCK_M, BLOCK_N, BLOCK_K", into buf;
- * 0 if none did. */
-static int template_blocks(const struct kca_changes *ch, char *buf, size_t cap)
+/* Whether change c is one of a template's tuning values: a block size or a config. */
+static int template_tuning(const struct kca_change *c)
 {
-	int n = 0;
+	return (c->kind == KCA_CHANGE_CONSTANT && template_block(c->name)) ||
+	       c->kind == KCA_CHANGE_CONFIG;
+}
+
+/* The template's block sizes and configs that changed ("BLOCK_M, BLOCK_N, BLOCK_K, num_warps")
+ * into buf, where a block size is among them and their values tell every variant apart: a
+ * sweep of configs, each built once (a size of the input that reached them as well would
+ * repeat a combination). How many names, or 0. */
+static int template_sweep(const struct kca_family *f, const struct kca_changes *ch, char *buf,
+			  size_t cap)
+{
+	int n = 0, blocks = 0;
 	buf[0] = '\0';
-	for (unsigned i = 0; i < ch->nchanges && n < 3; i++)
-		if (ch->changes[i].kind == KCA_CHANGE_CONSTANT &&
-		    template_block(ch->changes[i].name))
+	for (unsigned i = 0; i < ch->nchanges; i++)
+		if (template_tuning(&ch->changes[i])) {
+			blocks += ch->changes[i].kind == KCA_CHANGE_CONSTANT;
 			snprintf(buf + strlen(buf), cap - strlen(buf), "%s%s", n++ ? ", " : "",
 				 ch->changes[i].name);
+		}
+	if (!blocks || f->nvariants > 4096)
+		return 0;
+	for (unsigned a = 0; a < f->nvariants; a++)
+		for (unsigned b = a + 1; b < f->nvariants; b++) {
+			int same = 1; /* a value not known is no repeat */
+			for (unsigned i = 0; i < ch->nchanges && same; i++) {
+				const struct kca_change *c = &ch->changes[i];
+				if (!template_tuning(c))
+					continue;
+				const char *x = a < c->nvalues ? c->values[a] : NULL;
+				const char *y = b < c->nvalues ? c->values[b] : NULL;
+				same = x && y && strcmp(x, y) == 0;
+			}
+			if (same)
+				return 0;
+		}
 	return n;
 }
 
@@ -391,18 +418,16 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		}
 		break;
 	case KCA_FE_INDUCTOR: {
-		char blocks[128];
+		char tuning[256];
 		if (!inductor_size(ch) && f->verdict != KCA_SPECIALIZATION_CHURN &&
-		    template_blocks(ch, blocks, sizeof(blocks))) {
-			snprintf(
-			    buf, cap,
-			    "Inductor's max-autotune built %u configs of its %s template (%s%s) "
-			    "and benchmarked them at the first call, keeping the fastest: a "
-			    "one-time cost, saved on the next start where Inductor's cache "
-			    "(TORCHINDUCTOR_CACHE_DIR) is kept; torch.compile's default mode "
-			    "builds none of them",
-			    f->nvariants, f->name, blocks,
-			    first_of(ch, KCA_CHANGE_CONFIG) ? ", num_warps, num_stages" : "");
+		    template_sweep(f, ch, tuning, sizeof(tuning))) {
+			snprintf(buf, cap,
+				 "Inductor's max-autotune built %u configs of its %s template (%s) "
+				 "and benchmarked them at the first call, keeping the fastest: a "
+				 "one-time cost, saved on the next start where Inductor's cache "
+				 "(TORCHINDUCTOR_CACHE_DIR) is kept; without max-autotune Inductor "
+				 "builds a single config",
+				 f->nvariants, f->name, tuning);
 			return;
 		}
 		if (!inductor_size(ch) && (c = first_of(ch, KCA_CHANGE_CONSTANT)) &&

@@ -1042,9 +1042,17 @@ static int library_frame(const char *file)
 /* Frames of Python's standard library (threading, concurrent.futures, contextlib, ...). */
 static int stdlib_frame(const char *file)
 {
-	return strstr(file, "<frozen ") ||
-	       ((strstr(file, "/lib/python3") || strstr(file, "/lib64/python3")) &&
-		!strstr(file, "/site-packages/") && !strstr(file, "/dist-packages/"));
+	if (strstr(file, "<frozen "))
+		return 1;
+	if (strstr(file, "/site-packages/") || strstr(file, "/dist-packages/"))
+		return 0;
+	/* .../lib/python3.12/..., not a program's own .../lib/python3/... */
+	for (const char *p = strstr(file, "lib/python3."); p; p = strstr(p + 1, "lib/python3."))
+		if ((p == file || p[-1] == '/' ||
+		     (p - file >= 3 && strncmp(p - 2, "64", 2) == 0)) &&
+		    p[12] >= '0' && p[12] <= '9')
+			return 1;
+	return 0;
 }
 
 /* Frame i's file into file. */
@@ -1073,10 +1081,14 @@ int kca_user_frame(const char *const *frames, unsigned n, const char *cwd, char 
 			if (found)
 				pick = i;
 		}
-	/* a thread the standard library started (a pool's worker: Inductor's autotuning
-	 * compiles): the task it ran, its outermost frame outside the standard library */
+	/* a thread the standard library started (its outermost frame threading's: a pool's
+	 * worker, Inductor's autotuning compiles): the task it ran, its outermost frame outside
+	 * the standard library (a stack cut short ends elsewhere) */
 	frame_file(frames, n - 1, file, sizeof(file));
-	for (unsigned i = n; !found && stdlib_frame(file) && i-- > 0;) {
+	size_t flen = strlen(file);
+	int thread_start =
+	    stdlib_frame(file) && flen >= 13 && strcmp(file + flen - 13, "/threading.py") == 0;
+	for (unsigned i = n; !found && thread_start && i-- > 0;) {
 		frame_file(frames, i, file, sizeof(file));
 		found = !stdlib_frame(file);
 		if (found)

@@ -222,6 +222,41 @@ Test(python, the_programs_line_among_library_frames)
 	cr_assert_eq(kca_user_frame(frames, 0, NULL, where, sizeof(where), func, sizeof(func)), -1);
 }
 
+Test(python, a_pool_workers_line_is_the_task_it_ran)
+{
+	/* Inductor's max-autotune compiles on a thread pool: no program frame on that thread; the
+	 * task the pool ran, not the pool's own thread.py */
+	const char *pool[] = {
+	    "/v/lib/python3.12/site-packages/torch/_inductor/runtime/static_triton_launcher.py\t144"
+	    "\tload_kernel",
+	    "/v/lib/python3.12/site-packages/torch/_inductor/select_algorithm.py\t3464\tprecompile",
+	    "/usr/lib/python3.12/concurrent/futures/thread.py\t58\t_WorkItem.run",
+	    "/usr/lib/python3.12/concurrent/futures/thread.py\t92\t_worker",
+	    "/usr/lib/python3.12/threading.py\t1010\tThread.run",
+	    "/usr/lib/python3.12/threading.py\t1030\tThread._bootstrap"};
+	char where[512], func[128];
+	cr_assert_eq(kca_user_frame(pool, 6, "/w", where, sizeof(where), func, sizeof(func)), 0);
+	cr_assert_str_eq(func, "precompile");
+	/* a stack cut short (ends in contextlib, not threading): no thread start, the innermost */
+	const char *cut[] = {pool[0], pool[1], "/usr/lib/python3.12/contextlib.py\t81\tinner"};
+	cr_assert_eq(kca_user_frame(cut, 3, "/w", where, sizeof(where), func, sizeof(func)), 0);
+	cr_assert_str_eq(func, "load_kernel");
+	/* a program installed in site-packages, below a standard-library wrapper: the program's */
+	const char *installed[] = {
+	    "/v/lib/python3.12/site-packages/triton/runtime/jit.py\t700\trun",
+	    "/usr/lib/python3.12/contextlib.py\t81\tinner",
+	    "/v/lib/python3.12/site-packages/vllm/worker.py\t12\tstep",
+	    "/usr/lib/python3.12/threading.py\t1030\tThread._bootstrap"};
+	cr_assert_eq(kca_user_frame(installed, 4, "/w", where, sizeof(where), func, sizeof(func)),
+		     0);
+	cr_assert_str_eq(func, "step");
+	/* a program of its own under a lib/python3 directory is no standard library */
+	const char *own[] = {"/v/lib/python3.12/site-packages/torch/x.py\t1\tf",
+			     "/home/u/lib/python3/app/model.py\t7\tforward"};
+	cr_assert_eq(kca_user_frame(own, 2, "/w", where, sizeof(where), func, sizeof(func)), 0);
+	cr_assert_str_eq(func, "forward");
+}
+
 Test(python, record_no_python_leaves_the_frames_out)
 {
 	need_python_310();
