@@ -188,6 +188,30 @@ static const struct kca_change *inductor_size(const struct kca_changes *ch)
 	return NULL;
 }
 
+/* Whether size c was baked into some variants and an argument of the others: each variant
+ * has either c's value or, as Triton's int argument of that name, its divisibility (Dynamo's
+ * automatic dynamic shapes: the first size static, the kernel built again with it symbolic). */
+static int became_argument(const struct kca_changes *ch, const struct kca_change *c)
+{
+	char name[160];
+	snprintf(name, sizeof(name), "%s %% 16 == 0", c->name);
+	const struct kca_change *div = NULL;
+	for (unsigned i = 0; i < ch->nchanges && !div; i++)
+		if (ch->changes[i].kind == KCA_CHANGE_DIVISIBILITY &&
+		    strcmp(ch->changes[i].name, name) == 0)
+			div = &ch->changes[i];
+	if (!div || div->nvalues != c->nvalues)
+		return 0;
+	unsigned baked = 0, argument = 0;
+	for (unsigned v = 0; v < c->nvalues; v++) {
+		if ((c->values[v] != NULL) == (div->values[v] != NULL))
+			return 0;
+		baked += c->values[v] != NULL;
+		argument += div->values[v] != NULL;
+	}
+	return baked && argument;
+}
+
 /* Whether change c is one of a template's tuning values: a block size or a config. */
 static int template_tuning(const struct kca_change *c)
 {
@@ -438,6 +462,20 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    "the first call (its pointwise autotuning): a one-time cost; "
 			    "torch._inductor.config.triton.autotune_pointwise = False builds one",
 			    f->nvariants, f->name, c->name);
+			return;
+		}
+		if ((c = inductor_size(ch)) && f->verdict != KCA_SPECIALIZATION_CHURN &&
+		    became_argument(ch, c)) {
+			char values[256];
+			kca_values_summary(c, values, sizeof(values));
+			snprintf(
+			    buf, cap,
+			    "torch.compile first built %s into the kernel (%s), then built it "
+			    "again with %s as an argument once the size changed (its automatic "
+			    "dynamic shapes): a second build, once; "
+			    "torch._dynamo.mark_dynamic(x, dim) before the first call builds only "
+			    "the kernel that takes it as an argument",
+			    c->name, values, c->name);
 			return;
 		}
 		if ((c = inductor_size(ch)) || (c = first_of(ch, KCA_CHANGE_CONSTANT))) {

@@ -297,6 +297,31 @@ Test(report, a_define_naming_the_build_is_one_of_its_files)
 	cr_assert_not(kca_define_names_build(split, 8, 2, "MOD"), "no value");
 }
 
+Test(report, torch_compile_auto_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/torch_compile_auto.py on the H100: torch.compile's default fed six lengths;
+	 * the first baked in (xnumel 97), then one kernel taking it as an argument: two builds,
+	 * once (automatic dynamic shapes), not a size that changes "now and then" */
+	struct kca_model m;
+	load(&m, "examples/traces/torch-compile-auto");
+	cr_assert_eq(m.nfamilies, 1);
+	const struct kca_family *f = &m.families[0];
+	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR);
+	cr_assert_neq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(f->nvariants, 2);
+	cr_assert_eq(f->launches, 30);
+	kca_model_free(&m);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "examples/traces/torch-compile-auto", NULL}, out,
+			sizeof(out)),
+	    0);
+	cr_assert(strstr(out, "fix: torch.compile first built xnumel into the kernel (97), then "
+			      "built it again with xnumel as\n         an argument once the size "
+			      "changed (its automatic dynamic shapes)"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "now and then"), "%s", out);
+}
+
 Test(report, torch_max_autotune_trace_recorded_on_the_gpu)
 {
 	/* tests/gpu/torch_max_autotune.py on the H100: torch.compile(mode=
@@ -1442,7 +1467,7 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(strstr(out, "its subdirectories cuda-graph/, ") &&
 		      strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
 		      strstr(out, ", torch-compile-shapes/dynamic/, ") &&
-		      strstr(out, ", torch-max-autotune/ and 2 more hold traces: give them") &&
+		      strstr(out, ", torch-extension/ and 3 more hold traces: give them") &&
 		      !strstr(out, "triton-constexpr/triton-cache"),
 		  "%s", out);
 	/* many: the first twelve, and how many more */

@@ -346,6 +346,18 @@ def main():
         ms = [float(l.split(": ")[1].split()[0]) for l in open(out_path) if l.startswith("request ")]
         if ms:
             print(f"     request ms: bug {ms[:6]}, fix {ms[6:]}", flush=True)
+    elif case == "torch_compile_auto":
+        # torch.compile's default: the first length baked in, then one kernel taking it as an
+        # argument (automatic dynamic shapes): two builds, once, read as such
+        ks = [k for k in json.loads(subprocess.run([KCPROF, "report", "--json", trace_dir],
+                                                   capture_output=True, text=True).stdout)["kernels"]
+              if k.get("front_end") == "torch.compile"]
+        k = ks[0] if ks else {}
+        report(len(ks) == 1 and k.get("variants") == 2 and not k.get("churn")
+               and "automatic dynamic shapes" in (k.get("fix") or "")
+               and k.get("launches") == len(said["lengths"]) * said["calls"], case,
+               f"{k.get('name')}: {k.get('variants')} variants, {k.get('launches')} launches, "
+               f"fix {(k.get('fix') or '')[:70]!r}")
     elif case == "torch_max_autotune":
         # torch.compile(mode="max-autotune-no-cudagraphs"): Inductor builds and benchmarks its
         # matmul template's configs at the first call; a start-up cost, read as such

@@ -54,6 +54,8 @@ case_run cuda_graph python3 tests/gpu/cuda_graph.py
 case_run torch_extension python3 tests/gpu/torch_extension.py
 # torch.compile's max-autotune: its matmul template's configs built and benchmarked at start
 case_run torch_max_autotune python3 tests/gpu/torch_max_autotune.py
+# torch.compile's default on new lengths: one static build, then one dynamic (automatic dynamic)
+case_run torch_compile_auto python3 tests/gpu/torch_compile_auto.py
 "$KCPROF" archive "$OUT/traces/cuda_graph" >/dev/null 2>&1 # the example trace reads anywhere
 # a toy server: builds in its warm-up, and the ones its serving still makes (report --since)
 case_run serve_warmup python3 tests/gpu/serve_warmup.py
