@@ -1296,17 +1296,9 @@ static void ptx_tokens(struct kca_changes *c)
 	}
 }
 
-/* A -D names the build where its value did so in every run that set it. */
-static void settle_names_build(struct kca_changes *c)
-{
-	for (unsigned i = 0; i < c->nchanges; i++)
-		c->changes[i].names_build =
-		    c->changes[i].names_build_runs && !c->changes[i].other_runs;
-}
-
 static int change_rank(const struct kca_change *c)
 {
-	return c->is_param ? 0 : c->names_build ? 2 : 1;
+	return c->is_param ? 0 : kca_change_names_build(c) ? 2 : 1;
 }
 
 void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct kca_changes *out)
@@ -1342,7 +1334,6 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	free(chain);
 	if (any_triton)
 		fix_equals_one(out);
-	settle_names_build(out);
 	squeeze_parts(out);
 	drop_equals_one_constants(out);
 	keep_differing(out);

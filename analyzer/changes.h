@@ -23,13 +23,10 @@ struct kca_change {
 	char name[128];	 /* MAX_LEN, max_len, num_warps, -DMAX_LEN, "PTX line 12" */
 	char where[512]; /* file:line of the use, when known */
 	int is_param;	 /* name is a tl.constexpr parameter of the kernel */
-	/* a compiler child's -D whose values name the build's own files (torch's
-	 * -DTORCH_EXTENSION_NAME=<extension>, the source and -o named after it): it differs because
-	 * the build is another, not why; listed last, so never the fix's subject while anything
-	 * else differs */
-	int names_build;
-	unsigned names_build_runs, other_runs; /* the compiler runs that set it, naming or not */
-	char **values;			       /* per variant (family order); NULL where unknown */
+	/* the compiler runs that set it (a -D) with a value naming the build's files, and not:
+	 * kca_change_names_build */
+	unsigned names_build_runs, other_runs;
+	char **values; /* per variant (family order); NULL where unknown */
 	unsigned nvalues;
 };
 
@@ -54,6 +51,14 @@ int kca_triton_def_file(const struct kca_family *f, unsigned v, char *out, size_
 int kca_triton_from_inductor(struct kca_model *m, const struct kca_family *f);
 void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct kca_changes *out);
 void kca_changes_free(struct kca_changes *c);
+/* Whether c is a compiler child's -D whose values name the build's own files in every run
+ * (torch's -DTORCH_EXTENSION_NAME=<extension>, the source and -o named after it): it differs
+ * because the build is another, not why; listed last, so never the fix's subject while
+ * anything else differs. */
+static inline int kca_change_names_build(const struct kca_change *c)
+{
+	return c->names_build_runs && !c->other_runs;
+}
 /* Whether the -D NAME=VALUE in def (argv[at], or the value after a separate -D there) names a
  * file of the build on its command line argv[0..argc) (argv[0] the compiler): VALUE a whole
  * path component of a source or an output (by its extension: .cu, .o, .so, ...), or the part

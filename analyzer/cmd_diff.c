@@ -334,6 +334,24 @@ static const struct kca_compile *variant_build(const struct kca_model *m,
 	return NULL;
 }
 
+/* The arguments of p that q does not have, printed as "[tag] only: ..." where tag is not 0:
+ * how many. */
+static unsigned only_in(const struct kca_compile *p, const struct kca_compile *q, char tag)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < p->noptions; k++) {
+		unsigned j = 0;
+		while (j < q->noptions && strcmp(p->options[k], q->options[j]) != 0)
+			j++;
+		if (j < q->noptions)
+			continue;
+		n++;
+		if (tag)
+			printf("    [%c] only: %s\n", tag, p->options[k]);
+	}
+	return n;
+}
+
 /* The arguments in which the two variants' builds differ, each pair once: what the long
  * command lines above come down to (-DMAX_LEN=500 against 501, and the paths named after
  * the build). Position by position where both have as many, else those only one has. */
@@ -344,41 +362,24 @@ static void print_build_difference(const struct kca_model *m, const struct kca_f
 	if (!x || !y || x->tool != y->tool ||
 	    (x->tool == KC_TOOL_EXEC && strcmp(kc_base_name(x->name), kc_base_name(y->name))))
 		return; /* builds of two kinds: their arguments do not line up */
-	unsigned differ = 0, n = x->noptions > y->noptions ? x->noptions : y->noptions;
+	const char *what = x->tool == KC_TOOL_EXEC ? "command lines" : "options";
 	if (x->noptions == y->noptions) {
-		for (unsigned k = 0; k < n; k++)
+		unsigned differ = 0;
+		for (unsigned k = 0; k < x->noptions; k++)
 			differ += strcmp(x->options[k], y->options[k]) != 0;
 		if (!differ)
 			return;
-		printf("the builds' %s differ in %u of %u:\n",
-		       x->tool == KC_TOOL_EXEC ? "command lines" : "options", differ, n);
-		for (unsigned k = 0; k < n; k++)
+		printf("the builds' %s differ in %u of %u:\n", what, differ, x->noptions);
+		for (unsigned k = 0; k < x->noptions; k++)
 			if (strcmp(x->options[k], y->options[k]) != 0)
 				printf("    [A] %s\n    [B] %s\n", x->options[k], y->options[k]);
 		return;
 	}
-	for (int pass = 0; pass < 2; pass++) /* counted, then printed */
-		for (int side = 0; side < 2; side++) {
-			const struct kca_compile *p = side ? y : x, *q = side ? x : y;
-			for (unsigned k = 0; k < p->noptions; k++) {
-				unsigned j = 0;
-				while (j < q->noptions && strcmp(p->options[k], q->options[j]) != 0)
-					j++;
-				if (j < q->noptions)
-					continue;
-				if (pass)
-					printf("    [%c] only: %s\n", side ? 'B' : 'A',
-					       p->options[k]);
-				else
-					differ++;
-			}
-			if (!pass && side && !differ)
-				return; /* the same arguments, some of them twice */
-			if (!pass && side)
-				printf("the builds' %s differ (%u and %u of them):\n",
-				       x->tool == KC_TOOL_EXEC ? "command lines" : "options",
-				       x->noptions, y->noptions);
-		}
+	if (!only_in(x, y, 0) && !only_in(y, x, 0))
+		return; /* the same arguments, some of them twice */
+	printf("the builds' %s differ (%u and %u of them):\n", what, x->noptions, y->noptions);
+	only_in(x, y, 'A');
+	only_in(y, x, 'B');
 }
 
 KCA_COMMAND(diff)

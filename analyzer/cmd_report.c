@@ -158,7 +158,7 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 static const struct kca_change *first_of(const struct kca_changes *ch, enum kca_change_kind k)
 {
 	for (unsigned i = 0; i < ch->nchanges; i++)
-		if (ch->changes[i].kind == k && !ch->changes[i].names_build)
+		if (ch->changes[i].kind == k && !kca_change_names_build(&ch->changes[i]))
 			return &ch->changes[i];
 	return NULL;
 }
@@ -442,9 +442,11 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		}
 		break;
 	case KCA_FE_INDUCTOR: {
+		/* a size of the input among the constants, and builds that are not churn */
+		const struct kca_change *size = inductor_size(ch);
+		int once = f->verdict != KCA_SPECIALIZATION_CHURN;
 		char tuning[256];
-		if (!inductor_size(ch) && f->verdict != KCA_SPECIALIZATION_CHURN &&
-		    template_sweep(f, ch, tuning, sizeof(tuning))) {
+		if (!size && once && template_sweep(f, ch, tuning, sizeof(tuning))) {
 			snprintf(buf, cap,
 				 "Inductor's max-autotune built %u configs of its %s template (%s) "
 				 "and benchmarked them at the first call, keeping the fastest: a "
@@ -454,8 +456,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 f->nvariants, f->name, tuning);
 			return;
 		}
-		if (!inductor_size(ch) && (c = first_of(ch, KCA_CHANGE_CONSTANT)) &&
-		    f->verdict != KCA_SPECIALIZATION_CHURN) {
+		if (!size && once && (c = first_of(ch, KCA_CHANGE_CONSTANT))) {
 			snprintf(
 			    buf, cap,
 			    "Inductor built %u block sizes of %s (%s) and kept the fastest at "
@@ -464,10 +465,9 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    f->nvariants, f->name, c->name);
 			return;
 		}
-		if ((c = inductor_size(ch)) && f->verdict != KCA_SPECIALIZATION_CHURN &&
-		    became_argument(ch, c)) {
+		if (size && once && became_argument(ch, size)) {
 			char values[256];
-			kca_values_summary(c, values, sizeof(values));
+			kca_values_summary(size, values, sizeof(values));
 			snprintf(
 			    buf, cap,
 			    "torch.compile first built %s into the kernel (%s), then built it "
@@ -475,10 +475,10 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    "dynamic shapes): a second build, once; "
 			    "torch._dynamo.mark_dynamic(x, dim) before the first call builds only "
 			    "the kernel that takes it as an argument",
-			    c->name, values, c->name);
+			    size->name, values, size->name);
 			return;
 		}
-		if ((c = inductor_size(ch)) || (c = first_of(ch, KCA_CHANGE_CONSTANT))) {
+		if ((c = size) || (c = first_of(ch, KCA_CHANGE_CONSTANT))) {
 			const char *how = f->verdict == KCA_SPECIALIZATION_CHURN
 					      ? "almost every call"
 					      : "now and then";
@@ -907,7 +907,7 @@ static void print_family(struct kca_model *m, struct kca_kernel_names *names,
 		const struct kca_change *c = &ch->changes[i];
 		kca_values_summary(c, buf, sizeof(buf));
 		const char *kind = c->is_param			  ? "tl.constexpr"
-				   : c->names_build		  ? "-D option, the build's name"
+				   : kca_change_names_build(c)	  ? "-D option, the build's name"
 				   : c->kind == KCA_CHANGE_DEFINE ? "-D option"
 								  : kca_change_kind_name(c->kind);
 		printf("    %s %s (%s): %s", i ? "        " : "changed:", c->name, kind, buf);

@@ -271,7 +271,7 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 			kca_json_str(&j, "name", x->name);
 			kca_json_str(&j, "kind", kca_change_kind_name(x->kind));
 			kca_json_bool(&j, "parameter", x->is_param);
-			kca_json_bool(&j, "names_build", x->names_build);
+			kca_json_bool(&j, "names_build", kca_change_names_build(x));
 			if (x->where[0])
 				kca_json_str(&j, "where", x->where);
 			else /* not known (an autotune config, a value with no line) */
