@@ -1046,11 +1046,11 @@ static int stdlib_frame(const char *file)
 		return 1;
 	if (strstr(file, "/site-packages/") || strstr(file, "/dist-packages/"))
 		return 0;
-	/* .../lib/python3.12/..., not a program's own .../lib/python3/... */
-	for (const char *p = strstr(file, "lib/python3."); p; p = strstr(p + 1, "lib/python3."))
-		if ((p == file || p[-1] == '/' ||
-		     (p - file >= 3 && strncmp(p - 2, "64", 2) == 0)) &&
-		    p[12] >= '0' && p[12] <= '9')
+	/* .../lib/python3.12/ or .../lib64/python3.12/, not a program's own .../lib/python3/ */
+	for (const char *p = strstr(file, "/python3."); p; p = strstr(p + 1, "/python3."))
+		if (p[9] >= '0' && p[9] <= '9' &&
+		    ((p - file >= 4 && strncmp(p - 4, "/lib", 4) == 0) ||
+		     (p - file >= 6 && strncmp(p - 6, "/lib64", 6) == 0)))
 			return 1;
 	return 0;
 }

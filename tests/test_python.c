@@ -237,6 +237,13 @@ Test(python, a_pool_workers_line_is_the_task_it_ran)
 	char where[512], func[128];
 	cr_assert_eq(kca_user_frame(pool, 6, "/w", where, sizeof(where), func, sizeof(func)), 0);
 	cr_assert_str_eq(func, "precompile");
+	/* the same with the standard library under lib64 (Fedora, RHEL) */
+	const char *pool64[] = {
+	    pool[0], pool[1],
+	    "/usr/lib64/python3.12/concurrent/futures/thread.py\t58\t_WorkItem.run",
+	    "/usr/lib64/python3.12/threading.py\t1030\tThread._bootstrap"};
+	cr_assert_eq(kca_user_frame(pool64, 4, "/w", where, sizeof(where), func, sizeof(func)), 0);
+	cr_assert_str_eq(func, "precompile");
 	/* a stack cut short (ends in contextlib, not threading): no thread start, the innermost */
 	const char *cut[] = {pool[0], pool[1], "/usr/lib/python3.12/contextlib.py\t81\tinner"};
 	cr_assert_eq(kca_user_frame(cut, 3, "/w", where, sizeof(where), func, sizeof(func)), 0);
