@@ -342,16 +342,18 @@ static void keep_differing(struct kca_changes *c)
 	for (unsigned i = 0; i < c->nchanges; i++) {
 		struct kca_change *ch = &c->changes[i];
 		const char *first = NULL;
-		int differ = 0, present = 0;
+		int differ = 0, present = 0, one = 0;
 		for (unsigned v = 0; v < ch->nvalues; v++) {
 			const char *x = ch->values[v] ? ch->values[v] : "";
 			present += ch->values[v] != NULL;
+			one |= strcmp(x, "yes") == 0;
 			if (!first)
 				first = x;
 			else if (strcmp(first, x) != 0)
 				differ = 1;
 		}
-		drop[i] = !(differ && present);
+		/* an int never 1, present in some variants only: nothing Triton specialised */
+		drop[i] = !(differ && present) || (ch->kind == KCA_CHANGE_EQUALS_ONE && !one);
 	}
 	drop_marked(c, drop);
 	free(drop);
@@ -379,7 +381,8 @@ static void drop_library_constants(struct kca_changes *c)
 
 struct loc {
 	int id;
-	int alias; /* -1, or the loc it names */
+	int alias;     /* -1, or the loc it names */
+	char name[64]; /* an alias's name: the variable its value is assigned to */
 	char file[PATH_MAX];
 	int line, col;
 };
@@ -391,8 +394,10 @@ struct ttir {
 	int def_line;
 };
 
-static struct loc *loc_find(struct ttir *t, int id)
+/* The file location of loc id, through its aliases; *name: the first alias's name, or "". */
+static struct loc *loc_find(struct ttir *t, int id, const char **name)
 {
+	*name = "";
 	for (int depth = 0; depth < 8; depth++) {
 		struct loc *l = NULL;
 		for (unsigned i = 0; i < t->nlocs; i++)
@@ -400,6 +405,8 @@ static struct loc *loc_find(struct ttir *t, int id)
 				l = &t->locs[i];
 		if (!l || l->alias < 0)
 			return l;
+		if (!**name)
+			*name = l->name;
 		id = l->alias;
 	}
 	return NULL;
@@ -428,6 +435,7 @@ static void parse_locs(struct ttir *t, const char *text)
 				continue;
 		} else if (end[1] == '(' && strncmp(end + 2, "#loc", 4) == 0) {
 			const char *a = end + 6;
+			snprintf(l.name, sizeof(l.name), "%.*s", (int)(end - q), q);
 			l.alias = isdigit((unsigned char)*a) ? (int)strtol(a, NULL, 10) : 0;
 		} else {
 			continue;
@@ -501,7 +509,8 @@ int kca_triton_from_inductor(struct kca_model *m, const struct kca_family *f)
 	return sf->text && strstr(sf->text, "torch._inductor") != NULL;
 }
 
-/* The identifier at line:col (0-based col) of a source file. */
+/* The identifier at line:col (0-based col) of a source file: 0, or 1 where it is a module or
+ * a function (followed by '.' or '(': the tl of tl.full), which names no value. */
 static int ident_at(struct kca_model *m, const char *file, const char *trace_dir, int line, int col,
 		    char *out, size_t cap)
 {
@@ -545,7 +554,7 @@ static int ident_at(struct kca_model *m, const char *file, const char *trace_dir
 			}
 			if (e > s) {
 				snprintf(out, cap, "%.*s", (int)(e - s), s);
-				rc = 0;
+				rc = e < eol && (*e == '.' || *e == '(');
 			}
 		}
 	}
@@ -588,15 +597,11 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 	}
 }
 
-/* The kernel's def at file:line, its parameter list, and which are tl.constexpr. */
-static void read_def(struct kca_model *m, const char *file, const char *trace_dir, int line,
-		     struct kca_changes *out, char constexprs[][64], int *nconst)
+/* The def at or below line `line` of text (within 200 characters of the line's start): the '('
+ * of its parameter list, *close its ')', *line_start the line; NULL where there is none. */
+static const char *def_parens(const char *text, int line, const char **close,
+			      const char **line_start)
 {
-	*nconst = 0;
-	const struct kca_source_file *sf = source_file(m, file, trace_dir);
-	if (!sf->text)
-		return;
-	const char *text = sf->text, *path = sf->path;
 	const char *p = text;
 	for (int l = 1; l < line && p; l++) {
 		p = strchr(p, '\n');
@@ -605,58 +610,98 @@ static void read_def(struct kca_model *m, const char *file, const char *trace_di
 	}
 	const char *def = p ? strstr(p, "def ") : NULL;
 	const char *open = def ? strchr(def, '(') : NULL;
-	if (open && def - p < 200) {
-		int depth = 0;
-		const char *q = open, *close = NULL;
-		for (; *q; q++) {
-			depth += *q == '(' || *q == '[';
-			depth -= *q == ')' || *q == ']';
-			if (depth == 0) {
-				close = q;
-				break;
-			}
-		}
-		if (close) {
-			/* one line of text, whitespace runs folded */
-			char sig[512];
-			size_t k = 0;
-			for (const char *s = def + 4; s <= close && k + 1 < sizeof(sig); s++) {
-				char ch = isspace((unsigned char)*s) ? ' ' : *s;
-				if (ch == ' ' && k && sig[k - 1] == ' ')
-					continue;
-				sig[k++] = ch;
-			}
-			sig[k] = '\0';
-			snprintf(out->kernel_def, sizeof(out->kernel_def), "%s", sig);
-			snprintf(out->def_where, sizeof(out->def_where), "%s:%d", path, line);
-			find_autotune(text, p, path, line, out);
-			/* parameters: split the top level of (...) on commas */
-			const char *s = open + 1;
-			while (s < close && *nconst < 16) {
-				const char *e = s;
-				int d = 0;
-				while (e < close && (d > 0 || *e != ',')) {
-					d += *e == '(' || *e == '[';
-					d -= *e == ')' || *e == ']';
-					e++;
-				}
-				const char *colon = memchr(s, ':', (size_t)(e - s));
-				const char *ce = memmem(s, (size_t)(e - s), "constexpr", 9);
-				if (colon && ce) {
-					const char *n0 = s;
-					while (n0 < colon && isspace((unsigned char)*n0))
-						n0++;
-					const char *n1 = colon;
-					while (n1 > n0 && isspace((unsigned char)n1[-1]))
-						n1--;
-					snprintf(constexprs[*nconst], 64, "%.*s", (int)(n1 - n0),
-						 n0);
-					(*nconst)++;
-				}
-				s = e + 1;
-			}
+	if (!open || def - p >= 200)
+		return NULL;
+	int depth = 0;
+	for (const char *q = open; *q; q++) {
+		depth += *q == '(' || *q == '[';
+		depth -= *q == ')' || *q == ']';
+		if (depth == 0) {
+			*close = q;
+			*line_start = p;
+			return open;
 		}
 	}
+	return NULL;
+}
+
+/* The kernel's def at file:line, its parameter list, and which are tl.constexpr. */
+static void read_def(struct kca_model *m, const char *file, const char *trace_dir, int line,
+		     struct kca_changes *out, char constexprs[][64], int *nconst)
+{
+	*nconst = 0;
+	const struct kca_source_file *sf = source_file(m, file, trace_dir);
+	if (!sf->text)
+		return;
+	const char *text = sf->text, *path = sf->path, *close, *p;
+	const char *open = def_parens(text, line, &close, &p);
+	if (!open)
+		return;
+	const char *def = strstr(p, "def ");
+	/* one line of text, whitespace runs folded */
+	char sig[512];
+	size_t k = 0;
+	for (const char *s = def + 4; s <= close && k + 1 < sizeof(sig); s++) {
+		char ch = isspace((unsigned char)*s) ? ' ' : *s;
+		if (ch == ' ' && k && sig[k - 1] == ' ')
+			continue;
+		sig[k++] = ch;
+	}
+	sig[k] = '\0';
+	snprintf(out->kernel_def, sizeof(out->kernel_def), "%s", sig);
+	snprintf(out->def_where, sizeof(out->def_where), "%s:%d", path, line);
+	find_autotune(text, p, path, line, out);
+	/* parameters: split the top level of (...) on commas */
+	const char *s = open + 1;
+	while (s < close && *nconst < 16) {
+		const char *e = s;
+		int d = 0;
+		while (e < close && (d > 0 || *e != ',')) {
+			d += *e == '(' || *e == '[';
+			d -= *e == ')' || *e == ']';
+			e++;
+		}
+		const char *colon = memchr(s, ':', (size_t)(e - s));
+		const char *ce = memmem(s, (size_t)(e - s), "constexpr", 9);
+		if (colon && ce) {
+			const char *n0 = s;
+			while (n0 < colon && isspace((unsigned char)*n0))
+				n0++;
+			const char *n1 = colon;
+			while (n1 > n0 && isspace((unsigned char)n1[-1]))
+				n1--;
+			snprintf(constexprs[*nconst], 64, "%.*s", (int)(n1 - n0), n0);
+			(*nconst)++;
+		}
+		s = e + 1;
+	}
+}
+
+/* The parameter list of the def at file:line, malloc'd ("a, b: tl.constexpr"), or NULL. */
+static char *def_params(struct kca_model *m, const char *file, const char *trace_dir, int line)
+{
+	const struct kca_source_file *sf = source_file(m, file, trace_dir);
+	const char *close, *p;
+	const char *open = sf->text ? def_parens(sf->text, line, &close, &p) : NULL;
+	if (!open)
+		return NULL;
+	char *params = kca_xmalloc((size_t)(close - open));
+	memcpy(params, open + 1, (size_t)(close - open - 1));
+	params[close - open - 1] = '\0';
+	return params;
+}
+
+/* Whether parameter list params names `name` (a whole word). */
+static int params_name(const char *params, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *p = params; (p = strstr(p, name)) != NULL; p++) {
+		int before = p == params || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+		int after = !(isalnum((unsigned char)p[len]) || p[len] == '_');
+		if (before && after)
+			return 1;
+	}
+	return 0;
 }
 
 /* Whether %name is read in body (a NUL-terminated tail of TTIR text). */
@@ -674,7 +719,7 @@ static int ssa_used(const char *body, const char *name)
  * own arguments); else only the def and the config. */
 static void triton_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			   unsigned v, unsigned nvar, char constexprs[][64], int *nconst,
-			   int values)
+			   int values, char **params)
 {
 	const char *trace_dir = variant_trace_dir(m, f, v);
 	char path[PATH_MAX + 256];
@@ -684,6 +729,8 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 		parse_locs(&t, text);
 		if (!c->kernel_def[0] && t.def_file[0])
 			read_def(m, t.def_file, trace_dir, t.def_line, c, constexprs, nconst);
+		if (t.def_file[0])
+			*params = def_params(m, t.def_file, trace_dir, t.def_line);
 		if (!values)
 			goto config;
 		/* the signature: runtime args, with tt.divisibility where Triton specialised */
@@ -733,6 +780,12 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 				       k < 63)
 					value[k++] = *q++;
 				value[k] = '\0';
+				/* MLIR writes floats as 3.000000e+00 or 1.66666663: shorter, 3
+				 * and 1.66667 */
+				char *fend;
+				double fv = strtod(value, &fend);
+				if ((strchr(value, 'e') || strchr(value, '.')) && !*fend && k)
+					snprintf(value, sizeof(value), "%g", fv);
 				const char *eol = strchr(p, '\n');
 				const char *lp = strstr(p, "loc(#loc");
 				if (!k || !lp || (eol && lp > eol))
@@ -740,7 +793,8 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 				const char *idp = lp + 8;
 				int id =
 				    isdigit((unsigned char)*idp) ? (int)strtol(idp, NULL, 10) : 0;
-				struct loc *l = loc_find(&t, id);
+				const char *assigned;
+				struct loc *l = loc_find(&t, id, &assigned);
 				if (!l || !l->line)
 					continue;
 				char key[160], where[PATH_MAX + 32], ident[64] = "";
@@ -748,8 +802,14 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 				    source_file(m, l->file, trace_dir);
 				snprintf(where, sizeof(where), "%s:%d",
 					 sf->path ? sf->path : l->file, l->line);
-				if (ident_at(m, l->file, trace_dir, l->line, l->col, ident,
-					     sizeof(ident)) == 0)
+				/* the name at the column, unless a module or function's (the
+				 * constant is then an argument of a call: the variable the
+				 * call's value is assigned to names it, where Triton says) */
+				int rc = ident_at(m, l->file, trace_dir, l->line, l->col, ident,
+						  sizeof(ident));
+				if (rc == 1 && assigned[0])
+					snprintf(key, sizeof(key), "%s", assigned);
+				else if (rc >= 0)
 					snprintf(key, sizeof(key), "%s", ident);
 				else
 					snprintf(key, sizeof(key), "constant at line %d col %d",
@@ -854,15 +914,20 @@ static void triton_args_variant(struct kca_model *m, struct kca_changes *c,
 	}
 }
 
-/* Args present in some variants' signatures and gone from others were specialised to 1. */
-static void fix_equals_one(struct kca_changes *c)
+/* Args present in some variants' signatures and gone from others were specialised to 1,
+ * where the variant's def has them (params[v]: its parameter list, NULL if unread): Inductor
+ * writes a def for each variant, and an argument of one (ks0, a size it took as an argument
+ * after baking it into the other) is no parameter of the other. */
+static void fix_equals_one(struct kca_changes *c, char *const *params)
 {
 	for (unsigned i = 0; i < c->nchanges; i++) {
 		struct kca_change *ch = &c->changes[i];
 		if (ch->kind != KCA_CHANGE_EQUALS_ONE)
 			continue;
+		char arg[160];
+		snprintf(arg, sizeof(arg), "%.*s", (int)strcspn(ch->name, " "), ch->name);
 		for (unsigned v = 0; v < ch->nvalues; v++)
-			if (!ch->values[v])
+			if (!ch->values[v] && (!params[v] || params_name(params[v], arg)))
 				ch->values[v] = kca_xstrdup("yes");
 	}
 }
@@ -1311,12 +1376,13 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	unsigned nchain;
 	struct chained *chain = family_chained(m, f, &nchain);
 	struct ptx_compare pc = {NULL, NULL, 0, 0, 0, 0, 0, 0};
+	char **params = kca_xcalloc(nvar + 1, sizeof(*params)); /* each variant's def's */
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
 		if (args)
 			triton_args_variant(m, out, f, v, nvar);
 		if (var->triton_dir) {
-			triton_variant(m, out, f, v, nvar, constexprs, &nconst, !args);
+			triton_variant(m, out, f, v, nvar, constexprs, &nconst, !args, &params[v]);
 			any_triton = !args;
 		} else if (var->compile >= 0) {
 			options_variant(m, out, f, v, nvar, chain, nchain);
@@ -1333,7 +1399,10 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	free(pc.first_entry);
 	free(chain);
 	if (any_triton)
-		fix_equals_one(out);
+		fix_equals_one(out, params);
+	for (unsigned v = 0; v < nvar; v++)
+		free(params[v]);
+	free(params);
 	squeeze_parts(out);
 	drop_equals_one_constants(out);
 	keep_differing(out);

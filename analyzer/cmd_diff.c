@@ -1,6 +1,7 @@
 /* cmd_diff.c - kcprof diff: two variants of one kernel side by side: where they came from,
  * their options, launch shapes, and a line diff of their source or IR (Triton TTIR, NVRTC or
  * driver PTX). */
+#include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -80,15 +81,32 @@ static const char *loc_path_end(const char *p)
 	return e && memchr(p + 5, '/', (size_t)(e - p - 5)) ? e : NULL;
 }
 
-/* FNV-1a of the line with its loc() paths left out: lines alike have the same key, so the
- * diff compares keys and reads two lines only where their keys agree. */
+/* Where a span that names the variant's own files ends, if one starts at p: a loc("...")
+ * path, or the name torch.compile gives the module of a variant's kernel, which Triton IR
+ * repeats in each call of a helper (compile_tasks.c<hash>.forward_inner): past it. */
+static const char *own_name_end(const char *p)
+{
+	const char *e = loc_path_end(p);
+	if (e)
+		return e + 1;
+	static const char tasks[] = "compile_tasks.c";
+	if (strncmp(p, tasks, sizeof(tasks) - 1) != 0)
+		return NULL;
+	e = p + sizeof(tasks) - 1;
+	while (isalnum((unsigned char)*e))
+		e++;
+	return *e == '.' ? e : NULL;
+}
+
+/* FNV-1a of the line with those spans left out: lines alike have the same key, so the diff
+ * compares keys and reads two lines only where their keys agree. */
 static uint64_t line_key(const char *line)
 {
 	uint64_t h = 1469598103934665603ull;
 	for (const char *p = line; *p;) {
-		const char *e = loc_path_end(p);
+		const char *e = own_name_end(p);
 		if (e) {
-			p = e + 1;
+			p = e;
 			continue;
 		}
 		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
@@ -96,17 +114,18 @@ static uint64_t line_key(const char *line)
 	return h;
 }
 
-/* Lines alike but for the files their loc("...") name: Triton IR names the source it came
- * from, and torch.compile writes each variant's kernel to a file of its own. */
+/* Lines alike but for the files their loc("...") name and the modules their calls name:
+ * Triton IR names the source it came from, and torch.compile writes each variant's kernel
+ * to a file (a module) of its own. */
 static int same_line(const char *a, const char *b)
 {
 	while (*a && *b) {
-		const char *ea = loc_path_end(a), *eb = loc_path_end(b);
+		const char *ea = own_name_end(a), *eb = own_name_end(b);
 		if (ea || eb) {
 			if (!ea || !eb)
 				return 0;
-			a = ea + 1;
-			b = eb + 1;
+			a = ea;
+			b = eb;
 			continue;
 		}
 		if (*a++ != *b++)
@@ -156,8 +175,9 @@ static void print_diff(const struct lines *a, const struct lines *b)
 	if (!hunks)
 		printf("(identical text)\n");
 	if (paths_only)
-		printf("(%u line%s alike but for the file their loc() names: not shown)\n",
-		       paths_only, paths_only == 1 ? "" : "s");
+		printf("(%u line%s alike but for the file%s or module%s named: not shown)\n",
+		       paths_only, paths_only == 1 ? "" : "s", paths_only == 1 ? "" : "s",
+		       paths_only == 1 ? "" : "s");
 #undef L
 #undef SAME
 	free(lcs);

@@ -1,6 +1,7 @@
 /* cmd_report.c - kcprof report: which kernels were rebuilt, how often, what it cost against
  * their launches, what changed between the builds, from where, and how to fix it. Also the
  * JSON form (schema kcprof-report/1, docs/report-json.md) and the comparison of two runs. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -188,28 +189,68 @@ static const struct kca_change *inductor_size(const struct kca_changes *ch)
 	return NULL;
 }
 
-/* Whether size c was baked into some variants and an argument of the others: each variant
- * has either c's value or, as Triton's int argument of that name, its divisibility (Dynamo's
- * automatic dynamic shapes: the first size static, the kernel built again with it symbolic). */
-static int became_argument(const struct kca_changes *ch, const struct kca_change *c)
+/* Whether the presence of values of change a is the opposite of b's in every variant. */
+static int complementary(const struct kca_change *a, const struct kca_change *b)
+{
+	if (a->nvalues != b->nvalues)
+		return 0;
+	unsigned in_a = 0, in_b = 0;
+	for (unsigned v = 0; v < a->nvalues; v++) {
+		if ((a->values[v] != NULL) == (b->values[v] != NULL))
+			return 0;
+		in_a += a->values[v] != NULL;
+		in_b += b->values[v] != NULL;
+	}
+	return in_a && in_b;
+}
+
+/* Whether constant c was baked into some variants and an argument of the others: each variant
+ * has either c's value or, as Triton's int argument, its divisibility (Dynamo's automatic
+ * dynamic shapes: the first size or number static, the kernel built again with it symbolic).
+ * The argument is the size's own name (xnumel), else the one int argument that only the
+ * variants without c have (ks0, where Inductor wrote the number as tmp1 = 3.0); its name
+ * into arg. */
+static int became_argument(const struct kca_changes *ch, const struct kca_change *c, char *arg,
+			   size_t cap)
 {
 	char name[160];
 	snprintf(name, sizeof(name), "%s %% 16 == 0", c->name);
 	const struct kca_change *div = NULL;
-	for (unsigned i = 0; i < ch->nchanges && !div; i++)
-		if (ch->changes[i].kind == KCA_CHANGE_DIVISIBILITY &&
-		    strcmp(ch->changes[i].name, name) == 0)
-			div = &ch->changes[i];
-	if (!div || div->nvalues != c->nvalues)
-		return 0;
-	unsigned baked = 0, argument = 0;
-	for (unsigned v = 0; v < c->nvalues; v++) {
-		if ((c->values[v] != NULL) == (div->values[v] != NULL))
-			return 0;
-		baked += c->values[v] != NULL;
-		argument += div->values[v] != NULL;
+	unsigned others = 0;
+	for (unsigned i = 0; i < ch->nchanges; i++) {
+		const struct kca_change *d = &ch->changes[i];
+		if (d->kind != KCA_CHANGE_DIVISIBILITY || !strstr(d->name, " % 16 == 0"))
+			continue;
+		if (strcmp(d->name, name) == 0) {
+			div = d;
+			others = 0;
+			break;
+		}
+		if (complementary(c, d))
+			div = d, others++;
 	}
-	return baked && argument;
+	if (!div || others > 1 || !complementary(c, div))
+		return 0;
+	snprintf(arg, cap, "%.*s", (int)strcspn(div->name, " "), div->name);
+	return 1;
+}
+
+/* Whether Inductor's constant `name` is a number the kernel computes with (tmp1 = 3.0: a
+ * Python int or float of the program's), not a size of the input (xnumel, ks0, x0). */
+static int inductor_number(const char *name)
+{
+	if (strncmp(name, "tmp", 3) != 0 || !name[3])
+		return 0;
+	for (const char *p = name + 3; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+/* Whether f is FlexAttention's kernel (its template, or its decoding one). */
+static int flex_attention(const struct kca_family *f)
+{
+	return strstr(f->name, "flex_attention") || strstr(f->name, "flex_decoding");
 }
 
 /* Whether change c is one of a template's tuning values: a block size or a config. */
@@ -255,6 +296,25 @@ static int template_sweep(const struct kca_family *f, const struct kca_changes *
 
 static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		     const struct kca_changes *ch, char *buf, size_t cap);
+
+/* Appends to a fix what launch options (num_warps, num_stages) changed beside its subject:
+ * each value is a build of its own too. */
+static void config_too(const struct kca_changes *ch, char *buf, size_t cap)
+{
+	for (unsigned i = 0; i < ch->nchanges; i++) {
+		const struct kca_change *c = &ch->changes[i];
+		if (c->kind != KCA_CHANGE_CONFIG)
+			continue;
+		char values[128];
+		kca_values_summary(c, values, sizeof(values));
+		size_t n = strlen(buf);
+		snprintf(buf + n, cap - n,
+			 "; %s changes too (%s): a launch option, each value a build of its own; "
+			 "launch with one",
+			 c->name, values);
+		return;
+	}
+}
 
 /* Whether kcprof saw f built (a compile, a compiler child, Triton): its images are builds;
  * else images, which the program may have built where kcprof could not see. */
@@ -318,6 +378,18 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    "or no machine code in one: the driver JIT-compiles its PTX): build "
 			    "it one way, and load that image once",
 			    f->nvariants);
+		return;
+	}
+	const struct kca_change *option = first_of(ch, KCA_CHANGE_CONFIG);
+	if (f->verdict == KCA_AUTOTUNE_SWEEP && !ch->autotune_where[0] &&
+	    f->front_end == KCA_FE_TRITON && option && ch->nchanges == 1) {
+		/* no autotuner over the kernel: the program launches it with these options */
+		char values[128];
+		kca_values_summary(option, values, sizeof(values));
+		snprintf(buf, cap,
+			 "%s is launched with %s %s: a launch option, and Triton builds a variant "
+			 "for each value; launch with one (or tune it once offline)",
+			 f->name, option->name, values);
 		return;
 	}
 	if (f->verdict == KCA_AUTOTUNE_SWEEP) {
@@ -405,6 +477,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 					 "for each; convert the inputs to one dtype if one build "
 					 "should serve",
 					 c->name);
+			config_too(ch, buf, cap);
 			return;
 		}
 		char arg[128];
@@ -465,23 +538,56 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    f->nvariants, f->name, c->name);
 			return;
 		}
-		if (size && once && became_argument(ch, size)) {
-			char values[256];
+		char arg[128], values[256];
+		if (size && once && became_argument(ch, size, arg, sizeof(arg))) {
 			kca_values_summary(size, values, sizeof(values));
-			snprintf(
-			    buf, cap,
-			    "torch.compile first built %s into the kernel (%s), then built it "
-			    "again with %s as an argument once the size changed (its automatic "
-			    "dynamic shapes): a second build, once; "
-			    "torch._dynamo.mark_dynamic(x, dim) before the first call builds only "
-			    "the kernel that takes it as an argument",
-			    size->name, values, size->name);
+			if (inductor_number(size->name))
+				snprintf(
+				    buf, cap,
+				    "torch.compile first built the number %s into the kernel "
+				    "(%s), then built it again taking it as an argument (%s) "
+				    "once it changed: Dynamo makes a Python int or float dynamic "
+				    "at its second value (its automatic dynamic shapes): a "
+				    "second build, once; torch.compile(dynamic=True) builds only "
+				    "the kernel that takes it as an argument",
+				    size->name, values, arg);
+			else
+				snprintf(
+				    buf, cap,
+				    "torch.compile first built %s into the kernel (%s), then "
+				    "built it again with %s as an argument once the size changed "
+				    "(its automatic dynamic shapes): a second build, once; "
+				    "torch._dynamo.mark_dynamic(x, dim) before the first call "
+				    "builds only the kernel that takes it as an argument",
+				    size->name, values, arg);
+			return;
+		}
+		const char *how =
+		    f->verdict == KCA_SPECIALIZATION_CHURN ? "almost every call" : "now and then";
+		if (size && inductor_number(size->name) && flex_attention(f)) {
+			kca_values_summary(size, values, sizeof(values));
+			snprintf(buf, cap,
+				 "a number that the score_mod or mask_mod reads from outside "
+				 "(%s: %s) is baked into FlexAttention's kernel, a new value %s: "
+				 "each is a new compile; capture it as a tensor "
+				 "(torch.tensor(value, device=\"cuda\"), updated in place) so that "
+				 "one kernel reads it",
+				 size->name, values, how);
+			return;
+		}
+		if (size && inductor_number(size->name)) {
+			kca_values_summary(size, values, sizeof(values));
+			snprintf(buf, cap,
+				 "torch.compile baked a number into the kernel (%s: %s), a new "
+				 "value %s: a Python int or float that the compiled function takes "
+				 "or reads from a global is a constant of its graph, and each new "
+				 "value a new graph (with dynamic=False always; otherwise Dynamo "
+				 "takes an argument's value as an input from its second value on); "
+				 "pass it as a tensor, or drop dynamic=False",
+				 size->name, values, how);
 			return;
 		}
 		if ((c = size) || (c = first_of(ch, KCA_CHANGE_CONSTANT))) {
-			const char *how = f->verdict == KCA_SPECIALIZATION_CHURN
-					      ? "almost every call"
-					      : "now and then";
 			snprintf(buf, cap,
 				 "torch.compile baked a size of its input into the kernel (%s, a "
 				 "new value "

@@ -1400,7 +1400,7 @@ Test(cli, diff_shows_the_changed_constant)
 	cr_assert(strstr(out, "-    %xnumel_0 = arith.constant 97 : i32") &&
 		      strstr(out, "+    %xnumel_0 = arith.constant 419 : i32"),
 		  "%s", out);
-	cr_assert(strstr(out, "(42 lines alike but for the file their loc() names: not shown)"),
+	cr_assert(strstr(out, "(42 lines alike but for the files or modules named: not shown)"),
 		  "%s", out);
 	cr_assert_null(strstr(out, "-#loc1 = loc("), "%s", out);
 }
@@ -1464,10 +1464,10 @@ Test(cli, damaged_traces_give_partial_reports)
 	/* runs further down, named from the directory given; not below a run (its caches) */
 	cr_assert_eq(
 	    kct_run_cli((const char *[]){"report", "examples/traces", NULL}, out, sizeof(out)), 1);
-	cr_assert(strstr(out, "its subdirectories cuda-graph/, ") &&
+	cr_assert(strstr(out, "its subdirectories cuda-graph/, flex-window/captured/, ") &&
 		      strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
-		      strstr(out, ", torch-compile-shapes/dynamic/, ") &&
-		      strstr(out, ", torch-extension/ and 3 more hold traces: give them") &&
+		      strstr(out, ", torch-compile-auto/, torch-compile-number/static/ and 7 more "
+				  "hold traces: give them") &&
 		      !strstr(out, "triton-constexpr/triton-cache"),
 		  "%s", out);
 	/* many: the first twelve, and how many more */
@@ -3599,4 +3599,217 @@ Test(cli, each_kernel_of_a_module_has_its_own_changed_ptx_line)
 			     "of its kernels") &&
 		      !strstr(fixed, "PTX line"),
 		  "%s", out);
+}
+
+/* A Triton cache of kern_step variants (tests/data/step_N.cubin), each entry's IR naming a def
+ * in its own generated module, recorded as drv_client loads them (nvccstep): a trace as
+ * torch.compile's kernels make one. ir[v] and py[v] are printf formats given the module's path
+ * (IR) or nothing (Python); json[v] the entry's metadata. Returns the trace directory. */
+static char *record_cache_variants(unsigned n, const char *const *ir, const char *const *py,
+				   const char *const *json)
+{
+	char tmp[4096], cmd[16384], path[4500], entry[4300], src[4300], files[8192] = "";
+	cr_assert_not_null(realpath(kct_tmpdir(), tmp));
+	for (unsigned v = 0; v < n; v++) {
+		snprintf(entry, sizeof(entry), "%s/tc/ENTRY_%u", tmp, v);
+		snprintf(src, sizeof(src), "%s/ic/c%u/cmodule%u.py", tmp, v, v);
+		snprintf(cmd, sizeof(cmd),
+			 "mkdir -p %s %s/ic/c%u && cp %s/step_%u.cubin %s/kern_step.cubin", entry,
+			 tmp, v, kct_data(), v % 2 + 1, entry);
+		cr_assert_eq(system(cmd), 0, "%s", cmd);
+		char text[8192];
+		snprintf(text, sizeof(text), ir[v], src, src, src);
+		snprintf(path, sizeof(path), "%s/kern_step.source", entry);
+		write_text(path, text);
+		snprintf(path, sizeof(path), "%s/kern_step.json", entry);
+		write_text(path, json[v]);
+		write_text(src, py[v]);
+		snprintf(files + strlen(files), sizeof(files) - strlen(files),
+			 " %s/kern_step.cubin", entry);
+	}
+	char *trace = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "TRITON_CACHE_DIR=%s/tc KCT_DATA=%s %s record -q --no-cupti -o %s -- "
+		 "%s/tests/bin/drv_client nvccstep%s",
+		 tmp, kct_data(), kct_cli(), trace, kct_build(), files);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	return trace;
+}
+
+Test(report, a_constant_is_named_by_the_variable_triton_says_it_is_assigned_to)
+{
+	/* Two modules of a kernel as torch.compile writes them for a Python int (k = 3, then 5,
+	 * its automatic dynamic shapes): the first computes with tmp1 = tl.full([1], 3.0,
+	 * tl.float32), the second takes the number as the argument ks0 (tmp1 = ks0). The constant
+	 * is named by the variable Triton's IR says it is assigned to (the column of its location
+	 * is tl's, of tl.float32: a module, which names no value), its value as the program wrote
+	 * it (3, not 3.000000e+00); ks0, a parameter of the second def only, was not specialised
+	 * to 1 in the first. (The fix that pairs the number and the argument: the FlexAttention
+	 * trace below; kernels named triton_* only are Inductor's.) */
+	static const char head[] =
+	    "import triton\nimport triton.language as tl\nfrom torch._inductor.runtime import "
+	    "triton_heuristics\n@triton.jit\n";
+	static const char body[] = "    xoffset = tl.program_id(0) * XBLOCK\n"
+				   "    x0 = xoffset + tl.arange(0, XBLOCK)[:]\n"
+				   "    tmp0 = tl.load(in_ptr0 + (x0), None)\n";
+	char py0[1024], py1[1024];
+	snprintf(py0, sizeof(py0),
+		 "%sdef kern_step(in_ptr0, out_ptr0, xnumel, XBLOCK : tl.constexpr):\n%s"
+		 "    tmp1 = tl.full([1], 3.0, tl.float32)\n"
+		 "    tmp2 = tmp0 * tmp1\n",
+		 head, body);
+	snprintf(py1, sizeof(py1),
+		 "%sdef kern_step(in_ptr0, out_ptr0, ks0, xnumel, XBLOCK : tl.constexpr):\n%s"
+		 "    tmp1 = ks0\n"
+		 "    tmp2 = tmp0 * tmp1\n",
+		 head, body);
+	/* line 5 is the def; tmp1's line is 9, its col 29 the tl of tl.float32 */
+	static const char ir0[] =
+	    "#loc = loc(\"%s\":5:0)\n"
+	    "module {\n"
+	    "  tt.func public @kern_step(%%in_ptr0: !tt.ptr<f32> loc(\"in_ptr0\"(#loc)), "
+	    "%%out_ptr0: !tt.ptr<f32> loc(\"out_ptr0\"(#loc)), %%xnumel: i32 {tt.divisibility = 16 "
+	    ": i32} loc(\"xnumel\"(#loc))) attributes {noinline = false} {\n"
+	    "    %%tmp1 = arith.constant 3.000000e+00 : f32 loc(#loc3)\n"
+	    "    %%tmp2 = arith.constant dense<3.000000e+00> : tensor<128xf32> loc(#loc4)\n"
+	    "    tt.return loc(#loc)\n"
+	    "  } loc(#loc)\n"
+	    "} loc(#loc)\n"
+	    "#loc1 = loc(\"%s\":9:29)\n"
+	    "#loc2 = loc(\"%s\":10:18)\n"
+	    "#loc3 = loc(\"tmp1\"(#loc1))\n"
+	    "#loc4 = loc(\"tmp2\"(#loc2))\n";
+	static const char ir1[] =
+	    "#loc = loc(\"%s\":5:0)\n"
+	    "module {\n"
+	    "  tt.func public @kern_step(%%in_ptr0: !tt.ptr<f32> loc(\"in_ptr0\"(#loc)), "
+	    "%%out_ptr0: !tt.ptr<f32> loc(\"out_ptr0\"(#loc)), %%ks0: i32 loc(\"ks0\"(#loc)), "
+	    "%%xnumel: i32 {tt.divisibility = 16 : i32} loc(\"xnumel\"(#loc))) attributes "
+	    "{noinline = false} {\n"
+	    "    %%tmp1 = arith.sitofp %%ks0 : i32 to f32 loc(#loc1)\n"
+	    "    tt.return loc(#loc)\n"
+	    "  } loc(#loc)\n"
+	    "} loc(#loc)\n"
+	    "#loc1 = loc(\"%s\":9:11)\n";
+	const char *ir[] = {ir0, ir1}, *py[] = {py0, py1};
+	const char *json[] = {"{\"num_warps\": 4, \"name\": \"kern_step\"}\n",
+			      "{\"num_warps\": 4, \"name\": \"kern_step\"}\n"};
+	char *trace = record_cache_variants(2, ir, py, json);
+	struct kca_model m;
+	load(&m, trace);
+	const struct kca_family *f = family(&m, "kern_step");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 2);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	const struct kca_change *number = NULL, *div = NULL;
+	for (unsigned i = 0; i < ch.nchanges; i++) {
+		const struct kca_change *c = &ch.changes[i];
+		cr_assert_neq(c->kind, KCA_CHANGE_EQUALS_ONE,
+			      "%s: ks0 is no parameter of the first", c->name);
+		cr_assert_str_neq(c->name, "tl", "a module names no value");
+		if (strcmp(c->name, "tmp1") == 0)
+			number = c;
+		if (strcmp(c->name, "ks0 % 16 == 0") == 0)
+			div = c;
+	}
+	cr_assert_not_null(number, "the constant named tmp1 (%u changes)", ch.nchanges);
+	cr_assert_not_null(div);
+	char summary[128];
+	kca_values_summary(number, summary, sizeof(summary));
+	cr_assert_str_eq(summary, "3");
+	cr_assert(strstr(number->where, "cmodule0.py:9"), "its own line: %s", number->where);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
+Test(report, a_triton_kernel_launched_with_another_num_warps_is_no_autotuner)
+{
+	/* kern_step built twice alike but for num_warps (1, 4), no @triton.autotune
+	 * over its def: the program's own launch option, not an autotuner's sweep */
+	static const char ir[] = "#loc = loc(\"%s\":2:0)\nmodule {\n  tt.func public @kern_step("
+				 "%%n: i32 loc(\"n\"(#loc))) attributes {noinline = false} {\n  } "
+				 "loc(#loc)\n} loc(#loc)\n";
+	static const char py[] = "@triton.jit\ndef kern_step(n):\n    pass\n";
+	const char *irs[] = {ir, ir}, *pys[] = {py, py};
+	const char *json[] = {"{\"num_warps\": 1, \"name\": \"kern_step\"}\n",
+			      "{\"num_warps\": 4, \"name\": \"kern_step\"}\n"};
+	char *trace = record_cache_variants(2, irs, pys, json);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", trace, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out,
+			 "kern_step is launched with num_warps 1, 4: a launch option, and Triton "
+			 "builds a variant for\n         each value"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "the autotuner"), "%s", out);
+}
+
+Test(report, torch_compile_number_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/torch_compile_number.py on the H100: a temperature fed as a Python float to
+	 * torch.compile(dynamic=False), six values: Inductor bakes 1/t into its softmax kernel,
+	 * a build each; as a 0-d tensor (the fix), no kernel changes with it */
+	const char *dir = "examples/traces/torch-compile-number/static";
+	struct kca_model m;
+	load(&m, dir);
+	cr_assert_eq(m.problems, 0);
+	const struct kca_family *f = family(&m, "triton_red_fused__softmax_div_mul_sub_2");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR);
+	cr_assert_eq(f->nvariants, 6);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	kca_model_free(&m);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "changed: tmp5 (constant): 1.66667, 1.42857, 1.25, 1.11111, "
+			      "0.909091, 0.769231\n"),
+		  "named by the variable it is assigned to, not tl of tl.full: %s", out);
+	cr_assert(strstr(out, "fix: torch.compile baked a number into the kernel (tmp5: 1.66667,"),
+		  "%s", out);
+	cr_assert(strstr(out, "pass it as a tensor"), "%s", out);
+	cr_assert_null(strstr(out, "mark_dynamic"), "no size of the input changed: %s", out);
+	cr_assert_null(strstr(out, "tl (constant)"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report",
+						  "examples/traces/torch-compile-number/"
+						  "tensor",
+						  NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
+	cr_assert_null(strstr(out, "baked"), "%s", out);
+}
+
+Test(report, flex_attention_window_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/flex_window.py on the H100: FlexAttention's mask_mod reads a sliding window's
+	 * width, five widths. From a module-level int: baked into the template, a build each,
+	 * read as FlexAttention's; from its closure: an argument from the second width on */
+	const char *dir = "examples/traces/flex-window/global";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. triton_tem_fused_flex_attention_0  [torch.compile]  "
+			      "specialization churn\n    5 variants in 5 loads"),
+		  "%s", out);
+	cr_assert(strstr(out, "changed: tmp5 (constant): 64, 96, 128, 160, 192\n"), "%s", out);
+	cr_assert(strstr(out, "fix: a number that the score_mod or mask_mod reads from outside "
+			      "(tmp5: 64, 96, 128,"),
+		  "%s", out);
+	cr_assert(strstr(out, "capture it as a tensor"), "%s", out);
+	/* two variants differ in the number alone: the modules their calls name are no
+	 * difference */
+	cr_assert_eq(kct_run_cli((const char *[]){"diff", dir, "triton_tem_fused_flex_attention_0",
+						  "1", "2", NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "-    %tmp5 = arith.constant 64 : i32") &&
+		      strstr(out, "+    %tmp5 = arith.constant 96 : i32"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "compile_tasks.c"), "%s", out);
+	cr_assert(strstr(out, "lines alike but for the files or modules named"), "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "examples/traces/flex-window/captured", NULL},
+			out, sizeof(out)),
+	    0);
+	cr_assert(strstr(out,
+			 "fix: torch.compile first built the number tmp5 into the kernel (64), "
+			 "then built it again taking\n         it as an argument (ks0)"),
+		  "%s", out);
+	cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
 }

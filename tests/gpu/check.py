@@ -358,6 +358,46 @@ def main():
                and k.get("launches") == len(said["lengths"]) * said["calls"], case,
                f"{k.get('name')}: {k.get('variants')} variants, {k.get('launches')} launches, "
                f"fix {(k.get('fix') or '')[:70]!r}")
+    elif case in ("torch_compile_number_static", "torch_compile_number_tensor"):
+        # a Python float fed to torch.compile(dynamic=False): Inductor bakes it (1/t: the kernel
+        # multiplies) into a kernel built for each value; passed as a tensor, no kernel changes
+        # with it. The report names the number and advises a tensor, not mark_dynamic.
+        out = subprocess.run([KCPROF, "report", "--json", "--all", trace_dir], capture_output=True, text=True)
+        ks = [k for k in json.loads(out.stdout)["kernels"] if k.get("front_end") == "torch.compile"]
+        want = sorted(round(1 / t, 4) for t in said["temperatures"])
+        def numbers(k):  # the values of a number Inductor baked in (tmpN), as floats
+            return [sorted(round(float(v), 4) for v in c["values"] if v) for c in k.get("changed", [])
+                    if c["kind"] == "constant" and c["name"].startswith("tmp")]
+        baked = [k for k in ks if want in numbers(k)]
+        if case == "torch_compile_number_static":
+            fixes = [k.get("fix") or "" for k in baked]
+            report(len(baked) >= 1 and all("baked a number" in f and "pass it as a tensor" in f
+                                           and "mark_dynamic" not in f for f in fixes), case,
+                   f"{[(k['name'], k['variants']) for k in baked]} baked 1/t {want}; fix {fixes[:1]}")
+            report(any(k.get("churn") for k in baked), case,
+                   f"churn: {[(k['name'], k.get('verdict')) for k in baked]}")
+        else:
+            report(not any(numbers(k) for k in ks) and all("baked" not in (k.get("fix") or "") for k in ks),
+                   case, f"no number changes between builds of {len(ks)} Inductor kernels")
+    elif case in ("flex_global", "flex_captured", "flex_tensor"):
+        # FlexAttention, the mask_mod's window width read from outside: a module-level int is
+        # baked in (a build a width), an int in its closure becomes an argument at its second
+        # value (two builds), a tensor is an input (one build)
+        k = kernel_report(trace_dir, "triton_tem_fused_flex_attention_0")
+        fix = k.get("fix") or ""
+        widths = [str(w) for w in said["widths"]]
+        nums = {c["name"]: [v for v in c["values"] if v] for c in k.get("changed", [])
+                if c["kind"] == "constant" and c["name"].startswith("tmp")}
+        if case == "flex_global":
+            ok = (k.get("variants") == len(widths) and widths in nums.values()
+                  and "FlexAttention" in fix and "capture it as a tensor" in fix)
+        elif case == "flex_captured":
+            ok = (k.get("variants") == 2 and [widths[0]] in nums.values()
+                  and "automatic dynamic" in fix and not k.get("churn"))
+        else:
+            ok = k.get("variants") == 1 and k.get("verdict") == "fine"
+        report(ok, case, f"flex kernel: {k.get('variants')} variants, numbers {nums}, "
+               f"{k.get('verdict')!r}, fix {fix[:90]!r}")
     elif case == "torch_max_autotune":
         # torch.compile(mode="max-autotune-no-cudagraphs"): Inductor builds and benchmarks its
         # matmul template's configs at the first call; a start-up cost, read as such

@@ -28,10 +28,14 @@ say "env: $(head -2 "$OUT/logs/env.txt" | tr '\n' ' ')"
 export TRITON_CACHE_DIR=$ABS_OUT/triton-cache TORCHINDUCTOR_CACHE_DIR=$ABS_OUT/inductor-cache
 rm -rf "$TRITON_CACHE_DIR" "$TORCHINDUCTOR_CACHE_DIR"
 
+# CASES (an extended regex): run only the cases whose names match, for a run split in two
+want() { [ -z "${CASES:-}" ] || [[ $1 =~ ^(${CASES})$ ]]; }
+
 # case NAME COMMAND...: record, then check
 case_run() {
 	local name=$1
 	shift
+	want "$name" || return 0
 	local t0=$(date +%s%N)
 	timeout 300 "$KCPROF" record -q -o "$OUT/traces/$name" -- "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err"
 	local rc=$?
@@ -60,9 +64,27 @@ case_run torch_compile_auto python3 tests/gpu/torch_compile_auto.py
 # a toy server: builds in its warm-up, and the ones its serving still makes (report --since)
 case_run serve_warmup python3 tests/gpu/serve_warmup.py
 "$KCPROF" archive "$OUT/traces/serve_warmup" >/dev/null 2>&1
+# fresh caches NAME COMMAND...: case_run with Triton and Inductor caches of its own (nothing
+# built by an earlier case found there), then what its report reads archived into its trace
+case_fresh() {
+	(
+		export TRITON_CACHE_DIR=$ABS_OUT/tc_$1 TORCHINDUCTOR_CACHE_DIR=$ABS_OUT/ic_$1
+		rm -rf "$TRITON_CACHE_DIR" "$TORCHINDUCTOR_CACHE_DIR"
+		case_run "$@"
+		"$KCPROF" archive "$OUT/traces/$1" >/dev/null 2>&1
+	)
+}
+# a Python number fed to torch.compile(dynamic=False): a build per value, and the fix (a tensor)
+case_fresh torch_compile_number_static python3 tests/gpu/torch_compile_number.py static
+case_fresh torch_compile_number_tensor python3 tests/gpu/torch_compile_number.py tensor
+# FlexAttention's mask_mod reading its window from a global, its closure, a tensor
+for m in global captured tensor; do
+	case_fresh flex_$m python3 tests/gpu/flex_window.py $m
+done
 # torch.compile fed a new sequence length each step, and the fix: `kcprof archive` copies what
 # the report reads into the traces, and the caches are moved away before check.py reads it
 for m in static dynamic; do
+	want torch_compile_$m || continue
 	(
 		export TRITON_CACHE_DIR=$ABS_OUT/tc_$m TORCHINDUCTOR_CACHE_DIR=$ABS_OUT/ic_$m
 		rm -rf "$TRITON_CACHE_DIR" "$TORCHINDUCTOR_CACHE_DIR"
@@ -105,7 +127,9 @@ done
 # lock, which another thread holds here (a library constructor that waits); a dlopen does wait
 # (the probe's own check).
 CUPTI_LIB=$CUDA_HOME/extras/CUPTI/lib64
-if gcc -O1 -I"$CUDA_HOME/include" tests/gpu/cupti_loader_lock.c -o "$OUT/cupti_loader_lock" -L"$CUDA_HOME/lib64/stubs" \
+if ! want cupti_loader_lock; then
+	:
+elif gcc -O1 -I"$CUDA_HOME/include" tests/gpu/cupti_loader_lock.c -o "$OUT/cupti_loader_lock" -L"$CUDA_HOME/lib64/stubs" \
 	-lcuda -lpthread -ldl -Wl,-rpath,"$CUPTI_LIB:$CUDA_HOME/lib64" 2>>"$OUT/logs/build.err" &&
 	gcc -shared -fPIC tests/gpu/libholder.c -o "$OUT/libholder.so" 2>>"$OUT/logs/build.err"; then
 	LD_LIBRARY_PATH=$CUPTI_LIB:$CUDA_HOME/lib64 "$OUT/cupti_loader_lock" "$OUT/libholder.so" control >"$OUT/logs/loader_lock_control.txt" 2>&1
@@ -125,6 +149,7 @@ else
 fi
 
 # ---- overhead: alternate with and without the recorder ----------------------------------
+if want bench; then
 # Every benchmark process is pinned to one core (PIN), so that pairs differ by the recorder and
 # not by where the scheduler put them.
 PIN=""
@@ -190,6 +215,7 @@ if added:
     print('     the hook (%.1f ns, stand-in on this CPU) in a launch the loop makes every %.0f ns: %.2f%% of its throughput' % (
         added, 1e9 / statistics.median(b), 100 * added * statistics.median(b) / 1e9))")"
 
+fi # want bench
 fi # SKIP_RECORDER
 
 # ---- GPU time (record --gpu-time): kernel run times against build cost, PDL gaps ----------
