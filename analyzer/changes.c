@@ -561,6 +561,18 @@ static int ident_at(struct kca_model *m, const char *file, const char *trace_dir
 	return rc;
 }
 
+/* The key=[...] of a decorator's text from s to end, as written, into out ("" if none). */
+static void autotune_key(const char *s, const char *end, char *out, size_t cap)
+{
+	out[0] = '\0';
+	const char *k = memmem(s, (size_t)(end - s), "key=", 4);
+	if (!k || k[4] != '[')
+		return;
+	const char *close = memchr(k + 4, ']', (size_t)(end - k - 4));
+	if (close)
+		snprintf(out, cap, "%.*s", (int)(close - k - 3), k + 4);
+}
+
 /* Is the def (at `def_line`, line number `line`) under a @triton.autotune? Decorators are the
  * lines above it that start with '@', with their continuation lines (a config list spans many). */
 static void find_autotune(const char *text, const char *def_line, const char *path, int line,
@@ -590,6 +602,8 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 			if (memmem(s, (size_t)(end - s), "autotune", 8)) {
 				snprintf(out->autotune_where, sizeof(out->autotune_where), "%s:%d",
 					 path, l);
+				autotune_key(s, def_line, out->autotune_key,
+					     sizeof(out->autotune_key));
 				return;
 			}
 		}

@@ -36,6 +36,7 @@ struct kca_changes {
 	char kernel_def[512];	  /* "fill_mask(mask_ptr, n, MAX_LEN: tl.constexpr, ...)" */
 	char def_where[512];	  /* file:line of the def */
 	char autotune_where[512]; /* file:line of a @triton.autotune on the def, "" if none */
+	char autotune_key[128];	  /* its key=[...] as written ("[\"n\"]"), "" if not found */
 	/* every variant is a fatbin or PTX whose PTX kcprof read, all the same text (debug
 	 * lines aside): same_ptx; and the fatbins' newest machine code the same too: same_code,
 	 * one code in several images (compressed or not, other architectures beside it) */

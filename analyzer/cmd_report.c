@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uthash.h>
@@ -297,6 +298,36 @@ static int template_sweep(const struct kca_family *f, const struct kca_changes *
 static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		     const struct kca_changes *ch, char *buf, size_t cap);
 
+/* A first tuning runs each config but the chosen one within a window or two of its build
+ * (flushes come every KCPROF_FLUSH_MS, 1 s by default): more than that is tuning again. */
+#define KCA_RETUNE_WINDOWS 3
+#define KCA_RETUNE_AFTER_NS 2000000000ull
+
+/* Whether every config of an autotuned family ran long after its build and in several flush
+ * windows, not only in the first tuning (there each config but the chosen one runs within a
+ * window or two of its build): the autotuner benchmarked them again. *windows: the fewest
+ * windows a config ran in; *after_ns: the least time from a config's build to its last run. */
+static int benchmarked_again(const struct kca_family *f, unsigned *windows, uint64_t *after_ns)
+{
+	if (f->nvariants < 2)
+		return 0;
+	uint64_t built = 0; /* the last config's first load */
+	for (unsigned v = 0; v < f->nvariants; v++)
+		if (f->variants[v].first_ns > built)
+			built = f->variants[v].first_ns;
+	*windows = UINT_MAX;
+	*after_ns = UINT64_MAX;
+	for (unsigned v = 0; v < f->nvariants; v++) {
+		const struct kca_variant *var = &f->variants[v];
+		uint64_t after = var->last_launch_ns > built ? var->last_launch_ns - built : 0;
+		if (var->launch_windows < *windows)
+			*windows = var->launch_windows;
+		if (after < *after_ns)
+			*after_ns = after;
+	}
+	return *windows >= KCA_RETUNE_WINDOWS && *after_ns >= KCA_RETUNE_AFTER_NS;
+}
+
 /* Appends to a fix what launch options (num_warps, num_stages) changed beside its subject:
  * each value is a build of its own too. */
 static void config_too(const struct kca_changes *ch, char *buf, size_t cap)
@@ -390,6 +421,25 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			 "%s is launched with %s %s: a launch option, and Triton builds a variant "
 			 "for each value; launch with one (or tune it once offline)",
 			 f->name, option->name, values);
+		return;
+	}
+	unsigned windows;
+	uint64_t after_ns;
+	if (f->verdict == KCA_AUTOTUNE_SWEEP && ch->autotune_where[0] &&
+	    benchmarked_again(f, &windows, &after_ns)) {
+		const char *at = ch->autotune_where, *base = strrchr(at, '/');
+		char key[160] = "";
+		if (ch->autotune_key[0])
+			snprintf(key, sizeof(key), " (key=%s)", ch->autotune_key);
+		snprintf(
+		    buf, cap,
+		    "the autotuner (@triton.autotune at %s) benchmarked the %u configs of %s "
+		    "again and again: each ran in %u or more flush windows, the last %.1f s or "
+		    "more after its build (%" PRIu64 " launches in all), as the autotuner does "
+		    "for each new value of its key%s; key it on fewer values (a bucket), or "
+		    "tune once offline and launch the chosen triton.Config directly",
+		    base ? base + 1 : at, f->nvariants, f->name, windows, after_ns / 1e9,
+		    f->launches, key);
 		return;
 	}
 	if (f->verdict == KCA_AUTOTUNE_SWEEP) {

@@ -1154,6 +1154,8 @@ void kca_model_families(struct kca_model *m)
 		if (v >= 0) {
 			struct kca_variant *var = &f->variants[v];
 			var->launches += kca_func_runs(fn);
+			if (fn->grew > var->launch_windows)
+				var->launch_windows = fn->grew;
 			if (fn->last_ns > var->last_launch_ns)
 				var->last_launch_ns = fn->last_ns;
 			if (fn->graph_last_ns > var->last_launch_ns)

@@ -588,6 +588,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 			k->win_end = x->count;
 		if (c->unresolved)
 			captures_counted(c, k->index, r->time_ns);
+		f->grew += x->count > f->count;
 		f->count = x->count;
 		f->errors = x->errors;
 		f->first_ns = x->first_ns;

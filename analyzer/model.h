@@ -101,6 +101,7 @@ struct kca_func {
 	const char *name;
 	/* from the last LAUNCH_STATS of this function */
 	uint64_t count, errors, first_ns, last_ns, attrs, other_shapes;
+	unsigned grew; /* LAUNCH_STATS whose count had grown: the flush windows it ran in */
 	uint16_t stat_paths;
 	unsigned nshapes;
 	struct kc_shape shapes[KC_MAX_SHAPES];
@@ -160,6 +161,7 @@ struct kca_variant {
 	int first_load;	   /* load index */
 	unsigned loads;	   /* times this image was loaded */
 	uint64_t launches; /* runs of functions from modules with this image (kca_func_runs) */
+	unsigned launch_windows; /* flush windows a function of it ran in, the most of them */
 	uint64_t first_ns, last_launch_ns;
 	int first_in_window; /* its first load fell within the model's time window */
 	uint64_t load_ns, build_ns;

@@ -308,6 +308,9 @@ void kca_report_json(struct kca_model *m, FILE *out, unsigned top, const struct 
 			kca_json_str(&j, "kind", kc_image_kind_name(var->kind));
 			kca_json_u64(&j, "loads", var->loads);
 			kca_json_u64(&j, "launches", var->launches);
+			kca_json_u64(&j, "launch_windows", var->launch_windows);
+			kca_json_dbl(&j, "last_launch_ms",
+				     var->last_launch_ns >= t0 ? ms(var->last_launch_ns - t0) : 0);
 			kca_json_dbl(&j, "compile_ms", ms(var->build_ns));
 			kca_json_dbl(&j, "load_ms", ms(var->load_ns));
 			kca_json_dbl(&j, "first_seen_ms",

@@ -1466,7 +1466,7 @@ Test(cli, damaged_traces_give_partial_reports)
 	    kct_run_cli((const char *[]){"report", "examples/traces", NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "its subdirectories cuda-graph/, flex-window/captured/, ") &&
 		      strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
-		      strstr(out, ", torch-compile-auto/, torch-compile-number/static/ and 7 more "
+		      strstr(out, ", torch-compile-auto/, torch-compile-number/static/ and 8 more "
 				  "hold traces: give them") &&
 		      !strstr(out, "triton-constexpr/triton-cache"),
 		  "%s", out);
@@ -3812,4 +3812,43 @@ Test(report, flex_attention_window_trace_recorded_on_the_gpu)
 			 "then built it again taking\n         it as an argument (ks0)"),
 		  "%s", out);
 	cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
+}
+
+Test(report, triton_autotune_key_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/triton_autotune_key.py on the H100: @triton.autotune keyed on a token count
+	 * that is new every step, 16 steps of 5 calls: its 3 configs built once, then benchmarked
+	 * at each new count (63586 launches for the program's 80), each config run in most flush
+	 * windows long after its build. Beside it the same kernel keyed on the count's bucket
+	 * (one value): tuned once, its losing configs run in one window. */
+	const char *dir = "examples/traces/triton-autotune-key";
+	struct kca_model m;
+	load(&m, dir);
+	cr_assert_eq(m.problems, 0);
+	const struct kca_family *f = family(&m, "scale_tokens");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert_eq(f->launches, 63586);
+	for (unsigned v = 0; v < f->nvariants; v++)
+		cr_assert_geq(f->variants[v].launch_windows, 8, "config %u: %u windows", v,
+			      f->variants[v].launch_windows);
+	const struct kca_family *b = family(&m, "scale_tokens_bucketed");
+	cr_assert_not_null(b);
+	unsigned once = 0;
+	for (unsigned v = 0; v < b->nvariants; v++)
+		once += b->variants[v].launch_windows == 1;
+	cr_assert_eq(once, 2, "the two configs not chosen ran in the first tuning only");
+	kca_model_free(&m);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out,
+			 "fix: the autotuner (@triton.autotune at triton_autotune_key.py:23) "
+			 "benchmarked the 3 configs of\n         scale_tokens again and again: "
+			 "each ran in 8 or more flush windows"),
+		  "%s", out);
+	cr_assert(strstr(out, "as the autotuner does for each new value of its\n         key "
+			      "(key=[\"n\"]); key it on fewer values (a bucket)"),
+		  "%s", out);
+	cr_assert(strstr(out, "fix: the autotuner (@triton.autotune at triton_autotune_key.py:31) "
+			      "built 3 configs of\n         scale_tokens_bucketed: tune once"),
+		  "the bucketed kernel tuned once: %s", out);
 }

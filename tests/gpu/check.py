@@ -398,6 +398,19 @@ def main():
             ok = k.get("variants") == 1 and k.get("verdict") == "fine"
         report(ok, case, f"flex kernel: {k.get('variants')} variants, numbers {nums}, "
                f"{k.get('verdict')!r}, fix {fix[:90]!r}")
+    elif case == "triton_autotune_key":
+        # autotune keyed on a count that changes every step: its configs benchmarked again at
+        # each new value, read as such; keyed on the count's bucket: tuned once
+        bug, fix = kernel_report(trace_dir, "scale_tokens"), kernel_report(trace_dir, "scale_tokens_bucketed")
+        programs = said["steps"] * said["calls"]
+        report(bug.get("variants") == said["configs"] and "again and again" in (bug.get("fix") or "")
+               and 'key=["n"]' in (bug.get("fix") or "") and bug.get("launches", 0) > 10 * programs, case,
+               f"scale_tokens: {bug.get('variants')} configs, {bug.get('launches')} launches for the program's "
+               f"{programs}, fix {(bug.get('fix') or '')[:100]!r}")
+        report(fix.get("variants") == said["configs"] and "again and again" not in (fix.get("fix") or ""),
+               case, f"scale_tokens_bucketed: {fix.get('variants')} configs, {fix.get('launches')} launches, "
+               f"windows {[v.get('launch_windows') for v in fix.get('variant_list', [])]}, "
+               f"fix {(fix.get('fix') or '')[:60]!r}")
     elif case == "torch_max_autotune":
         # torch.compile(mode="max-autotune-no-cudagraphs"): Inductor builds and benchmarks its
         # matmul template's configs at the first call; a start-up cost, read as such

@@ -44,11 +44,23 @@ case_run() {
 	python3 tests/gpu/check.py "$name" "$OUT/traces/$name" "$OUT/logs/$name.out" 2>>"$OUT/logs/$name.err" | tee -a "$SUMMARY"
 }
 
+# fresh caches NAME COMMAND...: case_run with Triton and Inductor caches of its own (nothing
+# built by an earlier case found there), then what its report reads archived into its trace
+case_fresh() {
+	(
+		export TRITON_CACHE_DIR=$ABS_OUT/tc_$1 TORCHINDUCTOR_CACHE_DIR=$ABS_OUT/ic_$1
+		rm -rf "$TRITON_CACHE_DIR" "$TORCHINDUCTOR_CACHE_DIR"
+		case_run "$@"
+		"$KCPROF" archive "$OUT/traces/$1" >/dev/null 2>&1
+	)
+}
 if [ "${SKIP_RECORDER:-0}" != 1 ]; then
 case_run triton_constexpr python3 tests/gpu/triton_constexpr.py
 cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_constexpr/triton-cache" 2>/dev/null
 case_run triton_autotune python3 tests/gpu/triton_autotune.py
 cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_autotune/triton-cache" 2>/dev/null
+# autotune keyed on a count that changes every step, and keyed on its bucket
+case_fresh triton_autotune_key python3 tests/gpu/triton_autotune_key.py
 case_run torch_eager python3 tests/gpu/torch_eager.py
 case_run torch_compile python3 tests/gpu/torch_compile.py
 case_run profiler python3 tests/gpu/profiler.py
@@ -64,16 +76,6 @@ case_run torch_compile_auto python3 tests/gpu/torch_compile_auto.py
 # a toy server: builds in its warm-up, and the ones its serving still makes (report --since)
 case_run serve_warmup python3 tests/gpu/serve_warmup.py
 "$KCPROF" archive "$OUT/traces/serve_warmup" >/dev/null 2>&1
-# fresh caches NAME COMMAND...: case_run with Triton and Inductor caches of its own (nothing
-# built by an earlier case found there), then what its report reads archived into its trace
-case_fresh() {
-	(
-		export TRITON_CACHE_DIR=$ABS_OUT/tc_$1 TORCHINDUCTOR_CACHE_DIR=$ABS_OUT/ic_$1
-		rm -rf "$TRITON_CACHE_DIR" "$TORCHINDUCTOR_CACHE_DIR"
-		case_run "$@"
-		"$KCPROF" archive "$OUT/traces/$1" >/dev/null 2>&1
-	)
-}
 # a Python number fed to torch.compile(dynamic=False): a build per value, and the fix (a tensor)
 case_fresh torch_compile_number_static python3 tests/gpu/torch_compile_number.py static
 case_fresh torch_compile_number_tensor python3 tests/gpu/torch_compile_number.py tensor
