@@ -183,6 +183,32 @@ static void print_diff(const struct lines *a, const struct lines *b)
 	free(lcs);
 }
 
+/* An option as text, or "<N bytes, not text>" where it is not (cuDNN hands NVRTC options
+ * that are bytes, not words): control bytes or invalid UTF-8 would garble the terminal. */
+static const char *option_text(const char *o, char *buf, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)o;
+	while (*p) {
+		unsigned n = *p < 0x80		   ? 0
+			     : (*p & 0xe0) == 0xc0 ? 1
+			     : (*p & 0xf0) == 0xe0 ? 2
+			     : (*p & 0xf8) == 0xf0 ? 3
+						   : 4;
+		if (n == 4 || *p < 0x20 || *p == 0x7f)
+			break;
+		unsigned k = 1;
+		while (k <= n && (p[k] & 0xc0) == 0x80)
+			k++;
+		if (k <= n)
+			break;
+		p += n + 1;
+	}
+	if (!*p)
+		return o;
+	snprintf(buf, cap, "<%zu bytes, not text>", strlen(o));
+	return buf;
+}
+
 /* The text variant v was built from, and what it is. */
 static char *variant_text(struct kca_model *m, const struct kca_family *f, unsigned v, char *what,
 			  size_t cap)
@@ -261,7 +287,7 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	       tag, v + 1, kc_image_kind_name(var->kind), kc_hash_hex(var->hash, hex), l->size,
 	       var->loads, kca_fmt_ns(var->load_ns, t1, sizeof(t1)), kc_api_name(l->api),
 	       var->launches, var->launches == 1 ? "" : "es", built);
-	char where[512], func[128], site[700];
+	char where[512], func[128], site[700], text[48];
 	/* its builds: the compiles whose outputs went into the one it loaded (NVRTC's PTX into a
 	 * link), then that one */
 	for (unsigned i = 0; var->compile >= 0 && i <= f->ncompiles; i++) {
@@ -270,8 +296,16 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 		if (i < f->ncompiles && (c->via < 0 || c->root != var->compile))
 			continue;
 		printf("    %s %s:", kc_tool_name(c->tool), c->name);
-		for (unsigned k = 0; k < c->noptions; k++)
-			printf(" %s", c->options[k]);
+		unsigned binary = 0;
+		size_t bytes = 0;
+		for (unsigned k = 0; k < c->noptions; k++) {
+			binary += option_text(c->options[k], text, sizeof(text)) == text;
+			bytes += strlen(c->options[k]);
+		}
+		if (binary && binary == c->noptions) /* cuDNN's, all of them */
+			printf(" %u options that are not text (%zu bytes)", binary, bytes);
+		for (unsigned k = 0; k < c->noptions && binary < c->noptions; k++)
+			printf(" %s", option_text(c->options[k], text, sizeof(text)));
 		printf("%s\n", i < f->ncompiles ? " (its output linked into the next)" : "");
 		if (kca_compile_call_site(m, c, where, sizeof(where), func, sizeof(func)) == 0)
 			printf("    compiled from %s\n",
@@ -285,7 +319,7 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 			continue;
 		printf("    built by:");
 		for (unsigned k = 0; k < c->noptions; k++)
-			printf(" %s", c->options[k]);
+			printf(" %s", option_text(c->options[k], text, sizeof(text)));
 		printf(" (%s)\n", kca_fmt_ns(c->duration_ns, t2, sizeof(t2)));
 	}
 	if (runs > 3)
@@ -366,8 +400,10 @@ static unsigned only_in(const struct kca_compile *p, const struct kca_compile *q
 		if (j < q->noptions)
 			continue;
 		n++;
+		char text[48];
 		if (tag)
-			printf("    [%c] only: %s\n", tag, p->options[k]);
+			printf("    [%c] only: %s\n", tag,
+			       option_text(p->options[k], text, sizeof(text)));
 	}
 	return n;
 }
@@ -391,8 +427,12 @@ static void print_build_difference(const struct kca_model *m, const struct kca_f
 			return;
 		printf("the builds' %s differ in %u of %u:\n", what, differ, x->noptions);
 		for (unsigned k = 0; k < x->noptions; k++)
-			if (strcmp(x->options[k], y->options[k]) != 0)
-				printf("    [A] %s\n    [B] %s\n", x->options[k], y->options[k]);
+			if (strcmp(x->options[k], y->options[k]) != 0) {
+				char ta[48], tb[48];
+				printf("    [A] %s\n    [B] %s\n",
+				       option_text(x->options[k], ta, sizeof(ta)),
+				       option_text(y->options[k], tb, sizeof(tb)));
+			}
 		return;
 	}
 	if (!only_in(x, y, 0) && !only_in(y, x, 0))

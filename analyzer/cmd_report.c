@@ -668,6 +668,27 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 c->name, c->name);
 			return;
 		}
+		if (strncmp(f->name, "cudnn_generated_", 16) == 0) {
+			/* cuDNN's runtime-compiled engines: built for a plan, a plan for a shape */
+			unsigned again =
+			    f->ncompiles > f->nvariants ? f->ncompiles - f->nvariants : 0;
+			char rebuilt[96] = "";
+			if (again)
+				snprintf(rebuilt, sizeof(rebuilt),
+					 ", %u of them code it had built before", again);
+			snprintf(
+			    buf, cap,
+			    "cuDNN compiled this kernel with NVRTC at run time, %u times into %u "
+			    "images%s: it builds an execution plan for each new problem shape and "
+			    "compiles its kernel then; keep the shapes to a few values (pad or "
+			    "bucket the lengths)%s",
+			    f->ncompiles, f->nvariants, rebuilt,
+			    strstr(f->name, "sdpa")
+				? ", or where lengths vary use another attention backend "
+				  "(torch.nn.attention.sdpa_kernel(SDPBackend.FLASH_ATTENTION))"
+				: "");
+			return;
+		}
 		snprintf(buf, cap,
 			 "compile once and cache the module, keyed by source and options");
 		return;

@@ -652,6 +652,21 @@ static int child_built(const struct kca_model *m, const struct kca_family *f, un
 	return 0;
 }
 
+/* Whether a frame of the Python stack at load l is in a file whose path holds `dir`: 1 or 0,
+ * -1 where the load has no Python frames (recorded without them). */
+static int python_frames_name(const struct kca_load *l, const char *dir)
+{
+	if (!l->npy_frames)
+		return -1;
+	for (unsigned i = 0; i < l->npy_frames; i++) {
+		const char *tab = strchr(l->py_frames[i], '\t');
+		const char *hit = strstr(l->py_frames[i], dir);
+		if (hit && (!tab || hit < tab))
+			return 1;
+	}
+	return 0;
+}
+
 static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
@@ -678,8 +693,10 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		triton += v->triton_dir != NULL || l->ntriton_args > 0; /* built by Triton's JIT */
 		child += v->kind != KC_IMAGE_PTX && by_child;
 	}
-	/* A cubin from memory: Triton loads its builds so, from Python; any other program that
-	 * does loads its own prebuilt cubin through the driver API. */
+	/* A cubin from memory: Triton loads its builds so, from Python (where the Python stack
+	 * was read, with Triton's frames in it: not PyTorch's jiterator, whose cached cubins come
+	 * from the program's own line); any other program that does loads its own prebuilt cubin
+	 * through the driver API. */
 	const struct kca_load *l0 = f->nvariants ? &m->loads[f->variants[0].first_load] : NULL;
 	const char *exe = l0 ? m->procs[l0->proc].exe : NULL;
 	const char *base = exe ? strrchr(exe, '/') : NULL;
@@ -704,7 +721,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	else if (fatbin)
 		f->front_end = KCA_FE_FATBIN;
 	else if (l0 && l0->kind == KC_IMAGE_CUBIN)
-		f->front_end = python ? KCA_FE_TRITON : KCA_FE_DRIVER;
+		f->front_end = python && python_frames_name(l0, "/triton/") != 0 ? KCA_FE_TRITON
+										 : KCA_FE_DRIVER;
 
 	/* What it is doing. */
 	f->verdict = KCA_FINE;

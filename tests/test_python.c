@@ -531,3 +531,15 @@ Test(python, compiles_never_loaded_are_reported)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	free(dir);
 }
+
+Test(python, a_cubin_loaded_from_python_without_triton_is_no_triton_kernel)
+{
+	/* py_nvrtc.py 2 cubins: a Python program loads two cubins of kern_step from memory, no
+	 * compile and no Triton frame on its stack (PyTorch's jiterator loading what it cached):
+	 * a cubin, not a Triton kernel, though Triton loads its builds just so */
+	char *dir = record_py_nvrtc("cubins");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. kern_step  [cubin]  "), "%s", out);
+	cr_assert_null(strstr(out, "[Triton]"), "%s", out);
+	free(dir);
+}

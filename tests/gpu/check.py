@@ -411,6 +411,21 @@ def main():
                case, f"scale_tokens_bucketed: {fix.get('variants')} configs, {fix.get('launches')} launches, "
                f"windows {[v.get('launch_windows') for v in fix.get('variant_list', [])]}, "
                f"fix {(fix.get('fix') or '')[:60]!r}")
+    elif case == "cudnn_sdpa":
+        # cuDNN's attention compiles its kernel with NVRTC for each new sequence length: the
+        # compiles counted and read as cuDNN's; its options, bytes, shown as such by diff
+        out = subprocess.run([KCPROF, "report", "--json", trace_dir], capture_output=True, text=True)
+        ks = [k for k in json.loads(out.stdout)["kernels"] if k["name"].startswith("cudnn_generated_")]
+        k = ks[0] if ks else {}
+        n = len(said["lengths"])
+        report(len(ks) == 1 and k.get("front_end") == "NVRTC" and "cuDNN compiled this kernel" in (k.get("fix") or "")
+               and f"{n} times into" in (k.get("fix") or "") and k.get("launches") == n * said["calls"], case,
+               f"{k.get('name', '-')[:40]}: [{k.get('front_end')}] {k.get('variants')} images, "
+               f"{k.get('launches')} launches, fix {(k.get('fix') or '')[:90]!r}")
+        if ks and k.get("variants", 0) >= 2:
+            d = subprocess.run([KCPROF, "diff", trace_dir, k["name"], "1", "2"], capture_output=True, text=True).stdout
+            line = next((l for l in d.splitlines() if l.startswith("    nvrtc ")), "")
+            report(line.isprintable() and ("not text" in line or "-" in line), case, f"diff: {line[:100]!r}")
     elif case == "torch_max_autotune":
         # torch.compile(mode="max-autotune-no-cudagraphs"): Inductor builds and benchmarks its
         # matmul template's configs at the first call; a start-up cost, read as such

@@ -3,7 +3,9 @@ loaded into the stand-in libcuda.so.1 on LD_LIBRARY_PATH. The CPU tests check th
 carries the Python line that asked for it, and each load its own.
 
 py_nvrtc.py STEPS [noload]: MAX_LEN 500, 501, ... (a compile and a load each step; with noload,
-the compiles alone: builds the run never uses)."""
+the compiles alone: builds the run never uses).
+py_nvrtc.py STEPS cubins: no compile; tests/data/step_1.cubin, step_2.cubin, ... read and loaded
+from memory, as PyTorch's jiterator loads the cubins it cached on disk: no Triton in sight."""
 import ctypes
 import glob
 import os
@@ -48,6 +50,10 @@ def load(image):
 
 
 for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
+    if "cubins" in sys.argv[2:]:
+        with open(os.path.join("tests", "data", "step_%d.cubin" % (step % 2 + 1)), "rb") as f:
+            load(f.read())
+        continue
     ptx = compile_ptx(500 + step)
     if "noload" not in sys.argv[2:]:
         load(ptx)
