@@ -1464,12 +1464,13 @@ Test(cli, damaged_traces_give_partial_reports)
 	/* runs further down, named from the directory given; not below a run (its caches) */
 	cr_assert_eq(
 	    kct_run_cli((const char *[]){"report", "examples/traces", NULL}, out, sizeof(out)), 1);
-	cr_assert(strstr(out, "its subdirectories cuda-graph/, flex-window/captured/, ") &&
-		      strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
-		      strstr(out, ", torch-compile-auto/, torch-compile-number/static/ and 8 more "
-				  "hold traces: give them") &&
-		      !strstr(out, "triton-constexpr/triton-cache"),
-		  "%s", out);
+	cr_assert(
+	    strstr(out, "its subdirectories cuda-graph/, cudnn-sdpa/, flex-window/captured/, ") &&
+		strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
+		strstr(out, ", serve-warmup/, torch-compile-auto/ and 9 more hold traces: give "
+			    "them") &&
+		!strstr(out, "triton-constexpr/triton-cache"),
+	    "%s", out);
 	/* many: the first twelve, and how many more */
 	char *many = kct_tmpdir(), cmd[4600];
 	snprintf(cmd, sizeof(cmd),
@@ -3851,4 +3852,37 @@ Test(report, triton_autotune_key_trace_recorded_on_the_gpu)
 	cr_assert(strstr(out, "fix: the autotuner (@triton.autotune at triton_autotune_key.py:31) "
 			      "built 3 configs of\n         scale_tokens_bucketed: tune once"),
 		  "the bucketed kernel tuned once: %s", out);
+}
+
+Test(report, cudnn_sdpa_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/cudnn_sdpa.py on the H100: PyTorch's SDPA through cuDNN's attention on six
+	 * sequence lengths. cuDNN compiles its kernel with NVRTC for each (a plan per shape): six
+	 * compiles into two images, four of them code it had built. Its options are bytes, not
+	 * words: diff says so rather than print them. */
+	const char *dir = "examples/traces/cudnn-sdpa";
+	const char *name = "cudnn_generated_fort_native_sdpa_sm90_flash_fprop_wgmma_f16_knob_7_"
+			   "64x128x64_4x1x1_cga1x1x1_kernel0_0";
+	struct kca_model m;
+	load(&m, dir);
+	cr_assert_eq(m.problems, 0);
+	const struct kca_family *f = family(&m, name);
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_NVRTC);
+	cr_assert_eq(f->nvariants, 2);
+	cr_assert_eq(f->ncompiles, 6);
+	cr_assert_eq(f->launches, 18);
+	kca_model_free(&m);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out,
+			 "fix: cuDNN compiled this kernel with NVRTC at run time, 6 times into "
+			 "2 images, 4 of them code it\n         had built before"),
+		  "%s", out);
+	cr_assert(strstr(out, "SDPBackend.FLASH_ATTENTION"), "%s", out);
+	cr_assert_null(strstr(out, "compile once and cache the module"), "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"diff", dir, name, "1", "2", NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "    nvrtc : 26 options that are not text (6408 bytes)\n"), "%s",
+		  out);
+	cr_assert(strstr(out, "--- [A] PTX "), "the PTX NVRTC made, compared: %s", out);
 }
