@@ -25,8 +25,9 @@ const char *kca_change_kind_name(enum kca_change_kind k)
 	    [KCA_CHANGE_OPTION] = "option",
 	    [KCA_CHANGE_PTX] = "ptx",
 	    [KCA_CHANGE_TYPE] = "type",
+	    [KCA_CHANGE_SOURCE] = "source",
 	};
-	return k <= KCA_CHANGE_TYPE ? names[k] : "?";
+	return k <= KCA_CHANGE_SOURCE ? names[k] : "?";
 }
 
 char *kca_read_file(const char *path, size_t *size)
@@ -1321,7 +1322,67 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 	free(text);
 }
 
-/* For PTX the values are whole lines: reduce them to the tokens that differ. */
+/* The source text of the NVRTC program that built variant v (its compile's, or for a link,
+ * that of the NVRTC compile whose output it linked), as stored in the trace; NULL if none. */
+static char *nvrtc_source(struct kca_model *m, const struct kca_family *f, unsigned v)
+{
+	const struct kca_variant *var = &f->variants[v];
+	const struct kca_compile *src = NULL;
+	if (var->compile < 0)
+		return NULL;
+	if (m->compiles[var->compile].tool == KC_TOOL_NVRTC)
+		src = &m->compiles[var->compile];
+	for (unsigned i = 0; !src && i < f->ncompiles; i++) {
+		const struct kca_compile *c = &m->compiles[f->compiles[i]];
+		if (c->tool == KC_TOOL_NVRTC && c->via >= 0 && c->root == var->compile)
+			src = c;
+	}
+	char path[PATH_MAX + 64];
+	const struct kca_load *l = &m->loads[var->first_load];
+	if (!src || !src->input_hash ||
+	    kca_image_path(m->procs[l->proc].dir, src->input_hash, path, sizeof(path)) < 0)
+		return NULL;
+	size_t n = strlen(path);
+	return n > 3 && strcmp(path + n - 3, ".cu") == 0 ? kca_read_file(path, NULL) : NULL;
+}
+
+/* Variant v's NVRTC source against the first variant's (first: the first text, kept): its
+ * first three lines that differ, by the first text's numbers, as source changes. Programs
+ * generated per call (CuPy, PyTorch's jiterator, a server's own code generator) differ in
+ * their text, not their options. */
+static void source_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
+			   unsigned v, unsigned nvar, char **first, unsigned *first_v)
+{
+	char *text = nvrtc_source(m, f, v);
+	if (!text)
+		return;
+	if (!*first) {
+		*first = text;
+		*first_v = v;
+		return;
+	}
+	const char *pa = *first, *pb = text;
+	int line = 1, shown = 0;
+	while (shown < 3 && *pa && *pb) {
+		size_t la = strcspn(pa, "\n"), lb = strcspn(pb, "\n");
+		if (la != lb || memcmp(pa, pb, la) != 0) {
+			char name[64], va[160], vb[160];
+			snprintf(name, sizeof(name), "source line %d", line);
+			snprintf(va, sizeof(va), "%.*s", (int)(la < 150 ? la : 150), pa);
+			snprintf(vb, sizeof(vb), "%.*s", (int)(lb < 150 ? lb : 150), pb);
+			struct kca_change *ch = change_get(c, KCA_CHANGE_SOURCE, name, NULL, nvar);
+			change_set(ch, *first_v, va);
+			change_set(ch, v, vb);
+			shown++;
+		}
+		pa += la + (pa[la] == '\n');
+		pb += lb + (pb[lb] == '\n');
+		line++;
+	}
+	free(text);
+}
+
+/* For PTX and source the values are whole lines: reduce them to the tokens that differ. */
 static void ptx_tokens(struct kca_changes *c)
 {
 	for (unsigned i = 0; i < c->nchanges; i++) {
@@ -1329,7 +1390,8 @@ static void ptx_tokens(struct kca_changes *c)
 		unsigned r = 0; /* the variant every other is compared with: the first with PTX */
 		while (r < ch->nvalues && !ch->values[r])
 			r++;
-		if (ch->kind != KCA_CHANGE_PTX || r == ch->nvalues)
+		if ((ch->kind != KCA_CHANGE_PTX && ch->kind != KCA_CHANGE_SOURCE) ||
+		    r == ch->nvalues)
 			continue;
 		char *orig = ch->values[r];
 		size_t first_pre = 0, first_end = strlen(orig);
@@ -1390,6 +1452,8 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	unsigned nchain;
 	struct chained *chain = family_chained(m, f, &nchain);
 	struct ptx_compare pc = {NULL, NULL, 0, 0, 0, 0, 0, 0};
+	char *first_source = NULL; /* the first NVRTC source text, and its variant */
+	unsigned first_source_v = 0;
 	char **params = kca_xcalloc(nvar + 1, sizeof(*params)); /* each variant's def's */
 	for (unsigned v = 0; v < nvar; v++) {
 		const struct kca_variant *var = &f->variants[v];
@@ -1400,6 +1464,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			any_triton = !args;
 		} else if (var->compile >= 0) {
 			options_variant(m, out, f, v, nvar, chain, nchain);
+			source_variant(m, out, f, v, nvar, &first_source, &first_source_v);
 		} else {
 			child_defines_variant(m, out, f, v, nvar);
 		}
@@ -1411,6 +1476,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	out->same_entry = nvar >= 2 && pc.same_entry == nvar;
 	free(pc.first_text);
 	free(pc.first_entry);
+	free(first_source);
 	free(chain);
 	if (any_triton)
 		fix_equals_one(out, params);

@@ -16,6 +16,7 @@ enum kca_change_kind {
 	KCA_CHANGE_OPTION,	 /* other compile options */
 	KCA_CHANGE_PTX,		 /* a number in PTX text */
 	KCA_CHANGE_TYPE,	 /* a Triton argument's type (*fp16, *bf16; None) */
+	KCA_CHANGE_SOURCE,	 /* a line of an NVRTC program's source text */
 };
 
 struct kca_change {

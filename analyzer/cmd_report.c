@@ -668,6 +668,16 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 c->name, c->name);
 			return;
 		}
+		if ((c = first_of(ch, KCA_CHANGE_SOURCE))) {
+			snprintf(
+			    buf, cap,
+			    "the program's source text changes between compiles (%s): each text "
+			    "is a compile of its own; pass a value that changes as a kernel "
+			    "argument (a type: keep to the types in use), or cache compiled "
+			    "modules keyed by the source",
+			    c->where);
+			return;
+		}
 		if (strncmp(f->name, "cudnn_generated_", 16) == 0) {
 			/* cuDNN's runtime-compiled engines: built for a plan, a plan for a shape */
 			unsigned again =
@@ -1095,7 +1105,9 @@ static void print_family(struct kca_model *m, struct kca_kernel_names *names,
 		if (m->windowed)
 			print_window_values(f, c);
 		if (c->where[0])
-			printf("             %s %s\n", c->kind == KCA_CHANGE_PTX ? "in" : "at",
+			printf("             %s %s\n",
+			       c->kind == KCA_CHANGE_PTX || c->kind == KCA_CHANGE_SOURCE ? "in"
+											 : "at",
 			       c->where);
 	}
 	if (ch->nchanges && ch->kernel_def[0])

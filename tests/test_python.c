@@ -543,3 +543,23 @@ Test(python, a_cubin_loaded_from_python_without_triton_is_no_triton_kernel)
 	cr_assert_null(strstr(out, "[Triton]"), "%s", out);
 	free(dir);
 }
+
+Test(python, a_value_written_into_nvrtc_source_text_is_named)
+{
+	/* py_nvrtc.py 3 text: the value in the program's text, its options alike: the line of
+	 * the source that changed, its values, and a fix that says the text changes */
+	char *dir = record_py_nvrtc("text");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out,
+			 "changed: source line 1 (source): 3 values, 500..502\n"
+			 "             in extern \"C\" __global__ void fill_mask(int *m) { m[0] = "
+			 "500; }\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "fix: the program's source text changes between compiles"), "%s",
+		  out);
+	cr_assert_null(strstr(out, "UNUSED"), "options alike are no change: %s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--json", dir, NULL}, out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "\"kind\": \"source\""), "%s", out);
+	free(dir);
+}

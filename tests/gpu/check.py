@@ -426,6 +426,17 @@ def main():
             d = subprocess.run([KCPROF, "diff", trace_dir, k["name"], "1", "2"], capture_output=True, text=True).stdout
             line = next((l for l in d.splitlines() if l.startswith("    nvrtc ")), "")
             report(line.isprintable() and ("not text" in line or "-" in line), case, f"diff: {line[:100]!r}")
+    elif case == "jiterator":
+        # a kernel PyTorch writes per dtype and compiles with NVRTC: three texts, three
+        # compiles (float32 again finds its build), the line of the text that differs named
+        out = subprocess.run([KCPROF, "report", "--json", trace_dir], capture_output=True, text=True)
+        ks = [k for k in json.loads(out.stdout)["kernels"] if "scaled_diff" in k["name"]]
+        k = ks[0] if ks else {}
+        src = [c for c in k.get("changed", []) if c["kind"] == "source"]
+        report(len(ks) == 1 and k.get("front_end") == "NVRTC" and k.get("variants") == 3 and bool(src)
+               and "source text changes" in (k.get("fix") or ""), case,
+               f"{k.get('name', '-')}: [{k.get('front_end')}] {k.get('variants')} variants, "
+               f"source changes {[(c['name'], c['summary']) for c in src][:2]}, fix {(k.get('fix') or '')[:60]!r}")
     elif case == "torch_max_autotune":
         # torch.compile(mode="max-autotune-no-cudagraphs"): Inductor builds and benchmarks its
         # matmul template's configs at the first call; a start-up cost, read as such

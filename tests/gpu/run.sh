@@ -84,6 +84,8 @@ case_run serve_warmup python3 tests/gpu/serve_warmup.py
 # a Python number fed to torch.compile(dynamic=False): a build per value, and the fix (a tensor)
 case_fresh torch_compile_number_static python3 tests/gpu/torch_compile_number.py static
 case_fresh torch_compile_number_tensor python3 tests/gpu/torch_compile_number.py tensor
+# PyTorch's jiterator: NVRTC compiles of a text written per dtype (its disk cache off)
+USE_PYTORCH_KERNEL_CACHE=0 case_fresh jiterator python3 tests/gpu/jiterator.py
 # cuDNN's attention through SDPA on six lengths: NVRTC compiles inside cuDNN
 case_fresh cudnn_sdpa python3 tests/gpu/cudnn_sdpa.py
 # FlexAttention's mask_mod reading its window from a global, its closure, a tensor

@@ -4,6 +4,8 @@ carries the Python line that asked for it, and each load its own.
 
 py_nvrtc.py STEPS [noload]: MAX_LEN 500, 501, ... (a compile and a load each step; with noload,
 the compiles alone: builds the run never uses).
+py_nvrtc.py STEPS text: the value written into the program's source text instead (a code
+generator's way, as CuPy's and PyTorch's jiterator's per type), the options alike.
 py_nvrtc.py STEPS cubins: no compile; tests/data/step_1.cubin, step_2.cubin, ... read and loaded
 from memory, as PyTorch's jiterator loads the cubins it cached on disk: no Triton in sight."""
 import ctypes
@@ -30,9 +32,11 @@ SRC = b'extern "C" __global__ void fill_mask(int *m) { m[0] = MAX_LEN; }'
 
 def compile_ptx(max_len):
     prog = ctypes.c_void_p()
-    if nvrtc.nvrtcCreateProgram(ctypes.byref(prog), SRC, b"fill_mask.cu", 0, None, None):
+    text = "text" in sys.argv[2:]
+    src = SRC.replace(b"MAX_LEN", b"%d" % max_len) if text else SRC
+    if nvrtc.nvrtcCreateProgram(ctypes.byref(prog), src, b"fill_mask.cu", 0, None, None):
         raise SystemExit("nvrtcCreateProgram failed")
-    opts = (ctypes.c_char_p * 2)(b"-arch=compute_90", b"-DMAX_LEN=%d" % max_len)
+    opts = (ctypes.c_char_p * 2)(b"-arch=compute_90", b"-DUNUSED=1" if text else b"-DMAX_LEN=%d" % max_len)
     if nvrtc.nvrtcCompileProgram(prog, 2, opts):  # the compile's line
         raise SystemExit("nvrtcCompileProgram failed")
     size = ctypes.c_size_t()
