@@ -13,6 +13,7 @@
 #include "../common/kc_image.h"
 #include "changes.h"
 #include "kca.h"
+#include "linediff.h"
 
 const char *kca_change_kind_name(enum kca_change_kind k)
 {
@@ -1346,10 +1347,40 @@ static char *nvrtc_source(struct kca_model *m, const struct kca_family *f, unsig
 	return n > 3 && strcmp(path + n - 3, ".cu") == 0 ? kca_read_file(path, NULL) : NULL;
 }
 
-/* Variant v's NVRTC source against the first variant's (first: the first text, kept): its
- * first three lines that differ, by the first text's numbers, as source changes. Programs
- * generated per call (CuPy, PyTorch's jiterator, a server's own code generator) differ in
- * their text, not their options. */
+/* A text cut into lines (NUL-terminated in place). */
+struct text_lines {
+	char **line;
+	size_t n;
+};
+
+static void cut_lines(char *text, struct text_lines *t)
+{
+	size_t cap = 64;
+	t->n = 0;
+	t->line = kca_xmalloc(cap * sizeof(char *));
+	for (char *p = text; *p;) {
+		if (t->n == cap)
+			t->line = kca_xrealloc(t->line, (cap *= 2) * sizeof(char *));
+		t->line[t->n++] = p;
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+}
+
+static int text_lines_alike(size_t i, size_t j, const void *ctx)
+{
+	const struct text_lines *t = ctx; /* t[0] and t[1] */
+	return strcmp(t[0].line[i], t[1].line[j]) == 0;
+}
+
+/* Variant v's NVRTC source against the first variant's (*first: the first text, kept, and
+ * *first_v its variant): the first line of each of its first three hunks that replace lines
+ * (a line diff: lines only added, such as a type's definition, name no change), by the first
+ * text's numbers, as source changes. Programs generated per call (CuPy, PyTorch's jiterator,
+ * a server's own code generator) differ in their text, not their options. */
 static void source_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			   unsigned v, unsigned nvar, char **first, unsigned *first_v)
 {
@@ -1361,24 +1392,50 @@ static void source_variant(struct kca_model *m, struct kca_changes *c, const str
 		*first_v = v;
 		return;
 	}
-	const char *pa = *first, *pb = text;
-	int line = 1, shown = 0;
-	while (shown < 3 && *pa && *pb) {
-		size_t la = strcspn(pa, "\n"), lb = strcspn(pb, "\n");
-		if (la != lb || memcmp(pa, pb, la) != 0) {
-			char name[64], va[160], vb[160];
-			snprintf(name, sizeof(name), "source line %d", line);
-			snprintf(va, sizeof(va), "%.*s", (int)(la < 150 ? la : 150), pa);
-			snprintf(vb, sizeof(vb), "%.*s", (int)(lb < 150 ? lb : 150), pb);
-			struct kca_change *ch = change_get(c, KCA_CHANGE_SOURCE, name, NULL, nvar);
-			change_set(ch, *first_v, va);
-			change_set(ch, v, vb);
-			shown++;
+	char *a_text = kca_xstrdup(*first);
+	struct text_lines t[2];
+	cut_lines(a_text, &t[0]);
+	cut_lines(text, &t[1]);
+	size_t n = t[0].n, mm = t[1].n;
+	uint16_t *lcs = kca_lcs_table(n, mm, text_lines_alike, t);
+#define L(i, j) lcs[(i) * (mm + 1) + (j)]
+	size_t i = 0, j = 0;
+	int shown = 0;
+	unsigned rows = 0; /* source lines in the table so far: past the limit, only those */
+	for (unsigned k = 0; k < c->nchanges; k++)
+		rows += c->changes[k].kind == KCA_CHANGE_SOURCE;
+	while (lcs && shown < 3 && (i < n || j < mm)) {
+		if (i < n && j < mm && text_lines_alike(i, j, t)) {
+			i++, j++;
+			continue;
 		}
-		pa += la + (pa[la] == '\n');
-		pb += lb + (pb[lb] == '\n');
-		line++;
+		size_t i0 = i, j0 = j; /* a hunk: the lines up to the next pair alike */
+		while ((i < n || j < mm) && !(i < n && j < mm && text_lines_alike(i, j, t))) {
+			if (j >= mm || (i < n && L(i + 1, j) >= L(i, j + 1)))
+				i++;
+			else
+				j++;
+		}
+		if (i == i0 || j == j0)
+			continue; /* lines added or taken out, none replaced */
+		char name[64], va[160], vb[160];
+		snprintf(name, sizeof(name), "source line %zu", i0 + 1);
+		int known = change_find(c, KCA_CHANGE_SOURCE, name) != NULL;
+		if (!known && rows >= KCA_MAX_PTX_LINES)
+			continue;
+		rows += !known;
+		snprintf(va, sizeof(va), "%.150s", t[0].line[i0]);
+		snprintf(vb, sizeof(vb), "%.150s", t[1].line[j0]);
+		struct kca_change *ch = change_get(c, KCA_CHANGE_SOURCE, name, NULL, nvar);
+		change_set(ch, *first_v, va);
+		change_set(ch, v, vb);
+		shown++;
 	}
+#undef L
+	free(lcs);
+	free(t[0].line);
+	free(t[1].line);
+	free(a_text);
 	free(text);
 }
 

@@ -11,6 +11,7 @@
 #include "../common/kc_hash.h"
 #include "changes.h"
 #include "kca.h"
+#include "linediff.h"
 #include "model.h"
 #include "report.h"
 
@@ -68,8 +69,6 @@ static void split(struct lines *l, char *text)
 	for (size_t i = 0; i < l->n; i++)
 		l->key[i] = line_key(l->line[i]);
 }
-
-#define DIFF_MAX_LINES 6000
 
 /* The quoted path after a loc(" at p (with a '/': a file, not a name such as loc("in_ptr0")):
  * its closing quote, or NULL. */
@@ -134,22 +133,27 @@ static int same_line(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
+struct line_pair {
+	const struct lines *a, *b;
+};
+
+static int lines_alike(size_t i, size_t j, const void *ctx)
+{
+	const struct line_pair *p = ctx;
+	return p->a->key[i] == p->b->key[j] && same_line(p->a->line[i], p->b->line[j]);
+}
+
 static void print_diff(const struct lines *a, const struct lines *b)
 {
 	size_t n = a->n, m = b->n;
-	if (n > DIFF_MAX_LINES || m > DIFF_MAX_LINES) {
+	struct line_pair pair = {a, b};
+	uint16_t *lcs = kca_lcs_table(n, m, lines_alike, &pair);
+	if (!lcs) {
 		printf("(%zu and %zu lines: too long to diff here)\n", n, m);
 		return;
 	}
-	/* lcs[i][j] = LCS of a[i..], b[j..] */
-	uint16_t *lcs = kca_xcalloc((n + 1) * (m + 1), sizeof(uint16_t));
 #define L(i, j) lcs[(i) * (m + 1) + (j)]
 #define SAME(i, j) (a->key[i] == b->key[j] && same_line(a->line[i], b->line[j]))
-	for (size_t i = n; i-- > 0;)
-		for (size_t j = m; j-- > 0;)
-			L(i, j) = SAME(i, j)		      ? L(i + 1, j + 1) + 1
-				  : L(i + 1, j) > L(i, j + 1) ? L(i + 1, j)
-							      : L(i, j + 1);
 	size_t i = 0, j = 0;
 	unsigned hunks = 0, paths_only = 0;
 	while (i < n || j < m) {

@@ -1467,8 +1467,7 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(
 	    strstr(out, "its subdirectories cuda-graph/, cudnn-sdpa/, flex-window/captured/, ") &&
 		strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
-		strstr(out, ", serve-warmup/, torch-compile-auto/ and 9 more hold traces: give "
-			    "them") &&
+		strstr(out, ", ptx-jit/, serve-warmup/ and 10 more hold traces: give them") &&
 		!strstr(out, "triton-constexpr/triton-cache"),
 	    "%s", out);
 	/* many: the first twelve, and how many more */
@@ -3885,4 +3884,23 @@ Test(report, cudnn_sdpa_trace_recorded_on_the_gpu)
 	cr_assert(strstr(out, "    nvrtc : 26 options that are not text (6408 bytes)\n"), "%s",
 		  out);
 	cr_assert(strstr(out, "--- [A] PTX "), "the PTX NVRTC made, compared: %s", out);
+}
+
+Test(report, jiterator_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/jiterator.py on the H100: PyTorch's jiterator writes its kernel's C++ for each
+	 * dtype and compiles it with NVRTC, the options alike: float32, float16, bfloat16 (float32
+	 * again finds its build). The lines that replace others name the type; the definitions
+	 * of Half and BFloat16 added before them are no change of their own. */
+	const char *dir = "examples/traces/jiterator";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. scaled_diff_vectorized8_kernel  [NVRTC]  "), "%s", out);
+	cr_assert(strstr(out,
+			 "    changed: source line 346 (source): float, at::Half, at::BFloat16\n"
+			 "             in using scalar_t = float;\n"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "struct alignas(2)"), "added lines, not changes: %s", out);
+	cr_assert(strstr(out, "fix: the program's source text changes between compiles (using "
+			      "scalar_t = float;)"),
+		  "%s", out);
 }
