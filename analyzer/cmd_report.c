@@ -366,6 +366,15 @@ void kca_fix_text(const struct kca_model *m, const struct kca_family *f,
 	buf[0] = '\0';
 	if (f->verdict == KCA_FINE)
 		return;
+	if (f->verdict == KCA_BUILT_PER_PROCESS) {
+		snprintf(buf, cap,
+			 "the same image was built in each of the %u processes that loaded it: "
+			 "build it once, before they start, into a cache they share (Triton's "
+			 "TRITON_CACHE_DIR, Inductor's TORCHINDUCTOR_CACHE_DIR: workers started "
+			 "together each build what none has cached yet), or ship it prebuilt",
+			 f->procs);
+		return;
+	}
 	/* Built before CUDA graphs that then replayed it: what the builds cost is paid once, at
 	 * start-up, however many steps the graphs run. */
 	size_t n = 0;

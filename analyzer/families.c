@@ -33,8 +33,9 @@ const char *kca_verdict_name(enum kca_verdict v)
 	    [KCA_RELOAD_CHURN] = "reload churn",
 	    [KCA_AUTOTUNE_SWEEP] = "autotune sweep",
 	    [KCA_FEW_VARIANTS] = "a few variants",
+	    [KCA_BUILT_PER_PROCESS] = "built per process",
 	};
-	return v <= KCA_FEW_VARIANTS ? names[v] : "?";
+	return v <= KCA_BUILT_PER_PROCESS ? names[v] : "?";
 }
 
 const char *kca_front_end_name(enum kca_front_end fe)
@@ -667,6 +668,28 @@ static int python_frames_name(const struct kca_load *l, const char *dir)
 	return 0;
 }
 
+/* The builds of f's images that were loaded (in-process compiles whose output was, CUDA
+ * compiler children), and in how many processes they were loaded: *procs. */
+static unsigned loaded_builds(const struct kca_model *m, const struct kca_family *f,
+			      unsigned *procs)
+{
+	unsigned builds = 0;
+	unsigned char *seen = kca_xcalloc(m->nprocs + 1, 1);
+	*procs = 0;
+	for (unsigned i = 0; i < f->ncompiles; i++) {
+		const struct kca_compile *c = &m->compiles[f->compiles[i]];
+		if (c->load < 0 ||
+		    (c->tool == KC_TOOL_EXEC ? !kca_compile_makes_gpu_code(c) : c->via >= 0))
+			continue;
+		builds++;
+		int p = m->loads[c->load].proc;
+		*procs += !seen[p];
+		seen[p] = 1;
+	}
+	free(seen);
+	return builds;
+}
+
 static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
@@ -749,6 +772,12 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	}
 	if (f->verdict == KCA_FINE && f->proc_reloads >= 2 && f->proc_reloads * 2 >= f->proc_loads)
 		f->verdict = KCA_RELOAD_CHURN;
+	/* one image built once in each process: worth building once, not churn */
+	unsigned built_in, builds = f->verdict == KCA_FINE && f->nvariants == 1 && !prebuilt
+					? loaded_builds(m, f, &built_in)
+					: 0;
+	if (builds >= 2 && built_in == builds)
+		f->verdict = KCA_BUILT_PER_PROCESS;
 	f->churn = f->verdict == KCA_SPECIALIZATION_CHURN || f->verdict == KCA_RELOAD_CHURN;
 }
 

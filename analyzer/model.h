@@ -175,6 +175,7 @@ enum kca_verdict {
 	KCA_RELOAD_CHURN,	  /* one image loaded again and again */
 	KCA_AUTOTUNE_SWEEP,	  /* a burst of variants, then one serves almost every launch */
 	KCA_FEW_VARIANTS,	  /* a few variants that each serve many launches: worth a look */
+	KCA_BUILT_PER_PROCESS,	  /* one image, built again in each process that loads it */
 };
 
 enum kca_front_end {

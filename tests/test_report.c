@@ -1467,7 +1467,7 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(
 	    strstr(out, "its subdirectories cuda-graph/, cudnn-sdpa/, flex-window/captured/, ") &&
 		strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
-		strstr(out, ", ptx-jit/, serve-warmup/ and 10 more hold traces: give them") &&
+		strstr(out, ", ptx-jit/, serve-warmup/ and 11 more hold traces: give them") &&
 		!strstr(out, "triton-constexpr/triton-cache"),
 	    "%s", out);
 	/* many: the first twelve, and how many more */
@@ -3903,4 +3903,56 @@ Test(report, jiterator_trace_recorded_on_the_gpu)
 	cr_assert(strstr(out, "fix: the program's source text changes between compiles (using "
 			      "scalar_t = float;)"),
 		  "%s", out);
+}
+
+Test(report, one_image_built_in_each_process_is_said)
+{
+	/* three processes each run the compiler for the same kernel and load the same image (a
+	 * server's workers started together, none finding the others' build): one variant, no
+	 * churn, but built three times, once a process; check passes (nothing was rebuilt in a
+	 * process) */
+	char *dir = kct_tmpdir(), cmd[4800];
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- sh -c 'for i in 1 2 3; do "
+		 "%s/tests/bin/drv_client nvccstep step_1.fatbin || exit 1; done'",
+		 kct_data(), kct_cli(), dir, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. kern_step  [compiler]  built per process\n"
+			      "    1 variant in 3 loads by 3 processes"),
+		  "%s", out);
+	cr_assert(strstr(out, "fix: the same image was built in each of the 3 processes that "
+			      "loaded it"),
+		  "%s", out);
+	cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 0, "%s",
+		     out);
+	/* one process building it: fine */
+	char *one = kct_tmpdir();
+	snprintf(cmd, sizeof(cmd),
+		 "KCT_DATA=%s %s record -q --no-cupti -o %s -- %s/tests/bin/drv_client nvccstep "
+		 "step_1.fatbin",
+		 kct_data(), kct_cli(), one, kct_build());
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", one, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "1 kernel neither rebuilt nor loaded again and again: fine"), "%s",
+		  out);
+}
+
+Test(report, triton_workers_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/triton_workers.py together on the H100: four spawned workers launch one
+	 * Triton kernel at once with an empty cache, and each builds it (3.66 s in all, the
+	 * launcher's host compiles included): one image built in every process, said so */
+	const char *dir = "examples/traces/triton-workers";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. scale_rows  [Triton]  built per process\n"
+			      "    1 variant in 4 loads by 4 processes, 4 launches\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "cost: 3.66 s building (8× gcc-real 3.53 s, 4× ptxas 126.8 ms)"),
+		  "%s", out);
+	cr_assert(strstr(out, "fix: the same image was built in each of the 4 processes"), "%s",
+		  out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 0, "%s",
+		     out);
 }

@@ -437,6 +437,19 @@ def main():
                and "source text changes" in (k.get("fix") or ""), case,
                f"{k.get('name', '-')}: [{k.get('front_end')}] {k.get('variants')} variants, "
                f"source changes {[(c['name'], c['summary']) for c in src][:2]}, fix {(k.get('fix') or '')[:60]!r}")
+    elif case in ("triton_workers", "triton_workers_warm"):
+        # workers started together with an empty cache each build the kernel: one image built
+        # in each process, said so; built once before them: the workers only load it
+        k = kernel_report(trace_dir, "scale_rows")
+        n = said["workers"]
+        if case == "triton_workers":
+            ok = (k.get("verdict") == "built per process" and k.get("variants") == 1
+                  and k.get("processes") == n and f"each of the {n} processes" in (k.get("fix") or ""))
+        else:
+            ok = k.get("verdict") == "fine" and k.get("variants") == 1 and k.get("processes") == n + 1
+        report(ok and said["exit"] == [0] * n, case,
+               f"scale_rows: {k.get('variants')} image in {k.get('processes')} processes, "
+               f"{k.get('compile_ms')} ms of builds, {k.get('verdict')!r}, fix {(k.get('fix') or '')[:70]!r}")
     elif case == "torch_max_autotune":
         # torch.compile(mode="max-autotune-no-cudagraphs"): Inductor builds and benchmarks its
         # matmul template's configs at the first call; a start-up cost, read as such

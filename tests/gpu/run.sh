@@ -64,6 +64,9 @@ case_run triton_constexpr python3 tests/gpu/triton_constexpr.py
 cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_constexpr/triton-cache" 2>/dev/null
 case_run triton_autotune python3 tests/gpu/triton_autotune.py
 cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_autotune/triton-cache" 2>/dev/null
+# worker processes started together, each building the same kernel; and built once before them
+case_fresh triton_workers python3 tests/gpu/triton_workers.py together
+case_fresh triton_workers_warm python3 tests/gpu/triton_workers.py warm
 # autotune keyed on a count that changes every step, and keyed on its bucket
 case_fresh triton_autotune_key python3 tests/gpu/triton_autotune_key.py
 case_run torch_eager python3 tests/gpu/torch_eager.py
