@@ -1556,6 +1556,32 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 		}
 }
 
+int kca_change_names_types(const struct kca_change *c)
+{
+	static const char *const types[] = {
+	    "float",	      "double",		"half",		"__half",
+	    "__nv_bfloat16",  "at::Half",	"at::BFloat16", "c10::Half",
+	    "c10::BFloat16",  "bool",		"int",		"long",
+	    "int8_t",	      "int16_t",	"int32_t",	"int64_t",
+	    "uint8_t",	      "uint16_t",	"uint32_t",	"uint64_t",
+	    "complex<float>", "complex<double>"};
+	unsigned n = 0;
+	for (unsigned v = 0; v < c->nvalues; v++) {
+		if (!c->values[v])
+			continue;
+		const char *x = c->values[v];
+		if (strncmp(x, "c10::", 5) == 0 && strstr(x, "complex"))
+			x += 5;
+		int known = 0;
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]) && !known; t++)
+			known = strcmp(x, types[t]) == 0;
+		if (!known)
+			return 0;
+		n++;
+	}
+	return n >= 2;
+}
+
 const struct kca_changes *kca_family_changes(struct kca_model *m, const struct kca_family *f)
 {
 	struct kca_family *mf = &m->families[f - m->families];

@@ -71,6 +71,9 @@ int kca_define_names_build(const char *const *argv, unsigned argc, unsigned at, 
 /* "20 values, 500..519" and the like, into buf. */
 void kca_values_summary(const struct kca_change *c, char *buf, size_t cap);
 const char *kca_change_kind_name(enum kca_change_kind k);
+/* Whether every value of change c names a C++ scalar type (float, __half, at::BFloat16, ...):
+ * a kernel generated per dtype, as PyTorch's jiterator and CuPy write theirs. */
+int kca_change_names_types(const struct kca_change *c);
 
 /* The PTX the fatbin at path carries for its newest architecture (*sm), decompressed where nvcc
  * compressed it, as a NUL-terminated string to free; NULL if it has none. */

@@ -677,6 +677,17 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 c->name, c->name);
 			return;
 		}
+		if ((c = first_of(ch, KCA_CHANGE_SOURCE)) && kca_change_names_types(c)) {
+			char values[256];
+			kca_values_summary(c, values, sizeof(values));
+			snprintf(
+			    buf, cap,
+			    "the program writes its source for each type (%s: %s): a compile "
+			    "a type, once each, as expected of a generated kernel; keep to the "
+			    "types in use",
+			    values, c->where);
+			return;
+		}
 		if ((c = first_of(ch, KCA_CHANGE_SOURCE))) {
 			snprintf(
 			    buf, cap,

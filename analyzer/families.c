@@ -765,6 +765,9 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			f->verdict = f->nvariants >= 3 ? KCA_RELOAD_CHURN : KCA_FEW_VARIANTS;
 		else if (config_only || autotuned)
 			f->verdict = KCA_AUTOTUNE_SWEEP;
+		else if (ch->nchanges && ch->changes[0].kind == KCA_CHANGE_SOURCE &&
+			 kca_change_names_types(&ch->changes[0]))
+			f->verdict = KCA_FEW_VARIANTS; /* a source per dtype: a build each, once */
 		else if (f->nvariants >= 3 && median_launches(f) <= 8)
 			f->verdict = KCA_SPECIALIZATION_CHURN;
 		else

@@ -434,7 +434,7 @@ def main():
         k = ks[0] if ks else {}
         src = [c for c in k.get("changed", []) if c["kind"] == "source"]
         report(len(ks) == 1 and k.get("front_end") == "NVRTC" and k.get("variants") == 3 and bool(src)
-               and "source text changes" in (k.get("fix") or ""), case,
+               and "for each type" in (k.get("fix") or "") and not k.get("churn"), case,
                f"{k.get('name', '-')}: [{k.get('front_end')}] {k.get('variants')} variants, "
                f"source changes {[(c['name'], c['summary']) for c in src][:2]}, fix {(k.get('fix') or '')[:60]!r}")
     elif case in ("triton_workers", "triton_workers_warm"):
