@@ -1353,23 +1353,6 @@ struct text_lines {
 	size_t n;
 };
 
-static void cut_lines(char *text, struct text_lines *t)
-{
-	size_t cap = 64;
-	t->n = 0;
-	t->line = kca_xmalloc(cap * sizeof(char *));
-	for (char *p = text; *p;) {
-		if (t->n == cap)
-			t->line = kca_xrealloc(t->line, (cap *= 2) * sizeof(char *));
-		t->line[t->n++] = p;
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = '\0';
-		p = nl + 1;
-	}
-}
-
 static int text_lines_alike(size_t i, size_t j, const void *ctx)
 {
 	const struct text_lines *t = ctx; /* t[0] and t[1] */
@@ -1394,8 +1377,8 @@ static void source_variant(struct kca_model *m, struct kca_changes *c, const str
 	}
 	char *a_text = kca_xstrdup(*first);
 	struct text_lines t[2];
-	cut_lines(a_text, &t[0]);
-	cut_lines(text, &t[1]);
+	t[0].line = kca_cut_lines(a_text, &t[0].n);
+	t[1].line = kca_cut_lines(text, &t[1].n);
 	size_t n = t[0].n, mm = t[1].n;
 	uint16_t *lcs = kca_lcs_table(n, mm, text_lines_alike, t);
 #define L(i, j) lcs[(i) * (mm + 1) + (j)]

@@ -52,19 +52,7 @@ static uint64_t line_key(const char *line);
 static void split(struct lines *l, char *text)
 {
 	l->text = text;
-	l->n = 0;
-	size_t cap = 256;
-	l->line = kca_xmalloc(cap * sizeof(char *));
-	for (char *p = text; p && *p;) {
-		if (l->n == cap)
-			l->line = kca_xrealloc(l->line, (cap *= 2) * sizeof(char *));
-		l->line[l->n++] = p;
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		*nl = '\0';
-		p = nl + 1;
-	}
+	l->line = (const char **)kca_cut_lines(text, &l->n);
 	l->key = kca_xmalloc((l->n + 1) * sizeof(uint64_t));
 	for (size_t i = 0; i < l->n; i++)
 		l->key[i] = line_key(l->line[i]);

@@ -1,7 +1,27 @@
 /* linediff.c - the longest common subsequence table of two lists of lines (linediff.h). */
 #include "linediff.h"
 
+#include <string.h>
+
 #include "kca.h"
+
+char **kca_cut_lines(char *text, size_t *n)
+{
+	size_t cap = 256;
+	char **line = kca_xmalloc(cap * sizeof(char *));
+	*n = 0;
+	for (char *p = text; p && *p;) {
+		if (*n == cap)
+			line = kca_xrealloc(line, (cap *= 2) * sizeof(char *));
+		line[(*n)++] = p;
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+	return line;
+}
 
 uint16_t *kca_lcs_table(size_t n, size_t m, kca_same_line_fn same, const void *ctx)
 {

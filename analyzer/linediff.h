@@ -9,6 +9,9 @@
 /* Texts of more lines than this are not diffed (the table is (n + 1) x (m + 1) counts). */
 #define KCA_DIFF_MAX_LINES 6000
 
+/* Cuts text into its lines in place (each made NUL-terminated): an array of *n lines, to free. */
+char **kca_cut_lines(char *text, size_t *n);
+
 /* Whether line i of the first list and line j of the second are alike, for ctx. */
 typedef int (*kca_same_line_fn)(size_t i, size_t j, const void *ctx);
 
