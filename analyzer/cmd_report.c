@@ -236,6 +236,31 @@ static int became_argument(const struct kca_changes *ch, const struct kca_change
 	return 1;
 }
 
+/* Dynamo compiles a function for at most this many guards' worth of values, then runs it
+ * eagerly (torch._dynamo.config.recompile_limit, 8 by default). */
+#define KCA_DYNAMO_RECOMPILE_LIMIT 8
+
+/* Appends to an Inductor fix what Dynamo's limit did where c took exactly as many values:
+ * later values ran without torch.compile, and no build of theirs shows. */
+static void recompile_limit(const struct kca_change *c, char *buf, size_t cap)
+{
+	unsigned distinct = 0;
+	for (unsigned v = 0; v < c->nvalues; v++) {
+		int seen = !c->values[v];
+		for (unsigned u = 0; u < v && !seen; u++)
+			seen = c->values[u] && strcmp(c->values[u], c->values[v]) == 0;
+		distinct += !seen;
+	}
+	if (distinct != KCA_DYNAMO_RECOMPILE_LIMIT)
+		return;
+	size_t n = strlen(buf);
+	snprintf(buf + n, cap - n,
+		 "; %u values is Dynamo's recompile limit (torch._dynamo.config.recompile_limit): "
+		 "past it Dynamo runs the function eagerly: any later values ran without "
+		 "torch.compile (it warns \"hit config.recompile_limit\")",
+		 distinct);
+}
+
 /* Whether Inductor's constant `name` is a number the kernel computes with (tmp1 = 3.0: a
  * Python int or float of the program's), not a size of the input (xnumel, ks0, x0). */
 static int inductor_number(const char *name)
@@ -644,6 +669,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 "takes an argument's value as an input from its second value on); "
 				 "pass it as a tensor, or drop dynamic=False",
 				 size->name, values, how);
+			recompile_limit(size, buf, cap);
 			return;
 		}
 		if ((c = size) || (c = first_of(ch, KCA_CHANGE_CONSTANT))) {
@@ -656,6 +682,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 "it as an "
 				 "argument, or pad inputs to a few sizes",
 				 c->name, how);
+			recompile_limit(c, buf, cap);
 			return;
 		}
 		snprintf(buf, cap,

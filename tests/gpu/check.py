@@ -450,6 +450,17 @@ def main():
         report(ok and said["exit"] == [0] * n, case,
                f"scale_rows: {k.get('variants')} image in {k.get('processes')} processes, "
                f"{k.get('compile_ms')} ms of builds, {k.get('verdict')!r}, fix {(k.get('fix') or '')[:70]!r}")
+    elif case == "torch_compile_limit":
+        # dynamic=False past Dynamo's recompile limit: a kernel for each of the first `limit`
+        # lengths, none after; the report says the limit was reached
+        out = subprocess.run([KCPROF, "report", "--json", trace_dir], capture_output=True, text=True)
+        ks = [k for k in json.loads(out.stdout)["kernels"] if k.get("front_end") == "torch.compile"]
+        k = ks[0] if ks else {}
+        lim = said["limit"]
+        report(len(ks) == 1 and k.get("variants") == lim and "recompile limit" in (k.get("fix") or "")
+               and k.get("launches") == lim * said["calls"], case,
+               f"{k.get('name')}: {k.get('variants')} variants (limit {lim}), {k.get('launches')} launches, "
+               f"fix ...{(k.get('fix') or '')[-120:]!r}")
     elif case == "torch_max_autotune":
         # torch.compile(mode="max-autotune-no-cudagraphs"): Inductor builds and benchmarks its
         # matmul template's configs at the first call; a start-up cost, read as such

@@ -84,6 +84,8 @@ case_run torch_compile_auto python3 tests/gpu/torch_compile_auto.py
 # a toy server: builds in its warm-up, and the ones its serving still makes (report --since)
 case_run serve_warmup python3 tests/gpu/serve_warmup.py
 "$KCPROF" archive "$OUT/traces/serve_warmup" >/dev/null 2>&1
+# torch.compile(dynamic=False) fed more lengths than Dynamo's recompile limit
+case_fresh torch_compile_limit python3 tests/gpu/torch_compile_limit.py
 # a Python number fed to torch.compile(dynamic=False): a build per value, and the fix (a tensor)
 case_fresh torch_compile_number_static python3 tests/gpu/torch_compile_number.py static
 case_fresh torch_compile_number_tensor python3 tests/gpu/torch_compile_number.py tensor
