@@ -1467,7 +1467,7 @@ Test(cli, damaged_traces_give_partial_reports)
 	cr_assert(
 	    strstr(out, "its subdirectories cuda-graph/, cudnn-sdpa/, flex-window/captured/, ") &&
 		strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
-		strstr(out, ", ptx-jit/, serve-warmup/ and 11 more hold traces: give them") &&
+		strstr(out, ", ptx-jit/, serve-warmup/ and 12 more hold traces: give them") &&
 		!strstr(out, "triton-constexpr/triton-cache"),
 	    "%s", out);
 	/* many: the first twelve, and how many more */
@@ -3956,4 +3956,22 @@ Test(report, triton_workers_trace_recorded_on_the_gpu)
 		  out);
 	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 0, "%s",
 		     out);
+}
+
+Test(report, torch_compile_limit_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/torch_compile_limit.py on the H100: torch.compile(dynamic=False) fed twelve
+	 * lengths builds a kernel for each of the first eight, then Dynamo's recompile limit runs
+	 * the function eagerly: eight values, the limit named */
+	const char *dir = "examples/traces/torch-compile-limit";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "    8 variants in 8 loads, 24 launches\n"), "%s", out);
+	cr_assert(strstr(out, "changed: xnumel (constant): 8 values, 100..800"), "%s", out);
+	cr_assert(strstr(out, "few sizes; 8 values is Dynamo's recompile limit "
+			      "(torch._dynamo.config.recompile_limit):\n"),
+		  "%s", out);
+	/* six values (torch-compile-shapes): no word of the limit */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", SHAPES "/static", NULL}, out, sizeof(out)), 0);
+	cr_assert_null(strstr(out, "recompile limit"), "%s", out);
 }
