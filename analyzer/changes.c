@@ -1565,6 +1565,21 @@ int kca_change_names_types(const struct kca_change *c)
 	return n >= 2;
 }
 
+/* A block size of one of Inductor's templates (select_algorithm: mm, bmm, addmm, ...). */
+int kca_template_block(const char *name)
+{
+	return strncmp(name, "BLOCK_", 6) == 0 || strcmp(name, "GROUP_M") == 0;
+}
+
+/* Inductor's block sizes: configs its autotuning tries, not sizes of the input. A pointwise
+ * or reduction kernel's (XBLOCK, YBLOCK, RBLOCK, R0_BLOCK), or a matmul template's that
+ * max-autotune benchmarks (BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M). */
+int kca_inductor_block(const char *name)
+{
+	size_t n = strlen(name);
+	return (n >= 6 && n <= 8 && strcmp(name + n - 5, "BLOCK") == 0) || kca_template_block(name);
+}
+
 const struct kca_changes *kca_family_changes(struct kca_model *m, const struct kca_family *f)
 {
 	struct kca_family *mf = &m->families[f - m->families];

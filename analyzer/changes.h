@@ -74,6 +74,11 @@ const char *kca_change_kind_name(enum kca_change_kind k);
 /* Whether every value of change c names a C++ scalar type (float, __half, at::BFloat16, ...):
  * a kernel generated per dtype, as PyTorch's jiterator and CuPy write theirs. */
 int kca_change_names_types(const struct kca_change *c);
+/* Whether a constant named so is one of Inductor's block sizes, a config its autotuning tries,
+ * not a size of the input: a pointwise or reduction kernel's (XBLOCK, YBLOCK, RBLOCK,
+ * R0_BLOCK), or a matmul template's (kca_template_block: BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M). */
+int kca_inductor_block(const char *name);
+int kca_template_block(const char *name);
 
 /* The PTX the fatbin at path carries for its newest architecture (*sm), decompressed where nvcc
  * compressed it, as a NUL-terminated string to free; NULL if it has none. */

@@ -165,27 +165,12 @@ static const struct kca_change *first_of(const struct kca_changes *ch, enum kca_
 	return NULL;
 }
 
-/* A block size of one of Inductor's templates (select_algorithm: mm, bmm, addmm, ...). */
-static int template_block(const char *name)
-{
-	return strncmp(name, "BLOCK_", 6) == 0 || strcmp(name, "GROUP_M") == 0;
-}
-
-/* Inductor's block sizes: configs its autotuning tries, not sizes of the input. A pointwise
- * or reduction kernel's (XBLOCK, YBLOCK, RBLOCK, R0_BLOCK), or a matmul template's that
- * max-autotune benchmarks (BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M). */
-static int inductor_block(const char *name)
-{
-	size_t n = strlen(name);
-	return (n >= 6 && n <= 8 && strcmp(name + n - 5, "BLOCK") == 0) || template_block(name);
-}
-
 /* The first constant that is a size of the input (not an Inductor block size), else NULL. */
 static const struct kca_change *inductor_size(const struct kca_changes *ch)
 {
 	for (unsigned i = 0; i < ch->nchanges; i++)
 		if (ch->changes[i].kind == KCA_CHANGE_CONSTANT &&
-		    !inductor_block(ch->changes[i].name))
+		    !kca_inductor_block(ch->changes[i].name))
 			return &ch->changes[i];
 	return NULL;
 }
@@ -282,7 +267,7 @@ static int flex_attention(const struct kca_family *f)
 /* Whether change c is one of a template's tuning values: a block size or a config. */
 static int template_tuning(const struct kca_change *c)
 {
-	return (c->kind == KCA_CHANGE_CONSTANT && template_block(c->name)) ||
+	return (c->kind == KCA_CHANGE_CONSTANT && kca_template_block(c->name)) ||
 	       c->kind == KCA_CHANGE_CONFIG;
 }
 

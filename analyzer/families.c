@@ -690,6 +690,31 @@ static unsigned loaded_builds(const struct kca_model *m, const struct kca_family
 	return builds;
 }
 
+/* Whether an Inductor kernel was built for 3 or more values of a size or number (not a block
+ * size) and most of its builds ran within a single flush window: each value used briefly.
+ * Its launch counts say little there: Inductor's autotuning benchmarks every block size it
+ * builds a hundred times and more. */
+static int sizes_used_briefly(const struct kca_family *f, const struct kca_changes *ch)
+{
+	const struct kca_change *size = NULL;
+	for (unsigned i = 0; i < ch->nchanges && !size; i++)
+		if (ch->changes[i].kind == KCA_CHANGE_CONSTANT &&
+		    !kca_inductor_block(ch->changes[i].name))
+			size = &ch->changes[i];
+	if (!size)
+		return 0;
+	unsigned distinct = 0, brief = 0;
+	for (unsigned v = 0; v < size->nvalues; v++) {
+		int seen = !size->values[v];
+		for (unsigned u = 0; u < v && !seen; u++)
+			seen = size->values[u] && strcmp(size->values[u], size->values[v]) == 0;
+		distinct += !seen;
+	}
+	for (unsigned v = 0; v < f->nvariants; v++)
+		brief += f->variants[v].launch_windows <= 1;
+	return distinct >= 3 && 2 * brief > f->nvariants;
+}
+
 static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
@@ -769,6 +794,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			 kca_change_names_types(&ch->changes[0]))
 			f->verdict = KCA_FEW_VARIANTS; /* a source per dtype: a build each, once */
 		else if (f->nvariants >= 3 && median_launches(f) <= 8)
+			f->verdict = KCA_SPECIALIZATION_CHURN;
+		else if (f->front_end == KCA_FE_INDUCTOR && sizes_used_briefly(f, ch))
 			f->verdict = KCA_SPECIALIZATION_CHURN;
 		else
 			f->verdict = KCA_FEW_VARIANTS;

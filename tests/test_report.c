@@ -3757,6 +3757,17 @@ Test(report, torch_compile_number_trace_recorded_on_the_gpu)
 	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR);
 	cr_assert_eq(f->nvariants, 6);
 	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	/* the pointwise kernel beside it: two block sizes for each value, each benchmarked a
+	 * hundred times (1296 launches for the program's 24), and each value used within a
+	 * second: churn all the same */
+	f = family(&m, "triton_poi_fused__softmax_div_mul_sub_4");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 12);
+	cr_assert_gt(f->launches, 1000);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	f = family(&m, "triton_per_fused__softmax_div_mul_sub_3"); /* no temperature in it */
+	cr_assert_not_null(f);
+	cr_assert_eq(f->verdict, KCA_FEW_VARIANTS);
 	kca_model_free(&m);
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "changed: tmp5 (constant): 1.66667, 1.42857, 1.25, 1.11111, "
