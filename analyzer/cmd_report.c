@@ -246,6 +246,20 @@ static void recompile_limit(const struct kca_change *c, char *buf, size_t cap)
 		 distinct);
 }
 
+/* Whether every value of constexpr c is True or False. */
+static int flag(const struct kca_change *c)
+{
+	unsigned n = 0;
+	for (unsigned v = 0; v < c->nvalues; v++) {
+		if (!c->values[v])
+			continue;
+		if (strcmp(c->values[v], "True") != 0 && strcmp(c->values[v], "False") != 0)
+			return 0;
+		n++;
+	}
+	return n > 0;
+}
+
 /* Whether Inductor's constant `name` is a number the kernel computes with (tmp1 = 3.0: a
  * Python int or float of the program's), not a size of the input (xnumel, ks0, x0). */
 static int inductor_number(const char *name)
@@ -514,6 +528,15 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    "it to fewer bucket values (%u builds now), or one size that serves "
 			    "them all",
 			    c->name, f->nvariants);
+			return;
+		}
+		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param && flag(c)) {
+			snprintf(
+			    buf, cap,
+			    "%s is a flag (True, False): a build for each, once, its branch "
+			    "compiled out; fine as a tl.constexpr where both are used, a runtime "
+			    "argument where one build should serve",
+			    c->name);
 			return;
 		}
 		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param) {
@@ -1130,7 +1153,7 @@ static void print_family(struct kca_model *m, struct kca_kernel_names *names,
 				   : c->kind == KCA_CHANGE_DEFINE ? "-D option"
 								  : kca_change_kind_name(c->kind);
 		printf("    %s %s (%s): %s", i ? "        " : "changed:", c->name, kind, buf);
-		if (c->kind == KCA_CHANGE_CONSTANT && f->nvariants >= 2 &&
+		if (c->kind == KCA_CHANGE_CONSTANT && f->nvariants >= 2 && f->launches &&
 		    f->launches <= f->nvariants + f->nvariants / 4)
 			printf(", a new one every call");
 		printf("\n");

@@ -563,3 +563,19 @@ Test(python, a_value_written_into_nvrtc_source_text_is_named)
 	cr_assert(strstr(out, "\"kind\": \"source\""), "%s", out);
 	free(dir);
 }
+
+Test(python, a_bool_constexpr_is_a_flag)
+{
+	/* py_loader.py 4 flag: HAS_BIAS, a bool tl.constexpr, True and False by turns: two
+	 * builds, each once, is what a flag costs; not "a new value now and then: bucket it" */
+	need_python_310();
+	char *dir = record_python_with("4", NULL, "flag");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. add_bias  [Triton]  a few variants\n"), "%s", out);
+	cr_assert(strstr(out, "changed: HAS_BIAS (tl.constexpr): True, False\n"),
+		  "no launch made, none said to be new: %s", out);
+	cr_assert(strstr(out, "fix: HAS_BIAS is a flag (True, False): a build for each, once"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "bucket"), "%s", out);
+	free(dir);
+}

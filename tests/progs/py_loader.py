@@ -6,7 +6,8 @@ specialisation kcprof records at each load.
 py_loader.py STEPS [subinterpreter]: MAX_LEN 500, 501, ... (a new variant each step); n 100
 (not divisible by 16) at even steps, 64 at odd ones; each step launched twice (the second finds
 its variant). With subinterpreter, a sub-interpreter is made first (after which
-PyGILState_Check says yes on every thread)."""
+PyGILState_Check says yes on every thread). With flag: add_bias, its bool tl.constexpr HAS_BIAS
+True and False by turns, instead."""
 import os
 import sys
 
@@ -34,6 +35,16 @@ if "subinterpreter" in sys.argv[2:]:
         import _interpreters as interpreters  # 3.13
     interpreters.create()
 
+def add_bias_ptx(x_ptr, n, has_bias):
+    return (".version 8.0\n.target sm_90\n.address_size 64\n.visible .entry add_bias()\n{\n"
+            f"\tmov.u32 %r1, {int(has_bias)};\n\tret;\n}}\n").encode()
+
+
+add_bias = JITFunction(add_bias_ptx, ["x_ptr", "n", "HAS_BIAS"], constexprs=[2])
+
 for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
+    if "flag" in sys.argv[2:]:  # a bool tl.constexpr, with a bias and without, by turns
+        add_bias.run(0x1000, 64, step % 2 == 0)
+        continue
     serve(step)
     serve(step)
