@@ -3,7 +3,10 @@
 # torch.compile, NVRTC, torch.profiler inside a recorded process) and the launch-overhead
 # benchmark. Each case is recorded with `kcprof record`, then check.py compares the trace
 # with what the script says it did. Logs, traces and a summary go to $OUT (default
-# build/gpu); the last lines printed are the summary.
+# build/gpu); the last lines printed are the summary. Parts can be left out: SKIP_RECORDER=1
+# (the recorded cases and the overhead benchmarks), SKIP_GPU_TIME=1, SKIP_KERNELS=1, and
+# CASES / SKIP_CASES (regexes of case names; "bench", "cupti_loader_lock" name those parts):
+# the whole run takes over 10 minutes on an H100 host.
 set -u
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-build/gpu}
