@@ -391,12 +391,17 @@ void kca_fix_text(const struct kca_model *m, const struct kca_family *f,
 	if (f->verdict == KCA_FINE)
 		return;
 	if (f->verdict == KCA_BUILT_PER_PROCESS) {
+		char which[64];
+		if (f->built_in == f->procs)
+			snprintf(which, sizeof(which), "each of the %u", f->procs);
+		else
+			snprintf(which, sizeof(which), "%u of the %u", f->built_in, f->procs);
 		snprintf(buf, cap,
-			 "the same image was built in each of the %u processes that loaded it: "
+			 "the same kernel was built in %s processes that loaded it: "
 			 "build it once, before they start, into a cache they share (Triton's "
 			 "TRITON_CACHE_DIR, Inductor's TORCHINDUCTOR_CACHE_DIR: workers started "
 			 "together each build what none has cached yet), or ship it prebuilt",
-			 f->procs);
+			 which);
 		return;
 	}
 	/* Built before CUDA graphs that then replayed it: what the builds cost is paid once, at

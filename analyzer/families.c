@@ -668,26 +668,22 @@ static int python_frames_name(const struct kca_load *l, const char *dir)
 	return 0;
 }
 
-/* The builds of f's images that were loaded (in-process compiles whose output was, CUDA
- * compiler children), and in how many processes they were loaded: *procs. */
-static unsigned loaded_builds(const struct kca_model *m, const struct kca_family *f,
-			      unsigned *procs)
+/* How many processes built f (a compile attributed to one of their loads of it: a compiler
+ * child or an in-process compile, the host compiler building Triton's launcher included). */
+static unsigned building_processes(const struct kca_model *m, const struct kca_family *f)
 {
-	unsigned builds = 0;
+	unsigned procs = 0;
 	unsigned char *seen = kca_xcalloc(m->nprocs + 1, 1);
-	*procs = 0;
 	for (unsigned i = 0; i < f->ncompiles; i++) {
 		const struct kca_compile *c = &m->compiles[f->compiles[i]];
-		if (c->load < 0 ||
-		    (c->tool == KC_TOOL_EXEC ? !kca_compile_makes_gpu_code(c) : c->via >= 0))
+		if (c->load < 0)
 			continue;
-		builds++;
 		int p = m->loads[c->load].proc;
-		*procs += !seen[p];
+		procs += !seen[p];
 		seen[p] = 1;
 	}
 	free(seen);
-	return builds;
+	return procs;
 }
 
 /* Whether an Inductor kernel was built for 3 or more values of a size or number (not a block
@@ -802,11 +798,12 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	}
 	if (f->verdict == KCA_FINE && f->proc_reloads >= 2 && f->proc_reloads * 2 >= f->proc_loads)
 		f->verdict = KCA_RELOAD_CHURN;
-	/* one image built once in each process: worth building once, not churn */
-	unsigned built_in, builds = f->verdict == KCA_FINE && f->nvariants == 1 && !prebuilt
-					? loaded_builds(m, f, &built_in)
-					: 0;
-	if (builds >= 2 && built_in == builds)
+	/* one image built in several processes (workers started together with an empty cache:
+	 * which of them build it is a race, the launcher's host compile in each of them
+	 * anyway): worth building once, not churn */
+	f->built_in =
+	    f->verdict == KCA_FINE && f->nvariants == 1 && !prebuilt ? building_processes(m, f) : 0;
+	if (f->built_in >= 2)
 		f->verdict = KCA_BUILT_PER_PROCESS;
 	f->churn = f->verdict == KCA_SPECIALIZATION_CHURN || f->verdict == KCA_RELOAD_CHURN;
 }

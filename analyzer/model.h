@@ -204,7 +204,8 @@ struct kca_family {
 	uint64_t load_ns, build_ns;
 	uint64_t first_ns, last_ns;
 	uint64_t attrs;
-	unsigned procs; /* processes it was loaded in */
+	unsigned procs;	   /* processes it was loaded in */
+	unsigned built_in; /* of those, the ones that built it (KCA_BUILT_PER_PROCESS) */
 	/* the most devices one process loaded it on (LOAD_CONTEXT records): an image loaded once
 	 * a device is not loaded again */
 	unsigned devices;
