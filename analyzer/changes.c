@@ -1539,6 +1539,18 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 		}
 }
 
+unsigned kca_change_distinct(const struct kca_change *c)
+{
+	unsigned distinct = 0;
+	for (unsigned v = 0; v < c->nvalues; v++) {
+		int seen = !c->values[v];
+		for (unsigned u = 0; u < v && !seen; u++)
+			seen = c->values[u] && strcmp(c->values[u], c->values[v]) == 0;
+		distinct += !seen;
+	}
+	return distinct;
+}
+
 int kca_change_names_types(const struct kca_change *c)
 {
 	static const char *const types[] = {

@@ -74,6 +74,8 @@ const char *kca_change_kind_name(enum kca_change_kind k);
 /* Whether every value of change c names a C++ scalar type (float, __half, at::BFloat16, ...):
  * a kernel generated per dtype, as PyTorch's jiterator and CuPy write theirs. */
 int kca_change_names_types(const struct kca_change *c);
+/* How many distinct values change c took (the unknown ones not counted). */
+unsigned kca_change_distinct(const struct kca_change *c);
 /* Whether a constant named so is one of Inductor's block sizes, a config its autotuning tries,
  * not a size of the input: a pointwise or reduction kernel's (XBLOCK, YBLOCK, RBLOCK,
  * R0_BLOCK), or a matmul template's (kca_template_block: BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M). */

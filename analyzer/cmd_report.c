@@ -229,13 +229,7 @@ static int became_argument(const struct kca_changes *ch, const struct kca_change
  * later values ran without torch.compile, and no build of theirs shows. */
 static void recompile_limit(const struct kca_change *c, char *buf, size_t cap)
 {
-	unsigned distinct = 0;
-	for (unsigned v = 0; v < c->nvalues; v++) {
-		int seen = !c->values[v];
-		for (unsigned u = 0; u < v && !seen; u++)
-			seen = c->values[u] && strcmp(c->values[u], c->values[v]) == 0;
-		distinct += !seen;
-	}
+	unsigned distinct = kca_change_distinct(c);
 	if (distinct != KCA_DYNAMO_RECOMPILE_LIMIT)
 		return;
 	size_t n = strlen(buf);

@@ -699,13 +699,7 @@ static int sizes_used_briefly(const struct kca_family *f, const struct kca_chang
 			size = &ch->changes[i];
 	if (!size)
 		return 0;
-	unsigned distinct = 0, brief = 0;
-	for (unsigned v = 0; v < size->nvalues; v++) {
-		int seen = !size->values[v];
-		for (unsigned u = 0; u < v && !seen; u++)
-			seen = size->values[u] && strcmp(size->values[u], size->values[v]) == 0;
-		distinct += !seen;
-	}
+	unsigned distinct = kca_change_distinct(size), brief = 0;
 	for (unsigned v = 0; v < f->nvariants; v++)
 		brief += f->variants[v].launch_windows <= 1;
 	return distinct >= 3 && 2 * brief > f->nvariants;
