@@ -1227,6 +1227,34 @@ static void print_window(const struct kca_model *m, unsigned d)
 static void print_problems(const struct kca_model *m);
 static void print_unloaded_compiles(struct kca_model *m);
 
+/* With a time window: the autotuned kernels whose every config still ran in it, benchmarked
+ * again (benchmarked_again): they build and load nothing there, so the list above leaves
+ * them out, though their benchmark is what a server pays after its warm-up. */
+static void print_retuned_in_window(struct kca_model *m)
+{
+	for (unsigned i = 0; i < m->nfamilies; i++) {
+		const struct kca_family *f = &m->families[i];
+		unsigned windows;
+		uint64_t after_ns;
+		if (f->verdict != KCA_AUTOTUNE_SWEEP || !f->win.launches ||
+		    kca_family_built_in_window(f) || !benchmarked_again(f, &windows, &after_ns) ||
+		    !kca_family_changes(m, f)->autotune_where[0])
+			continue;
+		int all_in = 1; /* each config's last run within the window */
+		for (unsigned v = 0; v < f->nvariants && all_in; v++) {
+			const struct kca_variant *var = &f->variants[v];
+			unsigned d = m->procs[m->loads[var->first_load].proc].dir_index;
+			all_in = var->last_launch_ns >= m->win_from_ns[d];
+		}
+		if (all_in)
+			printf("\n%s: its autotuner benchmarked its %u configs again in the window "
+			       "(%" PRIu64
+			       " launches there; each config ran there): 'kcprof report' "
+			       "without --since says why and what to do\n",
+			       f->name, f->nvariants, f->win.launches);
+	}
+}
+
 /* With a time window: every kernel built within it, or loaded there in a way worth a look
  * (kca_family_built_in_window: families sort those first), then what else loaded or ran in
  * it. */
@@ -1274,6 +1302,7 @@ static void report_window_kernels(struct kca_model *m, const struct kca_totals *
 		printf("\n%u kernel%s launched in the window on builds from before it (--all "
 		       "lists them)\n",
 		       launched, KCA_PLURAL(launched));
+	print_retuned_in_window(m);
 	print_unloaded_compiles(m);
 	print_problems(m);
 }

@@ -3862,6 +3862,17 @@ Test(report, triton_autotune_key_trace_recorded_on_the_gpu)
 	cr_assert(strstr(out, "fix: the autotuner (@triton.autotune at triton_autotune_key.py:31) "
 			      "built 3 configs of\n         scale_tokens_bucketed: tune once"),
 		  "the bucketed kernel tuned once: %s", out);
+	/* after the first builds (+7 s): nothing built or loaded, but the autotuner still
+	 * benchmarking, said; not the bucketed kernel's */
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--since", "7", dir, NULL}, out, sizeof(out)),
+	    0);
+	cr_assert(strstr(out, "0 kernels built or reloaded in the window"), "%s", out);
+	cr_assert(strstr(out,
+			 "\nscale_tokens: its autotuner benchmarked its 3 configs again in the "
+			 "window ("),
+		  "%s", out);
+	cr_assert_null(strstr(out, "scale_tokens_bucketed: its autotuner"), "%s", out);
 }
 
 Test(report, cudnn_sdpa_trace_recorded_on_the_gpu)
