@@ -1577,6 +1577,15 @@ int kca_change_names_types(const struct kca_change *c)
 	return n >= 2;
 }
 
+const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
+{
+	for (unsigned i = 0; i < ch->nchanges; i++)
+		if (ch->changes[i].kind == KCA_CHANGE_CONSTANT &&
+		    !kca_inductor_block(ch->changes[i].name))
+			return &ch->changes[i];
+	return NULL;
+}
+
 /* A block size of one of Inductor's templates (select_algorithm: mm, bmm, addmm, ...). */
 int kca_template_block(const char *name)
 {

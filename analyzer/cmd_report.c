@@ -10,6 +10,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "../common/kc_fs.h"
 #include "../common/kc_hash.h"
 #include "changes.h"
 #include "kca.h"
@@ -165,16 +166,6 @@ static const struct kca_change *first_of(const struct kca_changes *ch, enum kca_
 	return NULL;
 }
 
-/* The first constant that is a size of the input (not an Inductor block size), else NULL. */
-static const struct kca_change *inductor_size(const struct kca_changes *ch)
-{
-	for (unsigned i = 0; i < ch->nchanges; i++)
-		if (ch->changes[i].kind == KCA_CHANGE_CONSTANT &&
-		    !kca_inductor_block(ch->changes[i].name))
-			return &ch->changes[i];
-	return NULL;
-}
-
 /* Whether the presence of values of change a is the opposite of b's in every variant. */
 static int complementary(const struct kca_change *a, const struct kca_change *b)
 {
@@ -321,13 +312,15 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 #define KCA_RETUNE_WINDOWS 3
 #define KCA_RETUNE_AFTER_NS 2000000000ull
 
-/* Whether every config of an autotuned family ran long after its build and in several flush
- * windows, not only in the first tuning (there each config but the chosen one runs within a
- * window or two of its build): the autotuner benchmarked them again. *windows: the fewest
- * windows a config ran in; *after_ns: the least time from a config's build to its last run. */
-static int benchmarked_again(const struct kca_family *f, unsigned *windows, uint64_t *after_ns)
+/* Whether every config of a family under @triton.autotune (ch: its changes) ran long after its
+ * build and in several flush windows, not only in the first tuning (there each config but the
+ * chosen one runs within a window or two of its build): the autotuner benchmarked them again.
+ * *windows: the fewest windows a config ran in; *after_ns: the least time from a config's build to
+ * its last run. */
+static int benchmarked_again(const struct kca_family *f, const struct kca_changes *ch,
+			     unsigned *windows, uint64_t *after_ns)
 {
-	if (f->nvariants < 2)
+	if (f->verdict != KCA_AUTOTUNE_SWEEP || !ch->autotune_where[0] || f->nvariants < 2)
 		return 0;
 	uint64_t built = 0; /* the last config's first load */
 	for (unsigned v = 0; v < f->nvariants; v++)
@@ -457,9 +450,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 	}
 	unsigned windows;
 	uint64_t after_ns;
-	if (f->verdict == KCA_AUTOTUNE_SWEEP && ch->autotune_where[0] &&
-	    benchmarked_again(f, &windows, &after_ns)) {
-		const char *at = ch->autotune_where, *base = strrchr(at, '/');
+	if (benchmarked_again(f, ch, &windows, &after_ns)) {
 		char key[160] = "";
 		if (ch->autotune_key[0])
 			snprintf(key, sizeof(key), " (key=%s)", ch->autotune_key);
@@ -470,19 +461,19 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		    "more after its build (%" PRIu64 " launches in all), as the autotuner does "
 		    "for each new value of its key%s; key it on fewer values (a bucket), or "
 		    "tune once offline and launch the chosen triton.Config directly",
-		    base ? base + 1 : at, f->nvariants, f->name, windows, after_ns / 1e9,
-		    f->launches, key);
+		    kc_base_name(ch->autotune_where), f->nvariants, f->name, windows,
+		    after_ns / 1e9, f->launches, key);
 		return;
 	}
 	if (f->verdict == KCA_AUTOTUNE_SWEEP) {
-		const char *at = ch->autotune_where, *base = strrchr(at, '/');
+		const char *at = ch->autotune_where;
 		snprintf(buf, cap,
 			 "the autotuner%s%s%s built %u configs of %s: tune once offline and launch "
 			 "the chosen "
 			 "triton.Config directly on the hot path (autotune's wrapper also costs "
 			 "host time on "
 			 "every call)",
-			 *at ? " (@triton.autotune at " : "", *at ? (base ? base + 1 : at) : "",
+			 *at ? " (@triton.autotune at " : "", *at ? kc_base_name(at) : "",
 			 *at ? ")" : "", f->nvariants, f->name);
 		return;
 	}
@@ -607,7 +598,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		break;
 	case KCA_FE_INDUCTOR: {
 		/* a size of the input among the constants, and builds that are not churn */
-		const struct kca_change *size = inductor_size(ch);
+		const struct kca_change *size = kca_inductor_size(ch);
 		int once = f->verdict != KCA_SPECIALIZATION_CHURN;
 		char tuning[256];
 		if (!size && once && template_sweep(f, ch, tuning, sizeof(tuning))) {
@@ -1236,9 +1227,8 @@ static void print_retuned_in_window(struct kca_model *m)
 		const struct kca_family *f = &m->families[i];
 		unsigned windows;
 		uint64_t after_ns;
-		if (f->verdict != KCA_AUTOTUNE_SWEEP || !f->win.launches ||
-		    kca_family_built_in_window(f) || !benchmarked_again(f, &windows, &after_ns) ||
-		    !kca_family_changes(m, f)->autotune_where[0])
+		if (!f->win.launches || kca_family_built_in_window(f) ||
+		    !benchmarked_again(f, kca_family_changes(m, f), &windows, &after_ns))
 			continue;
 		int all_in = 1; /* each config's last run within the window */
 		for (unsigned v = 0; v < f->nvariants && all_in; v++) {

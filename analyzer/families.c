@@ -5,6 +5,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "../common/kc_fs.h"
 #include "../common/kc_hash.h"
 #include "../common/kc_image.h"
 #include "changes.h"
@@ -692,11 +693,7 @@ static unsigned building_processes(const struct kca_model *m, const struct kca_f
  * builds a hundred times and more. */
 static int sizes_used_briefly(const struct kca_family *f, const struct kca_changes *ch)
 {
-	const struct kca_change *size = NULL;
-	for (unsigned i = 0; i < ch->nchanges && !size; i++)
-		if (ch->changes[i].kind == KCA_CHANGE_CONSTANT &&
-		    !kca_inductor_block(ch->changes[i].name))
-			size = &ch->changes[i];
+	const struct kca_change *size = kca_inductor_size(ch);
 	if (!size)
 		return 0;
 	unsigned distinct = kca_change_distinct(size), brief = 0;
@@ -737,8 +734,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	 * through the driver API. */
 	const struct kca_load *l0 = f->nvariants ? &m->loads[f->variants[0].first_load] : NULL;
 	const char *exe = l0 ? m->procs[l0->proc].exe : NULL;
-	const char *base = exe ? strrchr(exe, '/') : NULL;
-	base = base ? base + 1 : exe ? exe : "";
+	const char *base = exe ? kc_base_name(exe) : "";
 	int memory_cubin = l0 && l0->kind == KC_IMAGE_CUBIN && l0->api != KC_API_MODULE_LOAD;
 	f->library_api = l0 && library_load(l0);
 	int python = strncmp(base, "python", 6) == 0;
