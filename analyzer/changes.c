@@ -1381,40 +1381,40 @@ static void source_variant(struct kca_model *m, struct kca_changes *c, const str
 	t[1].line = kca_cut_lines(text, &t[1].n);
 	size_t n = t[0].n, mm = t[1].n;
 	uint16_t *lcs = kca_lcs_table(n, mm, text_lines_alike, t);
-#define L(i, j) lcs[(i) * (mm + 1) + (j)]
-	size_t i = 0, j = 0;
-	int shown = 0;
+	struct kca_diff_walk w = {lcs, n, mm, 0, 0, text_lines_alike, t};
+	size_t i0 = 0, j0 = 0; /* where the hunk walked began */
+	int shown = 0, in_hunk = 0;
 	unsigned rows = 0; /* source lines in the table so far: past the limit, only those */
 	for (unsigned k = 0; k < c->nchanges; k++)
 		rows += c->changes[k].kind == KCA_CHANGE_SOURCE;
-	while (lcs && shown < 3 && (i < n || j < mm)) {
-		if (i < n && j < mm && text_lines_alike(i, j, t)) {
-			i++, j++;
+	while (lcs && shown < 3) {
+		size_t i = w.i, j = w.j;
+		enum kca_diff_step step = kca_diff_next(&w);
+		if (step == KCA_DIFF_OUT || step == KCA_DIFF_IN) {
+			if (!in_hunk)
+				i0 = i, j0 = j, in_hunk = 1;
 			continue;
 		}
-		size_t i0 = i, j0 = j; /* a hunk: the lines up to the next pair alike */
-		while ((i < n || j < mm) && !(i < n && j < mm && text_lines_alike(i, j, t))) {
-			if (j >= mm || (i < n && L(i + 1, j) >= L(i, j + 1)))
-				i++;
-			else
-				j++;
+		/* a hunk ends at (i, j): lines replaced, not only added or taken out */
+		if (in_hunk && i > i0 && j > j0) {
+			char name[64], va[160], vb[160];
+			snprintf(name, sizeof(name), "source line %zu", i0 + 1);
+			int known = change_find(c, KCA_CHANGE_SOURCE, name) != NULL;
+			if (known || rows < KCA_MAX_PTX_LINES) {
+				rows += !known;
+				snprintf(va, sizeof(va), "%.150s", t[0].line[i0]);
+				snprintf(vb, sizeof(vb), "%.150s", t[1].line[j0]);
+				struct kca_change *ch =
+				    change_get(c, KCA_CHANGE_SOURCE, name, NULL, nvar);
+				change_set(ch, *first_v, va);
+				change_set(ch, v, vb);
+				shown++;
+			}
 		}
-		if (i == i0 || j == j0)
-			continue; /* lines added or taken out, none replaced */
-		char name[64], va[160], vb[160];
-		snprintf(name, sizeof(name), "source line %zu", i0 + 1);
-		int known = change_find(c, KCA_CHANGE_SOURCE, name) != NULL;
-		if (!known && rows >= KCA_MAX_PTX_LINES)
-			continue;
-		rows += !known;
-		snprintf(va, sizeof(va), "%.150s", t[0].line[i0]);
-		snprintf(vb, sizeof(vb), "%.150s", t[1].line[j0]);
-		struct kca_change *ch = change_get(c, KCA_CHANGE_SOURCE, name, NULL, nvar);
-		change_set(ch, *first_v, va);
-		change_set(ch, v, vb);
-		shown++;
+		in_hunk = 0;
+		if (step == KCA_DIFF_END)
+			break;
 	}
-#undef L
 	free(lcs);
 	free(t[0].line);
 	free(t[1].line);

@@ -140,29 +140,33 @@ static void print_diff(const struct lines *a, const struct lines *b)
 		printf("(%zu and %zu lines: too long to diff here)\n", n, m);
 		return;
 	}
-#define L(i, j) lcs[(i) * (m + 1) + (j)]
-#define SAME(i, j) (a->key[i] == b->key[j] && same_line(a->line[i], b->line[j]))
-	size_t i = 0, j = 0;
+	struct kca_diff_walk w = {lcs, n, m, 0, 0, lines_alike, &pair};
 	unsigned hunks = 0, paths_only = 0;
-	while (i < n || j < m) {
-		if (i < n && j < m && SAME(i, j)) {
+	int in_hunk = 0;
+	for (;;) {
+		size_t i = w.i, j = w.j;
+		enum kca_diff_step step = kca_diff_next(&w);
+		if (step == KCA_DIFF_END || step == KCA_DIFF_ALIKE) {
+			if (in_hunk && ++hunks >= 50) { /* the hunk ends here */
+				printf("(more differences not shown)\n");
+				break;
+			}
+			in_hunk = 0;
+			if (step == KCA_DIFF_END)
+				break;
 			paths_only += strcmp(a->line[i], b->line[j]) != 0;
-			i++, j++;
 			continue;
 		}
-		printf("@@ line %zu / %zu @@\n", i + 1, j + 1);
-		if (i > 0)
-			printf(" %s\n", a->line[i - 1]);
-		while ((i < n || j < m) && !(i < n && j < m && same_line(a->line[i], b->line[j]))) {
-			if (j >= m || (i < n && L(i + 1, j) >= L(i, j + 1)))
-				printf("-%s\n", a->line[i++]);
-			else
-				printf("+%s\n", b->line[j++]);
+		if (!in_hunk) {
+			printf("@@ line %zu / %zu @@\n", i + 1, j + 1);
+			if (i > 0)
+				printf(" %s\n", a->line[i - 1]);
+			in_hunk = 1;
 		}
-		if (++hunks >= 50) {
-			printf("(more differences not shown)\n");
-			break;
-		}
+		if (step == KCA_DIFF_OUT)
+			printf("-%s\n", a->line[i]);
+		else
+			printf("+%s\n", b->line[j]);
 	}
 	if (!hunks)
 		printf("(identical text)\n");
@@ -170,8 +174,6 @@ static void print_diff(const struct lines *a, const struct lines *b)
 		printf("(%u line%s alike but for the file%s or module%s named: not shown)\n",
 		       paths_only, paths_only == 1 ? "" : "s", paths_only == 1 ? "" : "s",
 		       paths_only == 1 ? "" : "s");
-#undef L
-#undef SAME
 	free(lcs);
 }
 

@@ -23,6 +23,24 @@ char **kca_cut_lines(char *text, size_t *n)
 	return line;
 }
 
+enum kca_diff_step kca_diff_next(struct kca_diff_walk *w)
+{
+	if (w->i >= w->n && w->j >= w->m)
+		return KCA_DIFF_END;
+	if (w->i < w->n && w->j < w->m && w->same(w->i, w->j, w->ctx)) {
+		w->i++, w->j++;
+		return KCA_DIFF_ALIKE;
+	}
+	const uint16_t *L = w->lcs;
+	size_t i = w->i, j = w->j, row = w->m + 1;
+	if (j >= w->m || (i < w->n && L[(i + 1) * row + j] >= L[i * row + j + 1])) {
+		w->i++;
+		return KCA_DIFF_OUT;
+	}
+	w->j++;
+	return KCA_DIFF_IN;
+}
+
 uint16_t *kca_lcs_table(size_t n, size_t m, kca_same_line_fn same, const void *ctx)
 {
 	if (n > KCA_DIFF_MAX_LINES || m > KCA_DIFF_MAX_LINES)

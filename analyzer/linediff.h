@@ -21,4 +21,23 @@ typedef int (*kca_same_line_fn)(size_t i, size_t j, const void *ctx);
  * free; NULL where either list is longer than KCA_DIFF_MAX_LINES. */
 uint16_t *kca_lcs_table(size_t n, size_t m, kca_same_line_fn same, const void *ctx);
 
+/* A walk of the two lists along that table, from their first lines (i = j = 0). */
+struct kca_diff_walk {
+	const uint16_t *lcs;
+	size_t n, m, i, j; /* the lists' lengths; the lines walked so far in each */
+	kca_same_line_fn same;
+	const void *ctx;
+};
+
+enum kca_diff_step {
+	KCA_DIFF_END,	/* both lists walked */
+	KCA_DIFF_ALIKE, /* lines i and j alike: both passed */
+	KCA_DIFF_OUT,	/* line i of the first list taken out */
+	KCA_DIFF_IN,	/* line j of the second list put in */
+};
+
+/* The walk's next step, taken (the lines it names are those at i and j before it). The steps
+ * between two KCA_DIFF_ALIKE ones are a hunk. */
+enum kca_diff_step kca_diff_next(struct kca_diff_walk *w);
+
 #endif
