@@ -16,8 +16,8 @@ static const char usage[] =
     "\n"
     "Fails (exit 1, one line per violation on stdout) when the traces in DIR (default\n"
     "./kcprof.data) show recompilation beyond the limits. With no limits given it fails on\n"
-    "any kernel that 'kcprof report' calls churn (specialization or reload churn) and passes\n"
-    "a trace without one. A limit takes over its part of that rule: --max-variants the\n"
+    "any kernel that 'kcprof report' calls churn (specialization or reload churn), or whose\n"
+    "autotuner benchmarked its configs again and again, and passes a trace without one. A limit takes over its part of that rule: --max-variants the\n"
     "specialization churn, --max-reloads the reload churn, --max-build-share both (what they\n"
     "cost); a part no limit given covers still fails. Each DIR is checked as a run of its\n"
     "own (one kernel's images in two runs are not two variants); with several, each line\n"
@@ -27,8 +27,9 @@ static const char usage[] =
     "\n"
     "With --since or --until it checks a time window of the recording (T: seconds from its\n"
     "start, or 500ms, 2m): a server past its warm-up. Then, with no limits given, any kernel\n"
-    "built or loaded in the window fails (a limit takes over its part, as above: the\n"
-    "reloads of a kernel with reload churn, or the others); the limits count what happened\n"
+    "built or loaded in the window fails, and any whose autotuner benchmarked its configs\n"
+    "again there (a limit takes over its part, as above: the reloads of a kernel with\n"
+    "reload churn, or the others); the limits count what happened\n"
     "in it (new images, reloads, build and load time against the window's length). A window\n"
     "that begins after a recording's end fails: nothing in it was checked.\n"
     "\n"
@@ -122,6 +123,14 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 				       f->churn ? "; " : "",
 				       f->churn ? kca_verdict_name(f->verdict) : "", more);
 			violations += window_fails;
+			/* an autotuner benchmarking its configs again builds and loads nothing
+			 * there, but is the same cost a server pays after its warm-up */
+			if (spec_rule && kca_family_retuned_in_window(&m, f)) {
+				printf("%s%s: its autotuner benchmarked its %u configs again in the "
+				       "window (%" PRIu64 " launches there); autotune sweep\n",
+				       pre, name, f->nvariants, f->win.launches);
+				violations++;
+			}
 			if (max_variants >= 0 && !f->prebuilt_copies &&
 			    f->win.new_variants > (unsigned long)max_variants) {
 				if (!mate)
@@ -151,6 +160,14 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			       KCA_PLURAL(f->nvariants), f->loads, KCA_PLURAL(f->loads),
 			       kca_family_loaders(f, loaders, sizeof(loaders)),
 			       kca_fmt_ns(f->build_ns + f->load_ns, t, sizeof(t)), more);
+			violations++;
+		}
+		unsigned windows;
+		uint64_t after_ns;
+		if (spec_rule && kca_family_retuned(f, kca_family_changes(&m, f), &windows, &after_ns)) {
+			printf("%s%s: its autotuner benchmarked its %u configs again and again (each "
+			       "ran in %u or more flush windows; %" PRIu64 " launches); autotune sweep\n",
+			       pre, name, f->nvariants, windows, f->launches);
 			violations++;
 		}
 		/* images of the program's own libraries are not variants of a build */

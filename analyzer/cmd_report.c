@@ -307,38 +307,6 @@ static int template_sweep(const struct kca_family *f, const struct kca_changes *
 static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		     const struct kca_changes *ch, char *buf, size_t cap);
 
-/* A first tuning runs each config but the chosen one within a window or two of its build
- * (flushes come every KCPROF_FLUSH_MS, 1 s by default): more than that is tuning again. */
-#define KCA_RETUNE_WINDOWS 3
-#define KCA_RETUNE_AFTER_NS 2000000000ull
-
-/* Whether every config of a family under @triton.autotune (ch: its changes) ran long after its
- * build and in several flush windows, not only in the first tuning (there each config but the
- * chosen one runs within a window or two of its build): the autotuner benchmarked them again.
- * *windows: the fewest windows a config ran in; *after_ns: the least time from a config's build to
- * its last run. */
-static int benchmarked_again(const struct kca_family *f, const struct kca_changes *ch,
-			     unsigned *windows, uint64_t *after_ns)
-{
-	if (f->verdict != KCA_AUTOTUNE_SWEEP || !ch->autotune_where[0] || f->nvariants < 2)
-		return 0;
-	uint64_t built = 0; /* the last config's first load */
-	for (unsigned v = 0; v < f->nvariants; v++)
-		if (f->variants[v].first_ns > built)
-			built = f->variants[v].first_ns;
-	*windows = UINT_MAX;
-	*after_ns = UINT64_MAX;
-	for (unsigned v = 0; v < f->nvariants; v++) {
-		const struct kca_variant *var = &f->variants[v];
-		uint64_t after = var->last_launch_ns > built ? var->last_launch_ns - built : 0;
-		if (var->launch_windows < *windows)
-			*windows = var->launch_windows;
-		if (after < *after_ns)
-			*after_ns = after;
-	}
-	return *windows >= KCA_RETUNE_WINDOWS && *after_ns >= KCA_RETUNE_AFTER_NS;
-}
-
 /* Appends to a fix what launch options (num_warps, num_stages) changed beside its subject:
  * each value is a build of its own too. */
 static void config_too(const struct kca_changes *ch, char *buf, size_t cap)
@@ -450,7 +418,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 	}
 	unsigned windows;
 	uint64_t after_ns;
-	if (benchmarked_again(f, ch, &windows, &after_ns)) {
+	if (kca_family_retuned(f, ch, &windows, &after_ns)) {
 		char key[160] = "";
 		if (ch->autotune_key[0])
 			snprintf(key, sizeof(key), " (key=%s)", ch->autotune_key);
@@ -1219,24 +1187,13 @@ static void print_problems(const struct kca_model *m);
 static void print_unloaded_compiles(struct kca_model *m);
 
 /* With a time window: the autotuned kernels whose every config still ran in it, benchmarked
- * again (benchmarked_again): they build and load nothing there, so the list above leaves
+ * again (kca_family_retuned): they build and load nothing there, so the list above leaves
  * them out, though their benchmark is what a server pays after its warm-up. */
 static void print_retuned_in_window(struct kca_model *m)
 {
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		const struct kca_family *f = &m->families[i];
-		unsigned windows;
-		uint64_t after_ns;
-		if (!f->win.launches || kca_family_built_in_window(f) ||
-		    !benchmarked_again(f, kca_family_changes(m, f), &windows, &after_ns))
-			continue;
-		int all_in = 1; /* each config's last run within the window */
-		for (unsigned v = 0; v < f->nvariants && all_in; v++) {
-			const struct kca_variant *var = &f->variants[v];
-			unsigned d = m->procs[m->loads[var->first_load].proc].dir_index;
-			all_in = var->last_launch_ns >= m->win_from_ns[d];
-		}
-		if (all_in)
+		if (kca_family_retuned_in_window(m, f))
 			printf("\n%s: its autotuner benchmarked its %u configs again in the window "
 			       "(%" PRIu64
 			       " launches there; each config ran there): 'kcprof report' "

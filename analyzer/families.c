@@ -896,6 +896,49 @@ int kca_family_built_in_window(const struct kca_family *f)
 	       f->front_end != KCA_FE_DRIVER && f->front_end != KCA_FE_FATBIN;
 }
 
+/* A first tuning runs each config but the chosen one within a window or two of its build
+ * (flushes come every KCPROF_FLUSH_MS, 1 s by default): more than that is tuning again. */
+#define KCA_RETUNE_WINDOWS 3
+#define KCA_RETUNE_AFTER_NS 2000000000ull
+
+int kca_family_retuned(const struct kca_family *f, const struct kca_changes *ch,
+		       unsigned *windows, uint64_t *after_ns)
+{
+	if (f->verdict != KCA_AUTOTUNE_SWEEP || !ch->autotune_where[0] || f->nvariants < 2)
+		return 0;
+	uint64_t built = 0; /* the last config's first load */
+	for (unsigned v = 0; v < f->nvariants; v++)
+		if (f->variants[v].first_ns > built)
+			built = f->variants[v].first_ns;
+	*windows = UINT_MAX;
+	*after_ns = UINT64_MAX;
+	for (unsigned v = 0; v < f->nvariants; v++) {
+		const struct kca_variant *var = &f->variants[v];
+		uint64_t after = var->last_launch_ns > built ? var->last_launch_ns - built : 0;
+		if (var->launch_windows < *windows)
+			*windows = var->launch_windows;
+		if (after < *after_ns)
+			*after_ns = after;
+	}
+	return *windows >= KCA_RETUNE_WINDOWS && *after_ns >= KCA_RETUNE_AFTER_NS;
+}
+
+int kca_family_retuned_in_window(struct kca_model *m, const struct kca_family *f)
+{
+	unsigned windows;
+	uint64_t after_ns;
+	if (!m->windowed || !f->win.launches || kca_family_built_in_window(f) ||
+	    !kca_family_retuned(f, kca_family_changes(m, f), &windows, &after_ns))
+		return 0;
+	for (unsigned v = 0; v < f->nvariants; v++) { /* each config's last run in the window */
+		const struct kca_variant *var = &f->variants[v];
+		unsigned d = m->procs[m->loads[var->first_load].proc].dir_index;
+		if (var->last_launch_ns < m->win_from_ns[d])
+			return 0;
+	}
+	return 1;
+}
+
 static int cmp_family_window(const void *a, const void *b)
 {
 	const struct kca_family *x = a, *y = b;

@@ -457,6 +457,16 @@ unsigned kca_family_module_mates(const struct kca_model *m, const struct kca_fam
  * link), a reload, or any load of a flagged kernel. A prebuilt kernel's first load (the CUDA
  * runtime's lazy loading) is not. */
 int kca_family_built_in_window(const struct kca_family *f);
+/* Whether every config of a family under @triton.autotune (ch: its changes) ran long after its
+ * build and in several flush windows, not only in the first tuning (there each config but the
+ * chosen one runs within a window or two of its build): the autotuner benchmarked them again.
+ * *windows: the fewest windows a config ran in; *after_ns: the least time from a config's build
+ * to its last run. */
+int kca_family_retuned(const struct kca_family *f, const struct kca_changes *ch,
+		       unsigned *windows, uint64_t *after_ns);
+/* With a time window: whether f built and loaded nothing in it, but its autotuner benchmarked
+ * every config there again (kca_family_retuned, each config's last run in the window). */
+int kca_family_retuned_in_window(struct kca_model *m, const struct kca_family *f);
 /* Time t of directory d's recording from its start (0 for a time before it). */
 uint64_t kca_model_rel_ns(const struct kca_model *m, unsigned dir, uint64_t t);
 void kca_model_free(struct kca_model *m);

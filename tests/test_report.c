@@ -3873,6 +3873,27 @@ Test(report, triton_autotune_key_trace_recorded_on_the_gpu)
 			 "window ("),
 		  "%s", out);
 	cr_assert_null(strstr(out, "scale_tokens_bucketed: its autotuner"), "%s", out);
+	/* check fails on the retuning, whole run and window, naming only scale_tokens; a limit
+	 * of variants takes over that part of the rule */
+	cr_assert_eq(kct_run_cli((const char *[]){"check", dir, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "kcprof check: scale_tokens: its autotuner benchmarked its 3 configs "
+			      "again and again (each ran in 8 or more flush windows; 63586 "
+			      "launches); autotune sweep\n"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "scale_tokens_bucketed"), "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "--since", "7", dir, NULL}, out, sizeof(out)), 1);
+	cr_assert(strstr(out, "kcprof check: scale_tokens: its autotuner benchmarked its 3 configs "
+			      "again in the window (59322 launches there)"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "scale_tokens_bucketed"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "--max-variants", "4", dir, NULL}, out,
+				 sizeof(out)),
+		     0, "%s", out);
+	/* a first tuning only (triton-autotune) passes */
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "examples/traces/triton-autotune", NULL},
+				 out, sizeof(out)),
+		     0, "%s", out);
 }
 
 Test(report, cudnn_sdpa_trace_recorded_on_the_gpu)

@@ -411,6 +411,11 @@ def main():
                case, f"scale_tokens_bucketed: {fix.get('variants')} configs, {fix.get('launches')} launches, "
                f"windows {[v.get('launch_windows') for v in fix.get('variant_list', [])]}, "
                f"fix {(fix.get('fix') or '')[:60]!r}")
+        # kcprof check fails on the retuning kernel alone
+        chk = subprocess.run([KCPROF, "check", trace_dir], capture_output=True, text=True)
+        lines = chk.stdout.splitlines()
+        report(chk.returncode == 1 and any(l.startswith("kcprof check: scale_tokens: its autotuner") for l in lines)
+               and not any("scale_tokens_bucketed" in l for l in lines), case, f"check: exit {chk.returncode}: {lines[:2]}")
     elif case == "cudnn_sdpa":
         # cuDNN's attention compiles its kernel with NVRTC for each new sequence length: the
         # compiles counted and read as cuDNN's; its options, bytes, shown as such by diff
