@@ -354,8 +354,11 @@ static void keep_differing(struct kca_changes *c)
 			else if (strcmp(first, x) != 0)
 				differ = 1;
 		}
-		/* an int never 1, present in some variants only: nothing Triton specialised */
-		drop[i] = !(differ && present) || (ch->kind == KCA_CHANGE_EQUALS_ONE && !one);
+		/* an int never 1, present in some variants only: nothing Triton specialised; an
+		 * argument's type, present in some only (ks0 once a size was an argument): the
+		 * change is its presence, said by another */
+		drop[i] = !(differ && present) || (ch->kind == KCA_CHANGE_EQUALS_ONE && !one) ||
+			  (ch->kind == KCA_CHANGE_TYPE && kca_change_distinct(ch) < 2);
 	}
 	drop_marked(c, drop);
 	free(drop);
@@ -773,9 +776,13 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 				     ssa_used(sig_end, arg);
 			char name[160];
 			snprintf(name, sizeof(name), "%s %% 16 == 0", arg);
-			if (is_int)
+			if (is_int) {
 				change_set(change_get(c, KCA_CHANGE_DIVISIBILITY, name, NULL, nvar),
 					   v, div ? "yes" : "no");
+				/* Triton types an int by its value: i64 past 2**31 */
+				change_set(change_get(c, KCA_CHANGE_TYPE, arg, NULL, nvar), v,
+					   memmem(e, (size_t)(next - e), ": i64", 5) ? "i64" : "i32");
+			}
 			snprintf(name, sizeof(name), "%s == 1", arg);
 			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, name, NULL, nvar), v, "no");
 			a = e;
@@ -916,8 +923,8 @@ static void triton_args_variant(struct kca_model *m, struct kca_changes *c,
 		int is_ptr = kind[0] == '*';
 		if (!is_int && !is_ptr)
 			continue; /* floats and the rest: Triton does not specialise them */
-		if (is_ptr)	  /* a tensor's dtype: a build each */
-			change_set(change_get(c, KCA_CHANGE_TYPE, name, site, nvar), v, kind);
+		/* a tensor's dtype, or an int's width (i32, or i64 past 2**31): a build each */
+		change_set(change_get(c, KCA_CHANGE_TYPE, name, site, nvar), v, kind);
 		if (is_int)
 			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, label, NULL, nvar), v,
 				   "no");

@@ -513,7 +513,18 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			int none = 0;
 			for (unsigned v = 0; v < c->nvalues; v++)
 				none |= c->values[v] && strcmp(c->values[v], "None") == 0;
-			if (none)
+			int width = 0; /* an int's: i32, i64 (u64 past 2**63) */
+			for (unsigned v = 0; v < c->nvalues; v++)
+				width |= c->values[v] && (strcmp(c->values[v], "i64") == 0 ||
+							  strcmp(c->values[v], "u64") == 0);
+			if (width)
+				snprintf(buf, cap,
+					 "Triton types the int argument %s by its value: i32 up to "
+					 "2**31-1, i64 past it, each a build of its own; pass a value "
+					 "that stays on one side (a block index the kernel multiplies "
+					 "as tl.int64), or offset the tensor on the host instead",
+					 c->name);
+			else if (none)
 				snprintf(
 				    buf, cap,
 				    "%s is None in some calls and a tensor in others: Triton "

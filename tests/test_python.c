@@ -579,3 +579,21 @@ Test(python, a_bool_constexpr_is_a_flag)
 	cr_assert_null(strstr(out, "bucket"), "%s", out);
 	free(dir);
 }
+
+Test(python, an_int_past_2_31_is_typed_i64)
+{
+	/* py_loader.py 12 offset: copy_block's int base, a block's offset into a pool, 2**28 a
+	 * step: Triton types it i32 up to 2**31-1 and i64 from the ninth step on, two builds.
+	 * Its divisibility never changes: the width is what the report names. */
+	need_python_310();
+	char *dir = record_python_with("12", NULL, "offset");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. copy_block  [Triton]  a few variants\n    2 variants in 2 loads"),
+		  "%s", out);
+	cr_assert(strstr(out, "changed: base (type): i32, i64\n"), "%s", out);
+	cr_assert(strstr(out, "fix: Triton types the int argument base by its value: i32 up to "
+			      "2**31-1, i64 past it"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "divisibility"), "%s", out);
+	free(dir);
+}

@@ -7,7 +7,8 @@ py_loader.py STEPS [subinterpreter]: MAX_LEN 500, 501, ... (a new variant each s
 (not divisible by 16) at even steps, 64 at odd ones; each step launched twice (the second finds
 its variant). With subinterpreter, a sub-interpreter is made first (after which
 PyGILState_Check says yes on every thread). With flag: add_bias, its bool tl.constexpr HAS_BIAS
-True and False by turns, instead."""
+True and False by turns, instead. With offset: copy_block, its int base a block's element offset
+into a pool, 2**28 a step: past 2**31 (i64 to Triton) from the ninth step on."""
 import os
 import sys
 
@@ -42,7 +43,17 @@ def add_bias_ptx(x_ptr, n, has_bias):
 
 add_bias = JITFunction(add_bias_ptx, ["x_ptr", "n", "HAS_BIAS"], constexprs=[2])
 
+def copy_block_ptx(pool_ptr, base):
+    return (".version 8.0\n.target sm_90\n.address_size 64\n.visible .entry copy_block()\n{\n"
+            f"\tmov.u32 %r1, {0 if base < 2**31 else 1};\n\tret;\n}}\n").encode()
+
+
+copy_block = JITFunction(copy_block_ptx, ["pool_ptr", "base"], constexprs=[])
+
 for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
+    if "offset" in sys.argv[2:]:
+        copy_block.run(0x1000, step * 2**28)
+        continue
     if "flag" in sys.argv[2:]:  # a bool tl.constexpr, with a bias and without, by turns
         add_bias.run(0x1000, 64, step % 2 == 0)
         continue
