@@ -514,27 +514,69 @@ int kca_triton_from_inductor(struct kca_model *m, const struct kca_family *f)
 	return sf->text && strstr(sf->text, "torch._inductor") != NULL;
 }
 
-/* The identifier at line:col (0-based col) of a source file: 0, or 1 where it is a module or
- * a function (followed by '.' or '(': the tl of tl.full), which names no value. */
-static int ident_at(struct kca_model *m, const char *file, const char *trace_dir, int line, int col,
-		    char *out, size_t cap)
+/* Line `line` (1-based) of a source file, *eol its end; NULL if the file or line is not there. */
+static const char *source_line(struct kca_model *m, const char *file, const char *trace_dir,
+			       int line, const char **eol)
 {
 	const struct kca_source_file *sf = source_file(m, file, trace_dir);
 	if (!sf->text)
-		return -ENOENT;
-	const char *text = sf->text;
-	size_t n = sf->size;
-	const char *p = text;
+		return NULL;
+	const char *p = sf->text;
 	for (int l = 1; l < line && p; l++) {
 		p = strchr(p, '\n');
 		if (p)
 			p++;
 	}
+	if (p) {
+		*eol = strchr(p, '\n');
+		if (!*eol)
+			*eol = sf->text + sf->size;
+	}
+	return p;
+}
+
+/* Whether the constant `value` used at line:col is a stride Inductor baked into a load's or a
+ * store's index (tl.load(in_ptr0 + (x0 + 4160*x1), ...): the column at x1 or at 4160): out
+ * names it by the pointer and the index ("in_ptr0 stride (x1)"). */
+static int stride_at(struct kca_model *m, const char *file, const char *trace_dir, int line,
+		     int col, const char *value, char *out, size_t cap)
+{
+	const char *eol, *p = source_line(m, file, trace_dir, line, &eol);
+	size_t vlen = strlen(value);
+	if (!p || col < 0 || p + col >= eol || !vlen)
+		return 0;
+	const char *call = memmem(p, (size_t)(eol - p), "tl.load(", 8);
+	if (!call)
+		call = memmem(p, (size_t)(eol - p), "tl.store(", 9);
+	if (!call)
+		return 0;
+	const char *s = p + col, *idx = NULL;
+	if ((size_t)(s - p) > vlen && s[-1] == '*' && memcmp(s - 1 - vlen, value, vlen) == 0 &&
+	    !isalnum((unsigned char)s[-2 - (long)vlen]))
+		idx = s; /* 4160*x1, the column at x1 */
+	else if ((size_t)(eol - s) > vlen && memcmp(s, value, vlen) == 0 && s[vlen] == '*')
+		idx = s + vlen + 1; /* the column at 4160 */
+	if (!idx || !(isalpha((unsigned char)*idx) || *idx == '_'))
+		return 0;
+	const char *ie = idx, *ptr = strchr(call, '(') + 1, *pe;
+	while (ie < eol && (isalnum((unsigned char)*ie) || *ie == '_'))
+		ie++;
+	for (pe = ptr; pe < eol && (isalnum((unsigned char)*pe) || *pe == '_'); pe++)
+		;
+	if (pe == ptr || s < call)
+		return 0;
+	snprintf(out, cap, "%.*s stride (%.*s)", (int)(pe - ptr), ptr, (int)(ie - idx), idx);
+	return 1;
+}
+
+/* The identifier at line:col (0-based col) of a source file: 0, or 1 where it is a module or
+ * a function (followed by '.' or '(': the tl of tl.full), which names no value. */
+static int ident_at(struct kca_model *m, const char *file, const char *trace_dir, int line, int col,
+		    char *out, size_t cap)
+{
+	const char *eol, *p = source_line(m, file, trace_dir, line, &eol);
 	int rc = -ENOENT;
 	if (p) {
-		const char *eol = strchr(p, '\n');
-		if (!eol)
-			eol = text + n;
 		if (col >= 0 && p + col < eol) {
 			const char *s = p + col, *e = s;
 			while (e < eol && (isalnum((unsigned char)*e) || *e == '_'))
@@ -830,7 +872,10 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 				 * call's value is assigned to names it, where Triton says) */
 				int rc = ident_at(m, l->file, trace_dir, l->line, l->col, ident,
 						  sizeof(ident));
-				if (rc == 1 && assigned[0])
+				if (stride_at(m, l->file, trace_dir, l->line, l->col, value, key,
+					      sizeof(key)))
+					; /* a stride of a view, not the size it is near */
+				else if (rc == 1 && assigned[0])
 					snprintf(key, sizeof(key), "%s", assigned);
 				else if (rc >= 0)
 					snprintf(key, sizeof(key), "%s", ident);
@@ -1342,7 +1387,8 @@ static char *nvrtc_source(struct kca_model *m, const struct kca_family *f, unsig
 		src = &m->compiles[var->compile];
 	for (unsigned i = 0; !src && i < f->ncompiles; i++) {
 		const struct kca_compile *c = &m->compiles[f->compiles[i]];
-		if (c->tool == KC_TOOL_NVRTC && c->via >= 0 && c->root == var->compile)
+		if (c->tool == KC_TOOL_NVRTC && c->via >= 0 && c->root == var->compile &&
+		    m->compiles[c->via].tool != KC_TOOL_NVRTC) /* not a probe of it */
 			src = c;
 	}
 	char path[PATH_MAX + 64];
@@ -1366,10 +1412,34 @@ static int text_lines_alike(size_t i, size_t j, const void *ctx)
 	return strcmp(t[0].line[i], t[1].line[j]) == 0;
 }
 
+/* Of lines b[j0..j1), the one most like line a but not a: the longest prefix and suffix in
+ * common ("typedef float T;" and "typedef float16 T;", an #include added before it); j0
+ * where none shares a character. */
+static size_t most_alike(const char *a, char *const *b, size_t j0, size_t j1)
+{
+	size_t best = j0, best_score = 0, na = strlen(a);
+	for (size_t j = j0; j < j1; j++) {
+		if (strcmp(a, b[j]) == 0)
+			continue;
+		size_t nb = strlen(b[j]), pre = 0, suf = 0;
+		while (a[pre] && a[pre] == b[j][pre])
+			pre++;
+		while (suf < na - pre && suf < nb - pre && a[na - 1 - suf] == b[j][nb - 1 - suf])
+			suf++;
+		/* leading blanks are indentation, alike in every line */
+		size_t lead = 0;
+		while (lead < pre && (a[lead] == ' ' || a[lead] == '\t'))
+			lead++;
+		if (pre - lead + suf > best_score)
+			best_score = pre - lead + suf, best = j;
+	}
+	return best;
+}
+
 /* Variant v's NVRTC source against the first variant's (*first: the first text, kept, and
  * *first_v its variant): the first line of each of its first three hunks that replace lines
- * (a line diff: lines only added, such as a type's definition, name no change), by the first
- * text's numbers, as source changes. Programs generated per call (CuPy, PyTorch's jiterator,
+ * (a line diff: lines only added, such as a type's definition, name no change), each paired
+ * with the line most like it, by the first text's numbers, as source changes. Programs generated per call (CuPy, PyTorch's jiterator,
  * a server's own code generator) differ in their text, not their options. */
 static void source_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			   unsigned v, unsigned nvar, char **first, unsigned *first_v)
@@ -1410,7 +1480,12 @@ static void source_variant(struct kca_model *m, struct kca_changes *c, const str
 			if (known || rows < KCA_MAX_PTX_LINES) {
 				rows += !known;
 				snprintf(va, sizeof(va), "%.150s", t[0].line[i0]);
-				snprintf(vb, sizeof(vb), "%.150s", t[1].line[j0]);
+				/* the line most like it, in the hunk or in lines added
+				 * just after it (the diff may pair a type's line with an
+				 * #include put before the new type's) */
+				size_t j1 = j + 4 < mm ? j + 4 : mm;
+				snprintf(vb, sizeof(vb), "%.150s",
+					 t[1].line[most_alike(t[0].line[i0], t[1].line, j0, j1)]);
 				struct kca_change *ch =
 				    change_get(c, KCA_CHANGE_SOURCE, name, NULL, nvar);
 				change_set(ch, *first_v, va);
@@ -1441,12 +1516,14 @@ static void ptx_tokens(struct kca_changes *c)
 		    r == ch->nvalues)
 			continue;
 		char *orig = ch->values[r];
-		size_t first_pre = 0, first_end = strlen(orig);
+		/* indentation is no change (a generator's lines, indented or not) */
+		const char *oa = orig + strspn(orig, " \t");
+		size_t first_pre = 0, first_end = strlen(oa);
 		int first_set = 0;
 		for (unsigned v = r + 1; v < ch->nvalues; v++) {
 			if (!ch->values[v])
 				continue;
-			const char *a = orig, *b = ch->values[v];
+			const char *a = oa, *b = ch->values[v] + strspn(ch->values[v], " \t");
 			size_t pre = 0;
 			while (a[pre] && a[pre] == b[pre])
 				pre++;
@@ -1477,7 +1554,7 @@ static void ptx_tokens(struct kca_changes *c)
 			}
 		}
 		char *na = kca_xmalloc(first_end - first_pre + 1);
-		memcpy(na, orig + first_pre, first_end - first_pre);
+		memcpy(na, oa + first_pre, first_end - first_pre);
 		na[first_end - first_pre] = '\0';
 		ch->values[r] = na;
 		free(orig);
@@ -1566,7 +1643,10 @@ int kca_change_names_types(const struct kca_change *c)
 	    "c10::BFloat16",  "bool",		"int",		"long",
 	    "int8_t",	      "int16_t",	"int32_t",	"int64_t",
 	    "uint8_t",	      "uint16_t",	"uint32_t",	"uint64_t",
-	    "complex<float>", "complex<double>"};
+	    "complex<float>", "complex<double>",
+	    /* CuPy's names */
+	    "float16", "bfloat16", "signed char", "unsigned char", "short", "unsigned short",
+	    "unsigned int", "long long", "unsigned long long"};
 	unsigned n = 0;
 	for (unsigned v = 0; v < c->nvalues; v++) {
 		if (!c->values[v])
@@ -1586,11 +1666,22 @@ int kca_change_names_types(const struct kca_change *c)
 
 const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
 {
-	for (unsigned i = 0; i < ch->nchanges; i++)
-		if (ch->changes[i].kind == KCA_CHANGE_CONSTANT &&
-		    !kca_inductor_block(ch->changes[i].name))
-			return &ch->changes[i];
-	return NULL;
+	const struct kca_change *first = NULL;
+	for (unsigned i = 0; i < ch->nchanges; i++) {
+		const struct kca_change *c = &ch->changes[i];
+		if (c->kind != KCA_CHANGE_CONSTANT || kca_inductor_block(c->name))
+			continue;
+		if (kca_change_distinct(c) >= 2) /* one that takes values, before one that is */
+			return c;		 /* only there or not (a row length, once strided) */
+		if (!first)
+			first = c;
+	}
+	return first;
+}
+
+int kca_inductor_stride(const char *name)
+{
+	return strstr(name, " stride (") != NULL;
 }
 
 /* A block size of one of Inductor's templates (select_algorithm: mm, bmm, addmm, ...). */

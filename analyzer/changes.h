@@ -81,9 +81,12 @@ unsigned kca_change_distinct(const struct kca_change *c);
  * R0_BLOCK), or a matmul template's (kca_template_block: BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M). */
 int kca_inductor_block(const char *name);
 int kca_template_block(const char *name);
-/* The first constant of ch that is a size of the input or a number (not an Inductor block
- * size), else NULL. */
+/* The first constant of ch that is a size of the input, a stride or a number (not an Inductor
+ * block size), one with two values or more first, else NULL. */
 const struct kca_change *kca_inductor_size(const struct kca_changes *ch);
+/* Whether an Inductor constant is a stride baked into a load's or a store's index
+ * ("in_ptr0 stride (x1)"). */
+int kca_inductor_stride(const char *name);
 
 /* The PTX the fatbin at path carries for its newest architecture (*sm), decompressed where nvcc
  * compressed it, as a NUL-terminated string to free; NULL if it has none. */

@@ -649,6 +649,20 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			recompile_limit(size, buf, cap);
 			return;
 		}
+		if (size && kca_inductor_stride(size->name)) {
+			kca_values_summary(size, values, sizeof(values));
+			snprintf(buf, cap,
+				 "torch.compile baked a stride of its input into the kernel (%s: "
+				 "%s), a new value %s: the input is a view into a buffer whose "
+				 "rows change length (a padded batch sliced), and dynamic=False "
+				 "bakes strides as it bakes sizes; pass a contiguous tensor "
+				 "(x.contiguous(), or a buffer of one width), or drop "
+				 "dynamic=False (automatic dynamic shapes take a stride that "
+				 "changes as an argument)",
+				 size->name, values, how);
+			recompile_limit(size, buf, cap);
+			return;
+		}
 		if ((c = size) || (c = first_of(ch, KCA_CHANGE_CONSTANT))) {
 			snprintf(buf, cap,
 				 "torch.compile baked a size of its input into the kernel (%s, a "

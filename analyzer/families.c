@@ -436,6 +436,62 @@ static void attribute_chained(struct kca_model *m)
 	free(order);
 }
 
+/* Whether an NVRTC option names the target (which a probe of a build may set otherwise). */
+static int target_option(const char *o)
+{
+	o += *o == '"';
+	return strncmp(o, "-arch", 5) == 0 || strncmp(o, "--gpu-architecture", 18) == 0 ||
+	       strncmp(o, "--device-as-default-execution-space", 35) == 0 ||
+	       strncmp(o, "-default-device", 15) == 0;
+}
+
+/* Whether two compiles had the same options, their targets aside. */
+static int options_alike(const struct kca_compile *a, const struct kca_compile *b)
+{
+	unsigned i = 0, j = 0;
+	for (;;) {
+		while (i < a->noptions && target_option(a->options[i]))
+			i++;
+		while (j < b->noptions && target_option(b->options[j]))
+			j++;
+		if (i == a->noptions || j == b->noptions)
+			return i == a->noptions && j == b->noptions;
+		if (strcmp(a->options[i++], b->options[j++]) != 0)
+			return 0;
+	}
+}
+
+/* An NVRTC compile whose output no load took, made with the options of the next NVRTC compile
+ * of its thread (their targets aside), which was loaded: a probe of that build, part of its
+ * cost. CuPy compiles an empty program with each new set of options, reading the compiler's
+ * version into its cache key, before it compiles the program. */
+static void attribute_option_probes(struct kca_model *m)
+{
+	unsigned *order = kca_xmalloc((m->ncompiles + 1) * sizeof(unsigned));
+	for (unsigned c = 0; c < m->ncompiles; c++)
+		order[c] = c;
+	qsort_r(order, m->ncompiles, sizeof(unsigned), cmp_compile_time, m);
+	for (unsigned i = 0; i < m->ncompiles; i++) {
+		struct kca_compile *cp = &m->compiles[order[i]];
+		if (cp->tool != KC_TOOL_NVRTC || cp->load >= 0 || cp->result != 0)
+			continue;
+		for (unsigned k = i + 1; k < m->ncompiles; k++) {
+			const struct kca_compile *d = &m->compiles[order[k]];
+			if (d->proc != cp->proc || d->tid != cp->tid || d->tool != KC_TOOL_NVRTC)
+				continue;
+			if (d->load >= 0 && d->result == 0 && options_alike(cp, d) &&
+			    kca_compile_start(d) >= cp->time_ns) {
+				cp->load = d->load;
+				cp->via = (int)order[k];
+				cp->root = d->root;
+				m->loads[cp->load].build_ns += cp->duration_ns;
+			}
+			break; /* the thread's next compile only */
+		}
+	}
+	free(order);
+}
+
 /* The file a compiler child wrote, from its command line, absolute; 0, or -1 where it names
  * none. */
 static int child_output(const struct kca_model *m, const struct kca_compile *cp, char *out,
@@ -589,6 +645,7 @@ static void attribute_compiles(struct kca_model *m)
 		l->build_ns += cp->duration_ns;
 	}
 	attribute_chained(m);
+	attribute_option_probes(m);
 	HASH_ITER(hh, by_image, e, tmp)
 	{
 		HASH_DEL(by_image, e);

@@ -597,3 +597,35 @@ Test(python, an_int_past_2_31_is_typed_i64)
 	cr_assert_null(strstr(out, "divisibility"), "%s", out);
 	free(dir);
 }
+
+Test(python, a_source_written_per_type_is_a_few_variants)
+{
+	/* py_nvrtc.py 3 types: as CuPy's ElementwiseKernel, one text per dtype, float16's with a
+	 * definition added before its typedef (which a line diff pairs with the typedef line):
+	 * the types named, not the definition; a compile a type is what a generated kernel
+	 * costs, not churn */
+	char *dir = record_py_nvrtc("types");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. fill_mask  [NVRTC]  a few variants\n"), "%s", out);
+	cr_assert(strstr(out, "changed: source line 1 (source): float, float16, double\n"), "%s",
+		  out);
+	cr_assert(strstr(out, "fix: the program writes its source for each type (float, float16, "
+			      "double: typedef float T;)"),
+		  "%s", out);
+	free(dir);
+}
+
+Test(python, an_empty_program_compiled_with_a_builds_options_is_part_of_it)
+{
+	/* py_nvrtc.py 3 probe: as CuPy, each new -D compiled first as an empty program (its
+	 * cache key: the compiler's version), never loaded, then the program: both are the
+	 * kernel's build, not "compiled but never loaded" */
+	char *dir = record_py_nvrtc("probe");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. fill_mask  [NVRTC]  specialization churn\n"), "%s", out);
+	cr_assert(strstr(out, "(6 compiles)\n"), "%s", out);
+	cr_assert(strstr(out, "building (6 NVRTC compiles "), "%s", out);
+	cr_assert(strstr(out, "changed: MAX_LEN (-D option): 3 values, 500..502\n"), "%s", out);
+	cr_assert_null(strstr(out, "never loaded"), "%s", out);
+	free(dir);
+}

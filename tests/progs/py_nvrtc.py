@@ -6,6 +6,11 @@ py_nvrtc.py STEPS [noload]: MAX_LEN 500, 501, ... (a compile and a load each ste
 the compiles alone: builds the run never uses).
 py_nvrtc.py STEPS text: the value written into the program's source text instead (a code
 generator's way, as CuPy's and PyTorch's jiterator's per type), the options alike.
+py_nvrtc.py STEPS types: as CuPy writes an elementwise kernel per dtype: float, float16 (a
+definition added before its typedef, unindented), double, by turns; the options alike.
+py_nvrtc.py STEPS probe: as CuPy compiles a -D per request: an empty program first with the
+request's options (-arch=compute_90), to key its cache, never loaded; then the program
+(--device-as-default-execution-space added), loaded.
 py_nvrtc.py STEPS cubins: no compile; tests/data/step_1.cubin, step_2.cubin, ... read and loaded
 from memory, as PyTorch's jiterator loads the cubins it cached on disk: no Triton in sight."""
 import ctypes
@@ -30,14 +35,26 @@ cuda.cuInit(0)
 SRC = b'extern "C" __global__ void fill_mask(int *m) { m[0] = MAX_LEN; }'
 
 
-def compile_ptx(max_len):
+TYPES = [b"    typedef float T;\n",
+         b"    struct float16 { unsigned short bits; };\n\ntypedef float16 T;\n",
+         b"    typedef double T;\n"]
+BODY = b'\n    extern "C" __global__ void fill_mask(T *m, T v) { m[0] = v; }\n'
+
+
+def compile_ptx(max_len, src=None, opts=None):
     prog = ctypes.c_void_p()
     text = "text" in sys.argv[2:]
-    src = SRC.replace(b"MAX_LEN", b"%d" % max_len) if text else SRC
+    if src is None:
+        src = SRC.replace(b"MAX_LEN", b"%d" % max_len) if text else SRC
+    if "types" in sys.argv[2:]:
+        src = TYPES[(max_len - 500) % 3] + BODY
     if nvrtc.nvrtcCreateProgram(ctypes.byref(prog), src, b"fill_mask.cu", 0, None, None):
         raise SystemExit("nvrtcCreateProgram failed")
-    opts = (ctypes.c_char_p * 2)(b"-arch=compute_90", b"-DUNUSED=1" if text else b"-DMAX_LEN=%d" % max_len)
-    if nvrtc.nvrtcCompileProgram(prog, 2, opts):  # the compile's line
+    if opts is None:
+        alike = text or "types" in sys.argv[2:]
+        opts = [b"-arch=compute_90", b"-DUNUSED=1" if alike else b"-DMAX_LEN=%d" % max_len]
+    copts = (ctypes.c_char_p * len(opts))(*opts)
+    if nvrtc.nvrtcCompileProgram(prog, len(opts), copts):  # the compile's line
         raise SystemExit("nvrtcCompileProgram failed")
     size = ctypes.c_size_t()
     nvrtc.nvrtcGetPTXSize(prog, ctypes.byref(size))
@@ -58,6 +75,11 @@ for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
         with open(os.path.join("tests", "data", "step_%d.cubin" % (step % 2 + 1)), "rb") as f:
             load(f.read())
         continue
-    ptx = compile_ptx(500 + step)
+    if "probe" in sys.argv[2:]:
+        define = b"-DMAX_LEN=%d" % (500 + step)
+        compile_ptx(0, b"", [define, b"-arch=compute_90"])  # CuPy's key: the compiler's version
+        ptx = compile_ptx(0, SRC, [define, b"-arch=compute_90", b"--device-as-default-execution-space"])
+    else:
+        ptx = compile_ptx(500 + step)
     if "noload" not in sys.argv[2:]:
         load(ptx)
