@@ -569,6 +569,52 @@ static int stride_at(struct kca_model *m, const char *file, const char *trace_di
 	return 1;
 }
 
+/* The strides an Inductor kernel (its def at line def_line of file) takes as arguments:
+ * tl.load(in_ptr0 + (x0 + ks0*x1)), where Dynamo made a stride that changed a symbol (its
+ * automatic dynamic shapes): as the constants stride_at names, the argument its value. */
+static void symbolic_strides(struct kca_model *m, struct kca_changes *c, const char *file,
+			     const char *trace_dir, int def_line, unsigned v, unsigned nvar)
+{
+	const char *eol, *p = source_line(m, file, trace_dir, def_line + 1, &eol);
+	/* the body: the indented lines after the def */
+	for (int n = 0; p && (*p == ' ' || *p == '\t' || p == eol) && n < 400; n++) {
+		const char *call = memmem(p, (size_t)(eol - p), "tl.load(", 8);
+		if (!call)
+			call = memmem(p, (size_t)(eol - p), "tl.store(", 9);
+		if (call) {
+			const char *ptr = strchr(call, '(') + 1, *pe = ptr;
+			while (pe < eol && (isalnum((unsigned char)*pe) || *pe == '_'))
+				pe++;
+			for (const char *k = ptr; k + 4 < eol; k++) {
+				if (k[0] != 'k' || k[1] != 's' || !isdigit((unsigned char)k[2]) ||
+				    isalnum((unsigned char)k[-1]) || k[-1] == '_')
+					continue;
+				const char *ke = k + 2;
+				while (ke < eol && isdigit((unsigned char)*ke))
+					ke++;
+				if (ke + 1 >= eol || *ke != '*' ||
+				    !(isalpha((unsigned char)ke[1]) || ke[1] == '_'))
+					continue;
+				const char *idx = ke + 1, *ie = idx;
+				while (ie < eol && (isalnum((unsigned char)*ie) || *ie == '_'))
+					ie++;
+				char name[160], value[32];
+				snprintf(name, sizeof(name), "%.*s stride (%.*s)", (int)(pe - ptr), ptr,
+					 (int)(ie - idx), idx);
+				snprintf(value, sizeof(value), "%.*s", (int)(ke - k), k);
+				change_set(change_get(c, KCA_CHANGE_CONSTANT, name, NULL, nvar), v,
+					   value);
+			}
+		}
+		if (eol >= p + strlen(p))
+			break;
+		p = eol + 1;
+		eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+	}
+}
+
 /* The identifier at line:col (0-based col) of a source file: 0, or 1 where it is a module or
  * a function (followed by '.' or '(': the tl of tl.full), which names no value. */
 static int ident_at(struct kca_model *m, const char *file, const char *trace_dir, int line, int col,
@@ -794,6 +840,8 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 			*params = def_params(m, t.def_file, trace_dir, t.def_line);
 		if (!values)
 			goto config;
+		if (t.def_file[0])
+			symbolic_strides(m, c, t.def_file, trace_dir, t.def_line, v, nvar);
 		/* the signature: runtime args, with tt.divisibility where Triton specialised */
 		const char *fn = strstr(text, "tt.func");
 		const char *sig_end = fn ? strstr(fn, ") attributes") : NULL;
@@ -1673,8 +1721,8 @@ const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
 			continue;
 		if (kca_change_distinct(c) >= 2) /* one that takes values, before one that is */
 			return c;		 /* only there or not (a row length, once strided) */
-		if (!first)
-			first = c;
+		if (!first || (kca_inductor_stride(c->name) && !kca_inductor_stride(first->name)))
+			first = c; /* of those, a stride (an argument where it changed) first */
 	}
 	return first;
 }

@@ -379,6 +379,75 @@ def main():
         else:
             report(not any(numbers(k) for k in ks) and all("baked" not in (k.get("fix") or "") for k in ks),
                    case, f"no number changes between builds of {len(ks)} Inductor kernels")
+    elif case.startswith("torch_compile_stride_"):
+        # views of a buffer whose width changes: dynamic=False bakes the row stride (a kernel a
+        # width), read as a stride, not a size; contiguous inputs: no stride changes
+        ks = [k for k in json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
+                                                   capture_output=True, text=True).stdout)["kernels"]
+              if k.get("front_end") == "torch.compile"]
+        strided = sorted({w for w in said["widths"] if w != said["features"]})
+        def strides(k):  # numbers baked in, and arguments (ks0) taken
+            return [sorted({int(v) for v in c["values"] if v and v.isdigit()}) for c in k.get("changed", [])
+                    if " stride (" in c["name"]]
+        def symbolic(k):
+            return [v for c in k.get("changed", []) if " stride (" in c["name"]
+                    for v in c["values"] if v and v.startswith("ks")]
+        baked = [k for k in ks if strided in strides(k)]
+        if case == "torch_compile_stride_static":
+            fixes = [k.get("fix") or "" for k in baked]
+            report(len(baked) == 1 and baked[0].get("churn") and "baked a stride" in fixes[0]
+                   and "contiguous" in fixes[0], case,
+                   f"{[(k['name'], k['variants'], k.get('verdict')) for k in baked]} strides {strided}; "
+                   f"fix {fixes[:1]}")
+        elif case == "torch_compile_stride_auto":  # the stride an argument from its second value
+            report(not any(any(strides(k)) for k in ks) and any(symbolic(k) for k in ks)
+                   and not any(k.get("churn") for k in ks)
+                   and any("taking the stride as an argument" in (k.get("fix") or "") for k in ks), case,
+                   f"{[(k['name'], k['variants'], k.get('verdict'), symbolic(k)[:1]) for k in ks]}")
+        else:
+            report(not any(any(strides(k)) or symbolic(k) for k in ks) and not any(k.get("churn") for k in ks),
+                   case, f"{[(k['name'], k['variants'], k.get('verdict'), strides(k)) for k in ks]}")
+        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        print("\n".join("     | " + l for l in txt.splitlines()[:22]), flush=True)
+    elif case.startswith("triton_int64_"):
+        # an int past 2**31: Triton types it i64, a second build, named; the block index: one
+        name = "copy_block" if case == "triton_int64_offset" else "copy_block_indexed"
+        k = kernel_report(trace_dir, name)
+        types = [c["values"] for c in k.get("changed", []) if c["kind"] == "type"]
+        fix = k.get("fix") or ""
+        if case == "triton_int64_offset":
+            ok = (k.get("variants") == 2 and any(set(v) == {"i32", "i64"} for v in types)
+                  and "Triton types the int argument base" in fix)
+        else:
+            ok = k.get("variants") == 1 and k.get("verdict") == "fine"
+        report(ok and k.get("launches") == said["steps"], case,
+               f"{name}: {k.get('variants')} variants, {k.get('launches')} launches, types {types}, "
+               f"fix {fix[:80]!r}")
+    elif case.startswith("cupy_"):
+        # CuPy's NVRTC: a -D per request (each with CuPy's empty-program probe, counted as its
+        # build), the fix, a kernel per dtype (a few variants, its types named)
+        rep = json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
+                                        capture_output=True, text=True).stdout)
+        k = {x["name"]: x for x in rep["kernels"]}
+        unloaded = rep.get("unloaded_compiles", [])
+        n = len(said["lengths"])
+        if case == "cupy_define":
+            f = k.get("fill_mask", {})
+            ok = (f.get("variants") == n and f.get("churn") and not unloaded
+                  and any(c["name"] == "MAX_LEN" and c["kind"] == "define" for c in f.get("changed", [])))
+            report(ok, case, f"fill_mask: {f.get('variants')} variants, {f.get('verdict')!r}, "
+                   f"{f.get('compile_ms')} ms of compiles; unloaded {unloaded}")
+        elif case == "cupy_arg":
+            f = k.get("fill_mask_arg", {})
+            report(f.get("variants") == 1 and f.get("verdict") == "fine" and f.get("launches") == n, case,
+                   f"fill_mask_arg: {f.get('variants')} variants, {f.get('launches')} launches")
+        elif case == "cupy_dtypes":
+            f = k.get("axpy_ew", {})
+            src = [c["summary"] for c in f.get("changed", []) if c["kind"] == "source"]
+            report(f.get("variants") == 3 and not f.get("churn") and "float, float16, double" in src, case,
+                   f"axpy_ew: {f.get('variants')} variants, {f.get('verdict')!r}, source {src}")
+        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        print("\n".join("     | " + l for l in txt.splitlines()[:26]), flush=True)
     elif case in ("flex_global", "flex_captured", "flex_tensor"):
         # FlexAttention, the mask_mod's window width read from outside: a module-level int is
         # baked in (a build a width), an int in its closure becomes an argument at its second

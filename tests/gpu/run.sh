@@ -100,6 +100,21 @@ case_fresh cudnn_sdpa python3 tests/gpu/cudnn_sdpa.py
 for m in global captured tensor; do
 	case_fresh flex_$m python3 tests/gpu/flex_window.py $m
 done
+# torch.compile(dynamic=False) fed views of a buffer whose width changes: a stride baked in;
+# the fix (contiguous), and Dynamo's default
+for m in static contiguous auto; do
+	case_fresh torch_compile_stride_$m python3 tests/gpu/torch_compile_stride.py $m
+done
+# a Triton int argument past 2**31 (typed i64), and the fix (a block index)
+for m in offset index; do
+	case_fresh triton_int64_$m python3 tests/gpu/triton_int64.py $m
+done
+# CuPy: NVRTC with a -D per request (and CuPy's empty-program probes), the fix, a kernel per
+# dtype; then the -D again with CuPy's disk cache warm
+for m in define arg dtypes; do
+	CUPY_CACHE_DIR=$ABS_OUT/cupy_$m case_fresh cupy_$m python3 tests/gpu/cupy_define.py $m
+done
+CUPY_CACHE_DIR=$ABS_OUT/cupy_define case_fresh cupy_define_warm python3 tests/gpu/cupy_define.py define
 # torch.compile fed a new sequence length each step, and the fix: `kcprof archive` copies what
 # the report reads into the traces, and the caches are moved away before check.py reads it
 for m in static dynamic; do
