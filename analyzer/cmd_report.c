@@ -701,11 +701,24 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 	case KCA_FE_NVRTC:
 	case KCA_FE_LINK:
 		if ((c = first_of(ch, KCA_CHANGE_DEFINE))) {
+			/* every variant's compile made another image than the one loaded: the
+			 * program's own cache held them (CuPy's), the compile a probe */
+			int cached = f->nvariants > 0;
+			for (unsigned v = 0; v < f->nvariants && cached; v++) {
+				const struct kca_variant *var = &f->variants[v];
+				cached = var->compile >= 0 &&
+					 m->compiles[var->compile].output_hash !=
+					     m->loads[var->first_load].hash;
+			}
 			snprintf(buf, cap,
 				 "-D%s changes per compile: pass %s as a kernel argument so one "
 				 "build serves all "
-				 "values, or cache compiled modules keyed by the options",
-				 c->name, c->name);
+				 "values, or cache compiled modules keyed by the options%s",
+				 c->name, c->name,
+				 cached ? "; the images came from the program's own cache, yet each "
+					  "new value still cost a compile of an empty program with "
+					  "its options (CuPy's cache key)"
+					: "");
 			return;
 		}
 		if ((c = first_of(ch, KCA_CHANGE_SOURCE)) && kca_change_names_types(c)) {

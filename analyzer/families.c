@@ -461,10 +461,30 @@ static int options_alike(const struct kca_compile *a, const struct kca_compile *
 	}
 }
 
+/* The first load of thread tid of process proc that began within a second after t and before
+ * `until` and that no compile built; -1 if none. */
+static int next_unbuilt_load(const struct kca_model *m, int proc, uint32_t tid, uint64_t t,
+			     uint64_t until)
+{
+	int best = -1;
+	for (unsigned i = 0; i < m->nloads; i++) {
+		const struct kca_load *l = &m->loads[i];
+		uint64_t start = l->time_ns > l->duration_ns ? l->time_ns - l->duration_ns : 0;
+		if (l->proc != proc || l->tid != tid || start < t || start >= until ||
+		    start - t > 1000000000ull || l->result != 0 || l->build_ns)
+			continue;
+		if (best < 0 || l->time_ns < m->loads[best].time_ns)
+			best = (int)i;
+	}
+	return best;
+}
+
 /* An NVRTC compile whose output no load took, made with the options of the next NVRTC compile
  * of its thread (their targets aside), which was loaded: a probe of that build, part of its
  * cost. CuPy compiles an empty program with each new set of options, reading the compiler's
- * version into its cache key, before it compiles the program. */
+ * version into its cache key, before it compiles the program; where its disk cache held the
+ * program, the probe is the only compile, and the load of the cached image follows it on its
+ * thread: the probe is that load's build (what each new option set costs there). */
 static void attribute_option_probes(struct kca_model *m)
 {
 	unsigned *order = kca_xmalloc((m->ncompiles + 1) * sizeof(unsigned));
@@ -475,10 +495,12 @@ static void attribute_option_probes(struct kca_model *m)
 		struct kca_compile *cp = &m->compiles[order[i]];
 		if (cp->tool != KC_TOOL_NVRTC || cp->load >= 0 || cp->result != 0)
 			continue;
+		uint64_t next_compile = UINT64_MAX;
 		for (unsigned k = i + 1; k < m->ncompiles; k++) {
 			const struct kca_compile *d = &m->compiles[order[k]];
 			if (d->proc != cp->proc || d->tid != cp->tid || d->tool != KC_TOOL_NVRTC)
 				continue;
+			next_compile = kca_compile_start(d);
 			if (d->load >= 0 && d->result == 0 && options_alike(cp, d) &&
 			    kca_compile_start(d) >= cp->time_ns) {
 				cp->load = d->load;
@@ -487,6 +509,13 @@ static void attribute_option_probes(struct kca_model *m)
 				m->loads[cp->load].build_ns += cp->duration_ns;
 			}
 			break; /* the thread's next compile only */
+		}
+		int l = cp->load < 0 ? next_unbuilt_load(m, cp->proc, cp->tid, cp->time_ns,
+							 next_compile)
+				     : -1;
+		if (l >= 0) { /* the image came from the program's own cache */
+			cp->load = l;
+			m->loads[l].build_ns += cp->duration_ns;
 		}
 	}
 	free(order);

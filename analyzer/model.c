@@ -509,6 +509,7 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		struct kca_load *l = &m->loads[m->nloads++];
 		memset(l, 0, sizeof(*l));
 		l->proc = c->proc;
+		l->tid = r->tid;
 		l->time_ns = r->time_ns;
 		l->handle = x->handle;
 		l->hash = x->hash;

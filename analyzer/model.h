@@ -45,6 +45,7 @@ struct kca_proc {
 
 struct kca_load {
 	int proc;
+	uint32_t tid;	  /* the thread that loaded it */
 	uint64_t time_ns; /* end of the load */
 	uint64_t handle, hash, loaded_hash, size, duration_ns;
 	unsigned api, kind;

@@ -426,18 +426,23 @@ Test(python, call_sites_most_loads_first_and_how_many_more)
 	free(dir);
 }
 
-/* tests/progs/py_nvrtc.py 3 [noload] under the recorder. */
-static char *record_py_nvrtc(const char *option)
+/* tests/progs/py_nvrtc.py 3 [OPTION [OPTION2]] under the recorder. */
+static char *record_py_nvrtc2(const char *option, const char *option2)
 {
 	char *dir = kct_tmpdir(), libs[4200];
 	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
 	const char *env[] = {libs, "KCPROF_CUPTI=0", NULL};
 	const char *argv[] = {"/usr/bin/env", "python3", "tests/progs/py_nvrtc.py", "3",
-			      option,	      NULL};
+			      option,	      option2, NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "py_nvrtc.py failed (%d): see %s.log", st,
 		  dir);
 	return dir;
+}
+
+static char *record_py_nvrtc(const char *option)
+{
+	return record_py_nvrtc2(option, NULL);
 }
 
 /* NVRTC called from Python (tests/progs/py_nvrtc.py): each compile carries the Python line
@@ -626,6 +631,21 @@ Test(python, an_empty_program_compiled_with_a_builds_options_is_part_of_it)
 	cr_assert(strstr(out, "(6 compiles)\n"), "%s", out);
 	cr_assert(strstr(out, "building (6 NVRTC compiles "), "%s", out);
 	cr_assert(strstr(out, "changed: MAX_LEN (-D option): 3 values, 500..502\n"), "%s", out);
+	cr_assert_null(strstr(out, "never loaded"), "%s", out);
+	free(dir);
+}
+
+Test(python, a_probe_before_a_cached_image_is_its_build)
+{
+	/* py_nvrtc.py 3 probe cached: CuPy's disk cache warm: each new -D still compiles the
+	 * empty program, and the image its cache held is loaded right after on the thread: the
+	 * probe is that image's build, the -D read from it, the cache said */
+	char *dir = record_py_nvrtc2("probe", "cached");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. fill_mask  [NVRTC]  specialization churn\n"), "%s", out);
+	cr_assert(strstr(out, "building (3 NVRTC compiles "), "%s", out);
+	cr_assert(strstr(out, "changed: MAX_LEN (-D option): 3 values, 500..502\n"), "%s", out);
+	cr_assert(strstr(out, "the images came from the program's"), "%s", out);
 	cr_assert_null(strstr(out, "never loaded"), "%s", out);
 	free(dir);
 }

@@ -1464,13 +1464,12 @@ Test(cli, damaged_traces_give_partial_reports)
 	/* runs further down, named from the directory given; not below a run (its caches) */
 	cr_assert_eq(
 	    kct_run_cli((const char *[]){"report", "examples/traces", NULL}, out, sizeof(out)), 1);
-	cr_assert(
-	    strstr(out, "its subdirectories cuda-graph/, cudnn-sdpa/, flex-window/captured/, ") &&
-		strstr(out, ", pdl-chain/nopdl/, pdl-chain/pdl/, ptx-jit/, ") &&
-		strstr(out, ", ptx-jit/, serve-warmup/ and ") &&
-		strstr(out, " more hold traces: give them") &&
-		!strstr(out, "triton-constexpr/triton-cache"),
-	    "%s", out);
+	cr_assert(strstr(out, "its subdirectories cuda-graph/, cudnn-sdpa/, cupy-define/arg/, "
+			      "cupy-define/cold/, cupy-define/warm/, cupy-dtypes/, "
+			      "flex-window/captured/, ") &&
+		      strstr(out, " more hold traces: give them") &&
+		      !strstr(out, "triton-constexpr/triton-cache"),
+		  "%s", out);
 	/* many: the first twelve, and how many more */
 	char *many = kct_tmpdir(), cmd[4600];
 	snprintf(cmd, sizeof(cmd),
@@ -3829,6 +3828,59 @@ Test(report, torch_compile_stride_trace_recorded_on_the_gpu)
 				 out, sizeof(out)),
 		     0);
 	cr_assert_null(strstr(out, " stride ("), "%s", out);
+}
+
+Test(report, cupy_traces_recorded_on_the_gpu)
+{
+	/* tests/gpu/cupy_define.py on the H100 (CuPy 14.2): a RawKernel with -DMAX_LEN= per
+	 * request: CuPy compiles an empty program with each new option set (its cache key), then
+	 * the program: 12 compiles, all the kernel's, none "never loaded"; again with its disk
+	 * cache warm: the probes alone, the kernel's builds, the cache said; the -D as an
+	 * argument: one build; an ElementwiseKernel on three dtypes: a few variants, the types
+	 * named from the source CuPy writes */
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/cupy-define/cold", NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, " 1. fill_mask  [NVRTC]  specialization churn\n"), "%s", out);
+	cr_assert(strstr(out, "building (12 NVRTC compiles "), "%s", out);
+	cr_assert(strstr(out, "changed: MAX_LEN (-D option): 100, 137, 174, 211, 248, 285\n"), "%s",
+		  out);
+	cr_assert_null(strstr(out, "never loaded"), "%s", out);
+	cr_assert_null(strstr(out, "own cache"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/cupy-define/warm", NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, " 1. fill_mask  [NVRTC]  specialization churn\n"), "%s", out);
+	cr_assert(strstr(out, "building (6 NVRTC compiles "), "%s", out);
+	cr_assert(strstr(out, "changed: MAX_LEN (-D option): 100, 137, 174, 211, 248, 285\n"), "%s",
+		  out);
+	cr_assert(strstr(out, "the images came from the program's"), "%s", out);
+	cr_assert_null(strstr(out, "never loaded"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "examples/traces/cupy-define/arg", NULL},
+				 out, sizeof(out)),
+		     0, "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/cupy-dtypes", NULL}, out,
+				 sizeof(out)),
+		     0);
+	cr_assert(strstr(out, " axpy_ew  [NVRTC]  a few variants\n"), "%s", out);
+	cr_assert(strstr(out, "changed: source line 6 (source): float, float16, double\n"), "%s",
+		  out);
+	cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
+}
+
+Test(report, triton_int64_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/triton_int64.py offset on the H100: a block's offset into a 2.5 GiB pool
+	 * passed as an int: Triton typed it i32, then i64 from the first block past 2**31, a
+	 * build each; the IR and Triton's arguments both say so */
+	const char *dir = "examples/traces/triton-int64/offset";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. copy_block  [Triton]  a few variants\n    2 variants in 2 loads, "
+			      "30 launches"),
+		  "%s", out);
+	cr_assert(strstr(out, "changed: base (type): i32, i64\n"), "%s", out);
+	cr_assert(strstr(out, "fix: Triton types the int argument base by its value"), "%s", out);
+	cr_assert_null(strstr(out, "no source or IR"), "%s", out);
 }
 
 Test(report, flex_attention_window_trace_recorded_on_the_gpu)

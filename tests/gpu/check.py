@@ -431,9 +431,12 @@ def main():
         k = {x["name"]: x for x in rep["kernels"]}
         unloaded = rep.get("unloaded_compiles", [])
         n = len(said["lengths"])
-        if case == "cupy_define":
+        if case in ("cupy_define", "cupy_define_warm"):
+            # warm: CuPy's disk cache holds the kernels, its probes are the builds
             f = k.get("fill_mask", {})
             ok = (f.get("variants") == n and f.get("churn") and not unloaded
+                  and f.get("front_end") == "NVRTC"
+                  and ("own cache" in (f.get("fix") or "")) == (case == "cupy_define_warm")
                   and any(c["name"] == "MAX_LEN" and c["kind"] == "define" for c in f.get("changed", [])))
             report(ok, case, f"fill_mask: {f.get('variants')} variants, {f.get('verdict')!r}, "
                    f"{f.get('compile_ms')} ms of compiles; unloaded {unloaded}")

@@ -11,6 +11,8 @@ definition added before its typedef, unindented), double, by turns; the options 
 py_nvrtc.py STEPS probe: as CuPy compiles a -D per request: an empty program first with the
 request's options (-arch=compute_90), to key its cache, never loaded; then the program
 (--device-as-default-execution-space added), loaded.
+py_nvrtc.py STEPS probe cached: the same with CuPy's disk cache warm: the probe, then the
+image read from the cache (PTX written here) and loaded, no other compile.
 py_nvrtc.py STEPS cubins: no compile; tests/data/step_1.cubin, step_2.cubin, ... read and loaded
 from memory, as PyTorch's jiterator loads the cubins it cached on disk: no Triton in sight."""
 import ctypes
@@ -78,7 +80,11 @@ for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
     if "probe" in sys.argv[2:]:
         define = b"-DMAX_LEN=%d" % (500 + step)
         compile_ptx(0, b"", [define, b"-arch=compute_90"])  # CuPy's key: the compiler's version
-        ptx = compile_ptx(0, SRC, [define, b"-arch=compute_90", b"--device-as-default-execution-space"])
+        if "cached" in sys.argv[2:]:  # the image its cache held
+            ptx = (".version 8.0\n.target sm_90\n.address_size 64\n.visible .entry fill_mask()\n"
+                   "{\n\tmov.u32 %%r1, %d;\n\tret;\n}\n" % (500 + step)).encode()
+        else:
+            ptx = compile_ptx(0, SRC, [define, b"-arch=compute_90", b"--device-as-default-execution-space"])
     else:
         ptx = compile_ptx(500 + step)
     if "noload" not in sys.argv[2:]:
