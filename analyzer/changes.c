@@ -692,7 +692,10 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 			return; /* code that is not a decorator: above the decorators */
 		if (*s == '@' && depth <= 0) {
 			depth = 0;
-			if (memmem(s, (size_t)(end - s), "autotune", 8)) {
+			/* Inductor wraps a user's @triton.jit kernel it calls in its own
+			 * user_autotune, with no configs where the user gave none */
+			if (memmem(s, (size_t)(end - s), "autotune", 8) &&
+			    !memmem(s, (size_t)(def_line - s), "configs=[]", 10)) {
 				snprintf(out->autotune_where, sizeof(out->autotune_where), "%s:%d",
 					 path, l);
 				autotune_key(s, def_line, out->autotune_key,
@@ -1712,6 +1715,30 @@ int kca_change_names_types(const struct kca_change *c)
 	return n >= 2;
 }
 
+int kca_change_triton_dtypes(const struct kca_change *c)
+{
+	static const char *const types[] = {
+	    "fp8e4nv", "fp8e4b15", "fp8e4b8", "fp8e5", "fp8e5b16", "fp16",  "bf16",  "fp32",
+	    "fp64",    "int1",	   "int8",    "int16", "int32",	   "int64", "uint8", "uint16",
+	    "uint32",  "uint64",   "i1",      "i8",    "i16",	   "i32",   "i64",   "u1",
+	    "u8",      "u16",	   "u32",     "u64"};
+	if (c->kind != KCA_CHANGE_TYPE && !(c->kind == KCA_CHANGE_CONSTANT && c->is_param))
+		return 0;
+	unsigned n = 0;
+	for (unsigned v = 0; v < c->nvalues; v++) {
+		if (!c->values[v])
+			continue;
+		const char *x = c->values[v] + (c->values[v][0] == '*'); /* a pointer's */
+		int known = 0;
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]) && !known; t++)
+			known = strcmp(x, types[t]) == 0;
+		if (!known)
+			return 0;
+		n++;
+	}
+	return n >= 2;
+}
+
 const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
 {
 	const struct kca_change *first = NULL;
@@ -1719,10 +1746,21 @@ const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
 		const struct kca_change *c = &ch->changes[i];
 		if (c->kind != KCA_CHANGE_CONSTANT || kca_inductor_block(c->name))
 			continue;
+		int mask = 1; /* true, false: a mask made constant (xmask where xnumel is 1) */
+		for (unsigned v = 0; v < c->nvalues; v++)
+			mask &= !c->values[v] || strcmp(c->values[v], "true") == 0 ||
+				strcmp(c->values[v], "false") == 0;
+		if (mask)
+			continue;
 		if (kca_change_distinct(c) >= 2) /* one that takes values, before one that is */
 			return c;		 /* only there or not (a row length, once strided) */
-		if (!first || (kca_inductor_stride(c->name) && !kca_inductor_stride(first->name)))
-			first = c; /* of those, a stride (an argument where it changed) first */
+		int symbolic = 0; /* a stride taken as an argument (ks0) */
+		for (unsigned v = 0; v < c->nvalues; v++)
+			symbolic |= c->values[v] && strncmp(c->values[v], "ks", 2) == 0;
+		if (kca_inductor_stride(c->name) && !symbolic)
+			continue; /* a stride there or not: the shape changed (one row), not it */
+		if (!first || (symbolic && !kca_inductor_stride(first->name)))
+			first = c; /* of those, a stride taken as an argument first */
 	}
 	return first;
 }

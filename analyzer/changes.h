@@ -81,6 +81,9 @@ unsigned kca_change_distinct(const struct kca_change *c);
  * R0_BLOCK), or a matmul template's (kca_template_block: BLOCK_M, BLOCK_N, BLOCK_K, GROUP_M). */
 int kca_inductor_block(const char *name);
 int kca_template_block(const char *name);
+/* Whether c is a change of Triton dtypes: a tl.constexpr that takes tl.float16, tl.bfloat16
+ * (fp16, bf16), or an argument's type (*fp16, *bf16; i32, i64): a build each, bounded. */
+int kca_change_triton_dtypes(const struct kca_change *c);
 /* The first constant of ch that is a size of the input, a stride or a number (not an Inductor
  * block size), one with two values or more first, else NULL. */
 const struct kca_change *kca_inductor_size(const struct kca_changes *ch);

@@ -497,6 +497,17 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    c->name);
 			return;
 		}
+		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param &&
+		    kca_change_triton_dtypes(c)) {
+			char values[128];
+			kca_values_summary(c, values, sizeof(values));
+			snprintf(buf, cap,
+				 "%s is a dtype (%s): Triton builds the kernel for each, once "
+				 "each, as it must; keep to the dtypes in use",
+				 c->name, values);
+			config_too(ch, buf, cap);
+			return;
+		}
 		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param) {
 			snprintf(buf, cap,
 				 "%s takes a new value %s: make it a runtime argument (drop "
@@ -590,6 +601,28 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 f->nvariants, f->name, tuning);
 			return;
 		}
+		char arg[128], values[256];
+		/* a size of 1 built in where the others take it as an argument */
+		const struct kca_change *one = NULL;
+		for (unsigned i = 0; i < ch->nchanges && !one; i++) {
+			const struct kca_change *d = &ch->changes[i];
+			for (unsigned v = 0; d->kind == KCA_CHANGE_EQUALS_ONE && v < d->nvalues; v++)
+				if (d->values[v] && strcmp(d->values[v], "yes") == 0 &&
+				    (strstr(d->name, "numel ") || strncmp(d->name, "ks", 2) == 0))
+					one = d;
+		}
+		if (!size && once && one) {
+			snprintf(arg, sizeof(arg), "%.*s", (int)strcspn(one->name, " "), one->name);
+			snprintf(buf, cap,
+				 "torch.compile built the kernel again for a size of 1 (%s == 1): "
+				 "Dynamo specializes sizes 0 and 1 even in a dimension marked "
+				 "dynamic (its 0/1 specialization), so a batch of one is a graph "
+				 "and a kernel of its own: a second build, once; "
+				 "torch._dynamo.decorators.mark_unbacked(x, dim) keeps one, or pad a "
+				 "batch of one to two",
+				 arg);
+			return;
+		}
 		if (!size && once && (c = first_of(ch, KCA_CHANGE_CONSTANT))) {
 			snprintf(
 			    buf, cap,
@@ -599,7 +632,6 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    f->nvariants, f->name, c->name);
 			return;
 		}
-		char arg[128], values[256];
 		if (size && once && became_argument(ch, size, arg, sizeof(arg))) {
 			kca_values_summary(size, values, sizeof(values));
 			if (inductor_number(size->name))

@@ -865,6 +865,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		else if (ch->nchanges && ch->changes[0].kind == KCA_CHANGE_SOURCE &&
 			 kca_change_names_types(&ch->changes[0]))
 			f->verdict = KCA_FEW_VARIANTS; /* a source per dtype: a build each, once */
+		else if (ch->nchanges && kca_change_triton_dtypes(&ch->changes[0]))
+			f->verdict = KCA_FEW_VARIANTS; /* Triton's, per dtype: as few */
 		else if (f->nvariants >= 3 && median_launches(f) <= 8)
 			f->verdict = KCA_SPECIALIZATION_CHURN;
 		else if (f->front_end == KCA_FE_INDUCTOR && sizes_used_briefly(f, ch))

@@ -195,8 +195,29 @@ static int attr_str(void *o, const char *name, char *buf, size_t cap)
 	return s ? 0 : -1;
 }
 
-/* A value Triton keeps of a parameter, as text: ints, bools, floats, strings and None; "?" for
- * anything else (never its repr). */
+static int is_type(void *o, void *t);
+
+/* A Triton dtype (tl.float16) as its name ("fp16"): an object whose own __dict__ (read
+ * without __getattribute__) holds a str name and an int primitive_bitwidth; 0, or -1. */
+static int dtype_str(void *v, char *buf, size_t cap)
+{
+	void *d = got(py.Object_GenericGetDict(v, NULL));
+	void *name = is_type(d, py.dict_type) ? py.Dict_GetItemString(d, "name") : NULL;
+	void *bits = is_type(d, py.dict_type) ? py.Dict_GetItemString(d, "primitive_bitwidth")
+					       : NULL; /* both borrowed */
+	int rc = -1;
+	const char *s = is_type(name, py.unicode_type) && is_type(bits, py.long_type) ? utf8(name)
+										     : NULL;
+	if (s) {
+		copy_field(buf, cap, s);
+		rc = 0;
+	}
+	unref(d);
+	return rc;
+}
+
+/* A value Triton keeps of a parameter, as text: ints, bools, floats, strings, None and
+ * Triton's dtypes; "?" for anything else (never its repr). */
 static void value_str(void *v, char *buf, size_t cap)
 {
 	snprintf(buf, cap, "?");
@@ -220,6 +241,8 @@ static void value_str(void *v, char *buf, size_t cap)
 		const char *s = utf8(v);
 		if (s)
 			copy_field(buf, cap, s);
+	} else {
+		dtype_str(v, buf, cap);
 	}
 	unref(t);
 }

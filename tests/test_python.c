@@ -649,3 +649,18 @@ Test(python, a_probe_before_a_cached_image_is_its_build)
 	cr_assert_null(strstr(out, "never loaded"), "%s", out);
 	free(dir);
 }
+
+Test(python, a_dtype_constexpr_is_named_and_a_few_variants)
+{
+	/* py_loader.py 9 dtype: OUT_DTYPE a dtype object (as Triton's tl.float16: its name and
+	 * width in its __dict__), fp16, bf16, fp32 by turns: the recorder names each (before,
+	 * "?"), and a build per dtype is a few variants, not a value to make a runtime argument */
+	need_python_310();
+	char *dir = record_python_with("9", NULL, "dtype");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. cast_out  [Triton]  a few variants\n"), "%s", out);
+	cr_assert(strstr(out, "changed: OUT_DTYPE (tl.constexpr): fp16, bf16, fp32\n"), "%s", out);
+	cr_assert(strstr(out, "fix: OUT_DTYPE is a dtype (fp16, bf16, fp32)"), "%s", out);
+	cr_assert_null(strstr(out, "runtime argument"), "%s", out);
+	free(dir);
+}

@@ -3883,6 +3883,65 @@ Test(report, triton_int64_trace_recorded_on_the_gpu)
 	cr_assert_null(strstr(out, "no source or IR"), "%s", out);
 }
 
+Test(report, torch_compile_batch1_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/torch_compile_batch1.py on the H100: the batch marked dynamic, batches of
+	 * 4, 1, 8, 1, ...: Dynamo's 0/1 specialization makes the batch of one a graph and a
+	 * kernel of its own (xnumel == 1); the strides beside it (there or not: one row) and the
+	 * mask made constant are no size; marked unbacked: one graph */
+	const char *dir = "examples/traces/torch-compile-batch1/dynamic";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "[torch.compile]  a few variants\n    4 variants"), "%s", out);
+	cr_assert(strstr(out, "xnumel == 1 (equals_one): no, yes\n"), "%s", out);
+	cr_assert(strstr(out, "fix: torch.compile built the kernel again for a size of 1 (xnumel == "
+			      "1): Dynamo specializes"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "baked a stride"), "%s", out);
+	cr_assert_null(strstr(out, "built xmask"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--json",
+						  "examples/traces/torch-compile-batch1/unbacked",
+						  NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert_null(strstr(out, "\"equals_one\""), "%s", out);
+	cr_assert_null(strstr(out, "\"churn\": true"), "%s", out);
+}
+
+Test(report, torch_compile_user_triton_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/torch_compile_user_triton.py on the H100: a user's @triton.jit kernel called
+	 * inside torch.compile(dynamic=False), BLOCK the next power of two of a length: Inductor
+	 * copies it under its own user_autotune(configs=[]), which tunes nothing: churn of BLOCK,
+	 * not an autotune sweep; one BLOCK (the fix): one build */
+	const char *dir = "examples/traces/torch-compile-user-triton/pow2";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. row_sum  [Triton]  specialization churn\n"), "%s", out);
+	cr_assert(strstr(out, "changed: BLOCK (tl.constexpr): 128, 512, 1024, 2048, 4096"), "%s",
+		  out);
+	cr_assert_null(strstr(out, "autotune"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check",
+						  "examples/traces/torch-compile-user-triton/fixed",
+						  NULL},
+				 out, sizeof(out)),
+		     0, "%s", out);
+}
+
+Test(report, triton_dtype_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/triton_dtype.py on the H100: a tl.constexpr OUT_DTYPE given tl.float16,
+	 * tl.bfloat16, tl.float32 by turns: the recorder names each from Triton's dtype object;
+	 * a build per dtype is bounded, a few variants, not churn */
+	const char *dir = "examples/traces/triton-dtype";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. cast_scale  [Triton]  a few variants\n"), "%s", out);
+	cr_assert(strstr(out, "changed: OUT_DTYPE (tl.constexpr): fp16, bf16, fp32\n"), "%s", out);
+	cr_assert(strstr(out, "fix: OUT_DTYPE is a dtype (fp16, bf16, fp32)"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "examples/traces/triton-int64/index",
+						  NULL},
+				 out, sizeof(out)),
+		     0, "the block index: one build: %s", out);
+}
+
 Test(report, flex_attention_window_trace_recorded_on_the_gpu)
 {
 	/* tests/gpu/flex_window.py on the H100: FlexAttention's mask_mod reads a sliding window's

@@ -423,6 +423,42 @@ def main():
         report(ok and k.get("launches") == said["steps"], case,
                f"{name}: {k.get('variants')} variants, {k.get('launches')} launches, types {types}, "
                f"fix {fix[:80]!r}")
+    elif case.startswith("torch_compile_batch1_"):
+        # mark_dynamic: a batch of one a graph and kernel of its own, read as the 0/1
+        # specialization; mark_unbacked: one graph, no size-1 build
+        ks = [k for k in json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
+                                                   capture_output=True, text=True).stdout)["kernels"]
+              if k.get("front_end") == "torch.compile"]
+        ones = [k for k in ks if any(c["kind"] == "equals_one" and "yes" in c["values"] for c in k.get("changed", []))]
+        if case == "torch_compile_batch1_dynamic":
+            report(len(ones) >= 1 and all("0/1 specialization" in (k.get("fix") or "") and not k.get("churn")
+                                          for k in ones), case,
+                   f"{[(k['name'], k['variants'], k.get('verdict'), (k.get('fix') or '')[:60]) for k in ones]}")
+        else:
+            report(ks and not ones and not any(k.get("churn") for k in ks), case,
+                   f"{[(k['name'], k['variants'], k.get('verdict')) for k in ks]} ({said.get('mark_unbacked')})")
+        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        print("\n".join("     | " + l for l in txt.splitlines()[:22]), flush=True)
+    elif case.startswith("torch_compile_user_triton_"):
+        # Inductor's user_autotune wrapper without configs is no autotuner: BLOCK per length
+        # is churn, named; one BLOCK: one build
+        k = kernel_report(trace_dir, "row_sum")
+        fix = k.get("fix") or ""
+        blocks = [c["values"] for c in k.get("changed", []) if c["name"] == "BLOCK"]
+        if case == "torch_compile_user_triton_pow2":
+            report(k.get("verdict") == "specialization churn" and "autotune" not in fix and "BLOCK" in fix
+                   and blocks, case, f"row_sum: {k.get('variants')} variants, {k.get('verdict')!r}, "
+                   f"BLOCK {blocks[:1]}, fix {fix[:80]!r}")
+        else:
+            report(k.get("variants") == 1 and k.get("verdict") == "fine", case,
+                   f"row_sum: {k.get('variants')} variants, {k.get('verdict')!r}")
+    elif case == "triton_dtype":
+        # the dtype constexpr recorded by name from Triton's object, read as a few variants
+        k = kernel_report(trace_dir, "cast_scale")
+        vals = [sorted(set(v for v in c["values"] if v)) for c in k.get("changed", []) if c["name"] == "OUT_DTYPE"]
+        report(vals == [sorted(said["dtypes"])] and k.get("verdict") == "a few variants"
+               and "is a dtype" in (k.get("fix") or ""), case,
+               f"cast_scale: OUT_DTYPE {vals}, {k.get('verdict')!r}, fix {(k.get('fix') or '')[:60]!r}")
     elif case.startswith("cupy_"):
         # CuPy's NVRTC: a -D per request (each with CuPy's empty-program probe, counted as its
         # build), the fix, a kernel per dtype (a few variants, its types named)

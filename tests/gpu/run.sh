@@ -109,6 +109,16 @@ done
 for m in offset index; do
 	case_fresh triton_int64_$m python3 tests/gpu/triton_int64.py $m
 done
+# a batch of one under mark_dynamic (Dynamo's 0/1 specialization), and mark_unbacked
+for m in dynamic unbacked; do
+	case_fresh torch_compile_batch1_$m python3 tests/gpu/torch_compile_batch1.py $m
+done
+# a user's Triton kernel inside torch.compile, its BLOCK a power of two per length; the fix
+for m in pow2 fixed; do
+	case_fresh torch_compile_user_triton_$m python3 tests/gpu/torch_compile_user_triton.py $m
+done
+# a tl.constexpr dtype: the recorder names tl.float16 as fp16
+case_fresh triton_dtype python3 tests/gpu/triton_dtype.py
 # CuPy: NVRTC with a -D per request (and CuPy's empty-program probes), the fix, a kernel per
 # dtype; then the -D again with CuPy's disk cache warm
 for m in define arg dtypes; do

@@ -8,7 +8,9 @@ py_loader.py STEPS [subinterpreter]: MAX_LEN 500, 501, ... (a new variant each s
 its variant). With subinterpreter, a sub-interpreter is made first (after which
 PyGILState_Check says yes on every thread). With flag: add_bias, its bool tl.constexpr HAS_BIAS
 True and False by turns, instead. With offset: copy_block, its int base a block's element offset
-into a pool, 2**28 a step: past 2**31 (i64 to Triton) from the ninth step on."""
+into a pool, 2**28 a step: past 2**31 (i64 to Triton) from the ninth step on. With dtype:
+cast_out, its tl.constexpr OUT_DTYPE a dtype (as Triton's tl.float16: a name and a width in its
+__dict__), fp16, bf16, fp32 by turns."""
 import os
 import sys
 
@@ -50,7 +52,26 @@ def copy_block_ptx(pool_ptr, base):
 
 copy_block = JITFunction(copy_block_ptx, ["pool_ptr", "base"], constexprs=[])
 
+class dtype:  # as triton.language.core.dtype keeps its name and width
+    def __init__(self, name, bits):
+        self.name = name
+        self.primitive_bitwidth = bits
+
+
+DTYPES = [dtype("fp16", 16), dtype("bf16", 16), dtype("fp32", 32)]
+
+
+def cast_out_ptx(x_ptr, out_dtype):
+    return (".version 8.0\n.target sm_90\n.address_size 64\n.visible .entry cast_out()\n{\n"
+            f"\tmov.u32 %r1, {out_dtype.primitive_bitwidth * 1000 + sum(map(ord, out_dtype.name))};\n\tret;\n}}\n").encode()
+
+
+cast_out = JITFunction(cast_out_ptx, ["x_ptr", "OUT_DTYPE"], constexprs=[1])
+
 for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
+    if "dtype" in sys.argv[2:]:
+        cast_out.run(0x1000, DTYPES[step % 3])
+        continue
     if "offset" in sys.argv[2:]:
         copy_block.run(0x1000, step * 2**28)
         continue
