@@ -27,8 +27,9 @@ const char *kca_change_kind_name(enum kca_change_kind k)
 	    [KCA_CHANGE_PTX] = "ptx",
 	    [KCA_CHANGE_TYPE] = "type",
 	    [KCA_CHANGE_SOURCE] = "source",
+	    [KCA_CHANGE_CODE] = "code",
 	};
-	return k <= KCA_CHANGE_SOURCE ? names[k] : "?";
+	return k <= KCA_CHANGE_CODE ? names[k] : "?";
 }
 
 char *kca_read_file(const char *path, size_t *size)
@@ -615,6 +616,37 @@ static void symbolic_strides(struct kca_model *m, struct kca_changes *c, const c
 	}
 }
 
+/* What an Inductor kernel's code is, beside its constants: the inputs it reads (in_ptr0...,
+ * from its def's parameters) and the lines of its body. Dynamo compiles a graph for each
+ * length of a list it is given and each value of a Python int that steers a loop or a branch,
+ * and Inductor names their kernels alike: the code differs, not a constant. */
+static void inductor_code(struct kca_model *m, struct kca_changes *c, const char *file,
+			  const char *trace_dir, int def_line, const char *params, unsigned v,
+			  unsigned nvar)
+{
+	unsigned inputs = 0, lines = 0;
+	for (const char *p = params; p && (p = strstr(p, "in_ptr")) != NULL; p += 6)
+		inputs += (p == params || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+			  isdigit((unsigned char)p[6]);
+	if (!inputs)
+		return; /* not Inductor's */
+	char value[16];
+	snprintf(value, sizeof(value), "%u", inputs);
+	change_set(change_get(c, KCA_CHANGE_CODE, KCA_CODE_INPUTS, NULL, nvar), v, value);
+	const char *eol, *p = source_line(m, file, trace_dir, def_line + 1, &eol);
+	for (int n = 0; p && (*p == ' ' || *p == '\t' || p == eol) && n < 2000; n++) {
+		lines += p + strspn(p, " \t") < eol;
+		if (eol >= p + strlen(p))
+			break;
+		p = eol + 1;
+		eol = strchr(p, '\n');
+		if (!eol)
+			eol = p + strlen(p);
+	}
+	snprintf(value, sizeof(value), "%u", lines);
+	change_set(change_get(c, KCA_CHANGE_CODE, KCA_CODE_LINES, NULL, nvar), v, value);
+}
+
 /* The identifier at line:col (0-based col) of a source file: 0, or 1 where it is a module or
  * a function (followed by '.' or '(': the tl of tl.full), which names no value. */
 static int ident_at(struct kca_model *m, const char *file, const char *trace_dir, int line, int col,
@@ -841,6 +873,8 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 			read_def(m, t.def_file, trace_dir, t.def_line, c, constexprs, nconst);
 		if (t.def_file[0])
 			*params = def_params(m, t.def_file, trace_dir, t.def_line);
+		if (t.def_file[0])
+			inductor_code(m, c, t.def_file, trace_dir, t.def_line, *params, v, nvar);
 		if (!values)
 			goto config;
 		if (t.def_file[0])
@@ -1555,6 +1589,27 @@ static void source_variant(struct kca_model *m, struct kca_changes *c, const str
 	free(text);
 }
 
+/* An Inductor kernel's body that grew or shrank with a value named beside it (a size, a
+ * stride, a number, an argument of 1: a row index there or not) is no change of its own:
+ * dropped, its inputs kept (a list's length reads in them). */
+static void drop_explained_code(struct kca_changes *c)
+{
+	int explained = 0;
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		const struct kca_change *ch = &c->changes[i];
+		explained |= (ch->kind == KCA_CHANGE_CONSTANT && !kca_inductor_block(ch->name)) ||
+			     ch->kind == KCA_CHANGE_EQUALS_ONE ||
+			     ch->kind == KCA_CHANGE_DIVISIBILITY || ch->kind == KCA_CHANGE_TYPE ||
+			     (ch->kind == KCA_CHANGE_CODE && strcmp(ch->name, KCA_CODE_INPUTS) == 0);
+	}
+	unsigned char *drop = kca_xcalloc(c->nchanges + 1, 1);
+	for (unsigned i = 0; i < c->nchanges; i++)
+		drop[i] = explained && c->changes[i].kind == KCA_CHANGE_CODE &&
+			  strcmp(c->changes[i].name, KCA_CODE_LINES) == 0;
+	drop_marked(c, drop);
+	free(drop);
+}
+
 /* For PTX and source the values are whole lines: reduce them to the tokens that differ. */
 static void ptx_tokens(struct kca_changes *c)
 {
@@ -1662,6 +1717,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	drop_equals_one_constants(out);
 	keep_differing(out);
 	drop_library_constants(out);
+	drop_explained_code(out);
 	ptx_tokens(out);
 	/* Named parameters first, then the rest in the order found, the build's names last. */
 	for (unsigned i = 1; i < out->nchanges; i++)
@@ -1763,6 +1819,14 @@ const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
 			first = c; /* of those, a stride taken as an argument first */
 	}
 	return first;
+}
+
+const struct kca_change *kca_inductor_code(const struct kca_changes *ch, const char *name)
+{
+	for (unsigned i = 0; i < ch->nchanges; i++)
+		if (ch->changes[i].kind == KCA_CHANGE_CODE && strcmp(ch->changes[i].name, name) == 0)
+			return &ch->changes[i];
+	return NULL;
 }
 
 int kca_inductor_stride(const char *name)

@@ -17,7 +17,12 @@ enum kca_change_kind {
 	KCA_CHANGE_PTX,		 /* a number in PTX text */
 	KCA_CHANGE_TYPE,	 /* a Triton argument's type (*fp16, *bf16; None) */
 	KCA_CHANGE_SOURCE,	 /* a line of an NVRTC program's source text */
+	KCA_CHANGE_CODE,	 /* an Inductor kernel's code: its inputs, its length */
 };
+
+/* The names of KCA_CHANGE_CODE's changes. */
+#define KCA_CODE_INPUTS "inputs (in_ptr0...)"
+#define KCA_CODE_LINES "lines of its body"
 
 struct kca_change {
 	enum kca_change_kind kind;
@@ -87,6 +92,8 @@ int kca_change_triton_dtypes(const struct kca_change *c);
 /* The first constant of ch that is a size of the input, a stride or a number (not an Inductor
  * block size), one with two values or more first, else NULL. */
 const struct kca_change *kca_inductor_size(const struct kca_changes *ch);
+/* ch's KCA_CHANGE_CODE change of that name (KCA_CODE_INPUTS, KCA_CODE_LINES), or NULL. */
+const struct kca_change *kca_inductor_code(const struct kca_changes *ch, const char *name);
 /* Whether an Inductor constant is a stride baked into a load's or a store's index
  * ("in_ptr0 stride (x1)"). */
 int kca_inductor_stride(const char *name);

@@ -206,6 +206,20 @@ static int became_argument(const struct kca_changes *ch, const struct kca_change
 		if (complementary(c, d))
 			div = d, others++;
 	}
+	if (!div && strstr(c->name, "numel") && kca_change_distinct(c) == 1) {
+		/* a size built in by the first builds and gone from the later ones, whose kernel
+		 * reads it from nowhere (no mask: Inductor knows it a multiple of the block) */
+		unsigned v = 0;
+		while (v < c->nvalues && c->values[v])
+			v++;
+		int later_gone = v > 0 && v < c->nvalues;
+		for (; v < c->nvalues; v++)
+			later_gone &= !c->values[v];
+		if (later_gone) {
+			snprintf(arg, cap, "%s", c->name);
+			return 1;
+		}
+	}
 	if (!div || others > 1 || !complementary(c, div))
 		return 0;
 	snprintf(arg, cap, "%.*s", (int)strcspn(div->name, " "), div->name);
@@ -590,7 +604,33 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		/* a size of the input among the constants, and builds that are not churn */
 		const struct kca_change *size = kca_inductor_size(ch);
 		int once = f->verdict != KCA_SPECIALIZATION_CHURN;
-		char tuning[256];
+		char tuning[256], code[128];
+		const struct kca_change *inputs = kca_inductor_code(ch, KCA_CODE_INPUTS);
+		const struct kca_change *lines = kca_inductor_code(ch, KCA_CODE_LINES);
+		if (inputs) {
+			kca_values_summary(inputs, code, sizeof(code));
+			snprintf(buf, cap,
+				 "torch.compile built a kernel for each number of inputs (%s): a "
+				 "list or tuple of tensors the compiled function takes is a new "
+				 "graph for each length, dynamic or not (Dynamo guards on it), its "
+				 "sizes with it: stack the parts into one tensor, or pad the list "
+				 "to a few lengths",
+				 code);
+			return;
+		}
+		if (!size && lines) {
+			kca_values_summary(lines, code, sizeof(code));
+			snprintf(buf, cap,
+				 "torch.compile built kernels of one name whose code differs (%s "
+				 "lines in the body), not a size or a constant: Dynamo compiled a "
+				 "graph for each value of something that changes what is computed, "
+				 "such as a Python int used as a loop count or in a branch (ints "
+				 "that steer the code are specialized, dynamic or not); make it "
+				 "data (a tensor), or keep it to a few values; 'kcprof diff' shows "
+				 "the code",
+				 code);
+			return;
+		}
 		if (!size && once && template_sweep(f, ch, tuning, sizeof(tuning))) {
 			snprintf(buf, cap,
 				 "Inductor's max-autotune built %u configs of its %s template (%s) "

@@ -779,7 +779,13 @@ static unsigned building_processes(const struct kca_model *m, const struct kca_f
  * builds a hundred times and more. */
 static int sizes_used_briefly(const struct kca_family *f, const struct kca_changes *ch)
 {
-	const struct kca_change *size = kca_inductor_size(ch);
+	/* what changes: the inputs' number (a list's length), else a size or a number, else the
+	 * code (a loop count) */
+	const struct kca_change *size = kca_inductor_code(ch, KCA_CODE_INPUTS);
+	if (!size)
+		size = kca_inductor_size(ch);
+	if (!size)
+		size = kca_inductor_code(ch, KCA_CODE_LINES);
 	if (!size)
 		return 0;
 	unsigned distinct = kca_change_distinct(size), brief = 0;

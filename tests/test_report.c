@@ -3942,6 +3942,42 @@ Test(report, triton_dtype_trace_recorded_on_the_gpu)
 		     0, "the block index: one build: %s", out);
 }
 
+Test(report, torch_compile_list_and_loop_traces_recorded_on_the_gpu)
+{
+	/* tests/gpu/torch_compile_list.py and torch_compile_loop.py on the H100: kernels of one
+	 * name whose code differs. A list whose length changes: a graph per length, its concat
+	 * kernel reading 2 to 6 inputs (the sizes change with it, but they are not the cause);
+	 * stacked into one tensor: the count a size, built in once, then an argument; an int used
+	 * as a loop count: a body longer by a step for each value, not Inductor's block sizes */
+	const char *dir = "examples/traces/torch-compile-list/list";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. triton_poi_fused_cat_mul_relu_0  [torch.compile]  "
+			      "specialization churn\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "inputs (in_ptr0...) (code): 5 values, 2..6\n"), "%s", out);
+	cr_assert(strstr(out, "fix: torch.compile built a kernel for each number of inputs"), "%s",
+		  out);
+	cr_assert_null(strstr(out, "mark_dynamic"), "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/torch-compile-list/stacked",
+						  NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
+	cr_assert(strstr(out, "fix: torch.compile first built xnumel into the kernel (131072), then "
+			      "built it again with xnumel"),
+		  "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/torch-compile-loop", NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, " 1. triton_poi_fused_mul_tanh_0  [torch.compile]  specialization "
+			      "churn\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "lines of its body (code): 12, 14, 16, 18, 20\n"), "%s", out);
+	cr_assert(strstr(out, "fix: torch.compile built kernels of one name whose code differs"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "block sizes"), "%s", out);
+}
+
 Test(report, flex_attention_window_trace_recorded_on_the_gpu)
 {
 	/* tests/gpu/flex_window.py on the H100: FlexAttention's mask_mod reads a sliding window's

@@ -452,6 +452,28 @@ def main():
         else:
             report(k.get("variants") == 1 and k.get("verdict") == "fine", case,
                    f"row_sum: {k.get('variants')} variants, {k.get('verdict')!r}")
+    elif case in ("torch_compile_list_list", "torch_compile_list_stacked", "torch_compile_loop"):
+        # kernels of one name whose code differs: the inputs' number (a list's length), the
+        # body's length (a loop count); stacked: no such change, no churn
+        ks = [k for k in json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
+                                                   capture_output=True, text=True).stdout)["kernels"]
+              if k.get("front_end") == "torch.compile"]
+        def code(k, name):
+            return sorted({int(v) for c in k.get("changed", []) if c["kind"] == "code" and c["name"].startswith(name)
+                           for v in c["values"] if v})
+        if case == "torch_compile_list_list":
+            hit = [k for k in ks if code(k, "inputs") == sorted(set(said["counts"]))]
+            report(len(hit) == 1 and hit[0].get("churn") and "number of inputs" in (hit[0].get("fix") or ""), case,
+                   f"{[(k['name'], k['variants'], k.get('verdict'), code(k, 'inputs')) for k in hit]}")
+        elif case == "torch_compile_loop":
+            hit = [k for k in ks if len(code(k, "lines")) == len(set(said["steps"]))]
+            report(len(hit) == 1 and hit[0].get("churn") and "code differs" in (hit[0].get("fix") or ""), case,
+                   f"{[(k['name'], k['variants'], k.get('verdict'), code(k, 'lines')) for k in hit]}")
+        else:
+            report(ks and not any(code(k, "inputs") or k.get("churn") for k in ks), case,
+                   f"{[(k['name'], k['variants'], k.get('verdict')) for k in ks]}")
+        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+        print("\n".join("     | " + l for l in txt.splitlines()[:20]), flush=True)
     elif case == "triton_dtype":
         # the dtype constexpr recorded by name from Triton's object, read as a few variants
         k = kernel_report(trace_dir, "cast_scale")

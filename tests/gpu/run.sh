@@ -117,6 +117,11 @@ done
 for m in pow2 fixed; do
 	case_fresh torch_compile_user_triton_$m python3 tests/gpu/torch_compile_user_triton.py $m
 done
+# a list whose length changes (a graph per length), and the fix (stacked); a loop count
+for m in list stacked; do
+	case_fresh torch_compile_list_$m python3 tests/gpu/torch_compile_list.py $m
+done
+case_fresh torch_compile_loop python3 tests/gpu/torch_compile_loop.py
 # a tl.constexpr dtype: the recorder names tl.float16 as fp16
 case_fresh triton_dtype python3 tests/gpu/triton_dtype.py
 # CuPy: NVRTC with a -D per request (and CuPy's empty-program probes), the fix, a kernel per

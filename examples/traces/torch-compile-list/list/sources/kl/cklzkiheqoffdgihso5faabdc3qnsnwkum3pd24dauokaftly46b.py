@@ -1,0 +1,73 @@
+
+import triton
+import triton.language as tl
+
+from torch._inductor.runtime import triton_helpers, triton_heuristics
+from torch._inductor.runtime.triton_helpers import libdevice, math as tl_math
+from torch._inductor.runtime.hints import AutotuneHint, ReductionHint, TileHint, DeviceProperties
+triton_helpers.set_driver_to_gpu()
+
+@triton_heuristics.pointwise(
+    size_hints={'x': 262144}, 
+    filename=__file__,
+    triton_meta={'signature': {'in_ptr0': '*fp32', 'in_ptr1': '*fp32', 'in_ptr2': '*fp32', 'in_ptr3': '*fp32', 'out_ptr0': '*fp32', 'xnumel': 'i32', 'XBLOCK': 'constexpr'}, 'device': DeviceProperties(type='cuda', index=0, multi_processor_count=132, cc=90, major=9, regs_per_multiprocessor=65536, max_threads_per_multi_processor=2048, max_threads_per_block=1024, warp_size=32), 'constants': {}, 'native_matmul': False, 'enable_fp_fusion': True, 'launch_pdl': False, 'disable_ftz': False, 'configs': [{(0,): [['tt.divisibility', 16]], (1,): [['tt.divisibility', 16]], (2,): [['tt.divisibility', 16]], (3,): [['tt.divisibility', 16]], (4,): [['tt.divisibility', 16]], (5,): [['tt.divisibility', 16]]}]},
+    inductor_meta={'grid_type': 'Grid1D', 'autotune_hints': set(), 'kernel_name': 'triton_poi_fused_cat_mul_relu_0', 'mutated_arg_names': [], 'optimize_mem': True, 'no_x_dim': False, 'atomic_add_found': False, 'num_load': 4, 'num_store': 1, 'num_reduction': 0, 'backend_hash': '91D1D1166449D9E2EB66EB9770C9E2C3B0FEB787341F27FEB4D3F0338DA50336', 'assert_indirect_indexing': True, 'autotune_local_cache': True, 'autotune_pointwise': True, 'autotune_remote_cache': None, 'force_disable_caches': False, 'dynamic_scale_rblock': True, 'max_autotune': False, 'max_autotune_pointwise': False, 'min_split_scan_rblock': 256, 'spill_threshold': 16, 'store_cubin': False, 'deterministic': False, 'force_filter_reduction_configs': False, 'mix_order_reduction_allow_multi_stages': False, 'are_deterministic_algorithms_enabled': False, 'tiling_scores': {'x': 3145728}},
+    min_elem_per_thread=0
+)
+@triton.jit
+def triton_poi_fused_cat_mul_relu_0(in_ptr0, in_ptr1, in_ptr2, in_ptr3, out_ptr0, xnumel, XBLOCK : tl.constexpr):
+    xnumel = 262144
+    xoffset = tl.program_id(0) * XBLOCK
+    xindex = xoffset + tl.arange(0, XBLOCK)[:]
+    xmask = tl.full([XBLOCK], True, tl.int1)[:]
+    x1 = xindex // 512
+    x0 = (xindex % 512)
+    x2 = xindex
+    tmp0 = x1
+    tmp1 = tl.full([1], 0, tl.int64)
+    tmp2 = tmp0 >= tmp1
+    tmp3 = tl.full([1], 128, tl.int64)
+    tmp4 = tmp0 < tmp3
+    tmp5 = tl.load(in_ptr0 + (x0 + 512*(x1)), tmp4, other=0.0)
+    tmp6 = tl.full([1], 2.0, tl.float32)
+    tmp7 = tmp5 * tmp6
+    tmp8 = tl.full([1], 0, tl.int32)
+    tmp9 = triton_helpers.maximum(tmp8, tmp7)
+    tmp10 = tl.full(tmp9.shape, 0.0, tmp9.dtype)
+    tmp11 = tl.where(tmp4, tmp9, tmp10)
+    tmp12 = tmp0 >= tmp3
+    tmp13 = tl.full([1], 256, tl.int64)
+    tmp14 = tmp0 < tmp13
+    tmp15 = tmp12 & tmp14
+    tmp16 = tl.load(in_ptr1 + (x0 + 512*((-128) + x1)), tmp15, other=0.0)
+    tmp17 = tl.full([1], 2.0, tl.float32)
+    tmp18 = tmp16 * tmp17
+    tmp19 = tl.full([1], 0, tl.int32)
+    tmp20 = triton_helpers.maximum(tmp19, tmp18)
+    tmp21 = tl.full(tmp20.shape, 0.0, tmp20.dtype)
+    tmp22 = tl.where(tmp15, tmp20, tmp21)
+    tmp23 = tmp0 >= tmp13
+    tmp24 = tl.full([1], 384, tl.int64)
+    tmp25 = tmp0 < tmp24
+    tmp26 = tmp23 & tmp25
+    tmp27 = tl.load(in_ptr2 + (x0 + 512*((-256) + x1)), tmp26, other=0.0)
+    tmp28 = tl.full([1], 2.0, tl.float32)
+    tmp29 = tmp27 * tmp28
+    tmp30 = tl.full([1], 0, tl.int32)
+    tmp31 = triton_helpers.maximum(tmp30, tmp29)
+    tmp32 = tl.full(tmp31.shape, 0.0, tmp31.dtype)
+    tmp33 = tl.where(tmp26, tmp31, tmp32)
+    tmp34 = tmp0 >= tmp24
+    tmp35 = tl.full([1], 512, tl.int64)
+    tmp36 = tmp0 < tmp35
+    tmp37 = tl.load(in_ptr3 + (x0 + 512*((-384) + x1)), tmp34, other=0.0)
+    tmp38 = tl.full([1], 2.0, tl.float32)
+    tmp39 = tmp37 * tmp38
+    tmp40 = tl.full([1], 0, tl.int32)
+    tmp41 = triton_helpers.maximum(tmp40, tmp39)
+    tmp42 = tl.full(tmp41.shape, 0.0, tmp41.dtype)
+    tmp43 = tl.where(tmp34, tmp41, tmp42)
+    tmp44 = tl.where(tmp26, tmp33, tmp43)
+    tmp45 = tl.where(tmp15, tmp22, tmp44)
+    tmp46 = tl.where(tmp4, tmp11, tmp45)
+    tl.store(out_ptr0 + (x2), tmp46, None)
