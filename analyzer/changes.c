@@ -722,6 +722,13 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 			s++;
 		if (depth <= 0 && *s != '@' && s < end && *s != '#')
 			return; /* code that is not a decorator: above the decorators */
+		if (*s == '@' && depth <= 0 && memmem(s, (size_t)(end - s), "heuristics(", 11) &&
+		    !out->heuristics_where[0]) {
+			snprintf(out->heuristics_where, sizeof(out->heuristics_where), "%s:%d", path,
+				 l);
+			snprintf(out->heuristics, sizeof(out->heuristics), "%.*s",
+				 (int)(def_line - s), s);
+		}
 		if (*s == '@' && depth <= 0) {
 			depth = 0;
 			/* Inductor wraps a user's @triton.jit kernel it calls in its own
@@ -1819,6 +1826,18 @@ const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
 			first = c; /* of those, a stride taken as an argument first */
 	}
 	return first;
+}
+
+int kca_set_by_heuristics(const struct kca_changes *ch, const char *name)
+{
+	char key[136];
+	if (!ch->heuristics[0])
+		return 0;
+	snprintf(key, sizeof(key), "\"%s\"", name);
+	if (strstr(ch->heuristics, key))
+		return 1;
+	snprintf(key, sizeof(key), "'%s'", name);
+	return strstr(ch->heuristics, key) != NULL;
 }
 
 const struct kca_change *kca_inductor_code(const struct kca_changes *ch, const char *name)

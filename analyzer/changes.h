@@ -43,6 +43,9 @@ struct kca_changes {
 	char def_where[512];	  /* file:line of the def */
 	char autotune_where[512]; /* file:line of a @triton.autotune on the def, "" if none */
 	char autotune_key[128];	  /* its key=[...] as written ("[\"n\"]"), "" if not found */
+	/* file:line of a @triton.heuristics on the def, "" if none, and the decorators' text
+	 * from it to the def (the constexprs it sets are its dict's keys) */
+	char heuristics_where[512], heuristics[1024];
 	/* every variant is a fatbin or PTX whose PTX kcprof read, all the same text (debug
 	 * lines aside): same_ptx; and the fatbins' newest machine code the same too: same_code,
 	 * one code in several images (compressed or not, other architectures beside it) */
@@ -92,6 +95,9 @@ int kca_change_triton_dtypes(const struct kca_change *c);
 /* The first constant of ch that is a size of the input, a stride or a number (not an Inductor
  * block size), one with two values or more first, else NULL. */
 const struct kca_change *kca_inductor_size(const struct kca_changes *ch);
+/* Whether the tl.constexpr `name` is a key of the @triton.heuristics on the kernel's def: its
+ * value computed from the call's arguments, not passed. */
+int kca_set_by_heuristics(const struct kca_changes *ch, const char *name);
 /* ch's KCA_CHANGE_CODE change of that name (KCA_CODE_INPUTS, KCA_CODE_LINES), or NULL. */
 const struct kca_change *kca_inductor_code(const struct kca_changes *ch, const char *name);
 /* Whether an Inductor constant is a stride baked into a load's or a store's index

@@ -430,6 +430,7 @@ KCA_COMMAND(archive)
 	if (kernels || already[0])
 		snprintf(of, sizeof(of), " (of %u kernel%s%s)", kernels, kernels == 1 ? "" : "s",
 			 already);
+	kca_archive_mark(out_dir);
 	printf("kcprof archive: %u Triton cache entr%s and %u source%s%s, %u program module%s "
 	       "copied into %s: %s%s\n",
 	       n.entries, n.entries == 1 ? "y" : "ies", n.sources, n.sources == 1 ? "" : "s", of,

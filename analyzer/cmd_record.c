@@ -29,7 +29,8 @@ static const char usage[] =
     "\n"
     "Options:\n"
     "  -o, --output DIR    trace directory (default ./kcprof.data); traces of an earlier\n"
-    "                      run there are removed first, unless --append\n"
+    "                      run there, and what 'kcprof archive' copied for them, are\n"
+    "                      removed first, unless --append\n"
     "      --append        keep earlier traces in DIR\n"
     "      --launches=full one record per launch, not only counts per kernel\n"
     "      --no-cupti      symbol hooks only (misses PyTorch eager and torch.compile paths)\n"
@@ -418,9 +419,11 @@ KCA_COMMAND(record)
 	}
 	if (!append) {
 		int removed = clear_old_traces(absdir);
-		if (removed && !quiet)
-			fprintf(stderr, "kcprof: removed %d trace%s of an earlier run from %s\n",
-				removed, KCA_PLURAL(removed), dir);
+		int archived = kca_archive_clear(absdir);
+		if ((removed || archived) && !quiet)
+			fprintf(stderr, "kcprof: removed %d trace%s%s of an earlier run from %s\n",
+				removed, KCA_PLURAL(removed),
+				archived ? " and what archive copied for them" : "", dir);
 	}
 	setenv("KCPROF_OUT", absdir, 1);
 	const char *old = getenv("LD_PRELOAD");

@@ -93,6 +93,14 @@ int kca_trace_each(const char *path, kca_record_fn fn, void *ctx, struct kc_file
 /* The image store of a trace directory: path of an image by hash ("" if absent). */
 int kca_image_path(const char *dir, uint64_t hash, char *out, size_t cap);
 
+/* What `kcprof archive` copies into a trace directory (sources/, triton-cache/, modules/)
+ * describes its traces: each such directory it made carries a mark, so that a new recording
+ * into the directory removes them with the traces they describe (a source archived from an
+ * earlier run, by its path, would be read in place of the new run's). kca_archive_mark marks
+ * those of dir that exist; kca_archive_clear removes the marked ones, returning how many. */
+void kca_archive_mark(const char *dir);
+int kca_archive_clear(const char *dir);
+
 /* ---- JSON (json.c) ------------------------------------------------------------------------ */
 
 struct kca_json {

@@ -1,6 +1,8 @@
 /* tracedir.c - the traces of a directory, and reading one with its problems reported. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,4 +195,48 @@ int kca_image_path(const char *dir, uint64_t hash, char *out, size_t cap)
 	}
 	out[0] = '\0';
 	return -ENOENT;
+}
+
+static const char *const archive_dirs[] = {"sources", "triton-cache", "modules"};
+#define ARCHIVE_MARK ".kcprof-archive"
+
+void kca_archive_mark(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; dfd >= 0 && i < sizeof(archive_dirs) / sizeof(archive_dirs[0]); i++) {
+		/* its own directory, never one a link there points to */
+		int sfd = openat(dfd, archive_dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd = sfd < 0 ? -1
+				 : openat(sfd, ARCHIVE_MARK,
+					  O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			close(fd);
+		if (sfd >= 0)
+			close(sfd);
+	}
+	if (dfd >= 0)
+		close(dfd);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int kca_archive_clear(const char *dir)
+{
+	int removed = 0;
+	for (size_t i = 0; i < sizeof(archive_dirs) / sizeof(archive_dirs[0]); i++) {
+		char sub[PATH_MAX + 64], mark[PATH_MAX + 96];
+		struct stat st;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, archive_dirs[i]);
+		snprintf(mark, sizeof(mark), "%s/" ARCHIVE_MARK, sub);
+		/* only a directory (not a link to one) that archive marked */
+		if (lstat(sub, &st) < 0 || !S_ISDIR(st.st_mode) || lstat(mark, &st) < 0)
+			continue;
+		removed += nftw(sub, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0;
+	}
+	return removed;
 }

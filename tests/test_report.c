@@ -1921,6 +1921,34 @@ Test(cli, record_checks_its_options_and_sums_up)
 	cr_assert_neq(system(ls), 0, "%s", ls);
 }
 
+Test(cli, a_new_recording_removes_what_archive_copied_for_the_old)
+{
+	/* archive's copies (sources/, triton-cache/) describe the traces they were made for: a
+	 * source is found by its path, so one left from an earlier run would be read in place
+	 * of the new run's (seen on the H100: a script edited between two recordings into one
+	 * directory, its decorator read at the old line). A new recording removes what archive
+	 * marked, with the traces; a directory of that name archive did not make stays. */
+	char *dir = kct_tmpdir(), cmd[9000];
+	snprintf(cmd, sizeof(cmd), "cp -r examples/traces/triton-constexpr/. %s/", dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"archive", dir, NULL}, out, sizeof(out)), 0, "%s",
+		     out);
+	snprintf(cmd, sizeof(cmd), "test -f %s/triton-cache/.kcprof-archive", dir);
+	cr_assert_eq(system(cmd), 0, "archive marks what it made: %s", cmd);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/modules/mine && echo keep > %s/modules/mine/f", dir,
+		 dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"record", "-o", dir, "--", "true", NULL}, out,
+				 sizeof(out)),
+		     0, "%s", out);
+	cr_assert(strstr(out, "traces and what archive copied for them of an earlier run"), "%s",
+		  out);
+	snprintf(cmd, sizeof(cmd), "test ! -e %s/triton-cache && test -f %s/modules/mine/f", dir,
+		 dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	free(dir);
+}
+
 Test(cli, help_for_every_command)
 {
 	const char *cmds[] = {"record", "report", "check",   "diff",

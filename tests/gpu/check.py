@@ -474,6 +474,15 @@ def main():
                    f"{[(k['name'], k['variants'], k.get('verdict')) for k in ks]}")
         txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
         print("\n".join("     | " + l for l in txt.splitlines()[:20]), flush=True)
+    elif case.startswith("triton_heuristics_"):
+        # BLOCK set by @triton.heuristics: churn, the decorator named; two buckets: not churn
+        k = kernel_report(trace_dir, "scale")
+        fix = k.get("fix") or ""
+        if case == "triton_heuristics_pow2":
+            ok = k.get("churn") and "@triton.heuristics at" in fix and fix.startswith("BLOCK")
+        else:
+            ok = not k.get("churn") and 1 <= k.get("variants", 0) <= 4
+        report(ok, case, f"scale: {k.get('variants')} variants, {k.get('verdict')!r}, fix {fix[:90]!r}")
     elif case == "triton_dtype":
         # the dtype constexpr recorded by name from Triton's object, read as a few variants
         k = kernel_report(trace_dir, "cast_scale")

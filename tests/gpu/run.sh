@@ -122,6 +122,10 @@ for m in list stacked; do
 	case_fresh torch_compile_list_$m python3 tests/gpu/torch_compile_list.py $m
 done
 case_fresh torch_compile_loop python3 tests/gpu/torch_compile_loop.py
+# @triton.heuristics computing BLOCK per n, and the fix (two buckets)
+for m in pow2 bucket; do
+	case_fresh triton_heuristics_$m python3 tests/gpu/triton_heuristics.py $m
+done
 # a tl.constexpr dtype: the recorder names tl.float16 as fp16
 case_fresh triton_dtype python3 tests/gpu/triton_dtype.py
 # CuPy: NVRTC with a -D per request (and CuPy's empty-program probes), the fix, a kernel per
