@@ -4006,6 +4006,23 @@ Test(report, torch_compile_list_and_loop_traces_recorded_on_the_gpu)
 	cr_assert_null(strstr(out, "block sizes"), "%s", out);
 }
 
+Test(report, triton_heuristics_trace_recorded_on_the_gpu)
+{
+	/* tests/gpu/triton_heuristics.py on the H100: @triton.heuristics computing BLOCK as the
+	 * next power of two of a request's n: churn, named as the decorator's (not "round it",
+	 * which the caller cannot: it passes no BLOCK); two buckets (the fix): a few variants */
+	const char *dir = "examples/traces/triton-heuristics/pow2";
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, " 1. scale  [Triton]  specialization churn\n"), "%s", out);
+	cr_assert(strstr(out, "fix: BLOCK is computed by the @triton.heuristics at "
+			      "tests/gpu/triton_heuristics.py:27 from the"),
+		  "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"check", "examples/traces/triton-heuristics/bucket",
+						  NULL},
+				 out, sizeof(out)),
+		     0, "%s", out);
+}
+
 Test(report, flex_attention_window_trace_recorded_on_the_gpu)
 {
 	/* tests/gpu/flex_window.py on the H100: FlexAttention's mask_mod reads a sliding window's
