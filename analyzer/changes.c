@@ -536,6 +536,43 @@ static const char *source_line(struct kca_model *m, const char *file, const char
 	return p;
 }
 
+/* The line after line p (ending at *eol, updated), or NULL past the text's end. */
+static const char *next_line(const char *p, const char **eol)
+{
+	(void)p;
+	if (!**eol)
+		return NULL;
+	const char *n = *eol + 1;
+	*eol = strchr(n, '\n');
+	if (!*eol)
+		*eol = n + strlen(n);
+	return n;
+}
+
+/* Whether line p (ending at eol) belongs to a def's body: indented, or blank. */
+static int in_body(const char *p, const char *eol)
+{
+	return *p == ' ' || *p == '\t' || p == eol;
+}
+
+/* The pointer a line's tl.load(PTR + ...) or tl.store(PTR + ...) reads or writes: its start,
+ * *end its end, *call the call's start; NULL where the line has neither. */
+static const char *load_pointer(const char *p, const char *eol, const char **end,
+				const char **call)
+{
+	const char *c = memmem(p, (size_t)(eol - p), "tl.load(", 8);
+	if (!c)
+		c = memmem(p, (size_t)(eol - p), "tl.store(", 9);
+	if (!c)
+		return NULL;
+	const char *ptr = strchr(c, '(') + 1, *pe = ptr;
+	while (pe < eol && (isalnum((unsigned char)*pe) || *pe == '_'))
+		pe++;
+	*end = pe;
+	*call = c;
+	return pe > ptr ? ptr : NULL;
+}
+
 /* Whether the constant `value` used at line:col is a stride Inductor baked into a load's or a
  * store's index (tl.load(in_ptr0 + (x0 + 4160*x1), ...): the column at x1 or at 4160): out
  * names it by the pointer and the index ("in_ptr0 stride (x1)"). */
@@ -546,10 +583,8 @@ static int stride_at(struct kca_model *m, const char *file, const char *trace_di
 	size_t vlen = strlen(value);
 	if (!p || col < 0 || p + col >= eol || !vlen)
 		return 0;
-	const char *call = memmem(p, (size_t)(eol - p), "tl.load(", 8);
-	if (!call)
-		call = memmem(p, (size_t)(eol - p), "tl.store(", 9);
-	if (!call)
+	const char *pe, *call, *ptr = load_pointer(p, eol, &pe, &call);
+	if (!ptr)
 		return 0;
 	const char *s = p + col, *idx = NULL;
 	if ((size_t)(s - p) > vlen && s[-1] == '*' && memcmp(s - 1 - vlen, value, vlen) == 0 &&
@@ -559,12 +594,10 @@ static int stride_at(struct kca_model *m, const char *file, const char *trace_di
 		idx = s + vlen + 1; /* the column at 4160 */
 	if (!idx || !(isalpha((unsigned char)*idx) || *idx == '_'))
 		return 0;
-	const char *ie = idx, *ptr = strchr(call, '(') + 1, *pe;
+	const char *ie = idx;
 	while (ie < eol && (isalnum((unsigned char)*ie) || *ie == '_'))
 		ie++;
-	for (pe = ptr; pe < eol && (isalnum((unsigned char)*pe) || *pe == '_'); pe++)
-		;
-	if (pe == ptr || s < call)
+	if (s < call)
 		return 0;
 	snprintf(out, cap, "%.*s stride (%.*s)", (int)(pe - ptr), ptr, (int)(ie - idx), idx);
 	return 1;
@@ -577,15 +610,9 @@ static void symbolic_strides(struct kca_model *m, struct kca_changes *c, const c
 			     const char *trace_dir, int def_line, unsigned v, unsigned nvar)
 {
 	const char *eol, *p = source_line(m, file, trace_dir, def_line + 1, &eol);
-	/* the body: the indented lines after the def */
-	for (int n = 0; p && (*p == ' ' || *p == '\t' || p == eol) && n < 400; n++) {
-		const char *call = memmem(p, (size_t)(eol - p), "tl.load(", 8);
-		if (!call)
-			call = memmem(p, (size_t)(eol - p), "tl.store(", 9);
-		if (call) {
-			const char *ptr = strchr(call, '(') + 1, *pe = ptr;
-			while (pe < eol && (isalnum((unsigned char)*pe) || *pe == '_'))
-				pe++;
+	for (int n = 0; p && in_body(p, eol) && n < 400; n++, p = next_line(p, &eol)) {
+		const char *pe, *call, *ptr = load_pointer(p, eol, &pe, &call);
+		if (ptr) {
 			for (const char *k = ptr; k + 4 < eol; k++) {
 				if (k[0] != 'k' || k[1] != 's' || !isdigit((unsigned char)k[2]) ||
 				    isalnum((unsigned char)k[-1]) || k[-1] == '_')
@@ -607,12 +634,6 @@ static void symbolic_strides(struct kca_model *m, struct kca_changes *c, const c
 					   value);
 			}
 		}
-		if (eol >= p + strlen(p))
-			break;
-		p = eol + 1;
-		eol = strchr(p, '\n');
-		if (!eol)
-			eol = p + strlen(p);
 	}
 }
 
@@ -634,15 +655,8 @@ static void inductor_code(struct kca_model *m, struct kca_changes *c, const char
 	snprintf(value, sizeof(value), "%u", inputs);
 	change_set(change_get(c, KCA_CHANGE_CODE, KCA_CODE_INPUTS, NULL, nvar), v, value);
 	const char *eol, *p = source_line(m, file, trace_dir, def_line + 1, &eol);
-	for (int n = 0; p && (*p == ' ' || *p == '\t' || p == eol) && n < 2000; n++) {
+	for (int n = 0; p && in_body(p, eol) && n < 2000; n++, p = next_line(p, &eol))
 		lines += p + strspn(p, " \t") < eol;
-		if (eol >= p + strlen(p))
-			break;
-		p = eol + 1;
-		eol = strchr(p, '\n');
-		if (!eol)
-			eol = p + strlen(p);
-	}
 	snprintf(value, sizeof(value), "%u", lines);
 	change_set(change_get(c, KCA_CHANGE_CODE, KCA_CODE_LINES, NULL, nvar), v, value);
 }
@@ -1749,6 +1763,37 @@ unsigned kca_change_distinct(const struct kca_change *c)
 	return distinct;
 }
 
+/* Whether every value c has is one of words (after skip: a prefix it may carry), two or more. */
+static int values_among(const struct kca_change *c, const char *const *words, size_t nwords,
+			const char *(*skip)(const char *))
+{
+	unsigned n = 0;
+	for (unsigned v = 0; v < c->nvalues; v++) {
+		if (!c->values[v])
+			continue;
+		const char *x = skip(c->values[v]);
+		int known = 0;
+		for (size_t t = 0; t < nwords && !known; t++)
+			known = strcmp(x, words[t]) == 0;
+		if (!known)
+			return 0;
+		n++;
+	}
+	return n >= 2;
+}
+
+/* c10::complex<float> as complex<float> */
+static const char *skip_c10_complex(const char *x)
+{
+	return strncmp(x, "c10::", 5) == 0 && strstr(x, "complex") ? x + 5 : x;
+}
+
+/* a pointer's type (*fp16) as its element's */
+static const char *skip_pointer(const char *x)
+{
+	return x + (x[0] == '*');
+}
+
 int kca_change_names_types(const struct kca_change *c)
 {
 	static const char *const types[] = {
@@ -1761,21 +1806,7 @@ int kca_change_names_types(const struct kca_change *c)
 	    /* CuPy's names */
 	    "float16", "bfloat16", "signed char", "unsigned char", "short", "unsigned short",
 	    "unsigned int", "long long", "unsigned long long"};
-	unsigned n = 0;
-	for (unsigned v = 0; v < c->nvalues; v++) {
-		if (!c->values[v])
-			continue;
-		const char *x = c->values[v];
-		if (strncmp(x, "c10::", 5) == 0 && strstr(x, "complex"))
-			x += 5;
-		int known = 0;
-		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]) && !known; t++)
-			known = strcmp(x, types[t]) == 0;
-		if (!known)
-			return 0;
-		n++;
-	}
-	return n >= 2;
+	return values_among(c, types, sizeof(types) / sizeof(types[0]), skip_c10_complex);
 }
 
 int kca_change_triton_dtypes(const struct kca_change *c)
@@ -1787,19 +1818,7 @@ int kca_change_triton_dtypes(const struct kca_change *c)
 	    "u8",      "u16",	   "u32",     "u64"};
 	if (c->kind != KCA_CHANGE_TYPE && !(c->kind == KCA_CHANGE_CONSTANT && c->is_param))
 		return 0;
-	unsigned n = 0;
-	for (unsigned v = 0; v < c->nvalues; v++) {
-		if (!c->values[v])
-			continue;
-		const char *x = c->values[v] + (c->values[v][0] == '*'); /* a pointer's */
-		int known = 0;
-		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]) && !known; t++)
-			known = strcmp(x, types[t]) == 0;
-		if (!known)
-			return 0;
-		n++;
-	}
-	return n >= 2;
+	return values_among(c, types, sizeof(types) / sizeof(types[0]), skip_pointer);
 }
 
 const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
@@ -1817,9 +1836,7 @@ const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
 			continue;
 		if (kca_change_distinct(c) >= 2) /* one that takes values, before one that is */
 			return c;		 /* only there or not (a row length, once strided) */
-		int symbolic = 0; /* a stride taken as an argument (ks0) */
-		for (unsigned v = 0; v < c->nvalues; v++)
-			symbolic |= c->values[v] && strncmp(c->values[v], "ks", 2) == 0;
+		int symbolic = kca_change_symbolic(c);
 		if (kca_inductor_stride(c->name) && !symbolic)
 			continue; /* a stride there or not: the shape changed (one row), not it */
 		if (!first || (symbolic && !kca_inductor_stride(first->name)))
@@ -1846,6 +1863,15 @@ const struct kca_change *kca_inductor_code(const struct kca_changes *ch, const c
 		if (ch->changes[i].kind == KCA_CHANGE_CODE && strcmp(ch->changes[i].name, name) == 0)
 			return &ch->changes[i];
 	return NULL;
+}
+
+int kca_change_symbolic(const struct kca_change *c)
+{
+	for (unsigned v = 0; v < c->nvalues; v++)
+		if (c->values[v] && strncmp(c->values[v], "ks", 2) == 0 &&
+		    isdigit((unsigned char)c->values[v][2]))
+			return 1;
+	return 0;
 }
 
 int kca_inductor_stride(const char *name)

@@ -100,6 +100,8 @@ const struct kca_change *kca_inductor_size(const struct kca_changes *ch);
 int kca_set_by_heuristics(const struct kca_changes *ch, const char *name);
 /* ch's KCA_CHANGE_CODE change of that name (KCA_CODE_INPUTS, KCA_CODE_LINES), or NULL. */
 const struct kca_change *kca_inductor_code(const struct kca_changes *ch, const char *name);
+/* Whether some value of c is an argument Dynamo made of a size or stride (ks0, ks1, ...). */
+int kca_change_symbolic(const struct kca_change *c);
 /* Whether an Inductor constant is a stride baked into a load's or a store's index
  * ("in_ptr0 stride (x1)"). */
 int kca_inductor_stride(const char *name);

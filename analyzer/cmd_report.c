@@ -733,10 +733,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			recompile_limit(size, buf, cap);
 			return;
 		}
-		int symbolic = 0; /* a stride taken as an argument (ks0) in some builds */
-		for (unsigned v = 0; size && v < size->nvalues; v++)
-			symbolic |= size->values[v] && strncmp(size->values[v], "ks", 2) == 0;
-		if (size && kca_inductor_stride(size->name) && symbolic && once) {
+		if (size && kca_inductor_stride(size->name) && kca_change_symbolic(size) && once) {
 			kca_values_summary(size, values, sizeof(values));
 			snprintf(buf, cap,
 				 "torch.compile built the kernel again for an input whose stride "
