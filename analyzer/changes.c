@@ -536,10 +536,9 @@ static const char *source_line(struct kca_model *m, const char *file, const char
 	return p;
 }
 
-/* The line after line p (ending at *eol, updated), or NULL past the text's end. */
-static const char *next_line(const char *p, const char **eol)
+/* The line after the one ending at *eol (updated to its end), or NULL past the text's end. */
+static const char *next_line(const char **eol)
 {
-	(void)p;
 	if (!**eol)
 		return NULL;
 	const char *n = *eol + 1;
@@ -610,7 +609,7 @@ static void symbolic_strides(struct kca_model *m, struct kca_changes *c, const c
 			     const char *trace_dir, int def_line, unsigned v, unsigned nvar)
 {
 	const char *eol, *p = source_line(m, file, trace_dir, def_line + 1, &eol);
-	for (int n = 0; p && in_body(p, eol) && n < 400; n++, p = next_line(p, &eol)) {
+	for (int n = 0; p && in_body(p, eol) && n < 400; n++, p = next_line(&eol)) {
 		const char *pe, *call, *ptr = load_pointer(p, eol, &pe, &call);
 		if (ptr) {
 			for (const char *k = ptr; k + 4 < eol; k++) {
@@ -655,7 +654,7 @@ static void inductor_code(struct kca_model *m, struct kca_changes *c, const char
 	snprintf(value, sizeof(value), "%u", inputs);
 	change_set(change_get(c, KCA_CHANGE_CODE, KCA_CODE_INPUTS, NULL, nvar), v, value);
 	const char *eol, *p = source_line(m, file, trace_dir, def_line + 1, &eol);
-	for (int n = 0; p && in_body(p, eol) && n < 2000; n++, p = next_line(p, &eol))
+	for (int n = 0; p && in_body(p, eol) && n < 2000; n++, p = next_line(&eol))
 		lines += p + strspn(p, " \t") < eol;
 	snprintf(value, sizeof(value), "%u", lines);
 	change_set(change_get(c, KCA_CHANGE_CODE, KCA_CODE_LINES, NULL, nvar), v, value);

@@ -462,8 +462,9 @@ static int options_alike(const struct kca_compile *a, const struct kca_compile *
 }
 
 /* The first load of thread tid of process proc that began within a second after t and before
- * `until` and that no compile built; -1 if none. */
-static int next_unbuilt_load(const struct kca_model *m, int proc, uint32_t tid, uint64_t t,
+ * `until`, of an image from memory the program gave (not a file, not the CUDA runtime's) that
+ * no compile built; -1 if none. */
+static int next_unbuilt_load(struct kca_model *m, int proc, uint32_t tid, uint64_t t,
 			     uint64_t until)
 {
 	int best = -1;
@@ -471,7 +472,8 @@ static int next_unbuilt_load(const struct kca_model *m, int proc, uint32_t tid, 
 		const struct kca_load *l = &m->loads[i];
 		uint64_t start = l->time_ns > l->duration_ns ? l->time_ns - l->duration_ns : 0;
 		if (l->proc != proc || l->tid != tid || start < t || start >= until ||
-		    start - t > 1000000000ull || l->result != 0 || l->build_ns)
+		    start - t > 1000000000ull || l->result != 0 || l->build_ns ||
+		    l->api == KC_API_MODULE_LOAD || kca_load_by_cudart(m, l))
 			continue;
 		if (best < 0 || l->time_ns < m->loads[best].time_ns)
 			best = (int)i;
