@@ -556,8 +556,7 @@ static int in_body(const char *p, const char *eol)
 
 /* The pointer a line's tl.load(PTR + ...) or tl.store(PTR + ...) reads or writes: its start,
  * *end its end, *call the call's start; NULL where the line has neither. */
-static const char *load_pointer(const char *p, const char *eol, const char **end,
-				const char **call)
+static const char *load_pointer(const char *p, const char *eol, const char **end, const char **call)
 {
 	const char *c = memmem(p, (size_t)(eol - p), "tl.load(", 8);
 	if (!c)
@@ -626,8 +625,8 @@ static void symbolic_strides(struct kca_model *m, struct kca_changes *c, const c
 				while (ie < eol && (isalnum((unsigned char)*ie) || *ie == '_'))
 					ie++;
 				char name[160], value[32];
-				snprintf(name, sizeof(name), "%.*s stride (%.*s)", (int)(pe - ptr), ptr,
-					 (int)(ie - idx), idx);
+				snprintf(name, sizeof(name), "%.*s stride (%.*s)", (int)(pe - ptr),
+					 ptr, (int)(ie - idx), idx);
 				snprintf(value, sizeof(value), "%.*s", (int)(ke - k), k);
 				change_set(change_get(c, KCA_CHANGE_CONSTANT, name, NULL, nvar), v,
 					   value);
@@ -737,8 +736,8 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 			return; /* code that is not a decorator: above the decorators */
 		if (*s == '@' && depth <= 0 && memmem(s, (size_t)(end - s), "heuristics(", 11) &&
 		    !out->heuristics_where[0]) {
-			snprintf(out->heuristics_where, sizeof(out->heuristics_where), "%s:%d", path,
-				 l);
+			snprintf(out->heuristics_where, sizeof(out->heuristics_where), "%s:%d",
+				 path, l);
 			snprintf(out->heuristics, sizeof(out->heuristics), "%.*s",
 				 (int)(def_line - s), s);
 		}
@@ -928,7 +927,8 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 					   v, div ? "yes" : "no");
 				/* Triton types an int by its value: i64 past 2**31 */
 				change_set(change_get(c, KCA_CHANGE_TYPE, arg, NULL, nvar), v,
-					   memmem(e, (size_t)(next - e), ": i64", 5) ? "i64" : "i32");
+					   memmem(e, (size_t)(next - e), ": i64", 5) ? "i64"
+										     : "i32");
 			}
 			snprintf(name, sizeof(name), "%s == 1", arg);
 			change_set(change_get(c, KCA_CHANGE_EQUALS_ONE, name, NULL, nvar), v, "no");
@@ -1544,8 +1544,9 @@ static size_t most_alike(const char *a, char *const *b, size_t j0, size_t j1)
 /* Variant v's NVRTC source against the first variant's (*first: the first text, kept, and
  * *first_v its variant): the first line of each of its first three hunks that replace lines
  * (a line diff: lines only added, such as a type's definition, name no change), each paired
- * with the line most like it, by the first text's numbers, as source changes. Programs generated per call (CuPy, PyTorch's jiterator,
- * a server's own code generator) differ in their text, not their options. */
+ * with the line most like it, by the first text's numbers, as source changes. Programs generated
+ * per call (CuPy, PyTorch's jiterator, a server's own code generator) differ in their text, not
+ * their options. */
 static void source_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			   unsigned v, unsigned nvar, char **first, unsigned *first_v)
 {
@@ -1617,10 +1618,11 @@ static void drop_explained_code(struct kca_changes *c)
 	int explained = 0;
 	for (unsigned i = 0; i < c->nchanges; i++) {
 		const struct kca_change *ch = &c->changes[i];
-		explained |= (ch->kind == KCA_CHANGE_CONSTANT && !kca_inductor_block(ch->name)) ||
-			     ch->kind == KCA_CHANGE_EQUALS_ONE ||
-			     ch->kind == KCA_CHANGE_DIVISIBILITY || ch->kind == KCA_CHANGE_TYPE ||
-			     (ch->kind == KCA_CHANGE_CODE && strcmp(ch->name, KCA_CODE_INPUTS) == 0);
+		explained |=
+		    (ch->kind == KCA_CHANGE_CONSTANT && !kca_inductor_block(ch->name)) ||
+		    ch->kind == KCA_CHANGE_EQUALS_ONE || ch->kind == KCA_CHANGE_DIVISIBILITY ||
+		    ch->kind == KCA_CHANGE_TYPE ||
+		    (ch->kind == KCA_CHANGE_CODE && strcmp(ch->name, KCA_CODE_INPUTS) == 0);
 	}
 	unsigned char *drop = kca_xcalloc(c->nchanges + 1, 1);
 	for (unsigned i = 0; i < c->nchanges; i++)
@@ -1796,12 +1798,10 @@ static const char *skip_pointer(const char *x)
 int kca_change_names_types(const struct kca_change *c)
 {
 	static const char *const types[] = {
-	    "float",	      "double",		"half",		"__half",
-	    "__nv_bfloat16",  "at::Half",	"at::BFloat16", "c10::Half",
-	    "c10::BFloat16",  "bool",		"int",		"long",
-	    "int8_t",	      "int16_t",	"int32_t",	"int64_t",
-	    "uint8_t",	      "uint16_t",	"uint32_t",	"uint64_t",
-	    "complex<float>", "complex<double>",
+	    "float", "double", "half", "__half", "__nv_bfloat16", "at::Half", "at::BFloat16",
+	    "c10::Half", "c10::BFloat16", "bool", "int", "long", "int8_t", "int16_t", "int32_t",
+	    "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t", "complex<float>",
+	    "complex<double>",
 	    /* CuPy's names */
 	    "float16", "bfloat16", "signed char", "unsigned char", "short", "unsigned short",
 	    "unsigned int", "long long", "unsigned long long"};
@@ -1811,10 +1811,10 @@ int kca_change_names_types(const struct kca_change *c)
 int kca_change_triton_dtypes(const struct kca_change *c)
 {
 	static const char *const types[] = {
-	    "fp8e4nv", "fp8e4b15", "fp8e4b8", "fp8e5", "fp8e5b16", "fp16",  "bf16",  "fp32",
-	    "fp64",    "int1",	   "int8",    "int16", "int32",	   "int64", "uint8", "uint16",
-	    "uint32",  "uint64",   "i1",      "i8",    "i16",	   "i32",   "i64",   "u1",
-	    "u8",      "u16",	   "u32",     "u64"};
+	    "fp8e4nv", "fp8e4b15", "fp8e4b8", "fp8e5",	"fp8e5b16", "fp16",  "bf16",
+	    "fp32",    "fp64",	   "int1",    "int8",	"int16",    "int32", "int64",
+	    "uint8",   "uint16",   "uint32",  "uint64", "i1",	    "i8",    "i16",
+	    "i32",     "i64",	   "u1",      "u8",	"u16",	    "u32",   "u64"};
 	if (c->kind != KCA_CHANGE_TYPE && !(c->kind == KCA_CHANGE_CONSTANT && c->is_param))
 		return 0;
 	return values_among(c, types, sizeof(types) / sizeof(types[0]), skip_pointer);
@@ -1834,7 +1834,7 @@ const struct kca_change *kca_inductor_size(const struct kca_changes *ch)
 		if (mask)
 			continue;
 		if (kca_change_distinct(c) >= 2) /* one that takes values, before one that is */
-			return c;		 /* only there or not (a row length, once strided) */
+			return c; /* only there or not (a row length, once strided) */
 		int symbolic = kca_change_symbolic(c);
 		if (kca_inductor_stride(c->name) && !symbolic)
 			continue; /* a stride there or not: the shape changed (one row), not it */
@@ -1859,7 +1859,8 @@ int kca_set_by_heuristics(const struct kca_changes *ch, const char *name)
 const struct kca_change *kca_inductor_code(const struct kca_changes *ch, const char *name)
 {
 	for (unsigned i = 0; i < ch->nchanges; i++)
-		if (ch->changes[i].kind == KCA_CHANGE_CODE && strcmp(ch->changes[i].name, name) == 0)
+		if (ch->changes[i].kind == KCA_CHANGE_CODE &&
+		    strcmp(ch->changes[i].name, name) == 0)
 			return &ch->changes[i];
 	return NULL;
 }

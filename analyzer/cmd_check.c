@@ -127,9 +127,10 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 			/* an autotuner benchmarking its configs again builds and loads nothing
 			 * there, but is the same cost a server pays after its warm-up */
 			if (spec_rule && kca_family_retuned_in_window(&m, f)) {
-				printf("%s%s: its autotuner benchmarked its %u configs again in the "
-				       "window (%" PRIu64 " launches there); autotune sweep\n",
-				       pre, name, f->nvariants, f->win.launches);
+				printf(
+				    "%s%s: its autotuner benchmarked its %u configs again in the "
+				    "window (%" PRIu64 " launches there); autotune sweep\n",
+				    pre, name, f->nvariants, f->win.launches);
 				violations++;
 			}
 			if (max_variants >= 0 && !f->prebuilt_copies &&
@@ -165,10 +166,13 @@ static int check_dir(const char *dir, int named, const struct check_limits *lim,
 		}
 		unsigned windows;
 		uint64_t after_ns;
-		if (spec_rule && kca_family_retuned(f, kca_family_changes(&m, f), &windows, &after_ns)) {
-			printf("%s%s: its autotuner benchmarked its %u configs again and again (each "
-			       "ran in %u or more flush windows; %" PRIu64 " launches); autotune sweep\n",
-			       pre, name, f->nvariants, windows, f->launches);
+		if (spec_rule &&
+		    kca_family_retuned(f, kca_family_changes(&m, f), &windows, &after_ns)) {
+			printf(
+			    "%s%s: its autotuner benchmarked its %u configs again and again (each "
+			    "ran in %u or more flush windows; %" PRIu64
+			    " launches); autotune sweep\n",
+			    pre, name, f->nvariants, windows, f->launches);
 			violations++;
 		}
 		/* images of the program's own libraries are not variants of a build */

@@ -500,8 +500,10 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 "make that function return a few values (a bucket of the size it "
 				 "reads), or one that serves them all%s",
 				 c->name, ch->heuristics_where, f->nvariants,
-				 strcasestr(c->name, "block") ? "" : "; or drop it from the "
-								     "heuristics and pass a runtime argument");
+				 strcasestr(c->name, "block")
+				     ? ""
+				     : "; or drop it from the "
+				       "heuristics and pass a runtime argument");
 			return;
 		}
 		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param &&
@@ -555,12 +557,13 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				width |= c->values[v] && (strcmp(c->values[v], "i64") == 0 ||
 							  strcmp(c->values[v], "u64") == 0);
 			if (width)
-				snprintf(buf, cap,
-					 "Triton types the int argument %s by its value: i32 up to "
-					 "2**31-1, i64 past it, each a build of its own; pass a value "
-					 "that stays on one side (a block index the kernel multiplies "
-					 "as tl.int64), or offset the tensor on the host instead",
-					 c->name);
+				snprintf(
+				    buf, cap,
+				    "Triton types the int argument %s by its value: i32 up to "
+				    "2**31-1, i64 past it, each a build of its own; pass a value "
+				    "that stays on one side (a block index the kernel multiplies "
+				    "as tl.int64), or offset the tensor on the host instead",
+				    c->name);
 			else if (none)
 				snprintf(
 				    buf, cap,
@@ -658,21 +661,23 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		const struct kca_change *one = NULL;
 		for (unsigned i = 0; i < ch->nchanges && !one; i++) {
 			const struct kca_change *d = &ch->changes[i];
-			for (unsigned v = 0; d->kind == KCA_CHANGE_EQUALS_ONE && v < d->nvalues; v++)
+			for (unsigned v = 0; d->kind == KCA_CHANGE_EQUALS_ONE && v < d->nvalues;
+			     v++)
 				if (d->values[v] && strcmp(d->values[v], "yes") == 0 &&
 				    (strstr(d->name, "numel ") || strncmp(d->name, "ks", 2) == 0))
 					one = d;
 		}
 		if (!size && once && one) {
 			snprintf(arg, sizeof(arg), "%.*s", (int)strcspn(one->name, " "), one->name);
-			snprintf(buf, cap,
-				 "torch.compile built the kernel again for a size of 1 (%s == 1): "
-				 "Dynamo specializes sizes 0 and 1 even in a dimension marked "
-				 "dynamic (its 0/1 specialization), so a batch of one is a graph "
-				 "and a kernel of its own: a second build, once; "
-				 "torch._dynamo.decorators.mark_unbacked(x, dim) keeps one, or pad a "
-				 "batch of one to two",
-				 arg);
+			snprintf(
+			    buf, cap,
+			    "torch.compile built the kernel again for a size of 1 (%s == 1): "
+			    "Dynamo specializes sizes 0 and 1 even in a dimension marked "
+			    "dynamic (its 0/1 specialization), so a batch of one is a graph "
+			    "and a kernel of its own: a second build, once; "
+			    "torch._dynamo.decorators.mark_unbacked(x, dim) keeps one, or pad a "
+			    "batch of one to two",
+			    arg);
 			return;
 		}
 		if (!size && once && (c = first_of(ch, KCA_CHANGE_CONSTANT))) {
@@ -787,19 +792,20 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			int cached = f->nvariants > 0;
 			for (unsigned v = 0; v < f->nvariants && cached; v++) {
 				const struct kca_variant *var = &f->variants[v];
-				cached = var->compile >= 0 &&
-					 m->compiles[var->compile].output_hash !=
-					     m->loads[var->first_load].hash;
+				cached =
+				    var->compile >= 0 && m->compiles[var->compile].output_hash !=
+							     m->loads[var->first_load].hash;
 			}
 			snprintf(buf, cap,
 				 "-D%s changes per compile: pass %s as a kernel argument so one "
 				 "build serves all "
 				 "values, or cache compiled modules keyed by the options%s",
 				 c->name, c->name,
-				 cached ? "; the images came from the program's own cache, yet each "
-					  "new value still cost a compile of an empty program with "
-					  "its options (CuPy's cache key)"
-					: "");
+				 cached
+				     ? "; the images came from the program's own cache, yet each "
+				       "new value still cost a compile of an empty program with "
+				       "its options (CuPy's cache key)"
+				     : "");
 			return;
 		}
 		if ((c = first_of(ch, KCA_CHANGE_SOURCE)) && kca_change_names_types(c)) {

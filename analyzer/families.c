@@ -512,9 +512,9 @@ static void attribute_option_probes(struct kca_model *m)
 			}
 			break; /* the thread's next compile only */
 		}
-		int l = cp->load < 0 ? next_unbuilt_load(m, cp->proc, cp->tid, cp->time_ns,
-							 next_compile)
-				     : -1;
+		int l = cp->load < 0
+			    ? next_unbuilt_load(m, cp->proc, cp->tid, cp->time_ns, next_compile)
+			    : -1;
 		if (l >= 0) { /* the image came from the program's own cache */
 			cp->load = l;
 			m->loads[l].build_ns += cp->duration_ns;
@@ -997,8 +997,8 @@ int kca_family_built_in_window(const struct kca_family *f)
 #define KCA_RETUNE_WINDOWS 3
 #define KCA_RETUNE_AFTER_NS 2000000000ull
 
-int kca_family_retuned(const struct kca_family *f, const struct kca_changes *ch,
-		       unsigned *windows, uint64_t *after_ns)
+int kca_family_retuned(const struct kca_family *f, const struct kca_changes *ch, unsigned *windows,
+		       uint64_t *after_ns)
 {
 	if (f->verdict != KCA_AUTOTUNE_SWEEP || !ch->autotune_where[0] || f->nvariants < 2)
 		return 0;

@@ -463,8 +463,8 @@ int kca_family_built_in_window(const struct kca_family *f);
  * chosen one runs within a window or two of its build): the autotuner benchmarked them again.
  * *windows: the fewest windows a config ran in; *after_ns: the least time from a config's build
  * to its last run. */
-int kca_family_retuned(const struct kca_family *f, const struct kca_changes *ch,
-		       unsigned *windows, uint64_t *after_ns);
+int kca_family_retuned(const struct kca_family *f, const struct kca_changes *ch, unsigned *windows,
+		       uint64_t *after_ns);
 /* With a time window: whether f built and loaded nothing in it, but its autotuner benchmarked
  * every config there again (kca_family_retuned, each config's last run in the window). */
 int kca_family_retuned_in_window(struct kca_model *m, const struct kca_family *f);

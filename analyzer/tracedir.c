@@ -205,7 +205,8 @@ void kca_archive_mark(const char *dir)
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; dfd >= 0 && i < sizeof(archive_dirs) / sizeof(archive_dirs[0]); i++) {
 		/* its own directory, never one a link there points to */
-		int sfd = openat(dfd, archive_dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sfd =
+		    openat(dfd, archive_dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int fd = sfd < 0 ? -1
 				 : openat(sfd, ARCHIVE_MARK,
 					  O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);

@@ -204,10 +204,10 @@ static int dtype_str(void *v, char *buf, size_t cap)
 	void *d = got(py.Object_GenericGetDict(v, NULL));
 	void *name = is_type(d, py.dict_type) ? py.Dict_GetItemString(d, "name") : NULL;
 	void *bits = is_type(d, py.dict_type) ? py.Dict_GetItemString(d, "primitive_bitwidth")
-					       : NULL; /* both borrowed */
+					      : NULL; /* both borrowed */
 	int rc = -1;
-	const char *s = is_type(name, py.unicode_type) && is_type(bits, py.long_type) ? utf8(name)
-										     : NULL;
+	const char *s =
+	    is_type(name, py.unicode_type) && is_type(bits, py.long_type) ? utf8(name) : NULL;
 	if (s) {
 		copy_field(buf, cap, s);
 		rc = 0;

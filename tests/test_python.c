@@ -432,8 +432,8 @@ static char *record_py_nvrtc2(const char *option, const char *option2)
 	char *dir = kct_tmpdir(), libs[4200];
 	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
 	const char *env[] = {libs, "KCPROF_CUPTI=0", NULL};
-	const char *argv[] = {"/usr/bin/env", "python3", "tests/progs/py_nvrtc.py", "3",
-			      option,	      option2, NULL};
+	const char *argv[] = {"/usr/bin/env", "python3", "tests/progs/py_nvrtc.py", "3", option,
+			      option2,	      NULL};
 	int st = kct_run(dir, env, argv);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "py_nvrtc.py failed (%d): see %s.log", st,
 		  dir);
@@ -593,8 +593,9 @@ Test(python, an_int_past_2_31_is_typed_i64)
 	need_python_310();
 	char *dir = record_python_with("12", NULL, "offset");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
-	cr_assert(strstr(out, " 1. copy_block  [Triton]  a few variants\n    2 variants in 2 loads"),
-		  "%s", out);
+	cr_assert(
+	    strstr(out, " 1. copy_block  [Triton]  a few variants\n    2 variants in 2 loads"),
+	    "%s", out);
 	cr_assert(strstr(out, "changed: base (type): i32, i64\n"), "%s", out);
 	cr_assert(strstr(out, "fix: Triton types the int argument base by its value: i32 up to "
 			      "2**31-1, i64 past it"),

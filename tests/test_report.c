@@ -3840,21 +3840,22 @@ Test(report, torch_compile_stride_trace_recorded_on_the_gpu)
 		  "%s", out);
 	cr_assert_null(strstr(out, "a size of its input"), "%s", out);
 	cr_assert_null(strstr(out, "mark_dynamic"), "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"report",
-						  "examples/traces/torch-compile-stride/auto", NULL},
-				 out, sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli(
+		(const char *[]){"report", "examples/traces/torch-compile-stride/auto", NULL}, out,
+		sizeof(out)),
+	    0);
 	cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
 	cr_assert(strstr(out, "in_ptr0 stride (x1) (constant): ks0\n"), "%s", out);
 	cr_assert(strstr(out, "fix: torch.compile built the kernel again for an input whose stride "
 			      "changed"),
 		  "%s", out);
 	cr_assert_null(strstr(out, "a size of its input"), "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"report",
-						  "examples/traces/torch-compile-stride/contiguous",
-						  NULL},
-				 out, sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli(
+		(const char *[]){"report", "examples/traces/torch-compile-stride/contiguous", NULL},
+		out, sizeof(out)),
+	    0);
 	cr_assert_null(strstr(out, " stride ("), "%s", out);
 }
 
@@ -3866,18 +3867,20 @@ Test(report, cupy_traces_recorded_on_the_gpu)
 	 * cache warm: the probes alone, the kernel's builds, the cache said; the -D as an
 	 * argument: one build; an ElementwiseKernel on three dtypes: a few variants, the types
 	 * named from the source CuPy writes */
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/cupy-define/cold", NULL},
-				 out, sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "examples/traces/cupy-define/cold", NULL}, out,
+			sizeof(out)),
+	    0);
 	cr_assert(strstr(out, " 1. fill_mask  [NVRTC]  specialization churn\n"), "%s", out);
 	cr_assert(strstr(out, "building (12 NVRTC compiles "), "%s", out);
 	cr_assert(strstr(out, "changed: MAX_LEN (-D option): 100, 137, 174, 211, 248, 285\n"), "%s",
 		  out);
 	cr_assert_null(strstr(out, "never loaded"), "%s", out);
 	cr_assert_null(strstr(out, "own cache"), "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/cupy-define/warm", NULL},
-				 out, sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "examples/traces/cupy-define/warm", NULL}, out,
+			sizeof(out)),
+	    0);
 	cr_assert(strstr(out, " 1. fill_mask  [NVRTC]  specialization churn\n"), "%s", out);
 	cr_assert(strstr(out, "building (6 NVRTC compiles "), "%s", out);
 	cr_assert(strstr(out, "changed: MAX_LEN (-D option): 100, 137, 174, 211, 248, 285\n"), "%s",
@@ -3887,8 +3890,8 @@ Test(report, cupy_traces_recorded_on_the_gpu)
 	cr_assert_eq(kct_run_cli((const char *[]){"check", "examples/traces/cupy-define/arg", NULL},
 				 out, sizeof(out)),
 		     0, "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/cupy-dtypes", NULL}, out,
-				 sizeof(out)),
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/cupy-dtypes", NULL},
+				 out, sizeof(out)),
 		     0);
 	cr_assert(strstr(out, " axpy_ew  [NVRTC]  a few variants\n"), "%s", out);
 	cr_assert(strstr(out, "changed: source line 6 (source): float, float16, double\n"), "%s",
@@ -3903,8 +3906,9 @@ Test(report, triton_int64_trace_recorded_on_the_gpu)
 	 * build each; the IR and Triton's arguments both say so */
 	const char *dir = "examples/traces/triton-int64/offset";
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
-	cr_assert(strstr(out, " 1. copy_block  [Triton]  a few variants\n    2 variants in 2 loads, "
-			      "30 launches"),
+	cr_assert(strstr(out,
+			 " 1. copy_block  [Triton]  a few variants\n    2 variants in 2 loads, "
+			 "30 launches"),
 		  "%s", out);
 	cr_assert(strstr(out, "changed: base (type): i32, i64\n"), "%s", out);
 	cr_assert(strstr(out, "fix: Triton types the int argument base by its value"), "%s", out);
@@ -3921,16 +3925,17 @@ Test(report, torch_compile_batch1_trace_recorded_on_the_gpu)
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
 	cr_assert(strstr(out, "[torch.compile]  a few variants\n    4 variants"), "%s", out);
 	cr_assert(strstr(out, "xnumel == 1 (equals_one): no, yes\n"), "%s", out);
-	cr_assert(strstr(out, "fix: torch.compile built the kernel again for a size of 1 (xnumel == "
-			      "1): Dynamo specializes"),
+	cr_assert(strstr(out,
+			 "fix: torch.compile built the kernel again for a size of 1 (xnumel == "
+			 "1): Dynamo specializes"),
 		  "%s", out);
 	cr_assert_null(strstr(out, "baked a stride"), "%s", out);
 	cr_assert_null(strstr(out, "built xmask"), "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "--json",
-						  "examples/traces/torch-compile-batch1/unbacked",
-						  NULL},
-				 out, sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "--json",
+					 "examples/traces/torch-compile-batch1/unbacked", NULL},
+			out, sizeof(out)),
+	    0);
 	cr_assert_null(strstr(out, "\"equals_one\""), "%s", out);
 	cr_assert_null(strstr(out, "\"churn\": true"), "%s", out);
 }
@@ -3947,11 +3952,11 @@ Test(report, torch_compile_user_triton_trace_recorded_on_the_gpu)
 	cr_assert(strstr(out, "changed: BLOCK (tl.constexpr): 128, 512, 1024, 2048, 4096"), "%s",
 		  out);
 	cr_assert_null(strstr(out, "autotune"), "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"check",
-						  "examples/traces/torch-compile-user-triton/fixed",
-						  NULL},
-				 out, sizeof(out)),
-		     0, "%s", out);
+	cr_assert_eq(
+	    kct_run_cli(
+		(const char *[]){"check", "examples/traces/torch-compile-user-triton/fixed", NULL},
+		out, sizeof(out)),
+	    0, "%s", out);
 }
 
 Test(report, triton_dtype_trace_recorded_on_the_gpu)
@@ -3964,10 +3969,10 @@ Test(report, triton_dtype_trace_recorded_on_the_gpu)
 	cr_assert(strstr(out, " 1. cast_scale  [Triton]  a few variants\n"), "%s", out);
 	cr_assert(strstr(out, "changed: OUT_DTYPE (tl.constexpr): fp16, bf16, fp32\n"), "%s", out);
 	cr_assert(strstr(out, "fix: OUT_DTYPE is a dtype (fp16, bf16, fp32)"), "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"check", "examples/traces/triton-int64/index",
-						  NULL},
-				 out, sizeof(out)),
-		     0, "the block index: one build: %s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "examples/traces/triton-int64/index", NULL}, out,
+			sizeof(out)),
+	    0, "the block index: one build: %s", out);
 }
 
 Test(report, torch_compile_list_and_loop_traces_recorded_on_the_gpu)
@@ -3986,17 +3991,20 @@ Test(report, torch_compile_list_and_loop_traces_recorded_on_the_gpu)
 	cr_assert(strstr(out, "fix: torch.compile built a kernel for each number of inputs"), "%s",
 		  out);
 	cr_assert_null(strstr(out, "mark_dynamic"), "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/torch-compile-list/stacked",
-						  NULL},
-				 out, sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli(
+		(const char *[]){"report", "examples/traces/torch-compile-list/stacked", NULL}, out,
+		sizeof(out)),
+	    0);
 	cr_assert(strstr(out, "0 with recompilation churn"), "%s", out);
-	cr_assert(strstr(out, "fix: torch.compile first built xnumel into the kernel (131072), then "
-			      "built it again with xnumel"),
+	cr_assert(strstr(out,
+			 "fix: torch.compile first built xnumel into the kernel (131072), then "
+			 "built it again with xnumel"),
 		  "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", "examples/traces/torch-compile-loop", NULL},
-				 out, sizeof(out)),
-		     0);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"report", "examples/traces/torch-compile-loop", NULL}, out,
+			sizeof(out)),
+	    0);
 	cr_assert(strstr(out, " 1. triton_poi_fused_mul_tanh_0  [torch.compile]  specialization "
 			      "churn\n"),
 		  "%s", out);
@@ -4017,10 +4025,10 @@ Test(report, triton_heuristics_trace_recorded_on_the_gpu)
 	cr_assert(strstr(out, "fix: BLOCK is computed by the @triton.heuristics at "
 			      "tests/gpu/triton_heuristics.py:27 from the"),
 		  "%s", out);
-	cr_assert_eq(kct_run_cli((const char *[]){"check", "examples/traces/triton-heuristics/bucket",
-						  NULL},
-				 out, sizeof(out)),
-		     0, "%s", out);
+	cr_assert_eq(
+	    kct_run_cli((const char *[]){"check", "examples/traces/triton-heuristics/bucket", NULL},
+			out, sizeof(out)),
+	    0, "%s", out);
 }
 
 Test(report, flex_attention_window_trace_recorded_on_the_gpu)
