@@ -665,3 +665,15 @@ Test(python, a_dtype_constexpr_is_named_and_a_few_variants)
 	cr_assert_null(strstr(out, "runtime argument"), "%s", out);
 	free(dir);
 }
+
+Test(python, a_probe_before_a_file_load_stays_unloaded)
+{
+	/* py_nvrtc.py 3 probe file: the same compiles, then images the program loads from files
+	 * (cuModuleLoad): a cache that hands the driver memory is what a probe is given to; a
+	 * file is the program's own, so the compiles stay "compiled but never loaded" */
+	char *dir = record_py_nvrtc2("probe", "file");
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "compiled but never loaded:\n"), "%s", out);
+	cr_assert_null(strstr(out, "NVRTC compiles "), "%s", out);
+	free(dir);
+}

@@ -13,6 +13,8 @@ request's options (-arch=compute_90), to key its cache, never loaded; then the p
 (--device-as-default-execution-space added), loaded.
 py_nvrtc.py STEPS probe cached: the same with CuPy's disk cache warm: the probe, then the
 image read from the cache (PTX written here) and loaded, no other compile.
+py_nvrtc.py STEPS probe file: the probe, then an image the program wrote to a file loaded by
+path (cuModuleLoad): no image of the probe's.
 py_nvrtc.py STEPS cubins: no compile; tests/data/step_1.cubin, step_2.cubin, ... read and loaded
 from memory, as PyTorch's jiterator loads the cubins it cached on disk: no Triton in sight."""
 import ctypes
@@ -80,11 +82,21 @@ for step in range(int(sys.argv[1]) if len(sys.argv) > 1 else 3):
     if "probe" in sys.argv[2:]:
         define = b"-DMAX_LEN=%d" % (500 + step)
         compile_ptx(0, b"", [define, b"-arch=compute_90"])  # CuPy's key: the compiler's version
-        if "cached" in sys.argv[2:]:  # the image its cache held
+        if "cached" in sys.argv[2:] or "file" in sys.argv[2:]:  # the image its cache held
             ptx = (".version 8.0\n.target sm_90\n.address_size 64\n.visible .entry fill_mask()\n"
                    "{\n\tmov.u32 %%r1, %d;\n\tret;\n}\n" % (500 + step)).encode()
         else:
             ptx = compile_ptx(0, SRC, [define, b"-arch=compute_90", b"--device-as-default-execution-space"])
+        if "file" in sys.argv[2:]:  # a file of its own, loaded by path
+            path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "py_nvrtc_%d_%d.ptx" % (os.getpid(), step))
+            with open(path, "wb") as f:
+                f.write(ptx)
+            mod = ctypes.c_void_p()
+            rc = cuda.cuModuleLoad(ctypes.byref(mod), path.encode())
+            os.unlink(path)
+            if rc:
+                raise SystemExit("cuModuleLoad failed")
+            continue
     else:
         ptx = compile_ptx(500 + step)
     if "noload" not in sys.argv[2:]:
