@@ -1612,22 +1612,29 @@ static void source_variant(struct kca_model *m, struct kca_changes *c, const str
 
 /* An Inductor kernel's body that grew or shrank with a value named beside it (a size, a
  * stride, a number, an argument of 1: a row index there or not) is no change of its own:
- * dropped, its inputs kept (a list's length reads in them). */
+ * dropped, its inputs kept (a list's length reads in them), and where they differ, the
+ * constants only some builds have (the code of one more input). */
 static void drop_explained_code(struct kca_changes *c)
 {
-	int explained = 0;
+	int explained = 0, inputs = 0;
 	for (unsigned i = 0; i < c->nchanges; i++) {
 		const struct kca_change *ch = &c->changes[i];
-		explained |=
-		    (ch->kind == KCA_CHANGE_CONSTANT && !kca_inductor_block(ch->name)) ||
-		    ch->kind == KCA_CHANGE_EQUALS_ONE || ch->kind == KCA_CHANGE_DIVISIBILITY ||
-		    ch->kind == KCA_CHANGE_TYPE ||
-		    (ch->kind == KCA_CHANGE_CODE && strcmp(ch->name, KCA_CODE_INPUTS) == 0);
+		inputs |= ch->kind == KCA_CHANGE_CODE && strcmp(ch->name, KCA_CODE_INPUTS) == 0;
+		explained |= (ch->kind == KCA_CHANGE_CONSTANT && !kca_inductor_block(ch->name)) ||
+			     ch->kind == KCA_CHANGE_EQUALS_ONE ||
+			     ch->kind == KCA_CHANGE_DIVISIBILITY || ch->kind == KCA_CHANGE_TYPE;
 	}
+	explained |= inputs;
 	unsigned char *drop = kca_xcalloc(c->nchanges + 1, 1);
-	for (unsigned i = 0; i < c->nchanges; i++)
-		drop[i] = explained && c->changes[i].kind == KCA_CHANGE_CODE &&
-			  strcmp(c->changes[i].name, KCA_CODE_LINES) == 0;
+	for (unsigned i = 0; i < c->nchanges; i++) {
+		const struct kca_change *ch = &c->changes[i];
+		drop[i] = explained && ch->kind == KCA_CHANGE_CODE &&
+			  strcmp(ch->name, KCA_CODE_LINES) == 0;
+		/* where the inputs differ, a constant or an argument's specialisation only there
+		 * or not is the other code's (in_ptr3 % 16 == 0 where there is an in_ptr3) */
+		drop[i] |= inputs && ch->kind != KCA_CHANGE_CODE && ch->kind != KCA_CHANGE_CONFIG &&
+			   !ch->is_param && kca_change_distinct(ch) == 1;
+	}
 	drop_marked(c, drop);
 	free(drop);
 }
