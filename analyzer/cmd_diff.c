@@ -69,13 +69,19 @@ static const char *loc_path_end(const char *p)
 }
 
 /* Where a span that names the variant's own files ends, if one starts at p: a loc("...")
- * path, or the name torch.compile gives the module of a variant's kernel, which Triton IR
- * repeats in each call of a helper (compile_tasks.c<hash>.forward_inner): past it. */
+ * path, the name torch.compile gives the module of a variant's kernel, which Triton IR
+ * repeats in each call of a helper (compile_tasks.c<hash>.forward_inner), or a location's
+ * number (#loc23: one op more renumbers every location after it): past it. */
 static const char *own_name_end(const char *p)
 {
 	const char *e = loc_path_end(p);
 	if (e)
 		return e + 1;
+	if (strncmp(p, "#loc", 4) == 0 && isdigit((unsigned char)p[4])) {
+		for (e = p + 4; isdigit((unsigned char)*e);)
+			e++;
+		return e;
+	}
 	static const char tasks[] = "compile_tasks.c";
 	if (strncmp(p, tasks, sizeof(tasks) - 1) != 0)
 		return NULL;
@@ -171,9 +177,9 @@ static void print_diff(const struct lines *a, const struct lines *b)
 	if (!hunks)
 		printf("(identical text)\n");
 	if (paths_only)
-		printf("(%u line%s alike but for the file%s or module%s named: not shown)\n",
-		       paths_only, paths_only == 1 ? "" : "s", paths_only == 1 ? "" : "s",
-		       paths_only == 1 ? "" : "s");
+		printf("(%u line%s alike but for the files, modules or location numbers named: not "
+		       "shown)\n",
+		       paths_only, paths_only == 1 ? "" : "s");
 	free(lcs);
 }
 
