@@ -394,7 +394,7 @@ static void run_host(const char *mode, const char *arg, int recorded, const char
 	snprintf(log, sizeof(log), "%s/%s.%s.out", dir, mode, recorded ? "recorded" : "plain");
 	snprintf(
 	    cmd, sizeof(cmd),
-	    "KCT_DATA=%s ASAN_OPTIONS=detect_leaks=0 %s timeout -s KILL 20 %s %s %s > %s 2>&1; "
+	    "KCT_DATA=%s ASAN_OPTIONS=detect_leaks=0 %s timeout -s KILL 60 %s %s %s > %s 2>&1; "
 	    "echo rc=$? >> %s",
 	    kct_data(), env, prog("host_client"), mode, arg ? arg : "", log, log);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
