@@ -585,8 +585,10 @@ static int stride_at(struct kca_model *m, const char *file, const char *trace_di
 	if (!ptr)
 		return 0;
 	const char *s = p + col, *idx = NULL;
-	if ((size_t)(s - p) > vlen && s[-1] == '*' && memcmp(s - 1 - vlen, value, vlen) == 0 &&
-	    !isalnum((unsigned char)s[-2 - (long)vlen]))
+	/* where the value would begin, before a '*' (inside the line) */
+	const char *num = (size_t)(s - p) > vlen ? s - 1 - vlen : NULL;
+	if (num && s[-1] == '*' && memcmp(num, value, vlen) == 0 &&
+	    (num == p || !isalnum((unsigned char)num[-1])))
 		idx = s; /* 4160*x1, the column at x1 */
 	else if ((size_t)(eol - s) > vlen && memcmp(s, value, vlen) == 0 && s[vlen] == '*')
 		idx = s + vlen + 1; /* the column at 4160 */
