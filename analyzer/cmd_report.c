@@ -796,6 +796,13 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				    var->compile >= 0 && m->compiles[var->compile].output_hash !=
 							     m->loads[var->first_load].hash;
 			}
+			/* compiles that probed a build (CuPy's empty program before each) */
+			unsigned probes = 0;
+			for (unsigned i = 0; i < f->ncompiles; i++) {
+				const struct kca_compile *p = &m->compiles[f->compiles[i]];
+				probes += p->tool == KC_TOOL_NVRTC && p->via >= 0 &&
+					  m->compiles[p->via].tool == KC_TOOL_NVRTC;
+			}
 			snprintf(buf, cap,
 				 "-D%s changes per compile: pass %s as a kernel argument so one "
 				 "build serves all "
@@ -805,7 +812,9 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				     ? "; the images came from the program's own cache, yet each "
 				       "new value still cost a compile of an empty program with "
 				       "its options (CuPy's cache key)"
-				     : "");
+				 : probes ? "; each new value cost two compiles, an empty program "
+					    "with its options first (CuPy's cache key)"
+					  : "");
 			return;
 		}
 		if ((c = first_of(ch, KCA_CHANGE_SOURCE)) && kca_change_names_types(c)) {

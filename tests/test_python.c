@@ -631,6 +631,7 @@ Test(python, an_empty_program_compiled_with_a_builds_options_is_part_of_it)
 	cr_assert(strstr(out, " 1. fill_mask  [NVRTC]  specialization churn\n"), "%s", out);
 	cr_assert(strstr(out, "(6 compiles)\n"), "%s", out);
 	cr_assert(strstr(out, "building (6 NVRTC compiles "), "%s", out);
+	cr_assert(strstr(out, "each new value cost two compiles"), "%s", out);
 	cr_assert(strstr(out, "changed: MAX_LEN (-D option): 3 values, 500..502\n"), "%s", out);
 	cr_assert_null(strstr(out, "never loaded"), "%s", out);
 	free(dir);

@@ -3885,6 +3885,7 @@ Test(report, cupy_traces_recorded_on_the_gpu)
 		  out);
 	cr_assert_null(strstr(out, "never loaded"), "%s", out);
 	cr_assert_null(strstr(out, "own cache"), "%s", out);
+	cr_assert(strstr(out, "each new value cost two compiles"), "%s", out);
 	cr_assert_eq(
 	    kct_run_cli((const char *[]){"report", "examples/traces/cupy-define/warm", NULL}, out,
 			sizeof(out)),
