@@ -507,6 +507,18 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			return;
 		}
 		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param &&
+		    kca_set_by_heuristics(ch, c->name)) {
+			char values[128];
+			kca_values_summary(c, values, sizeof(values));
+			snprintf(buf, cap,
+				 "%s is computed by the @triton.heuristics at %s from the call's "
+				 "arguments (%s): a build for each value it returns, each serving "
+				 "many launches here; fewer values build fewer",
+				 c->name, ch->heuristics_where, values);
+			config_too(ch, buf, cap);
+			return;
+		}
+		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param &&
 		    strcasestr(c->name, "block")) {
 			snprintf(
 			    buf, cap,

@@ -4048,6 +4048,14 @@ Test(report, triton_heuristics_trace_recorded_on_the_gpu)
 	    kct_run_cli((const char *[]){"check", "examples/traces/triton-heuristics/bucket", NULL},
 			out, sizeof(out)),
 	    0, "%s", out);
+	cr_assert_eq(kct_run_cli((const char *[]){"report",
+						  "examples/traces/triton-heuristics/bucket", NULL},
+				 out, sizeof(out)),
+		     0);
+	cr_assert(strstr(out, "fix: BLOCK is computed by the @triton.heuristics at "
+			      "tests/gpu/triton_heuristics.py:27 from the"),
+		  "the caller passes no BLOCK to round: %s", out);
+	cr_assert_null(strstr(out, "round it"), "%s", out);
 }
 
 Test(report, flex_attention_window_trace_recorded_on_the_gpu)
