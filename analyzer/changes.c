@@ -571,13 +571,13 @@ static const char *load_pointer(const char *p, const char *eol, const char **end
 	return pe > ptr ? ptr : NULL;
 }
 
-/* Whether the constant `value` used at line:col is a stride Inductor baked into a load's or a
- * store's index (tl.load(in_ptr0 + (x0 + 4160*x1), ...): the column at x1 or at 4160): out
- * names it by the pointer and the index ("in_ptr0 stride (x1)"). */
-static int stride_at(struct kca_model *m, const char *file, const char *trace_dir, int line,
-		     int col, const char *value, char *out, size_t cap)
+/* Whether the constant `value` used at column col of source line p (ending at eol; NULL: not
+ * read) is a stride Inductor baked into a load's or a store's index (tl.load(in_ptr0 + (x0 +
+ * 4160*x1), ...): the column at x1 or at 4160): out names it by the pointer and the index
+ * ("in_ptr0 stride (x1)"). */
+static int stride_at(const char *p, const char *eol, int col, const char *value, char *out,
+		     size_t cap)
 {
-	const char *eol, *p = source_line(m, file, trace_dir, line, &eol);
 	size_t vlen = strlen(value);
 	if (!p || col < 0 || p + col >= eol || !vlen)
 		return 0;
@@ -603,70 +603,67 @@ static int stride_at(struct kca_model *m, const char *file, const char *trace_di
 	return 1;
 }
 
-/* The strides an Inductor kernel (its def at line def_line of file) takes as arguments:
- * tl.load(in_ptr0 + (x0 + ks0*x1)), where Dynamo made a stride that changed a symbol (its
- * automatic dynamic shapes): as the constants stride_at names, the argument its value. */
-static void symbolic_strides(struct kca_model *m, struct kca_changes *c, const char *file,
-			     const char *trace_dir, int def_line, unsigned v, unsigned nvar)
+/* The strides a kernel's line p (ending at eol) takes as arguments: tl.load(in_ptr0 + (x0 +
+ * ks0*x1)), where Dynamo made a stride that changed a symbol (its automatic dynamic shapes):
+ * as the constants stride_at names, the argument its value. */
+static void symbolic_strides(struct kca_changes *c, const char *p, const char *eol, unsigned v,
+			     unsigned nvar)
 {
-	const char *eol, *p = source_line(m, file, trace_dir, def_line + 1, &eol);
-	for (int n = 0; p && in_body(p, eol) && n < 400; n++, p = next_line(&eol)) {
-		const char *pe, *call, *ptr = load_pointer(p, eol, &pe, &call);
-		if (ptr) {
-			for (const char *k = ptr; k + 4 < eol; k++) {
-				if (k[0] != 'k' || k[1] != 's' || !isdigit((unsigned char)k[2]) ||
-				    isalnum((unsigned char)k[-1]) || k[-1] == '_')
-					continue;
-				const char *ke = k + 2;
-				while (ke < eol && isdigit((unsigned char)*ke))
-					ke++;
-				if (ke + 1 >= eol || *ke != '*' ||
-				    !(isalpha((unsigned char)ke[1]) || ke[1] == '_'))
-					continue;
-				const char *idx = ke + 1, *ie = idx;
-				while (ie < eol && (isalnum((unsigned char)*ie) || *ie == '_'))
-					ie++;
-				char name[160], value[32];
-				snprintf(name, sizeof(name), "%.*s stride (%.*s)", (int)(pe - ptr),
-					 ptr, (int)(ie - idx), idx);
-				snprintf(value, sizeof(value), "%.*s", (int)(ke - k), k);
-				change_set(change_get(c, KCA_CHANGE_CONSTANT, name, NULL, nvar), v,
-					   value);
-			}
-		}
+	const char *pe, *call, *ptr = load_pointer(p, eol, &pe, &call);
+	for (const char *k = ptr; k && k + 4 < eol; k++) {
+		if (k[0] != 'k' || k[1] != 's' || !isdigit((unsigned char)k[2]) ||
+		    isalnum((unsigned char)k[-1]) || k[-1] == '_')
+			continue;
+		const char *ke = k + 2;
+		while (ke < eol && isdigit((unsigned char)*ke))
+			ke++;
+		if (ke + 1 >= eol || *ke != '*' || !(isalpha((unsigned char)ke[1]) || ke[1] == '_'))
+			continue;
+		const char *idx = ke + 1, *ie = idx;
+		while (ie < eol && (isalnum((unsigned char)*ie) || *ie == '_'))
+			ie++;
+		char name[160], value[32];
+		snprintf(name, sizeof(name), "%.*s stride (%.*s)", (int)(pe - ptr), ptr,
+			 (int)(ie - idx), idx);
+		snprintf(value, sizeof(value), "%.*s", (int)(ke - k), k);
+		change_set(change_get(c, KCA_CHANGE_CONSTANT, name, NULL, nvar), v, value);
 	}
 }
 
-/* What an Inductor kernel's code is, beside its constants: the inputs it reads (in_ptr0...,
- * from its def's parameters) and the lines of its body. Dynamo compiles a graph for each
- * length of a list it is given and each value of a Python int that steers a loop or a branch,
- * and Inductor names their kernels alike: the code differs, not a constant. */
+/* What an Inductor kernel's code is, beside its constants, read in one walk of its def's body
+ * (the def at line def_line of file, params its parameters): the inputs it reads (in_ptr0...)
+ * and the lines of its body, and with `strides`, the strides it takes as arguments. Dynamo
+ * compiles a graph for each length of a list it is given and each value of a Python int that
+ * steers a loop or a branch, and Inductor names their kernels alike: the code differs, not a
+ * constant. */
 static void inductor_code(struct kca_model *m, struct kca_changes *c, const char *file,
-			  const char *trace_dir, int def_line, const char *params, unsigned v,
-			  unsigned nvar)
+			  const char *trace_dir, int def_line, const char *params, int strides,
+			  unsigned v, unsigned nvar)
 {
 	unsigned inputs = 0, lines = 0;
 	for (const char *p = params; p && (p = strstr(p, "in_ptr")) != NULL; p += 6)
 		inputs += (p == params || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
 			  isdigit((unsigned char)p[6]);
+	const char *eol, *p = source_line(m, file, trace_dir, def_line + 1, &eol);
+	for (int n = 0; p && in_body(p, eol) && n < 2000; n++, p = next_line(&eol)) {
+		lines += p + strspn(p, " \t") < eol;
+		if (strides)
+			symbolic_strides(c, p, eol, v, nvar);
+	}
 	if (!inputs)
 		return; /* not Inductor's */
 	char value[16];
 	snprintf(value, sizeof(value), "%u", inputs);
 	change_set(change_get(c, KCA_CHANGE_CODE, KCA_CODE_INPUTS, NULL, nvar), v, value);
-	const char *eol, *p = source_line(m, file, trace_dir, def_line + 1, &eol);
-	for (int n = 0; p && in_body(p, eol) && n < 2000; n++, p = next_line(&eol))
-		lines += p + strspn(p, " \t") < eol;
 	snprintf(value, sizeof(value), "%u", lines);
 	change_set(change_get(c, KCA_CHANGE_CODE, KCA_CODE_LINES, NULL, nvar), v, value);
 }
 
-/* The identifier at line:col (0-based col) of a source file: 0, or 1 where it is a module or
- * a function (followed by '.' or '(': the tl of tl.full), which names no value. */
-static int ident_at(struct kca_model *m, const char *file, const char *trace_dir, int line, int col,
-		    char *out, size_t cap)
+/* The identifier at column col (0-based) of source line p (ending at eol; NULL: not read): 0,
+ * or 1 where it is a module or a function (followed by '.' or '(': the tl of tl.full), which
+ * names no value. */
+static int ident_at(const char *p, const char *eol, int col, char *out, size_t cap)
 {
-	const char *eol, *p = source_line(m, file, trace_dir, line, &eol);
 	int rc = -ENOENT;
 	if (p) {
 		if (col >= 0 && p + col < eol) {
@@ -892,14 +889,13 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 		parse_locs(&t, text);
 		if (!c->kernel_def[0] && t.def_file[0])
 			read_def(m, t.def_file, trace_dir, t.def_line, c, constexprs, nconst);
-		if (t.def_file[0])
+		if (t.def_file[0]) {
 			*params = def_params(m, t.def_file, trace_dir, t.def_line);
-		if (t.def_file[0])
-			inductor_code(m, c, t.def_file, trace_dir, t.def_line, *params, v, nvar);
+			inductor_code(m, c, t.def_file, trace_dir, t.def_line, *params, values, v,
+				      nvar);
+		}
 		if (!values)
 			goto config;
-		if (t.def_file[0])
-			symbolic_strides(m, c, t.def_file, trace_dir, t.def_line, v, nvar);
 		/* the signature: runtime args, with tt.divisibility where Triton specialised */
 		const char *fn = strstr(text, "tt.func");
 		const char *sig_end = fn ? strstr(fn, ") attributes") : NULL;
@@ -977,10 +973,10 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 				/* the name at the column, unless a module or function's (the
 				 * constant is then an argument of a call: the variable the
 				 * call's value is assigned to names it, where Triton says) */
-				int rc = ident_at(m, l->file, trace_dir, l->line, l->col, ident,
-						  sizeof(ident));
-				if (stride_at(m, l->file, trace_dir, l->line, l->col, value, key,
-					      sizeof(key)))
+				const char *leol = NULL, *line = source_line(m, l->file, trace_dir,
+									     l->line, &leol);
+				int rc = ident_at(line, leol, l->col, ident, sizeof(ident));
+				if (stride_at(line, leol, l->col, value, key, sizeof(key)))
 					; /* a stride of a view, not the size it is near */
 				else if (rc == 1 && assigned[0])
 					snprintf(key, sizeof(key), "%s", assigned);
