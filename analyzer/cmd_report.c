@@ -493,21 +493,21 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 	switch (f->front_end) {
 	case KCA_FE_TRITON:
 		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param &&
-		    kca_set_by_heuristics(ch, c->name) && f->verdict == KCA_SPECIALIZATION_CHURN) {
-			snprintf(buf, cap,
-				 "%s is computed by the @triton.heuristics at %s from the call's "
-				 "arguments, and takes a new value almost every call (%u builds): "
-				 "make that function return a few values (a bucket of the size it "
-				 "reads), or one that serves them all%s",
-				 c->name, ch->heuristics_where, f->nvariants,
-				 strcasestr(c->name, "block")
-				     ? ""
-				     : "; or drop it from the "
-				       "heuristics and pass a runtime argument");
-			return;
-		}
-		if ((c = first_of(ch, KCA_CHANGE_CONSTANT)) && c->is_param &&
 		    kca_set_by_heuristics(ch, c->name)) {
+			if (f->verdict == KCA_SPECIALIZATION_CHURN) {
+				snprintf(
+				    buf, cap,
+				    "%s is computed by the @triton.heuristics at %s from the "
+				    "call's arguments, and takes a new value almost every call "
+				    "(%u builds): make that function return a few values (a "
+				    "bucket of the size it reads), or one that serves them all%s",
+				    c->name, ch->heuristics_where, f->nvariants,
+				    strcasestr(c->name, "block")
+					? ""
+					: "; or drop it from the heuristics and pass a runtime "
+					  "argument");
+				return;
+			}
 			char values[128];
 			kca_values_summary(c, values, sizeof(values));
 			snprintf(buf, cap,
