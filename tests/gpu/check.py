@@ -52,11 +52,26 @@ def line_of(path, text):
     return -1
 
 
+def report_json(trace_dir, *options):
+    """`kcprof report --json OPTIONS` of a trace, parsed."""
+    out = subprocess.run([KCPROF, "report", "--json", *options, trace_dir], capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
 def kernel_report(trace_dir, name, *options):
     """The JSON report's entry for a kernel (every kernel listed), or {}."""
-    out = subprocess.run([KCPROF, "report", "--json", "--all", *options, trace_dir],
-                         capture_output=True, text=True)
-    return {k["name"]: k for k in json.loads(out.stdout)["kernels"]}.get(name, {})
+    return {k["name"]: k for k in report_json(trace_dir, "--all", *options)["kernels"]}.get(name, {})
+
+
+def inductor_kernels(trace_dir, *options):
+    """The JSON report's torch.compile kernels."""
+    return [k for k in report_json(trace_dir, *options)["kernels"] if k.get("front_end") == "torch.compile"]
+
+
+def show_report(trace_dir, lines):
+    """The first lines of the text report, indented, for the log."""
+    txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
+    print("\n".join("     | " + l for l in txt.splitlines()[:lines]), flush=True)
 
 
 def check_bug_and_fix(case, ev, loads, total, bug, fix):
@@ -155,8 +170,7 @@ def main():
     elif case == "multi_device":
         # one Triton kernel loaded once on each device: no reload, in the report or check
         want = said["expect"]["scale_add"]
-        rep = json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
-                                        capture_output=True, text=True).stdout)
+        rep = report_json(trace_dir, "--all")
         k = next((k for k in rep["kernels"] if k["name"] == "scale_add"), None)
         report(bool(k) and k["variants"] == want["variants"] and k["loads"] == said["devices"]
                and k["devices"] == said["devices"] and k["process_reloads"] == 0
@@ -349,9 +363,7 @@ def main():
     elif case == "torch_compile_auto":
         # torch.compile's default: the first length baked in, then one kernel taking it as an
         # argument (automatic dynamic shapes): two builds, once, read as such
-        ks = [k for k in json.loads(subprocess.run([KCPROF, "report", "--json", trace_dir],
-                                                   capture_output=True, text=True).stdout)["kernels"]
-              if k.get("front_end") == "torch.compile"]
+        ks = inductor_kernels(trace_dir)
         k = ks[0] if ks else {}
         report(len(ks) == 1 and k.get("variants") == 2 and not k.get("churn")
                and "automatic dynamic shapes" in (k.get("fix") or "")
@@ -362,8 +374,7 @@ def main():
         # a Python float fed to torch.compile(dynamic=False): Inductor bakes it (1/t: the kernel
         # multiplies) into a kernel built for each value; passed as a tensor, no kernel changes
         # with it. The report names the number and advises a tensor, not mark_dynamic.
-        out = subprocess.run([KCPROF, "report", "--json", "--all", trace_dir], capture_output=True, text=True)
-        ks = [k for k in json.loads(out.stdout)["kernels"] if k.get("front_end") == "torch.compile"]
+        ks = inductor_kernels(trace_dir, "--all")
         want = sorted(round(1 / t, 4) for t in said["temperatures"])
         def numbers(k):  # the values of a number Inductor baked in (tmpN), as floats
             return [sorted(round(float(v), 4) for v in c["values"] if v) for c in k.get("changed", [])
@@ -382,9 +393,7 @@ def main():
     elif case.startswith("torch_compile_stride_"):
         # views of a buffer whose width changes: dynamic=False bakes the row stride (a kernel a
         # width), read as a stride, not a size; contiguous inputs: no stride changes
-        ks = [k for k in json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
-                                                   capture_output=True, text=True).stdout)["kernels"]
-              if k.get("front_end") == "torch.compile"]
+        ks = inductor_kernels(trace_dir, "--all")
         strided = sorted({w for w in said["widths"] if w != said["features"]})
         def strides(k):  # numbers baked in, and arguments (ks0) taken
             return [sorted({int(v) for v in c["values"] if v and v.isdigit()}) for c in k.get("changed", [])
@@ -407,8 +416,7 @@ def main():
         else:
             report(not any(any(strides(k)) or symbolic(k) for k in ks) and not any(k.get("churn") for k in ks),
                    case, f"{[(k['name'], k['variants'], k.get('verdict'), strides(k)) for k in ks]}")
-        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
-        print("\n".join("     | " + l for l in txt.splitlines()[:22]), flush=True)
+        show_report(trace_dir, 22)
     elif case.startswith("triton_int64_"):
         # an int past 2**31: Triton types it i64, a second build, named; the block index: one
         name = "copy_block" if case == "triton_int64_offset" else "copy_block_indexed"
@@ -426,9 +434,7 @@ def main():
     elif case.startswith("torch_compile_batch1_"):
         # mark_dynamic: a batch of one a graph and kernel of its own, read as the 0/1
         # specialization; mark_unbacked: one graph, no size-1 build
-        ks = [k for k in json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
-                                                   capture_output=True, text=True).stdout)["kernels"]
-              if k.get("front_end") == "torch.compile"]
+        ks = inductor_kernels(trace_dir, "--all")
         ones = [k for k in ks if any(c["kind"] == "equals_one" and "yes" in c["values"] for c in k.get("changed", []))]
         if case == "torch_compile_batch1_dynamic":
             report(len(ones) >= 1 and all("0/1 specialization" in (k.get("fix") or "") and not k.get("churn")
@@ -437,8 +443,7 @@ def main():
         else:
             report(ks and not ones and not any(k.get("churn") for k in ks), case,
                    f"{[(k['name'], k['variants'], k.get('verdict')) for k in ks]} ({said.get('mark_unbacked')})")
-        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
-        print("\n".join("     | " + l for l in txt.splitlines()[:22]), flush=True)
+        show_report(trace_dir, 22)
     elif case.startswith("torch_compile_user_triton_"):
         # Inductor's user_autotune wrapper without configs is no autotuner: BLOCK per length
         # is churn, named; one BLOCK: one build
@@ -455,9 +460,7 @@ def main():
     elif case in ("torch_compile_list_list", "torch_compile_list_stacked", "torch_compile_loop"):
         # kernels of one name whose code differs: the inputs' number (a list's length), the
         # body's length (a loop count); stacked: no such change, no churn
-        ks = [k for k in json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
-                                                   capture_output=True, text=True).stdout)["kernels"]
-              if k.get("front_end") == "torch.compile"]
+        ks = inductor_kernels(trace_dir, "--all")
         def code(k, name):
             return sorted({int(v) for c in k.get("changed", []) if c["kind"] == "code" and c["name"].startswith(name)
                            for v in c["values"] if v})
@@ -472,8 +475,7 @@ def main():
         else:
             report(ks and not any(code(k, "inputs") or k.get("churn") for k in ks), case,
                    f"{[(k['name'], k['variants'], k.get('verdict')) for k in ks]}")
-        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
-        print("\n".join("     | " + l for l in txt.splitlines()[:20]), flush=True)
+        show_report(trace_dir, 20)
     elif case.startswith("triton_heuristics_"):
         # BLOCK set by @triton.heuristics: churn, the decorator named; two buckets: not churn
         k = kernel_report(trace_dir, "scale")
@@ -493,8 +495,7 @@ def main():
     elif case.startswith("cupy_"):
         # CuPy's NVRTC: a -D per request (each with CuPy's empty-program probe, counted as its
         # build), the fix, a kernel per dtype (a few variants, its types named)
-        rep = json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
-                                        capture_output=True, text=True).stdout)
+        rep = report_json(trace_dir, "--all")
         k = {x["name"]: x for x in rep["kernels"]}
         unloaded = rep.get("unloaded_compiles", [])
         n = len(said["lengths"])
@@ -516,8 +517,7 @@ def main():
             src = [c["summary"] for c in f.get("changed", []) if c["kind"] == "source"]
             report(f.get("variants") == 3 and not f.get("churn") and "float, float16, double" in src, case,
                    f"axpy_ew: {f.get('variants')} variants, {f.get('verdict')!r}, source {src}")
-        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
-        print("\n".join("     | " + l for l in txt.splitlines()[:26]), flush=True)
+        show_report(trace_dir, 26)
     elif case in ("flex_global", "flex_captured", "flex_tensor"):
         # FlexAttention, the mask_mod's window width read from outside: a module-level int is
         # baked in (a build a width), an int in its closure becomes an argument at its second
@@ -677,8 +677,7 @@ def main():
                and sum(glast.values()) >= want["replays"], case,
                f"graph records {dict(kinds)}, {sum(glast.values())} graph launches "
                f"(script: {want['graphs']} graphs, {want['replays']} replays)")
-        rep = json.loads(subprocess.run([KCPROF, "report", "--json", "--all", trace_dir],
-                                        capture_output=True, text=True).stdout)
+        rep = report_json(trace_dir, "--all")
         k = {x["name"]: x for x in rep["kernels"]}
         sr = k.get("scale_rows", {})
         w = want["scale_rows"]
@@ -695,8 +694,7 @@ def main():
         top = sorted(k.values(), key=lambda x: -x["graph_runs"])[:4]
         print("     most replayed:", [(x["name"][:40], x["launches"], x["graph_runs"]) for x in top],
               flush=True)
-        txt = subprocess.run([KCPROF, "report", trace_dir], capture_output=True, text=True).stdout
-        print("\n".join("     | " + l for l in txt.splitlines()[:16]), flush=True)
+        show_report(trace_dir, 16)
     elif case == "gpu_time_profiler":
         report(said.get("gpu_events", 0) > 0, case, f"torch.profiler saw {said.get('gpu_events')} GPU events")
         report("gpu_time_yielded" in cupti, case, f"kcprof let go of the activity records: {cupti}")
