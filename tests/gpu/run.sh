@@ -62,6 +62,15 @@ case_fresh() {
 		"$KCPROF" archive "$OUT/traces/$1" >/dev/null 2>&1
 	)
 }
+# case_modes NAME SCRIPT MODE...: case_fresh NAME_MODE running the script with each mode (a
+# bug and its fixes)
+case_modes() {
+	local name=$1 script=$2 m
+	shift 2
+	for m in "$@"; do
+		case_fresh "${name}_$m" python3 "$script" "$m"
+	done
+}
 if [ "${SKIP_RECORDER:-0}" != 1 ]; then
 case_run triton_constexpr python3 tests/gpu/triton_constexpr.py
 cp -r "$TRITON_CACHE_DIR" "$OUT/traces/triton_constexpr/triton-cache" 2>/dev/null
@@ -90,42 +99,27 @@ case_run serve_warmup python3 tests/gpu/serve_warmup.py
 # torch.compile(dynamic=False) fed more lengths than Dynamo's recompile limit
 case_fresh torch_compile_limit python3 tests/gpu/torch_compile_limit.py
 # a Python number fed to torch.compile(dynamic=False): a build per value, and the fix (a tensor)
-case_fresh torch_compile_number_static python3 tests/gpu/torch_compile_number.py static
-case_fresh torch_compile_number_tensor python3 tests/gpu/torch_compile_number.py tensor
+case_modes torch_compile_number tests/gpu/torch_compile_number.py static tensor
 # PyTorch's jiterator: NVRTC compiles of a text written per dtype (its disk cache off)
 USE_PYTORCH_KERNEL_CACHE=0 case_fresh jiterator python3 tests/gpu/jiterator.py
 # cuDNN's attention through SDPA on six lengths: NVRTC compiles inside cuDNN
 case_fresh cudnn_sdpa python3 tests/gpu/cudnn_sdpa.py
 # FlexAttention's mask_mod reading its window from a global, its closure, a tensor
-for m in global captured tensor; do
-	case_fresh flex_$m python3 tests/gpu/flex_window.py $m
-done
+case_modes flex tests/gpu/flex_window.py global captured tensor
 # torch.compile(dynamic=False) fed views of a buffer whose width changes: a stride baked in;
 # the fix (contiguous), and Dynamo's default
-for m in static contiguous auto; do
-	case_fresh torch_compile_stride_$m python3 tests/gpu/torch_compile_stride.py $m
-done
+case_modes torch_compile_stride tests/gpu/torch_compile_stride.py static contiguous auto
 # a Triton int argument past 2**31 (typed i64), and the fix (a block index)
-for m in offset index; do
-	case_fresh triton_int64_$m python3 tests/gpu/triton_int64.py $m
-done
+case_modes triton_int64 tests/gpu/triton_int64.py offset index
 # a batch of one under mark_dynamic (Dynamo's 0/1 specialization), and mark_unbacked
-for m in dynamic unbacked; do
-	case_fresh torch_compile_batch1_$m python3 tests/gpu/torch_compile_batch1.py $m
-done
+case_modes torch_compile_batch1 tests/gpu/torch_compile_batch1.py dynamic unbacked
 # a user's Triton kernel inside torch.compile, its BLOCK a power of two per length; the fix
-for m in pow2 fixed; do
-	case_fresh torch_compile_user_triton_$m python3 tests/gpu/torch_compile_user_triton.py $m
-done
+case_modes torch_compile_user_triton tests/gpu/torch_compile_user_triton.py pow2 fixed
 # a list whose length changes (a graph per length), and the fix (stacked); a loop count
-for m in list stacked; do
-	case_fresh torch_compile_list_$m python3 tests/gpu/torch_compile_list.py $m
-done
+case_modes torch_compile_list tests/gpu/torch_compile_list.py list stacked
 case_fresh torch_compile_loop python3 tests/gpu/torch_compile_loop.py
 # @triton.heuristics computing BLOCK per n, and the fix (two buckets)
-for m in pow2 bucket; do
-	case_fresh triton_heuristics_$m python3 tests/gpu/triton_heuristics.py $m
-done
+case_modes triton_heuristics tests/gpu/triton_heuristics.py pow2 bucket
 # a tl.constexpr dtype: the recorder names tl.float16 as fp16
 case_fresh triton_dtype python3 tests/gpu/triton_dtype.py
 # CuPy: NVRTC with a -D per request (and CuPy's empty-program probes), the fix, a kernel per
