@@ -1182,8 +1182,12 @@ static void options_of(struct kca_model *m, struct kca_changes *c, const struct 
 	for (unsigned i = 0; i < cp->noptions; i++) {
 		const char *o = cp->options[i];
 		char name[128], value[128];
+		/* -DNAME=V, or NVRTC's long form (cuda.core's ProgramOptions(define_macro=)) */
+		static const char long_form[] = "--define-macro=";
 		if (strncmp(o, "-D", 2) == 0) {
 			define_set(c, o + 2, site, v, nvar);
+		} else if (strncmp(o, long_form, sizeof(long_form) - 1) == 0) {
+			define_set(c, o + sizeof(long_form) - 1, site, v, nvar);
 		} else {
 			const char *eq = strchr(o, '=');
 			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - o : (long)strlen(o)),
@@ -1480,17 +1484,49 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 
 /* The source text of the NVRTC program that built variant v (its compile's, or for a link,
  * that of the NVRTC compile whose output it linked), as stored in the trace; NULL if none. */
-static char *nvrtc_source(struct kca_model *m, const struct kca_family *f, unsigned v)
+/* NVVM IR text as two builds of one numba kernel can be compared: its dispatcher's uid taken
+ * out of mangled names ("B2v17": each new dispatcher has its own) and the ModuleID comment
+ * emptied (it numbers them too, "scale$3"), so that two builds' IR differ where their code
+ * does. In place. */
+static void normalise_numba_ir(char *text)
+{
+	char *w = text;
+	for (const char *p = text; *p;) {
+		if ((p == text || p[-1] == '\n') && strncmp(p, "; ModuleID", 10) == 0) {
+			*w++ = ';';
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (p[0] == 'B' && p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '_') &&
+		    isdigit((unsigned char)p[1])) {
+			char *end;
+			unsigned long len = strtoul(p + 1, &end, 10);
+			if (*end == 'v' && len >= 2 && len < 12 &&
+			    strspn(end + 1, "0123456789") >= len - 1) {
+				p = end + len;
+				continue;
+			}
+		}
+		*w++ = *p++;
+	}
+	*w = '\0';
+}
+
+/* Variant v's program source: NVRTC's (.cu), or the NVVM IR numba wrote (.ll, *ir set), its
+ * uids out. */
+static char *nvrtc_source(struct kca_model *m, const struct kca_family *f, unsigned v, int *ir)
 {
 	const struct kca_variant *var = &f->variants[v];
 	const struct kca_compile *src = NULL;
 	if (var->compile < 0)
 		return NULL;
-	if (m->compiles[var->compile].tool == KC_TOOL_NVRTC)
+	unsigned tool = m->compiles[var->compile].tool;
+	if (tool == KC_TOOL_NVRTC || tool == KC_TOOL_NVVM)
 		src = &m->compiles[var->compile];
 	for (unsigned i = 0; !src && i < f->ncompiles; i++) {
 		const struct kca_compile *c = &m->compiles[f->compiles[i]];
-		if (c->tool == KC_TOOL_NVRTC && c->via >= 0 && c->root == var->compile &&
+		if ((c->tool == KC_TOOL_NVRTC || c->tool == KC_TOOL_NVVM) && c->via >= 0 &&
+		    c->root == var->compile &&
 		    m->compiles[c->via].tool != KC_TOOL_NVRTC) /* not a probe of it */
 			src = c;
 	}
@@ -1500,7 +1536,14 @@ static char *nvrtc_source(struct kca_model *m, const struct kca_family *f, unsig
 	    kca_image_path(m->procs[l->proc].dir, src->input_hash, path, sizeof(path)) < 0)
 		return NULL;
 	size_t n = strlen(path);
-	return n > 3 && strcmp(path + n - 3, ".cu") == 0 ? kca_read_file(path, NULL) : NULL;
+	if (n > 3 && strcmp(path + n - 3, ".cu") == 0)
+		return kca_read_file(path, NULL);
+	char *ir_text =
+	    n > 3 && strcmp(path + n - 3, ".ll") == 0 ? kca_read_file(path, NULL) : NULL;
+	if (ir_text)
+		normalise_numba_ir(ir_text);
+	*ir = ir_text != NULL;
+	return ir_text;
 }
 
 /* A text cut into lines (NUL-terminated in place). */
@@ -1539,6 +1582,21 @@ static size_t most_alike(const char *a, char *const *b, size_t j0, size_t j1)
 	return best;
 }
 
+/* A numba kernel's variant v: its argument types, from its symbol, each argument a change
+ * ("argument 1": array(float32, 1d, C)). */
+static void numba_types_variant(struct kca_changes *c, const struct kca_family *f, unsigned v,
+				unsigned nvar)
+{
+	char types[16][64];
+	const char *symbol = f->variants[v].symbol;
+	int n = symbol ? kca_numba_arg_types(symbol, types, 16) : -1;
+	for (int i = 0; i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), KCA_NUMBA_ARGUMENT "%d", i + 1);
+		change_set(change_get(c, KCA_CHANGE_TYPE, name, NULL, nvar), v, types[i]);
+	}
+}
+
 /* Variant v's NVRTC source against the first variant's (*first: the first text, kept, and
  * *first_v its variant): the first line of each of its first three hunks that replace lines
  * (a line diff: lines only added, such as a type's definition, name no change), each paired
@@ -1548,7 +1606,8 @@ static size_t most_alike(const char *a, char *const *b, size_t j0, size_t j1)
 static void source_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			   unsigned v, unsigned nvar, char **first, unsigned *first_v)
 {
-	char *text = nvrtc_source(m, f, v);
+	int ir = 0;
+	char *text = nvrtc_source(m, f, v, &ir);
 	if (!text)
 		return;
 	if (!*first) {
@@ -1579,7 +1638,7 @@ static void source_variant(struct kca_model *m, struct kca_changes *c, const str
 		/* a hunk ends at (i, j): lines replaced, not only added or taken out */
 		if (in_hunk && i > i0 && j > j0) {
 			char name[64], va[160], vb[160];
-			snprintf(name, sizeof(name), "source line %zu", i0 + 1);
+			snprintf(name, sizeof(name), "%s line %zu", ir ? "IR" : "source", i0 + 1);
 			int known = change_find(c, KCA_CHANGE_SOURCE, name) != NULL;
 			if (known || rows < KCA_MAX_PTX_LINES) {
 				rows += !known;
@@ -1633,6 +1692,24 @@ static void drop_explained_code(struct kca_changes *c)
 		drop[i] |= inputs && ch->kind != KCA_CHANGE_CODE && ch->kind != KCA_CHANGE_CONFIG &&
 			   !ch->is_param && kca_change_distinct(ch) == 1;
 	}
+	drop_marked(c, drop);
+	free(drop);
+}
+
+/* A numba kernel's IR lines that differ where its argument types do: the types' own. */
+static void drop_lines_of_types(struct kca_changes *c)
+{
+	int types = 0;
+	for (unsigned i = 0; i < c->nchanges; i++)
+		types |= c->changes[i].kind == KCA_CHANGE_TYPE &&
+			 strncmp(c->changes[i].name, KCA_NUMBA_ARGUMENT,
+				 strlen(KCA_NUMBA_ARGUMENT)) == 0 &&
+			 kca_change_distinct(&c->changes[i]) >= 2;
+	if (!types)
+		return;
+	unsigned char *drop = kca_xcalloc(c->nchanges + 1, 1);
+	for (unsigned i = 0; i < c->nchanges; i++)
+		drop[i] = c->changes[i].kind == KCA_CHANGE_SOURCE;
 	drop_marked(c, drop);
 	free(drop);
 }
@@ -1722,6 +1799,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 		} else if (var->compile >= 0) {
 			options_variant(m, out, f, v, nvar, chain, nchain);
 			source_variant(m, out, f, v, nvar, &first_source, &first_source_v);
+			numba_types_variant(out, f, v, nvar);
 		} else {
 			child_defines_variant(m, out, f, v, nvar);
 		}
@@ -1745,6 +1823,7 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 	keep_differing(out);
 	drop_library_constants(out);
 	drop_explained_code(out);
+	drop_lines_of_types(out);
 	ptx_tokens(out);
 	/* Named parameters first, then the rest in the order found, the build's names last. */
 	for (unsigned i = 1; i < out->nchanges; i++)
@@ -1755,6 +1834,21 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			out->changes[j] = out->changes[j - 1];
 			out->changes[j - 1] = t;
 		}
+}
+
+int kca_change_numba_types(const struct kca_changes *ch)
+{
+	int types = 0;
+	for (unsigned i = 0; i < ch->nchanges; i++) {
+		const struct kca_change *c = &ch->changes[i];
+		int arg = c->kind == KCA_CHANGE_TYPE &&
+			  strncmp(c->name, KCA_NUMBA_ARGUMENT, strlen(KCA_NUMBA_ARGUMENT)) == 0;
+		/* the IR differs with the types, line by line: those lines are theirs */
+		if (!arg && c->kind != KCA_CHANGE_SOURCE)
+			return 0;
+		types |= arg;
+	}
+	return types;
 }
 
 unsigned kca_change_distinct(const struct kca_change *c)

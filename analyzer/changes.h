@@ -92,6 +92,11 @@ int kca_template_block(const char *name);
 /* Whether c is a change of Triton dtypes: a tl.constexpr that takes tl.float16, tl.bfloat16
  * (fp16, bf16), or an argument's type (*fp16, *bf16; i32, i64): a build each, bounded. */
 int kca_change_triton_dtypes(const struct kca_change *c);
+/* Whether what differs between a numba kernel's variants is its argument types, and only them:
+ * a specialisation per type signature, a build each. */
+int kca_change_numba_types(const struct kca_changes *ch);
+/* The name of a numba kernel's argument type change ("argument 2"). */
+#define KCA_NUMBA_ARGUMENT "argument "
 /* The first constant of ch that is a size of the input, a stride or a number (not an Inductor
  * block size), one with two values or more first, else NULL. */
 const struct kca_change *kca_inductor_size(const struct kca_changes *ch);

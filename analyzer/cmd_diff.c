@@ -24,10 +24,11 @@ static const char usage[] =
     "the arguments in which the two builds' compile options or compiler command lines differ\n"
     "(NVRTC's -DMAX_LEN=500 against 501; nvcc's, with the paths named after each build),\n"
     "then a line diff of the text both were built from: Triton's TTIR (from the Triton cache\n"
-    "carried in DIR/triton-cache, else the cache directory the recorded process used), NVRTC's\n"
-    "or the driver's PTX, or the PTX a fatbin carries (from DIR/images, decompressed where\n"
-    "nvcc compressed it); lines alike but for the files, modules and location numbers\n"
-    "(#loc23) they name are counted, not shown. 'kcprof report' names the kernels worth a\n"
+    "carried in DIR/triton-cache, else the cache directory the recorded process used), numba's\n"
+    "NVVM IR, NVRTC's or the driver's PTX, or the PTX a fatbin carries (from DIR/images,\n"
+    "decompressed where nvcc compressed it); lines alike but for the files, modules and\n"
+    "location numbers (#loc23) or numba dispatchers (B2v7) they name are counted, not shown.\n"
+    "'kcprof report' names the kernels worth a\n"
     "diff. KERNEL is its symbol, or a C++ kernel's name as the report heads it where no\n"
     "other kernel has it.\n"
     "\n"
@@ -84,6 +85,16 @@ static const char *own_name_end(const char *p)
 			e++;
 		return e;
 	}
+	/* numba's NVVM IR: a dispatcher's uid in a mangled name (B2v17), the ModuleID comment
+	 * numbering them too */
+	if (p[0] == 'B' && isdigit((unsigned char)p[1])) {
+		char *end;
+		unsigned long len = strtoul(p + 1, &end, 10);
+		if (*end == 'v' && len >= 2 && len < 12 && strspn(end + 1, "0123456789") >= len - 1)
+			return end + len;
+	}
+	if (strncmp(p, "; ModuleID", 10) == 0)
+		return p + strlen(p);
 	static const char tasks[] = "compile_tasks.c";
 	if (strncmp(p, tasks, sizeof(tasks) - 1) != 0)
 		return NULL;
@@ -179,7 +190,8 @@ static void print_diff(const struct lines *a, const struct lines *b)
 	if (!hunks)
 		printf("(identical text)\n");
 	if (paths_only)
-		printf("(%u line%s alike but for the files, modules or location numbers named: not "
+		printf("(%u line%s alike but for the files, modules, location numbers or "
+		       "dispatchers named: not "
 		       "shown)\n",
 		       paths_only, paths_only == 1 ? "" : "s");
 	free(lcs);
@@ -230,6 +242,17 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 		}
 	}
 	const struct kca_load *l = &m->loads[var->first_load];
+	for (unsigned i = 0; var->compile >= 0 && i < f->ncompiles; i++) {
+		/* numba's: the NVVM IR its build began with */
+		const struct kca_compile *c = &m->compiles[f->compiles[i]];
+		size_t len;
+		if (c->tool == KC_TOOL_NVVM && c->root == var->compile && c->input_hash &&
+		    kca_image_path(m->procs[l->proc].dir, c->input_hash, path, sizeof(path)) == 0 &&
+		    (len = strlen(path)) > 3 && strcmp(path + len - 3, ".ll") == 0) {
+			snprintf(what, cap, "NVVM IR %s", path);
+			return kca_read_file(path, NULL);
+		}
+	}
 	uint64_t ptx = var->kind == KC_IMAGE_PTX ? var->hash : 0;
 	if (var->compile >= 0 && !ptx)
 		ptx = m->compiles[var->compile].ptx_hash;
@@ -351,7 +374,7 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 	unsigned nshapes = 0, cap = 0;
 	for (unsigned i = 0; i < m->nfuncs; i++) {
 		const struct kca_func *fn = &m->funcs[i];
-		if (fn->module_hash != var->hash || strcmp(fn->name, f->name) != 0)
+		if (fn->module_hash != var->hash || !kca_family_named_by(f, fn->name))
 			continue;
 		for (unsigned s = 0; s < fn->nshapes; s++) {
 			const struct kc_shape *x = &fn->shapes[s];

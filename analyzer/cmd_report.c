@@ -94,6 +94,8 @@ static const char *tool_label(unsigned tool)
 		return "nvJitLink";
 	case KC_TOOL_CULINK:
 		return "cuLink";
+	case KC_TOOL_NVVM:
+		return "NVVM";
 	default:
 		return kc_tool_name(tool);
 	}
@@ -109,16 +111,18 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 		uint64_t ns;
 	} tools[8];
 	unsigned nt = 0;
-	/* in the process, by tool: NVRTC, nvJitLink, cuLink (an NVRTC PTX linked: both), and
+	/* in the process, by tool: NVRTC, NVVM, nvJitLink, cuLink (an NVRTC PTX linked: both), and
 	 * any other (a newer trace's) */
-	static const unsigned inproc_tools[] = {KC_TOOL_NVRTC, KC_TOOL_NVJITLINK, KC_TOOL_CULINK};
-	uint64_t inproc[4] = {0};
-	unsigned ninproc[4] = {0};
+	static const unsigned inproc_tools[] = {KC_TOOL_NVRTC, KC_TOOL_NVVM, KC_TOOL_NVJITLINK,
+						KC_TOOL_CULINK};
+	enum { NINPROC = sizeof(inproc_tools) / sizeof(inproc_tools[0]) };
+	uint64_t inproc[NINPROC + 1] = {0};
+	unsigned ninproc[NINPROC + 1] = {0};
 	for (unsigned i = 0; i < f->ncompiles; i++) {
 		const struct kca_compile *cp = &m->compiles[f->compiles[i]];
 		if (cp->tool != KC_TOOL_EXEC) {
 			unsigned k = 0;
-			while (k < 3 && cp->tool != inproc_tools[k])
+			while (k < NINPROC && cp->tool != inproc_tools[k])
 				k++;
 			inproc[k] += cp->duration_ns;
 			ninproc[k]++;
@@ -144,12 +148,12 @@ static void child_summary(const struct kca_model *m, const struct kca_family *f,
 	size_t n = 0;
 	char t[32];
 	buf[0] = '\0';
-	for (unsigned k = 0; k < 4 && n < cap; k++)
+	for (unsigned k = 0; k <= NINPROC && n < cap; k++)
 		if (ninproc[k])
 			n += (size_t)snprintf(
 			    buf + n, cap - n, "%s%u %s compile%s %s", n ? ", " : "", ninproc[k],
-			    k < 3 ? tool_label(inproc_tools[k]) : "other", KCA_PLURAL(ninproc[k]),
-			    kca_fmt_ns(inproc[k], t, sizeof(t)));
+			    k < NINPROC ? tool_label(inproc_tools[k]) : "other",
+			    KCA_PLURAL(ninproc[k]), kca_fmt_ns(inproc[k], t, sizeof(t)));
 	for (unsigned i = 0; i < nt && n < cap; i++)
 		n += (size_t)snprintf(buf + n, cap - n, "%s%u× %s %s", n ? ", " : "", tools[i].n,
 				      tools[i].name, kca_fmt_ns(tools[i].ns, t, sizeof(t)));
@@ -874,6 +878,67 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		snprintf(buf, cap,
 			 "compile once and cache the module, keyed by source and options");
 		return;
+	case KCA_FE_NUMBA: {
+		/* numba builds a kernel for each dispatcher (its @cuda.jit object) and argument
+		 * type signature: the symbols say which of the two made the variants */
+		if (kca_change_numba_types(ch)) {
+			c = first_of(ch, KCA_CHANGE_TYPE);
+			for (unsigned i = 0; i < ch->nchanges; i++) /* a scalar's, shortest */
+				if (ch->changes[i].kind == KCA_CHANGE_TYPE &&
+				    strlen(ch->changes[i].values[0]
+					       ? ch->changes[i].values[0]
+					       : "") < strlen(c->values[0] ? c->values[0] : ""))
+					c = &ch->changes[i];
+			char values[256];
+			kca_values_summary(c, values, sizeof(values));
+			snprintf(
+			    buf, cap,
+			    "numba compiles the kernel once for each argument type signature it "
+			    "is called with (%s: %s): a build each, once, as expected; keep to the "
+			    "types in use (convert the inputs to one dtype), or list the "
+			    "signatures in @cuda.jit(\"void(float32[::1], ...)\") so that they "
+			    "are built once, at start-up",
+			    c->name, values);
+			return;
+		}
+		unsigned dispatchers = 0; /* variants whose symbol no other variant has */
+		for (unsigned v = 0; v < f->nvariants; v++) {
+			const char *sym = f->variants[v].symbol;
+			int again = 0;
+			for (unsigned u = 0; u < v && sym && !again; u++)
+				again = f->variants[u].symbol &&
+					strcmp(f->variants[u].symbol, sym) == 0;
+			dispatchers += sym && !again;
+		}
+		const struct kca_change *src = first_of(ch, KCA_CHANGE_SOURCE);
+		char values[256] = "";
+		if (src) {
+			char v[200];
+			kca_values_summary(src, v, sizeof(v));
+			snprintf(values, sizeof(values), " (%s: %s)", src->name, v);
+		}
+		if (dispatchers >= 2 && dispatchers == f->nvariants) {
+			snprintf(buf, cap,
+				 "each build is a new @cuda.jit dispatcher%s, %s: numba compiles a "
+				 "dispatcher's kernel anew, the values it closes over baked in%s; "
+				 "define "
+				 "the kernel once, at module level, and pass the value as an "
+				 "argument, or "
+				 "keep the dispatchers made, one per value (functools.cache on the "
+				 "function that makes them)",
+				 strstr(f->name, "<locals>")
+				     ? " (a kernel defined inside a function)"
+				     : "",
+				 f->name, values);
+			return;
+		}
+		snprintf(
+		    buf, cap,
+		    "numba built this kernel again%s: pass what changes as an argument, and keep "
+		    "one dispatcher for the run",
+		    values);
+		return;
+	}
 	case KCA_FE_COMPILER:
 		if ((c = first_of(ch, KCA_CHANGE_DEFINE)))
 			snprintf(buf, cap,

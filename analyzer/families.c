@@ -52,8 +52,9 @@ const char *kca_front_end_name(enum kca_front_end fe)
 	    [KCA_FE_DRIVER] = "cubin",
 	    [KCA_FE_COMPILER] = "compiler",
 	    [KCA_FE_FATBIN] = "fatbin",
+	    [KCA_FE_NUMBA] = "numba",
 	};
-	return fe <= KCA_FE_FATBIN ? names[fe] : "?";
+	return fe <= KCA_FE_NUMBA ? names[fe] : "?";
 }
 
 struct name_ix {
@@ -108,10 +109,35 @@ struct container_key {
 	UT_hash_handle hh;
 };
 
+/* The family index's entry of kernels named so (a numba symbol: its kernel's), or NULL. */
+static struct name_ix *family_find(struct name_ix *names, const char *name)
+{
+	char key[512];
+	struct name_ix *e;
+	if (kca_numba_kernel(name, key, sizeof(key), NULL))
+		name = key;
+	HASH_FIND_STR(names, name, e);
+	return e;
+}
+
+int kca_family_named_by(const struct kca_family *f, const char *symbol)
+{
+	char key[512];
+	return strcmp(f->name, symbol) == 0 ||
+	       (kca_numba_kernel(symbol, key, sizeof(key), NULL) && strcmp(f->name, key) == 0);
+}
+
+/* The family of kernels named so, made if new: by the name, or a numba kernel's by its
+ * qualified name (kca_numba_kernel), its symbols many. */
 static unsigned family_of(struct kca_model *m, struct name_ix **names, const char *name,
 			  unsigned *cap)
 {
 	struct name_ix *e;
+	char key[512];
+	if (kca_numba_kernel(name, key, sizeof(key), NULL)) {
+		HASH_FIND_STR(*names, key, e);
+		name = e ? e->name : kca_model_strdup(m, key);
+	}
 	HASH_FIND_STR(*names, name, e);
 	if (e)
 		return e->ix;
@@ -523,6 +549,40 @@ static void attribute_option_probes(struct kca_model *m)
 	free(order);
 }
 
+/* A libNVVM compile whose output nothing took, of the same IR as a compile of its thread that
+ * was loaded (by way of a link): the same build's. numba compiles each kernel's IR twice, to
+ * PTX (kept for inspection) and to LTO-IR (linked into the cubin loaded); both are its cost.
+ * The nearest such compile, after it first. */
+static void attribute_same_source(struct kca_model *m)
+{
+	for (unsigned c = 0; c < m->ncompiles; c++) {
+		struct kca_compile *cp = &m->compiles[c];
+		if (cp->tool != KC_TOOL_NVVM || cp->load >= 0 || cp->result != 0 || !cp->input_hash)
+			continue;
+		int best = -1;
+		uint64_t best_gap = UINT64_MAX, start = kca_compile_start(cp);
+		for (unsigned k = 0; k < m->ncompiles; k++) {
+			const struct kca_compile *d = &m->compiles[k];
+			if (k == c || d->tool != KC_TOOL_NVVM || d->load < 0 ||
+			    d->proc != cp->proc || d->tid != cp->tid ||
+			    d->input_hash != cp->input_hash)
+				continue;
+			uint64_t ds = kca_compile_start(d);
+			/* one after it before one before it: numba's PTX comes first */
+			uint64_t gap = ds >= start ? ds - start : (UINT64_MAX / 2) + (start - ds);
+			if (gap < best_gap)
+				best = (int)k, best_gap = gap;
+		}
+		if (best < 0)
+			continue;
+		const struct kca_compile *d = &m->compiles[best];
+		cp->load = d->load;
+		cp->via = d->via >= 0 ? d->via : best;
+		cp->root = d->root;
+		m->loads[cp->load].build_ns += cp->duration_ns;
+	}
+}
+
 /* The file a compiler child wrote, from its command line, absolute; 0, or -1 where it names
  * none. */
 static int child_output(const struct kca_model *m, const struct kca_compile *cp, char *out,
@@ -677,6 +737,7 @@ static void attribute_compiles(struct kca_model *m)
 	}
 	attribute_chained(m);
 	attribute_option_probes(m);
+	attribute_same_source(m);
 	HASH_ITER(hh, by_image, e, tmp)
 	{
 		HASH_DEL(by_image, e);
@@ -757,6 +818,22 @@ static int python_frames_name(const struct kca_load *l, const char *dir)
 	return 0;
 }
 
+int kca_numba_built_at_start(const struct kca_model *m, const struct kca_family *f)
+{
+	for (unsigned v = 0; v < f->nvariants; v++) {
+		const struct kca_load *l = &m->loads[f->variants[v].first_load];
+		int decorator = 0;
+		for (unsigned i = 0; i < l->npy_frames; i++) { /* "file\tline\tfunction" */
+			if (strstr(l->py_frames[i], "\tCUDADispatcher._compile_for_args"))
+				return 0;
+			decorator |= strstr(l->py_frames[i], "/numba/cuda/decorators.py\t") != NULL;
+		}
+		if (!decorator)
+			return 0;
+	}
+	return f->nvariants > 0;
+}
+
 /* How many processes built f (a compile attributed to one of their loads of it: a compiler
  * child or an in-process compile, the host compiler building Triton's launcher included). */
 static unsigned building_processes(const struct kca_model *m, const struct kca_family *f)
@@ -800,6 +877,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
 	int nvrtc = 0, link = 0, ptx = 0, cudart = 0, fatbin = 0, file = 0, triton = 0, child = 0;
+	int numba = 0;
 	unsigned prebuilt_images = 0; /* the runtime's, nothing built for them (below) */
 	for (unsigned i = 0; i < f->nvariants; i++) {
 		struct kca_variant *v = &f->variants[i];
@@ -810,6 +888,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			link += tool == KC_TOOL_CULINK || tool == KC_TOOL_NVJITLINK;
 		}
 		ptx += v->kind == KC_IMAGE_PTX;
+		numba += v->symbol != NULL; /* a symbol not the family's name: numba's */
 		/* a CUDA compiler child's build, not an in-process compile's: nvcc, ptxas */
 		int by_cudart = kca_load_by_cudart(m, l);
 		int by_child = v->compile < 0 && child_built(m, f, i);
@@ -832,7 +911,9 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	int memory_cubin = l0 && l0->kind == KC_IMAGE_CUBIN && l0->api != KC_API_MODULE_LOAD;
 	f->library_api = l0 && library_load(l0);
 	int python = strncmp(base, "python", 6) == 0;
-	if (nvrtc)
+	if (numba)
+		f->front_end = KCA_FE_NUMBA;
+	else if (nvrtc)
 		f->front_end = KCA_FE_NVRTC;
 	else if (link)
 		f->front_end = KCA_FE_LINK;
@@ -875,6 +956,10 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			f->verdict = KCA_FEW_VARIANTS; /* a source per dtype: a build each, once */
 		else if (ch->nchanges && kca_change_triton_dtypes(&ch->changes[0]))
 			f->verdict = KCA_FEW_VARIANTS; /* Triton's, per dtype: as few */
+		else if (ch->nchanges && kca_change_numba_types(ch))
+			/* numba's, per type signature: as few; none where the signatures were
+			 * listed in @cuda.jit, all built at start-up */
+			f->verdict = kca_numba_built_at_start(m, f) ? KCA_FINE : KCA_FEW_VARIANTS;
 		else if (f->nvariants >= 3 && median_launches(f) <= 8)
 			f->verdict = KCA_SPECIALIZATION_CHURN;
 		else if (f->front_end == KCA_FE_INDUCTOR && sizes_used_briefly(f, ch))
@@ -1084,6 +1169,9 @@ void kca_family_index_free(struct kca_family_name *index)
 const struct kca_family *kca_family_named(struct kca_family_name *index, const char *name)
 {
 	struct kca_family_name *fn;
+	char key[512];
+	if (kca_numba_kernel(name, key, sizeof(key), NULL))
+		name = key;
 	HASH_FIND_STR(index, name, fn);
 	return fn ? fn->f : NULL;
 }
@@ -1251,6 +1339,8 @@ void kca_model_families(struct kca_model *m)
 			key.k.proc = l->proc;
 			key.k.fam = fam;
 			struct kca_variant *var = &f->variants[v];
+			if (!var->symbol && strcmp(f->name, l->names[n]) != 0)
+				var->symbol = l->names[n];
 			var->loads++;
 			var->load_ns += l->duration_ns;
 			var->build_ns += l->build_ns;
@@ -1325,8 +1415,7 @@ void kca_model_families(struct kca_model *m)
 			continue;
 		const struct kca_load *l = &m->loads[cp->load];
 		for (unsigned n = 0; n < l->nnames; n++) {
-			struct name_ix *e;
-			HASH_FIND_STR(names, l->names[n], e);
+			struct name_ix *e = family_find(names, l->names[n]);
 			if (!e)
 				continue;
 			struct kca_family *f = &m->families[e->ix];
@@ -1368,8 +1457,7 @@ void kca_model_families(struct kca_model *m)
 	free(module_of);
 	for (unsigned i = 0; i < m->ngpu; i++) { /* GPU time by kernel name, where recorded */
 		const struct kca_gpu_time *g = &m->gpu[i];
-		struct name_ix *e;
-		HASH_FIND_STR(names, g->name, e);
+		struct name_ix *e = family_find(names, g->name);
 		if (!e || !g->count)
 			continue;
 		struct kca_family *f = &m->families[e->ix];
@@ -1597,11 +1685,11 @@ static unsigned sites_out(struct site_table *t, struct kca_call_site *out, unsig
 	return n;
 }
 
-/* Whether load l names kernel name. */
-static int load_names(const struct kca_load *l, const char *name)
+/* Whether load l names a kernel of family f. */
+static int load_names(const struct kca_load *l, const struct kca_family *f)
 {
 	for (unsigned k = 0; k < l->nnames; k++)
-		if (strcmp(l->names[k], name) == 0)
+		if (kca_family_named_by(f, l->names[k]))
 			return 1;
 	return 0;
 }
@@ -1615,11 +1703,11 @@ unsigned kca_family_call_sites(struct kca_model *m, const struct kca_family *f,
 		/* the loads the family counts: made, of a known image, in the window, not the
 		 * rest of one of its loads there (a library's lazy module) */
 		if ((!l->npy_frames && !l->nnative_frames) || !l->in_window || l->result != 0 ||
-		    !l->hash || !load_names(l, f->name))
+		    !l->hash || !load_names(l, f))
 			continue;
 		const struct kca_load *c =
 		    l->continues_load ? &m->loads[l->continues_load - 1] : NULL;
-		if (c && c->in_window && load_names(c, f->name))
+		if (c && c->in_window && load_names(c, f))
 			continue;
 		struct kca_call_site s = {0};
 		kca_load_call_site(m, l, s.where, sizeof(s.where), s.func, sizeof(s.func));

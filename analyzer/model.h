@@ -166,7 +166,8 @@ struct kca_variant {
 	uint64_t first_ns, last_launch_ns;
 	int first_in_window; /* its first load fell within the model's time window */
 	uint64_t load_ns, build_ns;
-	int compile;		/* a compile that made it (NVRTC, link), -1 if none */
+	int compile;	    /* a compile that made it (NVRTC, link), -1 if none */
+	const char *symbol; /* the kernel's symbol in it, where not the family's name (numba's) */
 	const char *triton_dir; /* Triton cache directory of this variant, if found */
 };
 
@@ -189,7 +190,8 @@ enum kca_front_end {
 	KCA_FE_CUDART,	 /* images the CUDA runtime loaded: the program's linked-in kernels */
 	KCA_FE_DRIVER,	 /* a cubin the program loaded itself through the driver API */
 	KCA_FE_COMPILER, /* images a compiler child (nvcc, ptxas) built for the program to load */
-	KCA_FE_FATBIN	 /* a fatbin the program loaded itself through the driver API */
+	KCA_FE_FATBIN,	 /* a fatbin the program loaded itself through the driver API */
+	KCA_FE_NUMBA	 /* numba.cuda's kernels: NVVM, then a link or a PTX load */
 };
 
 struct kca_family {
@@ -368,6 +370,13 @@ void kca_function_name(const char *name, char *out, size_t cap);
 /* A kernel's name as the report's headings give it: a C++ kernel demangled
  * (kca_function_name: "at::native::reduce_kernel<…>"), another name as it is. */
 void kca_kernel_display_name(const char *symbol, char *out, size_t cap);
+/* Whether symbol is a numba kernel's (a dispatcher's uid in it): then its qualified name in out
+ * ("__main__::make_scale::<locals>::scale": every dispatcher and specialisation of it one
+ * kernel) and, where args is given, where its mangled argument types begin. */
+int kca_numba_kernel(const char *symbol, char *out, size_t cap, const char **args);
+/* A numba kernel's argument types as numba prints them ("float32", "array(float32, 1d, C)"),
+ * at most max: how many, or -1 where symbol is not numba's or a type not read. */
+int kca_numba_arg_types(const char *symbol, char (*types)[64], unsigned max);
 /* Kernels' names as a listing shows them: kca_kernel_display_name, made printable; a symbol
  * whose name reads like another added symbol's (two instantiations of one template) is shown
  * by its whole symbol, so that no two kernels read alike. Add every kernel of the traces
@@ -435,6 +444,11 @@ int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t);
 struct kca_family_name;
 struct kca_family_name *kca_family_index(const struct kca_model *m);
 const struct kca_family *kca_family_named(struct kca_family_name *index, const char *name);
+/* Whether a kernel symbol is one of family f's: its name, or a numba kernel's symbol of it. */
+int kca_family_named_by(const struct kca_family *f, const char *symbol);
+/* Whether numba built every variant of f where @cuda.jit listed its signatures (at the
+ * decorator, from Python frames), none when it was called. */
+int kca_numba_built_at_start(const struct kca_model *m, const struct kca_family *f);
 void kca_family_index_free(struct kca_family_name *index);
 /* Whether a compile builds GPU code: NVRTC, nvJitLink and cuLink do; of compiler children,
  * nvcc, ptxas, cicc, nvlink and fatbinary, not the host compiler. */

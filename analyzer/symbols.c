@@ -221,8 +221,132 @@ void kca_function_name(const char *name, char *out, size_t cap)
 	free(d);
 }
 
+/* ---- numba's kernels ------------------------------------------------------------------------
+
+ * numba mangles a kernel as _ZN<qualified name>B<n>v<uid>B<n><flags>E<argument types>: the uid
+ * numbers the dispatcher (each @cuda.jit object, each made by a factory: a new one), the types
+ * the specialisation. Either makes a new symbol for what the program calls one kernel. */
+
+/* A name component as numba wrote it, its escapes of the two it makes itself written back:
+ * "_3clocals_3e" (a function defined inside another), "_3clambda_3e". */
+static size_t numba_component(const char *p, size_t len, char *out, size_t cap)
+{
+	static const char *const escaped[][2] = {{"_3clocals_3e", "<locals>"},
+						 {"_3clambda_3e", "<lambda>"}};
+	for (size_t i = 0; i < sizeof(escaped) / sizeof(escaped[0]); i++)
+		if (len == strlen(escaped[i][0]) && memcmp(p, escaped[i][0], len) == 0)
+			return (size_t)snprintf(out, cap, "%s", escaped[i][1]);
+	return (size_t)snprintf(out, cap, "%.*s", (int)len, p);
+}
+
+int kca_numba_kernel(const char *symbol, char *out, size_t cap, const char **args)
+{
+	if (strncmp(symbol, "_ZN", 3) != 0 || cap == 0)
+		return 0;
+	const char *p = symbol + 3;
+	size_t n = 0;
+	int uid = 0;
+	out[0] = '\0';
+	while (*p && *p != 'E') {
+		int tag = *p == 'B';
+		char *end;
+		unsigned long len = strtoul(p + tag, &end, 10);
+		if (end == p + tag || len == 0 || strnlen(end, len) < len)
+			return 0;
+		if (!tag && n < cap) {
+			n += (size_t)snprintf(out + n, cap - n, "%s", n ? "::" : "");
+			if (n < cap)
+				n += numba_component(end, len, out + n, cap - n);
+		} else if (tag && end[0] == 'v' && len >= 2 &&
+			   strspn(end + 1, "0123456789") >= len - 1) {
+			uid = 1;
+		}
+		p = end + len;
+	}
+	if (!uid || *p != 'E' || n >= cap)
+		return 0;
+	if (args)
+		*args = p + 1;
+	return 1;
+}
+
+/* numba's name for an Itanium builtin type code, and how many characters the code takes. */
+static const char *numba_scalar(const char *p, size_t *len)
+{
+	static const char *const codes[][2] = {
+	    {"Dh", "float16"}, {"f", "float32"}, {"d", "float64"}, {"a", "int8"},   {"c", "int8"},
+	    {"h", "uint8"},    {"s", "int16"},	 {"t", "uint16"},  {"i", "int32"},  {"j", "uint32"},
+	    {"l", "int64"},    {"x", "int64"},	 {"m", "uint64"},  {"y", "uint64"}, {"b", "bool"}};
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		size_t n = strlen(codes[i][0]);
+		if (strncmp(p, codes[i][0], n) == 0) {
+			*len = n;
+			return codes[i][1];
+		}
+	}
+	return NULL;
+}
+
+/* One argument type of numba's mangling at *pp, as numba prints it ("float32",
+ * "array(float32, 1d, C)"); *pp moved past it. 0, or -1 where it is none numba writes. */
+static int numba_arg(const char **pp, char *out, size_t cap)
+{
+	const char *p = *pp;
+	size_t len;
+	const char *scalar = numba_scalar(p, &len);
+	if (scalar) {
+		snprintf(out, cap, "%s", scalar);
+		*pp = p + len;
+		return 0;
+	}
+	/* 5ArrayI<dtype>Li<ndim>E1<layout><more tags>E */
+	if (strncmp(p, "5ArrayI", 7) != 0)
+		return -1;
+	p += 7;
+	scalar = numba_scalar(p, &len);
+	if (!scalar || strncmp(p + len, "Li", 2) != 0)
+		return -1;
+	p += len + 2;
+	char *end;
+	unsigned long ndim = strtoul(p, &end, 10);
+	if (end == p || *end != 'E')
+		return -1;
+	p = end + 1;
+	char layout[8] = "";
+	if (*p == '1' && p[1]) { /* "1C", "1F", "1A" */
+		snprintf(layout, sizeof(layout), "%c", p[1]);
+		p += 2;
+	}
+	while (*p && *p != 'E') { /* mutable, aligned, readonly: names of their length */
+		unsigned long n = strtoul(p, &end, 10);
+		if (end == p || strnlen(end, n) < n)
+			return -1;
+		p = end + n;
+	}
+	if (*p != 'E')
+		return -1;
+	snprintf(out, cap, "array(%s, %lud%s%s)", scalar, ndim, *layout ? ", " : "", layout);
+	*pp = p + 1;
+	return 0;
+}
+
+int kca_numba_arg_types(const char *symbol, char (*types)[64], unsigned max)
+{
+	char name[512];
+	const char *p;
+	if (!kca_numba_kernel(symbol, name, sizeof(name), &p))
+		return -1;
+	unsigned n = 0;
+	while (*p && n < max)
+		if (numba_arg(&p, types[n++], sizeof(types[0])) < 0)
+			return -1;
+	return *p ? -1 : (int)n;
+}
+
 void kca_kernel_display_name(const char *symbol, char *out, size_t cap)
 {
+	if (kca_numba_kernel(symbol, out, cap, NULL))
+		return;
 	if (strncmp(symbol, "_Z", 2) == 0)
 		kca_function_name(symbol, out, cap);
 	else

@@ -187,7 +187,9 @@ int kca_image_path(const char *dir, uint64_t hash, char *out, size_t cap)
 {
 	char hex[17];
 	kc_hash_hex(hash, hex);
-	static const char *const exts[] = {"cubin", "ptx", "fatbin", "cu", "ltoir", "bin"};
+#define KCA_IMAGE_EXT(v, id, name, ext) ext,
+	static const char *const exts[] = {KC_IMAGE_KINDS(KCA_IMAGE_EXT)};
+#undef KCA_IMAGE_EXT
 	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 		snprintf(out, cap, "%s/%s/%s.%s", dir, KC_IMAGE_DIR, hex, exts[i]);
 		if (access(out, R_OK) == 0)

@@ -137,15 +137,17 @@ struct kc_strlist {
 	X(1, CUBIN, "cubin", "cubin")                                                              \
 	X(2, PTX, "ptx", "ptx")                                                                    \
 	X(3, FATBIN, "fatbin", "fatbin")                                                           \
-	X(4, SOURCE, "source", "cu")  /* NVRTC program source */                                   \
-	X(5, LTOIR, "ltoir", "ltoir") /* NVVM IR for link-time optimisation */
+	X(4, SOURCE, "source", "cu")   /* NVRTC program source */                                  \
+	X(5, LTOIR, "ltoir", "ltoir")  /* NVVM IR for link-time optimisation, LLVM bitcode */      \
+	X(6, NVVM_IR, "nvvm-ir", "ll") /* NVVM IR as LLVM text: libNVVM's input (numba) */
 
 #define KC_TOOLS(X)                                                                                \
 	X(0, UNKNOWN, "unknown")                                                                   \
 	X(1, NVRTC, "nvrtc")                                                                       \
 	X(2, NVJITLINK, "nvjitlink")                                                               \
 	X(3, CULINK, "culink")                                                                     \
-	X(4, EXEC, "exec") /* a compiler child process: ptxas, nvcc, cc, ... */
+	X(4, EXEC, "exec") /* a compiler child process: ptxas, nvcc, cc, ... */                    \
+	X(5, NVVM, "nvvm") /* libNVVM: NVVM IR to PTX */
 
 #define KC_CUPTI_EVENTS(X)                                                                         \
 	X(0, SUBSCRIBED, "subscribed")	 /* kcprof holds CUPTI: CUPTI-only paths are seen */       \

@@ -1,4 +1,4 @@
-/* hooks_compile.c - run-time compiles: NVRTC, nvJitLink and the driver's cuLink.
+/* hooks_compile.c - run-time compiles: NVRTC, libNVVM, nvJitLink and the driver's cuLink.
  *
  * Each compile becomes one COMPILE record: its options (the -D values that make variants),
  * its time, and the hashes of what went in and came out, with those images stored so that
@@ -277,6 +277,118 @@ nvrtcResult kcp_nvrtc_destroy_program(struct kcp_call call, nvrtcProgram *prog)
 		return NVRTC_ERROR_INTERNAL_ERROR;
 	uintptr_t handle = prog ? (uintptr_t)*prog : 0;
 	nvrtcResult r = real(prog);
+	if (handle && kcp_enter()) {
+		int saved = errno;
+		session_drop(handle);
+		errno = saved;
+		kcp_leave();
+	}
+	return r;
+}
+
+/* ---- libNVVM ------------------------------------------------------------------------------ */
+
+/* A module added to an NVVM program: LLVM IR as text (what numba writes) or bitcode (libdevice,
+ * added lazily). The first text module is the program's source: what two builds are diffed by. */
+nvvmResult kcp_nvvm_create_program(struct kcp_call call, nvvmProgram *prog)
+{
+	__typeof__(&nvvmCreateProgram) real = KCP_REAL(call, nvvmCreateProgram);
+	if (!real)
+		return NVVM_ERROR_INVALID_PROGRAM;
+	if (!kcp_enter())
+		return real(prog);
+	nvvmResult r = real(prog);
+	int saved = errno;
+	if (r == NVVM_SUCCESS && prog)
+		session_new((uintptr_t)*prog, KC_TOOL_NVVM);
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+static int llvm_bitcode(const char *p, size_t size)
+{
+	static const unsigned char raw[4] = {'B', 'C', 0xc0, 0xde},
+				   wrapped[4] = {0xde, 0xc0, 0x17, 0x0b};
+	return size >= 4 && (memcmp(p, raw, 4) == 0 || memcmp(p, wrapped, 4) == 0);
+}
+
+nvvmResult kcp_nvvm_add_module(struct kcp_call call, nvvmProgram prog, const char *buffer,
+			       size_t size, const char *name)
+{
+	__typeof__(&nvvmAddModuleToProgram) real = kcp_real_get(call);
+	if (!real)
+		return NVVM_ERROR_INVALID_PROGRAM;
+	if (!kcp_enter())
+		return real(prog, buffer, size, name);
+	nvvmResult r = real(prog, buffer, size, name);
+	int saved = errno;
+	struct session *s = r == NVVM_SUCCESS ? session_get((uintptr_t)prog) : NULL;
+	if (s && buffer && size) {
+		int text = !llvm_bitcode(buffer, size);
+		if (text)
+			size = strnlen(buffer, size);
+		if (text && !s->source_hash) {
+			s->source_hash = kc_hash64(buffer, size);
+			kcp_image_store(buffer, size, s->source_hash, KC_IMAGE_NVVM_IR);
+			if (!s->name && name && *name)
+				s->name = strdup(name);
+		} else {
+			session_add_data(s, buffer, size, text ? KC_IMAGE_NVVM_IR : KC_IMAGE_LTOIR);
+		}
+	}
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+nvvmResult kcp_nvvm_compile_program(struct kcp_call call, nvvmProgram prog, int numOptions,
+				    const char **options)
+{
+	__typeof__(&nvvmCompileProgram) real = KCP_REAL(call, nvvmCompileProgram);
+	if (!real)
+		return NVVM_ERROR_INVALID_PROGRAM;
+	if (!kcp_enter())
+		return real(prog, numOptions, options);
+	kcp_callsite(KC_REC_COMPILE, 0); /* before the clock starts */
+	uint64_t t0 = kcp_now_ns();
+	nvvmResult r = real(prog, numOptions, options);
+	uint64_t t1 = kcp_now_ns();
+	int saved = errno;
+	struct output none = {0, KC_IMAGE_CUBIN}, ptx = {0, KC_IMAGE_PTX};
+	if (r == NVVM_SUCCESS) {
+		__typeof__(&nvvmGetCompiledResultSize) get_size =
+		    helper_fn(KCP_LIB_NVVM, call.id, "nvvmGetCompiledResultSize");
+		__typeof__(&nvvmGetCompiledResult) get =
+		    helper_fn(KCP_LIB_NVVM, call.id, "nvvmGetCompiledResult");
+		size_t n = 0;
+		if (get_size && get && get_size(prog, &n) == NVVM_SUCCESS && n) {
+			char *buf = malloc(n);
+			/* PTX, or LTO-IR where asked for (-gen-lto): bytes, whole, as nvJitLink
+			 * will be given them */
+			if (buf && get(prog, buf) == NVVM_SUCCESS)
+				ptx = kc_image_detect(buf, n) == KC_IMAGE_PTX
+					  ? store_output(buf, strnlen(buf, n), KC_IMAGE_PTX)
+					  : store_output(buf, n, KC_IMAGE_LTOIR);
+			free(buf);
+		}
+	}
+	struct session *s = session_get((uintptr_t)prog);
+	write_compile(KC_TOOL_NVVM, s && s->name ? s->name : "NVVM",
+		      (unsigned)(numOptions > 0 ? numOptions : 0), options, s ? s->inputs : NULL,
+		      s ? s->ninputs : 0, s ? s->source_hash : 0, none, ptx, t1 - t0, (int)r);
+	errno = saved;
+	kcp_leave();
+	return r;
+}
+
+nvvmResult kcp_nvvm_destroy_program(struct kcp_call call, nvvmProgram *prog)
+{
+	__typeof__(&nvvmDestroyProgram) real = KCP_REAL(call, nvvmDestroyProgram);
+	if (!real)
+		return NVVM_ERROR_INVALID_PROGRAM;
+	uintptr_t handle = prog ? (uintptr_t)*prog : 0;
+	nvvmResult r = real(prog);
 	if (handle && kcp_enter()) {
 		int saved = errno;
 		session_drop(handle);

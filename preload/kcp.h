@@ -7,7 +7,7 @@
  *   hooks_module.c module and library loads, function handles
  *   hooks_launch.c launches: counting (the hot path) and flushing
  *   hooks_graph.c  CUDA graphs: the kernels a replay runs, and the replays
- *   hooks_compile.c NVRTC, nvJitLink and cuLink compiles
+ *   hooks_compile.c NVRTC, libNVVM, nvJitLink and cuLink compiles
  *   hooks_exec.c   exec and spawn: the preload travels to children
  *   child.c        compiler children (ptxas, nvcc, cc): their command and wall time
  *   cupti.c        CUPTI: what the symbol hooks cannot see, and yielding to profilers
@@ -66,6 +66,7 @@ enum kcp_lib {
 	KCP_LIB_CUDA,
 	KCP_LIB_NVRTC,
 	KCP_LIB_NVJITLINK,
+	KCP_LIB_NVVM,
 	KCP_LIB_CUPTI,
 	KCP_LIB_LIBC,
 	KCP_LIB_COUNT

@@ -9,11 +9,25 @@
 #ifndef KCP_CUDA_H
 #define KCP_CUDA_H
 
-#define NVJITLINK_NO_INLINE /* only the versioned __nvJitLink*_13_0 symbols are exported */
+/* nvJitLink exports each function twice: versioned (__nvJitLinkCreate_13_0, which the
+ * header's inline nvJitLinkCreate calls) and plain (nvJitLinkCreate, which cuda.bindings,
+ * cuda.core and numba look up by dlsym). Both are hooked; the header's inline definitions would
+ * clash with the plain ones, so they are off and the plain ones declared below. */
+#define NVJITLINK_NO_INLINE
 #include <cuda.h>
 #include <cupti.h>
 #include <nvJitLink.h>
 #include <nvrtc.h>
+#include <nvvm.h>
+
+nvJitLinkResult nvJitLinkCreate(nvJitLinkHandle *handle, uint32_t numOptions,
+				const char *const *options);
+nvJitLinkResult nvJitLinkDestroy(nvJitLinkHandle *handle);
+nvJitLinkResult nvJitLinkAddData(nvJitLinkHandle handle, nvJitLinkInputType inputType,
+				 const void *data, size_t size, const char *name);
+nvJitLinkResult nvJitLinkAddFile(nvJitLinkHandle handle, nvJitLinkInputType inputType,
+				 const char *fileName);
+nvJitLinkResult nvJitLinkComplete(nvJitLinkHandle handle);
 
 #undef cuGetProcAddress
 CUresult CUDAAPI cuGetProcAddress(const char *symbol, void **pfn, int cudaVersion,

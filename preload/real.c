@@ -106,6 +106,7 @@ static void *lib_handle_by_soname(enum kcp_lib lib)
 	    [KCP_LIB_NVRTC] = {"libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so", NULL},
 	    [KCP_LIB_NVJITLINK] = {"libnvJitLink.so.13", "libnvJitLink.so.12", "libnvJitLink.so",
 				   NULL},
+	    [KCP_LIB_NVVM] = {"libnvvm.so.4", "libnvvm.so", NULL},
 	    [KCP_LIB_CUPTI] = {"libcupti.so.13", "libcupti.so.12", "libcupti.so", NULL},
 	};
 	for (int i = 0; sonames[lib][i]; i++) {

@@ -1116,3 +1116,49 @@ Test(preload, gpu_time_never_replaces_the_programs_activity_buffers)
 	cr_assert_eq(r->ngpu, 0);
 	cr_assert_eq(kct_launches(r, "prof_kernel", NULL, NULL), 7);
 }
+
+Test(preload, nvvm_compiles_and_plain_nvjitlink_names_recorded)
+{
+	/* numba's way, in C (tests/progs/nvvm_client.c): the real libNVVM and nvJitLink, opened
+	 * by the program and found by dlsym, the plain nvJitLink names (cuda.bindings' lookups).
+	 * Each kernel: NVVM IR to PTX, the same IR to LTO-IR, the LTO-IR linked to a cubin that
+	 * the stand-in driver loads. */
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("nvvm_client"), "closure", "2", NULL};
+	int with = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(with) && WEXITSTATUS(with) == 0, "nvvm_client failed, see %s.log", dir);
+	cr_assert_eq(with, kct_run_plain(base_env(), argv), "the same exit status without kcprof");
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncompiles, 6, "2 NVVM compiles and a link per kernel: %d", r->ncompiles);
+	for (int k = 0; k < 2; k++) {
+		const struct kct_compile *ptx = &r->compiles[3 * k], *lto = &r->compiles[3 * k + 1],
+					 *link = &r->compiles[3 * k + 2];
+		cr_assert_eq(ptx->tool, KC_TOOL_NVVM);
+		cr_assert_eq(lto->tool, KC_TOOL_NVVM);
+		cr_assert_eq(link->tool, KC_TOOL_NVJITLINK, "the plain nvJitLinkCreate is hooked");
+		cr_assert_str_eq(ptx->options, "-opt=3 -arch=compute_90");
+		cr_assert_str_eq(lto->options, "-opt=3 -arch=compute_90 -gen-lto");
+		cr_assert_str_eq(link->options, "-arch=sm_90 -lto");
+		cr_assert_neq(ptx->input_hash, 0, "the IR is the program's source");
+		cr_assert_eq(ptx->input_hash, lto->input_hash, "both compiles of one IR");
+		char hex[17], path[4400];
+		snprintf(path, sizeof(path), "%s/images/%s.ll", dir,
+			 kc_hash_hex(ptx->input_hash, hex));
+		size_t n;
+		char *ir = kct_read_file(path, &n);
+		cr_assert_not_null(ir, "the IR stored as %s", path);
+		cr_assert(strstr(ir, k ? "fmul float %v, 2.0" : "fmul float %v, 1.0"), "%s", ir);
+		free(ir);
+		snprintf(path, sizeof(path), "%s/images/%s.ptx", dir,
+			 kc_hash_hex(ptx->output_hash, hex));
+		cr_assert_eq(access(path, R_OK), 0, "NVVM's PTX stored as %s", path);
+		/* LTO-IR is bytes, not text: hashed whole, the same hash as the link's input */
+		char want[40];
+		snprintf(want, sizeof(want), "%s.ltoir", kc_hash_hex(lto->output_hash, hex));
+		cr_assert_str_eq(link->inputs, want);
+		cr_assert_eq(r->loads[k].hash, link->output_hash,
+			     "the driver loaded the link's cubin");
+	}
+	cr_assert_neq(r->compiles[1].output_hash, r->compiles[4].output_hash,
+		      "two kernels' LTO-IR, two hashes");
+}

@@ -1407,8 +1407,8 @@ Test(cli, diff_shows_the_changed_constant)
 	cr_assert(strstr(out, "-    %xnumel_0 = arith.constant 97 : i32") &&
 		      strstr(out, "+    %xnumel_0 = arith.constant 419 : i32"),
 		  "%s", out);
-	cr_assert(strstr(out, "(42 lines alike but for the files, modules or location numbers "
-			      "named: not shown)"),
+	cr_assert(strstr(out, "(42 lines alike but for the files, modules, location numbers or "
+			      "dispatchers named: not shown)"),
 		  "%s", out);
 	cr_assert_null(strstr(out, "-#loc1 = loc("), "%s", out);
 }
@@ -4083,8 +4083,10 @@ Test(report, flex_attention_window_trace_recorded_on_the_gpu)
 		      strstr(out, "+    %tmp5 = arith.constant 96 : i32"),
 		  "%s", out);
 	cr_assert_null(strstr(out, "compile_tasks.c"), "%s", out);
-	cr_assert(strstr(out, "lines alike but for the files, modules or location numbers named"),
-		  "%s", out);
+	cr_assert(
+	    strstr(out,
+		   "lines alike but for the files, modules, location numbers or dispatchers named"),
+	    "%s", out);
 	cr_assert_eq(
 	    kct_run_cli((const char *[]){"report", "examples/traces/flex-window/captured", NULL},
 			out, sizeof(out)),
@@ -4298,4 +4300,201 @@ Test(report, torch_compile_limit_trace_recorded_on_the_gpu)
 	cr_assert_eq(
 	    kct_run_cli((const char *[]){"report", SHAPES "/static", NULL}, out, sizeof(out)), 0);
 	cr_assert_null(strstr(out, "recompile limit"), "%s", out);
+}
+
+Test(report, numba_symbols_read_as_one_kernel)
+{
+	/* symbols numba 0.68 wrote on the H100: a dispatcher's uid (v1, v3), a kernel defined in
+	 * a function (<locals>), argument types after the name */
+	char name[256];
+	const char *closure =
+	    "_ZN8__main__10make_scale12_3clocals_3e5scaleB2v3B104cw51cXTLSUwv1sDUa"
+	    "KthqaNgoKmjgOR3W3Cw6igA9duC0hkwnNGiHEkYkrqQBFBTDEwCyQe21eqwcFW3UoDG"
+	    "jzpQEsgzrtUEAA_3d_3dE5ArrayIfLi1E1C7mutable7alignedE5ArrayIfLi1E1C7m"
+	    "utable7alignedE";
+	cr_assert(kca_numba_kernel(closure, name, sizeof(name), NULL));
+	cr_assert_str_eq(name, "__main__::make_scale::<locals>::scale");
+	const char *axpy =
+	    "_ZN8__main__4axpyB2v2B104cw51cXTLSUwv1sDUaKthqaNgoKmjgOR3W3Cw6igA9duC0hkw"
+	    "nNGiHEkYkrqQBFBTDEwCyQe21eqwcFW3UoDGjzpQEsgzrtUEAA_3d_3dE5ArrayIdLi1E1C7"
+	    "mutable7alignedE5ArrayIdLi1E1C7mutable7alignedEd";
+	cr_assert(kca_numba_kernel(axpy, name, sizeof(name), NULL));
+	cr_assert_str_eq(name, "__main__::axpy");
+	char types[16][64];
+	cr_assert_eq(kca_numba_arg_types(axpy, types, 16), 3);
+	cr_assert_str_eq(types[0], "array(float64, 1d, C)");
+	cr_assert_str_eq(types[2], "float64");
+	kca_kernel_display_name(axpy, name, sizeof(name));
+	cr_assert_str_eq(name, "__main__::axpy");
+	/* C++ kernels, with an ABI tag or not, are their own */
+	cr_assert_not(kca_numba_kernel("_ZN2at6native13reduce_kernelILi512ELi1EEEvT0_", name,
+				       sizeof(name), NULL));
+	cr_assert_not(kca_numba_kernel("_ZN5cutlass6KernelB5cxx11EPv", name, sizeof(name), NULL));
+	cr_assert_not(kca_numba_kernel("fill_mask", name, sizeof(name), NULL));
+}
+
+static const struct kca_family *numba_family(struct kca_model *m, const char *mode, const char *n,
+					     const char *name, char *dir_out)
+{
+	char *dir = record("nvvm_client", (const char *[]){mode, n, NULL});
+	snprintf(dir_out, 4096, "%s", dir);
+	load(m, dir);
+	const struct kca_family *f = family(m, name);
+	cr_assert_not_null(f, "%s: no family %s", mode, name);
+	cr_assert_eq(m->nfamilies, 1, "%s: every build of the kernel in one family", mode);
+	cr_assert_eq(f->front_end, KCA_FE_NUMBA);
+	return f;
+}
+
+Test(report, numba_kernel_made_per_call_is_churn_with_its_closure_value)
+{
+	/* a factory makes a new dispatcher per call (a new uid in each symbol), the factor it
+	 * closes over written into the IR: churn, the IR line named, the fix a module-level
+	 * kernel taking the value */
+	struct kca_model m;
+	char dir[4096];
+	const struct kca_family *f =
+	    numba_family(&m, "closure", "4", "__main__::make_scale::<locals>::scale", dir);
+	cr_assert_eq(f->nvariants, 4);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(f->ncompiles, 12, "both NVVM compiles of each kernel and its link are its");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1, "the IR's line of the factor only, its symbols' uids aside");
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_SOURCE);
+	cr_assert(strncmp(ch.changes[0].name, "IR line ", 8) == 0, "%s", ch.changes[0].name);
+	cr_assert_str_eq(ch.changes[0].values[0], "1");
+	cr_assert_str_eq(ch.changes[0].values[3], "4");
+	char fix[2048];
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "new @cuda.jit dispatcher") && strstr(fix, "inside a function") &&
+		      strstr(fix, "pass the value as an argument"),
+		  "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+	/* and the report says so: no compile left over as never loaded */
+	const char *argv[] = {"report", dir, NULL};
+	cr_assert_eq(kct_run_cli(argv, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "[numba]  specialization churn") && strstr(out, "8 NVVM compiles") &&
+		      !strstr(out, "never loaded"),
+		  "%s", out);
+}
+
+Test(report, numba_kernel_per_type_signature_is_a_few_variants)
+{
+	struct kca_model m;
+	char dir[4096];
+	const struct kca_family *f = numba_family(&m, "types", "3", "__main__::scale", dir);
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert_eq(f->verdict, KCA_FEW_VARIANTS, "a build a type signature, each once");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert(kca_change_numba_types(&ch));
+	cr_assert_eq(ch.nchanges, 3, "three arguments' types, the IR's lines theirs");
+	cr_assert_str_eq(ch.changes[2].name, "argument 3");
+	cr_assert_str_eq(ch.changes[2].values[1], "float64");
+	cr_assert_str_eq(ch.changes[0].values[2], "array(int32, 1d, C)");
+	char fix[2048];
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "once for each argument type signature") &&
+		      strstr(fix, "float32, float64, int32"),
+		  "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
+Test(report, numba_kernel_taking_the_value_is_fine)
+{
+	struct kca_model m;
+	char dir[4096];
+	const struct kca_family *f = numba_family(&m, "arg", "5", "__main__::scale", dir);
+	cr_assert_eq(f->nvariants, 1);
+	cr_assert_eq(f->launches, 5);
+	cr_assert_eq(f->verdict, KCA_FINE);
+	cr_assert_eq(f->ncompiles, 3, "its PTX, its LTO-IR and its link");
+	kca_model_free(&m);
+}
+
+#define NUMBA "examples/traces/numba-kernels/"
+
+Test(report, numba_on_the_gpu_closure_value_named_in_its_ir)
+{
+	/* numba 0.68 on the H100 (tests/gpu/numba_kernels.py closure): six dispatchers made by a
+	 * factory, the factor in each one's IR; the ModuleID comment numbers them ("scale$3"),
+	 * which is no change of the code */
+	struct kca_model m;
+	load(&m, NUMBA "closure");
+	const struct kca_family *f = family(&m, "__main__::make_scale::<locals>::scale");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 6);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(f->front_end, KCA_FE_NUMBA);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1, "the factor's line only: %s", ch.changes[0].name);
+	cr_assert_str_eq(ch.changes[0].name, "IR line 102");
+	cr_assert_str_eq(ch.changes[0].values[0], "1");
+	cr_assert_str_eq(ch.changes[0].values[5], "6");
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+	const char *argv[] = {"diff", NUMBA "closure", "__main__::make_scale::<locals>::scale",
+			      NULL};
+	cr_assert_eq(kct_run_cli(argv, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "--- [A] NVVM IR ") &&
+		      strstr(out, "-  %\".87\" = sitofp i64 1 to double") &&
+		      strstr(out, "+  %\".87\" = sitofp i64 2 to double"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "ModuleID"), "%s", out);
+	cr_assert_null(strstr(out, "B2v1B"), "the uids' lines are alike: %s", out);
+}
+
+Test(report, numba_on_the_gpu_signatures_listed_are_fine)
+{
+	/* one kernel called on three dtypes: built at the calls, a few variants; the same three
+	 * signatures listed in @cuda.jit: built there, at start-up, as asked: fine */
+	struct kca_model m;
+	load(&m, NUMBA "types");
+	const struct kca_family *f = family(&m, "__main__::axpy");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert_not(kca_numba_built_at_start(&m, f));
+	cr_assert_eq(f->verdict, KCA_FEW_VARIANTS);
+	kca_model_free(&m);
+	load(&m, NUMBA "signatures");
+	f = family(&m, "__main__::axpy");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert(kca_numba_built_at_start(&m, f));
+	cr_assert_eq(f->verdict, KCA_FINE);
+	kca_model_free(&m);
+	load(&m, NUMBA "arg");
+	f = family(&m, "__main__::scale_arg");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->verdict, KCA_FINE);
+	cr_assert_eq(f->launches, 6);
+	cr_assert_eq(f->ncompiles, 3);
+	kca_model_free(&m);
+}
+
+Test(report, cuda_core_define_macro_read_as_a_define)
+{
+	/* cuda.core on the H100 (tests/gpu/cuda_core_define.py define): ProgramOptions(
+	 * define_macro=("LIMIT", v)) reaches NVRTC as --define-macro=LIMIT=v, NVRTC's long -D */
+	struct kca_model m;
+	load(&m, "examples/traces/cuda-core-define/define");
+	const struct kca_family *f = family(&m, "fill");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 5);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_DEFINE);
+	cr_assert_str_eq(ch.changes[0].name, "LIMIT");
+	cr_assert_str_eq(ch.changes[0].values[4], "504");
+	char fix[1024];
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "-DLIMIT changes per compile"), "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
 }

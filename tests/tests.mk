@@ -34,6 +34,11 @@ $(TBIN)/nvrtc_client: tests/progs/nvrtc_client.c $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda -L$(CUDA_HOME)/lib64 -lnvrtc -lnvJitLink $(TEST_RPATH)
 
+# numba's builds, in C: libNVVM and nvJitLink opened and looked up by dlsym (no -l).
+$(TBIN)/nvvm_client: tests/progs/nvvm_client.c $(TLIB)/libcuda.so.1
+	@mkdir -p $(TBIN)
+	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda $(TEST_RPATH) -ldl
+
 # A C++ client: its frames' names demangled, an inlined helper named (tests/test_stacks.c).
 $(TBIN)/cxx_client: tests/progs/cxx_client.cc tests/progs/include/c++/kct_deep_wrap.h $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
@@ -77,7 +82,7 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
-TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/host_client $(TBIN)/nvrtc_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
+TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/host_client $(TBIN)/nvrtc_client $(TBIN)/nvvm_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
 	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so $(TLIB)/libctorprobe.so $(TLIB)/libctorsubscribe.so
 
 # The reference kernels' launch plan (no driver calls) is tested here too.

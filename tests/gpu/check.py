@@ -492,6 +492,43 @@ def main():
         report(vals == [sorted(said["dtypes"])] and k.get("verdict") == "a few variants"
                and "is a dtype" in (k.get("fix") or ""), case,
                f"cast_scale: OUT_DTYPE {vals}, {k.get('verdict')!r}, fix {(k.get('fix') or '')[:60]!r}")
+    elif case.startswith("cuda_core_"):
+        # cuda.core's NVRTC, found by dlsym: --define-macro=LIMIT=<v> read as the -D it is
+        n = len(said["limits"])
+        if case == "cuda_core_define":
+            k = kernel_report(trace_dir, "fill")
+            defines = [c for c in k.get("changed", []) if c["kind"] == "define" and c["name"] == "LIMIT"]
+            ok = (k.get("variants") == n and k.get("churn") and defines
+                  and (k.get("fix") or "").startswith("-DLIMIT changes per compile"))
+        else:
+            k = kernel_report(trace_dir, "fill_arg")
+            ok = k.get("variants") == 1 and k.get("verdict") == "fine" and k.get("launches") == n
+        report(ok, case, f"{k.get('name')}: {k.get('variants')} variants, {k.get('verdict')!r}, "
+               f"changed {[c['name'] for c in k.get('changed', [])]}, fix {(k.get('fix') or '')[:70]!r}")
+    elif case.startswith("numba_"):
+        # numba: libNVVM's compiles and the plain-named nvJitLink links seen; one kernel
+        # whatever its dispatcher's uid or its argument types; a kernel made per call is churn,
+        # the value it closes over in its IR named; a build a type signature is a few variants
+        rep = report_json(trace_dir, "--all")
+        ks = [k for k in rep["kernels"] if k.get("front_end") == "numba"]
+        unloaded = rep.get("unloaded_compiles", [])
+        k = ks[0] if len(ks) == 1 else {}
+        fix = k.get("fix") or ""
+        kinds = sorted({c["kind"] for c in k.get("changed", [])})
+        if case == "numba_closure":
+            ok = (k.get("variants") == said["steps"] and k.get("churn") and kinds == ["source"]
+                  and "new @cuda.jit dispatcher" in fix and "<locals>" in k.get("name", ""))
+        elif case == "numba_arg":
+            ok = k.get("variants") == 1 and k.get("verdict") == "fine" and k.get("launches") == said["steps"]
+        elif case == "numba_types":
+            ok = (k.get("variants") == 3 and k.get("verdict") == "a few variants" and kinds == ["type"]
+                  and "type signature" in fix)
+        else:  # signatures: built at the decorator, before any call, each once
+            ok = k.get("variants") == 3 and k.get("verdict") == "fine"
+        report(ok and not unloaded, case,
+               f"{len(ks)} numba kernels; {k.get('name')!r}: {k.get('variants')} variants, "
+               f"{k.get('verdict')!r}, changed {kinds}, fix {fix[:80]!r}; unloaded {unloaded}")
+        show_report(trace_dir, 22)
     elif case.startswith("cupy_"):
         # CuPy's NVRTC: a -D per request (each with CuPy's empty-program probe, counted as its
         # build), the fix, a kernel per dtype (a few variants, its types named)

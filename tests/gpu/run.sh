@@ -122,6 +122,11 @@ case_fresh torch_compile_loop python3 tests/gpu/torch_compile_loop.py
 case_modes triton_heuristics tests/gpu/triton_heuristics.py pow2 bucket
 # a tl.constexpr dtype: the recorder names tl.float16 as fp16
 case_fresh triton_dtype python3 tests/gpu/triton_dtype.py
+# numba: a kernel made per call (a new dispatcher each, its closure's value baked in), the
+# fix; one kernel per type signature, and those signatures declared up front
+case_modes numba tests/gpu/numba_kernels.py closure arg types signatures
+# cuda.core: a Program per request, a macro defined to its limit (--define-macro=), the fix
+case_modes cuda_core tests/gpu/cuda_core_define.py define arg
 # CuPy: NVRTC with a -D per request (and CuPy's empty-program probes), the fix, a kernel per
 # dtype; then the -D again with CuPy's disk cache warm
 for m in define arg dtypes; do

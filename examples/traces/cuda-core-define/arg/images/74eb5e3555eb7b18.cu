@@ -1,0 +1,1 @@
+extern "C" __global__ void fill_arg(int *out, int limit) { out[threadIdx.x] = threadIdx.x < limit; }
