@@ -162,6 +162,85 @@ static const struct kca_source_file *source_file(struct kca_model *m, const char
 	return sf;
 }
 
+/* The start of line n (1-based) of text, or NULL. */
+static const char *line_at(const char *text, unsigned long n)
+{
+	const char *p = text;
+	for (unsigned long i = 1; p && i < n; i++) {
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	return p && *p ? p : NULL;
+}
+
+static unsigned indentation(const char *line)
+{
+	unsigned n = 0;
+	while (line[n] == ' ' || line[n] == '\t')
+		n++;
+	return n;
+}
+
+/* Whether line (its indentation skipped) defines a function, `name` where given: "def name(". */
+static int defines(const char *line, const char *name, size_t len)
+{
+	line += indentation(line);
+	if (strncmp(line, "async ", 6) == 0)
+		line += 6;
+	if (strncmp(line, "def ", 4) != 0)
+		return 0;
+	line += 4;
+	return !name || (strncmp(line, name, len) == 0 && line[len] == '(');
+}
+
+int kca_kernel_def_inside(struct kca_model *m, const struct kca_family *f, char *outer, size_t ocap,
+			  char *where, size_t wcap)
+{
+	if (!f->nvariants)
+		return 0;
+	const struct kca_load *l = &m->loads[f->variants[0].first_load];
+	char at[PATH_MAX + 32], func[128], path[PATH_MAX];
+	if (!l->npy_frames || kca_load_call_site(m, l, at, sizeof(at), func, sizeof(func)) != 0)
+		return 0;
+	char *colon = strrchr(at, ':');
+	unsigned long call_line = colon ? strtoul(colon + 1, NULL, 10) : 0;
+	if (!call_line)
+		return 0;
+	*colon = '\0';
+	if (kca_path_in(at, m->procs[l->proc].cwd, path, sizeof(path)) < 0)
+		return 0;
+	const struct kca_source_file *sf = source_file(m, path, m->procs[l->proc].dir);
+	const char *call = sf->text ? line_at(sf->text, call_line) : NULL;
+	if (!call)
+		return 0;
+	/* the def the launch's line is in: the nearest line above of less indentation */
+	unsigned call_indent = indentation(call);
+	unsigned long def_line = 0;
+	for (unsigned long n = call_line - 1; n >= 1 && !def_line; n--) {
+		const char *p = line_at(sf->text, n);
+		if (p && p[indentation(p)] != '\n' && p[indentation(p)] != '#' &&
+		    indentation(p) < call_indent) {
+			if (!defines(p, NULL, 0))
+				return 0; /* a block, not a function: a loop, a with */
+			def_line = n;
+		}
+	}
+	if (!def_line)
+		return 0;
+	/* the kernel's def between that def and the launch, inside it */
+	unsigned outer_indent = indentation(line_at(sf->text, def_line));
+	size_t len = strlen(f->name);
+	for (unsigned long n = def_line + 1; n < call_line; n++) {
+		const char *p = line_at(sf->text, n);
+		if (p && indentation(p) > outer_indent && defines(p, f->name, len)) {
+			snprintf(outer, ocap, "%s", func);
+			snprintf(where, wcap, "%s:%lu", sf->path ? sf->path : at, n);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 void kca_sources_free(struct kca_model *m)
 {
 	struct kca_source_file *sf, *tmp;
@@ -1597,6 +1676,21 @@ static void numba_types_variant(struct kca_changes *c, const struct kca_family *
 	}
 }
 
+/* A template's instance built at run time, variant v: each template argument a change
+ * ("template argument 1": 100, 137; float, double). */
+static void template_args_variant(struct kca_changes *c, const struct kca_family *f, unsigned v,
+				  unsigned nvar)
+{
+	char args[16][64];
+	const char *symbol = f->variants[v].symbol;
+	int n = symbol ? kca_template_args(symbol, args, 16) : 0;
+	for (int i = 0; i < n; i++) {
+		char name[40];
+		snprintf(name, sizeof(name), KCA_TEMPLATE_ARGUMENT "%d", i + 1);
+		change_set(change_get(c, KCA_CHANGE_CONSTANT, name, NULL, nvar), v, args[i]);
+	}
+}
+
 /* Variant v's NVRTC source against the first variant's (*first: the first text, kept, and
  * *first_v its variant): the first line of each of its first three hunks that replace lines
  * (a line diff: lines only added, such as a type's definition, name no change), each paired
@@ -1800,6 +1894,8 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			options_variant(m, out, f, v, nvar, chain, nchain);
 			source_variant(m, out, f, v, nvar, &first_source, &first_source_v);
 			numba_types_variant(out, f, v, nvar);
+			if (f->front_end != KCA_FE_NUMBA)
+				template_args_variant(out, f, v, nvar);
 		} else {
 			child_defines_variant(m, out, f, v, nvar);
 		}
@@ -1834,6 +1930,21 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 			out->changes[j] = out->changes[j - 1];
 			out->changes[j - 1] = t;
 		}
+}
+
+int kca_change_template_argument(const struct kca_change *c)
+{
+	return c->kind == KCA_CHANGE_CONSTANT &&
+	       strncmp(c->name, KCA_TEMPLATE_ARGUMENT, strlen(KCA_TEMPLATE_ARGUMENT)) == 0;
+}
+
+int kca_change_template_types(const struct kca_changes *ch)
+{
+	for (unsigned i = 0; i < ch->nchanges; i++)
+		if (!kca_change_template_argument(&ch->changes[i]) ||
+		    !kca_change_names_types(&ch->changes[i]))
+			return 0;
+	return ch->nchanges > 0;
 }
 
 int kca_change_numba_types(const struct kca_changes *ch)

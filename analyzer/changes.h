@@ -97,6 +97,20 @@ int kca_change_triton_dtypes(const struct kca_change *c);
 int kca_change_numba_types(const struct kca_changes *ch);
 /* The name of a numba kernel's argument type change ("argument 2"). */
 #define KCA_NUMBA_ARGUMENT "argument "
+/* Whether what differs between a C++ template's instances built at run time is template
+ * arguments that are types (float, double), and only them: an instance per type, each once. */
+int kca_change_template_types(const struct kca_changes *ch);
+/* Whether change c is of a C++ kernel template's argument (KCA_TEMPLATE_ARGUMENT). */
+int kca_change_template_argument(const struct kca_change *c);
+/* Whether kernel family f's Python function (a Triton kernel's @triton.jit def) is defined
+ * inside the function whose line launched it, read from the program's source: then that
+ * function's name in outer and the def's file:line in where. Each call then makes the kernel
+ * anew. */
+int kca_kernel_def_inside(struct kca_model *m, const struct kca_family *f, char *outer, size_t ocap,
+			  char *where, size_t wcap);
+/* The name of a change of a C++ kernel template's argument between instances built at run time
+ * ("template argument 1"). */
+#define KCA_TEMPLATE_ARGUMENT "template argument "
 /* The first constant of ch that is a size of the input, a stride or a number (not an Inductor
  * block size), one with two values or more first, else NULL. */
 const struct kca_change *kca_inductor_size(const struct kca_changes *ch);

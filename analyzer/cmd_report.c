@@ -463,6 +463,17 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			 *at ? ")" : "", f->nvariants, f->name);
 		return;
 	}
+	if (f->verdict == KCA_RELOAD_CHURN && f->def_inside) {
+		snprintf(
+		    buf, cap,
+		    "%s is defined inside %s (%s): each call makes a new @triton.jit function, "
+		    "whose in-memory cache starts empty, so Triton finds its build on disk and "
+		    "loads it again (%u loads of %u image%s); define the kernel once, at module "
+		    "level",
+		    f->name, f->def_inside, f->def_where, f->proc_loads, f->nvariants,
+		    KCA_PLURAL(f->nvariants));
+		return;
+	}
 	if (f->verdict == KCA_RELOAD_CHURN) {
 		char what[160];
 		const char *where = f->procs > 1 ? " in one process" : "";
@@ -831,6 +842,30 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 : probes ? "; each new value cost two compiles, an empty program "
 					    "with its options first (CuPy's cache key)"
 					  : "");
+			return;
+		}
+		c = NULL;
+		for (unsigned i = 0; i < ch->nchanges && !c; i++)
+			if (kca_change_template_argument(&ch->changes[i]))
+				c = &ch->changes[i];
+		if (c) { /* a template instantiated at run time, an instance a value */
+			char values[256];
+			kca_values_summary(c, values, sizeof(values));
+			if (kca_change_template_types(ch))
+				snprintf(
+				    buf, cap,
+				    "the program instantiates %s for each type (%s: %s): a "
+				    "compile a type, once each, as expected; keep to the types in "
+				    "use",
+				    f->name, c->name, values);
+			else
+				snprintf(
+				    buf, cap,
+				    "the program instantiates %s for each value of its %s (%s), a "
+				    "compile each: pass the value as a kernel argument (a template "
+				    "argument only for what must be known at compile time, taking "
+				    "a few values), or cache compiled modules keyed by it",
+				    f->name, c->name, values);
 			return;
 		}
 		if ((c = first_of(ch, KCA_CHANGE_SOURCE)) && kca_change_names_types(c)) {

@@ -109,49 +109,71 @@ struct container_key {
 	UT_hash_handle hh;
 };
 
-/* The family index's entry of kernels named so (a numba symbol: its kernel's), or NULL. */
+/* The family index's entry of kernels named so: by the name (a template's instance's symbol
+ * too, once family_of has seen it), or a numba symbol's kernel's; NULL if none. */
 static struct name_ix *family_find(struct name_ix *names, const char *name)
 {
 	char key[512];
 	struct name_ix *e;
-	if (kca_numba_kernel(name, key, sizeof(key), NULL))
-		name = key;
 	HASH_FIND_STR(names, name, e);
+	if (!e && kca_numba_kernel(name, key, sizeof(key), NULL))
+		HASH_FIND_STR(names, key, e);
 	return e;
 }
 
 int kca_family_named_by(const struct kca_family *f, const char *symbol)
 {
 	char key[512];
-	return strcmp(f->name, symbol) == 0 ||
-	       (kca_numba_kernel(symbol, key, sizeof(key), NULL) && strcmp(f->name, key) == 0);
+	if (strcmp(f->name, symbol) == 0 ||
+	    (kca_numba_kernel(symbol, key, sizeof(key), NULL) && strcmp(f->name, key) == 0))
+		return 1;
+	for (unsigned v = 0; v < f->nvariants; v++)
+		if (f->variants[v].symbol && strcmp(f->variants[v].symbol, symbol) == 0)
+			return 1;
+	return 0;
 }
 
-/* The family of kernels named so, made if new: by the name, or a numba kernel's by its
- * qualified name (kca_numba_kernel), its symbols many. */
-static unsigned family_of(struct kca_model *m, struct name_ix **names, const char *name,
-			  unsigned *cap)
+static void name_add(struct name_ix **names, const char *name, unsigned ix)
 {
-	struct name_ix *e;
-	char key[512];
-	if (kca_numba_kernel(name, key, sizeof(key), NULL)) {
+	struct name_ix *e = kca_xmalloc(sizeof(*e));
+	e->name = name;
+	e->ix = ix;
+	HASH_ADD_KEYPTR(hh, *names, e->name, strlen(e->name), e);
+}
+
+/* The family of kernels named so, made if new: by the name; a numba kernel's by its qualified
+ * name (kca_numba_kernel), its symbols many; where `runtime_template` (a load an NVRTC compile
+ * built), a C++ template's instance by the template's name as headings show it ("fill_t<…>"),
+ * each instance a variant, the symbol kept in the index beside it. */
+static unsigned family_of(struct kca_model *m, struct name_ix **names, const char *name,
+			  unsigned *cap, int runtime_template)
+{
+	struct name_ix *e = family_find(*names, name);
+	if (e)
+		return e->ix;
+	const char *symbol = name;
+	char key[512], args[1][64];
+	int numba = kca_numba_kernel(name, key, sizeof(key), NULL);
+	int instance = !numba && runtime_template && kca_template_args(name, args, 1) > 0;
+	if (instance)
+		kca_kernel_display_name(name, key, sizeof(key));
+	if (numba || instance) {
 		HASH_FIND_STR(*names, key, e);
 		name = e ? e->name : kca_model_strdup(m, key);
 	}
-	HASH_FIND_STR(*names, name, e);
-	if (e)
-		return e->ix;
-	if (m->nfamilies == *cap) {
-		*cap = *cap ? *cap * 2 : 64;
-		m->families = kca_xrealloc(m->families, *cap * sizeof(*m->families));
+	if (!e) {
+		if (m->nfamilies == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			m->families = kca_xrealloc(m->families, *cap * sizeof(*m->families));
+		}
+		struct kca_family *f = &m->families[m->nfamilies];
+		memset(f, 0, sizeof(*f));
+		f->name = name;
+		name_add(names, name, m->nfamilies++);
+		HASH_FIND_STR(*names, name, e);
 	}
-	struct kca_family *f = &m->families[m->nfamilies];
-	memset(f, 0, sizeof(*f));
-	f->name = name;
-	e = kca_xmalloc(sizeof(*e));
-	e->name = name;
-	e->ix = m->nfamilies++;
-	HASH_ADD_KEYPTR(hh, *names, e->name, strlen(e->name), e);
+	if (instance) /* found by its symbol from here on, whatever loads it */
+		name_add(names, symbol, e->ix);
 	return e->ix;
 }
 
@@ -888,7 +910,9 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			link += tool == KC_TOOL_CULINK || tool == KC_TOOL_NVJITLINK;
 		}
 		ptx += v->kind == KC_IMAGE_PTX;
-		numba += v->symbol != NULL; /* a symbol not the family's name: numba's */
+		char qualified[512];
+		numba +=
+		    v->symbol && kca_numba_kernel(v->symbol, qualified, sizeof(qualified), NULL);
 		/* a CUDA compiler child's build, not an in-process compile's: nvcc, ptxas */
 		int by_cudart = kca_load_by_cudart(m, l);
 		int by_child = v->compile < 0 && child_built(m, f, i);
@@ -956,6 +980,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			f->verdict = KCA_FEW_VARIANTS; /* a source per dtype: a build each, once */
 		else if (ch->nchanges && kca_change_triton_dtypes(&ch->changes[0]))
 			f->verdict = KCA_FEW_VARIANTS; /* Triton's, per dtype: as few */
+		else if (ch->nchanges && kca_change_template_types(ch))
+			f->verdict = KCA_FEW_VARIANTS; /* a template's instance per type: as few */
 		else if (ch->nchanges && kca_change_numba_types(ch))
 			/* numba's, per type signature: as few; none where the signatures were
 			 * listed in @cuda.jit, all built at start-up */
@@ -969,6 +995,13 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	}
 	if (f->verdict == KCA_FINE && f->proc_reloads >= 2 && f->proc_reloads * 2 >= f->proc_loads)
 		f->verdict = KCA_RELOAD_CHURN;
+	/* a Triton kernel loaded again and again: a @triton.jit function made anew each call? */
+	char outer[128], def_where[PATH_MAX + 32];
+	if (f->verdict == KCA_RELOAD_CHURN && f->front_end == KCA_FE_TRITON &&
+	    kca_kernel_def_inside(m, f, outer, sizeof(outer), def_where, sizeof(def_where))) {
+		f->def_inside = kca_model_strdup(m, outer);
+		f->def_where = kca_model_strdup(m, def_where);
+	}
 	/* one image built in several processes (workers started together with an empty cache:
 	 * which of them build it is a race, the launcher's host compile in each of them
 	 * anyway): worth building once, not churn */
@@ -1149,9 +1182,19 @@ struct kca_family_name *kca_family_index(const struct kca_model *m)
 {
 	struct kca_family_name *index = NULL;
 	for (unsigned i = 0; i < m->nfamilies; i++) {
-		struct kca_family_name *fn = kca_xmalloc(sizeof(*fn));
-		fn->f = &m->families[i];
-		HASH_ADD_KEYPTR(hh, index, fn->f->name, strlen(fn->f->name), fn);
+		const struct kca_family *f = &m->families[i];
+		for (int v = -1; v < (int)f->nvariants; v++) { /* its name, its variants' symbols */
+			const char *name = v < 0 ? f->name : f->variants[v].symbol;
+			struct kca_family_name *fn;
+			if (!name)
+				continue;
+			HASH_FIND_STR(index, name, fn);
+			if (fn)
+				continue;
+			fn = kca_xmalloc(sizeof(*fn));
+			fn->f = f;
+			HASH_ADD_KEYPTR(hh, index, name, strlen(name), fn);
+		}
 	}
 	return index;
 }
@@ -1294,6 +1337,11 @@ void kca_model_families(struct kca_model *m)
 		if (l->device >= 0 && l->result == 0 && l->hash)
 			*o = *o == -1 || *o == l->device ? l->device : -2;
 	}
+	/* loads of images an NVRTC compile built (directly, or through a link) */
+	unsigned char *nvrtc_built = kca_xcalloc(m->nloads + 1, 1);
+	for (unsigned c = 0; c < m->ncompiles; c++)
+		if (m->compiles[c].tool == KC_TOOL_NVRTC && m->compiles[c].load >= 0)
+			nvrtc_built[m->compiles[c].load] = 1;
 	for (unsigned i = 0; i < m->nloads; i++) {
 		struct kca_load *l = &m->loads[i];
 		if (l->result != 0 || !l->hash)
@@ -1303,7 +1351,7 @@ void kca_model_families(struct kca_model *m)
 		if (device < 0 && !library_load(l) && only_device[l->proc] >= 0)
 			device = only_device[l->proc];
 		for (unsigned n = 0; n < l->nnames; n++) {
-			unsigned fam = family_of(m, &names, l->names[n], &cap);
+			unsigned fam = family_of(m, &names, l->names[n], &cap, nvrtc_built[i]);
 			struct kca_family *f = &m->families[fam];
 			struct container_key ck = {{l->proc, fam}, 0, 0, {0}}, *c;
 			HASH_FIND(hh, containers, &ck.k, sizeof(ck.k), c);
@@ -1435,7 +1483,7 @@ void kca_model_families(struct kca_model *m)
 		struct kca_func *fn = &m->funcs[i];
 		if (!fn->name[0])
 			continue;
-		unsigned fam = family_of(m, &names, fn->name, &cap);
+		unsigned fam = family_of(m, &names, fn->name, &cap, 0);
 		struct kca_family *f = &m->families[fam];
 		f->launches += kca_func_runs(fn);
 		f->win.launches += kca_func_win_runs(fn);
@@ -1518,6 +1566,7 @@ void kca_model_families(struct kca_model *m)
 		free(ce);
 	}
 	free(only_device);
+	free(nvrtc_built);
 	if (m->nfamilies)
 		qsort(m->families, m->nfamilies, sizeof(*m->families),
 		      m->windowed ? cmp_family_window : cmp_family);

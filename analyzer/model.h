@@ -228,6 +228,9 @@ struct kca_family {
 	int prebuilt_copies; /* its variants: images the CUDA runtime loaded, none built at run
 				time (one kernel in two of a program's libraries) */
 	struct kca_changes *changes; /* what differs between variants: kca_family_changes */
+	/* A kernel loaded again and again whose def is inside the function that launches it
+	 * (kca_kernel_def_inside): that function, and the def's file:line; NULL otherwise. */
+	const char *def_inside, *def_where;
 	unsigned *compiles, ncompiles, cap_compiles; /* compiles attributed to its loads */
 	/* Within the model's time window: variants first loaded in it (new images: builds, or
 	 * first loads), loads and reloads in it, their time, the compiles attributed to its loads
@@ -367,6 +370,9 @@ int kca_module_build_id(struct kca_model *m, const char *path, char *hex, size_t
  * qualifiers left out and template arguments shown as "<…>" ("serve::Builder<…>::compile"),
  * a symbol's version cut ("__libc_start_main"); other names as they are. */
 void kca_function_name(const char *name, char *out, size_t cap);
+/* The template arguments of a C++ function's symbol, as demangled ("100", "float"), at most
+ * max: how many (0 where it is no template's instance). */
+int kca_template_args(const char *symbol, char (*args)[64], unsigned max);
 /* A kernel's name as the report's headings give it: a C++ kernel demangled
  * (kca_function_name: "at::native::reduce_kernel<…>"), another name as it is. */
 void kca_kernel_display_name(const char *symbol, char *out, size_t cap);

@@ -188,7 +188,9 @@ static const char *past_return_type(const char *s)
 	return after;
 }
 
-void kca_function_name(const char *name, char *out, size_t cap)
+/* A symbol demangled to its function's name, the parameters and return type left out, its
+ * template arguments elided ("<…>") or whole. */
+static void function_name(const char *name, char *out, size_t cap, int elide)
 {
 	cxa_demangle_fn fn = strncmp(name, "_Z", 2) == 0 ? demangler() : NULL;
 	int status = -1;
@@ -215,10 +217,53 @@ void kca_function_name(const char *name, char *out, size_t cap)
 		}
 	}
 	char *short_name = kca_xmalloc(5 * len + 1); /* at worst each '<' becomes "<…>" */
-	elide_templates(d, len, short_name);
+	if (elide) {
+		elide_templates(d, len, short_name);
+	} else {
+		memcpy(short_name, d, len);
+		short_name[len] = '\0';
+	}
 	snprintf(out, cap, "%s", past_return_type(short_name));
 	free(short_name);
 	free(d);
+}
+
+void kca_function_name(const char *name, char *out, size_t cap)
+{
+	function_name(name, out, cap, 1);
+}
+
+int kca_template_args(const char *symbol, char (*args)[64], unsigned max)
+{
+	char full[1024];
+	if (strncmp(symbol, "_Z", 2) != 0)
+		return 0;
+	function_name(symbol, full, sizeof(full), 0);
+	size_t len = strlen(full);
+	if (!len || full[len - 1] != '>')
+		return 0;
+	size_t open = len - 1; /* the '<' that the last '>' closes */
+	for (int depth = 0;; open--) {
+		depth += full[open] == '>' ? 1 : full[open] == '<' ? -1 : 0;
+		if (depth == 0 || open == 0)
+			break;
+	}
+	if (full[open] != '<')
+		return 0;
+	unsigned n = 0;
+	int depth = 0;
+	size_t start = open + 1;
+	for (size_t i = open + 1; i < len && n < max; i++) {
+		depth += strchr("(<[", full[i]) ? 1 : strchr(")>]", full[i]) ? -1 : 0;
+		if ((depth == 0 && full[i] == ',') || depth < 0) {
+			while (full[start] == ' ')
+				start++;
+			snprintf(args[n++], sizeof(args[0]), "%.*s", (int)(i - start),
+				 full + start);
+			start = i + 1;
+		}
+	}
+	return (int)n;
 }
 
 /* ---- numba's kernels ------------------------------------------------------------------------

@@ -1472,9 +1472,9 @@ Test(cli, damaged_traces_give_partial_reports)
 	/* runs further down, named from the directory given; not below a run (its caches) */
 	cr_assert_eq(
 	    kct_run_cli((const char *[]){"report", "examples/traces", NULL}, out, sizeof(out)), 1);
-	cr_assert(strstr(out, "its subdirectories cuda-graph/, cudnn-sdpa/, cupy-define/arg/, "
-			      "cupy-define/cold/, cupy-define/warm/, cupy-dtypes/, "
-			      "flex-window/captured/, ") &&
+	cr_assert(strstr(out, "its subdirectories cuda-core-define/arg/, cuda-core-define/define/, "
+			      "cuda-graph/, cudnn-sdpa/, cupy-define/arg/, cupy-define/cold/, "
+			      "cupy-define/warm/, cupy-dtypes/, cupy-template/, ") &&
 		      strstr(out, " more hold traces: give them") &&
 		      !strstr(out, "triton-constexpr/triton-cache"),
 		  "%s", out);
@@ -4495,6 +4495,110 @@ Test(report, cuda_core_define_macro_read_as_a_define)
 	char fix[1024];
 	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
 	cr_assert(strstr(fix, "-DLIMIT changes per compile"), "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
+Test(report, template_arguments_of_a_kernel_symbol)
+{
+	char args[8][64];
+	cr_assert_eq(kca_template_args("_Z6fill_tILi100EEvPf", args, 8), 1);
+	cr_assert_str_eq(args[0], "100");
+	/* at::native::reduce_kernel<512, 1, ...>(...): its own arguments, nested ones whole */
+	cr_assert_eq(kca_template_args("_ZN2at6native13reduce_kernelILi512ELi1EEEvT0_", args, 8),
+		     2);
+	cr_assert_str_eq(args[1], "1");
+	cr_assert_eq(kca_template_args("_Z4axpyIfLi4EEvPT_S1_", args, 8), 2);
+	cr_assert_str_eq(args[0], "float");
+	cr_assert_eq(kca_template_args("_Z4axpyPfS_", args, 8), 0, "no template");
+	cr_assert_eq(kca_template_args("fill_mask", args, 8), 0);
+}
+
+Test(report, template_instantiated_per_value_is_one_kernel_churning)
+{
+	/* nvrtc_client template: fill_mask_t<500>, <501>, <502>, then <500> again, each an NVRTC
+	 * compile of its own (name expressions): one kernel of 3 variants, not 3 fine kernels */
+	char *dir = record("nvrtc_client", (const char *[]){"template", "3", NULL});
+	struct kca_model m;
+	load(&m, dir);
+	cr_assert_eq(m.nfamilies, 1);
+	const struct kca_family *f = family(&m, "fill_mask_t<…>");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert_eq(f->loads, 4);
+	cr_assert_eq(f->front_end, KCA_FE_NVRTC);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(f->ncompiles, 4);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert(kca_change_template_argument(&ch.changes[0]));
+	cr_assert_str_eq(ch.changes[0].values[0], "500");
+	cr_assert_str_eq(ch.changes[0].values[2], "502");
+	cr_assert_not(kca_change_template_types(&ch));
+	char fix[1024];
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(
+	    strstr(fix, "instantiates fill_mask_t<…> for each value of its template argument 1") &&
+		strstr(fix, "pass the value as a kernel argument"),
+	    "%s", fix);
+	/* the call sites are the family's, found by each instance's symbol */
+	struct kca_call_site sites[4];
+	cr_assert_eq(kca_family_call_sites(&m, f, sites, 4), 1);
+	cr_assert_eq(sites[0].count, 4);
+	/* an instance per type is as few as a source per type */
+	static char *types[] = {"float", "double"};
+	struct kca_change c = {.kind = KCA_CHANGE_CONSTANT, .values = types, .nvalues = 2};
+	snprintf(c.name, sizeof(c.name), KCA_TEMPLATE_ARGUMENT "1");
+	struct kca_changes tch = {.changes = &c, .nchanges = 1};
+	cr_assert(kca_change_template_types(&tch));
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
+
+Test(report, triton_kernel_defined_inside_its_caller_named)
+{
+	/* tests/gpu/triton_def_inside.py on the H100: @triton.jit scale_inner defined inside
+	 * step(), which launches it six times: one build, loaded at each call; the def is read
+	 * from the program's source (the file in the repository) */
+	struct kca_model m;
+	load(&m, "examples/traces/triton-def-inside/inside");
+	const struct kca_family *f = family(&m, "scale_inner");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->verdict, KCA_RELOAD_CHURN);
+	cr_assert_str_eq(f->def_inside, "step");
+	cr_assert_str_eq(f->def_where, "tests/gpu/triton_def_inside.py:34");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	char fix[1024];
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(
+	    strstr(fix, "scale_inner is defined inside step (tests/gpu/triton_def_inside.py:34)") &&
+		strstr(fix, "define the kernel once, at module level"),
+	    "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+	load(&m, "examples/traces/triton-def-inside/module");
+	f = family(&m, "scale_module");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->verdict, KCA_FINE);
+	cr_assert_null(f->def_inside);
+	kca_model_free(&m);
+}
+
+Test(report, cupy_template_instances_on_the_gpu_one_kernel)
+{
+	/* CuPy's RawModule(name_expressions=["fill_mask_t<100>"]) per length, on the H100 */
+	struct kca_model m;
+	load(&m, "examples/traces/cupy-template");
+	const struct kca_family *f = family(&m, "fill_mask_t<…>");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 6);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_str_eq(ch.changes[0].values[5], "285");
 	kca_changes_free(&ch);
 	kca_model_free(&m);
 }

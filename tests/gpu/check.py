@@ -505,6 +505,18 @@ def main():
             ok = k.get("variants") == 1 and k.get("verdict") == "fine" and k.get("launches") == n
         report(ok, case, f"{k.get('name')}: {k.get('variants')} variants, {k.get('verdict')!r}, "
                f"changed {[c['name'] for c in k.get('changed', [])]}, fix {(k.get('fix') or '')[:70]!r}")
+    elif case in ("triton_def_inside", "triton_def_module"):
+        # a @triton.jit def inside the launching function: the same build loaded at each call,
+        # the def named; at module level: one load
+        name = "scale_inner" if case == "triton_def_inside" else "scale_module"
+        k = kernel_report(trace_dir, name)
+        fix = k.get("fix") or ""
+        if case == "triton_def_inside":
+            ok = k.get("verdict") == "reload churn" and "is defined inside step" in fix
+        else:
+            ok = k.get("verdict") == "fine" and k.get("variants") == 1
+        report(ok and k.get("launches") == said["steps"], case,
+               f"{name}: {k.get('variants')} variants, {k.get('verdict')!r}, fix {fix[:70]!r}")
     elif case.startswith("numba_"):
         # numba: libNVVM's compiles and the plain-named nvJitLink links seen; one kernel
         # whatever its dispatcher's uid or its argument types; a kernel made per call is churn,
@@ -549,6 +561,14 @@ def main():
             f = k.get("fill_mask_arg", {})
             report(f.get("variants") == 1 and f.get("verdict") == "fine" and f.get("launches") == n, case,
                    f"fill_mask_arg: {f.get('variants')} variants, {f.get('launches')} launches")
+        elif case == "cupy_template":
+            # fill_mask_t<100>, <137>, ...: one kernel, its instances variants, churn
+            f = k.get("fill_mask_t<…>", {})
+            args = [c["summary"] for c in f.get("changed", []) if c["name"] == "template argument 1"]
+            report(f.get("variants") == n and f.get("churn") and args
+                   and sum(1 for x in k if x.startswith("fill_mask_t")) == 1
+                   and "instantiates fill_mask_t<…>" in (f.get("fix") or ""), case,
+                   f"{sorted(k)}: {f.get('variants')} variants, {f.get('verdict')!r}, {args}")
         elif case == "cupy_dtypes":
             f = k.get("axpy_ew", {})
             src = [c["summary"] for c in f.get("changed", []) if c["kind"] == "source"]

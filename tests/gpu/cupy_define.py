@@ -3,6 +3,8 @@
     python3 cupy_define.py define    # the bug: -DMAX_LEN= the request's length, a build each
     python3 cupy_define.py arg       # the fix: max_len a kernel argument, one build
     python3 cupy_define.py dtypes    # a reading: an ElementwiseKernel on three dtypes
+    python3 cupy_define.py template  # the bug again: the length a template argument of the
+                                     # kernel (RawModule's name_expressions), an instance each
 
 CuPy compiles with NVRTC, and before each new set of options it compiles an empty program with
 them (its cache key holds the compiler's version): two compiles a request, never a load for the
@@ -13,9 +15,13 @@ import sys
 import cupy as cp
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "define"
-assert mode in ("define", "arg", "dtypes"), mode
+assert mode in ("define", "arg", "dtypes", "template"), mode
 LENGTHS = [100, 137, 174, 211, 248, 285]  # a request's length
 SRC_DEFINE = r'''extern "C" __global__ void fill_mask(float* x, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) x[i] = i < MAX_LEN ? 1.f : 0.f;
+}'''
+SRC_TEMPLATE = r'''template <int MAX_LEN> __global__ void fill_mask_t(float* x, int n) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n) x[i] = i < MAX_LEN ? 1.f : 0.f;
 }'''
@@ -38,6 +44,10 @@ def main():
         if mode == "define":
             k = cp.RawKernel(SRC_DEFINE, "fill_mask", options=(f"-DMAX_LEN={n}",))
             k((16,), (256,), (x, cp.int32(4096)))
+        elif mode == "template":
+            name = f"fill_mask_t<{n}>"
+            mod = cp.RawModule(code=SRC_TEMPLATE, options=("-std=c++17",), name_expressions=[name])
+            mod.get_function(name)((16,), (256,), (x, cp.int32(4096)))
         else:
             k = cp.RawKernel(SRC_ARG, "fill_mask_arg")
             k((16,), (256,), (x, cp.int32(4096), cp.int32(n)))

@@ -122,14 +122,16 @@ case_fresh torch_compile_loop python3 tests/gpu/torch_compile_loop.py
 case_modes triton_heuristics tests/gpu/triton_heuristics.py pow2 bucket
 # a tl.constexpr dtype: the recorder names tl.float16 as fp16
 case_fresh triton_dtype python3 tests/gpu/triton_dtype.py
+# a Triton kernel defined inside the function that launches it, and the fix (module level)
+case_modes triton_def tests/gpu/triton_def_inside.py inside module
 # numba: a kernel made per call (a new dispatcher each, its closure's value baked in), the
 # fix; one kernel per type signature, and those signatures declared up front
 case_modes numba tests/gpu/numba_kernels.py closure arg types signatures
 # cuda.core: a Program per request, a macro defined to its limit (--define-macro=), the fix
 case_modes cuda_core tests/gpu/cuda_core_define.py define arg
 # CuPy: NVRTC with a -D per request (and CuPy's empty-program probes), the fix, a kernel per
-# dtype; then the -D again with CuPy's disk cache warm
-for m in define arg dtypes; do
+# dtype, the length a template argument; then the -D again with CuPy's disk cache warm
+for m in define arg dtypes template; do
 	CUPY_CACHE_DIR=$ABS_OUT/cupy_$m case_fresh cupy_$m python3 tests/gpu/cupy_define.py $m
 done
 CUPY_CACHE_DIR=$ABS_OUT/cupy_define case_fresh cupy_define_warm python3 tests/gpu/cupy_define.py define

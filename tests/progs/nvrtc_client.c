@@ -5,6 +5,9 @@
  *   nvrtc_client N          NVRTC, -DMAX_LEN=<value> per request: a compile and a load each
  *   nvrtc_client link N     the same, each PTX linked to an sm_90 cubin through nvJitLink
  *   nvrtc_client arg N      the fix: max_len a kernel argument, one compile, one load
+ *   nvrtc_client template N max_len a template argument (fill_mask_t<500>, NVRTC's name
+ *                           expressions, as CuPy's RawModule and Jitify instantiate): a compile
+ *                           and a load each
  *   nvrtc_client ptx N      a hand-rolled PTX JIT: the value written into PTX text, which the
  *                           driver JIT-compiles at each load
  *   nvrtc_client ptx-arg N  its fix: max_len a .param, one load
@@ -38,6 +41,13 @@ static const char *source = "extern \"C\" __global__ void fill_mask(int *mask, i
 			    "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
 			    "  if (i < n) mask[i] = i < MAX_LEN;\n"
 			    "}\n";
+
+static const char *source_template = "template <int MAX_LEN>\n"
+				     "__global__ void fill_mask_t(int *mask, int n)\n"
+				     "{\n"
+				     "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+				     "  if (i < n) mask[i] = i < MAX_LEN;\n"
+				     "}\n";
 
 static const char *source_arg =
     "extern \"C\" __global__ void fill_mask_fixed(int *mask, int n, int max_len)\n"
@@ -134,6 +144,7 @@ enum mode {
 	MODE_DEFINE,
 	MODE_LINK,
 	MODE_ARG,
+	MODE_TEMPLATE,
 	MODE_PTX,
 	MODE_PTX_ARG,
 	MODE_NVCC,
@@ -182,6 +193,27 @@ static char *nvrtc_ptx(const char *src, const char *name, int nopts, const char 
 		fprintf(stderr, "nvrtc: %s\n", nvrtcGetErrorString(r));
 	else if (nvrtcGetPTXSize(prog, size) == NVRTC_SUCCESS && (ptx = malloc(*size)))
 		nvrtcGetPTX(prog, ptx);
+	nvrtcDestroyProgram(&prog);
+	return ptx;
+}
+
+/* NVRTC's PTX of the template's instance `expr` ("fill_mask_t<500>"), and its symbol in
+ * *lowered (NULL on a failed compile). */
+static char *nvrtc_instance_ptx(const char *expr, char *lowered, size_t cap, size_t *size)
+{
+	nvrtcProgram prog;
+	const char *opts[] = {"--gpu-architecture=compute_90"}, *name;
+	char *ptx = NULL;
+	if (nvrtcCreateProgram(&prog, source_template, "fill_mask_t.cu", 0, NULL, NULL) !=
+	    NVRTC_SUCCESS)
+		return NULL;
+	if (nvrtcAddNameExpression(prog, expr) == NVRTC_SUCCESS &&
+	    nvrtcCompileProgram(prog, 1, opts) == NVRTC_SUCCESS &&
+	    nvrtcGetLoweredName(prog, expr, &name) == NVRTC_SUCCESS &&
+	    nvrtcGetPTXSize(prog, size) == NVRTC_SUCCESS && (ptx = malloc(*size))) {
+		nvrtcGetPTX(prog, ptx);
+		snprintf(lowered, cap, "%s", name);
+	}
 	nvrtcDestroyProgram(&prog);
 	return ptx;
 }
@@ -315,6 +347,14 @@ static CUfunction kernel_for(int max_len)
 		name = "fill_mask_fixed";
 		break;
 	}
+	case MODE_TEMPLATE: {
+		static char lowered[256];
+		char expr[64];
+		snprintf(expr, sizeof(expr), "fill_mask_t<%d>", max_len);
+		image = nvrtc_instance_ptx(expr, lowered, sizeof(lowered), &size);
+		name = lowered;
+		break;
+	}
 	case MODE_PTX:
 		size = strlen(ptx_template) + 16;
 		if ((image = malloc(size)))
@@ -391,10 +431,15 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		enum mode mode;
-	} modes[] = {{"link", MODE_LINK},	{"arg", MODE_ARG},
-		     {"ptx", MODE_PTX},		{"ptx-arg", MODE_PTX_ARG},
-		     {"nvcc", MODE_NVCC},	{"nvcc-arg", MODE_NVCC_ARG},
-		     {"nvcc-so", MODE_NVCC_SO}, {"nvcc-so-arg", MODE_NVCC_SO_ARG}};
+	} modes[] = {{"link", MODE_LINK},
+		     {"arg", MODE_ARG},
+		     {"template", MODE_TEMPLATE},
+		     {"ptx", MODE_PTX},
+		     {"ptx-arg", MODE_PTX_ARG},
+		     {"nvcc", MODE_NVCC},
+		     {"nvcc-arg", MODE_NVCC_ARG},
+		     {"nvcc-so", MODE_NVCC_SO},
+		     {"nvcc-so-arg", MODE_NVCC_SO_ARG}};
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(argv[1], modes[i].name) == 0) {
 			mode = modes[i].mode;
