@@ -88,6 +88,17 @@ static void session_drop(uintptr_t handle)
 		session_free(s);
 }
 
+/* A handle the program destroyed (0: none): its state dropped, errno as the call left it. */
+static void session_end(uintptr_t handle)
+{
+	if (!handle || !kcp_enter())
+		return;
+	int saved = errno;
+	session_drop(handle);
+	errno = saved;
+	kcp_leave();
+}
+
 static void session_set_options(struct session *s, unsigned n, const char *const *opts)
 {
 	if (!opts)
@@ -277,12 +288,7 @@ nvrtcResult kcp_nvrtc_destroy_program(struct kcp_call call, nvrtcProgram *prog)
 		return NVRTC_ERROR_INTERNAL_ERROR;
 	uintptr_t handle = prog ? (uintptr_t)*prog : 0;
 	nvrtcResult r = real(prog);
-	if (handle && kcp_enter()) {
-		int saved = errno;
-		session_drop(handle);
-		errno = saved;
-		kcp_leave();
-	}
+	session_end(handle);
 	return r;
 }
 
@@ -389,12 +395,7 @@ nvvmResult kcp_nvvm_destroy_program(struct kcp_call call, nvvmProgram *prog)
 		return NVVM_ERROR_INVALID_PROGRAM;
 	uintptr_t handle = prog ? (uintptr_t)*prog : 0;
 	nvvmResult r = real(prog);
-	if (handle && kcp_enter()) {
-		int saved = errno;
-		session_drop(handle);
-		errno = saved;
-		kcp_leave();
-	}
+	session_end(handle);
 	return r;
 }
 
@@ -514,12 +515,7 @@ nvJitLinkResult kcp_jitlink_destroy(struct kcp_call call, nvJitLinkHandle *handl
 		return NVJITLINK_ERROR_INTERNAL;
 	uintptr_t h = handle ? (uintptr_t)*handle : 0;
 	nvJitLinkResult r = real(handle);
-	if (h && kcp_enter()) {
-		int saved = errno;
-		session_drop(h);
-		errno = saved;
-		kcp_leave();
-	}
+	session_end(h);
 	return r;
 }
 
@@ -634,12 +630,7 @@ CUresult kcp_link_destroy(struct kcp_call call, CUlinkState state)
 	if (!real)
 		return CUDA_ERROR_NOT_INITIALIZED;
 	CUresult r = real(state);
-	if (kcp_enter()) {
-		int saved = errno;
-		session_drop((uintptr_t)state);
-		errno = saved;
-		kcp_leave();
-	}
+	session_end((uintptr_t)state);
 	return r;
 }
 
