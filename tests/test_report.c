@@ -4602,3 +4602,21 @@ Test(report, cupy_template_instances_on_the_gpu_one_kernel)
 	kca_changes_free(&ch);
 	kca_model_free(&m);
 }
+
+Test(report, numba_without_lto_its_ptx_linked_reads_the_same)
+{
+	/* numba without LTO: NVVM's PTX linked (one NVVM compile a kernel): the PTX found as the
+	 * link's input by its hash, the IR still the build's source */
+	struct kca_model m;
+	char dir[4096];
+	const struct kca_family *f =
+	    numba_family(&m, "closure-ptx", "3", "__main__::make_scale::<locals>::scale", dir);
+	cr_assert_eq(f->nvariants, 3);
+	cr_assert_eq(f->ncompiles, 6, "an NVVM compile and a link a kernel");
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_str_eq(ch.changes[0].values[2], "3");
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}

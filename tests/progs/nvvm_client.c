@@ -10,6 +10,8 @@
  *   nvvm_client types       one dispatcher called with float, double and int arrays: one
  *                           build per type signature, each once
  *   nvvm_client arg N       the fix of closure: the factor an argument, one build, N launches
+ *   nvvm_client closure-ptx N  closure as numba builds without LTO: NVVM's PTX linked, no
+ *                           LTO-IR
  *
  * Runs against the tests' stand-in driver on the CPU and against the real one on the GPU. */
 #include <dlfcn.h>
@@ -140,18 +142,22 @@ static char *nvvm_build(const char *ir, int lto, size_t *n)
 	return out;
 }
 
-/* numba's build: PTX (kept for inspection), LTO-IR linked to a cubin, the cubin loaded. */
+static int lto = 1;
+
+/* numba's build: PTX (kept for inspection), LTO-IR linked to a cubin, the cubin loaded; without
+ * LTO, the PTX linked. */
 static CUfunction build(const char *symbol, const char *ty, const char *factor)
 {
 	static char ir[8192];
 	write_ir(ir, sizeof(ir), symbol, ty, factor);
 	size_t n;
-	free(nvvm_build(ir, 0, &n));
-	char *ltoir = nvvm_build(ir, 1, &n);
+	char *ptx = nvvm_build(ir, 0, &n);
+	char *ltoir = lto ? nvvm_build(ir, 1, &n) : ptx;
 	void *link;
 	const char *opts[] = {"-arch=sm_90", "-lto"};
-	check(api.jcreate(&link, 2, opts), "nvJitLinkCreate");
-	check(api.jadd(link, 3 /* NVJITLINK_INPUT_LTOIR */, ltoir, n, "<cudapy-lto>"),
+	check(api.jcreate(&link, lto ? 2 : 1, opts), "nvJitLinkCreate");
+	check(api.jadd(link, lto ? 3 /* NVJITLINK_INPUT_LTOIR */ : 2 /* PTX */, ltoir, n,
+		       lto ? "<cudapy-lto>" : "<cudapy-ptx>"),
 	      "nvJitLinkAddData");
 	check(api.jcomplete(link), "nvJitLinkComplete");
 	size_t size;
@@ -159,7 +165,9 @@ static CUfunction build(const char *symbol, const char *ty, const char *factor)
 	char *cubin = malloc(size);
 	check(api.jcubin(link, cubin), "nvJitLinkGetLinkedCubin");
 	api.jdestroy(&link);
-	free(ltoir);
+	if (ltoir != ptx)
+		free(ltoir);
+	free(ptx);
 	CUlibrary lib;
 	CUkernel k;
 	check(cuLibraryLoadData(&lib, cubin, NULL, NULL, 0, NULL, NULL, 0), "cuLibraryLoadData");
@@ -202,6 +210,10 @@ int main(int argc, char **argv)
 	check(cuMemAlloc(&out, 32 * 8), "cuMemAlloc");
 	check(cuMemAlloc(&x, 32 * 8), "cuMemAlloc");
 	char symbol[256];
+	if (strcmp(mode, "closure-ptx") == 0) {
+		lto = 0;
+		mode = "closure";
+	}
 	if (strcmp(mode, "closure") == 0) {
 		for (int i = 1; i <= n; i++) {
 			char factor[32];
