@@ -473,6 +473,18 @@ nvJitLinkResult kcp_jitlink_add_file(struct kcp_call call, nvJitLinkHandle handl
 	return r;
 }
 
+/* nvJitLink's getter `what` ("GetLinkedCubin") of the release whose Complete the program
+ * called (id): __nvJitLinkGetLinkedCubin_12_4 after __nvJitLinkComplete_12_4, the plain name
+ * after the plain one. */
+static void *jitlink_getter(unsigned id, const char *what)
+{
+	const char *called = kcp_hooks[id].name, *version = strstr(called, "Complete");
+	char name[96];
+	snprintf(name, sizeof(name), "%snvJitLink%s%s", called[0] == '_' ? "__" : "", what,
+		 version ? version + strlen("Complete") : "");
+	return helper_fn(KCP_LIB_NVJITLINK, id, name);
+}
+
 nvJitLinkResult kcp_jitlink_complete(struct kcp_call call, nvJitLinkHandle handle)
 {
 	__typeof__(&__nvJitLinkComplete_13_0) real = KCP_REAL(call, __nvJitLinkComplete_13_0);
@@ -488,9 +500,9 @@ nvJitLinkResult kcp_jitlink_complete(struct kcp_call call, nvJitLinkHandle handl
 	struct output cubin = {0, KC_IMAGE_CUBIN}, none = {0, KC_IMAGE_PTX};
 	if (r == NVJITLINK_SUCCESS) {
 		__typeof__(&__nvJitLinkGetLinkedCubinSize_13_0) get_size =
-		    helper_fn(KCP_LIB_NVJITLINK, call.id, "__nvJitLinkGetLinkedCubinSize_13_0");
+		    jitlink_getter(call.id, "GetLinkedCubinSize");
 		__typeof__(&__nvJitLinkGetLinkedCubin_13_0) get =
-		    helper_fn(KCP_LIB_NVJITLINK, call.id, "__nvJitLinkGetLinkedCubin_13_0");
+		    jitlink_getter(call.id, "GetLinkedCubin");
 		size_t n = 0;
 		if (get_size && get && get_size(handle, &n) == NVJITLINK_SUCCESS && n) {
 			void *buf = malloc(n);

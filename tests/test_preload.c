@@ -1162,3 +1162,27 @@ Test(preload, nvvm_compiles_and_plain_nvjitlink_names_recorded)
 	cr_assert_neq(r->compiles[1].output_hash, r->compiles[4].output_hash,
 		      "two kernels' LTO-IR, two hashes");
 }
+
+Test(preload, nvjitlink_of_cuda_12_recorded_by_its_versioned_names)
+{
+	/* a program built against CUDA 12.4's nvJitLink calls __nvJitLinkCreate_12_4 and its
+	 * siblings (the stand-in libnvJitLink.so.12): each link a compile, its output read with
+	 * that release's getters and loaded */
+	char *dir = kct_tmpdir();
+	const char *argv[] = {prog("jitlink12_client"), "2", NULL};
+	int st = kct_run(dir, base_env(), argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "jitlink12_client failed, see %s.log",
+		  dir);
+	struct kct_result *r = kct_read(dir);
+	cr_assert_eq(r->ncompiles, 2, "%d", r->ncompiles);
+	for (int i = 0; i < 2; i++) {
+		const struct kct_compile *c = &r->compiles[i];
+		cr_assert_eq(c->tool, KC_TOOL_NVJITLINK);
+		cr_assert_str_eq(c->options, "-arch=sm_90");
+		cr_assert(strstr(c->inputs, ".ptx"), "%s", c->inputs);
+		cr_assert_neq(c->output_hash, 0,
+			      "the output read with __nvJitLinkGetLinkedCubin_12_4");
+		cr_assert_eq(r->loads[i].hash, c->output_hash, "the link's image was loaded");
+	}
+	cr_assert_neq(r->compiles[0].output_hash, r->compiles[1].output_hash);
+}

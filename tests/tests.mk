@@ -20,6 +20,11 @@ $(TLIB)/libcupti.so.13: tests/fake/fake_cupti.c preload/cupti_v132.h
 	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -Wl,-soname,libcupti.so.13 -o $@ $< -ldl -lpthread
 	ln -sf libcupti.so.13 $(TLIB)/libcupti.so
 
+# CUDA 12.4's nvJitLink, its versioned names (a program built against that release calls them).
+$(TLIB)/libnvJitLink.so.12: tests/fake/fake_nvjitlink12.c
+	@mkdir -p $(TLIB)
+	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -Wl,-soname,libnvJitLink.so.12 -o $@ $<
+
 # Client programs are built without sanitizers: they stand for the user's unchanged program.
 TEST_RPATH := -Wl,-rpath,$(abspath $(TLIB)) -Wl,-rpath,$(CUDA_HOME)/lib64
 $(TBIN)/drv_client: tests/progs/drv_client.c $(TLIB)/libcuda.so.1
@@ -38,6 +43,12 @@ $(TBIN)/nvrtc_client: tests/progs/nvrtc_client.c $(TLIB)/libcuda.so.1
 $(TBIN)/nvvm_client: tests/progs/nvvm_client.c $(TLIB)/libcuda.so.1
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda $(TEST_RPATH) -ldl
+
+# A program built against CUDA 12.4's nvJitLink (the stand-in's path: no -l that could find it
+# for another program).
+$(TBIN)/jitlink12_client: tests/progs/jitlink12_client.c $(TLIB)/libcuda.so.1 $(TLIB)/libnvJitLink.so.12
+	@mkdir -p $(TBIN)
+	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $< -L$(TLIB) -lcuda $(TLIB)/libnvJitLink.so.12 $(TEST_RPATH)
 
 # A C++ client: its frames' names demangled, an inlined helper named (tests/test_stacks.c).
 $(TBIN)/cxx_client: tests/progs/cxx_client.cc tests/progs/include/c++/kct_deep_wrap.h $(TLIB)/libcuda.so.1
@@ -82,7 +93,7 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	@mkdir -p $(TBIN)
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
-TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/host_client $(TBIN)/nvrtc_client $(TBIN)/nvvm_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
+TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/host_client $(TBIN)/nvrtc_client $(TBIN)/nvvm_client $(TBIN)/jitlink12_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
 	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so $(TLIB)/libctorprobe.so $(TLIB)/libctorsubscribe.so
 
 # The reference kernels' launch plan (no driver calls) is tested here too.
