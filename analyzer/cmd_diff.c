@@ -299,6 +299,16 @@ static void say_why_no_text(struct kca_model *m, const struct kca_family *f, uns
 						     : "");
 }
 
+/* Whether compile d took c's output as an input: NVRTC's PTX linked. Not so a compile
+ * counted for the build beside it: CuPy's probe of the options, the PTX numba keeps. */
+static int output_taken(const struct kca_compile *c, const struct kca_compile *d)
+{
+	char hex[17];
+	return d->inputs &&
+	       ((c->output_hash && strstr(d->inputs, kc_hash_hex(c->output_hash, hex))) ||
+		(c->ptx_hash && strstr(d->inputs, kc_hash_hex(c->ptx_hash, hex))));
+}
+
 static void describe(struct kca_model *m, const struct kca_family *f, unsigned v, char tag)
 {
 	const struct kca_variant *var = &f->variants[v];
@@ -331,7 +341,10 @@ static void describe(struct kca_model *m, const struct kca_family *f, unsigned v
 			printf(" %u options that are not text (%zu bytes)", binary, bytes);
 		for (unsigned k = 0; k < c->noptions && binary < c->noptions; k++)
 			printf(" %s", option_text(c->options[k], text, sizeof(text)));
-		printf("%s\n", i < f->ncompiles ? " (its output linked into the next)" : "");
+		printf("%s\n", i == f->ncompiles ? ""
+			       : output_taken(c, &m->compiles[c->via])
+				   ? " (its output linked into the next)"
+				   : " (part of the build, its output not used)");
 		if (kca_compile_call_site(m, c, where, sizeof(where), func, sizeof(func)) == 0)
 			printf("    compiled from %s\n",
 			       kca_site_text(where, func, site, sizeof(site)));

@@ -4445,6 +4445,11 @@ Test(report, numba_on_the_gpu_closure_value_named_in_its_ir)
 		      strstr(out, "+  %\".87\" = sitofp i64 2 to double"),
 		  "%s", out);
 	cr_assert_null(strstr(out, "ModuleID"), "%s", out);
+	/* numba's PTX compile counts for the build, its output not linked; the LTO-IR's is */
+	cr_assert(strstr(out, "nvvm NVVM: -opt=3 -arch=compute_90a (part of the build, its output "
+			      "not used)") &&
+		      strstr(out, "-gen-lto (its output linked into the next)"),
+		  "%s", out);
 	cr_assert_null(strstr(out, "B2v1B"), "the uids' lines are alike: %s", out);
 }
 
