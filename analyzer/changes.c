@@ -193,6 +193,55 @@ static int defines(const char *line, const char *name, size_t len)
 	return !name || (strncmp(line, name, len) == 0 && line[len] == '(');
 }
 
+/* The line of `def name(` inside the def at line `outer` (indented past it, within its body,
+ * before line `until` where given); 0 if none. */
+static unsigned long def_within(const char *text, unsigned long outer, const char *name,
+				unsigned long until)
+{
+	const char *o = line_at(text, outer);
+	unsigned outer_indent = o ? indentation(o) : 0;
+	size_t len = strlen(name);
+	for (unsigned long n = outer + 1; !until || n < until; n++) {
+		const char *p = line_at(text, n);
+		if (!p)
+			break;
+		unsigned ind = indentation(p);
+		if (p[ind] == '\n' || p[ind] == '#' || p[ind] == '\0')
+			continue;
+		if (ind <= outer_indent)
+			break; /* past its body */
+		if (defines(p, name, len))
+			return n;
+	}
+	return 0;
+}
+
+/* numba's kernel defined in a function, "__main__::make_scale::<locals>::scale": the def of
+ * `scale` inside the first `def make_scale(` of text; its line, or 0. outer: that name. */
+static unsigned long numba_def_line(const char *text, const char *qualified, char *outer,
+				    size_t ocap)
+{
+	static const char locals[] = "::<locals>::";
+	const char *at = NULL;
+	for (const char *p = strstr(qualified, locals); p; p = strstr(p + 1, locals))
+		at = p;
+	if (!at || strstr(at + sizeof(locals) - 1, "::"))
+		return 0;
+	const char *start = at;
+	while (start > qualified &&
+	       !(start[-1] == ':' && start - 1 > qualified && start[-2] == ':'))
+		start--;
+	snprintf(outer, ocap, "%.*s", (int)(at - start), start);
+	size_t len = strlen(outer);
+	for (unsigned long n = 1;; n++) {
+		const char *p = line_at(text, n);
+		if (!p)
+			return 0;
+		if (defines(p, outer, len))
+			return def_within(text, n, at + sizeof(locals) - 1, 0);
+	}
+}
+
 int kca_kernel_def_inside(struct kca_model *m, const struct kca_family *f, char *outer, size_t ocap,
 			  char *where, size_t wcap)
 {
@@ -213,32 +262,30 @@ int kca_kernel_def_inside(struct kca_model *m, const struct kca_family *f, char 
 	const char *call = sf->text ? line_at(sf->text, call_line) : NULL;
 	if (!call)
 		return 0;
-	/* the def the launch's line is in: the nearest line above of less indentation */
-	unsigned call_indent = indentation(call);
-	unsigned long def_line = 0;
-	for (unsigned long n = call_line - 1; n >= 1 && !def_line; n--) {
-		const char *p = line_at(sf->text, n);
-		if (p && p[indentation(p)] != '\n' && p[indentation(p)] != '#' &&
-		    indentation(p) < call_indent) {
-			if (!defines(p, NULL, 0))
-				return 0; /* a block, not a function: a loop, a with */
-			def_line = n;
+	unsigned long line = 0;
+	if (f->front_end == KCA_FE_NUMBA) {
+		/* its name says where: a function's <locals> */
+		line = numba_def_line(sf->text, f->name, outer, ocap);
+	} else {
+		/* the def the launch's line is in: the nearest line above of less indentation */
+		unsigned call_indent = indentation(call);
+		unsigned long def_line = 0;
+		for (unsigned long n = call_line - 1; n >= 1 && !def_line; n--) {
+			const char *p = line_at(sf->text, n);
+			if (p && p[indentation(p)] != '\n' && p[indentation(p)] != '#' &&
+			    indentation(p) < call_indent) {
+				if (!defines(p, NULL, 0))
+					return 0; /* a block, not a function: a loop, a with */
+				def_line = n;
+			}
 		}
+		line = def_line ? def_within(sf->text, def_line, f->name, call_line) : 0;
+		snprintf(outer, ocap, "%s", func);
 	}
-	if (!def_line)
+	if (!line)
 		return 0;
-	/* the kernel's def between that def and the launch, inside it */
-	unsigned outer_indent = indentation(line_at(sf->text, def_line));
-	size_t len = strlen(f->name);
-	for (unsigned long n = def_line + 1; n < call_line; n++) {
-		const char *p = line_at(sf->text, n);
-		if (p && indentation(p) > outer_indent && defines(p, f->name, len)) {
-			snprintf(outer, ocap, "%s", func);
-			snprintf(where, wcap, "%s:%lu", sf->path ? sf->path : at, n);
-			return 1;
-		}
-	}
-	return 0;
+	snprintf(where, wcap, "%s:%lu", sf->path ? sf->path : at, line);
+	return 1;
 }
 
 void kca_sources_free(struct kca_model *m)

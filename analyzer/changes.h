@@ -102,10 +102,11 @@ int kca_change_numba_types(const struct kca_changes *ch);
 int kca_change_template_types(const struct kca_changes *ch);
 /* Whether change c is of a C++ kernel template's argument (KCA_TEMPLATE_ARGUMENT). */
 int kca_change_template_argument(const struct kca_change *c);
-/* Whether kernel family f's Python function (a Triton kernel's @triton.jit def) is defined
- * inside the function whose line launched it, read from the program's source: then that
- * function's name in outer and the def's file:line in where. Each call then makes the kernel
- * anew. */
+/* Whether kernel family f's Python function is defined inside another function, read from
+ * the program's source (the file of its loads' call site): a Triton kernel's @triton.jit def
+ * inside the function whose line launched it; a numba kernel's inside the function its name
+ * says (make_scale::<locals>::scale). Then that function's name in outer and the def's
+ * file:line in where. Each call of it makes the kernel anew. */
 int kca_kernel_def_inside(struct kca_model *m, const struct kca_family *f, char *outer, size_t ocap,
 			  char *where, size_t wcap);
 /* The name of a change of a C++ kernel template's argument between instances built at run time

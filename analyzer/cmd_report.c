@@ -952,6 +952,17 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			kca_values_summary(src, v, sizeof(v));
 			snprintf(values, sizeof(values), " (%s: %s)", src->name, v);
 		}
+		if (dispatchers >= 2 && dispatchers == f->nvariants && f->def_inside) {
+			snprintf(
+			    buf, cap,
+			    "each build is a new @cuda.jit dispatcher: the kernel is defined "
+			    "inside %s (%s), and each call of %s makes another, which numba "
+			    "compiles anew, the values it closes over baked in%s; define the "
+			    "kernel once, at module level, and pass the value as an argument, or "
+			    "keep the dispatchers made, one per value (functools.cache on %s)",
+			    f->def_inside, f->def_where, f->def_inside, values, f->def_inside);
+			return;
+		}
 		if (dispatchers >= 2 && dispatchers == f->nvariants) {
 			snprintf(buf, cap,
 				 "each build is a new @cuda.jit dispatcher%s, %s: numba compiles a "

@@ -995,9 +995,11 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	}
 	if (f->verdict == KCA_FINE && f->proc_reloads >= 2 && f->proc_reloads * 2 >= f->proc_loads)
 		f->verdict = KCA_RELOAD_CHURN;
-	/* a Triton kernel loaded again and again: a @triton.jit function made anew each call? */
+	/* a Triton kernel loaded again and again, a numba kernel built again and again: its
+	 * function made anew at each call of the one it is defined in? */
 	char outer[128], def_where[PATH_MAX + 32];
-	if (f->verdict == KCA_RELOAD_CHURN && f->front_end == KCA_FE_TRITON &&
+	if (((f->verdict == KCA_RELOAD_CHURN && f->front_end == KCA_FE_TRITON) ||
+	     (f->verdict == KCA_SPECIALIZATION_CHURN && f->front_end == KCA_FE_NUMBA)) &&
 	    kca_kernel_def_inside(m, f, outer, sizeof(outer), def_where, sizeof(def_where))) {
 		f->def_inside = kca_model_strdup(m, outer);
 		f->def_where = kca_model_strdup(m, def_where);

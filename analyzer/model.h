@@ -228,7 +228,7 @@ struct kca_family {
 	int prebuilt_copies; /* its variants: images the CUDA runtime loaded, none built at run
 				time (one kernel in two of a program's libraries) */
 	struct kca_changes *changes; /* what differs between variants: kca_family_changes */
-	/* A kernel loaded again and again whose def is inside the function that launches it
+	/* A kernel loaded or built again and again whose def is inside another function
 	 * (kca_kernel_def_inside): that function, and the def's file:line; NULL otherwise. */
 	const char *def_inside, *def_where;
 	unsigned *compiles, ncompiles, cap_compiles; /* compiles attributed to its loads */

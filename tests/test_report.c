@@ -4435,6 +4435,14 @@ Test(report, numba_on_the_gpu_closure_value_named_in_its_ir)
 	cr_assert_str_eq(ch.changes[0].name, "IR line 102");
 	cr_assert_str_eq(ch.changes[0].values[0], "1");
 	cr_assert_str_eq(ch.changes[0].values[5], "6");
+	/* the def read from the program's source, where the kernel's name says it is */
+	cr_assert_str_eq(f->def_inside, "make_scale");
+	cr_assert_str_eq(f->def_where, "tests/gpu/numba_kernels.py:30");
+	char fix[2048];
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "defined inside make_scale (tests/gpu/numba_kernels.py:30)") &&
+		      strstr(fix, "functools.cache on make_scale"),
+		  "%s", fix);
 	kca_changes_free(&ch);
 	kca_model_free(&m);
 	const char *argv[] = {"diff", NUMBA "closure", "__main__::make_scale::<locals>::scale",
