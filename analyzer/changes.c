@@ -162,15 +162,32 @@ static const struct kca_source_file *source_file(struct kca_model *m, const char
 	return sf;
 }
 
-/* The start of line n (1-based) of text, or NULL. */
-static const char *line_at(const char *text, unsigned long n)
+/* A source text's lines: where each starts, so that a walk over them reads the text once. */
+struct line_index {
+	const char **start;
+	unsigned long n;
+};
+
+static struct line_index index_lines(const char *text)
 {
-	const char *p = text;
-	for (unsigned long i = 1; p && i < n; i++) {
+	struct line_index x = {NULL, 0};
+	unsigned long cap = 0;
+	for (const char *p = text; p && *p;) {
+		if (x.n == cap) {
+			cap = cap ? 2 * cap : 256;
+			x.start = kca_xrealloc(x.start, cap * sizeof(*x.start));
+		}
+		x.start[x.n++] = p;
 		p = strchr(p, '\n');
 		p = p ? p + 1 : NULL;
 	}
-	return p && *p ? p : NULL;
+	return x;
+}
+
+/* The start of line n (1-based), or NULL. */
+static const char *line_at(const struct line_index *x, unsigned long n)
+{
+	return n >= 1 && n <= x->n ? x->start[n - 1] : NULL;
 }
 
 static unsigned indentation(const char *line)
@@ -179,6 +196,13 @@ static unsigned indentation(const char *line)
 	while (line[n] == ' ' || line[n] == '\t')
 		n++;
 	return n;
+}
+
+/* Whether a line holds no code: blank, or a comment. */
+static int no_code(const char *line)
+{
+	char c = line[indentation(line)];
+	return c == '\n' || c == '#' || c == '\0';
 }
 
 /* Whether line (its indentation skipped) defines a function, `name` where given: "def name(". */
@@ -195,20 +219,17 @@ static int defines(const char *line, const char *name, size_t len)
 
 /* The line of `def name(` inside the def at line `outer` (indented past it, within its body,
  * before line `until` where given); 0 if none. */
-static unsigned long def_within(const char *text, unsigned long outer, const char *name,
+static unsigned long def_within(const struct line_index *x, unsigned long outer, const char *name,
 				unsigned long until)
 {
-	const char *o = line_at(text, outer);
+	const char *o = line_at(x, outer);
 	unsigned outer_indent = o ? indentation(o) : 0;
 	size_t len = strlen(name);
-	for (unsigned long n = outer + 1; !until || n < until; n++) {
-		const char *p = line_at(text, n);
-		if (!p)
-			break;
-		unsigned ind = indentation(p);
-		if (p[ind] == '\n' || p[ind] == '#' || p[ind] == '\0')
+	for (unsigned long n = outer + 1; n <= x->n && (!until || n < until); n++) {
+		const char *p = line_at(x, n);
+		if (no_code(p))
 			continue;
-		if (ind <= outer_indent)
+		if (indentation(p) <= outer_indent)
 			break; /* past its body */
 		if (defines(p, name, len))
 			return n;
@@ -217,8 +238,8 @@ static unsigned long def_within(const char *text, unsigned long outer, const cha
 }
 
 /* numba's kernel defined in a function, "__main__::make_scale::<locals>::scale": the def of
- * `scale` inside the first `def make_scale(` of text; its line, or 0. outer: that name. */
-static unsigned long numba_def_line(const char *text, const char *qualified, char *outer,
+ * `scale` inside the first `def make_scale(` of the text; its line, or 0. outer: that name. */
+static unsigned long numba_def_line(const struct line_index *x, const char *qualified, char *outer,
 				    size_t ocap)
 {
 	static const char locals[] = "::<locals>::";
@@ -233,13 +254,23 @@ static unsigned long numba_def_line(const char *text, const char *qualified, cha
 		start--;
 	snprintf(outer, ocap, "%.*s", (int)(at - start), start);
 	size_t len = strlen(outer);
-	for (unsigned long n = 1;; n++) {
-		const char *p = line_at(text, n);
-		if (!p)
-			return 0;
-		if (defines(p, outer, len))
-			return def_within(text, n, at + sizeof(locals) - 1, 0);
+	for (unsigned long n = 1; n <= x->n; n++)
+		if (defines(line_at(x, n), outer, len))
+			return def_within(x, n, at + sizeof(locals) - 1, 0);
+	return 0;
+}
+
+/* The def that line `line` is in: the nearest line above it of less indentation, where that
+ * is a def (not a loop's or a with's block); 0 if none. */
+static unsigned long enclosing_def(const struct line_index *x, unsigned long line)
+{
+	unsigned indent = indentation(line_at(x, line));
+	for (unsigned long n = line - 1; n >= 1; n--) {
+		const char *p = line_at(x, n);
+		if (!no_code(p) && indentation(p) < indent)
+			return defines(p, NULL, 0) ? n : 0;
 	}
+	return 0;
 }
 
 int kca_kernel_def_inside(struct kca_model *m, const struct kca_family *f, char *outer, size_t ocap,
@@ -259,29 +290,18 @@ int kca_kernel_def_inside(struct kca_model *m, const struct kca_family *f, char 
 	if (kca_path_in(at, m->procs[l->proc].cwd, path, sizeof(path)) < 0)
 		return 0;
 	const struct kca_source_file *sf = source_file(m, path, m->procs[l->proc].dir);
-	const char *call = sf->text ? line_at(sf->text, call_line) : NULL;
-	if (!call)
-		return 0;
+	struct line_index x = index_lines(sf->text);
 	unsigned long line = 0;
-	if (f->front_end == KCA_FE_NUMBA) {
-		/* its name says where: a function's <locals> */
-		line = numba_def_line(sf->text, f->name, outer, ocap);
-	} else {
-		/* the def the launch's line is in: the nearest line above of less indentation */
-		unsigned call_indent = indentation(call);
-		unsigned long def_line = 0;
-		for (unsigned long n = call_line - 1; n >= 1 && !def_line; n--) {
-			const char *p = line_at(sf->text, n);
-			if (p && p[indentation(p)] != '\n' && p[indentation(p)] != '#' &&
-			    indentation(p) < call_indent) {
-				if (!defines(p, NULL, 0))
-					return 0; /* a block, not a function: a loop, a with */
-				def_line = n;
-			}
-		}
-		line = def_line ? def_within(sf->text, def_line, f->name, call_line) : 0;
+	if (!line_at(&x, call_line)) {
+		line = 0;
+	} else if (f->front_end == KCA_FE_NUMBA) { /* its name says where: a function's <locals> */
+		line = numba_def_line(&x, f->name, outer, ocap);
+	} else { /* the function the launch is in */
+		unsigned long def = enclosing_def(&x, call_line);
+		line = def ? def_within(&x, def, f->name, call_line) : 0;
 		snprintf(outer, ocap, "%s", func);
 	}
+	free(x.start);
 	if (!line)
 		return 0;
 	snprintf(where, wcap, "%s:%lu", sf->path ? sf->path : at, line);
