@@ -126,8 +126,29 @@ struct kca_source_file {
 	char *path;
 	char *text;
 	size_t size;
+	const char **line; /* where each line starts (nlines of them), read once */
+	unsigned long nlines;
 	UT_hash_handle hh;
 };
+
+/* Where each line of text starts: line k is there where k - 1 newlines come before it. */
+static void index_lines(struct kca_source_file *sf)
+{
+	unsigned long cap = 0;
+	for (const char *p = sf->text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (sf->nlines == cap) {
+			cap = cap ? 2 * cap : 256;
+			sf->line = kca_xrealloc(sf->line, cap * sizeof(*sf->line));
+		}
+		sf->line[sf->nlines++] = p;
+	}
+}
+
+/* The start of line n (1-based) of sf, or NULL (no such line, or no text). */
+static const char *line_at(const struct kca_source_file *sf, unsigned long n)
+{
+	return n >= 1 && n <= sf->nlines ? sf->line[n - 1] : NULL;
+}
 
 static const struct kca_source_file *source_file(struct kca_model *m, const char *file,
 						 const char *trace_dir)
@@ -157,37 +178,10 @@ static const struct kca_source_file *source_file(struct kca_model *m, const char
 		relative_to_cwd(file, here, sizeof(here));
 		int recorded = strcmp(shown, file) == 0 || strcmp(shown, here) == 0;
 		sf->path = kca_xstrdup(recorded ? kca_path_under(file, cwd) : shown);
+		index_lines(sf);
 	}
 	HASH_ADD_KEYPTR(hh, m->sources, sf->key, strlen(sf->key), sf);
 	return sf;
-}
-
-/* A source text's lines: where each starts, so that a walk over them reads the text once. */
-struct line_index {
-	const char **start;
-	unsigned long n;
-};
-
-static struct line_index index_lines(const char *text)
-{
-	struct line_index x = {NULL, 0};
-	unsigned long cap = 0;
-	for (const char *p = text; p && *p;) {
-		if (x.n == cap) {
-			cap = cap ? 2 * cap : 256;
-			x.start = kca_xrealloc(x.start, cap * sizeof(*x.start));
-		}
-		x.start[x.n++] = p;
-		p = strchr(p, '\n');
-		p = p ? p + 1 : NULL;
-	}
-	return x;
-}
-
-/* The start of line n (1-based), or NULL. */
-static const char *line_at(const struct line_index *x, unsigned long n)
-{
-	return n >= 1 && n <= x->n ? x->start[n - 1] : NULL;
 }
 
 static unsigned indentation(const char *line)
@@ -219,13 +213,13 @@ static int defines(const char *line, const char *name, size_t len)
 
 /* The line of `def name(` inside the def at line `outer` (indented past it, within its body,
  * before line `until` where given); 0 if none. */
-static unsigned long def_within(const struct line_index *x, unsigned long outer, const char *name,
-				unsigned long until)
+static unsigned long def_within(const struct kca_source_file *x, unsigned long outer,
+				const char *name, unsigned long until)
 {
 	const char *o = line_at(x, outer);
 	unsigned outer_indent = o ? indentation(o) : 0;
 	size_t len = strlen(name);
-	for (unsigned long n = outer + 1; n <= x->n && (!until || n < until); n++) {
+	for (unsigned long n = outer + 1; n <= x->nlines && (!until || n < until); n++) {
 		const char *p = line_at(x, n);
 		if (no_code(p))
 			continue;
@@ -239,8 +233,8 @@ static unsigned long def_within(const struct line_index *x, unsigned long outer,
 
 /* numba's kernel defined in a function, "__main__::make_scale::<locals>::scale": the def of
  * `scale` inside the first `def make_scale(` of the text; its line, or 0. outer: that name. */
-static unsigned long numba_def_line(const struct line_index *x, const char *qualified, char *outer,
-				    size_t ocap)
+static unsigned long numba_def_line(const struct kca_source_file *x, const char *qualified,
+				    char *outer, size_t ocap)
 {
 	static const char locals[] = "::<locals>::";
 	const char *at = NULL;
@@ -254,7 +248,7 @@ static unsigned long numba_def_line(const struct line_index *x, const char *qual
 		start--;
 	snprintf(outer, ocap, "%.*s", (int)(at - start), start);
 	size_t len = strlen(outer);
-	for (unsigned long n = 1; n <= x->n; n++)
+	for (unsigned long n = 1; n <= x->nlines; n++)
 		if (defines(line_at(x, n), outer, len))
 			return def_within(x, n, at + sizeof(locals) - 1, 0);
 	return 0;
@@ -262,7 +256,7 @@ static unsigned long numba_def_line(const struct line_index *x, const char *qual
 
 /* The def that line `line` is in: the nearest line above it of less indentation, where that
  * is a def (not a loop's or a with's block); 0 if none. */
-static unsigned long enclosing_def(const struct line_index *x, unsigned long line)
+static unsigned long enclosing_def(const struct kca_source_file *x, unsigned long line)
 {
 	unsigned indent = indentation(line_at(x, line));
 	for (unsigned long n = line - 1; n >= 1; n--) {
@@ -290,18 +284,16 @@ int kca_kernel_def_inside(struct kca_model *m, const struct kca_family *f, char 
 	if (kca_path_in(at, m->procs[l->proc].cwd, path, sizeof(path)) < 0)
 		return 0;
 	const struct kca_source_file *sf = source_file(m, path, m->procs[l->proc].dir);
-	struct line_index x = index_lines(sf->text);
 	unsigned long line = 0;
-	if (!line_at(&x, call_line)) {
+	if (!line_at(sf, call_line)) {
 		line = 0;
 	} else if (f->front_end == KCA_FE_NUMBA) { /* its name says where: a function's <locals> */
-		line = numba_def_line(&x, f->name, outer, ocap);
+		line = numba_def_line(sf, f->name, outer, ocap);
 	} else { /* the function the launch is in */
-		unsigned long def = enclosing_def(&x, call_line);
-		line = def ? def_within(&x, def, f->name, call_line) : 0;
+		unsigned long def = enclosing_def(sf, call_line);
+		line = def ? def_within(sf, def, f->name, call_line) : 0;
 		snprintf(outer, ocap, "%s", func);
 	}
-	free(x.start);
 	if (!line)
 		return 0;
 	snprintf(where, wcap, "%s:%lu", sf->path ? sf->path : at, line);
@@ -317,6 +309,7 @@ void kca_sources_free(struct kca_model *m)
 		free(sf->key);
 		free(sf->path);
 		free(sf->text);
+		free(sf->line);
 		free(sf);
 	}
 }
@@ -666,14 +659,7 @@ static const char *source_line(struct kca_model *m, const char *file, const char
 			       int line, const char **eol)
 {
 	const struct kca_source_file *sf = source_file(m, file, trace_dir);
-	if (!sf->text)
-		return NULL;
-	const char *p = sf->text;
-	for (int l = 1; l < line && p; l++) {
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
+	const char *p = line_at(sf, line > 1 ? (unsigned long)line : 1); /* 0: the first, as ever */
 	if (p) {
 		*eol = strchr(p, '\n');
 		if (!*eol)
@@ -903,17 +889,12 @@ static void find_autotune(const char *text, const char *def_line, const char *pa
 	}
 }
 
-/* The def at or below line `line` of text (within 200 characters of the line's start): the '('
+/* The def at or below line `line` of sf (within 200 characters of the line's start): the '('
  * of its parameter list, *close its ')', *line_start the line; NULL where there is none. */
-static const char *def_parens(const char *text, int line, const char **close,
+static const char *def_parens(const struct kca_source_file *sf, int line, const char **close,
 			      const char **line_start)
 {
-	const char *p = text;
-	for (int l = 1; l < line && p; l++) {
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
+	const char *p = line_at(sf, line > 1 ? (unsigned long)line : 1);
 	const char *def = p ? strstr(p, "def ") : NULL;
 	const char *open = def ? strchr(def, '(') : NULL;
 	if (!open || def - p >= 200)
@@ -940,7 +921,7 @@ static void read_def(struct kca_model *m, const char *file, const char *trace_di
 	if (!sf->text)
 		return;
 	const char *text = sf->text, *path = sf->path, *close, *p;
-	const char *open = def_parens(text, line, &close, &p);
+	const char *open = def_parens(sf, line, &close, &p);
 	if (!open)
 		return;
 	const char *def = strstr(p, "def ");
@@ -988,7 +969,7 @@ static char *def_params(struct kca_model *m, const char *file, const char *trace
 {
 	const struct kca_source_file *sf = source_file(m, file, trace_dir);
 	const char *close, *p;
-	const char *open = sf->text ? def_parens(sf->text, line, &close, &p) : NULL;
+	const char *open = def_parens(sf, line, &close, &p);
 	if (!open)
 		return NULL;
 	char *params = kca_xmalloc((size_t)(close - open));
