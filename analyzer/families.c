@@ -109,23 +109,18 @@ struct container_key {
 	UT_hash_handle hh;
 };
 
-/* The family index's entry of kernels named so: by the name (a template's instance's symbol
- * too, once family_of has seen it), or a numba symbol's kernel's; NULL if none. */
+/* The family index's entry of kernels named so (a numba kernel's or a template's instance's
+ * symbol too, once family_of has seen it), or NULL. */
 static struct name_ix *family_find(struct name_ix *names, const char *name)
 {
-	char key[512];
 	struct name_ix *e;
 	HASH_FIND_STR(names, name, e);
-	if (!e && kca_numba_kernel(name, key, sizeof(key), NULL))
-		HASH_FIND_STR(names, key, e);
 	return e;
 }
 
 int kca_family_named_by(const struct kca_family *f, const char *symbol)
 {
-	char key[512];
-	if (strcmp(f->name, symbol) == 0 ||
-	    (kca_numba_kernel(symbol, key, sizeof(key), NULL) && strcmp(f->name, key) == 0))
+	if (strcmp(f->name, symbol) == 0)
 		return 1;
 	for (unsigned v = 0; v < f->nvariants; v++)
 		if (f->variants[v].symbol && strcmp(f->variants[v].symbol, symbol) == 0)
@@ -172,7 +167,7 @@ static unsigned family_of(struct kca_model *m, struct name_ix **names, const cha
 		name_add(names, name, m->nfamilies++);
 		HASH_FIND_STR(*names, name, e);
 	}
-	if (instance) /* found by its symbol from here on, whatever loads it */
+	if (numba || instance) /* found by its symbol from here on, whatever loads it */
 		name_add(names, symbol, e->ix);
 	return e->ix;
 }
@@ -1214,9 +1209,6 @@ void kca_family_index_free(struct kca_family_name *index)
 const struct kca_family *kca_family_named(struct kca_family_name *index, const char *name)
 {
 	struct kca_family_name *fn;
-	char key[512];
-	if (kca_numba_kernel(name, key, sizeof(key), NULL))
-		name = key;
 	HASH_FIND_STR(index, name, fn);
 	return fn ? fn->f : NULL;
 }
@@ -1495,6 +1487,8 @@ void kca_model_families(struct kca_model *m)
 		int v = module_of[i] ? variant_of(m, &vk, fam, module_of[i], 0, 0, 0) : -1;
 		if (v >= 0) {
 			struct kca_variant *var = &f->variants[v];
+			if (!var->symbol && strcmp(f->name, fn->name) != 0)
+				var->symbol = fn->name;
 			var->launches += kca_func_runs(fn);
 			if (fn->grew > var->launch_windows)
 				var->launch_windows = fn->grew;

@@ -450,7 +450,8 @@ int kca_model_in_window(const struct kca_model *m, unsigned dir, uint64_t t);
 struct kca_family_name;
 struct kca_family_name *kca_family_index(const struct kca_model *m);
 const struct kca_family *kca_family_named(struct kca_family_name *index, const char *name);
-/* Whether a kernel symbol is one of family f's: its name, or a numba kernel's symbol of it. */
+/* Whether a kernel symbol is one of family f's: its name, or a variant's own symbol (numba's, a
+ * template's instance's). */
 int kca_family_named_by(const struct kca_family *f, const char *symbol);
 /* Whether numba built every variant of f where @cuda.jit listed its signatures (at the
  * decorator, from Python frames), none when it was called. */
