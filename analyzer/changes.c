@@ -93,7 +93,8 @@ int kca_find_source(const char *path, const char *trace_dir, char *read_from, ch
 {
 	char root[PATH_MAX];
 	if (!trace_dir ||
-	    (size_t)snprintf(root, sizeof(root), "%s/sources/", trace_dir) >= sizeof(root) ||
+	    (size_t)snprintf(root, sizeof(root), "%s/" KCA_ARCHIVE_SOURCES "/", trace_dir) >=
+		sizeof(root) ||
 	    find_tail(path, root, read_from, cap) < 0) {
 		/* no copy in the trace: the live file */
 		if (find_live(path, read_from, cap) < 0)

@@ -202,7 +202,8 @@ static void archive_entry(const char *entry, const char *dir, struct archive_cou
 	const char *base = strrchr(entry, '/');
 	base = base ? base + 1 : entry;
 	char dest[PATH_MAX];
-	if ((size_t)snprintf(dest, sizeof(dest), "%s/triton-cache/%s", dir, base) >= sizeof(dest))
+	if ((size_t)snprintf(dest, sizeof(dest), "%s/" KCA_ARCHIVE_TRITON_CACHE "/%s", dir, base) >=
+	    sizeof(dest))
 		return;
 	if (access(dest, F_OK) == 0)
 		return;
@@ -246,7 +247,8 @@ static void archive_source(const char *path, const char *dir, struct archive_cou
 	for (;;) {
 		const char *t = *tail == '/' ? tail + 1 : tail;
 		char dst[PATH_MAX];
-		if ((size_t)snprintf(dst, sizeof(dst), "%s/sources/%s", dir, t) >= sizeof(dst))
+		if ((size_t)snprintf(dst, sizeof(dst), "%s/" KCA_ARCHIVE_SOURCES "/%s", dir, t) >=
+		    sizeof(dst))
 			break;
 		if (kca_file_holds(dst, text, size))
 			break; /* archived before */

@@ -93,7 +93,13 @@ int kca_trace_each(const char *path, kca_record_fn fn, void *ctx, struct kc_file
 /* The image store of a trace directory: path of an image by hash ("" if absent). */
 int kca_image_path(const char *dir, uint64_t hash, char *out, size_t cap);
 
-/* What `kcprof archive` copies into a trace directory (sources/, triton-cache/, modules/)
+/* The directories `kcprof archive` fills in a trace directory: the Python sources the IR
+ * names, the Triton cache entries, the program's modules by build-id. */
+#define KCA_ARCHIVE_SOURCES "sources"
+#define KCA_ARCHIVE_TRITON_CACHE "triton-cache"
+#define KCA_ARCHIVE_MODULES "modules"
+
+/* What `kcprof archive` copies into a trace directory (those three directories)
  * describes its traces: each such directory it made carries a mark, so that a new recording
  * into the directory removes them with the traces they describe (a source archived from an
  * earlier run, by its path, would be read in place of the new run's). kca_archive_mark marks

@@ -1406,7 +1406,7 @@ const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uin
 	char roots[3][PATH_MAX];
 	int n = 0;
 	/* A trace directory can carry the cache (examples/traces do), then the process's own. */
-	snprintf(roots[n++], PATH_MAX, "%s/triton-cache", p->dir);
+	snprintf(roots[n++], PATH_MAX, "%s/" KCA_ARCHIVE_TRITON_CACHE, p->dir);
 	if (p->triton_cache)
 		snprintf(roots[n++], PATH_MAX, "%s", p->triton_cache);
 	else if (p->home)

@@ -110,7 +110,8 @@ int kca_archived_module_path(const char *trace_dir, const char *build_id, const 
 {
 	if (!build_id[0] || strspn(build_id, "0123456789abcdef") != strlen(build_id))
 		return -1; /* a build-id only: never a path of the trace's choosing */
-	int n = snprintf(out, cap, "%s/modules/%s/%s", trace_dir, build_id, base_name(module));
+	int n = snprintf(out, cap, "%s/" KCA_ARCHIVE_MODULES "/%s/%s", trace_dir, build_id,
+			 base_name(module));
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 

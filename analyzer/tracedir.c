@@ -199,7 +199,8 @@ int kca_image_path(const char *dir, uint64_t hash, char *out, size_t cap)
 	return -ENOENT;
 }
 
-static const char *const archive_dirs[] = {"sources", "triton-cache", "modules"};
+static const char *const archive_dirs[] = {KCA_ARCHIVE_SOURCES, KCA_ARCHIVE_TRITON_CACHE,
+					   KCA_ARCHIVE_MODULES};
 #define ARCHIVE_MARK ".kcprof-archive"
 
 void kca_archive_mark(const char *dir)
