@@ -602,14 +602,24 @@ static const char *variant_trace_dir(const struct kca_model *m, const struct kca
 	return m->procs[m->loads[f->variants[v].first_load].proc].dir;
 }
 
+/* triton/compiler/compiler.py: file_name = src.name[:150] */
+#define KCA_TRITON_FILE_NAME_MAX 150
+
+void kca_triton_entry_file(const struct kca_family *f, unsigned v, const char *ext, char *out,
+			   size_t cap)
+{
+	snprintf(out, cap, "%s/%.*s.%s", f->variants[v].triton_dir, KCA_TRITON_FILE_NAME_MAX,
+		 f->name, ext);
+}
+
 /* Variant v's Triton IR: the cache's .source (TTIR with locations), else its .ttir. */
 static char *read_triton_ir(const struct kca_family *f, unsigned v)
 {
 	char path[PATH_MAX + 256];
-	snprintf(path, sizeof(path), "%s/%s.source", f->variants[v].triton_dir, f->name);
+	kca_triton_entry_file(f, v, "source", path, sizeof(path));
 	char *text = kca_read_file(path, NULL);
 	if (!text) {
-		snprintf(path, sizeof(path), "%s/%s.ttir", f->variants[v].triton_dir, f->name);
+		kca_triton_entry_file(f, v, "ttir", path, sizeof(path));
 		text = kca_read_file(path, NULL);
 	}
 	return text;
@@ -1125,7 +1135,7 @@ static void triton_variant(struct kca_model *m, struct kca_changes *c, const str
 		free(text);
 	}
 	/* the config: what autotune varies */
-	snprintf(path, sizeof(path), "%s/%s.json", f->variants[v].triton_dir, f->name);
+	kca_triton_entry_file(f, v, "json", path, sizeof(path));
 	char *json = kca_read_file(path, NULL);
 	static const char *const keys[] = {"num_warps", "num_stages", "num_ctas", "maxnreg"};
 	for (unsigned i = 0; json && i < sizeof(keys) / sizeof(keys[0]); i++) {

@@ -230,10 +230,10 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 	const struct kca_variant *var = &f->variants[v];
 	char path[4200];
 	if (var->triton_dir) {
-		snprintf(path, sizeof(path), "%s/%s.source", var->triton_dir, f->name);
+		kca_triton_entry_file(f, v, "source", path, sizeof(path));
 		char *t = kca_read_file(path, NULL);
 		if (!t) {
-			snprintf(path, sizeof(path), "%s/%s.ttir", var->triton_dir, f->name);
+			kca_triton_entry_file(f, v, "ttir", path, sizeof(path));
 			t = kca_read_file(path, NULL);
 		}
 		if (t) {

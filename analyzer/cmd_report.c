@@ -392,6 +392,28 @@ void kca_fix_text(const struct kca_model *m, const struct kca_family *f,
 	fix_text(m, f, ch, buf + n, cap - n);
 }
 
+/* cuDNN's runtime-compiled engines (cudnn_generated_*): built for an execution plan, a plan
+ * for a problem shape. Writes the fix and returns 1 where f is one. */
+static int cudnn_fix_text(const struct kca_family *f, char *buf, size_t cap)
+{
+	if (strncmp(f->name, "cudnn_generated_", 16) != 0)
+		return 0;
+	unsigned again = f->ncompiles > f->nvariants ? f->ncompiles - f->nvariants : 0;
+	char rebuilt[96] = "";
+	if (again)
+		snprintf(rebuilt, sizeof(rebuilt), ", %u of them code it had built before", again);
+	snprintf(buf, cap,
+		 "cuDNN compiled this kernel with NVRTC at run time, %u times into %u image%s%s: "
+		 "it builds an execution plan for each new problem shape and compiles its kernel "
+		 "then; keep the shapes to a few values (pad or bucket the lengths)%s",
+		 f->ncompiles, f->nvariants, KCA_PLURAL(f->nvariants), rebuilt,
+		 strstr(f->name, "sdpa")
+		     ? ", or where lengths vary use another attention backend "
+		       "(torch.nn.attention.sdpa_kernel(SDPBackend.FLASH_ATTENTION))"
+		     : "");
+	return 1;
+}
+
 static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		     const struct kca_changes *ch, char *buf, size_t cap)
 {
@@ -472,6 +494,21 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		    "level",
 		    f->name, f->def_inside, f->def_where, f->proc_loads, f->nvariants,
 		    KCA_PLURAL(f->nvariants));
+		return;
+	}
+	if (f->verdict == KCA_RELOAD_CHURN && cudnn_fix_text(f, buf, cap))
+		return; /* cuDNN compiled it again for each shape: not a load to keep */
+	if (f->verdict == KCA_RELOAD_CHURN &&
+	    (f->front_end == KCA_FE_NVRTC || f->front_end == KCA_FE_LINK) &&
+	    f->ncompiles > f->nvariants) {
+		/* each load its own compile of the same code: the builds are what it costs */
+		snprintf(
+		    buf, cap,
+		    "the program compiled the same code %u times with %s into %u image%s, %u of "
+		    "the compiles building again what it had built: compile once and keep the "
+		    "module, or cache compiled modules keyed by source and options",
+		    f->ncompiles, f->front_end == KCA_FE_LINK ? "NVRTC and nvJitLink" : "NVRTC",
+		    f->nvariants, KCA_PLURAL(f->nvariants), f->ncompiles - f->nvariants);
 		return;
 	}
 	if (f->verdict == KCA_RELOAD_CHURN) {
@@ -889,27 +926,8 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    c->where);
 			return;
 		}
-		if (strncmp(f->name, "cudnn_generated_", 16) == 0) {
-			/* cuDNN's runtime-compiled engines: built for a plan, a plan for a shape */
-			unsigned again =
-			    f->ncompiles > f->nvariants ? f->ncompiles - f->nvariants : 0;
-			char rebuilt[96] = "";
-			if (again)
-				snprintf(rebuilt, sizeof(rebuilt),
-					 ", %u of them code it had built before", again);
-			snprintf(
-			    buf, cap,
-			    "cuDNN compiled this kernel with NVRTC at run time, %u times into %u "
-			    "images%s: it builds an execution plan for each new problem shape and "
-			    "compiles its kernel then; keep the shapes to a few values (pad or "
-			    "bucket the lengths)%s",
-			    f->ncompiles, f->nvariants, rebuilt,
-			    strstr(f->name, "sdpa")
-				? ", or where lengths vary use another attention backend "
-				  "(torch.nn.attention.sdpa_kernel(SDPBackend.FLASH_ATTENTION))"
-				: "");
+		if (cudnn_fix_text(f, buf, cap))
 			return;
-		}
 		snprintf(buf, cap,
 			 "compile once and cache the module, keyed by source and options");
 		return;

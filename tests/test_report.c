@@ -3637,12 +3637,15 @@ Test(cli, each_kernel_of_a_module_has_its_own_changed_ptx_line)
 		  "%s", out);
 }
 
-/* A Triton cache of kern_step variants (tests/data/step_N.cubin), each entry's IR naming a def
- * in its own generated module, recorded as drv_client loads them (nvccstep): a trace as
- * torch.compile's kernels make one. ir[v] and py[v] are printf formats given the module's path
- * (IR) or nothing (Python); json[v] the entry's metadata. Returns the trace directory. */
-static char *record_cache_variants(unsigned n, const char *const *ir, const char *const *py,
-				   const char *const *json)
+/* A Triton cache of variants of kernel (tests/data/PREFIX_N.cubin: kern_step's step_N, the long
+ * name's long_N), each entry's IR naming a def in its own generated module, recorded as
+ * drv_client loads them (nvccstep): a trace as torch.compile's kernels make one. The entry's
+ * files are named as Triton names them, by the kernel's first 150 characters. ir[v] and py[v]
+ * are printf formats given the module's path (IR) or nothing (Python); json[v] the entry's
+ * metadata. Returns the trace directory. */
+static char *record_named_cache_variants(const char *kernel, const char *prefix, unsigned n,
+					 const char *const *ir, const char *const *py,
+					 const char *const *json)
 {
 	char tmp[4096], cmd[16384], path[4500], entry[4300], src[4300], files[8192] = "";
 	cr_assert_not_null(realpath(kct_tmpdir(), tmp));
@@ -3650,26 +3653,81 @@ static char *record_cache_variants(unsigned n, const char *const *ir, const char
 		snprintf(entry, sizeof(entry), "%s/tc/ENTRY_%u", tmp, v);
 		snprintf(src, sizeof(src), "%s/ic/c%u/cmodule%u.py", tmp, v, v);
 		snprintf(cmd, sizeof(cmd),
-			 "mkdir -p %s %s/ic/c%u && cp %s/step_%u.cubin %s/kern_step.cubin", entry,
-			 tmp, v, kct_data(), v % 2 + 1, entry);
+			 "mkdir -p %s %s/ic/c%u && cp %s/%s_%u.cubin %s/%.150s.cubin", entry, tmp,
+			 v, kct_data(), prefix, v % 2 + 1, entry, kernel);
 		cr_assert_eq(system(cmd), 0, "%s", cmd);
 		char text[8192];
 		snprintf(text, sizeof(text), ir[v], src, src, src);
-		snprintf(path, sizeof(path), "%s/kern_step.source", entry);
+		snprintf(path, sizeof(path), "%s/%.150s.source", entry, kernel);
 		write_text(path, text);
-		snprintf(path, sizeof(path), "%s/kern_step.json", entry);
+		snprintf(path, sizeof(path), "%s/%.150s.json", entry, kernel);
 		write_text(path, json[v]);
 		write_text(src, py[v]);
-		snprintf(files + strlen(files), sizeof(files) - strlen(files),
-			 " %s/kern_step.cubin", entry);
+		snprintf(files + strlen(files), sizeof(files) - strlen(files), " %s/%.150s.cubin",
+			 entry, kernel);
 	}
 	char *trace = kct_tmpdir();
 	snprintf(cmd, sizeof(cmd),
-		 "TRITON_CACHE_DIR=%s/tc KCT_DATA=%s %s record -q --no-cupti -o %s -- "
-		 "%s/tests/bin/drv_client nvccstep%s",
-		 tmp, kct_data(), kct_cli(), trace, kct_build(), files);
+		 "TRITON_CACHE_DIR=%s/tc KCT_DATA=%s KCT_KERNEL=%s %s record -q --no-cupti -o %s "
+		 "-- %s/tests/bin/drv_client nvccstep%s",
+		 tmp, kct_data(), kernel, kct_cli(), trace, kct_build(), files);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	return trace;
+}
+
+static char *record_cache_variants(unsigned n, const char *const *ir, const char *const *py,
+				   const char *const *json)
+{
+	return record_named_cache_variants("kern_step", "step", n, ir, py, json);
+}
+
+Test(report, a_kernel_named_over_150_characters_finds_its_triton_cache_files)
+{
+	/* Inductor names a kernel by the operations it fuses, 205 characters here (seen on the
+	 * H100 in a transformers model); Triton names its cache files by the first 150. Two
+	 * builds of the kernel, a number 3 then 5: read as torch.compile's (its def imports
+	 * torch._inductor) and the number named, where "no source or IR" was read before. */
+	static const char name[] =
+	    "triton_poi_fused__scaled_dot_product_cudnn_attention__to_copy__unsafe_view_add_arange_"
+	    "bitwise_and_bmm_cat_clone_cos_expand_index_le_mul_neg_new_ones_scalar_tensor_sin_"
+	    "slice_"
+	    "transpose_unsqueeze_view_where_7";
+	cr_assert_gt(strlen(name), 150);
+	char ir[2][2048], py[1024];
+	for (int v = 0; v < 2; v++) /* tmp1 = 3, then 5: a number baked in */
+		snprintf(
+		    ir[v], sizeof(ir[v]),
+		    "#loc = loc(\"%%s\":5:0)\nmodule {\n  tt.func public @%s(%%%%in_ptr0: "
+		    "!tt.ptr<f32> loc(\"in_ptr0\"(#loc)), %%%%xnumel: i32 loc(\"xnumel\"(#loc))) "
+		    "attributes {noinline = false} {\n    %%%%tmp1 = arith.constant %d : i32 "
+		    "loc(#loc2)\n    tt.return loc(#loc)\n  } loc(#loc)\n} loc(#loc)\n"
+		    "#loc1 = loc(\"%%s\":6:11)\n#loc2 = loc(\"tmp1\"(#loc1))\n",
+		    name, 3 + 2 * v);
+	snprintf(py, sizeof(py),
+		 "import triton\nimport triton.language as tl\nfrom torch._inductor.runtime import "
+		 "triton_heuristics\n@triton.jit\ndef %s(in_ptr0, xnumel, XBLOCK : tl.constexpr):\n"
+		 "    tmp1 = 3\n",
+		 name);
+	const char *irs[] = {ir[0], ir[1]}, *pys[] = {py, py};
+	char json[512];
+	snprintf(json, sizeof(json), "{\"num_warps\": 4, \"name\": \"%s\"}\n", name);
+	const char *jsons[] = {json, json};
+	char *trace = record_named_cache_variants(name, "long", 2, irs, pys, jsons);
+	struct kca_model m;
+	load(&m, trace);
+	const struct kca_family *f = family(&m, name);
+	cr_assert_not_null(f);
+	cr_assert_eq(f->nvariants, 2);
+	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR, "torch.compile's, not Triton's: %d",
+		     f->front_end);
+	char def[4300];
+	cr_assert_eq(kca_triton_def_file(f, 1, def, sizeof(def)), 0);
+	cr_assert(strstr(def, "/ic/c1/cmodule1.py"), "%s", def);
+	kca_model_free(&m);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", trace, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "[torch.compile]"), "%s", out);
+	cr_assert(strstr(out, "changed: tmp1 (constant): 3, 5"), "%s", out);
+	cr_assert_null(strstr(out, "no source or IR"), "%s", out);
 }
 
 Test(report, a_constant_is_named_by_the_variable_triton_says_it_is_assigned_to)
@@ -4632,4 +4690,49 @@ Test(report, numba_without_lto_its_ptx_linked_reads_the_same)
 	cr_assert_str_eq(ch.changes[0].values[2], "3");
 	kca_changes_free(&ch);
 	kca_model_free(&m);
+}
+
+Test(report, the_same_code_compiled_again_for_each_load_is_named_by_its_compiles)
+{
+	/* nvrtc_client again: the same source compiled with NVRTC and loaded for each of five
+	 * requests. The same image loaded again and again, but what it costs is the compiles:
+	 * the fix says compile once, not "load it once". Under cuDNN's name for its
+	 * runtime-compiled engines (seen on the H100: a transformers model through cuDNN's SDPA,
+	 * 23 compiles of one image), the fix names cuDNN's per-shape plans. */
+	static const char cudnn[] = "cudnn_generated_fort_native_sdpa_sm90_flash_fprop_wgmma_f16_"
+				    "knob_7_64x128x64_4x1x1_cga1x1x1_kernel0_0";
+	for (int named = 0; named < 2; named++) {
+		const char *name = named ? cudnn : "fill_mask_fixed";
+		char *dir = record("nvrtc_client", (const char *[]){"again", "4", name, NULL});
+		struct kca_model m;
+		load(&m, dir);
+		const struct kca_family *f = family(&m, name);
+		cr_assert_not_null(f, "%s", name);
+		cr_assert_eq(f->nvariants, 1);
+		cr_assert_eq(f->loads, 5);
+		cr_assert_eq(f->ncompiles, 5);
+		cr_assert_eq(f->front_end, KCA_FE_NVRTC);
+		cr_assert_eq(f->verdict, KCA_RELOAD_CHURN);
+		struct kca_changes ch;
+		kca_changes_compute(&m, f, &ch);
+		char fix[1024];
+		kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+		cr_assert_null(strstr(fix, "load it once"), "%s", fix);
+		if (named)
+			cr_assert(strstr(fix,
+					 "cuDNN compiled this kernel with NVRTC at run time, 5 "
+					 "times into 1 image, 4 of them code it had built "
+					 "before: it builds an execution plan for each new "
+					 "problem shape") &&
+				      strstr(fix, "SDPBackend.FLASH_ATTENTION"),
+				  "%s", fix);
+		else
+			cr_assert(strstr(fix,
+					 "the program compiled the same code 5 times with NVRTC "
+					 "into 1 image, 4 of the compiles building again what "
+					 "it had built: compile once and keep the module"),
+				  "%s", fix);
+		kca_changes_free(&ch);
+		kca_model_free(&m);
+	}
 }

@@ -114,6 +114,7 @@ test-plain: all $(TEST_PROGS) $(TEST_RUNNER)
 		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) $(TEST_RUNNER) --jobs 2 $(TEST_ARGS)
 
 # Regenerate the committed fixtures (needs nvcc).
+KCT_LONG_KERNEL = triton_poi_fused__scaled_dot_product_cudnn_attention__to_copy__unsafe_view_add_arange_bitwise_and_bmm_cat_clone_cos_expand_index_le_mul_neg_new_ones_scalar_tensor_sin_slice_transpose_unsqueeze_view_where_7
 test-data:
 	cd tests/data && $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 kernels.cu -o sample.cubin && \
 	$(CUDA_HOME)/bin/nvcc -fatbin --no-compress -gencode arch=compute_90,code=[sm_90,compute_90] \
@@ -140,7 +141,8 @@ test-data:
 	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -gencode arch=compute_80,code=sm_80 \
 		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_80.fatbin && \
 	for s in 1 2; do $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 -DSTEP=$$s step.cu \
-		-o step_$$s.cubin || exit 1; done && \
+		-o step_$$s.cubin && $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 -DSTEP=$$s \
+		-DKERN_NAME=$(KCT_LONG_KERNEL) step.cu -o long_$$s.cubin || exit 1; done && \
 	$(CUDA_HOME)/bin/nvcc -ptx -arch=sm_90 kernels.cu -o sample.ptx
 
 # ---- benchmarks (make bench) -----------------------------------------------------------------

@@ -14,7 +14,8 @@
  *   drv_client nvccstep [FILE...] three times (once a FILE): a compiler child (the stand-in
  *                                 ptxas, as nvcc -DSTEP=N would be), then cuModuleLoad of
  *                                 step_N.fatbin (the FILE in tests/data) and kern_step launched;
- *                                 KCT_COMPILER names another compiler to run; with
+ *                                 KCT_COMPILER names another compiler to run, KCT_KERNEL
+ *                                 another kernel than kern_step to launch; with
  *                                 KCT_LOAD_BETWEEN, sample.cubin is loaded between the
  *                                 compiler and the load of its output (-o); with
  *                                 KCT_LOAD_MEMORY that output is read and loaded from memory
@@ -833,7 +834,8 @@ static int mode_nvccstep(int nfiles, char **files)
 			free(image);
 		} else
 			CHECK(cuModuleLoad(&m, path), CUDA_SUCCESS);
-		CHECK(cuModuleGetFunction(&f, m, "kern_step"), CUDA_SUCCESS);
+		const char *kernel = getenv("KCT_KERNEL"); /* another name (long_N.cubin's) */
+		CHECK(cuModuleGetFunction(&f, m, kernel ? kernel : "kern_step"), CUDA_SUCCESS);
 		CHECK(cuLaunchKernel(f, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, NULL), CUDA_SUCCESS);
 	}
 	return 0;

@@ -5,6 +5,9 @@
  *   nvrtc_client N          NVRTC, -DMAX_LEN=<value> per request: a compile and a load each
  *   nvrtc_client link N     the same, each PTX linked to an sm_90 cubin through nvJitLink
  *   nvrtc_client arg N      the fix: max_len a kernel argument, one compile, one load
+ *   nvrtc_client again N [NAME] the fix's source compiled (and loaded) again for each request,
+ *                           its kernel named NAME (fill_mask_fixed): a program with no cache
+ *                           of its builds, as cuDNN's per-shape plans compile theirs
  *   nvrtc_client template N max_len a template argument (fill_mask_t<500>, NVRTC's name
  *                           expressions, as CuPy's RawModule and Jitify instantiate): a compile
  *                           and a load each
@@ -144,6 +147,7 @@ enum mode {
 	MODE_DEFINE,
 	MODE_LINK,
 	MODE_ARG,
+	MODE_AGAIN,
 	MODE_TEMPLATE,
 	MODE_PTX,
 	MODE_PTX_ARG,
@@ -158,6 +162,7 @@ extern char **environ;
 /* The kernel is given the mask buffer it writes. */
 static CUdeviceptr mask;
 static enum mode mode;
+static const char *again_name = "fill_mask_fixed"; /* MODE_AGAIN's kernel */
 
 /* PTX to an sm_90 cubin, as a program that links device code at run time. */
 static char *link_cubin(const char *ptx, size_t size)
@@ -347,6 +352,20 @@ static CUfunction kernel_for(int max_len)
 		name = "fill_mask_fixed";
 		break;
 	}
+	case MODE_AGAIN: {
+		char src[512];
+		snprintf(src, sizeof(src),
+			 "extern \"C\" __global__ void %s(int *mask, int n, int max_len)\n"
+			 "{\n"
+			 "  int i = blockIdx.x * blockDim.x + threadIdx.x;\n"
+			 "  if (i < n) mask[i] = i < max_len;\n"
+			 "}\n",
+			 again_name);
+		const char *opts[] = {"--gpu-architecture=compute_90"};
+		image = nvrtc_ptx(src, "again.cu", 1, opts, &size);
+		name = again_name;
+		break;
+	}
 	case MODE_TEMPLATE: {
 		static char lowered[256];
 		char expr[64];
@@ -431,15 +450,11 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		enum mode mode;
-	} modes[] = {{"link", MODE_LINK},
-		     {"arg", MODE_ARG},
-		     {"template", MODE_TEMPLATE},
-		     {"ptx", MODE_PTX},
-		     {"ptx-arg", MODE_PTX_ARG},
-		     {"nvcc", MODE_NVCC},
-		     {"nvcc-arg", MODE_NVCC_ARG},
-		     {"nvcc-so", MODE_NVCC_SO},
-		     {"nvcc-so-arg", MODE_NVCC_SO_ARG}};
+	} modes[] = {{"link", MODE_LINK},	{"arg", MODE_ARG},
+		     {"again", MODE_AGAIN},	{"template", MODE_TEMPLATE},
+		     {"ptx", MODE_PTX},		{"ptx-arg", MODE_PTX_ARG},
+		     {"nvcc", MODE_NVCC},	{"nvcc-arg", MODE_NVCC_ARG},
+		     {"nvcc-so", MODE_NVCC_SO}, {"nvcc-so-arg", MODE_NVCC_SO_ARG}};
 	for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(argv[1], modes[i].name) == 0) {
 			mode = modes[i].mode;
@@ -447,6 +462,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	int n = argc > 1 ? atoi(argv[1]) : 4;
+	if (mode == MODE_AGAIN && argc > 2)
+		again_name = argv[2];
 	CUdevice dev;
 	CUcontext ctx;
 	if (cuInit(0) != CUDA_SUCCESS || cuDeviceGet(&dev, 0) != CUDA_SUCCESS ||
