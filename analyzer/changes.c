@@ -1550,21 +1550,42 @@ struct ptx_compare {
 	unsigned same, same_sass, same_entry;
 };
 
+/* The PTX a compiler child (ptxas) built cubin variant v from, as stored with its compile
+ * record: the path of that image, 0; or -ENOENT. */
+static int child_input_ptx(const struct kca_model *m, const struct kca_family *f, unsigned v,
+			   char *path, size_t cap)
+{
+	const struct kca_load *l = &m->loads[f->variants[v].first_load];
+	for (unsigned i = 0; i < f->ncompiles; i++) {
+		const struct kca_compile *c = &m->compiles[f->compiles[i]];
+		if (c->input_hash && kca_child_built(m, c, f->variants[v].hash) &&
+		    kca_image_path(m->procs[l->proc].dir, c->input_hash, path, cap) == 0) {
+			size_t n = strlen(path);
+			return n > 4 && strcmp(path + n - 4, ".ptx") == 0 ? 0 : -ENOENT;
+		}
+	}
+	return -ENOENT;
+}
+
 static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct kca_family *f,
 			unsigned v, unsigned nvar, struct ptx_compare *pc)
 {
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	char path[PATH_MAX + 64];
-	if (kca_image_path(m->procs[l->proc].dir, f->variants[v].hash, path, sizeof(path)) < 0)
+	int cubin = f->variants[v].kind == KC_IMAGE_CUBIN; /* its PTX: the child's input */
+	if (cubin ? child_input_ptx(m, f, v, path, sizeof(path)) < 0
+		  : kca_image_path(m->procs[l->proc].dir, f->variants[v].hash, path, sizeof(path)) <
+			0)
 		return;
-	/* the same code: the same PTX, and the same machine code where they carry it */
+	/* the same code: the same PTX, and the same machine code where they carry it (a cubin
+	 * its own) */
 	struct fatbin_newest fb = {0, 0, NULL, 0};
 	if (f->variants[v].kind == KC_IMAGE_FATBIN)
 		fb = fatbin_newest(path);
 	char *text = f->variants[v].kind == KC_IMAGE_FATBIN ? fb.ptx : kca_read_file(path, NULL);
 	if (!text)
 		return;
-	uint64_t sass = fb.sass_hash;
+	uint64_t sass = cubin ? f->variants[v].hash : fb.sass_hash;
 	if (!pc->first_text) {
 		pc->first_text = text;
 		pc->first_v = v;
@@ -1958,7 +1979,9 @@ void kca_changes_compute(struct kca_model *m, const struct kca_family *f, struct
 		} else {
 			child_defines_variant(m, out, f, v, nvar);
 		}
-		if ((var->kind == KC_IMAGE_PTX || var->kind == KC_IMAGE_FATBIN) && var->compile < 0)
+		if ((var->kind == KC_IMAGE_PTX || var->kind == KC_IMAGE_FATBIN ||
+		     (var->kind == KC_IMAGE_CUBIN && !var->triton_dir && !args)) &&
+		    var->compile < 0)
 			ptx_variant(m, out, f, v, nvar, &pc);
 	}
 	out->same_ptx = nvar >= 2 && pc.same == nvar;

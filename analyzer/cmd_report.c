@@ -392,6 +392,17 @@ void kca_fix_text(const struct kca_model *m, const struct kca_family *f,
 	fix_text(m, f, ch, buf + n, cap - n);
 }
 
+/* The function jax.jit compiled that made f's first variant ("the function" if unknown). */
+static const char *jax_function(const struct kca_model *m, const struct kca_family *f)
+{
+	for (unsigned v = 0; v < f->nvariants; v++) {
+		const char *fun = m->loads[f->variants[v].first_load].jax_fun;
+		if (fun)
+			return fun;
+	}
+	return "the function";
+}
+
 /* cuDNN's runtime-compiled engines (cudnn_generated_*): built for an execution plan, a plan
  * for a problem shape. Writes the fix and returns 1 where f is one. */
 static int cudnn_fix_text(const struct kca_family *f, char *buf, size_t cap)
@@ -494,6 +505,14 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		    "level",
 		    f->name, f->def_inside, f->def_where, f->proc_loads, f->nvariants,
 		    KCA_PLURAL(f->nvariants));
+		return;
+	}
+	if (f->verdict == KCA_RELOAD_CHURN && f->front_end == KCA_FE_JAX) {
+		snprintf(
+		    buf, cap,
+		    "XLA loaded this module again at each compile of %s (%u loads of %u "
+		    "image%s): part of what a jax.jit compile costs; fewer compiles, fewer loads",
+		    jax_function(m, f), f->proc_loads, f->nvariants, KCA_PLURAL(f->nvariants));
 		return;
 	}
 	if (f->verdict == KCA_RELOAD_CHURN && cudnn_fix_text(f, buf, cap))
@@ -1024,6 +1043,26 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				 "differs: 'kcprof diff %s %s')",
 				 f->nvariants, f->name, dir, f->name);
 		return;
+	case KCA_FE_JAX: {
+		/* XLA bakes every shape, dtype and static argument into its kernels: a new
+		 * one is a compile of the whole function */
+		const char *fun = jax_function(m, f);
+		c = first_of(ch, KCA_CHANGE_PTX);
+		char values[200] = "";
+		if (c) {
+			char v[160];
+			kca_values_summary(c, v, sizeof(v));
+			snprintf(values, sizeof(values), "; %s: %s", c->name, v);
+		}
+		snprintf(buf, cap,
+			 "jax.jit compiled %s again for each new shape or dtype of its inputs, or "
+			 "value of a static argument (%u builds of this kernel%s): XLA builds them "
+			 "into its kernels. Pad or bucket the inputs to a few shapes, and pass a "
+			 "value that changes as a traced argument, not in static_argnums or "
+			 "static_argnames",
+			 fun, f->nvariants, values);
+		return;
+	}
 	case KCA_FE_PTX:
 		snprintf(buf, cap,
 			 "the PTX differs per load (%s): pass what changes as kernel parameters "

@@ -53,8 +53,9 @@ const char *kca_front_end_name(enum kca_front_end fe)
 	    [KCA_FE_COMPILER] = "compiler",
 	    [KCA_FE_FATBIN] = "fatbin",
 	    [KCA_FE_NUMBA] = "numba",
+	    [KCA_FE_JAX] = "JAX",
 	};
-	return fe <= KCA_FE_NUMBA ? names[fe] : "?";
+	return fe <= KCA_FE_JAX ? names[fe] : "?";
 }
 
 struct name_ix {
@@ -894,7 +895,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
 	int nvrtc = 0, link = 0, ptx = 0, cudart = 0, fatbin = 0, file = 0, triton = 0, child = 0;
-	int numba = 0;
+	int numba = 0, jax = 0;
 	unsigned prebuilt_images = 0; /* the runtime's, nothing built for them (below) */
 	for (unsigned i = 0; i < f->nvariants; i++) {
 		struct kca_variant *v = &f->variants[i];
@@ -905,6 +906,7 @@ static void classify(struct kca_model *m, struct kca_family *f)
 			link += tool == KC_TOOL_CULINK || tool == KC_TOOL_NVJITLINK;
 		}
 		ptx += v->kind == KC_IMAGE_PTX;
+		jax += l->jax_fun != NULL;
 		char qualified[512];
 		numba +=
 		    v->symbol && kca_numba_kernel(v->symbol, qualified, sizeof(qualified), NULL);
@@ -932,6 +934,8 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	int python = strncmp(base, "python", 6) == 0;
 	if (numba)
 		f->front_end = KCA_FE_NUMBA;
+	else if (jax)
+		f->front_end = KCA_FE_JAX;
 	else if (nvrtc)
 		f->front_end = KCA_FE_NVRTC;
 	else if (link)
@@ -1310,9 +1314,73 @@ static uint64_t *node_modules(const struct kca_model *m)
 	return out;
 }
 
+/* XLA names its kernels alike in every function jax.jit compiles (loop_add_fusion,
+ * wrapped_broadcast): a kernel is its function's, named "jit_FUNCTION/KERNEL" as XLA names
+ * the function's module (jit_body). The loads made under jax.jit, and the functions taken
+ * from their modules, are renamed so. */
+struct jax_image_key {
+	struct { /* a module: two functions may build the same image */
+		int proc;
+		uint64_t hash, handle;
+	} k;
+	const char *fun;
+	UT_hash_handle hh;
+};
+
+static const char *jax_kernel_name(struct kca_model *m, const char *fun, const char *kernel)
+{
+	char name[512];
+	int n = snprintf(name, sizeof(name), "jit_%s/%s", fun, kernel);
+	for (int i = 4; i < n && name[i] != '/'; i++) /* <lambda> as JAX writes it: _lambda_ */
+		if (name[i] == '<' || name[i] == '>')
+			name[i] = '_';
+	return kca_model_strdup(m, name);
+}
+
+static void qualify_jax_kernels(struct kca_model *m)
+{
+	struct jax_image_key *images = NULL, *e, *t;
+	for (unsigned i = 0; i < m->nloads; i++) {
+		struct kca_load *l = &m->loads[i];
+		if (!l->jax_fun || !l->nnames)
+			continue;
+		const char **names = kca_model_alloc(m, l->nnames * sizeof(*names));
+		for (unsigned n = 0; n < l->nnames; n++)
+			names[n] = jax_kernel_name(m, l->jax_fun, l->names[n]);
+		l->names = names;
+		struct jax_image_key key = {0};
+		key.k.proc = l->proc;
+		key.k.hash = l->hash;
+		key.k.handle = l->handle;
+		HASH_FIND(hh, images, &key.k, sizeof(key.k), e);
+		if (!e) {
+			e = kca_xcalloc(1, sizeof(*e));
+			e->k = key.k;
+			HASH_ADD(hh, images, k, sizeof(e->k), e);
+		}
+		e->fun = l->jax_fun; /* a handle used again: the later load's */
+	}
+	for (unsigned i = 0; images && i < m->nfuncs; i++) {
+		struct kca_func *fn = &m->funcs[i];
+		struct jax_image_key key = {0};
+		key.k.proc = fn->proc;
+		key.k.hash = fn->module_hash;
+		key.k.handle = fn->module_handle;
+		HASH_FIND(hh, images, &key.k, sizeof(key.k), e);
+		if (e && fn->name && fn->name[0])
+			fn->name = jax_kernel_name(m, e->fun, fn->name);
+	}
+	HASH_ITER(hh, images, e, t)
+	{
+		HASH_DEL(images, e);
+		free(e);
+	}
+}
+
 void kca_model_families(struct kca_model *m)
 {
 	attribute_compiles(m);
+	qualify_jax_kernels(m);
 	struct name_ix *names = NULL;
 	struct variant_key *vk = NULL;
 	/* seen: (process, family, image, device) loaded; per_proc: (process, family); devices:

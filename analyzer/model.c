@@ -41,6 +41,11 @@ static void *arena_alloc(struct kca_model *m, size_t n)
 	return p;
 }
 
+void *kca_model_alloc(struct kca_model *m, size_t n)
+{
+	return arena_alloc(m, n);
+}
+
 const char *kca_model_strdup(struct kca_model *m, const char *s)
 {
 	size_t n = strlen(s ? s : "") + 1;
@@ -542,8 +547,14 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		} else if (cs) {
 			l->py_frames = cs->frames;
 			l->npy_frames = cs->nframes;
-			l->triton_args = cs->args;
-			l->ntriton_args = cs->nargs;
+			const char *jax =
+			    cs->nargs == 1 ? strstr(cs->args[0], "\tjax.jit\t") : NULL;
+			if (jax) { /* the function jax.jit compiled, not Triton's arguments */
+				l->jax_fun = jax + 9;
+			} else {
+				l->triton_args = cs->args;
+				l->ntriton_args = cs->nargs;
+			}
 		}
 		free(cs);
 		break;

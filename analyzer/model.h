@@ -68,6 +68,8 @@ struct kca_load {
 	 * first, "FILE\tLINE\tFUNCTION"; Triton's specialisation, "NAME\tKIND\tVALUE". */
 	const char **py_frames, **triton_args;
 	unsigned npy_frames, ntriton_args;
+	/* Under jax.jit: the function compiled (its callsite's "name\tjax.jit\tNAME"), or NULL */
+	const char *jax_fun;
 	/* In a native program: return addresses, "MODULE\t0xOFFSET\t" (kca_native_frame) */
 	const char **native_frames;
 	unsigned nnative_frames;
@@ -191,7 +193,8 @@ enum kca_front_end {
 	KCA_FE_DRIVER,	 /* a cubin the program loaded itself through the driver API */
 	KCA_FE_COMPILER, /* images a compiler child (nvcc, ptxas) built for the program to load */
 	KCA_FE_FATBIN,	 /* a fatbin the program loaded itself through the driver API */
-	KCA_FE_NUMBA	 /* numba.cuda's kernels: NVVM, then a link or a PTX load */
+	KCA_FE_NUMBA,	 /* numba.cuda's kernels: NVVM, then a link or a PTX load */
+	KCA_FE_JAX	 /* XLA's kernels of a function jax.jit compiled (ptxas, then a load) */
 };
 
 struct kca_family {
@@ -503,6 +506,8 @@ const char *kca_front_end_name(enum kca_front_end fe);
 const char *kca_family_loaders(const struct kca_family *f, char *buf, size_t cap);
 /* A string kept as long as the model. */
 const char *kca_model_strdup(struct kca_model *m, const char *s);
+/* n bytes from the model's arena (aligned for pointers), freed with the model */
+void *kca_model_alloc(struct kca_model *m, size_t n);
 /* Triton cache directory holding a cubin of this hash and size, or NULL. */
 const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash,
 			      uint64_t size);

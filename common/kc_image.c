@@ -431,6 +431,21 @@ const char *kc_compiler_output(const char *const *argv, unsigned argc)
 	return NULL;
 }
 
+unsigned kc_compiler_operands(const char *const *argv, unsigned argc, const char **out,
+			      unsigned cap)
+{
+	unsigned n = 0;
+	for (unsigned i = 1; i < argc && n < cap; i++) {
+		if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output-file") == 0)) {
+			i++; /* and its file */
+			continue;
+		}
+		if (argv[i][0] != '-' && argv[i][0])
+			out[n++] = argv[i];
+	}
+	return n;
+}
+
 int kc_gpu_compiler(const char *program)
 {
 	static const char *const names[] = {"nvcc", "ptxas", "cicc", "nvlink", "fatbinary"};

@@ -66,6 +66,11 @@ unsigned kc_cubin_sm(const void *p, size_t size);
  * -o=FILE, --output-file FILE or --output-file=FILE, as written there (relative to the
  * compiler's working directory); NULL where it names none. */
 const char *kc_compiler_output(const char *const *argv, unsigned argc);
+/* The arguments of a compiler's command line that may name its input: neither options
+ * (-x) nor -o's file, in order, into out (at most cap); their count. ptxas's input is the one
+ * that is a PTX file: the values of its options (-arch sm_90) are no files. */
+unsigned kc_compiler_operands(const char *const *argv, unsigned argc, const char **out,
+			      unsigned cap);
 /* Whether a program (its path or name) is a CUDA compiler that makes GPU code: nvcc, ptxas
  * (also Triton's ptxas-blackwell), cicc, nvlink, fatbinary. Not the host compiler. */
 int kc_gpu_compiler(const char *program);

@@ -2,7 +2,8 @@
  *
  * Such a process inherits LD_PRELOAD but never touches CUDA. It gets one small trace: who it
  * is (argv, ancestors, so the analyzer ties it to the recorded process that started it), how
- * long it ran, how it exited and the hash of the file it wrote (-o), written once at exit. A
+ * long it ran, how it exited and the hash of the file it wrote (-o), written once at exit;
+ * ptxas's input PTX is stored too (kcp_store_ptxas_input). A
  * compiler run by another compiler (nvcc -> ptxas, gcc -> as) is part of its parent's time and
  * writes nothing.
  */
@@ -132,6 +133,9 @@ static void child_on_exit(int status, void *arg)
 	char output[PATH_MAX];
 	rec.options = kcp_rb_cmdline(&rb, output, sizeof(output));
 	rec.output_hash = status == 0 ? output_hash(exe, output) : 0;
+	const char *base = strrchr(exe, '/');
+	if (rec.output_hash && strncmp(base ? base + 1 : exe, "ptxas", 5) == 0)
+		rec.input_hash = kcp_store_ptxas_input(); /* its PTX, which tells builds apart */
 	/* its time up to the record's (the hash's included): start = record time - duration */
 	rec.duration_ns = kcp_now_ns() - child_t0;
 	kcp_rec_emit(&rb, &rec, KC_REC_COMPILE);

@@ -261,6 +261,10 @@ unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned 
 /* This process's argv from /proc, as a list in rb; where output is not NULL, also the file
  * the command line says a compiler writes (kc_compiler_output), "" if none. */
 struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb, char *output, size_t output_cap);
+/* A ptxas child's input: the first of its command line's operands (kc_compiler_operands) that
+ * is a PTX file, stored as an image (XLA, JAX's compiler, writes PTX to a temporary file and
+ * runs ptxas on it: the PTX is what tells its builds apart). Its hash, or 0. */
+uint64_t kcp_store_ptxas_input(void);
 void kcp_rec_end(void); /* END record and close (exit) */
 void kcp_rec_atfork_prepare(void);
 void kcp_rec_atfork_parent(void);

@@ -1,6 +1,7 @@
 /* python.c - where a load was asked for, in a Python process: the calling thread's Python frames
  * and, under Triton's JIT, the specialisation that made the build (each tl.constexpr's value,
- * each int argument's divisibility), read through the CPython C API the process already has.
+ * each int argument's divisibility), under jax.jit the function compiled, read through the
+ * CPython C API the process already has.
  *
  * No libpython link and no Python code of ours: every function is found with dlsym in the
  * process, once (a libpython loaded RTLD_LOCAL, or after CUDA's first use, stays unseen), and
@@ -334,6 +335,26 @@ static int read_triton_args(void *frame, struct kc_recbuf *rb)
 	return rc;
 }
 
+/* The name of the function jax.jit compiles, from the locals of JAX's _pjit_call_impl_python
+ * (its `name`, a str: XLA names its kernels alike in every function, loop_add_fusion, so the
+ * function tells them apart), as one args entry "name\tjax.jit\tNAME". 0, or -1. */
+static int read_jax_name(void *frame, struct kc_recbuf *rb)
+{
+	void *locals = got(py.Frame_GetLocals ? py.Frame_GetLocals(frame)
+					      : py.Object_GetAttrString(frame, "f_locals"));
+	void *name = locals ? got(py.Mapping_GetItemString(locals, "name")) : NULL;
+	const char *s = is_type(name, py.unicode_type) ? utf8(name) : NULL;
+	if (s) {
+		char field[256], line[300];
+		copy_field(field, sizeof(field), s);
+		snprintf(line, sizeof(line), "name\tjax.jit\t%s", field);
+		kc_rb_list_add(rb, line);
+	}
+	unref(name);
+	unref(locals);
+	return s ? 0 : -1;
+}
+
 /* The frames of thread state tstate (and Triton's arguments) into rec's two lists; the GIL
  * held by the calling thread, the program's pending exception put aside, the collector off.
  * Returns the flags, or UINT32_MAX when no frame was read. */
@@ -344,7 +365,7 @@ static unsigned read_frames(void *tstate, struct kc_recbuf *rb, struct kc_rec_ca
 	int gc = py.GC_Disable ? py.GC_Disable() : 0; /* no finaliser runs in here */
 	unsigned flags = 0, n = 0;
 	void *frame = got(py.ThreadState_GetFrame(tstate));
-	void *jit_frame = NULL;
+	void *jit_frame = NULL, *jax_frame = NULL;
 	kc_rb_list_begin(rb);
 	while (frame) {
 		if (n == MAX_FRAMES) {
@@ -367,6 +388,9 @@ static unsigned read_frames(void *tstate, struct kc_recbuf *rb, struct kc_rec_ca
 		if (!jit_frame && ends_with(file, "/triton/runtime/jit.py") &&
 		    (strcmp(func, "run") == 0 || ends_with(func, ".run")))
 			jit_frame = frame; /* the innermost: the kernel being built; kept */
+		else if (!jax_frame && ends_with(file, "/jax/_src/pjit.py") &&
+			 strcmp(func, "_pjit_call_impl_python") == 0)
+			jax_frame = frame; /* the function jax.jit compiles; kept */
 		else
 			unref(frame);
 		frame = back;
@@ -376,8 +400,11 @@ static unsigned read_frames(void *tstate, struct kc_recbuf *rb, struct kc_rec_ca
 	kc_rb_list_begin(rb);
 	if (jit_frame && read_triton_args(jit_frame, rb) < 0)
 		flags |= KC_CALLSITEF_ARGS_UNREAD;
+	else if (!jit_frame && jax_frame && read_jax_name(jax_frame, rb) < 0)
+		flags |= KC_CALLSITEF_ARGS_UNREAD;
 	rec->args = kc_rb_list_end(rb);
 	unref(jit_frame);
+	unref(jax_frame);
 	if (gc)
 		py.GC_Enable();
 	py.Err_Restore(et, ev, etb);

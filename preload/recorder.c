@@ -126,6 +126,59 @@ struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb, char *output, size_t outp
 	return kc_rb_list_end(rb);
 }
 
+/* Whether text begins as PTX does: comments and blank lines, then .version. */
+static int looks_like_ptx(const char *text, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		while (i < n &&
+		       (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+			i++;
+		if (i + 1 < n && text[i] == '/' && text[i + 1] == '/') {
+			while (i < n && text[i] != '\n')
+				i++;
+			continue;
+		}
+		return n - i >= 8 && memcmp(text + i, ".version", 8) == 0;
+	}
+	return 0;
+}
+
+uint64_t kcp_store_ptxas_input(void)
+{
+	enum { MAX_ARGS = 4096, MAX_OPERANDS = 16 };
+	size_t cap = 64 * 1024;
+	char *cmdline = malloc(cap);
+	const char **argv = malloc(MAX_ARGS * sizeof(*argv));
+	const char *operands[MAX_OPERANDS];
+	unsigned argc = 0, nops = 0;
+	uint64_t hash = 0;
+	ssize_t n = cmdline && argv ? read_file("/proc/self/cmdline", cmdline, cap - 1) : 0;
+	for (ssize_t i = 0; n > 0 && i < n && argc < MAX_ARGS;) {
+		size_t len = strnlen(cmdline + i, (size_t)(n - i));
+		cmdline[i + (ssize_t)len] = '\0';
+		argv[argc++] = cmdline + i;
+		i += (ssize_t)len + 1;
+	}
+	nops = argc ? kc_compiler_operands(argv, argc, operands, MAX_OPERANDS) : 0;
+	for (unsigned k = 0; k < nops && !hash; k++) {
+		size_t size;
+		int fd = kc_open_regular(operands[k], &size);
+		if (fd < 0)
+			continue;
+		char *text = size && size <= kcp_cfg.max_image ? malloc(size) : NULL;
+		if (text && kc_read_full(fd, text, size) == size && looks_like_ptx(text, size)) {
+			hash = kc_hash64(text, size);
+			kcp_image_store(text, size, hash, KC_IMAGE_PTX);
+		}
+		free(text);
+		close(fd);
+	}
+	free(argv);
+	free(cmdline);
+	return hash;
+}
+
 /* The PROCESS record that starts every file: built into rb, returns its size (0: failed). */
 static size_t build_process_record(struct kc_recbuf *rb_out, void *mem, size_t cap, unsigned role)
 {

@@ -440,3 +440,12 @@ int kct_line_of(const char *path, const char *text)
 	free(file);
 	return line;
 }
+
+void kct_write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	if (!fp || fputs(text, fp) < 0 || fclose(fp) != 0) {
+		fprintf(stderr, "kct: cannot write %s\n", path);
+		abort();
+	}
+}

@@ -79,6 +79,9 @@ const char *kct_data(void);  /* tests/data */
  * the toolkit's nvcc, and the host compiler it runs, do not work under them. */
 int kct_sanitized(void);
 char *kct_tmpdir(void); /* a fresh directory under <build>/tests/tmp */
+/* text written to path (created or emptied); aborts where it cannot be */
+void kct_write_text(const char *path, const char *text);
+
 /* dir/1-gen.kct created, its header (pid 1) written, for a test to write records after it:
  * with start_ns, the recording's start and the header check; without (0), neither. */
 FILE *kct_trace_create(const char *dir, uint64_t start_ns);

@@ -678,3 +678,53 @@ Test(python, a_probe_before_a_file_load_stays_unloaded)
 	cr_assert_null(strstr(out, "NVRTC compiles "), "%s", out);
 	free(dir);
 }
+
+Test(python, jax_jit_kernels_are_their_functions_and_their_ptx_compared)
+{
+	/* py_jax.py: the stand-in jax.jit compiles `body` for three sizes (a number in its PTX,
+	 * 1000 to 1002), ptxas run on a temporary PTX file as XLA runs it, then `other` once
+	 * (the same cubin as body's first). Both kernels are named kern_step, as XLA names its
+	 * kernels alike (loop_add_fusion) in every function: read as jit_body/kern_step, three
+	 * builds that churn, the number found in the PTX ptxas was given, and jit_other/kern_step,
+	 * one build, fine. Before, one kern_step of three images, "no source or IR". */
+	char *dir = kct_tmpdir();
+	char libs[4200], ptxas[4200];
+	snprintf(libs, sizeof(libs), "LD_LIBRARY_PATH=%s/tests/lib", kct_build());
+	snprintf(ptxas, sizeof(ptxas), "KCT_PTXAS=%s/tests/bin/ptxas", kct_build());
+	const char *env[] = {libs, ptxas, "KCPROF_CUPTI=0", NULL};
+	const char *argv[] = {"/usr/bin/env", "python3", "tests/progs/py_jax.py", kct_data(), NULL};
+	int st = kct_run(dir, env, argv);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "py_jax.py failed: see %s.log", dir);
+	struct kca_model m;
+	load_model(&m, dir);
+	const struct kca_family *body = NULL, *other = NULL;
+	for (unsigned i = 0; i < m.nfamilies; i++) {
+		cr_assert_str_neq(m.families[i].name, "kern_step", "no kernel of both functions");
+		if (strcmp(m.families[i].name, "jit_body/kern_step") == 0)
+			body = &m.families[i];
+		if (strcmp(m.families[i].name, "jit_other/kern_step") == 0)
+			other = &m.families[i];
+	}
+	cr_assert(body && other);
+	cr_assert_eq(body->nvariants, 3);
+	cr_assert_eq(body->front_end, KCA_FE_JAX);
+	cr_assert_eq(body->verdict, KCA_SPECIALIZATION_CHURN);
+	cr_assert_eq(body->launches, 12, "its launches found by its module: %lu",
+		     (unsigned long)body->launches);
+	cr_assert_eq(other->nvariants, 1);
+	cr_assert_eq(other->verdict, KCA_FINE);
+	cr_assert_eq(other->launches, 4);
+	kca_model_free(&m);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 0);
+	cr_assert(strstr(out, "1. jit_body/kern_step  [JAX]  specialization churn\n"), "%s", out);
+	cr_assert(strstr(out, "changed: PTX line 13 (ptx): 3 values, 1000..1002\n"
+			      "             in setp.lt.s32"),
+		  "%s", out);
+	cr_assert(strstr(out, "(3 builds of this kernel; PTX line 13: 3 values, 1000..1002)"), "%s",
+		  out);
+	cr_assert(strstr(out, "fix: jax.jit compiled body again for each new shape or dtype of its "
+			      "inputs"),
+		  "%s", out);
+	cr_assert_null(strstr(out, "no source or IR"), "%s", out);
+	free(dir);
+}

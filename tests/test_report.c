@@ -1104,14 +1104,6 @@ static void assert_export_counts_as_report(const char *dir)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
-static void write_text(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-	cr_assert_not_null(fp, "%s", path);
-	fputs(text, fp);
-	fclose(fp);
-}
-
 Test(cli, source_text_is_the_traces_copy_and_named_live_only_while_the_same)
 {
 	/* A trace whose sources/ holds the def's file as it was compiled; the live file at the
@@ -1125,8 +1117,8 @@ Test(cli, source_text_is_the_traces_copy_and_named_live_only_while_the_same)
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/app/src %s/sources/src %s/co/src", tmp, trace, tmp);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	const char *text = "def kern_add(n, BLOCK: tl.constexpr):\n    pass\n";
-	write_text(src, text);
-	write_text(copy, text);
+	kct_write_text(src, text);
+	kct_write_text(copy, text);
 
 	char found[4300], shown[4300], cwd[4300];
 	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
@@ -1137,7 +1129,8 @@ Test(cli, source_text_is_the_traces_copy_and_named_live_only_while_the_same)
 	cr_assert_str_eq(shown, src + below, "the recorded file, unchanged, is named");
 
 	/* the program's file edited since: its lines no longer match what was compiled */
-	write_text(src, "# a line added above\ndef kern_add(n, BLOCK: tl.constexpr):\n    pass\n");
+	kct_write_text(src,
+		       "# a line added above\ndef kern_add(n, BLOCK: tl.constexpr):\n    pass\n");
 	cr_assert_eq(kca_find_source(src, trace, found, shown, sizeof(found)), 0);
 	cr_assert_str_eq(found, copy);
 	cr_assert_str_eq(shown, copy, "an edited live file is not named");
@@ -1145,7 +1138,7 @@ Test(cli, source_text_is_the_traces_copy_and_named_live_only_while_the_same)
 	/* a checkout at another path, holding the same text, run from there: named relative */
 	char co[4400];
 	snprintf(co, sizeof(co), "%s/co/src/k.py", tmp);
-	write_text(co, text);
+	kct_write_text(co, text);
 	snprintf(co, sizeof(co), "%s/co", tmp);
 	cr_assert_eq(chdir(co), 0);
 	int rc = kca_find_source(src, trace, found, shown, sizeof(found));
@@ -1184,10 +1177,11 @@ Test(cli, archive_keeps_two_sources_of_one_name_apart)
 			 "loc(\"x\"(#loc))) attributes {noinline = false} {\n  } loc(#loc)\n}\n",
 			 src[i]);
 		snprintf(path, sizeof(path), "%s/kern_step.source", entries[i]);
-		write_text(path, ir);
+		kct_write_text(path, ir);
 		snprintf(path, sizeof(path), "%s/kern_step.json", entries[i]);
-		write_text(path, "{\"num_warps\": 4, \"name\": \"kern_step\"}\n");
-		write_text(src[i], i ? "def kern_step(x):  # package b\n" : "def kern_step(x):\n");
+		kct_write_text(path, "{\"num_warps\": 4, \"name\": \"kern_step\"}\n");
+		kct_write_text(src[i],
+			       i ? "def kern_step(x):  # package b\n" : "def kern_step(x):\n");
 	}
 	char *trace = kct_tmpdir();
 	snprintf(cmd, sizeof(cmd),
@@ -1235,12 +1229,12 @@ Test(cli, archive_makes_a_trace_readable_elsewhere)
 		 "loc(\"n\"(#loc))) attributes {noinline = false} {\n  } loc(#loc)\n}\n",
 		 src);
 	snprintf(path, sizeof(path), "%s/kern_add.source", entry);
-	write_text(path, ir);
+	kct_write_text(path, ir);
 	snprintf(path, sizeof(path), "%s/kern_add.json", entry);
-	write_text(path, "{\"num_warps\": 4, \"name\": \"kern_add\"}\n");
+	kct_write_text(path, "{\"num_warps\": 4, \"name\": \"kern_add\"}\n");
 	snprintf(path, sizeof(path), "%s/kern_add.llir", entry);
-	write_text(path, "; not wanted\n");
-	write_text(src, "def kern_add(n):\n    pass\n");
+	kct_write_text(path, "; not wanted\n");
+	kct_write_text(src, "def kern_add(n):\n    pass\n");
 
 	char *trace = kct_tmpdir();
 	char cubin[4400], cache_env[4400], data[4200];
@@ -1493,7 +1487,7 @@ Test(cli, damaged_traces_give_partial_reports)
 	/* a directory of other files: the same */
 	char other[4300];
 	snprintf(other, sizeof(other), "%s/notes.txt", dir);
-	write_text(other, "not a trace\n");
+	kct_write_text(other, "not a trace\n");
 	cr_assert_eq(kct_run_cli((const char *[]){"report", dir, NULL}, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "nothing to report"), "%s", out);
 }
@@ -3659,10 +3653,10 @@ static char *record_named_cache_variants(const char *kernel, const char *prefix,
 		char text[8192];
 		snprintf(text, sizeof(text), ir[v], src, src, src);
 		snprintf(path, sizeof(path), "%s/%.150s.source", entry, kernel);
-		write_text(path, text);
+		kct_write_text(path, text);
 		snprintf(path, sizeof(path), "%s/%.150s.json", entry, kernel);
-		write_text(path, json[v]);
-		write_text(src, py[v]);
+		kct_write_text(path, json[v]);
+		kct_write_text(src, py[v]);
 		snprintf(files + strlen(files), sizeof(files) - strlen(files), " %s/%.150s.cubin",
 			 entry, kernel);
 	}

@@ -140,9 +140,10 @@ test-data:
 		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_z.fatbin && \
 	$(CUDA_HOME)/bin/nvcc -fatbin -DSTEP=1 -gencode arch=compute_80,code=sm_80 \
 		-gencode arch=compute_90,code=[sm_90,compute_90] step.cu -o step_1_80.fatbin && \
-	for s in 1 2; do $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 -DSTEP=$$s step.cu \
-		-o step_$$s.cubin && $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 -DSTEP=$$s \
+	for s in 1 2; do $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 -DSTEP=$$s \
 		-DKERN_NAME=$(KCT_LONG_KERNEL) step.cu -o long_$$s.cubin || exit 1; done && \
+	for s in 1 2 3; do $(CUDA_HOME)/bin/nvcc -cubin -arch=sm_90 -DSTEP=$$s step.cu \
+		-o step_$$s.cubin || exit 1; done && \
 	$(CUDA_HOME)/bin/nvcc -ptx -arch=sm_90 kernels.cu -o sample.ptx
 
 # ---- benchmarks (make bench) -----------------------------------------------------------------

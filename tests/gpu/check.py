@@ -541,6 +541,32 @@ def main():
                f"{len(ks)} numba kernels; {k.get('name')!r}: {k.get('variants')} variants, "
                f"{k.get('verdict')!r}, changed {kinds}, fix {fix[:80]!r}; unloaded {unloaded}")
         show_report(trace_dir, 22)
+    elif case.startswith("jax_jit_"):
+        # jax.jit: XLA's kernels named by their function (jit_body/...), the input length
+        # found in the PTX ptxas was given, a compile per length churn; padded, one build;
+        # three functions with kernels of one name, three kernels each built once
+        rep = report_json(trace_dir, "--all")
+        ks = [k for k in rep["kernels"] if k.get("front_end") == "JAX" and k.get("launches")]
+        built = [k for k in ks if "/" in k["name"]]
+        n = len(said["lengths"])
+        if case == "jax_jit_shapes":
+            body = [k for k in built if k["name"].startswith("jit_body/")]
+            k = max(body, key=lambda k: k.get("variants", 0)) if body else {}
+            ptx = [c for c in k.get("changed", []) if c["kind"] == "ptx"]
+            ok = (k.get("name", "").startswith("jit_body/") and k.get("variants") == n
+                  and k.get("churn") and ptx and "jax.jit compiled body" in (k.get("fix") or ""))
+            detail = f"{k.get('name')}: {k.get('variants')} variants, {k.get('verdict')!r}, ptx {[c['summary'] for c in ptx]}"
+        elif case == "jax_jit_padded":
+            body = [k for k in built if k["name"].startswith("jit_body/")]
+            ok = body and all(k.get("variants") == 1 and not k.get("churn") for k in body)
+            detail = f"{[(k['name'], k.get('variants'), k.get('verdict')) for k in body]}"
+        else:
+            fusions = sorted(k["name"] for k in built if k["name"].endswith("/loop_add_fusion"))
+            ok = (len(fusions) >= 2 and len({f.split('/')[0] for f in fusions}) == len(fusions)
+                  and not any(k.get("churn") for k in built))
+            detail = f"{[(k['name'], k.get('variants'), k.get('verdict')) for k in built]}"
+        report(ok, case, detail)
+        show_report(trace_dir, 24)
     elif case.startswith("cupy_"):
         # CuPy's NVRTC: a -D per request (each with CuPy's empty-program probe, counted as its
         # build), the fix, a kernel per dtype (a few variants, its types named)
