@@ -1550,10 +1550,8 @@ struct ptx_compare {
 	unsigned same, same_sass, same_entry;
 };
 
-/* The PTX a compiler child (ptxas) built cubin variant v from, as stored with its compile
- * record: the path of that image, 0; or -ENOENT. */
-static int child_input_ptx(const struct kca_model *m, const struct kca_family *f, unsigned v,
-			   char *path, size_t cap)
+int kca_child_input_ptx(const struct kca_model *m, const struct kca_family *f, unsigned v,
+			char *path, size_t cap)
 {
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	for (unsigned i = 0; i < f->ncompiles; i++) {
@@ -1573,7 +1571,7 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 	const struct kca_load *l = &m->loads[f->variants[v].first_load];
 	char path[PATH_MAX + 64];
 	int cubin = f->variants[v].kind == KC_IMAGE_CUBIN; /* its PTX: the child's input */
-	if (cubin ? child_input_ptx(m, f, v, path, sizeof(path)) < 0
+	if (cubin ? kca_child_input_ptx(m, f, v, path, sizeof(path)) < 0
 		  : kca_image_path(m->procs[l->proc].dir, f->variants[v].hash, path, sizeof(path)) <
 			0)
 		return;
@@ -2087,17 +2085,58 @@ static const char *skip_pointer(const char *x)
 	return x + (x[0] == '*');
 }
 
+static const char *const type_names[] = {
+    "float", "double", "half", "__half", "__nv_bfloat16", "at::Half", "at::BFloat16", "c10::Half",
+    "c10::BFloat16", "bool", "int", "long", "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t",
+    "uint16_t", "uint32_t", "uint64_t", "complex<float>", "complex<double>",
+    /* CuPy's names */
+    "float16", "bfloat16", "signed char", "unsigned char", "short", "unsigned short",
+    "unsigned int", "long long", "unsigned long long"};
+
+/* x with each type name in it (type_names, the longest at a place, a whole word) as "T", into
+ * out: "float &in0, float &in1" and "double &in0, double &in1" read alike. */
+static void types_out(const char *x, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (const char *p = x; *p && n + 2 < cap;) {
+		size_t best = 0;
+		int word_start = p == x || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+		for (size_t t = 0; word_start && t < sizeof(type_names) / sizeof(type_names[0]);
+		     t++) {
+			size_t len = strlen(type_names[t]);
+			if (len > best && strncmp(p, type_names[t], len) == 0 &&
+			    !(isalnum((unsigned char)p[len]) || p[len] == '_'))
+				best = len;
+		}
+		if (best) {
+			out[n++] = 'T';
+			p += best;
+		} else {
+			out[n++] = *p++;
+		}
+	}
+	out[n] = '\0';
+}
+
 int kca_change_names_types(const struct kca_change *c)
 {
-	static const char *const types[] = {
-	    "float", "double", "half", "__half", "__nv_bfloat16", "at::Half", "at::BFloat16",
-	    "c10::Half", "c10::BFloat16", "bool", "int", "long", "int8_t", "int16_t", "int32_t",
-	    "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t", "complex<float>",
-	    "complex<double>",
-	    /* CuPy's names */
-	    "float16", "bfloat16", "signed char", "unsigned char", "short", "unsigned short",
-	    "unsigned int", "long long", "unsigned long long"};
-	return values_among(c, types, sizeof(types) / sizeof(types[0]), skip_c10_complex);
+	if (values_among(c, type_names, sizeof(type_names) / sizeof(type_names[0]),
+			 skip_c10_complex))
+		return 1;
+	/* a line naming its type several times (cupy.fuse's "float &in0, float &in1, float"):
+	 * two or more values, alike but for their types */
+	if (c->kind != KCA_CHANGE_SOURCE || c->nvalues < 2)
+		return 0;
+	char first[1024], other[1024];
+	unsigned n = 0;
+	for (unsigned v = 0; v < c->nvalues; v++) {
+		if (!c->values[v])
+			continue;
+		types_out(c->values[v], n ? other : first, sizeof(first));
+		if (n++ && strcmp(first, other) != 0)
+			return 0;
+	}
+	return n >= 2 && strchr(first, 'T') != NULL;
 }
 
 int kca_change_triton_dtypes(const struct kca_change *c)

@@ -268,6 +268,11 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 		snprintf(what, cap, "PTX %s", path);
 		return kca_read_file(path, NULL);
 	}
+	/* a cubin a ptxas child built: the PTX it was given (XLA's) */
+	if (var->kind == KC_IMAGE_CUBIN && kca_child_input_ptx(m, f, v, path, sizeof(path)) == 0) {
+		snprintf(what, cap, "the PTX ptxas was given, %s", path);
+		return kca_read_file(path, NULL);
+	}
 	/* a fatbin (nvcc's, the CUDA runtime's): the PTX it carries */
 	unsigned sm;
 	char *text =

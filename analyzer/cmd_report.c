@@ -510,9 +510,11 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 	if (f->verdict == KCA_RELOAD_CHURN && f->front_end == KCA_FE_JAX) {
 		snprintf(
 		    buf, cap,
-		    "XLA loaded this module again at each compile of %s (%u loads of %u "
-		    "image%s): part of what a jax.jit compile costs; fewer compiles, fewer loads",
-		    jax_function(m, f), f->proc_loads, f->nvariants, KCA_PLURAL(f->nvariants));
+		    "XLA loaded the same image of this kernel %u times (%s): each jax.jit "
+		    "compile loads its kernels anew, a compile that built the same code included; "
+		    "fewer compiles of %s (a few input shapes, no static argument that changes), "
+		    "fewer loads",
+		    f->proc_loads, jax_function(m, f), jax_function(m, f));
 		return;
 	}
 	if (f->verdict == KCA_RELOAD_CHURN && cudnn_fix_text(f, buf, cap))

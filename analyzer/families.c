@@ -994,6 +994,10 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	}
 	if (f->verdict == KCA_FINE && f->proc_reloads >= 2 && f->proc_reloads * 2 >= f->proc_loads)
 		f->verdict = KCA_RELOAD_CHURN;
+	/* a module XLA loads while it compiles and never launches (its cuDNN hardware probe,
+	 * nopCudnnHardwareDetection, a few times a compile): XLA's own, nothing to fix */
+	if (f->front_end == KCA_FE_JAX && f->verdict == KCA_RELOAD_CHURN && !f->launches)
+		f->verdict = KCA_FINE;
 	/* a Triton kernel loaded again and again, a numba kernel built again and again: its
 	 * function made anew at each call of the one it is defined in? */
 	char outer[128], def_where[PATH_MAX + 32];

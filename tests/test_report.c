@@ -4730,3 +4730,68 @@ Test(report, the_same_code_compiled_again_for_each_load_is_named_by_its_compiles
 		kca_model_free(&m);
 	}
 }
+
+Test(report, jax_jit_traces_recorded_on_the_gpu)
+{
+	/* tests/gpu/jax_jit.py on the H100 (jax 0.11.2): body on six input lengths, XLA building
+	 * each into its kernels through ptxas; padded on the host, one build; and three functions
+	 * whose kernels XLA names loop_add_fusion alike, each built once */
+	struct kca_model m;
+	load(&m, "examples/traces/jax-jit/shapes");
+	const struct kca_family *f = family(&m, "jit_body/loop_add_fusion");
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_JAX);
+	cr_assert_eq(f->nvariants, 6);
+	cr_assert_eq(f->verdict, KCA_SPECIALIZATION_CHURN);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	cr_assert_eq(ch.nchanges, 1);
+	cr_assert_eq(ch.changes[0].kind, KCA_CHANGE_PTX);
+	char summary[128], fix[1024];
+	kca_values_summary(&ch.changes[0], summary, sizeof(summary));
+	cr_assert_str_eq(summary, "6 values, 999..1004");
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "jax.jit compiled body again for each new shape"), "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+
+	load(&m, "examples/traces/jax-jit/host");
+	for (unsigned i = 0; i < m.nfamilies; i++)
+		cr_assert_not(m.families[i].churn, "%s", m.families[i].name);
+	cr_assert_not_null(family(&m, "jit_body/loop_add_fusion"));
+	kca_model_free(&m);
+
+	load(&m, "examples/traces/jax-jit/two");
+	const char *fns[] = {"scale_cos", "scale_exp", "root_sum"};
+	for (unsigned i = 0; i < 3; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "jit_%s/loop_add_fusion", fns[i]);
+		f = family(&m, name);
+		cr_assert_not_null(f, "%s", name);
+		cr_assert_eq(f->nvariants, 1);
+		cr_assert_eq(f->verdict, KCA_FINE);
+	}
+	cr_assert_null(family(&m, "loop_add_fusion"), "no kernel of three functions");
+	/* XLA's cuDNN probe, loaded four times in one compile and never launched: its own */
+	f = family(&m, "jit_convert_element_type/nopCudnnHardwareDetection");
+	cr_assert(f && f->launches == 0 && f->verdict == KCA_FINE);
+	kca_model_free(&m);
+}
+
+Test(report, a_source_line_naming_its_type_several_times_names_types)
+{
+	/* cupy.fuse on float32, float16 and float64 inputs (seen on the H100): a line of its
+	 * source per dtype, the type named three times in it; read as types (a compile a type,
+	 * as few), where a number that changes beside them is not */
+	static char *fused[] = {"float &in0, float &in1, float",
+				"float16 &in0, float16 &in1, float16",
+				"double &in0, double &in1, double"};
+	struct kca_change c = {.kind = KCA_CHANGE_SOURCE, .values = fused, .nvalues = 3};
+	cr_assert(kca_change_names_types(&c));
+	static char *sized[] = {"float x[4], float", "double x[8], double"};
+	struct kca_change d = {.kind = KCA_CHANGE_SOURCE, .values = sized, .nvalues = 2};
+	cr_assert_not(kca_change_names_types(&d), "a size changes too");
+	static char *names[] = {"floating &a", "doubled &a"};
+	struct kca_change e = {.kind = KCA_CHANGE_SOURCE, .values = names, .nvalues = 2};
+	cr_assert_not(kca_change_names_types(&e), "words that begin as types are not types");
+}

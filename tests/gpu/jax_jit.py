@@ -2,7 +2,11 @@
 kernels), and its fix (inputs padded to one bucket); two functions whose kernels XLA names alike.
 
     python3 jax_jit.py shapes   # body(x) for 6 lengths, 4 calls each: 6 compiles
-    python3 jax_jit.py padded   # the same lengths padded to 1024: one compile
+    python3 jax_jit.py padded   # the same lengths padded to 1024 with jnp.pad: body compiled
+                                # once, but jnp.ones, jnp.pad and the slice back compile per
+                                # length themselves (each an XLA computation of its own)
+    python3 jax_jit.py host     # padded on the host (NumPy), one shape to the device: one
+                                # compile of each
     python3 jax_jit.py two      # three different functions, each compiled once, their kernels
                                 # all named loop_add_fusion by XLA
 
@@ -14,9 +18,10 @@ import sys
 os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "shapes"
-assert mode in ("shapes", "padded", "two"), mode
+assert mode in ("shapes", "padded", "host", "two"), mode
 LENGTHS = [1000, 1001, 1002, 1003, 1004, 1005]
 CALLS = 4
 
@@ -45,6 +50,11 @@ def main():
         for _ in range(CALLS):
             for f in fs:
                 f(x).block_until_ready()
+    elif mode == "host":
+        for n in LENGTHS:
+            x = jnp.asarray(np.pad(np.ones(n, np.float32), (0, 1024 - n)))
+            for _ in range(CALLS):
+                y = np.asarray(body(x))[:n]
     else:
         for n in LENGTHS:
             x = jnp.ones(n)

@@ -127,9 +127,10 @@ case_modes triton_def tests/gpu/triton_def_inside.py inside module
 # numba: a kernel made per call (a new dispatcher each, its closure's value baked in), the
 # fix; one kernel per type signature, and those signatures declared up front
 case_modes numba tests/gpu/numba_kernels.py closure arg types signatures
-# JAX: jax.jit compiled per input length (ptxas run on XLA's PTX), the fix (padded), and three
-# functions whose kernels XLA names alike
-XLA_PYTHON_CLIENT_PREALLOCATE=false case_modes jax_jit tests/gpu/jax_jit.py shapes padded two
+# JAX: jax.jit compiled per input length (ptxas run on XLA's PTX), padded on the device (jnp.pad
+# compiled per length), the fix (padded on the host), and three functions whose kernels XLA
+# names alike
+XLA_PYTHON_CLIENT_PREALLOCATE=false case_modes jax_jit tests/gpu/jax_jit.py shapes padded host two
 # cuda.core: a Program per request, a macro defined to its limit (--define-macro=), the fix
 case_modes cuda_core tests/gpu/cuda_core_define.py define arg
 # CuPy: NVRTC with a -D per request (and CuPy's empty-program probes), the fix, a kernel per
