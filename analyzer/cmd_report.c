@@ -410,6 +410,16 @@ static int cudnn_fix_text(const struct kca_family *f, char *buf, size_t cap)
 	if (strncmp(f->name, "cudnn_generated_", 16) != 0)
 		return 0;
 	unsigned again = f->ncompiles > f->nvariants ? f->ncompiles - f->nvariants : 0;
+	if (!f->launches) { /* built to be timed, not chosen */
+		snprintf(
+		    buf, cap,
+		    "cuDNN compiled this kernel with NVRTC %u times and never launched it: an "
+		    "engine it built to time against others and did not choose, as "
+		    "torch.backends.cudnn.benchmark = True does for each new input shape; keep "
+		    "the input shapes to a few values, or turn benchmark mode off where they vary",
+		    f->ncompiles);
+		return 1;
+	}
 	char rebuilt[96] = "";
 	if (again)
 		snprintf(rebuilt, sizeof(rebuilt), ", %u of them code it had built before", again);
@@ -453,6 +463,20 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 			    "or no machine code in one: the driver JIT-compiles its PTX): build "
 			    "it one way, and load that image once",
 			    f->nvariants);
+		return;
+	}
+	if (f->verdict == KCA_AUTOTUNE_SWEEP && f->front_end == KCA_FE_JAX) {
+		unsigned tuned = 0;
+		for (unsigned v = 0; v < f->nvariants; v++)
+			tuned += f->variants[v].autotune_loads > 0;
+		snprintf(
+		    buf, cap,
+		    "XLA's autotuner built and timed %u candidate configs of this kernel while it "
+		    "compiled %s: a cost of each compile (of each new input shape), not of the "
+		    "steps. To pay it once, keep JAX's persistent compilation cache "
+		    "(jax.config.update(\"jax_compilation_cache_dir\", ...)); to skip it, "
+		    "XLA_FLAGS=--xla_gpu_autotune_level=0 (untuned configs)",
+		    tuned, jax_function(m, f));
 		return;
 	}
 	const struct kca_change *option = first_of(ch, KCA_CHANGE_CONFIG);

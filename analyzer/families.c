@@ -994,6 +994,15 @@ static void classify(struct kca_model *m, struct kca_family *f)
 	}
 	if (f->verdict == KCA_FINE && f->proc_reloads >= 2 && f->proc_reloads * 2 >= f->proc_loads)
 		f->verdict = KCA_RELOAD_CHURN;
+	/* XLA's autotuner's candidates, and the one or two configs the compiled functions
+	 * then load: a sweep, paid at each compile of a new shape */
+	unsigned tuned = 0, compiled = 0;
+	for (unsigned v = 0; f->front_end == KCA_FE_JAX && v < f->nvariants; v++) {
+		tuned += f->variants[v].autotune_loads > 0;
+		compiled += f->variants[v].loads > f->variants[v].autotune_loads;
+	}
+	if (tuned && compiled <= 2 && f->verdict != KCA_FINE)
+		f->verdict = KCA_AUTOTUNE_SWEEP;
 	/* a module XLA loads while it compiles and never launches (its cuDNN hardware probe,
 	 * nopCudnnHardwareDetection, a few times a compile): XLA's own, nothing to fix */
 	if (f->front_end == KCA_FE_JAX && f->verdict == KCA_RELOAD_CHURN && !f->launches)
@@ -1341,12 +1350,63 @@ static const char *jax_kernel_name(struct kca_model *m, const char *fun, const c
 	return kca_model_strdup(m, name);
 }
 
+static int load_time_order(const void *a, const void *b, void *ctx)
+{
+	const struct kca_model *m = ctx;
+	uint64_t x = m->loads[*(const unsigned *)a].time_ns,
+		 y = m->loads[*(const unsigned *)b].time_ns;
+	return x < y ? -1 : x > y;
+}
+
+/* An image XLA loads itself (its cubins, its PTX probe), not a library's kernels (cuBLAS's,
+ * loaded lazily while XLA compiles and autotunes) */
+static int xla_image(const struct kca_load *l)
+{
+	return (l->kind == KC_IMAGE_CUBIN || l->kind == KC_IMAGE_PTX) &&
+	       (l->api == KC_API_MODULE_LOAD_DATA || l->api == KC_API_MODULE_LOAD_DATA_EX);
+}
+
+/* XLA's autotuner builds candidate configs of a fusion (its Triton GEMMs) and loads and times
+ * them on its compile threads, where no Python runs: in a process where jax.jit compiled, a
+ * cubin a compiler child built, loaded without Python frames, is counted to the function whose
+ * compile loads next. */
+static void attribute_xla_autotune(struct kca_model *m)
+{
+	unsigned *order = kca_xmalloc((m->nloads + 1) * sizeof(*order)), n = 0;
+	for (unsigned p = 0; p < m->nprocs; p++) {
+		n = 0;
+		int jax = 0;
+		for (unsigned i = 0; i < m->nloads; i++)
+			if (m->loads[i].proc == (int)p) {
+				order[n++] = i;
+				jax |= m->loads[i].jax_fun != NULL;
+			}
+		if (!jax)
+			continue;
+		qsort_r(order, n, sizeof(*order), load_time_order, m);
+		const char *next = NULL;
+		for (unsigned k = n; k-- > 0;) {
+			struct kca_load *l = &m->loads[order[k]];
+			if (l->jax_fun)
+				next = l->jax_fun;
+			else if (next && !l->npy_frames && xla_image(l) && l->build_ns) {
+				l->jax_fun = next;
+				l->xla_autotune = 1;
+			}
+		}
+	}
+	free(order);
+}
+
 static void qualify_jax_kernels(struct kca_model *m)
 {
 	struct jax_image_key *images = NULL, *e, *t;
+	attribute_xla_autotune(m);
 	for (unsigned i = 0; i < m->nloads; i++) {
 		struct kca_load *l = &m->loads[i];
-		if (!l->jax_fun || !l->nnames)
+		/* XLA's own images (its cubins, its PTX probe), not the libraries' (cuBLAS's
+		 * fatbins, loaded while it compiles) */
+		if (!l->jax_fun || !l->nnames || !xla_image(l))
 			continue;
 		const char **names = kca_model_alloc(m, l->nnames * sizeof(*names));
 		for (unsigned n = 0; n < l->nnames; n++)
@@ -1456,6 +1516,7 @@ void kca_model_families(struct kca_model *m)
 			if (!var->symbol && strcmp(f->name, l->names[n]) != 0)
 				var->symbol = l->names[n];
 			var->loads++;
+			var->autotune_loads += l->xla_autotune;
 			var->load_ns += l->duration_ns;
 			var->build_ns += l->build_ns;
 			if (!var->first_ns || l->time_ns < var->first_ns) {

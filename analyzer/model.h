@@ -68,8 +68,11 @@ struct kca_load {
 	 * first, "FILE\tLINE\tFUNCTION"; Triton's specialisation, "NAME\tKIND\tVALUE". */
 	const char **py_frames, **triton_args;
 	unsigned npy_frames, ntriton_args;
-	/* Under jax.jit: the function compiled (its callsite's "name\tjax.jit\tNAME"), or NULL */
+	/* Under jax.jit: the function compiled (its callsite's "name\tjax.jit\tNAME"), or NULL;
+	 * filled by kca_model_families for a cubin loaded on a thread without Python in a JAX
+	 * process (XLA's autotuner, timing candidates while it compiles), xla_autotune set */
 	const char *jax_fun;
+	int xla_autotune;
 	/* In a native program: return addresses, "MODULE\t0xOFFSET\t" (kca_native_frame) */
 	const char **native_frames;
 	unsigned nnative_frames;
@@ -170,7 +173,8 @@ struct kca_variant {
 	uint64_t load_ns, build_ns;
 	int compile;	    /* a compile that made it (NVRTC, link), -1 if none */
 	const char *symbol; /* the kernel's symbol in it, where not the family's name (numba's) */
-	const char *triton_dir; /* Triton cache directory of this variant, if found */
+	const char *triton_dir;	 /* Triton cache directory of this variant, if found */
+	unsigned autotune_loads; /* of its loads, XLA's autotuner's (kca_load.xla_autotune) */
 };
 
 enum kca_verdict {

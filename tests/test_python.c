@@ -726,5 +726,14 @@ Test(python, jax_jit_kernels_are_their_functions_and_their_ptx_compared)
 			      "inputs"),
 		  "%s", out);
 	cr_assert_null(strstr(out, "no source or IR"), "%s", out);
+	/* mm: XLA's autotuner's two candidates, loaded on a thread without Python, counted to
+	 * the function compiling: an autotune sweep of jit_mm's kernel, not churn; the Python
+	 * frames of the chosen config's load name the call */
+	cr_assert(strstr(out, "/triton_poi_fused__scaled_dot_product_cudnn_attention") &&
+		      strstr(out, "[JAX]  autotune sweep\n    2 variants in 3 loads"),
+		  "%s", out);
+	cr_assert(strstr(out, "fix: XLA's autotuner built and timed 2 candidate configs of this "
+			      "kernel while it compiled mm:"),
+		  "%s", out);
 	free(dir);
 }

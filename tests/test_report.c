@@ -4729,13 +4729,31 @@ Test(report, the_same_code_compiled_again_for_each_load_is_named_by_its_compiles
 		kca_changes_free(&ch);
 		kca_model_free(&m);
 	}
+	/* cuDNN's engine built for each shape and never launched (seen on the H100: a ResNet with
+	 * torch.backends.cudnn.benchmark on and five input sizes, 41 compiles, 2.1 s): timed, not
+	 * chosen; the fix names benchmark mode */
+	char *dir = record("nvrtc_client", (const char *[]){"again", "4", cudnn, "unused", NULL});
+	struct kca_model m;
+	load(&m, dir);
+	const struct kca_family *f = family(&m, cudnn);
+	cr_assert(f && f->launches == 0 && f->ncompiles == 5);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	char fix[1024];
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(
+	    strstr(fix, "cuDNN compiled this kernel with NVRTC 5 times and never launched it") &&
+		strstr(fix, "torch.backends.cudnn.benchmark"),
+	    "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
 }
 
 Test(report, jax_jit_traces_recorded_on_the_gpu)
 {
 	/* tests/gpu/jax_jit.py on the H100 (jax 0.11.2): body on six input lengths, XLA building
-	 * each into its kernels through ptxas; padded on the host, one build; and three functions
-	 * whose kernels XLA names loop_add_fusion alike, each built once */
+	 * each into its kernels through ptxas; padded on the host, one build; three functions
+	 * whose kernels XLA names loop_add_fusion alike, each built once; a static argument */
 	struct kca_model m;
 	load(&m, "examples/traces/jax-jit/shapes");
 	const struct kca_family *f = family(&m, "jit_body/loop_add_fusion");
@@ -4775,6 +4793,17 @@ Test(report, jax_jit_traces_recorded_on_the_gpu)
 	/* XLA's cuDNN probe, loaded four times in one compile and never launched: its own */
 	f = family(&m, "jit_convert_element_type/nopCudnnHardwareDetection");
 	cr_assert(f && f->launches == 0 && f->verdict == KCA_FINE);
+	kca_model_free(&m);
+
+	/* a scale in static_argnums, six values: a compile each, the value in the PTX */
+	load(&m, "examples/traces/jax-jit/static");
+	f = family(&m, "jit_scaled/loop_add_fusion");
+	cr_assert(f && f->nvariants == 6 && f->verdict == KCA_SPECIALIZATION_CHURN);
+	kca_changes_compute(&m, f, &ch);
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "jax.jit compiled scaled again") && strstr(fix, "static_argnums"),
+		  "%s", fix);
+	kca_changes_free(&ch);
 	kca_model_free(&m);
 }
 

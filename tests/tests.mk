@@ -76,6 +76,11 @@ $(TLIB)/liblocked.so: tests/progs/liblocked.c
 	@mkdir -p $(TLIB)
 	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -ldl -lpthread
 
+# A library that loads a module on a thread Python never ran on (the stand-in jax's autotuner).
+$(TLIB)/libnativeload.so: tests/progs/libnativeload.c $(TLIB)/libcuda.so.1
+	$(CC) $(TEST_PLAIN_CFLAGS) -fPIC -shared -o $@ $< -L$(TLIB) -lcuda -lpthread \
+		-Wl,-rpath,$(abspath $(TLIB))
+
 # A library that looks for the driver from its constructor (drv_client ctorprobe).
 $(TLIB)/libctorprobe.so: tests/progs/libctorprobe.c
 	@mkdir -p $(TLIB)
@@ -94,7 +99,8 @@ $(TBIN)/ptxas: tests/progs/fake_compiler.c
 	$(CC) $(TEST_PLAIN_CFLAGS) -o $@ $<
 
 TEST_PROGS := $(TB)/bench/gen_trace $(TBIN)/drv_client $(TBIN)/host_client $(TBIN)/nvrtc_client $(TBIN)/nvvm_client $(TBIN)/jitlink12_client $(TBIN)/cxx_client $(TBIN)/cupti_client $(TBIN)/cupti_local_client \
-	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so $(TLIB)/libctorprobe.so $(TLIB)/libctorsubscribe.so
+	$(TBIN)/ptxas $(TLIB)/libchain.so $(TBIN)/cuda_probe $(TLIB)/liblocked.so $(TLIB)/libctorprobe.so $(TLIB)/libctorsubscribe.so \
+	$(TLIB)/libnativeload.so
 
 # The reference kernels' launch plan (no driver calls) is tested here too.
 $(TEST_RUNNER): $(TEST_SRC) tests/kct.h tests/fuzz/fuzz_one.h $(BUILD)/libkccommon.a $(ANALYZER_LIB_OBJ) $(HEADERS) \

@@ -564,6 +564,19 @@ def main():
             ok = (body and all(k.get("variants") == 1 and not k.get("churn") for k in body)
                   and bool(churn) == (case == "jax_jit_padded"))
             detail = f"{[(k['name'], k.get('variants'), k.get('verdict')) for k in body]}, churn {churn}"
+        elif case == "jax_jit_static":
+            k = max(built, key=lambda k: k.get("variants", 0)) if built else {}
+            ok = (k.get("name", "").startswith("jit_scaled/") and k.get("variants") == 6
+                  and k.get("churn") and "static_argnums" in (k.get("fix") or ""))
+            detail = f"{k.get('name')}: {k.get('variants')} variants, {k.get('verdict')!r}"
+        elif case == "jax_jit_matmul":
+            # the autotuner's candidates, loaded on XLA's threads: a sweep of the function's
+            # kernel, nothing churns
+            tuned = [k for k in built if k.get("verdict") == "autotune sweep"]
+            churn = [k["name"] for k in ks if k.get("churn")]
+            ok = (any("gemm" in k["name"] and k["name"].startswith("jit_") for k in tuned)
+                  and not churn)
+            detail = f"sweeps {[(k['name'], k.get('variants')) for k in tuned]}, churn {churn}"
         else:
             fusions = sorted(k["name"] for k in built if k["name"].endswith("/loop_add_fusion"))
             ok = (len(fusions) >= 2 and len({f.split('/')[0] for f in fusions}) == len(fusions)

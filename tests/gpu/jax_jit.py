@@ -9,6 +9,10 @@ kernels), and its fix (inputs padded to one bucket); two functions whose kernels
                                 # compile of each
     python3 jax_jit.py two      # three different functions, each compiled once, their kernels
                                 # all named loop_add_fusion by XLA
+    python3 jax_jit.py static   # a scale passed in static_argnums, a new value per step: a
+                                # compile each
+    python3 jax_jit.py matmul   # one matmul compiled once: XLA's autotuner builds and times
+                                # candidate configs of its Triton GEMM on its compile threads
 
 Prints what it did as one JSON line (tests/gpu/check.py)."""
 import json
@@ -21,7 +25,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "shapes"
-assert mode in ("shapes", "padded", "host", "two"), mode
+assert mode in ("shapes", "padded", "host", "two", "static", "matmul"), mode
 LENGTHS = [1000, 1001, 1002, 1003, 1004, 1005]
 CALLS = 4
 
@@ -43,8 +47,23 @@ def root_sum(x):
     return jnp.sqrt(x) + x * 5.0
 
 
+def scaled(x, k):
+    return jnp.tanh(x) * k + 1.0
+
+
 def main():
-    if mode == "two":
+    if mode == "static":
+        f = jax.jit(scaled, static_argnums=1)
+        x = jnp.ones(4096)
+        for k in range(1, 7):
+            for _ in range(CALLS):
+                f(x, float(k)).block_until_ready()
+    elif mode == "matmul":
+        f = jax.jit(lambda x, w: jnp.tanh(x @ w))
+        x, w = jnp.ones((256, 512)), jnp.ones((512, 512))
+        for _ in range(CALLS):
+            f(x, w).block_until_ready()
+    elif mode == "two":
         fs = [jax.jit(f) for f in (scale_cos, scale_exp, root_sum)]
         x = jnp.ones(4096)
         for _ in range(CALLS):

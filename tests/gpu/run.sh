@@ -128,9 +128,9 @@ case_modes triton_def tests/gpu/triton_def_inside.py inside module
 # fix; one kernel per type signature, and those signatures declared up front
 case_modes numba tests/gpu/numba_kernels.py closure arg types signatures
 # JAX: jax.jit compiled per input length (ptxas run on XLA's PTX), padded on the device (jnp.pad
-# compiled per length), the fix (padded on the host), and three functions whose kernels XLA
-# names alike
-XLA_PYTHON_CLIENT_PREALLOCATE=false case_modes jax_jit tests/gpu/jax_jit.py shapes padded host two
+# compiled per length), the fix (padded on the host), three functions whose kernels XLA names
+# alike, a static argument per step, and a matmul's autotuning
+XLA_PYTHON_CLIENT_PREALLOCATE=false case_modes jax_jit tests/gpu/jax_jit.py shapes padded host two static matmul
 # cuda.core: a Program per request, a macro defined to its limit (--define-macro=), the fix
 case_modes cuda_core tests/gpu/cuda_core_define.py define arg
 # CuPy: NVRTC with a -D per request (and CuPy's empty-program probes), the fix, a kernel per

@@ -5,9 +5,11 @@
  *   nvrtc_client N          NVRTC, -DMAX_LEN=<value> per request: a compile and a load each
  *   nvrtc_client link N     the same, each PTX linked to an sm_90 cubin through nvJitLink
  *   nvrtc_client arg N      the fix: max_len a kernel argument, one compile, one load
- *   nvrtc_client again N [NAME] the fix's source compiled (and loaded) again for each request,
- *                           its kernel named NAME (fill_mask_fixed): a program with no cache
- *                           of its builds, as cuDNN's per-shape plans compile theirs
+ *   nvrtc_client again N [NAME [unused]] the fix's source compiled (and loaded) again for each
+ *                           request, its kernel named NAME (fill_mask_fixed): a program with no
+ *                           cache of its builds, as cuDNN's per-shape plans compile theirs;
+ *                           with unused, never launched (an engine built to be timed, and not
+ *                           chosen: cuDNN's benchmark mode)
  *   nvrtc_client template N max_len a template argument (fill_mask_t<500>, NVRTC's name
  *                           expressions, as CuPy's RawModule and Jitify instantiate): a compile
  *                           and a load each
@@ -163,6 +165,7 @@ extern char **environ;
 static CUdeviceptr mask;
 static enum mode mode;
 static const char *again_name = "fill_mask_fixed"; /* MODE_AGAIN's kernel */
+static int again_unused;			   /* MODE_AGAIN: built, never launched */
 
 /* PTX to an sm_90 cubin, as a program that links device code at run time. */
 static char *link_cubin(const char *ptx, size_t size)
@@ -433,8 +436,8 @@ static int request(int max_len)
 	} else {
 		CUfunction f = kernel_for(max_len);
 		void *args[] = {&mask, &elems, &max_len};
-		failed = !f ||
-			 cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL, args, NULL) != CUDA_SUCCESS;
+		failed = !f || (!again_unused && cuLaunchKernel(f, 1, 1, 1, 128, 1, 1, 0, NULL,
+								args, NULL) != CUDA_SUCCESS);
 	}
 	if (failed || cuCtxSynchronize() != CUDA_SUCCESS) {
 		fprintf(stderr, "nvrtc_client: build, load or launch of max_len=%d failed\n",
@@ -464,6 +467,7 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 4;
 	if (mode == MODE_AGAIN && argc > 2)
 		again_name = argv[2];
+	again_unused = mode == MODE_AGAIN && argc > 3 && strcmp(argv[3], "unused") == 0;
 	CUdevice dev;
 	CUcontext ctx;
 	if (cuInit(0) != CUDA_SUCCESS || cuDeviceGet(&dev, 0) != CUDA_SUCCESS ||

@@ -1,7 +1,9 @@
 """jax.jit's compiles through the stand-in JAX (py/site-packages/jax): `body` compiled for three
 input sizes, each baked into its PTX (1000, 1001, 1002; the cubins step_1 to step_3), then
 `other` once. XLA names both functions' kernels alike (kern_step here, loop_add_fusion in a real
-run): kcprof tells them apart by the function.
+run): kcprof tells them apart by the function. Then `mm`, whose kernel (the long-named one of
+long_N.cubin) XLA's autotuner builds in two configs, loading and timing each on a thread of its
+own, before the function loads the one it chose (long_1 again).
 
 py_jax.py DATA_DIR"""
 import os
@@ -23,4 +25,11 @@ for step, n in enumerate((1000, 1001, 1002)):
                            cubin=os.path.join(data, f"step_{step + 1}.cubin"))
 _pjit_call_impl_python(jaxpr=None, name="other", ptx=ptx(7),
                        cubin=os.path.join(data, "step_1.cubin"))
+LONG = (b"triton_poi_fused__scaled_dot_product_cudnn_attention__to_copy__unsafe_view_add_arange_"
+        b"bitwise_and_bmm_cat_clone_cos_expand_index_le_mul_neg_new_ones_scalar_tensor_sin_slice_"
+        b"transpose_unsqueeze_view_where_7")
+candidates = [(ptx(64).replace("setp", "mov"), os.path.join(data, "long_1.cubin")),
+              (ptx(128).replace("setp", "mov"), os.path.join(data, "long_2.cubin"))]
+_pjit_call_impl_python(jaxpr=None, name="mm", ptx=candidates[0][0], cubin=candidates[0][1],
+                       kernel=LONG, autotune=candidates)
 print("done")
