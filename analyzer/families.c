@@ -1350,12 +1350,14 @@ static const char *jax_kernel_name(struct kca_model *m, const char *fun, const c
 	return kca_model_strdup(m, name);
 }
 
-static int load_time_order(const void *a, const void *b, void *ctx)
+static int load_proc_time_order(const void *a, const void *b, void *ctx)
 {
 	const struct kca_model *m = ctx;
-	uint64_t x = m->loads[*(const unsigned *)a].time_ns,
-		 y = m->loads[*(const unsigned *)b].time_ns;
-	return x < y ? -1 : x > y;
+	const struct kca_load *x = &m->loads[*(const unsigned *)a],
+			      *y = &m->loads[*(const unsigned *)b];
+	if (x->proc != y->proc)
+		return x->proc < y->proc ? -1 : 1;
+	return x->time_ns < y->time_ns ? -1 : x->time_ns > y->time_ns;
 }
 
 /* An image XLA loads itself (its cubins, its PTX probe), not a library's kernels (cuBLAS's,
@@ -1372,27 +1374,29 @@ static int xla_image(const struct kca_load *l)
  * compile loads next. */
 static void attribute_xla_autotune(struct kca_model *m)
 {
-	unsigned *order = kca_xmalloc((m->nloads + 1) * sizeof(*order)), n = 0;
-	for (unsigned p = 0; p < m->nprocs; p++) {
-		n = 0;
-		int jax = 0;
-		for (unsigned i = 0; i < m->nloads; i++)
-			if (m->loads[i].proc == (int)p) {
-				order[n++] = i;
-				jax |= m->loads[i].jax_fun != NULL;
-			}
-		if (!jax)
-			continue;
-		qsort_r(order, n, sizeof(*order), load_time_order, m);
-		const char *next = NULL;
-		for (unsigned k = n; k-- > 0;) {
-			struct kca_load *l = &m->loads[order[k]];
-			if (l->jax_fun)
-				next = l->jax_fun;
-			else if (next && !l->npy_frames && xla_image(l) && l->build_ns) {
-				l->jax_fun = next;
-				l->xla_autotune = 1;
-			}
+	int any = 0;
+	for (unsigned i = 0; i < m->nloads && !any; i++)
+		any = m->loads[i].jax_fun != NULL;
+	if (!any)
+		return;
+	/* each process's loads, latest first: the next compile's function carried back */
+	unsigned *order = kca_xmalloc((m->nloads + 1) * sizeof(*order));
+	for (unsigned i = 0; i < m->nloads; i++)
+		order[i] = i;
+	qsort_r(order, m->nloads, sizeof(*order), load_proc_time_order, m);
+	const char *next = NULL;
+	int proc = -1;
+	for (unsigned k = m->nloads; k-- > 0;) {
+		struct kca_load *l = &m->loads[order[k]];
+		if (l->proc != proc) {
+			proc = l->proc;
+			next = NULL;
+		}
+		if (l->jax_fun)
+			next = l->jax_fun;
+		else if (next && !l->npy_frames && xla_image(l) && l->build_ns) {
+			l->jax_fun = next;
+			l->xla_autotune = 1;
 		}
 	}
 	free(order);
