@@ -41,6 +41,34 @@ static void *arena_alloc(struct kca_model *m, size_t n)
 	return p;
 }
 
+/* A cubin loaded by file from a cache laid out as Triton's, ROOT/ENTRY/NAME.cubin with ENTRY a
+ * Triton cache key: ROOT kept as one of the process's (a few, the first ones) for
+ * kca_triton_dir_of. */
+static void note_cubin_root(struct kca_model *m, struct kca_proc *p, const char *file)
+{
+	size_t n = strlen(file);
+	if (file[0] != '/' || n < 7 || strcmp(file + n - 6, ".cubin") != 0)
+		return;
+	const char *entry = memrchr(file, '/', n);
+	const char *root = entry > file ? memrchr(file, '/', (size_t)(entry - file)) : NULL;
+	if (!root || root == file)
+		return;
+	/* ENTRY as Triton names it: base32 of a SHA-256, 52 of A-Z and 2-7 */
+	size_t elen = (size_t)(entry - root - 1);
+	if (elen < 40 || elen > 64 || strspn(root + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") != elen)
+		return;
+	size_t len = (size_t)(root - file);
+	for (unsigned i = 0; i < p->ncubin_roots; i++)
+		if (strlen(p->cubin_roots[i]) == len && strncmp(p->cubin_roots[i], file, len) == 0)
+			return;
+	if (p->ncubin_roots == sizeof(p->cubin_roots) / sizeof(p->cubin_roots[0]))
+		return;
+	char *r = arena_alloc(m, len + 1);
+	memcpy(r, file, len);
+	r[len] = '\0';
+	p->cubin_roots[p->ncubin_roots++] = r;
+}
+
 void *kca_model_alloc(struct kca_model *m, size_t n)
 {
 	return arena_alloc(m, n);
@@ -527,6 +555,8 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		l->path = x->path;
 		l->flags = x->flags;
 		l->file = x->file.len ? kca_model_strdup(m, kc_rec_str(r, x->file)) : NULL;
+		if (l->api == KC_API_MODULE_LOAD && l->file)
+			note_cubin_root(m, &m->procs[c->proc], l->file);
 		l->names = list_dup(m, r, x->names, &l->nnames);
 		l->jit_options = list_join(m, r, x->jit_options, ' ');
 		l->family_variant = -1;
@@ -1414,14 +1444,18 @@ static struct cache_index *index_cache(struct kca_model *m, const char *root)
 const char *kca_triton_dir_of(struct kca_model *m, const struct kca_proc *p, uint64_t hash,
 			      uint64_t size)
 {
-	char roots[3][PATH_MAX];
+	char roots[3 + sizeof(p->cubin_roots) / sizeof(p->cubin_roots[0])][PATH_MAX];
 	int n = 0;
-	/* A trace directory can carry the cache (examples/traces do), then the process's own. */
+	/* A trace directory can carry the cache (examples/traces do), then the process's own,
+	 * then those its loads by file came from (Inductor's). */
 	snprintf(roots[n++], PATH_MAX, "%s/" KCA_ARCHIVE_TRITON_CACHE, p->dir);
 	if (p->triton_cache)
 		snprintf(roots[n++], PATH_MAX, "%s", p->triton_cache);
 	else if (p->home)
 		snprintf(roots[n++], PATH_MAX, "%s/.triton/cache", p->home);
+	for (unsigned i = 0; i < p->ncubin_roots; i++)
+		if (!p->triton_cache || strcmp(p->cubin_roots[i], p->triton_cache) != 0)
+			snprintf(roots[n++], PATH_MAX, "%s", p->cubin_roots[i]);
 	for (int i = 0; i < n; i++) {
 		struct cache_index *ci = index_cache(m, roots[i]);
 		struct cubin_file *cf;

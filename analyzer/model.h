@@ -23,6 +23,10 @@ struct kca_proc {
 	const char *exe, *cwd, *cmdline;
 	const char *triton_cache; /* TRITON_CACHE_DIR as the process had it, or NULL */
 	const char *home;
+	/* Triton caches its loads came from by file (ROOT/ENTRY/NAME.cubin: Inductor's own cache,
+	 * TORCHINDUCTOR_CACHE_DIR/triton/N, which the environment at start does not name) */
+	const char *cubin_roots[4];
+	unsigned ncubin_roots;
 	uint32_t ancestors[KC_MAX_ANCESTORS];
 	unsigned nancestors;
 	uint64_t start_ns, end_ns; /* first and last record times (CLOCK_MONOTONIC) */

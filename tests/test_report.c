@@ -3637,14 +3637,20 @@ Test(cli, each_kernel_of_a_module_has_its_own_changed_ptx_line)
  * files are named as Triton names them, by the kernel's first 150 characters. ir[v] and py[v]
  * are printf formats given the module's path (IR) or nothing (Python); json[v] the entry's
  * metadata. Returns the trace directory. */
-static char *record_named_cache_variants(const char *kernel, const char *prefix, unsigned n,
-					 const char *const *ir, const char *const *py,
-					 const char *const *json)
+static char *record_cache_variants_in(const char *kernel, const char *prefix, unsigned n,
+				      const char *const *ir, const char *const *py,
+				      const char *const *json, int inductor)
 {
 	char tmp[4096], cmd[16384], path[4500], entry[4300], src[4300], files[8192] = "";
 	cr_assert_not_null(realpath(kct_tmpdir(), tmp));
 	for (unsigned v = 0; v < n; v++) {
-		snprintf(entry, sizeof(entry), "%s/tc/ENTRY_%u", tmp, v);
+		if (inductor) /* Inductor's own cache, entries named by Triton's keys */
+			snprintf(entry, sizeof(entry),
+				 "%s/torchinductor_u/triton/0/"
+				 "MNXWY3DFMRUW4ZZAORSXG5BAMNQWG2DFEBSW45DSPEQGC3TEEBVWK%u",
+				 tmp, v + 2); /* base32's digits are 2 to 7 */
+		else
+			snprintf(entry, sizeof(entry), "%s/tc/ENTRY_%u", tmp, v);
 		snprintf(src, sizeof(src), "%s/ic/c%u/cmodule%u.py", tmp, v, v);
 		snprintf(cmd, sizeof(cmd),
 			 "mkdir -p %s %s/ic/c%u && cp %s/%s_%u.cubin %s/%.150s.cubin", entry, tmp,
@@ -3660,13 +3666,23 @@ static char *record_named_cache_variants(const char *kernel, const char *prefix,
 		snprintf(files + strlen(files), sizeof(files) - strlen(files), " %s/%.150s.cubin",
 			 entry, kernel);
 	}
-	char *trace = kct_tmpdir();
+	char *trace = kct_tmpdir(), cache[4200];
+	/* Inductor's: no TRITON_CACHE_DIR, and no ~/.triton/cache, in the recorded environment */
+	snprintf(cache, sizeof(cache),
+		 inductor ? "-u TRITON_CACHE_DIR HOME=%s" : "TRITON_CACHE_DIR=%s/tc", tmp);
 	snprintf(cmd, sizeof(cmd),
-		 "TRITON_CACHE_DIR=%s/tc KCT_DATA=%s KCT_KERNEL=%s %s record -q --no-cupti -o %s "
+		 "env %s KCT_DATA=%s KCT_KERNEL=%s %s record -q --no-cupti -o %s "
 		 "-- %s/tests/bin/drv_client nvccstep%s",
-		 tmp, kct_data(), kernel, kct_cli(), trace, kct_build(), files);
+		 cache, kct_data(), kernel, kct_cli(), trace, kct_build(), files);
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 	return trace;
+}
+
+static char *record_named_cache_variants(const char *kernel, const char *prefix, unsigned n,
+					 const char *const *ir, const char *const *py,
+					 const char *const *json)
+{
+	return record_cache_variants_in(kernel, prefix, n, ir, py, json, 0);
 }
 
 static char *record_cache_variants(unsigned n, const char *const *ir, const char *const *py,
@@ -3706,22 +3722,29 @@ Test(report, a_kernel_named_over_150_characters_finds_its_triton_cache_files)
 	char json[512];
 	snprintf(json, sizeof(json), "{\"num_warps\": 4, \"name\": \"%s\"}\n", name);
 	const char *jsons[] = {json, json};
-	char *trace = record_named_cache_variants(name, "long", 2, irs, pys, jsons);
-	struct kca_model m;
-	load(&m, trace);
-	const struct kca_family *f = family(&m, name);
-	cr_assert_not_null(f);
-	cr_assert_eq(f->nvariants, 2);
-	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR, "torch.compile's, not Triton's: %d",
-		     f->front_end);
-	char def[4300];
-	cr_assert_eq(kca_triton_def_file(f, 1, def, sizeof(def)), 0);
-	cr_assert(strstr(def, "/ic/c1/cmodule1.py"), "%s", def);
-	kca_model_free(&m);
-	cr_assert_eq(kct_run_cli((const char *[]){"report", trace, NULL}, out, sizeof(out)), 0);
-	cr_assert(strstr(out, "[torch.compile]"), "%s", out);
-	cr_assert(strstr(out, "changed: tmp1 (constant): 3, 5"), "%s", out);
-	cr_assert_null(strstr(out, "no source or IR"), "%s", out);
+	/* with TRITON_CACHE_DIR naming the cache; then from Inductor's own cache, which the
+	 * environment at start does not name (found from the cubins' paths: seen on the H100, a
+	 * transformers model run as its users run it) */
+	for (int inductor = 0; inductor < 2; inductor++) {
+		char *trace = record_cache_variants_in(name, "long", 2, irs, pys, jsons, inductor);
+		struct kca_model m;
+		load(&m, trace);
+		const struct kca_family *f = family(&m, name);
+		cr_assert_not_null(f);
+		cr_assert_eq(f->nvariants, 2);
+		cr_assert_eq(f->front_end, KCA_FE_INDUCTOR, "torch.compile's, not Triton's: %d",
+			     f->front_end);
+		char def[4300];
+		cr_assert_eq(kca_triton_def_file(f, 1, def, sizeof(def)), 0, "inductor %d",
+			     inductor);
+		cr_assert(strstr(def, "/ic/c1/cmodule1.py"), "%s", def);
+		kca_model_free(&m);
+		cr_assert_eq(kct_run_cli((const char *[]){"report", trace, NULL}, out, sizeof(out)),
+			     0);
+		cr_assert(strstr(out, "[torch.compile]"), "%s", out);
+		cr_assert(strstr(out, "changed: tmp1 (constant): 3, 5"), "%s", out);
+		cr_assert_null(strstr(out, "no source or IR"), "%s", out);
+	}
 }
 
 Test(report, a_constant_is_named_by_the_variable_triton_says_it_is_assigned_to)
