@@ -541,6 +541,19 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		    f->proc_loads, jax_function(m, f), jax_function(m, f));
 		return;
 	}
+	if (f->verdict == KCA_RELOAD_CHURN && f->front_end == KCA_FE_INDUCTOR) {
+		/* a graph loads its kernels when it is compiled, a kernel it shares with another
+		 * graph too (its build found in the cache) */
+		snprintf(
+		    buf, cap,
+		    "torch.compile loaded the same kernel %u times: each graph it compiles loads "
+		    "its kernels anew, those it found already built too, so the loads count "
+		    "Dynamo's recompiles (a new input shape, a new value of a Python number); "
+		    "fewer recompiles, fewer loads: mark the varying dimension dynamic "
+		    "(torch._dynamo.mark_dynamic(x, dim)), or pad inputs to a few sizes",
+		    f->proc_loads);
+		return;
+	}
 	if (f->verdict == KCA_RELOAD_CHURN && cudnn_fix_text(f, buf, cap))
 		return; /* cuDNN compiled it again for each shape: not a load to keep */
 	if (f->verdict == KCA_RELOAD_CHURN &&

@@ -4847,3 +4847,56 @@ Test(report, a_source_line_naming_its_type_several_times_names_types)
 	struct kca_change e = {.kind = KCA_CHANGE_SOURCE, .values = names, .nvalues = 2};
 	cr_assert_not(kca_change_names_types(&e), "words that begin as types are not types");
 }
+
+Test(report, an_inductor_kernel_loaded_again_names_dynamos_recompiles)
+{
+	/* one Inductor kernel's build (its def in a generated module that imports
+	 * torch._inductor) loaded by three graphs, as Dynamo's recompiles for new prompt lengths
+	 * load a transformers model's kernels again (seen on the H100): the fix counts the
+	 * recompiles, not "keep the CUmodule", which a torch.compile user cannot do */
+	static const char name[] =
+	    "triton_poi_fused__scaled_dot_product_cudnn_attention__to_copy__unsafe_view_add_arange_"
+	    "bitwise_and_bmm_cat_clone_cos_expand_index_le_mul_neg_new_ones_scalar_tensor_sin_"
+	    "slice_"
+	    "transpose_unsqueeze_view_where_7";
+	char ir[2048], py[1024];
+	snprintf(ir, sizeof(ir),
+		 "#loc = loc(\"%%s\":4:0)\nmodule {\n  tt.func public @%s(%%%%n: i32 "
+		 "loc(\"n\"(#loc))) attributes {noinline = false} {\n  } loc(#loc)\n} loc(#loc)\n",
+		 name);
+	snprintf(py, sizeof(py),
+		 "from torch._inductor.runtime import triton_heuristics\nimport triton\n"
+		 "@triton.jit\ndef %s(n):\n    pass\n",
+		 name);
+	const char *irs[] = {ir}, *pys[] = {py};
+	const char *json[] = {"{\"num_warps\": 4}\n"};
+	char *trace = record_cache_variants_in(name, "long", 1, irs, pys, json, 1);
+	/* the same entry's cubin loaded twice more, by the same program */
+	char cmd[16384], cubin[4400];
+	struct kca_model m;
+	load(&m, trace);
+	cr_assert_eq(m.nloads, 1);
+	snprintf(cubin, sizeof(cubin), "%s", m.loads[0].file);
+	kca_model_free(&m);
+	char *again = kct_tmpdir();
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "env -u TRITON_CACHE_DIR HOME=%s KCT_DATA=%s KCT_KERNEL=%s %s record -q --no-cupti "
+	    "-o %s -- %s/tests/bin/drv_client nvccstep %s %s %s",
+	    again, kct_data(), name, kct_cli(), again, kct_build(), cubin, cubin, cubin);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	load(&m, again);
+	const struct kca_family *f = family(&m, name);
+	cr_assert_not_null(f);
+	cr_assert_eq(f->front_end, KCA_FE_INDUCTOR);
+	cr_assert_eq(f->verdict, KCA_RELOAD_CHURN);
+	struct kca_changes ch;
+	kca_changes_compute(&m, f, &ch);
+	char fix[1024];
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "torch.compile loaded the same kernel 3 times") &&
+		      strstr(fix, "Dynamo's recompiles") && !strstr(fix, "keep the CUmodule"),
+		  "%s", fix);
+	kca_changes_free(&ch);
+	kca_model_free(&m);
+}
