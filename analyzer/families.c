@@ -1402,9 +1402,31 @@ static void attribute_xla_autotune(struct kca_model *m)
 	free(order);
 }
 
-static void qualify_jax_kernels(struct kca_model *m)
+/* A kernel's name as XLA gave it, and the one function's name for it (NULL where kernels of
+ * several functions have it): for GPU time, which CUPTI gives by the kernel's own name. */
+struct jax_alias {
+	const char *raw, *qualified;
+	UT_hash_handle hh;
+};
+
+static void jax_alias_add(struct jax_alias **aliases, const char *raw, const char *qualified)
+{
+	struct jax_alias *a;
+	HASH_FIND_STR(*aliases, raw, a);
+	if (!a) {
+		a = kca_xcalloc(1, sizeof(*a));
+		a->raw = raw;
+		a->qualified = qualified;
+		HASH_ADD_KEYPTR(hh, *aliases, a->raw, strlen(a->raw), a);
+	} else if (a->qualified && strcmp(a->qualified, qualified) != 0) {
+		a->qualified = NULL; /* two functions' kernels: whose time is whose, unknown */
+	}
+}
+
+static struct jax_alias *qualify_jax_kernels(struct kca_model *m)
 {
 	struct jax_image_key *images = NULL, *e, *t;
+	struct jax_alias *aliases = NULL;
 	attribute_xla_autotune(m);
 	for (unsigned i = 0; i < m->nloads; i++) {
 		struct kca_load *l = &m->loads[i];
@@ -1435,20 +1457,24 @@ static void qualify_jax_kernels(struct kca_model *m)
 		key.k.hash = fn->module_hash;
 		key.k.handle = fn->module_handle;
 		HASH_FIND(hh, images, &key.k, sizeof(key.k), e);
-		if (e && fn->name && fn->name[0])
+		if (e && fn->name && fn->name[0]) {
+			const char *raw = fn->name;
 			fn->name = jax_kernel_name(m, e->fun, fn->name);
+			jax_alias_add(&aliases, raw, fn->name);
+		}
 	}
 	HASH_ITER(hh, images, e, t)
 	{
 		HASH_DEL(images, e);
 		free(e);
 	}
+	return aliases;
 }
 
 void kca_model_families(struct kca_model *m)
 {
 	attribute_compiles(m);
-	qualify_jax_kernels(m);
+	struct jax_alias *jax_aliases = qualify_jax_kernels(m), *ja, *jt;
 	struct name_ix *names = NULL;
 	struct variant_key *vk = NULL;
 	/* seen: (process, family, image, device) loaded; per_proc: (process, family); devices:
@@ -1639,6 +1665,10 @@ void kca_model_families(struct kca_model *m)
 	for (unsigned i = 0; i < m->ngpu; i++) { /* GPU time by kernel name, where recorded */
 		const struct kca_gpu_time *g = &m->gpu[i];
 		struct name_ix *e = family_find(names, g->name);
+		if (!e) { /* a JAX kernel, by XLA's name, where one function has it */
+			HASH_FIND_STR(jax_aliases, g->name, ja);
+			e = ja && ja->qualified ? family_find(names, ja->qualified) : NULL;
+		}
 		if (!e || !g->count)
 			continue;
 		struct kca_family *f = &m->families[e->ix];
@@ -1656,6 +1686,11 @@ void kca_model_families(struct kca_model *m)
 		f->win.gap_count += g->win_gap_count;
 		f->win.gap_ns += g->win_gap_ns;
 		f->win.overlapped += g->win_overlapped;
+	}
+	HASH_ITER(hh, jax_aliases, ja, jt)
+	{
+		HASH_DEL(jax_aliases, ja);
+		free(ja);
 	}
 	for (unsigned i = 0; i < m->nfamilies; i++) {
 		struct kca_family *f = &m->families[i];

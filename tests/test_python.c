@@ -737,3 +737,28 @@ Test(python, jax_jit_kernels_are_their_functions_and_their_ptx_compared)
 		  "%s", out);
 	free(dir);
 }
+
+Test(python, jax_kernels_get_their_gpu_time_by_xlas_name_where_one_function_has_it)
+{
+	/* py_jax.py under --gpu-time (the stand-in CUPTI, 1 us a run): CUPTI names a kernel as XLA
+	 * did; jit_mm's kernel, the only one of that name, gets its 8 runs' time; kern_step, in
+	 * both body and other, none (whose time is whose is unknown) */
+	char *dir = kct_tmpdir(), cmd[9000];
+	snprintf(cmd, sizeof(cmd),
+		 "LD_LIBRARY_PATH=%s/tests/lib KCT_PTXAS=%s/tests/bin/ptxas "
+		 "KCPROF_CUPTI_LIB=%s/tests/lib/libcupti.so.13 %s record -q --gpu-time -o %s -- "
+		 "python3 tests/progs/py_jax.py %s > %s.log 2>&1",
+		 kct_build(), kct_build(), kct_build(), kct_cli(), dir, kct_data(), dir);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(kct_run_cli((const char *[]){"report", "--all", dir, NULL}, out, sizeof(out)),
+		     0);
+	const char *mm = strstr(out, ". jit_mm/"), *body = strstr(out, ". jit_body/kern_step");
+	cr_assert(mm && body, "%s", out);
+	const char *next = strstr(mm + 1, "\n 3. ");
+	const char *gpu = strstr(mm, "GPU: 1.0 µs a run (1.0 µs..1.0 µs, 8 timed)");
+	cr_assert(gpu && (!next || gpu < next), "%s", out);
+	const char *body_end = strstr(body + 1, "\n 2. ");
+	const char *body_gpu = strstr(body, "GPU: ");
+	cr_assert(!body_gpu || (body_end && body_gpu > body_end), "%s", out);
+	free(dir);
+}

@@ -43,7 +43,7 @@ struct fake_module {
 struct fake_function {
 	uint32_t magic;
 	struct fake_module *mod;
-	char name[128];
+	char name[256];
 	uint64_t launches;
 	int is_kernel;		      /* a CUkernel (cuLibraryGetKernel), launched as a function */
 	struct fake_function *ctx_fn; /* a CUkernel's function in the context (graph nodes) */
