@@ -1526,6 +1526,15 @@ static char *ptx_entry(const char *text, const char *name, int *line0)
 	return NULL;
 }
 
+/* Whether a PTX line declares registers (.reg .b32 %r<75>;): their count follows any change
+ * in the code, and says nothing of what changed. */
+static int ptx_reg_line(const char *p, size_t n)
+{
+	while (n && (*p == ' ' || *p == '\t'))
+		p++, n--;
+	return n >= 5 && memcmp(p, ".reg ", 5) == 0;
+}
+
 /* Whether two PTX texts are the same code, debug lines aside. */
 static int ptx_same_code(const char *a, const char *b)
 {
@@ -1615,7 +1624,8 @@ static void ptx_variant(struct kca_model *m, struct kca_changes *c, const struct
 	const char *a, *b;
 	while (shown < 3 && (a = ptx_code_line(&pa, &line, &la)) != NULL &&
 	       (b = ptx_code_line(&pb, &line_b, &lb)) != NULL) {
-		if (la != lb || memcmp(a, b, la) != 0) {
+		if ((la != lb || memcmp(a, b, la) != 0) &&
+		    !(ptx_reg_line(a, la) && ptx_reg_line(b, lb))) {
 			char name[64];
 			snprintf(name, sizeof(name), "PTX line %d", line);
 			/* a few lines tell what changed; thousands of variants each differing on

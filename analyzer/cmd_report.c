@@ -1091,7 +1091,10 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		if (c) {
 			char v[160];
 			kca_values_summary(c, v, sizeof(v));
-			snprintf(values, sizeof(values), "; %s: %s", c->name, v);
+			if (strlen(v) <= 60) /* numbers; a line's worth of code only named */
+				snprintf(values, sizeof(values), "; %s: %s", c->name, v);
+			else
+				snprintf(values, sizeof(values), "; %s differs", c->name);
 		}
 		snprintf(buf, cap,
 			 "jax.jit compiled %s again for each new shape or dtype of its inputs, or "

@@ -4826,6 +4826,15 @@ Test(report, jax_jit_traces_recorded_on_the_gpu)
 	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
 	cr_assert(strstr(fix, "jax.jit compiled scaled again") && strstr(fix, "static_argnums"),
 		  "%s", fix);
+	/* the scale found (3.0 is 0f40400000), not the register counts that follow it */
+	int scale = 0;
+	for (unsigned i = 0; i < ch.nchanges; i++) {
+		cr_assert_null(strstr(ch.changes[i].where, ".reg "), "%s", ch.changes[i].where);
+		for (unsigned v = 0; v < ch.changes[i].nvalues; v++)
+			scale |= ch.changes[i].values[v] &&
+				 strstr(ch.changes[i].values[v], "0f40400000") != NULL;
+	}
+	cr_assert(scale);
 	kca_changes_free(&ch);
 	kca_model_free(&m);
 }
