@@ -3,7 +3,8 @@ input sizes, each baked into its PTX (1000, 1001, 1002; the cubins step_1 to ste
 `other` once. XLA names both functions' kernels alike (kern_step here, loop_add_fusion in a real
 run): kcprof tells them apart by the function. Then `mm`, whose kernel (the long-named one of
 long_N.cubin) XLA's autotuner builds in two configs, loading and timing each on a thread of its
-own, before the function loads the one it chose (long_1 again).
+own, before the function loads the one it chose (long_1 again). Then `again`, compiled three
+times into the same code.
 
 py_jax.py DATA_DIR"""
 import os
@@ -32,4 +33,8 @@ candidates = [(ptx(64).replace("setp", "mov"), os.path.join(data, "long_1.cubin"
               (ptx(128).replace("setp", "mov"), os.path.join(data, "long_2.cubin"))]
 _pjit_call_impl_python(jaxpr=None, name="mm", ptx=candidates[0][0], cubin=candidates[0][1],
                        kernel=LONG, autotune=candidates)
+for _ in range(3):  # `again` compiled three times into the same code (a static argument that
+    # changes nothing in the kernel): the same image built and loaded each time
+    _pjit_call_impl_python(jaxpr=None, name="again", ptx=ptx(9),
+                           cubin=os.path.join(data, "step_3.cubin"))
 print("done")
