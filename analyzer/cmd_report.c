@@ -403,6 +403,30 @@ static const char *jax_function(const struct kca_model *m, const struct kca_fami
 	return "the function";
 }
 
+/* Whether f's function is one of JAX's own (jnp.pad, jnp.ones, an indexing op) that the
+ * program ran outside jax.jit: in a load's Python frames, the first frame past jax.jit's
+ * dispatch (_cpp_pjit's cache_miss, traceback_util's wrapper) is JAX's code, not the
+ * program's. */
+static int jax_own_operation(const struct kca_model *m, const struct kca_family *f)
+{
+	const struct kca_load *l = f->nvariants ? &m->loads[f->variants[0].first_load] : NULL;
+	unsigned i = 0;
+	while (l && i < l->npy_frames &&
+	       !strstr(l->py_frames[i], "\t_cpp_pjit.<locals>.cache_miss"))
+		i++;
+	for (i++; l && i < l->npy_frames; i++) {
+		const char *fr = l->py_frames[i], *tab = strchr(fr, '\t');
+		size_t n = tab ? (size_t)(tab - fr) : strlen(fr);
+		static const char wrapper[] = "/jax/_src/traceback_util.py";
+		if (n >= sizeof(wrapper) - 1 &&
+		    memcmp(fr + n - (sizeof(wrapper) - 1), wrapper, sizeof(wrapper) - 1) == 0)
+			continue;
+		const char *jax = strstr(fr, "/jax/");
+		return jax && jax < fr + n;
+	}
+	return 0;
+}
+
 /* cuDNN's runtime-compiled engines (cudnn_generated_*): built for an execution plan, a plan
  * for a problem shape. Writes the fix and returns 1 where f is one. */
 static int cudnn_fix_text(const struct kca_family *f, char *buf, size_t cap)
@@ -1095,6 +1119,17 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 				snprintf(values, sizeof(values), "; %s: %s", c->name, v);
 			else
 				snprintf(values, sizeof(values), "; %s differs", c->name);
+		}
+		if (jax_own_operation(m, f)) {
+			snprintf(
+			    buf, cap,
+			    "%s is an operation of JAX's own (jax.numpy, lax) that the program "
+			    "ran outside jax.jit: JAX compiles it as a function of its own, "
+			    "again for each new shape of its operands (%u builds of this "
+			    "kernel%s). Do it inside the jitted function, or on the host (NumPy) "
+			    "before the data goes to the device",
+			    fun, f->nvariants, values);
+			return;
 		}
 		snprintf(buf, cap,
 			 "jax.jit compiled %s again for each new shape or dtype of its inputs, or "

@@ -4796,6 +4796,22 @@ Test(report, jax_jit_traces_recorded_on_the_gpu)
 	kca_changes_free(&ch);
 	kca_model_free(&m);
 
+	/* padded with jnp.pad outside jax.jit: jnp.pad is JAX's own jitted function (its frame
+	 * past jax.jit's dispatch is jax.numpy's), compiled per length: named so */
+	load(&m, "examples/traces/jax-jit/padded");
+	f = family(&m, "jit__pad/loop_pad_fusion");
+	cr_assert(f && f->verdict == KCA_SPECIALIZATION_CHURN);
+	kca_changes_compute(&m, f, &ch);
+	kca_fix_text(&m, f, &ch, fix, sizeof(fix));
+	cr_assert(strstr(fix, "_pad is an operation of JAX's own (jax.numpy, lax) that the program "
+			      "ran outside jax.jit") &&
+		      strstr(fix, "on the host (NumPy)"),
+		  "%s", fix);
+	kca_changes_free(&ch);
+	f = family(&m, "jit_body/loop_add_fusion");
+	cr_assert(f && f->verdict == KCA_FINE);
+	kca_model_free(&m);
+
 	load(&m, "examples/traces/jax-jit/host");
 	for (unsigned i = 0; i < m.nfamilies; i++)
 		cr_assert_not(m.families[i].churn, "%s", m.families[i].name);
