@@ -130,12 +130,15 @@ static void child_on_exit(int status, void *arg)
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
 	rec.name = kc_rb_str(&rb, exe);
-	char output[PATH_MAX];
-	rec.options = kcp_rb_cmdline(&rb, output, sizeof(output));
-	rec.output_hash = status == 0 ? output_hash(exe, output) : 0;
+	struct kcp_argv args = {0};
+	rec.options = kcp_rb_cmdline(&rb, &args);
+	const char *output = kc_compiler_output(args.argv, args.argc);
+	rec.output_hash = status == 0 ? output_hash(exe, output ? output : "") : 0;
 	const char *base = strrchr(exe, '/');
 	if (rec.output_hash && strncmp(base ? base + 1 : exe, "ptxas", 5) == 0)
-		rec.input_hash = kcp_store_ptxas_input(); /* its PTX, which tells builds apart */
+		rec.input_hash =
+		    kcp_store_ptxas_input(&args); /* its PTX: what tells builds apart */
+	kcp_argv_free(&args);
 	/* its time up to the record's (the hash's included): start = record time - duration */
 	rec.duration_ns = kcp_now_ns() - child_t0;
 	kcp_rec_emit(&rb, &rec, KC_REC_COMPILE);

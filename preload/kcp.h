@@ -258,13 +258,20 @@ int kcp_rec_write(const void *rec, size_t size);
 int kcp_rec_emit(struct kc_recbuf *rb, void *fixed, uint16_t type);
 /* Store an image once, content-addressed; returns KC_MODF_STORED or 0. */
 unsigned kcp_image_store(const void *data, size_t size, uint64_t hash, unsigned kind);
-/* This process's argv from /proc, as a list in rb; where output is not NULL, also the file
- * the command line says a compiler writes (kc_compiler_output), "" if none. */
-struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb, char *output, size_t output_cap);
+/* A process's argv as read from /proc once: the strings point into buf. */
+struct kcp_argv {
+	char *buf;
+	const char **argv;
+	unsigned argc;
+};
+/* This process's argv from /proc, as a list in rb; where keep is not NULL, also kept there for
+ * the caller to read (a compiler's output and input files), freed with kcp_argv_free. */
+struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb, struct kcp_argv *keep);
+void kcp_argv_free(struct kcp_argv *args);
 /* A ptxas child's input: the first of its command line's operands (kc_compiler_operands) that
  * is a PTX file, stored as an image (XLA, JAX's compiler, writes PTX to a temporary file and
  * runs ptxas on it: the PTX is what tells its builds apart). Its hash, or 0. */
-uint64_t kcp_store_ptxas_input(void);
+uint64_t kcp_store_ptxas_input(const struct kcp_argv *args);
 void kcp_rec_end(void); /* END record and close (exit) */
 void kcp_rec_atfork_prepare(void);
 void kcp_rec_atfork_parent(void);

@@ -100,12 +100,12 @@ static int env_of_interest(const char *kv)
 	return 0;
 }
 
-struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb, char *output, size_t output_cap)
+struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb, struct kcp_argv *keep)
 {
 	enum { MAX_ARGS = 4096 };
 	size_t cap = 64 * 1024;
 	char *cmdline = malloc(cap);
-	const char **argv = output ? malloc(MAX_ARGS * sizeof(*argv)) : NULL;
+	const char **argv = keep ? malloc(MAX_ARGS * sizeof(*argv)) : NULL;
 	unsigned argc = 0;
 	ssize_t n = cmdline ? read_file("/proc/self/cmdline", cmdline, cap - 1) : 0;
 	kc_rb_list_begin(rb);
@@ -117,13 +117,21 @@ struct kc_strlist kcp_rb_cmdline(struct kc_recbuf *rb, char *output, size_t outp
 			argv[argc++] = cmdline + i;
 		i += (ssize_t)len + 1;
 	}
-	if (output && output_cap) {
-		const char *file = argv ? kc_compiler_output(argv, argc) : NULL;
-		snprintf(output, output_cap, "%s", file ? file : "");
+	if (keep) {
+		keep->buf = cmdline;
+		keep->argv = argv;
+		keep->argc = argv ? argc : 0;
+	} else {
+		free(cmdline);
 	}
-	free(argv);
-	free(cmdline);
 	return kc_rb_list_end(rb);
+}
+
+void kcp_argv_free(struct kcp_argv *args)
+{
+	free(args->argv);
+	free(args->buf);
+	memset(args, 0, sizeof(*args));
 }
 
 /* Whether text begins as PTX does: comments and blank lines, then .version. */
@@ -144,23 +152,12 @@ static int looks_like_ptx(const char *text, size_t n)
 	return 0;
 }
 
-uint64_t kcp_store_ptxas_input(void)
+uint64_t kcp_store_ptxas_input(const struct kcp_argv *args)
 {
-	enum { MAX_ARGS = 4096, MAX_OPERANDS = 16 };
-	size_t cap = 64 * 1024;
-	char *cmdline = malloc(cap);
-	const char **argv = malloc(MAX_ARGS * sizeof(*argv));
+	enum { MAX_OPERANDS = 16 };
 	const char *operands[MAX_OPERANDS];
-	unsigned argc = 0, nops = 0;
 	uint64_t hash = 0;
-	ssize_t n = cmdline && argv ? read_file("/proc/self/cmdline", cmdline, cap - 1) : 0;
-	for (ssize_t i = 0; n > 0 && i < n && argc < MAX_ARGS;) {
-		size_t len = strnlen(cmdline + i, (size_t)(n - i));
-		cmdline[i + (ssize_t)len] = '\0';
-		argv[argc++] = cmdline + i;
-		i += (ssize_t)len + 1;
-	}
-	nops = argc ? kc_compiler_operands(argv, argc, operands, MAX_OPERANDS) : 0;
+	unsigned nops = kc_compiler_operands(args->argv, args->argc, operands, MAX_OPERANDS);
 	for (unsigned k = 0; k < nops && !hash; k++) {
 		size_t size;
 		int fd = kc_open_regular(operands[k], &size);
@@ -174,8 +171,6 @@ uint64_t kcp_store_ptxas_input(void)
 		free(text);
 		close(fd);
 	}
-	free(argv);
-	free(cmdline);
 	return hash;
 }
 
@@ -198,7 +193,7 @@ static size_t build_process_record(struct kc_recbuf *rb_out, void *mem, size_t c
 	rec.exe = kc_rb_strn(&rb, buf, n > 0 ? (size_t)n : 0);
 	if (getcwd(buf, sizeof(buf)))
 		rec.cwd = kc_rb_str(&rb, buf);
-	rec.argv = kcp_rb_cmdline(&rb, NULL, 0);
+	rec.argv = kcp_rb_cmdline(&rb, NULL);
 	extern char **environ;
 	kc_rb_list_begin(&rb);
 	for (char **e = environ; e && *e; e++)
