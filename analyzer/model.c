@@ -577,10 +577,10 @@ static int on_record(struct kc_trace *t, const struct kc_rec_hdr *r, void *vctx)
 		} else if (cs) {
 			l->py_frames = cs->frames;
 			l->npy_frames = cs->nframes;
-			const char *jax =
-			    cs->nargs == 1 ? strstr(cs->args[0], "\tjax.jit\t") : NULL;
+			static const char jax_kind[] = "\t" KC_CALLSITE_JAX_JIT "\t";
+			const char *jax = cs->nargs == 1 ? strstr(cs->args[0], jax_kind) : NULL;
 			if (jax) { /* the function jax.jit compiled, not Triton's arguments */
-				l->jax_fun = jax + 9;
+				l->jax_fun = jax + sizeof(jax_kind) - 1;
 			} else {
 				l->triton_args = cs->args;
 				l->ntriton_args = cs->nargs;

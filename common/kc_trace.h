@@ -402,12 +402,14 @@ struct kc_rec_callsite {
 	/* Triton's JIT specialisation of the call, from the frame of JITFunction.run: one
 	 * "NAME\tKIND\tVALUE" a parameter, KIND "constexpr" (a tl.constexpr parameter: VALUE its
 	 * value), "specialized" (an argument Triton made a constant: VALUE it, "1"), or the
-	 * argument's type ("i32", "*fp16": VALUE its specialisation, "D" divisible by 16, "" none)
-	 */
+	 * argument's type ("i32", "*fp16": VALUE its specialisation, "D" divisible by 16, "" none);
+	 * under jax.jit instead one "name\tjax.jit\tFUNCTION" (KC_CALLSITE_JAX_JIT), the function
+	 * compiled */
 	struct kc_strlist args;
 };
-#define KC_CALLSITEF_TRUNCATED 1   /* more frames than were kept (the outermost left out) */
-#define KC_CALLSITEF_ARGS_UNREAD 2 /* a Triton JIT frame whose locals could not be read */
+#define KC_CALLSITE_JAX_JIT "jax.jit" /* the KIND of args' jax.jit entry */
+#define KC_CALLSITEF_TRUNCATED 1      /* more frames than were kept (the outermost left out) */
+#define KC_CALLSITEF_ARGS_UNREAD 2    /* a Triton JIT frame whose locals could not be read */
 /* native frames (no Python): each "MODULE\t0xOFFSET\tBUILD_ID", the return address's offset
  * from the module's load address and the module's GNU build-id in hex ("" if not read),
  * innermost first, kcprof's own left out */

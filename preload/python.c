@@ -347,7 +347,7 @@ static int read_jax_name(void *frame, struct kc_recbuf *rb)
 	if (s) {
 		char field[256], line[300];
 		copy_field(field, sizeof(field), s);
-		snprintf(line, sizeof(line), "name\tjax.jit\t%s", field);
+		snprintf(line, sizeof(line), "name\t" KC_CALLSITE_JAX_JIT "\t%s", field);
 		kc_rb_list_add(rb, line);
 	}
 	unref(name);
