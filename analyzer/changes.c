@@ -1566,10 +1566,9 @@ int kca_child_input_ptx(const struct kca_model *m, const struct kca_family *f, u
 	for (unsigned i = 0; i < f->ncompiles; i++) {
 		const struct kca_compile *c = &m->compiles[f->compiles[i]];
 		if (c->input_hash && kca_child_built(m, c, f->variants[v].hash) &&
-		    kca_image_path(m->procs[l->proc].dir, c->input_hash, path, cap) == 0) {
-			size_t n = strlen(path);
-			return n > 4 && strcmp(path + n - 4, ".ptx") == 0 ? 0 : -ENOENT;
-		}
+		    kca_image_kind_path(m->procs[l->proc].dir, c->input_hash, KC_IMAGE_PTX, path,
+					cap) == 0)
+			return 0;
 	}
 	return -ENOENT;
 }
@@ -1698,15 +1697,15 @@ static char *nvrtc_source(struct kca_model *m, const struct kca_family *f, unsig
 			src = c;
 	}
 	char path[PATH_MAX + 64];
-	const struct kca_load *l = &m->loads[var->first_load];
-	if (!src || !src->input_hash ||
-	    kca_image_path(m->procs[l->proc].dir, src->input_hash, path, sizeof(path)) < 0)
+	const char *dir = m->procs[m->loads[var->first_load].proc].dir;
+	if (!src || !src->input_hash)
 		return NULL;
-	size_t n = strlen(path);
-	if (n > 3 && strcmp(path + n - 3, ".cu") == 0)
+	if (kca_image_kind_path(dir, src->input_hash, KC_IMAGE_SOURCE, path, sizeof(path)) == 0)
 		return kca_read_file(path, NULL);
 	char *ir_text =
-	    n > 3 && strcmp(path + n - 3, ".ll") == 0 ? kca_read_file(path, NULL) : NULL;
+	    kca_image_kind_path(dir, src->input_hash, KC_IMAGE_NVVM_IR, path, sizeof(path)) == 0
+		? kca_read_file(path, NULL)
+		: NULL;
 	if (ir_text)
 		normalise_numba_ir(ir_text);
 	*ir = ir_text != NULL;

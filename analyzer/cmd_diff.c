@@ -245,10 +245,9 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 	for (unsigned i = 0; var->compile >= 0 && i < f->ncompiles; i++) {
 		/* numba's: the NVVM IR its build began with */
 		const struct kca_compile *c = &m->compiles[f->compiles[i]];
-		size_t len;
 		if (c->tool == KC_TOOL_NVVM && c->root == var->compile && c->input_hash &&
-		    kca_image_path(m->procs[l->proc].dir, c->input_hash, path, sizeof(path)) == 0 &&
-		    (len = strlen(path)) > 3 && strcmp(path + len - 3, ".ll") == 0) {
+		    kca_image_kind_path(m->procs[l->proc].dir, c->input_hash, KC_IMAGE_NVVM_IR,
+					path, sizeof(path)) == 0) {
 			snprintf(what, cap, "NVVM IR %s", path);
 			return kca_read_file(path, NULL);
 		}
@@ -262,9 +261,9 @@ static char *variant_text(struct kca_model *m, const struct kca_family *f, unsig
 		if (c->via >= 0 && c->root == var->compile)
 			ptx = c->ptx_hash ? c->ptx_hash : c->output_hash;
 	}
-	size_t len; /* text only: a compile's output may be a cubin (NVRTC for a real arch) */
-	if (ptx && kca_image_path(m->procs[l->proc].dir, ptx, path, sizeof(path)) == 0 &&
-	    (len = strlen(path)) > 4 && strcmp(path + len - 4, ".ptx") == 0) {
+	/* text only: a compile's output may be a cubin (NVRTC for a real arch) */
+	if (ptx && kca_image_kind_path(m->procs[l->proc].dir, ptx, KC_IMAGE_PTX, path,
+				       sizeof(path)) == 0) {
 		snprintf(what, cap, "PTX %s", path);
 		return kca_read_file(path, NULL);
 	}

@@ -92,6 +92,9 @@ int kca_trace_each(const char *path, kca_record_fn fn, void *ctx, struct kc_file
 
 /* The image store of a trace directory: path of an image by hash ("" if absent). */
 int kca_image_path(const char *dir, uint64_t hash, char *out, size_t cap);
+/* The same, where it is stored as an image of that kind (KC_IMAGE_PTX: a .ptx); 0 or
+ * -ENOENT (absent, or stored as another kind: a compile's output may be a cubin). */
+int kca_image_kind_path(const char *dir, uint64_t hash, unsigned kind, char *out, size_t cap);
 
 /* The directories `kcprof archive` fills in a trace directory: the Python sources the IR
  * names, the Triton cache entries, the program's modules by build-id. */

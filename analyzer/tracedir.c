@@ -183,19 +183,22 @@ int kca_trace_each(const char *path, kca_record_fn fn, void *ctx, struct kc_file
 	return problems;
 }
 
-int kca_image_path(const char *dir, uint64_t hash, char *out, size_t cap)
+int kca_image_kind_path(const char *dir, uint64_t hash, unsigned kind, char *out, size_t cap)
 {
 	char hex[17];
-	kc_hash_hex(hash, hex);
-#define KCA_IMAGE_EXT(v, id, name, ext) ext,
-	static const char *const exts[] = {KC_IMAGE_KINDS(KCA_IMAGE_EXT)};
-#undef KCA_IMAGE_EXT
-	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-		snprintf(out, cap, "%s/%s/%s.%s", dir, KC_IMAGE_DIR, hex, exts[i]);
-		if (access(out, R_OK) == 0)
-			return 0;
-	}
+	snprintf(out, cap, "%s/%s/%s.%s", dir, KC_IMAGE_DIR, kc_hash_hex(hash, hex),
+		 kc_image_kind_ext(kind));
+	if (access(out, R_OK) == 0)
+		return 0;
 	out[0] = '\0';
+	return -ENOENT;
+}
+
+int kca_image_path(const char *dir, uint64_t hash, char *out, size_t cap)
+{
+	for (unsigned kind = 0; kind < KC_IMAGE_END; kind++)
+		if (kca_image_kind_path(dir, hash, kind, out, cap) == 0)
+			return 0;
 	return -ENOENT;
 }
 
