@@ -490,9 +490,6 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		return;
 	}
 	if (f->verdict == KCA_AUTOTUNE_SWEEP && f->front_end == KCA_FE_JAX) {
-		unsigned tuned = 0;
-		for (unsigned v = 0; v < f->nvariants; v++)
-			tuned += f->variants[v].autotune_loads > 0;
 		snprintf(
 		    buf, cap,
 		    "XLA's autotuner built and timed %u candidate configs of this kernel while it "
@@ -500,7 +497,7 @@ static void fix_text(const struct kca_model *m, const struct kca_family *f,
 		    "steps. To pay it once, keep JAX's persistent compilation cache "
 		    "(jax.config.update(\"jax_compilation_cache_dir\", ...)); to skip it, "
 		    "XLA_FLAGS=--xla_gpu_autotune_level=0 (untuned configs)",
-		    tuned, jax_function(m, f));
+		    kca_family_xla_tuned(f), jax_function(m, f));
 		return;
 	}
 	const struct kca_change *option = first_of(ch, KCA_CHANGE_CONFIG);

@@ -891,6 +891,14 @@ static int sizes_used_briefly(const struct kca_family *f, const struct kca_chang
 	return distinct >= 3 && 2 * brief > f->nvariants;
 }
 
+unsigned kca_family_xla_tuned(const struct kca_family *f)
+{
+	unsigned tuned = 0;
+	for (unsigned v = 0; v < f->nvariants; v++)
+		tuned += f->variants[v].autotune_loads > 0;
+	return tuned;
+}
+
 static void classify(struct kca_model *m, struct kca_family *f)
 {
 	/* Where it came from. */
@@ -996,11 +1004,9 @@ static void classify(struct kca_model *m, struct kca_family *f)
 		f->verdict = KCA_RELOAD_CHURN;
 	/* XLA's autotuner's candidates, and the one or two configs the compiled functions
 	 * then load: a sweep, paid at each compile of a new shape */
-	unsigned tuned = 0, compiled = 0;
-	for (unsigned v = 0; f->front_end == KCA_FE_JAX && v < f->nvariants; v++) {
-		tuned += f->variants[v].autotune_loads > 0;
+	unsigned tuned = f->front_end == KCA_FE_JAX ? kca_family_xla_tuned(f) : 0, compiled = 0;
+	for (unsigned v = 0; tuned && v < f->nvariants; v++)
 		compiled += f->variants[v].loads > f->variants[v].autotune_loads;
-	}
 	if (tuned && compiled <= 2 && f->verdict != KCA_FINE)
 		f->verdict = KCA_AUTOTUNE_SWEEP;
 	/* a module XLA loads while it compiles and never launches (its cuDNN hardware probe,

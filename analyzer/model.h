@@ -464,6 +464,8 @@ const struct kca_family *kca_family_named(struct kca_family_name *index, const c
 /* Whether a kernel symbol is one of family f's: its name, or a variant's own symbol (numba's, a
  * template's instance's). */
 int kca_family_named_by(const struct kca_family *f, const char *symbol);
+/* f's variants XLA's autotuner loaded (kca_variant.autotune_loads): its candidate configs. */
+unsigned kca_family_xla_tuned(const struct kca_family *f);
 /* Whether numba built every variant of f where @cuda.jit listed its signatures (at the
  * decorator, from Python frames), none when it was called. */
 int kca_numba_built_at_start(const struct kca_model *m, const struct kca_family *f);
